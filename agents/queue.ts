@@ -1,0 +1,107 @@
+// The producer side of the job pipeline: typed job data into BullMQ with deterministic job ids.
+import { Queue, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { QueueUnavailableError } from '../bot/core/errors.js';
+import { JOB_QUEUE, jobDataSchema, type JobData } from './queues.js';
+
+export interface JobQueueOptions {
+  readonly connection: Redis;
+  readonly prefix: string;
+  readonly name?: string;
+  readonly attempts: number;
+  readonly backoffMs?: number;
+}
+
+export interface JobSummary {
+  readonly id: string;
+  readonly kind: string;
+  readonly state: string;
+  readonly requester: string;
+  readonly createdAt: string;
+  readonly attemptsMade: number;
+  readonly failedReason?: string | undefined;
+  readonly progress?: unknown;
+}
+
+const RECENT_PER_TENANT = 500;
+
+export class JobQueue {
+  readonly queue: Queue<JobData>;
+  readonly name: string;
+
+  constructor(private readonly options: JobQueueOptions) {
+    this.name = options.name ?? JOB_QUEUE;
+    this.queue = new Queue<JobData>(this.name, {
+      connection: options.connection,
+      prefix: options.prefix,
+      defaultJobOptions: {
+        attempts: options.attempts,
+        backoff: { type: 'exponential', delay: options.backoffMs ?? 2000 },
+        removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+        removeOnFail: { age: 30 * 24 * 3600 },
+      },
+    });
+    this.queue.on('error', () => undefined);
+  }
+
+  private recentKey(tenantId: string): string {
+    return `${this.options.prefix}:tenant:${tenantId}:jobs`;
+  }
+
+  /**
+   * Adds the job under its deterministic id. Resolves `duplicate: true` when this id was already queued for the
+   * tenant: BullMQ keeps the existing job and adds nothing.
+   */
+  async enqueue(jobId: string, data: JobData): Promise<{ jobId: string; duplicate: boolean }> {
+    const valid = jobDataSchema.parse(data);
+    const redis = this.options.connection;
+    try {
+      const added = await redis.zadd(this.recentKey(valid.tenantId), 'NX', Date.now(), jobId);
+      await this.queue.add(valid.kind, valid, { jobId });
+      if (added) await redis.zremrangebyrank(this.recentKey(valid.tenantId), 0, -RECENT_PER_TENANT - 1);
+      return { jobId, duplicate: added === 0 };
+    } catch (error) {
+      throw new QueueUnavailableError(error);
+    }
+  }
+
+  /** A job of this tenant, or undefined: another tenant's job id reads as if it did not exist. */
+  async getForTenant(tenantId: string, jobId: string): Promise<Job<JobData> | undefined> {
+    const job = await this.queue.getJob(jobId);
+    if (!job) return undefined;
+    const parsed = jobDataSchema.safeParse(job.data);
+    return parsed.success && parsed.data.tenantId === tenantId ? job : undefined;
+  }
+
+  async summary(tenantId: string, jobId: string): Promise<JobSummary | undefined> {
+    const job = await this.getForTenant(tenantId, jobId);
+    return job ? summarise(job, await job.getState()) : undefined;
+  }
+
+  async recent(tenantId: string, limit = 10): Promise<JobSummary[]> {
+    const ids = await this.options.connection.zrevrange(this.recentKey(tenantId), 0, limit - 1);
+    const out: JobSummary[] = [];
+    for (const id of ids) {
+      const summary = await this.summary(tenantId, id);
+      if (summary) out.push(summary);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}
+
+function summarise(job: Job<JobData>, state: string): JobSummary {
+  return {
+    id: job.id ?? '',
+    kind: job.data.kind,
+    state,
+    requester: job.data.requester.memberId,
+    createdAt: new Date(job.timestamp).toISOString(),
+    attemptsMade: job.attemptsMade,
+    failedReason: job.failedReason || undefined,
+    progress: job.progress,
+  };
+}

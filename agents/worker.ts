@@ -1,0 +1,191 @@
+// The consumer side of the job pipeline: one BullMQ Worker, one processor per job kind. Around every processor:
+// per-tenant/per-person slots, the last-moment gate (approvals re-check), audit records before and after, and
+// progress and results posted back to the originating thread.
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ChatPort } from '../bot/core/ports.js';
+import type { TenantRegistry } from '../bot/core/registry.js';
+import type { Refusal } from '../bot/core/errors.js';
+import type { Reply, Tenant } from '../bot/core/types.js';
+import type { JobSlots } from '../bot/limits.js';
+import type { Logger } from '../bot/logger.js';
+import type { AuditTrail } from '../audit/trail.js';
+import type { AuditEventInput } from '../audit/types.js';
+import { JOB_QUEUE, jobDataSchema, type JobData, type JobKind } from './queues.js';
+
+export interface ProcessorContext {
+  readonly data: JobData;
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly tenant: Tenant;
+  readonly log: Logger;
+  /** Reports a step: updates the job's message in the thread in place. `fraction` is 0..1. */
+  progress(step: string, fraction: number): Promise<void>;
+}
+
+export interface JobResult {
+  readonly summary: string;
+  readonly link?: string;
+}
+
+type AuditBase = Omit<AuditEventInput, 'action' | 'outcome' | 'details'>;
+
+export type Processor = (ctx: ProcessorContext) => Promise<JobResult>;
+
+/** Checked just before a job runs (e.g. approvals: is the approver still eligible, has the target changed?). */
+export type RunGate = (data: JobData, tenant: Tenant) => Promise<Refusal | undefined>;
+
+export interface JobWorkerOptions {
+  /** Needs `maxRetriesPerRequest: null` (BullMQ). */
+  readonly connection: Redis;
+  readonly prefix: string;
+  readonly name?: string;
+  readonly concurrency: number;
+  readonly processors: ReadonlyMap<JobKind, Processor>;
+  readonly chat: ChatPort;
+  readonly audit: AuditTrail;
+  readonly registry: TenantRegistry;
+  readonly slots: JobSlots;
+  readonly log: Logger;
+  readonly gate?: RunGate;
+  /** Removes secrets from text shown to people. */
+  readonly scrub?: (text: string) => string;
+  readonly lockDurationMs?: number;
+}
+
+export function progressBar(fraction: number, width = 10): string {
+  const f = Math.max(0, Math.min(1, Number.isFinite(fraction) ? fraction : 0));
+  const full = Math.round(f * width);
+  return `[${'█'.repeat(full)}${'░'.repeat(width - full)}] ${Math.round(f * 100)}%`;
+}
+
+export class JobWorker {
+  private worker: Worker<JobData> | undefined;
+  private readonly scrub: (text: string) => string;
+
+  constructor(private readonly options: JobWorkerOptions) {
+    this.scrub = options.scrub ?? ((t) => t);
+  }
+
+  start(): Worker<JobData> {
+    const worker = new Worker<JobData>(this.options.name ?? JOB_QUEUE, (job, token) => this.run(job, token), {
+      connection: this.options.connection,
+      prefix: this.options.prefix,
+      concurrency: this.options.concurrency,
+      lockDuration: this.options.lockDurationMs ?? 30_000,
+      autorun: true,
+    });
+    worker.on('error', (err) => this.options.log.error({ err }, 'worker connection error'));
+    this.worker = worker;
+    return worker;
+  }
+
+  /** Finishes in-flight jobs within the grace period; past it, they are returned to the queue (stalled → retried). */
+  async close(graceMs: number): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    let timer: NodeJS.Timeout | undefined;
+    const graceful = worker.close().then(() => 'closed' as const);
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), graceMs);
+    });
+    const result = await Promise.race([graceful, timeout]);
+    clearTimeout(timer);
+    if (result === 'timeout') {
+      this.options.log.warn({ graceMs }, 'in-flight jobs did not finish within the grace period; returning them to the queue');
+      await worker.close(true);
+    }
+  }
+
+  private reply(data: JobData, jobId: string, text: string, kind: Reply['kind'] = 'progress'): Promise<void> {
+    return this.options.chat.post(data.thread, { text: this.scrub(text), key: `job:${jobId}`, kind }).catch((err: unknown) => {
+      this.options.log.warn({ err, jobId }, 'could not post job progress to the thread');
+    });
+  }
+
+  private async run(job: Job<JobData>, token?: string): Promise<JobResult> {
+    const jobId = job.id ?? 'unknown';
+    const parsed = jobDataSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`job.bad_data: ${parsed.error.issues[0]?.message ?? 'invalid job data'}`);
+    const data = parsed.data;
+    const log = this.options.log.child({ tenant: data.tenantId, jobId, kind: data.kind, correlationId: data.correlationId });
+    const tenant = this.options.registry.get(data.tenantId);
+    if (!tenant) throw new UnrecoverableError(`job.unknown_tenant: tenant ${data.tenantId} is no longer configured`);
+    const processor = this.options.processors.get(data.kind);
+    if (!processor) throw new UnrecoverableError(`job.no_processor: no agent handles ${data.kind} jobs in this deployment`);
+
+    const slot = await this.options.slots.acquire(tenant.id, data.requester.memberId, jobId, tenant.limits);
+    if (slot !== 'acquired') {
+      const wait = 1000 + Math.floor(Math.random() * 2000);
+      log.debug({ slot, wait }, 'concurrency limit reached; job deferred');
+      if (job.attemptsMade === 0 && !job.progress) {
+        await job.updateProgress({ waiting: slot });
+        const who = slot === 'tenant_busy' ? `${tenant.name} already has ${tenant.limits.concurrentJobs} jobs running` : `you already have ${tenant.limits.memberConcurrentJobs} jobs running`;
+        await this.reply(data, jobId, `⏳ ${data.kind} is queued: ${who}; it starts when one finishes.`);
+      }
+      await job.moveToDelayed(Date.now() + wait, token);
+      throw new DelayedError();
+    }
+    const renew = setInterval(() => {
+      void this.options.slots.renew(tenant.id, data.requester.memberId, jobId, tenant.limits).catch(() => undefined);
+    }, Math.max(1000, this.options.slots.leaseMs / 3));
+    try {
+      return await this.execute(job, data, tenant, processor, log);
+    } finally {
+      clearInterval(renew);
+      await this.options.slots.release(tenant.id, data.requester.memberId, jobId).catch(() => undefined);
+    }
+  }
+
+  private async execute(job: Job<JobData>, data: JobData, tenant: Tenant, processor: Processor, log: Logger): Promise<JobResult> {
+    const jobId = job.id ?? 'unknown';
+    const audit = this.options.audit;
+    const base: AuditBase = { tenantId: tenant.id, actor: { memberId: data.requester.memberId, platform: data.requester.platform, platformUserId: data.requester.platformUserId }, target: jobId, correlationId: data.correlationId };
+    const refusal = this.options.gate ? await this.options.gate(data, tenant) : undefined;
+    if (refusal) {
+      await audit.append({ ...base, action: 'job.failed', outcome: 'denied', details: { kind: data.kind, code: refusal.code } });
+      await this.reply(data, jobId, `⛔ ${data.kind} did not run: ${refusal.message}`, 'refusal');
+      throw new UnrecoverableError(`${refusal.code}: ${refusal.message}`);
+    }
+    const attempt = job.attemptsMade + 1;
+    await audit.append({ ...base, action: 'job.started', outcome: 'pending', details: { kind: data.kind, attempt } });
+    await this.reply(data, jobId, `▶️ ${data.kind} started (job ${jobId}${attempt > 1 ? `, attempt ${attempt}` : ''})`);
+    const ctx: ProcessorContext = {
+      data,
+      jobId,
+      attempt,
+      tenant,
+      log,
+      progress: async (step, fraction) => {
+        await job.updateProgress({ step, fraction });
+        await this.reply(data, jobId, `🔄 ${data.kind}: ${step} ${progressBar(fraction)}`);
+      },
+    };
+    try {
+      const result = await processor(ctx);
+      await audit.append({ ...base, action: 'job.completed', outcome: 'success', details: { kind: data.kind, attempt } });
+      await this.reply(data, jobId, `✅ ${data.kind} done: ${result.summary}${result.link ? `\n${result.link}` : ''}`, 'answer');
+      return result;
+    } catch (error) {
+      await this.reportFailure(job, data, error, base, log);
+      throw error;
+    }
+  }
+
+  private async reportFailure(job: Job<JobData>, data: JobData, error: unknown, base: AuditBase, log: Logger): Promise<void> {
+    const jobId = job.id ?? 'unknown';
+    const err = error as Error;
+    const attempts = job.opts.attempts ?? 1;
+    const final = err?.name === 'UnrecoverableError' || job.attemptsMade + 1 >= attempts;
+    const reason = this.scrub(String(err?.message ?? error)).slice(0, 300);
+    log.warn({ err, final, attempt: job.attemptsMade + 1 }, 'job attempt failed');
+    if (final) {
+      await this.options.audit
+        .append({ ...base, action: 'job.failed', outcome: 'failure', details: { kind: data.kind, attempts: job.attemptsMade + 1, code: (err as { code?: string })?.code ?? err?.name ?? 'error' } })
+        .catch((auditErr: unknown) => log.error({ err: auditErr }, 'could not record the job failure in the audit trail'));
+      await this.reply(data, jobId, `❌ ${data.kind} failed after ${job.attemptsMade + 1} attempt(s): ${reason}`, 'answer');
+    } else {
+      await this.reply(data, jobId, `⚠️ ${data.kind} attempt ${job.attemptsMade + 1} of ${attempts} failed (${reason}); retrying with backoff.`);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+// The production audit store: MongoDB through mongoose. Append-only: a unique index on (tenantId, seq) makes a
+// concurrent writer lose with E11000 instead of forking the chain, and schema hooks refuse every update and delete.
+import mongoose, { Schema, type Connection, type Model } from 'mongoose';
+import type { AuditRecord, AuditStore } from './types.js';
+
+const actorSchema = new Schema({ memberId: String, platform: { type: String, required: true }, platformUserId: String }, { _id: false });
+
+export const auditRecordSchema = new Schema<AuditRecord>(
+  {
+    tenantId: { type: String, required: true, immutable: true },
+    seq: { type: Number, required: true, immutable: true },
+    ts: { type: String, required: true, immutable: true },
+    actor: { type: actorSchema, required: true, immutable: true },
+    action: { type: String, required: true, immutable: true },
+    target: { type: String, immutable: true },
+    outcome: { type: String, required: true, immutable: true },
+    details: { type: Schema.Types.Mixed, immutable: true },
+    correlationId: { type: String, required: true, immutable: true },
+    prevHash: { type: String, required: true, immutable: true },
+    hash: { type: String, required: true, immutable: true },
+  },
+  { collection: 'audit_records', versionKey: false, strict: 'throw', minimize: true },
+);
+
+auditRecordSchema.index({ tenantId: 1, seq: 1 }, { unique: true });
+auditRecordSchema.index({ tenantId: 1, ts: 1 });
+auditRecordSchema.index({ tenantId: 1, 'actor.memberId': 1, seq: 1 });
+auditRecordSchema.index({ tenantId: 1, action: 1, seq: 1 });
+auditRecordSchema.index({ tenantId: 1, correlationId: 1, seq: 1 });
+
+const refuse = (op: string) =>
+  function refuseWrite(): never {
+    throw new Error(`audit records are append-only: ${op} is refused`);
+  };
+for (const op of ['updateOne', 'updateMany', 'findOneAndUpdate', 'replaceOne', 'findOneAndReplace', 'deleteOne', 'deleteMany', 'findOneAndDelete'] as const) {
+  auditRecordSchema.pre(op, refuse(op));
+}
+
+function toRecord(doc: Record<string, unknown>): AuditRecord {
+  const { _id: _ignored, ...rest } = doc;
+  return rest as unknown as AuditRecord;
+}
+
+export class MongoAuditStore implements AuditStore {
+  private constructor(
+    private readonly connection: Connection,
+    readonly model: Model<AuditRecord>,
+  ) {}
+
+  static async connect(url: string): Promise<MongoAuditStore> {
+    const connection = mongoose.createConnection(url, { bufferCommands: false, serverSelectionTimeoutMS: 5000 });
+    await connection.asPromise();
+    const model = connection.model<AuditRecord>('AuditRecord', auditRecordSchema);
+    await model.createIndexes();
+    return new MongoAuditStore(connection, model);
+  }
+
+  async insert(record: AuditRecord): Promise<boolean> {
+    try {
+      await this.model.create([record]);
+      return true;
+    } catch (error) {
+      if ((error as { code?: number }).code === 11000) return false;
+      throw error;
+    }
+  }
+
+  async head(tenantId: string): Promise<AuditRecord | undefined> {
+    const doc = await this.model.findOne({ tenantId }).sort({ seq: -1 }).lean();
+    return doc ? toRecord(doc as unknown as Record<string, unknown>) : undefined;
+  }
+
+  async range(tenantId: string, fromSeq: number, limit: number): Promise<AuditRecord[]> {
+    const docs = await this.model.find({ tenantId, seq: { $gte: fromSeq } }).sort({ seq: 1 }).limit(limit).lean();
+    return docs.map((d) => toRecord(d as unknown as Record<string, unknown>));
+  }
+
+  async ping(): Promise<void> {
+    await this.connection.db?.admin().ping();
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+}

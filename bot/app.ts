@@ -1,0 +1,166 @@
+// Assembles one Void process from its configuration: Redis connections, stores, the dispatcher, the HTTP server
+// (web role) and the job worker (worker role). Adapters and modules register themselves here.
+import type { Redis } from 'ioredis';
+import { AuditTrail } from '../audit/trail.js';
+import type { AuditStore } from '../audit/types.js';
+import { createAuditStore } from '../audit/index.js';
+import { JobQueue } from '../agents/queue.js';
+import { JobWorker, type RunGate } from '../agents/worker.js';
+import { AVAILABLE_KINDS, createProcessors } from '../agents/processors/index.js';
+import type { Config } from './config/load.js';
+import { secretValues } from './config/env.js';
+import { ReplyRouter } from './core/ports.js';
+import { TenantRegistry } from './core/registry.js';
+import { ConsoleChatPort } from './console/client.js';
+import { Dispatcher } from './dispatcher.js';
+import { HttpServer, json } from './http/server.js';
+import { DeliveryLedger } from './idempotency.js';
+import { CommandRateLimiter, JobSlots } from './limits.js';
+import { createLogger, scrubber, type Logger } from './logger.js';
+import { checkEvictionPolicy, createRedis } from './redis.js';
+import type { ApprovalGate, CommandRegistry } from './commands/types.js';
+
+export type Role = 'web' | 'worker' | 'all';
+
+export interface VoidAppOptions {
+  readonly role: Role;
+  /** The Redis to use (already ensured to answer). */
+  readonly redisUrl: string;
+  readonly log?: Logger;
+  /** Overrides for tests: a unique key prefix and queue name keep parallel tests apart. */
+  readonly prefix?: string;
+  readonly queueName?: string;
+  readonly auditStore?: AuditStore;
+  readonly workerConcurrency?: number;
+  readonly jobBackoffMs?: number;
+}
+
+export class VoidApp {
+  readonly log: Logger;
+  readonly registry: TenantRegistry;
+  readonly chat = new ReplyRouter();
+  readonly prefix: string;
+  readonly scrub: (text: string) => string;
+  http: HttpServer | undefined;
+  worker: JobWorker | undefined;
+  port: number | undefined;
+  private readonly closers: Array<() => Promise<void>> = [];
+
+  private constructor(
+    readonly config: Config,
+    readonly options: VoidAppOptions,
+    readonly redis: Redis,
+    readonly audit: AuditTrail,
+    readonly queue: JobQueue,
+    readonly dispatcher: Dispatcher,
+    log: Logger,
+  ) {
+    this.log = log;
+    this.registry = dispatcher.services.registry;
+    this.prefix = options.prefix ?? config.env.VOID_KEY_PREFIX;
+    this.scrub = scrubber(secretValues(config.env));
+  }
+
+  static async create(config: Config, options: VoidAppOptions): Promise<VoidApp> {
+    const env = config.env;
+    const log = options.log ?? createLogger({ level: env.LOG_LEVEL ?? 'info', secrets: secretValues(env) });
+    const prefix = options.prefix ?? env.VOID_KEY_PREFIX;
+    const redis = createRedis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+    redis.on('error', (err) => log.warn({ err: { message: err.message } }, 'redis connection error'));
+    await redis.connect();
+    await checkEvictionPolicy(redis);
+    const registry = new TenantRegistry(config.tenants);
+    const store = options.auditStore ?? (await createAuditStore(env.MONGODB_URL));
+    const scrub = scrubber(secretValues(env));
+    const audit = new AuditTrail(store, { redact: (details) => JSON.parse(scrub(JSON.stringify(details))) as Record<string, unknown> });
+    const queue = new JobQueue({ connection: redis, prefix, name: options.queueName, attempts: env.VOID_JOB_ATTEMPTS, backoffMs: options.jobBackoffMs });
+    const modules = await loadModules({ config, registry, audit, queue, redis, prefix, log });
+    const dispatcher = new Dispatcher({
+      services: { registry, audit, queue, availableKinds: AVAILABLE_KINDS, gate: modules.gate, extraCommands: modules.commands },
+      ledger: new DeliveryLedger(redis, prefix, env.VOID_DEDUPE_TTL_SECONDS),
+      rate: new CommandRateLimiter(redis, prefix),
+      log,
+    });
+    const app = new VoidApp(config, options, redis, audit, queue, dispatcher, log);
+    app.chat.register('console', new ConsoleChatPort(redis, prefix));
+    app.runGate = modules.runGate;
+    app.closers.push(() => store.close());
+    return app;
+  }
+
+  runGate: RunGate | undefined;
+
+  /** Routes every adapter and module adds to the web role. */
+  private buildHttp(): HttpServer {
+    const http = new HttpServer({ log: this.log, maxBodyBytes: this.config.env.VOID_MAX_BODY_BYTES });
+    http.route('GET', '/healthz', () => json(200, { status: 'ok' }));
+    http.route('GET', '/readyz', async () => {
+      const checks: Record<string, string> = {};
+      checks.redis = await this.redis.ping().then(() => 'ok', () => 'unreachable');
+      checks.store = await this.audit.store.ping().then(() => 'ok', () => 'unreachable');
+      const ready = Object.values(checks).every((v) => v === 'ok');
+      return json(ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
+    });
+    return http;
+  }
+
+  async start(): Promise<void> {
+    const { role } = this.options;
+    if (role === 'worker' || role === 'all') {
+      const connection = createRedis(this.options.redisUrl, { maxRetriesPerRequest: null });
+      connection.on('error', () => undefined);
+      this.worker = new JobWorker({
+        connection,
+        prefix: this.prefix,
+        name: this.options.queueName,
+        concurrency: this.options.workerConcurrency ?? this.config.env.VOID_WORKER_CONCURRENCY,
+        processors: createProcessors({ queue: this.queue }),
+        chat: this.chat,
+        audit: this.audit,
+        registry: this.registry,
+        slots: new JobSlots(this.redis, this.prefix),
+        log: this.log.child({ role: 'worker' }),
+        gate: this.runGate,
+        scrub: this.scrub,
+      });
+      this.worker.start();
+      this.closers.unshift(async () => connection.quit().then(() => undefined, () => undefined));
+    }
+    if (role === 'web' || role === 'all') {
+      this.http = this.buildHttp();
+      this.port = await this.http.listen(this.config.env.PORT, this.config.env.HOST);
+      this.log.info({ port: this.port }, 'Void web role listening');
+    }
+  }
+
+  /** Graceful shutdown: stop taking requests, finish or return in-flight jobs, close connections. */
+  async stop(graceMs = this.config.env.VOID_SHUTDOWN_GRACE_MS): Promise<void> {
+    await this.http?.close();
+    await this.worker?.close(graceMs);
+    await this.queue.close().catch(() => undefined);
+    for (const close of this.closers) await close().catch(() => undefined);
+    await this.redis.quit().catch(() => undefined);
+  }
+}
+
+interface ModuleDeps {
+  readonly config: Config;
+  readonly registry: TenantRegistry;
+  readonly audit: AuditTrail;
+  readonly queue: JobQueue;
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly log: Logger;
+}
+
+interface Modules {
+  gate?: ApprovalGate;
+  runGate?: RunGate;
+  commands: Partial<CommandRegistry>;
+}
+
+/** Modules that plug into the dispatcher and the worker (approvals, audit tools). */
+async function loadModules(_deps: ModuleDeps): Promise<Modules> {
+  const modules: Modules = { commands: {} };
+  return modules;
+}

@@ -1,0 +1,101 @@
+// `void` — one binary for every role and tool.
+//   void [--role web|worker|all]      serve (default all); with no chat platform configured: the console chat
+//   void console [--as <member>]      the console chat (interactive on a terminal, line by line from stdin)
+//   void check-config                 validate the environment and the tenants file, then exit
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from './config/load.js';
+import { configuredPlatforms, secretValues } from './config/env.js';
+import { VoidError } from './core/errors.js';
+import { createLogger, type Logger } from './logger.js';
+import { ensureRedis, type RedisHandle } from './redis.js';
+import { VoidApp, type Role } from './app.js';
+import { ConsoleSession } from './console/receiver.js';
+import { createRedis } from './redis.js';
+
+const USAGE = `Usage:
+  void [--role web|worker|all]   run Void (default: all). With no chat platform configured, opens the console chat.
+  void console [--as <member>]   console chat; "--as tenant/member" picks the speaker. Reads stdin when it is not a terminal.
+  void check-config              validate the environment and the tenants file, then exit
+  void help                      this text
+
+Environment: see README "Configuration". The tenants file is VOID_TENANTS_FILE (default ./void.yaml).`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { role: { type: 'string' }, as: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const command = positionals[0] ?? 'serve';
+  if (values.help || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const role = (values.role ?? 'all') as Role;
+  if (!['web', 'worker', 'all'].includes(role)) throw new VoidError('cli.bad_role', `--role must be web, worker or all (got "${values.role}")`);
+  const config = loadConfig();
+  if (command === 'check-config') {
+    process.stdout.write(`Configuration OK: ${config.tenants.length} tenant(s) from ${config.tenantsFile.path}.\n`);
+    return 0;
+  }
+  const consoleMode = command === 'console' || (command === 'serve' && values.role === undefined && configuredPlatforms(config.env).length === 0);
+  const interactive = Boolean(process.stdin.isTTY);
+  // In the console, logs would drown the conversation: only warnings unless LOG_LEVEL says otherwise.
+  const level = config.env.LOG_LEVEL ?? (consoleMode ? 'warn' : 'info');
+  const log = createLogger({ level, secrets: secretValues(config.env) });
+  for (const notice of config.notices) {
+    if (consoleMode) process.stderr.write(`! ${notice}\n`);
+    else log.warn(notice);
+  }
+  const redis = await ensureRedis(config.env.REDIS_URL, log);
+  if (consoleMode) return runConsole(config, redis, log, values.as, interactive);
+  if (command !== 'serve') throw new VoidError('cli.unknown_command', `Unknown command "${command}".\n${USAGE}`);
+  return serve(config, redis, role, log);
+}
+
+async function runConsole(config: Config, redis: RedisHandle, log: Logger, as: string | undefined, interactive: boolean): Promise<number> {
+  const app = await VoidApp.create(config, { role: 'worker', redisUrl: redis.url, log });
+  await app.start();
+  const subscriber = createRedis(redis.url);
+  try {
+    const session = new ConsoleSession({ dispatcher: app.dispatcher, registry: app.registry, subscriber, prefix: app.prefix, input: process.stdin, output: process.stdout, interactive, as });
+    return await session.run();
+  } finally {
+    subscriber.disconnect();
+    await app.stop(5_000);
+    await redis.stop();
+  }
+}
+
+async function serve(config: Config, redis: RedisHandle, role: Role, log: Logger): Promise<number> {
+  const app = await VoidApp.create(config, { role, redisUrl: redis.url, log });
+  await app.start();
+  log.info({ role, tenants: config.tenants.length }, 'Void started');
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'shutting down: no new requests; finishing in-flight jobs');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await app.stop();
+  await redis.stop();
+  log.info('Void stopped');
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Leave a moment for pino's asynchronous destination to flush.
+    setTimeout(() => process.exit(code), 50).unref();
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+    else if (error instanceof VoidError) process.stderr.write(`void: ${error.message}\n`);
+    else if ((error as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') process.stderr.write(`void: ${(error as Error).message}\n${USAGE}\n`);
+    else process.stderr.write(`void: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exit(2);
+  },
+);

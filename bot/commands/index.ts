@@ -1,0 +1,32 @@
+// One runner per command (Atlantis: CommentCommandRunnerByCmd). Other modules replace entries through
+// Services.extraCommands: approvals takes approve/reject/cancel, the audit module takes audit.
+import type { Command } from '../core/grammar.js';
+import type { Reply } from '../core/types.js';
+import { runCancel } from './cancel.command.js';
+import { runHelp } from './help.command.js';
+import { runJobCommand } from './job.command.js';
+import { runWhoami } from './whoami.command.js';
+import { refusal, type CommandContext, type CommandRegistry } from './types.js';
+
+const notEnabled = (what: string) => async (ctx: CommandContext, command: Command): Promise<Reply[]> => {
+  const id = 'id' in command && command.id ? ` "${command.id}"` : '';
+  return [refusal(`${what} is not enabled in this deployment, so there is no pending request${id} in ${ctx.tenant.name}.`)];
+};
+
+export const CORE_COMMANDS: CommandRegistry = {
+  help: runHelp,
+  whoami: runWhoami,
+  review: runJobCommand,
+  implement: runJobCommand,
+  triage: runJobCommand,
+  deploy: runJobCommand,
+  status: runJobCommand,
+  approve: notEnabled('The approvals module'),
+  reject: notEnabled('The approvals module'),
+  cancel: runCancel,
+  audit: async (ctx) => [refusal(`Audit tools are not enabled in this deployment (${ctx.tenant.name}).`)],
+};
+
+export function commandRegistry(extra: Partial<CommandRegistry> = {}): CommandRegistry {
+  return { ...CORE_COMMANDS, ...extra };
+}

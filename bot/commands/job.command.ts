@@ -1,0 +1,42 @@
+// review, implement, triage, deploy and status: each becomes a queued job (or, where policy says so, an approval
+// request first). The job id derives from the delivery, so a redelivered event cannot queue a second job.
+import { describeCommand } from '../core/grammar.js';
+import { jobIdFor, type JobCommand, type JobData } from '../../agents/queues.js';
+import { refusal, type CommandContext } from './types.js';
+import type { Reply } from '../core/types.js';
+
+export async function runJobCommand(ctx: CommandContext, command: JobCommand): Promise<Reply[]> {
+  const { services, tenant, actor } = ctx;
+  const kind = command.name;
+  if (!services.availableKinds.has(kind)) {
+    return [refusal(`"${kind}" jobs are not available in this deployment yet: no agent for them is installed. Nothing was queued.`)];
+  }
+  const request = { kind, command, tenant, actor, thread: ctx.thread, correlationId: ctx.correlationId, deliveryId: ctx.deliveryId };
+  const gate = services.gate ? await services.gate.gate(request) : { decision: 'run' as const };
+  if (gate.decision === 'deny') {
+    await services.audit.append({ tenantId: tenant.id, action: 'request.rejected', actor: auditActor(ctx), target: describeCommand(command), outcome: 'denied', details: { code: gate.refusal.code }, correlationId: ctx.correlationId });
+    return [refusal(gate.refusal.message)];
+  }
+  if (gate.decision === 'hold') return gate.replies;
+  const jobId = jobIdFor(kind, tenant.id, actor.platform, ctx.deliveryId);
+  const data: JobData = {
+    v: 1,
+    kind,
+    tenantId: tenant.id,
+    requester: { memberId: actor.memberId, platform: actor.platform, platformUserId: actor.platformUserId },
+    command,
+    thread: ctx.thread,
+    correlationId: ctx.correlationId,
+    deliveryId: ctx.deliveryId,
+  };
+  // No side effect without its audit record: the record comes first, and a failed append stops the enqueue.
+  await services.audit.append({ tenantId: tenant.id, action: 'job.queued', actor: auditActor(ctx), target: jobId, outcome: 'success', details: { kind, command: describeCommand(command) }, correlationId: ctx.correlationId });
+  const { duplicate } = await services.queue.enqueue(jobId, data);
+  if (duplicate) return [];
+  return [{ text: `🕐 ${describeCommand(command)}: queued as job ${jobId}`, key: `job:${jobId}`, kind: 'progress' }];
+}
+
+export function auditActor(ctx: Pick<CommandContext, 'actor'>) {
+  return { memberId: ctx.actor.memberId, platform: ctx.actor.platform, platformUserId: ctx.actor.platformUserId };
+}
+

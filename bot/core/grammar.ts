@@ -1,0 +1,209 @@
+// One command grammar for every surface: chat, PR comments, ticket comments and the console.
+// parseCommand never throws: any input string yields either a command or usage help (property-tested).
+
+export interface RepoRef {
+  readonly owner: string;
+  readonly name: string;
+}
+
+export type Command =
+  | { name: 'help'; topic?: string }
+  | { name: 'whoami' }
+  | { name: 'review'; repo: RepoRef; number: number }
+  | { name: 'implement'; ticket: string; repo?: RepoRef }
+  | { name: 'triage'; ticket: string }
+  | { name: 'deploy'; service: string; environment: string; ref?: string }
+  | { name: 'status'; id?: string }
+  | { name: 'approve'; id: string }
+  | { name: 'reject'; id: string; reason?: string }
+  | { name: 'cancel'; id: string }
+  | { name: 'audit'; sub: 'verify' }
+  | { name: 'audit'; sub: 'export'; since?: string };
+
+export type CommandName = Command['name'];
+
+export type ParseResult =
+  | { ok: true; command: Command }
+  | { ok: false; error: string; usage: string; commandName?: CommandName };
+
+/** What the surface already knows: a PR comment knows its repository and pull request. */
+export interface ParseContext {
+  readonly repo?: RepoRef;
+  readonly pullNumber?: number;
+}
+
+export const MAX_COMMAND_LENGTH = 2000;
+
+export const USAGE: Readonly<Record<CommandName, string>> = {
+  help: 'help [command]: list the commands, or explain one',
+  whoami: 'whoami: show who Void thinks you are, your tenant and your roles',
+  review: 'review <owner>/<repo>#<number>: review a pull request',
+  implement: 'implement <JIRA-KEY> [in <owner>/<repo>]: implement a ticket as a draft pull request',
+  triage: 'triage <JIRA-KEY>: suggest type, priority, component and assignee for a ticket',
+  deploy: 'deploy <service> [to] <environment> [at <ref>]: deploy a service (usually needs approval)',
+  status: 'status [<job or approval id>]: show the queue, or one job or approval',
+  approve: 'approve <id>: approve a pending request',
+  reject: 'reject <id> [reason]: reject a pending request',
+  cancel: 'cancel <id>: cancel a pending request or a queued job',
+  audit: 'audit verify | audit export [since <YYYY-MM-DD>]: check or export the audit trail',
+};
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const REPO = /^[A-Za-z0-9._-]{1,100}$/;
+const PR_REF = /^([^/\s#]+)\/([^/\s#]+)#(\d{1,9})$/;
+const TICKET = /^[A-Za-z][A-Za-z0-9_]{0,9}-\d{1,9}$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const GIT_REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/;
+const DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
+
+type Args = readonly string[];
+type Parser = (args: Args, ctx: ParseContext) => Command | string;
+
+function parseRepo(text: string | undefined): RepoRef | undefined {
+  if (!text) return undefined;
+  const [owner, name, extra] = text.split('/');
+  if (extra !== undefined || !owner || !name || !OWNER.test(owner) || !REPO.test(name)) return undefined;
+  if (name === '.' || name === '..') return undefined;
+  return { owner, name };
+}
+
+function parseTicket(text: string | undefined): string | undefined {
+  return text && TICKET.test(text) ? text.toUpperCase() : undefined;
+}
+
+function validDate(text: string): boolean {
+  return DATE.test(text) && !Number.isNaN(Date.parse(text));
+}
+
+const PARSERS: Readonly<Record<CommandName, Parser>> = {
+  help: (args) => {
+    if (args.length > 1) return 'help takes at most one word';
+    const topic = args[0]?.toLowerCase();
+    if (topic !== undefined && !(topic in USAGE)) return `there is no command "${topic.slice(0, 40)}"`;
+    return topic ? { name: 'help', topic } : { name: 'help' };
+  },
+  whoami: (args) => (args.length ? 'whoami takes no arguments' : { name: 'whoami' }),
+  review: (args, ctx) => {
+    if (args.length === 0 && ctx.repo && ctx.pullNumber) {
+      return { name: 'review', repo: ctx.repo, number: ctx.pullNumber };
+    }
+    if (args.length !== 1) return 'name one pull request, like acme/api#42';
+    const match = PR_REF.exec(args[0] ?? '');
+    const repo = match ? parseRepo(`${match[1]}/${match[2]}`) : undefined;
+    const number = match ? Number(match[3]) : 0;
+    if (!repo || number < 1) return `"${(args[0] ?? '').slice(0, 80)}" is not a pull request like acme/api#42`;
+    return { name: 'review', repo, number };
+  },
+  implement: (args) => {
+    const ticket = parseTicket(args[0]);
+    if (!ticket) return 'name a JIRA ticket, like PAY-123';
+    if (args.length === 1) return { name: 'implement', ticket };
+    if (args.length !== 3 || args[1]?.toLowerCase() !== 'in') return 'the repository comes after "in", like: in acme/api';
+    const repo = parseRepo(args[2]);
+    if (!repo) return `"${(args[2] ?? '').slice(0, 80)}" is not a repository like acme/api`;
+    return { name: 'implement', ticket, repo };
+  },
+  triage: (args) => {
+    const ticket = args.length === 1 ? parseTicket(args[0]) : undefined;
+    return ticket ? { name: 'triage', ticket } : 'name one JIRA ticket, like PAY-123';
+  },
+  deploy: (args) => {
+    const rest = [...args];
+    const service = rest.shift();
+    if (rest[0]?.toLowerCase() === 'to') rest.shift();
+    const environment = rest.shift();
+    let ref: string | undefined;
+    if (rest[0]?.toLowerCase() === 'at') {
+      rest.shift();
+      ref = rest.shift();
+      if (ref === undefined || !GIT_REF.test(ref) || ref.includes('..')) return 'after "at" comes a git ref, like v1.4.2 or main';
+    }
+    if (!service || !environment) return 'name a service and an environment, like: deploy payments to production';
+    if (rest.length) return `unexpected "${rest.join(' ').slice(0, 80)}"`;
+    if (!NAME.test(service)) return `"${service.slice(0, 80)}" is not a service name`;
+    if (!NAME.test(environment)) return `"${environment.slice(0, 80)}" is not an environment name`;
+    const command: Command = { name: 'deploy', service: service.toLowerCase(), environment: environment.toLowerCase() };
+    return ref ? { ...command, ref } : command;
+  },
+  status: (args) => {
+    if (args.length === 0) return { name: 'status' };
+    if (args.length === 1 && ID.test(args[0] ?? '')) return { name: 'status', id: args[0] as string };
+    return 'status takes one job or approval id';
+  },
+  approve: (args) => (args.length === 1 && ID.test(args[0] ?? '') ? { name: 'approve', id: args[0] as string } : 'name one request id'),
+  reject: (args) => {
+    const [id, ...reason] = args;
+    if (!id || !ID.test(id)) return 'name one request id, then the reason';
+    const text = reason.join(' ').trim();
+    return text ? { name: 'reject', id, reason: text.slice(0, 500) } : { name: 'reject', id };
+  },
+  cancel: (args) => (args.length === 1 && ID.test(args[0] ?? '') ? { name: 'cancel', id: args[0] as string } : 'name one request or job id'),
+  audit: (args) => {
+    const sub = args[0]?.toLowerCase();
+    if (sub === 'verify' && args.length === 1) return { name: 'audit', sub: 'verify' };
+    if (sub === 'export') {
+      if (args.length === 1) return { name: 'audit', sub: 'export' };
+      if (args.length === 3 && args[1]?.toLowerCase() === 'since' && validDate(args[2] ?? '')) {
+        return { name: 'audit', sub: 'export', since: args[2] as string };
+      }
+      return 'export takes an optional "since <YYYY-MM-DD>"';
+    }
+    return 'say "audit verify" or "audit export"';
+  },
+};
+
+/** Strips a leading `/void`, `void`, `@Void` or `<@U123>` so that every surface can pass what the person typed. */
+export function stripInvocation(text: string): string {
+  return text
+    .replace(/^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>|@void\b|\/void\b|void:)\s*/i, '')
+    .trim();
+}
+
+export function parseCommand(input: unknown, ctx: ParseContext = {}): ParseResult {
+  if (typeof input !== 'string') return { ok: false, error: 'a command is text', usage: helpText() };
+  if (input.length > MAX_COMMAND_LENGTH) {
+    return { ok: false, error: `a command is at most ${MAX_COMMAND_LENGTH} characters`, usage: helpText() };
+  }
+  const words = stripInvocation(input).split(/\s+/).filter(Boolean);
+  const verb = words[0]?.toLowerCase();
+  if (verb === undefined) return { ok: false, error: 'say what Void should do', usage: helpText() };
+  if (!Object.prototype.hasOwnProperty.call(PARSERS, verb)) {
+    return { ok: false, error: `unknown command "${verb.slice(0, 40)}"`, usage: helpText() };
+  }
+  const name = verb as CommandName;
+  const result = PARSERS[name](words.slice(1), ctx);
+  if (typeof result === 'string') return { ok: false, error: result, usage: `Usage: ${USAGE[name]}`, commandName: name };
+  return { ok: true, command: result };
+}
+
+export function helpText(names: readonly CommandName[] = Object.keys(USAGE) as CommandName[]): string {
+  return ['Commands:', ...names.map((name) => `  ${USAGE[name]}`)].join('\n');
+}
+
+/** A short canonical rendering of a command, for audit records, job titles and approval prompts. */
+export function describeCommand(command: Command): string {
+  switch (command.name) {
+    case 'review':
+      return `review ${command.repo.owner}/${command.repo.name}#${command.number}`;
+    case 'implement':
+      return `implement ${command.ticket}${command.repo ? ` in ${command.repo.owner}/${command.repo.name}` : ''}`;
+    case 'triage':
+      return `triage ${command.ticket}`;
+    case 'deploy':
+      return `deploy ${command.service} to ${command.environment}${command.ref ? ` at ${command.ref}` : ''}`;
+    case 'status':
+      return command.id ? `status ${command.id}` : 'status';
+    case 'approve':
+    case 'cancel':
+      return `${command.name} ${command.id}`;
+    case 'reject':
+      return `reject ${command.id}`;
+    case 'audit':
+      return command.sub === 'export' && command.since ? `audit export since ${command.since}` : `audit ${command.sub}`;
+    case 'help':
+      return command.topic ? `help ${command.topic}` : 'help';
+    case 'whoami':
+      return 'whoami';
+  }
+}

@@ -1,0 +1,110 @@
+// Tenancy and identity: (platform, workspace id, platform user id) → Tenant and the one person behind the identity.
+// Lookups are by exact key in per-platform maps; a miss is a refusal, never another tenant's data.
+
+import type { Actor, Member, Platform, Tenant } from './types.js';
+
+export type Resolution =
+  | { ok: true; tenant: Tenant; actor: Actor }
+  | { ok: false; code: 'identity.unknown_workspace'; message: string }
+  | { ok: false; code: 'identity.unknown_user'; tenant: Tenant; message: string };
+
+type IdentityPlatform = Exclude<Platform, 'console'>;
+
+/** Normalises ids that platforms treat case-insensitively (GitHub logins, emails, JIRA site URLs). */
+export function normaliseId(platform: Platform | 'email', id: string): string {
+  if (platform === 'github' || platform === 'email' || platform === 'teams') return id.trim().toLowerCase();
+  if (platform === 'jira') return id.trim();
+  return id.trim();
+}
+
+export function normaliseSiteUrl(url: string): string {
+  return url.trim().toLowerCase().replace(/\/+$/, '');
+}
+
+export class TenantRegistry {
+  private readonly byId = new Map<string, Tenant>();
+  private readonly byWorkspace = new Map<string, Tenant>();
+  private readonly members = new Map<string, Member>();
+
+  constructor(tenants: readonly Tenant[]) {
+    for (const tenant of tenants) {
+      this.byId.set(tenant.id, tenant);
+      for (const key of workspaceKeys(tenant)) this.byWorkspace.set(key, tenant);
+      for (const member of tenant.members) {
+        this.members.set(`${tenant.id}\u0000console\u0000${member.id}`, member);
+        for (const platform of ['slack', 'teams', 'github', 'jira'] as const) {
+          for (const id of member.identities[platform] ?? []) {
+            this.members.set(`${tenant.id}\u0000${platform}\u0000${normaliseId(platform, id)}`, member);
+          }
+        }
+      }
+    }
+  }
+
+  list(): readonly Tenant[] {
+    return [...this.byId.values()];
+  }
+
+  get(tenantId: string): Tenant | undefined {
+    return this.byId.get(tenantId);
+  }
+
+  /** The tenant bound to a platform workspace (Slack team, AAD tenant, GitHub installation, JIRA site). */
+  tenantFor(platform: Platform, workspaceId: string): Tenant | undefined {
+    if (platform === 'console') return this.byId.get(workspaceId);
+    return this.byWorkspace.get(workspaceKey(platform, workspaceId));
+  }
+
+  member(tenant: Tenant, platform: Platform, platformUserId: string): Member | undefined {
+    const id = platform === 'console' ? platformUserId : normaliseId(platform, platformUserId);
+    return this.members.get(`${tenant.id}\u0000${platform}\u0000${id}`);
+  }
+
+  /** Looks a member up by id inside one tenant: roles as they are now, for checks made at decision or run time. */
+  memberById(tenantId: string, memberId: string): Member | undefined {
+    return this.members.get(`${tenantId}\u0000console\u0000${memberId}`);
+  }
+
+  resolve(platform: Platform, workspaceId: string, platformUserId: string): Resolution {
+    const tenant = this.tenantFor(platform, workspaceId);
+    if (!tenant) {
+      return {
+        ok: false,
+        code: 'identity.unknown_workspace',
+        message: 'This workspace is not connected to Void. Ask your Void administrator to add it to the tenants file.',
+      };
+    }
+    const member = this.member(tenant, platform, platformUserId);
+    if (!member) {
+      const admins = tenant.members.filter((m) => m.roles.includes('admin')).map((m) => m.name);
+      const whom = admins.length ? `ask ${admins.join(' or ')} (admin of ${tenant.name})` : `ask an admin of ${tenant.name}`;
+      return {
+        ok: false,
+        code: 'identity.unknown_user',
+        tenant,
+        message: `Void does not know you yet: your ${platform} account is not linked to a member of ${tenant.name}. To be added, ${whom}.`,
+      };
+    }
+    return { ok: true, tenant, actor: actorOf(tenant, member, platform, platformUserId) };
+  }
+}
+
+export function actorOf(tenant: Tenant, member: Member, platform: Platform, platformUserId: string): Actor {
+  return { tenantId: tenant.id, memberId: member.id, name: member.name, roles: member.roles, platform, platformUserId };
+}
+
+function workspaceKey(platform: IdentityPlatform, id: string): string {
+  const value = platform === 'jira' ? normaliseSiteUrl(id) : normaliseId(platform, id);
+  return `${platform}\u0000${value}`;
+}
+
+function workspaceKeys(tenant: Tenant): string[] {
+  const keys: string[] = [];
+  const { slack, teams, github, jira } = tenant.bindings;
+  for (const team of slack?.teamIds ?? []) keys.push(workspaceKey('slack', team));
+  if (slack?.enterpriseId) keys.push(workspaceKey('slack', slack.enterpriseId));
+  if (teams) keys.push(workspaceKey('teams', teams.tenantId));
+  if (github) keys.push(workspaceKey('github', String(github.installationId)));
+  if (jira) keys.push(workspaceKey('jira', jira.siteUrl));
+  return keys;
+}

@@ -1,0 +1,95 @@
+// The neutral model of Void. Adapters translate platform payloads into these types at the edge; everything
+// behind the adapters (dispatcher, approvals, audit, agents) reasons only in these terms.
+
+export const ROLES = ['developer', 'tech_lead', 'devops', 'compliance_officer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PLATFORMS = ['slack', 'teams', 'github', 'jira', 'console'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+/** One person's accounts on every platform. A member is one human: all of these resolve to the same principal. */
+export interface Identities {
+  slack?: readonly string[];
+  teams?: readonly string[];
+  github?: readonly string[];
+  jira?: readonly string[];
+  email?: readonly string[];
+}
+
+export interface Member {
+  /** Stable pseudonymous id of the person inside the tenant (e.g. `alice`). Used in audit records. */
+  readonly id: string;
+  readonly name: string;
+  readonly roles: readonly Role[];
+  readonly identities: Identities;
+}
+
+export interface TenantBindings {
+  slack?: { teamIds: readonly string[]; enterpriseId?: string | undefined };
+  teams?: { tenantId: string };
+  github?: { org: string; installationId: number };
+  jira?: { siteUrl: string; projectKeys: readonly string[] };
+}
+
+export interface TenantLimits {
+  /** Commands a tenant may issue per minute, all members together. */
+  readonly commandsPerMinute: number;
+  /** Commands one person may issue per minute. */
+  readonly memberCommandsPerMinute: number;
+  /** Jobs of this tenant running at the same time, across every worker. */
+  readonly concurrentJobs: number;
+  /** Jobs of one person running at the same time. */
+  readonly memberConcurrentJobs: number;
+}
+
+export interface Tenant {
+  readonly id: string;
+  readonly name: string;
+  readonly bindings: TenantBindings;
+  readonly members: readonly Member[];
+  readonly limits: TenantLimits;
+  /** Validated by the approvals module; kept opaque here so that the core depends on nothing. */
+  readonly policies: unknown;
+}
+
+/** A resolved actor: the person (principal) and the platform identity they spoke through. */
+export interface Actor {
+  readonly tenantId: string;
+  readonly memberId: string;
+  readonly name: string;
+  readonly roles: readonly Role[];
+  readonly platform: Platform;
+  readonly platformUserId: string;
+}
+
+/** Where a reply goes: enough for the platform adapter to post into the original thread. */
+export interface ThreadRef {
+  readonly platform: Platform;
+  /** Platform-specific location (channel + thread ts, PR number, ticket key, console session). */
+  readonly channel: string;
+  readonly thread?: string | undefined;
+}
+
+/** What a platform adapter hands to the dispatcher once the request is authenticated. */
+export interface InboundCommand {
+  readonly platform: Platform;
+  /** Workspace-level id that binds to a tenant: Slack team id, AAD tenant id, GitHub installation id, JIRA site. */
+  readonly workspaceId: string;
+  readonly platformUserId: string;
+  /** The command text with the bot mention or `/void` prefix removed. */
+  readonly text: string;
+  readonly thread: ThreadRef;
+  /** The platform's delivery id (Slack event_id, X-GitHub-Delivery, …): the key that makes redeliveries no-ops. */
+  readonly deliveryId: string;
+  readonly receivedAt?: Date;
+}
+
+/** A message for a person, in neutral form; adapters render it (Block Kit, Adaptive Card, Markdown, console). */
+export interface Reply {
+  readonly text: string;
+  /** Shown only to the person who asked, where the platform allows it. */
+  readonly private?: boolean;
+  /** Ties progress updates of one job to one message, updated in place. */
+  readonly key?: string;
+  readonly kind?: 'answer' | 'refusal' | 'progress' | 'usage' | 'approval';
+}

@@ -1,0 +1,110 @@
+// The dispatcher: an authenticated, neutral InboundCommand → identity → de-duplication → audit → limits → the
+// command's runner → replies. Adapters call dispatch() once they have verified the request; the replies are theirs
+// to render in the originating thread.
+import { createHash } from 'node:crypto';
+import { describeCommand, parseCommand, type Command, type ParseContext } from './core/grammar.js';
+import type { InboundCommand, Reply } from './core/types.js';
+import { SYSTEM_TENANT } from '../audit/types.js';
+import type { DeliveryLedger } from './idempotency.js';
+import type { CommandRateLimiter } from './limits.js';
+import type { Logger } from './logger.js';
+import { commandRegistry } from './commands/index.js';
+import type { CommandContext, CommandRegistry, CommandRunner, Services } from './commands/types.js';
+
+export interface DispatchResult {
+  readonly replies: Reply[];
+  /** The delivery was seen before: nothing was done (platform retry, redelivery, double click). */
+  readonly duplicate: boolean;
+  readonly tenantId?: string;
+  readonly correlationId: string;
+}
+
+export interface DispatcherOptions {
+  readonly services: Services;
+  readonly ledger: DeliveryLedger;
+  readonly rate: CommandRateLimiter;
+  readonly log: Logger;
+}
+
+export function correlationIdFor(platform: string, deliveryId: string): string {
+  return `c-${createHash('sha256').update(`${platform}\u0000${deliveryId}`).digest('hex').slice(0, 20)}`;
+}
+
+export class Dispatcher {
+  private readonly commands: CommandRegistry;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.commands = commandRegistry(options.services.extraCommands);
+  }
+
+  get services(): Services {
+    return this.options.services;
+  }
+
+  async dispatch(input: InboundCommand, parseContext: ParseContext = {}): Promise<DispatchResult> {
+    const { services, ledger } = this.options;
+    const correlationId = correlationIdFor(input.platform, input.deliveryId);
+    const log = this.options.log.child({ platform: input.platform, deliveryId: input.deliveryId, correlationId });
+    const resolution = services.registry.resolve(input.platform, input.workspaceId, input.platformUserId);
+    if (!resolution.ok) {
+      const tenantId = resolution.code === 'identity.unknown_user' ? resolution.tenant.id : SYSTEM_TENANT;
+      if ((await ledger.claim(input.platform, input.deliveryId)) === 'duplicate') return { replies: [], duplicate: true, correlationId };
+      await this.guard(input, () =>
+        services.audit.append({
+          tenantId,
+          action: 'request.rejected',
+          actor: { platform: input.platform, platformUserId: input.platformUserId },
+          target: input.workspaceId,
+          outcome: 'denied',
+          details: { code: resolution.code },
+          correlationId,
+        }),
+      );
+      log.info({ code: resolution.code, tenant: tenantId }, 'request from an unknown workspace or person refused');
+      return { replies: [{ text: resolution.message, kind: 'refusal', private: true }], duplicate: false, tenantId, correlationId };
+    }
+    const { tenant, actor } = resolution;
+    if ((await ledger.claim(input.platform, input.deliveryId)) === 'duplicate') {
+      log.debug('duplicate delivery ignored');
+      return { replies: [], duplicate: true, tenantId: tenant.id, correlationId };
+    }
+    const replies = await this.guard(input, async () => {
+      const parsed = parseCommand(input.text, parseContext);
+      await services.audit.append({
+        tenantId: tenant.id,
+        action: 'command.received',
+        actor: { memberId: actor.memberId, platform: actor.platform, platformUserId: actor.platformUserId },
+        target: parsed.ok ? describeCommand(parsed.command) : undefined,
+        outcome: parsed.ok ? 'success' : 'failure',
+        details: parsed.ok ? { command: parsed.command.name } : { code: 'command.unparsable', command: parsed.commandName },
+        correlationId,
+      });
+      if (!parsed.ok) return [{ text: `${capitalise(parsed.error)}.\n${parsed.usage}`, kind: 'usage' as const, private: true }];
+      const verdict = await this.options.rate.take(actor, tenant.name, tenant.limits);
+      if (!verdict.ok) {
+        await services.audit.append({ tenantId: tenant.id, action: 'request.rejected', actor: { memberId: actor.memberId, platform: actor.platform, platformUserId: actor.platformUserId }, target: describeCommand(parsed.command), outcome: 'denied', details: { code: verdict.code }, correlationId });
+        return [{ text: verdict.message, kind: 'refusal' as const, private: true }];
+      }
+      const ctx: CommandContext = { tenant, actor, thread: input.thread, deliveryId: input.deliveryId, correlationId, log: log.child({ tenant: tenant.id }), services };
+      const runner = this.commands[parsed.command.name] as CommandRunner<Command>;
+      return runner(ctx, parsed.command);
+    });
+    return { replies, duplicate: false, tenantId: tenant.id, correlationId };
+  }
+
+  /** Runs the work; on any failure gives the delivery back so that the platform's retry is processed, and rethrows. */
+  private async guard<T>(input: InboundCommand, work: () => Promise<T>): Promise<T> {
+    try {
+      const result = await work();
+      await this.options.ledger.done(input.platform, input.deliveryId);
+      return result;
+    } catch (error) {
+      await this.options.ledger.release(input.platform, input.deliveryId).catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

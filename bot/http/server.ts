@@ -1,0 +1,202 @@
+// Void's own HTTP server (node:http, no framework): routes get the raw body bytes, so that every adapter can verify
+// a platform signature over exactly what was sent before anything parses it.
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { AuditUnavailableError, QueueUnavailableError } from '../core/errors.js';
+import type { Logger } from '../logger.js';
+
+export interface HttpRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  /** The raw bytes of the body, exactly as received. */
+  readonly body: Buffer;
+  /** Values of `:name` segments of the route pattern. */
+  readonly params: Readonly<Record<string, string>>;
+  readonly log: Logger;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Objects are sent as JSON; async iterables are streamed (exports). */
+  readonly body?: string | Buffer | Record<string, unknown> | unknown[] | AsyncIterable<string | Buffer>;
+}
+
+export type Handler = (req: HttpRequest) => Promise<HttpResponse> | HttpResponse;
+
+interface Route {
+  readonly method: string;
+  readonly segments: readonly string[];
+  readonly handler: Handler;
+  readonly maxBytes?: number;
+}
+
+export interface HttpServerOptions {
+  readonly log: Logger;
+  readonly maxBodyBytes: number;
+  /** Whole-request deadline: a client that sends one byte a second is cut off. */
+  readonly requestTimeoutMs?: number;
+}
+
+export const json = (status: number, body: Record<string, unknown> | unknown[], headers?: Record<string, string>): HttpResponse => ({
+  status,
+  body,
+  headers: headers ?? {},
+});
+
+export class HttpServer {
+  private readonly routes: Route[] = [];
+  private server: Server | undefined;
+  private closing = false;
+
+  constructor(private readonly options: HttpServerOptions) {}
+
+  route(method: string, pattern: string, handler: Handler, options: { maxBytes?: number } = {}): this {
+    const route: Route = { method: method.toUpperCase(), segments: pattern.split('/').filter(Boolean), handler };
+    this.routes.push(options.maxBytes ? { ...route, maxBytes: options.maxBytes } : route);
+    return this;
+  }
+
+  async listen(port: number, host: string): Promise<number> {
+    const server = createServer({ requestTimeout: this.options.requestTimeoutMs ?? 15_000, headersTimeout: 10_000 }, (req, res) => {
+      void this.handle(req, res);
+    });
+    server.keepAliveTimeout = 5_000;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return (server.address() as AddressInfo).port;
+  }
+
+  /** Stops accepting connections; in-flight requests finish (bounded by the request timeout). */
+  async close(): Promise<void> {
+    this.closing = true;
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+  }
+
+  private match(method: string, path: string): { route: Route; params: Record<string, string> } | 'method' | undefined {
+    const parts = path.split('/').filter(Boolean);
+    let pathMatched = false;
+    for (const route of this.routes) {
+      if (route.segments.length !== parts.length) continue;
+      const params: Record<string, string> = {};
+      const ok = route.segments.every((seg, i) => {
+        const part = parts[i] as string;
+        if (seg.startsWith(':')) {
+          try {
+            params[seg.slice(1)] = decodeURIComponent(part);
+          } catch {
+            return false;
+          }
+          return true;
+        }
+        return seg === part;
+      });
+      if (!ok) continue;
+      pathMatched = true;
+      if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { route, params };
+    }
+    return pathMatched ? 'method' : undefined;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const log = this.options.log;
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://void.local');
+    } catch {
+      return send(res, json(400, { error: 'http.bad_url', message: 'The request URL is malformed.' }));
+    }
+    if (this.closing) return send(res, json(503, { error: 'http.shutting_down', message: 'Void is shutting down; retry shortly.' }, { connection: 'close' }));
+    const found = this.match(req.method ?? 'GET', url.pathname);
+    if (found === undefined) return send(res, json(404, { error: 'http.not_found', message: `No route for ${url.pathname}.` }), req);
+    if (found === 'method') return send(res, json(405, { error: 'http.method_not_allowed', message: `${req.method} is not allowed here.` }), req);
+    const limit = found.route.maxBytes ?? this.options.maxBodyBytes;
+    const body = await readBody(req, limit);
+    if (body === 'too_large') return send(res, json(413, { error: 'http.too_large', message: `The body is larger than ${limit} bytes.` }, { connection: 'close' }), req);
+    if (body === 'aborted') return;
+    const request: HttpRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, params: found.params, log };
+    try {
+      send(res, await found.route.handler(request), req);
+    } catch (error) {
+      if (error instanceof QueueUnavailableError || error instanceof AuditUnavailableError) {
+        log.error({ err: error, path: url.pathname }, 'dependency unavailable; answered 503');
+        return send(res, json(503, { error: error.code, message: error.message }, { 'retry-after': '5' }), req);
+      }
+      log.error({ err: error, path: url.pathname }, 'unhandled error in route');
+      send(res, json(500, { error: 'http.internal', message: 'Void hit an internal error; it has been logged.' }), req);
+    }
+  }
+}
+
+/** Reads the body up to `limit` bytes: refuses early on Content-Length, and stops buffering past the limit. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large' | 'aborted'> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve('too_large');
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        chunks.length = 0;
+        req.pause();
+        resolve('too_large');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!done) {
+        done = true;
+        resolve(Buffer.concat(chunks, size));
+      }
+    });
+    req.on('error', () => {
+      if (!done) {
+        done = true;
+        resolve('aborted');
+      }
+    });
+    req.on('close', () => {
+      if (!done) {
+        done = true;
+        resolve('aborted');
+      }
+    });
+  });
+}
+
+function send(res: ServerResponse, response: HttpResponse, req?: IncomingMessage): void {
+  if (res.headersSent || res.destroyed) return;
+  const headers: Record<string, string> = { 'x-content-type-options': 'nosniff', ...(response.headers ?? {}) };
+  const body = response.body;
+  if (body !== undefined && typeof body === 'object' && !Buffer.isBuffer(body) && Symbol.asyncIterator in body) {
+    res.writeHead(response.status, headers);
+    Readable.from(body as AsyncIterable<string | Buffer>).on('error', () => res.destroy()).pipe(res);
+    return;
+  }
+  let payload: string | Buffer = '';
+  if (typeof body === 'string' || Buffer.isBuffer(body)) payload = body;
+  else if (body !== undefined) {
+    payload = JSON.stringify(body);
+    headers['content-type'] ??= 'application/json; charset=utf-8';
+  }
+  headers['content-length'] = String(Buffer.byteLength(payload));
+  res.writeHead(response.status, headers);
+  res.end(req?.method === 'HEAD' ? undefined : payload);
+  if (headers.connection === 'close') req?.resume();
+}

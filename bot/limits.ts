@@ -1,0 +1,107 @@
+// Per-tenant and per-person limits, kept in Redis so that every web and worker process shares them.
+import type { Redis } from 'ioredis';
+import type { Actor, TenantLimits } from './core/types.js';
+
+export type LimitVerdict = { ok: true } | { ok: false; code: 'limit.tenant_rate' | 'limit.member_rate'; message: string; retryAfterSeconds: number };
+
+const WINDOW_SECONDS = 60;
+
+/** Fixed one-minute windows: one INCR per key, both keys in one round trip. */
+export class CommandRateLimiter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async take(actor: Actor, tenantName: string, limits: TenantLimits): Promise<LimitVerdict> {
+    const nowMs = this.now();
+    const window = Math.floor(nowMs / 1000 / WINDOW_SECONDS);
+    const tenantKey = `${this.prefix}:rate:${actor.tenantId}:${window}`;
+    const memberKey = `${this.prefix}:rate:${actor.tenantId}:m:${actor.memberId}:${window}`;
+    const results = await this.redis
+      .multi()
+      .incr(tenantKey)
+      .expire(tenantKey, WINDOW_SECONDS * 2)
+      .incr(memberKey)
+      .expire(memberKey, WINDOW_SECONDS * 2)
+      .exec();
+    const tenantCount = Number(results?.[0]?.[1] ?? 0);
+    const memberCount = Number(results?.[2]?.[1] ?? 0);
+    const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * WINDOW_SECONDS * 1000 - nowMs) / 1000));
+    if (memberCount > limits.memberCommandsPerMinute) {
+      return {
+        ok: false,
+        code: 'limit.member_rate',
+        retryAfterSeconds,
+        message: `You have sent more than ${limits.memberCommandsPerMinute} commands this minute, the limit per person. Please try again in ${retryAfterSeconds} s.`,
+      };
+    }
+    if (tenantCount > limits.commandsPerMinute) {
+      return {
+        ok: false,
+        code: 'limit.tenant_rate',
+        retryAfterSeconds,
+        message: `${tenantName} has sent more than ${limits.commandsPerMinute} commands this minute, the limit for the whole organisation. Please try again in ${retryAfterSeconds} s.`,
+      };
+    }
+    return { ok: true };
+  }
+}
+
+// Acquire a running-job slot in two leased sets at once (tenant and person), or neither.
+// KEYS: tenant set, member set. ARGV: job id, now ms, lease ms, tenant limit, member limit.
+const ACQUIRE = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
+local expiry = tonumber(ARGV[2]) + tonumber(ARGV[3])
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], expiry, ARGV[1])
+  redis.call('ZADD', KEYS[2], expiry, ARGV[1])
+  return 1
+end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return -1 end
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then return -2 end
+redis.call('ZADD', KEYS[1], expiry, ARGV[1])
+redis.call('ZADD', KEYS[2], expiry, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 1
+`;
+
+export type SlotVerdict = 'acquired' | 'tenant_busy' | 'member_busy';
+
+/** Concurrently running jobs per tenant and per person. Leases expire, so a killed worker's slot comes back. */
+export class JobSlots {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    readonly leaseMs = 120_000,
+  ) {}
+
+  private keys(tenantId: string, memberId: string): [string, string] {
+    return [`${this.prefix}:running:${tenantId}`, `${this.prefix}:running:${tenantId}:m:${memberId}`];
+  }
+
+  async acquire(tenantId: string, memberId: string, jobId: string, limits: TenantLimits): Promise<SlotVerdict> {
+    const [t, m] = this.keys(tenantId, memberId);
+    const result = Number(await this.redis.eval(ACQUIRE, 2, t, m, jobId, Date.now(), this.leaseMs, limits.concurrentJobs, limits.memberConcurrentJobs));
+    return result === 1 ? 'acquired' : result === -1 ? 'tenant_busy' : 'member_busy';
+  }
+
+  /** Renews the lease of a running job (acquire is idempotent for a job that holds its slot). */
+  async renew(tenantId: string, memberId: string, jobId: string, limits: TenantLimits): Promise<void> {
+    await this.acquire(tenantId, memberId, jobId, limits);
+  }
+
+  async release(tenantId: string, memberId: string, jobId: string): Promise<void> {
+    const [t, m] = this.keys(tenantId, memberId);
+    await this.redis.multi().zrem(t, jobId).zrem(m, jobId).exec();
+  }
+
+  async running(tenantId: string): Promise<number> {
+    const [t] = this.keys(tenantId, '_');
+    await this.redis.zremrangebyscore(t, '-inf', Date.now());
+    return this.redis.zcard(t);
+  }
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    setupFiles: ['test/helpers/setup.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    // Integration tests share one Redis; each test uses its own key prefix and queue names.
+    pool: 'forks',
+    reporters: ['default'],
+  },
+});
