@@ -8,6 +8,8 @@ import { JobQueue } from '../agents/queue.js';
 import { JobWorker, type RunGate } from '../agents/worker.js';
 import { AVAILABLE_KINDS, createProcessors } from '../agents/processors/index.js';
 import type { Config } from './config/load.js';
+import type { Platform } from './core/types.js';
+import type { CommandRegistry } from './commands/types.js';
 import { secretValues } from './config/env.js';
 import { ReplyRouter } from './core/ports.js';
 import { TenantRegistry } from './core/registry.js';
@@ -18,7 +20,9 @@ import { DeliveryLedger } from './idempotency.js';
 import { CommandRateLimiter, JobSlots } from './limits.js';
 import { createLogger, scrubber, type Logger } from './logger.js';
 import { checkEvictionPolicy, createRedis } from './redis.js';
-import type { ApprovalGate, CommandRegistry } from './commands/types.js';
+import { loadModuleList, type ModuleContext, type ModuleContribution, type SharedPorts, type VoidModule } from './modules.js';
+import type { JobKind } from '../agents/queues.js';
+import type { Processor } from '../agents/worker.js';
 
 export type Role = 'web' | 'worker' | 'all';
 
@@ -36,14 +40,14 @@ export interface VoidAppOptions {
 }
 
 export class VoidApp {
-  readonly log: Logger;
   readonly registry: TenantRegistry;
   readonly chat = new ReplyRouter();
-  readonly prefix: string;
-  readonly scrub: (text: string) => string;
+  readonly ports: SharedPorts = {};
   http: HttpServer | undefined;
   worker: JobWorker | undefined;
   port: number | undefined;
+  dispatcher!: Dispatcher;
+  private contributions: ModuleContribution[] = [];
   private readonly closers: Array<() => Promise<void>> = [];
 
   private constructor(
@@ -52,16 +56,14 @@ export class VoidApp {
     readonly redis: Redis,
     readonly audit: AuditTrail,
     readonly queue: JobQueue,
-    readonly dispatcher: Dispatcher,
-    log: Logger,
+    readonly log: Logger,
+    readonly prefix: string,
+    readonly scrub: (text: string) => string,
   ) {
-    this.log = log;
-    this.registry = dispatcher.services.registry;
-    this.prefix = options.prefix ?? config.env.VOID_KEY_PREFIX;
-    this.scrub = scrubber(secretValues(config.env));
+    this.registry = new TenantRegistry(config.tenants);
   }
 
-  static async create(config: Config, options: VoidAppOptions): Promise<VoidApp> {
+  static async create(config: Config, options: VoidAppOptions, modules?: readonly VoidModule[]): Promise<VoidApp> {
     const env = config.env;
     const log = options.log ?? createLogger({ level: env.LOG_LEVEL ?? 'info', secrets: secretValues(env) });
     const prefix = options.prefix ?? env.VOID_KEY_PREFIX;
@@ -69,26 +71,48 @@ export class VoidApp {
     redis.on('error', (err) => log.warn({ err: { message: err.message } }, 'redis connection error'));
     await redis.connect();
     await checkEvictionPolicy(redis);
-    const registry = new TenantRegistry(config.tenants);
     const store = options.auditStore ?? (await createAuditStore(env.MONGODB_URL));
     const scrub = scrubber(secretValues(env));
     const audit = new AuditTrail(store, { redact: (details) => JSON.parse(scrub(JSON.stringify(details))) as Record<string, unknown> });
     const queue = new JobQueue({ connection: redis, prefix, name: options.queueName, attempts: env.VOID_JOB_ATTEMPTS, backoffMs: options.jobBackoffMs });
-    const modules = await loadModules({ config, registry, audit, queue, redis, prefix, log });
-    const dispatcher = new Dispatcher({
-      services: { registry, audit, queue, availableKinds: AVAILABLE_KINDS, gate: modules.gate, extraCommands: modules.commands },
-      ledger: new DeliveryLedger(redis, prefix, env.VOID_DEDUPE_TTL_SECONDS),
-      rate: new CommandRateLimiter(redis, prefix),
-      log,
-    });
-    const app = new VoidApp(config, options, redis, audit, queue, dispatcher, log);
-    app.chat.register('console', new ConsoleChatPort(redis, prefix));
-    app.runGate = modules.runGate;
+    const app = new VoidApp(config, options, redis, audit, queue, log, prefix, scrub);
     app.closers.push(() => store.close());
+    app.chat.register('console', new ConsoleChatPort(redis, prefix));
+    await app.setupModules(modules ?? (await loadModuleList()));
     return app;
   }
 
-  runGate: RunGate | undefined;
+  private async setupModules(modules: readonly VoidModule[]): Promise<void> {
+    const ctx: ModuleContext = {
+      config: this.config,
+      role: this.options.role,
+      registry: this.registry,
+      audit: this.audit,
+      queue: this.queue,
+      redis: this.redis,
+      redisUrl: this.options.redisUrl,
+      prefix: this.prefix,
+      log: this.log,
+      chat: this.chat,
+      scrub: this.scrub,
+      ports: this.ports,
+      dispatcher: () => this.dispatcher,
+    };
+    for (const module of modules) {
+      const contribution = await module.setup(ctx);
+      this.contributions.push(contribution);
+      for (const [platform, port] of Object.entries(contribution.chatPorts ?? {})) this.chat.register(platform as Platform, port);
+    }
+    const gate = this.contributions.find((c) => c.gate)?.gate;
+    const commands = Object.assign({}, ...this.contributions.map((c) => c.commands ?? {})) as Partial<CommandRegistry>;
+    const kinds = new Set<JobKind>([...AVAILABLE_KINDS, ...this.contributions.flatMap((c) => c.kinds ?? [])]);
+    this.dispatcher = new Dispatcher({
+      services: { registry: this.registry, audit: this.audit, queue: this.queue, availableKinds: kinds, gate, approvals: this.ports.approvals, extraCommands: commands },
+      ledger: new DeliveryLedger(this.redis, this.prefix, this.config.env.VOID_DEDUPE_TTL_SECONDS),
+      rate: new CommandRateLimiter(this.redis, this.prefix),
+      log: this.log,
+    });
+  }
 
   /** Routes every adapter and module adds to the web role. */
   private buildHttp(): HttpServer {
@@ -101,7 +125,14 @@ export class VoidApp {
       const ready = Object.values(checks).every((v) => v === 'ok');
       return json(ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
     });
+    for (const c of this.contributions) c.routes?.(http);
     return http;
+  }
+
+  private processors(): Map<JobKind, Processor> {
+    const processors = createProcessors({ queue: this.queue });
+    for (const c of this.contributions) for (const [kind, p] of c.processors?.() ?? []) processors.set(kind, p);
+    return processors;
   }
 
   async start(): Promise<void> {
@@ -109,18 +140,19 @@ export class VoidApp {
     if (role === 'worker' || role === 'all') {
       const connection = createRedis(this.options.redisUrl, { maxRetriesPerRequest: null });
       connection.on('error', () => undefined);
+      const gates = this.contributions.map((c) => c.runGate).filter((g): g is RunGate => Boolean(g));
       this.worker = new JobWorker({
         connection,
         prefix: this.prefix,
         name: this.options.queueName,
         concurrency: this.options.workerConcurrency ?? this.config.env.VOID_WORKER_CONCURRENCY,
-        processors: createProcessors({ queue: this.queue }),
+        processors: this.processors(),
         chat: this.chat,
         audit: this.audit,
         registry: this.registry,
         slots: new JobSlots(this.redis, this.prefix),
         log: this.log.child({ role: 'worker' }),
-        gate: this.runGate,
+        gate: gates.length ? async (data, tenant) => { for (const g of gates) { const r = await g(data, tenant); if (r) return r; } return undefined; } : undefined,
         scrub: this.scrub,
       });
       this.worker.start();
@@ -131,36 +163,16 @@ export class VoidApp {
       this.port = await this.http.listen(this.config.env.PORT, this.config.env.HOST);
       this.log.info({ port: this.port }, 'Void web role listening');
     }
+    for (const c of this.contributions) await c.start?.();
   }
 
   /** Graceful shutdown: stop taking requests, finish or return in-flight jobs, close connections. */
   async stop(graceMs = this.config.env.VOID_SHUTDOWN_GRACE_MS): Promise<void> {
     await this.http?.close();
     await this.worker?.close(graceMs);
+    for (const c of this.contributions) await c.close?.().catch(() => undefined);
     await this.queue.close().catch(() => undefined);
     for (const close of this.closers) await close().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);
   }
-}
-
-interface ModuleDeps {
-  readonly config: Config;
-  readonly registry: TenantRegistry;
-  readonly audit: AuditTrail;
-  readonly queue: JobQueue;
-  readonly redis: Redis;
-  readonly prefix: string;
-  readonly log: Logger;
-}
-
-interface Modules {
-  gate?: ApprovalGate;
-  runGate?: RunGate;
-  commands: Partial<CommandRegistry>;
-}
-
-/** Modules that plug into the dispatcher and the worker (approvals, audit tools). */
-async function loadModules(_deps: ModuleDeps): Promise<Modules> {
-  const modules: Modules = { commands: {} };
-  return modules;
 }

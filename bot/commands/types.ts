@@ -3,6 +3,7 @@ import type { AuditTrail } from '../../audit/trail.js';
 import type { JobCommand, JobKind } from '../../agents/queues.js';
 import type { JobQueue } from '../../agents/queue.js';
 import type { Refusal } from '../core/errors.js';
+import type { ApprovalsPort } from '../core/approvals.port.js';
 import type { Command, CommandName } from '../core/grammar.js';
 import type { TenantRegistry } from '../core/registry.js';
 import type { Actor, Reply, Tenant, ThreadRef } from '../core/types.js';
@@ -35,6 +36,8 @@ export interface Services {
   /** Job kinds that some worker can run in this deployment. */
   readonly availableKinds: ReadonlySet<JobKind>;
   readonly gate?: ApprovalGate;
+  /** The approvals service, when the approvals module is enabled. */
+  readonly approvals?: ApprovalsPort;
   /** Runners added by other modules (approve/reject/cancel by approvals, audit by the audit module). */
   readonly extraCommands?: Partial<CommandRegistry>;
 }

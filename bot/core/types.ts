@@ -1,3 +1,5 @@
+import type { ApprovalCard } from './approvals.port.js';
+
 // The neutral model of Void. Adapters translate platform payloads into these types at the edge; everything
 // behind the adapters (dispatcher, approvals, audit, agents) reasons only in these terms.
 
@@ -92,4 +94,6 @@ export interface Reply {
   /** Ties progress updates of one job to one message, updated in place. */
   readonly key?: string;
   readonly kind?: 'answer' | 'refusal' | 'progress' | 'usage' | 'approval';
+  /** For kind 'approval': the request to render with Approve / Reject buttons (updated in place by its key). */
+  readonly approval?: ApprovalCard;
 }

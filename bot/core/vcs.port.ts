@@ -1,0 +1,66 @@
+// What agents need from a version-control host (GitHub). integrations/github implements it with Octokit.
+// Every side effect takes a `marker`: a hidden, deterministic tag that makes a retried job update its earlier
+// comment, review or pull request instead of creating a second one.
+import type { RepoRef } from './grammar.js';
+
+export interface PullRequestInfo {
+  readonly repo: RepoRef;
+  readonly number: number;
+  readonly title: string;
+  readonly body: string;
+  readonly author: string;
+  readonly headSha: string;
+  readonly headRef: string;
+  readonly baseRef: string;
+  readonly draft: boolean;
+  readonly url: string;
+}
+
+export interface ChangedFile {
+  readonly path: string;
+  readonly status: 'added' | 'modified' | 'removed' | 'renamed' | 'changed' | 'copied' | 'unchanged';
+  readonly additions: number;
+  readonly deletions: number;
+  /** Unified diff hunks; absent for binary or very large files. */
+  readonly patch?: string | undefined;
+}
+
+export interface ReviewComment {
+  readonly path: string;
+  readonly line: number;
+  readonly body: string;
+}
+
+export interface ReviewSubmission {
+  readonly commitSha: string;
+  readonly summary: string;
+  readonly verdict: 'comment' | 'request_changes' | 'approve';
+  readonly comments: readonly ReviewComment[];
+  readonly marker: string;
+}
+
+export interface FileChange {
+  readonly path: string;
+  readonly content: string;
+}
+
+export interface VcsPort {
+  getPullRequest(tenantId: string, repo: RepoRef, number: number): Promise<PullRequestInfo>;
+  listFiles(tenantId: string, repo: RepoRef, number: number): Promise<ChangedFile[]>;
+  /** A file's text at a ref; undefined when it does not exist. */
+  getFile(tenantId: string, repo: RepoRef, path: string, ref?: string): Promise<string | undefined>;
+  postReview(tenantId: string, repo: RepoRef, number: number, review: ReviewSubmission): Promise<{ url: string }>;
+  /** Creates the comment carrying `marker`, or updates it when it exists already. */
+  upsertComment(tenantId: string, repo: RepoRef, number: number, body: string, marker: string): Promise<{ url: string }>;
+  getDefaultBranch(tenantId: string, repo: RepoRef): Promise<string>;
+  isProtectedBranch(tenantId: string, repo: RepoRef, branch: string): Promise<boolean>;
+  /** Creates the branch from `fromRef` unless it exists. */
+  ensureBranch(tenantId: string, repo: RepoRef, branch: string, fromRef: string): Promise<void>;
+  /** One commit with these files on the branch; a commit whose message carries `marker` already there is reused. */
+  commitFiles(tenantId: string, repo: RepoRef, branch: string, message: string, files: readonly FileChange[], marker: string): Promise<{ sha: string }>;
+  /** Opens a pull request from `head`, or returns the open one from that branch. */
+  openPullRequest(tenantId: string, repo: RepoRef, pr: { head: string; base: string; title: string; body: string; draft: boolean }): Promise<{ number: number; url: string }>;
+  createDeployment(tenantId: string, repo: RepoRef, deployment: { ref: string; environment: string; description: string; marker: string }): Promise<{ id: number; url: string }>;
+  setDeploymentStatus(tenantId: string, repo: RepoRef, deploymentId: number, state: 'in_progress' | 'success' | 'failure' | 'error', description: string): Promise<void>;
+  getDeploymentStatus(tenantId: string, repo: RepoRef, deploymentId: number): Promise<string | undefined>;
+}

@@ -1,0 +1,70 @@
+// Modules plug into one process here: approvals, audit tools, chat adapters, integrations and agents each add
+// their commands, gates, routes, processors and chat ports. Every module is one entry in MODULES.
+import type { Redis } from 'ioredis';
+import type { AuditTrail } from '../audit/trail.js';
+import type { JobQueue } from '../agents/queue.js';
+import type { JobKind } from '../agents/queues.js';
+import type { Processor, RunGate } from '../agents/worker.js';
+import type { Config } from './config/load.js';
+import type { ApprovalsPort } from './core/approvals.port.js';
+import type { ChatPort, ReplyRouter } from './core/ports.js';
+import type { TenantRegistry } from './core/registry.js';
+import type { TicketPort } from './core/ticket.port.js';
+import type { Platform } from './core/types.js';
+import type { VcsPort } from './core/vcs.port.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { HttpServer } from './http/server.js';
+import type { Logger } from './logger.js';
+import type { ApprovalGate, CommandRegistry } from './commands/types.js';
+
+/** Ports that one module provides and others use (filled in module order, read lazily at use time). */
+export interface SharedPorts {
+  vcs?: VcsPort;
+  tickets?: TicketPort;
+  approvals?: ApprovalsPort;
+}
+
+export interface ModuleContext {
+  readonly config: Config;
+  readonly role: 'web' | 'worker' | 'all';
+  readonly registry: TenantRegistry;
+  readonly audit: AuditTrail;
+  readonly queue: JobQueue;
+  /** The shared command connection (not for blocking commands or subscriptions). */
+  readonly redis: Redis;
+  readonly redisUrl: string;
+  readonly prefix: string;
+  readonly log: Logger;
+  readonly chat: ReplyRouter;
+  readonly scrub: (text: string) => string;
+  readonly ports: SharedPorts;
+  /** Available once every module is set up (adapters call it at request time). */
+  dispatcher(): Dispatcher;
+}
+
+export interface ModuleContribution {
+  readonly gate?: ApprovalGate;
+  readonly runGate?: RunGate;
+  readonly commands?: Partial<CommandRegistry>;
+  /** Job kinds this module's processors run (known to every role, so the web role can refuse the others). */
+  readonly kinds?: readonly JobKind[];
+  /** Built in the worker role only. */
+  readonly processors?: () => ReadonlyMap<JobKind, Processor>;
+  /** Web role: routes on Void's HTTP server. */
+  readonly routes?: (http: HttpServer) => void;
+  readonly chatPorts?: Partial<Record<Platform, ChatPort>>;
+  /** Started after the worker and HTTP server (e.g. schedulers); stopped before connections close. */
+  readonly start?: () => Promise<void>;
+  readonly close?: () => Promise<void>;
+}
+
+export interface VoidModule {
+  readonly name: string;
+  setup(ctx: ModuleContext): Promise<ModuleContribution>;
+}
+
+/** The modules of this build, in setup order (providers of shared ports first). */
+export async function loadModuleList(): Promise<VoidModule[]> {
+  const list: VoidModule[] = [];
+  return list;
+}
