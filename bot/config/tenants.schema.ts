@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { ROLES, type Tenant } from '../core/types.js';
 import { normaliseId, normaliseSiteUrl } from '../core/registry.js';
 import { policiesSchema } from '../../approvals/policy.schema.js';
+import { githubSettingsSchema } from '../../integrations/github/settings.schema.js';
+import { automationSchema } from '../../integrations/jira/automation.schema.js';
+import { modelsSchema } from '../../agents/llm/models.schema.js';
 
 const slug = z
   .string()
@@ -67,6 +70,12 @@ const tenant = z
     limits: limits.default({ commandsPerMinute: 120, memberCommandsPerMinute: 30, concurrentJobs: 10, memberConcurrentJobs: 3 }),
     members: z.array(member).default([]),
     policies: policiesSchema.default({ default: 'deny', rules: [] }),
+    /** GitHub behaviour (automatic reviews per repository pattern, …): integrations/github. */
+    github: githubSettingsSchema.default({}),
+    /** JIRA automation rules: integrations/jira. */
+    automation: automationSchema.default({}),
+    /** Model providers, routing and budgets: agents/llm. */
+    models: modelsSchema.default({}),
   })
   .strict();
 
@@ -151,6 +160,9 @@ export function toTenants(file: TenantsFile): Tenant[] {
       bindings: t.bindings,
       limits: t.limits,
       policies: t.policies,
+      github: t.github,
+      automation: t.automation,
+      models: t.models,
       members: t.members.map((m) => Object.freeze({ id: m.id, name: m.name, roles: m.roles, identities: m.identities })),
     }),
   );

@@ -50,8 +50,12 @@ export interface Tenant {
   readonly bindings: TenantBindings;
   readonly members: readonly Member[];
   readonly limits: TenantLimits;
-  /** Validated by the approvals module; kept opaque here so that the core depends on nothing. */
+  /** The sections below are validated at load by their modules' schemas; kept opaque here so that the core
+   *  depends on nothing. Each module reads its own section with its own typed parser. */
   readonly policies: unknown;
+  readonly github: unknown;
+  readonly automation: unknown;
+  readonly models: unknown;
 }
 
 /** A resolved actor: the person (principal) and the platform identity they spoke through. */
