@@ -148,7 +148,7 @@ export class JobWorker {
       throw new UnrecoverableError(`${refusal.code}: ${refusal.message}`);
     }
     const attempt = job.attemptsMade + 1;
-    await audit.append({ ...base, action: 'job.started', outcome: 'pending', details: { kind: data.kind, attempt } });
+    await audit.append({ ...base, action: 'job.started', outcome: 'pending', details: { kind: data.kind, attempt, approvalId: data.approvalId } });
     await this.reply(data, jobId, `▶️ ${data.kind} started (job ${jobId}${attempt > 1 ? `, attempt ${attempt}` : ''})`);
     const ctx: ProcessorContext = {
       data,
@@ -163,7 +163,7 @@ export class JobWorker {
     };
     try {
       const result = await processor(ctx);
-      await audit.append({ ...base, action: 'job.completed', outcome: 'success', details: { kind: data.kind, attempt } });
+      await audit.append({ ...base, action: 'job.completed', outcome: 'success', details: { kind: data.kind, attempt, approvalId: data.approvalId } });
       await this.reply(data, jobId, `✅ ${data.kind} done: ${result.summary}${result.link ? `\n${result.link}` : ''}`, 'answer');
       return result;
     } catch (error) {

@@ -11,7 +11,7 @@ import type { ChatPort, ReplyRouter } from './core/ports.js';
 import type { TenantRegistry } from './core/registry.js';
 import type { TicketPort } from './core/ticket.port.js';
 import type { Platform } from './core/types.js';
-import type { VcsPort } from './core/vcs.port.js';
+import type { PullRequestListener, VcsPort } from './core/vcs.port.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { HttpServer } from './http/server.js';
 import type { Logger } from './logger.js';
@@ -22,6 +22,8 @@ export interface SharedPorts {
   vcs?: VcsPort;
   tickets?: TicketPort;
   approvals?: ApprovalsPort;
+  /** Called by the GitHub integration for every pull request lifecycle event (JIRA listens). */
+  pullRequestListeners?: PullRequestListener[];
 }
 
 export interface ModuleContext {

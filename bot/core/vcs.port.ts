@@ -64,3 +64,13 @@ export interface VcsPort {
   setDeploymentStatus(tenantId: string, repo: RepoRef, deploymentId: number, state: 'in_progress' | 'success' | 'failure' | 'error', description: string): Promise<void>;
   getDeploymentStatus(tenantId: string, repo: RepoRef, deploymentId: number): Promise<string | undefined>;
 }
+
+/** A pull request lifecycle event, published by the GitHub integration to whoever listens (e.g. JIRA transitions). */
+export interface PullRequestEvent {
+  readonly tenantId: string;
+  readonly action: 'opened' | 'reopened' | 'ready_for_review' | 'synchronize' | 'review_approved' | 'merged' | 'closed';
+  readonly pr: Pick<PullRequestInfo, 'repo' | 'number' | 'title' | 'body' | 'headRef' | 'headSha' | 'url' | 'author' | 'draft'>;
+  readonly deliveryId: string;
+}
+
+export type PullRequestListener = (event: PullRequestEvent) => Promise<void>;
