@@ -25,6 +25,9 @@ export const CORE_COMMANDS: CommandRegistry = {
   reject: notEnabled('The approvals module'),
   cancel: runCancel,
   audit: async (ctx) => [refusal(`Audit tools are not enabled in this deployment (${ctx.tenant.name}).`)],
+  policy: async (ctx) => [refusal(`Approval policies are not enabled in this deployment (${ctx.tenant.name}).`)],
+  breakglass: notEnabled('The approvals module'),
+  ack: async (ctx) => [refusal(`The approvals module is not enabled in this deployment, so there is no follow-up to acknowledge in ${ctx.tenant.name}.`)],
 };
 
 export function commandRegistry(extra: Partial<CommandRegistry> = {}): CommandRegistry {

@@ -6,19 +6,28 @@ export interface RepoRef {
   readonly name: string;
 }
 
-export type Command =
-  | { name: 'help'; topic?: string }
-  | { name: 'whoami' }
+/** The commands that become jobs (and that policies govern). */
+export type ActionCommand =
   | { name: 'review'; repo: RepoRef; number: number }
   | { name: 'implement'; ticket: string; repo?: RepoRef }
   | { name: 'triage'; ticket: string }
   | { name: 'deploy'; service: string; environment: string; ref?: string }
-  | { name: 'status'; id?: string }
+  | { name: 'status'; id?: string };
+
+export const ACTION_NAMES = ['review', 'implement', 'triage', 'deploy', 'status'] as const;
+
+export type Command =
+  | { name: 'help'; topic?: string }
+  | { name: 'whoami' }
+  | ActionCommand
   | { name: 'approve'; id: string }
   | { name: 'reject'; id: string; reason?: string }
   | { name: 'cancel'; id: string }
   | { name: 'audit'; sub: 'verify' }
-  | { name: 'audit'; sub: 'export'; since?: string };
+  | { name: 'audit'; sub: 'export'; since?: string }
+  | { name: 'policy'; sub: 'explain'; command: ActionCommand; as?: string }
+  | { name: 'breakglass'; id: string; reason: string }
+  | { name: 'ack'; id: string };
 
 export type CommandName = Command['name'];
 
@@ -46,6 +55,9 @@ export const USAGE: Readonly<Record<CommandName, string>> = {
   reject: 'reject <id> [reason]: reject a pending request',
   cancel: 'cancel <id>: cancel a pending request or a queued job',
   audit: 'audit verify | audit export [since <YYYY-MM-DD>]: check or export the audit trail',
+  policy: 'policy explain <command ...> [--as <member>]: which approval rule applies and who could approve (dry run)',
+  breakglass: 'breakglass <id> <reason>: admins only: force-run a pending request (loud, audited, reviewed)',
+  ack: 'ack <follow-up id>: compliance officers: acknowledge a break-glass follow-up',
 };
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -151,7 +163,35 @@ const PARSERS: Readonly<Record<CommandName, Parser>> = {
     }
     return 'say "audit verify" or "audit export"';
   },
+  policy: (args, ctx) => parsePolicy(args, ctx),
+  breakglass: (args) => {
+    const [id, ...reason] = args;
+    if (!id || !ID.test(id)) return 'name one request id, then the reason';
+    const text = reason.join(' ').trim();
+    return text ? { name: 'breakglass', id, reason: text.slice(0, 500) } : 'break-glass needs a reason after the request id';
+  },
+  ack: (args) => (args.length === 1 && ID.test(args[0] ?? '') ? { name: 'ack', id: args[0] as string } : 'name one follow-up id'),
 };
+
+const MEMBER = /^(?:[a-z0-9][a-z0-9_-]{0,62}\/)?[a-z0-9][a-z0-9_-]{0,62}$/;
+
+function parsePolicy(args: Args, ctx: ParseContext): Command | string {
+  if (args[0]?.toLowerCase() !== 'explain') return 'say "policy explain <command>", like: policy explain deploy payments to production';
+  const rest = args.slice(1);
+  const at = rest.findIndex((w) => w.toLowerCase() === '--as');
+  let as: string | undefined;
+  if (at >= 0) {
+    as = rest[at + 1]?.toLowerCase();
+    if (!as || !MEMBER.test(as)) return 'after "--as" comes a member id, like: --as alice';
+    rest.splice(at, 2);
+  }
+  const verb = rest[0]?.toLowerCase();
+  if (!verb || !(ACTION_NAMES as readonly string[]).includes(verb)) return `name the command to explain: one of ${ACTION_NAMES.join(', ')}`;
+  const inner = PARSERS[verb as CommandName](rest.slice(1), ctx);
+  if (typeof inner === 'string') return inner;
+  const command = inner as ActionCommand;
+  return as ? { name: 'policy', sub: 'explain', command, as } : { name: 'policy', sub: 'explain', command };
+}
 
 /** Strips a leading `/void`, `void`, `@Void` or `<@U123>` so that every surface can pass what the person typed. */
 export function stripInvocation(text: string): string {
@@ -205,5 +245,11 @@ export function describeCommand(command: Command): string {
       return command.topic ? `help ${command.topic}` : 'help';
     case 'whoami':
       return 'whoami';
+    case 'policy':
+      return `policy explain ${describeCommand(command.command)}${command.as ? ` --as ${command.as}` : ''}`;
+    case 'breakglass':
+      return `breakglass ${command.id}`;
+    case 'ack':
+      return `ack ${command.id}`;
   }
 }
