@@ -76,12 +76,12 @@ export function loadTenantsFile(path: string): Tenant[] {
 
 export function parseTenantsYaml(text: string, path: string): Tenant[] {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length) {
     throw new ConfigError(
       doc.errors.map((e) => {
         const pos = e.linePos?.[0];
-        return `${path}${pos ? `:${pos.line}:${pos.col}` : ''}: malformed YAML: ${e.message.split('\n')[0]}`;
+        return `${path}${pos ? `:${pos.line}:${pos.col}` : ''}: malformed YAML: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`;
       }),
     );
   }

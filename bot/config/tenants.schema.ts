@@ -2,10 +2,11 @@
 import { z } from 'zod';
 import { ROLES, type Tenant } from '../core/types.js';
 import { normaliseId, normaliseSiteUrl } from '../core/registry.js';
-import { policiesSchema } from '../../approvals/policy.schema.js';
+import { checkPolicies, policiesSchema } from '../../approvals/policy.schema.js';
 import { githubSettingsSchema } from '../../integrations/github/settings.schema.js';
 import { automationSchema } from '../../integrations/jira/automation.schema.js';
 import { modelsSchema } from '../../agents/llm/models.schema.js';
+import { auditSettingsSchema } from '../../audit/settings.schema.js';
 
 const slug = z
   .string()
@@ -71,11 +72,11 @@ const tenant = z
     members: z.array(member).default([]),
     policies: policiesSchema.default({ default: 'deny', rules: [] }),
     /** GitHub behaviour (automatic reviews per repository pattern, …): integrations/github. */
-    github: githubSettingsSchema.default({}),
+    github: githubSettingsSchema.prefault({}),
     /** JIRA automation rules: integrations/jira. */
-    automation: automationSchema.default({}),
+    automation: automationSchema.prefault({}),
     /** Model providers, routing and budgets: agents/llm. */
-    models: modelsSchema.default({}),
+    models: modelsSchema.prefault({}),
   })
   .strict();
 
@@ -106,6 +107,7 @@ function checkUniqueness(tenants: readonly RawTenant[], ctx: z.RefinementCtx): v
       else workspaces.set(key, formatPath(path));
     }
     checkMembers(t, ti, ctx);
+    checkPolicies(t, ti, ctx);
   });
 }
 
@@ -163,6 +165,7 @@ export function toTenants(file: TenantsFile): Tenant[] {
       github: t.github,
       automation: t.automation,
       models: t.models,
+      audit: t.audit,
       members: t.members.map((m) => Object.freeze({ id: m.id, name: m.name, roles: m.roles, identities: m.identities })),
     }),
   );

@@ -1,0 +1,65 @@
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+let t: TestApp | undefined;
+afterEach(async () => {
+  await t?.stop();
+  t = undefined;
+});
+
+describe('web role', () => {
+  it('answers health and readiness with what it checked', async () => {
+    t = await startTestApp({ role: 'web' });
+    const health = await fetch(`${t.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${t.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { redis: 'ok', store: 'ok' } });
+  });
+
+  it('reports not ready when Redis is gone', async () => {
+    t = await startTestApp({ role: 'web' });
+    t.app.redis.disconnect();
+    const ready = await fetch(`${t.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'not_ready', checks: { redis: 'unreachable' } });
+  });
+
+  it('answers unknown paths and methods with 404 and 405, and garbage with 400', async () => {
+    t = await startTestApp({ role: 'web' });
+    expect((await fetch(`${t.url}/nope`)).status).toBe(404);
+    const post = await fetch(`${t.url}/healthz`, { method: 'POST', body: 'x' });
+    expect(post.status).toBe(405);
+    expect(await post.json()).toMatchObject({ error: 'http.method_not_allowed' });
+    // Garbage on the wire: Node's parser answers 400 and the process lives on.
+    const raw = await new Promise<string>((resolve) => {
+      const socket = connect(t?.app.port ?? 0, '127.0.0.1', () => socket.end('GARBAGE /\u0000 HTTP/9.9\r\n\r\n'));
+      let data = '';
+      socket.on('data', (d) => (data += d.toString()));
+      socket.on('close', () => resolve(data));
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400/);
+    expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+  });
+
+  it('refuses a body over the limit with 413 before reading it all', async () => {
+    t = await startTestApp({ role: 'web' });
+    t.app.http?.route('POST', '/echo', (req) => ({ status: 200, body: { bytes: req.body.length } }));
+    const small = await fetch(`${t.url}/echo`, { method: 'POST', body: 'hello' });
+    expect(await small.json()).toEqual({ bytes: 5 });
+    const big = await fetch(`${t.url}/echo`, { method: 'POST', body: Buffer.alloc(2 * 1024 * 1024, 120) });
+    expect(big.status).toBe(413);
+    // Chunked upload without a Content-Length: cut off once the limit is passed.
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: t?.app.port, path: '/echo', method: 'POST', headers: { 'transfer-encoding': 'chunked' } }, (res) => resolve(res.statusCode ?? 0));
+      req.on('error', () => resolve(413));
+      for (let i = 0; i < 40; i++) req.write(Buffer.alloc(64 * 1024, 97));
+      req.end();
+      setTimeout(() => reject(new Error('no answer')), 5000).unref();
+    });
+    expect(chunked).toBe(413);
+  });
+});
