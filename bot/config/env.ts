@@ -17,6 +17,27 @@ export const envSchema = z.object({
   VOID_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(25_000),
   VOID_JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   VOID_DEDUPE_TTL_SECONDS: z.coerce.number().int().min(60).default(4 * 24 * 3600),
+  // Deployment and observability (docs/operations.md).
+  /** A separate listener for /metrics and /healthz (needed by the worker role, which has no web server). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Address of the METRICS_PORT listener; anything but loopback requires METRICS_TOKEN. */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** On SIGTERM, /readyz answers 503 this long before intake stops, so the load balancer drains the replica. */
+  VOID_READINESS_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).default(0),
+  /** How many web replicas the deployment runs (the Helm chart sets it): > 1 needs MongoDB as a replica set. */
+  VOID_WEB_REPLICAS: z.coerce.number().int().min(1).default(1),
+  /** TEST ONLY: comma-separated paths of extra module files (default export: a VoidModule) loaded at start. */
+  VOID_TEST_MODULES: z.string().min(1).optional(),
+  // OpenTelemetry tracing: off unless an OTLP endpoint is set (standard OTEL_* variables).
+  OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  OTEL_TRACES_EXPORTER: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: optionalSecret,
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: optionalSecret,
+  OTEL_TRACES_SAMPLER: z.enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']).optional(),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
   // Platform secrets. Each platform is configured when its secrets are present.
   SLACK_SIGNING_SECRET: optionalSecret,
   SLACK_BOT_TOKEN: optionalSecret,
@@ -24,6 +45,13 @@ export const envSchema = z.object({
   SLACK_CLIENT_SECRET: optionalSecret,
   SLACK_STATE_SECRET: optionalSecret,
   SLACK_API_URL: z.url().optional(),
+  /** Single-workspace mode: the bot's ids (from auth.test), so that no auth.test call is needed at start. */
+  SLACK_BOT_ID: z.string().regex(/^B[A-Z0-9]+$/, 'expected a Slack bot id (B…)').optional(),
+  SLACK_BOT_USER_ID: z.string().regex(/^[UW][A-Z0-9]+$/, 'expected a Slack user id (U… or W…)').optional(),
+  /** OAuth install: the public URL of GET /slack/oauth_redirect (must match the app's redirect URL). */
+  SLACK_REDIRECT_URI: z.url().optional(),
+  /** Minimum gap between two messages or updates in one Slack channel (Slack allows about one per second). */
+  SLACK_CHANNEL_PACE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   GITHUB_APP_ID: z.coerce.number().int().positive().optional(),
   GITHUB_PRIVATE_KEY: optionalSecret,
   GITHUB_WEBHOOK_SECRET: optionalSecret,
@@ -31,14 +59,40 @@ export const envSchema = z.object({
   MICROSOFT_APP_ID: optionalSecret,
   MICROSOFT_APP_PASSWORD: optionalSecret,
   MICROSOFT_APP_TENANT_ID: optionalSecret,
+  /** Teams: where the Bot Framework publishes its token-signing keys (tests point it at a local server). */
+  MICROSOFT_OPENID_METADATA_URL: z.url().default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
+  /** Teams: the issuer of the tokens the Bot Framework sends to the bot. */
+  MICROSOFT_TOKEN_ISSUER: z.string().min(1).default('https://api.botframework.com'),
+  /** Teams: the login endpoint (tenant appended) where the bot gets its outbound token for the Bot Connector. */
+  MICROSOFT_LOGIN_URL: z.url().default('https://login.microsoftonline.com/'),
+  /** Teams: the OAuth scope (audience) of that outbound token. */
+  MICROSOFT_BOT_OAUTH_SCOPE: z.string().min(1).default('https://api.botframework.com'),
+  /** Teams: local Bot Framework Emulator only. Turns inbound token validation OFF (warned at every start). */
+  TEAMS_EMULATOR_MODE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   JIRA_WEBHOOK_SECRET: optionalSecret,
   JIRA_EMAIL: z.string().min(1).optional(),
   JIRA_API_TOKEN: optionalSecret,
+  /** Per-tenant JIRA credentials, JIRA_EMAIL_<TENANT> and JIRA_API_TOKEN_<TENANT> (tenant id upper-cased, "-" as
+   *  "_"), gathered from the environment by loadEnv (see jiraCredentialsFor). */
+  JIRA_TENANT_VARIABLES: z.record(z.string().regex(/^JIRA_(?:EMAIL|API_TOKEN)_[A-Z0-9_]{1,63}$/), z.string().min(1)).default({}),
   OPENAI_API_KEY: optionalSecret,
   ANTHROPIC_API_KEY: optionalSecret,
   VOID_ENCRYPTION_KEY: optionalSecret,
   VOID_API_TOKEN_PEPPER: optionalSecret,
   METRICS_TOKEN: optionalSecret,
+  /** Model API keys that tenants name in `models.providers[].keyRef`: a JSON object {"acme-openai": "sk-…"}. */
+  VOID_MODEL_KEYS: z
+    .string()
+    .min(2)
+    .transform((text, ctx) => {
+      try {
+        return z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.string().min(1)).parse(JSON.parse(text));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected a JSON object of key names to key values' });
+        return z.NEVER;
+      }
+    })
+    .optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -59,18 +113,42 @@ export const SECRET_VARIABLES = [
   'VOID_ENCRYPTION_KEY',
   'VOID_API_TOKEN_PEPPER',
   'METRICS_TOKEN',
+  'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
 ] as const satisfies ReadonlyArray<keyof Env>;
 
 export function secretValues(env: Env): string[] {
-  return SECRET_VARIABLES.map((name) => env[name]).filter((v): v is string => typeof v === 'string' && v.length >= 4);
+  const jiraTokens = Object.entries(env.JIRA_TENANT_VARIABLES ?? {}).filter(([k]) => k.startsWith('JIRA_API_TOKEN_')).map(([, v]) => v);
+  const values = [...SECRET_VARIABLES.map((name) => env[name]), ...Object.values(env.VOID_MODEL_KEYS ?? {}), ...jiraTokens];
+  return values.filter((v): v is string => typeof v === 'string' && v.length >= 4);
 }
 
 /** Chat platforms for which credentials are configured. Without any, `npm start` opens the console chat. */
 export function configuredPlatforms(env: Env): string[] {
   const platforms: string[] = [];
   if (env.SLACK_SIGNING_SECRET) platforms.push('slack');
-  if (env.MICROSOFT_APP_ID) platforms.push('teams');
+  if (env.MICROSOFT_APP_ID || env.TEAMS_EMULATOR_MODE) platforms.push('teams');
   if (env.GITHUB_WEBHOOK_SECRET) platforms.push('github');
   if (env.JIRA_WEBHOOK_SECRET) platforms.push('jira');
   return platforms;
+}
+
+/** JIRA_EMAIL_<TENANT> / JIRA_API_TOKEN_<TENANT> variables of the raw environment (read by loadEnv only). */
+export function pickJiraTenantVariables(raw: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (/^JIRA_(?:EMAIL|API_TOKEN)_[A-Z0-9_]{1,63}$/.test(key) && value) out[key] = value;
+  }
+  return out;
+}
+
+/** A tenant's JIRA API credentials: its own JIRA_EMAIL_<TENANT>/JIRA_API_TOKEN_<TENANT>, else JIRA_EMAIL/JIRA_API_TOKEN. */
+export function jiraCredentialsFor(env: Env, tenantId: string): { email: string; apiToken: string } | undefined {
+  const suffix = tenantId.toUpperCase().replace(/-/g, '_');
+  const vars = env.JIRA_TENANT_VARIABLES ?? {};
+  const email = vars[`JIRA_EMAIL_${suffix}`];
+  const apiToken = vars[`JIRA_API_TOKEN_${suffix}`];
+  if (email && apiToken) return { email, apiToken };
+  if (email || apiToken) return undefined;
+  return env.JIRA_EMAIL && env.JIRA_API_TOKEN ? { email: env.JIRA_EMAIL, apiToken: env.JIRA_API_TOKEN } : undefined;
 }
