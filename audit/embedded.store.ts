@@ -1,8 +1,11 @@
 // The embedded (in-process) audit store, used when MONGODB_URL is unset. Same contract as the MongoDB store.
-import type { AuditRecord, AuditStore } from './types.js';
+import { EmbeddedPersonalDataStore } from './personal.js';
+import { matchesFilter } from './query.js';
+import type { AuditFilter, AuditRecord, AuditStore } from './types.js';
 
 export class EmbeddedAuditStore implements AuditStore {
   private readonly chains = new Map<string, AuditRecord[]>();
+  readonly personal = new EmbeddedPersonalDataStore();
 
   async insert(record: AuditRecord): Promise<boolean> {
     const chain = this.chains.get(record.tenantId) ?? [];
@@ -21,11 +24,49 @@ export class EmbeddedAuditStore implements AuditStore {
 
   async range(tenantId: string, fromSeq: number, limit: number): Promise<AuditRecord[]> {
     const chain = this.chains.get(tenantId) ?? [];
-    const start = chain.findIndex((r) => r.seq >= fromSeq);
-    return start < 0 ? [] : chain.slice(start, start + limit);
+    const start = firstIndexAbove(chain, fromSeq - 1);
+    return chain.slice(start, start + limit);
+  }
+
+  async query(tenantId: string, filter: AuditFilter, afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    const chain = this.chains.get(tenantId) ?? [];
+    const out: AuditRecord[] = [];
+    for (let i = firstIndexAbove(chain, afterSeq); i < chain.length && out.length < limit; i++) {
+      const record = chain[i] as AuditRecord;
+      if (filter.maxSeq !== undefined && record.seq > filter.maxSeq) break;
+      if (matchesFilter(record, filter)) out.push(record);
+    }
+    return out;
+  }
+
+  async prune(tenantId: string, throughSeq: number): Promise<number> {
+    const chain = this.chains.get(tenantId) ?? [];
+    const cut = firstIndexAbove(chain, throughSeq);
+    chain.splice(0, cut);
+    return cut;
+  }
+
+  /**
+   * Storage-level access to a tenant's records, as a database administrator's shell would give: the application
+   * never calls it. Tamper-evidence tests use it to change, delete and reorder stored records behind Void's back.
+   */
+  storageForTamperTests(tenantId: string): AuditRecord[] {
+    return this.chains.get(tenantId) ?? [];
   }
 
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {}
+}
+
+/** Index of the first record with seq > afterSeq (records are in sequence order; binary search). */
+function firstIndexAbove(chain: readonly AuditRecord[], afterSeq: number): number {
+  let lo = 0;
+  let hi = chain.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((chain[mid] as AuditRecord).seq <= afterSeq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

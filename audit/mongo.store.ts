@@ -1,7 +1,9 @@
 // The production audit store: MongoDB through mongoose. Append-only: a unique index on (tenantId, seq) makes a
 // concurrent writer lose with E11000 instead of forking the chain, and schema hooks refuse every update and delete.
 import mongoose, { Schema, type Connection, type Model } from 'mongoose';
-import type { AuditRecord, AuditStore } from './types.js';
+import { MongoPersonalDataStore } from './personal.mongo.js';
+import { familyPrefix } from './query.js';
+import type { AuditFilter, AuditRecord, AuditStore } from './types.js';
 
 const actorSchema = new Schema({ memberId: String, platform: { type: String, required: true }, platformUserId: String }, { _id: false });
 
@@ -45,14 +47,15 @@ export class MongoAuditStore implements AuditStore {
   private constructor(
     private readonly connection: Connection,
     readonly model: Model<AuditRecord>,
+    readonly personal: MongoPersonalDataStore,
   ) {}
 
-  static async connect(url: string): Promise<MongoAuditStore> {
-    const connection = mongoose.createConnection(url, { bufferCommands: false, serverSelectionTimeoutMS: 5000 });
+  static async connect(url: string, options: { serverSelectionTimeoutMS?: number; dbName?: string } = {}): Promise<MongoAuditStore> {
+    const connection = mongoose.createConnection(url, { bufferCommands: false, serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000, ...(options.dbName ? { dbName: options.dbName } : {}) });
     await connection.asPromise();
     const model = connection.model<AuditRecord>('AuditRecord', auditRecordSchema);
     await model.createIndexes();
-    return new MongoAuditStore(connection, model);
+    return new MongoAuditStore(connection, model, await MongoPersonalDataStore.on(connection));
   }
 
   async insert(record: AuditRecord): Promise<boolean> {
@@ -75,6 +78,17 @@ export class MongoAuditStore implements AuditStore {
     return docs.map((d) => toRecord(d as unknown as Record<string, unknown>));
   }
 
+  async query(tenantId: string, filter: AuditFilter, afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    const docs = await this.model.find(mongoFilter(tenantId, filter, afterSeq)).sort({ seq: 1 }).limit(limit).lean();
+    return docs.map((d) => toRecord(d as unknown as Record<string, unknown>));
+  }
+
+  /** Retention only. Goes through the driver's collection, below the schema hooks that refuse every delete. */
+  async prune(tenantId: string, throughSeq: number): Promise<number> {
+    const result = await this.model.collection.deleteMany({ tenantId, seq: { $lte: throughSeq } });
+    return result.deletedCount;
+  }
+
   async ping(): Promise<void> {
     await this.connection.db?.admin().ping();
   }
@@ -82,4 +96,21 @@ export class MongoAuditStore implements AuditStore {
   async close(): Promise<void> {
     await this.connection.close();
   }
+}
+
+function mongoFilter(tenantId: string, filter: AuditFilter, afterSeq: number): Record<string, unknown> {
+  const seq: Record<string, number> = { $gt: afterSeq };
+  if (filter.maxSeq !== undefined) seq.$lte = filter.maxSeq;
+  const query: Record<string, unknown> = { tenantId, seq };
+  if (filter.from !== undefined || filter.until !== undefined) {
+    query.ts = { ...(filter.from !== undefined ? { $gte: filter.from } : {}), ...(filter.until !== undefined ? { $lt: filter.until } : {}) };
+  }
+  if (filter.actor !== undefined) query['actor.memberId'] = filter.actor;
+  if (filter.target !== undefined) query.target = filter.target;
+  if (filter.correlationId !== undefined) query.correlationId = filter.correlationId;
+  if (filter.action !== undefined) {
+    const family = familyPrefix(filter.action);
+    query.action = family ? { $regex: `^${family.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}` } : filter.action;
+  }
+  return query;
 }

@@ -1,8 +1,12 @@
 // AuditTrail: append-only, hash-chained, per tenant. Appends for one tenant are serialised inside a process and
 // race safely across processes: the store refuses a taken sequence number and the append retries on the new head.
+// Personal data never enters a record: the platform identity becomes a pseudonym (`pid-…`) and free text in details
+// (reason, comment, …) is moved to the personal data store and replaced by a reference (`reasonRef: pd-…`).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AuditUnavailableError } from '../bot/core/errors.js';
-import { GENESIS_HASH, hashRecord } from './hash.js';
-import type { AuditEventInput, AuditRecord, AuditStore } from './types.js';
+import { canonicalJson, GENESIS_HASH, hashRecord } from './hash.js';
+import { PERSONAL_DETAIL_KEYS, type IdentityRef } from './personal.js';
+import type { AuditActor, AuditEventInput, AuditRecord, AuditStore } from './types.js';
 
 export interface AuditTrailOptions {
   readonly now?: () => Date;
@@ -13,6 +17,7 @@ export interface AuditTrailOptions {
 
 export class AuditTrail {
   private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly pseudonyms = new Map<string, string>();
   private readonly now: () => Date;
   private readonly maxRetries: number;
 
@@ -38,12 +43,26 @@ export class AuditTrail {
     return next;
   }
 
+  /** Keeps a piece of personal text outside the chain; put the returned reference (`pd-…`) into details. */
+  recordPersonal(tenantId: string, memberId: string | undefined, label: string, value: string): Promise<string> {
+    return this.store.personal.put(tenantId, memberId, label, value);
+  }
+
+  /** GDPR erasure of one person's personal data; the chain is untouched and still verifies. */
+  async erasePersonal(tenantId: string, memberId: string, identities: readonly IdentityRef[]): Promise<number> {
+    this.pseudonyms.clear();
+    return this.store.personal.erase(tenantId, memberId, identities);
+  }
+
   private async appendNow(input: AuditEventInput): Promise<AuditRecord> {
     try {
+      const prepared = await this.prepare(input);
       for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
         const head = await this.store.head(input.tenantId);
-        const record = this.build(input, head);
+        const record = this.build(prepared, head);
         if (await this.store.insert(record)) return record;
+        // Lost a race to another writer: after a few losses in a row, step aside briefly so that writers spread out.
+        if (attempt >= 2) await sleep(Math.random() * Math.min(attempt, 10));
       }
     } catch (error) {
       throw new AuditUnavailableError(error);
@@ -51,8 +70,39 @@ export class AuditTrail {
     throw new AuditUnavailableError(new Error(`append for tenant ${input.tenantId} lost ${this.maxRetries} races in a row`));
   }
 
+  /** Redacts secrets, moves personal data out and drops undefined values (so the stored form hashes the same). */
+  private async prepare(input: AuditEventInput): Promise<AuditEventInput> {
+    const redacted = input.details && this.options.redact ? this.options.redact(input.details) : input.details;
+    const details = redacted ? await this.extractPersonal(input, redacted) : undefined;
+    const actor = JSON.parse(canonicalJson(await this.pseudonymise(input.tenantId, input.actor))) as AuditActor;
+    return { ...input, actor, details: details ? (JSON.parse(canonicalJson(details)) as Record<string, unknown>) : undefined };
+  }
+
+  private async extractPersonal(input: AuditEventInput, details: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = { ...details };
+    for (const key of PERSONAL_DETAIL_KEYS) {
+      const value = out[key];
+      if (typeof value !== 'string' || value === '') continue;
+      delete out[key];
+      out[`${key}Ref`] = await this.store.personal.put(input.tenantId, input.actor.memberId, key, value);
+    }
+    return out;
+  }
+
+  private async pseudonymise(tenantId: string, actor: AuditActor): Promise<AuditActor> {
+    const { platformUserId } = actor;
+    if (!platformUserId || platformUserId.startsWith('pid-') || actor.platform === 'system' || actor.platform === 'http' || actor.platform === 'cli') return { ...actor };
+    const key = `${tenantId}\u0000${actor.platform}\u0000${platformUserId}`;
+    let ref = this.pseudonyms.get(key);
+    if (!ref) {
+      ref = await this.store.personal.pseudonym(tenantId, actor.memberId, { platform: actor.platform, platformUserId });
+      if (this.pseudonyms.size >= 10_000) this.pseudonyms.clear();
+      this.pseudonyms.set(key, ref);
+    }
+    return { ...actor, platformUserId: ref };
+  }
+
   private build(input: AuditEventInput, head: AuditRecord | undefined): AuditRecord {
-    const details = input.details && this.options.redact ? this.options.redact(input.details) : input.details;
     const content: Omit<AuditRecord, 'hash'> = {
       tenantId: input.tenantId,
       seq: head ? head.seq + 1 : 1,
@@ -61,7 +111,7 @@ export class AuditTrail {
       action: input.action,
       target: input.target,
       outcome: input.outcome,
-      details: details ? { ...details } : undefined,
+      details: input.details,
       correlationId: input.correlationId,
       prevHash: head ? head.hash : GENESIS_HASH,
     };

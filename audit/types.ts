@@ -1,7 +1,8 @@
 // The audit record and the store port. Every step Void takes appends one record to its tenant's hash chain.
 import type { Platform } from '../bot/core/types.js';
+import type { PersonalDataStore } from './personal.js';
 
-/** The closed vocabulary of actions (documented in README "Audit trail"). Prefix families end in `.*`. */
+/** The closed vocabulary of actions (documented in docs/audit.md). Prefix families end in `.*`. */
 export const AUDIT_ACTIONS = [
   'command.received',
   'command.refused',
@@ -22,6 +23,9 @@ export const AUDIT_ACTIONS = [
   'audit.verified',
   'audit.exported',
   'audit.pruned',
+  'audit.reported',
+  'audit.token_created',
+  'audit.access_denied',
   'gdpr.exported',
   'gdpr.erased',
 ] as const;
@@ -65,7 +69,22 @@ export interface AuditRecord extends AuditEventInput {
   readonly hash: string;
 }
 
-/** The only write is append; records are never updated or deleted through the application. */
+/** Filters of a query; every one is optional and they combine with AND. Times are ISO-8601 strings. */
+export interface AuditFilter {
+  readonly from?: string | undefined;
+  readonly until?: string | undefined;
+  /** Member id of the actor. */
+  readonly actor?: string | undefined;
+  /** An exact action, or a family such as `github.*`. */
+  readonly action?: string | undefined;
+  readonly target?: string | undefined;
+  readonly correlationId?: string | undefined;
+  /** Only records with a sequence number up to this one (an export stops at the head it announced). */
+  readonly maxSeq?: number | undefined;
+}
+
+/** The only write is append; records are never updated or deleted through the application. The one exception is
+ *  retention (`prune`), which removes a verified prefix only after a checkpoint record describing it was appended. */
 export interface AuditStore {
   /** Inserts the record unless (tenantId, seq) exists; resolves false when another writer took the sequence number. */
   insert(record: AuditRecord): Promise<boolean>;
@@ -73,6 +92,12 @@ export interface AuditStore {
   head(tenantId: string): Promise<AuditRecord | undefined>;
   /** Records of one tenant in sequence order, from `fromSeq` (inclusive), at most `limit`. */
   range(tenantId: string, fromSeq: number, limit: number): Promise<AuditRecord[]>;
+  /** Records of one tenant matching the filter, in sequence order, with seq > afterSeq, at most `limit`. */
+  query(tenantId: string, filter: AuditFilter, afterSeq: number, limit: number): Promise<AuditRecord[]>;
+  /** Retention only: removes the records of a tenant with seq <= throughSeq; resolves how many were removed. */
+  prune(tenantId: string, throughSeq: number): Promise<number>;
+  /** Where personal data (kept outside the hashed records) lives, on the same backend. */
+  readonly personal: PersonalDataStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -77,6 +77,8 @@ const tenant = z
     automation: automationSchema.prefault({}),
     /** Model providers, routing and budgets: agents/llm. */
     models: modelsSchema.prefault({}),
+    /** Audit trail retention: audit/settings.schema.ts. */
+    audit: auditSettingsSchema.prefault({}),
   })
   .strict();
 

@@ -56,6 +56,7 @@ export interface Tenant {
   readonly github: unknown;
   readonly automation: unknown;
   readonly models: unknown;
+  readonly audit: unknown;
 }
 
 /** A resolved actor: the person (principal) and the platform identity they spoke through. */
