@@ -96,7 +96,9 @@ export class Dispatcher {
   private async guard<T>(input: InboundCommand, work: () => Promise<T>): Promise<T> {
     try {
       const result = await work();
-      await this.options.ledger.done(input.platform, input.deliveryId);
+      // Not awaited: if this write is lost, the in-flight claim lapses after a minute and the deterministic job id
+      // still refuses a second job; the answer does not wait a round trip for it.
+      this.options.ledger.done(input.platform, input.deliveryId).catch((err: unknown) => this.options.log.warn({ err }, 'could not mark the delivery done'));
       return result;
     } catch (error) {
       await this.options.ledger.release(input.platform, input.deliveryId).catch(() => undefined);

@@ -1,0 +1,28 @@
+// npm run bench [-- b1 b3 …]: runs the benchmarks of PERFORMANCE.md, prints a Markdown table, writes JSON.
+import { report, writeResults, type BenchResult } from './lib.js';
+
+type Bench = () => Promise<BenchResult>;
+
+const BENCHES: Record<string, () => Promise<Bench>> = {
+  b3: async () => (await import('./b3-queue.js')).b3,
+};
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2).map((a) => a.toLowerCase()).filter((a) => a in BENCHES);
+  const unknown = process.argv.slice(2).filter((a) => !(a.toLowerCase() in BENCHES));
+  if (unknown.length) {
+    process.stderr.write(`Unknown benchmark(s): ${unknown.join(', ')}. Known: ${Object.keys(BENCHES).join(', ')}\n`);
+    process.exit(2);
+  }
+  const results: BenchResult[] = [];
+  for (const id of wanted.length ? wanted : Object.keys(BENCHES)) {
+    process.stderr.write(`running ${id}…\n`);
+    const bench = await BENCHES[id]?.();
+    if (bench) results.push(await bench());
+  }
+  process.stdout.write(`${report(results)}\n`);
+  process.stderr.write(`results written to ${writeResults(results)}\n`);
+  process.exit(0);
+}
+
+void main();
