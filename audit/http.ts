@@ -1,0 +1,99 @@
+// The audit HTTP API: GET /api/tenants/:id/audit (query), /audit/verify and /audit/export (streamed).
+// Every call needs `Authorization: Bearer <token>` with a token of that tenant; another tenant's token reads the
+// tenant as nonexistent (404), so that nothing about other tenants leaks.
+import type { TenantRegistry } from '../bot/core/registry.js';
+import { json, type HttpRequest, type HttpResponse, type HttpServer } from '../bot/http/server.js';
+import { exportHead, exportLines, type ExportFormat } from './export.js';
+import { encodeCursor, parseQuery, parseTime } from './query.js';
+import { AUDIT_READER_ROLES, type ApiTokenInfo, type AuditTokenStore } from './tokens.js';
+import type { AuditTrail } from './trail.js';
+import type { AuditRecord } from './types.js';
+import { verifyChain } from './verify.js';
+
+export interface AuditHttpDeps {
+  readonly trail: AuditTrail;
+  readonly tokens: AuditTokenStore;
+  readonly registry: TenantRegistry;
+}
+
+const notFound = (): HttpResponse => json(404, { error: 'audit.not_found', message: 'No such tenant.' });
+const badRequest = (message: string): HttpResponse => json(400, { error: 'audit.bad_query', message });
+
+type Authorised = { ok: true; token: ApiTokenInfo } | { ok: false; response: HttpResponse };
+
+async function authorise(deps: AuditHttpDeps, req: HttpRequest): Promise<Authorised> {
+  const header = req.headers.authorization;
+  const token = typeof header === 'string' && /^Bearer\s+\S+$/i.test(header) ? header.replace(/^Bearer\s+/i, '') : undefined;
+  const unauthorised = { ok: false as const, response: json(401, { error: 'audit.unauthorised', message: 'An audit API token is needed: "Authorization: Bearer <token>" (void audit token create).' }, { 'www-authenticate': 'Bearer' }) };
+  if (!token) return unauthorised;
+  const info = await deps.tokens.lookup(token);
+  if (!info) return unauthorised;
+  const tenantId = req.params.id ?? '';
+  if (info.tenantId !== tenantId || !deps.registry.get(tenantId)) return { ok: false, response: notFound() };
+  const member = deps.registry.memberById(tenantId, info.memberId);
+  if (!member || !member.roles.some((r) => AUDIT_READER_ROLES.includes(r))) {
+    return { ok: false, response: json(403, { error: 'audit.forbidden', message: 'The member this token was given to is no longer a compliance officer or admin.' }) };
+  }
+  return { ok: true, token: info };
+}
+
+const actorOf = (token: ApiTokenInfo) => ({ memberId: token.memberId, platform: 'http' as const, platformUserId: token.id });
+
+async function query(deps: AuditHttpDeps, req: HttpRequest, tenantId: string): Promise<HttpResponse> {
+  const parsed = parseQuery(req.query);
+  if (!parsed.ok) return badRequest(parsed.refusal.message);
+  const { filter, afterSeq, limit } = parsed.value;
+  const records = await deps.trail.store.query(tenantId, filter, afterSeq, limit);
+  const last = records[records.length - 1];
+  const head = await deps.trail.store.head(tenantId);
+  return json(200, {
+    tenantId,
+    records: records as unknown as AuditRecord[],
+    nextCursor: records.length === limit && last ? encodeCursor(last.seq) : null,
+    head: head ? { seq: head.seq, hash: head.hash } : null,
+  });
+}
+
+async function verify(deps: AuditHttpDeps, req: HttpRequest, tenantId: string, token: ApiTokenInfo): Promise<HttpResponse> {
+  const seq = req.query.get('headSeq');
+  const hash = req.query.get('headHash');
+  if ((seq === null) !== (hash === null)) return badRequest('give both "headSeq" and "headHash" (from an export), or neither');
+  if (seq !== null && (!/^\d{1,15}$/.test(seq) || !/^[0-9a-f]{64}$/.test(hash ?? ''))) return badRequest('"headSeq" must be a number and "headHash" 64 hex digits');
+  const result = await verifyChain(deps.trail.store, tenantId, { expectedHead: seq !== null ? { seq: Number(seq), hash: hash as string } : undefined });
+  await deps.trail.append({ tenantId, action: 'audit.verified', actor: actorOf(token), outcome: result.ok ? 'success' : 'failure', details: { checked: result.checked, headSeq: result.head?.seq, breakSeq: result.firstBreak?.seq, breakReason: result.firstBreak?.reason }, correlationId: `http-${token.id}-${Date.now()}` });
+  return json(200, result as unknown as Record<string, unknown>);
+}
+
+async function exportTrail(deps: AuditHttpDeps, req: HttpRequest, tenantId: string, token: ApiTokenInfo): Promise<HttpResponse> {
+  const format = (req.query.get('format') ?? 'jsonl') as ExportFormat;
+  if (format !== 'jsonl' && format !== 'csv') return badRequest('"format" must be jsonl or csv');
+  const times: { from?: string; until?: string } = {};
+  for (const [key, name] of [['since', 'from'], ['from', 'from'], ['until', 'until']] as const) {
+    const raw = req.query.get(key);
+    if (raw === null) continue;
+    const parsed = parseTime(raw);
+    if (!parsed) return badRequest(`"${key}" must be a date (YYYY-MM-DD) or an ISO-8601 time`);
+    times[name] = parsed;
+  }
+  const head = await exportHead(deps.trail.store, tenantId, times);
+  await deps.trail.append({ tenantId, action: 'audit.exported', actor: actorOf(token), outcome: 'success', details: { format, headSeq: head.headSeq, from: head.from, until: head.until }, correlationId: `http-${token.id}-${Date.now()}` });
+  return {
+    status: 200,
+    headers: {
+      'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+      'content-disposition': `attachment; filename="audit-${tenantId}-${head.headSeq}.${format}"`,
+      'x-void-audit-head': `${head.headSeq}:${head.headHash}`,
+    },
+    body: exportLines(deps.trail.store, head, format, times),
+  };
+}
+
+export function registerAuditRoutes(http: HttpServer, deps: AuditHttpDeps): void {
+  const guarded = (handler: (req: HttpRequest, tenantId: string, token: ApiTokenInfo) => Promise<HttpResponse>) => async (req: HttpRequest): Promise<HttpResponse> => {
+    const auth = await authorise(deps, req);
+    return auth.ok ? handler(req, auth.token.tenantId, auth.token) : auth.response;
+  };
+  http.route('GET', '/api/tenants/:id/audit', guarded((req, tenantId) => query(deps, req, tenantId)));
+  http.route('GET', '/api/tenants/:id/audit/verify', guarded((req, tenantId, token) => verify(deps, req, tenantId, token)));
+  http.route('GET', '/api/tenants/:id/audit/export', guarded((req, tenantId, token) => exportTrail(deps, req, tenantId, token)));
+}

@@ -1,0 +1,90 @@
+// The audit module: the `audit verify` / `audit export [since]` chat command (compliance officers and admins only),
+// the audit HTTP API, and the retention scheduler that prunes each tenant's trail to its `audit.retentionDays`.
+import type { CommandContext, CommandRunner } from '../bot/commands/types.js';
+import { answer, refusal } from '../bot/commands/types.js';
+import type { Command } from '../bot/core/grammar.js';
+import type { Reply, Tenant } from '../bot/core/types.js';
+import type { Logger } from '../bot/logger.js';
+import type { ModuleContext, VoidModule } from '../bot/modules.js';
+import { exportHead, recordsUpTo } from './export.js';
+import { registerAuditRoutes } from './http.js';
+import { parseTime } from './query.js';
+import { pruneTenant, retentionCutoff } from './retention.js';
+import { auditSettingsOf } from './settings.schema.js';
+import { AUDIT_READER_ROLES, AuditTokenStore } from './tokens.js';
+import type { AuditTrail } from './trail.js';
+import { describeVerify, verifyChain } from './verify.js';
+
+type AuditCommand = Extract<Command, { name: 'audit' }>;
+
+const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
+
+const actorOf = (ctx: CommandContext) => ({ memberId: ctx.actor.memberId, platform: ctx.actor.platform, platformUserId: ctx.actor.platformUserId });
+
+async function chatVerify(ctx: CommandContext): Promise<Reply[]> {
+  const result = await verifyChain(ctx.services.audit.store, ctx.tenant.id);
+  await ctx.services.audit.append({ tenantId: ctx.tenant.id, action: 'audit.verified', actor: actorOf(ctx), outcome: result.ok ? 'success' : 'failure', details: { checked: result.checked, headSeq: result.head?.seq, breakSeq: result.firstBreak?.seq, breakReason: result.firstBreak?.reason }, correlationId: ctx.correlationId });
+  return [answer(describeVerify(result))];
+}
+
+async function chatExport(ctx: CommandContext, since: string | undefined): Promise<Reply[]> {
+  const from = since === undefined ? undefined : parseTime(since);
+  if (since !== undefined && !from) return [refusal(`"${since}" is not a date: say "audit export since 2026-11-01".`)];
+  const store = ctx.services.audit.store;
+  const head = await exportHead(store, ctx.tenant.id, { from });
+  let count = 0;
+  for await (const _record of recordsUpTo(store, ctx.tenant.id, { from }, head.headSeq)) count++;
+  await ctx.services.audit.append({ tenantId: ctx.tenant.id, action: 'audit.exported', actor: actorOf(ctx), outcome: 'info', details: { channel: 'chat', count, headSeq: head.headSeq, from }, correlationId: ctx.correlationId });
+  const query = `format=csv${from ? `&since=${from.slice(0, 10)}` : ''}`;
+  return [
+    answer(
+      [
+        `Audit export of ${ctx.tenant.name}: ${count} record(s)${from ? ` since ${from.slice(0, 10)}` : ''}, up to record ${head.headSeq} (head hash ${head.headHash}).`,
+        `Download it (JSON Lines or CSV, streamed) with an audit API token: GET /api/tenants/${ctx.tenant.id}/audit/export?${query}`,
+        `Get a token with: void audit token create --tenant ${ctx.tenant.id} --member ${ctx.actor.memberId}. Check the export later with GET /api/tenants/${ctx.tenant.id}/audit/verify?headSeq=${head.headSeq}&headHash=${head.headHash}`,
+      ].join('\n'),
+    ),
+  ];
+}
+
+export const runAudit: CommandRunner<AuditCommand> = async (ctx, command) => {
+  if (!ctx.actor.roles.some((r) => AUDIT_READER_ROLES.includes(r))) {
+    await ctx.services.audit.append({ tenantId: ctx.tenant.id, action: 'audit.access_denied', actor: actorOf(ctx), target: `audit ${command.sub}`, outcome: 'denied', details: { code: 'audit.forbidden' }, correlationId: ctx.correlationId });
+    return [refusal(`Only compliance officers and admins can use the audit tools in ${ctx.tenant.name}; your roles are ${ctx.actor.roles.join(', ')}.`)];
+  }
+  return command.sub === 'verify' ? chatVerify(ctx) : chatExport(ctx, command.since);
+};
+
+/** Prunes every tenant that has a retention period; a broken chain is never pruned (it is logged instead). */
+export async function runRetention(trail: AuditTrail, tenants: readonly Tenant[], log: Logger, now = new Date()): Promise<void> {
+  for (const tenant of tenants) {
+    const days = auditSettingsOf(tenant).retentionDays;
+    if (!days) continue;
+    const result = await pruneTenant(trail, tenant.id, retentionCutoff(now, days));
+    if (!result.ok) log.error({ tenant: tenant.id, code: result.refusal.code }, result.refusal.message);
+    else if (result.value.pruned) log.info({ tenant: tenant.id, pruned: result.value.pruned, checkpoint: result.value.checkpoint?.seq }, 'audit retention pruned old records');
+  }
+}
+
+function setupAudit(ctx: ModuleContext) {
+  const tokens = new AuditTokenStore(ctx.redis, ctx.prefix, ctx.config.env.VOID_API_TOKEN_PEPPER);
+  let timer: NodeJS.Timeout | undefined;
+  const retention = () => runRetention(ctx.audit, ctx.registry.list(), ctx.log).catch((err: unknown) => ctx.log.error({ err }, 'audit retention run failed'));
+  return {
+    commands: { audit: runAudit },
+    routes: (http: Parameters<typeof registerAuditRoutes>[0]) => registerAuditRoutes(http, { trail: ctx.audit, tokens, registry: ctx.registry }),
+    start: async () => {
+      if (!ctx.registry.list().some((t) => auditSettingsOf(t).retentionDays)) return;
+      timer = setInterval(() => void retention(), RETENTION_INTERVAL_MS);
+      timer.unref();
+    },
+    close: async () => {
+      if (timer) clearInterval(timer);
+    },
+  };
+}
+
+export const auditModule: VoidModule = {
+  name: 'audit',
+  setup: async (ctx) => setupAudit(ctx),
+};
