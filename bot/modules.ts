@@ -16,6 +16,7 @@ import type { Dispatcher } from './dispatcher.js';
 import type { HttpServer } from './http/server.js';
 import type { Logger } from './logger.js';
 import type { ApprovalGate, CommandRegistry } from './commands/types.js';
+import { githubModule } from '../integrations/github/module.js';
 import { auditModule } from '../audit/module.js';
 
 /** Ports that one module provides and others use (filled in module order, read lazily at use time). */
@@ -69,6 +70,7 @@ export interface VoidModule {
 /** The modules of this build, in setup order (providers of shared ports first). */
 export async function loadModuleList(): Promise<VoidModule[]> {
   const list: VoidModule[] = [];
+  list.push(githubModule);
   list.push(auditModule);
   return list;
 }

@@ -63,6 +63,24 @@ export interface VcsPort {
   createDeployment(tenantId: string, repo: RepoRef, deployment: { ref: string; environment: string; description: string; marker: string }): Promise<{ id: number; url: string }>;
   setDeploymentStatus(tenantId: string, repo: RepoRef, deploymentId: number, state: 'in_progress' | 'success' | 'failure' | 'error', description: string): Promise<void>;
   getDeploymentStatus(tenantId: string, repo: RepoRef, deploymentId: number): Promise<string | undefined>;
+  // Optional (added with the GitHub App; other implementations need not offer them).
+  /** The unified diff of a pull request. */
+  getDiff?(tenantId: string, repo: RepoRef, number: number): Promise<string>;
+  /** Starts a `workflow_dispatch` workflow on a ref. */
+  dispatchWorkflow?(tenantId: string, repo: RepoRef, workflow: string, ref: string, inputs: Record<string, string>): Promise<void>;
+  /** Creates or updates the check run that mirrors a Void job; `marker` is its external id. */
+  upsertCheckRun?(tenantId: string, repo: RepoRef, run: CheckRunUpdate): Promise<{ id: number; url: string }>;
+}
+
+export interface CheckRunUpdate {
+  readonly headSha: string;
+  readonly name: string;
+  readonly marker: string;
+  readonly status: 'queued' | 'in_progress' | 'completed';
+  readonly conclusion?: 'success' | 'failure' | 'neutral' | 'cancelled' | 'timed_out' | 'action_required' | undefined;
+  readonly title: string;
+  readonly summary: string;
+  readonly detailsUrl?: string | undefined;
 }
 
 /** A pull request lifecycle event, published by the GitHub integration to whoever listens (e.g. JIRA transitions). */

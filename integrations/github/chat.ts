@@ -1,0 +1,60 @@
+// The GitHub ChatPort: posts Void's replies as pull request comments. A reply with a key (job progress, an approval
+// card) edits one comment in place, found by its hidden marker; approval cards shown in a pull request are remembered
+// so that `/void approve` without an id can find "the" pending request of that pull request.
+import type { Redis } from 'ioredis';
+import { VoidError } from '../../bot/core/errors.js';
+import type { ChatPort } from '../../bot/core/ports.js';
+import type { Reply, ThreadRef } from '../../bot/core/types.js';
+import { withMarker, type GithubClient } from './client.js';
+import { call } from './octokit.js';
+import { parseChannel } from './mapper.js';
+import { renderReply } from './render.js';
+
+const APPROVALS_TTL_SECONDS = 30 * 24 * 3600;
+
+/** The thread of a pull request: channel `owner/repo#n`, thread = the App installation id. */
+export function prThread(installationId: number, channel: string): ThreadRef {
+  return { platform: 'github', channel, thread: String(installationId) };
+}
+
+export class GithubChatPort implements ChatPort {
+  constructor(
+    private readonly client: GithubClient,
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private approvalsKey(installationId: number, channel: string): string {
+    return `${this.prefix}:github:pr-approvals:${installationId}:${channel.toLowerCase()}`;
+  }
+
+  async post(thread: ThreadRef, reply: Reply, mention?: string): Promise<void> {
+    const target = parseChannel(thread.channel);
+    const installationId = Number(thread.thread);
+    if (!target || !Number.isInteger(installationId) || installationId <= 0) {
+      throw new VoidError('github.bad_thread', `not a GitHub pull request thread: ${thread.channel.slice(0, 80)}`);
+    }
+    const api = this.client.forInstallation(installationId);
+    const body = renderReply(reply, reply.key ? undefined : mention);
+    if (reply.approval) await this.rememberApproval(installationId, thread.channel, reply.approval.id);
+    const marker = reply.key ? `reply:${reply.key}` : 'reply';
+    if (reply.key) {
+      await this.client.upsertMarkedComment(api, target.repo, target.number, body, marker);
+      return;
+    }
+    // An unkeyed reply is posted once per delivery (the dispatcher de-duplicates); the marker still tags it as Void's.
+    await call(`Commenting on ${thread.channel}`, () =>
+      api.issues.createComment({ owner: target.repo.owner, repo: target.repo.name, issue_number: target.number, body: withMarker(body, marker) }),
+    );
+  }
+
+  private async rememberApproval(installationId: number, channel: string, approvalId: string): Promise<void> {
+    const key = this.approvalsKey(installationId, channel);
+    await this.redis.multi().sadd(key, approvalId).expire(key, APPROVALS_TTL_SECONDS).exec();
+  }
+
+  /** Approval ids whose cards were shown in this pull request (newest state is read from the approvals port). */
+  async approvalsShownIn(installationId: number, channel: string): Promise<string[]> {
+    return this.redis.smembers(this.approvalsKey(installationId, channel));
+  }
+}

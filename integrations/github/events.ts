@@ -1,0 +1,147 @@
+// What Void does with a verified, de-duplicated GitHub event: PR comment commands go through the one dispatcher
+// (identity, audit, limits, approvals); pull request events publish to listeners, void stale approvals and start
+// automatic reviews. Work that waits on GitHub (reactions, reply comments) runs after the webhook is answered.
+import type { Dispatcher } from '../../bot/dispatcher.js';
+import type { ApprovalCard } from '../../bot/core/approvals.port.js';
+import type { TenantRegistry } from '../../bot/core/registry.js';
+import type { Reply, Tenant, ThreadRef } from '../../bot/core/types.js';
+import type { PullRequestEvent } from '../../bot/core/vcs.port.js';
+import type { Logger } from '../../bot/logger.js';
+import type { SharedPorts } from '../../bot/modules.js';
+import { prThread, type GithubChatPort } from './chat.js';
+import type { GithubClient } from './client.js';
+import { commentReplies, rewriteCommand } from './commands.js';
+import { prChannel, type GithubEvent } from './mapper.js';
+import { autoReviewRuleFor, readGithubSettings } from './settings.schema.js';
+
+type CommandEvent = Extract<GithubEvent, { type: 'command' | 'edited_command' }>;
+type PrEvent = Extract<GithubEvent, { type: 'pull_request' }>;
+
+export const NOT_A_PR = 'Void acts on pull requests: `/void` commands work in pull request comments and review comments, not in issues. Nothing was done.';
+export const EDITED = 'Void does not run commands from edited comments, so that changing an old comment never repeats or alters what was done. Post a new comment with the command instead. Nothing was done.';
+
+/** Runs work after the webhook answer; `idle()` resolves when all of it has finished (shutdown, tests). */
+export class Background {
+  private readonly pending = new Set<Promise<void>>();
+
+  run(log: Logger, what: string, work: () => Promise<void>): void {
+    const task = work()
+      .catch((err: unknown) => log.warn({ err: { message: (err as Error)?.message, code: (err as { code?: string })?.code } }, `GitHub: ${what} failed`))
+      .finally(() => this.pending.delete(task));
+    this.pending.add(task);
+  }
+
+  async idle(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+}
+
+export interface EventHandlerDeps {
+  readonly registry: TenantRegistry;
+  readonly dispatcher: () => Dispatcher;
+  readonly client: GithubClient;
+  readonly chat: GithubChatPort;
+  readonly ports: SharedPorts;
+  readonly background: Background;
+}
+
+export class GithubEventHandler {
+  constructor(private readonly deps: EventHandlerDeps) {}
+
+  async handle(event: Exclude<GithubEvent, { type: 'ignore' | 'ping' }>, deliveryId: string, log: Logger): Promise<Record<string, unknown>> {
+    return event.type === 'pull_request' ? this.pullRequest(event, deliveryId, log) : this.command(event, deliveryId, log);
+  }
+
+  private postAll(log: Logger, thread: ThreadRef, replies: readonly Reply[], mention?: string, before?: () => Promise<void>): void {
+    this.deps.background.run(log, 'answering in the pull request', async () => {
+      await before?.().catch((err: unknown) => log.warn({ err: { message: (err as Error)?.message } }, 'GitHub: reaction failed'));
+      for (const reply of replies) await this.deps.chat.post(thread, reply, mention);
+    });
+  }
+
+  private async command(e: CommandEvent, deliveryId: string, log: Logger): Promise<Record<string, unknown>> {
+    const thread = prThread(e.installationId, prChannel(e.repo, e.number));
+    const tenant = this.deps.registry.tenantFor('github', String(e.installationId));
+    if (!e.isPullRequest) {
+      if (tenant && readGithubSettings(tenant.github).plainIssueComments === 'ignore') return { ignored: 'not a pull request' };
+      this.postAll(log, thread, [{ text: NOT_A_PR, kind: 'refusal' }], e.sender);
+      return { answered: 'not a pull request' };
+    }
+    if (e.type === 'edited_command') {
+      this.postAll(log, thread, [{ text: EDITED, kind: 'refusal' }], e.sender);
+      return { answered: 'edited comment' };
+    }
+    const lookup = { client: this.deps.client, chat: this.deps.chat, approvals: this.deps.ports.approvals, log };
+    const rewritten = await rewriteCommand(e, tenant, lookup);
+    const result = await this.deps.dispatcher().dispatch(
+      { platform: 'github', workspaceId: String(e.installationId), platformUserId: e.sender, text: rewritten.text, thread, deliveryId },
+      { repo: e.repo, pullNumber: e.number },
+    );
+    if (result.duplicate) return { duplicate: true };
+    const replies = await commentReplies(e, tenant, rewritten, result.replies, { ...lookup, registry: this.deps.registry });
+    const api = this.deps.client.forInstallation(e.installationId);
+    this.postAll(log, thread, replies, e.sender, () => this.deps.client.react(api, e.repo, e.commentId, e.source));
+    return { correlationId: result.correlationId };
+  }
+
+  private async pullRequest(e: PrEvent, deliveryId: string, log: Logger): Promise<Record<string, unknown>> {
+    const tenant = this.deps.registry.tenantFor('github', String(e.installationId));
+    if (!tenant) {
+      log.info({ installationId: e.installationId }, 'pull request event from an installation that is not in the tenants file; ignored');
+      return { ignored: 'installation not connected to a tenant' };
+    }
+    const channel = prChannel(e.pr.repo, e.pr.number);
+    const thread = prThread(e.installationId, channel);
+    const approvals = this.deps.ports.approvals;
+    const voided = e.action === 'synchronize' && approvals
+      ? await approvals.voidStale(tenant.id, channel, e.pr.headSha, `new commits were pushed to ${channel} (head ${e.pr.headSha.slice(0, 7)})`)
+      : [];
+    const review = await this.autoReview(tenant, e, thread, deliveryId, log);
+    const replies: Reply[] = voided.length ? [voidedNotice(voided, e.pr.headSha), ...review.replies] : review.replies;
+    const event: PullRequestEvent = { tenantId: tenant.id, action: e.action, pr: e.pr, deliveryId };
+    this.postAll(log, thread, replies);
+    this.deps.background.run(log, 'publishing the pull request event', () => this.publish(event, log));
+    return { action: e.action, review: review.status, voided: voided.length };
+  }
+
+  private async publish(event: PullRequestEvent, log: Logger): Promise<void> {
+    for (const listener of this.deps.ports.pullRequestListeners ?? []) {
+      await listener(event).catch((err: unknown) => log.warn({ err: { message: (err as Error)?.message }, action: event.action }, 'a pull request listener failed'));
+    }
+  }
+
+  /** Dispatches `review owner/repo#n` when the tenant's settings ask for it; the delivery id keeps it to one job. */
+  private async autoReview(tenant: Tenant, e: PrEvent, thread: ThreadRef, deliveryId: string, log: Logger): Promise<{ status: string; replies: Reply[] }> {
+    if (!['opened', 'reopened', 'ready_for_review', 'synchronize'].includes(e.action)) return { status: 'not a review event', replies: [] };
+    const channel = prChannel(e.pr.repo, e.pr.number);
+    const rule = autoReviewRuleFor(readGithubSettings(tenant.github), `${e.pr.repo.owner}/${e.pr.repo.name}`);
+    const skip = !rule
+      ? 'no automatic review for this repository'
+      : !(rule.events as readonly string[]).includes(e.action)
+        ? `no automatic review on ${e.action}`
+        : rule.skipDrafts && e.pr.draft
+          ? 'draft pull request'
+          : rule.skipBots && e.authorIsBot
+            ? 'pull request by a bot'
+            : undefined;
+    if (skip || !rule) return { status: `skipped: ${skip}`, replies: [] };
+    const requester = this.deps.registry.member(tenant, 'github', e.sender) ? e.sender : rule.as;
+    if (!requester) {
+      log.info({ tenant: tenant.id, channel }, 'automatic review skipped: the sender is not a member and no review account ("as") is set');
+      return { status: 'skipped: sender is not a member', replies: [] };
+    }
+    const result = await this.deps.dispatcher().dispatch(
+      { platform: 'github', workspaceId: String(e.installationId), platformUserId: requester, text: `review ${channel}`, thread, deliveryId },
+      { repo: e.pr.repo, pullNumber: e.pr.number },
+    );
+    return { status: result.duplicate ? 'duplicate' : 'dispatched', replies: result.replies };
+  }
+}
+
+function voidedNotice(cards: readonly ApprovalCard[], headSha: string): Reply {
+  const list = cards.map((c) => `- \`${c.id}\`: ${c.summary} (requested by ${c.requester.name})`).join('\n');
+  return {
+    text: `🔁 New commits were pushed (head is now ${headSha.slice(0, 7)}), so ${cards.length === 1 ? 'this approval no longer applies and is void' : 'these approvals no longer apply and are void'}:\n${list}\nRequest again to approve the new head commit.`,
+    kind: 'answer',
+  };
+}

@@ -1,0 +1,163 @@
+// GitHub webhook payloads → neutral events, and neutral replies → Markdown comments. Payloads are parsed (zod) down
+// to the fields Void uses; anything else is ignored with a reason, never an exception.
+import { z } from 'zod';
+import type { RepoRef } from '../../bot/core/grammar.js';
+import type { PullRequestEvent } from '../../bot/core/vcs.port.js';
+
+const account = z.object({ login: z.string().min(1), type: z.string().optional() }).passthrough();
+const installation = z.object({ id: z.number().int().positive() }).passthrough();
+const repository = z.object({ name: z.string().min(1), owner: account }).passthrough();
+const comment = z.object({ id: z.number().int(), body: z.string().nullable().optional(), html_url: z.string().optional() }).passthrough();
+const pullRequest = z
+  .object({
+    number: z.number().int().positive(),
+    title: z.string(),
+    body: z.string().nullable().optional(),
+    html_url: z.string(),
+    draft: z.boolean().optional(),
+    merged: z.boolean().nullable().optional(),
+    user: account,
+    head: z.object({ ref: z.string(), sha: z.string() }).passthrough(),
+  })
+  .passthrough();
+
+const issueComment = z.object({
+  action: z.string(),
+  installation,
+  repository,
+  sender: account,
+  comment,
+  issue: z.object({ number: z.number().int().positive(), pull_request: z.unknown().optional() }).passthrough(),
+  changes: z.object({ body: z.object({ from: z.string() }).optional() }).passthrough().optional(),
+});
+const reviewComment = z.object({
+  action: z.string(),
+  installation,
+  repository,
+  sender: account,
+  comment,
+  pull_request: pullRequest,
+  changes: z.object({ body: z.object({ from: z.string() }).optional() }).passthrough().optional(),
+});
+const prEvent = z.object({ action: z.string(), installation, repository, sender: account, pull_request: pullRequest });
+const review = z.object({ action: z.string(), installation, repository, sender: account, pull_request: pullRequest, review: z.object({ state: z.string() }).passthrough() });
+
+export type CommentSource = 'issue' | 'review';
+
+interface CommentBase {
+  readonly installationId: number;
+  readonly repo: RepoRef;
+  readonly number: number;
+  readonly sender: string;
+  readonly source: CommentSource;
+  readonly commentId: number;
+  readonly isPullRequest: boolean;
+}
+
+export type GithubEvent =
+  | { readonly type: 'ignore'; readonly reason: string }
+  | { readonly type: 'ping' }
+  | (CommentBase & { readonly type: 'command'; readonly text: string; readonly headSha?: string | undefined })
+  | (CommentBase & { readonly type: 'edited_command'; readonly text: string })
+  | {
+      readonly type: 'pull_request';
+      readonly installationId: number;
+      readonly action: PullRequestEvent['action'];
+      readonly pr: PullRequestEvent['pr'];
+      readonly sender: string;
+      readonly authorIsBot: boolean;
+    };
+
+export const isBot = (a: { login: string; type?: string | undefined }): boolean => a.type === 'Bot' || /\[bot\]$/i.test(a.login);
+
+/** The command of a comment: its first line, when it starts with `/void`. */
+export function commandLine(body: string | null | undefined): string | undefined {
+  const first = (body ?? '').trim().split(/\r?\n/, 1)[0]?.trim() ?? '';
+  return /^\/void(?:\s|$)/i.test(first) ? first : undefined;
+}
+
+const VOID_MARKER = '<!-- void:';
+const ignore = (reason: string): GithubEvent => ({ type: 'ignore', reason });
+
+export function mapWebhook(name: string, payload: unknown): GithubEvent {
+  switch (name) {
+    case 'ping':
+      return { type: 'ping' };
+    case 'issue_comment':
+      return mapComment(issueComment.safeParse(payload), 'issue');
+    case 'pull_request_review_comment':
+      return mapComment(reviewComment.safeParse(payload), 'review');
+    case 'pull_request':
+      return mapPullRequest(payload);
+    case 'pull_request_review':
+      return mapReview(payload);
+    default:
+      return ignore(`event ${name.slice(0, 60)} is not used by Void`);
+  }
+}
+
+type ParsedComment = z.ZodSafeParseResult<z.infer<typeof issueComment>> | z.ZodSafeParseResult<z.infer<typeof reviewComment>>;
+
+function mapComment(parsed: ParsedComment, source: CommentSource): GithubEvent {
+  if (!parsed.success) return ignore(`comment payload without the expected fields (${parsed.error.issues[0]?.path.join('.') ?? '?'})`);
+  const p = parsed.data;
+  if (isBot(p.sender) || p.comment.body?.includes(VOID_MARKER)) return ignore('comment by a bot or by Void itself');
+  const text = commandLine(p.comment.body);
+  if (!text) return ignore('comment without a /void command');
+  const isPr = 'pull_request' in p ? true : p.issue.pull_request !== undefined && p.issue.pull_request !== null;
+  const number = 'pull_request' in p ? p.pull_request.number : p.issue.number;
+  const base: CommentBase = { installationId: p.installation.id, repo: repoOf(p.repository), number, sender: p.sender.login, source, commentId: p.comment.id, isPullRequest: isPr };
+  if (p.action === 'created') return { ...base, type: 'command', text, headSha: 'pull_request' in p ? p.pull_request.head.sha : undefined };
+  if (p.action === 'edited') {
+    // Editing the rest of a comment, or re-saving it unchanged, says nothing; changing its command line does.
+    return commandLine(p.changes?.body?.from) === text ? ignore('edit that left the command unchanged') : { ...base, type: 'edited_command', text };
+  }
+  return ignore(`comment ${p.action.slice(0, 20)}: nothing to do`);
+}
+
+const PR_ACTIONS = new Set(['opened', 'reopened', 'ready_for_review', 'synchronize', 'closed']);
+
+function mapPullRequest(payload: unknown): GithubEvent {
+  const parsed = prEvent.safeParse(payload);
+  if (!parsed.success) return ignore('pull_request payload without the expected fields');
+  const p = parsed.data;
+  if (!PR_ACTIONS.has(p.action)) return ignore(`pull_request ${p.action.slice(0, 30)}: nothing to do`);
+  const action = (p.action === 'closed' ? (p.pull_request.merged ? 'merged' : 'closed') : p.action) as PullRequestEvent['action'];
+  return { type: 'pull_request', installationId: p.installation.id, action, pr: prOf(p.repository, p.pull_request), sender: p.sender.login, authorIsBot: isBot(p.pull_request.user) };
+}
+
+function mapReview(payload: unknown): GithubEvent {
+  const parsed = review.safeParse(payload);
+  if (!parsed.success) return ignore('pull_request_review payload without the expected fields');
+  const p = parsed.data;
+  if (p.action !== 'submitted' || p.review.state.toLowerCase() !== 'approved') return ignore('review that is not an approval');
+  return { type: 'pull_request', installationId: p.installation.id, action: 'review_approved', pr: prOf(p.repository, p.pull_request), sender: p.sender.login, authorIsBot: isBot(p.pull_request.user) };
+}
+
+function repoOf(r: z.infer<typeof repository>): RepoRef {
+  return { owner: r.owner.login, name: r.name };
+}
+
+function prOf(r: z.infer<typeof repository>, pr: z.infer<typeof pullRequest>): PullRequestEvent['pr'] {
+  return {
+    repo: repoOf(r),
+    number: pr.number,
+    title: pr.title,
+    body: pr.body ?? '',
+    headRef: pr.head.ref,
+    headSha: pr.head.sha,
+    url: pr.html_url,
+    author: pr.user.login,
+    draft: Boolean(pr.draft),
+  };
+}
+
+/** `owner/repo#12` ↔ RepoRef + number: the channel of a pull request thread. */
+export function prChannel(repo: RepoRef, number: number): string {
+  return `${repo.owner}/${repo.name}#${number}`;
+}
+
+export function parseChannel(channel: string): { repo: RepoRef; number: number } | undefined {
+  const m = /^([^/\s#]+)\/([^/\s#]+)#(\d{1,9})$/.exec(channel);
+  return m ? { repo: { owner: m[1] as string, name: m[2] as string }, number: Number(m[3]) } : undefined;
+}

@@ -1,0 +1,69 @@
+// The GitHub App as a Void module: the outbound client becomes `ports.vcs` when the App credentials are set; the
+// webhook route and the GitHub chat port come with GITHUB_WEBHOOK_SECRET.
+import { Webhooks } from '@octokit/webhooks';
+import { VoidError } from '../../bot/core/errors.js';
+import { DeliveryLedger } from '../../bot/idempotency.js';
+import type { ModuleContext, ModuleContribution, VoidModule } from '../../bot/modules.js';
+import { GithubChatPort } from './chat.js';
+import { GithubClient } from './client.js';
+import { Background, GithubEventHandler } from './events.js';
+import type { OctokitTuning } from './octokit.js';
+import { githubWebhookRoute } from './receiver.js';
+
+export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+/** GitHub caps webhook payloads at 25 MB; pull request payloads are far smaller. */
+const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
+
+export interface GithubModuleOptions {
+  /** Test hook: shorter rate-limit and retry pauses (the behaviour is the same). */
+  readonly tuning?: OctokitTuning;
+}
+
+export interface GithubModule extends VoidModule {
+  /** Resolves when every reaction, reply and listener call started by a webhook has finished. */
+  idle(): Promise<void>;
+  /** The client built in setup (when the App credentials are set). */
+  client(): GithubClient | undefined;
+}
+
+export function createGithubModule(options: GithubModuleOptions = {}): GithubModule {
+  const background = new Background();
+  let client: GithubClient | undefined;
+  return {
+    name: 'github',
+    idle: () => background.idle(),
+    client: () => client,
+    async setup(ctx: ModuleContext): Promise<ModuleContribution> {
+      const env = ctx.config.env;
+      const log = ctx.log.child({ module: 'github' });
+      if (!env.GITHUB_APP_ID || !env.GITHUB_PRIVATE_KEY) {
+        if (env.GITHUB_WEBHOOK_SECRET) {
+          throw new VoidError('config.github_incomplete', 'GITHUB_WEBHOOK_SECRET is set but GITHUB_APP_ID and GITHUB_PRIVATE_KEY are not: Void could verify webhooks but never answer on GitHub. Set all three (docs/github.md).');
+        }
+        return {};
+      }
+      const gh = new GithubClient({ appId: env.GITHUB_APP_ID, privateKey: env.GITHUB_PRIVATE_KEY, baseUrl: env.GITHUB_API_URL ?? DEFAULT_GITHUB_API_URL }, ctx.registry, log, options.tuning);
+      client = gh;
+      ctx.ports.vcs = gh;
+      const chat = new GithubChatPort(gh, ctx.redis, ctx.prefix);
+      const secret = env.GITHUB_WEBHOOK_SECRET;
+      if (!secret) return { chatPorts: { github: chat }, close: () => background.idle() };
+      const handler = new GithubEventHandler({ registry: ctx.registry, dispatcher: () => ctx.dispatcher(), client: gh, chat, ports: ctx.ports, background });
+      const route = githubWebhookRoute({
+        webhooks: new Webhooks({ secret }),
+        audit: ctx.audit,
+        ledger: new DeliveryLedger(ctx.redis, ctx.prefix, env.VOID_DEDUPE_TTL_SECONDS),
+        handler,
+      });
+      return {
+        chatPorts: { github: chat },
+        routes: (http) => {
+          http.route('POST', '/github/webhooks', route, { maxBytes: Math.max(MAX_WEBHOOK_BYTES, env.VOID_MAX_BODY_BYTES) });
+        },
+        close: () => background.idle(),
+      };
+    },
+  };
+}
+
+export const githubModule: VoidModule = createGithubModule();

@@ -1,0 +1,89 @@
+// POST /github/webhooks: verifies X-Hub-Signature-256 over the raw bytes before anything reads them, records bad
+// signatures on the system audit trail, drops redeliveries (X-GitHub-Delivery), and answers as soon as the event is
+// de-duplicated, audited and queued; reactions and reply comments are posted after the answer.
+import { Webhooks } from '@octokit/webhooks';
+import { randomUUID } from 'node:crypto';
+import type { AuditTrail } from '../../audit/trail.js';
+import { SYSTEM_TENANT } from '../../audit/types.js';
+import type { HttpRequest, HttpResponse } from '../../bot/http/server.js';
+import { json } from '../../bot/http/server.js';
+import type { DeliveryLedger } from '../../bot/idempotency.js';
+import { mapWebhook } from './mapper.js';
+import type { GithubEventHandler } from './events.js';
+
+export type SignatureProblem = 'missing' | 'sha1_only' | 'malformed' | 'mismatch';
+
+/**
+ * Checks `X-Hub-Signature-256` (`sha256=<64 hex>`) against the raw body with @octokit/webhooks' constant-time
+ * verify. Pure: no clock, no I/O besides the HMAC. Never throws.
+ */
+export async function checkSignature(webhooks: Webhooks, body: Buffer, sha256Header: string | undefined, sha1Header: string | undefined): Promise<SignatureProblem | undefined> {
+  if (!sha256Header) return sha1Header ? 'sha1_only' : 'missing';
+  if (!/^sha256=[0-9a-f]{64}$/.test(sha256Header)) return 'malformed';
+  const text = body.toString('utf8');
+  // The library verifies a string: refuse bodies whose bytes do not survive UTF-8 decoding (the HMAC covers bytes).
+  if (body.length === 0 || !Buffer.from(text, 'utf8').equals(body)) return 'mismatch';
+  try {
+    return (await webhooks.verify(text, sha256Header)) ? undefined : 'mismatch';
+  } catch {
+    return 'mismatch';
+  }
+}
+
+const header = (req: HttpRequest, name: string): string | undefined => {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+const DELIVERY = /^[A-Za-z0-9-]{1,100}$/;
+const EVENT = /^[a-z_]{1,60}$/;
+
+export interface ReceiverDeps {
+  readonly webhooks: Webhooks;
+  readonly audit: AuditTrail;
+  readonly ledger: DeliveryLedger;
+  readonly handler: GithubEventHandler;
+}
+
+export function githubWebhookRoute(deps: ReceiverDeps): (req: HttpRequest) => Promise<HttpResponse> {
+  return async (req) => {
+    const event = header(req, 'x-github-event');
+    const delivery = header(req, 'x-github-delivery');
+    const problem = await checkSignature(deps.webhooks, req.body, header(req, 'x-hub-signature-256'), header(req, 'x-hub-signature'));
+    if (problem) {
+      await deps.audit
+        .append({ tenantId: SYSTEM_TENANT, action: 'security.bad_signature', actor: { platform: 'http' }, target: 'github.webhook', outcome: 'denied', details: { reason: problem, event: event && EVENT.test(event) ? event : undefined }, correlationId: delivery && DELIVERY.test(delivery) ? `gh-${delivery}` : `gh-${randomUUID()}` })
+        .catch((err: unknown) => req.log.error({ err }, 'could not record a bad GitHub signature in the audit trail'));
+      req.log.warn({ reason: problem }, 'GitHub webhook with a bad signature refused');
+      return json(401, { error: 'github.bad_signature', message: 'The X-Hub-Signature-256 signature is missing or does not match this App\'s webhook secret.' });
+    }
+    if (!event || !EVENT.test(event) || !delivery || !DELIVERY.test(delivery)) {
+      return json(400, { error: 'github.bad_headers', message: 'X-GitHub-Event and X-GitHub-Delivery are required.' });
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(req.body.toString('utf8'));
+    } catch {
+      return json(400, { error: 'github.bad_json', message: 'The body is not valid JSON.' });
+    }
+    const mapped = mapWebhook(event, payload);
+    const log = req.log.child({ deliveryId: delivery, event });
+    if (mapped.type === 'ping') return json(200, { ok: true, message: 'pong' });
+    if (mapped.type === 'ignore') {
+      log.debug({ reason: mapped.reason }, 'GitHub event ignored');
+      return json(200, { ok: true, ignored: mapped.reason });
+    }
+    if ((await deps.ledger.claim('github-webhook', delivery)) === 'duplicate') {
+      log.debug('GitHub redelivery ignored');
+      return json(200, { ok: true, duplicate: true });
+    }
+    try {
+      const outcome = await deps.handler.handle(mapped, delivery, log);
+      await deps.ledger.done('github-webhook', delivery);
+      return json(202, { ok: true, ...outcome });
+    } catch (error) {
+      await deps.ledger.release('github-webhook', delivery).catch(() => undefined);
+      throw error;
+    }
+  };
+}
