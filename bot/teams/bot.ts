@@ -1,0 +1,91 @@
+// The Teams activity handler: commands typed to Void (mention in channels and group chats, plain text in personal
+// chat) go to the dispatcher; Approve / Reject clicks on approval cards (Action.Execute) go to the approvals port.
+import {
+  TeamsActivityHandler,
+  TurnContext,
+  type AdaptiveCardInvokeResponse,
+  type AdaptiveCardInvokeValue,
+  type Activity,
+  type ConversationParameters,
+} from 'botbuilder';
+import type { Reply } from '../core/types.js';
+import type { DeliveryLedger } from '../idempotency.js';
+import type { Logger } from '../logger.js';
+import type { VoidCloudAdapter } from './adapter.js';
+import type { TeamsChatPort } from './client.js';
+import { CardDecisions, type CardDecisionDeps } from './decisions.js';
+import { isPersonal, renderReply, toInboundCommand, type TeamsActivity } from './mapper.js';
+import type { Dispatcher } from '../dispatcher.js';
+
+export interface VoidTeamsBotDeps extends CardDecisionDeps {
+  readonly dispatcher: () => Dispatcher;
+  readonly chat: TeamsChatPort;
+  readonly adapter: VoidCloudAdapter;
+  readonly ledger: DeliveryLedger;
+  readonly appId: string;
+  readonly log: Logger;
+}
+
+export class VoidTeamsBot extends TeamsActivityHandler {
+  private readonly decisions: CardDecisions;
+
+  constructor(private readonly deps: VoidTeamsBotDeps) {
+    super();
+    this.decisions = new CardDecisions(deps);
+    this.onMessage(async (context, next) => {
+      await this.handleMessage(context);
+      await next();
+    });
+  }
+
+  private async handleMessage(context: TurnContext): Promise<void> {
+    const activity = context.activity;
+    if (activity.from?.id && activity.from.id === activity.recipient?.id) return;
+    const textWithoutMention = TurnContext.removeRecipientMention(activity) ?? '';
+    const inbound = toInboundCommand(activity as unknown as TeamsActivity, textWithoutMention);
+    if (!inbound) {
+      this.deps.log.debug({ activityId: activity.id }, 'Teams message without a command for Void; ignored');
+      return;
+    }
+    await this.deps.chat.remember(activity);
+    const result = await this.deps.dispatcher().dispatch(inbound);
+    if (result.duplicate) return;
+    for (const reply of result.replies) await this.sendReply(context, reply);
+  }
+
+  private async sendReply(context: TurnContext, reply: Reply): Promise<void> {
+    if (reply.private && !isPersonal(context.activity as unknown as TeamsActivity)) {
+      if (await this.sendPrivately(context, reply)) return;
+    }
+    await this.deps.chat.deliver(context, context.activity.conversation.id, reply);
+  }
+
+  /**
+   * Teams has no ephemeral messages in channels: a private reply goes to the person's 1:1 chat with Void. When Void
+   * cannot open that chat (app not installed for them), the reply is posted in the thread instead.
+   */
+  private async sendPrivately(context: TurnContext, reply: Reply): Promise<boolean> {
+    const activity = context.activity;
+    const tenantId = activity.conversation.tenantId ?? (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
+    const parameters = {
+      isGroup: false,
+      bot: activity.recipient,
+      members: [activity.from],
+      tenantId,
+      channelData: { tenant: { id: tenantId } },
+    } as ConversationParameters;
+    try {
+      await this.deps.adapter.createConversationAsync(this.deps.appId, activity.channelId, activity.serviceUrl, this.deps.adapter.audience, parameters, async (ctx) => {
+        await ctx.sendActivity(renderReply(reply) as Partial<Activity>);
+      });
+      return true;
+    } catch (error) {
+      this.deps.log.info({ err: { message: (error as Error).message } }, 'could not open a 1:1 chat for a private reply; replying in the thread');
+      return false;
+    }
+  }
+
+  protected override async onAdaptiveCardInvoke(context: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    return this.decisions.handle(context, value);
+  }
+}

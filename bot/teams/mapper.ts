@@ -1,0 +1,109 @@
+// Bot Framework activities → Void's neutral model, and Void's replies → Teams messages (text or Adaptive Card).
+import { z } from 'zod';
+import type { InboundCommand, Reply, ThreadRef } from '../core/types.js';
+import { approvalCard } from './cards.js';
+
+const account = z.looseObject({ id: z.string().min(1).max(512), name: z.string().max(512).optional(), aadObjectId: z.string().max(128).optional() });
+
+/** What Void reads of an activity; everything else is passed through to the SDK untouched. */
+export const activitySchema = z.looseObject({
+  type: z.string().min(1).max(64),
+  id: z.string().min(1).max(512).optional(),
+  channelId: z.string().min(1).max(64),
+  serviceUrl: z.url().max(2048),
+  from: account.optional(),
+  recipient: account.optional(),
+  conversation: z.looseObject({
+    id: z.string().min(1).max(1024),
+    conversationType: z.string().max(64).optional(),
+    tenantId: z.string().max(128).optional(),
+    isGroup: z.boolean().optional(),
+  }),
+  text: z.string().max(20_000).optional(),
+  name: z.string().max(256).optional(),
+  replyToId: z.string().max(512).optional(),
+  channelData: z.looseObject({ tenant: z.looseObject({ id: z.string().max(128) }).optional() }).optional(),
+});
+
+export type TeamsActivity = z.infer<typeof activitySchema>;
+
+export type ParsedActivity = { ok: true; activity: TeamsActivity } | { ok: false; message: string };
+
+/** Raw body bytes → activity, or a clear message for a 400. Never throws. */
+export function parseActivity(body: Buffer): ParsedActivity {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    return { ok: false, message: 'The body is not valid JSON.' };
+  }
+  const result = activitySchema.safeParse(value);
+  if (result.success) return { ok: true, activity: result.data };
+  const issue = result.error.issues[0];
+  return { ok: false, message: `The activity is not valid: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'unexpected shape'}.` };
+}
+
+/** The AAD tenant of the conversation (Teams puts it in two places). */
+export function aadTenantOf(activity: TeamsActivity): string | undefined {
+  return activity.conversation.tenantId ?? activity.channelData?.tenant?.id;
+}
+
+export function isPersonal(activity: TeamsActivity): boolean {
+  return activity.conversation.conversationType === 'personal';
+}
+
+/** Where replies go: the conversation id as Teams gave it (a channel thread carries `;messageid=<root>`). */
+export function threadOf(activity: TeamsActivity): ThreadRef {
+  const root = activity.conversation.id.split(';messageid=')[1];
+  return { platform: 'teams', channel: activity.conversation.id, thread: root || undefined };
+}
+
+/**
+ * The command text: in channels and group chats only messages that @mention Void count, with the mention removed;
+ * in personal chat the whole text. Undefined when the message is not for Void.
+ */
+export function commandText(activity: TeamsActivity, textWithoutMention: string): string | undefined {
+  if (!isPersonal(activity) && !mentionsBot(activity)) return undefined;
+  const text = decodeEntities(textWithoutMention.replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
+  return text || undefined;
+}
+
+function mentionsBot(activity: TeamsActivity): boolean {
+  const entities = (activity as { entities?: unknown }).entities;
+  if (!Array.isArray(entities) || !activity.recipient) return false;
+  return entities.some((e: { type?: unknown; mentioned?: { id?: unknown } }) => e?.type === 'mention' && e.mentioned?.id === activity.recipient?.id);
+}
+
+function decodeEntities(text: string): string {
+  return text.replace(/&nbsp;/g, ' ').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+}
+
+/** The neutral command for the dispatcher, or undefined when the activity carries none. */
+export function toInboundCommand(activity: TeamsActivity, textWithoutMention: string): InboundCommand | undefined {
+  const text = commandText(activity, textWithoutMention);
+  const workspaceId = aadTenantOf(activity);
+  const userId = activity.from?.aadObjectId;
+  if (!text || !workspaceId || !userId || !activity.id) return undefined;
+  return { platform: 'teams', workspaceId, platformUserId: userId, text, thread: threadOf(activity), deliveryId: activity.id };
+}
+
+export interface OutboundMessage {
+  readonly type: 'message';
+  readonly text?: string;
+  readonly textFormat?: 'xml';
+  readonly attachments?: ReadonlyArray<{ contentType: string; content: Record<string, unknown> }>;
+}
+
+export const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
+
+/** A neutral reply as a Teams message: approval requests become Adaptive Cards, everything else text. */
+export function renderReply(reply: Reply): OutboundMessage {
+  if (reply.approval) return { type: 'message', attachments: [{ contentType: ADAPTIVE_CARD, content: approvalCard(reply.approval) }] };
+  return { type: 'message', textFormat: 'xml', text: textToXml(reply.text) };
+}
+
+/** Teams' xml text format: HTML-escaped, one `<br>` per line break. */
+export function textToXml(text: string): string {
+  const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return escaped.split('\n').join('<br>');
+}

@@ -1,0 +1,120 @@
+// Authenticates Bot Framework requests before anything else happens (invariant 1): the JWT in `Authorization` must
+// be RS256-signed by a key from the OpenID metadata, issued by the Bot Framework, addressed to this bot's app id,
+// valid within a 5-minute skew, and its `serviceurl` claim must equal the activity's serviceUrl. Pure functions with
+// an injectable clock; the route handler answers 401 and touches nothing when any check fails.
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { json, type Handler, type HttpResponse } from '../http/server.js';
+import type { Logger } from '../logger.js';
+import { KeysUnavailableError, type OpenIdKeys } from './openid.js';
+import { parseActivity, type TeamsActivity } from './mapper.js';
+
+export interface TokenCheck {
+  readonly appId: string;
+  readonly issuer: string;
+  readonly keys: Pick<OpenIdKeys, 'get'>;
+  readonly now?: () => Date;
+  readonly skewSeconds?: number;
+}
+
+export type TokenVerdict =
+  | { ok: true; claims: JWTPayload; endorsements?: readonly string[] | undefined }
+  | { ok: false; code: string; message: string };
+
+const reject = (code: string, message: string): TokenVerdict => ({ ok: false, code, message });
+
+/** Verifies the bearer token of a request from the Bot Framework channel. Never throws for bad input. */
+export async function verifyChannelToken(authorization: string | undefined, check: TokenCheck): Promise<TokenVerdict> {
+  const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(authorization?.trim() ?? '');
+  if (!match?.[1]) return reject('teams.missing_token', 'A Bot Framework bearer token is required.');
+  const token = match[1];
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch {
+    return reject('teams.bad_token', 'The bearer token is malformed.');
+  }
+  if (header.alg !== 'RS256') return reject('teams.bad_algorithm', 'The token must be signed with RS256.');
+  if (typeof header.kid !== 'string' || !header.kid) return reject('teams.bad_token', 'The token names no signing key.');
+  const key = await check.keys.get(header.kid);
+  if (!key) return reject('teams.unknown_key', 'The token is signed by a key the Bot Framework does not publish.');
+  try {
+    const { payload } = await jwtVerify(token, key.key, {
+      algorithms: ['RS256'],
+      issuer: check.issuer,
+      audience: check.appId,
+      clockTolerance: check.skewSeconds ?? 300,
+      currentDate: (check.now ?? (() => new Date()))(),
+      requiredClaims: ['exp'],
+    });
+    return { ok: true, claims: payload, endorsements: key.endorsements };
+  } catch (error) {
+    return reject(...classify(error));
+  }
+}
+
+function classify(error: unknown): [string, string] {
+  if (error instanceof joseErrors.JWTExpired) return ['teams.expired_token', 'The token has expired.'];
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    if (error.claim === 'aud') return ['teams.wrong_audience', 'The token is not addressed to this bot.'];
+    if (error.claim === 'iss') return ['teams.wrong_issuer', 'The token was not issued by the Bot Framework.'];
+    return ['teams.bad_claims', `The token's "${error.claim}" claim is not valid.`];
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return ['teams.bad_signature', 'The token signature does not verify.'];
+  return ['teams.bad_token', 'The bearer token is not valid.'];
+}
+
+/** The activity must come from the service the token was issued for, on a channel that endorses the key. */
+export function checkActivityBinding(verdict: Extract<TokenVerdict, { ok: true }>, activity: TeamsActivity): TokenVerdict {
+  const serviceUrl = verdict.claims.serviceurl ?? verdict.claims.serviceUrl;
+  if (serviceUrl !== activity.serviceUrl) return reject('teams.service_url_mismatch', 'The token was issued for another service URL.');
+  if (verdict.endorsements && !verdict.endorsements.includes(activity.channelId)) {
+    return reject('teams.not_endorsed', `The signing key is not endorsed for the "${activity.channelId}" channel.`);
+  }
+  return verdict;
+}
+
+export interface ReceiverOptions {
+  readonly log: Logger;
+  /** undefined in local-emulator mode: validation is off. */
+  readonly tokens: TokenCheck | undefined;
+  /** Runs the turn; returns the invoke response, if any. */
+  readonly process: (activity: TeamsActivity, claims: JWTPayload | undefined) => Promise<{ status: number; body?: unknown } | undefined>;
+}
+
+/** `POST /api/messages`. */
+export function messagesHandler(options: ReceiverOptions): Handler {
+  return async (req): Promise<HttpResponse> => {
+    const log = options.log;
+    let claims: JWTPayload | undefined;
+    let verdict: TokenVerdict | undefined;
+    if (options.tokens) {
+      try {
+        verdict = await verifyChannelToken(header(req.headers.authorization), options.tokens);
+      } catch (error) {
+        if (!(error instanceof KeysUnavailableError)) throw error;
+        log.error({ err: { message: error.message, code: error.code } }, 'Bot Framework keys unavailable');
+        return json(503, { error: error.code, message: error.message }, { 'retry-after': '5' });
+      }
+      if (!verdict.ok) return unauthorised(log, verdict);
+    }
+    const parsed = parseActivity(req.body);
+    if (!parsed.ok) return json(400, { error: 'teams.bad_activity', message: parsed.message });
+    if (verdict?.ok) {
+      const bound = checkActivityBinding(verdict, parsed.activity);
+      if (!bound.ok) return unauthorised(log, bound);
+      claims = verdict.claims;
+    }
+    const result = await options.process(parsed.activity, claims);
+    if (!result) return { status: 200 };
+    return result.body === undefined ? { status: result.status } : { status: result.status, body: result.body as Record<string, unknown> };
+  };
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function unauthorised(log: Logger, verdict: Extract<TokenVerdict, { ok: false }>): HttpResponse {
+  log.warn({ code: verdict.code }, 'Teams request rejected: authentication failed');
+  return json(401, { error: verdict.code, message: verdict.message });
+}

@@ -1,0 +1,203 @@
+// Teams test helpers: a generated RSA signing key published by a local OpenID metadata endpoint, Bot Framework
+// tokens signed with it, a fake Bot Connector on loopback that records what Void posts, and fixture activities.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import nock from 'nock';
+
+export const BOT_APP_ID = 'c9e8c047-2a74-40a2-b28a-b162d5f5327c';
+export const BOT_APP_PASSWORD = 'teams-test-app-password-0123456789';
+export const ISSUER = 'https://api.botframework.com';
+
+type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
+
+export interface TestKey {
+  readonly kid: string;
+  readonly pair: KeyPair;
+  readonly jwk: JWK;
+}
+
+export async function createTestKey(kid = `kid-${randomUUID().slice(0, 8)}`, endorsements: string[] = ['msteams']): Promise<TestKey> {
+  const pair = await generateKeyPair('RS256', { extractable: true });
+  const jwk = { ...(await exportJWK(pair.publicKey)), kid, kty: 'RSA', use: 'sig', endorsements } as JWK;
+  return { kid, pair, jwk };
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** The Bot Framework's OpenID metadata and key set, served on loopback. `keys` may be replaced (rotation). */
+export class OpenIdServer {
+  keys: JWK[] = [];
+  metadataRequests = 0;
+  keyRequests = 0;
+  url = '';
+  private readonly server = createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    if (req.url === '/v1/.well-known/openidconfiguration') {
+      this.metadataRequests += 1;
+      res.end(JSON.stringify({ issuer: ISSUER, jwks_uri: `${this.url}/v1/keys`, id_token_signing_alg_values_supported: ['RS256'] }));
+    } else if (req.url === '/v1/keys') {
+      this.keyRequests += 1;
+      res.end(JSON.stringify({ keys: this.keys }));
+    } else {
+      res.statusCode = 404;
+      res.end('{}');
+    }
+  });
+
+  static async start(keys: TestKey[]): Promise<OpenIdServer> {
+    const server = new OpenIdServer();
+    server.keys = keys.map((k) => k.jwk);
+    server.url = await listen(server.server);
+    return server;
+  }
+
+  get metadataUrl(): string {
+    return `${this.url}/v1/.well-known/openidconfiguration`;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+export interface TokenOptions {
+  readonly key: TestKey;
+  readonly serviceUrl: string;
+  readonly audience?: string;
+  readonly issuer?: string;
+  /** Seconds from now; negative for an expired token. */
+  readonly expiresIn?: number;
+}
+
+export async function signToken(options: TokenOptions): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ serviceurl: options.serviceUrl })
+    .setProtectedHeader({ alg: 'RS256', kid: options.key.kid, typ: 'JWT' })
+    .setIssuer(options.issuer ?? ISSUER)
+    .setAudience(options.audience ?? BOT_APP_ID)
+    .setIssuedAt(now - 60)
+    .setNotBefore(now - 60)
+    .setExpirationTime(now + (options.expiresIn ?? 3600))
+    .sign(options.key.pair.privateKey);
+}
+
+export interface ConnectorCall {
+  readonly method: string;
+  readonly path: string;
+  readonly body: Record<string, unknown>;
+  readonly authorization?: string | undefined;
+}
+
+/** A fake Bot Connector: records every call Void makes and answers as the real service does. */
+export class FakeConnector {
+  readonly calls: ConnectorCall[] = [];
+  url = '';
+  private counter = 0;
+  private waiters: Array<() => void> = [];
+  private readonly server = createServer((req, res) => {
+    void readJson(req).then((body) => {
+      this.calls.push({ method: req.method ?? '', path: req.url ?? '', body: (body ?? {}) as Record<string, unknown>, authorization: req.headers.authorization });
+      for (const wake of this.waiters.splice(0)) wake();
+      res.setHeader('content-type', 'application/json');
+      if (req.method === 'POST' && req.url === '/v3/conversations') return res.end(JSON.stringify({ id: `a:personal-${++this.counter}` }));
+      const update = /\/activities\/([^/]+)$/.exec(req.url ?? '');
+      if (req.method === 'PUT' && update) return res.end(JSON.stringify({ id: decodeURIComponent(update[1] ?? '') }));
+      res.end(JSON.stringify({ id: `activity-${++this.counter}` }));
+    });
+  });
+
+  static async start(): Promise<FakeConnector> {
+    const connector = new FakeConnector();
+    connector.url = `${await listen(connector.server)}/`;
+    return connector;
+  }
+
+  /** Resolves when the recorded calls satisfy the predicate (checked on every call), or rejects after a timeout. */
+  async waitFor<T>(predicate: (calls: readonly ConnectorCall[]) => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const result = predicate(this.calls);
+      if (result) return result;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for Bot Connector calls; got:\n${this.calls.map((c) => `${c.method} ${c.path} ${JSON.stringify(c.body).slice(0, 200)}`).join('\n')}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** The outbound token endpoint (MSAL, client credentials) at login.microsoftonline.com, faked with nock. */
+export function interceptLogin(): nock.Scope {
+  return nock('https://login.microsoftonline.com')
+    .persist()
+    .get(/.*/)
+    .reply(200, (uri) => openIdConfigurationFor(uri))
+    .post(/\/oauth2\/v2\.0\/token/)
+    .reply(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: 'outbound-test-token' });
+}
+
+function openIdConfigurationFor(uri: string): Record<string, unknown> {
+  const tenant = uri.split('/')[1] ?? 'botframework.com';
+  const base = `https://login.microsoftonline.com/${tenant}`;
+  if (uri.includes('discovery/instance')) {
+    return { tenant_discovery_endpoint: `${base}/v2.0/.well-known/openid-configuration`, 'api-version': '1.1', metadata: [{ preferred_network: 'login.microsoftonline.com', preferred_cache: 'login.windows.net', aliases: ['login.microsoftonline.com', 'login.windows.net'] }] };
+  }
+  return {
+    token_endpoint: `${base}/oauth2/v2.0/token`,
+    authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+    end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+    issuer: `https://login.microsoftonline.com/${tenant}/v2.0`,
+    jwks_uri: `${base}/discovery/v2.0/keys`,
+    response_types_supported: ['code', 'id_token', 'token'],
+  };
+}
+
+const FIXTURES = new URL('../fixtures/teams/', import.meta.url);
+
+/** A fixture activity with a fresh id and the fake connector's serviceUrl. */
+export function fixture(name: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const activity = JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), 'utf8')) as Record<string, unknown>;
+  return { ...activity, id: `${randomUUID()}`, ...overrides };
+}
+
+/** POSTs an activity to Void's /api/messages with a token signed by `key` (or the given Authorization header). */
+export async function postActivity(baseUrl: string, activity: Record<string, unknown>, auth: { token?: string; header?: string }): Promise<{ status: number; body: unknown }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const authorization = auth.header ?? (auth.token ? `Bearer ${auth.token}` : undefined);
+  if (authorization) headers.authorization = authorization;
+  const response = await fetch(`${baseUrl}/api/messages`, { method: 'POST', headers, body: JSON.stringify(activity) });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON
+  }
+  return { status: response.status, body };
+}
+
+export function teamsEnv(openId: OpenIdServer, extra: Record<string, string> = {}): Record<string, string> {
+  return { MICROSOFT_APP_ID: BOT_APP_ID, MICROSOFT_APP_PASSWORD: BOT_APP_PASSWORD, MICROSOFT_OPENID_METADATA_URL: openId.metadataUrl, ...extra };
+}
