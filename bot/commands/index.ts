@@ -28,6 +28,7 @@ export const CORE_COMMANDS: CommandRegistry = {
   policy: async (ctx) => [refusal(`Approval policies are not enabled in this deployment (${ctx.tenant.name}).`)],
   breakglass: notEnabled('The approvals module'),
   ack: async (ctx) => [refusal(`The approvals module is not enabled in this deployment, so there is no follow-up to acknowledge in ${ctx.tenant.name}.`)],
+  jira: async (ctx) => [refusal(`The JIRA integration is not enabled in this deployment (${ctx.tenant.name}): no JIRA credentials are configured.`)],
 };
 
 export function commandRegistry(extra: Partial<CommandRegistry> = {}): CommandRegistry {

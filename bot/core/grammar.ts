@@ -27,7 +27,9 @@ export type Command =
   | { name: 'audit'; sub: 'export'; since?: string }
   | { name: 'policy'; sub: 'explain'; command: ActionCommand; as?: string }
   | { name: 'breakglass'; id: string; reason: string }
-  | { name: 'ack'; id: string };
+  | { name: 'ack'; id: string }
+  | { name: 'jira'; sub: 'create'; project: string; summary: string; type?: string; priority?: string }
+  | { name: 'jira'; sub: 'show'; key: string };
 
 export type CommandName = Command['name'];
 
@@ -58,6 +60,7 @@ export const USAGE: Readonly<Record<CommandName, string>> = {
   policy: 'policy explain <command ...> [--as <member>]: which approval rule applies and who could approve (dry run)',
   breakglass: 'breakglass <id> <reason>: admins only: force-run a pending request (loud, audited, reviewed)',
   ack: 'ack <follow-up id>: compliance officers: acknowledge a break-glass follow-up',
+  jira: 'jira create <PROJECT> "<summary>" [type] [priority] | jira show <KEY>: create or show a JIRA ticket',
 };
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -171,7 +174,29 @@ const PARSERS: Readonly<Record<CommandName, Parser>> = {
     return text ? { name: 'breakglass', id, reason: text.slice(0, 500) } : 'break-glass needs a reason after the request id';
   },
   ack: (args) => (args.length === 1 && ID.test(args[0] ?? '') ? { name: 'ack', id: args[0] as string } : 'name one follow-up id'),
+  jira: (args) => parseJira(args),
 };
+
+const JIRA_PROJECT = /^[A-Za-z][A-Za-z0-9_]{0,9}$/;
+const JIRA_CREATE = /^create\s+(\S+)\s+["\u201c\u201d]([^"\u201c\u201d]{1,255})["\u201c\u201d](?:\s+(\S+))?(?:\s+(\S+))?$/i;
+
+/** jira create <PROJECT> "<summary>" [type] [priority] | jira show <KEY>. Straight or curly quotes (Slack curls them). */
+function parseJira(args: Args): Command | string {
+  const sub = args[0]?.toLowerCase();
+  if (sub === 'show') {
+    const key = args.length === 2 ? parseTicket(args[1]) : undefined;
+    return key ? { name: 'jira', sub: 'show', key } : 'name one JIRA ticket, like: jira show PAY-123';
+  }
+  if (sub !== 'create') return 'say: jira create <PROJECT> "<summary>" [type] [priority], or: jira show <KEY>';
+  const match = JIRA_CREATE.exec(args.join(' '));
+  if (!match) return 'put the summary in quotes, like: jira create PAY "Login fails on Safari" Bug High';
+  const [, project = '', summary = '', type, priority] = match;
+  if (!JIRA_PROJECT.test(project)) return `"${project.slice(0, 20)}" is not a JIRA project key like PAY`;
+  if (!summary.trim()) return 'the summary is empty';
+  if ((type && !NAME.test(type)) || (priority && !NAME.test(priority))) return 'the type and priority are single words, like: Bug High';
+  const command: Command = { name: 'jira', sub: 'create', project: project.toUpperCase(), summary: summary.trim() };
+  return { ...command, ...(type ? { type } : {}), ...(priority ? { priority } : {}) };
+}
 
 const MEMBER = /^(?:[a-z0-9][a-z0-9_-]{0,62}\/)?[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -251,5 +276,8 @@ export function describeCommand(command: Command): string {
       return `breakglass ${command.id}`;
     case 'ack':
       return `ack ${command.id}`;
+    case 'jira':
+      // The summary is free text typed by a person: it stays out of audit targets and job titles.
+      return command.sub === 'show' ? `jira show ${command.key}` : `jira create ${command.project}${command.type ? ` ${command.type}` : ''}${command.priority ? ` ${command.priority}` : ''}`;
   }
 }
