@@ -12,6 +12,8 @@ import type { Logger } from '../bot/logger.js';
 import type { AuditTrail } from '../audit/trail.js';
 import type { AuditEventInput } from '../audit/types.js';
 import { JOB_QUEUE, jobDataSchema, type JobData, type JobKind } from './queues.js';
+import { recordJob, type JobOutcome } from '../bot/metrics.js';
+import { SpanKind, contextFrom, withSpan } from '../bot/tracing.js';
 
 export interface ProcessorContext {
   readonly data: JobData;
@@ -62,13 +64,15 @@ export function progressBar(fraction: number, width = 10): string {
 export class JobWorker {
   private worker: Worker<JobData> | undefined;
   private readonly scrub: (text: string) => string;
+  /** Jobs this worker is running, with their lock tokens: returned to the queue when shutdown outlasts the grace. */
+  private readonly inFlight = new Map<string, { job: Job<JobData>; token: string | undefined; started: number }>();
 
   constructor(private readonly options: JobWorkerOptions) {
     this.scrub = options.scrub ?? ((t) => t);
   }
 
   start(): Worker<JobData> {
-    const worker = new Worker<JobData>(this.options.name ?? JOB_QUEUE, (job, token) => this.run(job, token), {
+    const worker = new Worker<JobData>(this.options.name ?? JOB_QUEUE, (job, token) => this.track(job, token), {
       connection: this.options.connection,
       prefix: this.options.prefix,
       concurrency: this.options.concurrency,
@@ -92,8 +96,51 @@ export class JobWorker {
     const result = await Promise.race([graceful, timeout]);
     clearTimeout(timer);
     if (result === 'timeout') {
-      this.options.log.warn({ graceMs }, 'in-flight jobs did not finish within the grace period; returning them to the queue');
-      await worker.close(true);
+      this.options.log.warn({ graceMs, jobs: this.inFlight.size }, 'in-flight jobs did not finish within the grace period; returning them to the queue');
+      // worker.close(true) would await the same pending close; hand each job back explicitly instead.
+      worker.cancelAllJobs('shutdown');
+      await Promise.all([...this.inFlight.keys()].map((id) => this.returnToQueue(id)));
+    }
+  }
+
+  /** Moves a running job back to the wait list (the next worker picks it up), and says so in its thread and trail. */
+  private async returnToQueue(jobId: string): Promise<void> {
+    const entry = this.inFlight.get(jobId);
+    if (!entry) return;
+    this.inFlight.delete(jobId);
+    const { job, token, started } = entry;
+    const data = job.data;
+    try {
+      await job.moveToWait(token);
+      recordJob(data.kind, 'returned', (performance.now() - started) / 1000);
+      await this.options.audit
+        .append({ tenantId: data.tenantId, action: 'job.deferred', actor: { memberId: data.requester.memberId, platform: data.requester.platform, platformUserId: data.requester.platformUserId }, target: jobId, outcome: 'info', details: { kind: data.kind, reason: 'shutdown' }, correlationId: data.correlationId })
+        .catch((err: unknown) => this.options.log.error({ err, jobId }, 'could not record the returned job in the audit trail'));
+      await this.reply(data, jobId, `⏸️ ${data.kind} paused: this worker is shutting down; the job is back in the queue and resumes on another worker.`);
+    } catch (err) {
+      this.options.log.error({ err, jobId }, 'could not return the job to the queue; it is retried once its lock expires');
+    }
+  }
+
+  /** Runs one job inside a trace span (continuing the request's trace from the job data) and counts its outcome. */
+  private async track(job: Job<JobData>, token?: string): Promise<JobResult> {
+    const jobId = job.id ?? 'unknown';
+    const kind = typeof job.data?.kind === 'string' ? job.data.kind : 'unknown';
+    const started = performance.now();
+    this.inFlight.set(jobId, { job, token, started });
+    let outcome: JobOutcome = 'failed';
+    try {
+      const span = { kind: SpanKind.CONSUMER, parent: contextFrom(job.data?.trace), attributes: { 'void.job_id': jobId, 'void.job_kind': kind, 'void.attempt': job.attemptsMade + 1 } };
+      const result = await withSpan(`void.job ${kind}`, span, () => this.run(job, token));
+      outcome = 'completed';
+      return result;
+    } catch (error) {
+      const err = error as { name?: string; refused?: boolean };
+      const final = err?.name === 'UnrecoverableError' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      outcome = err?.name === 'DelayedError' ? 'deferred' : err?.refused ? 'refused' : final ? 'failed' : 'retried';
+      throw error;
+    } finally {
+      if (this.inFlight.delete(jobId)) recordJob(kind, outcome, (performance.now() - started) / 1000);
     }
   }
 
@@ -145,10 +192,16 @@ export class JobWorker {
     if (refusal) {
       await audit.append({ ...base, action: 'job.failed', outcome: 'denied', details: { kind: data.kind, code: refusal.code } });
       await this.reply(data, jobId, `⛔ ${data.kind} did not run: ${refusal.message}`, 'refusal');
-      throw new UnrecoverableError(`${refusal.code}: ${refusal.message}`);
+      throw Object.assign(new UnrecoverableError(`${refusal.code}: ${refusal.message}`), { refused: true });
     }
     const attempt = job.attemptsMade + 1;
-    await audit.append({ ...base, action: 'job.started', outcome: 'pending', details: { kind: data.kind, attempt, approvalId: data.approvalId } });
+    try {
+      // No side effect without its audit record: if the trail cannot be written, the agent does not run.
+      await audit.append({ ...base, action: 'job.started', outcome: 'pending', details: { kind: data.kind, attempt, approvalId: data.approvalId } });
+    } catch (error) {
+      await this.reportFailure(job, data, error, base, log);
+      throw error;
+    }
     await this.reply(data, jobId, `▶️ ${data.kind} started (job ${jobId}${attempt > 1 ? `, attempt ${attempt}` : ''})`);
     const ctx: ProcessorContext = {
       data,

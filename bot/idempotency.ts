@@ -2,6 +2,7 @@
 // exists). A delivery is claimed while it is being handled and marked done afterwards; the done mark outlives the
 // platform's redelivery window (GitHub keeps redelivering for 3 days; the default here is 4).
 import type { Redis } from 'ioredis';
+import { QueueUnavailableError } from './core/errors.js';
 
 export type Claim = 'first' | 'duplicate';
 
@@ -18,9 +19,14 @@ export class DeliveryLedger {
     return `${this.prefix}:delivery:${platform}:${deliveryId}`;
   }
 
+  /** Throws QueueUnavailableError when Redis cannot be reached: the platform gets a 503 and retries. */
   async claim(platform: string, deliveryId: string): Promise<Claim> {
-    const ok = await this.redis.set(this.key(platform, deliveryId), 'processing', 'EX', this.claimTtlSeconds, 'NX');
-    return ok === 'OK' ? 'first' : 'duplicate';
+    try {
+      const ok = await this.redis.set(this.key(platform, deliveryId), 'processing', 'EX', this.claimTtlSeconds, 'NX');
+      return ok === 'OK' ? 'first' : 'duplicate';
+    } catch (error) {
+      throw new QueueUnavailableError(error);
+    }
   }
 
   async done(platform: string, deliveryId: string): Promise<void> {

@@ -1,5 +1,6 @@
 // Per-tenant and per-person limits, kept in Redis so that every web and worker process shares them.
 import type { Redis } from 'ioredis';
+import { QueueUnavailableError } from './core/errors.js';
 import type { Actor, TenantLimits } from './core/types.js';
 
 export type LimitVerdict = { ok: true } | { ok: false; code: 'limit.tenant_rate' | 'limit.member_rate'; message: string; retryAfterSeconds: number };
@@ -25,7 +26,10 @@ export class CommandRateLimiter {
       .expire(tenantKey, WINDOW_SECONDS * 2)
       .incr(memberKey)
       .expire(memberKey, WINDOW_SECONDS * 2)
-      .exec();
+      .exec()
+      .catch((error: unknown) => {
+        throw new QueueUnavailableError(error);
+      });
     const tenantCount = Number(results?.[0]?.[1] ?? 0);
     const memberCount = Number(results?.[2]?.[1] ?? 0);
     const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * WINDOW_SECONDS * 1000 - nowMs) / 1000));
