@@ -1,0 +1,93 @@
+// Which bot token speaks for a workspace: the single token from the environment, or the workspace's installation.
+// One WebClient per token, so that a 429 pauses only that workspace's sender (the WebClient waits `Retry-After`
+// and retries by itself).
+import { webApi } from '@slack/bolt';
+import type { Logger as BoltLogger } from '@slack/bolt';
+import type { TenantRegistry } from '../core/registry.js';
+import type { Logger } from '../logger.js';
+import type { InstallationStore } from './installations.js';
+
+export interface BotAuth {
+  readonly botToken: string;
+  readonly botId: string;
+  readonly botUserId: string;
+  readonly teamId: string;
+  readonly tenantId?: string | undefined;
+}
+
+/** Bolt's and the WebClient's logger interface on top of pino; debug lines (request metadata) are dropped. */
+export function boltLogger(log: Logger): BoltLogger {
+  let level = 'warn';
+  return {
+    debug: () => undefined,
+    info: (...msg: unknown[]) => log.debug({ slack: msg.map(String).join(' ') }, 'slack sdk'),
+    warn: (...msg: unknown[]) => log.warn({ slack: msg.map(String).join(' ') }, 'slack sdk'),
+    error: (...msg: unknown[]) => log.error({ slack: msg.map((m) => (m instanceof Error ? m.message : String(m))).join(' ') }, 'slack sdk'),
+    setLevel: (l: string) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  } as unknown as BoltLogger;
+}
+
+export interface SlackAuthOptions {
+  readonly apiUrl?: string | undefined;
+  readonly log: Logger;
+  readonly registry: TenantRegistry;
+  /** Single-workspace mode. */
+  readonly single?: { botToken: string; botId?: string | undefined; botUserId?: string | undefined } | undefined;
+  /** Multi-workspace mode. */
+  readonly installations?: InstallationStore | undefined;
+}
+
+export class SlackAuth {
+  private readonly clients = new Map<string, webApi.WebClient>();
+  private singleIds: Promise<{ botId: string; botUserId: string }> | undefined;
+
+  constructor(private readonly options: SlackAuthOptions) {}
+
+  /** A WebClient for a token: the API base URL from SLACK_API_URL, bounded retries, 429s waited out. */
+  client(token: string): webApi.WebClient {
+    let client = this.clients.get(token);
+    if (!client) {
+      client = new webApi.WebClient(token, {
+        slackApiUrl: this.options.apiUrl,
+        logger: boltLogger(this.options.log),
+        retryConfig: { retries: 4, minTimeout: 200, maxTimeout: 5_000, factor: 2 },
+        timeout: 10_000,
+      });
+      this.clients.set(token, client);
+    }
+    return client;
+  }
+
+  /** The bot of a workspace, or undefined when Void is not installed there (or the team is bound to no tenant). */
+  async forTeam(teamId: string, enterpriseId?: string): Promise<BotAuth | undefined> {
+    const tenant = this.options.registry.tenantFor('slack', teamId) ?? (enterpriseId ? this.options.registry.tenantFor('slack', enterpriseId) : undefined);
+    const single = this.options.single;
+    if (single) {
+      if (!tenant) return undefined;
+      const ids = await this.singleBotIds();
+      return { botToken: single.botToken, ...ids, teamId, tenantId: tenant.id };
+    }
+    const installation = await this.options.installations?.find(teamId);
+    if (!installation || !tenant || installation.tenantId !== tenant.id) return undefined;
+    return { botToken: installation.botToken, botId: installation.botId, botUserId: installation.botUserId, teamId, tenantId: tenant.id };
+  }
+
+  /** Single-workspace: ids from SLACK_BOT_ID/SLACK_BOT_USER_ID, else one auth.test call at first use. */
+  private singleBotIds(): Promise<{ botId: string; botUserId: string }> {
+    const single = this.options.single;
+    if (!single) throw new Error('not in single-workspace mode');
+    if (single.botId && single.botUserId) return Promise.resolve({ botId: single.botId, botUserId: single.botUserId });
+    this.singleIds ??= this.client(single.botToken)
+      .auth.test()
+      .then((r) => ({ botId: String(r.bot_id ?? ''), botUserId: String(r.user_id ?? '') }))
+      .catch((error: unknown) => {
+        this.singleIds = undefined;
+        throw error;
+      });
+    return this.singleIds;
+  }
+}

@@ -1,0 +1,88 @@
+// What Void does with a Slack request once it is verified and acked: slash commands, mentions and DMs go through
+// the dispatcher; replies go into the thread (private ones as ephemerals to the asker). Runs after the HTTP ack.
+import { JOB_KINDS } from '../../agents/queues.js';
+import { parseCommand } from '../core/grammar.js';
+import { VoidError } from '../core/errors.js';
+import type { TenantRegistry } from '../core/registry.js';
+import type { Reply, ThreadRef } from '../core/types.js';
+import type { Dispatcher } from '../dispatcher.js';
+import type { Logger } from '../logger.js';
+import type { SlackBody } from './body.js';
+import type { SlackChatPort } from './client.js';
+import { commandText, escapeMrkdwn, originOf, slashDeliveryId, threadRef, workspaceIdFor, type SlackOrigin } from './mapper.js';
+
+export interface ConversationDeps {
+  readonly dispatcher: () => Dispatcher;
+  readonly registry: TenantRegistry;
+  readonly port: SlackChatPort;
+  readonly log: Logger;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+export function errorReply(error: unknown): Reply {
+  const text = error instanceof VoidError ? error.message : 'Void hit an internal error; it has been logged. Nothing was done.';
+  return { text, kind: 'refusal', private: true };
+}
+
+export class SlackConversations {
+  constructor(private readonly deps: ConversationDeps) {}
+
+  /** `/void <command>`: a job command opens a thread with a parent message; anything else answers privately. */
+  async onSlashCommand(body: SlackBody): Promise<void> {
+    const origin = originOf(body);
+    if (!origin) return;
+    const text = str(body.text).trim();
+    const channel = str(body.channel_id);
+    const parsed = parseCommand(text);
+    const opensThread = parsed.ok && (JOB_KINDS as readonly string[]).includes(parsed.command.name);
+    let thread = threadRef(origin.teamId, channel);
+    try {
+      if (opensThread) {
+        const parent = `<@${origin.userId}> asked Void: \`/void ${escapeMrkdwn(text)}\``;
+        thread = threadRef(origin.teamId, channel, await this.deps.port.postMessage(thread, { text: parent }));
+      }
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'could not open a thread for a slash command');
+      await this.tell(thread, origin.userId, { text: 'Void cannot post in this channel. Invite it first (`/invite @Void`), then try again. Nothing was done.', kind: 'refusal', private: true });
+      return;
+    }
+    await this.dispatch(origin, text, thread, slashDeliveryId(str(body.trigger_id)), !opensThread);
+  }
+
+  /** `@Void <command>` in a channel or thread, and direct messages: the reply goes into the message's thread. */
+  async onMessage(body: SlackBody, event: SlackBody): Promise<void> {
+    const origin = originOf(body);
+    if (!origin || event.bot_id !== undefined) return;
+    const thread = threadRef(origin.teamId, str(event.channel), str(event.thread_ts) || str(event.ts));
+    await this.dispatch(origin, commandText(str(event.text)), thread, str(body.event_id), false);
+  }
+
+  private async dispatch(origin: SlackOrigin, text: string, thread: ThreadRef, deliveryId: string, allPrivate: boolean): Promise<void> {
+    const workspaceId = workspaceIdFor(this.deps.registry, origin);
+    const log = this.deps.log.child({ deliveryId });
+    let replies: Reply[];
+    try {
+      const result = await this.deps.dispatcher().dispatch({ platform: 'slack', workspaceId, platformUserId: origin.userId, text, thread, deliveryId });
+      if (result.duplicate) {
+        log.debug('duplicate Slack delivery ignored');
+        return;
+      }
+      replies = result.replies;
+    } catch (error) {
+      log.error({ err: error }, 'dispatching a Slack command failed');
+      replies = [errorReply(error)];
+    }
+    for (const reply of replies) await this.tell(thread, origin.userId, allPrivate ? { ...reply, private: true } : reply);
+  }
+
+  /** Renders one reply: private ones as an ephemeral to the person, others into the thread (keyed ones in place). */
+  async tell(thread: ThreadRef, user: string, reply: Reply): Promise<void> {
+    try {
+      if (reply.private) await this.deps.port.postPrivate(thread, user, reply);
+      else await this.deps.port.post(thread, reply);
+    } catch (error) {
+      this.deps.log.warn({ err: error, key: reply.key }, 'could not post a reply to Slack');
+    }
+  }
+}

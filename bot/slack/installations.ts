@@ -1,0 +1,98 @@
+// Slack installations (multi-workspace mode): one record per workspace, bound to the tenant whose bindings list the
+// team id. Stores keep only the sealed token (AES-256-GCM, see token-cipher.ts); the plaintext exists only in memory.
+import type { TokenCipher } from './token-cipher.js';
+
+export interface SlackInstallation {
+  readonly tenantId: string;
+  readonly teamId: string;
+  readonly enterpriseId?: string | undefined;
+  readonly botToken: string;
+  readonly botId: string;
+  readonly botUserId: string;
+  readonly appId?: string | undefined;
+  readonly scopes: readonly string[];
+  /** Slack user id of the person who installed the app. */
+  readonly installedBy?: string | undefined;
+  readonly installedAt: string;
+}
+
+/** What a store keeps: the token sealed. */
+export interface StoredInstallation extends Omit<SlackInstallation, 'botToken'> {
+  readonly sealedToken: string;
+}
+
+export interface InstallationRecords {
+  upsert(record: StoredInstallation): Promise<void>;
+  findByTeam(teamId: string): Promise<StoredInstallation | undefined>;
+  listForTenant(tenantId: string): Promise<StoredInstallation[]>;
+  /** Removes a workspace's installation; another tenant's team id removes nothing. */
+  remove(tenantId: string, teamId: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Seals tokens on the way in and opens them on the way out; the store never sees a plaintext token. */
+export class InstallationStore {
+  constructor(
+    readonly records: InstallationRecords,
+    private readonly cipher: TokenCipher,
+  ) {}
+
+  async save(installation: SlackInstallation): Promise<void> {
+    const { botToken, ...rest } = installation;
+    await this.records.upsert({ ...rest, sealedToken: this.cipher.encrypt(botToken, installation.teamId) });
+  }
+
+  async find(teamId: string): Promise<SlackInstallation | undefined> {
+    const record = await this.records.findByTeam(teamId);
+    return record ? this.open(record) : undefined;
+  }
+
+  async listForTenant(tenantId: string): Promise<SlackInstallation[]> {
+    return (await this.records.listForTenant(tenantId)).map((r) => this.open(r));
+  }
+
+  remove(tenantId: string, teamId: string): Promise<boolean> {
+    return this.records.remove(tenantId, teamId);
+  }
+
+  close(): Promise<void> {
+    return this.records.close();
+  }
+
+  private open(record: StoredInstallation): SlackInstallation {
+    const { sealedToken, ...rest } = record;
+    return { ...rest, botToken: this.cipher.decrypt(sealedToken, record.teamId) };
+  }
+}
+
+/** The embedded (in-process) records, used when MONGODB_URL is unset. Same contract as the MongoDB records. */
+export class EmbeddedInstallationRecords implements InstallationRecords {
+  private readonly byTeam = new Map<string, StoredInstallation>();
+
+  async upsert(record: StoredInstallation): Promise<void> {
+    this.byTeam.set(record.teamId, structuredClone(record));
+  }
+
+  async findByTeam(teamId: string): Promise<StoredInstallation | undefined> {
+    const found = this.byTeam.get(teamId);
+    return found ? structuredClone(found) : undefined;
+  }
+
+  async listForTenant(tenantId: string): Promise<StoredInstallation[]> {
+    return [...this.byTeam.values()].filter((r) => r.tenantId === tenantId).map((r) => structuredClone(r));
+  }
+
+  async remove(tenantId: string, teamId: string): Promise<boolean> {
+    const found = this.byTeam.get(teamId);
+    if (!found || found.tenantId !== tenantId) return false;
+    return this.byTeam.delete(teamId);
+  }
+
+  async close(): Promise<void> {}
+}
+
+export async function createInstallationRecords(mongodbUrl: string | undefined): Promise<InstallationRecords> {
+  if (!mongodbUrl) return new EmbeddedInstallationRecords();
+  const { MongoInstallationRecords } = await import('./installations.mongo.js');
+  return MongoInstallationRecords.connect(mongodbUrl);
+}

@@ -1,0 +1,113 @@
+// The Slack module: active when SLACK_SIGNING_SECRET is set. Single-workspace mode with SLACK_BOT_TOKEN, or
+// multi-workspace mode (OAuth install) with SLACK_CLIENT_ID/SLACK_CLIENT_SECRET/SLACK_STATE_SECRET and
+// VOID_ENCRYPTION_KEY. Bolt runs behind our own receiver on Void's HTTP server.
+import { App } from '@slack/bolt';
+import type { Env } from '../config/env.js';
+import { VoidError } from '../core/errors.js';
+import type { TenantRegistry } from '../core/registry.js';
+import { DeliveryLedger } from '../idempotency.js';
+import type { ModuleContext, ModuleContribution, VoidModule } from '../modules.js';
+import { boltLogger, SlackAuth } from './auth.js';
+import { SlackChatPort } from './client.js';
+import { SlackConversations } from './conversations.js';
+import { SlackDecisions } from './decisions.js';
+import { publishHome } from './home.js';
+import { createInstallationRecords, InstallationStore } from './installations.js';
+import { APPROVE_ACTION, REJECT_ACTION, REJECT_VIEW, isDirectMessage, type SlackIdsOf } from './mapper.js';
+import { SlackOAuth } from './oauth.js';
+import { createPrecheck } from './precheck.js';
+import { SlackReceiver } from './receiver.js';
+import { TokenCipher } from './token-cipher.js';
+import type { SlackBody } from './body.js';
+
+export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
+
+type Mode = { kind: 'single'; botToken: string } | { kind: 'oauth'; clientId: string; clientSecret: string; stateSecret: string; encryptionKey: string };
+
+export function slackMode(env: Env): Mode {
+  if (env.SLACK_CLIENT_ID || env.SLACK_CLIENT_SECRET) {
+    const missing = (['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET', 'VOID_ENCRYPTION_KEY'] as const).filter((name) => !env[name]);
+    if (missing.length) throw new VoidError('slack.config', `Slack OAuth install needs ${missing.join(', ')} (see docs/slack.md).`);
+    return { kind: 'oauth', clientId: env.SLACK_CLIENT_ID as string, clientSecret: env.SLACK_CLIENT_SECRET as string, stateSecret: env.SLACK_STATE_SECRET as string, encryptionKey: env.VOID_ENCRYPTION_KEY as string };
+  }
+  if (env.SLACK_BOT_TOKEN) return { kind: 'single', botToken: env.SLACK_BOT_TOKEN };
+  throw new VoidError('slack.config', 'SLACK_SIGNING_SECRET is set but neither SLACK_BOT_TOKEN (one workspace) nor SLACK_CLIENT_ID/SLACK_CLIENT_SECRET (OAuth install) is (see docs/slack.md).');
+}
+
+export function slackIdsFrom(registry: TenantRegistry): SlackIdsOf {
+  return (tenantId, memberId) => registry.memberById(tenantId, memberId)?.identities.slack ?? [];
+}
+
+const obj = (v: unknown): SlackBody => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as SlackBody) : {});
+
+export const slackModule: VoidModule = {
+  name: 'slack',
+  async setup(ctx: ModuleContext): Promise<ModuleContribution> {
+    const env = ctx.config.env;
+    if (!env.SLACK_SIGNING_SECRET) return {};
+    const mode = slackMode(env);
+    const log = ctx.log.child({ module: 'slack' });
+    const apiUrl = env.SLACK_API_URL ?? DEFAULT_SLACK_API_URL;
+    const installations = mode.kind === 'oauth' ? new InstallationStore(await createInstallationRecords(env.MONGODB_URL), new TokenCipher(mode.encryptionKey)) : undefined;
+    const single = mode.kind === 'single' ? { botToken: mode.botToken, botId: env.SLACK_BOT_ID, botUserId: env.SLACK_BOT_USER_ID } : undefined;
+    const auth = new SlackAuth({ apiUrl, log, registry: ctx.registry, single, installations });
+    const slackIdsOf = slackIdsFrom(ctx.registry);
+    const port = new SlackChatPort({ auth, redis: ctx.redis, prefix: ctx.prefix, paceMs: env.SLACK_CHANNEL_PACE_MS, slackIdsOf, log });
+    const conversations = new SlackConversations({ dispatcher: ctx.dispatcher, registry: ctx.registry, port, log });
+    const approvals = () => ctx.ports.approvals;
+    const ledger = new DeliveryLedger(ctx.redis, ctx.prefix, env.VOID_DEDUPE_TTL_SECONDS);
+    const decisions = new SlackDecisions({ registry: ctx.registry, approvals, ledger, port, auth, conversations, slackIdsOf, log });
+    const receiver = new SlackReceiver({ signingSecret: env.SLACK_SIGNING_SECRET, audit: ctx.audit, log, precheck: createPrecheck({ registry: ctx.registry, dispatcher: ctx.dispatcher, conversations, log }) });
+    const bolt = new App({
+      receiver,
+      authorize: async (source) => {
+        const bot = await auth.forTeam(source.teamId ?? '', source.enterpriseId);
+        if (!bot) throw new VoidError('slack.not_installed', 'Void is not installed in this workspace');
+        return { botToken: bot.botToken, botId: bot.botId, botUserId: bot.botUserId, teamId: bot.teamId };
+      },
+      logger: boltLogger(log),
+      clientOptions: { slackApiUrl: apiUrl },
+      convoStore: false,
+      signatureVerification: false,
+    });
+    registerListeners(bolt, { conversations, decisions, home: { registry: ctx.registry, approvals, queue: ctx.queue, auth, log } });
+    const oauth = mode.kind === 'oauth' && installations
+      ? new SlackOAuth({ clientId: mode.clientId, clientSecret: mode.clientSecret, stateSecret: mode.stateSecret, redirectUri: env.SLACK_REDIRECT_URI, apiUrl, redis: ctx.redis, prefix: ctx.prefix, auth, installations, registry: ctx.registry, audit: ctx.audit, log })
+      : undefined;
+    return {
+      routes: (http) => {
+        http.route('POST', '/slack/events', receiver.handle);
+        oauth?.routes(http);
+      },
+      chatPorts: { slack: port },
+      close: async () => {
+        await installations?.close();
+      },
+    };
+  },
+};
+
+function registerListeners(bolt: App, parts: { conversations: SlackConversations; decisions: SlackDecisions; home: Parameters<typeof publishHome>[0] }): void {
+  const { conversations, decisions, home } = parts;
+  bolt.command(/.*/, async ({ ack, body }) => {
+    await ack();
+    await conversations.onSlashCommand(body as unknown as SlackBody);
+  });
+  bolt.event('app_mention', async ({ body, event }) => conversations.onMessage(body as unknown as SlackBody, event as unknown as SlackBody));
+  bolt.event('message', async ({ body, event }) => {
+    if (isDirectMessage(event as unknown as SlackBody)) await conversations.onMessage(body as unknown as SlackBody, event as unknown as SlackBody);
+  });
+  bolt.event('app_home_opened', async ({ body, event }) => publishHome(home, body as unknown as SlackBody, event as unknown as SlackBody));
+  bolt.action(APPROVE_ACTION, async ({ ack, body, action }) => {
+    await ack();
+    await decisions.onApproveClick(body as unknown as SlackBody, obj(action));
+  });
+  bolt.action(REJECT_ACTION, async ({ ack, body, action }) => {
+    await ack();
+    await decisions.onRejectClick(body as unknown as SlackBody, obj(action));
+  });
+  bolt.view(REJECT_VIEW, async ({ ack, body }) => {
+    await ack();
+    await decisions.onRejectSubmit(body as unknown as SlackBody);
+  });
+}

@@ -1,0 +1,40 @@
+// A Void process with the Slack module and the fake Slack Web API, for Slack integration and e2e tests.
+import type { JobKind } from '../../agents/queues.js';
+import type { Processor } from '../../agents/worker.js';
+import type { VoidModule } from '../../bot/modules.js';
+import { slackModule } from '../../bot/slack/module.js';
+import { captureLogger, startTestApp, testConfig, type TestApp } from './app.js';
+import { BOT_TOKEN, FakeSlackApi, SIGNING_SECRET, slackEnv } from './slack.js';
+
+/** A review "agent" for tests: reports one step and returns a link, as a real processor would. */
+export const reviewTestModule: VoidModule = {
+  name: 'test-review',
+  async setup() {
+    const review: Processor = async (ctx) => {
+      await ctx.progress('reading the diff', 0.5);
+      return { summary: 'no blocking findings', link: 'https://github.com/acme/api/pull/42#pullrequestreview-1' };
+    };
+    return { kinds: ['review', 'deploy'] as JobKind[], processors: () => new Map<JobKind, Processor>([['review', review], ['deploy', review]]) };
+  },
+};
+
+export interface SlackTestApp extends TestApp {
+  readonly fake: FakeSlackApi;
+  readonly logLines: string[];
+}
+
+export async function startSlackApp(options: { env?: Record<string, string>; yaml?: string; modules?: VoidModule[] } = {}): Promise<SlackTestApp> {
+  const fake = await new FakeSlackApi().start();
+  const { log, lines } = captureLogger([SIGNING_SECRET, BOT_TOKEN]);
+  const config = testConfig({ env: { ...slackEnv(fake), LOG_LEVEL: 'debug', ...options.env }, ...(options.yaml ? { yaml: options.yaml } : {}) });
+  const app = await startTestApp({ config, log, modules: options.modules ?? [slackModule, reviewTestModule] });
+  return {
+    ...app,
+    fake,
+    logLines: lines,
+    stop: async () => {
+      await app.stop();
+      await fake.stop();
+    },
+  };
+}

@@ -1,0 +1,197 @@
+// The Slack endpoint end to end on the real HTTP server: signed requests in, the fake Slack Web API out, real Redis
+// and BullMQ in between.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SYSTEM_TENANT } from '../../audit/types.js';
+import { startSlackApp, type SlackTestApp } from '../helpers/slack-app.js';
+import { ACME_TEAM, BOT_TOKEN, SIGNING_SECRET, USERS, fixture, postSlack, slashForm } from '../helpers/slack.js';
+
+let t: SlackTestApp;
+
+beforeEach(async () => {
+  t = await startSlackApp();
+});
+
+afterEach(async () => {
+  await t.stop();
+});
+
+async function jobCount(): Promise<number> {
+  const counts = await t.app.queue.queue.getJobCounts();
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+function mention(text: string, overrides: { user?: string; team?: string; eventId?: string; threadTs?: string } = {}): string {
+  const body = fixture('app-mention.json') as { event: Record<string, unknown> } & Record<string, unknown>;
+  body.team_id = overrides.team ?? ACME_TEAM;
+  body.event_id = overrides.eventId ?? `Ev${Math.random().toString(36).slice(2, 10).toUpperCase()}`;
+  body.event = { ...body.event, user: overrides.user ?? USERS.alice, text: `<@U0VOID0001> ${text}`, channel: 'C0DEPLOYS', ts: '1700000100.000100', ...(overrides.threadTs ? { thread_ts: overrides.threadTs } : {}) };
+  return JSON.stringify(body);
+}
+
+describe('slash command', () => {
+  it('acks a signed `/void review acme/api#42` before Slack answers, then opens a thread, queues the job and updates one message to done', async () => {
+    t.fake.script('chat.postMessage', (p) => (p.thread_ts === undefined ? { delayMs: 1500 } : undefined));
+    const response = await postSlack(t.url, { body: slashForm({ text: 'review acme/api#42' }) });
+    expect(response.status).toBe(200);
+    expect(response.ms).toBeLessThan(1000);
+
+    const [parent] = await t.fake.waitFor('chat.postMessage', (c) => c.params.thread_ts === undefined);
+    expect(parent?.params.text).toContain(`<@${USERS.alice}> asked Void`);
+    expect(parent?.token).toBe(BOT_TOKEN);
+    const [done] = await t.fake.waitFor('chat.update', (c) => String(c.params.text).includes('review done'));
+    const inThread = t.fake.callsOf('chat.postMessage').filter((c) => c.params.thread_ts !== undefined);
+    expect(inThread).toHaveLength(1);
+    expect(inThread[0]?.params.channel).toBe('C0DEPLOYS');
+    expect(inThread[0]?.params.thread_ts).toMatch(/^1700000000\.\d{6}$/);
+    expect(done?.params.text).toContain('https://github.com/acme/api/pull/42');
+    // every update edits the one job message in the thread: "started", the step with its bar, "done"
+    const updates = t.fake.callsOf('chat.update');
+    expect(updates.every((c) => c.params.channel === 'C0DEPLOYS')).toBe(true);
+    expect(new Set(updates.map((c) => c.params.ts)).size).toBe(1);
+    expect(updates.map((c) => String(c.params.text)).some((text) => text.includes('reading the diff [█████░░░░░] 50%'))).toBe(true);
+    const jobs = await t.app.queue.queue.getJobs(['completed', 'active', 'waiting']);
+    expect(jobs.map((j) => j.data.command)).toEqual([{ name: 'review', repo: { owner: 'acme', name: 'api' }, number: 42 }]);
+    expect(jobs[0]?.data.thread).toEqual({ platform: 'slack', channel: `${ACME_TEAM}/C0DEPLOYS`, thread: inThread[0]?.params.thread_ts });
+  });
+
+  it('answers a command that is not a job privately, with no channel message', async () => {
+    const response = await postSlack(t.url, { body: slashForm({ text: 'whoami' }) });
+    expect(response.status).toBe(200);
+    const [ephemeral] = await t.fake.waitFor('chat.postEphemeral');
+    expect(ephemeral?.params.user).toBe(USERS.alice);
+    expect(String(ephemeral?.params.text)).toContain('Alice Developer');
+    expect(t.fake.callsOf('chat.postMessage')).toHaveLength(0);
+  });
+});
+
+describe('mentions and direct messages', () => {
+  it('answers an @mention in the thread of the message', async () => {
+    const response = await postSlack(t.url, { body: mention('review acme/api#7'), contentType: 'application/json' });
+    expect(response.status).toBe(200);
+    const [queued] = await t.fake.waitFor('chat.postMessage');
+    expect(queued?.params.thread_ts).toBe('1700000100.000100');
+    expect(String(queued?.params.text)).toContain('queued as job');
+  });
+
+  it('takes a command in a direct message and replies in its thread', async () => {
+    const body = fixture('message-im.json') as { event: Record<string, unknown> } & Record<string, unknown>;
+    body.team_id = ACME_TEAM;
+    body.event = { ...body.event, user: USERS.bob, text: 'whoami' };
+    const response = await postSlack(t.url, { body: JSON.stringify(body), contentType: 'application/json' });
+    expect(response.status).toBe(200);
+    const [answer] = await t.fake.waitFor('chat.postMessage');
+    expect(answer?.params).toMatchObject({ channel: 'D024BE91L', thread_ts: '1355517523.000005' });
+    expect(String(answer?.params.text)).toContain('Bob Lead');
+  });
+
+  it('ignores messages from bots (its own included): 200, nothing posted, nothing queued', async () => {
+    const body = fixture('message-im.json') as { event: Record<string, unknown> } & Record<string, unknown>;
+    body.team_id = ACME_TEAM;
+    body.event = { ...body.event, bot_id: 'B0VOID0001', user: 'U0VOID0001', text: 'review acme/api#1' };
+    const response = await postSlack(t.url, { body: JSON.stringify(body), contentType: 'application/json' });
+    expect(response.status).toBe(200);
+    expect(await jobCount()).toBe(0);
+    expect(t.fake.calls).toHaveLength(0);
+  });
+
+  it('answers the url_verification challenge', async () => {
+    const response = await postSlack(t.url, { body: JSON.stringify({ type: 'url_verification', token: 'x', challenge: 'c-123' }), contentType: 'application/json' });
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.text)).toEqual({ challenge: 'c-123' });
+  });
+});
+
+describe('retries and duplicates', () => {
+  it('a retried event (X-Slack-Retry-Num) produces no second job or message', async () => {
+    const body = mention('review acme/api#9', { eventId: 'Ev0RETRY01' });
+    expect((await postSlack(t.url, { body, contentType: 'application/json' })).status).toBe(200);
+    await t.fake.waitFor('chat.update', (c) => String(c.params.text).includes('review done'));
+    const calls = t.fake.calls.length;
+    const retry = await postSlack(t.url, { body, contentType: 'application/json', headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
+    expect(retry.status).toBe(200);
+    expect(await jobCount()).toBe(1);
+    const again = await postSlack(t.url, { body, contentType: 'application/json', headers: { 'x-slack-retry-num': '2', 'x-slack-retry-reason': 'http_timeout' } });
+    expect(again.status).toBe(200);
+    expect(await jobCount()).toBe(1);
+    expect(t.fake.calls.length).toBe(calls);
+  });
+});
+
+describe('refused requests: 4xx, nothing enqueued', () => {
+  async function expectRefused(response: { status: number }, status: number): Promise<void> {
+    expect(response.status).toBe(status);
+    expect(await jobCount()).toBe(0);
+  }
+
+  async function systemTrail() {
+    return t.app.audit.store.range(SYSTEM_TENANT, 1, 100);
+  }
+
+  it('bad signature (one character flipped): 401, audited on the system trail, no body logged', async () => {
+    const body = slashForm({ text: 'review acme/api#42' });
+    const ts = Math.floor(Date.now() / 1000);
+    const { createHmac } = await import('node:crypto');
+    const good = `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
+    const flipped = `${good.slice(0, -1)}${good.endsWith('0') ? '1' : '0'}`;
+    await expectRefused(await postSlack(t.url, { body, unsigned: true, headers: { 'x-slack-signature': flipped, 'x-slack-request-timestamp': String(ts) } }), 401);
+    const trail = await systemTrail();
+    expect(trail.map((r) => [r.action, r.details?.code])).toEqual([['security.bad_signature', 'slack.bad_signature']]);
+    expect(t.logLines.join('\n')).not.toContain('review acme');
+  });
+
+  it.each([
+    ['301 s in the past', -301, 'stale_timestamp'],
+    ['301 s in the future', 301, 'stale_timestamp'],
+  ])('timestamp %s: 401', async (_name, offset, reason) => {
+    await expectRefused(await postSlack(t.url, { body: slashForm({ text: 'review acme/api#42' }), ts: Math.floor(Date.now() / 1000) + offset }), 401);
+    expect((await systemTrail())[0]?.details?.code).toBe(`slack.${reason}`);
+  });
+
+  it('non-numeric timestamp: 401', async () => {
+    await expectRefused(await postSlack(t.url, { body: slashForm({ text: 'help' }), ts: '17e8' }), 401);
+    expect((await systemTrail())[0]?.details?.code).toBe('slack.bad_timestamp');
+  });
+
+  it('missing headers: 401', async () => {
+    await expectRefused(await postSlack(t.url, { body: slashForm({ text: 'help' }), unsigned: true }), 401);
+    expect((await systemTrail())[0]?.details?.code).toBe('slack.missing_headers');
+  });
+
+  it('malformed form body (bad percent-encoding), malformed payload JSON, __proto__ keys: 400', async () => {
+    await expectRefused(await postSlack(t.url, { body: 'command=%2Fvoid&text=%E0%A4%A&team_id=T0ACME001' }), 400);
+    await expectRefused(await postSlack(t.url, { body: 'payload=%7Bnot-json' }), 400);
+    await expectRefused(await postSlack(t.url, { body: '{"type":"event_callback","__proto__":{"x":1}}', contentType: 'application/json' }), 400);
+    await expectRefused(await postSlack(t.url, { body: `${'['.repeat(10_000)}${']'.repeat(10_000)}`, contentType: 'application/json' }), 400);
+  });
+
+  it('unknown team: 403 with a polite refusal, audited on the system trail', async () => {
+    const response = await postSlack(t.url, { body: slashForm({ text: 'review acme/api#42', team: 'T0NOBODY1' }) });
+    await expectRefused(response, 403);
+    expect(JSON.parse(response.text).message).toContain('not connected to Void');
+    expect((await systemTrail()).map((r) => [r.action, r.details?.code])).toEqual([['request.rejected', 'identity.unknown_workspace']]);
+  });
+
+  it('unknown user: 403, the friendly refusal (naming whom to ask) privately, audited on the tenant trail', async () => {
+    const response = await postSlack(t.url, { body: slashForm({ text: 'review acme/api#42', user: 'U0STRANGER' }) });
+    await expectRefused(response, 403);
+    const [ephemeral] = await t.fake.waitFor('chat.postEphemeral');
+    expect(ephemeral?.params.user).toBe('U0STRANGER');
+    expect(String(ephemeral?.params.text)).toContain('ask Erin Admin');
+    const trail = await t.app.audit.store.range('acme', 1, 100);
+    expect(trail.map((r) => [r.action, r.details?.code])).toEqual([['request.rejected', 'identity.unknown_user']]);
+  });
+
+  it('oversized body: 413', async () => {
+    const body = slashForm({ text: `help ${'x'.repeat(1024 * 1024)}` });
+    await expectRefused(await postSlack(t.url, { body }), 413);
+  });
+
+  it('never logs a secret', async () => {
+    await postSlack(t.url, { body: slashForm({ text: 'review acme/api#42' }) });
+    await t.fake.waitFor('chat.update', (c) => String(c.params.text).includes('review done'));
+    const logs = t.logLines.join('\n');
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs).not.toContain(SIGNING_SECRET);
+    expect(logs).not.toContain(BOT_TOKEN);
+  });
+});
