@@ -18,6 +18,7 @@ import type { Logger } from './logger.js';
 import type { ApprovalGate, CommandRegistry } from './commands/types.js';
 import { githubModule } from '../integrations/github/module.js';
 import { auditModule } from '../audit/module.js';
+import { slackModule } from './slack/module.js';
 
 /** Ports that one module provides and others use (filled in module order, read lazily at use time). */
 export interface SharedPorts {
@@ -72,5 +73,6 @@ export async function loadModuleList(): Promise<VoidModule[]> {
   const list: VoidModule[] = [];
   list.push(githubModule);
   list.push(auditModule);
+  list.push(slackModule);
   return list;
 }
