@@ -16,11 +16,13 @@ const USAGE = `Usage:
   void [--role web|worker|all]   run Void (default: all). With no chat platform configured, opens the console chat.
   void console [--as <member>]   console chat; "--as tenant/member" picks the speaker. Reads stdin when it is not a terminal.
   void check-config              validate the environment and the tenants file, then exit
+  void audit verify|export|report|prune|token create, void gdpr export|erase   the audit trail ("void audit help")
   void help                      this text
 
 Environment: see README "Configuration". The tenants file is VOID_TENANTS_FILE (default ./void.yaml).`;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'audit' || argv[0] === 'gdpr') return (await import('./cli/audit.cli.js')).runAuditCli(argv);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
