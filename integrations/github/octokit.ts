@@ -21,6 +21,8 @@ export interface OctokitTuning {
   readonly retries?: number;
   /** Rate-limited requests are retried this many times before the error reaches the job. */
   readonly rateLimitRetries?: number;
+  /** Tests only: the plugin also spaces writes by 1-3 s, which would slow every test (PLATFORM-NOTES.md). */
+  readonly throttleEnabled?: boolean;
 }
 
 export interface AppCredentials {
@@ -45,6 +47,7 @@ export function createInstallationOctokit(creds: AppCredentials, installationId:
     userAgent: 'void-chatops',
     log: { debug: () => undefined, info: () => undefined, warn: (m: string) => log.debug({ octokit: m }, 'octokit warning'), error: (m: string) => log.debug({ octokit: m }, 'octokit error') },
     throttle: {
+      enabled: tuning.throttleEnabled ?? true,
       // Bottleneck groups are keyed by id: one installation's pause does not stall the others.
       id: `installation-${installationId}`,
       retryAfterBaseValue: baseMs,

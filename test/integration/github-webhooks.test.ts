@@ -1,0 +1,204 @@
+// Signed GitHub webhooks (real payloads from @octokit/webhooks-examples) over HTTP into a real Void process on a real
+// Redis; the GitHub REST API is intercepted with nock. What people see in the pull request is asserted.
+import { afterEach, describe, expect, it } from 'vitest';
+import { SYSTEM_TENANT } from '../../audit/types.js';
+import { fakeGithubApi } from '../helpers/github-api.js';
+import { deliver, prComment, signGitHub, WEBHOOK_SECRET } from '../helpers/github.js';
+import { processorsModule, startGithubApp, type GithubTestApp } from '../helpers/github-app.js';
+
+let running: GithubTestApp[] = [];
+afterEach(async () => {
+  await Promise.all(running.map(async (t) => { await t.github.idle(); await t.stop(); }));
+  running = [];
+});
+
+/** Review jobs are available (a test processor that never runs in the web role). */
+const reviewKind = processorsModule({ review: () => async () => ({ summary: 'reviewed' }) });
+
+async function start(options: Parameters<typeof startGithubApp>[0] = {}): Promise<GithubTestApp> {
+  const t = await startGithubApp({ modules: [reviewKind], ...options });
+  running.push(t);
+  return t;
+}
+
+async function jobs(t: GithubTestApp) {
+  return t.app.queue.queue.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed']);
+}
+
+async function records(t: GithubTestApp, tenant: string) {
+  return t.app.audit.store.range(tenant, 1, 1000);
+}
+
+describe('POST /github/webhooks: a /void review comment', () => {
+  it('reacts with 👀, queues one review job and answers in the pull request; a redelivery does nothing', async () => {
+    const t = await start();
+    const api = fakeGithubApi();
+    const sent = await deliver(t.url, 'issue_comment', prComment('/void review'));
+    expect(sent.status).toBe(202);
+    await t.github.idle();
+
+    const queued = await jobs(t);
+    expect(queued).toHaveLength(1);
+    expect(queued[0]?.data).toMatchObject({ kind: 'review', tenantId: 'acme', command: { name: 'review', repo: { owner: 'acme', name: 'api' }, number: 7 }, thread: { platform: 'github', channel: 'acme/api#7', thread: '1001' }, deliveryId: sent.id, requester: { memberId: 'alice', platform: 'github', platformUserId: 'alice' } });
+    expect(api.calls.filter((c) => c.path.endsWith('/issues/comments/555/reactions'))).toEqual([expect.objectContaining({ body: { content: 'eyes' } })]);
+    expect(api.texts()).toEqual([`🕐 review acme/api#7: queued as job ${queued[0]?.id}`]);
+    expect(api.comments[0]?.body).toContain(`<!-- void:reply:job:${queued[0]?.id} -->`);
+    expect(api.unmatched).toEqual([]);
+
+    const callsBefore = api.calls.length;
+    const again = await deliver(t.url, 'issue_comment', prComment('/void review'), { id: sent.id });
+    await t.github.idle();
+    expect(again).toMatchObject({ status: 200, body: { duplicate: true } });
+    expect(await jobs(t)).toHaveLength(1);
+    expect(api.calls.length).toBe(callsBefore);
+  });
+
+  it('answers a review comment (pull_request_review_comment) the same way', async () => {
+    const t = await start();
+    const api = fakeGithubApi();
+    const { example } = await import('../helpers/github.js');
+    const p = example('pull_request_review_comment', 'created', (x) => Boolean(x.installation));
+    Object.assign(p, { installation: { id: 1001 } });
+    p.repository.name = 'api';
+    p.repository.owner.login = 'acme';
+    p.pull_request.number = 7;
+    p.comment.id = 777;
+    p.comment.body = '/void review';
+    p.sender.login = 'bob';
+    const sent = await deliver(t.url, 'pull_request_review_comment', p);
+    expect(sent.status).toBe(202);
+    await t.github.idle();
+    expect(api.calls.some((c) => c.path.endsWith('/pulls/comments/777/reactions'))).toBe(true);
+    const queued = await jobs(t);
+    expect(queued.map((j) => j.data.requester.memberId)).toEqual(['bob']);
+    expect(api.texts()[0]).toMatch(/^🕐 review acme\/api#7: queued as job review-/);
+  });
+});
+
+describe('POST /github/webhooks: authenticity', () => {
+  const cases: Array<[string, (body: string) => Record<string, string> | null]> = [
+    ['a flipped character', (body) => ({ 'x-hub-signature-256': signGitHub(body).replace(/.$/, (c) => (c === '0' ? '1' : '0')) })],
+    ['no signature', () => null],
+    ['only the SHA-1 header', (body) => ({ 'x-hub-signature': `sha1=${'0'.repeat(40)}`, bodyLength: String(body.length) })],
+    ['a truncated signature', (body) => ({ 'x-hub-signature-256': signGitHub(body).slice(0, 40) })],
+    ['another secret', (body) => ({ 'x-hub-signature-256': signGitHub(body, 'not-the-secret') })],
+    ['a signature of other bytes', (body) => ({ 'x-hub-signature-256': signGitHub(`${body} `) })],
+  ];
+  it.each(cases)('refuses %s with 401, touches nothing and records security.bad_signature', async (_name, headersFor) => {
+    const t = await start();
+    const api = fakeGithubApi();
+    const body = JSON.stringify(prComment('/void review'));
+    const h = headersFor(body);
+    const headers = h ? Object.fromEntries(Object.entries(h).filter(([k]) => k.startsWith('x-'))) : {};
+    const sent = await deliver(t.url, 'issue_comment', undefined, { raw: body, signature: h?.['x-hub-signature-256'] ?? null, headers });
+    await t.github.idle();
+    expect(sent.status).toBe(401);
+    expect(sent.body.error).toBe('github.bad_signature');
+    expect(await jobs(t)).toHaveLength(0);
+    expect(api.calls).toEqual([]);
+    const system = await records(t, SYSTEM_TENANT);
+    expect(system.map((r) => r.action)).toEqual(['security.bad_signature']);
+    expect(system[0]?.outcome).toBe('denied');
+    expect(JSON.stringify(system)).not.toContain(WEBHOOK_SECRET);
+    expect(await records(t, 'acme')).toEqual([]);
+  });
+
+  it('verifies the raw bytes: emoji, "+" and "%20" in a comment are accepted as sent', async () => {
+    const t = await start();
+    fakeGithubApi();
+    const sent = await deliver(t.url, 'issue_comment', prComment('/void review\nthanks 🙏 a+b %20 ü'));
+    expect(sent.status).toBe(202);
+  });
+
+  it('answers 400 to a signed body that is not JSON, and to missing event headers', async () => {
+    const t = await start();
+    const raw = '{"action": "created", ';
+    expect((await deliver(t.url, 'issue_comment', undefined, { raw })).status).toBe(400);
+    const noEvent = await deliver(t.url, '', prComment('/void review'));
+    expect(noEvent.status).toBe(400);
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    expect((await deliver(t.url, 'issue_comment', undefined, { raw: deep })).status).toBe(200);
+    const proto = JSON.stringify({ __proto__: { polluted: true }, action: 'created' }).replace('"action"', '"__proto__":{"x":1},"action"');
+    expect((await deliver(t.url, 'issue_comment', undefined, { raw: proto })).status).toBe(200);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('answers ping with 200', async () => {
+    const t = await start();
+    const sent = await deliver(t.url, 'ping', { zen: 'Keep it logically awesome.', hook_id: 1 });
+    expect(sent).toMatchObject({ status: 200, body: { message: 'pong' } });
+  });
+});
+
+describe('POST /github/webhooks: who is speaking, and where', () => {
+  it('tells the people of an installation that is not connected to a tenant, and queues nothing', async () => {
+    const t = await start();
+    const api = fakeGithubApi({ installation: 9999 });
+    const sent = await deliver(t.url, 'issue_comment', prComment('/void review', { installation: 9999 }));
+    expect(sent.status).toBe(202);
+    await t.github.idle();
+    expect(await jobs(t)).toHaveLength(0);
+    expect(api.texts()).toEqual(['@alice This workspace is not connected to Void. Ask your Void administrator to add it to the tenants file.']);
+    expect((await records(t, SYSTEM_TENANT)).map((r) => [r.action, r.details?.code])).toEqual([['request.rejected', 'identity.unknown_workspace']]);
+  });
+
+  it('refuses a sender who is not a member politely, whatever their author_association says', async () => {
+    const t = await start();
+    const api = fakeGithubApi();
+    const payload = prComment('/void review', { login: 'mallory' });
+    payload.comment.author_association = 'OWNER';
+    const sent = await deliver(t.url, 'issue_comment', payload);
+    expect(sent.status).toBe(202);
+    await t.github.idle();
+    expect(await jobs(t)).toHaveLength(0);
+    expect(api.texts()).toEqual(['@mallory Void does not know you yet: your github account is not linked to a member of Acme Payments. To be added, ask Erin Admin (admin of Acme Payments).']);
+    const acme = await records(t, 'acme');
+    expect(acme.map((r) => [r.action, r.details?.code])).toEqual([['request.rejected', 'identity.unknown_user']]);
+  });
+
+  it('answers a command typed in a plain issue with a short note and does nothing else', async () => {
+    const t = await start();
+    const api = fakeGithubApi();
+    const sent = await deliver(t.url, 'issue_comment', prComment('/void review', { onPullRequest: false }));
+    expect(sent).toMatchObject({ status: 202, body: { answered: 'not a pull request' } });
+    await t.github.idle();
+    expect(await jobs(t)).toHaveLength(0);
+    expect(api.texts()).toEqual(['@alice Void acts on pull requests: `/void` commands work in pull request comments and review comments, not in issues. Nothing was done.']);
+    expect(api.calls.some((c) => c.path.includes('reactions'))).toBe(false);
+  });
+
+  it('does not run edited comments: says so when the command changed, stays quiet otherwise; ignores deletions', async () => {
+    const t = await start();
+    const api = fakeGithubApi();
+    const changed = await deliver(t.url, 'issue_comment', prComment('/void review', { action: 'edited', from: 'LGTM' }));
+    const unchanged = await deliver(t.url, 'issue_comment', prComment('/void review\n\nfixed a typo below', { action: 'edited', from: '/void review\n\nfixd a typo' }));
+    const deleted = await deliver(t.url, 'issue_comment', prComment('/void review', { action: 'deleted' }));
+    await t.github.idle();
+    expect(changed).toMatchObject({ status: 202, body: { answered: 'edited comment' } });
+    expect(unchanged.status).toBe(200);
+    expect(deleted.status).toBe(200);
+    expect(await jobs(t)).toHaveLength(0);
+    expect(api.texts()).toEqual(['@alice Void does not run commands from edited comments, so that changing an old comment never repeats or alters what was done. Post a new comment with the command instead. Nothing was done.']);
+  });
+
+  it('ignores comments by bots and comments that carry Void\'s own marker (no loops)', async () => {
+    const t = await start();
+    const api = fakeGithubApi();
+    const bot = prComment('/void review', { login: 'void-app[bot]' });
+    bot.sender.type = 'Bot';
+    const own = prComment('/void review\n\n<!-- void:reply -->', { login: 'alice' });
+    const plain = prComment('LGTM, ship it');
+    for (const p of [bot, own, plain]) expect((await deliver(t.url, 'issue_comment', p)).status).toBe(200);
+    await t.github.idle();
+    expect(api.calls).toEqual([]);
+    expect(await jobs(t)).toHaveLength(0);
+  });
+
+  it('gives usage help for a command it cannot parse, in the pull request', async () => {
+    const t = await start();
+    const api = fakeGithubApi();
+    await deliver(t.url, 'issue_comment', prComment('/void frobnicate now'));
+    await t.github.idle();
+    expect(api.texts()[0]).toMatch(/^@alice Unknown command "frobnicate"\.\n\n```text\nCommands:\n/);
+  });
+});
