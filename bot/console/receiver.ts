@@ -1,7 +1,7 @@
 // The console chat: a person types commands as a configured member and sees replies, approval prompts and job
 // progress as they happen. Interactive on a terminal; line by line from stdin for scripts and tests.
 import { randomUUID } from 'node:crypto';
-import { createInterface } from 'node:readline';
+import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import type { TenantRegistry } from '../core/registry.js';
@@ -35,6 +35,7 @@ export class ConsoleSession {
   private counter = 0;
   private readonly pending = new Set<string>();
   private settled: (() => void) | undefined;
+  private rl: Interface | undefined;
 
   constructor(private readonly options: ConsoleOptions) {
     const first = options.registry.list()[0];
@@ -47,8 +48,17 @@ export class ConsoleSession {
     }
   }
 
+  /** Prints a line; on a terminal, above the prompt, which is redrawn with what the person was typing. */
   private print(text: string): void {
-    this.options.output.write(`${text}\n`);
+    const { output } = this.options;
+    if (this.rl && this.options.interactive) {
+      clearLine(output, 0);
+      cursorTo(output, 0);
+      output.write(`${text}\n`);
+      this.rl.prompt(true);
+      return;
+    }
+    output.write(`${text}\n`);
   }
 
   get speaker(): string {
@@ -74,13 +84,18 @@ export class ConsoleSession {
     if (this.options.interactive) {
       this.print(`Void console. You are ${this.member.name} (${this.speaker}, ${this.member.roles.join(', ')}). Type "help". ${META_HELP}`);
     }
-    const rl = createInterface({ input: this.options.input, terminal: this.options.interactive, crlfDelay: Infinity });
+    const rl = createInterface({
+      input: this.options.input,
+      ...(this.options.interactive ? { output: this.options.output, terminal: true } : { terminal: false }),
+      crlfDelay: Infinity,
+    });
     const prompt = () => {
       if (!this.options.interactive) return;
       rl.setPrompt(`${this.speaker}> `);
       rl.prompt();
     };
     prompt();
+    this.rl = rl;
     for await (const line of rl) {
       const text = line.trim();
       if (!this.options.interactive && text) this.print(`${this.speaker}> ${text}`);
@@ -88,6 +103,7 @@ export class ConsoleSession {
       if (text) await this.handle(text);
       prompt();
     }
+    this.rl = undefined;
     rl.close();
     const code = await this.settle();
     await subscriber.unsubscribe().catch(() => undefined);
