@@ -19,6 +19,7 @@ import type { ApprovalGate, CommandRegistry } from './commands/types.js';
 import { githubModule } from '../integrations/github/module.js';
 import { auditModule } from '../audit/module.js';
 import { slackModule } from './slack/module.js';
+import { teamsModule } from './teams/module.js';
 
 /** Ports that one module provides and others use (filled in module order, read lazily at use time). */
 export interface SharedPorts {
@@ -74,5 +75,6 @@ export async function loadModuleList(): Promise<VoidModule[]> {
   list.push(githubModule);
   list.push(auditModule);
   list.push(slackModule);
+  list.push(teamsModule);
   return list;
 }

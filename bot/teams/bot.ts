@@ -50,7 +50,12 @@ export class VoidTeamsBot extends TeamsActivityHandler {
     await this.deps.chat.remember(activity);
     const result = await this.deps.dispatcher().dispatch(inbound);
     if (result.duplicate) return;
-    for (const reply of result.replies) await this.sendReply(context, reply);
+    try {
+      for (const reply of result.replies) await this.sendReply(context, reply);
+    } catch (error) {
+      // The command was handled (and any job queued); only showing the answer failed. Not a reason for a 5xx.
+      this.deps.log.warn({ err: { message: (error as Error).message }, correlationId: result.correlationId }, 'could not post the reply into Teams');
+    }
   }
 
   private async sendReply(context: TurnContext, reply: Reply): Promise<void> {

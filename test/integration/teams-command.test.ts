@@ -1,0 +1,96 @@
+// A command typed to Void in a Teams channel: the reply lands in the thread, a job is queued, and the worker's
+// progress arrives proactively (after the HTTP request has ended) as updates of that same message. A repeated
+// activity id does nothing new.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
+import { createTestKey, FakeConnector, fixture, interceptLogin, OpenIdServer, postActivity, signToken, teamsEnv, type ConnectorCall, type TestKey } from '../helpers/teams.js';
+import { teamsModule } from '../../bot/teams/module.js';
+
+let key: TestKey;
+let openId: OpenIdServer;
+let connector: FakeConnector;
+let t: TestApp;
+
+beforeAll(async () => {
+  key = await createTestKey();
+  openId = await OpenIdServer.start([key]);
+  connector = await FakeConnector.start();
+  t = await startTestApp({ config: testConfig({ env: teamsEnv(openId) }), modules: [teamsModule] });
+});
+
+afterAll(async () => {
+  await t?.stop();
+  await openId?.close();
+  await connector?.close();
+});
+
+beforeEach(() => {
+  interceptLogin();
+});
+
+const text = (call: ConnectorCall): string => String(call.body.text ?? '');
+const inConversation = (conversationId: string) => (call: ConnectorCall) => call.path.startsWith(`/v3/conversations/${encodeURIComponent(conversationId)}/activities`);
+
+describe('Teams commands', () => {
+  it('a command in a channel gets a reply in the thread, queues a job, and shows its progress in place', async () => {
+    const activity = fixture('channel-mention', { serviceUrl: connector.url });
+    const conversationId = (activity.conversation as { id: string }).id;
+    const token = await signToken({ key, serviceUrl: connector.url });
+    const response = await postActivity(t.url, activity, { token });
+    expect(response.status).toBe(200);
+
+    const calls = connector.calls.filter(inConversation(conversationId));
+    const first = calls.find((c) => c.method === 'POST');
+    expect(first, 'the reply was posted during the request').toBeDefined();
+    // A reply to the mention: POST /v3/conversations/{thread}/activities/{activity id} keeps it in the thread.
+    expect(first?.path).toBe(`/v3/conversations/${encodeURIComponent(conversationId)}/activities/${encodeURIComponent(String(activity.id))}`);
+    const jobId = /job ([\w-]+)/.exec(text(first as ConnectorCall))?.[1];
+    expect(jobId).toBeDefined();
+    expect(await t.app.queue.getForTenant('acme', jobId as string)).toBeDefined();
+
+    // Progress and the result come later, proactively, as updates (PUT) of the message posted first.
+    const done = await connector.waitFor((all) => all.filter(inConversation(conversationId)).find((c) => c.method === 'PUT' && text(c).includes('status done')));
+    const messageId = /\/activities\/([^/]+)$/.exec(done.path)?.[1];
+    const updates = connector.calls.filter(inConversation(conversationId)).filter((c) => c.method === 'PUT');
+    expect(updates.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(updates.map((c) => /\/activities\/([^/]+)$/.exec(c.path)?.[1]))).toEqual(new Set([messageId]));
+    expect(updates.some((c) => text(c).includes('started'))).toBe(true);
+    expect(connector.calls.filter(inConversation(conversationId)).filter((c) => c.method === 'POST')).toHaveLength(1);
+  });
+
+  it('a repeated activity id (a Teams retry) produces nothing new', async () => {
+    const activity = fixture('channel-mention', { serviceUrl: connector.url, conversation: { ...(fixture('channel-mention').conversation as object), id: '19:retry@thread.tacv2;messageid=42' } });
+    const token = await signToken({ key, serviceUrl: connector.url });
+    expect((await postActivity(t.url, activity, { token })).status).toBe(200);
+    await connector.waitFor((all) => all.filter(inConversation('19:retry@thread.tacv2;messageid=42')).find((c) => c.method === 'PUT' && text(c).includes('status done')));
+    const before = connector.calls.length;
+    const jobsBefore = await t.app.queue.recent('acme', 100);
+    expect((await postActivity(t.url, activity, { token })).status).toBe(200);
+    expect(connector.calls.length).toBe(before);
+    expect((await t.app.queue.recent('acme', 100)).length).toBe(jobsBefore.length);
+  });
+
+  it('in personal chat a plain command works; in a channel a message without a mention is ignored', async () => {
+    const token = await signToken({ key, serviceUrl: connector.url });
+    const personal = fixture('personal-message', { serviceUrl: connector.url, text: 'help' });
+    expect((await postActivity(t.url, personal, { token })).status).toBe(200);
+    const personalId = (personal.conversation as { id: string }).id;
+    expect(connector.calls.filter(inConversation(personalId)).some((c) => text(c).includes('review'))).toBe(true);
+
+    const unmentioned = fixture('channel-mention', { serviceUrl: connector.url, text: 'status', entities: [], conversation: { conversationType: 'channel', tenantId: '72f988bf-0000-4000-8000-00000000acme', id: '19:quiet@thread.tacv2' } });
+    const before = connector.calls.length;
+    expect((await postActivity(t.url, unmentioned, { token })).status).toBe(200);
+    expect(connector.calls.length).toBe(before);
+  });
+
+  it('a person Void does not know gets a polite refusal in a 1:1 chat, not in the channel', async () => {
+    const token = await signToken({ key, serviceUrl: connector.url });
+    const activity = fixture('channel-mention', { serviceUrl: connector.url, from: { id: '29:stranger', name: 'Mallory', aadObjectId: '00000000-0000-4000-8000-00000000dead' }, conversation: { isGroup: true, conversationType: 'channel', tenantId: '72f988bf-0000-4000-8000-00000000acme', id: '19:strangers@thread.tacv2;messageid=7' } });
+    expect((await postActivity(t.url, activity, { token })).status).toBe(200);
+    const created = connector.calls.find((c) => c.method === 'POST' && c.path === '/v3/conversations' && JSON.stringify(c.body).includes('29:stranger'));
+    expect(created).toBeDefined();
+    const refusal = connector.calls.find((c) => c.path.startsWith('/v3/conversations/a%3Apersonal-') && text(c).includes('does not know you'));
+    expect(refusal).toBeDefined();
+    expect(connector.calls.filter(inConversation('19:strangers@thread.tacv2;messageid=7'))).toHaveLength(0);
+  });
+});
