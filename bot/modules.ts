@@ -16,6 +16,7 @@ import type { Dispatcher } from './dispatcher.js';
 import type { HttpServer } from './http/server.js';
 import type { Logger } from './logger.js';
 import type { ApprovalGate, CommandRegistry } from './commands/types.js';
+import { jiraModule } from '../integrations/jira/module.js';
 import { githubModule } from '../integrations/github/module.js';
 import { auditModule } from '../audit/module.js';
 import { slackModule } from './slack/module.js';
@@ -76,5 +77,6 @@ export async function loadModuleList(): Promise<VoidModule[]> {
   list.push(auditModule);
   list.push(slackModule);
   list.push(teamsModule);
+  list.push(jiraModule);
   return list;
 }

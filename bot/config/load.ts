@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { Tenant } from '../core/types.js';
-import { configuredPlatforms, envSchema, type Env } from './env.js';
+import { configuredPlatforms, envSchema, pickJiraTenantVariables, type Env } from './env.js';
 import { formatPath, tenantsFileSchema, toTenants } from './tenants.schema.js';
 
 export class ConfigError extends Error {
@@ -28,7 +28,7 @@ export interface Config {
 export const EXAMPLE_TENANTS_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../void.example.yaml');
 
 export function loadEnv(raw: NodeJS.ProcessEnv = process.env): Env {
-  const result = envSchema.safeParse(pickKnown(raw));
+  const result = envSchema.safeParse({ ...pickKnown(raw), JIRA_TENANT_VARIABLES: pickJiraTenantVariables(raw) });
   if (result.success) return result.data;
   throw new ConfigError(
     result.error.issues.map((issue) => {

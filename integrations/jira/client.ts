@@ -1,0 +1,196 @@
+// The TicketPort over jira.js 5.4 (Version3Client): one client per tenant, each with its own site URL and API
+// token. Errors leave as VoidError('jira.api_error') with the status only: an axios error carries the Authorization
+// header in its config, so it is never kept as a cause, logged or shown.
+import { Version3Client } from 'jira.js';
+import { VoidError } from '../../bot/core/errors.js';
+import type { ChatPort } from '../../bot/core/ports.js';
+import type { Reply, ThreadRef } from '../../bot/core/types.js';
+import type { TenantRegistry } from '../../bot/core/registry.js';
+import type { TicketInfo, TicketPort } from '../../bot/core/ticket.port.js';
+import { commentText, renderComment } from './mapper.js';
+
+export interface JiraCredentials {
+  readonly email: string;
+  readonly apiToken: string;
+}
+
+export interface JiraClientOptions {
+  readonly registry: TenantRegistry;
+  readonly credentials: (tenantId: string) => JiraCredentials | undefined;
+}
+
+/** The comment property that carries Void's marker: hidden from people, read back to update the same comment. */
+export const MARKER_PROPERTY = 'void.marker';
+
+const FIELDS = ['summary', 'description', 'issuetype', 'status', 'priority', 'labels', 'components', 'assignee'];
+
+type Adf = Record<string, unknown>;
+interface IssueLike { key?: string; fields?: Record<string, unknown> }
+interface CommentLike { id?: string; properties?: Array<{ key?: string; value?: unknown }> }
+
+export class JiraTicketClient implements TicketPort {
+  private readonly clients = new Map<string, { api: Version3Client; site: string }>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly options: JiraClientOptions) {}
+
+  /** True when the tenant has a JIRA site binding and credentials. */
+  configured(tenantId: string): boolean {
+    return Boolean(this.options.registry.get(tenantId)?.bindings.jira && this.options.credentials(tenantId));
+  }
+
+  private client(tenantId: string): { api: Version3Client; site: string } {
+    const cached = this.clients.get(tenantId);
+    if (cached) return cached;
+    const site = this.options.registry.get(tenantId)?.bindings.jira?.siteUrl.replace(/\/+$/, '');
+    const creds = this.options.credentials(tenantId);
+    if (!site || !creds) throw new VoidError('jira.not_configured', `JIRA is not configured for tenant ${tenantId} (site binding and API credentials).`);
+    const api = new Version3Client({ host: site, authentication: { basic: { email: creds.email, apiToken: creds.apiToken } } });
+    const entry = { api, site };
+    this.clients.set(tenantId, entry);
+    return entry;
+  }
+
+  private async call<T>(what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw apiError(what, error);
+    }
+  }
+
+  async getTicket(tenantId: string, key: string): Promise<TicketInfo> {
+    const { api, site } = this.client(tenantId);
+    const issue = await this.call(`read ${key}`, () => api.issues.getIssue({ issueIdOrKey: key, fields: FIELDS }));
+    return toTicket(issue as IssueLike, site);
+  }
+
+  async searchOpen(tenantId: string, projectKey: string, limit: number): Promise<TicketInfo[]> {
+    const { api, site } = this.client(tenantId);
+    const jql = `project = "${projectKey.replace(/[^A-Z0-9_]/gi, '')}" AND statusCategory != Done ORDER BY created DESC`;
+    const page = await this.call(`search ${projectKey}`, () =>
+      api.issueSearch.searchForIssuesUsingJqlEnhancedSearch({ jql, maxResults: Math.max(1, Math.min(limit, 100)), fields: FIELDS }),
+    );
+    return ((page as { issues?: IssueLike[] }).issues ?? []).map((i) => toTicket(i, site));
+  }
+
+  upsertComment(tenantId: string, key: string, body: string, marker: string): Promise<{ url: string }> {
+    return this.upsertAdf(tenantId, key, renderComment({ text: body }), marker);
+  }
+
+  /** Creates the comment carrying `marker` (a hidden comment property), or updates it; serialised per marker. */
+  upsertAdf(tenantId: string, key: string, body: Adf, marker?: string): Promise<{ url: string }> {
+    const lockKey = `${tenantId}\u0000${key}\u0000${marker ?? Math.random()}`;
+    const previous = this.locks.get(lockKey) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.upsertNow(tenantId, key, body, marker));
+    this.locks.set(lockKey, next);
+    void next.finally(() => {
+      if (this.locks.get(lockKey) === next) this.locks.delete(lockKey);
+    }).catch(() => undefined);
+    return next;
+  }
+
+  private async upsertNow(tenantId: string, key: string, body: Adf, marker?: string): Promise<{ url: string }> {
+    const { api, site } = this.client(tenantId);
+    const existing = marker ? await this.findMarked(api, key, marker) : undefined;
+    const comment = (existing
+      ? await this.call(`update a comment on ${key}`, () => api.issueComments.updateComment({ issueIdOrKey: key, id: existing, body: body as never }))
+      : await this.call(`comment on ${key}`, () =>
+          api.issueComments.addComment({ issueIdOrKey: key, comment: body as never, ...(marker ? { properties: [{ key: MARKER_PROPERTY, value: { marker } }] } : {}) }),
+        )) as unknown as CommentLike;
+    return { url: `${site}/browse/${key}?focusedCommentId=${comment.id ?? existing ?? ''}` };
+  }
+
+  private async findMarked(api: Version3Client, key: string, marker: string): Promise<string | undefined> {
+    const page = await this.call(`read comments of ${key}`, () =>
+      api.issueComments.getComments({ issueIdOrKey: key, expand: 'properties', orderBy: '-created', maxResults: 100 }),
+    );
+    const comments = ((page as { comments?: CommentLike[] }).comments ?? []);
+    const found = comments.find((c) => c.properties?.some((p) => p.key === MARKER_PROPERTY && (p.value as { marker?: unknown } | undefined)?.marker === marker));
+    return found?.id;
+  }
+
+  /** Moves the ticket to `toStatus` (by transition name or target status); true when it is there afterwards. */
+  async transition(tenantId: string, key: string, toStatus: string): Promise<boolean> {
+    const { api } = this.client(tenantId);
+    const want = toStatus.trim().toLowerCase();
+    const current = await this.getTicket(tenantId, key);
+    if (current.status.toLowerCase() === want) return true;
+    const list = await this.call(`list transitions of ${key}`, () => api.issues.getTransitions({ issueIdOrKey: key }));
+    const transitions = (list as { transitions?: Array<{ id?: string; name?: string; to?: { name?: string } }> }).transitions ?? [];
+    const match = transitions.find((t) => t.to?.name?.toLowerCase() === want) ?? transitions.find((t) => t.name?.toLowerCase() === want);
+    if (!match?.id) return false;
+    await this.call(`transition ${key}`, () => api.issues.doTransition({ issueIdOrKey: key, transition: { id: match.id as string } }));
+    return true;
+  }
+
+  async addLabels(tenantId: string, key: string, labels: readonly string[]): Promise<void> {
+    if (!labels.length) return;
+    const { api } = this.client(tenantId);
+    await this.call(`label ${key}`, () => api.issues.editIssue({ issueIdOrKey: key, update: { labels: labels.map((l) => ({ add: l })) } }));
+  }
+
+  async createTicket(
+    tenantId: string,
+    ticket: { projectKey: string; summary: string; description: string; type: string; priority?: string | undefined },
+  ): Promise<{ key: string; url: string }> {
+    const { api, site } = this.client(tenantId);
+    const fields: Record<string, unknown> = {
+      project: { key: ticket.projectKey },
+      summary: ticket.summary,
+      issuetype: { name: ticket.type },
+      ...(ticket.description ? { description: renderComment({ text: ticket.description }) } : {}),
+      ...(ticket.priority ? { priority: { name: ticket.priority } } : {}),
+    };
+    const created = await this.call(`create a ticket in ${ticket.projectKey}`, () =>
+      api.issues.createIssue({ fields: fields as unknown as Parameters<typeof api.issues.createIssue>[0]['fields'] }),
+    );
+    const createdKey = (created as { key?: string }).key ?? '';
+    return { key: createdKey, url: `${site}/browse/${createdKey}` };
+  }
+}
+
+function toTicket(issue: IssueLike, site: string): TicketInfo {
+  const f = (issue.fields ?? {}) as Record<string, { name?: string; displayName?: string } & Record<string, unknown>>;
+  const key = issue.key ?? '';
+  return {
+    key,
+    summary: String((f.summary as unknown) ?? ''),
+    description: commentText(f.description ?? '').trim(),
+    type: f.issuetype?.name ?? '',
+    status: f.status?.name ?? '',
+    priority: f.priority?.name,
+    labels: Array.isArray(f.labels) ? (f.labels as unknown as string[]) : [],
+    components: Array.isArray(f.components) ? (f.components as unknown as Array<{ name?: string }>).map((c) => c.name ?? '') : [],
+    assignee: f.assignee?.displayName,
+    url: `${site}/browse/${key}`,
+  };
+}
+
+/** A JIRA failure without the request config (which holds the credentials): status and JIRA's own messages only. */
+export function apiError(what: string, error: unknown): VoidError {
+  const e = error as { status?: number; code?: string; response?: unknown };
+  const data = (e?.response as { data?: { errorMessages?: unknown; errors?: unknown } } | undefined)?.data;
+  const messages = Array.isArray(data?.errorMessages) ? data.errorMessages.filter((m): m is string => typeof m === 'string') : [];
+  const fieldErrors = data?.errors && typeof data.errors === 'object' ? Object.entries(data.errors as Record<string, unknown>).map(([k, v]) => `${k}: ${String(v)}`) : [];
+  const detail = [...messages, ...fieldErrors].join('; ').slice(0, 300);
+  const status = typeof e?.status === 'number' ? `HTTP ${e.status}` : (e?.code ?? 'no answer');
+  const err = new VoidError('jira.api_error', `JIRA could not ${what} (${status}${detail ? `: ${detail}` : ''}).`);
+  (err as { status?: number }).status = typeof e?.status === 'number' ? e.status : undefined;
+  return err;
+}
+
+/** Replies in a ticket's thread as JIRA comments (thread.channel = issue key, thread.thread = site URL). A reply
+ *  with a key (job progress, approval cards) updates the comment that carries that key as its hidden marker. */
+export class JiraChatPort implements ChatPort {
+  constructor(
+    private readonly registry: TenantRegistry,
+    private readonly tickets: JiraTicketClient,
+  ) {}
+
+  async post(thread: ThreadRef, reply: Reply): Promise<void> {
+    const tenant = thread.thread ? this.registry.tenantFor('jira', thread.thread) : undefined;
+    if (!tenant) throw new VoidError('jira.unknown_thread', `no tenant is bound to the JIRA site of ticket ${thread.channel}`);
+    await this.tickets.upsertAdf(tenant.id, thread.channel, renderComment(reply), reply.key ? `reply:${reply.key}` : undefined);
+  }
+}
