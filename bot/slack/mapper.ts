@@ -113,6 +113,13 @@ const STATE_LABEL: Record<ApprovalCard['state'], string> = {
   cancelled: '🚫 Cancelled',
 };
 
+/** A time every reader sees in their own time zone (Slack's date token), with the ISO text as the fallback. */
+export function slackDate(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return escapeMrkdwn(iso);
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${escapeMrkdwn(iso)}>`;
+}
+
 function decisionLine(d: ApprovalCard['decisions'][number]): string {
   const verb = d.decision === 'approve' ? '✅ approved' : '❌ rejected';
   const reason = d.reason ? `: “${escapeMrkdwn(d.reason)}”` : '';
@@ -131,7 +138,7 @@ export function renderApproval(card: ApprovalCard, slackIdsOf: SlackIdsOf): Rend
         { type: 'mrkdwn', text: `*Requested by*\n${escapeMrkdwn(card.requester.name)}` },
         { type: 'mrkdwn', text: `*Policy rule*\n${escapeMrkdwn(card.rule)}` },
         { type: 'mrkdwn', text: `*Still needed*\n${card.remaining ? escapeMrkdwn(card.remaining) : 'nothing'}` },
-        { type: 'mrkdwn', text: `*Expires*\n${escapeMrkdwn(card.expiresAt)}` },
+        { type: 'mrkdwn', text: `*Expires*\n${slackDate(card.expiresAt)}` },
       ],
     },
   ];

@@ -2,7 +2,7 @@
 import type { JobSummary } from '../../agents/queue.js';
 import type { ApprovalCard } from '../core/approvals.port.js';
 import type { SlackBody } from './body.js';
-import { escapeMrkdwn, REJECT_VIEW } from './mapper.js';
+import { escapeMrkdwn, REJECT_VIEW, slackDate } from './mapper.js';
 
 /** What the Reject modal carries back in view_submission (private_metadata). */
 export interface RejectContext {
@@ -39,7 +39,7 @@ export function parseRejectContext(text: unknown): RejectContext | undefined {
 }
 
 function approvalLine(card: ApprovalCard): string {
-  return `• *${escapeMrkdwn(card.summary)}* (\`${card.id}\`), requested by ${escapeMrkdwn(card.requester.name)}; still needed: ${escapeMrkdwn(card.remaining || 'nothing')}; expires ${escapeMrkdwn(card.expiresAt)}`;
+  return `• *${escapeMrkdwn(card.summary)}* (\`${card.id}\`), requested by ${escapeMrkdwn(card.requester.name)}; still needed: ${escapeMrkdwn(card.remaining || 'nothing')}; expires ${slackDate(card.expiresAt)}`;
 }
 
 function jobLine(job: JobSummary): string {
