@@ -1,9 +1,10 @@
 // AuditTrail: append-only, hash-chained, per tenant. Appends for one tenant are serialised inside a process and
 // race safely across processes: the store refuses a taken sequence number and the append retries on the new head.
-// Personal data never enters a record: the platform identity becomes a pseudonym (`pid-…`) and free text in details
-// (reason, comment, …) is moved to the personal data store and replaced by a reference (`reasonRef: pd-…`).
+// Personal data never enters a record: free text in details (reason, comment, …) is moved to the personal data store
+// and replaced by a reference (`reasonRef: pd-…`); optionally the platform identity becomes a pseudonym (`pid-…`).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AuditUnavailableError } from '../bot/core/errors.js';
+import { recordAuditAppend } from '../bot/metrics.js';
 import { canonicalJson, GENESIS_HASH, hashRecord } from './hash.js';
 import { PERSONAL_DETAIL_KEYS, type IdentityRef } from './personal.js';
 import type { AuditActor, AuditEventInput, AuditRecord, AuditStore } from './types.js';
@@ -13,6 +14,10 @@ export interface AuditTrailOptions {
   readonly maxConflictRetries?: number;
   /** Removes secrets from details before they are hashed and stored. */
   readonly redact?: (details: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+  /** Replace the platform identity in records by a stable pseudonym (`pid-…`) kept in the personal data store.
+   *  Off by default: the record names the identity used (a Slack user id, a GitHub login), as the trail's readers
+   *  expect; turn it on where platform logins count as personal data that must be erasable. */
+  readonly pseudonymiseIdentities?: boolean;
 }
 
 export class AuditTrail {
@@ -37,6 +42,11 @@ export class AuditTrail {
       () => this.appendNow(input),
     );
     this.tails.set(input.tenantId, next);
+    const started = performance.now();
+    next.then(
+      () => recordAuditAppend((performance.now() - started) / 1000, true),
+      () => recordAuditAppend((performance.now() - started) / 1000, false),
+    );
     void next.finally(() => {
       if (this.tails.get(input.tenantId) === next) this.tails.delete(input.tenantId);
     }).catch(() => undefined);
@@ -91,7 +101,7 @@ export class AuditTrail {
 
   private async pseudonymise(tenantId: string, actor: AuditActor): Promise<AuditActor> {
     const { platformUserId } = actor;
-    if (!platformUserId || platformUserId.startsWith('pid-') || actor.platform === 'system' || actor.platform === 'http' || actor.platform === 'cli') return { ...actor };
+    if (!this.options.pseudonymiseIdentities || !platformUserId || platformUserId.startsWith('pid-') || actor.platform === 'system' || actor.platform === 'http' || actor.platform === 'cli') return { ...actor };
     const key = `${tenantId}\u0000${actor.platform}\u0000${platformUserId}`;
     let ref = this.pseudonyms.get(key);
     if (!ref) {
