@@ -24,10 +24,11 @@ export class RedisProcess {
   constructor(
     readonly port: number,
     private readonly aof = true,
+    private readonly extraArgs: readonly string[] = [],
   ) {}
 
-  static async start(aof = true): Promise<RedisProcess> {
-    const redis = new RedisProcess(await freePort(), aof);
+  static async start(aof = true, extraArgs: readonly string[] = []): Promise<RedisProcess> {
+    const redis = new RedisProcess(await freePort(), aof, extraArgs);
     await redis.start();
     return redis;
   }
@@ -40,6 +41,7 @@ export class RedisProcess {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--maxmemory-policy', 'noeviction'];
     if (this.aof) args.push('--appendonly', 'yes', '--appendfsync', 'always');
     else args.push('--appendonly', 'no');
+    args.push(...this.extraArgs);
     this.child = spawn('redis-server', args, { stdio: 'ignore' });
     for (let i = 0; i < 100; i++) {
       if (await this.ping()) return;
