@@ -3,6 +3,7 @@ import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QueueUnavailableError } from '../bot/core/errors.js';
 import { JOB_QUEUE, jobDataSchema, type JobData } from './queues.js';
+import { currentTraceCarrier } from '../bot/tracing.js';
 
 export interface JobQueueOptions {
   readonly connection: Redis;
@@ -53,7 +54,8 @@ export class JobQueue {
    * tenant: BullMQ keeps the existing job and adds nothing.
    */
   async enqueue(jobId: string, data: JobData): Promise<{ jobId: string; duplicate: boolean }> {
-    const valid = jobDataSchema.parse(data);
+    const trace = data.trace ?? currentTraceCarrier();
+    const valid = jobDataSchema.parse(trace ? { ...data, trace } : data);
     const redis = this.options.connection;
     try {
       // Both commands travel in one round trip (auto-pipelining); the index is trimmed now and then, not each time.

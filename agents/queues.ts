@@ -36,6 +36,8 @@ export const jobDataSchema = z
     approvalId: z.string().optional(),
     /** Digest of what was approved (e.g. head SHA, deployed ref), re-checked before the job runs. */
     targetDigest: z.string().optional(),
+    /** W3C trace context of the request that queued the job (OpenTelemetry); absent when tracing is off. */
+    trace: z.object({ traceparent: z.string().max(128), tracestate: z.string().max(512).optional() }).strict().optional(),
   })
   .strict()
   .refine((d) => d.command.name === d.kind, { message: 'command does not match the job kind', path: ['command'] });

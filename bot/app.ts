@@ -48,6 +48,8 @@ export class VoidApp {
   port: number | undefined;
   dispatcher!: Dispatcher;
   private contributions: ModuleContribution[] = [];
+  /** Set first on shutdown: /readyz answers 503 so that load balancers stop sending requests. */
+  private draining = false;
   private readonly closers: Array<() => Promise<void>> = [];
 
   private constructor(
@@ -119,6 +121,7 @@ export class VoidApp {
     const http = new HttpServer({ log: this.log, maxBodyBytes: this.config.env.VOID_MAX_BODY_BYTES });
     http.route('GET', '/healthz', () => json(200, { status: 'ok' }));
     http.route('GET', '/readyz', async () => {
+      if (this.draining) return json(503, { status: 'draining', checks: {} });
       const checks: Record<string, string> = {};
       checks.redis = await this.redis.ping().then(() => 'ok', () => 'unreachable');
       checks.store = await this.audit.store.ping().then(() => 'ok', () => 'unreachable');
@@ -168,6 +171,12 @@ export class VoidApp {
 
   /** Graceful shutdown: stop taking requests, finish or return in-flight jobs, close connections. */
   async stop(graceMs = this.config.env.VOID_SHUTDOWN_GRACE_MS): Promise<void> {
+    this.draining = true;
+    const drainMs = this.config.env.VOID_READINESS_DRAIN_MS;
+    if (this.http && drainMs > 0) {
+      this.log.info({ drainMs }, 'readiness is false; still serving while the load balancer drains this replica');
+      await new Promise((resolve) => setTimeout(resolve, drainMs));
+    }
     await this.http?.close();
     await this.worker?.close(graceMs);
     for (const c of this.contributions) await c.close?.().catch(() => undefined);

@@ -2,6 +2,7 @@
 //   void [--role web|worker|all]      serve (default all); with no chat platform configured: the console chat
 //   void console [--as <member>]      the console chat (interactive on a terminal, line by line from stdin)
 //   void check-config                 validate the environment and the tenants file, then exit
+//   void doctor                       check configuration, Redis, the store and platform credentials; say how to fix
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config/load.js';
 import { configuredPlatforms, secretValues } from './config/env.js';
@@ -11,11 +12,13 @@ import { ensureRedis, type RedisHandle } from './redis.js';
 import { VoidApp, type Role } from './app.js';
 import { ConsoleSession } from './console/receiver.js';
 import { createRedis } from './redis.js';
+import { runDoctor } from './doctor.js';
 
 const USAGE = `Usage:
   void [--role web|worker|all]   run Void (default: all). With no chat platform configured, opens the console chat.
   void console [--as <member>]   console chat; "--as tenant/member" picks the speaker. Reads stdin when it is not a terminal.
   void check-config              validate the environment and the tenants file, then exit
+  void doctor                    check configuration, Redis, the store and each platform's credentials; print fixes
   void audit verify|export|report|prune|token create, void gdpr export|erase   the audit trail ("void audit help")
   void help                      this text
 
@@ -35,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const role = (values.role ?? 'all') as Role;
   if (!['web', 'worker', 'all'].includes(role)) throw new VoidError('cli.bad_role', `--role must be web, worker or all (got "${values.role}")`);
+  if (command === 'doctor') return runDoctor({ out: process.stdout });
   const config = loadConfig();
   if (command === 'check-config') {
     process.stdout.write(`Configuration OK: ${config.tenants.length} tenant(s) from ${config.tenantsFile.path}.\n`);

@@ -10,6 +10,8 @@ import type { CommandRateLimiter } from './limits.js';
 import type { Logger } from './logger.js';
 import { commandRegistry } from './commands/index.js';
 import type { CommandContext, CommandRegistry, CommandRunner, Services } from './commands/types.js';
+import { recordCommand, type CommandOutcome } from './metrics.js';
+import { withSpan } from './tracing.js';
 
 export interface DispatchResult {
   readonly replies: Reply[];
@@ -41,7 +43,24 @@ export class Dispatcher {
     return this.options.services;
   }
 
+  /** Dispatches one command inside a trace span, and counts it by platform and outcome (bot/metrics.ts). */
   async dispatch(input: InboundCommand, parseContext: ParseContext = {}): Promise<DispatchResult> {
+    const started = performance.now();
+    let outcome: CommandOutcome = 'error';
+    try {
+      const result = await withSpan('void.dispatch', { attributes: { 'void.platform': input.platform } }, async (span) => {
+        const r = await this.dispatchNow(input, parseContext);
+        span.setAttributes({ 'void.tenant': r.tenantId ?? '', 'void.correlation_id': r.correlationId, 'void.duplicate': r.duplicate });
+        return r;
+      });
+      outcome = result.duplicate ? 'duplicate' : result.replies.some((r) => r.kind === 'refusal') ? 'refused' : result.replies.some((r) => r.kind === 'usage') ? 'usage' : 'accepted';
+      return result;
+    } finally {
+      recordCommand(input.platform, outcome, (performance.now() - started) / 1000);
+    }
+  }
+
+  private async dispatchNow(input: InboundCommand, parseContext: ParseContext): Promise<DispatchResult> {
     const { services, ledger } = this.options;
     const correlationId = correlationIdFor(input.platform, input.deliveryId);
     const log = this.options.log.child({ platform: input.platform, deliveryId: input.deliveryId, correlationId });

@@ -21,6 +21,7 @@ import { githubModule } from '../integrations/github/module.js';
 import { auditModule } from '../audit/module.js';
 import { slackModule } from './slack/module.js';
 import { teamsModule } from './teams/module.js';
+import { agentsModule } from '../agents/module.js';
 
 /** Ports that one module provides and others use (filled in module order, read lazily at use time). */
 export interface SharedPorts {
@@ -78,5 +79,6 @@ export async function loadModuleList(): Promise<VoidModule[]> {
   list.push(slackModule);
   list.push(teamsModule);
   list.push(jiraModule);
+  list.push(agentsModule); // after github/jira: reads their ports lazily at job time
   return list;
 }

@@ -4,6 +4,8 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { AuditUnavailableError, QueueUnavailableError } from '../core/errors.js';
+import { recordHttpRequest } from '../metrics.js';
+import { SpanKind, contextFrom, withSpan } from '../tracing.js';
 import type { Logger } from '../logger.js';
 
 export interface HttpRequest {
@@ -32,6 +34,10 @@ interface Route {
   readonly segments: readonly string[];
   readonly handler: Handler;
   readonly maxBytes?: number;
+  /** The pattern as registered (`/slack/events`): the metrics and span label. */
+  readonly pattern: string;
+  /** The platform label of the route's metrics (default: from the first path segment). */
+  readonly platform?: string;
 }
 
 export interface HttpServerOptions {
@@ -51,17 +57,24 @@ export class HttpServer {
   private readonly routes: Route[] = [];
   private server: Server | undefined;
   private closing = false;
+  /** The route each response answers (for its metrics). */
+  private readonly matched = new WeakMap<ServerResponse, Route>();
 
   constructor(private readonly options: HttpServerOptions) {}
 
-  route(method: string, pattern: string, handler: Handler, options: { maxBytes?: number } = {}): this {
-    const route: Route = { method: method.toUpperCase(), segments: pattern.split('/').filter(Boolean), handler };
+  route(method: string, pattern: string, handler: Handler, options: { maxBytes?: number; platform?: string } = {}): this {
+    const route: Route = { method: method.toUpperCase(), segments: pattern.split('/').filter(Boolean), handler, pattern, ...(options.platform ? { platform: options.platform } : {}) };
     this.routes.push(options.maxBytes ? { ...route, maxBytes: options.maxBytes } : route);
     return this;
   }
 
   async listen(port: number, host: string): Promise<number> {
     const server = createServer({ requestTimeout: this.options.requestTimeoutMs ?? 15_000, headersTimeout: 10_000 }, (req, res) => {
+      const started = performance.now();
+      res.once('finish', () => {
+        const route = this.matched.get(res);
+        recordHttpRequest(route?.pattern ?? 'unmatched', res.statusCode, (performance.now() - started) / 1000, route?.platform);
+      });
       void this.handle(req, res);
     });
     server.keepAliveTimeout = 5_000;
@@ -121,13 +134,15 @@ export class HttpServer {
     const found = this.match(req.method ?? 'GET', url.pathname);
     if (found === undefined) return send(res, json(404, { error: 'http.not_found', message: `No route for ${url.pathname}.` }), req);
     if (found === 'method') return send(res, json(405, { error: 'http.method_not_allowed', message: `${req.method} is not allowed here.` }), req);
+    this.matched.set(res, found.route);
     const limit = found.route.maxBytes ?? this.options.maxBodyBytes;
     const body = await readBody(req, limit);
     if (body === 'too_large') return send(res, json(413, { error: 'http.too_large', message: `The body is larger than ${limit} bytes.` }, { connection: 'close' }), req);
     if (body === 'aborted') return;
     const request: HttpRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, params: found.params, log };
     try {
-      send(res, await found.route.handler(request), req);
+      const span = { kind: SpanKind.SERVER, parent: contextFrom(req.headers), attributes: { 'http.request.method': request.method, 'http.route': found.route.pattern } };
+      send(res, await withSpan(`${request.method} ${found.route.pattern}`, span, () => Promise.resolve(found.route.handler(request))), req);
     } catch (error) {
       if (error instanceof QueueUnavailableError || error instanceof AuditUnavailableError) {
         log.error({ err: error, path: url.pathname }, 'dependency unavailable; answered 503');

@@ -1,0 +1,131 @@
+// The observability module: GET /metrics (Bearer METRICS_TOKEN) on the web server, an optional separate metrics
+// listener (METRICS_PORT: the worker role has no web server), queue depth at scrape time, OpenTelemetry tracing,
+// and the start-up check that MongoDB is a replica set when several web replicas share it.
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { VoidError } from './core/errors.js';
+import type { Env } from './config/env.js';
+import { json, type HttpResponse } from './http/server.js';
+import type { Logger } from './logger.js';
+import { metricsText, watchQueue } from './metrics.js';
+import type { ModuleContext, ModuleContribution, VoidModule } from './modules.js';
+import { initTracing } from './tracing.js';
+import { mongoTopology, replicaSetAdvice } from './doctor.js';
+
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'waiting-children'] as const;
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Constant-time check of `Authorization: Bearer <token>` (hashing first makes the lengths equal). */
+export function bearerMatches(header: string | string[] | undefined, token: string): boolean {
+  const value = Array.isArray(header) ? header[0] : header;
+  const match = /^Bearer\s+(.+)$/i.exec(value?.trim() ?? '');
+  if (!match?.[1]) return false;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(match[1]), digest(token));
+}
+
+/** The answer to a scrape: 401 without the right token; 404 on the web port when no token is configured. */
+export async function scrape(env: Env, authorization: string | string[] | undefined, onMetricsPort: boolean): Promise<HttpResponse> {
+  const token = env.METRICS_TOKEN;
+  if (!token && !onMetricsPort) {
+    return json(404, { error: 'metrics.not_configured', message: 'Metrics are not served here: set METRICS_TOKEN (Bearer) or METRICS_PORT (a loopback listener). See docs/operations.md.' });
+  }
+  if (token && !bearerMatches(authorization, token)) {
+    return json(401, { error: 'metrics.unauthorized', message: 'Send "Authorization: Bearer <METRICS_TOKEN>".' }, { 'www-authenticate': 'Bearer realm="void-metrics"' });
+  }
+  const { contentType, body } = await metricsText();
+  return { status: 200, headers: { 'content-type': contentType, 'cache-control': 'no-store' }, body };
+}
+
+/** Refuses a metrics listener on a non-loopback address without a token: it would publish internals openly. */
+export function checkMetricsExposure(env: Env): void {
+  if (env.METRICS_PORT !== undefined && !LOOPBACK.has(env.METRICS_HOST) && !env.METRICS_TOKEN) {
+    throw new VoidError('metrics.unprotected', `METRICS_HOST is ${env.METRICS_HOST} but METRICS_TOKEN is not set: set METRICS_TOKEN, or keep METRICS_HOST=127.0.0.1.`);
+  }
+}
+
+export class MetricsListener {
+  private server: Server | undefined;
+  port: number | undefined;
+
+  constructor(private readonly env: Env, private readonly log: Logger) {}
+
+  async listen(port: number, host: string): Promise<number> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    server.keepAliveTimeout = 5_000;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    this.port = (server.address() as AddressInfo).port;
+    this.log.info({ port: this.port, host }, 'metrics listener started');
+    return this.port;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    let response: HttpResponse;
+    if (req.method !== 'GET' && req.method !== 'HEAD') response = json(405, { error: 'http.method_not_allowed', message: 'Only GET.' });
+    else if (path === '/healthz') response = json(200, { status: 'ok' });
+    else if (path === '/metrics') response = await scrape(this.env, req.headers.authorization, true).catch(() => json(500, { error: 'metrics.failed', message: 'Collecting metrics failed.' }));
+    else response = json(404, { error: 'http.not_found', message: `No route for ${path}.` });
+    const body = typeof response.body === 'string' ? response.body : JSON.stringify(response.body ?? '');
+    res.writeHead(response.status, { 'content-type': 'application/json; charset=utf-8', ...(response.headers ?? {}), 'content-length': String(Buffer.byteLength(body)) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+}
+
+async function warnIfNotReplicaSet(ctx: ModuleContext): Promise<void> {
+  const env = ctx.config.env;
+  if (!env.MONGODB_URL) return;
+  const topology = await mongoTopology(env.MONGODB_URL).catch(() => undefined);
+  const advice = topology ? replicaSetAdvice(topology, env.VOID_WEB_REPLICAS) : undefined;
+  if (advice?.level === 'warn') ctx.log.warn({ webReplicas: env.VOID_WEB_REPLICAS }, advice.message);
+  else if (advice) ctx.log.info(advice.message);
+}
+
+export interface ObservabilityModule extends VoidModule {
+  /** The METRICS_PORT listener's port once started (tests use METRICS_PORT=0). */
+  readonly metricsPort: () => number | undefined;
+}
+
+export function observabilityModule(): ObservabilityModule {
+  let listener: MetricsListener | undefined;
+  return {
+    name: 'observability',
+    metricsPort: () => listener?.port,
+    async setup(ctx: ModuleContext): Promise<ModuleContribution> {
+      const env = ctx.config.env;
+      checkMetricsExposure(env);
+      const tracing = await initTracing(env, ctx.log, ctx.role);
+      const unwatch = watchQueue({ name: ctx.queue.name, counts: () => ctx.queue.queue.getJobCounts(...QUEUE_STATES) });
+      await warnIfNotReplicaSet(ctx);
+      return {
+        routes: (http) => {
+          http.route('GET', '/metrics', (req) => scrape(env, req.headers.authorization, false));
+        },
+        start: async () => {
+          if (env.METRICS_PORT === undefined) return;
+          listener = new MetricsListener(env, ctx.log);
+          await listener.listen(env.METRICS_PORT, env.METRICS_HOST);
+        },
+        close: async () => {
+          unwatch();
+          await listener?.close();
+          await tracing.flush().catch(() => undefined);
+        },
+      };
+    },
+  };
+}

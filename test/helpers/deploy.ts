@@ -1,0 +1,88 @@
+// Helpers for the deployment tests: spawn the real `void` binary, read its pino log lines, and clean its Redis keys.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { EXAMPLE_YAML, REDIS_URL } from './app.js';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+export interface VoidProcess {
+  readonly child: ChildProcess;
+  readonly lines: Array<Record<string, unknown>>;
+  readonly raw: string[];
+  /** Resolves with the first log line for which `match` is true. */
+  waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Resolves with the exit code (null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+}
+
+/** A tenants file in a fresh temporary folder. */
+export function tempTenantsFile(yaml = EXAMPLE_YAML): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'void-deploy-')), 'void.yaml');
+  writeFileSync(path, yaml);
+  return path;
+}
+
+/** Starts `node bin/void.mjs <args>` with only the given environment (plus PATH and HOME). */
+export function spawnVoid(args: string[], env: Record<string, string>): VoidProcess {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/void.mjs'), ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', REDIS_URL, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Array<Record<string, unknown>> = [];
+  const raw: string[] = [];
+  const waiters: Array<{ match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }> = [];
+  const onText = (chunk: Buffer) => {
+    for (const text of String(chunk).split('\n').filter(Boolean)) {
+      raw.push(text);
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        line = { msg: text };
+      }
+      lines.push(line);
+      for (const w of [...waiters]) {
+        if (!w.match(line)) continue;
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  };
+  child.stdout?.on('data', onText);
+  child.stderr?.on('data', onText);
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  return {
+    child,
+    lines,
+    raw,
+    exited,
+    waitForLog(match, timeoutMs = 15_000) {
+      const seen = lines.find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((res, rej) => {
+        const timer = setTimeout(() => rej(new Error(`no matching log line within ${timeoutMs} ms; output:\n${raw.join('\n')}`)), timeoutMs);
+        waiters.push({ match, resolve: (l) => (clearTimeout(timer), res(l)) });
+        void exited.then((code) => rej(new Error(`void exited (${code}) before the expected log line; output:\n${raw.join('\n')}`)));
+      });
+    },
+  };
+}
+
+/** Deletes every key under the prefix (SCAN + DEL; never KEYS or FLUSH). */
+export async function deletePrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
