@@ -1,0 +1,92 @@
+// CodeAgent, review: QualityAgent's findings and the model's findings merged into one review with line comments
+// and a verdict. Deterministic findings always stay; model findings are kept only on lines of the diff.
+import type { Tenant } from '../../bot/core/types.js';
+import type { ReviewComment, ReviewSubmission } from '../../bot/core/vcs.port.js';
+import type { ReviewContext } from '../context/context.agent.js';
+import { commentableLines } from '../context/diff.js';
+import { NO_MODEL_NOTICE, offlineReview } from '../llm/offline.js';
+import type { CallMeta, ModelRouter } from '../llm/router.js';
+import { linksIn, sanitiseValue } from '../llm/sanitise.js';
+import type { UntrustedBlock } from '../llm/types.js';
+import { SEVERITY_ORDER, type Finding } from '../quality/types.js';
+import { reviewAnswerSchema, type ReviewAnswer } from './schemas.js';
+
+export interface ReviewOutcome {
+  readonly summary: string;
+  readonly verdict: ReviewSubmission['verdict'];
+  readonly findings: readonly Finding[];
+  readonly comments: readonly ReviewComment[];
+  /** The review as a person reads it (the PR review body). */
+  readonly body: string;
+  readonly model?: { provider: string; model: string } | undefined;
+  readonly offlineReason?: string | undefined;
+}
+
+const INSTRUCTIONS = [
+  'Review the pull request diff in the data for bugs, security problems and maintainability issues.',
+  'Report only problems on lines that appear in the diff, with the file path and the line number in the new file.',
+  'Deterministic findings listed in the data are already reported: do not repeat them.',
+  'Write a short summary and a verdict (comment, request_changes or approve).',
+].join('\n');
+
+const ICON: Readonly<Record<Finding['severity'], string>> = { critical: '🔴', high: '🟠', medium: '🟡', low: '⚪' };
+
+export function reviewData(context: ReviewContext, findings: readonly Finding[]): UntrustedBlock[] {
+  const blocks: UntrustedBlock[] = [{ label: 'pull_request', text: `Title: ${context.pr.title}\nAuthor: ${context.pr.author}\n\n${context.pr.body}` }];
+  if (context.ticket) blocks.push({ label: 'linked_ticket', text: `${context.ticket.key}: ${context.ticket.summary}\n${context.ticket.description}` });
+  for (const c of context.conventions) blocks.push({ label: `repository_convention ${c.path}`, text: c.text });
+  for (const chunk of context.chunks) blocks.push({ label: `diff ${chunk.path}`, text: chunk.text });
+  if (findings.length) blocks.push({ label: 'deterministic_findings', text: findings.map((f) => `${f.path}:${f.line} ${f.ruleId}`).join('\n') });
+  return blocks;
+}
+
+export async function reviewPullRequest(router: ModelRouter, tenant: Tenant, context: ReviewContext, findings: readonly Finding[], meta: CallMeta): Promise<ReviewOutcome> {
+  const data = reviewData(context, findings);
+  const answer = await router.ask(tenant, { task: 'review', instructions: INSTRUCTIONS, data, schema: reviewAnswerSchema, schemaName: 'pull_request_review' }, meta);
+  if (answer.source === 'offline') return mergeReview(context, findings, offlineReview(findings), undefined, answer.reason);
+  const allowed = linksIn(data.map((d) => d.text).join('\n'));
+  return mergeReview(context, findings, sanitiseValue(answer.value, allowed), { provider: answer.provider, model: answer.model });
+}
+
+export function mergeReview(context: ReviewContext, rules: readonly Finding[], answer: ReviewAnswer, model?: { provider: string; model: string }, offlineReason?: string): ReviewOutcome {
+  const lines = new Map(context.files.map((f) => [f.path, commentableLines(f.patch)]));
+  const taken = new Set(rules.map((f) => `${f.path}:${f.line}`));
+  const fromModel: Finding[] = answer.findings
+    .filter((f) => lines.get(f.path)?.has(f.line) && !taken.has(`${f.path}:${f.line}`))
+    .map((f) => ({ path: f.path, line: f.line, ruleId: 'model.review', severity: f.severity, message: f.message, fixHint: f.fixHint ?? '', source: 'model' as const }));
+  const findings = [...rules, ...fromModel].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.path.localeCompare(b.path) || a.line - b.line);
+  const serious = findings.some((f) => f.severity === 'critical' || f.severity === 'high');
+  // Void never approves on its own: at most it comments; deterministic or model findings of high severity block.
+  const verdict: ReviewSubmission['verdict'] = serious || answer.verdict === 'request_changes' ? 'request_changes' : 'comment';
+  const comments = findings.filter((f) => lines.get(f.path)?.has(f.line)).map((f) => ({ path: f.path, line: f.line, body: commentBody(f) }));
+  const dropped = answer.findings.length - fromModel.length;
+  const body = renderReview({ summary: answer.summary, verdict, findings, omitted: context.omitted, model, offlineReason, dropped });
+  return { summary: answer.summary, verdict, findings, comments, body, model, offlineReason };
+}
+
+export function commentBody(f: Finding): string {
+  const source = f.source === 'model' ? ' (model)' : '';
+  return `${ICON[f.severity]} **${f.severity}** \`${f.ruleId}\`${source}: ${f.message}${f.fixHint ? `\n\nFix: ${f.fixHint}` : ''}`;
+}
+
+function renderReview(r: {
+  summary: string;
+  verdict: ReviewSubmission['verdict'];
+  findings: readonly Finding[];
+  omitted: ReviewContext['omitted'];
+  model?: { provider: string; model: string } | undefined;
+  offlineReason?: string | undefined;
+  dropped: number;
+}): string {
+  const counts = (['critical', 'high', 'medium', 'low'] as const).map((s) => [s, r.findings.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
+  const out = [`### Void review: ${r.verdict === 'request_changes' ? 'changes requested' : 'comments'}`, '', r.summary, ''];
+  out.push(r.findings.length ? `**Findings: ${r.findings.length}** (${counts.map(([s, n]) => `${n} ${s}`).join(', ')})` : '**No findings.**');
+  for (const f of r.findings) out.push(`- ${ICON[f.severity]} \`${f.path}:${f.line}\` ${f.ruleId}${f.source === 'model' ? ' (model)' : ''}: ${f.message}`);
+  if (r.dropped > 0) out.push(`\n${r.dropped} model finding(s) pointed outside the diff and were left out.`);
+  if (r.omitted.length) {
+    out.push('', `Not shown to the model (${r.omitted.length}):`);
+    for (const o of r.omitted) out.push(`- \`${o.path}\`: ${o.reason}`);
+  }
+  out.push('', r.model ? `_Reviewed with model ${r.model.provider} (${r.model.model}) and Void's deterministic checks._` : `_${NO_MODEL_NOTICE}${r.offlineReason ? ` Reason: ${r.offlineReason}.` : ''}_`);
+  return out.join('\n');
+}

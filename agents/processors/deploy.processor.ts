@@ -1,0 +1,34 @@
+// `deploy`: create the GitHub deployment (once, even when retried), follow its status, report it.
+import { UnrecoverableError } from 'bullmq';
+import type { Processor } from '../worker.js';
+import { followDeployment, repoForService } from '../deploy/deploy.agent.js';
+import { WorkflowRun } from '../workflow/checkpoints.js';
+import { requireVcs, type AgentDeps } from './deps.js';
+
+export function deployProcessor(deps: AgentDeps): Processor {
+  return async (ctx) => {
+    const command = ctx.data.command;
+    if (command.name !== 'deploy') throw new Error('deploy processor got another command');
+    const vcs = requireVcs(deps.ports);
+    const { tenant } = ctx;
+    const repo = repoForService(tenant, command.service);
+    const where = `${command.service} to ${command.environment}`;
+    const run = new WorkflowRun(deps.redis, deps.prefix, tenant.id, ctx.jobId, 2, (step, f) => ctx.progress(step, f));
+    const created = await run.step(1, 'create deployment', async () => {
+      const ref = command.ref ?? (await vcs.getDefaultBranch(tenant.id, repo));
+      const deployment = await vcs.createDeployment(tenant.id, repo, { ref, environment: command.environment, description: `Void: deploy ${where} (job ${ctx.jobId})`, marker: `void:deploy:${ctx.jobId}` });
+      return { ...deployment, ref };
+    });
+    await ctx.progress(`following deployment ${created.id} of ${created.ref}`, 0.5);
+    const state = await followDeployment(vcs, tenant.id, repo, created.id, {
+      pollMs: deps.deployPollMs ?? 10_000,
+      timeoutMs: deps.deployTimeoutMs ?? 15 * 60_000,
+      onState: (s) => ctx.progress(`deployment ${created.id}: ${s}`, 0.6),
+    });
+    if (state === 'failure' || state === 'error') {
+      throw new UnrecoverableError(`deploy.failed: deployment ${created.id} of ${where} (${created.ref}) ended in ${state}: ${created.url}`);
+    }
+    if (state === 'timeout') return { summary: `${where} (${created.ref}): deployment ${created.id} still running when Void stopped following it; follow it on GitHub`, link: created.url };
+    return { summary: `${where} (${created.ref}): deployment ${created.id} ${state}`, link: created.url };
+  };
+}
