@@ -40,52 +40,67 @@ export function slackIdsFrom(registry: TenantRegistry): SlackIdsOf {
 
 const obj = (v: unknown): SlackBody => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as SlackBody) : {});
 
-export const slackModule: VoidModule = {
-  name: 'slack',
-  async setup(ctx: ModuleContext): Promise<ModuleContribution> {
-    const env = ctx.config.env;
-    if (!env.SLACK_SIGNING_SECRET) return {};
-    const mode = slackMode(env);
-    const log = ctx.log.child({ module: 'slack' });
-    const apiUrl = env.SLACK_API_URL ?? DEFAULT_SLACK_API_URL;
-    const installations = mode.kind === 'oauth' ? new InstallationStore(await createInstallationRecords(env.MONGODB_URL), new TokenCipher(mode.encryptionKey)) : undefined;
-    const single = mode.kind === 'single' ? { botToken: mode.botToken, botId: env.SLACK_BOT_ID, botUserId: env.SLACK_BOT_USER_ID } : undefined;
-    const auth = new SlackAuth({ apiUrl, log, registry: ctx.registry, single, installations });
-    const slackIdsOf = slackIdsFrom(ctx.registry);
-    const port = new SlackChatPort({ auth, redis: ctx.redis, prefix: ctx.prefix, paceMs: env.SLACK_CHANNEL_PACE_MS, slackIdsOf, log });
-    const conversations = new SlackConversations({ dispatcher: ctx.dispatcher, registry: ctx.registry, port, log });
-    const approvals = () => ctx.ports.approvals;
-    const ledger = new DeliveryLedger(ctx.redis, ctx.prefix, env.VOID_DEDUPE_TTL_SECONDS);
-    const decisions = new SlackDecisions({ registry: ctx.registry, approvals, ledger, port, auth, conversations, slackIdsOf, log });
-    const receiver = new SlackReceiver({ signingSecret: env.SLACK_SIGNING_SECRET, audit: ctx.audit, log, precheck: createPrecheck({ registry: ctx.registry, dispatcher: ctx.dispatcher, conversations, log }) });
-    const bolt = new App({
-      receiver,
-      authorize: async (source) => {
-        const bot = await auth.forTeam(source.teamId ?? '', source.enterpriseId);
-        if (!bot) throw new VoidError('slack.not_installed', 'Void is not installed in this workspace');
-        return { botToken: bot.botToken, botId: bot.botId, botUserId: bot.botUserId, teamId: bot.teamId };
-      },
-      logger: boltLogger(log),
-      clientOptions: { slackApiUrl: apiUrl },
-      convoStore: false,
-      signatureVerification: false,
-    });
-    registerListeners(bolt, { conversations, decisions, home: { registry: ctx.registry, approvals, queue: ctx.queue, auth, log } });
-    const oauth = mode.kind === 'oauth' && installations
-      ? new SlackOAuth({ clientId: mode.clientId, clientSecret: mode.clientSecret, stateSecret: mode.stateSecret, redirectUri: env.SLACK_REDIRECT_URI, apiUrl, redis: ctx.redis, prefix: ctx.prefix, auth, installations, registry: ctx.registry, audit: ctx.audit, log })
-      : undefined;
-    return {
-      routes: (http) => {
-        http.route('POST', '/slack/events', receiver.handle);
-        oauth?.routes(http);
-      },
-      chatPorts: { slack: port },
-      close: async () => {
-        await installations?.close();
-      },
-    };
-  },
-};
+/** The Slack module, with `settled()`: resolves once the work after every ack so far is done (shutdown, tests). */
+export interface SlackModule extends VoidModule {
+  settled(): Promise<void>;
+}
+
+export function createSlackModule(): SlackModule {
+  const receivers: SlackReceiver[] = [];
+  return {
+    name: 'slack',
+    settled: async () => void (await Promise.all(receivers.map((r) => r.settled()))),
+    setup: (ctx) => setupSlack(ctx, receivers),
+  };
+}
+
+export const slackModule: SlackModule = createSlackModule();
+
+async function setupSlack(ctx: ModuleContext, receivers: SlackReceiver[]): Promise<ModuleContribution> {
+  const env = ctx.config.env;
+  if (!env.SLACK_SIGNING_SECRET) return {};
+  const mode = slackMode(env);
+  const log = ctx.log.child({ module: 'slack' });
+  const apiUrl = env.SLACK_API_URL ?? DEFAULT_SLACK_API_URL;
+  const installations = mode.kind === 'oauth' ? new InstallationStore(await createInstallationRecords(env.MONGODB_URL), new TokenCipher(mode.encryptionKey)) : undefined;
+  const single = mode.kind === 'single' ? { botToken: mode.botToken, botId: env.SLACK_BOT_ID, botUserId: env.SLACK_BOT_USER_ID } : undefined;
+  const auth = new SlackAuth({ apiUrl, log, registry: ctx.registry, single, installations });
+  const slackIdsOf = slackIdsFrom(ctx.registry);
+  const port = new SlackChatPort({ auth, redis: ctx.redis, prefix: ctx.prefix, paceMs: env.SLACK_CHANNEL_PACE_MS, slackIdsOf, log });
+  const conversations = new SlackConversations({ dispatcher: ctx.dispatcher, registry: ctx.registry, port, log });
+  const approvals = () => ctx.ports.approvals;
+  const ledger = new DeliveryLedger(ctx.redis, ctx.prefix, env.VOID_DEDUPE_TTL_SECONDS);
+  const decisions = new SlackDecisions({ registry: ctx.registry, approvals, ledger, port, auth, conversations, slackIdsOf, log });
+  const receiver = new SlackReceiver({ signingSecret: env.SLACK_SIGNING_SECRET, audit: ctx.audit, log, precheck: createPrecheck({ registry: ctx.registry, dispatcher: ctx.dispatcher, conversations, log }) });
+  receivers.push(receiver);
+  const bolt = new App({
+    receiver,
+    authorize: async (source) => {
+      const bot = await auth.forTeam(source.teamId ?? '', source.enterpriseId);
+      if (!bot) throw new VoidError('slack.not_installed', 'Void is not installed in this workspace');
+      return { botToken: bot.botToken, botId: bot.botId, botUserId: bot.botUserId, teamId: bot.teamId };
+    },
+    logger: boltLogger(log),
+    clientOptions: { slackApiUrl: apiUrl },
+    convoStore: false,
+    signatureVerification: false,
+  });
+  registerListeners(bolt, { conversations, decisions, home: { registry: ctx.registry, approvals, queue: ctx.queue, auth, log } });
+  const oauth = mode.kind === 'oauth' && installations
+    ? new SlackOAuth({ clientId: mode.clientId, clientSecret: mode.clientSecret, stateSecret: mode.stateSecret, redirectUri: env.SLACK_REDIRECT_URI, apiUrl, redis: ctx.redis, prefix: ctx.prefix, auth, installations, registry: ctx.registry, audit: ctx.audit, log })
+    : undefined;
+  return {
+    routes: (http) => {
+      http.route('POST', '/slack/events', receiver.handle);
+      oauth?.routes(http);
+    },
+    chatPorts: { slack: port },
+    close: async () => {
+      await Promise.race([receiver.settled(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      await installations?.close();
+    },
+  };
+}
 
 function registerListeners(bolt: App, parts: { conversations: SlackConversations; decisions: SlackDecisions; home: Parameters<typeof publishHome>[0] }): void {
   const { conversations, decisions, home } = parts;

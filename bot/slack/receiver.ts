@@ -28,6 +28,7 @@ const text = (status: number, error: string, message: string): HttpResponse => (
 
 export class SlackReceiver implements Receiver {
   private bolt: App | undefined;
+  private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(private readonly options: SlackReceiverOptions) {}
 
@@ -38,6 +39,11 @@ export class SlackReceiver implements Receiver {
   async start(): Promise<void> {}
 
   async stop(): Promise<void> {}
+
+  /** Resolves when every request handed to Bolt has finished its work (the part after the ack included). */
+  async settled(): Promise<void> {
+    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
+  }
 
   readonly handle = async (req: HttpRequest): Promise<HttpResponse> => {
     const now = this.options.now ?? Date.now;
@@ -85,10 +91,14 @@ export class SlackReceiver implements Receiver {
         retryReason: typeof retryReason === 'string' ? retryReason : undefined,
         ack: async (response?: unknown) => answer(ackResponse(response)),
       };
-      bolt
+      const work = bolt
         .processEvent(event)
         .catch((err: unknown) => this.options.log.error({ err }, 'a Slack listener failed'))
-        .finally(() => answer({ status: 200 }));
+        .finally(() => {
+          answer({ status: 200 });
+          this.inflight.delete(work);
+        });
+      this.inflight.add(work);
     });
   }
 }

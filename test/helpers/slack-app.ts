@@ -2,7 +2,7 @@
 import type { JobKind } from '../../agents/queues.js';
 import type { Processor } from '../../agents/worker.js';
 import type { VoidModule } from '../../bot/modules.js';
-import { slackModule } from '../../bot/slack/module.js';
+import { createSlackModule } from '../../bot/slack/module.js';
 import { captureLogger, startTestApp, testConfig, type TestApp } from './app.js';
 import { BOT_TOKEN, FakeSlackApi, SIGNING_SECRET, slackEnv } from './slack.js';
 
@@ -21,17 +21,22 @@ export const reviewTestModule: VoidModule = {
 export interface SlackTestApp extends TestApp {
   readonly fake: FakeSlackApi;
   readonly logLines: string[];
+  /** Resolves once the Slack work after every ack so far is done: assert on "nothing new" only after it. */
+  settled(): Promise<void>;
 }
 
-export async function startSlackApp(options: { env?: Record<string, string>; yaml?: string; modules?: VoidModule[] } = {}): Promise<SlackTestApp> {
+/** `before`: modules set up before Slack (providers of shared ports, e.g. approvals); `after`: the rest. */
+export async function startSlackApp(options: { env?: Record<string, string>; yaml?: string; before?: VoidModule[]; after?: VoidModule[] } = {}): Promise<SlackTestApp> {
+  const slack = createSlackModule();
   const fake = await new FakeSlackApi().start();
   const { log, lines } = captureLogger([SIGNING_SECRET, BOT_TOKEN]);
   const config = testConfig({ env: { ...slackEnv(fake), LOG_LEVEL: 'debug', ...options.env }, ...(options.yaml ? { yaml: options.yaml } : {}) });
-  const app = await startTestApp({ config, log, modules: options.modules ?? [slackModule, reviewTestModule] });
+  const app = await startTestApp({ config, log, modules: [...(options.before ?? []), slack, ...(options.after ?? [reviewTestModule])] });
   return {
     ...app,
     fake,
     logLines: lines,
+    settled: () => slack.settled(),
     stop: async () => {
       await app.stop();
       await fake.stop();

@@ -90,6 +90,7 @@ describe('mentions and direct messages', () => {
     body.event = { ...body.event, bot_id: 'B0VOID0001', user: 'U0VOID0001', text: 'review acme/api#1' };
     const response = await postSlack(t.url, { body: JSON.stringify(body), contentType: 'application/json' });
     expect(response.status).toBe(200);
+    await t.settled();
     expect(await jobCount()).toBe(0);
     expect(t.fake.calls).toHaveLength(0);
   });
@@ -112,8 +113,22 @@ describe('retries and duplicates', () => {
     expect(await jobCount()).toBe(1);
     const again = await postSlack(t.url, { body, contentType: 'application/json', headers: { 'x-slack-retry-num': '2', 'x-slack-retry-reason': 'http_timeout' } });
     expect(again.status).toBe(200);
+    await t.settled();
     expect(await jobCount()).toBe(1);
     expect(t.fake.calls.length).toBe(calls);
+  });
+});
+
+describe('concurrent duplicates', () => {
+  it('a retry that arrives while the first delivery is still being handled makes one job and one message', async () => {
+    const body = mention('review acme/api#11', { eventId: 'Ev0RACE001' });
+    const headers = { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' };
+    const [a, b] = await Promise.all([postSlack(t.url, { body, contentType: 'application/json' }), postSlack(t.url, { body, contentType: 'application/json', headers })]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    await t.settled();
+    await t.fake.waitFor('chat.update', (c) => String(c.params.text).includes('review done'));
+    expect(await jobCount()).toBe(1);
+    expect(t.fake.callsOf('chat.postMessage')).toHaveLength(1);
   });
 });
 
