@@ -44,7 +44,7 @@ function facts(card: ApprovalCard): Array<{ title: string; value: string }> {
   const list = [
     { title: 'Request', value: card.id },
     { title: 'Requested by', value: card.requester.name },
-    { title: 'State', value: STATE_LABEL[card.state] },
+    { title: 'State', value: STATE_LABEL[card.state] ?? String(card.state) },
     { title: 'Rule', value: card.rule },
   ];
   if (card.remaining) list.push({ title: 'Still needed', value: card.remaining });

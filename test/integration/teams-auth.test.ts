@@ -123,3 +123,21 @@ describe('POST /api/messages authentication', () => {
     expect(await auditCount()).toBe(before);
   });
 });
+
+describe('local-emulator mode', () => {
+  it('turns validation off only when asked, and warns at every start', async () => {
+    const emulatorConnector = await FakeConnector.start();
+    const captured = captureLogger([], 'info');
+    const app = await startTestApp({ config: testConfig({ env: { TEAMS_EMULATOR_MODE: 'true' } }), modules: [teamsModule], log: captured.log });
+    try {
+      expect(captured.lines.some((l) => l.includes('TEAMS_EMULATOR_MODE is on') && l.includes('"level":40'))).toBe(true);
+      const activity = fixture('personal-message', { serviceUrl: emulatorConnector.url });
+      expect((await postActivity(app.url, activity, {})).status).toBe(200);
+      const reply = await emulatorConnector.waitFor((calls) => calls.find((c) => String(c.body.text).includes('Alice')));
+      expect(reply.authorization).toBeUndefined();
+    } finally {
+      await app.stop();
+      await emulatorConnector.close();
+    }
+  });
+});
