@@ -81,7 +81,7 @@ async function rejectSignature(deps: JiraReceiverDeps, req: HttpRequest): Promis
       actor: { platform: 'jira' },
       target: 'POST /jira/webhooks',
       outcome: 'denied',
-      details: { platform: 'jira', reason },
+      details: { platform: 'jira', signature: reason },
       correlationId: correlationIdFor('jira', `bad-signature-${randomUUID()}`),
     })
     .catch((err: unknown) => req.log.error({ err }, 'could not record the bad JIRA signature in the audit trail'));
