@@ -5,7 +5,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AuditUnavailableError } from '../bot/core/errors.js';
 import { recordAuditAppend } from '../bot/metrics.js';
-import { recordAuditAppend } from '../bot/metrics.js';
 import { canonicalJson, GENESIS_HASH, hashRecord } from './hash.js';
 import { PERSONAL_DETAIL_KEYS, type IdentityRef } from './personal.js';
 import type { AuditActor, AuditEventInput, AuditRecord, AuditStore } from './types.js';
@@ -43,11 +42,6 @@ export class AuditTrail {
       () => this.appendNow(input),
     );
     this.tails.set(input.tenantId, next);
-    const started = performance.now();
-    next.then(
-      () => recordAuditAppend((performance.now() - started) / 1000, true),
-      () => recordAuditAppend((performance.now() - started) / 1000, false),
-    );
     const started = performance.now();
     next.then(
       () => recordAuditAppend((performance.now() - started) / 1000, true),

@@ -17,6 +17,8 @@ import type { HttpServer } from './http/server.js';
 import type { Logger } from './logger.js';
 import type { ApprovalGate, CommandRegistry } from './commands/types.js';
 import { jiraModule } from '../integrations/jira/module.js';
+import { observabilityModule } from './observability.js';
+import { loadTestModules } from './test-modules.js';
 import { githubModule } from '../integrations/github/module.js';
 import { auditModule } from '../audit/module.js';
 import { slackModule } from './slack/module.js';
@@ -74,11 +76,13 @@ export interface VoidModule {
 /** The modules of this build, in setup order (providers of shared ports first). */
 export async function loadModuleList(): Promise<VoidModule[]> {
   const list: VoidModule[] = [];
+  list.push(observabilityModule());
   list.push(githubModule);
   list.push(auditModule);
   list.push(slackModule);
   list.push(teamsModule);
   list.push(jiraModule);
   list.push(agentsModule); // after github/jira: reads their ports lazily at job time
+  list.push(...(await loadTestModules())); // last: test-only modules override (VOID_TEST_MODULES)
   return list;
 }

@@ -38,27 +38,6 @@ export const envSchema = z.object({
   OTEL_EXPORTER_OTLP_TRACES_HEADERS: optionalSecret,
   OTEL_TRACES_SAMPLER: z.enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']).optional(),
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
-  // Deployment and observability (docs/operations.md).
-  /** A separate listener for /metrics and /healthz (needed by the worker role, which has no web server). */
-  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  /** Address of the METRICS_PORT listener; anything but loopback requires METRICS_TOKEN. */
-  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
-  /** On SIGTERM, /readyz answers 503 this long before intake stops, so the load balancer drains the replica. */
-  VOID_READINESS_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).default(0),
-  /** How many web replicas the deployment runs (the Helm chart sets it): > 1 needs MongoDB as a replica set. */
-  VOID_WEB_REPLICAS: z.coerce.number().int().min(1).default(1),
-  /** TEST ONLY: comma-separated paths of extra module files (default export: a VoidModule) loaded at start. */
-  VOID_TEST_MODULES: z.string().min(1).optional(),
-  // OpenTelemetry tracing: off unless an OTLP endpoint is set (standard OTEL_* variables).
-  OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
-  OTEL_SERVICE_NAME: z.string().min(1).optional(),
-  OTEL_TRACES_EXPORTER: z.string().min(1).optional(),
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
-  OTEL_EXPORTER_OTLP_HEADERS: optionalSecret,
-  OTEL_EXPORTER_OTLP_TRACES_HEADERS: optionalSecret,
-  OTEL_TRACES_SAMPLER: z.enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']).optional(),
-  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
   // Platform secrets. Each platform is configured when its secrets are present.
   SLACK_SIGNING_SECRET: optionalSecret,
   SLACK_BOT_TOKEN: optionalSecret,
@@ -134,8 +113,6 @@ export const SECRET_VARIABLES = [
   'VOID_ENCRYPTION_KEY',
   'VOID_API_TOKEN_PEPPER',
   'METRICS_TOKEN',
-  'OTEL_EXPORTER_OTLP_HEADERS',
-  'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
   'OTEL_EXPORTER_OTLP_HEADERS',
   'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
 ] as const satisfies ReadonlyArray<keyof Env>;
