@@ -37,6 +37,11 @@ const refuse = (op: string) =>
 for (const op of ['updateOne', 'updateMany', 'findOneAndUpdate', 'replaceOne', 'findOneAndReplace', 'deleteOne', 'deleteMany', 'findOneAndDelete'] as const) {
   auditRecordSchema.pre(op, refuse(op));
 }
+auditRecordSchema.pre('updateOne', { document: true, query: false }, refuse('document updateOne'));
+auditRecordSchema.pre('bulkWrite', refuse('bulkWrite'));
+auditRecordSchema.pre('save', function refuseResave() {
+  if (!this.isNew) throw new Error('audit records are append-only: saving a changed record is refused');
+});
 
 function toRecord(doc: Record<string, unknown>): AuditRecord {
   const { _id: _ignored, ...rest } = doc;
