@@ -99,6 +99,8 @@ export interface ConnectorCall {
   readonly path: string;
   readonly body: Record<string, unknown>;
   readonly authorization?: string | undefined;
+  /** The id the fake answered with (new activity or conversation id). */
+  readonly responseId: string;
 }
 
 /** A fake Bot Connector: records every call Void makes and answers as the real service does. */
@@ -109,13 +111,15 @@ export class FakeConnector {
   private waiters: Array<() => void> = [];
   private readonly server = createServer((req, res) => {
     void readJson(req).then((body) => {
-      this.calls.push({ method: req.method ?? '', path: req.url ?? '', body: (body ?? {}) as Record<string, unknown>, authorization: req.headers.authorization });
+      const update = /\/activities\/([^/]+)$/.exec(req.url ?? '');
+      let responseId: string;
+      if (req.method === 'POST' && req.url === '/v3/conversations') responseId = `a:personal-${++this.counter}`;
+      else if (req.method === 'PUT' && update) responseId = decodeURIComponent(update[1] ?? '');
+      else responseId = `activity-${++this.counter}`;
+      this.calls.push({ method: req.method ?? '', path: req.url ?? '', body: (body ?? {}) as Record<string, unknown>, authorization: req.headers.authorization, responseId });
       for (const wake of this.waiters.splice(0)) wake();
       res.setHeader('content-type', 'application/json');
-      if (req.method === 'POST' && req.url === '/v3/conversations') return res.end(JSON.stringify({ id: `a:personal-${++this.counter}` }));
-      const update = /\/activities\/([^/]+)$/.exec(req.url ?? '');
-      if (req.method === 'PUT' && update) return res.end(JSON.stringify({ id: decodeURIComponent(update[1] ?? '') }));
-      res.end(JSON.stringify({ id: `activity-${++this.counter}` }));
+      res.end(JSON.stringify({ id: responseId }));
     });
   });
 

@@ -2,7 +2,7 @@
 // progress arrives proactively (after the HTTP request has ended) as updates of that same message. A repeated
 // activity id does nothing new.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
+import { startTestApp, testConfig, uniqueId, type TestApp } from '../helpers/app.js';
 import { createTestKey, FakeConnector, fixture, interceptLogin, OpenIdServer, postActivity, signToken, teamsEnv, type ConnectorCall, type TestKey } from '../helpers/teams.js';
 import { teamsModule } from '../../bot/teams/module.js';
 
@@ -51,6 +51,7 @@ describe('Teams commands', () => {
     // Progress and the result come later, proactively, as updates (PUT) of the message posted first.
     const done = await connector.waitFor((all) => all.filter(inConversation(conversationId)).find((c) => c.method === 'PUT' && text(c).includes('status done')));
     const messageId = /\/activities\/([^/]+)$/.exec(done.path)?.[1];
+    expect(messageId).toBe(first?.responseId);
     const updates = connector.calls.filter(inConversation(conversationId)).filter((c) => c.method === 'PUT');
     expect(updates.length).toBeGreaterThanOrEqual(2);
     expect(new Set(updates.map((c) => /\/activities\/([^/]+)$/.exec(c.path)?.[1]))).toEqual(new Set([messageId]));
@@ -92,5 +93,25 @@ describe('Teams commands', () => {
     const refusal = connector.calls.find((c) => c.path.startsWith('/v3/conversations/a%3Apersonal-') && text(c).includes('does not know you'));
     expect(refusal).toBeDefined();
     expect(connector.calls.filter(inConversation('19:strangers@thread.tacv2;messageid=7'))).toHaveLength(0);
+  });
+
+  it('a worker in another process posts the progress into the Teams thread (conversation reference from Redis)', async () => {
+    const shared = { prefix: uniqueId('void-test'), queueName: uniqueId('q') };
+    const config = testConfig({ env: teamsEnv(openId) });
+    const web = await startTestApp({ config, role: 'web', modules: [teamsModule], app: shared });
+    const worker = await startTestApp({ config, role: 'worker', modules: [teamsModule], app: shared });
+    try {
+      const conversationId = '19:split@thread.tacv2;messageid=99';
+      const activity = fixture('channel-mention', { serviceUrl: connector.url, conversation: { isGroup: true, conversationType: 'channel', tenantId: '72f988bf-0000-4000-8000-00000000acme', id: conversationId } });
+      expect((await postActivity(web.url, activity, { token: await signToken({ key, serviceUrl: connector.url }) })).status).toBe(200);
+      const done = await connector.waitFor((all) => all.filter(inConversation(conversationId)).find((c) => c.method === 'PUT' && text(c).includes('status done')));
+      const posted = connector.calls.filter(inConversation(conversationId)).filter((c) => c.method === 'POST');
+      expect(posted).toHaveLength(1);
+      expect(done.path).toBe(`/v3/conversations/${encodeURIComponent(conversationId)}/activities/${posted[0]?.responseId}`);
+      expect(web.app.worker).toBeUndefined();
+    } finally {
+      await worker.stop();
+      await web.stop();
+    }
   });
 });
