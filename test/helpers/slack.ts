@@ -76,6 +76,8 @@ export interface SlackCall {
   readonly method: string;
   readonly params: Record<string, unknown>;
   readonly token: string | undefined;
+  /** When the call arrived (ms since the epoch). */
+  readonly at: number;
 }
 
 type Script = (params: Record<string, unknown>) => { status?: number; headers?: Record<string, string>; body?: Record<string, unknown>; delayMs?: number } | undefined;
@@ -145,7 +147,7 @@ export class FakeSlackApi {
     const scripted = this.scripts.get(method)?.(params);
     if (scripted?.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));
     if (!scripted || (scripted.status ?? 200) === 200) {
-      this.calls.push({ method, params, token });
+      this.calls.push({ method, params, token, at: Date.now() });
       this.events.emit('call');
     }
     const body = scripted?.body ?? this.answer(method, params);
