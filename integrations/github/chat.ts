@@ -1,6 +1,7 @@
 // The GitHub ChatPort: posts Void's replies as pull request comments. A reply with a key (job progress, an approval
 // card) edits one comment in place, found by its hidden marker; approval cards shown in a pull request are remembered
 // so that `/void approve` without an id can find "the" pending request of that pull request.
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { VoidError } from '../../bot/core/errors.js';
 import type { ChatPort } from '../../bot/core/ports.js';
@@ -11,6 +12,9 @@ import { parseChannel } from './mapper.js';
 import { renderReply } from './render.js';
 
 const APPROVALS_TTL_SECONDS = 30 * 24 * 3600;
+const LOCK_LEASE_MS = 15_000;
+const LOCK_WAIT_MS = 5_000;
+const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 /** The thread of a pull request: channel `owner/repo#n`, thread = the App installation id. */
 export function prThread(installationId: number, channel: string): ThreadRef {
@@ -39,13 +43,35 @@ export class GithubChatPort implements ChatPort {
     if (reply.approval) await this.rememberApproval(installationId, thread.channel, reply.approval.id);
     const marker = reply.key ? `reply:${reply.key}` : 'reply';
     if (reply.key) {
-      await this.client.upsertMarkedComment(api, target.repo, target.number, body, marker);
+      const slot = `${installationId}:${thread.channel.toLowerCase()}:${reply.key}`;
+      const final = reply.kind === 'answer' || reply.kind === 'refusal';
+      await this.locked(`${this.prefix}:github:lock:${slot}`, async () => {
+        // The web role's "queued" and the worker's progress race; once the final word is written nothing older replaces it.
+        const doneKey = `${this.prefix}:github:final:${slot}`;
+        if (!final && (await this.redis.exists(doneKey))) return;
+        await this.client.upsertMarkedComment(api, target.repo, target.number, body, marker);
+        if (final) await this.redis.set(doneKey, '1', 'EX', APPROVALS_TTL_SECONDS);
+      });
       return;
     }
     // An unkeyed reply is posted once per delivery (the dispatcher de-duplicates); the marker still tags it as Void's.
     await call(`Commenting on ${thread.channel}`, () =>
       api.issues.createComment({ owner: target.repo.owner, repo: target.repo.name, issue_number: target.number, body: withMarker(body, marker) }),
     );
+  }
+
+  /** One writer per keyed comment across processes (a Redis lease); after LOCK_WAIT_MS the write goes ahead anyway. */
+  private async locked(key: string, work: () => Promise<void>): Promise<void> {
+    const token = randomUUID();
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    while ((await this.redis.set(key, token, 'PX', LOCK_LEASE_MS, 'NX')) !== 'OK' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    try {
+      await work();
+    } finally {
+      await this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+    }
   }
 
   private async rememberApproval(installationId: number, channel: string, approvalId: string): Promise<void> {

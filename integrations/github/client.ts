@@ -118,7 +118,8 @@ export class GithubClient extends GitWrites implements VcsPort {
   }
 
   async upsertComment(tenantId: string, repo: RepoRef, number: number, body: string, marker: string): Promise<{ url: string }> {
-    return this.upsertMarkedComment(this.api(tenantId), repo, number, body, marker);
+    const { url } = await this.upsertMarkedComment(this.api(tenantId), repo, number, body, marker);
+    return { url };
   }
 
   /** Creates the issue comment carrying `marker`, or edits it when it exists (found by cache, then by listing). */
