@@ -39,7 +39,7 @@ for (const op of ['updateOne', 'updateMany', 'findOneAndUpdate', 'replaceOne', '
 }
 auditRecordSchema.pre('updateOne', { document: true, query: false }, refuse('document updateOne'));
 auditRecordSchema.pre('bulkWrite', refuse('bulkWrite'));
-auditRecordSchema.pre('save', function refuseResave() {
+auditRecordSchema.pre('validate', function refuseResave() {
   if (!this.isNew) throw new Error('audit records are append-only: saving a changed record is refused');
 });
 
