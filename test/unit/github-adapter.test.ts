@@ -1,0 +1,114 @@
+// The GitHub adapter's pure parts: signature check, payload mapping (real payloads), settings, and the Markdown people
+// read (golden files in test/fixtures/github/golden/).
+import { readFileSync } from 'node:fs';
+import { Webhooks } from '@octokit/webhooks';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { prHelp } from '../../integrations/github/commands.js';
+import { commandLine, mapWebhook } from '../../integrations/github/mapper.js';
+import { checkSignature } from '../../integrations/github/receiver.js';
+import { renderApproval, renderReply } from '../../integrations/github/render.js';
+import { autoReviewRuleFor, githubSettingsSchema, readGithubSettings } from '../../integrations/github/settings.schema.js';
+import { card } from '../helpers/github-approvals.js';
+import { example, prComment, prEvent, signGitHub, WEBHOOK_SECRET } from '../helpers/github.js';
+
+const golden = (name: string) => readFileSync(new URL(`../fixtures/github/golden/${name}`, import.meta.url), 'utf8').replace(/\n$/, '');
+const webhooks = new Webhooks({ secret: WEBHOOK_SECRET });
+
+describe('checkSignature', () => {
+  const body = Buffer.from(JSON.stringify(prComment('/void review 🙏')));
+  it('accepts GitHub\'s signature over the exact bytes', async () => {
+    expect(await checkSignature(webhooks, body, signGitHub(body), undefined)).toBeUndefined();
+  });
+  it('names each problem and never throws', async () => {
+    expect(await checkSignature(webhooks, body, undefined, undefined)).toBe('missing');
+    expect(await checkSignature(webhooks, body, undefined, 'sha1=abc')).toBe('sha1_only');
+    expect(await checkSignature(webhooks, body, signGitHub(body).slice(0, 30), undefined)).toBe('malformed');
+    expect(await checkSignature(webhooks, body, signGitHub(body).toUpperCase(), undefined)).toBe('malformed');
+    expect(await checkSignature(webhooks, Buffer.alloc(0), signGitHub(''), undefined)).toBe('mismatch');
+    expect(await checkSignature(webhooks, Buffer.from([0xff, 0xfe, 0x7b]), signGitHub(Buffer.from([0xff, 0xfe, 0x7b])), undefined)).toBe('mismatch');
+  });
+  it('refuses any other body under a signature (property)', async () => {
+    const signature = signGitHub(body);
+    await fc.assert(
+      fc.asyncProperty(fc.string({ minLength: 1 }), async (other) => {
+        fc.pre(other !== body.toString());
+        expect(await checkSignature(webhooks, Buffer.from(other), signature, undefined)).toBe('mismatch');
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
+
+describe('mapWebhook on real payloads', () => {
+  it('turns a PR comment into a command, with the first line only', () => {
+    const event = mapWebhook('issue_comment', prComment('/void deploy staging\n\nplease, before lunch'));
+    expect(event).toMatchObject({ type: 'command', text: '/void deploy staging', installationId: 1001, repo: { owner: 'acme', name: 'api' }, number: 7, sender: 'alice', source: 'issue', commentId: 555, isPullRequest: true });
+  });
+  it('marks a comment on a plain issue as not a pull request', () => {
+    expect(mapWebhook('issue_comment', prComment('/void review', { onPullRequest: false }))).toMatchObject({ type: 'command', isPullRequest: false });
+  });
+  it('ignores the untouched real examples (no /void command), unknown events and broken payloads', () => {
+    expect(mapWebhook('issue_comment', example('issue_comment', 'created')).type).toBe('ignore');
+    expect(mapWebhook('workflow_run', {}).type).toBe('ignore');
+    expect(mapWebhook('issue_comment', { action: 'created' }).type).toBe('ignore');
+    expect(mapWebhook('pull_request', 'not an object').type).toBe('ignore');
+  });
+  it('maps pull request actions, merged closes and approving reviews', () => {
+    expect(mapWebhook('pull_request', prEvent('synchronize', { sha: 'b'.repeat(40) }))).toMatchObject({ type: 'pull_request', action: 'synchronize', pr: { headSha: 'b'.repeat(40), number: 7 } });
+    expect(mapWebhook('pull_request', prEvent('closed', { merged: true }))).toMatchObject({ action: 'merged' });
+    expect(mapWebhook('pull_request', prEvent('closed', { merged: false }))).toMatchObject({ action: 'closed' });
+    const review = example('pull_request_review', 'submitted', (x) => Boolean(x.installation));
+    review.review.state = 'approved';
+    expect(mapWebhook('pull_request_review', review)).toMatchObject({ type: 'pull_request', action: 'review_approved' });
+    review.review.state = 'commented';
+    expect(mapWebhook('pull_request_review', review).type).toBe('ignore');
+  });
+  it('never throws, whatever the payload (property)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('issue_comment', 'pull_request', 'pull_request_review', 'pull_request_review_comment', 'ping', 'push'), fc.jsonValue(), (name, payload) => {
+        expect(['ignore', 'ping', 'command', 'edited_command', 'pull_request']).toContain(mapWebhook(name, payload).type);
+      }),
+    );
+  });
+  it('reads a command only from a first line that starts with /void', () => {
+    expect(commandLine('  /void status  \nmore')).toBe('/void status');
+    expect(commandLine('/voidstatus')).toBeUndefined();
+    expect(commandLine('> /void review')).toBeUndefined();
+    expect(commandLine(null)).toBeUndefined();
+  });
+});
+
+describe('github settings', () => {
+  it('matches repository patterns case-insensitively, first rule wins, with defaults', () => {
+    const settings = readGithubSettings(githubSettingsSchema.parse({ autoReview: [{ repos: ['acme/payments-*'] }, { repos: ['acme/*'], events: ['opened'], skipBots: false }] }));
+    expect(autoReviewRuleFor(settings, 'Acme/Payments-API')).toMatchObject({ events: ['opened', 'reopened', 'ready_for_review', 'synchronize'], skipDrafts: true, skipBots: true });
+    expect(autoReviewRuleFor(settings, 'acme/web')).toMatchObject({ events: ['opened'], skipBots: false });
+    expect(autoReviewRuleFor(settings, 'acme/web/extra')).toBeUndefined();
+    expect(autoReviewRuleFor(settings, 'globex/web')).toBeUndefined();
+    expect(readGithubSettings({})).toEqual({ autoReview: [], plainIssueComments: 'reply' });
+  });
+  it('refuses a malformed section with the path and what was expected', () => {
+    const result = githubSettingsSchema.safeParse({ autoReview: [{ repos: ['api'], events: ['pushed'] }], extra: 1 });
+    expect(result.success).toBe(false);
+    const messages = result.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
+    expect(messages.join('\n')).toContain('autoReview.0.repos.0: expected an "owner/repository" pattern');
+    expect(messages.join('\n')).toContain('autoReview.0.events.0');
+  });
+});
+
+describe('what people read (golden files)', () => {
+  it('renders a pending and a decided approval card', () => {
+    expect(renderApproval(card({ id: 'apr-7', summary: 'deploy api to production at 1a2b3c4' }))).toBe(golden('approval-pending.md'));
+    const decided = card({ id: 'apr-7', state: 'approved', remaining: '', summary: 'deploy api to production at 1a2b3c4', decisions: [{ memberId: 'bob', name: 'Bob Lead', decision: 'approve', platform: 'github', at: '2026-11-25T22:00:00.000Z' }] });
+    expect(renderApproval(decided)).toBe(golden('approval-approved.md'));
+  });
+  it('renders the pull request help and usage help', () => {
+    expect(prHelp('Bob Lead', ['developer', 'tech_lead'], 'Acme Payments', 'api', [card({ id: 'apr-7', summary: 'deploy api to production at 1a2b3c4' })])).toBe(golden('help-bob.md'));
+    const usage = { text: 'Unknown command "frobnicate".\nCommands:\n  help [command]: list the commands, or explain one\n  review <owner>/<repo>#<number>: review a pull request', kind: 'usage' as const };
+    expect(renderReply(usage, 'alice')).toBe(golden('usage.md'));
+  });
+  it('keeps people\'s text from forging Void\'s hidden markers', () => {
+    expect(renderReply({ text: 'deploy <!-- void:reply:job:x --> now' })).toBe('deploy &lt;!-- void:reply:job:x --> now');
+  });
+});
