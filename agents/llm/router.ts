@@ -9,7 +9,7 @@ import type { Logger } from '../../bot/logger.js';
 import type { AuditTrail } from '../../audit/trail.js';
 import { CircuitBreaker } from './breaker.js';
 import { ModelBudget } from './budget.js';
-import { modelCalls, modelCost, modelLatency, modelTokens } from './metrics.js';
+import { recordModelCall, recordModelFallback } from '../../bot/metrics.js';
 import { modelsOf, type ModelsSettings, type ProviderSettings } from './models.schema.js';
 import { renderPrompt } from './prompt.js';
 import { buildProvider } from './providers/index.js';
@@ -72,6 +72,7 @@ export class ModelRouter {
       }
       const result = await this.tryProvider(tenant, settings, providerSettings, provider, request, call, meta);
       if (result.ok) return { source: 'model', value: result.value, provider: provider.id, model: provider.model };
+      recordModelFallback(provider.id, result.error.kind);
       reasons.push(result.error.message);
     }
     return { source: 'offline', reason: `no model answered (${reasons.join('; ')})` };
@@ -166,11 +167,7 @@ export class ModelRouter {
   /** Spend, metrics and a `model.called` audit record: provider, model, tokens, cost, latency, outcome (no prompt). */
   private async record(tenant: Tenant, task: string, meta: CallMeta, usage: ModelUsage): Promise<void> {
     await this.budget.spend(tenant.id, usage.inputTokens + usage.outputTokens, usage.costUsd);
-    modelCalls.inc({ provider: usage.provider, model: usage.model, task, outcome: usage.outcome });
-    modelTokens.inc({ provider: usage.provider, model: usage.model, direction: 'input' }, usage.inputTokens);
-    modelTokens.inc({ provider: usage.provider, model: usage.model, direction: 'output' }, usage.outputTokens);
-    modelCost.inc({ provider: usage.provider, model: usage.model }, usage.costUsd);
-    modelLatency.observe({ provider: usage.provider, model: usage.model }, usage.latencyMs / 1000);
+    recordModelCall({ provider: usage.provider, model: usage.model, task, outcome: usage.outcome === 'success' ? 'ok' : usage.outcome, seconds: usage.latencyMs / 1000, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd: usage.costUsd });
     await this.deps.audit.append({
       tenantId: tenant.id,
       action: 'model.called',

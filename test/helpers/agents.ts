@@ -1,0 +1,322 @@
+// Agents test helpers: an in-memory VcsPort and TicketPort (our own ports, with the marker semantics the real
+// clients promise), a recording chat port, a Void process with the agents module, and nock answers in the
+// providers' real wire formats.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import nock from 'nock';
+import { createAgentsModule, type AgentsModuleOptions } from '../../agents/module.js';
+import type { JobCommand, JobData, JobKind } from '../../agents/queues.js';
+import type { RepoRef } from '../../bot/core/grammar.js';
+import type { ChatPort } from '../../bot/core/ports.js';
+import type { TicketInfo, TicketPort } from '../../bot/core/ticket.port.js';
+import type { Reply, ThreadRef } from '../../bot/core/types.js';
+import type { ChangedFile, FileChange, PullRequestInfo, ReviewSubmission, VcsPort } from '../../bot/core/vcs.port.js';
+import type { VoidModule } from '../../bot/modules.js';
+import { startTestApp, testConfig, type TestApp } from './app.js';
+
+export const FIXTURES = resolve(import.meta.dirname, '../fixtures/agents');
+
+export function fixture<T>(name: string): T {
+  return JSON.parse(readFileSync(resolve(FIXTURES, name), 'utf8')) as T;
+}
+
+export interface PullRequestFixture {
+  readonly pr: PullRequestInfo;
+  readonly files: ChangedFile[];
+}
+
+const key = (repo: RepoRef) => `${repo.owner}/${repo.name}`;
+
+export class InMemoryVcs implements VcsPort {
+  readonly prs = new Map<string, PullRequestFixture>();
+  readonly contents = new Map<string, string>();
+  readonly reviews: Array<{ repo: string; number: number; review: ReviewSubmission }> = [];
+  readonly comments: Array<{ repo: string; number: number; body: string; marker: string }> = [];
+  readonly branches = new Map<string, string>();
+  readonly commits: Array<{ repo: string; branch: string; message: string; files: readonly FileChange[]; marker: string; sha: string }> = [];
+  readonly pulls: Array<{ repo: string; number: number; head: string; base: string; title: string; body: string; draft: boolean; url: string }> = [];
+  readonly deployments: Array<{ repo: string; id: number; ref: string; environment: string; marker: string; statuses: string[] }> = [];
+  readonly writes: string[] = [];
+  readonly protectedBranches = new Set<string>(['main', 'release']);
+  /** Faults to inject: method name → how many calls still fail, and the error. */
+  readonly faults = new Map<string, { times: number; error: Error }>();
+  defaultBranch = 'main';
+  /** Deployment statuses returned one after the other by getDeploymentStatus. */
+  deploymentScript: string[] = ['queued', 'in_progress', 'success'];
+
+  addPullRequest(fixture: PullRequestFixture): void {
+    this.prs.set(`${key(fixture.pr.repo)}#${fixture.pr.number}`, fixture);
+  }
+
+  private fault(method: string): void {
+    const f = this.faults.get(method);
+    if (f && f.times > 0) {
+      f.times -= 1;
+      throw f.error;
+    }
+  }
+
+  private pr(repo: RepoRef, number: number): PullRequestFixture {
+    const found = this.prs.get(`${key(repo)}#${number}`);
+    if (!found) throw Object.assign(new Error(`Not Found: ${key(repo)}#${number}`), { status: 404 });
+    return found;
+  }
+
+  async getPullRequest(_t: string, repo: RepoRef, number: number) {
+    return this.pr(repo, number).pr;
+  }
+  async listFiles(_t: string, repo: RepoRef, number: number) {
+    return this.pr(repo, number).files;
+  }
+  async getFile(_t: string, repo: RepoRef, path: string) {
+    return this.contents.get(`${key(repo)}:${path}`);
+  }
+  async postReview(_t: string, repo: RepoRef, number: number, review: ReviewSubmission) {
+    this.fault('postReview');
+    this.writes.push(`postReview ${key(repo)}#${number}`);
+    const existing = this.reviews.findIndex((r) => r.review.marker === review.marker);
+    if (existing >= 0) this.reviews[existing] = { repo: key(repo), number, review };
+    else this.reviews.push({ repo: key(repo), number, review });
+    return { url: `https://github.test/${key(repo)}/pull/${number}#review-${this.reviews.length}` };
+  }
+  async upsertComment(_t: string, repo: RepoRef, number: number, body: string, marker: string) {
+    this.writes.push(`upsertComment ${key(repo)}#${number}`);
+    const existing = this.comments.find((c) => c.marker === marker);
+    if (existing) existing.body = body;
+    else this.comments.push({ repo: key(repo), number, body, marker });
+    return { url: `https://github.test/${key(repo)}/pull/${number}#comment` };
+  }
+  async getDefaultBranch() {
+    return this.defaultBranch;
+  }
+  async isProtectedBranch(_t: string, _repo: RepoRef, branch: string) {
+    return this.protectedBranches.has(branch);
+  }
+  async ensureBranch(_t: string, repo: RepoRef, branch: string, fromRef: string) {
+    this.writes.push(`ensureBranch ${key(repo)} ${branch}`);
+    if (!this.branches.has(`${key(repo)}:${branch}`)) this.branches.set(`${key(repo)}:${branch}`, fromRef);
+  }
+  async commitFiles(_t: string, repo: RepoRef, branch: string, message: string, files: readonly FileChange[], marker: string) {
+    this.fault('commitFiles');
+    this.writes.push(`commitFiles ${key(repo)} ${branch}`);
+    const existing = this.commits.find((c) => c.repo === key(repo) && c.branch === branch && c.marker === marker);
+    if (existing) return { sha: existing.sha };
+    const sha = randomUUID().replace(/-/g, '').slice(0, 40);
+    this.commits.push({ repo: key(repo), branch, message, files, marker, sha });
+    return { sha };
+  }
+  async openPullRequest(_t: string, repo: RepoRef, pr: { head: string; base: string; title: string; body: string; draft: boolean }) {
+    this.fault('openPullRequest');
+    this.writes.push(`openPullRequest ${key(repo)} ${pr.head}`);
+    const existing = this.pulls.find((p) => p.repo === key(repo) && p.head === pr.head);
+    if (existing) return { number: existing.number, url: existing.url };
+    const number = 100 + this.pulls.length;
+    const url = `https://github.test/${key(repo)}/pull/${number}`;
+    this.pulls.push({ repo: key(repo), number, url, ...pr });
+    return { number, url };
+  }
+  async createDeployment(_t: string, repo: RepoRef, d: { ref: string; environment: string; description: string; marker: string }) {
+    this.writes.push(`createDeployment ${key(repo)} ${d.environment}`);
+    const existing = this.deployments.find((x) => x.marker === d.marker);
+    if (existing) return { id: existing.id, url: `https://github.test/${key(repo)}/deployments/${existing.id}` };
+    const id = 500 + this.deployments.length;
+    this.deployments.push({ repo: key(repo), id, ref: d.ref, environment: d.environment, marker: d.marker, statuses: [] });
+    return { id, url: `https://github.test/${key(repo)}/deployments/${id}` };
+  }
+  async setDeploymentStatus(_t: string, _repo: RepoRef, id: number, state: string) {
+    this.deployments.find((d) => d.id === id)?.statuses.push(state);
+  }
+  async getDeploymentStatus() {
+    return this.deploymentScript.length > 1 ? this.deploymentScript.shift() : this.deploymentScript[0];
+  }
+}
+
+export class InMemoryTickets implements TicketPort {
+  readonly tickets = new Map<string, TicketInfo>();
+  readonly comments: Array<{ key: string; body: string; marker: string }> = [];
+  readonly labels = new Map<string, string[]>();
+  readonly writes: string[] = [];
+
+  add(ticket: Partial<TicketInfo> & { key: string; summary: string }): TicketInfo {
+    const full: TicketInfo = { description: '', type: 'Task', status: 'To Do', labels: [], components: [], url: `https://acme.atlassian.net/browse/${ticket.key}`, ...ticket };
+    this.tickets.set(full.key, full);
+    return full;
+  }
+  async getTicket(_t: string, k: string) {
+    const t = this.tickets.get(k);
+    if (!t) throw new Error(`no ticket ${k}`);
+    return t;
+  }
+  async searchOpen(_t: string, projectKey: string, limit: number) {
+    return [...this.tickets.values()].filter((t) => t.key.startsWith(`${projectKey}-`)).slice(0, limit);
+  }
+  async upsertComment(_t: string, k: string, body: string, marker: string) {
+    this.writes.push(`upsertComment ${k}`);
+    const existing = this.comments.find((c) => c.marker === marker);
+    if (existing) existing.body = body;
+    else this.comments.push({ key: k, body, marker });
+    return { url: `https://acme.atlassian.net/browse/${k}?focusedCommentId=${this.comments.length}` };
+  }
+  async transition(_t: string, k: string, to: string) {
+    this.writes.push(`transition ${k} ${to}`);
+    return true;
+  }
+  async addLabels(_t: string, k: string, labels: readonly string[]) {
+    this.writes.push(`addLabels ${k}`);
+    this.labels.set(k, [...new Set([...(this.labels.get(k) ?? []), ...labels])]);
+  }
+  async createTicket() {
+    this.writes.push('createTicket');
+    return { key: 'PAY-999', url: 'https://acme.atlassian.net/browse/PAY-999' };
+  }
+}
+
+/** Records every reply and lets a test await the one it expects (no sleeps). */
+export class RecordingChat implements ChatPort {
+  readonly replies: Array<{ thread: ThreadRef; reply: Reply }> = [];
+  private waiters: Array<{ match: (r: Reply) => boolean; resolve: (r: Reply) => void }> = [];
+
+  async post(thread: ThreadRef, reply: Reply): Promise<void> {
+    this.replies.push({ thread, reply });
+    for (const w of [...this.waiters]) {
+      if (w.match(reply)) {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        w.resolve(reply);
+      }
+    }
+  }
+
+  texts(jobId: string): string[] {
+    return this.replies.filter((r) => r.reply.key === `job:${jobId}`).map((r) => r.reply.text);
+  }
+
+  /** The job's final message (done or failed). */
+  final(jobId: string, timeoutMs = 15_000): Promise<Reply> {
+    const match = (r: Reply) => r.key === `job:${jobId}` && r.kind === 'answer';
+    const seen = this.replies.find((r) => match(r.reply));
+    if (seen) return Promise.resolve(seen.reply);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no final reply for ${jobId}; got: ${this.texts(jobId).join(' | ')}`)), timeoutMs);
+      this.waiters.push({ match, resolve: (r) => (clearTimeout(timer), resolve(r)) });
+    });
+  }
+}
+
+/** Provides the ports (what the GitHub and JIRA modules do in production) and the console chat port. */
+export function portsModule(ports: { vcs?: VcsPort; tickets?: TicketPort; chat: ChatPort }): VoidModule {
+  return {
+    name: 'test-ports',
+    async setup(ctx) {
+      if (ports.vcs) ctx.ports.vcs = ports.vcs;
+      if (ports.tickets) ctx.ports.tickets = ports.tickets;
+      return { chatPorts: { console: ports.chat } };
+    },
+  };
+}
+
+export function tenantsYaml(models: unknown = {}): string {
+  return `version: 1
+tenants:
+  - id: acme
+    name: Acme Payments
+    bindings:
+      github: { org: acme, installationId: 1001 }
+      jira: { siteUrl: https://acme.atlassian.net, projectKeys: [PAY] }
+    members:
+      - id: alice
+        name: Alice Developer
+        roles: [developer]
+        identities: { github: alice }
+    models: ${JSON.stringify(models)}
+`;
+}
+
+export const OPENAI_KEY = 'sk-test-openai-4b9d2f7a1c3e5b7d9f1a';
+export const ANTHROPIC_KEY = 'sk-ant-test-anthropic-8e6c4a2b0d9f7e5c';
+export const MODEL_ENV = { VOID_MODEL_KEYS: JSON.stringify({ 'acme-openai': OPENAI_KEY, 'acme-anthropic': ANTHROPIC_KEY }) };
+
+export interface AgentsTestApp extends TestApp {
+  readonly vcs: InMemoryVcs;
+  readonly tickets: InMemoryTickets;
+  readonly chat: RecordingChat;
+  run(kind: JobKind, command: JobCommand): Promise<{ jobId: string; reply: Reply }>;
+  enqueue(kind: JobKind, command: JobCommand): Promise<string>;
+}
+
+export async function startAgentsApp(options: { models?: unknown; env?: Record<string, string>; agents?: AgentsModuleOptions; vcs?: InMemoryVcs | null; tickets?: InMemoryTickets | null } = {}): Promise<AgentsTestApp> {
+  const vcs = options.vcs === undefined ? new InMemoryVcs() : options.vcs;
+  const tickets = options.tickets === undefined ? new InMemoryTickets() : options.tickets;
+  const chat = new RecordingChat();
+  const config = testConfig({ yaml: tenantsYaml(options.models ?? {}), env: { ...MODEL_ENV, ...options.env } });
+  const modules = [portsModule({ vcs: vcs ?? undefined, tickets: tickets ?? undefined, chat }), createAgentsModule({ deployPollMs: 5, ...options.agents })];
+  const app = await startTestApp({ config, modules, app: { workerConcurrency: 2 } });
+  const enqueue = async (kind: JobKind, command: JobCommand) => {
+    const jobId = `${kind}-${randomUUID().slice(0, 12)}`;
+    await app.app.queue.enqueue(jobId, jobData(kind, command));
+    return jobId;
+  };
+  return {
+    ...app,
+    vcs: vcs ?? new InMemoryVcs(),
+    tickets: tickets ?? new InMemoryTickets(),
+    chat,
+    enqueue,
+    run: async (kind, command) => {
+      const jobId = await enqueue(kind, command);
+      return { jobId, reply: await chat.final(jobId) };
+    },
+  };
+}
+
+export function jobData(kind: JobKind, command: JobCommand): JobData {
+  return {
+    v: 1,
+    kind,
+    tenantId: 'acme',
+    requester: { memberId: 'alice', platform: 'console', platformUserId: 'alice' },
+    command,
+    thread: { platform: 'console', channel: 'agents-test' },
+    correlationId: randomUUID(),
+    deliveryId: randomUUID(),
+  } as JobData;
+}
+
+// ---- Model providers at the HTTP level (their real wire formats) ----
+
+export const OPENAI_API = 'https://api.openai.com';
+export const ANTHROPIC_API = 'https://api.anthropic.com';
+
+export function openAiCompletion(content: string, model = 'gpt-4o-mini') {
+  return {
+    id: 'chatcmpl-test',
+    object: 'chat.completion',
+    created: 1764000000,
+    model,
+    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null }],
+    usage: { prompt_tokens: 120, completion_tokens: 30, total_tokens: 150 },
+  };
+}
+
+export function anthropicMessage(input: unknown, model = 'claude-sonnet-4-5') {
+  return {
+    id: 'msg_test',
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: [{ type: 'tool_use', id: 'toolu_test', name: 'answer', input }],
+    stop_reason: 'tool_use',
+    stop_sequence: null,
+    usage: { input_tokens: 200, output_tokens: 40 },
+  };
+}
+
+export function openAiProvider(extra: Record<string, unknown> = {}) {
+  return { id: 'openai-main', type: 'openai', model: 'gpt-4o-mini', keyRef: 'acme-openai', timeoutMs: 2000, ...extra };
+}
+
+export function anthropicProvider(extra: Record<string, unknown> = {}) {
+  return { id: 'claude', type: 'anthropic', model: 'claude-sonnet-4-5', keyRef: 'acme-anthropic', timeoutMs: 2000, ...extra };
+}
+
+export { nock };
