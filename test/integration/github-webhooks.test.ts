@@ -3,7 +3,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SYSTEM_TENANT } from '../../audit/types.js';
 import { fakeGithubApi } from '../helpers/github-api.js';
-import { deliver, prComment, signGitHub, WEBHOOK_SECRET } from '../helpers/github.js';
+import nock from 'nock';
+import { captureLogger } from '../helpers/app.js';
+import { appPrivateKey, deliver, GITHUB_API, prComment, signGitHub, TOKEN, WEBHOOK_SECRET } from '../helpers/github.js';
 import { processorsModule, startGithubApp, type GithubTestApp } from '../helpers/github-app.js';
 
 let running: GithubTestApp[] = [];
@@ -200,5 +202,26 @@ describe('POST /github/webhooks: who is speaking, and where', () => {
     await deliver(t.url, 'issue_comment', prComment('/void frobnicate now'));
     await t.github.idle();
     expect(api.texts()[0]).toMatch(/^@alice Unknown command "frobnicate"\.\n\n```text\nCommands:\n/);
+  });
+});
+
+describe('secrets', () => {
+  it('never writes the webhook secret, the App key or an installation token to logs, comments or the audit trail', async () => {
+    const key = appPrivateKey();
+    const { log, lines } = captureLogger([WEBHOOK_SECRET, key], 'debug');
+    const t = await start({ log });
+    // A GitHub that fails to take the reaction: the failure is logged, the answer still goes out.
+    const failing = nock(GITHUB_API).post('/repos/acme/api/issues/comments/556/reactions').times(4).reply(502, { message: `upstream said ${TOKEN}` });
+    const api = fakeGithubApi();
+    const payload = prComment('/void review');
+    payload.comment.id = 556;
+    await deliver(t.url, 'issue_comment', payload);
+    await deliver(t.url, 'issue_comment', prComment('/void review'), { signature: signGitHub('x', 'wrong') });
+    await t.github.idle();
+    expect(api.texts()).toHaveLength(1);
+    const everything = [lines.join('\n'), JSON.stringify(api.calls), JSON.stringify(await t.app.audit.store.range('acme', 1, 1000)), JSON.stringify(await t.app.audit.store.range(SYSTEM_TENANT, 1, 1000))].join('\n');
+    expect(failing.isDone()).toBe(true);
+    expect(lines.join('')).toContain('GitHub: reaction failed');
+    for (const secret of [WEBHOOK_SECRET, TOKEN, key, key.split('\n')[1] as string]) expect(everything).not.toContain(secret);
   });
 });
