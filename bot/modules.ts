@@ -24,6 +24,7 @@ import { auditModule } from '../audit/module.js';
 import { slackModule } from './slack/module.js';
 import { teamsModule } from './teams/module.js';
 import { agentsModule } from '../agents/module.js';
+import { approvals } from '../approvals/module.js';
 
 /** Ports that one module provides and others use (filled in module order, read lazily at use time). */
 export interface SharedPorts {
@@ -79,6 +80,7 @@ export async function loadModuleList(): Promise<VoidModule[]> {
   list.push(observabilityModule());
   list.push(githubModule);
   list.push(auditModule);
+  list.push(approvals);
   list.push(slackModule);
   list.push(teamsModule);
   list.push(jiraModule);

@@ -1,0 +1,47 @@
+// The approvals module's command runners: approve, reject, cancel (requests; jobs fall through to the core runner),
+// policy explain, breakglass and ack. Each refusal is private to the person who tried.
+import { runCancel } from '../bot/commands/cancel.command.js';
+import { answer, refusal, type CommandContext, type CommandRegistry } from '../bot/commands/types.js';
+import type { Command } from '../bot/core/grammar.js';
+import type { Reply } from '../bot/core/types.js';
+import { acknowledge, breakGlass } from './breakglass.js';
+import { cancel } from './lifecycle.js';
+import { explainPolicy } from './policy.js';
+import type { ApprovalService } from './service.js';
+
+type Of<N extends Command['name']> = Extract<Command, { name: N }>;
+
+function outcome(result: { ok: true; message: string } | { ok: false; refusal: { message: string } }): Reply[] {
+  return [result.ok ? answer(result.message) : refusal(result.refusal.message)];
+}
+
+export function approvalCommands(service: ApprovalService): Partial<CommandRegistry> {
+  const deps = service.deps;
+  const decide = (decision: 'approve' | 'reject') => async (ctx: CommandContext, command: Of<'approve'> | Of<'reject'>): Promise<Reply[]> =>
+    outcome(
+      await service.decide({
+        tenantId: ctx.tenant.id,
+        approvalId: command.id,
+        actor: ctx.actor,
+        decision,
+        reason: command.name === 'reject' ? command.reason : undefined,
+        correlationId: ctx.correlationId,
+      }),
+    );
+  return {
+    approve: decide('approve'),
+    reject: decide('reject'),
+    cancel: async (ctx, command) => {
+      if (!(await deps.store.get(ctx.tenant.id, command.id))) return runCancel(ctx, command);
+      return outcome(await cancel(deps, ctx.actor, command.id, ctx.correlationId));
+    },
+    policy: async (ctx, command) => {
+      const id = command.as?.includes('/') ? command.as.split('/')[1] : command.as;
+      const member = ctx.tenant.members.find((m) => m.id === (id ?? ctx.actor.memberId));
+      if (!member) return [refusal(`There is no member "${id}" in ${ctx.tenant.name}. Members: ${ctx.tenant.members.map((m) => m.id).join(', ')}.`)];
+      return [{ ...answer(explainPolicy(ctx.tenant, command.command, member)), private: true }];
+    },
+    breakglass: async (ctx, command) => outcome(await breakGlass(deps, ctx.actor, command.id, command.reason, ctx.correlationId)),
+    ack: async (ctx, command) => outcome(await acknowledge(deps, ctx.actor, command.id, ctx.correlationId)),
+  };
+}

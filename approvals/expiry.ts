@@ -1,0 +1,47 @@
+// Expiry by a BullMQ delayed job per request, on the approvals' own queue. Every role can schedule; only the
+// worker role consumes. The service also checks the expiry time on every decision, so a late timer never lets an
+// expired request be approved.
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from '../bot/logger.js';
+
+export const EXPIRY_QUEUE = 'approvals-expiry';
+
+interface ExpiryData {
+  readonly tenantId: string;
+  readonly approvalId: string;
+}
+
+export class ExpiryScheduler {
+  readonly queue: Queue<ExpiryData>;
+  private worker: Worker<ExpiryData> | undefined;
+  private connection: Redis | undefined;
+
+  constructor(
+    connection: Redis,
+    private readonly options: { prefix: string; redisUrl: string; log: Logger; name?: string },
+  ) {
+    this.queue = new Queue<ExpiryData>(options.name ?? EXPIRY_QUEUE, { connection, prefix: options.prefix, defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } } });
+    this.queue.on('error', () => undefined);
+  }
+
+  async schedule(tenantId: string, approvalId: string, at: Date): Promise<void> {
+    const delay = Math.max(0, at.getTime() - Date.now());
+    await this.queue.add('expire', { tenantId, approvalId }, { jobId: `exp-${tenantId}-${approvalId}`, delay });
+  }
+
+  /** Worker role: expires requests when their time comes. */
+  start(expire: (tenantId: string, approvalId: string) => Promise<string>): void {
+    this.connection = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });
+    this.connection.on('error', () => undefined);
+    this.worker = new Worker<ExpiryData>(this.options.name ?? EXPIRY_QUEUE, async (job) => expire(job.data.tenantId, job.data.approvalId), { connection: this.connection, prefix: this.options.prefix, concurrency: 4 });
+    this.worker.on('error', (err) => this.options.log.warn({ err }, 'approval expiry worker error'));
+    this.worker.on('failed', (job, err) => this.options.log.warn({ err, approvalId: job?.data.approvalId }, 'approval expiry attempt failed'));
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close().catch(() => undefined);
+    await this.queue.close().catch(() => undefined);
+    this.connection?.disconnect();
+  }
+}

@@ -1,0 +1,73 @@
+// The two gates: at the dispatcher (run now, open an approval request, or refuse naming the missing rule) and in
+// the worker right before a job runs (is the approval still valid: same payload, same target, approvers still
+// holding their roles?).
+import type { Refusal } from '../bot/core/errors.js';
+import type { Tenant } from '../bot/core/types.js';
+import type { ApprovalGate } from '../bot/commands/types.js';
+import type { RunGate } from '../agents/worker.js';
+import { currentApprovers } from './card.js';
+import { sameCommand, targetDigest } from './digest.js';
+import type { ApprovalDeps } from './kernel.js';
+import { evaluate } from './policy.js';
+import { describeQuorum, isMet } from './quorum.js';
+import type { ApprovalService } from './service.js';
+import type { ApprovalRecord } from './store.js';
+
+export function approvalGate(service: ApprovalService): ApprovalGate {
+  return {
+    async gate(request) {
+      const decision = evaluate(request.tenant, request.command, { id: request.actor.memberId, name: request.actor.name });
+      if (decision.kind === 'run') return { decision: 'run' };
+      if (decision.kind === 'deny') return { decision: 'deny', refusal: decision.refusal };
+      return service.request(request, decision.rule);
+    },
+  };
+}
+
+const refuse = (code: string, message: string): Refusal => ({ code, message });
+
+export function approvalRunGate(deps: ApprovalDeps): RunGate {
+  return async (data, tenant) => {
+    if (!data.approvalId) {
+      const decision = evaluate(tenant, data.command, { id: data.requester.memberId, name: data.requester.memberId });
+      if (decision.kind === 'run') return undefined;
+      return decision.kind === 'deny' ? decision.refusal : refuse('approval.required', `rule "${decision.rule.name}" needs ${describeQuorum(decision.rule.quorum)}, and this job carries no approved request.`);
+    }
+    const rec = await deps.store.get(tenant.id, data.approvalId);
+    if (!rec) return refuse('approval.not_found', `its approval ${data.approvalId} does not exist in ${tenant.name}.`);
+    if (rec.state !== 'approved') return refuse('approval.not_approved', `its approval ${rec.id} is ${rec.state}.`);
+    if (!sameCommand(rec.command, data.command) || rec.kind !== data.kind || (data.targetDigest ?? undefined) !== rec.targetDigest) {
+      return refuse('approval.payload_mismatch', `the job is not what ${rec.id} approved ("${rec.summary}").`);
+    }
+    const roles = stillEligible(rec, tenant);
+    if (roles) return roles;
+    if (rec.voidOnTargetChange) {
+      const now = await targetDigest(tenant.id, rec.command, deps.vcs());
+      if (!now.ok) return refuse('approval.target_unreadable', `${now.message}; an approval cannot be checked against a target Void cannot read.`);
+      if (now.digest !== undefined && now.digest !== rec.targetDigest) {
+        return refuse('approval.target_changed', `what ${rec.id} approved changed since (${rec.targetDigest ?? 'unknown'} → ${now.digest}); ask for a new approval.`);
+      }
+    }
+    return undefined;
+  };
+}
+
+/** Roles as they are now: a removed or demoted approver (or break-glass admin) no longer counts. */
+function stillEligible(rec: ApprovalRecord, tenant: Tenant): Refusal | undefined {
+  if (rec.breakGlass) {
+    const admin = tenant.members.find((m) => m.id === rec.breakGlass?.memberId);
+    if (admin?.roles.includes('admin')) return undefined;
+    return refuse('approval.approver_ineligible', `${rec.breakGlass.name} forced ${rec.id} by break-glass but is no longer an admin of ${tenant.name}.`);
+  }
+  if (isMet(rec.quorum, currentApprovers(rec, tenant))) return undefined;
+  const lost = rec.decisions
+    .filter((d) => d.decision === 'approve')
+    .map((d) => {
+      const m = tenant.members.find((x) => x.id === d.memberId);
+      if (!m) return `${d.name} is no longer a member of ${tenant.name}`;
+      const gone = d.roles.filter((r) => !m.roles.includes(r));
+      return gone.length ? `${d.name} no longer holds ${gone.join(', ')}` : undefined;
+    })
+    .filter(Boolean);
+  return refuse('approval.approver_ineligible', `the approval of ${rec.id} no longer meets "${describeQuorum(rec.quorum)}": ${lost.join('; ') || 'an approver no longer qualifies'}. Ask for a new approval.`);
+}

@@ -1,0 +1,150 @@
+// Which rule governs a command, what it requires, and the dry run that explains it (`policy explain`).
+// Pure functions of the tenant and the command: no store, no queue, no side effect.
+import { describeCommand, type ActionCommand } from '../bot/core/grammar.js';
+import type { Refusal } from '../bot/core/errors.js';
+import type { Member, Tenant } from '../bot/core/types.js';
+import { holders, policiesOf, type PolicyRule } from './policy.schema.js';
+import { describeQuorum, meetableWithout } from './quorum.js';
+
+export interface Facets {
+  readonly environment?: string;
+  readonly service?: string;
+  readonly repository?: string;
+  readonly project?: string;
+}
+
+const FACETS = ['environment', 'service', 'repository', 'project'] as const;
+
+export function facetsOf(command: ActionCommand): Facets {
+  switch (command.name) {
+    case 'deploy':
+      return { service: command.service, environment: command.environment };
+    case 'review':
+      return { repository: `${command.repo.owner}/${command.repo.name}` };
+    case 'implement':
+      return { project: command.ticket.split('-')[0], ...(command.repo ? { repository: `${command.repo.owner}/${command.repo.name}` } : {}) };
+    case 'triage':
+      return { project: command.ticket.split('-')[0] };
+    case 'status':
+      return {};
+  }
+}
+
+/** The thing an approval is about, so that a moved target can void it: "payments@production", "acme/api#42". */
+export function targetKeyOf(command: ActionCommand): string {
+  switch (command.name) {
+    case 'deploy':
+      return `${command.service}@${command.environment}`;
+    case 'review':
+      return `${command.repo.owner}/${command.repo.name}#${command.number}`.toLowerCase();
+    case 'implement':
+    case 'triage':
+      return command.ticket;
+    case 'status':
+      return 'status';
+  }
+}
+
+function globMatches(pattern: string, value: string): boolean {
+  const source = pattern.toLowerCase().split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  return new RegExp(`^${source}$`).test(value.toLowerCase());
+}
+
+/** Why a rule does not match, or undefined when it does. */
+export function mismatch(rule: PolicyRule, command: ActionCommand): string | undefined {
+  if (!rule.action.includes('*') && !rule.action.includes(command.name)) return `it is for ${rule.action.join(', ')}`;
+  const facets = facetsOf(command);
+  for (const facet of FACETS) {
+    const patterns = rule[facet];
+    if (!patterns) continue;
+    const value = facets[facet];
+    if (value === undefined) return `it needs a ${facet}, and "${command.name}" has none`;
+    if (!patterns.some((p) => globMatches(p, value))) return `${facet} "${value}" does not match ${patterns.map((p) => `"${p}"`).join(' or ')}`;
+  }
+  return undefined;
+}
+
+export function matchRule(tenant: Tenant, command: ActionCommand): { rule: PolicyRule; index: number } | undefined {
+  const rules = policiesOf(tenant).rules;
+  const index = rules.findIndex((r) => mismatch(r, command) === undefined);
+  const rule = rules[index];
+  return rule ? { rule, index } : undefined;
+}
+
+export type PolicyDecision =
+  | { kind: 'run'; rule?: PolicyRule }
+  | { kind: 'deny'; refusal: Refusal }
+  | { kind: 'approval'; rule: PolicyRule };
+
+export function evaluate(tenant: Tenant, command: ActionCommand, requester: Pick<Member, 'id' | 'name'>): PolicyDecision {
+  const match = matchRule(tenant, command);
+  if (!match) {
+    if (policiesOf(tenant).default === 'allow') return { kind: 'run' };
+    return { kind: 'deny', refusal: noRule(tenant, command) };
+  }
+  const { rule } = match;
+  if (rule.quorum.length === 0) return { kind: 'run', rule };
+  if (!meetableWithout(rule.quorum, tenant.members, requester.id)) {
+    return {
+      kind: 'deny',
+      refusal: {
+        code: 'approval.quorum_unmeetable',
+        message: `Rule "${rule.name}" needs ${describeQuorum(rule.quorum)}, and without you (the requester) ${tenant.name} does not have enough members with those roles (${holders(rule.quorum, tenant.members)}). Nothing was requested; ask an admin to change the rule or the members.`,
+      },
+    };
+  }
+  return { kind: 'approval', rule };
+}
+
+function noRule(tenant: Tenant, command: ActionCommand): Refusal {
+  const facets = Object.entries(facetsOf(command)).map(([k, v]) => `${k} ${v}`);
+  return {
+    code: 'approval.no_rule',
+    message: `No approval rule in ${tenant.name} covers "${describeCommand(command)}" (action ${command.name}${facets.length ? `, ${facets.join(', ')}` : ''}), and the tenant's default is deny, so nothing was queued. Ask an admin to add a rule for "${command.name}" under policies.rules in the tenants file.`,
+  };
+}
+
+/** Members who could approve under a rule, requester excluded, by role. */
+export function eligibleApprovers(tenant: Tenant, rule: PolicyRule, requesterId: string): Member[] {
+  const roles = new Set(rule.quorum.flatMap((c) => c.roles));
+  return tenant.members.filter((m) => m.id !== requesterId && m.roles.some((r) => roles.has(r)));
+}
+
+export function describeTtl(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${Math.round(ms / 1000)}s`;
+}
+
+/** The dry run: which rule matches and why, who could approve, whether the quorum can be met. No side effect. */
+export function explainPolicy(tenant: Tenant, command: ActionCommand, requester: Member): string {
+  const rules = policiesOf(tenant).rules;
+  const lines = [`Policy for "${describeCommand(command)}" in ${tenant.name}, asked by ${requester.name} (${requester.id}: ${requester.roles.join(', ')}):`];
+  const match = matchRule(tenant, command);
+  for (const [i, rule] of rules.entries()) {
+    if (match && i >= match.index) break;
+    lines.push(`  - rule "${rule.name}" does not apply: ${mismatch(rule, command)}`);
+  }
+  if (!match) {
+    const decision = evaluate(tenant, command, requester);
+    lines.push(decision.kind === 'run' ? `No rule matches; the tenant's default is allow: it would run without approval.` : `No rule matches. ${decision.kind === 'deny' ? decision.refusal.message : ''}`);
+    return finish(lines);
+  }
+  const { rule, index } = match;
+  lines.push(`Rule "${rule.name}" (policies.rules[${index}]) applies${rule.description ? `: ${rule.description}` : ''}.`);
+  if (rule.quorum.length === 0) {
+    lines.push('It needs no approval: the job would be queued at once.');
+    return finish(lines);
+  }
+  lines.push(`It needs ${describeQuorum(rule.quorum)} (distinct people, never the requester); a request lives ${describeTtl(rule.ttl)}; ${rule.voidOnTargetChange ? 'approvals are void if the target changes' : 'approvals survive target changes'}; may cancel: ${rule.cancel.join(', ')}.`);
+  const approvers = eligibleApprovers(tenant, rule, requester.id);
+  lines.push(`Could approve: ${approvers.length ? approvers.map((m) => `${m.name} (${m.roles.join(', ')})`).join('; ') : 'nobody'}.`);
+  if (meetableWithout(rule.quorum, tenant.members, requester.id)) lines.push('The quorum can be met: the request would wait for these approvals.');
+  else lines.push(`⚠️ The quorum can never be met for ${requester.name}: without the requester, ${holders(rule.quorum, tenant.members.filter((m) => m.id !== requester.id))}. The request would be refused.`);
+  return finish(lines);
+}
+
+function finish(lines: string[]): string {
+  return [...lines, 'Dry run: nothing was requested, queued or recorded as a decision.'].join('\n');
+}

@@ -1,0 +1,173 @@
+// The approvals service: the one place where requests are opened and decided, whatever surface the click or the
+// typed command came from. Separation of duties is checked here on every decision; the run gate checks it again
+// just before the job runs (run-gate.ts).
+import { createHash } from 'node:crypto';
+import type { ApprovalCard, ApprovalsPort, DecisionOutcome, DecisionRequest } from '../bot/core/approvals.port.js';
+import { describeCommand } from '../bot/core/grammar.js';
+import type { Member, Tenant } from '../bot/core/types.js';
+import type { GateDecision, JobRequest } from '../bot/commands/types.js';
+import { cardReply, currentApprovers, toCard } from './card.js';
+import { targetDigest } from './digest.js';
+import { auditActorOf, deny, enqueueApproved, postCard, record, withLease, type ApprovalDeps, type Denied } from './kernel.js';
+import { expireLeased, voidLeased, voidStale } from './lifecycle.js';
+import type { PolicyRule } from './policy.schema.js';
+import { targetKeyOf } from './policy.js';
+import { describeQuorum, isMet, remaining, wouldCount } from './quorum.js';
+import type { ApprovalRecord, Change, StoredDecision } from './store.js';
+
+export function approvalIdFor(tenantId: string, platform: string, deliveryId: string): string {
+  return `ap-${createHash('sha256').update(`${tenantId}\u0000${platform}\u0000${deliveryId}`).digest('hex').slice(0, 10)}`;
+}
+
+export class ApprovalService implements ApprovalsPort {
+  constructor(readonly deps: ApprovalDeps) {}
+
+  /** Opens a request for a job that a rule says needs approval; the card goes to the thread and back to the gate. */
+  async request(req: JobRequest, rule: PolicyRule): Promise<GateDecision> {
+    const { deps } = this;
+    const digest = await targetDigest(req.tenant.id, req.command, deps.vcs());
+    if (!digest.ok) return { decision: 'deny', refusal: { code: 'approval.target_unreadable', message: `Nothing was requested: ${digest.message}.` } };
+    const now = deps.now();
+    const rec: ApprovalRecord = {
+      id: approvalIdFor(req.tenant.id, req.actor.platform, req.deliveryId),
+      tenantId: req.tenant.id,
+      state: 'pending',
+      rule: rule.name,
+      kind: req.kind,
+      command: req.command,
+      summary: describeCommand(req.command),
+      target: targetKeyOf(req.command),
+      targetDigest: digest.digest,
+      requester: { memberId: req.actor.memberId, name: req.actor.name, platform: req.actor.platform, platformUserId: req.actor.platformUserId },
+      thread: req.thread,
+      correlationId: req.correlationId,
+      deliveryId: req.deliveryId,
+      quorum: rule.quorum,
+      voidOnTargetChange: rule.voidOnTargetChange,
+      cancel: rule.cancel,
+      decisions: [],
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + rule.ttl).toISOString(),
+      queued: false,
+    };
+    const existing = await deps.store.get(rec.tenantId, rec.id);
+    if (existing) return { decision: 'hold', replies: [cardReply(existing, req.tenant)] };
+    await deps.audit.append({ tenantId: rec.tenantId, action: 'approval.requested', actor: auditActorOf(req.actor), target: rec.id, outcome: 'pending', details: { approvalId: rec.id, rule: rule.name, kind: rec.kind, summary: rec.summary }, correlationId: rec.correlationId });
+    await deps.store.create(rec);
+    await deps.scheduleExpiry(rec.tenantId, rec.id, new Date(rec.expiresAt));
+    const reply = cardReply(rec, req.tenant);
+    await postCard(deps, rec, req.tenant);
+    return { decision: 'hold', replies: [reply] };
+  }
+
+  async get(tenantId: string, approvalId: string): Promise<ApprovalCard | undefined> {
+    const tenant = this.deps.registry.get(tenantId);
+    const rec = tenant ? await this.deps.store.get(tenantId, approvalId) : undefined;
+    return rec && tenant ? toCard(rec, tenant) : undefined;
+  }
+
+  async pendingFor(tenantId: string, memberId: string): Promise<ApprovalCard[]> {
+    const tenant = this.deps.registry.get(tenantId);
+    const member = this.deps.registry.memberById(tenantId, memberId);
+    if (!tenant || !member) return [];
+    const pending = await this.deps.store.listPending(tenantId, 200);
+    return pending
+      .filter((r) => r.requester.memberId !== memberId && !r.decisions.some((d) => d.memberId === memberId))
+      .filter((r) => wouldCount(r.quorum, currentApprovers(r, tenant), { id: member.id, roles: member.roles }))
+      .map((r) => toCard(r, tenant));
+  }
+
+  voidStale(tenantId: string, target: string, currentDigest: string, reason: string): Promise<ApprovalCard[]> {
+    return voidStale(this.deps, tenantId, target, currentDigest, reason);
+  }
+
+  /** approve / reject from any surface. The person is resolved to one member; refusals are explained and audited. */
+  async decide(req: DecisionRequest): Promise<DecisionOutcome> {
+    const { deps } = this;
+    const actor = req.actor;
+    const tenant = deps.registry.get(req.tenantId);
+    const member = tenant && actor.tenantId === tenant.id ? deps.registry.memberById(tenant.id, actor.memberId) : undefined;
+    if (!tenant || !member) return deny(deps, actor, req.approvalId, 'approval.not_found', `There is no request "${req.approvalId}".`, req.correlationId);
+    const before = await deps.store.get(tenant.id, req.approvalId);
+    if (!before) return deny(deps, actor, req.approvalId, 'approval.not_found', `There is no request "${req.approvalId}" in ${tenant.name}.`, req.correlationId);
+    const digest = before.voidOnTargetChange ? await targetDigest(tenant.id, before.command, deps.vcs()) : undefined;
+    const result = await withLease(deps, tenant.id, req.approvalId, 'decide', (rec, holder) => this.decideLeased(rec, holder, tenant, member, req, digest?.ok ? digest.digest : undefined));
+    if (result.leased) return result.value;
+    const rec = result.record;
+    if (!rec) return deny(deps, actor, req.approvalId, 'approval.not_found', `There is no request "${req.approvalId}" in ${tenant.name}.`, req.correlationId);
+    if (result.busy) return deny(deps, actor, rec.id, 'approval.busy', `Request ${rec.id} is being decided by someone else right now; try again in a moment.`, req.correlationId);
+    return this.notPending(rec, tenant, req);
+  }
+
+  private async notPending(rec: ApprovalRecord, tenant: Tenant, req: DecisionRequest): Promise<DecisionOutcome> {
+    const { deps } = this;
+    if (rec.state === 'approved' && !rec.queued && req.decision === 'approve') {
+      const jobId = await enqueueApproved(deps, rec, auditActorOf(req.actor));
+      return { ok: true, card: toCard({ ...rec, queued: true, jobId }, tenant), message: `Request ${rec.id} was already approved; its job ${jobId} is now queued.` };
+    }
+    const why: Record<string, [string, string]> = {
+      expired: ['approval.expired', `Request ${rec.id} expired at ${rec.expiresAt}; nothing can be decided on it any more. Ask again if it is still needed.`],
+      rejected: ['approval.not_pending', `Request ${rec.id} was already rejected.`],
+      approved: ['approval.not_pending', `Request ${rec.id} is already approved${rec.breakGlass ? ' (break-glass)' : ''}; your decision is not needed.`],
+      cancelled: rec.endReason === 'voided'
+        ? ['approval.target_changed', `Request ${rec.id} was voided: ${rec.note ?? 'the target changed'}. Ask again to approve what will run now.`]
+        : ['approval.not_pending', `Request ${rec.id} was cancelled.`],
+    };
+    const [code, message] = why[rec.state] ?? ['approval.not_pending', `Request ${rec.id} is ${rec.state}.`];
+    return deny(deps, req.actor, rec.id, code, message, req.correlationId);
+  }
+
+  private async decideLeased(rec: ApprovalRecord, holder: string, tenant: Tenant, member: Member, req: DecisionRequest, digestNow: string | undefined): Promise<DecisionOutcome> {
+    const { deps } = this;
+    const now = deps.now();
+    if (now.getTime() >= Date.parse(rec.expiresAt)) {
+      await expireLeased(deps, rec, holder, tenant);
+      return deny(deps, req.actor, rec.id, 'approval.expired', `Request ${rec.id} expired at ${rec.expiresAt}; nothing can be decided on it any more.`, req.correlationId);
+    }
+    const refused = this.separationOfDuties(rec, tenant, member, req);
+    if (refused) return deny(deps, req.actor, rec.id, refused[0], refused[1], req.correlationId);
+    if (rec.voidOnTargetChange && digestNow !== undefined && digestNow !== rec.targetDigest) {
+      const note = `what it approved changed (${rec.targetDigest ?? 'unknown'} → ${digestNow})`;
+      await voidLeased(deps, rec, holder, tenant, note);
+      return deny(deps, req.actor, rec.id, 'approval.target_changed', `Request ${rec.id} was voided because ${note}; approvals count only for what will run. Ask again.`, req.correlationId);
+    }
+    const decision: StoredDecision = { memberId: member.id, name: member.name, decision: req.decision, platform: req.actor.platform, platformUserId: req.actor.platformUserId, roles: member.roles, at: now.toISOString(), ...(req.reason ? { reason: req.reason } : {}) };
+    const approvers = [...currentApprovers(rec, tenant), { id: member.id, roles: member.roles }];
+    const next: 'rejected' | 'approved' | 'pending' = req.decision === 'reject' ? 'rejected' : isMet(rec.quorum, approvers) ? 'approved' : 'pending';
+    const failed = await record(deps, { tenantId: tenant.id, action: 'approval.decided', actor: auditActorOf(req.actor), target: rec.id, outcome: 'success', details: { approvalId: rec.id, decision: req.decision, state: next }, correlationId: req.correlationId });
+    if (failed) return failed;
+    const closing: Omit<Change, 'decision'> = next === 'pending' ? {} : { state: next, endReason: next, closedAt: now.toISOString(), closedBy: member.id };
+    const updated = await deps.store.commit(tenant.id, rec.id, holder, { decision, ...closing });
+    if (!updated) return { ok: false, refusal: { code: 'approval.busy', message: `Request ${rec.id} changed while you decided; look at it again.` } };
+    let jobNote = '';
+    if (updated.state === 'approved') jobNote = ` Job ${await enqueueApproved(deps, updated, auditActorOf(req.actor))} is queued.`;
+    await postCard(deps, updated, tenant);
+    return { ok: true, card: toCard(updated, tenant), message: this.decidedMessage(updated, tenant, req.decision) + jobNote };
+  }
+
+  /** The separation-of-duties checks, as [code, explanation] when the person may not decide. */
+  private separationOfDuties(rec: ApprovalRecord, tenant: Tenant, member: Member, req: DecisionRequest): [string, string] | undefined {
+    if (member.id === rec.requester.memberId) {
+      return ['approval.self_approval', `You requested ${rec.id} (as ${rec.requester.platform} ${rec.requester.platformUserId}); your ${req.actor.platform} account is linked to the same person, so you cannot ${req.decision} it. Someone else must${req.decision === 'reject' ? '; to withdraw it say "cancel ' + rec.id + '"' : ''}.`];
+    }
+    const earlier = rec.decisions.find((d) => d.memberId === member.id);
+    if (earlier) return ['approval.already_counted', `You already decided on ${rec.id} (${earlier.decision}, ${earlier.at} via ${earlier.platform}); one person counts once.`];
+    const named = [...new Set(rec.quorum.flatMap((c) => c.roles))];
+    const needs = remaining(rec.quorum, currentApprovers(rec, tenant));
+    if (!member.roles.some((r) => named.includes(r))) {
+      return ['approval.role_missing', `Request ${rec.id} needs ${needs || describeQuorum(rec.quorum)}; you are ${member.roles.join(', ')}, so your decision cannot count.`];
+    }
+    if (req.decision === 'approve' && !wouldCount(rec.quorum, currentApprovers(rec, tenant), { id: member.id, roles: member.roles })) {
+      return ['approval.role_not_needed', `Request ${rec.id} still needs ${needs}; you are ${member.roles.join(', ')}, and those places are already filled.`];
+    }
+    return undefined;
+  }
+
+  private decidedMessage(rec: ApprovalRecord, tenant: Tenant, decision: 'approve' | 'reject'): string {
+    if (decision === 'reject') return `You rejected ${rec.id} (${rec.summary}); it will not run.`;
+    if (rec.state === 'approved') return `You approved ${rec.id} (${rec.summary}); the quorum is met.`;
+    return `You approved ${rec.id} (${rec.summary}); it still needs ${remaining(rec.quorum, currentApprovers(rec, tenant))}.`;
+  }
+}
+
+export type { Denied };
