@@ -105,6 +105,11 @@ function samplerFor(env: Env, base: SamplerModule): import('@opentelemetry/sdk-t
   }
 }
 
+/** Exports the spans buffered so far (no-op when tracing is off). */
+export async function flushTracing(): Promise<void> {
+  await active?.flush();
+}
+
 /** Forgets the process's tracing handle after shutdown (so a later initTracing can start again). */
 export async function shutdownTracing(): Promise<void> {
   const handle = active;
