@@ -298,7 +298,7 @@ export function openAiCompletion(content: string, model = 'gpt-4o-mini') {
   };
 }
 
-export function anthropicMessage(input: unknown, model = 'claude-sonnet-4-5') {
+export function anthropicMessage(input: unknown, model = 'claude-sonnet-4-6') {
   return {
     id: 'msg_test',
     type: 'message',
@@ -316,7 +316,7 @@ export function openAiProvider(extra: Record<string, unknown> = {}) {
 }
 
 export function anthropicProvider(extra: Record<string, unknown> = {}) {
-  return { id: 'claude', type: 'anthropic', model: 'claude-sonnet-4-5', keyRef: 'acme-anthropic', timeoutMs: 2000, ...extra };
+  return { id: 'claude', type: 'anthropic', model: 'claude-sonnet-4-6', keyRef: 'acme-anthropic', timeoutMs: 2000, ...extra };
 }
 
 export { nock };
