@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import nock from 'nock';
+import { parse, stringify } from 'yaml';
+import { EXAMPLE_YAML } from './app.js';
 
 export const BOT_APP_ID = 'c9e8c047-2a74-40a2-b28a-b162d5f5327c';
 export const BOT_APP_PASSWORD = 'teams-test-app-password-0123456789';
@@ -204,4 +206,42 @@ export async function postActivity(baseUrl: string, activity: Record<string, unk
 
 export function teamsEnv(openId: OpenIdServer, extra: Record<string, string> = {}): Record<string, string> {
   return { MICROSOFT_APP_ID: BOT_APP_ID, MICROSOFT_APP_PASSWORD: BOT_APP_PASSWORD, MICROSOFT_OPENID_METADATA_URL: openId.metadataUrl, ...extra };
+}
+
+/** AAD object ids of the example tenant's members (only Alice has one in void.example.yaml). */
+export const AAD = {
+  tenant: '72f988bf-0000-4000-8000-00000000acme',
+  alice: '00000000-0000-4000-8000-0000000a11ce',
+  bob: '00000000-0000-4000-8000-000000000b0b',
+  carol: '00000000-0000-4000-8000-0000000ca401',
+  dave: '00000000-0000-4000-8000-00000000da7e',
+} as const;
+
+/** The example tenants file with Teams identities for Bob, Carol and Dave too, and extra YAML edits. */
+export function teamsTenantsYaml(edit: (doc: { tenants: Array<Record<string, unknown>> }) => void = () => undefined): string {
+  const doc = parse(EXAMPLE_YAML) as { tenants: Array<{ id: string; members: Array<{ id: string; identities: Record<string, unknown> }> } & Record<string, unknown>> };
+  const acme = doc.tenants.find((t) => t.id === 'acme');
+  for (const member of acme?.members ?? []) {
+    const id = AAD[member.id as keyof typeof AAD];
+    if (id) member.identities.teams = id;
+  }
+  edit(doc);
+  return stringify(doc);
+}
+
+/** An Action.Execute click on an approval card, as Teams sends it (invoke `adaptiveCard/action`). */
+export function cardClick(options: { serviceUrl: string; aadObjectId: string; verb: 'void.approve' | 'void.reject'; approvalId: string; reason?: string; tenantId?: string; id?: string; replyToId?: string }): Record<string, unknown> {
+  const base = fixture('adaptive-card-action', { serviceUrl: options.serviceUrl });
+  const data: Record<string, unknown> = { approvalId: options.approvalId };
+  if (options.reason !== undefined) data.reason = options.reason;
+  const tenantId = options.tenantId ?? AAD.tenant;
+  return {
+    ...base,
+    ...(options.id ? { id: options.id } : {}),
+    replyToId: options.replyToId ?? '1485983410000',
+    from: { id: `29:${options.aadObjectId}`, name: 'Clicker', aadObjectId: options.aadObjectId },
+    conversation: { ...(base.conversation as object), tenantId },
+    channelData: { ...(base.channelData as object), tenant: { id: tenantId } },
+    value: { action: { type: 'Action.Execute', title: options.verb === 'void.approve' ? 'Approve' : 'Reject', verb: options.verb, data }, trigger: 'manual' },
+  };
 }

@@ -1,0 +1,130 @@
+// Approve / Reject clicks (Action.Execute) against the ApprovalsPort, in isolation from the approvals module: a
+// recording port stands in for the service (the whole conversation with the real module is in test/e2e).
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ApprovalCard, ApprovalsPort, DecisionRequest } from '../../bot/core/approvals.port.js';
+import type { VoidModule } from '../../bot/modules.js';
+import { teamsModule } from '../../bot/teams/module.js';
+import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
+import { AAD, cardClick, createTestKey, FakeConnector, interceptLogin, OpenIdServer, postActivity, signToken, teamsEnv, teamsTenantsYaml, type TestKey } from '../helpers/teams.js';
+
+const CARD: ApprovalCard = {
+  id: 'ap-1',
+  tenantId: 'acme',
+  state: 'pending',
+  requester: { memberId: 'alice', name: 'Alice Developer' },
+  summary: 'deploy payments to production',
+  rule: 'prod-deploys',
+  remaining: '1 approval from devops',
+  decisions: [],
+  expiresAt: '2026-11-26T10:00:00.000Z',
+  eligibleApprovers: [{ memberId: 'carol', name: 'Carol Ops' }],
+};
+
+/** Records decisions; refuses the requester, as the real service does. */
+class RecordingApprovals implements ApprovalsPort {
+  readonly requests: DecisionRequest[] = [];
+  async decide(request: DecisionRequest) {
+    this.requests.push(request);
+    if (request.actor.memberId === 'alice') return { ok: false as const, refusal: { code: 'approval.self_approval', message: 'You asked for this, so someone else must approve it.' } };
+    const decision = { memberId: request.actor.memberId, name: request.actor.name, decision: request.decision, platform: request.actor.platform, at: '2026-11-25T10:00:00.000Z', reason: request.reason };
+    const card: ApprovalCard = { ...CARD, state: request.decision === 'approve' ? 'approved' : 'rejected', remaining: '', decisions: [decision] };
+    return { ok: true as const, card, message: `${request.actor.name} ${request.decision}d ${request.approvalId}.` };
+  }
+  async get(tenantId: string) {
+    return tenantId === 'acme' ? CARD : undefined;
+  }
+  async pendingFor() {
+    return [CARD];
+  }
+  async voidStale() {
+    return [];
+  }
+}
+
+let key: TestKey;
+let openId: OpenIdServer;
+let connector: FakeConnector;
+let t: TestApp;
+const approvals = new RecordingApprovals();
+
+beforeAll(async () => {
+  key = await createTestKey();
+  openId = await OpenIdServer.start([key]);
+  connector = await FakeConnector.start();
+  const approvalsModule: VoidModule = { name: 'test-approvals', setup: async (ctx) => ((ctx.ports.approvals = approvals), {}) };
+  t = await startTestApp({ config: testConfig({ env: teamsEnv(openId), yaml: teamsTenantsYaml() }), modules: [approvalsModule, teamsModule] });
+});
+
+afterAll(async () => {
+  await t?.stop();
+  await openId?.close();
+  await connector?.close();
+});
+
+beforeEach(() => {
+  interceptLogin();
+  approvals.requests.length = 0;
+});
+
+async function click(options: Omit<Parameters<typeof cardClick>[0], 'serviceUrl'>) {
+  const token = await signToken({ key, serviceUrl: connector.url });
+  return postActivity(t.url, cardClick({ serviceUrl: connector.url, ...options }), { token });
+}
+
+const MESSAGE = 'application/vnd.microsoft.activity.message';
+
+describe('Approval card clicks', () => {
+  it('Approve decides as the clicker (tenant from AAD) and returns the updated card, also updated for every viewer', async () => {
+    const before = connector.calls.length;
+    const response = await click({ aadObjectId: AAD.carol, verb: 'void.approve', approvalId: 'ap-1', replyToId: 'card-msg-1' });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: { type: 'AdaptiveCard', version: '1.5', actions: [] } });
+    expect(JSON.stringify(response.body)).toContain('Carol Ops ✅ approved from teams');
+    expect(approvals.requests.map((r) => [r.tenantId, r.approvalId, r.actor.memberId, r.actor.platform, r.decision])).toEqual([['acme', 'ap-1', 'carol', 'teams', 'approve']]);
+    const update = connector.calls.slice(before).find((c) => c.method === 'PUT');
+    expect(update?.path).toMatch(/\/activities\/card-msg-1$/);
+    expect(JSON.stringify(update?.body)).toContain('Approved');
+  });
+
+  it('a double click (the same invoke delivered twice) decides once and answers with the current card', async () => {
+    const id = `f:${Math.random().toString(36).slice(2)}`;
+    const first = await click({ aadObjectId: AAD.carol, verb: 'void.approve', approvalId: 'ap-1', id });
+    const second = await click({ aadObjectId: AAD.carol, verb: 'void.approve', approvalId: 'ap-1', id });
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ type: 'application/vnd.microsoft.card.adaptive' });
+    expect(approvals.requests).toHaveLength(1);
+  });
+
+  it("the requester's own click is refused to them only: a message, the card untouched", async () => {
+    const before = connector.calls.length;
+    const response = await click({ aadObjectId: AAD.alice, verb: 'void.approve', approvalId: 'ap-1' });
+    expect(response.body).toEqual({ statusCode: 200, type: MESSAGE, value: 'You asked for this, so someone else must approve it.' });
+    expect(connector.calls.length).toBe(before);
+  });
+
+  it('Reject needs a reason: without one nothing is decided; with one the reason is recorded', async () => {
+    const empty = await click({ aadObjectId: AAD.carol, verb: 'void.reject', approvalId: 'ap-1', reason: '  ' });
+    expect(empty.body).toMatchObject({ type: MESSAGE, value: expect.stringContaining('reason') });
+    expect(approvals.requests).toHaveLength(0);
+    const given = await click({ aadObjectId: AAD.carol, verb: 'void.reject', approvalId: 'ap-1', reason: 'change freeze until Monday' });
+    expect(given.body).toMatchObject({ type: 'application/vnd.microsoft.card.adaptive' });
+    expect(approvals.requests.map((r) => [r.decision, r.reason])).toEqual([['reject', 'change freeze until Monday']]);
+  });
+
+  it('a click from an AAD tenant that is not connected decides nothing and is audited as rejected', async () => {
+    const response = await click({ aadObjectId: AAD.carol, verb: 'void.approve', approvalId: 'ap-1', tenantId: '11111111-2222-4333-8444-555555555555' });
+    expect(response.body).toMatchObject({ type: MESSAGE, value: expect.stringContaining('not connected') });
+    expect(approvals.requests).toHaveLength(0);
+    const records = await t.app.audit.store.query('_system', { action: 'request.rejected' }, 0, 100);
+    expect(records.some((r) => r.actor.platform === 'teams' && r.actor.platformUserId === AAD.carol)).toBe(true);
+  });
+
+  it('an action Void does not know gets a 4xx invoke answer, not an exception', async () => {
+    const activity = cardClick({ serviceUrl: connector.url, aadObjectId: AAD.carol, verb: 'void.approve', approvalId: 'ap-1' });
+    (activity.value as { action: { verb: string } }).action.verb = 'launch.missiles';
+    const response = await postActivity(t.url, activity, { token: await signToken({ key, serviceUrl: connector.url }) });
+    expect(response.status).toBe(400);
+    expect(approvals.requests).toHaveLength(0);
+  });
+});
