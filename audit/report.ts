@@ -14,7 +14,7 @@ export interface ApprovalEvidence {
   summary?: string;
   approvers: string[];
   rejecters: string[];
-  denials: string[];
+  denials: Array<{ by?: string | undefined; code: string }>;
   state: string;
   breakGlass?: { by?: string | undefined; at: string; reasonRef?: string | undefined };
   acknowledgement?: { by?: string | undefined; followUpId?: string | undefined };
@@ -45,7 +45,7 @@ function applyApproval(e: ApprovalEvidence, r: AuditRecord, d: Details, who: str
       if (str(d.state)) e.state = str(d.state) as string;
       break;
     case 'approval.denied':
-      e.denials.push(`${who ?? '?'}: ${str(d.code) ?? 'refused'}`);
+      e.denials.push({ by: who, code: str(d.code) ?? 'refused' });
       break;
     case 'approval.expired':
     case 'approval.cancelled':
@@ -101,7 +101,7 @@ function row(input: ReportInput, e: ApprovalEvidence): string[] {
   const n = input.names;
   return [
     e.approvalId, e.requestedAt ?? 'before period', person(n, e.requester), e.kind ?? '', e.rule ?? '', e.summary ?? '',
-    list(n, e.approvers), list(n, e.rejecters), e.denials.join('; ') || '—', e.state,
+    list(n, e.approvers), list(n, e.rejecters), e.denials.map((x) => `${person(n, x.by)}: ${x.code}`).join('; ') || '—', e.state,
     e.breakGlass ? `yes, by ${person(n, e.breakGlass.by)} at ${e.breakGlass.at}${e.breakGlass.reasonRef ? ` (reason ${e.breakGlass.reasonRef})` : ''}` : 'no',
     e.breakGlass ? (e.acknowledgement ? `yes, by ${person(n, e.acknowledgement.by)}${e.acknowledgement.followUpId ? `, follow-up ${e.acknowledgement.followUpId}` : ''}` : 'NOT ACKNOWLEDGED') : '—',
     e.job?.id ?? '—', e.job?.outcome ?? 'not run', e.job?.at ?? '—',
