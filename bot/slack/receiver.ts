@@ -9,6 +9,7 @@ import { SYSTEM_TENANT } from '../../audit/types.js';
 import type { HttpRequest, HttpResponse } from '../http/server.js';
 import type { Logger } from '../logger.js';
 import { parseSlackBody, type SlackBody } from './body.js';
+import { isCommandPayload } from './mapper.js';
 import { verifySlackSignature } from './signature.js';
 
 /** Answer with this when nobody acked in time: Slack's deadline is 3 s, and a late 200 is better than a retry. */
@@ -22,6 +23,8 @@ export interface SlackReceiverOptions {
   readonly now?: () => number;
   /** Requests that need a known workspace and person: a 4xx answer, or undefined to go on. */
   readonly precheck: (body: SlackBody) => Promise<HttpResponse | undefined>;
+  /** False when the queue's Redis is not connected: commands get 503 so that Slack retries them later. */
+  readonly queueReady?: () => boolean;
 }
 
 const text = (status: number, error: string, message: string): HttpResponse => ({ status, body: { error, message } });
@@ -54,6 +57,9 @@ export class SlackReceiver implements Receiver {
     const body = parsed.body;
     if (body.ssl_check !== undefined) return { status: 200 };
     if (body.type === 'url_verification') return { status: 200, body: { challenge: String(body.challenge ?? '') } };
+    if (isCommandPayload(body) && this.options.queueReady && !this.options.queueReady()) {
+      return { status: 503, headers: { 'retry-after': '5' }, body: { error: 'queue.unavailable', message: 'The job queue is unavailable right now; nothing was queued. Please try again shortly.' } };
+    }
     const refused = await this.options.precheck(body);
     if (refused) return refused;
     return this.process(req, body);
