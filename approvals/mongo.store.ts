@@ -59,9 +59,12 @@ export class MongoApprovalStore implements ApprovalStore {
   ) {}
 
   /** Connects to MongoDB (or reuses a connection) and makes sure the indexes exist. */
-  static async connect(url: string | Connection): Promise<MongoApprovalStore> {
+  static async connect(url: string | Connection, options: { dbName?: string; serverSelectionTimeoutMS?: number } = {}): Promise<MongoApprovalStore> {
     const owned = typeof url === 'string';
-    const connection = typeof url === 'string' ? mongoose.createConnection(url, { bufferCommands: false, serverSelectionTimeoutMS: 5000 }) : url;
+    const connection =
+      typeof url === 'string'
+        ? mongoose.createConnection(url, { bufferCommands: false, serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000, ...(options.dbName ? { dbName: options.dbName } : {}) })
+        : url;
     await connection.asPromise();
     const model = connection.model<Doc>('ApprovalRequest', approvalSchema);
     await model.createIndexes();
