@@ -82,7 +82,7 @@ function renderReview(r: {
   const out = [`### Void review: ${r.verdict === 'request_changes' ? 'changes requested' : 'comments'}`, '', r.summary, ''];
   out.push(r.findings.length ? `**Findings: ${r.findings.length}** (${counts.map(([s, n]) => `${n} ${s}`).join(', ')})` : '**No findings.**');
   for (const f of r.findings) out.push(`- ${ICON[f.severity]} \`${f.path}:${f.line}\` ${f.ruleId}${f.source === 'model' ? ' (model)' : ''}: ${f.message}`);
-  if (r.dropped > 0) out.push(`\n${r.dropped} model finding(s) pointed outside the diff and were left out.`);
+  if (r.dropped > 0) out.push(`\n${r.dropped} model finding(s) were left out: outside the diff, or already reported by the checks.`);
   if (r.omitted.length) {
     out.push('', `Not shown to the model (${r.omitted.length}):`);
     for (const o of r.omitted) out.push(`- \`${o.path}\`: ${o.reason}`);
