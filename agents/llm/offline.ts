@@ -15,7 +15,7 @@ export function offlineReview(findings: readonly Finding[]): ReviewAnswer {
 }
 
 const TYPE_WORDS: ReadonlyArray<readonly [TriageAnswer['type'], RegExp]> = [
-  ['incident', /\b(outage|down|incident|sev[ -]?[12]|production is|500 errors?)\b/i],
+  ['incident', /\b(outage|down|incident|sev[ -]?[12]|production is down)\b/i],
   ['bug', /\b(bug|error|exception|crash|fails?|broken|regression|stack ?trace|does not work|doesn't work)\b/i],
   ['question', /\b(how (do|can|to)|question|\?\s*$)/i],
   ['feature', /\b(add|support|feature|allow|new|would like|request)\b/i],
