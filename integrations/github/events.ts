@@ -93,8 +93,9 @@ export class GithubEventHandler {
     const channel = prChannel(e.pr.repo, e.pr.number);
     const thread = prThread(e.installationId, channel);
     const approvals = this.deps.ports.approvals;
+    // Target and digest as the approvals module records them for a pull request: `owner/repo#n`, `sha:<head>`.
     const voided = e.action === 'synchronize' && approvals
-      ? await approvals.voidStale(tenant.id, channel, e.pr.headSha, `new commits were pushed to ${channel} (head ${e.pr.headSha.slice(0, 7)})`)
+      ? await approvals.voidStale(tenant.id, channel.toLowerCase(), `sha:${e.pr.headSha}`, `new commits were pushed to ${channel} (head ${e.pr.headSha.slice(0, 7)})`)
       : [];
     const review = await this.autoReview(tenant, e, thread, deliveryId, log);
     const replies: Reply[] = voided.length ? [voidedNotice(voided, e.pr.headSha), ...review.replies] : review.replies;

@@ -98,17 +98,17 @@ describe('pull request lifecycle events for listeners', () => {
 describe('approvals follow the head commit', () => {
   it('voids a pending approval when new commits are pushed and says so in the pull request, once', async () => {
     const approvals = memoryApprovals();
-    approvals.add({ id: 'apr-1', summary: 'deploy api to production at aaaaaaa' }, 'acme/api#7', 'a'.repeat(40));
-    approvals.add({ id: 'apr-2', summary: 'deploy web to production' }, 'acme/web#3', 'c'.repeat(40));
+    approvals.add({ id: 'apr-1', summary: 'review acme/api#7' }, 'acme/api#7', `sha:${'a'.repeat(40)}`);
+    approvals.add({ id: 'apr-2', summary: 'review acme/web#3' }, 'acme/web#3', `sha:${'c'.repeat(40)}`);
     const t = await start({ approvals });
     const api = fakeGithubApi();
     const sent = await deliver(t.url, 'pull_request', prEvent('synchronize', { sha: 'b'.repeat(40) }));
     expect(sent.body).toMatchObject({ voided: 1 });
     await t.github.idle();
-    expect(approvals.voidCalls).toEqual([{ tenantId: 'acme', target: 'acme/api#7', digest: 'b'.repeat(40), reason: 'new commits were pushed to acme/api#7 (head bbbbbbb)' }]);
+    expect(approvals.voidCalls).toEqual([{ tenantId: 'acme', target: 'acme/api#7', digest: `sha:${'b'.repeat(40)}`, reason: 'new commits were pushed to acme/api#7 (head bbbbbbb)' }]);
     expect((await approvals.get('acme', 'apr-1'))?.state).toBe('cancelled');
     expect((await approvals.get('acme', 'apr-2'))?.state).toBe('pending');
-    expect(api.texts()[0]).toBe('🔁 New commits were pushed (head is now bbbbbbb), so this approval no longer applies and is void:\n- `apr-1`: deploy api to production at aaaaaaa (requested by Alice Developer)\nRequest again to approve the new head commit.');
+    expect(api.texts()[0]).toBe('🔁 New commits were pushed (head is now bbbbbbb), so this approval no longer applies and is void:\n- `apr-1`: review acme/api#7 (requested by Alice Developer)\nRequest again to approve the new head commit.');
 
     await deliver(t.url, 'pull_request', prEvent('synchronize', { sha: 'b'.repeat(40) }), { id: sent.id });
     await t.github.idle();
