@@ -71,7 +71,7 @@ async function setupSlack(ctx: ModuleContext, receivers: SlackReceiver[]): Promi
   const approvals = () => ctx.ports.approvals;
   const ledger = new DeliveryLedger(ctx.redis, ctx.prefix, env.VOID_DEDUPE_TTL_SECONDS);
   const decisions = new SlackDecisions({ registry: ctx.registry, approvals, ledger, port, auth, conversations, slackIdsOf, log });
-  const receiver = new SlackReceiver({ signingSecret: env.SLACK_SIGNING_SECRET, audit: ctx.audit, log, precheck: createPrecheck({ registry: ctx.registry, dispatcher: ctx.dispatcher, conversations, log }), queueReady: () => ctx.redis.status === 'ready' });
+  const receiver = new SlackReceiver({ signingSecret: env.SLACK_SIGNING_SECRET, audit: ctx.audit, log, precheck: createPrecheck({ registry: ctx.registry, dispatcher: ctx.dispatcher, conversations, installed: async (team, enterprise) => Boolean(await auth.forTeam(team, enterprise)), log }), queueReady: () => ctx.redis.status === 'ready' });
   receivers.push(receiver);
   const bolt = new App({
     receiver,
@@ -108,7 +108,10 @@ function registerListeners(bolt: App, parts: { conversations: SlackConversations
     await ack();
     await conversations.onSlashCommand(body as unknown as SlackBody);
   });
-  bolt.event('app_mention', async ({ body, event }) => conversations.onMessage(body as unknown as SlackBody, event as unknown as SlackBody));
+  // A mention in a direct message also arrives as message.im (handled below): answer it once.
+  bolt.event('app_mention', async ({ body, event }) => {
+    if (!String(event.channel).startsWith('D')) await conversations.onMessage(body as unknown as SlackBody, event as unknown as SlackBody);
+  });
   bolt.event('message', async ({ body, event }) => {
     if (isDirectMessage(event as unknown as SlackBody)) await conversations.onMessage(body as unknown as SlackBody, event as unknown as SlackBody);
   });

@@ -14,6 +14,8 @@ export interface PrecheckDeps {
   readonly registry: TenantRegistry;
   readonly dispatcher: () => Dispatcher;
   readonly conversations: SlackConversations;
+  /** Whether Void has a bot token for the workspace (multi-workspace mode: an installation). */
+  readonly installed: (teamId: string, enterpriseId?: string) => Promise<boolean>;
   readonly log: Logger;
 }
 
@@ -44,7 +46,11 @@ export function createPrecheck(deps: PrecheckDeps): (body: SlackBody) => Promise
     if (!origin) return { status: 400, body: { error: 'slack.bad_body', message: 'The request names no Slack workspace or user.' } };
     const workspaceId = workspaceIdFor(deps.registry, origin);
     const resolution = deps.registry.resolve('slack', workspaceId, origin.userId);
-    if (resolution.ok) return undefined;
+    if (resolution.ok) {
+      if (await deps.installed(origin.teamId, origin.enterpriseId)) return undefined;
+      const message = `Void is not installed in this Slack workspace yet, so it cannot answer here. Ask an admin of ${resolution.tenant.name} to install it (Void's /slack/install page).`;
+      return { status: 403, body: { error: 'slack.not_installed', message } };
+    }
     const where = deliveryOf(body);
     const thread = threadRef(origin.teamId, where.channel, where.thread);
     const result = await deps.dispatcher().dispatch({ platform: 'slack', workspaceId, platformUserId: origin.userId, text: '', thread, deliveryId: where.deliveryId });

@@ -78,6 +78,8 @@ export interface SlackCall {
   readonly token: string | undefined;
   /** When the call arrived (ms since the epoch). */
   readonly at: number;
+  /** What the fake answered (e.g. the `ts` of a posted message). */
+  readonly response: Record<string, unknown>;
 }
 
 type Script = (params: Record<string, unknown>) => { status?: number; headers?: Record<string, string>; body?: Record<string, unknown>; delayMs?: number } | undefined;
@@ -146,11 +148,11 @@ export class FakeSlackApi {
     const token = String(req.headers.authorization ?? '').replace(/^Bearer /, '') || undefined;
     const scripted = this.scripts.get(method)?.(params);
     if (scripted?.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));
+    const body = scripted?.body ?? this.answer(method, params);
     if (!scripted || (scripted.status ?? 200) === 200) {
-      this.calls.push({ method, params, token, at: Date.now() });
+      this.calls.push({ method, params, token, at: Date.now(), response: body });
       this.events.emit('call');
     }
-    const body = scripted?.body ?? this.answer(method, params);
     res.writeHead(scripted?.status ?? 200, { 'content-type': 'application/json', ...scripted?.headers });
     res.end(JSON.stringify(body));
   }

@@ -89,12 +89,15 @@ describe('OAuth install', () => {
     expect(t.fake.callsOf('auth.test')).toHaveLength(0);
   });
 
-  it('a bad code from Slack: 502 page, nothing installed', async () => {
+  it('a bad code from Slack: 502 page, nothing installed; commands from that workspace are refused saying so', async () => {
     grantFor(ACME_TEAM);
     const { state, cookie } = await startInstall();
     expect((await redirect(state, cookie, 'bad-code')).status).toBe(502);
-    expect((await postSlack(t.url, { body: slashForm({ text: 'whoami', user: USERS.bob }) })).status).toBe(200);
+    const response = await postSlack(t.url, { body: slashForm({ text: 'review acme/api#1', user: USERS.bob }) });
+    expect(response.status).toBe(403);
+    expect(JSON.parse(response.text)).toMatchObject({ error: 'slack.not_installed' });
     await t.settled();
-    expect(t.fake.callsOf('chat.postEphemeral')).toHaveLength(0);
+    expect(t.fake.calls.filter((c) => c.method.startsWith('chat.'))).toHaveLength(0);
+    expect(await t.app.queue.queue.count()).toBe(0);
   });
 });

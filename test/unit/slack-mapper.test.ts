@@ -74,3 +74,31 @@ describe('inbound mapping', () => {
     expect(parseRejectContext('shhh-its-secret')).toBeUndefined();
   });
 });
+
+describe('Enterprise Grid', () => {
+  it('maps a workspace of a bound enterprise to its tenant, and prefers a bound team id', async () => {
+    const { TenantRegistry } = await import('../../bot/core/registry.js');
+    const { parseTenantsYaml } = await import('../../bot/config/load.js');
+    const { workspaceIdFor } = await import('../../bot/slack/mapper.js');
+    const yaml = `version: 1
+tenants:
+  - id: grid
+    name: Grid Corp
+    bindings:
+      slack:
+        teamIds: [T0GRIDHQ1]
+        enterpriseId: E0GRID001
+    members:
+      - id: ann
+        name: Ann
+        roles: [admin]
+        identities:
+          slack: W0ANN0001
+`;
+    const registry = new TenantRegistry(parseTenantsYaml(yaml, 'grid.yaml'));
+    expect(workspaceIdFor(registry, { teamId: 'T0OTHERWS', enterpriseId: 'E0GRID001', userId: 'W0ANN0001' })).toBe('E0GRID001');
+    expect(workspaceIdFor(registry, { teamId: 'T0GRIDHQ1', enterpriseId: 'E0GRID001', userId: 'W0ANN0001' })).toBe('T0GRIDHQ1');
+    expect(registry.resolve('slack', workspaceIdFor(registry, { teamId: 'T0OTHERWS', enterpriseId: 'E0GRID001', userId: 'W0ANN0001' }), 'W0ANN0001').ok).toBe(true);
+    expect(workspaceIdFor(registry, { teamId: 'T0OTHERWS', enterpriseId: 'E0ELSEWHERE', userId: 'W0ANN0001' })).toBe('T0OTHERWS');
+  });
+});
