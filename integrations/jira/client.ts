@@ -7,6 +7,8 @@ import type { ChatPort } from '../../bot/core/ports.js';
 import type { Reply, ThreadRef } from '../../bot/core/types.js';
 import type { TenantRegistry } from '../../bot/core/registry.js';
 import type { TicketInfo, TicketPort } from '../../bot/core/ticket.port.js';
+import type { Redis } from 'ioredis';
+import { withRedisLock } from './lock.js';
 import { commentText, renderComment } from './mapper.js';
 
 export interface JiraCredentials {
@@ -17,6 +19,9 @@ export interface JiraCredentials {
 export interface JiraClientOptions {
   readonly registry: TenantRegistry;
   readonly credentials: (tenantId: string) => JiraCredentials | undefined;
+  /** When given, upserts of one marker are also serialised across processes (a short Redis lock). */
+  readonly redis?: Redis;
+  readonly prefix?: string;
 }
 
 /** The comment property that carries Void's marker: hidden from people, read back to update the same comment. */
@@ -82,7 +87,10 @@ export class JiraTicketClient implements TicketPort {
   upsertAdf(tenantId: string, key: string, body: Adf, marker?: string): Promise<{ url: string }> {
     const lockKey = `${tenantId}\u0000${key}\u0000${marker ?? Math.random()}`;
     const previous = this.locks.get(lockKey) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.upsertNow(tenantId, key, body, marker));
+    const { redis, prefix } = this.options;
+    const upsert = () => this.upsertNow(tenantId, key, body, marker);
+    const locked = marker && redis ? () => withRedisLock(redis, `${prefix ?? 'void'}:jira:upsert:${tenantId}:${key}:${marker}`, 15_000, upsert) : upsert;
+    const next = previous.catch(() => undefined).then(locked);
     this.locks.set(lockKey, next);
     void next.finally(() => {
       if (this.locks.get(lockKey) === next) this.locks.delete(lockKey);

@@ -17,7 +17,7 @@ export const jiraModule: VoidModule = {
   async setup(ctx): Promise<ModuleContribution> {
     const env = ctx.config.env;
     const log = ctx.log.child({ module: 'jira' });
-    const tickets = new JiraTicketClient({ registry: ctx.registry, credentials: (tenantId) => jiraCredentialsFor(env, tenantId) });
+    const tickets = new JiraTicketClient({ registry: ctx.registry, credentials: (tenantId) => jiraCredentialsFor(env, tenantId), redis: ctx.redis, prefix: ctx.prefix });
     const bound = ctx.registry.list().filter((t) => t.bindings.jira);
     const configured = bound.filter((t) => tickets.configured(t.id));
     for (const t of bound) {

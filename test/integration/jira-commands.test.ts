@@ -2,6 +2,7 @@
 // agents use, against the JIRA fake behind nock: requests JIRA receives, replies people read, audit records written.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TicketPort } from '../../bot/core/ticket.port.js';
+import { JiraTicketClient } from '../../integrations/jira/client.js';
 import { jiraModule } from '../../integrations/jira/module.js';
 import { captureLogger, startTestApp, testConfig, type TestApp } from '../helpers/app.js';
 import { adfText, FakeJira, JIRA_ENV, JIRA_SECRET, JIRA_TENANTS, JIRA_TOKEN } from '../helpers/jira.js';
@@ -103,5 +104,16 @@ describe('TicketPort for the agents', () => {
     expect(await tickets.transition('acme', 'PAY-12', 'In Review')).toBe(true);
     expect(await tickets.transition('acme', 'PAY-12', 'Blocked')).toBe(false);
     expect(jira.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/transitions'))).toHaveLength(1);
+  });
+
+  it('two processes upserting the same marked comment at the same moment leave one comment', async () => {
+    const client = () => new JiraTicketClient({ registry: t.app.registry, credentials: () => ({ email: 'void-bot@acme.example', apiToken: JIRA_TOKEN }), redis: t.app.redis, prefix: t.prefix });
+    const [a, b] = [client(), client()];
+    await Promise.all([
+      a.upsertComment('acme', 'PAY-12', '▶️ triage started', 'reply:job:triage-1'),
+      b.upsertComment('acme', 'PAY-12', '🔄 triage: reading the ticket', 'reply:job:triage-1'),
+      a.upsertComment('acme', 'PAY-12', 'another job', 'reply:job:triage-2'),
+    ]);
+    expect(jira.commentTexts('PAY-12')).toHaveLength(2);
   });
 });
