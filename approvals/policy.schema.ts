@@ -83,10 +83,11 @@ export const policiesSchema = z
 export type PoliciesConfig = z.infer<typeof policiesSchema>;
 export type PolicyRule = PoliciesConfig['rules'][number];
 
-/** Reads a tenant's (already validated) policies section. */
+/** A tenant's policies section, as the tenants-file loader parsed it (anything else reads as "deny everything"). */
 export function policiesOf(tenant: { readonly policies: unknown }): PoliciesConfig {
-  const parsed = policiesSchema.safeParse(tenant.policies);
-  return parsed.success ? parsed.data : { default: 'deny', rules: [] };
+  const p = tenant.policies as Partial<PoliciesConfig> | undefined;
+  if (!p || !Array.isArray(p.rules) || !p.rules.every((r) => Array.isArray(r?.quorum) && typeof r.ttl === 'number')) return { default: 'deny', rules: [] };
+  return { default: p.default === 'allow' ? 'allow' : 'deny', rules: p.rules };
 }
 
 interface TenantLike {
