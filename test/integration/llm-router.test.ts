@@ -9,10 +9,11 @@ import { ModelRouter } from '../../agents/llm/router.js';
 import type { ModelRequest } from '../../agents/llm/types.js';
 import { loadEnv, parseTenantsYaml } from '../../bot/config/load.js';
 import { createLogger } from '../../bot/logger.js';
+import { secretValues } from '../../bot/config/env.js';
 import { createRedis } from '../../bot/redis.js';
 import type { Tenant } from '../../bot/core/types.js';
 import { ANTHROPIC_API, ANTHROPIC_KEY, MODEL_ENV, OPENAI_API, OPENAI_KEY, anthropicMessage, anthropicProvider, nock, openAiCompletion, openAiProvider, tenantsYaml } from '../helpers/agents.js';
-import { REDIS_URL, uniqueId } from '../helpers/app.js';
+import { REDIS_URL, captureLogger, uniqueId } from '../helpers/app.js';
 
 const schema = z.object({ verdict: z.enum(['ok', 'bad']), note: z.string() });
 const request: ModelRequest<z.infer<typeof schema>> = {
@@ -207,5 +208,20 @@ describe('model router over the providers\' HTTP APIs', () => {
     expect(none).toEqual({ source: 'offline', reason: 'no model is configured for this organisation' });
     const missing = await router().ask(tenantWith({ providers: [openAiProvider({ keyRef: 'globex-openai' })] }), request, { correlationId: 'f2' });
     expect(missing.source === 'offline' && missing.reason).toContain('"globex-openai" is not configured');
+  });
+
+  it('keys never reach the log or the audit trail, whatever fails', async () => {
+    const env = loadEnv(MODEL_ENV);
+    expect(secretValues(env)).toEqual(expect.arrayContaining([OPENAI_KEY, ANTHROPIC_KEY]));
+    const { log, lines } = captureLogger(secretValues(env), 'trace');
+    nock(OPENAI_API).post('/v1/chat/completions').reply(500, { error: { message: `invalid key ${OPENAI_KEY}` } });
+    nock(OPENAI_API).post('/v1/chat/completions').reply(401, { error: { message: `Incorrect API key provided: ${OPENAI_KEY}` } });
+    nock(ANTHROPIC_API).post('/v1/messages').reply(200, anthropicMessage({ verdict: 'ok', note: `echo ${ANTHROPIC_KEY}` }));
+    const r = new ModelRouter({ redis, prefix: uniqueId('llm'), env, audit: new AuditTrail(store), log, sleep: async () => undefined });
+    const answer = await r.ask(tenantWith(both()), request, { correlationId: 'g1' });
+    expect(answer.source).toBe('model');
+    expect(lines.length).toBeGreaterThan(0);
+    const everything = lines.join('\n') + JSON.stringify(await store.range('acme', 1, 100)) + JSON.stringify(answer.source === 'offline' ? answer.reason : '');
+    for (const secret of [OPENAI_KEY, ANTHROPIC_KEY]) expect(everything).not.toContain(secret);
   });
 });
