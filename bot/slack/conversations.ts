@@ -25,6 +25,12 @@ export function errorReply(error: unknown): Reply {
   return { text, kind: 'refusal', private: true };
 }
 
+function cannotPost(error: unknown): string {
+  const code = (error as { data?: { error?: string } })?.data?.error;
+  if (code === 'not_in_channel' || code === 'channel_not_found') return 'Void is not a member of this channel, so it cannot open a thread here. Invite it (`/invite @Void`) and try again. Nothing was done.';
+  return 'Slack did not accept Void\'s message in this channel, so nothing was done. Please try again shortly.';
+}
+
 export class SlackConversations {
   constructor(private readonly deps: ConversationDeps) {}
 
@@ -44,7 +50,7 @@ export class SlackConversations {
       }
     } catch (error) {
       this.deps.log.warn({ err: error }, 'could not open a thread for a slash command');
-      await this.tell(thread, origin.userId, { text: 'Void cannot post in this channel. Invite it first (`/invite @Void`), then try again. Nothing was done.', kind: 'refusal', private: true });
+      await this.respond(str(body.response_url), cannotPost(error));
       return;
     }
     await this.dispatch(origin, text, thread, slashDeliveryId(str(body.trigger_id)), !opensThread);
@@ -74,6 +80,17 @@ export class SlackConversations {
       replies = [errorReply(error)];
     }
     for (const reply of replies) await this.tell(thread, origin.userId, allPrivate ? { ...reply, private: true } : reply);
+  }
+
+  /** Answers through the slash command's response_url: works even where Void is not a member of the channel. */
+  private async respond(responseUrl: string, text: string): Promise<void> {
+    if (!/^https?:\/\//.test(responseUrl)) return;
+    try {
+      const response = await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', text }) });
+      if (!response.ok) this.deps.log.warn({ status: response.status }, 'the slash command response URL refused the answer');
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'could not answer through the slash command response URL');
+    }
   }
 
   /** Renders one reply: private ones as an ephemeral to the person, others into the thread (keyed ones in place). */

@@ -43,8 +43,13 @@ describe('SlackReceiver', () => {
     const audit = new AuditTrail(new EmbeddedAuditStore());
     const late = receiver({ audit });
     expect((await late.r.handle(request(slashForm({ text: 'help' }), now - 301))).status).toBe(401);
-    expect(late.calls).toEqual([]);
-    expect((await audit.store.range(SYSTEM_TENANT, 1, 10)).map((rec) => rec.action)).toEqual(['security.bad_signature']);
+    expect((await late.r.handle(request(slashForm({ text: 'help' }), now + 301))).status).toBe(401);
+    expect((await late.r.handle(request(slashForm({ text: 'help' }), now + 300))).status).toBe(403);
+    expect(late.calls).toEqual(['precheck']);
+    expect((await audit.store.range(SYSTEM_TENANT, 1, 10)).map((rec) => [rec.action, rec.details?.code])).toEqual([
+      ['security.bad_signature', 'slack.stale_timestamp'],
+      ['security.bad_signature', 'slack.stale_timestamp'],
+    ]);
   });
 
   it('answers 503 (so Slack retries) when the queue is down, before anything is looked up', async () => {
