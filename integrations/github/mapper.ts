@@ -91,6 +91,8 @@ export function mapWebhook(name: string, payload: unknown): GithubEvent {
       return mapPullRequest(payload);
     case 'pull_request_review':
       return mapReview(payload);
+    case 'installation':
+      return mapInstallation(payload);
     default:
       return ignore(`event ${name.slice(0, 60)} is not used by Void`);
   }
@@ -113,6 +115,14 @@ function mapComment(parsed: ParsedComment, source: CommentSource): GithubEvent {
     return commandLine(p.changes?.body?.from) === text ? ignore('edit that left the command unchanged') : { ...base, type: 'edited_command', text };
   }
   return ignore(`comment ${p.action.slice(0, 20)}: nothing to do`);
+}
+
+/** Installing the App does nothing by itself; the reason tells the operator which id to bind in the tenants file. */
+function mapInstallation(payload: unknown): GithubEvent {
+  const parsed = z.object({ action: z.string(), installation: z.object({ id: z.number(), account: account.optional() }).passthrough() }).safeParse(payload);
+  if (!parsed.success) return ignore('installation payload without the expected fields');
+  const { action, installation: inst } = parsed.data;
+  return ignore(`installation ${action.slice(0, 30)}: installation id ${inst.id} for ${inst.account?.login ?? 'an account'}; bind it under bindings.github.installationId of its tenant`);
 }
 
 const PR_ACTIONS = new Set(['opened', 'reopened', 'ready_for_review', 'synchronize', 'closed']);

@@ -70,7 +70,8 @@ export function githubWebhookRoute(deps: ReceiverDeps): (req: HttpRequest) => Pr
     const log = req.log.child({ deliveryId: delivery, event });
     if (mapped.type === 'ping') return json(200, { ok: true, message: 'pong' });
     if (mapped.type === 'ignore') {
-      log.debug({ reason: mapped.reason }, 'GitHub event ignored');
+      if (event === 'installation') log.info({ reason: mapped.reason }, 'GitHub App installation changed');
+      else log.debug({ reason: mapped.reason }, 'GitHub event ignored');
       return json(200, { ok: true, ignored: mapped.reason });
     }
     if ((await deps.ledger.claim('github-webhook', delivery)) === 'duplicate') {

@@ -1,7 +1,7 @@
 // A Void process with the GitHub module, for GitHub tests: signed webhooks in, GitHub REST API intercepted.
 import type { JobKind } from '../../agents/queues.js';
 import type { Processor } from '../../agents/worker.js';
-import type { Role } from '../../bot/app.js';
+import type { Role, VoidAppOptions } from '../../bot/app.js';
 import type { ApprovalsPort } from '../../bot/core/approvals.port.js';
 import type { PullRequestEvent } from '../../bot/core/vcs.port.js';
 import type { Logger } from '../../bot/logger.js';
@@ -68,7 +68,7 @@ function portsModule(approvals: ApprovalsPort | undefined, events: PullRequestEv
   };
 }
 
-export async function startGithubApp(options: { role?: Role; yaml?: string; env?: Record<string, string>; modules?: VoidModule[]; approvals?: ApprovalsPort; log?: Logger; tuning?: typeof FAST_TUNING } = {}): Promise<GithubTestApp> {
+export async function startGithubApp(options: { role?: Role; yaml?: string; env?: Record<string, string>; modules?: VoidModule[]; approvals?: ApprovalsPort; log?: Logger; tuning?: typeof FAST_TUNING; app?: Partial<VoidAppOptions> } = {}): Promise<GithubTestApp> {
   const github = createGithubModule({ tuning: options.tuning ?? FAST_TUNING });
   const events: PullRequestEvent[] = [];
   const t = await startTestApp({
@@ -76,6 +76,7 @@ export async function startGithubApp(options: { role?: Role; yaml?: string; env?
     config: testConfig({ yaml: options.yaml ?? GITHUB_TENANTS, env: githubEnv(options.env) }),
     modules: [github, portsModule(options.approvals, events), ...(options.modules ?? [])],
     ...(options.log ? { log: options.log } : {}),
+    ...(options.app ? { app: options.app } : {}),
   });
   return { ...t, github, events };
 }

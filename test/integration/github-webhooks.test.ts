@@ -1,7 +1,8 @@
 // Signed GitHub webhooks (real payloads from @octokit/webhooks-examples) over HTTP into a real Void process on a real
 // Redis; the GitHub REST API is intercepted with nock. What people see in the pull request is asserted.
 import { afterEach, describe, expect, it } from 'vitest';
-import { SYSTEM_TENANT } from '../../audit/types.js';
+import { EmbeddedAuditStore } from '../../audit/embedded.store.js';
+import { SYSTEM_TENANT, type AuditRecord } from '../../audit/types.js';
 import { fakeGithubApi } from '../helpers/github-api.js';
 import nock from 'nock';
 import { captureLogger } from '../helpers/app.js';
@@ -223,5 +224,35 @@ describe('secrets', () => {
     expect(failing.isDone()).toBe(true);
     expect(lines.join('')).toContain('GitHub: reaction failed');
     for (const secret of [WEBHOOK_SECRET, TOKEN, key, key.split('\n')[1] as string]) expect(everything).not.toContain(secret);
+  });
+});
+
+describe('dependencies down', () => {
+  /** The embedded audit store, switchable off: what a MongoDB outage looks like to Void. */
+  class FlakyStore extends EmbeddedAuditStore {
+    down = false;
+    override async insert(record: AuditRecord): Promise<boolean> {
+      if (this.down) throw new Error('store unreachable');
+      return super.insert(record);
+    }
+  }
+
+  it('answers 503 when the audit trail cannot be written, does nothing, and processes the redelivery later', async () => {
+    const store = new FlakyStore();
+    const t = await start({ app: { auditStore: store } });
+    const api = fakeGithubApi();
+    store.down = true;
+    const first = await deliver(t.url, 'issue_comment', prComment('/void review'));
+    await t.github.idle();
+    expect(first.status).toBe(503);
+    expect(await jobs(t)).toHaveLength(0);
+    expect(api.calls).toEqual([]);
+
+    store.down = false;
+    const redelivered = await deliver(t.url, 'issue_comment', prComment('/void review'), { id: first.id });
+    await t.github.idle();
+    expect(redelivered.status).toBe(202);
+    expect(await jobs(t)).toHaveLength(1);
+    expect(api.texts()).toHaveLength(1);
   });
 });

@@ -71,6 +71,9 @@ describe('mapWebhook on real payloads', () => {
       }),
     );
   });
+  it('names the installation id when the App is installed (for the tenants file)', () => {
+    expect(mapWebhook('installation', example('installation', 'created'))).toEqual({ type: 'ignore', reason: 'installation created: installation id 957387 for Codertocat; bind it under bindings.github.installationId of its tenant' });
+  });
   it('reads a command only from a first line that starts with /void', () => {
     expect(commandLine('  /void status  \nmore')).toBe('/void status');
     expect(commandLine('/voidstatus')).toBeUndefined();
