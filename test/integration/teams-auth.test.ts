@@ -115,6 +115,8 @@ describe('POST /api/messages authentication', () => {
     expect(reply.path).toContain(encodeURIComponent(String((activity.conversation as { id: string }).id)));
     expect(reply.authorization).toBe('Bearer outbound-test-token');
     expect(logLines.join('')).not.toContain(BOT_APP_PASSWORD);
+    expect(logLines.join('')).not.toContain('outbound-test-token');
+    expect(logLines.join('')).not.toContain(token);
   });
 
   it('never lets a rejected request reach the audit trail', async () => {

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestApp, testConfig, uniqueId, type TestApp } from '../helpers/app.js';
 import { createTestKey, FakeConnector, fixture, interceptLogin, OpenIdServer, postActivity, signToken, teamsEnv, type ConnectorCall, type TestKey } from '../helpers/teams.js';
 import { teamsModule } from '../../bot/teams/module.js';
+import { EmbeddedAuditStore } from '../../audit/embedded.store.js';
+import type { AuditRecord } from '../../audit/types.js';
 
 let key: TestKey;
 let openId: OpenIdServer;
@@ -112,6 +114,32 @@ describe('Teams commands', () => {
     } finally {
       await worker.stop();
       await web.stop();
+    }
+  });
+});
+
+describe('Teams when the audit trail is down', () => {
+  it('answers 503 (so the request can be retried), queues nothing and posts nothing', async () => {
+    class FailingStore extends EmbeddedAuditStore {
+      failing = false;
+      override async insert(record: AuditRecord): Promise<boolean> {
+        if (this.failing) throw new Error('store unreachable');
+        return super.insert(record);
+      }
+    }
+    const store = new FailingStore();
+    const app = await startTestApp({ config: testConfig({ env: teamsEnv(openId) }), modules: [teamsModule], app: { auditStore: store } });
+    try {
+      store.failing = true;
+      const conversationId = '19:auditdown@thread.tacv2;messageid=1';
+      const activity = fixture('channel-mention', { serviceUrl: connector.url, conversation: { isGroup: true, conversationType: 'channel', tenantId: '72f988bf-0000-4000-8000-00000000acme', id: conversationId } });
+      const response = await postActivity(app.url, activity, { token: await signToken({ key, serviceUrl: connector.url }) });
+      expect(response.status).toBe(503);
+      expect(response.body).toMatchObject({ error: 'audit.unavailable' });
+      expect(await app.app.queue.recent('acme', 10)).toHaveLength(0);
+      expect(connector.calls.filter(inConversation(conversationId))).toHaveLength(0);
+    } finally {
+      await app.stop();
     }
   });
 });
