@@ -74,10 +74,11 @@ export function watchQueue(queue: QueueCounter): () => void {
   return () => watchedQueues.delete(queue);
 }
 
-const PLATFORM_SEGMENTS: Readonly<Record<string, string>> = { slack: 'slack', teams: 'teams', api: 'teams', github: 'github', jira: 'jira', console: 'console' };
+const PLATFORM_SEGMENTS: Readonly<Record<string, string>> = { slack: 'slack', teams: 'teams', github: 'github', jira: 'jira', console: 'console' };
 
 /** The platform of a route pattern by its first segment (`/slack/events` → slack); `http` for Void's own routes. */
 export function platformOfRoute(route: string): string {
+  if (route === '/api/messages') return 'teams'; // the Bot Framework's conventional endpoint
   return PLATFORM_SEGMENTS[route.split('/').filter(Boolean)[0] ?? ''] ?? 'http';
 }
 

@@ -17,6 +17,7 @@ describe('metrics recording API', () => {
     expect(platformOfRoute('/github/webhooks')).toBe('github');
     expect(platformOfRoute('/api/messages')).toBe('teams');
     expect(platformOfRoute('/readyz')).toBe('http');
+    expect(platformOfRoute('/api/tenants/:id/audit')).toBe('http');
     expect(platformOfRoute('unmatched')).toBe('http');
   });
 
