@@ -74,7 +74,7 @@ describe('command grammar', () => {
 
   it('never throws, whatever the input (property)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.array(fc.constantFrom('review', 'deploy', 'to', 'at', 'in', '#', '/', 'acme/api#1', 'PAY-1', '__proto__', 'constructor', ' ', '\n')).map((w) => w.join(' '))), (input) => {
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.array(fc.constantFrom('review', 'deploy', 'to', 'at', 'in', '#', '/', 'acme/api#1', 'PAY-1', '__proto__', 'constructor', ' ', '\n', 'policy', 'explain', '--as', 'breakglass', 'ack')).map((w) => w.join(' '))), (input) => {
         const result = parseCommand(input);
         expect(typeof result.ok).toBe('boolean');
         if (!result.ok) expect(result.usage.length).toBeGreaterThan(0);
