@@ -22,7 +22,13 @@ export function renderPrompt<T>(request: ModelRequest<T>, boundary = randomBytes
   return {
     system: `${RULES}\n\nYour task:\n${request.instructions}`,
     user: blocks.length ? blocks.join('\n\n') : '(no data)',
-    jsonSchema: z.toJSONSchema(request.schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+    jsonSchema: jsonSchemaOf(request.schema),
     schemaName: request.schemaName,
   };
+}
+
+/** The JSON Schema of the answer, without the `$schema` dialect key (tool input schemas want the bare object). */
+export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
 }
