@@ -3,6 +3,7 @@
 // dropped (no loops), and every command (a `/void` comment, or a fired automation rule) goes through the
 // dispatcher as an InboundCommand, so identity, de-duplication, audit, limits and approvals apply as everywhere.
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { ApprovalsPort } from '../../bot/core/approvals.port.js';
 import type { ChatPort } from '../../bot/core/ports.js';
 import type { TenantRegistry } from '../../bot/core/registry.js';
 import type { InboundCommand, Tenant, ThreadRef } from '../../bot/core/types.js';
@@ -36,6 +37,8 @@ export interface JiraReceiverDeps {
   readonly registry: TenantRegistry;
   readonly audit: AuditTrail;
   readonly dispatcher: () => Dispatcher;
+  /** The approvals service, read at request time (for `/void approve` without an id). */
+  readonly approvals?: () => ApprovalsPort | undefined;
   /** Where replies go (the JIRA ChatPort; undefined when no credentials are configured). */
   readonly chat: () => ChatPort | undefined;
   readonly log: Logger;
@@ -106,7 +109,9 @@ async function handleEvent(deps: JiraReceiverDeps, payload: JiraWebhook, deliver
     if (text.includes(VOID_SENTINEL)) return ignored('own_comment');
     const command = commentCommand(text, issue.key);
     if (command === undefined) return ignored('no_command');
-    const result = await run(deps, { ...base, text: command, deliveryId }, req.log);
+    const member = deps.registry.member(tenant, 'jira', actorId);
+    const filled = member ? await withApprovalId(command, issue.key, tenant.id, member.id, deps.approvals?.()) : command;
+    const result = await run(deps, { ...base, text: filled, deliveryId }, req.log);
     return json(200, { ok: true, duplicate: result.duplicate });
   }
   const fired = rulesFor(tenant, payload);
@@ -116,6 +121,16 @@ async function handleEvent(deps: JiraReceiverDeps, payload: JiraWebhook, deliver
     results.push({ rule: rule.name, duplicate: result.duplicate });
   }
   return json(200, { ok: true, fired: results });
+}
+
+/** `approve`/`reject` without an id, on a ticket: the one pending request about this ticket the person may decide. */
+async function withApprovalId(command: string, issueKey: string, tenantId: string, memberId: string, approvals: ApprovalsPort | undefined): Promise<string> {
+  const [verb, first, ...rest] = command.split(' ');
+  if (!approvals || (verb !== 'approve' && verb !== 'reject')) return command;
+  if (first && /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(first) && (await approvals.get(tenantId, first))) return command;
+  const about = new RegExp(`(^|[^A-Z0-9_-])${issueKey}([^0-9]|$)`);
+  const pending = (await approvals.pendingFor(tenantId, memberId)).filter((card) => card.state === 'pending' && about.test(card.summary));
+  return pending.length === 1 ? [verb, (pending[0] as { id: string }).id, ...(first ? [first] : []), ...rest].join(' ') : command;
 }
 
 function rulesFor(tenant: Tenant, payload: JiraWebhook) {

@@ -64,7 +64,8 @@ describe('implement held by policy', () => {
     expect(jira.commentTexts('PAY-12').at(-1)).toContain('so you cannot approve it');
     expect(runs).toEqual([]);
 
-    await deliver(t.url, comment(CAROL_JIRA, `/void approve ${id}`), { id: 'wh-3' });
+    // on the ticket, "/void approve" needs no id: the one pending request about this ticket
+    await deliver(t.url, comment(CAROL_JIRA, '/void approve'), { id: 'wh-3' });
     await jira.waitFor(() => runs.length === 1, 'the approved implement job');
     expect(runs[0]).toMatchObject({ kind: 'implement', approvalId: id, requester: { memberId: 'bob', platform: 'jira' }, thread: { channel: 'PAY-12' } });
     // the request's comment is updated in place (its key is the marker), not posted again
