@@ -87,6 +87,8 @@ function renderReview(r: {
     out.push('', `Not shown to the model (${r.omitted.length}):`);
     for (const o of r.omitted) out.push(`- \`${o.path}\`: ${o.reason}`);
   }
-  out.push('', r.model ? `_Reviewed with model ${r.model.provider} (${r.model.model}) and Void's deterministic checks._` : `_${NO_MODEL_NOTICE}${r.offlineReason ? ` Reason: ${r.offlineReason}.` : ''}_`);
+  if (r.model) out.push('', `_Reviewed with model ${r.model.provider} (${r.model.model}) and Void's deterministic checks._`);
+  else if (!r.summary.includes(NO_MODEL_NOTICE)) out.push('', `_${NO_MODEL_NOTICE}_`);
+  if (!r.model && r.offlineReason) out.push('', `_Why no model: ${r.offlineReason}._`);
   return out.join('\n');
 }

@@ -1,8 +1,10 @@
 // A review job end to end: real Void process (Redis, BullMQ worker), the agents module, GitHub through the
 // in-memory VcsPort, models faked at the HTTP level (nock).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NO_MODEL_NOTICE } from '../../agents/llm/offline.js';
-import { MODEL_ENV, OPENAI_API, OPENAI_KEY, fixture, nock, openAiCompletion, openAiProvider, startAgentsApp, type AgentsTestApp, type PullRequestFixture } from '../helpers/agents.js';
+import { FIXTURES, MODEL_ENV, OPENAI_API, OPENAI_KEY, fixture, nock, openAiCompletion, openAiProvider, startAgentsApp, type AgentsTestApp, type PullRequestFixture } from '../helpers/agents.js';
 
 const planted = fixture<PullRequestFixture>('pr-planted.json');
 const injection = fixture<PullRequestFixture>('pr-injection.json');
@@ -34,6 +36,11 @@ describe('review job', () => {
     ]);
     expect(review?.summary).toContain(NO_MODEL_NOTICE);
     expect(review?.summary).toContain('**Findings: 4** (1 critical, 1 high, 1 medium, 1 low)');
+    // What a person reads is reviewed like code: the golden file (UPDATE_GOLDEN=1 rewrites it).
+    const golden = resolve(FIXTURES, 'review-offline.golden.md');
+    const rendered = `${review?.summary}\n\n---\n\n${review?.comments.map((c) => `${c.path}:${c.line}\n${c.body}`).join('\n\n')}\n`;
+    if (process.env.UPDATE_GOLDEN) writeFileSync(golden, rendered);
+    expect(rendered).toBe(readFileSync(golden, 'utf8'));
     // The thread was told at each step, on one message updated in place.
     expect(app.chat.texts(jobId).some((t) => t.includes('4 finding(s) from the checks'))).toBe(true);
   });
