@@ -92,6 +92,9 @@ export function describeFailure(error: unknown, what: string): VoidError {
   const detail = githubMessage ? ` (GitHub: ${githubMessage})` : '';
   const cause = new Error(`GitHub answered ${status ?? 'no status'}`);
   if (status === 404) return new GithubPermanentError('github.not_found', `${what}: not found on GitHub${detail}`, { cause });
+  if ((status === 403 || status === 429) && /rate limit/i.test(githubMessage)) {
+    return new VoidError('github.rate_limited', `${what}: GitHub's rate limit for this installation was reached; Void will retry later`, { cause });
+  }
   if (status === 401 || status === 403) {
     return new GithubPermanentError('github.forbidden', `${what}: the Void GitHub App is not allowed to do this${detail}`, { cause });
   }

@@ -61,11 +61,11 @@ describe('rate limits and server errors', () => {
     expect(lines.join('')).not.toContain(TOKEN);
   });
 
-  it('gives up after two secondary rate limits with a clear, final error', async () => {
+  it('gives up after two secondary rate limits with a clear error that the job queue retries later', async () => {
     tokenScope();
     nock(GITHUB_API).get('/repos/acme/api/pulls/7').times(3).reply(403, { message: 'You have exceeded a secondary rate limit.' }, { 'retry-after': '1' });
     const gh = client({ ...FAST_TUNING, throttleEnabled: true, rateLimitBaseMs: 1 });
-    await expect(gh.getPullRequest('acme', repo, 7)).rejects.toMatchObject({ code: 'github.forbidden', message: expect.stringContaining('secondary rate limit') });
+    await expect(gh.getPullRequest('acme', repo, 7)).rejects.toMatchObject({ code: 'github.rate_limited', name: 'VoidError', message: "Reading pull request acme/api#7: GitHub's rate limit for this installation was reached; Void will retry later" });
   });
 
   it('retries a 502 with growing delays, then succeeds', async () => {
