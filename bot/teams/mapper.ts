@@ -19,7 +19,7 @@ export const activitySchema = z.looseObject({
     tenantId: z.string().max(128).optional(),
     isGroup: z.boolean().optional(),
   }),
-  text: z.string().max(20_000).optional(),
+  text: z.string().max(200_000).optional(),
   name: z.string().max(256).optional(),
   replyToId: z.string().max(512).optional(),
   channelData: z.looseObject({ tenant: z.looseObject({ id: z.string().max(128) }).optional() }).optional(),

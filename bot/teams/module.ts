@@ -47,7 +47,13 @@ export const teamsModule: VoidModule = {
     const handler = messagesHandler({
       log,
       tokens,
-      process: (activity, claims) => adapter.runVerified(activity as unknown as Activity, claims, (context) => bot.run(context)),
+      process: async (activity, claims) => {
+        const response = await adapter.runVerified(activity as unknown as Activity, claims, (context) => bot.run(context));
+        if (response?.status !== 501) return response;
+        // An invoke Void does not handle (task modules, message extensions…): acknowledged and ignored.
+        log.debug({ type: activity.type, name: activity.name }, 'Teams invoke not handled by Void; ignored');
+        return { status: 200 };
+      },
     });
     return {
       chatPorts: { teams: chat },

@@ -143,3 +143,15 @@ describe('Teams when the audit trail is down', () => {
     }
   });
 });
+
+describe('Teams activities Void does not handle', () => {
+  it('acknowledges unknown activity types and invokes with 2xx and does nothing', async () => {
+    const token = await signToken({ key, serviceUrl: connector.url });
+    const before = connector.calls.length;
+    const typing = fixture('personal-message', { serviceUrl: connector.url, type: 'typing', text: undefined });
+    expect((await postActivity(t.url, typing, { token })).status).toBe(200);
+    const taskFetch = fixture('adaptive-card-action', { serviceUrl: connector.url, name: 'task/fetch', value: { data: {} } });
+    expect((await postActivity(t.url, taskFetch, { token })).status).toBe(200);
+    expect(connector.calls.length).toBe(before);
+  });
+});
