@@ -163,7 +163,19 @@ class AuditCli {
   }
 }
 
-async function createToken(config: Config, values: Values, out: Writable): Promise<number> {
+/** Records the token's creation where the CLI can reach the trail (MongoDB); the embedded trail is out of reach. */
+async function recordTokenCreated(config: Config, deps: AuditCliDeps, info: { id: string; tenantId: string; memberId: string }): Promise<string> {
+  if (!deps.openStore && !config.env.MONGODB_URL) return ' (not recorded in the audit trail: it is embedded in the running server)';
+  const store = await (deps.openStore ?? openMongo)(config);
+  try {
+    await new AuditTrail(store).append({ tenantId: info.tenantId, action: 'audit.token_created', actor: { platform: 'cli' }, target: info.memberId, outcome: 'success', details: { tokenId: info.id }, correlationId: `cli-${Date.now()}` });
+    return '';
+  } finally {
+    if (!deps.openStore) await store.close();
+  }
+}
+
+async function createToken(config: Config, values: Values, out: Writable, deps: AuditCliDeps): Promise<number> {
   const tenantId = need(values, 'tenant');
   const memberId = need(values, 'member');
   const redis = createRedis(config.env.REDIS_URL ?? DEFAULT_REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -171,7 +183,8 @@ async function createToken(config: Config, values: Values, out: Writable): Promi
     const store = new AuditTokenStore(redis, config.env.VOID_KEY_PREFIX, config.env.VOID_API_TOKEN_PEPPER);
     const created = await store.create(new TenantRegistry(config.tenants), tenantId, memberId, typeof values.label === 'string' ? values.label : undefined);
     if (!created.ok) throw new VoidError(created.refusal.code, created.refusal.message);
-    out.write(`Audit API token ${created.value.info.id} for ${memberId} in ${tenantId} (shown once; only its digest is stored):\n${created.value.token}\nUse it as: Authorization: Bearer <token> on GET /api/tenants/${tenantId}/audit\n`);
+    const recorded = await recordTokenCreated(config, deps, created.value.info);
+    out.write(`Audit API token ${created.value.info.id} for ${memberId} in ${tenantId}${recorded} (shown once; only its digest is stored):\n${created.value.token}\nUse it as: Authorization: Bearer <token> on GET /api/tenants/${tenantId}/audit\n`);
     return 0;
   } finally {
     redis.disconnect();
@@ -194,7 +207,7 @@ export async function runAuditCli(argv: readonly string[], deps: AuditCliDeps = 
   }
   const known = group === 'audit' ? ['verify', 'export', 'report', 'prune', 'token'] : ['export', 'erase'];
   if (!known.includes(sub) || (sub === 'token' && third !== 'create')) throw new VoidError('cli.unknown_command', `Unknown command "void ${positionals.join(' ')}".\n${AUDIT_USAGE}`);
-  if (sub === 'token') return createToken(config, values, out);
+  if (sub === 'token') return createToken(config, values, out, deps);
   const store = await (deps.openStore ?? openMongo)(config);
   const cli = new AuditCli(config, out, deps.stderr ?? process.stderr, new AuditTrail(store));
   try {

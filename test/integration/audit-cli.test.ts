@@ -49,14 +49,14 @@ describe('void audit (binary)', () => {
 });
 
 describe('void audit and void gdpr (command code on a given store)', () => {
-  async function run(args: string[], store: EmbeddedAuditStore): Promise<{ code: number; out: string; err: string }> {
+  async function run(args: string[], store: EmbeddedAuditStore, config = testConfig()): Promise<{ code: number; out: string; err: string }> {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     let out = '';
     let err = '';
     stdout.on('data', (c: Buffer) => (out += String(c)));
     stderr.on('data', (c: Buffer) => (err += String(c)));
-    const code = await runAuditCli(args, { config: testConfig(), stdout, stderr, openStore: async () => store });
+    const code = await runAuditCli(args, { config, stdout, stderr, openStore: async () => store });
     return { code, out, err };
   }
 
@@ -96,6 +96,15 @@ describe('void audit and void gdpr (command code on a given store)', () => {
     expect(await verifyChain(store, 'acme')).toMatchObject({ ok: true });
     const actions = (await store.range('acme', 0, 100)).map((r) => r.action);
     expect(actions.slice(-2)).toEqual(['gdpr.exported', 'gdpr.erased']);
+  });
+
+  it('records the creation of an API token in the trail it can reach', async () => {
+    const store = new EmbeddedAuditStore();
+    const prefix = uniqueId('void-cli');
+    const result = await run(['audit', 'token', 'create', '--tenant', 'acme', '--member', 'erin'], store, testConfig({ env: { VOID_KEY_PREFIX: prefix } }));
+    expect(result.out).toMatch(/^Audit API token tok-[0-9a-f]{12} for erin in acme \(shown once/);
+    expect(await store.range('acme', 0, 10)).toEqual([expect.objectContaining({ action: 'audit.token_created', target: 'erin', details: { tokenId: expect.stringMatching(/^tok-/) } })]);
+    await redis.del(`${prefix}:audit:api-tokens`);
   });
 
   it('refuses unknown tenants, members and commands with a clear message', async () => {
