@@ -3,6 +3,7 @@
 // "queued") and a worker in another process (which posts "started", each step, "done") edit the same message.
 // Writes to one channel are paced (Slack allows about one message per second per channel); 429s are waited out by
 // the WebClient (Retry-After).
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { VoidError } from '../core/errors.js';
 import type { ChatPort } from '../core/ports.js';
@@ -18,6 +19,12 @@ interface Mapped {
   readonly ts: string;
   /** A final reply (done, failed, refused) was written: later progress must not overwrite it. */
   readonly final: boolean;
+  /** Digest of what the message shows now: the same content again is not sent (Slack's rate limits). */
+  readonly shown?: string;
+}
+
+function digestOf(rendered: RenderedMessage): string {
+  return createHash('sha256').update(JSON.stringify([rendered.text, rendered.blocks ?? null])).digest('hex').slice(0, 16);
 }
 
 export interface SlackChatPortOptions {
@@ -72,9 +79,8 @@ export class SlackChatPort implements ChatPort {
     await this.paced(channel, () => client.chat.update({ channel, ts, text: rendered.text, blocks: (rendered.blocks ?? []) as never }));
   }
 
-  /** Remembers that `key` lives in message `ts` (e.g. an approval card whose message a click just updated). */
-  async remember(thread: ThreadRef, key: string, ts: string, final = false): Promise<void> {
-    await this.options.redis.set(this.mapKey(thread, key), JSON.stringify({ ts, final } satisfies Mapped), 'EX', MAP_TTL_SECONDS);
+  private async remember(thread: ThreadRef, key: string, mapped: Mapped): Promise<void> {
+    await this.options.redis.set(this.mapKey(thread, key), JSON.stringify(mapped), 'EX', MAP_TTL_SECONDS);
   }
 
   private mapKey(thread: ThreadRef, key: string): string {
@@ -90,7 +96,7 @@ export class SlackChatPort implements ChatPort {
         if ((await redis.set(mapKey, POSTING, 'EX', 60, 'NX')) !== 'OK') continue;
         try {
           const ts = await this.postMessage(thread, rendered);
-          await this.remember(thread, reply.key as string, ts, isFinal(reply));
+          await this.remember(thread, reply.key as string, { ts, final: isFinal(reply), shown: digestOf(rendered) });
         } catch (error) {
           await redis.del(mapKey);
           throw error;
@@ -102,9 +108,10 @@ export class SlackChatPort implements ChatPort {
         continue;
       }
       const mapped = JSON.parse(current) as Mapped;
-      if (mapped.final && !isFinal(reply)) return;
+      const shown = digestOf(rendered);
+      if ((mapped.final && !isFinal(reply)) || mapped.shown === shown) return;
       await this.update(thread, mapped.ts, rendered);
-      if (isFinal(reply) && !mapped.final) await this.remember(thread, reply.key as string, mapped.ts, true);
+      await this.remember(thread, reply.key as string, { ts: mapped.ts, final: mapped.final || isFinal(reply), shown });
       return;
     }
     this.options.log.warn({ key: reply.key }, 'the first message of this key was never posted; posting a new one');
