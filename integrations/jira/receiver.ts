@@ -60,9 +60,10 @@ export function jiraWebhookHandler(deps: JiraReceiverDeps): Handler {
     } catch {
       return json(400, { error: 'jira.bad_json', message: 'The body is not valid JSON.' });
     }
-    const event = (raw as { webhookEvent?: unknown } | null)?.webhookEvent;
-    if (typeof event !== 'string' || !(HANDLED_EVENTS as readonly string[]).includes(event)) {
-      deps.log.debug({ event: typeof event === 'string' ? event.slice(0, 60) : typeof event }, 'JIRA event ignored');
+    const event = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as { webhookEvent?: unknown }).webhookEvent : undefined;
+    if (typeof event !== 'string') return json(400, { error: 'jira.bad_payload', message: 'The body is not a JIRA webhook: it has no "webhookEvent".' });
+    if (!(HANDLED_EVENTS as readonly string[]).includes(event)) {
+      deps.log.debug({ event: event.slice(0, 60) }, 'JIRA event ignored');
       return ignored('event');
     }
     const parsed = webhookSchema.safeParse(raw);
