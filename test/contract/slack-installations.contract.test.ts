@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedInstallationRecords, InstallationStore, type InstallationRecords, type SlackInstallation } from '../../bot/slack/installations.js';
 import { MongoInstallationRecords } from '../../bot/slack/installations.mongo.js';
 import { TokenCipher } from '../../bot/slack/token-cipher.js';
+import { startMongoLeg } from '../helpers/audit.js';
 
 const cipher = new TokenCipher(randomBytes(32).toString('base64'));
 
@@ -64,21 +65,15 @@ function contract(name: string, open: () => Promise<InstallationRecords | undefi
 
 contract('embedded', async () => new EmbeddedInstallationRecords());
 
-let stopMongo: (() => Promise<void>) | undefined;
+const mongo = await startMongoLeg(10_000);
 contract('MongoDB', async () => {
-  const dbName = `void-test-${randomUUID().slice(0, 8)}`;
-  if (process.env.MONGODB_URL) return MongoInstallationRecords.connect(process.env.MONGODB_URL, dbName);
-  try {
-    const { MongoMemoryServer } = await import('mongodb-memory-server-core');
-    const server = await MongoMemoryServer.create();
-    stopMongo = async () => void (await server.stop());
-    return await MongoInstallationRecords.connect(server.getUri(), dbName);
-  } catch (error) {
-    console.warn(`[slack-installations] MongoDB leg SKIPPED: MONGODB_URL is not set and no MongoDB binary could start (${(error as Error).message.slice(0, 120)}).`);
+  if (!mongo.url) {
+    console.warn(`[slack-installations contract] MongoDB leg SKIPPED: ${mongo.reason}. Set MONGODB_URL to run it.`);
     return undefined;
   }
+  return MongoInstallationRecords.connect(mongo.url, `void-slack-${randomUUID().slice(0, 8)}`);
 });
 
 afterAll(async () => {
-  await stopMongo?.();
+  await mongo.stop();
 });
