@@ -19,10 +19,11 @@ export class GitAgent {
   async prepareBranch(branch: string): Promise<string> {
     const base = await this.vcs.getDefaultBranch(this.tenantId, this.repo);
     if (branch === base) throw new UnrecoverableError(`git.default_branch: Void never pushes to the default branch (${base})`);
+    // The branch must exist before GitHub can say whether it is protected (a pattern rule may cover a new branch).
+    await this.vcs.ensureBranch(this.tenantId, this.repo, branch, base);
     if (await this.vcs.isProtectedBranch(this.tenantId, this.repo, branch)) {
       throw new UnrecoverableError(`git.protected_branch: ${branch} is protected; Void never pushes to a protected branch`);
     }
-    await this.vcs.ensureBranch(this.tenantId, this.repo, branch, base);
     return base;
   }
 
