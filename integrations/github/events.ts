@@ -59,9 +59,25 @@ export class GithubEventHandler {
     });
   }
 
+  /**
+   * The tenant of an installation, checked against the repository's owner: an installation only reaches its own
+   * account's repositories, so a different owner means the tenants file binds the wrong installation id.
+   */
+  private tenantOf(installationId: number, owner: string, log: Logger): { tenant?: Tenant; mismatch?: string } {
+    const tenant = this.deps.registry.tenantFor('github', String(installationId));
+    const org = tenant?.bindings.github?.org;
+    if (!tenant || !org || org.toLowerCase() === owner.toLowerCase()) return { tenant };
+    log.warn({ tenant: tenant.id, installationId }, 'GitHub installation bound to another organisation in the tenants file; nothing done');
+    return { mismatch: `This GitHub installation is bound to the organisation "${org}" in Void's tenants file, but this repository belongs to "${owner}", so nothing was done. Ask your Void administrator to check bindings.github.` };
+  }
+
   private async command(e: CommandEvent, deliveryId: string, log: Logger): Promise<Record<string, unknown>> {
     const thread = prThread(e.installationId, prChannel(e.repo, e.number));
-    const tenant = this.deps.registry.tenantFor('github', String(e.installationId));
+    const { tenant, mismatch } = this.tenantOf(e.installationId, e.repo.owner, log);
+    if (mismatch) {
+      this.postAll(log, thread, [{ text: mismatch, kind: 'refusal' }], e.sender);
+      return { answered: 'installation bound to another organisation' };
+    }
     if (!e.isPullRequest) {
       if (tenant && readGithubSettings(tenant.github).plainIssueComments === 'ignore') return { ignored: 'not a pull request' };
       this.postAll(log, thread, [{ text: NOT_A_PR, kind: 'refusal' }], e.sender);
@@ -85,7 +101,8 @@ export class GithubEventHandler {
   }
 
   private async pullRequest(e: PrEvent, deliveryId: string, log: Logger): Promise<Record<string, unknown>> {
-    const tenant = this.deps.registry.tenantFor('github', String(e.installationId));
+    const { tenant, mismatch } = this.tenantOf(e.installationId, e.pr.repo.owner, log);
+    if (mismatch) return { ignored: 'installation bound to another organisation' };
     if (!tenant) {
       log.info({ installationId: e.installationId }, 'pull request event from an installation that is not in the tenants file; ignored');
       return { ignored: 'installation not connected to a tenant' };

@@ -84,6 +84,7 @@ describe('pull request lifecycle events for listeners', () => {
     await deliver(t.url, 'pull_request', prEvent('closed', { merged: false }));
     const review = example('pull_request_review', 'submitted', (x) => Boolean(x.installation));
     review.installation = { id: 1001 };
+    review.repository.owner.login = 'acme';
     review.review.state = 'approved';
     await deliver(t.url, 'pull_request_review', review);
     const labeled = await deliver(t.url, 'pull_request', prEvent('labeled'));

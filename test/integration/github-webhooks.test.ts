@@ -145,6 +145,18 @@ describe('POST /github/webhooks: who is speaking, and where', () => {
     expect((await records(t, SYSTEM_TENANT)).map((r) => [r.action, r.details?.code])).toEqual([['request.rejected', 'identity.unknown_workspace']]);
   });
 
+  it('does nothing for a repository of another organisation than the one the installation is bound to', async () => {
+    const t = await start();
+    const api = fakeGithubApi({ owner: 'globex' });
+    const payload = prComment('/void review');
+    payload.repository.owner.login = 'globex';
+    const sent = await deliver(t.url, 'issue_comment', payload);
+    await t.github.idle();
+    expect(sent.body.answered).toBe('installation bound to another organisation');
+    expect(await jobs(t)).toHaveLength(0);
+    expect(api.texts()).toEqual(['@alice This GitHub installation is bound to the organisation "acme" in Void\'s tenants file, but this repository belongs to "globex", so nothing was done. Ask your Void administrator to check bindings.github.']);
+  });
+
   it('refuses a sender who is not a member politely, whatever their author_association says', async () => {
     const t = await start();
     const api = fakeGithubApi();
