@@ -44,6 +44,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`Configuration OK: ${config.tenants.length} tenant(s) from ${config.tenantsFile.path}.\n`);
     return 0;
   }
+  if (command === 'policy') {
+    const { policyCli } = await import('../approvals/cli.js');
+    const result = policyCli(config, positionals.slice(1), values.as);
+    (result.code === 0 ? process.stdout : process.stderr).write(`${result.text}\n`);
+    return result.code;
+  }
   const consoleMode = command === 'console' || (command === 'serve' && values.role === undefined && configuredPlatforms(config.env).length === 0);
   const interactive = Boolean(process.stdin.isTTY);
   // In the console, logs would drown the conversation: only warnings unless LOG_LEVEL says otherwise.

@@ -1,0 +1,22 @@
+// `void policy explain <command ...> --as [<tenant>/]<member>`: the policy dry run from a terminal. Reads only the
+// configuration: no Redis, no store, no audit record, no side effect.
+import type { Config } from '../bot/config/load.js';
+import { parseCommand } from '../bot/core/grammar.js';
+import { explainPolicy } from './policy.js';
+
+export function policyCli(config: Config, args: readonly string[], as: string | undefined): { code: number; text: string } {
+  const usage = 'Usage: void policy explain <command ...> --as [<tenant>/]<member>   e.g. void policy explain deploy payments to production --as acme/bob';
+  if (args[0] !== 'explain' || args.length < 2) return { code: 2, text: usage };
+  if (!as) return { code: 2, text: `Say who would ask: --as <member> or --as <tenant>/<member>.\n${usage}` };
+  const [tenantId, memberId] = as.includes('/') ? as.split('/', 2) : [undefined, as];
+  const tenants = config.tenants.filter((t) => (tenantId ? t.id === tenantId : t.members.some((m) => m.id === memberId)));
+  if (tenants.length === 0) return { code: 2, text: `No ${tenantId ? `tenant "${tenantId}" with ` : ''}member "${memberId}" in ${config.tenantsFile.path}.` };
+  if (tenants.length > 1) return { code: 2, text: `"${memberId}" is a member of ${tenants.map((t) => t.id).join(', ')}: say --as <tenant>/${memberId}.` };
+  const tenant = tenants[0]!;
+  const member = tenant.members.find((m) => m.id === memberId);
+  if (!member) return { code: 2, text: `No member "${memberId}" in ${tenant.id}. Members: ${tenant.members.map((m) => m.id).join(', ')}.` };
+  const parsed = parseCommand(['policy', ...args].join(' '));
+  if (!parsed.ok) return { code: 2, text: `${parsed.error}\n${parsed.usage}` };
+  if (parsed.command.name !== 'policy') return { code: 2, text: usage };
+  return { code: 0, text: explainPolicy(tenant, parsed.command.command, member) };
+}
