@@ -144,4 +144,15 @@ describe('App Home', () => {
     expect(text).toContain('Carol Ops');
     expect(text).toContain('deploy payments to production');
   });
+
+  it('tells someone Void does not know whom to ask, on their Home tab', async () => {
+    const body = fixture('app-home-opened.json') as { event: Record<string, unknown> } & Record<string, unknown>;
+    body.team_id = ACME_TEAM;
+    body.event = { ...body.event, user: 'U0STRANGER' };
+    expect((await postSlack(t.url, { body: JSON.stringify(body), contentType: 'application/json' })).status).toBe(200);
+    const [publish] = await t.fake.waitFor('views.publish');
+    expect(publish?.params.user_id).toBe('U0STRANGER');
+    expect(JSON.stringify(publish?.params.view)).toContain('ask Erin Admin');
+    expect(JSON.stringify(publish?.params.view)).not.toContain('deploy payments');
+  });
 });
