@@ -2,13 +2,15 @@
 // listener (METRICS_PORT: the worker role has no web server), queue depth at scrape time, OpenTelemetry tracing,
 // and the start-up check that MongoDB is a replica set when several web replicas share it.
 import { timingSafeEqual, createHash } from 'node:crypto';
+import { subscribe } from 'node:diagnostics_channel';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { VoidError } from './core/errors.js';
 import type { Env } from './config/env.js';
 import { json, type HttpResponse } from './http/server.js';
 import type { Logger } from './logger.js';
-import { metricsText, watchQueue } from './metrics.js';
+import { metricsText, recordOutboundCall, watchQueue } from './metrics.js';
+import type { Config } from './config/load.js';
 import type { ModuleContext, ModuleContribution, VoidModule } from './modules.js';
 import { initTracing } from './tracing.js';
 import { mongoTopology, replicaSetAdvice } from './doctor.js';
@@ -86,6 +88,78 @@ export class MetricsListener {
   }
 }
 
+// ---- Outbound platform calls, counted at the process level (no adapter needs to call anything) ----
+
+const KNOWN_HOSTS: Readonly<Record<string, string>> = {
+  'slack.com': 'slack', 'hooks.slack.com': 'slack', 'api.github.com': 'github', 'login.microsoftonline.com': 'teams',
+  'smba.trafficmanager.net': 'teams', 'api.openai.com': 'openai', 'api.anthropic.com': 'anthropic',
+};
+const KNOWN_SUFFIXES: ReadonlyArray<readonly [string, string]> = [['.slack.com', 'slack'], ['.botframework.com', 'teams'], ['.atlassian.net', 'jira']];
+const configuredHosts = new Map<string, string>();
+
+/** The platform an outbound request goes to, by `host[:port]`; undefined for hosts that are no platform's. */
+export function platformOfHost(host: string): string | undefined {
+  const bare = host.replace(/:(80|443)$/, '').toLowerCase();
+  return configuredHosts.get(bare) ?? KNOWN_HOSTS[bare] ?? KNOWN_SUFFIXES.find(([suffix]) => bare.endsWith(suffix))?.[1];
+}
+
+/** Platform API URLs from the configuration (GitHub Enterprise, JIRA sites, test fakes) join the known hosts. */
+export function registerPlatformHosts(config: Config): void {
+  const env = config.env;
+  const add = (url: string | undefined, platform: string) => {
+    if (!url) return;
+    try {
+      configuredHosts.set(new URL(url).host.replace(/:(80|443)$/, '').toLowerCase(), platform);
+    } catch {
+      // not a URL: nothing to watch
+    }
+  };
+  add(env.SLACK_API_URL, 'slack');
+  add(env.GITHUB_API_URL, 'github');
+  for (const tenant of config.tenants) add(tenant.bindings.jira?.siteUrl, 'jira');
+}
+
+type Started = { platform: string; started: number };
+let watching = false;
+
+/** Counts every HTTP request to a platform host, by status (429s apart), through Node's diagnostics channels. */
+export function watchOutboundHttp(): void {
+  if (watching) return;
+  watching = true;
+  const pending = new WeakMap<object, Started>();
+  const begin = (request: object, host: string | undefined) => {
+    const platform = host ? platformOfHost(host) : undefined;
+    if (platform) pending.set(request, { platform, started: performance.now() });
+  };
+  const end = (request: object, status: number) => {
+    const s = pending.get(request);
+    if (!s) return;
+    pending.delete(request);
+    recordOutboundCall(s.platform, status, (performance.now() - s.started) / 1000);
+  };
+  // fetch (undici): Slack's WebClient, Octokit, the model SDKs.
+  subscribe('undici:request:create', (m) => {
+    const { request } = m as { request: { origin: string } };
+    begin(request, safeHost(request.origin));
+  });
+  subscribe('undici:request:headers', (m) => end((m as { request: object }).request, (m as { response: { statusCode: number } }).response.statusCode));
+  subscribe('undici:request:error', (m) => end((m as { request: object }).request, 0));
+  // node:http clients (axios in jira.js, botbuilder).
+  subscribe('http.client.request.start', (m) => {
+    const { request } = m as { request: { getHeader(name: string): unknown } };
+    begin(request, String(request.getHeader('host') ?? ''));
+  });
+  subscribe('http.client.response.finish', (m) => end((m as { request: object }).request, (m as { response: { statusCode?: number } }).response.statusCode ?? 0));
+}
+
+function safeHost(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
 async function warnIfNotReplicaSet(ctx: ModuleContext): Promise<void> {
   const env = ctx.config.env;
   if (!env.MONGODB_URL) return;
@@ -109,6 +183,8 @@ export function observabilityModule(): ObservabilityModule {
       const env = ctx.config.env;
       checkMetricsExposure(env);
       const tracing = await initTracing(env, ctx.log, ctx.role);
+      registerPlatformHosts(ctx.config);
+      watchOutboundHttp();
       const unwatch = watchQueue({ name: ctx.queue.name, counts: () => ctx.queue.queue.getJobCounts(...QUEUE_STATES) });
       await warnIfNotReplicaSet(ctx);
       return {

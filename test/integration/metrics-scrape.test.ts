@@ -61,7 +61,22 @@ describe('GET /metrics after a conversation', () => {
     expect(hasSeries(after.text, 'void_queue_depth', { queue: t.app.queue.name, state: 'waiting' })).toBe(true);
     expect(valueOf(after.text, 'void_queue_depth', { queue: t.app.queue.name, state: 'completed' })).toBe(0);
     expect(hasSeries(after.text, 'void_process_resident_memory_bytes')).toBe(true);
+    // Outbound calls to Slack's Web API (the fake, named by SLACK_API_URL) are counted without the adapter's help.
+    expect(delta('void_outbound_requests_total', { platform: 'slack', outcome: 'ok' })).toBeGreaterThanOrEqual(2);
+    expect(delta('void_outbound_request_duration_seconds_count', { platform: 'slack' })).toBeGreaterThanOrEqual(2);
     for (const secret of [SIGNING_SECRET, BOT_TOKEN, METRICS_TOKEN]) expect(after.text).not.toContain(secret);
+  });
+
+  it('counts 429s from a platform apart', async () => {
+    const t = await startSlackApp({ env: { METRICS_TOKEN }, before: [observabilityModule()] });
+    running.push(t);
+    t.fake.script('conversations.info', () => ({ status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } }));
+    const before = (await scrape(t.url)).text;
+    expect((await fetch(`${t.fake.apiUrl}conversations.info`, { method: 'POST' })).status).toBe(429);
+    const after = (await scrape(t.url)).text;
+    const delta = (name: string, labels: Record<string, string>) => valueOf(after, name, labels) - valueOf(before, name, labels);
+    expect(delta('void_outbound_rate_limited_total', { platform: 'slack' })).toBe(1);
+    expect(delta('void_outbound_requests_total', { platform: 'slack', outcome: 'rate_limited' })).toBe(1);
   });
 
   it('answers 401 without the bearer token or with a wrong one', async () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../../bot/config/load.js';
 import { githubAppJwt, parseInfo, replicaSetAdvice } from '../../bot/doctor.js';
 import { outcomeOfStatus, platformOfRoute, recordApproval, recordModelCall, recordModelFallback, recordOutboundCall, registry } from '../../bot/metrics.js';
-import { bearerMatches } from '../../bot/observability.js';
+import { bearerMatches, platformOfHost } from '../../bot/observability.js';
 import { currentTraceCarrier, parseOtlpHeaders, tracesUrl, tracingRequested } from '../../bot/tracing.js';
 import { valueOf } from '../helpers/metrics.js';
 
@@ -82,6 +82,15 @@ describe('observability and doctor helpers', () => {
     expect(bearerMatches('Bearer s3cret', 's3cret-token')).toBe(false);
     expect(bearerMatches('Basic s3cret-token', 's3cret-token')).toBe(false);
     expect(bearerMatches(undefined, 's3cret-token')).toBe(false);
+  });
+
+  it('knows the platforms\' API hosts for outbound metrics', () => {
+    expect(platformOfHost('slack.com')).toBe('slack');
+    expect(platformOfHost('api.github.com:443')).toBe('github');
+    expect(platformOfHost('acme.atlassian.net')).toBe('jira');
+    expect(platformOfHost('smba.trafficmanager.net')).toBe('teams');
+    expect(platformOfHost('api.anthropic.com')).toBe('anthropic');
+    expect(platformOfHost('example.com')).toBeUndefined();
   });
 
   it('warns about a standalone MongoDB only when several web replicas share it', () => {
