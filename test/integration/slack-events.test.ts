@@ -54,6 +54,14 @@ describe('slash command', () => {
     expect(jobs[0]?.data.thread).toEqual({ platform: 'slack', channel: `${ACME_TEAM}/C0DEPLOYS`, thread: inThread[0]?.params.thread_ts });
   });
 
+  it('verifies a body with "+", "%20" and emoji over its raw bytes', async () => {
+    const body = slashForm({ text: 'help review' }).replace('text=help+review', 'text=help%20review+%F0%9F%9A%80');
+    expect(body).toContain('%F0%9F%9A%80');
+    expect((await postSlack(t.url, { body })).status).toBe(200);
+    const [ephemeral] = await t.fake.waitFor('chat.postEphemeral');
+    expect(String(ephemeral?.params.text)).toContain('Usage');
+  });
+
   it('answers a command that is not a job privately, with no channel message', async () => {
     const response = await postSlack(t.url, { body: slashForm({ text: 'whoami' }) });
     expect(response.status).toBe(200);
