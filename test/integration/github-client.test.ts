@@ -61,6 +61,21 @@ describe('rate limits and server errors', () => {
     expect(lines.join('')).not.toContain(TOKEN);
   });
 
+  it('waits for the primary rate limit to reset (x-ratelimit-remaining: 0) and retries', async () => {
+    tokenScope();
+    const { log, lines } = captureLogger();
+    const reset = String(Math.ceil(Date.now() / 1000) + 1);
+    const scope = nock(GITHUB_API)
+      .get('/repos/acme/api/pulls/7')
+      .reply(403, { message: 'API rate limit exceeded for installation ID 1001.' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset })
+      .get('/repos/acme/api/pulls/7')
+      .reply(200, pr);
+    const gh = client({ ...FAST_TUNING, throttleEnabled: true, rateLimitBaseMs: 5 }, log);
+    expect((await gh.getPullRequest('acme', repo, 7)).number).toBe(7);
+    expect(scope.isDone()).toBe(true);
+    expect(lines.join('')).toContain('GitHub rate limit reached; pausing this installation');
+  });
+
   it('gives up after two secondary rate limits with a clear error that the job queue retries later', async () => {
     tokenScope();
     nock(GITHUB_API).get('/repos/acme/api/pulls/7').times(3).reply(403, { message: 'You have exceeded a secondary rate limit.' }, { 'retry-after': '1' });

@@ -42,6 +42,16 @@ describe('automatic reviews', () => {
     expect(t.events).toHaveLength(1);
   });
 
+  it.each(['reopened', 'ready_for_review'])('reviews on %s too', async (action) => {
+    const t = await start();
+    fakeGithubApi();
+    const sent = await deliver(t.url, 'pull_request', prEvent(action));
+    await t.github.idle();
+    expect(sent.body.review).toBe('dispatched');
+    expect((await jobs(t)).map((j) => j.data.kind)).toEqual(['review']);
+    expect(t.events.map((e) => e.action)).toEqual([action]);
+  });
+
   it('asks as the review account of the rule when the sender is not a member', async () => {
     const t = await start();
     fakeGithubApi();
