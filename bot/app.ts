@@ -178,8 +178,22 @@ export class VoidApp {
       await new Promise((resolve) => setTimeout(resolve, drainMs));
     }
     await this.http?.close();
+    const deadline = Date.now() + graceMs;
     await this.worker?.close(graceMs);
-    for (const c of this.contributions) await c.close?.().catch(() => undefined);
+    // Modules finish their background work (replies after an ack, …) within what is left of the grace period.
+    for (const c of this.contributions) {
+      if (!c.close) continue;
+      let timer: NodeJS.Timeout | undefined;
+      const left = Math.max(100, deadline - Date.now());
+      const timedOut = await Promise.race([
+        c.close().then(() => false, () => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), left);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) this.log.warn({ waitedMs: left }, 'a module did not finish its background work within the shutdown grace period');
+    }
     await this.queue.close().catch(() => undefined);
     for (const close of this.closers) await close().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);
