@@ -75,6 +75,7 @@ function setupAudit(ctx: ModuleContext) {
     routes: (http: Parameters<typeof registerAuditRoutes>[0]) => registerAuditRoutes(http, { trail: ctx.audit, tokens, registry: ctx.registry }),
     start: async () => {
       if (!ctx.registry.list().some((t) => auditSettingsOf(t).retentionDays)) return;
+      void retention();
       timer = setInterval(() => void retention(), RETENTION_INTERVAL_MS);
       timer.unref();
     },

@@ -26,6 +26,7 @@ export const AUDIT_USAGE = `Audit trail and GDPR (against MONGODB_URL; API token
   void audit report --tenant <id> [--since <date>] [--until <date>] [--format md|csv] [--out <file>]
   void audit prune [--tenant <id>]                                   apply the tenants' audit.retentionDays now
   void audit token create --tenant <id> --member <id> [--label <text>]   an HTTP API token (compliance officers, admins)
+  void audit token revoke --id <token id>                            the token stops working at once
   void gdpr export --tenant <id> --member <id>                       the personal data held about a member (JSON)
   void gdpr erase --tenant <id> --member <id> --yes                  delete it; the audit chain still verifies`;
 
@@ -191,12 +192,25 @@ async function createToken(config: Config, values: Values, out: Writable, deps: 
   }
 }
 
+async function revokeToken(config: Config, values: Values, out: Writable): Promise<number> {
+  const id = need(values, 'id');
+  const redis = createRedis(config.env.REDIS_URL ?? DEFAULT_REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    const revoked = await new AuditTokenStore(redis, config.env.VOID_KEY_PREFIX, config.env.VOID_API_TOKEN_PEPPER).revoke(id);
+    if (!revoked) throw new VoidError('cli.no_such_token', `There is no audit API token "${id}".`);
+    out.write(`Audit API token ${id} revoked.\n`);
+    return 0;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** Entry point for `void audit …` and `void gdpr …`; resolves the process exit code. */
 export async function runAuditCli(argv: readonly string[], deps: AuditCliDeps = {}): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
-    options: { tenant: { type: 'string' }, member: { type: 'string' }, format: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, out: { type: 'string' }, label: { type: 'string' }, 'head-seq': { type: 'string' }, 'head-hash': { type: 'string' }, yes: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { tenant: { type: 'string' }, member: { type: 'string' }, format: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, out: { type: 'string' }, label: { type: 'string' }, 'head-seq': { type: 'string' }, 'head-hash': { type: 'string' }, id: { type: 'string' }, yes: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
   const [group, sub, third] = positionals;
   const config = deps.config ?? loadConfig();
@@ -206,8 +220,8 @@ export async function runAuditCli(argv: readonly string[], deps: AuditCliDeps = 
     return 0;
   }
   const known = group === 'audit' ? ['verify', 'export', 'report', 'prune', 'token'] : ['export', 'erase'];
-  if (!known.includes(sub) || (sub === 'token' && third !== 'create')) throw new VoidError('cli.unknown_command', `Unknown command "void ${positionals.join(' ')}".\n${AUDIT_USAGE}`);
-  if (sub === 'token') return createToken(config, values, out, deps);
+  if (!known.includes(sub) || (sub === 'token' && third !== 'create' && third !== 'revoke')) throw new VoidError('cli.unknown_command', `Unknown command "void ${positionals.join(' ')}".\n${AUDIT_USAGE}`);
+  if (sub === 'token') return third === 'revoke' ? revokeToken(config, values, out) : createToken(config, values, out, deps);
   const store = await (deps.openStore ?? openMongo)(config);
   const cli = new AuditCli(config, out, deps.stderr ?? process.stderr, new AuditTrail(store));
   try {

@@ -98,12 +98,18 @@ describe('void audit and void gdpr (command code on a given store)', () => {
     expect(actions.slice(-2)).toEqual(['gdpr.exported', 'gdpr.erased']);
   });
 
-  it('records the creation of an API token in the trail it can reach', async () => {
+  it('records the creation of an API token in the trail it can reach, and revokes it', async () => {
     const store = new EmbeddedAuditStore();
     const prefix = uniqueId('void-cli');
     const result = await run(['audit', 'token', 'create', '--tenant', 'acme', '--member', 'erin'], store, testConfig({ env: { VOID_KEY_PREFIX: prefix } }));
     expect(result.out).toMatch(/^Audit API token tok-[0-9a-f]{12} for erin in acme \(shown once/);
     expect(await store.range('acme', 0, 10)).toEqual([expect.objectContaining({ action: 'audit.token_created', target: 'erin', details: { tokenId: expect.stringMatching(/^tok-/) } })]);
+    const token = result.out.match(/vat_[A-Za-z0-9_-]{43}/)?.[0] as string;
+    const id = result.out.match(/tok-[0-9a-f]{12}/)?.[0] as string;
+    const tokens = new AuditTokenStore(redis, prefix);
+    expect(await tokens.lookup(token)).toMatchObject({ id, memberId: 'erin' });
+    expect((await run(['audit', 'token', 'revoke', '--id', id], store, testConfig({ env: { VOID_KEY_PREFIX: prefix } }))).out).toBe(`Audit API token ${id} revoked.\n`);
+    expect(await tokens.lookup(token)).toBeUndefined();
     await redis.del(`${prefix}:audit:api-tokens`);
   });
 

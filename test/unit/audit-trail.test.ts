@@ -1,11 +1,12 @@
 // The trail keeps personal data out of the hashed records, GDPR erasure leaves the chain verifiable, and the
 // MongoDB schema refuses every update and delete (checked without a server: the hooks run before any I/O).
+import fc from 'fast-check';
 import mongoose from 'mongoose';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedAuditStore } from '../../audit/embedded.store.js';
 import { auditRecordSchema } from '../../audit/mongo.store.js';
 import { AuditTrail } from '../../audit/trail.js';
-import { isAuditAction } from '../../audit/types.js';
+import { isAuditAction, type AuditRecord } from '../../audit/types.js';
 import { verifyChain } from '../../audit/verify.js';
 import { event } from '../helpers/audit.js';
 
@@ -89,5 +90,38 @@ describe('MongoDB audit schema', () => {
       { fields: 'tenantId+action+seq', unique: false },
       { fields: 'tenantId+correlationId+seq', unique: false },
     ]);
+  });
+});
+
+describe('tamper evidence, property: any field of any record', () => {
+  const fields: Array<[string, (r: AuditRecord) => Record<string, unknown>]> = [
+    ['ts', () => ({ ts: '1999-01-01T00:00:00.000Z' })],
+    ['actor', (r) => ({ actor: { ...r.actor, memberId: 'mallory' } })],
+    ['action', () => ({ action: 'job.completed' })],
+    ['target', (r) => ({ target: `${r.target ?? ''}!` })],
+    ['outcome', (r) => ({ outcome: r.outcome === 'failure' ? 'success' : 'failure' })],
+    ['details', (r) => ({ details: { ...r.details, extra: 1 } })],
+    ['correlationId', (r) => ({ correlationId: `${r.correlationId}x` })],
+    ['prevHash', () => ({ prevHash: 'f'.repeat(64) })],
+    ['hash', () => ({ hash: '0'.repeat(63) + '1' })],
+  ];
+
+  it('verify stops exactly at the changed record', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 25 }), fc.nat(), fc.constantFrom(...fields), async (length, pick, [, change]) => {
+        const store = new EmbeddedAuditStore();
+        const trail = new AuditTrail(store);
+        for (let i = 0; i < length; i++) await trail.append(event('acme'));
+        const seq = (pick % length) + 1;
+        const chain = store.storageForTamperTests('acme');
+        const record = chain[seq - 1] as AuditRecord;
+        chain[seq - 1] = { ...record, ...change(record) } as AuditRecord;
+        const result = await verifyChain(store, 'acme', { pageSize: 7 });
+        expect(result.ok).toBe(false);
+        expect(result.firstBreak?.seq).toBe(seq);
+        expect(result.checked).toBe(seq - 1);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
