@@ -44,7 +44,7 @@ export class AuditTrail {
     this.tails.set(input.tenantId, next);
     const started = performance.now();
     next.then(
-      () => recordAuditAppend((performance.now() - started) / 1000, true),
+      () => recordAuditAppend((performance.now() - started) / 1000, true, input),
       () => recordAuditAppend((performance.now() - started) / 1000, false),
     );
     void next.finally(() => {

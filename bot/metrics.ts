@@ -36,7 +36,7 @@ const commands = counter('void_commands_total', 'Commands handed to the dispatch
 const dispatchLatency = histogram('void_dispatch_duration_seconds', 'Dispatcher time per command (identity, de-duplication, audit, limits, runner)', LATENCY_BUCKETS, ['platform']);
 const jobs = counter('void_jobs_total', 'Job attempts by kind and outcome (completed, failed, retried, refused, deferred, returned)', ['kind', 'outcome']);
 const jobDuration = histogram('void_job_duration_seconds', 'Job attempt duration by kind and outcome', JOB_BUCKETS, ['kind', 'outcome']);
-const approvals = counter('void_approvals_total', 'Approval requests entering a state (pending, approved, rejected, expired, cancelled, voided)', ['state']);
+const approvals = counter('void_approvals_total', 'Approval requests entering a state (pending, approved, rejected, expired, cancelled, voided) and refused decision attempts (denied), from the audit trail', ['state']);
 const auditAppend = histogram('void_audit_append_seconds', 'Audit trail append latency (including sequence conflict retries)', AUDIT_BUCKETS);
 const auditFailures = counter('void_audit_append_failures_total', 'Audit appends that failed (the action did not happen)');
 // The model metrics share names and labels with agents/llm/metrics.ts (whichever loads first creates them).
@@ -113,17 +113,43 @@ export function recordJob(kind: string, outcome: JobOutcome, seconds: number): v
   jobDuration.observe({ kind, outcome }, seconds);
 }
 
-/** Core: one audit append, successful or not. */
-export function recordAuditAppend(seconds: number, ok: boolean): void {
-  auditAppend.observe(seconds);
-  if (!ok) auditFailures.inc();
+/** What the audit trail tells the metrics about an appended event (structurally an AuditEventInput). */
+export interface AuditedEvent {
+  readonly action: string;
+  readonly details?: Readonly<Record<string, unknown>> | undefined;
 }
 
-export type ApprovalState = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled' | 'voided';
+/** Core: one audit append, successful or not. Approval transitions are counted from the audited events. */
+export function recordAuditAppend(seconds: number, ok: boolean, event?: AuditedEvent): void {
+  auditAppend.observe(seconds);
+  if (!ok) auditFailures.inc();
+  const state = ok && event ? approvalStateOf(event) : undefined;
+  if (state) approvals.inc({ state });
+}
 
-/** Approvals module: an approval request entered `state` (count each transition once, where it happens). */
-export function recordApproval(state: ApprovalState): void {
-  approvals.inc({ state });
+/**
+ * The approval state an audited event records: requested → pending; decided → the request's new state when the
+ * decision settled it (a vote towards a quorum is not a transition); expired, voided, cancelled; denied → a refused
+ * decision attempt (self-approval, missing role, …).
+ */
+export function approvalStateOf(event: AuditedEvent): string | undefined {
+  const details = event.details ?? {};
+  switch (event.action) {
+    case 'approval.requested':
+      return 'pending';
+    case 'approval.decided':
+      return details.state === 'approved' || details.state === 'rejected' ? details.state : undefined;
+    case 'approval.expired':
+      return 'expired';
+    case 'approval.voided':
+      return 'voided';
+    case 'approval.cancelled':
+      return details.approvalId ? 'cancelled' : undefined;
+    case 'approval.denied':
+      return 'denied';
+    default:
+      return undefined;
+  }
 }
 
 export interface ModelCall {

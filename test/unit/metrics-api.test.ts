@@ -4,7 +4,7 @@ import { createPublicKey, createVerify, generateKeyPairSync } from 'node:crypto'
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../../bot/config/load.js';
 import { githubAppJwt, parseInfo, replicaSetAdvice } from '../../bot/doctor.js';
-import { outcomeOfStatus, platformOfRoute, recordApproval, recordModelCall, recordModelFallback, recordOutboundCall, registry } from '../../bot/metrics.js';
+import { approvalStateOf, outcomeOfStatus, platformOfRoute, recordAuditAppend, recordModelCall, recordModelFallback, recordOutboundCall, registry } from '../../bot/metrics.js';
 import { bearerMatches, platformOfHost } from '../../bot/observability.js';
 import { currentTraceCarrier, parseOtlpHeaders, tracesUrl, tracingRequested } from '../../bot/tracing.js';
 import { valueOf } from '../helpers/metrics.js';
@@ -39,12 +39,22 @@ describe('metrics recording API', () => {
     expect(d('void_outbound_request_duration_seconds_count', { platform: 'slack' })).toBe(2);
   });
 
+  it('reads approval transitions from audited events', () => {
+    expect(approvalStateOf({ action: 'approval.requested' })).toBe('pending');
+    expect(approvalStateOf({ action: 'approval.decided', details: { state: 'pending' } })).toBeUndefined();
+    expect(approvalStateOf({ action: 'approval.decided', details: { state: 'rejected' } })).toBe('rejected');
+    expect(approvalStateOf({ action: 'approval.cancelled', details: { what: 'job' } })).toBeUndefined();
+    expect(approvalStateOf({ action: 'approval.denied', details: { code: 'approval.self_approval' } })).toBe('denied');
+    expect(approvalStateOf({ action: 'job.queued' })).toBeUndefined();
+  });
+
   it('counts model calls with tokens and cost, fallbacks and approvals', async () => {
     const before = await text();
     recordModelCall({ provider: 'openai', model: 'gpt-x', task: 'review', outcome: 'ok', seconds: 1.2, inputTokens: 1000, outputTokens: 250, costUsd: 0.0125 });
     recordModelCall({ provider: 'openai', model: 'gpt-x', outcome: 'rate_limited' });
     recordModelFallback('openai', 'rate_limited');
-    recordApproval('approved');
+    recordAuditAppend(0.001, true, { action: 'approval.decided', details: { approvalId: 'a1', decision: 'approve', state: 'approved' } });
+    recordAuditAppend(0.001, false, { action: 'approval.decided', details: { approvalId: 'a2', decision: 'approve', state: 'approved' } });
     const after = await text();
     const d = (name: string, labels: Record<string, string>) => valueOf(after, name, labels) - valueOf(before, name, labels);
     const m = { provider: 'openai', model: 'gpt-x' };
