@@ -1,9 +1,11 @@
 // npm run bench [-- b1 b3 …]: runs the benchmarks of PERFORMANCE.md, prints a Markdown table, writes JSON.
 import { report, writeResults, type BenchResult } from './lib.js';
 
-type Bench = () => Promise<BenchResult>;
+type Bench = () => Promise<BenchResult | BenchResult[]>;
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
+  b1: async () => (await import('./b1-b2-ingest.js')).b1,
+  b2: async () => (await import('./b1-b2-ingest.js')).b2,
   b3: async () => (await import('./b3-queue.js')).b3,
 };
 
@@ -18,7 +20,7 @@ async function main(): Promise<void> {
   for (const id of wanted.length ? wanted : Object.keys(BENCHES)) {
     process.stderr.write(`running ${id}…\n`);
     const bench = await BENCHES[id]?.();
-    if (bench) results.push(await bench());
+    if (bench) results.push(...[await bench()].flat());
   }
   process.stdout.write(`${report(results)}\n`);
   process.stderr.write(`results written to ${writeResults(results)}\n`);
