@@ -103,7 +103,7 @@ export class MongoAuditStore implements AuditStore {
   }
 }
 
-function mongoFilter(tenantId: string, filter: AuditFilter, afterSeq: number): Record<string, unknown> {
+export function mongoFilter(tenantId: string, filter: AuditFilter, afterSeq: number): Record<string, unknown> {
   const seq: Record<string, number> = { $gt: afterSeq };
   if (filter.maxSeq !== undefined) seq.$lte = filter.maxSeq;
   const query: Record<string, unknown> = { tenantId, seq };

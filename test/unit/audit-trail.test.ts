@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import mongoose from 'mongoose';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedAuditStore } from '../../audit/embedded.store.js';
-import { auditRecordSchema } from '../../audit/mongo.store.js';
+import { auditRecordSchema, mongoFilter } from '../../audit/mongo.store.js';
 import { AuditTrail } from '../../audit/trail.js';
 import { isAuditAction, type AuditRecord } from '../../audit/types.js';
 import { verifyChain } from '../../audit/verify.js';
@@ -79,6 +79,18 @@ describe('MongoDB audit schema', () => {
     const doc = model.hydrate({ _id: new mongoose.Types.ObjectId(), ...record });
     doc.set('outcome', 'failure');
     await expect(doc.save()).rejects.toThrow(/append-only/);
+  });
+
+  it('translates query filters into MongoDB filters on the indexed fields', () => {
+    expect(mongoFilter('acme', { from: '2026-11-01T00:00:00.000Z', until: '2026-11-02T00:00:00.000Z', actor: 'bob', action: 'github.*', correlationId: 'c-1', maxSeq: 90 }, 40)).toEqual({
+      tenantId: 'acme',
+      seq: { $gt: 40, $lte: 90 },
+      ts: { $gte: '2026-11-01T00:00:00.000Z', $lt: '2026-11-02T00:00:00.000Z' },
+      'actor.memberId': 'bob',
+      correlationId: 'c-1',
+      action: { $regex: '^github\\.' },
+    });
+    expect(mongoFilter('acme', { action: 'job.failed', target: 't' }, 0)).toEqual({ tenantId: 'acme', seq: { $gt: 0 }, action: 'job.failed', target: 't' });
   });
 
   it('declares the unique chain index and the query indexes', () => {
