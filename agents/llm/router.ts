@@ -99,7 +99,10 @@ export class ModelRouter {
   ): Promise<Attempt<T>> {
     let last: ModelCallError | undefined;
     for (let attempt = 1; attempt <= settings.retry.attemptsPerModel; attempt++) {
-      await this.budget.admit(tenant.id, settings.budgets);
+      await this.budget.admit(tenant.id, settings.budgets).catch((error: unknown) => {
+        recordModelCall({ provider: provider.id, model: provider.model, task: request.task, outcome: 'budget_exceeded' });
+        throw error;
+      });
       const result = await this.callOnce(tenant, providerSettings, provider, request, call, meta);
       if (result.ok) {
         await this.breaker.success(tenant.id, provider.id);

@@ -4,7 +4,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import nock from 'nock';
 import { createAgentsModule, type AgentsModuleOptions } from '../../agents/module.js';
 import type { JobCommand, JobData, JobKind } from '../../agents/queues.js';
 import type { RepoRef } from '../../bot/core/grammar.js';
@@ -14,6 +13,7 @@ import type { Reply, ThreadRef } from '../../bot/core/types.js';
 import type { ChangedFile, FileChange, PullRequestInfo, ReviewSubmission, VcsPort } from '../../bot/core/vcs.port.js';
 import type { VoidModule } from '../../bot/modules.js';
 import { startTestApp, testConfig, type TestApp } from './app.js';
+import { MODEL_ENV } from './llm.js';
 
 export const FIXTURES = resolve(import.meta.dirname, '../fixtures/agents');
 
@@ -232,9 +232,6 @@ tenants:
 `;
 }
 
-export const OPENAI_KEY = 'sk-test-openai-4b9d2f7a1c3e5b7d9f1a';
-export const ANTHROPIC_KEY = 'sk-ant-test-anthropic-8e6c4a2b0d9f7e5c';
-export const MODEL_ENV = { VOID_MODEL_KEYS: JSON.stringify({ 'acme-openai': OPENAI_KEY, 'acme-anthropic': ANTHROPIC_KEY }) };
 
 export interface AgentsTestApp extends TestApp {
   readonly vcs: InMemoryVcs;
@@ -282,41 +279,4 @@ export function jobData(kind: JobKind, command: JobCommand): JobData {
   } as JobData;
 }
 
-// ---- Model providers at the HTTP level (their real wire formats) ----
-
-export const OPENAI_API = 'https://api.openai.com';
-export const ANTHROPIC_API = 'https://api.anthropic.com';
-
-export function openAiCompletion(content: string, model = 'gpt-4o-mini') {
-  return {
-    id: 'chatcmpl-test',
-    object: 'chat.completion',
-    created: 1764000000,
-    model,
-    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null }],
-    usage: { prompt_tokens: 120, completion_tokens: 30, total_tokens: 150 },
-  };
-}
-
-export function anthropicMessage(input: unknown, model = 'claude-sonnet-4-6') {
-  return {
-    id: 'msg_test',
-    type: 'message',
-    role: 'assistant',
-    model,
-    content: [{ type: 'tool_use', id: 'toolu_test', name: 'answer', input }],
-    stop_reason: 'tool_use',
-    stop_sequence: null,
-    usage: { input_tokens: 200, output_tokens: 40 },
-  };
-}
-
-export function openAiProvider(extra: Record<string, unknown> = {}) {
-  return { id: 'openai-main', type: 'openai', model: 'gpt-4o-mini', keyRef: 'acme-openai', timeoutMs: 2000, ...extra };
-}
-
-export function anthropicProvider(extra: Record<string, unknown> = {}) {
-  return { id: 'claude', type: 'anthropic', model: 'claude-sonnet-4-6', keyRef: 'acme-anthropic', timeoutMs: 2000, ...extra };
-}
-
-export { nock };
+export * from './llm.js';
