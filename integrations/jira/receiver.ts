@@ -4,6 +4,7 @@
 // dispatcher as an InboundCommand, so identity, de-duplication, audit, limits and approvals apply as everywhere.
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ApprovalsPort } from '../../bot/core/approvals.port.js';
+import type { Redis } from 'ioredis';
 import type { ChatPort } from '../../bot/core/ports.js';
 import type { TenantRegistry } from '../../bot/core/registry.js';
 import type { InboundCommand, Tenant, ThreadRef } from '../../bot/core/types.js';
@@ -42,6 +43,9 @@ export interface JiraReceiverDeps {
   /** Where replies go (the JIRA ChatPort; undefined when no credentials are configured). */
   readonly chat: () => ChatPort | undefined;
   readonly log: Logger;
+  /** Replay protection: the signature covers the body, not the webhook identifier header, so a captured delivery
+   *  resent under a new identifier is recognised by its body digest (kept as long as delivery ids are). */
+  readonly replay?: { readonly redis: Redis; readonly prefix: string; readonly ttlSeconds: number; readonly now?: () => number };
 }
 
 const header = (req: HttpRequest, name: string): string | undefined => {
@@ -70,9 +74,26 @@ export function jiraWebhookHandler(deps: JiraReceiverDeps): Handler {
     if (!parsed.success) {
       return json(400, { error: 'jira.bad_payload', message: `The ${event} payload is not shaped like JIRA Cloud's: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim() });
     }
-    const deliveryId = header(req, 'x-atlassian-webhook-identifier') ?? `sha256-${createHash('sha256').update(req.body).digest('hex').slice(0, 32)}`;
+    const digest = createHash('sha256').update(req.body).digest('hex');
+    const deliveryId = header(req, 'x-atlassian-webhook-identifier') ?? `sha256-${digest.slice(0, 32)}`;
+    const replayed = await checkReplay(deps, parsed.data, digest, deliveryId);
+    if (replayed) return replayed;
     return handleEvent(deps, parsed.data, deliveryId, req);
   };
+}
+
+/** A body seen before under another identifier is a replay; a delivery older than the de-duplication window too. */
+async function checkReplay(deps: JiraReceiverDeps, payload: JiraWebhook, digest: string, deliveryId: string): Promise<HttpResponse | undefined> {
+  if (!deps.replay) return undefined;
+  const { redis, prefix, ttlSeconds, now = Date.now } = deps.replay;
+  if (payload.timestamp !== undefined && now() - payload.timestamp > ttlSeconds * 1000) {
+    return json(400, { error: 'jira.stale_delivery', message: 'The delivery is older than Void keeps delivery ids; it is not processed.' });
+  }
+  const key = `${prefix}:jira:body:${digest}`;
+  const first = await redis.set(key, deliveryId, 'EX', ttlSeconds, 'NX');
+  if (first === 'OK') return undefined;
+  const seen = await redis.get(key);
+  return seen === null || seen === deliveryId ? undefined : ignored('replay');
 }
 
 async function rejectSignature(deps: JiraReceiverDeps, req: HttpRequest): Promise<HttpResponse> {

@@ -20,9 +20,13 @@ export const STRANGER_JIRA = '557058:f58131cb-b67d-43c7-b30d-6b58d40bd077';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/jira');
 
-/** A fixture payload (test/fixtures/jira/<name>.json) with fields replaced by `patch`. */
+let sent = 0;
+
+/** A fixture payload (test/fixtures/jira/<name>.json) as JIRA would send it now (a fresh `timestamp`, so that two
+ *  fixtures are two distinct deliveries), with fields replaced by `patch`. */
 export function fixture(name: string, patch: (payload: Record<string, any>) => void = () => undefined): Record<string, any> {
   const payload = JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as Record<string, any>;
+  payload.timestamp = Date.now() + sent++;
   patch(payload);
   return payload;
 }

@@ -142,6 +142,17 @@ describe('automation rule: transition to In Progress with label void:implement â
 });
 
 describe('authentication and tenancy', () => {
+  it('a captured delivery resent under a new identifier is a replay, and a delivery older than the window is refused', async () => {
+    const payload = fixture('issue_created');
+    await deliver(t.url, payload, { id: id() });
+    const replay = await deliver(t.url, payload, { id: id() });
+    expect([replay.status, replay.body.ignored]).toEqual([200, 'replay']);
+    const stale = await deliver(t.url, fixture('issue_created', (p) => void (p.timestamp = Date.now() - 5 * 24 * 3600 * 1000)), { id: id() });
+    expect([stale.status, stale.body.error]).toEqual([400, 'jira.stale_delivery']);
+    await jira.waitFor(() => jira.commentTexts('PAY-12').some((c) => c.includes('triage done')), 'the one triage');
+    expect(runs).toHaveLength(1);
+  });
+
   it('refuses a bad, missing or SHA-1 signature with 401, records it on the system trail, and does nothing', async () => {
     const payload = fixture('issue_created');
     const raw = JSON.stringify(payload);
@@ -162,9 +173,9 @@ describe('authentication and tenancy', () => {
     const res = await deliver(t.url, foreign, { id: id() });
     expect(res.status).toBe(403);
     expect(res.body.error).toBe('identity.unknown_workspace');
-    const viaQuery = fixture('issue_created', (p) => void delete p.issue.self);
-    expect((await deliver(t.url, viaQuery, { id: id(), query: '?site=https%3A%2F%2Finitech.atlassian.net' })).status).toBe(403);
-    expect((await deliver(t.url, viaQuery, { id: id(), query: `?site=${encodeURIComponent('https://ACME.atlassian.net/')}` })).body.fired).toHaveLength(1);
+    const viaQuery = () => fixture('issue_created', (p) => void delete p.issue.self);
+    expect((await deliver(t.url, viaQuery(), { id: id(), query: '?site=https%3A%2F%2Finitech.atlassian.net' })).status).toBe(403);
+    expect((await deliver(t.url, viaQuery(), { id: id(), query: `?site=${encodeURIComponent('https://ACME.atlassian.net/')}` })).body.fired).toHaveLength(1);
     expect((await records(SYSTEM_TENANT)).filter((r) => r.action === 'request.rejected')).toHaveLength(2);
   });
 
