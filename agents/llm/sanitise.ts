@@ -14,7 +14,10 @@ export function sanitiseText(text: string, allowedLinks: ReadonlySet<string>): s
     .replace(/@(channel|here|everyone)\b/gi, '$1')
     .replace(/<!subteam\^[A-Z0-9]+(\|[^>]*)?>/gi, 'a group');
   out = redactSecrets(out);
-  out = out.replace(URL_PATTERN, (url) => (allowedLinks.has(url.replace(/[.,;:!?]+$/, '')) ? url : '[link removed]'));
+  out = out.replace(URL_PATTERN, (match) => {
+    const url = match.replace(/[.,;:!?]+$/, '');
+    return allowedLinks.has(url) ? match : `[link removed]${match.slice(url.length)}`;
+  });
   return out;
 }
 
