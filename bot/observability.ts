@@ -12,7 +12,8 @@ import type { Logger } from './logger.js';
 import { metricsText, recordOutboundCall, watchQueue } from './metrics.js';
 import type { Config } from './config/load.js';
 import type { ModuleContext, ModuleContribution, VoidModule } from './modules.js';
-import { initTracing } from './tracing.js';
+import { endClientSpan, initTracing, startClientSpan } from './tracing.js';
+import type { Span } from '@opentelemetry/api';
 import { mongoTopology, replicaSetAdvice } from './doctor.js';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'waiting-children'] as const;
@@ -119,35 +120,38 @@ export function registerPlatformHosts(config: Config): void {
   for (const tenant of config.tenants) add(tenant.bindings.jira?.siteUrl, 'jira');
 }
 
-type Started = { platform: string; started: number };
+type Started = { platform: string; started: number; span: Span };
 let watching = false;
 
-/** Counts every HTTP request to a platform host, by status (429s apart), through Node's diagnostics channels. */
+/** Counts every HTTP request to a platform host, by status (429s apart), and gives it a CLIENT span, through Node's diagnostics channels. */
 export function watchOutboundHttp(): void {
   if (watching) return;
   watching = true;
   const pending = new WeakMap<object, Started>();
-  const begin = (request: object, host: string | undefined) => {
+  const begin = (request: object, host: string | undefined, method: string | undefined) => {
     const platform = host ? platformOfHost(host) : undefined;
-    if (platform) pending.set(request, { platform, started: performance.now() });
+    if (!platform) return;
+    const span = startClientSpan(`${method ?? 'HTTP'} ${platform}`, { 'void.platform': platform, 'server.address': host ?? '', 'http.request.method': method ?? '' });
+    pending.set(request, { platform, started: performance.now(), span });
   };
   const end = (request: object, status: number) => {
     const s = pending.get(request);
     if (!s) return;
     pending.delete(request);
     recordOutboundCall(s.platform, status, (performance.now() - s.started) / 1000);
+    endClientSpan(s.span, status);
   };
   // fetch (undici): Slack's WebClient, Octokit, the model SDKs.
   subscribe('undici:request:create', (m) => {
-    const { request } = m as { request: { origin: string } };
-    begin(request, safeHost(request.origin));
+    const { request } = m as { request: { origin: string; method?: string } };
+    begin(request, safeHost(request.origin), request.method);
   });
   subscribe('undici:request:headers', (m) => end((m as { request: object }).request, (m as { response: { statusCode: number } }).response.statusCode));
   subscribe('undici:request:error', (m) => end((m as { request: object }).request, 0));
   // node:http clients (axios in jira.js, botbuilder).
   subscribe('http.client.request.start', (m) => {
-    const { request } = m as { request: { getHeader(name: string): unknown } };
-    begin(request, String(request.getHeader('host') ?? ''));
+    const { request } = m as { request: { getHeader(name: string): unknown; method?: string } };
+    begin(request, String(request.getHeader('host') ?? ''), request.method);
   });
   subscribe('http.client.response.finish', (m) => end((m as { request: object }).request, (m as { response: { statusCode?: number } }).response.statusCode ?? 0));
 }

@@ -142,6 +142,18 @@ export async function withSpan<T>(name: string, options: SpanOptions, fn: (span:
   });
 }
 
+/** Starts (without activating) a CLIENT span under the active context: for outbound calls observed from outside. */
+export function startClientSpan(name: string, attributes: Attributes): Span {
+  return tracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, context.active());
+}
+
+/** Ends a span started by startClientSpan with the HTTP status it got (0: no answer). */
+export function endClientSpan(span: Span, status: number): void {
+  span.setAttribute('http.response.status_code', status);
+  if (status === 0 || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
+}
+
 /** The active trace context, ready to store in job data (undefined when tracing is off or no span is active). */
 export function currentTraceCarrier(): TraceCarrier | undefined {
   const carrier: TraceCarrier = {};

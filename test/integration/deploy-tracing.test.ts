@@ -71,6 +71,10 @@ describe('tracing', () => {
     expect(dispatch?.parentSpanId).toBe(server?.spanId);
     expect(jobSpan).toBeDefined();
     expect(trace.map((s) => s.spanId)).toContain(jobSpan?.parentSpanId);
+    // The worker's replies to Slack (the fake Web API) are CLIENT spans (kind 3) inside the same trace.
+    const outbound = trace.filter((s) => s.name === 'POST slack' && s.kind === 3);
+    expect(outbound.length).toBeGreaterThanOrEqual(1);
+    expect(outbound.every((s) => trace.some((p) => p.spanId === s.parentSpanId))).toBe(true);
     expect(JSON.stringify(resources)).toContain('void-test');
   });
 });
