@@ -46,8 +46,8 @@ export abstract class GitWrites {
     await call(`Creating branch "${branch}" in ${full(repo)}`, () => api.git.createRef({ owner: repo.owner, repo: repo.name, ref: `refs/heads/${branch}`, sha }));
   }
 
-  /** Refuses the default branch and protected branches: Void proposes changes through pull requests only. */
-  private async assertWritable(tenantId: string, repo: RepoRef, branch: string): Promise<void> {
+  /** The branch's head; refuses the default branch and protected branches (Void proposes changes through pull requests). */
+  private async writableHead(tenantId: string, repo: RepoRef, branch: string): Promise<string> {
     const defaultBranch = await this.getDefaultBranch(tenantId, repo);
     if (branch === defaultBranch) {
       throw new GithubPermanentError('github.protected_branch', `Void never commits to ${full(repo)}'s default branch "${branch}"; it works on its own branch and opens a pull request.`);
@@ -57,14 +57,13 @@ export abstract class GitWrites {
     if (await this.isProtectedBranch(tenantId, repo, branch)) {
       throw new GithubPermanentError('github.protected_branch', `Branch "${branch}" of ${full(repo)} is protected; Void does not push to protected branches.`);
     }
+    return head;
   }
 
   async commitFiles(tenantId: string, repo: RepoRef, branch: string, message: string, files: readonly FileChange[], marker: string): Promise<{ sha: string }> {
-    await this.assertWritable(tenantId, repo, branch);
+    const head = await this.writableHead(tenantId, repo, branch);
     const api = this.api(tenantId);
     const what = `Committing to "${branch}" of ${full(repo)}`;
-    const head = await this.branchHead(api, repo, branch);
-    if (!head) throw this.missingBranch(repo, branch);
     const tag = `void-marker: ${marker}`;
     const { data: parent } = await call(what, () => api.git.getCommit({ owner: repo.owner, repo: repo.name, commit_sha: head }));
     if (parent.message.includes(tag)) return { sha: head }; // a retried job: the commit is there already

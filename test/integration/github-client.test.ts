@@ -156,9 +156,9 @@ describe('side effects a retried job does not repeat', () => {
     const made = '2'.repeat(40);
     nock(GITHUB_API)
       .get('/repos/acme/api').times(2).reply(200, { default_branch: 'main' })
-      .get('/repos/acme/api/git/ref/heads%2Fvoid%2Fpay-1').times(2).reply(200, { object: { sha: head } })
+      .get('/repos/acme/api/git/ref/heads%2Fvoid%2Fpay-1').reply(200, { object: { sha: head } })
       .get('/repos/acme/api/branches/void%2Fpay-1').times(2).reply(200, { protected: false })
-      .get('/repos/acme/api/git/ref/heads%2Fvoid%2Fpay-1').times(2).reply(200, { object: { sha: made } })
+      .get('/repos/acme/api/git/ref/heads%2Fvoid%2Fpay-1').reply(200, { object: { sha: made } })
       .get(`/repos/acme/api/git/commits/${head}`).reply(200, { sha: head, message: 'earlier work', tree: { sha: 't0' } })
       .post('/repos/acme/api/git/trees').reply(201, { sha: 't1' })
       .post('/repos/acme/api/git/commits', (b: { message: string; parents: string[] }) => b.message === 'Fix PAY-1\n\nvoid-marker: implement-1' && b.parents[0] === head).reply(201, { sha: made })
