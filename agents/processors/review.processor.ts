@@ -4,6 +4,7 @@ import { ContextAgent } from '../context/context.agent.js';
 import { reviewPullRequest } from '../code/review.js';
 import { modelsOf } from '../llm/models.schema.js';
 import { QualityAgent, type Finding } from '../quality/quality.agent.js';
+import { WorkflowRun } from '../workflow/checkpoints.js';
 import { callMeta, requireVcs, withBudgetGuard, type AgentDeps } from './deps.js';
 
 export function reviewProcessor(deps: AgentDeps): Processor {
@@ -14,26 +15,30 @@ export function reviewProcessor(deps: AgentDeps): Processor {
     const { tenant } = ctx;
     const settings = modelsOf(tenant);
     const quality = new QualityAgent(settings.policyPacks);
-    let findings: Finding[] = [];
-    await ctx.progress('reading the pull request', 0.1);
-    const context = await new ContextAgent(vcs, deps.ports.tickets).forPullRequest(tenant.id, command.repo, command.number, {
-      budgetTokens: settings.contextTokens,
-      projectKeys: tenant.bindings.jira?.projectKeys ?? [],
-      flagged: (files) => {
-        findings = quality.analyse(files);
-        return new Set(findings.map((f) => f.path));
-      },
+    // Checkpointed: a retry after a failed post does not read the pull request or ask the model again.
+    const run = new WorkflowRun(deps.redis, deps.prefix, tenant.id, ctx.jobId, 2, (step, f) => ctx.progress(step, f));
+    const { outcome, headSha } = await run.step(1, 'review the change', async () => {
+      let findings: Finding[] = [];
+      const context = await new ContextAgent(vcs, deps.ports.tickets).forPullRequest(tenant.id, command.repo, command.number, {
+        budgetTokens: settings.contextTokens,
+        projectKeys: tenant.bindings.jira?.projectKeys ?? [],
+        flagged: (files) => {
+          findings = quality.analyse(files);
+          return new Set(findings.map((f) => f.path));
+        },
+      });
+      await ctx.progress(`${findings.length} finding(s) from the checks; reviewing the diff`, 0.4);
+      return { outcome: await reviewPullRequest(deps.router, tenant, context, findings, callMeta(ctx)), headSha: context.pr.headSha };
     });
-    await ctx.progress(`${findings.length} finding(s) from the checks; reviewing the diff`, 0.4);
-    const outcome = await reviewPullRequest(deps.router, tenant, context, findings, callMeta(ctx));
-    await ctx.progress('posting the review', 0.85);
-    const posted = await vcs.postReview(tenant.id, command.repo, command.number, {
-      commitSha: context.pr.headSha,
-      summary: outcome.body,
-      verdict: outcome.verdict,
-      comments: outcome.comments,
-      marker: `void:review:${ctx.jobId}`,
-    });
+    const posted = await run.step(2, 'post the review', () =>
+      vcs.postReview(tenant.id, command.repo, command.number, {
+        commitSha: headSha,
+        summary: outcome.body,
+        verdict: outcome.verdict,
+        comments: outcome.comments,
+        marker: `void:review:${ctx.jobId}`,
+      }),
+    );
     const ref = `${command.repo.owner}/${command.repo.name}#${command.number}`;
     const how = outcome.model ? `model ${outcome.model.provider}` : 'no model used, offline rules only';
     const verdict = outcome.verdict === 'request_changes' ? 'changes requested' : 'commented';

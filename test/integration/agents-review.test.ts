@@ -134,4 +134,17 @@ describe('review job', () => {
     expect(reply.text).toContain("failed after 1 attempt(s): model.budget_exhausted: nothing was changed because today's model budget is used up (10 of 10 tokens)");
     expect(app.vcs.writes).toEqual([]);
   });
+
+  it('a failed post is retried without reading the pull request or asking the model again', async () => {
+    let calls = 0;
+    nock(OPENAI_API).post('/v1/chat/completions').times(2).reply(() => (calls++, [200, openAiCompletion(JSON.stringify({ summary: 'Looks fine.', verdict: 'comment', findings: [] }))]));
+    app = await startAgentsApp({ models: { providers: [openAiProvider()] }, env: MODEL_ENV });
+    app.vcs.addPullRequest(planted);
+    app.vcs.faults.set('postReview', { times: 1, error: new Error('GitHub answered 502') });
+    const { jobId, reply } = await app.run('review', ordersReview);
+    expect(reply.text).toContain('reviewed: changes requested');
+    expect(calls).toBe(1);
+    expect(app.vcs.reviews).toHaveLength(1);
+    expect(app.chat.texts(jobId).join('\n')).toContain('step 1/2: review the change (done before a restart, not repeated)');
+  });
 });
