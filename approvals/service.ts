@@ -15,6 +15,8 @@ import { targetKeyOf } from './policy.js';
 import { describeQuorum, isMet, remaining, wouldCount } from './quorum.js';
 import type { ApprovalRecord, Change, StoredDecision } from './store.js';
 
+const REQUEUE_AFTER_MS = 15_000;
+
 export function approvalIdFor(tenantId: string, platform: string, deliveryId: string): string {
   return `ap-${createHash('sha256').update(`${tenantId}\u0000${platform}\u0000${deliveryId}`).digest('hex').slice(0, 10)}`;
 }
@@ -101,7 +103,10 @@ export class ApprovalService implements ApprovalsPort {
 
   private async notPending(rec: ApprovalRecord, tenant: Tenant, req: DecisionRequest): Promise<DecisionOutcome> {
     const { deps } = this;
-    if (rec.state === 'approved' && !rec.queued && req.decision === 'approve') {
+    // Recovery: an approved request whose job could not be queued (queue down) is queued by the next approve.
+    // Not right after the approval, while its own decider is still queueing it.
+    const stalled = deps.now().getTime() - Date.parse(rec.closedAt ?? rec.createdAt) > REQUEUE_AFTER_MS;
+    if (rec.state === 'approved' && !rec.queued && stalled && req.decision === 'approve') {
       const jobId = await enqueueApproved(deps, rec, auditActorOf(req.actor));
       return { ok: true, card: toCard({ ...rec, queued: true, jobId }, tenant), message: `Request ${rec.id} was already approved; its job ${jobId} is now queued.` };
     }

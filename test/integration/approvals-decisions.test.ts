@@ -43,6 +43,7 @@ describe('approvals: decisions', () => {
     const records = await trail();
     expect(records.filter((r) => r.action === 'approval.decided' && r.details?.state === 'approved')).toHaveLength(1);
     expect(records.filter((r) => r.action === 'approval.decided')).toHaveLength(2);
+    expect(records.filter((r) => r.action === 'job.queued').map((r) => r.target)).toEqual([`deploy-appr-${id}`]);
     await chat.waitFor((p) => p.reply.text.startsWith('✅ deploy done'));
     const jobs = await t.app.queue.queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed']);
     expect(jobs.map((j) => j.id)).toEqual([`deploy-appr-${id}`]);
