@@ -8,6 +8,7 @@ import type { Reply, ThreadRef } from '../../bot/core/types.js';
 import type { TenantRegistry } from '../../bot/core/registry.js';
 import type { TicketInfo, TicketPort } from '../../bot/core/ticket.port.js';
 import type { Redis } from 'ioredis';
+import { automationOf } from './automation.schema.js';
 import { withRedisLock } from './lock.js';
 import { commentText, renderComment } from './mapper.js';
 
@@ -132,8 +133,10 @@ export class JiraTicketClient implements TicketPort {
     return true;
   }
 
+  /** Adds labels only where the tenant allows Void to (`automation.triage.setLabels`); otherwise does nothing. */
   async addLabels(tenantId: string, key: string, labels: readonly string[]): Promise<void> {
-    if (!labels.length) return;
+    const tenant = this.options.registry.get(tenantId);
+    if (!labels.length || !tenant || !automationOf(tenant).triage.setLabels) return;
     const { api } = this.client(tenantId);
     await this.call(`label ${key}`, () => api.issues.editIssue({ issueIdOrKey: key, update: { labels: labels.map((l) => ({ add: l })) } }));
   }

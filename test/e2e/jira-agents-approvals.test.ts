@@ -92,5 +92,8 @@ describe('triage through the agents module', () => {
     expect(triage).not.toContain('PAY-10');
     // one job comment (updated in place) and one triage comment
     expect(jira.commentTexts('PAY-12')).toHaveLength(2);
+    // the tenant does not allow Void to set labels (automation.triage.setLabels is off by default)
+    expect(jira.issues.get('PAY-12')?.fields.labels).toEqual(['void:triage']);
+    expect(jira.writes().filter((c) => c.method === 'PUT' && c.path === '/rest/api/3/issue/PAY-12')).toEqual([]);
   });
 });

@@ -53,6 +53,7 @@ tenants:
           action: { type: implement, repo: acme/payments }
       pullRequests:
         transitions: { opened: In Review, merged: Done }
+      triage: { setLabels: true }
   - id: globex
     name: Globex Health
     bindings:

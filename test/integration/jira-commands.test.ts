@@ -97,7 +97,7 @@ describe('TicketPort for the agents', () => {
     expect(jira.commentTexts('PAY-12')).toHaveLength(1);
     expect(jira.commentTexts('PAY-12')[0]).toContain('Suggested type: Bug (priority High)');
     expect((await tickets.searchOpen('acme', 'PAY', 10)).map((i) => i.key)).toEqual(['PAY-14', 'PAY-12']);
-    await tickets.addLabels('acme', 'PAY-12', ['needs-info']);
+    await tickets.addLabels('acme', 'PAY-12', ['needs-info']); // the tenant allows it: triage.setLabels
     expect(jira.issues.get('PAY-12')?.fields.labels).toEqual(['checkout', 'needs-info']);
     expect(await tickets.transition('acme', 'PAY-12', 'in review')).toBe(true);
     expect(jira.status('PAY-12')).toBe('In Review');
