@@ -60,7 +60,7 @@ export function spawnVoid(args: string[], env: Record<string, string>): VoidProc
     lines,
     raw,
     exited,
-    waitForLog(match, timeoutMs = 15_000) {
+    waitForLog(match, timeoutMs = 30_000) {
       const seen = lines.find(match);
       if (seen) return Promise.resolve(seen);
       return new Promise((res, rej) => {

@@ -76,5 +76,5 @@ describe('void doctor', () => {
     const out = proc.raw.join('\n');
     expect(out).toContain('✘ config: environment variable PORT');
     expect(out).toContain('- everything else: not checked until the configuration is valid');
-  }, 20_000);
+  }, 40_000);
 });

@@ -92,7 +92,7 @@ describe('SIGTERM to the void binary', () => {
     expect(await job?.getState()).toBe('completed');
     expect(job?.returnvalue).toMatchObject({ summary: 'slow status done after 1500 ms' });
     expect(h.proc.lines.some((l) => l.msg === 'Void stopped')).toBe(true);
-  }, 40_000);
+  }, 60_000);
 
   it('returns a job that outlasts the grace period to the queue, and still exits 0 promptly', async () => {
     const h = await startVoid({ SLOW_STATUS_MS: '60000', VOID_SHUTDOWN_GRACE_MS: '500' });
@@ -106,5 +106,5 @@ describe('SIGTERM to the void binary', () => {
     expect(await job?.getState()).toBe('waiting');
     expect(job?.attemptsMade).toBe(0);
     expect(h.proc.lines.some((l) => String(l.msg).includes('returning them to the queue'))).toBe(true);
-  }, 40_000);
+  }, 60_000);
 });
