@@ -117,3 +117,30 @@ describe('TicketPort for the agents', () => {
     expect(jira.commentTexts('PAY-12')).toHaveLength(2);
   });
 });
+
+describe('pull request listener (called the way the GitHub module publishes events)', () => {
+  const event = (action: 'closed' | 'merged', deliveryId: string) => ({
+    tenantId: 'acme',
+    action,
+    deliveryId,
+    pr: { repo: { owner: 'acme', name: 'payments' }, number: 8, title: 'PAY-12 and PAY-13: retry budget', body: 'Also touches OPS-1.', headRef: 'fix/pay-12', headSha: 'c'.repeat(40), url: 'https://github.test/acme/payments/pull/8', author: 'alice', draft: false },
+  });
+
+  it('comments on every ticket the pull request names, skips a transition already done, and ignores a redelivery', async () => {
+    jira.addIssue('PAY-13', { status: { name: 'Done' } });
+    const [listener] = t.app.ports.pullRequestListeners ?? [];
+    expect(listener).toBeDefined();
+    await listener!(event('merged', 'gh-1'));
+    await listener!(event('merged', 'gh-1'));
+    await listener!(event('closed', 'gh-2'));
+    expect(jira.status('PAY-12')).toBe('Done');
+    expect(jira.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/transitions')).map((c) => c.path)).toEqual(['/rest/api/3/issue/PAY-12/transitions']);
+    for (const key of ['PAY-12', 'PAY-13']) {
+      expect(jira.commentTexts(key).map((c) => c.replace(/^\W+/, ''))).toEqual([
+        'Pull request acme/payments#8 was merged: https://github.test/acme/payments/pull/8 Status: Done.',
+        'Pull request acme/payments#8 was closed without merging: https://github.test/acme/payments/pull/8',
+      ]);
+    }
+    expect(jira.calls.some((c) => c.path.includes('OPS-1'))).toBe(false);
+  });
+});
