@@ -53,6 +53,8 @@ export interface JobWorkerOptions {
   /** Removes secrets from text shown to people. */
   readonly scrub?: (text: string) => string;
   readonly lockDurationMs?: number;
+  /** How often stalled jobs (their worker died or lost Redis) are looked for; BullMQ's default is 30 s. */
+  readonly stalledIntervalMs?: number;
 }
 
 export function progressBar(fraction: number, width = 10): string {
@@ -77,6 +79,7 @@ export class JobWorker {
       prefix: this.options.prefix,
       concurrency: this.options.concurrency,
       lockDuration: this.options.lockDurationMs ?? 30_000,
+      stalledInterval: this.options.stalledIntervalMs ?? 30_000,
       autorun: true,
     });
     worker.on('error', (err) => this.options.log.error({ err }, 'worker connection error'));

@@ -37,6 +37,9 @@ export interface VoidAppOptions {
   readonly auditStore?: AuditStore;
   readonly workerConcurrency?: number;
   readonly jobBackoffMs?: number;
+  /** BullMQ lock and stalled-job check (defaults 30 s each); fault tests shorten them. */
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
 }
 
 export class VoidApp {
@@ -157,6 +160,8 @@ export class VoidApp {
         log: this.log.child({ role: 'worker' }),
         gate: gates.length ? async (data, tenant) => { for (const g of gates) { const r = await g(data, tenant); if (r) return r; } return undefined; } : undefined,
         scrub: this.scrub,
+        lockDurationMs: this.options.lockDurationMs,
+        stalledIntervalMs: this.options.stalledIntervalMs,
       });
       this.worker.start();
       this.closers.unshift(async () => connection.quit().then(() => undefined, () => undefined));
