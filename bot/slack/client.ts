@@ -34,13 +34,19 @@ export interface SlackChatPortOptions {
   readonly paceMs: number;
   readonly slackIdsOf: SlackIdsOf;
   readonly log: Logger;
+  /** Writes held back per channel at most (default 50). */
+  readonly maxBacklog?: number;
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const isFinal = (reply: Reply) => reply.kind === 'answer' || reply.kind === 'refusal';
 
+/** Writes waiting in one channel beyond which pacing gives way to Slack's own 429 + Retry-After (bounded memory). */
+const MAX_PACED_BACKLOG = 50;
+
 export class SlackChatPort implements ChatPort {
-  private readonly lanes = new Map<string, { tail: Promise<unknown>; last: number }>();
+  private readonly lanes = new Map<string, { tail: Promise<unknown>; last: number; waiting: number }>();
+  private closing = false;
 
   constructor(private readonly options: SlackChatPortOptions) {}
 
@@ -124,12 +130,20 @@ export class SlackChatPort implements ChatPort {
     return this.options.auth.client(auth.botToken);
   }
 
-  /** Serialises writes per channel, at least `paceMs` apart. */
+  /** Shutdown: writes still waiting for their turn go out without further pacing. */
+  close(): void {
+    this.closing = true;
+  }
+
+  /** Serialises writes per channel, at least `paceMs` apart; a burst beyond the backlog bound is not held back. */
   private paced<T>(channel: string, work: () => Promise<T>): Promise<T> {
-    const lane = this.lanes.get(channel) ?? { tail: Promise.resolve(), last: 0 };
+    const lane = this.lanes.get(channel) ?? { tail: Promise.resolve(), last: 0, waiting: 0 };
+    if (lane.waiting >= (this.options.maxBacklog ?? MAX_PACED_BACKLOG)) return work();
+    lane.waiting += 1;
     const run = lane.tail.then(async () => {
+      lane.waiting -= 1;
       const wait = lane.last + this.options.paceMs - Date.now();
-      if (wait > 0) await delay(wait);
+      if (wait > 0 && !this.closing) await delay(wait);
       try {
         return await work();
       } finally {

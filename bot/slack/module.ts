@@ -96,6 +96,7 @@ async function setupSlack(ctx: ModuleContext, receivers: SlackReceiver[]): Promi
     },
     chatPorts: { slack: port },
     close: async () => {
+      port.close();
       await Promise.race([receiver.settled(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       await installations?.close();
     },

@@ -3,7 +3,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reply } from '../../bot/core/types.js';
 import { startSlackApp, type SlackTestApp } from '../helpers/slack-app.js';
-import { ACME_TEAM } from '../helpers/slack.js';
+import { SlackAuth } from '../../bot/slack/auth.js';
+import { SlackChatPort } from '../../bot/slack/client.js';
+import { ACME_TEAM, BOT_ID, BOT_TOKEN, BOT_USER_ID } from '../helpers/slack.js';
 
 let t: SlackTestApp;
 const thread = { platform: 'slack' as const, channel: `${ACME_TEAM}/C0DEPLOYS`, thread: '1700000100.000100' };
@@ -49,6 +51,17 @@ describe('rate limits', () => {
     for (let i = 1; i < times.length; i += 1) expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(190);
     const elsewhere = t.fake.callsOf('chat.postMessage').find((c) => c.params.channel === 'C0OTHER01');
     expect((elsewhere?.at ?? Infinity) - (times[0] ?? 0)).toBeLessThan(150);
+  });
+
+  it('holds back a bounded backlog per channel: a burst beyond it is not queued in memory (Slack\'s 429s pace it)', async () => {
+    const auth = new SlackAuth({ apiUrl: t.fake.apiUrl, log: t.app.log, registry: t.app.registry, single: { botToken: BOT_TOKEN, botId: BOT_ID, botUserId: BOT_USER_ID } });
+    const port = new SlackChatPort({ auth, redis: t.app.redis, prefix: t.prefix, paceMs: 200, slackIdsOf: () => [], log: t.app.log, maxBacklog: 2 });
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 10 }, (_, n) => port.post(thread, { text: `burst ${n}` })));
+    const elapsed = Date.now() - started;
+    expect(t.fake.callsOf('chat.postMessage')).toHaveLength(10);
+    expect(elapsed).toBeGreaterThanOrEqual(190);
+    expect(elapsed).toBeLessThan(10 * 200 - 400);
   });
 
   it('waits out a 429 for Retry-After seconds, then posts the message once', async () => {
