@@ -157,7 +157,7 @@ describe('compose stack, .env.example, dashboard and alerts', () => {
     const exported = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
     const known = (name: string) => exported.has(name) || exported.has(name.replace(/_(bucket|count|sum)$/, ''));
     const dashboard = read(join(ROOT, 'deploy/grafana/void-dashboard.json'));
-    const alerts = parse(read(join(ROOT, 'deploy/prometheus/alerts.yaml'))) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> };
+    const alerts = parse(read(join(CHART, 'files/alerts.yaml'))) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> };
     const exprs = [...(JSON.parse(dashboard) as { panels: Array<{ targets?: Array<{ expr: string }> }> }).panels.flatMap((p) => p.targets ?? []).map((t) => t.expr), ...alerts.groups.flatMap((g) => g.rules.map((r) => r.expr))];
     const unknown = [...new Set(exprs.flatMap((e) => e.match(/\bvoid_[a-z0-9_]+/g) ?? []))].filter((n) => !known(n));
     expect(unknown).toEqual([]);
