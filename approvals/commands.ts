@@ -7,12 +7,25 @@ import type { Reply } from '../bot/core/types.js';
 import { acknowledge, breakGlass } from './breakglass.js';
 import { cancel } from './lifecycle.js';
 import { explainPolicy } from './policy.js';
-import type { ApprovalService } from './service.js';
+import { isPassThrough, STORE_DOWN, type ApprovalService } from './service.js';
 
 type Of<N extends Command['name']> = Extract<Command, { name: N }>;
 
 function outcome(result: { ok: true; message: string } | { ok: false; refusal: { message: string } }): Reply[] {
   return [result.ok ? answer(result.message) : refusal(result.refusal.message)];
+}
+
+/** A store outage in a runner becomes a refusal the person reads; audit and queue outages stay 503s. */
+function guarded<C extends Command>(run: (ctx: CommandContext, command: C) => Promise<Reply[]>) {
+  return async (ctx: CommandContext, command: C): Promise<Reply[]> => {
+    try {
+      return await run(ctx, command);
+    } catch (error) {
+      if (isPassThrough(error)) throw error;
+      ctx.log.error({ err: error }, 'approvals command failed');
+      return [refusal(STORE_DOWN.message)];
+    }
+  };
 }
 
 export function approvalCommands(service: ApprovalService): Partial<CommandRegistry> {
@@ -31,17 +44,17 @@ export function approvalCommands(service: ApprovalService): Partial<CommandRegis
   return {
     approve: decide('approve'),
     reject: decide('reject'),
-    cancel: async (ctx, command) => {
+    cancel: guarded<Of<'cancel'>>(async (ctx, command) => {
       if (!(await deps.store.get(ctx.tenant.id, command.id))) return runCancel(ctx, command);
       return outcome(await cancel(deps, ctx.actor, command.id, ctx.correlationId));
-    },
+    }),
     policy: async (ctx, command) => {
       const id = command.as?.includes('/') ? command.as.split('/')[1] : command.as;
       const member = ctx.tenant.members.find((m) => m.id === (id ?? ctx.actor.memberId));
       if (!member) return [refusal(`There is no member "${id}" in ${ctx.tenant.name}. Members: ${ctx.tenant.members.map((m) => m.id).join(', ')}.`)];
       return [{ ...answer(explainPolicy(ctx.tenant, command.command, member)), private: true }];
     },
-    breakglass: async (ctx, command) => outcome(await breakGlass(deps, ctx.actor, command.id, command.reason, ctx.correlationId)),
-    ack: async (ctx, command) => outcome(await acknowledge(deps, ctx.actor, command.id, ctx.correlationId)),
+    breakglass: guarded<Of<'breakglass'>>(async (ctx, command) => outcome(await breakGlass(deps, ctx.actor, command.id, command.reason, ctx.correlationId))),
+    ack: guarded<Of<'ack'>>(async (ctx, command) => outcome(await acknowledge(deps, ctx.actor, command.id, ctx.correlationId))),
   };
 }

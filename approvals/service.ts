@@ -17,6 +17,14 @@ import type { ApprovalRecord, Change, StoredDecision } from './store.js';
 
 const REQUEUE_AFTER_MS = 15_000;
 
+export const STORE_DOWN = { code: 'approval.store_unavailable', message: 'The approvals store cannot be reached right now, so nothing was requested or decided. Please try again shortly.' };
+
+/** Errors the dispatcher turns into 503 (so that platforms retry) are passed on; store failures become refusals. */
+export function isPassThrough(error: unknown): boolean {
+  const name = (error as { name?: string })?.name;
+  return name === 'AuditUnavailableError' || name === 'QueueUnavailableError';
+}
+
 export function approvalIdFor(tenantId: string, platform: string, deliveryId: string): string {
   return `ap-${createHash('sha256').update(`${tenantId}\u0000${platform}\u0000${deliveryId}`).digest('hex').slice(0, 10)}`;
 }
@@ -26,6 +34,16 @@ export class ApprovalService implements ApprovalsPort {
 
   /** Opens a request for a job that a rule says needs approval; the card goes to the thread and back to the gate. */
   async request(req: JobRequest, rule: PolicyRule): Promise<GateDecision> {
+    try {
+      return await this.open(req, rule);
+    } catch (error) {
+      if (isPassThrough(error)) throw error;
+      this.deps.log.error({ err: error }, 'approvals store failed while opening a request');
+      return { decision: 'deny', refusal: STORE_DOWN };
+    }
+  }
+
+  private async open(req: JobRequest, rule: PolicyRule): Promise<GateDecision> {
     const { deps } = this;
     const digest = await targetDigest(req.tenant.id, req.command, deps.vcs());
     if (!digest.ok) return { decision: 'deny', refusal: { code: 'approval.target_unreadable', message: `Nothing was requested: ${digest.message}.` } };
@@ -85,6 +103,16 @@ export class ApprovalService implements ApprovalsPort {
 
   /** approve / reject from any surface. The person is resolved to one member; refusals are explained and audited. */
   async decide(req: DecisionRequest): Promise<DecisionOutcome> {
+    try {
+      return await this.decideNow(req);
+    } catch (error) {
+      if (isPassThrough(error)) throw error;
+      this.deps.log.error({ err: error, approvalId: req.approvalId }, 'approvals store failed during a decision');
+      return { ok: false, refusal: STORE_DOWN };
+    }
+  }
+
+  private async decideNow(req: DecisionRequest): Promise<DecisionOutcome> {
     const { deps } = this;
     const actor = req.actor;
     const tenant = deps.registry.get(req.tenantId);
@@ -144,10 +172,19 @@ export class ApprovalService implements ApprovalsPort {
     const closing: Omit<Change, 'decision'> = next === 'pending' ? {} : { state: next, endReason: next, closedAt: now.toISOString(), closedBy: member.id };
     const updated = await deps.store.commit(tenant.id, rec.id, holder, { decision, ...closing });
     if (!updated) return { ok: false, refusal: { code: 'approval.busy', message: `Request ${rec.id} changed while you decided; look at it again.` } };
-    let jobNote = '';
-    if (updated.state === 'approved') jobNote = ` Job ${await enqueueApproved(deps, updated, auditActorOf(req.actor))} is queued.`;
+    const jobNote = updated.state === 'approved' ? await this.queueJob(updated, req) : '';
     await postCard(deps, updated, tenant);
     return { ok: true, card: toCard(updated, tenant), message: this.decidedMessage(updated, tenant, req.decision) + jobNote };
+  }
+
+  /** Queues the approved job; a queue outage is told, and the next `approve` after a short while queues it. */
+  private async queueJob(rec: ApprovalRecord, req: DecisionRequest): Promise<string> {
+    try {
+      return ` Job ${await enqueueApproved(this.deps, rec, auditActorOf(req.actor))} is queued.`;
+    } catch (error) {
+      this.deps.log.error({ err: error, approvalId: rec.id }, 'approved, but the job could not be queued');
+      return ` The job queue is unavailable right now, so the job is not queued yet: say "approve ${rec.id}" again in a minute to queue it.`;
+    }
   }
 
   /** The separation-of-duties checks, as [code, explanation] when the person may not decide. */

@@ -1,7 +1,9 @@
 // Guards around the happy path: no decision without its audit record (the person is told, nothing changes), and
 // no job that needs an approval runs without an approved request, however it got into the queue.
 import { afterEach, describe, expect, it } from 'vitest';
+import { EmbeddedApprovalStore } from '../../approvals/embedded.store.js';
 import { approvalsModule } from '../../approvals/module.js';
+import type { ApprovalRecord } from '../../approvals/store.js';
 import { EmbeddedAuditStore } from '../../audit/embedded.store.js';
 import type { AuditRecord } from '../../audit/types.js';
 import type { JobData } from '../../agents/queues.js';
@@ -13,6 +15,18 @@ class FailingAuditStore extends EmbeddedAuditStore {
   override async insert(record: AuditRecord): Promise<boolean> {
     if (this.failing) throw new Error('disk full');
     return super.insert(record);
+  }
+}
+
+class FailingApprovalStore extends EmbeddedApprovalStore {
+  failing = false;
+  override async get(tenantId: string, id: string) {
+    if (this.failing) throw new Error('connection refused');
+    return super.get(tenantId, id);
+  }
+  override async create(record: ApprovalRecord) {
+    if (this.failing) throw new Error('connection refused');
+    return super.create(record);
   }
 }
 
@@ -58,5 +72,18 @@ describe('approvals: guards', () => {
     const second = await chat.waitFor((p) => p.reply.key === 'job:deploy-sneaky-2' && p.reply.kind === 'refusal');
     expect(second.reply.text).toContain(`its approval ${pendingId} is pending`);
     expect(ran).toEqual([]);
+  });
+
+  it('an unreachable approvals store: nothing is requested or decided, and the person is told (no 500)', async () => {
+    const store = new FailingApprovalStore();
+    t = await startTestApp({ config: testConfig({ yaml: approvalsYaml() }), modules: [approvalsModule({ store }), testProcessors([])] });
+    const id = (await say(t.app, consoleUser('alice'), 'deploy payments to critical')).replies[0]?.approval?.id ?? '';
+    store.failing = true;
+    const approve = await say(t.app, consoleUser('bob'), `approve ${id}`);
+    expect(approve.replies[0]).toMatchObject({ kind: 'refusal', text: expect.stringContaining('approvals store cannot be reached') });
+    const request = await say(t.app, consoleUser('alice'), 'deploy payments to production');
+    expect(request.replies[0]).toMatchObject({ kind: 'refusal', text: expect.stringContaining('nothing was requested or decided') });
+    store.failing = false;
+    expect(await t.app.ports.approvals?.get('acme', id)).toMatchObject({ state: 'pending', decisions: [] });
   });
 });
