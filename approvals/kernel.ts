@@ -45,7 +45,7 @@ export type LeaseResult<T> = { leased: true; value: T } | { leased: false; recor
  */
 export async function withLease<T>(deps: ApprovalDeps, tenantId: string, id: string, purpose: LeasePurpose, work: (record: ApprovalRecord, holder: string) => Promise<T>): Promise<LeaseResult<T>> {
   const holder = randomUUID();
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + 8_000;
   for (;;) {
     const record = await deps.store.lease(tenantId, id, purpose, holder, deps.leaseMs ?? 10_000, deps.now().getTime());
     if (record) {

@@ -50,6 +50,10 @@ describe('approvals: decisions', () => {
     expect(jobs[0]?.data).toMatchObject({ approvalId: id, targetDigest: 'ref:v1.4.2' });
     expect(ran).toEqual([`deploy-appr-${id}`]);
     expect((await t.app.ports.approvals?.get('acme', id))?.state).toBe('approved');
+    expect(records.find((r) => r.action === 'approval.requested')?.details).toEqual({ approvalId: id, rule: 'critical-deploys', kind: 'deploy', summary: 'deploy payments to critical at v1.4.2' });
+    const cards = chat.posts.filter((p) => p.reply.key === `approval:${id}`);
+    expect(cards.map((p) => p.reply.kind)).toEqual(['approval', 'approval', 'approval']);
+    expect(cards.map((p) => p.reply.approval?.state).sort()).toEqual(['approved', 'pending', 'pending']);
   });
 
   it('the same person approving twice (or ten times at once, from two platforms) counts once', async () => {
@@ -81,6 +85,10 @@ describe('approvals: decisions', () => {
 
   it("another tenant's approver cannot see or decide the request; a member without an eligible role is refused", async () => {
     const id = await requestDeploy('production');
+    expect((await t.app.ports.approvals?.pendingFor('acme', 'bob'))?.map((c) => c.id)).toEqual([id]);
+    expect(await t.app.ports.approvals?.pendingFor('acme', 'alice')).toEqual([]);
+    expect(await t.app.ports.approvals?.pendingFor('acme', 'dave')).toEqual([]);
+    expect(await t.app.ports.approvals?.pendingFor('globex', 'gina')).toEqual([]);
     const foreign = await say(t.app, slackUser('U0GINA001', 'T0GLOBEX1'), `approve ${id}`);
     expect(foreign.replies[0]?.text).toBe(`There is no request "${id}" in Globex Health.`);
     expect(await t.app.ports.approvals?.get('globex', id)).toBeUndefined();
