@@ -20,9 +20,11 @@ export const jiraModule: VoidModule = {
     const tickets = new JiraTicketClient({ registry: ctx.registry, credentials: (tenantId) => jiraCredentialsFor(env, tenantId), redis: ctx.redis, prefix: ctx.prefix });
     const bound = ctx.registry.list().filter((t) => t.bindings.jira);
     const configured = bound.filter((t) => tickets.configured(t.id));
+    // Loud only where JIRA is in use in this deployment (the console with the example tenants is not).
+    const warn = env.JIRA_WEBHOOK_SECRET || configured.length ? log.warn.bind(log) : log.debug.bind(log);
     for (const t of bound) {
-      if (!tickets.configured(t.id)) log.warn({ tenant: t.id }, 'JIRA site bound without API credentials (JIRA_EMAIL_<TENANT>/JIRA_API_TOKEN_<TENANT>): Void cannot comment on its tickets');
-      else if (!automationOf(t).botAccountIds.length) log.warn({ tenant: t.id }, 'automation.botAccountIds is empty: Void recognises its own JIRA comments by marker only, and its own transitions not at all');
+      if (!tickets.configured(t.id)) warn({ tenant: t.id }, 'JIRA site bound without API credentials (JIRA_EMAIL_<TENANT>/JIRA_API_TOKEN_<TENANT>): Void cannot comment on its tickets');
+      else if (!automationOf(t).botAccountIds.length) warn({ tenant: t.id }, 'automation.botAccountIds is empty: Void recognises its own JIRA comments by marker only, and its own transitions not at all');
     }
     const chat = configured.length ? new JiraChatPort(ctx.registry, tickets) : undefined;
     if (configured.length) {
