@@ -26,7 +26,13 @@ async function authorise(deps: AuditHttpDeps, req: HttpRequest): Promise<Authori
   const token = typeof header === 'string' && /^Bearer\s+\S+$/i.test(header) ? header.replace(/^Bearer\s+/i, '') : undefined;
   const unauthorised = { ok: false as const, response: json(401, { error: 'audit.unauthorised', message: 'An audit API token is needed: "Authorization: Bearer <token>" (void audit token create).' }, { 'www-authenticate': 'Bearer' }) };
   if (!token) return unauthorised;
-  const info = await deps.tokens.lookup(token);
+  let info: ApiTokenInfo | undefined;
+  try {
+    info = await deps.tokens.lookup(token);
+  } catch (error) {
+    req.log.error({ err: error }, 'audit API tokens unreadable (Redis)');
+    return { ok: false, response: json(503, { error: 'audit.tokens_unavailable', message: 'API tokens cannot be checked right now (Redis is unreachable); try again shortly.' }, { 'retry-after': '5' }) };
+  }
   if (!info) return unauthorised;
   const tenantId = req.params.id ?? '';
   if (info.tenantId !== tenantId || !deps.registry.get(tenantId)) return { ok: false, response: notFound() };

@@ -4,7 +4,11 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedAuditStore } from '../../audit/embedded.store.js';
+import { registerAuditRoutes } from '../../audit/http.js';
 import { auditModule } from '../../audit/module.js';
+import { HttpServer } from '../../bot/http/server.js';
+import { createLogger } from '../../bot/logger.js';
+import { createRedis } from '../../bot/redis.js';
 import { AuditTokenStore } from '../../audit/tokens.js';
 import type { AuditRecord } from '../../audit/types.js';
 import type { InboundCommand } from '../../bot/core/types.js';
@@ -59,6 +63,24 @@ describe('audit API access', () => {
     expect(await other.json()).toEqual(await missing.json());
     expect((await get('/api/tenants/globex/audit/export', daveToken)).status).toBe(404);
     expect((await get('/api/tenants/globex/audit/verify', daveToken)).status).toBe(404);
+  });
+});
+
+describe('audit API without Redis', () => {
+  it('answers 503 (retry later), not 500, when tokens cannot be checked', async () => {
+    const deadRedis = createRedis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    deadRedis.on('error', () => undefined);
+    const http = new HttpServer({ log: createLogger({ level: 'silent' }), maxBodyBytes: 1024 });
+    registerAuditRoutes(http, { trail: t.app.audit, tokens: new AuditTokenStore(deadRedis, t.prefix), registry: t.app.registry });
+    const port = await http.listen(0, '127.0.0.1');
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/tenants/acme/audit`, { headers: { authorization: `Bearer ${daveToken}` } });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: 'audit.tokens_unavailable' });
+    } finally {
+      await http.close();
+      deadRedis.disconnect();
+    }
   });
 });
 
