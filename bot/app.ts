@@ -160,8 +160,8 @@ export class VoidApp {
         log: this.log.child({ role: 'worker' }),
         gate: gates.length ? async (data, tenant) => { for (const g of gates) { const r = await g(data, tenant); if (r) return r; } return undefined; } : undefined,
         scrub: this.scrub,
-        lockDurationMs: this.options.lockDurationMs,
-        stalledIntervalMs: this.options.stalledIntervalMs,
+        lockDurationMs: this.options.lockDurationMs ?? this.config.env.VOID_JOB_LOCK_MS,
+        stalledIntervalMs: this.options.stalledIntervalMs ?? this.config.env.VOID_STALLED_INTERVAL_MS,
       });
       this.worker.start();
       this.closers.unshift(async () => connection.quit().then(() => undefined, () => undefined));

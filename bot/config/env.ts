@@ -16,6 +16,9 @@ export const envSchema = z.object({
   VOID_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   VOID_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(25_000),
   VOID_JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** BullMQ job lock (a worker that stops renewing it for this long is presumed dead) and stalled-job check. */
+  VOID_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  VOID_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   VOID_DEDUPE_TTL_SECONDS: z.coerce.number().int().min(60).default(4 * 24 * 3600),
   // Deployment and observability (docs/operations.md).
   /** A separate listener for /metrics and /healthz (needed by the worker role, which has no web server). */
