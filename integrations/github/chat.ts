@@ -12,8 +12,8 @@ import { parseChannel } from './mapper.js';
 import { renderReply } from './render.js';
 
 const APPROVALS_TTL_SECONDS = 30 * 24 * 3600;
-const LOCK_LEASE_MS = 15_000;
-const LOCK_WAIT_MS = 5_000;
+const LOCK_LEASE_MS = 60_000;
+const LOCK_WAIT_MS = 30_000;
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 /** The thread of a pull request: channel `owner/repo#n`, thread = the App installation id. */

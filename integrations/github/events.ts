@@ -34,6 +34,17 @@ export class Background {
   async idle(): Promise<void> {
     while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
+
+  /** At shutdown: waits at most `ms`, then leaves the rest (replies not yet posted are lost, jobs are not). */
+  async drain(ms: number, log: Logger): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), ms);
+    });
+    const result = await Promise.race([this.idle().then(() => 'idle' as const), timeout]);
+    clearTimeout(timer);
+    if (result === 'timeout') log.warn({ pending: this.pending.size }, 'GitHub: shutting down with answers not yet posted');
+  }
 }
 
 export interface EventHandlerDeps {

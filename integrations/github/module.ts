@@ -13,6 +13,8 @@ import { githubWebhookRoute } from './receiver.js';
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 /** GitHub caps webhook payloads at 25 MB; pull request payloads are far smaller. */
 const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
+/** How long a stopping process keeps posting answers it has not posted yet. */
+const SHUTDOWN_WAIT_MS = 5_000;
 
 export interface GithubModuleOptions {
   /** Test hook: shorter rate-limit and retry pauses (the behaviour is the same). */
@@ -47,7 +49,8 @@ export function createGithubModule(options: GithubModuleOptions = {}): GithubMod
       ctx.ports.vcs = gh;
       const chat = new GithubChatPort(gh, ctx.redis, ctx.prefix);
       const secret = env.GITHUB_WEBHOOK_SECRET;
-      if (!secret) return { chatPorts: { github: chat }, close: () => background.idle() };
+      const close = () => background.drain(SHUTDOWN_WAIT_MS, log);
+      if (!secret) return { chatPorts: { github: chat }, close };
       const handler = new GithubEventHandler({ registry: ctx.registry, dispatcher: () => ctx.dispatcher(), client: gh, chat, ports: ctx.ports, background });
       const route = githubWebhookRoute({
         webhooks: new Webhooks({ secret }),
@@ -60,7 +63,7 @@ export function createGithubModule(options: GithubModuleOptions = {}): GithubMod
         routes: (http) => {
           http.route('POST', '/github/webhooks', route, { maxBytes: Math.max(MAX_WEBHOOK_BYTES, env.VOID_MAX_BODY_BYTES) });
         },
-        close: () => background.idle(),
+        close,
       };
     },
   };

@@ -5,6 +5,8 @@ import { Webhooks } from '@octokit/webhooks';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { prHelp } from '../../integrations/github/commands.js';
+import { Background } from '../../integrations/github/events.js';
+import { captureLogger } from '../helpers/app.js';
 import { commandLine, mapWebhook } from '../../integrations/github/mapper.js';
 import { checkSignature } from '../../integrations/github/receiver.js';
 import { renderApproval, renderReply } from '../../integrations/github/render.js';
@@ -113,5 +115,21 @@ describe('what people read (golden files)', () => {
   });
   it('keeps people\'s text from forging Void\'s hidden markers', () => {
     expect(renderReply({ text: 'deploy <!-- void:reply:job:x --> now' })).toBe('deploy &lt;!-- void:reply:job:x --> now');
+  });
+});
+
+describe('answers still being posted at shutdown', () => {
+  it('are awaited for a bounded time, then left with a warning', async () => {
+    const { log, lines } = captureLogger();
+    const background = new Background();
+    let finished = false;
+    background.run(log, 'quick', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      finished = true;
+    });
+    background.run(log, 'stuck', () => new Promise<void>(() => undefined));
+    await background.drain(50, log);
+    expect(finished).toBe(true);
+    expect(lines.join('')).toContain('GitHub: shutting down with answers not yet posted');
   });
 });
