@@ -4,6 +4,7 @@
 //   node --import tsx test/bench/b5-audit.ts        (or: npm run bench:audit)
 import { pathToFileURL } from 'node:url';
 import { EmbeddedAuditStore } from '../../audit/embedded.store.js';
+import { exportHead, exportLines } from '../../audit/export.js';
 import { hashRecord } from '../../audit/hash.js';
 import { AuditTrail } from '../../audit/trail.js';
 import type { AuditRecord, AuditStore } from '../../audit/types.js';
@@ -47,10 +48,27 @@ async function verifyRate(store: AuditStore, tenantId: string, count: number): P
   return count / ((performance.now() - start) / 1000);
 }
 
+/** Streams a JSON Lines export to nowhere; returns records/s and the largest heap growth seen while streaming (MiB). */
+async function exportRound(store: AuditStore, tenantId: string): Promise<{ rate: number; heapMiB: number }> {
+  globalThis.gc?.();
+  const before = process.memoryUsage().heapUsed;
+  let peak = before;
+  let lines = 0;
+  const head = await exportHead(store, tenantId, {});
+  const start = performance.now();
+  for await (const chunk of exportLines(store, head, 'jsonl')) {
+    lines += chunk.split('\n').length - 1;
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+  }
+  return { rate: (lines - 1) / ((performance.now() - start) / 1000), heapMiB: (peak - before) / 2 ** 20 };
+}
+
 async function legResults(name: string, open: () => Promise<AuditStore>): Promise<BenchResult[]> {
   const append: number[] = [];
   const verify: number[] = [];
   const hashing: number[] = [];
+  const exportRate: number[] = [];
+  const exportHeap: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const store = await open();
     const tenantId = `b5-${round}-${Date.now()}`;
@@ -58,12 +76,16 @@ async function legResults(name: string, open: () => Promise<AuditStore>): Promis
     const records = await allRecords(store, tenantId);
     hashing.push(hashLoop(records));
     verify.push(await verifyRate(store, tenantId, records.length));
+    const exported = await exportRound(store, tenantId);
+    exportRate.push(exported.rate);
+    exportHeap.push(exported.heapMiB);
     await store.close();
   }
   const ratios = verify.map((v, i) => v / (hashing[i] ?? 1));
   return [
     { id: 'B5', title: `audit append, ${WRITERS} writers, one tenant (${name})`, unit: 'records/s', target: '≥ 5,000/s', void: append, met: median(append) >= 5000 },
     { id: 'B5', title: `audit verify (${name}) vs SHA-256 loop over the same records`, unit: 'records/s', target: '≥ 0.5 ×', void: verify, baseline: hashing, met: median(ratios) >= 0.5 },
+    { id: 'B5', title: `audit export, JSON Lines, streamed (${name})`, unit: 'records/s', target: 'constant memory', void: exportRate, extra: { 'heap growth while streaming (MiB)': exportHeap } },
   ];
 }
 
