@@ -52,8 +52,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const consoleMode = command === 'console' || (command === 'serve' && values.role === undefined && configuredPlatforms(config.env).length === 0);
   const interactive = Boolean(process.stdin.isTTY);
-  // In the console, logs would drown the conversation: only warnings unless LOG_LEVEL says otherwise.
-  const level = config.env.LOG_LEVEL ?? (consoleMode ? 'warn' : 'info');
+  // In the console, logs would drown the conversation: only errors unless LOG_LEVEL says otherwise.
+  const level = config.env.LOG_LEVEL ?? (consoleMode ? 'error' : 'info');
   const log = createLogger({ level, secrets: secretValues(config.env) });
   for (const notice of config.notices) {
     if (consoleMode) process.stderr.write(`! ${notice}\n`);

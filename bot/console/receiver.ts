@@ -36,6 +36,8 @@ export class ConsoleSession {
   private readonly pending = new Set<string>();
   private settled: (() => void) | undefined;
   private rl: Interface | undefined;
+  /** Last text shown per reply key: a keyed reply updates one message in place, so an unchanged one is not shown again. */
+  private readonly shown = new Map<string, string>();
 
   constructor(private readonly options: ConsoleOptions) {
     const first = options.registry.list()[0];
@@ -143,7 +145,15 @@ export class ConsoleSession {
 
   private show(reply: Reply): void {
     if (reply.key?.startsWith('job:') && !isFinal(reply)) this.pending.add(reply.key);
+    if (this.unchanged(reply)) return;
     this.print(renderReply(reply));
+  }
+
+  private unchanged(reply: Reply): boolean {
+    if (!reply.key) return false;
+    if (this.shown.get(reply.key) === reply.text) return true;
+    this.shown.set(reply.key, reply.text);
+    return false;
   }
 
   private onPush(message: string): void {
@@ -153,7 +163,7 @@ export class ConsoleSession {
     } catch {
       return;
     }
-    this.print(renderReply(reply));
+    if (!this.unchanged(reply)) this.print(renderReply(reply));
     if (reply.key && isFinal(reply)) {
       this.pending.delete(reply.key);
       if (this.pending.size === 0) this.settled?.();
