@@ -134,8 +134,13 @@ class AuditCli {
     const input = { tenantId, tenantName: tenant.name, ...filter, generatedAt: new Date().toISOString(), verify, evidence, names: new Map(tenant.members.map((m) => [m.id, m.name])) };
     const text = values.format === 'csv' ? reportCsv(input) : reportMarkdown(input);
     await this.trail.append({ tenantId, action: 'audit.reported', actor: { platform: 'cli' }, outcome: 'success', details: { approvals: evidence.length, from: filter.from, until: filter.until }, correlationId: `cli-${Date.now()}` });
-    if (typeof values.out === 'string') createWriteStream(values.out).end(text);
-    else this.out.write(text);
+    if (typeof values.out === 'string') {
+      const file = createWriteStream(values.out);
+      await new Promise<void>((resolve, reject) => {
+        file.once('error', reject);
+        file.end(text, () => resolve());
+      });
+    } else this.out.write(text);
     return 0;
   }
 

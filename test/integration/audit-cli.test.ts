@@ -1,6 +1,9 @@
 // `void audit …` / `void gdpr …`: the real binary for what needs no MongoDB (the clear message about the embedded
 // trail, API tokens in Redis), and the command code against a store it is handed for the rest.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -80,8 +83,14 @@ describe('void audit and void gdpr (command code on a given store)', () => {
     expect(truncated).toMatchObject({ code: 1, out: expect.stringContaining('BROKEN at record 7 (truncated)') });
   });
 
-  it('prints the compliance report as Markdown and CSV', async () => {
+  it('prints the compliance report as Markdown and CSV, or writes it and the export to files', async () => {
     const store = await filled();
+    const dir = mkdtempSync(join(tmpdir(), 'void-audit-'));
+    await run(['audit', 'report', '--tenant', 'acme', '--out', join(dir, 'report.md')], store);
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain('Approval-gated requests: 1; approved 0, rejected 1');
+    await run(['audit', 'export', '--tenant', 'acme', '--out', join(dir, 'trail.jsonl')], store);
+    expect(readFileSync(join(dir, 'trail.jsonl'), 'utf8').trim().split('\n').length).toBe(1 + 7);
+    rmSync(dir, { recursive: true, force: true });
     expect((await run(['audit', 'report', '--tenant', 'acme', '--since', '2020-01-01'], store)).out).toContain('# Compliance evidence: Acme Payments (acme)');
     expect((await run(['audit', 'report', '--tenant', 'acme', '--format', 'csv'], store)).out).toMatch(/^approvalId,requestedAt,requester/);
   });
