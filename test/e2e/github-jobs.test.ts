@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { VcsPort } from '../../bot/core/vcs.port.js';
 import { fakeGithubApi } from '../helpers/github-api.js';
 import { deliver, GITHUB_API, prComment } from '../helpers/github.js';
-import { processorsModule, startGithubApp, type GithubTestApp } from '../helpers/github-app.js';
+import { onlyJobFinished, processorsModule, startGithubApp, type GithubTestApp } from '../helpers/github-app.js';
 
 let running: GithubTestApp[] = [];
 afterEach(async () => {
@@ -14,18 +14,6 @@ afterEach(async () => {
   running = [];
 });
 
-/** Resolves once the job reached a final state. */
-async function settled(t: GithubTestApp, jobId: string): Promise<string> {
-  for (let i = 0; i < 200; i++) {
-    const state = await t.app.queue.queue.getJobState(jobId);
-    if (state === 'completed' || state === 'failed') {
-      await t.github.idle();
-      return state;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`job ${jobId} did not finish`);
-}
 
 const vcsOf = (ports: { vcs?: VcsPort }): VcsPort => {
   if (!ports.vcs) throw new Error('no VcsPort: the GitHub module did not set ports.vcs');
@@ -55,11 +43,11 @@ describe('a review requested in a pull request comment', () => {
 
     const sent = await deliver(t.url, 'issue_comment', prComment('/void review'));
     expect(sent.status).toBe(202);
-    const [job] = await t.app.queue.queue.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed']);
-    expect(await settled(t, job?.id as string)).toBe('completed');
+    const job = await onlyJobFinished(t);
+    expect(job.state).toBe('completed');
 
     expect(api.calls.filter((c) => c.path.endsWith('/reactions')).map((c) => c.body)).toEqual([{ content: 'eyes' }]);
-    expect(reviews).toEqual([expect.objectContaining({ commit_id: 'e'.repeat(40), body: `No problems found.\n\n<!-- void:review:${job?.id} -->` })]);
+    expect(reviews).toEqual([expect.objectContaining({ commit_id: 'e'.repeat(40), body: `No problems found.\n\n<!-- void:review:${job.id} -->` })]);
     expect(api.texts()).toEqual([`✅ review done: reviewed Add retries\nhttps://github.test/acme/api/pull/7#review-1`]);
     expect(api.calls.filter((c) => c.method === 'PATCH').length).toBeGreaterThanOrEqual(2);
   });
@@ -80,8 +68,7 @@ describe('a job whose branch was deleted', () => {
       .get('/repos/acme/api/git/ref/heads%2Fvoid%2Freview-7').reply(404, { message: 'Not Found' })
       .get('/repos/acme/api/git/ref/heads%2Ffeature-gone').reply(404, { message: 'Not Found' });
     await deliver(t.url, 'issue_comment', prComment('/void review'));
-    const [job] = await t.app.queue.queue.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed']);
-    expect(await settled(t, job?.id as string)).toBe('failed');
+    expect((await onlyJobFinished(t)).state).toBe('failed');
     expect(api.texts()).toEqual(['❌ review failed after 1 attempt(s): Branch "feature-gone" does not exist in acme/api (it may have been deleted), so nothing was changed.']);
     const audit = await t.app.audit.store.range('acme', 1, 1000);
     expect(audit.filter((r) => r.action === 'job.failed').map((r) => r.details?.code)).toEqual(['github.branch_missing']);

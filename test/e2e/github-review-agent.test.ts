@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAgentsModule } from '../../agents/module.js';
 import { fakeGithubApi } from '../helpers/github-api.js';
 import { deliver, GITHUB_API, prComment } from '../helpers/github.js';
-import { startGithubApp, type GithubTestApp } from '../helpers/github-app.js';
+import { onlyJobFinished, startGithubApp, type GithubTestApp } from '../helpers/github-app.js';
 
 let running: GithubTestApp[] = [];
 afterEach(async () => {
@@ -14,17 +14,6 @@ afterEach(async () => {
   running = [];
 });
 
-async function finished(t: GithubTestApp, jobId: string): Promise<string> {
-  for (let i = 0; i < 400; i++) {
-    const state = await t.app.queue.queue.getJobState(jobId);
-    if (state === 'completed' || state === 'failed') {
-      await t.github.idle();
-      return state;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`job ${jobId} did not finish`);
-}
 
 const PATCH = [
   '@@ -1,3 +1,6 @@',
@@ -51,13 +40,13 @@ describe('/void review with the agents\' review processor', () => {
 
     const sent = await deliver(t.url, 'issue_comment', prComment('/void review'));
     expect(sent.status).toBe(202);
-    const [job] = await t.app.queue.queue.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed']);
-    expect(await finished(t, job?.id as string)).toBe('completed');
+    const job = await onlyJobFinished(t);
+    expect(job.state).toBe('completed');
 
     expect(api.calls.filter((c) => c.path.endsWith('/issues/comments/555/reactions')).map((c) => c.body)).toEqual([{ content: 'eyes' }]);
     expect(reviews).toHaveLength(1);
     expect(reviews[0]?.commit_id).toBe('c'.repeat(40));
-    expect(reviews[0]?.body).toContain(`<!-- void:void:review:${job?.id} -->`);
+    expect(reviews[0]?.body).toContain(`<!-- void:void:review:${job.id} -->`);
     expect(api.comments).toHaveLength(1);
     expect(api.texts()[0]).toMatch(/^✅ review done: acme\/api#7 reviewed: .*\nhttps:\/\/github\.test\/acme\/api\/pull\/7#pullrequestreview-1$/);
 

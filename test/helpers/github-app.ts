@@ -1,4 +1,5 @@
 // A Void process with the GitHub module, for GitHub tests: signed webhooks in, GitHub REST API intercepted.
+import { QueueEvents } from 'bullmq';
 import type { JobKind } from '../../agents/queues.js';
 import type { Processor } from '../../agents/worker.js';
 import type { Role, VoidAppOptions } from '../../bot/app.js';
@@ -7,7 +8,7 @@ import type { PullRequestEvent } from '../../bot/core/vcs.port.js';
 import type { Logger } from '../../bot/logger.js';
 import type { ModuleContext, VoidModule } from '../../bot/modules.js';
 import { createGithubModule, type GithubModule } from '../../integrations/github/module.js';
-import { startTestApp, testConfig, type TestApp } from './app.js';
+import { REDIS_URL, startTestApp, testConfig, type TestApp } from './app.js';
 import { FAST_TUNING, githubEnv } from './github.js';
 
 export const GITHUB_TENANTS = `
@@ -79,4 +80,18 @@ export async function startGithubApp(options: { role?: Role; yaml?: string; env?
     ...(options.app ? { app: options.app } : {}),
   });
   return { ...t, github, events };
+}
+
+/** Waits for the only job of the test to finish (BullMQ's own events, no polling); then for the answers to be posted. */
+export async function onlyJobFinished(t: GithubTestApp): Promise<{ id: string; state: 'completed' | 'failed' }> {
+  const [job] = await t.app.queue.queue.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed']);
+  if (!job?.id) throw new Error('no job was queued');
+  const events = new QueueEvents(t.app.queue.name, { connection: { url: REDIS_URL }, prefix: t.prefix });
+  try {
+    const state = await job.waitUntilFinished(events, 15_000).then(() => 'completed' as const, () => 'failed' as const);
+    await t.github.idle();
+    return { id: job.id, state };
+  } finally {
+    await events.close();
+  }
 }
