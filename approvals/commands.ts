@@ -55,6 +55,12 @@ export function approvalCommands(service: ApprovalService): Partial<CommandRegis
       return [{ ...answer(explainPolicy(ctx.tenant, command.command, member)), private: true }];
     },
     breakglass: guarded<Of<'breakglass'>>(async (ctx, command) => outcome(await breakGlass(deps, ctx.actor, command.id, command.reason, ctx.correlationId))),
-    ack: guarded<Of<'ack'>>(async (ctx, command) => outcome(await acknowledge(deps, ctx.actor, command.id, ctx.correlationId))),
+    ack: guarded<Of<'ack'>>(async (ctx, command) => {
+      if (command.id) return outcome(await acknowledge(deps, ctx.actor, command.id, ctx.correlationId));
+      const open = await deps.store.openFollowUps(ctx.tenant.id);
+      if (open.length === 0) return [answer(`No break-glass follow-up is open in ${ctx.tenant.name}.`)];
+      const lines = open.map((r) => `• ${r.breakGlass?.followUpId}: ${r.summary} (request ${r.id}), forced by ${r.breakGlass?.name} at ${r.breakGlass?.at}`);
+      return [{ ...answer([`Open break-glass follow-ups in ${ctx.tenant.name} (a compliance officer closes each with "ack <id>"):`, ...lines].join('\n')), private: true }];
+    }),
   };
 }

@@ -27,7 +27,7 @@ export type Command =
   | { name: 'audit'; sub: 'export'; since?: string }
   | { name: 'policy'; sub: 'explain'; command: ActionCommand; as?: string }
   | { name: 'breakglass'; id: string; reason: string }
-  | { name: 'ack'; id: string }
+  | { name: 'ack'; id?: string }
   | { name: 'jira'; sub: 'create'; project: string; summary: string; type?: string; priority?: string }
   | { name: 'jira'; sub: 'show'; key: string };
 
@@ -59,7 +59,7 @@ export const USAGE: Readonly<Record<CommandName, string>> = {
   audit: 'audit verify | audit export [since <YYYY-MM-DD>]: check or export the audit trail',
   policy: 'policy explain <command ...> [--as <member>]: which approval rule applies and who could approve (dry run)',
   breakglass: 'breakglass <id> <reason>: admins only: force-run a pending request (loud, audited, reviewed)',
-  ack: 'ack <follow-up id>: compliance officers: acknowledge a break-glass follow-up',
+  ack: 'ack [<follow-up id>]: compliance officers: list open break-glass follow-ups, or acknowledge one',
   jira: 'jira create <PROJECT> "<summary>" [type] [priority] | jira show <KEY>: create or show a JIRA ticket',
 };
 
@@ -173,7 +173,10 @@ const PARSERS: Readonly<Record<CommandName, Parser>> = {
     const text = reason.join(' ').trim();
     return text ? { name: 'breakglass', id, reason: text.slice(0, 500) } : 'break-glass needs a reason after the request id';
   },
-  ack: (args) => (args.length === 1 && ID.test(args[0] ?? '') ? { name: 'ack', id: args[0] as string } : 'name one follow-up id'),
+  ack: (args): Command | string => {
+    if (args.length === 0) return { name: 'ack' };
+    return args.length === 1 && ID.test(args[0] ?? '') ? { name: 'ack', id: args[0] as string } : 'name one follow-up id';
+  },
   jira: (args) => parseJira(args),
 };
 
@@ -275,7 +278,7 @@ export function describeCommand(command: Command): string {
     case 'breakglass':
       return `breakglass ${command.id}`;
     case 'ack':
-      return `ack ${command.id}`;
+      return command.id ? `ack ${command.id}` : 'ack';
     case 'jira':
       // The summary is free text typed by a person: it stays out of audit targets and job titles.
       return command.sub === 'show' ? `jira show ${command.key}` : `jira create ${command.project}${command.type ? ` ${command.type}` : ''}${command.priority ? ` ${command.priority}` : ''}`;

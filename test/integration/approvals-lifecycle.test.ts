@@ -72,9 +72,11 @@ describe('approvals: lifecycle', () => {
     const used = (await trail(t.app)).find((r) => r.action === 'breakglass.used');
     expect(used?.details).toEqual({ approvalId: id });
     expect(JSON.stringify(await trail(t.app))).not.toContain('INC-4711');
+    expect((await say(t.app, slackUser('U0DAVE001'), 'ack')).replies[0]?.text).toContain(`• ${followUp}: deploy payments to production at v9.9.9 (request ${id}), forced by Erin Admin`);
     expect((await say(t.app, slackUser('U0BOB0001'), `ack ${followUp}`)).replies[0]?.text).toContain('Only a compliance officer');
     expect((await say(t.app, slackUser('U0DAVE001'), `ack ${followUp}`)).replies[0]?.text).toContain(`Follow-up ${followUp} acknowledged`);
     expect((await say(t.app, slackUser('U0DAVE001'), `ack ${followUp}`)).replies[0]?.text).toContain('already acknowledged by dave');
+    expect((await say(t.app, slackUser('U0DAVE001'), 'ack')).replies[0]?.text).toBe('No break-glass follow-up is open in Acme Payments.');
     const acks = (await trail(t.app)).filter((r) => r.action === 'breakglass.acknowledged');
     expect(acks.map((r) => r.details)).toEqual([{ approvalId: id, followUpId: followUp }]);
   });

@@ -120,6 +120,7 @@ describe('grammar: approvals commands', () => {
     expect(parseCommand('breakglass ap-1 prod is down')).toEqual({ ok: true, command: { name: 'breakglass', id: 'ap-1', reason: 'prod is down' } });
     expect(parseCommand('breakglass ap-1')).toMatchObject({ ok: false, error: 'break-glass needs a reason after the request id' });
     expect(parseCommand('ack fu-1')).toEqual({ ok: true, command: { name: 'ack', id: 'fu-1' } });
+    expect(parseCommand('ack')).toEqual({ ok: true, command: { name: 'ack' } });
     expect(parseCommand('policy explain approve x').ok).toBe(false);
     fc.assert(
       fc.property(fc.array(fc.constantFrom('policy', 'explain', '--as', 'breakglass', 'ack', 'deploy', 'x', 'to', '__proto__', 'review', 'a/b#1', '')).map((w) => w.join(' ')), (input) => {
