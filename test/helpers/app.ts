@@ -69,3 +69,19 @@ export async function startTestApp(options: {
     },
   };
 }
+
+/** Starts test apps and stops them all after each test: `const apps = trackApps(); … await apps.start(…)`. */
+export function trackApps(afterEachHook: (fn: () => Promise<void>) => void): { start: typeof startTestApp } {
+  let running: TestApp[] = [];
+  afterEachHook(async () => {
+    await Promise.all(running.map((t) => t.stop()));
+    running = [];
+  });
+  return {
+    start: async (options) => {
+      const t = await startTestApp(options);
+      running.push(t);
+      return t;
+    },
+  };
+}

@@ -1,21 +1,11 @@
 // A private redis-server on a free port, for fault tests that restart Redis or need AOF persistence.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { freePort, pingRedis } from '../../bot/redis.js';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export { freePort };
 
 export class RedisProcess {
   private child: ChildProcess | undefined;
@@ -50,17 +40,8 @@ export class RedisProcess {
     throw new Error(`redis-server did not start on ${this.port}`);
   }
 
-  async ping(): Promise<boolean> {
-    const client = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 300 });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      return (await client.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      client.disconnect();
-    }
+  ping(): Promise<boolean> {
+    return pingRedis(this.url, 300);
   }
 
   /** Stops the server the hard way (SIGKILL): only what AOF has on disk survives. */

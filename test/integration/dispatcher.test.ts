@@ -6,19 +6,9 @@ import { SYSTEM_TENANT } from '../../audit/types.js';
 import { AuditUnavailableError } from '../../bot/core/errors.js';
 import type { InboundCommand, Reply, ThreadRef } from '../../bot/core/types.js';
 import type { VoidModule } from '../../bot/modules.js';
-import { EXAMPLE_YAML, REDIS_URL, startTestApp, testConfig, type TestApp } from '../helpers/app.js';
+import { EXAMPLE_YAML, REDIS_URL, testConfig, trackApps, type TestApp } from '../helpers/app.js';
 
-let running: TestApp[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((t) => t.stop()));
-  running = [];
-});
-
-async function start(options: Parameters<typeof startTestApp>[0] = {}): Promise<TestApp> {
-  const t = await startTestApp(options);
-  running.push(t);
-  return t;
-}
+const { start } = trackApps(afterEach);
 
 let n = 0;
 function cmd(text: string, as = 'alice', platform: InboundCommand['platform'] = 'console', workspaceId = 'acme'): InboundCommand {

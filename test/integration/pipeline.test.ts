@@ -5,20 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConsoleSession } from '../../bot/console/receiver.js';
 import { createRedis } from '../../bot/redis.js';
 import type { InboundCommand } from '../../bot/core/types.js';
-import { hashRecord, GENESIS_HASH } from '../../audit/hash.js';
-import { REDIS_URL, startTestApp, type TestApp } from '../helpers/app.js';
+import { verifyChain } from '../../audit/verify.js';
+import { REDIS_URL, trackApps, type TestApp } from '../helpers/app.js';
 
-let running: TestApp[] = [];
-afterEach(async () => {
-  await Promise.all(running.map((t) => t.stop()));
-  running = [];
-});
-
-async function start(options: Parameters<typeof startTestApp>[0] = {}): Promise<TestApp> {
-  const t = await startTestApp(options);
-  running.push(t);
-  return t;
-}
+const { start } = trackApps(afterEach);
 
 function consoleCommand(text: string, deliveryId: string, as = 'alice', tenant = 'acme'): InboundCommand {
   return { platform: 'console', workspaceId: tenant, platformUserId: as, text, thread: { platform: 'console', channel: 'test-session' }, deliveryId };
@@ -87,13 +77,7 @@ describe('job pipeline through the console adapter', () => {
     expect(chain[0]).toMatchObject({ actor: { memberId: 'alice', platform: 'console' }, target: 'status', outcome: 'success' });
     const unparsable = records.filter((r) => r.correlationId !== records[0]?.correlationId);
     expect(unparsable).toEqual([expect.objectContaining({ action: 'command.received', outcome: 'failure', details: { code: 'command.unparsable' } })]);
-    let prev = GENESIS_HASH;
-    records.forEach((r, i) => {
-      expect(r.seq).toBe(i + 1);
-      expect(r.prevHash).toBe(prev);
-      expect(hashRecord(r)).toBe(r.hash);
-      prev = r.hash;
-    });
+    expect(await verifyChain(t.app.audit.store, 'acme')).toMatchObject({ ok: true, checked: records.length, firstBreak: undefined });
     expect(await t.app.audit.store.range('globex', 1, 100)).toEqual([]);
   });
 });
