@@ -1,6 +1,6 @@
 // The approvals service: the one place where requests are opened and decided, whatever surface the click or the
 // typed command came from. Separation of duties is checked here on every decision; the run gate checks it again
-// just before the job runs (run-gate.ts).
+// just before the job runs (gate.ts).
 import { createHash } from 'node:crypto';
 import type { ApprovalCard, ApprovalsPort, DecisionOutcome, DecisionRequest } from '../bot/core/approvals.port.js';
 import { describeCommand } from '../bot/core/grammar.js';
@@ -71,13 +71,24 @@ export class ApprovalService implements ApprovalsPort {
       queued: false,
     };
     const existing = await deps.store.get(rec.tenantId, rec.id);
-    if (existing) return { decision: 'hold', replies: [cardReply(existing, req.tenant)] };
+    if (existing) {
+      if (existing.state === 'pending') await this.scheduleExpiry(existing);
+      return { decision: 'hold', replies: [cardReply(existing, req.tenant)] };
+    }
     await deps.audit.append({ tenantId: rec.tenantId, action: 'approval.requested', actor: auditActorOf(req.actor), target: rec.id, outcome: 'pending', details: { approvalId: rec.id, rule: rule.name, kind: rec.kind, summary: rec.summary }, correlationId: rec.correlationId });
     await deps.store.create(rec);
-    await deps.scheduleExpiry(rec.tenantId, rec.id, new Date(rec.expiresAt));
+    await this.scheduleExpiry(rec);
     const reply = cardReply(rec, req.tenant);
     await postCard(deps, rec, req.tenant);
     return { decision: 'hold', replies: [reply] };
+  }
+
+  /** Idempotent (one delayed job per request). A failure only costs the thread its expiry notice: every decision
+   *  checks the expiry time itself, and a redelivered request schedules again. */
+  private async scheduleExpiry(rec: ApprovalRecord): Promise<void> {
+    await this.deps.scheduleExpiry(rec.tenantId, rec.id, new Date(rec.expiresAt)).catch((err: unknown) => {
+      this.deps.log.warn({ err, approvalId: rec.id }, 'could not schedule the expiry of an approval request');
+    });
   }
 
   async get(tenantId: string, approvalId: string): Promise<ApprovalCard | undefined> {
