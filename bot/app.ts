@@ -121,7 +121,7 @@ export class VoidApp {
 
   /** Routes every adapter and module adds to the web role. */
   private buildHttp(): HttpServer {
-    const http = new HttpServer({ log: this.log, maxBodyBytes: this.config.env.VOID_MAX_BODY_BYTES });
+    const http = new HttpServer({ log: this.log, maxBodyBytes: this.config.env.VOID_MAX_BODY_BYTES, requestTimeoutMs: this.config.env.VOID_REQUEST_TIMEOUT_MS });
     http.route('GET', '/healthz', () => json(200, { status: 'ok' }));
     http.route('GET', '/readyz', async () => {
       if (this.draining) return json(503, { status: 'draining', checks: {} });

@@ -13,6 +13,8 @@ export const envSchema = z.object({
   VOID_TENANTS_FILE: z.string().min(1).optional(),
   VOID_KEY_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/, 'expected letters, digits, "-" or "_"').default('void'),
   VOID_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(25 * 1024 * 1024).default(1024 * 1024),
+  /** Whole-request deadline of the HTTP server: a client that trickles its request (one byte a second) is cut off. */
+  VOID_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
   VOID_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   VOID_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(25_000),
   VOID_JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),

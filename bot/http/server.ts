@@ -69,7 +69,11 @@ export class HttpServer {
   }
 
   async listen(port: number, host: string): Promise<number> {
-    const server = createServer({ requestTimeout: this.options.requestTimeoutMs ?? 15_000, headersTimeout: 10_000 }, (req, res) => {
+    const requestTimeout = this.options.requestTimeoutMs ?? 15_000;
+    // Node checks the deadlines every connectionsCheckingInterval (30 s by default): check often enough that a
+    // trickling client is cut off close to the deadline, not up to 30 s after it.
+    const timeouts = { requestTimeout, headersTimeout: Math.min(10_000, requestTimeout), connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(requestTimeout / 4))) };
+    const server = createServer(timeouts, (req, res) => {
       const started = performance.now();
       res.once('finish', () => {
         const route = this.matched.get(res);

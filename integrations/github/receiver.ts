@@ -60,12 +60,8 @@ export function githubWebhookRoute(deps: ReceiverDeps): (req: HttpRequest) => Pr
     if (!event || !EVENT.test(event) || !delivery || !DELIVERY.test(delivery)) {
       return json(400, { error: 'github.bad_headers', message: 'X-GitHub-Event and X-GitHub-Delivery are required.' });
     }
-    let payload: unknown;
-    try {
-      payload = JSON.parse(req.body.toString('utf8'));
-    } catch {
-      return json(400, { error: 'github.bad_json', message: 'The body is not valid JSON.' });
-    }
+    const payload = parsePayload(req.body.toString('utf8'));
+    if (payload === undefined) return json(400, { error: 'github.bad_json', message: 'The body is not a JSON object, or it nests too deeply or has a __proto__, constructor or prototype key.' });
     const mapped = mapWebhook(event, payload);
     const log = req.log.child({ deliveryId: delivery, event });
     if (mapped.type === 'ping') return json(200, { ok: true, message: 'pong' });
@@ -87,4 +83,26 @@ export function githubWebhookRoute(deps: ReceiverDeps): (req: HttpRequest) => Pr
       throw error;
     }
   };
+}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const MAX_DEPTH = 64;
+
+/** A JSON object with no prototype-polluting keys and bounded nesting (checked iteratively); otherwise undefined. */
+function parsePayload(text: string): Record<string, unknown> | undefined {
+  let forbidden = false;
+  let value: unknown;
+  try {
+    value = JSON.parse(text, (key, v: unknown) => ((forbidden ||= FORBIDDEN_KEYS.has(key)), v));
+  } catch {
+    return undefined;
+  }
+  if (forbidden || typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (depth > MAX_DEPTH) return undefined;
+    if (typeof node === 'object' && node !== null) for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return value as Record<string, unknown>;
 }

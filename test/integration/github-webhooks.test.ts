@@ -120,9 +120,9 @@ describe('POST /github/webhooks: authenticity', () => {
     const noEvent = await deliver(t.url, '', prComment('/void review'));
     expect(noEvent.status).toBe(400);
     const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
-    expect((await deliver(t.url, 'issue_comment', undefined, { raw: deep })).status).toBe(200);
+    expect((await deliver(t.url, 'issue_comment', undefined, { raw: deep })).status).toBe(400); // RELIABILITY.md item 8
     const proto = JSON.stringify({ __proto__: { polluted: true }, action: 'created' }).replace('"action"', '"__proto__":{"x":1},"action"');
-    expect((await deliver(t.url, 'issue_comment', undefined, { raw: proto })).status).toBe(200);
+    expect((await deliver(t.url, 'issue_comment', undefined, { raw: proto })).status).toBe(400);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
