@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   b1: async () => (await import('./b1-b2-ingest.js')).b1,
   b2: async () => (await import('./b1-b2-ingest.js')).b2,
   b3: async () => (await import('./b3-queue.js')).b3,
+  b4: async () => (await import('./b4-approvals.js')).b4,
   b5: async () => (await import('./b5-audit.js')).b5,
 };
 
