@@ -1,10 +1,12 @@
 // The approvals module's command runners: approve, reject, cancel (requests; jobs fall through to the core runner),
 // policy explain, breakglass and ack. Each refusal is private to the person who tried.
 import { runCancel } from '../bot/commands/cancel.command.js';
+import { runJobCommand } from '../bot/commands/job.command.js';
 import { answer, refusal, type CommandContext, type CommandRegistry } from '../bot/commands/types.js';
 import type { Command } from '../bot/core/grammar.js';
 import type { Reply } from '../bot/core/types.js';
 import { acknowledge, breakGlass } from './breakglass.js';
+import { cardReply } from './card.js';
 import { cancel } from './lifecycle.js';
 import { explainPolicy } from './policy.js';
 import { isPassThrough, STORE_DOWN, type ApprovalService } from './service.js';
@@ -44,6 +46,10 @@ export function approvalCommands(service: ApprovalService): Partial<CommandRegis
   return {
     approve: decide('approve'),
     reject: decide('reject'),
+    status: guarded<Of<'status'>>(async (ctx, command) => {
+      const rec = command.id ? await deps.store.get(ctx.tenant.id, command.id) : undefined;
+      return rec ? [answer(cardReply(rec, ctx.tenant).text)] : runJobCommand(ctx, command);
+    }),
     cancel: guarded<Of<'cancel'>>(async (ctx, command) => {
       if (!(await deps.store.get(ctx.tenant.id, command.id))) return runCancel(ctx, command);
       return outcome(await cancel(deps, ctx.actor, command.id, ctx.correlationId));

@@ -97,6 +97,7 @@ describe('approvals: lifecycle', () => {
     const id = (await say(t.app, consoleUser('alice'), 'deploy payments to production')).replies[0]?.approval?.id ?? '';
     expect((await say(t.app, slackUser('U0BOB0001'), `cancel ${id}`)).replies[0]?.text).toContain('lets requester or admin cancel');
     expect((await say(t.app, slackUser('U0ALICE01'), `cancel ${id}`)).replies[0]?.text).toContain(`Cancelled request ${id}`);
+    expect((await say(t.app, slackUser('U0FRANK01'), `status ${id}`)).replies[0]?.text).toContain('✖️ cancelled by alice');
     expect((await say(t.app, slackUser('U0CAROL01'), `approve ${id}`)).replies[0]?.text).toContain('was cancelled');
     const actions = (await trail(t.app)).map((r) => r.action);
     expect(actions.filter((a) => a === 'approval.cancelled')).toHaveLength(1);
