@@ -80,6 +80,12 @@ async function runConsole(config: Config, redis: RedisHandle, log: Logger, as: s
 }
 
 async function serve(config: Config, redis: RedisHandle, role: Role, log: Logger): Promise<number> {
+  if (role !== 'all' && !config.env.MONGODB_URL) {
+    log.warn(
+      { role },
+      'MONGODB_URL is not set, so approvals and the audit trail live inside each process: a separate web and worker cannot share them (approved jobs will be refused by the worker). Run --role all, or set MONGODB_URL.',
+    );
+  }
   const app = await VoidApp.create(config, { role, redisUrl: redis.url, log });
   await app.start();
   log.info({ role, tenants: config.tenants.length }, 'Void started');
