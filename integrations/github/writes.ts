@@ -16,11 +16,15 @@ export abstract class GitWrites {
     return data.default_branch;
   }
 
+  /** False for a branch that does not exist (yet): GitHub then refuses a push to it itself if a rule protects it. */
   async isProtectedBranch(tenantId: string, repo: RepoRef, branch: string): Promise<boolean> {
-    const { data } = await call(`Reading branch "${branch}" of ${full(repo)}`, () =>
-      this.api(tenantId).repos.getBranch({ owner: repo.owner, repo: repo.name, branch }),
-    );
-    return Boolean(data.protected);
+    try {
+      const { data } = await this.api(tenantId).repos.getBranch({ owner: repo.owner, repo: repo.name, branch });
+      return Boolean(data.protected);
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      return call(`Reading branch "${branch}" of ${full(repo)}`, () => Promise.reject(error));
+    }
   }
 
   /** The commit a branch points at; a missing branch (deleted, never pushed) fails with a clear, final error. */

@@ -150,6 +150,12 @@ describe('side effects a retried job does not repeat', () => {
     expect(nock.pendingMocks()).toEqual([]);
   });
 
+  it('says a branch that does not exist yet is not protected', async () => {
+    tokenScope();
+    nock(GITHUB_API).get('/repos/acme/api/branches/void%2Fnew').reply(404, { message: 'Branch not found' });
+    expect(await client().isProtectedBranch('acme', repo, 'void/new')).toBe(false);
+  });
+
   it('commitFiles commits once; a retried job finds its commit by the marker and adds nothing', async () => {
     tokenScope();
     const head = '1'.repeat(40);
