@@ -41,7 +41,8 @@ export class VoidTeamsBot extends TeamsActivityHandler {
   private async handleMessage(context: TurnContext): Promise<void> {
     const activity = context.activity;
     if (activity.from?.id && activity.from.id === activity.recipient?.id) return;
-    const textWithoutMention = TurnContext.removeRecipientMention(activity) ?? '';
+    // The SDK dereferences recipient.id and text unchecked: without them there is no mention to remove.
+    const textWithoutMention = activity.recipient?.id && typeof activity.text === 'string' ? (TurnContext.removeRecipientMention(activity) ?? '') : (activity.text ?? '');
     const inbound = toInboundCommand(activity as unknown as TeamsActivity, textWithoutMention);
     if (!inbound) {
       this.deps.log.debug({ activityId: activity.id }, 'Teams message without a command for Void; ignored');

@@ -5,6 +5,11 @@ import { approvalCard } from './cards.js';
 
 const account = z.looseObject({ id: z.string().min(1).max(512), name: z.string().max(512).optional(), aadObjectId: z.string().max(128).optional() });
 
+/** The SDK reads every entity's `type` and a mention's `mentioned.id` without checks: malformed ones are a 400. */
+const entity = z
+  .looseObject({ type: z.string().max(128), mentioned: z.looseObject({ id: z.string().max(512) }).optional() })
+  .refine((e) => e.type.toLowerCase() !== 'mention' || e.mentioned !== undefined, 'a mention entity needs "mentioned.id"');
+
 /** What Void reads of an activity; everything else is passed through to the SDK untouched. */
 export const activitySchema = z.looseObject({
   type: z.string().min(1).max(64),
@@ -20,6 +25,7 @@ export const activitySchema = z.looseObject({
     isGroup: z.boolean().optional(),
   }),
   text: z.string().max(200_000).optional(),
+  entities: z.array(entity).max(1000).optional(),
   name: z.string().max(256).optional(),
   replyToId: z.string().max(512).optional(),
   channelData: z.looseObject({ tenant: z.looseObject({ id: z.string().max(128) }).optional() }).optional(),
