@@ -61,7 +61,12 @@ describe('a request made in Slack, decided in Teams', () => {
     expect(String((own.body as { value: string }).value)).toContain(`You requested ${approvalId} (as slack ${USERS.alice}); your teams account is linked to the same person`);
     expect(await t.app.ports.approvals?.get('acme', approvalId)).toMatchObject({ state: 'pending', decisions: [] });
 
-    // Carol (devops) approves from the Teams card: the card she gets back shows the decision; the request is approved.
+    // Carol (devops) asks Void about it in her Teams chat and gets the request as an Adaptive Card with buttons.
+    const personal = fixture('personal-message', { serviceUrl: connector.url, text: `status ${approvalId}`, from: { id: '29:carol', name: 'Carol Ops', aadObjectId: AAD.carol } });
+    expect((await postActivity(t.url, personal, { token: await signToken({ key, serviceUrl: connector.url }) })).status).toBe(200);
+    const shown = await connector.waitFor((calls) => calls.find((c) => c.method === 'POST' && JSON.stringify(c.body).includes(`"approvalId":"${approvalId}"`)));
+    expect(JSON.stringify(shown.body)).toContain('"verb":"void.approve"');
+    // She approves from that card: the card she gets back shows the decision; the request is approved.
     const approved = await clickTeamsCard(approvalId, 'Approve', AAD.carol);
     expect(approved.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: { actions: [] } });
     expect(JSON.stringify(approved.body)).toContain('Carol Ops ✅ approved from teams');
