@@ -4,7 +4,6 @@
 // and replaced by a reference (`reasonRef: pd-…`); optionally the platform identity becomes a pseudonym (`pid-…`).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AuditUnavailableError } from '../bot/core/errors.js';
-import { recordAuditAppend } from '../bot/metrics.js';
 import { canonicalJson, GENESIS_HASH, hashRecord } from './hash.js';
 import { PERSONAL_DETAIL_KEYS, type IdentityRef } from './personal.js';
 import type { AuditActor, AuditEventInput, AuditRecord, AuditStore } from './types.js';
@@ -18,6 +17,8 @@ export interface AuditTrailOptions {
    *  Off by default: the record names the identity used (a Slack user id, a GitHub login), as the trail's readers
    *  expect; turn it on where platform logins count as personal data that must be erasable. */
   readonly pseudonymiseIdentities?: boolean;
+  /** Told the duration and outcome of every append (metrics); the trail itself knows nothing of metrics. */
+  readonly observe?: (seconds: number, ok: boolean, input?: AuditEventInput) => void;
 }
 
 export class AuditTrail {
@@ -42,11 +43,14 @@ export class AuditTrail {
       () => this.appendNow(input),
     );
     this.tails.set(input.tenantId, next);
-    const started = performance.now();
-    next.then(
-      () => recordAuditAppend((performance.now() - started) / 1000, true, input),
-      () => recordAuditAppend((performance.now() - started) / 1000, false),
-    );
+    const observe = this.options.observe;
+    if (observe) {
+      const started = performance.now();
+      next.then(
+        () => observe((performance.now() - started) / 1000, true, input),
+        () => observe((performance.now() - started) / 1000, false),
+      );
+    }
     void next.finally(() => {
       if (this.tails.get(input.tenantId) === next) this.tails.delete(input.tenantId);
     }).catch(() => undefined);
