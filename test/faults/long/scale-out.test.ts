@@ -1,0 +1,105 @@
+// Issue 11 part 5: multi-process scale-out. Two `void --role web` and two `void --role worker` processes on one Redis
+// key prefix take a burst of SCALE_EVENTS signed events over HTTP (Slack slash commands and GitHub PR comments, each
+// `status`, spread over 50 tenants and both web processes). Every job must be done exactly once, counted from BullMQ
+// (completed jobs, attempts) and from what the fake platforms received: one final "✅ status done" per Slack channel
+// and per pull request (each event has its own channel or pull request), and never a second one.
+// GitHub's share is small on purpose: Void paces GitHub writes at one per second per installation (octokit's
+// throttling, GitHub's content-creation limit), so 1,000 PR comments over 50 installations already take ~30 s.
+// Long: run with `npm run test:faults`.
+import { Queue } from 'bullmq';
+import { afterAll, describe, expect, it } from 'vitest';
+import { JOB_QUEUE } from '../../../agents/queues.js';
+import { REDIS_URL, uniqueId } from '../../helpers/app.js';
+import { deletePrefix } from '../../helpers/deploy.js';
+import { bounded, installationOf, pad, platformsFake, scaleTenantsYaml, startCluster, teamOf, type Cluster, type PlatformsFake } from '../../helpers/faults-cluster.js';
+import { deliver, prComment } from '../../helpers/github.js';
+import { postSlack, slashForm } from '../../helpers/slack.js';
+
+const EVENTS = Number(process.env.SCALE_EVENTS ?? 10_000);
+const GITHUB_SHARE = 10; // one event in ten is a GitHub PR comment
+const TENANTS = 50;
+const say = (text: string) => console.log(`[fault scale-out] ${text}`);
+
+const prefix = uniqueId('scale');
+let fake: PlatformsFake | undefined;
+let cluster: Cluster | undefined;
+let queue: Queue | undefined;
+
+afterAll(async () => {
+  await cluster?.stop();
+  await queue?.obliterate({ force: true }).catch(() => undefined);
+  await queue?.close();
+  await deletePrefix(prefix);
+  await fake?.close();
+});
+
+const isGithub = (i: number) => i % GITHUB_SHARE === 0;
+const tenant = (i: number) => i % TENANTS;
+const channelOf = (i: number) => `C0S${String(i).padStart(6, '0')}`;
+const prOf = (i: number) => `org${pad(tenant(i))}/api#${i + 1}`;
+
+async function send(urls: string[], fakeUrl: string, i: number): Promise<number> {
+  const url = urls[i % urls.length] as string;
+  const t = tenant(i);
+  if (isGithub(i)) {
+    const p = prComment('/void status', { installation: installationOf(t), login: `dev${pad(t)}` });
+    p.repository.owner.login = `org${pad(t)}`;
+    p.repository.full_name = `org${pad(t)}/api`;
+    p.issue.number = i + 1;
+    p.issue.pull_request = { url: `https://github.test/api/v3/repos/org${pad(t)}/api/pulls/${i + 1}`, html_url: `https://github.test/org${pad(t)}/api/pull/${i + 1}` };
+    p.comment.id = 100_000 + i;
+    return (await deliver(url, 'issue_comment', p)).status;
+  }
+  const form = new URLSearchParams(slashForm({ text: 'status', team: teamOf(t), user: `U0DEV${pad(t)}0`, channel: channelOf(i), trigger: `scale-${prefix}-${i}` }));
+  form.set('response_url', `${fakeUrl}/hooks/${i}`);
+  return (await postSlack(url, { body: form.toString() })).status;
+}
+
+describe('scale-out: 2 web + 2 worker processes on one Redis', () => {
+  it(`handles ${EVENTS} mixed signed events with every job done exactly once`, async () => {
+    fake = await platformsFake();
+    cluster = await startCluster({ prefix, yaml: scaleTenantsYaml(TENANTS), fake, webs: 2, workers: 2, env: { VOID_WORKER_CONCURRENCY: '32', LOG_LEVEL: 'info' } });
+    queue = new Queue(JOB_QUEUE, { connection: { url: REDIS_URL }, prefix });
+    say(`2 web (${cluster.urls.join(', ')}) and 2 worker processes started; sending ${EVENTS} events, 32 at a time`);
+
+    const statuses = new Map<number, number>();
+    const t0 = Date.now();
+    await bounded(EVENTS, 32, async (i) => {
+      const status = await send(cluster?.urls ?? [], fake?.url ?? '', i);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    });
+    const ingestS = (Date.now() - t0) / 1000;
+    say(`sent in ${ingestS.toFixed(1)} s (${(EVENTS / ingestS).toFixed(0)} events/s); answers ${JSON.stringify(Object.fromEntries(statuses))}`);
+    expect([...statuses.keys()].every((s) => s === 200 || s === 202)).toBe(true);
+
+    const deadline = Date.now() + 240_000;
+    let counts: Record<string, number> = {};
+    while (Date.now() < deadline) {
+      counts = await queue.getJobCounts('completed', 'failed', 'active', 'waiting', 'delayed', 'prioritized');
+      if ((counts.completed ?? 0) + (counts.failed ?? 0) >= EVENTS) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    // The last replies are written after BullMQ marks the job completed: wait until the fakes have them all.
+    const finals = () => {
+      const slack = [...fake!.slack.entries()].filter(([c]) => c.startsWith('C0S')).map(([, texts]) => texts.filter((x) => /^chat\.\w+ ✅ status done/.test(x)).length);
+      const github = [...fake!.commentWrites.values()].map((bodies) => bodies.filter((b) => b.startsWith('✅ status done')).length);
+      return { slack, github };
+    };
+    while (Date.now() < deadline && finals().slack.length + finals().github.length < EVENTS) await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 1000)); // a duplicate final reply, if any, would arrive now
+    const { slack, github } = finals();
+    const jobs = await queue.getJobs(['completed'], 0, EVENTS * 2);
+    const rerun = jobs.filter((j) => (j.attemptsStarted ?? 1) > 1).length;
+    const once = (list: number[]) => list.filter((n) => n === 1).length;
+    say(`checked after ${((Date.now() - t0) / 1000).toFixed(0)} s: BullMQ ${JSON.stringify(counts)}, ${jobs.length} completed jobs listed, ${rerun} started more than once; Slack channels with exactly one final reply ${once(slack)}/${EVENTS - EVENTS / GITHUB_SHARE} (more than one: ${slack.filter((n) => n > 1).length}); pull requests with exactly one final comment ${once(github)}/${EVENTS / GITHUB_SHARE} (more than one: ${github.filter((n) => n > 1).length}); ${fake.calls} calls to the fakes; unmatched: ${fake.unmatched.slice(0, 5).join(', ') || 'none'}; response_url fallbacks: ${fake.slack.get('response_url')?.length ?? 0}`);
+    expect(counts).toMatchObject({ completed: EVENTS, failed: 0, active: 0, waiting: 0, delayed: 0 });
+    expect(jobs).toHaveLength(EVENTS);
+    expect(new Set(jobs.map((j) => j.id)).size).toBe(EVENTS);
+    expect(rerun).toBe(0);
+    expect(slack.length).toBe(EVENTS - EVENTS / GITHUB_SHARE);
+    expect(once(slack)).toBe(slack.length);
+    expect(github.length).toBe(EVENTS / GITHUB_SHARE);
+    expect(once(github)).toBe(github.length);
+    expect(fake.unmatched).toEqual([]);
+  }, 400_000);
+});
