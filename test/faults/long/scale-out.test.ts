@@ -36,7 +36,6 @@ afterAll(async () => {
 const isGithub = (i: number) => i % GITHUB_SHARE === 0;
 const tenant = (i: number) => i % TENANTS;
 const channelOf = (i: number) => `C0S${String(i).padStart(6, '0')}`;
-const prOf = (i: number) => `org${pad(tenant(i))}/api#${i + 1}`;
 
 async function send(urls: string[], fakeUrl: string, i: number): Promise<number> {
   const url = urls[i % urls.length] as string;
