@@ -183,7 +183,8 @@ export class JobWorker {
       return await this.execute(job, data, tenant, processor, log);
     } finally {
       clearInterval(renew);
-      await this.options.slots.release(tenant.id, data.requester.memberId, jobId).catch(() => undefined);
+      // Not awaited: the job's result does not wait a round trip for the bookkeeping; a lost release lapses with the lease.
+      this.options.slots.release(tenant.id, data.requester.memberId, jobId).catch((err: unknown) => log.warn({ err }, 'could not release the job slot; it lapses with its lease'));
     }
   }
 

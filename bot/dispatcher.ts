@@ -83,7 +83,9 @@ export class Dispatcher {
       return { replies: [{ text: resolution.message, kind: 'refusal', private: true }], duplicate: false, tenantId, correlationId };
     }
     const { tenant, actor } = resolution;
-    if ((await ledger.claim(input.platform, input.deliveryId)) === 'duplicate') {
+    // One round trip claims the delivery and counts it against the tenant's and the person's limits.
+    const verdict = await this.options.rate.claimAndTake(ledger.key(input.platform, input.deliveryId), ledger.claimTtl, actor, tenant.name, tenant.limits);
+    if (verdict === 'duplicate') {
       log.debug('duplicate delivery ignored');
       return { replies: [], duplicate: true, tenantId: tenant.id, correlationId };
     }
@@ -99,7 +101,6 @@ export class Dispatcher {
         correlationId,
       });
       if (!parsed.ok) return [{ text: `${capitalise(parsed.error)}.\n${parsed.usage}`, kind: 'usage' as const, private: true }];
-      const verdict = await this.options.rate.take(actor, tenant.name, tenant.limits);
       if (!verdict.ok) {
         await services.audit.append({ tenantId: tenant.id, action: 'request.rejected', actor: { memberId: actor.memberId, platform: actor.platform, platformUserId: actor.platformUserId }, target: describeCommand(parsed.command), outcome: 'denied', details: { code: verdict.code }, correlationId });
         return [{ text: verdict.message, kind: 'refusal' as const, private: true }];

@@ -15,7 +15,12 @@ export class DeliveryLedger {
     private readonly claimTtlSeconds = 60,
   ) {}
 
-  private key(platform: string, deliveryId: string): string {
+  /** How long an in-flight claim blocks a retry. */
+  get claimTtl(): number {
+    return this.claimTtlSeconds;
+  }
+
+  key(platform: string, deliveryId: string): string {
     return `${this.prefix}:delivery:${platform}:${deliveryId}`;
   }
 

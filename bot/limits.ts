@@ -15,11 +15,14 @@ export class CommandRateLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
+  private keys(actor: Actor, nowMs: number): { window: number; tenantKey: string; memberKey: string } {
+    const window = Math.floor(nowMs / 1000 / WINDOW_SECONDS);
+    return { window, tenantKey: `${this.prefix}:rate:${actor.tenantId}:${window}`, memberKey: `${this.prefix}:rate:${actor.tenantId}:m:${actor.memberId}:${window}` };
+  }
+
   async take(actor: Actor, tenantName: string, limits: TenantLimits): Promise<LimitVerdict> {
     const nowMs = this.now();
-    const window = Math.floor(nowMs / 1000 / WINDOW_SECONDS);
-    const tenantKey = `${this.prefix}:rate:${actor.tenantId}:${window}`;
-    const memberKey = `${this.prefix}:rate:${actor.tenantId}:m:${actor.memberId}:${window}`;
+    const { tenantKey, memberKey } = this.keys(actor, nowMs);
     const results = await this.redis
       .multi()
       .incr(tenantKey)
@@ -30,8 +33,29 @@ export class CommandRateLimiter {
       .catch((error: unknown) => {
         throw new QueueUnavailableError(error);
       });
-    const tenantCount = Number(results?.[0]?.[1] ?? 0);
-    const memberCount = Number(results?.[2]?.[1] ?? 0);
+    return this.verdict(Number(results?.[0]?.[1] ?? 0), Number(results?.[2]?.[1] ?? 0), nowMs, tenantName, limits);
+  }
+
+  /**
+   * The ingest fast path: claims a delivery (SET NX, as DeliveryLedger.claim does) and, only when it is new, counts it
+   * against the limits, in one round trip. A redelivery is never counted.
+   */
+  async claimAndTake(claimKey: string, claimTtlSeconds: number, actor: Actor, tenantName: string, limits: TenantLimits): Promise<'duplicate' | LimitVerdict> {
+    const nowMs = this.now();
+    const { tenantKey, memberKey } = this.keys(actor, nowMs);
+    let result: unknown;
+    try {
+      result = await this.redis.eval(CLAIM_AND_COUNT, 3, claimKey, tenantKey, memberKey, claimTtlSeconds, WINDOW_SECONDS * 2);
+    } catch (error) {
+      throw new QueueUnavailableError(error);
+    }
+    const [claimed, tenantCount, memberCount] = (result as number[]).map(Number);
+    if (!claimed) return 'duplicate';
+    return this.verdict(tenantCount ?? 0, memberCount ?? 0, nowMs, tenantName, limits);
+  }
+
+  private verdict(tenantCount: number, memberCount: number, nowMs: number, tenantName: string, limits: TenantLimits): LimitVerdict {
+    const window = Math.floor(nowMs / 1000 / WINDOW_SECONDS);
     const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * WINDOW_SECONDS * 1000 - nowMs) / 1000));
     if (memberCount > limits.memberCommandsPerMinute) {
       return {
@@ -52,6 +76,16 @@ export class CommandRateLimiter {
     return { ok: true };
   }
 }
+
+// KEYS: delivery claim, tenant counter, member counter. ARGV: claim TTL, counter TTL.
+const CLAIM_AND_COUNT = `
+if not redis.call('SET', KEYS[1], 'processing', 'EX', ARGV[1], 'NX') then return {0, 0, 0} end
+local t = redis.call('INCR', KEYS[2])
+if t == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+local m = redis.call('INCR', KEYS[3])
+if m == 1 then redis.call('EXPIRE', KEYS[3], ARGV[2]) end
+return {1, t, m}
+`;
 
 // Acquire a running-job slot in two leased sets at once (tenant and person), or neither.
 // KEYS: tenant set, member set. ARGV: job id, now ms, lease ms, tenant limit, member limit.
