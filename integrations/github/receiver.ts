@@ -76,7 +76,8 @@ export function githubWebhookRoute(deps: ReceiverDeps): (req: HttpRequest) => Pr
     }
     try {
       const outcome = await deps.handler.handle(mapped, delivery, log);
-      await deps.ledger.done('github-webhook', delivery);
+      // Not awaited (as in the dispatcher): a lost write lapses with the claim, and the job id still de-duplicates.
+      deps.ledger.done('github-webhook', delivery).catch((err: unknown) => log.warn({ err }, 'could not mark the GitHub delivery done'));
       return json(202, { ok: true, ...outcome });
     } catch (error) {
       await deps.ledger.release('github-webhook', delivery).catch(() => undefined);
