@@ -37,7 +37,7 @@ describe('fault: model provider failure storm', () => {
     const review = { name: 'review' as const, repo: { owner: 'acme', name: 'orders' }, number: 42 };
     const jobIds = await Promise.all(Array.from({ length: JOBS }, () => app!.enqueue('review', review)));
     const finals = await Promise.all(jobIds.map((id) => app!.chat.final(id, 30_000)));
-    const calls = (await app.app.audit.store.range('acme', 1, 5000)).filter((r) => r.action === 'model.called').map((r) => `${String(r.details.provider)}:${String(r.details.outcome)}`);
+    const calls = (await app.app.audit.store.range('acme', 1, 5000)).filter((r) => r.action === 'model.called').map((r) => `${String(r.details?.provider)}:${String(r.details?.outcome)}`);
     const outcomes = calls.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c]: (acc[c] ?? 0) + 1 }), {});
     const perMarker = new Map<string, number>();
     for (const r of app.vcs.reviews) perMarker.set(r.review.marker, (perMarker.get(r.review.marker) ?? 0) + 1);
