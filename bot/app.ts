@@ -79,7 +79,7 @@ export class VoidApp {
     await checkEvictionPolicy(redis);
     const store = options.auditStore ?? (await createAuditStore(env.MONGODB_URL));
     const scrub = scrubber(secretValues(env));
-    const audit = new AuditTrail(store, { observe: recordAuditAppend, redact: (details) => JSON.parse(scrub(JSON.stringify(details))) as Record<string, unknown> });
+    const audit = new AuditTrail(store, { observe: recordAuditAppend, pseudonymiseIdentities: env.VOID_AUDIT_PSEUDONYMISE_IDENTITIES, redact: (details) => JSON.parse(scrub(JSON.stringify(details))) as Record<string, unknown> });
     const queue = new JobQueue({ connection: redis, prefix, name: options.queueName, attempts: env.VOID_JOB_ATTEMPTS, backoffMs: options.jobBackoffMs });
     const app = new VoidApp(config, options, redis, audit, queue, log, prefix, scrub);
     app.closers.push(() => store.close());

@@ -88,6 +88,14 @@ describe('dispatcher refusals', () => {
     expect(await t.app.queue.queue.getJobCountByTypes('waiting', 'active', 'completed', 'delayed')).toBe(1);
   });
 
+  it('names people by erasable pseudonyms in the trail when VOID_AUDIT_PSEUDONYMISE_IDENTITIES is on', async () => {
+    const t = await start({ role: 'web', config: testConfig({ env: { VOID_AUDIT_PSEUDONYMISE_IDENTITIES: 'true', REDIS_URL } }) });
+    await t.app.dispatcher.dispatch(cmd('whoami', 'U0ALICE01', 'slack', 'T0ACME001'));
+    const [record] = await t.app.audit.store.range('acme', 1, 10);
+    expect(record?.actor).toMatchObject({ memberId: 'alice', platform: 'slack', platformUserId: expect.stringMatching(/^pid-/) });
+    expect(JSON.stringify(record)).not.toContain('U0ALICE01');
+  });
+
   it('refuses job kinds that no agent in this build can run, queueing nothing', async () => {
     const t = await start({ role: 'web' });
     const result = await t.app.dispatcher.dispatch(cmd('review acme/api#42'));
