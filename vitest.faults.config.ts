@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     include: ['test/faults/long/**/*.test.ts'],
     setupFiles: ['test/helpers/setup.ts'],
-    testTimeout: 400_000,
+    testTimeout: 900_000,
     hookTimeout: 120_000,
     pool: 'forks',
     // One at a time: each test takes the whole machine.

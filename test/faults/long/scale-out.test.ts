@@ -71,7 +71,8 @@ describe('scale-out: 2 web + 2 worker processes on one Redis', () => {
     say(`sent in ${ingestS.toFixed(1)} s (${(EVENTS / ingestS).toFixed(0)} events/s); answers ${JSON.stringify(Object.fromEntries(statuses))}`);
     expect([...statuses.keys()].every((s) => s === 200 || s === 202)).toBe(true);
 
-    const deadline = Date.now() + 240_000;
+    // Bounded: 10,000 jobs drain at ~35/s on a loaded 2-core machine (GitHub's paced writes hold worker slots).
+    const deadline = Date.now() + Number(process.env.SCALE_DRAIN_S ?? 600) * 1000;
     let counts: Record<string, number> = {};
     while (Date.now() < deadline) {
       counts = await queue.getJobCounts('completed', 'failed', 'active', 'waiting', 'delayed', 'prioritized');
@@ -100,5 +101,5 @@ describe('scale-out: 2 web + 2 worker processes on one Redis', () => {
     expect(github.length).toBe(EVENTS / GITHUB_SHARE);
     expect(once(github)).toBe(github.length);
     expect(fake.unmatched).toEqual([]);
-  }, 400_000);
+  }, 900_000);
 });
