@@ -76,7 +76,7 @@ describe('10: unknown event types and actions → 2xx, ignored, logged at debug'
 describe('11: command text Void cannot parse → usage help on the platform, never an exception', () => {
   // Any string without a line break that the grammar refuses (the grammar itself is property-tested in
   // test/unit/grammar.test.ts; here the strings travel through every adapter).
-  const junk = fc.sample(fc.string({ minLength: 1, maxLength: 60 }).filter((s) => !/[\r\n]/.test(s) && s.trim().length > 0 && !parseCommand(`zz${s}`).ok), { numRuns: 4, seed: 11 }).map((s) => `zz${s}`);
+  const junk = fc.sample(fc.string({ minLength: 1, maxLength: 60 }).filter((s) => !/[\r\n]/.test(s) && s.trim().length > 0 && !parseCommand(`zz${s}`).ok), { numRuns: 3, seed: 11 }).map((s) => `zz${s}`);
   const usage = (calls: unknown) => /approve|help/i.test(JSON.stringify(calls));
 
   it.each(junk)('%j on Slack, GitHub, JIRA and Teams', async (text) => {

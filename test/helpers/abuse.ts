@@ -197,8 +197,10 @@ export async function authHeaders(a: AbuseApp, endpoint: Endpoint, body: string)
 export function flipped(headers: Record<string, string>, endpoint: Endpoint): Record<string, string> {
   const name = { slack: 'x-slack-signature', github: 'x-hub-signature-256', jira: 'x-hub-signature', teams: 'authorization' }[endpoint];
   const value = headers[name] ?? '';
-  const last = value.slice(-1);
-  return { ...headers, [name]: `${value.slice(0, -1)}${last === 'a' ? 'b' : 'a'}` };
+  // Not the JWT's last character: its low bits are base64url padding that decoders ignore (a no-op "flip").
+  const at = endpoint === 'teams' ? value.length - 10 : value.length - 1;
+  const flip = value[at] === 'a' ? 'b' : 'a';
+  return { ...headers, [name]: `${value.slice(0, at)}${flip}${value.slice(at + 1)}` };
 }
 
 export const CONTENT_TYPE: Record<Endpoint, string> = { slack: 'application/x-www-form-urlencoded', github: 'application/json', jira: 'application/json', teams: 'application/json' };
