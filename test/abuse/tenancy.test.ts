@@ -8,6 +8,7 @@ import { AuditTokenStore } from '../../audit/tokens.js';
 import { authHeaders, PEPPER, post, startAbuseApp, type AbuseApp } from '../helpers/abuse.js';
 import { prComment } from '../helpers/github.js';
 import { ACME_TEAM, fixture, interactionForm, postSlack, slashForm, USERS } from '../helpers/slack.js';
+import { cardClick } from '../helpers/teams.js';
 
 const GLOBEX_TEAM = 'T0GLOBEX1';
 const GINA = 'U0GINA001';
@@ -90,6 +91,18 @@ describe("13: another tenant's request id is refused as if it did not exist", ()
     const answer = `${res.text} ${JSON.stringify(a.github.calls.slice(seen).map((c) => [c.path, c.body]))}`;
     expect(answer).toMatch(noSuchRequest());
     expectNoLeak(answer.replaceAll('/repos/acme/api', ''));
+    await stillPending();
+  });
+
+  it('Teams card click with the acme id from another Azure AD tenant: refused, nothing leaked', async () => {
+    const seen = a.connector.calls.length;
+    const activity = cardClick({ serviceUrl: a.connector.url, aadObjectId: '00000000-0000-4000-8000-0000000f0e1e', verb: 'void.approve', approvalId, tenantId: '99999999-0000-4000-8000-0000000f0e1e' });
+    const res = await post(a, 'teams', JSON.stringify(activity), await authHeaders(a, 'teams', ''));
+    expect(res.status).toBeLessThan(500);
+    await a.quiet();
+    const answer = `${res.text} ${JSON.stringify(a.connector.calls.slice(seen).map((c) => c.body))}`;
+    expect(answer).toContain('This workspace is not connected to Void.');
+    expectNoLeak(answer);
     await stillPending();
   });
 
