@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   b3: async () => (await import('./b3-queue.js')).b3,
   b4: async () => (await import('./b4-approvals.js')).b4,
   b5: async () => (await import('./b5-audit.js')).b5,
+  b6: async () => (await import('./b6-scale.js')).b6,
 };
 
 async function main(): Promise<void> {

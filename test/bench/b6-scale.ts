@@ -1,0 +1,106 @@
+// B6: scale. 50 tenants, 10,000 pending approvals, 1,000 concurrent workflows, every process a real `void` binary:
+// one web process takes signed Slack slash commands over HTTP (10,000 `deploy` requests that need two approvals,
+// then 1,000 `status` workflows); four worker processes (250 jobs at once each: VOID_WORKER_CONCURRENCY is at most
+// 256) run the workflows. A `status` job takes B6_JOB_MS (test-only module test/fixtures/deploy/slow-status.module.ts)
+// so that all 1,000 run at once. Slack and GitHub are faked on loopback (test/helpers/faults-cluster.ts).
+// Checks: 10,000 approval cards posted and none decided; peak active jobs; every workflow completed once (BullMQ
+// completed, attempts started, no failed) with one final reply in its channel; peak RSS of every process
+// (/proc/<pid>/status VmRSS, sampled every 200 ms) under 300 MB.
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { JOB_QUEUE } from '../../agents/queues.js';
+import { REDIS_URL, uniqueId } from '../helpers/app.js';
+import { deletePrefix, ROOT } from '../helpers/deploy.js';
+import { bounded, pad, platformsFake, rssMb, scaleTenantsYaml, startCluster, teamOf, type Cluster, type PlatformsFake } from '../helpers/faults-cluster.js';
+import { postSlack, slashForm } from '../helpers/slack.js';
+import type { BenchResult } from './lib.js';
+
+const TENANTS = 50;
+const PENDING = Number(process.env.B6_PENDING ?? 10_000);
+const WORKFLOWS = Number(process.env.B6_WORKFLOWS ?? 1000);
+const JOB_MS = Number(process.env.B6_JOB_MS ?? 30_000);
+const RSS_LIMIT_MB = 300;
+const PER_WORKER = 250;
+
+const texts = (fake: PlatformsFake, prefix: string, pattern: RegExp): number[] =>
+  [...fake.slack.entries()].filter(([c]) => c.startsWith(prefix)).map(([, list]) => list.filter((x) => pattern.test(x)).length);
+
+async function slash(url: string, i: number, text: string, channel: string): Promise<void> {
+  const t = i % TENANTS;
+  const res = await postSlack(url, { body: slashForm({ text, team: teamOf(t), user: `U0DEV${pad(t)}0`, channel, trigger: `b6-${channel}` }) });
+  if (res.status !== 200) throw new Error(`B6: Slack request answered ${res.status}`);
+}
+
+async function workflows(cluster: Cluster, fake: PlatformsFake, queue: Queue, peak: { active: number }): Promise<{ counts: Record<string, number>; seconds: number }> {
+  const t0 = performance.now();
+  await bounded(WORKFLOWS, 32, (i) => slash(cluster.urls[0] as string, i, 'status', `C0W${String(i).padStart(6, '0')}`));
+  const deadline = Date.now() + 150_000;
+  let counts: Record<string, number> = {};
+  while (Date.now() < deadline) {
+    counts = await queue.getJobCounts('completed', 'failed', 'active', 'waiting', 'delayed', 'prioritized');
+    peak.active = Math.max(peak.active, counts.active ?? 0);
+    if ((counts.completed ?? 0) + (counts.failed ?? 0) >= WORKFLOWS && texts(fake, 'C0W', /✅ status done/).filter((n) => n > 0).length >= WORKFLOWS) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { counts, seconds: (performance.now() - t0) / 1000 };
+}
+
+export async function b6(): Promise<BenchResult> {
+  const prefix = uniqueId('b6');
+  const fake = await platformsFake();
+  const workerCount = Math.ceil(WORKFLOWS / PER_WORKER);
+  const cluster = await startCluster({
+    prefix, yaml: scaleTenantsYaml(TENANTS), fake, webs: 1, workers: workerCount,
+    env: { VOID_TEST_MODULES: join(ROOT, 'test/fixtures/deploy/slow-status.module.ts'), SLOW_STATUS_MS: String(JOB_MS), VOID_WORKER_CONCURRENCY: String(PER_WORKER) },
+  });
+  const queue = new Queue(JOB_QUEUE, { connection: { url: REDIS_URL }, prefix });
+  const procs = [...cluster.webs, ...cluster.workers];
+  const peak = { rss: procs.map(() => 0), active: 0 };
+  const sampler = setInterval(() => procs.forEach((p, k) => (peak.rss[k] = Math.max(peak.rss[k] ?? 0, rssMb(p.child.pid)))), 200);
+  try {
+    const t0 = performance.now();
+    await bounded(PENDING, 32, (i) => slash(cluster.urls[0] as string, i, `deploy svc${i} to production`, `C0P${String(i).padStart(6, '0')}`));
+    const cards = () => texts(fake, 'C0P', /^chat\.postMessage ⏳ Approval needed/).filter((n) => n === 1).length;
+    while (cards() < PENDING && performance.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 100));
+    const requestsPerSecond = PENDING / ((performance.now() - t0) / 1000);
+    const pendingBefore = cards();
+    process.stderr.write(`  B6: ${pendingBefore} approval cards posted across ${TENANTS} tenants (${requestsPerSecond.toFixed(0)} requests/s); starting ${WORKFLOWS} workflows\n`);
+    const { counts, seconds } = await workflows(cluster, fake, queue, peak);
+    const jobs = await queue.getJobs(['completed'], 0, WORKFLOWS * 2);
+    const rerun = jobs.filter((j) => (j.attemptsStarted ?? 1) > 1).length;
+    const finals = texts(fake, 'C0W', /✅ status done/);
+    const decided = texts(fake, 'C0P', /chat\.update (✅|❌|⌛|🚫)/).reduce((a, b) => a + b, 0);
+    const pendingAfter = cards() - decided;
+    process.stderr.write(`  B6: BullMQ ${JSON.stringify(counts)}, peak active ${peak.active}, ${rerun} run twice, final replies ${finals.filter((n) => n === 1).length}/${WORKFLOWS}, ${pendingAfter} still pending; peak RSS MB ${peak.rss.map((r) => r.toFixed(0)).join(' / ')}\n`);
+    const ok = pendingBefore === PENDING && pendingAfter === PENDING && counts.completed === WORKFLOWS && counts.failed === 0 && jobs.length === WORKFLOWS && rerun === 0 && finals.length === WORKFLOWS && finals.every((n) => n === 1);
+    const worst = Math.max(...peak.rss);
+    return {
+      id: 'B6',
+      title: `scale: ${TENANTS} tenants, ${PENDING} pending approvals, ${WORKFLOWS} concurrent workflows of ${JOB_MS / 1000} s (void binaries: 1 web + ${workerCount} workers)`,
+      unit: 'MB peak RSS (largest process)',
+      target: 'no lost or duplicated job; RSS per process < 300 MB',
+      void: [worst],
+      extra: {
+        'peak RSS MB, web': [peak.rss[0] ?? 0],
+        ...Object.fromEntries(peak.rss.slice(1).map((mb, k) => [`peak RSS MB, worker ${k + 1}`, [mb]])),
+        'approval requests/s (signed Slack → card posted)': [requestsPerSecond],
+        'pending approvals before the workflows': [pendingBefore],
+        'pending approvals after the workflows': [pendingAfter],
+        'peak active jobs': [peak.active],
+        'workflows completed': [counts.completed ?? 0],
+        'workflows failed': [counts.failed ?? 0],
+        'workflows started more than once': [rerun],
+        'seconds for all workflows (send → last final reply)': [seconds],
+      },
+      met: ok && worst < RSS_LIMIT_MB,
+      ...(ok ? {} : { note: 'jobs lost or duplicated, or approvals missing: see the counts above' }),
+    };
+  } finally {
+    clearInterval(sampler);
+    await cluster.stop();
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+    await deletePrefix(prefix);
+    await fake.close();
+  }
+}
