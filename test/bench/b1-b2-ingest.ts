@@ -14,6 +14,7 @@ import { alternate, BENCH_YAML, median, type BenchResult, type Measurement } fro
 const SECRET = 'bench-signing-secret-0123456789';
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const LOAD = join(dirname(fileURLToPath(import.meta.url)), 'load.mjs');
 
 interface LoadResult {
@@ -59,6 +60,8 @@ async function startVoid(kind: 'slack' | 'github'): Promise<RunningServer & { ap
 async function measure(kind: 'slack' | 'github', start: () => Promise<RunningServer>): Promise<Measurement> {
   const server = await start();
   try {
+    // Warm-up (JIT, lazily loaded code, connection pools) for both sides, then the measured run.
+    await load({ url: server.url, kind, secret: SECRET, connections: CONNECTIONS, duration: WARMUP });
     const result = await load({ url: server.url, kind, secret: SECRET, connections: CONNECTIONS, duration: DURATION });
     if (result.non2xx || result.errors) process.stderr.write(`  ${kind}: ${result.non2xx} non-2xx, ${result.errors} errors of ${result.total}\n`);
     return { value: result.rps, extra: { p50: result.p50, p99: result.p99, failed: result.non2xx + result.errors } };
@@ -71,6 +74,7 @@ async function measure(kind: 'slack' | 'github', start: () => Promise<RunningSer
 async function latencyAt1000(): Promise<Measurement> {
   const server = await startVoid('slack');
   try {
+    await load({ url: server.url, kind: 'slack', secret: SECRET, connections: 50, duration: WARMUP, overallRate: 1000 });
     const result = await load({ url: server.url, kind: 'slack', secret: SECRET, connections: 50, duration: DURATION, overallRate: 1000 });
     return { value: result.p99, extra: { rps: result.rps, p50: result.p50, failed: result.non2xx + result.errors } };
   } finally {

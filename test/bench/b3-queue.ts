@@ -68,6 +68,9 @@ async function voidPipeline(): Promise<Measurement> {
 }
 
 export async function b3(rounds = 3): Promise<BenchResult> {
+  // One unmeasured round of each first: JIT and lazily loaded code warm up for both sides.
+  await rawBullmq();
+  await voidPipeline();
   const { baseline, subject } = await alternate(rounds, rawBullmq, voidPipeline);
   const v = subject.map((m) => m.value);
   const b = baseline.map((m) => m.value);
