@@ -7,13 +7,17 @@ import type { RunningServer } from './baselines.js';
 
 export interface FakePlatform extends RunningServer {
   calls: number;
+  /** Calls per method path (e.g. `/api/chat.postMessage`). */
+  readonly byPath: Map<string, number>;
 }
 
 export async function fakePlatform(kind: 'slack' | 'github'): Promise<FakePlatform> {
   let n = 0;
-  const state = { calls: 0 };
+  const state = { calls: 0, byPath: new Map<string, number>() };
   const server = createServer((req, res) => {
     state.calls += 1;
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    state.byPath.set(path, (state.byPath.get(path) ?? 0) + 1);
     req.resume();
     req.on('end', () => {
       n += 1;
