@@ -1,44 +1,11 @@
 // Approve / Reject buttons and the reason modal against the ApprovalsPort, in isolation from the approvals module:
 // a recording port stands in for the service (the full conversation with the real module is in test/e2e).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ApprovalCard, ApprovalsPort, DecisionRequest } from '../../bot/core/approvals.port.js';
 import type { VoidModule } from '../../bot/modules.js';
+import { RecordingApprovals } from '../helpers/recording-approvals.js';
 import { startSlackApp, type SlackTestApp } from '../helpers/slack-app.js';
 import { ACME_TEAM, USERS, fixture, interactionForm, postSlack } from '../helpers/slack.js';
 
-const CARD: ApprovalCard = {
-  id: 'ap-1',
-  tenantId: 'acme',
-  state: 'pending',
-  requester: { memberId: 'alice', name: 'Alice Developer' },
-  summary: 'deploy payments to production',
-  rule: 'prod-deploys',
-  remaining: '1 approval from devops',
-  decisions: [],
-  expiresAt: '2026-11-26T10:00:00.000Z',
-  eligibleApprovers: [{ memberId: 'carol', name: 'Carol Ops' }],
-};
-
-/** Records decisions; refuses the requester, as the real service does. */
-class RecordingApprovals implements ApprovalsPort {
-  readonly requests: DecisionRequest[] = [];
-  async decide(request: DecisionRequest) {
-    this.requests.push(request);
-    if (request.actor.memberId === 'alice') return { ok: false as const, refusal: { code: 'approval.self_approval', message: 'You asked for this, so someone else must approve it.' } };
-    const decision = { memberId: request.actor.memberId, name: request.actor.name, decision: request.decision, platform: request.actor.platform, at: '2026-11-25T10:00:00.000Z', reason: request.reason };
-    const card: ApprovalCard = { ...CARD, state: request.decision === 'approve' ? 'approved' : 'rejected', remaining: '', decisions: [decision] };
-    return { ok: true as const, card, message: `${request.actor.name} ${request.decision}d ${request.approvalId}.` };
-  }
-  async get() {
-    return CARD;
-  }
-  async pendingFor() {
-    return [CARD];
-  }
-  async voidStale() {
-    return [];
-  }
-}
 
 let t: SlackTestApp;
 let approvals: RecordingApprovals;
