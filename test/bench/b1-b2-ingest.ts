@@ -10,6 +10,7 @@ import { REDIS_URL, testConfig, uniqueId } from '../helpers/app.js';
 import { bareBolt, bareOctokit, type RunningServer } from './baselines.js';
 import { fakePlatform, rsaPrivateKey } from './fake-platforms.js';
 import { alternate, BENCH_YAML, median, type BenchResult, type Measurement } from './lib.js';
+import { SLACK_BENCH_TOKEN } from '../fixtures/fake-secrets.js';
 
 const SECRET = 'bench-signing-secret-0123456789';
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -39,7 +40,7 @@ async function startVoid(kind: 'slack' | 'github'): Promise<RunningServer & { ap
   const fake = await fakePlatform(kind);
   const env: Record<string, string> =
     kind === 'slack'
-      ? { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-bench-token', SLACK_BOT_ID: 'B0BENCH', SLACK_BOT_USER_ID: 'U0VOIDBOT', SLACK_API_URL: fake.url }
+      ? { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: SLACK_BENCH_TOKEN, SLACK_BOT_ID: 'B0BENCH', SLACK_BOT_USER_ID: 'U0VOIDBOT', SLACK_API_URL: fake.url }
       : { GITHUB_WEBHOOK_SECRET: SECRET, GITHUB_APP_ID: '12345', GITHUB_PRIVATE_KEY: rsaPrivateKey(), GITHUB_API_URL: fake.url };
   const app = await VoidApp.create(testConfig({ yaml: BENCH_YAML, env }), { role: 'web', redisUrl: REDIS_URL, prefix: uniqueId('bench'), queueName: uniqueId('bq'), log: pino({ level: 'silent' }) }, await loadModuleList());
   await app.start();

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import bolt from '@slack/bolt';
 import { Webhooks, createNodeMiddleware } from '@octokit/webhooks';
+import { SLACK_BENCH_TOKEN } from '../fixtures/fake-secrets.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -17,7 +18,7 @@ async function listen(server: Server): Promise<string> {
 /** A bare Bolt app (its own HTTPReceiver) that verifies the signature and acks the slash command. */
 export async function bareBolt(signingSecret: string): Promise<RunningServer> {
   const receiver = new bolt.HTTPReceiver({ signingSecret, endpoints: '/slack/events' });
-  const app = new bolt.App({ receiver, authorize: async () => ({ botToken: 'xoxb-bench', botId: 'B0BENCH', botUserId: 'U0BENCH' }) });
+  const app = new bolt.App({ receiver, authorize: async () => ({ botToken: SLACK_BENCH_TOKEN, botId: 'B0BENCH', botUserId: 'U0BENCH' }) });
   app.command('/void', async ({ ack }) => {
     await ack();
   });

@@ -6,11 +6,12 @@ import { EmbeddedInstallationRecords, InstallationStore, type InstallationRecord
 import { MongoInstallationRecords } from '../../bot/slack/installations.mongo.js';
 import { TokenCipher } from '../../bot/slack/token-cipher.js';
 import { startMongoLeg } from '../helpers/audit.js';
+import { SLACK_ROTATED_TOKEN, slackTokenFor } from '../fixtures/fake-secrets.js';
 
 const cipher = new TokenCipher(randomBytes(32).toString('base64'));
 
 function installation(overrides: Partial<SlackInstallation> = {}): SlackInstallation {
-  return { tenantId: 'acme', teamId: `T${randomUUID().slice(0, 8).toUpperCase()}`, botToken: `xoxb-${randomUUID()}`, botId: 'B01', botUserId: 'U01', scopes: ['chat:write', 'commands'], installedAt: '2026-11-25T10:00:00.000Z', installedBy: 'U0ERIN001', ...overrides };
+  return { tenantId: 'acme', teamId: `T${randomUUID().slice(0, 8).toUpperCase()}`, botToken: slackTokenFor(randomUUID()), botId: 'B01', botUserId: 'U01', scopes: ['chat:write', 'commands'], installedAt: '2026-11-25T10:00:00.000Z', installedBy: 'U0ERIN001', ...overrides };
 }
 
 function contract(name: string, open: () => Promise<InstallationRecords | undefined>): void {
@@ -40,9 +41,9 @@ function contract(name: string, open: () => Promise<InstallationRecords | undefi
       if (!records) return ctx.skip();
       const first = installation({ tenantId: `t-${randomUUID().slice(0, 6)}` });
       await store.save(first);
-      await store.save({ ...first, botToken: 'xoxb-rotated', scopes: ['chat:write'] });
+      await store.save({ ...first, botToken: SLACK_ROTATED_TOKEN, scopes: ['chat:write'] });
       const list = await store.listForTenant(first.tenantId);
-      expect(list.map((i) => [i.teamId, i.botToken, i.scopes])).toEqual([[first.teamId, 'xoxb-rotated', ['chat:write']]]);
+      expect(list.map((i) => [i.teamId, i.botToken, i.scopes])).toEqual([[first.teamId, SLACK_ROTATED_TOKEN, ['chat:write']]]);
     });
 
     it('is scoped by tenant: another tenant lists nothing and removes nothing', async (ctx) => {

@@ -7,9 +7,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SLACK_BOT_TOKEN } from '../fixtures/fake-secrets.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-8f2b7c1d9e';
-export const BOT_TOKEN = 'xoxb-test-0000-secret-bot-token';
+export const BOT_TOKEN = SLACK_BOT_TOKEN;
 export const BOT_ID = 'B0VOID0001';
 export const BOT_USER_ID = 'U0VOID0001';
 export const ACME_TEAM = 'T0ACME001';

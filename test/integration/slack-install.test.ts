@@ -5,8 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SYSTEM_TENANT } from '../../audit/types.js';
 import { startSlackApp, type SlackTestApp } from '../helpers/slack-app.js';
 import { ACME_TEAM, USERS, postSlack, slashForm } from '../helpers/slack.js';
+import { SLACK_INSTALLED_TOKEN } from '../fixtures/fake-secrets.js';
 
-const INSTALLED_TOKEN = 'xoxb-installed-acme-7777-secret';
+const INSTALLED_TOKEN = SLACK_INSTALLED_TOKEN;
 const CLIENT_SECRET = 'client-secret-for-tests-123';
 const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 

@@ -4,6 +4,7 @@ import { luhnValid } from '../../agents/quality/policy.js';
 import { redactSecrets } from '../../agents/quality/secrets.js';
 import type { ChangedFile } from '../../bot/core/vcs.port.js';
 import { fixture, type PullRequestFixture } from '../helpers/agents.js';
+import { ANTHROPIC_KEY_IN_CODE, AWS_ACCESS_KEY, GITHUB_TOKEN, OPENAI_KEY_IN_CODE, PRIVATE_KEY_HEADER, SLACK_TOKEN_IN_CODE } from '../fixtures/fake-secrets.js';
 
 function added(path: string, lines: string[]): ChangedFile {
   return { path, status: 'added', additions: lines.length, deletions: 0, patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}` };
@@ -24,11 +25,11 @@ describe('QualityAgent', () => {
 
   it('recognises the token formats of GitHub, Slack, OpenAI, Anthropic, private keys and high-entropy literals', () => {
     const file = added('src/config.ts', [
-      "const gh = 'ghp_" + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8' + "';",
-      "const slack = 'xoxb-" + '123456789012-abcdefghijklmnop' + "';",
-      "const openai = 'sk-proj-" + 'Ab12Cd34Ef56Gh78Ij90Kl12' + "';",
-      "const claude = 'sk-ant-api03-" + 'Zx98Yw76Vu54Ts32Rq10' + "';",
-      '-----BEGIN RSA PRIVATE KEY-----',
+      `const gh = '${GITHUB_TOKEN}';`,
+      `const slack = '${SLACK_TOKEN_IN_CODE}';`,
+      `const openai = '${OPENAI_KEY_IN_CODE}';`,
+      `const claude = '${ANTHROPIC_KEY_IN_CODE}';`,
+      PRIVATE_KEY_HEADER,
       "const apiToken = 'q8Zr2LmX9vTn4KpW7sYb3HdJ6fGc1Ae5';",
       "const greeting = 'hello world, this is a plain sentence';",
     ]);
@@ -58,6 +59,6 @@ describe('QualityAgent', () => {
   });
 
   it('redacts secrets from text', () => {
-    expect(redactSecrets('key AKIAQ3EGRZ7VXN4TLM2P here')).toBe('key [secret removed] here');
+    expect(redactSecrets(`key ${AWS_ACCESS_KEY} here`)).toBe('key [secret removed] here');
   });
 });

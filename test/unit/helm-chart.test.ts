@@ -10,6 +10,7 @@ import { envSchema } from '../../bot/config/env.js';
 import { registry } from '../../bot/metrics.js';
 import { ROOT } from '../helpers/deploy.js';
 import { helm, helmAvailable, lookup, parseDocs, stripTemplate, unbalancedBlocks, validateSchema, type YamlDoc } from '../helpers/helm.js';
+import { SLACK_BOT_TOKEN } from '../fixtures/fake-secrets.js';
 
 const CHART = join(ROOT, 'deploy/helm/void');
 const TEMPLATES = join(CHART, 'templates');
@@ -123,7 +124,7 @@ describe(`Helm chart (${MODE})`, () => {
 
   it('has default values that satisfy values.schema.json, and a schema that refuses secrets in env', () => {
     expect(validateSchema(values, schema)).toEqual([]);
-    const leaky = { ...values, env: { ...(values.env as object), SLACK_BOT_TOKEN: 'xoxb-…' } };
+    const leaky = { ...values, env: { ...(values.env as object), SLACK_BOT_TOKEN } };
     expect(validateSchema(leaky, schema)).toEqual(['$.env{SLACK_BOT_TOKEN}: matches a forbidden form']);
     expect(validateSchema({ ...values, image: { repository: 'x', pullPolicy: 'Sometimes' } }, schema)).toEqual(['$.image.pullPolicy: expected one of Always, IfNotPresent, Never']);
   });

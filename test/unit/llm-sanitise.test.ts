@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { renderPrompt } from '../../agents/llm/prompt.js';
 import { linksIn, sanitiseText, sanitiseValue } from '../../agents/llm/sanitise.js';
 import { classifySdkError, retryAfterMs } from '../../agents/llm/providers/errors.js';
+import { GITHUB_TOKEN } from '../fixtures/fake-secrets.js';
 
 describe('output sanitiser', () => {
   it('defuses mass mentions, removes secrets and links the input did not contain', () => {
     const allowed = linksIn('see https://docs.acme.example/orders.');
-    const out = sanitiseText('@channel @here <!everyone> read https://docs.acme.example/orders and https://evil.example/x; token ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8', allowed);
+    const out = sanitiseText(`@channel @here <!everyone> read https://docs.acme.example/orders and https://evil.example/x; token ${GITHUB_TOKEN}`, allowed);
     expect(out).toBe('channel here everyone read https://docs.acme.example/orders and [link removed]; token [secret removed]');
   });
 

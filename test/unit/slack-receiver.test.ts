@@ -10,6 +10,7 @@ import { loadEnv } from '../../bot/config/load.js';
 import { slackMode } from '../../bot/slack/module.js';
 import { SlackReceiver } from '../../bot/slack/receiver.js';
 import { SIGNING_SECRET, signSlack, slashForm } from '../helpers/slack.js';
+import { SLACK_BOT_TOKEN as SLACK_BOT_TOKEN_VALUE } from '../fixtures/fake-secrets.js';
 
 const NOW_MS = 1_800_000_000_000;
 const log = createLogger({ level: 'silent' });
@@ -72,7 +73,7 @@ describe('SlackReceiver', () => {
 describe('slackMode: fail at start on an incomplete configuration', () => {
   const env = (vars: Record<string, string>) => loadEnv({ SLACK_SIGNING_SECRET: 's', ...vars });
   it('picks single-workspace with a bot token, OAuth with client credentials', () => {
-    expect(slackMode(env({ SLACK_BOT_TOKEN: 'xoxb-1' })).kind).toBe('single');
+    expect(slackMode(env({ SLACK_BOT_TOKEN: SLACK_BOT_TOKEN_VALUE })).kind).toBe('single');
     expect(slackMode(env({ SLACK_CLIENT_ID: '1', SLACK_CLIENT_SECRET: 'c', SLACK_STATE_SECRET: 's', VOID_ENCRYPTION_KEY: 'k' })).kind).toBe('oauth');
   });
   it('names what is missing', () => {

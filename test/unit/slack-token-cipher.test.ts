@@ -2,9 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { TokenCipher } from '../../bot/slack/token-cipher.js';
+import { SLACK_CIPHER_TOKEN } from '../fixtures/fake-secrets.js';
 
 const KEY = randomBytes(32).toString('base64');
-const TOKEN = 'xoxb-1111-2222-verysecret';
+const TOKEN = SLACK_CIPHER_TOKEN;
 
 describe('TokenCipher', () => {
   it('round-trips a token; the sealed text contains no part of it and differs every time', () => {
