@@ -3,6 +3,7 @@
 // that moves tickets along with their pull requests.
 import { jiraCredentialsFor } from '../../bot/config/env.js';
 import type { CommandRegistry } from '../../bot/commands/types.js';
+import { DeliveryLedger } from '../../bot/idempotency.js';
 import type { ModuleContribution, VoidModule } from '../../bot/modules.js';
 import { automationOf } from './automation.schema.js';
 import { JiraChatPort, JiraTicketClient } from './client.js';
@@ -30,7 +31,7 @@ export const jiraModule: VoidModule = {
     if (configured.length) {
       ctx.ports.tickets = tickets;
       (ctx.ports.pullRequestListeners ??= []).push(
-        pullRequestListener({ registry: ctx.registry, tickets, audit: ctx.audit, redis: ctx.redis, prefix: ctx.prefix, log }),
+        pullRequestListener({ registry: ctx.registry, tickets, audit: ctx.audit, ledger: new DeliveryLedger(ctx.redis, ctx.prefix, env.VOID_DEDUPE_TTL_SECONDS, 300), log }),
       );
     }
     const secret = env.JIRA_WEBHOOK_SECRET;

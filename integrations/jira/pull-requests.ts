@@ -1,11 +1,11 @@
 // The implementation loop: a pull request that names a ticket key (title, branch or body) keeps that ticket current.
 // Each configured step (opened, review approved, merged, closed, …) moves the ticket per the tenant's transitions
 // and posts one comment; a step's comment carries a marker, so a redelivered event updates it instead of adding one.
-import type { Redis } from 'ioredis';
 import type { TenantRegistry } from '../../bot/core/registry.js';
 import type { Tenant } from '../../bot/core/types.js';
 import type { PullRequestEvent, PullRequestListener } from '../../bot/core/vcs.port.js';
 import { correlationIdFor } from '../../bot/dispatcher.js';
+import type { DeliveryLedger } from '../../bot/idempotency.js';
 import type { Logger } from '../../bot/logger.js';
 import type { AuditTrail } from '../../audit/trail.js';
 import { automationOf, type PrStep } from './automation.schema.js';
@@ -40,8 +40,8 @@ export interface PullRequestLoopDeps {
   readonly registry: TenantRegistry;
   readonly tickets: JiraTicketClient;
   readonly audit: AuditTrail;
-  readonly redis: Redis;
-  readonly prefix: string;
+  /** De-duplicates redelivered GitHub events per tenant (claim lease of 5 minutes: ticket updates can be slow). */
+  readonly ledger: DeliveryLedger;
   readonly log: Logger;
 }
 
@@ -57,13 +57,13 @@ export function pullRequestListener(deps: PullRequestLoopDeps): PullRequestListe
     const keys = ticketKeysOf(event.pr, tenant.bindings.jira.projectKeys);
     if (!keys.length) return;
     // A redelivered GitHub event (same delivery id) is a no-op; the claim lapses if handling fails.
-    const seen = `${deps.prefix}:jira:pr-event:${tenant.id}:${event.deliveryId}`;
-    if ((await deps.redis.set(seen, 'processing', 'EX', 300, 'NX')) !== 'OK') return;
+    const ledgerKey = `jira-pr:${tenant.id}`;
+    if ((await deps.ledger.claim(ledgerKey, event.deliveryId)) === 'duplicate') return;
     try {
       for (const key of keys) await updateTicket(deps, tenant, event, key, step, toStatus, settings.comment.includes(step));
-      await deps.redis.set(seen, 'done', 'EX', 4 * 24 * 3600);
+      await deps.ledger.done(ledgerKey, event.deliveryId);
     } catch (error) {
-      await deps.redis.del(seen).catch(() => undefined);
+      await deps.ledger.release(ledgerKey, event.deliveryId).catch(() => undefined);
       throw error;
     }
   };
