@@ -10,7 +10,7 @@ import type { Reply, Tenant } from '../bot/core/types.js';
 import type { JobSlots } from '../bot/limits.js';
 import type { Logger } from '../bot/logger.js';
 import type { AuditTrail } from '../audit/trail.js';
-import type { AuditEventInput } from '../audit/types.js';
+import { auditActorOf, type AuditEventInput } from '../audit/types.js';
 import { JOB_QUEUE, jobDataSchema, type JobData, type JobKind } from './queues.js';
 import { recordJob, type JobOutcome } from '../bot/metrics.js';
 import { SpanKind, contextFrom, withSpan } from '../bot/tracing.js';
@@ -117,7 +117,7 @@ export class JobWorker {
       await job.moveToWait(token);
       recordJob(data.kind, 'returned', (performance.now() - started) / 1000);
       await this.options.audit
-        .append({ tenantId: data.tenantId, action: 'job.deferred', actor: { memberId: data.requester.memberId, platform: data.requester.platform, platformUserId: data.requester.platformUserId }, target: jobId, outcome: 'info', details: { kind: data.kind, reason: 'shutdown' }, correlationId: data.correlationId })
+        .append({ tenantId: data.tenantId, action: 'job.deferred', actor: auditActorOf(data.requester), target: jobId, outcome: 'info', details: { kind: data.kind, reason: 'shutdown' }, correlationId: data.correlationId })
         .catch((err: unknown) => this.options.log.error({ err, jobId }, 'could not record the returned job in the audit trail'));
       await this.reply(data, jobId, `⏸️ ${data.kind} paused: this worker is shutting down; the job is back in the queue and resumes on another worker.`);
     } catch (err) {
@@ -191,7 +191,7 @@ export class JobWorker {
   private async execute(job: Job<JobData>, data: JobData, tenant: Tenant, processor: Processor, log: Logger): Promise<JobResult> {
     const jobId = job.id ?? 'unknown';
     const audit = this.options.audit;
-    const base: AuditBase = { tenantId: tenant.id, actor: { memberId: data.requester.memberId, platform: data.requester.platform, platformUserId: data.requester.platformUserId }, target: jobId, correlationId: data.correlationId };
+    const base: AuditBase = { tenantId: tenant.id, actor: auditActorOf(data.requester), target: jobId, correlationId: data.correlationId };
     const refusal = this.options.gate ? await this.options.gate(data, tenant) : undefined;
     if (refusal) {
       await audit.append({ ...base, action: 'job.failed', outcome: 'denied', details: { kind: data.kind, code: refusal.code } });

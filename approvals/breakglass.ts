@@ -3,7 +3,8 @@
 // the hashed record), and always followed up: the review item stays open until a compliance_officer says `ack`.
 import { createHash } from 'node:crypto';
 import type { Actor } from '../bot/core/types.js';
-import { auditActorOf, deny, enqueueApproved, post, postCard, record, withLease, type ApprovalDeps, type Denied } from './kernel.js';
+import { auditActorOf } from '../audit/types.js';
+import { deny, enqueueApproved, post, postCard, record, withLease, type ApprovalDeps, type Denied } from './kernel.js';
 import type { Done } from './lifecycle.js';
 
 export function followUpIdFor(approvalId: string): string {

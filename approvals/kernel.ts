@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { JobQueue } from '../agents/queue.js';
 import { jobIdForApproval, type JobData } from '../agents/queues.js';
 import type { AuditTrail } from '../audit/trail.js';
-import type { AuditActor, AuditEventInput } from '../audit/types.js';
+import { auditActorOf, type AuditActor, type AuditEventInput } from '../audit/types.js';
 import { AuditUnavailableError, type Refusal } from '../bot/core/errors.js';
 import type { ChatPort } from '../bot/core/ports.js';
 import type { TenantRegistry } from '../bot/core/registry.js';
@@ -32,10 +32,6 @@ export interface ApprovalDeps {
 export type Denied = { ok: false; refusal: Refusal };
 
 export const SYSTEM_ACTOR: AuditActor = { platform: 'system' };
-
-export function auditActorOf(actor: Actor): AuditActor {
-  return { memberId: actor.memberId, platform: actor.platform, platformUserId: actor.platformUserId };
-}
 
 export type LeaseResult<T> = { leased: true; value: T } | { leased: false; record: ApprovalRecord | undefined; busy: boolean };
 

@@ -3,8 +3,9 @@
 // the outcome in the thread.
 import type { ApprovalCard } from '../bot/core/approvals.port.js';
 import type { Actor, Tenant } from '../bot/core/types.js';
+import { auditActorOf } from '../audit/types.js';
 import { toCard } from './card.js';
-import { auditActorOf, deny, postCard, record, SYSTEM_ACTOR, withLease, type ApprovalDeps, type Denied } from './kernel.js';
+import { deny, postCard, record, SYSTEM_ACTOR, withLease, type ApprovalDeps, type Denied } from './kernel.js';
 import type { ApprovalRecord } from './store.js';
 
 /** Expires a leased request (its time is up). Returns the updated record, or undefined when nothing changed. */

@@ -4,6 +4,7 @@ import type { CommandContext, CommandRunner } from '../bot/commands/types.js';
 import { answer, refusal } from '../bot/commands/types.js';
 import type { Command } from '../bot/core/grammar.js';
 import type { Reply, Tenant } from '../bot/core/types.js';
+import { auditActorOf } from './types.js';
 import type { Logger } from '../bot/logger.js';
 import type { ModuleContext, VoidModule } from '../bot/modules.js';
 import { exportHead, recordsUpTo } from './export.js';
@@ -19,11 +20,9 @@ type AuditCommand = Extract<Command, { name: 'audit' }>;
 
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 
-const actorOf = (ctx: CommandContext) => ({ memberId: ctx.actor.memberId, platform: ctx.actor.platform, platformUserId: ctx.actor.platformUserId });
-
 async function chatVerify(ctx: CommandContext): Promise<Reply[]> {
   const result = await verifyChain(ctx.services.audit.store, ctx.tenant.id);
-  await ctx.services.audit.append({ tenantId: ctx.tenant.id, action: 'audit.verified', actor: actorOf(ctx), outcome: result.ok ? 'success' : 'failure', details: { checked: result.checked, headSeq: result.head?.seq, breakSeq: result.firstBreak?.seq, breakReason: result.firstBreak?.reason }, correlationId: ctx.correlationId });
+  await ctx.services.audit.append({ tenantId: ctx.tenant.id, action: 'audit.verified', actor: auditActorOf(ctx.actor), outcome: result.ok ? 'success' : 'failure', details: { checked: result.checked, headSeq: result.head?.seq, breakSeq: result.firstBreak?.seq, breakReason: result.firstBreak?.reason }, correlationId: ctx.correlationId });
   return [answer(describeVerify(result))];
 }
 
@@ -34,7 +33,7 @@ async function chatExport(ctx: CommandContext, since: string | undefined): Promi
   const head = await exportHead(store, ctx.tenant.id, { from });
   let count = 0;
   for await (const _record of recordsUpTo(store, ctx.tenant.id, { from }, head.headSeq)) count++;
-  await ctx.services.audit.append({ tenantId: ctx.tenant.id, action: 'audit.exported', actor: actorOf(ctx), outcome: 'info', details: { channel: 'chat', count, headSeq: head.headSeq, from }, correlationId: ctx.correlationId });
+  await ctx.services.audit.append({ tenantId: ctx.tenant.id, action: 'audit.exported', actor: auditActorOf(ctx.actor), outcome: 'info', details: { channel: 'chat', count, headSeq: head.headSeq, from }, correlationId: ctx.correlationId });
   const query = `format=csv${from ? `&since=${from.slice(0, 10)}` : ''}`;
   return [
     answer(
@@ -49,7 +48,7 @@ async function chatExport(ctx: CommandContext, since: string | undefined): Promi
 
 export const runAudit: CommandRunner<AuditCommand> = async (ctx, command) => {
   if (!ctx.actor.roles.some((r) => AUDIT_READER_ROLES.includes(r))) {
-    await ctx.services.audit.append({ tenantId: ctx.tenant.id, action: 'audit.access_denied', actor: actorOf(ctx), target: `audit ${command.sub}`, outcome: 'denied', details: { code: 'audit.forbidden' }, correlationId: ctx.correlationId });
+    await ctx.services.audit.append({ tenantId: ctx.tenant.id, action: 'audit.access_denied', actor: auditActorOf(ctx.actor), target: `audit ${command.sub}`, outcome: 'denied', details: { code: 'audit.forbidden' }, correlationId: ctx.correlationId });
     return [refusal(`Only compliance officers and admins can use the audit tools in ${ctx.tenant.name}; your roles are ${ctx.actor.roles.join(', ')}.`)];
   }
   return command.sub === 'verify' ? chatVerify(ctx) : chatExport(ctx, command.since);

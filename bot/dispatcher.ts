@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { describeCommand, parseCommand, type Command, type ParseContext } from './core/grammar.js';
 import type { InboundCommand, Reply } from './core/types.js';
-import { SYSTEM_TENANT } from '../audit/types.js';
+import { SYSTEM_TENANT, auditActorOf } from '../audit/types.js';
 import type { DeliveryLedger } from './idempotency.js';
 import type { CommandRateLimiter } from './limits.js';
 import type { Logger } from './logger.js';
@@ -94,7 +94,7 @@ export class Dispatcher {
       await services.audit.append({
         tenantId: tenant.id,
         action: 'command.received',
-        actor: { memberId: actor.memberId, platform: actor.platform, platformUserId: actor.platformUserId },
+        actor: auditActorOf(actor),
         target: parsed.ok ? describeCommand(parsed.command) : undefined,
         outcome: parsed.ok ? 'success' : 'failure',
         details: parsed.ok ? { command: parsed.command.name } : { code: 'command.unparsable', command: parsed.commandName },
@@ -102,7 +102,7 @@ export class Dispatcher {
       });
       if (!parsed.ok) return [{ text: `${capitalise(parsed.error)}.\n${parsed.usage}`, kind: 'usage' as const, private: true }];
       if (!verdict.ok) {
-        await services.audit.append({ tenantId: tenant.id, action: 'request.rejected', actor: { memberId: actor.memberId, platform: actor.platform, platformUserId: actor.platformUserId }, target: describeCommand(parsed.command), outcome: 'denied', details: { code: verdict.code }, correlationId });
+        await services.audit.append({ tenantId: tenant.id, action: 'request.rejected', actor: auditActorOf(actor), target: describeCommand(parsed.command), outcome: 'denied', details: { code: verdict.code }, correlationId });
         return [{ text: verdict.message, kind: 'refusal' as const, private: true }];
       }
       const ctx: CommandContext = { tenant, actor, thread: input.thread, deliveryId: input.deliveryId, correlationId, log: log.child({ tenant: tenant.id }), services };

@@ -4,6 +4,7 @@ import { describeCommand } from '../core/grammar.js';
 import { jobIdFor, type JobCommand, type JobData } from '../../agents/queues.js';
 import { refusal, type CommandContext } from './types.js';
 import type { Reply } from '../core/types.js';
+import { auditActorOf, type AuditActor } from '../../audit/types.js';
 
 export async function runJobCommand(ctx: CommandContext, command: JobCommand): Promise<Reply[]> {
   const { services, tenant, actor } = ctx;
@@ -36,7 +37,7 @@ export async function runJobCommand(ctx: CommandContext, command: JobCommand): P
   return [{ text: `🕐 ${describeCommand(command)}: queued as job ${jobId}`, key: `job:${jobId}`, kind: 'progress' }];
 }
 
-export function auditActor(ctx: Pick<CommandContext, 'actor'>) {
-  return { memberId: ctx.actor.memberId, platform: ctx.actor.platform, platformUserId: ctx.actor.platformUserId };
+export function auditActor(ctx: Pick<CommandContext, 'actor'>): AuditActor {
+  return auditActorOf(ctx.actor);
 }
 
