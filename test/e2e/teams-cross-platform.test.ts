@@ -8,24 +8,19 @@ import { approvalCard } from '../../bot/teams/cards.js';
 import { teamsModule } from '../../bot/teams/module.js';
 import { reviewTestModule, startSlackApp, type SlackTestApp } from '../helpers/slack-app.js';
 import { postSlack, slashForm, USERS } from '../helpers/slack.js';
-import { AAD, cardClick, createTestKey, FakeConnector, fixture, interceptLogin, OpenIdServer, postActivity, signToken, teamsEnv, teamsTenantsYaml, type TestKey } from '../helpers/teams.js';
+import { AAD, cardClick, fixture, interceptLogin, postActivity, signToken, startTeamsFakes, teamsEnv, type TeamsFakes, teamsTenantsYaml } from '../helpers/teams.js';
 
-let key: TestKey;
-let openId: OpenIdServer;
-let connector: FakeConnector;
+let teams: TeamsFakes;
 let t: SlackTestApp;
 
 beforeAll(async () => {
-  key = await createTestKey();
-  openId = await OpenIdServer.start([key]);
-  connector = await FakeConnector.start();
-  t = await startSlackApp({ env: teamsEnv(openId), yaml: teamsTenantsYaml(), before: [approvalsModule()], after: [reviewTestModule, teamsModule] });
+  teams = await startTeamsFakes();
+  t = await startSlackApp({ env: teamsEnv(teams.openId), yaml: teamsTenantsYaml(), before: [approvalsModule()], after: [reviewTestModule, teamsModule] });
 });
 
 afterAll(async () => {
   await t?.stop();
-  await openId?.close();
-  await connector?.close();
+  await teams?.close();
 });
 
 beforeEach(() => {
@@ -39,8 +34,8 @@ async function clickTeamsCard(approvalId: string, title: 'Approve' | 'Reject', a
   const actions = approvalCard(card).actions as Array<{ title: string; verb: 'void.approve' | 'void.reject'; data: { approvalId: string } }>;
   const action = actions.find((a) => a.title === title);
   if (!action) throw new Error(`the card has no ${title} button`);
-  const activity = cardClick({ serviceUrl: connector.url, aadObjectId, verb: action.verb, approvalId: action.data.approvalId });
-  const response = await postActivity(t.url, activity, { token: await signToken({ key, serviceUrl: connector.url }) });
+  const activity = cardClick({ serviceUrl: teams.connector.url, aadObjectId, verb: action.verb, approvalId: action.data.approvalId });
+  const response = await postActivity(t.url, activity, { token: await signToken({ key: teams.key, serviceUrl: teams.connector.url }) });
   return { ...response, activity };
 }
 
@@ -62,9 +57,9 @@ describe('a request made in Slack, decided in Teams', () => {
     expect(await t.app.ports.approvals?.get('acme', approvalId)).toMatchObject({ state: 'pending', decisions: [] });
 
     // Carol (devops) asks Void about it in her Teams chat and gets the request as an Adaptive Card with buttons.
-    const personal = fixture('personal-message', { serviceUrl: connector.url, text: `status ${approvalId}`, from: { id: '29:carol', name: 'Carol Ops', aadObjectId: AAD.carol } });
-    expect((await postActivity(t.url, personal, { token: await signToken({ key, serviceUrl: connector.url }) })).status).toBe(200);
-    const shown = await connector.waitFor((calls) => calls.find((c) => c.method === 'POST' && JSON.stringify(c.body).includes(`"approvalId":"${approvalId}"`)));
+    const personal = fixture('personal-message', { serviceUrl: teams.connector.url, text: `status ${approvalId}`, from: { id: '29:carol', name: 'Carol Ops', aadObjectId: AAD.carol } });
+    expect((await postActivity(t.url, personal, { token: await signToken({ key: teams.key, serviceUrl: teams.connector.url }) })).status).toBe(200);
+    const shown = await teams.connector.waitFor((calls) => calls.find((c) => c.method === 'POST' && JSON.stringify(c.body).includes(`"approvalId":"${approvalId}"`)));
     expect(JSON.stringify(shown.body)).toContain('"verb":"void.approve"');
     // She approves from that card: the card she gets back shows the decision; the request is approved.
     const approved = await clickTeamsCard(approvalId, 'Approve', AAD.carol);
@@ -76,7 +71,7 @@ describe('a request made in Slack, decided in Teams', () => {
     await t.fake.waitFor('chat.update', (c) => JSON.stringify(c.params).includes('deploy done'), 1, 15_000);
 
     // The same click delivered again decides nothing and queues nothing.
-    const again = await postActivity(t.url, approved.activity, { token: await signToken({ key, serviceUrl: connector.url }) });
+    const again = await postActivity(t.url, approved.activity, { token: await signToken({ key: teams.key, serviceUrl: teams.connector.url }) });
     expect(again.body).toMatchObject({ type: 'application/vnd.microsoft.card.adaptive' });
     const deploys = (await t.app.queue.recent('acme', 50)).filter((j) => j.kind === 'deploy');
     expect(deploys).toHaveLength(1);
@@ -92,24 +87,24 @@ describe('a request made in Slack, decided in Teams', () => {
   it('a request made in a Teams channel shows an Adaptive Card in the thread, updated in place when decided', async () => {
     const conversationId = '19:deploys@thread.tacv2;messageid=5001';
     const asked = fixture('channel-mention', {
-      serviceUrl: connector.url,
+      serviceUrl: teams.connector.url,
       text: '<at>Void</at> deploy payments to staging',
       conversation: { isGroup: true, conversationType: 'channel', tenantId: AAD.tenant, id: conversationId },
     });
-    expect((await postActivity(t.url, asked, { token: await signToken({ key, serviceUrl: connector.url }) })).status).toBe(200);
-    const inThread = () => connector.calls.filter((c) => c.path.startsWith(`/v3/conversations/${encodeURIComponent(conversationId)}/activities`));
+    expect((await postActivity(t.url, asked, { token: await signToken({ key: teams.key, serviceUrl: teams.connector.url }) })).status).toBe(200);
+    const inThread = () => teams.connector.calls.filter((c) => c.path.startsWith(`/v3/conversations/${encodeURIComponent(conversationId)}/activities`));
     const cardPost = inThread().find((c) => c.method === 'POST' && JSON.stringify(c.body).includes('application/vnd.microsoft.card.adaptive'));
     expect(cardPost, 'the approval card was posted in the thread').toBeDefined();
     expect(JSON.stringify(cardPost?.body)).toContain('"verb":"void.approve"');
     expect(inThread().filter((c) => c.method === 'POST' && JSON.stringify(c.body).includes('AdaptiveCard'))).toHaveLength(1);
     const approvalId = /"approvalId":"([^"]+)"/.exec(JSON.stringify(cardPost?.body))?.[1] as string;
 
-    const click = cardClick({ serviceUrl: connector.url, aadObjectId: AAD.carol, verb: 'void.approve', approvalId, replyToId: cardPost?.responseId });
+    const click = cardClick({ serviceUrl: teams.connector.url, aadObjectId: AAD.carol, verb: 'void.approve', approvalId, replyToId: cardPost?.responseId });
     (click.conversation as { id: string }).id = conversationId;
-    const decided = await postActivity(t.url, click, { token: await signToken({ key, serviceUrl: connector.url }) });
+    const decided = await postActivity(t.url, click, { token: await signToken({ key: teams.key, serviceUrl: teams.connector.url }) });
     expect(decided.body).toMatchObject({ type: 'application/vnd.microsoft.card.adaptive', value: { actions: [] } });
     const cardUpdate = inThread().find((c) => c.method === 'PUT' && c.path.endsWith(`/activities/${cardPost?.responseId}`) && JSON.stringify(c.body).includes('Approved'));
     expect(cardUpdate, 'every viewer sees the decided card').toBeDefined();
-    await connector.waitFor(() => inThread().find((c) => c.method === 'PUT' && String(c.body.text).includes('deploy done')), 15_000);
+    await teams.connector.waitFor(() => inThread().find((c) => c.method === 'PUT' && String(c.body.text).includes('deploy done')), 15_000);
   });
 });

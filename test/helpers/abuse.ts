@@ -12,7 +12,7 @@ import { captureLogger, startTestApp, testConfig, type TestApp } from './app.js'
 import { appPrivateKey, signGitHub, WEBHOOK_SECRET } from './github.js';
 import { FakeJira, JIRA_SECRET, JIRA_TOKEN, VOID_JIRA } from './jira.js';
 import { BOT_TOKEN, FakeSlackApi, SIGNING_SECRET, nowSeconds, signSlack, slackEnv } from './slack.js';
-import { AAD, BOT_APP_PASSWORD, createTestKey, FakeConnector, interceptLogin, OpenIdServer, signToken, teamsEnv, teamsTenantsYaml, type TestKey } from './teams.js';
+import { AAD, BOT_APP_PASSWORD, type FakeConnector, interceptLogin, type OpenIdServer, signToken, startTeamsFakes, teamsEnv, teamsTenantsYaml, type TestKey } from './teams.js';
 
 export const GH_TOKEN = 'ghs_abuseSuiteInstallationToken0001';
 export const MODEL_KEY = 'sk-abuse-model-key-0123456789abcdef';
@@ -128,9 +128,8 @@ export function abuseEnv(fakes: { slack: FakeSlackApi; github: FakeGithubApi; op
 export async function startAbuseApp(extraEnv: Record<string, string> = {}): Promise<AbuseApp> {
   const slack = await new FakeSlackApi().start();
   const github = await new FakeGithubApi().start();
-  const key = await createTestKey();
-  const openId = await OpenIdServer.start([key]);
-  const connector = await FakeConnector.start();
+  const teams = await startTeamsFakes();
+  const { key, openId, connector } = teams;
   const jira = new FakeJira();
   jira.addIssue('PAY-1');
   const intercept = () => {
@@ -170,7 +169,7 @@ export async function startAbuseApp(extraEnv: Record<string, string> = {}): Prom
     teamsToken: (o = {}) => signToken({ key, serviceUrl: o.serviceUrl ?? connector.url }),
     stop: async () => {
       await t.stop();
-      await Promise.all([slack.stop(), github.stop(), openId.close(), connector.close()]);
+      await Promise.all([slack.stop(), github.stop(), teams.close()]);
     },
   };
 }

@@ -154,6 +154,21 @@ export class FakeConnector {
   }
 }
 
+/** What a Teams test talks to: a signing key published by a local OpenID endpoint, and a fake Bot Connector. */
+export interface TeamsFakes {
+  readonly key: TestKey;
+  readonly openId: OpenIdServer;
+  readonly connector: FakeConnector;
+  close(): Promise<void>;
+}
+
+export async function startTeamsFakes(): Promise<TeamsFakes> {
+  const key = await createTestKey();
+  const openId = await OpenIdServer.start([key]);
+  const connector = await FakeConnector.start();
+  return { key, openId, connector, close: async () => void (await Promise.all([openId.close(), connector.close()])) };
+}
+
 /** The outbound token endpoint (MSAL, client credentials) at login.microsoftonline.com, faked with nock. */
 export function interceptLogin(): nock.Scope {
   return nock('https://login.microsoftonline.com')

@@ -3,35 +3,30 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT, base64url } from 'jose';
 import { captureLogger, startTestApp, testConfig, type TestApp } from '../helpers/app.js';
-import { BOT_APP_PASSWORD, createTestKey, FakeConnector, fixture, interceptLogin, OpenIdServer, postActivity, signToken, teamsEnv, type TestKey } from '../helpers/teams.js';
+import { BOT_APP_PASSWORD, createTestKey, FakeConnector, fixture, interceptLogin, postActivity, signToken, startTeamsFakes, teamsEnv, type TeamsFakes } from '../helpers/teams.js';
 import { teamsModule } from '../../bot/teams/module.js';
 
-let key: TestKey;
-let openId: OpenIdServer;
-let connector: FakeConnector;
+let teams: TeamsFakes;
 let t: TestApp;
 let logLines: string[];
 
 beforeAll(async () => {
-  key = await createTestKey();
-  openId = await OpenIdServer.start([key]);
-  connector = await FakeConnector.start();
+  teams = await startTeamsFakes();
   const captured = captureLogger([BOT_APP_PASSWORD]);
   logLines = captured.lines;
-  t = await startTestApp({ config: testConfig({ env: teamsEnv(openId) }), modules: [teamsModule], log: captured.log });
+  t = await startTestApp({ config: testConfig({ env: teamsEnv(teams.openId) }), modules: [teamsModule], log: captured.log });
 });
 
 afterAll(async () => {
   await t?.stop();
-  await openId?.close();
-  await connector?.close();
+  await teams?.close();
 });
 
 beforeEach(() => {
   interceptLogin();
 });
 
-const channelCommand = () => fixture('channel-mention', { serviceUrl: connector.url });
+const channelCommand = () => fixture('channel-mention', { serviceUrl: teams.connector.url });
 
 async function auditCount(): Promise<number> {
   return (await t.app.audit.store.head('acme'))?.seq ?? 0;
@@ -44,74 +39,74 @@ async function expectRejected(response: { status: number; body: unknown }, code:
 
 describe('POST /api/messages authentication', () => {
   it('answers 401 to a request without a token, and touches nothing', async () => {
-    const before = connector.calls.length;
+    const before = teams.connector.calls.length;
     await expectRejected(await postActivity(t.url, channelCommand(), {}), 'teams.missing_token');
-    expect(connector.calls.length).toBe(before);
+    expect(teams.connector.calls.length).toBe(before);
   });
 
   it('answers 401 to an expired token (beyond the 5-minute skew)', async () => {
-    const token = await signToken({ key, serviceUrl: connector.url, expiresIn: -301 });
+    const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url, expiresIn: -301 });
     await expectRejected(await postActivity(t.url, channelCommand(), { token }), 'teams.expired_token');
   });
 
   it('accepts a token that expired within the 5-minute skew', async () => {
-    const token = await signToken({ key, serviceUrl: connector.url, expiresIn: -120 });
+    const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url, expiresIn: -120 });
     const response = await postActivity(t.url, channelCommand(), { token });
     expect(response.status).toBe(200);
   });
 
   it('answers 401 to a token for another bot (wrong audience)', async () => {
-    const token = await signToken({ key, serviceUrl: connector.url, audience: 'another-bot-app-id' });
+    const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url, audience: 'another-bot-app-id' });
     await expectRejected(await postActivity(t.url, channelCommand(), { token }), 'teams.wrong_audience');
   });
 
   it('answers 401 to a token from another issuer', async () => {
-    const token = await signToken({ key, serviceUrl: connector.url, issuer: 'https://sts.windows.net/evil/' });
+    const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url, issuer: 'https://sts.windows.net/evil/' });
     await expectRejected(await postActivity(t.url, channelCommand(), { token }), 'teams.wrong_issuer');
   });
 
   it('answers 401 to a token signed by an unknown key, refreshing the keys at most once', async () => {
     const stranger = await createTestKey();
-    const token = await signToken({ key: stranger, serviceUrl: connector.url });
-    const refreshesBefore = openId.keyRequests;
+    const token = await signToken({ key: stranger, serviceUrl: teams.connector.url });
+    const refreshesBefore = teams.openId.keyRequests;
     for (let i = 0; i < 5; i += 1) await expectRejected(await postActivity(t.url, channelCommand(), { token }), 'teams.unknown_key');
     // The keys were fetched at the first request; unknown kids within the cool-down do not fetch again.
-    expect(openId.keyRequests - refreshesBefore).toBeLessThanOrEqual(1);
+    expect(teams.openId.keyRequests - refreshesBefore).toBeLessThanOrEqual(1);
   });
 
   it('answers 401 to a token whose kid is known but whose signature is by another key', async () => {
-    const impostor = await createTestKey(key.kid);
-    const token = await signToken({ key: impostor, serviceUrl: connector.url });
+    const impostor = await createTestKey(teams.key.kid);
+    const token = await signToken({ key: impostor, serviceUrl: teams.connector.url });
     await expectRejected(await postActivity(t.url, channelCommand(), { token }), 'teams.bad_signature');
   });
 
   it('answers 401 to alg "none" and to HS256 keyed with the public key', async () => {
-    const header = base64url.encode(JSON.stringify({ alg: 'none', kid: key.kid, typ: 'JWT' }));
-    const payload = base64url.encode(JSON.stringify({ iss: 'https://api.botframework.com', aud: 'c9e8c047-2a74-40a2-b28a-b162d5f5327c', exp: Math.floor(Date.now() / 1000) + 600, serviceurl: connector.url }));
+    const header = base64url.encode(JSON.stringify({ alg: 'none', kid: teams.key.kid, typ: 'JWT' }));
+    const payload = base64url.encode(JSON.stringify({ iss: 'https://api.botframework.com', aud: 'c9e8c047-2a74-40a2-b28a-b162d5f5327c', exp: Math.floor(Date.now() / 1000) + 600, serviceurl: teams.connector.url }));
     await expectRejected(await postActivity(t.url, channelCommand(), { header: `Bearer ${header}.${payload}.` }), 'teams.bad_algorithm');
-    const publicKeyBytes = new TextEncoder().encode(JSON.stringify(key.jwk));
-    const hs = await new SignJWT({ serviceurl: connector.url }).setProtectedHeader({ alg: 'HS256', kid: key.kid }).setIssuer('https://api.botframework.com').setAudience('c9e8c047-2a74-40a2-b28a-b162d5f5327c').setExpirationTime('10m').sign(publicKeyBytes);
+    const publicKeyBytes = new TextEncoder().encode(JSON.stringify(teams.key.jwk));
+    const hs = await new SignJWT({ serviceurl: teams.connector.url }).setProtectedHeader({ alg: 'HS256', kid: teams.key.kid }).setIssuer('https://api.botframework.com').setAudience('c9e8c047-2a74-40a2-b28a-b162d5f5327c').setExpirationTime('10m').sign(publicKeyBytes);
     await expectRejected(await postActivity(t.url, channelCommand(), { token: hs }), 'teams.bad_algorithm');
   });
 
   it('answers 401 when the token was issued for another serviceUrl', async () => {
-    const token = await signToken({ key, serviceUrl: 'https://smba.trafficmanager.net/emea/' });
+    const token = await signToken({ key: teams.key, serviceUrl: 'https://smba.trafficmanager.net/emea/' });
     await expectRejected(await postActivity(t.url, channelCommand(), { token }), 'teams.service_url_mismatch');
   });
 
   it('answers 401 to a garbage Authorization header and 400 to a malformed body with a valid token', async () => {
     await expectRejected(await postActivity(t.url, channelCommand(), { header: 'Bearer not.a.jwt' }), 'teams.bad_token');
-    const token = await signToken({ key, serviceUrl: connector.url });
+    const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url });
     const response = await fetch(`${t.url}/api/messages`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"type": "message", ' });
     expect(response.status).toBe(400);
   });
 
   it('processes a valid request: Alice asks "whoami" in her personal chat and gets the answer', async () => {
-    const token = await signToken({ key, serviceUrl: connector.url });
-    const activity = fixture('personal-message', { serviceUrl: connector.url });
+    const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url });
+    const activity = fixture('personal-message', { serviceUrl: teams.connector.url });
     const response = await postActivity(t.url, activity, { token });
     expect(response.status).toBe(200);
-    const reply = await connector.waitFor((calls) => calls.find((c) => c.method === 'POST' && c.path.includes('/activities') && String(c.body.text).includes('Alice')));
+    const reply = await teams.connector.waitFor((calls) => calls.find((c) => c.method === 'POST' && c.path.includes('/activities') && String(c.body.text).includes('Alice')));
     expect(reply.path).toContain(encodeURIComponent(String((activity.conversation as { id: string }).id)));
     expect(reply.authorization).toBe('Bearer outbound-test-token');
     expect(logLines.join('')).not.toContain(BOT_APP_PASSWORD);

@@ -5,27 +5,22 @@ import type { VoidModule } from '../../bot/modules.js';
 import { RecordingApprovals } from '../helpers/recording-approvals.js';
 import { teamsModule } from '../../bot/teams/module.js';
 import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
-import { AAD, cardClick, createTestKey, FakeConnector, interceptLogin, OpenIdServer, postActivity, signToken, teamsEnv, teamsTenantsYaml, type TestKey } from '../helpers/teams.js';
+import { AAD, cardClick, interceptLogin, postActivity, signToken, startTeamsFakes, teamsEnv, type TeamsFakes, teamsTenantsYaml } from '../helpers/teams.js';
 
 
-let key: TestKey;
-let openId: OpenIdServer;
-let connector: FakeConnector;
+let teams: TeamsFakes;
 let t: TestApp;
 const approvals = new RecordingApprovals();
 
 beforeAll(async () => {
-  key = await createTestKey();
-  openId = await OpenIdServer.start([key]);
-  connector = await FakeConnector.start();
+  teams = await startTeamsFakes();
   const approvalsModule: VoidModule = { name: 'test-approvals', setup: async (ctx) => ((ctx.ports.approvals = approvals), {}) };
-  t = await startTestApp({ config: testConfig({ env: teamsEnv(openId), yaml: teamsTenantsYaml() }), modules: [approvalsModule, teamsModule] });
+  t = await startTestApp({ config: testConfig({ env: teamsEnv(teams.openId), yaml: teamsTenantsYaml() }), modules: [approvalsModule, teamsModule] });
 });
 
 afterAll(async () => {
   await t?.stop();
-  await openId?.close();
-  await connector?.close();
+  await teams?.close();
 });
 
 beforeEach(() => {
@@ -34,21 +29,21 @@ beforeEach(() => {
 });
 
 async function click(options: Omit<Parameters<typeof cardClick>[0], 'serviceUrl'>) {
-  const token = await signToken({ key, serviceUrl: connector.url });
-  return postActivity(t.url, cardClick({ serviceUrl: connector.url, ...options }), { token });
+  const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url });
+  return postActivity(t.url, cardClick({ serviceUrl: teams.connector.url, ...options }), { token });
 }
 
 const MESSAGE = 'application/vnd.microsoft.activity.message';
 
 describe('Approval card clicks', () => {
   it('Approve decides as the clicker (tenant from AAD) and returns the updated card, also updated for every viewer', async () => {
-    const before = connector.calls.length;
+    const before = teams.connector.calls.length;
     const response = await click({ aadObjectId: AAD.carol, verb: 'void.approve', approvalId: 'ap-1', replyToId: 'card-msg-1' });
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: { type: 'AdaptiveCard', version: '1.5', actions: [] } });
     expect(JSON.stringify(response.body)).toContain('Carol Ops ✅ approved from teams');
     expect(approvals.requests.map((r) => [r.tenantId, r.approvalId, r.actor.memberId, r.actor.platform, r.decision])).toEqual([['acme', 'ap-1', 'carol', 'teams', 'approve']]);
-    const update = connector.calls.slice(before).find((c) => c.method === 'PUT');
+    const update = teams.connector.calls.slice(before).find((c) => c.method === 'PUT');
     expect(update?.path).toMatch(/\/activities\/card-msg-1$/);
     expect(JSON.stringify(update?.body)).toContain('Approved');
   });
@@ -64,10 +59,10 @@ describe('Approval card clicks', () => {
   });
 
   it("the requester's own click is refused to them only: a message, the card untouched", async () => {
-    const before = connector.calls.length;
+    const before = teams.connector.calls.length;
     const response = await click({ aadObjectId: AAD.alice, verb: 'void.approve', approvalId: 'ap-1' });
     expect(response.body).toEqual({ statusCode: 200, type: MESSAGE, value: 'You asked for this, so someone else must approve it.' });
-    expect(connector.calls.length).toBe(before);
+    expect(teams.connector.calls.length).toBe(before);
   });
 
   it('Reject needs a reason: without one nothing is decided; with one the reason is recorded', async () => {
@@ -88,9 +83,9 @@ describe('Approval card clicks', () => {
   });
 
   it('an action Void does not know gets a 4xx invoke answer, not an exception', async () => {
-    const activity = cardClick({ serviceUrl: connector.url, aadObjectId: AAD.carol, verb: 'void.approve', approvalId: 'ap-1' });
+    const activity = cardClick({ serviceUrl: teams.connector.url, aadObjectId: AAD.carol, verb: 'void.approve', approvalId: 'ap-1' });
     (activity.value as { action: { verb: string } }).action.verb = 'launch.missiles';
-    const response = await postActivity(t.url, activity, { token: await signToken({ key, serviceUrl: connector.url }) });
+    const response = await postActivity(t.url, activity, { token: await signToken({ key: teams.key, serviceUrl: teams.connector.url }) });
     expect(response.status).toBe(400);
     expect(approvals.requests).toHaveLength(0);
   });
