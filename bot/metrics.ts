@@ -192,11 +192,6 @@ export function recordOutboundRateLimit(platform: string): void {
   outboundLimited.inc({ platform });
 }
 
-/** Seconds since `startMs` (a `performance.now()` reading). */
-export function secondsSince(startMs: number): number {
-  return (performance.now() - startMs) / 1000;
-}
-
 /** The exposition text and its content type. */
 export async function metricsText(): Promise<{ contentType: string; body: string }> {
   return { contentType: registry.contentType, body: await registry.metrics() };

@@ -18,10 +18,9 @@ export interface TracingHandle {
   readonly enabled: boolean;
   /** Exports what is buffered (used at shutdown and by tests). */
   flush(): Promise<void>;
-  shutdown(): Promise<void>;
 }
 
-const OFF: TracingHandle = { enabled: false, flush: async () => undefined, shutdown: async () => undefined };
+const OFF: TracingHandle = { enabled: false, flush: async () => undefined };
 let active: TracingHandle | undefined;
 
 /** Whether the environment asks for traces: an OTLP endpoint is set, the SDK is not disabled, the exporter is otlp. */
@@ -80,7 +79,6 @@ export async function initTracing(env: Env, log: Logger, role: string): Promise<
   active = {
     enabled: true,
     flush: () => provider.forceFlush(),
-    shutdown: () => provider.shutdown().catch((err: unknown) => log.warn({ err }, 'could not flush the last spans')),
   };
   return active;
 }
@@ -108,13 +106,6 @@ function samplerFor(env: Env, base: SamplerModule): import('@opentelemetry/sdk-t
 /** Exports the spans buffered so far (no-op when tracing is off). */
 export async function flushTracing(): Promise<void> {
   await active?.flush();
-}
-
-/** Forgets the process's tracing handle after shutdown (so a later initTracing can start again). */
-export async function shutdownTracing(): Promise<void> {
-  const handle = active;
-  active = undefined;
-  await handle?.shutdown();
 }
 
 const tracer = () => trace.getTracer('void');
