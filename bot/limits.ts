@@ -7,7 +7,7 @@ export type LimitVerdict = { ok: true } | { ok: false; code: 'limit.tenant_rate'
 
 const WINDOW_SECONDS = 60;
 
-/** Fixed one-minute windows: one INCR per key, both keys in one round trip. */
+/** Fixed one-minute windows: one INCR per key, both keys in one round trip (with the delivery claim). */
 export class CommandRateLimiter {
   constructor(
     private readonly redis: Redis,
@@ -18,22 +18,6 @@ export class CommandRateLimiter {
   private keys(actor: Actor, nowMs: number): { window: number; tenantKey: string; memberKey: string } {
     const window = Math.floor(nowMs / 1000 / WINDOW_SECONDS);
     return { window, tenantKey: `${this.prefix}:rate:${actor.tenantId}:${window}`, memberKey: `${this.prefix}:rate:${actor.tenantId}:m:${actor.memberId}:${window}` };
-  }
-
-  async take(actor: Actor, tenantName: string, limits: TenantLimits): Promise<LimitVerdict> {
-    const nowMs = this.now();
-    const { tenantKey, memberKey } = this.keys(actor, nowMs);
-    const results = await this.redis
-      .multi()
-      .incr(tenantKey)
-      .expire(tenantKey, WINDOW_SECONDS * 2)
-      .incr(memberKey)
-      .expire(memberKey, WINDOW_SECONDS * 2)
-      .exec()
-      .catch((error: unknown) => {
-        throw new QueueUnavailableError(error);
-      });
-    return this.verdict(Number(results?.[0]?.[1] ?? 0), Number(results?.[2]?.[1] ?? 0), nowMs, tenantName, limits);
   }
 
   /**
@@ -135,11 +119,5 @@ export class JobSlots {
   async release(tenantId: string, memberId: string, jobId: string): Promise<void> {
     const [t, m] = this.keys(tenantId, memberId);
     await this.redis.multi().zrem(t, jobId).zrem(m, jobId).exec();
-  }
-
-  async running(tenantId: string): Promise<number> {
-    const [t] = this.keys(tenantId, '_');
-    await this.redis.zremrangebyscore(t, '-inf', Date.now());
-    return this.redis.zcard(t);
   }
 }
