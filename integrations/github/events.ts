@@ -12,7 +12,7 @@ import { prThread, type GithubChatPort } from './chat.js';
 import type { GithubClient } from './client.js';
 import { commentReplies, rewriteCommand } from './commands.js';
 import { prChannel, type GithubEvent } from './mapper.js';
-import { autoReviewRuleFor, readGithubSettings } from './settings.schema.js';
+import { AUTO_REVIEW_EVENTS, autoReviewRuleFor, readGithubSettings } from './settings.schema.js';
 
 type CommandEvent = Extract<GithubEvent, { type: 'command' | 'edited_command' }>;
 type PrEvent = Extract<GithubEvent, { type: 'pull_request' }>;
@@ -141,7 +141,7 @@ export class GithubEventHandler {
 
   /** Dispatches `review owner/repo#n` when the tenant's settings ask for it; the delivery id keeps it to one job. */
   private async autoReview(tenant: Tenant, e: PrEvent, thread: ThreadRef, deliveryId: string, log: Logger): Promise<{ status: string; replies: Reply[] }> {
-    if (!['opened', 'reopened', 'ready_for_review', 'synchronize'].includes(e.action)) return { status: 'not a review event', replies: [] };
+    if (!(AUTO_REVIEW_EVENTS as readonly string[]).includes(e.action)) return { status: 'not a review event', replies: [] };
     const channel = prChannel(e.pr.repo, e.pr.number);
     const rule = autoReviewRuleFor(readGithubSettings(tenant.github), `${e.pr.repo.owner}/${e.pr.repo.name}`);
     const skip = !rule

@@ -3,7 +3,6 @@
 import { z } from 'zod';
 
 export const AUTO_REVIEW_EVENTS = ['opened', 'reopened', 'ready_for_review', 'synchronize'] as const;
-export type AutoReviewEvent = (typeof AUTO_REVIEW_EVENTS)[number];
 
 const repoGlob = z
   .string()
