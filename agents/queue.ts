@@ -82,12 +82,9 @@ export class JobQueue {
 
   async recent(tenantId: string, limit = 10): Promise<JobSummary[]> {
     const ids = await this.options.connection.zrevrange(this.recentKey(tenantId), 0, limit - 1);
-    const out: JobSummary[] = [];
-    for (const id of ids) {
-      const summary = await this.summary(tenantId, id);
-      if (summary) out.push(summary);
-    }
-    return out;
+    // All lookups at once (one pipelined round trip, not two per job); the newest-first order is kept.
+    const summaries = await Promise.all(ids.map((id) => this.summary(tenantId, id)));
+    return summaries.filter((s): s is JobSummary => s !== undefined);
   }
 
   async close(): Promise<void> {
