@@ -86,11 +86,13 @@ export class JiraTicketClient implements TicketPort {
 
   /** Creates the comment carrying `marker` (a hidden comment property), or updates it; serialised per marker. */
   upsertAdf(tenantId: string, key: string, body: Adf, marker?: string): Promise<{ url: string }> {
-    const lockKey = `${tenantId}\u0000${key}\u0000${marker ?? Math.random()}`;
+    // An unmarked comment is always a new one: nothing to serialise.
+    if (!marker) return this.upsertNow(tenantId, key, body);
+    const lockKey = `${tenantId}\u0000${key}\u0000${marker}`;
     const previous = this.locks.get(lockKey) ?? Promise.resolve();
     const { redis, prefix } = this.options;
     const upsert = () => this.upsertNow(tenantId, key, body, marker);
-    const locked = marker && redis ? () => withRedisLock(redis, `${prefix ?? 'void'}:jira:upsert:${tenantId}:${key}:${marker}`, 15_000, upsert) : upsert;
+    const locked = redis ? () => withRedisLock(redis, `${prefix ?? 'void'}:jira:upsert:${tenantId}:${key}:${marker}`, 15_000, upsert) : upsert;
     const next = previous.catch(() => undefined).then(locked);
     this.locks.set(lockKey, next);
     void next.finally(() => {
