@@ -6,7 +6,7 @@ import { createAgentsModule } from '../../agents/module.js';
 import type { JobData } from '../../agents/queues.js';
 import { approvalsModule } from '../../approvals/module.js';
 import { jiraModule } from '../../integrations/jira/module.js';
-import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
+import { trackApps, testConfig } from '../helpers/app.js';
 import { ALICE_JIRA, BOB_JIRA, deliver, FakeJira, fixture, JIRA_ENV, JIRA_SITE, VOID_JIRA } from '../helpers/jira.js';
 import { recordingAgents } from '../helpers/jira-agents.js';
 
@@ -35,11 +35,7 @@ tenants:
         - { name: implement-in-progress, trigger: { events: updated, labels: 'void:implement', transitionTo: In Progress }, action: { type: implement, repo: acme/payments } }
 `;
 
-let t: TestApp | undefined;
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-});
+const { start } = trackApps(afterEach);
 
 const comment = (author: string, body: string) =>
   fixture('comment_created', (p) => {
@@ -52,7 +48,7 @@ describe('implement held by policy', () => {
     const jira = new FakeJira().install();
     jira.addIssue('PAY-12', { labels: ['void:implement'], status: { name: 'In Progress' } });
     const runs: JobData[] = [];
-    t = await startTestApp({ config: testConfig({ yaml: YAML, env: JIRA_ENV }), modules: [approvalsModule(), jiraModule, recordingAgents(runs)] });
+    const t = await start({ config: testConfig({ yaml: YAML, env: JIRA_ENV }), modules: [approvalsModule(), jiraModule, recordingAgents(runs)] });
 
     await deliver(t.url, fixture('issue_updated_transition'), { id: 'wh-1' });
     const card = jira.commentTexts('PAY-12')[0] ?? '';
@@ -81,7 +77,7 @@ describe('triage through the agents module', () => {
     jira.addIssue('PAY-9', { summary: 'Card payments fail when the 3-D Secure challenge times out on mobile' });
     jira.addIssue('PAY-10', { summary: 'Add Apple Pay to the checkout' });
     jira.addIssue('PAY-12', { summary: 'Card payments fail when the 3-D Secure challenge times out', labels: ['void:triage'] });
-    t = await startTestApp({ config: testConfig({ yaml: YAML, env: JIRA_ENV }), modules: [approvalsModule(), jiraModule, createAgentsModule()] });
+    const t = await start({ config: testConfig({ yaml: YAML, env: JIRA_ENV }), modules: [approvalsModule(), jiraModule, createAgentsModule()] });
 
     const res = await deliver(t.url, fixture('issue_created'), { id: 'wh-triage-1' });
     expect(res.body.fired).toEqual([{ rule: 'triage-on-label', duplicate: false }]);

@@ -1,16 +1,12 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { trackApps } from '../helpers/app.js';
 
-let t: TestApp | undefined;
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-});
+const { start } = trackApps(afterEach);
 
 describe('web role', () => {
   it('answers health and readiness with what it checked', async () => {
-    t = await startTestApp({ role: 'web' });
+    const t = await start({ role: 'web' });
     const health = await fetch(`${t.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
@@ -20,7 +16,7 @@ describe('web role', () => {
   });
 
   it('reports not ready when Redis is gone', async () => {
-    t = await startTestApp({ role: 'web' });
+    const t = await start({ role: 'web' });
     t.app.redis.disconnect();
     const ready = await fetch(`${t.url}/readyz`);
     expect(ready.status).toBe(503);
@@ -28,14 +24,14 @@ describe('web role', () => {
   });
 
   it('answers unknown paths and methods with 404 and 405, and garbage with 400', async () => {
-    t = await startTestApp({ role: 'web' });
+    const t = await start({ role: 'web' });
     expect((await fetch(`${t.url}/nope`)).status).toBe(404);
     const post = await fetch(`${t.url}/healthz`, { method: 'POST', body: 'x' });
     expect(post.status).toBe(405);
     expect(await post.json()).toMatchObject({ error: 'http.method_not_allowed' });
     // Garbage on the wire: Node's parser answers 400 and the process lives on.
     const raw = await new Promise<string>((resolve) => {
-      const socket = connect(t?.app.port ?? 0, '127.0.0.1', () => socket.end('GARBAGE /\u0000 HTTP/9.9\r\n\r\n'));
+      const socket = connect(t.app.port ?? 0, '127.0.0.1', () => socket.end('GARBAGE /\u0000 HTTP/9.9\r\n\r\n'));
       let data = '';
       socket.on('data', (d) => (data += d.toString()));
       socket.on('close', () => resolve(data));
@@ -45,7 +41,7 @@ describe('web role', () => {
   });
 
   it('refuses a body over the limit with 413 before reading it all', async () => {
-    t = await startTestApp({ role: 'web' });
+    const t = await start({ role: 'web' });
     t.app.http?.route('POST', '/echo', (req) => ({ status: 200, body: { bytes: req.body.length } }));
     const small = await fetch(`${t.url}/echo`, { method: 'POST', body: 'hello' });
     expect(await small.json()).toEqual({ bytes: 5 });
@@ -56,7 +52,7 @@ describe('web role', () => {
     const chunked = await new Promise<string>((resolve, reject) => {
       const chunk = Buffer.alloc(64 * 1024, 97);
       let answer = '';
-      const socket = connect(t?.app.port ?? 0, '127.0.0.1', () => {
+      const socket = connect(t.app.port ?? 0, '127.0.0.1', () => {
         socket.write('POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n');
         const pump = (sent: number): void => {
           if (sent >= 40 || answer || socket.destroyed) return;

@@ -2,14 +2,10 @@
 // without credentials; ports, chat and commands once a tenant has credentials.
 import { afterEach, describe, expect, it } from 'vitest';
 import { jiraModule } from '../../integrations/jira/module.js';
-import { captureLogger, startTestApp, testConfig, type TestApp } from '../helpers/app.js';
+import { captureLogger, testConfig, trackApps, type TestApp } from '../helpers/app.js';
 import { deliver, fixture, JIRA_ENV, JIRA_SECRET, JIRA_TENANTS } from '../helpers/jira.js';
 
-let t: TestApp | undefined;
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-});
+const { start } = trackApps(afterEach);
 
 const say = (app: TestApp, text: string) =>
   app.app.dispatcher.dispatch({ platform: 'console', workspaceId: 'acme', platformUserId: 'alice', text, thread: { platform: 'console', channel: 's' }, deliveryId: `d-${Math.random()}` });
@@ -17,7 +13,7 @@ const say = (app: TestApp, text: string) =>
 describe('jira module wiring', () => {
   it('without JIRA settings: no route, no ports, no warnings, and "jira" commands say the integration is off', async () => {
     const { log, lines } = captureLogger([], 'warn');
-    t = await startTestApp({ config: testConfig(), modules: [jiraModule], log });
+    const t = await start({ config: testConfig(), modules: [jiraModule], log });
     expect((await deliver(t.url, fixture('issue_created'), { id: 'x' })).status).toBe(404);
     expect(t.app.ports.tickets).toBeUndefined();
     expect(t.app.chat.has('jira')).toBe(false);
@@ -27,14 +23,14 @@ describe('jira module wiring', () => {
 
   it('with the webhook secret but no API credentials: the route answers, and the operator is warned once per tenant', async () => {
     const { log, lines } = captureLogger([JIRA_SECRET], 'warn');
-    t = await startTestApp({ config: testConfig({ yaml: JIRA_TENANTS, env: { JIRA_WEBHOOK_SECRET: JIRA_SECRET } }), modules: [jiraModule], log });
+    const t = await start({ config: testConfig({ yaml: JIRA_TENANTS, env: { JIRA_WEBHOOK_SECRET: JIRA_SECRET } }), modules: [jiraModule], log });
     expect(lines.filter((l) => l.includes('JIRA site bound without API credentials')).map((l) => JSON.parse(l).tenant)).toEqual(['acme', 'globex']);
     expect((await deliver(t.url, fixture('comment_created', (p) => void (p.comment.body = '/void whoami')), { id: 'y' })).status).toBe(200);
     expect(t.app.ports.tickets).toBeUndefined();
   });
 
   it('with credentials: TicketPort, JIRA chat port, jira commands and the pull request listener', async () => {
-    t = await startTestApp({ config: testConfig({ yaml: JIRA_TENANTS, env: JIRA_ENV }), modules: [jiraModule] });
+    const t = await start({ config: testConfig({ yaml: JIRA_TENANTS, env: JIRA_ENV }), modules: [jiraModule] });
     expect(t.app.ports.tickets).toBeDefined();
     expect(t.app.chat.has('jira')).toBe(true);
     expect(t.app.ports.pullRequestListeners).toHaveLength(1);

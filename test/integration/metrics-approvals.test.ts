@@ -3,20 +3,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { approvalsModule } from '../../approvals/module.js';
 import { observabilityModule } from '../../bot/observability.js';
-import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
+import { trackApps, testConfig } from '../helpers/app.js';
 import { approvalsYaml, consoleUser, recordThreads, say, slackUser, testProcessors } from '../helpers/approvals.js';
 import { valueOf } from '../helpers/metrics.js';
 
 const METRICS_TOKEN = 'metrics-token-approvals-42';
-let t: TestApp | undefined;
-afterEach(async () => t?.stop());
+const { start } = trackApps(afterEach);
 
 const scrape = async (url: string) => (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
 
 describe('approvals on /metrics', () => {
   it('counts pending, denied and approved transitions and the approved job', async () => {
     const ran: string[] = [];
-    t = await startTestApp({ config: testConfig({ yaml: approvalsYaml(), env: { METRICS_TOKEN } }), modules: [observabilityModule(), approvalsModule(), testProcessors(ran)] });
+    const t = await start({ config: testConfig({ yaml: approvalsYaml(), env: { METRICS_TOKEN } }), modules: [observabilityModule(), approvalsModule(), testProcessors(ran)] });
     const chat = recordThreads(t.app);
     const before = await scrape(t.url);
 
