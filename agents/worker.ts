@@ -63,6 +63,11 @@ export function progressBar(fraction: number, width = 10): string {
   return `[${'█'.repeat(full)}${'░'.repeat(width - full)}] ${Math.round(f * 100)}%`;
 }
 
+/** No retry follows this failure: the error says so, or this was the last attempt. */
+function isFinalAttempt(job: Job<JobData>, error: unknown): boolean {
+  return (error as { name?: string } | undefined)?.name === 'UnrecoverableError' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
 export class JobWorker {
   private worker: Worker<JobData> | undefined;
   private readonly scrub: (text: string) => string;
@@ -139,8 +144,7 @@ export class JobWorker {
       return result;
     } catch (error) {
       const err = error as { name?: string; refused?: boolean };
-      const final = err?.name === 'UnrecoverableError' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      outcome = err?.name === 'DelayedError' ? 'deferred' : err?.refused ? 'refused' : final ? 'failed' : 'retried';
+      outcome = err?.name === 'DelayedError' ? 'deferred' : err?.refused ? 'refused' : isFinalAttempt(job, error) ? 'failed' : 'retried';
       throw error;
     } finally {
       if (this.inFlight.delete(jobId)) recordJob(kind, outcome, (performance.now() - started) / 1000);
@@ -233,7 +237,7 @@ export class JobWorker {
     const jobId = job.id ?? 'unknown';
     const err = error as Error;
     const attempts = job.opts.attempts ?? 1;
-    const final = err?.name === 'UnrecoverableError' || job.attemptsMade + 1 >= attempts;
+    const final = isFinalAttempt(job, error);
     const reason = this.scrub(String(err?.message ?? error)).slice(0, 300);
     log.warn({ err, final, attempt: job.attemptsMade + 1 }, 'job attempt failed');
     if (final) {
