@@ -6,6 +6,7 @@ import type { Logger as BoltLogger } from '@slack/bolt';
 import type { TenantRegistry } from '../core/registry.js';
 import type { Logger } from '../logger.js';
 import type { InstallationStore } from './installations.js';
+import { workspaceIdFor } from './mapper.js';
 
 export interface BotAuth {
   readonly botToken: string;
@@ -64,7 +65,8 @@ export class SlackAuth {
 
   /** The bot of a workspace, or undefined when Void is not installed there (or the team is bound to no tenant). */
   async forTeam(teamId: string, enterpriseId?: string): Promise<BotAuth | undefined> {
-    const tenant = this.options.registry.tenantFor('slack', teamId) ?? (enterpriseId ? this.options.registry.tenantFor('slack', enterpriseId) : undefined);
+    const registry = this.options.registry;
+    const tenant = registry.tenantFor('slack', workspaceIdFor(registry, { teamId, enterpriseId }));
     const single = this.options.single;
     if (single) {
       if (!tenant) return undefined;

@@ -49,7 +49,7 @@ export function originOf(body: SlackBody): SlackOrigin | undefined {
 }
 
 /** The workspace id bound in the tenants file: the team, or for Enterprise Grid the enterprise. */
-export function workspaceIdFor(registry: TenantRegistry, origin: SlackOrigin): string {
+export function workspaceIdFor(registry: TenantRegistry, origin: Pick<SlackOrigin, 'teamId' | 'enterpriseId'>): string {
   if (registry.tenantFor('slack', origin.teamId)) return origin.teamId;
   if (origin.enterpriseId && registry.tenantFor('slack', origin.enterpriseId)) return origin.enterpriseId;
   return origin.teamId;

@@ -10,6 +10,7 @@ import type { HttpRequest, HttpResponse, HttpServer } from '../http/server.js';
 import type { Logger } from '../logger.js';
 import type { SlackAuth } from './auth.js';
 import type { InstallationStore } from './installations.js';
+import { workspaceIdFor } from './mapper.js';
 import { safeEqual } from './signature.js';
 
 export const BOT_SCOPES = ['app_mentions:read', 'chat:write', 'commands', 'im:history', 'im:read', 'im:write'];
@@ -107,7 +108,7 @@ export class SlackOAuth {
 
   private async bind(access: { token: string; teamId: string; teamName: string; enterpriseId?: string | undefined; appId?: string | undefined; scopes: string[]; installer?: string | undefined }): Promise<HttpResponse> {
     const { registry, audit } = this.options;
-    const tenant = registry.tenantFor('slack', access.teamId) ?? (access.enterpriseId ? registry.tenantFor('slack', access.enterpriseId) : undefined);
+    const tenant = registry.tenantFor('slack', workspaceIdFor(registry, access));
     const correlationId = `c-install-${access.teamId}-${Date.now()}`;
     const actor = { platform: 'slack' as const, platformUserId: access.installer };
     if (!tenant) {
