@@ -1,6 +1,7 @@
 // The digest of what will run: for `review` the pull request's head SHA (read through the VCS port), for `deploy`
 // the ref being deployed. Recorded with the request, re-checked at every decision and again before the job runs.
 import type { JobCommand } from '../agents/queues.js';
+import { canonicalJson } from '../audit/hash.js';
 import type { VcsPort } from '../bot/core/vcs.port.js';
 
 export type DigestResult = { ok: true; digest: string | undefined } | { ok: false; message: string };
@@ -23,16 +24,7 @@ export async function targetDigest(tenantId: string, command: JobCommand, vcs: V
   }
 }
 
-/** Canonical JSON of a command: the approved payload and the job's must be the same. */
+/** Canonical JSON of a command (the audit trail's): the approved payload and the job's must be the same. */
 export function sameCommand(a: JobCommand, b: JobCommand): boolean {
-  return canonical(a) === canonical(b);
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+  return canonicalJson(a) === canonicalJson(b);
 }
