@@ -9,7 +9,7 @@ import type { DeliveryLedger } from './idempotency.js';
 import type { CommandRateLimiter } from './limits.js';
 import type { Logger } from './logger.js';
 import { commandRegistry } from './commands/index.js';
-import type { CommandContext, CommandRegistry, CommandRunner, Services } from './commands/types.js';
+import { refusal, type CommandContext, type CommandRegistry, type CommandRunner, type Services } from './commands/types.js';
 import { recordCommand, type CommandOutcome } from './metrics.js';
 import { withSpan } from './tracing.js';
 
@@ -80,7 +80,7 @@ export class Dispatcher {
         }),
       );
       log.info({ code: resolution.code, tenant: tenantId }, 'request from an unknown workspace or person refused');
-      return { replies: [{ text: resolution.message, kind: 'refusal', private: true }], duplicate: false, tenantId, correlationId };
+      return { replies: [refusal(resolution.message)], duplicate: false, tenantId, correlationId };
     }
     const { tenant, actor } = resolution;
     // One round trip claims the delivery and counts it against the tenant's and the person's limits.
@@ -103,7 +103,7 @@ export class Dispatcher {
       if (!parsed.ok) return [{ text: `${capitalise(parsed.error)}.\n${parsed.usage}`, kind: 'usage' as const, private: true }];
       if (!verdict.ok) {
         await services.audit.append({ tenantId: tenant.id, action: 'request.rejected', actor: auditActorOf(actor), target: describeCommand(parsed.command), outcome: 'denied', details: { code: verdict.code }, correlationId });
-        return [{ text: verdict.message, kind: 'refusal' as const, private: true }];
+        return [refusal(verdict.message)];
       }
       const ctx: CommandContext = { tenant, actor, thread: input.thread, deliveryId: input.deliveryId, correlationId, log: log.child({ tenant: tenant.id }), services };
       const runner = this.commands[parsed.command.name] as CommandRunner<Command>;
