@@ -5,8 +5,8 @@
 import { Counter, Gauge, Histogram, register, collectDefaultMetrics, type Metric } from 'prom-client';
 
 /**
- * prom-client's default registry: modules that define their own metrics there (agents/llm/metrics.ts does) are
- * served on /metrics too. Every metric is created only if absent, so the load order of modules does not matter.
+ * prom-client's default registry: metrics a module defines there are served on /metrics too. Every metric is created
+ * only if absent, so the load order of modules does not matter.
  */
 export const registry = register;
 try {
@@ -39,7 +39,7 @@ const jobDuration = histogram('void_job_duration_seconds', 'Job attempt duration
 const approvals = counter('void_approvals_total', 'Approval requests entering a state (pending, approved, rejected, expired, cancelled, voided) and refused decision attempts (denied), from the audit trail', ['state']);
 const auditAppend = histogram('void_audit_append_seconds', 'Audit trail append latency (including sequence conflict retries)', AUDIT_BUCKETS);
 const auditFailures = counter('void_audit_append_failures_total', 'Audit appends that failed (the action did not happen)');
-// The model metrics share names and labels with agents/llm/metrics.ts (whichever loads first creates them).
+// The model metrics: recorded by the model router (agents/llm/router.ts) through recordModelCall/recordModelFallback.
 const modelCalls = counter('void_model_calls_total', 'Model calls by provider, model, task and outcome', ['provider', 'model', 'task', 'outcome']);
 const modelLatency = histogram('void_model_call_seconds', 'Model call latency', MODEL_BUCKETS, ['provider', 'model']);
 const modelTokens = counter('void_model_tokens_total', 'Model tokens by provider, model and direction', ['provider', 'model', 'direction']);
