@@ -3,7 +3,6 @@
 // metadata) or behind nock (JIRA Cloud, Microsoft login); signed requests for each inbound endpoint; the counts that
 // prove "nothing enqueued, nothing sent".
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { loadModuleList } from '../../bot/modules.js';
 import { slackModule } from '../../bot/slack/module.js';
 import { githubModule, type GithubModule } from '../../integrations/github/module.js';
@@ -13,6 +12,7 @@ import { appPrivateKey, signGitHub, WEBHOOK_SECRET } from './github.js';
 import { FakeJira, JIRA_SECRET, JIRA_TOKEN, VOID_JIRA } from './jira.js';
 import { BOT_TOKEN, FakeSlackApi, SIGNING_SECRET, nowSeconds, signSlack, slackEnv } from './slack.js';
 import { AAD, BOT_APP_PASSWORD, type FakeConnector, interceptLogin, type OpenIdServer, signToken, startTeamsFakes, teamsEnv, teamsTenantsYaml, type TestKey } from './teams.js';
+import { listenOnLoopback } from './loopback.js';
 
 export const GH_TOKEN = 'ghs_abuseSuiteInstallationToken0001';
 export const MODEL_KEY = 'sk-abuse-model-key-0123456789abcdef';
@@ -30,8 +30,7 @@ export class FakeGithubApi {
   private readonly server: Server = createServer((req, res) => void this.handle(req, res));
 
   async start(): Promise<this> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await listenOnLoopback(this.server);
     return this;
   }
 

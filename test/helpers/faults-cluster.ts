@@ -3,10 +3,10 @@
 // pull request (kept, so that Void's "find my marker, then edit" logic meets GitHub's answers).
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { appPrivateKey, WEBHOOK_SECRET } from './github.js';
 import { BOT_ID, BOT_TOKEN, BOT_USER_ID, SIGNING_SECRET } from './slack.js';
 import { spawnVoid, tempTenantsFile, type VoidProcess } from './deploy.js';
+import { listenOnLoopback } from './loopback.js';
 
 export const pad = (n: number): string => String(n).padStart(2, '0');
 export const teamOf = (t: number): string => `T0SCALE${pad(t)}`;
@@ -108,9 +108,9 @@ export async function platformsFake(): Promise<PlatformsFake> {
       res.end(text);
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const url = await listenOnLoopback(server);
   return Object.assign(state, {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     close: () => {
       server.closeAllConnections();
       return new Promise<void>((r) => server.close(() => r()));

@@ -4,7 +4,7 @@
 // its own GITHUB_APP_ID; the installation token handed out names that App id, so every write says which process
 // made it. `holdFirstReview` stores the first review but never answers it: a worker that posts it hangs mid-job.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 export interface FakeReview {
   id: number;
@@ -123,9 +123,9 @@ export async function fakeGithubServer(options: { holdFirstReview?: boolean } = 
       res.end(text);
     })();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const url = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     calls,
     reviews,
     comments,

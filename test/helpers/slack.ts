@@ -4,10 +4,10 @@ import { createHmac } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SLACK_BOT_TOKEN } from '../fixtures/fake-secrets.js';
+import { listenOnLoopback } from './loopback.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-8f2b7c1d9e';
 export const BOT_TOKEN = SLACK_BOT_TOKEN;
@@ -100,8 +100,7 @@ export class FakeSlackApi {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', () => r()));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await listenOnLoopback(this.server);
     return this;
   }
 

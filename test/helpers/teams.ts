@@ -1,13 +1,13 @@
 // Teams test helpers: a generated RSA signing key published by a local OpenID metadata endpoint, Bot Framework
 // tokens signed with it, a fake Bot Connector on loopback that records what Void posts, and fixture activities.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import nock from 'nock';
 import { parse, stringify } from 'yaml';
 import { EXAMPLE_YAML } from './app.js';
+import { listenOnLoopback } from './loopback.js';
 
 export const BOT_APP_ID = 'c9e8c047-2a74-40a2-b28a-b162d5f5327c';
 export const BOT_APP_PASSWORD = 'teams-test-app-password-0123456789';
@@ -25,11 +25,6 @@ export async function createTestKey(kid = `kid-${randomUUID().slice(0, 8)}`, end
   const pair = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(pair.publicKey)), kid, kty: 'RSA', use: 'sig', endorsements } as JWK;
   return { kid, pair, jwk };
-}
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -62,7 +57,7 @@ export class OpenIdServer {
   static async start(keys: TestKey[]): Promise<OpenIdServer> {
     const server = new OpenIdServer();
     server.keys = keys.map((k) => k.jwk);
-    server.url = await listen(server.server);
+    server.url = await listenOnLoopback(server.server);
     return server;
   }
 
@@ -127,7 +122,7 @@ export class FakeConnector {
 
   static async start(): Promise<FakeConnector> {
     const connector = new FakeConnector();
-    connector.url = `${await listen(connector.server)}/`;
+    connector.url = `${await listenOnLoopback(connector.server)}/`;
     return connector;
   }
 
