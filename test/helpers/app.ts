@@ -7,6 +7,7 @@ import pino from 'pino';
 import { VoidApp, type Role, type VoidAppOptions } from '../../bot/app.js';
 import { EXAMPLE_TENANTS_FILE, loadEnv, parseTenantsYaml, type Config } from '../../bot/config/load.js';
 import { createLogger, type Logger } from '../../bot/logger.js';
+import { secretValues } from '../../bot/config/env.js';
 import type { VoidModule } from '../../bot/modules.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -34,6 +35,12 @@ export function captureLogger(secrets: readonly string[] = [], level = 'debug'):
     },
   });
   return { log: createLogger({ level, secrets, destination: destination as unknown as pino.DestinationStream }), lines };
+}
+
+/** The log of a Void process with this configuration, scrubbed by value exactly as Void's own logger is
+ *  (secretValues of its environment): a test that finds no secret in it proves Void's mechanism, not a list it chose. */
+export function captureAppLogger(config: Config, level = 'debug'): { log: Logger; lines: string[] } {
+  return captureLogger(secretValues(config.env), level);
 }
 
 export interface TestApp {

@@ -3,8 +3,8 @@ import type { JobKind } from '../../agents/queues.js';
 import type { Processor } from '../../agents/worker.js';
 import type { VoidModule } from '../../bot/modules.js';
 import { createSlackModule } from '../../bot/slack/module.js';
-import { captureLogger, startTestApp, testConfig, type TestApp } from './app.js';
-import { BOT_TOKEN, FakeSlackApi, SIGNING_SECRET, slackEnv } from './slack.js';
+import { captureAppLogger, startTestApp, testConfig, type TestApp } from './app.js';
+import { FakeSlackApi, slackEnv } from './slack.js';
 
 /** A review "agent" for tests: reports one step and returns a link, as a real processor would. */
 export const reviewTestModule: VoidModule = {
@@ -29,8 +29,8 @@ export interface SlackTestApp extends TestApp {
 export async function startSlackApp(options: { env?: Record<string, string>; yaml?: string; before?: VoidModule[]; after?: VoidModule[] } = {}): Promise<SlackTestApp> {
   const slack = createSlackModule();
   const fake = await new FakeSlackApi().start();
-  const { log, lines } = captureLogger([SIGNING_SECRET, BOT_TOKEN]);
   const config = testConfig({ env: { ...slackEnv(fake), LOG_LEVEL: 'debug', ...options.env }, ...(options.yaml ? { yaml: options.yaml } : {}) });
+  const { log, lines } = captureAppLogger(config);
   const app = await startTestApp({ config, log, modules: [...(options.before ?? []), slack, ...(options.after ?? [reviewTestModule])] });
   return {
     ...app,

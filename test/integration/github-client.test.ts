@@ -7,8 +7,8 @@ import { TenantRegistry } from '../../bot/core/registry.js';
 import { createLogger } from '../../bot/logger.js';
 import { GithubClient } from '../../integrations/github/client.js';
 import type { OctokitTuning } from '../../integrations/github/octokit.js';
-import { appPrivateKey, FAST_TUNING, GITHUB_API, TOKEN, tokenScope } from '../helpers/github.js';
-import { captureLogger } from '../helpers/app.js';
+import { appPrivateKey, FAST_TUNING, GITHUB_API, githubEnv, TOKEN, tokenScope } from '../helpers/github.js';
+import { captureAppLogger, captureLogger, testConfig } from '../helpers/app.js';
 import { GITHUB_TENANTS } from '../helpers/github-app.js';
 
 const registry = new TenantRegistry(parseTenantsYaml(GITHUB_TENANTS, 'test.yaml'));
@@ -45,7 +45,7 @@ describe('App authentication', () => {
 describe('rate limits and server errors', () => {
   it('waits out a secondary rate limit (403) for at least 60 "seconds" and retries', async () => {
     tokenScope();
-    const { log, lines } = captureLogger([creds.privateKey, TOKEN]);
+    const { log, lines } = captureAppLogger(testConfig({ env: githubEnv() }));
     const scope = nock(GITHUB_API)
       .get('/repos/acme/api/pulls/7')
       .reply(403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'retry-after': '3' })

@@ -5,8 +5,8 @@ import { EmbeddedAuditStore } from '../../audit/embedded.store.js';
 import { SYSTEM_TENANT, type AuditRecord } from '../../audit/types.js';
 import { fakeGithubApi } from '../helpers/github-api.js';
 import nock from 'nock';
-import { captureLogger } from '../helpers/app.js';
-import { appPrivateKey, deliver, GITHUB_API, prComment, signGitHub, TOKEN, WEBHOOK_SECRET } from '../helpers/github.js';
+import { captureAppLogger, testConfig } from '../helpers/app.js';
+import { appPrivateKey, deliver, GITHUB_API, githubEnv, prComment, signGitHub, TOKEN, WEBHOOK_SECRET } from '../helpers/github.js';
 import { processorsModule, startGithubApp, type GithubTestApp } from '../helpers/github-app.js';
 
 let running: GithubTestApp[] = [];
@@ -221,7 +221,7 @@ describe('POST /github/webhooks: who is speaking, and where', () => {
 describe('secrets', () => {
   it('never writes the webhook secret, the App key or an installation token to logs, comments or the audit trail', async () => {
     const key = appPrivateKey();
-    const { log, lines } = captureLogger([WEBHOOK_SECRET, key], 'debug');
+    const { log, lines } = captureAppLogger(testConfig({ env: githubEnv() }), 'debug');
     const t = await start({ log });
     // A GitHub that fails to take the reaction: the failure is logged, the answer still goes out.
     const failing = nock(GITHUB_API).post('/repos/acme/api/issues/comments/556/reactions').times(4).reply(502, { message: `upstream said ${TOKEN}` });

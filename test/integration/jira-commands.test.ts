@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TicketPort } from '../../bot/core/ticket.port.js';
 import { JiraTicketClient } from '../../integrations/jira/client.js';
 import { jiraModule } from '../../integrations/jira/module.js';
-import { captureLogger, startTestApp, testConfig, type TestApp } from '../helpers/app.js';
-import { adfText, FakeJira, JIRA_ENV, JIRA_SECRET, JIRA_TENANTS, JIRA_TOKEN } from '../helpers/jira.js';
+import { captureAppLogger, startTestApp, testConfig, type TestApp } from '../helpers/app.js';
+import { adfText, FakeJira, JIRA_ENV, JIRA_TENANTS, JIRA_TOKEN } from '../helpers/jira.js';
 
 let t: TestApp;
 let jira: FakeJira;
@@ -15,9 +15,10 @@ let n = 0;
 beforeEach(async () => {
   jira = new FakeJira().install();
   jira.addIssue('PAY-12', { summary: 'Card payments fail when 3-D Secure times out', status: { name: 'In Progress' }, issuetype: { name: 'Bug' }, labels: ['checkout'], assignee: { displayName: 'Bob Lead' } });
-  const { log, lines } = captureLogger([JIRA_SECRET, JIRA_TOKEN]);
+  const config = testConfig({ yaml: JIRA_TENANTS, env: JIRA_ENV });
+  const { log, lines } = captureAppLogger(config);
   logLines = lines;
-  t = await startTestApp({ config: testConfig({ yaml: JIRA_TENANTS, env: JIRA_ENV }), modules: [jiraModule], log });
+  t = await startTestApp({ config, modules: [jiraModule], log });
 });
 
 afterEach(async () => {

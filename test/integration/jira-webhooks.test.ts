@@ -6,7 +6,7 @@ import type { JobData } from '../../agents/queues.js';
 import { SYSTEM_TENANT } from '../../audit/types.js';
 import type { VoidModule } from '../../bot/modules.js';
 import { jiraModule } from '../../integrations/jira/module.js';
-import { captureLogger, startTestApp, testConfig, type TestApp } from '../helpers/app.js';
+import { captureAppLogger, startTestApp, testConfig, type TestApp } from '../helpers/app.js';
 import { ALICE_JIRA, BOB_JIRA, deliver, FakeJira, fixture, JIRA_ENV, JIRA_SECRET, JIRA_TENANTS, JIRA_TOKEN, STRANGER_JIRA, VOID_JIRA } from '../helpers/jira.js';
 import { recordingAgents } from '../helpers/jira-agents.js';
 
@@ -17,9 +17,10 @@ let logLines: string[];
 
 async function start(extra: VoidModule[] = []): Promise<void> {
   runs = [];
-  const { log, lines } = captureLogger([JIRA_SECRET, JIRA_TOKEN]);
+  const config = testConfig({ yaml: JIRA_TENANTS, env: JIRA_ENV });
+  const { log, lines } = captureAppLogger(config);
   logLines = lines;
-  t = await startTestApp({ config: testConfig({ yaml: JIRA_TENANTS, env: JIRA_ENV }), modules: [jiraModule, recordingAgents(runs), ...extra], log });
+  t = await startTestApp({ config, modules: [jiraModule, recordingAgents(runs), ...extra], log });
 }
 
 beforeEach(async () => {

@@ -2,7 +2,7 @@
 // touches nothing (no dispatch, no audit record, no Bot Connector call); a valid one is processed.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT, base64url } from 'jose';
-import { captureLogger, startTestApp, testConfig, type TestApp } from '../helpers/app.js';
+import { captureAppLogger, captureLogger, startTestApp, testConfig, type TestApp } from '../helpers/app.js';
 import { BOT_APP_PASSWORD, createTestKey, FakeConnector, fixture, interceptLogin, postActivity, signToken, startTeamsFakes, teamsEnv, type TeamsFakes } from '../helpers/teams.js';
 import { teamsModule } from '../../bot/teams/module.js';
 
@@ -12,9 +12,10 @@ let logLines: string[];
 
 beforeAll(async () => {
   teams = await startTeamsFakes();
-  const captured = captureLogger([BOT_APP_PASSWORD]);
+  const config = testConfig({ env: teamsEnv(teams.openId) });
+  const captured = captureAppLogger(config);
   logLines = captured.lines;
-  t = await startTestApp({ config: testConfig({ env: teamsEnv(teams.openId) }), modules: [teamsModule], log: captured.log });
+  t = await startTestApp({ config, modules: [teamsModule], log: captured.log });
 });
 
 afterAll(async () => {
