@@ -126,9 +126,9 @@ export class VoidApp {
     http.route('GET', '/healthz', () => json(200, { status: 'ok' }));
     http.route('GET', '/readyz', async () => {
       if (this.draining) return json(503, { status: 'draining', checks: {} });
-      const checks: Record<string, string> = {};
-      checks.redis = await this.redis.ping().then(() => 'ok', () => 'unreachable');
-      checks.store = await this.audit.store.ping().then(() => 'ok', () => 'unreachable');
+      const probe = (ping: Promise<unknown>) => ping.then(() => 'ok', () => 'unreachable');
+      const [redis, store] = await Promise.all([probe(this.redis.ping()), probe(this.audit.store.ping())]);
+      const checks: Record<string, string> = { redis, store };
       const ready = Object.values(checks).every((v) => v === 'ok');
       return json(ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
     });
