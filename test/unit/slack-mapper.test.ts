@@ -96,9 +96,9 @@ tenants:
           slack: W0ANN0001
 `;
     const registry = new TenantRegistry(parseTenantsYaml(yaml, 'grid.yaml'));
-    expect(workspaceIdFor(registry, { teamId: 'T0OTHERWS', enterpriseId: 'E0GRID001', userId: 'W0ANN0001' })).toBe('E0GRID001');
-    expect(workspaceIdFor(registry, { teamId: 'T0GRIDHQ1', enterpriseId: 'E0GRID001', userId: 'W0ANN0001' })).toBe('T0GRIDHQ1');
-    expect(registry.resolve('slack', workspaceIdFor(registry, { teamId: 'T0OTHERWS', enterpriseId: 'E0GRID001', userId: 'W0ANN0001' }), 'W0ANN0001').ok).toBe(true);
-    expect(workspaceIdFor(registry, { teamId: 'T0OTHERWS', enterpriseId: 'E0ELSEWHERE', userId: 'W0ANN0001' })).toBe('T0OTHERWS');
+    expect(workspaceIdFor(registry, { teamId: 'T0OTHERWS', enterpriseId: 'E0GRID001' })).toBe('E0GRID001');
+    expect(workspaceIdFor(registry, { teamId: 'T0GRIDHQ1', enterpriseId: 'E0GRID001' })).toBe('T0GRIDHQ1');
+    expect(registry.resolve('slack', workspaceIdFor(registry, { teamId: 'T0OTHERWS', enterpriseId: 'E0GRID001' }), 'W0ANN0001').ok).toBe(true);
+    expect(workspaceIdFor(registry, { teamId: 'T0OTHERWS', enterpriseId: 'E0ELSEWHERE' })).toBe('T0OTHERWS');
   });
 });
