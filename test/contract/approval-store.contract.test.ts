@@ -91,8 +91,8 @@ describe.each(legs)('approval store contract: $name', (leg) => {
     await store.release(tenant, rec.id, 'not-the-holder');
     expect(await store.lease(tenant, rec.id, 'decide', 'late', 10_000, now + 2)).toBeUndefined();
     await store.release(tenant, rec.id, winner);
-    expect(await store.lease(tenant, rec.id, 'decide', 'next', 10_000, now + 3)).toBeDefined();
-    expect(await store.lease(tenant, rec.id, 'decide', 'after-expiry', 10_000, now + 20_000)).toBeDefined();
+    expect(await store.lease(tenant, rec.id, 'decide', 'next', 10_000, now + 3)).toMatchObject({ id: rec.id });
+    expect(await store.lease(tenant, rec.id, 'decide', 'after-expiry', 10_000, now + 20_000)).toMatchObject({ id: rec.id });
   });
 
   it('commits only for the lease holder, counts a person once, and transitions exactly once', async () => {

@@ -52,7 +52,7 @@ function contract(name: string, open: () => Promise<InstallationRecords | undefi
       await store.save(mine);
       expect(await store.listForTenant(`t-${randomUUID().slice(0, 6)}`)).toEqual([]);
       expect(await store.remove('someone-else', mine.teamId)).toBe(false);
-      expect(await store.find(mine.teamId)).toBeDefined();
+      expect(await store.find(mine.teamId)).toMatchObject({ teamId: mine.teamId, tenantId: mine.tenantId });
       expect(await store.remove(mine.tenantId, mine.teamId)).toBe(true);
       expect(await store.find(mine.teamId)).toBeUndefined();
     });
