@@ -1,0 +1,106 @@
+// Void's own secret rules: only the credential kinds and forms that secretlint's recommended preset has no rule
+// for, or finds in too few forms (see docs/agents.md, "The secret engine"). Each rule captures the credential's value
+// in the group named `v`, so that a span covers the value (and nothing else) and can be redacted.
+import { shannonEntropy } from './entropy.js';
+
+export type Confidence = 'high' | 'verify';
+
+export interface SecretRule {
+  readonly kind: string;
+  readonly pattern: RegExp;
+  readonly confidence: Confidence;
+  /** Extra check on the captured value (entropy, structure). */
+  readonly accept?: (value: string, match: RegExpMatchArray) => boolean;
+}
+
+const B64_CHARS = String.raw`[A-Za-z0-9/+]`;
+const CONNECT = String.raw`['"]?\s*(?:=>|:=|=|:)\s*`;
+const CREDENTIAL_NAME = String.raw`(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?token|credentials?)`;
+const NOT_CREDENTIAL_NAME = /(?:_|\b)(?:prefix|suffix|name|names|label|field|header|type|length|len|url|uri|path|file|id|ids|hint|regex|pattern|format|ttl|expiry|expires|key_?id|cache|policy|endpoint|env|var)['"]?\s*(?:=>|:=|=|:)\s*$/i;
+
+/** A JWT's header must decode to JSON naming an algorithm or a type. */
+function jwtHeader(value: string): boolean {
+  try {
+    const header = JSON.parse(Buffer.from(value.split('.')[0] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    const claims = Buffer.from(value.split('.')[1] ?? '', 'base64url').toString('utf8');
+    return typeof header === 'object' && header !== null && ('alg' in header || 'typ' in header) && claims.trimStart().startsWith('{');
+  } catch {
+    return false;
+  }
+}
+
+/** The value of a generic `password = …` assignment: random enough, and not words joined by dashes. */
+export function looksRandom(value: string, minEntropy: number): boolean {
+  if (value.length < 8) return false;
+  if (/^[a-z]+(?:[-_.][a-z0-9]+)+$/i.test(value) && !/\d{3,}/.test(value)) return false; // user-session-token-cache-v2
+  if (/^(?:true|false|null|none|undefined|required|optional)$/i.test(value)) return false;
+  if (/^\$|^%|^process\.env|^os\.environ|^env\(|^getenv|^\{\{|^<|\($/.test(value)) return false; // references, not values
+  if (/^[a-z]+(?:[A-Z][a-z0-9]*)+$/.test(value) || /^[A-Z][a-z]+(?:[A-Z][a-z]+)+$/.test(value)) return false; // camelCase names
+  if (/^sha(?:1|256|384|512)-/.test(value)) return false; // subresource integrity
+  const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((c) => c.test(value)).length;
+  return classes >= 2 && shannonEntropy(value) >= minEntropy;
+}
+
+export const VOID_SECRET_RULES: readonly SecretRule[] = [
+  // secretlint scans access key ids only with `enableIDScanRule`, and then reports IAM unique ids (AIDA…, AROA…) too.
+  { kind: 'aws_access_key', pattern: /(?<![A-Za-z0-9])(?<v>(?:AKIA|ASIA)[A-Z0-9]{16})(?![A-Za-z0-9])/g, confidence: 'high' },
+  // secretlint requires the exact name AWS_SECRET_ACCESS_KEY; YAML, INI and code use many spellings.
+  {
+    kind: 'aws_secret_key',
+    pattern: new RegExp(String.raw`(?:aws)[\w.-]{0,30}?(?:secret)[\w.-]{0,20}${CONNECT}['"]?(?<v>${B64_CHARS}{40})(?![A-Za-z0-9/+=])`, 'gi'),
+    confidence: 'high',
+  },
+  { kind: 'gitlab_token', pattern: /(?<![\w-])(?<v>gl(?:pat|dt|ptt|rt|soat|cbt|oas|imt|ft|agent)-[A-Za-z0-9_-]{20,50})(?![\w-])/g, confidence: 'high' },
+  { kind: 'gitlab_token', pattern: /(?<![\w-])(?<v>GR1348941[A-Za-z0-9_-]{20,50})(?![\w-])/g, confidence: 'high' },
+  { kind: 'stripe_key', pattern: /(?<![\w-])(?<v>(?:sk|rk)_live_[A-Za-z0-9]{20,99})(?![A-Za-z0-9])/g, confidence: 'high' },
+  { kind: 'gcp_api_key', pattern: /(?<![\w-])(?<v>AIza[0-9A-Za-z_-]{35})(?![\w-])/g, confidence: 'high' },
+  // Azure AD client secrets carry `~`, which no literal pattern of a generic scanner allows.
+  { kind: 'azure_client_secret', pattern: /(?<![\w~.-])(?<v>[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34})(?![\w~.-])/g, confidence: 'high' },
+  { kind: 'jwt', pattern: /(?<![\w-])(?<v>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]{10,})?)(?![\w-])/g, confidence: 'high', accept: jwtHeader },
+  { kind: 'openai_key', pattern: /(?<![\w-])(?<v>sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,})(?![\w-])/g, confidence: 'high', accept: (v) => !v.includes('BlbkFJ') || v.includes('T3BlbkFJ') },
+  { kind: 'anthropic_key', pattern: /(?<![\w-])(?<v>sk-ant-[A-Za-z0-9_-]{20,})(?![\w-])/g, confidence: 'high' },
+  { kind: 'twilio_key', pattern: /(?<![A-Za-z0-9])(?<v>SK[0-9a-f]{32})(?![A-Za-z0-9])/g, confidence: 'high' },
+  { kind: 'mailchimp_key', pattern: /(?<![A-Za-z0-9])(?<v>[0-9a-f]{32}-us\d{1,2})(?![A-Za-z0-9])/g, confidence: 'high' },
+  // Every PEM private key: RSA, EC, DSA, OpenSSH, PKCS#8, encrypted PKCS#8 and PEM-encrypted (Proc-Type), PGP.
+  {
+    kind: 'private_key',
+    pattern: /(?<v>-----BEGIN (?<t>(?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----(?<body>[\s\S]*?)(?:-----END \k<t>-----|(?![\s\S])))/g,
+    confidence: 'high',
+    accept: (_v, m) => {
+      const body = (m.groups?.body ?? '').replace(/^\s*(?:Proc-Type|DEK-Info|Version|Comment|Hash):.*$/gm, '');
+      return /[A-Za-z0-9+/]{24,}/.test(body.replace(/[\s"'\\+,n]+(?=[A-Za-z0-9+/])/g, ''));
+    },
+  },
+  // Credentials inside any URL (secretlint's own rule knows http(s)/ftp with a short top-level domain).
+  {
+    kind: 'url_credentials',
+    pattern: /(?<![\w+.-])[a-z][a-z0-9+.-]{1,20}:\/\/[^\s:/@'"]{1,64}:(?<v>[^\s:/@'"]{4,128})@[\w.-]+/gi,
+    confidence: 'high',
+    accept: (v) => !/^(?:password|pass|pwd|secret|mypassword|(.)\1{3,})$/i.test(v) && !/^\$|^%|^\{/.test(v),
+  },
+  {
+    kind: 'authorization_header',
+    pattern: /Authorization['"]?\s*[:=]\s*['"]?(?:Bearer|Basic|token)\s+(?<v>[A-Za-z0-9._~+/=-]{16,})/gi,
+    confidence: 'high',
+    accept: (v) => looksRandom(v, 3.0),
+  },
+  // `password = …`, `API_TOKEN=…`, `secret: …`, `"client_secret": "…"`: quoted or not. A heuristic: verify, never block.
+  {
+    kind: 'generic_credential',
+    pattern: new RegExp(String.raw`(?<name>[\w.-]*${CREDENTIAL_NAME}[\w.-]*)${CONNECT}(?<q>['"\x60]?)(?<v>[^\s'"\x60,;)}\]]{8,200})\k<q>`, 'gi'),
+    confidence: 'verify',
+    accept: (v, m) => {
+      const before = (m.input ?? '').slice(0, (m.index ?? 0) + m[0].indexOf(v));
+      if (NOT_CREDENTIAL_NAME.test(before.replace(/['"\x60]$/, ''))) return false;
+      return looksRandom(v, /^[0-9a-f]+$/i.test(v) ? 3.0 : 3.3);
+    },
+  },
+];
+
+/** Documented example and placeholder values: never reported, whatever the rule. */
+export function isPlaceholder(value: string): boolean {
+  const body = value.replace(/^(?:AKIA|ASIA|gh[pousr]_|github_pat_|glpat-|sk_live_|rk_live_|sk-(?:proj-|ant-)?|xox[abpors]-|AIza|npm_)/, '');
+  if (/EXAMPLE|example|x{5,}|X{5,}|\*{3,}|\.{3,}|0{8,}|your[_-]|placeholder|changeme|change_me|dummy|redacted|REPLACE|<[^>]*>|\$\{|\{\{/i.test(body)) return true;
+  const letters = body.replace(/[^A-Za-z0-9]/g, '');
+  return letters.length >= 8 && new Set(letters).size <= 3; // ZZZZZZZZ, abababab
+}
