@@ -104,8 +104,9 @@ const ACTIONS: FileRule[] = [
     let inRun = -1;
     lines.forEach((l, i) => {
       const indent = l.search(/\S/);
-      if (/^\s*(-\s*)?run\s*:/.test(l)) inRun = indent;
-      else if (inRun >= 0 && indent >= 0 && indent <= inRun) inRun = -1;
+      const key = /^(\s*(?:-\s*)?)\w/.exec(l)?.[1]?.length ?? indent;
+      if (/^\s*(-\s*)?run\s*:/.test(l)) inRun = key;
+      else if (inRun >= 0 && indent >= 0 && key <= inRun) inRun = -1;
       if (inRun >= 0 && /\$\{\{\s*github\.(event\.(issue|pull_request|comment|review|head_commit|commits|discussion|pages)|head_ref)/.test(l)) out.push(i + 1);
     });
     return out;

@@ -52,7 +52,7 @@ async function secretlintSpans(text: string, path: string): Promise<Array<Omit<S
     const rule = message.ruleId.replace('@secretlint/secretlint-rule-', '');
     const kind = SECRETLINT_KINDS[`${rule}/${message.messageId}`] ?? SECRETLINT_KINDS[rule];
     const [index, endIndex] = message.range;
-    if (!kind || isPlaceholder(text.slice(index, endIndex))) continue;
+    if (!kind || isPlaceholder(text.slice(index, endIndex), kind)) continue;
     spans.push({ kind, confidence: 'high', index, endIndex });
   }
   return spans;
@@ -64,7 +64,7 @@ function ruleSpans(text: string, rule: SecretRule): Array<Omit<SecretSpan, 'line
   for (const match of text.matchAll(pattern)) {
     const value = match.groups?.v;
     const at = match.indices?.groups?.v;
-    if (!value || !at || isPlaceholder(value) || (rule.accept && !rule.accept(value, match))) continue;
+    if (!value || !at || isPlaceholder(value, rule.kind) || (rule.accept && !rule.accept(value, match))) continue;
     spans.push({ kind: rule.kind, confidence: rule.confidence, index: at[0], endIndex: at[1] });
   }
   return spans;
@@ -124,6 +124,8 @@ const OUTPUT_ONLY: readonly RegExp[] = [
   /\b(?:xox[abposr]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{10,})\b|hooks\.slack\.com\/services\/T[A-Za-z0-9]+\/B[A-Za-z0-9]+\/[A-Za-z0-9]+/g,
   /\bnpm_[A-Za-z0-9]{36}\b/g,
   /\bSG\.[\w-]{22}\.[\w-]{43}\b/g,
+  /sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{58,74}T3BlbkFJ[A-Za-z0-9_-]{58,74}|sk-[a-zA-Z0-9]{20}T3BlbkFJ[a-zA-Z0-9]{20}/g,
+  /sk-ant-api0\d-[A-Za-z0-9_-]{90,128}AA(?![A-Za-z0-9_-])/g,
 ];
 
 /** Replaces every secret-looking token in a text (used to sanitise model output before it is posted). */
