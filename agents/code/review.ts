@@ -51,9 +51,9 @@ export async function reviewPullRequest(router: ModelRouter, tenant: Tenant, con
   return mergeReview(context, findings, sanitiseValue(answer.value, allowed), { provider: answer.provider, model: answer.model }, undefined, coverage);
 }
 
-/** A model finding repeats a deterministic one when it is on the same line or the next, in the same file. */
+/** A model finding repeats a deterministic one when it is on the same line of the same file. */
 function alreadyReported(rules: readonly Finding[], f: { path: string; line: number }): boolean {
-  return rules.some((r) => r.path === f.path && Math.abs(r.line - f.line) <= 1);
+  return rules.some((r) => r.path === f.path && r.line === f.line);
 }
 
 export function mergeReview(context: ReviewContext, rules: readonly Finding[], answer: ReviewAnswer, model?: { provider: string; model: string }, offlineReason?: string, coverage: readonly string[] = []): ReviewOutcome {

@@ -17,7 +17,26 @@ export type { Finding, Severity } from './types.js';
 const SOURCE = /\.(ts|tsx|js|jsx|mjs|cjs|py|go|java|kt|rb|php|cs|rs|scala|swift|c|cc|cpp|h)$/;
 const TEST = /(^|\/)(__tests__|tests?|spec|e2e)\/|[._-](test|spec)\.[a-z]+$|_test\.(go|py)$|(^|\/)test_[^/]+\.py$/;
 const NOT_SOURCE = /(^|\/)(docs?|examples?|scripts?|migrations|fixtures|vendor|node_modules|dist|build)\//;
-const SECRET_MESSAGE = 'A credential committed in the code';
+const SECRET_LABEL: Readonly<Record<string, string>> = {
+  aws_access_key: 'An AWS access key id',
+  aws_secret_key: 'An AWS secret access key',
+  github_token: 'A GitHub token',
+  gitlab_token: 'A GitLab token',
+  slack_token: 'A Slack token',
+  slack_webhook: 'A Slack incoming webhook URL',
+  openai_key: 'An OpenAI API key',
+  anthropic_key: 'An Anthropic API key',
+  private_key: 'A private key',
+  stripe_key: 'A Stripe secret key',
+  gcp_api_key: 'A Google API key',
+  gcp_service_account: 'A Google service account key',
+  azure_client_secret: 'An Azure AD client secret',
+  jwt: 'A JSON Web Token',
+  url_credentials: 'Credentials inside a URL',
+  database_url: 'A database connection string with its password',
+  authorization_header: 'An Authorization header with its credential',
+};
+const secretMessage = (kind: string) => `${SECRET_LABEL[kind] ?? `A credential (${kind.replace(/_/g, ' ')})`} committed in the code`;
 const ROTATE = 'Remove it from the code, rotate the credential now (it is in the git history), and load it from the secret store or an environment variable.';
 
 export function isTestFile(path: string): boolean {
@@ -72,7 +91,7 @@ export class QualityAgent {
     for (const span of spans) {
       const line = added[span.line - 1]?.line ?? 1;
       findings.push(finding(file.path, line, span.confidence === 'high'
-        ? { ruleId: `secret.${span.kind}`, severity: 'critical', message: `${SECRET_MESSAGE} (${span.kind.replace(/_/g, ' ')})`, fixHint: ROTATE }
+        ? { ruleId: `secret.${span.kind}`, severity: 'critical', message: secretMessage(span.kind), fixHint: ROTATE }
         : { ruleId: `secret.${span.kind}`, severity: 'medium', confidence: 'verify', message: 'A value that looks like a credential (verify: a heuristic, not a known format)', fixHint: `If this is a real credential: ${ROTATE}` }));
     }
     const secretLines = new Set(findings.map((f) => f.line));
