@@ -48,7 +48,7 @@ export const VOID_SECRET_RULES: readonly SecretRule[] = [
   // secretlint requires the exact name AWS_SECRET_ACCESS_KEY; YAML, INI and code use many spellings.
   {
     kind: 'aws_secret_key',
-    pattern: new RegExp(String.raw`(?:aws)[\w.-]{0,30}?(?:secret)[\w.-]{0,20}${CONNECT}['"]?(?<v>${B64_CHARS}{40})(?![A-Za-z0-9/+=])`, 'gi'),
+    pattern: new RegExp(String.raw`(?:aws[\w.-]{0,30}?secret|secret_?access_?key)[\w.-]{0,20}${CONNECT}['"]?(?<v>${B64_CHARS}{40})(?![A-Za-z0-9/+=])`, 'gi'),
     confidence: 'high',
   },
   // GitLab's token prefixes and lengths as detect-secrets' plugin knows them (secretlint's preset has no GitLab rule).
