@@ -100,6 +100,8 @@ export const VOID_SECRET_RULES: readonly SecretRule[] = [
     accept: (v, m) => {
       const before = (m.input ?? '').slice(0, (m.index ?? 0) + m[0].indexOf(v));
       if (NOT_CREDENTIAL_NAME.test(before.replace(/['"\x60]$/, ''))) return false;
+      // A name of a kind with a known format (AWS secret keys: 40 characters) is left to that kind's rule.
+      if (/aws.*secret|secret_?access_?key/i.test(m.groups?.name ?? '') && v.length !== 40) return false;
       return looksRandom(v, /^[0-9a-f]+$/i.test(v) ? 3.0 : 3.3);
     },
   },
