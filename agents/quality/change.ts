@@ -77,6 +77,50 @@ function lockMismatch(files: readonly ChangedFile[]): Finding[] {
   return out;
 }
 
-export function changeFindings(files: readonly ChangedFile[]): Finding[] {
-  return [...testFindings(files), ...files.filter((f) => /(^|\/)package\.json$/.test(f.path)).flatMap(majorBumps), ...lockMismatch(files)];
+type Deps = Record<string, string>;
+const SECTIONS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'] as const;
+
+function manifestDeps(text: string): Deps | undefined {
+  try {
+    const json = JSON.parse(text) as Record<string, Deps | undefined>;
+    return Object.assign({}, ...SECTIONS.map((s) => json[s] ?? {})) as Deps;
+  } catch {
+    return undefined;
+  }
+}
+
+function lockRootDeps(text: string): Deps | undefined {
+  try {
+    const root = (JSON.parse(text) as { packages?: Record<string, Record<string, Deps | undefined>> }).packages?.[''];
+    return root ? (Object.assign({}, ...SECTIONS.map((s) => root[s] ?? {})) as Deps) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** package-lock.json whose root entry does not list what package.json asks for (both read at the head commit). */
+function npmLockDrift(files: readonly ChangedFile[], contents: ReadonlyMap<string, string>): Finding[] {
+  const out: Finding[] = [];
+  for (const lock of files.filter((f) => /(^|\/)package-lock\.json$/.test(f.path) && f.status !== 'removed')) {
+    const manifestPath = lock.path.replace(/package-lock\.json$/, 'package.json');
+    const wanted = manifestDeps(contents.get(manifestPath) ?? '');
+    const locked = lockRootDeps(contents.get(lock.path) ?? '');
+    if (!wanted || !locked) continue;
+    const drift = Object.keys({ ...wanted, ...locked }).filter((name) => wanted[name] !== locked[name]).sort();
+    if (!drift.length) continue;
+    const manifest = files.find((f) => f.path === manifestPath);
+    const anchor = [manifest, lock].map((f) => ({ f, line: addedLineOf(f, drift[0] ?? '') })).find((a) => a.f && a.line);
+    if (!anchor?.f || !anchor.line) continue;
+    out.push(finding(anchor.f.path, anchor.line, 'deps.lockfile_mismatch', 'medium', `The lockfile does not match its manifest: ${drift.slice(0, 5).join(', ')}${drift.length > 5 ? ` and ${drift.length - 5} more` : ''}`, 'Run `npm install` and commit package.json and package-lock.json together.'));
+  }
+  return out;
+}
+
+function addedLineOf(file: ChangedFile | undefined, name: string): number | undefined {
+  const added = parsePatch(file?.patch).flatMap((h) => h.lines).filter((l) => l.type === 'add' && l.line !== undefined);
+  return (added.find((l) => l.text.includes(`"${name}"`)) ?? added[0])?.line;
+}
+
+export function changeFindings(files: readonly ChangedFile[], contents: ReadonlyMap<string, string> = new Map()): Finding[] {
+  return [...testFindings(files), ...files.filter((f) => /(^|\/)package\.json$/.test(f.path)).flatMap(majorBumps), ...lockMismatch(files), ...npmLockDrift(files, contents)];
 }

@@ -78,7 +78,7 @@ export class QualityAgent {
   async review(files: readonly ChangedFile[], contents: ReadonlyMap<string, string> = new Map()): Promise<Analysis> {
     const present = files.filter((f) => f.status !== 'removed' && f.patch);
     const findings = (await Promise.all(present.map((file) => this.analyseFile(file, contents.get(file.path))))).flat();
-    findings.push(...this.missingTests(files), ...changeFindings(files));
+    findings.push(...this.missingTests(files), ...changeFindings(files, contents));
     findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.path.localeCompare(b.path) || a.line - b.line);
     return { findings, coverage: coverageOf(files, contents) };
   }
