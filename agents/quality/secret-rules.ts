@@ -71,7 +71,7 @@ export const VOID_SECRET_RULES: readonly SecretRule[] = [
   // Every PEM private key: RSA, EC, DSA, OpenSSH, PKCS#8, encrypted PKCS#8 and PEM-encrypted (Proc-Type), PGP.
   {
     kind: 'private_key',
-    pattern: /(?<v>-----BEGIN (?<t>(?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----(?<body>[\s\S]*?)(?:-----END \k<t>-----|(?![\s\S])))/g,
+    pattern: /(?<v>-----BEGIN (?<t>(?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----(?<body>[\s\S]{0,12000}?)(?:-----END \k<t>-----|(?![\s\S])))/g,
     confidence: 'high',
     accept: (_v, m) => {
       const body = (m.groups?.body ?? '').replace(/^\s*(?:Proc-Type|DEK-Info|Version|Comment|Hash):.*$/gm, '');
@@ -95,7 +95,7 @@ export const VOID_SECRET_RULES: readonly SecretRule[] = [
   // `password = …`, `API_TOKEN=…`, `secret: …`, `"client_secret": "…"`: quoted or not. A heuristic: verify, never block.
   {
     kind: 'generic_credential',
-    pattern: new RegExp(String.raw`(?<name>[\w.-]*${CREDENTIAL_NAME}[\w.-]*)${CONNECT}(?<q>['"\x60]?)(?<v>[^\s'"\x60,;)}\]]{8,200})\k<q>`, 'gi'),
+    pattern: new RegExp(String.raw`(?<name>[\w.-]{0,40}${CREDENTIAL_NAME}[\w.-]{0,40})${CONNECT}(?<q>['"\x60]?)(?<v>[^\s'"\x60,;)}\]]{8,200})\k<q>`, 'gi'),
     confidence: 'verify',
     accept: (v, m) => {
       const before = (m.input ?? '').slice(0, (m.index ?? 0) + m[0].indexOf(v));

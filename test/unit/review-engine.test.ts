@@ -38,6 +38,12 @@ describe('secret engine', () => {
     expect(await scanSecrets(text, 'docs/setup.md')).toEqual([]);
     expect(await scanSecrets(`"resolved": "https://x", "token": "${TOKEN}"`, 'package-lock.json')).toEqual([]);
   });
+
+  it('scans adversarial input (a minified line of credential-like words, headers without an end) without catastrophic backtracking', async () => {
+    // Before the quantifiers were bounded, the first of these did not finish within minutes.
+    expect(await scanSecrets('token_token_'.repeat(20_000), 'dist/app.min.js')).toEqual([]);
+    expect(await scanSecrets('-----BEGIN PRIVATE KEY-----\nAAAA\n'.repeat(2_000), 'keys.txt')).toEqual([]);
+  }, 15_000);
 });
 
 function modified(path: string, patch: string): ChangedFile {
