@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { mergeReview } from '../../agents/code/review.js';
 import type { ReviewContext } from '../../agents/context/context.agent.js';
 import { QualityAgent } from '../../agents/quality/quality.agent.js';
+import { redactRequest } from '../../agents/llm/prompt.js';
 import { redactSpans, redactText, scanSecrets } from '../../agents/quality/secrets.js';
+import { triageAnswerSchema } from '../../agents/code/schemas.js';
 import type { ChangedFile } from '../../bot/core/vcs.port.js';
 
 const KEY = 'AKIAQ3EGRZ7VXN4TLM2P';
@@ -31,6 +33,14 @@ describe('secret engine', () => {
     expect(text).toContain('+<redacted private_key>');
     expect(text).not.toMatch(/MHcCAQEE|ghp_/);
     expect(redactSpans('abc', [])).toBe('abc');
+  });
+
+  it('every data block of every prompt (implement, triage, review) is redacted; the instructions are left alone', async () => {
+    const request = { task: 'implement' as const, instructions: 'Implement the ticket.', schema: triageAnswerSchema, schemaName: 'x', data: [{ label: 'ticket', text: `Use ${KEY} for S3` }, { label: 'comment', text: `token ${TOKEN}` }] };
+    const redacted = await redactRequest(request);
+    expect(redacted.data.map((d) => d.text)).toEqual(['Use <redacted aws_access_key> for S3', 'token <redacted github_token>']);
+    expect(redacted.instructions).toBe('Implement the ticket.');
+    expect(request.data[0]?.text).toContain(KEY); // the caller's request is not changed
   });
 
   it('skips documented examples, placeholders, IAM unique ids, references, and lockfiles altogether', async () => {
