@@ -146,6 +146,7 @@ export class FakeJira extends EventEmitter {
     let m: RegExpExecArray | null;
     if (method === 'POST' && path === '/rest/api/3/issue') return this.create(body);
     if (method === 'GET' && path === '/rest/api/3/search/jql') return this.search(url);
+    if (method === 'GET' && path === '/rest/api/3/myself') return [200, { accountId: VOID_JIRA, displayName: `Void bot on ${this.site}` }];
     if (!(m = /^\/rest\/api\/3\/issue\/([A-Z][A-Z0-9_]*-\d+)(\/.*)?$/.exec(path))) return [404, { errorMessages: [`no route ${method} ${path}`] }];
     const issue = this.issues.get(m[1] as string);
     if (!issue) return [404, { errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} }];
