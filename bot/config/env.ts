@@ -78,6 +78,12 @@ export const envSchema = z.object({
   MICROSOFT_BOT_OAUTH_SCOPE: z.string().min(1).default('https://api.botframework.com'),
   /** Teams: local Bot Framework Emulator only. Turns inbound token validation OFF (warned at every start). */
   TEAMS_EMULATOR_MODE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Teams: the Bot Framework channels whose activities Void accepts (comma-separated); anything else is refused. */
+  TEAMS_ALLOWED_CHANNELS: z
+    .string()
+    .regex(/^\s*[a-z0-9_-]+(\s*,\s*[a-z0-9_-]+)*\s*$/i, 'expected channel ids separated by commas, like msteams,webchat')
+    .default('msteams')
+    .transform((v) => v.split(',').map((c) => c.trim().toLowerCase())),
   JIRA_WEBHOOK_SECRET: optionalSecret,
   JIRA_EMAIL: z.string().min(1).optional(),
   JIRA_API_TOKEN: optionalSecret,

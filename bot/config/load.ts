@@ -9,6 +9,7 @@ import type { Tenant } from '../core/types.js';
 import { configuredPlatforms, envSchema, pickJiraTenantVariables, type Env } from './env.js';
 import { formatPath, tenantsFileSchema, toTenants } from './tenants.schema.js';
 import { checkJiraConfig } from './jira.js';
+import { checkTeamsConfig } from './teams.js';
 
 export class ConfigError extends Error {
   readonly code = 'config.invalid';
@@ -43,6 +44,8 @@ export function loadEnv(raw: NodeJS.ProcessEnv = process.env): Env {
 
 export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
   const env = loadEnv(raw);
+  const teams = checkTeamsConfig(env);
+  if (teams.length) throw new ConfigError(teams);
   const notices: string[] = [];
   const platforms = configuredPlatforms(env);
   let path = resolve(env.VOID_TENANTS_FILE ?? './void.yaml');
