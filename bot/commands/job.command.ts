@@ -10,13 +10,14 @@ import { unboundTicket } from '../../integrations/jira/projects.js';
 export async function runJobCommand(ctx: CommandContext, command: JobCommand): Promise<Reply[]> {
   const { services, tenant, actor } = ctx;
   const kind = command.name;
-  if (!services.availableKinds.has(kind)) {
-    return [refusal(`"${kind}" jobs are not available in this deployment yet: no agent for them is installed. Nothing was queued.`)];
-  }
+  // Bound projects only, before anything reads or writes the ticket (and before any approval is asked for it).
   const unbound = 'ticket' in command ? unboundTicket(tenant, command.ticket) : undefined;
   if (unbound) {
     await services.audit.append({ tenantId: tenant.id, action: 'request.rejected', actor: auditActor(ctx), target: describeCommand(command), outcome: 'denied', details: { code: 'jira.project_not_bound' }, correlationId: ctx.correlationId });
     return [refusal(unbound)];
+  }
+  if (!services.availableKinds.has(kind)) {
+    return [refusal(`"${kind}" jobs are not available in this deployment yet: no agent for them is installed. Nothing was queued.`)];
   }
   const request = { kind, command, tenant, actor, thread: ctx.thread, correlationId: ctx.correlationId, deliveryId: ctx.deliveryId };
   const gate = services.gate ? await services.gate.gate(request) : { decision: 'run' as const };

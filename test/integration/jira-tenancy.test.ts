@@ -89,7 +89,28 @@ describe('the JIRA webhook secret that verified a delivery decides its tenant', 
   });
 });
 
+describe('the legacy shared secret, for a deployment with one JIRA site', () => {
+  it('keeps /jira/webhooks working for the only JIRA tenant, and still refuses a body naming another site', async () => {
+    await t.stop();
+    const single = JIRA_TENANTS.slice(0, JIRA_TENANTS.indexOf('  - id: globex'));
+    const config = testConfig({ yaml: single, env: { JIRA_WEBHOOK_SECRET: JIRA_SECRET, JIRA_EMAIL_ACME: 'void-bot@acme.example', JIRA_API_TOKEN_ACME: 'ATATT-single-0001' } });
+    t = await startTestApp({ config, modules: [jiraModule], log: captureAppLogger(config).log });
+    expect((await deliver(t.url, bobSpeaks(), { id: id(), tenant: '' })).status).toBe(200);
+    const elsewhere = fixture('comment_created', (p) => void (p.issue.self = 'https://globex.atlassian.net/rest/api/2/issue/1'));
+    expect((await deliver(t.url, elsewhere, { id: id(), tenant: '' })).body.error).toBe('jira.wrong_site');
+  });
+});
+
 describe('bound projects only', () => {
+  it('the ticket port itself refuses another project\'s ticket before any HTTP request', async () => {
+    const tickets = t.app.ports.tickets;
+    await expect(tickets?.getTicket('acme', 'HR-5')).rejects.toMatchObject({ code: 'jira.project_not_bound' });
+    await expect(tickets?.upsertComment('acme', 'HR-5', 'hello', 'm-1')).rejects.toMatchObject({ code: 'jira.project_not_bound' });
+    await expect(tickets?.transition('acme', 'HR-5', 'Done')).rejects.toMatchObject({ code: 'jira.project_not_bound' });
+    expect(acmeJira.calls).toEqual([]);
+    await expect(tickets?.getTicket('acme', 'PAY-12')).resolves.toMatchObject({ key: 'PAY-12' });
+  });
+
   it('a "/void triage" comment on HR-5 (acme binds PAY only) is refused before any JIRA read or write', async () => {
     const onHr = fixture('comment_created', (p) => {
       p.issue.key = 'HR-5';
