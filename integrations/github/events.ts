@@ -100,6 +100,10 @@ export class GithubEventHandler {
     }
     const lookup = { client: this.deps.client, chat: this.deps.chat, approvals: this.deps.ports.approvals, log };
     const rewritten = await rewriteCommand(e, tenant, lookup);
+    if (rewritten.stop) {
+      this.postAll(log, thread, [{ text: rewritten.note ?? 'Nothing was done.', kind: 'refusal' }], e.sender);
+      return { answered: 'refused before dispatch' };
+    }
     const result = await this.deps.dispatcher().dispatch(
       { platform: 'github', workspaceId: String(e.installationId), platformUserId: e.sender, text: rewritten.text, thread, deliveryId },
       { repo: e.repo, pullNumber: e.number },

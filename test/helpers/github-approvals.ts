@@ -24,6 +24,7 @@ export function card(fields: Partial<ApprovalCard> & { id: string }): ApprovalCa
     decisions: [],
     expiresAt: '2026-11-26T12:00:00.000Z',
     eligibleApprovers: [{ memberId: 'bob', name: 'Bob Lead' }],
+    createdAt: new Date(Date.now() - 1000).toISOString(),
     ...fields,
   };
 }

@@ -146,7 +146,7 @@ describe('commands that mean something special in a pull request', () => {
     const api = fakeGithubApi();
     await deliver(t.url, 'issue_comment', prComment('/void approve', { login: 'bob' }));
     await t.github.idle();
-    expect(api.texts()[0]).toBe('@bob There is no pending request in this pull request.');
+    expect(api.texts()[0]).toBe('@bob There is no pending request in this pull request that was made before your comment; nothing was decided.');
   });
 
   it('deploy <env> deploys this repository at the pull request\'s head commit', async () => {
