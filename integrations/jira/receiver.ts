@@ -118,6 +118,7 @@ async function handleEvent(deps: JiraReceiverDeps, payload: JiraWebhook, deliver
   if (!site) return json(400, { error: 'jira.no_site', message: 'The payload names no JIRA site (issue.self) and there is no ?site= parameter.' });
   const tenant = deps.registry.tenantFor('jira', site);
   if (!tenant) return refuseSite(deps, site, deliveryId, req);
+  if (payload.webhookEvent === 'jira:issue_updated' && payload.issue) await voidEdited(deps, tenant.id, payload.issue.key, req.log);
   const settings = automationOf(tenant);
   const actorId = payload.webhookEvent === 'comment_created' ? payload.comment?.author?.accountId : payload.user?.accountId;
   if (!actorId) return ignored('no_actor');
@@ -143,6 +144,16 @@ async function handleEvent(deps: JiraReceiverDeps, payload: JiraWebhook, deliver
     results.push({ rule: rule.name, duplicate: result.duplicate });
   }
   return json(200, { ok: true, fired: results });
+}
+
+/** An edited ticket voids the pending `implement` approvals whose ticket digest no longer matches (approvals decides). */
+async function voidEdited(deps: JiraReceiverDeps, tenantId: string, key: string, log: Logger): Promise<void> {
+  const approvals = deps.approvals?.();
+  if (!approvals) return;
+  // The request's own thread is told by the approvals module.
+  await approvals.voidStale(tenantId, { ticket: key }, `ticket ${key} was edited`).catch((err: unknown) => {
+    log.warn({ err: { message: (err as Error)?.message } }, 'could not check approvals against an edited ticket');
+  });
 }
 
 /** `approve`/`reject` without an id, on a ticket: the one pending request about this ticket the person may decide. */
