@@ -45,7 +45,8 @@ export async function rewriteCommand(e: CommandEvent, tenant: Tenant | undefined
   }
   if ((verb === 'approve' || verb === 'reject') && tenant && lookup.approvals) {
     const named = args[0] !== undefined && ID.test(args[0]) && (await lookup.approvals.get(tenant.id, args[0])) !== undefined;
-    if (named) return { text: e.text };
+    // A named id that does not resolve here (another tenant's, a typo) gets the dispatcher's "no such request".
+    if (named || /^ap-/i.test(args[0] ?? '')) return { text: e.text };
     const shown = await pendingHere(e, tenant, lookup.approvals, lookup.chat);
     // Only requests that existed when the comment was written: a comment (or a replay of it) never decides a
     // request made after it.
