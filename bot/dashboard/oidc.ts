@@ -36,7 +36,10 @@ export class OidcSignIn {
       const secret = this.env.VOID_OIDC_CLIENT_SECRETS?.[settings.clientSecretRef];
       const issuer = new URL(settings.issuer);
       const insecure = issuer.protocol === 'http:' && LOOPBACK.has(issuer.hostname);
-      found = client.discovery(issuer, settings.clientId, undefined, client.ClientSecretPost(secret), { timeout: 10, ...(insecure ? { execute: [client.allowInsecureRequests] } : {}) });
+      // enableNonRepudiationChecks: the ID token's signature is checked against the provider's JWKS too (the
+      // library would otherwise rely on TLS alone for tokens from the token endpoint, as OIDC Core allows).
+      const execute = [client.enableNonRepudiationChecks, ...(insecure ? [client.allowInsecureRequests] : [])];
+      found = client.discovery(issuer, settings.clientId, undefined, client.ClientSecretPost(secret), { timeout: 10, execute });
       found.catch(() => this.configs.delete(tenant.id));
       this.configs.set(tenant.id, found);
     }

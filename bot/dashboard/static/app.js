@@ -1,4 +1,4 @@
-/* global document, EventSource, setTimeout */
+/* global document, EventSource */
 // Void dashboard: progressive enhancement only. Without this script every page works and a reload shows the news;
 // with it, job progress and the approvals inbox update live from the page's event stream (Server-Sent Events).
 'use strict';
