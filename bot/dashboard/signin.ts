@@ -14,7 +14,7 @@ function signInPage(deps: DashboardDeps, status: number, notice?: string, tenant
 <section aria-labelledby="chat"><h2 id="chat">With a link from chat</h2><p>Say <code>login</code> to Void in Slack, Teams or the console: it answers you privately with a link that signs you in once, within five minutes.</p></section>
 <section aria-labelledby="sso"><h2 id="sso">With your company's single sign-on</h2>
 <form method="get" action="/dashboard/signin"><label for="tenant">Organisation id</label> <input id="tenant" name="tenant" autocomplete="organization" value="${tenantId ?? ''}" required pattern="[a-z0-9][a-z0-9_-]{0,62}"> <button type="submit">Continue</button></form>${extra ?? ''}</section>`;
-  return htmlResponse(status, page('Sign in to Void', body), secureCookies(deps), status === 401 || notice ? { 'set-cookie': clearCookie() } : {});
+  return htmlResponse(status, page('Sign in to Void', body), secureCookies(deps), status === 401 ? { 'set-cookie': clearCookie() } : {});
 }
 
 async function signInRoute(deps: DashboardDeps, req: HttpRequest): Promise<HttpResponse> {
