@@ -70,7 +70,7 @@ describe('dashboard pages', () => {
     const bob = await signInByLink(t, consoleUser('bob'));
     const carol = await signInByLink(t, consoleUser('carol'));
     const carolsToken = WebClient.csrfOf((await carol.request('/dashboard/t/acme/inbox')).text);
-    for (const form of [{ decision: 'approve' }, { decision: 'approve', _csrf: carolsToken }, { decision: 'approve', _csrf: '' }]) {
+    for (const form of [{ decision: 'approve' }, { decision: 'approve', _csrf: carolsToken }, { decision: 'approve', _csrf: '' }] as Array<Record<string, string>>) {
       const res = await bob.request(`/dashboard/t/acme/approvals/${id}/decide`, { form });
       expect(res.status).toBe(403);
       expect(res.text).toContain('security token is missing or wrong');
