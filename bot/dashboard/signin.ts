@@ -9,12 +9,12 @@ import { CALLBACK_PATH } from './oidc.js';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
-function signInPage(deps: DashboardDeps, status: number, notice?: string, tenantId?: string, extra?: SafeHtml): HttpResponse {
+function signInPage(deps: DashboardDeps, status: number, notice?: string, tenantId?: string, extra?: SafeHtml, clear = status === 401): HttpResponse {
   const body = html`${notice ? html`<p role="alert" class="notice">${notice}</p>` : ''}
 <section aria-labelledby="chat"><h2 id="chat">With a link from chat</h2><p>Say <code>login</code> to Void in Slack, Teams or the console: it answers you privately with a link that signs you in once, within five minutes.</p></section>
 <section aria-labelledby="sso"><h2 id="sso">With your company's single sign-on</h2>
 <form method="get" action="/dashboard/signin"><label for="tenant">Organisation id</label> <input id="tenant" name="tenant" autocomplete="organization" value="${tenantId ?? ''}" required pattern="[a-z0-9][a-z0-9_-]{0,62}"> <button type="submit">Continue</button></form>${extra ?? ''}</section>`;
-  return htmlResponse(status, page('Sign in to Void', body), secureCookies(deps), status === 401 ? { 'set-cookie': clearCookie() } : {});
+  return htmlResponse(status, page('Sign in to Void', body), secureCookies(deps), clear ? { 'set-cookie': clearCookie() } : {});
 }
 
 async function signInRoute(deps: DashboardDeps, req: HttpRequest): Promise<HttpResponse> {
@@ -103,7 +103,7 @@ async function signOut(deps: DashboardDeps, req: HttpRequest, everywhere: boolea
   }
   const ended = everywhere ? await deps.sessions.destroyAll(viewer.tenant.id, viewer.member.id) : (await deps.sessions.destroy(viewer.secret), 1);
   await deps.audit.append({ tenantId: viewer.tenant.id, action: 'security.signed_out', actor: auditActorOf(viewer.actor), target: 'dashboard', outcome: 'success', details: { everywhere, sessions: ended }, correlationId: `web-${viewer.session.id}` });
-  return signInPage(deps, 200, everywhere ? `Signed out of ${ended} session(s) on every device.` : 'Signed out.');
+  return signInPage(deps, 200, everywhere ? `Signed out of ${ended} session(s) on every device.` : 'Signed out.', undefined, undefined, true);
 }
 
 export function registerSignIn(http: HttpServer, deps: DashboardDeps): void {

@@ -158,4 +158,23 @@ describe('dashboard sign-in', () => {
     expect((await web.request(callback)).status).toBe(303);
     expect((await new WebClient(t.url).request(callback)).status).toBe(401);
   });
+
+  it('signing out ends the session and clears the cookie; sign-in attempts are rate-limited', async () => {
+    const web = await signInByLink(t, consoleUser('carol'));
+    const cookie = web.cookie;
+    const page = await web.request('/dashboard/t/acme/jobs');
+    const out = await web.request('/dashboard/signout', { form: { _csrf: WebClient.csrfOf(page.text) } });
+    expect(out.headers.get('set-cookie')).toContain('Max-Age=0');
+    const stale = new WebClient(t.url);
+    stale.cookie = cookie;
+    expect((await stale.request('/dashboard/t/acme/jobs')).status).toBe(401);
+    const limited = await startDashboardApp({ env: { VOID_DASHBOARD_SIGNIN_PER_MINUTE: '3' } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await new WebClient(limited.url).request('/dashboard/login', { form: { token: `guess-${'x'.repeat(30)}-${i}` } })).status);
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    } finally {
+      await limited.stop();
+    }
+  });
 });

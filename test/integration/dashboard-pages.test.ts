@@ -18,6 +18,7 @@ const slowDeploy: VoidModule = {
   name: 'test-slow-deploy',
   async setup() {
     const deploy: Processor = async (ctx) => {
+      if (ctx.data.command.name === 'deploy' && ctx.data.command.environment === 'critical') throw new Error('the cluster refused the rollout');
       await ctx.progress('building the image', 0.4);
       await new Promise<void>((resolve) => { release = resolve; });
       return { summary: 'deployed' };
@@ -161,7 +162,7 @@ describe('dashboard pages', () => {
     const id = await requestDeploy();
     const carol = await signInByLink(t, consoleUser('carol'));
     const controller = new AbortController();
-    const res = await fetch(`${t.url}/dashboard/t/acme/events`, { headers: { cookie: carol.cookie ?? '' }, signal: controller.signal });
+    const res = await fetch(`${t.url}/dashboard/t/acme/events?topic=jobs`, { headers: { cookie: carol.cookie ?? '' }, signal: controller.signal });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     let seen = '';
@@ -170,7 +171,7 @@ describe('dashboard pages', () => {
       while (!seen.includes(needle) && Date.now() < deadline) seen += new TextDecoder().decode((await reader.read()).value);
       return seen.includes(needle);
     };
-    expect(await waitFor('event: inbox')).toBe(true);
+    expect(await waitFor('event: jobs')).toBe(true);
     await say(t.app, consoleUser('bob'), `approve ${id}`);
     await say(t.app, consoleUser('carol'), `approve ${id}`);
     const started = Date.now();
@@ -178,5 +179,46 @@ describe('dashboard pages', () => {
     expect(Date.now() - started).toBeLessThan(3000);
     expect(seen).toContain(`deploy-appr-${id}`);
     controller.abort();
+  });
+
+  it('jobs: a failed job can be retried by its requester (not by others without devops or admin), recorded', async () => {
+    const id = await requestDeploy('critical');
+    await say(t.app, consoleUser('bob'), `approve ${id}`);
+    await say(t.app, consoleUser('carol'), `approve ${id}`);
+    const jobId = `deploy-appr-${id}`;
+    await expect.poll(async () => (await t.app.queue.summary('acme', jobId))?.state, { timeout: 8000 }).toBe('failed');
+    const dave = await signInByLink(t, consoleUser('dave'));
+    const davesPage = await dave.request('/dashboard/t/acme/jobs?state=failed');
+    expect(davesPage.text).toContain(jobId);
+    expect(davesPage.text).not.toContain(`/jobs/${jobId}/retry`);
+    expect((await dave.request(`/dashboard/t/acme/jobs/${jobId}/retry`, { form: { _csrf: WebClient.csrfOf(davesPage.text) } })).status).toBe(403);
+    const alice = await signInByLink(t, consoleUser('alice'));
+    const page = await alice.request('/dashboard/t/acme/jobs');
+    expect(page.text).toContain(`/jobs/${jobId}/retry`);
+    const retried = await alice.request(`/dashboard/t/acme/jobs/${jobId}/retry`, { form: { _csrf: WebClient.csrfOf(page.text) } });
+    expect(retried.status).toBe(303);
+    await expect.poll(async () => (await t.app.queue.summary('acme', jobId))?.attemptsMade, { timeout: 8000 }).toBe(2);
+    const queued = (await trail()).filter((r) => r.action === 'job.queued' && r.details?.retry === true);
+    expect(queued.map((r) => [r.actor.memberId, r.actor.platform, r.target])).toEqual([['alice', 'web', jobId]]);
+    expect((await alice.request('/dashboard/t/acme/jobs/deploy-nope/retry', { form: { _csrf: WebClient.csrfOf(page.text) } })).status).toBe(404);
+  });
+
+  it('the inbox stream shows a new request live, and an open stream does not hold up shutdown', async () => {
+    const bob = await signInByLink(t, consoleUser('bob'));
+    const res = await fetch(`${t.url}/dashboard/t/acme/events?topic=inbox`, { headers: { cookie: bob.cookie ?? '' } });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let seen = '';
+    const waitFor = async (needle: string) => {
+      const deadline = Date.now() + 5000;
+      while (!seen.includes(needle) && Date.now() < deadline) seen += new TextDecoder().decode((await reader.read()).value);
+      return seen.includes(needle);
+    };
+    expect(await waitFor('Waiting for your decision (0)')).toBe(true);
+    const id = await requestDeploy();
+    expect(await waitFor(id)).toBe(true);
+    const stopping = Date.now();
+    await t.app.http?.close();
+    expect(Date.now() - stopping).toBeLessThan(2000);
+    expect((await reader.read()).done).toBe(true);
   });
 });

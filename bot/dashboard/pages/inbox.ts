@@ -36,20 +36,36 @@ export function cardHtml(card: ApprovalCard, viewer: Viewer, withForm: boolean):
 ${decisions(card)}<p class="standing">${standing(card, viewer)}</p>${form}</article>`;
 }
 
-/** The viewer's own requests still pending, found through their `approval.requested` audit records. */
-async function ownRequests(deps: DashboardDeps, viewer: Viewer): Promise<ApprovalCard[]> {
+/** The viewer's own request ids, read from their `approval.requested` audit records; a live stream keeps one and
+ *  reads only the records appended since its last look. */
+export class OwnRequests {
+  private afterSeq = 0;
+  private readonly ids: string[] = [];
+
+  async refresh(deps: DashboardDeps, viewer: Viewer): Promise<readonly string[]> {
+    for (;;) {
+      const page = await deps.audit.store.query(viewer.tenant.id, { actor: viewer.member.id, action: 'approval.requested' }, this.afterSeq, 500);
+      for (const r of page) if (r.target && !this.ids.includes(r.target)) this.ids.push(r.target);
+      this.afterSeq = page[page.length - 1]?.seq ?? this.afterSeq;
+      if (page.length < 500) break;
+    }
+    if (this.ids.length > 50) this.ids.splice(0, this.ids.length - 50);
+    return this.ids;
+  }
+}
+
+async function ownRequests(deps: DashboardDeps, viewer: Viewer, own: OwnRequests): Promise<ApprovalCard[]> {
   const approvals = deps.approvals();
   if (!approvals) return [];
-  const records = await deps.audit.store.query(viewer.tenant.id, { actor: viewer.member.id, action: 'approval.requested' }, 0, 1000);
-  const ids = [...new Set(records.slice(-50).map((r) => r.target).filter((t): t is string => Boolean(t)))];
+  const ids = await own.refresh(deps, viewer);
   const cards = await Promise.all(ids.map((id) => approvals.get(viewer.tenant.id, id)));
   return cards.filter((c): c is ApprovalCard => c !== undefined && c.state === 'pending').reverse();
 }
 
-export async function inboxBody(deps: DashboardDeps, viewer: Viewer): Promise<SafeHtml> {
+export async function inboxBody(deps: DashboardDeps, viewer: Viewer, own = new OwnRequests()): Promise<SafeHtml> {
   const approvals = deps.approvals();
   if (!approvals) return html`<p>The approvals module is not enabled in this deployment.</p>`;
-  const [mine, theirs] = await Promise.all([ownRequests(deps, viewer), approvals.pendingFor(viewer.tenant.id, viewer.member.id)]);
+  const [mine, theirs] = await Promise.all([ownRequests(deps, viewer, own), approvals.pendingFor(viewer.tenant.id, viewer.member.id)]);
   return html`<section aria-labelledby="for-you"><h2 id="for-you">Waiting for your decision (${theirs.length})</h2>
 ${theirs.length ? theirs.map((c) => cardHtml(c, viewer, true)) : html`<p>Nothing is waiting for you.</p>`}</section>
 <section aria-labelledby="yours"><h2 id="yours">Your pending requests (${mine.length})</h2>
@@ -57,7 +73,7 @@ ${mine.length ? mine.map((c) => cardHtml(c, viewer, false)) : html`<p>You have n
 }
 
 export function registerInbox(http: HttpServer, deps: DashboardDeps): void {
-  tenantRoute(http, deps, 'GET', '/inbox', async (_req, viewer) => view(deps, viewer, 'inbox', 'Approvals', html`<div id="inbox" data-live="inbox" data-stream="/dashboard/t/${viewer.tenant.id}/events">${await inboxBody(deps, viewer)}</div>`));
+  tenantRoute(http, deps, 'GET', '/inbox', async (_req, viewer) => view(deps, viewer, 'inbox', 'Approvals', html`<div id="inbox" data-live="inbox" data-stream="/dashboard/t/${viewer.tenant.id}/events?topic=inbox">${await inboxBody(deps, viewer)}</div>`));
   tenantRoute(http, deps, 'GET', '/inbox/fragment', async (_req, viewer) => ({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: (await inboxBody(deps, viewer)).value }));
   tenantRoute(http, deps, 'GET', '/approvals/:id', async (req, viewer) => {
     const id = req.params.id ?? '';

@@ -8,7 +8,7 @@ import type { Tenant } from '../../core/types.js';
 import { forbidden, notFound, view, type DashboardDeps, type Viewer } from '../context.js';
 import { hasRole, tenantRoute } from '../guard.js';
 import { html, type SafeHtml } from '../html.js';
-import { inboxBody } from './inbox.js';
+import { inboxBody, OwnRequests } from './inbox.js';
 
 const STATES = ['waiting', 'delayed', 'active', 'completed', 'failed'] as const;
 const HEARTBEAT_MS = 15_000;
@@ -65,30 +65,29 @@ async function jobsPage(deps: DashboardDeps, req: HttpRequest, viewer: Viewer): 
 <label for="kind">Kind</label> <input id="kind" name="kind" value="${filters.kind ?? ''}" size="10"> <button type="submit">Filter</button></form>
 <p class="live" id="live-status" role="status">Updates arrive live; <a href="">reload</a> if they stop.</p>
 <table><caption>Recent jobs of ${viewer.tenant.name}</caption><thead><tr><th scope="col">Job</th><th scope="col">Kind</th><th scope="col">State</th><th scope="col">Progress</th><th scope="col">Requester</th><th scope="col">Where</th><th scope="col">Action</th></tr></thead>
-<tbody id="jobs" data-live="jobs" data-stream="/dashboard/t/${viewer.tenant.id}/events?${qs}">${rows(deps, viewer, jobs, links)}</tbody></table>`;
+<tbody id="jobs" data-live="jobs" data-stream="/dashboard/t/${viewer.tenant.id}/events?topic=jobs${qs ? `&${qs}` : ''}">${rows(deps, viewer, jobs, links)}</tbody></table>`;
   return view(deps, viewer, 'jobs', 'Jobs', body);
 }
 
 /** One line of an event stream: the payload's new lines are folded (HTML needs none). */
 const event = (name: string, data: string): string => `event: ${name}\ndata: ${data.replace(/[\r\n]+/g, ' ')}\n\n`;
 
-/** The live stream: new job rows and inbox contents whenever they change (looked at every `pollMs`). */
+/** The live stream of one page (`topic` jobs or inbox): its new contents whenever they change, looked at every
+ *  `pollMs`. Each stream reads only what its page shows (the inbox reads only audit records new since its last look). */
 async function* stream(deps: DashboardDeps, req: HttpRequest, viewer: Viewer): AsyncGenerator<string> {
+  const topic = req.query.get('topic') === 'inbox' ? 'inbox' : 'jobs';
   const filters = filtersOf(req.query);
   const links = new Map<string, SafeHtml>();
+  const own = new OwnRequests();
   const started = Date.now();
-  let lastJobs = '';
-  let lastInbox = '';
+  let last = '';
   let lastBeat = Date.now();
   yield `retry: 1000\n\n`;
   while (!req.signal?.aborted && Date.now() - started < STREAM_MAX_MS) {
-    const jobs = rows(deps, viewer, await loadJobs(deps, viewer, filters, links), links).value;
-    if (jobs !== lastJobs) yield event('jobs', (lastJobs = jobs));
-    const inbox = (await inboxBody(deps, viewer)).value;
-    if (inbox !== lastInbox) yield event('inbox', (lastInbox = inbox));
-    if (Date.now() - lastBeat > HEARTBEAT_MS) {
+    const markup = topic === 'jobs' ? rows(deps, viewer, await loadJobs(deps, viewer, filters, links), links).value : (await inboxBody(deps, viewer, own)).value;
+    if (markup !== last || Date.now() - lastBeat > HEARTBEAT_MS) {
       lastBeat = Date.now();
-      yield ': keep-alive\n\n';
+      yield markup !== last ? event(topic, (last = markup)) : ': keep-alive\n\n';
     }
     await sleep(deps.pollMs, undefined, { signal: req.signal }).catch(() => undefined);
   }
@@ -98,7 +97,8 @@ export function registerJobs(http: HttpServer, deps: DashboardDeps): void {
   tenantRoute(http, deps, 'GET', '/jobs', (req, viewer) => jobsPage(deps, req, viewer));
   tenantRoute(http, deps, 'GET', '/events', (req, viewer) => ({
     status: 200,
-    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
+    // connection: close: when the stream ends (server stopping), the socket goes too instead of idling in keep-alive.
+    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'close' },
     body: stream(deps, req, viewer),
   }));
   tenantRoute(http, deps, 'POST', '/jobs/:id/retry', async (req, viewer) => {
