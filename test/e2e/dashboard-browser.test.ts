@@ -152,5 +152,5 @@ describe.skipIf(!CHROMIUM)('dashboard in a real browser', () => {
     await erin.goto(`${t.url}/dashboard/t/acme/system`);
     await shot(erin, 'system');
     expect(await axeViolations(erin)).toEqual([]);
-  }, 90_000);
+  }, 180_000);
 });
