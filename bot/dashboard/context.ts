@@ -6,7 +6,8 @@ import { SYSTEM_TENANT } from '../../audit/types.js';
 import type { Env } from '../config/env.js';
 import type { ApprovalsPort } from '../core/approvals.port.js';
 import type { TenantRegistry } from '../core/registry.js';
-import type { Actor, Member, Tenant } from '../core/types.js';
+import type { Command } from '../core/grammar.js';
+import type { Actor, Member, Reply, Tenant } from '../core/types.js';
 import type { HttpRequest, HttpResponse } from '../http/server.js';
 import { html, htmlResponse, page, type NavContext, type SafeHtml } from './html.js';
 import type { OidcSignIn } from './oidc.js';
@@ -22,6 +23,8 @@ export interface DashboardDeps {
   readonly sessions: SessionStore;
   readonly oidc: OidcSignIn;
   readonly approvals: () => ApprovalsPort | undefined;
+  /** Runs a chat command's own runner for the viewer (the `ack` of break-glass follow-ups): same code, same refusals. */
+  readonly runCommand: (viewer: Viewer, command: Command) => Promise<Reply[]>;
   /** Milliseconds between two looks at the jobs for the live stream. */
   readonly pollMs: number;
 }

@@ -1,6 +1,8 @@
 // The dashboard module: server-rendered pages in the web role (approvals inbox, jobs, audit, compliance, tenant,
 // system) and the `login` command. On when VOID_DASHBOARD_URL is set (docs/dashboard.md). It decides nothing
 // itself: approvals go through ctx.ports.approvals, the same service chat uses.
+import type { CommandRunner } from '../commands/types.js';
+import type { Command } from '../core/grammar.js';
 import type { VoidModule } from '../modules.js';
 import type { DashboardDeps } from './context.js';
 import { OidcSignIn } from './oidc.js';
@@ -35,6 +37,14 @@ export function dashboardModule(options: DashboardModuleOptions = {}): VoidModul
         oidc: new OidcSignIn(env, sessions, (id) => ctx.registry.get(id)),
         approvals: () => ctx.ports.approvals,
         pollMs: options.pollMs ?? 500,
+        runCommand: async (viewer, command) => {
+          const services = ctx.dispatcher().services;
+          const runner = services.extraCommands?.[command.name] as CommandRunner<Command> | undefined;
+          if (!runner) return [{ kind: 'refusal', text: `"${command.name}" is not enabled in this deployment.` }];
+          const correlationId = `web-${viewer.session.id}-${Date.now().toString(36)}`;
+          const log = ctx.log.child({ module: 'dashboard', tenant: viewer.tenant.id });
+          return runner({ tenant: viewer.tenant, actor: viewer.actor, thread: { platform: 'web', channel: 'dashboard' }, deliveryId: correlationId, correlationId, log, services }, command);
+        },
       };
       return {
         commands: { login: loginCommand(sessions, baseUrl) },

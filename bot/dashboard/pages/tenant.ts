@@ -2,7 +2,8 @@
 // compliance evidence of a period (printable), and the system page for admins. Configuration stays in the file.
 import type { JobSummary } from '../../../agents/queue.js';
 import { parseTime } from '../../../audit/query.js';
-import { collectEvidence } from '../../../audit/report.js';
+import { collectEvidence, type ApprovalEvidence } from '../../../audit/report.js';
+import { followUpIdFor } from '../../../approvals/breakglass.js';
 import { verifyChain } from '../../../audit/verify.js';
 import { policiesOf } from '../../../approvals/policy.schema.js';
 import { explainPolicy } from '../../../approvals/policy.js';
@@ -38,6 +39,15 @@ function tenantPage(deps: DashboardDeps, viewer: Viewer, query: URLSearchParams)
   return view(deps, viewer, 'tenant', t.name, body);
 }
 
+function breakGlassCell(viewer: Viewer, e: ApprovalEvidence, who: (id: string | undefined) => string): SafeHtml {
+  if (!e.breakGlass) return html`—`;
+  if (e.acknowledgement) return html`by ${who(e.breakGlass.by)}; acknowledged by ${who(e.acknowledgement.by)}`;
+  const form = hasRole(viewer, 'compliance_officer')
+    ? html`<form method="post" action="/dashboard/t/${viewer.tenant.id}/compliance/ack"><input type="hidden" name="_csrf" value="${viewer.session.csrf}"><input type="hidden" name="followUp" value="${followUpIdFor(e.approvalId)}"><button type="submit">Acknowledge</button></form>`
+    : '';
+  return html`by ${who(e.breakGlass.by)}; <strong>not acknowledged</strong>${form}`;
+}
+
 async function compliancePage(deps: DashboardDeps, viewer: Viewer, query: URLSearchParams) {
   const from = parseTime(query.get('from') ?? '') ;
   const until = parseTime(query.get('until') ?? '');
@@ -46,7 +56,7 @@ async function compliancePage(deps: DashboardDeps, viewer: Viewer, query: URLSea
   const names = new Map(viewer.tenant.members.map((m) => [m.id, m.name]));
   const who = (id: string | undefined) => (id ? names.get(id) ?? id : '—');
   const rows = evidence.map((e) => html`<tr><td><code>${e.approvalId}</code></td><td>${e.summary ?? ''}</td><td>${who(e.requester)}</td><td>${e.rule ?? ''}</td><td>${e.approvers.map(who).join(', ') || '—'}</td><td>${e.state}</td>
-<td>${e.breakGlass ? html`by ${who(e.breakGlass.by)}; ${e.acknowledgement ? html`acknowledged by ${who(e.acknowledgement.by)}` : html`<strong>not acknowledged</strong>`}` : '—'}</td><td>${e.denials.map((d) => `${who(d.by)}: ${d.code}`).join('; ') || '—'}</td><td>${e.job ? `${e.job.outcome}` : 'not run'}</td></tr>`);
+<td>${breakGlassCell(viewer, e, who)}</td><td>${e.denials.map((d) => `${who(d.by)}: ${d.code}`).join('; ') || '—'}</td><td>${e.job ? `${e.job.outcome}` : 'not run'}</td></tr>`);
   const selfRefusals = evidence.reduce((n, e) => n + e.denials.filter((d) => d.code === 'approval.self_approval').length, 0);
   const body = html`<form method="get" class="filters"><label for="from">From</label> <input id="from" name="from" value="${query.get('from') ?? ''}" placeholder="YYYY-MM-DD" size="10"> <label for="until">Until</label> <input id="until" name="until" value="${query.get('until') ?? ''}" placeholder="YYYY-MM-DD" size="10"> <button type="submit">Show</button></form>
 <p>Chain: ${verify.ok ? `verified (${verify.checked} records, head ${verify.head?.seq ?? 0})` : `BROKEN at record ${verify.firstBreak?.seq ?? '?'}`}. Approved: ${evidence.filter((e) => e.state === 'approved').length}. Break-glass uses: ${evidence.filter((e) => e.breakGlass).length}. Refused self-approvals: ${selfRefusals}.</p>
@@ -66,5 +76,12 @@ async function systemPage(deps: DashboardDeps, viewer: Viewer) {
 export function registerReadOnly(http: HttpServer, deps: DashboardDeps): void {
   tenantRoute(http, deps, 'GET', '/tenant', (req, viewer) => tenantPage(deps, viewer, req.query));
   tenantRoute(http, deps, 'GET', '/compliance', readers(deps, (req, viewer) => compliancePage(deps, viewer, req.query)));
+  tenantRoute(http, deps, 'POST', '/compliance/ack', async (_req, viewer, form) => {
+    const id = form.get('followUp') ?? '';
+    if (!/^fu-[0-9a-f]{10}$/.test(id)) return view(deps, viewer, 'compliance', 'Nothing acknowledged', html`<p role="alert">That is not a follow-up id.</p>`, 400);
+    const [reply] = await deps.runCommand(viewer, { name: 'ack', id });
+    const refused = reply?.kind === 'refusal';
+    return view(deps, viewer, 'compliance', refused ? 'Refused' : 'Acknowledged', html`<p role="${refused ? 'alert' : 'status'}" class="${refused ? 'refusal' : 'done'}">${reply?.text ?? ''}</p><p><a href="/dashboard/t/${viewer.tenant.id}/compliance">Back to the evidence</a></p>`, refused ? 403 : 200);
+  });
   tenantRoute(http, deps, 'GET', '/system', (_req, viewer) => systemPage(deps, viewer));
 }
