@@ -23,6 +23,8 @@ export interface DashboardDeps {
   readonly sessions: SessionStore;
   readonly oidc: OidcSignIn;
   readonly approvals: () => ApprovalsPort | undefined;
+  /** Today's model spend of a tenant (agents/llm budget counters in Redis). */
+  readonly modelSpend: (tenantId: string) => Promise<{ tokens: number; costUsd: number }>;
   /** Runs a chat command's own runner for the viewer (the `ack` of break-glass follow-ups): same code, same refusals. */
   readonly runCommand: (viewer: Viewer, command: Command) => Promise<Reply[]>;
   /** Milliseconds between two looks at the jobs for the live stream. */

@@ -1,6 +1,7 @@
 // The dashboard module: server-rendered pages in the web role (approvals inbox, jobs, audit, compliance, tenant,
 // system) and the `login` command. On when VOID_DASHBOARD_URL is set (docs/dashboard.md). It decides nothing
 // itself: approvals go through ctx.ports.approvals, the same service chat uses.
+import { ModelBudget } from '../../agents/llm/budget.js';
 import type { CommandRunner } from '../commands/types.js';
 import type { Command } from '../core/grammar.js';
 import type { VoidModule } from '../modules.js';
@@ -37,6 +38,7 @@ export function dashboardModule(options: DashboardModuleOptions = {}): VoidModul
         oidc: new OidcSignIn(env, sessions, (id) => ctx.registry.get(id)),
         approvals: () => ctx.ports.approvals,
         pollMs: options.pollMs ?? 500,
+        modelSpend: (tenantId) => new ModelBudget(ctx.redis, ctx.prefix).spent(tenantId),
         runCommand: async (viewer, command) => {
           const services = ctx.dispatcher().services;
           const runner = services.extraCommands?.[command.name] as CommandRunner<Command> | undefined;

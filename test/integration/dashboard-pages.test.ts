@@ -245,4 +245,16 @@ describe('dashboard pages', () => {
     const records = (await trail()).filter((r) => r.action === 'breakglass.acknowledged');
     expect(records.map((r) => [r.actor.memberId, r.actor.platform])).toEqual([['dave', 'web']]);
   });
+
+  it('system: admins only; queue, workers and today\'s model spend of the tenant', async () => {
+    const redis = t.app.redis;
+    await redis.hset(`${t.prefix}:llm:budget:acme:${new Date().toISOString().slice(0, 10)}`, 'tokens', '1234', 'microUsd', '560000');
+    const bob = await signInByLink(t, consoleUser('bob'));
+    expect((await bob.request('/dashboard/t/acme/system')).status).toBe(403);
+    const erin = await signInByLink(t, consoleUser('erin'));
+    const page = await erin.request('/dashboard/t/acme/system');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('1234 tokens (no token budget); $0.56 (no cost budget)');
+    expect(page.text).toMatch(/Workers connected<\/dt><dd>[1-9]/);
+  });
 });

@@ -5,6 +5,7 @@ import { parseTime } from '../../../audit/query.js';
 import { collectEvidence, type ApprovalEvidence } from '../../../audit/report.js';
 import { followUpIdFor } from '../../../approvals/breakglass.js';
 import { verifyChain } from '../../../audit/verify.js';
+import { modelsOf } from '../../../agents/llm/models.schema.js';
 import { policiesOf } from '../../../approvals/policy.schema.js';
 import { explainPolicy } from '../../../approvals/policy.js';
 import { describeQuorum } from '../../../approvals/quorum.js';
@@ -66,10 +67,12 @@ async function compliancePage(deps: DashboardDeps, viewer: Viewer, query: URLSea
 
 async function systemPage(deps: DashboardDeps, viewer: Viewer) {
   if (!hasRole(viewer, 'admin')) return forbidden(deps, viewer, `Only admins of ${viewer.tenant.name} can see the system page.`);
-  const [counts, workers, recent] = await Promise.all([deps.queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed'), deps.queue.queue.getWorkersCount(), deps.queue.recent(viewer.tenant.id, 200)]);
+  const [counts, workers, recent, spend] = await Promise.all([deps.queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed'), deps.queue.queue.getWorkersCount(), deps.queue.recent(viewer.tenant.id, 200), deps.modelSpend(viewer.tenant.id)]);
+  const budgets = modelsOf(viewer.tenant).budgets;
   const mine = (state: string) => recent.filter((j: JobSummary) => j.state === state).length;
   const body = html`<dl><dt>Workers connected</dt><dd>${workers}</dd><dt>Queue (all tenants)</dt><dd>${counts.waiting ?? 0} waiting, ${counts.active ?? 0} active, ${counts.delayed ?? 0} delayed, ${counts.failed ?? 0} failed</dd>
-<dt>This tenant's recent jobs</dt><dd>${mine('active')} active, ${mine('waiting')} waiting, ${mine('failed')} failed of the last ${recent.length}</dd></dl>`;
+<dt>This tenant's recent jobs</dt><dd>${mine('active')} active, ${mine('waiting')} waiting, ${mine('failed')} failed of the last ${recent.length}</dd>
+<dt>Model spend today (UTC)</dt><dd>${spend.tokens} tokens${budgets.dailyTokens ? ` of ${budgets.dailyTokens}` : ' (no token budget)'}; $${spend.costUsd.toFixed(2)}${budgets.dailyCostUsd ? ` of $${budgets.dailyCostUsd.toFixed(2)}` : ' (no cost budget)'}</dd></dl>`;
   return view(deps, viewer, 'system', 'System', body);
 }
 
