@@ -27,6 +27,12 @@ async function signInRoute(deps: DashboardDeps, req: HttpRequest): Promise<HttpR
   return signInPage(deps, 200, undefined, tenantId, link);
 }
 
+/** Sign-in attempts are counted per client address: past the limit, 429 for the rest of the minute. */
+async function tooMany(deps: DashboardDeps, req: HttpRequest): Promise<HttpResponse | undefined> {
+  if (await deps.sessions.allowSignIn(clientOf(req), deps.env.VOID_DASHBOARD_SIGNIN_PER_MINUTE)) return undefined;
+  return htmlResponse(429, page('Too many attempts', html`<p role="alert">Too many sign-in attempts; wait a minute.</p>`), secureCookies(deps), { 'retry-after': '60' });
+}
+
 /** Issues the session cookie (a new id each time: any earlier session of this browser is ended) and records it. */
 async function signIn(deps: DashboardDeps, req: HttpRequest, tenantId: string, memberId: string, via: 'link' | 'oidc', details: Record<string, unknown>): Promise<HttpResponse> {
   const old = readCookie(req);
@@ -46,7 +52,8 @@ function linkPage(deps: DashboardDeps, req: HttpRequest): HttpResponse {
 }
 
 async function redeemLink(deps: DashboardDeps, req: HttpRequest): Promise<HttpResponse> {
-  if (!(await deps.sessions.allowSignIn(clientOf(req), deps.env.VOID_DASHBOARD_SIGNIN_PER_MINUTE))) return htmlResponse(429, page('Too many attempts', html`<p role="alert">Too many sign-in attempts; wait a minute.</p>`), secureCookies(deps), { 'retry-after': '60' });
+  const limited = await tooMany(deps, req);
+  if (limited) return limited;
   const grant = await deps.sessions.redeemLink(formOf(req).get('token') ?? '');
   const member = grant ? deps.registry.memberById(grant.tenantId, grant.memberId) : undefined;
   if (!grant || !member) {
@@ -57,7 +64,8 @@ async function redeemLink(deps: DashboardDeps, req: HttpRequest): Promise<HttpRe
 }
 
 async function oidcStart(deps: DashboardDeps, req: HttpRequest): Promise<HttpResponse> {
-  if (!(await deps.sessions.allowSignIn(clientOf(req), deps.env.VOID_DASHBOARD_SIGNIN_PER_MINUTE))) return htmlResponse(429, page('Too many attempts', html`<p role="alert">Too many sign-in attempts; wait a minute.</p>`), secureCookies(deps), { 'retry-after': '60' });
+  const limited = await tooMany(deps, req);
+  if (limited) return limited;
   const tenantId = req.query.get('tenant') ?? '';
   let url: URL | undefined;
   try {
@@ -71,7 +79,8 @@ async function oidcStart(deps: DashboardDeps, req: HttpRequest): Promise<HttpRes
 }
 
 async function oidcCallback(deps: DashboardDeps, req: HttpRequest): Promise<HttpResponse> {
-  if (!(await deps.sessions.allowSignIn(clientOf(req), deps.env.VOID_DASHBOARD_SIGNIN_PER_MINUTE))) return htmlResponse(429, page('Too many attempts', html`<p role="alert">Too many sign-in attempts; wait a minute.</p>`), secureCookies(deps), { 'retry-after': '60' });
+  const limited = await tooMany(deps, req);
+  if (limited) return limited;
   const result = await deps.oidc.finish(req.query);
   if (!result.ok) {
     await recordRefusal(deps, result.tenantId, 'security.sign_in_refused', result.code, req);
