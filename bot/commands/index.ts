@@ -16,6 +16,7 @@ const notEnabled = (what: string) => async (ctx: CommandContext, command: Comman
 export const CORE_COMMANDS: CommandRegistry = {
   help: runHelp,
   whoami: runWhoami,
+  login: async (ctx) => [refusal(`The web dashboard is not enabled in this deployment (${ctx.tenant.name}): there is nothing to sign in to.`)],
   review: runJobCommand,
   implement: runJobCommand,
   triage: runJobCommand,

@@ -96,6 +96,24 @@ export const envSchema = z.object({
   VOID_ENCRYPTION_KEY: optionalSecret,
   VOID_API_TOKEN_PEPPER: optionalSecret,
   METRICS_TOKEN: optionalSecret,
+  /** The web dashboard (docs/dashboard.md): its public base URL turns it on (links in chat, OIDC redirect URI). */
+  VOID_DASHBOARD_URL: z.url().optional(),
+  VOID_DASHBOARD_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  VOID_DASHBOARD_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24 * 7).default(12),
+  VOID_DASHBOARD_SIGNIN_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
+  /** OIDC client secrets that tenants name in `dashboard.oidc.clientSecretRef`: a JSON object {"acme-okta": "…"}. */
+  VOID_OIDC_CLIENT_SECRETS: z
+    .string()
+    .min(2)
+    .transform((text, ctx) => {
+      try {
+        return z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.string().min(1)).parse(JSON.parse(text));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected a JSON object of secret names to client secrets' });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   /** Model API keys that tenants name in `models.providers[].keyRef`: a JSON object {"acme-openai": "sk-…"}. */
   VOID_MODEL_KEYS: z
     .string()
@@ -135,7 +153,7 @@ export const SECRET_VARIABLES = [
 
 export function secretValues(env: Env): string[] {
   const jiraTokens = Object.entries(env.JIRA_TENANT_VARIABLES ?? {}).filter(([k]) => !k.startsWith('JIRA_EMAIL_')).map(([, v]) => v);
-  const values = [...SECRET_VARIABLES.map((name) => env[name]), ...Object.values(env.VOID_MODEL_KEYS ?? {}), ...jiraTokens];
+  const values = [...SECRET_VARIABLES.map((name) => env[name]), ...Object.values(env.VOID_MODEL_KEYS ?? {}), ...Object.values(env.VOID_OIDC_CLIENT_SECRETS ?? {}), ...jiraTokens];
   return values.filter((v): v is string => typeof v === 'string' && v.length >= 4);
 }
 

@@ -8,6 +8,7 @@ import { automationSchema } from '../../integrations/jira/automation.schema.js';
 import { jiraBindingSchema } from './jira.js';
 import { modelsSchema } from '../../agents/llm/models.schema.js';
 import { auditSettingsSchema } from '../../audit/settings.schema.js';
+import { dashboardSettingsSchema } from '../dashboard/settings.schema.js';
 
 const slug = z
   .string()
@@ -77,6 +78,8 @@ const tenant = z
     models: modelsSchema.prefault({}),
     /** Audit trail retention: audit/settings.schema.ts. */
     audit: auditSettingsSchema.prefault({}),
+    /** Dashboard sign-in (OpenID Connect per tenant): bot/dashboard. */
+    dashboard: dashboardSettingsSchema.optional(),
   })
   .strict();
 
@@ -166,6 +169,7 @@ export function toTenants(file: TenantsFile): Tenant[] {
       automation: t.automation,
       models: t.models,
       audit: t.audit,
+      ...(t.dashboard ? { dashboard: t.dashboard } : {}),
       members: t.members.map((m) => Object.freeze({ id: m.id, name: m.name, roles: m.roles, identities: m.identities })),
     }),
   );

@@ -19,6 +19,7 @@ export const ACTION_NAMES = ['review', 'implement', 'triage', 'deploy', 'status'
 export type Command =
   | { name: 'help'; topic?: string }
   | { name: 'whoami' }
+  | { name: 'login' }
   | ActionCommand
   | { name: 'approve'; id: string }
   | { name: 'reject'; id: string; reason?: string }
@@ -48,6 +49,7 @@ export const MAX_COMMAND_LENGTH = 2000;
 export const USAGE: Readonly<Record<CommandName, string>> = {
   help: 'help [command]: list the commands, or explain one',
   whoami: 'whoami: show who Void thinks you are, your tenant and your roles',
+  login: 'login: get a private, single-use link (valid 5 minutes) that signs you in to the web dashboard',
   review: 'review <owner>/<repo>#<number>: review a pull request',
   implement: 'implement <JIRA-KEY> [in <owner>/<repo>]: implement a ticket as a draft pull request',
   triage: 'triage <JIRA-KEY>: suggest type, priority, component and assignee for a ticket',
@@ -99,6 +101,7 @@ const PARSERS: Readonly<Record<CommandName, Parser>> = {
     return topic ? { name: 'help', topic } : { name: 'help' };
   },
   whoami: (args) => (args.length ? 'whoami takes no arguments' : { name: 'whoami' }),
+  login: (args) => (args.length ? 'login takes no arguments' : { name: 'login' }),
   review: (args, ctx) => {
     if (args.length === 0 && ctx.repo && ctx.pullNumber) {
       return { name: 'review', repo: ctx.repo, number: ctx.pullNumber };
@@ -273,6 +276,8 @@ export function describeCommand(command: Command): string {
       return command.topic ? `help ${command.topic}` : 'help';
     case 'whoami':
       return 'whoami';
+    case 'login':
+      return 'login';
     case 'policy':
       return `policy explain ${describeCommand(command.command)}${command.as ? ` --as ${command.as}` : ''}`;
     case 'breakglass':

@@ -6,7 +6,8 @@ import type { ApprovalCard } from './approvals.port.js';
 export const ROLES = ['developer', 'tech_lead', 'devops', 'compliance_officer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const PLATFORMS = ['slack', 'teams', 'github', 'jira', 'console'] as const;
+/** `web` is the dashboard: it decides approvals and signs people in, but nobody chats through it. */
+export const PLATFORMS = ['slack', 'teams', 'github', 'jira', 'console', 'web'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
 /** One person's accounts on every platform. A member is one human: all of these resolve to the same principal. */
@@ -65,6 +66,8 @@ export interface Tenant {
   readonly automation: unknown;
   readonly models: unknown;
   readonly audit: unknown;
+  /** The web dashboard's sign-in settings (bot/dashboard/settings.schema.ts); absent: chat links only. */
+  readonly dashboard?: unknown;
 }
 
 /** A resolved actor: the person (principal) and the platform identity they spoke through. */

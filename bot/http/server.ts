@@ -18,6 +18,8 @@ export interface HttpRequest {
   /** Values of `:name` segments of the route pattern. */
   readonly params: Readonly<Record<string, string>>;
   readonly log: Logger;
+  /** Aborted when the client goes away or the server starts closing: long responses (event streams) stop then. */
+  readonly signal?: AbortSignal;
 }
 
 export interface HttpResponse {
@@ -57,6 +59,8 @@ export class HttpServer {
   private readonly routes: Route[] = [];
   private server: Server | undefined;
   private closing = false;
+  /** Aborted by close(): tells long-lived responses (event streams) to end so that the server can stop. */
+  private readonly closed = new AbortController();
   /** The route each response answers (for its metrics). */
   private readonly matched = new WeakMap<ServerResponse, Route>();
 
@@ -93,6 +97,7 @@ export class HttpServer {
   /** Stops accepting connections; in-flight requests finish (bounded by the request timeout). */
   async close(): Promise<void> {
     this.closing = true;
+    this.closed.abort();
     const server = this.server;
     if (!server) return;
     await new Promise<void>((resolve) => {
@@ -143,7 +148,9 @@ export class HttpServer {
     const body = await readBody(req, limit);
     if (body === 'too_large') return send(res, json(413, { error: 'http.too_large', message: `The body is larger than ${limit} bytes.` }, { connection: 'close' }), req);
     if (body === 'aborted') return;
-    const request: HttpRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, params: found.params, log };
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
+    const request: HttpRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, params: found.params, log, signal: AbortSignal.any([gone.signal, this.closed.signal]) };
     try {
       const span = { kind: SpanKind.SERVER, parent: contextFrom(req.headers), attributes: { 'http.request.method': request.method, 'http.route': found.route.pattern } };
       send(res, await withSpan(`${request.method} ${found.route.pattern}`, span, () => Promise.resolve(found.route.handler(request))), req);
