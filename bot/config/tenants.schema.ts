@@ -7,6 +7,7 @@ import { githubSettingsSchema } from '../../integrations/github/settings.schema.
 import { automationSchema } from '../../integrations/jira/automation.schema.js';
 import { modelsSchema } from '../../agents/llm/models.schema.js';
 import { auditSettingsSchema } from '../../audit/settings.schema.js';
+import { notificationsSchema } from '../../integrations/notify/settings.schema.js';
 
 const slug = z
   .string()
@@ -79,6 +80,8 @@ const tenant = z
     models: modelsSchema.prefault({}),
     /** Audit trail retention: audit/settings.schema.ts. */
     audit: auditSettingsSchema.prefault({}),
+    /** Mail preferences and outbound webhooks: integrations/notify. */
+    notifications: notificationsSchema.prefault({}),
   })
   .strict();
 
@@ -168,6 +171,7 @@ export function toTenants(file: TenantsFile): Tenant[] {
       automation: t.automation,
       models: t.models,
       audit: t.audit,
+      notifications: t.notifications,
       members: t.members.map((m) => Object.freeze({ id: m.id, name: m.name, roles: m.roles, identities: m.identities })),
     }),
   );

@@ -57,6 +57,8 @@ export interface Tenant {
   readonly automation: unknown;
   readonly models: unknown;
   readonly audit: unknown;
+  /** Mail preferences and outbound webhooks (integrations/notify); absent in tenants built by hand. */
+  readonly notifications?: unknown;
 }
 
 /** A resolved actor: the person (principal) and the platform identity they spoke through. */
