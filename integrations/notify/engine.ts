@@ -39,6 +39,15 @@ export function attemptsFor(p: RetryPolicy): number {
   return attempts;
 }
 
+/** Re-queues dead letters (the CLI does this without a running engine; a worker of the deployment delivers them). */
+export async function replayDeadLetters(queue: Queue<NotifyJob>, entries: readonly DeadLetter[], retry: RetryPolicy = DEFAULT_RETRY): Promise<number> {
+  for (const e of entries) {
+    const job = e.job as MailJob | WebhookJob;
+    await queue.add(job.kind, job, { jobId: deliveryIdOf('replay', job.deliveryId, String(Date.now())), attempts: attemptsFor(retry), backoff: { type: 'notify' } });
+  }
+  return entries.length;
+}
+
 type DrainJob = { kind: 'drain'; tenantId: string; endpointId: string };
 type FanoutJob = { kind: 'fanout'; record: AuditRecord };
 type DigestJob = { kind: 'digest'; tenantId?: string };
@@ -101,12 +110,8 @@ export class NotifyEngine {
   }
 
   /** Puts dead letters back on the queue as they were (same delivery ids: a receiver de-duplicates by webhook-id). */
-  async replay(entries: readonly DeadLetter[]): Promise<number> {
-    for (const e of entries) {
-      const job = e.job as MailJob | WebhookJob;
-      await this.queue.add(job.kind, job, { jobId: deliveryIdOf('replay', job.deliveryId, String(Date.now())), ...this.retryOptions });
-    }
-    return entries.length;
+  replay(entries: readonly DeadLetter[]): Promise<number> {
+    return replayDeadLetters(this.queue, entries, this.deps.retry);
   }
 
   /** Worker role: consume. */

@@ -7,7 +7,7 @@ import type { WebhookEventType } from './settings.schema.js';
 export interface NotifyEvent {
   /** Stable across retries and replays: the receiver's idempotency key (`webhook-id`). */
   readonly id: string;
-  readonly type: WebhookEventType;
+  readonly type: WebhookEventType | 'webhook.test';
   readonly tenantId: string;
   /** ISO time of the audit record. */
   readonly timestamp: string;

@@ -88,7 +88,7 @@ async function mailDeliveries(event: NotifyEvent, tenant: Tenant, deps: FanoutDe
 
 function webhookDeliveries(event: NotifyEvent, tenant: Tenant): Delivery[] {
   return notificationsOf(tenant)
-    .webhooks.filter((w) => w.events.includes(event.type))
+    .webhooks.filter((w) => (w.events as readonly string[]).includes(event.type))
     .map((w) => ({ job: { kind: 'webhook', deliveryId: deliveryIdOf(event.id, w.id), tenantId: tenant.id, endpointId: w.id, event }, ordered: event.type === 'audit.appended' }));
 }
 
