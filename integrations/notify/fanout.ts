@@ -38,12 +38,9 @@ export const deliveryIdOf = (...parts: string[]): string => parts.join('.').repl
 export async function preferenceOf(tenant: Tenant, memberId: string, state: NotifyState): Promise<Preference> {
   const fromFile = notificationsOf(tenant).members[memberId];
   const override = await state.preference(tenant.id, memberId);
-  return preferenceSchema.parse({ ...(fromFile ? { channel: fromFile.channel, timezone: fromFile.timezone } : {}), ...(override ?? {}), ...quietOf(fromFile, override) });
-}
-
-function quietOf(file: Preference | undefined, override: Partial<Preference> | undefined): { quietHours?: string } {
-  const q = override && 'quietHours' in override ? override.quietHours : file?.quietHours;
-  return q ? { quietHours: `${q.from}-${q.until}` } : {};
+  const merged: Record<string, unknown> = { ...(fromFile ?? {}), ...(override ?? {}) };
+  if (merged.quietHours === 'off') delete merged.quietHours;
+  return preferenceSchema.parse(merged);
 }
 
 export class RecipientNotReady extends Error {

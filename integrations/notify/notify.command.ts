@@ -4,7 +4,7 @@ import { answer, refusal, type CommandRunner } from '../../bot/commands/types.js
 import type { Command } from '../../bot/core/grammar.js';
 import { auditActorOf } from '../../audit/types.js';
 import { preferenceOf } from './fanout.js';
-import { preferenceSchema } from './settings.schema.js';
+import { preferenceOverrideSchema } from './settings.schema.js';
 import type { NotifyState } from './state.js';
 
 type NotifyCommand = Extract<Command, { name: 'notify' }>;
@@ -26,15 +26,15 @@ export function notifyCommand(state: NotifyState, mailEnabled: () => boolean): C
       }
       await state.setPreference(tenant.id, actor.memberId, { channel: command.channel });
     } else if (command.sub === 'quiet') {
-      const parsed = preferenceSchema.partial().safeParse({ ...(command.hours ? { quietHours: command.hours } : {}), ...(command.timezone ? { timezone: command.timezone } : {}) });
+      const parsed = preferenceOverrideSchema.safeParse({ ...(command.hours ? { quietHours: command.hours } : {}), ...(command.timezone ? { timezone: command.timezone } : {}) });
       if (!parsed.success) return [refusal(`"${command.timezone ?? ''}" is not a time zone Void knows: use an IANA name like Europe/Berlin.`)];
-      await state.setPreference(tenant.id, actor.memberId, command.hours ? { quietHours: command.hours, ...(command.timezone ? { timezone: command.timezone } : {}) } : { quietHours: null });
+      await state.setPreference(tenant.id, actor.memberId, command.hours ? { quietHours: command.hours, ...(command.timezone ? { timezone: command.timezone } : {}) } : { quietHours: 'off' });
     }
     const pref = await preferenceOf(tenant, actor.memberId, state);
     if (command.sub !== 'show') {
-      await ctx.services.audit.append({ tenantId: tenant.id, action: 'notify.preferences_changed', actor: auditActorOf(actor), target: actor.memberId, outcome: 'success', details: { channel: pref.channel, quietHours: pref.quietHours ? `${pref.quietHours.from}-${pref.quietHours.until}` : undefined, timezone: pref.timezone }, correlationId: ctx.correlationId });
+      await ctx.services.audit.append({ tenantId: tenant.id, action: 'notify.preferences_changed', actor: auditActorOf(actor), target: actor.memberId, outcome: 'success', details: { channel: pref.channel, quietHours: pref.quietHours, timezone: pref.timezone }, correlationId: ctx.correlationId });
     }
-    const quiet = pref.quietHours ? `quiet hours ${pref.quietHours.from}-${pref.quietHours.until} (${pref.timezone}): mail waits until they end` : 'no quiet hours';
+    const quiet = pref.quietHours ? `quiet hours ${pref.quietHours} (${pref.timezone}): mail waits until they end` : 'no quiet hours';
     const note = mailEnabled() ? '' : '\nNote: this deployment has no mail server configured yet, so no mail is sent whatever you choose.';
     return [{ ...answer(`${command.sub === 'show' ? 'Your notifications' : 'Saved. Your notifications'} in ${tenant.name}: ${pref.channel}, ${MEANING[pref.channel]}; ${quiet}.${note}`), private: true }];
   };

@@ -22,17 +22,16 @@ export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 const ref = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected a name of letters, digits, ".", "-" or "_"');
 
-export const quietHoursSchema = z
-  .string()
-  .transform((text, ctx) => {
-    const [from = '', until = '', extra] = text.split('-');
-    if (extra !== undefined || !HHMM.test(from) || !HHMM.test(until) || from === until) {
-      ctx.addIssue({ code: 'custom', message: 'expected quiet hours like "22:00-07:00" (24-hour clock, start and end differ)' });
-      return z.NEVER;
-    }
-    return { from, until };
-  });
-export type QuietHours = { readonly from: string; readonly until: string };
+/** "22:00-07:00": kept as text (so that parsing an already parsed section gives the same), split where used. */
+export const quietHoursSchema = z.string().refine((text) => {
+  const [from = '', until = '', extra] = text.split('-');
+  return extra === undefined && HHMM.test(from) && HHMM.test(until) && from !== until;
+}, 'expected quiet hours like "22:00-07:00" (24-hour clock, start and end differ)');
+
+function splitQuiet(text: string): { from: string; until: string } {
+  const [from = '00:00', until = '00:00'] = text.split('-');
+  return { from, until };
+}
 
 export const preferenceSchema = z
   .object({
@@ -45,6 +44,11 @@ export const preferenceSchema = z
   })
   .strict();
 export type Preference = z.infer<typeof preferenceSchema>;
+
+/** What a person changed with `notify` (no defaults: a missing field keeps the tenants file's value). */
+export const preferenceOverrideSchema = z
+  .object({ channel: z.enum(CHANNELS).optional(), quietHours: z.union([z.literal('off'), quietHoursSchema]).optional(), timezone: z.string().refine(validZone).optional() })
+  .strip();
 
 const webhookSchema = z
   .object({
@@ -98,8 +102,9 @@ export function notificationsOf(tenant: { readonly notifications?: unknown }): N
 export function inQuietHours(pref: Pick<Preference, 'quietHours' | 'timezone'>, at: Date): boolean {
   if (!pref.quietHours) return false;
   const minutes = minutesInZone(at, pref.timezone);
-  const from = toMinutes(pref.quietHours.from);
-  const until = toMinutes(pref.quietHours.until);
+  const quiet = splitQuiet(pref.quietHours);
+  const from = toMinutes(quiet.from);
+  const until = toMinutes(quiet.until);
   return from < until ? minutes >= from && minutes < until : minutes >= from || minutes < until;
 }
 
@@ -107,7 +112,7 @@ export function inQuietHours(pref: Pick<Preference, 'quietHours' | 'timezone'>, 
 export function msUntilQuietEnds(pref: Pick<Preference, 'quietHours' | 'timezone'>, at: Date): number {
   if (!pref.quietHours || !inQuietHours(pref, at)) return 0;
   const minutes = minutesInZone(at, pref.timezone);
-  const until = toMinutes(pref.quietHours.until);
+  const until = toMinutes(splitQuiet(pref.quietHours).until);
   const left = (until - minutes + 24 * 60) % (24 * 60) || 24 * 60;
   return left * 60_000 - (at.getUTCSeconds() * 1000 + at.getUTCMilliseconds());
 }

@@ -2,7 +2,7 @@
 // markers (nothing is sent twice after success), per-endpoint circuit breakers, the ordered outbox of streaming
 // endpoints, and SMTP error counts for `void doctor`.
 import type { Redis } from 'ioredis';
-import { preferenceSchema, type Preference } from './settings.schema.js';
+import { preferenceOverrideSchema, type Preference } from './settings.schema.js';
 
 export interface DeadLetter {
   readonly deliveryId: string;
@@ -39,14 +39,14 @@ export class NotifyState {
   async preference(tenantId: string, memberId: string): Promise<Partial<Preference> | undefined> {
     const raw = await this.redis.hget(this.key('prefs', tenantId), memberId);
     if (!raw) return undefined;
-    const parsed = preferenceSchema.partial().safeParse(JSON.parse(raw));
+    const parsed = preferenceOverrideSchema.safeParse(JSON.parse(raw));
     return parsed.success ? parsed.data : undefined;
   }
 
-  async setPreference(tenantId: string, memberId: string, pref: { channel?: string; quietHours?: string | null; timezone?: string }): Promise<void> {
+  /** quietHours "off" turns off quiet hours set in the tenants file too. */
+  async setPreference(tenantId: string, memberId: string, pref: { channel?: string; quietHours?: string; timezone?: string }): Promise<void> {
     const current = JSON.parse((await this.redis.hget(this.key('prefs', tenantId), memberId)) ?? '{}') as Record<string, unknown>;
     const next = { ...current, ...pref };
-    if (pref.quietHours === null) delete next.quietHours;
     await this.redis.hset(this.key('prefs', tenantId), memberId, JSON.stringify(next));
   }
 
