@@ -258,7 +258,7 @@ export class NotifyEngine {
     const channel = entry.kind === 'mail' ? 'email' : 'webhook';
     const recipient = entry.kind === 'mail' ? entry.memberId : entry.endpointId;
     const eventType = entry.kind === 'mail' ? entry.eventType : entry.event.type;
-    const code = this.deps.scrub(err.message.split(':')[0] ?? 'error').slice(0, 80);
+    const code = this.deps.scrub((err as { code?: string }).code ?? err.message.split(':')[0] ?? 'error').slice(0, 80);
     await this.deps.state.deadLetter({ deliveryId: entry.deliveryId, channel, tenantId: entry.tenantId, recipient, eventType, failedAt: new Date().toISOString(), attempts: job.attemptsMade, code, job: entry });
     recordNotification(channel, 'dead');
     await this.record(entry.tenantId, 'notify.failed', 'failure', { channel, recipient, eventType, deliveryId: entry.deliveryId, attempts: job.attemptsMade, code }, entry.kind === 'mail' ? entry.eventId : entry.event.id);
