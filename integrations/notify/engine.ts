@@ -250,8 +250,11 @@ export class NotifyEngine {
     let entry: MailJob | WebhookJob | undefined;
     if (data.kind === 'mail' || data.kind === 'webhook') entry = data;
     if (data.kind === 'drain') {
+      // The head gave up: it goes to the dead letters and the stream goes on with the next record. The failed drain
+      // job is removed first, or its id would keep the next drain from being queued.
       entry = await this.deps.state.peekOutbox<WebhookJob>(data.tenantId, data.endpointId);
       if (entry) await this.deps.state.popOutbox(data.tenantId, data.endpointId);
+      await job.remove().catch(() => undefined);
       await this.kickDrain(data.tenantId, data.endpointId);
     }
     if (!entry) return this.deps.log.warn({ kind: data.kind, err: { message: this.deps.scrub(err.message) } }, 'notification job failed');

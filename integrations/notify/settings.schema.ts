@@ -92,10 +92,17 @@ function validZone(zone: string): boolean {
 
 const EMPTY: NotificationSettings = { digestHour: 8, members: {}, webhooks: [] };
 
-/** The tenant's notification settings (validated at load; parsed again so that the core keeps the section opaque). */
+const parsedOnce = new WeakMap<object, NotificationSettings>();
+
+/** The tenant's notification settings (validated at load; parsed again so that the core keeps the section opaque).
+ *  Tenants are immutable: each is parsed once, since this runs on every audit append. */
 export function notificationsOf(tenant: { readonly notifications?: unknown }): NotificationSettings {
+  const cached = parsedOnce.get(tenant);
+  if (cached) return cached;
   const parsed = notificationsSchema.safeParse(tenant.notifications ?? {});
-  return parsed.success ? parsed.data : EMPTY;
+  const settings = parsed.success ? parsed.data : EMPTY;
+  parsedOnce.set(tenant, settings);
+  return settings;
 }
 
 /** True when the time (in the preference's zone) falls inside the quiet hours; they may wrap midnight. */

@@ -9,7 +9,7 @@ import type { AuditRecord } from '../../audit/types.js';
 import type { VoidApp } from '../../bot/app.js';
 import type { Config } from '../../bot/config/load.js';
 import { createRedis } from '../../bot/redis.js';
-import type { NotifyEngine } from '../../integrations/notify/engine.js';
+import { attemptsFor, type NotifyEngine } from '../../integrations/notify/engine.js';
 import { notifyModule, type NotifyModuleOptions } from '../../integrations/notify/module.js';
 import type { NotifyState } from '../../integrations/notify/state.js';
 import { runWebhooksCli } from '../../integrations/notify/webhooks.cli.js';
@@ -156,6 +156,19 @@ describe('notifications: webhooks', () => {
     const seqs = accepted.map((d) => Number(d.payload?.data.seq));
     expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(accepted.every((d) => d.payload?.type === 'audit.appended' && typeof d.payload.data.hash === 'string')).toBe(true);
+  });
+
+  it('a streaming endpoint that gives up on one record dead-letters it and goes on with the next, in order', async () => {
+    const r = await receiver();
+    const attempts = attemptsFor(FAST);
+    r.answer = (n) => (n <= attempts ? 500 : 200);
+    const s = await start(hook('siem', r.url, 'audit.appended'));
+    for (let i = 0; i < 3; i++) await s.app.audit.append({ tenantId: 'acme', action: 'command.received', actor: system, outcome: 'info', details: { n: i }, correlationId: `c-${i}` });
+    const accepted = await r.waitForAccepted(2);
+    expect(accepted.map((d) => Number(d.payload?.data.seq))).toEqual([2, 3]);
+    expect(r.deliveries.slice(0, attempts).every((d) => d.payload?.data.seq === 1)).toBe(true);
+    const dead = await s.state.deadLetters('acme');
+    expect(dead.map((d) => [d.recipient, d.eventType, d.code])).toEqual([['siem', 'audit.appended', 'webhook.status_500']]);
   });
 
   it('refuses endpoints that resolve to metadata or private addresses, and loopback unless allow-listed (RELIABILITY 37)', async () => {
