@@ -81,13 +81,14 @@ export class ContextAgent {
     private readonly tickets: TicketPort | undefined,
   ) {}
 
-  async forPullRequest(tenantId: string, repo: RepoRef, number: number, options: { budgetTokens: number; projectKeys: readonly string[]; flagged?: (files: ChangedFile[]) => Set<string> }): Promise<ReviewContext> {
+  async forPullRequest(tenantId: string, repo: RepoRef, number: number, options: { budgetTokens: number; projectKeys: readonly string[]; flagged?: (files: ChangedFile[], pr: PullRequestInfo) => Promise<Set<string>> }): Promise<ReviewContext> {
     const [pr, files] = await Promise.all([this.vcs.getPullRequest(tenantId, repo, number), this.vcs.listFiles(tenantId, repo, number)]);
     const conventions = await this.conventions(tenantId, repo, pr.baseRef, Math.floor(options.budgetTokens / 8));
     const key = ticketKeyIn(`${pr.title} ${pr.headRef} ${pr.body}`, options.projectKeys);
     const ticket = key ? await this.ticket(tenantId, key) : undefined;
     const fixed = estimateTokens(`${pr.title}\n${pr.body}\n${ticket?.description ?? ''}`) + conventions.reduce((n, c) => n + estimateTokens(c.text), 0);
-    const { chunks, omitted } = selectChunks(files, Math.max(0, options.budgetTokens - fixed), options.flagged?.(files));
+    const flagged = await options.flagged?.(files, pr);
+    const { chunks, omitted } = selectChunks(files, Math.max(0, options.budgetTokens - fixed), flagged);
     return { pr, files, chunks, omitted, conventions, ticket, tokens: fixed + chunks.reduce((n, c) => n + c.tokens, 0) };
   }
 
