@@ -21,8 +21,12 @@ export interface AuditTrailOptions {
   readonly observe?: (seconds: number, ok: boolean, input?: AuditEventInput) => void;
 }
 
+/** Told of every record once it is stored (notifications derive their events from the trail). */
+export type AppendedListener = (record: AuditRecord) => void;
+
 export class AuditTrail {
   private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly appendedListeners = new Set<AppendedListener>();
   private readonly pseudonyms = new Map<string, string>();
   private readonly now: () => Date;
   private readonly maxRetries: number;
@@ -43,6 +47,7 @@ export class AuditTrail {
       () => this.appendNow(input),
     );
     this.tails.set(input.tenantId, next);
+    if (this.appendedListeners.size) void next.then((record) => this.tellAppended(record), () => undefined);
     const observe = this.options.observe;
     if (observe) {
       const started = performance.now();
@@ -55,6 +60,23 @@ export class AuditTrail {
       if (this.tails.get(input.tenantId) === next) this.tails.delete(input.tenantId);
     }).catch(() => undefined);
     return next;
+  }
+
+  /** Registers a listener told of every stored record (after the append succeeded); returns its removal. A listener
+   *  that throws is ignored: it can never fail or delay an append. */
+  onAppended(listener: AppendedListener): () => void {
+    this.appendedListeners.add(listener);
+    return () => this.appendedListeners.delete(listener);
+  }
+
+  private tellAppended(record: AuditRecord): void {
+    for (const listener of this.appendedListeners) {
+      try {
+        listener(record);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
   }
 
   /** Keeps a piece of personal text outside the chain; put the returned reference (`pd-…`) into details. */

@@ -30,7 +30,7 @@ export const AUDIT_ACTIONS = [
   'gdpr.exported',
   'gdpr.erased',
 ] as const;
-export const AUDIT_ACTION_FAMILIES = ['github.', 'jira.', 'chat.', 'breakglass.', 'security.'] as const;
+export const AUDIT_ACTION_FAMILIES = ['github.', 'jira.', 'chat.', 'breakglass.', 'security.', 'notify.'] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number] | `${(typeof AUDIT_ACTION_FAMILIES)[number]}${string}`;
 

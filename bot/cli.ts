@@ -20,12 +20,14 @@ const USAGE = `Usage:
   void check-config              validate the environment and the tenants file, then exit
   void doctor                    check configuration, Redis, the store and each platform's credentials; print fixes
   void audit verify|export|report|prune|token create, void gdpr export|erase   the audit trail ("void audit help")
+  void webhooks list|replay|test outbound webhooks and notification dead letters ("void webhooks")
   void help                      this text
 
 Environment: see README "Configuration". The tenants file is VOID_TENANTS_FILE (default ./void.yaml).`;
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'audit' || argv[0] === 'gdpr') return (await import('./cli/audit.cli.js')).runAuditCli(argv);
+  if (argv[0] === 'webhooks') return (await import('../integrations/notify/webhooks.cli.js')).runWebhooksCli(argv);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, type Config } from './config/load.js';
 import { jiraCredentialsFor, jiraVariableNames, jiraWebhookSecretFor, secretValues, type Env } from './config/env.js';
 import { scrubber } from './logger.js';
 import { DEFAULT_REDIS_URL, redactUrl } from './redis.js';
+import { notificationChecks } from '../integrations/notify/doctor.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 export interface Check {
@@ -246,6 +247,7 @@ export async function runDoctor(options: { out: Writable; raw?: NodeJS.ProcessEn
   checks.push(await checkStore(config.env));
   const platforms = await platformChecks(config, options.fetch ?? fetch);
   checks.push(...(platforms.length ? platforms : [check('platforms', 'skip', 'no chat platform or model provider configured (console only)')]));
+  checks.push(...(await notificationChecks(config, config.env.REDIS_URL ?? DEFAULT_REDIS_URL)));
   options.out.write(`${formatChecks(checks, scrubber(secretValues(config.env)))}\n`);
   return checks.some((c) => c.status === 'fail') ? 1 : 0;
 }

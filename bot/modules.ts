@@ -26,6 +26,7 @@ import { teamsModule } from './teams/module.js';
 import { agentsModule } from '../agents/module.js';
 import { approvals } from '../approvals/module.js';
 import { dashboard } from './dashboard/module.js';
+import { notifications } from '../integrations/notify/module.js';
 
 /** Ports that one module provides and others use (filled in module order, read lazily at use time). */
 export interface SharedPorts {
@@ -87,6 +88,7 @@ export async function loadModuleList(): Promise<VoidModule[]> {
   list.push(jiraModule);
   list.push(agentsModule); // after github/jira: reads their ports lazily at job time
   list.push(dashboard); // web pages; reads ctx.ports.approvals lazily
+  list.push(notifications); // listens to the audit trail; reads the approvals port lazily
   list.push(...(await loadTestModules())); // last: test-only modules override (VOID_TEST_MODULES)
   return list;
 }

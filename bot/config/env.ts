@@ -114,6 +114,19 @@ export const envSchema = z.object({
       }
     })
     .optional(),
+  // Notifications (docs/notifications.md). The SMTP URLs carry the mail password: they are secrets.
+  /** The deployment's SMTP server, e.g. smtps://user:pass@mail.example:465. Unset: no mail is sent. */
+  VOID_SMTP_URL: optionalSecret,
+  /** Per-tenant SMTP servers that tenants name in `notifications.smtpRef`: a JSON object {"acme": "smtp://…"}. */
+  VOID_SMTP_URLS: z.string().min(2).transform((text, ctx) => jsonRecord(text, ctx)).optional(),
+  /** The From address of Void's mail. */
+  VOID_MAIL_FROM: z.string().min(3).default('Void <void@localhost>'),
+  /** Webhook signing secrets (whsec_…) that tenants name in `notifications.webhooks[].secretRef`: a JSON object. */
+  VOID_WEBHOOK_SECRETS: z.string().min(2).transform((text, ctx) => jsonRecord(text, ctx)).optional(),
+  /** Operator allow-list for outbound webhooks to loopback/private addresses: comma-separated hosts, host:port or CIDRs. */
+  VOID_OUTBOUND_ALLOW: z.string().min(1).optional(),
+  /** Public base URL of the dashboard, for links in mail (links open pages; they never approve by themselves). */
+  VOID_PUBLIC_URL: z.url().optional(),
   /** Model API keys that tenants name in `models.providers[].keyRef`: a JSON object {"acme-openai": "sk-…"}. */
   VOID_MODEL_KEYS: z
     .string()
@@ -130,6 +143,15 @@ export const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+function jsonRecord(text: string, ctx: z.RefinementCtx): Record<string, string> {
+  try {
+    return z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.string().min(1)).parse(JSON.parse(text));
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'expected a JSON object of names to values' });
+    return z.NEVER;
+  }
+}
 
 /** Names of the variables whose values must never appear in logs, replies, audit records or errors. */
 export const SECRET_VARIABLES = [
@@ -149,12 +171,32 @@ export const SECRET_VARIABLES = [
   'METRICS_TOKEN',
   'OTEL_EXPORTER_OTLP_HEADERS',
   'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
+  'VOID_SMTP_URL',
 ] as const satisfies ReadonlyArray<keyof Env>;
 
 export function secretValues(env: Env): string[] {
   const jiraTokens = Object.entries(env.JIRA_TENANT_VARIABLES ?? {}).filter(([k]) => !k.startsWith('JIRA_EMAIL_')).map(([, v]) => v);
-  const values = [...SECRET_VARIABLES.map((name) => env[name]), ...Object.values(env.VOID_MODEL_KEYS ?? {}), ...Object.values(env.VOID_OIDC_CLIENT_SECRETS ?? {}), ...jiraTokens];
+  const values = [
+    ...SECRET_VARIABLES.map((name) => env[name]),
+    ...Object.values(env.VOID_MODEL_KEYS ?? {}),
+    ...Object.values(env.VOID_OIDC_CLIENT_SECRETS ?? {}),
+    ...jiraTokens,
+    ...Object.values(env.VOID_SMTP_URLS ?? {}),
+    ...Object.values(env.VOID_WEBHOOK_SECRETS ?? {}),
+    ...smtpPasswords(env),
+  ];
   return values.filter((v): v is string => typeof v === 'string' && v.length >= 4);
+}
+
+/** The passwords inside the SMTP URLs, so that an error quoting the password alone is scrubbed too. */
+function smtpPasswords(env: Env): string[] {
+  return [env.VOID_SMTP_URL, ...Object.values(env.VOID_SMTP_URLS ?? {})].flatMap((url) => {
+    try {
+      return url ? [decodeURIComponent(new URL(url).password)] : [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** Chat platforms for which credentials are configured. Without any, `npm start` opens the console chat. */

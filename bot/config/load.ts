@@ -127,5 +127,5 @@ function pickKnown(raw: NodeJS.ProcessEnv): Record<string, string> {
 }
 
 function isSecretName(name: string): boolean {
-  return /SECRET|TOKEN|KEY|PASSWORD|PEPPER/.test(name);
+  return /SECRET|TOKEN|KEY|PASSWORD|PEPPER|SMTP/.test(name);
 }

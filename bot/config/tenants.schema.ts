@@ -9,6 +9,7 @@ import { jiraBindingSchema } from './jira.js';
 import { modelsSchema } from '../../agents/llm/models.schema.js';
 import { auditSettingsSchema } from '../../audit/settings.schema.js';
 import { dashboardSettingsSchema } from '../dashboard/settings.schema.js';
+import { notificationsSchema } from '../../integrations/notify/settings.schema.js';
 
 const slug = z
   .string()
@@ -80,6 +81,8 @@ const tenant = z
     audit: auditSettingsSchema.prefault({}),
     /** Dashboard sign-in (OpenID Connect per tenant): bot/dashboard. */
     dashboard: dashboardSettingsSchema.optional(),
+    /** Mail preferences and outbound webhooks: integrations/notify. */
+    notifications: notificationsSchema.prefault({}),
   })
   .strict();
 
@@ -170,6 +173,7 @@ export function toTenants(file: TenantsFile): Tenant[] {
       models: t.models,
       audit: t.audit,
       ...(t.dashboard ? { dashboard: t.dashboard } : {}),
+      notifications: t.notifications,
       members: t.members.map((m) => Object.freeze({ id: m.id, name: m.name, roles: m.roles, identities: m.identities })),
     }),
   );

@@ -30,7 +30,10 @@ export type Command =
   | { name: 'breakglass'; id: string; reason: string }
   | { name: 'ack'; id?: string }
   | { name: 'jira'; sub: 'create'; project: string; summary: string; type?: string; priority?: string }
-  | { name: 'jira'; sub: 'show'; key: string };
+  | { name: 'jira'; sub: 'show'; key: string }
+  | { name: 'notify'; sub: 'show' }
+  | { name: 'notify'; sub: 'channel'; channel: 'chat' | 'email' | 'both' | 'digest' }
+  | { name: 'notify'; sub: 'quiet'; hours?: string; timezone?: string };
 
 export type CommandName = Command['name'];
 
@@ -63,6 +66,7 @@ export const USAGE: Readonly<Record<CommandName, string>> = {
   breakglass: 'breakglass <id> <reason>: admins only: force-run a pending request (loud, audited, reviewed)',
   ack: 'ack [<follow-up id>]: compliance officers: list open break-glass follow-ups, or acknowledge one',
   jira: 'jira create <PROJECT> "<summary>" [type] [priority] | jira show <KEY>: create or show a JIRA ticket',
+  notify: 'notify [chat|email|both|digest] | notify quiet <HH:MM-HH:MM> [time zone] | notify quiet off: how Void reaches you',
 };
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -181,7 +185,25 @@ const PARSERS: Readonly<Record<CommandName, Parser>> = {
     return args.length === 1 && ID.test(args[0] ?? '') ? { name: 'ack', id: args[0] as string } : 'name one follow-up id';
   },
   jira: (args) => parseJira(args),
+  notify: (args) => parseNotify(args),
 };
+
+const QUIET = /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/;
+const ZONE = /^[A-Za-z][A-Za-z0-9_+/-]{0,63}$/;
+
+/** notify | notify chat|email|both|digest | notify quiet <HH:MM-HH:MM> [zone] | notify quiet off. */
+function parseNotify(args: Args): Command | string {
+  const sub = args[0]?.toLowerCase();
+  if (sub === undefined) return { name: 'notify', sub: 'show' };
+  if (sub === 'chat' || sub === 'email' || sub === 'both' || sub === 'digest') return args.length === 1 ? { name: 'notify', sub: 'channel', channel: sub } : `"notify ${sub}" takes nothing more`;
+  if (sub !== 'quiet') return 'say "notify chat", "notify email", "notify both", "notify digest" or "notify quiet 22:00-07:00"';
+  const hours = args[1]?.toLowerCase();
+  if (hours === 'off' && args.length === 2) return { name: 'notify', sub: 'quiet' };
+  if (!hours || !QUIET.test(hours) || args.length > 3) return 'quiet hours look like 22:00-07:00 (24-hour clock), optionally followed by a time zone like Europe/Berlin';
+  const zone = args[2];
+  if (zone !== undefined && !ZONE.test(zone)) return `"${zone.slice(0, 40)}" is not a time zone like Europe/Berlin`;
+  return zone ? { name: 'notify', sub: 'quiet', hours, timezone: zone } : { name: 'notify', sub: 'quiet', hours };
+}
 
 const JIRA_PROJECT = /^[A-Za-z][A-Za-z0-9_]{0,9}$/;
 const JIRA_CREATE = /^create\s+(\S+)\s+["\u201c\u201d]([^"\u201c\u201d]{1,255})["\u201c\u201d](?:\s+(\S+))?(?:\s+(\S+))?$/i;
@@ -284,6 +306,8 @@ export function describeCommand(command: Command): string {
       return `breakglass ${command.id}`;
     case 'ack':
       return command.id ? `ack ${command.id}` : 'ack';
+    case 'notify':
+      return command.sub === 'show' ? 'notify' : command.sub === 'channel' ? `notify ${command.channel}` : `notify quiet ${command.hours ?? 'off'}${command.timezone ? ` ${command.timezone}` : ''}`;
     case 'jira':
       // The summary is free text typed by a person: it stays out of audit targets and job titles.
       return command.sub === 'show' ? `jira show ${command.key}` : `jira create ${command.project}${command.type ? ` ${command.type}` : ''}${command.priority ? ` ${command.priority}` : ''}`;

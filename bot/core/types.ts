@@ -68,6 +68,8 @@ export interface Tenant {
   readonly audit: unknown;
   /** The web dashboard's sign-in settings (bot/dashboard/settings.schema.ts); absent: chat links only. */
   readonly dashboard?: unknown;
+  /** Mail preferences and outbound webhooks (integrations/notify); absent in tenants built by hand. */
+  readonly notifications?: unknown;
 }
 
 /** A resolved actor: the person (principal) and the platform identity they spoke through. */

@@ -1,0 +1,99 @@
+// The notifications module: listens to the audit trail (every stored record), turns records into events, and
+// delivers them by mail (nodemailer) and signed webhooks (Standard Webhooks) from its own BullMQ queue in the
+// worker role. Adds the `notify` command. docs/notifications.md tells operators and receivers how it works.
+import type { Env } from '../../bot/config/env.js';
+import type { Tenant } from '../../bot/core/types.js';
+import { watchQueue } from '../../bot/metrics.js';
+import type { ModuleContext, VoidModule } from '../../bot/modules.js';
+import { attemptsFor, DEFAULT_RETRY, NotifyEngine, type RetryPolicy } from './engine.js';
+import { mayNotify } from './fanout.js';
+import { Mailer } from './mail.js';
+import { notifyCommand } from './notify.command.js';
+import { AllowList, defaultResolver, type Resolver } from './outbound.js';
+import { notificationsOf } from './settings.schema.js';
+import { NotifyState, type BreakerSettings } from './state.js';
+
+export interface NotifyModuleOptions {
+  readonly retry?: RetryPolicy;
+  readonly breaker?: BreakerSettings;
+  /** DNS for webhook hosts (tests map a name to a private address to prove the refusal). */
+  readonly resolve?: Resolver;
+  readonly webhookTimeoutMs?: number;
+  readonly queueName?: string;
+  readonly now?: () => Date;
+  /** Tests and the CLI get the engine (replay, digest now). */
+  readonly onReady?: (engine: NotifyEngine, state: NotifyState) => void;
+}
+
+/** The SMTP URL a tenant's mail goes through: its own (notifications.smtpRef) or the deployment's. */
+export function smtpUrlFor(env: Env, tenant: Tenant): string | undefined {
+  const ref = notificationsOf(tenant).smtpRef;
+  return ref ? env.VOID_SMTP_URLS?.[ref] : env.VOID_SMTP_URL;
+}
+
+export function buildEngine(ctx: Pick<ModuleContext, 'config' | 'redis' | 'redisUrl' | 'prefix' | 'registry' | 'audit' | 'ports' | 'scrub' | 'log'>, options: NotifyModuleOptions = {}): { engine: NotifyEngine; state: NotifyState; mailer: Mailer } {
+  const env = ctx.config.env;
+  const state = new NotifyState(ctx.redis, ctx.prefix);
+  const mailer = new Mailer(env.VOID_MAIL_FROM);
+  const now = options.now ?? (() => new Date());
+  const engine = new NotifyEngine({
+    connection: ctx.redis,
+    redisUrl: ctx.redisUrl,
+    prefix: ctx.prefix,
+    queueName: options.queueName,
+    registry: ctx.registry,
+    audit: ctx.audit,
+    state,
+    mailer,
+    webhook: {
+      allow: new AllowList(env.VOID_OUTBOUND_ALLOW),
+      resolve: options.resolve ?? defaultResolver,
+      secrets: env.VOID_WEBHOOK_SECRETS ?? {},
+      timeoutMs: options.webhookTimeoutMs ?? 10_000,
+      maxResponseBytes: 64 * 1024,
+      breaker: options.breaker ?? { threshold: 5, coolDownMs: 60_000 },
+      now,
+    },
+    fanout: { state, approvals: () => ctx.ports.approvals, smtpFor: (t) => smtpUrlFor(env, t), publicUrl: env.VOID_PUBLIC_URL, now },
+    retry: options.retry ?? DEFAULT_RETRY,
+    scrub: ctx.scrub,
+    log: ctx.log.child({ module: 'notify' }),
+  });
+  return { engine, state, mailer };
+}
+
+export function notifyModule(options: NotifyModuleOptions = {}): VoidModule {
+  return {
+    name: 'notify',
+    async setup(ctx) {
+      const { engine, state, mailer } = buildEngine(ctx, options);
+      options.onReady?.(engine, state);
+      const env = ctx.config.env;
+      const mailEnabled = () => Boolean(env.VOID_SMTP_URL || Object.keys(env.VOID_SMTP_URLS ?? {}).length);
+      const log = ctx.log.child({ module: 'notify' });
+      const stopListening = ctx.audit.onAppended((record) => {
+        const tenant = ctx.registry.get(record.tenantId);
+        if (!tenant || !mayNotify(record.action, tenant, Boolean(smtpUrlFor(env, tenant)))) return;
+        engine.enqueueRecord(record).catch((err: unknown) => log.error({ err: { message: (err as Error).message }, tenant: record.tenantId, seq: record.seq }, 'could not queue the notifications of an audit record'));
+      });
+      const unwatch = watchQueue({ name: 'notify', counts: () => engine.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed') });
+      log.debug({ attempts: attemptsFor(options.retry ?? DEFAULT_RETRY) }, 'notification retries per delivery');
+      return {
+        commands: { notify: notifyCommand(state, mailEnabled) },
+        start: async () => {
+          if (ctx.role === 'web') return;
+          engine.start();
+          await engine.scheduleDigests();
+        },
+        close: async () => {
+          stopListening();
+          unwatch();
+          await engine.close();
+          mailer.close();
+        },
+      };
+    },
+  };
+}
+
+export const notifications: VoidModule = notifyModule();
