@@ -21,7 +21,7 @@ const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.ch
 
 function linkTo(publicUrl: string | undefined, tenantId: string, approvalId: string): string | undefined {
   if (!publicUrl) return undefined;
-  return `${publicUrl.replace(/\/+$/, '')}/dashboard/${encodeURIComponent(tenantId)}/approvals/${encodeURIComponent(approvalId)}`;
+  return `${publicUrl.replace(/\/+$/, '')}/dashboard/t/${encodeURIComponent(tenantId)}/approvals/${encodeURIComponent(approvalId)}`;
 }
 
 function render(subject: string, lines: readonly string[], link: string | undefined, approvalId: string | undefined): MailContent {
@@ -66,7 +66,7 @@ export function mailFor(event: NotifyEvent, tenantName: string, publicUrl: strin
 /** The daily digest of approval requests waiting for one person. */
 export function digestMail(tenantName: string, pending: readonly PendingLine[], publicUrl: string | undefined, tenantId: string): MailContent {
   const lines = [`${tenantName}: ${pending.length} request(s) wait for your approval.`, ...pending.map((p) => `${p.id}: ${p.summary} (asked by ${p.requester}, expires ${p.expiresAt})`)];
-  const link = publicUrl ? `${publicUrl.replace(/\/+$/, '')}/dashboard/${encodeURIComponent(tenantId)}/approvals` : undefined;
+  const link = publicUrl ? `${publicUrl.replace(/\/+$/, '')}/dashboard/t/${encodeURIComponent(tenantId)}/inbox` : undefined;
   return render(`[Void] ${pending.length} approval request(s) waiting`, lines, link, undefined);
 }
 

@@ -54,7 +54,7 @@ export function buildEngine(ctx: Pick<ModuleContext, 'config' | 'redis' | 'redis
       breaker: options.breaker ?? { threshold: 5, coolDownMs: 60_000 },
       now,
     },
-    fanout: { state, approvals: () => ctx.ports.approvals, smtpFor: (t) => smtpUrlFor(env, t), publicUrl: env.VOID_PUBLIC_URL, now },
+    fanout: { state, approvals: () => ctx.ports.approvals, smtpFor: (t) => smtpUrlFor(env, t), publicUrl: env.VOID_PUBLIC_URL ?? env.VOID_DASHBOARD_URL, now },
     retry: options.retry ?? DEFAULT_RETRY,
     scrub: ctx.scrub,
     log: ctx.log.child({ module: 'notify' }),

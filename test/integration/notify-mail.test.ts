@@ -95,7 +95,7 @@ describe('notifications: mail', () => {
     expect(mail).toContain(`Subject: [Void] Approval requested: deploy payments to production at v1.2.3`);
     expect(mail).toContain('text/plain');
     expect(mail).toContain('text/html');
-    expect(mail).toContain(`https://void.acme.test/dashboard/acme/approvals/${id}`);
+    expect(mail).toContain(`https://void.acme.test/dashboard/t/acme/approvals/${id}`);
     expect(mail).toContain(`approve ${id}`);
     expect(mail).toContain('no link in it approves or rejects anything');
     // quinn's mail is held until the quiet hours end, as a delayed job.
