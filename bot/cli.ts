@@ -81,9 +81,12 @@ async function runConsole(config: Config, redis: RedisHandle, log: Logger, as: s
 
 async function serve(config: Config, redis: RedisHandle, role: Role, log: Logger): Promise<number> {
   if (role !== 'all' && !config.env.MONGODB_URL) {
+    if (config.env.VOID_EMBEDDED_STORE === 'files') {
+      throw new VoidError('cli.split_needs_mongodb', `--role ${role} needs MONGODB_URL: without it the audit trail, approvals and Slack installations are kept in the data directory ${config.env.VOID_DATA_DIR}, which one process owns, so a separate web and worker cannot share them. Run one process with --role all, or set MONGODB_URL to run web and worker replicas.`);
+    }
     log.warn(
       { role },
-      'MONGODB_URL is not set, so approvals and the audit trail live inside each process: a separate web and worker cannot share them (approved jobs will be refused by the worker). Run --role all, or set MONGODB_URL.',
+      'MONGODB_URL is not set and VOID_EMBEDDED_STORE=memory, so approvals and the audit trail live inside each process: a separate web and worker cannot share them (approved jobs will be refused by the worker). Run --role all, or set MONGODB_URL.',
     );
   }
   const app = await VoidApp.create(config, { role, redisUrl: redis.url, log });
