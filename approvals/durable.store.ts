@@ -17,8 +17,9 @@ export class DurableApprovalStore extends EmbeddedApprovalStore {
     for (const record of map.map.values()) this.rows.set(this.key(record.tenantId, record.id), { record: structuredClone(record) });
   }
 
-  static async open(path: string): Promise<DurableApprovalStore> {
-    const dir = openDataDir(path);
+  /** Opens the approvals of a data directory (taking its lock), or a read-only view of them (no lock; writes fail). */
+  static async open(path: string, options: { readOnly?: boolean } = {}): Promise<DurableApprovalStore> {
+    const dir = openDataDir(path, options);
     try {
       return new DurableApprovalStore(await DurableMap.open<ApprovalRecord>(dir, 'state', 'approvals'), () => dir.release());
     } catch (error) {
@@ -29,6 +30,11 @@ export class DurableApprovalStore extends EmbeddedApprovalStore {
 
   protected override journal(record: ApprovalRecord): Promise<void> {
     return this.map.put(this.key(record.tenantId, record.id), record);
+  }
+
+  /** Every pending request of every tenant (expiry timers are scheduled again from these at start). */
+  allPending(): ApprovalRecord[] {
+    return [...this.map.map.values()].filter((r) => r.state === 'pending');
   }
 
   /** Every request of every tenant (backups). */

@@ -47,7 +47,11 @@ export function approvalsModule(options: ApprovalsModuleOptions = {}): VoidModul
         runGate: approvalRunGate(deps),
         commands: approvalCommands(service),
         start: async () => {
-          if (ctx.role !== 'web') expiry.start((tenantId, id) => expire(deps, tenantId, id));
+          if (ctx.role === 'web') return;
+          // The durable embedded store's process owns every request: it sets their expiry timers again, which a
+          // Redis restored from nothing (or without persistence) has lost.
+          if (store instanceof DurableApprovalStore) await expiry.scheduleAll(store.allPending());
+          expiry.start((tenantId, id) => expire(deps, tenantId, id));
         },
         close: async () => {
           await expiry.close();

@@ -56,15 +56,21 @@ export class DurableAuditStore extends EmbeddedAuditStore {
    */
   static async open(path: string, options: { readOnly?: boolean } = {}): Promise<DurableAuditStore> {
     const dir = openDataDir(path, options);
+    let personal: DurableMap<PersonalDatum>;
     try {
-      const personal = await DurableMap.open<PersonalDatum>(dir, 'state', 'personal');
-      const store = new DurableAuditStore(dir, personal);
-      await store.load();
-      return store;
+      personal = await DurableMap.open<PersonalDatum>(dir, 'state', 'personal');
     } catch (error) {
       dir.release();
       throw error;
     }
+    const store = new DurableAuditStore(dir, personal);
+    try {
+      await store.load();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
   }
 
   private async load(): Promise<void> {
@@ -92,6 +98,11 @@ export class DurableAuditStore extends EmbeddedAuditStore {
   /** The tenants that have a trail here. */
   tenants(): string[] {
     return [...this.chains.keys()].sort();
+  }
+
+  /** A tenant's records as stored, in order (backups read them here). */
+  recordsOf(tenantId: string): readonly AuditRecord[] {
+    return this.chains.get(tenantId) ?? [];
   }
 
   /** Verifies every tenant's chain (at start, after a restore). */

@@ -3,6 +3,7 @@
 //   void console [--as <member>]      the console chat (interactive on a terminal, line by line from stdin)
 //   void check-config                 validate the environment and the tenants file, then exit
 //   void doctor                       check configuration, Redis, the store and platform credentials; say how to fix
+//   void backup <file> | restore <file>   the embedded store's backup and restore (bot/cli/backup.cli.ts)
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config/load.js';
 import { configuredPlatforms, secretValues } from './config/env.js';
@@ -20,12 +21,15 @@ const USAGE = `Usage:
   void check-config              validate the environment and the tenants file, then exit
   void doctor                    check configuration, Redis, the store and each platform's credentials; print fixes
   void audit verify|export|report|prune|token create, void gdpr export|erase   the audit trail ("void audit help")
+  void backup <file>             a checksummed snapshot of the embedded store (VOID_DATA_DIR), taken while Void runs
+  void restore <file>            restore it into an empty VOID_DATA_DIR and verify every chain
   void help                      this text
 
 Environment: see README "Configuration". The tenants file is VOID_TENANTS_FILE (default ./void.yaml).`;
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'audit' || argv[0] === 'gdpr') return (await import('./cli/audit.cli.js')).runAuditCli(argv);
+  if (argv[0] === 'backup' || argv[0] === 'restore') return (await import('./cli/backup.cli.js')).runBackupCli(argv);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
