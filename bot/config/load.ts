@@ -56,9 +56,9 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     notices.push(`No tenants file at ./void.yaml: using the example tenants in ${path} (console only).`);
   }
   const tenants = loadTenantsFile(path);
-  if (!env.MONGODB_URL && platforms.length) {
+  if (!env.MONGODB_URL && platforms.length && env.VOID_EMBEDDED_STORE === 'memory') {
     notices.push(
-      `MONGODB_URL is not set while ${platforms.join(', ')} is configured: approvals and the audit trail are kept in memory and WILL NOT SURVIVE A RESTART.`,
+      `MONGODB_URL is not set and VOID_EMBEDDED_STORE=memory while ${platforms.join(', ')} is configured: approvals and the audit trail are kept in memory and WILL NOT SURVIVE A RESTART.`,
     );
   }
   return Object.freeze({ env, tenants, tenantsFile: { path, source }, notices });
