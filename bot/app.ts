@@ -23,7 +23,7 @@ import { HttpServer, json } from './http/server.js';
 import { DeliveryLedger } from './idempotency.js';
 import { CommandRateLimiter, JobSlots } from './limits.js';
 import { createLogger, scrubber, type Logger } from './logger.js';
-import { checkEvictionPolicy, createRedis } from './redis.js';
+import { checkEvictionPolicy, createRedis, persistenceWarning } from './redis.js';
 import { loadModuleList, type ModuleContext, type ModuleContribution, type SharedPorts, type VoidModule } from './modules.js';
 import type { JobKind } from '../agents/queues.js';
 import type { Processor } from '../agents/worker.js';
@@ -89,6 +89,8 @@ export class VoidApp {
     redis.on('error', (err) => log.warn({ err: { message: err.message } }, 'redis connection error'));
     await redis.connect();
     await checkEvictionPolicy(redis);
+    const volatile = await persistenceWarning(redis).catch(() => undefined);
+    if (volatile) log.warn(volatile);
     const store = options.auditStore ?? (await createAuditStore(env));
     if (store instanceof DurableAuditStore) await reportDataDir(store, log);
     const scrub = scrubber(secretValues(env));
