@@ -119,6 +119,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
     else if (error instanceof VoidError) process.stderr.write(`void: ${error.message}\n`);
+    else if (/^store\./.test(String((error as { code?: unknown })?.code))) process.stderr.write(`void: ${(error as Error).message}\n`);
     else if ((error as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') process.stderr.write(`void: ${(error as Error).message}\n${USAGE}\n`);
     else process.stderr.write(`void: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
     process.exit(2);
