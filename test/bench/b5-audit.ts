@@ -101,7 +101,7 @@ export async function b5(): Promise<BenchResult[]> {
     dirs.push(dir);
     return DurableAuditStore.open(join(dir, 'data'));
   };
-  const results = await legResults('durable embedded, files + fdatasync', durable).finally(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const results = await legResults('durable embedded, files, O_DSYNC', durable).finally(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
   results.push(...(await legResults('in-memory (tests only)', async () => new EmbeddedAuditStore())));
   const url = process.env.MONGODB_URL;
   if (url) {
