@@ -1,24 +1,34 @@
-// The embedded approval store (in process; used when MONGODB_URL is unset). Each method checks and changes a record
-// in one synchronous step (no await in between), which is this store's conditional update: two callers racing in
-// one process cannot both pass a condition. Records are cloned in and out so callers never share state.
+// The in-memory approval store: the index of the durable embedded store (durable.store.ts), and on its own the store
+// of tests and of VOID_EMBEDDED_STORE=memory. Each method checks and changes a record in one synchronous step (no
+// await in between), which is this store's conditional update: two callers racing in one process cannot both pass a
+// condition. Every change is handed to `journal` in that same step (the durable store writes it to disk and the
+// method resolves once it is there). Leases are not journaled: after a restart nobody holds one. Records are cloned
+// in and out so callers never share state.
 import type { ApprovalRecord, ApprovalStore, Change, LeasePurpose } from './store.js';
 
-interface Row {
+export interface Row {
   record: ApprovalRecord;
   lock?: { holder: string; until: number } | undefined;
 }
 
 export class EmbeddedApprovalStore implements ApprovalStore {
-  private readonly rows = new Map<string, Row>();
+  protected readonly rows = new Map<string, Row>();
 
-  private key(tenantId: string, id: string): string {
+  protected key(tenantId: string, id: string): string {
     return `${tenantId}\u0000${id}`;
+  }
+
+  /** The durable store writes the record's new state here; resolves when it is on disk. */
+  protected journal(_record: ApprovalRecord): Promise<void> {
+    return Promise.resolve();
   }
 
   async create(record: ApprovalRecord): Promise<'created' | 'exists'> {
     const key = this.key(record.tenantId, record.id);
     if (this.rows.has(key)) return 'exists';
-    this.rows.set(key, { record: structuredClone(record) });
+    const row = { record: structuredClone(record) };
+    this.rows.set(key, row);
+    await this.journal(row.record);
     return 'created';
   }
 
@@ -47,6 +57,7 @@ export class EmbeddedApprovalStore implements ApprovalStore {
     const { decision, ...rest } = change;
     row.record = structuredClone({ ...row.record, ...rest, decisions: decision ? [...row.record.decisions, decision] : row.record.decisions });
     row.lock = undefined;
+    await this.journal(row.record);
     return structuredClone(row.record);
   }
 
@@ -56,12 +67,15 @@ export class EmbeddedApprovalStore implements ApprovalStore {
     if (!row || !glass || glass.followUp !== 'open' || row.lock?.holder !== holder) return undefined;
     row.record = structuredClone({ ...row.record, breakGlass: { ...glass, followUp: 'acknowledged' as const, acknowledgedBy: by, acknowledgedAt: at } });
     row.lock = undefined;
+    await this.journal(row.record);
     return structuredClone(row.record);
   }
 
   async markQueued(tenantId: string, id: string, jobId: string): Promise<void> {
     const row = this.rows.get(this.key(tenantId, id));
-    if (row && (row.record.state === 'approved')) row.record = { ...row.record, queued: true, jobId };
+    if (!row || row.record.state !== 'approved') return;
+    row.record = { ...row.record, queued: true, jobId };
+    await this.journal(row.record);
   }
 
   async findByFollowUp(tenantId: string, followUpId: string): Promise<ApprovalRecord | undefined> {

@@ -30,6 +30,15 @@ export class ExpiryScheduler {
     await this.queue.add('expire', { tenantId, approvalId }, { jobId: `exp-${tenantId}-${approvalId}`, delay });
   }
 
+  /** Schedules many at once (at start, from the durable store: a restored or fresh Redis has no timers). Job ids
+   *  are deterministic, so a timer that already exists is left as it is. */
+  async scheduleAll(requests: ReadonlyArray<{ tenantId: string; id: string; expiresAt: string }>): Promise<void> {
+    for (let i = 0; i < requests.length; i += 500) {
+      const chunk = requests.slice(i, i + 500);
+      await this.queue.addBulk(chunk.map((r) => ({ name: 'expire', data: { tenantId: r.tenantId, approvalId: r.id }, opts: { jobId: `exp-${r.tenantId}-${r.id}`, delay: Math.max(0, new Date(r.expiresAt).getTime() - Date.now()) } })));
+    }
+  }
+
   /** Worker role: expires requests when their time comes. */
   start(expire: (tenantId: string, approvalId: string) => Promise<string>): void {
     this.connection = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });

@@ -2,6 +2,7 @@
 // time, expiry, break-glass. Provides ctx.ports.approvals (the one decision service every surface uses).
 import type { VoidModule } from '../bot/modules.js';
 import { approvalCommands } from './commands.js';
+import { DurableApprovalStore } from './durable.store.js';
 import { EmbeddedApprovalStore } from './embedded.store.js';
 import { ExpiryScheduler } from './expiry.js';
 import { approvalGate, approvalRunGate } from './gate.js';
@@ -16,17 +17,17 @@ export interface ApprovalsModuleOptions {
   readonly now?: () => Date;
 }
 
-async function openStore(mongodbUrl: string | undefined): Promise<ApprovalStore> {
-  if (!mongodbUrl) return new EmbeddedApprovalStore();
+async function openStore(env: { MONGODB_URL?: string | undefined; VOID_DATA_DIR: string; VOID_EMBEDDED_STORE: 'files' | 'memory' }): Promise<ApprovalStore> {
+  if (!env.MONGODB_URL) return env.VOID_EMBEDDED_STORE === 'memory' ? new EmbeddedApprovalStore() : DurableApprovalStore.open(env.VOID_DATA_DIR);
   const { MongoApprovalStore } = await import('./mongo.store.js');
-  return MongoApprovalStore.connect(mongodbUrl);
+  return MongoApprovalStore.connect(env.MONGODB_URL);
 }
 
 export function approvalsModule(options: ApprovalsModuleOptions = {}): VoidModule {
   return {
     name: 'approvals',
     async setup(ctx) {
-      const store = options.store ?? (await openStore(ctx.config.env.MONGODB_URL));
+      const store = options.store ?? (await openStore(ctx.config.env));
       const expiry = new ExpiryScheduler(ctx.redis, { prefix: ctx.prefix, redisUrl: ctx.redisUrl, log: ctx.log });
       const deps: ApprovalDeps = {
         store,
@@ -47,7 +48,11 @@ export function approvalsModule(options: ApprovalsModuleOptions = {}): VoidModul
         runGate: approvalRunGate(deps),
         commands: approvalCommands(service),
         start: async () => {
-          if (ctx.role !== 'web') expiry.start((tenantId, id) => expire(deps, tenantId, id));
+          if (ctx.role === 'web') return;
+          // The durable embedded store's process owns every request: it sets their expiry timers again, which a
+          // Redis restored from nothing (or without persistence) has lost.
+          if (store instanceof DurableApprovalStore) await expiry.scheduleAll(store.allPending());
+          expiry.start((tenantId, id) => expire(deps, tenantId, id));
         },
         close: async () => {
           await expiry.close();

@@ -1,20 +1,34 @@
-// The embedded (in-process) audit store, used when MONGODB_URL is unset. Same contract as the MongoDB store.
-import { EmbeddedPersonalDataStore } from './personal.js';
+// The in-memory audit store: the index the durable embedded store (durable.store.ts) keeps in memory, and on its own
+// the store of tests and of VOID_EMBEDDED_STORE=memory (nothing survives the process). Same contract as MongoDB.
+import { EmbeddedPersonalDataStore, type PersonalDataStore } from './personal.js';
 import { matchesFilter } from './query.js';
 import type { AuditFilter, AuditRecord, AuditStore } from './types.js';
 
 export class EmbeddedAuditStore implements AuditStore {
-  private readonly chains = new Map<string, AuditRecord[]>();
-  readonly personal = new EmbeddedPersonalDataStore();
+  protected readonly chains = new Map<string, AuditRecord[]>();
+  readonly personal: PersonalDataStore = new EmbeddedPersonalDataStore();
 
   async insert(record: AuditRecord): Promise<boolean> {
     const chain = this.chains.get(record.tenantId) ?? [];
     const last = chain[chain.length - 1];
     const expected = last ? last.seq + 1 : 1;
     if (record.seq !== expected) return false;
-    chain.push(Object.freeze(structuredClone(record)));
+    const stored = Object.freeze(structuredClone(record));
+    chain.push(stored);
     this.chains.set(record.tenantId, chain);
+    // Checked and added in one synchronous step; the journal (durable store) is told in the same step, in order.
+    await this.journalInsert(stored);
     return true;
+  }
+
+  /** The durable store writes the record to its tenant's log here; resolves when it is on disk. */
+  protected journalInsert(_record: AuditRecord): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** The durable store rewrites the tenant's log without the pruned records here. */
+  protected journalPrune(_tenantId: string): Promise<void> {
+    return Promise.resolve();
   }
 
   async head(tenantId: string): Promise<AuditRecord | undefined> {
@@ -43,6 +57,7 @@ export class EmbeddedAuditStore implements AuditStore {
     const chain = this.chains.get(tenantId) ?? [];
     const cut = firstIndexAbove(chain, throughSeq);
     chain.splice(0, cut);
+    if (cut > 0) await this.journalPrune(tenantId);
     return cut;
   }
 

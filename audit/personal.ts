@@ -52,19 +52,31 @@ export class EmbeddedPersonalDataStore implements PersonalDataStore {
   private readonly data = new Map<string, Map<string, PersonalDatum>>();
   private readonly identities = new Map<string, string>();
 
+  /** The durable store (audit/durable.store.ts) passes a journal that writes each change to disk. */
+  constructor(private readonly journal?: { put(datum: PersonalDatum): Promise<void>; remove(datum: PersonalDatum): Promise<void> }) {}
+
+  /** Loads data kept by the journal (at open). */
+  load(data: Iterable<PersonalDatum>): void {
+    for (const datum of data) {
+      this.index(datum);
+      if (datum.kind === 'identity') this.identities.set(`${datum.tenantId}\u0000${identityKey({ platform: datum.label, platformUserId: datum.value })}`, datum.ref);
+    }
+  }
+
   async pseudonym(tenantId: string, memberId: string | undefined, identity: IdentityRef): Promise<string> {
     const key = `${tenantId}\u0000${identityKey(identity)}`;
     const known = this.identities.get(key);
     if (known && this.data.get(tenantId)?.has(known)) return known;
     const ref = newRef('pid');
-    this.save({ ref, tenantId, memberId, kind: 'identity', label: identity.platform, value: identity.platformUserId, createdAt: new Date().toISOString() });
+    const saved = this.save({ ref, tenantId, memberId, kind: 'identity', label: identity.platform, value: identity.platformUserId, createdAt: new Date().toISOString() });
     this.identities.set(key, ref);
+    await saved;
     return ref;
   }
 
   async put(tenantId: string, memberId: string | undefined, label: string, value: string): Promise<string> {
     const ref = newRef('pd');
-    this.save({ ref, tenantId, memberId, kind: 'text', label, value, createdAt: new Date().toISOString() });
+    await this.save({ ref, tenantId, memberId, kind: 'text', label, value, createdAt: new Date().toISOString() });
     return ref;
   }
 
@@ -80,14 +92,22 @@ export class EmbeddedPersonalDataStore implements PersonalDataStore {
   async erase(tenantId: string, memberId: string, identities: readonly IdentityRef[]): Promise<number> {
     const found = await this.forSubject(tenantId, memberId, identities);
     const bucket = this.data.get(tenantId);
+    const removed: Array<Promise<void>> = [];
     for (const datum of found) {
       bucket?.delete(datum.ref);
       if (datum.kind === 'identity') this.identities.delete(`${tenantId}\u0000${datum.label}:${datum.value.toLowerCase()}`);
+      if (this.journal) removed.push(this.journal.remove(datum));
     }
+    await Promise.all(removed);
     return found.length;
   }
 
-  private save(datum: PersonalDatum): void {
+  private save(datum: PersonalDatum): Promise<void> {
+    this.index(datum);
+    return this.journal ? this.journal.put(datum) : Promise.resolve();
+  }
+
+  private index(datum: PersonalDatum): void {
     const bucket = this.data.get(datum.tenantId) ?? new Map<string, PersonalDatum>();
     bucket.set(datum.ref, Object.freeze(datum));
     this.data.set(datum.tenantId, bucket);

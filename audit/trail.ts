@@ -97,8 +97,11 @@ export class AuditTrail {
         const head = await this.store.head(input.tenantId);
         const record = this.build(prepared, head);
         if (await this.store.insert(record)) return record;
-        // Lost a race to another writer: after a few losses in a row, step aside briefly so that writers spread out.
-        if (attempt >= 2) await sleep(Math.random() * Math.min(attempt, 10));
+        // Lost a race to another writer: after a few losses in a row, step aside so that writers spread out; first
+        // only for a turn of the event loop (writers in this process, e.g. while the embedded store's group commit
+        // is under way, settle at once), then for a random few milliseconds (writers in other processes).
+        if (attempt >= 6) await sleep(Math.random() * Math.min(attempt, 10));
+        else if (attempt >= 2) await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } catch (error) {
       throw new AuditUnavailableError(error);

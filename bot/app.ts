@@ -5,6 +5,9 @@ import { AuditTrail } from '../audit/trail.js';
 import { recordAuditAppend } from './metrics.js';
 import type { AuditStore } from '../audit/types.js';
 import { createAuditStore } from '../audit/index.js';
+import { DurableAuditStore } from '../audit/durable.store.js';
+import { describeReport } from '../audit/storage/datadir.js';
+import { describeVerify } from '../audit/verify.js';
 import { JobQueue } from '../agents/queue.js';
 import { JobWorker, type RunGate } from '../agents/worker.js';
 import { AVAILABLE_KINDS, createProcessors } from '../agents/processors/index.js';
@@ -20,7 +23,7 @@ import { HttpServer, json } from './http/server.js';
 import { DeliveryLedger } from './idempotency.js';
 import { CommandRateLimiter, JobSlots } from './limits.js';
 import { createLogger, scrubber, type Logger } from './logger.js';
-import { checkEvictionPolicy, createRedis } from './redis.js';
+import { checkEvictionPolicy, createRedis, persistenceWarning } from './redis.js';
 import { loadModuleList, type ModuleContext, type ModuleContribution, type SharedPorts, type VoidModule } from './modules.js';
 import type { JobKind } from '../agents/queues.js';
 import type { Processor } from '../agents/worker.js';
@@ -41,6 +44,15 @@ export interface VoidAppOptions {
   /** BullMQ lock and stalled-job check (defaults 30 s each); fault tests shorten them. */
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
+}
+
+/** Start-up report of the durable embedded store: what was repaired (torn tails, a stale lock) and every chain verified. */
+async function reportDataDir(store: DurableAuditStore, log: Logger): Promise<void> {
+  for (const line of describeReport(store.dir.report)) log.warn({ dataDir: store.dir.path }, line);
+  const results = await store.verifyAll();
+  for (const broken of results.filter((r) => !r.ok)) log.error({ tenant: broken.tenantId, firstBreak: broken.firstBreak }, describeVerify(broken));
+  const records = results.reduce((n, r) => n + r.checked, 0);
+  log.info({ dataDir: store.dir.path, tenants: results.length, records, verified: results.every((r) => r.ok), repaired: store.dir.report.torn.length }, 'embedded store opened');
 }
 
 export class VoidApp {
@@ -77,7 +89,10 @@ export class VoidApp {
     redis.on('error', (err) => log.warn({ err: { message: err.message } }, 'redis connection error'));
     await redis.connect();
     await checkEvictionPolicy(redis);
-    const store = options.auditStore ?? (await createAuditStore(env.MONGODB_URL));
+    const volatile = await persistenceWarning(redis).catch(() => undefined);
+    if (volatile) log.warn(volatile);
+    const store = options.auditStore ?? (await createAuditStore(env));
+    if (store instanceof DurableAuditStore) await reportDataDir(store, log);
     const scrub = scrubber(secretValues(env));
     const audit = new AuditTrail(store, { observe: recordAuditAppend, pseudonymiseIdentities: env.VOID_AUDIT_PSEUDONYMISE_IDENTITIES, redact: (details) => JSON.parse(scrub(JSON.stringify(details))) as Record<string, unknown> });
     const queue = new JobQueue({ connection: redis, prefix, name: options.queueName, attempts: env.VOID_JOB_ATTEMPTS, backoffMs: options.jobBackoffMs });

@@ -3,6 +3,7 @@
 //   void console [--as <member>]      the console chat (interactive on a terminal, line by line from stdin)
 //   void check-config                 validate the environment and the tenants file, then exit
 //   void doctor                       check configuration, Redis, the store and platform credentials; say how to fix
+//   void backup <file> | restore <file>   the embedded store's backup and restore (bot/cli/backup.cli.ts)
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config/load.js';
 import { configuredPlatforms, secretValues } from './config/env.js';
@@ -21,6 +22,8 @@ const USAGE = `Usage:
   void doctor                    check configuration, Redis, the store and each platform's credentials; print fixes
   void audit verify|export|report|prune|token create, void gdpr export|erase   the audit trail ("void audit help")
   void webhooks list|replay|test outbound webhooks and notification dead letters ("void webhooks")
+  void backup <file>             a checksummed snapshot of the embedded store (VOID_DATA_DIR), taken while Void runs
+  void restore <file>            restore it into an empty VOID_DATA_DIR and verify every chain
   void help                      this text
 
 Environment: see README "Configuration". The tenants file is VOID_TENANTS_FILE (default ./void.yaml).`;
@@ -28,6 +31,7 @@ Environment: see README "Configuration". The tenants file is VOID_TENANTS_FILE (
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'audit' || argv[0] === 'gdpr') return (await import('./cli/audit.cli.js')).runAuditCli(argv);
   if (argv[0] === 'webhooks') return (await import('../integrations/notify/webhooks.cli.js')).runWebhooksCli(argv);
+  if (argv[0] === 'backup' || argv[0] === 'restore') return (await import('./cli/backup.cli.js')).runBackupCli(argv);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -83,9 +87,12 @@ async function runConsole(config: Config, redis: RedisHandle, log: Logger, as: s
 
 async function serve(config: Config, redis: RedisHandle, role: Role, log: Logger): Promise<number> {
   if (role !== 'all' && !config.env.MONGODB_URL) {
+    if (config.env.VOID_EMBEDDED_STORE === 'files') {
+      throw new VoidError('cli.split_needs_mongodb', `--role ${role} needs MONGODB_URL: without it the audit trail, approvals and Slack installations are kept in the data directory ${config.env.VOID_DATA_DIR}, which one process owns, so a separate web and worker cannot share them. Run one process with --role all, or set MONGODB_URL to run web and worker replicas.`);
+    }
     log.warn(
       { role },
-      'MONGODB_URL is not set, so approvals and the audit trail live inside each process: a separate web and worker cannot share them (approved jobs will be refused by the worker). Run --role all, or set MONGODB_URL.',
+      'MONGODB_URL is not set and VOID_EMBEDDED_STORE=memory, so approvals and the audit trail live inside each process: a separate web and worker cannot share them (approved jobs will be refused by the worker). Run --role all, or set MONGODB_URL.',
     );
   }
   const app = await VoidApp.create(config, { role, redisUrl: redis.url, log });
@@ -114,6 +121,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
     else if (error instanceof VoidError) process.stderr.write(`void: ${error.message}\n`);
+    else if (/^store\./.test(String((error as { code?: unknown })?.code))) process.stderr.write(`void: ${(error as Error).message}\n`);
     else if ((error as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') process.stderr.write(`void: ${(error as Error).message}\n${USAGE}\n`);
     else process.stderr.write(`void: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
     process.exit(2);

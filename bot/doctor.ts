@@ -83,7 +83,7 @@ export async function checkRedis(url: string): Promise<Check[]> {
     const save = await client.config('GET', 'save').then((r) => String((r as string[])[1] ?? ''), () => 'unknown');
     if (info.aof_enabled === '1') out.push(check('redis.persistence', 'ok', `AOF on${save && save !== 'unknown' ? `, RDB snapshots "${save}"` : ''}`));
     else if (save && save !== 'unknown') out.push(check('redis.persistence', 'warn', `AOF off; RDB snapshots only ("${save}"): jobs since the last snapshot are lost on a crash`, 'Turn AOF on: "appendonly yes" (BullMQ production guide).'));
-    else out.push(check('redis.persistence', 'warn', 'AOF off and no RDB snapshots (or CONFIG is not allowed): queued jobs do not survive a Redis restart', 'Turn AOF on: "appendonly yes", or check your managed Redis persistence settings.'));
+    else out.push(check('redis.persistence', 'warn', 'AOF off and no RDB snapshots (or CONFIG is not allowed): a Redis crash or restart loses queued and delayed jobs (approved work, approval expiry timers), the delivery ids that stop retries running twice, and the audit API tokens', 'Turn AOF on: "appendonly yes" with "appendfsync everysec" (as deploy/compose.yaml does), or check your managed Redis persistence settings.'));
     return out;
   } catch (error) {
     return [check('redis', 'fail', `Redis does not answer at ${redactUrl(url)} (${(error as Error).message})`, 'Start Redis or point REDIS_URL at one (redis://host:6379).')];

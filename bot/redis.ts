@@ -75,6 +75,19 @@ export async function checkEvictionPolicy(redis: Redis): Promise<void> {
   }
 }
 
+/**
+ * Warns when Redis keeps nothing on disk (AOF off and no RDB snapshots): a Redis crash or restart would then lose
+ * queued and delayed jobs (approved deploys waiting to run, approval expiry timers), the delivery ids that keep
+ * platform retries from running twice, and the audit API tokens. Undefined when persistence is on or unknown.
+ */
+export async function persistenceWarning(redis: Redis): Promise<string | undefined> {
+  const aof = /aof_enabled:(\d)/.exec(await redis.info('persistence'))?.[1];
+  if (aof !== '0') return undefined;
+  const save = await redis.call('CONFIG', 'GET', 'save').then((r) => (Array.isArray(r) ? String(r[1] ?? '') : ''), () => undefined);
+  if (save === undefined || save.trim() !== '') return undefined;
+  return 'Redis has no persistence (AOF off, no RDB snapshots): if Redis crashes or restarts, queued and delayed jobs (approved work waiting to run, approval expiry timers), the delivery ids that stop platform retries from running twice and the audit API tokens are lost. Run Redis with "appendonly yes" and "appendfsync everysec" (deploy/compose.yaml does).';
+}
+
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^@/]*)@/, '//***@');
 }

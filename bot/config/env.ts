@@ -10,6 +10,11 @@ export const envSchema = z.object({
   /** Unset means redis://127.0.0.1:6379, and a private redis-server is started when nothing answers there. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
   MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URL').optional(),
+  /** Without MONGODB_URL: where the durable embedded store keeps the audit trail, approvals and Slack installations
+   *  (docs/storage.md). Created 0700; one process owns it. */
+  VOID_DATA_DIR: z.string().min(1).default('./.void/data'),
+  /** Without MONGODB_URL: `files` (durable, VOID_DATA_DIR) or `memory` (tests and throwaway demos: nothing survives). */
+  VOID_EMBEDDED_STORE: z.enum(['files', 'memory']).default('files'),
   /** Unset: info for servers, warn in the console chat (logs would drown the conversation). */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   VOID_TENANTS_FILE: z.string().min(1).optional(),

@@ -63,9 +63,9 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
   const jira = checkJiraConfig(env, tenants, path);
   if (jira.problems.length) throw new ConfigError(jira.problems);
   notices.push(...jira.notices);
-  if (!env.MONGODB_URL && platforms.length) {
+  if (!env.MONGODB_URL && platforms.length && env.VOID_EMBEDDED_STORE === 'memory') {
     notices.push(
-      `MONGODB_URL is not set while ${platforms.join(', ')} is configured: approvals and the audit trail are kept in memory and WILL NOT SURVIVE A RESTART.`,
+      `MONGODB_URL is not set and VOID_EMBEDDED_STORE=memory while ${platforms.join(', ')} is configured: approvals and the audit trail are kept in memory and WILL NOT SURVIVE A RESTART.`,
     );
   }
   return Object.freeze({ env, tenants, tenantsFile: { path, source }, notices });

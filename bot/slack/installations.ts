@@ -1,5 +1,7 @@
 // Slack installations (multi-workspace mode): one record per workspace, bound to the tenant whose bindings list the
 // team id. Stores keep only the sealed token (AES-256-GCM, see token-cipher.ts); the plaintext exists only in memory.
+import { openDataDir } from '../../audit/storage/datadir.js';
+import { DurableMap } from '../../audit/storage/kv.js';
 import type { TokenCipher } from './token-cipher.js';
 
 export interface SlackInstallation {
@@ -91,8 +93,45 @@ export class EmbeddedInstallationRecords implements InstallationRecords {
   async close(): Promise<void> {}
 }
 
-export async function createInstallationRecords(mongodbUrl: string | undefined): Promise<InstallationRecords> {
-  if (!mongodbUrl) return new EmbeddedInstallationRecords();
+/** The durable embedded records: the in-memory index, each change written to VOID_DATA_DIR/state/slack-installations.log. */
+export class DurableInstallationRecords extends EmbeddedInstallationRecords {
+  private constructor(
+    private readonly map: DurableMap<StoredInstallation>,
+    private readonly releaseDir: () => void,
+  ) {
+    super();
+    for (const record of map.map.values()) void super.upsert(record);
+  }
+
+  static async open(path: string): Promise<DurableInstallationRecords> {
+    const dir = openDataDir(path);
+    try {
+      return new DurableInstallationRecords(await DurableMap.open<StoredInstallation>(dir, 'state', 'slack-installations'), () => dir.release());
+    } catch (error) {
+      dir.release();
+      throw error;
+    }
+  }
+
+  override async upsert(record: StoredInstallation): Promise<void> {
+    await super.upsert(record);
+    await this.map.put(record.teamId, structuredClone(record));
+  }
+
+  override async remove(tenantId: string, teamId: string): Promise<boolean> {
+    if (!(await super.remove(tenantId, teamId))) return false;
+    await this.map.delete(teamId);
+    return true;
+  }
+
+  override async close(): Promise<void> {
+    await this.map.close();
+    this.releaseDir();
+  }
+}
+
+export async function createInstallationRecords(env: { MONGODB_URL?: string | undefined; VOID_DATA_DIR: string; VOID_EMBEDDED_STORE: 'files' | 'memory' }): Promise<InstallationRecords> {
+  if (!env.MONGODB_URL) return env.VOID_EMBEDDED_STORE === 'memory' ? new EmbeddedInstallationRecords() : DurableInstallationRecords.open(env.VOID_DATA_DIR);
   const { MongoInstallationRecords } = await import('./installations.mongo.js');
-  return MongoInstallationRecords.connect(mongodbUrl);
+  return MongoInstallationRecords.connect(env.MONGODB_URL);
 }

@@ -62,7 +62,7 @@ async function setupSlack(ctx: ModuleContext, receivers: SlackReceiver[]): Promi
   const mode = slackMode(env);
   const log = ctx.log.child({ module: 'slack' });
   const apiUrl = env.SLACK_API_URL ?? DEFAULT_SLACK_API_URL;
-  const installations = mode.kind === 'oauth' ? new InstallationStore(await createInstallationRecords(env.MONGODB_URL), new TokenCipher(mode.encryptionKey)) : undefined;
+  const installations = mode.kind === 'oauth' ? new InstallationStore(await createInstallationRecords(env), new TokenCipher(mode.encryptionKey)) : undefined;
   const single = mode.kind === 'single' ? { botToken: mode.botToken, botId: env.SLACK_BOT_ID, botUserId: env.SLACK_BOT_USER_ID } : undefined;
   const auth = new SlackAuth({ apiUrl, log, registry: ctx.registry, single, installations });
   const slackIdsOf = slackIdsFrom(ctx.registry);

@@ -1,8 +1,13 @@
-// B5: audit append (one tenant, several concurrent writers) and verify, on the embedded store (and on MongoDB when
+// B5: audit append (one tenant, several concurrent writers) and verify, on the durable embedded store (files, every
+// append acknowledged after fdatasync), the in-memory store for comparison, and on MongoDB when
 // MONGODB_URL is set). Baseline in the same run: SHA-256 over the same records' canonical form in a tight loop.
 // Targets (PERFORMANCE.md): append ≥ 5,000 records/s; verify ≥ 0.5 × the hashing loop.
 //   node --import tsx test/bench/b5-audit.ts        (or: npm run bench:audit)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DurableAuditStore } from '../../audit/durable.store.js';
 import { EmbeddedAuditStore } from '../../audit/embedded.store.js';
 import { exportHead, exportLines } from '../../audit/export.js';
 import { hashRecord } from '../../audit/hash.js';
@@ -90,7 +95,14 @@ async function legResults(name: string, open: () => Promise<AuditStore>): Promis
 }
 
 export async function b5(): Promise<BenchResult[]> {
-  const results = await legResults('embedded', async () => new EmbeddedAuditStore());
+  const dirs: string[] = [];
+  const durable = async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'void-b5-'));
+    dirs.push(dir);
+    return DurableAuditStore.open(join(dir, 'data'));
+  };
+  const results = await legResults('durable embedded, files, O_DSYNC', durable).finally(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  results.push(...(await legResults('in-memory (tests only)', async () => new EmbeddedAuditStore())));
   const url = process.env.MONGODB_URL;
   if (url) {
     const { MongoAuditStore } = await import('../../audit/mongo.store.js');

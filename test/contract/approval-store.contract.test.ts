@@ -3,9 +3,12 @@
 // nothing. Runs against the embedded store always, and against MongoDB when one can start (else says so).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DurableApprovalStore } from '../../approvals/durable.store.js';
 import { EmbeddedApprovalStore } from '../../approvals/embedded.store.js';
 import type { ApprovalRecord, ApprovalStore, StoredDecision } from '../../approvals/store.js';
-import { startMongoLeg } from '../helpers/audit.js';
+import { freshDataDir, startMongoLeg } from '../helpers/audit.js';
 
 function request(tenantId: string, id = `ap-${randomUUID().slice(0, 8)}`, overrides: Partial<ApprovalRecord> = {}): ApprovalRecord {
   return {
@@ -42,7 +45,17 @@ interface Leg {
   open(): Promise<{ store: ApprovalStore; cleanup(): Promise<void> }>;
 }
 
-const legs: Leg[] = [{ name: 'embedded', open: async () => ({ store: new EmbeddedApprovalStore(), cleanup: async () => undefined }) }];
+const legs: Leg[] = [
+  {
+    name: 'durable embedded (files)',
+    async open() {
+      const path = freshDataDir();
+      const store = await DurableApprovalStore.open(path);
+      return { store, cleanup: async () => { await store.close(); rmSync(dirname(path), { recursive: true, force: true }); } };
+    },
+  },
+  { name: 'in-memory', open: async () => ({ store: new EmbeddedApprovalStore(), cleanup: async () => undefined }) },
+];
 
 const mongo = await startMongoLeg(10_000);
 if (mongo.url) {

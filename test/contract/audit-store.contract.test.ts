@@ -8,11 +8,11 @@ import { pruneTenant } from '../../audit/retention.js';
 import { AuditTrail } from '../../audit/trail.js';
 import type { AuditRecord, AuditStore } from '../../audit/types.js';
 import { verifyChain } from '../../audit/verify.js';
-import { embeddedLeg, event, mongoLeg, startMongoLeg, type StoreLeg, type Tamper } from '../helpers/audit.js';
+import { durableLeg, embeddedLeg, event, mongoLeg, startMongoLeg, type StoreLeg, type Tamper } from '../helpers/audit.js';
 
 const mongo = await startMongoLeg();
 afterAll(() => mongo.stop());
-const legs: StoreLeg[] = [embeddedLeg];
+const legs: StoreLeg[] = [durableLeg, embeddedLeg];
 if (mongo.url) legs.push(mongoLeg(mongo.url));
 else console.log(`SKIPPED: MongoDB leg of the audit store contract: ${mongo.reason}. Set MONGODB_URL to run it.`);
 

@@ -2,10 +2,10 @@
 // (MONGODB_URL, or a mongod that mongodb-memory-server can start; otherwise the leg says plainly it is skipped).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedInstallationRecords, InstallationStore, type InstallationRecords, type SlackInstallation } from '../../bot/slack/installations.js';
+import { DurableInstallationRecords, EmbeddedInstallationRecords, InstallationStore, type InstallationRecords, type SlackInstallation } from '../../bot/slack/installations.js';
 import { MongoInstallationRecords } from '../../bot/slack/installations.mongo.js';
 import { TokenCipher } from '../../bot/slack/token-cipher.js';
-import { startMongoLeg } from '../helpers/audit.js';
+import { freshDataDir, startMongoLeg } from '../helpers/audit.js';
 import { SLACK_ROTATED_TOKEN, slackTokenFor } from '../fixtures/fake-secrets.js';
 
 const cipher = new TokenCipher(randomBytes(32).toString('base64'));
@@ -64,7 +64,8 @@ function contract(name: string, open: () => Promise<InstallationRecords | undefi
   });
 }
 
-contract('embedded', async () => new EmbeddedInstallationRecords());
+contract('durable embedded (files)', async () => DurableInstallationRecords.open(freshDataDir()));
+contract('in-memory', async () => new EmbeddedInstallationRecords());
 
 const mongo = await startMongoLeg(10_000);
 contract('MongoDB', async () => {

@@ -1,6 +1,7 @@
 // The `void` binary as a newcomer runs it: the console chat answers help and whoami, a job runs, bad
 // configuration stops it with a precise message and a non-zero exit.
 import { spawn } from 'node:child_process';
+import { tempDataDir } from '../helpers/deploy.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { REDIS_URL, uniqueId } from '../helpers/app.js';
 function runVoid(args: string[], input: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['bin/void.mjs', ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', REDIS_URL, VOID_KEY_PREFIX: uniqueId('cli'), ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', REDIS_URL, VOID_KEY_PREFIX: uniqueId('cli'), VOID_DATA_DIR: tempDataDir(), ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -55,6 +55,8 @@ describe('fault: worker SIGKILL mid-job', () => {
       GITHUB_API_URL: fake.url,
       PORT: '0',
       HOST: '127.0.0.1',
+      // Separate web and worker processes cannot share the durable embedded store (one owner per data directory).
+      VOID_EMBEDDED_STORE: 'memory',
     };
     const web = start('web', '4241', env);
     const workers = new Map([['4242', start('worker', '4242', env)], ['4243', start('worker', '4243', env)]]);

@@ -20,7 +20,9 @@ export const EXAMPLE_YAML = readFileSync(EXAMPLE_TENANTS_FILE, 'utf8');
 
 /** A configuration from a tenants YAML text (default: the shipped example) and environment overrides. */
 export function testConfig(options: { yaml?: string; env?: Record<string, string> } = {}): Config {
-  const env = loadEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', REDIS_URL, ...options.env });
+  // In-process test apps keep the in-memory store unless a test asks for the durable one (VOID_EMBEDDED_STORE=files
+  // and its own VOID_DATA_DIR): several apps in one test process would otherwise contend for one data directory.
+  const env = loadEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', REDIS_URL, VOID_EMBEDDED_STORE: 'memory', ...options.env });
   const tenants = parseTenantsYaml(options.yaml ?? EXAMPLE_YAML, 'test.yaml');
   return { env, tenants, tenantsFile: { path: 'test.yaml', source: 'file' }, notices: [] };
 }

@@ -1,6 +1,10 @@
 // Audit test helpers: the two store legs (embedded; MongoDB when one is reachable), storage-level tampering (what a
 // database administrator could do behind Void's back) and event builders.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { DurableAuditStore } from '../../audit/durable.store.js';
 import { EmbeddedAuditStore } from '../../audit/embedded.store.js';
 import type { MongoAuditStore } from '../../audit/mongo.store.js';
 import type { AuditEventInput, AuditRecord, AuditStore } from '../../audit/types.js';
@@ -18,10 +22,27 @@ export interface StoreLeg {
   open(): Promise<{ store: AuditStore; tamper: Tamper; cleanup(): Promise<void> }>;
 }
 
-export const embeddedLeg: StoreLeg = {
-  name: 'embedded',
+/** A fresh temporary VOID_DATA_DIR (the directory itself not created yet, as on a new machine). */
+export function freshDataDir(): string {
+  return join(mkdtempSync(join(tmpdir(), 'void-store-')), 'data');
+}
+
+/** The durable embedded store in a fresh data directory; tampering goes through its in-memory index, which is what
+ *  its reads return (a tamper of the files themselves is the torn-tail and corruption tests' job). */
+export const durableLeg: StoreLeg = {
+  name: 'durable embedded (files)',
   async open() {
-    const store = new EmbeddedAuditStore();
+    const path = freshDataDir();
+    const store = await DurableAuditStore.open(path);
+    const { tamper } = await embeddedLeg.open(store);
+    return { store, tamper, cleanup: async () => { await store.close(); rmSync(dirname(path), { recursive: true, force: true }); } };
+  },
+};
+
+export const embeddedLeg: StoreLeg & { open(existing?: EmbeddedAuditStore): ReturnType<StoreLeg['open']> } = {
+  name: 'in-memory',
+  async open(existing?: EmbeddedAuditStore) {
+    const store = existing ?? new EmbeddedAuditStore();
     const at = (tenantId: string, seq: number) => {
       const chain = store.storageForTamperTests(tenantId);
       return { chain, i: chain.findIndex((r) => r.seq === seq) };

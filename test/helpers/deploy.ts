@@ -25,11 +25,17 @@ export function tempTenantsFile(yaml = EXAMPLE_YAML): string {
   return path;
 }
 
-/** Starts `node bin/void.mjs <args>` with only the given environment (plus PATH and HOME). */
+/** A fresh, empty data directory for one spawned process (the durable embedded store's VOID_DATA_DIR). */
+export function tempDataDir(): string {
+  return join(mkdtempSync(join(tmpdir(), 'void-data-')), 'data');
+}
+
+/** Starts `node bin/void.mjs <args>` with only the given environment (plus PATH and HOME); each process gets its
+ *  own fresh VOID_DATA_DIR unless the environment names one. */
 export function spawnVoid(args: string[], env: Record<string, string>): VoidProcess {
   const child = spawn(process.execPath, [join(ROOT, 'bin/void.mjs'), ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', REDIS_URL, LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', REDIS_URL, LOG_LEVEL: 'info', VOID_DATA_DIR: tempDataDir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Array<Record<string, unknown>> = [];

@@ -143,6 +143,8 @@ export async function startCluster(options: { prefix: string; yaml: string; fake
     GITHUB_API_URL: `${options.fake.url}/gh`,
     PORT: '0',
     HOST: '127.0.0.1',
+    // Separate web and worker processes cannot share the durable embedded store (one owner per data directory).
+    VOID_EMBEDDED_STORE: 'memory',
     ...options.env,
   };
   const webs = Array.from({ length: options.webs }, () => spawnVoid(['--role', 'web'], env));

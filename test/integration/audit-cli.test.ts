@@ -21,7 +21,7 @@ const BIN = fileURLToPath(new URL('../../bin/void.mjs', import.meta.url));
 function voidCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(MONGODB_URL|VOID_|SLACK_|GITHUB_|JIRA_|MICROSOFT_)/.test(k))) as Record<string, string>;
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...base, REDIS_URL, LOG_LEVEL: 'silent', ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...base, REDIS_URL, LOG_LEVEL: 'silent', VOID_DATA_DIR: join(mkdtempSync(join(tmpdir(), 'void-cli-data-')), 'data'), ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });
@@ -31,12 +31,15 @@ const redis = createRedis(REDIS_URL);
 afterAll(() => redis.disconnect());
 
 describe('void audit (binary)', () => {
-  it('says clearly that the embedded trail is reachable only through the running server', async () => {
-    const result = await voidCli(['audit', 'verify', '--tenant', 'acme']);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('MONGODB_URL is not set, so the audit trail is the embedded one that lives inside the running Void process');
-    expect(result.stderr).toContain('GET /api/tenants/<id>/audit');
-  });
+  it('reads the durable embedded trail in VOID_DATA_DIR; with VOID_EMBEDDED_STORE=memory says it is reachable only through the server', async () => {
+    const verified = await voidCli(['audit', 'verify', '--tenant', 'acme']);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toContain('Audit trail of acme verified: 0 record(s)');
+    const memory = await voidCli(['audit', 'verify', '--tenant', 'acme'], { VOID_EMBEDDED_STORE: 'memory' });
+    expect(memory.code).toBe(2);
+    expect(memory.stderr).toContain('VOID_EMBEDDED_STORE=memory: the audit trail lives inside the running Void process');
+    expect(memory.stderr).toContain('GET /api/tenants/<id>/audit');
+  }, 60_000);
 
   it('creates an API token for a compliance officer (stored hashed in Redis) and refuses a developer', async () => {
     const prefix = uniqueId('void-cli');
@@ -48,7 +51,7 @@ describe('void audit (binary)', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('Audit API tokens are only given to compliance officers and admins');
     await redis.del(`${prefix}:audit:api-tokens`);
-  });
+  }, 60_000);
 });
 
 describe('void audit and void gdpr (command code on a given store)', () => {
