@@ -24,6 +24,8 @@ export const envSchema = z.object({
   VOID_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   VOID_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   VOID_DEDUPE_TTL_SECONDS: z.coerce.number().int().min(60).default(4 * 24 * 3600),
+  /** GitHub and JIRA comment events older than this are refused (replays); at most VOID_DEDUPE_TTL_SECONDS. */
+  VOID_MAX_COMMENT_AGE_SECONDS: z.coerce.number().int().min(60).default(3 * 24 * 3600),
   // Deployment and observability (docs/operations.md).
   /** A separate listener for /metrics and /healthz (needed by the worker role, which has no web server). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),

@@ -29,6 +29,11 @@ export const EXAMPLE_TENANTS_FILE = resolve(dirname(fileURLToPath(import.meta.ur
 
 export function loadEnv(raw: NodeJS.ProcessEnv = process.env): Env {
   const result = envSchema.safeParse({ ...pickKnown(raw), JIRA_TENANT_VARIABLES: pickJiraTenantVariables(raw) });
+  if (result.success && result.data.VOID_MAX_COMMENT_AGE_SECONDS > result.data.VOID_DEDUPE_TTL_SECONDS) {
+    throw new ConfigError([
+      `environment variable VOID_MAX_COMMENT_AGE_SECONDS: ${result.data.VOID_MAX_COMMENT_AGE_SECONDS} is longer than VOID_DEDUPE_TTL_SECONDS (${result.data.VOID_DEDUPE_TTL_SECONDS}): a comment older than the body digests Void keeps could be replayed. Lower it or raise VOID_DEDUPE_TTL_SECONDS.`,
+    ]);
+  }
   if (result.success) return result.data;
   throw new ConfigError(
     result.error.issues.map((issue) => {
