@@ -51,7 +51,7 @@ export class SecurityEvents {
       bucket.reasons[kind.reason] = (bucket.reasons[kind.reason] ?? 0) + 1;
       return Promise.resolve();
     }
-    const fresh: Bucket = { first: kind, minute, count: 1, reasons: { [kind.reason]: 1 } };
+    const fresh: Bucket = { first: kind, minute, count: 1, reasons: {} };
     this.buckets.set(key, fresh);
     fresh.timer = setTimeout(() => this.close(key), Math.max(0, Date.parse(minute) + MINUTE_MS - at));
     fresh.timer.unref();

@@ -50,12 +50,13 @@ export class DeliveryLedger {
   }
 
   /**
-   * Claims the digest of the exact signed bytes for as long as delivery ids are kept (one round trip: SET NX GET).
+   * Claims the digest of the exact signed bytes for as long as delivery ids are kept, or `ttlSeconds` where the
+   * signature itself expires sooner (Slack: 5 minutes), in one round trip (SET NX GET).
    * Throws QueueUnavailableError when Redis cannot be reached, like claim().
    */
-  async claimBody(platform: string, signed: Buffer | string, deliveryId: string): Promise<BodyClaim> {
+  async claimBody(platform: string, signed: Buffer | string, deliveryId: string, ttlSeconds = this.doneTtlSeconds): Promise<BodyClaim> {
     try {
-      const seen = await this.redis.set(this.bodyKey(platform, signed), deliveryId, 'EX', this.doneTtlSeconds, 'NX', 'GET');
+      const seen = await this.redis.set(this.bodyKey(platform, signed), deliveryId, 'EX', ttlSeconds, 'NX', 'GET');
       if (seen === null) return 'new';
       return seen === deliveryId ? 'redelivery' : 'replay';
     } catch (error) {
