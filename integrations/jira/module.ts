@@ -40,7 +40,7 @@ export const jiraModule: VoidModule = {
       ...(secret
         ? {
             routes: (http) => {
-              http.route('POST', JIRA_WEBHOOK_PATH, jiraWebhookHandler({ secret, registry: ctx.registry, audit: ctx.audit, dispatcher: ctx.dispatcher, approvals: () => ctx.ports.approvals, chat: () => chat, log, replay: { redis: ctx.redis, prefix: ctx.prefix, ttlSeconds: env.VOID_DEDUPE_TTL_SECONDS } }));
+              http.route('POST', JIRA_WEBHOOK_PATH, jiraWebhookHandler({ secret, registry: ctx.registry, audit: ctx.audit, dispatcher: ctx.dispatcher, approvals: () => ctx.ports.approvals, chat: () => chat, log, replay: { redis: ctx.redis, prefix: ctx.prefix, ttlSeconds: env.VOID_DEDUPE_TTL_SECONDS, maxCommentAgeSeconds: env.VOID_MAX_COMMENT_AGE_SECONDS } }));
             },
           }
         : {}),

@@ -2,7 +2,7 @@
 // The signature is checked over the raw bytes before anything parses them; then site → tenant, Void's own events
 // dropped (no loops), and every command (a `/void` comment, or a fired automation rule) goes through the
 // dispatcher as an InboundCommand, so identity, de-duplication, audit, limits and approvals apply as everywhere.
-import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { ApprovalsPort } from '../../bot/core/approvals.port.js';
 import type { Redis } from 'ioredis';
 import type { ChatPort } from '../../bot/core/ports.js';
@@ -12,6 +12,7 @@ import { correlationIdFor, type Dispatcher } from '../../bot/dispatcher.js';
 import { json, type Handler, type HttpRequest, type HttpResponse } from '../../bot/http/server.js';
 import type { Logger } from '../../bot/logger.js';
 import type { AuditTrail } from '../../audit/trail.js';
+import { DeliveryLedger } from '../../bot/idempotency.js';
 import { SYSTEM_TENANT } from '../../audit/types.js';
 import { automationOf } from './automation.schema.js';
 import { commentCommand, commentText, previousState, siteOf, stateOf, transitionedTo, VOID_SENTINEL, webhookSchema, type JiraWebhook } from './mapper.js';
@@ -45,7 +46,7 @@ export interface JiraReceiverDeps {
   readonly log: Logger;
   /** Replay protection: the signature covers the body, not the webhook identifier header, so a captured delivery
    *  resent under a new identifier is recognised by its body digest (kept as long as delivery ids are). */
-  readonly replay?: { readonly redis: Redis; readonly prefix: string; readonly ttlSeconds: number; readonly now?: () => number };
+  readonly replay?: { readonly redis: Redis; readonly prefix: string; readonly ttlSeconds: number; readonly maxCommentAgeSeconds?: number; readonly now?: () => number };
 }
 
 const header = (req: HttpRequest, name: string): string | undefined => {
@@ -76,40 +77,34 @@ export function jiraWebhookHandler(deps: JiraReceiverDeps): Handler {
     }
     const digest = createHash('sha256').update(req.body).digest('hex');
     const deliveryId = header(req, 'x-atlassian-webhook-identifier') ?? `sha256-${digest.slice(0, 32)}`;
-    const replayed = await checkReplay(deps, parsed.data, digest, deliveryId);
+    const replayed = await checkReplay(deps, parsed.data, req.body, deliveryId);
     if (replayed) return replayed;
     return handleEvent(deps, parsed.data, deliveryId, req);
   };
 }
 
-/** A body seen before under another identifier is a replay; a delivery older than the de-duplication window too. */
-async function checkReplay(deps: JiraReceiverDeps, payload: JiraWebhook, digest: string, deliveryId: string): Promise<HttpResponse | undefined> {
+/** A body seen before under another identifier is a replay; a delivery older than the de-duplication window, or a
+ *  comment older than VOID_MAX_COMMENT_AGE_SECONDS, is refused. */
+async function checkReplay(deps: JiraReceiverDeps, payload: JiraWebhook, body: Buffer, deliveryId: string): Promise<HttpResponse | undefined> {
   if (!deps.replay) return undefined;
-  const { redis, prefix, ttlSeconds, now = Date.now } = deps.replay;
+  const { redis, prefix, ttlSeconds, maxCommentAgeSeconds = ttlSeconds, now = Date.now } = deps.replay;
   if (payload.timestamp !== undefined && now() - payload.timestamp > ttlSeconds * 1000) {
     return json(400, { error: 'jira.stale_delivery', message: 'The delivery is older than Void keeps delivery ids; it is not processed.' });
   }
-  const key = `${prefix}:jira:body:${digest}`;
-  const first = await redis.set(key, deliveryId, 'EX', ttlSeconds, 'NX');
-  if (first === 'OK') return undefined;
-  const seen = await redis.get(key);
-  return seen === null || seen === deliveryId ? undefined : ignored('replay');
+  const created = payload.webhookEvent === 'comment_created' ? Date.parse(String(payload.comment?.created ?? '')) : Number.NaN;
+  if (Number.isFinite(created) && now() - created > maxCommentAgeSeconds * 1000) {
+    await deps.audit.security.record({ action: 'security.stale_delivery', source: 'jira', reason: 'old_comment', target: 'POST /jira/webhooks' });
+    return json(400, { error: 'jira.stale_comment', message: `The comment is older than ${maxCommentAgeSeconds} seconds (VOID_MAX_COMMENT_AGE_SECONDS); Void does not act on old comments. Post a new comment instead.` });
+  }
+  if ((await new DeliveryLedger(redis, prefix, ttlSeconds).claimBody('jira', body, deliveryId)) !== 'replay') return undefined;
+  await deps.audit.security.record({ action: 'security.replay', source: 'jira', reason: 'same_body_new_delivery', target: 'POST /jira/webhooks' });
+  return ignored('replay');
 }
 
 async function rejectSignature(deps: JiraReceiverDeps, req: HttpRequest): Promise<HttpResponse> {
   const reason = header(req, 'x-hub-signature') ? 'mismatch' : 'missing';
   req.log.warn({ platform: 'jira', reason }, 'JIRA webhook with a bad signature refused');
-  await deps.audit
-    .append({
-      tenantId: SYSTEM_TENANT,
-      action: 'security.bad_signature',
-      actor: { platform: 'jira' },
-      target: 'POST /jira/webhooks',
-      outcome: 'denied',
-      details: { platform: 'jira', signature: reason },
-      correlationId: correlationIdFor('jira', `bad-signature-${randomUUID()}`),
-    })
-    .catch((err: unknown) => req.log.error({ err }, 'could not record the bad JIRA signature in the audit trail'));
+  await deps.audit.security.record({ action: 'security.bad_signature', source: 'jira', reason, target: 'POST /jira/webhooks', details: { platform: 'jira', signature: reason } });
   return json(401, { error: 'jira.bad_signature', message: 'The X-Hub-Signature header does not match the body and the webhook secret.' });
 }
 
