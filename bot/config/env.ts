@@ -24,6 +24,8 @@ export const envSchema = z.object({
   VOID_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   VOID_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   VOID_DEDUPE_TTL_SECONDS: z.coerce.number().int().min(60).default(4 * 24 * 3600),
+  /** Days the `_system` audit trail (security events, unknown workspaces) is kept; 0 keeps it forever. */
+  VOID_SYSTEM_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
   /** GitHub and JIRA comment events older than this are refused (replays); at most VOID_DEDUPE_TTL_SECONDS. */
   VOID_MAX_COMMENT_AGE_SECONDS: z.coerce.number().int().min(60).default(3 * 24 * 3600),
   // Deployment and observability (docs/operations.md).
