@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { Tenant } from '../core/types.js';
+import { githubLoginWarnings } from './github-ids.js';
 import { configuredPlatforms, envSchema, pickJiraTenantVariables, type Env } from './env.js';
 import { formatPath, tenantsFileSchema, toTenants } from './tenants.schema.js';
 
@@ -61,6 +62,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     notices.push(`No tenants file at ./void.yaml: using the example tenants in ${path} (console only).`);
   }
   const tenants = loadTenantsFile(path);
+  notices.push(...githubLoginWarnings(tenants.filter((t) => t.bindings.github)));
   if (!env.MONGODB_URL && platforms.length) {
     notices.push(
       `MONGODB_URL is not set while ${platforms.join(', ')} is configured: approvals and the audit trail are kept in memory and WILL NOT SURVIVE A RESTART.`,

@@ -40,7 +40,7 @@ export function example(event: string, action: string | undefined, pick: (p: Rec
 }
 
 /** The real `issue_comment.created` payload, turned into a comment on pull request acme/api#7 by `login`. */
-export function prComment(body: string, options: { login?: string; installation?: number; onPullRequest?: boolean; action?: string; from?: string; at?: Date } = {}): Record<string, any> {
+export function prComment(body: string, options: { login?: string; installation?: number; onPullRequest?: boolean; action?: string; from?: string; at?: Date; userId?: number } = {}): Record<string, any> {
   const p = example('issue_comment', options.action ?? 'created');
   p.installation = { id: options.installation ?? INSTALLATION, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==' };
   p.repository.name = 'api';
@@ -55,6 +55,7 @@ export function prComment(body: string, options: { login?: string; installation?
   p.comment.created_at = p.comment.updated_at = (options.at ?? new Date()).toISOString();
   p.sender.login = options.login ?? 'alice';
   p.sender.type = 'User';
+  if (options.userId !== undefined) p.sender.id = p.comment.user.id = options.userId;
   if (options.from !== undefined) p.changes = { body: { from: options.from } };
   return p;
 }
