@@ -130,8 +130,19 @@ export const SECRET_VARIABLES = [
 
 export function secretValues(env: Env): string[] {
   const jiraTokens = Object.entries(env.JIRA_TENANT_VARIABLES ?? {}).filter(([k]) => k.startsWith('JIRA_API_TOKEN_')).map(([, v]) => v);
-  const values = [...SECRET_VARIABLES.map((name) => env[name]), ...Object.values(env.VOID_MODEL_KEYS ?? {}), ...jiraTokens];
+  const values = [...SECRET_VARIABLES.map((name) => env[name]), ...Object.values(env.VOID_MODEL_KEYS ?? {}), ...jiraTokens, urlPassword(env.MONGODB_URL), urlPassword(env.REDIS_URL)];
   return values.filter((v): v is string => typeof v === 'string' && v.length >= 4);
+}
+
+/** The password inside a connection URL (`mongodb://user:password@host`), decoded, if there is one. */
+function urlPassword(url: string | undefined): string | undefined {
+  const m = url ? /^[a-z+]+:\/\/[^/@:]*:([^/@]+)@/i.exec(url) : null;
+  if (!m) return undefined;
+  try {
+    return decodeURIComponent(m[1] as string);
+  } catch {
+    return m[1];
+  }
 }
 
 /** Chat platforms for which credentials are configured. Without any, `npm start` opens the console chat. */

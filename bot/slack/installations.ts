@@ -1,6 +1,7 @@
 // Slack installations (multi-workspace mode): one record per workspace, bound to the tenant whose bindings list the
 // team id. Stores keep only the sealed token (AES-256-GCM, see token-cipher.ts); the plaintext exists only in memory.
 import type { TokenCipher } from './token-cipher.js';
+import { registerSecret } from '../logger.js';
 
 export interface SlackInstallation {
   readonly tenantId: string;
@@ -61,7 +62,9 @@ export class InstallationStore {
 
   private open(record: StoredInstallation): SlackInstallation {
     const { sealedToken, ...rest } = record;
-    return { ...rest, botToken: this.cipher.decrypt(sealedToken, record.teamId) };
+    const botToken = this.cipher.decrypt(sealedToken, record.teamId);
+    registerSecret(botToken);
+    return { ...rest, botToken };
   }
 }
 

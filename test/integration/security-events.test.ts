@@ -3,8 +3,10 @@
 // however many requests come, instead of one record per request.
 import { afterEach, describe, expect, it } from 'vitest';
 import { SYSTEM_TENANT } from '../../audit/types.js';
-import { deliver, prComment } from '../helpers/github.js';
-import { startGithubApp, type GithubTestApp } from '../helpers/github-app.js';
+import { captureAppLogger, testConfig } from '../helpers/app.js';
+import { fakeGithubApi } from '../helpers/github-api.js';
+import { deliver, githubEnv, prComment, TOKEN } from '../helpers/github.js';
+import { GITHUB_TENANTS, processorsModule, startGithubApp, type GithubTestApp } from '../helpers/github-app.js';
 
 let running: GithubTestApp[] = [];
 afterEach(async () => {
@@ -32,5 +34,23 @@ describe('a flood of bad signatures', () => {
     expect(system.length).toBeLessThanOrEqual(4);
     expect(system.reduce((sum, r) => sum + Number(r.details?.count), 0)).toBe(flood);
     expect(system.filter((r) => r.details?.summary).flatMap((r) => Object.keys(r.details?.codes as object))).toEqual(system.filter((r) => r.details?.summary).map(() => 'mismatch'));
+  });
+});
+
+describe('secrets obtained at run time', () => {
+  it('a GitHub installation token fetched while handling a comment never appears in the log, wherever it is logged', async () => {
+    const config = testConfig({ yaml: GITHUB_TENANTS, env: githubEnv() });
+    const { log, lines } = captureAppLogger(config);
+    const t = await startGithubApp({ modules: [processorsModule({ review: () => async () => ({ summary: 'reviewed' }) })], log });
+    running.push(t);
+    const api = fakeGithubApi();
+    expect((await deliver(t.url, 'issue_comment', prComment('/void review'))).status).toBe(202);
+    await t.github.idle();
+    expect(api.tokenCalls()).toBeGreaterThan(0);
+    // Something upstream echoes the token into an error that Void logs.
+    log.warn({ err: new Error(`GitHub said: bad credentials ${TOKEN}`) }, `request with token ${TOKEN} failed`);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(lines.join('')).toContain('request with token [REDACTED] failed');
+    expect(lines.join('')).not.toContain(TOKEN);
   });
 });
