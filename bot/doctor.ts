@@ -5,7 +5,7 @@ import { createPrivateKey, createSign } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { ConfigError, loadConfig, type Config } from './config/load.js';
-import { secretValues, type Env } from './config/env.js';
+import { jiraCredentialsFor, jiraVariableNames, jiraWebhookSecretFor, secretValues, type Env } from './config/env.js';
 import { resolveGithubIds } from './config/github-ids.js';
 import { scrubber } from './logger.js';
 import { DEFAULT_REDIS_URL, redactUrl } from './redis.js';
@@ -176,19 +176,28 @@ function teamsCheck(env: Env, fetcher: Fetch): Promise<Check> | undefined {
   });
 }
 
+/** Each tenant's own JIRA credentials against its own site only: one tenant's token never goes to another's site. */
 function jiraChecks(config: Config, fetcher: Fetch): Array<Promise<Check>> {
   const env = config.env;
-  const sites = [...new Set(config.tenants.map((t) => t.bindings.jira?.siteUrl).filter((s): s is string => Boolean(s)))];
-  if (!env.JIRA_WEBHOOK_SECRET && !env.JIRA_API_TOKEN) return [];
-  if (!env.JIRA_EMAIL || !env.JIRA_API_TOKEN) return [Promise.resolve(check('jira', 'fail', 'JIRA needs JIRA_EMAIL and JIRA_API_TOKEN', 'Create an API token at id.atlassian.com for the bot account.'))];
-  const auth = `Basic ${Buffer.from(`${env.JIRA_EMAIL}:${env.JIRA_API_TOKEN}`).toString('base64')}`;
-  const fix = 'Check JIRA_EMAIL / JIRA_API_TOKEN and that the account can see this site.';
-  return sites.map((site) =>
-    attempt(`jira ${site}`, fix, async () => {
-      const { status, body } = await call(fetcher, `${site.replace(/\/+$/, '')}/rest/api/3/myself`, { headers: { authorization: auth, accept: 'application/json' } });
-      return status === 200 ? check(`jira ${site}`, 'ok', `signed in as ${String(body.displayName ?? body.accountId ?? '?')}`) : check(`jira ${site}`, 'fail', `GET /rest/api/3/myself answered ${status}`, fix);
-    }),
-  );
+  const inUse = Boolean(env.JIRA_WEBHOOK_SECRET || env.JIRA_API_TOKEN || Object.keys(env.JIRA_TENANT_VARIABLES ?? {}).length);
+  if (!inUse) return [];
+  const bound = config.tenants.filter((t) => t.bindings.jira);
+  return bound.map((tenant) => {
+    const binding = tenant.bindings.jira as NonNullable<typeof tenant.bindings.jira>;
+    const names = jiraVariableNames(tenant.id, binding);
+    const name = `jira ${tenant.id} (${binding.siteUrl})`;
+    const hasSecret = Boolean(jiraWebhookSecretFor(env, tenant.id, binding) || (env.JIRA_WEBHOOK_SECRET && bound.length === 1));
+    const creds = jiraCredentialsFor(env, tenant.id, binding);
+    const fix = `Set ${names.email} and ${names.apiToken}: an API token (id.atlassian.com) of the bot account that can see ${binding.siteUrl}.`;
+    if (!creds) return Promise.resolve(check(name, 'warn', `no API credentials: Void cannot comment on or move this site's tickets${hasSecret ? '' : `, and ${names.webhookSecret} is not set`}`, fix));
+    const auth = `Basic ${Buffer.from(`${creds.email}:${creds.apiToken}`).toString('base64')}`;
+    return attempt(name, fix, async () => {
+      const { status, body } = await call(fetcher, `${binding.siteUrl.replace(/\/+$/, '')}/rest/api/3/myself`, { headers: { authorization: auth, accept: 'application/json' } });
+      if (status !== 200) return check(name, 'fail', `GET /rest/api/3/myself answered ${status}`, fix);
+      const who = `signed in as ${String(body.displayName ?? body.accountId ?? '?')}`;
+      return hasSecret ? check(name, 'ok', who) : check(name, 'warn', `${who}; ${names.webhookSecret} is not set, so its webhook deliveries are refused`, `Set ${names.webhookSecret} to the secret of this site's JIRA webhook (URL /jira/webhooks/${tenant.id}).`);
+    });
+  });
 }
 
 function modelChecks(env: Env, fetcher: Fetch): Array<Promise<Check>> {

@@ -5,10 +5,17 @@ import { jobIdFor, type JobCommand, type JobData } from '../../agents/queues.js'
 import { refusal, type CommandContext } from './types.js';
 import type { Reply } from '../core/types.js';
 import { auditActorOf, type AuditActor } from '../../audit/types.js';
+import { unboundTicket } from '../../integrations/jira/projects.js';
 
 export async function runJobCommand(ctx: CommandContext, command: JobCommand): Promise<Reply[]> {
   const { services, tenant, actor } = ctx;
   const kind = command.name;
+  // Bound projects only, before anything reads or writes the ticket (and before any approval is asked for it).
+  const unbound = 'ticket' in command ? unboundTicket(tenant, command.ticket) : undefined;
+  if (unbound) {
+    await services.audit.append({ tenantId: tenant.id, action: 'request.rejected', actor: auditActor(ctx), target: describeCommand(command), outcome: 'denied', details: { code: 'jira.project_not_bound' }, correlationId: ctx.correlationId });
+    return [refusal(unbound)];
+  }
   if (!services.availableKinds.has(kind)) {
     return [refusal(`"${kind}" jobs are not available in this deployment yet: no agent for them is installed. Nothing was queued.`)];
   }

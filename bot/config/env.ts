@@ -2,6 +2,8 @@
 import { z } from 'zod';
 
 const optionalSecret = z.string().min(1).optional();
+/** Per-tenant JIRA variables: JIRA_WEBHOOK_SECRET_<X>, JIRA_EMAIL_<X>, JIRA_API_TOKEN_<X> (bindings.jira names them). */
+export const JIRA_TENANT_VARIABLE = /^JIRA_(?:WEBHOOK_SECRET|EMAIL|API_TOKEN)_[A-Z0-9_]{1,63}$/;
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -80,12 +82,19 @@ export const envSchema = z.object({
   MICROSOFT_BOT_OAUTH_SCOPE: z.string().min(1).default('https://api.botframework.com'),
   /** Teams: local Bot Framework Emulator only. Turns inbound token validation OFF (warned at every start). */
   TEAMS_EMULATOR_MODE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Teams: the Bot Framework channels whose activities Void accepts (comma-separated); anything else is refused. */
+  TEAMS_ALLOWED_CHANNELS: z
+    .string()
+    .regex(/^\s*[a-z0-9_-]+(\s*,\s*[a-z0-9_-]+)*\s*$/i, 'expected channel ids separated by commas, like msteams,webchat')
+    .default('msteams')
+    .transform((v) => v.split(',').map((c) => c.trim().toLowerCase())),
   JIRA_WEBHOOK_SECRET: optionalSecret,
   JIRA_EMAIL: z.string().min(1).optional(),
   JIRA_API_TOKEN: optionalSecret,
-  /** Per-tenant JIRA credentials, JIRA_EMAIL_<TENANT> and JIRA_API_TOKEN_<TENANT> (tenant id upper-cased, "-" as
-   *  "_"), gathered from the environment by loadEnv (see jiraCredentialsFor). */
-  JIRA_TENANT_VARIABLES: z.record(z.string().regex(/^JIRA_(?:EMAIL|API_TOKEN)_[A-Z0-9_]{1,63}$/), z.string().min(1)).default({}),
+  /** Per-tenant JIRA webhook secrets and credentials, JIRA_WEBHOOK_SECRET_<TENANT>, JIRA_EMAIL_<TENANT> and
+   *  JIRA_API_TOKEN_<TENANT> (tenant id upper-cased, "-" as "_"; or the names bindings.jira gives), gathered from the
+   *  environment by loadEnv (see jiraCredentialsFor, jiraWebhookSecretFor). */
+  JIRA_TENANT_VARIABLES: z.record(z.string().regex(JIRA_TENANT_VARIABLE), z.string().min(1)).default({}),
   OPENAI_API_KEY: optionalSecret,
   ANTHROPIC_API_KEY: optionalSecret,
   VOID_ENCRYPTION_KEY: optionalSecret,
@@ -129,7 +138,7 @@ export const SECRET_VARIABLES = [
 ] as const satisfies ReadonlyArray<keyof Env>;
 
 export function secretValues(env: Env): string[] {
-  const jiraTokens = Object.entries(env.JIRA_TENANT_VARIABLES ?? {}).filter(([k]) => k.startsWith('JIRA_API_TOKEN_')).map(([, v]) => v);
+  const jiraTokens = Object.entries(env.JIRA_TENANT_VARIABLES ?? {}).filter(([k]) => !k.startsWith('JIRA_EMAIL_')).map(([, v]) => v);
   const values = [...SECRET_VARIABLES.map((name) => env[name]), ...Object.values(env.VOID_MODEL_KEYS ?? {}), ...jiraTokens, urlPassword(env.MONGODB_URL), urlPassword(env.REDIS_URL)];
   return values.filter((v): v is string => typeof v === 'string' && v.length >= 4);
 }
@@ -151,26 +160,49 @@ export function configuredPlatforms(env: Env): string[] {
   if (env.SLACK_SIGNING_SECRET) platforms.push('slack');
   if (env.MICROSOFT_APP_ID || env.TEAMS_EMULATOR_MODE) platforms.push('teams');
   if (env.GITHUB_WEBHOOK_SECRET) platforms.push('github');
-  if (env.JIRA_WEBHOOK_SECRET) platforms.push('jira');
+  if (env.JIRA_WEBHOOK_SECRET || Object.keys(env.JIRA_TENANT_VARIABLES ?? {}).some((k) => k.startsWith('JIRA_WEBHOOK_SECRET_'))) platforms.push('jira');
   return platforms;
 }
 
-/** JIRA_EMAIL_<TENANT> / JIRA_API_TOKEN_<TENANT> variables of the raw environment (read by loadEnv only). */
+/** JIRA_WEBHOOK_SECRET_<X> / JIRA_EMAIL_<X> / JIRA_API_TOKEN_<X> variables of the raw environment (read by loadEnv only). */
 export function pickJiraTenantVariables(raw: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(raw)) {
-    if (/^JIRA_(?:EMAIL|API_TOKEN)_[A-Z0-9_]{1,63}$/.test(key) && value) out[key] = value;
+    if (JIRA_TENANT_VARIABLE.test(key) && value) out[key] = value;
   }
   return out;
 }
 
-/** A tenant's JIRA API credentials: its own JIRA_EMAIL_<TENANT>/JIRA_API_TOKEN_<TENANT>, else JIRA_EMAIL/JIRA_API_TOKEN. */
-export function jiraCredentialsFor(env: Env, tenantId: string): { email: string; apiToken: string } | undefined {
+/** What a tenant's JIRA binding says about its variables (only names, never values). */
+export interface JiraVariableRefs {
+  readonly webhookSecretEnv?: string | undefined;
+  readonly emailEnv?: string | undefined;
+  readonly apiTokenEnv?: string | undefined;
+}
+
+/** The names of a tenant's JIRA variables: those its binding gives, else JIRA_<KIND>_<TENANT>. */
+export function jiraVariableNames(tenantId: string, refs: JiraVariableRefs = {}): { webhookSecret: string; email: string; apiToken: string } {
   const suffix = tenantId.toUpperCase().replace(/-/g, '_');
+  return {
+    webhookSecret: refs.webhookSecretEnv ?? `JIRA_WEBHOOK_SECRET_${suffix}`,
+    email: refs.emailEnv ?? `JIRA_EMAIL_${suffix}`,
+    apiToken: refs.apiTokenEnv ?? `JIRA_API_TOKEN_${suffix}`,
+  };
+}
+
+/** A tenant's own JIRA webhook secret (never another tenant's, never the deployment-wide one). */
+export function jiraWebhookSecretFor(env: Env, tenantId: string, refs: JiraVariableRefs = {}): string | undefined {
+  return (env.JIRA_TENANT_VARIABLES ?? {})[jiraVariableNames(tenantId, refs).webhookSecret];
+}
+
+/** A tenant's JIRA API credentials: its own pair, else JIRA_EMAIL/JIRA_API_TOKEN (which the configuration check
+ *  allows for at most one tenant, so that one site's token never goes to another site). Never half a pair. */
+export function jiraCredentialsFor(env: Env, tenantId: string, refs: JiraVariableRefs = {}): { email: string; apiToken: string } | undefined {
+  const names = jiraVariableNames(tenantId, refs);
   const vars = env.JIRA_TENANT_VARIABLES ?? {};
-  const email = vars[`JIRA_EMAIL_${suffix}`];
-  const apiToken = vars[`JIRA_API_TOKEN_${suffix}`];
+  const email = vars[names.email];
+  const apiToken = vars[names.apiToken];
   if (email && apiToken) return { email, apiToken };
-  if (email || apiToken) return undefined;
+  if (email || apiToken || refs.emailEnv || refs.apiTokenEnv) return undefined;
   return env.JIRA_EMAIL && env.JIRA_API_TOKEN ? { email: env.JIRA_EMAIL, apiToken: env.JIRA_API_TOKEN } : undefined;
 }

@@ -9,6 +9,8 @@ import type { Tenant } from '../core/types.js';
 import { githubLoginWarnings } from './github-ids.js';
 import { configuredPlatforms, envSchema, pickJiraTenantVariables, type Env } from './env.js';
 import { formatPath, tenantsFileSchema, toTenants } from './tenants.schema.js';
+import { checkJiraConfig } from './jira.js';
+import { checkTeamsConfig } from './teams.js';
 
 export class ConfigError extends Error {
   readonly code = 'config.invalid';
@@ -48,6 +50,8 @@ export function loadEnv(raw: NodeJS.ProcessEnv = process.env): Env {
 
 export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
   const env = loadEnv(raw);
+  const teams = checkTeamsConfig(env);
+  if (teams.length) throw new ConfigError(teams);
   const notices: string[] = [];
   const platforms = configuredPlatforms(env);
   let path = resolve(env.VOID_TENANTS_FILE ?? './void.yaml');
@@ -62,6 +66,9 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     notices.push(`No tenants file at ./void.yaml: using the example tenants in ${path} (console only).`);
   }
   const tenants = loadTenantsFile(path);
+  const jira = checkJiraConfig(env, tenants, path);
+  if (jira.problems.length) throw new ConfigError(jira.problems);
+  notices.push(...jira.notices);
   notices.push(...githubLoginWarnings(tenants.filter((t) => t.bindings.github)));
   if (!env.MONGODB_URL && platforms.length) {
     notices.push(

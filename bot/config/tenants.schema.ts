@@ -5,6 +5,7 @@ import { githubKey, normaliseId, normaliseSiteUrl } from '../core/registry.js';
 import { checkPolicies, policiesSchema } from '../../approvals/policy.schema.js';
 import { githubSettingsSchema } from '../../integrations/github/settings.schema.js';
 import { automationSchema } from '../../integrations/jira/automation.schema.js';
+import { jiraBindingSchema } from './jira.js';
 import { modelsSchema } from '../../agents/llm/models.schema.js';
 import { auditSettingsSchema } from '../../audit/settings.schema.js';
 
@@ -57,10 +58,7 @@ const bindings = z
       .optional(),
     teams: z.object({ tenantId: z.string().min(1) }).strict().optional(),
     github: z.object({ org: z.string().min(1), installationId: z.coerce.number().int().positive() }).strict().optional(),
-    jira: z
-      .object({ siteUrl: z.url(), projectKeys: z.array(z.string().regex(/^[A-Z][A-Z0-9_]{0,9}$/, 'expected a JIRA project key like PAY')).default([]) })
-      .strict()
-      .optional(),
+    jira: jiraBindingSchema.optional(),
   })
   .strict();
 

@@ -30,7 +30,15 @@ export interface TenantBindings {
   slack?: { teamIds: readonly string[]; enterpriseId?: string | undefined };
   teams?: { tenantId: string };
   github?: { org: string; installationId: number };
-  jira?: { siteUrl: string; projectKeys: readonly string[] };
+  jira?: {
+    siteUrl: string;
+    projectKeys: readonly string[];
+    /** Names (never values) of the environment variables holding this site's webhook secret and API credentials;
+     *  unset: JIRA_WEBHOOK_SECRET_<TENANT>, JIRA_EMAIL_<TENANT>, JIRA_API_TOKEN_<TENANT>. */
+    webhookSecretEnv?: string | undefined;
+    emailEnv?: string | undefined;
+    apiTokenEnv?: string | undefined;
+  };
 }
 
 export interface TenantLimits {

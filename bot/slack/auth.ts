@@ -42,9 +42,17 @@ export interface SlackAuthOptions {
   readonly installations?: InstallationStore | undefined;
 }
 
+interface SingleBot {
+  readonly botId: string;
+  readonly botUserId: string;
+  /** The token's own workspace, when auth.test told it. */
+  readonly teamId?: string | undefined;
+  readonly enterpriseId?: string | undefined;
+}
+
 export class SlackAuth {
   private readonly clients = new Map<string, webApi.WebClient>();
-  private singleIds: Promise<{ botId: string; botUserId: string }> | undefined;
+  private singleIds: Promise<SingleBot> | undefined;
 
   constructor(private readonly options: SlackAuthOptions) {}
 
@@ -63,29 +71,39 @@ export class SlackAuth {
     return client;
   }
 
-  /** The bot of a workspace, or undefined when Void is not installed there (or the team is bound to no tenant). */
+  /**
+   * The bot of a workspace, or undefined when Void is not installed there (or the team is bound to no tenant). The
+   * installation decides: in multi-workspace mode the team's own installation, bound to the same tenant; in
+   * single-workspace mode the one token's own workspace (from auth.test) when it is known, so that a request from
+   * another workspace is never answered, nor dispatched, in the name of the token's tenant.
+   */
   async forTeam(teamId: string, enterpriseId?: string): Promise<BotAuth | undefined> {
     const registry = this.options.registry;
     const tenant = registry.tenantFor('slack', workspaceIdFor(registry, { teamId, enterpriseId }));
     const single = this.options.single;
     if (single) {
       if (!tenant) return undefined;
-      const ids = await this.singleBotIds();
-      return { botToken: single.botToken, ...ids, teamId, tenantId: tenant.id };
+      const { botId, botUserId, teamId: ownTeam, enterpriseId: ownEnterprise } = await this.singleBotIds();
+      if (ownTeam && ownTeam !== teamId && !(ownEnterprise && ownEnterprise === enterpriseId)) {
+        this.options.log.warn({ tenant: tenant.id }, 'Slack request from a workspace other than the bot token\'s own refused');
+        return undefined;
+      }
+      return { botToken: single.botToken, botId, botUserId, teamId, tenantId: tenant.id };
     }
     const installation = await this.options.installations?.find(teamId);
     if (!installation || !tenant || installation.tenantId !== tenant.id) return undefined;
     return { botToken: installation.botToken, botId: installation.botId, botUserId: installation.botUserId, teamId, tenantId: tenant.id };
   }
 
-  /** Single-workspace: ids from SLACK_BOT_ID/SLACK_BOT_USER_ID, else one auth.test call at first use. */
-  private singleBotIds(): Promise<{ botId: string; botUserId: string }> {
+  /** Single-workspace: ids from SLACK_BOT_ID/SLACK_BOT_USER_ID, else one auth.test call at first use (which also
+   *  names the token's own workspace). */
+  private singleBotIds(): Promise<SingleBot> {
     const single = this.options.single;
     if (!single) throw new Error('not in single-workspace mode');
     if (single.botId && single.botUserId) return Promise.resolve({ botId: single.botId, botUserId: single.botUserId });
     this.singleIds ??= this.client(single.botToken)
       .auth.test()
-      .then((r) => ({ botId: String(r.bot_id ?? ''), botUserId: String(r.user_id ?? '') }))
+      .then((r) => ({ botId: String(r.bot_id ?? ''), botUserId: String(r.user_id ?? ''), teamId: r.team_id ? String(r.team_id) : undefined, enterpriseId: r.enterprise_id ? String(r.enterprise_id) : undefined }))
       .catch((error: unknown) => {
         this.singleIds = undefined;
         throw error;

@@ -1,7 +1,10 @@
 // The Teams module: `POST /api/messages` (web role) and the Teams ChatPort (every role, so that workers can post
 // progress). Active when MICROSOFT_APP_ID is set, or in the explicit local-emulator mode.
+import { randomUUID } from 'node:crypto';
 import type { Activity } from 'botbuilder';
+import { SYSTEM_TENANT } from '../../audit/types.js';
 import type { Env } from '../config/env.js';
+import { checkTeamsConfig } from '../config/teams.js';
 import { VoidError } from '../core/errors.js';
 import { DeliveryLedger } from '../idempotency.js';
 import type { ModuleContext, ModuleContribution, VoidModule } from '../modules.js';
@@ -9,7 +12,7 @@ import type { Handler } from '../http/server.js';
 import type { TeamsChatPort } from './client.js';
 
 export const EMULATOR_WARNING =
-  'TEAMS_EMULATOR_MODE is on: Bot Framework token validation is OFF and anyone who can reach /api/messages can act as any Teams user. Use it only with the local Bot Framework Emulator.';
+  'TEAMS_EMULATOR_MODE is on: Bot Framework token validation is OFF and anyone who can reach /api/messages on this loopback address can act as any Teams user. Use it only with the local Bot Framework Emulator.';
 
 /** botbuilder takes a second or two to load: only processes that serve Teams pay for it. */
 async function loadRuntime() {
@@ -33,6 +36,20 @@ async function wire(ctx: ModuleContext, env: Env): Promise<{ chat: TeamsChatPort
   const handler = rt.messagesHandler({
     log,
     tokens,
+    // The local Bot Framework Emulator speaks as the "emulator" channel; only in that (loopback-only) mode.
+    allowedChannels: settings.emulator ? [...env.TEAMS_ALLOWED_CHANNELS, 'emulator'] : env.TEAMS_ALLOWED_CHANNELS,
+    isBound: (aadTenantId) => ctx.registry.tenantFor('teams', aadTenantId) !== undefined,
+    record: async (refused) => {
+      await ctx.audit.append({
+        tenantId: SYSTEM_TENANT,
+        action: refused.action,
+        actor: { platform: 'teams', ...(refused.aadObjectId ? { platformUserId: refused.aadObjectId.slice(0, 128) } : {}) },
+        target: refused.aadTenantId?.slice(0, 128) ?? '(no tenant)',
+        outcome: 'denied',
+        details: { code: refused.code, channel: refused.channelId },
+        correlationId: `c-teams-${randomUUID()}`,
+      });
+    },
     process: async (activity, claims) => {
       const response = await adapter.runVerified(activity as unknown as Activity, claims, (context) => bot.run(context));
       if (response?.status !== 501) return response;
@@ -49,6 +66,9 @@ export const teamsModule: VoidModule = {
   async setup(ctx): Promise<ModuleContribution> {
     const env = ctx.config.env;
     if (!env.MICROSOFT_APP_ID && !env.TEAMS_EMULATOR_MODE) return {};
+    // loadConfig refuses this already; a process assembled otherwise must not run unauthenticated either.
+    const unsafe = checkTeamsConfig(env);
+    if (unsafe.length) throw new VoidError('teams.config', unsafe.join('\n'));
     if (env.MICROSOFT_APP_ID && !env.MICROSOFT_APP_PASSWORD && !env.TEAMS_EMULATOR_MODE) {
       throw new VoidError('teams.config', 'MICROSOFT_APP_PASSWORD is required with MICROSOFT_APP_ID: Void needs it to post into Teams.');
     }

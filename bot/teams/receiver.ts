@@ -6,7 +6,7 @@ import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload
 import { json, type Handler, type HttpResponse } from '../http/server.js';
 import type { Logger } from '../logger.js';
 import { KeysUnavailableError, type OpenIdKeys } from './openid.js';
-import { parseActivity, type TeamsActivity } from './mapper.js';
+import { aadTenantOf, parseActivity, type TeamsActivity } from './mapper.js';
 
 export interface TokenCheck {
   readonly appId: string;
@@ -73,10 +73,41 @@ export function checkActivityBinding(verdict: Extract<TokenVerdict, { ok: true }
   return verdict;
 }
 
+/** An activity refused after authentication (channel, tenant ids, unbound tenant): recorded on the system trail. */
+export interface RefusedActivity {
+  readonly action: 'security.channel_refused' | 'security.cross_tenant' | 'request.rejected';
+  readonly code: string;
+  readonly aadTenantId: string | undefined;
+  readonly aadObjectId: string | undefined;
+  readonly channelId: string;
+}
+
+type Refusal = { status: 401 | 403; code: string; message: string; action: RefusedActivity['action'] };
+
+/** What may be accepted at all: an allowed channel, and one Azure AD tenant (Teams names it twice; both must agree). */
+export function screenActivity(activity: TeamsActivity, allowedChannels: readonly string[]): Refusal | undefined {
+  const channel = activity.channelId.toLowerCase();
+  if (!allowedChannels.includes(channel)) {
+    return { status: 403, code: 'teams.channel_not_allowed', message: `Activities from the "${activity.channelId.slice(0, 64)}" channel are not accepted (allowed: ${allowedChannels.join(', ')}).`, action: 'security.channel_refused' };
+  }
+  const named = activity.conversation.tenantId;
+  const data = activity.channelData?.tenant?.id;
+  if (named && data && named.toLowerCase() !== data.toLowerCase()) {
+    return { status: 401, code: 'teams.tenant_mismatch', message: 'The activity names two different Azure AD tenants (conversation.tenantId and channelData.tenant.id).', action: 'security.cross_tenant' };
+  }
+  return undefined;
+}
+
 export interface ReceiverOptions {
   readonly log: Logger;
   /** undefined in local-emulator mode: validation is off. */
   readonly tokens: TokenCheck | undefined;
+  /** Bot Framework channels accepted (TEAMS_ALLOWED_CHANNELS). */
+  readonly allowedChannels: readonly string[];
+  /** Whether an Azure AD tenant is bound to a Void tenant: nothing is ever sent to one that is not. */
+  readonly isBound: (aadTenantId: string) => boolean;
+  /** Records a refused activity on the system audit trail. */
+  readonly record: (refused: RefusedActivity) => Promise<void>;
   /** Runs the turn; returns the invoke response, if any. */
   readonly process: (activity: TeamsActivity, claims: JWTPayload | undefined) => Promise<{ status: number; body?: unknown } | undefined>;
 }
@@ -104,10 +135,27 @@ export function messagesHandler(options: ReceiverOptions): Handler {
       if (!bound.ok) return unauthorised(log, bound);
       claims = verdict.claims;
     }
+    const refused = await admit(options, parsed.activity);
+    if (refused) return refused;
     const result = await options.process(parsed.activity, claims);
     if (!result) return { status: 200 };
     return result.body === undefined ? { status: result.status } : { status: result.status, body: result.body as Record<string, unknown> };
   };
+}
+
+/** Channel, tenant agreement, bound tenant: a refusal is logged and recorded, and nothing goes back into Teams. */
+async function admit(options: ReceiverOptions, activity: TeamsActivity): Promise<HttpResponse | undefined> {
+  const aadTenantId = aadTenantOf(activity);
+  const bound = aadTenantId !== undefined && options.isBound(aadTenantId);
+  const refusal: Refusal | undefined =
+    screenActivity(activity, options.allowedChannels) ??
+    (bound ? undefined : { status: 403, code: 'identity.unknown_workspace', message: 'This workspace is not connected to Void.', action: 'request.rejected' });
+  if (!refusal) return undefined;
+  options.log.warn({ code: refusal.code, channel: activity.channelId.slice(0, 64) }, 'Teams activity refused; nothing is sent back into Teams');
+  await options
+    .record({ action: refusal.action, code: refusal.code, aadTenantId, aadObjectId: activity.from?.aadObjectId, channelId: activity.channelId.slice(0, 64) })
+    .catch((err: unknown) => options.log.error({ err }, 'could not record the refused Teams activity in the audit trail'));
+  return json(refusal.status, { error: refusal.code, message: refusal.message });
 }
 
 function header(value: string | string[] | undefined): string | undefined {

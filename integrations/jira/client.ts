@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import { automationOf } from './automation.schema.js';
 import { withRedisLock } from './lock.js';
 import { commentText, renderComment } from './mapper.js';
+import { unboundTicket } from './projects.js';
 
 export interface JiraCredentials {
   readonly email: string;
@@ -45,6 +46,14 @@ export class JiraTicketClient implements TicketPort {
     return Boolean(this.options.registry.get(tenantId)?.bindings.jira && this.options.credentials(tenantId));
   }
 
+  /** Every read and write of a ticket passes here first: tickets outside the tenant's projects are refused. */
+  private clientFor(tenantId: string, key: string): { api: Version3Client; site: string } {
+    const tenant = this.options.registry.get(tenantId);
+    const unbound = tenant ? unboundTicket(tenant, key) : undefined;
+    if (unbound) throw new VoidError('jira.project_not_bound', unbound);
+    return this.client(tenantId);
+  }
+
   private client(tenantId: string): { api: Version3Client; site: string } {
     const cached = this.clients.get(tenantId);
     if (cached) return cached;
@@ -66,13 +75,13 @@ export class JiraTicketClient implements TicketPort {
   }
 
   async getTicket(tenantId: string, key: string): Promise<TicketInfo> {
-    const { api, site } = this.client(tenantId);
+    const { api, site } = this.clientFor(tenantId, key);
     const issue = await this.call(`read ${key}`, () => api.issues.getIssue({ issueIdOrKey: key, fields: FIELDS }));
     return toTicket(issue as IssueLike, site);
   }
 
   async searchOpen(tenantId: string, projectKey: string, limit: number): Promise<TicketInfo[]> {
-    const { api, site } = this.client(tenantId);
+    const { api, site } = this.clientFor(tenantId, `${projectKey}-0`);
     const jql = `project = "${projectKey.replace(/[^A-Z0-9_]/gi, '')}" AND statusCategory != Done ORDER BY created DESC`;
     const page = await this.call(`search ${projectKey}`, () =>
       api.issueSearch.searchForIssuesUsingJqlEnhancedSearch({ jql, maxResults: Math.max(1, Math.min(limit, 100)), fields: FIELDS }),
@@ -102,7 +111,7 @@ export class JiraTicketClient implements TicketPort {
   }
 
   private async upsertNow(tenantId: string, key: string, body: Adf, marker?: string): Promise<{ url: string }> {
-    const { api, site } = this.client(tenantId);
+    const { api, site } = this.clientFor(tenantId, key);
     const existing = marker ? await this.findMarked(api, key, marker) : undefined;
     const comment = (existing
       ? await this.call(`update a comment on ${key}`, () => api.issueComments.updateComment({ issueIdOrKey: key, id: existing, body: body as never }))
@@ -123,7 +132,7 @@ export class JiraTicketClient implements TicketPort {
 
   /** Moves the ticket to `toStatus` (by transition name or target status); true when it is there afterwards. */
   async transition(tenantId: string, key: string, toStatus: string): Promise<boolean> {
-    const { api } = this.client(tenantId);
+    const { api } = this.clientFor(tenantId, key);
     const want = toStatus.trim().toLowerCase();
     const current = await this.getTicket(tenantId, key);
     if (current.status.toLowerCase() === want) return true;
@@ -139,7 +148,7 @@ export class JiraTicketClient implements TicketPort {
   async addLabels(tenantId: string, key: string, labels: readonly string[]): Promise<void> {
     const tenant = this.options.registry.get(tenantId);
     if (!labels.length || !tenant || !automationOf(tenant).triage.setLabels) return;
-    const { api } = this.client(tenantId);
+    const { api } = this.clientFor(tenantId, key);
     await this.call(`label ${key}`, () => api.issues.editIssue({ issueIdOrKey: key, update: { labels: labels.map((l) => ({ add: l })) } }));
   }
 
@@ -147,7 +156,7 @@ export class JiraTicketClient implements TicketPort {
     tenantId: string,
     ticket: { projectKey: string; summary: string; description: string; type: string; priority?: string | undefined },
   ): Promise<{ key: string; url: string }> {
-    const { api, site } = this.client(tenantId);
+    const { api, site } = this.clientFor(tenantId, `${ticket.projectKey}-0`);
     const fields: Record<string, unknown> = {
       project: { key: ticket.projectKey },
       summary: ticket.summary,

@@ -61,18 +61,27 @@ export interface TicketState {
  *  a comment that carries them was written by Void and never triggers Void again. */
 export const VOID_SENTINEL = '\u2063\u2064\u2063';
 
+/** The origin of an http(s) URL (a JIRA Cloud REST URL → its site), or undefined when it is not one. */
+export function originOf(candidate: string): string | undefined {
+  try {
+    const url = new URL(candidate);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The site of the event: the origin of `issue.self` or `comment.self` (JIRA Cloud REST URLs), else `?site=`. */
 export function siteOf(payload: JiraWebhook, siteParam: string | null): string | undefined {
-  for (const candidate of [payload.issue?.self, payload.comment?.self, siteParam ?? undefined]) {
-    if (!candidate) continue;
-    try {
-      const url = new URL(candidate);
-      if (url.protocol === 'https:' || url.protocol === 'http:') return url.origin;
-    } catch {
-      // not a URL: try the next candidate
-    }
-  }
-  return undefined;
+  return namedSites(payload, siteParam)[0];
+}
+
+/** Every site a delivery names (`issue.self`, `comment.self`, `?site=`), as origins. */
+export function namedSites(payload: JiraWebhook, siteParam: string | null): string[] {
+  return [payload.issue?.self, payload.comment?.self, siteParam ?? undefined].flatMap((candidate) => {
+    const origin = candidate ? originOf(candidate) : undefined;
+    return origin ? [origin] : [];
+  });
 }
 
 export function stateOf(issue: JiraIssuePayload): TicketState {

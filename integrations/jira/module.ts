@@ -1,7 +1,11 @@
-// The JIRA integration as one Void module: the webhook route (when JIRA_WEBHOOK_SECRET is set), and, for tenants
-// with JIRA credentials, the TicketPort (ctx.ports.tickets), the JIRA ChatPort, `jira create|show`, and the listener
+// The JIRA integration as one Void module: one webhook URL per tenant, /jira/webhooks/<tenant>, verified with that
+// tenant's own secret (JIRA_WEBHOOK_SECRET_<TENANT> or bindings.jira.webhookSecretEnv; the single-tenant legacy
+// JIRA_WEBHOOK_SECRET keeps /jira/webhooks), and, for tenants with JIRA credentials, the TicketPort (ctx.ports.tickets), the JIRA ChatPort, `jira create|show`, and the listener
 // that moves tickets along with their pull requests.
-import { jiraCredentialsFor } from '../../bot/config/env.js';
+import { jiraCredentialsFor, jiraWebhookSecretFor, type Env } from '../../bot/config/env.js';
+import { checkJiraConfig } from '../../bot/config/jira.js';
+import { VoidError } from '../../bot/core/errors.js';
+import type { TenantRegistry } from '../../bot/core/registry.js';
 import type { CommandRegistry } from '../../bot/commands/types.js';
 import { DeliveryLedger } from '../../bot/idempotency.js';
 import type { ModuleContribution, VoidModule } from '../../bot/modules.js';
@@ -9,7 +13,7 @@ import { automationOf } from './automation.schema.js';
 import { JiraChatPort, JiraTicketClient } from './client.js';
 import { jiraCommandRunner } from './jira.command.js';
 import { pullRequestListener } from './pull-requests.js';
-import { jiraWebhookHandler } from './receiver.js';
+import { jiraWebhookHandler, type JiraVerifier } from './receiver.js';
 
 export const JIRA_WEBHOOK_PATH = '/jira/webhooks';
 
@@ -18,12 +22,18 @@ export const jiraModule: VoidModule = {
   async setup(ctx): Promise<ModuleContribution> {
     const env = ctx.config.env;
     const log = ctx.log.child({ module: 'jira' });
-    const tickets = new JiraTicketClient({ registry: ctx.registry, credentials: (tenantId) => jiraCredentialsFor(env, tenantId), redis: ctx.redis, prefix: ctx.prefix });
+    // Defence in depth: loadConfig refuses these already, but a process assembled otherwise must not run with them.
+    const problems = checkJiraConfig(env, ctx.registry.list()).problems;
+    if (problems.length) throw new VoidError('jira.config', problems.join('\n'));
+    const credentials = (tenantId: string) => jiraCredentialsFor(env, tenantId, ctx.registry.get(tenantId)?.bindings.jira);
+    const tickets = new JiraTicketClient({ registry: ctx.registry, credentials, redis: ctx.redis, prefix: ctx.prefix });
     const bound = ctx.registry.list().filter((t) => t.bindings.jira);
     const configured = bound.filter((t) => tickets.configured(t.id));
     // Loud only where JIRA is in use in this deployment (the console with the example tenants is not).
-    const warn = env.JIRA_WEBHOOK_SECRET || configured.length ? log.warn.bind(log) : log.debug.bind(log);
+    const verifierFor = webhookVerifiers(env, ctx.registry);
+    const warn = verifierFor.any || configured.length ? log.warn.bind(log) : log.debug.bind(log);
     for (const t of bound) {
+      if (verifierFor.any && !verifierFor(t.id) && verifierFor(undefined)?.tenant !== t) warn({ tenant: t.id }, 'JIRA site bound without a webhook secret (JIRA_WEBHOOK_SECRET_<TENANT>): its deliveries are refused');
       if (!tickets.configured(t.id)) warn({ tenant: t.id }, 'JIRA site bound without API credentials (JIRA_EMAIL_<TENANT>/JIRA_API_TOKEN_<TENANT>): Void cannot comment on its tickets');
       else if (!automationOf(t).botAccountIds.length) warn({ tenant: t.id }, 'automation.botAccountIds is empty: Void recognises its own JIRA comments by marker only, and its own transitions not at all');
     }
@@ -34,16 +44,34 @@ export const jiraModule: VoidModule = {
         pullRequestListener({ registry: ctx.registry, tickets, audit: ctx.audit, ledger: new DeliveryLedger(ctx.redis, ctx.prefix, env.VOID_DEDUPE_TTL_SECONDS, 300), log }),
       );
     }
-    const secret = env.JIRA_WEBHOOK_SECRET;
+    const handler = () =>
+      jiraWebhookHandler({ verifierFor, registry: ctx.registry, audit: ctx.audit, dispatcher: ctx.dispatcher, approvals: () => ctx.ports.approvals, chat: () => chat, log, replay: { redis: ctx.redis, prefix: ctx.prefix, ttlSeconds: env.VOID_DEDUPE_TTL_SECONDS, maxCommentAgeSeconds: env.VOID_MAX_COMMENT_AGE_SECONDS } });
     return {
       ...(chat ? { chatPorts: { jira: chat }, commands: { jira: jiraCommandRunner(tickets) } as Partial<CommandRegistry> } : {}),
-      ...(secret
+      ...(verifierFor.any
         ? {
             routes: (http) => {
-              http.route('POST', JIRA_WEBHOOK_PATH, jiraWebhookHandler({ secret, registry: ctx.registry, audit: ctx.audit, dispatcher: ctx.dispatcher, approvals: () => ctx.ports.approvals, chat: () => chat, log, replay: { redis: ctx.redis, prefix: ctx.prefix, ttlSeconds: env.VOID_DEDUPE_TTL_SECONDS, maxCommentAgeSeconds: env.VOID_MAX_COMMENT_AGE_SECONDS } }));
+              const receive = handler();
+              http.route('POST', `${JIRA_WEBHOOK_PATH}/:tenant`, receive, { platform: 'jira' });
+              http.route('POST', JIRA_WEBHOOK_PATH, receive, { platform: 'jira' });
             },
           }
         : {}),
     };
   },
 };
+
+/** Which secret may verify a delivery to a URL: `/jira/webhooks/<tenant>` → that tenant's own secret only;
+ *  `/jira/webhooks` → the legacy JIRA_WEBHOOK_SECRET, and only while exactly one tenant binds JIRA. */
+function webhookVerifiers(env: Env, registry: TenantRegistry): ((tenantParam: string | undefined) => JiraVerifier | undefined) & { any: boolean } {
+  const bound = registry.list().filter((t) => t.bindings.jira);
+  const own = new Map<string, JiraVerifier>();
+  for (const tenant of bound) {
+    const secret = jiraWebhookSecretFor(env, tenant.id, tenant.bindings.jira);
+    if (secret) own.set(tenant.id, { tenant, secret });
+  }
+  const single = bound.length === 1 ? bound[0] : undefined;
+  const legacy = env.JIRA_WEBHOOK_SECRET && single ? { tenant: single, secret: env.JIRA_WEBHOOK_SECRET } : undefined;
+  const find = (tenantParam: string | undefined) => (tenantParam === undefined ? legacy : own.get(tenantParam));
+  return Object.assign(find, { any: own.size > 0 || Boolean(env.JIRA_WEBHOOK_SECRET) });
+}

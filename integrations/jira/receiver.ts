@@ -1,12 +1,14 @@
-// POST /jira/webhooks: JIRA Cloud admin webhooks (jira:issue_created, jira:issue_updated, comment_created).
-// The signature is checked over the raw bytes before anything parses them; then site → tenant, Void's own events
-// dropped (no loops), and every command (a `/void` comment, or a fired automation rule) goes through the
+// POST /jira/webhooks/<tenant>: JIRA Cloud admin webhooks (jira:issue_created, jira:issue_updated, comment_created).
+// The signature is checked over the raw bytes, with the one secret of the tenant the URL names, before anything parses
+// them. The secret that verified decides the tenant and its site: a body naming any other site is refused (401) and
+// recorded on the system trail. Then Void's own events are dropped (no loops), tickets outside the tenant's projects
+// are left alone, and every command (a `/void` comment, or a fired automation rule) goes through the
 // dispatcher as an InboundCommand, so identity, de-duplication, audit, limits and approvals apply as everywhere.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ApprovalsPort } from '../../bot/core/approvals.port.js';
 import type { Redis } from 'ioredis';
 import type { ChatPort } from '../../bot/core/ports.js';
-import type { TenantRegistry } from '../../bot/core/registry.js';
+import { normaliseSiteUrl, type TenantRegistry } from '../../bot/core/registry.js';
 import type { InboundCommand, Tenant, ThreadRef } from '../../bot/core/types.js';
 import { correlationIdFor, type Dispatcher } from '../../bot/dispatcher.js';
 import { json, type Handler, type HttpRequest, type HttpResponse } from '../../bot/http/server.js';
@@ -15,7 +17,8 @@ import type { AuditTrail } from '../../audit/trail.js';
 import { DeliveryLedger } from '../../bot/idempotency.js';
 import { SYSTEM_TENANT } from '../../audit/types.js';
 import { automationOf } from './automation.schema.js';
-import { commentCommand, commentText, previousState, siteOf, stateOf, transitionedTo, VOID_SENTINEL, webhookSchema, type JiraWebhook } from './mapper.js';
+import { commentCommand, commentText, namedSites, previousState, stateOf, transitionedTo, VOID_SENTINEL, webhookSchema, type JiraWebhook } from './mapper.js';
+import { unboundTicket } from './projects.js';
 import { firedRules } from './rules.js';
 
 export const HANDLED_EVENTS = ['jira:issue_created', 'jira:issue_updated', 'comment_created'] as const;
@@ -34,8 +37,16 @@ export function signJira(raw: string | Buffer, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
 }
 
-export interface JiraReceiverDeps {
+/** The tenant whose webhook secret may verify a delivery, and that secret. */
+export interface JiraVerifier {
+  readonly tenant: Tenant;
   readonly secret: string;
+}
+
+export interface JiraReceiverDeps {
+  /** The verifier for the tenant a URL names (`/jira/webhooks/<tenant>`; undefined for the single-tenant legacy
+   *  `/jira/webhooks`), or undefined when no secret may verify deliveries to that URL. */
+  readonly verifierFor: (tenantParam: string | undefined) => JiraVerifier | undefined;
   readonly registry: TenantRegistry;
   readonly audit: AuditTrail;
   readonly dispatcher: () => Dispatcher;
@@ -58,7 +69,8 @@ const ignored = (reason: string, extra: Record<string, unknown> = {}): HttpRespo
 
 export function jiraWebhookHandler(deps: JiraReceiverDeps): Handler {
   return async (req) => {
-    if (!verifyJiraSignature(req.body, header(req, 'x-hub-signature'), deps.secret)) return rejectSignature(deps, req);
+    const verifier = deps.verifierFor(req.params.tenant);
+    if (!verifier || !verifyJiraSignature(req.body, header(req, 'x-hub-signature'), verifier.secret)) return rejectSignature(deps, req, Boolean(verifier));
     let raw: unknown;
     try {
       raw = JSON.parse(req.body.toString('utf8'));
@@ -75,11 +87,14 @@ export function jiraWebhookHandler(deps: JiraReceiverDeps): Handler {
     if (!parsed.success) {
       return json(400, { error: 'jira.bad_payload', message: `The ${event} payload is not shaped like JIRA Cloud's: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim() });
     }
+    if (!parsed.data.issue) return json(400, { error: 'jira.bad_payload', message: `The ${event} payload names no issue.` });
     const digest = createHash('sha256').update(req.body).digest('hex');
     const deliveryId = header(req, 'x-atlassian-webhook-identifier') ?? `sha256-${digest.slice(0, 32)}`;
+    const foreign = otherSite(verifier, namedSites(parsed.data, req.query.get('site')));
+    if (foreign) return refuseOtherSite(deps, verifier, foreign, req);
     const replayed = await checkReplay(deps, parsed.data, req.body, deliveryId);
     if (replayed) return replayed;
-    return handleEvent(deps, parsed.data, deliveryId, req);
+    return handleEvent(deps, verifier.tenant, parsed.data, deliveryId, req);
   };
 }
 
@@ -101,18 +116,45 @@ async function checkReplay(deps: JiraReceiverDeps, payload: JiraWebhook, body: B
   return ignored('replay');
 }
 
-async function rejectSignature(deps: JiraReceiverDeps, req: HttpRequest): Promise<HttpResponse> {
-  const reason = header(req, 'x-hub-signature') ? 'mismatch' : 'missing';
+async function rejectSignature(deps: JiraReceiverDeps, req: HttpRequest, urlHasSecret: boolean): Promise<HttpResponse> {
+  const reason = !urlHasSecret ? 'no_secret_for_url' : header(req, 'x-hub-signature') ? 'mismatch' : 'missing';
   req.log.warn({ platform: 'jira', reason }, 'JIRA webhook with a bad signature refused');
-  await deps.audit.security.record({ action: 'security.bad_signature', source: 'jira', reason, target: 'POST /jira/webhooks', details: { platform: 'jira', signature: reason } });
-  return json(401, { error: 'jira.bad_signature', message: 'The X-Hub-Signature header does not match the body and the webhook secret.' });
+  await deps.audit.security.record({ action: 'security.bad_signature', source: 'jira', reason, target: `POST ${req.path.slice(0, 120)}`, details: { platform: 'jira', signature: reason } });
+  const message = urlHasSecret
+    ? 'The X-Hub-Signature header does not match the body and the webhook secret of this URL.'
+    : 'No webhook secret verifies deliveries to this URL: each tenant\'s JIRA site has its own URL, /jira/webhooks/<tenant id>, and its own secret (docs/jira.md).';
+  return json(401, { error: 'jira.bad_signature', message });
 }
 
-async function handleEvent(deps: JiraReceiverDeps, payload: JiraWebhook, deliveryId: string, req: HttpRequest): Promise<HttpResponse> {
-  const site = siteOf(payload, req.query.get('site'));
-  if (!site) return json(400, { error: 'jira.no_site', message: 'The payload names no JIRA site (issue.self) and there is no ?site= parameter.' });
-  const tenant = deps.registry.tenantFor('jira', site);
-  if (!tenant) return refuseSite(deps, site, deliveryId, req);
+/** A named site that is not the site of the tenant whose secret verified the delivery. */
+function otherSite(verifier: JiraVerifier, named: readonly string[]): string | undefined {
+  const own = normaliseSiteUrl(verifier.tenant.bindings.jira?.siteUrl ?? '');
+  return named.find((site) => normaliseSiteUrl(site) !== own && !own.startsWith(`${normaliseSiteUrl(site)}/`));
+}
+
+async function refuseOtherSite(deps: JiraReceiverDeps, verifier: JiraVerifier, site: string, req: HttpRequest): Promise<HttpResponse> {
+  req.log.warn({ platform: 'jira', tenant: verifier.tenant.id }, 'JIRA delivery naming another tenant\'s site refused');
+  await deps.audit
+    .append({
+      tenantId: SYSTEM_TENANT,
+      action: 'security.cross_tenant',
+      actor: { platform: 'jira' },
+      target: site.slice(0, 200),
+      outcome: 'denied',
+      details: { platform: 'jira', code: 'jira.wrong_site', verifiedFor: verifier.tenant.id },
+      correlationId: correlationIdFor('jira', `wrong-site-${randomUUID()}`),
+    })
+    .catch((err: unknown) => req.log.error({ err }, 'could not record the cross-tenant JIRA delivery in the audit trail'));
+  return json(401, { error: 'jira.wrong_site', message: 'The delivery names a JIRA site other than the one whose webhook secret signed it.' });
+}
+
+async function handleEvent(deps: JiraReceiverDeps, tenant: Tenant, payload: JiraWebhook, deliveryId: string, req: HttpRequest): Promise<HttpResponse> {
+  const site = normaliseSiteUrl(tenant.bindings.jira?.siteUrl ?? '');
+  const unbound = payload.issue ? unboundTicket(tenant, payload.issue.key) : undefined;
+  if (unbound) {
+    req.log.info({ platform: 'jira', tenant: tenant.id }, 'JIRA event about a ticket outside the tenant\'s projects ignored');
+    return ignored('project_not_bound', { message: unbound });
+  }
   const settings = automationOf(tenant);
   const actorId = payload.webhookEvent === 'comment_created' ? payload.comment?.author?.accountId : payload.user?.accountId;
   if (!actorId) return ignored('no_actor');
@@ -164,20 +206,6 @@ function rulesFor(tenant: Tenant, payload: JiraWebhook) {
     transitionedTo: created ? undefined : transitionedTo(items),
     tenantProjects: tenant.bindings.jira?.projectKeys ?? [],
   });
-}
-
-async function refuseSite(deps: JiraReceiverDeps, site: string, deliveryId: string, req: HttpRequest): Promise<HttpResponse> {
-  req.log.info({ platform: 'jira' }, 'JIRA webhook from a site bound to no tenant refused');
-  await deps.audit.append({
-    tenantId: SYSTEM_TENANT,
-    action: 'request.rejected',
-    actor: { platform: 'jira' },
-    target: site.slice(0, 200),
-    outcome: 'denied',
-    details: { code: 'identity.unknown_workspace' },
-    correlationId: correlationIdFor('jira', deliveryId),
-  });
-  return json(403, { error: 'identity.unknown_workspace', message: 'This JIRA site is not connected to Void.' });
 }
 
 /** Dispatches one command and posts its replies as JIRA comments on the ticket. */

@@ -108,7 +108,7 @@ export function abuseEnv(fakes: { slack: FakeSlackApi; github: FakeGithubApi; op
     GITHUB_PRIVATE_KEY: appPrivateKey(),
     GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
     GITHUB_API_URL: fakes.github.url,
-    JIRA_WEBHOOK_SECRET: JIRA_SECRET,
+    JIRA_WEBHOOK_SECRET_ACME: JIRA_SECRET,
     JIRA_EMAIL_ACME: 'void-bot@acme.example',
     JIRA_API_TOKEN_ACME: JIRA_TOKEN,
     OPENAI_API_KEY: MODEL_KEY,
@@ -175,7 +175,7 @@ export async function startAbuseApp(extraEnv: Record<string, string> = {}): Prom
 
 export type Endpoint = 'slack' | 'github' | 'jira' | 'teams';
 export const ENDPOINTS: readonly Endpoint[] = ['slack', 'github', 'jira', 'teams'];
-export const PATHS: Record<Endpoint, string> = { slack: '/slack/events', github: '/github/webhooks', jira: '/jira/webhooks', teams: '/api/messages' };
+export const PATHS: Record<Endpoint, string> = { slack: '/slack/events', github: '/github/webhooks', jira: '/jira/webhooks/acme', teams: '/api/messages' };
 
 /** Headers that authenticate `body` on `endpoint` (the platform's own scheme). */
 export async function authHeaders(a: AbuseApp, endpoint: Endpoint, body: string): Promise<Record<string, string>> {

@@ -11,8 +11,10 @@ import { signJira } from '../../integrations/jira/receiver.js';
 
 export const JIRA_SITE = 'https://acme.atlassian.net';
 export const JIRA_SECRET = 'jira-webhook-secret-for-tests-0123456789';
+/** Globex's own webhook secret: each tenant's JIRA site signs with its own. */
+export const GLOBEX_JIRA_SECRET = 'jira-webhook-secret-of-globex-9876543210';
 export const JIRA_TOKEN = 'ATATT3xFfGF0-test-api-token-acme-9876543210';
-export const JIRA_ENV = { JIRA_WEBHOOK_SECRET: JIRA_SECRET, JIRA_EMAIL_ACME: 'void-bot@acme.example', JIRA_API_TOKEN_ACME: JIRA_TOKEN };
+export const JIRA_ENV = { JIRA_WEBHOOK_SECRET_ACME: JIRA_SECRET, JIRA_WEBHOOK_SECRET_GLOBEX: GLOBEX_JIRA_SECRET, JIRA_EMAIL_ACME: 'void-bot@acme.example', JIRA_API_TOKEN_ACME: JIRA_TOKEN };
 export const ALICE_JIRA = '5b10a2844c20165700ede21a';
 export const BOB_JIRA = '5b10ac8d82e05b22cc7d4ef5';
 export const VOID_JIRA = '712020:void-bot-0000-4000-8000-000000000001';
@@ -146,6 +148,7 @@ export class FakeJira extends EventEmitter {
     let m: RegExpExecArray | null;
     if (method === 'POST' && path === '/rest/api/3/issue') return this.create(body);
     if (method === 'GET' && path === '/rest/api/3/search/jql') return this.search(url);
+    if (method === 'GET' && path === '/rest/api/3/myself') return [200, { accountId: VOID_JIRA, displayName: `Void bot on ${this.site}` }];
     if (!(m = /^\/rest\/api\/3\/issue\/([A-Z][A-Z0-9_]*-\d+)(\/.*)?$/.exec(path))) return [404, { errorMessages: [`no route ${method} ${path}`] }];
     const issue = this.issues.get(m[1] as string);
     if (!issue) return [404, { errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} }];
@@ -224,14 +227,16 @@ function safeJson(text: string): unknown {
 
 export interface Delivery { status: number; body: any }
 
-/** POSTs a webhook the way JIRA Cloud does: raw JSON, `X-Hub-Signature: sha256=…`, a stable webhook identifier. */
-export async function deliver(baseUrl: string, payload: unknown, options: { id?: string; secret?: string; signature?: string; query?: string } = {}): Promise<Delivery> {
+/** POSTs a webhook the way JIRA Cloud does: raw JSON, `X-Hub-Signature: sha256=…`, a stable webhook identifier, to
+ *  the tenant's own URL `/jira/webhooks/<tenant>` (default acme; `tenant: ''` for the legacy `/jira/webhooks`). */
+export async function deliver(baseUrl: string, payload: unknown, options: { id?: string; secret?: string; signature?: string; query?: string; tenant?: string } = {}): Promise<Delivery> {
   const raw = typeof payload === 'string' ? payload : JSON.stringify(payload);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Atlassian Webhook HTTP Client' };
   if (options.id !== undefined) headers['x-atlassian-webhook-identifier'] = options.id;
   const signature = options.signature ?? signJira(raw, options.secret ?? JIRA_SECRET);
   if (signature) headers['x-hub-signature'] = signature;
-  const res = await fetch(`${baseUrl}/jira/webhooks${options.query ?? ''}`, { method: 'POST', headers, body: raw });
+  const tenant = options.tenant ?? 'acme';
+  const res = await fetch(`${baseUrl}/jira/webhooks${tenant ? `/${tenant}` : ''}${options.query ?? ''}`, { method: 'POST', headers, body: raw });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }

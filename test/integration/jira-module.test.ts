@@ -23,8 +23,9 @@ describe('jira module wiring', () => {
 
   it('with the webhook secret but no API credentials: the route answers, and the operator is warned once per tenant', async () => {
     const { log, lines } = captureLogger([JIRA_SECRET], 'warn');
-    const t = await start({ config: testConfig({ yaml: JIRA_TENANTS, env: { JIRA_WEBHOOK_SECRET: JIRA_SECRET } }), modules: [jiraModule], log });
+    const t = await start({ config: testConfig({ yaml: JIRA_TENANTS, env: { JIRA_WEBHOOK_SECRET_ACME: JIRA_SECRET } }), modules: [jiraModule], log });
     expect(lines.filter((l) => l.includes('JIRA site bound without API credentials')).map((l) => JSON.parse(l).tenant)).toEqual(['acme', 'globex']);
+    expect(lines.filter((l) => l.includes('JIRA site bound without a webhook secret')).map((l) => JSON.parse(l).tenant)).toEqual(['globex']);
     expect((await deliver(t.url, fixture('comment_created', (p) => void (p.comment.body = '/void whoami')), { id: 'y' })).status).toBe(200);
     expect(t.app.ports.tickets).toBeUndefined();
   });

@@ -75,7 +75,7 @@ describe('automation rule: label void:triage → triage', () => {
       p.issue.key = 'OPS-3';
       p.issue.fields.project.key = 'OPS';
     });
-    expect((await deliver(t.url, otherProject, { id: id() })).body.fired).toEqual([]);
+    expect((await deliver(t.url, otherProject, { id: id() })).body.ignored).toBe('project_not_bound');
     expect(jira.writes()).toEqual([]);
   });
 
@@ -178,15 +178,16 @@ describe('authentication and tenancy', () => {
     expect(await records('acme')).toEqual([]);
   });
 
-  it('refuses a site that no tenant binds (403), taking it from issue.self or ?site=', async () => {
+  it('refuses a body naming any site but the one whose secret signed it (401, recorded), from issue.self or ?site=', async () => {
     const foreign = fixture('issue_created', (p) => void (p.issue.self = 'https://initech.atlassian.net/rest/api/2/10012'));
     const res = await deliver(t.url, foreign, { id: id() });
-    expect(res.status).toBe(403);
-    expect(res.body.error).toBe('identity.unknown_workspace');
+    expect(res.status).toBe(401);
+    expect(res.body.error).toBe('jira.wrong_site');
     const viaQuery = () => fixture('issue_created', (p) => void delete p.issue.self);
-    expect((await deliver(t.url, viaQuery(), { id: id(), query: '?site=https%3A%2F%2Finitech.atlassian.net' })).status).toBe(403);
+    expect((await deliver(t.url, viaQuery(), { id: id(), query: '?site=https%3A%2F%2Finitech.atlassian.net' })).status).toBe(401);
     expect((await deliver(t.url, viaQuery(), { id: id(), query: `?site=${encodeURIComponent('https://ACME.atlassian.net/')}` })).body.fired).toHaveLength(1);
-    expect((await records(SYSTEM_TENANT)).filter((r) => r.action === 'request.rejected')).toHaveLength(2);
+    expect((await deliver(t.url, viaQuery(), { id: id() })).body.fired).toHaveLength(1);
+    expect((await records(SYSTEM_TENANT)).filter((r) => r.action === 'security.cross_tenant')).toHaveLength(2);
   });
 
   it('answers 400 to malformed JSON and to a payload not shaped like JIRA\'s, and 200 to events it does not handle', async () => {

@@ -74,9 +74,11 @@ describe('Approval card clicks', () => {
     expect(approvals.requests.map((r) => [r.decision, r.reason])).toEqual([['reject', 'change freeze until Monday']]);
   });
 
-  it('a click from an AAD tenant that is not connected decides nothing and is audited as rejected', async () => {
+  it('a click from an AAD tenant that is not connected decides nothing, sends nothing back into Teams, and is audited as rejected', async () => {
+    const before = teams.connector.calls.length;
     const response = await click({ aadObjectId: AAD.carol, verb: 'void.approve', approvalId: 'ap-1', tenantId: '11111111-2222-4333-8444-555555555555' });
-    expect(response.body).toMatchObject({ type: MESSAGE, value: expect.stringContaining('not connected') });
+    expect([response.status, response.body]).toEqual([403, { error: 'identity.unknown_workspace', message: 'This workspace is not connected to Void.' }]);
+    expect(teams.connector.calls.length).toBe(before);
     expect(approvals.requests).toHaveLength(0);
     const records = await t.app.audit.store.query('_system', { action: 'request.rejected' }, 0, 100);
     expect(records.some((r) => r.actor.platform === 'teams' && r.actor.platformUserId === AAD.carol)).toBe(true);
