@@ -38,7 +38,8 @@ export const approvalSchema = new Schema<Doc>(
     queued: { type: Boolean, default: false },
     lock: M,
   },
-  { collection: 'approval_requests', versionKey: false, minimize: true },
+  // minimize off: an empty object in a command or a decision reads back as it was written; writes majority and journaled.
+  { collection: 'approval_requests', versionKey: false, minimize: false, writeConcern: { w: 'majority', j: true } },
 );
 approvalSchema.index({ tenantId: 1, id: 1 }, { unique: true });
 approvalSchema.index({ tenantId: 1, state: 1, target: 1 });

@@ -4,7 +4,7 @@ import type { CommandContext, CommandRunner } from '../bot/commands/types.js';
 import { answer, refusal } from '../bot/commands/types.js';
 import type { Command } from '../bot/core/grammar.js';
 import type { Reply, Tenant } from '../bot/core/types.js';
-import { auditActorOf } from './types.js';
+import { auditActorOf, SYSTEM_TENANT } from './types.js';
 import type { Logger } from '../bot/logger.js';
 import type { ModuleContext, VoidModule } from '../bot/modules.js';
 import { exportHead, recordsUpTo } from './export.js';
@@ -54,26 +54,28 @@ export const runAudit: CommandRunner<AuditCommand> = async (ctx, command) => {
   return command.sub === 'verify' ? chatVerify(ctx) : chatExport(ctx, command.since);
 };
 
-/** Prunes every tenant that has a retention period; a broken chain is never pruned (it is logged instead). */
-export async function runRetention(trail: AuditTrail, tenants: readonly Tenant[], log: Logger, now = new Date()): Promise<void> {
-  for (const tenant of tenants) {
-    const days = auditSettingsOf(tenant).retentionDays;
+/** Prunes every tenant that has a retention period, and the `_system` trail (security events, unknown workspaces) to
+ *  `systemDays` (VOID_SYSTEM_AUDIT_RETENTION_DAYS); a broken chain is never pruned (it is logged instead). */
+export async function runRetention(trail: AuditTrail, tenants: readonly Tenant[], log: Logger, now = new Date(), systemDays?: number): Promise<void> {
+  const trails = tenants.map((t) => [t.id, auditSettingsOf(t).retentionDays] as const);
+  for (const [tenantId, days] of [...trails, [SYSTEM_TENANT, systemDays] as const]) {
     if (!days) continue;
-    const result = await pruneTenant(trail, tenant.id, retentionCutoff(now, days));
-    if (!result.ok) log.error({ tenant: tenant.id, code: result.refusal.code }, result.refusal.message);
-    else if (result.value.pruned) log.info({ tenant: tenant.id, pruned: result.value.pruned, checkpoint: result.value.checkpoint?.seq }, 'audit retention pruned old records');
+    const result = await pruneTenant(trail, tenantId, retentionCutoff(now, days));
+    if (!result.ok) log.error({ tenant: tenantId, code: result.refusal.code }, result.refusal.message);
+    else if (result.value.pruned) log.info({ tenant: tenantId, pruned: result.value.pruned, checkpoint: result.value.checkpoint?.seq }, 'audit retention pruned old records');
   }
 }
 
 function setupAudit(ctx: ModuleContext) {
   const tokens = new AuditTokenStore(ctx.redis, ctx.prefix, ctx.config.env.VOID_API_TOKEN_PEPPER);
   let timer: NodeJS.Timeout | undefined;
-  const retention = () => runRetention(ctx.audit, ctx.registry.list(), ctx.log).catch((err: unknown) => ctx.log.error({ err }, 'audit retention run failed'));
+  const systemDays = ctx.config.env.VOID_SYSTEM_AUDIT_RETENTION_DAYS;
+  const retention = () => runRetention(ctx.audit, ctx.registry.list(), ctx.log, new Date(), systemDays).catch((err: unknown) => ctx.log.error({ err }, 'audit retention run failed'));
   return {
     commands: { audit: runAudit },
     routes: (http: Parameters<typeof registerAuditRoutes>[0]) => registerAuditRoutes(http, { trail: ctx.audit, tokens, registry: ctx.registry }),
     start: async () => {
-      if (!ctx.registry.list().some((t) => auditSettingsOf(t).retentionDays)) return;
+      if (!systemDays && !ctx.registry.list().some((t) => auditSettingsOf(t).retentionDays)) return;
       void retention();
       timer = setInterval(() => void retention(), RETENTION_INTERVAL_MS);
       timer.unref();

@@ -1,13 +1,22 @@
 // The production audit store: MongoDB through mongoose. Append-only: a unique index on (tenantId, seq) makes a
 // concurrent writer lose with E11000 instead of forking the chain, and schema hooks refuse every update and delete.
+// A read returns byte for byte what was hashed: the record's canonical JSON is stored as one string (`canonical`)
+// and read back from it, because BSON and mongoose would otherwise change it (minimize drops empty objects, the
+// actor sub-schema drops unknown keys, BSON turns lone surrogates into U+FFFD). JSON.stringify escapes lone
+// surrogates, so the string is well-formed UTF-8. The other fields exist for queries and indexes only.
+// Writes are majority-acknowledged and journaled.
 import mongoose, { Schema, type Connection, type Model } from 'mongoose';
+import { canonicalJson } from './hash.js';
 import { MongoPersonalDataStore } from './personal.mongo.js';
 import { familyPrefix } from './query.js';
 import type { AuditFilter, AuditRecord, AuditStore } from './types.js';
 
 const actorSchema = new Schema({ memberId: String, platform: { type: String, required: true }, platformUserId: String }, { _id: false });
 
-export const auditRecordSchema = new Schema<AuditRecord>(
+/** What MongoDB holds: the query fields and the canonical content (`details` only in documents of older versions). */
+export type StoredAuditRecord = AuditRecord & { readonly canonical?: string };
+
+export const auditRecordSchema = new Schema<StoredAuditRecord>(
   {
     tenantId: { type: String, required: true, immutable: true },
     seq: { type: Number, required: true, immutable: true },
@@ -17,11 +26,13 @@ export const auditRecordSchema = new Schema<AuditRecord>(
     target: { type: String, immutable: true },
     outcome: { type: String, required: true, immutable: true },
     details: { type: Schema.Types.Mixed, immutable: true },
+    /** canonicalJson of the record without its hash: what was hashed, and what a read returns. */
+    canonical: { type: String, immutable: true },
     correlationId: { type: String, required: true, immutable: true },
     prevHash: { type: String, required: true, immutable: true },
     hash: { type: String, required: true, immutable: true },
   },
-  { collection: 'audit_records', versionKey: false, strict: 'throw', minimize: true },
+  { collection: 'audit_records', versionKey: false, strict: 'throw', minimize: true, writeConcern: { w: 'majority', j: true } },
 );
 
 auditRecordSchema.index({ tenantId: 1, seq: 1 }, { unique: true });
@@ -43,29 +54,50 @@ auditRecordSchema.pre('validate', function refuseResave() {
   if (!this.isNew) throw new Error('audit records are append-only: saving a changed record is refused');
 });
 
-function toRecord(doc: Record<string, unknown>): AuditRecord {
-  const { _id: _ignored, ...rest } = doc;
+export class AuditRoundTripError extends Error {
+  override readonly name = 'AuditRoundTripError';
+}
+
+/** The document stored for a record: query fields plus the canonical content. Refuses what JSON cannot carry. */
+export function toDocument(record: AuditRecord): Record<string, unknown> {
+  const { hash, details: _details, ...content } = record;
+  const refuse = (why: string) => new AuditRoundTripError(`audit record ${record.tenantId}#${record.seq} cannot be stored as hashed: ${why}`);
+  let canonical: string;
+  try {
+    canonical = canonicalJson({ ...content, details: record.details });
+  } catch (error) {
+    throw refuse(`its content is not JSON (${(error as Error).message})`);
+  }
+  if (canonicalJson(JSON.parse(canonical)) !== canonical) throw refuse('its content does not survive a JSON round trip');
+  const actor = { memberId: record.actor.memberId, platform: record.actor.platform, platformUserId: record.actor.platformUserId };
+  return { ...content, actor, hash, canonical };
+}
+
+/** A stored document → the record exactly as hashed (documents written before `canonical` existed: as stored). */
+export function toRecord(doc: Record<string, unknown>): AuditRecord {
+  if (typeof doc.canonical === 'string') return { ...(JSON.parse(doc.canonical) as Omit<AuditRecord, 'hash'>), hash: doc.hash as string };
+  const { _id: _ignored, canonical: _c, ...rest } = doc;
   return rest as unknown as AuditRecord;
 }
 
 export class MongoAuditStore implements AuditStore {
   private constructor(
     private readonly connection: Connection,
-    readonly model: Model<AuditRecord>,
+    readonly model: Model<StoredAuditRecord>,
     readonly personal: MongoPersonalDataStore,
   ) {}
 
   static async connect(url: string, options: { serverSelectionTimeoutMS?: number; dbName?: string } = {}): Promise<MongoAuditStore> {
     const connection = mongoose.createConnection(url, { bufferCommands: false, serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000, ...(options.dbName ? { dbName: options.dbName } : {}) });
     await connection.asPromise();
-    const model = connection.model<AuditRecord>('AuditRecord', auditRecordSchema);
+    const model = connection.model<StoredAuditRecord>('AuditRecord', auditRecordSchema);
     await model.createIndexes();
     return new MongoAuditStore(connection, model, await MongoPersonalDataStore.on(connection));
   }
 
   async insert(record: AuditRecord): Promise<boolean> {
     try {
-      await this.model.create([record]);
+      await this.model.create([toDocument(record)]);
       return true;
     } catch (error) {
       if ((error as { code?: number }).code === 11000) return false;

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AuditUnavailableError } from '../bot/core/errors.js';
 import { canonicalJson, GENESIS_HASH, hashRecord } from './hash.js';
 import { PERSONAL_DETAIL_KEYS, type IdentityRef } from './personal.js';
+import { SecurityEvents } from './security.js';
 import type { AuditActor, AuditEventInput, AuditRecord, AuditStore } from './types.js';
 
 export interface AuditTrailOptions {
@@ -30,6 +31,8 @@ export class AuditTrail {
   private readonly pseudonyms = new Map<string, string>();
   private readonly now: () => Date;
   private readonly maxRetries: number;
+  /** Security events for the `_system` trail, aggregated per source and minute (audit/security.ts). */
+  readonly security: SecurityEvents;
 
   constructor(
     readonly store: AuditStore,
@@ -37,6 +40,7 @@ export class AuditTrail {
   ) {
     this.now = options.now ?? (() => new Date());
     this.maxRetries = options.maxConflictRetries ?? 50;
+    this.security = new SecurityEvents(this, this.now);
   }
 
   /** Appends one record. Throws AuditUnavailableError when the store cannot be written: the caller must not act. */

@@ -216,6 +216,7 @@ export class VoidApp {
       if (timedOut) this.log.warn({ waitedMs: left }, 'a module did not finish its background work within the shutdown grace period');
     }
     await this.queue.close().catch(() => undefined);
+    await this.audit.security.flush();
     for (const close of this.closers) await close().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);
   }

@@ -20,6 +20,7 @@ const USAGE = `Usage:
   void console [--as <member>]   console chat; "--as tenant/member" picks the speaker. Reads stdin when it is not a terminal.
   void check-config              validate the environment and the tenants file, then exit
   void doctor                    check configuration, Redis, the store and each platform's credentials; print fixes
+  void doctor --resolve-github-ids   look up the numeric ids of GitHub identities given by login only; print the entries
   void audit verify|export|report|prune|token create, void gdpr export|erase   the audit trail ("void audit help")
   void webhooks list|replay|test outbound webhooks and notification dead letters ("void webhooks")
   void backup <file>             a checksummed snapshot of the embedded store (VOID_DATA_DIR), taken while Void runs
@@ -35,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { role: { type: 'string' }, as: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { role: { type: 'string' }, as: { type: 'string' }, help: { type: 'boolean', short: 'h' }, 'resolve-github-ids': { type: 'boolean' } },
   });
   const command = positionals[0] ?? 'serve';
   if (values.help || command === 'help') {
@@ -44,10 +45,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const role = (values.role ?? 'all') as Role;
   if (!['web', 'worker', 'all'].includes(role)) throw new VoidError('cli.bad_role', `--role must be web, worker or all (got "${values.role}")`);
-  if (command === 'doctor') return runDoctor({ out: process.stdout });
+  if (command === 'doctor') return runDoctor({ out: process.stdout, resolveGithubIds: values['resolve-github-ids'] === true });
   const config = loadConfig();
   if (command === 'check-config') {
     process.stdout.write(`Configuration OK: ${config.tenants.length} tenant(s) from ${config.tenantsFile.path}.\n`);
+    for (const notice of config.notices) process.stdout.write(`! ${notice}\n`);
     return 0;
   }
   if (command === 'policy') {

@@ -64,7 +64,7 @@ export class Dispatcher {
     const { services, ledger } = this.options;
     const correlationId = correlationIdFor(input.platform, input.deliveryId);
     const log = this.options.log.child({ platform: input.platform, deliveryId: input.deliveryId, correlationId });
-    const resolution = services.registry.resolve(input.platform, input.workspaceId, input.platformUserId);
+    const resolution = services.registry.resolve(input.platform, input.workspaceId, input.platformUserId, input.stableUserId);
     if (!resolution.ok) {
       const tenantId = resolution.code === 'identity.unknown_user' ? resolution.tenant.id : SYSTEM_TENANT;
       if ((await ledger.claim(input.platform, input.deliveryId)) === 'duplicate') return { replies: [], duplicate: true, correlationId };

@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { ConfigError, loadConfig, type Config } from './config/load.js';
 import { jiraCredentialsFor, jiraVariableNames, jiraWebhookSecretFor, secretValues, type Env } from './config/env.js';
+import { resolveGithubIds } from './config/github-ids.js';
 import { scrubber } from './logger.js';
 import { DEFAULT_REDIS_URL, redactUrl } from './redis.js';
 import { notificationChecks } from '../integrations/notify/doctor.js';
@@ -231,7 +232,7 @@ export function formatChecks(checks: readonly Check[], scrub: (s: string) => str
 }
 
 /** Runs every check and prints the report; resolves the exit code (0: nothing failed, 1: something to fix). */
-export async function runDoctor(options: { out: Writable; raw?: NodeJS.ProcessEnv; fetch?: Fetch }): Promise<number> {
+export async function runDoctor(options: { out: Writable; raw?: NodeJS.ProcessEnv; fetch?: Fetch; resolveGithubIds?: boolean }): Promise<number> {
   let config: Config;
   try {
     config = options.raw ? loadConfig(options.raw) : loadConfig();
@@ -241,6 +242,7 @@ export async function runDoctor(options: { out: Writable; raw?: NodeJS.ProcessEn
     options.out.write(`${formatChecks([...problems, check('everything else', 'skip', 'not checked until the configuration is valid')], (s) => s)}\n`);
     return 1;
   }
+  if (options.resolveGithubIds) return resolveGithubIds(config.tenants, options.out, { apiUrl: config.env.GITHUB_API_URL, fetch: options.fetch });
   const checks: Check[] = [check('config', 'ok', `${config.tenants.length} tenant(s) from ${config.tenantsFile.path}`)];
   for (const notice of config.notices) checks.push(check('config', 'warn', notice));
   checks.push(...(await checkRedis(config.env.REDIS_URL ?? DEFAULT_REDIS_URL)));

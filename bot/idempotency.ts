@@ -1,10 +1,17 @@
 // Durable de-duplication of platform deliveries (RELIABILITY.md: a BullMQ job id only de-duplicates while that job
 // exists). A delivery is claimed while it is being handled and marked done afterwards; the done mark outlives the
 // platform's redelivery window (GitHub keeps redelivering for 3 days; the default here is 4).
+// Besides the delivery id, the digest of the exact signed bytes is claimed once (RELIABILITY.md 28): the signature
+// covers the body, not the unsigned delivery-id header, so a captured body resent under a new id is a replay.
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { QueueUnavailableError } from './core/errors.js';
 
 export type Claim = 'first' | 'duplicate';
+
+/** `new`: never seen; `redelivery`: seen under this same delivery id (the delivery ledger decides); `replay`: seen
+ *  under another delivery id, so the same signed bytes are being sent again. */
+export type BodyClaim = 'new' | 'redelivery' | 'replay';
 
 export class DeliveryLedger {
   constructor(
@@ -36,6 +43,25 @@ export class DeliveryLedger {
 
   async done(platform: string, deliveryId: string): Promise<void> {
     await this.redis.set(this.key(platform, deliveryId), 'done', 'EX', this.doneTtlSeconds);
+  }
+
+  bodyKey(platform: string, signed: Buffer | string): string {
+    return `${this.prefix}:body:${platform}:${createHash('sha256').update(signed).digest('hex')}`;
+  }
+
+  /**
+   * Claims the digest of the exact signed bytes for as long as delivery ids are kept, or `ttlSeconds` where the
+   * signature itself expires sooner (Slack: 5 minutes), in one round trip (SET NX GET).
+   * Throws QueueUnavailableError when Redis cannot be reached, like claim().
+   */
+  async claimBody(platform: string, signed: Buffer | string, deliveryId: string, ttlSeconds = this.doneTtlSeconds): Promise<BodyClaim> {
+    try {
+      const seen = await this.redis.set(this.bodyKey(platform, signed), deliveryId, 'EX', ttlSeconds, 'NX', 'GET');
+      if (seen === null) return 'new';
+      return seen === deliveryId ? 'redelivery' : 'replay';
+    } catch (error) {
+      throw new QueueUnavailableError(error);
+    }
   }
 
   /** Gives the delivery back after a failure, so that the platform's retry is processed. */

@@ -31,6 +31,10 @@ export const envSchema = z.object({
   VOID_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   VOID_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   VOID_DEDUPE_TTL_SECONDS: z.coerce.number().int().min(60).default(4 * 24 * 3600),
+  /** Days the `_system` audit trail (security events, unknown workspaces) is kept; 0 keeps it forever. */
+  VOID_SYSTEM_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
+  /** GitHub and JIRA comment events older than this are refused (replays); at most VOID_DEDUPE_TTL_SECONDS. */
+  VOID_MAX_COMMENT_AGE_SECONDS: z.coerce.number().int().min(60).default(3 * 24 * 3600),
   // Deployment and observability (docs/operations.md).
   /** A separate listener for /metrics and /healthz (needed by the worker role, which has no web server). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -189,6 +193,8 @@ export function secretValues(env: Env): string[] {
     ...Object.values(env.VOID_SMTP_URLS ?? {}),
     ...Object.values(env.VOID_WEBHOOK_SECRETS ?? {}),
     ...smtpPasswords(env),
+    urlPassword(env.MONGODB_URL),
+    urlPassword(env.REDIS_URL),
   ];
   return values.filter((v): v is string => typeof v === 'string' && v.length >= 4);
 }
@@ -202,6 +208,17 @@ function smtpPasswords(env: Env): string[] {
       return [];
     }
   });
+}
+
+/** The password inside a connection URL (`mongodb://user:password@host`), decoded, if there is one. */
+function urlPassword(url: string | undefined): string | undefined {
+  const m = url ? /^[a-z+]+:\/\/[^/@:]*:([^/@]+)@/i.exec(url) : null;
+  if (!m) return undefined;
+  try {
+    return decodeURIComponent(m[1] as string);
+  } catch {
+    return m[1];
+  }
 }
 
 /** Chat platforms for which credentials are configured. Without any, `npm start` opens the console chat. */

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { Tenant } from '../core/types.js';
+import { githubLoginWarnings } from './github-ids.js';
 import { configuredPlatforms, envSchema, pickJiraTenantVariables, type Env } from './env.js';
 import { formatPath, tenantsFileSchema, toTenants } from './tenants.schema.js';
 import { checkJiraConfig } from './jira.js';
@@ -31,6 +32,11 @@ export const EXAMPLE_TENANTS_FILE = resolve(dirname(fileURLToPath(import.meta.ur
 
 export function loadEnv(raw: NodeJS.ProcessEnv = process.env): Env {
   const result = envSchema.safeParse({ ...pickKnown(raw), JIRA_TENANT_VARIABLES: pickJiraTenantVariables(raw) });
+  if (result.success && result.data.VOID_MAX_COMMENT_AGE_SECONDS > result.data.VOID_DEDUPE_TTL_SECONDS) {
+    throw new ConfigError([
+      `environment variable VOID_MAX_COMMENT_AGE_SECONDS: ${result.data.VOID_MAX_COMMENT_AGE_SECONDS} is longer than VOID_DEDUPE_TTL_SECONDS (${result.data.VOID_DEDUPE_TTL_SECONDS}): a comment older than the body digests Void keeps could be replayed. Lower it or raise VOID_DEDUPE_TTL_SECONDS.`,
+    ]);
+  }
   if (result.success) return result.data;
   throw new ConfigError(
     result.error.issues.map((issue) => {
@@ -63,6 +69,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
   const jira = checkJiraConfig(env, tenants, path);
   if (jira.problems.length) throw new ConfigError(jira.problems);
   notices.push(...jira.notices);
+  notices.push(...githubLoginWarnings(tenants.filter((t) => t.bindings.github)));
   if (!env.MONGODB_URL && platforms.length && env.VOID_EMBEDDED_STORE === 'memory') {
     notices.push(
       `MONGODB_URL is not set and VOID_EMBEDDED_STORE=memory while ${platforms.join(', ')} is configured: approvals and the audit trail are kept in memory and WILL NOT SURVIVE A RESTART.`,

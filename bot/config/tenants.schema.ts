@@ -1,7 +1,7 @@
 // The tenants file: the organisations one deployment serves. Raw YAML → zod → immutable typed tenants.
 import { z } from 'zod';
 import { ROLES, type Tenant } from '../core/types.js';
-import { normaliseId, normaliseSiteUrl } from '../core/registry.js';
+import { githubKey, normaliseId, normaliseSiteUrl } from '../core/registry.js';
 import { checkPolicies, policiesSchema } from '../../approvals/policy.schema.js';
 import { githubSettingsSchema } from '../../integrations/github/settings.schema.js';
 import { automationSchema } from '../../integrations/jira/automation.schema.js';
@@ -20,11 +20,21 @@ const idList = z
   .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
   .transform((value) => (Array.isArray(value) ? value : [value]));
 
+/** GitHub: `{ id: 583231, login: alice }` (the numeric user id decides; the login is for display) or a bare login
+ *  (still accepted, but a renamed login could be taken by someone else: check-config and doctor warn). */
+const githubEntry = z.union([
+  z.string().min(1).regex(/^[^#]+$/, 'a GitHub login has no "#"; give the numeric id as { id: 583231, login: alice }'),
+  z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER), login: z.string().min(1).regex(/^[^#]+$/).optional() }).strict(),
+]);
+const githubIdList = z
+  .union([githubEntry, z.array(githubEntry).min(1)])
+  .transform((value) => (Array.isArray(value) ? value : [value]).map((e) => (typeof e === 'string' ? e : `${e.login ?? ''}#${e.id}`)));
+
 const identities = z
   .object({
     slack: idList.optional(),
     teams: idList.optional(),
-    github: idList.optional(),
+    github: githubIdList.optional(),
     jira: idList.optional(),
     email: z
       .union([z.email(), z.array(z.email()).min(1)])
@@ -127,8 +137,11 @@ function checkMembers(t: RawTenant, ti: number, ctx: z.RefinementCtx): void {
     }
     memberIds.set(m.id, mi);
     for (const platform of ['slack', 'teams', 'github', 'jira', 'email'] as const) {
-      (m.identities[platform] ?? []).forEach((raw, ii) => {
-        const key = `${platform}\u0000${normaliseId(platform, raw)}`;
+      const value: unknown = m.identities[platform];
+      (Array.isArray(value) ? value : value === undefined ? [] : [value]).forEach((entry: unknown, ii) => {
+        const raw = identityText(entry);
+        if (raw === undefined) return; // an entry that failed its own check is reported there
+        const key = `${platform}\u0000${platform === 'github' ? githubKey(raw) : normaliseId(platform, raw)}`;
         const owner = owners.get(key);
         const path = ['tenants', ti, 'members', mi, 'identities', platform, ii];
         if (owner && owner !== m.id) {
@@ -138,6 +151,14 @@ function checkMembers(t: RawTenant, ti: number, ctx: z.RefinementCtx): void {
       });
     }
   });
+}
+
+/** An identity entry as written: a string, or GitHub's `{ id, login }` (as `login#id`); undefined if malformed. */
+function identityText(entry: unknown): string | undefined {
+  if (typeof entry === 'string') return entry;
+  const e = entry as { id?: unknown; login?: unknown } | null;
+  if (e && typeof e === 'object' && (typeof e.id === 'number' || typeof e.id === 'string') && /^\d+$/.test(String(e.id))) return `${typeof e.login === 'string' ? e.login : ''}#${String(e.id)}`;
+  return undefined;
 }
 
 function bindingKeys(t: RawTenant, ti: number): Array<[string, Array<string | number>]> {

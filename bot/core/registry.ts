@@ -17,6 +17,18 @@ export function normaliseId(platform: Platform | 'email', id: string): string {
   return id.trim();
 }
 
+/** A GitHub identity of the tenants file: `login#583231` (id, login for display) or a bare login (legacy, warned). */
+export function parseGithubIdentity(entry: string): { id?: string; login: string } {
+  const m = /^(.*)#(\d{1,15})$/.exec(entry.trim());
+  return m ? { id: m[2] as string, login: m[1] as string } : { login: entry.trim() };
+}
+
+/** The registry key of a GitHub identity: the numeric user id where the tenants file gives one, else the login. */
+export function githubKey(entry: string): string {
+  const { id, login } = parseGithubIdentity(entry);
+  return id ? `#${id}` : normaliseId('github', login);
+}
+
 export function normaliseSiteUrl(url: string): string {
   return url.trim().toLowerCase().replace(/\/+$/, '');
 }
@@ -34,7 +46,8 @@ export class TenantRegistry {
         this.members.set(`${tenant.id}\u0000console\u0000${member.id}`, member);
         for (const platform of ['slack', 'teams', 'github', 'jira'] as const) {
           for (const id of member.identities[platform] ?? []) {
-            this.members.set(`${tenant.id}\u0000${platform}\u0000${normaliseId(platform, id)}`, member);
+            const key = platform === 'github' ? githubKey(id) : normaliseId(platform, id);
+            this.members.set(`${tenant.id}\u0000${platform}\u0000${key}`, member);
           }
         }
       }
@@ -55,7 +68,16 @@ export class TenantRegistry {
     return this.byWorkspace.get(workspaceKey(platform, workspaceId));
   }
 
-  member(tenant: Tenant, platform: Platform, platformUserId: string): Member | undefined {
+  /**
+   * The member behind a platform identity. GitHub: `githubUserId` (the event's `sender.id`) is matched against the
+   * numeric ids of the tenants file; the login only against login-only entries (a login can be renamed and taken
+   * by someone else, so a member configured by id is never matched by login).
+   */
+  member(tenant: Tenant, platform: Platform, platformUserId: string, githubUserId?: number | string): Member | undefined {
+    if (platform === 'github' && githubUserId !== undefined) {
+      const byId = this.members.get(`${tenant.id}\u0000github\u0000#${String(githubUserId)}`);
+      if (byId) return byId;
+    }
     const id = platform === 'console' ? platformUserId : normaliseId(platform, platformUserId);
     return this.members.get(`${tenant.id}\u0000${platform}\u0000${id}`);
   }
@@ -65,7 +87,7 @@ export class TenantRegistry {
     return this.members.get(`${tenantId}\u0000console\u0000${memberId}`);
   }
 
-  resolve(platform: Platform, workspaceId: string, platformUserId: string): Resolution {
+  resolve(platform: Platform, workspaceId: string, platformUserId: string, githubUserId?: number | string): Resolution {
     const tenant = this.tenantFor(platform, workspaceId);
     if (!tenant) {
       return {
@@ -74,7 +96,7 @@ export class TenantRegistry {
         message: 'This workspace is not connected to Void. Ask your Void administrator to add it to the tenants file.',
       };
     }
-    const member = this.member(tenant, platform, platformUserId);
+    const member = this.member(tenant, platform, platformUserId, githubUserId);
     if (!member) {
       const admins = tenant.members.filter((m) => m.roles.includes('admin')).map((m) => m.name);
       const whom = admins.length ? `ask ${admins.join(' or ')} (admin of ${tenant.name})` : `ask an admin of ${tenant.name}`;

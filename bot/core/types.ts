@@ -96,6 +96,9 @@ export interface InboundCommand {
   /** Workspace-level id that binds to a tenant: Slack team id, AAD tenant id, GitHub installation id, JIRA site. */
   readonly workspaceId: string;
   readonly platformUserId: string;
+  /** An immutable id of the person where the platform has one besides platformUserId (GitHub's numeric user id,
+   *  `sender.id`): identities are matched by it, so that a renamed login is not the member. */
+  readonly stableUserId?: string | undefined;
   /** The command text with the bot mention or `/void` prefix removed. */
   readonly text: string;
   readonly thread: ThreadRef;

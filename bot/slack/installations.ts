@@ -3,6 +3,7 @@
 import { openDataDir } from '../../audit/storage/datadir.js';
 import { DurableMap } from '../../audit/storage/kv.js';
 import type { TokenCipher } from './token-cipher.js';
+import { registerSecret } from '../logger.js';
 
 export interface SlackInstallation {
   readonly tenantId: string;
@@ -63,7 +64,9 @@ export class InstallationStore {
 
   private open(record: StoredInstallation): SlackInstallation {
     const { sealedToken, ...rest } = record;
-    return { ...rest, botToken: this.cipher.decrypt(sealedToken, record.teamId) };
+    const botToken = this.cipher.decrypt(sealedToken, record.teamId);
+    registerSecret(botToken);
+    return { ...rest, botToken };
   }
 }
 

@@ -71,7 +71,7 @@ async function setupSlack(ctx: ModuleContext, receivers: SlackReceiver[]): Promi
   const approvals = () => ctx.ports.approvals;
   const ledger = new DeliveryLedger(ctx.redis, ctx.prefix, env.VOID_DEDUPE_TTL_SECONDS);
   const decisions = new SlackDecisions({ registry: ctx.registry, approvals, ledger, port, auth, conversations, slackIdsOf, log });
-  const receiver = new SlackReceiver({ signingSecret: env.SLACK_SIGNING_SECRET, audit: ctx.audit, log, precheck: createPrecheck({ registry: ctx.registry, dispatcher: ctx.dispatcher, conversations, installed: async (team, enterprise) => Boolean(await auth.forTeam(team, enterprise)), log }), queueReady: () => ctx.redis.status === 'ready' });
+  const receiver = new SlackReceiver({ signingSecret: env.SLACK_SIGNING_SECRET, audit: ctx.audit, log, precheck: createPrecheck({ registry: ctx.registry, dispatcher: ctx.dispatcher, conversations, installed: async (team, enterprise) => Boolean(await auth.forTeam(team, enterprise)), log }), queueReady: () => ctx.redis.status === 'ready', ledger });
   receivers.push(receiver);
   const bolt = new App({
     receiver,

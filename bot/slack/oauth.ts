@@ -1,6 +1,7 @@
 // Multi-workspace install through Slack's OAuth v2 flow: GET /slack/install sends the installer to Slack with a
 // signed, single-use state (also bound to the browser by a cookie); GET /slack/oauth_redirect exchanges the code,
 // binds the workspace to the tenant whose bindings list its team id, and stores the bot token sealed.
+import { registerSecret } from '../logger.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { AuditTrail } from '../../audit/trail.js';
@@ -98,6 +99,7 @@ export class SlackOAuth {
       const r = await this.options.auth.client('').oauth.v2.access({ client_id: this.options.clientId, client_secret: this.options.clientSecret, code, redirect_uri: this.options.redirectUri });
       const team = (r.team ?? {}) as { id?: string; name?: string };
       if (!r.access_token || !team.id) throw new Error('oauth.v2.access returned no bot token or team');
+      registerSecret(r.access_token);
       access = { token: r.access_token, teamId: team.id, teamName: team.name ?? team.id, enterpriseId: (r.enterprise as { id?: string } | null)?.id, appId: r.app_id, scopes: String(r.scope ?? '').split(',').filter(Boolean), installer: (r.authed_user as { id?: string } | undefined)?.id };
     } catch (error) {
       this.options.log.warn({ err: { message: (error as Error).message } }, 'Slack OAuth code exchange failed');

@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { AuditTrail } from '../../audit/trail.js';
-import { SYSTEM_TENANT } from '../../audit/types.js';
 import type { HttpRequest, HttpResponse } from '../http/server.js';
+import type { DeliveryLedger } from '../idempotency.js';
 import type { Logger } from '../logger.js';
 import { parseSlackBody, type SlackBody } from './body.js';
 import { isCommandPayload } from './mapper.js';
@@ -25,7 +25,13 @@ export interface SlackReceiverOptions {
   readonly precheck: (body: SlackBody) => Promise<HttpResponse | undefined>;
   /** False when the queue's Redis is not connected: commands get 503 so that Slack retries them later. */
   readonly queueReady?: () => boolean;
+  /** Replay protection: the exact signed bytes (timestamp and body) are accepted once. Slack's retries are signed
+   *  anew with a new timestamp, so only a captured request sent again matches. */
+  readonly ledger?: DeliveryLedger;
 }
+
+/** Twice Slack's 5-minute signature window (either direction): a replay later than that fails the signature. */
+const REPLAY_TTL_SECONDS = 11 * 60;
 
 const text = (status: number, error: string, message: string): HttpResponse => ({ status, body: { error, message } });
 
@@ -60,16 +66,25 @@ export class SlackReceiver implements Receiver {
     if (isCommandPayload(body) && this.options.queueReady && !this.options.queueReady()) {
       return { status: 503, headers: { 'retry-after': '5' }, body: { error: 'queue.unavailable', message: 'The job queue is unavailable right now; nothing was queued. Please try again shortly.' } };
     }
+    if (await this.isReplay(req)) return { status: 200 };
     const refused = await this.options.precheck(body);
     if (refused) return refused;
     return this.process(req, body);
   };
 
+  private async isReplay(req: HttpRequest): Promise<boolean> {
+    const ledger = this.options.ledger;
+    if (!ledger) return false;
+    const signed = Buffer.concat([Buffer.from(`v0:${String(req.headers['x-slack-request-timestamp'])}:`), req.body]);
+    if ((await ledger.claimBody('slack', signed, randomUUID(), REPLAY_TTL_SECONDS)) !== 'replay') return false;
+    this.options.log.warn({ path: req.path }, 'Slack request already received (same timestamp and body): replay ignored');
+    await this.options.audit.security.record({ action: 'security.replay', source: 'slack', reason: 'same_signed_request', target: req.path });
+    return true;
+  }
+
   private async refuseSignature(req: HttpRequest, reason: string): Promise<HttpResponse> {
     this.options.log.warn({ reason, path: req.path, bytes: req.body.length }, 'Slack request refused: signature check failed');
-    await this.options.audit
-      .append({ tenantId: SYSTEM_TENANT, action: 'security.bad_signature', actor: { platform: 'slack' }, target: req.path, outcome: 'denied', details: { code: `slack.${reason}` }, correlationId: `c-sig-${randomUUID()}` })
-      .catch((err: unknown) => this.options.log.error({ err }, 'could not record a refused Slack request in the audit trail'));
+    await this.options.audit.security.record({ action: 'security.bad_signature', source: 'slack', reason: `slack.${reason}`, target: req.path });
     return text(401, 'slack.bad_signature', 'The request is not signed by Slack (or its timestamp is outside the 5-minute window).');
   }
 

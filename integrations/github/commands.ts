@@ -102,7 +102,7 @@ export async function commentReplies(
 ): Promise<Reply[]> {
   const out = [...replies];
   if (rewritten.help && tenant && out[0]?.kind === 'answer') {
-    const resolved = lookup.registry.resolve('github', String(e.installationId), e.sender);
+    const resolved = lookup.registry.resolve('github', String(e.installationId), e.sender, e.senderId);
     if (resolved.ok) {
       const mine = lookup.approvals ? await lookup.approvals.pendingFor(tenant.id, resolved.actor.memberId) : [];
       const shown = new Set(await lookup.chat.approvalsShownIn(e.installationId, prChannel(e.repo, e.number)));

@@ -3,7 +3,7 @@
 // automatic reviews. Work that waits on GitHub (reactions, reply comments) runs after the webhook is answered.
 import type { Dispatcher } from '../../bot/dispatcher.js';
 import type { ApprovalCard } from '../../bot/core/approvals.port.js';
-import type { TenantRegistry } from '../../bot/core/registry.js';
+import { parseGithubIdentity, type TenantRegistry } from '../../bot/core/registry.js';
 import type { Reply, Tenant, ThreadRef } from '../../bot/core/types.js';
 import type { PullRequestEvent } from '../../bot/core/vcs.port.js';
 import type { Logger } from '../../bot/logger.js';
@@ -105,7 +105,7 @@ export class GithubEventHandler {
       return { answered: 'refused before dispatch' };
     }
     const result = await this.deps.dispatcher().dispatch(
-      { platform: 'github', workspaceId: String(e.installationId), platformUserId: e.sender, text: rewritten.text, thread, deliveryId },
+      { platform: 'github', workspaceId: String(e.installationId), platformUserId: e.sender, stableUserId: e.senderId === undefined ? undefined : String(e.senderId), text: rewritten.text, thread, deliveryId },
       { repo: e.repo, pullNumber: e.number },
     );
     if (result.duplicate) return { duplicate: true };
@@ -158,17 +158,24 @@ export class GithubEventHandler {
             ? 'pull request by a bot'
             : undefined;
     if (skip || !rule) return { status: `skipped: ${skip}`, replies: [] };
-    const requester = this.deps.registry.member(tenant, 'github', e.sender) ? e.sender : rule.as;
+    const sender = this.deps.registry.member(tenant, 'github', e.sender, e.senderId);
+    const requester = sender ? e.sender : rule.as;
     if (!requester) {
       log.info({ tenant: tenant.id, channel }, 'automatic review skipped: the sender is not a member and no review account ("as") is set');
       return { status: 'skipped: sender is not a member', replies: [] };
     }
     const result = await this.deps.dispatcher().dispatch(
-      { platform: 'github', workspaceId: String(e.installationId), platformUserId: requester, text: `review ${channel}`, thread, deliveryId },
+      { platform: 'github', workspaceId: String(e.installationId), platformUserId: requester, stableUserId: sender ? e.senderId?.toString() : configuredGithubId(tenant, requester), text: `review ${channel}`, thread, deliveryId },
       { repo: e.pr.repo, pullNumber: e.pr.number },
     );
     return { status: result.duplicate ? 'duplicate' : 'dispatched', replies: result.replies };
   }
+}
+
+/** The numeric id the tenants file gives to a login it names itself (the review account `as`): config, not input. */
+function configuredGithubId(tenant: Tenant, login: string): string | undefined {
+  const entries = tenant.members.flatMap((m) => m.identities.github ?? []).map(parseGithubIdentity);
+  return entries.find((i) => i.id && i.login.toLowerCase() === login.toLowerCase())?.id;
 }
 
 function voidedNotice(cards: readonly ApprovalCard[], headSha: string): Reply {

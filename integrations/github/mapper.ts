@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { RepoRef } from '../../bot/core/grammar.js';
 import type { PullRequestEvent } from '../../bot/core/vcs.port.js';
 
-const account = z.object({ login: z.string().min(1), type: z.string().optional() }).passthrough();
+const account = z.object({ login: z.string().min(1), id: z.number().int().nonnegative().optional(), type: z.string().optional() }).passthrough();
 const installation = z.object({ id: z.number().int().positive() }).passthrough();
 const repository = z.object({ name: z.string().min(1), owner: account }).passthrough();
 const comment = z.object({ id: z.number().int(), body: z.string().nullable().optional(), html_url: z.string().optional(), created_at: z.string().optional() }).passthrough();
@@ -49,6 +49,8 @@ interface CommentBase {
   readonly repo: RepoRef;
   readonly number: number;
   readonly sender: string;
+  /** The sender's numeric GitHub user id (immutable, unlike the login): identities are matched by it. */
+  readonly senderId?: number | undefined;
   readonly source: CommentSource;
   readonly commentId: number;
   readonly isPullRequest: boolean;
@@ -67,6 +69,7 @@ export type GithubEvent =
       readonly action: PullRequestEvent['action'];
       readonly pr: PullRequestEvent['pr'];
       readonly sender: string;
+      readonly senderId?: number | undefined;
       readonly authorIsBot: boolean;
     };
 
@@ -110,7 +113,7 @@ function mapComment(parsed: ParsedComment, source: CommentSource): GithubEvent {
   if (!text) return ignore('comment without a /void command');
   const isPr = 'pull_request' in p ? true : p.issue.pull_request !== undefined && p.issue.pull_request !== null;
   const number = 'pull_request' in p ? p.pull_request.number : p.issue.number;
-  const base: CommentBase = { installationId: p.installation.id, repo: repoOf(p.repository), number, sender: p.sender.login, source, commentId: p.comment.id, isPullRequest: isPr, ...(p.comment.created_at ? { createdAt: p.comment.created_at } : {}) };
+  const base: CommentBase = { installationId: p.installation.id, repo: repoOf(p.repository), number, sender: p.sender.login, senderId: p.sender.id, source, commentId: p.comment.id, isPullRequest: isPr, ...(p.comment.created_at ? { createdAt: p.comment.created_at } : {}) };
   if (p.action === 'created') return { ...base, type: 'command', text, headSha: 'pull_request' in p ? p.pull_request.head.sha : undefined };
   if (p.action === 'edited') {
     // Editing the rest of a comment, or re-saving it unchanged, says nothing; changing its command line does.
@@ -135,7 +138,7 @@ function mapPullRequest(payload: unknown): GithubEvent {
   const p = parsed.data;
   if (!PR_ACTIONS.has(p.action)) return ignore(`pull_request ${p.action.slice(0, 30)}: nothing to do`);
   const action = (p.action === 'closed' ? (p.pull_request.merged ? 'merged' : 'closed') : p.action) as PullRequestEvent['action'];
-  return { type: 'pull_request', installationId: p.installation.id, action, pr: prOf(p.repository, p.pull_request), sender: p.sender.login, authorIsBot: isBot(p.pull_request.user) };
+  return { type: 'pull_request', installationId: p.installation.id, action, pr: prOf(p.repository, p.pull_request), sender: p.sender.login, senderId: p.sender.id, authorIsBot: isBot(p.pull_request.user) };
 }
 
 function mapReview(payload: unknown): GithubEvent {
@@ -143,7 +146,7 @@ function mapReview(payload: unknown): GithubEvent {
   if (!parsed.success) return ignore('pull_request_review payload without the expected fields');
   const p = parsed.data;
   if (p.action !== 'submitted' || p.review.state.toLowerCase() !== 'approved') return ignore('review that is not an approval');
-  return { type: 'pull_request', installationId: p.installation.id, action: 'review_approved', pr: prOf(p.repository, p.pull_request), sender: p.sender.login, authorIsBot: isBot(p.pull_request.user) };
+  return { type: 'pull_request', installationId: p.installation.id, action: 'review_approved', pr: prOf(p.repository, p.pull_request), sender: p.sender.login, senderId: p.sender.id, authorIsBot: isBot(p.pull_request.user) };
 }
 
 function repoOf(r: z.infer<typeof repository>): RepoRef {

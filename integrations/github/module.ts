@@ -57,6 +57,7 @@ export function createGithubModule(options: GithubModuleOptions = {}): GithubMod
         audit: ctx.audit,
         ledger: new DeliveryLedger(ctx.redis, ctx.prefix, env.VOID_DEDUPE_TTL_SECONDS),
         handler,
+        maxCommentAgeSeconds: env.VOID_MAX_COMMENT_AGE_SECONDS,
       });
       return {
         chatPorts: { github: chat },

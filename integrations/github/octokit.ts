@@ -2,6 +2,7 @@
 // expire), the throttling plugin (primary and secondary rate limits, at least 60 s for a secondary limit unless
 // GitHub says otherwise) and the retry plugin (5xx with growing delays). Errors leave here as VoidErrors.
 import { createAppAuth } from '@octokit/auth-app';
+import { registerSecret } from '../../bot/logger.js';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
@@ -40,7 +41,7 @@ export function createInstallationOctokit(creds: AppCredentials, installationId:
   const maxRateRetries = tuning.rateLimitRetries ?? 2;
   const baseMs = tuning.rateLimitBaseMs ?? 1000;
   const minSecondary = tuning.secondaryWaitSeconds ?? 60;
-  return new ThrottledOctokit({
+  const api = new ThrottledOctokit({
     authStrategy: createAppAuth,
     auth: { appId: creds.appId, privateKey: normalisePrivateKey(creds.privateKey), installationId },
     baseUrl: creds.baseUrl.replace(/\/+$/, ''),
@@ -66,6 +67,11 @@ export function createInstallationOctokit(creds: AppCredentials, installationId:
     },
     retry: { retryAfterBaseValue: tuning.retryBaseMs ?? 1000, retries: tuning.retries ?? 3 },
   });
+  // The installation token exchange goes through this Octokit's request hook: its token joins the log scrubber.
+  api.hook.after('request', (response) => {
+    if (/\/access_tokens$/.test(response.url)) registerSecret((response.data as { token?: string } | undefined)?.token);
+  });
+  return api;
 }
 
 /**

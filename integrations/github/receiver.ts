@@ -1,10 +1,9 @@
 // POST /github/webhooks: verifies X-Hub-Signature-256 over the raw bytes before anything reads them, records bad
-// signatures on the system audit trail, drops redeliveries (X-GitHub-Delivery), and answers as soon as the event is
-// de-duplicated, audited and queued; reactions and reply comments are posted after the answer.
+// signatures on the system audit trail, drops redeliveries (X-GitHub-Delivery) and replays (the same signed body
+// under a new delivery id, or a comment older than VOID_MAX_COMMENT_AGE_SECONDS), and answers as soon as the event
+// is de-duplicated, audited and queued; reactions and reply comments are posted after the answer.
 import { Webhooks } from '@octokit/webhooks';
-import { randomUUID } from 'node:crypto';
 import type { AuditTrail } from '../../audit/trail.js';
-import { SYSTEM_TENANT } from '../../audit/types.js';
 import type { HttpRequest, HttpResponse } from '../../bot/http/server.js';
 import { json } from '../../bot/http/server.js';
 import type { DeliveryLedger } from '../../bot/idempotency.js';
@@ -43,6 +42,19 @@ export interface ReceiverDeps {
   readonly audit: AuditTrail;
   readonly ledger: DeliveryLedger;
   readonly handler: GithubEventHandler;
+  /** Comment events whose comment was last written longer ago than this are refused (replays of old comments). */
+  readonly maxCommentAgeSeconds: number;
+  readonly now?: () => number;
+}
+
+const COMMENT_EVENTS = new Set(['issue_comment', 'pull_request_review_comment']);
+
+/** Seconds since the comment was last written, or undefined when the payload carries no usable time. */
+export function commentAgeSeconds(payload: Record<string, unknown>, now: number): number | undefined {
+  const comment = payload.comment as { created_at?: unknown; updated_at?: unknown } | undefined;
+  const stamp = typeof comment?.updated_at === 'string' ? comment.updated_at : comment?.created_at;
+  const at = typeof stamp === 'string' ? Date.parse(stamp) : Number.NaN;
+  return Number.isFinite(at) ? (now - at) / 1000 : undefined;
 }
 
 export function githubWebhookRoute(deps: ReceiverDeps): (req: HttpRequest) => Promise<HttpResponse> {
@@ -51,9 +63,7 @@ export function githubWebhookRoute(deps: ReceiverDeps): (req: HttpRequest) => Pr
     const delivery = header(req, 'x-github-delivery');
     const problem = await checkSignature(deps.webhooks, req.body, header(req, 'x-hub-signature-256'), header(req, 'x-hub-signature'));
     if (problem) {
-      await deps.audit
-        .append({ tenantId: SYSTEM_TENANT, action: 'security.bad_signature', actor: { platform: 'http' }, target: 'github.webhook', outcome: 'denied', details: { reason: problem, event: event && EVENT.test(event) ? event : undefined }, correlationId: delivery && DELIVERY.test(delivery) ? `gh-${delivery}` : `gh-${randomUUID()}` })
-        .catch((err: unknown) => req.log.error({ err }, 'could not record a bad GitHub signature in the audit trail'));
+      await deps.audit.security.record({ action: 'security.bad_signature', source: 'github', reason: problem, target: 'github.webhook', details: { event: event && EVENT.test(event) ? event : undefined } });
       req.log.warn({ reason: problem }, 'GitHub webhook with a bad signature refused');
       return json(401, { error: 'github.bad_signature', message: 'The X-Hub-Signature-256 signature is missing or does not match this App\'s webhook secret.' });
     }
@@ -70,6 +80,8 @@ export function githubWebhookRoute(deps: ReceiverDeps): (req: HttpRequest) => Pr
       else log.debug({ reason: mapped.reason }, 'GitHub event ignored');
       return json(200, { ok: true, ignored: mapped.reason });
     }
+    const refused = await refuseReplay(deps, event, delivery, payload, req);
+    if (refused) return refused;
     if ((await deps.ledger.claim('github-webhook', delivery)) === 'duplicate') {
       log.debug('GitHub redelivery ignored');
       return json(200, { ok: true, duplicate: true });
@@ -84,6 +96,20 @@ export function githubWebhookRoute(deps: ReceiverDeps): (req: HttpRequest) => Pr
       throw error;
     }
   };
+}
+
+/** An old comment, or signed bytes already seen under another delivery id: answered, recorded, nothing done. */
+async function refuseReplay(deps: ReceiverDeps, event: string, delivery: string, payload: Record<string, unknown>, req: HttpRequest): Promise<HttpResponse | undefined> {
+  const age = COMMENT_EVENTS.has(event) ? commentAgeSeconds(payload, (deps.now ?? Date.now)()) : undefined;
+  if (age !== undefined && age > deps.maxCommentAgeSeconds) {
+    await deps.audit.security.record({ action: 'security.stale_delivery', source: 'github', reason: 'old_comment', target: 'github.webhook', details: { event } });
+    req.log.info({ deliveryId: delivery, ageSeconds: Math.round(age) }, 'GitHub comment older than the replay window refused');
+    return json(400, { error: 'github.stale_comment', message: `The comment is older than ${deps.maxCommentAgeSeconds} seconds (VOID_MAX_COMMENT_AGE_SECONDS); Void does not act on old comments. Post a new comment instead.` });
+  }
+  if ((await deps.ledger.claimBody('github-webhook', req.body, delivery)) !== 'replay') return undefined;
+  await deps.audit.security.record({ action: 'security.replay', source: 'github', reason: 'same_body_new_delivery', target: 'github.webhook', details: { event } });
+  req.log.warn({ deliveryId: delivery, event }, 'GitHub webhook body already received under another delivery id: replay ignored');
+  return json(200, { ok: true, ignored: 'replay' });
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

@@ -45,7 +45,7 @@ export const jiraModule: VoidModule = {
       );
     }
     const handler = () =>
-      jiraWebhookHandler({ verifierFor, registry: ctx.registry, audit: ctx.audit, dispatcher: ctx.dispatcher, approvals: () => ctx.ports.approvals, chat: () => chat, log, replay: { redis: ctx.redis, prefix: ctx.prefix, ttlSeconds: env.VOID_DEDUPE_TTL_SECONDS } });
+      jiraWebhookHandler({ verifierFor, registry: ctx.registry, audit: ctx.audit, dispatcher: ctx.dispatcher, approvals: () => ctx.ports.approvals, chat: () => chat, log, replay: { redis: ctx.redis, prefix: ctx.prefix, ttlSeconds: env.VOID_DEDUPE_TTL_SECONDS, maxCommentAgeSeconds: env.VOID_MAX_COMMENT_AGE_SECONDS } });
     return {
       ...(chat ? { chatPorts: { jira: chat }, commands: { jira: jiraCommandRunner(tickets) } as Partial<CommandRegistry> } : {}),
       ...(verifierFor.any

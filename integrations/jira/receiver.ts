@@ -14,6 +14,7 @@ import { correlationIdFor, type Dispatcher } from '../../bot/dispatcher.js';
 import { json, type Handler, type HttpRequest, type HttpResponse } from '../../bot/http/server.js';
 import type { Logger } from '../../bot/logger.js';
 import type { AuditTrail } from '../../audit/trail.js';
+import { DeliveryLedger } from '../../bot/idempotency.js';
 import { SYSTEM_TENANT } from '../../audit/types.js';
 import { automationOf } from './automation.schema.js';
 import { commentCommand, commentText, namedSites, previousState, stateOf, transitionedTo, VOID_SENTINEL, webhookSchema, type JiraWebhook } from './mapper.js';
@@ -56,7 +57,7 @@ export interface JiraReceiverDeps {
   readonly log: Logger;
   /** Replay protection: the signature covers the body, not the webhook identifier header, so a captured delivery
    *  resent under a new identifier is recognised by its body digest (kept as long as delivery ids are). */
-  readonly replay?: { readonly redis: Redis; readonly prefix: string; readonly ttlSeconds: number; readonly now?: () => number };
+  readonly replay?: { readonly redis: Redis; readonly prefix: string; readonly ttlSeconds: number; readonly maxCommentAgeSeconds?: number; readonly now?: () => number };
 }
 
 const header = (req: HttpRequest, name: string): string | undefined => {
@@ -91,40 +92,34 @@ export function jiraWebhookHandler(deps: JiraReceiverDeps): Handler {
     const deliveryId = header(req, 'x-atlassian-webhook-identifier') ?? `sha256-${digest.slice(0, 32)}`;
     const foreign = otherSite(verifier, namedSites(parsed.data, req.query.get('site')));
     if (foreign) return refuseOtherSite(deps, verifier, foreign, req);
-    const replayed = await checkReplay(deps, parsed.data, digest, deliveryId);
+    const replayed = await checkReplay(deps, parsed.data, req.body, deliveryId);
     if (replayed) return replayed;
     return handleEvent(deps, verifier.tenant, parsed.data, deliveryId, req);
   };
 }
 
-/** A body seen before under another identifier is a replay; a delivery older than the de-duplication window too. */
-async function checkReplay(deps: JiraReceiverDeps, payload: JiraWebhook, digest: string, deliveryId: string): Promise<HttpResponse | undefined> {
+/** A body seen before under another identifier is a replay; a delivery older than the de-duplication window, or a
+ *  comment older than VOID_MAX_COMMENT_AGE_SECONDS, is refused. */
+async function checkReplay(deps: JiraReceiverDeps, payload: JiraWebhook, body: Buffer, deliveryId: string): Promise<HttpResponse | undefined> {
   if (!deps.replay) return undefined;
-  const { redis, prefix, ttlSeconds, now = Date.now } = deps.replay;
+  const { redis, prefix, ttlSeconds, maxCommentAgeSeconds = ttlSeconds, now = Date.now } = deps.replay;
   if (payload.timestamp !== undefined && now() - payload.timestamp > ttlSeconds * 1000) {
     return json(400, { error: 'jira.stale_delivery', message: 'The delivery is older than Void keeps delivery ids; it is not processed.' });
   }
-  const key = `${prefix}:jira:body:${digest}`;
-  const first = await redis.set(key, deliveryId, 'EX', ttlSeconds, 'NX');
-  if (first === 'OK') return undefined;
-  const seen = await redis.get(key);
-  return seen === null || seen === deliveryId ? undefined : ignored('replay');
+  const created = payload.webhookEvent === 'comment_created' ? Date.parse(String(payload.comment?.created ?? '')) : Number.NaN;
+  if (Number.isFinite(created) && now() - created > maxCommentAgeSeconds * 1000) {
+    await deps.audit.security.record({ action: 'security.stale_delivery', source: 'jira', reason: 'old_comment', target: 'POST /jira/webhooks' });
+    return json(400, { error: 'jira.stale_comment', message: `The comment is older than ${maxCommentAgeSeconds} seconds (VOID_MAX_COMMENT_AGE_SECONDS); Void does not act on old comments. Post a new comment instead.` });
+  }
+  if ((await new DeliveryLedger(redis, prefix, ttlSeconds).claimBody('jira', body, deliveryId)) !== 'replay') return undefined;
+  await deps.audit.security.record({ action: 'security.replay', source: 'jira', reason: 'same_body_new_delivery', target: 'POST /jira/webhooks' });
+  return ignored('replay');
 }
 
 async function rejectSignature(deps: JiraReceiverDeps, req: HttpRequest, urlHasSecret: boolean): Promise<HttpResponse> {
   const reason = !urlHasSecret ? 'no_secret_for_url' : header(req, 'x-hub-signature') ? 'mismatch' : 'missing';
   req.log.warn({ platform: 'jira', reason }, 'JIRA webhook with a bad signature refused');
-  await deps.audit
-    .append({
-      tenantId: SYSTEM_TENANT,
-      action: 'security.bad_signature',
-      actor: { platform: 'jira' },
-      target: `POST ${req.path.slice(0, 120)}`,
-      outcome: 'denied',
-      details: { platform: 'jira', signature: reason },
-      correlationId: correlationIdFor('jira', `bad-signature-${randomUUID()}`),
-    })
-    .catch((err: unknown) => req.log.error({ err }, 'could not record the bad JIRA signature in the audit trail'));
+  await deps.audit.security.record({ action: 'security.bad_signature', source: 'jira', reason, target: `POST ${req.path.slice(0, 120)}`, details: { platform: 'jira', signature: reason } });
   const message = urlHasSecret
     ? 'The X-Hub-Signature header does not match the body and the webhook secret of this URL.'
     : 'No webhook secret verifies deliveries to this URL: each tenant\'s JIRA site has its own URL, /jira/webhooks/<tenant id>, and its own secret (docs/jira.md).';

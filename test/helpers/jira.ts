@@ -29,6 +29,8 @@ let sent = 0;
 export function fixture(name: string, patch: (payload: Record<string, any>) => void = () => undefined): Record<string, any> {
   const payload = JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as Record<string, any>;
   payload.timestamp = Date.now() + sent++;
+  // A comment written now: Void refuses comments older than VOID_MAX_COMMENT_AGE_SECONDS (replays).
+  if (payload.comment) payload.comment.created = payload.comment.updated = new Date().toISOString().replace('Z', '+0000');
   patch(payload);
   return payload;
 }

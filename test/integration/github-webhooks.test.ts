@@ -67,6 +67,7 @@ describe('POST /github/webhooks: a /void review comment', () => {
     p.pull_request.number = 7;
     p.comment.id = 777;
     p.comment.body = '/void review';
+    p.comment.created_at = p.comment.updated_at = new Date().toISOString();
     p.sender.login = 'bob';
     const sent = await deliver(t.url, 'pull_request_review_comment', p);
     expect(sent.status).toBe(202);

@@ -154,6 +154,14 @@ describe('authentication and tenancy', () => {
     expect(runs).toHaveLength(1);
   });
 
+  it('a /void comment written longer ago than VOID_MAX_COMMENT_AGE_SECONDS is refused, even in a fresh delivery', async () => {
+    const old = new Date(Date.now() - 3 * 24 * 3600 * 1000 - 60_000).toISOString().replace('Z', '+0000');
+    const res = await deliver(t.url, fixture('comment_created', (p) => { p.comment.body = '/void whoami'; p.comment.created = p.comment.updated = old; }), { id: id() });
+    expect([res.status, res.body.error]).toEqual([400, 'jira.stale_comment']);
+    expect(String(res.body.message)).toContain('VOID_MAX_COMMENT_AGE_SECONDS');
+    expect(await t.app.audit.store.range('acme', 1, 100)).toEqual([]);
+  });
+
   it('refuses a bad, missing or SHA-1 signature with 401, records it on the system trail, and does nothing', async () => {
     const payload = fixture('issue_created');
     const raw = JSON.stringify(payload);
@@ -162,8 +170,9 @@ describe('authentication and tenancy', () => {
     const sha1 = await deliver(t.url, raw, { id: id(), signature: 'sha1=0123456789abcdef0123456789abcdef01234567' });
     expect([wrong.status, missing.status, sha1.status]).toEqual([401, 401, 401]);
     expect(wrong.body.error).toBe('jira.bad_signature');
+    await t.app.audit.security.flush(); // aggregated per source and minute: the first at once, the rest counted
     const system = (await records(SYSTEM_TENANT)).filter((r) => r.action === 'security.bad_signature');
-    expect(system.map((r) => r.details?.signature)).toEqual(['mismatch', 'missing', 'mismatch']);
+    expect(system.map((r) => [r.details?.signature ?? r.details?.codes, r.details?.count])).toEqual([['mismatch', 1], [{ missing: 1, mismatch: 1 }, 2]]);
     expect(runs).toEqual([]);
     expect(jira.calls).toEqual([]);
     expect(await records('acme')).toEqual([]);

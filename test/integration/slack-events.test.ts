@@ -175,6 +175,18 @@ describe('refused requests: 4xx, nothing enqueued', () => {
     expect(t.logLines.join('\n')).not.toContain('review acme');
   });
 
+  it('the exact signed request sent again (same timestamp and body): 200 and ignored, one job, the replay recorded', async () => {
+    const body = slashForm({ text: 'review acme/api#42' });
+    const ts = Math.floor(Date.now() / 1000);
+    expect((await postSlack(t.url, { body, ts })).status).toBe(200);
+    await t.fake.waitFor('chat.update', (c) => String(c.params.text).includes('review done'));
+    const again = await postSlack(t.url, { body, ts });
+    await t.settled();
+    expect(again).toMatchObject({ status: 200, text: '' });
+    expect(await jobCount()).toBe(1);
+    expect((await systemTrail()).map((r) => [r.action, r.details?.code])).toEqual([['security.replay', 'same_signed_request']]);
+  });
+
   // The exact 300/301 s boundary is tested with an injected clock (test/unit/slack-signature.test.ts, slack-receiver);
   // over real HTTP the clock moves while the request travels, so these stay clear of the boundary.
   it.each([

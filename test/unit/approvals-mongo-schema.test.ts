@@ -19,6 +19,12 @@ describe('approval store schema (MongoDB)', () => {
     expect(Object.keys(missing?.errors ?? {})).toEqual(expect.arrayContaining(['tenantId', 'state', 'command', 'requester', 'expiresAt']));
   });
 
+  it('keeps empty objects and writes with majority, journaled acknowledgement', () => {
+    const doc = new Model({ id: 'ap-3', tenantId: 'acme', state: 'pending', command: { name: 'deploy', options: {} }, requester: { memberId: 'alice', extra: {} } });
+    expect((doc.toBSON() as unknown as { command: unknown }).command).toEqual({ name: 'deploy', options: {} });
+    expect(approvalSchema.get('writeConcern')).toEqual({ w: 'majority', j: true });
+  });
+
   it('has a unique (tenantId, id) index and the lookups voidStale and follow-ups use', () => {
     const indexes = approvalSchema.indexes().map(([fields, options]) => ({ fields, unique: Boolean(options?.unique) }));
     expect(indexes).toContainEqual({ fields: { tenantId: 1, id: 1 }, unique: true });

@@ -4,6 +4,7 @@ import { EmbeddedAuditStore } from '../../audit/embedded.store.js';
 import { runRetention } from '../../audit/module.js';
 import { auditSettingsOf } from '../../audit/settings.schema.js';
 import { AuditTrail } from '../../audit/trail.js';
+import { SYSTEM_TENANT } from '../../audit/types.js';
 import { verifyChain } from '../../audit/verify.js';
 import { ConfigError, parseTenantsYaml } from '../../bot/config/load.js';
 import { createLogger } from '../../bot/logger.js';
@@ -43,5 +44,18 @@ describe('retention run', () => {
     expect((await store.range('acme', 0, 10)).map((r) => [r.seq, r.action])).toEqual([[4, 'command.received'], [5, 'audit.pruned']]);
     expect(await verifyChain(store, 'acme')).toMatchObject({ ok: true, anchoredBy: { seq: 5, prunedThroughSeq: 3 } });
     expect((await store.range('globex', 0, 10)).length).toBe(3);
+  });
+
+  it('prunes the _system trail (security events) to VOID_SYSTEM_AUDIT_RETENTION_DAYS, and keeps it when 0', async () => {
+    const store = new EmbeddedAuditStore();
+    const old = new AuditTrail(store, { now: () => new Date('2026-01-01T00:00:00Z') });
+    for (let i = 0; i < 3; i++) await old.append(event(SYSTEM_TENANT));
+    const trail = new AuditTrail(store, { now: () => new Date('2026-11-20T00:00:00Z') });
+    const log = createLogger({ level: 'silent' });
+    await runRetention(trail, [], log, new Date('2026-11-25T00:00:00Z'), 0);
+    expect((await store.range(SYSTEM_TENANT, 0, 10)).length).toBe(3);
+    await runRetention(trail, [], log, new Date('2026-11-25T00:00:00Z'), 90);
+    expect((await store.range(SYSTEM_TENANT, 0, 10)).map((r) => [r.seq, r.action])).toEqual([[4, 'audit.pruned']]);
+    expect(await verifyChain(store, SYSTEM_TENANT)).toMatchObject({ ok: true });
   });
 });
