@@ -11,6 +11,7 @@ export async function targetDigest(tenantId: string, command: JobCommand, vcs: V
     case 'deploy':
       return { ok: true, digest: `ref:${command.ref ?? 'default'}` };
     case 'review': {
+      if ('ref' in command) return { ok: true, digest: `ref:${command.ref}` };
       if (!vcs) return { ok: true, digest: undefined };
       try {
         const pr = await vcs.getPullRequest(tenantId, command.repo, command.number);

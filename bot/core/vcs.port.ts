@@ -68,6 +68,11 @@ export interface VcsPort {
   getDiff?(tenantId: string, repo: RepoRef, number: number): Promise<string>;
   /** Starts a `workflow_dispatch` workflow on a ref. */
   dispatchWorkflow?(tenantId: string, repo: RepoRef, workflow: string, ref: string, inputs: Record<string, string>): Promise<void>;
+  /**
+   * A local revision (`HEAD~1`, a branch) presented as a change to review: the commit against its parent, a branch
+   * against the default branch. Offered by the local git repository (the console demo), not by GitHub.
+   */
+  describeRevision?(tenantId: string, rev: string): Promise<{ pr: PullRequestInfo; files: ChangedFile[] }>;
   /** Creates or updates the check run that mirrors a Void job; `marker` is its external id. */
   upsertCheckRun?(tenantId: string, repo: RepoRef, run: CheckRunUpdate): Promise<{ id: number; url: string }>;
 }
