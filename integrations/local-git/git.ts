@@ -8,7 +8,7 @@ const MAX_OUTPUT = 32 * 1024 * 1024;
 
 export function git(dir: string, args: readonly string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile('git', ['-C', dir, ...args], { maxBuffer: MAX_OUTPUT, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } }, (error, stdout, stderr) => {
+    const child = execFile('git', ['-C', dir, ...args], { maxBuffer: MAX_OUTPUT }, (error, stdout, stderr) => {
       if (error) reject(new VoidError('local_git.failed', `git ${args[0]} failed: ${String(stderr).trim().split('\n')[0] ?? error.message}`, { cause: error }));
       else resolve(String(stdout));
     });
