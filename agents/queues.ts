@@ -38,6 +38,12 @@ export const jobDataSchema = z
     approvalId: z.string().optional(),
     /** Digest of what was approved (e.g. head SHA, deployed ref), re-checked before the job runs. */
     targetDigest: z.string().optional(),
+    /** deploy: the commit that was approved (resolved at request time); the deployment is created at exactly it. */
+    commitSha: z.string().regex(/^[0-9a-f]{40}$/).optional(),
+    /** deploy: the tenant's policy waived the repository's required status checks for this request. */
+    waiveStatusChecks: z.boolean().optional(),
+    /** implement: folders the agent may write under (from the approval rule); absent = the default allow-list. */
+    writePaths: z.array(z.string().max(200)).max(50).optional(),
     /** W3C trace context of the request that queued the job (OpenTelemetry); absent when tracing is off. */
     trace: z.object({ traceparent: z.string().max(128), tracestate: z.string().max(512).optional() }).strict().optional(),
   })
@@ -56,6 +62,8 @@ export function jobIdFor(kind: JobKind, tenantId: string, platform: string, deli
   return `${kind}-${digest}`;
 }
 
-export function jobIdForApproval(kind: JobKind, approvalId: string): string {
-  return `${kind}-appr-${approvalId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+/** The job of an approved request; scoped by tenant (two tenants' ids never share a job). */
+export function jobIdForApproval(kind: JobKind, tenantId: string, approvalId: string): string {
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_');
+  return `${kind}-appr-${safe(tenantId)}-${safe(approvalId)}`;
 }

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Actor } from '../bot/core/types.js';
 import { auditActorOf } from '../audit/types.js';
-import { deny, enqueueApproved, post, postCard, record, withLease, type ApprovalDeps, type Denied } from './kernel.js';
+import { commitOrAbort, deny, enqueueApproved, post, postCard, record, withLease, type ApprovalDeps, type Denied } from './kernel.js';
 import type { Done } from './lifecycle.js';
 
 export function followUpIdFor(approvalId: string): string {
@@ -25,13 +25,13 @@ export async function breakGlass(deps: ApprovalDeps, actor: Actor, id: string, r
     const failed = await record(deps, { tenantId: tenant.id, action: 'breakglass.used', actor: auditActorOf(actor), target: rec.id, outcome: 'success', details: { approvalId: rec.id }, correlationId });
     if (failed) return failed;
     const at = deps.now().toISOString();
-    const updated = await deps.store.commit(tenant.id, id, holder, {
+    const updated = await commitOrAbort(deps, rec, holder, {
       state: 'approved',
       endReason: 'breakglass',
       closedAt: at,
       closedBy: member.id,
       breakGlass: { memberId: member.id, name: member.name, reason: reason.trim(), at, followUpId, followUp: 'open' },
-    });
+    }, auditActorOf(actor), 'breakglass', correlationId);
     if (!updated) return { ok: false, refusal: { code: 'approval.busy', message: `Request ${id} changed meanwhile; look at it again.` } };
     const jobId = await enqueueApproved(deps, updated, auditActorOf(actor));
     const mention = officers.length ? officers.map((o) => `@${o.name}`).join(' ') : `(no compliance officer is configured in ${tenant.name}: add one)`;
@@ -57,6 +57,12 @@ export async function acknowledge(deps: ApprovalDeps, actor: Actor, followUpId: 
   const rec = await deps.store.findByFollowUp(tenant.id, followUpId);
   if (!rec) return deny(deps, actor, followUpId, 'breakglass.not_found', `There is no follow-up "${followUpId}" in ${tenant.name}.`, correlationId);
   const result = await withLease(deps, tenant.id, rec.id, 'ack', async (leased, holder): Promise<Done | Denied> => {
+    const conflict = leased.breakGlass?.memberId === member.id ? 'you broke glass on it' : leased.requester.memberId === member.id ? 'you requested it' : undefined;
+    if (conflict) {
+      const others = tenant.members.filter((m) => m.roles.includes('compliance_officer') && m.id !== leased.breakGlass?.memberId && m.id !== leased.requester.memberId);
+      const who = others.length ? `${others.map((o) => o.name).join(' or ')} must` : `no other compliance officer exists in ${tenant.name}, so it stays open (the compliance report shows it) until one is added and does`;
+      return deny(deps, actor, followUpId, 'breakglass.not_independent', `You cannot acknowledge follow-up ${followUpId}: ${conflict}, and a break-glass is reviewed by a compliance officer who is neither the breaker nor the requester. ${who}.`, correlationId);
+    }
     const failed = await record(deps, { tenantId: tenant.id, action: 'breakglass.acknowledged', actor: auditActorOf(actor), target: leased.id, outcome: 'success', details: { approvalId: leased.id, followUpId }, correlationId });
     if (failed) return failed;
     const updated = await deps.store.acknowledge(tenant.id, leased.id, holder, member.id, deps.now().toISOString());

@@ -1,28 +1,118 @@
-// The digest of what will run: for `review` the pull request's head SHA (read through the VCS port), for `deploy`
-// the ref being deployed. Recorded with the request, re-checked at every decision and again before the job runs.
+// The digest of what will run, resolved when the approval is requested, and only here (no other module builds
+// approval keys or digests):
+//   deploy     repository, environment and the commit SHA the ref pointed at (the parameters are the command)
+//   review     the pull request's head commit
+//   implement  the ticket key, its summary, description and acceptance criteria, and the target repository
+// Recorded with the request, re-checked at every decision and again before the job runs.
+import { createHash } from 'node:crypto';
 import type { JobCommand } from '../agents/queues.js';
+import { repoForService } from '../agents/deploy/deploy.agent.js';
 import { canonicalJson } from '../audit/hash.js';
-import type { VcsPort } from '../bot/core/vcs.port.js';
+import type { RepoRef } from '../bot/core/grammar.js';
+import type { TicketInfo, TicketPort } from '../bot/core/ticket.port.js';
+import type { Tenant } from '../bot/core/types.js';
+import type { CommitInfo, VcsPort } from '../bot/core/vcs.port.js';
+import type { PolicyRule } from './policy.schema.js';
+import type { Author, Binding } from './store.js';
 
-export type DigestResult = { ok: true; digest: string | undefined } | { ok: false; message: string };
+export type DigestResult = { ok: true; digest: string | undefined; binding?: Binding } | { ok: false; message: string };
 
-export async function targetDigest(tenantId: string, command: JobCommand, vcs: VcsPort | undefined): Promise<DigestResult> {
+export interface Sources {
+  readonly vcs: VcsPort | undefined;
+  readonly tickets: TicketPort | undefined;
+}
+
+const repoText = (repo: RepoRef): string => `${repo.owner}/${repo.name}`;
+const statusOf = (error: unknown): string => String((error as { status?: number; code?: string })?.status ?? (error as { code?: string })?.code ?? 'no answer');
+
+/** Production-like environments void on a moved ref unless the rule says otherwise. */
+export function onTargetMovedFor(rule: Pick<PolicyRule, 'onTargetMoved'> | undefined, environment: string): 'void' | 'keep-pinned' {
+  return rule?.onTargetMoved ?? (/^prod/i.test(environment) ? 'void' : 'keep-pinned');
+}
+
+export function deployDigest(repo: string, environment: string, sha: string): string {
+  return `deploy:${repo.toLowerCase()}@${environment}:${sha}`;
+}
+
+/** The ticket's text that drives what the agent writes, and where it writes. */
+export function ticketDigest(ticket: Pick<TicketInfo, 'key' | 'summary' | 'description' | 'acceptanceCriteria'>, repo: RepoRef | undefined): string {
+  const text = canonicalJson({ summary: ticket.summary, description: ticket.description, acceptanceCriteria: ticket.acceptanceCriteria ?? '' });
+  return `ticket:${ticket.key}:${repo ? repoText(repo).toLowerCase() : '-'}:${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+}
+
+export const authorsOf = (commits: readonly CommitInfo[]): Author[] =>
+  commits.map((c) => ({ login: c.authorLogin, id: c.authorId, email: c.authorEmail })).filter((a) => a.login || a.id !== undefined || a.email);
+
+/** What a request binds to. `rule` is the rule that governs it (its independence and move settings are kept). */
+export async function bindTarget(tenant: Tenant, command: JobCommand, sources: Sources, rule?: PolicyRule, withAuthors = true): Promise<DigestResult> {
   switch (command.name) {
     case 'deploy':
-      return { ok: true, digest: `ref:${command.ref ?? 'default'}` };
-    case 'review': {
+      return bindDeploy(tenant, command, sources.vcs, rule, withAuthors);
+    case 'review':
       if ('ref' in command) return { ok: true, digest: `ref:${command.ref}` };
-      if (!vcs) return { ok: true, digest: undefined };
-      try {
-        const pr = await vcs.getPullRequest(tenantId, command.repo, command.number);
-        return { ok: true, digest: `sha:${pr.headSha}` };
-      } catch (error) {
-        return { ok: false, message: `could not read ${command.repo.owner}/${command.repo.name}#${command.number} to record what is approved (${(error as { status?: number })?.status ?? "the VCS did not answer"})` };
-      }
-    }
+      return bindReview(tenant.id, command.repo, command.number, sources.vcs, rule, withAuthors);
+    case 'implement':
+      return bindTicket(tenant.id, command.ticket, command.repo, sources.tickets, rule);
     default:
       return { ok: true, digest: undefined };
   }
+}
+
+async function bindDeploy(tenant: Tenant, command: Extract<JobCommand, { name: 'deploy' }>, vcs: VcsPort | undefined, rule: PolicyRule | undefined, withAuthors: boolean): Promise<DigestResult> {
+  let repo: RepoRef;
+  try {
+    repo = repoForService(tenant, command.service);
+  } catch {
+    return { ok: false, message: `no repository is configured for service "${command.service}"` };
+  }
+  const settings = { onTargetMoved: onTargetMovedFor(rule, command.environment), authorsMayApprove: rule?.authorsMayApprove ?? false, waiveStatusChecks: rule?.waiveStatusChecks ?? false };
+  // Without a VCS that can resolve refs (the console demo) nothing can be pinned; the deploy cannot run either.
+  if (!vcs?.resolveCommit) return { ok: true, digest: `ref:${command.ref ?? 'default'}`, binding: { ref: command.ref, repo: repoText(repo), ...settings } };
+  try {
+    const ref = command.ref ?? (await vcs.getDefaultBranch(tenant.id, repo));
+    const sha = await vcs.resolveCommit(tenant.id, repo, ref);
+    const authors = settings.authorsMayApprove || !withAuthors ? [] : await deployAuthors(tenant.id, repo, command.environment, sha, vcs);
+    return { ok: true, digest: deployDigest(repoText(repo), command.environment, sha), binding: { sha, ref, repo: repoText(repo), authors, ...settings } };
+  } catch (error) {
+    return { ok: false, message: `could not resolve ${command.ref ?? 'the default branch'} of ${repoText(repo)} to a commit (${statusOf(error)})` };
+  }
+}
+
+/** Authors of the commits since the environment's last deployment (or of the commit itself on a first deploy). */
+async function deployAuthors(tenantId: string, repo: RepoRef, environment: string, sha: string, vcs: VcsPort): Promise<Author[]> {
+  if (!vcs.listCommits) return [];
+  const base = await vcs.lastDeployedSha?.(tenantId, repo, environment);
+  const commits = await vcs.listCommits(tenantId, repo, base && base !== sha ? { base, head: sha } : { sha });
+  return authorsOf(commits);
+}
+
+async function bindReview(tenantId: string, repo: RepoRef, number: number, vcs: VcsPort | undefined, rule: PolicyRule | undefined, withAuthors: boolean): Promise<DigestResult> {
+  if (!vcs) return { ok: true, digest: undefined };
+  try {
+    const pr = await vcs.getPullRequest(tenantId, repo, number);
+    const mayApprove = (rule?.authorsMayApprove ?? false) || !withAuthors;
+    const commits = !mayApprove && vcs.listCommits ? await vcs.listCommits(tenantId, repo, { pullNumber: number }) : [];
+    const authors = mayApprove ? [] : [{ login: pr.author }, ...authorsOf(commits)];
+    return { ok: true, digest: `sha:${pr.headSha}`, binding: { sha: pr.headSha, ref: pr.headRef, repo: repoText(repo), authorsMayApprove: mayApprove, authors } };
+  } catch (error) {
+    return { ok: false, message: `could not read ${repoText(repo)}#${number} to record what is approved (${statusOf(error)})` };
+  }
+}
+
+async function bindTicket(tenantId: string, key: string, repo: RepoRef | undefined, tickets: TicketPort | undefined, rule?: PolicyRule): Promise<DigestResult> {
+  const writePaths = rule?.writePaths;
+  if (!tickets) return { ok: true, digest: undefined, binding: { ...(repo ? { repo: repoText(repo) } : {}), ...(writePaths ? { writePaths } : {}) } };
+  try {
+    const ticket = await tickets.getTicket(tenantId, key);
+    return { ok: true, digest: ticketDigest(ticket, repo), binding: { ...(repo ? { repo: repoText(repo) } : {}), ...(writePaths ? { writePaths } : {}) } };
+  } catch (error) {
+    return { ok: false, message: `could not read ticket ${key} to record what is approved (${statusOf(error)})` };
+  }
+}
+
+/** The digest of a target as it is now, for the re-checks (decisions, execution, voidStale): no author lookups. */
+export async function currentDigest(tenant: Tenant, command: JobCommand, sources: Sources): Promise<DigestResult> {
+  return bindTarget(tenant, command, sources, undefined, false);
 }
 
 /** Canonical JSON of a command (the audit trail's): the approved payload and the job's must be the same. */

@@ -5,22 +5,47 @@ import type { Refusal } from '../bot/core/errors.js';
 import type { Tenant } from '../bot/core/types.js';
 import type { ApprovalGate } from '../bot/commands/types.js';
 import type { RunGate } from '../agents/worker.js';
+import type { JobCommand } from '../agents/queues.js';
 import { currentApprovers } from './card.js';
-import { sameCommand, targetDigest } from './digest.js';
+import { currentDigest, sameCommand } from './digest.js';
+import { allMet, requirements, requesterGone, stillNeeded } from './independence.js';
 import type { ApprovalDeps } from './kernel.js';
 import { evaluate } from './policy.js';
-import { describeQuorum, isMet } from './quorum.js';
+import { policiesOf } from './policy.schema.js';
+import { describeQuorum } from './quorum.js';
 import type { ApprovalService } from './service.js';
 import type { ApprovalRecord } from './store.js';
 
 export function approvalGate(service: ApprovalService): ApprovalGate {
   return {
-    async gate(request) {
+    async gate(asked) {
+      const resolved = resolveRepository(asked.tenant, asked.command);
+      if ('refusal' in resolved) return { decision: 'deny', refusal: resolved.refusal };
+      const request = { ...asked, command: resolved.command };
+      const changed = resolved.command !== asked.command ? { command: resolved.command } : {};
       const decision = evaluate(request.tenant, request.command, { id: request.actor.memberId, name: request.actor.name });
-      if (decision.kind === 'run') return { decision: 'run' };
+      if (decision.kind === 'run') return { decision: 'run', ...changed };
       if (decision.kind === 'deny') return { decision: 'deny', refusal: decision.refusal };
       return service.request(request, decision.rule);
     },
+  };
+}
+
+/**
+ * `implement <KEY>` names no repository: the tenants file may map the ticket's project to one
+ * (`policies.repositories`), and then that is used (and shown in the request). Without one, the command is refused
+ * here, before any approval is asked for: it could never run.
+ */
+export function resolveRepository(tenant: Tenant, command: JobCommand): { command: JobCommand } | { refusal: Refusal } {
+  if (command.name !== 'implement' || command.repo) return { command };
+  const project = command.ticket.split('-')[0] ?? '';
+  const mapped = policiesOf(tenant).repositories?.[project];
+  if (mapped) {
+    const [owner = '', name = ''] = mapped.split('/');
+    return { command: { ...command, repo: { owner, name } } };
+  }
+  return {
+    refusal: refuse('implement.no_repo', `Nothing was requested: "implement ${command.ticket}" does not say which repository to change, and ${tenant.name} maps no repository to project ${project}. Say "implement ${command.ticket} in <owner>/<repo>", or ask an admin to add ${project} under policies.repositories in the tenants file.`),
   };
 }
 
@@ -28,6 +53,9 @@ const refuse = (code: string, message: string): Refusal => ({ code, message });
 
 export function approvalRunGate(deps: ApprovalDeps): RunGate {
   return async (data, tenant) => {
+    if (!tenant.members.some((m) => m.id === data.requester.memberId)) {
+      return refuse('approval.requester_ineligible', `${data.requester.memberId}, who asked for it, is no longer a member of ${tenant.name}; a job runs only for a current member.`);
+    }
     if (!data.approvalId) {
       const decision = evaluate(tenant, data.command, { id: data.requester.memberId, name: data.requester.memberId });
       if (decision.kind === 'run') return undefined;
@@ -36,13 +64,17 @@ export function approvalRunGate(deps: ApprovalDeps): RunGate {
     const rec = await deps.store.get(tenant.id, data.approvalId);
     if (!rec) return refuse('approval.not_found', `its approval ${data.approvalId} does not exist in ${tenant.name}.`);
     if (rec.state !== 'approved') return refuse('approval.not_approved', `its approval ${rec.id} is ${rec.state}.`);
-    if (!sameCommand(rec.command, data.command) || rec.kind !== data.kind || (data.targetDigest ?? undefined) !== rec.targetDigest) {
+    const pinned = rec.kind === 'deploy' ? rec.binding?.sha : undefined;
+    if (!sameCommand(rec.command, data.command) || rec.kind !== data.kind || (data.targetDigest ?? undefined) !== rec.targetDigest || (pinned !== undefined && data.commitSha !== pinned)) {
       return refuse('approval.payload_mismatch', `the job is not what ${rec.id} approved ("${rec.summary}").`);
     }
+    const gone = requesterGone(rec, tenant);
+    if (gone) return refuse('approval.requester_ineligible', `${gone}; a job runs only for a current member.`);
     const roles = stillEligible(rec, tenant);
     if (roles) return roles;
-    if (rec.voidOnTargetChange) {
-      const now = await targetDigest(tenant.id, rec.command, deps.vcs());
+    // A pinned deploy runs the approved commit whatever the ref says now; everything else is re-read.
+    if (rec.voidOnTargetChange && !pinned) {
+      const now = await currentDigest(tenant, rec.command, { vcs: deps.vcs(), tickets: deps.tickets?.() });
       if (!now.ok) return refuse('approval.target_unreadable', `${now.message}; an approval cannot be checked against a target Void cannot read.`);
       if (now.digest !== undefined && now.digest !== rec.targetDigest) {
         return refuse('approval.target_changed', `what ${rec.id} approved changed since (${rec.targetDigest ?? 'unknown'} → ${now.digest}); ask for a new approval.`);
@@ -59,7 +91,8 @@ function stillEligible(rec: ApprovalRecord, tenant: Tenant): Refusal | undefined
     if (admin?.roles.includes('admin')) return undefined;
     return refuse('approval.approver_ineligible', `${rec.breakGlass.name} forced ${rec.id} by break-glass but is no longer an admin of ${tenant.name}.`);
   }
-  if (isMet(rec.quorum, currentApprovers(rec, tenant))) return undefined;
+  const reqs = requirements(rec, tenant);
+  if (allMet(reqs, currentApprovers(rec, tenant))) return undefined;
   const lost = rec.decisions
     .filter((d) => d.decision === 'approve')
     .map((d) => {
@@ -69,5 +102,6 @@ function stillEligible(rec: ApprovalRecord, tenant: Tenant): Refusal | undefined
       return gone.length ? `${d.name} no longer holds ${gone.join(', ')}` : undefined;
     })
     .filter(Boolean);
-  return refuse('approval.approver_ineligible', `the approval of ${rec.id} no longer meets "${describeQuorum(rec.quorum)}": ${lost.join('; ') || 'an approver no longer qualifies'}. Ask for a new approval.`);
+  const why = reqs.find((r) => r.why)?.why;
+  return refuse('approval.approver_ineligible', `the approval of ${rec.id} no longer meets "${describeQuorum(rec.quorum)}"${why ? ` (${why}: still needs ${stillNeeded(reqs, currentApprovers(rec, tenant))})` : ''}: ${lost.join('; ') || 'an approver no longer qualifies'}. Ask for a new approval.`);
 }

@@ -9,10 +9,11 @@ import { AuditUnavailableError, type Refusal } from '../bot/core/errors.js';
 import type { ChatPort } from '../bot/core/ports.js';
 import type { TenantRegistry } from '../bot/core/registry.js';
 import type { Actor, Reply, Tenant } from '../bot/core/types.js';
+import type { TicketPort } from '../bot/core/ticket.port.js';
 import type { VcsPort } from '../bot/core/vcs.port.js';
 import type { Logger } from '../bot/logger.js';
 import { cardReply } from './card.js';
-import type { ApprovalRecord, ApprovalStore, LeasePurpose } from './store.js';
+import type { ApprovalRecord, ApprovalStore, Change, LeasePurpose } from './store.js';
 
 export interface ApprovalDeps {
   readonly store: ApprovalStore;
@@ -22,6 +23,8 @@ export interface ApprovalDeps {
   readonly chat: ChatPort;
   /** Read at use time: the GitHub module may be set up after this one. */
   readonly vcs: () => VcsPort | undefined;
+  /** Read at use time too: implement approvals digest the ticket's text. */
+  readonly tickets?: () => TicketPort | undefined;
   readonly log: Logger;
   readonly now: () => Date;
   /** Schedules the expiry of a request (a delayed BullMQ job). */
@@ -70,6 +73,19 @@ export async function record(deps: ApprovalDeps, input: AuditEventInput): Promis
   }
 }
 
+/**
+ * Applies a change whose audit record is already appended. When the lease lapsed meanwhile (another holder, or the
+ * request changed), nothing changes, and a compensating `approval.aborted` record says that the step recorded just
+ * before did not take effect.
+ */
+export async function commitOrAbort(deps: ApprovalDeps, rec: ApprovalRecord, holder: string, change: Change, actor: AuditActor, step: string, correlationId: string): Promise<ApprovalRecord | undefined> {
+  const updated = await deps.store.commit(rec.tenantId, rec.id, holder, change);
+  if (updated) return updated;
+  deps.log.warn({ approvalId: rec.id, step }, 'approval step recorded but not applied (lease lapsed); recording approval.aborted');
+  await record(deps, { tenantId: rec.tenantId, action: 'approval.aborted', actor, target: rec.id, outcome: 'failure', details: { approvalId: rec.id, step }, correlationId });
+  return undefined;
+}
+
 /** A refusal, explained to the person and recorded as a denied attempt. */
 export async function deny(deps: ApprovalDeps, actor: Actor, approvalId: string, code: string, message: string, correlationId: string): Promise<Denied> {
   const failed = await record(deps, { tenantId: actor.tenantId, action: 'approval.denied', actor: auditActorOf(actor), target: approvalId, outcome: 'denied', details: { approvalId, code }, correlationId });
@@ -87,7 +103,8 @@ export async function postCard(deps: ApprovalDeps, rec: ApprovalRecord, tenant: 
 
 /** Queues the job of an approved request exactly once: the job id derives from the request id. */
 export async function enqueueApproved(deps: ApprovalDeps, rec: ApprovalRecord, actor: AuditActor): Promise<string> {
-  const jobId = jobIdForApproval(rec.kind, rec.id);
+  const jobId = jobIdForApproval(rec.kind, rec.tenantId, rec.id);
+  const b = rec.binding;
   const data: JobData = {
     v: 1,
     kind: rec.kind,
@@ -99,6 +116,9 @@ export async function enqueueApproved(deps: ApprovalDeps, rec: ApprovalRecord, a
     deliveryId: rec.deliveryId,
     approvalId: rec.id,
     ...(rec.targetDigest ? { targetDigest: rec.targetDigest } : {}),
+    ...(b?.sha && rec.kind === 'deploy' ? { commitSha: b.sha } : {}),
+    ...(b?.waiveStatusChecks && rec.kind === 'deploy' ? { waiveStatusChecks: true } : {}),
+    ...(b?.writePaths && rec.kind === 'implement' ? { writePaths: [...b.writePaths] } : {}),
   };
   await deps.audit.append({ tenantId: rec.tenantId, action: 'job.queued', actor, target: jobId, outcome: 'success', details: { kind: rec.kind, approvalId: rec.id }, correlationId: rec.correlationId });
   await deps.queue.enqueue(jobId, data);

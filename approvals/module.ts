@@ -35,6 +35,7 @@ export function approvalsModule(options: ApprovalsModuleOptions = {}): VoidModul
         queue: ctx.queue,
         chat: ctx.chat,
         vcs: () => ctx.ports.vcs,
+        tickets: () => ctx.ports.tickets,
         log: ctx.log.child({ module: 'approvals' }),
         now: options.now ?? (() => new Date()),
         scheduleExpiry: (tenantId, id, at) => expiry.schedule(tenantId, id, at),

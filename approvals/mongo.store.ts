@@ -18,6 +18,7 @@ export const approvalSchema = new Schema<Doc>(
     summary: { type: String, required: true },
     target: { type: String, required: true },
     targetDigest: String,
+    binding: M,
     requester: { type: M, required: true },
     thread: { type: M, required: true },
     correlationId: { type: String, required: true },

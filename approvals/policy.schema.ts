@@ -60,6 +60,16 @@ export const ruleSchema = z
     quorum,
     ttl: ttl.default(24 * UNIT_MS.h),
     voidOnTargetChange: z.boolean().default(true),
+    /** deploy: what happens when the ref moves before the quorum is met. Default: `void` for production-like
+     *  environments (prod*), `keep-pinned` elsewhere; the pinned commit is what deploys either way. */
+    onTargetMoved: z.enum(['void', 'keep-pinned']).optional(),
+    /** Whether someone who authored a commit being deployed or reviewed may approve it (default: no). */
+    authorsMayApprove: z.boolean().default(false),
+    /** deploy: skip the repository's required status checks. Only when said here; the card then says so. */
+    waiveStatusChecks: z.boolean().default(false),
+    /** implement: folders the agent may write under (default: conventional source and test folders). CI and build
+     *  configuration stay out whatever this says. */
+    writePaths: z.array(z.string().regex(/^(?!\/)(?!.*\.\.)[\w@.\-/]+\/$/, 'expected a folder ending in "/", like src/ or packages/api/')).min(1).optional(),
     cancel: z.array(canceller).min(1).default(['requester', 'admin']),
   })
   .strict();
@@ -69,6 +79,8 @@ export const policiesSchema = z
     /** What happens to an action that no rule matches: `deny` (the default) or `allow`. */
     default: z.enum(['deny', 'allow']).default('deny'),
     rules: z.array(ruleSchema).default([]),
+    /** JIRA project → repository for `implement <KEY>` without "in owner/repo" (e.g. PAY: acme/payments). */
+    repositories: z.record(z.string().regex(/^[A-Z][A-Z0-9_]{0,19}$/, 'expected a JIRA project key like PAY'), z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected owner/repo')).optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -86,8 +98,8 @@ export type PolicyRule = PoliciesConfig['rules'][number];
 /** A tenant's policies section, as the tenants-file loader parsed it (anything else reads as "deny everything"). */
 export function policiesOf(tenant: { readonly policies: unknown }): PoliciesConfig {
   const p = tenant.policies as Partial<PoliciesConfig> | undefined;
-  if (!p || !Array.isArray(p.rules) || !p.rules.every((r) => Array.isArray(r?.quorum) && typeof r.ttl === 'number')) return { default: 'deny', rules: [] };
-  return { default: p.default === 'allow' ? 'allow' : 'deny', rules: p.rules };
+  if (!p || !Array.isArray(p.rules) || !p.rules.every((r) => Array.isArray(r?.quorum) && typeof r.ttl === 'number')) return { default: 'deny', rules: [], repositories: {} };
+  return { default: p.default === 'allow' ? 'allow' : 'deny', rules: p.rules, repositories: p.repositories ?? {} };
 }
 
 interface TenantLike {

@@ -36,13 +36,29 @@ export function targetKeyOf(command: ActionCommand): string {
     case 'deploy':
       return `${command.service}@${command.environment}`;
     case 'review':
-      return 'ref' in command ? `local@${command.ref}` : `${command.repo.owner}/${command.repo.name}#${command.number}`.toLowerCase();
+      return 'ref' in command ? `local@${command.ref}` : pullRequestKey(command.repo, command.number);
     case 'implement':
     case 'triage':
       return command.ticket;
     case 'status':
       return 'status';
   }
+}
+
+/** The pull request a thread is (a GitHub PR comment thread's channel is "owner/repo#n"), lower case. */
+export function pullRequestKey(repo: { owner: string; name: string } | string, number: number): string {
+  const text = typeof repo === 'string' ? repo : `${repo.owner}/${repo.name}`;
+  return `${text}#${number}`.toLowerCase();
+}
+
+/**
+ * The key a request is filed under, so that staleness finds it: a deploy asked for in a pull request belongs to that
+ * pull request (a push to it voids the request); everything else to its command's target.
+ */
+export function requestTargetKey(command: ActionCommand, thread: { platform: string; channel: string }): string {
+  const pr = thread.platform === 'github' ? /^([^/\s#]+\/[^/\s#]+)#(\d{1,9})$/.exec(thread.channel) : null;
+  if (command.name === 'deploy' && pr) return pullRequestKey(pr[1] as string, Number(pr[2]));
+  return targetKeyOf(command);
 }
 
 function globMatches(pattern: string, value: string): boolean {
@@ -118,9 +134,21 @@ export function describeTtl(ms: number): string {
 }
 
 /** The dry run: which rule matches and why, who could approve, whether the quorum can be met. No side effect. */
-export function explainPolicy(tenant: Tenant, command: ActionCommand, requester: Member): string {
+export function explainPolicy(tenant: Tenant, asked: ActionCommand, requester: Member): string {
   const rules = policiesOf(tenant).rules;
-  const lines = [`Policy for "${describeCommand(command)}" in ${tenant.name}, asked by ${requester.name} (${requester.id}: ${requester.roles.join(', ')}):`];
+  const lines = [`Policy for "${describeCommand(asked)}" in ${tenant.name}, asked by ${requester.name} (${requester.id}: ${requester.roles.join(', ')}):`];
+  let command = asked;
+  if (asked.name === 'implement' && !asked.repo) {
+    const project = asked.ticket.split('-')[0] ?? '';
+    const mapped = policiesOf(tenant).repositories?.[project];
+    if (!mapped) {
+      lines.push(`⚠️ No repository: "implement ${asked.ticket}" names none and policies.repositories maps none to ${project}, so it would be refused before any approval. Say "implement ${asked.ticket} in <owner>/<repo>".`);
+      return finish(lines);
+    }
+    const [owner = '', name = ''] = mapped.split('/');
+    command = { ...asked, repo: { owner, name } };
+    lines.push(`Repository: ${mapped} (policies.repositories maps project ${project} to it).`);
+  }
   const match = matchRule(tenant, command);
   for (const [i, rule] of rules.entries()) {
     if (match && i >= match.index) break;
@@ -138,11 +166,39 @@ export function explainPolicy(tenant: Tenant, command: ActionCommand, requester:
     return finish(lines);
   }
   lines.push(`It needs ${describeQuorum(rule.quorum)} (distinct people, never the requester); a request lives ${describeTtl(rule.ttl)}; ${rule.voidOnTargetChange ? 'approvals are void if the target changes' : 'approvals survive target changes'}; may cancel: ${rule.cancel.join(', ')}.`);
+  lines.push(...bindingLines(rule, command));
   const approvers = eligibleApprovers(tenant, rule, requester.id);
   lines.push(`Could approve: ${approvers.length ? approvers.map((m) => `${m.name} (${m.roles.join(', ')})`).join('; ') : 'nobody'}.`);
   if (meetableWithout(rule.quorum, tenant.members, requester.id)) lines.push('The quorum can be met: the request would wait for these approvals.');
   else lines.push(`⚠️ The quorum can never be met for ${requester.name}: without the requester, ${holders(rule.quorum, tenant.members.filter((m) => m.id !== requester.id))}. The request would be refused.`);
   return finish(lines);
+}
+
+/** What an approval under this rule would be bound to, and the independence and move settings. */
+function bindingLines(rule: PolicyRule, command: ActionCommand): string[] {
+  const lines: string[] = [];
+  switch (command.name) {
+    case 'deploy': {
+      const moved = rule.onTargetMoved ?? (/^prod/i.test(command.environment) ? 'void' : 'keep-pinned');
+      lines.push(`Bound to: the repository, the environment and the commit ${command.ref ?? 'the default branch'} points at when requested (plus the parameters); that commit is what deploys.`);
+      lines.push(`If the ref moves before the quorum is met: ${moved === 'void' ? 'the request is void (onTargetMoved: void)' : 'the pinned commit still deploys (onTargetMoved: keep-pinned)'}${rule.onTargetMoved ? '' : ', the default for this environment'}.`);
+      lines.push(rule.waiveStatusChecks ? '⚠️ Required status checks are waived (waiveStatusChecks: true).' : "The repository's required status checks must pass.");
+      break;
+    }
+    case 'review':
+      lines.push("Bound to: the pull request's head commit; a push voids the request.");
+      break;
+    case 'implement':
+      lines.push(`Bound to: ticket ${command.ticket} (summary, description, acceptance criteria) and ${command.repo ? `${command.repo.owner}/${command.repo.name}` : 'the repository'}; editing the ticket voids the request.`);
+      lines.push(`The agent may write only under: ${(rule.writePaths ?? ['the default source and test folders']).join(', ')}; never CI or build configuration.`);
+      break;
+    default:
+      break;
+  }
+  if (command.name === 'deploy' || command.name === 'review') {
+    lines.push(rule.authorsMayApprove ? 'Authors of the change may approve it (authorsMayApprove: true).' : 'Authors of the change may not approve it (authorsMayApprove: false), matched through their linked GitHub accounts and e-mail addresses.');
+  }
+  return lines;
 }
 
 function finish(lines: string[]): string {

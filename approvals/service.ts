@@ -8,12 +8,14 @@ import type { Member, Tenant } from '../bot/core/types.js';
 import { auditActorOf } from '../audit/types.js';
 import type { GateDecision, JobRequest } from '../bot/commands/types.js';
 import { cardReply, currentApprovers, toCard } from './card.js';
-import { targetDigest } from './digest.js';
-import { deny, enqueueApproved, postCard, record, withLease, type ApprovalDeps, type Denied } from './kernel.js';
-import { expireLeased, voidLeased, voidStale } from './lifecycle.js';
+import { bindTarget, type DigestResult } from './digest.js';
+import { allMet, authored, countsFor, requirements, requesterGone, stillNeeded } from './independence.js';
+import { commitOrAbort, deny, enqueueApproved, post, postCard, record, withLease, type ApprovalDeps, type Denied } from './kernel.js';
+import { expireLeased, voidLeased, voidStale, type StaleTarget } from './lifecycle.js';
+import { assessMove, digestNow } from './moves.js';
 import type { PolicyRule } from './policy.schema.js';
-import { targetKeyOf } from './policy.js';
-import { describeQuorum, isMet, remaining, wouldCount } from './quorum.js';
+import { requestTargetKey } from './policy.js';
+import { describeQuorum } from './quorum.js';
 import type { ApprovalRecord, Change, StoredDecision } from './store.js';
 
 const REQUEUE_AFTER_MS = 15_000;
@@ -26,8 +28,9 @@ export function isPassThrough(error: unknown): boolean {
   return name === 'AuditUnavailableError' || name === 'QueueUnavailableError';
 }
 
+/** 64 bits of a digest of the delivery: a redelivery maps to the same request; ids cannot be guessed or collide. */
 export function approvalIdFor(tenantId: string, platform: string, deliveryId: string): string {
-  return `ap-${createHash('sha256').update(`${tenantId}\u0000${platform}\u0000${deliveryId}`).digest('hex').slice(0, 10)}`;
+  return `ap-${createHash('sha256').update(`${tenantId}\u0000${platform}\u0000${deliveryId}`).digest('hex').slice(0, 16)}`;
 }
 
 export class ApprovalService implements ApprovalsPort {
@@ -46,7 +49,7 @@ export class ApprovalService implements ApprovalsPort {
 
   private async open(req: JobRequest, rule: PolicyRule): Promise<GateDecision> {
     const { deps } = this;
-    const digest = await targetDigest(req.tenant.id, req.command, deps.vcs());
+    const digest = await bindTarget(req.tenant, req.command, { vcs: deps.vcs(), tickets: deps.tickets?.() }, rule);
     if (!digest.ok) return { decision: 'deny', refusal: { code: 'approval.target_unreadable', message: `Nothing was requested: ${digest.message}.` } };
     const now = deps.now();
     const rec: ApprovalRecord = {
@@ -57,8 +60,9 @@ export class ApprovalService implements ApprovalsPort {
       kind: req.kind,
       command: req.command,
       summary: describeCommand(req.command),
-      target: targetKeyOf(req.command),
+      target: requestTargetKey(req.command, req.thread),
       targetDigest: digest.digest,
+      ...(digest.binding ? { binding: digest.binding } : {}),
       requester: { memberId: req.actor.memberId, name: req.actor.name, platform: req.actor.platform, platformUserId: req.actor.platformUserId },
       thread: req.thread,
       correlationId: req.correlationId,
@@ -105,12 +109,12 @@ export class ApprovalService implements ApprovalsPort {
     const pending = await this.deps.store.listPending(tenantId, 200);
     return pending
       .filter((r) => r.requester.memberId !== memberId && !r.decisions.some((d) => d.memberId === memberId))
-      .filter((r) => wouldCount(r.quorum, currentApprovers(r, tenant), { id: member.id, roles: member.roles }))
+      .filter((r) => countsFor(requirements(r, tenant), currentApprovers(r, tenant), { id: member.id, roles: member.roles }))
       .map((r) => toCard(r, tenant));
   }
 
-  voidStale(tenantId: string, target: string, currentDigest: string, reason: string): Promise<ApprovalCard[]> {
-    return voidStale(this.deps, tenantId, target, currentDigest, reason);
+  voidStale(tenantId: string, target: StaleTarget, reason: string): Promise<ApprovalCard[]> {
+    return voidStale(this.deps, tenantId, target, reason);
   }
 
   /** approve / reject from any surface. The person is resolved to one member; refusals are explained and audited. */
@@ -132,8 +136,8 @@ export class ApprovalService implements ApprovalsPort {
     if (!tenant || !member) return deny(deps, actor, req.approvalId, 'approval.not_found', `There is no request "${req.approvalId}".`, req.correlationId);
     const before = await deps.store.get(tenant.id, req.approvalId);
     if (!before) return deny(deps, actor, req.approvalId, 'approval.not_found', `There is no request "${req.approvalId}" in ${tenant.name}.`, req.correlationId);
-    const digest = before.voidOnTargetChange ? await targetDigest(tenant.id, before.command, deps.vcs()) : undefined;
-    const result = await withLease(deps, tenant.id, req.approvalId, 'decide', (rec, holder) => this.decideLeased(rec, holder, tenant, member, req, digest?.ok ? digest.digest : undefined));
+    const now = await digestNow(deps, tenant, before);
+    const result = await withLease(deps, tenant.id, req.approvalId, 'decide', (rec, holder) => this.decideLeased(rec, holder, tenant, member, req, now));
     if (result.leased) return result.value;
     const rec = result.record;
     if (!rec) return deny(deps, actor, req.approvalId, 'approval.not_found', `There is no request "${req.approvalId}" in ${tenant.name}.`, req.correlationId);
@@ -162,31 +166,35 @@ export class ApprovalService implements ApprovalsPort {
     return deny(deps, req.actor, rec.id, code, message, req.correlationId);
   }
 
-  private async decideLeased(rec: ApprovalRecord, holder: string, tenant: Tenant, member: Member, req: DecisionRequest, digestNow: string | undefined): Promise<DecisionOutcome> {
+  private async decideLeased(rec: ApprovalRecord, holder: string, tenant: Tenant, member: Member, req: DecisionRequest, now: DigestResult | undefined): Promise<DecisionOutcome> {
     const { deps } = this;
-    const now = deps.now();
-    if (now.getTime() >= Date.parse(rec.expiresAt)) {
+    const at = deps.now();
+    if (at.getTime() >= Date.parse(rec.expiresAt)) {
       await expireLeased(deps, rec, holder, tenant);
       return deny(deps, req.actor, rec.id, 'approval.expired', `Request ${rec.id} expired at ${rec.expiresAt}; nothing can be decided on it any more.`, req.correlationId);
     }
+    const gone = requesterGone(rec, tenant);
+    if (gone) return deny(deps, req.actor, rec.id, 'approval.requester_ineligible', `${gone}, so ${rec.id} cannot be approved; it will not run.`, req.correlationId);
     const refused = this.separationOfDuties(rec, tenant, member, req);
     if (refused) return deny(deps, req.actor, rec.id, refused[0], refused[1], req.correlationId);
-    if (rec.voidOnTargetChange && digestNow !== undefined && digestNow !== rec.targetDigest) {
-      const note = `what it approved changed (${rec.targetDigest ?? 'unknown'} → ${digestNow})`;
-      await voidLeased(deps, rec, holder, tenant, note);
-      return deny(deps, req.actor, rec.id, 'approval.target_changed', `Request ${rec.id} was voided because ${note}; approvals count only for what will run. Ask again.`, req.correlationId);
+    const move = await assessMove(deps, tenant, rec, now);
+    if (move.kind === 'void') {
+      await voidLeased(deps, rec, holder, tenant, move.note);
+      return deny(deps, req.actor, rec.id, 'approval.target_changed', `Request ${rec.id} was voided because ${move.note}; approvals count only for what will run. Ask again.`, req.correlationId);
     }
-    const decision: StoredDecision = { memberId: member.id, name: member.name, decision: req.decision, platform: req.actor.platform, platformUserId: req.actor.platformUserId, roles: member.roles, at: now.toISOString(), ...(req.reason ? { reason: req.reason } : {}) };
+    const decision: StoredDecision = { memberId: member.id, name: member.name, decision: req.decision, platform: req.actor.platform, platformUserId: req.actor.platformUserId, roles: member.roles, at: at.toISOString(), ...(req.reason ? { reason: req.reason } : {}) };
     const approvers = [...currentApprovers(rec, tenant), { id: member.id, roles: member.roles }];
-    const next: 'rejected' | 'approved' | 'pending' = req.decision === 'reject' ? 'rejected' : isMet(rec.quorum, approvers) ? 'approved' : 'pending';
+    const next: 'rejected' | 'approved' | 'pending' = req.decision === 'reject' ? 'rejected' : allMet(requirements(rec, tenant), approvers) ? 'approved' : 'pending';
     const failed = await record(deps, { tenantId: tenant.id, action: 'approval.decided', actor: auditActorOf(req.actor), target: rec.id, outcome: 'success', details: { approvalId: rec.id, decision: req.decision, state: next }, correlationId: req.correlationId });
     if (failed) return failed;
-    const closing: Omit<Change, 'decision'> = next === 'pending' ? {} : { state: next, endReason: next, closedAt: now.toISOString(), closedBy: member.id };
-    const updated = await deps.store.commit(tenant.id, rec.id, holder, { decision, ...closing });
+    const closing: Omit<Change, 'decision'> = next === 'pending' ? {} : { state: next, endReason: next, closedAt: at.toISOString(), closedBy: member.id };
+    const updated = await commitOrAbort(deps, rec, holder, { decision, ...closing }, auditActorOf(req.actor), 'decide', req.correlationId);
     if (!updated) return { ok: false, refusal: { code: 'approval.busy', message: `Request ${rec.id} changed while you decided; look at it again.` } };
     const jobNote = updated.state === 'approved' ? await this.queueJob(updated, req) : '';
     await postCard(deps, updated, tenant);
-    return { ok: true, card: toCard(updated, tenant), message: this.decidedMessage(updated, tenant, req.decision) + jobNote };
+    if (move.kind === 'keep') await post(deps, updated.thread, { kind: 'answer', text: `📌 ${rec.id}: ${move.note}.` });
+    const moved = move.kind === 'keep' ? ` Note: ${move.note}.` : '';
+    return { ok: true, card: toCard(updated, tenant), message: this.decidedMessage(updated, tenant, req.decision) + jobNote + moved };
   }
 
   /** Queues the approved job; a queue outage is told, and the next `approve` after a short while queues it. */
@@ -206,12 +214,19 @@ export class ApprovalService implements ApprovalsPort {
     }
     const earlier = rec.decisions.find((d) => d.memberId === member.id);
     if (earlier) return ['approval.already_counted', `You already decided on ${rec.id} (${earlier.decision}, ${earlier.at} via ${earlier.platform}); one person counts once.`];
-    const named = [...new Set(rec.quorum.flatMap((c) => c.roles))];
-    const needs = remaining(rec.quorum, currentApprovers(rec, tenant));
+    const author = req.decision === 'approve' && !rec.binding?.authorsMayApprove ? authored(member, rec.binding?.authors) : undefined;
+    if (author) {
+      const as = author.login ? `GitHub ${author.login}` : author.email ? author.email : `GitHub id ${author.id}`;
+      return ['approval.author', `You (${as}) authored part of what ${rec.id} would ${rec.kind === 'deploy' ? 'deploy' : 'approve'}; rule "${rec.rule}" does not let authors approve their own change (authorsMayApprove: false). Someone independent must.`];
+    }
+    const reqs = requirements(rec, tenant);
+    const named = [...new Set(reqs.flatMap((r) => r.clauses.flatMap((c) => c.roles)))];
+    const people = currentApprovers(rec, tenant);
+    const needs = stillNeeded(reqs, people);
     if (!member.roles.some((r) => named.includes(r))) {
       return ['approval.role_missing', `Request ${rec.id} needs ${needs || describeQuorum(rec.quorum)}; you are ${member.roles.join(', ')}, so your decision cannot count.`];
     }
-    if (req.decision === 'approve' && !wouldCount(rec.quorum, currentApprovers(rec, tenant), { id: member.id, roles: member.roles })) {
+    if (req.decision === 'approve' && !countsFor(reqs, people, { id: member.id, roles: member.roles })) {
       return ['approval.role_not_needed', `Request ${rec.id} still needs ${needs}; you are ${member.roles.join(', ')}, and those places are already filled.`];
     }
     return undefined;
@@ -220,7 +235,9 @@ export class ApprovalService implements ApprovalsPort {
   private decidedMessage(rec: ApprovalRecord, tenant: Tenant, decision: 'approve' | 'reject'): string {
     if (decision === 'reject') return `You rejected ${rec.id} (${rec.summary}); it will not run.`;
     if (rec.state === 'approved') return `You approved ${rec.id} (${rec.summary}); the quorum is met.`;
-    return `You approved ${rec.id} (${rec.summary}); it still needs ${remaining(rec.quorum, currentApprovers(rec, tenant))}.`;
+    const reqs = requirements(rec, tenant);
+    const why = reqs.find((r) => r.why)?.why;
+    return `You approved ${rec.id} (${rec.summary}); it still needs ${stillNeeded(reqs, currentApprovers(rec, tenant))}${why ? ` (${why})` : ''}.`;
   }
 }
 

@@ -30,6 +30,28 @@ export interface BreakGlass {
   readonly acknowledgedAt?: string | undefined;
 }
 
+/** An author of what is approved, as GitHub knows them (matched against members' linked identities). */
+export interface Author {
+  readonly login?: string | undefined;
+  readonly id?: number | undefined;
+  readonly email?: string | undefined;
+}
+
+/** What exactly an approval is for, resolved when it was requested (see digest.ts). */
+export interface Binding {
+  /** The commit that runs (deploy: the ref's commit at request time; review: the head). */
+  readonly sha?: string | undefined;
+  /** The ref the requester named (or the default branch). */
+  readonly ref?: string | undefined;
+  /** owner/name of the repository. */
+  readonly repo?: string | undefined;
+  readonly onTargetMoved?: 'void' | 'keep-pinned' | undefined;
+  readonly authorsMayApprove?: boolean | undefined;
+  readonly authors?: readonly Author[] | undefined;
+  readonly waiveStatusChecks?: boolean | undefined;
+  readonly writePaths?: readonly string[] | undefined;
+}
+
 /** Why a request left `pending`. `voided` (target moved) and break-glass are recorded as themselves. */
 export type EndReason = 'approved' | 'rejected' | 'expired' | 'cancelled' | 'voided' | 'breakglass';
 
@@ -46,6 +68,8 @@ export interface ApprovalRecord {
   readonly target: string;
   /** Digest of what will run (PR head SHA, deployed ref); re-checked at every decision and before the job runs. */
   readonly targetDigest?: string | undefined;
+  /** What the digest stands for (pinned commit, authors, waivers); absent on requests made before it existed. */
+  readonly binding?: Binding | undefined;
   readonly requester: { readonly memberId: string; readonly name: string; readonly platform: Platform; readonly platformUserId: string };
   readonly thread: ThreadRef;
   readonly correlationId: string;

@@ -13,6 +13,7 @@ export const AUDIT_ACTIONS = [
   'approval.expired',
   'approval.cancelled',
   'approval.voided',
+  'approval.aborted',
   'job.queued',
   'job.started',
   'job.completed',

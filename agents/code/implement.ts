@@ -7,14 +7,15 @@ import { NO_MODEL_NOTICE, offlineImplement } from '../llm/offline.js';
 import type { CallMeta, ModelRouter } from '../llm/router.js';
 import { linksIn, sanitiseValue } from '../llm/sanitise.js';
 import type { UntrustedBlock } from '../llm/types.js';
-import { FORBIDDEN_PATHS, implementAnswerSchema } from './schemas.js';
+import { mayWrite } from './boundary.js';
+import { implementAnswerSchema } from './schemas.js';
 
 export interface ChangeSet {
   readonly title: string;
   readonly plan: readonly string[];
   readonly files: readonly FileChange[];
   readonly model?: { provider: string; model: string } | undefined;
-  /** Paths the model proposed that Void refuses to write (CI, ownership, Void's configuration). */
+  /** Paths the model proposed that Void refuses to write (outside the allow-list, or CI/build configuration). */
   readonly refused: readonly string[];
 }
 
@@ -24,7 +25,7 @@ const INSTRUCTIONS = [
   'Return a title, a step-by-step plan and the full new content of every file you add or change.',
 ].join('\n');
 
-export async function implementTicket(router: ModelRouter, tenant: Tenant, ticket: TicketInfo, conventions: ReadonlyArray<{ path: string; text: string }>, meta: CallMeta): Promise<ChangeSet> {
+export async function implementTicket(router: ModelRouter, tenant: Tenant, ticket: TicketInfo, conventions: ReadonlyArray<{ path: string; text: string }>, meta: CallMeta, writePaths?: readonly string[]): Promise<ChangeSet> {
   const data: UntrustedBlock[] = [
     { label: 'ticket', text: `${ticket.key}: ${ticket.summary}\nType: ${ticket.type}\n\n${ticket.description}` },
     ...conventions.map((c) => ({ label: `repository_convention ${c.path}`, text: c.text })),
@@ -35,8 +36,8 @@ export async function implementTicket(router: ModelRouter, tenant: Tenant, ticke
     return { title: offline.title, plan: [...offline.plan, `${NO_MODEL_NOTICE} (${answer.reason})`], files: offline.files, refused: [] };
   }
   const clean = sanitiseValue({ title: answer.value.title, plan: answer.value.plan }, linksIn(data.map((d) => d.text).join('\n')));
-  const refused = answer.value.files.filter((f) => FORBIDDEN_PATHS.test(f.path)).map((f) => f.path);
-  const files = answer.value.files.filter((f) => !FORBIDDEN_PATHS.test(f.path));
+  const refused = answer.value.files.filter((f) => !mayWrite(f.path, writePaths).ok).map((f) => f.path);
+  const files = answer.value.files.filter((f) => mayWrite(f.path, writePaths).ok);
   if (!files.length) {
     const offline = offlineImplement(ticket);
     return { title: offline.title, plan: offline.plan, files: offline.files, refused, model: { provider: answer.provider, model: answer.model } };

@@ -78,7 +78,7 @@ export function ticketKeyIn(text: string, projectKeys: readonly string[]): strin
 export interface ContextOptions {
   readonly budgetTokens: number;
   readonly projectKeys: readonly string[];
-  readonly flagged?: (files: ChangedFile[]) => Set<string>;
+  readonly flagged?: (files: ChangedFile[], pr: PullRequestInfo) => Promise<Set<string>>;
 }
 
 export class ContextAgent {
@@ -99,7 +99,8 @@ export class ContextAgent {
     const key = ticketKeyIn(`${pr.title} ${pr.headRef} ${pr.body}`, options.projectKeys);
     const ticket = key ? await this.ticket(tenantId, key) : undefined;
     const fixed = estimateTokens(`${pr.title}\n${pr.body}\n${ticket?.description ?? ''}`) + conventions.reduce((n, c) => n + estimateTokens(c.text), 0);
-    const { chunks, omitted } = selectChunks(files, Math.max(0, options.budgetTokens - fixed), options.flagged?.(files));
+    const flagged = await options.flagged?.(files, pr);
+    const { chunks, omitted } = selectChunks(files, Math.max(0, options.budgetTokens - fixed), flagged);
     return { pr, files, chunks, omitted, conventions, ticket, tokens: fixed + chunks.reduce((n, c) => n + c.tokens, 0) };
   }
 

@@ -2,12 +2,12 @@
 // QualityAgent's findings and simple extraction, and every answer says plainly that no model was used.
 import type { TicketInfo } from '../../bot/core/ticket.port.js';
 import type { ImplementAnswer, ReviewAnswer, TriageAnswer } from '../code/schemas.js';
-import type { Finding } from '../quality/types.js';
+import { isBlocking, type Finding } from '../quality/types.js';
 
 export const NO_MODEL_NOTICE = 'No model was used: this answer comes from Void\'s offline rules engine (deterministic checks only).';
 
 export function offlineReview(findings: readonly Finding[]): ReviewAnswer {
-  const serious = findings.filter((f) => f.severity === 'critical' || f.severity === 'high').length;
+  const serious = findings.filter(isBlocking).length;
   const summary = findings.length
     ? `${findings.length} finding(s) from the deterministic checks, ${serious} of them critical or high.`
     : 'The deterministic checks found nothing to report. A person should still read the change.';

@@ -3,6 +3,7 @@
 // (Part two: the answer can only fill the job's schema; part three: sanitise.ts cleans what is posted.)
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { redactText } from '../quality/secrets.js';
 import type { ModelRequest, ProviderCall } from './types.js';
 
 const RULES = [
@@ -25,6 +26,15 @@ export function renderPrompt<T>(request: ModelRequest<T>, boundary = randomBytes
     jsonSchema: jsonSchemaOf(request.schema),
     schemaName: request.schemaName,
   };
+}
+
+/**
+ * No secret leaves for a model: every span the secret engine flags in the data (diffs, ticket texts, comments,
+ * conventions) is replaced by `<redacted kind>` before the prompt is built. The review still reports the finding.
+ */
+export async function redactRequest<T>(request: ModelRequest<T>): Promise<ModelRequest<T>> {
+  const data = await Promise.all(request.data.map(async (block) => ({ ...block, text: (await redactText(block.text)).text })));
+  return { ...request, data };
 }
 
 /** The JSON Schema of the answer, without the `$schema` dialect key (tool input schemas want the bare object). */

@@ -11,7 +11,7 @@ import { CircuitBreaker } from './breaker.js';
 import { ModelBudget } from './budget.js';
 import { recordModelCall, recordModelFallback } from '../../bot/metrics.js';
 import { modelsOf, type ModelsSettings, type ProviderSettings } from './models.schema.js';
-import { renderPrompt } from './prompt.js';
+import { redactRequest, renderPrompt } from './prompt.js';
 import { buildProvider } from './providers/index.js';
 import { ModelCallError, type ModelProvider, type ModelRequest, type ModelUsage, type ProviderCall, type RoutedAnswer } from './types.js';
 
@@ -57,7 +57,7 @@ export class ModelRouter {
     const settings = modelsOf(tenant);
     const order = this.route(settings, request.task);
     if (!order.length) return { source: 'offline', reason: 'no model is configured for this organisation' };
-    const call = renderPrompt(request);
+    const call = renderPrompt(await redactRequest(request));
     const reasons: string[] = [];
     for (const providerSettings of order) {
       const provider = this.provider(tenant.id, providerSettings);

@@ -15,9 +15,13 @@ export function deployProcessor(deps: AgentDeps): Processor {
     const where = `${command.service} to ${command.environment}`;
     const run = new WorkflowRun(deps.redis, deps.prefix, tenant.id, ctx.jobId, 2, (step, f) => ctx.progress(step, f));
     const created = await run.step(1, 'create deployment', async () => {
-      const ref = command.ref ?? (await vcs.getDefaultBranch(tenant.id, repo));
-      const deployment = await vcs.createDeployment(tenant.id, repo, { ref, environment: command.environment, description: `Void: deploy ${where} (job ${ctx.jobId})`, marker: `void:deploy:${ctx.jobId}` });
-      return { ...deployment, ref };
+      // An approved deploy runs exactly the commit that was approved (resolved when it was requested), never what
+      // the ref points at now. Required status checks are honoured unless the approval's rule waived them.
+      const pinned = ctx.data.commitSha;
+      const ref = pinned ?? command.ref ?? (await vcs.getDefaultBranch(tenant.id, repo));
+      const waived = Boolean(ctx.data.waiveStatusChecks);
+      const deployment = await vcs.createDeployment(tenant.id, repo, { ref, environment: command.environment, description: `Void: deploy ${where}${pinned ? ` at ${pinned.slice(0, 7)}` : ''} (job ${ctx.jobId})`, marker: `void:deploy:${ctx.jobId}`, ...(waived ? { waiveStatusChecks: true } : {}) });
+      return { ...deployment, ref: pinned ? `${command.ref ?? 'default branch'} @ ${pinned.slice(0, 7)}` : ref };
     });
     await ctx.progress(`following deployment ${created.id} of ${created.ref}`, 0.5);
     const state = await followDeployment(vcs, tenant.id, repo, created.id, {

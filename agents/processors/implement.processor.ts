@@ -24,7 +24,7 @@ export function implementProcessor(deps: AgentDeps): Processor {
   return withBudgetGuard(async (ctx) => {
     const command = ctx.data.command;
     if (command.name !== 'implement') throw new Error('implement processor got another command');
-    if (!command.repo) throw new UnrecoverableError(`implement.no_repo: say which repository, e.g. "implement ${command.ticket} acme/payments"`);
+    if (!command.repo) throw new UnrecoverableError(`implement.no_repo: say which repository, e.g. "implement ${command.ticket} in acme/payments"`);
     const repo = command.repo;
     const vcs = requireVcs(deps.ports);
     const tickets = requireTickets(deps.ports);
@@ -38,7 +38,7 @@ export function implementProcessor(deps: AgentDeps): Processor {
       const conventions = await new ContextAgent(vcs, tickets).conventions(tenant.id, repo, base, Math.floor(modelsOf(tenant).contextTokens / 4));
       return { ticket, conventions };
     });
-    const change = await run.step(2, 'code', () => implementTicket(deps.router, tenant, gathered.ticket, gathered.conventions, callMeta(ctx)));
+    const change = await run.step(2, 'code', () => implementTicket(deps.router, tenant, gathered.ticket, gathered.conventions, callMeta(ctx), ctx.data.writePaths));
     const findings = await run.step(3, 'quality', async () => new QualityAgent(modelsOf(tenant).policyPacks).analyse(asAddedFiles(change)));
     const blocking = findings.filter((f) => f.severity === 'critical');
     if (blocking.length) throw new UnrecoverableError(`implement.blocked: the generated change has ${blocking.length} critical finding(s) (${blocking.map((f) => `${f.ruleId} in ${f.path}`).join(', ')}); nothing was committed`);
@@ -58,7 +58,7 @@ export function implementProcessor(deps: AgentDeps): Processor {
 function prBody(ticketUrl: string, key: string, change: ChangeSet, findings: readonly Finding[], marker: string): string {
   const lines = [`Implements [${key}](${ticketUrl}).`, '', '## Plan', ...change.plan.map((p) => `- ${p}`)];
   if (findings.length) lines.push('', `## Checks: ${findings.length} finding(s)`, ...findings.map((f) => `- ${f.severity} \`${f.path}:${f.line}\` ${f.ruleId}: ${f.message}`));
-  if (change.refused.length) lines.push('', `Void refused to write: ${change.refused.join(', ')}`);
+  if (change.refused.length) lines.push('', `Void refused to write: ${change.refused.join(', ')} (outside the folders the policy lets an agent write, or CI/build configuration: such a change needs a person and its own approval rule)`);
   lines.push('', change.model ? `_Generated with model ${change.model.provider} (${change.model.model}); a person must review it._` : '_No model was used: this is a plan for a person to implement._', '', `<!-- ${marker} -->`);
   return lines.join('\n');
 }

@@ -2,11 +2,12 @@
 // A pull request (GitHub) or a local revision (the console's local git repository, `review HEAD~1`).
 import { UnrecoverableError } from 'bullmq';
 import type { Processor, ProcessorContext } from '../worker.js';
-import type { ChangedFile, PullRequestInfo, VcsPort } from '../../bot/core/vcs.port.js';
-import { ContextAgent, type ReviewContext } from '../context/context.agent.js';
+import { ContextAgent } from '../context/context.agent.js';
 import { reviewPullRequest } from '../code/review.js';
 import { modelsOf } from '../llm/models.schema.js';
-import { QualityAgent, type Finding } from '../quality/quality.agent.js';
+import { QualityAgent, type Analysis } from '../quality/quality.agent.js';
+import type { RepoRef } from '../../bot/core/grammar.js';
+import type { ChangedFile, PullRequestInfo, VcsPort } from '../../bot/core/vcs.port.js';
 import { WorkflowRun } from '../workflow/checkpoints.js';
 import { callMeta, requireVcs, withBudgetGuard, type AgentDeps } from './deps.js';
 
@@ -35,18 +36,18 @@ export function reviewProcessor(deps: AgentDeps): Processor {
     // Checkpointed: a retry after a failed post does not read the pull request or ask the model again.
     const run = new WorkflowRun(deps.redis, deps.prefix, tenant.id, ctx.jobId, 2, (step, f) => ctx.progress(step, f));
     const { outcome, pr } = await run.step(1, 'review the change', async () => {
-      let findings: Finding[] = [];
+      let analysis: Analysis = { findings: [], coverage: [] };
       const change = await readChange(vcs, tenant.id, command);
-      const context: ReviewContext = await new ContextAgent(vcs, deps.ports.tickets).forChange(tenant.id, change.pr, change.files, {
+      const context = await new ContextAgent(vcs, deps.ports.tickets).forChange(tenant.id, change.pr, change.files, {
         budgetTokens: settings.contextTokens,
         projectKeys: tenant.bindings.jira?.projectKeys ?? [],
-        flagged: (files) => {
-          findings = quality.analyse(files);
-          return new Set(findings.map((f) => f.path));
+        flagged: async (files, head) => {
+          analysis = await quality.review(files, await headContents(vcs, tenant.id, head.repo, head.headSha, files));
+          return new Set(analysis.findings.map((f) => f.path));
         },
       });
-      await ctx.progress(`${findings.length} finding(s) from the checks; reviewing the diff`, 0.4);
-      return { outcome: await reviewPullRequest(deps.router, tenant, context, findings, callMeta(ctx)), pr: { repo: context.pr.repo, number: context.pr.number, headSha: context.pr.headSha, title: context.pr.title } };
+      await ctx.progress(`${analysis.findings.length} finding(s) from the checks; reviewing the diff`, 0.4);
+      return { outcome: await reviewPullRequest(deps.router, tenant, context, analysis, callMeta(ctx)), pr: { repo: context.pr.repo, number: context.pr.number, headSha: context.pr.headSha, title: context.pr.title } };
     });
     const posted = await run.step(2, 'post the review', () =>
       vcs.postReview(tenant.id, pr.repo, pr.number, {
@@ -65,4 +66,14 @@ export function reviewProcessor(deps: AgentDeps): Processor {
     const lines = outcome.comments.map((c) => `- ${c.path}:${c.line}: ${c.body}`);
     return 'ref' in command ? { summary: [summary, '', outcome.body, ...(lines.length ? ['', ...lines] : [])].join('\n'), link: posted.url } : { summary, link: posted.url };
   });
+}
+
+const MAX_FILES_READ = 60;
+const MAX_FILE_CHARS = 400_000;
+
+/** The changed files at the head commit, for the structural and infrastructure rules (the diff alone when unreadable). */
+async function headContents(vcs: VcsPort, tenantId: string, repo: RepoRef, sha: string, files: readonly ChangedFile[]): Promise<Map<string, string>> {
+  const wanted = files.filter((f) => f.status !== 'removed' && f.patch).slice(0, MAX_FILES_READ);
+  const read = await Promise.all(wanted.map(async (f) => [f.path, await vcs.getFile(tenantId, repo, f.path, sha).catch(() => undefined)] as const));
+  return new Map(read.filter((r): r is readonly [string, string] => typeof r[1] === 'string' && r[1].length <= MAX_FILE_CHARS));
 }

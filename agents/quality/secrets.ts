@@ -1,62 +1,137 @@
-// Committed secrets: the token formats of GitHub, Slack, AWS, OpenAI, Anthropic, private keys, and high-entropy
-// string literals assigned to names that look like credentials.
-import type { LineRule } from './types.js';
+// The secret engine: secretlint's recommended preset (a maintained scanner) plus Void's own rules for the kinds and
+// forms it does not cover (secret-rules.ts). It returns spans (line, start, end, kind), never values, so that the
+// same answer serves the review (a finding on a line) and redaction (a placeholder before any prompt is built).
+import { lintSource } from '@secretlint/core';
+import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
+import { isPlaceholder, VOID_SECRET_RULES, type Confidence, type SecretRule } from './secret-rules.js';
 
-const ROTATE = 'Remove it from the code, rotate the credential now (it is in the git history), and load it from the secret store or an environment variable.';
+export type { Confidence } from './secret-rules.js';
 
-function formatRule(id: string, label: string, pattern: RegExp): LineRule {
-  return { id, severity: 'critical', message: `${label} committed in the code`, fixHint: ROTATE, test: (text) => pattern.test(text) };
+export interface SecretSpan {
+  readonly kind: string;
+  readonly confidence: Confidence;
+  /** 1-based line of the span's start in the scanned text. */
+  readonly line: number;
+  /** 0-based columns on that line (end exclusive; for a span over several lines, the end of the first line). */
+  readonly start: number;
+  readonly end: number;
+  /** Offsets in the scanned text (end exclusive): what redaction replaces. */
+  readonly index: number;
+  readonly endIndex: number;
 }
 
-export const TOKEN_PATTERNS: ReadonlyArray<readonly [string, string, RegExp]> = [
-  ['secret.private_key', 'A private key', /-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----/],
-  ['secret.aws_access_key', 'An AWS access key id', /\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b/],
-  ['secret.aws_secret_key', 'An AWS secret access key', /aws.{0,24}(?:secret|key).{0,12}[=:]\s*['"`][A-Za-z0-9/+]{40}['"`]/i],
-  ['secret.github_token', 'A GitHub token', /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b/],
-  ['secret.slack_token', 'A Slack token', /\b(?:xox[abposr]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{10,})\b|hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]+/],
-  ['secret.anthropic_key', 'An Anthropic API key', /\bsk-ant-[A-Za-z0-9_-]{20,}/],
-  ['secret.openai_key', 'An OpenAI API key', /\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/],
-];
+/** Lockfiles hold integrity hashes by the thousand and never a credential of the project's own. */
+export const LOCKFILE = /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|go\.sum|Cargo\.lock|poetry\.lock|composer\.lock|Gemfile\.lock|Pipfile\.lock|bun\.lock)$/;
 
-export const SECRET_RULES: readonly LineRule[] = TOKEN_PATTERNS.map(([id, label, pattern]) => formatRule(id, label, pattern));
-
-export function shannonEntropy(text: string): number {
-  const counts = new Map<string, number>();
-  for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  let entropy = 0;
-  for (const n of counts.values()) {
-    const p = n / text.length;
-    entropy -= p * Math.log2(p);
-  }
-  return entropy;
-}
-
-const CREDENTIAL_NAME = /(secret|token|passw(or)?d|api[_-]?key|private[_-]?key|credential|auth)/i;
-const LITERAL = /['"`]([A-Za-z0-9+/=_\-.]{20,})['"`]/g;
-
-/** A long, random-looking literal next to a credential-like name (or very random anywhere). */
-export function highEntropyLiteral(text: string): boolean {
-  for (const match of text.matchAll(LITERAL)) {
-    const value = match[1] ?? '';
-    const entropy = shannonEntropy(value);
-    if (entropy >= 4.5 && value.length >= 32) return true;
-    if (entropy >= 3.5 && CREDENTIAL_NAME.test(text)) return true;
-  }
-  return false;
-}
-
-export const HIGH_ENTROPY_RULE: LineRule = {
-  id: 'secret.high_entropy',
-  severity: 'high',
-  message: 'A high-entropy string that looks like a credential',
-  fixHint: `If this is a real credential: ${ROTATE} If it is not (a hash, a test fixture), move it to a fixture file.`,
-  skipPath: /(^|\/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml)$|\.(svg|min\.js)$/,
-  test: highEntropyLiteral,
+// secretlint rule id (and message id where one rule finds several kinds) → Void's kind. Its AWS rule is left out:
+// Void's own covers the same names and more spellings, with a range on the value (secretlint's starts at the name).
+const SECRETLINT_KINDS: Readonly<Record<string, string>> = {
+  gcp: 'gcp_service_account',
+  npm: 'npm_token',
+  slack: 'slack_token',
+  'slack/IncomingWebhook': 'slack_webhook',
+  basicauth: 'url_credentials',
+  openai: 'openai_key',
+  anthropic: 'anthropic_key',
+  linear: 'linear_key',
+  privatekey: 'private_key',
+  sendgrid: 'sendgrid_key',
+  shopify: 'shopify_token',
+  github: 'github_token',
+  '1password': 'onepassword_token',
+  'database-connection-string': 'database_url',
 };
+
+const SECRETLINT_CONFIG = { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommended }] };
+
+async function secretlintSpans(text: string, path: string): Promise<Array<Omit<SecretSpan, 'line' | 'start' | 'end'>>> {
+  // A virtual path: a rule that reads the file from disk (GCP .p12) finds nothing there.
+  // Should secretlint ever throw on an input, Void's own rules still run (and still redact).
+  const result = await lintSource({ source: { content: text, filePath: `/void-review-virtual/${path}`, contentType: 'text' }, options: { config: SECRETLINT_CONFIG } }).catch(() => ({ messages: [] }));
+  const spans: Array<Omit<SecretSpan, 'line' | 'start' | 'end'>> = [];
+  for (const message of result.messages) {
+    const rule = message.ruleId.replace('@secretlint/secretlint-rule-', '');
+    const kind = SECRETLINT_KINDS[`${rule}/${message.messageId}`] ?? SECRETLINT_KINDS[rule];
+    const [index, endIndex] = message.range;
+    if (!kind || isPlaceholder(text.slice(index, endIndex), kind)) continue;
+    spans.push({ kind, confidence: 'high', index, endIndex });
+  }
+  return spans;
+}
+
+function ruleSpans(text: string, rule: SecretRule): Array<Omit<SecretSpan, 'line' | 'start' | 'end'>> {
+  const pattern = new RegExp(rule.pattern.source, `${rule.pattern.flags.replace(/[gd]/g, '')}gd`);
+  const spans: Array<Omit<SecretSpan, 'line' | 'start' | 'end'>> = [];
+  for (const match of text.matchAll(pattern)) {
+    const value = match.groups?.v;
+    const at = match.indices?.groups?.v;
+    if (!value || !at || isPlaceholder(value, rule.kind) || (rule.accept && !rule.accept(value, match))) continue;
+    spans.push({ kind: rule.kind, confidence: rule.confidence, index: at[0], endIndex: at[1] });
+  }
+  return spans;
+}
+
+/** Void's own rules only: synchronous, for cleaning a model's answer. */
+export function ownSecretSpans(text: string): SecretSpan[] {
+  return withLines(text, VOID_SECRET_RULES.flatMap((rule) => ruleSpans(text, rule)));
+}
+
+/** Every secret in a text: secretlint's findings and Void's own, overlapping spans merged (high confidence first). */
+export async function scanSecrets(text: string, path = 'input.txt'): Promise<SecretSpan[]> {
+  if (LOCKFILE.test(path) || !text) return [];
+  const found = [...(await secretlintSpans(text, path)), ...VOID_SECRET_RULES.flatMap((rule) => ruleSpans(text, rule))];
+  return withLines(text, found);
+}
+
+function withLines(text: string, found: ReadonlyArray<Omit<SecretSpan, 'line' | 'start' | 'end'>>): SecretSpan[] {
+  const ordered = [...found].sort((a, b) => (a.confidence === b.confidence ? 0 : a.confidence === 'high' ? -1 : 1) || b.endIndex - b.index - (a.endIndex - a.index));
+  const kept: Array<Omit<SecretSpan, 'line' | 'start' | 'end'>> = [];
+  for (const span of ordered) if (!kept.some((k) => span.index < k.endIndex && k.index < span.endIndex)) kept.push(span);
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return kept
+    .sort((a, b) => a.index - b.index)
+    .map((span) => {
+      let line = 0;
+      while (line + 1 < starts.length && (starts[line + 1] ?? Infinity) <= span.index) line++;
+      const lineStart = starts[line] ?? 0;
+      const lineEnd = starts[line + 1] !== undefined ? (starts[line + 1] as number) - 1 : text.length;
+      return { ...span, line: line + 1, start: span.index - lineStart, end: Math.min(span.endIndex, lineEnd) - lineStart };
+    });
+}
+
+/** Each span replaced by `<redacted kind>`; a span over several lines keeps its line breaks (and a diff's prefixes). */
+export function redactSpans(text: string, spans: readonly SecretSpan[]): string {
+  let out = '';
+  let at = 0;
+  for (const span of [...spans].sort((a, b) => a.index - b.index)) {
+    if (span.index < at) continue;
+    const breaks = text.slice(span.index, span.endIndex).split('\n').slice(1).map((l) => `\n${/^(?:[+ ]|-(?!----))/.test(l) ? l[0] : ''}`);
+    out += `${text.slice(at, span.index)}<redacted ${span.kind}>${breaks.join('')}`;
+    at = span.endIndex;
+  }
+  return out + text.slice(at);
+}
+
+/** The text with every secret the engine finds replaced by a placeholder naming its kind. */
+export async function redactText(text: string): Promise<{ text: string; kinds: string[] }> {
+  const spans = await scanSecrets(text);
+  return { text: spans.length ? redactSpans(text, spans) : text, kinds: spans.map((s) => s.kind) };
+}
+
+// Token formats that only secretlint knows, repeated here so that a model's answer can be cleaned synchronously.
+const OUTPUT_ONLY: readonly RegExp[] = [
+  /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b/g,
+  /\b(?:xox[abposr]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{10,})\b|hooks\.slack\.com\/services\/T[A-Za-z0-9]+\/B[A-Za-z0-9]+\/[A-Za-z0-9]+/g,
+  /\bnpm_[A-Za-z0-9]{36}\b/g,
+  /\bSG\.[\w-]{22}\.[\w-]{43}\b/g,
+  /sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{58,74}T3BlbkFJ[A-Za-z0-9_-]{58,74}|sk-[a-zA-Z0-9]{20}T3BlbkFJ[a-zA-Z0-9]{20}/g,
+  /sk-ant-api0\d-[A-Za-z0-9_-]{90,128}AA(?![A-Za-z0-9_-])/g,
+];
 
 /** Replaces every secret-looking token in a text (used to sanitise model output before it is posted). */
 export function redactSecrets(text: string): string {
-  let out = text;
-  for (const [, , pattern] of TOKEN_PATTERNS) out = out.replace(new RegExp(pattern.source, `${pattern.flags.replace('g', '')}g`), '[secret removed]');
-  return out.replace(LITERAL, (literal, value: string) => (shannonEntropy(value) >= 4.5 && value.length >= 32 ? '"[secret removed]"' : literal));
+  let out = redactSpans(text, ownSecretSpans(text).filter((s) => s.confidence === 'high' || s.kind === 'generic_credential'));
+  for (const pattern of OUTPUT_ONLY) out = out.replace(pattern, '[secret removed]');
+  return out.replace(/<redacted [a-z_]+>/g, '[secret removed]');
 }

@@ -11,6 +11,13 @@ export interface Finding {
   readonly message: string;
   readonly fixHint: string;
   readonly source: 'rules' | 'model';
+  /** `verify`: a heuristic (entropy, allow-listed interpolation) a person should check; it never blocks. */
+  readonly confidence?: 'high' | 'verify' | undefined;
+}
+
+/** Only high-confidence critical or high findings request changes. */
+export function isBlocking(f: Finding): boolean {
+  return (f.severity === 'critical' || f.severity === 'high') && f.confidence !== 'verify';
 }
 
 /** A rule looks at one added line and says what is wrong with it, if anything. */

@@ -7,25 +7,26 @@ import type { Reply } from '../core/types.js';
 import { auditActorOf, type AuditActor } from '../../audit/types.js';
 import { unboundTicket } from '../../integrations/jira/projects.js';
 
-export async function runJobCommand(ctx: CommandContext, command: JobCommand): Promise<Reply[]> {
+export async function runJobCommand(ctx: CommandContext, asked: JobCommand): Promise<Reply[]> {
   const { services, tenant, actor } = ctx;
-  const kind = command.name;
+  const kind = asked.name;
   // Bound projects only, before anything reads or writes the ticket (and before any approval is asked for it).
-  const unbound = 'ticket' in command ? unboundTicket(tenant, command.ticket) : undefined;
+  const unbound = 'ticket' in asked ? unboundTicket(tenant, asked.ticket) : undefined;
   if (unbound) {
-    await services.audit.append({ tenantId: tenant.id, action: 'request.rejected', actor: auditActor(ctx), target: describeCommand(command), outcome: 'denied', details: { code: 'jira.project_not_bound' }, correlationId: ctx.correlationId });
+    await services.audit.append({ tenantId: tenant.id, action: 'request.rejected', actor: auditActor(ctx), target: describeCommand(asked), outcome: 'denied', details: { code: 'jira.project_not_bound' }, correlationId: ctx.correlationId });
     return [refusal(unbound)];
   }
   if (!services.availableKinds.has(kind)) {
     return [refusal(`"${kind}" jobs are not available in this deployment yet: no agent for them is installed. Nothing was queued.`)];
   }
-  const request = { kind, command, tenant, actor, thread: ctx.thread, correlationId: ctx.correlationId, deliveryId: ctx.deliveryId };
+  const request = { kind, command: asked, tenant, actor, thread: ctx.thread, correlationId: ctx.correlationId, deliveryId: ctx.deliveryId };
   const gate = services.gate ? await services.gate.gate(request) : { decision: 'run' as const };
   if (gate.decision === 'deny') {
-    await services.audit.append({ tenantId: tenant.id, action: 'request.rejected', actor: auditActor(ctx), target: describeCommand(command), outcome: 'denied', details: { code: gate.refusal.code }, correlationId: ctx.correlationId });
+    await services.audit.append({ tenantId: tenant.id, action: 'request.rejected', actor: auditActor(ctx), target: describeCommand(asked), outcome: 'denied', details: { code: gate.refusal.code }, correlationId: ctx.correlationId });
     return [refusal(gate.refusal.message)];
   }
   if (gate.decision === 'hold') return gate.replies;
+  const command = gate.command ?? asked;
   const jobId = jobIdFor(kind, tenant.id, actor.platform, ctx.deliveryId);
   const data: JobData = {
     v: 1,

@@ -20,7 +20,8 @@ export interface JobRequest {
 }
 
 export type GateDecision =
-  | { decision: 'run' }
+  /** `command`: the gate completed the command (e.g. the repository a project maps to); run that. */
+  | { decision: 'run'; command?: JobCommand }
   | { decision: 'hold'; replies: Reply[] }
   | { decision: 'deny'; refusal: Refusal };
 

@@ -31,6 +31,10 @@ export interface ApprovalCard {
   readonly eligibleApprovers: ReadonlyArray<{ readonly memberId: string; readonly name: string }>;
   readonly breakGlass?: boolean;
   readonly targetDigest?: string | undefined;
+  /** When the request was made (ISO 8601): an id-less `approve` in a PR only means requests older than itself. */
+  readonly createdAt?: string | undefined;
+  /** deploy: the commit that will run, with its repository; and whether status checks are waived. */
+  readonly pinned?: { readonly sha: string; readonly repo: string; readonly ref?: string | undefined; readonly statusChecksWaived: boolean } | undefined;
 }
 
 export interface DecisionRequest {
@@ -44,12 +48,20 @@ export interface DecisionRequest {
 
 export type DecisionOutcome = { ok: true; card: ApprovalCard; message: string } | { ok: false; refusal: Refusal };
 
+export type StaleTarget =
+  | { readonly repo: { owner: string; name: string } | string; readonly number: number; readonly headSha: string }
+  | { readonly ticket: string; readonly content?: { summary: string; description: string; acceptanceCriteria?: string | undefined } | undefined };
+
 export interface ApprovalsPort {
   decide(request: DecisionRequest): Promise<DecisionOutcome>;
   /** The request as the tenant sees it; another tenant's id reads as undefined. */
   get(tenantId: string, approvalId: string): Promise<ApprovalCard | undefined>;
   /** Pending requests this member may decide (App Home, `status`). */
   pendingFor(tenantId: string, memberId: string): Promise<ApprovalCard[]>;
-  /** The target moved (new head commit, ref moved): voids pending requests approved against the old digest. */
-  voidStale(tenantId: string, target: string, currentDigest: string, reason: string): Promise<ApprovalCard[]>;
+  /**
+   * Something an approval was for has moved: a pull request's new head commit (`{ repo, number, headSha }`), or an
+   * edited ticket (`{ ticket, content? }`). Voids the pending requests approved for something else. Only the
+   * approvals module knows how requests are keyed and digested; callers say what moved, in their own terms.
+   */
+  voidStale(tenantId: string, target: StaleTarget, reason: string): Promise<ApprovalCard[]>;
 }

@@ -3,6 +3,8 @@ export interface TicketInfo {
   readonly key: string;
   readonly summary: string;
   readonly description: string;
+  /** Acceptance criteria, where the tracker keeps them apart from the description. */
+  readonly acceptanceCriteria?: string | undefined;
   readonly type: string;
   readonly status: string;
   readonly priority?: string | undefined;

@@ -60,7 +60,9 @@ export interface VcsPort {
   commitFiles(tenantId: string, repo: RepoRef, branch: string, message: string, files: readonly FileChange[], marker: string): Promise<{ sha: string }>;
   /** Opens a pull request from `head`, or returns the open one from that branch. */
   openPullRequest(tenantId: string, repo: RepoRef, pr: { head: string; base: string; title: string; body: string; draft: boolean }): Promise<{ number: number; url: string }>;
-  createDeployment(tenantId: string, repo: RepoRef, deployment: { ref: string; environment: string; description: string; marker: string }): Promise<{ id: number; url: string }>;
+  /** Creates a deployment of exactly `ref` (a commit SHA when approved). The repository's required status checks are
+   *  honoured unless `waiveStatusChecks` is set (a tenant policy that says so explicitly). */
+  createDeployment(tenantId: string, repo: RepoRef, deployment: { ref: string; environment: string; description: string; marker: string; waiveStatusChecks?: boolean }): Promise<{ id: number; url: string }>;
   setDeploymentStatus(tenantId: string, repo: RepoRef, deploymentId: number, state: 'in_progress' | 'success' | 'failure' | 'error', description: string): Promise<void>;
   getDeploymentStatus(tenantId: string, repo: RepoRef, deploymentId: number): Promise<string | undefined>;
   // Optional (added with the GitHub App; other implementations need not offer them).
@@ -68,6 +70,12 @@ export interface VcsPort {
   getDiff?(tenantId: string, repo: RepoRef, number: number): Promise<string>;
   /** Starts a `workflow_dispatch` workflow on a ref. */
   dispatchWorkflow?(tenantId: string, repo: RepoRef, workflow: string, ref: string, inputs: Record<string, string>): Promise<void>;
+  /** The commit SHA a ref (branch, tag, SHA) points at now. */
+  resolveCommit?(tenantId: string, repo: RepoRef, ref: string): Promise<string>;
+  /** Commits in `base...head` (oldest first), or of one pull request: who wrote what is being approved. */
+  listCommits?(tenantId: string, repo: RepoRef, range: CommitRange): Promise<CommitInfo[]>;
+  /** The commit SHA of the latest deployment to an environment, if any. */
+  lastDeployedSha?(tenantId: string, repo: RepoRef, environment: string): Promise<string | undefined>;
   /**
    * A local revision (`HEAD~1`, a branch) presented as a change to review: the commit against its parent, a branch
    * against the default branch. Offered by the local git repository (the console demo), not by GitHub.
@@ -75,6 +83,17 @@ export interface VcsPort {
   describeRevision?(tenantId: string, rev: string): Promise<{ pr: PullRequestInfo; files: ChangedFile[] }>;
   /** Creates or updates the check run that mirrors a Void job; `marker` is its external id. */
   upsertCheckRun?(tenantId: string, repo: RepoRef, run: CheckRunUpdate): Promise<{ id: number; url: string }>;
+}
+
+/** `base...head`, one pull request's commits, or one commit. */
+export type CommitRange = { base: string; head: string } | { pullNumber: number } | { sha: string };
+
+/** One commit and its author as GitHub knows them (a linked account when GitHub matched the e-mail, else none). */
+export interface CommitInfo {
+  readonly sha: string;
+  readonly authorLogin?: string | undefined;
+  readonly authorId?: number | undefined;
+  readonly authorEmail?: string | undefined;
 }
 
 export interface CheckRunUpdate {

@@ -4,7 +4,7 @@
 import type { RepoRef } from '../../bot/core/grammar.js';
 import { VoidError } from '../../bot/core/errors.js';
 import type { TenantRegistry } from '../../bot/core/registry.js';
-import type { ChangedFile, PullRequestInfo, ReviewSubmission, VcsPort } from '../../bot/core/vcs.port.js';
+import type { ChangedFile, CommitInfo, CommitRange, PullRequestInfo, ReviewSubmission, VcsPort } from '../../bot/core/vcs.port.js';
 import type { Logger } from '../../bot/logger.js';
 import { call, createInstallationOctokit, statusOf, type AppCredentials, type GithubApi, type OctokitTuning } from './octokit.js';
 import { GitWrites } from './writes.js';
@@ -145,6 +145,30 @@ export class GithubClient extends GitWrites implements VcsPort {
     const { data } = await call(what, () => api.issues.createComment({ owner: repo.owner, repo: repo.name, issue_number: number, body: text }));
     this.remember(cacheKey, data.id);
     return { url: data.html_url, id: data.id };
+  }
+
+  async resolveCommit(tenantId: string, repo: RepoRef, ref: string): Promise<string> {
+    const { data } = await call(`Resolving ${ref} in ${repoName(repo)}`, () => this.api(tenantId).repos.getCommit({ owner: repo.owner, repo: repo.name, ref }));
+    return data.sha;
+  }
+
+  /** Commits of a range (compare, at most 250) or of a pull request, with their authors. */
+  async listCommits(tenantId: string, repo: RepoRef, range: CommitRange): Promise<CommitInfo[]> {
+    const api = this.api(tenantId);
+    type Raw = { sha: string; author?: { login?: string; id?: number } | null; commit: { author?: { email?: string } | null } };
+    if ('sha' in range) {
+      const { data } = await call(`Reading commit ${range.sha.slice(0, 12)} of ${repoName(repo)}`, () => api.repos.getCommit({ owner: repo.owner, repo: repo.name, ref: range.sha }));
+      return [{ sha: data.sha, authorLogin: data.author?.login, authorId: data.author?.id, authorEmail: data.commit.author?.email }];
+    }
+    const raw: Raw[] = 'pullNumber' in range
+      ? await call(`Listing the commits of ${repoName(repo)}#${range.pullNumber}`, () => api.paginate(api.pulls.listCommits, { owner: repo.owner, repo: repo.name, pull_number: range.pullNumber, per_page: 100 }))
+      : (await call(`Comparing ${range.base.slice(0, 12)}...${range.head.slice(0, 12)} in ${repoName(repo)}`, () => api.repos.compareCommitsWithBasehead({ owner: repo.owner, repo: repo.name, basehead: `${range.base}...${range.head}` }))).data.commits;
+    return raw.map((c) => ({ sha: c.sha, authorLogin: c.author?.login, authorId: c.author?.id, authorEmail: c.commit.author?.email }));
+  }
+
+  async lastDeployedSha(tenantId: string, repo: RepoRef, environment: string): Promise<string | undefined> {
+    const { data } = await call(`Reading the deployments of ${repoName(repo)}`, () => this.api(tenantId).repos.listDeployments({ owner: repo.owner, repo: repo.name, environment, per_page: 1 }));
+    return data[0]?.sha;
   }
 
   /** Reacts to the comment that carried a command (👀 = "seen, working on it"). */

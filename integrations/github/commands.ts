@@ -24,6 +24,8 @@ export interface Rewritten {
   /** Said before the dispatcher's answer (e.g. why no request id could be found). */
   readonly note?: string;
   readonly help?: boolean;
+  /** Nothing to dispatch: only the note is said (a refusal decided here, before anything is requested). */
+  readonly stop?: boolean;
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -37,17 +39,24 @@ export async function rewriteCommand(e: CommandEvent, tenant: Tenant | undefined
   if (verb === 'deploy' && (args.length === 1 || (args.length === 2 && args[0]?.toLowerCase() === 'to'))) {
     const environment = args[args.length - 1] as string;
     const sha = e.headSha ?? (await headSha(e, lookup));
-    return { text: `deploy ${e.repo.name.toLowerCase()} to ${environment}${sha ? ` at ${sha}` : ''}` };
+    // Never silently retarget: without the head commit the deploy would go to the default branch instead.
+    if (!sha) return { text: '', stop: true, note: `Nothing was requested: Void could not read the head commit of this pull request in time, and a deploy from a pull request deploys exactly that commit. Please say \`/void deploy ${environment}\` again in a moment.` };
+    return { text: `deploy ${e.repo.name.toLowerCase()} to ${environment} at ${sha}` };
   }
   if ((verb === 'approve' || verb === 'reject') && tenant && lookup.approvals) {
     const named = args[0] !== undefined && ID.test(args[0]) && (await lookup.approvals.get(tenant.id, args[0])) !== undefined;
-    if (named) return { text: e.text };
-    const pending = await pendingHere(e, tenant, lookup.approvals, lookup.chat);
+    // A named id that does not resolve here (another tenant's, a typo) gets the dispatcher's "no such request".
+    if (named || /^ap-/i.test(args[0] ?? '')) return { text: e.text };
+    const shown = await pendingHere(e, tenant, lookup.approvals, lookup.chat);
+    // Only requests that existed when the comment was written: a comment (or a replay of it) never decides a
+    // request made after it.
+    const pending = shown.filter((c) => olderThanComment(c, e.createdAt));
     if (pending.length === 1) return { text: [verb, (pending[0] as ApprovalCard).id, ...args].join(' ') };
+    const later = shown.length - pending.length;
     const note = pending.length === 0
-      ? 'There is no pending request in this pull request.'
-      : `Several requests are pending in this pull request (${pending.map((c) => `\`${c.id}\``).join(', ')}): name one.`;
-    return { text: args.length ? e.text : verb, note };
+      ? `There is no pending request in this pull request that was made before your comment${later ? ` (${shown.map((c) => `\`${c.id}\``).join(', ')} came after it: say \`/void ${verb} <id>\` to decide one)` : ''}; nothing was decided.`
+      : `Several requests are pending in this pull request (${pending.map((c) => `\`${c.id}\``).join(', ')}), so Void cannot tell which one you mean: say \`/void ${verb} <id>\`. Nothing was decided.`;
+    return { text: '', stop: true, note };
   }
   return { text: e.text };
 }
@@ -68,6 +77,12 @@ async function headSha(e: CommandEvent, lookup: CommandLookup): Promise<string |
   const sha = await Promise.race([read, timeout]);
   clearTimeout(timer);
   return sha;
+}
+
+function olderThanComment(card: ApprovalCard, commentAt: string | undefined): boolean {
+  const made = Date.parse(card.createdAt ?? '');
+  const said = Date.parse(commentAt ?? '');
+  return Number.isFinite(made) && Number.isFinite(said) && made <= said;
 }
 
 /** Pending requests whose cards were shown in this pull request. */

@@ -100,6 +100,10 @@ export class GithubEventHandler {
     }
     const lookup = { client: this.deps.client, chat: this.deps.chat, approvals: this.deps.ports.approvals, log };
     const rewritten = await rewriteCommand(e, tenant, lookup);
+    if (rewritten.stop) {
+      this.postAll(log, thread, [{ text: rewritten.note ?? 'Nothing was done.', kind: 'refusal' }], e.sender);
+      return { answered: 'refused before dispatch' };
+    }
     const result = await this.deps.dispatcher().dispatch(
       { platform: 'github', workspaceId: String(e.installationId), platformUserId: e.sender, text: rewritten.text, thread, deliveryId },
       { repo: e.repo, pullNumber: e.number },
@@ -121,9 +125,9 @@ export class GithubEventHandler {
     const channel = prChannel(e.pr.repo, e.pr.number);
     const thread = prThread(e.installationId, channel);
     const approvals = this.deps.ports.approvals;
-    // Target and digest as the approvals module records them for a pull request: `owner/repo#n`, `sha:<head>`.
+    // Reviews of this pull request and deploys asked for in it: the approvals module knows which are stale.
     const voided = e.action === 'synchronize' && approvals
-      ? await approvals.voidStale(tenant.id, channel.toLowerCase(), `sha:${e.pr.headSha}`, `new commits were pushed to ${channel} (head ${e.pr.headSha.slice(0, 7)})`)
+      ? await approvals.voidStale(tenant.id, { repo: e.pr.repo, number: e.pr.number, headSha: e.pr.headSha }, `new commits were pushed to ${channel}`)
       : [];
     const review = await this.autoReview(tenant, e, thread, deliveryId, log);
     const replies: Reply[] = voided.length ? [voidedNotice(voided, e.pr.headSha), ...review.replies] : review.replies;

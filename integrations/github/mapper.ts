@@ -7,7 +7,7 @@ import type { PullRequestEvent } from '../../bot/core/vcs.port.js';
 const account = z.object({ login: z.string().min(1), type: z.string().optional() }).passthrough();
 const installation = z.object({ id: z.number().int().positive() }).passthrough();
 const repository = z.object({ name: z.string().min(1), owner: account }).passthrough();
-const comment = z.object({ id: z.number().int(), body: z.string().nullable().optional(), html_url: z.string().optional() }).passthrough();
+const comment = z.object({ id: z.number().int(), body: z.string().nullable().optional(), html_url: z.string().optional(), created_at: z.string().optional() }).passthrough();
 const pullRequest = z
   .object({
     number: z.number().int().positive(),
@@ -52,6 +52,8 @@ interface CommentBase {
   readonly source: CommentSource;
   readonly commentId: number;
   readonly isPullRequest: boolean;
+  /** When GitHub says the comment was written (an id-less `approve` only means requests older than it). */
+  readonly createdAt?: string | undefined;
 }
 
 export type GithubEvent =
@@ -108,7 +110,7 @@ function mapComment(parsed: ParsedComment, source: CommentSource): GithubEvent {
   if (!text) return ignore('comment without a /void command');
   const isPr = 'pull_request' in p ? true : p.issue.pull_request !== undefined && p.issue.pull_request !== null;
   const number = 'pull_request' in p ? p.pull_request.number : p.issue.number;
-  const base: CommentBase = { installationId: p.installation.id, repo: repoOf(p.repository), number, sender: p.sender.login, source, commentId: p.comment.id, isPullRequest: isPr };
+  const base: CommentBase = { installationId: p.installation.id, repo: repoOf(p.repository), number, sender: p.sender.login, source, commentId: p.comment.id, isPullRequest: isPr, ...(p.comment.created_at ? { createdAt: p.comment.created_at } : {}) };
   if (p.action === 'created') return { ...base, type: 'command', text, headSha: 'pull_request' in p ? p.pull_request.head.sha : undefined };
   if (p.action === 'edited') {
     // Editing the rest of a comment, or re-saving it unchanged, says nothing; changing its command line does.

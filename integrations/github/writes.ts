@@ -6,6 +6,10 @@ import type { CheckRunUpdate, FileChange } from '../../bot/core/vcs.port.js';
 import { call, GithubPermanentError, statusOf, type GithubApi } from './octokit.js';
 
 const full = (repo: RepoRef) => `${repo.owner}/${repo.name}`;
+
+/** Without `required_contexts` GitHub verifies every required status check of the commit (409 if one failed); an
+ *  empty list skips them, which only an explicit policy waiver may ask for. */
+const checks = (waive: boolean | undefined): { required_contexts?: string[] } => (waive ? { required_contexts: [] } : {});
 const SHA = /^[0-9a-f]{40}$/i;
 
 export abstract class GitWrites {
@@ -92,14 +96,14 @@ export abstract class GitWrites {
     return { number: data.number, url: data.html_url };
   }
 
-  async createDeployment(tenantId: string, repo: RepoRef, d: { ref: string; environment: string; description: string; marker: string }): Promise<{ id: number; url: string }> {
+  async createDeployment(tenantId: string, repo: RepoRef, d: { ref: string; environment: string; description: string; marker: string; waiveStatusChecks?: boolean }): Promise<{ id: number; url: string }> {
     const api = this.api(tenantId);
     const what = `Creating a ${d.environment} deployment of ${full(repo)} at ${d.ref}`;
     const { data: earlier } = await call(what, () => api.repos.listDeployments({ owner: repo.owner, repo: repo.name, ref: d.ref, environment: d.environment, per_page: 100 }));
     const found = earlier.find((x) => (x.payload as { void_marker?: unknown } | null)?.void_marker === d.marker);
     if (found) return { id: found.id, url: found.url };
     const { data, status } = await call(what, () =>
-      api.repos.createDeployment({ owner: repo.owner, repo: repo.name, ref: d.ref, environment: d.environment, description: d.description.slice(0, 140), auto_merge: false, required_contexts: [], payload: { void_marker: d.marker } }),
+      api.repos.createDeployment({ owner: repo.owner, repo: repo.name, ref: d.ref, environment: d.environment, description: d.description.slice(0, 140), auto_merge: false, ...checks(d.waiveStatusChecks), payload: { void_marker: d.marker } }),
     );
     if (status !== 201 || !('id' in data)) throw new GithubPermanentError('github.rejected', `${what}: GitHub did not create it (${'message' in data ? String(data.message) : status})`);
     return { id: data.id, url: data.url };

@@ -160,6 +160,7 @@ async function handleEvent(deps: JiraReceiverDeps, tenant: Tenant, payload: Jira
     req.log.info({ platform: 'jira', tenant: tenant.id }, 'JIRA event about a ticket outside the tenant\'s projects ignored');
     return ignored('project_not_bound', { message: unbound });
   }
+  if (payload.webhookEvent === 'jira:issue_updated' && payload.issue) await voidEdited(deps, tenant.id, payload.issue.key, req.log);
   const settings = automationOf(tenant);
   const actorId = payload.webhookEvent === 'comment_created' ? payload.comment?.author?.accountId : payload.user?.accountId;
   if (!actorId) return ignored('no_actor');
@@ -185,6 +186,16 @@ async function handleEvent(deps: JiraReceiverDeps, tenant: Tenant, payload: Jira
     results.push({ rule: rule.name, duplicate: result.duplicate });
   }
   return json(200, { ok: true, fired: results });
+}
+
+/** An edited ticket voids the pending `implement` approvals whose ticket digest no longer matches (approvals decides). */
+async function voidEdited(deps: JiraReceiverDeps, tenantId: string, key: string, log: Logger): Promise<void> {
+  const approvals = deps.approvals?.();
+  if (!approvals) return;
+  // The request's own thread is told by the approvals module.
+  await approvals.voidStale(tenantId, { ticket: key }, `ticket ${key} was edited`).catch((err: unknown) => {
+    log.warn({ err: { message: (err as Error)?.message } }, 'could not check approvals against an edited ticket');
+  });
 }
 
 /** `approve`/`reject` without an id, on a ticket: the one pending request about this ticket the person may decide. */

@@ -25,6 +25,11 @@ function headOf(): { set(sha: string): void } {
     .persist()
     .get('/repos/acme/api/pulls/7')
     .reply(200, () => ({ number: 7, title: 'Add retries', body: '', user: { login: 'alice' }, head: { sha: head, ref: 'feature' }, base: { ref: 'main' }, draft: false, html_url: 'https://github.test/acme/api/pull/7' }));
+  nock(GITHUB_API)
+    .persist()
+    .get('/repos/acme/api/pulls/7/commits')
+    .query(true)
+    .reply(200, () => [{ sha: head, author: { login: 'alice', id: 101 }, commit: { author: { email: 'alice@acme.test' } } }]);
   return { set: (sha) => void (head = sha) };
 }
 
@@ -45,7 +50,7 @@ describe('an approval requested in a pull request', () => {
     await t.github.idle();
     expect(await jobs(t)).toHaveLength(0);
     const cardText = api.texts().find((x) => x.includes('**Approval needed**'));
-    expect(cardText).toMatch(/🔐 \*\*Approval needed\*\* `ap-[0-9a-f]{10}`: review acme\/api#7/);
+    expect(cardText).toMatch(/🔐 \*\*Approval needed\*\* `ap-[0-9a-f]{16}`: review acme\/api#7/);
 
     await deliver(t.url, 'issue_comment', prComment('/void approve', { login: 'bob' }));
     await t.github.idle();
@@ -59,7 +64,7 @@ describe('an approval requested in a pull request', () => {
     const head = headOf();
     await deliver(t.url, 'issue_comment', prComment('/void review', { login: 'alice' }));
     await t.github.idle();
-    const id = /`(ap-[0-9a-f]{10})`/.exec(api.texts().join('\n'))?.[1] as string;
+    const id = /`(ap-[0-9a-f]{16})`/.exec(api.texts().join('\n'))?.[1] as string;
     expect(id).toBeDefined();
 
     head.set('b'.repeat(40));

@@ -57,6 +57,8 @@ export class FakeGithubApi {
     }
     if (method === 'POST' && path.endsWith('/deployments')) return [403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' }];
     if (method === 'GET' && /^\/repos\/[^/]+\/[^/]+$/.test(path)) return [200, { id: 1, name: path.split('/')[3], default_branch: 'main' }];
+    // A ref's commit: what a deploy approval pins (and its author, for independence).
+    if (method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/commits\/[^/]+$/.test(path)) return [200, { sha: 'e'.repeat(40), author: null, commit: { author: { email: 'ci@example.test' } } }];
     if (method === 'GET') return [200, /\/[a-z_]+s$/.test(path) ? [] : {}]; // lists (comments, deployments, files…) are empty
     return [method === 'POST' ? 201 : 200, { id: this.seq, node_id: `N${this.seq}`, html_url: `https://github.test/x/${this.seq}` }];
   }

@@ -24,6 +24,7 @@ export function card(fields: Partial<ApprovalCard> & { id: string }): ApprovalCa
     decisions: [],
     expiresAt: '2026-11-26T12:00:00.000Z',
     eligibleApprovers: [{ memberId: 'bob', name: 'Bob Lead' }],
+    createdAt: new Date(Date.now() - 1000).toISOString(),
     ...fields,
   };
 }
@@ -50,7 +51,10 @@ export function memoryApprovals(): MemoryApprovals {
     async pendingFor(tenantId, memberId) {
       return [...entries.values()].map((e) => e.card).filter((c) => c.tenantId === tenantId && c.state === 'pending' && c.eligibleApprovers.some((a) => a.memberId === memberId));
     },
-    async voidStale(tenantId, target, digest, reason) {
+    async voidStale(tenantId, moved, reason) {
+      // The same key and digest the approvals module files a pull request under.
+      const target = 'headSha' in moved ? `${typeof moved.repo === 'string' ? moved.repo : `${moved.repo.owner}/${moved.repo.name}`}#${moved.number}`.toLowerCase() : moved.ticket;
+      const digest = 'headSha' in moved ? `sha:${moved.headSha}` : '';
       voidCalls.push({ tenantId, target, digest, reason });
       const stale = [...entries.values()].filter((e) => e.card.tenantId === tenantId && e.target === target && e.digest !== digest && e.card.state === 'pending');
       for (const e of stale) e.card = { ...e.card, state: 'cancelled', remaining: '' };

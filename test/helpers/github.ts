@@ -40,7 +40,7 @@ export function example(event: string, action: string | undefined, pick: (p: Rec
 }
 
 /** The real `issue_comment.created` payload, turned into a comment on pull request acme/api#7 by `login`. */
-export function prComment(body: string, options: { login?: string; installation?: number; onPullRequest?: boolean; action?: string; from?: string } = {}): Record<string, any> {
+export function prComment(body: string, options: { login?: string; installation?: number; onPullRequest?: boolean; action?: string; from?: string; createdAt?: string } = {}): Record<string, any> {
   const p = example('issue_comment', options.action ?? 'created');
   p.installation = { id: options.installation ?? INSTALLATION, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==' };
   p.repository.name = 'api';
@@ -51,6 +51,7 @@ export function prComment(body: string, options: { login?: string; installation?
   else delete p.issue.pull_request;
   p.comment.id = 555;
   p.comment.body = body;
+  p.comment.created_at = options.createdAt ?? new Date().toISOString(); // written now, as a live comment is
   p.sender.login = options.login ?? 'alice';
   p.sender.type = 'User';
   if (options.from !== undefined) p.changes = { body: { from: options.from } };

@@ -43,12 +43,12 @@ describe('approvals: decisions', () => {
     const records = await trail();
     expect(records.filter((r) => r.action === 'approval.decided' && r.details?.state === 'approved')).toHaveLength(1);
     expect(records.filter((r) => r.action === 'approval.decided')).toHaveLength(2);
-    expect(records.filter((r) => r.action === 'job.queued').map((r) => r.target)).toEqual([`deploy-appr-${id}`]);
+    expect(records.filter((r) => r.action === 'job.queued').map((r) => r.target)).toEqual([`deploy-appr-acme-${id}`]);
     await chat.waitFor((p) => p.reply.text.startsWith('✅ deploy done'));
     const jobs = await t.app.queue.queue.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed']);
-    expect(jobs.map((j) => j.id)).toEqual([`deploy-appr-${id}`]);
+    expect(jobs.map((j) => j.id)).toEqual([`deploy-appr-acme-${id}`]);
     expect(jobs[0]?.data).toMatchObject({ approvalId: id, targetDigest: 'ref:v1.4.2' });
-    expect(ran).toEqual([`deploy-appr-${id}`]);
+    expect(ran).toEqual([`deploy-appr-acme-${id}`]);
     expect((await t.app.ports.approvals?.get('acme', id))?.state).toBe('approved');
     expect(records.find((r) => r.action === 'approval.requested')?.details).toEqual({ approvalId: id, rule: 'critical-deploys', kind: 'deploy', summary: 'deploy payments to critical at v1.4.2' });
     const cards = chat.posts.filter((p) => p.reply.key === `approval:${id}`);
@@ -138,10 +138,10 @@ describe('approvals: a moved target', () => {
   it('voidStale (called on a push) voids pending requests approved against the old head', async () => {
     const id = (await say(t.app, githubUser('alice'), 'review acme/api#42')).replies[0]?.approval?.id;
     await say(t.app, githubUser('alice'), 'review acme/api#43');
-    const voided = await t.app.ports.approvals?.voidStale('acme', 'acme/api#42', 'sha:ccc333', 'new commits were pushed');
+    const voided = await t.app.ports.approvals?.voidStale('acme', { repo: 'acme/api', number: 42, headSha: 'ccc333' }, 'new commits were pushed');
     expect(voided?.map((c) => c.id)).toEqual([id]);
     expect(voided?.[0]?.state).toBe('cancelled');
-    expect(await t.app.ports.approvals?.voidStale('acme', 'acme/api#42', 'sha:ccc333', 'again')).toEqual([]);
-    expect(await t.app.ports.approvals?.voidStale('globex', 'acme/api#43', 'sha:x', 'other tenant')).toEqual([]);
+    expect(await t.app.ports.approvals?.voidStale('acme', { repo: { owner: 'acme', name: 'api' }, number: 42, headSha: 'ccc333' }, 'again')).toEqual([]);
+    expect(await t.app.ports.approvals?.voidStale('globex', { repo: 'acme/api', number: 43, headSha: 'x' }, 'other tenant')).toEqual([]);
   });
 });

@@ -66,7 +66,7 @@ describe('approvals: lifecycle', () => {
     expect(loud.reply.text).toContain('payments outage INC-4711');
     const followUp = /follow-up (fu-[0-9a-f]+)/.exec(loud.reply.text)?.[1] ?? '';
     await chat.waitFor((p) => p.reply.text.startsWith('✅ deploy done'));
-    expect(ran).toEqual([`deploy-appr-${id}`]);
+    expect(ran).toEqual([`deploy-appr-acme-${id}`]);
     const card = await t.app.ports.approvals?.get('acme', id);
     expect(card).toMatchObject({ state: 'approved', breakGlass: true });
     const used = (await trail(t.app)).find((r) => r.action === 'breakglass.used');

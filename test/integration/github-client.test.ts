@@ -212,7 +212,9 @@ describe('side effects a retried job does not repeat', () => {
     expect(await gh.openPullRequest('acme', repo, { head: 'void/pay-2', base: 'main', title: 'PAY-2', body: 'Implements PAY-2', draft: true })).toEqual({ number: 12, url: 'p12' });
     expect(bodies.pr).toMatchObject({ head: 'void/pay-2', base: 'main', draft: true });
     expect(await gh.createDeployment('acme', repo, { ref: sha, environment: 'staging', description: 'deploy api', marker: 'deploy-2' })).toEqual({ id: 44, url: 'd44' });
-    expect(bodies.deployment).toMatchObject({ ref: sha, environment: 'staging', auto_merge: false, required_contexts: [], payload: { void_marker: 'deploy-2' } });
+    expect(bodies.deployment).toMatchObject({ ref: sha, environment: 'staging', auto_merge: false, payload: { void_marker: 'deploy-2' } });
+    // Required status checks are honoured: no `required_contexts` (an empty list would skip them).
+    expect(bodies.deployment).not.toHaveProperty('required_contexts');
     await gh.setDeploymentStatus('acme', repo, 44, 'in_progress', 'rolling out');
     expect(bodies.status).toMatchObject({ state: 'in_progress', description: 'rolling out' });
     expect(await gh.upsertCheckRun('acme', repo, { headSha: sha, name: 'Void review', marker: 'job-2', status: 'in_progress', title: 'Reviewing', summary: 'reading the diff' })).toEqual({ id: 9, url: 'c9' });

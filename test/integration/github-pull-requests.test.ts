@@ -116,7 +116,7 @@ describe('approvals follow the head commit', () => {
     const sent = await deliver(t.url, 'pull_request', prEvent('synchronize', { sha: 'b'.repeat(40) }));
     expect(sent.body).toMatchObject({ voided: 1 });
     await t.github.idle();
-    expect(approvals.voidCalls).toEqual([{ tenantId: 'acme', target: 'acme/api#7', digest: `sha:${'b'.repeat(40)}`, reason: 'new commits were pushed to acme/api#7 (head bbbbbbb)' }]);
+    expect(approvals.voidCalls).toEqual([{ tenantId: 'acme', target: 'acme/api#7', digest: `sha:${'b'.repeat(40)}`, reason: 'new commits were pushed to acme/api#7' }]);
     expect((await approvals.get('acme', 'apr-1'))?.state).toBe('cancelled');
     expect((await approvals.get('acme', 'apr-2'))?.state).toBe('pending');
     expect(api.texts()[0]).toBe('🔁 New commits were pushed (head is now bbbbbbb), so this approval no longer applies and is void:\n- `apr-1`: review acme/api#7 (requested by Alice Developer)\nRequest again to approve the new head commit.');
@@ -146,7 +146,7 @@ describe('commands that mean something special in a pull request', () => {
     const api = fakeGithubApi();
     await deliver(t.url, 'issue_comment', prComment('/void approve', { login: 'bob' }));
     await t.github.idle();
-    expect(api.texts()[0]).toBe('@bob There is no pending request in this pull request.');
+    expect(api.texts()[0]).toBe('@bob There is no pending request in this pull request that was made before your comment; nothing was decided.');
   });
 
   it('deploy <env> deploys this repository at the pull request\'s head commit', async () => {

@@ -34,6 +34,6 @@ describe('approvals on /metrics', () => {
     expect(delta('void_approvals_total', { state: 'denied' })).toBe(1);
     expect(delta('void_approvals_total', { state: 'approved' })).toBe(1);
     expect(delta('void_approvals_total', { state: 'rejected' })).toBe(0);
-    expect(ran).toEqual([`deploy-appr-${id}`]);
+    expect(ran).toEqual([`deploy-appr-acme-${id}`]);
   });
 });

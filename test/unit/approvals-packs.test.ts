@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluate, explainPolicy } from '../../approvals/policy.js';
+import { policiesOf } from '../../approvals/policy.schema.js';
 import { loadTenantsFile } from '../../bot/config/load.js';
 import type { ActionCommand } from '../../bot/core/grammar.js';
 import type { Tenant } from '../../bot/core/types.js';
@@ -18,6 +19,14 @@ function ruleFor(tenant: Tenant, command: ActionCommand, requester = tenant.memb
 }
 
 describe('policy packs', () => {
+  it('no pack lets the author of a change approve it, and production deploys void on a moved ref', () => {
+    for (const name of ['finance', 'healthcare', 'ecommerce']) {
+      const rules = policiesOf(pack(name)).rules;
+      expect(rules.filter((r) => r.authorsMayApprove !== false).map((r) => `${name}:${r.name}`)).toEqual([]);
+      expect(rules.filter((r) => r.environment?.includes('production') && r.onTargetMoved !== 'void').map((r) => `${name}:${r.name}`)).toEqual([]);
+    }
+  });
+
   it('finance (SOX): financial systems in production need a compliance sign-off too', () => {
     const t = pack('finance');
     expect(ruleFor(t, { name: 'deploy', service: 'ledger-api', environment: 'production' })).toBe('sox-financial-production: 1 tech_lead + 1 devops + 1 compliance_officer');
