@@ -11,9 +11,11 @@ export type JobKind = (typeof JOB_KINDS)[number];
 
 const repo = z.object({ owner: z.string(), name: z.string() }).strict();
 
-export const jobCommandSchema = z.discriminatedUnion('name', [
+// A plain union: `review` has two shapes (a pull request, or a local git ref), so `name` alone does not discriminate.
+export const jobCommandSchema = z.union([
   z.object({ name: z.literal('status'), id: z.string().optional() }).strict(),
   z.object({ name: z.literal('review'), repo, number: z.number().int().positive() }).strict(),
+  z.object({ name: z.literal('review'), ref: z.string().min(1).max(200) }).strict(),
   z.object({ name: z.literal('implement'), ticket: z.string(), repo: repo.optional() }).strict(),
   z.object({ name: z.literal('triage'), ticket: z.string() }).strict(),
   z.object({ name: z.literal('deploy'), service: z.string(), environment: z.string(), ref: z.string().optional() }).strict(),

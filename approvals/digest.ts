@@ -49,6 +49,7 @@ export async function bindTarget(tenant: Tenant, command: JobCommand, sources: S
     case 'deploy':
       return bindDeploy(tenant, command, sources.vcs, rule, withAuthors);
     case 'review':
+      if ('ref' in command) return { ok: true, digest: `ref:${command.ref}` };
       return bindReview(tenant.id, command.repo, command.number, sources.vcs, rule, withAuthors);
     case 'implement':
       return bindTicket(tenant.id, command.ticket, command.repo, sources.tickets, rule);

@@ -20,7 +20,7 @@ export function facetsOf(command: ActionCommand): Facets {
     case 'deploy':
       return { service: command.service, environment: command.environment };
     case 'review':
-      return { repository: `${command.repo.owner}/${command.repo.name}` };
+      return 'ref' in command ? { repository: 'local' } : { repository: `${command.repo.owner}/${command.repo.name}` };
     case 'implement':
       return { project: command.ticket.split('-')[0], ...(command.repo ? { repository: `${command.repo.owner}/${command.repo.name}` } : {}) };
     case 'triage':
@@ -36,7 +36,7 @@ export function targetKeyOf(command: ActionCommand): string {
     case 'deploy':
       return `${command.service}@${command.environment}`;
     case 'review':
-      return pullRequestKey(command.repo, command.number);
+      return 'ref' in command ? `local@${command.ref}` : pullRequestKey(command.repo, command.number);
     case 'implement':
     case 'triage':
       return command.ticket;

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './logger.js';
 import { ensureRedis, type RedisHandle } from './redis.js';
 import { VoidApp, type Role } from './app.js';
 import { ConsoleSession } from './console/receiver.js';
+import { attachLocalRepository } from '../integrations/local-git/module.js';
 import { createRedis } from './redis.js';
 import { runDoctor } from './doctor.js';
 
@@ -75,6 +76,8 @@ async function main(argv: string[]): Promise<number> {
 
 async function runConsole(config: Config, redis: RedisHandle, log: Logger, as: string | undefined, interactive: boolean): Promise<number> {
   const app = await VoidApp.create(config, { role: 'worker', redisUrl: redis.url, log });
+  const local = await attachLocalRepository(app.ports, config.env.VOID_LOCAL_REPO ?? process.cwd(), log, Boolean(config.env.VOID_LOCAL_REPO));
+  if (local && interactive) process.stdout.write(`Version control: the local git repository ${local.dir} (review HEAD~1, review <branch>, deploy …).\n`);
   await app.start();
   const subscriber = createRedis(redis.url);
   try {
@@ -98,6 +101,7 @@ async function serve(config: Config, redis: RedisHandle, role: Role, log: Logger
     );
   }
   const app = await VoidApp.create(config, { role, redisUrl: redis.url, log });
+  await attachLocalRepository(app.ports, config.env.VOID_LOCAL_REPO, log, true);
   await app.start();
   log.info({ role, tenants: config.tenants.length }, 'Void started');
   await new Promise<void>((resolve) => {

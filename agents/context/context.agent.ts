@@ -75,14 +75,26 @@ export function ticketKeyIn(text: string, projectKeys: readonly string[]): strin
   return undefined;
 }
 
+export interface ContextOptions {
+  readonly budgetTokens: number;
+  readonly projectKeys: readonly string[];
+  readonly flagged?: (files: ChangedFile[], pr: PullRequestInfo) => Promise<Set<string>>;
+}
+
 export class ContextAgent {
   constructor(
     private readonly vcs: VcsPort,
     private readonly tickets: TicketPort | undefined,
   ) {}
 
-  async forPullRequest(tenantId: string, repo: RepoRef, number: number, options: { budgetTokens: number; projectKeys: readonly string[]; flagged?: (files: ChangedFile[], pr: PullRequestInfo) => Promise<Set<string>> }): Promise<ReviewContext> {
+  async forPullRequest(tenantId: string, repo: RepoRef, number: number, options: ContextOptions): Promise<ReviewContext> {
     const [pr, files] = await Promise.all([this.vcs.getPullRequest(tenantId, repo, number), this.vcs.listFiles(tenantId, repo, number)]);
+    return this.forChange(tenantId, pr, files, options);
+  }
+
+  /** The same context for a change already read (a pull request, or a local revision). */
+  async forChange(tenantId: string, pr: PullRequestInfo, files: ChangedFile[], options: ContextOptions): Promise<ReviewContext> {
+    const repo = pr.repo;
     const conventions = await this.conventions(tenantId, repo, pr.baseRef, Math.floor(options.budgetTokens / 8));
     const key = ticketKeyIn(`${pr.title} ${pr.headRef} ${pr.body}`, options.projectKeys);
     const ticket = key ? await this.ticket(tenantId, key) : undefined;

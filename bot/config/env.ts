@@ -74,6 +74,8 @@ export const envSchema = z.object({
   GITHUB_PRIVATE_KEY: optionalSecret,
   GITHUB_WEBHOOK_SECRET: optionalSecret,
   GITHUB_API_URL: z.url().optional(),
+  /** Without the GitHub App: the local git repository reviews and deploys use (the console defaults to the current one). */
+  VOID_LOCAL_REPO: z.string().min(1).optional(),
   MICROSOFT_APP_ID: optionalSecret,
   MICROSOFT_APP_PASSWORD: optionalSecret,
   MICROSOFT_APP_TENANT_ID: optionalSecret,

@@ -16,6 +16,26 @@ const envName = (kind: 'WEBHOOK_SECRET' | 'EMAIL' | 'API_TOKEN') =>
 /** Keys that would put a secret into the tenants file: refused with a message saying where it belongs instead. */
 const SECRET_KEYS = { webhookSecret: 'webhookSecretEnv: JIRA_WEBHOOK_SECRET_<TENANT>', apiToken: 'apiTokenEnv: JIRA_API_TOKEN_<TENANT>', email: 'emailEnv: JIRA_EMAIL_<TENANT>' } as const;
 
+/**
+ * A JIRA Cloud site is an origin (`https://acme.atlassian.net`): with a path, the webhook's `self` links and the REST
+ * calls would not match it. A Data Center site may sit under a context path (`https://jira.example.com/jira`), but
+ * never with a query or a fragment.
+ */
+export function siteUrlProblem(siteUrl: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(siteUrl);
+  } catch {
+    return undefined; // z.url() reports it
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `expected an http(s) URL, got ${url.protocol}`;
+  if (url.search || url.hash) return `a JIRA site URL has no query or fragment: use ${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  if (url.hostname.endsWith('.atlassian.net') && url.pathname.replace(/\/+$/, '') !== '') {
+    return `a JIRA Cloud site is just the origin: use ${url.origin} (not ${siteUrl}), or webhooks and API calls will not match it`;
+  }
+  return undefined;
+}
+
 export const jiraBindingSchema = z
   .object({
     siteUrl: z.url(),
@@ -29,6 +49,8 @@ export const jiraBindingSchema = z
   })
   .strict()
   .superRefine((binding, ctx) => {
+    const problem = siteUrlProblem(binding.siteUrl);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['siteUrl'], message: problem });
     for (const [key, instead] of Object.entries(SECRET_KEYS)) {
       if (key in binding) {
         ctx.addIssue({ code: 'custom', path: [key], message: `the tenants file never holds JIRA secrets or credentials: put the value in an environment variable and name it here with ${instead}` });

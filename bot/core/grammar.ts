@@ -9,6 +9,8 @@ export interface RepoRef {
 /** The commands that become jobs (and that policies govern). */
 export type ActionCommand =
   | { name: 'review'; repo: RepoRef; number: number }
+  /** A local git ref (`HEAD~1`, a branch): the console's local repository reviews it against its parent / the default branch. */
+  | { name: 'review'; ref: string }
   | { name: 'implement'; ticket: string; repo?: RepoRef }
   | { name: 'triage'; ticket: string }
   | { name: 'deploy'; service: string; environment: string; ref?: string }
@@ -53,7 +55,7 @@ export const USAGE: Readonly<Record<CommandName, string>> = {
   help: 'help [command]: list the commands, or explain one',
   whoami: 'whoami: show who Void thinks you are, your tenant and your roles',
   login: 'login: get a private, single-use link (valid 5 minutes) that signs you in to the web dashboard',
-  review: 'review <owner>/<repo>#<number>: review a pull request',
+  review: 'review <owner>/<repo>#<number> | review <git ref>: review a pull request, or (console, local repository) a commit like HEAD~1 or a branch',
   implement: 'implement <JIRA-KEY> [in <owner>/<repo>]: implement a ticket as a draft pull request',
   triage: 'triage <JIRA-KEY>: suggest type, priority, component and assignee for a ticket',
   deploy: 'deploy <service> [to] <environment> [at <ref>]: deploy a service (usually needs approval)',
@@ -76,6 +78,8 @@ const PR_REF = /^([^/\s#]+)\/([^/\s#]+)#(\d{1,9})$/;
 const TICKET = /^[A-Za-z][A-Za-z0-9_]{0,9}-\d{1,9}$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const GIT_REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/;
+/** A local revision: a branch, tag or commit, optionally with ~N / ^N suffixes (HEAD~1, main^2). Never an option. */
+const LOCAL_REV = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}(?:[~^]\d{0,3})*$/;
 const DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
 
 type Args = readonly string[];
@@ -111,6 +115,8 @@ const PARSERS: Readonly<Record<CommandName, Parser>> = {
       return { name: 'review', repo: ctx.repo, number: ctx.pullNumber };
     }
     if (args.length !== 1) return 'name one pull request, like acme/api#42';
+    const local = args[0] ?? '';
+    if (!local.includes('#') && LOCAL_REV.test(local) && !local.includes('..') && !local.endsWith('.lock')) return { name: 'review', ref: local };
     const match = PR_REF.exec(args[0] ?? '');
     const repo = match ? parseRepo(`${match[1]}/${match[2]}`) : undefined;
     const number = match ? Number(match[3]) : 0;
@@ -278,7 +284,7 @@ export function helpText(names: readonly CommandName[] = Object.keys(USAGE) as C
 export function describeCommand(command: Command): string {
   switch (command.name) {
     case 'review':
-      return `review ${command.repo.owner}/${command.repo.name}#${command.number}`;
+      return 'ref' in command ? `review ${command.ref}` : `review ${command.repo.owner}/${command.repo.name}#${command.number}`;
     case 'implement':
       return `implement ${command.ticket}${command.repo ? ` in ${command.repo.owner}/${command.repo.name}` : ''}`;
     case 'triage':

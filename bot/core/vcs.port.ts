@@ -76,6 +76,11 @@ export interface VcsPort {
   listCommits?(tenantId: string, repo: RepoRef, range: CommitRange): Promise<CommitInfo[]>;
   /** The commit SHA of the latest deployment to an environment, if any. */
   lastDeployedSha?(tenantId: string, repo: RepoRef, environment: string): Promise<string | undefined>;
+  /**
+   * A local revision (`HEAD~1`, a branch) presented as a change to review: the commit against its parent, a branch
+   * against the default branch. Offered by the local git repository (the console demo), not by GitHub.
+   */
+  describeRevision?(tenantId: string, rev: string): Promise<{ pr: PullRequestInfo; files: ChangedFile[] }>;
   /** Creates or updates the check run that mirrors a Void job; `marker` is its external id. */
   upsertCheckRun?(tenantId: string, repo: RepoRef, run: CheckRunUpdate): Promise<{ id: number; url: string }>;
 }

@@ -8,6 +8,7 @@ import {
   type Activity,
   type ConversationParameters,
 } from 'botbuilder';
+import { helpText } from '../core/grammar.js';
 import type { Reply } from '../core/types.js';
 import type { DeliveryLedger } from '../idempotency.js';
 import type { Logger } from '../logger.js';
@@ -16,6 +17,16 @@ import type { TeamsChatPort } from './client.js';
 import { CardDecisions, type CardDecisionDeps } from './decisions.js';
 import { isPersonal, renderReply, toInboundCommand, type TeamsActivity } from './mapper.js';
 import type { Dispatcher } from '../dispatcher.js';
+
+export function welcomeText(personal: boolean): string {
+  const how = personal ? 'Type a command here' : 'Mention @Void with a command';
+  return [
+    `👋 Hello, I am Void. ${how}, for example "help", "review acme/api#42" or "deploy payments to staging".`,
+    'Risky requests wait for the right people to approve them, and every step is written to the audit trail.',
+    '',
+    helpText(),
+  ].join('\n');
+}
 
 export interface VoidTeamsBotDeps extends CardDecisionDeps {
   readonly dispatcher: () => Dispatcher;
@@ -36,6 +47,22 @@ export class VoidTeamsBot extends TeamsActivityHandler {
       await this.handleMessage(context);
       await next();
     });
+    this.onMembersAdded(async (context, next) => {
+      await this.welcome(context);
+      await next();
+    });
+  }
+
+  /** Void added to a team, a group chat or a personal chat (conversationUpdate naming the bot): say hello, with help. */
+  private async welcome(context: TurnContext): Promise<void> {
+    const activity = context.activity;
+    const self = activity.recipient?.id;
+    if (!self || !(activity.membersAdded ?? []).some((m) => m?.id === self)) return;
+    try {
+      await context.sendActivity(renderReply({ text: welcomeText(isPersonal(activity as unknown as TeamsActivity)), kind: 'answer' }) as Partial<Activity>);
+    } catch (error) {
+      this.deps.log.warn({ err: { message: (error as Error).message } }, 'could not post the welcome message into Teams');
+    }
   }
 
   private async handleMessage(context: TurnContext): Promise<void> {

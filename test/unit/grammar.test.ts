@@ -35,6 +35,14 @@ describe('command grammar', () => {
     expect(stripInvocation('  /void   help ')).toBe('help');
   });
 
+  it('reads a local git revision for the console\'s local repository, never an option or a range', () => {
+    expect(ok('review HEAD~1')).toEqual({ name: 'review', ref: 'HEAD~1' });
+    expect(ok('review main^2')).toEqual({ name: 'review', ref: 'main^2' });
+    expect(ok('review feature/login')).toEqual({ name: 'review', ref: 'feature/login' });
+    for (const bad of ['review -p', 'review a..b', 'review HEAD~1 HEAD', 'review x.lock']) expect(parseCommand(bad).ok, bad).toBe(false);
+    expect(describeCommand({ name: 'review', ref: 'HEAD~1' })).toBe('review HEAD~1');
+  });
+
   it('takes the pull request from the context of a PR comment', () => {
     expect(ok('/void review', { repo: { owner: 'acme', name: 'api' }, pullNumber: 7 })).toEqual({ name: 'review', repo: { owner: 'acme', name: 'api' }, number: 7 });
     const bare = parseCommand('review');
@@ -43,7 +51,9 @@ describe('command grammar', () => {
 
   it('answers ill-formed input with the usage of that command', () => {
     const cases: Array<[string, string]> = [
-      ['review acme/api', USAGE.review],
+      ['review acme/api#x', USAGE.review],
+      ['review --upload-pack=evil', USAGE.review],
+      ['review main..evil', USAGE.review],
       ['review ../etc#1', USAGE.review],
       ['deploy payments', USAGE.deploy],
       ['deploy payments to prod at ../../etc', USAGE.deploy],

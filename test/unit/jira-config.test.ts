@@ -83,6 +83,15 @@ describe('check-config: JIRA secrets are per tenant', () => {
     expect(problem).not.toContain('one-secret-for-all-0003');
   });
 
+  it('refuses a JIRA Cloud site URL with a path, naming the origin to use; a Data Center context path is kept', () => {
+    const withPath = file('tenants:\n  - id: acme\n    name: Acme\n    bindings: { jira: { siteUrl: https://acme.atlassian.net/jira/software } }\n');
+    expect(() => loadConfig({ VOID_TENANTS_FILE: withPath })).toThrow(/tenants\[0\]\.bindings\.jira\.siteUrl: a JIRA Cloud site is just the origin: use https:\/\/acme\.atlassian\.net \(not https:\/\/acme\.atlassian\.net\/jira\/software\)/);
+    const query = file('tenants:\n  - id: acme\n    name: Acme\n    bindings: { jira: { siteUrl: "https://jira.acme.example/jira?x=1" } }\n');
+    expect(() => loadConfig({ VOID_TENANTS_FILE: query })).toThrow(/siteUrl: a JIRA site URL has no query or fragment: use https:\/\/jira\.acme\.example\/jira/);
+    const dataCenter = file('tenants:\n  - id: acme\n    name: Acme\n    bindings: { jira: { siteUrl: https://jira.acme.example/jira } }\n');
+    expect(loadConfig({ VOID_TENANTS_FILE: dataCenter }).tenants[0]?.bindings.jira?.siteUrl).toBe('https://jira.acme.example/jira');
+  });
+
   it('keeps the shared secret for a deployment that serves one JIRA site', () => {
     const single = file('tenants:\n  - id: acme\n    name: Acme\n    bindings: { jira: { siteUrl: https://acme.atlassian.net } }\n');
     expect(problems({ VOID_TENANTS_FILE: single, JIRA_WEBHOOK_SECRET: 'one-secret-0004', JIRA_EMAIL: 'bot@acme.example', JIRA_API_TOKEN: 'ATATT-one-0005' })).toEqual([]);

@@ -29,6 +29,7 @@ function filtersOf(query: URLSearchParams): Filters {
 async function linkOf(deps: DashboardDeps, tenant: Tenant, jobId: string): Promise<SafeHtml> {
   const job = await deps.queue.getForTenant(tenant.id, jobId);
   const command = job?.data.command;
+  if (command?.name === 'review' && 'ref' in command) return html`local revision ${command.ref}`;
   if (command?.name === 'review') return html`<a href="https://github.com/${command.repo.owner}/${command.repo.name}/pull/${command.number}">${command.repo.owner}/${command.repo.name}#${command.number}</a>`;
   if ((command?.name === 'implement' || command?.name === 'triage') && tenant.bindings.jira) return html`<a href="${tenant.bindings.jira.siteUrl.replace(/\/+$/, '')}/browse/${command.ticket}">${command.ticket}</a>`;
   const thread = job?.data.thread;
