@@ -4,6 +4,23 @@ import { z } from 'zod';
 const optionalSecret = z.string().min(1).optional();
 /** Per-tenant JIRA variables: JIRA_WEBHOOK_SECRET_<X>, JIRA_EMAIL_<X>, JIRA_API_TOKEN_<X> (bindings.jira names them). */
 export const JIRA_TENANT_VARIABLE = /^JIRA_(?:WEBHOOK_SECRET|EMAIL|API_TOKEN)_[A-Z0-9_]{1,63}$/;
+
+/** A JSON object of names to secret values in one variable ({"acme-openai": "sk-…"}); `message` says what was expected. */
+function namedSecrets(message: string) {
+  return z
+    .string()
+    .min(2)
+    .transform((text, ctx) => {
+      try {
+        return z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.string().min(1)).parse(JSON.parse(text));
+      } catch {
+        ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+    })
+    .optional();
+}
+
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -113,56 +130,26 @@ export const envSchema = z.object({
   VOID_DASHBOARD_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24 * 7).default(12),
   VOID_DASHBOARD_SIGNIN_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
   /** OIDC client secrets that tenants name in `dashboard.oidc.clientSecretRef`: a JSON object {"acme-okta": "…"}. */
-  VOID_OIDC_CLIENT_SECRETS: z
-    .string()
-    .min(2)
-    .transform((text, ctx) => {
-      try {
-        return z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.string().min(1)).parse(JSON.parse(text));
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'expected a JSON object of secret names to client secrets' });
-        return z.NEVER;
-      }
-    })
-    .optional(),
+  VOID_OIDC_CLIENT_SECRETS: namedSecrets('expected a JSON object of secret names to client secrets'),
   // Notifications (docs/notifications.md). The SMTP URLs carry the mail password: they are secrets.
   /** The deployment's SMTP server, e.g. smtps://user:pass@mail.example:465. Unset: no mail is sent. */
   VOID_SMTP_URL: optionalSecret,
   /** Per-tenant SMTP servers that tenants name in `notifications.smtpRef`: a JSON object {"acme": "smtp://…"}. */
-  VOID_SMTP_URLS: z.string().min(2).transform((text, ctx) => jsonRecord(text, ctx)).optional(),
+  VOID_SMTP_URLS: namedSecrets('expected a JSON object of names to values'),
   /** The From address of Void's mail. */
   VOID_MAIL_FROM: z.string().min(3).default('Void <void@localhost>'),
   /** Webhook signing secrets (whsec_…) that tenants name in `notifications.webhooks[].secretRef`: a JSON object. */
-  VOID_WEBHOOK_SECRETS: z.string().min(2).transform((text, ctx) => jsonRecord(text, ctx)).optional(),
+  VOID_WEBHOOK_SECRETS: namedSecrets('expected a JSON object of names to values'),
   /** Operator allow-list for outbound webhooks to loopback/private addresses: comma-separated hosts, host:port or CIDRs. */
   VOID_OUTBOUND_ALLOW: z.string().min(1).optional(),
   /** Public base URL of the dashboard, for links in mail (links open pages; they never approve by themselves). */
   VOID_PUBLIC_URL: z.url().optional(),
   /** Model API keys that tenants name in `models.providers[].keyRef`: a JSON object {"acme-openai": "sk-…"}. */
-  VOID_MODEL_KEYS: z
-    .string()
-    .min(2)
-    .transform((text, ctx) => {
-      try {
-        return z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.string().min(1)).parse(JSON.parse(text));
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'expected a JSON object of key names to key values' });
-        return z.NEVER;
-      }
-    })
-    .optional(),
+  VOID_MODEL_KEYS: namedSecrets('expected a JSON object of key names to key values'),
 });
 
 export type Env = z.infer<typeof envSchema>;
 
-function jsonRecord(text: string, ctx: z.RefinementCtx): Record<string, string> {
-  try {
-    return z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.string().min(1)).parse(JSON.parse(text));
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'expected a JSON object of names to values' });
-    return z.NEVER;
-  }
-}
 
 /** Names of the variables whose values must never appear in logs, replies, audit records or errors. */
 export const SECRET_VARIABLES = [
