@@ -25,6 +25,7 @@ export function dashboardYaml(issuer: string): string {
   return approvalsYaml()
     .replace('identities: { slack: U0BOB0001, github: bob }', 'identities: { slack: U0BOB0001, github: bob, email: bob@acme.example }')
     .replace('identities: { slack: U0CAROL01 }', 'identities: { slack: U0CAROL01, email: carol@acme.example }')
+    .replace('      slack: { teamIds: [T0GLOBEX1] }\n', '      slack: { teamIds: [T0GLOBEX1] }\n      github: { org: globex, installationId: 2002 }\n')
     .replace('    members:\n      - { id: alice', `    dashboard:\n      oidc: { issuer: "${issuer}", clientId: void-acme, clientSecretRef: acme-idp }\n    members:\n      - { id: alice`);
 }
 

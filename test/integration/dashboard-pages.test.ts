@@ -177,7 +177,7 @@ describe('dashboard pages', () => {
     const started = Date.now();
     expect(await waitFor('building the image')).toBe(true);
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(seen).toContain(`deploy-appr-${id}`);
+    expect(seen).toContain(`deploy-appr-acme-${id}`);
     controller.abort();
   });
 
@@ -185,7 +185,7 @@ describe('dashboard pages', () => {
     const id = await requestDeploy('critical');
     await say(t.app, consoleUser('bob'), `approve ${id}`);
     await say(t.app, consoleUser('carol'), `approve ${id}`);
-    const jobId = `deploy-appr-${id}`;
+    const jobId = `deploy-appr-acme-${id}`;
     await expect.poll(async () => (await t.app.queue.summary('acme', jobId))?.state, { timeout: 8000 }).toBe('failed');
     const dave = await signInByLink(t, consoleUser('dave'));
     const davesPage = await dave.request('/dashboard/t/acme/jobs?state=failed');

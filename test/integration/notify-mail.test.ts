@@ -19,12 +19,16 @@ afterEach(async () => {
 });
 
 const FAST = { baseMs: 20, capMs: 40, windowMs: 200 };
+/** 23:30 UTC: inside quinn's quiet hours (22:00-07:00 UTC). */
+const QUIET = new Date('2026-12-04T23:30:00Z');
 
 function mailYaml(extraPrefs = ''): string {
   return `version: 1
 tenants:
   - id: acme
     name: Acme Payments
+    bindings:
+      github: { org: acme, installationId: 1001 }
     members:
       - { id: alice, name: Alice Developer, roles: [developer], identities: { email: alice@acme.test } }
       - { id: bob, name: Bob Lead, roles: [tech_lead], identities: { email: bob@acme.test } }
@@ -146,7 +150,8 @@ describe('notifications: mail', () => {
 
   it('a failing SMTP server is retried and the mail delivered once; SMTP errors are counted for doctor', async () => {
     const server = await smtp({ failFirst: 3 });
-    const { app, state } = await start(server.url);
+    // Inside quinn's quiet hours, so only bob and carol are mailed now, whatever the wall clock says.
+    const { app, state } = await start(server.url, { now: () => QUIET });
     await say(app, consoleUser('erin'), 'deploy payments to production at v4');
     await server.waitFor(2, 8000);
     await new Promise((r) => setTimeout(r, 300));
@@ -159,7 +164,7 @@ describe('notifications: mail', () => {
   it('an SMTP server that never answers: retried, then a dead letter, the trail and doctor say so', async () => {
     const gone = await startSmtp();
     await gone.stop();
-    const { app, state } = await start(gone.url);
+    const { app, state } = await start(gone.url, { now: () => QUIET });
     await say(app, consoleUser('alice'), 'deploy payments to production at v5');
     const dead = await eventually(() => state.deadLetters('acme'), (d) => d.length >= 2);
     expect(dead.map((d) => d.recipient).sort()).toEqual(['bob', 'carol']);

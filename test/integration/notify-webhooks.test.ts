@@ -32,6 +32,8 @@ function hooksYaml(hooks: string): string {
 tenants:
   - id: acme
     name: Acme Payments
+    bindings:
+      github: { org: acme, installationId: 1001 }
     members:
       - { id: alice, name: Alice Developer, roles: [developer] }
       - { id: bob, name: Bob Lead, roles: [tech_lead] }
