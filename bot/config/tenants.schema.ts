@@ -59,7 +59,7 @@ const bindings = z
       .strict()
       .optional(),
     teams: z.object({ tenantId: z.string().min(1) }).strict().optional(),
-    github: z.object({ org: z.string().min(1), installationId: z.coerce.number().int().positive() }).strict().optional(),
+    github: z.object({ org: z.string().min(1), installationId: z.coerce.number({ error: 'required, a number: the GitHub App installation id for this org (the number at the end of the installation\'s settings page URL)' }).int().positive() }).strict().optional(),
     jira: jiraBindingSchema.optional(),
   })
   .strict();

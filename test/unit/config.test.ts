@@ -71,6 +71,14 @@ describe('tenants file', () => {
     expect(found[0]).toMatch(/^void\.yaml:2: tenants\[0\]\.id: .*expected string/i);
   });
 
+  it('says a GitHub binding without an installation id needs one, instead of "received NaN"', () => {
+    const yaml = `tenants:\n  - id: acme\n    name: Acme\n    bindings: { github: { org: acme } }\n    members: []\n`;
+    const found = problems(() => parseTenantsYaml(yaml, 'void.yaml'));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain('tenants[0].bindings.github.installationId: required, a number: the GitHub App installation id');
+    expect(found[0]).not.toContain('NaN');
+  });
+
   it('reports malformed YAML with its line and column', () => {
     const found = problems(() => parseTenantsYaml('tenants:\n  - id: acme\n    name: [unclosed\n', 'void.yaml'));
     expect(found[0]).toMatch(/^void\.yaml:\d+:\d+: malformed YAML: /);
