@@ -180,16 +180,11 @@ export function recordModelFallback(provider: string, reason: string): void {
 }
 
 /** Adapters' clients: one outbound platform API call answered with `status` (0 = no answer: network error). */
-export function recordOutboundCall(platform: string, status: number, seconds?: number): void {
-  const outcome = status === 0 ? 'network_error' : status === 429 ? 'rate_limited' : status < 400 ? 'ok' : status < 500 ? 'client_error' : 'server_error';
+export function recordOutboundCall(platform: string, status: number, seconds?: number, rateLimited = status === 429): void {
+  const outcome = status === 0 ? 'network_error' : rateLimited ? 'rate_limited' : status < 400 ? 'ok' : status < 500 ? 'client_error' : 'server_error';
   outbound.inc({ platform, outcome });
-  if (status === 429) outboundLimited.inc({ platform });
+  if (rateLimited) outboundLimited.inc({ platform });
   if (seconds !== undefined) outboundLatency.observe({ platform }, seconds);
-}
-
-/** A secondary rate limit that does not come as a 429 (GitHub answers 403 with a retry-after). */
-export function recordOutboundRateLimit(platform: string): void {
-  outboundLimited.inc({ platform });
 }
 
 /** The exposition text and its content type. */

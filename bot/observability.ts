@@ -134,11 +134,11 @@ export function watchOutboundHttp(): void {
     const span = startClientSpan(`${method ?? 'HTTP'} ${platform}`, { 'void.platform': platform, 'server.address': host ?? '', 'http.request.method': method ?? '' });
     pending.set(request, { platform, started: performance.now(), span });
   };
-  const end = (request: object, status: number) => {
+  const end = (request: object, status: number, header: (name: string) => string | undefined = () => undefined) => {
     const s = pending.get(request);
     if (!s) return;
     pending.delete(request);
-    recordOutboundCall(s.platform, status, (performance.now() - s.started) / 1000);
+    recordOutboundCall(s.platform, status, (performance.now() - s.started) / 1000, isRateLimitAnswer(status, header));
     endClientSpan(s.span, status);
   };
   // fetch (undici): Slack's WebClient, Octokit, the model SDKs.
@@ -146,14 +146,36 @@ export function watchOutboundHttp(): void {
     const { request } = m as { request: { origin: string; method?: string } };
     begin(request, safeHost(request.origin), request.method);
   });
-  subscribe('undici:request:headers', (m) => end((m as { request: object }).request, (m as { response: { statusCode: number } }).response.statusCode));
+  subscribe('undici:request:headers', (m) => {
+    const { request, response } = m as { request: object; response: { statusCode: number; headers: Buffer[] } };
+    end(request, response.statusCode, (name) => undiciHeader(response.headers, name));
+  });
   subscribe('undici:request:error', (m) => end((m as { request: object }).request, 0));
   // node:http clients (axios in jira.js, botbuilder).
   subscribe('http.client.request.start', (m) => {
     const { request } = m as { request: { getHeader(name: string): unknown; method?: string } };
     begin(request, String(request.getHeader('host') ?? ''), request.method);
   });
-  subscribe('http.client.response.finish', (m) => end((m as { request: object }).request, (m as { response: { statusCode?: number } }).response.statusCode ?? 0));
+  subscribe('http.client.response.finish', (m) => {
+    const { request, response } = m as { request: object; response: { statusCode?: number; headers?: Record<string, string | string[] | undefined> } };
+    end(request, response.statusCode ?? 0, (name) => [response.headers?.[name]].flat()[0]);
+  });
+}
+
+/**
+ * A rate limit that is not a 429: GitHub answers a secondary (and a primary) limit with 403 and `retry-after` or
+ * `x-ratelimit-remaining: 0`. Counting it lets the `VoidPlatformRateLimited` alert fire for GitHub too.
+ */
+export function isRateLimitAnswer(status: number, header: (name: string) => string | undefined): boolean {
+  if (status === 429) return true;
+  return status === 403 && (header('retry-after') !== undefined || header('x-ratelimit-remaining') === '0');
+}
+
+/** undici hands response headers over as [name, value, name, value …] buffers. */
+function undiciHeader(headers: Buffer[] | undefined, name: string): string | undefined {
+  if (!Array.isArray(headers)) return undefined;
+  for (let i = 0; i + 1 < headers.length; i += 2) if (String(headers[i]).toLowerCase() === name) return String(headers[i + 1]);
+  return undefined;
 }
 
 function safeHost(origin: string): string | undefined {
