@@ -27,6 +27,8 @@ export interface VerifyOptions {
   readonly pageSize?: number;
   /** A head announced earlier (e.g. by an export): the chain must still contain it, with this hash. */
   readonly expectedHead?: { readonly seq: number; readonly hash: string } | undefined;
+  /** Called after each page with the records checked so far and the last sequence number checked (for progress). */
+  readonly onProgress?: ((checked: number, lastSeq: number) => void | Promise<void>) | undefined;
 }
 
 /** The details an `audit.pruned` checkpoint carries (see retention.ts). */
@@ -109,6 +111,7 @@ export async function verifyChain(store: AuditStore, tenantId: string, options: 
       last = record;
     }
     if (page.length < pageSize) break;
+    if (last) await options.onProgress?.(checked, last.seq);
   }
   return finish(store, { tenantId, checked, firstSeq: first.seq, anchoredBy }, options, last);
 }

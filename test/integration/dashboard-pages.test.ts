@@ -131,6 +131,26 @@ describe('dashboard pages', () => {
     expect((await erin.request(`/dashboard/t/acme/approvals/${id}`)).text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;&quot;&#39;');
   });
 
+  it('verifying a large trail streams its progress (a line per 1,000 records) before the verdict', async () => {
+    const actor = { memberId: 'alice', platform: 'console' as const, platformUserId: 'alice' };
+    for (let i = 0; i < 2500; i++) await t.app.audit.append({ tenantId: 'acme', action: 'command.received', actor, target: `bulk-${i}`, outcome: 'success', correlationId: `bulk-${i}` });
+    const dave = await signInByLink(t, consoleUser('dave'));
+    const list = await dave.request('/dashboard/t/acme/audit');
+    const headSeq = (await t.app.audit.store.head('acme'))?.seq ?? 0;
+    const res = await fetch(`${t.url}/dashboard/t/acme/audit/verify`, { method: 'POST', headers: { cookie: dave.cookie ?? '', 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${encodeURIComponent(WebClient.csrfOf(list.text))}` });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-length')).toBeNull();
+    const text = await res.text();
+    const at = (needle: string) => text.indexOf(needle);
+    expect(at(`Verifying ${headSeq} record(s)`)).toBeGreaterThan(0);
+    expect(at('Checked 1000 record(s)')).toBeGreaterThan(at('Verifying'));
+    expect(at('Checked 2000 record(s)')).toBeGreaterThan(at('Checked 1000 record(s)'));
+    expect(at('data-ok="true"')).toBeGreaterThan(at('Checked 2000 record(s)'));
+    expect(text).toContain(`${headSeq} record(s), records 1 to ${headSeq}`);
+    expect(text.trimEnd().endsWith('</html>')).toBe(true);
+    expect((await trail()).filter((r) => r.action === 'audit.verified').map((r) => r.details?.checked)).toEqual([headSeq]);
+  });
+
   it('the audit viewer: readers only; search, a record with its hash links, verify and a streamed export', async () => {
     await requestDeploy();
     const bob = await signInByLink(t, consoleUser('bob'));

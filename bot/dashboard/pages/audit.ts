@@ -5,10 +5,10 @@ import { parseQuery, parseTime } from '../../../audit/query.js';
 import { AUDIT_READER_ROLES } from '../../../audit/tokens.js';
 import { auditActorOf, type AuditRecord } from '../../../audit/types.js';
 import { describeVerify, verifyChain } from '../../../audit/verify.js';
-import type { HttpServer } from '../../http/server.js';
+import type { HttpResponse, HttpServer } from '../../http/server.js';
 import { forbidden, notFound, secureCookies, view, type DashboardDeps, type Viewer } from '../context.js';
 import { hasRole, tenantRoute, type TenantHandler } from '../guard.js';
-import { html, securityHeaders } from '../html.js';
+import { html, htmlResponse, SafeHtml, securityHeaders } from '../html.js';
 
 /** Compliance officers and admins only; others get a 403 that says who may. */
 export const readers = (deps: DashboardDeps, handler: TenantHandler): TenantHandler => (req, viewer, form) =>
@@ -48,12 +48,43 @@ export function registerAudit(http: HttpServer, deps: DashboardDeps): void {
 <dt>Previous hash</dt><dd><code>${record.prevHash}</code>${record.seq > 1 ? html` (<a href="/dashboard/t/${id}/audit/records/${record.seq - 1}">record ${record.seq - 1}</a>)` : ''}</dd><dt>Hash</dt><dd><code>${record.hash}</code> (<a href="/dashboard/t/${id}/audit/records/${record.seq + 1}">next</a>)</dd></dl>`;
     return view(deps, viewer, 'audit', `Audit record ${record.seq}`, body);
   }));
-  tenantRoute(http, deps, 'POST', '/audit/verify', readers(deps, async (_req, viewer) => {
-    const result = await verifyChain(deps.audit.store, viewer.tenant.id);
-    await deps.audit.append({ tenantId: viewer.tenant.id, action: 'audit.verified', actor: auditActorOf(viewer.actor), outcome: result.ok ? 'success' : 'failure', details: { checked: result.checked, headSeq: result.head?.seq, breakSeq: result.firstBreak?.seq, breakReason: result.firstBreak?.reason }, correlationId: `web-${viewer.session.id}-${Date.now().toString(36)}` });
-    return view(deps, viewer, 'audit', 'Chain verification', html`<p role="status" class="${result.ok ? 'done' : 'refusal'}" data-ok="${String(result.ok)}">${describeVerify(result)}</p><p><a href="/dashboard/t/${viewer.tenant.id}/audit">Back to the trail</a></p>`);
-  }));
+  tenantRoute(http, deps, 'POST', '/audit/verify', readers(deps, async (_req, viewer) => verifyRoute(deps, viewer)));
   tenantRoute(http, deps, 'GET', '/audit/export', readers(deps, async (req, viewer) => exportRoute(deps, req.query, viewer)));
+}
+
+/**
+ * Verification streams its page: the layout and a progress line at once, one more line per 1,000 records checked
+ * (the stylesheet shows only the newest), then the verdict. A large trail shows progress with no script at all.
+ */
+function verifyRoute(deps: DashboardDeps, viewer: Viewer): HttpResponse {
+  const marker = '<!--void-verify-->';
+  const [top = '', bottom = ''] = view(deps, viewer, 'audit', 'Chain verification', new SafeHtml(marker)).body?.toString().split(marker) ?? [];
+  const base = htmlResponse(200, '', secureCookies(deps));
+  async function* stream(): AsyncGenerator<string> {
+    const id = viewer.tenant.id;
+    const headSeq = (await deps.audit.store.head(id))?.seq ?? 0;
+    yield `${top}<div class="verify-progress" aria-live="polite"><p>Verifying ${headSeq} record(s)…</p>`;
+    const lines: string[] = [];
+    let wake: (() => void) | undefined;
+    let done = false;
+    const verdict = verifyChain(deps.audit.store, id, {
+      onProgress: (checked, lastSeq) => {
+        lines.push(html`<p>Checked ${checked} record(s), up to record ${lastSeq} of ${headSeq} (${Math.min(100, Math.floor((lastSeq / Math.max(1, headSeq)) * 100))}%)…</p>`.value);
+        wake?.();
+      },
+    }).finally(() => {
+      done = true;
+      wake?.();
+    });
+    while (!done || lines.length) {
+      if (lines.length) yield lines.splice(0).join('');
+      else await new Promise<void>((resolve) => (wake = resolve));
+    }
+    const result = await verdict;
+    await deps.audit.append({ tenantId: id, action: 'audit.verified', actor: auditActorOf(viewer.actor), outcome: result.ok ? 'success' : 'failure', details: { checked: result.checked, headSeq: result.head?.seq, breakSeq: result.firstBreak?.seq, breakReason: result.firstBreak?.reason }, correlationId: `web-${viewer.session.id}-${Date.now().toString(36)}` });
+    yield `</div>${html`<p role="status" class="${result.ok ? 'done' : 'refusal'}" data-ok="${String(result.ok)}">${describeVerify(result)}</p><p><a href="/dashboard/t/${id}/audit">Back to the trail</a></p>`.value}${bottom}`;
+  }
+  return { ...base, body: stream() };
 }
 
 async function exportRoute(deps: DashboardDeps, query: URLSearchParams, viewer: Viewer) {
