@@ -26,7 +26,11 @@ async function start(): Promise<GithubTestApp> {
   nock(GITHUB_API)
     .persist()
     .get('/repos/acme/api/pulls/7')
-    .reply(200, { number: 7, title: 'Add retries', body: '', user: { login: 'alice' }, head: { sha: 'a'.repeat(40), ref: 'feature' }, base: { ref: 'main' }, draft: false, html_url: 'https://github.test/acme/api/pull/7' });
+    .reply(200, { number: 7, title: 'Add retries', body: '', user: { login: 'alice' }, head: { sha: 'a'.repeat(40), ref: 'feature' }, base: { ref: 'main' }, draft: false, html_url: 'https://github.test/acme/api/pull/7' })
+    // Approvals bind the pull request's commits and their authors (who may not approve).
+    .get('/repos/acme/api/pulls/7/commits')
+    .query(true)
+    .reply(200, [{ sha: 'a'.repeat(40), author: { login: 'alice', id: 101 }, commit: { author: { email: 'alice@acme.test' } } }]);
   return t;
 }
 
@@ -48,7 +52,7 @@ describe('a signed GitHub body sent again under a new delivery id', () => {
     // Alice asks again: a second request is pending, which bob has never seen.
     await deliver(t.url, 'issue_comment', review(602));
     await t.github.idle();
-    const pending = /`(ap-[0-9a-f]{10})`/g;
+    const pending = /`(ap-[0-9a-f]{16})`/g;
     const ids = [...api.texts().join('\n').matchAll(pending)].map((m) => m[1] as string);
     const second = ids[ids.length - 1] as string;
     expect((await t.app.ports.approvals?.get('acme', second))?.state).toBe('pending');
