@@ -20,6 +20,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+  },
+  {
     files: ['bot/config/**', 'bin/**', 'test/**', '.ci/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },
