@@ -1,7 +1,7 @@
 // `deploy`: create the GitHub deployment (once, even when retried), follow its status, report it.
 import { UnrecoverableError } from 'bullmq';
 import type { Processor } from '../worker.js';
-import { followDeployment, repoForService } from '../deploy/deploy.agent.js';
+import { followDeployment, repoForService, TERMINAL_STATES } from '../deploy/deploy.agent.js';
 import { WorkflowRun } from '../workflow/checkpoints.js';
 import { requireVcs, type AgentDeps } from './deps.js';
 
@@ -27,7 +27,8 @@ export function deployProcessor(deps: AgentDeps): Processor {
     const state = await followDeployment(vcs, tenant.id, repo, created.id, {
       pollMs: deps.deployPollMs ?? 10_000,
       timeoutMs: deps.deployTimeoutMs ?? 15 * 60_000,
-      onState: (s) => ctx.progress(`deployment ${created.id}: ${s}`, 0.6),
+      // A final state is the result's to tell ("done" or "failed"), not a progress line just before it.
+      onState: async (s) => (TERMINAL_STATES.has(s) ? undefined : ctx.progress(`deployment ${created.id}: ${s.replace(/_/g, ' ')}`, 0.6)),
     });
     if (state === 'failure' || state === 'error') {
       throw new UnrecoverableError(`deploy.failed: deployment ${created.id} of ${where} (${created.ref}) ended in ${state}: ${created.url}`);

@@ -65,7 +65,7 @@ export class TeamsChatPort implements ChatPort {
     for (let attempt = 0; attempt < 100; attempt += 1) {
       if ((await this.redis.set(key, PENDING, 'EX', 30, 'NX')) === 'OK') return this.sendFirst(context, key, message, reply);
       const stored = await this.redis.get(key);
-      if (stored && stored !== PENDING) return this.update(context, key, stored, message, reply);
+      if (stored && stored !== PENDING) return reply.opening ? undefined : this.update(context, key, stored, message, reply);
       // Another process is sending the first message for this key right now: wait for its activity id.
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
