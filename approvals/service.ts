@@ -83,9 +83,9 @@ export class ApprovalService implements ApprovalsPort {
     await deps.audit.append({ tenantId: rec.tenantId, action: 'approval.requested', actor: auditActorOf(req.actor), target: rec.id, outcome: 'pending', details: { approvalId: rec.id, rule: rule.name, kind: rec.kind, summary: rec.summary }, correlationId: rec.correlationId });
     await deps.store.create(rec);
     await this.scheduleExpiry(rec);
-    // The card is posted once, here; answering with it as well would post it again (or edit it to the same text).
-    await postCard(deps, rec, req.tenant);
-    return { decision: 'hold', replies: [] };
+    // The card is the answer to the request: the surface that asked posts it into the thread, once, under its key;
+    // every later change of the request updates that message (postCard). Posting it here too would send it twice.
+    return { decision: 'hold', replies: [cardReply(rec, req.tenant)] };
   }
 
   /** Idempotent (one delayed job per request). A failure only costs the thread its expiry notice: every decision

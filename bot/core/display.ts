@@ -15,13 +15,13 @@ export function shortSha(sha: string): string {
   return sha.slice(0, 7);
 }
 
-/** "4 Dec 2026 12:22 UTC" (the year only when it is not `now`'s year). */
-export function absoluteUtc(iso: string, now: Date = new Date()): string {
+/** "4 Dec 2026 12:22 UTC"; with `now`, the year only when it is not `now`'s year ("4 Dec 12:22 UTC"). */
+export function absoluteUtc(iso: string, now?: Date): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   const hh = String(d.getUTCHours()).padStart(2, '0');
   const mm = String(d.getUTCMinutes()).padStart(2, '0');
-  const year = d.getUTCFullYear() === now.getUTCFullYear() ? '' : ` ${d.getUTCFullYear()}`;
+  const year = now && d.getUTCFullYear() === now.getUTCFullYear() ? '' : ` ${d.getUTCFullYear()}`;
   return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}${year} ${hh}:${mm} UTC`;
 }
 

@@ -62,7 +62,7 @@ export function renderApproval(card: ApprovalCard, options: RenderOptions = {}):
   }
   for (const d of card.decisions) {
     const reason = d.reason ? `: ${escapeText(d.reason)}` : '';
-    lines.push(`- ${person(card, d, options)} ${d.decision === 'approve' ? 'approved' : 'rejected'} (${d.platform}, ${humanTime(d.at, now)})${reason}`);
+    lines.push(`- ${person(card, d, options)} ${d.decision === 'approve' ? 'approved' : 'rejected'} on ${d.platform} ${humanTime(d.at, now)}${reason}`);
   }
   if (card.state === 'pending') lines.push('', `Reply \`/void approve ${card.id}\` or \`/void reject ${card.id} <reason>\`.`);
   return lines.join('\n');

@@ -53,7 +53,7 @@ describe('a request made in Slack, decided in Teams', () => {
     const own = await clickTeamsCard(approvalId, 'Approve', AAD.alice);
     expect(own.status).toBe(200);
     expect(own.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message' });
-    expect(String((own.body as { value: string }).value)).toContain(`You requested ${approvalId} (as slack ${USERS.alice}); your teams account is linked to the same person`);
+    expect(String((own.body as { value: string }).value)).toContain(`You requested ${approvalId} (as Alice Developer, through slack); your teams account is linked to the same person`);
     expect(await t.app.ports.approvals?.get('acme', approvalId)).toMatchObject({ state: 'pending', decisions: [] });
 
     // Carol (devops) asks Void about it in her Teams chat and gets the request as an Adaptive Card with buttons.
