@@ -21,7 +21,8 @@ export function deployProcessor(deps: AgentDeps): Processor {
       const ref = pinned ?? command.ref ?? (await vcs.getDefaultBranch(tenant.id, repo));
       const waived = Boolean(ctx.data.waiveStatusChecks);
       const deployment = await vcs.createDeployment(tenant.id, repo, { ref, environment: command.environment, description: `Void: deploy ${where}${pinned ? ` at ${pinned.slice(0, 7)}` : ''} (job ${ctx.jobId})`, marker: `void:deploy:${ctx.jobId}`, ...(waived ? { waiveStatusChecks: true } : {}) });
-      return { ...deployment, ref: pinned ? `${command.ref ?? 'default branch'} @ ${pinned.slice(0, 7)}` : ref };
+      const named = command.ref && command.ref !== pinned ? `${command.ref} @ ` : command.ref ? '' : 'default branch @ ';
+      return { ...deployment, ref: pinned ? `${named}${pinned.slice(0, 7)}` : ref };
     });
     await ctx.progress(`following deployment ${created.id} of ${created.ref}`, 0.5);
     const state = await followDeployment(vcs, tenant.id, repo, created.id, {
