@@ -36,6 +36,13 @@ export class TeamsChatPort implements ChatPort {
     return `${this.prefix}:teams:msg:${channel}:${key}`;
   }
 
+  /** The Teams activity id of the message Void sent for a reply key in a conversation, if any. */
+  async messageIdOf(channel: string, key: string): Promise<string | undefined> {
+    const stored = await this.redis.get(this.messageKey(channel, key));
+    if (!stored || stored === PENDING) return undefined;
+    return stored.endsWith(FINAL) ? stored.slice(0, -FINAL.length) : stored;
+  }
+
   /** Stores where this conversation is, so that replies can be posted into it later from any process. */
   async remember(activity: Activity): Promise<void> {
     const reference = TurnContext.getConversationReference(activity);
