@@ -91,6 +91,14 @@ describe('Teams mapper', () => {
     expectGolden('approval-approved.json', card);
   });
 
+  it('renders a voided request as void (not "Cancelled"), with why, and no actions', () => {
+    const card = approvalCard({ ...pending, state: 'cancelled', remaining: '', eligibleApprovers: [], voided: { note: 'ticket PAY-12 was edited' } }, new Date('2026-11-25T21:10:00.000Z'));
+    expect(card.actions).toEqual([]);
+    expect(JSON.stringify(card)).toContain('"value":"♻️ Void"');
+    expect(JSON.stringify(card)).toContain('Void: ticket PAY-12 was edited. Approvals count only for what will run; ask again.');
+    expect(JSON.stringify(card)).not.toContain('Cancelled');
+  });
+
   it('reads Approve / Reject clicks, and nothing else', () => {
     expect(parseCardAction({ action: { type: 'Action.Execute', verb: 'void.approve', data: { approvalId: 'apr-7f3a' } } })).toEqual({ decision: 'approve', approvalId: 'apr-7f3a', reason: undefined });
     expect(parseCardAction({ action: { type: 'Action.Execute', verb: 'void.reject', data: { approvalId: 'apr-7f3a', reason: '  not today ' } } })).toEqual({ decision: 'reject', approvalId: 'apr-7f3a', reason: 'not today' });
