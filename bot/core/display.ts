@@ -46,7 +46,14 @@ export function humanTime(iso: string, now: Date = new Date()): string {
   return `${relativeTime(iso, now)} (${absoluteUtc(iso, now)})`;
 }
 
+/** The form inside a sentence ("expired at 4 Dec 10:40 UTC (1 h ago)"), where the sentence already says "at". */
+export function inlineTime(iso: string, now: Date = new Date()): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  return `${absoluteUtc(iso, now)} (${relativeTime(iso, now)})`;
+}
+
 /** Every ISO timestamp and full SHA of a text in a platform's form. */
-export function humaniseText(text: string, time: (iso: string) => string = (iso) => humanTime(iso), sha: (full: string) => string = shortSha): string {
+export function humaniseText(text: string, time: (iso: string) => string = (iso) => inlineTime(iso), sha: (full: string) => string = shortSha): string {
   return text.replace(ISO_UTC, (iso) => time(iso)).replace(FULL_SHA, (full) => sha(full));
 }

@@ -1,7 +1,7 @@
 // Approval requests as Adaptive Cards 1.5 with Universal Actions (Action.Execute). The card carries only the
 // approval id: the tenant comes from the clicker's AAD tenant, never from card data.
 import type { ApprovalCard } from '../core/approvals.port.js';
-import { humaniseText, humanTime } from '../core/display.js';
+import { humaniseText, humanTime, inlineTime } from '../core/display.js';
 
 export const APPROVE_VERB = 'void.approve';
 export const REJECT_VERB = 'void.reject';
@@ -23,7 +23,7 @@ export function approvalCard(card: ApprovalCard, now: Date = new Date()): Record
     { type: 'TextBlock', size: 'Medium', weight: 'Bolder', wrap: true, text: `${pending ? 'Approval needed' : 'Approval request'}: ${humaniseText(card.summary, (iso) => iso)}` },
     { type: 'FactSet', facts: facts(card, now) },
   ];
-  if (card.voided) body.push({ type: 'TextBlock', wrap: true, color: 'Warning', text: `Void: ${humaniseText(card.voided.note, (iso) => humanTime(iso, now))}. Approvals count only for what will run; ask again.` });
+  if (card.voided) body.push({ type: 'TextBlock', wrap: true, color: 'Warning', text: `Void: ${humaniseText(card.voided.note, (iso) => inlineTime(iso, now))}. Approvals count only for what will run; ask again.` });
   if (card.breakGlass) body.push({ type: 'TextBlock', wrap: true, color: 'Attention', weight: 'Bolder', text: '🚨 Break-glass: run without the required approvals' });
   if (card.decisions.length) {
     body.push({ type: 'TextBlock', wrap: true, weight: 'Bolder', spacing: 'Medium', text: 'Decisions' });

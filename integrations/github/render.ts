@@ -1,7 +1,7 @@
 // Neutral replies → GitHub-flavoured Markdown comments. What a person reads is checked against golden files
 // (test/fixtures/github/golden/).
 import type { ApprovalCard } from '../../bot/core/approvals.port.js';
-import { humaniseText, humanTime, shortSha } from '../../bot/core/display.js';
+import { humaniseText, humanTime, inlineTime, shortSha } from '../../bot/core/display.js';
 import type { Reply } from '../../bot/core/types.js';
 
 const STATE_TITLE: Record<ApprovalCard['state'], string> = {
@@ -29,7 +29,7 @@ export function escapeText(text: string): string {
 
 /** Times as "in 59 min (4 Dec 12:22 UTC)" and full SHAs as short ones, in text people read. */
 function humanised(text: string, now: Date): string {
-  return humaniseText(text, (iso) => humanTime(iso, now));
+  return humaniseText(text, (iso) => inlineTime(iso, now));
 }
 
 /** `@login` when the member has a GitHub identity (GitHub notifies them), else their name. */

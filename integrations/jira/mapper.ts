@@ -2,7 +2,7 @@
 // bodies (Atlassian Document Format). Payloads are read through zod, loosely: JIRA adds fields freely, and only
 // what Void uses is checked.
 import { z } from 'zod';
-import { humaniseText, humanTime } from '../../bot/core/display.js';
+import { humaniseText, inlineTime } from '../../bot/core/display.js';
 import type { Reply } from '../../bot/core/types.js';
 
 const named = z.object({ name: z.string() }).loose();
@@ -169,7 +169,7 @@ function inline(text: string): AdfNode[] {
 /** Text as ADF paragraphs: one per line, links clickable, times as "in 59 min (4 Dec 12:22 UTC)", short SHAs. */
 export function textToAdf(lines: readonly string[], now: Date = new Date()): AdfNode {
   const content = lines.map((line) => {
-    const parts = inline(humaniseText(line, (iso) => humanTime(iso, now)));
+    const parts = inline(humaniseText(line, (iso) => inlineTime(iso, now)));
     return parts.length ? { type: 'paragraph', content: parts } : { type: 'paragraph' };
   });
   return { type: 'doc', version: 1, content };
