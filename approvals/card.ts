@@ -25,6 +25,7 @@ export function toCard(record: ApprovalRecord, tenant: Tenant): ApprovalCard {
     id: record.id,
     tenantId: record.tenantId,
     state: record.state,
+    ...(record.endReason === 'voided' ? { voided: { note: record.note ?? 'the target changed' } } : {}),
     requester: { memberId: record.requester.memberId, name: record.requester.name },
     summary: record.summary,
     rule: record.rule,

@@ -48,10 +48,10 @@ export function approvalCommands(service: ApprovalService): Partial<CommandRegis
     reject: decide('reject'),
     status: guarded<Of<'status'>>(async (ctx, command) => {
       const rec = command.id ? await deps.store.get(ctx.tenant.id, command.id) : undefined;
-      // The card itself, with its buttons, so that a request made on one platform can be decided from another
-      // ("status <id>" in Teams shows the Slack-made request as an Adaptive Card). No key: this is a new copy in
-      // this thread, not the request's original message.
-      return rec ? [{ ...cardReply(rec, ctx.tenant), key: undefined }] : runJobCommand(ctx, command);
+      // The request as it stands, to the person who asked only: no key (this is not the request's own card, which
+      // stays the one message updated on every decision). Where the platform can show it privately with buttons
+      // that update in place (Teams' own chat) it may; Slack shows it without buttons (bot/slack/mapper.ts).
+      return rec ? [{ ...cardReply(rec, ctx.tenant), key: undefined, private: true }] : runJobCommand(ctx, command);
     }),
     cancel: guarded<Of<'cancel'>>(async (ctx, command) => {
       if (!(await deps.store.get(ctx.tenant.id, command.id))) return runCancel(ctx, command);

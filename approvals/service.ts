@@ -83,9 +83,9 @@ export class ApprovalService implements ApprovalsPort {
     await deps.audit.append({ tenantId: rec.tenantId, action: 'approval.requested', actor: auditActorOf(req.actor), target: rec.id, outcome: 'pending', details: { approvalId: rec.id, rule: rule.name, kind: rec.kind, summary: rec.summary }, correlationId: rec.correlationId });
     await deps.store.create(rec);
     await this.scheduleExpiry(rec);
-    const reply = cardReply(rec, req.tenant);
-    await postCard(deps, rec, req.tenant);
-    return { decision: 'hold', replies: [reply] };
+    // The card is the answer to the request: the surface that asked posts it into the thread, once, under its key;
+    // every later change of the request updates that message (postCard). Posting it here too would send it twice.
+    return { decision: 'hold', replies: [cardReply(rec, req.tenant)] };
   }
 
   /** Idempotent (one delayed job per request). A failure only costs the thread its expiry notice: every decision
@@ -210,7 +210,7 @@ export class ApprovalService implements ApprovalsPort {
   /** The separation-of-duties checks, as [code, explanation] when the person may not decide. */
   private separationOfDuties(rec: ApprovalRecord, tenant: Tenant, member: Member, req: DecisionRequest): [string, string] | undefined {
     if (member.id === rec.requester.memberId) {
-      return ['approval.self_approval', `You requested ${rec.id} (as ${rec.requester.platform} ${rec.requester.platformUserId}); your ${req.actor.platform} account is linked to the same person, so you cannot ${req.decision} it. Someone else must${req.decision === 'reject' ? '; to withdraw it say "cancel ' + rec.id + '"' : ''}.`];
+      return ['approval.self_approval', `You requested ${rec.id} (as ${rec.requester.name}, through ${rec.requester.platform}); your ${req.actor.platform} account is linked to the same person, so you cannot ${req.decision} it. Someone else must${req.decision === 'reject' ? '; to withdraw it say "cancel ' + rec.id + '"' : ''}.`];
     }
     const earlier = rec.decisions.find((d) => d.memberId === member.id);
     if (earlier) return ['approval.already_counted', `You already decided on ${rec.id} (${earlier.decision}, ${earlier.at} via ${earlier.platform}); one person counts once.`];

@@ -1,7 +1,7 @@
 // `deploy`: create the GitHub deployment (once, even when retried), follow its status, report it.
 import { UnrecoverableError } from 'bullmq';
 import type { Processor } from '../worker.js';
-import { followDeployment, repoForService } from '../deploy/deploy.agent.js';
+import { followDeployment, repoForService, TERMINAL_STATES } from '../deploy/deploy.agent.js';
 import { WorkflowRun } from '../workflow/checkpoints.js';
 import { requireVcs, type AgentDeps } from './deps.js';
 
@@ -21,13 +21,15 @@ export function deployProcessor(deps: AgentDeps): Processor {
       const ref = pinned ?? command.ref ?? (await vcs.getDefaultBranch(tenant.id, repo));
       const waived = Boolean(ctx.data.waiveStatusChecks);
       const deployment = await vcs.createDeployment(tenant.id, repo, { ref, environment: command.environment, description: `Void: deploy ${where}${pinned ? ` at ${pinned.slice(0, 7)}` : ''} (job ${ctx.jobId})`, marker: `void:deploy:${ctx.jobId}`, ...(waived ? { waiveStatusChecks: true } : {}) });
-      return { ...deployment, ref: pinned ? `${command.ref ?? 'default branch'} @ ${pinned.slice(0, 7)}` : ref };
+      const named = command.ref && command.ref !== pinned ? `${command.ref} @ ` : command.ref ? '' : 'default branch @ ';
+      return { ...deployment, ref: pinned ? `${named}${pinned.slice(0, 7)}` : ref };
     });
     await ctx.progress(`following deployment ${created.id} of ${created.ref}`, 0.5);
     const state = await followDeployment(vcs, tenant.id, repo, created.id, {
       pollMs: deps.deployPollMs ?? 10_000,
       timeoutMs: deps.deployTimeoutMs ?? 15 * 60_000,
-      onState: (s) => ctx.progress(`deployment ${created.id}: ${s}`, 0.6),
+      // A final state is the result's to tell ("done" or "failed"), not a progress line just before it.
+      onState: async (s) => (TERMINAL_STATES.has(s) ? undefined : ctx.progress(`deployment ${created.id}: ${s.replace(/_/g, ' ')}`, 0.6)),
     });
     if (state === 'failure' || state === 'error') {
       throw new UnrecoverableError(`deploy.failed: deployment ${created.id} of ${where} (${created.ref}) ended in ${state}: ${created.url}`);

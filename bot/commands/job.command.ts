@@ -42,7 +42,7 @@ export async function runJobCommand(ctx: CommandContext, asked: JobCommand): Pro
   await services.audit.append({ tenantId: tenant.id, action: 'job.queued', actor: auditActor(ctx), target: jobId, outcome: 'success', details: { kind, command: describeCommand(command) }, correlationId: ctx.correlationId });
   const { duplicate } = await services.queue.enqueue(jobId, data);
   if (duplicate) return [];
-  return [{ text: `🕐 ${describeCommand(command)}: queued as job ${jobId}`, key: `job:${jobId}`, kind: 'progress' }];
+  return [{ text: `🕐 ${describeCommand(command)}: queued as job ${jobId}`, key: `job:${jobId}`, kind: 'progress', opening: true }];
 }
 
 export function auditActor(ctx: Pick<CommandContext, 'actor'>): AuditActor {

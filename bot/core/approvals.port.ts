@@ -5,6 +5,9 @@ import type { Actor, Platform } from './types.js';
 
 export type ApprovalState = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
 
+/** The form of an approval id (`ap-` and 16 hex digits): lets an adapter tell `status <approval>` from `status <job>`. */
+export const APPROVAL_ID = /^ap-[0-9a-f]{16}$/;
+
 export interface ApprovalDecisionView {
   readonly memberId: string;
   readonly name: string;
@@ -19,6 +22,8 @@ export interface ApprovalCard {
   readonly id: string;
   readonly tenantId: string;
   readonly state: ApprovalState;
+  /** A cancelled request that Void voided because its target moved (not cancelled by a person), with why. */
+  readonly voided?: { readonly note: string } | undefined;
   readonly requester: { readonly memberId: string; readonly name: string };
   /** The exact command, e.g. "deploy payments to production at v1.4.2". */
   readonly summary: string;

@@ -115,6 +115,9 @@ export interface Reply {
   /** Ties progress updates of one job to one message, updated in place. */
   readonly key?: string;
   readonly kind?: 'answer' | 'refusal' | 'progress' | 'usage' | 'approval';
+  /** The opening word of a keyed message ("queued as job …"): written only if nothing was written under its key yet,
+   *  so that a job whose worker already said "started" never reads "queued" again. */
+  readonly opening?: boolean;
   /** For kind 'approval': the request to render with Approve / Reject buttons (updated in place by its key). */
   readonly approval?: ApprovalCard;
 }

@@ -62,6 +62,7 @@ export interface VcsPort {
   openPullRequest(tenantId: string, repo: RepoRef, pr: { head: string; base: string; title: string; body: string; draft: boolean }): Promise<{ number: number; url: string }>;
   /** Creates a deployment of exactly `ref` (a commit SHA when approved). The repository's required status checks are
    *  honoured unless `waiveStatusChecks` is set (a tenant policy that says so explicitly). */
+  /** `url` is a web page people open (never a REST API URL). */
   createDeployment(tenantId: string, repo: RepoRef, deployment: { ref: string; environment: string; description: string; marker: string; waiveStatusChecks?: boolean }): Promise<{ id: number; url: string }>;
   setDeploymentStatus(tenantId: string, repo: RepoRef, deploymentId: number, state: 'in_progress' | 'success' | 'failure' | 'error', description: string): Promise<void>;
   getDeploymentStatus(tenantId: string, repo: RepoRef, deploymentId: number): Promise<string | undefined>;

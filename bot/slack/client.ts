@@ -113,6 +113,7 @@ export class SlackChatPort implements ChatPort {
         await delay(50);
         continue;
       }
+      if (reply.opening) return; // "queued" after the job already said more: not shown
       const mapped = JSON.parse(current) as Mapped;
       const shown = digestOf(rendered);
       if ((mapped.final && !isFinal(reply)) || mapped.shown === shown) return;

@@ -1,6 +1,7 @@
 // What Void does with a Slack request once it is verified and acked: slash commands, mentions and DMs go through
 // the dispatcher; replies go into the thread (private ones as ephemerals to the asker). Runs after the HTTP ack.
 import { JOB_KINDS } from '../../agents/queues.js';
+import { APPROVAL_ID } from '../core/approvals.port.js';
 import { parseCommand } from '../core/grammar.js';
 import { VoidError } from '../core/errors.js';
 import type { TenantRegistry } from '../core/registry.js';
@@ -41,7 +42,9 @@ export class SlackConversations {
     const text = str(body.text).trim();
     const channel = str(body.channel_id);
     const parsed = parseCommand(text);
-    const opensThread = parsed.ok && (JOB_KINDS as readonly string[]).includes(parsed.command.name);
+    // `status <approval id>` answers privately at once; it is not a job, so it opens no thread.
+    const approvalStatus = parsed.ok && parsed.command.name === 'status' && APPROVAL_ID.test(parsed.command.id ?? '');
+    const opensThread = parsed.ok && (JOB_KINDS as readonly string[]).includes(parsed.command.name) && !approvalStatus;
     let thread = threadRef(origin.teamId, channel);
     try {
       if (opensThread) {

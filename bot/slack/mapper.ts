@@ -1,5 +1,6 @@
 // Slack payloads → neutral InboundCommand pieces, and neutral replies → Block Kit. No SDK here: plain data.
 import type { ApprovalCard } from '../core/approvals.port.js';
+import { absoluteUtc, humaniseText, shortSha } from '../core/display.js';
 import type { TenantRegistry } from '../core/registry.js';
 import type { Reply, ThreadRef } from '../core/types.js';
 import type { SlackBody } from './body.js';
@@ -101,8 +102,15 @@ export interface RenderedMessage {
 export type SlackIdsOf = (tenantId: string, memberId: string) => readonly string[];
 
 export function renderReply(reply: Reply, slackIdsOf: SlackIdsOf): RenderedMessage {
-  if (reply.approval) return renderApproval(reply.approval, slackIdsOf);
-  return { text: escapeMrkdwn(reply.text) };
+  // A private copy (`status <id>`) never carries buttons: an ephemeral message is never updated, so its buttons would
+  // go stale; the request's own card in its thread is the one that is decided and updated.
+  if (reply.approval) return renderApproval(reply.approval, slackIdsOf, { actionable: !reply.private });
+  return { text: slackText(escapeMrkdwn(reply.text)) };
+}
+
+/** Times in every reader's own time zone (Slack's date token) and commits as short SHAs. */
+function slackText(text: string): string {
+  return humaniseText(text, slackDate);
 }
 
 const STATE_LABEL: Record<ApprovalCard['state'], string> = {
@@ -117,18 +125,28 @@ const STATE_LABEL: Record<ApprovalCard['state'], string> = {
 export function slackDate(iso: string): string {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return escapeMrkdwn(iso);
-  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${escapeMrkdwn(iso)}>`;
+  return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${escapeMrkdwn(absoluteUtc(iso))}>`;
 }
 
 function decisionLine(d: ApprovalCard['decisions'][number]): string {
   const verb = d.decision === 'approve' ? '✅ approved' : '❌ rejected';
   const reason = d.reason ? `: “${escapeMrkdwn(d.reason)}”` : '';
-  return `${escapeMrkdwn(d.name)} ${verb} (${d.platform})${reason}`;
+  return `${escapeMrkdwn(d.name)} ${verb} (${d.platform}, ${slackDate(d.at)})${reason}`;
 }
 
-export function renderApproval(card: ApprovalCard, slackIdsOf: SlackIdsOf): RenderedMessage {
-  const label = `${STATE_LABEL[card.state]}${card.breakGlass ? ' (break-glass)' : ''}`;
-  const summary = escapeMrkdwn(card.summary);
+/** "at 1a2b3c4" of a pinned deploy, linked to the commit. */
+function summaryOf(card: ApprovalCard): string {
+  const text = slackText(escapeMrkdwn(card.summary));
+  const pin = card.pinned;
+  if (!pin) return text;
+  const short = shortSha(pin.sha);
+  const link = `<https://github.com/${pin.repo}/commit/${pin.sha}|${short}>`;
+  return text.includes(short) ? text.replace(short, link) : `${text} (commit ${link})`;
+}
+
+export function renderApproval(card: ApprovalCard, slackIdsOf: SlackIdsOf, options: { actionable?: boolean } = {}): RenderedMessage {
+  const label = `${card.voided ? '♻️ Void' : STATE_LABEL[card.state]}${card.breakGlass ? ' (break-glass)' : ''}`;
+  const summary = summaryOf(card);
   const blocks: SlackBody[] = [
     { type: 'section', block_id: 'request', text: { type: 'mrkdwn', text: `*${label}*: ${summary}\nRequest \`${card.id}\`` } },
     {
@@ -142,8 +160,11 @@ export function renderApproval(card: ApprovalCard, slackIdsOf: SlackIdsOf): Rend
       ],
     },
   ];
+  if (card.voided) blocks.push({ type: 'context', block_id: 'void', elements: [{ type: 'mrkdwn', text: `Void: ${slackText(escapeMrkdwn(card.voided.note))}. Approvals count only for what will run; ask again.` }] });
   if (card.decisions.length) blocks.push({ type: 'context', block_id: 'decisions', elements: [{ type: 'mrkdwn', text: card.decisions.map(decisionLine).join('\n') }] });
-  if (card.state === 'pending') {
+  if (card.state === 'pending' && options.actionable === false) {
+    blocks.push({ type: 'context', block_id: 'where', elements: [{ type: 'mrkdwn', text: `Only you can see this copy. Decide on the request's card in its thread, or say \`/void approve ${card.id}\` or \`/void reject ${card.id} <reason>\`.` }] });
+  } else if (card.state === 'pending') {
     const mentions = card.eligibleApprovers.flatMap((a) => slackIdsOf(card.tenantId, a.memberId).slice(0, 1).map((id) => `<@${id}>`));
     if (mentions.length) blocks.push({ type: 'context', block_id: 'approvers', elements: [{ type: 'mrkdwn', text: `Can approve: ${mentions.join(' ')}` }] });
     blocks.push({
@@ -156,5 +177,5 @@ export function renderApproval(card: ApprovalCard, slackIdsOf: SlackIdsOf): Rend
     });
   }
   const still = card.remaining ? ` Still needed: ${card.remaining}.` : '';
-  return { text: `${label}: ${card.summary} (requested by ${card.requester.name}).${still}`, blocks };
+  return { text: `${label}: ${humaniseText(card.summary, (iso) => iso)} (requested by ${card.requester.name}).${still}`, blocks };
 }

@@ -1,6 +1,7 @@
 // Approval requests as Adaptive Cards 1.5 with Universal Actions (Action.Execute). The card carries only the
 // approval id: the tenant comes from the clicker's AAD tenant, never from card data.
 import type { ApprovalCard } from '../core/approvals.port.js';
+import { humaniseText, humanTime, inlineTime } from '../core/display.js';
 
 export const APPROVE_VERB = 'void.approve';
 export const REJECT_VERB = 'void.reject';
@@ -16,12 +17,13 @@ const STATE_LABEL: Readonly<Record<ApprovalCard['state'], string>> = {
 
 type Element = Record<string, unknown>;
 
-export function approvalCard(card: ApprovalCard): Record<string, unknown> {
+export function approvalCard(card: ApprovalCard, now: Date = new Date()): Record<string, unknown> {
   const pending = card.state === 'pending';
   const body: Element[] = [
-    { type: 'TextBlock', size: 'Medium', weight: 'Bolder', wrap: true, text: `${pending ? 'Approval needed' : 'Approval request'}: ${card.summary}` },
-    { type: 'FactSet', facts: facts(card) },
+    { type: 'TextBlock', size: 'Medium', weight: 'Bolder', wrap: true, text: `${pending ? 'Approval needed' : 'Approval request'}: ${humaniseText(card.summary, (iso) => iso)}` },
+    { type: 'FactSet', facts: facts(card, now) },
   ];
+  if (card.voided) body.push({ type: 'TextBlock', wrap: true, color: 'Warning', text: `Void: ${humaniseText(card.voided.note, (iso) => inlineTime(iso, now))}. Approvals count only for what will run; ask again.` });
   if (card.breakGlass) body.push({ type: 'TextBlock', wrap: true, color: 'Attention', weight: 'Bolder', text: '🚨 Break-glass: run without the required approvals' });
   if (card.decisions.length) {
     body.push({ type: 'TextBlock', wrap: true, weight: 'Bolder', spacing: 'Medium', text: 'Decisions' });
@@ -40,21 +42,29 @@ export function approvalCard(card: ApprovalCard): Record<string, unknown> {
   };
 }
 
-function facts(card: ApprovalCard): Array<{ title: string; value: string }> {
+function facts(card: ApprovalCard, now: Date): Array<{ title: string; value: string }> {
   const list = [
     { title: 'Request', value: card.id },
     { title: 'Requested by', value: card.requester.name },
-    { title: 'State', value: STATE_LABEL[card.state] ?? String(card.state) },
+    { title: 'State', value: card.voided ? '♻️ Void' : (STATE_LABEL[card.state] ?? String(card.state)) },
     { title: 'Rule', value: card.rule },
   ];
   if (card.remaining) list.push({ title: 'Still needed', value: card.remaining });
-  if (card.state === 'pending') list.push({ title: 'Expires', value: card.expiresAt });
+  if (card.state === 'pending') list.push({ title: 'Expires', value: humanTime(card.expiresAt, now) });
   return list;
 }
 
 function decisionLine(d: ApprovalCard['decisions'][number]): string {
   const verb = d.decision === 'approve' ? '✅ approved' : '⛔ rejected';
-  return `${d.name} ${verb} from ${d.platform} at ${d.at}${d.reason ? `: "${d.reason}"` : ''}`;
+  return `${d.name} ${verb} from ${d.platform} ${teamsTime(d.at)}${d.reason ? `: "${d.reason}"` : ''}`;
+}
+
+/** Teams renders {{DATE()}} and {{TIME()}} in each reader's own time zone (Adaptive Card text functions). */
+export function teamsTime(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  const rfc = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return `on {{DATE(${rfc}, SHORT)}} at {{TIME(${rfc})}}`;
 }
 
 function actions(approvalId: string): Element[] {

@@ -36,6 +36,13 @@ export class TeamsChatPort implements ChatPort {
     return `${this.prefix}:teams:msg:${channel}:${key}`;
   }
 
+  /** The Teams activity id of the message Void sent for a reply key in a conversation, if any. */
+  async messageIdOf(channel: string, key: string): Promise<string | undefined> {
+    const stored = await this.redis.get(this.messageKey(channel, key));
+    if (!stored || stored === PENDING) return undefined;
+    return stored.endsWith(FINAL) ? stored.slice(0, -FINAL.length) : stored;
+  }
+
   /** Stores where this conversation is, so that replies can be posted into it later from any process. */
   async remember(activity: Activity): Promise<void> {
     const reference = TurnContext.getConversationReference(activity);
@@ -65,7 +72,7 @@ export class TeamsChatPort implements ChatPort {
     for (let attempt = 0; attempt < 100; attempt += 1) {
       if ((await this.redis.set(key, PENDING, 'EX', 30, 'NX')) === 'OK') return this.sendFirst(context, key, message, reply);
       const stored = await this.redis.get(key);
-      if (stored && stored !== PENDING) return this.update(context, key, stored, message, reply);
+      if (stored && stored !== PENDING) return reply.opening ? undefined : this.update(context, key, stored, message, reply);
       // Another process is sending the first message for this key right now: wait for its activity id.
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -19,6 +19,8 @@ export interface CardDecisionDeps {
   readonly ledger: DeliveryLedger;
   readonly audit: AuditTrail;
   readonly log: Logger;
+  /** Which message is a request's own card in a conversation (the approvals module updates that one itself). */
+  readonly chat?: { messageIdOf(channel: string, key: string): Promise<string | undefined> };
 }
 
 const message = (text: string): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text as unknown as Record<string, unknown> });
@@ -69,6 +71,10 @@ export class CardDecisions {
     const id = context.activity.replyToId;
     if (!id) return;
     try {
+      // The request's own card is updated by the approvals module for everyone, once per decision; only a copy
+      // (`status <id>`) is updated here.
+      const own = await this.deps.chat?.messageIdOf(context.activity.conversation.id, `approval:${card.id}`);
+      if (own === id) return;
       await context.updateActivity({ ...(renderReply({ text: card.summary, kind: 'approval', approval: card }) as Partial<Activity>), id });
     } catch (error) {
       this.deps.log.warn({ err: { message: (error as Error).message }, approvalId: card.id }, 'could not update the approval card for every viewer');

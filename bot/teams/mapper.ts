@@ -1,5 +1,6 @@
 // Bot Framework activities → Void's neutral model, and Void's replies → Teams messages (text or Adaptive Card).
 import { z } from 'zod';
+import { humaniseText } from '../core/display.js';
 import type { InboundCommand, Reply, ThreadRef } from '../core/types.js';
 import { approvalCard } from './cards.js';
 
@@ -105,7 +106,7 @@ export const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 /** A neutral reply as a Teams message: approval requests become Adaptive Cards, everything else text. */
 export function renderReply(reply: Reply): OutboundMessage {
   if (reply.approval) return { type: 'message', attachments: [{ contentType: ADAPTIVE_CARD, content: approvalCard(reply.approval) }] };
-  return { type: 'message', textFormat: 'xml', text: textToXml(reply.text) };
+  return { type: 'message', textFormat: 'xml', text: textToXml(humaniseText(reply.text)) };
 }
 
 /** Teams' xml text format: HTML-escaped, one `<br>` per line break. */

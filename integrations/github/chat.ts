@@ -9,7 +9,7 @@ import type { Reply, ThreadRef } from '../../bot/core/types.js';
 import { withMarker, type GithubClient } from './client.js';
 import { call } from './octokit.js';
 import { parseChannel } from './mapper.js';
-import { renderReply } from './render.js';
+import { renderReply, type GithubLoginsOf } from './render.js';
 
 const APPROVALS_TTL_SECONDS = 30 * 24 * 3600;
 const LOCK_LEASE_MS = 60_000;
@@ -26,6 +26,7 @@ export class GithubChatPort implements ChatPort {
     private readonly client: GithubClient,
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly people: { readonly loginsOf?: GithubLoginsOf; readonly webUrl?: string } = {},
   ) {}
 
   private approvalsKey(installationId: number, channel: string): string {
@@ -39,7 +40,7 @@ export class GithubChatPort implements ChatPort {
       throw new VoidError('github.bad_thread', `not a GitHub pull request thread: ${thread.channel.slice(0, 80)}`);
     }
     const api = this.client.forInstallation(installationId);
-    const body = renderReply(reply, reply.key ? undefined : mention);
+    const body = renderReply(reply, reply.key ? undefined : mention, this.people);
     if (reply.approval) await this.rememberApproval(installationId, thread.channel, reply.approval.id);
     const marker = reply.key ? `reply:${reply.key}` : 'reply';
     if (reply.key) {
@@ -47,9 +48,13 @@ export class GithubChatPort implements ChatPort {
       const final = reply.kind === 'answer' || reply.kind === 'refusal';
       await this.locked(`${this.prefix}:github:lock:${slot}`, async () => {
         // The web role's "queued" and the worker's progress race; once the final word is written nothing older replaces it.
+        // The same for the opening "queued": written only while nothing else has been.
         const doneKey = `${this.prefix}:github:final:${slot}`;
+        const shownKey = `${this.prefix}:github:shown:${slot}`;
         if (!final && (await this.redis.exists(doneKey))) return;
+        if (reply.opening && (await this.redis.exists(shownKey))) return;
         await this.client.upsertMarkedComment(api, target.repo, target.number, body, marker);
+        await this.redis.set(shownKey, '1', 'EX', APPROVALS_TTL_SECONDS);
         if (final) await this.redis.set(doneKey, '1', 'EX', APPROVALS_TTL_SECONDS);
       });
       return;

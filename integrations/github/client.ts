@@ -41,6 +41,10 @@ export class GithubClient extends GitWrites implements VcsPort {
     return api;
   }
 
+  protected webUrl(): string {
+    return (this.creds.webUrl ?? 'https://github.com').replace(/\/+$/, '');
+  }
+
   protected api(tenantId: string): GithubApi {
     const installationId = this.registry.get(tenantId)?.bindings.github?.installationId;
     if (!installationId) throw new VoidError('github.no_installation', `Tenant ${tenantId} has no GitHub installation in the tenants file.`);

@@ -2,7 +2,6 @@
 // (identity, audit, limits, approvals); pull request events publish to listeners, void stale approvals and start
 // automatic reviews. Work that waits on GitHub (reactions, reply comments) runs after the webhook is answered.
 import type { Dispatcher } from '../../bot/dispatcher.js';
-import type { ApprovalCard } from '../../bot/core/approvals.port.js';
 import { parseGithubIdentity, type TenantRegistry } from '../../bot/core/registry.js';
 import type { Reply, Tenant, ThreadRef } from '../../bot/core/types.js';
 import type { PullRequestEvent } from '../../bot/core/vcs.port.js';
@@ -130,7 +129,8 @@ export class GithubEventHandler {
       ? await approvals.voidStale(tenant.id, { repo: e.pr.repo, number: e.pr.number, headSha: e.pr.headSha }, `new commits were pushed to ${channel}`)
       : [];
     const review = await this.autoReview(tenant, e, thread, deliveryId, log);
-    const replies: Reply[] = voided.length ? [voidedNotice(voided, e.pr.headSha), ...review.replies] : review.replies;
+    // Each voided request's own thread (often this pull request) is told once, by the approvals module.
+    const replies: Reply[] = review.replies;
     const event: PullRequestEvent = { tenantId: tenant.id, action: e.action, pr: e.pr, deliveryId };
     this.postAll(log, thread, replies);
     this.deps.background.run(log, 'publishing the pull request event', () => this.publish(event, log));
@@ -178,10 +178,3 @@ function configuredGithubId(tenant: Tenant, login: string): string | undefined {
   return entries.find((i) => i.id && i.login.toLowerCase() === login.toLowerCase())?.id;
 }
 
-function voidedNotice(cards: readonly ApprovalCard[], headSha: string): Reply {
-  const list = cards.map((c) => `- \`${c.id}\`: ${c.summary} (requested by ${c.requester.name})`).join('\n');
-  return {
-    text: `🔁 New commits were pushed (head is now ${headSha.slice(0, 7)}), so ${cards.length === 1 ? 'this approval no longer applies and is void' : 'these approvals no longer apply and are void'}:\n${list}\nRequest again to approve the new head commit.`,
-    kind: 'answer',
-  };
-}

@@ -2,6 +2,7 @@
 // webhook route and the GitHub chat port come with GITHUB_WEBHOOK_SECRET.
 import { Webhooks } from '@octokit/webhooks';
 import { VoidError } from '../../bot/core/errors.js';
+import { parseGithubIdentity } from '../../bot/core/registry.js';
 import { DeliveryLedger } from '../../bot/idempotency.js';
 import type { ModuleContext, ModuleContribution, VoidModule } from '../../bot/modules.js';
 import { GithubChatPort } from './chat.js';
@@ -11,6 +12,13 @@ import type { OctokitTuning } from './octokit.js';
 import { githubWebhookRoute } from './receiver.js';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+
+/** GitHub's web address for an API URL: api.github.com → github.com; GitHub Enterprise https://host/api/v3 → https://host. */
+export function githubWebUrl(apiUrl: string): string {
+  const url = new URL(apiUrl);
+  if (url.hostname === 'api.github.com') return 'https://github.com';
+  return `${url.origin}${url.pathname.replace(/\/api\/v3\/?$/, '').replace(/\/+$/, '')}`;
+}
 /** GitHub caps webhook payloads at 25 MB; pull request payloads are far smaller. */
 const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
 /** How long a stopping process keeps posting answers it has not posted yet. */
@@ -44,10 +52,13 @@ export function createGithubModule(options: GithubModuleOptions = {}): GithubMod
         }
         return {};
       }
-      const gh = new GithubClient({ appId: env.GITHUB_APP_ID, privateKey: env.GITHUB_PRIVATE_KEY, baseUrl: env.GITHUB_API_URL ?? DEFAULT_GITHUB_API_URL }, ctx.registry, log, options.tuning);
+      const apiUrl = env.GITHUB_API_URL ?? DEFAULT_GITHUB_API_URL;
+      const gh = new GithubClient({ appId: env.GITHUB_APP_ID, privateKey: env.GITHUB_PRIVATE_KEY, baseUrl: apiUrl, webUrl: githubWebUrl(apiUrl) }, ctx.registry, log, options.tuning);
       client = gh;
       ctx.ports.vcs = gh;
-      const chat = new GithubChatPort(gh, ctx.redis, ctx.prefix);
+      // Approvers are @mentioned by their GitHub login (from the tenants file), so that GitHub notifies them.
+      const loginsOf = (tenantId: string, memberId: string) => (ctx.registry.memberById(tenantId, memberId)?.identities.github ?? []).map((e) => parseGithubIdentity(e).login);
+      const chat = new GithubChatPort(gh, ctx.redis, ctx.prefix, { loginsOf, webUrl: githubWebUrl(apiUrl) });
       const secret = env.GITHUB_WEBHOOK_SECRET;
       const close = () => background.drain(SHUTDOWN_WAIT_MS, log);
       if (!secret) return { chatPorts: { github: chat }, close };

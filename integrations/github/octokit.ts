@@ -30,6 +30,8 @@ export interface AppCredentials {
   readonly appId: number;
   readonly privateKey: string;
   readonly baseUrl: string;
+  /** GitHub's web address (links people open); default https://github.com. */
+  readonly webUrl?: string | undefined;
 }
 
 /** GitHub hands out the key with real newlines; env files often carry it with `\n` escapes. */

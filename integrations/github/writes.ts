@@ -14,6 +14,13 @@ const SHA = /^[0-9a-f]{40}$/i;
 
 export abstract class GitWrites {
   protected abstract api(tenantId: string): GithubApi;
+  protected abstract webUrl(): string;
+
+  /** What people open for a deployment: the repository's deployments page (GitHub has no page per deployment id;
+   *  the REST `url` of a deployment is JSON). */
+  protected deploymentsPage(repo: RepoRef): string {
+    return `${this.webUrl()}/${repo.owner}/${repo.name}/deployments`;
+  }
 
   async getDefaultBranch(tenantId: string, repo: RepoRef): Promise<string> {
     const { data } = await call(`Reading ${full(repo)}`, () => this.api(tenantId).repos.get({ owner: repo.owner, repo: repo.name }));
@@ -101,12 +108,12 @@ export abstract class GitWrites {
     const what = `Creating a ${d.environment} deployment of ${full(repo)} at ${d.ref}`;
     const { data: earlier } = await call(what, () => api.repos.listDeployments({ owner: repo.owner, repo: repo.name, ref: d.ref, environment: d.environment, per_page: 100 }));
     const found = earlier.find((x) => (x.payload as { void_marker?: unknown } | null)?.void_marker === d.marker);
-    if (found) return { id: found.id, url: found.url };
+    if (found) return { id: found.id, url: this.deploymentsPage(repo) };
     const { data, status } = await call(what, () =>
       api.repos.createDeployment({ owner: repo.owner, repo: repo.name, ref: d.ref, environment: d.environment, description: d.description.slice(0, 140), auto_merge: false, ...checks(d.waiveStatusChecks), payload: { void_marker: d.marker } }),
     );
     if (status !== 201 || !('id' in data)) throw new GithubPermanentError('github.rejected', `${what}: GitHub did not create it (${'message' in data ? String(data.message) : status})`);
-    return { id: data.id, url: data.url };
+    return { id: data.id, url: this.deploymentsPage(repo) };
   }
 
   async setDeploymentStatus(tenantId: string, repo: RepoRef, deploymentId: number, state: 'in_progress' | 'success' | 'failure' | 'error', description: string): Promise<void> {

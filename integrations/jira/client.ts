@@ -10,7 +10,7 @@ import type { TicketInfo, TicketPort } from '../../bot/core/ticket.port.js';
 import type { Redis } from 'ioredis';
 import { automationOf } from './automation.schema.js';
 import { withRedisLock } from './lock.js';
-import { commentText, renderComment } from './mapper.js';
+import { commentText, renderComment, textToAdf } from './mapper.js';
 import { unboundTicket } from './projects.js';
 
 export interface JiraCredentials {
@@ -26,8 +26,11 @@ export interface JiraClientOptions {
   readonly prefix?: string;
 }
 
-/** The comment property that carries Void's marker: hidden from people, read back to update the same comment. */
+/** The comment property that carries Void's marker: hidden from people, read back to update the same comment, and
+ *  present on every comment Void writes (unkeyed ones carry the marker "reply"), so that Void knows its own. */
 export const MARKER_PROPERTY = 'void.marker';
+/** The issue property on tickets Void created (`jira create`). */
+export const CREATED_PROPERTY = 'void.created';
 
 const FIELDS = ['summary', 'description', 'issuetype', 'status', 'priority', 'labels', 'components', 'assignee'];
 
@@ -94,13 +97,13 @@ export class JiraTicketClient implements TicketPort {
   }
 
   /** Creates the comment carrying `marker` (a hidden comment property), or updates it; serialised per marker. */
-  upsertAdf(tenantId: string, key: string, body: Adf, marker?: string): Promise<{ url: string }> {
+  upsertAdf(tenantId: string, key: string, body: Adf, marker?: string, options: { onlyNew?: boolean } = {}): Promise<{ url: string }> {
     // An unmarked comment is always a new one: nothing to serialise.
     if (!marker) return this.upsertNow(tenantId, key, body);
     const lockKey = `${tenantId}\u0000${key}\u0000${marker}`;
     const previous = this.locks.get(lockKey) ?? Promise.resolve();
     const { redis, prefix } = this.options;
-    const upsert = () => this.upsertNow(tenantId, key, body, marker);
+    const upsert = () => this.upsertNow(tenantId, key, body, marker, options.onlyNew);
     const locked = redis ? () => withRedisLock(redis, `${prefix ?? 'void'}:jira:upsert:${tenantId}:${key}:${marker}`, 15_000, upsert) : upsert;
     const next = previous.catch(() => undefined).then(locked);
     this.locks.set(lockKey, next);
@@ -110,13 +113,14 @@ export class JiraTicketClient implements TicketPort {
     return next;
   }
 
-  private async upsertNow(tenantId: string, key: string, body: Adf, marker?: string): Promise<{ url: string }> {
+  private async upsertNow(tenantId: string, key: string, body: Adf, marker?: string, onlyNew = false): Promise<{ url: string }> {
     const { api, site } = this.clientFor(tenantId, key);
     const existing = marker ? await this.findMarked(api, key, marker) : undefined;
+    if (existing && onlyNew) return { url: `${site}/browse/${key}?focusedCommentId=${existing}` };
     const comment = (existing
       ? await this.call(`update a comment on ${key}`, () => api.issueComments.updateComment({ issueIdOrKey: key, id: existing, body: body as never }))
       : await this.call(`comment on ${key}`, () =>
-          api.issueComments.addComment({ issueIdOrKey: key, comment: body as never, ...(marker ? { properties: [{ key: MARKER_PROPERTY, value: { marker } }] } : {}) }),
+          api.issueComments.addComment({ issueIdOrKey: key, comment: body as never, properties: [{ key: MARKER_PROPERTY, value: { marker: marker ?? 'reply' } }] }),
         )) as unknown as CommentLike;
     return { url: `${site}/browse/${key}?focusedCommentId=${comment.id ?? existing ?? ''}` };
   }
@@ -128,6 +132,18 @@ export class JiraTicketClient implements TicketPort {
     const comments = ((page as { comments?: CommentLike[] }).comments ?? []);
     const found = comments.find((c) => c.properties?.some((p) => p.key === MARKER_PROPERTY && (p.value as { marker?: unknown } | undefined)?.marker === marker));
     return found?.id;
+  }
+
+  /** True when the comment was written by Void: it carries Void's marker property (a 404 means it does not). */
+  async isOwnComment(tenantId: string, key: string, commentId: string): Promise<boolean> {
+    const { api } = this.clientFor(tenantId, key);
+    try {
+      await api.issueCommentProperties.getCommentProperty({ commentId, propertyKey: MARKER_PROPERTY });
+      return true;
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return false;
+      throw apiError(`read the properties of a comment on ${key}`, error);
+    }
   }
 
   /** Moves the ticket to `toStatus` (by transition name or target status); true when it is there afterwards. */
@@ -161,11 +177,13 @@ export class JiraTicketClient implements TicketPort {
       project: { key: ticket.projectKey },
       summary: ticket.summary,
       issuetype: { name: ticket.type },
-      ...(ticket.description ? { description: renderComment({ text: ticket.description }) } : {}),
+      ...(ticket.description ? { description: textToAdf(ticket.description.split('\n')) } : {}),
       ...(ticket.priority ? { priority: { name: ticket.priority } } : {}),
     };
+    // Void's mark is an issue property, not text: the summary and description are exactly what the person asked for.
+    const properties = [{ key: CREATED_PROPERTY, value: { by: 'void' } }];
     const created = await this.call(`create a ticket in ${ticket.projectKey}`, () =>
-      api.issues.createIssue({ fields: fields as unknown as Parameters<typeof api.issues.createIssue>[0]['fields'] }),
+      api.issues.createIssue({ fields: fields as unknown as Parameters<typeof api.issues.createIssue>[0]['fields'], properties }),
     );
     const createdKey = (created as { key?: string }).key ?? '';
     return { key: createdKey, url: `${site}/browse/${createdKey}` };
@@ -213,6 +231,6 @@ export class JiraChatPort implements ChatPort {
   async post(thread: ThreadRef, reply: Reply): Promise<void> {
     const tenant = thread.thread ? this.registry.tenantFor('jira', thread.thread) : undefined;
     if (!tenant) throw new VoidError('jira.unknown_thread', `no tenant is bound to the JIRA site of ticket ${thread.channel}`);
-    await this.tickets.upsertAdf(tenant.id, thread.channel, renderComment(reply), reply.key ? `reply:${reply.key}` : undefined);
+    await this.tickets.upsertAdf(tenant.id, thread.channel, renderComment(reply), reply.key ? `reply:${reply.key}` : undefined, { onlyNew: Boolean(reply.opening) });
   }
 }

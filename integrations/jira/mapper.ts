@@ -2,6 +2,7 @@
 // bodies (Atlassian Document Format). Payloads are read through zod, loosely: JIRA adds fields freely, and only
 // what Void uses is checked.
 import { z } from 'zod';
+import { humaniseText, inlineTime } from '../../bot/core/display.js';
 import type { Reply } from '../../bot/core/types.js';
 
 const named = z.object({ name: z.string() }).loose();
@@ -57,8 +58,10 @@ export interface TicketState {
   readonly components: readonly string[];
 }
 
-/** Every Void comment starts with these invisible characters (U+2063 INVISIBLE SEPARATOR, U+2064 INVISIBLE PLUS):
- *  a comment that carries them was written by Void and never triggers Void again. */
+/** Invisible characters (U+2063 INVISIBLE SEPARATOR, U+2064 INVISIBLE PLUS) that earlier versions of Void put at the
+ *  start of their comments and ticket descriptions. Void no longer writes them (people copied them along, and they
+ *  showed up in search and exports): its comments now carry the `void.marker` comment property and its tickets the
+ *  `void.created` issue property. Comments that still carry them are recognised as Void's own. */
 export const VOID_SENTINEL = '\u2063\u2064\u2063';
 
 /** The origin of an http(s) URL (a JIRA Cloud REST URL → its site), or undefined when it is not one. */
@@ -163,19 +166,23 @@ function inline(text: string): AdfNode[] {
   return nodes;
 }
 
-/** A reply as a JIRA comment (ADF): one paragraph per line, links clickable, the Void sentinel first. */
-export function renderComment(reply: Reply): AdfNode {
-  const lines = [...reply.text.split('\n')];
-  if (reply.approval) {
-    const a = reply.approval;
-    lines.push(`Approval ${a.id}: ${a.state}${a.remaining ? `, ${a.remaining}` : ''}.`);
-    if (a.state === 'pending') lines.push(`Decide with a comment: /void approve ${a.id}  or  /void reject ${a.id} <reason>`);
-  }
-  if (reply.private) lines.push('(Void could not reply privately in JIRA, so this reply is visible on the ticket.)');
-  const content = lines.map((line, i) => {
-    const text = i === 0 ? `${VOID_SENTINEL}${line}` : line;
-    const parts = inline(text);
+/** Text as ADF paragraphs: one per line, links clickable, times as "in 59 min (4 Dec 12:22 UTC)", short SHAs. */
+export function textToAdf(lines: readonly string[], now: Date = new Date()): AdfNode {
+  const content = lines.map((line) => {
+    const parts = inline(humaniseText(line, (iso) => inlineTime(iso, now)));
     return parts.length ? { type: 'paragraph', content: parts } : { type: 'paragraph' };
   });
   return { type: 'doc', version: 1, content };
+}
+
+/** A reply as a JIRA comment (ADF). No marker in the text: the JIRA client tags Void's comments with a property. */
+export function renderComment(reply: Reply, now: Date = new Date()): AdfNode {
+  const lines = [...reply.text.split('\n')];
+  if (reply.approval) {
+    const a = reply.approval;
+    lines.push(`Approval ${a.id}: ${a.voided ? 'void' : a.state}${a.remaining ? `, ${a.remaining}` : ''}.`);
+    if (a.state === 'pending') lines.push(`Decide with a comment: /void approve ${a.id}  or  /void reject ${a.id} <reason>`);
+  }
+  if (reply.private) lines.push('(Void could not reply privately in JIRA, so this reply is visible on the ticket.)');
+  return textToAdf(lines, now);
 }

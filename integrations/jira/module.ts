@@ -35,7 +35,7 @@ export const jiraModule: VoidModule = {
     for (const t of bound) {
       if (verifierFor.any && !verifierFor(t.id) && verifierFor(undefined)?.tenant !== t) warn({ tenant: t.id }, 'JIRA site bound without a webhook secret (JIRA_WEBHOOK_SECRET_<TENANT>): its deliveries are refused');
       if (!tickets.configured(t.id)) warn({ tenant: t.id }, 'JIRA site bound without API credentials (JIRA_EMAIL_<TENANT>/JIRA_API_TOKEN_<TENANT>): Void cannot comment on its tickets');
-      else if (!automationOf(t).botAccountIds.length) warn({ tenant: t.id }, 'automation.botAccountIds is empty: Void recognises its own JIRA comments by marker only, and its own transitions not at all');
+      else if (!automationOf(t).botAccountIds.length) warn({ tenant: t.id }, 'automation.botAccountIds is empty: Void recognises its own JIRA comments by their marker property only, and its own transitions not at all');
     }
     const chat = configured.length ? new JiraChatPort(ctx.registry, tickets) : undefined;
     if (configured.length) {
@@ -45,7 +45,7 @@ export const jiraModule: VoidModule = {
       );
     }
     const handler = () =>
-      jiraWebhookHandler({ verifierFor, registry: ctx.registry, audit: ctx.audit, dispatcher: ctx.dispatcher, approvals: () => ctx.ports.approvals, chat: () => chat, log, replay: { redis: ctx.redis, prefix: ctx.prefix, ttlSeconds: env.VOID_DEDUPE_TTL_SECONDS, maxCommentAgeSeconds: env.VOID_MAX_COMMENT_AGE_SECONDS } });
+      jiraWebhookHandler({ verifierFor, registry: ctx.registry, audit: ctx.audit, dispatcher: ctx.dispatcher, approvals: () => ctx.ports.approvals, chat: () => chat, ownComment: (tenantId, key, id) => (tickets.configured(tenantId) ? tickets.isOwnComment(tenantId, key, id) : Promise.resolve(false)), log, replay: { redis: ctx.redis, prefix: ctx.prefix, ttlSeconds: env.VOID_DEDUPE_TTL_SECONDS, maxCommentAgeSeconds: env.VOID_MAX_COMMENT_AGE_SECONDS } });
     return {
       ...(chat ? { chatPorts: { jira: chat }, commands: { jira: jiraCommandRunner(tickets) } as Partial<CommandRegistry> } : {}),
       ...(verifierFor.any

@@ -54,6 +54,8 @@ export interface JiraReceiverDeps {
   readonly approvals?: () => ApprovalsPort | undefined;
   /** Where replies go (the JIRA ChatPort; undefined when no credentials are configured). */
   readonly chat: () => ChatPort | undefined;
+  /** True when a comment is Void's own (it carries Void's marker property); absent without JIRA credentials. */
+  readonly ownComment?: (tenantId: string, issueKey: string, commentId: string) => Promise<boolean>;
   readonly log: Logger;
   /** Replay protection: the signature covers the body, not the webhook identifier header, so a captured delivery
    *  resent under a new identifier is recognised by its body digest (kept as long as delivery ids are). */
@@ -169,6 +171,9 @@ async function handleEvent(deps: JiraReceiverDeps, tenant: Tenant, payload: Jira
     if (text.includes(VOID_SENTINEL)) return ignored('own_comment');
     const command = commentCommand(text, issue.key);
     if (command === undefined) return ignored('no_command');
+    // Void's own comments carry its marker property (one read, only for comments that hold a command).
+    const commentId = payload.comment?.id;
+    if (commentId && deps.ownComment && (await deps.ownComment(tenant.id, issue.key, commentId).catch(() => false))) return ignored('own_comment');
     const member = deps.registry.member(tenant, 'jira', actorId);
     const filled = member ? await withApprovalId(command, issue.key, tenant.id, member.id, deps.approvals?.()) : command;
     const result = await run(deps, { ...base, text: filled, deliveryId }, req.log);

@@ -63,14 +63,16 @@ describe('approvals asked for in a pull request', () => {
     await deliver(t.url, 'issue_comment', prComment('/void deploy production', { login: 'alice' }));
     await t.github.idle();
     const id = idIn(api.texts());
-    expect(api.texts().join('\n')).toContain(`deploy api to production at ${'a'.repeat(40)}`);
+    // The commit reads as its short SHA, linked to the commit; no 40-character SHA is shown.
+    expect(api.texts().join('\n')).toContain(`deploy api to production at [\`aaaaaaa\`](https://github.test/acme/api/commit/${'a'.repeat(40)})`);
+    expect(api.texts().join('\n').replace(/\]\([^)]*\)/g, ']')).not.toMatch(/[0-9a-f]{40}/);
     expect(id).toBeDefined();
 
     repo.push('b'.repeat(40));
     const pushed = await deliver(t.url, 'pull_request', prEvent('synchronize', { sha: 'b'.repeat(40), login: 'alice' }));
     expect(pushed.body).toMatchObject({ voided: 1 });
     await t.github.idle();
-    expect(api.texts()).toContainEqual(expect.stringContaining(`- \`${id}\`: deploy api to production at ${'a'.repeat(40)}`));
+    expect(api.texts()).toContainEqual(`♻️ Request ${id} (deploy api to production at aaaaaaa) is void: new commits were pushed to acme/api#7 (approved at aaaaaaa, head now bbbbbbb). Approvals count only for what will run; ask again.`);
     expect((await t.app.ports.approvals?.get('acme', id))?.state).toBe('cancelled');
 
     await deliver(t.url, 'issue_comment', prComment(`/void approve ${id}`, { login: 'bob' }));

@@ -68,10 +68,18 @@ describe('an approval requested in a pull request', () => {
     expect(id).toBeDefined();
 
     head.set('b'.repeat(40));
+    const before = api.comments.length;
     const pushed = await deliver(t.url, 'pull_request', prEvent('synchronize', { sha: 'b'.repeat(40), login: 'alice' }));
     expect(pushed.body).toMatchObject({ voided: 1 });
     await t.github.idle();
-    expect(api.texts()).toContainEqual(expect.stringContaining(`🔁 New commits were pushed (head is now bbbbbbb), so this approval no longer applies and is void:\n- \`${id}\`: review acme/api#7`));
+    // The pull request is told once (one new comment about it: the rest is the automatic review of the new head), and
+    // the request's own card now reads void, not "Cancelled", with why.
+    const told = api.texts().slice(before).filter((x) => x.includes(id));
+    expect(told).toEqual([`♻️ Request ${id} (review acme/api#7) is void: new commits were pushed to acme/api#7 (approved at aaaaaaa, head now bbbbbbb). Approvals count only for what will run; ask again.`]);
+    const card = api.texts().find((x) => x.includes(`\`${id}\``) && !x.startsWith('♻️ Request'));
+    expect(card).toMatch(new RegExp(`^♻️ \\*\\*Void\\*\\* \`${id}\`: review acme/api#7\n`));
+    expect(card).toContain('Void: new commits were pushed to acme/api#7 (approved at aaaaaaa, head now bbbbbbb).');
+    expect(card).not.toContain('Cancelled');
     expect((await t.app.ports.approvals?.get('acme', id))?.state).not.toBe('pending');
 
     await deliver(t.url, 'issue_comment', prComment(`/void approve ${id}`, { login: 'bob' }));

@@ -99,4 +99,22 @@ describe('Slack approval conversation (real approvals module)', () => {
     const jobs = await t.app.queue.queue.getJobs(['completed', 'active', 'waiting', 'delayed']);
     expect(jobs.map((j) => [j.data.kind, j.data.approvalId])).toEqual([['deploy', approvalId]]);
   });
+
+  it('`/void status <approval id>` answers privately, without buttons, and posts no second public card', async () => {
+    await postSlack(t.url, { body: slashForm({ text: 'deploy payments to production', user: USERS.alice, channel: CHANNEL }) });
+    const [cardPost] = await t.fake.waitFor('chat.postMessage', (c) => JSON.stringify(c.params.blocks ?? '').includes('void_approve'));
+    const approvalId = String((cardPost?.params.blocks as Array<{ block_id?: string; elements?: Array<{ value?: string }> }>).find((b) => b.block_id === 'decide')?.elements?.[0]?.value);
+    await t.settled();
+    const posts = t.fake.callsOf('chat.postMessage').length;
+
+    expect((await postSlack(t.url, { body: slashForm({ text: `status ${approvalId}`, user: USERS.bob, channel: CHANNEL }) })).status).toBe(200);
+    await t.settled();
+    const [shown] = await t.fake.waitFor('chat.postEphemeral', (c) => c.params.user === USERS.bob && JSON.stringify(c.params).includes(approvalId));
+    // Only Bob sees it; no thread is opened for it and no copy of the card with live buttons goes to the channel.
+    expect(t.fake.callsOf('chat.postMessage')).toHaveLength(posts);
+    expect(textOf(shown)).toContain('deploy payments to production');
+    expect(textOf(shown)).toContain('Approval needed');
+    expect(JSON.stringify(shown?.params.blocks)).not.toContain('void_approve');
+    expect(textOf(shown)).toContain(`Only you can see this copy. Decide on the request's card in its thread, or say \`/void approve ${approvalId}\``);
+  });
 });

@@ -53,7 +53,7 @@ describe('a request made in Slack, decided in Teams', () => {
     const own = await clickTeamsCard(approvalId, 'Approve', AAD.alice);
     expect(own.status).toBe(200);
     expect(own.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message' });
-    expect(String((own.body as { value: string }).value)).toContain(`You requested ${approvalId} (as slack ${USERS.alice}); your teams account is linked to the same person`);
+    expect(String((own.body as { value: string }).value)).toContain(`You requested ${approvalId} (as Alice Developer, through slack); your teams account is linked to the same person`);
     expect(await t.app.ports.approvals?.get('acme', approvalId)).toMatchObject({ state: 'pending', decisions: [] });
 
     // Carol (devops) asks Void about it in her Teams chat and gets the request as an Adaptive Card with buttons.
@@ -98,6 +98,17 @@ describe('a request made in Slack, decided in Teams', () => {
     expect(JSON.stringify(cardPost?.body)).toContain('"verb":"void.approve"');
     expect(inThread().filter((c) => c.method === 'POST' && JSON.stringify(c.body).includes('AdaptiveCard'))).toHaveLength(1);
     const approvalId = /"approvalId":"([^"]+)"/.exec(JSON.stringify(cardPost?.body))?.[1] as string;
+    // Sent once: not sent and at once updated with the same card.
+    const cardPuts = () => inThread().filter((c) => c.method === 'PUT' && c.path.endsWith(`/activities/${cardPost?.responseId}`));
+    expect(cardPuts()).toHaveLength(0);
+
+    // Alice, who asked, clicks Approve: the refusal names her, never her raw Azure AD object id.
+    const own = cardClick({ serviceUrl: teams.connector.url, aadObjectId: AAD.alice, verb: 'void.approve', approvalId, replyToId: cardPost?.responseId });
+    (own.conversation as { id: string }).id = conversationId;
+    const refused = String(((await postActivity(t.url, own, { token: await signToken({ key: teams.key, serviceUrl: teams.connector.url }) })).body as { value: unknown }).value);
+    expect(refused).toContain(`You requested ${approvalId} (as Alice Developer, through teams)`);
+    expect(refused).not.toContain(AAD.alice);
+    expect(cardPuts()).toHaveLength(0);
 
     const click = cardClick({ serviceUrl: teams.connector.url, aadObjectId: AAD.carol, verb: 'void.approve', approvalId, replyToId: cardPost?.responseId });
     (click.conversation as { id: string }).id = conversationId;
@@ -105,6 +116,7 @@ describe('a request made in Slack, decided in Teams', () => {
     expect(decided.body).toMatchObject({ type: 'application/vnd.microsoft.card.adaptive', value: { actions: [] } });
     const cardUpdate = inThread().find((c) => c.method === 'PUT' && c.path.endsWith(`/activities/${cardPost?.responseId}`) && JSON.stringify(c.body).includes('Approved'));
     expect(cardUpdate, 'every viewer sees the decided card').toBeDefined();
+    expect(cardPuts()).toHaveLength(1);
     await teams.connector.waitFor(() => inThread().find((c) => c.method === 'PUT' && String(c.body.text).includes('deploy done')), 15_000);
   });
 });

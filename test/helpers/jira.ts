@@ -67,7 +67,7 @@ tenants:
 `;
 
 export interface FakeComment { id: string; body: any; properties: Array<{ key: string; value: unknown }>; created: number }
-export interface FakeIssue { key: string; fields: Record<string, any>; comments: FakeComment[] }
+export interface FakeIssue { key: string; fields: Record<string, any>; comments: FakeComment[]; properties: Array<{ key: string; value: unknown }> }
 export interface JiraCall { method: string; path: string; body: any; authorization: string | undefined }
 
 export const STATUSES = ['To Do', 'In Progress', 'In Review', 'Done'];
@@ -88,6 +88,7 @@ export class FakeJira extends EventEmitter {
       key,
       fields: { summary: `Summary of ${key}`, status: { name: 'To Do' }, issuetype: { name: 'Story' }, labels: [], components: [], project: { key: key.split('-')[0] }, description: null, priority: { name: 'Medium' }, assignee: null, ...fields },
       comments: [],
+      properties: [],
     };
     this.issues.set(key, issue);
     return issue;
@@ -149,6 +150,13 @@ export class FakeJira extends EventEmitter {
     if (method === 'POST' && path === '/rest/api/3/issue') return this.create(body);
     if (method === 'GET' && path === '/rest/api/3/search/jql') return this.search(url);
     if (method === 'GET' && path === '/rest/api/3/myself') return [200, { accountId: VOID_JIRA, displayName: `Void bot on ${this.site}` }];
+    // Comment properties (GET /rest/api/3/comment/{id}/properties/{key}): 404 when the comment has none by that key.
+    if (method === 'GET' && (m = /^\/rest\/api\/3\/comment\/(\d+)\/properties\/([^/]+)$/.exec(path))) {
+      const [, commentId, propertyKey] = m;
+      const comment = [...this.issues.values()].flatMap((i) => i.comments).find((c) => c.id === commentId);
+      const property = comment?.properties.find((p) => p.key === decodeURIComponent(propertyKey as string));
+      return property ? [200, property] : [404, { errorMessages: [`The property ${propertyKey} does not exist.`] }];
+    }
     if (!(m = /^\/rest\/api\/3\/issue\/([A-Z][A-Z0-9_]*-\d+)(\/.*)?$/.exec(path))) return [404, { errorMessages: [`no route ${method} ${path}`] }];
     const issue = this.issues.get(m[1] as string);
     if (!issue) return [404, { errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} }];
@@ -198,7 +206,8 @@ export class FakeJira extends EventEmitter {
       return [400, { errorMessages: [], errors: { priority: 'Specify the Priority (name) in the string format' } }];
     }
     const key = `${project}-${this.nextKey++}`;
-    this.addIssue(key, { summary: body.fields.summary, issuetype: body.fields.issuetype, priority: body.fields.priority ?? { name: 'Medium' }, description: body.fields.description ?? null });
+    const issue = this.addIssue(key, { summary: body.fields.summary, issuetype: body.fields.issuetype, priority: body.fields.priority ?? { name: 'Medium' }, description: body.fields.description ?? null });
+    issue.properties = body.properties ?? [];
     return [201, { id: String(this.nextId++), key, self: `${this.site}/rest/api/3/issue/${key}` }];
   }
 

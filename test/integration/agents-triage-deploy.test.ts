@@ -44,7 +44,9 @@ describe('deploy job', () => {
     expect(app.vcs.deployments).toMatchObject([{ repo: 'acme/payments-api', ref: 'v1.4.2', environment: 'staging', marker: `void:deploy:${jobId}` }]);
     const thread = app.chat.texts(jobId).join('\n');
     expect(thread).toContain('deployment 500: queued');
-    expect(thread).toContain('deployment 500: in_progress');
+    expect(thread).toContain('deployment 500: in progress');
+    // The final state is told once, by the result: no "success … 60%" progress line right before "done".
+    expect(app.chat.texts(jobId).filter((x) => /success/.test(x))).toEqual([expect.stringMatching(/^✅ deploy done: .*deployment 500 success/)]);
   });
 
   it('a failed deployment fails the job visibly, and the default repository is the org / service', async () => {

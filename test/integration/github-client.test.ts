@@ -183,7 +183,7 @@ describe('side effects a retried job does not repeat', () => {
       .get(`/repos/acme/api/commits/${'a'.repeat(40)}/check-runs`).query(true).reply(200, { total_count: 1, check_runs: [{ id: 8, external_id: 'job-1' }] })
       .patch('/repos/acme/api/check-runs/8', (b: { status: string; conclusion: string }) => b.status === 'completed' && b.conclusion === 'success').reply(200, { id: 8, html_url: 'c8' });
     const gh = client();
-    expect(await gh.createDeployment('acme', repo, { ref: 'v1.2.0', environment: 'staging', description: 'deploy', marker: 'deploy-1' })).toEqual({ id: 3, url: 'd3' });
+    expect(await gh.createDeployment('acme', repo, { ref: 'v1.2.0', environment: 'staging', description: 'deploy', marker: 'deploy-1' })).toEqual({ id: 3, url: 'https://github.com/acme/api/deployments' });
     expect(await gh.upsertCheckRun('acme', repo, { headSha: 'a'.repeat(40), name: 'Void review', marker: 'job-1', status: 'completed', conclusion: 'success', title: 'Reviewed', summary: 'ok' })).toEqual({ id: 8, url: 'c8' });
     expect(nock.pendingMocks()).toEqual([]);
   });
@@ -211,7 +211,7 @@ describe('side effects a retried job does not repeat', () => {
     expect(bodies.ref).toEqual({ ref: 'refs/heads/void/pay-2', sha });
     expect(await gh.openPullRequest('acme', repo, { head: 'void/pay-2', base: 'main', title: 'PAY-2', body: 'Implements PAY-2', draft: true })).toEqual({ number: 12, url: 'p12' });
     expect(bodies.pr).toMatchObject({ head: 'void/pay-2', base: 'main', draft: true });
-    expect(await gh.createDeployment('acme', repo, { ref: sha, environment: 'staging', description: 'deploy api', marker: 'deploy-2' })).toEqual({ id: 44, url: 'd44' });
+    expect(await gh.createDeployment('acme', repo, { ref: sha, environment: 'staging', description: 'deploy api', marker: 'deploy-2' })).toEqual({ id: 44, url: 'https://github.com/acme/api/deployments' });
     expect(bodies.deployment).toMatchObject({ ref: sha, environment: 'staging', auto_merge: false, payload: { void_marker: 'deploy-2' } });
     // Required status checks are honoured: no `required_contexts` (an empty list would skip them).
     expect(bodies.deployment).not.toHaveProperty('required_contexts');

@@ -119,7 +119,9 @@ describe('approvals follow the head commit', () => {
     expect(approvals.voidCalls).toEqual([{ tenantId: 'acme', target: 'acme/api#7', digest: `sha:${'b'.repeat(40)}`, reason: 'new commits were pushed to acme/api#7' }]);
     expect((await approvals.get('acme', 'apr-1'))?.state).toBe('cancelled');
     expect((await approvals.get('acme', 'apr-2'))?.state).toBe('pending');
-    expect(api.texts()[0]).toBe('🔁 New commits were pushed (head is now bbbbbbb), so this approval no longer applies and is void:\n- `apr-1`: review acme/api#7 (requested by Alice Developer)\nRequest again to approve the new head commit.');
+    // The adapter adds no notice of its own: the approvals module tells each voided request's thread, once (the real
+    // module's message is checked in test/e2e/github-approvals.test.ts).
+    expect(api.texts().filter((x) => x.includes('apr-1'))).toEqual([]);
 
     await deliver(t.url, 'pull_request', prEvent('synchronize', { sha: 'b'.repeat(40) }), { id: sent.id });
     await t.github.idle();

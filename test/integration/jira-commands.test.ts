@@ -38,6 +38,11 @@ describe('jira create', () => {
     const create = jira.calls.find((c) => c.method === 'POST' && c.path === '/rest/api/3/issue');
     expect(create?.body.fields).toMatchObject({ project: { key: 'PAY' }, summary: 'Refunds page shows the wrong currency', issuetype: { name: 'Bug' }, priority: { name: 'High' } });
     expect(adfText(create?.body.fields.description)).toContain('Created from console by Alice Developer through Void.');
+    // The ticket reads exactly as written: Void's mark is an issue property, not invisible characters in the text.
+    const made = jira.issues.get('PAY-100');
+    expect(adfText(made?.fields.description)).toMatch(/^Created from console/);
+    expect(JSON.stringify(made?.fields)).not.toMatch(/[\u200b-\u200f\u2060-\u2064\ufeff]/);
+    expect(made?.properties).toEqual([{ key: 'void.created', value: { by: 'void' } }]);
     const audit = await t.app.audit.store.range('acme', 1, 100);
     expect(audit.filter((r) => r.action.startsWith('jira.')).map((r) => [r.action, r.target, r.outcome])).toEqual([
       ['jira.ticket_create_requested', 'PAY', 'pending'],

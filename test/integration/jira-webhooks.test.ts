@@ -241,7 +241,7 @@ describe('comment commands and loops', () => {
     expect(jira.calls).toEqual([]);
   });
 
-  it('a Void-authored comment does not retrigger Void: by author account, and by the marker in a copied comment', async () => {
+  it('a Void-authored comment does not retrigger Void: by author account, and by its marker property', async () => {
     await deliver(t.url, fixture('comment_created'), { id: id() });
     await jira.waitFor(() => jira.commentTexts('PAY-12').some((c) => c.includes('triage done')), 'the triage result');
     const posted = jira.commentTexts('PAY-12')[0] ?? '';
@@ -251,9 +251,16 @@ describe('comment commands and loops', () => {
       p.comment.body = `${posted}\n/void triage`;
     });
     expect((await deliver(t.url, own, { id: id() })).body.ignored).toBe('own_event');
-    // a person who pastes Void's comment (marker included) into a new comment
-    const pasted = fixture('comment_created', (p) => void (p.comment.body = `${posted}\n/void triage`));
-    expect((await deliver(t.url, pasted, { id: id() })).body.ignored).toBe('own_comment');
+    // Void's comment as JIRA announces it under an author Void does not know as its own (botAccountIds not set, or
+    // another account): recognised by the `void.marker` property on the comment itself (no characters in its text)
+    const stored = jira.issues.get('PAY-12')?.comments[0];
+    expect(stored?.properties).toEqual([{ key: 'void.marker', value: expect.objectContaining({ marker: expect.any(String) }) }]);
+    expect(posted).not.toMatch(/[\u200b-\u200f\u2060-\u2064\ufeff]/);
+    const unknownAuthor = fixture('comment_created', (p) => {
+      p.comment.id = stored?.id;
+      p.comment.body = `${posted}\n/void triage`;
+    });
+    expect((await deliver(t.url, unknownAuthor, { id: id() })).body.ignored).toBe('own_comment');
     // Void's own edits (e.g. a transition or a label it sets) are not rule triggers either
     const ownUpdate = fixture('issue_updated_labels', (p) => void (p.user.accountId = VOID_JIRA));
     expect((await deliver(t.url, ownUpdate, { id: id() })).body.ignored).toBe('own_event');

@@ -14,6 +14,9 @@ import { autoReviewRuleFor, githubSettingsSchema, readGithubSettings } from '../
 import { card } from '../helpers/github-approvals.js';
 import { example, prComment, prEvent, signGitHub, WEBHOOK_SECRET } from '../helpers/github.js';
 
+/** Approvers as GitHub knows them (the tenants file's logins), and a fixed "now" for relative times. */
+const loginsOf = (_tenant: string, memberId: string) => ({ alice: ['alice'], bob: ['bob'] })[memberId] ?? [];
+const NOW = new Date('2026-11-26T11:00:00.000Z');
 const golden = (name: string) => readFileSync(new URL(`../fixtures/github/golden/${name}`, import.meta.url), 'utf8').replace(/\n$/, '');
 const webhooks = new Webhooks({ secret: WEBHOOK_SECRET });
 
@@ -104,9 +107,9 @@ describe('github settings', () => {
 
 describe('what people read (golden files)', () => {
   it('renders a pending and a decided approval card', () => {
-    expect(renderApproval(card({ id: 'apr-7', summary: 'deploy api to production at 1a2b3c4' }))).toBe(golden('approval-pending.md'));
+    expect(renderApproval(card({ id: 'apr-7', summary: 'deploy api to production at 1a2b3c4' }), { now: NOW, loginsOf })).toBe(golden('approval-pending.md'));
     const decided = card({ id: 'apr-7', state: 'approved', remaining: '', summary: 'deploy api to production at 1a2b3c4', decisions: [{ memberId: 'bob', name: 'Bob Lead', decision: 'approve', platform: 'github', at: '2026-11-25T22:00:00.000Z' }] });
-    expect(renderApproval(decided)).toBe(golden('approval-approved.md'));
+    expect(renderApproval(decided, { now: NOW, loginsOf })).toBe(golden('approval-approved.md'));
   });
   it('renders the pull request help and usage help', () => {
     expect(prHelp('Bob Lead', ['developer', 'tech_lead'], 'Acme Payments', 'api', [card({ id: 'apr-7', summary: 'deploy api to production at 1a2b3c4' })])).toBe(golden('help-bob.md'));

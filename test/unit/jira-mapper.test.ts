@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../bot/core/grammar.js';
-import { commentCommand, commentText, renderComment, siteOf, VOID_SENTINEL, webhookSchema } from '../../integrations/jira/mapper.js';
+import { commentCommand, commentText, renderComment, siteOf, webhookSchema } from '../../integrations/jira/mapper.js';
 import { ticketKeysOf } from '../../integrations/jira/pull-requests.js';
 import { adfText, fixture } from '../helpers/jira.js';
 
@@ -58,11 +58,13 @@ describe('ticket keys in pull requests', () => {
 });
 
 describe('rendering', () => {
-  it('a reply becomes an ADF comment: the invisible Void sentinel first, links clickable (golden)', () => {
+  it('a reply becomes an ADF comment without invisible marker characters, links clickable (golden)', () => {
     const doc = renderComment({ text: '✅ triage done: suggested type Bug\nhttps://acme.atlassian.net/browse/PAY-12', kind: 'answer' });
     const golden = JSON.parse(readFileSync(new URL('../fixtures/jira/golden-reply.adf.json', import.meta.url), 'utf8'));
     expect(doc).toEqual(golden);
-    expect(adfText(doc).startsWith(VOID_SENTINEL)).toBe(true);
+    // Void's comments are recognised by their `void.marker` property, not by characters people would copy along.
+    expect(adfText(doc)).not.toMatch(/[\u200b-\u200f\u2060-\u2064\ufeff]/);
+    expect(adfText(doc).startsWith('✅ triage done')).toBe(true);
   });
 
   it('an approval card says how to decide from JIRA', () => {

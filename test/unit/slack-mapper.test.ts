@@ -33,6 +33,20 @@ describe('Block Kit rendering (golden files)', () => {
     await expect(JSON.stringify(rendered, null, 2)).toMatchFileSnapshot('../fixtures/slack/golden/approval-rejected.json');
   });
 
+  it('renders a voided request as void (not "Cancelled"), with why, without buttons', async () => {
+    const voided: ApprovalCard = { ...pending, state: 'cancelled', remaining: '', eligibleApprovers: [], voided: { note: 'main moved from 1a2b3c4 to 9f8e7d6 since it was requested' } };
+    const rendered = renderApproval(voided, slackIdsOf);
+    expect(rendered.text).toMatch(/^♻️ Void: /);
+    expect(JSON.stringify(rendered)).not.toContain('Cancelled');
+    expect(JSON.stringify(rendered.blocks)).not.toContain('void_approve');
+    await expect(JSON.stringify(rendered, null, 2)).toMatchFileSnapshot('../fixtures/slack/golden/approval-voided.json');
+  });
+
+  it('shows times in each reader\'s time zone (Slack date token, UTC fallback) and commits as short SHAs', () => {
+    const text = renderReply({ text: `⌛ Request ap-1 expired at 2026-11-26T10:00:00.000Z; it would have deployed ${'a'.repeat(40)}.`, kind: 'answer' }, slackIdsOf).text;
+    expect(text).toBe('⌛ Request ap-1 expired at <!date^1795687200^{date_short_pretty} at {time}|26 Nov 2026 10:00 UTC>; it would have deployed aaaaaaa.');
+  });
+
   it('renders the reject modal and the App Home tab', async () => {
     await expect(JSON.stringify(rejectModal({ approvalId: 'ap-7f3k2', channel: 'C1', messageTs: '1.2', threadTs: '1.1' }), null, 2)).toMatchFileSnapshot('../fixtures/slack/golden/reject-modal.json');
     const home = homeView({ name: 'Carol Ops', tenant: 'Acme Payments', pending: [pending], jobs: [{ id: 'review-abc', kind: 'review', state: 'completed', requester: 'carol', createdAt: '2026-11-25T09:00:00.000Z', attemptsMade: 1 }], approvalsEnabled: true });

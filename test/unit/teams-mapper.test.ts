@@ -76,7 +76,7 @@ describe('Teams mapper', () => {
   });
 
   it('renders a pending approval as an Adaptive Card 1.5 with Approve / Reject (reason) actions', () => {
-    expectGolden('approval-pending.json', approvalCard(pending));
+    expectGolden('approval-pending.json', approvalCard(pending, new Date('2026-11-25T21:00:00.000Z')));
   });
 
   it('renders a decided approval without actions, naming who decided', () => {
@@ -86,9 +86,17 @@ describe('Teams mapper', () => {
       remaining: '',
       decisions: [...pending.decisions, { memberId: 'carol', name: 'Carol Ops', decision: 'approve', platform: 'teams', at: '2026-11-25T21:05:00.000Z' }],
     };
-    const card = approvalCard(approved);
+    const card = approvalCard(approved, new Date('2026-11-25T21:10:00.000Z'));
     expect(card.actions).toEqual([]);
     expectGolden('approval-approved.json', card);
+  });
+
+  it('renders a voided request as void (not "Cancelled"), with why, and no actions', () => {
+    const card = approvalCard({ ...pending, state: 'cancelled', remaining: '', eligibleApprovers: [], voided: { note: 'ticket PAY-12 was edited' } }, new Date('2026-11-25T21:10:00.000Z'));
+    expect(card.actions).toEqual([]);
+    expect(JSON.stringify(card)).toContain('"value":"♻️ Void"');
+    expect(JSON.stringify(card)).toContain('Void: ticket PAY-12 was edited. Approvals count only for what will run; ask again.');
+    expect(JSON.stringify(card)).not.toContain('Cancelled');
   });
 
   it('reads Approve / Reject clicks, and nothing else', () => {
