@@ -64,6 +64,7 @@ export async function b6(): Promise<BenchResult> {
     while (cards() < PENDING && performance.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 100));
     const requestsPerSecond = PENDING / ((performance.now() - t0) / 1000);
     const pendingBefore = cards();
+    if (pendingBefore < PENDING) process.stderr.write(`  B6: only ${pendingBefore} cards; what one channel saw: ${JSON.stringify(fake.slack.get('C0P000000') ?? fake.slack.get('response_url')?.slice(0, 3))}\n`);
     process.stderr.write(`  B6: ${pendingBefore} approval cards posted across ${TENANTS} tenants (${requestsPerSecond.toFixed(0)} requests/s); starting ${WORKFLOWS} workflows\n`);
     const { counts, seconds } = await workflows(cluster, fake, queue, peak);
     const jobs = await queue.getJobs(['completed'], 0, WORKFLOWS * 2);
