@@ -9,7 +9,7 @@ import { EmbeddedPersonalDataStore, type PersonalDatum, type PersonalDataStore }
 import { openDataDir, type DataDir } from './storage/datadir.js';
 import { DurableMap } from './storage/kv.js';
 import { AppendLog, frame, scanLog } from './storage/log.js';
-import type { AuditRecord } from './types.js';
+import type { AuditRecord, SequencedRecord } from './types.js';
 import { verifyChain, type VerifyResult } from './verify.js';
 
 export const AUDIT_FOLDER = 'audit';
@@ -105,6 +105,12 @@ export class DurableAuditStore extends EmbeddedAuditStore {
     return this.chains.get(tenantId) ?? [];
   }
 
+  /** Disk flushes of a tenant's log since it was opened and the records they carried (group commit's batching). */
+  flushesOf(tenantId: string): { writes: number; records: number } {
+    const log = this.ready.get(tenantId);
+    return { writes: log?.writes ?? 0, records: log?.entries ?? 0 };
+  }
+
   /** Verifies every tenant's chain (at start, after a restore). */
   async verifyAll(): Promise<VerifyResult[]> {
     const out: VerifyResult[] = [];
@@ -115,6 +121,20 @@ export class DurableAuditStore extends EmbeddedAuditStore {
   override async insert(record: AuditRecord): Promise<boolean> {
     if (this.dir.readOnly) throw new ReadOnlyStoreError(this.dir.path);
     return super.insert(record);
+  }
+
+  /**
+   * AuditStore.sequence: this process owns the directory (its lock), so the head in memory is the head. The record is
+   * built on it and queued to the log in one synchronous step; `durable` resolves after the group-commit write that
+   * carries it (log.ts), so callers acknowledge only what is on disk while the next record is already being built.
+   */
+  sequence(tenantId: string, build: (head: AuditRecord | undefined) => AuditRecord): SequencedRecord {
+    if (this.dir.readOnly) throw new ReadOnlyStoreError(this.dir.path);
+    const chain = this.chains.get(tenantId);
+    const head = chain?.[chain.length - 1];
+    const record = build(head);
+    if (record.tenantId !== tenantId || record.seq !== (head ? head.seq + 1 : 1)) throw new Error(`a record built for ${tenantId} does not follow its head`);
+    return { record, durable: this.accept(record) };
   }
 
   override async prune(tenantId: string, throughSeq: number): Promise<number> {

@@ -13,12 +13,17 @@ export class EmbeddedAuditStore implements AuditStore {
     const last = chain[chain.length - 1];
     const expected = last ? last.seq + 1 : 1;
     if (record.seq !== expected) return false;
+    await this.accept(record);
+    return true;
+  }
+
+  /** Adds a record whose seq was checked; the journal (durable store) is told in the same synchronous step, in order. */
+  protected accept(record: AuditRecord): Promise<void> {
+    const chain = this.chains.get(record.tenantId) ?? [];
     const stored = Object.freeze(structuredClone(record));
     chain.push(stored);
     this.chains.set(record.tenantId, chain);
-    // Checked and added in one synchronous step; the journal (durable store) is told in the same step, in order.
-    await this.journalInsert(stored);
-    return true;
+    return this.journalInsert(stored);
   }
 
   /** The durable store writes the record to its tenant's log here; resolves when it is on disk. */

@@ -7,7 +7,7 @@ import { AuditUnavailableError } from '../bot/core/errors.js';
 import { canonicalJson, GENESIS_HASH, hashRecord } from './hash.js';
 import { PERSONAL_DETAIL_KEYS, type IdentityRef } from './personal.js';
 import { SecurityEvents } from './security.js';
-import type { AuditActor, AuditEventInput, AuditRecord, AuditStore } from './types.js';
+import type { AuditActor, AuditEventInput, AuditRecord, AuditStore, SequencedRecord } from './types.js';
 
 export interface AuditTrailOptions {
   readonly now?: () => Date;
@@ -45,12 +45,22 @@ export class AuditTrail {
 
   /** Appends one record. Throws AuditUnavailableError when the store cannot be written: the caller must not act. */
   append(input: AuditEventInput): Promise<AuditRecord> {
+    // Records of a tenant take their places in call order (`tails` chains the sequencing); durability is awaited
+    // outside that chain, so with a store that sequences itself the next record is built while this one is flushed.
     const previous = this.tails.get(input.tenantId) ?? Promise.resolve();
-    const next = previous.then(
-      () => this.appendNow(input),
-      () => this.appendNow(input),
+    const placed = previous.then(
+      () => this.place(input),
+      () => this.place(input),
     );
-    this.tails.set(input.tenantId, next);
+    this.tails.set(input.tenantId, placed);
+    const next = placed.then(async ({ record, durable }) => {
+      try {
+        await durable;
+      } catch (error) {
+        throw new AuditUnavailableError(error);
+      }
+      return record;
+    });
     if (this.appendedListeners.size) void next.then((record) => this.tellAppended(record), () => undefined);
     const observe = this.options.observe;
     if (observe) {
@@ -60,8 +70,8 @@ export class AuditTrail {
         () => observe((performance.now() - started) / 1000, false),
       );
     }
-    void next.finally(() => {
-      if (this.tails.get(input.tenantId) === next) this.tails.delete(input.tenantId);
+    void placed.finally(() => {
+      if (this.tails.get(input.tenantId) === placed) this.tails.delete(input.tenantId);
     }).catch(() => undefined);
     return next;
   }
@@ -94,13 +104,15 @@ export class AuditTrail {
     return this.store.personal.erase(tenantId, memberId, identities);
   }
 
-  private async appendNow(input: AuditEventInput): Promise<AuditRecord> {
+  /** Gives the record its place in the chain; resolves with it and with its durability still to come. */
+  private async place(input: AuditEventInput): Promise<SequencedRecord> {
     try {
       const prepared = await this.prepare(input);
+      if (this.store.sequence) return this.store.sequence(input.tenantId, (head) => this.build(prepared, head));
       for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
         const head = await this.store.head(input.tenantId);
         const record = this.build(prepared, head);
-        if (await this.store.insert(record)) return record;
+        if (await this.store.insert(record)) return { record, durable: Promise.resolve() };
         // Lost a race to another writer: after a few losses in a row, step aside so that writers spread out; first
         // only for a turn of the event loop (writers in this process, e.g. while the embedded store's group commit
         // is under way, settle at once), then for a random few milliseconds (writers in other processes).

@@ -89,6 +89,12 @@ export interface AuditFilter {
   readonly maxSeq?: number | undefined;
 }
 
+/** A record that has its place in the chain; `durable` resolves once it is on disk (rejects if it cannot be). */
+export interface SequencedRecord {
+  readonly record: AuditRecord;
+  readonly durable: Promise<void>;
+}
+
 /** The only write is append; records are never updated or deleted through the application. The one exception is
  *  retention (`prune`), which removes a verified prefix only after a checkpoint record describing it was appended. */
 export interface AuditStore {
@@ -100,6 +106,13 @@ export interface AuditStore {
   range(tenantId: string, fromSeq: number, limit: number): Promise<AuditRecord[]>;
   /** Records of one tenant matching the filter, in sequence order, with seq > afterSeq, at most `limit`. */
   query(tenantId: string, filter: AuditFilter, afterSeq: number, limit: number): Promise<AuditRecord[]>;
+  /**
+   * Optional, for a store that is the only writer of its data (the durable embedded store, which holds its
+   * directory's lock): builds the next record on the tenant's current head and takes its place in the chain in one
+   * synchronous step, so there is no race to lose and nothing to re-read. Returns the record and a promise that
+   * resolves once the record is durable; the next record can be sequenced at once, before that (group commit).
+   */
+  sequence?(tenantId: string, build: (head: AuditRecord | undefined) => AuditRecord): SequencedRecord;
   /** Retention only: removes the records of a tenant with seq <= throughSeq; resolves how many were removed. */
   prune(tenantId: string, throughSeq: number): Promise<number>;
   /** Where personal data (kept outside the hashed records) lives, on the same backend. */

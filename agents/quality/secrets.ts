@@ -1,8 +1,7 @@
 // The secret engine: secretlint's recommended preset (a maintained scanner) plus Void's own rules for the kinds and
 // forms it does not cover (secret-rules.ts). It returns spans (line, start, end, kind), never values, so that the
 // same answer serves the review (a finding on a line) and redaction (a placeholder before any prompt is built).
-import { lintSource } from '@secretlint/core';
-import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
+import type { SecretLintCoreConfig } from '@secretlint/types';
 import { isPlaceholder, VOID_SECRET_RULES, type Confidence, type SecretRule } from './secret-rules.js';
 
 export type { Confidence } from './secret-rules.js';
@@ -42,12 +41,21 @@ const SECRETLINT_KINDS: Readonly<Record<string, string>> = {
   'database-connection-string': 'database_url',
 };
 
-const SECRETLINT_CONFIG = { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommended }] };
+/** secretlint and its preset (about 20 MB resident) are loaded at the first scan: a web process never scans. */
+let secretlint: Promise<{ lintSource: typeof import('@secretlint/core').lintSource; config: SecretLintCoreConfig }> | undefined;
+function loadSecretlint(): NonNullable<typeof secretlint> {
+  secretlint ??= Promise.all([import('@secretlint/core'), import('@secretlint/secretlint-rule-preset-recommend')]).then(([core, preset]) => ({
+    lintSource: core.lintSource,
+    config: { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: preset.creator }] },
+  }));
+  return secretlint;
+}
 
 async function secretlintSpans(text: string, path: string): Promise<Array<Omit<SecretSpan, 'line' | 'start' | 'end'>>> {
+  const { lintSource, config } = await loadSecretlint();
   // A virtual path: a rule that reads the file from disk (GCP .p12) finds nothing there.
   // Should secretlint ever throw on an input, Void's own rules still run (and still redact).
-  const result = await lintSource({ source: { content: text, filePath: `/void-review-virtual/${path}`, contentType: 'text' }, options: { config: SECRETLINT_CONFIG } }).catch(() => ({ messages: [] }));
+  const result = await lintSource({ source: { content: text, filePath: `/void-review-virtual/${path}`, contentType: 'text' }, options: { config } }).catch(() => ({ messages: [] }));
   const spans: Array<Omit<SecretSpan, 'line' | 'start' | 'end'>> = [];
   for (const message of result.messages) {
     const rule = message.ruleId.replace('@secretlint/secretlint-rule-', '');

@@ -134,6 +134,9 @@ export class AppendLog {
   private flushing: Promise<void> | undefined;
   private failed: unknown;
   bytes: number;
+  /** Synchronous writes (disk flushes) so far, and entries they carried: entries ÷ writes is the group commit's batch. */
+  writes = 0;
+  entries = 0;
 
   private constructor(
     readonly file: string,
@@ -176,6 +179,8 @@ export class AppendLog {
       this.waiters = [];
       try {
         await this.handle.write(batch);
+        this.writes += 1;
+        this.entries += waiters.length;
         for (const w of waiters) w.resolve();
       } catch (error) {
         // A failed write leaves the file in doubt: refuse further appends (the process must restart and rescan).

@@ -1,7 +1,7 @@
 // The TicketPort over jira.js 5.4 (Version3Client): one client per tenant, each with its own site URL and API
 // token. Errors leave as VoidError('jira.api_error') with the status only: an axios error carries the Authorization
 // header in its config, so it is never kept as a cause, logged or shown.
-import { Version3Client } from 'jira.js';
+import type { Version3Client } from 'jira.js';
 import { VoidError } from '../../bot/core/errors.js';
 import type { ChatPort } from '../../bot/core/ports.js';
 import type { Reply, ThreadRef } from '../../bot/core/types.js';
@@ -50,19 +50,23 @@ export class JiraTicketClient implements TicketPort {
   }
 
   /** Every read and write of a ticket passes here first: tickets outside the tenant's projects are refused. */
-  private clientFor(tenantId: string, key: string): { api: Version3Client; site: string } {
+  private async clientFor(tenantId: string, key: string): Promise<{ api: Version3Client; site: string }> {
     const tenant = this.options.registry.get(tenantId);
     const unbound = tenant ? unboundTicket(tenant, key) : undefined;
     if (unbound) throw new VoidError('jira.project_not_bound', unbound);
     return this.client(tenantId);
   }
 
-  private client(tenantId: string): { api: Version3Client; site: string } {
+  /** jira.js is loaded with the first ticket call: processes of set-ups without JIRA never hold it. */
+  private async client(tenantId: string): Promise<{ api: Version3Client; site: string }> {
     const cached = this.clients.get(tenantId);
     if (cached) return cached;
     const site = this.options.registry.get(tenantId)?.bindings.jira?.siteUrl.replace(/\/+$/, '');
     const creds = this.options.credentials(tenantId);
     if (!site || !creds) throw new VoidError('jira.not_configured', `JIRA is not configured for tenant ${tenantId} (site binding and API credentials).`);
+    const { Version3Client } = await import('jira.js');
+    const again = this.clients.get(tenantId);
+    if (again) return again;
     const api = new Version3Client({ host: site, authentication: { basic: { email: creds.email, apiToken: creds.apiToken } } });
     const entry = { api, site };
     this.clients.set(tenantId, entry);
@@ -78,13 +82,13 @@ export class JiraTicketClient implements TicketPort {
   }
 
   async getTicket(tenantId: string, key: string): Promise<TicketInfo> {
-    const { api, site } = this.clientFor(tenantId, key);
+    const { api, site } = await this.clientFor(tenantId, key);
     const issue = await this.call(`read ${key}`, () => api.issues.getIssue({ issueIdOrKey: key, fields: FIELDS }));
     return toTicket(issue as IssueLike, site);
   }
 
   async searchOpen(tenantId: string, projectKey: string, limit: number): Promise<TicketInfo[]> {
-    const { api, site } = this.clientFor(tenantId, `${projectKey}-0`);
+    const { api, site } = await this.clientFor(tenantId, `${projectKey}-0`);
     const jql = `project = "${projectKey.replace(/[^A-Z0-9_]/gi, '')}" AND statusCategory != Done ORDER BY created DESC`;
     const page = await this.call(`search ${projectKey}`, () =>
       api.issueSearch.searchForIssuesUsingJqlEnhancedSearch({ jql, maxResults: Math.max(1, Math.min(limit, 100)), fields: FIELDS }),
@@ -114,7 +118,7 @@ export class JiraTicketClient implements TicketPort {
   }
 
   private async upsertNow(tenantId: string, key: string, body: Adf, marker?: string, onlyNew = false): Promise<{ url: string }> {
-    const { api, site } = this.clientFor(tenantId, key);
+    const { api, site } = await this.clientFor(tenantId, key);
     const existing = marker ? await this.findMarked(api, key, marker) : undefined;
     if (existing && onlyNew) return { url: `${site}/browse/${key}?focusedCommentId=${existing}` };
     const comment = (existing
@@ -136,7 +140,7 @@ export class JiraTicketClient implements TicketPort {
 
   /** True when the comment was written by Void: it carries Void's marker property (a 404 means it does not). */
   async isOwnComment(tenantId: string, key: string, commentId: string): Promise<boolean> {
-    const { api } = this.clientFor(tenantId, key);
+    const { api } = await this.clientFor(tenantId, key);
     try {
       await api.issueCommentProperties.getCommentProperty({ commentId, propertyKey: MARKER_PROPERTY });
       return true;
@@ -148,7 +152,7 @@ export class JiraTicketClient implements TicketPort {
 
   /** Moves the ticket to `toStatus` (by transition name or target status); true when it is there afterwards. */
   async transition(tenantId: string, key: string, toStatus: string): Promise<boolean> {
-    const { api } = this.clientFor(tenantId, key);
+    const { api } = await this.clientFor(tenantId, key);
     const want = toStatus.trim().toLowerCase();
     const current = await this.getTicket(tenantId, key);
     if (current.status.toLowerCase() === want) return true;
@@ -164,7 +168,7 @@ export class JiraTicketClient implements TicketPort {
   async addLabels(tenantId: string, key: string, labels: readonly string[]): Promise<void> {
     const tenant = this.options.registry.get(tenantId);
     if (!labels.length || !tenant || !automationOf(tenant).triage.setLabels) return;
-    const { api } = this.clientFor(tenantId, key);
+    const { api } = await this.clientFor(tenantId, key);
     await this.call(`label ${key}`, () => api.issues.editIssue({ issueIdOrKey: key, update: { labels: labels.map((l) => ({ add: l })) } }));
   }
 
@@ -172,7 +176,7 @@ export class JiraTicketClient implements TicketPort {
     tenantId: string,
     ticket: { projectKey: string; summary: string; description: string; type: string; priority?: string | undefined },
   ): Promise<{ key: string; url: string }> {
-    const { api, site } = this.clientFor(tenantId, `${ticket.projectKey}-0`);
+    const { api, site } = await this.clientFor(tenantId, `${ticket.projectKey}-0`);
     const fields: Record<string, unknown> = {
       project: { key: ticket.projectKey },
       summary: ticket.summary,

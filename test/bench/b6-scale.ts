@@ -5,7 +5,10 @@
 // so that all 1,000 run at once. Slack and GitHub are faked on loopback (test/helpers/faults-cluster.ts).
 // Checks: 10,000 approval cards posted and none decided; peak active jobs; every workflow completed once (BullMQ
 // completed, attempts started, no failed) with one final reply in its channel; peak RSS of every process
-// (/proc/<pid>/status VmRSS, sampled every 200 ms) under 300 MB.
+// (/proc/<pid>/status VmRSS, sampled every 200 ms) under 300 MB; the web process's V8 heap (used, and after its last
+// major collection is unknown from outside, so the count of major collections is shown) from its /metrics.
+// B6_NODE_OPTIONS is passed to every process as NODE_OPTIONS, e.g. `--max-old-space-size=192` (a heap bound, as a
+// container deployment sets one; docs/operations.md "Memory"): without one, V8 sizes its heap for the whole machine.
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { JOB_QUEUE } from '../../agents/queues.js';
@@ -21,6 +24,19 @@ const WORKFLOWS = Number(process.env.B6_WORKFLOWS ?? 1000);
 const JOB_MS = Number(process.env.B6_JOB_MS ?? 30_000);
 const RSS_LIMIT_MB = 300;
 const PER_WORKER = 250;
+const NODE_OPTIONS = process.env.B6_NODE_OPTIONS ?? '';
+const METRICS_TOKEN = 'b6-metrics-token';
+
+/** The web process's V8 heap and collections, read from its /metrics (prom-client's default metrics). */
+async function heapOf(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return {
+    'web V8 heap used MB (after the approvals)': value('void_nodejs_heap_size_used_bytes') / 2 ** 20,
+    'web V8 heap total MB (after the approvals)': value('void_nodejs_heap_size_total_bytes') / 2 ** 20,
+    'web major GCs so far': value('void_nodejs_gc_duration_seconds_count\\{kind="major"\\}'),
+  };
+}
 
 const texts = (fake: PlatformsFake, prefix: string, pattern: RegExp): number[] =>
   [...fake.slack.entries()].filter(([c]) => c.startsWith(prefix)).map(([, list]) => list.filter((x) => pattern.test(x)).length);
@@ -51,7 +67,7 @@ export async function b6(): Promise<BenchResult> {
   const workerCount = Math.ceil(WORKFLOWS / PER_WORKER);
   const cluster = await startCluster({
     prefix, yaml: scaleTenantsYaml(TENANTS), fake, webs: 1, workers: workerCount,
-    env: { VOID_TEST_MODULES: join(ROOT, 'test/fixtures/deploy/slow-status.module.ts'), SLOW_STATUS_MS: String(JOB_MS), VOID_WORKER_CONCURRENCY: String(PER_WORKER) },
+    env: { VOID_TEST_MODULES: join(ROOT, 'test/fixtures/deploy/slow-status.module.ts'), SLOW_STATUS_MS: String(JOB_MS), VOID_WORKER_CONCURRENCY: String(PER_WORKER), METRICS_TOKEN, ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}) },
   });
   const queue = new Queue(JOB_QUEUE, { connection: { url: REDIS_URL }, prefix });
   const procs = [...cluster.webs, ...cluster.workers];
@@ -61,9 +77,12 @@ export async function b6(): Promise<BenchResult> {
     const t0 = performance.now();
     await bounded(PENDING, 32, (i) => slash(cluster.urls[0] as string, i, `deploy svc${i} to production`, `C0P${String(i).padStart(6, '0')}`));
     const cards = () => texts(fake, 'C0P', /^chat\.postMessage ⏳ Approval needed/).filter((n) => n === 1).length;
-    while (cards() < PENDING && performance.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 100));
+    while (cards() < PENDING && performance.now() - t0 < 300_000) await new Promise((r) => setTimeout(r, 100));
     const requestsPerSecond = PENDING / ((performance.now() - t0) / 1000);
     const pendingBefore = cards();
+    if (pendingBefore < PENDING) process.stderr.write(`  B6: only ${pendingBefore} cards; what one channel saw: ${JSON.stringify(fake.slack.get('C0P000000'))}\n`);
+    const heap = await heapOf(cluster.urls[0] as string);
+    if (pendingBefore < PENDING) process.stderr.write(`  B6: only ${pendingBefore} cards; what one channel saw: ${JSON.stringify(fake.slack.get('C0P000000') ?? fake.slack.get('response_url')?.slice(0, 3))}\n`);
     process.stderr.write(`  B6: ${pendingBefore} approval cards posted across ${TENANTS} tenants (${requestsPerSecond.toFixed(0)} requests/s); starting ${WORKFLOWS} workflows\n`);
     const { counts, seconds } = await workflows(cluster, fake, queue, peak);
     const jobs = await queue.getJobs(['completed'], 0, WORKFLOWS * 2);
@@ -76,13 +95,14 @@ export async function b6(): Promise<BenchResult> {
     const worst = Math.max(...peak.rss);
     return {
       id: 'B6',
-      title: `scale: ${TENANTS} tenants, ${PENDING} pending approvals, ${WORKFLOWS} concurrent workflows of ${JOB_MS / 1000} s (void binaries: 1 web + ${workerCount} workers)`,
+      title: `scale: ${TENANTS} tenants, ${PENDING} pending approvals, ${WORKFLOWS} concurrent workflows of ${JOB_MS / 1000} s (void binaries: 1 web + ${workerCount} workers${NODE_OPTIONS ? `, NODE_OPTIONS=${NODE_OPTIONS}` : ', V8 defaults'})`,
       unit: 'MB peak RSS (largest process)',
       target: 'no lost or duplicated job; RSS per process < 300 MB',
       void: [worst],
       extra: {
         'peak RSS MB, web': [peak.rss[0] ?? 0],
         ...Object.fromEntries(peak.rss.slice(1).map((mb, k) => [`peak RSS MB, worker ${k + 1}`, [mb]])),
+        ...Object.fromEntries(Object.entries(heap).map(([k, v]) => [k, [v]])),
         'approval requests/s (signed Slack → card posted)': [requestsPerSecond],
         'pending approvals before the workflows': [pendingBefore],
         'pending approvals after the workflows': [pendingAfter],

@@ -70,6 +70,25 @@ describe('durable embedded store on real files', () => {
     await installsAgain.close();
   });
 
+  it('one tenant\'s concurrent appends share disk flushes (group commit), each acknowledged only once its line is in the file', async () => {
+    const path = freshDataDir();
+    const store = await DurableAuditStore.open(path);
+    const trail = new AuditTrail(store);
+    const file = join(path, 'audit', 'acme.log');
+    const onDisk: boolean[] = [];
+    await Promise.all(Array.from({ length: 200 }, () => trail.append(event('acme')).then((r) => onDisk.push(readFileSync(file, 'utf8').includes(`"hash":"${r.hash}"`)))));
+    expect(onDisk).toHaveLength(200);
+    expect(onDisk.every(Boolean)).toBe(true);
+    // One trail sequences the next record while the previous ones are being written: 200 records, a few flushes.
+    const { writes, records } = store.flushesOf('acme');
+    expect(records).toBe(200);
+    expect(writes).toBeLessThanOrEqual(20);
+    await store.close();
+    const again = await DurableAuditStore.open(path);
+    expect(await verifyChain(again, 'acme')).toMatchObject({ ok: true, checked: 200 });
+    await again.close();
+  });
+
   it('cuts a torn tail to the last whole record, reports it, and the chain verifies and grows on', async () => {
     const path = freshDataDir();
     await (await trailWith(path, { acme: 10 })).close();

@@ -85,6 +85,11 @@ export async function platformsFake(): Promise<PlatformsFake> {
       push(state.commentWrites, pr, comment.body);
       return [201, { ...comment, html_url: `https://github.test/${pr}#${seq}` }];
     }
+    // A deploy request pins the commit it will run (approvals/digest.ts): the default branch, its head, the last deployment.
+    if (method === 'GET' && /^\/repos\/[^/]+\/[^/]+$/.test(gh)) return [200, { full_name: gh.slice(7), default_branch: 'main' }];
+    const commit = /^\/repos\/[^/]+\/[^/]+\/commits\/([^/]+)$/.exec(gh);
+    if (method === 'GET' && commit) return [200, { sha: /^[0-9a-f]{40}$/.test(commit[1] as string) ? commit[1] : 'c0ffee'.padEnd(40, '0'), author: { login: 'author01', id: 9001 }, commit: { author: { email: 'author01@example.test' } } }];
+    if (method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/deployments$/.test(gh)) return [200, []];
     const edit = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(gh);
     if (edit && method === 'PATCH') {
       for (const [pr, comments] of state.comments) {

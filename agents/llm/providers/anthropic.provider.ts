@@ -1,6 +1,6 @@
 // Anthropic through the official SDK. The answer is forced through one tool whose input schema is the job's
 // schema, so the model can only fill that shape. The SDK never retries (maxRetries 0): the router does.
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { ModelProvider, ProviderAnswer, ProviderCall } from '../types.js';
 import type { ProviderSettings } from '../models.schema.js';
 import { classifySdkError } from './errors.js';
@@ -10,18 +10,27 @@ export class AnthropicProvider implements ModelProvider {
   readonly id: string;
   readonly type = 'anthropic';
   readonly model: string;
-  private readonly client: Anthropic;
+  /** The SDK is loaded at the first call: processes that never call a model (the web role) do not hold it. */
+  private client: Promise<Anthropic> | undefined;
 
-  constructor(private readonly settings: ProviderSettings, apiKey: string) {
+  constructor(
+    private readonly settings: ProviderSettings,
+    private readonly apiKey: string,
+  ) {
     this.id = settings.id;
     this.model = settings.model;
-    this.client = new Anthropic({ apiKey, baseURL: settings.baseUrl, timeout: settings.timeoutMs, maxRetries: 0 });
+  }
+
+  private sdk(): Promise<Anthropic> {
+    this.client ??= import('@anthropic-ai/sdk').then(({ default: Sdk }) => new Sdk({ apiKey: this.apiKey, baseURL: this.settings.baseUrl, timeout: this.settings.timeoutMs, maxRetries: 0 }));
+    return this.client;
   }
 
   async call(request: ProviderCall): Promise<ProviderAnswer> {
     let message: Anthropic.Message;
+    const client = await this.sdk();
     try {
-      message = await this.client.messages.create({
+      message = await client.messages.create({
         model: this.settings.model,
         max_tokens: this.settings.maxOutputTokens,
         system: request.system,

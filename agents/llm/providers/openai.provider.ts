@@ -1,6 +1,6 @@
 // OpenAI and every server that speaks its API (Ollama, vLLM, Azure OpenAI) through the official SDK. The SDK never
 // retries (maxRetries 0): the router is the only retry loop.
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ModelProvider, ProviderAnswer, ProviderCall } from '../types.js';
 import type { ProviderSettings } from '../models.schema.js';
 import { classifySdkError, parseJsonAnswer } from './errors.js';
@@ -10,19 +10,28 @@ export class OpenAiProvider implements ModelProvider {
   readonly id: string;
   readonly type: string;
   readonly model: string;
-  private readonly client: OpenAI;
+  /** The SDK is loaded at the first call: processes that never call a model (the web role) do not hold it. */
+  private client: Promise<OpenAI> | undefined;
 
-  constructor(private readonly settings: ProviderSettings, apiKey: string) {
+  constructor(
+    private readonly settings: ProviderSettings,
+    private readonly apiKey: string,
+  ) {
     this.id = settings.id;
     this.type = settings.type;
     this.model = settings.model;
-    this.client = new OpenAI({ apiKey, baseURL: settings.baseUrl, timeout: settings.timeoutMs, maxRetries: 0 });
+  }
+
+  private sdk(): Promise<OpenAI> {
+    this.client ??= import('openai').then(({ default: Sdk }) => new Sdk({ apiKey: this.apiKey, baseURL: this.settings.baseUrl, timeout: this.settings.timeoutMs, maxRetries: 0 }));
+    return this.client;
   }
 
   async call(request: ProviderCall): Promise<ProviderAnswer> {
     let completion: OpenAI.Chat.Completions.ChatCompletion;
+    const client = await this.sdk();
     try {
-      completion = await this.client.chat.completions.create({
+      completion = await client.chat.completions.create({
         model: this.settings.model,
         max_tokens: this.settings.maxOutputTokens,
         messages: [
