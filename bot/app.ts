@@ -132,6 +132,7 @@ export class VoidApp {
       ledger: new DeliveryLedger(this.redis, this.prefix, this.config.env.VOID_DEDUPE_TTL_SECONDS),
       rate: new CommandRateLimiter(this.redis, this.prefix),
       log: this.log,
+      localRevisions: () => Boolean(this.ports.vcs?.local),
     });
   }
 

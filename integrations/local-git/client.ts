@@ -45,6 +45,10 @@ export class LocalGitVcs implements VcsPort {
     return { owner: 'local', name: basename(this.dir) };
   }
 
+  get local(): { dir: string; repo: RepoRef } {
+    return { dir: this.dir, repo: this.repo };
+  }
+
   get deploymentsLog(): string {
     return join(this.gitDir, 'void', 'deployments.jsonl');
   }

@@ -1,0 +1,75 @@
+// `jira create … --description "…"` as people type it in Slack (a signed slash command) and in Teams (a signed
+// channel mention): the ticket JIRA receives carries the description (line breaks kept) above Void's provenance line,
+// the answer links the new ticket, and the text stays out of the audit trail. JIRA is the stateful fake behind nock.
+import { afterEach, describe, expect, it } from 'vitest';
+import { jiraModule } from '../../integrations/jira/module.js';
+import { teamsModule } from '../../bot/teams/module.js';
+import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
+import { adfText, FakeJira, JIRA_ENV } from '../helpers/jira.js';
+import { startSlackApp, type SlackTestApp } from '../helpers/slack-app.js';
+import { postSlack, slashForm } from '../helpers/slack.js';
+import { fixture, interceptLogin, postActivity, signToken, startTeamsFakes, teamsEnv, type TeamsFakes } from '../helpers/teams.js';
+
+const DESCRIPTION = 'Steps: open /login on Safari 17.\nPress "Sign in" twice.';
+
+let stops: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const stop of stops.reverse()) await stop();
+  stops = [];
+});
+
+/** The ticket's description as a person reads it (hidden marker characters, if any, are not part of what they read). */
+const visible = (adf: unknown) => adfText(adf).replace(/[\u200b-\u200f\u2060-\u2064\ufeff]/g, '');
+
+function createdTicket(jira: FakeJira) {
+  const create = jira.calls.find((c) => c.method === 'POST' && c.path === '/rest/api/3/issue');
+  return create?.body.fields as { summary: string; description: unknown; issuetype: { name: string } } | undefined;
+}
+
+describe('jira create with a description', () => {
+  it('Slack: /void jira create … --description "…" files the description on the ticket', async () => {
+    const jira = new FakeJira().install();
+    const t: SlackTestApp = await startSlackApp({ env: JIRA_ENV, after: [jiraModule] });
+    stops.push(() => t.stop());
+    const text = 'jira create PAY \u201cLogin fails on Safari\u201d Bug --description \u201cSteps: open /login on Safari 17. Press Sign in twice.\u201d';
+    expect((await postSlack(t.url, { body: slashForm({ text }) })).status).toBe(200);
+    await jira.waitFor(() => createdTicket(jira) !== undefined, 'the ticket to be created');
+    const fields = createdTicket(jira);
+    expect(fields?.summary).toBe('Login fails on Safari');
+    expect(fields?.issuetype).toEqual({ name: 'Bug' });
+    expect(visible(fields?.description)).toBe('Steps: open /login on Safari 17. Press Sign in twice.\n\nCreated from slack by Alice Developer through Void.');
+    await t.settled();
+    expect(JSON.stringify(t.fake.calls.map((c) => c.params))).toContain('Created PAY-100 (Bug): https://acme.atlassian.net/browse/PAY-100');
+    const audit = await t.app.audit.store.range('acme', 1, 100);
+    expect(audit.find((r) => r.action === 'jira.ticket_create_requested')?.details).toMatchObject({ type: 'Bug', description: true });
+    expect(JSON.stringify(audit)).not.toContain('Safari 17');
+  });
+
+  it('Teams: "@Void jira create … --description" keeps the line breaks of the description', async () => {
+    const jira = new FakeJira().install();
+    const teams: TeamsFakes = await startTeamsFakes();
+    stops.push(() => teams.close());
+    interceptLogin();
+    const t: TestApp = await startTestApp({ config: testConfig({ env: { ...teamsEnv(teams.openId), ...JIRA_ENV } }), modules: [teamsModule, jiraModule] });
+    stops.push(() => t.stop());
+    const activity = fixture('channel-mention', { serviceUrl: teams.connector.url, text: `<at>Void</at> jira create PAY "Login fails on Safari" --description "${DESCRIPTION.replace(/"/g, '')}"` });
+    const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url });
+    expect((await postActivity(t.url, activity, { token })).status).toBe(200);
+    await jira.waitFor(() => createdTicket(jira) !== undefined, 'the ticket to be created');
+    expect(visible(createdTicket(jira)?.description)).toBe('Steps: open /login on Safari 17.\nPress Sign in twice.\n\nCreated from teams by Alice Developer through Void.');
+    await teams.connector.waitFor((calls) => calls.find((c) => String(c.body.text ?? '').includes('Created PAY-100 (Task): https://acme.atlassian.net/browse/PAY-100')));
+  });
+
+  it('says what is wrong with an empty description, in the command\'s usage', async () => {
+    const jira = new FakeJira().install();
+    const t: SlackTestApp = await startSlackApp({ env: JIRA_ENV, after: [jiraModule] });
+    stops.push(() => t.stop());
+    const response = await postSlack(t.url, { body: slashForm({ text: 'jira create PAY "Login fails" --description ""' }) });
+    expect(response.status).toBe(200);
+    await t.settled();
+    const said = response.text + JSON.stringify(t.fake.calls.map((c) => c.params));
+    expect(said).toContain('The description after --description is empty');
+    expect(said).toContain('[--description \\"&lt;text&gt;\\"]');
+    expect(jira.calls.filter((c) => c.method === 'POST')).toEqual([]);
+  });
+});
