@@ -195,7 +195,7 @@ function jiraChecks(config: Config, fetcher: Fetch): Array<Promise<Check>> {
     return attempt(name, fix, async () => {
       const { status, body } = await call(fetcher, `${binding.siteUrl.replace(/\/+$/, '')}/rest/api/3/myself`, { headers: { authorization: auth, accept: 'application/json' } });
       if (status !== 200) return check(name, 'fail', `GET /rest/api/3/myself answered ${status}`, fix);
-      const who = `signed in as ${String(body.displayName ?? body.accountId ?? '?')}`;
+      const who = `signed in as ${String(body.displayName ?? body.accountId ?? '?')}${body.accountId ? ` (account ${String(body.accountId)}: its events are Void's own)` : ''}`;
       return hasSecret ? check(name, 'ok', who) : check(name, 'warn', `${who}; ${names.webhookSecret} is not set, so its webhook deliveries are refused`, `Set ${names.webhookSecret} to the secret of this site's JIRA webhook (URL /jira/webhooks/${tenant.id}).`);
     });
   });
