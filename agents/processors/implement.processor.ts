@@ -10,6 +10,7 @@ import { modelsOf } from '../llm/models.schema.js';
 import { QualityAgent, type Finding } from '../quality/quality.agent.js';
 import { WorkflowRun } from '../workflow/checkpoints.js';
 import { callMeta, requireTickets, requireVcs, withBudgetGuard, type AgentDeps } from './deps.js';
+import { implementLocally } from './implement-local.js';
 
 export const IMPLEMENT_STEPS = ['context', 'code', 'quality', 'commit', 'pull request', 'ticket comment'] as const;
 
@@ -24,9 +25,10 @@ export function implementProcessor(deps: AgentDeps): Processor {
   return withBudgetGuard(async (ctx) => {
     const command = ctx.data.command;
     if (command.name !== 'implement') throw new Error('implement processor got another command');
+    const vcs = requireVcs(deps.ports);
+    if (vcs.local) return implementLocally(deps, ctx, vcs);
     if (!command.repo) throw new UnrecoverableError(`implement.no_repo: say which repository, e.g. "implement ${command.ticket} in acme/payments"`);
     const repo = command.repo;
-    const vcs = requireVcs(deps.ports);
     const tickets = requireTickets(deps.ports);
     const { tenant } = ctx;
     const run = new WorkflowRun(deps.redis, deps.prefix, tenant.id, ctx.jobId, IMPLEMENT_STEPS.length, (step, f) => ctx.progress(step, f));

@@ -96,4 +96,28 @@ describe('console demo with a local git repository', () => {
     expect(out).toContain('review failed after 1 attempt(s): local_git.unknown_revision: "no-such-branch" is not a commit, branch or tag');
     expect(existsSync(join(repo, '.git', 'void', 'reviews'))).toBe(true);
   }, 90_000);
+
+  it('implements a ticket after approval as a commit on a new local branch void/<ticket>, leaving the checkout untouched', async () => {
+    const repo = makeRepo();
+    const head = execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD']).toString().trim();
+    const c = startConsole({ VOID_LOCAL_REPO: repo });
+    c.say('implement PAY-7');
+    const [, id = ''] = await c.waitFor(/🔐 Approval (ap-[a-z0-9]+): implement PAY-7 in local\//);
+    c.say('/as bob');
+    c.say(`approve ${id}`);
+    const [done = ''] = await c.waitFor(/✅ implement done: .*PAY-7: committed ([0-9a-f]{7}) on the new local branch void\/pay-7[^\n]*/);
+    c.end();
+    expect(await c.closed).toBe(0);
+    expect(done).toContain('Your checkout (main) is untouched; look with: git log -p main..void/pay-7');
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args]).toString().trim();
+    // The branch is one commit on top of where main was; main, HEAD and the work tree did not move.
+    expect(git('rev-parse', 'void/pay-7^')).toBe(head);
+    expect(git('rev-parse', 'HEAD')).toBe(head);
+    expect(git('symbolic-ref', '--short', 'HEAD')).toBe('main');
+    expect(git('status', '--porcelain')).toBe('');
+    // Without a model and without JIRA: the plan document, inside the folders an agent may write.
+    expect(git('show', '--name-only', '--format=%an <%ae>%n%s', 'void/pay-7').split('\n')).toEqual(['Void <void@localhost>', 'PAY-7: no ticket text (no ticket system is configured)', '', 'docs/void-plans/PAY-7.md']);
+    expect(git('show', 'void/pay-7:docs/void-plans/PAY-7.md')).toContain('# PAY-7: no ticket text');
+    expect(git('show', 'void/pay-7:sum.js')).toBe(git('show', 'main:sum.js'));
+  }, 90_000);
 });
