@@ -7,7 +7,7 @@ import { teamsModule } from '../../bot/teams/module.js';
 import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
 import { adfText, FakeJira, JIRA_ENV } from '../helpers/jira.js';
 import { startSlackApp, type SlackTestApp } from '../helpers/slack-app.js';
-import { postSlack, slashForm } from '../helpers/slack.js';
+import { ACME_TEAM, interactionForm, postSlack, slashForm, USERS } from '../helpers/slack.js';
 import { fixture, interceptLogin, postActivity, signToken, startTeamsFakes, teamsEnv, type TeamsFakes } from '../helpers/teams.js';
 
 const DESCRIPTION = 'Steps: open /login on Safari 17.\nPress "Sign in" twice.';
@@ -71,5 +71,44 @@ describe('jira create with a description', () => {
     expect(said).toContain('The description after --description is empty');
     expect(said).toContain('[--description \\"&lt;text&gt;\\"]');
     expect(jira.calls.filter((c) => c.method === 'POST')).toEqual([]);
+  });
+
+  it('Slack: "/void jira create" alone opens a form; submitting it creates the ticket with a multi-line description', async () => {
+    const jira = new FakeJira().install();
+    const t: SlackTestApp = await startSlackApp({ env: JIRA_ENV, after: [jiraModule] });
+    stops.push(() => t.stop());
+    const trigger = 'trig-form-1';
+    expect((await postSlack(t.url, { body: slashForm({ text: 'jira create', trigger }) })).status).toBe(200);
+    const [open] = await t.fake.waitFor('views.open');
+    expect(open?.params.trigger_id).toBe(trigger);
+    const view = (typeof open?.params.view === 'string' ? JSON.parse(open.params.view) : open?.params.view) as { callback_id: string; private_metadata: string; blocks: Array<{ block_id: string; element: { multiline?: boolean; initial_value?: string } }> };
+    expect(view.callback_id).toBe('void_jira_create');
+    expect(view.blocks.map((b) => b.block_id)).toEqual(['project', 'summary', 'type', 'priority', 'description']);
+    expect(view.blocks.find((b) => b.block_id === 'project')?.element.initial_value).toBe('PAY');
+    expect(view.blocks.find((b) => b.block_id === 'description')?.element.multiline).toBe(true);
+    expect(jira.calls).toEqual([]);
+
+    // Slack's view_submission, as it arrives when the person presses Create.
+    const value = (v: string) => ({ type: 'plain_text_input', value: v });
+    const submission = {
+      type: 'view_submission',
+      team: { id: ACME_TEAM, domain: 'acme' },
+      user: { id: USERS.alice, team_id: ACME_TEAM },
+      api_app_id: 'A0VOID0001',
+      trigger_id: 'trig-submit-1',
+      view: {
+        id: 'V0FORM0001', team_id: ACME_TEAM, type: 'modal', callback_id: 'void_jira_create', private_metadata: view.private_metadata,
+        state: { values: { project: { project: value('PAY') }, summary: { summary: value('Login fails on "Safari"') }, type: { type: value('Bug') }, priority: { priority: { type: 'plain_text_input', value: null } }, description: { description: value('Steps: open /login.\nPress "Sign in" twice.') } } },
+      },
+    };
+    expect((await postSlack(t.url, { body: interactionForm(submission) })).status).toBe(200);
+    await jira.waitFor(() => createdTicket(jira) !== undefined, 'the ticket to be created');
+    const fields = createdTicket(jira);
+    expect(fields?.summary).toBe('Login fails on \u2019Safari\u2019');
+    expect(fields?.issuetype).toEqual({ name: 'Bug' });
+    expect(visible(fields?.description)).toBe('Steps: open /login.\nPress \u2019Sign in\u2019 twice.\n\nCreated from slack by Alice Developer through Void.');
+    await t.settled();
+    const [answer] = await t.fake.waitFor('chat.postEphemeral', (c) => String(c.params.text).includes('Created PAY-100'));
+    expect(answer?.params).toMatchObject({ channel: 'C0DEPLOYS', user: USERS.alice });
   });
 });
