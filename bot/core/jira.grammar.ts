@@ -36,3 +36,31 @@ export function parseJira(text: string, parseTicket: (word: string | undefined) 
   const command: Command = { name: 'jira', sub: 'create', project: project.toUpperCase(), summary: summary.trim() };
   return { ...command, ...(type ? { type } : {}), ...(priority ? { priority } : {}), ...(description ? { description } : {}) };
 }
+
+/** The text that opens a ticket form (Slack modal, Teams card) instead of being parsed: nothing after "jira create". */
+export const OPENS_JIRA_FORM = /^jira\s+create\s*$/i;
+
+export interface JiraFormFields {
+  readonly project?: unknown;
+  readonly summary?: unknown;
+  readonly type?: unknown;
+  readonly priority?: unknown;
+  readonly description?: unknown;
+}
+
+/**
+ * A submitted ticket form as the one `jira create` command text, so that a form and a typed command are parsed,
+ * checked and audited alike. Quotes in free text would end the quoted fields early: they become ’.
+ */
+export function jiraCreateText(fields: JiraFormFields): string {
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  const unquote = (s: string) => s.replace(/["\u201c\u201d]/g, '\u2019').trim();
+  const word = (v: unknown) => text(v).trim().split(/\s+/).filter(Boolean).join('-');
+  const description = unquote(text(fields.description));
+  const priority = word(fields.priority);
+  // The grammar's words are positional: a priority without a type needs the default type before it.
+  const type = word(fields.type) || (priority ? 'Task' : '');
+  const parts = ['jira create', word(fields.project), `"${unquote(text(fields.summary))}"`, type, priority].filter(Boolean);
+  if (description) parts.push(`--description "${description}"`);
+  return parts.join(' ');
+}

@@ -1,11 +1,11 @@
 // `/void jira create` with nothing after it opens a form (a Slack modal) for the ticket: project, summary, type,
 // priority and a multi-line description. The submission becomes the same `jira create … --description "…"` command
 // every surface uses, dispatched as the person who submitted it, with the answer shown privately in the channel.
+import { jiraCreateText, OPENS_JIRA_FORM } from '../core/jira.grammar.js';
 import type { SlackBody } from './body.js';
 
 export const JIRA_CREATE_VIEW = 'void_jira_create';
-/** The text that opens the form instead of being parsed (nothing after "jira create"). */
-export const OPENS_JIRA_FORM = /^jira\s+create\s*$/i;
+export { OPENS_JIRA_FORM };
 
 const obj = (v: unknown): SlackBody => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as SlackBody) : {});
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -33,9 +33,6 @@ export function jiraCreateModal(channel: string, projects: readonly string[]): S
   };
 }
 
-/** Quotes would end the quoted fields early: they become typographic apostrophes in what JIRA receives. */
-const unquote = (s: string) => s.replace(/["\u201c\u201d]/g, '\u2019').trim();
-
 /** The submitted form as the one `jira create` command text, and the channel the answer goes to. */
 export function jiraCreateSubmission(body: SlackBody): { text: string; channel: string; viewId: string } | undefined {
   const view = obj(body.view);
@@ -46,10 +43,7 @@ export function jiraCreateSubmission(body: SlackBody): { text: string; channel: 
     return undefined;
   }
   const values = obj(obj(view.state).values);
-  const field = (id: string) => str(obj(obj(values[id])[id]).value);
-  const words = (s: string) => s.trim().split(/\s+/).filter(Boolean).join('-');
-  const description = unquote(field('description'));
-  const parts = ['jira create', words(field('project')), `"${unquote(field('summary'))}"`, words(field('type')), words(field('priority'))].filter(Boolean);
-  if (description) parts.push(`--description "${description}"`);
-  return { text: parts.join(' '), channel, viewId: str(view.id) };
+  const field = (id: string) => obj(obj(values[id])[id]).value;
+  const text = jiraCreateText({ project: field('project'), summary: field('summary'), type: field('type'), priority: field('priority'), description: field('description') });
+  return { text, channel, viewId: str(view.id) };
 }

@@ -8,7 +8,7 @@ import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
 import { adfText, FakeJira, JIRA_ENV } from '../helpers/jira.js';
 import { startSlackApp, type SlackTestApp } from '../helpers/slack-app.js';
 import { ACME_TEAM, interactionForm, postSlack, slashForm, USERS } from '../helpers/slack.js';
-import { fixture, interceptLogin, postActivity, signToken, startTeamsFakes, teamsEnv, type TeamsFakes } from '../helpers/teams.js';
+import { AAD, cardClick, fixture, interceptLogin, postActivity, signToken, startTeamsFakes, teamsEnv, type TeamsFakes } from '../helpers/teams.js';
 
 const DESCRIPTION = 'Steps: open /login on Safari 17.\nPress "Sign in" twice.';
 
@@ -110,5 +110,38 @@ describe('jira create with a description', () => {
     await t.settled();
     const [answer] = await t.fake.waitFor('chat.postEphemeral', (c) => String(c.params.text).includes('Created PAY-100'));
     expect(answer?.params).toMatchObject({ channel: 'C0DEPLOYS', user: USERS.alice });
+  });
+
+  it('Teams: "@Void jira create" alone answers with a ticket card; its Create makes the ticket and the card shows the link', async () => {
+    const jira = new FakeJira().install();
+    const teams: TeamsFakes = await startTeamsFakes();
+    stops.push(() => teams.close());
+    interceptLogin();
+    const t: TestApp = await startTestApp({ config: testConfig({ env: { ...teamsEnv(teams.openId), ...JIRA_ENV } }), modules: [teamsModule, jiraModule] });
+    stops.push(() => t.stop());
+    const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url });
+    await postActivity(t.url, fixture('channel-mention', { serviceUrl: teams.connector.url, text: '<at>Void</at> jira create' }), { token });
+    const form = await teams.connector.waitFor((calls) => calls.find((c) => JSON.stringify(c.body).includes('void.jira_create')));
+    const card = (form.body.attachments as Array<{ contentType: string; content: { body: Array<{ type: string; id?: string; value?: string; isMultiline?: boolean }>; actions: Array<{ type: string; verb: string }> } }>)[0];
+    expect(card?.contentType).toBe('application/vnd.microsoft.card.adaptive');
+    expect(card?.content.body.filter((e) => e.type === 'Input.Text').map((e) => e.id)).toEqual(['project', 'summary', 'type', 'priority', 'description']);
+    expect(card?.content.body.find((e) => e.id === 'project')?.value).toBe('PAY');
+    expect(card?.content.body.find((e) => e.id === 'description')?.isMultiline).toBe(true);
+    expect(card?.content.actions).toEqual([expect.objectContaining({ type: 'Action.Execute', verb: 'void.jira_create' })]);
+    expect(jira.calls).toEqual([]);
+
+    // Create pressed: Teams sends the inputs as the action's data in an adaptiveCard/action invoke.
+    const press = cardClick({ serviceUrl: teams.connector.url, aadObjectId: AAD.alice, verb: 'void.approve', approvalId: 'unused', replyToId: form.responseId });
+    const action = (press.value as { action: Record<string, unknown> }).action;
+    press.value = { ...(press.value as object), action: { ...action, verb: 'void.jira_create', title: 'Create', data: { project: 'PAY', summary: 'Login fails on Safari', type: '', priority: 'High', description: 'Steps: open /login.\nPress Sign in twice.' } } };
+    const response = await postActivity(t.url, press, { token });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    expect(JSON.stringify(response.body)).toContain('Created PAY-100 (Task, High): https://acme.atlassian.net/browse/PAY-100');
+    expect(visible(createdTicket(jira)?.description)).toBe('Steps: open /login.\nPress Sign in twice.\n\nCreated from teams by Alice Developer through Void.');
+    // The same invoke again (a Teams retry) creates nothing more.
+    const again = await postActivity(t.url, press, { token });
+    expect(JSON.stringify(again.body)).toContain('already submitted');
+    expect(jira.calls.filter((c) => c.method === 'POST' && c.path === '/rest/api/3/issue')).toHaveLength(1);
   });
 });
