@@ -1,8 +1,8 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- /readyz JSON is read as loosely as a probe would */
 // A Teams bot whose outbound credential does not work still gets Teams' 200 for every activity, and every reply is
 // lost: that must not be silent. Here the login host is faked (nock on https, a closed loopback port): a refused
 // password and an unreachable host show in /readyz (platforms.teams), the log, the credential-failure metric and
 // `void doctor`; and MICROSOFT_LOGIN_URL works for any HTTPS authority, not only Microsoft's hosts.
+/* eslint-disable @typescript-eslint/no-explicit-any -- /readyz JSON is read as loosely as a probe would */
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import nock from 'nock';
