@@ -2,6 +2,7 @@
 // the worker right before a job runs (is the approval still valid: same payload, same target, approvers still
 // holding their roles?).
 import type { Refusal } from '../bot/core/errors.js';
+import type { RepoRef } from '../bot/core/grammar.js';
 import type { Tenant } from '../bot/core/types.js';
 import type { ApprovalGate } from '../bot/commands/types.js';
 import type { RunGate } from '../agents/worker.js';
@@ -16,10 +17,11 @@ import { describeQuorum } from './quorum.js';
 import type { ApprovalService } from './service.js';
 import type { ApprovalRecord } from './store.js';
 
-export function approvalGate(service: ApprovalService): ApprovalGate {
+/** `localRepo`: the repository on this machine when it is the VCS (console demo): `implement <KEY>` means it. */
+export function approvalGate(service: ApprovalService, localRepo: () => RepoRef | undefined = () => undefined): ApprovalGate {
   return {
     async gate(asked) {
-      const resolved = resolveRepository(asked.tenant, asked.command);
+      const resolved = resolveRepository(asked.tenant, asked.command, localRepo());
       if ('refusal' in resolved) return { decision: 'deny', refusal: resolved.refusal };
       const request = { ...asked, command: resolved.command };
       const changed = resolved.command !== asked.command ? { command: resolved.command } : {};
@@ -36,8 +38,9 @@ export function approvalGate(service: ApprovalService): ApprovalGate {
  * (`policies.repositories`), and then that is used (and shown in the request). Without one, the command is refused
  * here, before any approval is asked for: it could never run.
  */
-export function resolveRepository(tenant: Tenant, command: JobCommand): { command: JobCommand } | { refusal: Refusal } {
+export function resolveRepository(tenant: Tenant, command: JobCommand, localRepo?: RepoRef): { command: JobCommand } | { refusal: Refusal } {
   if (command.name !== 'implement' || command.repo) return { command };
+  if (localRepo) return { command: { ...command, repo: localRepo } };
   const project = command.ticket.split('-')[0] ?? '';
   const mapped = policiesOf(tenant).repositories?.[project];
   if (mapped) {

@@ -44,7 +44,7 @@ export function approvalsModule(options: ApprovalsModuleOptions = {}): VoidModul
       const service = new ApprovalService(deps);
       ctx.ports.approvals = service;
       return {
-        gate: approvalGate(service),
+        gate: approvalGate(service, () => ctx.ports.vcs?.local?.repo),
         runGate: approvalRunGate(deps),
         commands: approvalCommands(service),
         start: async () => {

@@ -132,6 +132,7 @@ export class VoidApp {
       ledger: new DeliveryLedger(this.redis, this.prefix, this.config.env.VOID_DEDUPE_TTL_SECONDS),
       rate: new CommandRateLimiter(this.redis, this.prefix),
       log: this.log,
+      localRevisions: () => Boolean(this.ports.vcs?.local),
     });
   }
 
@@ -145,7 +146,13 @@ export class VoidApp {
       const [redis, store] = await Promise.all([probe(this.redis.ping()), probe(this.audit.store.ping())]);
       const checks: Record<string, string> = { redis, store };
       const ready = Object.values(checks).every((v) => v === 'ok');
-      return json(ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
+      // A platform whose credential fails (a wrong Teams app password) loses every reply there: say so here, but
+      // stay ready, since every replica shares the credential and Slack, GitHub and JIRA still work.
+      const health = await Promise.all(this.contributions.map((c) => c.platformHealth?.().catch(() => ({})) ?? {}));
+      const platforms = Object.assign({}, ...health) as Record<string, { status: string }>;
+      const failing = Object.entries(platforms).filter(([, h]) => h.status === 'failing').map(([name]) => name);
+      const status = !ready ? 'not_ready' : failing.length ? 'degraded' : 'ready';
+      return json(ready ? 200 : 503, { status, checks, ...(Object.keys(platforms).length ? { platforms } : {}), ...(failing.length ? { failing } : {}) });
     });
     for (const c of this.contributions) c.routes?.(http);
     return http;

@@ -19,6 +19,8 @@ export interface DispatchResult {
   readonly duplicate: boolean;
   readonly tenantId?: string;
   readonly correlationId: string;
+  /** Set when the person or workspace is unknown: adapters may answer differently where replies are public. */
+  readonly refusedIdentity?: 'identity.unknown_workspace' | 'identity.unknown_user';
 }
 
 export interface DispatcherOptions {
@@ -26,6 +28,8 @@ export interface DispatcherOptions {
   readonly ledger: DeliveryLedger;
   readonly rate: CommandRateLimiter;
   readonly log: Logger;
+  /** Whether a local Git repository is the VCS (then `review <rev>` names a local revision). Read per command. */
+  readonly localRevisions?: () => boolean;
 }
 
 export function correlationIdFor(platform: string, deliveryId: string): string {
@@ -80,7 +84,7 @@ export class Dispatcher {
         }),
       );
       log.info({ code: resolution.code, tenant: tenantId }, 'request from an unknown workspace or person refused');
-      return { replies: [refusal(resolution.message)], duplicate: false, tenantId, correlationId };
+      return { replies: [refusal(resolution.message)], duplicate: false, tenantId, correlationId, refusedIdentity: resolution.code };
     }
     const { tenant, actor } = resolution;
     // One round trip claims the delivery and counts it against the tenant's and the person's limits.
@@ -90,7 +94,7 @@ export class Dispatcher {
       return { replies: [], duplicate: true, tenantId: tenant.id, correlationId };
     }
     const replies = await this.guard(input, async () => {
-      const parsed = parseCommand(input.text, parseContext);
+      const parsed = parseCommand(input.text, { ...parseContext, localRevisions: this.options.localRevisions?.() ?? false });
       await services.audit.append({
         tenantId: tenant.id,
         action: 'command.received',

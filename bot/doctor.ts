@@ -10,6 +10,7 @@ import { resolveGithubIds } from './config/github-ids.js';
 import { scrubber } from './logger.js';
 import { DEFAULT_REDIS_URL, redactUrl } from './redis.js';
 import { notificationChecks } from '../integrations/notify/doctor.js';
+import { loginAuthority, requestBotToken } from './teams/token.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 export interface Check {
@@ -168,12 +169,11 @@ function teamsCheck(env: Env, fetcher: Fetch): Promise<Check> | undefined {
   if (!env.MICROSOFT_APP_ID) return undefined;
   const fix = 'Check MICROSOFT_APP_ID / MICROSOFT_APP_PASSWORD (a client secret of the Azure Bot\'s app registration) and MICROSOFT_APP_TENANT_ID.';
   if (!env.MICROSOFT_APP_PASSWORD) return Promise.resolve(check('teams', 'fail', 'MICROSOFT_APP_ID is set without MICROSOFT_APP_PASSWORD', fix));
-  const url = `https://login.microsoftonline.com/${encodeURIComponent(env.MICROSOFT_APP_TENANT_ID ?? 'botframework.com')}/oauth2/v2.0/token`;
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: env.MICROSOFT_APP_ID, client_secret: env.MICROSOFT_APP_PASSWORD, scope: 'https://api.botframework.com/.default' });
-  return attempt('teams', fix, async () => {
-    const { status, body } = await call(fetcher, url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
-    if (status === 200 && body.access_token) return check('teams', 'ok', 'Bot Framework token issued for the app id');
-    return check('teams', 'fail', `token request refused (${status}${body.error ? `, ${String(body.error)}` : ''})`, fix);
+  const authority = loginAuthority(env.MICROSOFT_LOGIN_URL, env.MICROSOFT_APP_TENANT_ID);
+  return requestBotToken({ authority, appId: env.MICROSOFT_APP_ID, password: env.MICROSOFT_APP_PASSWORD, scope: env.MICROSOFT_BOT_OAUTH_SCOPE, timeoutMs: TIMEOUT_MS, fetch: fetcher }).then((result) => {
+    if (result.ok) return check('teams', 'ok', `Bot Framework token issued for the app id by ${new URL(authority).host}`);
+    if (result.reason === 'unreachable') return check('teams', 'fail', `${result.message}: replies to Teams would be lost`, `Check MICROSOFT_LOGIN_URL (now ${env.MICROSOFT_LOGIN_URL}) and that this machine can reach it (proxy, firewall, DNS).`);
+    return check('teams', 'fail', `token request refused: ${result.message}; replies to Teams would be lost`, fix);
   });
 }
 
@@ -195,7 +195,7 @@ function jiraChecks(config: Config, fetcher: Fetch): Array<Promise<Check>> {
     return attempt(name, fix, async () => {
       const { status, body } = await call(fetcher, `${binding.siteUrl.replace(/\/+$/, '')}/rest/api/3/myself`, { headers: { authorization: auth, accept: 'application/json' } });
       if (status !== 200) return check(name, 'fail', `GET /rest/api/3/myself answered ${status}`, fix);
-      const who = `signed in as ${String(body.displayName ?? body.accountId ?? '?')}`;
+      const who = `signed in as ${String(body.displayName ?? body.accountId ?? '?')}${body.accountId ? ` (account ${String(body.accountId)}: its events are Void's own)` : ''}`;
       return hasSecret ? check(name, 'ok', who) : check(name, 'warn', `${who}; ${names.webhookSecret} is not set, so its webhook deliveries are refused`, `Set ${names.webhookSecret} to the secret of this site's JIRA webhook (URL /jira/webhooks/${tenant.id}).`);
     });
   });

@@ -47,6 +47,7 @@ const modelCost = counter('void_model_cost_usd_total', 'Model cost in US dollars
 const modelFallbacks = counter('void_model_fallbacks_total', 'Times the model router moved on to the next model, by the provider that failed and why', ['provider', 'reason']);
 const outbound = counter('void_outbound_requests_total', 'Outbound platform API calls by platform and outcome (ok, rate_limited, client_error, server_error, network_error)', ['platform', 'outcome']);
 const outboundLimited = counter('void_outbound_rate_limited_total', 'Outbound platform API calls answered 429 (or a secondary rate limit)', ['platform']);
+const credentialFailures = counter('void_platform_credential_failures_total', 'Times Void could not get a token for calling a platform (Teams: the app password was refused, or the login host did not answer): replies there are lost until it is fixed', ['platform', 'reason']);
 const outboundLatency = histogram('void_outbound_request_duration_seconds', 'Outbound platform API call latency', LATENCY_BUCKETS, ['platform']);
 
 /** Anything that can count its jobs per state (agents/queue.ts JobQueue fits through `watchQueue`). */
@@ -185,6 +186,11 @@ export function recordOutboundCall(platform: string, status: number, seconds?: n
   outbound.inc({ platform, outcome });
   if (rateLimited) outboundLimited.inc({ platform });
   if (seconds !== undefined) outboundLatency.observe({ platform }, seconds);
+}
+
+/** A platform credential failed: `reason` is rejected (wrong password/secret), unreachable or bad_response. */
+export function recordCredentialFailure(platform: string, reason: string): void {
+  credentialFailures.inc({ platform, reason });
 }
 
 /** The exposition text and its content type. */

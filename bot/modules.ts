@@ -69,6 +69,19 @@ export interface ModuleContribution {
   /** Started after the worker and HTTP server (e.g. schedulers); stopped before connections close. */
   readonly start?: () => Promise<void>;
   readonly close?: () => Promise<void>;
+  /**
+   * Web role: the health of the module's platform credentials, shown under `platforms` in /readyz. A failing
+   * platform does not make the replica unready (every replica shares the credential; Redis and the store decide).
+   */
+  readonly platformHealth?: () => Promise<Record<string, PlatformHealth>>;
+}
+
+export interface PlatformHealth {
+  readonly status: 'unknown' | 'ok' | 'failing';
+  readonly reason?: string;
+  readonly message?: string;
+  readonly since?: string;
+  readonly lastSuccessAt?: string;
 }
 
 export interface VoidModule {

@@ -2,7 +2,7 @@
 // GitAgent commits. Without a model, the offline engine proposes the plan as a document and writes no code.
 import type { TicketInfo } from '../../bot/core/ticket.port.js';
 import type { Tenant } from '../../bot/core/types.js';
-import type { FileChange } from '../../bot/core/vcs.port.js';
+import type { ChangedFile, FileChange } from '../../bot/core/vcs.port.js';
 import { NO_MODEL_NOTICE, offlineImplement } from '../llm/offline.js';
 import type { CallMeta, ModelRouter } from '../llm/router.js';
 import { linksIn, sanitiseValue } from '../llm/sanitise.js';
@@ -43,4 +43,12 @@ export async function implementTicket(router: ModelRouter, tenant: Tenant, ticke
     return { title: offline.title, plan: offline.plan, files: offline.files, refused, model: { provider: answer.provider, model: answer.model } };
   }
   return { title: clean.title, plan: clean.plan, files, refused, model: { provider: answer.provider, model: answer.model } };
+}
+
+/** A change set as the quality agent reads a diff: every file added in full. */
+export function asAddedFiles(change: Pick<ChangeSet, 'files'>): ChangedFile[] {
+  return change.files.map((f) => {
+    const lines = f.content.split('\n');
+    return { path: f.path, status: 'added', additions: lines.length, deletions: 0, patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}` };
+  });
 }

@@ -1,32 +1,26 @@
 // `implement`: a workflow of checkpointed steps: context → code → quality → commit → draft PR → ticket comment.
 // Killed at any point and run again, it skips the finished steps: one commit, one pull request, one comment.
 import { UnrecoverableError } from 'bullmq';
-import type { ChangedFile } from '../../bot/core/vcs.port.js';
 import type { Processor } from '../worker.js';
 import { ContextAgent } from '../context/context.agent.js';
-import { implementTicket, type ChangeSet } from '../code/implement.js';
+import { asAddedFiles, implementTicket, type ChangeSet } from '../code/implement.js';
 import { branchFor, GitAgent } from '../git/git.agent.js';
 import { modelsOf } from '../llm/models.schema.js';
 import { QualityAgent, type Finding } from '../quality/quality.agent.js';
 import { WorkflowRun } from '../workflow/checkpoints.js';
 import { callMeta, requireTickets, requireVcs, withBudgetGuard, type AgentDeps } from './deps.js';
+import { implementLocally } from './implement-local.js';
 
 export const IMPLEMENT_STEPS = ['context', 'code', 'quality', 'commit', 'pull request', 'ticket comment'] as const;
-
-export function asAddedFiles(change: Pick<ChangeSet, 'files'>): ChangedFile[] {
-  return change.files.map((f) => {
-    const lines = f.content.split('\n');
-    return { path: f.path, status: 'added', additions: lines.length, deletions: 0, patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}` };
-  });
-}
 
 export function implementProcessor(deps: AgentDeps): Processor {
   return withBudgetGuard(async (ctx) => {
     const command = ctx.data.command;
     if (command.name !== 'implement') throw new Error('implement processor got another command');
+    const vcs = requireVcs(deps.ports);
+    if (vcs.local) return implementLocally(deps, ctx, vcs);
     if (!command.repo) throw new UnrecoverableError(`implement.no_repo: say which repository, e.g. "implement ${command.ticket} in acme/payments"`);
     const repo = command.repo;
-    const vcs = requireVcs(deps.ports);
     const tickets = requireTickets(deps.ports);
     const { tenant } = ctx;
     const run = new WorkflowRun(deps.redis, deps.prefix, tenant.id, ctx.jobId, IMPLEMENT_STEPS.length, (step, f) => ctx.progress(step, f));

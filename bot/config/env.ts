@@ -21,6 +21,12 @@ function namedSecrets(message: string) {
     .optional();
 }
 
+/** HTTPS, or plain HTTP to this machine (local fakes and tests). */
+function httpsOrLoopback(url: string): boolean {
+  const u = new URL(url);
+  return u.protocol === 'https:' || (u.protocol === 'http:' && /^(127\.0\.0\.1|localhost|\[::1\])$/.test(u.hostname));
+}
+
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -100,10 +106,14 @@ export const envSchema = z.object({
   MICROSOFT_OPENID_METADATA_URL: z.url().default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
   /** Teams: the issuer of the tokens the Bot Framework sends to the bot. */
   MICROSOFT_TOKEN_ISSUER: z.string().min(1).default('https://api.botframework.com'),
-  /** Teams: the login endpoint (tenant appended) where the bot gets its outbound token for the Bot Connector. */
-  MICROSOFT_LOGIN_URL: z.url().default('https://login.microsoftonline.com/'),
+  /** Teams: the login authority base (tenant appended) where the bot gets its outbound token for the Bot Connector:
+   *  any HTTPS host that serves `<base>/<tenant>/oauth2/v2.0/token` (a sovereign cloud, a proxy); http on loopback only. */
+  MICROSOFT_LOGIN_URL: z.url().default('https://login.microsoftonline.com/').refine(httpsOrLoopback, 'expected an https:// URL (http:// only on 127.0.0.1 or localhost), like https://login.microsoftonline.us/'),
   /** Teams: the OAuth scope (audience) of that outbound token. */
   MICROSOFT_BOT_OAUTH_SCOPE: z.string().min(1).default('https://api.botframework.com'),
+  /** Teams app manifest: the privacy statement and terms of use (unset: Void serves its own at /privacy, /terms). */
+  TEAMS_PRIVACY_URL: z.url().refine(httpsOrLoopback, 'expected an https:// URL').optional(),
+  TEAMS_TERMS_URL: z.url().refine(httpsOrLoopback, 'expected an https:// URL').optional(),
   /** Teams: local Bot Framework Emulator only. Turns inbound token validation OFF (warned at every start). */
   TEAMS_EMULATOR_MODE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Teams: the Bot Framework channels whose activities Void accepts (comma-separated); anything else is refused. */

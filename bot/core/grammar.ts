@@ -1,5 +1,6 @@
 // One command grammar for every surface: chat, PR comments, ticket comments and the console.
 // parseCommand never throws: any input string yields either a command or usage help (property-tested).
+import { parseJira, type JiraCommand } from './jira.grammar.js';
 
 export interface RepoRef {
   readonly owner: string;
@@ -31,8 +32,7 @@ export type Command =
   | { name: 'policy'; sub: 'explain'; command: ActionCommand; as?: string }
   | { name: 'breakglass'; id: string; reason: string }
   | { name: 'ack'; id?: string }
-  | { name: 'jira'; sub: 'create'; project: string; summary: string; type?: string; priority?: string }
-  | { name: 'jira'; sub: 'show'; key: string }
+  | JiraCommand
   | { name: 'notify'; sub: 'show' }
   | { name: 'notify'; sub: 'channel'; channel: 'chat' | 'email' | 'both' | 'digest' }
   | { name: 'notify'; sub: 'quiet'; hours?: string; timezone?: string };
@@ -47,6 +47,8 @@ export type ParseResult =
 export interface ParseContext {
   readonly repo?: RepoRef;
   readonly pullNumber?: number;
+  /** A local Git repository backs this deployment (console demo, VOID_LOCAL_REPO): `review HEAD~1` means a local revision. */
+  readonly localRevisions?: boolean;
 }
 
 export const MAX_COMMAND_LENGTH = 2000;
@@ -67,7 +69,7 @@ export const USAGE: Readonly<Record<CommandName, string>> = {
   policy: 'policy explain <command ...> [--as <member>]: which approval rule applies and who could approve (dry run)',
   breakglass: 'breakglass <id> <reason>: admins only: force-run a pending request (loud, audited, reviewed)',
   ack: 'ack [<follow-up id>]: compliance officers: list open break-glass follow-ups, or acknowledge one',
-  jira: 'jira create <PROJECT> "<summary>" [type] [priority] | jira show <KEY>: create or show a JIRA ticket',
+  jira: 'jira create <PROJECT> "<summary>" [type] [priority] [--description "<text>"] | jira show <KEY>: create or show a JIRA ticket',
   notify: 'notify [chat|email|both|digest] | notify quiet <HH:MM-HH:MM> [time zone] | notify quiet off: how Void reaches you',
 };
 
@@ -81,6 +83,8 @@ const GIT_REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/;
 /** A local revision: a branch, tag or commit, optionally with ~N / ^N suffixes (HEAD~1, main^2). Never an option. */
 const LOCAL_REV = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}(?:[~^]\d{0,3})*$/;
 const DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
+
+const NO_LOCAL = ' (a local revision such as HEAD~1 or a branch can be reviewed only where a local Git repository backs Void: the console without GitHub, or VOID_LOCAL_REPO)';
 
 type Args = readonly string[];
 type Parser = (args: Args, ctx: ParseContext) => Command | string;
@@ -116,11 +120,11 @@ const PARSERS: Readonly<Record<CommandName, Parser>> = {
     }
     if (args.length !== 1) return 'name one pull request, like acme/api#42';
     const local = args[0] ?? '';
-    if (!local.includes('#') && LOCAL_REV.test(local) && !local.includes('..') && !local.endsWith('.lock')) return { name: 'review', ref: local };
+    if (ctx.localRevisions && !local.includes('#') && LOCAL_REV.test(local) && !local.includes('..') && !local.endsWith('.lock')) return { name: 'review', ref: local };
     const match = PR_REF.exec(args[0] ?? '');
     const repo = match ? parseRepo(`${match[1]}/${match[2]}`) : undefined;
     const number = match ? Number(match[3]) : 0;
-    if (!repo || number < 1) return `"${(args[0] ?? '').slice(0, 80)}" is not a pull request like acme/api#42`;
+    if (!repo || number < 1) return `"${local.slice(0, 80)}" is not a pull request like acme/api#42${ctx.localRevisions ? '' : NO_LOCAL}`;
     return { name: 'review', repo, number };
   },
   implement: (args) => {
@@ -190,7 +194,7 @@ const PARSERS: Readonly<Record<CommandName, Parser>> = {
     if (args.length === 0) return { name: 'ack' };
     return args.length === 1 && ID.test(args[0] ?? '') ? { name: 'ack', id: args[0] as string } : 'name one follow-up id';
   },
-  jira: (args) => parseJira(args),
+  jira: (args) => parseJira(args.join(' '), parseTicket),
   notify: (args) => parseNotify(args),
 };
 
@@ -209,27 +213,6 @@ function parseNotify(args: Args): Command | string {
   const zone = args[2];
   if (zone !== undefined && !ZONE.test(zone)) return `"${zone.slice(0, 40)}" is not a time zone like Europe/Berlin`;
   return zone ? { name: 'notify', sub: 'quiet', hours, timezone: zone } : { name: 'notify', sub: 'quiet', hours };
-}
-
-const JIRA_PROJECT = /^[A-Za-z][A-Za-z0-9_]{0,9}$/;
-const JIRA_CREATE = /^create\s+(\S+)\s+["\u201c\u201d]([^"\u201c\u201d]{1,255})["\u201c\u201d](?:\s+(\S+))?(?:\s+(\S+))?$/i;
-
-/** jira create <PROJECT> "<summary>" [type] [priority] | jira show <KEY>. Straight or curly quotes (Slack curls them). */
-function parseJira(args: Args): Command | string {
-  const sub = args[0]?.toLowerCase();
-  if (sub === 'show') {
-    const key = args.length === 2 ? parseTicket(args[1]) : undefined;
-    return key ? { name: 'jira', sub: 'show', key } : 'name one JIRA ticket, like: jira show PAY-123';
-  }
-  if (sub !== 'create') return 'say: jira create <PROJECT> "<summary>" [type] [priority], or: jira show <KEY>';
-  const match = JIRA_CREATE.exec(args.join(' '));
-  if (!match) return 'put the summary in quotes, like: jira create PAY "Login fails on Safari" Bug High';
-  const [, project = '', summary = '', type, priority] = match;
-  if (!JIRA_PROJECT.test(project)) return `"${project.slice(0, 20)}" is not a JIRA project key like PAY`;
-  if (!summary.trim()) return 'the summary is empty';
-  if ((type && !NAME.test(type)) || (priority && !NAME.test(priority))) return 'the type and priority are single words, like: Bug High';
-  const command: Command = { name: 'jira', sub: 'create', project: project.toUpperCase(), summary: summary.trim() };
-  return { ...command, ...(type ? { type } : {}), ...(priority ? { priority } : {}) };
 }
 
 const MEMBER = /^(?:[a-z0-9][a-z0-9_-]{0,62}\/)?[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -271,7 +254,8 @@ export function parseCommand(input: unknown, ctx: ParseContext = {}): ParseResul
     return { ok: false, error: `unknown command "${verb.slice(0, 40)}"`, usage: helpText() };
   }
   const name = verb as CommandName;
-  const result = PARSERS[name](words.slice(1), ctx);
+  // `jira create` carries free text (a description with line breaks): it reads the raw text after its verb.
+  const result = name === 'jira' ? parseJira(stripInvocation(input).replace(/^\S+/, ''), parseTicket) : PARSERS[name](words.slice(1), ctx);
   if (typeof result === 'string') return { ok: false, error: result, usage: `Usage: ${USAGE[name]}`, commandName: name };
   return { ok: true, command: result };
 }

@@ -97,18 +97,26 @@ export class TenantRegistry {
       };
     }
     const member = this.member(tenant, platform, platformUserId, githubUserId);
-    if (!member) {
-      const admins = tenant.members.filter((m) => m.roles.includes('admin')).map((m) => m.name);
-      const whom = admins.length ? `ask ${admins.join(' or ')} (admin of ${tenant.name})` : `ask an admin of ${tenant.name}`;
-      return {
-        ok: false,
-        code: 'identity.unknown_user',
-        tenant,
-        message: `Void does not know you yet: your ${platform} account is not linked to a member of ${tenant.name}. To be added, ${whom}.`,
-      };
-    }
+    if (!member) return { ok: false, code: 'identity.unknown_user', tenant, message: unknownUserMessage(tenant, platform) };
     return { ok: true, tenant, actor: actorOf(tenant, member, platform, platformUserId) };
   }
+}
+
+/** Platforms whose replies everyone in the thread reads (PR and ticket comments): nobody is named there. */
+const PUBLIC_REPLIES: readonly Platform[] = ['github', 'jira'];
+
+/**
+ * Why a person who maps to no member is refused. In chat the answer is private and names the tenant's admins; in a
+ * pull request or ticket everyone reads it, so it names nobody (a stranger learns neither who runs Void nor whom to
+ * pester) and says only what to do.
+ */
+export function unknownUserMessage(tenant: Tenant, platform: Platform): string {
+  if (PUBLIC_REPLIES.includes(platform)) {
+    return `Void did not act on this: your ${platform} account is not linked to a member of this organisation's Void. If you should be able to use Void here, ask your Void administrators to add your ${platform} account to the tenants file.`;
+  }
+  const admins = tenant.members.filter((m) => m.roles.includes('admin')).map((m) => m.name);
+  const whom = admins.length ? `ask ${admins.join(' or ')} (admin of ${tenant.name})` : `ask an admin of ${tenant.name}`;
+  return `Void does not know you yet: your ${platform} account is not linked to a member of ${tenant.name}. To be added, ${whom}.`;
 }
 
 export function actorOf(tenant: Tenant, member: Member, platform: Platform, platformUserId: string): Actor {

@@ -45,6 +45,8 @@ export interface FileChange {
 }
 
 export interface VcsPort {
+  /** Set by a repository on this machine (the console demo, VOID_LOCAL_REPO): no pull requests; revisions are local. */
+  readonly local?: { readonly dir: string; readonly repo: RepoRef };
   getPullRequest(tenantId: string, repo: RepoRef, number: number): Promise<PullRequestInfo>;
   listFiles(tenantId: string, repo: RepoRef, number: number): Promise<ChangedFile[]>;
   /** A file's text at a ref; undefined when it does not exist. */

@@ -10,6 +10,7 @@ import type { Dispatcher } from '../dispatcher.js';
 import type { Logger } from '../logger.js';
 import type { SlackBody } from './body.js';
 import type { SlackChatPort } from './client.js';
+import { jiraCreateModal, jiraCreateSubmission, OPENS_JIRA_FORM } from './jira-modal.js';
 import { commandText, escapeMrkdwn, originOf, slashDeliveryId, threadRef, workspaceIdFor, type SlackOrigin } from './mapper.js';
 
 export interface ConversationDeps {
@@ -17,6 +18,8 @@ export interface ConversationDeps {
   readonly registry: TenantRegistry;
   readonly port: SlackChatPort;
   readonly log: Logger;
+  /** Opens a modal for the person who typed a slash command (views.open, within 3 s of the trigger). */
+  readonly openView?: (origin: SlackOrigin, triggerId: string, view: SlackBody) => Promise<void>;
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -41,6 +44,7 @@ export class SlackConversations {
     if (!origin) return;
     const text = str(body.text).trim();
     const channel = str(body.channel_id);
+    if (OPENS_JIRA_FORM.test(text) && this.deps.openView) return this.openJiraForm(origin, body, channel);
     const parsed = parseCommand(text);
     // `status <approval id>` answers privately at once; it is not a job, so it opens no thread.
     const approvalStatus = parsed.ok && parsed.command.name === 'status' && APPROVAL_ID.test(parsed.command.id ?? '');
@@ -57,6 +61,26 @@ export class SlackConversations {
       return;
     }
     await this.dispatch(origin, text, thread, slashDeliveryId(str(body.trigger_id)), !opensThread);
+  }
+
+  /** `/void jira create` alone: the ticket form. A tenant without JIRA gets the refusal from the command itself. */
+  private async openJiraForm(origin: SlackOrigin, body: SlackBody, channel: string): Promise<void> {
+    const resolution = this.deps.registry.resolve('slack', workspaceIdFor(this.deps.registry, origin), origin.userId);
+    const projects = resolution.ok ? (resolution.tenant.bindings.jira?.projectKeys ?? []) : [];
+    try {
+      await this.deps.openView?.(origin, str(body.trigger_id), jiraCreateModal(channel, projects));
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'could not open the JIRA ticket form');
+      await this.respond(str(body.response_url), 'Slack did not open the ticket form. Type it instead: `/void jira create PAY "Summary" [type] [priority] --description "…"`.');
+    }
+  }
+
+  /** The ticket form submitted: the same `jira create` command, answered privately in the channel it came from. */
+  async onJiraCreateSubmit(body: SlackBody): Promise<void> {
+    const origin = originOf(body);
+    const submitted = jiraCreateSubmission(body);
+    if (!origin || !submitted) return;
+    await this.dispatch(origin, submitted.text, threadRef(origin.teamId, submitted.channel), `view-${submitted.viewId}`, true);
   }
 
   /** `@Void <command>` in a channel or thread, and direct messages: the reply goes into the message's thread. */

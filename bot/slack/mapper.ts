@@ -4,6 +4,7 @@ import { absoluteUtc, humaniseText, shortSha } from '../core/display.js';
 import type { TenantRegistry } from '../core/registry.js';
 import type { Reply, ThreadRef } from '../core/types.js';
 import type { SlackBody } from './body.js';
+import { JIRA_CREATE_VIEW } from './jira-modal.js';
 
 export const APPROVE_ACTION = 'void_approve';
 export const REJECT_ACTION = 'void_reject';
@@ -60,7 +61,7 @@ export function workspaceIdFor(registry: TenantRegistry, origin: Pick<SlackOrigi
 export function isCommandPayload(body: SlackBody): boolean {
   if (typeof body.command === 'string') return true;
   if (body.type === 'block_actions') return ((body.actions as unknown[]) ?? []).some((a) => [APPROVE_ACTION, REJECT_ACTION].includes(String(obj(a).action_id)));
-  if (body.type === 'view_submission') return obj(body.view).callback_id === REJECT_VIEW;
+  if (body.type === 'view_submission') return obj(body.view).callback_id === REJECT_VIEW || obj(body.view).callback_id === JIRA_CREATE_VIEW;
   if (body.type !== 'event_callback') return false;
   const event = obj(body.event);
   return event.type === 'app_mention' || isDirectMessage(event);

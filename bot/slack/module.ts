@@ -12,6 +12,7 @@ import { SlackChatPort } from './client.js';
 import { SlackConversations } from './conversations.js';
 import { SlackDecisions } from './decisions.js';
 import { publishHome } from './home.js';
+import { JIRA_CREATE_VIEW } from './jira-modal.js';
 import { createInstallationRecords, InstallationStore } from './installations.js';
 import { APPROVE_ACTION, REJECT_ACTION, REJECT_VIEW, isDirectMessage, type SlackIdsOf } from './mapper.js';
 import { SlackOAuth } from './oauth.js';
@@ -67,7 +68,12 @@ async function setupSlack(ctx: ModuleContext, receivers: SlackReceiver[]): Promi
   const auth = new SlackAuth({ apiUrl, log, registry: ctx.registry, single, installations });
   const slackIdsOf = slackIdsFrom(ctx.registry);
   const port = new SlackChatPort({ auth, redis: ctx.redis, prefix: ctx.prefix, paceMs: env.SLACK_CHANNEL_PACE_MS, slackIdsOf, log });
-  const conversations = new SlackConversations({ dispatcher: ctx.dispatcher, registry: ctx.registry, port, log });
+  const openView = async (origin: { teamId: string; enterpriseId?: string | undefined }, triggerId: string, view: SlackBody) => {
+    const bot = await auth.forTeam(origin.teamId, origin.enterpriseId);
+    if (!bot) throw new VoidError('slack.not_installed', 'Void is not installed in this workspace');
+    await auth.client(bot.botToken).views.open({ trigger_id: triggerId, view: view as never });
+  };
+  const conversations = new SlackConversations({ dispatcher: ctx.dispatcher, registry: ctx.registry, port, log, openView });
   const approvals = () => ctx.ports.approvals;
   const ledger = new DeliveryLedger(ctx.redis, ctx.prefix, env.VOID_DEDUPE_TTL_SECONDS);
   const decisions = new SlackDecisions({ registry: ctx.registry, approvals, ledger, port, auth, conversations, slackIdsOf, log });
@@ -128,5 +134,9 @@ function registerListeners(bolt: App, parts: { conversations: SlackConversations
   bolt.view(REJECT_VIEW, async ({ ack, body }) => {
     await ack();
     await decisions.onRejectSubmit(body as unknown as SlackBody);
+  });
+  bolt.view(JIRA_CREATE_VIEW, async ({ ack, body }) => {
+    await ack();
+    await conversations.onJiraCreateSubmit(body as unknown as SlackBody);
   });
 }

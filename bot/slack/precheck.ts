@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { SlackBody } from './body.js';
 import type { SlackConversations } from './conversations.js';
 import { APPROVE_ACTION, REJECT_ACTION, clickDeliveryId, isCommandPayload, originOf, slashDeliveryId, threadRef, workspaceIdFor } from './mapper.js';
+import { jiraCreateSubmission } from './jira-modal.js';
 import { parseRejectContext } from './views.js';
 
 export interface PrecheckDeps {
@@ -31,7 +32,8 @@ export function deliveryOf(body: SlackBody): { deliveryId: string; channel: stri
   }
   if (body.type === 'view_submission') {
     const context = parseRejectContext(obj(body.view).private_metadata);
-    return { deliveryId: `view-${str(obj(body.view).id)}`, channel: context?.channel ?? '', thread: context?.threadTs ?? context?.messageTs };
+    const form = context ? undefined : jiraCreateSubmission(body);
+    return { deliveryId: `view-${str(obj(body.view).id)}`, channel: context?.channel ?? form?.channel ?? '', thread: context?.threadTs ?? context?.messageTs };
   }
   const action = ((body.actions as unknown[]) ?? []).map(obj).find((a) => [APPROVE_ACTION, REJECT_ACTION].includes(str(a.action_id))) ?? {};
   const container = obj(body.container);

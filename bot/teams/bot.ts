@@ -15,7 +15,9 @@ import type { Logger } from '../logger.js';
 import type { VoidCloudAdapter } from './adapter.js';
 import type { TeamsChatPort } from './client.js';
 import { CardDecisions, type CardDecisionDeps } from './decisions.js';
-import { isPersonal, renderReply, toInboundCommand, type TeamsActivity } from './mapper.js';
+import { ADAPTIVE_CARD, isPersonal, renderReply, toInboundCommand, type TeamsActivity } from './mapper.js';
+import { isJiraFormSubmit, jiraFormCard, submitJiraForm } from './jira-form.js';
+import { OPENS_JIRA_FORM } from '../core/jira.grammar.js';
 import type { Dispatcher } from '../dispatcher.js';
 
 export function welcomeText(personal: boolean): string {
@@ -76,6 +78,7 @@ export class VoidTeamsBot extends TeamsActivityHandler {
       return;
     }
     await this.deps.chat.remember(activity);
+    if (OPENS_JIRA_FORM.test(inbound.text) && (await this.sendJiraForm(context, inbound.workspaceId, inbound.platformUserId))) return;
     const result = await this.deps.dispatcher().dispatch(inbound);
     if (result.duplicate) return;
     try {
@@ -119,6 +122,20 @@ export class VoidTeamsBot extends TeamsActivityHandler {
   }
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    if (isJiraFormSubmit(value)) return submitJiraForm(context, value, this.deps.dispatcher());
     return this.decisions.handle(context, value);
+  }
+
+  /** `jira create` alone: the ticket form, with the tenant's first project filled in. False for a stranger (whose
+   *  command then gets the dispatcher's refusal, audited, as any other). */
+  private async sendJiraForm(context: TurnContext, workspaceId: string, userId: string): Promise<boolean> {
+    const resolution = this.deps.registry.resolve('teams', workspaceId, userId);
+    if (!resolution.ok) return false;
+    try {
+      await context.sendActivity({ type: 'message', attachments: [{ contentType: ADAPTIVE_CARD, content: jiraFormCard(resolution.tenant.bindings.jira?.projectKeys ?? []) }] });
+    } catch (error) {
+      this.deps.log.warn({ err: { message: (error as Error).message } }, 'could not post the JIRA ticket form into Teams');
+    }
+    return true;
   }
 }

@@ -71,7 +71,11 @@ export function threadOf(activity: TeamsActivity): ThreadRef {
  */
 export function commandText(activity: TeamsActivity, textWithoutMention: string): string | undefined {
   if (!isPersonal(activity) && !mentionsBot(activity)) return undefined;
-  const text = decodeEntities(textWithoutMention.replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
+  // Line breaks stay (a `jira create --description` may span lines); other runs of white space become one space.
+  const text = decodeEntities(textWithoutMention.replace(/<br\s*\/?>/gi, '\n').replace(/<[^>]*>/g, ' '))
+    .replace(/[^\S\n]+/g, ' ')
+    .replace(/ *\n */g, '\n')
+    .trim();
   return text || undefined;
 }
 

@@ -9,7 +9,16 @@ import { VoidError } from '../core/errors.js';
 import { DeliveryLedger } from '../idempotency.js';
 import type { ModuleContext, ModuleContribution, VoidModule } from '../modules.js';
 import type { Handler } from '../http/server.js';
+import type { Logger } from '../logger.js';
 import type { TeamsChatPort } from './client.js';
+import { legalPages } from './legal.js';
+import { BotTokenSource, loginAuthority, type CredentialHealth } from './token.js';
+
+/** The credential's health; asks the login host (at most 3 s) when nothing is known yet. */
+async function healthNow(tokens: BotTokenSource): Promise<CredentialHealth> {
+  if (tokens.health().status !== 'ok') await Promise.race([tokens.get({ recent: true }), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
+  return tokens.health();
+}
 
 export const EMULATOR_WARNING =
   'TEAMS_EMULATOR_MODE is on: Bot Framework token validation is OFF and anyone who can reach /api/messages on this loopback address can act as any Teams user. Use it only with the local Bot Framework Emulator.';
@@ -20,11 +29,25 @@ async function loadRuntime() {
   return { ...adapter, ...bot, ...client, ...openid, ...receiver };
 }
 
-async function wire(ctx: ModuleContext, env: Env): Promise<{ chat: TeamsChatPort; handler: Handler }> {
+/** Void's outbound Teams token (token.ts); a failure is logged once per change of state, as an error. */
+function tokenSource(env: Env, log: Logger): BotTokenSource | undefined {
+  if (!env.MICROSOFT_APP_ID || !env.MICROSOFT_APP_PASSWORD) return undefined;
+  let last: string | undefined;
+  return new BotTokenSource(
+    { authority: loginAuthority(env.MICROSOFT_LOGIN_URL, env.MICROSOFT_APP_TENANT_ID), appId: env.MICROSOFT_APP_ID, password: env.MICROSOFT_APP_PASSWORD, scope: env.MICROSOFT_BOT_OAUTH_SCOPE },
+    (failure) => {
+      if (failure.message === last) return;
+      last = failure.message;
+      log.error({ reason: failure.reason, status: failure.status }, `Teams: Void cannot get a token, so every reply to Teams is lost until this is fixed: ${failure.message}. Run "void doctor"; see /readyz.`);
+    },
+  );
+}
+
+async function wire(ctx: ModuleContext, env: Env, outbound: BotTokenSource | undefined): Promise<{ chat: TeamsChatPort; handler: Handler }> {
   const rt = await loadRuntime();
   const settings = rt.teamsSettings(env);
   const log = ctx.log.child({ platform: 'teams' });
-  const adapter = new rt.VoidCloudAdapter(env, settings);
+  const adapter = new rt.VoidCloudAdapter(env, settings, outbound);
   adapter.onTurnError = async (_context, error) => {
     log.error({ err: { message: error.message, name: error.name } }, 'Teams turn failed');
     throw error;
@@ -72,15 +95,20 @@ export const teamsModule: VoidModule = {
     if (env.MICROSOFT_APP_ID && !env.MICROSOFT_APP_PASSWORD && !env.TEAMS_EMULATOR_MODE) {
       throw new VoidError('teams.config', 'MICROSOFT_APP_PASSWORD is required with MICROSOFT_APP_ID: Void needs it to post into Teams.');
     }
-    const { chat, handler } = await wire(ctx, env);
+    const tokens = tokenSource(env, ctx.log.child({ platform: 'teams' }));
+    const { chat, handler } = await wire(ctx, env, tokens);
     return {
       chatPorts: { teams: chat },
       routes: (http) => {
         http.route('POST', '/api/messages', handler);
+        legalPages(http, env);
       },
       start: async () => {
         if (env.TEAMS_EMULATOR_MODE) ctx.log.warn({ platform: 'teams' }, EMULATOR_WARNING);
+        // Asked at start, so that a wrong password shows in /readyz and the log before the first reply is lost.
+        if (tokens) void tokens.get();
       },
+      ...(tokens ? { platformHealth: async () => ({ teams: await healthNow(tokens) }) } : {}),
     };
   },
 };

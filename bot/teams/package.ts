@@ -1,5 +1,8 @@
 // Builds the Teams app package (manifest.json + the two icons, zipped) for side-loading or the Developer Portal:
-//   npm run teams:package -- --app-id <Microsoft App ID> --domain void.example.com [--out dist/void-teams.zip]
+//   npm run teams:package -- --app-id <Microsoft App ID> --domain void.example.com [--privacy-url URL] [--terms-url URL] [--out dist/void-teams.zip]
+// The privacy and terms links default to https://<domain>/privacy and /terms, which Void serves (legal.ts), or come
+// from TEAMS_PRIVACY_URL / TEAMS_TERMS_URL. Teams shows at most 10 commands in its menu: manifest.json lists the ten
+// most used; every other command works when typed (docs/teams.md).
 // The zip is written with Node's zlib (no zip library or system tool needed).
 import { crc32, deflateRawSync } from 'node:zlib';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,14 +18,39 @@ const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}
 export interface PackageOptions {
   readonly appId: string;
   readonly domain: string;
+  /** The privacy statement; default https://<domain>/privacy (served by Void). */
+  readonly privacyUrl?: string;
+  readonly termsUrl?: string;
+}
+
+/** Teams' limit on the commands of one command list. */
+export const MAX_MENU_COMMANDS = 10;
+
+function httpsUrl(what: string, value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'https:') throw new Error(`The ${what} must be an https:// URL (got "${value}").`);
+  return url.toString();
 }
 
 /** The manifest with the bot's app id and Void's public domain filled in; throws a clear message on bad values. */
 export function buildManifest(template: string, options: PackageOptions): string {
   if (!GUID.test(options.appId)) throw new Error(`The Microsoft App ID must be a GUID (got "${options.appId}").`);
   if (!DOMAIN.test(options.domain)) throw new Error(`The domain must be a host name such as void.example.com, without https:// (got "${options.domain}").`);
-  const text = template.replaceAll('{{MICROSOFT_APP_ID}}', options.appId).replaceAll('{{VOID_DOMAIN}}', options.domain);
-  JSON.parse(text);
+  const privacy = httpsUrl('privacy URL', options.privacyUrl ?? `https://${options.domain}/privacy`);
+  const terms = httpsUrl('terms URL', options.termsUrl ?? `https://${options.domain}/terms`);
+  const text = template
+    .replaceAll('{{MICROSOFT_APP_ID}}', options.appId)
+    .replaceAll('{{VOID_DOMAIN}}', options.domain)
+    .replaceAll('{{PRIVACY_URL}}', privacy)
+    .replaceAll('{{TERMS_URL}}', terms);
+  const manifest = JSON.parse(text) as { bots?: Array<{ commandLists?: Array<{ commands: unknown[] }> }> };
+  const longest = Math.max(0, ...(manifest.bots ?? []).flatMap((b) => b.commandLists ?? []).map((l) => l.commands.length));
+  if (longest > MAX_MENU_COMMANDS) throw new Error(`A Teams command list holds at most ${MAX_MENU_COMMANDS} commands (the manifest has ${longest}).`);
   return text;
 }
 
@@ -83,12 +111,15 @@ export function zip(entries: readonly Entry[], date = new Date(Date.UTC(2026, 0,
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { 'app-id': { type: 'string' }, domain: { type: 'string' }, out: { type: 'string', default: 'dist/void-teams.zip' } } });
-  const appId = values['app-id'] ?? loadEnv().MICROSOFT_APP_ID ?? '';
+  const { values } = parseArgs({ options: { 'app-id': { type: 'string' }, domain: { type: 'string' }, 'privacy-url': { type: 'string' }, 'terms-url': { type: 'string' }, out: { type: 'string', default: 'dist/void-teams.zip' } } });
+  const env = loadEnv();
+  const appId = values['app-id'] ?? env.MICROSOFT_APP_ID ?? '';
+  const privacyUrl = values['privacy-url'] ?? env.TEAMS_PRIVACY_URL;
+  const termsUrl = values['terms-url'] ?? env.TEAMS_TERMS_URL;
   if (!values.domain) throw new Error('Give Void\'s public host name: --domain void.example.com');
   const out = resolve(values.out ?? 'dist/void-teams.zip');
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, buildPackage({ appId, domain: values.domain }));
+  writeFileSync(out, buildPackage({ appId, domain: values.domain, ...(privacyUrl ? { privacyUrl } : {}), ...(termsUrl ? { termsUrl } : {}) }));
   process.stdout.write(`Teams app package written to ${out}\nUpload it in Teams (Apps → Manage your apps → Upload an app) or in the Teams Developer Portal.\n`);
 }
 

@@ -110,7 +110,9 @@ export class GithubEventHandler {
     if (result.duplicate) return { duplicate: true };
     const replies = await commentReplies(e, tenant, rewritten, result.replies, { ...lookup, registry: this.deps.registry });
     const api = this.deps.client.forInstallation(e.installationId);
-    this.postAll(log, thread, replies, e.sender, () => this.deps.client.react(api, e.repo, e.commentId, e.source));
+    // A stranger's comment: 😕 rather than 👀 (nothing will happen), and a note that names nobody (registry.ts).
+    const reaction = result.refusedIdentity === 'identity.unknown_user' ? 'confused' : 'eyes';
+    this.postAll(log, thread, replies, e.sender, () => this.deps.client.react(api, e.repo, e.commentId, e.source, reaction));
     return { correlationId: result.correlationId };
   }
 

@@ -81,6 +81,14 @@ export class JiraTicketClient implements TicketPort {
     }
   }
 
+  /** The account id of this tenant's own API credentials: Void's account on that JIRA site. */
+  async myself(tenantId: string): Promise<string> {
+    const { api } = await this.client(tenantId);
+    const me = await this.call('read its own account (/myself)', () => api.myself.getCurrentUser());
+    if (!me.accountId) throw new VoidError('jira.api_error', 'JIRA answered /myself without an account id.');
+    return me.accountId;
+  }
+
   async getTicket(tenantId: string, key: string): Promise<TicketInfo> {
     const { api, site } = await this.clientFor(tenantId, key);
     const issue = await this.call(`read ${key}`, () => api.issues.getIssue({ issueIdOrKey: key, fields: FIELDS }));

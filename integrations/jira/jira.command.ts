@@ -1,4 +1,4 @@
-// `jira create <PROJECT> "<summary>" [type] [priority]` and `jira show <KEY>` from any chat surface. Only projects
+// `jira create <PROJECT> "<summary>" [type] [priority] [--description "<text>"]` and `jira show <KEY>` from any chat surface. Only projects
 // bound to the person's own tenant are reachable, with that tenant's JIRA credentials.
 import type { Command } from '../../bot/core/grammar.js';
 import type { Reply } from '../../bot/core/types.js';
@@ -43,8 +43,10 @@ async function create(ctx: CommandContext, tickets: JiraTicketClient, command: E
   const type = command.type ?? DEFAULT_TYPE;
   const base = { tenantId: ctx.tenant.id, actor: auditActor(ctx), correlationId: ctx.correlationId };
   // The record comes before the side effect; a failed append means no ticket is created.
-  await ctx.services.audit.append({ ...base, action: 'jira.ticket_create_requested', target: command.project, outcome: 'pending', details: { type, priority: command.priority ?? null } });
-  const description = `Created from ${ctx.actor.platform} by ${ctx.actor.name} through Void.`;
+  await ctx.services.audit.append({ ...base, action: 'jira.ticket_create_requested', target: command.project, outcome: 'pending', details: { type, priority: command.priority ?? null, description: Boolean(command.description) } });
+  // What the person wrote comes first; the provenance line last. The text itself stays out of the audit record.
+  const provenance = `Created from ${ctx.actor.platform} by ${ctx.actor.name} through Void.`;
+  const description = command.description ? `${command.description}\n\n${provenance}` : provenance;
   let created: { key: string; url: string };
   try {
     created = await tickets.createTicket(ctx.tenant.id, { projectKey: command.project, summary: command.summary, description, type, priority: command.priority });

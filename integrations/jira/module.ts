@@ -9,7 +9,7 @@ import type { TenantRegistry } from '../../bot/core/registry.js';
 import type { CommandRegistry } from '../../bot/commands/types.js';
 import { DeliveryLedger } from '../../bot/idempotency.js';
 import type { ModuleContribution, VoidModule } from '../../bot/modules.js';
-import { automationOf } from './automation.schema.js';
+import { BotAccounts } from './bot-accounts.js';
 import { JiraChatPort, JiraTicketClient } from './client.js';
 import { jiraCommandRunner } from './jira.command.js';
 import { pullRequestListener } from './pull-requests.js';
@@ -35,8 +35,9 @@ export const jiraModule: VoidModule = {
     for (const t of bound) {
       if (verifierFor.any && !verifierFor(t.id) && verifierFor(undefined)?.tenant !== t) warn({ tenant: t.id }, 'JIRA site bound without a webhook secret (JIRA_WEBHOOK_SECRET_<TENANT>): its deliveries are refused');
       if (!tickets.configured(t.id)) warn({ tenant: t.id }, 'JIRA site bound without API credentials (JIRA_EMAIL_<TENANT>/JIRA_API_TOKEN_<TENANT>): Void cannot comment on its tickets');
-      else if (!automationOf(t).botAccountIds.length) warn({ tenant: t.id }, 'automation.botAccountIds is empty: Void recognises its own JIRA comments by their marker property only, and its own transitions not at all');
     }
+    // Void's own account on each site, asked of JIRA at start (automation.botAccountIds, if given, count too).
+    const botAccounts = new BotAccounts(tickets, log);
     const chat = configured.length ? new JiraChatPort(ctx.registry, tickets) : undefined;
     if (configured.length) {
       ctx.ports.tickets = tickets;
@@ -45,7 +46,7 @@ export const jiraModule: VoidModule = {
       );
     }
     const handler = () =>
-      jiraWebhookHandler({ verifierFor, registry: ctx.registry, audit: ctx.audit, dispatcher: ctx.dispatcher, approvals: () => ctx.ports.approvals, chat: () => chat, ownComment: (tenantId, key, id) => (tickets.configured(tenantId) ? tickets.isOwnComment(tenantId, key, id) : Promise.resolve(false)), log, replay: { redis: ctx.redis, prefix: ctx.prefix, ttlSeconds: env.VOID_DEDUPE_TTL_SECONDS, maxCommentAgeSeconds: env.VOID_MAX_COMMENT_AGE_SECONDS } });
+      jiraWebhookHandler({ verifierFor, botAccounts, registry: ctx.registry, audit: ctx.audit, dispatcher: ctx.dispatcher, approvals: () => ctx.ports.approvals, chat: () => chat, ownComment: (tenantId, key, id) => (tickets.configured(tenantId) ? tickets.isOwnComment(tenantId, key, id) : Promise.resolve(false)), log, replay: { redis: ctx.redis, prefix: ctx.prefix, ttlSeconds: env.VOID_DEDUPE_TTL_SECONDS, maxCommentAgeSeconds: env.VOID_MAX_COMMENT_AGE_SECONDS } });
     return {
       ...(chat ? { chatPorts: { jira: chat }, commands: { jira: jiraCommandRunner(tickets) } as Partial<CommandRegistry> } : {}),
       ...(verifierFor.any
@@ -57,6 +58,10 @@ export const jiraModule: VoidModule = {
             },
           }
         : {}),
+      // Not awaited: a slow JIRA must not hold up the start; an event that arrives first waits for the answer.
+      start: async () => {
+        void botAccounts.discoverAll(configured);
+      },
     };
   },
 };

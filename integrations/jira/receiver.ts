@@ -57,6 +57,8 @@ export interface JiraReceiverDeps {
   /** True when a comment is Void's own (it carries Void's marker property); absent without JIRA credentials. */
   readonly ownComment?: (tenantId: string, issueKey: string, commentId: string) => Promise<boolean>;
   readonly log: Logger;
+  /** Void's own account ids per tenant (configured, and discovered with /myself): their events are Void's own. */
+  readonly botAccounts?: { idsFor(tenant: Tenant): Promise<readonly string[]> };
   /** Replay protection: the signature covers the body, not the webhook identifier header, so a captured delivery
    *  resent under a new identifier is recognised by its body digest (kept as long as delivery ids are). */
   readonly replay?: { readonly redis: Redis; readonly prefix: string; readonly ttlSeconds: number; readonly maxCommentAgeSeconds?: number; readonly now?: () => number };
@@ -161,7 +163,8 @@ async function handleEvent(deps: JiraReceiverDeps, tenant: Tenant, payload: Jira
   const settings = automationOf(tenant);
   const actorId = payload.webhookEvent === 'comment_created' ? payload.comment?.author?.accountId : payload.user?.accountId;
   if (!actorId) return ignored('no_actor');
-  if (settings.botAccountIds.includes(actorId)) return ignored('own_event');
+  const own = deps.botAccounts ? await deps.botAccounts.idsFor(tenant) : settings.botAccountIds;
+  if (own.includes(actorId)) return ignored('own_event');
   const issue = payload.issue;
   if (!issue) return ignored('no_issue');
   const thread: ThreadRef = { platform: 'jira', channel: issue.key, thread: site };

@@ -1,12 +1,14 @@
 // The VCS port on a local Git repository, for the console demo and for teams without GitHub: `review HEAD~1` reads a
 // local diff, a review is written next to the repository's git data, and `deploy` records a local deployment (a tag
-// `void-deploy/<environment>/<id>` and a line in .git/void/deployments.jsonl). Nothing is pushed or run anywhere.
+// `void-deploy/<environment>/<id>` and a line in .git/void/deployments.jsonl), and `implement` commits the agent's
+// change on a new branch `void/<ticket>` (branch.ts) without touching the checkout. Nothing is pushed or run anywhere.
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { UnrecoverableError } from 'bullmq';
 import type { RepoRef } from '../../bot/core/grammar.js';
 import type { ChangedFile, FileChange, PullRequestInfo, ReviewSubmission, VcsPort } from '../../bot/core/vcs.port.js';
+import { commitToLocalBranch, ensureLocalBranch } from './branch.js';
 import { git, gitMaybe, parseUnifiedDiff } from './git.js';
 
 /** git's empty tree: the base of a repository's first commit. */
@@ -43,6 +45,10 @@ export class LocalGitVcs implements VcsPort {
 
   get repo(): RepoRef {
     return { owner: 'local', name: basename(this.dir) };
+  }
+
+  get local(): { dir: string; repo: RepoRef } {
+    return { dir: this.dir, repo: this.repo };
   }
 
   get deploymentsLog(): string {
@@ -146,12 +152,14 @@ export class LocalGitVcs implements VcsPort {
     return unsupported('comment on pull requests');
   }
 
-  ensureBranch(_tenantId: string, _repo: RepoRef, _branch: string, _fromRef: string): Promise<void> {
-    return unsupported('create branches yet');
+  /** A new local branch (never checked out); `implement` writes there, never on the branch checked out now. */
+  async ensureBranch(_tenantId: string, _repo: RepoRef, branch: string, fromRef: string): Promise<void> {
+    await ensureLocalBranch(this.dir, branch, await this.commit(fromRef));
   }
 
-  commitFiles(_t: string, _r: RepoRef, _b: string, _m: string, _files: readonly FileChange[], _marker: string): Promise<{ sha: string }> {
-    return unsupported('commit files yet');
+  async commitFiles(_t: string, _r: RepoRef, branch: string, message: string, files: readonly FileChange[], marker: string): Promise<{ sha: string }> {
+    if (branch === (await this.getDefaultBranch())) throw new UnrecoverableError(`git.default_branch: Void never commits to the branch checked out in ${this.dir} (${branch})`);
+    return { sha: await commitToLocalBranch(this.dir, branch, message, files, marker) };
   }
 
   openPullRequest(): Promise<{ number: number; url: string }> {

@@ -2,11 +2,15 @@
 // repository made here: `review HEAD~1` prints a review by the real review engine, a deploy goes through approval
 // to a recorded local deployment (a tag and a line in the deployments log), and `audit verify` passes.
 import { execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REDIS_URL, uniqueId } from '../helpers/app.js';
+import { EXAMPLE_YAML, REDIS_URL, uniqueId } from '../helpers/app.js';
+import { tempTenantsFile } from '../helpers/deploy.js';
+import { listenOnLoopback } from '../helpers/loopback.js';
+import { openAiCompletion } from '../helpers/llm.js';
 
 function makeRepo(): string {
   const dir = mkdtempSync(join(tmpdir(), 'void-local-'));
@@ -95,5 +99,66 @@ describe('console demo with a local git repository', () => {
     expect(out).toMatch(/✅ review done: feature: branch feature \(compared with main\) reviewed: commented, 0 finding\(s\)/);
     expect(out).toContain('review failed after 1 attempt(s): local_git.unknown_revision: "no-such-branch" is not a commit, branch or tag');
     expect(existsSync(join(repo, '.git', 'void', 'reviews'))).toBe(true);
+  }, 90_000);
+
+  it('implements a ticket after approval as a commit on a new local branch void/<ticket>, leaving the checkout untouched', async () => {
+    const repo = makeRepo();
+    const head = execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD']).toString().trim();
+    const c = startConsole({ VOID_LOCAL_REPO: repo });
+    c.say('implement PAY-7');
+    const [, id = ''] = await c.waitFor(/🔐 Approval (ap-[a-z0-9]+): implement PAY-7 in local\//);
+    c.say('/as bob');
+    c.say(`approve ${id}`);
+    const [done = ''] = await c.waitFor(/✅ implement done: .*PAY-7: committed ([0-9a-f]{7}) on the new local branch void\/pay-7[^\n]*/);
+    c.end();
+    expect(await c.closed).toBe(0);
+    expect(done).toContain('Your checkout (main) is untouched; look with: git log -p main..void/pay-7');
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args]).toString().trim();
+    // The branch is one commit on top of where main was; main, HEAD and the work tree did not move.
+    expect(git('rev-parse', 'void/pay-7^')).toBe(head);
+    expect(git('rev-parse', 'HEAD')).toBe(head);
+    expect(git('symbolic-ref', '--short', 'HEAD')).toBe('main');
+    expect(git('status', '--porcelain')).toBe('');
+    // Without a model and without JIRA: the plan document, inside the folders an agent may write.
+    expect(git('show', '--name-only', '--format=%an <%ae>%n%s', 'void/pay-7').split('\n')).toEqual(['Void <void@localhost>', 'PAY-7: no ticket text (no ticket system is configured)', '', 'docs/void-plans/PAY-7.md']);
+    expect(git('show', 'void/pay-7:docs/void-plans/PAY-7.md')).toContain('# PAY-7: no ticket text');
+    expect(git('show', 'void/pay-7:sum.js')).toBe(git('show', 'main:sum.js'));
+  }, 90_000);
+
+  it('commits only what the write boundary allows when a model proposes more (no CI configuration, nothing outside src/ and test/)', async () => {
+    const repo = makeRepo();
+    // An OpenAI-compatible model server on loopback: it proposes a source file, a test, a CI workflow and a file at the root.
+    const proposed = { title: 'PAY-8: Sum with reduce', plan: ['Rewrite total() with reduce', 'Add a test'], files: [
+      { path: 'src/sum.js', content: 'export const total = (xs) => xs.reduce((a, b) => a + b, 0);\n' },
+      { path: 'test/sum.test.js', content: 'import { total } from "../src/sum.js";\n' },
+      { path: '.github/workflows/deploy.yml', content: 'on: push\n' },
+      { path: 'package.json', content: '{"scripts":{"postinstall":"curl evil"}}\n' },
+    ] };
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(openAiCompletion(JSON.stringify(proposed), 'test-model')));
+      });
+    });
+    const base = await listenOnLoopback(server);
+    const yaml = EXAMPLE_YAML.replace('    # models:                      # docs/agents.md', `    models:\n      providers: [{ id: local, type: openai_compatible, model: test-model, baseUrl: "${base}/v1", keyRef: local-key, timeoutMs: 5000 }]\n    # models:                      # docs/agents.md`);
+    expect(yaml).toContain('type: openai_compatible');
+    try {
+      const c = startConsole({ VOID_LOCAL_REPO: repo, VOID_TENANTS_FILE: tempTenantsFile(yaml), VOID_MODEL_KEYS: JSON.stringify({ 'local-key': 'sk-local-test-0123456789' }) });
+      c.say('implement PAY-8');
+      const [, id = ''] = await c.waitFor(/🔐 Approval (ap-[a-z0-9]+): implement PAY-8/);
+      c.say('/as bob');
+      c.say(`approve ${id}`);
+      const [done = ''] = await c.waitFor(/✅ implement done: [^\n]*/);
+      c.end();
+      expect(await c.closed).toBe(0);
+      expect(done).toContain('refused to write .github/workflows/deploy.yml, package.json');
+      const files = execFileSync('git', ['-C', repo, 'show', '--name-only', '--format=', 'void/pay-8']).toString().trim().split('\n');
+      expect(files.sort()).toEqual(['src/sum.js', 'test/sum.test.js']);
+      expect(execFileSync('git', ['-C', repo, 'status', '--porcelain']).toString()).toBe('');
+    } finally {
+      server.close();
+    }
   }, 90_000);
 });

@@ -76,6 +76,9 @@ export const STATUSES = ['To Do', 'In Progress', 'In Review', 'Done'];
 export class FakeJira extends EventEmitter {
   readonly issues = new Map<string, FakeIssue>();
   readonly calls: JiraCall[] = [];
+  readonly myselfCalls: JiraCall[] = [];
+  /** The account id /myself answers with (Void's own account on this site). */
+  myselfAccountId = VOID_JIRA;
   private nextId = 10_000;
   private nextKey = 100;
 
@@ -135,7 +138,9 @@ export class FakeJira extends EventEmitter {
         .reply(function (uri, body) {
           const authorization = this.req.headers.authorization as string | undefined;
           const parsed = typeof body === 'string' && body ? safeJson(body) : body;
-          fake.calls.push({ method, path: uri, body: parsed, authorization });
+          // Void asks who it is (/myself) once at start: kept apart, so that `calls` is what was done about tickets.
+          if (uri.startsWith('/rest/api/3/myself')) fake.myselfCalls.push({ method, path: uri, body: parsed, authorization });
+          else fake.calls.push({ method, path: uri, body: parsed, authorization });
           const result = fake.route(method, new URL(uri, fake.site), parsed);
           setImmediate(() => fake.emit('request'));
           return result;
@@ -149,7 +154,7 @@ export class FakeJira extends EventEmitter {
     let m: RegExpExecArray | null;
     if (method === 'POST' && path === '/rest/api/3/issue') return this.create(body);
     if (method === 'GET' && path === '/rest/api/3/search/jql') return this.search(url);
-    if (method === 'GET' && path === '/rest/api/3/myself') return [200, { accountId: VOID_JIRA, displayName: `Void bot on ${this.site}` }];
+    if (method === 'GET' && path === '/rest/api/3/myself') return [200, { accountId: this.myselfAccountId, displayName: `Void bot on ${this.site}` }];
     // Comment properties (GET /rest/api/3/comment/{id}/properties/{key}): 404 when the comment has none by that key.
     if (method === 'GET' && (m = /^\/rest\/api\/3\/comment\/(\d+)\/properties\/([^/]+)$/.exec(path))) {
       const [, commentId, propertyKey] = m;

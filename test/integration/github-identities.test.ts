@@ -39,7 +39,7 @@ describe('a member given by GitHub user id', () => {
     await t.github.idle();
     expect(impostor.status).toBe(202);
     expect(await jobs(t)).toHaveLength(0);
-    expect(api.texts().join('\n')).toMatch(/Void does not know you yet/);
+    expect(api.texts().join('\n')).toMatch(/Void did not act on this: your github account is not linked/);
     const rejected = (await t.app.audit.store.range('acme', 1, 100)).filter((r) => r.action === 'request.rejected');
     expect(rejected.map((r) => [r.actor.platformUserId, r.actor.memberId, r.details?.code])).toEqual([['alice', undefined, 'identity.unknown_user']]);
 

@@ -158,7 +158,7 @@ describe('POST /github/webhooks: who is speaking, and where', () => {
     expect(api.texts()).toEqual(['@alice This GitHub installation is bound to the organisation "acme" in Void\'s tenants file, but this repository belongs to "globex", so nothing was done. Ask your Void administrator to check bindings.github.']);
   });
 
-  it('refuses a sender who is not a member politely, whatever their author_association says', async () => {
+  it('refuses a sender who is not a member with a 😕 and a note that names nobody, whatever their author_association says', async () => {
     const t = await start();
     const api = fakeGithubApi();
     const payload = prComment('/void review', { login: 'mallory' });
@@ -167,9 +167,24 @@ describe('POST /github/webhooks: who is speaking, and where', () => {
     expect(sent.status).toBe(202);
     await t.github.idle();
     expect(await jobs(t)).toHaveLength(0);
-    expect(api.texts()).toEqual(['@mallory Void does not know you yet: your github account is not linked to a member of Acme Payments. To be added, ask Erin Admin (admin of Acme Payments).']);
+    // Everyone reads a pull request: no admin's name, no tenant name, just what to do.
+    expect(api.texts()).toEqual(["@mallory Void did not act on this: your github account is not linked to a member of this organisation's Void. If you should be able to use Void here, ask your Void administrators to add your github account to the tenants file."]);
+    expect(api.texts().join('\n')).not.toMatch(/Erin|Acme Payments|admin of/);
+    const reactions = api.calls.filter((c) => c.path.endsWith('/reactions'));
+    expect(reactions.map((c) => c.body.content)).toEqual(['confused']);
     const acme = await records(t, 'acme');
-    expect(acme.map((r) => [r.action, r.details?.code])).toEqual([['request.rejected', 'identity.unknown_user']]);
+    expect(acme.map((r) => [r.action, r.outcome, r.actor.platformUserId, r.details?.code])).toEqual([['request.rejected', 'denied', 'mallory', 'identity.unknown_user']]);
+  });
+
+  it('refuses "review acme/api" (no #number) at once with a clear reason, where no local repository backs Void', async () => {
+    const t = await start();
+    const api = fakeGithubApi();
+    await deliver(t.url, 'issue_comment', prComment('/void review acme/api'));
+    await t.github.idle();
+    expect(await jobs(t)).toHaveLength(0);
+    expect(api.texts()).toEqual([expect.stringContaining('"acme/api" is not a pull request like acme/api#42 (a local revision such as HEAD~1 or a branch can be reviewed only where a local Git repository backs Void')]);
+    const acme = await records(t, 'acme');
+    expect(acme.map((r) => [r.action, r.outcome, r.details?.code])).toEqual([['command.received', 'failure', 'command.unparsable']]);
   });
 
   it('answers a command typed in a plain issue with a short note and does nothing else', async () => {

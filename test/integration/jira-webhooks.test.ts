@@ -232,7 +232,9 @@ describe('comment commands and loops', () => {
     }), { id: id() });
     const texts = jira.commentTexts('PAY-12');
     expect(texts[0]).toContain('You are Alice Developer (member "alice")');
-    expect(texts[1]).toContain('Void does not know you yet');
+    // A ticket comment is public: the refusal says what to do and names nobody.
+    expect(texts[1]).toContain('Void did not act on this: your jira account is not linked to a member');
+    expect(texts[1]).not.toMatch(/Erin|Acme Payments|admin of/);
   });
 
   it('ignores comments without a /void command', async () => {

@@ -36,11 +36,20 @@ describe('command grammar', () => {
   });
 
   it('reads a local git revision for the console\'s local repository, never an option or a range', () => {
-    expect(ok('review HEAD~1')).toEqual({ name: 'review', ref: 'HEAD~1' });
-    expect(ok('review main^2')).toEqual({ name: 'review', ref: 'main^2' });
-    expect(ok('review feature/login')).toEqual({ name: 'review', ref: 'feature/login' });
-    for (const bad of ['review -p', 'review a..b', 'review HEAD~1 HEAD', 'review x.lock']) expect(parseCommand(bad).ok, bad).toBe(false);
+    const local = { localRevisions: true };
+    expect(ok('review HEAD~1', local)).toEqual({ name: 'review', ref: 'HEAD~1' });
+    expect(ok('review main^2', local)).toEqual({ name: 'review', ref: 'main^2' });
+    expect(ok('review feature/login', local)).toEqual({ name: 'review', ref: 'feature/login' });
+    for (const bad of ['review -p', 'review a..b', 'review HEAD~1 HEAD', 'review x.lock']) expect(parseCommand(bad, local).ok, bad).toBe(false);
     expect(describeCommand({ name: 'review', ref: 'HEAD~1' })).toBe('review HEAD~1');
+  });
+
+  it('refuses a local revision, and "acme/api" without a number, where no local repository backs Void', () => {
+    for (const text of ['review acme/api', 'review HEAD~1', 'policy explain review acme/api']) {
+      const parsed = parseCommand(text);
+      expect(parsed.ok, text).toBe(false);
+      if (!parsed.ok) expect(parsed.error).toMatch(/is not a pull request like acme\/api#42 \(a local revision such as HEAD~1 or a branch can be reviewed only where a local Git repository backs Void/);
+    }
   });
 
   it('takes the pull request from the context of a PR comment', () => {

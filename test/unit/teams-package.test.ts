@@ -4,7 +4,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildManifest, buildPackage } from '../../bot/teams/package.js';
+import { readFileSync } from 'node:fs';
+import { USAGE } from '../../bot/core/grammar.js';
+import { buildManifest, buildPackage, MAX_MENU_COMMANDS } from '../../bot/teams/package.js';
+
+const TEMPLATE = readFileSync(new URL('../../bot/teams/manifest.json', import.meta.url), 'utf8');
 
 const APP_ID = 'c9e8c047-2a74-40a2-b28a-b162d5f5327c';
 const hasUnzip = spawnSync('unzip', ['-v']).status === 0;
@@ -32,5 +36,23 @@ describe('Teams app package', () => {
     expect(color.readUInt32BE(16)).toBe(192);
     const outline = execFileSync('unzip', ['-p', file, 'outline.png']);
     expect(outline.readUInt32BE(16)).toBe(32);
+  });
+
+  it('links privacy and terms to the pages Void serves, or to the URLs the operator gives (https only)', () => {
+    const served = JSON.parse(buildManifest(TEMPLATE, { appId: APP_ID, domain: 'void.acme.example' }));
+    expect(served.developer).toMatchObject({ privacyUrl: 'https://void.acme.example/privacy', termsOfUseUrl: 'https://void.acme.example/terms' });
+    const own = JSON.parse(buildManifest(TEMPLATE, { appId: APP_ID, domain: 'void.acme.example', privacyUrl: 'https://acme.example/legal/privacy', termsUrl: 'https://acme.example/legal/terms' }));
+    expect(own.developer).toMatchObject({ privacyUrl: 'https://acme.example/legal/privacy', termsOfUseUrl: 'https://acme.example/legal/terms' });
+    expect(() => buildManifest(TEMPLATE, { appId: APP_ID, domain: 'void.acme.example', privacyUrl: 'http://acme.example/privacy' })).toThrow(/privacy URL must be an https:\/\/ URL/);
+  });
+
+  it('offers at most 10 commands in the Teams menu, each a real command, with jira, audit and policy among them', () => {
+    const manifest = JSON.parse(buildManifest(TEMPLATE, { appId: APP_ID, domain: 'void.acme.example' }));
+    const titles = (manifest.bots[0].commandLists[0].commands as Array<{ title: string; description: string }>).map((c) => c.title);
+    expect(titles.length).toBeLessThanOrEqual(MAX_MENU_COMMANDS);
+    expect(titles).toEqual(expect.arrayContaining(['help', 'review', 'deploy', 'approve', 'jira', 'audit', 'policy']));
+    for (const title of titles) expect(Object.keys(USAGE), title).toContain(title);
+    const eleven = TEMPLATE.replace('"commands": [', '"commands": [' + '{ "title": "x", "description": "x" },'.repeat(11));
+    expect(() => buildManifest(eleven, { appId: APP_ID, domain: 'void.acme.example' })).toThrow(/at most 10 commands/);
   });
 });
