@@ -24,7 +24,7 @@ import { DeliveryLedger } from './idempotency.js';
 import { CommandRateLimiter, JobSlots } from './limits.js';
 import { createLogger, scrubber, type Logger } from './logger.js';
 import { checkEvictionPolicy, createRedis, persistenceWarning } from './redis.js';
-import { loadModuleList, type ModuleContext, type ModuleContribution, type SharedPorts, type VoidModule } from './modules.js';
+import { loadModuleList, type ModuleContext, type ModuleContribution, type PlatformHealth, type SharedPorts, type VoidModule } from './modules.js';
 import type { JobKind } from '../agents/queues.js';
 import type { Processor } from '../agents/worker.js';
 
@@ -118,6 +118,7 @@ export class VoidApp {
       scrub: this.scrub,
       ports: this.ports,
       dispatcher: () => this.dispatcher,
+      platformHealth: () => this.platformHealth(),
     };
     for (const module of modules) {
       const contribution = await module.setup(ctx);
@@ -136,6 +137,12 @@ export class VoidApp {
     });
   }
 
+  /** Every module's platform credential checks, by platform (a check that throws counts as no answer). */
+  private async platformHealth(): Promise<Record<string, PlatformHealth>> {
+    const health = await Promise.all(this.contributions.map((c) => c.platformHealth?.().catch(() => ({})) ?? {}));
+    return Object.assign({}, ...health) as Record<string, PlatformHealth>;
+  }
+
   /** Routes every adapter and module adds to the web role. */
   private buildHttp(): HttpServer {
     const http = new HttpServer({ log: this.log, maxBodyBytes: this.config.env.VOID_MAX_BODY_BYTES, requestTimeoutMs: this.config.env.VOID_REQUEST_TIMEOUT_MS });
@@ -148,8 +155,7 @@ export class VoidApp {
       const ready = Object.values(checks).every((v) => v === 'ok');
       // A platform whose credential fails (a wrong Teams app password) loses every reply there: say so here, but
       // stay ready, since every replica shares the credential and Slack, GitHub and JIRA still work.
-      const health = await Promise.all(this.contributions.map((c) => c.platformHealth?.().catch(() => ({})) ?? {}));
-      const platforms = Object.assign({}, ...health) as Record<string, { status: string }>;
+      const platforms = await this.platformHealth();
       const failing = Object.entries(platforms).filter(([, h]) => h.status === 'failing').map(([name]) => name);
       const status = !ready ? 'not_ready' : failing.length ? 'degraded' : 'ready';
       return json(ready ? 200 : 503, { status, checks, ...(Object.keys(platforms).length ? { platforms } : {}), ...(failing.length ? { failing } : {}) });

@@ -53,6 +53,8 @@ export interface ModuleContext {
   readonly ports: SharedPorts;
   /** Available once every module is set up (adapters call it at request time). */
   dispatcher(): Dispatcher;
+  /** The platform credential checks of every module (as /readyz shows them under `platforms`), asked now. */
+  platformHealth(): Promise<Record<string, PlatformHealth>>;
 }
 
 export interface ModuleContribution {

@@ -9,6 +9,7 @@ import type { TenantRegistry } from '../core/registry.js';
 import type { Command } from '../core/grammar.js';
 import type { Actor, Member, Reply, Tenant } from '../core/types.js';
 import type { HttpRequest, HttpResponse } from '../http/server.js';
+import type { PlatformHealth } from '../modules.js';
 import { html, htmlResponse, page, type NavContext, type SafeHtml } from './html.js';
 import type { OidcSignIn } from './oidc.js';
 import { sameSecret, type Session, type SessionStore } from './sessions.js';
@@ -25,6 +26,8 @@ export interface DashboardDeps {
   readonly approvals: () => ApprovalsPort | undefined;
   /** Today's model spend of a tenant (agents/llm budget counters in Redis). */
   readonly modelSpend: (tenantId: string) => Promise<{ tokens: number; costUsd: number }>;
+  /** The platform credential checks, as /readyz shows them (e.g. Teams' app password refused). */
+  readonly platformHealth: () => Promise<Record<string, PlatformHealth>>;
   /** Runs a chat command's own runner for the viewer (the `ack` of break-glass follow-ups): same code, same refusals. */
   readonly runCommand: (viewer: Viewer, command: Command) => Promise<Reply[]>;
   /** Milliseconds between two looks at the jobs for the live stream. */

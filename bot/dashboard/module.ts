@@ -39,6 +39,7 @@ export function dashboardModule(options: DashboardModuleOptions = {}): VoidModul
         approvals: () => ctx.ports.approvals,
         pollMs: options.pollMs ?? 500,
         modelSpend: (tenantId) => new ModelBudget(ctx.redis, ctx.prefix).spent(tenantId),
+        platformHealth: () => ctx.platformHealth(),
         runCommand: async (viewer, command) => {
           const services = ctx.dispatcher().services;
           const runner = services.extraCommands?.[command.name] as CommandRunner<Command> | undefined;

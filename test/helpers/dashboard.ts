@@ -33,11 +33,11 @@ export interface DashboardApp extends TestApp {
   readonly idp: FakeIdp;
 }
 
-export async function startDashboardApp(options: { modules?: VoidModule[]; env?: Record<string, string>; pollMs?: number } = {}): Promise<DashboardApp> {
+export async function startDashboardApp(options: { modules?: VoidModule[]; env?: Record<string, string>; pollMs?: number; yaml?: (yaml: string) => string } = {}): Promise<DashboardApp> {
   const idp = await new FakeIdp('void-acme', OIDC_CLIENT_SECRET).start();
   const port = await freePort();
   const config = testConfig({
-    yaml: dashboardYaml(idp.url),
+    yaml: (options.yaml ?? ((y: string) => y))(dashboardYaml(idp.url)),
     env: { PORT: String(port), VOID_DASHBOARD_URL: `http://127.0.0.1:${port}`, VOID_OIDC_CLIENT_SECRETS: JSON.stringify({ 'acme-idp': OIDC_CLIENT_SECRET }), ...options.env },
   });
   const app = await startTestApp({ config, modules: [approvalsModule(), dashboardModule({ pollMs: options.pollMs ?? 200 }), ...(options.modules ?? [])] });

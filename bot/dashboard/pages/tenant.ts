@@ -9,6 +9,7 @@ import { modelsOf } from '../../../agents/llm/models.schema.js';
 import { policiesOf } from '../../../approvals/policy.schema.js';
 import { explainPolicy } from '../../../approvals/policy.js';
 import { describeQuorum } from '../../../approvals/quorum.js';
+import type { PlatformHealth } from '../../modules.js';
 import { ACTION_NAMES, parseCommand, type ActionCommand } from '../../core/grammar.js';
 import type { HttpServer } from '../../http/server.js';
 import { forbidden, view, type DashboardDeps, type Viewer } from '../context.js';
@@ -65,14 +66,28 @@ async function compliancePage(deps: DashboardDeps, viewer: Viewer, query: URLSea
   return view(deps, viewer, 'compliance', 'Compliance evidence', body);
 }
 
+const PLATFORM_NAMES: Readonly<Record<string, string>> = { slack: 'Slack', teams: 'Microsoft Teams', github: 'GitHub', jira: 'JIRA' };
+
+/** The tenant's bound platforms with their credential check (the same one /readyz shows); a failure says what to fix. */
+function connectionsTable(viewer: Viewer, health: Record<string, PlatformHealth>) {
+  const bound = Object.keys(PLATFORM_NAMES).filter((p) => viewer.tenant.bindings[p as keyof typeof viewer.tenant.bindings]);
+  const rows = bound.map((p) => {
+    const h = health[p];
+    const state = !h ? html`<td>connected (no credential check for this platform)</td>` : h.status === 'failing' ? html`<td class="refusal" data-status="failing">failing${h.reason ? ` (${h.reason})` : ''}${h.since ? html` since <time datetime="${h.since}">${h.since}</time>` : ''}: ${h.message ?? 'replies there are lost'}</td>` : html`<td data-status="${h.status}">${h.status === 'ok' ? 'ok' : 'not checked yet'}${h.lastSuccessAt ? html`, last success <time datetime="${h.lastSuccessAt}">${h.lastSuccessAt}</time>` : ''}</td>`;
+    return html`<tr data-platform="${p}"><th scope="row">${PLATFORM_NAMES[p]}</th>${state}</tr>`;
+  });
+  return html`<table><caption>Platform connections</caption><thead><tr><th scope="col">Platform</th><th scope="col">State</th></tr></thead><tbody>${rows.length ? rows : html`<tr><td colspan="2">No platform is bound to this organisation.</td></tr>`}</tbody></table>`;
+}
+
 async function systemPage(deps: DashboardDeps, viewer: Viewer) {
   if (!hasRole(viewer, 'admin')) return forbidden(deps, viewer, `Only admins of ${viewer.tenant.name} can see the system page.`);
-  const [counts, workers, recent, spend] = await Promise.all([deps.queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed'), deps.queue.queue.getWorkersCount(), deps.queue.recent(viewer.tenant.id, 200), deps.modelSpend(viewer.tenant.id)]);
+  const [counts, workers, recent, spend, health] = await Promise.all([deps.queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed'), deps.queue.queue.getWorkersCount(), deps.queue.recent(viewer.tenant.id, 200), deps.modelSpend(viewer.tenant.id), deps.platformHealth().catch(() => ({}))]);
   const budgets = modelsOf(viewer.tenant).budgets;
   const mine = (state: string) => recent.filter((j: JobSummary) => j.state === state).length;
   const body = html`<dl><dt>Workers connected</dt><dd>${workers}</dd><dt>Queue (all tenants)</dt><dd>${counts.waiting ?? 0} waiting, ${counts.active ?? 0} active, ${counts.delayed ?? 0} delayed, ${counts.failed ?? 0} failed</dd>
 <dt>This tenant's recent jobs</dt><dd>${mine('active')} active, ${mine('waiting')} waiting, ${mine('failed')} failed of the last ${recent.length}</dd>
-<dt>Model spend today (UTC)</dt><dd>${spend.tokens} tokens${budgets.dailyTokens ? ` of ${budgets.dailyTokens}` : ' (no token budget)'}; $${spend.costUsd.toFixed(2)}${budgets.dailyCostUsd ? ` of $${budgets.dailyCostUsd.toFixed(2)}` : ' (no cost budget)'}</dd></dl>`;
+<dt>Model spend today (UTC)</dt><dd>${spend.tokens} tokens${budgets.dailyTokens ? ` of ${budgets.dailyTokens}` : ' (no token budget)'}; $${spend.costUsd.toFixed(2)}${budgets.dailyCostUsd ? ` of $${budgets.dailyCostUsd.toFixed(2)}` : ' (no cost budget)'}</dd></dl>
+${connectionsTable(viewer, health)}`;
   return view(deps, viewer, 'system', 'System', body);
 }
 
