@@ -27,6 +27,7 @@ import { agentsModule } from '../agents/module.js';
 import { approvals } from '../approvals/module.js';
 import { dashboard } from './dashboard/module.js';
 import { notifications } from '../integrations/notify/module.js';
+import type { PlatformHealth } from './core/health.js';
 
 /** Ports that one module provides and others use (filled in module order, read lazily at use time). */
 export interface SharedPorts {
@@ -78,13 +79,7 @@ export interface ModuleContribution {
   readonly platformHealth?: () => Promise<Record<string, PlatformHealth>>;
 }
 
-export interface PlatformHealth {
-  readonly status: 'unknown' | 'ok' | 'failing';
-  readonly reason?: string;
-  readonly message?: string;
-  readonly since?: string;
-  readonly lastSuccessAt?: string;
-}
+export type { PlatformHealth } from './core/health.js';
 
 export interface VoidModule {
   readonly name: string;

@@ -9,7 +9,7 @@ import type { TenantRegistry } from '../core/registry.js';
 import type { Command } from '../core/grammar.js';
 import type { Actor, Member, Reply, Tenant } from '../core/types.js';
 import type { HttpRequest, HttpResponse } from '../http/server.js';
-import type { PlatformHealth } from '../modules.js';
+import type { PlatformHealth } from '../core/health.js';
 import { html, htmlResponse, page, type NavContext, type SafeHtml } from './html.js';
 import type { OidcSignIn } from './oidc.js';
 import { sameSecret, type Session, type SessionStore } from './sessions.js';

@@ -9,7 +9,7 @@ import { modelsOf } from '../../../agents/llm/models.schema.js';
 import { policiesOf } from '../../../approvals/policy.schema.js';
 import { explainPolicy } from '../../../approvals/policy.js';
 import { describeQuorum } from '../../../approvals/quorum.js';
-import type { PlatformHealth } from '../../modules.js';
+import type { PlatformHealth } from '../../core/health.js';
 import { ACTION_NAMES, parseCommand, type ActionCommand } from '../../core/grammar.js';
 import type { HttpServer } from '../../http/server.js';
 import { forbidden, view, type DashboardDeps, type Viewer } from '../context.js';
