@@ -3,6 +3,7 @@
 // progress and results posted back to the originating thread.
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { CoalescingChat } from '../bot/core/coalesce.js';
 import type { ChatPort } from '../bot/core/ports.js';
 import type { TenantRegistry } from '../bot/core/registry.js';
 import type { Refusal } from '../bot/core/errors.js';
@@ -45,6 +46,8 @@ export interface JobWorkerOptions {
   readonly concurrency: number;
   readonly processors: ReadonlyMap<JobKind, Processor>;
   readonly chat: ChatPort;
+  /** A job's progress message is written at most once per this many milliseconds (VOID_PROGRESS_INTERVAL_MS). */
+  readonly progressIntervalMs?: number;
   readonly audit: AuditTrail;
   readonly registry: TenantRegistry;
   readonly slots: JobSlots;
@@ -74,8 +77,15 @@ export class JobWorker {
   /** Jobs this worker is running, with their lock tokens: returned to the queue when shutdown outlasts the grace. */
   private readonly inFlight = new Map<string, { job: Job<JobData>; token: string | undefined; started: number }>();
 
+  /** Job progress goes through this: at most one write per job message per interval, the final state always. */
+  private readonly chat: CoalescingChat;
+
   constructor(private readonly options: JobWorkerOptions) {
     this.scrub = options.scrub ?? ((t) => t);
+    this.chat = new CoalescingChat(options.chat, {
+      windowMs: options.progressIntervalMs ?? 1000,
+      onError: (err, key) => options.log.warn({ err, key }, 'could not post job progress to the thread'),
+    });
   }
 
   start(): Worker<JobData> {
@@ -109,6 +119,7 @@ export class JobWorker {
       worker.cancelAllJobs('shutdown');
       await Promise.all([...this.inFlight.keys()].map((id) => this.returnToQueue(id)));
     }
+    await this.chat.flushAll();
   }
 
   /** Moves a running job back to the wait list (the next worker picks it up), and says so in its thread and trail. */
@@ -152,7 +163,7 @@ export class JobWorker {
   }
 
   private reply(data: JobData, jobId: string, text: string, kind: Reply['kind'] = 'progress'): Promise<void> {
-    return this.options.chat.post(data.thread, { text: this.scrub(text), key: `job:${jobId}`, kind }).catch((err: unknown) => {
+    return this.chat.post(data.thread, { text: this.scrub(text), key: `job:${jobId}`, kind }).catch((err: unknown) => {
       this.options.log.warn({ err, jobId }, 'could not post job progress to the thread');
     });
   }

@@ -181,6 +181,7 @@ export class VoidApp {
         prefix: this.prefix,
         name: this.options.queueName,
         concurrency: this.options.workerConcurrency ?? this.config.env.VOID_WORKER_CONCURRENCY,
+        progressIntervalMs: this.config.env.VOID_PROGRESS_INTERVAL_MS,
         processors: this.processors(),
         chat: this.chat,
         audit: this.audit,

@@ -48,6 +48,8 @@ export const envSchema = z.object({
   VOID_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   VOID_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(25_000),
   VOID_JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** A job's progress message is updated at most once per this many ms (identical updates skipped; the final state always). 0: every update. */
+  VOID_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** Replace platform identities (Slack user ids, GitHub logins, …) in audit records by erasable pseudonyms. */
   VOID_AUDIT_PSEUDONYMISE_IDENTITIES: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** BullMQ job lock (a worker that stops renewing it for this long is presumed dead) and stalled-job check. */

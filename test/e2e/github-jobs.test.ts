@@ -32,7 +32,7 @@ describe('a review requested in a pull request comment', () => {
         return { summary: `reviewed ${pr.title}`, link: url };
       },
     });
-    const t = await startGithubApp({ role: 'all', modules: [reviewer] });
+    const t = await startGithubApp({ role: 'all', env: { VOID_PROGRESS_INTERVAL_MS: '0' }, modules: [reviewer] });
     running.push(t);
     const api = fakeGithubApi();
     const reviews: Array<{ body: string; commit_id: string }> = [];

@@ -60,7 +60,7 @@ function historyOf(api: GithubApiRecorder, match: (body: string) => boolean): st
 
 describe('a deploy asked for in a pull request, as its people read it', () => {
   it('one card, @logins, a short linked SHA, relative times; progress forward only; done links to the deployments page', async () => {
-    const t = await startGithubApp({ role: 'all', yaml: YAML, modules: [approvalsModule(), createAgentsModule({ deployPollMs: 5 })] });
+    const t = await startGithubApp({ role: 'all', env: { VOID_PROGRESS_INTERVAL_MS: '0' }, yaml: YAML, modules: [approvalsModule(), createAgentsModule({ deployPollMs: 5 })] });
     running.push(t);
     const api = fakeGithubApi();
     fakeRepo();

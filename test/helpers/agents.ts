@@ -245,7 +245,8 @@ export async function startAgentsApp(options: { models?: unknown; env?: Record<s
   const vcs = options.vcs === undefined ? new InMemoryVcs() : options.vcs;
   const tickets = options.tickets === undefined ? new InMemoryTickets() : options.tickets;
   const chat = new RecordingChat();
-  const config = testConfig({ yaml: tenantsYaml(options.models ?? {}), env: { ...MODEL_ENV, ...options.env } });
+  // Every progress line is written (VOID_PROGRESS_INTERVAL_MS=0): these tests read each step of a workflow's transcript.
+  const config = testConfig({ yaml: tenantsYaml(options.models ?? {}), env: { ...MODEL_ENV, VOID_PROGRESS_INTERVAL_MS: '0', ...options.env } });
   const modules = [portsModule({ vcs: vcs ?? undefined, tickets: tickets ?? undefined, chat }), createAgentsModule({ deployPollMs: 5, ...options.agents })];
   const app = await startTestApp({ config, modules, app: { workerConcurrency: 2 } });
   const enqueue = async (kind: JobKind, command: JobCommand) => {

@@ -6,7 +6,7 @@ import { ConsoleSession } from '../../bot/console/receiver.js';
 import { createRedis } from '../../bot/redis.js';
 import type { InboundCommand } from '../../bot/core/types.js';
 import { verifyChain } from '../../audit/verify.js';
-import { REDIS_URL, trackApps, type TestApp } from '../helpers/app.js';
+import { REDIS_URL, testConfig, trackApps, type TestApp } from '../helpers/app.js';
 
 const { start } = trackApps(afterEach);
 
@@ -33,7 +33,8 @@ async function converse(t: TestApp, lines: string[]): Promise<string> {
 
 describe('job pipeline through the console adapter', () => {
   it('runs a status job through BullMQ and a worker and shows its progress and result', async () => {
-    const t = await start();
+    // Every progress line is printed (no coalescing), so the transcript shows each step.
+    const t = await start({ config: testConfig({ env: { VOID_PROGRESS_INTERVAL_MS: '0' } }) });
     const printed = await converse(t, ['whoami', 'status', '/as bob', 'status']);
     expect(printed).toContain('You are Alice Developer (member "alice") in Acme Payments');
     expect(printed).toMatch(/🕐 status: queued as job status-[0-9a-f]{24}/);
