@@ -7,9 +7,9 @@ import pino from 'pino';
 import { VoidApp } from '../../bot/app.js';
 import { loadModuleList } from '../../bot/modules.js';
 import { REDIS_URL, testConfig, uniqueId } from '../helpers/app.js';
-import { bareBolt, bareOctokit, type RunningServer } from './baselines.js';
+import { bareBolt, bareOctokit, boltWithBullmq, octokitWithBullmq, type RunningServer } from './baselines.js';
 import { fakePlatform, rsaPrivateKey } from './fake-platforms.js';
-import { alternate, BENCH_YAML, median, type BenchResult, type Measurement } from './lib.js';
+import { alternateAll, BENCH_YAML, median, type BenchResult, type Measurement } from './lib.js';
 import { SLACK_BENCH_TOKEN } from '../fixtures/fake-secrets.js';
 
 const SECRET = 'bench-signing-secret-0123456789';
@@ -83,24 +83,35 @@ async function latencyAt1000(): Promise<Measurement> {
   }
 }
 
-function toResult(id: string, title: string, runs: { baseline: Measurement[]; subject: Measurement[] }, target: string, threshold: number): BenchResult {
+/** Void against the peer (the hand-rolled library + BullMQ app) and, for context, the bare library. */
+function toResult(id: string, title: string, runs: { bare: Measurement[]; peer: Measurement[]; subject: Measurement[] }, target: string, threshold: number): BenchResult {
   const v = runs.subject.map((m) => m.value);
-  const b = runs.baseline.map((m) => m.value);
+  const p = runs.peer.map((m) => m.value);
+  const bare = runs.bare.map((m) => m.value);
+  const p99 = (ms: Measurement[]) => ms.map((m) => m.extra?.p99 ?? 0);
   return {
     id,
     title,
     unit: 'req/s',
     target,
     void: v,
-    baseline: b,
-    extra: { 'Void p99 ms': runs.subject.map((m) => m.extra?.p99 ?? 0), 'baseline p99 ms': runs.baseline.map((m) => m.extra?.p99 ?? 0), 'Void failed requests': runs.subject.map((m) => m.extra?.failed ?? 0) },
-    met: median(v.map((x, i) => x / (b[i] ?? 1))) >= threshold && runs.subject.every((m) => !m.extra?.failed),
+    baseline: p,
+    extra: {
+      'bare library req/s': bare,
+      'Void / bare': v.map((x, i) => Number((x / (bare[i] ?? 1)).toFixed(3))),
+      'peer / bare': p.map((x, i) => Number((x / (bare[i] ?? 1)).toFixed(3))),
+      'Void p99 ms': p99(runs.subject),
+      'peer p99 ms': p99(runs.peer),
+      'bare p99 ms': p99(runs.bare),
+      'Void failed requests': runs.subject.map((m) => m.extra?.failed ?? 0),
+    },
+    met: median(v.map((x, i) => x / (p[i] ?? 1))) >= threshold && runs.subject.every((m) => !m.extra?.failed),
   };
 }
 
 export async function b1(rounds = 3): Promise<BenchResult[]> {
-  const runs = await alternate(rounds, () => measure('slack', () => bareBolt(SECRET)), () => measure('slack', () => startVoid('slack')));
-  const throughput = toResult('B1', `signed /void status slash commands, ${CONNECTIONS} connections, ${DURATION} s`, runs, '≥ 0.7 × bare Bolt', 0.7);
+  const [bare = [], peer = [], subject = []] = await alternateAll(rounds, [() => measure('slack', () => bareBolt(SECRET)), () => measure('slack', () => boltWithBullmq(SECRET, REDIS_URL)), () => measure('slack', () => startVoid('slack'))]);
+  const throughput = toResult('B1', `signed /void status slash commands, ${CONNECTIONS} connections, ${DURATION} s; baseline: Bolt + BullMQ add keyed by trigger_id`, { bare, peer, subject }, '≥ 1.0 × the Bolt + BullMQ peer (floor 0.7 ×)', 0.7);
   const latency: Measurement[] = [];
   for (let i = 0; i < rounds; i++) latency.push(await latencyAt1000());
   const p99 = latency.map((m) => m.value);
@@ -111,6 +122,6 @@ export async function b1(rounds = 3): Promise<BenchResult[]> {
 }
 
 export async function b2(rounds = 3): Promise<BenchResult[]> {
-  const runs = await alternate(rounds, () => measure('github', () => bareOctokit(SECRET)), () => measure('github', () => startVoid('github')));
-  return [toResult('B2', `signed issue_comment webhooks (/void status on a PR), ${CONNECTIONS} connections, ${DURATION} s`, runs, '≥ 0.7 × bare @octokit/webhooks', 0.7)];
+  const [bare = [], peer = [], subject = []] = await alternateAll(rounds, [() => measure('github', () => bareOctokit(SECRET)), () => measure('github', () => octokitWithBullmq(SECRET, REDIS_URL)), () => measure('github', () => startVoid('github'))]);
+  return [toResult('B2', `signed issue_comment webhooks (/void status on a PR), ${CONNECTIONS} connections, ${DURATION} s; baseline: @octokit/webhooks + BullMQ add keyed by the delivery id`, { bare, peer, subject }, '≥ 1.0 × the webhooks + BullMQ peer (floor 0.7 ×)', 0.7)];
 }

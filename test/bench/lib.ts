@@ -43,6 +43,13 @@ export async function alternate(rounds: number, baseline: () => Promise<Measurem
   return out;
 }
 
+/** Several contenders measured in turn, round after round (A B C A B C …), so drift hits each alike. */
+export async function alternateAll(rounds: number, contenders: ReadonlyArray<() => Promise<Measurement>>): Promise<Measurement[][]> {
+  const out = contenders.map(() => [] as Measurement[]);
+  for (let i = 0; i < rounds; i++) for (const [j, run] of contenders.entries()) out[j]?.push(await run());
+  return out;
+}
+
 /** The example tenants with limits raised so that a benchmark measures Void, not its rate limiter. */
 export const BENCH_YAML = EXAMPLE_YAML.replace('commandsPerMinute: 120', 'commandsPerMinute: 100000000')
   .replace('memberCommandsPerMinute: 30', 'memberCommandsPerMinute: 100000000')
