@@ -85,6 +85,15 @@ export class SlackChatPort implements ChatPort {
     await this.paced(channel, () => client.chat.update({ channel, ts, text: rendered.text, blocks: (rendered.blocks ?? []) as never }));
   }
 
+  /** The ts of the message written under `key` in this thread (or at the channel's top level), if any. */
+  async messageTsOf(thread: ThreadRef, key: string): Promise<string | undefined> {
+    for (const t of [thread, { ...thread, thread: undefined }]) {
+      const current = await this.options.redis.get(this.mapKey(t, key));
+      if (current && current !== POSTING) return (JSON.parse(current) as Mapped).ts;
+    }
+    return undefined;
+  }
+
   private async remember(thread: ThreadRef, key: string, mapped: Mapped): Promise<void> {
     await this.options.redis.set(this.mapKey(thread, key), JSON.stringify(mapped), 'EX', MAP_TTL_SECONDS);
   }
