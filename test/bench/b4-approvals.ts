@@ -15,7 +15,7 @@ import { BENCH_YAML, median, percentile, type BenchResult } from './lib.js';
 const TRIPS = Number(process.env.B4_TRIPS ?? 100);
 const ROUNDS = 3;
 
-function click(user: string, approvalId: string, channel: string, ts: string, threadTs: string): string {
+export function click(user: string, approvalId: string, channel: string, ts: string, threadTs: string): string {
   return interactionForm({
     ...fixture('block-actions.json'),
     team: { id: ACME_TEAM, domain: 'acme' },
@@ -27,7 +27,7 @@ function click(user: string, approvalId: string, channel: string, ts: string, th
   });
 }
 
-function cardOf(call: SlackCall | undefined): { id: string; ts: string; threadTs: string } {
+export function cardOf(call: SlackCall | undefined): { id: string; ts: string; threadTs: string } {
   const blocks = (call?.params.blocks ?? []) as Array<{ block_id?: string; elements?: Array<{ value?: string }> }>;
   return { id: String(blocks.find((b) => b.block_id === 'decide')?.elements?.[0]?.value), ts: String(call?.response.ts), threadTs: String(call?.params.thread_ts) };
 }

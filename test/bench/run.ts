@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   b4: async () => (await import('./b4-approvals.js')).b4,
   b5: async () => (await import('./b5-audit.js')).b5,
   b6: async () => (await import('./b6-scale.js')).b6,
+  b7: async () => (await import('./b7-chat-writes.js')).b7,
 };
 
 async function main(): Promise<void> {
