@@ -132,7 +132,8 @@ describe('jobs', () => {
       name: 'test-flaky-triage',
       setup: async () => ({ kinds: ['triage'], processors: () => new Map([['triage', async () => { calls += 1; throw new Error(`ticket service answered 502 (call ${calls})`); }]]) }),
     };
-    const t = await start({ modules: [flaky], config: testConfig({ env: { VOID_JOB_ATTEMPTS: '2', REDIS_URL } }) });
+    // Every progress line is written (no coalescing): the retry notice between the attempts is what is checked.
+    const t = await start({ modules: [flaky], config: testConfig({ env: { VOID_JOB_ATTEMPTS: '2', VOID_PROGRESS_INTERVAL_MS: '0', REDIS_URL } }) });
     const { replies, waitFor } = collectReplies(t);
     await t.app.dispatcher.dispatch(cmd('triage PAY-1'));
     const final = await waitFor((r) => r.text.startsWith('❌'));

@@ -44,11 +44,13 @@ describe('slash command', () => {
     expect(inThread[0]?.params.channel).toBe('C0DEPLOYS');
     expect(inThread[0]?.params.thread_ts).toMatch(/^1700000000\.\d{6}$/);
     expect(done?.params.text).toContain('https://github.com/acme/api/pull/42');
-    // every update edits the one job message in the thread: "started", the step with its bar, "done"
+    // every update edits the one job message in the thread, ending with "done"; progress faster than once a second
+    // is coalesced (VOID_PROGRESS_INTERVAL_MS), so the quick review's steps cost no extra writes
     const updates = t.fake.callsOf('chat.update');
     expect(updates.every((c) => c.params.channel === 'C0DEPLOYS')).toBe(true);
     expect(new Set(updates.map((c) => c.params.ts)).size).toBe(1);
-    expect(updates.map((c) => String(c.params.text)).some((text) => text.includes('reading the diff [█████░░░░░] 50%'))).toBe(true);
+    expect(String(updates.at(-1)?.params.text)).toContain('review done');
+    expect(updates.length).toBeLessThanOrEqual(3);
     const jobs = await t.app.queue.queue.getJobs(['completed', 'active', 'waiting']);
     expect(jobs.map((j) => j.data.command)).toEqual([{ name: 'review', repo: { owner: 'acme', name: 'api' }, number: 42 }]);
     expect(jobs[0]?.data.thread).toEqual({ platform: 'slack', channel: `${ACME_TEAM}/C0DEPLOYS`, thread: inThread[0]?.params.thread_ts });
