@@ -1,25 +1,9 @@
 // The agents module: review, implement, triage and deploy jobs, and the model router they share. GitHub and JIRA
 // are reached only through ctx.ports.vcs / ctx.ports.tickets, read when a job runs (module order does not matter).
-import type { JobKind } from './queues.js';
-import type { Processor } from './worker.js';
 import type { VoidModule } from '../bot/modules.js';
 import { ModelRouter } from './llm/router.js';
 import type { AgentDeps } from './processors/deps.js';
-import { deployProcessor } from './processors/deploy.processor.js';
-import { implementProcessor } from './processors/implement.processor.js';
-import { reviewProcessor } from './processors/review.processor.js';
-import { triageProcessor } from './processors/triage.processor.js';
-
-export const AGENT_KINDS = ['review', 'implement', 'triage', 'deploy'] as const satisfies readonly JobKind[];
-
-export function createAgentProcessors(deps: AgentDeps): ReadonlyMap<JobKind, Processor> {
-  return new Map<JobKind, Processor>([
-    ['review', reviewProcessor(deps)],
-    ['implement', implementProcessor(deps)],
-    ['triage', triageProcessor(deps)],
-    ['deploy', deployProcessor(deps)],
-  ]);
-}
+import { AGENT_KINDS, createAgentProcessors } from './processors/index.js';
 
 export interface AgentsModuleOptions {
   readonly deployPollMs?: number;

@@ -67,3 +67,31 @@ export function jobIdForApproval(kind: JobKind, tenantId: string, approvalId: st
   const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_');
   return `${kind}-appr-${safe(tenantId)}-${safe(approvalId)}`;
 }
+
+/** The audit record that comes before a job enters the queue (the actor is the audit trail's own type). */
+export interface QueuedRecord<Actor> {
+  readonly tenantId: string;
+  readonly action: 'job.queued';
+  readonly actor: Actor;
+  readonly target: string;
+  readonly outcome: 'success';
+  readonly details: Readonly<Record<string, unknown>>;
+  readonly correlationId: string;
+}
+
+/** Where a job goes: the audit trail first, then the queue. */
+export interface JobSubmitter<Actor> {
+  readonly audit: { append(record: QueuedRecord<Actor>): Promise<unknown> };
+  readonly queue: { enqueue(jobId: string, data: JobData): Promise<{ duplicate: boolean }> };
+}
+
+/**
+ * Submits a job, for a direct command and for an approved request alike. No side effect without its audit record:
+ * the `job.queued` record comes first, and a failed append stops the enqueue. `duplicate`: the job id was queued
+ * already (a redelivery), nothing new runs.
+ */
+export async function submitJob<Actor>(to: JobSubmitter<Actor>, job: { jobId: string; data: JobData; actor: Actor; details: Readonly<Record<string, unknown>> }): Promise<{ duplicate: boolean }> {
+  const { jobId, data } = job;
+  await to.audit.append({ tenantId: data.tenantId, action: 'job.queued', actor: job.actor, target: jobId, outcome: 'success', details: job.details, correlationId: data.correlationId });
+  return to.queue.enqueue(jobId, data);
+}

@@ -1,19 +1,19 @@
-// The digest of what will run, resolved when the approval is requested, and only here (no other module builds
-// approval keys or digests):
+// The digest of what will run, resolved when the approval is requested (its formats are target.ts's; no other module
+// builds approval keys or digests):
 //   deploy     repository, environment and the commit SHA the ref pointed at (the parameters are the command)
 //   review     the pull request's head commit
 //   implement  the ticket key, its summary, description and acceptance criteria, and the target repository
 // Recorded with the request, re-checked at every decision and again before the job runs.
-import { createHash } from 'node:crypto';
 import type { JobCommand } from '../agents/queues.js';
 import { repoForService } from '../agents/deploy/deploy.agent.js';
 import { canonicalJson } from '../audit/hash.js';
 import type { RepoRef } from '../bot/core/grammar.js';
-import type { TicketInfo, TicketPort } from '../bot/core/ticket.port.js';
+import type { TicketPort } from '../bot/core/ticket.port.js';
 import type { Tenant } from '../bot/core/types.js';
 import type { CommitInfo, VcsPort } from '../bot/core/vcs.port.js';
 import type { PolicyRule } from './policy.schema.js';
 import type { Author, Binding } from './store.js';
+import { deployDigest, headDigest, refDigest, ticketDigest } from './target.js';
 
 export type DigestResult = { ok: true; digest: string | undefined; binding?: Binding } | { ok: false; message: string };
 
@@ -30,16 +30,6 @@ export function onTargetMovedFor(rule: Pick<PolicyRule, 'onTargetMoved'> | undef
   return rule?.onTargetMoved ?? (/^prod/i.test(environment) ? 'void' : 'keep-pinned');
 }
 
-export function deployDigest(repo: string, environment: string, sha: string): string {
-  return `deploy:${repo.toLowerCase()}@${environment}:${sha}`;
-}
-
-/** The ticket's text that drives what the agent writes, and where it writes. */
-export function ticketDigest(ticket: Pick<TicketInfo, 'key' | 'summary' | 'description' | 'acceptanceCriteria'>, repo: RepoRef | undefined): string {
-  const text = canonicalJson({ summary: ticket.summary, description: ticket.description, acceptanceCriteria: ticket.acceptanceCriteria ?? '' });
-  return `ticket:${ticket.key}:${repo ? repoText(repo).toLowerCase() : '-'}:${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
-}
-
 export const authorsOf = (commits: readonly CommitInfo[]): Author[] =>
   commits.map((c) => ({ login: c.authorLogin, id: c.authorId, email: c.authorEmail })).filter((a) => a.login || a.id !== undefined || a.email);
 
@@ -49,7 +39,7 @@ export async function bindTarget(tenant: Tenant, command: JobCommand, sources: S
     case 'deploy':
       return bindDeploy(tenant, command, sources.vcs, rule, withAuthors);
     case 'review':
-      if ('ref' in command) return { ok: true, digest: `ref:${command.ref}` };
+      if ('ref' in command) return { ok: true, digest: refDigest(command.ref) };
       return bindReview(tenant.id, command.repo, command.number, sources.vcs, rule, withAuthors);
     case 'implement':
       return bindTicket(tenant.id, command.ticket, command.repo, sources.tickets, rule);
@@ -67,7 +57,7 @@ async function bindDeploy(tenant: Tenant, command: Extract<JobCommand, { name: '
   }
   const settings = { onTargetMoved: onTargetMovedFor(rule, command.environment), authorsMayApprove: rule?.authorsMayApprove ?? false, waiveStatusChecks: rule?.waiveStatusChecks ?? false };
   // Without a VCS that can resolve refs (the console demo) nothing can be pinned; the deploy cannot run either.
-  if (!vcs?.resolveCommit) return { ok: true, digest: `ref:${command.ref ?? 'default'}`, binding: { ref: command.ref, repo: repoText(repo), ...settings } };
+  if (!vcs?.resolveCommit) return { ok: true, digest: refDigest(command.ref ?? 'default'), binding: { ref: command.ref, repo: repoText(repo), ...settings } };
   try {
     const ref = command.ref ?? (await vcs.getDefaultBranch(tenant.id, repo));
     const sha = await vcs.resolveCommit(tenant.id, repo, ref);
@@ -93,7 +83,7 @@ async function bindReview(tenantId: string, repo: RepoRef, number: number, vcs: 
     const mayApprove = (rule?.authorsMayApprove ?? false) || !withAuthors;
     const commits = !mayApprove && vcs.listCommits ? await vcs.listCommits(tenantId, repo, { pullNumber: number }) : [];
     const authors = mayApprove ? [] : [{ login: pr.author }, ...authorsOf(commits)];
-    return { ok: true, digest: `sha:${pr.headSha}`, binding: { sha: pr.headSha, ref: pr.headRef, repo: repoText(repo), authorsMayApprove: mayApprove, authors } };
+    return { ok: true, digest: headDigest(pr.headSha), binding: { sha: pr.headSha, ref: pr.headRef, repo: repoText(repo), authorsMayApprove: mayApprove, authors } };
   } catch (error) {
     return { ok: false, message: `could not read ${repoText(repo)}#${number} to record what is approved (${statusOf(error)})` };
   }

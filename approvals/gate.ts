@@ -10,7 +10,7 @@ import type { JobCommand } from '../agents/queues.js';
 import { currentApprovers } from './card.js';
 import { currentDigest, sameCommand } from './digest.js';
 import { allMet, requirements, requesterGone, stillNeeded } from './independence.js';
-import type { ApprovalDeps } from './kernel.js';
+import type { ApprovalDeps } from './deps.js';
 import { evaluate } from './policy.js';
 import { policiesOf } from './policy.schema.js';
 import { describeQuorum } from './quorum.js';

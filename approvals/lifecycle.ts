@@ -1,43 +1,54 @@
 // The other ways a request leaves `pending`: expiry (a delayed job per request), voiding when the target moved,
-// cancellation by someone the rule allows. Each: lease, audit record first, then one conditional update, then
-// the outcome in the thread.
+// cancellation by someone the rule allows. Each is one transition (transition.ts): lease, audit record first, then
+// one conditional update, then the outcome in the thread.
 import type { ApprovalCard, StaleTarget } from '../bot/core/approvals.port.js';
 import type { Actor, Tenant } from '../bot/core/types.js';
 import { auditActorOf } from '../audit/types.js';
+import { deny } from './audited.js';
 import { toCard } from './card.js';
-import { currentDigest, ticketDigest } from './digest.js';
-import { commitOrAbort, deny, postCard, record, SYSTEM_ACTOR, withLease, type ApprovalDeps, type Denied } from './kernel.js';
-import { pullRequestKey } from './policy.js';
+import { SYSTEM_ACTOR, type ApprovalDeps, type Denied } from './deps.js';
+import { currentDigest } from './digest.js';
 import type { ApprovalRecord } from './store.js';
+import { filingOf, headDigest, headOf, ticketDigest } from './target.js';
+import { transition, type Plan, type Step } from './transition.js';
 
-/** Expires a leased request (its time is up). Returns the updated record, or undefined when nothing changed. */
-export async function expireLeased(deps: ApprovalDeps, rec: ApprovalRecord, holder: string, tenant: Tenant): Promise<ApprovalRecord | undefined> {
-  const failed = await record(deps, { tenantId: rec.tenantId, action: 'approval.expired', actor: SYSTEM_ACTOR, target: rec.id, outcome: 'info', details: { approvalId: rec.id }, correlationId: rec.correlationId });
-  if (failed) return undefined;
-  const updated = await commitOrAbort(deps, rec, holder, { state: 'expired', endReason: 'expired', closedAt: deps.now().toISOString() }, SYSTEM_ACTOR, 'expire', rec.correlationId);
-  if (updated) await postCard(deps, updated, tenant, `⌛ Request ${rec.id} (${rec.summary}) expired at ${rec.expiresAt} without the approvals it needed; it will not run.`);
-  return updated;
+/** Expiry of a leased request (its time is up). `outcome` is told the updated record, or undefined when nothing changed. */
+export function expiryStep<T>(deps: ApprovalDeps, rec: ApprovalRecord, tenant: Tenant, outcome: (updated: ApprovalRecord | undefined) => T | Promise<T>): Step<T> {
+  return {
+    name: 'expire',
+    audit: { tenantId: rec.tenantId, action: 'approval.expired', actor: SYSTEM_ACTOR, target: rec.id, outcome: 'info', details: { approvalId: rec.id }, correlationId: rec.correlationId },
+    change: { state: 'expired', endReason: 'expired', closedAt: deps.now().toISOString() },
+    card: tenant,
+    after: async (updated) => ({ result: await outcome(updated), notes: [{ text: `⌛ Request ${rec.id} (${rec.summary}) expired at ${rec.expiresAt} without the approvals it needed; it will not run.`, kind: 'answer' }] }),
+    lapsed: () => outcome(undefined),
+    unrecorded: () => outcome(undefined),
+  };
 }
 
 /** The expiry job's work: expires the request if it is still pending and its time is up. */
 export async function expire(deps: ApprovalDeps, tenantId: string, id: string): Promise<'expired' | 'not_due' | 'not_pending'> {
   const tenant = deps.registry.get(tenantId);
   if (!tenant) return 'not_pending';
-  const result = await withLease(deps, tenantId, id, 'decide', async (rec, holder) => {
-    if (deps.now().getTime() < Date.parse(rec.expiresAt)) return 'not_due' as const;
-    return (await expireLeased(deps, rec, holder, tenant)) ? ('expired' as const) : ('not_pending' as const);
+  const result = await transition(deps, { tenantId, id, purpose: 'decide' }, (rec) => {
+    if (deps.now().getTime() < Date.parse(rec.expiresAt)) return { stay: 'not_due' as const };
+    return expiryStep(deps, rec, tenant, (updated) => (updated ? ('expired' as const) : ('not_pending' as const)));
   });
   if (result.leased) return result.value;
   if (result.busy) throw new Error(`approval ${id} is leased; expiry retried`);
   return 'not_pending';
 }
 
-export async function voidLeased(deps: ApprovalDeps, rec: ApprovalRecord, holder: string, tenant: Tenant, note: string): Promise<ApprovalRecord | undefined> {
-  const failed = await record(deps, { tenantId: rec.tenantId, action: 'approval.voided', actor: SYSTEM_ACTOR, target: rec.id, outcome: 'info', details: { approvalId: rec.id }, correlationId: rec.correlationId });
-  if (failed) return undefined;
-  const updated = await commitOrAbort(deps, rec, holder, { state: 'cancelled', endReason: 'voided', closedAt: deps.now().toISOString(), note }, SYSTEM_ACTOR, 'void', rec.correlationId);
-  if (updated) await postCard(deps, updated, tenant, `♻️ Request ${rec.id} (${rec.summary}) is void: ${note}. Approvals count only for what will run; ask again.`);
-  return updated;
+/** Voiding a leased request whose target moved (`note` says how). `outcome` as for expiryStep. */
+export function voidStep<T>(deps: ApprovalDeps, rec: ApprovalRecord, tenant: Tenant, note: string, outcome: (updated: ApprovalRecord | undefined) => T | Promise<T>): Step<T> {
+  return {
+    name: 'void',
+    audit: { tenantId: rec.tenantId, action: 'approval.voided', actor: SYSTEM_ACTOR, target: rec.id, outcome: 'info', details: { approvalId: rec.id }, correlationId: rec.correlationId },
+    change: { state: 'cancelled', endReason: 'voided', closedAt: deps.now().toISOString(), note },
+    card: tenant,
+    after: async (updated) => ({ result: await outcome(updated), notes: [{ text: `♻️ Request ${rec.id} (${rec.summary}) is void: ${note}. Approvals count only for what will run; ask again.`, kind: 'answer' }] }),
+    lapsed: () => outcome(undefined),
+    unrecorded: () => outcome(undefined),
+  };
 }
 
 /**
@@ -54,16 +65,15 @@ export async function voidStale(deps: ApprovalDeps, tenantId: string, target: St
   const tenant = deps.registry.get(tenantId);
   if (!tenant) return [];
   const isPr = 'headSha' in target;
-  const key = isPr ? pullRequestKey(target.repo, target.number) : target.ticket;
+  const filed = filingOf(target);
   const voided: ApprovalCard[] = [];
-  for (const rec of await deps.store.listPendingByTarget(tenantId, key)) {
+  for (const rec of await deps.store.listPendingByTarget(tenantId, filed.key)) {
     if (!rec.voidOnTargetChange) continue;
-    const now = isPr ? `sha:${target.headSha}` : await ticketNow(deps, tenant, rec, target);
-    const approvedAt = isPr ? `sha:${rec.binding?.sha ?? rec.targetDigest?.replace(/^sha:/, '')}` : rec.targetDigest;
+    const now = isPr ? filed.digest : await ticketNow(deps, tenant, rec, target);
+    const approvedAt = isPr ? headDigest(rec.binding?.sha ?? headOf(rec.targetDigest) ?? '') : rec.targetDigest;
     if (now === undefined || now === approvedAt) continue;
-    const result = await withLease(deps, tenantId, rec.id, 'decide', (leased, holder) =>
-      voidLeased(deps, leased, holder, tenant, `${reason} (${isPr ? `approved at ${(approvedAt ?? '').replace(/^sha:/, '').slice(0, 7)}, head now ${target.headSha.slice(0, 7)}` : 'its text changed since it was requested'})`),
-    );
+    const how = isPr ? `approved at ${(headOf(approvedAt) ?? '').slice(0, 7)}, head now ${target.headSha.slice(0, 7)}` : 'its text changed since it was requested';
+    const result = await transition(deps, { tenantId, id: rec.id, purpose: 'decide' }, (leased) => voidStep(deps, leased, tenant, `${reason} (${how})`, (updated) => updated));
     if (result.leased && result.value) voided.push(toCard(result.value, tenant));
   }
   return voided;
@@ -83,16 +93,19 @@ export async function cancel(deps: ApprovalDeps, actor: Actor, id: string, corre
   const tenant = deps.registry.get(actor.tenantId);
   const member = deps.registry.memberById(actor.tenantId, actor.memberId);
   if (!tenant || !member) return deny(deps, actor, id, 'approval.not_found', `There is no request "${id}".`, correlationId);
-  const result = await withLease(deps, tenant.id, id, 'decide', async (rec, holder): Promise<Done | Denied> => {
+  const result = await transition(deps, { tenantId: tenant.id, id, purpose: 'decide' }, async (rec): Promise<Plan<Done | Denied>> => {
     const isRequester = rec.requester.memberId === member.id;
     const allowed = (isRequester && rec.cancel.includes('requester')) || member.roles.some((r) => rec.cancel.includes(r));
-    if (!allowed) return deny(deps, actor, id, 'approval.cancel_not_allowed', `Rule "${rec.rule}" lets ${rec.cancel.join(' or ')} cancel ${id}; you are ${member.roles.join(', ')}.`, correlationId);
-    const failed = await record(deps, { tenantId: tenant.id, action: 'approval.cancelled', actor: auditActorOf(actor), target: id, outcome: 'success', details: { approvalId: id }, correlationId });
-    if (failed) return failed;
-    const updated = await commitOrAbort(deps, rec, holder, { state: 'cancelled', endReason: 'cancelled', closedAt: deps.now().toISOString(), closedBy: member.id }, auditActorOf(actor), 'cancel', correlationId);
-    if (!updated) return { ok: false, refusal: { code: 'approval.busy', message: `Request ${id} changed meanwhile; look at it again.` } };
-    await postCard(deps, updated, tenant);
-    return { ok: true, message: `Cancelled request ${id} (${rec.summary}); it will not run.` };
+    if (!allowed) return { stay: await deny(deps, actor, id, 'approval.cancel_not_allowed', `Rule "${rec.rule}" lets ${rec.cancel.join(' or ')} cancel ${id}; you are ${member.roles.join(', ')}.`, correlationId) };
+    return {
+      name: 'cancel',
+      audit: { tenantId: tenant.id, action: 'approval.cancelled', actor: auditActorOf(actor), target: id, outcome: 'success', details: { approvalId: id }, correlationId },
+      change: { state: 'cancelled', endReason: 'cancelled', closedAt: deps.now().toISOString(), closedBy: member.id },
+      card: tenant,
+      after: async () => ({ result: { ok: true, message: `Cancelled request ${id} (${rec.summary}); it will not run.` } }),
+      lapsed: () => ({ ok: false, refusal: { code: 'approval.busy', message: `Request ${id} changed meanwhile; look at it again.` } }),
+      unrecorded: (refusal) => refusal,
+    };
   });
   if (result.leased) return result.value;
   if (!result.record) return deny(deps, actor, id, 'approval.not_found', `There is no request "${id}" in ${tenant.name}.`, correlationId);

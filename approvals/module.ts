@@ -6,7 +6,7 @@ import { DurableApprovalStore } from './durable.store.js';
 import { EmbeddedApprovalStore } from './embedded.store.js';
 import { ExpiryScheduler } from './expiry.js';
 import { approvalGate, approvalRunGate } from './gate.js';
-import type { ApprovalDeps } from './kernel.js';
+import type { ApprovalDeps } from './deps.js';
 import { expire } from './lifecycle.js';
 import { ApprovalService } from './service.js';
 import type { ApprovalStore } from './store.js';

@@ -1,6 +1,7 @@
 // The production approval store: MongoDB through mongoose. Every step is one findOneAndUpdate whose filter carries
 // the tenant, the expected state and the lease holder: `null` means the race was lost and nothing changed.
-import mongoose, { Schema, type Connection, type Model } from 'mongoose';
+import { Schema, type Connection, type Model } from 'mongoose';
+import { connectMongo, type MongoShare } from '../bot/core/mongo.js';
 import type { ApprovalRecord, ApprovalStore, Change, LeasePurpose } from './store.js';
 
 type Doc = ApprovalRecord & { lock?: { holder: string; until: number } | null };
@@ -55,22 +56,19 @@ function toRecord(doc: unknown): ApprovalRecord | undefined {
 
 export class MongoApprovalStore implements ApprovalStore {
   private constructor(
-    private readonly connection: Connection,
     readonly model: Model<Doc>,
-    private readonly owned: boolean,
+    /** The process's shared connection (bot/core/mongo.ts); absent when the caller passed its own connection. */
+    private readonly share: MongoShare | undefined,
   ) {}
 
-  /** Connects to MongoDB (or reuses a connection) and makes sure the indexes exist. */
+  /** Connects to MongoDB (sharing the process's connection, or reusing a given one) and makes sure the indexes exist. */
   static async connect(url: string | Connection, options: { dbName?: string; serverSelectionTimeoutMS?: number } = {}): Promise<MongoApprovalStore> {
-    const owned = typeof url === 'string';
-    const connection =
-      typeof url === 'string'
-        ? mongoose.createConnection(url, { bufferCommands: false, serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000, ...(options.dbName ? { dbName: options.dbName } : {}) })
-        : url;
-    await connection.asPromise();
+    const share = typeof url === 'string' ? await connectMongo(url, options) : undefined;
+    const connection = share?.connection ?? (url as Connection);
+    if (!share) await connection.asPromise();
     const model = connection.model<Doc>('ApprovalRequest', approvalSchema);
     await model.createIndexes();
-    return new MongoApprovalStore(connection, model, owned);
+    return new MongoApprovalStore(model, share);
   }
 
   async create(record: ApprovalRecord): Promise<'created' | 'exists'> {
@@ -150,10 +148,10 @@ export class MongoApprovalStore implements ApprovalStore {
   }
 
   async ping(): Promise<void> {
-    await this.connection.db?.admin().ping();
+    await this.model.db.db?.admin().ping();
   }
 
   async close(): Promise<void> {
-    if (this.owned) await this.connection.close();
+    await this.share?.release();
   }
 }

@@ -4,8 +4,9 @@
 import type { RepoRef } from '../bot/core/grammar.js';
 import type { Tenant } from '../bot/core/types.js';
 import { currentDigest, type DigestResult } from './digest.js';
-import type { ApprovalDeps } from './kernel.js';
+import type { ApprovalDeps } from './deps.js';
 import type { ApprovalRecord } from './store.js';
+import { pinnedShaOf } from './target.js';
 
 export type Move =
   | { kind: 'none' }
@@ -13,7 +14,6 @@ export type Move =
   | { kind: 'keep'; note: string };
 
 const short = (sha: string) => sha.slice(0, 7);
-const shaOf = (digest: string | undefined) => /:([0-9a-f]{40})$/.exec(digest ?? '')?.[1];
 
 export async function digestNow(deps: ApprovalDeps, tenant: Tenant, rec: ApprovalRecord): Promise<DigestResult | undefined> {
   if (!rec.voidOnTargetChange && !rec.binding?.sha) return undefined;
@@ -24,7 +24,7 @@ export async function digestNow(deps: ApprovalDeps, tenant: Tenant, rec: Approva
 export async function assessMove(deps: ApprovalDeps, tenant: Tenant, rec: ApprovalRecord, now: DigestResult | undefined): Promise<Move> {
   if (!now?.ok || now.digest === undefined || now.digest === rec.targetDigest) return { kind: 'none' };
   const pinned = rec.kind === 'deploy' ? rec.binding?.sha : undefined;
-  const moved = shaOf(now.digest);
+  const moved = pinnedShaOf(now.digest);
   if (pinned && moved && rec.binding?.repo) {
     const arrived = await commitsSince(deps, tenant.id, rec.binding.repo, pinned, moved);
     const what = `${rec.binding.ref ?? 'the ref'} moved from ${short(pinned)} to ${short(moved)} since the request${arrived}`;

@@ -30,37 +30,6 @@ export function facetsOf(command: ActionCommand): Facets {
   }
 }
 
-/** The thing an approval is about, so that a moved target can void it: "payments@production", "acme/api#42". */
-export function targetKeyOf(command: ActionCommand): string {
-  switch (command.name) {
-    case 'deploy':
-      return `${command.service}@${command.environment}`;
-    case 'review':
-      return 'ref' in command ? `local@${command.ref}` : pullRequestKey(command.repo, command.number);
-    case 'implement':
-    case 'triage':
-      return command.ticket;
-    case 'status':
-      return 'status';
-  }
-}
-
-/** The pull request a thread is (a GitHub PR comment thread's channel is "owner/repo#n"), lower case. */
-export function pullRequestKey(repo: { owner: string; name: string } | string, number: number): string {
-  const text = typeof repo === 'string' ? repo : `${repo.owner}/${repo.name}`;
-  return `${text}#${number}`.toLowerCase();
-}
-
-/**
- * The key a request is filed under, so that staleness finds it: a deploy asked for in a pull request belongs to that
- * pull request (a push to it voids the request); everything else to its command's target.
- */
-export function requestTargetKey(command: ActionCommand, thread: { platform: string; channel: string }): string {
-  const pr = thread.platform === 'github' ? /^([^/\s#]+\/[^/\s#]+)#(\d{1,9})$/.exec(thread.channel) : null;
-  if (command.name === 'deploy' && pr) return pullRequestKey(pr[1] as string, Number(pr[2]));
-  return targetKeyOf(command);
-}
-
 function globMatches(pattern: string, value: string): boolean {
   const source = pattern.toLowerCase().split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
   return new RegExp(`^${source}$`).test(value.toLowerCase());

@@ -10,13 +10,16 @@ import type { GateDecision, JobRequest } from '../bot/commands/types.js';
 import { cardReply, currentApprovers, toCard } from './card.js';
 import { bindTarget, type DigestResult } from './digest.js';
 import { allMet, authored, countsFor, requirements, requesterGone, stillNeeded } from './independence.js';
-import { commitOrAbort, deny, enqueueApproved, post, postCard, record, withLease, type ApprovalDeps, type Denied } from './kernel.js';
-import { expireLeased, voidLeased, voidStale, type StaleTarget } from './lifecycle.js';
+import { enqueueApproved } from './approved-job.js';
+import { deny } from './audited.js';
+import type { ApprovalDeps, Denied } from './deps.js';
+import { expiryStep, voidStale, voidStep, type StaleTarget } from './lifecycle.js';
 import { assessMove, digestNow } from './moves.js';
 import type { PolicyRule } from './policy.schema.js';
-import { requestTargetKey } from './policy.js';
 import { describeQuorum } from './quorum.js';
 import type { ApprovalRecord, Change, StoredDecision } from './store.js';
+import { requestTargetKey } from './target.js';
+import { transition, type Plan } from './transition.js';
 
 const REQUEUE_AFTER_MS = 15_000;
 
@@ -137,7 +140,7 @@ export class ApprovalService implements ApprovalsPort {
     const before = await deps.store.get(tenant.id, req.approvalId);
     if (!before) return deny(deps, actor, req.approvalId, 'approval.not_found', `There is no request "${req.approvalId}" in ${tenant.name}.`, req.correlationId);
     const now = await digestNow(deps, tenant, before);
-    const result = await withLease(deps, tenant.id, req.approvalId, 'decide', (rec, holder) => this.decideLeased(rec, holder, tenant, member, req, now));
+    const result = await transition(deps, { tenantId: tenant.id, id: req.approvalId, purpose: 'decide' }, (rec) => this.plan(rec, tenant, member, req, now));
     if (result.leased) return result.value;
     const rec = result.record;
     if (!rec) return deny(deps, actor, req.approvalId, 'approval.not_found', `There is no request "${req.approvalId}" in ${tenant.name}.`, req.correlationId);
@@ -166,35 +169,42 @@ export class ApprovalService implements ApprovalsPort {
     return deny(deps, req.actor, rec.id, code, message, req.correlationId);
   }
 
-  private async decideLeased(rec: ApprovalRecord, holder: string, tenant: Tenant, member: Member, req: DecisionRequest, now: DigestResult | undefined): Promise<DecisionOutcome> {
+  /** What a decision does to the leased request: a refusal, its expiry or voiding, or the decision itself. */
+  private async plan(rec: ApprovalRecord, tenant: Tenant, member: Member, req: DecisionRequest, now: DigestResult | undefined): Promise<Plan<DecisionOutcome>> {
     const { deps } = this;
     const at = deps.now();
+    const refuse = async (code: string, message: string) => ({ stay: await deny(deps, req.actor, rec.id, code, message, req.correlationId) });
     if (at.getTime() >= Date.parse(rec.expiresAt)) {
-      await expireLeased(deps, rec, holder, tenant);
-      return deny(deps, req.actor, rec.id, 'approval.expired', `Request ${rec.id} expired at ${rec.expiresAt}; nothing can be decided on it any more.`, req.correlationId);
+      return expiryStep(deps, rec, tenant, () => deny(deps, req.actor, rec.id, 'approval.expired', `Request ${rec.id} expired at ${rec.expiresAt}; nothing can be decided on it any more.`, req.correlationId));
     }
     const gone = requesterGone(rec, tenant);
-    if (gone) return deny(deps, req.actor, rec.id, 'approval.requester_ineligible', `${gone}, so ${rec.id} cannot be approved; it will not run.`, req.correlationId);
+    if (gone) return refuse('approval.requester_ineligible', `${gone}, so ${rec.id} cannot be approved; it will not run.`);
     const refused = this.separationOfDuties(rec, tenant, member, req);
-    if (refused) return deny(deps, req.actor, rec.id, refused[0], refused[1], req.correlationId);
+    if (refused) return refuse(refused[0], refused[1]);
     const move = await assessMove(deps, tenant, rec, now);
     if (move.kind === 'void') {
-      await voidLeased(deps, rec, holder, tenant, move.note);
-      return deny(deps, req.actor, rec.id, 'approval.target_changed', `Request ${rec.id} was voided because ${move.note}; approvals count only for what will run. Ask again.`, req.correlationId);
+      return voidStep(deps, rec, tenant, move.note, () => deny(deps, req.actor, rec.id, 'approval.target_changed', `Request ${rec.id} was voided because ${move.note}; approvals count only for what will run. Ask again.`, req.correlationId));
     }
     const decision: StoredDecision = { memberId: member.id, name: member.name, decision: req.decision, platform: req.actor.platform, platformUserId: req.actor.platformUserId, roles: member.roles, at: at.toISOString(), ...(req.reason ? { reason: req.reason } : {}) };
     const approvers = [...currentApprovers(rec, tenant), { id: member.id, roles: member.roles }];
     const next: 'rejected' | 'approved' | 'pending' = req.decision === 'reject' ? 'rejected' : allMet(requirements(rec, tenant), approvers) ? 'approved' : 'pending';
-    const failed = await record(deps, { tenantId: tenant.id, action: 'approval.decided', actor: auditActorOf(req.actor), target: rec.id, outcome: 'success', details: { approvalId: rec.id, decision: req.decision, state: next }, correlationId: req.correlationId });
-    if (failed) return failed;
     const closing: Omit<Change, 'decision'> = next === 'pending' ? {} : { state: next, endReason: next, closedAt: at.toISOString(), closedBy: member.id };
-    const updated = await commitOrAbort(deps, rec, holder, { decision, ...closing }, auditActorOf(req.actor), 'decide', req.correlationId);
-    if (!updated) return { ok: false, refusal: { code: 'approval.busy', message: `Request ${rec.id} changed while you decided; look at it again.` } };
-    const jobNote = updated.state === 'approved' ? await this.queueJob(updated, req) : '';
-    await postCard(deps, updated, tenant);
-    if (move.kind === 'keep') await post(deps, updated.thread, { kind: 'answer', text: `📌 ${rec.id}: ${move.note}.` });
-    const moved = move.kind === 'keep' ? ` Note: ${move.note}.` : '';
-    return { ok: true, card: toCard(updated, tenant), message: this.decidedMessage(updated, tenant, req.decision) + jobNote + moved };
+    return {
+      name: 'decide',
+      audit: { tenantId: tenant.id, action: 'approval.decided', actor: auditActorOf(req.actor), target: rec.id, outcome: 'success', details: { approvalId: rec.id, decision: req.decision, state: next }, correlationId: req.correlationId },
+      change: { decision, ...closing },
+      card: tenant,
+      after: async (updated) => {
+        const jobNote = updated.state === 'approved' ? await this.queueJob(updated, req) : '';
+        const moved = move.kind === 'keep' ? ` Note: ${move.note}.` : '';
+        return {
+          result: { ok: true, card: toCard(updated, tenant), message: this.decidedMessage(updated, tenant, req.decision) + jobNote + moved },
+          notes: move.kind === 'keep' ? [{ kind: 'answer', text: `📌 ${rec.id}: ${move.note}.` }] : [],
+        };
+      },
+      lapsed: () => ({ ok: false, refusal: { code: 'approval.busy', message: `Request ${rec.id} changed while you decided; look at it again.` } }),
+      unrecorded: (refusal) => refusal,
+    };
   }
 
   /** Queues the approved job; a queue outage is told, and the next `approve` after a short while queues it. */

@@ -5,7 +5,8 @@
 // actor sub-schema drops unknown keys, BSON turns lone surrogates into U+FFFD). JSON.stringify escapes lone
 // surrogates, so the string is well-formed UTF-8. The other fields exist for queries and indexes only.
 // Writes are majority-acknowledged and journaled.
-import mongoose, { Schema, type Connection, type Model } from 'mongoose';
+import { Schema, type Model } from 'mongoose';
+import { connectMongo, type MongoShare } from '../bot/core/mongo.js';
 import { canonicalJson } from './hash.js';
 import { MongoPersonalDataStore } from './personal.mongo.js';
 import { familyPrefix } from './query.js';
@@ -82,17 +83,18 @@ export function toRecord(doc: Record<string, unknown>): AuditRecord {
 
 export class MongoAuditStore implements AuditStore {
   private constructor(
-    private readonly connection: Connection,
+    /** The process's shared connection (bot/core/mongo.ts). */
+    private readonly share: MongoShare,
     readonly model: Model<StoredAuditRecord>,
     readonly personal: MongoPersonalDataStore,
   ) {}
 
   static async connect(url: string, options: { serverSelectionTimeoutMS?: number; dbName?: string } = {}): Promise<MongoAuditStore> {
-    const connection = mongoose.createConnection(url, { bufferCommands: false, serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000, ...(options.dbName ? { dbName: options.dbName } : {}) });
-    await connection.asPromise();
+    const share = await connectMongo(url, options);
+    const { connection } = share;
     const model = connection.model<StoredAuditRecord>('AuditRecord', auditRecordSchema);
     await model.createIndexes();
-    return new MongoAuditStore(connection, model, await MongoPersonalDataStore.on(connection));
+    return new MongoAuditStore(share, model, await MongoPersonalDataStore.on(connection));
   }
 
   async insert(record: AuditRecord): Promise<boolean> {
@@ -127,11 +129,11 @@ export class MongoAuditStore implements AuditStore {
   }
 
   async ping(): Promise<void> {
-    await this.connection.db?.admin().ping();
+    await this.model.db.db?.admin().ping();
   }
 
   async close(): Promise<void> {
-    await this.connection.close();
+    await this.share.release();
   }
 }
 

@@ -3,4 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../bot/cli.ts');
+const { runVoid } = await import('../bot/cli/main.ts');
+runVoid(process.argv.slice(2));

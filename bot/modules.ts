@@ -18,7 +18,6 @@ import type { Logger } from './logger.js';
 import type { ApprovalGate, CommandRegistry } from './commands/types.js';
 import { jiraModule } from '../integrations/jira/module.js';
 import { observabilityModule } from './observability.js';
-import { loadTestModules } from './test-modules.js';
 import { githubModule } from '../integrations/github/module.js';
 import { auditModule } from '../audit/module.js';
 import { slackModule } from './slack/module.js';
@@ -99,6 +98,5 @@ export async function loadModuleList(): Promise<VoidModule[]> {
   list.push(agentsModule); // after github/jira: reads their ports lazily at job time
   list.push(dashboard); // web pages; reads ctx.ports.approvals lazily
   list.push(notifications); // listens to the audit trail; reads the approvals port lazily
-  list.push(...(await loadTestModules())); // last: test-only modules override (VOID_TEST_MODULES)
   return list;
 }

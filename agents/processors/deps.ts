@@ -3,13 +3,18 @@ import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { TicketPort } from '../../bot/core/ticket.port.js';
 import type { VcsPort } from '../../bot/core/vcs.port.js';
-import type { Logger } from '../../bot/logger.js';
-import type { SharedPorts } from '../../bot/modules.js';
+import type { Logger } from 'pino';
 import type { ModelRouter } from '../llm/router.js';
 import type { JobResult, ProcessorContext } from '../worker.js';
 
+/** The ports the agents use, read when a job runs (the application's shared ports are one). */
+export interface AgentPorts {
+  readonly vcs?: VcsPort | undefined;
+  readonly tickets?: TicketPort | undefined;
+}
+
 export interface AgentDeps {
-  readonly ports: SharedPorts;
+  readonly ports: AgentPorts;
   readonly redis: Redis;
   readonly prefix: string;
   readonly router: ModelRouter;
@@ -19,12 +24,12 @@ export interface AgentDeps {
   readonly deployTimeoutMs?: number;
 }
 
-export function requireVcs(ports: SharedPorts): VcsPort {
+export function requireVcs(ports: AgentPorts): VcsPort {
   if (!ports.vcs) throw new UnrecoverableError('agents.no_vcs: GitHub is not configured for this deployment, so this job cannot read or change repositories');
   return ports.vcs;
 }
 
-export function requireTickets(ports: SharedPorts): TicketPort {
+export function requireTickets(ports: AgentPorts): TicketPort {
   if (!ports.tickets) throw new UnrecoverableError('agents.no_tickets: JIRA is not configured for this deployment, so this job cannot read tickets');
   return ports.tickets;
 }

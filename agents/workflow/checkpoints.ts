@@ -1,6 +1,7 @@
-// WorkflowOrchestrator: a job as named steps whose results are checkpointed in Redis. After a crash the job runs
-// again (BullMQ retries it, or a stalled job moves to another worker) and finished steps are not redone: their
-// side effects (commit, pull request, comment) happened once. The thread is updated at every step.
+// WorkflowRun (the Workflow orchestrator of ARCHITECTURE.md): a job as named steps whose results are checkpointed
+// in Redis. After a crash the job runs again (BullMQ retries it, or a stalled job moves to another worker) and
+// finished steps are not redone: their side effects (commit, pull request, comment) happened once. The thread is
+// updated at every step.
 import type { Redis } from 'ioredis';
 
 export interface Step<T> {

@@ -1,7 +1,7 @@
 // review, implement, triage, deploy and status: each becomes a queued job (or, where policy says so, an approval
 // request first). The job id derives from the delivery, so a redelivered event cannot queue a second job.
 import { describeCommand } from '../core/grammar.js';
-import { jobIdFor, type JobCommand, type JobData } from '../../agents/queues.js';
+import { jobIdFor, submitJob, type JobCommand, type JobData } from '../../agents/queues.js';
 import { refusal, type CommandContext } from './types.js';
 import type { Reply } from '../core/types.js';
 import { auditActorOf, type AuditActor } from '../../audit/types.js';
@@ -38,9 +38,8 @@ export async function runJobCommand(ctx: CommandContext, asked: JobCommand): Pro
     correlationId: ctx.correlationId,
     deliveryId: ctx.deliveryId,
   };
-  // No side effect without its audit record: the record comes first, and a failed append stops the enqueue.
-  await services.audit.append({ tenantId: tenant.id, action: 'job.queued', actor: auditActor(ctx), target: jobId, outcome: 'success', details: { kind, command: describeCommand(command) }, correlationId: ctx.correlationId });
-  const { duplicate } = await services.queue.enqueue(jobId, data);
+  // No side effect without its audit record: submitJob appends it first, and a failed append stops the enqueue.
+  const { duplicate } = await submitJob(services, { jobId, data, actor: auditActor(ctx), details: { kind, command: describeCommand(command) } });
   if (duplicate) return [];
   return [{ text: `🕐 ${describeCommand(command)}: queued as job ${jobId}`, key: `job:${jobId}`, kind: 'progress', opening: true }];
 }

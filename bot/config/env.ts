@@ -69,8 +69,6 @@ export const envSchema = z.object({
   VOID_READINESS_DRAIN_MS: z.coerce.number().int().min(0).max(120_000).default(0),
   /** How many web replicas the deployment runs (the Helm chart sets it): > 1 needs MongoDB as a replica set. */
   VOID_WEB_REPLICAS: z.coerce.number().int().min(1).default(1),
-  /** TEST ONLY: comma-separated paths of extra module files (default export: a VoidModule) loaded at start. */
-  VOID_TEST_MODULES: z.string().min(1).optional(),
   // OpenTelemetry tracing: off unless an OTLP endpoint is set (standard OTEL_* variables).
   OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
   OTEL_SERVICE_NAME: z.string().min(1).optional(),

@@ -9,6 +9,7 @@ import type { Reply, ThreadRef } from '../core/types.js';
 import type { Dispatcher } from '../dispatcher.js';
 import type { Logger } from '../logger.js';
 import type { SlackBody } from './body.js';
+import { str } from './fields.js';
 import type { SlackChatPort } from './client.js';
 import { jiraCreateModal, jiraCreateSubmission, OPENS_JIRA_FORM } from './jira-modal.js';
 import { commandText, escapeMrkdwn, originOf, slashDeliveryId, threadRef, workspaceIdFor, type SlackOrigin } from './mapper.js';
@@ -21,8 +22,6 @@ export interface ConversationDeps {
   /** Opens a modal for the person who typed a slash command (views.open, within 3 s of the trigger). */
   readonly openView?: (origin: SlackOrigin, triggerId: string, view: SlackBody) => Promise<void>;
 }
-
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 export function errorReply(error: unknown): Reply {
   const text = error instanceof VoidError ? error.message : 'Void hit an internal error; it has been logged. Nothing was done.';

@@ -9,6 +9,7 @@ import type { DeliveryLedger } from '../idempotency.js';
 import type { Logger } from '../logger.js';
 import type { SlackAuth } from './auth.js';
 import type { SlackBody } from './body.js';
+import { obj, str } from './fields.js';
 import type { SlackChatPort } from './client.js';
 import { errorReply, type SlackConversations } from './conversations.js';
 import { clickDeliveryId, originOf, renderApproval, threadRef, workspaceIdFor, type SlackIdsOf, type SlackOrigin } from './mapper.js';
@@ -24,9 +25,6 @@ export interface DecisionDeps {
   readonly slackIdsOf: SlackIdsOf;
   readonly log: Logger;
 }
-
-const obj = (v: unknown): SlackBody => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as SlackBody) : {});
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 interface Decision {
   readonly origin: SlackOrigin;

@@ -1,5 +1,6 @@
 // Slack installation records in MongoDB (mongoose): one document per team id, the token sealed.
-import mongoose, { Schema, type Connection, type Model } from 'mongoose';
+import { Schema, type Model } from 'mongoose';
+import { connectMongo, type MongoShare } from '../core/mongo.js';
 import type { InstallationRecords, StoredInstallation } from './installations.js';
 
 export const installationSchema = new Schema<StoredInstallation>(
@@ -28,16 +29,16 @@ function toRecord(doc: Record<string, unknown>): StoredInstallation {
 
 export class MongoInstallationRecords implements InstallationRecords {
   private constructor(
-    private readonly connection: Connection,
+    /** The process's shared connection (bot/core/mongo.ts). */
+    private readonly share: MongoShare,
     readonly model: Model<StoredInstallation>,
   ) {}
 
   static async connect(url: string, dbName?: string): Promise<MongoInstallationRecords> {
-    const connection = mongoose.createConnection(url, { bufferCommands: false, serverSelectionTimeoutMS: 5000, ...(dbName ? { dbName } : {}) });
-    await connection.asPromise();
-    const model = connection.model<StoredInstallation>('SlackInstallation', installationSchema);
+    const share = await connectMongo(url, { dbName });
+    const model = share.connection.model<StoredInstallation>('SlackInstallation', installationSchema);
     await model.createIndexes();
-    return new MongoInstallationRecords(connection, model);
+    return new MongoInstallationRecords(share, model);
   }
 
   async upsert(record: StoredInstallation): Promise<void> {
@@ -60,6 +61,6 @@ export class MongoInstallationRecords implements InstallationRecords {
   }
 
   async close(): Promise<void> {
-    await this.connection.close();
+    await this.share.release();
   }
 }

@@ -3,12 +3,10 @@
 // every surface uses, dispatched as the person who submitted it, with the answer shown privately in the channel.
 import { jiraCreateText, OPENS_JIRA_FORM } from '../core/jira.grammar.js';
 import type { SlackBody } from './body.js';
+import { obj, str } from './fields.js';
 
 export const JIRA_CREATE_VIEW = 'void_jira_create';
 export { OPENS_JIRA_FORM };
-
-const obj = (v: unknown): SlackBody => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as SlackBody) : {});
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 function input(id: string, label: string, element: Record<string, unknown>, optional = false, hint?: string): Record<string, unknown> {
   return { type: 'input', block_id: id, optional, label: { type: 'plain_text', text: label }, element: { type: 'plain_text_input', action_id: id, ...element }, ...(hint ? { hint: { type: 'plain_text', text: hint } } : {}) };

@@ -4,6 +4,7 @@ import { absoluteUtc, humaniseText, shortSha } from '../core/display.js';
 import type { TenantRegistry } from '../core/registry.js';
 import type { Reply, ThreadRef } from '../core/types.js';
 import type { SlackBody } from './body.js';
+import { obj, optStr } from './fields.js';
 import { JIRA_CREATE_VIEW } from './jira-modal.js';
 
 export const APPROVE_ACTION = 'void_approve';
@@ -16,9 +17,6 @@ export interface SlackOrigin {
   readonly enterpriseId?: string | undefined;
   readonly userId: string;
 }
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
-const obj = (v: unknown): SlackBody => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as SlackBody) : {});
 
 /** The thread reference carries the team id, so that any process can pick the right workspace token. */
 export function threadRef(teamId: string, channel: string, ts?: string): ThreadRef {
@@ -33,21 +31,21 @@ export function splitChannel(ref: ThreadRef): { teamId: string; channel: string 
 /** Team, enterprise and user of a slash command, an event or an interaction; undefined when the body has none. */
 export function originOf(body: SlackBody): SlackOrigin | undefined {
   if (typeof body.command === 'string') {
-    const teamId = str(body.team_id);
-    const userId = str(body.user_id);
-    return teamId && userId ? { teamId, userId, enterpriseId: str(body.enterprise_id) } : undefined;
+    const teamId = optStr(body.team_id);
+    const userId = optStr(body.user_id);
+    return teamId && userId ? { teamId, userId, enterpriseId: optStr(body.enterprise_id) } : undefined;
   }
   if (body.type === 'event_callback') {
     const event = obj(body.event);
-    const teamId = str(body.team_id) ?? str(event.team);
-    const userId = str(event.user);
-    return teamId && userId ? { teamId, userId, enterpriseId: str(body.enterprise_id) } : undefined;
+    const teamId = optStr(body.team_id) ?? optStr(event.team);
+    const userId = optStr(event.user);
+    return teamId && userId ? { teamId, userId, enterpriseId: optStr(body.enterprise_id) } : undefined;
   }
   const team = obj(body.team);
   const user = obj(body.user);
-  const teamId = str(team.id) ?? str(user.team_id);
-  const userId = str(user.id);
-  return teamId && userId ? { teamId, userId, enterpriseId: str(obj(body.enterprise).id) } : undefined;
+  const teamId = optStr(team.id) ?? optStr(user.team_id);
+  const userId = optStr(user.id);
+  return teamId && userId ? { teamId, userId, enterpriseId: optStr(obj(body.enterprise).id) } : undefined;
 }
 
 /** The workspace id bound in the tenants file: the team, or for Enterprise Grid the enterprise. */
@@ -81,7 +79,7 @@ export function commandText(text: string): string {
 export function clickDeliveryId(body: SlackBody, action: SlackBody): string {
   const origin = originOf(body);
   const container = obj(body.container);
-  const ts = str(container.message_ts) ?? str(obj(body.message).ts) ?? '';
+  const ts = optStr(container.message_ts) ?? optStr(obj(body.message).ts) ?? '';
   return `click-${String(action.action_id)}-${String(action.value ?? '')}-${ts}-${origin?.userId ?? ''}`;
 }
 

@@ -20,6 +20,7 @@ import { createPrecheck } from './precheck.js';
 import { SlackReceiver } from './receiver.js';
 import { TokenCipher } from './token-cipher.js';
 import type { SlackBody } from './body.js';
+import { obj } from './fields.js';
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 
@@ -38,8 +39,6 @@ export function slackMode(env: Env): Mode {
 export function slackIdsFrom(registry: TenantRegistry): SlackIdsOf {
   return (tenantId, memberId) => registry.memberById(tenantId, memberId)?.identities.slack ?? [];
 }
-
-const obj = (v: unknown): SlackBody => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as SlackBody) : {});
 
 /** The Slack module, with `settled()`: resolves once the work after every ack so far is done (shutdown, tests). */
 export interface SlackModule extends VoidModule {

@@ -6,6 +6,7 @@ import type { Dispatcher } from '../dispatcher.js';
 import type { HttpResponse } from '../http/server.js';
 import type { Logger } from '../logger.js';
 import type { SlackBody } from './body.js';
+import { obj, str } from './fields.js';
 import type { SlackConversations } from './conversations.js';
 import { APPROVE_ACTION, REJECT_ACTION, clickDeliveryId, isCommandPayload, originOf, slashDeliveryId, threadRef, workspaceIdFor } from './mapper.js';
 import { jiraCreateSubmission } from './jira-modal.js';
@@ -19,9 +20,6 @@ export interface PrecheckDeps {
   readonly installed: (teamId: string, enterpriseId?: string) => Promise<boolean>;
   readonly log: Logger;
 }
-
-const obj = (v: unknown): SlackBody => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as SlackBody) : {});
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /** The delivery id of a command-like payload and where its answer would go. */
 export function deliveryOf(body: SlackBody): { deliveryId: string; channel: string; thread?: string | undefined } {

@@ -33,10 +33,6 @@ export function verifyJiraSignature(raw: Buffer, header: string | undefined, sec
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export function signJira(raw: string | Buffer, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
-}
-
 /** The tenant whose webhook secret may verify a delivery, and that secret. */
 export interface JiraVerifier {
   readonly tenant: Tenant;

@@ -6,10 +6,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { loadModuleList } from '../../bot/modules.js';
 import { slackModule } from '../../bot/slack/module.js';
 import { githubModule, type GithubModule } from '../../integrations/github/module.js';
-import { signJira } from '../../integrations/jira/receiver.js';
 import { captureLogger, startTestApp, testConfig, type TestApp } from './app.js';
 import { appPrivateKey, signGitHub, WEBHOOK_SECRET } from './github.js';
-import { FakeJira, JIRA_SECRET, JIRA_TOKEN, VOID_JIRA } from './jira.js';
+import { FakeJira, JIRA_SECRET, JIRA_TOKEN, signJira, VOID_JIRA } from './jira.js';
 import { BOT_TOKEN, FakeSlackApi, SIGNING_SECRET, nowSeconds, signSlack, slackEnv } from './slack.js';
 import { AAD, BOT_APP_PASSWORD, type FakeConnector, interceptLogin, type OpenIdServer, signToken, startTeamsFakes, teamsEnv, teamsTenantsYaml, type TestKey } from './teams.js';
 import { listenOnLoopback } from './loopback.js';

@@ -30,10 +30,13 @@ export function tempDataDir(): string {
   return join(mkdtempSync(join(tmpdir(), 'void-data-')), 'data');
 }
 
-/** Starts `node bin/void.mjs <args>` with only the given environment (plus PATH and HOME); each process gets its
- *  own fresh VOID_DATA_DIR unless the environment names one. */
+/** Starts `node bin/void.mjs <args>` (the tests' copy, void-test-bin.mjs, when VOID_TEST_MODULES is set) with
+ *  only the given environment (plus PATH and HOME); each process gets its own fresh VOID_DATA_DIR unless the
+ *  environment names one. */
 export function spawnVoid(args: string[], env: Record<string, string>): VoidProcess {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/void.mjs'), ...args], {
+  // With test-only modules (VOID_TEST_MODULES) the tests' copy of the binary runs: the production one ignores them.
+  const bin = env.VOID_TEST_MODULES ? 'test/helpers/void-test-bin.mjs' : 'bin/void.mjs';
+  const child = spawn(process.execPath, [join(ROOT, bin), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', REDIS_URL, LOG_LEVEL: 'info', VOID_DATA_DIR: tempDataDir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,6 @@
 // An in-memory ApprovalsPort for the GitHub tests, used until/unless the approvals module is loaded with them: enough
 // state (pending cards, the target each was approved against) to show what the GitHub adapter asks of the port.
+import { filingOf } from '../../approvals/target.js';
 import type { ApprovalCard, ApprovalsPort, DecisionOutcome, DecisionRequest } from '../../bot/core/approvals.port.js';
 
 interface Entry {
@@ -52,9 +53,8 @@ export function memoryApprovals(): MemoryApprovals {
       return [...entries.values()].map((e) => e.card).filter((c) => c.tenantId === tenantId && c.state === 'pending' && c.eligibleApprovers.some((a) => a.memberId === memberId));
     },
     async voidStale(tenantId, moved, reason) {
-      // The same key and digest the approvals module files a pull request under.
-      const target = 'headSha' in moved ? `${typeof moved.repo === 'string' ? moved.repo : `${moved.repo.owner}/${moved.repo.name}`}#${moved.number}`.toLowerCase() : moved.ticket;
-      const digest = 'headSha' in moved ? `sha:${moved.headSha}` : '';
+      // The same key and digest the approvals module files a pull request under (its formats are its own).
+      const { key: target, digest = '' } = filingOf(moved);
       voidCalls.push({ tenantId, target, digest, reason });
       const stale = [...entries.values()].filter((e) => e.card.tenantId === tenantId && e.target === target && e.digest !== digest && e.card.state === 'pending');
       for (const e of stale) e.card = { ...e.card, state: 'cancelled', remaining: '' };

@@ -2,12 +2,17 @@
 // a tenants file with JIRA automation. The fake keeps issues, comments (with properties), statuses and a request
 // log, so that tests assert what a person would see on the ticket.
 /* eslint-disable @typescript-eslint/no-explicit-any -- JIRA's JSON is handled as loosely as JIRA sends it */
+import { createHmac } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nock from 'nock';
-import { signJira } from '../../integrations/jira/receiver.js';
+
+/** How a JIRA admin webhook signs a delivery: `X-Hub-Signature: sha256=<hex>` of the raw body with its secret. */
+export function signJira(raw: string | Buffer, secret: string): string {
+  return `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
+}
 
 export const JIRA_SITE = 'https://acme.atlassian.net';
 export const JIRA_SECRET = 'jira-webhook-secret-for-tests-0123456789';

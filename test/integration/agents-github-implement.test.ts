@@ -3,7 +3,7 @@
 // and exactly one commit and one pull request on GitHub.
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAgentProcessors } from '../../agents/module.js';
+import { createAgentProcessors } from '../../agents/processors/index.js';
 import { ModelRouter } from '../../agents/llm/router.js';
 import type { ProcessorContext } from '../../agents/worker.js';
 import { createGithubModule } from '../../integrations/github/module.js';

@@ -2,7 +2,7 @@
 // Killed after its commit step and run again, it opens exactly one pull request.
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAgentProcessors } from '../../agents/module.js';
+import { createAgentProcessors } from '../../agents/processors/index.js';
 import { ModelRouter } from '../../agents/llm/router.js';
 import type { ProcessorContext } from '../../agents/worker.js';
 import { createLogger } from '../../bot/logger.js';

@@ -4,17 +4,19 @@
 //   void check-config                 validate the environment and the tenants file, then exit
 //   void doctor                       check configuration, Redis, the store and platform credentials; say how to fix
 //   void backup <file> | restore <file>   the embedded store's backup and restore (bot/cli/backup.cli.ts)
+// bin/void.mjs runs runVoid(); the tests' copy of the binary (test/helpers/void-test-bin.mjs) adds test-only modules.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from './config/load.js';
-import { configuredPlatforms, secretValues } from './config/env.js';
-import { VoidError } from './core/errors.js';
-import { createLogger, type Logger } from './logger.js';
-import { ensureRedis, type RedisHandle } from './redis.js';
-import { VoidApp, type Role } from './app.js';
-import { ConsoleSession } from './console/receiver.js';
-import { attachLocalRepository } from '../integrations/local-git/module.js';
-import { createRedis } from './redis.js';
-import { runDoctor } from './doctor.js';
+import { ConfigError, loadConfig, type Config } from '../config/load.js';
+import { configuredPlatforms, secretValues } from '../config/env.js';
+import { VoidError } from '../core/errors.js';
+import { createLogger, type Logger } from '../logger.js';
+import { ensureRedis, type RedisHandle } from '../redis.js';
+import { VoidApp, type Role } from '../app.js';
+import { loadModuleList, type VoidModule } from '../modules.js';
+import { ConsoleSession } from '../console/receiver.js';
+import { attachLocalRepository } from '../../integrations/local-git/module.js';
+import { createRedis } from '../redis.js';
+import { runDoctor } from '../doctor.js';
 
 const USAGE = `Usage:
   void [--role web|worker|all]   run Void (default: all). With no chat platform configured, opens the console chat.
@@ -30,10 +32,13 @@ const USAGE = `Usage:
 
 Environment: see README "Configuration". The tenants file is VOID_TENANTS_FILE (default ./void.yaml).`;
 
-async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'audit' || argv[0] === 'gdpr') return (await import('./cli/audit.cli.js')).runAuditCli(argv);
-  if (argv[0] === 'webhooks') return (await import('../integrations/notify/webhooks.cli.js')).runWebhooksCli(argv);
-  if (argv[0] === 'backup' || argv[0] === 'restore') return (await import('./cli/backup.cli.js')).runBackupCli(argv);
+/** Modules added after the built-in ones: only the tests' copy of the binary passes any. */
+export type ExtraModules = () => Promise<VoidModule[]>;
+
+async function main(argv: string[], extra: ExtraModules | undefined): Promise<number> {
+  if (argv[0] === 'audit' || argv[0] === 'gdpr') return (await import('./audit.cli.js')).runAuditCli(argv);
+  if (argv[0] === 'webhooks') return (await import('../../integrations/notify/webhooks.cli.js')).runWebhooksCli(argv);
+  if (argv[0] === 'backup' || argv[0] === 'restore') return (await import('./backup.cli.js')).runBackupCli(argv);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -54,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'policy') {
-    const { policyCli } = await import('../approvals/cli.js');
+    const { policyCli } = await import('../../approvals/cli.js');
     const result = policyCli(config, positionals.slice(1), values.as);
     (result.code === 0 ? process.stdout : process.stderr).write(`${result.text}\n`);
     return result.code;
@@ -69,13 +74,14 @@ async function main(argv: string[]): Promise<number> {
     else log.warn(notice);
   }
   const redis = await ensureRedis(config.env.REDIS_URL, log);
-  if (consoleMode) return runConsole(config, redis, log, values.as, interactive);
+  const modules = extra ? [...(await loadModuleList()), ...(await extra())] : undefined;
+  if (consoleMode) return runConsole(config, redis, log, values.as, interactive, modules);
   if (command !== 'serve') throw new VoidError('cli.unknown_command', `Unknown command "${command}".\n${USAGE}`);
-  return serve(config, redis, role, log);
+  return serve(config, redis, role, log, modules);
 }
 
-async function runConsole(config: Config, redis: RedisHandle, log: Logger, as: string | undefined, interactive: boolean): Promise<number> {
-  const app = await VoidApp.create(config, { role: 'worker', redisUrl: redis.url, log });
+async function runConsole(config: Config, redis: RedisHandle, log: Logger, as: string | undefined, interactive: boolean, modules: VoidModule[] | undefined): Promise<number> {
+  const app = await VoidApp.create(config, { role: 'worker', redisUrl: redis.url, log }, modules);
   const local = await attachLocalRepository(app.ports, config.env.VOID_LOCAL_REPO ?? process.cwd(), log, Boolean(config.env.VOID_LOCAL_REPO));
   if (local && interactive) process.stdout.write(`Version control: the local git repository ${local.dir} (review HEAD~1, review <branch>, deploy …).\n`);
   await app.start();
@@ -90,7 +96,7 @@ async function runConsole(config: Config, redis: RedisHandle, log: Logger, as: s
   }
 }
 
-async function serve(config: Config, redis: RedisHandle, role: Role, log: Logger): Promise<number> {
+async function serve(config: Config, redis: RedisHandle, role: Role, log: Logger, modules: VoidModule[] | undefined): Promise<number> {
   if (role !== 'all' && !config.env.MONGODB_URL) {
     if (config.env.VOID_EMBEDDED_STORE === 'files') {
       throw new VoidError('cli.split_needs_mongodb', `--role ${role} needs MONGODB_URL: without it the audit trail, approvals and Slack installations are kept in the data directory ${config.env.VOID_DATA_DIR}, which one process owns, so a separate web and worker cannot share them. Run one process with --role all, or set MONGODB_URL to run web and worker replicas.`);
@@ -100,7 +106,7 @@ async function serve(config: Config, redis: RedisHandle, role: Role, log: Logger
       'MONGODB_URL is not set and VOID_EMBEDDED_STORE=memory, so approvals and the audit trail live inside each process: a separate web and worker cannot share them (approved jobs will be refused by the worker). Run --role all, or set MONGODB_URL.',
     );
   }
-  const app = await VoidApp.create(config, { role, redisUrl: redis.url, log });
+  const app = await VoidApp.create(config, { role, redisUrl: redis.url, log }, modules);
   await attachLocalRepository(app.ports, config.env.VOID_LOCAL_REPO, log, true);
   await app.start();
   log.info({ role, tenants: config.tenants.length }, 'Void started');
@@ -118,18 +124,21 @@ async function serve(config: Config, redis: RedisHandle, role: Role, log: Logger
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-    // Leave a moment for pino's asynchronous destination to flush.
-    setTimeout(() => process.exit(code), 50).unref();
-  },
-  (error: unknown) => {
-    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
-    else if (error instanceof VoidError) process.stderr.write(`void: ${error.message}\n`);
-    else if (/^store\./.test(String((error as { code?: unknown })?.code))) process.stderr.write(`void: ${(error as Error).message}\n`);
-    else if ((error as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') process.stderr.write(`void: ${(error as Error).message}\n${USAGE}\n`);
-    else process.stderr.write(`void: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
-    process.exit(2);
-  },
-);
+/** Runs the `void` command line and exits with its code (2 and a plain message on a known error). */
+export function runVoid(argv: string[], extra?: ExtraModules): void {
+  main(argv, extra).then(
+    (code) => {
+      process.exitCode = code;
+      // Leave a moment for pino's asynchronous destination to flush.
+      setTimeout(() => process.exit(code), 50).unref();
+    },
+    (error: unknown) => {
+      if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+      else if (error instanceof VoidError) process.stderr.write(`void: ${error.message}\n`);
+      else if (/^store\./.test(String((error as { code?: unknown })?.code))) process.stderr.write(`void: ${(error as Error).message}\n`);
+      else if ((error as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') process.stderr.write(`void: ${(error as Error).message}\n${USAGE}\n`);
+      else process.stderr.write(`void: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+      process.exit(2);
+    },
+  );
+}

@@ -1,14 +1,13 @@
-// TEST ONLY: VOID_TEST_MODULES names extra module files (comma-separated paths; each default-exports a VoidModule)
-// that the `void` binary loads after the built-in modules. Tests use it to give a real `void` process a job kind
-// that runs long enough to be interrupted (test/fixtures/deploy/slow-status.module.ts). Never set it in production:
-// every start with it set logs a warning.
+// VOID_TEST_MODULES names extra module files (comma-separated paths; each default-exports a VoidModule) that the
+// tests' copy of the `void` binary (void-test-bin.mjs) loads after the built-in modules. Tests use it to give a real
+// `void` process a job kind that runs long enough to be interrupted (test/fixtures/deploy/slow-status.module.ts).
+// The production binary ignores the variable; every start that loads a test module logs a warning.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadEnv } from './config/load.js';
-import { VoidError } from './core/errors.js';
-import type { VoidModule } from './modules.js';
+import { VoidError } from '../../bot/core/errors.js';
+import type { VoidModule } from '../../bot/modules.js';
 
-export async function loadTestModules(list: string | undefined = loadEnv().VOID_TEST_MODULES): Promise<VoidModule[]> {
+export async function loadTestModules(list: string | undefined = process.env.VOID_TEST_MODULES): Promise<VoidModule[]> {
   const modules: VoidModule[] = [];
   for (const path of (list ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
     const loaded = (await import(pathToFileURL(resolve(path)).href)) as { default?: Partial<VoidModule> };
