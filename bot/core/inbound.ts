@@ -98,7 +98,7 @@ export interface InboundAdapter<C, E, R extends SignedRequest = SignedRequest> {
   /** The error code of the 400 for a body that does not parse (`github.bad_json`, `slack.bad_body`, …). */
   readonly badBody: string;
   /** Target (and details) of the bad-signature security record. */
-  readonly target: (req: R) => { target: string; details?: Readonly<Record<string, unknown>> };
+  readonly target: (req: R, reason: string) => { target: string; details?: Readonly<Record<string, unknown>> };
   /** Pure, with an injected clock at most; may be async (Teams fetches signing keys). Never throws for bad input. */
   verify(req: R): Verdict<C> | Promise<Verdict<C>>;
   /** Pure: the parsed body and the verified credential → an event or an answer. `now` is milliseconds. */

@@ -69,7 +69,7 @@ export function inboundHandler<C, E, Q extends RawRequest>(endpoint: InboundEndp
     if (!verdict.ok) {
       if (verdict.status === 503) return { status: 503, headers: { 'retry-after': '5' }, body: { error: verdict.code, message: verdict.message } };
       req.log.warn({ platform: source, reason: verdict.reason, path: req.path, bytes: req.body.length }, `${source} request refused: authentication failed`);
-      const where = adapter.target(req);
+      const where = adapter.target(req, verdict.reason);
       await security.record({ action: 'security.bad_signature', source, reason: verdict.reason, target: where.target, ...(where.details ? { details: where.details } : {}) });
       return json(401, { error: verdict.code, message: verdict.message });
     }
