@@ -36,7 +36,7 @@ export interface SignedRequest {
 export interface InboundAnswer {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: string | Record<string, unknown>;
+  readonly body?: string | Buffer | Record<string, unknown> | unknown[] | AsyncIterable<string | Buffer>;
 }
 
 /** A security event for the system trail (audit/security.ts aggregates them per source and minute). */
@@ -74,6 +74,9 @@ export interface DeliveryClaim {
   readonly reason: string;
   readonly target: string;
   readonly details?: Readonly<Record<string, unknown>>;
+  /** The answer to a replay (default `200 {ok: true, ignored: "replay"}`; Slack shows a slash command's answer, so
+   *  it answers an empty 200). */
+  readonly replayAnswer?: InboundAnswer;
 }
 
 /** What map returns: an answer now (ping, ignored, malformed, stale — with its security record, if any), or an

@@ -88,7 +88,7 @@ export function inboundHandler<C, E, Q extends RawRequest>(endpoint: InboundEndp
       if ((await ledger.claimBody(claim.scope, signed, claim.id, claim.ttlSeconds)) === 'replay') {
         req.log.warn({ platform: source, deliveryId: claim.id }, `${source} request already received (the same signed bytes): replay ignored`);
         await security.record({ action: 'security.replay', source, reason: claim.reason, target: claim.target, ...(claim.details ? { details: claim.details } : {}) });
-        return json(200, { ok: true, ignored: 'replay' });
+        return claim.replayAnswer ?? json(200, { ok: true, ignored: 'replay' });
       }
       if (claim.exclusive && (await ledger.claim(claim.scope, claim.id)) === 'duplicate') {
         req.log.debug({ platform: source, deliveryId: claim.id }, `${source} redelivery ignored`);
