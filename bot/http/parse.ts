@@ -12,6 +12,8 @@ const bad = (message: string): ParsedObject => ({ ok: false, message });
 
 /** JSON text → a plain object, or why not. */
 export function parseJsonObject(text: string): ParsedObject {
+  // Depth first, on the text: a reviver on a body nested thousands deep would overflow the stack inside JSON.parse.
+  if (nestsDeeper(text, MAX_JSON_DEPTH)) return bad(`The body nests deeper than ${MAX_JSON_DEPTH} levels.`);
   let forbidden: string | undefined;
   let value: unknown;
   try {
@@ -24,7 +26,6 @@ export function parseJsonObject(text: string): ParsedObject {
   }
   if (forbidden) return bad(`The body has a "${forbidden}" key, which Void refuses (prototype pollution).`);
   if (!isPlainObject(value)) return bad('The body is not a JSON object.');
-  if (tooDeep(value)) return bad(`The body nests deeper than ${MAX_JSON_DEPTH} levels.`);
   return { ok: true, value };
 }
 
@@ -32,13 +33,20 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Nesting deeper than the limit, checked iteratively (a 10,000-level body must not overflow the stack). */
-function tooDeep(root: unknown): boolean {
-  const stack: Array<[unknown, number]> = [[root, 1]];
-  while (stack.length) {
-    const [node, depth] = stack.pop() as [unknown, number];
-    if (depth > MAX_JSON_DEPTH) return true;
-    if (typeof node === 'object' && node !== null) for (const child of Object.values(node)) stack.push([child, depth + 1]);
+/** Whether brackets outside strings nest deeper than `limit`: one pass over the text, no recursion. */
+function nestsDeeper(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) depth -= 1;
   }
   return false;
 }
