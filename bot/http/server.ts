@@ -7,12 +7,16 @@ import { AuditUnavailableError, QueueUnavailableError } from '../core/errors.js'
 import { recordHttpRequest } from '../metrics.js';
 import { SpanKind, contextFrom, withSpan } from '../tracing.js';
 import type { Logger } from '../logger.js';
+import type { InboundEndpoint, SignedRequest } from '../core/inbound.js';
+import { AfterAck, inboundHandler } from './inbound.js';
 
 export interface HttpRequest {
   readonly method: string;
   readonly path: string;
   readonly query: URLSearchParams;
   readonly headers: IncomingHttpHeaders;
+  /** Every value of every header as sent (Node joins or drops repeats in `headers`): the inbound header policy. */
+  readonly headersDistinct?: NodeJS.Dict<string[]>;
   /** The raw bytes of the body, exactly as received. */
   readonly body: Buffer;
   /** Values of `:name` segments of the route pattern. */
@@ -28,6 +32,9 @@ export interface HttpResponse {
   /** Objects are sent as JSON; async iterables are streamed (exports). */
   readonly body?: string | Buffer | Record<string, unknown> | unknown[] | AsyncIterable<string | Buffer>;
 }
+
+/** What a platform adapter's functions get: the request, with one value per header (bot/http/inbound.ts). */
+export type InboundRequest = HttpRequest & SignedRequest;
 
 export type Handler = (req: HttpRequest) => Promise<HttpResponse> | HttpResponse;
 
@@ -70,6 +77,12 @@ export class HttpServer {
     const route: Route = { method: method.toUpperCase(), segments: pattern.split('/').filter(Boolean), handler, pattern, ...(options.platform ? { platform: options.platform } : {}) };
     this.routes.push(options.maxBytes ? { ...route, maxBytes: options.maxBytes } : route);
     return this;
+  }
+
+  /** A platform receiver: the adapter run through the one inbound pipeline (inbound.ts). */
+  inbound<C, E>(pattern: string, endpoint: InboundEndpoint<C, E, InboundRequest>, options: { maxBytes?: number; platform?: string; after?: AfterAck } = {}): this {
+    const { after, ...route } = options;
+    return this.route('POST', pattern, inboundHandler<C, E, HttpRequest>(endpoint, after), route);
   }
 
   async listen(port: number, host: string): Promise<number> {
@@ -150,7 +163,7 @@ export class HttpServer {
     if (body === 'aborted') return;
     const gone = new AbortController();
     res.once('close', () => gone.abort());
-    const request: HttpRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, params: found.params, log, signal: AbortSignal.any([gone.signal, this.closed.signal]) };
+    const request: HttpRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, headersDistinct: req.headersDistinct, body, params: found.params, log, signal: AbortSignal.any([gone.signal, this.closed.signal]) };
     try {
       const span = { kind: SpanKind.SERVER, parent: contextFrom(req.headers), attributes: { 'http.request.method': request.method, 'http.route': found.route.pattern } };
       send(res, await withSpan(`${request.method} ${found.route.pattern}`, span, () => Promise.resolve(found.route.handler(request))), req);

@@ -1,14 +1,18 @@
-// POST /slack/events on Void's own HTTP server: one endpoint for slash commands, events and interactivity.
-// Order matters: (1) the v0 signature over the raw bytes, (2) parsing, (3) the identity check for requests that ask
-// Void to do something (unknown workspace or person → 403, audited, nothing enqueued), (4) Bolt's processEvent,
-// whose ack() IS the HTTP answer, well inside Slack's 3 seconds; the listeners go on working after it.
+// POST /slack/events on Void's own HTTP server: one endpoint for slash commands, events and interactivity, as Slack's
+// verify/map/deliver on the one inbound pipeline (bot/http/inbound.ts: header policy, safe parsing, the 401 refusal
+// and its security record, the replay claim, the after-ack tracker). Order: (1) the v0 signature over the raw bytes,
+// (2) parsing, (3) the queue check and the replay claim, (4) the identity check for requests that ask Void to do
+// something (unknown workspace or person → 403, audited, nothing enqueued), (5) Bolt's processEvent, whose ack() IS
+// the HTTP answer, well inside Slack's 3 seconds; the listeners go on working after it.
 import { randomUUID } from 'node:crypto';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { AuditTrail } from '../../audit/trail.js';
-import type { HttpRequest, HttpResponse } from '../http/server.js';
+import type { InboundAdapter } from '../core/inbound.js';
+import { AfterAck, inboundHandler } from '../http/inbound.js';
+import type { HttpRequest, HttpResponse, InboundRequest } from '../http/server.js';
 import type { DeliveryLedger } from '../idempotency.js';
 import type { Logger } from '../logger.js';
-import { parseSlackBody, type SlackBody } from './body.js';
+import { slackShape, type SlackBody } from './body.js';
 import { isCommandPayload } from './mapper.js';
 import { verifySlackSignature } from './signature.js';
 
@@ -37,9 +41,12 @@ const text = (status: number, error: string, message: string): HttpResponse => (
 
 export class SlackReceiver implements Receiver {
   private bolt: App | undefined;
-  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly after = new AfterAck();
+  readonly handle: (req: HttpRequest) => Promise<HttpResponse>;
 
-  constructor(private readonly options: SlackReceiverOptions) {}
+  constructor(private readonly options: SlackReceiverOptions) {
+    this.handle = inboundHandler({ adapter: this.adapter(), security: options.audit.security, ledger: options.ledger, ...(options.now ? { now: options.now } : {}) }, this.after);
+  }
 
   init(app: App): void {
     this.bolt = app;
@@ -51,45 +58,37 @@ export class SlackReceiver implements Receiver {
 
   /** Resolves when every request handed to Bolt has finished its work (the part after the ack included). */
   async settled(): Promise<void> {
-    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
+    await this.after.settled();
   }
 
-  readonly handle = async (req: HttpRequest): Promise<HttpResponse> => {
-    const now = this.options.now ?? Date.now;
-    const verdict = verifySlackSignature({ headers: req.headers, rawBody: req.body, signingSecret: this.options.signingSecret, nowSeconds: Math.floor(now() / 1000) });
-    if (!verdict.ok) return this.refuseSignature(req, verdict.reason);
-    const parsed = parseSlackBody(req.body, req.headers['content-type']);
-    if (!parsed.ok) return text(400, 'slack.bad_body', parsed.message);
-    const body = parsed.body;
-    if (body.ssl_check !== undefined) return { status: 200 };
-    if (body.type === 'url_verification') return { status: 200, body: { challenge: String(body.challenge ?? '') } };
-    if (isCommandPayload(body) && this.options.queueReady && !this.options.queueReady()) {
-      return { status: 503, headers: { 'retry-after': '5' }, body: { error: 'queue.unavailable', message: 'The job queue is unavailable right now; nothing was queued. Please try again shortly.' } };
-    }
-    if (await this.isReplay(req)) return { status: 200 };
-    const refused = await this.options.precheck(body);
-    if (refused) return refused;
-    return this.process(req, body);
-  };
-
-  private async isReplay(req: HttpRequest): Promise<boolean> {
-    const ledger = this.options.ledger;
-    if (!ledger) return false;
-    const signed = Buffer.concat([Buffer.from(`v0:${String(req.headers['x-slack-request-timestamp'])}:`), req.body]);
-    if ((await ledger.claimBody('slack', signed, randomUUID(), REPLAY_TTL_SECONDS)) !== 'replay') return false;
-    this.options.log.warn({ path: req.path }, 'Slack request already received (same timestamp and body): replay ignored');
-    await this.options.audit.security.record({ action: 'security.replay', source: 'slack', reason: 'same_signed_request', target: req.path });
-    return true;
-  }
-
-  private async refuseSignature(req: HttpRequest, reason: string): Promise<HttpResponse> {
-    this.options.log.warn({ reason, path: req.path, bytes: req.body.length }, 'Slack request refused: signature check failed');
-    await this.options.audit.security.record({ action: 'security.bad_signature', source: 'slack', reason: `slack.${reason}`, target: req.path });
-    return text(401, 'slack.bad_signature', 'The request is not signed by Slack (or its timestamp is outside the 5-minute window).');
+  private adapter(): InboundAdapter<{ timestamp: number }, SlackBody, InboundRequest> {
+    const options = this.options;
+    return {
+      platform: 'slack',
+      authHeaders: ['x-slack-signature', 'x-slack-request-timestamp', 'x-slack-retry-num'],
+      body: 'form-or-json',
+      badBody: 'slack.bad_body',
+      target: (req) => ({ target: req.path }),
+      verify: (req) => verifySlackSignature({ headers: req.headers, rawBody: req.body, signingSecret: options.signingSecret, nowSeconds: Math.floor((options.now ?? Date.now)() / 1000) }),
+      map: (parsed, req) => {
+        const shaped = slackShape(parsed);
+        if (!shaped.ok) return { answer: text(400, 'slack.bad_body', shaped.message) };
+        const body = shaped.body;
+        if (body.ssl_check !== undefined) return { answer: { status: 200 } };
+        if (body.type === 'url_verification') return { answer: { status: 200, body: { challenge: String(body.challenge ?? '') } } };
+        const signed = Buffer.concat([Buffer.from(`v0:${String(req.header('x-slack-request-timestamp'))}:`), req.body]);
+        return { event: body, claim: { scope: 'slack', id: randomUUID(), signed, ttlSeconds: REPLAY_TTL_SECONDS, reason: 'same_signed_request', target: req.path, replayAnswer: { status: 200 } } };
+      },
+      admit: async (body) => {
+        if (!isCommandPayload(body) || !options.queueReady || options.queueReady()) return undefined;
+        return { status: 503, headers: { 'retry-after': '5' }, body: { error: 'queue.unavailable', message: 'The job queue is unavailable right now; nothing was queued. Please try again shortly.' } };
+      },
+      deliver: async (body, _credential, req, ctx) => (await options.precheck(body)) ?? this.process(req, body, ctx.afterAck),
+    };
   }
 
   /** Runs Bolt; the first ack() (or the end of processing, or the deadline) is the HTTP answer. */
-  private process(req: HttpRequest, body: SlackBody): Promise<HttpResponse> {
+  private process(req: InboundRequest, body: SlackBody, afterAck: (work: Promise<unknown>) => void): Promise<HttpResponse> {
     const bolt = this.bolt;
     if (!bolt) return Promise.resolve(text(503, 'slack.not_ready', 'The Slack adapter is starting; retry shortly.'));
     const retryNum = Number.parseInt(String(req.headers['x-slack-retry-num'] ?? ''), 10);
@@ -115,11 +114,8 @@ export class SlackReceiver implements Receiver {
       const work = bolt
         .processEvent(event)
         .catch((err: unknown) => this.options.log.error({ err }, 'a Slack listener failed'))
-        .finally(() => {
-          answer({ status: 200 });
-          this.inflight.delete(work);
-        });
-      this.inflight.add(work);
+        .finally(() => answer({ status: 200 }));
+      afterAck(work);
     });
   }
 }

@@ -3,13 +3,20 @@
 // Nothing may parse the body before this has said yes.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Verdict } from '../core/inbound.js';
 
 /** Slack's replay window: requests more than five minutes off the clock, either way, are refused. */
 export const SLACK_MAX_SKEW_SECONDS = 300;
 
-export type SignatureVerdict =
-  | { ok: true; timestamp: number }
-  | { ok: false; reason: 'missing_headers' | 'bad_timestamp' | 'stale_timestamp' | 'bad_signature' };
+export type SignatureVerdict = Verdict<{ timestamp: number }>;
+
+const MESSAGE = 'The request is not signed by Slack (or its timestamp is outside the 5-minute window).';
+const refused = (reason: 'missing_headers' | 'bad_timestamp' | 'stale_timestamp' | 'bad_signature'): SignatureVerdict => ({
+  ok: false,
+  code: 'slack.bad_signature',
+  reason: `slack.${reason}`,
+  message: MESSAGE,
+});
 
 export function slackSignature(secret: string, timestamp: string | number, rawBody: Buffer | string): string {
   const hmac = createHmac('sha256', secret);
@@ -40,10 +47,10 @@ export function verifySlackSignature(input: {
 }): SignatureVerdict {
   const signature = header(input.headers, 'x-slack-signature');
   const stamp = header(input.headers, 'x-slack-request-timestamp');
-  if (!signature || !stamp) return { ok: false, reason: 'missing_headers' };
-  if (!/^\d{1,12}$/.test(stamp)) return { ok: false, reason: 'bad_timestamp' };
+  if (!signature || !stamp) return refused('missing_headers');
+  if (!/^\d{1,12}$/.test(stamp)) return refused('bad_timestamp');
   const timestamp = Number.parseInt(stamp, 10);
-  if (Math.abs(input.nowSeconds - timestamp) > SLACK_MAX_SKEW_SECONDS) return { ok: false, reason: 'stale_timestamp' };
+  if (Math.abs(input.nowSeconds - timestamp) > SLACK_MAX_SKEW_SECONDS) return refused('stale_timestamp');
   const expected = slackSignature(input.signingSecret, stamp, input.rawBody);
-  return safeEqual(expected, signature) ? { ok: true, timestamp } : { ok: false, reason: 'bad_signature' };
+  return safeEqual(expected, signature) ? { ok: true, value: { timestamp } } : refused('bad_signature');
 }

@@ -1,6 +1,7 @@
 // Bot Framework activities → Void's neutral model, and Void's replies → Teams messages (text or Adaptive Card).
 import { z } from 'zod';
 import { humaniseText } from '../core/display.js';
+import { parseJsonObject } from '../http/parse.js';
 import type { InboundCommand, Reply, ThreadRef } from '../core/types.js';
 import { approvalCard } from './cards.js';
 
@@ -37,13 +38,14 @@ export type TeamsActivity = z.infer<typeof activitySchema>;
 export type ParsedActivity = { ok: true; activity: TeamsActivity } | { ok: false; message: string };
 
 /** Raw body bytes → activity, or a clear message for a 400. Never throws. */
+/** The raw bytes → an activity, through the inbound pipeline's safe parser (depth limit, no __proto__ keys). */
 export function parseActivity(body: Buffer): ParsedActivity {
-  let value: unknown;
-  try {
-    value = JSON.parse(body.toString('utf8'));
-  } catch {
-    return { ok: false, message: 'The body is not valid JSON.' };
-  }
+  const parsed = parseJsonObject(body.toString('utf8'));
+  return parsed.ok ? activityFrom(parsed.value) : parsed;
+}
+
+/** A parsed JSON object → an activity, or why not. */
+export function activityFrom(value: unknown): ParsedActivity {
   const result = activitySchema.safeParse(value);
   if (result.success) return { ok: true, activity: result.data };
   const issue = result.error.issues[0];

@@ -8,7 +8,10 @@ import { checkTeamsConfig } from '../config/teams.js';
 import { VoidError } from '../core/errors.js';
 import { DeliveryLedger } from '../idempotency.js';
 import type { ModuleContext, ModuleContribution, VoidModule } from '../modules.js';
-import type { Handler } from '../http/server.js';
+import type { InboundRequest } from '../http/server.js';
+import type { InboundEndpoint } from '../core/inbound.js';
+import type { ChannelCredential } from './receiver.js';
+import type { TeamsActivity } from './mapper.js';
 import type { Logger } from '../logger.js';
 import type { TeamsChatPort } from './client.js';
 import { legalPages } from './legal.js';
@@ -43,7 +46,7 @@ function tokenSource(env: Env, log: Logger): BotTokenSource | undefined {
   );
 }
 
-async function wire(ctx: ModuleContext, env: Env, outbound: BotTokenSource | undefined): Promise<{ chat: TeamsChatPort; handler: Handler }> {
+async function wire(ctx: ModuleContext, env: Env, outbound: BotTokenSource | undefined): Promise<{ chat: TeamsChatPort; handler: InboundEndpoint<ChannelCredential | undefined, TeamsActivity, InboundRequest> }> {
   const rt = await loadRuntime();
   const settings = rt.teamsSettings(env);
   const log = ctx.log.child({ platform: 'teams' });
@@ -56,12 +59,13 @@ async function wire(ctx: ModuleContext, env: Env, outbound: BotTokenSource | und
   const ledger = new DeliveryLedger(ctx.redis, ctx.prefix, env.VOID_DEDUPE_TTL_SECONDS);
   const bot = new rt.VoidTeamsBot({ dispatcher: ctx.dispatcher, chat, adapter, ledger, appId: settings.appId, log, registry: ctx.registry, approvals: () => ctx.ports.approvals, audit: ctx.audit });
   const tokens = settings.emulator ? undefined : { appId: settings.appId, issuer: env.MICROSOFT_TOKEN_ISSUER, keys: new rt.OpenIdKeys({ metadataUrl: env.MICROSOFT_OPENID_METADATA_URL }) };
-  const handler = rt.messagesHandler({
+  const handler = rt.teamsMessages({
     log,
     tokens,
     // The local Bot Framework Emulator speaks as the "emulator" channel; only in that (loopback-only) mode.
     allowedChannels: settings.emulator ? [...env.TEAMS_ALLOWED_CHANNELS, 'emulator'] : env.TEAMS_ALLOWED_CHANNELS,
     isBound: (aadTenantId) => ctx.registry.tenantFor('teams', aadTenantId) !== undefined,
+    security: ctx.audit.security,
     record: async (refused) => {
       await ctx.audit.append({
         tenantId: SYSTEM_TENANT,
@@ -100,7 +104,7 @@ export const teamsModule: VoidModule = {
     return {
       chatPorts: { teams: chat },
       routes: (http) => {
-        http.route('POST', '/api/messages', handler);
+        http.inbound('/api/messages', handler);
         legalPages(http, env);
       },
       start: async () => {

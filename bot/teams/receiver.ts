@@ -1,12 +1,14 @@
 // Authenticates Bot Framework requests before anything else happens (invariant 1): the JWT in `Authorization` must
 // be RS256-signed by a key from the OpenID metadata, issued by the Bot Framework, addressed to this bot's app id,
 // valid within a 5-minute skew, and its `serviceurl` claim must equal the activity's serviceUrl. Pure functions with
-// an injectable clock; the route handler answers 401 and touches nothing when any check fails.
+// an injectable clock. They are Teams' verify/map on the one inbound pipeline (bot/http/inbound.ts), which refuses a
+// repeated Authorization header, answers 401, records the refusal and touches nothing when any check fails.
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import { json, type Handler, type HttpResponse } from '../http/server.js';
+import type { InboundAdapter, InboundEndpoint, SecuritySink, Verdict } from '../core/inbound.js';
+import { json, type HttpResponse, type InboundRequest } from '../http/server.js';
 import type { Logger } from '../logger.js';
 import { KeysUnavailableError, type OpenIdKeys } from './openid.js';
-import { aadTenantOf, parseActivity, type TeamsActivity } from './mapper.js';
+import { aadTenantOf, activityFrom, type TeamsActivity } from './mapper.js';
 
 export interface TokenCheck {
   readonly appId: string;
@@ -16,11 +18,15 @@ export interface TokenCheck {
   readonly skewSeconds?: number;
 }
 
-export type TokenVerdict =
-  | { ok: true; claims: JWTPayload; endorsements?: readonly string[] | undefined }
-  | { ok: false; code: string; message: string };
+/** Who the Bot Framework token speaks for (undefined in local-emulator mode, where validation is off). */
+export interface ChannelCredential {
+  readonly claims: JWTPayload;
+  readonly endorsements?: readonly string[] | undefined;
+}
 
-const reject = (code: string, message: string): TokenVerdict => ({ ok: false, code, message });
+export type TokenVerdict = Verdict<ChannelCredential>;
+
+const reject = (code: string, message: string): Verdict<never> => ({ ok: false, code, reason: code, message });
 
 /** Verifies the bearer token of a request from the Bot Framework channel. Never throws for bad input. */
 export async function verifyChannelToken(authorization: string | undefined, check: TokenCheck): Promise<TokenVerdict> {
@@ -46,7 +52,7 @@ export async function verifyChannelToken(authorization: string | undefined, chec
       currentDate: (check.now ?? (() => new Date()))(),
       requiredClaims: ['exp'],
     });
-    return { ok: true, claims: payload, endorsements: key.endorsements };
+    return { ok: true, value: { claims: payload, endorsements: key.endorsements } };
   } catch (error) {
     return reject(...classify(error));
   }
@@ -64,13 +70,13 @@ function classify(error: unknown): [string, string] {
 }
 
 /** The activity must come from the service the token was issued for, on a channel that endorses the key. */
-export function checkActivityBinding(verdict: Extract<TokenVerdict, { ok: true }>, activity: TeamsActivity): TokenVerdict {
-  const serviceUrl = verdict.claims.serviceurl ?? verdict.claims.serviceUrl;
+export function checkActivityBinding(credential: ChannelCredential, activity: TeamsActivity): TokenVerdict {
+  const serviceUrl = credential.claims.serviceurl ?? credential.claims.serviceUrl;
   if (serviceUrl !== activity.serviceUrl) return reject('teams.service_url_mismatch', 'The token was issued for another service URL.');
-  if (verdict.endorsements && !verdict.endorsements.includes(activity.channelId)) {
+  if (credential.endorsements && !credential.endorsements.includes(activity.channelId)) {
     return reject('teams.not_endorsed', `The signing key is not endorsed for the "${activity.channelId}" channel.`);
   }
-  return verdict;
+  return { ok: true, value: credential };
 }
 
 /** An activity refused after authentication (channel, tenant ids, unbound tenant): recorded on the system trail. */
@@ -106,41 +112,52 @@ export interface ReceiverOptions {
   readonly allowedChannels: readonly string[];
   /** Whether an Azure AD tenant is bound to a Void tenant: nothing is ever sent to one that is not. */
   readonly isBound: (aadTenantId: string) => boolean;
+  /** Where authentication failures are recorded (the system trail's security events). */
+  readonly security: SecuritySink;
   /** Records a refused activity on the system audit trail. */
   readonly record: (refused: RefusedActivity) => Promise<void>;
   /** Runs the turn; returns the invoke response, if any. */
   readonly process: (activity: TeamsActivity, claims: JWTPayload | undefined) => Promise<{ status: number; body?: unknown } | undefined>;
 }
 
-/** `POST /api/messages`. */
-export function messagesHandler(options: ReceiverOptions): Handler {
-  return async (req): Promise<HttpResponse> => {
-    const log = options.log;
-    let claims: JWTPayload | undefined;
-    let verdict: TokenVerdict | undefined;
-    if (options.tokens) {
+type Credential = ChannelCredential | undefined;
+
+/** `POST /api/messages` on the inbound pipeline: the Bot Framework JWT (async: the signing keys may be fetched). */
+export function teamsMessages(options: ReceiverOptions): InboundEndpoint<Credential, TeamsActivity, InboundRequest> {
+  const log = options.log;
+  const adapter: InboundAdapter<Credential, TeamsActivity, InboundRequest> = {
+    platform: 'teams',
+    authHeaders: ['authorization'],
+    body: 'json',
+    badBody: 'teams.bad_activity',
+    target: () => ({ target: 'POST /api/messages' }),
+    verify: async (req): Promise<Verdict<Credential>> => {
+      if (!options.tokens) return { ok: true, value: undefined };
       try {
-        verdict = await verifyChannelToken(header(req.headers.authorization), options.tokens);
+        return await verifyChannelToken(req.header('authorization'), options.tokens);
       } catch (error) {
         if (!(error instanceof KeysUnavailableError)) throw error;
         log.error({ err: { message: error.message, code: error.code } }, 'Bot Framework keys unavailable');
-        return json(503, { error: error.code, message: error.message }, { 'retry-after': '5' });
+        return { ok: false, status: 503, code: error.code, reason: error.code, message: error.message };
       }
-      if (!verdict.ok) return unauthorised(log, verdict);
-    }
-    const parsed = parseActivity(req.body);
-    if (!parsed.ok) return json(400, { error: 'teams.bad_activity', message: parsed.message });
-    if (verdict?.ok) {
-      const bound = checkActivityBinding(verdict, parsed.activity);
-      if (!bound.ok) return unauthorised(log, bound);
-      claims = verdict.claims;
-    }
-    const refused = await admit(options, parsed.activity);
-    if (refused) return refused;
-    const result = await options.process(parsed.activity, claims);
-    if (!result) return { status: 200 };
-    return result.body === undefined ? { status: result.status } : { status: result.status, body: result.body as Record<string, unknown> };
+    },
+    map: (body, _req, credential) => {
+      const parsed = activityFrom(body);
+      if (!parsed.ok) return { answer: json(400, { error: 'teams.bad_activity', message: parsed.message }) };
+      const bound = credential ? checkActivityBinding(credential, parsed.activity) : undefined;
+      if (bound && !bound.ok) {
+        return { answer: json(401, { error: bound.code, message: bound.message }), security: { action: 'security.bad_signature', source: 'teams', reason: bound.reason, target: 'POST /api/messages' } };
+      }
+      return { event: parsed.activity };
+    },
+    admit: (activity) => admit(options, activity),
+    deliver: async (activity, credential) => {
+      const result = await options.process(activity, credential?.claims);
+      if (!result) return { status: 200 };
+      return result.body === undefined ? { status: result.status } : { status: result.status, body: result.body as Record<string, unknown> };
+    },
   };
+  return { adapter, security: options.security };
 }
 
 /** Channel, tenant agreement, bound tenant: a refusal is logged and recorded, and nothing goes back into Teams. */
@@ -156,13 +173,4 @@ async function admit(options: ReceiverOptions, activity: TeamsActivity): Promise
     .record({ action: refusal.action, code: refusal.code, aadTenantId, aadObjectId: activity.from?.aadObjectId, channelId: activity.channelId.slice(0, 64) })
     .catch((err: unknown) => options.log.error({ err }, 'could not record the refused Teams activity in the audit trail'));
   return json(refusal.status, { error: refusal.code, message: refusal.message });
-}
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function unauthorised(log: Logger, verdict: Extract<TokenVerdict, { ok: false }>): HttpResponse {
-  log.warn({ code: verdict.code }, 'Teams request rejected: authentication failed');
-  return json(401, { error: verdict.code, message: verdict.message });
 }

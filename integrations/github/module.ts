@@ -9,7 +9,7 @@ import { GithubChatPort } from './chat.js';
 import { GithubClient } from './client.js';
 import { Background, GithubEventHandler } from './events.js';
 import type { OctokitTuning } from './octokit.js';
-import { githubWebhookRoute } from './receiver.js';
+import { githubWebhook } from './receiver.js';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
@@ -63,7 +63,7 @@ export function createGithubModule(options: GithubModuleOptions = {}): GithubMod
       const close = () => background.drain(SHUTDOWN_WAIT_MS, log);
       if (!secret) return { chatPorts: { github: chat }, close };
       const handler = new GithubEventHandler({ registry: ctx.registry, dispatcher: () => ctx.dispatcher(), client: gh, chat, ports: ctx.ports, background });
-      const route = githubWebhookRoute({
+      const route = githubWebhook({
         webhooks: new Webhooks({ secret }),
         audit: ctx.audit,
         ledger: new DeliveryLedger(ctx.redis, ctx.prefix, env.VOID_DEDUPE_TTL_SECONDS),
@@ -73,7 +73,7 @@ export function createGithubModule(options: GithubModuleOptions = {}): GithubMod
       return {
         chatPorts: { github: chat },
         routes: (http) => {
-          http.route('POST', '/github/webhooks', route, { maxBytes: Math.max(MAX_WEBHOOK_BYTES, env.VOID_MAX_BODY_BYTES) });
+          http.inbound('/github/webhooks', route, { maxBytes: Math.max(MAX_WEBHOOK_BYTES, env.VOID_MAX_BODY_BYTES) });
         },
         close,
       };

@@ -1,22 +1,28 @@
-// POST /github/webhooks: verifies X-Hub-Signature-256 over the raw bytes before anything reads them, records bad
-// signatures on the system audit trail, drops redeliveries (X-GitHub-Delivery) and replays (the same signed body
-// under a new delivery id, or a comment older than VOID_MAX_COMMENT_AGE_SECONDS), and answers as soon as the event
-// is de-duplicated, audited and queued; reactions and reply comments are posted after the answer.
+// POST /github/webhooks, as GitHub's verify/map/deliver on the one inbound pipeline (bot/http/inbound.ts, which
+// refuses repeated signature/delivery headers, records bad signatures, parses safely and claims deliveries):
+// X-Hub-Signature-256 over the raw bytes; redeliveries (X-GitHub-Delivery) and replays (the same signed body under a
+// new delivery id, or a comment older than VOID_MAX_COMMENT_AGE_SECONDS) are dropped; the answer comes as soon as
+// the event is de-duplicated, audited and queued; reactions and reply comments are posted after the answer.
 import { Webhooks } from '@octokit/webhooks';
-import type { AuditTrail } from '../../audit/trail.js';
-import type { HttpRequest, HttpResponse } from '../../bot/http/server.js';
-import { json } from '../../bot/http/server.js';
-import type { DeliveryLedger } from '../../bot/idempotency.js';
-import { mapWebhook } from './mapper.js';
+import type { ClaimLedger, InboundAdapter, InboundEndpoint, SecuritySink, Verdict } from '../../bot/core/inbound.js';
+import type { InboundRequest } from '../../bot/http/server.js';
+import { mapWebhook, type GithubEvent } from './mapper.js';
 import type { GithubEventHandler } from './events.js';
 
 export type SignatureProblem = 'missing' | 'sha1_only' | 'malformed' | 'mismatch';
+
+const BAD_SIGNATURE = 'The X-Hub-Signature-256 signature is missing or does not match this App\'s webhook secret.';
 
 /**
  * Checks `X-Hub-Signature-256` (`sha256=<64 hex>`) against the raw body with @octokit/webhooks' constant-time
  * verify. Pure: no clock, no I/O besides the HMAC. Never throws.
  */
-export async function checkSignature(webhooks: Webhooks, body: Buffer, sha256Header: string | undefined, sha1Header: string | undefined): Promise<SignatureProblem | undefined> {
+export async function checkSignature(webhooks: Webhooks, body: Buffer, sha256Header: string | undefined, sha1Header: string | undefined): Promise<Verdict<true>> {
+  const problem = await signatureProblem(webhooks, body, sha256Header, sha1Header);
+  return problem ? { ok: false, code: 'github.bad_signature', reason: problem, message: BAD_SIGNATURE } : { ok: true, value: true };
+}
+
+async function signatureProblem(webhooks: Webhooks, body: Buffer, sha256Header: string | undefined, sha1Header: string | undefined): Promise<SignatureProblem | undefined> {
   if (!sha256Header) return sha1Header ? 'sha1_only' : 'missing';
   if (!/^sha256=[0-9a-f]{64}$/.test(sha256Header)) return 'malformed';
   const text = body.toString('utf8');
@@ -29,18 +35,13 @@ export async function checkSignature(webhooks: Webhooks, body: Buffer, sha256Hea
   }
 }
 
-const header = (req: HttpRequest, name: string): string | undefined => {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
-
 const DELIVERY = /^[A-Za-z0-9-]{1,100}$/;
 const EVENT = /^[a-z_]{1,60}$/;
 
 export interface ReceiverDeps {
   readonly webhooks: Webhooks;
-  readonly audit: AuditTrail;
-  readonly ledger: DeliveryLedger;
+  readonly audit: { readonly security: SecuritySink };
+  readonly ledger: ClaimLedger;
   readonly handler: GithubEventHandler;
   /** Comment events whose comment was last written longer ago than this are refused (replays of old comments). */
   readonly maxCommentAgeSeconds: number;
@@ -57,79 +58,55 @@ export function commentAgeSeconds(payload: Record<string, unknown>, now: number)
   return Number.isFinite(at) ? (now - at) / 1000 : undefined;
 }
 
-export function githubWebhookRoute(deps: ReceiverDeps): (req: HttpRequest) => Promise<HttpResponse> {
-  return async (req) => {
-    const event = header(req, 'x-github-event');
-    const delivery = header(req, 'x-github-delivery');
-    const problem = await checkSignature(deps.webhooks, req.body, header(req, 'x-hub-signature-256'), header(req, 'x-hub-signature'));
-    if (problem) {
-      await deps.audit.security.record({ action: 'security.bad_signature', source: 'github', reason: problem, target: 'github.webhook', details: { event: event && EVENT.test(event) ? event : undefined } });
-      req.log.warn({ reason: problem }, 'GitHub webhook with a bad signature refused');
-      return json(401, { error: 'github.bad_signature', message: 'The X-Hub-Signature-256 signature is missing or does not match this App\'s webhook secret.' });
-    }
-    if (!event || !EVENT.test(event) || !delivery || !DELIVERY.test(delivery)) {
-      return json(400, { error: 'github.bad_headers', message: 'X-GitHub-Event and X-GitHub-Delivery are required.' });
-    }
-    const payload = parsePayload(req.body.toString('utf8'));
-    if (payload === undefined) return json(400, { error: 'github.bad_json', message: 'The body is not a JSON object, or it nests too deeply or has a __proto__, constructor or prototype key.' });
-    const mapped = mapWebhook(event, payload);
-    const log = req.log.child({ deliveryId: delivery, event });
-    if (mapped.type === 'ping') return json(200, { ok: true, message: 'pong' });
-    if (mapped.type === 'ignore') {
-      if (event === 'installation') log.info({ reason: mapped.reason }, 'GitHub App installation changed');
-      else log.debug({ reason: mapped.reason }, 'GitHub event ignored');
-      return json(200, { ok: true, ignored: mapped.reason });
-    }
-    const refused = await refuseReplay(deps, event, delivery, payload, req);
-    if (refused) return refused;
-    if ((await deps.ledger.claim('github-webhook', delivery)) === 'duplicate') {
-      log.debug('GitHub redelivery ignored');
-      return json(200, { ok: true, duplicate: true });
-    }
-    try {
+interface Delivery {
+  readonly mapped: Exclude<GithubEvent, { type: 'ping' }>;
+  readonly event: string;
+  readonly delivery: string;
+}
+
+const eventName = (req: InboundRequest): string | undefined => {
+  const event = req.header('x-github-event');
+  return event && EVENT.test(event) ? event : undefined;
+};
+
+/** POST /github/webhooks on the inbound pipeline (bot/http/inbound.ts): GitHub's verify, map and deliver. */
+export function githubWebhook(deps: ReceiverDeps): InboundEndpoint<true, Delivery, InboundRequest> {
+  const adapter: InboundAdapter<true, Delivery, InboundRequest> = {
+    platform: 'github',
+    authHeaders: ['x-hub-signature-256', 'x-hub-signature', 'x-github-delivery', 'x-github-event'],
+    body: 'json',
+    badBody: 'github.bad_json',
+    target: (req) => ({ target: 'github.webhook', details: { event: eventName(req) } }),
+    verify: (req) => checkSignature(deps.webhooks, req.body, req.header('x-hub-signature-256'), req.header('x-hub-signature')),
+    map: (payload, req, _credential, now) => {
+      const event = req.header('x-github-event');
+      const delivery = req.header('x-github-delivery');
+      if (!event || !EVENT.test(event) || !delivery || !DELIVERY.test(delivery)) {
+        return { answer: { status: 400, body: { error: 'github.bad_headers', message: 'X-GitHub-Event and X-GitHub-Delivery are required.' } } };
+      }
+      const mapped = mapWebhook(event, payload);
+      if (mapped.type === 'ping') return { answer: { status: 200, body: { ok: true, message: 'pong' } } };
+      if (mapped.type === 'ignore') return { event: { mapped, event, delivery } };
+      const age = COMMENT_EVENTS.has(event) ? commentAgeSeconds(payload, now) : undefined;
+      if (age !== undefined && age > deps.maxCommentAgeSeconds) {
+        return {
+          answer: { status: 400, body: { error: 'github.stale_comment', message: `The comment is older than ${deps.maxCommentAgeSeconds} seconds (VOID_MAX_COMMENT_AGE_SECONDS); Void does not act on old comments. Post a new comment instead.` } },
+          security: { action: 'security.stale_delivery', source: 'github', reason: 'old_comment', target: 'github.webhook', details: { event } },
+        };
+      }
+      const claim = { scope: 'github-webhook', id: delivery, exclusive: true, reason: 'same_body_new_delivery', target: 'github.webhook', details: { event } };
+      return { event: { mapped, event, delivery }, claim };
+    },
+    deliver: async ({ mapped, event, delivery }, _credential, req) => {
+      const log = req.log.child({ deliveryId: delivery, event });
+      if (mapped.type === 'ignore') {
+        if (event === 'installation') log.info({ reason: mapped.reason }, 'GitHub App installation changed');
+        else log.debug({ reason: mapped.reason }, 'GitHub event ignored');
+        return { status: 200, body: { ok: true, ignored: mapped.reason } };
+      }
       const outcome = await deps.handler.handle(mapped, delivery, log);
-      // Not awaited (as in the dispatcher): a lost write lapses with the claim, and the job id still de-duplicates.
-      deps.ledger.done('github-webhook', delivery).catch((err: unknown) => log.warn({ err }, 'could not mark the GitHub delivery done'));
-      return json(202, { ok: true, ...outcome });
-    } catch (error) {
-      await deps.ledger.release('github-webhook', delivery).catch(() => undefined);
-      throw error;
-    }
+      return { status: 202, body: { ok: true, ...outcome } };
+    },
   };
-}
-
-/** An old comment, or signed bytes already seen under another delivery id: answered, recorded, nothing done. */
-async function refuseReplay(deps: ReceiverDeps, event: string, delivery: string, payload: Record<string, unknown>, req: HttpRequest): Promise<HttpResponse | undefined> {
-  const age = COMMENT_EVENTS.has(event) ? commentAgeSeconds(payload, (deps.now ?? Date.now)()) : undefined;
-  if (age !== undefined && age > deps.maxCommentAgeSeconds) {
-    await deps.audit.security.record({ action: 'security.stale_delivery', source: 'github', reason: 'old_comment', target: 'github.webhook', details: { event } });
-    req.log.info({ deliveryId: delivery, ageSeconds: Math.round(age) }, 'GitHub comment older than the replay window refused');
-    return json(400, { error: 'github.stale_comment', message: `The comment is older than ${deps.maxCommentAgeSeconds} seconds (VOID_MAX_COMMENT_AGE_SECONDS); Void does not act on old comments. Post a new comment instead.` });
-  }
-  if ((await deps.ledger.claimBody('github-webhook', req.body, delivery)) !== 'replay') return undefined;
-  await deps.audit.security.record({ action: 'security.replay', source: 'github', reason: 'same_body_new_delivery', target: 'github.webhook', details: { event } });
-  req.log.warn({ deliveryId: delivery, event }, 'GitHub webhook body already received under another delivery id: replay ignored');
-  return json(200, { ok: true, ignored: 'replay' });
-}
-
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-const MAX_DEPTH = 64;
-
-/** A JSON object with no prototype-polluting keys and bounded nesting (checked iteratively); otherwise undefined. */
-function parsePayload(text: string): Record<string, unknown> | undefined {
-  let forbidden = false;
-  let value: unknown;
-  try {
-    value = JSON.parse(text, (key, v: unknown) => ((forbidden ||= FORBIDDEN_KEYS.has(key)), v));
-  } catch {
-    return undefined;
-  }
-  if (forbidden || typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length) {
-    const [node, depth] = stack.pop() as [unknown, number];
-    if (depth > MAX_DEPTH) return undefined;
-    if (typeof node === 'object' && node !== null) for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return value as Record<string, unknown>;
+  return { adapter, security: deps.audit.security, ledger: deps.ledger, ...(deps.now ? { now: deps.now } : {}) };
 }

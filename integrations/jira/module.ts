@@ -13,7 +13,7 @@ import { BotAccounts } from './bot-accounts.js';
 import { JiraChatPort, JiraTicketClient } from './client.js';
 import { jiraCommandRunner } from './jira.command.js';
 import { pullRequestListener } from './pull-requests.js';
-import { jiraWebhookHandler, type JiraVerifier } from './receiver.js';
+import { jiraWebhook, type JiraVerifier } from './receiver.js';
 
 export const JIRA_WEBHOOK_PATH = '/jira/webhooks';
 
@@ -46,15 +46,15 @@ export const jiraModule: VoidModule = {
       );
     }
     const handler = () =>
-      jiraWebhookHandler({ verifierFor, botAccounts, registry: ctx.registry, audit: ctx.audit, dispatcher: ctx.dispatcher, approvals: () => ctx.ports.approvals, chat: () => chat, ownComment: (tenantId, key, id) => (tickets.configured(tenantId) ? tickets.isOwnComment(tenantId, key, id) : Promise.resolve(false)), log, replay: { redis: ctx.redis, prefix: ctx.prefix, ttlSeconds: env.VOID_DEDUPE_TTL_SECONDS, maxCommentAgeSeconds: env.VOID_MAX_COMMENT_AGE_SECONDS } });
+      jiraWebhook({ verifierFor, botAccounts, registry: ctx.registry, audit: ctx.audit, dispatcher: ctx.dispatcher, approvals: () => ctx.ports.approvals, chat: () => chat, ownComment: (tenantId, key, id) => (tickets.configured(tenantId) ? tickets.isOwnComment(tenantId, key, id) : Promise.resolve(false)), log, replay: { redis: ctx.redis, prefix: ctx.prefix, ttlSeconds: env.VOID_DEDUPE_TTL_SECONDS, maxCommentAgeSeconds: env.VOID_MAX_COMMENT_AGE_SECONDS } });
     return {
       ...(chat ? { chatPorts: { jira: chat }, commands: { jira: jiraCommandRunner(tickets) } as Partial<CommandRegistry> } : {}),
       ...(verifierFor.any
         ? {
             routes: (http) => {
               const receive = handler();
-              http.route('POST', `${JIRA_WEBHOOK_PATH}/:tenant`, receive, { platform: 'jira' });
-              http.route('POST', JIRA_WEBHOOK_PATH, receive, { platform: 'jira' });
+              http.inbound(`${JIRA_WEBHOOK_PATH}/:tenant`, receive, { platform: 'jira' });
+              http.inbound(JIRA_WEBHOOK_PATH, receive, { platform: 'jira' });
             },
           }
         : {}),

@@ -6,12 +6,13 @@
 // dispatcher as an InboundCommand, so identity, de-duplication, audit, limits and approvals apply as everywhere.
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ApprovalsPort } from '../../bot/core/approvals.port.js';
+import type { InboundAdapter, InboundAnswer, InboundEndpoint, Mapped, Verdict } from '../../bot/core/inbound.js';
 import type { Redis } from 'ioredis';
 import type { ChatPort } from '../../bot/core/ports.js';
 import { normaliseSiteUrl, type TenantRegistry } from '../../bot/core/registry.js';
 import type { InboundCommand, Tenant, ThreadRef } from '../../bot/core/types.js';
 import { correlationIdFor, type Dispatcher } from '../../bot/dispatcher.js';
-import { json, type Handler, type HttpRequest, type HttpResponse } from '../../bot/http/server.js';
+import type { InboundRequest } from '../../bot/http/server.js';
 import type { Logger } from '../../bot/logger.js';
 import type { AuditTrail } from '../../audit/trail.js';
 import { DeliveryLedger } from '../../bot/idempotency.js';
@@ -24,13 +25,15 @@ import { firedRules } from './rules.js';
 export const HANDLED_EVENTS = ['jira:issue_created', 'jira:issue_updated', 'comment_created'] as const;
 
 /** `X-Hub-Signature: sha256=<hex>` over the raw body with the webhook secret; constant time, never throws. */
-export function verifyJiraSignature(raw: Buffer, header: string | undefined, secret: string): boolean {
-  if (!header || !secret) return false;
+export function verifyJiraSignature(raw: Buffer, header: string | undefined, secret: string): Verdict<true> {
+  const message = 'The X-Hub-Signature header does not match the body and the webhook secret of this URL.';
+  if (!header) return { ok: false, code: 'jira.bad_signature', reason: 'missing', message };
   const match = /^sha256=([0-9a-f]{64})$/i.exec(header.trim());
-  if (!match) return false;
+  if (!secret || !match) return { ok: false, code: 'jira.bad_signature', reason: 'mismatch', message };
   const expected = createHmac('sha256', secret).update(raw).digest();
   const given = Buffer.from((match[1] as string).toLowerCase(), 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  const ok = given.length === expected.length && timingSafeEqual(given, expected);
+  return ok ? { ok: true, value: true } : { ok: false, code: 'jira.bad_signature', reason: 'mismatch', message };
 }
 
 /** The tenant whose webhook secret may verify a delivery, and that secret. */
@@ -60,70 +63,68 @@ export interface JiraReceiverDeps {
   readonly replay?: { readonly redis: Redis; readonly prefix: string; readonly ttlSeconds: number; readonly maxCommentAgeSeconds?: number; readonly now?: () => number };
 }
 
-const header = (req: HttpRequest, name: string): string | undefined => {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
+const json = (status: number, body: Record<string, unknown>): InboundAnswer => ({ status, body });
+const ignored = (reason: string, extra: Record<string, unknown> = {}): InboundAnswer => json(200, { ok: true, ignored: reason, ...extra });
+const NO_SECRET = 'No webhook secret verifies deliveries to this URL: each tenant\'s JIRA site has its own URL, /jira/webhooks/<tenant id>, and its own secret (docs/jira.md).';
 
-const ignored = (reason: string, extra: Record<string, unknown> = {}): HttpResponse => json(200, { ok: true, ignored: reason, ...extra });
-
-export function jiraWebhookHandler(deps: JiraReceiverDeps): Handler {
-  return async (req) => {
-    const verifier = deps.verifierFor(req.params.tenant);
-    if (!verifier || !verifyJiraSignature(req.body, header(req, 'x-hub-signature'), verifier.secret)) return rejectSignature(deps, req, Boolean(verifier));
-    let raw: unknown;
-    try {
-      raw = JSON.parse(req.body.toString('utf8'));
-    } catch {
-      return json(400, { error: 'jira.bad_json', message: 'The body is not valid JSON.' });
-    }
-    const event = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as { webhookEvent?: unknown }).webhookEvent : undefined;
-    if (typeof event !== 'string') return json(400, { error: 'jira.bad_payload', message: 'The body is not a JIRA webhook: it has no "webhookEvent".' });
-    if (!(HANDLED_EVENTS as readonly string[]).includes(event)) {
-      deps.log.debug({ event: event.slice(0, 60) }, 'JIRA event ignored');
-      return ignored('event');
-    }
-    const parsed = webhookSchema.safeParse(raw);
-    if (!parsed.success) {
-      return json(400, { error: 'jira.bad_payload', message: `The ${event} payload is not shaped like JIRA Cloud's: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim() });
-    }
-    if (!parsed.data.issue) return json(400, { error: 'jira.bad_payload', message: `The ${event} payload names no issue.` });
-    const digest = createHash('sha256').update(req.body).digest('hex');
-    const deliveryId = header(req, 'x-atlassian-webhook-identifier') ?? `sha256-${digest.slice(0, 32)}`;
-    const foreign = otherSite(verifier, namedSites(parsed.data, req.query.get('site')));
-    if (foreign) return refuseOtherSite(deps, verifier, foreign, req);
-    const replayed = await checkReplay(deps, parsed.data, req.body, deliveryId);
-    if (replayed) return replayed;
-    return handleEvent(deps, verifier.tenant, parsed.data, deliveryId, req);
-  };
+interface JiraDelivery {
+  readonly payload: JiraWebhook;
+  readonly deliveryId: string;
 }
 
-/** A body seen before under another identifier is a replay; a delivery older than the de-duplication window, or a
- *  comment older than VOID_MAX_COMMENT_AGE_SECONDS, is refused. */
-async function checkReplay(deps: JiraReceiverDeps, payload: JiraWebhook, body: Buffer, deliveryId: string): Promise<HttpResponse | undefined> {
-  if (!deps.replay) return undefined;
-  const { redis, prefix, ttlSeconds, maxCommentAgeSeconds = ttlSeconds, now = Date.now } = deps.replay;
-  if (payload.timestamp !== undefined && now() - payload.timestamp > ttlSeconds * 1000) {
-    return json(400, { error: 'jira.stale_delivery', message: 'The delivery is older than Void keeps delivery ids; it is not processed.' });
+/** POST /jira/webhooks[/<tenant>] on the inbound pipeline (bot/http/inbound.ts): JIRA's verify, map and deliver. */
+export function jiraWebhook(deps: JiraReceiverDeps): InboundEndpoint<JiraVerifier, JiraDelivery, InboundRequest> {
+  const replay = deps.replay;
+  const adapter: InboundAdapter<JiraVerifier, JiraDelivery, InboundRequest> = {
+    platform: 'jira',
+    authHeaders: ['x-hub-signature', 'x-atlassian-webhook-identifier'],
+    body: 'json',
+    badBody: 'jira.bad_json',
+    target: (req, reason) => ({ target: `POST ${req.path.slice(0, 120)}`, details: { platform: 'jira', signature: reason } }),
+    verify: (req) => {
+      const verifier = deps.verifierFor(req.params.tenant);
+      if (!verifier) return { ok: false, code: 'jira.bad_signature', reason: 'no_secret_for_url', message: NO_SECRET };
+      const verdict = verifyJiraSignature(req.body, req.header('x-hub-signature'), verifier.secret);
+      return verdict.ok ? { ok: true, value: verifier } : verdict;
+    },
+    map: (raw, req, _verifier, now) => mapDelivery(raw, req, now, replay),
+    admit: async ({ payload }, verifier, req) => {
+      const foreign = otherSite(verifier, namedSites(payload, req.query.get('site')));
+      return foreign ? refuseOtherSite(deps, verifier, foreign, req) : undefined;
+    },
+    deliver: ({ payload, deliveryId }, verifier, req) => handleEvent(deps, verifier.tenant, payload, deliveryId, req),
+  };
+  return { adapter, security: deps.audit.security, ...(replay ? { ledger: new DeliveryLedger(replay.redis, replay.prefix, replay.ttlSeconds) } : {}) };
+}
+
+/** The payload → an event to claim (the body once: a body seen before under another identifier is a replay), or an
+ *  answer: ignored events, malformed payloads, a delivery older than the de-duplication window, an old comment. */
+function mapDelivery(raw: Record<string, unknown>, req: InboundRequest, now: number, replay: JiraReceiverDeps['replay']): Mapped<JiraDelivery> {
+  const event = raw.webhookEvent;
+  if (typeof event !== 'string') return { answer: json(400, { error: 'jira.bad_payload', message: 'The body is not a JIRA webhook: it has no "webhookEvent".' }) };
+  if (!(HANDLED_EVENTS as readonly string[]).includes(event)) return { answer: ignored('event') };
+  const parsed = webhookSchema.safeParse(raw);
+  if (!parsed.success) {
+    return { answer: json(400, { error: 'jira.bad_payload', message: `The ${event} payload is not shaped like JIRA Cloud's: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim() }) };
+  }
+  const payload = parsed.data;
+  if (!payload.issue) return { answer: json(400, { error: 'jira.bad_payload', message: `The ${event} payload names no issue.` }) };
+  const digest = createHash('sha256').update(req.body).digest('hex');
+  const deliveryId = req.header('x-atlassian-webhook-identifier') ?? `sha256-${digest.slice(0, 32)}`;
+  if (!replay) return { event: { payload, deliveryId } };
+  const { ttlSeconds, maxCommentAgeSeconds = ttlSeconds } = replay;
+  const at = replay.now ? replay.now() : now;
+  if (payload.timestamp !== undefined && at - payload.timestamp > ttlSeconds * 1000) {
+    return { answer: json(400, { error: 'jira.stale_delivery', message: 'The delivery is older than Void keeps delivery ids; it is not processed.' }) };
   }
   const created = payload.webhookEvent === 'comment_created' ? Date.parse(String(payload.comment?.created ?? '')) : Number.NaN;
-  if (Number.isFinite(created) && now() - created > maxCommentAgeSeconds * 1000) {
-    await deps.audit.security.record({ action: 'security.stale_delivery', source: 'jira', reason: 'old_comment', target: 'POST /jira/webhooks' });
-    return json(400, { error: 'jira.stale_comment', message: `The comment is older than ${maxCommentAgeSeconds} seconds (VOID_MAX_COMMENT_AGE_SECONDS); Void does not act on old comments. Post a new comment instead.` });
+  if (Number.isFinite(created) && at - created > maxCommentAgeSeconds * 1000) {
+    return {
+      answer: json(400, { error: 'jira.stale_comment', message: `The comment is older than ${maxCommentAgeSeconds} seconds (VOID_MAX_COMMENT_AGE_SECONDS); Void does not act on old comments. Post a new comment instead.` }),
+      security: { action: 'security.stale_delivery', source: 'jira', reason: 'old_comment', target: 'POST /jira/webhooks' },
+    };
   }
-  if ((await new DeliveryLedger(redis, prefix, ttlSeconds).claimBody('jira', body, deliveryId)) !== 'replay') return undefined;
-  await deps.audit.security.record({ action: 'security.replay', source: 'jira', reason: 'same_body_new_delivery', target: 'POST /jira/webhooks' });
-  return ignored('replay');
-}
-
-async function rejectSignature(deps: JiraReceiverDeps, req: HttpRequest, urlHasSecret: boolean): Promise<HttpResponse> {
-  const reason = !urlHasSecret ? 'no_secret_for_url' : header(req, 'x-hub-signature') ? 'mismatch' : 'missing';
-  req.log.warn({ platform: 'jira', reason }, 'JIRA webhook with a bad signature refused');
-  await deps.audit.security.record({ action: 'security.bad_signature', source: 'jira', reason, target: `POST ${req.path.slice(0, 120)}`, details: { platform: 'jira', signature: reason } });
-  const message = urlHasSecret
-    ? 'The X-Hub-Signature header does not match the body and the webhook secret of this URL.'
-    : 'No webhook secret verifies deliveries to this URL: each tenant\'s JIRA site has its own URL, /jira/webhooks/<tenant id>, and its own secret (docs/jira.md).';
-  return json(401, { error: 'jira.bad_signature', message });
+  return { event: { payload, deliveryId }, claim: { scope: 'jira', id: deliveryId, reason: 'same_body_new_delivery', target: 'POST /jira/webhooks' } };
 }
 
 /** A named site that is not the site of the tenant whose secret verified the delivery. */
@@ -132,7 +133,7 @@ function otherSite(verifier: JiraVerifier, named: readonly string[]): string | u
   return named.find((site) => normaliseSiteUrl(site) !== own && !own.startsWith(`${normaliseSiteUrl(site)}/`));
 }
 
-async function refuseOtherSite(deps: JiraReceiverDeps, verifier: JiraVerifier, site: string, req: HttpRequest): Promise<HttpResponse> {
+async function refuseOtherSite(deps: JiraReceiverDeps, verifier: JiraVerifier, site: string, req: InboundRequest): Promise<InboundAnswer> {
   req.log.warn({ platform: 'jira', tenant: verifier.tenant.id }, 'JIRA delivery naming another tenant\'s site refused');
   await deps.audit
     .append({
@@ -148,7 +149,7 @@ async function refuseOtherSite(deps: JiraReceiverDeps, verifier: JiraVerifier, s
   return json(401, { error: 'jira.wrong_site', message: 'The delivery names a JIRA site other than the one whose webhook secret signed it.' });
 }
 
-async function handleEvent(deps: JiraReceiverDeps, tenant: Tenant, payload: JiraWebhook, deliveryId: string, req: HttpRequest): Promise<HttpResponse> {
+async function handleEvent(deps: JiraReceiverDeps, tenant: Tenant, payload: JiraWebhook, deliveryId: string, req: InboundRequest): Promise<InboundAnswer> {
   const site = normaliseSiteUrl(tenant.bindings.jira?.siteUrl ?? '');
   const unbound = payload.issue ? unboundTicket(tenant, payload.issue.key) : undefined;
   if (unbound) {

@@ -196,7 +196,7 @@ describe('authentication and tenancy', () => {
     expect((await deliver(t.url, { webhookEvent: 'jira:issue_created', ['__proto__']: { polluted: true } }, { id: id() })).status).toBe(400);
     const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
     expect((await deliver(t.url, deep, { id: id() })).status).toBe(400);
-    expect((await deliver(t.url, `{"webhookEvent":"comment_created","comment":{"author":{"accountId":"${ALICE_JIRA}"},"body":${'{"content":['.repeat(3000)}${']}'.repeat(3000)}},"issue":{"key":"PAY-12","self":"https://acme.atlassian.net/rest/api/2/10012"}}`, { id: id() })).body.ignored).toBe('no_command');
+    expect((await deliver(t.url, `{"webhookEvent":"comment_created","comment":{"author":{"accountId":"${ALICE_JIRA}"},"body":${'{"content":['.repeat(3000)}${']}'.repeat(3000)}},"issue":{"key":"PAY-12","self":"https://acme.atlassian.net/rest/api/2/10012"}}`, { id: id() })).body).toMatchObject({ error: 'jira.bad_json', message: expect.stringContaining('deeper than 64') });
     expect((await deliver(t.url, 'null', { id: id() })).status).toBe(400);
     const other = await deliver(t.url, { webhookEvent: 'project_created', project: { key: 'NEW' } }, { id: id() });
     expect([other.status, other.body.ignored]).toEqual([200, 'event']);

@@ -1,5 +1,6 @@
 // Bot Framework JWT validation on POST /api/messages: every forged, stale or misaddressed token gets 401 and
-// touches nothing (no dispatch, no audit record, no Bot Connector call); a valid one is processed.
+// touches nothing (no dispatch, no tenant audit record, no Bot Connector call; the refusal is
+// counted on the system trail, as on every platform); a valid one is processed.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT, base64url } from 'jose';
 import { captureAppLogger, captureLogger, startTestApp, testConfig, type TestApp } from '../helpers/app.js';

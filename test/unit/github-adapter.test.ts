@@ -23,22 +23,22 @@ const webhooks = new Webhooks({ secret: WEBHOOK_SECRET });
 describe('checkSignature', () => {
   const body = Buffer.from(JSON.stringify(prComment('/void review 🙏')));
   it('accepts GitHub\'s signature over the exact bytes', async () => {
-    expect(await checkSignature(webhooks, body, signGitHub(body), undefined)).toBeUndefined();
+    expect(await checkSignature(webhooks, body, signGitHub(body), undefined)).toEqual({ ok: true, value: true });
   });
   it('names each problem and never throws', async () => {
-    expect(await checkSignature(webhooks, body, undefined, undefined)).toBe('missing');
-    expect(await checkSignature(webhooks, body, undefined, 'sha1=abc')).toBe('sha1_only');
-    expect(await checkSignature(webhooks, body, signGitHub(body).slice(0, 30), undefined)).toBe('malformed');
-    expect(await checkSignature(webhooks, body, signGitHub(body).toUpperCase(), undefined)).toBe('malformed');
-    expect(await checkSignature(webhooks, Buffer.alloc(0), signGitHub(''), undefined)).toBe('mismatch');
-    expect(await checkSignature(webhooks, Buffer.from([0xff, 0xfe, 0x7b]), signGitHub(Buffer.from([0xff, 0xfe, 0x7b])), undefined)).toBe('mismatch');
+    expect(await checkSignature(webhooks, body, undefined, undefined)).toMatchObject({ ok: false, code: 'github.bad_signature', reason: 'missing' });
+    expect(await checkSignature(webhooks, body, undefined, 'sha1=abc')).toMatchObject({ ok: false, code: 'github.bad_signature', reason: 'sha1_only' });
+    expect(await checkSignature(webhooks, body, signGitHub(body).slice(0, 30), undefined)).toMatchObject({ ok: false, code: 'github.bad_signature', reason: 'malformed' });
+    expect(await checkSignature(webhooks, body, signGitHub(body).toUpperCase(), undefined)).toMatchObject({ ok: false, code: 'github.bad_signature', reason: 'malformed' });
+    expect(await checkSignature(webhooks, Buffer.alloc(0), signGitHub(''), undefined)).toMatchObject({ ok: false, code: 'github.bad_signature', reason: 'mismatch' });
+    expect(await checkSignature(webhooks, Buffer.from([0xff, 0xfe, 0x7b]), signGitHub(Buffer.from([0xff, 0xfe, 0x7b])), undefined)).toMatchObject({ ok: false, code: 'github.bad_signature', reason: 'mismatch' });
   });
   it('refuses any other body under a signature (property)', async () => {
     const signature = signGitHub(body);
     await fc.assert(
       fc.asyncProperty(fc.string({ minLength: 1 }), async (other) => {
         fc.pre(other !== body.toString());
-        expect(await checkSignature(webhooks, Buffer.from(other), signature, undefined)).toBe('mismatch');
+        expect(await checkSignature(webhooks, Buffer.from(other), signature, undefined)).toMatchObject({ ok: false, code: 'github.bad_signature', reason: 'mismatch' });
       }),
       { numRuns: 50 },
     );

@@ -1,0 +1,90 @@
+// The one safe parser of inbound bodies, for every platform (bot/http/inbound.ts): JSON objects with bounded nesting
+// and no prototype-polluting keys, and strict forms. Malformed input is a value (undefined), never an exception, and
+// never a 500: the pipeline answers 400 with the reason.
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Deeper bodies are refused: no platform sends more than about 15 levels. */
+export const MAX_JSON_DEPTH = 64;
+
+export type ParsedObject = { ok: true; value: Record<string, unknown> } | { ok: false; message: string };
+
+const bad = (message: string): ParsedObject => ({ ok: false, message });
+
+/** JSON text → a plain object, or why not. */
+export function parseJsonObject(text: string): ParsedObject {
+  // Depth first, on the text: a reviver on a body nested thousands deep would overflow the stack inside JSON.parse.
+  if (nestsDeeper(text, MAX_JSON_DEPTH)) return bad(`The body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  let forbidden: string | undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text, (key, v: unknown) => {
+      if (FORBIDDEN_KEYS.has(key)) forbidden ??= key;
+      return v;
+    });
+  } catch {
+    return bad('The body is not valid JSON.');
+  }
+  if (forbidden) return bad(`The body has a "${forbidden}" key, which Void refuses (prototype pollution).`);
+  if (!isPlainObject(value)) return bad('The body is not a JSON object.');
+  return { ok: true, value };
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Whether brackets outside strings nest deeper than `limit`: one pass over the text, no recursion. */
+function nestsDeeper(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) depth -= 1;
+  }
+  return false;
+}
+
+/** Strict application/x-www-form-urlencoded: every pair must decode, no key twice, no forbidden keys. */
+export function parseForm(text: string): ParsedObject {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  if (text.length === 0) return bad('The form body is empty.');
+  for (const pair of text.split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) return bad('The form body is malformed.');
+    let key: string;
+    let value: string;
+    try {
+      key = decodeURIComponent(pair.slice(0, eq).replace(/\+/g, ' '));
+      value = decodeURIComponent(pair.slice(eq + 1).replace(/\+/g, ' '));
+    } catch {
+      return bad('The form body is malformed.');
+    }
+    if (FORBIDDEN_KEYS.has(key)) return bad(`The form has a "${key}" field, which Void refuses (prototype pollution).`);
+    if (key in out) return bad(`The form has the field "${key.slice(0, 40)}" twice.`);
+    out[key] = value;
+  }
+  return { ok: true, value: { ...out } };
+}
+
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** A form (its `payload` field, when present, is JSON and parsed the same safe way) or JSON, by Content-Type. */
+export function parseFormOrJson(raw: Buffer, contentType: string | undefined): ParsedObject {
+  const text = raw.toString('utf8');
+  const type = mediaType(contentType);
+  if (type === 'application/json') return parseJsonObject(text);
+  if (type !== 'application/x-www-form-urlencoded') return bad('Expected application/x-www-form-urlencoded or application/json.');
+  const form = parseForm(text);
+  if (!form.ok || typeof form.value.payload !== 'string') return form;
+  const payload = parseJsonObject(form.value.payload);
+  return payload.ok ? payload : bad(`The "payload" field: ${payload.message}`);
+}
