@@ -24,7 +24,7 @@ import { DeliveryLedger } from './idempotency.js';
 import { CommandRateLimiter, JobSlots } from './limits.js';
 import { createLogger, scrubber, type Logger } from './logger.js';
 import { checkEvictionPolicy, createRedis, persistenceWarning } from './redis.js';
-import { loadModuleList, type ModuleContext, type ModuleContribution, type SharedPorts, type VoidModule } from './modules.js';
+import type { ModuleContext, ModuleContribution, SharedPorts, VoidModule } from './modules.js';
 import type { JobKind } from '../agents/queues.js';
 import type { Processor } from '../agents/worker.js';
 
@@ -81,7 +81,7 @@ export class VoidApp {
     this.registry = new TenantRegistry(config.tenants);
   }
 
-  static async create(config: Config, options: VoidAppOptions, modules?: readonly VoidModule[]): Promise<VoidApp> {
+  static async create(config: Config, options: VoidAppOptions, modules: readonly VoidModule[]): Promise<VoidApp> {
     const env = config.env;
     const log = options.log ?? createLogger({ level: env.LOG_LEVEL ?? 'info', secrets: secretValues(env) });
     const prefix = options.prefix ?? env.VOID_KEY_PREFIX;
@@ -99,7 +99,7 @@ export class VoidApp {
     const app = new VoidApp(config, options, redis, audit, queue, log, prefix, scrub);
     app.closers.push(() => store.close());
     app.chat.register('console', new ConsoleChatPort(redis, prefix));
-    await app.setupModules(modules ?? (await loadModuleList()));
+    await app.setupModules(modules);
     return app;
   }
 

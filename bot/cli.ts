@@ -11,6 +11,7 @@ import { VoidError } from './core/errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { ensureRedis, type RedisHandle } from './redis.js';
 import { VoidApp, type Role } from './app.js';
+import { loadModuleList } from './composition.js';
 import { ConsoleSession } from './console/receiver.js';
 import { attachLocalRepository } from '../integrations/local-git/module.js';
 import { createRedis } from './redis.js';
@@ -75,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function runConsole(config: Config, redis: RedisHandle, log: Logger, as: string | undefined, interactive: boolean): Promise<number> {
-  const app = await VoidApp.create(config, { role: 'worker', redisUrl: redis.url, log });
+  const app = await VoidApp.create(config, { role: 'worker', redisUrl: redis.url, log }, await loadModuleList());
   const local = await attachLocalRepository(app.ports, config.env.VOID_LOCAL_REPO ?? process.cwd(), log, Boolean(config.env.VOID_LOCAL_REPO));
   if (local && interactive) process.stdout.write(`Version control: the local git repository ${local.dir} (review HEAD~1, review <branch>, deploy …).\n`);
   await app.start();
@@ -100,7 +101,7 @@ async function serve(config: Config, redis: RedisHandle, role: Role, log: Logger
       'MONGODB_URL is not set and VOID_EMBEDDED_STORE=memory, so approvals and the audit trail live inside each process: a separate web and worker cannot share them (approved jobs will be refused by the worker). Run --role all, or set MONGODB_URL.',
     );
   }
-  const app = await VoidApp.create(config, { role, redisUrl: redis.url, log });
+  const app = await VoidApp.create(config, { role, redisUrl: redis.url, log }, await loadModuleList());
   await attachLocalRepository(app.ports, config.env.VOID_LOCAL_REPO, log, true);
   await app.start();
   log.info({ role, tenants: config.tenants.length }, 'Void started');

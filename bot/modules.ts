@@ -1,5 +1,5 @@
-// Modules plug into one process here: approvals, audit tools, chat adapters, integrations and agents each add
-// their commands, gates, routes, processors and chat ports. Every module is one entry in MODULES.
+// The module contract: approvals, audit tools, chat adapters, integrations and agents each add their commands,
+// gates, routes, processors and chat ports through it. The list of modules is the composition root, bot/composition.ts.
 import type { Redis } from 'ioredis';
 import type { AuditTrail } from '../audit/trail.js';
 import type { JobQueue } from '../agents/queue.js';
@@ -16,18 +16,6 @@ import type { Dispatcher } from './dispatcher.js';
 import type { HttpServer } from './http/server.js';
 import type { Logger } from './logger.js';
 import type { ApprovalGate, CommandRegistry } from './commands/types.js';
-import { jiraModule } from '../integrations/jira/module.js';
-import { observabilityModule } from './observability.js';
-import { loadTestModules } from './test-modules.js';
-import { githubModule } from '../integrations/github/module.js';
-import { auditModule } from '../audit/module.js';
-import { slackModule } from './slack/module.js';
-import { teamsModule } from './teams/module.js';
-import { agentsModule } from '../agents/module.js';
-import { approvals } from '../approvals/module.js';
-import { dashboard } from './dashboard/module.js';
-import { notifications } from '../integrations/notify/module.js';
-
 /** Ports that one module provides and others use (filled in module order, read lazily at use time). */
 export interface SharedPorts {
   vcs?: VcsPort;
@@ -87,21 +75,4 @@ export interface PlatformHealth {
 export interface VoidModule {
   readonly name: string;
   setup(ctx: ModuleContext): Promise<ModuleContribution>;
-}
-
-/** The modules of this build, in setup order (providers of shared ports first). */
-export async function loadModuleList(): Promise<VoidModule[]> {
-  const list: VoidModule[] = [];
-  list.push(observabilityModule());
-  list.push(githubModule);
-  list.push(auditModule);
-  list.push(approvals);
-  list.push(slackModule);
-  list.push(teamsModule);
-  list.push(jiraModule);
-  list.push(agentsModule); // after github/jira: reads their ports lazily at job time
-  list.push(dashboard); // web pages; reads ctx.ports.approvals lazily
-  list.push(notifications); // listens to the audit trail; reads the approvals port lazily
-  list.push(...(await loadTestModules())); // last: test-only modules override (VOID_TEST_MODULES)
-  return list;
 }
