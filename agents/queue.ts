@@ -3,7 +3,7 @@ import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QueueUnavailableError } from '../bot/core/errors.js';
 import { JOB_QUEUE, jobDataSchema, type JobData } from './queues.js';
-import { currentTraceCarrier } from '../bot/tracing.js';
+import { currentTraceCarrier } from '../bot/core/trace.js';
 
 export interface JobQueueOptions {
   readonly connection: Redis;

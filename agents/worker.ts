@@ -8,12 +8,12 @@ import type { TenantRegistry } from '../bot/core/registry.js';
 import type { Refusal } from '../bot/core/errors.js';
 import type { Reply, Tenant } from '../bot/core/types.js';
 import type { JobSlots } from '../bot/limits.js';
-import type { Logger } from '../bot/logger.js';
+import type { Logger } from '../bot/core/logger.js';
 import type { AuditTrail } from '../audit/trail.js';
 import { auditActorOf, type AuditEventInput } from '../audit/types.js';
 import { JOB_QUEUE, jobDataSchema, type JobData, type JobKind } from './queues.js';
-import { recordJob, type JobOutcome } from '../bot/metrics.js';
-import { SpanKind, contextFrom, withSpan } from '../bot/tracing.js';
+import { metrics, type JobOutcome } from '../bot/core/metrics.js';
+import { SpanKind, contextFrom, withSpan } from '../bot/core/trace.js';
 
 export interface ProcessorContext {
   readonly data: JobData;
@@ -120,7 +120,7 @@ export class JobWorker {
     const data = job.data;
     try {
       await job.moveToWait(token);
-      recordJob(data.kind, 'returned', (performance.now() - started) / 1000);
+      metrics.recordJob(data.kind, 'returned', (performance.now() - started) / 1000);
       await this.options.audit
         .append({ tenantId: data.tenantId, action: 'job.deferred', actor: auditActorOf(data.requester), target: jobId, outcome: 'info', details: { kind: data.kind, reason: 'shutdown' }, correlationId: data.correlationId })
         .catch((err: unknown) => this.options.log.error({ err, jobId }, 'could not record the returned job in the audit trail'));
@@ -147,7 +147,7 @@ export class JobWorker {
       outcome = err?.name === 'DelayedError' ? 'deferred' : err?.refused ? 'refused' : isFinalAttempt(job, error) ? 'failed' : 'retried';
       throw error;
     } finally {
-      if (this.inFlight.delete(jobId)) recordJob(kind, outcome, (performance.now() - started) / 1000);
+      if (this.inFlight.delete(jobId)) metrics.recordJob(kind, outcome, (performance.now() - started) / 1000);
     }
   }
 

@@ -11,7 +11,7 @@ import type { TenantRegistry } from '../bot/core/registry.js';
 import type { Actor, Reply, Tenant } from '../bot/core/types.js';
 import type { TicketPort } from '../bot/core/ticket.port.js';
 import type { VcsPort } from '../bot/core/vcs.port.js';
-import type { Logger } from '../bot/logger.js';
+import type { Logger } from '../bot/core/logger.js';
 import { cardReply } from './card.js';
 import type { ApprovalRecord, ApprovalStore, Change, LeasePurpose } from './store.js';
 

@@ -5,7 +5,7 @@ import type { Dispatcher } from '../../bot/dispatcher.js';
 import { parseGithubIdentity, type TenantRegistry } from '../../bot/core/registry.js';
 import type { Reply, Tenant, ThreadRef } from '../../bot/core/types.js';
 import type { PullRequestEvent } from '../../bot/core/vcs.port.js';
-import type { Logger } from '../../bot/logger.js';
+import type { Logger } from '../../bot/core/logger.js';
 import type { SharedPorts } from '../../bot/modules.js';
 import { prThread, type GithubChatPort } from './chat.js';
 import type { GithubClient } from './client.js';

@@ -6,7 +6,7 @@ import type { Tenant } from '../../bot/core/types.js';
 import type { PullRequestEvent, PullRequestListener } from '../../bot/core/vcs.port.js';
 import { correlationIdFor } from '../../bot/dispatcher.js';
 import type { DeliveryLedger } from '../../bot/idempotency.js';
-import type { Logger } from '../../bot/logger.js';
+import type { Logger } from '../../bot/core/logger.js';
 import type { AuditTrail } from '../../audit/trail.js';
 import { automationOf, type PrStep } from './automation.schema.js';
 import type { JiraTicketClient } from './client.js';

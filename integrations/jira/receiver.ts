@@ -12,7 +12,7 @@ import { normaliseSiteUrl, type TenantRegistry } from '../../bot/core/registry.j
 import type { InboundCommand, Tenant, ThreadRef } from '../../bot/core/types.js';
 import { correlationIdFor, type Dispatcher } from '../../bot/dispatcher.js';
 import { json, type Handler, type HttpRequest, type HttpResponse } from '../../bot/http/server.js';
-import type { Logger } from '../../bot/logger.js';
+import type { Logger } from '../../bot/core/logger.js';
 import type { AuditTrail } from '../../audit/trail.js';
 import { DeliveryLedger } from '../../bot/idempotency.js';
 import { SYSTEM_TENANT } from '../../audit/types.js';

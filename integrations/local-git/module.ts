@@ -2,7 +2,7 @@
 // directory's repository (or VOID_LOCAL_REPO); when serving, only a repository named by VOID_LOCAL_REPO.
 import { VoidError } from '../../bot/core/errors.js';
 import type { SharedPorts } from '../../bot/modules.js';
-import type { Logger } from '../../bot/logger.js';
+import type { Logger } from '../../bot/core/logger.js';
 import { LocalGitVcs } from './client.js';
 
 export async function attachLocalRepository(ports: SharedPorts, dir: string | undefined, log: Logger, required: boolean): Promise<LocalGitVcs | undefined> {

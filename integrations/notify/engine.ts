@@ -7,7 +7,7 @@ import type { AuditTrail } from '../../audit/trail.js';
 import type { AuditRecord } from '../../audit/types.js';
 import type { TenantRegistry } from '../../bot/core/registry.js';
 import type { Tenant } from '../../bot/core/types.js';
-import type { Logger } from '../../bot/logger.js';
+import type { Logger } from '../../bot/core/logger.js';
 import { eventsOf } from './events.js';
 import { deliveryIdOf, fanout, preferenceOf, type Delivery, type FanoutDeps, type MailJob, type WebhookJob } from './fanout.js';
 import { digestMail, type Mailer } from './mail.js';
