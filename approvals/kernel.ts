@@ -2,7 +2,7 @@
 // (audit record first, then one conditional update), denials that are explained and audited, and thread posts.
 import { randomUUID } from 'node:crypto';
 import type { JobQueue } from '../agents/queue.js';
-import { jobIdForApproval, type JobData } from '../agents/queues.js';
+import { jobIdForApproval, type JobData } from '../bot/core/jobs.js';
 import type { AuditTrail } from '../audit/trail.js';
 import { auditActorOf, type AuditActor, type AuditEventInput } from '../audit/types.js';
 import { AuditUnavailableError, type Refusal } from '../bot/core/errors.js';

@@ -25,7 +25,7 @@ import { CommandRateLimiter, JobSlots } from './limits.js';
 import { createLogger, scrubber, type Logger } from './logger.js';
 import { checkEvictionPolicy, createRedis, persistenceWarning } from './redis.js';
 import type { ModuleContext, ModuleContribution, SharedPorts, VoidModule } from './modules.js';
-import type { JobKind } from '../agents/queues.js';
+import type { JobKind } from './core/jobs.js';
 import type { Processor } from '../agents/worker.js';
 
 export type Role = 'web' | 'worker' | 'all';

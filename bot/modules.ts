@@ -3,7 +3,7 @@
 import type { Redis } from 'ioredis';
 import type { AuditTrail } from '../audit/trail.js';
 import type { JobQueue } from '../agents/queue.js';
-import type { JobKind } from '../agents/queues.js';
+import type { JobKind } from './core/jobs.js';
 import type { Processor, RunGate } from '../agents/worker.js';
 import type { Config } from './config/load.js';
 import type { ApprovalsPort } from './core/approvals.port.js';

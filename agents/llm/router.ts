@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Env } from '../../bot/config/env.js';
 import type { Tenant } from '../../bot/core/types.js';
 import type { Logger } from '../../bot/core/logger.js';
-import type { AuditTrail } from '../../audit/trail.js';
+import type { AuditLog } from '../../bot/core/audit.js';
 import { CircuitBreaker } from './breaker.js';
 import { ModelBudget } from './budget.js';
 import { metrics } from '../../bot/core/metrics.js';
@@ -19,7 +19,7 @@ export interface RouterDeps {
   readonly redis: Redis;
   readonly prefix: string;
   readonly env: Env;
-  readonly audit: AuditTrail;
+  readonly audit: AuditLog;
   readonly log: Logger;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;

@@ -3,9 +3,9 @@
 // under a new delivery id, or a comment older than VOID_MAX_COMMENT_AGE_SECONDS), and answers as soon as the event
 // is de-duplicated, audited and queued; reactions and reply comments are posted after the answer.
 import { Webhooks } from '@octokit/webhooks';
-import type { AuditTrail } from '../../audit/trail.js';
-import type { HttpRequest, HttpResponse } from '../../bot/http/server.js';
-import { json } from '../../bot/http/server.js';
+import type { AuditLog } from '../../bot/core/audit.js';
+import type { HttpRequest, HttpResponse } from '../../bot/core/http.js';
+import { json } from '../../bot/core/http.js';
 import type { DeliveryLedger } from '../../bot/idempotency.js';
 import { mapWebhook } from './mapper.js';
 import type { GithubEventHandler } from './events.js';
@@ -39,7 +39,7 @@ const EVENT = /^[a-z_]{1,60}$/;
 
 export interface ReceiverDeps {
   readonly webhooks: Webhooks;
-  readonly audit: AuditTrail;
+  readonly audit: AuditLog;
   readonly ledger: DeliveryLedger;
   readonly handler: GithubEventHandler;
   /** Comment events whose comment was last written longer ago than this are refused (replays of old comments). */

@@ -11,11 +11,11 @@ import type { ChatPort } from '../../bot/core/ports.js';
 import { normaliseSiteUrl, type TenantRegistry } from '../../bot/core/registry.js';
 import type { InboundCommand, Tenant, ThreadRef } from '../../bot/core/types.js';
 import { correlationIdFor, type Dispatcher } from '../../bot/dispatcher.js';
-import { json, type Handler, type HttpRequest, type HttpResponse } from '../../bot/http/server.js';
+import { json, type Handler, type HttpRequest, type HttpResponse } from '../../bot/core/http.js';
 import type { Logger } from '../../bot/core/logger.js';
-import type { AuditTrail } from '../../audit/trail.js';
+import type { AuditLog } from '../../bot/core/audit.js';
 import { DeliveryLedger } from '../../bot/idempotency.js';
-import { SYSTEM_TENANT } from '../../audit/types.js';
+import { SYSTEM_TENANT } from '../../bot/core/audit.js';
 import { automationOf } from './automation.schema.js';
 import { commentCommand, commentText, namedSites, previousState, stateOf, transitionedTo, VOID_SENTINEL, webhookSchema, type JiraWebhook } from './mapper.js';
 import { unboundTicket } from './projects.js';
@@ -48,7 +48,7 @@ export interface JiraReceiverDeps {
    *  `/jira/webhooks`), or undefined when no secret may verify deliveries to that URL. */
   readonly verifierFor: (tenantParam: string | undefined) => JiraVerifier | undefined;
   readonly registry: TenantRegistry;
-  readonly audit: AuditTrail;
+  readonly audit: AuditLog;
   readonly dispatcher: () => Dispatcher;
   /** The approvals service, read at request time (for `/void approve` without an id). */
   readonly approvals?: () => ApprovalsPort | undefined;
