@@ -5,37 +5,17 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ChatPort } from '../bot/core/ports.js';
 import type { TenantRegistry } from '../bot/core/registry.js';
-import type { Refusal } from '../bot/core/errors.js';
 import type { Reply, Tenant } from '../bot/core/types.js';
-import type { JobSlots } from '../bot/limits.js';
 import type { Logger } from '../bot/core/logger.js';
 import type { AuditLog } from '../bot/core/audit.js';
 import { auditActorOf, type AuditEventInput } from '../bot/core/audit.js';
-import { JOB_QUEUE, jobDataSchema, type JobData, type JobKind } from './queues.js';
+import { JOB_QUEUE, jobDataSchema, type JobData, type JobKind, type JobResult, type JobSlotsPort, type Processor, type ProcessorContext, type RunGate } from '../bot/core/jobs.js';
 import { metrics, type JobOutcome } from '../bot/core/metrics.js';
 import { SpanKind, contextFrom, withSpan } from '../bot/core/trace.js';
 
-export interface ProcessorContext {
-  readonly data: JobData;
-  readonly jobId: string;
-  readonly attempt: number;
-  readonly tenant: Tenant;
-  readonly log: Logger;
-  /** Reports a step: updates the job's message in the thread in place. `fraction` is 0..1. */
-  progress(step: string, fraction: number): Promise<void>;
-}
-
-export interface JobResult {
-  readonly summary: string;
-  readonly link?: string;
-}
-
 type AuditBase = Omit<AuditEventInput, 'action' | 'outcome' | 'details'>;
 
-export type Processor = (ctx: ProcessorContext) => Promise<JobResult>;
-
-/** Checked just before a job runs (e.g. approvals: is the approver still eligible, has the target changed?). */
-export type RunGate = (data: JobData, tenant: Tenant) => Promise<Refusal | undefined>;
+export type { JobResult, JobSlotsPort, Processor, ProcessorContext, RunGate, SlotVerdict } from '../bot/core/jobs.js';
 
 export interface JobWorkerOptions {
   /** Needs `maxRetriesPerRequest: null` (BullMQ). */
@@ -47,7 +27,7 @@ export interface JobWorkerOptions {
   readonly chat: ChatPort;
   readonly audit: AuditLog;
   readonly registry: TenantRegistry;
-  readonly slots: JobSlots;
+  readonly slots: JobSlotsPort;
   readonly log: Logger;
   readonly gate?: RunGate;
   /** Removes secrets from text shown to people. */

@@ -1,8 +1,7 @@
 // What every approvals operation shares: its dependencies, the lease that serialises the steps of one request
 // (audit record first, then one conditional update), denials that are explained and audited, and thread posts.
 import { randomUUID } from 'node:crypto';
-import type { JobQueue } from '../agents/queue.js';
-import { jobIdForApproval, type JobData } from '../bot/core/jobs.js';
+import { jobIdForApproval, type JobData, type JobSubmitter } from '../bot/core/jobs.js';
 import type { AuditTrail } from '../audit/trail.js';
 import { auditActorOf, type AuditActor, type AuditEventInput } from '../audit/types.js';
 import { AuditUnavailableError, type Refusal } from '../bot/core/errors.js';
@@ -19,7 +18,7 @@ export interface ApprovalDeps {
   readonly store: ApprovalStore;
   readonly audit: AuditTrail;
   readonly registry: TenantRegistry;
-  readonly queue: JobQueue;
+  readonly queue: JobSubmitter;
   readonly chat: ChatPort;
   /** Read at use time: the GitHub module may be set up after this one. */
   readonly vcs: () => VcsPort | undefined;
@@ -121,7 +120,7 @@ export async function enqueueApproved(deps: ApprovalDeps, rec: ApprovalRecord, a
     ...(b?.writePaths && rec.kind === 'implement' ? { writePaths: [...b.writePaths] } : {}),
   };
   await deps.audit.append({ tenantId: rec.tenantId, action: 'job.queued', actor, target: jobId, outcome: 'success', details: { kind: rec.kind, approvalId: rec.id }, correlationId: rec.correlationId });
-  await deps.queue.enqueue(jobId, data);
+  await deps.queue.submitJob(jobId, data);
   await deps.store.markQueued(rec.tenantId, rec.id, jobId);
   return jobId;
 }

@@ -40,7 +40,7 @@ export async function runJobCommand(ctx: CommandContext, asked: JobCommand): Pro
   };
   // No side effect without its audit record: the record comes first, and a failed append stops the enqueue.
   await services.audit.append({ tenantId: tenant.id, action: 'job.queued', actor: auditActor(ctx), target: jobId, outcome: 'success', details: { kind, command: describeCommand(command) }, correlationId: ctx.correlationId });
-  const { duplicate } = await services.queue.enqueue(jobId, data);
+  const { duplicate } = await services.queue.submitJob(jobId, data);
   if (duplicate) return [];
   return [{ text: `🕐 ${describeCommand(command)}: queued as job ${jobId}`, key: `job:${jobId}`, kind: 'progress', opening: true }];
 }

@@ -2,7 +2,9 @@
 // job written by an older or tampered producer fails clearly instead of running on bad input.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { PLATFORMS } from './types.js';
+import type { Refusal } from './errors.js';
+import type { Logger } from './logger.js';
+import { PLATFORMS, type Tenant, type TenantLimits } from './types.js';
 
 export const JOB_QUEUE = 'void-jobs';
 
@@ -66,4 +68,41 @@ export function jobIdFor(kind: JobKind, tenantId: string, platform: string, deli
 export function jobIdForApproval(kind: JobKind, tenantId: string, approvalId: string): string {
   const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_');
   return `${kind}-appr-${safe(tenantId)}-${safe(approvalId)}`;
+}
+
+/** Where a job is submitted (the BullMQ queue, agents/queue.ts): direct commands and approved requests alike. */
+export interface JobSubmitter {
+  /** Queues `data` under `jobId` once; a second submit of the same id is a duplicate and queues nothing. */
+  submitJob(jobId: string, data: JobData): Promise<{ jobId: string; duplicate: boolean }>;
+}
+
+// The worker's contract with the modules that run jobs (agents/worker.ts runs them).
+export interface ProcessorContext {
+  readonly data: JobData;
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly tenant: Tenant;
+  readonly log: Logger;
+  /** Reports a step: updates the job's message in the thread in place. `fraction` is 0..1. */
+  progress(step: string, fraction: number): Promise<void>;
+}
+
+export interface JobResult {
+  readonly summary: string;
+  readonly link?: string;
+}
+
+export type Processor = (ctx: ProcessorContext) => Promise<JobResult>;
+
+/** Checked just before a job runs (e.g. approvals: is the approver still eligible, has the target changed?). */
+export type RunGate = (data: JobData, tenant: Tenant) => Promise<Refusal | undefined>;
+
+export type SlotVerdict = 'acquired' | 'tenant_busy' | 'member_busy';
+
+/** Concurrently running jobs per tenant and per person (bot/limits.ts JobSlots, leased in Redis). */
+export interface JobSlotsPort {
+  readonly leaseMs: number;
+  acquire(tenantId: string, memberId: string, jobId: string, limits: TenantLimits): Promise<SlotVerdict>;
+  renew(tenantId: string, memberId: string, jobId: string, limits: TenantLimits): Promise<void>;
+  release(tenantId: string, memberId: string, jobId: string): Promise<void>;
 }
