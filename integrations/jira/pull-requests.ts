@@ -4,7 +4,7 @@
 import type { TenantRegistry } from '../../bot/core/registry.js';
 import type { Tenant } from '../../bot/core/types.js';
 import type { PullRequestEvent, PullRequestListener } from '../../bot/core/vcs.port.js';
-import { correlationIdFor } from '../../bot/dispatcher.js';
+import { correlationIdFor } from '../../bot/core/dispatch.js';
 import type { DeliveryLedger } from '../../bot/idempotency.js';
 import type { Logger } from '../../bot/core/logger.js';
 import type { AuditLog } from '../../bot/core/audit.js';
