@@ -6,24 +6,15 @@ import type { JobQueue } from '../agents/queue.js';
 import type { JobKind } from './core/jobs.js';
 import type { Processor, RunGate } from '../agents/worker.js';
 import type { Config } from './config/load.js';
-import type { ApprovalsPort } from './core/approvals.port.js';
+import type { SharedPorts } from './core/module.js';
 import type { ChatPort, ReplyRouter } from './core/ports.js';
 import type { TenantRegistry } from './core/registry.js';
-import type { TicketPort } from './core/ticket.port.js';
 import type { Platform } from './core/types.js';
-import type { PullRequestListener, VcsPort } from './core/vcs.port.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { HttpServer } from './http/server.js';
 import type { Logger } from './logger.js';
 import type { ApprovalGate, CommandRegistry } from './commands/types.js';
-/** Ports that one module provides and others use (filled in module order, read lazily at use time). */
-export interface SharedPorts {
-  vcs?: VcsPort;
-  tickets?: TicketPort;
-  approvals?: ApprovalsPort;
-  /** Called by the GitHub integration for every pull request lifecycle event (JIRA listens). */
-  pullRequestListeners?: PullRequestListener[];
-}
+export type { SharedPorts } from './core/module.js';
 
 export interface ModuleContext {
   readonly config: Config;

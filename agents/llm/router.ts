@@ -3,7 +3,6 @@
 // a schema-violating answer, skips providers whose circuit is open, enforces budgets and records every call.
 // When no model answers, it says so and the caller uses the offline rules engine.
 import type { Redis } from 'ioredis';
-import type { Env } from '../../bot/config/env.js';
 import type { Tenant } from '../../bot/core/types.js';
 import type { Logger } from '../../bot/core/logger.js';
 import type { AuditLog } from '../../bot/core/audit.js';
@@ -12,13 +11,13 @@ import { ModelBudget } from './budget.js';
 import { metrics } from '../../bot/core/metrics.js';
 import { modelsOf, type ModelsSettings, type ProviderSettings } from './models.schema.js';
 import { redactRequest, renderPrompt } from './prompt.js';
-import { buildProvider } from './providers/index.js';
+import { buildProvider, type ModelKeys } from './providers/index.js';
 import { ModelCallError, type ModelProvider, type ModelRequest, type ModelUsage, type ProviderCall, type RoutedAnswer } from './types.js';
 
 export interface RouterDeps {
   readonly redis: Redis;
   readonly prefix: string;
-  readonly env: Env;
+  readonly env: ModelKeys;
   readonly audit: AuditLog;
   readonly log: Logger;
   readonly now?: () => number;

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { TicketPort } from '../../bot/core/ticket.port.js';
 import type { VcsPort } from '../../bot/core/vcs.port.js';
 import type { Logger } from '../../bot/core/logger.js';
-import type { SharedPorts } from '../../bot/modules.js';
+import type { SharedPorts } from '../../bot/core/module.js';
 import type { ModelRouter } from '../llm/router.js';
 import type { JobResult, ProcessorContext } from '../worker.js';
 

@@ -6,7 +6,7 @@ import { parseGithubIdentity, type TenantRegistry } from '../../bot/core/registr
 import type { Reply, Tenant, ThreadRef } from '../../bot/core/types.js';
 import type { PullRequestEvent } from '../../bot/core/vcs.port.js';
 import type { Logger } from '../../bot/core/logger.js';
-import type { SharedPorts } from '../../bot/modules.js';
+import type { SharedPorts } from '../../bot/core/module.js';
 import { prThread, type GithubChatPort } from './chat.js';
 import type { GithubClient } from './client.js';
 import { commentReplies, rewriteCommand } from './commands.js';
