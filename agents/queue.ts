@@ -2,8 +2,8 @@
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QueueUnavailableError } from '../bot/core/errors.js';
-import { JOB_QUEUE, jobDataSchema, type JobData } from './queues.js';
-import { currentTraceCarrier } from '../bot/tracing.js';
+import { JOB_QUEUE, jobDataSchema, type JobData, type JobSubmitter } from '../bot/core/jobs.js';
+import { currentTraceCarrier } from '../bot/core/trace.js';
 
 export interface JobQueueOptions {
   readonly connection: Redis;
@@ -26,7 +26,7 @@ export interface JobSummary {
 
 const RECENT_PER_TENANT = 500;
 
-export class JobQueue {
+export class JobQueue implements JobSubmitter {
   readonly queue: Queue<JobData>;
   readonly name: string;
 
@@ -65,6 +65,11 @@ export class JobQueue {
     } catch (error) {
       throw new QueueUnavailableError(error);
     }
+  }
+
+  /** The kernel's JobSubmitter port (bot/core/jobs.ts): what commands and approvals submit jobs through. */
+  submitJob(jobId: string, data: JobData): Promise<{ jobId: string; duplicate: boolean }> {
+    return this.enqueue(jobId, data);
   }
 
   /** A job of this tenant, or undefined: another tenant's job id reads as if it did not exist. */

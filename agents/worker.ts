@@ -6,37 +6,17 @@ import type { Redis } from 'ioredis';
 import { CoalescingChat } from '../bot/core/coalesce.js';
 import type { ChatPort } from '../bot/core/ports.js';
 import type { TenantRegistry } from '../bot/core/registry.js';
-import type { Refusal } from '../bot/core/errors.js';
 import type { Reply, Tenant } from '../bot/core/types.js';
-import type { JobSlots } from '../bot/limits.js';
-import type { Logger } from '../bot/logger.js';
-import type { AuditTrail } from '../audit/trail.js';
-import { auditActorOf, type AuditEventInput } from '../audit/types.js';
-import { JOB_QUEUE, jobDataSchema, type JobData, type JobKind } from './queues.js';
-import { recordJob, type JobOutcome } from '../bot/metrics.js';
-import { SpanKind, contextFrom, withSpan } from '../bot/tracing.js';
-
-export interface ProcessorContext {
-  readonly data: JobData;
-  readonly jobId: string;
-  readonly attempt: number;
-  readonly tenant: Tenant;
-  readonly log: Logger;
-  /** Reports a step: updates the job's message in the thread in place. `fraction` is 0..1. */
-  progress(step: string, fraction: number): Promise<void>;
-}
-
-export interface JobResult {
-  readonly summary: string;
-  readonly link?: string;
-}
+import type { Logger } from '../bot/core/logger.js';
+import type { AuditLog } from '../bot/core/audit.js';
+import { auditActorOf, type AuditEventInput } from '../bot/core/audit.js';
+import { JOB_QUEUE, jobDataSchema, type JobData, type JobKind, type JobResult, type JobSlotsPort, type Processor, type ProcessorContext, type RunGate } from '../bot/core/jobs.js';
+import { metrics, type JobOutcome } from '../bot/core/metrics.js';
+import { SpanKind, contextFrom, withSpan } from '../bot/core/trace.js';
 
 type AuditBase = Omit<AuditEventInput, 'action' | 'outcome' | 'details'>;
 
-export type Processor = (ctx: ProcessorContext) => Promise<JobResult>;
-
-/** Checked just before a job runs (e.g. approvals: is the approver still eligible, has the target changed?). */
-export type RunGate = (data: JobData, tenant: Tenant) => Promise<Refusal | undefined>;
+export type { JobResult, JobSlotsPort, Processor, ProcessorContext, RunGate, SlotVerdict } from '../bot/core/jobs.js';
 
 export interface JobWorkerOptions {
   /** Needs `maxRetriesPerRequest: null` (BullMQ). */
@@ -48,9 +28,9 @@ export interface JobWorkerOptions {
   readonly chat: ChatPort;
   /** A job's progress message is written at most once per this many milliseconds (VOID_PROGRESS_INTERVAL_MS). */
   readonly progressIntervalMs?: number;
-  readonly audit: AuditTrail;
+  readonly audit: AuditLog;
   readonly registry: TenantRegistry;
-  readonly slots: JobSlots;
+  readonly slots: JobSlotsPort;
   readonly log: Logger;
   readonly gate?: RunGate;
   /** Removes secrets from text shown to people. */
@@ -131,7 +111,7 @@ export class JobWorker {
     const data = job.data;
     try {
       await job.moveToWait(token);
-      recordJob(data.kind, 'returned', (performance.now() - started) / 1000);
+      metrics.recordJob(data.kind, 'returned', (performance.now() - started) / 1000);
       await this.options.audit
         .append({ tenantId: data.tenantId, action: 'job.deferred', actor: auditActorOf(data.requester), target: jobId, outcome: 'info', details: { kind: data.kind, reason: 'shutdown' }, correlationId: data.correlationId })
         .catch((err: unknown) => this.options.log.error({ err, jobId }, 'could not record the returned job in the audit trail'));
@@ -158,7 +138,7 @@ export class JobWorker {
       outcome = err?.name === 'DelayedError' ? 'deferred' : err?.refused ? 'refused' : isFinalAttempt(job, error) ? 'failed' : 'retried';
       throw error;
     } finally {
-      if (this.inFlight.delete(jobId)) recordJob(kind, outcome, (performance.now() - started) / 1000);
+      if (this.inFlight.delete(jobId)) metrics.recordJob(kind, outcome, (performance.now() - started) / 1000);
     }
   }
 

@@ -1,6 +1,6 @@
 // The job of an approved request, queued exactly once: the job id derives from the request id, and it carries what
 // was approved (the pinned commit, the digest, the write paths) so that the run gate can check it again.
-import { jobIdForApproval, submitJob, type JobData } from '../agents/queues.js';
+import { jobIdForApproval, submitJob, type JobData } from '../bot/core/jobs.js';
 import type { AuditActor } from '../audit/types.js';
 import type { ApprovalDeps } from './deps.js';
 import type { ApprovalRecord } from './store.js';

@@ -1,10 +1,16 @@
 // `void policy explain <command ...> --as [<tenant>/]<member>`: the policy dry run from a terminal. Reads only the
 // configuration: no Redis, no store, no audit record, no side effect.
-import type { Config } from '../bot/config/load.js';
 import { parseCommand } from '../bot/core/grammar.js';
+import type { Tenant } from '../bot/core/types.js';
 import { explainPolicy } from './policy.js';
 
-export function policyCli(config: Config, args: readonly string[], as: string | undefined): { code: number; text: string } {
+/** The part of the configuration the dry run reads (the application's Config fits as it is). */
+export interface PolicyCliConfig {
+  readonly tenants: readonly Tenant[];
+  readonly tenantsFile: { readonly path: string };
+}
+
+export function policyCli(config: PolicyCliConfig, args: readonly string[], as: string | undefined): { code: number; text: string } {
   const usage = 'Usage: void policy explain <command ...> --as [<tenant>/]<member>   e.g. void policy explain deploy payments to production --as acme/bob';
   if (args[0] !== 'explain' || args.length < 2) return { code: 2, text: usage };
   if (!as) return { code: 2, text: `Say who would ask: --as <member> or --as <tenant>/<member>.\n${usage}` };

@@ -1,7 +1,7 @@
 // What every approvals operation is given: the store, the trail, the tenants, the job queue, the thread to post to,
 // the clock. Built once by the module (module.ts) and passed to each step.
-import type { Logger } from 'pino';
-import type { JobQueue } from '../agents/queue.js';
+import type { Logger } from '../bot/core/logger.js';
+import type { JobSubmitter } from '../bot/core/jobs.js';
 import type { AuditTrail } from '../audit/trail.js';
 import type { AuditActor } from '../audit/types.js';
 import type { Refusal } from '../bot/core/errors.js';
@@ -15,7 +15,7 @@ export interface ApprovalDeps {
   readonly store: ApprovalStore;
   readonly audit: AuditTrail;
   readonly registry: TenantRegistry;
-  readonly queue: JobQueue;
+  readonly queue: JobSubmitter;
   readonly chat: ChatPort;
   /** Read at use time: the GitHub module may be set up after this one. */
   readonly vcs: () => VcsPort | undefined;

@@ -4,7 +4,7 @@
 //   review     the pull request's head commit
 //   implement  the ticket key, its summary, description and acceptance criteria, and the target repository
 // Recorded with the request, re-checked at every decision and again before the job runs.
-import type { JobCommand } from '../agents/queues.js';
+import type { JobCommand } from '../bot/core/jobs.js';
 import { repoForService } from '../agents/deploy/deploy.agent.js';
 import { canonicalJson } from '../audit/hash.js';
 import type { RepoRef } from '../bot/core/grammar.js';

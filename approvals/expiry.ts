@@ -3,7 +3,7 @@
 // expired request be approved.
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Logger } from '../bot/logger.js';
+import type { Logger } from '../bot/core/logger.js';
 
 export const EXPIRY_QUEUE = 'approvals-expiry';
 

@@ -1,7 +1,7 @@
 // The approval store port: every transition is ONE conditional update in the store (state and lease in the filter),
 // never read-then-write. Implementations: embedded (in process, no MONGODB_URL) and MongoDB (mongoose); one
 // contract suite (test/contract/approval-store.contract.test.ts) runs against both.
-import type { JobCommand, JobKind } from '../agents/queues.js';
+import type { JobCommand, JobKind } from '../bot/core/jobs.js';
 import type { ApprovalState } from '../bot/core/approvals.port.js';
 import type { Platform, Role, ThreadRef } from '../bot/core/types.js';
 import type { QuorumClause } from './quorum.js';

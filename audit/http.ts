@@ -2,7 +2,7 @@
 // Every call needs `Authorization: Bearer <token>` with a token of that tenant; another tenant's token reads the
 // tenant as nonexistent (404), so that nothing about other tenants leaks.
 import type { TenantRegistry } from '../bot/core/registry.js';
-import { json, type HttpRequest, type HttpResponse, type HttpServer } from '../bot/http/server.js';
+import { json, type HttpRequest, type HttpResponse, type RouteRegistrar } from '../bot/core/http.js';
 import { exportHead, exportLines, type ExportFormat } from './export.js';
 import { encodeCursor, parseQuery, parseTime } from './query.js';
 import { AUDIT_READER_ROLES, type ApiTokenInfo, type AuditTokenStore } from './tokens.js';
@@ -94,7 +94,7 @@ async function exportTrail(deps: AuditHttpDeps, req: HttpRequest, tenantId: stri
   };
 }
 
-export function registerAuditRoutes(http: HttpServer, deps: AuditHttpDeps): void {
+export function registerAuditRoutes(http: RouteRegistrar, deps: AuditHttpDeps): void {
   const guarded = (handler: (req: HttpRequest, tenantId: string, token: ApiTokenInfo) => Promise<HttpResponse>) => async (req: HttpRequest): Promise<HttpResponse> => {
     const auth = await authorise(deps, req);
     return auth.ok ? handler(req, auth.token.tenantId, auth.token) : auth.response;

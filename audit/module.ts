@@ -5,7 +5,7 @@ import { answer, refusal } from '../bot/commands/types.js';
 import type { Command } from '../bot/core/grammar.js';
 import type { Reply, Tenant } from '../bot/core/types.js';
 import { auditActorOf, SYSTEM_TENANT } from './types.js';
-import type { Logger } from '../bot/logger.js';
+import type { Logger } from '../bot/core/logger.js';
 import type { ModuleContext, VoidModule } from '../bot/modules.js';
 import { exportHead, recordsUpTo } from './export.js';
 import { registerAuditRoutes } from './http.js';

@@ -2,20 +2,9 @@
 // minute so that a flood cannot fill the trail: the first event of a minute is recorded at once (an operator sees an
 // attack start), every further one of that minute only counts, and one record with the count closes the minute.
 // A flood therefore costs at most two records per source and minute, however many requests it sends.
-import type { AuditTrail } from './trail.js';
-import { SYSTEM_TENANT, type AuditActor } from './types.js';
+import { SYSTEM_TENANT, type AuditActor, type AuditLog, type SecurityEvent } from '../bot/core/audit.js';
 
-export interface SecurityEvent {
-  /** `security.bad_signature`, `security.replay`, `security.stale_delivery`, … */
-  readonly action: `security.${string}`;
-  /** The platform or endpoint the event came in on: `github`, `slack`, `jira`, `teams`, `http`. */
-  readonly source: AuditActor['platform'];
-  /** A short code saying why (counted per code in the summary): `mismatch`, `missing`, `replay`, … */
-  readonly reason: string;
-  readonly target?: string | undefined;
-  /** Details of the first event of the minute (never a body, never a secret). */
-  readonly details?: Readonly<Record<string, unknown>>;
-}
+export type { SecurityEvent } from '../bot/core/audit.js';
 
 interface Bucket {
   readonly first: SecurityEvent;
@@ -34,7 +23,7 @@ export class SecurityEvents {
   private readonly writes = new Set<Promise<unknown>>();
 
   constructor(
-    private readonly trail: AuditTrail,
+    private readonly trail: Pick<AuditLog, 'append'>,
     private readonly now: () => Date,
     private readonly onError: (err: unknown) => void = () => undefined,
   ) {}

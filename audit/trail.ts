@@ -7,6 +7,7 @@ import { AuditUnavailableError } from '../bot/core/errors.js';
 import { canonicalJson, GENESIS_HASH, hashRecord } from './hash.js';
 import { PERSONAL_DETAIL_KEYS, type IdentityRef } from './personal.js';
 import { SecurityEvents } from './security.js';
+import type { AppendedListener, AuditLog } from '../bot/core/audit.js';
 import type { AuditActor, AuditEventInput, AuditRecord, AuditStore, SequencedRecord } from './types.js';
 
 export interface AuditTrailOptions {
@@ -23,9 +24,9 @@ export interface AuditTrailOptions {
 }
 
 /** Told of every record once it is stored (notifications derive their events from the trail). */
-export type AppendedListener = (record: AuditRecord) => void;
+export type { AppendedListener } from '../bot/core/audit.js';
 
-export class AuditTrail {
+export class AuditTrail implements AuditLog {
   private readonly tails = new Map<string, Promise<unknown>>();
   private readonly appendedListeners = new Set<AppendedListener>();
   private readonly pseudonyms = new Map<string, string>();

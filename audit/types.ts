@@ -1,79 +1,20 @@
 // The audit record and the store port. Every step Void takes appends one record to its tenant's hash chain.
-import type { Platform } from '../bot/core/types.js';
+import type { AuditRecord } from '../bot/core/audit.js';
 import type { PersonalDataStore } from './personal.js';
 
-/** The closed vocabulary of actions (documented in docs/audit.md). Prefix families end in `.*`. */
-export const AUDIT_ACTIONS = [
-  'command.received',
-  'command.refused',
-  'request.rejected',
-  'approval.requested',
-  'approval.decided',
-  'approval.denied',
-  'approval.expired',
-  'approval.cancelled',
-  'approval.voided',
-  'approval.aborted',
-  'job.queued',
-  'job.started',
-  'job.completed',
-  'job.failed',
-  'job.deferred',
-  'model.called',
-  'config.changed',
-  'audit.verified',
-  'audit.exported',
-  'audit.pruned',
-  'audit.reported',
-  'audit.token_created',
-  'audit.access_denied',
-  'gdpr.exported',
-  'gdpr.erased',
-] as const;
-export const AUDIT_ACTION_FAMILIES = ['github.', 'jira.', 'chat.', 'breakglass.', 'security.', 'notify.'] as const;
-
-export type AuditAction = (typeof AUDIT_ACTIONS)[number] | `${(typeof AUDIT_ACTION_FAMILIES)[number]}${string}`;
-
-export function isAuditAction(value: string): value is AuditAction {
-  return (AUDIT_ACTIONS as readonly string[]).includes(value) || AUDIT_ACTION_FAMILIES.some((f) => value.startsWith(f) && value.length > f.length);
-}
-
-/** The trail of events that belong to no tenant (unknown workspaces, bad signatures). */
-export const SYSTEM_TENANT = '_system';
-
-export type AuditOutcome = 'success' | 'failure' | 'denied' | 'pending' | 'info';
-
-export interface AuditActor {
-  /** Pseudonymous member id inside the tenant; absent for unknown people and for Void itself. */
-  readonly memberId?: string | undefined;
-  readonly platform: Platform | 'system' | 'http' | 'cli';
-  /** The platform identity used (Slack user id, GitHub login, …). */
-  readonly platformUserId?: string | undefined;
-}
-
-/** The audit actor of a person (an Actor, a job's requester): only the three identity fields, nothing else of theirs. */
-export function auditActorOf(actor: AuditActor): AuditActor {
-  return { memberId: actor.memberId, platform: actor.platform, platformUserId: actor.platformUserId };
-}
-
-export interface AuditEventInput {
-  readonly tenantId: string;
-  readonly action: AuditAction;
-  readonly actor: AuditActor;
-  readonly target?: string | undefined;
-  readonly outcome: AuditOutcome;
-  /** Redacted facts: ids, digests, counts, codes. No secrets, no free text typed by people. */
-  readonly details?: Readonly<Record<string, unknown>> | undefined;
-  readonly correlationId: string;
-}
-
-export interface AuditRecord extends AuditEventInput {
-  readonly seq: number;
-  /** ISO-8601 UTC timestamp. */
-  readonly ts: string;
-  readonly prevHash: string;
-  readonly hash: string;
-}
+// The event vocabulary (actions, actor, event, record) is the kernel's, so that every layer can write to the trail.
+export {
+  AUDIT_ACTIONS,
+  AUDIT_ACTION_FAMILIES,
+  SYSTEM_TENANT,
+  auditActorOf,
+  isAuditAction,
+  type AuditAction,
+  type AuditActor,
+  type AuditEventInput,
+  type AuditOutcome,
+  type AuditRecord,
+} from '../bot/core/audit.js';
 
 /** Filters of a query; every one is optional and they combine with AND. Times are ISO-8601 strings. */
 export interface AuditFilter {

@@ -24,8 +24,8 @@ import { DeliveryLedger } from './idempotency.js';
 import { CommandRateLimiter, JobSlots } from './limits.js';
 import { createLogger, scrubber, type Logger } from './logger.js';
 import { checkEvictionPolicy, createRedis, persistenceWarning } from './redis.js';
-import { loadModuleList, type ModuleContext, type ModuleContribution, type PlatformHealth, type SharedPorts, type VoidModule } from './modules.js';
-import type { JobKind } from '../agents/queues.js';
+import type { ModuleContext, ModuleContribution, PlatformHealth, SharedPorts, VoidModule } from './modules.js';
+import type { JobKind } from './core/jobs.js';
 import type { Processor } from '../agents/worker.js';
 
 export type Role = 'web' | 'worker' | 'all';
@@ -81,7 +81,7 @@ export class VoidApp {
     this.registry = new TenantRegistry(config.tenants);
   }
 
-  static async create(config: Config, options: VoidAppOptions, modules?: readonly VoidModule[]): Promise<VoidApp> {
+  static async create(config: Config, options: VoidAppOptions, modules: readonly VoidModule[]): Promise<VoidApp> {
     const env = config.env;
     const log = options.log ?? createLogger({ level: env.LOG_LEVEL ?? 'info', secrets: secretValues(env) });
     const prefix = options.prefix ?? env.VOID_KEY_PREFIX;
@@ -99,7 +99,7 @@ export class VoidApp {
     const app = new VoidApp(config, options, redis, audit, queue, log, prefix, scrub);
     app.closers.push(() => store.close());
     app.chat.register('console', new ConsoleChatPort(redis, prefix));
-    await app.setupModules(modules ?? (await loadModuleList()));
+    await app.setupModules(modules);
     return app;
   }
 

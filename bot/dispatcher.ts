@@ -1,9 +1,9 @@
 // The dispatcher: an authenticated, neutral InboundCommand → identity → de-duplication → audit → limits → the
 // command's runner → replies. Adapters call dispatch() once they have verified the request; the replies are theirs
 // to render in the originating thread.
-import { createHash } from 'node:crypto';
+import { correlationIdFor, type CommandDispatcher, type DispatchResult } from './core/dispatch.js';
 import { describeCommand, parseCommand, type Command, type ParseContext } from './core/grammar.js';
-import type { InboundCommand, Reply } from './core/types.js';
+import type { InboundCommand } from './core/types.js';
 import { SYSTEM_TENANT, auditActorOf } from '../audit/types.js';
 import type { DeliveryLedger } from './idempotency.js';
 import type { CommandRateLimiter } from './limits.js';
@@ -13,15 +13,7 @@ import { refusal, type CommandContext, type CommandRegistry, type CommandRunner,
 import { recordCommand, type CommandOutcome } from './metrics.js';
 import { withSpan } from './tracing.js';
 
-export interface DispatchResult {
-  readonly replies: Reply[];
-  /** The delivery was seen before: nothing was done (platform retry, redelivery, double click). */
-  readonly duplicate: boolean;
-  readonly tenantId?: string;
-  readonly correlationId: string;
-  /** Set when the person or workspace is unknown: adapters may answer differently where replies are public. */
-  readonly refusedIdentity?: 'identity.unknown_workspace' | 'identity.unknown_user';
-}
+export type { DispatchResult } from './core/dispatch.js';
 
 export interface DispatcherOptions {
   readonly services: Services;
@@ -32,11 +24,9 @@ export interface DispatcherOptions {
   readonly localRevisions?: () => boolean;
 }
 
-export function correlationIdFor(platform: string, deliveryId: string): string {
-  return `c-${createHash('sha256').update(`${platform}\u0000${deliveryId}`).digest('hex').slice(0, 20)}`;
-}
+export { correlationIdFor } from './core/dispatch.js';
 
-export class Dispatcher {
+export class Dispatcher implements CommandDispatcher {
   private readonly commands: CommandRegistry;
 
   constructor(private readonly options: DispatcherOptions) {

@@ -1,6 +1,7 @@
 // Per-tenant and per-person limits, kept in Redis so that every web and worker process shares them.
 import type { Redis } from 'ioredis';
 import { QueueUnavailableError } from './core/errors.js';
+import type { JobSlotsPort, SlotVerdict } from './core/jobs.js';
 import type { Actor, TenantLimits } from './core/types.js';
 
 export type LimitVerdict = { ok: true } | { ok: false; code: 'limit.tenant_rate' | 'limit.member_rate'; message: string; retryAfterSeconds: number };
@@ -91,10 +92,10 @@ redis.call('PEXPIRE', KEYS[2], ARGV[3])
 return 1
 `;
 
-export type SlotVerdict = 'acquired' | 'tenant_busy' | 'member_busy';
+export type { SlotVerdict } from './core/jobs.js';
 
 /** Concurrently running jobs per tenant and per person. Leases expire, so a killed worker's slot comes back. */
-export class JobSlots {
+export class JobSlots implements JobSlotsPort {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,

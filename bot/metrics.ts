@@ -3,6 +3,9 @@
 // Labels are bounded sets (route patterns, platforms, kinds, outcomes), never ids or free text.
 // The API is documented in docs/operations.md "Metrics for module authors".
 import { Counter, Gauge, Histogram, register, collectDefaultMetrics, type Metric } from 'prom-client';
+import { installMetrics, type JobOutcome, type ModelCall, type QueueCounter } from './core/metrics.js';
+
+export type { JobOutcome, ModelCall, QueueCounter } from './core/metrics.js';
 
 /**
  * prom-client's default registry: metrics a module defines there are served on /metrics too. Every metric is created
@@ -50,11 +53,6 @@ const outboundLimited = counter('void_outbound_rate_limited_total', 'Outbound pl
 const credentialFailures = counter('void_platform_credential_failures_total', 'Times Void could not get a token for calling a platform (Teams: the app password was refused, or the login host did not answer): replies there are lost until it is fixed', ['platform', 'reason']);
 const outboundLatency = histogram('void_outbound_request_duration_seconds', 'Outbound platform API call latency', LATENCY_BUCKETS, ['platform']);
 
-/** Anything that can count its jobs per state (agents/queue.ts JobQueue fits through `watchQueue`). */
-export interface QueueCounter {
-  readonly name: string;
-  counts(): Promise<Record<string, number>>;
-}
 const watchedQueues = new Set<QueueCounter>();
 once('void_queue_depth', () => new Gauge({
   name: 'void_queue_depth',
@@ -106,8 +104,6 @@ export function recordCommand(platform: string, outcome: CommandOutcome, seconds
   dispatchLatency.observe({ platform }, seconds);
 }
 
-export type JobOutcome = 'completed' | 'failed' | 'retried' | 'refused' | 'deferred' | 'returned';
-
 /** Core: one job attempt ended. */
 export function recordJob(kind: string, outcome: JobOutcome, seconds: number): void {
   jobs.inc({ kind, outcome });
@@ -153,17 +149,6 @@ export function approvalStateOf(event: AuditedEvent): string | undefined {
   }
 }
 
-export interface ModelCall {
-  readonly provider: string;
-  readonly model: string;
-  readonly task?: string;
-  /** ok, rate_limited, server_error, timeout, budget_exceeded, error */
-  readonly outcome: string;
-  readonly seconds?: number;
-  readonly inputTokens?: number;
-  readonly outputTokens?: number;
-  readonly costUsd?: number;
-}
 
 /** Model router: one call to one model (each fallback step is its own call). */
 export function recordModelCall(call: ModelCall): void {
@@ -197,3 +182,6 @@ export function recordCredentialFailure(platform: string, reason: string): void 
 export async function metricsText(): Promise<{ contentType: string; body: string }> {
   return { contentType: registry.contentType, body: await registry.metrics() };
 }
+
+// The lower layers (queue, workers, model router, notifier) record through the kernel's hook (bot/core/metrics.ts).
+installMetrics({ recordJob, recordModelCall, recordModelFallback, watchQueue });

@@ -1,41 +1,21 @@
-// Modules plug into one process here: approvals, audit tools, chat adapters, integrations and agents each add
-// their commands, gates, routes, processors and chat ports. Every module is one entry in MODULES.
+// The module contract: approvals, audit tools, chat adapters, integrations and agents each add their commands,
+// gates, routes, processors and chat ports through it. The list of modules is the composition root, bot/composition.ts.
 import type { Redis } from 'ioredis';
 import type { AuditTrail } from '../audit/trail.js';
 import type { JobQueue } from '../agents/queue.js';
-import type { JobKind } from '../agents/queues.js';
+import type { JobKind } from './core/jobs.js';
 import type { Processor, RunGate } from '../agents/worker.js';
 import type { Config } from './config/load.js';
-import type { ApprovalsPort } from './core/approvals.port.js';
+import type { SharedPorts } from './core/module.js';
 import type { ChatPort, ReplyRouter } from './core/ports.js';
 import type { TenantRegistry } from './core/registry.js';
-import type { TicketPort } from './core/ticket.port.js';
 import type { Platform } from './core/types.js';
-import type { PullRequestListener, VcsPort } from './core/vcs.port.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { HttpServer } from './http/server.js';
 import type { Logger } from './logger.js';
 import type { ApprovalGate, CommandRegistry } from './commands/types.js';
-import { jiraModule } from '../integrations/jira/module.js';
-import { observabilityModule } from './observability.js';
-import { githubModule } from '../integrations/github/module.js';
-import { auditModule } from '../audit/module.js';
-import { slackModule } from './slack/module.js';
-import { teamsModule } from './teams/module.js';
-import { agentsModule } from '../agents/module.js';
-import { approvals } from '../approvals/module.js';
-import { dashboard } from './dashboard/module.js';
-import { notifications } from '../integrations/notify/module.js';
+export type { SharedPorts } from './core/module.js';
 import type { PlatformHealth } from './core/health.js';
-
-/** Ports that one module provides and others use (filled in module order, read lazily at use time). */
-export interface SharedPorts {
-  vcs?: VcsPort;
-  tickets?: TicketPort;
-  approvals?: ApprovalsPort;
-  /** Called by the GitHub integration for every pull request lifecycle event (JIRA listens). */
-  pullRequestListeners?: PullRequestListener[];
-}
 
 export interface ModuleContext {
   readonly config: Config;
@@ -83,20 +63,4 @@ export type { PlatformHealth } from './core/health.js';
 export interface VoidModule {
   readonly name: string;
   setup(ctx: ModuleContext): Promise<ModuleContribution>;
-}
-
-/** The modules of this build, in setup order (providers of shared ports first). */
-export async function loadModuleList(): Promise<VoidModule[]> {
-  const list: VoidModule[] = [];
-  list.push(observabilityModule());
-  list.push(githubModule);
-  list.push(auditModule);
-  list.push(approvals);
-  list.push(slackModule);
-  list.push(teamsModule);
-  list.push(jiraModule);
-  list.push(agentsModule); // after github/jira: reads their ports lazily at job time
-  list.push(dashboard); // web pages; reads ctx.ports.approvals lazily
-  list.push(notifications); // listens to the audit trail; reads the approvals port lazily
-  return list;
 }

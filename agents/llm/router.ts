@@ -3,23 +3,22 @@
 // a schema-violating answer, skips providers whose circuit is open, enforces budgets and records every call.
 // When no model answers, it says so and the caller uses the offline rules engine.
 import type { Redis } from 'ioredis';
-import type { Env } from '../../bot/config/env.js';
 import type { Tenant } from '../../bot/core/types.js';
-import type { Logger } from '../../bot/logger.js';
-import type { AuditTrail } from '../../audit/trail.js';
+import type { Logger } from '../../bot/core/logger.js';
+import type { AuditLog } from '../../bot/core/audit.js';
 import { CircuitBreaker } from './breaker.js';
 import { ModelBudget } from './budget.js';
-import { recordModelCall, recordModelFallback } from '../../bot/metrics.js';
+import { metrics } from '../../bot/core/metrics.js';
 import { modelsOf, type ModelsSettings, type ProviderSettings } from './models.schema.js';
 import { redactRequest, renderPrompt } from './prompt.js';
-import { buildProvider } from './providers/index.js';
+import { buildProvider, type ModelKeys } from './providers/index.js';
 import { ModelCallError, type ModelProvider, type ModelRequest, type ModelUsage, type ProviderCall, type RoutedAnswer } from './types.js';
 
 export interface RouterDeps {
   readonly redis: Redis;
   readonly prefix: string;
-  readonly env: Env;
-  readonly audit: AuditTrail;
+  readonly env: ModelKeys;
+  readonly audit: AuditLog;
   readonly log: Logger;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -72,7 +71,7 @@ export class ModelRouter {
       }
       const result = await this.tryProvider(tenant, settings, providerSettings, provider, request, call, meta);
       if (result.ok) return { source: 'model', value: result.value, provider: provider.id, model: provider.model };
-      recordModelFallback(provider.id, result.error.kind);
+      metrics.recordModelFallback(provider.id, result.error.kind);
       reasons.push(result.error.message);
     }
     return { source: 'offline', reason: `no model answered (${reasons.join('; ')})` };
@@ -100,7 +99,7 @@ export class ModelRouter {
     let last: ModelCallError | undefined;
     for (let attempt = 1; attempt <= settings.retry.attemptsPerModel; attempt++) {
       await this.budget.admit(tenant.id, settings.budgets).catch((error: unknown) => {
-        recordModelCall({ provider: provider.id, model: provider.model, task: request.task, outcome: 'budget_exceeded' });
+        metrics.recordModelCall({ provider: provider.id, model: provider.model, task: request.task, outcome: 'budget_exceeded' });
         throw error;
       });
       const result = await this.callOnce(tenant, providerSettings, provider, request, call, meta);
@@ -170,7 +169,7 @@ export class ModelRouter {
   /** Spend, metrics and a `model.called` audit record: provider, model, tokens, cost, latency, outcome (no prompt). */
   private async record(tenant: Tenant, task: string, meta: CallMeta, usage: ModelUsage): Promise<void> {
     await this.budget.spend(tenant.id, usage.inputTokens + usage.outputTokens, usage.costUsd);
-    recordModelCall({ provider: usage.provider, model: usage.model, task, outcome: usage.outcome === 'success' ? 'ok' : usage.outcome, seconds: usage.latencyMs / 1000, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd: usage.costUsd });
+    metrics.recordModelCall({ provider: usage.provider, model: usage.model, task, outcome: usage.outcome === 'success' ? 'ok' : usage.outcome, seconds: usage.latencyMs / 1000, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd: usage.costUsd });
     await this.deps.audit.append({
       tenantId: tenant.id,
       action: 'model.called',

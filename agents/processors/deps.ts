@@ -3,7 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { TicketPort } from '../../bot/core/ticket.port.js';
 import type { VcsPort } from '../../bot/core/vcs.port.js';
-import type { Logger } from 'pino';
+import type { Logger } from '../../bot/core/logger.js';
 import type { ModelRouter } from '../llm/router.js';
 import type { JobResult, ProcessorContext } from '../worker.js';
 

@@ -12,7 +12,8 @@ import { VoidError } from '../core/errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { ensureRedis, type RedisHandle } from '../redis.js';
 import { VoidApp, type Role } from '../app.js';
-import { loadModuleList, type VoidModule } from '../modules.js';
+import { loadModuleList } from '../composition.js';
+import type { VoidModule } from '../modules.js';
 import { ConsoleSession } from '../console/receiver.js';
 import { attachLocalRepository } from '../../integrations/local-git/module.js';
 import { createRedis } from '../redis.js';
@@ -74,13 +75,13 @@ async function main(argv: string[], extra: ExtraModules | undefined): Promise<nu
     else log.warn(notice);
   }
   const redis = await ensureRedis(config.env.REDIS_URL, log);
-  const modules = extra ? [...(await loadModuleList()), ...(await extra())] : undefined;
+  const modules = [...(await loadModuleList()), ...(extra ? await extra() : [])];
   if (consoleMode) return runConsole(config, redis, log, values.as, interactive, modules);
   if (command !== 'serve') throw new VoidError('cli.unknown_command', `Unknown command "${command}".\n${USAGE}`);
   return serve(config, redis, role, log, modules);
 }
 
-async function runConsole(config: Config, redis: RedisHandle, log: Logger, as: string | undefined, interactive: boolean, modules: VoidModule[] | undefined): Promise<number> {
+async function runConsole(config: Config, redis: RedisHandle, log: Logger, as: string | undefined, interactive: boolean, modules: VoidModule[]): Promise<number> {
   const app = await VoidApp.create(config, { role: 'worker', redisUrl: redis.url, log }, modules);
   const local = await attachLocalRepository(app.ports, config.env.VOID_LOCAL_REPO ?? process.cwd(), log, Boolean(config.env.VOID_LOCAL_REPO));
   if (local && interactive) process.stdout.write(`Version control: the local git repository ${local.dir} (review HEAD~1, review <branch>, deploy …).\n`);
@@ -96,7 +97,7 @@ async function runConsole(config: Config, redis: RedisHandle, log: Logger, as: s
   }
 }
 
-async function serve(config: Config, redis: RedisHandle, role: Role, log: Logger, modules: VoidModule[] | undefined): Promise<number> {
+async function serve(config: Config, redis: RedisHandle, role: Role, log: Logger, modules: VoidModule[]): Promise<number> {
   if (role !== 'all' && !config.env.MONGODB_URL) {
     if (config.env.VOID_EMBEDDED_STORE === 'files') {
       throw new VoidError('cli.split_needs_mongodb', `--role ${role} needs MONGODB_URL: without it the audit trail, approvals and Slack installations are kept in the data directory ${config.env.VOID_DATA_DIR}, which one process owns, so a separate web and worker cannot share them. Run one process with --role all, or set MONGODB_URL to run web and worker replicas.`);

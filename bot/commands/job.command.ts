@@ -1,7 +1,7 @@
 // review, implement, triage, deploy and status: each becomes a queued job (or, where policy says so, an approval
 // request first). The job id derives from the delivery, so a redelivered event cannot queue a second job.
 import { describeCommand } from '../core/grammar.js';
-import { jobIdFor, submitJob, type JobCommand, type JobData } from '../../agents/queues.js';
+import { jobIdFor, submitJob, type JobCommand, type JobData } from '../core/jobs.js';
 import { refusal, type CommandContext } from './types.js';
 import type { Reply } from '../core/types.js';
 import { auditActorOf, type AuditActor } from '../../audit/types.js';

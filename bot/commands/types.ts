@@ -1,6 +1,6 @@
 // What a command runner gets, and the hooks that later modules (approvals, audit tools) plug into.
 import type { AuditTrail } from '../../audit/trail.js';
-import type { JobCommand, JobKind } from '../../agents/queues.js';
+import type { JobCommand, JobKind } from '../core/jobs.js';
 import type { JobQueue } from '../../agents/queue.js';
 import type { Refusal } from '../core/errors.js';
 import type { ApprovalsPort } from '../core/approvals.port.js';

@@ -23,6 +23,11 @@ export type Verdict<C> =
 export const refuse = (code: string, reason: string, message: string): Verdict<never> => ({ ok: false, code, reason, message });
 
 /** What a verify function sees: the raw bytes, and each header as one value. */
+import type { HttpRequest } from './http.js';
+
+/** What a platform adapter's functions get: the request, with one value per header (bot/http/inbound.ts). */
+export type InboundRequest = HttpRequest & SignedRequest;
+
 export interface SignedRequest {
   readonly path: string;
   readonly params: Readonly<Record<string, string>>;

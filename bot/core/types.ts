@@ -1,4 +1,5 @@
-import type { ApprovalCard } from './approvals.port.js';
+import type { ApprovalCard } from './approval-card.js';
+import type { Platform } from './platform.js';
 
 // The neutral model of Void. Adapters translate platform payloads into these types at the edge; everything
 // behind the adapters (dispatcher, approvals, audit, agents) reasons only in these terms.
@@ -6,9 +7,7 @@ import type { ApprovalCard } from './approvals.port.js';
 export const ROLES = ['developer', 'tech_lead', 'devops', 'compliance_officer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** `web` is the dashboard: it decides approvals and signs people in, but nobody chats through it. */
-export const PLATFORMS = ['slack', 'teams', 'github', 'jira', 'console', 'web'] as const;
-export type Platform = (typeof PLATFORMS)[number];
+export { PLATFORMS, type Platform } from './platform.js';
 
 /** One person's accounts on every platform. A member is one human: all of these resolve to the same principal. */
 export interface Identities {

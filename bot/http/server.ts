@@ -1,42 +1,19 @@
 // Void's own HTTP server (node:http, no framework): routes get the raw body bytes, so that every adapter can verify
 // a platform signature over exactly what was sent before anything parses it.
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { AuditUnavailableError, QueueUnavailableError } from '../core/errors.js';
 import { recordHttpRequest } from '../metrics.js';
 import { SpanKind, contextFrom, withSpan } from '../tracing.js';
 import type { Logger } from '../logger.js';
-import type { InboundEndpoint, SignedRequest } from '../core/inbound.js';
+import { json, type Handler, type HttpRequest, type HttpResponse, type RouteOptions, type RouteRegistrar } from '../core/http.js';
+
+export { json, type Handler, type HttpRequest, type HttpResponse } from '../core/http.js';
+import type { InboundEndpoint, InboundRequest } from '../core/inbound.js';
 import { AfterAck, inboundHandler } from './inbound.js';
 
-export interface HttpRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly query: URLSearchParams;
-  readonly headers: IncomingHttpHeaders;
-  /** Every value of every header as sent (Node joins or drops repeats in `headers`): the inbound header policy. */
-  readonly headersDistinct?: NodeJS.Dict<string[]>;
-  /** The raw bytes of the body, exactly as received. */
-  readonly body: Buffer;
-  /** Values of `:name` segments of the route pattern. */
-  readonly params: Readonly<Record<string, string>>;
-  readonly log: Logger;
-  /** Aborted when the client goes away or the server starts closing: long responses (event streams) stop then. */
-  readonly signal?: AbortSignal;
-}
-
-export interface HttpResponse {
-  readonly status: number;
-  readonly headers?: Readonly<Record<string, string>>;
-  /** Objects are sent as JSON; async iterables are streamed (exports). */
-  readonly body?: string | Buffer | Record<string, unknown> | unknown[] | AsyncIterable<string | Buffer>;
-}
-
-/** What a platform adapter's functions get: the request, with one value per header (bot/http/inbound.ts). */
-export type InboundRequest = HttpRequest & SignedRequest;
-
-export type Handler = (req: HttpRequest) => Promise<HttpResponse> | HttpResponse;
+export type { InboundRequest } from '../core/inbound.js';
 
 interface Route {
   readonly method: string;
@@ -56,13 +33,8 @@ export interface HttpServerOptions {
   readonly requestTimeoutMs?: number;
 }
 
-export const json = (status: number, body: Record<string, unknown> | unknown[], headers?: Record<string, string>): HttpResponse => ({
-  status,
-  body,
-  headers: headers ?? {},
-});
 
-export class HttpServer {
+export class HttpServer implements RouteRegistrar {
   private readonly routes: Route[] = [];
   private server: Server | undefined;
   private closing = false;
@@ -73,7 +45,7 @@ export class HttpServer {
 
   constructor(private readonly options: HttpServerOptions) {}
 
-  route(method: string, pattern: string, handler: Handler, options: { maxBytes?: number; platform?: string } = {}): this {
+  route(method: string, pattern: string, handler: Handler, options: RouteOptions = {}): this {
     const route: Route = { method: method.toUpperCase(), segments: pattern.split('/').filter(Boolean), handler, pattern, ...(options.platform ? { platform: options.platform } : {}) };
     this.routes.push(options.maxBytes ? { ...route, maxBytes: options.maxBytes } : route);
     return this;

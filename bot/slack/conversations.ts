@@ -1,6 +1,6 @@
 // What Void does with a Slack request once it is verified and acked: slash commands, mentions and DMs go through
 // the dispatcher; replies go into the thread (private ones as ephemerals to the asker). Runs after the HTTP ack.
-import { JOB_KINDS } from '../../agents/queues.js';
+import { JOB_KINDS } from '../core/jobs.js';
 import { APPROVAL_ID } from '../core/approvals.port.js';
 import { parseCommand } from '../core/grammar.js';
 import { VoidError } from '../core/errors.js';

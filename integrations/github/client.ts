@@ -5,7 +5,7 @@ import type { RepoRef } from '../../bot/core/grammar.js';
 import { VoidError } from '../../bot/core/errors.js';
 import type { TenantRegistry } from '../../bot/core/registry.js';
 import type { ChangedFile, CommitInfo, CommitRange, PullRequestInfo, ReviewSubmission, VcsPort } from '../../bot/core/vcs.port.js';
-import type { Logger } from '../../bot/logger.js';
+import type { Logger } from '../../bot/core/logger.js';
 import { call, createInstallationOctokit, statusOf, type AppCredentials, type GithubApi, type OctokitTuning } from './octokit.js';
 import { GitWrites } from './writes.js';
 

@@ -5,7 +5,7 @@ import type { ApprovalCard, ApprovalsPort } from '../../bot/core/approvals.port.
 import { stripInvocation } from '../../bot/core/grammar.js';
 import type { TenantRegistry } from '../../bot/core/registry.js';
 import type { Reply, Tenant } from '../../bot/core/types.js';
-import type { Logger } from '../../bot/logger.js';
+import type { Logger } from '../../bot/core/logger.js';
 import type { GithubChatPort } from './chat.js';
 import type { GithubClient } from './client.js';
 import { prChannel, type GithubEvent } from './mapper.js';

@@ -1,12 +1,12 @@
 // What Void does with a verified, de-duplicated GitHub event: PR comment commands go through the one dispatcher
 // (identity, audit, limits, approvals); pull request events publish to listeners, void stale approvals and start
 // automatic reviews. Work that waits on GitHub (reactions, reply comments) runs after the webhook is answered.
-import type { Dispatcher } from '../../bot/dispatcher.js';
+import type { CommandDispatcher } from '../../bot/core/dispatch.js';
 import { parseGithubIdentity, type TenantRegistry } from '../../bot/core/registry.js';
 import type { Reply, Tenant, ThreadRef } from '../../bot/core/types.js';
 import type { PullRequestEvent } from '../../bot/core/vcs.port.js';
-import type { Logger } from '../../bot/logger.js';
-import type { SharedPorts } from '../../bot/modules.js';
+import type { Logger } from '../../bot/core/logger.js';
+import type { SharedPorts } from '../../bot/core/module.js';
 import { prThread, type GithubChatPort } from './chat.js';
 import type { GithubClient } from './client.js';
 import { commentReplies, rewriteCommand } from './commands.js';
@@ -48,7 +48,7 @@ export class Background {
 
 export interface EventHandlerDeps {
   readonly registry: TenantRegistry;
-  readonly dispatcher: () => Dispatcher;
+  readonly dispatcher: () => CommandDispatcher;
   readonly client: GithubClient;
   readonly chat: GithubChatPort;
   readonly ports: SharedPorts;

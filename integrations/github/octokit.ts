@@ -2,12 +2,12 @@
 // expire), the throttling plugin (primary and secondary rate limits, at least 60 s for a secondary limit unless
 // GitHub says otherwise) and the retry plugin (5xx with growing delays). Errors leave here as VoidErrors.
 import { createAppAuth } from '@octokit/auth-app';
-import { registerSecret } from '../../bot/logger.js';
+import { registerSecret } from '../../bot/core/logger.js';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import { VoidError } from '../../bot/core/errors.js';
-import type { Logger } from '../../bot/logger.js';
+import type { Logger } from '../../bot/core/logger.js';
 
 export const ThrottledOctokit = Octokit.plugin(throttling, retry);
 export type GithubApi = InstanceType<typeof ThrottledOctokit>;

@@ -4,8 +4,7 @@
 // new delivery id, or a comment older than VOID_MAX_COMMENT_AGE_SECONDS) are dropped; the answer comes as soon as
 // the event is de-duplicated, audited and queued; reactions and reply comments are posted after the answer.
 import { Webhooks } from '@octokit/webhooks';
-import type { ClaimLedger, InboundAdapter, InboundEndpoint, SecuritySink, Verdict } from '../../bot/core/inbound.js';
-import type { InboundRequest } from '../../bot/http/server.js';
+import type { ClaimLedger, InboundAdapter, InboundEndpoint, SecuritySink, InboundRequest, Verdict } from '../../bot/core/inbound.js';
 import { mapWebhook, type GithubEvent } from './mapper.js';
 import type { GithubEventHandler } from './events.js';
 

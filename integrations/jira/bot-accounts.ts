@@ -2,7 +2,7 @@
 // (GET /rest/api/3/myself) at start, plus any `automation.botAccountIds` the tenants file names. Without this Void
 // would take its own transitions and label changes for a person's and run rules on them.
 import type { Tenant } from '../../bot/core/types.js';
-import type { Logger } from '../../bot/logger.js';
+import type { Logger } from '../../bot/core/logger.js';
 import { automationOf } from './automation.schema.js';
 
 /** A failed look-up is tried again on the next event after this long, not on every event. */

@@ -4,10 +4,10 @@
 import type { TenantRegistry } from '../../bot/core/registry.js';
 import type { Tenant } from '../../bot/core/types.js';
 import type { PullRequestEvent, PullRequestListener } from '../../bot/core/vcs.port.js';
-import { correlationIdFor } from '../../bot/dispatcher.js';
+import { correlationIdFor } from '../../bot/core/dispatch.js';
 import type { DeliveryLedger } from '../../bot/idempotency.js';
-import type { Logger } from '../../bot/logger.js';
-import type { AuditTrail } from '../../audit/trail.js';
+import type { Logger } from '../../bot/core/logger.js';
+import type { AuditLog } from '../../bot/core/audit.js';
 import { automationOf, type PrStep } from './automation.schema.js';
 import type { JiraTicketClient } from './client.js';
 
@@ -39,7 +39,7 @@ const WORDS: Record<PrStep, string> = {
 export interface PullRequestLoopDeps {
   readonly registry: TenantRegistry;
   readonly tickets: JiraTicketClient;
-  readonly audit: AuditTrail;
+  readonly audit: AuditLog;
   /** De-duplicates redelivered GitHub events per tenant (claim lease of 5 minutes: ticket updates can be slow). */
   readonly ledger: DeliveryLedger;
   readonly log: Logger;

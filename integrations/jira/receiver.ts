@@ -6,17 +6,16 @@
 // dispatcher as an InboundCommand, so identity, de-duplication, audit, limits and approvals apply as everywhere.
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ApprovalsPort } from '../../bot/core/approvals.port.js';
-import type { InboundAdapter, InboundAnswer, InboundEndpoint, Mapped, Verdict } from '../../bot/core/inbound.js';
+import type { InboundAdapter, InboundAnswer, InboundEndpoint, InboundRequest, Mapped, Verdict } from '../../bot/core/inbound.js';
 import type { Redis } from 'ioredis';
 import type { ChatPort } from '../../bot/core/ports.js';
 import { normaliseSiteUrl, type TenantRegistry } from '../../bot/core/registry.js';
 import type { InboundCommand, Tenant, ThreadRef } from '../../bot/core/types.js';
 import { correlationIdFor, type Dispatcher } from '../../bot/dispatcher.js';
-import type { InboundRequest } from '../../bot/http/server.js';
-import type { Logger } from '../../bot/logger.js';
+import type { Logger } from '../../bot/core/logger.js';
 import type { AuditTrail } from '../../audit/trail.js';
 import { DeliveryLedger } from '../../bot/idempotency.js';
-import { SYSTEM_TENANT } from '../../audit/types.js';
+import { SYSTEM_TENANT } from '../../bot/core/audit.js';
 import { automationOf } from './automation.schema.js';
 import { commentCommand, commentText, namedSites, previousState, stateOf, transitionedTo, VOID_SENTINEL, webhookSchema, type JiraWebhook } from './mapper.js';
 import { unboundTicket } from './projects.js';

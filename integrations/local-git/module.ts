@@ -1,8 +1,8 @@
 // Chooses the local git repository as the VCS when GitHub is not configured: in the console, the current
 // directory's repository (or VOID_LOCAL_REPO); when serving, only a repository named by VOID_LOCAL_REPO.
 import { VoidError } from '../../bot/core/errors.js';
-import type { SharedPorts } from '../../bot/modules.js';
-import type { Logger } from '../../bot/logger.js';
+import type { SharedPorts } from '../../bot/core/module.js';
+import type { Logger } from '../../bot/core/logger.js';
 import { LocalGitVcs } from './client.js';
 
 export async function attachLocalRepository(ports: SharedPorts, dir: string | undefined, log: Logger, required: boolean): Promise<LocalGitVcs | undefined> {

@@ -3,11 +3,11 @@
 // dead-letter list where a delivery ends when its retries run out. Every outcome is recorded on the tenant's trail.
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { AuditTrail } from '../../audit/trail.js';
-import type { AuditRecord } from '../../audit/types.js';
+import type { AuditLog } from '../../bot/core/audit.js';
+import type { AuditRecord } from '../../bot/core/audit.js';
 import type { TenantRegistry } from '../../bot/core/registry.js';
 import type { Tenant } from '../../bot/core/types.js';
-import type { Logger } from '../../bot/logger.js';
+import type { Logger } from '../../bot/core/logger.js';
 import { eventsOf } from './events.js';
 import { deliveryIdOf, fanout, preferenceOf, type Delivery, type FanoutDeps, type MailJob, type WebhookJob } from './fanout.js';
 import { digestMail, type Mailer } from './mail.js';
@@ -59,7 +59,7 @@ export interface EngineDeps {
   readonly prefix: string;
   readonly queueName?: string;
   readonly registry: TenantRegistry;
-  readonly audit: AuditTrail;
+  readonly audit: AuditLog;
   readonly state: NotifyState;
   readonly mailer: Mailer;
   readonly webhook: WebhookSettings;

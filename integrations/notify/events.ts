@@ -1,7 +1,7 @@
 // Audit record → notification event. Notifications are derived from the tenant's trail, so that every event a
 // receiver sees is one the trail holds. Payloads are built from an allow-list of fields: ids, codes, states, counts
 // and the canonical command summary. Nothing typed by a person, no diff, no prompt, no secret ever gets in.
-import type { AuditRecord } from '../../audit/types.js';
+import type { AuditRecord } from '../../bot/core/audit.js';
 import type { WebhookEventType } from './settings.schema.js';
 
 export interface NotifyEvent {

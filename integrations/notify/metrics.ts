@@ -1,6 +1,5 @@
 // Notification metrics, on Void's one registry (served on /metrics): deliveries by channel and outcome.
-import { Counter } from 'prom-client';
-import { registry } from '../../bot/metrics.js';
+import { Counter, register as registry } from 'prom-client';
 
 export type NotificationOutcome = 'sent' | 'retried' | 'dead' | 'bounced' | 'refused';
 

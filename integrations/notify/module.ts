@@ -3,7 +3,7 @@
 // worker role. Adds the `notify` command. docs/notifications.md tells operators and receivers how it works.
 import type { Env } from '../../bot/config/env.js';
 import type { Tenant } from '../../bot/core/types.js';
-import { watchQueue } from '../../bot/metrics.js';
+import { metrics } from '../../bot/core/metrics.js';
 import type { ModuleContext, VoidModule } from '../../bot/modules.js';
 import { attemptsFor, DEFAULT_RETRY, NotifyEngine, type RetryPolicy } from './engine.js';
 import { mayNotify } from './fanout.js';
@@ -76,7 +76,7 @@ export function notifyModule(options: NotifyModuleOptions = {}): VoidModule {
         if (!tenant || !mayNotify(record.action, tenant, Boolean(smtpUrlFor(env, tenant)))) return;
         engine.enqueueRecord(record).catch((err: unknown) => log.error({ err: { message: (err as Error).message }, tenant: record.tenantId, seq: record.seq }, 'could not queue the notifications of an audit record'));
       });
-      const unwatch = watchQueue({ name: 'notify', counts: () => engine.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed') });
+      const unwatch = metrics.watchQueue({ name: 'notify', counts: () => engine.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed') });
       log.debug({ attempts: attemptsFor(options.retry ?? DEFAULT_RETRY) }, 'notification retries per delivery');
       return {
         commands: { notify: notifyCommand(state, mailEnabled) },

@@ -2,7 +2,7 @@
 // person says here overrides it (kept in Redis) and is recorded on the trail.
 import { answer, refusal, type CommandRunner } from '../../bot/commands/types.js';
 import type { Command } from '../../bot/core/grammar.js';
-import { auditActorOf } from '../../audit/types.js';
+import { auditActorOf } from '../../bot/core/audit.js';
 import { preferenceOf } from './fanout.js';
 import { preferenceOverrideSchema } from './settings.schema.js';
 import type { NotifyState } from './state.js';

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { VoidApp } from '../../bot/app.js';
-import { loadModuleList } from '../../bot/modules.js';
+import { loadModuleList } from '../../bot/composition.js';
 import { REDIS_URL, testConfig, uniqueId } from '../helpers/app.js';
 import { bareBolt, bareOctokit, boltWithBullmq, octokitWithBullmq, type RunningServer } from './baselines.js';
 import { fakePlatform, rsaPrivateKey } from './fake-platforms.js';

@@ -3,7 +3,7 @@
 // metadata) or behind nock (JIRA Cloud, Microsoft login); signed requests for each inbound endpoint; the counts that
 // prove "nothing enqueued, nothing sent".
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { loadModuleList } from '../../bot/modules.js';
+import { loadModuleList } from '../../bot/composition.js';
 import { slackModule } from '../../bot/slack/module.js';
 import { githubModule, type GithubModule } from '../../integrations/github/module.js';
 import { captureLogger, startTestApp, testConfig, type TestApp } from './app.js';

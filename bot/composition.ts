@@ -1,0 +1,29 @@
+// The composition root: the modules of this build and their order. It sits at the top of the import graph:
+// only the entry point (bot/cli/main.ts) imports it, so no module can reach the list (or another module) through it.
+import type { VoidModule } from './modules.js';
+import { jiraModule } from '../integrations/jira/module.js';
+import { observabilityModule } from './observability.js';
+import { githubModule } from '../integrations/github/module.js';
+import { auditModule } from '../audit/module.js';
+import { slackModule } from './slack/module.js';
+import { teamsModule } from './teams/module.js';
+import { agentsModule } from '../agents/module.js';
+import { approvals } from '../approvals/module.js';
+import { dashboard } from './dashboard/module.js';
+import { notifications } from '../integrations/notify/module.js';
+
+/** The modules of this build, in setup order (providers of shared ports first). */
+export async function loadModuleList(): Promise<VoidModule[]> {
+  const list: VoidModule[] = [];
+  list.push(observabilityModule());
+  list.push(githubModule);
+  list.push(auditModule);
+  list.push(approvals);
+  list.push(slackModule);
+  list.push(teamsModule);
+  list.push(jiraModule);
+  list.push(agentsModule); // after github/jira: reads their ports lazily at job time
+  list.push(dashboard); // web pages; reads ctx.ports.approvals lazily
+  list.push(notifications); // listens to the audit trail; reads the approvals port lazily
+  return list;
+}

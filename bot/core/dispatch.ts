@@ -1,0 +1,25 @@
+// The dispatcher as adapters see it: hand over a verified inbound command, get the replies to render. The one
+// implementation is the application's (bot/dispatcher.ts); integrations reach it through this contract.
+import { createHash } from 'node:crypto';
+import type { ParseContext } from './grammar.js';
+import type { InboundCommand, Reply } from './types.js';
+
+export interface DispatchResult {
+  readonly replies: Reply[];
+  /** The delivery was seen before: nothing was done (platform retry, redelivery, double click). */
+  readonly duplicate: boolean;
+  readonly tenantId?: string;
+  readonly correlationId: string;
+  /** Set when the person or workspace is unknown: adapters may answer differently where replies are public. */
+  readonly refusedIdentity?: 'identity.unknown_workspace' | 'identity.unknown_user';
+}
+
+export interface CommandDispatcher {
+  /** Parses, authorises and runs one command; a delivery id seen before is a duplicate and does nothing. */
+  dispatch(input: InboundCommand, parseContext?: ParseContext): Promise<DispatchResult>;
+}
+
+/** The correlation id of one delivery: the same on every record and reply that delivery causes. */
+export function correlationIdFor(platform: string, deliveryId: string): string {
+  return `c-${createHash('sha256').update(`${platform}\u0000${deliveryId}`).digest('hex').slice(0, 20)}`;
+}

@@ -1,0 +1,88 @@
+// One pino root per process; units of work take child loggers ({ tenant, deliveryId, jobId }).
+// Secrets are removed three ways: by key at any depth (a `token`, `botToken`, `clientSecret`, `password`, … field
+// anywhere in a logged object), by value (every configured secret, and every secret Void obtains at run time, such as
+// GitHub installation tokens and decrypted Slack tokens, registered with registerSecret()), and by shape (the
+// `user:password@` part of any URL), so that a token that slips into an error message still never reaches the log.
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+const REDACT_PATHS = [
+  'token', '*.token', 'secret', '*.secret', 'password', '*.password', 'authorization', '*.authorization',
+  'headers.authorization', 'headers.cookie', 'req.headers.authorization', 'body', '*.body', 'text', '*.text',
+  'apiKey', '*.apiKey', 'privateKey', '*.privateKey',
+];
+
+/** Field names whose values are never logged, at any depth (case-insensitive). */
+const SECRET_KEY = /^(?:authorization|cookie|set-cookie|body|text|api[-_]?key|private[-_]?key|credentials?)$|(?:token|secret|password|passwd)$/i;
+const MAX_DEPTH = 8;
+/** Runtime secrets kept for scrubbing (installation tokens rotate hourly): the newest this many. */
+const MAX_RUNTIME_SECRETS = 2_000;
+
+const runtimeSecrets = new Set<string>();
+let runtimeVersion = 0;
+
+/** Registers a secret obtained at run time (a GitHub installation token, a decrypted Slack token) with every scrubber. */
+export function registerSecret(value: string | undefined | null): void {
+  if (typeof value !== 'string' || value.length < 8 || runtimeSecrets.has(value)) return;
+  runtimeSecrets.add(value);
+  if (runtimeSecrets.size > MAX_RUNTIME_SECRETS) runtimeSecrets.delete(runtimeSecrets.values().next().value as string);
+  runtimeVersion += 1;
+}
+
+/** `scheme://user:password@host` → `scheme://***@host` (Redis, MongoDB, proxy URLs in error messages). */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]{1,20}:\/\/)[^\s/@:"'<>]*:[^\s/@"'<>]+@/gi;
+
+export function scrubber(secrets: readonly string[]): (line: string) => string {
+  const fixed = [...new Set(secrets.filter((s) => s.length >= 4))];
+  let version = -1;
+  let values: string[] = [];
+  return (line) => {
+    if (version !== runtimeVersion) {
+      values = [...new Set([...fixed, ...runtimeSecrets])].sort((a, b) => b.length - a.length);
+      version = runtimeVersion;
+    }
+    let out = line.includes('://') ? line.replace(URL_CREDENTIALS, '$1***@') : line;
+    for (const value of values) {
+      if (out.includes(value)) out = out.split(value).join('[REDACTED]');
+      const json = JSON.stringify(value).slice(1, -1);
+      if (json !== value && out.includes(json)) out = out.split(json).join('[REDACTED]');
+    }
+    return out;
+  };
+}
+
+/** A copy of a logged object with every secret-named field replaced, at any depth. Errors are left to the `err`
+ *  serializer below, which does the same to their own fields. */
+export function redactKeys(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH || value instanceof Error) return value;
+  if (Array.isArray(value)) return value.map((v) => redactKeys(v, depth + 1));
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) out[key] = SECRET_KEY.test(key) && v !== undefined && v !== null ? '[REDACTED]' : redactKeys(v, depth + 1);
+  return out;
+}
+
+function serializeError(error: Error): unknown {
+  const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  for (const [key, v] of Object.entries(serialized)) {
+    if (key !== 'stack' && key !== 'message' && key !== 'type') serialized[key] = SECRET_KEY.test(key) && v !== undefined && v !== null ? '[REDACTED]' : redactKeys(v, 1);
+  }
+  return serialized;
+}
+
+export function createLogger(options: { level: string; secrets?: readonly string[]; destination?: DestinationStream }): Logger {
+  const scrub = scrubber(options.secrets ?? []);
+  return pino(
+    {
+      level: options.level,
+      base: { service: 'void' },
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      formatters: { log: (object) => redactKeys(object) as Record<string, unknown> },
+      hooks: { streamWrite: scrub },
+      serializers: { err: serializeError },
+    },
+    options.destination ?? pino.destination({ dest: 2, sync: false }),
+  );
+}

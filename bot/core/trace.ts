@@ -1,0 +1,68 @@
+// Tracing as every layer sees it: spans and the W3C trace context, on the OpenTelemetry API alone. The API is a
+// no-op until the application registers an SDK (bot/tracing.ts initTracing, when an OTLP endpoint is configured),
+// so the queue, workers and adapters can open spans without knowing whether tracing is on.
+import { SpanKind, SpanStatusCode, context, propagation, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+
+export { SpanKind } from '@opentelemetry/api';
+
+/** The W3C trace context as carried in job data and HTTP headers. */
+export interface TraceCarrier {
+  traceparent?: string;
+  tracestate?: string;
+}
+
+const tracer = () => trace.getTracer('void');
+
+export interface SpanOptions {
+  readonly kind?: SpanKind;
+  readonly attributes?: Attributes;
+  /** The parent context (from an HTTP request or job data); default: the active context. */
+  readonly parent?: Context;
+}
+
+/** Runs `fn` inside a new active span; records a thrown error on it and rethrows. Adapters wrap outbound calls. */
+export async function withSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
+  const parent = options.parent ?? context.active();
+  return tracer().startActiveSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes ?? {} }, parent, async (span) => {
+    try {
+      return await fn(span);
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.name ?? 'error' });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** Starts (without activating) a CLIENT span under the active context: for outbound calls observed from outside. */
+export function startClientSpan(name: string, attributes: Attributes): Span {
+  return tracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, context.active());
+}
+
+/** Ends a span started by startClientSpan with the HTTP status it got (0: no answer). */
+export function endClientSpan(span: Span, status: number): void {
+  span.setAttribute('http.response.status_code', status);
+  if (status === 0 || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
+}
+
+/** The active trace context, ready to store in job data (undefined when tracing is off or no span is active). */
+export function currentTraceCarrier(): TraceCarrier | undefined {
+  const carrier: TraceCarrier = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent ? carrier : undefined;
+}
+
+/** The context a carrier (job data, HTTP headers) describes; the active context when there is none. */
+export function contextFrom(carrier: Readonly<Record<string, unknown>> | undefined): Context {
+  if (!carrier) return context.active();
+  return propagation.extract(context.active(), carrier, {
+    keys: (c) => Object.keys(c),
+    get: (c, key) => {
+      const value = c[key];
+      return typeof value === 'string' ? value : Array.isArray(value) ? (value as string[]) : undefined;
+    },
+  });
+}
