@@ -7,12 +7,11 @@ import type { TicketInfo, TicketPort } from '../../bot/core/ticket.port.js';
 import type { VcsPort } from '../../bot/core/vcs.port.js';
 import type { JobResult, ProcessorContext } from '../worker.js';
 import { ContextAgent } from '../context/context.agent.js';
-import { asAddedFiles, implementTicket } from '../code/implement.js';
 import { branchFor, GitAgent } from '../git/git.agent.js';
 import { modelsOf } from '../llm/models.schema.js';
-import { QualityAgent } from '../quality/quality.agent.js';
 import { WorkflowRun } from '../workflow/checkpoints.js';
-import { callMeta, type AgentDeps } from './deps.js';
+import type { AgentDeps } from './deps.js';
+import { writeAndCheck } from './implement-steps.js';
 
 export const LOCAL_IMPLEMENT_STEPS = ['context', 'code', 'quality', 'commit on a local branch'] as const;
 
@@ -38,10 +37,7 @@ export async function implementLocally(deps: AgentDeps, ctx: ProcessorContext, v
     const conventions = await new ContextAgent(vcs, tickets as TicketPort).conventions(tenant.id, repo, base, Math.floor(modelsOf(tenant).contextTokens / 4));
     return { ticket, conventions };
   });
-  const change = await run.step(2, 'code', () => implementTicket(deps.router, tenant, gathered.ticket, gathered.conventions, callMeta(ctx), ctx.data.writePaths));
-  const findings = await run.step(3, 'quality', async () => new QualityAgent(modelsOf(tenant).policyPacks).analyse(asAddedFiles(change)));
-  const blocking = findings.filter((f) => f.severity === 'critical');
-  if (blocking.length) throw new UnrecoverableError(`implement.blocked: the generated change has ${blocking.length} critical finding(s) (${blocking.map((f) => `${f.ruleId} in ${f.path}`).join(', ')}); nothing was committed`);
+  const { change } = await writeAndCheck(deps, ctx, run, tenant, gathered);
   const branch = branchFor(gathered.ticket.key);
   const git = new GitAgent(vcs, tenant.id, repo);
   const commit = await run.step(4, 'commit on a local branch', async () => {

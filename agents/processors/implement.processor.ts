@@ -3,13 +3,14 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Processor } from '../worker.js';
 import { ContextAgent } from '../context/context.agent.js';
-import { asAddedFiles, implementTicket, type ChangeSet } from '../code/implement.js';
+import type { ChangeSet } from '../code/implement.js';
 import { branchFor, GitAgent } from '../git/git.agent.js';
 import { modelsOf } from '../llm/models.schema.js';
-import { QualityAgent, type Finding } from '../quality/quality.agent.js';
+import type { Finding } from '../quality/quality.agent.js';
 import { WorkflowRun } from '../workflow/checkpoints.js';
-import { callMeta, requireTickets, requireVcs, withBudgetGuard, type AgentDeps } from './deps.js';
+import { requireTickets, requireVcs, withBudgetGuard, type AgentDeps } from './deps.js';
 import { implementLocally } from './implement-local.js';
+import { writeAndCheck } from './implement-steps.js';
 
 export const IMPLEMENT_STEPS = ['context', 'code', 'quality', 'commit', 'pull request', 'ticket comment'] as const;
 
@@ -32,10 +33,7 @@ export function implementProcessor(deps: AgentDeps): Processor {
       const conventions = await new ContextAgent(vcs, tickets).conventions(tenant.id, repo, base, Math.floor(modelsOf(tenant).contextTokens / 4));
       return { ticket, conventions };
     });
-    const change = await run.step(2, 'code', () => implementTicket(deps.router, tenant, gathered.ticket, gathered.conventions, callMeta(ctx), ctx.data.writePaths));
-    const findings = await run.step(3, 'quality', async () => new QualityAgent(modelsOf(tenant).policyPacks).analyse(asAddedFiles(change)));
-    const blocking = findings.filter((f) => f.severity === 'critical');
-    if (blocking.length) throw new UnrecoverableError(`implement.blocked: the generated change has ${blocking.length} critical finding(s) (${blocking.map((f) => `${f.ruleId} in ${f.path}`).join(', ')}); nothing was committed`);
+    const { change, findings } = await writeAndCheck(deps, ctx, run, tenant, gathered);
     const branch = branchFor(gathered.ticket.key);
     const commit = await run.step(4, 'commit', async () => {
       const base = await git.prepareBranch(branch);

@@ -8,6 +8,7 @@ import nock from 'nock';
 import { parse, stringify } from 'yaml';
 import { EXAMPLE_YAML } from './app.js';
 import { listenOnLoopback } from './loopback.js';
+import { createServer as createNetServer } from 'node:net';
 
 export const BOT_APP_ID = 'c9e8c047-2a74-40a2-b28a-b162d5f5327c';
 export const BOT_APP_PASSWORD = 'teams-test-app-password-0123456789';
@@ -254,4 +255,13 @@ export function cardClick(options: { serviceUrl: string; aadObjectId: string; ve
     channelData: { ...(base.channelData as object), tenant: { id: tenantId } },
     value: { action: { type: 'Action.Execute', title: options.verb === 'void.approve' ? 'Approve' : 'Reject', verb: options.verb, data }, trigger: 'manual' },
   };
+}
+
+/** A loopback port that nothing listens on (bound, then released): a host that "does not answer". */
+export async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

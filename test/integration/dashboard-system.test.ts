@@ -1,12 +1,11 @@
 // The system page shows the tenant's platform connections with the same credential checks as /readyz: a Teams app
 // whose login host does not answer (every reply to Teams would be lost) is named there for the tenant's admins,
 // not only in a log line.
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { teamsModule } from '../../bot/teams/module.js';
 import { consoleUser } from '../helpers/approvals.js';
 import { signInByLink, startDashboardApp, type DashboardApp } from '../helpers/dashboard.js';
-import { AAD, BOT_APP_PASSWORD, startTeamsFakes, teamsEnv } from '../helpers/teams.js';
+import { AAD, BOT_APP_PASSWORD, closedPort, startTeamsFakes, teamsEnv } from '../helpers/teams.js';
 
 let cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -14,13 +13,6 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const bindTeams = (yaml: string) => yaml.replace('      github: { org: acme, installationId: 1001 }\n', `      github: { org: acme, installationId: 1001 }\n      teams: { tenantId: ${AAD.tenant} }\n`);
 

@@ -3,7 +3,6 @@
 // password and an unreachable host show in /readyz (platforms.teams), the log, the credential-failure metric and
 // `void doctor`; and MICROSOFT_LOGIN_URL works for any HTTPS authority, not only Microsoft's hosts.
 /* eslint-disable @typescript-eslint/no-explicit-any -- /readyz JSON is read as loosely as a probe would */
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,7 +12,7 @@ import { teamsModule } from '../../bot/teams/module.js';
 import { captureAppLogger, REDIS_URL, startTestApp, testConfig, type TestApp } from '../helpers/app.js';
 import { tempTenantsFile } from '../helpers/deploy.js';
 import { valueOf } from '../helpers/metrics.js';
-import { BOT_APP_PASSWORD, fixture, postActivity, signToken, startTeamsFakes, teamsEnv, type TeamsFakes } from '../helpers/teams.js';
+import { BOT_APP_PASSWORD, closedPort, fixture, postActivity, signToken, startTeamsFakes, teamsEnv, type TeamsFakes } from '../helpers/teams.js';
 
 const SOVEREIGN = 'https://login.sovereign-cloud.example';
 
@@ -38,13 +37,6 @@ function refuseLogin(host = 'https://login.microsoftonline.com'): nock.Scope {
   return nock(host).persist().post(/\/oauth2\/v2\.0\/token$/).reply(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided. Trace ID: 0000', error_codes: [7000215] });
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function readyz(t: TestApp): Promise<{ status: number; body: Record<string, any> }> {
   const res = await fetch(`${t.url}/readyz`);
