@@ -10,10 +10,11 @@ import { deliver, prComment } from '../helpers/github.js';
 import { GITHUB_TENANTS, onlyJobFinished, startGithubApp, type GithubTestApp } from '../helpers/github-app.js';
 import { ANTHROPIC_API, anthropicMessage, anthropicProvider, MODEL_ENV, OPENAI_API, openAiCompletion, openAiProvider } from '../helpers/llm.js';
 import { servePullRequest, type CorpusPullRequest, type PostedReview } from '../helpers/review.js';
+import { AWS_ACCESS_KEY, AWS_SECRET_KEY, GITHUB_TOKEN_REDACTED } from '../fixtures/fake-secrets.js';
 
-const AWS_KEY_ID = 'AKIAQ3EGRZ7VXN4TLM2P';
-const AWS_SECRET = 'Gh7s9dK2mZq8XrT4vLp1Nw6YbE3cU5fA0jH2iQ9o';
-const GITHUB_TOKEN = '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';
+const AWS_KEY_ID = AWS_ACCESS_KEY;
+const AWS_SECRET = AWS_SECRET_KEY;
+const GITHUB_TOKEN = GITHUB_TOKEN_REDACTED;
 
 const CONTENT = [
   "import { S3Client } from '@aws-sdk/client-s3';",

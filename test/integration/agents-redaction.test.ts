@@ -2,10 +2,11 @@
 // token, a GitHub token and a private key sends the model (Anthropic, faked over HTTP) placeholders only.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ANTHROPIC_API, MODEL_ENV, anthropicMessage, anthropicProvider, nock, startAgentsApp, type AgentsTestApp } from '../helpers/agents.js';
+import { GITHUB_TOKEN_REDACTED, PEM_BODY_PKCS8, SLACK_TOKEN_IN_CODE } from '../fixtures/fake-secrets.js';
 
-const SLACK = 'xoxb-482910375561-Qm7Zr2KpX9vTn4Lw';
-const GITHUB = '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';
-const KEY_BODY = 'MC4CAQAwBQYDK2VwBCIEIGQ9SfO1hcR6dC1eYfTlDsuB3nX0pV3tM2yLh8aKqWzE';
+const SLACK = SLACK_TOKEN_IN_CODE;
+const GITHUB = GITHUB_TOKEN_REDACTED;
+const KEY_BODY = PEM_BODY_PKCS8;
 
 let app: AgentsTestApp | undefined;
 afterEach(async () => {

@@ -4,7 +4,7 @@ import { luhnValid } from '../../agents/quality/policy.js';
 import { redactSecrets } from '../../agents/quality/secrets.js';
 import type { ChangedFile } from '../../bot/core/vcs.port.js';
 import { fixture, type PullRequestFixture } from '../helpers/agents.js';
-import { ANTHROPIC_KEY_IN_CODE, AWS_ACCESS_KEY, GITHUB_TOKEN, OPENAI_KEY_IN_CODE, PRIVATE_KEY_HEADER, SLACK_TOKEN_IN_CODE } from '../fixtures/fake-secrets.js';
+import { ANTHROPIC_KEY_IN_CODE, AWS_ACCESS_KEY, GITHUB_TOKEN, OPENAI_KEY_IN_CODE, PEM_BODY_RSA, PRIVATE_KEY_HEADER, SLACK_TOKEN_IN_CODE } from '../fixtures/fake-secrets.js';
 
 function added(path: string, lines: string[]): ChangedFile {
   return { path, status: 'added', additions: lines.length, deletions: 0, patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}` };
@@ -30,7 +30,7 @@ describe('QualityAgent', async () => {
       `const openai = '${OPENAI_KEY_IN_CODE}';`,
       `const claude = '${ANTHROPIC_KEY_IN_CODE}';`,
       PRIVATE_KEY_HEADER,
-      'MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi1Hm1lNeMB0ZgG0MrVQj4pXhKq',
+      PEM_BODY_RSA,
       '-----END RSA PRIVATE KEY-----',
       "const apiToken = 'q8Zr2LmX9vTn4KpW7sYb3HdJ6fGc1Ae5';",
       "const greeting = 'hello world, this is a plain sentence';",

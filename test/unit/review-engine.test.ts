@@ -8,9 +8,10 @@ import { redactRequest } from '../../agents/llm/prompt.js';
 import { redactSpans, redactText, scanSecrets } from '../../agents/quality/secrets.js';
 import { triageAnswerSchema } from '../../agents/code/schemas.js';
 import type { ChangedFile } from '../../bot/core/vcs.port.js';
+import { AWS_ACCESS_KEY, GITHUB_TOKEN_REDACTED, PEM_BODY_EC } from '../fixtures/fake-secrets.js';
 
-const KEY = 'AKIAQ3EGRZ7VXN4TLM2P';
-const TOKEN = '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';
+const KEY = AWS_ACCESS_KEY;
+const TOKEN = GITHUB_TOKEN_REDACTED;
 
 describe('secret engine', () => {
   it('returns spans (line, start, end, kind) that cover exactly the value, and never the value itself', async () => {
@@ -25,7 +26,7 @@ describe('secret engine', () => {
   });
 
   it('redaction names the kind and keeps the line structure of a diff (a PEM block keeps its line breaks and prefixes)', async () => {
-    const hunk = ['@@ -0,0 +1,5 @@', '+const k = `', '+-----BEGIN EC PRIVATE KEY-----', '+MHcCAQEEIBv6kI0oSPcZ3ZAYLQdqfVvMMSx2oS2xvP0ftq0gYx3PoAoGCCqGSM49AwEHoUQDQgAE', '+-----END EC PRIVATE KEY-----`;', `+const gh = '${TOKEN}';`].join('\n');
+    const hunk = ['@@ -0,0 +1,5 @@', '+const k = `', '+-----BEGIN EC PRIVATE KEY-----', `+${PEM_BODY_EC}`, '+-----END EC PRIVATE KEY-----`;', `+const gh = '${TOKEN}';`].join('\n');
     const { text, kinds } = await redactText(hunk);
     expect(kinds.sort()).toEqual(['github_token', 'private_key']);
     expect(text.split('\n')).toHaveLength(hunk.split('\n').length);
