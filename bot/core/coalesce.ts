@@ -9,6 +9,8 @@ import type { Reply, ThreadRef } from './types.js';
 export interface CoalescingOptions {
   /** At most one progress write per key per this many milliseconds (default 1,000). */
   readonly windowMs?: number;
+  /** A key nothing was written to for this long is forgotten (default 60 s, at least the window). */
+  readonly forgetAfterMs?: number;
   /** Told when a held progress write fails (the next update or the final state still goes through). */
   readonly onError?: (error: unknown, key: string) => void;
 }
@@ -25,12 +27,14 @@ interface KeyState {
 export class CoalescingChat implements ChatPort {
   private readonly keys = new Map<string, KeyState>();
   private readonly windowMs: number;
+  private readonly forgetAfterMs: number;
 
   constructor(
     private readonly inner: ChatPort,
     private readonly options: CoalescingOptions = {},
   ) {
     this.windowMs = options.windowMs ?? 1000;
+    this.forgetAfterMs = Math.max(this.windowMs, options.forgetAfterMs ?? 60_000);
   }
 
   async post(thread: ThreadRef, reply: Reply): Promise<void> {
@@ -41,13 +45,11 @@ export class CoalescingChat implements ChatPort {
     if (reply.kind !== 'progress') {
       // The final state (or any non-progress reply): written now, after whatever write of this key is in flight.
       this.cancelPending(state);
-      const write = this.write(state, thread, reply);
-      if (reply.kind === 'answer' || reply.kind === 'refusal') void write.finally(() => this.forgetIfIdle(key, state));
-      return write;
+      return this.write(key, state, thread, reply);
     }
     if (reply.text === (state.pending?.reply.text ?? state.lastText)) return;
     const wait = state.lastWriteAt + this.windowMs - Date.now();
-    if (wait <= 0 && !state.timer) return this.write(state, thread, reply);
+    if (wait <= 0 && !state.timer) return this.write(key, state, thread, reply);
     // Within the window: hold the newest update; one timer writes it when the window ends.
     state.pending = { thread, reply };
     state.timer ??= setTimeout(() => this.flush(key, state), Math.max(0, wait));
@@ -62,14 +64,17 @@ export class CoalescingChat implements ChatPort {
     const pending = state.pending;
     this.cancelPending(state);
     if (!pending) return state.chain;
-    return this.write(state, pending.thread, pending.reply).catch((error: unknown) => this.options.onError?.(error, key));
+    return this.write(key, state, pending.thread, pending.reply).catch((error: unknown) => this.options.onError?.(error, key));
   }
 
-  private write(state: KeyState, thread: ThreadRef, reply: Reply): Promise<void> {
+  private write(key: string, state: KeyState, thread: ThreadRef, reply: Reply): Promise<void> {
     state.lastText = reply.text;
     state.lastWriteAt = Date.now();
     const write = state.chain.then(() => this.inner.post(thread, reply));
-    state.chain = write.catch(() => undefined);
+    const settled = write.catch(() => undefined);
+    state.chain = settled;
+    // A key nothing was written to for a while is forgotten (a job that ends elsewhere leaves nothing behind).
+    void settled.then(() => setTimeout(() => this.forgetIfIdle(key, state, settled), this.forgetAfterMs).unref());
     return write;
   }
 
@@ -79,7 +84,12 @@ export class CoalescingChat implements ChatPort {
     state.pending = undefined;
   }
 
-  private forgetIfIdle(key: string, state: KeyState): void {
-    if (!state.pending && this.keys.get(key) === state) this.keys.delete(key);
+  private forgetIfIdle(key: string, state: KeyState, lastWrite: Promise<void>): void {
+    if (!state.pending && state.chain === lastWrite && this.keys.get(key) === state) this.keys.delete(key);
+  }
+
+  /** Keys with state (for tests and diagnostics). */
+  get size(): number {
+    return this.keys.size;
   }
 }

@@ -64,6 +64,15 @@ describe('coalescing job progress', () => {
     expect(inner.writes).toEqual(['a1', 'b1', 'hello', 'a2']);
   });
 
+  it('forgets a key a while after its last write, whether or not a final answer came', async () => {
+    const chat = new CoalescingChat(recorder(), { windowMs: 20, forgetAfterMs: 50 });
+    await chat.post(thread, progress('started', 'job:a'));
+    await chat.post(thread, { text: 'done', key: 'job:b', kind: 'answer' });
+    expect(chat.size).toBe(2);
+    await sleep(150);
+    expect(chat.size).toBe(0);
+  });
+
   it('with a window of 0 writes every distinct update', async () => {
     const inner = recorder();
     const chat = new CoalescingChat(inner, { windowMs: 0 });
