@@ -6,7 +6,13 @@
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
-    { name: 'no-cycle', severity: 'error', comment: 'Import cycles make set-up order matter and layers meaningless.', from: {}, to: { circular: true } },
+    {
+      name: 'no-cycle',
+      severity: 'error',
+      comment: 'Import cycles make set-up order matter and layers meaningless.',
+      from: {},
+      to: { circular: true },
+    },
     {
       name: 'core-imports-only-core',
       severity: 'error',
@@ -21,18 +27,48 @@ module.exports = {
       from: { path: '^(integrations|agents|approvals|audit)/' },
       to: { path: '^bot/(?!core/)' },
     },
-    { name: 'integrations-not-siblings', severity: 'error', from: { path: '^integrations/' }, to: { path: '^(agents|approvals|audit)/' } },
-    { name: 'agents-not-siblings', severity: 'error', from: { path: '^agents/' }, to: { path: '^(integrations|approvals|audit)/' } },
-    { name: 'approvals-only-audit', severity: 'error', from: { path: '^approvals/' }, to: { path: '^(integrations|agents)/' } },
-    { name: 'audit-not-siblings', severity: 'error', from: { path: '^audit/' }, to: { path: '^(integrations|agents|approvals)/' } },
-    { name: 'no-tests-in-production', severity: 'error', comment: 'Test-only code lives under test/.', from: { path: '^(bot|integrations|agents|approvals|audit)/' }, to: { path: '^test/' } },
+    {
+      name: 'integrations-not-siblings',
+      severity: 'error',
+      from: { path: '^integrations/' },
+      to: { path: '^(agents|approvals|audit)/' },
+    },
+    {
+      name: 'agents-not-siblings',
+      severity: 'error',
+      from: { path: '^agents/' },
+      to: { path: '^(integrations|approvals|audit)/' },
+    },
+    {
+      name: 'approvals-only-audit',
+      severity: 'error',
+      from: { path: '^approvals/' },
+      to: { path: '^(integrations|agents)/' },
+    },
+    {
+      name: 'audit-not-siblings',
+      severity: 'error',
+      from: { path: '^audit/' },
+      to: { path: '^(integrations|agents|approvals)/' },
+    },
+    {
+      name: 'no-tests-in-production',
+      severity: 'error',
+      comment: 'Test-only code lives under test/.',
+      from: { path: '^(bot|integrations|agents|approvals|audit)/' },
+      to: { path: '^test/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
     exclude: { path: '(^|/)(node_modules|dist|coverage)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.json'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js', '.json'],
+    },
     moduleSystems: ['es6', 'cjs'],
   },
 };

@@ -17,8 +17,23 @@ export function createAgentsModule(options: AgentsModuleOptions = {}): VoidModul
     name: 'agents',
     async setup(ctx) {
       const log = ctx.log.child({ module: 'agents' });
-      const router = new ModelRouter({ redis: ctx.redis, prefix: ctx.prefix, env: ctx.config.env, audit: ctx.audit, log, ...options.router });
-      const deps: AgentDeps = { ports: ctx.ports, redis: ctx.redis, prefix: ctx.prefix, router, log, deployPollMs: options.deployPollMs, deployTimeoutMs: options.deployTimeoutMs };
+      const router = new ModelRouter({
+        redis: ctx.redis,
+        prefix: ctx.prefix,
+        env: ctx.config.env,
+        audit: ctx.audit,
+        log,
+        ...options.router,
+      });
+      const deps: AgentDeps = {
+        ports: ctx.ports,
+        redis: ctx.redis,
+        prefix: ctx.prefix,
+        router,
+        log,
+        deployPollMs: options.deployPollMs,
+        deployTimeoutMs: options.deployTimeoutMs,
+      };
       return { kinds: AGENT_KINDS, processors: () => createAgentProcessors(deps) };
     },
   };

@@ -59,8 +59,12 @@ export class JobQueue implements JobSubmitter {
     const redis = this.options.connection;
     try {
       // Both commands travel in one round trip (auto-pipelining); the index is trimmed now and then, not each time.
-      const [added] = await Promise.all([redis.zadd(this.recentKey(valid.tenantId), 'NX', Date.now(), jobId), this.queue.add(valid.kind, valid, { jobId })]);
-      if (added && Math.random() < 0.05) await redis.zremrangebyrank(this.recentKey(valid.tenantId), 0, -RECENT_PER_TENANT - 1);
+      const [added] = await Promise.all([
+        redis.zadd(this.recentKey(valid.tenantId), 'NX', Date.now(), jobId),
+        this.queue.add(valid.kind, valid, { jobId }),
+      ]);
+      if (added && Math.random() < 0.05)
+        await redis.zremrangebyrank(this.recentKey(valid.tenantId), 0, -RECENT_PER_TENANT - 1);
       return { jobId, duplicate: added === 0 };
     } catch (error) {
       throw new QueueUnavailableError(error);

@@ -10,7 +10,17 @@ import type { Reply, Tenant } from '../bot/core/types.js';
 import type { Logger } from '../bot/core/logger.js';
 import type { AuditLog } from '../bot/core/audit.js';
 import { auditActorOf, type AuditEventInput } from '../bot/core/audit.js';
-import { JOB_QUEUE, jobDataSchema, type JobData, type JobKind, type JobResult, type JobSlotsPort, type Processor, type ProcessorContext, type RunGate } from '../bot/core/jobs.js';
+import {
+  JOB_QUEUE,
+  jobDataSchema,
+  type JobData,
+  type JobKind,
+  type JobResult,
+  type JobSlotsPort,
+  type Processor,
+  type ProcessorContext,
+  type RunGate,
+} from '../bot/core/jobs.js';
 import { metrics, type JobOutcome } from '../bot/core/metrics.js';
 import { SpanKind, contextFrom, withSpan } from '../bot/core/trace.js';
 
@@ -48,7 +58,10 @@ export function progressBar(fraction: number, width = 10): string {
 
 /** No retry follows this failure: the error says so, or this was the last attempt. */
 function isFinalAttempt(job: Job<JobData>, error: unknown): boolean {
-  return (error as { name?: string } | undefined)?.name === 'UnrecoverableError' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  return (
+    (error as { name?: string } | undefined)?.name === 'UnrecoverableError' ||
+    job.attemptsMade + 1 >= (job.opts.attempts ?? 1)
+  );
 }
 
 export class JobWorker {
@@ -94,7 +107,10 @@ export class JobWorker {
     const result = await Promise.race([graceful, timeout]);
     clearTimeout(timer);
     if (result === 'timeout') {
-      this.options.log.warn({ graceMs, jobs: this.inFlight.size }, 'in-flight jobs did not finish within the grace period; returning them to the queue');
+      this.options.log.warn(
+        { graceMs, jobs: this.inFlight.size },
+        'in-flight jobs did not finish within the grace period; returning them to the queue',
+      );
       // worker.close(true) would await the same pending close; hand each job back explicitly instead.
       worker.cancelAllJobs('shutdown');
       await Promise.all([...this.inFlight.keys()].map((id) => this.returnToQueue(id)));
@@ -113,11 +129,28 @@ export class JobWorker {
       await job.moveToWait(token);
       metrics.recordJob(data.kind, 'returned', (performance.now() - started) / 1000);
       await this.options.audit
-        .append({ tenantId: data.tenantId, action: 'job.deferred', actor: auditActorOf(data.requester), target: jobId, outcome: 'info', details: { kind: data.kind, reason: 'shutdown' }, correlationId: data.correlationId })
-        .catch((err: unknown) => this.options.log.error({ err, jobId }, 'could not record the returned job in the audit trail'));
-      await this.reply(data, jobId, `⏸️ ${data.kind} paused: this worker is shutting down; the job is back in the queue and resumes on another worker.`);
+        .append({
+          tenantId: data.tenantId,
+          action: 'job.deferred',
+          actor: auditActorOf(data.requester),
+          target: jobId,
+          outcome: 'info',
+          details: { kind: data.kind, reason: 'shutdown' },
+          correlationId: data.correlationId,
+        })
+        .catch((err: unknown) =>
+          this.options.log.error({ err, jobId }, 'could not record the returned job in the audit trail'),
+        );
+      await this.reply(
+        data,
+        jobId,
+        `⏸️ ${data.kind} paused: this worker is shutting down; the job is back in the queue and resumes on another worker.`,
+      );
     } catch (err) {
-      this.options.log.error({ err, jobId }, 'could not return the job to the queue; it is retried once its lock expires');
+      this.options.log.error(
+        { err, jobId },
+        'could not return the job to the queue; it is retried once its lock expires',
+      );
     }
   }
 
@@ -129,13 +162,24 @@ export class JobWorker {
     this.inFlight.set(jobId, { job, token, started });
     let outcome: JobOutcome = 'failed';
     try {
-      const span = { kind: SpanKind.CONSUMER, parent: contextFrom(job.data?.trace), attributes: { 'void.job_id': jobId, 'void.job_kind': kind, 'void.attempt': job.attemptsMade + 1 } };
+      const span = {
+        kind: SpanKind.CONSUMER,
+        parent: contextFrom(job.data?.trace),
+        attributes: { 'void.job_id': jobId, 'void.job_kind': kind, 'void.attempt': job.attemptsMade + 1 },
+      };
       const result = await withSpan(`void.job ${kind}`, span, () => this.run(job, token));
       outcome = 'completed';
       return result;
     } catch (error) {
       const err = error as { name?: string; refused?: boolean };
-      outcome = err?.name === 'DelayedError' ? 'deferred' : err?.refused ? 'refused' : isFinalAttempt(job, error) ? 'failed' : 'retried';
+      outcome =
+        err?.name === 'DelayedError'
+          ? 'deferred'
+          : err?.refused
+            ? 'refused'
+            : isFinalAttempt(job, error)
+              ? 'failed'
+              : 'retried';
       throw error;
     } finally {
       if (this.inFlight.delete(jobId)) metrics.recordJob(kind, outcome, (performance.now() - started) / 1000);
@@ -151,13 +195,20 @@ export class JobWorker {
   private async run(job: Job<JobData>, token?: string): Promise<JobResult> {
     const jobId = job.id ?? 'unknown';
     const parsed = jobDataSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`job.bad_data: ${parsed.error.issues[0]?.message ?? 'invalid job data'}`);
+    if (!parsed.success)
+      throw new UnrecoverableError(`job.bad_data: ${parsed.error.issues[0]?.message ?? 'invalid job data'}`);
     const data = parsed.data;
-    const log = this.options.log.child({ tenant: data.tenantId, jobId, kind: data.kind, correlationId: data.correlationId });
+    const log = this.options.log.child({
+      tenant: data.tenantId,
+      jobId,
+      kind: data.kind,
+      correlationId: data.correlationId,
+    });
     const tenant = this.options.registry.get(data.tenantId);
     if (!tenant) throw new UnrecoverableError(`job.unknown_tenant: tenant ${data.tenantId} is no longer configured`);
     const processor = this.options.processors.get(data.kind);
-    if (!processor) throw new UnrecoverableError(`job.no_processor: no agent handles ${data.kind} jobs in this deployment`);
+    if (!processor)
+      throw new UnrecoverableError(`job.no_processor: no agent handles ${data.kind} jobs in this deployment`);
 
     const slot = await this.options.slots.acquire(tenant.id, data.requester.memberId, jobId, tenant.limits);
     if (slot !== 'acquired') {
@@ -165,38 +216,67 @@ export class JobWorker {
       log.debug({ slot, wait }, 'concurrency limit reached; job deferred');
       if (job.attemptsMade === 0 && !job.progress) {
         await job.updateProgress({ waiting: slot });
-        const who = slot === 'tenant_busy' ? `${tenant.name} already has ${tenant.limits.concurrentJobs} jobs running` : `you already have ${tenant.limits.memberConcurrentJobs} jobs running`;
+        const who =
+          slot === 'tenant_busy'
+            ? `${tenant.name} already has ${tenant.limits.concurrentJobs} jobs running`
+            : `you already have ${tenant.limits.memberConcurrentJobs} jobs running`;
         await this.reply(data, jobId, `⏳ ${data.kind} is queued: ${who}; it starts when one finishes.`);
       }
       await job.moveToDelayed(Date.now() + wait, token);
       throw new DelayedError();
     }
-    const renew = setInterval(() => {
-      void this.options.slots.renew(tenant.id, data.requester.memberId, jobId, tenant.limits).catch(() => undefined);
-    }, Math.max(1000, this.options.slots.leaseMs / 3));
+    const renew = setInterval(
+      () => {
+        void this.options.slots.renew(tenant.id, data.requester.memberId, jobId, tenant.limits).catch(() => undefined);
+      },
+      Math.max(1000, this.options.slots.leaseMs / 3),
+    );
     try {
       return await this.execute(job, data, tenant, processor, log);
     } finally {
       clearInterval(renew);
       // Not awaited: the job's result does not wait a round trip for the bookkeeping; a lost release lapses with the lease.
-      this.options.slots.release(tenant.id, data.requester.memberId, jobId).catch((err: unknown) => log.warn({ err }, 'could not release the job slot; it lapses with its lease'));
+      this.options.slots
+        .release(tenant.id, data.requester.memberId, jobId)
+        .catch((err: unknown) => log.warn({ err }, 'could not release the job slot; it lapses with its lease'));
     }
   }
 
-  private async execute(job: Job<JobData>, data: JobData, tenant: Tenant, processor: Processor, log: Logger): Promise<JobResult> {
+  private async execute(
+    job: Job<JobData>,
+    data: JobData,
+    tenant: Tenant,
+    processor: Processor,
+    log: Logger,
+  ): Promise<JobResult> {
     const jobId = job.id ?? 'unknown';
     const audit = this.options.audit;
-    const base: AuditBase = { tenantId: tenant.id, actor: auditActorOf(data.requester), target: jobId, correlationId: data.correlationId };
+    const base: AuditBase = {
+      tenantId: tenant.id,
+      actor: auditActorOf(data.requester),
+      target: jobId,
+      correlationId: data.correlationId,
+    };
     const refusal = this.options.gate ? await this.options.gate(data, tenant) : undefined;
     if (refusal) {
-      await audit.append({ ...base, action: 'job.failed', outcome: 'denied', details: { kind: data.kind, code: refusal.code } });
+      await audit.append({
+        ...base,
+        action: 'job.failed',
+        outcome: 'denied',
+        details: { kind: data.kind, code: refusal.code },
+      });
       await this.reply(data, jobId, `⛔ ${data.kind} did not run: ${refusal.message}`, 'refusal');
       throw Object.assign(new UnrecoverableError(`${refusal.code}: ${refusal.message}`), { refused: true });
     }
     const attempt = job.attemptsMade + 1;
     try {
       // No side effect without its audit record: if the trail cannot be written, the agent does not run.
-      await audit.append({ ...base, action: 'job.started', outcome: 'pending', details: { kind: data.kind, attempt, approvalId: data.approvalId } });
+      await audit.append({
+        ...base,
+        action: 'job.started',
+        outcome: 'pending',
+        details: { kind: data.kind, attempt, approvalId: data.approvalId },
+      });
     } catch (error) {
       await this.reportFailure(job, data, error, base, log);
       throw error;
@@ -215,8 +295,18 @@ export class JobWorker {
     };
     try {
       const result = await processor(ctx);
-      await audit.append({ ...base, action: 'job.completed', outcome: 'success', details: { kind: data.kind, attempt, approvalId: data.approvalId } });
-      await this.reply(data, jobId, `✅ ${data.kind} done: ${result.summary}${result.link ? `\n${result.link}` : ''}`, 'answer');
+      await audit.append({
+        ...base,
+        action: 'job.completed',
+        outcome: 'success',
+        details: { kind: data.kind, attempt, approvalId: data.approvalId },
+      });
+      await this.reply(
+        data,
+        jobId,
+        `✅ ${data.kind} done: ${result.summary}${result.link ? `\n${result.link}` : ''}`,
+        'answer',
+      );
       return result;
     } catch (error) {
       await this.reportFailure(job, data, error, base, log);
@@ -224,7 +314,13 @@ export class JobWorker {
     }
   }
 
-  private async reportFailure(job: Job<JobData>, data: JobData, error: unknown, base: AuditBase, log: Logger): Promise<void> {
+  private async reportFailure(
+    job: Job<JobData>,
+    data: JobData,
+    error: unknown,
+    base: AuditBase,
+    log: Logger,
+  ): Promise<void> {
     const jobId = job.id ?? 'unknown';
     const err = error as Error;
     const attempts = job.opts.attempts ?? 1;
@@ -233,11 +329,31 @@ export class JobWorker {
     log.warn({ err, final, attempt: job.attemptsMade + 1 }, 'job attempt failed');
     if (final) {
       await this.options.audit
-        .append({ ...base, action: 'job.failed', outcome: 'failure', details: { kind: data.kind, attempts: job.attemptsMade + 1, code: (err as { code?: string })?.code ?? err?.name ?? 'error' } })
-        .catch((auditErr: unknown) => log.error({ err: auditErr }, 'could not record the job failure in the audit trail'));
-      await this.reply(data, jobId, `❌ ${data.kind} failed after ${job.attemptsMade + 1} attempt(s): ${reason}`, 'answer');
+        .append({
+          ...base,
+          action: 'job.failed',
+          outcome: 'failure',
+          details: {
+            kind: data.kind,
+            attempts: job.attemptsMade + 1,
+            code: (err as { code?: string })?.code ?? err?.name ?? 'error',
+          },
+        })
+        .catch((auditErr: unknown) =>
+          log.error({ err: auditErr }, 'could not record the job failure in the audit trail'),
+        );
+      await this.reply(
+        data,
+        jobId,
+        `❌ ${data.kind} failed after ${job.attemptsMade + 1} attempt(s): ${reason}`,
+        'answer',
+      );
     } else {
-      await this.reply(data, jobId, `⚠️ ${data.kind} attempt ${job.attemptsMade + 1} of ${attempts} failed (${reason}); retrying with backoff.`);
+      await this.reply(
+        data,
+        jobId,
+        `⚠️ ${data.kind} attempt ${job.attemptsMade + 1} of ${attempts} failed (${reason}); retrying with backoff.`,
+      );
     }
   }
 }

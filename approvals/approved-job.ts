@@ -13,7 +13,11 @@ export async function enqueueApproved(deps: ApprovalDeps, rec: ApprovalRecord, a
     v: 1,
     kind: rec.kind,
     tenantId: rec.tenantId,
-    requester: { memberId: rec.requester.memberId, platform: rec.requester.platform, platformUserId: rec.requester.platformUserId },
+    requester: {
+      memberId: rec.requester.memberId,
+      platform: rec.requester.platform,
+      platformUserId: rec.requester.platformUserId,
+    },
     command: rec.command,
     thread: rec.thread,
     correlationId: rec.correlationId,

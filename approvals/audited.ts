@@ -18,7 +18,22 @@ export async function appendOrRefuse(deps: ApprovalDeps, input: AuditEventInput)
 }
 
 /** A refusal, explained to the person and recorded as a denied attempt. */
-export async function deny(deps: ApprovalDeps, actor: Actor, approvalId: string, code: string, message: string, correlationId: string): Promise<Denied> {
-  const failed = await appendOrRefuse(deps, { tenantId: actor.tenantId, action: 'approval.denied', actor: auditActorOf(actor), target: approvalId, outcome: 'denied', details: { approvalId, code }, correlationId });
+export async function deny(
+  deps: ApprovalDeps,
+  actor: Actor,
+  approvalId: string,
+  code: string,
+  message: string,
+  correlationId: string,
+): Promise<Denied> {
+  const failed = await appendOrRefuse(deps, {
+    tenantId: actor.tenantId,
+    action: 'approval.denied',
+    actor: auditActorOf(actor),
+    target: approvalId,
+    outcome: 'denied',
+    details: { approvalId, code },
+    correlationId,
+  });
   return failed ?? { ok: false, refusal: { code, message } };
 }

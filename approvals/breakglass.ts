@@ -14,77 +14,237 @@ export function followUpIdFor(approvalId: string): string {
   return `fu-${createHash('sha256').update(approvalId).digest('hex').slice(0, 10)}`;
 }
 
-export async function breakGlass(deps: ApprovalDeps, actor: Actor, id: string, reason: string, correlationId: string): Promise<Done | Denied> {
+export async function breakGlass(
+  deps: ApprovalDeps,
+  actor: Actor,
+  id: string,
+  reason: string,
+  correlationId: string,
+): Promise<Done | Denied> {
   const tenant = deps.registry.get(actor.tenantId);
   const member = deps.registry.memberById(actor.tenantId, actor.memberId);
-  if (!tenant || !member) return deny(deps, actor, id, 'approval.not_found', `There is no request "${id}".`, correlationId);
-  if (!member.roles.includes('admin')) return deny(deps, actor, id, 'breakglass.not_admin', `Only an admin may break glass; you are ${member.roles.join(', ')}. Ask for the approvals the rule needs instead.`, correlationId);
-  if (!reason.trim()) return deny(deps, actor, id, 'breakglass.no_reason', 'Break-glass needs a reason: "breakglass <id> <why it cannot wait>".', correlationId);
+  if (!tenant || !member)
+    return deny(deps, actor, id, 'approval.not_found', `There is no request "${id}".`, correlationId);
+  if (!member.roles.includes('admin'))
+    return deny(
+      deps,
+      actor,
+      id,
+      'breakglass.not_admin',
+      `Only an admin may break glass; you are ${member.roles.join(', ')}. Ask for the approvals the rule needs instead.`,
+      correlationId,
+    );
+  if (!reason.trim())
+    return deny(
+      deps,
+      actor,
+      id,
+      'breakglass.no_reason',
+      'Break-glass needs a reason: "breakglass <id> <why it cannot wait>".',
+      correlationId,
+    );
   const officers = tenant.members.filter((m) => m.roles.includes('compliance_officer'));
-  const result = await transition(deps, { tenantId: tenant.id, id, purpose: 'decide' }, async (rec): Promise<Plan<Done | Denied>> => {
-    if (rec.requester.memberId === member.id) return { stay: await deny(deps, actor, id, 'approval.self_approval', `You requested ${id}; break-glass must come from another admin (separation of duties has no off switch).`, correlationId) };
-    if (deps.now().getTime() >= Date.parse(rec.expiresAt)) return { stay: await deny(deps, actor, id, 'approval.expired', `Request ${id} expired at ${rec.expiresAt}; ask again.`, correlationId) };
-    const followUpId = followUpIdFor(rec.id);
-    const at = deps.now().toISOString();
-    return {
-      name: 'breakglass',
-      audit: { tenantId: tenant.id, action: 'breakglass.used', actor: auditActorOf(actor), target: rec.id, outcome: 'success', details: { approvalId: rec.id }, correlationId },
-      change: {
-        state: 'approved',
-        endReason: 'breakglass',
-        closedAt: at,
-        closedBy: member.id,
-        breakGlass: { memberId: member.id, name: member.name, reason: reason.trim(), at, followUpId, followUp: 'open' },
-      },
-      card: tenant,
-      after: async (updated) => {
-        const jobId = await enqueueApproved(deps, updated, auditActorOf(actor));
-        const mention = officers.length ? officers.map((o) => `@${o.name}`).join(' ') : `(no compliance officer is configured in ${tenant.name}: add one)`;
+  const result = await transition(
+    deps,
+    { tenantId: tenant.id, id, purpose: 'decide' },
+    async (rec): Promise<Plan<Done | Denied>> => {
+      if (rec.requester.memberId === member.id)
         return {
-          result: { ok: true, message: `Break-glass recorded: ${rec.id} runs as job ${jobId}. Compliance follow-up ${followUpId} is open until a compliance officer acknowledges it.` },
-          notes: [{
-            kind: 'answer',
-            key: `breakglass:${rec.id}`,
-            text: `🚨 BREAK-GLASS: ${member.name} forced "${rec.summary}" (request ${rec.id}) to run without the approvals rule "${rec.rule}" needs.\nReason: ${reason.trim()}\n${mention}: review follow-up ${followUpId}, then say "ack ${followUpId}". Job ${jobId} is queued.`,
-          }],
+          stay: await deny(
+            deps,
+            actor,
+            id,
+            'approval.self_approval',
+            `You requested ${id}; break-glass must come from another admin (separation of duties has no off switch).`,
+            correlationId,
+          ),
         };
-      },
-      lapsed: () => ({ ok: false, refusal: { code: 'approval.busy', message: `Request ${id} changed meanwhile; look at it again.` } }),
-      unrecorded: (refusal) => refusal,
-    };
-  });
+      if (deps.now().getTime() >= Date.parse(rec.expiresAt))
+        return {
+          stay: await deny(
+            deps,
+            actor,
+            id,
+            'approval.expired',
+            `Request ${id} expired at ${rec.expiresAt}; ask again.`,
+            correlationId,
+          ),
+        };
+      const followUpId = followUpIdFor(rec.id);
+      const at = deps.now().toISOString();
+      return {
+        name: 'breakglass',
+        audit: {
+          tenantId: tenant.id,
+          action: 'breakglass.used',
+          actor: auditActorOf(actor),
+          target: rec.id,
+          outcome: 'success',
+          details: { approvalId: rec.id },
+          correlationId,
+        },
+        change: {
+          state: 'approved',
+          endReason: 'breakglass',
+          closedAt: at,
+          closedBy: member.id,
+          breakGlass: {
+            memberId: member.id,
+            name: member.name,
+            reason: reason.trim(),
+            at,
+            followUpId,
+            followUp: 'open',
+          },
+        },
+        card: tenant,
+        after: async (updated) => {
+          const jobId = await enqueueApproved(deps, updated, auditActorOf(actor));
+          const mention = officers.length
+            ? officers.map((o) => `@${o.name}`).join(' ')
+            : `(no compliance officer is configured in ${tenant.name}: add one)`;
+          return {
+            result: {
+              ok: true,
+              message: `Break-glass recorded: ${rec.id} runs as job ${jobId}. Compliance follow-up ${followUpId} is open until a compliance officer acknowledges it.`,
+            },
+            notes: [
+              {
+                kind: 'answer',
+                key: `breakglass:${rec.id}`,
+                text: `🚨 BREAK-GLASS: ${member.name} forced "${rec.summary}" (request ${rec.id}) to run without the approvals rule "${rec.rule}" needs.\nReason: ${reason.trim()}\n${mention}: review follow-up ${followUpId}, then say "ack ${followUpId}". Job ${jobId} is queued.`,
+              },
+            ],
+          };
+        },
+        lapsed: () => ({
+          ok: false,
+          refusal: { code: 'approval.busy', message: `Request ${id} changed meanwhile; look at it again.` },
+        }),
+        unrecorded: (refusal) => refusal,
+      };
+    },
+  );
   if (result.leased) return result.value;
-  if (!result.record) return deny(deps, actor, id, 'approval.not_found', `There is no request "${id}" in ${tenant.name}.`, correlationId);
-  return deny(deps, actor, id, 'approval.not_pending', `Request ${id} is ${result.busy ? 'being decided right now' : result.record.state}; break-glass applies only to a pending request.`, correlationId);
+  if (!result.record)
+    return deny(deps, actor, id, 'approval.not_found', `There is no request "${id}" in ${tenant.name}.`, correlationId);
+  return deny(
+    deps,
+    actor,
+    id,
+    'approval.not_pending',
+    `Request ${id} is ${result.busy ? 'being decided right now' : result.record.state}; break-glass applies only to a pending request.`,
+    correlationId,
+  );
 }
 
 /** ack <follow-up id>: a compliance officer closes the review item of a break-glass. */
-export async function acknowledge(deps: ApprovalDeps, actor: Actor, followUpId: string, correlationId: string): Promise<Done | Denied> {
+export async function acknowledge(
+  deps: ApprovalDeps,
+  actor: Actor,
+  followUpId: string,
+  correlationId: string,
+): Promise<Done | Denied> {
   const tenant = deps.registry.get(actor.tenantId);
   const member = deps.registry.memberById(actor.tenantId, actor.memberId);
-  if (!tenant || !member) return deny(deps, actor, followUpId, 'breakglass.not_found', `There is no follow-up "${followUpId}".`, correlationId);
-  if (!member.roles.includes('compliance_officer')) return deny(deps, actor, followUpId, 'breakglass.not_compliance', `Only a compliance officer may acknowledge a break-glass follow-up; you are ${member.roles.join(', ')}.`, correlationId);
+  if (!tenant || !member)
+    return deny(
+      deps,
+      actor,
+      followUpId,
+      'breakglass.not_found',
+      `There is no follow-up "${followUpId}".`,
+      correlationId,
+    );
+  if (!member.roles.includes('compliance_officer'))
+    return deny(
+      deps,
+      actor,
+      followUpId,
+      'breakglass.not_compliance',
+      `Only a compliance officer may acknowledge a break-glass follow-up; you are ${member.roles.join(', ')}.`,
+      correlationId,
+    );
   const rec = await deps.store.findByFollowUp(tenant.id, followUpId);
-  if (!rec) return deny(deps, actor, followUpId, 'breakglass.not_found', `There is no follow-up "${followUpId}" in ${tenant.name}.`, correlationId);
-  const result = await transition(deps, { tenantId: tenant.id, id: rec.id, purpose: 'ack' }, async (leased): Promise<Plan<Done | Denied>> => {
-    const conflict = leased.breakGlass?.memberId === member.id ? 'you broke glass on it' : leased.requester.memberId === member.id ? 'you requested it' : undefined;
-    if (conflict) {
-      const others = tenant.members.filter((m) => m.roles.includes('compliance_officer') && m.id !== leased.breakGlass?.memberId && m.id !== leased.requester.memberId);
-      const who = others.length ? `${others.map((o) => o.name).join(' or ')} must` : `no other compliance officer exists in ${tenant.name}, so it stays open (the compliance report shows it) until one is added and does`;
-      return { stay: await deny(deps, actor, followUpId, 'breakglass.not_independent', `You cannot acknowledge follow-up ${followUpId}: ${conflict}, and a break-glass is reviewed by a compliance officer who is neither the breaker nor the requester. ${who}.`, correlationId) };
-    }
-    return {
-      name: 'ack',
-      audit: { tenantId: tenant.id, action: 'breakglass.acknowledged', actor: auditActorOf(actor), target: leased.id, outcome: 'success', details: { approvalId: leased.id, followUpId }, correlationId },
-      change: { acknowledgedBy: member.id, at: deps.now().toISOString() },
-      after: async () => ({
-        result: { ok: true, message: `Follow-up ${followUpId} acknowledged; the break-glass on ${leased.id} is reviewed.` },
-        notes: [{ kind: 'answer', text: `✅ Break-glass follow-up ${followUpId} for ${leased.id} acknowledged by ${member.name} (compliance).` }],
-      }),
-      lapsed: () => ({ ok: false, refusal: { code: 'approval.busy', message: `Follow-up ${followUpId} changed meanwhile; look at it again.` } }),
-      unrecorded: (refusal) => refusal,
-    };
-  });
+  if (!rec)
+    return deny(
+      deps,
+      actor,
+      followUpId,
+      'breakglass.not_found',
+      `There is no follow-up "${followUpId}" in ${tenant.name}.`,
+      correlationId,
+    );
+  const result = await transition(
+    deps,
+    { tenantId: tenant.id, id: rec.id, purpose: 'ack' },
+    async (leased): Promise<Plan<Done | Denied>> => {
+      const conflict =
+        leased.breakGlass?.memberId === member.id
+          ? 'you broke glass on it'
+          : leased.requester.memberId === member.id
+            ? 'you requested it'
+            : undefined;
+      if (conflict) {
+        const others = tenant.members.filter(
+          (m) =>
+            m.roles.includes('compliance_officer') &&
+            m.id !== leased.breakGlass?.memberId &&
+            m.id !== leased.requester.memberId,
+        );
+        const who = others.length
+          ? `${others.map((o) => o.name).join(' or ')} must`
+          : `no other compliance officer exists in ${tenant.name}, so it stays open (the compliance report shows it) until one is added and does`;
+        return {
+          stay: await deny(
+            deps,
+            actor,
+            followUpId,
+            'breakglass.not_independent',
+            `You cannot acknowledge follow-up ${followUpId}: ${conflict}, and a break-glass is reviewed by a compliance officer who is neither the breaker nor the requester. ${who}.`,
+            correlationId,
+          ),
+        };
+      }
+      return {
+        name: 'ack',
+        audit: {
+          tenantId: tenant.id,
+          action: 'breakglass.acknowledged',
+          actor: auditActorOf(actor),
+          target: leased.id,
+          outcome: 'success',
+          details: { approvalId: leased.id, followUpId },
+          correlationId,
+        },
+        change: { acknowledgedBy: member.id, at: deps.now().toISOString() },
+        after: async () => ({
+          result: {
+            ok: true,
+            message: `Follow-up ${followUpId} acknowledged; the break-glass on ${leased.id} is reviewed.`,
+          },
+          notes: [
+            {
+              kind: 'answer',
+              text: `✅ Break-glass follow-up ${followUpId} for ${leased.id} acknowledged by ${member.name} (compliance).`,
+            },
+          ],
+        }),
+        lapsed: () => ({
+          ok: false,
+          refusal: { code: 'approval.busy', message: `Follow-up ${followUpId} changed meanwhile; look at it again.` },
+        }),
+        unrecorded: (refusal) => refusal,
+      };
+    },
+  );
   if (result.leased) return result.value;
-  return deny(deps, actor, followUpId, 'breakglass.already_acknowledged', `Follow-up ${followUpId} is ${result.busy ? 'being acknowledged right now' : `already acknowledged by ${result.record?.breakGlass?.acknowledgedBy ?? "someone"}`}.`, correlationId);
+  return deny(
+    deps,
+    actor,
+    followUpId,
+    'breakglass.already_acknowledged',
+    `Follow-up ${followUpId} is ${result.busy ? 'being acknowledged right now' : `already acknowledged by ${result.record?.breakGlass?.acknowledgedBy ?? 'someone'}`}.`,
+    correlationId,
+  );
 }

@@ -16,7 +16,9 @@ export function currentApprovers(record: ApprovalRecord, tenant: Tenant): Candid
 export function eligibleNow(record: ApprovalRecord, tenant: Tenant): Member[] {
   const roles = new Set(requirements(record, tenant).flatMap((r) => r.clauses.flatMap((c) => c.roles)));
   const decided = new Set(record.decisions.map((d) => d.memberId));
-  return tenant.members.filter((m) => m.id !== record.requester.memberId && !decided.has(m.id) && m.roles.some((r) => roles.has(r)));
+  return tenant.members.filter(
+    (m) => m.id !== record.requester.memberId && !decided.has(m.id) && m.roles.some((r) => roles.has(r)),
+  );
 }
 
 export function toCard(record: ApprovalRecord, tenant: Tenant): ApprovalCard {
@@ -30,14 +32,28 @@ export function toCard(record: ApprovalRecord, tenant: Tenant): ApprovalCard {
     summary: record.summary,
     rule: record.rule,
     remaining: pending ? stillNeeded(requirements(record, tenant), currentApprovers(record, tenant)) : '',
-    decisions: record.decisions.map((d) => ({ memberId: d.memberId, name: d.name, decision: d.decision, platform: d.platform, at: d.at, reason: d.reason })),
+    decisions: record.decisions.map((d) => ({
+      memberId: d.memberId,
+      name: d.name,
+      decision: d.decision,
+      platform: d.platform,
+      at: d.at,
+      reason: d.reason,
+    })),
     expiresAt: record.expiresAt,
     eligibleApprovers: pending ? eligibleNow(record, tenant).map((m) => ({ memberId: m.id, name: m.name })) : [],
     breakGlass: Boolean(record.breakGlass),
     targetDigest: record.targetDigest,
     createdAt: record.createdAt,
     ...(record.kind === 'deploy' && record.binding?.sha && record.binding.repo
-      ? { pinned: { sha: record.binding.sha, repo: record.binding.repo, ref: record.binding.ref, statusChecksWaived: Boolean(record.binding.waiveStatusChecks) } }
+      ? {
+          pinned: {
+            sha: record.binding.sha,
+            repo: record.binding.repo,
+            ref: record.binding.ref,
+            statusChecksWaived: Boolean(record.binding.waiveStatusChecks),
+          },
+        }
       : {}),
   };
 }
@@ -48,7 +64,10 @@ export function stateLine(record: ApprovalRecord, tenant: Tenant): string {
     case 'pending':
       return `⏳ pending: needs ${card.remaining}${card.eligibleApprovers.length ? ` (can approve: ${card.eligibleApprovers.map((a) => a.name).join(', ')})` : ''}; expires ${record.expiresAt}`;
     case 'approved':
-      return `✅ approved by ${record.decisions.filter((d) => d.decision === 'approve').map((d) => d.name).join(', ')}`;
+      return `✅ approved by ${record.decisions
+        .filter((d) => d.decision === 'approve')
+        .map((d) => d.name)
+        .join(', ')}`;
     case 'rejected': {
       const by = record.decisions.find((d) => d.decision === 'reject');
       return `🚫 rejected by ${by?.name ?? 'someone'}${by?.reason ? `: ${by.reason}` : ''}`;
@@ -72,7 +91,9 @@ export function cardReply(record: ApprovalRecord, tenant: Tenant): Reply {
     ...boundLines(record, tenant),
     stateLine(record, tenant),
     record.state === 'pending' ? `Say "approve ${record.id}" or "reject ${record.id} <reason>".` : '',
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
   return { text, kind: 'approval', key: `approval:${record.id}`, approval: toCard(record, tenant) };
 }
 
@@ -81,8 +102,14 @@ function boundLines(record: ApprovalRecord, tenant: Tenant): string[] {
   const b = record.binding;
   const lines: string[] = [];
   if (record.kind === 'deploy' && b?.sha && b.repo) {
-    lines.push(`Deploys commit ${b.sha.slice(0, 7)} (https://github.com/${b.repo}/commit/${b.sha}) of ${b.repo}${b.ref && b.ref !== b.sha ? `, where ${b.ref} pointed when requested` : ''}; if it moves, the rule ${b.onTargetMoved === 'keep-pinned' ? 'keeps this commit' : 'voids this request'}.`);
-    lines.push(b.waiveStatusChecks ? `⚠️ Required status checks are WAIVED by rule "${record.rule}".` : 'Required status checks must pass.');
+    lines.push(
+      `Deploys commit ${b.sha.slice(0, 7)} (https://github.com/${b.repo}/commit/${b.sha}) of ${b.repo}${b.ref && b.ref !== b.sha ? `, where ${b.ref} pointed when requested` : ''}; if it moves, the rule ${b.onTargetMoved === 'keep-pinned' ? 'keeps this commit' : 'voids this request'}.`,
+    );
+    lines.push(
+      b.waiveStatusChecks
+        ? `⚠️ Required status checks are WAIVED by rule "${record.rule}".`
+        : 'Required status checks must pass.',
+    );
   }
   if (b && b.authorsMayApprove === false && b.authors?.length) lines.push('Authors of the change cannot approve it.');
   const why = requirements(record, tenant).find((r) => r.why)?.why;

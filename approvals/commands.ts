@@ -32,17 +32,19 @@ function guarded<C extends Command>(run: (ctx: CommandContext, command: C) => Pr
 
 export function approvalCommands(service: ApprovalService): Partial<CommandRegistry> {
   const deps = service.deps;
-  const decide = (decision: 'approve' | 'reject') => async (ctx: CommandContext, command: Of<'approve'> | Of<'reject'>): Promise<Reply[]> =>
-    outcome(
-      await service.decide({
-        tenantId: ctx.tenant.id,
-        approvalId: command.id,
-        actor: ctx.actor,
-        decision,
-        reason: command.name === 'reject' ? command.reason : undefined,
-        correlationId: ctx.correlationId,
-      }),
-    );
+  const decide =
+    (decision: 'approve' | 'reject') =>
+    async (ctx: CommandContext, command: Of<'approve'> | Of<'reject'>): Promise<Reply[]> =>
+      outcome(
+        await service.decide({
+          tenantId: ctx.tenant.id,
+          approvalId: command.id,
+          actor: ctx.actor,
+          decision,
+          reason: command.name === 'reject' ? command.reason : undefined,
+          correlationId: ctx.correlationId,
+        }),
+      );
   return {
     approve: decide('approve'),
     reject: decide('reject'),
@@ -60,16 +62,36 @@ export function approvalCommands(service: ApprovalService): Partial<CommandRegis
     policy: async (ctx, command) => {
       const id = command.as?.includes('/') ? command.as.split('/')[1] : command.as;
       const member = ctx.tenant.members.find((m) => m.id === (id ?? ctx.actor.memberId));
-      if (!member) return [refusal(`There is no member "${id}" in ${ctx.tenant.name}. Members: ${ctx.tenant.members.map((m) => m.id).join(', ')}.`)];
+      if (!member)
+        return [
+          refusal(
+            `There is no member "${id}" in ${ctx.tenant.name}. Members: ${ctx.tenant.members.map((m) => m.id).join(', ')}.`,
+          ),
+        ];
       return [{ ...answer(explainPolicy(ctx.tenant, command.command, member)), private: true }];
     },
-    breakglass: guarded<Of<'breakglass'>>(async (ctx, command) => outcome(await breakGlass(deps, ctx.actor, command.id, command.reason, ctx.correlationId))),
+    breakglass: guarded<Of<'breakglass'>>(async (ctx, command) =>
+      outcome(await breakGlass(deps, ctx.actor, command.id, command.reason, ctx.correlationId)),
+    ),
     ack: guarded<Of<'ack'>>(async (ctx, command) => {
       if (command.id) return outcome(await acknowledge(deps, ctx.actor, command.id, ctx.correlationId));
       const open = await deps.store.openFollowUps(ctx.tenant.id);
       if (open.length === 0) return [answer(`No break-glass follow-up is open in ${ctx.tenant.name}.`)];
-      const lines = open.map((r) => `• ${r.breakGlass?.followUpId}: ${r.summary} (request ${r.id}), forced by ${r.breakGlass?.name} at ${r.breakGlass?.at}`);
-      return [{ ...answer([`Open break-glass follow-ups in ${ctx.tenant.name} (a compliance officer closes each with "ack <id>"):`, ...lines].join('\n')), private: true }];
+      const lines = open.map(
+        (r) =>
+          `• ${r.breakGlass?.followUpId}: ${r.summary} (request ${r.id}), forced by ${r.breakGlass?.name} at ${r.breakGlass?.at}`,
+      );
+      return [
+        {
+          ...answer(
+            [
+              `Open break-glass follow-ups in ${ctx.tenant.name} (a compliance officer closes each with "ack <id>"):`,
+              ...lines,
+            ].join('\n'),
+          ),
+          private: true,
+        },
+      ];
     }),
   };
 }

@@ -23,18 +23,30 @@ export interface Sources {
 }
 
 const repoText = (repo: RepoRef): string => `${repo.owner}/${repo.name}`;
-const statusOf = (error: unknown): string => String((error as { status?: number; code?: string })?.status ?? (error as { code?: string })?.code ?? 'no answer');
+const statusOf = (error: unknown): string =>
+  String((error as { status?: number; code?: string })?.status ?? (error as { code?: string })?.code ?? 'no answer');
 
 /** Production-like environments void on a moved ref unless the rule says otherwise. */
-export function onTargetMovedFor(rule: Pick<PolicyRule, 'onTargetMoved'> | undefined, environment: string): 'void' | 'keep-pinned' {
+export function onTargetMovedFor(
+  rule: Pick<PolicyRule, 'onTargetMoved'> | undefined,
+  environment: string,
+): 'void' | 'keep-pinned' {
   return rule?.onTargetMoved ?? (/^prod/i.test(environment) ? 'void' : 'keep-pinned');
 }
 
 export const authorsOf = (commits: readonly CommitInfo[]): Author[] =>
-  commits.map((c) => ({ login: c.authorLogin, id: c.authorId, email: c.authorEmail })).filter((a) => a.login || a.id !== undefined || a.email);
+  commits
+    .map((c) => ({ login: c.authorLogin, id: c.authorId, email: c.authorEmail }))
+    .filter((a) => a.login || a.id !== undefined || a.email);
 
 /** What a request binds to. `rule` is the rule that governs it (its independence and move settings are kept). */
-export async function bindTarget(tenant: Tenant, command: JobCommand, sources: Sources, rule?: PolicyRule, withAuthors = true): Promise<DigestResult> {
+export async function bindTarget(
+  tenant: Tenant,
+  command: JobCommand,
+  sources: Sources,
+  rule?: PolicyRule,
+  withAuthors = true,
+): Promise<DigestResult> {
   switch (command.name) {
     case 'deploy':
       return bindDeploy(tenant, command, sources.vcs, rule, withAuthors);
@@ -48,53 +60,113 @@ export async function bindTarget(tenant: Tenant, command: JobCommand, sources: S
   }
 }
 
-async function bindDeploy(tenant: Tenant, command: Extract<JobCommand, { name: 'deploy' }>, vcs: VcsPort | undefined, rule: PolicyRule | undefined, withAuthors: boolean): Promise<DigestResult> {
+async function bindDeploy(
+  tenant: Tenant,
+  command: Extract<JobCommand, { name: 'deploy' }>,
+  vcs: VcsPort | undefined,
+  rule: PolicyRule | undefined,
+  withAuthors: boolean,
+): Promise<DigestResult> {
   let repo: RepoRef;
   try {
     repo = repoForService(tenant, command.service);
   } catch {
     return { ok: false, message: `no repository is configured for service "${command.service}"` };
   }
-  const settings = { onTargetMoved: onTargetMovedFor(rule, command.environment), authorsMayApprove: rule?.authorsMayApprove ?? false, waiveStatusChecks: rule?.waiveStatusChecks ?? false };
+  const settings = {
+    onTargetMoved: onTargetMovedFor(rule, command.environment),
+    authorsMayApprove: rule?.authorsMayApprove ?? false,
+    waiveStatusChecks: rule?.waiveStatusChecks ?? false,
+  };
   // Without a VCS that can resolve refs (the console demo) nothing can be pinned; the deploy cannot run either.
-  if (!vcs?.resolveCommit) return { ok: true, digest: refDigest(command.ref ?? 'default'), binding: { ref: command.ref, repo: repoText(repo), ...settings } };
+  if (!vcs?.resolveCommit)
+    return {
+      ok: true,
+      digest: refDigest(command.ref ?? 'default'),
+      binding: { ref: command.ref, repo: repoText(repo), ...settings },
+    };
   try {
     const ref = command.ref ?? (await vcs.getDefaultBranch(tenant.id, repo));
     const sha = await vcs.resolveCommit(tenant.id, repo, ref);
-    const authors = settings.authorsMayApprove || !withAuthors ? [] : await deployAuthors(tenant.id, repo, command.environment, sha, vcs);
-    return { ok: true, digest: deployDigest(repoText(repo), command.environment, sha), binding: { sha, ref, repo: repoText(repo), authors, ...settings } };
+    const authors =
+      settings.authorsMayApprove || !withAuthors
+        ? []
+        : await deployAuthors(tenant.id, repo, command.environment, sha, vcs);
+    return {
+      ok: true,
+      digest: deployDigest(repoText(repo), command.environment, sha),
+      binding: { sha, ref, repo: repoText(repo), authors, ...settings },
+    };
   } catch (error) {
-    return { ok: false, message: `could not resolve ${command.ref ?? 'the default branch'} of ${repoText(repo)} to a commit (${statusOf(error)})` };
+    return {
+      ok: false,
+      message: `could not resolve ${command.ref ?? 'the default branch'} of ${repoText(repo)} to a commit (${statusOf(error)})`,
+    };
   }
 }
 
 /** Authors of the commits since the environment's last deployment (or of the commit itself on a first deploy). */
-async function deployAuthors(tenantId: string, repo: RepoRef, environment: string, sha: string, vcs: VcsPort): Promise<Author[]> {
+async function deployAuthors(
+  tenantId: string,
+  repo: RepoRef,
+  environment: string,
+  sha: string,
+  vcs: VcsPort,
+): Promise<Author[]> {
   if (!vcs.listCommits) return [];
   const base = await vcs.lastDeployedSha?.(tenantId, repo, environment);
   const commits = await vcs.listCommits(tenantId, repo, base && base !== sha ? { base, head: sha } : { sha });
   return authorsOf(commits);
 }
 
-async function bindReview(tenantId: string, repo: RepoRef, number: number, vcs: VcsPort | undefined, rule: PolicyRule | undefined, withAuthors: boolean): Promise<DigestResult> {
+async function bindReview(
+  tenantId: string,
+  repo: RepoRef,
+  number: number,
+  vcs: VcsPort | undefined,
+  rule: PolicyRule | undefined,
+  withAuthors: boolean,
+): Promise<DigestResult> {
   if (!vcs) return { ok: true, digest: undefined };
   try {
     const pr = await vcs.getPullRequest(tenantId, repo, number);
     const mayApprove = (rule?.authorsMayApprove ?? false) || !withAuthors;
     const commits = !mayApprove && vcs.listCommits ? await vcs.listCommits(tenantId, repo, { pullNumber: number }) : [];
     const authors = mayApprove ? [] : [{ login: pr.author }, ...authorsOf(commits)];
-    return { ok: true, digest: headDigest(pr.headSha), binding: { sha: pr.headSha, ref: pr.headRef, repo: repoText(repo), authorsMayApprove: mayApprove, authors } };
+    return {
+      ok: true,
+      digest: headDigest(pr.headSha),
+      binding: { sha: pr.headSha, ref: pr.headRef, repo: repoText(repo), authorsMayApprove: mayApprove, authors },
+    };
   } catch (error) {
-    return { ok: false, message: `could not read ${repoText(repo)}#${number} to record what is approved (${statusOf(error)})` };
+    return {
+      ok: false,
+      message: `could not read ${repoText(repo)}#${number} to record what is approved (${statusOf(error)})`,
+    };
   }
 }
 
-async function bindTicket(tenantId: string, key: string, repo: RepoRef | undefined, tickets: TicketPort | undefined, rule?: PolicyRule): Promise<DigestResult> {
+async function bindTicket(
+  tenantId: string,
+  key: string,
+  repo: RepoRef | undefined,
+  tickets: TicketPort | undefined,
+  rule?: PolicyRule,
+): Promise<DigestResult> {
   const writePaths = rule?.writePaths;
-  if (!tickets) return { ok: true, digest: undefined, binding: { ...(repo ? { repo: repoText(repo) } : {}), ...(writePaths ? { writePaths } : {}) } };
+  if (!tickets)
+    return {
+      ok: true,
+      digest: undefined,
+      binding: { ...(repo ? { repo: repoText(repo) } : {}), ...(writePaths ? { writePaths } : {}) },
+    };
   try {
     const ticket = await tickets.getTicket(tenantId, key);
-    return { ok: true, digest: ticketDigest(ticket, repo), binding: { ...(repo ? { repo: repoText(repo) } : {}), ...(writePaths ? { writePaths } : {}) } };
+    return {
+      ok: true,
+      digest: ticketDigest(ticket, repo),
+      binding: { ...(repo ? { repo: repoText(repo) } : {}), ...(writePaths ? { writePaths } : {}) },
+    };
   } catch (error) {
     return { ok: false, message: `could not read ticket ${key} to record what is approved (${statusOf(error)})` };
   }

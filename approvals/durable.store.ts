@@ -14,14 +14,17 @@ export class DurableApprovalStore extends EmbeddedApprovalStore {
     private readonly releaseDir: () => void,
   ) {
     super();
-    for (const record of map.map.values()) this.rows.set(this.key(record.tenantId, record.id), { record: structuredClone(record) });
+    for (const record of map.map.values())
+      this.rows.set(this.key(record.tenantId, record.id), { record: structuredClone(record) });
   }
 
   /** Opens the approvals of a data directory (taking its lock), or a read-only view of them (no lock; writes fail). */
   static async open(path: string, options: { readOnly?: boolean } = {}): Promise<DurableApprovalStore> {
     const dir = openDataDir(path, options);
     try {
-      return new DurableApprovalStore(await DurableMap.open<ApprovalRecord>(dir, 'state', 'approvals'), () => dir.release());
+      return new DurableApprovalStore(await DurableMap.open<ApprovalRecord>(dir, 'state', 'approvals'), () =>
+        dir.release(),
+      );
     } catch (error) {
       dir.release();
       throw error;

@@ -37,7 +37,14 @@ export class EmbeddedApprovalStore implements ApprovalStore {
     return row ? structuredClone(row.record) : undefined;
   }
 
-  async lease(tenantId: string, id: string, purpose: LeasePurpose, holder: string, leaseMs: number, nowMs: number): Promise<ApprovalRecord | undefined> {
+  async lease(
+    tenantId: string,
+    id: string,
+    purpose: LeasePurpose,
+    holder: string,
+    leaseMs: number,
+    nowMs: number,
+  ): Promise<ApprovalRecord | undefined> {
     const row = this.rows.get(this.key(tenantId, id));
     if (!row || !eligible(row.record, purpose)) return undefined;
     if (row.lock && row.lock.until >= nowMs) return undefined;
@@ -55,17 +62,30 @@ export class EmbeddedApprovalStore implements ApprovalStore {
     if (!row || row.record.state !== 'pending' || row.lock?.holder !== holder) return undefined;
     if (change.decision && row.record.decisions.some((d) => d.memberId === change.decision?.memberId)) return undefined;
     const { decision, ...rest } = change;
-    row.record = structuredClone({ ...row.record, ...rest, decisions: decision ? [...row.record.decisions, decision] : row.record.decisions });
+    row.record = structuredClone({
+      ...row.record,
+      ...rest,
+      decisions: decision ? [...row.record.decisions, decision] : row.record.decisions,
+    });
     row.lock = undefined;
     await this.journal(row.record);
     return structuredClone(row.record);
   }
 
-  async acknowledge(tenantId: string, id: string, holder: string, by: string, at: string): Promise<ApprovalRecord | undefined> {
+  async acknowledge(
+    tenantId: string,
+    id: string,
+    holder: string,
+    by: string,
+    at: string,
+  ): Promise<ApprovalRecord | undefined> {
     const row = this.rows.get(this.key(tenantId, id));
     const glass = row?.record.breakGlass;
     if (!row || !glass || glass.followUp !== 'open' || row.lock?.holder !== holder) return undefined;
-    row.record = structuredClone({ ...row.record, breakGlass: { ...glass, followUp: 'acknowledged' as const, acknowledgedBy: by, acknowledgedAt: at } });
+    row.record = structuredClone({
+      ...row.record,
+      breakGlass: { ...glass, followUp: 'acknowledged' as const, acknowledgedBy: by, acknowledgedAt: at },
+    });
     row.lock = undefined;
     await this.journal(row.record);
     return structuredClone(row.record);
@@ -79,7 +99,9 @@ export class EmbeddedApprovalStore implements ApprovalStore {
   }
 
   async findByFollowUp(tenantId: string, followUpId: string): Promise<ApprovalRecord | undefined> {
-    const row = [...this.rows.values()].find((r) => r.record.tenantId === tenantId && r.record.breakGlass?.followUpId === followUpId);
+    const row = [...this.rows.values()].find(
+      (r) => r.record.tenantId === tenantId && r.record.breakGlass?.followUpId === followUpId,
+    );
     return row ? structuredClone(row.record) : undefined;
   }
 

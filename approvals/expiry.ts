@@ -21,7 +21,16 @@ export class ExpiryScheduler {
     connection: Redis,
     private readonly options: { prefix: string; redisUrl: string; log: Logger; name?: string },
   ) {
-    this.queue = new Queue<ExpiryData>(options.name ?? EXPIRY_QUEUE, { connection, prefix: options.prefix, defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } } });
+    this.queue = new Queue<ExpiryData>(options.name ?? EXPIRY_QUEUE, {
+      connection,
+      prefix: options.prefix,
+      defaultJobOptions: {
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 500 },
+        removeOnComplete: true,
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    });
     this.queue.on('error', () => undefined);
   }
 
@@ -35,7 +44,16 @@ export class ExpiryScheduler {
   async scheduleAll(requests: ReadonlyArray<{ tenantId: string; id: string; expiresAt: string }>): Promise<void> {
     for (let i = 0; i < requests.length; i += 500) {
       const chunk = requests.slice(i, i + 500);
-      await this.queue.addBulk(chunk.map((r) => ({ name: 'expire', data: { tenantId: r.tenantId, approvalId: r.id }, opts: { jobId: `exp-${r.tenantId}-${r.id}`, delay: Math.max(0, new Date(r.expiresAt).getTime() - Date.now()) } })));
+      await this.queue.addBulk(
+        chunk.map((r) => ({
+          name: 'expire',
+          data: { tenantId: r.tenantId, approvalId: r.id },
+          opts: {
+            jobId: `exp-${r.tenantId}-${r.id}`,
+            delay: Math.max(0, new Date(r.expiresAt).getTime() - Date.now()),
+          },
+        })),
+      );
     }
   }
 
@@ -43,9 +61,15 @@ export class ExpiryScheduler {
   start(expire: (tenantId: string, approvalId: string) => Promise<string>): void {
     this.connection = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });
     this.connection.on('error', () => undefined);
-    this.worker = new Worker<ExpiryData>(this.options.name ?? EXPIRY_QUEUE, async (job) => expire(job.data.tenantId, job.data.approvalId), { connection: this.connection, prefix: this.options.prefix, concurrency: 4 });
+    this.worker = new Worker<ExpiryData>(
+      this.options.name ?? EXPIRY_QUEUE,
+      async (job) => expire(job.data.tenantId, job.data.approvalId),
+      { connection: this.connection, prefix: this.options.prefix, concurrency: 4 },
+    );
     this.worker.on('error', (err) => this.options.log.warn({ err }, 'approval expiry worker error'));
-    this.worker.on('failed', (job, err) => this.options.log.warn({ err, approvalId: job?.data.approvalId }, 'approval expiry attempt failed'));
+    this.worker.on('failed', (job, err) =>
+      this.options.log.warn({ err, approvalId: job?.data.approvalId }, 'approval expiry attempt failed'),
+    );
   }
 
   async close(): Promise<void> {

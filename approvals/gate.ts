@@ -18,14 +18,20 @@ import type { ApprovalService } from './service.js';
 import type { ApprovalRecord } from './store.js';
 
 /** `localRepo`: the repository on this machine when it is the VCS (console demo): `implement <KEY>` means it. */
-export function approvalGate(service: ApprovalService, localRepo: () => RepoRef | undefined = () => undefined): ApprovalGate {
+export function approvalGate(
+  service: ApprovalService,
+  localRepo: () => RepoRef | undefined = () => undefined,
+): ApprovalGate {
   return {
     async gate(asked) {
       const resolved = resolveRepository(asked.tenant, asked.command, localRepo());
       if ('refusal' in resolved) return { decision: 'deny', refusal: resolved.refusal };
       const request = { ...asked, command: resolved.command };
       const changed = resolved.command !== asked.command ? { command: resolved.command } : {};
-      const decision = evaluate(request.tenant, request.command, { id: request.actor.memberId, name: request.actor.name });
+      const decision = evaluate(request.tenant, request.command, {
+        id: request.actor.memberId,
+        name: request.actor.name,
+      });
       if (decision.kind === 'run') return { decision: 'run', ...changed };
       if (decision.kind === 'deny') return { decision: 'deny', refusal: decision.refusal };
       return service.request(request, decision.rule);
@@ -38,7 +44,11 @@ export function approvalGate(service: ApprovalService, localRepo: () => RepoRef 
  * (`policies.repositories`), and then that is used (and shown in the request). Without one, the command is refused
  * here, before any approval is asked for: it could never run.
  */
-export function resolveRepository(tenant: Tenant, command: JobCommand, localRepo?: RepoRef): { command: JobCommand } | { refusal: Refusal } {
+export function resolveRepository(
+  tenant: Tenant,
+  command: JobCommand,
+  localRepo?: RepoRef,
+): { command: JobCommand } | { refusal: Refusal } {
   if (command.name !== 'implement' || command.repo) return { command };
   if (localRepo) return { command: { ...command, repo: localRepo } };
   const project = command.ticket.split('-')[0] ?? '';
@@ -48,7 +58,10 @@ export function resolveRepository(tenant: Tenant, command: JobCommand, localRepo
     return { command: { ...command, repo: { owner, name } } };
   }
   return {
-    refusal: refuse('implement.no_repo', `Nothing was requested: "implement ${command.ticket}" does not say which repository to change, and ${tenant.name} maps no repository to project ${project}. Say "implement ${command.ticket} in <owner>/<repo>", or ask an admin to add ${project} under policies.repositories in the tenants file.`),
+    refusal: refuse(
+      'implement.no_repo',
+      `Nothing was requested: "implement ${command.ticket}" does not say which repository to change, and ${tenant.name} maps no repository to project ${project}. Say "implement ${command.ticket} in <owner>/<repo>", or ask an admin to add ${project} under policies.repositories in the tenants file.`,
+    ),
   };
 }
 
@@ -57,18 +70,31 @@ const refuse = (code: string, message: string): Refusal => ({ code, message });
 export function approvalRunGate(deps: ApprovalDeps): RunGate {
   return async (data, tenant) => {
     if (!tenant.members.some((m) => m.id === data.requester.memberId)) {
-      return refuse('approval.requester_ineligible', `${data.requester.memberId}, who asked for it, is no longer a member of ${tenant.name}; a job runs only for a current member.`);
+      return refuse(
+        'approval.requester_ineligible',
+        `${data.requester.memberId}, who asked for it, is no longer a member of ${tenant.name}; a job runs only for a current member.`,
+      );
     }
     if (!data.approvalId) {
       const decision = evaluate(tenant, data.command, { id: data.requester.memberId, name: data.requester.memberId });
       if (decision.kind === 'run') return undefined;
-      return decision.kind === 'deny' ? decision.refusal : refuse('approval.required', `rule "${decision.rule.name}" needs ${describeQuorum(decision.rule.quorum)}, and this job carries no approved request.`);
+      return decision.kind === 'deny'
+        ? decision.refusal
+        : refuse(
+            'approval.required',
+            `rule "${decision.rule.name}" needs ${describeQuorum(decision.rule.quorum)}, and this job carries no approved request.`,
+          );
     }
     const rec = await deps.store.get(tenant.id, data.approvalId);
     if (!rec) return refuse('approval.not_found', `its approval ${data.approvalId} does not exist in ${tenant.name}.`);
     if (rec.state !== 'approved') return refuse('approval.not_approved', `its approval ${rec.id} is ${rec.state}.`);
     const pinned = rec.kind === 'deploy' ? rec.binding?.sha : undefined;
-    if (!sameCommand(rec.command, data.command) || rec.kind !== data.kind || (data.targetDigest ?? undefined) !== rec.targetDigest || (pinned !== undefined && data.commitSha !== pinned)) {
+    if (
+      !sameCommand(rec.command, data.command) ||
+      rec.kind !== data.kind ||
+      (data.targetDigest ?? undefined) !== rec.targetDigest ||
+      (pinned !== undefined && data.commitSha !== pinned)
+    ) {
       return refuse('approval.payload_mismatch', `the job is not what ${rec.id} approved ("${rec.summary}").`);
     }
     const gone = requesterGone(rec, tenant);
@@ -78,9 +104,16 @@ export function approvalRunGate(deps: ApprovalDeps): RunGate {
     // A pinned deploy runs the approved commit whatever the ref says now; everything else is re-read.
     if (rec.voidOnTargetChange && !pinned) {
       const now = await currentDigest(tenant, rec.command, { vcs: deps.vcs(), tickets: deps.tickets?.() });
-      if (!now.ok) return refuse('approval.target_unreadable', `${now.message}; an approval cannot be checked against a target Void cannot read.`);
+      if (!now.ok)
+        return refuse(
+          'approval.target_unreadable',
+          `${now.message}; an approval cannot be checked against a target Void cannot read.`,
+        );
       if (now.digest !== undefined && now.digest !== rec.targetDigest) {
-        return refuse('approval.target_changed', `what ${rec.id} approved changed since (${rec.targetDigest ?? 'unknown'} → ${now.digest}); ask for a new approval.`);
+        return refuse(
+          'approval.target_changed',
+          `what ${rec.id} approved changed since (${rec.targetDigest ?? 'unknown'} → ${now.digest}); ask for a new approval.`,
+        );
       }
     }
     return undefined;
@@ -92,7 +125,10 @@ function stillEligible(rec: ApprovalRecord, tenant: Tenant): Refusal | undefined
   if (rec.breakGlass) {
     const admin = tenant.members.find((m) => m.id === rec.breakGlass?.memberId);
     if (admin?.roles.includes('admin')) return undefined;
-    return refuse('approval.approver_ineligible', `${rec.breakGlass.name} forced ${rec.id} by break-glass but is no longer an admin of ${tenant.name}.`);
+    return refuse(
+      'approval.approver_ineligible',
+      `${rec.breakGlass.name} forced ${rec.id} by break-glass but is no longer an admin of ${tenant.name}.`,
+    );
   }
   const reqs = requirements(rec, tenant);
   if (allMet(reqs, currentApprovers(rec, tenant))) return undefined;
@@ -106,5 +142,8 @@ function stillEligible(rec: ApprovalRecord, tenant: Tenant): Refusal | undefined
     })
     .filter(Boolean);
   const why = reqs.find((r) => r.why)?.why;
-  return refuse('approval.approver_ineligible', `the approval of ${rec.id} no longer meets "${describeQuorum(rec.quorum)}"${why ? ` (${why}: still needs ${stillNeeded(reqs, currentApprovers(rec, tenant))})` : ''}: ${lost.join('; ') || 'an approver no longer qualifies'}. Ask for a new approval.`);
+  return refuse(
+    'approval.approver_ineligible',
+    `the approval of ${rec.id} no longer meets "${describeQuorum(rec.quorum)}"${why ? ` (${why}: still needs ${stillNeeded(reqs, currentApprovers(rec, tenant))})` : ''}: ${lost.join('; ') || 'an approver no longer qualifies'}. Ask for a new approval.`,
+  );
 }

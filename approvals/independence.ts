@@ -14,7 +14,10 @@ const lower = (s: string | undefined) => (s ?? '').trim().toLowerCase();
  */
 export function authored(member: Member, authors: readonly Author[] | undefined): Author | undefined {
   if (!authors?.length) return undefined;
-  const ids = member.identities as { github?: ReadonlyArray<string | { id?: number; login?: string }>; email?: readonly string[] };
+  const ids = member.identities as {
+    github?: ReadonlyArray<string | { id?: number; login?: string }>;
+    email?: readonly string[];
+  };
   const logins = new Set<string>();
   const numeric = new Set<number>();
   for (const g of ids.github ?? []) {
@@ -25,7 +28,12 @@ export function authored(member: Member, authors: readonly Author[] | undefined)
     }
   }
   const emails = new Set((ids.email ?? []).map(lower));
-  return authors.find((a) => (a.login && logins.has(lower(a.login))) || (a.id !== undefined && numeric.has(a.id)) || (a.email && emails.has(lower(a.email))));
+  return authors.find(
+    (a) =>
+      (a.login && logins.has(lower(a.login))) ||
+      (a.id !== undefined && numeric.has(a.id)) ||
+      (a.email && emails.has(lower(a.email))),
+  );
 }
 
 export interface Requirement {
@@ -40,7 +48,13 @@ export function requirements(rec: ApprovalRecord, tenant: Tenant): Requirement[]
   const now = matchRule(tenant, rec.command);
   if (!now || describeQuorum(now.rule.quorum) === describeQuorum(rec.quorum)) return [own];
   if (now.rule.quorum.length === 0) return [own];
-  return [own, { clauses: now.rule.quorum, why: `rule "${now.rule.name}" now needs ${describeQuorum(now.rule.quorum)} (changed since the request); the stricter requirement applies` }];
+  return [
+    own,
+    {
+      clauses: now.rule.quorum,
+      why: `rule "${now.rule.name}" now needs ${describeQuorum(now.rule.quorum)} (changed since the request); the stricter requirement applies`,
+    },
+  ];
 }
 
 export function allMet(reqs: readonly Requirement[], people: readonly Candidate[]): boolean {
@@ -48,7 +62,10 @@ export function allMet(reqs: readonly Requirement[], people: readonly Candidate[
 }
 
 export function stillNeeded(reqs: readonly Requirement[], people: readonly Candidate[]): string {
-  return reqs.map((r) => remaining(r.clauses, people)).filter(Boolean).join('; and ');
+  return reqs
+    .map((r) => remaining(r.clauses, people))
+    .filter(Boolean)
+    .join('; and ');
 }
 
 export function countsFor(reqs: readonly Requirement[], people: readonly Candidate[], next: Candidate): boolean {
@@ -57,5 +74,7 @@ export function countsFor(reqs: readonly Requirement[], people: readonly Candida
 
 /** Why the request's requester no longer stands behind it, or undefined when they are still a member. */
 export function requesterGone(rec: ApprovalRecord, tenant: Tenant): string | undefined {
-  return tenant.members.some((m) => m.id === rec.requester.memberId) ? undefined : `${rec.requester.name} (who requested ${rec.id}) is no longer a member of ${tenant.name}`;
+  return tenant.members.some((m) => m.id === rec.requester.memberId)
+    ? undefined
+    : `${rec.requester.name} (who requested ${rec.id}) is no longer a member of ${tenant.name}`;
 }

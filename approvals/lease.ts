@@ -4,13 +4,20 @@ import { randomUUID } from 'node:crypto';
 import type { ApprovalDeps } from './deps.js';
 import type { ApprovalRecord, LeasePurpose } from './store.js';
 
-export type LeaseResult<T> = { leased: true; value: T } | { leased: false; record: ApprovalRecord | undefined; busy: boolean };
+export type LeaseResult<T> =
+  { leased: true; value: T } | { leased: false; record: ApprovalRecord | undefined; busy: boolean };
 
 /**
  * Runs `work` while holding the request's lease. Another holder → short jittered retries; the request gone or no
  * longer pending (or follow-up no longer open) → `leased: false` with the record as it is now.
  */
-export async function withLease<T>(deps: ApprovalDeps, tenantId: string, id: string, purpose: LeasePurpose, work: (record: ApprovalRecord, holder: string) => Promise<T>): Promise<LeaseResult<T>> {
+export async function withLease<T>(
+  deps: ApprovalDeps,
+  tenantId: string,
+  id: string,
+  purpose: LeasePurpose,
+  work: (record: ApprovalRecord, holder: string) => Promise<T>,
+): Promise<LeaseResult<T>> {
   const holder = randomUUID();
   const deadline = Date.now() + 8_000;
   for (;;) {
@@ -23,7 +30,8 @@ export async function withLease<T>(deps: ApprovalDeps, tenantId: string, id: str
       }
     }
     const current = await deps.store.get(tenantId, id);
-    const open = current && (purpose === 'decide' ? current.state === 'pending' : current.breakGlass?.followUp === 'open');
+    const open =
+      current && (purpose === 'decide' ? current.state === 'pending' : current.breakGlass?.followUp === 'open');
     if (!open || Date.now() > deadline) return { leased: false, record: current, busy: Boolean(open) };
     await new Promise((resolve) => setTimeout(resolve, 2 + Math.floor(Math.random() * 12)));
   }

@@ -17,8 +17,15 @@ export interface ApprovalsModuleOptions {
   readonly now?: () => Date;
 }
 
-async function openStore(env: { MONGODB_URL?: string | undefined; VOID_DATA_DIR: string; VOID_EMBEDDED_STORE: 'files' | 'memory' }): Promise<ApprovalStore> {
-  if (!env.MONGODB_URL) return env.VOID_EMBEDDED_STORE === 'memory' ? new EmbeddedApprovalStore() : DurableApprovalStore.open(env.VOID_DATA_DIR);
+async function openStore(env: {
+  MONGODB_URL?: string | undefined;
+  VOID_DATA_DIR: string;
+  VOID_EMBEDDED_STORE: 'files' | 'memory';
+}): Promise<ApprovalStore> {
+  if (!env.MONGODB_URL)
+    return env.VOID_EMBEDDED_STORE === 'memory'
+      ? new EmbeddedApprovalStore()
+      : DurableApprovalStore.open(env.VOID_DATA_DIR);
   const { MongoApprovalStore } = await import('./mongo.store.js');
   return MongoApprovalStore.connect(env.MONGODB_URL);
 }

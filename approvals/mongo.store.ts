@@ -62,7 +62,10 @@ export class MongoApprovalStore implements ApprovalStore {
   ) {}
 
   /** Connects to MongoDB (sharing the process's connection, or reusing a given one) and makes sure the indexes exist. */
-  static async connect(url: string | Connection, options: { dbName?: string; serverSelectionTimeoutMS?: number } = {}): Promise<MongoApprovalStore> {
+  static async connect(
+    url: string | Connection,
+    options: { dbName?: string; serverSelectionTimeoutMS?: number } = {},
+  ): Promise<MongoApprovalStore> {
     const share = typeof url === 'string' ? await connectMongo(url, options) : undefined;
     const connection = share?.connection ?? (url as Connection);
     if (!share) await connection.asPromise();
@@ -85,7 +88,14 @@ export class MongoApprovalStore implements ApprovalStore {
     return toRecord(await this.model.findOne({ tenantId, id }, PROJECTION).lean());
   }
 
-  async lease(tenantId: string, id: string, purpose: LeasePurpose, holder: string, leaseMs: number, nowMs: number): Promise<ApprovalRecord | undefined> {
+  async lease(
+    tenantId: string,
+    id: string,
+    purpose: LeasePurpose,
+    holder: string,
+    leaseMs: number,
+    nowMs: number,
+  ): Promise<ApprovalRecord | undefined> {
     const filter: Record<string, unknown> = { tenantId, id, $or: [{ lock: null }, { 'lock.until': { $lt: nowMs } }] };
     if (purpose === 'decide') filter.state = 'pending';
     else filter['breakGlass.followUp'] = 'open';
@@ -109,15 +119,30 @@ export class MongoApprovalStore implements ApprovalStore {
     if (decision) filter['decisions.memberId'] = { $ne: decision.memberId };
     const update: Record<string, unknown> = { $set: { ...rest, lock: null } };
     if (decision) update.$push = { decisions: decision };
-    const doc = await this.model.findOneAndUpdate(filter, update, { returnDocument: 'after', projection: PROJECTION }).lean();
+    const doc = await this.model
+      .findOneAndUpdate(filter, update, { returnDocument: 'after', projection: PROJECTION })
+      .lean();
     return toRecord(doc);
   }
 
-  async acknowledge(tenantId: string, id: string, holder: string, by: string, at: string): Promise<ApprovalRecord | undefined> {
+  async acknowledge(
+    tenantId: string,
+    id: string,
+    holder: string,
+    by: string,
+    at: string,
+  ): Promise<ApprovalRecord | undefined> {
     const doc = await this.model
       .findOneAndUpdate(
         { tenantId, id, 'breakGlass.followUp': 'open', 'lock.holder': holder },
-        { $set: { 'breakGlass.followUp': 'acknowledged', 'breakGlass.acknowledgedBy': by, 'breakGlass.acknowledgedAt': at, lock: null } },
+        {
+          $set: {
+            'breakGlass.followUp': 'acknowledged',
+            'breakGlass.acknowledgedBy': by,
+            'breakGlass.acknowledgedAt': at,
+            lock: null,
+          },
+        },
         { returnDocument: 'after', projection: PROJECTION },
       )
       .lean();
@@ -133,17 +158,27 @@ export class MongoApprovalStore implements ApprovalStore {
   }
 
   async listPending(tenantId: string, limit: number): Promise<ApprovalRecord[]> {
-    const docs = await this.model.find({ tenantId, state: 'pending' }, PROJECTION).sort({ createdAt: 1 }).limit(limit).lean();
+    const docs = await this.model
+      .find({ tenantId, state: 'pending' }, PROJECTION)
+      .sort({ createdAt: 1 })
+      .limit(limit)
+      .lean();
     return docs.map((d) => toRecord(d) as ApprovalRecord);
   }
 
   async listPendingByTarget(tenantId: string, target: string): Promise<ApprovalRecord[]> {
-    const docs = await this.model.find({ tenantId, state: 'pending', target }, PROJECTION).sort({ createdAt: 1 }).lean();
+    const docs = await this.model
+      .find({ tenantId, state: 'pending', target }, PROJECTION)
+      .sort({ createdAt: 1 })
+      .lean();
     return docs.map((d) => toRecord(d) as ApprovalRecord);
   }
 
   async openFollowUps(tenantId: string): Promise<ApprovalRecord[]> {
-    const docs = await this.model.find({ tenantId, 'breakGlass.followUp': 'open' }, PROJECTION).sort({ createdAt: 1 }).lean();
+    const docs = await this.model
+      .find({ tenantId, 'breakGlass.followUp': 'open' }, PROJECTION)
+      .sort({ createdAt: 1 })
+      .lean();
     return docs.map((d) => toRecord(d) as ApprovalRecord);
   }
 

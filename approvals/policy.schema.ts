@@ -36,20 +36,26 @@ const quorum = z.string().transform((text, ctx): QuorumClause[] => {
 const ttl = z.string().transform((text, ctx): number => {
   const ms = parseDuration(text);
   if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration between 1s and 30d like "90s", "30m", "4h" or "2d" (got "${text.slice(0, 40)}")` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration between 1s and 30d like "90s", "30m", "4h" or "2d" (got "${text.slice(0, 40)}")`,
+    });
     return z.NEVER;
   }
   return ms;
 });
 
 const canceller = z.string().refine((v) => v === 'requester' || (ROLES as readonly string[]).includes(v), {
-  error: (issue) => `unknown role "${String(issue.input).slice(0, 40)}" in cancel; use "requester" or a role: ${ROLES.join(', ')}`,
+  error: (issue) =>
+    `unknown role "${String(issue.input).slice(0, 40)}" in cancel; use "requester" or a role: ${ROLES.join(', ')}`,
 });
 
 export const ruleSchema = z
   .object({
     /** Shown in prompts, refusals and audit records. */
-    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lower-case rule name: letters, digits, "-" or "_"'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lower-case rule name: letters, digits, "-" or "_"'),
     description: z.string().max(500).optional(),
     action: z.union([action, z.array(action).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])),
     /** Target patterns ("*" matches anything): a rule with a pattern only matches commands that have that target. */
@@ -69,7 +75,14 @@ export const ruleSchema = z
     waiveStatusChecks: z.boolean().default(false),
     /** implement: folders the agent may write under (default: conventional source and test folders). CI and build
      *  configuration stay out whatever this says. */
-    writePaths: z.array(z.string().regex(/^(?!\/)(?!.*\.\.)[\w@.\-/]+\/$/, 'expected a folder ending in "/", like src/ or packages/api/')).min(1).optional(),
+    writePaths: z
+      .array(
+        z
+          .string()
+          .regex(/^(?!\/)(?!.*\.\.)[\w@.\-/]+\/$/, 'expected a folder ending in "/", like src/ or packages/api/'),
+      )
+      .min(1)
+      .optional(),
     cancel: z.array(canceller).min(1).default(['requester', 'admin']),
   })
   .strict();
@@ -80,14 +93,24 @@ export const policiesSchema = z
     default: z.enum(['deny', 'allow']).default('deny'),
     rules: z.array(ruleSchema).default([]),
     /** JIRA project → repository for `implement <KEY>` without "in owner/repo" (e.g. PAY: acme/payments). */
-    repositories: z.record(z.string().regex(/^[A-Z][A-Z0-9_]{0,19}$/, 'expected a JIRA project key like PAY'), z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected owner/repo')).optional(),
+    repositories: z
+      .record(
+        z.string().regex(/^[A-Z][A-Z0-9_]{0,19}$/, 'expected a JIRA project key like PAY'),
+        z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected owner/repo'),
+      )
+      .optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
     const names = new Map<string, number>();
     p.rules.forEach((r, i) => {
       const seen = names.get(r.name);
-      if (seen !== undefined) ctx.addIssue({ code: 'custom', path: ['rules', i, 'name'], message: `duplicate rule name "${r.name}" (also rules[${seen}])` });
+      if (seen !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'name'],
+          message: `duplicate rule name "${r.name}" (also rules[${seen}])`,
+        });
       names.set(r.name, i);
     });
   });
@@ -98,7 +121,8 @@ export type PolicyRule = PoliciesConfig['rules'][number];
 /** A tenant's policies section, as the tenants-file loader parsed it (anything else reads as "deny everything"). */
 export function policiesOf(tenant: { readonly policies: unknown }): PoliciesConfig {
   const p = tenant.policies as Partial<PoliciesConfig> | undefined;
-  if (!p || !Array.isArray(p.rules) || !p.rules.every((r) => Array.isArray(r?.quorum) && typeof r.ttl === 'number')) return { default: 'deny', rules: [], repositories: {} };
+  if (!p || !Array.isArray(p.rules) || !p.rules.every((r) => Array.isArray(r?.quorum) && typeof r.ttl === 'number'))
+    return { default: 'deny', rules: [], repositories: {} };
   return { default: p.default === 'allow' ? 'allow' : 'deny', rules: p.rules, repositories: p.repositories ?? {} };
 }
 

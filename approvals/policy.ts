@@ -22,7 +22,10 @@ export function facetsOf(command: ActionCommand): Facets {
     case 'review':
       return 'ref' in command ? { repository: 'local' } : { repository: `${command.repo.owner}/${command.repo.name}` };
     case 'implement':
-      return { project: command.ticket.split('-')[0], ...(command.repo ? { repository: `${command.repo.owner}/${command.repo.name}` } : {}) };
+      return {
+        project: command.ticket.split('-')[0],
+        ...(command.repo ? { repository: `${command.repo.owner}/${command.repo.name}` } : {}),
+      };
     case 'triage':
       return { project: command.ticket.split('-')[0] };
     case 'status':
@@ -31,7 +34,11 @@ export function facetsOf(command: ActionCommand): Facets {
 }
 
 function globMatches(pattern: string, value: string): boolean {
-  const source = pattern.toLowerCase().split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const source = pattern
+    .toLowerCase()
+    .split('*')
+    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${source}$`).test(value.toLowerCase());
 }
 
@@ -44,7 +51,8 @@ export function mismatch(rule: PolicyRule, command: ActionCommand): string | und
     if (!patterns) continue;
     const value = facets[facet];
     if (value === undefined) return `it needs a ${facet}, and "${command.name}" has none`;
-    if (!patterns.some((p) => globMatches(p, value))) return `${facet} "${value}" does not match ${patterns.map((p) => `"${p}"`).join(' or ')}`;
+    if (!patterns.some((p) => globMatches(p, value)))
+      return `${facet} "${value}" does not match ${patterns.map((p) => `"${p}"`).join(' or ')}`;
   }
   return undefined;
 }
@@ -57,11 +65,13 @@ export function matchRule(tenant: Tenant, command: ActionCommand): { rule: Polic
 }
 
 export type PolicyDecision =
-  | { kind: 'run'; rule?: PolicyRule }
-  | { kind: 'deny'; refusal: Refusal }
-  | { kind: 'approval'; rule: PolicyRule };
+  { kind: 'run'; rule?: PolicyRule } | { kind: 'deny'; refusal: Refusal } | { kind: 'approval'; rule: PolicyRule };
 
-export function evaluate(tenant: Tenant, command: ActionCommand, requester: Pick<Member, 'id' | 'name'>): PolicyDecision {
+export function evaluate(
+  tenant: Tenant,
+  command: ActionCommand,
+  requester: Pick<Member, 'id' | 'name'>,
+): PolicyDecision {
   const match = matchRule(tenant, command);
   if (!match) {
     if (policiesOf(tenant).default === 'allow') return { kind: 'run' };
@@ -105,13 +115,17 @@ export function describeTtl(ms: number): string {
 /** The dry run: which rule matches and why, who could approve, whether the quorum can be met. No side effect. */
 export function explainPolicy(tenant: Tenant, asked: ActionCommand, requester: Member): string {
   const rules = policiesOf(tenant).rules;
-  const lines = [`Policy for "${describeCommand(asked)}" in ${tenant.name}, asked by ${requester.name} (${requester.id}: ${requester.roles.join(', ')}):`];
+  const lines = [
+    `Policy for "${describeCommand(asked)}" in ${tenant.name}, asked by ${requester.name} (${requester.id}: ${requester.roles.join(', ')}):`,
+  ];
   let command = asked;
   if (asked.name === 'implement' && !asked.repo) {
     const project = asked.ticket.split('-')[0] ?? '';
     const mapped = policiesOf(tenant).repositories?.[project];
     if (!mapped) {
-      lines.push(`⚠️ No repository: "implement ${asked.ticket}" names none and policies.repositories maps none to ${project}, so it would be refused before any approval. Say "implement ${asked.ticket} in <owner>/<repo>".`);
+      lines.push(
+        `⚠️ No repository: "implement ${asked.ticket}" names none and policies.repositories maps none to ${project}, so it would be refused before any approval. Say "implement ${asked.ticket} in <owner>/<repo>".`,
+      );
       return finish(lines);
     }
     const [owner = '', name = ''] = mapped.split('/');
@@ -125,21 +139,38 @@ export function explainPolicy(tenant: Tenant, asked: ActionCommand, requester: M
   }
   if (!match) {
     const decision = evaluate(tenant, command, requester);
-    lines.push(decision.kind === 'run' ? `No rule matches; the tenant's default is allow: it would run without approval.` : `No rule matches. ${decision.kind === 'deny' ? decision.refusal.message : ''}`);
+    lines.push(
+      decision.kind === 'run'
+        ? `No rule matches; the tenant's default is allow: it would run without approval.`
+        : `No rule matches. ${decision.kind === 'deny' ? decision.refusal.message : ''}`,
+    );
     return finish(lines);
   }
   const { rule, index } = match;
-  lines.push(`Rule "${rule.name}" (policies.rules[${index}]) applies${rule.description ? `: ${rule.description}` : ''}.`);
+  lines.push(
+    `Rule "${rule.name}" (policies.rules[${index}]) applies${rule.description ? `: ${rule.description}` : ''}.`,
+  );
   if (rule.quorum.length === 0) {
     lines.push('It needs no approval: the job would be queued at once.');
     return finish(lines);
   }
-  lines.push(`It needs ${describeQuorum(rule.quorum)} (distinct people, never the requester); a request lives ${describeTtl(rule.ttl)}; ${rule.voidOnTargetChange ? 'approvals are void if the target changes' : 'approvals survive target changes'}; may cancel: ${rule.cancel.join(', ')}.`);
+  lines.push(
+    `It needs ${describeQuorum(rule.quorum)} (distinct people, never the requester); a request lives ${describeTtl(rule.ttl)}; ${rule.voidOnTargetChange ? 'approvals are void if the target changes' : 'approvals survive target changes'}; may cancel: ${rule.cancel.join(', ')}.`,
+  );
   lines.push(...bindingLines(rule, command));
   const approvers = eligibleApprovers(tenant, rule, requester.id);
-  lines.push(`Could approve: ${approvers.length ? approvers.map((m) => `${m.name} (${m.roles.join(', ')})`).join('; ') : 'nobody'}.`);
-  if (meetableWithout(rule.quorum, tenant.members, requester.id)) lines.push('The quorum can be met: the request would wait for these approvals.');
-  else lines.push(`⚠️ The quorum can never be met for ${requester.name}: without the requester, ${holders(rule.quorum, tenant.members.filter((m) => m.id !== requester.id))}. The request would be refused.`);
+  lines.push(
+    `Could approve: ${approvers.length ? approvers.map((m) => `${m.name} (${m.roles.join(', ')})`).join('; ') : 'nobody'}.`,
+  );
+  if (meetableWithout(rule.quorum, tenant.members, requester.id))
+    lines.push('The quorum can be met: the request would wait for these approvals.');
+  else
+    lines.push(
+      `⚠️ The quorum can never be met for ${requester.name}: without the requester, ${holders(
+        rule.quorum,
+        tenant.members.filter((m) => m.id !== requester.id),
+      )}. The request would be refused.`,
+    );
   return finish(lines);
 }
 
@@ -149,23 +180,39 @@ function bindingLines(rule: PolicyRule, command: ActionCommand): string[] {
   switch (command.name) {
     case 'deploy': {
       const moved = rule.onTargetMoved ?? (/^prod/i.test(command.environment) ? 'void' : 'keep-pinned');
-      lines.push(`Bound to: the repository, the environment and the commit ${command.ref ?? 'the default branch'} points at when requested (plus the parameters); that commit is what deploys.`);
-      lines.push(`If the ref moves before the quorum is met: ${moved === 'void' ? 'the request is void (onTargetMoved: void)' : 'the pinned commit still deploys (onTargetMoved: keep-pinned)'}${rule.onTargetMoved ? '' : ', the default for this environment'}.`);
-      lines.push(rule.waiveStatusChecks ? '⚠️ Required status checks are waived (waiveStatusChecks: true).' : "The repository's required status checks must pass.");
+      lines.push(
+        `Bound to: the repository, the environment and the commit ${command.ref ?? 'the default branch'} points at when requested (plus the parameters); that commit is what deploys.`,
+      );
+      lines.push(
+        `If the ref moves before the quorum is met: ${moved === 'void' ? 'the request is void (onTargetMoved: void)' : 'the pinned commit still deploys (onTargetMoved: keep-pinned)'}${rule.onTargetMoved ? '' : ', the default for this environment'}.`,
+      );
+      lines.push(
+        rule.waiveStatusChecks
+          ? '⚠️ Required status checks are waived (waiveStatusChecks: true).'
+          : "The repository's required status checks must pass.",
+      );
       break;
     }
     case 'review':
       lines.push("Bound to: the pull request's head commit; a push voids the request.");
       break;
     case 'implement':
-      lines.push(`Bound to: ticket ${command.ticket} (summary, description, acceptance criteria) and ${command.repo ? `${command.repo.owner}/${command.repo.name}` : 'the repository'}; editing the ticket voids the request.`);
-      lines.push(`The agent may write only under: ${(rule.writePaths ?? ['the default source and test folders']).join(', ')}; never CI or build configuration.`);
+      lines.push(
+        `Bound to: ticket ${command.ticket} (summary, description, acceptance criteria) and ${command.repo ? `${command.repo.owner}/${command.repo.name}` : 'the repository'}; editing the ticket voids the request.`,
+      );
+      lines.push(
+        `The agent may write only under: ${(rule.writePaths ?? ['the default source and test folders']).join(', ')}; never CI or build configuration.`,
+      );
       break;
     default:
       break;
   }
   if (command.name === 'deploy' || command.name === 'review') {
-    lines.push(rule.authorsMayApprove ? 'Authors of the change may approve it (authorsMayApprove: true).' : 'Authors of the change may not approve it (authorsMayApprove: false), matched through their linked GitHub accounts and e-mail addresses.');
+    lines.push(
+      rule.authorsMayApprove
+        ? 'Authors of the change may approve it (authorsMayApprove: true).'
+        : 'Authors of the change may not approve it (authorsMayApprove: false), matched through their linked GitHub accounts and e-mail addresses.',
+    );
   }
   return lines;
 }

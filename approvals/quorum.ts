@@ -25,13 +25,21 @@ export function parseQuorum(text: string): QuorumParse {
   const clauses: QuorumClause[] = [];
   for (const part of trimmed.split(/\s+and\s+/)) {
     const match = CLAUSE.exec(part.trim());
-    if (!match) return { ok: false, message: `cannot read "${part.trim().slice(0, 60)}": write a quorum like "1 tech_lead and 1 devops", "2 of tech_lead|devops" or "none"` };
+    if (!match)
+      return {
+        ok: false,
+        message: `cannot read "${part.trim().slice(0, 60)}": write a quorum like "1 tech_lead and 1 devops", "2 of tech_lead|devops" or "none"`,
+      };
     const count = Number(match[1]);
-    if (count < 1 || count > 10) return { ok: false, message: `"${part.trim()}": a clause needs between 1 and 10 approvals` };
+    if (count < 1 || count > 10)
+      return { ok: false, message: `"${part.trim()}": a clause needs between 1 and 10 approvals` };
     const roles = (match[2] ?? '').split('|').filter(Boolean);
     const unknown = roles.find((r) => !(ROLES as readonly string[]).includes(r));
     if (unknown !== undefined || roles.length === 0) {
-      return { ok: false, message: `unknown role "${unknown ?? ''}" in quorum "${text.trim().slice(0, 80)}"; the roles are ${ROLES.join(', ')}` };
+      return {
+        ok: false,
+        message: `unknown role "${unknown ?? ''}" in quorum "${text.trim().slice(0, 80)}"; the roles are ${ROLES.join(', ')}`,
+      };
     }
     clauses.push({ count, roles: [...new Set(roles)] as Role[] });
   }
@@ -40,7 +48,9 @@ export function parseQuorum(text: string): QuorumParse {
 
 export function describeQuorum(clauses: readonly QuorumClause[]): string {
   if (clauses.length === 0) return 'no approval';
-  return clauses.map((c) => (c.roles.length === 1 ? `${c.count} ${c.roles[0]}` : `${c.count} of ${c.roles.join('|')}`)).join(' and ');
+  return clauses
+    .map((c) => (c.roles.length === 1 ? `${c.count} ${c.roles[0]}` : `${c.count} of ${c.roles.join('|')}`))
+    .join(' and ');
 }
 
 export function slotCount(clauses: readonly QuorumClause[]): number {
@@ -96,8 +106,15 @@ export function remaining(clauses: readonly QuorumClause[], people: readonly Can
 }
 
 /** Whether the members, without the requester, can ever meet the quorum. */
-export function meetableWithout(clauses: readonly QuorumClause[], members: readonly Candidate[], requesterId: string): boolean {
-  return isMet(clauses, members.filter((m) => m.id !== requesterId));
+export function meetableWithout(
+  clauses: readonly QuorumClause[],
+  members: readonly Candidate[],
+  requesterId: string,
+): boolean {
+  return isMet(
+    clauses,
+    members.filter((m) => m.id !== requesterId),
+  );
 }
 
 function dedupe(people: readonly Candidate[]): Candidate[] {

@@ -70,7 +70,12 @@ export interface ApprovalRecord {
   readonly targetDigest?: string | undefined;
   /** What the digest stands for (pinned commit, authors, waivers); absent on requests made before it existed. */
   readonly binding?: Binding | undefined;
-  readonly requester: { readonly memberId: string; readonly name: string; readonly platform: Platform; readonly platformUserId: string };
+  readonly requester: {
+    readonly memberId: string;
+    readonly name: string;
+    readonly platform: Platform;
+    readonly platformUserId: string;
+  };
   readonly thread: ThreadRef;
   readonly correlationId: string;
   readonly deliveryId: string;
@@ -114,7 +119,14 @@ export interface ApprovalStore {
    * Takes the short lease that serialises the steps of one request (audit record first, then the change), in one
    * conditional update: the request is still pending (or its follow-up open) and nobody else holds a live lease.
    */
-  lease(tenantId: string, id: string, purpose: LeasePurpose, holder: string, leaseMs: number, nowMs: number): Promise<ApprovalRecord | undefined>;
+  lease(
+    tenantId: string,
+    id: string,
+    purpose: LeasePurpose,
+    holder: string,
+    leaseMs: number,
+    nowMs: number,
+  ): Promise<ApprovalRecord | undefined>;
   release(tenantId: string, id: string, holder: string): Promise<void>;
   /**
    * Applies a change in one conditional update: still pending, still leased by `holder`, and (for a decision) the
@@ -122,7 +134,13 @@ export interface ApprovalStore {
    */
   commit(tenantId: string, id: string, holder: string, change: Change): Promise<ApprovalRecord | undefined>;
   /** Marks the follow-up acknowledged under the `ack` lease (open → acknowledged, once). */
-  acknowledge(tenantId: string, id: string, holder: string, by: string, at: string): Promise<ApprovalRecord | undefined>;
+  acknowledge(
+    tenantId: string,
+    id: string,
+    holder: string,
+    by: string,
+    at: string,
+  ): Promise<ApprovalRecord | undefined>;
   /** Records that the job of an approved request is in the queue. */
   markQueued(tenantId: string, id: string, jobId: string): Promise<void>;
   findByFollowUp(tenantId: string, followUpId: string): Promise<ApprovalRecord | undefined>;

@@ -46,7 +46,8 @@ export function requestTargetKey(command: ActionCommand, thread: { platform: str
  * new digest needs its text, so it has none here (ticketDigest, once the text is read).
  */
 export function filingOf(target: StaleTarget): { key: string; digest?: string } {
-  if ('headSha' in target) return { key: pullRequestKey(target.repo, target.number), digest: headDigest(target.headSha) };
+  if ('headSha' in target)
+    return { key: pullRequestKey(target.repo, target.number), digest: headDigest(target.headSha) };
   return { key: target.ticket };
 }
 
@@ -65,8 +66,15 @@ export function deployDigest(repo: string, environment: string, sha: string): st
 }
 
 /** The ticket's text that drives what the agent writes, and where it writes. */
-export function ticketDigest(ticket: Pick<TicketInfo, 'key' | 'summary' | 'description' | 'acceptanceCriteria'>, repo: RepoRef | undefined): string {
-  const text = canonicalJson({ summary: ticket.summary, description: ticket.description, acceptanceCriteria: ticket.acceptanceCriteria ?? '' });
+export function ticketDigest(
+  ticket: Pick<TicketInfo, 'key' | 'summary' | 'description' | 'acceptanceCriteria'>,
+  repo: RepoRef | undefined,
+): string {
+  const text = canonicalJson({
+    summary: ticket.summary,
+    description: ticket.description,
+    acceptanceCriteria: ticket.acceptanceCriteria ?? '',
+  });
   return `ticket:${ticket.key}:${repo ? repoText(repo).toLowerCase() : '-'}:${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
 }
 

@@ -6,7 +6,9 @@ import type { ApprovalDeps } from './deps.js';
 import type { ApprovalRecord } from './store.js';
 
 export async function post(deps: ApprovalDeps, thread: ApprovalRecord['thread'], reply: Reply): Promise<void> {
-  await deps.chat.post(thread, reply).catch((err: unknown) => deps.log.warn({ err, key: reply.key }, 'could not post to the approval thread'));
+  await deps.chat
+    .post(thread, reply)
+    .catch((err: unknown) => deps.log.warn({ err, key: reply.key }, 'could not post to the approval thread'));
 }
 
 export async function postCard(deps: ApprovalDeps, rec: ApprovalRecord, tenant: Tenant, note?: string): Promise<void> {

@@ -58,9 +58,15 @@ type Planner<T> = (record: ApprovalRecord) => Plan<T> | Promise<Plan<T>>;
 export function transition<T>(deps: ApprovalDeps, at: LeaseKey, plan: Planner<T>): Promise<LeaseResult<T>>;
 /** Runs the planned step under a lease already held. */
 export function transition<T>(deps: ApprovalDeps, at: Held, plan: Planner<T>): Promise<T>;
-export async function transition<T>(deps: ApprovalDeps, at: LeaseKey | Held, plan: Planner<T>): Promise<LeaseResult<T> | T> {
+export async function transition<T>(
+  deps: ApprovalDeps,
+  at: LeaseKey | Held,
+  plan: Planner<T>,
+): Promise<LeaseResult<T> | T> {
   if ('holder' in at) return run(deps, at.record, at.holder, await plan(at.record));
-  return withLease(deps, at.tenantId, at.id, at.purpose, async (record, holder) => run(deps, record, holder, await plan(record)));
+  return withLease(deps, at.tenantId, at.id, at.purpose, async (record, holder) =>
+    run(deps, record, holder, await plan(record)),
+  );
 }
 
 async function run<T>(deps: ApprovalDeps, rec: ApprovalRecord, holder: string, plan: Plan<T>): Promise<T> {
@@ -80,13 +86,30 @@ async function run<T>(deps: ApprovalDeps, rec: ApprovalRecord, holder: string, p
  * changed), nothing changes, and a compensating `approval.aborted` record says that the step recorded just before
  * did not take effect.
  */
-async function commit<T>(deps: ApprovalDeps, rec: ApprovalRecord, holder: string, step: Step<T>): Promise<ApprovalRecord | undefined> {
+async function commit<T>(
+  deps: ApprovalDeps,
+  rec: ApprovalRecord,
+  holder: string,
+  step: Step<T>,
+): Promise<ApprovalRecord | undefined> {
   const { change } = step;
-  if ('acknowledgedBy' in change) return deps.store.acknowledge(rec.tenantId, rec.id, holder, change.acknowledgedBy, change.at);
+  if ('acknowledgedBy' in change)
+    return deps.store.acknowledge(rec.tenantId, rec.id, holder, change.acknowledgedBy, change.at);
   const updated = await deps.store.commit(rec.tenantId, rec.id, holder, change);
   if (updated) return updated;
-  deps.log.warn({ approvalId: rec.id, step: step.name }, 'approval step recorded but not applied (lease lapsed); recording approval.aborted');
+  deps.log.warn(
+    { approvalId: rec.id, step: step.name },
+    'approval step recorded but not applied (lease lapsed); recording approval.aborted',
+  );
   const { actor, correlationId } = step.audit;
-  await appendOrRefuse(deps, { tenantId: rec.tenantId, action: 'approval.aborted', actor, target: rec.id, outcome: 'failure', details: { approvalId: rec.id, step: step.name }, correlationId });
+  await appendOrRefuse(deps, {
+    tenantId: rec.tenantId,
+    action: 'approval.aborted',
+    actor,
+    target: rec.id,
+    outcome: 'failure',
+    details: { approvalId: rec.id, step: step.name },
+    correlationId,
+  });
   return undefined;
 }

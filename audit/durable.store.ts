@@ -15,13 +15,16 @@ import { verifyChain, type VerifyResult } from './verify.js';
 export const AUDIT_FOLDER = 'audit';
 
 /** Tenant ids are slugs (and `_system`); anything else is percent-encoded so that it stays one file name. */
-export const tenantFileName = (tenantId: string): string => `${/^[A-Za-z0-9_-]{1,64}$/.test(tenantId) ? tenantId : encodeURIComponent(tenantId).replace(/\./g, '%2E')}.log`;
+export const tenantFileName = (tenantId: string): string =>
+  `${/^[A-Za-z0-9_-]{1,64}$/.test(tenantId) ? tenantId : encodeURIComponent(tenantId).replace(/\./g, '%2E')}.log`;
 const tenantOfFile = (name: string): string => decodeURIComponent(name.slice(0, -'.log'.length));
 
 export class ReadOnlyStoreError extends Error {
   readonly code = 'store.read_only';
   constructor(dir: string) {
-    super(`The data directory ${dir} is open read-only (another process owns it): nothing can be written through this view.`);
+    super(
+      `The data directory ${dir} is open read-only (another process owns it): nothing can be written through this view.`,
+    );
     this.name = 'ReadOnlyStoreError';
   }
 }
@@ -86,7 +89,10 @@ export class DurableAuditStore extends EmbeddedAuditStore {
       const scan = scanLog<AuditRecord>(file);
       if (scan.torn) this.dir.report.torn.push(scan.torn);
       const tenantId = tenantOfFile(name);
-      this.chains.set(tenantId, scan.entries.map((r) => Object.freeze(r)));
+      this.chains.set(
+        tenantId,
+        scan.entries.map((r) => Object.freeze(r)),
+      );
       if (!this.dir.readOnly) {
         this.dir.claim(file);
         this.logs.set(tenantId, this.track(tenantId, AppendLog.open(file, scan.validBytes)));
@@ -133,7 +139,8 @@ export class DurableAuditStore extends EmbeddedAuditStore {
     const chain = this.chains.get(tenantId);
     const head = chain?.[chain.length - 1];
     const record = build(head);
-    if (record.tenantId !== tenantId || record.seq !== (head ? head.seq + 1 : 1)) throw new Error(`a record built for ${tenantId} does not follow its head`);
+    if (record.tenantId !== tenantId || record.seq !== (head ? head.seq + 1 : 1))
+      throw new Error(`a record built for ${tenantId} does not follow its head`);
     return { record, durable: this.accept(record) };
   }
 

@@ -14,7 +14,21 @@ export interface ExportHead {
   readonly until?: string | undefined;
 }
 
-export const CSV_COLUMNS = ['seq', 'ts', 'tenantId', 'actorMemberId', 'actorPlatform', 'actorPlatformUserId', 'action', 'target', 'outcome', 'details', 'correlationId', 'prevHash', 'hash'] as const;
+export const CSV_COLUMNS = [
+  'seq',
+  'ts',
+  'tenantId',
+  'actorMemberId',
+  'actorPlatform',
+  'actorPlatformUserId',
+  'action',
+  'target',
+  'outcome',
+  'details',
+  'correlationId',
+  'prevHash',
+  'hash',
+] as const;
 
 export function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
@@ -25,17 +39,49 @@ export function csvCell(value: unknown): string {
 }
 
 export function csvRow(record: AuditRecord): string {
-  const cells = [record.seq, record.ts, record.tenantId, record.actor.memberId, record.actor.platform, record.actor.platformUserId, record.action, record.target, record.outcome, record.details, record.correlationId, record.prevHash, record.hash];
+  const cells = [
+    record.seq,
+    record.ts,
+    record.tenantId,
+    record.actor.memberId,
+    record.actor.platform,
+    record.actor.platformUserId,
+    record.action,
+    record.target,
+    record.outcome,
+    record.details,
+    record.correlationId,
+    record.prevHash,
+    record.hash,
+  ];
   return `${cells.map(csvCell).join(',')}\n`;
 }
 
-export async function exportHead(store: AuditStore, tenantId: string, filter: Pick<AuditFilter, 'from' | 'until'>, now = new Date()): Promise<ExportHead> {
+export async function exportHead(
+  store: AuditStore,
+  tenantId: string,
+  filter: Pick<AuditFilter, 'from' | 'until'>,
+  now = new Date(),
+): Promise<ExportHead> {
   const head = await store.head(tenantId);
-  return { tenantId, headSeq: head?.seq ?? 0, headHash: head?.hash ?? '0'.repeat(64), exportedAt: now.toISOString(), from: filter.from, until: filter.until };
+  return {
+    tenantId,
+    headSeq: head?.seq ?? 0,
+    headHash: head?.hash ?? '0'.repeat(64),
+    exportedAt: now.toISOString(),
+    from: filter.from,
+    until: filter.until,
+  };
 }
 
 /** Every record matching the filter up to the announced head, one page at a time. */
-export async function* recordsUpTo(store: AuditStore, tenantId: string, filter: AuditFilter, headSeq: number, pageSize = 1000): AsyncGenerator<AuditRecord> {
+export async function* recordsUpTo(
+  store: AuditStore,
+  tenantId: string,
+  filter: AuditFilter,
+  headSeq: number,
+  pageSize = 1000,
+): AsyncGenerator<AuditRecord> {
   let after = 0;
   for (;;) {
     const page = await store.query(tenantId, { ...filter, maxSeq: headSeq }, after, pageSize);
@@ -49,7 +95,12 @@ export async function* recordsUpTo(store: AuditStore, tenantId: string, filter: 
  * The export as text chunks. JSON Lines: a first line `{"export": {…head…}}`, then one record per line.
  * CSV: a first comment line `# void audit export tenant=… head_seq=… head_hash=…`, the header, then one row per record.
  */
-export async function* exportLines(store: AuditStore, head: ExportHead, format: ExportFormat, filter: AuditFilter = {}): AsyncGenerator<string> {
+export async function* exportLines(
+  store: AuditStore,
+  head: ExportHead,
+  format: ExportFormat,
+  filter: AuditFilter = {},
+): AsyncGenerator<string> {
   if (format === 'jsonl') yield `${JSON.stringify({ export: head })}\n`;
   else {
     yield `# void audit export tenant=${head.tenantId} head_seq=${head.headSeq} head_hash=${head.headHash} exported_at=${head.exportedAt}\n`;

@@ -23,27 +23,58 @@ type Authorised = { ok: true; token: ApiTokenInfo } | { ok: false; response: Htt
 
 async function authorise(deps: AuditHttpDeps, req: HttpRequest): Promise<Authorised> {
   const header = req.headers.authorization;
-  const token = typeof header === 'string' && /^Bearer\s+\S+$/i.test(header) ? header.replace(/^Bearer\s+/i, '') : undefined;
-  const unauthorised = { ok: false as const, response: json(401, { error: 'audit.unauthorised', message: 'An audit API token is needed: "Authorization: Bearer <token>" (void audit token create).' }, { 'www-authenticate': 'Bearer' }) };
+  const token =
+    typeof header === 'string' && /^Bearer\s+\S+$/i.test(header) ? header.replace(/^Bearer\s+/i, '') : undefined;
+  const unauthorised = {
+    ok: false as const,
+    response: json(
+      401,
+      {
+        error: 'audit.unauthorised',
+        message: 'An audit API token is needed: "Authorization: Bearer <token>" (void audit token create).',
+      },
+      { 'www-authenticate': 'Bearer' },
+    ),
+  };
   if (!token) return unauthorised;
   let info: ApiTokenInfo | undefined;
   try {
     info = await deps.tokens.lookup(token);
   } catch (error) {
     req.log.error({ err: error }, 'audit API tokens unreadable (Redis)');
-    return { ok: false, response: json(503, { error: 'audit.tokens_unavailable', message: 'API tokens cannot be checked right now (Redis is unreachable); try again shortly.' }, { 'retry-after': '5' }) };
+    return {
+      ok: false,
+      response: json(
+        503,
+        {
+          error: 'audit.tokens_unavailable',
+          message: 'API tokens cannot be checked right now (Redis is unreachable); try again shortly.',
+        },
+        { 'retry-after': '5' },
+      ),
+    };
   }
   if (!info) return unauthorised;
   const tenantId = req.params.id ?? '';
   if (info.tenantId !== tenantId || !deps.registry.get(tenantId)) return { ok: false, response: notFound() };
   const member = deps.registry.memberById(tenantId, info.memberId);
   if (!member || !member.roles.some((r) => AUDIT_READER_ROLES.includes(r))) {
-    return { ok: false, response: json(403, { error: 'audit.forbidden', message: 'The member this token was given to is no longer a compliance officer or admin.' }) };
+    return {
+      ok: false,
+      response: json(403, {
+        error: 'audit.forbidden',
+        message: 'The member this token was given to is no longer a compliance officer or admin.',
+      }),
+    };
   }
   return { ok: true, token: info };
 }
 
-const actorOf = (token: ApiTokenInfo) => ({ memberId: token.memberId, platform: 'http' as const, platformUserId: token.id });
+const actorOf = (token: ApiTokenInfo) => ({
+  memberId: token.memberId,
+  platform: 'http' as const,
+  platformUserId: token.id,
+});
 
 async function query(deps: AuditHttpDeps, req: HttpRequest, tenantId: string): Promise<HttpResponse> {
   const parsed = parseQuery(req.query);
@@ -60,21 +91,51 @@ async function query(deps: AuditHttpDeps, req: HttpRequest, tenantId: string): P
   });
 }
 
-async function verify(deps: AuditHttpDeps, req: HttpRequest, tenantId: string, token: ApiTokenInfo): Promise<HttpResponse> {
+async function verify(
+  deps: AuditHttpDeps,
+  req: HttpRequest,
+  tenantId: string,
+  token: ApiTokenInfo,
+): Promise<HttpResponse> {
   const seq = req.query.get('headSeq');
   const hash = req.query.get('headHash');
-  if ((seq === null) !== (hash === null)) return badRequest('give both "headSeq" and "headHash" (from an export), or neither');
-  if (seq !== null && (!/^\d{1,15}$/.test(seq) || !/^[0-9a-f]{64}$/.test(hash ?? ''))) return badRequest('"headSeq" must be a number and "headHash" 64 hex digits');
-  const result = await verifyChain(deps.trail.store, tenantId, { expectedHead: seq !== null ? { seq: Number(seq), hash: hash as string } : undefined });
-  await deps.trail.append({ tenantId, action: 'audit.verified', actor: actorOf(token), outcome: result.ok ? 'success' : 'failure', details: { checked: result.checked, headSeq: result.head?.seq, breakSeq: result.firstBreak?.seq, breakReason: result.firstBreak?.reason }, correlationId: `http-${token.id}-${Date.now()}` });
+  if ((seq === null) !== (hash === null))
+    return badRequest('give both "headSeq" and "headHash" (from an export), or neither');
+  if (seq !== null && (!/^\d{1,15}$/.test(seq) || !/^[0-9a-f]{64}$/.test(hash ?? '')))
+    return badRequest('"headSeq" must be a number and "headHash" 64 hex digits');
+  const result = await verifyChain(deps.trail.store, tenantId, {
+    expectedHead: seq !== null ? { seq: Number(seq), hash: hash as string } : undefined,
+  });
+  await deps.trail.append({
+    tenantId,
+    action: 'audit.verified',
+    actor: actorOf(token),
+    outcome: result.ok ? 'success' : 'failure',
+    details: {
+      checked: result.checked,
+      headSeq: result.head?.seq,
+      breakSeq: result.firstBreak?.seq,
+      breakReason: result.firstBreak?.reason,
+    },
+    correlationId: `http-${token.id}-${Date.now()}`,
+  });
   return json(200, result as unknown as Record<string, unknown>);
 }
 
-async function exportTrail(deps: AuditHttpDeps, req: HttpRequest, tenantId: string, token: ApiTokenInfo): Promise<HttpResponse> {
+async function exportTrail(
+  deps: AuditHttpDeps,
+  req: HttpRequest,
+  tenantId: string,
+  token: ApiTokenInfo,
+): Promise<HttpResponse> {
   const format = (req.query.get('format') ?? 'jsonl') as ExportFormat;
   if (format !== 'jsonl' && format !== 'csv') return badRequest('"format" must be jsonl or csv');
   const times: { from?: string; until?: string } = {};
-  for (const [key, name] of [['since', 'from'], ['from', 'from'], ['until', 'until']] as const) {
+  for (const [key, name] of [
+    ['since', 'from'],
+    ['from', 'from'],
+    ['until', 'until'],
+  ] as const) {
     const raw = req.query.get(key);
     if (raw === null) continue;
     const parsed = parseTime(raw);
@@ -82,7 +143,14 @@ async function exportTrail(deps: AuditHttpDeps, req: HttpRequest, tenantId: stri
     times[name] = parsed;
   }
   const head = await exportHead(deps.trail.store, tenantId, times);
-  await deps.trail.append({ tenantId, action: 'audit.exported', actor: actorOf(token), outcome: 'success', details: { format, headSeq: head.headSeq, from: head.from, until: head.until }, correlationId: `http-${token.id}-${Date.now()}` });
+  await deps.trail.append({
+    tenantId,
+    action: 'audit.exported',
+    actor: actorOf(token),
+    outcome: 'success',
+    details: { format, headSeq: head.headSeq, from: head.from, until: head.until },
+    correlationId: `http-${token.id}-${Date.now()}`,
+  });
   return {
     status: 200,
     headers: {
@@ -95,11 +163,25 @@ async function exportTrail(deps: AuditHttpDeps, req: HttpRequest, tenantId: stri
 }
 
 export function registerAuditRoutes(http: RouteRegistrar, deps: AuditHttpDeps): void {
-  const guarded = (handler: (req: HttpRequest, tenantId: string, token: ApiTokenInfo) => Promise<HttpResponse>) => async (req: HttpRequest): Promise<HttpResponse> => {
-    const auth = await authorise(deps, req);
-    return auth.ok ? handler(req, auth.token.tenantId, auth.token) : auth.response;
-  };
-  http.route('GET', '/api/tenants/:id/audit', guarded((req, tenantId) => query(deps, req, tenantId)));
-  http.route('GET', '/api/tenants/:id/audit/verify', guarded((req, tenantId, token) => verify(deps, req, tenantId, token)));
-  http.route('GET', '/api/tenants/:id/audit/export', guarded((req, tenantId, token) => exportTrail(deps, req, tenantId, token)));
+  const guarded =
+    (handler: (req: HttpRequest, tenantId: string, token: ApiTokenInfo) => Promise<HttpResponse>) =>
+    async (req: HttpRequest): Promise<HttpResponse> => {
+      const auth = await authorise(deps, req);
+      return auth.ok ? handler(req, auth.token.tenantId, auth.token) : auth.response;
+    };
+  http.route(
+    'GET',
+    '/api/tenants/:id/audit',
+    guarded((req, tenantId) => query(deps, req, tenantId)),
+  );
+  http.route(
+    'GET',
+    '/api/tenants/:id/audit/verify',
+    guarded((req, tenantId, token) => verify(deps, req, tenantId, token)),
+  );
+  http.route(
+    'GET',
+    '/api/tenants/:id/audit/export',
+    guarded((req, tenantId, token) => exportTrail(deps, req, tenantId, token)),
+  );
 }

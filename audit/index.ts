@@ -11,7 +11,8 @@ export interface StoreEnv {
 }
 
 export async function createAuditStore(env: StoreEnv): Promise<AuditStore> {
-  if (!env.MONGODB_URL) return env.VOID_EMBEDDED_STORE === 'memory' ? new EmbeddedAuditStore() : DurableAuditStore.open(env.VOID_DATA_DIR);
+  if (!env.MONGODB_URL)
+    return env.VOID_EMBEDDED_STORE === 'memory' ? new EmbeddedAuditStore() : DurableAuditStore.open(env.VOID_DATA_DIR);
   const { MongoAuditStore } = await import('./mongo.store.js');
   return MongoAuditStore.connect(env.MONGODB_URL);
 }

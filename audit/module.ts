@@ -22,7 +22,19 @@ const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 
 async function chatVerify(ctx: CommandContext): Promise<Reply[]> {
   const result = await verifyChain(ctx.services.audit.store, ctx.tenant.id);
-  await ctx.services.audit.append({ tenantId: ctx.tenant.id, action: 'audit.verified', actor: auditActorOf(ctx.actor), outcome: result.ok ? 'success' : 'failure', details: { checked: result.checked, headSeq: result.head?.seq, breakSeq: result.firstBreak?.seq, breakReason: result.firstBreak?.reason }, correlationId: ctx.correlationId });
+  await ctx.services.audit.append({
+    tenantId: ctx.tenant.id,
+    action: 'audit.verified',
+    actor: auditActorOf(ctx.actor),
+    outcome: result.ok ? 'success' : 'failure',
+    details: {
+      checked: result.checked,
+      headSeq: result.head?.seq,
+      breakSeq: result.firstBreak?.seq,
+      breakReason: result.firstBreak?.reason,
+    },
+    correlationId: ctx.correlationId,
+  });
   return [answer(describeVerify(result))];
 }
 
@@ -33,7 +45,14 @@ async function chatExport(ctx: CommandContext, since: string | undefined): Promi
   const head = await exportHead(store, ctx.tenant.id, { from });
   let count = 0;
   for await (const _record of recordsUpTo(store, ctx.tenant.id, { from }, head.headSeq)) count++;
-  await ctx.services.audit.append({ tenantId: ctx.tenant.id, action: 'audit.exported', actor: auditActorOf(ctx.actor), outcome: 'info', details: { channel: 'chat', count, headSeq: head.headSeq, from }, correlationId: ctx.correlationId });
+  await ctx.services.audit.append({
+    tenantId: ctx.tenant.id,
+    action: 'audit.exported',
+    actor: auditActorOf(ctx.actor),
+    outcome: 'info',
+    details: { channel: 'chat', count, headSeq: head.headSeq, from },
+    correlationId: ctx.correlationId,
+  });
   const query = `format=csv${from ? `&since=${from.slice(0, 10)}` : ''}`;
   return [
     answer(
@@ -48,21 +67,43 @@ async function chatExport(ctx: CommandContext, since: string | undefined): Promi
 
 export const runAudit: CommandRunner<AuditCommand> = async (ctx, command) => {
   if (!ctx.actor.roles.some((r) => AUDIT_READER_ROLES.includes(r))) {
-    await ctx.services.audit.append({ tenantId: ctx.tenant.id, action: 'audit.access_denied', actor: auditActorOf(ctx.actor), target: `audit ${command.sub}`, outcome: 'denied', details: { code: 'audit.forbidden' }, correlationId: ctx.correlationId });
-    return [refusal(`Only compliance officers and admins can use the audit tools in ${ctx.tenant.name}; your roles are ${ctx.actor.roles.join(', ')}.`)];
+    await ctx.services.audit.append({
+      tenantId: ctx.tenant.id,
+      action: 'audit.access_denied',
+      actor: auditActorOf(ctx.actor),
+      target: `audit ${command.sub}`,
+      outcome: 'denied',
+      details: { code: 'audit.forbidden' },
+      correlationId: ctx.correlationId,
+    });
+    return [
+      refusal(
+        `Only compliance officers and admins can use the audit tools in ${ctx.tenant.name}; your roles are ${ctx.actor.roles.join(', ')}.`,
+      ),
+    ];
   }
   return command.sub === 'verify' ? chatVerify(ctx) : chatExport(ctx, command.since);
 };
 
 /** Prunes every tenant that has a retention period, and the `_system` trail (security events, unknown workspaces) to
  *  `systemDays` (VOID_SYSTEM_AUDIT_RETENTION_DAYS); a broken chain is never pruned (it is logged instead). */
-export async function runRetention(trail: AuditTrail, tenants: readonly Tenant[], log: Logger, now = new Date(), systemDays?: number): Promise<void> {
+export async function runRetention(
+  trail: AuditTrail,
+  tenants: readonly Tenant[],
+  log: Logger,
+  now = new Date(),
+  systemDays?: number,
+): Promise<void> {
   const trails = tenants.map((t) => [t.id, auditSettingsOf(t).retentionDays] as const);
   for (const [tenantId, days] of [...trails, [SYSTEM_TENANT, systemDays] as const]) {
     if (!days) continue;
     const result = await pruneTenant(trail, tenantId, retentionCutoff(now, days));
     if (!result.ok) log.error({ tenant: tenantId, code: result.refusal.code }, result.refusal.message);
-    else if (result.value.pruned) log.info({ tenant: tenantId, pruned: result.value.pruned, checkpoint: result.value.checkpoint?.seq }, 'audit retention pruned old records');
+    else if (result.value.pruned)
+      log.info(
+        { tenant: tenantId, pruned: result.value.pruned, checkpoint: result.value.checkpoint?.seq },
+        'audit retention pruned old records',
+      );
   }
 }
 
@@ -70,10 +111,14 @@ function setupAudit(ctx: ModuleContext) {
   const tokens = new AuditTokenStore(ctx.redis, ctx.prefix, ctx.config.env.VOID_API_TOKEN_PEPPER);
   let timer: NodeJS.Timeout | undefined;
   const systemDays = ctx.config.env.VOID_SYSTEM_AUDIT_RETENTION_DAYS;
-  const retention = () => runRetention(ctx.audit, ctx.registry.list(), ctx.log, new Date(), systemDays).catch((err: unknown) => ctx.log.error({ err }, 'audit retention run failed'));
+  const retention = () =>
+    runRetention(ctx.audit, ctx.registry.list(), ctx.log, new Date(), systemDays).catch((err: unknown) =>
+      ctx.log.error({ err }, 'audit retention run failed'),
+    );
   return {
     commands: { audit: runAudit },
-    routes: (http: Parameters<typeof registerAuditRoutes>[0]) => registerAuditRoutes(http, { trail: ctx.audit, tokens, registry: ctx.registry }),
+    routes: (http: Parameters<typeof registerAuditRoutes>[0]) =>
+      registerAuditRoutes(http, { trail: ctx.audit, tokens, registry: ctx.registry }),
     start: async () => {
       if (!systemDays && !ctx.registry.list().some((t) => auditSettingsOf(t).retentionDays)) return;
       void retention();

@@ -12,7 +12,10 @@ import { MongoPersonalDataStore } from './personal.mongo.js';
 import { familyPrefix } from './query.js';
 import type { AuditFilter, AuditRecord, AuditStore } from './types.js';
 
-const actorSchema = new Schema({ memberId: String, platform: { type: String, required: true }, platformUserId: String }, { _id: false });
+const actorSchema = new Schema(
+  { memberId: String, platform: { type: String, required: true }, platformUserId: String },
+  { _id: false },
+);
 
 /** What MongoDB holds: the query fields and the canonical content (`details` only in documents of older versions). */
 export type StoredAuditRecord = AuditRecord & { readonly canonical?: string };
@@ -33,7 +36,13 @@ export const auditRecordSchema = new Schema<StoredAuditRecord>(
     prevHash: { type: String, required: true, immutable: true },
     hash: { type: String, required: true, immutable: true },
   },
-  { collection: 'audit_records', versionKey: false, strict: 'throw', minimize: true, writeConcern: { w: 'majority', j: true } },
+  {
+    collection: 'audit_records',
+    versionKey: false,
+    strict: 'throw',
+    minimize: true,
+    writeConcern: { w: 'majority', j: true },
+  },
 );
 
 auditRecordSchema.index({ tenantId: 1, seq: 1 }, { unique: true });
@@ -46,7 +55,16 @@ const refuse = (op: string) =>
   function refuseWrite(): never {
     throw new Error(`audit records are append-only: ${op} is refused`);
   };
-for (const op of ['updateOne', 'updateMany', 'findOneAndUpdate', 'replaceOne', 'findOneAndReplace', 'deleteOne', 'deleteMany', 'findOneAndDelete'] as const) {
+for (const op of [
+  'updateOne',
+  'updateMany',
+  'findOneAndUpdate',
+  'replaceOne',
+  'findOneAndReplace',
+  'deleteOne',
+  'deleteMany',
+  'findOneAndDelete',
+] as const) {
   auditRecordSchema.pre(op, refuse(op));
 }
 auditRecordSchema.pre('updateOne', { document: true, query: false }, refuse('document updateOne'));
@@ -62,21 +80,28 @@ export class AuditRoundTripError extends Error {
 /** The document stored for a record: query fields plus the canonical content. Refuses what JSON cannot carry. */
 export function toDocument(record: AuditRecord): Record<string, unknown> {
   const { hash, details: _details, ...content } = record;
-  const refuse = (why: string) => new AuditRoundTripError(`audit record ${record.tenantId}#${record.seq} cannot be stored as hashed: ${why}`);
+  const refuse = (why: string) =>
+    new AuditRoundTripError(`audit record ${record.tenantId}#${record.seq} cannot be stored as hashed: ${why}`);
   let canonical: string;
   try {
     canonical = canonicalJson({ ...content, details: record.details });
   } catch (error) {
     throw refuse(`its content is not JSON (${(error as Error).message})`);
   }
-  if (canonicalJson(JSON.parse(canonical)) !== canonical) throw refuse('its content does not survive a JSON round trip');
-  const actor = { memberId: record.actor.memberId, platform: record.actor.platform, platformUserId: record.actor.platformUserId };
+  if (canonicalJson(JSON.parse(canonical)) !== canonical)
+    throw refuse('its content does not survive a JSON round trip');
+  const actor = {
+    memberId: record.actor.memberId,
+    platform: record.actor.platform,
+    platformUserId: record.actor.platformUserId,
+  };
   return { ...content, actor, hash, canonical };
 }
 
 /** A stored document → the record exactly as hashed (documents written before `canonical` existed: as stored). */
 export function toRecord(doc: Record<string, unknown>): AuditRecord {
-  if (typeof doc.canonical === 'string') return { ...(JSON.parse(doc.canonical) as Omit<AuditRecord, 'hash'>), hash: doc.hash as string };
+  if (typeof doc.canonical === 'string')
+    return { ...(JSON.parse(doc.canonical) as Omit<AuditRecord, 'hash'>), hash: doc.hash as string };
   const { _id: _ignored, canonical: _c, ...rest } = doc;
   return rest as unknown as AuditRecord;
 }
@@ -89,7 +114,10 @@ export class MongoAuditStore implements AuditStore {
     readonly personal: MongoPersonalDataStore,
   ) {}
 
-  static async connect(url: string, options: { serverSelectionTimeoutMS?: number; dbName?: string } = {}): Promise<MongoAuditStore> {
+  static async connect(
+    url: string,
+    options: { serverSelectionTimeoutMS?: number; dbName?: string } = {},
+  ): Promise<MongoAuditStore> {
     const share = await connectMongo(url, options);
     const { connection } = share;
     const model = connection.model<StoredAuditRecord>('AuditRecord', auditRecordSchema);
@@ -113,12 +141,20 @@ export class MongoAuditStore implements AuditStore {
   }
 
   async range(tenantId: string, fromSeq: number, limit: number): Promise<AuditRecord[]> {
-    const docs = await this.model.find({ tenantId, seq: { $gte: fromSeq } }).sort({ seq: 1 }).limit(limit).lean();
+    const docs = await this.model
+      .find({ tenantId, seq: { $gte: fromSeq } })
+      .sort({ seq: 1 })
+      .limit(limit)
+      .lean();
     return docs.map((d) => toRecord(d as unknown as Record<string, unknown>));
   }
 
   async query(tenantId: string, filter: AuditFilter, afterSeq: number, limit: number): Promise<AuditRecord[]> {
-    const docs = await this.model.find(mongoFilter(tenantId, filter, afterSeq)).sort({ seq: 1 }).limit(limit).lean();
+    const docs = await this.model
+      .find(mongoFilter(tenantId, filter, afterSeq))
+      .sort({ seq: 1 })
+      .limit(limit)
+      .lean();
     return docs.map((d) => toRecord(d as unknown as Record<string, unknown>));
   }
 
@@ -142,7 +178,10 @@ export function mongoFilter(tenantId: string, filter: AuditFilter, afterSeq: num
   if (filter.maxSeq !== undefined) seq.$lte = filter.maxSeq;
   const query: Record<string, unknown> = { tenantId, seq };
   if (filter.from !== undefined || filter.until !== undefined) {
-    query.ts = { ...(filter.from !== undefined ? { $gte: filter.from } : {}), ...(filter.until !== undefined ? { $lt: filter.until } : {}) };
+    query.ts = {
+      ...(filter.from !== undefined ? { $gte: filter.from } : {}),
+      ...(filter.until !== undefined ? { $lt: filter.until } : {}),
+    };
   }
   if (filter.actor !== undefined) query['actor.memberId'] = filter.actor;
   if (filter.target !== undefined) query.target = filter.target;

@@ -1,7 +1,14 @@
 // Personal data in MongoDB (collection audit_personal_data), beside the audit records. Unlike the records this
 // collection is erasable: GDPR erasure deletes a person's data here and leaves the hash chain untouched.
 import { Schema, type Connection, type Model } from 'mongoose';
-import { belongsTo, identityKey, newRef, type IdentityRef, type PersonalDatum, type PersonalDataStore } from './personal.js';
+import {
+  belongsTo,
+  identityKey,
+  newRef,
+  type IdentityRef,
+  type PersonalDatum,
+  type PersonalDataStore,
+} from './personal.js';
 
 interface PersonalDoc extends PersonalDatum {
   /** `platform:user id` for identities (unique per tenant), absent for texts. */
@@ -23,7 +30,10 @@ const personalSchema = new Schema<PersonalDoc>(
 );
 personalSchema.index({ tenantId: 1, ref: 1 }, { unique: true });
 personalSchema.index({ tenantId: 1, memberId: 1 });
-personalSchema.index({ tenantId: 1, identityKey: 1 }, { unique: true, partialFilterExpression: { identityKey: { $exists: true } } });
+personalSchema.index(
+  { tenantId: 1, identityKey: 1 },
+  { unique: true, partialFilterExpression: { identityKey: { $exists: true } } },
+);
 
 function toDatum(doc: Record<string, unknown>): PersonalDatum {
   const { _id: _ignored, identityKey: _key, ...rest } = doc;
@@ -41,11 +51,23 @@ export class MongoPersonalDataStore implements PersonalDataStore {
 
   async pseudonym(tenantId: string, memberId: string | undefined, identity: IdentityRef): Promise<string> {
     const key = identityKey(identity);
-    const insert = { ref: newRef('pid'), tenantId, kind: 'identity', label: identity.platform, value: identity.platformUserId, createdAt: new Date().toISOString(), ...(memberId ? { memberId } : {}) };
+    const insert = {
+      ref: newRef('pid'),
+      tenantId,
+      kind: 'identity',
+      label: identity.platform,
+      value: identity.platformUserId,
+      createdAt: new Date().toISOString(),
+      ...(memberId ? { memberId } : {}),
+    };
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const doc = await this.model
-          .findOneAndUpdate({ tenantId, identityKey: key }, { $setOnInsert: insert }, { upsert: true, returnDocument: 'after' })
+          .findOneAndUpdate(
+            { tenantId, identityKey: key },
+            { $setOnInsert: insert },
+            { upsert: true, returnDocument: 'after' },
+          )
           .lean();
         if (doc) return doc.ref;
       } catch (error) {
@@ -58,7 +80,17 @@ export class MongoPersonalDataStore implements PersonalDataStore {
 
   async put(tenantId: string, memberId: string | undefined, label: string, value: string): Promise<string> {
     const ref = newRef('pd');
-    await this.model.create([{ ref, tenantId, kind: 'text', label, value, createdAt: new Date().toISOString(), ...(memberId ? { memberId } : {}) }]);
+    await this.model.create([
+      {
+        ref,
+        tenantId,
+        kind: 'text',
+        label,
+        value,
+        createdAt: new Date().toISOString(),
+        ...(memberId ? { memberId } : {}),
+      },
+    ]);
     return ref;
   }
 
@@ -71,11 +103,16 @@ export class MongoPersonalDataStore implements PersonalDataStore {
     const keys = identities.map(identityKey);
     const docs = await this.model.find({ tenantId, $or: [{ memberId }, { identityKey: { $in: keys } }] }).lean();
     const keySet = new Set(keys);
-    return docs.map((d) => toDatum(d as unknown as Record<string, unknown>)).filter((d) => belongsTo(d, memberId, keySet));
+    return docs
+      .map((d) => toDatum(d as unknown as Record<string, unknown>))
+      .filter((d) => belongsTo(d, memberId, keySet));
   }
 
   async erase(tenantId: string, memberId: string, identities: readonly IdentityRef[]): Promise<number> {
-    const result = await this.model.deleteMany({ tenantId, $or: [{ memberId }, { identityKey: { $in: identities.map(identityKey) } }] });
+    const result = await this.model.deleteMany({
+      tenantId,
+      $or: [{ memberId }, { identityKey: { $in: identities.map(identityKey) } }],
+    });
     return result.deletedCount;
   }
 }

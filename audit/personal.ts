@@ -37,7 +37,8 @@ export interface PersonalDataStore {
 
 export const newRef = (prefix: 'pid' | 'pd'): string => `${prefix}-${randomBytes(12).toString('base64url')}`;
 
-export const identityKey = (identity: IdentityRef): string => `${identity.platform}:${identity.platformUserId.toLowerCase()}`;
+export const identityKey = (identity: IdentityRef): string =>
+  `${identity.platform}:${identity.platformUserId.toLowerCase()}`;
 
 /** Detail keys whose string values are free text typed by people: moved to the personal store by the trail. */
 export const PERSONAL_DETAIL_KEYS = ['reason', 'comment', 'text', 'message', 'note', 'body', 'name', 'email'] as const;
@@ -53,13 +54,22 @@ export class EmbeddedPersonalDataStore implements PersonalDataStore {
   private readonly identities = new Map<string, string>();
 
   /** The durable store (audit/durable.store.ts) passes a journal that writes each change to disk. */
-  constructor(private readonly journal?: { put(datum: PersonalDatum): Promise<void>; remove(datum: PersonalDatum): Promise<void> }) {}
+  constructor(
+    private readonly journal?: {
+      put(datum: PersonalDatum): Promise<void>;
+      remove(datum: PersonalDatum): Promise<void>;
+    },
+  ) {}
 
   /** Loads data kept by the journal (at open). */
   load(data: Iterable<PersonalDatum>): void {
     for (const datum of data) {
       this.index(datum);
-      if (datum.kind === 'identity') this.identities.set(`${datum.tenantId}\u0000${identityKey({ platform: datum.label, platformUserId: datum.value })}`, datum.ref);
+      if (datum.kind === 'identity')
+        this.identities.set(
+          `${datum.tenantId}\u0000${identityKey({ platform: datum.label, platformUserId: datum.value })}`,
+          datum.ref,
+        );
     }
   }
 
@@ -68,7 +78,15 @@ export class EmbeddedPersonalDataStore implements PersonalDataStore {
     const known = this.identities.get(key);
     if (known && this.data.get(tenantId)?.has(known)) return known;
     const ref = newRef('pid');
-    const saved = this.save({ ref, tenantId, memberId, kind: 'identity', label: identity.platform, value: identity.platformUserId, createdAt: new Date().toISOString() });
+    const saved = this.save({
+      ref,
+      tenantId,
+      memberId,
+      kind: 'identity',
+      label: identity.platform,
+      value: identity.platformUserId,
+      createdAt: new Date().toISOString(),
+    });
     this.identities.set(key, ref);
     await saved;
     return ref;
@@ -95,7 +113,8 @@ export class EmbeddedPersonalDataStore implements PersonalDataStore {
     const removed: Array<Promise<void>> = [];
     for (const datum of found) {
       bucket?.delete(datum.ref);
-      if (datum.kind === 'identity') this.identities.delete(`${tenantId}\u0000${datum.label}:${datum.value.toLowerCase()}`);
+      if (datum.kind === 'identity')
+        this.identities.delete(`${tenantId}\u0000${datum.label}:${datum.value.toLowerCase()}`);
       if (this.journal) removed.push(this.journal.remove(datum));
     }
     await Promise.all(removed);

@@ -56,7 +56,11 @@ const bad = (message: string): Outcome<never> => ({ ok: false, refusal: { code: 
 /** Reads a query from URL-style parameters: from, until (or since), actor, action, target, correlationId, cursor, limit. */
 export function parseQuery(params: URLSearchParams): Outcome<QueryRequest> {
   const times: Record<'from' | 'until', string | undefined> = { from: undefined, until: undefined };
-  for (const [key, name] of [['from', 'from'], ['since', 'from'], ['until', 'until']] as const) {
+  for (const [key, name] of [
+    ['from', 'from'],
+    ['since', 'from'],
+    ['until', 'until'],
+  ] as const) {
     const raw = params.get(key);
     if (raw === null) continue;
     const parsed = parseTime(raw);
@@ -64,7 +68,8 @@ export function parseQuery(params: URLSearchParams): Outcome<QueryRequest> {
     times[name] = parsed;
   }
   const action = params.get('action') ?? undefined;
-  if (action !== undefined && !/^[a-z]+(\.[a-z_*]+)+$/.test(action)) return bad(`"action" must be an action such as job.failed or a family such as github.*`);
+  if (action !== undefined && !/^[a-z]+(\.[a-z_*]+)+$/.test(action))
+    return bad(`"action" must be an action such as job.failed or a family such as github.*`);
   let afterSeq = 0;
   const cursor = params.get('cursor');
   if (cursor !== null) {
@@ -74,11 +79,18 @@ export function parseQuery(params: URLSearchParams): Outcome<QueryRequest> {
   }
   const rawLimit = params.get('limit');
   const limit = rawLimit === null ? DEFAULT_PAGE : Number(rawLimit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) return bad(`"limit" must be a whole number from 1 to ${MAX_PAGE}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE)
+    return bad(`"limit" must be a whole number from 1 to ${MAX_PAGE}`);
   const text = (name: string) => {
     const value = params.get(name);
     return value === null || value === '' ? undefined : value.slice(0, 500);
   };
-  const filter: AuditFilter = { ...times, actor: text('actor'), action, target: text('target'), correlationId: text('correlationId') };
+  const filter: AuditFilter = {
+    ...times,
+    actor: text('actor'),
+    action,
+    target: text('target'),
+    correlationId: text('correlationId'),
+  };
   return { ok: true, value: { filter, afterSeq, limit } };
 }

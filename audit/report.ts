@@ -37,7 +37,13 @@ function entry(map: Map<string, ApprovalEvidence>, id: string): ApprovalEvidence
 function applyApproval(e: ApprovalEvidence, r: AuditRecord, d: Details, who: string | undefined): void {
   switch (r.action) {
     case 'approval.requested':
-      Object.assign(e, { requestedAt: r.ts, requester: who, kind: str(d.kind), rule: str(d.rule), summary: str(d.summary) });
+      Object.assign(e, {
+        requestedAt: r.ts,
+        requester: who,
+        kind: str(d.kind),
+        rule: str(d.rule),
+        summary: str(d.summary),
+      });
       if (e.state === 'unknown') e.state = 'pending';
       break;
     case 'approval.decided':
@@ -64,16 +70,23 @@ function apply(e: ApprovalEvidence, r: AuditRecord): void {
     e.breakGlass = { by: who, at: r.ts, reasonRef: str(d.reasonRef) };
     if (e.state === 'unknown' || e.state === 'pending') e.state = 'break-glass';
   } else if (r.action === 'breakglass.acknowledged') e.acknowledgement = { by: who, followUpId: str(d.followUpId) };
-  else if (r.action === 'job.queued' || r.action === 'job.started') e.job ??= { id: r.target, outcome: r.action.slice(4), at: r.ts };
-  else if (r.action === 'job.completed' || r.action === 'job.failed') e.job = { id: r.target ?? e.job?.id, outcome: r.action.slice(4), at: r.ts };
+  else if (r.action === 'job.queued' || r.action === 'job.started')
+    e.job ??= { id: r.target, outcome: r.action.slice(4), at: r.ts };
+  else if (r.action === 'job.completed' || r.action === 'job.failed')
+    e.job = { id: r.target ?? e.job?.id, outcome: r.action.slice(4), at: r.ts };
 }
 
-export async function collectEvidence(store: AuditStore, tenantId: string, filter: Pick<AuditFilter, 'from' | 'until'>): Promise<ApprovalEvidence[]> {
+export async function collectEvidence(
+  store: AuditStore,
+  tenantId: string,
+  filter: Pick<AuditFilter, 'from' | 'until'>,
+): Promise<ApprovalEvidence[]> {
   const head = await store.head(tenantId);
   const map = new Map<string, ApprovalEvidence>();
   for await (const r of recordsUpTo(store, tenantId, filter, head?.seq ?? 0)) {
     const id = str((r.details as Details | undefined)?.approvalId);
-    if (!id || !(r.action.startsWith('approval.') || r.action.startsWith('breakglass.') || r.action.startsWith('job.'))) continue;
+    if (!id || !(r.action.startsWith('approval.') || r.action.startsWith('breakglass.') || r.action.startsWith('job.')))
+      continue;
     apply(entry(map, id), r);
   }
   return [...map.values()].sort((a, b) => (a.requestedAt ?? '').localeCompare(b.requestedAt ?? ''));
@@ -91,20 +104,54 @@ export interface ReportInput {
   readonly names: ReadonlyMap<string, string>;
 }
 
-const person = (names: ReadonlyMap<string, string>, id: string | undefined): string => (id ? (names.get(id) ? `${names.get(id)} (${id})` : id) : '—');
-const list = (names: ReadonlyMap<string, string>, ids: readonly string[]): string => (ids.length ? ids.map((id) => person(names, id)).join('; ') : '—');
+const person = (names: ReadonlyMap<string, string>, id: string | undefined): string =>
+  id ? (names.get(id) ? `${names.get(id)} (${id})` : id) : '—';
+const list = (names: ReadonlyMap<string, string>, ids: readonly string[]): string =>
+  ids.length ? ids.map((id) => person(names, id)).join('; ') : '—';
 const md = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-export const REPORT_COLUMNS = ['approvalId', 'requestedAt', 'requester', 'kind', 'rule', 'summary', 'approvers', 'rejectedBy', 'refusals', 'state', 'breakGlass', 'breakGlassAcknowledged', 'job', 'jobOutcome', 'jobFinishedAt'] as const;
+export const REPORT_COLUMNS = [
+  'approvalId',
+  'requestedAt',
+  'requester',
+  'kind',
+  'rule',
+  'summary',
+  'approvers',
+  'rejectedBy',
+  'refusals',
+  'state',
+  'breakGlass',
+  'breakGlassAcknowledged',
+  'job',
+  'jobOutcome',
+  'jobFinishedAt',
+] as const;
 
 function row(input: ReportInput, e: ApprovalEvidence): string[] {
   const n = input.names;
   return [
-    e.approvalId, e.requestedAt ?? 'before period', person(n, e.requester), e.kind ?? '', e.rule ?? '', e.summary ?? '',
-    list(n, e.approvers), list(n, e.rejecters), e.denials.map((x) => `${person(n, x.by)}: ${x.code}`).join('; ') || '—', e.state,
-    e.breakGlass ? `yes, by ${person(n, e.breakGlass.by)} at ${e.breakGlass.at}${e.breakGlass.reasonRef ? ` (reason ${e.breakGlass.reasonRef})` : ''}` : 'no',
-    e.breakGlass ? (e.acknowledgement ? `yes, by ${person(n, e.acknowledgement.by)}${e.acknowledgement.followUpId ? `, follow-up ${e.acknowledgement.followUpId}` : ''}` : 'NOT ACKNOWLEDGED') : '—',
-    e.job?.id ?? '—', e.job?.outcome ?? 'not run', e.job?.at ?? '—',
+    e.approvalId,
+    e.requestedAt ?? 'before period',
+    person(n, e.requester),
+    e.kind ?? '',
+    e.rule ?? '',
+    e.summary ?? '',
+    list(n, e.approvers),
+    list(n, e.rejecters),
+    e.denials.map((x) => `${person(n, x.by)}: ${x.code}`).join('; ') || '—',
+    e.state,
+    e.breakGlass
+      ? `yes, by ${person(n, e.breakGlass.by)} at ${e.breakGlass.at}${e.breakGlass.reasonRef ? ` (reason ${e.breakGlass.reasonRef})` : ''}`
+      : 'no',
+    e.breakGlass
+      ? e.acknowledgement
+        ? `yes, by ${person(n, e.acknowledgement.by)}${e.acknowledgement.followUpId ? `, follow-up ${e.acknowledgement.followUpId}` : ''}`
+        : 'NOT ACKNOWLEDGED'
+      : '—',
+    e.job?.id ?? '—',
+    e.job?.outcome ?? 'not run',
+    e.job?.at ?? '—',
   ];
 }
 
@@ -130,5 +177,7 @@ export function reportMarkdown(input: ReportInput): string {
 }
 
 export function reportCsv(input: ReportInput): string {
-  return [REPORT_COLUMNS.join(','), ...input.evidence.map((x) => row(input, x).map(csvCell).join(','))].join('\n') + '\n';
+  return (
+    [REPORT_COLUMNS.join(','), ...input.evidence.map((x) => row(input, x).map(csvCell).join(','))].join('\n') + '\n'
+  );
 }

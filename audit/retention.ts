@@ -26,11 +26,20 @@ async function lastBefore(trail: AuditTrail, tenantId: string, cutoff: string): 
   }
 }
 
-export async function pruneTenant(trail: AuditTrail, tenantId: string, cutoff: Date, trigger = 'retention'): Promise<Outcome<PruneResult>> {
+export async function pruneTenant(
+  trail: AuditTrail,
+  tenantId: string,
+  cutoff: Date,
+  trigger = 'retention',
+): Promise<Outcome<PruneResult>> {
   const cut = await lastBefore(trail, tenantId, cutoff.toISOString());
   if (!cut) return { ok: true, value: { pruned: 0 } };
   const verified = await verifyChain(trail.store, tenantId);
-  if (!verified.ok) return { ok: false, refusal: { code: 'audit.prune_refused', message: `Nothing was pruned: ${describeVerify(verified)}` } };
+  if (!verified.ok)
+    return {
+      ok: false,
+      refusal: { code: 'audit.prune_refused', message: `Nothing was pruned: ${describeVerify(verified)}` },
+    };
   const details: CheckpointDetails & Record<string, unknown> = {
     prunedFromSeq: verified.firstSeq ?? 1,
     prunedThroughSeq: cut.seq,

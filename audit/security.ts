@@ -32,7 +32,8 @@ export class SecurityEvents {
   record(event: SecurityEvent): Promise<void> {
     const at = this.now().getTime();
     const minute = new Date(at - (at % MINUTE_MS)).toISOString();
-    const kind: SecurityEvent = this.buckets.size >= MAX_BUCKETS ? { ...event, action: 'security.overflow', source: 'http' } : event;
+    const kind: SecurityEvent =
+      this.buckets.size >= MAX_BUCKETS ? { ...event, action: 'security.overflow', source: 'http' } : event;
     const key = `${kind.action}\u0000${kind.source}\u0000${minute}`;
     const bucket = this.buckets.get(key);
     if (bucket) {
@@ -58,14 +59,23 @@ export class SecurityEvents {
     if (!bucket) return;
     this.buckets.delete(key);
     clearTimeout(bucket.timer);
-    if (bucket.count > 1) void this.write(bucket, { codes: bucket.reasons, count: bucket.count - 1, minute: bucket.minute, summary: true });
+    if (bucket.count > 1)
+      void this.write(bucket, { codes: bucket.reasons, count: bucket.count - 1, minute: bucket.minute, summary: true });
   }
 
   private write(bucket: Bucket, details: Record<string, unknown>): Promise<void> {
     const { first } = bucket;
     const actor: AuditActor = { platform: first.source };
     const write = this.trail
-      .append({ tenantId: SYSTEM_TENANT, action: first.action, actor, target: first.target, outcome: 'denied', details, correlationId: `sec-${first.source}-${first.action.replace(/^security\./, '')}-${bucket.minute}` })
+      .append({
+        tenantId: SYSTEM_TENANT,
+        action: first.action,
+        actor,
+        target: first.target,
+        outcome: 'denied',
+        details,
+        correlationId: `sec-${first.source}-${first.action.replace(/^security\./, '')}-${bucket.minute}`,
+      })
       .then(() => undefined, this.onError)
       .finally(() => this.writes.delete(write));
     this.writes.add(write);

@@ -29,18 +29,41 @@ export class AuditTokenStore {
   }
 
   digest(token: string): string {
-    return this.pepper ? createHmac('sha256', this.pepper).update(token).digest('hex') : createHash('sha256').update(token).digest('hex');
+    return this.pepper
+      ? createHmac('sha256', this.pepper).update(token).digest('hex')
+      : createHash('sha256').update(token).digest('hex');
   }
 
   /** Issues a token for a compliance officer or admin of the tenant; anyone else is refused. */
-  async create(registry: TenantRegistry, tenantId: string, memberId: string, label?: string): Promise<Outcome<{ token: string; info: ApiTokenInfo }>> {
+  async create(
+    registry: TenantRegistry,
+    tenantId: string,
+    memberId: string,
+    label?: string,
+  ): Promise<Outcome<{ token: string; info: ApiTokenInfo }>> {
     const member = registry.memberById(tenantId, memberId);
-    if (!member) return { ok: false, refusal: { code: 'audit.no_such_member', message: `There is no member "${memberId}" in tenant "${tenantId}".` } };
+    if (!member)
+      return {
+        ok: false,
+        refusal: { code: 'audit.no_such_member', message: `There is no member "${memberId}" in tenant "${tenantId}".` },
+      };
     if (!member.roles.some((r) => AUDIT_READER_ROLES.includes(r))) {
-      return { ok: false, refusal: { code: 'audit.forbidden', message: `Audit API tokens are only given to compliance officers and admins; ${member.name} has ${member.roles.join(', ')}.` } };
+      return {
+        ok: false,
+        refusal: {
+          code: 'audit.forbidden',
+          message: `Audit API tokens are only given to compliance officers and admins; ${member.name} has ${member.roles.join(', ')}.`,
+        },
+      };
     }
     const token = `vat_${randomBytes(32).toString('base64url')}`;
-    const info: ApiTokenInfo = { id: `tok-${randomBytes(6).toString('hex')}`, tenantId, memberId, createdAt: new Date().toISOString(), label };
+    const info: ApiTokenInfo = {
+      id: `tok-${randomBytes(6).toString('hex')}`,
+      tenantId,
+      memberId,
+      createdAt: new Date().toISOString(),
+      label,
+    };
     await this.redis.hset(this.key, this.digest(token), JSON.stringify(info));
     return { ok: true, value: { token, info } };
   }

@@ -62,7 +62,11 @@ export class AuditTrail implements AuditLog {
       }
       return record;
     });
-    if (this.appendedListeners.size) void next.then((record) => this.tellAppended(record), () => undefined);
+    if (this.appendedListeners.size)
+      void next.then(
+        (record) => this.tellAppended(record),
+        () => undefined,
+      );
     const observe = this.options.observe;
     if (observe) {
       const started = performance.now();
@@ -71,9 +75,11 @@ export class AuditTrail implements AuditLog {
         () => observe((performance.now() - started) / 1000, false),
       );
     }
-    void placed.finally(() => {
-      if (this.tails.get(input.tenantId) === placed) this.tails.delete(input.tenantId);
-    }).catch(() => undefined);
+    void placed
+      .finally(() => {
+        if (this.tails.get(input.tenantId) === placed) this.tails.delete(input.tenantId);
+      })
+      .catch(() => undefined);
     return next;
   }
 
@@ -123,7 +129,9 @@ export class AuditTrail implements AuditLog {
     } catch (error) {
       throw new AuditUnavailableError(error);
     }
-    throw new AuditUnavailableError(new Error(`append for tenant ${input.tenantId} lost ${this.maxRetries} races in a row`));
+    throw new AuditUnavailableError(
+      new Error(`append for tenant ${input.tenantId} lost ${this.maxRetries} races in a row`),
+    );
   }
 
   /** Redacts secrets, moves personal data out and drops undefined values (so the stored form hashes the same). */
@@ -131,10 +139,17 @@ export class AuditTrail implements AuditLog {
     const redacted = input.details && this.options.redact ? this.options.redact(input.details) : input.details;
     const details = redacted ? await this.extractPersonal(input, redacted) : undefined;
     const actor = JSON.parse(canonicalJson(await this.pseudonymise(input.tenantId, input.actor))) as AuditActor;
-    return { ...input, actor, details: details ? (JSON.parse(canonicalJson(details)) as Record<string, unknown>) : undefined };
+    return {
+      ...input,
+      actor,
+      details: details ? (JSON.parse(canonicalJson(details)) as Record<string, unknown>) : undefined,
+    };
   }
 
-  private async extractPersonal(input: AuditEventInput, details: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
+  private async extractPersonal(
+    input: AuditEventInput,
+    details: Readonly<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = { ...details };
     for (const key of PERSONAL_DETAIL_KEYS) {
       const value = out[key];
@@ -147,7 +162,15 @@ export class AuditTrail implements AuditLog {
 
   private async pseudonymise(tenantId: string, actor: AuditActor): Promise<AuditActor> {
     const { platformUserId } = actor;
-    if (!this.options.pseudonymiseIdentities || !platformUserId || platformUserId.startsWith('pid-') || actor.platform === 'system' || actor.platform === 'http' || actor.platform === 'cli') return { ...actor };
+    if (
+      !this.options.pseudonymiseIdentities ||
+      !platformUserId ||
+      platformUserId.startsWith('pid-') ||
+      actor.platform === 'system' ||
+      actor.platform === 'http' ||
+      actor.platform === 'cli'
+    )
+      return { ...actor };
     const key = `${tenantId}\u0000${actor.platform}\u0000${platformUserId}`;
     let ref = this.pseudonyms.get(key);
     if (!ref) {

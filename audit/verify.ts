@@ -41,7 +41,13 @@ export interface CheckpointDetails {
 
 export function checkpointOf(record: AuditRecord): CheckpointDetails | undefined {
   const d = record.details as Partial<CheckpointDetails> | undefined;
-  if (record.action !== 'audit.pruned' || !d || typeof d.prunedThroughSeq !== 'number' || typeof d.prunedHeadHash !== 'string') return undefined;
+  if (
+    record.action !== 'audit.pruned' ||
+    !d ||
+    typeof d.prunedThroughSeq !== 'number' ||
+    typeof d.prunedHeadHash !== 'string'
+  )
+    return undefined;
   return d as CheckpointDetails;
 }
 
@@ -61,28 +67,52 @@ function classifyMismatch(record: AuditRecord, expectedSeq: number): ChainBreak 
   for (let delta = 1; delta <= 16; delta++) {
     for (const seq of [expectedSeq + delta, expectedSeq - delta]) {
       if (seq > 0 && hashRecord({ ...record, seq }) === record.hash) {
-        return { seq: expectedSeq, reason: 'reordered', message: `record ${expectedSeq} holds the content written as record ${seq}: records were reordered` };
+        return {
+          seq: expectedSeq,
+          reason: 'reordered',
+          message: `record ${expectedSeq} holds the content written as record ${seq}: records were reordered`,
+        };
       }
     }
   }
-  return { seq: expectedSeq, reason: 'content_changed', message: `record ${expectedSeq} was changed after it was written: its content no longer matches its hash` };
+  return {
+    seq: expectedSeq,
+    reason: 'content_changed',
+    message: `record ${expectedSeq} was changed after it was written: its content no longer matches its hash`,
+  };
 }
 
 function checkRecord(record: AuditRecord, expectedSeq: number, prevHash: string): ChainBreak | undefined {
   if (record.seq > expectedSeq) {
-    return { seq: expectedSeq, reason: 'gap', message: `record ${expectedSeq} is missing (deleted): the chain jumps from ${expectedSeq - 1} to ${record.seq}` };
+    return {
+      seq: expectedSeq,
+      reason: 'gap',
+      message: `record ${expectedSeq} is missing (deleted): the chain jumps from ${expectedSeq - 1} to ${record.seq}`,
+    };
   }
   if (record.seq < expectedSeq) {
-    return { seq: expectedSeq, reason: 'reordered', message: `record ${record.seq} appears where record ${expectedSeq} belongs: records were reordered` };
+    return {
+      seq: expectedSeq,
+      reason: 'reordered',
+      message: `record ${record.seq} appears where record ${expectedSeq} belongs: records were reordered`,
+    };
   }
   if (hashRecord(record) !== record.hash) return classifyMismatch(record, expectedSeq);
   if (record.prevHash !== prevHash) {
-    return { seq: expectedSeq, reason: 'link_broken', message: `record ${expectedSeq} does not link to the record before it: its previous hash differs (record ${expectedSeq - 1} was rewritten, or this one was)` };
+    return {
+      seq: expectedSeq,
+      reason: 'link_broken',
+      message: `record ${expectedSeq} does not link to the record before it: its previous hash differs (record ${expectedSeq - 1} was rewritten, or this one was)`,
+    };
   }
   return undefined;
 }
 
-export async function verifyChain(store: AuditStore, tenantId: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyChain(
+  store: AuditStore,
+  tenantId: string,
+  options: VerifyOptions = {},
+): Promise<VerifyResult> {
   const pageSize = options.pageSize ?? 1000;
   const first = (await store.range(tenantId, 0, 1))[0];
   if (!first) return finish(store, { tenantId, checked: 0 }, options, undefined);
@@ -92,7 +122,11 @@ export async function verifyChain(store: AuditStore, tenantId: string, options: 
     const anchor = await findAnchor(store, tenantId, first.seq);
     const details = anchor && checkpointOf(anchor);
     if (!anchor || !details) {
-      const firstBreak: ChainBreak = { seq: 1, reason: 'prefix_missing', message: `records 1 to ${first.seq - 1} are missing and no retention checkpoint accounts for them` };
+      const firstBreak: ChainBreak = {
+        seq: 1,
+        reason: 'prefix_missing',
+        message: `records 1 to ${first.seq - 1} are missing and no retention checkpoint accounts for them`,
+      };
       return { ok: false, tenantId, checked: 0, firstSeq: first.seq, firstBreak };
     }
     prevHash = details.prunedHeadHash;
@@ -101,10 +135,23 @@ export async function verifyChain(store: AuditStore, tenantId: string, options: 
   let expected = first.seq;
   let checked = 0;
   let last: AuditRecord | undefined;
-  for (let page = await store.range(tenantId, first.seq, pageSize); page.length; page = await store.range(tenantId, expected, pageSize)) {
+  for (
+    let page = await store.range(tenantId, first.seq, pageSize);
+    page.length;
+    page = await store.range(tenantId, expected, pageSize)
+  ) {
     for (const record of page) {
       const broken = checkRecord(record, expected, prevHash);
-      if (broken) return { ok: false, tenantId, checked, firstSeq: first.seq, anchoredBy, firstBreak: broken, head: last && { seq: last.seq, hash: last.hash } };
+      if (broken)
+        return {
+          ok: false,
+          tenantId,
+          checked,
+          firstSeq: first.seq,
+          anchoredBy,
+          firstBreak: broken,
+          head: last && { seq: last.seq, hash: last.hash },
+        };
       prevHash = record.hash;
       expected = record.seq + 1;
       checked++;
@@ -116,11 +163,20 @@ export async function verifyChain(store: AuditStore, tenantId: string, options: 
   return finish(store, { tenantId, checked, firstSeq: first.seq, anchoredBy }, options, last);
 }
 
-async function finish(store: AuditStore, partial: Omit<VerifyResult, 'ok'>, options: VerifyOptions, last: AuditRecord | undefined): Promise<VerifyResult> {
+async function finish(
+  store: AuditStore,
+  partial: Omit<VerifyResult, 'ok'>,
+  options: VerifyOptions,
+  last: AuditRecord | undefined,
+): Promise<VerifyResult> {
   const head = last && { seq: last.seq, hash: last.hash };
   const expectedHead = options.expectedHead;
   if (expectedHead && (!head || head.seq < expectedHead.seq)) {
-    const firstBreak: ChainBreak = { seq: (head?.seq ?? 0) + 1, reason: 'truncated', message: `the chain ends at record ${head?.seq ?? 0}, but record ${expectedHead.seq} was announced earlier: the newest records were deleted` };
+    const firstBreak: ChainBreak = {
+      seq: (head?.seq ?? 0) + 1,
+      reason: 'truncated',
+      message: `the chain ends at record ${head?.seq ?? 0}, but record ${expectedHead.seq} was announced earlier: the newest records were deleted`,
+    };
     return { ...partial, ok: false, head, firstBreak };
   }
   const moved = expectedHead && (await checkAnnouncedHead(store, partial.tenantId, expectedHead));
@@ -129,17 +185,33 @@ async function finish(store: AuditStore, partial: Omit<VerifyResult, 'ok'>, opti
 }
 
 /** Checks that a head announced earlier (seq + hash) is still part of the verified chain. */
-export async function checkAnnouncedHead(store: AuditStore, tenantId: string, announced: { seq: number; hash: string }): Promise<ChainBreak | undefined> {
+export async function checkAnnouncedHead(
+  store: AuditStore,
+  tenantId: string,
+  announced: { seq: number; hash: string },
+): Promise<ChainBreak | undefined> {
   const record = (await store.range(tenantId, announced.seq, 1))[0];
-  if (!record || record.seq !== announced.seq) return { seq: announced.seq, reason: 'truncated', message: `record ${announced.seq}, announced earlier, is no longer in the trail` };
-  if (record.hash !== announced.hash) return { seq: announced.seq, reason: 'content_changed', message: `record ${announced.seq} now has a different hash than the one announced earlier` };
+  if (!record || record.seq !== announced.seq)
+    return {
+      seq: announced.seq,
+      reason: 'truncated',
+      message: `record ${announced.seq}, announced earlier, is no longer in the trail`,
+    };
+  if (record.hash !== announced.hash)
+    return {
+      seq: announced.seq,
+      reason: 'content_changed',
+      message: `record ${announced.seq} now has a different hash than the one announced earlier`,
+    };
   return undefined;
 }
 
 export function describeVerify(result: VerifyResult): string {
   if (result.ok) {
     const range = result.checked ? `records ${result.firstSeq} to ${result.head?.seq}` : 'no records yet';
-    const pruned = result.anchoredBy ? ` (records up to ${result.anchoredBy.prunedThroughSeq} were pruned by retention; checkpoint ${result.anchoredBy.seq})` : '';
+    const pruned = result.anchoredBy
+      ? ` (records up to ${result.anchoredBy.prunedThroughSeq} were pruned by retention; checkpoint ${result.anchoredBy.seq})`
+      : '';
     return `Audit trail of ${result.tenantId} verified: ${result.checked} record(s), ${range}${pruned}. Head hash ${result.head?.hash ?? GENESIS_HASH}.`;
   }
   const b = result.firstBreak as ChainBreak;

@@ -50,9 +50,19 @@ export interface VoidAppOptions {
 async function reportDataDir(store: DurableAuditStore, log: Logger): Promise<void> {
   for (const line of describeReport(store.dir.report)) log.warn({ dataDir: store.dir.path }, line);
   const results = await store.verifyAll();
-  for (const broken of results.filter((r) => !r.ok)) log.error({ tenant: broken.tenantId, firstBreak: broken.firstBreak }, describeVerify(broken));
+  for (const broken of results.filter((r) => !r.ok))
+    log.error({ tenant: broken.tenantId, firstBreak: broken.firstBreak }, describeVerify(broken));
   const records = results.reduce((n, r) => n + r.checked, 0);
-  log.info({ dataDir: store.dir.path, tenants: results.length, records, verified: results.every((r) => r.ok), repaired: store.dir.report.torn.length }, 'embedded store opened');
+  log.info(
+    {
+      dataDir: store.dir.path,
+      tenants: results.length,
+      records,
+      verified: results.every((r) => r.ok),
+      repaired: store.dir.report.torn.length,
+    },
+    'embedded store opened',
+  );
 }
 
 export class VoidApp {
@@ -85,7 +95,11 @@ export class VoidApp {
     const env = config.env;
     const log = options.log ?? createLogger({ level: env.LOG_LEVEL ?? 'info', secrets: secretValues(env) });
     const prefix = options.prefix ?? env.VOID_KEY_PREFIX;
-    const redis = createRedis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+    const redis = createRedis(options.redisUrl, {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+    });
     redis.on('error', (err) => log.warn({ err: { message: err.message } }, 'redis connection error'));
     await redis.connect();
     await checkEvictionPolicy(redis);
@@ -94,8 +108,18 @@ export class VoidApp {
     const store = options.auditStore ?? (await createAuditStore(env));
     if (store instanceof DurableAuditStore) await reportDataDir(store, log);
     const scrub = scrubber(secretValues(env));
-    const audit = new AuditTrail(store, { observe: recordAuditAppend, pseudonymiseIdentities: env.VOID_AUDIT_PSEUDONYMISE_IDENTITIES, redact: (details) => JSON.parse(scrub(JSON.stringify(details))) as Record<string, unknown> });
-    const queue = new JobQueue({ connection: redis, prefix, name: options.queueName, attempts: env.VOID_JOB_ATTEMPTS, backoffMs: options.jobBackoffMs });
+    const audit = new AuditTrail(store, {
+      observe: recordAuditAppend,
+      pseudonymiseIdentities: env.VOID_AUDIT_PSEUDONYMISE_IDENTITIES,
+      redact: (details) => JSON.parse(scrub(JSON.stringify(details))) as Record<string, unknown>,
+    });
+    const queue = new JobQueue({
+      connection: redis,
+      prefix,
+      name: options.queueName,
+      attempts: env.VOID_JOB_ATTEMPTS,
+      backoffMs: options.jobBackoffMs,
+    });
     const app = new VoidApp(config, options, redis, audit, queue, log, prefix, scrub);
     app.closers.push(() => store.close());
     app.chat.register('console', new ConsoleChatPort(redis, prefix));
@@ -123,13 +147,22 @@ export class VoidApp {
     for (const module of modules) {
       const contribution = await module.setup(ctx);
       this.contributions.push(contribution);
-      for (const [platform, port] of Object.entries(contribution.chatPorts ?? {})) this.chat.register(platform as Platform, port);
+      for (const [platform, port] of Object.entries(contribution.chatPorts ?? {}))
+        this.chat.register(platform as Platform, port);
     }
     const gate = this.contributions.find((c) => c.gate)?.gate;
     const commands = Object.assign({}, ...this.contributions.map((c) => c.commands ?? {})) as Partial<CommandRegistry>;
     const kinds = new Set<JobKind>([...AVAILABLE_KINDS, ...this.contributions.flatMap((c) => c.kinds ?? [])]);
     this.dispatcher = new Dispatcher({
-      services: { registry: this.registry, audit: this.audit, queue: this.queue, availableKinds: kinds, gate, approvals: this.ports.approvals, extraCommands: commands },
+      services: {
+        registry: this.registry,
+        audit: this.audit,
+        queue: this.queue,
+        availableKinds: kinds,
+        gate,
+        approvals: this.ports.approvals,
+        extraCommands: commands,
+      },
       ledger: new DeliveryLedger(this.redis, this.prefix, this.config.env.VOID_DEDUPE_TTL_SECONDS),
       rate: new CommandRateLimiter(this.redis, this.prefix),
       log: this.log,
@@ -145,20 +178,35 @@ export class VoidApp {
 
   /** Routes every adapter and module adds to the web role. */
   private buildHttp(): HttpServer {
-    const http = new HttpServer({ log: this.log, maxBodyBytes: this.config.env.VOID_MAX_BODY_BYTES, requestTimeoutMs: this.config.env.VOID_REQUEST_TIMEOUT_MS });
+    const http = new HttpServer({
+      log: this.log,
+      maxBodyBytes: this.config.env.VOID_MAX_BODY_BYTES,
+      requestTimeoutMs: this.config.env.VOID_REQUEST_TIMEOUT_MS,
+    });
     http.route('GET', '/healthz', () => json(200, { status: 'ok' }));
     http.route('GET', '/readyz', async () => {
       if (this.draining) return json(503, { status: 'draining', checks: {} });
-      const probe = (ping: Promise<unknown>) => ping.then(() => 'ok', () => 'unreachable');
+      const probe = (ping: Promise<unknown>) =>
+        ping.then(
+          () => 'ok',
+          () => 'unreachable',
+        );
       const [redis, store] = await Promise.all([probe(this.redis.ping()), probe(this.audit.store.ping())]);
       const checks: Record<string, string> = { redis, store };
       const ready = Object.values(checks).every((v) => v === 'ok');
       // A platform whose credential fails (a wrong Teams app password) loses every reply there: say so here, but
       // stay ready, since every replica shares the credential and Slack, GitHub and JIRA still work.
       const platforms = await this.platformHealth();
-      const failing = Object.entries(platforms).filter(([, h]) => h.status === 'failing').map(([name]) => name);
+      const failing = Object.entries(platforms)
+        .filter(([, h]) => h.status === 'failing')
+        .map(([name]) => name);
       const status = !ready ? 'not_ready' : failing.length ? 'degraded' : 'ready';
-      return json(ready ? 200 : 503, { status, checks, ...(Object.keys(platforms).length ? { platforms } : {}), ...(failing.length ? { failing } : {}) });
+      return json(ready ? 200 : 503, {
+        status,
+        checks,
+        ...(Object.keys(platforms).length ? { platforms } : {}),
+        ...(failing.length ? { failing } : {}),
+      });
     });
     for (const c of this.contributions) c.routes?.(http);
     return http;
@@ -188,13 +236,26 @@ export class VoidApp {
         registry: this.registry,
         slots: new JobSlots(this.redis, this.prefix),
         log: this.log.child({ role: 'worker' }),
-        gate: gates.length ? async (data, tenant) => { for (const g of gates) { const r = await g(data, tenant); if (r) return r; } return undefined; } : undefined,
+        gate: gates.length
+          ? async (data, tenant) => {
+              for (const g of gates) {
+                const r = await g(data, tenant);
+                if (r) return r;
+              }
+              return undefined;
+            }
+          : undefined,
         scrub: this.scrub,
         lockDurationMs: this.options.lockDurationMs ?? this.config.env.VOID_JOB_LOCK_MS,
         stalledIntervalMs: this.options.stalledIntervalMs ?? this.config.env.VOID_STALLED_INTERVAL_MS,
       });
       this.worker.start();
-      this.closers.unshift(async () => connection.quit().then(() => undefined, () => undefined));
+      this.closers.unshift(async () =>
+        connection.quit().then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
     }
     if (role === 'web' || role === 'all') {
       this.http = this.buildHttp();
@@ -221,13 +282,20 @@ export class VoidApp {
       let timer: NodeJS.Timeout | undefined;
       const left = Math.max(100, deadline - Date.now());
       const timedOut = await Promise.race([
-        c.close().then(() => false, () => false),
+        c.close().then(
+          () => false,
+          () => false,
+        ),
         new Promise<boolean>((resolve) => {
           timer = setTimeout(() => resolve(true), left);
         }),
       ]);
       clearTimeout(timer);
-      if (timedOut) this.log.warn({ waitedMs: left }, 'a module did not finish its background work within the shutdown grace period');
+      if (timedOut)
+        this.log.warn(
+          { waitedMs: left },
+          'a module did not finish its background work within the shutdown grace period',
+        );
     }
     await this.queue.close().catch(() => undefined);
     await this.audit.security.flush();

@@ -21,7 +21,10 @@ import { CorruptLogError, FILE_MODE, frame, scanLog, syncDir, writeFileAtomic } 
 export const BACKUP_FORMAT = 'void-backup/1';
 
 type Section = 'audit' | 'approval' | 'installation' | 'personal' | 'extra';
-type Line = { h: typeof BACKUP_FORMAT; createdAt: string; source: string } | { s: Section; v: unknown; n?: string } | { end: Record<string, number>; sha256: string };
+type Line =
+  | { h: typeof BACKUP_FORMAT; createdAt: string; source: string }
+  | { s: Section; v: unknown; n?: string }
+  | { end: Record<string, number>; sha256: string };
 
 export interface BackupSummary {
   readonly file: string;
@@ -63,7 +66,11 @@ class BackupWriter {
 }
 
 /** Writes a backup of the data directory at `dataDir` to `file` (atomically: a temporary file renamed at the end). */
-export async function backupDataDir(dataDir: string, file: string, extras: Record<string, unknown> = {}): Promise<BackupSummary> {
+export async function backupDataDir(
+  dataDir: string,
+  file: string,
+  extras: Record<string, unknown> = {},
+): Promise<BackupSummary> {
   const started = performance.now();
   const approvals = await DurableApprovalStore.open(dataDir, { readOnly: true });
   const installations = await readOnlyMap<unknown>(dataDir, 'slack-installations');
@@ -78,12 +85,19 @@ export async function backupDataDir(dataDir: string, file: string, extras: Recor
     for (const record of installations) out.line({ s: 'installation', v: record });
     for (const [name, value] of Object.entries(extras)) out.line({ s: 'extra', n: name, v: value });
     for (const datum of personal) out.line({ s: 'personal', v: datum });
-    for (const tenantId of audit.tenants()) for (const record of audit.recordsOf(tenantId)) out.line({ s: 'audit', v: record });
+    for (const tenantId of audit.tenants())
+      for (const record of audit.recordsOf(tenantId)) out.line({ s: 'audit', v: record });
     out.finish();
     closeSync(fd);
     renameSync(tmp, file);
     syncDir(dirname(file));
-    return { file, tenants: audit.tenants().length, counts: out.counts, bytes: out.bytes, seconds: (performance.now() - started) / 1000 };
+    return {
+      file,
+      tenants: audit.tenants().length,
+      counts: out.counts,
+      bytes: out.bytes,
+      seconds: (performance.now() - started) / 1000,
+    };
   } catch (error) {
     closeSync(fd);
     throw error;
@@ -131,10 +145,21 @@ export function readBackup(file: string): BackupContent {
   }
   const [head, ...rest] = scan.entries;
   const end = rest.pop();
-  if (scan.torn || !head || !('h' in head) || head.h !== BACKUP_FORMAT || !end || !('end' in end)) throw new BackupError(`${file} is not a complete Void backup (${scan.torn ? scan.torn.reason : 'no header or trailer'}).`);
+  if (scan.torn || !head || !('h' in head) || head.h !== BACKUP_FORMAT || !end || !('end' in end))
+    throw new BackupError(
+      `${file} is not a complete Void backup (${scan.torn ? scan.torn.reason : 'no header or trailer'}).`,
+    );
   const hash = createHash('sha256');
   hash.update(frame(head));
-  const content: BackupContent = { createdAt: head.createdAt, source: head.source, audit: new Map(), approvals: [], installations: [], personal: [], extras: {} };
+  const content: BackupContent = {
+    createdAt: head.createdAt,
+    source: head.source,
+    audit: new Map(),
+    approvals: [],
+    installations: [],
+    personal: [],
+    extras: {},
+  };
   const counts: Record<string, number> = {};
   for (const line of rest) {
     hash.update(frame(line));
@@ -150,11 +175,15 @@ export function readBackup(file: string): BackupContent {
     else if (line.s === 'personal') content.personal.push(line.v as PersonalDatum);
     else content.extras[line.n ?? ''] = line.v;
   }
-  if (hash.digest('hex') !== end.sha256 || JSON.stringify(sorted(counts)) !== JSON.stringify(sorted(end.end))) throw new BackupError(`${file} does not match its own trailer (counts or SHA-256): it was changed or cut after it was written.`);
+  if (hash.digest('hex') !== end.sha256 || JSON.stringify(sorted(counts)) !== JSON.stringify(sorted(end.end)))
+    throw new BackupError(
+      `${file} does not match its own trailer (counts or SHA-256): it was changed or cut after it was written.`,
+    );
   return content;
 }
 
-const sorted = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+const sorted = (o: Record<string, number>) =>
+  Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 
 export interface RestoreSummary {
   readonly tenants: number;
@@ -170,14 +199,30 @@ export interface RestoreSummary {
 export async function restoreDataDir(file: string, dataDir: string): Promise<RestoreSummary> {
   const started = performance.now();
   const content = readBackup(file);
-  if (existsSync(dataDir) && readdirSync(dataDir).length > 0) throw new BackupError(`${dataDir} is not empty: restore only into an empty data directory (move the old one aside first).`);
+  if (existsSync(dataDir) && readdirSync(dataDir).length > 0)
+    throw new BackupError(
+      `${dataDir} is not empty: restore only into an empty data directory (move the old one aside first).`,
+    );
   ensurePrivateDir(dataDir);
   const dir = openDataDir(dataDir);
   try {
-    for (const [tenantId, records] of content.audit) writeFileAtomic(dir.file(AUDIT_FOLDER, tenantFileName(tenantId)), records.map((r) => frame(r)));
-    writeFileAtomic(dir.file('state', 'approvals.snapshot'), content.approvals.map((r) => frame({ k: `${r.tenantId}\u0000${r.id}`, v: r })));
-    writeFileAtomic(dir.file('state', 'slack-installations.snapshot'), content.installations.map((r) => frame({ k: r.teamId, v: r })));
-    writeFileAtomic(dir.file('state', 'personal.snapshot'), content.personal.map((d) => frame({ k: `${d.tenantId}\u0000${d.ref}`, v: d })));
+    for (const [tenantId, records] of content.audit)
+      writeFileAtomic(
+        dir.file(AUDIT_FOLDER, tenantFileName(tenantId)),
+        records.map((r) => frame(r)),
+      );
+    writeFileAtomic(
+      dir.file('state', 'approvals.snapshot'),
+      content.approvals.map((r) => frame({ k: `${r.tenantId}\u0000${r.id}`, v: r })),
+    );
+    writeFileAtomic(
+      dir.file('state', 'slack-installations.snapshot'),
+      content.installations.map((r) => frame({ k: r.teamId, v: r })),
+    );
+    writeFileAtomic(
+      dir.file('state', 'personal.snapshot'),
+      content.personal.map((d) => frame({ k: `${d.tenantId}\u0000${d.ref}`, v: d })),
+    );
   } finally {
     dir.release();
   }
@@ -186,7 +231,15 @@ export async function restoreDataDir(file: string, dataDir: string): Promise<Res
     const verify: VerifyResult[] = [];
     for (const tenantId of audit.tenants()) verify.push(await verifyChain(audit, tenantId, { pageSize: 5000 }));
     const records = verify.reduce((n, r) => n + r.checked, 0);
-    return { tenants: verify.length, records, approvals: content.approvals.length, pending: content.approvals.filter((a) => a.state === 'pending').length, verify, extras: content.extras, seconds: (performance.now() - started) / 1000 };
+    return {
+      tenants: verify.length,
+      records,
+      approvals: content.approvals.length,
+      pending: content.approvals.filter((a) => a.state === 'pending').length,
+      verify,
+      extras: content.extras,
+      seconds: (performance.now() - started) / 1000,
+    };
   } finally {
     await audit.close();
   }

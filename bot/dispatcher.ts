@@ -9,7 +9,13 @@ import type { DeliveryLedger } from './idempotency.js';
 import type { CommandRateLimiter } from './limits.js';
 import type { Logger } from './logger.js';
 import { commandRegistry } from './commands/index.js';
-import { refusal, type CommandContext, type CommandRegistry, type CommandRunner, type Services } from './commands/types.js';
+import {
+  refusal,
+  type CommandContext,
+  type CommandRegistry,
+  type CommandRunner,
+  type Services,
+} from './commands/types.js';
 import { recordCommand, type CommandOutcome } from './metrics.js';
 import { withSpan } from './tracing.js';
 
@@ -42,12 +48,26 @@ export class Dispatcher implements CommandDispatcher {
     const started = performance.now();
     let outcome: CommandOutcome = 'error';
     try {
-      const result = await withSpan('void.dispatch', { attributes: { 'void.platform': input.platform } }, async (span) => {
-        const r = await this.dispatchNow(input, parseContext);
-        span.setAttributes({ 'void.tenant': r.tenantId ?? '', 'void.correlation_id': r.correlationId, 'void.duplicate': r.duplicate });
-        return r;
-      });
-      outcome = result.duplicate ? 'duplicate' : result.replies.some((r) => r.kind === 'refusal') ? 'refused' : result.replies.some((r) => r.kind === 'usage') ? 'usage' : 'accepted';
+      const result = await withSpan(
+        'void.dispatch',
+        { attributes: { 'void.platform': input.platform } },
+        async (span) => {
+          const r = await this.dispatchNow(input, parseContext);
+          span.setAttributes({
+            'void.tenant': r.tenantId ?? '',
+            'void.correlation_id': r.correlationId,
+            'void.duplicate': r.duplicate,
+          });
+          return r;
+        },
+      );
+      outcome = result.duplicate
+        ? 'duplicate'
+        : result.replies.some((r) => r.kind === 'refusal')
+          ? 'refused'
+          : result.replies.some((r) => r.kind === 'usage')
+            ? 'usage'
+            : 'accepted';
       return result;
     } finally {
       recordCommand(input.platform, outcome, (performance.now() - started) / 1000);
@@ -58,10 +78,16 @@ export class Dispatcher implements CommandDispatcher {
     const { services, ledger } = this.options;
     const correlationId = correlationIdFor(input.platform, input.deliveryId);
     const log = this.options.log.child({ platform: input.platform, deliveryId: input.deliveryId, correlationId });
-    const resolution = services.registry.resolve(input.platform, input.workspaceId, input.platformUserId, input.stableUserId);
+    const resolution = services.registry.resolve(
+      input.platform,
+      input.workspaceId,
+      input.platformUserId,
+      input.stableUserId,
+    );
     if (!resolution.ok) {
       const tenantId = resolution.code === 'identity.unknown_user' ? resolution.tenant.id : SYSTEM_TENANT;
-      if ((await ledger.claim(input.platform, input.deliveryId)) === 'duplicate') return { replies: [], duplicate: true, correlationId };
+      if ((await ledger.claim(input.platform, input.deliveryId)) === 'duplicate')
+        return { replies: [], duplicate: true, correlationId };
       await this.guard(input, () =>
         services.audit.append({
           tenantId,
@@ -74,32 +100,66 @@ export class Dispatcher implements CommandDispatcher {
         }),
       );
       log.info({ code: resolution.code, tenant: tenantId }, 'request from an unknown workspace or person refused');
-      return { replies: [refusal(resolution.message)], duplicate: false, tenantId, correlationId, refusedIdentity: resolution.code };
+      return {
+        replies: [refusal(resolution.message)],
+        duplicate: false,
+        tenantId,
+        correlationId,
+        refusedIdentity: resolution.code,
+      };
     }
     const { tenant, actor } = resolution;
     // One round trip claims the delivery and counts it against the tenant's and the person's limits.
-    const verdict = await this.options.rate.claimAndTake(ledger.key(input.platform, input.deliveryId), ledger.claimTtl, actor, tenant.name, tenant.limits);
+    const verdict = await this.options.rate.claimAndTake(
+      ledger.key(input.platform, input.deliveryId),
+      ledger.claimTtl,
+      actor,
+      tenant.name,
+      tenant.limits,
+    );
     if (verdict === 'duplicate') {
       log.debug('duplicate delivery ignored');
       return { replies: [], duplicate: true, tenantId: tenant.id, correlationId };
     }
     const replies = await this.guard(input, async () => {
-      const parsed = parseCommand(input.text, { ...parseContext, localRevisions: this.options.localRevisions?.() ?? false });
+      const parsed = parseCommand(input.text, {
+        ...parseContext,
+        localRevisions: this.options.localRevisions?.() ?? false,
+      });
       await services.audit.append({
         tenantId: tenant.id,
         action: 'command.received',
         actor: auditActorOf(actor),
         target: parsed.ok ? describeCommand(parsed.command) : undefined,
         outcome: parsed.ok ? 'success' : 'failure',
-        details: parsed.ok ? { command: parsed.command.name } : { code: 'command.unparsable', command: parsed.commandName },
+        details: parsed.ok
+          ? { command: parsed.command.name }
+          : { code: 'command.unparsable', command: parsed.commandName },
         correlationId,
       });
-      if (!parsed.ok) return [{ text: `${capitalise(parsed.error)}.\n${parsed.usage}`, kind: 'usage' as const, private: true }];
+      if (!parsed.ok)
+        return [{ text: `${capitalise(parsed.error)}.\n${parsed.usage}`, kind: 'usage' as const, private: true }];
       if (!verdict.ok) {
-        await services.audit.append({ tenantId: tenant.id, action: 'request.rejected', actor: auditActorOf(actor), target: describeCommand(parsed.command), outcome: 'denied', details: { code: verdict.code }, correlationId });
+        await services.audit.append({
+          tenantId: tenant.id,
+          action: 'request.rejected',
+          actor: auditActorOf(actor),
+          target: describeCommand(parsed.command),
+          outcome: 'denied',
+          details: { code: verdict.code },
+          correlationId,
+        });
         return [refusal(verdict.message)];
       }
-      const ctx: CommandContext = { tenant, actor, thread: input.thread, deliveryId: input.deliveryId, correlationId, log: log.child({ tenant: tenant.id }), services };
+      const ctx: CommandContext = {
+        tenant,
+        actor,
+        thread: input.thread,
+        deliveryId: input.deliveryId,
+        correlationId,
+        log: log.child({ tenant: tenant.id }),
+        services,
+      };
       const runner = this.commands[parsed.command.name] as CommandRunner<Command>;
       return runner(ctx, parsed.command);
     });
@@ -112,7 +172,9 @@ export class Dispatcher implements CommandDispatcher {
       const result = await work();
       // Not awaited: if this write is lost, the in-flight claim lapses after a minute and the deterministic job id
       // still refuses a second job; the answer does not wait a round trip for it.
-      this.options.ledger.done(input.platform, input.deliveryId).catch((err: unknown) => this.options.log.warn({ err }, 'could not mark the delivery done'));
+      this.options.ledger
+        .done(input.platform, input.deliveryId)
+        .catch((err: unknown) => this.options.log.warn({ err }, 'could not mark the delivery done'));
       return result;
     } catch (error) {
       await this.options.ledger.release(input.platform, input.deliveryId).catch(() => undefined);

@@ -54,7 +54,12 @@ export class DeliveryLedger {
    * signature itself expires sooner (Slack: 5 minutes), in one round trip (SET NX GET).
    * Throws QueueUnavailableError when Redis cannot be reached, like claim().
    */
-  async claimBody(platform: string, signed: Buffer | string, deliveryId: string, ttlSeconds = this.doneTtlSeconds): Promise<BodyClaim> {
+  async claimBody(
+    platform: string,
+    signed: Buffer | string,
+    deliveryId: string,
+    ttlSeconds = this.doneTtlSeconds,
+  ): Promise<BodyClaim> {
     try {
       const seen = await this.redis.set(this.bodyKey(platform, signed), deliveryId, 'EX', ttlSeconds, 'NX', 'GET');
       if (seen === null) return 'new';

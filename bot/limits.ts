@@ -4,7 +4,9 @@ import { QueueUnavailableError } from './core/errors.js';
 import type { JobSlotsPort, SlotVerdict } from './core/jobs.js';
 import type { Actor, TenantLimits } from './core/types.js';
 
-export type LimitVerdict = { ok: true } | { ok: false; code: 'limit.tenant_rate' | 'limit.member_rate'; message: string; retryAfterSeconds: number };
+export type LimitVerdict =
+  | { ok: true }
+  | { ok: false; code: 'limit.tenant_rate' | 'limit.member_rate'; message: string; retryAfterSeconds: number };
 
 const WINDOW_SECONDS = 60;
 
@@ -18,19 +20,37 @@ export class CommandRateLimiter {
 
   private keys(actor: Actor, nowMs: number): { window: number; tenantKey: string; memberKey: string } {
     const window = Math.floor(nowMs / 1000 / WINDOW_SECONDS);
-    return { window, tenantKey: `${this.prefix}:rate:${actor.tenantId}:${window}`, memberKey: `${this.prefix}:rate:${actor.tenantId}:m:${actor.memberId}:${window}` };
+    return {
+      window,
+      tenantKey: `${this.prefix}:rate:${actor.tenantId}:${window}`,
+      memberKey: `${this.prefix}:rate:${actor.tenantId}:m:${actor.memberId}:${window}`,
+    };
   }
 
   /**
    * The ingest fast path: claims a delivery (SET NX, as DeliveryLedger.claim does) and, only when it is new, counts it
    * against the limits, in one round trip. A redelivery is never counted.
    */
-  async claimAndTake(claimKey: string, claimTtlSeconds: number, actor: Actor, tenantName: string, limits: TenantLimits): Promise<'duplicate' | LimitVerdict> {
+  async claimAndTake(
+    claimKey: string,
+    claimTtlSeconds: number,
+    actor: Actor,
+    tenantName: string,
+    limits: TenantLimits,
+  ): Promise<'duplicate' | LimitVerdict> {
     const nowMs = this.now();
     const { tenantKey, memberKey } = this.keys(actor, nowMs);
     let result: unknown;
     try {
-      result = await this.redis.eval(CLAIM_AND_COUNT, 3, claimKey, tenantKey, memberKey, claimTtlSeconds, WINDOW_SECONDS * 2);
+      result = await this.redis.eval(
+        CLAIM_AND_COUNT,
+        3,
+        claimKey,
+        tenantKey,
+        memberKey,
+        claimTtlSeconds,
+        WINDOW_SECONDS * 2,
+      );
     } catch (error) {
       throw new QueueUnavailableError(error);
     }
@@ -39,7 +59,13 @@ export class CommandRateLimiter {
     return this.verdict(tenantCount ?? 0, memberCount ?? 0, nowMs, tenantName, limits);
   }
 
-  private verdict(tenantCount: number, memberCount: number, nowMs: number, tenantName: string, limits: TenantLimits): LimitVerdict {
+  private verdict(
+    tenantCount: number,
+    memberCount: number,
+    nowMs: number,
+    tenantName: string,
+    limits: TenantLimits,
+  ): LimitVerdict {
     const window = Math.floor(nowMs / 1000 / WINDOW_SECONDS);
     const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * WINDOW_SECONDS * 1000 - nowMs) / 1000));
     if (memberCount > limits.memberCommandsPerMinute) {
@@ -108,7 +134,19 @@ export class JobSlots implements JobSlotsPort {
 
   async acquire(tenantId: string, memberId: string, jobId: string, limits: TenantLimits): Promise<SlotVerdict> {
     const [t, m] = this.keys(tenantId, memberId);
-    const result = Number(await this.redis.eval(ACQUIRE, 2, t, m, jobId, Date.now(), this.leaseMs, limits.concurrentJobs, limits.memberConcurrentJobs));
+    const result = Number(
+      await this.redis.eval(
+        ACQUIRE,
+        2,
+        t,
+        m,
+        jobId,
+        Date.now(),
+        this.leaseMs,
+        limits.concurrentJobs,
+        limits.memberConcurrentJobs,
+      ),
+    );
     return result === 1 ? 'acquired' : result === -1 ? 'tenant_busy' : 'member_busy';
   }
 

@@ -29,43 +29,120 @@ function once<T extends Metric<string>>(name: string, create: () => T): T {
 function counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
   return once(name, () => new Counter<L>({ name, help, labelNames }));
 }
-function histogram<L extends string>(name: string, help: string, buckets: number[], labelNames: readonly L[] = []): Histogram<L> {
+function histogram<L extends string>(
+  name: string,
+  help: string,
+  buckets: number[],
+  labelNames: readonly L[] = [],
+): Histogram<L> {
   return once(name, () => new Histogram<L>({ name, help, labelNames, buckets }));
 }
 
-const httpRequests = counter('void_inbound_requests_total', 'Inbound HTTP requests by platform, route pattern and outcome', ['platform', 'route', 'outcome']);
-const ackLatency = histogram('void_ack_latency_seconds', 'Time from request received to response sent (the platform ack), by platform and route', LATENCY_BUCKETS, ['platform', 'route']);
-const commands = counter('void_commands_total', 'Commands handed to the dispatcher by platform and outcome', ['platform', 'outcome']);
-const dispatchLatency = histogram('void_dispatch_duration_seconds', 'Dispatcher time per command (identity, de-duplication, audit, limits, runner)', LATENCY_BUCKETS, ['platform']);
-const jobs = counter('void_jobs_total', 'Job attempts by kind and outcome (completed, failed, retried, refused, deferred, returned)', ['kind', 'outcome']);
-const jobDuration = histogram('void_job_duration_seconds', 'Job attempt duration by kind and outcome', JOB_BUCKETS, ['kind', 'outcome']);
-const approvals = counter('void_approvals_total', 'Approval requests entering a state (pending, approved, rejected, expired, cancelled, voided) and refused decision attempts (denied), from the audit trail', ['state']);
-const auditAppend = histogram('void_audit_append_seconds', 'Audit trail append latency (including sequence conflict retries)', AUDIT_BUCKETS);
-const auditFailures = counter('void_audit_append_failures_total', 'Audit appends that failed (the action did not happen)');
+const httpRequests = counter(
+  'void_inbound_requests_total',
+  'Inbound HTTP requests by platform, route pattern and outcome',
+  ['platform', 'route', 'outcome'],
+);
+const ackLatency = histogram(
+  'void_ack_latency_seconds',
+  'Time from request received to response sent (the platform ack), by platform and route',
+  LATENCY_BUCKETS,
+  ['platform', 'route'],
+);
+const commands = counter('void_commands_total', 'Commands handed to the dispatcher by platform and outcome', [
+  'platform',
+  'outcome',
+]);
+const dispatchLatency = histogram(
+  'void_dispatch_duration_seconds',
+  'Dispatcher time per command (identity, de-duplication, audit, limits, runner)',
+  LATENCY_BUCKETS,
+  ['platform'],
+);
+const jobs = counter(
+  'void_jobs_total',
+  'Job attempts by kind and outcome (completed, failed, retried, refused, deferred, returned)',
+  ['kind', 'outcome'],
+);
+const jobDuration = histogram('void_job_duration_seconds', 'Job attempt duration by kind and outcome', JOB_BUCKETS, [
+  'kind',
+  'outcome',
+]);
+const approvals = counter(
+  'void_approvals_total',
+  'Approval requests entering a state (pending, approved, rejected, expired, cancelled, voided) and refused decision attempts (denied), from the audit trail',
+  ['state'],
+);
+const auditAppend = histogram(
+  'void_audit_append_seconds',
+  'Audit trail append latency (including sequence conflict retries)',
+  AUDIT_BUCKETS,
+);
+const auditFailures = counter(
+  'void_audit_append_failures_total',
+  'Audit appends that failed (the action did not happen)',
+);
 // The model metrics: recorded by the model router (agents/llm/router.ts) through recordModelCall/recordModelFallback.
-const modelCalls = counter('void_model_calls_total', 'Model calls by provider, model, task and outcome', ['provider', 'model', 'task', 'outcome']);
+const modelCalls = counter('void_model_calls_total', 'Model calls by provider, model, task and outcome', [
+  'provider',
+  'model',
+  'task',
+  'outcome',
+]);
 const modelLatency = histogram('void_model_call_seconds', 'Model call latency', MODEL_BUCKETS, ['provider', 'model']);
-const modelTokens = counter('void_model_tokens_total', 'Model tokens by provider, model and direction', ['provider', 'model', 'direction']);
-const modelCost = counter('void_model_cost_usd_total', 'Model cost in US dollars by provider and model', ['provider', 'model']);
-const modelFallbacks = counter('void_model_fallbacks_total', 'Times the model router moved on to the next model, by the provider that failed and why', ['provider', 'reason']);
-const outbound = counter('void_outbound_requests_total', 'Outbound platform API calls by platform and outcome (ok, rate_limited, client_error, server_error, network_error)', ['platform', 'outcome']);
-const outboundLimited = counter('void_outbound_rate_limited_total', 'Outbound platform API calls answered 429 (or a secondary rate limit)', ['platform']);
-const credentialFailures = counter('void_platform_credential_failures_total', 'Times Void could not get a token for calling a platform (Teams: the app password was refused, or the login host did not answer): replies there are lost until it is fixed', ['platform', 'reason']);
-const outboundLatency = histogram('void_outbound_request_duration_seconds', 'Outbound platform API call latency', LATENCY_BUCKETS, ['platform']);
+const modelTokens = counter('void_model_tokens_total', 'Model tokens by provider, model and direction', [
+  'provider',
+  'model',
+  'direction',
+]);
+const modelCost = counter('void_model_cost_usd_total', 'Model cost in US dollars by provider and model', [
+  'provider',
+  'model',
+]);
+const modelFallbacks = counter(
+  'void_model_fallbacks_total',
+  'Times the model router moved on to the next model, by the provider that failed and why',
+  ['provider', 'reason'],
+);
+const outbound = counter(
+  'void_outbound_requests_total',
+  'Outbound platform API calls by platform and outcome (ok, rate_limited, client_error, server_error, network_error)',
+  ['platform', 'outcome'],
+);
+const outboundLimited = counter(
+  'void_outbound_rate_limited_total',
+  'Outbound platform API calls answered 429 (or a secondary rate limit)',
+  ['platform'],
+);
+const credentialFailures = counter(
+  'void_platform_credential_failures_total',
+  'Times Void could not get a token for calling a platform (Teams: the app password was refused, or the login host did not answer): replies there are lost until it is fixed',
+  ['platform', 'reason'],
+);
+const outboundLatency = histogram(
+  'void_outbound_request_duration_seconds',
+  'Outbound platform API call latency',
+  LATENCY_BUCKETS,
+  ['platform'],
+);
 
 const watchedQueues = new Set<QueueCounter>();
-once('void_queue_depth', () => new Gauge({
-  name: 'void_queue_depth',
-  help: 'Jobs in the queue by state (waiting, active, delayed, prioritized, failed), read from Redis at scrape time',
-  labelNames: ['queue', 'state'] as const,
-  async collect() {
-    this.reset();
-    for (const queue of watchedQueues) {
-      const counts = await queue.counts().catch(() => undefined);
-      for (const [state, n] of Object.entries(counts ?? {})) this.set({ queue: queue.name, state }, n);
-    }
-  },
-}));
+once(
+  'void_queue_depth',
+  () =>
+    new Gauge({
+      name: 'void_queue_depth',
+      help: 'Jobs in the queue by state (waiting, active, delayed, prioritized, failed), read from Redis at scrape time',
+      labelNames: ['queue', 'state'] as const,
+      async collect() {
+        this.reset();
+        for (const queue of watchedQueues) {
+          const counts = await queue.counts().catch(() => undefined);
+          for (const [state, n] of Object.entries(counts ?? {})) this.set({ queue: queue.name, state }, n);
+        }
+      },
+    }),
+);
 
 /** Reports the queue's depth at each scrape; returns the function that stops it. */
 export function watchQueue(queue: QueueCounter): () => void {
@@ -73,7 +150,13 @@ export function watchQueue(queue: QueueCounter): () => void {
   return () => watchedQueues.delete(queue);
 }
 
-const PLATFORM_SEGMENTS: Readonly<Record<string, string>> = { slack: 'slack', teams: 'teams', github: 'github', jira: 'jira', console: 'console' };
+const PLATFORM_SEGMENTS: Readonly<Record<string, string>> = {
+  slack: 'slack',
+  teams: 'teams',
+  github: 'github',
+  jira: 'jira',
+  console: 'console',
+};
 
 /** The platform of a route pattern by its first segment (`/slack/events` → slack); `http` for Void's own routes. */
 export function platformOfRoute(route: string): string {
@@ -91,7 +174,12 @@ export function outcomeOfStatus(status: number): string {
 }
 
 /** Core: one inbound HTTP request answered. `route` is the pattern (`/slack/events`), or `unmatched`. */
-export function recordHttpRequest(route: string, status: number, seconds: number, platform = platformOfRoute(route)): void {
+export function recordHttpRequest(
+  route: string,
+  status: number,
+  seconds: number,
+  platform = platformOfRoute(route),
+): void {
   httpRequests.inc({ platform, route, outcome: outcomeOfStatus(status) });
   ackLatency.observe({ platform, route }, seconds);
 }
@@ -149,7 +237,6 @@ export function approvalStateOf(event: AuditedEvent): string | undefined {
   }
 }
 
-
 /** Model router: one call to one model (each fallback step is its own call). */
 export function recordModelCall(call: ModelCall): void {
   const labels = { provider: call.provider, model: call.model };
@@ -166,8 +253,22 @@ export function recordModelFallback(provider: string, reason: string): void {
 }
 
 /** Adapters' clients: one outbound platform API call answered with `status` (0 = no answer: network error). */
-export function recordOutboundCall(platform: string, status: number, seconds?: number, rateLimited = status === 429): void {
-  const outcome = status === 0 ? 'network_error' : rateLimited ? 'rate_limited' : status < 400 ? 'ok' : status < 500 ? 'client_error' : 'server_error';
+export function recordOutboundCall(
+  platform: string,
+  status: number,
+  seconds?: number,
+  rateLimited = status === 429,
+): void {
+  const outcome =
+    status === 0
+      ? 'network_error'
+      : rateLimited
+        ? 'rate_limited'
+        : status < 400
+          ? 'ok'
+          : status < 500
+            ? 'client_error'
+            : 'server_error';
   outbound.inc({ platform, outcome });
   if (rateLimited) outboundLimited.inc({ platform });
   if (seconds !== undefined) outboundLatency.observe({ platform }, seconds);

@@ -29,13 +29,25 @@ export function bearerMatches(header: string | string[] | undefined, token: stri
 }
 
 /** The answer to a scrape: 401 without the right token; 404 on the web port when no token is configured. */
-export async function scrape(env: Env, authorization: string | string[] | undefined, onMetricsPort: boolean): Promise<HttpResponse> {
+export async function scrape(
+  env: Env,
+  authorization: string | string[] | undefined,
+  onMetricsPort: boolean,
+): Promise<HttpResponse> {
   const token = env.METRICS_TOKEN;
   if (!token && !onMetricsPort) {
-    return json(404, { error: 'metrics.not_configured', message: 'Metrics are not served here: set METRICS_TOKEN (Bearer) or METRICS_PORT (a loopback listener). See docs/operations.md.' });
+    return json(404, {
+      error: 'metrics.not_configured',
+      message:
+        'Metrics are not served here: set METRICS_TOKEN (Bearer) or METRICS_PORT (a loopback listener). See docs/operations.md.',
+    });
   }
   if (token && !bearerMatches(authorization, token)) {
-    return json(401, { error: 'metrics.unauthorized', message: 'Send "Authorization: Bearer <METRICS_TOKEN>".' }, { 'www-authenticate': 'Bearer realm="void-metrics"' });
+    return json(
+      401,
+      { error: 'metrics.unauthorized', message: 'Send "Authorization: Bearer <METRICS_TOKEN>".' },
+      { 'www-authenticate': 'Bearer realm="void-metrics"' },
+    );
   }
   const { contentType, body } = await metricsText();
   return { status: 200, headers: { 'content-type': contentType, 'cache-control': 'no-store' }, body };
@@ -44,7 +56,10 @@ export async function scrape(env: Env, authorization: string | string[] | undefi
 /** Refuses a metrics listener on a non-loopback address without a token: it would publish internals openly. */
 export function checkMetricsExposure(env: Env): void {
   if (env.METRICS_PORT !== undefined && !LOOPBACK.has(env.METRICS_HOST) && !env.METRICS_TOKEN) {
-    throw new VoidError('metrics.unprotected', `METRICS_HOST is ${env.METRICS_HOST} but METRICS_TOKEN is not set: set METRICS_TOKEN, or keep METRICS_HOST=127.0.0.1.`);
+    throw new VoidError(
+      'metrics.unprotected',
+      `METRICS_HOST is ${env.METRICS_HOST} but METRICS_TOKEN is not set: set METRICS_TOKEN, or keep METRICS_HOST=127.0.0.1.`,
+    );
   }
 }
 
@@ -52,7 +67,10 @@ export class MetricsListener {
   private server: Server | undefined;
   port: number | undefined;
 
-  constructor(private readonly env: Env, private readonly log: Logger) {}
+  constructor(
+    private readonly env: Env,
+    private readonly log: Logger,
+  ) {}
 
   async listen(port: number, host: string): Promise<number> {
     const server = createServer((req, res) => void this.handle(req, res));
@@ -70,12 +88,20 @@ export class MetricsListener {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     let response: HttpResponse;
-    if (req.method !== 'GET' && req.method !== 'HEAD') response = json(405, { error: 'http.method_not_allowed', message: 'Only GET.' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      response = json(405, { error: 'http.method_not_allowed', message: 'Only GET.' });
     else if (path === '/healthz') response = json(200, { status: 'ok' });
-    else if (path === '/metrics') response = await scrape(this.env, req.headers.authorization, true).catch(() => json(500, { error: 'metrics.failed', message: 'Collecting metrics failed.' }));
+    else if (path === '/metrics')
+      response = await scrape(this.env, req.headers.authorization, true).catch(() =>
+        json(500, { error: 'metrics.failed', message: 'Collecting metrics failed.' }),
+      );
     else response = json(404, { error: 'http.not_found', message: `No route for ${path}.` });
     const body = typeof response.body === 'string' ? response.body : JSON.stringify(response.body ?? '');
-    res.writeHead(response.status, { 'content-type': 'application/json; charset=utf-8', ...(response.headers ?? {}), 'content-length': String(Buffer.byteLength(body)) });
+    res.writeHead(response.status, {
+      'content-type': 'application/json; charset=utf-8',
+      ...(response.headers ?? {}),
+      'content-length': String(Buffer.byteLength(body)),
+    });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
@@ -92,16 +118,27 @@ export class MetricsListener {
 // ---- Outbound platform calls, counted at the process level (no adapter needs to call anything) ----
 
 const KNOWN_HOSTS: Readonly<Record<string, string>> = {
-  'slack.com': 'slack', 'hooks.slack.com': 'slack', 'api.github.com': 'github', 'login.microsoftonline.com': 'teams',
-  'smba.trafficmanager.net': 'teams', 'api.openai.com': 'openai', 'api.anthropic.com': 'anthropic',
+  'slack.com': 'slack',
+  'hooks.slack.com': 'slack',
+  'api.github.com': 'github',
+  'login.microsoftonline.com': 'teams',
+  'smba.trafficmanager.net': 'teams',
+  'api.openai.com': 'openai',
+  'api.anthropic.com': 'anthropic',
 };
-const KNOWN_SUFFIXES: ReadonlyArray<readonly [string, string]> = [['.slack.com', 'slack'], ['.botframework.com', 'teams'], ['.atlassian.net', 'jira']];
+const KNOWN_SUFFIXES: ReadonlyArray<readonly [string, string]> = [
+  ['.slack.com', 'slack'],
+  ['.botframework.com', 'teams'],
+  ['.atlassian.net', 'jira'],
+];
 const configuredHosts = new Map<string, string>();
 
 /** The platform an outbound request goes to, by `host[:port]`; undefined for hosts that are no platform's. */
 export function platformOfHost(host: string): string | undefined {
   const bare = host.replace(/:(80|443)$/, '').toLowerCase();
-  return configuredHosts.get(bare) ?? KNOWN_HOSTS[bare] ?? KNOWN_SUFFIXES.find(([suffix]) => bare.endsWith(suffix))?.[1];
+  return (
+    configuredHosts.get(bare) ?? KNOWN_HOSTS[bare] ?? KNOWN_SUFFIXES.find(([suffix]) => bare.endsWith(suffix))?.[1]
+  );
 }
 
 /** Platform API URLs from the configuration (GitHub Enterprise, JIRA sites, test fakes) join the known hosts. */
@@ -131,7 +168,11 @@ export function watchOutboundHttp(): void {
   const begin = (request: object, host: string | undefined, method: string | undefined) => {
     const platform = host ? platformOfHost(host) : undefined;
     if (!platform) return;
-    const span = startClientSpan(`${method ?? 'HTTP'} ${platform}`, { 'void.platform': platform, 'server.address': host ?? '', 'http.request.method': method ?? '' });
+    const span = startClientSpan(`${method ?? 'HTTP'} ${platform}`, {
+      'void.platform': platform,
+      'server.address': host ?? '',
+      'http.request.method': method ?? '',
+    });
     pending.set(request, { platform, started: performance.now(), span });
   };
   const end = (request: object, status: number, header: (name: string) => string | undefined = () => undefined) => {
@@ -157,7 +198,10 @@ export function watchOutboundHttp(): void {
     begin(request, String(request.getHeader('host') ?? ''), request.method);
   });
   subscribe('http.client.response.finish', (m) => {
-    const { request, response } = m as { request: object; response: { statusCode?: number; headers?: Record<string, string | string[] | undefined> } };
+    const { request, response } = m as {
+      request: object;
+      response: { statusCode?: number; headers?: Record<string, string | string[] | undefined> };
+    };
     end(request, response.statusCode ?? 0, (name) => [response.headers?.[name]].flat()[0]);
   });
 }
@@ -174,7 +218,8 @@ export function isRateLimitAnswer(status: number, header: (name: string) => stri
 /** undici hands response headers over as [name, value, name, value …] buffers. */
 function undiciHeader(headers: Buffer[] | undefined, name: string): string | undefined {
   if (!Array.isArray(headers)) return undefined;
-  for (let i = 0; i + 1 < headers.length; i += 2) if (String(headers[i]).toLowerCase() === name) return String(headers[i + 1]);
+  for (let i = 0; i + 1 < headers.length; i += 2)
+    if (String(headers[i]).toLowerCase() === name) return String(headers[i + 1]);
   return undefined;
 }
 

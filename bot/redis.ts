@@ -21,7 +21,13 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
 
 /** Pings once, without retrying: used to decide quickly whether Redis answers. */
 export async function pingRedis(url: string, timeoutMs = 1500): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, retryStrategy: () => null, enableOfflineQueue: false });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: timeoutMs,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -37,7 +43,10 @@ export async function ensureRedis(explicitUrl: string | undefined, log: Logger):
   const url = explicitUrl ?? DEFAULT_REDIS_URL;
   if (await pingRedis(url)) return { url, stop: async () => undefined };
   if (explicitUrl) {
-    throw new VoidError('redis.unreachable', `Redis does not answer at ${redactUrl(url)} (REDIS_URL). Start Redis there or point REDIS_URL at one.`);
+    throw new VoidError(
+      'redis.unreachable',
+      `Redis does not answer at ${redactUrl(url)} (REDIS_URL). Start Redis there or point REDIS_URL at one.`,
+    );
   }
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
     throw new VoidError(
@@ -46,13 +55,32 @@ export async function ensureRedis(explicitUrl: string | undefined, log: Logger):
     );
   }
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--maxmemory-policy',
+      'noeviction',
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
   const privateUrl = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 50 && !(await pingRedis(privateUrl, 300)); i++) await new Promise((r) => setTimeout(r, 100));
-  if (!(await pingRedis(privateUrl))) throw new VoidError('redis.unreachable', 'Started a private redis-server, but it does not answer.');
-  log.warn({ url: privateUrl }, 'Nothing answered at redis://127.0.0.1:6379: started a private redis-server for this process (jobs are lost when it stops). Set REDIS_URL for real use.');
+  if (!(await pingRedis(privateUrl)))
+    throw new VoidError('redis.unreachable', 'Started a private redis-server, but it does not answer.');
+  log.warn(
+    { url: privateUrl },
+    'Nothing answered at redis://127.0.0.1:6379: started a private redis-server for this process (jobs are lost when it stops). Set REDIS_URL for real use.',
+  );
   return {
     url: privateUrl,
     child,
@@ -83,7 +111,10 @@ export async function checkEvictionPolicy(redis: Redis): Promise<void> {
 export async function persistenceWarning(redis: Redis): Promise<string | undefined> {
   const aof = /aof_enabled:(\d)/.exec(await redis.info('persistence'))?.[1];
   if (aof !== '0') return undefined;
-  const save = await redis.call('CONFIG', 'GET', 'save').then((r) => (Array.isArray(r) ? String(r[1] ?? '') : ''), () => undefined);
+  const save = await redis.call('CONFIG', 'GET', 'save').then(
+    (r) => (Array.isArray(r) ? String(r[1] ?? '') : ''),
+    () => undefined,
+  );
   if (save === undefined || save.trim() !== '') return undefined;
   return 'Redis has no persistence (AOF off, no RDB snapshots): if Redis crashes or restarts, queued and delayed jobs (approved work waiting to run, approval expiry timers), the delivery ids that stop platform retries from running twice and the audit API tokens are lost. Run Redis with "appendonly yes" and "appendfsync everysec" (deploy/compose.yaml does).';
 }

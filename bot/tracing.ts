@@ -62,14 +62,20 @@ export async function initTracing(env: Env, log: Logger, role: string): Promise<
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/resources'),
   ]);
-  const exporter = new OTLPTraceExporter({ url: tracesUrl(env), headers: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS) });
+  const exporter = new OTLPTraceExporter({
+    url: tracesUrl(env),
+    headers: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS),
+  });
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? 'void', 'void.role': role }),
     sampler: samplerFor(env, base),
     spanProcessors: [new base.BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000 })],
   });
   provider.register();
-  log.info({ endpoint: tracesUrl(env), sampler: env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on' }, 'OpenTelemetry tracing on');
+  log.info(
+    { endpoint: tracesUrl(env), sampler: env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on' },
+    'OpenTelemetry tracing on',
+  );
   active = {
     enabled: true,
     flush: () => provider.forceFlush(),

@@ -3,7 +3,19 @@
 // allow-list says: a change to those needs a person and its own approval rule, not an agent.
 
 /** Conventional source and test folders: the default when the approving rule names none (`writePaths`). */
-export const DEFAULT_WRITE_PATHS = ['src/', 'lib/', 'app/', 'pkg/', 'internal/', 'cmd/', 'test/', 'tests/', 'spec/', '__tests__/', 'docs/void-plans/'] as const;
+export const DEFAULT_WRITE_PATHS = [
+  'src/',
+  'lib/',
+  'app/',
+  'pkg/',
+  'internal/',
+  'cmd/',
+  'test/',
+  'tests/',
+  'spec/',
+  '__tests__/',
+  'docs/void-plans/',
+] as const;
 
 /** CI, build, ownership and dependency configuration: never written by an agent (any folder depth where it applies). */
 const NEVER: ReadonlyArray<[RegExp, string]> = [
@@ -15,13 +27,31 @@ const NEVER: ReadonlyArray<[RegExp, string]> = [
   [/(^|\/)azure-pipelines[^/]*\.ya?ml$/i, 'Azure Pipelines'],
   [/(^|\/)\.azure-pipelines\//i, 'Azure Pipelines'],
   [/(^|\/)Jenkinsfile[^/]*$/i, 'Jenkins'],
-  [/(^|\/)(\.travis\.yml|bitbucket-pipelines\.yml|\.drone\.yml|cloudbuild\.ya?ml|buildspec\.ya?ml|appveyor\.yml)$/i, 'CI configuration'],
+  [
+    /(^|\/)(\.travis\.yml|bitbucket-pipelines\.yml|\.drone\.yml|cloudbuild\.ya?ml|buildspec\.ya?ml|appveyor\.yml)$/i,
+    'CI configuration',
+  ],
   [/(^|\/)(GNU)?Makefile$|\.mk$/i, 'Makefiles'],
-  [/(^|\/)(Dockerfile[^/]*|[^/]*\.Dockerfile|docker-compose[^/]*\.ya?ml|compose\.ya?ml|\.dockerignore)$/i, 'container builds'],
-  [/(^|\/)(package\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|\.npmrc|\.yarnrc(\.yml)?)$/i, 'npm manifests and their scripts'],
-  [/(^|\/)(pyproject\.toml|setup\.py|setup\.cfg|requirements[^/]*\.txt|Pipfile(\.lock)?|poetry\.lock|tox\.ini|noxfile\.py)$/i, 'Python build manifests'],
-  [/(^|\/)(pom\.xml|build\.gradle(\.kts)?|settings\.gradle(\.kts)?|gradle\.properties|gradlew(\.bat)?)$|(^|\/)gradle\//i, 'JVM build manifests'],
-  [/(^|\/)(Cargo\.toml|Cargo\.lock|go\.mod|go\.sum|Gemfile(\.lock)?|Rakefile|composer\.json|composer\.lock|[^/]*\.csproj|Directory\.Build\.[^/]+)$/i, 'build manifests'],
+  [
+    /(^|\/)(Dockerfile[^/]*|[^/]*\.Dockerfile|docker-compose[^/]*\.ya?ml|compose\.ya?ml|\.dockerignore)$/i,
+    'container builds',
+  ],
+  [
+    /(^|\/)(package\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|\.npmrc|\.yarnrc(\.yml)?)$/i,
+    'npm manifests and their scripts',
+  ],
+  [
+    /(^|\/)(pyproject\.toml|setup\.py|setup\.cfg|requirements[^/]*\.txt|Pipfile(\.lock)?|poetry\.lock|tox\.ini|noxfile\.py)$/i,
+    'Python build manifests',
+  ],
+  [
+    /(^|\/)(pom\.xml|build\.gradle(\.kts)?|settings\.gradle(\.kts)?|gradle\.properties|gradlew(\.bat)?)$|(^|\/)gradle\//i,
+    'JVM build manifests',
+  ],
+  [
+    /(^|\/)(Cargo\.toml|Cargo\.lock|go\.mod|go\.sum|Gemfile(\.lock)?|Rakefile|composer\.json|composer\.lock|[^/]*\.csproj|Directory\.Build\.[^/]+)$/i,
+    'build manifests',
+  ],
   [/(^|\/)(CODEOWNERS|\.pre-commit-config\.yaml|\.husky\/.*|lefthook\.yml)$/i, 'ownership and hooks'],
   [/(^|\/)void\.ya?ml$|^\.git\//i, "Void's configuration and git internals"],
 ];
@@ -31,7 +61,9 @@ export type Verdict = { ok: true } | { ok: false; why: string };
 /** Whether the agent may write `path` under this allow-list (folders ending in "/"). */
 export function mayWrite(path: string, allow: readonly string[] = DEFAULT_WRITE_PATHS): Verdict {
   const never = NEVER.find(([re]) => re.test(path));
-  if (never) return { ok: false, why: `${never[1]}: CI, build and ownership configuration is never written by an agent` };
-  if (!allow.some((folder) => path.startsWith(folder))) return { ok: false, why: `outside the folders the policy allows (${allow.join(', ')})` };
+  if (never)
+    return { ok: false, why: `${never[1]}: CI, build and ownership configuration is never written by an agent` };
+  if (!allow.some((folder) => path.startsWith(folder)))
+    return { ok: false, why: `outside the folders the policy allows (${allow.join(', ')})` };
   return { ok: true };
 }

@@ -25,30 +25,67 @@ const INSTRUCTIONS = [
   'Return a title, a step-by-step plan and the full new content of every file you add or change.',
 ].join('\n');
 
-export async function implementTicket(router: ModelRouter, tenant: Tenant, ticket: TicketInfo, conventions: ReadonlyArray<{ path: string; text: string }>, meta: CallMeta, writePaths?: readonly string[]): Promise<ChangeSet> {
+export async function implementTicket(
+  router: ModelRouter,
+  tenant: Tenant,
+  ticket: TicketInfo,
+  conventions: ReadonlyArray<{ path: string; text: string }>,
+  meta: CallMeta,
+  writePaths?: readonly string[],
+): Promise<ChangeSet> {
   const data: UntrustedBlock[] = [
     { label: 'ticket', text: `${ticket.key}: ${ticket.summary}\nType: ${ticket.type}\n\n${ticket.description}` },
     ...conventions.map((c) => ({ label: `repository_convention ${c.path}`, text: c.text })),
   ];
-  const answer = await router.ask(tenant, { task: 'implement', instructions: INSTRUCTIONS, data, schema: implementAnswerSchema, schemaName: 'change_set' }, meta);
+  const answer = await router.ask(
+    tenant,
+    { task: 'implement', instructions: INSTRUCTIONS, data, schema: implementAnswerSchema, schemaName: 'change_set' },
+    meta,
+  );
   if (answer.source === 'offline') {
     const offline = offlineImplement(ticket);
-    return { title: offline.title, plan: [...offline.plan, `${NO_MODEL_NOTICE} (${answer.reason})`], files: offline.files, refused: [] };
+    return {
+      title: offline.title,
+      plan: [...offline.plan, `${NO_MODEL_NOTICE} (${answer.reason})`],
+      files: offline.files,
+      refused: [],
+    };
   }
-  const clean = sanitiseValue({ title: answer.value.title, plan: answer.value.plan }, linksIn(data.map((d) => d.text).join('\n')));
+  const clean = sanitiseValue(
+    { title: answer.value.title, plan: answer.value.plan },
+    linksIn(data.map((d) => d.text).join('\n')),
+  );
   const refused = answer.value.files.filter((f) => !mayWrite(f.path, writePaths).ok).map((f) => f.path);
   const files = answer.value.files.filter((f) => mayWrite(f.path, writePaths).ok);
   if (!files.length) {
     const offline = offlineImplement(ticket);
-    return { title: offline.title, plan: offline.plan, files: offline.files, refused, model: { provider: answer.provider, model: answer.model } };
+    return {
+      title: offline.title,
+      plan: offline.plan,
+      files: offline.files,
+      refused,
+      model: { provider: answer.provider, model: answer.model },
+    };
   }
-  return { title: clean.title, plan: clean.plan, files, refused, model: { provider: answer.provider, model: answer.model } };
+  return {
+    title: clean.title,
+    plan: clean.plan,
+    files,
+    refused,
+    model: { provider: answer.provider, model: answer.model },
+  };
 }
 
 /** A change set as the quality agent reads a diff: every file added in full. */
 export function asAddedFiles(change: Pick<ChangeSet, 'files'>): ChangedFile[] {
   return change.files.map((f) => {
     const lines = f.content.split('\n');
-    return { path: f.path, status: 'added', additions: lines.length, deletions: 0, patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}` };
+    return {
+      path: f.path,
+      status: 'added',
+      additions: lines.length,
+      deletions: 0,
+      patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}`,
+    };
   });
 }

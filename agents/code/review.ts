@@ -33,22 +33,55 @@ const INSTRUCTIONS = [
 const ICON: Readonly<Record<Finding['severity'], string>> = { critical: '🔴', high: '🟠', medium: '🟡', low: '⚪' };
 
 export function reviewData(context: ReviewContext, findings: readonly Finding[]): UntrustedBlock[] {
-  const blocks: UntrustedBlock[] = [{ label: 'pull_request', text: `Title: ${context.pr.title}\nAuthor: ${context.pr.author}\n\n${context.pr.body}` }];
-  if (context.ticket) blocks.push({ label: 'linked_ticket', text: `${context.ticket.key}: ${context.ticket.summary}\n${context.ticket.description}` });
+  const blocks: UntrustedBlock[] = [
+    { label: 'pull_request', text: `Title: ${context.pr.title}\nAuthor: ${context.pr.author}\n\n${context.pr.body}` },
+  ];
+  if (context.ticket)
+    blocks.push({
+      label: 'linked_ticket',
+      text: `${context.ticket.key}: ${context.ticket.summary}\n${context.ticket.description}`,
+    });
   for (const c of context.conventions) blocks.push({ label: `repository_convention ${c.path}`, text: c.text });
   for (const chunk of context.chunks) blocks.push({ label: `diff ${chunk.path}`, text: chunk.text });
-  if (findings.length) blocks.push({ label: 'deterministic_findings', text: findings.map((f) => `${f.path}:${f.line} ${f.ruleId} (${f.severity}${f.confidence === 'verify' ? ', to verify' : ''}): ${f.message}`).join('\n') });
+  if (findings.length)
+    blocks.push({
+      label: 'deterministic_findings',
+      text: findings
+        .map(
+          (f) =>
+            `${f.path}:${f.line} ${f.ruleId} (${f.severity}${f.confidence === 'verify' ? ', to verify' : ''}): ${f.message}`,
+        )
+        .join('\n'),
+    });
   return blocks;
 }
 
 /** The review: the deterministic analysis, and the model's (when one answers), asked with every secret redacted. */
-export async function reviewPullRequest(router: ModelRouter, tenant: Tenant, context: ReviewContext, analysis: Analysis, meta: CallMeta): Promise<ReviewOutcome> {
+export async function reviewPullRequest(
+  router: ModelRouter,
+  tenant: Tenant,
+  context: ReviewContext,
+  analysis: Analysis,
+  meta: CallMeta,
+): Promise<ReviewOutcome> {
   const { findings, coverage } = analysis;
   const data = reviewData(context, findings);
-  const answer = await router.ask(tenant, { task: 'review', instructions: INSTRUCTIONS, data, schema: reviewAnswerSchema, schemaName: 'pull_request_review' }, meta);
-  if (answer.source === 'offline') return mergeReview(context, findings, offlineReview(findings), undefined, answer.reason, coverage);
+  const answer = await router.ask(
+    tenant,
+    { task: 'review', instructions: INSTRUCTIONS, data, schema: reviewAnswerSchema, schemaName: 'pull_request_review' },
+    meta,
+  );
+  if (answer.source === 'offline')
+    return mergeReview(context, findings, offlineReview(findings), undefined, answer.reason, coverage);
   const allowed = linksIn(data.map((d) => d.text).join('\n'));
-  return mergeReview(context, findings, sanitiseValue(answer.value, allowed), { provider: answer.provider, model: answer.model }, undefined, coverage);
+  return mergeReview(
+    context,
+    findings,
+    sanitiseValue(answer.value, allowed),
+    { provider: answer.provider, model: answer.model },
+    undefined,
+    coverage,
+  );
 }
 
 /** A model finding repeats a deterministic one when it is on the same line of the same file. */
@@ -56,19 +89,55 @@ function alreadyReported(rules: readonly Finding[], f: { path: string; line: num
   return rules.some((r) => r.path === f.path && r.line === f.line);
 }
 
-export function mergeReview(context: ReviewContext, rules: readonly Finding[], answer: ReviewAnswer, model?: { provider: string; model: string }, offlineReason?: string, coverage: readonly string[] = []): ReviewOutcome {
+export function mergeReview(
+  context: ReviewContext,
+  rules: readonly Finding[],
+  answer: ReviewAnswer,
+  model?: { provider: string; model: string },
+  offlineReason?: string,
+  coverage: readonly string[] = [],
+): ReviewOutcome {
   const lines = new Map(context.files.map((f) => [f.path, commentableLines(f.patch)]));
   const seen = new Set<string>();
   const fromModel: Finding[] = answer.findings
-    .filter((f) => lines.get(f.path)?.has(f.line) && !alreadyReported(rules, f) && !seen.has(`${f.path}:${f.line}`) && seen.add(`${f.path}:${f.line}`))
-    .map((f) => ({ path: f.path, line: f.line, ruleId: 'model.review', severity: f.severity, message: f.message, fixHint: f.fixHint ?? '', source: 'model' as const }));
-  const findings = [...rules, ...fromModel].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.path.localeCompare(b.path) || a.line - b.line);
+    .filter(
+      (f) =>
+        lines.get(f.path)?.has(f.line) &&
+        !alreadyReported(rules, f) &&
+        !seen.has(`${f.path}:${f.line}`) &&
+        seen.add(`${f.path}:${f.line}`),
+    )
+    .map((f) => ({
+      path: f.path,
+      line: f.line,
+      ruleId: 'model.review',
+      severity: f.severity,
+      message: f.message,
+      fixHint: f.fixHint ?? '',
+      source: 'model' as const,
+    }));
+  const findings = [...rules, ...fromModel].sort(
+    (a, b) =>
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.path.localeCompare(b.path) || a.line - b.line,
+  );
   const serious = findings.some(isBlocking);
   // Void never approves on its own: at most it comments; only high-confidence critical/high findings block.
-  const verdict: ReviewSubmission['verdict'] = serious || answer.verdict === 'request_changes' ? 'request_changes' : 'comment';
-  const comments = findings.filter((f) => lines.get(f.path)?.has(f.line)).map((f) => ({ path: f.path, line: f.line, body: commentBody(f) }));
+  const verdict: ReviewSubmission['verdict'] =
+    serious || answer.verdict === 'request_changes' ? 'request_changes' : 'comment';
+  const comments = findings
+    .filter((f) => lines.get(f.path)?.has(f.line))
+    .map((f) => ({ path: f.path, line: f.line, body: commentBody(f) }));
   const dropped = answer.findings.length - fromModel.length;
-  const body = renderReview({ summary: answer.summary, verdict, findings, omitted: context.omitted, model, offlineReason, dropped, coverage });
+  const body = renderReview({
+    summary: answer.summary,
+    verdict,
+    findings,
+    omitted: context.omitted,
+    model,
+    offlineReason,
+    dropped,
+    coverage,
+  });
   return { summary: answer.summary, verdict, findings, comments, body, model, offlineReason };
 }
 
@@ -88,17 +157,33 @@ function renderReview(r: {
   dropped: number;
   coverage: readonly string[];
 }): string {
-  const counts = (['critical', 'high', 'medium', 'low'] as const).map((s) => [s, r.findings.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
-  const out = [`### Void review: ${r.verdict === 'request_changes' ? 'changes requested' : 'comments'}`, '', r.summary, ''];
-  out.push(r.findings.length ? `**Findings: ${r.findings.length}** (${counts.map(([s, n]) => `${n} ${s}`).join(', ')})` : '**No findings.**');
-  for (const f of r.findings) out.push(`- ${ICON[f.severity]} \`${f.path}:${f.line}\` ${f.ruleId}${f.source === 'model' ? ' (model)' : ''}${f.confidence === 'verify' ? ' (verify)' : ''}: ${f.message}`);
-  if (r.dropped > 0) out.push(`\n${r.dropped} model finding(s) were left out: outside the diff, or already reported by the checks.`);
+  const counts = (['critical', 'high', 'medium', 'low'] as const)
+    .map((s) => [s, r.findings.filter((f) => f.severity === s).length] as const)
+    .filter(([, n]) => n > 0);
+  const out = [
+    `### Void review: ${r.verdict === 'request_changes' ? 'changes requested' : 'comments'}`,
+    '',
+    r.summary,
+    '',
+  ];
+  out.push(
+    r.findings.length
+      ? `**Findings: ${r.findings.length}** (${counts.map(([s, n]) => `${n} ${s}`).join(', ')})`
+      : '**No findings.**',
+  );
+  for (const f of r.findings)
+    out.push(
+      `- ${ICON[f.severity]} \`${f.path}:${f.line}\` ${f.ruleId}${f.source === 'model' ? ' (model)' : ''}${f.confidence === 'verify' ? ' (verify)' : ''}: ${f.message}`,
+    );
+  if (r.dropped > 0)
+    out.push(`\n${r.dropped} model finding(s) were left out: outside the diff, or already reported by the checks.`);
   if (r.coverage.length) out.push('', '**What was checked**', ...r.coverage.map((c) => `- ${c}`));
   if (r.model && r.omitted.length) {
     out.push('', `Not shown to the model (${r.omitted.length}):`);
     for (const o of r.omitted) out.push(`- \`${o.path}\`: ${o.reason}`);
   }
-  if (r.model) out.push('', `_Reviewed with model ${r.model.provider} (${r.model.model}) and Void's deterministic checks._`);
+  if (r.model)
+    out.push('', `_Reviewed with model ${r.model.provider} (${r.model.model}) and Void's deterministic checks._`);
   else if (!r.summary.includes(NO_MODEL_NOTICE)) out.push('', `_${NO_MODEL_NOTICE}_`);
   if (!r.model && r.offlineReason) out.push('', `_Why no model: ${r.offlineReason}._`);
   return out.join('\n');

@@ -3,7 +3,11 @@
 // dropped by zod, so an answer that tries to add them changes nothing.
 import { z } from 'zod';
 
-const path = z.string().min(1).max(300).regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[\w@.\-/ ]+$/, 'a relative path inside the repository');
+const path = z
+  .string()
+  .min(1)
+  .max(300)
+  .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[\w@.\-/ ]+$/, 'a relative path inside the repository');
 
 export const reviewAnswerSchema = z.object({
   summary: z.string().min(1).max(3000),
@@ -25,7 +29,10 @@ export type ReviewAnswer = z.infer<typeof reviewAnswerSchema>;
 export const implementAnswerSchema = z.object({
   title: z.string().min(1).max(120),
   plan: z.array(z.string().min(1).max(500)).min(1).max(20),
-  files: z.array(z.object({ path, content: z.string().max(200_000) })).min(1).max(20),
+  files: z
+    .array(z.object({ path, content: z.string().max(200_000) }))
+    .min(1)
+    .max(20),
 });
 export type ImplementAnswer = z.infer<typeof implementAnswerSchema>;
 

@@ -30,7 +30,8 @@ export interface ReviewContext {
 }
 
 const CONVENTION_FILES = ['CONTRIBUTING.md', 'README.md', '.github/CODEOWNERS', 'CODEOWNERS'];
-const GENERATED = /(^|\/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|go\.sum|Cargo\.lock|poetry\.lock)$|\.(min\.js|map|snap)$|(^|\/)(dist|build|vendor)\//;
+const GENERATED =
+  /(^|\/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|go\.sum|Cargo\.lock|poetry\.lock)$|\.(min\.js|map|snap)$|(^|\/)(dist|build|vendor)\//;
 
 /** Higher is more important: source with findings, source, tests, configuration, docs, generated files last. */
 export function rankFile(file: ChangedFile, flagged: ReadonlySet<string>): number {
@@ -43,16 +44,24 @@ export function rankFile(file: ChangedFile, flagged: ReadonlySet<string>): numbe
 }
 
 /** Every hunk of every file, ranked; the budget takes the best ones, the rest are listed as omitted. */
-export function selectChunks(files: readonly ChangedFile[], budgetTokens: number, flagged: ReadonlySet<string> = new Set()): { chunks: DiffChunk[]; omitted: Omission[] } {
+export function selectChunks(
+  files: readonly ChangedFile[],
+  budgetTokens: number,
+  flagged: ReadonlySet<string> = new Set(),
+): { chunks: DiffChunk[]; omitted: Omission[] } {
   const candidates: DiffChunk[] = [];
   const omitted: Omission[] = [];
   for (const file of files) {
     if (!file.patch) {
-      omitted.push({ path: file.path, reason: file.status === 'removed' ? 'file removed' : 'no diff available (binary or too large)' });
+      omitted.push({
+        path: file.path,
+        reason: file.status === 'removed' ? 'file removed' : 'no diff available (binary or too large)',
+      });
       continue;
     }
     const rank = rankFile(file, flagged);
-    for (const hunk of parsePatch(file.patch)) candidates.push({ path: file.path, text: hunk.text, tokens: estimateTokens(hunk.text) + 8, rank });
+    for (const hunk of parsePatch(file.patch))
+      candidates.push({ path: file.path, text: hunk.text, tokens: estimateTokens(hunk.text) + 8, rank });
   }
   candidates.sort((a, b) => b.rank - a.rank || a.tokens - b.tokens);
   const chunks: DiffChunk[] = [];
@@ -64,7 +73,8 @@ export function selectChunks(files: readonly ChangedFile[], budgetTokens: number
       used += chunk.tokens;
     } else skipped.set(chunk.path, (skipped.get(chunk.path) ?? 0) + 1);
   }
-  for (const [path, n] of skipped) omitted.push({ path, reason: `${n} hunk(s) over the context budget of ${budgetTokens} tokens` });
+  for (const [path, n] of skipped)
+    omitted.push({ path, reason: `${n} hunk(s) over the context budget of ${budgetTokens} tokens` });
   return { chunks, omitted };
 }
 
@@ -87,31 +97,62 @@ export class ContextAgent {
     private readonly tickets: TicketPort | undefined,
   ) {}
 
-  async forPullRequest(tenantId: string, repo: RepoRef, number: number, options: ContextOptions): Promise<ReviewContext> {
-    const [pr, files] = await Promise.all([this.vcs.getPullRequest(tenantId, repo, number), this.vcs.listFiles(tenantId, repo, number)]);
+  async forPullRequest(
+    tenantId: string,
+    repo: RepoRef,
+    number: number,
+    options: ContextOptions,
+  ): Promise<ReviewContext> {
+    const [pr, files] = await Promise.all([
+      this.vcs.getPullRequest(tenantId, repo, number),
+      this.vcs.listFiles(tenantId, repo, number),
+    ]);
     return this.forChange(tenantId, pr, files, options);
   }
 
   /** The same context for a change already read (a pull request, or a local revision). */
-  async forChange(tenantId: string, pr: PullRequestInfo, files: ChangedFile[], options: ContextOptions): Promise<ReviewContext> {
+  async forChange(
+    tenantId: string,
+    pr: PullRequestInfo,
+    files: ChangedFile[],
+    options: ContextOptions,
+  ): Promise<ReviewContext> {
     const repo = pr.repo;
     const conventions = await this.conventions(tenantId, repo, pr.baseRef, Math.floor(options.budgetTokens / 8));
     const key = ticketKeyIn(`${pr.title} ${pr.headRef} ${pr.body}`, options.projectKeys);
     const ticket = key ? await this.ticket(tenantId, key) : undefined;
-    const fixed = estimateTokens(`${pr.title}\n${pr.body}\n${ticket?.description ?? ''}`) + conventions.reduce((n, c) => n + estimateTokens(c.text), 0);
+    const fixed =
+      estimateTokens(`${pr.title}\n${pr.body}\n${ticket?.description ?? ''}`) +
+      conventions.reduce((n, c) => n + estimateTokens(c.text), 0);
     const flagged = await options.flagged?.(files, pr);
     const { chunks, omitted } = selectChunks(files, Math.max(0, options.budgetTokens - fixed), flagged);
-    return { pr, files, chunks, omitted, conventions, ticket, tokens: fixed + chunks.reduce((n, c) => n + c.tokens, 0) };
+    return {
+      pr,
+      files,
+      chunks,
+      omitted,
+      conventions,
+      ticket,
+      tokens: fixed + chunks.reduce((n, c) => n + c.tokens, 0),
+    };
   }
 
   /** README, CONTRIBUTING and CODEOWNERS at the base branch, each cut to a share of the budget (and said so). */
-  async conventions(tenantId: string, repo: RepoRef, ref: string, budgetTokens: number): Promise<Array<{ path: string; text: string }>> {
+  async conventions(
+    tenantId: string,
+    repo: RepoRef,
+    ref: string,
+    budgetTokens: number,
+  ): Promise<Array<{ path: string; text: string }>> {
     const found: Array<{ path: string; text: string }> = [];
     for (const path of CONVENTION_FILES) {
       const text = await this.vcs.getFile(tenantId, repo, path, ref).catch(() => undefined);
       if (!text) continue;
       const limit = Math.max(200, Math.floor((budgetTokens * 4) / CONVENTION_FILES.length));
-      found.push({ path, text: text.length > limit ? `${text.slice(0, limit)}\n[… ${path} shortened to fit the context budget]` : text });
+      found.push({
+        path,
+        text: text.length > limit ? `${text.slice(0, limit)}\n[… ${path} shortened to fit the context budget]` : text,
+      });
     }
     return found;
   }

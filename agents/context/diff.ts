@@ -40,12 +40,18 @@ export function parsePatch(patch: string | undefined): Hunk[] {
 
 /** The added lines of a patch with their new-file line numbers. */
 export function addedLines(patch: string | undefined): Array<{ line: number; text: string }> {
-  return parsePatch(patch).flatMap((h) => h.lines.filter((l) => l.type === 'add' && l.line !== undefined).map((l) => ({ line: l.line as number, text: l.text })));
+  return parsePatch(patch).flatMap((h) =>
+    h.lines
+      .filter((l) => l.type === 'add' && l.line !== undefined)
+      .map((l) => ({ line: l.line as number, text: l.text })),
+  );
 }
 
 /** New-file lines a review comment may point at (added or context lines of the diff). */
 export function commentableLines(patch: string | undefined): Set<number> {
-  return new Set(parsePatch(patch).flatMap((h) => h.lines.map((l) => l.line).filter((n): n is number => n !== undefined)));
+  return new Set(
+    parsePatch(patch).flatMap((h) => h.lines.map((l) => l.line).filter((n): n is number => n !== undefined)),
+  );
 }
 
 export function estimateTokens(text: string): number {

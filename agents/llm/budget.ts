@@ -29,17 +29,23 @@ export class ModelBudget {
   async admit(tenantId: string, budgets: ModelsSettings['budgets']): Promise<void> {
     const spent = await this.spent(tenantId);
     if (budgets.dailyTokens !== undefined && spent.tokens >= budgets.dailyTokens) {
-      throw new BudgetExhaustedError(`today's model budget is used up (${spent.tokens} of ${budgets.dailyTokens} tokens); it resets at 00:00 UTC`);
+      throw new BudgetExhaustedError(
+        `today's model budget is used up (${spent.tokens} of ${budgets.dailyTokens} tokens); it resets at 00:00 UTC`,
+      );
     }
     if (budgets.dailyCostUsd !== undefined && spent.costUsd >= budgets.dailyCostUsd) {
-      throw new BudgetExhaustedError(`today's model spending limit is reached ($${spent.costUsd.toFixed(2)} of $${budgets.dailyCostUsd.toFixed(2)}); it resets at 00:00 UTC`);
+      throw new BudgetExhaustedError(
+        `today's model spending limit is reached ($${spent.costUsd.toFixed(2)} of $${budgets.dailyCostUsd.toFixed(2)}); it resets at 00:00 UTC`,
+      );
     }
     const minute = Math.floor(this.now() / 60_000);
     const rateKey = `${this.prefix}:llm:rate:${tenantId}:${minute}`;
     const calls = await this.redis.incr(rateKey);
     if (calls === 1) await this.redis.expire(rateKey, 120);
     if (calls > budgets.callsPerMinute) {
-      throw new BudgetExhaustedError(`the model call rate limit is reached (${budgets.callsPerMinute} calls per minute for this organisation)`);
+      throw new BudgetExhaustedError(
+        `the model call rate limit is reached (${budgets.callsPerMinute} calls per minute for this organisation)`,
+      );
     }
   }
 

@@ -18,7 +18,10 @@ const provider = z
     model: z.string().min(1).max(200),
     baseUrl: z.url().optional(),
     /** The name of the key in VOID_MODEL_KEYS, or OPENAI_API_KEY / ANTHROPIC_API_KEY. Never the key itself. */
-    keyRef: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected the name of a key, not the key').optional(),
+    keyRef: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected the name of a key, not the key')
+      .optional(),
     timeoutMs: z.coerce.number().int().min(100).max(600_000).default(30_000),
     maxOutputTokens: z.coerce.number().int().min(16).max(64_000).default(2_000),
     /** US dollars per million tokens, to enforce cost budgets. */
@@ -27,7 +30,8 @@ const provider = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    if (p.type === 'openai_compatible' && !p.baseUrl) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'an openai_compatible provider needs its baseUrl' });
+    if (p.type === 'openai_compatible' && !p.baseUrl)
+      ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'an openai_compatible provider needs its baseUrl' });
   });
 
 const budgets = z
@@ -76,12 +80,18 @@ export const modelsSettingsSchema = z
   .superRefine((m, ctx) => {
     const ids = new Set<string>();
     m.providers.forEach((p, i) => {
-      if (ids.has(p.id)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'id'], message: `duplicate provider id "${p.id}"` });
+      if (ids.has(p.id))
+        ctx.addIssue({ code: 'custom', path: ['providers', i, 'id'], message: `duplicate provider id "${p.id}"` });
       ids.add(p.id);
     });
     for (const [task, list] of Object.entries(m.routes)) {
       (list ?? []).forEach((id, i) => {
-        if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: ['routes', task, i], message: `no provider "${id}" in models.providers` });
+        if (!ids.has(id))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['routes', task, i],
+            message: `no provider "${id}" in models.providers`,
+          });
       });
     }
   });

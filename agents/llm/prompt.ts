@@ -33,12 +33,17 @@ export function renderPrompt<T>(request: ModelRequest<T>, boundary = randomBytes
  * conventions) is replaced by `<redacted kind>` before the prompt is built. The review still reports the finding.
  */
 export async function redactRequest<T>(request: ModelRequest<T>): Promise<ModelRequest<T>> {
-  const data = await Promise.all(request.data.map(async (block) => ({ ...block, text: (await redactText(block.text)).text })));
+  const data = await Promise.all(
+    request.data.map(async (block) => ({ ...block, text: (await redactText(block.text)).text })),
+  );
   return { ...request, data };
 }
 
 /** The JSON Schema of the answer, without the `$schema` dialect key (tool input schemas want the bare object). */
 export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return rest;
 }

@@ -12,7 +12,14 @@ import { metrics } from '../../bot/core/metrics.js';
 import { modelsOf, type ModelsSettings, type ProviderSettings } from './models.schema.js';
 import { redactRequest, renderPrompt } from './prompt.js';
 import { buildProvider, type ModelKeys } from './providers/index.js';
-import { ModelCallError, type ModelProvider, type ModelRequest, type ModelUsage, type ProviderCall, type RoutedAnswer } from './types.js';
+import {
+  ModelCallError,
+  type ModelProvider,
+  type ModelRequest,
+  type ModelUsage,
+  type ProviderCall,
+  type RoutedAnswer,
+} from './types.js';
 
 export interface RouterDeps {
   readonly redis: Redis;
@@ -48,8 +55,13 @@ export class ModelRouter {
 
   /** The ordered providers of a task for this tenant. */
   route(settings: ModelsSettings, task: string): ProviderSettings[] {
-    const ids = settings.routes[task as keyof ModelsSettings['routes']] ?? settings.routes.default ?? settings.providers.map((p) => p.id);
-    return ids.map((id) => settings.providers.find((p) => p.id === id)).filter((p): p is ProviderSettings => Boolean(p));
+    const ids =
+      settings.routes[task as keyof ModelsSettings['routes']] ??
+      settings.routes.default ??
+      settings.providers.map((p) => p.id);
+    return ids
+      .map((id) => settings.providers.find((p) => p.id === id))
+      .filter((p): p is ProviderSettings => Boolean(p));
   }
 
   async ask<T>(tenant: Tenant, request: ModelRequest<T>, meta: CallMeta): Promise<RoutedAnswer<T>> {
@@ -99,7 +111,12 @@ export class ModelRouter {
     let last: ModelCallError | undefined;
     for (let attempt = 1; attempt <= settings.retry.attemptsPerModel; attempt++) {
       await this.budget.admit(tenant.id, settings.budgets).catch((error: unknown) => {
-        metrics.recordModelCall({ provider: provider.id, model: provider.model, task: request.task, outcome: 'budget_exceeded' });
+        metrics.recordModelCall({
+          provider: provider.id,
+          model: provider.model,
+          task: request.task,
+          outcome: 'budget_exceeded',
+        });
         throw error;
       });
       const result = await this.callOnce(tenant, providerSettings, provider, request, call, meta);
@@ -148,7 +165,13 @@ export class ModelRouter {
       const parsed = request.schema.safeParse(answer.output);
       outcome = parsed.success
         ? { ok: true, value: parsed.data }
-        : { ok: false, error: new ModelCallError('schema', `${provider.id}: the answer does not fit the ${request.schemaName} schema`) };
+        : {
+            ok: false,
+            error: new ModelCallError(
+              'schema',
+              `${provider.id}: the answer does not fit the ${request.schemaName} schema`,
+            ),
+          };
     } catch (error) {
       if (!(error instanceof ModelCallError)) throw error;
       outcome = { ok: false, error };
@@ -169,7 +192,16 @@ export class ModelRouter {
   /** Spend, metrics and a `model.called` audit record: provider, model, tokens, cost, latency, outcome (no prompt). */
   private async record(tenant: Tenant, task: string, meta: CallMeta, usage: ModelUsage): Promise<void> {
     await this.budget.spend(tenant.id, usage.inputTokens + usage.outputTokens, usage.costUsd);
-    metrics.recordModelCall({ provider: usage.provider, model: usage.model, task, outcome: usage.outcome === 'success' ? 'ok' : usage.outcome, seconds: usage.latencyMs / 1000, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costUsd: usage.costUsd });
+    metrics.recordModelCall({
+      provider: usage.provider,
+      model: usage.model,
+      task,
+      outcome: usage.outcome === 'success' ? 'ok' : usage.outcome,
+      seconds: usage.latencyMs / 1000,
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      costUsd: usage.costUsd,
+    });
     await this.deps.audit.append({
       tenantId: tenant.id,
       action: 'model.called',

@@ -20,8 +20,15 @@ export function deployProcessor(deps: AgentDeps): Processor {
       const pinned = ctx.data.commitSha;
       const ref = pinned ?? command.ref ?? (await vcs.getDefaultBranch(tenant.id, repo));
       const waived = Boolean(ctx.data.waiveStatusChecks);
-      const deployment = await vcs.createDeployment(tenant.id, repo, { ref, environment: command.environment, description: `Void: deploy ${where}${pinned ? ` at ${pinned.slice(0, 7)}` : ''} (job ${ctx.jobId})`, marker: `void:deploy:${ctx.jobId}`, ...(waived ? { waiveStatusChecks: true } : {}) });
-      const named = command.ref && command.ref !== pinned ? `${command.ref} @ ` : command.ref ? '' : 'default branch @ ';
+      const deployment = await vcs.createDeployment(tenant.id, repo, {
+        ref,
+        environment: command.environment,
+        description: `Void: deploy ${where}${pinned ? ` at ${pinned.slice(0, 7)}` : ''} (job ${ctx.jobId})`,
+        marker: `void:deploy:${ctx.jobId}`,
+        ...(waived ? { waiveStatusChecks: true } : {}),
+      });
+      const named =
+        command.ref && command.ref !== pinned ? `${command.ref} @ ` : command.ref ? '' : 'default branch @ ';
       return { ...deployment, ref: pinned ? `${named}${pinned.slice(0, 7)}` : ref };
     });
     await ctx.progress(`following deployment ${created.id} of ${created.ref}`, 0.5);
@@ -29,12 +36,19 @@ export function deployProcessor(deps: AgentDeps): Processor {
       pollMs: deps.deployPollMs ?? 10_000,
       timeoutMs: deps.deployTimeoutMs ?? 15 * 60_000,
       // A final state is the result's to tell ("done" or "failed"), not a progress line just before it.
-      onState: async (s) => (TERMINAL_STATES.has(s) ? undefined : ctx.progress(`deployment ${created.id}: ${s.replace(/_/g, ' ')}`, 0.6)),
+      onState: async (s) =>
+        TERMINAL_STATES.has(s) ? undefined : ctx.progress(`deployment ${created.id}: ${s.replace(/_/g, ' ')}`, 0.6),
     });
     if (state === 'failure' || state === 'error') {
-      throw new UnrecoverableError(`deploy.failed: deployment ${created.id} of ${where} (${created.ref}) ended in ${state}: ${created.url}`);
+      throw new UnrecoverableError(
+        `deploy.failed: deployment ${created.id} of ${where} (${created.ref}) ended in ${state}: ${created.url}`,
+      );
     }
-    if (state === 'timeout') return { summary: `${where} (${created.ref}): deployment ${created.id} still running when Void stopped following it; follow it on GitHub`, link: created.url };
+    if (state === 'timeout')
+      return {
+        summary: `${where} (${created.ref}): deployment ${created.id} still running when Void stopped following it; follow it on GitHub`,
+        link: created.url,
+      };
     return { summary: `${where} (${created.ref}): deployment ${created.id} ${state}`, link: created.url };
   };
 }

@@ -25,17 +25,25 @@ export interface AgentDeps {
 }
 
 export function requireVcs(ports: AgentPorts): VcsPort {
-  if (!ports.vcs) throw new UnrecoverableError('agents.no_vcs: GitHub is not configured for this deployment, so this job cannot read or change repositories');
+  if (!ports.vcs)
+    throw new UnrecoverableError(
+      'agents.no_vcs: GitHub is not configured for this deployment, so this job cannot read or change repositories',
+    );
   return ports.vcs;
 }
 
 export function requireTickets(ports: AgentPorts): TicketPort {
-  if (!ports.tickets) throw new UnrecoverableError('agents.no_tickets: JIRA is not configured for this deployment, so this job cannot read tickets');
+  if (!ports.tickets)
+    throw new UnrecoverableError(
+      'agents.no_tickets: JIRA is not configured for this deployment, so this job cannot read tickets',
+    );
   return ports.tickets;
 }
 
 /** A used-up model budget is not a transient failure: the job stops, says why, and is not retried. */
-export function withBudgetGuard(run: (ctx: ProcessorContext) => Promise<JobResult>): (ctx: ProcessorContext) => Promise<JobResult> {
+export function withBudgetGuard(
+  run: (ctx: ProcessorContext) => Promise<JobResult>,
+): (ctx: ProcessorContext) => Promise<JobResult> {
   return async (ctx) => {
     try {
       return await run(ctx);

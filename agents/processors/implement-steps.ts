@@ -10,10 +10,23 @@ import { QualityAgent, type Finding } from '../quality/quality.agent.js';
 import type { WorkflowRun } from '../workflow/checkpoints.js';
 import { callMeta, type AgentDeps } from './deps.js';
 
-export async function writeAndCheck(deps: AgentDeps, ctx: ProcessorContext, run: WorkflowRun, tenant: Tenant, gathered: { ticket: TicketInfo; conventions: Parameters<typeof implementTicket>[3] }): Promise<{ change: ChangeSet; findings: Finding[] }> {
-  const change = await run.step(2, 'code', () => implementTicket(deps.router, tenant, gathered.ticket, gathered.conventions, callMeta(ctx), ctx.data.writePaths));
-  const findings = await run.step(3, 'quality', async () => new QualityAgent(modelsOf(tenant).policyPacks).analyse(asAddedFiles(change)));
+export async function writeAndCheck(
+  deps: AgentDeps,
+  ctx: ProcessorContext,
+  run: WorkflowRun,
+  tenant: Tenant,
+  gathered: { ticket: TicketInfo; conventions: Parameters<typeof implementTicket>[3] },
+): Promise<{ change: ChangeSet; findings: Finding[] }> {
+  const change = await run.step(2, 'code', () =>
+    implementTicket(deps.router, tenant, gathered.ticket, gathered.conventions, callMeta(ctx), ctx.data.writePaths),
+  );
+  const findings = await run.step(3, 'quality', async () =>
+    new QualityAgent(modelsOf(tenant).policyPacks).analyse(asAddedFiles(change)),
+  );
   const blocking = findings.filter((f) => f.severity === 'critical');
-  if (blocking.length) throw new UnrecoverableError(`implement.blocked: the generated change has ${blocking.length} critical finding(s) (${blocking.map((f) => `${f.ruleId} in ${f.path}`).join(', ')}); nothing was committed`);
+  if (blocking.length)
+    throw new UnrecoverableError(
+      `implement.blocked: the generated change has ${blocking.length} critical finding(s) (${blocking.map((f) => `${f.ruleId} in ${f.path}`).join(', ')}); nothing was committed`,
+    );
   return { change, findings };
 }

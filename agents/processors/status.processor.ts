@@ -17,7 +17,9 @@ export function statusProcessor(queue: JobQueue): Processor {
     const counts = new Map<string, number>();
     for (const job of jobs) counts.set(job.state, (counts.get(job.state) ?? 0) + 1);
     const overview = [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
-    return { summary: `${ctx.tenant.name}, last ${jobs.length} jobs: ${overview}\n${jobs.map((j) => `• ${describe(j)}`).join('\n')}` };
+    return {
+      summary: `${ctx.tenant.name}, last ${jobs.length} jobs: ${overview}\n${jobs.map((j) => `• ${describe(j)}`).join('\n')}`,
+    };
   };
 }
 

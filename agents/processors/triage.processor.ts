@@ -7,10 +7,16 @@ import { linksIn, sanitiseValue } from '../llm/sanitise.js';
 import { WorkflowRun } from '../workflow/checkpoints.js';
 import { callMeta, requireTickets, withBudgetGuard, type AgentDeps } from './deps.js';
 
-const INSTRUCTIONS = 'Triage the ticket in the data: its type, priority, up to five lower-case labels, and a short summary for the team.';
+const INSTRUCTIONS =
+  'Triage the ticket in the data: its type, priority, up to five lower-case labels, and a short summary for the team.';
 
 function words(text: string): Set<string> {
-  return new Set(text.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 3));
+  return new Set(
+    text
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w.length > 3),
+  );
 }
 
 /** Open tickets whose summaries share most words with this one (Jaccard similarity). */
@@ -38,8 +44,14 @@ export function triageProcessor(deps: AgentDeps): Processor {
     const run = new WorkflowRun(deps.redis, deps.prefix, tenant.id, ctx.jobId, 3, (step, f) => ctx.progress(step, f));
     const ticket = await tickets.getTicket(tenant.id, command.ticket);
     const triage = await run.step(1, 'classify', async (): Promise<TriageAnswer & { model?: string }> => {
-      const data = [{ label: 'ticket', text: `${ticket.key}: ${ticket.summary}\nType: ${ticket.type}\n\n${ticket.description}` }];
-      const answer = await deps.router.ask(tenant, { task: 'triage', instructions: INSTRUCTIONS, data, schema: triageAnswerSchema, schemaName: 'triage' }, callMeta(ctx));
+      const data = [
+        { label: 'ticket', text: `${ticket.key}: ${ticket.summary}\nType: ${ticket.type}\n\n${ticket.description}` },
+      ];
+      const answer = await deps.router.ask(
+        tenant,
+        { task: 'triage', instructions: INSTRUCTIONS, data, schema: triageAnswerSchema, schemaName: 'triage' },
+        callMeta(ctx),
+      );
       if (answer.source === 'offline') return offlineTriage(ticket);
       return { ...sanitiseValue(answer.value, linksIn(data[0]?.text ?? '')), model: answer.provider };
     });
@@ -50,10 +62,19 @@ export function triageProcessor(deps: AgentDeps): Processor {
       `Void triage: ${triage.type}, priority ${triage.priority}, suggested labels ${triage.labels.join(', ') || 'none'}.`,
       triage.summary,
       similar.length ? `Possibly related: ${similar.map((t) => `${t.key} (${t.summary})`).join('; ')}` : '',
-      triage.model ? `Classified with model ${triage.model}.` : triage.summary.includes(NO_MODEL_NOTICE) ? '' : NO_MODEL_NOTICE,
+      triage.model
+        ? `Classified with model ${triage.model}.`
+        : triage.summary.includes(NO_MODEL_NOTICE)
+          ? ''
+          : NO_MODEL_NOTICE,
     ].filter(Boolean);
-    const posted = await run.step(3, 'comment', () => tickets.upsertComment(tenant.id, ticket.key, body.join('\n\n'), `void:triage:${ctx.jobId}`));
+    const posted = await run.step(3, 'comment', () =>
+      tickets.upsertComment(tenant.id, ticket.key, body.join('\n\n'), `void:triage:${ctx.jobId}`),
+    );
     const related = similar.length ? `; possibly related: ${similar.map((t) => t.key).join(', ')}` : '';
-    return { summary: `${ticket.key}: ${triage.type}, priority ${triage.priority}${related}${triage.model ? '' : ' (no model used)'}`, link: posted.url };
+    return {
+      summary: `${ticket.key}: ${triage.type}, priority ${triage.priority}${related}${triage.model ? '' : ' (no model used)'}`,
+      link: posted.url,
+    };
   });
 }

@@ -33,109 +33,341 @@ function linesMatching(content: string, pattern: RegExp): number[] {
   return content.split('\n').flatMap((text, i) => (pattern.test(text) && !/^\s*(#|\/\/)/.test(text) ? [i + 1] : []));
 }
 
-function rule(family: string, id: string, severity: Severity, message: string, fixHint: string, check: (content: string, path: string) => number[]): FileRule {
+function rule(
+  family: string,
+  id: string,
+  severity: Severity,
+  message: string,
+  fixHint: string,
+  check: (content: string, path: string) => number[],
+): FileRule {
   return { family, id, severity, message, fixHint, check };
 }
 
 const DOCKER: FileRule[] = [
-  rule('dockerfile', 'docker.runs_as_root', 'high', 'The image runs as root (no USER, or USER root, in the final stage)', 'Add a non-root user and `USER app` before the entrypoint.', (c) => {
-    const lines = c.split('\n');
-    const lastFrom = lines.map((l, i) => (/^\s*FROM\s/i.test(l) ? i : -1)).filter((i) => i >= 0).pop() ?? 0;
-    const users = lines.map((l, i) => ({ l, i })).filter(({ l, i }) => i >= lastFrom && /^\s*USER\s+/i.test(l));
-    const last = users.pop();
-    if (!last) return [lastFrom + 1];
-    return /^\s*USER\s+(root|0)(:|\s|$)/i.test(last.l) ? [last.i + 1] : [];
-  }),
-  rule('dockerfile', 'docker.latest_tag', 'medium', 'A base image without a pinned version (`latest` or no tag)', 'Pin the base image to a version, ideally by digest.', (c) =>
-    linesMatching(c, /^\s*FROM\s+(?!scratch\b)(?:--\S+\s+)*[^\s:@]+(?::latest)?(?:\s+AS\s+\w+)?\s*$/i).filter((n) => !/\$\{?\w+/.test(c.split('\n')[n - 1] ?? ''))),
-  rule('dockerfile', 'docker.curl_pipe_shell', 'high', 'A script downloaded and piped into a shell', 'Download, verify a checksum or signature, then run.', (c) => linesMatching(c, /\b(curl|wget)\b[^|\n]*\|\s*(ba|z)?sh\b/)),
-  rule('dockerfile', 'docker.copy_before_install', 'low', 'The whole context is copied before dependencies are installed (every change busts the cache, and secrets in the context land in a layer)', 'Copy the manifest and lockfile first, install, then copy the rest; keep a .dockerignore.', (c) => {
-    const lines = c.split('\n');
-    const copyAll = lines.findIndex((l) => /^\s*(COPY|ADD)\s+(--\S+\s+)*\.\s+\.?\/?\S*\s*$/i.test(l));
-    const install = lines.findIndex((l, i) => i > copyAll && /\b(npm (ci|install)|yarn install|pnpm install|pip install|bundle install|go mod download)\b/.test(l));
-    return copyAll >= 0 && install > copyAll ? [copyAll + 1] : [];
-  }),
+  rule(
+    'dockerfile',
+    'docker.runs_as_root',
+    'high',
+    'The image runs as root (no USER, or USER root, in the final stage)',
+    'Add a non-root user and `USER app` before the entrypoint.',
+    (c) => {
+      const lines = c.split('\n');
+      const lastFrom =
+        lines
+          .map((l, i) => (/^\s*FROM\s/i.test(l) ? i : -1))
+          .filter((i) => i >= 0)
+          .pop() ?? 0;
+      const users = lines.map((l, i) => ({ l, i })).filter(({ l, i }) => i >= lastFrom && /^\s*USER\s+/i.test(l));
+      const last = users.pop();
+      if (!last) return [lastFrom + 1];
+      return /^\s*USER\s+(root|0)(:|\s|$)/i.test(last.l) ? [last.i + 1] : [];
+    },
+  ),
+  rule(
+    'dockerfile',
+    'docker.latest_tag',
+    'medium',
+    'A base image without a pinned version (`latest` or no tag)',
+    'Pin the base image to a version, ideally by digest.',
+    (c) =>
+      linesMatching(c, /^\s*FROM\s+(?!scratch\b)(?:--\S+\s+)*[^\s:@]+(?::latest)?(?:\s+AS\s+\w+)?\s*$/i).filter(
+        (n) => !/\$\{?\w+/.test(c.split('\n')[n - 1] ?? ''),
+      ),
+  ),
+  rule(
+    'dockerfile',
+    'docker.curl_pipe_shell',
+    'high',
+    'A script downloaded and piped into a shell',
+    'Download, verify a checksum or signature, then run.',
+    (c) => linesMatching(c, /\b(curl|wget)\b[^|\n]*\|\s*(ba|z)?sh\b/),
+  ),
+  rule(
+    'dockerfile',
+    'docker.copy_before_install',
+    'low',
+    'The whole context is copied before dependencies are installed (every change busts the cache, and secrets in the context land in a layer)',
+    'Copy the manifest and lockfile first, install, then copy the rest; keep a .dockerignore.',
+    (c) => {
+      const lines = c.split('\n');
+      const copyAll = lines.findIndex((l) => /^\s*(COPY|ADD)\s+(--\S+\s+)*\.\s+\.?\/?\S*\s*$/i.test(l));
+      const install = lines.findIndex(
+        (l, i) =>
+          i > copyAll &&
+          /\b(npm (ci|install)|yarn install|pnpm install|pip install|bundle install|go mod download)\b/.test(l),
+      );
+      return copyAll >= 0 && install > copyAll ? [copyAll + 1] : [];
+    },
+  ),
 ];
 
 const ADMIN_PORTS = new Set([22, 3389, 5432, 3306, 1433, 1521, 27017, 6379, 9200, 5984, 11211, 2375, 2379]);
 
 const TERRAFORM: FileRule[] = [
-  rule('terraform', 'terraform.open_admin_port', 'critical', 'Ingress open to the whole internet (0.0.0.0/0 or ::/0) on an admin or database port', 'Restrict the source to known networks, or reach the service through a bastion, VPN or private link.', (c) => {
-    const out: number[] = [];
-    const blocks = [...c.matchAll(/(ingress\s*\{|resource\s+"aws_(?:vpc_)?security_group(?:_ingress)?_rule"[^{]*\{)([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}/g)];
-    for (const block of blocks) {
-      const body = block[2] ?? '';
-      if (/egress/.test(block[1] ?? '') || /type\s*=\s*"egress"/.test(body) || !/(0\.0\.0\.0\/0|::\/0)/.test(body)) continue;
-      const from = Number(/from_port\s*=\s*(\d+)/.exec(body)?.[1] ?? NaN);
-      const to = Number(/to_port\s*=\s*(\d+)/.exec(body)?.[1] ?? from);
-      if ([...ADMIN_PORTS].some((p) => p >= from && p <= to) || (from === 0 && to >= 65535)) {
-        const offset = (block.index ?? 0) + (block[0].search(/0\.0\.0\.0\/0|::\/0/) || 0);
-        out.push(c.slice(0, offset).split('\n').length);
+  rule(
+    'terraform',
+    'terraform.open_admin_port',
+    'critical',
+    'Ingress open to the whole internet (0.0.0.0/0 or ::/0) on an admin or database port',
+    'Restrict the source to known networks, or reach the service through a bastion, VPN or private link.',
+    (c) => {
+      const out: number[] = [];
+      const blocks = [
+        ...c.matchAll(
+          /(ingress\s*\{|resource\s+"aws_(?:vpc_)?security_group(?:_ingress)?_rule"[^{]*\{)([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}/g,
+        ),
+      ];
+      for (const block of blocks) {
+        const body = block[2] ?? '';
+        if (/egress/.test(block[1] ?? '') || /type\s*=\s*"egress"/.test(body) || !/(0\.0\.0\.0\/0|::\/0)/.test(body))
+          continue;
+        const from = Number(/from_port\s*=\s*(\d+)/.exec(body)?.[1] ?? NaN);
+        const to = Number(/to_port\s*=\s*(\d+)/.exec(body)?.[1] ?? from);
+        if ([...ADMIN_PORTS].some((p) => p >= from && p <= to) || (from === 0 && to >= 65535)) {
+          const offset = (block.index ?? 0) + (block[0].search(/0\.0\.0\.0\/0|::\/0/) || 0);
+          out.push(c.slice(0, offset).split('\n').length);
+        }
       }
-    }
-    return out;
-  }),
-  rule('terraform', 'terraform.publicly_accessible', 'critical', 'A database reachable from the internet (publicly_accessible = true)', 'Keep databases in private subnets with publicly_accessible = false.', (c) => linesMatching(c, /publicly_accessible\s*=\s*true/)),
-  rule('terraform', 'terraform.public_bucket', 'high', 'A storage bucket readable or writable by anyone', 'Use a private ACL and block public access.', (c) => linesMatching(c, /acl\s*=\s*"public-read(-write)?"|block_public_(acls|policy)\s*=\s*false|"Principal"\s*:\s*"\*"/)),
-  rule('terraform', 'terraform.unencrypted_storage', 'medium', 'Storage explicitly not encrypted at rest', 'Turn encryption at rest on (storage_encrypted / encrypted = true, with a KMS key).', (c) => linesMatching(c, /\b(storage_encrypted|encrypted)\s*=\s*false/)),
+      return out;
+    },
+  ),
+  rule(
+    'terraform',
+    'terraform.publicly_accessible',
+    'critical',
+    'A database reachable from the internet (publicly_accessible = true)',
+    'Keep databases in private subnets with publicly_accessible = false.',
+    (c) => linesMatching(c, /publicly_accessible\s*=\s*true/),
+  ),
+  rule(
+    'terraform',
+    'terraform.public_bucket',
+    'high',
+    'A storage bucket readable or writable by anyone',
+    'Use a private ACL and block public access.',
+    (c) =>
+      linesMatching(
+        c,
+        /acl\s*=\s*"public-read(-write)?"|block_public_(acls|policy)\s*=\s*false|"Principal"\s*:\s*"\*"/,
+      ),
+  ),
+  rule(
+    'terraform',
+    'terraform.unencrypted_storage',
+    'medium',
+    'Storage explicitly not encrypted at rest',
+    'Turn encryption at rest on (storage_encrypted / encrypted = true, with a KMS key).',
+    (c) => linesMatching(c, /\b(storage_encrypted|encrypted)\s*=\s*false/),
+  ),
 ];
 
 const KUBERNETES: FileRule[] = [
-  rule('kubernetes', 'k8s.privileged', 'high', 'A privileged container, or one sharing the host network or PIDs', 'Drop privileged/hostNetwork/hostPID; grant only the capabilities needed.', (c) => (isK8s(c) ? linesMatching(c, /^\s*(privileged|hostNetwork|hostPID|hostIPC|allowPrivilegeEscalation)\s*:\s*true\b/) : [])),
-  rule('kubernetes', 'k8s.runs_as_root', 'high', 'A container set to run as root', 'Set runAsNonRoot: true and a non-zero runAsUser.', (c) => (isK8s(c) ? linesMatching(c, /^\s*(runAsUser\s*:\s*0\b|runAsNonRoot\s*:\s*false\b)/) : [])),
-  rule('kubernetes', 'k8s.no_resource_limits', 'medium', 'A container without resource limits', 'Set resources.limits (memory, cpu) on every container.', (c) => {
-    if (!isK8s(c) || /^\s*limits\s*:/m.test(c)) return [];
-    return linesMatching(c, /^\s*containers\s*:/);
-  }),
+  rule(
+    'kubernetes',
+    'k8s.privileged',
+    'high',
+    'A privileged container, or one sharing the host network or PIDs',
+    'Drop privileged/hostNetwork/hostPID; grant only the capabilities needed.',
+    (c) =>
+      isK8s(c)
+        ? linesMatching(c, /^\s*(privileged|hostNetwork|hostPID|hostIPC|allowPrivilegeEscalation)\s*:\s*true\b/)
+        : [],
+  ),
+  rule(
+    'kubernetes',
+    'k8s.runs_as_root',
+    'high',
+    'A container set to run as root',
+    'Set runAsNonRoot: true and a non-zero runAsUser.',
+    (c) => (isK8s(c) ? linesMatching(c, /^\s*(runAsUser\s*:\s*0\b|runAsNonRoot\s*:\s*false\b)/) : []),
+  ),
+  rule(
+    'kubernetes',
+    'k8s.no_resource_limits',
+    'medium',
+    'A container without resource limits',
+    'Set resources.limits (memory, cpu) on every container.',
+    (c) => {
+      if (!isK8s(c) || /^\s*limits\s*:/m.test(c)) return [];
+      return linesMatching(c, /^\s*containers\s*:/);
+    },
+  ),
 ];
 
 function isK8s(content: string): boolean {
-  return /^\s*apiVersion\s*:/m.test(content) && /^\s*kind\s*:\s*(Pod|Deployment|StatefulSet|DaemonSet|Job|CronJob|ReplicaSet)\b/m.test(content);
+  return (
+    /^\s*apiVersion\s*:/m.test(content) &&
+    /^\s*kind\s*:\s*(Pod|Deployment|StatefulSet|DaemonSet|Job|CronJob|ReplicaSet)\b/m.test(content)
+  );
 }
 
 const ACTIONS: FileRule[] = [
-  rule('github_actions', 'actions.pull_request_target_checkout', 'critical', '`pull_request_target` checks out the pull request head: untrusted code runs with the repository secrets', 'Use `pull_request`, or never check out or run the head in a `pull_request_target` job.', (c) =>
-    /^\s*pull_request_target\s*:|on\s*:\s*\[?[^\n]*pull_request_target/m.test(c) ? linesMatching(c, /github\.event\.pull_request\.head\.(sha|ref)|github\.head_ref|refs\/pull\/.*\/merge/) : []),
-  rule('github_actions', 'actions.unpinned_action', 'medium', 'A third-party action not pinned to a commit SHA', 'Pin the action to a full commit SHA (with the version in a comment).', (c) =>
-    linesMatching(c, /^\s*(-\s*)?uses\s*:\s*(?!actions\/|github\/|\.\/|docker:\/\/)[\w.-]+\/[\w./-]+@(?![0-9a-f]{40}\b)/)),
-  rule('github_actions', 'actions.script_injection', 'high', '`${{ github.event.* }}` interpolated into a run script (script injection)', 'Pass the value through an environment variable (`env: TITLE: ${{ … }}`) and quote "$TITLE" in the script.', (c) => {
-    const lines = c.split('\n');
-    const out: number[] = [];
-    let inRun = -1;
-    lines.forEach((l, i) => {
-      const indent = l.search(/\S/);
-      const key = /^(\s*(?:-\s*)?)\w/.exec(l)?.[1]?.length ?? indent;
-      if (/^\s*(-\s*)?run\s*:/.test(l)) inRun = key;
-      else if (inRun >= 0 && indent >= 0 && key <= inRun) inRun = -1;
-      if (inRun >= 0 && /\$\{\{\s*github\.(event\.(issue|pull_request|comment|review|head_commit|commits|discussion|pages)|head_ref)/.test(l)) out.push(i + 1);
-    });
-    return out;
-  }),
+  rule(
+    'github_actions',
+    'actions.pull_request_target_checkout',
+    'critical',
+    '`pull_request_target` checks out the pull request head: untrusted code runs with the repository secrets',
+    'Use `pull_request`, or never check out or run the head in a `pull_request_target` job.',
+    (c) =>
+      /^\s*pull_request_target\s*:|on\s*:\s*\[?[^\n]*pull_request_target/m.test(c)
+        ? linesMatching(c, /github\.event\.pull_request\.head\.(sha|ref)|github\.head_ref|refs\/pull\/.*\/merge/)
+        : [],
+  ),
+  rule(
+    'github_actions',
+    'actions.unpinned_action',
+    'medium',
+    'A third-party action not pinned to a commit SHA',
+    'Pin the action to a full commit SHA (with the version in a comment).',
+    (c) =>
+      linesMatching(
+        c,
+        /^\s*(-\s*)?uses\s*:\s*(?!actions\/|github\/|\.\/|docker:\/\/)[\w.-]+\/[\w./-]+@(?![0-9a-f]{40}\b)/,
+      ),
+  ),
+  rule(
+    'github_actions',
+    'actions.script_injection',
+    'high',
+    '`${{ github.event.* }}` interpolated into a run script (script injection)',
+    'Pass the value through an environment variable (`env: TITLE: ${{ … }}`) and quote "$TITLE" in the script.',
+    (c) => {
+      const lines = c.split('\n');
+      const out: number[] = [];
+      let inRun = -1;
+      lines.forEach((l, i) => {
+        const indent = l.search(/\S/);
+        const key = /^(\s*(?:-\s*)?)\w/.exec(l)?.[1]?.length ?? indent;
+        if (/^\s*(-\s*)?run\s*:/.test(l)) inRun = key;
+        else if (inRun >= 0 && indent >= 0 && key <= inRun) inRun = -1;
+        if (
+          inRun >= 0 &&
+          /\$\{\{\s*github\.(event\.(issue|pull_request|comment|review|head_commit|commits|discussion|pages)|head_ref)/.test(
+            l,
+          )
+        )
+          out.push(i + 1);
+      });
+      return out;
+    },
+  ),
 ];
 
 const TLS_MESSAGE = 'TLS certificate verification is disabled';
 const TLS_FIX = 'Keep verification on; trust a private CA (a CA bundle) instead of turning checks off.';
 const LANGUAGES: FileRule[] = [
-  rule('python', 'risky.tls_disabled', 'high', TLS_MESSAGE, TLS_FIX, (c) => linesMatching(c, /\bverify\s*=\s*False\b|_create_unverified_context|CERT_NONE|check_hostname\s*=\s*False/)),
-  rule('python', 'risky.sql_concatenation', 'high', 'SQL built by string formatting (SQL injection)', 'Pass parameters to execute() instead of formatting them into the query.', (c) => linesMatching(c, /\.execute\(\s*(f["']|["'][^"']*["']\s*(%|\.format\(|\+))/)),
-  rule('python', 'risky.eval', 'high', 'Code evaluated at run time (eval / exec / pickle of input)', 'Never evaluate input; parse it (json, ast.literal_eval).', (c) => linesMatching(c, /(^|[^\w.])(eval|exec)\s*\((?!\s*["'])|pickle\.loads?\(|yaml\.load\((?![^)]*SafeLoader)/)),
-  rule('python', 'risky.shell_injection', 'high', 'A shell command built from variables (shell injection)', 'Use subprocess.run with an argument list and shell=False.', (c) => linesMatching(c, /\bos\.system\s*\(|subprocess\.\w+\([^)]*shell\s*=\s*True/)),
-  rule('python', 'risky.csrf_disabled', 'high', 'CSRF protection is disabled', 'Keep CSRF protection on for state-changing views.', (c) => linesMatching(c, /@csrf_exempt|WTF_CSRF_ENABLED\s*=\s*False/)),
-  rule('python', 'risky.weak_password_hash', 'high', 'A password hashed with a fast, broken hash (MD5/SHA-1)', 'Use argon2, scrypt or bcrypt.', (c) => linesMatching(c, /hashlib\.(md5|sha1)\([^)]*pass/i)),
-  rule('go', 'risky.tls_disabled', 'high', TLS_MESSAGE, TLS_FIX, (c) => linesMatching(c, /InsecureSkipVerify\s*:\s*true/)),
-  rule('go', 'risky.sql_concatenation', 'high', 'SQL built by string formatting (SQL injection)', 'Use placeholders ($1, ?) and pass the values to Query/Exec.', (c) => linesMatching(c, /\.(Query|Exec|QueryRow)(Context)?\([^)]*fmt\.Sprintf\(|\.(Query|Exec|QueryRow)(Context)?\([^)]*"\s*\+/)),
-  rule('java', 'risky.tls_disabled', 'high', TLS_MESSAGE, TLS_FIX, (c) => linesMatching(c, /X509TrustManager\s*\(\)|TrustAllCerts|trustAll|NoopHostnameVerifier|ALLOW_ALL_HOSTNAME_VERIFIER|setHostnameVerifier\(\s*\(\w+,\s*\w+\)\s*->\s*true/)),
-  rule('java', 'risky.csrf_disabled', 'high', 'CSRF protection is disabled', 'Keep CSRF protection on for cookie-authenticated endpoints.', (c) => linesMatching(c, /csrf\(\)\s*\.disable\(\)|csrf\(\s*\w+\s*->\s*\w+\.disable\(\)\)|AbstractHttpConfigurer::disable/)),
-  rule('java', 'risky.sql_concatenation', 'high', 'SQL built by string concatenation (SQL injection)', 'Use a PreparedStatement with ? placeholders.', (c) => linesMatching(c, /(executeQuery|executeUpdate|execute|createQuery|createNativeQuery)\(\s*"[^"]*(SELECT|INSERT|UPDATE|DELETE)[^"]*"\s*\+/i)),
-  rule('ruby', 'risky.csrf_disabled', 'high', 'CSRF protection is disabled', 'Keep protect_from_forgery on.', (c) => linesMatching(c, /skip_before_action\s+:verify_authenticity_token|protect_from_forgery\s+.*:null_session/)),
+  rule('python', 'risky.tls_disabled', 'high', TLS_MESSAGE, TLS_FIX, (c) =>
+    linesMatching(c, /\bverify\s*=\s*False\b|_create_unverified_context|CERT_NONE|check_hostname\s*=\s*False/),
+  ),
+  rule(
+    'python',
+    'risky.sql_concatenation',
+    'high',
+    'SQL built by string formatting (SQL injection)',
+    'Pass parameters to execute() instead of formatting them into the query.',
+    (c) => linesMatching(c, /\.execute\(\s*(f["']|["'][^"']*["']\s*(%|\.format\(|\+))/),
+  ),
+  rule(
+    'python',
+    'risky.eval',
+    'high',
+    'Code evaluated at run time (eval / exec / pickle of input)',
+    'Never evaluate input; parse it (json, ast.literal_eval).',
+    (c) => linesMatching(c, /(^|[^\w.])(eval|exec)\s*\((?!\s*["'])|pickle\.loads?\(|yaml\.load\((?![^)]*SafeLoader)/),
+  ),
+  rule(
+    'python',
+    'risky.shell_injection',
+    'high',
+    'A shell command built from variables (shell injection)',
+    'Use subprocess.run with an argument list and shell=False.',
+    (c) => linesMatching(c, /\bos\.system\s*\(|subprocess\.\w+\([^)]*shell\s*=\s*True/),
+  ),
+  rule(
+    'python',
+    'risky.csrf_disabled',
+    'high',
+    'CSRF protection is disabled',
+    'Keep CSRF protection on for state-changing views.',
+    (c) => linesMatching(c, /@csrf_exempt|WTF_CSRF_ENABLED\s*=\s*False/),
+  ),
+  rule(
+    'python',
+    'risky.weak_password_hash',
+    'high',
+    'A password hashed with a fast, broken hash (MD5/SHA-1)',
+    'Use argon2, scrypt or bcrypt.',
+    (c) => linesMatching(c, /hashlib\.(md5|sha1)\([^)]*pass/i),
+  ),
+  rule('go', 'risky.tls_disabled', 'high', TLS_MESSAGE, TLS_FIX, (c) =>
+    linesMatching(c, /InsecureSkipVerify\s*:\s*true/),
+  ),
+  rule(
+    'go',
+    'risky.sql_concatenation',
+    'high',
+    'SQL built by string formatting (SQL injection)',
+    'Use placeholders ($1, ?) and pass the values to Query/Exec.',
+    (c) =>
+      linesMatching(
+        c,
+        /\.(Query|Exec|QueryRow)(Context)?\([^)]*fmt\.Sprintf\(|\.(Query|Exec|QueryRow)(Context)?\([^)]*"\s*\+/,
+      ),
+  ),
+  rule('java', 'risky.tls_disabled', 'high', TLS_MESSAGE, TLS_FIX, (c) =>
+    linesMatching(
+      c,
+      /X509TrustManager\s*\(\)|TrustAllCerts|trustAll|NoopHostnameVerifier|ALLOW_ALL_HOSTNAME_VERIFIER|setHostnameVerifier\(\s*\(\w+,\s*\w+\)\s*->\s*true/,
+    ),
+  ),
+  rule(
+    'java',
+    'risky.csrf_disabled',
+    'high',
+    'CSRF protection is disabled',
+    'Keep CSRF protection on for cookie-authenticated endpoints.',
+    (c) =>
+      linesMatching(
+        c,
+        /csrf\(\)\s*\.disable\(\)|csrf\(\s*\w+\s*->\s*\w+\.disable\(\)\)|AbstractHttpConfigurer::disable/,
+      ),
+  ),
+  rule(
+    'java',
+    'risky.sql_concatenation',
+    'high',
+    'SQL built by string concatenation (SQL injection)',
+    'Use a PreparedStatement with ? placeholders.',
+    (c) =>
+      linesMatching(
+        c,
+        /(executeQuery|executeUpdate|execute|createQuery|createNativeQuery)\(\s*"[^"]*(SELECT|INSERT|UPDATE|DELETE)[^"]*"\s*\+/i,
+      ),
+  ),
+  rule('ruby', 'risky.csrf_disabled', 'high', 'CSRF protection is disabled', 'Keep protect_from_forgery on.', (c) =>
+    linesMatching(c, /skip_before_action\s+:verify_authenticity_token|protect_from_forgery\s+.*:null_session/),
+  ),
 ];
 
 export const FILE_RULES: readonly FileRule[] = [...DOCKER, ...TERRAFORM, ...KUBERNETES, ...ACTIONS, ...LANGUAGES];
 
 /** Lines any text file may carry: NODE_TLS_REJECT_UNAUTHORIZED=0 in a Dockerfile, a compose file, a CI job, .env. */
 export const ANY_FILE_RULES: readonly FileRule[] = [
-  rule('any', 'risky.tls_disabled', 'high', TLS_MESSAGE, 'Remove NODE_TLS_REJECT_UNAUTHORIZED=0 / sslVerify false; trust a private CA with NODE_EXTRA_CA_CERTS instead.', (c, path) =>
-    /\.(m?[jt]sx?|cjs)$/.test(path) ? [] : linesMatching(c, /NODE_TLS_REJECT_UNAUTHORIZED['"]?\s*[=:]\s*['"]?0|sslVerify\s*(=|\s)\s*false|\bcurl\b[^\n]*\s(-k|--insecure)\b/)),
+  rule(
+    'any',
+    'risky.tls_disabled',
+    'high',
+    TLS_MESSAGE,
+    'Remove NODE_TLS_REJECT_UNAUTHORIZED=0 / sslVerify false; trust a private CA with NODE_EXTRA_CA_CERTS instead.',
+    (c, path) =>
+      /\.(m?[jt]sx?|cjs)$/.test(path)
+        ? []
+        : linesMatching(
+            c,
+            /NODE_TLS_REJECT_UNAUTHORIZED['"]?\s*[=:]\s*['"]?0|sslVerify\s*(=|\s)\s*false|\bcurl\b[^\n]*\s(-k|--insecure)\b/,
+          ),
+  ),
 ];
 
 export function fileRulesFor(path: string): FileRule[] {

@@ -31,7 +31,8 @@ const PACKS: Readonly<Record<PolicyPack, readonly LineRule[]>> = {
       id: 'policy.phi_identifier',
       severity: 'high',
       message: 'A US social security number pattern in the code (PHI)',
-      fixHint: 'Never commit patient identifiers; use synthetic test data that cannot be a real SSN (e.g. 000-xx-xxxx).',
+      fixHint:
+        'Never commit patient identifiers; use synthetic test data that cannot be a real SSN (e.g. 000-xx-xxxx).',
       test: (t) => /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/.test(t),
     },
     {
@@ -39,7 +40,10 @@ const PACKS: Readonly<Record<PolicyPack, readonly LineRule[]>> = {
       severity: 'medium',
       message: 'A PHI-like field (SSN, medical record number, diagnosis, date of birth, patient name)',
       fixHint: 'Make sure this field is encrypted at rest, excluded from logs and covered by the access policy.',
-      test: (t) => /\b(ssn|social_?security(_?number)?|mrn|medical_?record(_?number)?|diagnos[ie]s(_?code)?|date_?of_?birth|dob|patient_?name|icd10)\b/i.test(t),
+      test: (t) =>
+        /\b(ssn|social_?security(_?number)?|mrn|medical_?record(_?number)?|diagnos[ie]s(_?code)?|date_?of_?birth|dob|patient_?name|icd10)\b/i.test(
+          t,
+        ),
     },
   ],
   ecommerce: [
@@ -47,7 +51,8 @@ const PACKS: Readonly<Record<PolicyPack, readonly LineRule[]>> = {
       id: 'policy.card_number',
       severity: 'critical',
       message: 'A payment card number in the code',
-      fixHint: 'Remove it; use the card network test numbers only in test fixtures, and never store PANs outside the PCI scope.',
+      fixHint:
+        'Remove it; use the card network test numbers only in test fixtures, and never store PANs outside the PCI scope.',
       test: hasCardNumber,
     },
     {

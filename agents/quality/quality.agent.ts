@@ -36,8 +36,10 @@ const SECRET_LABEL: Readonly<Record<string, string>> = {
   database_url: 'A database connection string with its password',
   authorization_header: 'An Authorization header with its credential',
 };
-const secretMessage = (kind: string) => `${SECRET_LABEL[kind] ?? `A credential (${kind.replace(/_/g, ' ')})`} committed in the code`;
-const ROTATE = 'Remove it from the code, rotate the credential now (it is in the git history), and load it from the secret store or an environment variable.';
+const secretMessage = (kind: string) =>
+  `${SECRET_LABEL[kind] ?? `A credential (${kind.replace(/_/g, ' ')})`} committed in the code`;
+const ROTATE =
+  'Remove it from the code, rotate the credential now (it is in the git history), and load it from the secret store or an environment variable.';
 
 export function isTestFile(path: string): boolean {
   return TEST.test(path);
@@ -60,8 +62,21 @@ export function newSideOf(patch: string | undefined): string {
   return Array.from(lines, (l) => l ?? '').join('\n');
 }
 
-function finding(path: string, line: number, r: { ruleId: string; severity: Severity; message: string; fixHint: string; confidence?: 'high' | 'verify' }): Finding {
-  return { path, line, ruleId: r.ruleId, severity: r.severity, message: r.message, fixHint: r.fixHint, source: 'rules', confidence: r.confidence ?? 'high' };
+function finding(
+  path: string,
+  line: number,
+  r: { ruleId: string; severity: Severity; message: string; fixHint: string; confidence?: 'high' | 'verify' },
+): Finding {
+  return {
+    path,
+    line,
+    ruleId: r.ruleId,
+    severity: r.severity,
+    message: r.message,
+    fixHint: r.fixHint,
+    source: 'rules',
+    confidence: r.confidence ?? 'high',
+  };
 }
 
 export class QualityAgent {
@@ -79,7 +94,10 @@ export class QualityAgent {
     const present = files.filter((f) => f.status !== 'removed' && f.patch);
     const findings = (await Promise.all(present.map((file) => this.analyseFile(file, contents.get(file.path))))).flat();
     findings.push(...this.missingTests(files), ...changeFindings(files, contents));
-    findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.path.localeCompare(b.path) || a.line - b.line);
+    findings.sort(
+      (a, b) =>
+        SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.path.localeCompare(b.path) || a.line - b.line,
+    );
     return { findings, coverage: coverageOf(files, contents) };
   }
 
@@ -90,13 +108,32 @@ export class QualityAgent {
     const spans = await scanSecrets(added.map((a) => a.text).join('\n'), file.path);
     for (const span of spans) {
       const line = added[span.line - 1]?.line ?? 1;
-      findings.push(finding(file.path, line, span.confidence === 'high'
-        ? { ruleId: `secret.${span.kind}`, severity: 'critical', message: secretMessage(span.kind), fixHint: ROTATE }
-        : { ruleId: `secret.${span.kind}`, severity: 'medium', confidence: 'verify', message: 'A value that looks like a credential (verify: a heuristic, not a known format)', fixHint: `If this is a real credential: ${ROTATE}` }));
+      findings.push(
+        finding(
+          file.path,
+          line,
+          span.confidence === 'high'
+            ? {
+                ruleId: `secret.${span.kind}`,
+                severity: 'critical',
+                message: secretMessage(span.kind),
+                fixHint: ROTATE,
+              }
+            : {
+                ruleId: `secret.${span.kind}`,
+                severity: 'medium',
+                confidence: 'verify',
+                message: 'A value that looks like a credential (verify: a heuristic, not a known format)',
+                fixHint: `If this is a real credential: ${ROTATE}`,
+              },
+        ),
+      );
     }
     const lineRules = [...this.rules, ...(langOf(file.path) || familyOf(file.path) ? [] : RISKY_RULES)];
     for (const { line, text } of added) {
-      for (const rule of lineRules) if (!rule.skipPath?.test(file.path) && rule.test(text)) findings.push(finding(file.path, line, { ruleId: rule.id, ...rule }));
+      for (const rule of lineRules)
+        if (!rule.skipPath?.test(file.path) && rule.test(text))
+          findings.push(finding(file.path, line, { ruleId: rule.id, ...rule }));
     }
     if (LOCKFILE.test(file.path)) return findings; // generated: no structural or infrastructure rules
     const whole = content ?? newSideOf(file.patch);
@@ -105,7 +142,8 @@ export class QualityAgent {
       if (first !== undefined) findings.push(finding(file.path, first, hit));
     }
     for (const rule of fileRulesFor(file.path)) {
-      for (const line of new Set(rule.check(whole, file.path))) if (changed.has(line)) findings.push(finding(file.path, line, { ruleId: rule.id, ...rule }));
+      for (const line of new Set(rule.check(whole, file.path)))
+        if (changed.has(line)) findings.push(finding(file.path, line, { ruleId: rule.id, ...rule }));
     }
     return findings;
   }
@@ -115,7 +153,14 @@ export class QualityAgent {
     if (files.some((f) => isTestFile(f.path))) return [];
     return files
       .filter((f) => isSourceFile(f.path) && f.status !== 'removed' && f.additions > 0)
-      .map((f) => finding(f.path, addedLines(f.patch)[0]?.line ?? 1, { ruleId: 'tests.missing', severity: 'medium', message: 'Source code changed without any test change in this pull request', fixHint: `Add or update tests that cover the change in ${f.path}.` }));
+      .map((f) =>
+        finding(f.path, addedLines(f.patch)[0]?.line ?? 1, {
+          ruleId: 'tests.missing',
+          severity: 'medium',
+          message: 'Source code changed without any test change in this pull request',
+          fixHint: `Add or update tests that cover the change in ${f.path}.`,
+        }),
+      );
   }
 }
 
@@ -123,15 +168,40 @@ function coverageOf(files: readonly ChangedFile[], contents: ReadonlyMap<string,
   const present = files.filter((f) => f.status !== 'removed' && f.patch);
   const structural = present.filter((f) => langOf(f.path));
   const infra = present.filter((f) => familyOf(f.path));
-  const uncovered = [...new Set(present.filter((f) => !langOf(f.path) && !familyOf(f.path) && !LOCKFILE.test(f.path)).map((f) => (/\.[^./]+$/.exec(f.path)?.[0] ? `*${/\.[^./]+$/.exec(f.path)?.[0]}` : f.path.split('/').pop() ?? f.path)))];
-  const out = [`Secrets (secretlint recommended preset and Void's rules) and line checks: ${present.length} file(s)${present.some((f) => LOCKFILE.test(f.path)) ? ', lockfiles skipped' : ''}.`];
-  if (structural.length) out.push(`Structural rules (ast-grep, JavaScript/TypeScript): ${structural.map((f) => `\`${f.path}\``).join(', ')}.`);
-  if (infra.length) out.push(`Infrastructure and language rules: ${infra.map((f) => `\`${f.path}\` (${familyOf(f.path)})`).join(', ')}.`);
-  if (uncovered.length) out.push(`No structural or infrastructure rules for ${uncovered.join(', ')} in this review (secrets and line checks only).`);
+  const uncovered = [
+    ...new Set(
+      present
+        .filter((f) => !langOf(f.path) && !familyOf(f.path) && !LOCKFILE.test(f.path))
+        .map((f) =>
+          /\.[^./]+$/.exec(f.path)?.[0] ? `*${/\.[^./]+$/.exec(f.path)?.[0]}` : (f.path.split('/').pop() ?? f.path),
+        ),
+    ),
+  ];
+  const out = [
+    `Secrets (secretlint recommended preset and Void's rules) and line checks: ${present.length} file(s)${present.some((f) => LOCKFILE.test(f.path)) ? ', lockfiles skipped' : ''}.`,
+  ];
+  if (structural.length)
+    out.push(
+      `Structural rules (ast-grep, JavaScript/TypeScript): ${structural.map((f) => `\`${f.path}\``).join(', ')}.`,
+    );
+  if (infra.length)
+    out.push(
+      `Infrastructure and language rules: ${infra.map((f) => `\`${f.path}\` (${familyOf(f.path)})`).join(', ')}.`,
+    );
+  if (uncovered.length)
+    out.push(
+      `No structural or infrastructure rules for ${uncovered.join(', ')} in this review (secrets and line checks only).`,
+    );
   const read = present.filter((f) => contents.has(f.path)).length;
-  if (present.length && read < present.length) out.push(`${present.length - read} file(s) were checked on the diff only (the full file at the head commit could not be read).`);
+  if (present.length && read < present.length)
+    out.push(
+      `${present.length - read} file(s) were checked on the diff only (the full file at the head commit could not be read).`,
+    );
   const noPatch = files.filter((f) => f.status !== 'removed' && !f.patch);
-  if (noPatch.length) out.push(`${noPatch.length} file(s) without a patch were not reviewed: ${noPatch.map((f) => `\`${f.path}\``).join(', ')}.`);
+  if (noPatch.length)
+    out.push(
+      `${noPatch.length} file(s) without a patch were not reviewed: ${noPatch.map((f) => `\`${f.path}\``).join(', ')}.`,
+    );
   const removed = files.filter((f) => f.status === 'removed').length;
   if (removed) out.push(`${removed} removed file(s): checked only for deleted tests.`);
   return out;

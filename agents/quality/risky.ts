@@ -54,6 +54,9 @@ export const RISKY_RULES: readonly LineRule[] = [
     severity: 'high',
     message: 'SQL built by string concatenation or interpolation (SQL injection)',
     fixHint: 'Use a parameterised query (placeholders such as $1 or ?) and pass the values separately.',
-    test: (t) => new RegExp(`${SQL}[^+]*['"\`]\\s*\\+\\s*[\\w(]`, 'i').test(t) || new RegExp(`\`[^\`]*${SQL}[^\`]*\\$\\{`, 'i').test(t) || new RegExp(`f['"][^'"]*${SQL}[^'"]*\\{`, 'i').test(t),
+    test: (t) =>
+      new RegExp(`${SQL}[^+]*['"\`]\\s*\\+\\s*[\\w(]`, 'i').test(t) ||
+      new RegExp(`\`[^\`]*${SQL}[^\`]*\\$\\{`, 'i').test(t) ||
+      new RegExp(`f['"][^'"]*${SQL}[^'"]*\\{`, 'i').test(t),
   },
 ];

@@ -16,14 +16,23 @@ export interface SecretRule {
 const B64_CHARS = String.raw`[A-Za-z0-9/+]`;
 const CONNECT = String.raw`['"]?\s*(?:=>|:=|=|:)\s*`;
 const CREDENTIAL_NAME = String.raw`(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?token|credentials?)`;
-const NOT_CREDENTIAL_NAME = /(?:_|\b)(?:prefix|suffix|name|names|label|field|header|type|length|len|url|uri|path|file|id|ids|hint|regex|pattern|format|ttl|expiry|expires|key_?id|cache|policy|endpoint|env|var)['"]?\s*(?:=>|:=|=|:)\s*$/i;
+const NOT_CREDENTIAL_NAME =
+  /(?:_|\b)(?:prefix|suffix|name|names|label|field|header|type|length|len|url|uri|path|file|id|ids|hint|regex|pattern|format|ttl|expiry|expires|key_?id|cache|policy|endpoint|env|var)['"]?\s*(?:=>|:=|=|:)\s*$/i;
 
 /** A JWT's header must decode to JSON naming an algorithm or a type. */
 function jwtHeader(value: string): boolean {
   try {
-    const header = JSON.parse(Buffer.from(value.split('.')[0] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    const header = JSON.parse(Buffer.from(value.split('.')[0] ?? '', 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
     const claims = Buffer.from(value.split('.')[1] ?? '', 'base64url').toString('utf8');
-    return typeof header === 'object' && header !== null && ('alg' in header || 'typ' in header) && claims.trimStart().startsWith('{');
+    return (
+      typeof header === 'object' &&
+      header !== null &&
+      ('alg' in header || 'typ' in header) &&
+      claims.trimStart().startsWith('{')
+    );
   } catch {
     return false;
   }
@@ -44,34 +53,72 @@ export function looksRandom(value: string, minEntropy: number): boolean {
 
 export const VOID_SECRET_RULES: readonly SecretRule[] = [
   // secretlint scans access key ids only with `enableIDScanRule`, and then reports IAM unique ids (AIDA…, AROA…) too.
-  { kind: 'aws_access_key', pattern: /(?<![A-Za-z0-9])(?<v>(?:AKIA|ASIA)[A-Z0-9]{16})(?![A-Za-z0-9])/g, confidence: 'high' },
+  {
+    kind: 'aws_access_key',
+    pattern: /(?<![A-Za-z0-9])(?<v>(?:AKIA|ASIA)[A-Z0-9]{16})(?![A-Za-z0-9])/g,
+    confidence: 'high',
+  },
   // secretlint requires the exact name AWS_SECRET_ACCESS_KEY; YAML, INI and code use many spellings.
   {
     kind: 'aws_secret_key',
-    pattern: new RegExp(String.raw`(?:aws[\w.-]{0,30}?secret|secret_?access_?key)[\w.-]{0,20}${CONNECT}['"]?(?<v>${B64_CHARS}{40})(?![A-Za-z0-9/+=])`, 'gi'),
+    pattern: new RegExp(
+      String.raw`(?:aws[\w.-]{0,30}?secret|secret_?access_?key)[\w.-]{0,20}${CONNECT}['"]?(?<v>${B64_CHARS}{40})(?![A-Za-z0-9/+=])`,
+      'gi',
+    ),
     confidence: 'high',
   },
   // GitLab's token prefixes and lengths as detect-secrets' plugin knows them (secretlint's preset has no GitLab rule).
-  { kind: 'gitlab_token', pattern: /(?<![\w-])(?<v>(?:glpat|gldt|glft|glsoat|glrt)-[A-Za-z0-9_-]{20,50}|glcbt-(?:[0-9a-fA-F]{2}_)?[A-Za-z0-9_-]{20,50}|glimt-[A-Za-z0-9_-]{25}|glptt-[A-Za-z0-9_-]{40}|glagent-[A-Za-z0-9_-]{50,1024}|gloas-[A-Za-z0-9_-]{64})(?![\w-])/g, confidence: 'high' },
+  {
+    kind: 'gitlab_token',
+    pattern:
+      /(?<![\w-])(?<v>(?:glpat|gldt|glft|glsoat|glrt)-[A-Za-z0-9_-]{20,50}|glcbt-(?:[0-9a-fA-F]{2}_)?[A-Za-z0-9_-]{20,50}|glimt-[A-Za-z0-9_-]{25}|glptt-[A-Za-z0-9_-]{40}|glagent-[A-Za-z0-9_-]{50,1024}|gloas-[A-Za-z0-9_-]{64})(?![\w-])/g,
+    confidence: 'high',
+  },
   // GitHub App installation tokens in their newer form (ghs_<id>_<JWT>), which secretlint's GitHub rule predates.
   { kind: 'github_token', pattern: /(?<![\w-])(?<v>ghs_\d+_eyJ[\w-]+\.[\w-]+\.[\w-]+)/g, confidence: 'high' },
   { kind: 'slack_token', pattern: /(?<![\w-])(?<v>xoxs-\d+-\d+-\d+-[0-9a-f]{8,})(?![\w-])/g, confidence: 'high' },
   // OpenAI's shorter project-key form (secretlint knows the long one), and .npmrc auth lines in any file.
-  { kind: 'openai_key', pattern: /(?<![\w-])(?<v>sk-(?:proj|svcacct|admin)-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})(?![\w-])/g, confidence: 'high' },
-  { kind: 'npm_token', pattern: /\/\/[\w.-]+(?::\d+)?\/(?:[\w.-]+\/)*:_authToken=\s*(?<v>[^\s$'"]{8,})/g, confidence: 'high' },
+  {
+    kind: 'openai_key',
+    pattern: /(?<![\w-])(?<v>sk-(?:proj|svcacct|admin)-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})(?![\w-])/g,
+    confidence: 'high',
+  },
+  {
+    kind: 'npm_token',
+    pattern: /\/\/[\w.-]+(?::\d+)?\/(?:[\w.-]+\/)*:_authToken=\s*(?<v>[^\s$'"]{8,})/g,
+    confidence: 'high',
+  },
   { kind: 'sendgrid_key', pattern: /(?<![\w-])(?<v>SG\.[\w-]{22}\.[\w-]{43})(?![\w-])/g, confidence: 'high' },
   { kind: 'gitlab_token', pattern: /(?<![\w-])(?<v>GR1348941[A-Za-z0-9_-]{20,50})(?![\w-])/g, confidence: 'high' },
-  { kind: 'stripe_key', pattern: /(?<![\w-])(?<v>(?:sk|rk)_live_[A-Za-z0-9]{20,99})(?![A-Za-z0-9])/g, confidence: 'high' },
+  {
+    kind: 'stripe_key',
+    pattern: /(?<![\w-])(?<v>(?:sk|rk)_live_[A-Za-z0-9]{20,99})(?![A-Za-z0-9])/g,
+    confidence: 'high',
+  },
   { kind: 'gcp_api_key', pattern: /(?<![\w-])(?<v>AIza[0-9A-Za-z_-]{35})(?![\w-])/g, confidence: 'high' },
   // Azure AD client secrets carry `~`, which no literal pattern of a generic scanner allows.
-  { kind: 'azure_client_secret', pattern: /(?<![\w~.-])(?<v>[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34})(?![\w~.-])/g, confidence: 'high' },
-  { kind: 'jwt', pattern: /(?<![\w-])(?<v>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]{10,})?)(?![\w-])/g, confidence: 'high', accept: jwtHeader },
+  {
+    kind: 'azure_client_secret',
+    pattern: /(?<![\w~.-])(?<v>[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34})(?![\w~.-])/g,
+    confidence: 'high',
+  },
+  {
+    kind: 'jwt',
+    pattern: /(?<![\w-])(?<v>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]{10,})?)(?![\w-])/g,
+    confidence: 'high',
+    accept: jwtHeader,
+  },
   { kind: 'twilio_key', pattern: /(?<![A-Za-z0-9])(?<v>SK[0-9a-f]{32})(?![A-Za-z0-9])/g, confidence: 'high' },
-  { kind: 'mailchimp_key', pattern: /(?<![A-Za-z0-9])(?<v>[0-9a-f]{32}-us\d{1,2})(?![A-Za-z0-9])/g, confidence: 'high' },
+  {
+    kind: 'mailchimp_key',
+    pattern: /(?<![A-Za-z0-9])(?<v>[0-9a-f]{32}-us\d{1,2})(?![A-Za-z0-9])/g,
+    confidence: 'high',
+  },
   // Every PEM private key: RSA, EC, DSA, OpenSSH, PKCS#8, encrypted PKCS#8 and PEM-encrypted (Proc-Type), PGP.
   {
     kind: 'private_key',
-    pattern: /(?<v>-----BEGIN (?<t>(?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----(?<body>[\s\S]{0,12000}?)(?:-----END \k<t>-----|(?![\s\S])))/g,
+    pattern:
+      /(?<v>-----BEGIN (?<t>(?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----(?<body>[\s\S]{0,12000}?)(?:-----END \k<t>-----|(?![\s\S])))/g,
     confidence: 'high',
     accept: (_v, m) => {
       const body = (m.groups?.body ?? '').replace(/^\s*(?:Proc-Type|DEK-Info|Version|Comment|Hash):.*$/gm, '');
@@ -95,7 +142,10 @@ export const VOID_SECRET_RULES: readonly SecretRule[] = [
   // `password = …`, `API_TOKEN=…`, `secret: …`, `"client_secret": "…"`: quoted or not. A heuristic: verify, never block.
   {
     kind: 'generic_credential',
-    pattern: new RegExp(String.raw`(?<name>[\w.-]{0,40}${CREDENTIAL_NAME}[\w.-]{0,40})${CONNECT}(?<q>['"\x60]?)(?<v>[^\s'"\x60,;)}\]]{8,200})\k<q>`, 'gi'),
+    pattern: new RegExp(
+      String.raw`(?<name>[\w.-]{0,40}${CREDENTIAL_NAME}[\w.-]{0,40})${CONNECT}(?<q>['"\x60]?)(?<v>[^\s'"\x60,;)}\]]{8,200})\k<q>`,
+      'gi',
+    ),
     confidence: 'verify',
     accept: (v, m) => {
       const before = (m.input ?? '').slice(0, (m.index ?? 0) + m[0].indexOf(v));
@@ -121,10 +171,19 @@ function placeholderUrl(value: string): boolean {
 /** Documented example and placeholder values: never reported, whatever the rule. */
 export function isPlaceholder(value: string, kind = ''): boolean {
   if (kind === 'private_key' || kind === 'gcp_service_account') return false; // the rules validate the key material
-  if (kind === 'url_credentials' || kind === 'database_url') return URL_PARTS.test(value) ? placeholderUrl(value) : isPlaceholder(value);
+  if (kind === 'url_credentials' || kind === 'database_url')
+    return URL_PARTS.test(value) ? placeholderUrl(value) : isPlaceholder(value);
   if (/^aws_/.test(kind) && /EXAMPLE(KEY)?$/.test(value)) return true;
-  const body = value.replace(/^(?:AKIA|ASIA|gh[pousr]_|github_pat_|glpat-|sk_live_|rk_live_|sk-(?:proj-|ant-)?|xox[abpors]-|AIza|npm_)/, '');
-  if (/example|x{5,}|X{5,}|\*{3,}|\.{3,}|0{8,}|your[_-]|placeholder|changeme|change_me|dummy|redacted|REPLACE_|<[^>]*>|\$\{|\{\{/i.test(body.replace(/EXAMPLE$/, ''))) return true;
+  const body = value.replace(
+    /^(?:AKIA|ASIA|gh[pousr]_|github_pat_|glpat-|sk_live_|rk_live_|sk-(?:proj-|ant-)?|xox[abpors]-|AIza|npm_)/,
+    '',
+  );
+  if (
+    /example|x{5,}|X{5,}|\*{3,}|\.{3,}|0{8,}|your[_-]|placeholder|changeme|change_me|dummy|redacted|REPLACE_|<[^>]*>|\$\{|\{\{/i.test(
+      body.replace(/EXAMPLE$/, ''),
+    )
+  )
+    return true;
   if (/abcdefgh|ABCDEFGH/.test(body)) return true;
   const letters = body.replace(/[^A-Za-z0-9]/g, '');
   return letters.length >= 8 && new Set(letters).size <= 3; // ZZZZZZZZ, abababab

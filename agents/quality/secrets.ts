@@ -20,7 +20,8 @@ export interface SecretSpan {
 }
 
 /** Lockfiles hold integrity hashes by the thousand and never a credential of the project's own. */
-export const LOCKFILE = /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|go\.sum|Cargo\.lock|poetry\.lock|composer\.lock|Gemfile\.lock|Pipfile\.lock|bun\.lock)$/;
+export const LOCKFILE =
+  /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|go\.sum|Cargo\.lock|poetry\.lock|composer\.lock|Gemfile\.lock|Pipfile\.lock|bun\.lock)$/;
 
 // secretlint rule id (and message id where one rule finds several kinds) → Void's kind. Its AWS rule is left out:
 // Void's own covers the same names and more spellings, with a range on the value (secretlint's starts at the name).
@@ -42,12 +43,15 @@ const SECRETLINT_KINDS: Readonly<Record<string, string>> = {
 };
 
 /** secretlint and its preset (about 20 MB resident) are loaded at the first scan: a web process never scans. */
-let secretlint: Promise<{ lintSource: typeof import('@secretlint/core').lintSource; config: SecretLintCoreConfig }> | undefined;
+let secretlint:
+  Promise<{ lintSource: typeof import('@secretlint/core').lintSource; config: SecretLintCoreConfig }> | undefined;
 function loadSecretlint(): NonNullable<typeof secretlint> {
-  secretlint ??= Promise.all([import('@secretlint/core'), import('@secretlint/secretlint-rule-preset-recommend')]).then(([core, preset]) => ({
-    lintSource: core.lintSource,
-    config: { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: preset.creator }] },
-  }));
+  secretlint ??= Promise.all([import('@secretlint/core'), import('@secretlint/secretlint-rule-preset-recommend')]).then(
+    ([core, preset]) => ({
+      lintSource: core.lintSource,
+      config: { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: preset.creator }] },
+    }),
+  );
   return secretlint;
 }
 
@@ -55,7 +59,10 @@ async function secretlintSpans(text: string, path: string): Promise<Array<Omit<S
   const { lintSource, config } = await loadSecretlint();
   // A virtual path: a rule that reads the file from disk (GCP .p12) finds nothing there.
   // Should secretlint ever throw on an input, Void's own rules still run (and still redact).
-  const result = await lintSource({ source: { content: text, filePath: `/void-review-virtual/${path}`, contentType: 'text' }, options: { config } }).catch(() => ({ messages: [] }));
+  const result = await lintSource({
+    source: { content: text, filePath: `/void-review-virtual/${path}`, contentType: 'text' },
+    options: { config },
+  }).catch(() => ({ messages: [] }));
   const spans: Array<Omit<SecretSpan, 'line' | 'start' | 'end'>> = [];
   for (const message of result.messages) {
     const rule = message.ruleId.replace('@secretlint/secretlint-rule-', '');
@@ -81,7 +88,10 @@ function ruleSpans(text: string, rule: SecretRule): Array<Omit<SecretSpan, 'line
 
 /** Void's own rules only: synchronous, for cleaning a model's answer. */
 export function ownSecretSpans(text: string): SecretSpan[] {
-  return withLines(text, VOID_SECRET_RULES.flatMap((rule) => ruleSpans(text, rule)));
+  return withLines(
+    text,
+    VOID_SECRET_RULES.flatMap((rule) => ruleSpans(text, rule)),
+  );
 }
 
 /** Every secret in a text: secretlint's findings and Void's own, overlapping spans merged (high confidence first). */
@@ -92,9 +102,14 @@ export async function scanSecrets(text: string, path = 'input.txt'): Promise<Sec
 }
 
 function withLines(text: string, found: ReadonlyArray<Omit<SecretSpan, 'line' | 'start' | 'end'>>): SecretSpan[] {
-  const ordered = [...found].sort((a, b) => (a.confidence === b.confidence ? 0 : a.confidence === 'high' ? -1 : 1) || b.endIndex - b.index - (a.endIndex - a.index));
+  const ordered = [...found].sort(
+    (a, b) =>
+      (a.confidence === b.confidence ? 0 : a.confidence === 'high' ? -1 : 1) ||
+      b.endIndex - b.index - (a.endIndex - a.index),
+  );
   const kept: Array<Omit<SecretSpan, 'line' | 'start' | 'end'>> = [];
-  for (const span of ordered) if (!kept.some((k) => span.index < k.endIndex && k.index < span.endIndex)) kept.push(span);
+  for (const span of ordered)
+    if (!kept.some((k) => span.index < k.endIndex && k.index < span.endIndex)) kept.push(span);
   const starts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   return kept
@@ -104,7 +119,12 @@ function withLines(text: string, found: ReadonlyArray<Omit<SecretSpan, 'line' | 
       while (line + 1 < starts.length && (starts[line + 1] ?? Infinity) <= span.index) line++;
       const lineStart = starts[line] ?? 0;
       const lineEnd = starts[line + 1] !== undefined ? (starts[line + 1] as number) - 1 : text.length;
-      return { ...span, line: line + 1, start: span.index - lineStart, end: Math.min(span.endIndex, lineEnd) - lineStart };
+      return {
+        ...span,
+        line: line + 1,
+        start: span.index - lineStart,
+        end: Math.min(span.endIndex, lineEnd) - lineStart,
+      };
     });
 }
 
@@ -114,7 +134,11 @@ export function redactSpans(text: string, spans: readonly SecretSpan[]): string 
   let at = 0;
   for (const span of [...spans].sort((a, b) => a.index - b.index)) {
     if (span.index < at) continue;
-    const breaks = text.slice(span.index, span.endIndex).split('\n').slice(1).map((l) => `\n${/^(?:[+ ]|-(?!----))/.test(l) ? l[0] : ''}`);
+    const breaks = text
+      .slice(span.index, span.endIndex)
+      .split('\n')
+      .slice(1)
+      .map((l) => `\n${/^(?:[+ ]|-(?!----))/.test(l) ? l[0] : ''}`);
     out += `${text.slice(at, span.index)}<redacted ${span.kind}>${breaks.join('')}`;
     at = span.endIndex;
   }
@@ -139,7 +163,10 @@ const OUTPUT_ONLY: readonly RegExp[] = [
 
 /** Replaces every secret-looking token in a text (used to sanitise model output before it is posted). */
 export function redactSecrets(text: string): string {
-  let out = redactSpans(text, ownSecretSpans(text).filter((s) => s.confidence === 'high' || s.kind === 'generic_credential'));
+  let out = redactSpans(
+    text,
+    ownSecretSpans(text).filter((s) => s.confidence === 'high' || s.kind === 'generic_credential'),
+  );
   for (const pattern of OUTPUT_ONLY) out = out.replace(pattern, '[secret removed]');
   return out.replace(/<redacted [a-z_]+>/g, '[secret removed]');
 }

@@ -16,7 +16,8 @@ export interface StructuralHit {
   readonly to: number;
 }
 
-const SQL = /\b(SELECT\s[\s\S]*\bFROM|INSERT\s+INTO|UPDATE\s+[\w."`]+\s+SET|DELETE\s+FROM|WHERE\s+\w+\s*(=|LIKE|IN))\b/i;
+const SQL =
+  /\b(SELECT\s[\s\S]*\bFROM|INSERT\s+INTO|UPDATE\s+[\w."`]+\s+SET|DELETE\s+FROM|WHERE\s+\w+\s*(=|LIKE|IN))\b/i;
 /** Interpolations Void trusts: UPPER_CASE constants and their members (column and table names). */
 const CONSTANT = /^[A-Z][A-Z0-9_]*(\.[A-Za-z_$][\w$]*)*$/;
 
@@ -46,16 +47,37 @@ function sqlInjection(root: SgNode): StructuralHit[] {
     const subs = substitutions(tpl);
     if (!subs.length) continue;
     const trusted = subs.every((s) => CONSTANT.test(s));
-    hits.push(hit(tpl, trusted
-      ? { ruleId: 'risky.sql_interpolation', severity: 'low', confidence: 'verify', message: 'SQL interpolates only constants (column or table names): verify none can come from input', fixHint }
-      : { ruleId: 'risky.sql_concatenation', severity: 'high', confidence: 'high', message, fixHint }));
+    hits.push(
+      hit(
+        tpl,
+        trusted
+          ? {
+              ruleId: 'risky.sql_interpolation',
+              severity: 'low',
+              confidence: 'verify',
+              message: 'SQL interpolates only constants (column or table names): verify none can come from input',
+              fixHint,
+            }
+          : { ruleId: 'risky.sql_concatenation', severity: 'high', confidence: 'high', message, fixHint },
+      ),
+    );
   }
-  for (const expr of root.findAll({ rule: { kind: 'binary_expression', not: { inside: { kind: 'binary_expression' } } } })) {
+  for (const expr of root.findAll({
+    rule: { kind: 'binary_expression', not: { inside: { kind: 'binary_expression' } } },
+  })) {
     const text = expr.text();
     if (!/\+/.test(text) || !SQL.test(text)) continue;
-    const operands = expr.findAll({ rule: { any: [{ kind: 'identifier' }, { kind: 'member_expression' }, { kind: 'call_expression' }], not: { inside: { kind: 'member_expression' } } } });
+    const operands = expr.findAll({
+      rule: {
+        any: [{ kind: 'identifier' }, { kind: 'member_expression' }, { kind: 'call_expression' }],
+        not: { inside: { kind: 'member_expression' } },
+      },
+    });
     const dynamic = operands.filter((o) => !CONSTANT.test(o.text()));
-    if (dynamic.length) hits.push(hit(expr, { ruleId: 'risky.sql_concatenation', severity: 'high', confidence: 'high', message, fixHint }));
+    if (dynamic.length)
+      hits.push(
+        hit(expr, { ruleId: 'risky.sql_concatenation', severity: 'high', confidence: 'high', message, fixHint }),
+      );
   }
   return hits;
 }
@@ -70,40 +92,117 @@ function dynamicArg(node: SgNode | null): boolean {
 
 function execution(root: SgNode): StructuralHit[] {
   const hits: StructuralHit[] = [];
-  for (const call of root.findAll({ rule: { any: [{ pattern: 'eval($A)' }, { pattern: 'new Function($$$)' }, { pattern: 'vm.runInNewContext($$$)' }, { pattern: 'vm.runInThisContext($$$)' }] } })) {
+  for (const call of root.findAll({
+    rule: {
+      any: [
+        { pattern: 'eval($A)' },
+        { pattern: 'new Function($$$)' },
+        { pattern: 'vm.runInNewContext($$$)' },
+        { pattern: 'vm.runInThisContext($$$)' },
+      ],
+    },
+  })) {
     const arg = call.getMatch('A');
     if (call.text().startsWith('eval') && !dynamicArg(arg)) continue;
-    hits.push(hit(call, { ruleId: 'risky.eval', severity: 'high', confidence: 'high', message: 'Code evaluated at run time (eval / new Function / vm)', fixHint: 'Never evaluate strings as code; parse the data (JSON.parse) or use a lookup table.' }));
+    hits.push(
+      hit(call, {
+        ruleId: 'risky.eval',
+        severity: 'high',
+        confidence: 'high',
+        message: 'Code evaluated at run time (eval / new Function / vm)',
+        fixHint: 'Never evaluate strings as code; parse the data (JSON.parse) or use a lookup table.',
+      }),
+    );
   }
-  const shell = { ruleId: 'risky.shell_injection', severity: 'high' as const, confidence: 'high' as const, message: 'A shell command built from variables (shell injection)', fixHint: 'Use execFile/spawn with an argument array and no shell, and validate the arguments.' };
-  for (const call of root.findAll({ rule: { any: [{ pattern: '$F($CMD, $$$)' }, { pattern: '$F($CMD)' }, { pattern: '$O.$F($CMD, $$$)' }, { pattern: '$O.$F($CMD)' }] } })) {
+  const shell = {
+    ruleId: 'risky.shell_injection',
+    severity: 'high' as const,
+    confidence: 'high' as const,
+    message: 'A shell command built from variables (shell injection)',
+    fixHint: 'Use execFile/spawn with an argument array and no shell, and validate the arguments.',
+  };
+  for (const call of root.findAll({
+    rule: {
+      any: [
+        { pattern: '$F($CMD, $$$)' },
+        { pattern: '$F($CMD)' },
+        { pattern: '$O.$F($CMD, $$$)' },
+        { pattern: '$O.$F($CMD)' },
+      ],
+    },
+  })) {
     const fn = call.getMatch('F')?.text();
     if (fn && ['exec', 'execSync'].includes(fn) && dynamicArg(call.getMatch('CMD'))) hits.push(hit(call, shell));
   }
-  for (const opt of root.findAll({ rule: { pattern: 'shell: true', inside: { kind: 'call_expression', stopBy: 'end' } } })) hits.push(hit(opt, shell));
+  for (const opt of root.findAll({
+    rule: { pattern: 'shell: true', inside: { kind: 'call_expression', stopBy: 'end' } },
+  }))
+    hits.push(hit(opt, shell));
   return hits;
 }
 
 function transport(root: SgNode): StructuralHit[] {
-  const tls = { ruleId: 'risky.tls_disabled', severity: 'high' as const, confidence: 'high' as const, message: 'TLS certificate verification is disabled', fixHint: 'Keep verification on; trust a private CA with the `ca` option (or NODE_EXTRA_CA_CERTS) instead.' };
-  const hits = root.findAll({ rule: { any: [{ kind: 'pair', regex: String.raw`^['"]?(rejectUnauthorized|strictSSL)['"]?\s*:\s*(false|0)$` }, { kind: 'assignment_expression', regex: 'NODE_TLS_REJECT_UNAUTHORIZED' }] } })
+  const tls = {
+    ruleId: 'risky.tls_disabled',
+    severity: 'high' as const,
+    confidence: 'high' as const,
+    message: 'TLS certificate verification is disabled',
+    fixHint: 'Keep verification on; trust a private CA with the `ca` option (or NODE_EXTRA_CA_CERTS) instead.',
+  };
+  const hits = root
+    .findAll({
+      rule: {
+        any: [
+          { kind: 'pair', regex: String.raw`^['"]?(rejectUnauthorized|strictSSL)['"]?\s*:\s*(false|0)$` },
+          { kind: 'assignment_expression', regex: 'NODE_TLS_REJECT_UNAUTHORIZED' },
+        ],
+      },
+    })
     .filter((n) => !/=\s*['"`]?1['"`]?\s*$/.test(n.text()))
     .map((n) => hit(n, tls));
   for (const call of root.findAll({ rule: { pattern: 'cors($OPTS)' } })) {
     const text = call.text();
     if (/credentials\s*:\s*true/.test(text) && /origin\s*:\s*(['"`]\*['"`]|true)/.test(text)) {
-      hits.push(hit(call, { ruleId: 'risky.cors_wildcard_credentials', severity: 'high', confidence: 'high', message: 'CORS allows any origin with credentials', fixHint: 'List the allowed origins explicitly when credentials are allowed.' }));
+      hits.push(
+        hit(call, {
+          ruleId: 'risky.cors_wildcard_credentials',
+          severity: 'high',
+          confidence: 'high',
+          message: 'CORS allows any origin with credentials',
+          fixHint: 'List the allowed origins explicitly when credentials are allowed.',
+        }),
+      );
     }
   }
-  for (const call of root.findAll({ rule: { any: [{ pattern: 'createHash($ALG)' }, { pattern: '$C.createHash($ALG)' }] } })) {
+  for (const call of root.findAll({
+    rule: { any: [{ pattern: 'createHash($ALG)' }, { pattern: '$C.createHash($ALG)' }] },
+  })) {
     const alg = call.getMatch('ALG')?.text() ?? '';
     const scope = call.parent()?.parent()?.parent()?.text() ?? call.text();
     if (/['"`](md5|sha1)['"`]/i.test(alg) && /pass(word|wd)?|pwd|credential/i.test(scope)) {
-      hits.push(hit(call, { ruleId: 'risky.weak_password_hash', severity: 'high', confidence: 'high', message: 'A password hashed with a fast, broken hash (MD5/SHA-1)', fixHint: 'Use a password hash: argon2id, scrypt (crypto.scrypt) or bcrypt, with a per-user salt.' }));
+      hits.push(
+        hit(call, {
+          ruleId: 'risky.weak_password_hash',
+          severity: 'high',
+          confidence: 'high',
+          message: 'A password hashed with a fast, broken hash (MD5/SHA-1)',
+          fixHint: 'Use a password hash: argon2id, scrypt (crypto.scrypt) or bcrypt, with a per-user salt.',
+        }),
+      );
     }
   }
-  for (const n of root.findAll({ rule: { kind: 'pair', regex: String.raw`^['"]?(csrf|csrfProtection)['"]?\s*:\s*false$` } })) {
-    hits.push(hit(n, { ruleId: 'risky.csrf_disabled', severity: 'high', confidence: 'high', message: 'CSRF protection is disabled', fixHint: 'Keep CSRF protection on for cookie-authenticated state changes.' }));
+  for (const n of root.findAll({
+    rule: { kind: 'pair', regex: String.raw`^['"]?(csrf|csrfProtection)['"]?\s*:\s*false$` },
+  })) {
+    hits.push(
+      hit(n, {
+        ruleId: 'risky.csrf_disabled',
+        severity: 'high',
+        confidence: 'high',
+        message: 'CSRF protection is disabled',
+        fixHint: 'Keep CSRF protection on for cookie-authenticated state changes.',
+      }),
+    );
   }
   return hits;
 }

@@ -41,7 +41,11 @@ export class WorkflowRun {
     }
     await this.progress(label, (index - 1) / this.total);
     const value = await run();
-    await this.redis.multi().hset(this.key, name, JSON.stringify({ value: value ?? null })).expire(this.key, this.ttlSeconds).exec();
+    await this.redis
+      .multi()
+      .hset(this.key, name, JSON.stringify({ value: value ?? null }))
+      .expire(this.key, this.ttlSeconds)
+      .exec();
     return value;
   }
 }

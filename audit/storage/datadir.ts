@@ -2,7 +2,17 @@
 // (`LOCK`, created with O_EXCL, holding the owner's pid, host and start time) that a second process cannot take; a
 // lock left by a dead process on this host is detected and replaced. The directory and everything in it are private
 // to the user that runs Void (0700 / 0600). Read-only views (the CLI while the server runs, backups) take no lock.
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FILE_MODE, syncDir, type TornTail } from './log.js';
@@ -18,7 +28,10 @@ export interface LockHolder {
 
 export class DataDirLockedError extends Error {
   readonly code = 'store.locked';
-  constructor(readonly dir: string, readonly holder: LockHolder | undefined) {
+  constructor(
+    readonly dir: string,
+    readonly holder: LockHolder | undefined,
+  ) {
     super(
       holder
         ? `The data directory ${dir} is in use by process ${holder.pid} on host ${holder.host} (since ${holder.startedAt}). One Void process owns a data directory: stop that process, or point VOID_DATA_DIR elsewhere. Several processes (web and worker replicas) need MONGODB_URL.`
@@ -40,7 +53,9 @@ function alive(pid: number): boolean {
 export function readLock(dir: string): LockHolder | undefined {
   try {
     const parsed = JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')) as Partial<LockHolder>;
-    return typeof parsed.pid === 'number' && typeof parsed.host === 'string' ? { pid: parsed.pid, host: parsed.host, startedAt: String(parsed.startedAt) } : undefined;
+    return typeof parsed.pid === 'number' && typeof parsed.host === 'string'
+      ? { pid: parsed.pid, host: parsed.host, startedAt: String(parsed.startedAt) }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -96,8 +111,14 @@ export interface DataDirReport {
 /** What was repaired or found while opening, for the start-up log. */
 export function describeReport(report: DataDirReport): string[] {
   const out: string[] = [];
-  if (report.staleLock) out.push(`removed a stale lock of process ${report.staleLock.pid} (host ${report.staleLock.host}, since ${report.staleLock.startedAt}), which is no longer running`);
-  for (const t of report.torn) out.push(`torn tail in ${t.file}: ${t.droppedBytes} byte(s) from offset ${t.offset} cut (${t.reason}); the entry was never acknowledged`);
+  if (report.staleLock)
+    out.push(
+      `removed a stale lock of process ${report.staleLock.pid} (host ${report.staleLock.host}, since ${report.staleLock.startedAt}), which is no longer running`,
+    );
+  for (const t of report.torn)
+    out.push(
+      `torn tail in ${t.file}: ${t.droppedBytes} byte(s) from offset ${t.offset} cut (${t.reason}); the entry was never acknowledged`,
+    );
   return out;
 }
 
@@ -127,7 +148,8 @@ export class DataDir {
 
   /** Marks a log as opened by one store: a second store on the same files in this process is a bug, refused. */
   claim(file: string): void {
-    if (this.claimed.has(file)) throw new Error(`${file} is already open in this process: open one store per data directory`);
+    if (this.claimed.has(file))
+      throw new Error(`${file} is already open in this process: open one store per data directory`);
     this.claimed.add(file);
   }
 

@@ -25,12 +25,20 @@ export class DurableMap<V> {
     private readonly compactAt: number,
   ) {}
 
-  static async open<V>(dir: DataDir, folder: string, name: string, options: DurableMapOptions = {}): Promise<DurableMap<V>> {
+  static async open<V>(
+    dir: DataDir,
+    folder: string,
+    name: string,
+    options: DurableMapOptions = {},
+  ): Promise<DurableMap<V>> {
     const snapshotFile = dir.file(folder, `${name}.snapshot`);
     const logFile = dir.file(folder, `${name}.log`);
     const map = new Map<string, V>();
     const snapshot = scanLog<Entry<V>>(snapshotFile);
-    if (snapshot.torn) throw new Error(`${snapshotFile} is incomplete (${snapshot.torn.reason}); snapshots are written atomically, so it was changed outside Void: restore from a backup`);
+    if (snapshot.torn)
+      throw new Error(
+        `${snapshotFile} is incomplete (${snapshot.torn.reason}); snapshots are written atomically, so it was changed outside Void: restore from a backup`,
+      );
     const replay = scanLog<Entry<V>>(logFile);
     for (const e of [...snapshot.entries, ...replay.entries]) {
       if ('d' in e) map.delete(e.k);

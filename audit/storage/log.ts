@@ -3,7 +3,17 @@
 // `less` and `jq` (after `cut -d' ' -f2-`); the checksum catches a torn or bit-rotted line. Writes use group commit:
 // entries queued while one synchronous (O_DSYNC) write is under way go out together in the next one, and every
 // append resolves only after the write that covers it returned (an acknowledged entry is on disk).
-import { closeSync, constants, fdatasyncSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, existsSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fdatasyncSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+  existsSync,
+} from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -38,8 +48,14 @@ export interface ScanResult<T> {
 
 export class CorruptLogError extends Error {
   readonly code = 'store.corrupt';
-  constructor(readonly file: string, readonly offset: number, reason: string) {
-    super(`${file} is damaged at byte ${offset} (${reason}) and whole entries follow the damage: this is not a torn write. Restore the data directory from a backup ("void restore"), or move the file aside to start without it.`);
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    reason: string,
+  ) {
+    super(
+      `${file} is damaged at byte ${offset} (${reason}) and whole entries follow the damage: this is not a torn write. Restore the data directory from a backup ("void restore"), or move the file aside to start without it.`,
+    );
     this.name = 'CorruptLogError';
   }
 }
@@ -68,10 +84,17 @@ export function scanLog<T>(file: string): ScanResult<T> {
   while (offset < buf.length) {
     const nl = buf.indexOf(0x0a, offset);
     const end = nl === -1 ? buf.length : nl;
-    const checked = nl === -1 ? ({ ok: false, reason: 'unfinished last line' } as const) : checkLine(buf.toString('utf8', offset, end));
+    const checked =
+      nl === -1
+        ? ({ ok: false, reason: 'unfinished last line' } as const)
+        : checkLine(buf.toString('utf8', offset, end));
     if (!checked.ok) {
       if (nl !== -1 && hasValidLineAfter(buf, nl + 1)) throw new CorruptLogError(file, offset, checked.reason);
-      return { entries, validBytes: offset, torn: { file, offset, droppedBytes: buf.length - offset, reason: checked.reason } };
+      return {
+        entries,
+        validBytes: offset,
+        torn: { file, offset, droppedBytes: buf.length - offset, reason: checked.reason },
+      };
     }
     entries.push(checked.value as T);
     offset = end + 1;
@@ -211,7 +234,10 @@ export class AppendLog {
       this.handle = await open(this.file, APPEND_FLAGS, FILE_MODE);
       this.bytes = (await this.handle.stat()).size + this.pending.reduce((n, l) => n + Buffer.byteLength(l), 0);
     })();
-    this.flushing = work.then(() => this.flushLoop(), () => this.flushLoop());
+    this.flushing = work.then(
+      () => this.flushLoop(),
+      () => this.flushLoop(),
+    );
     await work;
   }
 

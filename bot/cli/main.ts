@@ -43,7 +43,12 @@ async function main(argv: string[], extra: ExtraModules | undefined): Promise<nu
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { role: { type: 'string' }, as: { type: 'string' }, help: { type: 'boolean', short: 'h' }, 'resolve-github-ids': { type: 'boolean' } },
+    options: {
+      role: { type: 'string' },
+      as: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      'resolve-github-ids': { type: 'boolean' },
+    },
   });
   const command = positionals[0] ?? 'serve';
   if (values.help || command === 'help') {
@@ -51,8 +56,10 @@ async function main(argv: string[], extra: ExtraModules | undefined): Promise<nu
     return 0;
   }
   const role = (values.role ?? 'all') as Role;
-  if (!['web', 'worker', 'all'].includes(role)) throw new VoidError('cli.bad_role', `--role must be web, worker or all (got "${values.role}")`);
-  if (command === 'doctor') return runDoctor({ out: process.stdout, resolveGithubIds: values['resolve-github-ids'] === true });
+  if (!['web', 'worker', 'all'].includes(role))
+    throw new VoidError('cli.bad_role', `--role must be web, worker or all (got "${values.role}")`);
+  if (command === 'doctor')
+    return runDoctor({ out: process.stdout, resolveGithubIds: values['resolve-github-ids'] === true });
   const config = loadConfig();
   if (command === 'check-config') {
     process.stdout.write(`Configuration OK: ${config.tenants.length} tenant(s) from ${config.tenantsFile.path}.\n`);
@@ -65,7 +72,9 @@ async function main(argv: string[], extra: ExtraModules | undefined): Promise<nu
     (result.code === 0 ? process.stdout : process.stderr).write(`${result.text}\n`);
     return result.code;
   }
-  const consoleMode = command === 'console' || (command === 'serve' && values.role === undefined && configuredPlatforms(config.env).length === 0);
+  const consoleMode =
+    command === 'console' ||
+    (command === 'serve' && values.role === undefined && configuredPlatforms(config.env).length === 0);
   const interactive = Boolean(process.stdin.isTTY);
   // In the console, logs would drown the conversation: only errors unless LOG_LEVEL says otherwise.
   const level = config.env.LOG_LEVEL ?? (consoleMode ? 'error' : 'info');
@@ -81,14 +90,38 @@ async function main(argv: string[], extra: ExtraModules | undefined): Promise<nu
   return serve(config, redis, role, log, modules);
 }
 
-async function runConsole(config: Config, redis: RedisHandle, log: Logger, as: string | undefined, interactive: boolean, modules: VoidModule[]): Promise<number> {
+async function runConsole(
+  config: Config,
+  redis: RedisHandle,
+  log: Logger,
+  as: string | undefined,
+  interactive: boolean,
+  modules: VoidModule[],
+): Promise<number> {
   const app = await VoidApp.create(config, { role: 'worker', redisUrl: redis.url, log }, modules);
-  const local = await attachLocalRepository(app.ports, config.env.VOID_LOCAL_REPO ?? process.cwd(), log, Boolean(config.env.VOID_LOCAL_REPO));
-  if (local && interactive) process.stdout.write(`Version control: the local git repository ${local.dir} (review HEAD~1, review <branch>, deploy …).\n`);
+  const local = await attachLocalRepository(
+    app.ports,
+    config.env.VOID_LOCAL_REPO ?? process.cwd(),
+    log,
+    Boolean(config.env.VOID_LOCAL_REPO),
+  );
+  if (local && interactive)
+    process.stdout.write(
+      `Version control: the local git repository ${local.dir} (review HEAD~1, review <branch>, deploy …).\n`,
+    );
   await app.start();
   const subscriber = createRedis(redis.url);
   try {
-    const session = new ConsoleSession({ dispatcher: app.dispatcher, registry: app.registry, subscriber, prefix: app.prefix, input: process.stdin, output: process.stdout, interactive, as });
+    const session = new ConsoleSession({
+      dispatcher: app.dispatcher,
+      registry: app.registry,
+      subscriber,
+      prefix: app.prefix,
+      input: process.stdin,
+      output: process.stdout,
+      interactive,
+      as,
+    });
     return await session.run();
   } finally {
     subscriber.disconnect();
@@ -97,10 +130,19 @@ async function runConsole(config: Config, redis: RedisHandle, log: Logger, as: s
   }
 }
 
-async function serve(config: Config, redis: RedisHandle, role: Role, log: Logger, modules: VoidModule[]): Promise<number> {
+async function serve(
+  config: Config,
+  redis: RedisHandle,
+  role: Role,
+  log: Logger,
+  modules: VoidModule[],
+): Promise<number> {
   if (role !== 'all' && !config.env.MONGODB_URL) {
     if (config.env.VOID_EMBEDDED_STORE === 'files') {
-      throw new VoidError('cli.split_needs_mongodb', `--role ${role} needs MONGODB_URL: without it the audit trail, approvals and Slack installations are kept in the data directory ${config.env.VOID_DATA_DIR}, which one process owns, so a separate web and worker cannot share them. Run one process with --role all, or set MONGODB_URL to run web and worker replicas.`);
+      throw new VoidError(
+        'cli.split_needs_mongodb',
+        `--role ${role} needs MONGODB_URL: without it the audit trail, approvals and Slack installations are kept in the data directory ${config.env.VOID_DATA_DIR}, which one process owns, so a separate web and worker cannot share them. Run one process with --role all, or set MONGODB_URL to run web and worker replicas.`,
+      );
     }
     log.warn(
       { role },
@@ -136,8 +178,10 @@ export function runVoid(argv: string[], extra?: ExtraModules): void {
     (error: unknown) => {
       if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
       else if (error instanceof VoidError) process.stderr.write(`void: ${error.message}\n`);
-      else if (/^store\./.test(String((error as { code?: unknown })?.code))) process.stderr.write(`void: ${(error as Error).message}\n`);
-      else if ((error as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') process.stderr.write(`void: ${(error as Error).message}\n${USAGE}\n`);
+      else if (/^store\./.test(String((error as { code?: unknown })?.code)))
+        process.stderr.write(`void: ${(error as Error).message}\n`);
+      else if ((error as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+        process.stderr.write(`void: ${(error as Error).message}\n${USAGE}\n`);
       else process.stderr.write(`void: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
       process.exit(2);
     },

@@ -16,7 +16,15 @@ export async function runCancel(ctx: CommandContext, command: Extract<Command, {
   if (state !== 'waiting' && state !== 'delayed' && state !== 'prioritized') {
     return [refusal(`Job ${command.id} is ${state}; only a job that has not started can be cancelled.`)];
   }
-  await services.audit.append({ tenantId: tenant.id, action: 'approval.cancelled', actor: auditActor(ctx), target: command.id, outcome: 'success', details: { what: 'job', state }, correlationId: ctx.correlationId });
+  await services.audit.append({
+    tenantId: tenant.id,
+    action: 'approval.cancelled',
+    actor: auditActor(ctx),
+    target: command.id,
+    outcome: 'success',
+    details: { what: 'job', state },
+    correlationId: ctx.correlationId,
+  });
   await job.remove();
   return [answer(`Cancelled job ${command.id} (${job.data.kind}); it will not run.`)];
 }

@@ -8,15 +8,23 @@ import { runJobCommand } from './job.command.js';
 import { runWhoami } from './whoami.command.js';
 import { refusal, type CommandContext, type CommandRegistry } from './types.js';
 
-const notEnabled = (what: string) => async (ctx: CommandContext, command: Command): Promise<Reply[]> => {
-  const id = 'id' in command && command.id ? ` "${command.id}"` : '';
-  return [refusal(`${what} is not enabled in this deployment, so there is no pending request${id} in ${ctx.tenant.name}.`)];
-};
+const notEnabled =
+  (what: string) =>
+  async (ctx: CommandContext, command: Command): Promise<Reply[]> => {
+    const id = 'id' in command && command.id ? ` "${command.id}"` : '';
+    return [
+      refusal(`${what} is not enabled in this deployment, so there is no pending request${id} in ${ctx.tenant.name}.`),
+    ];
+  };
 
 export const CORE_COMMANDS: CommandRegistry = {
   help: runHelp,
   whoami: runWhoami,
-  login: async (ctx) => [refusal(`The web dashboard is not enabled in this deployment (${ctx.tenant.name}): there is nothing to sign in to.`)],
+  login: async (ctx) => [
+    refusal(
+      `The web dashboard is not enabled in this deployment (${ctx.tenant.name}): there is nothing to sign in to.`,
+    ),
+  ],
   review: runJobCommand,
   implement: runJobCommand,
   triage: runJobCommand,
@@ -28,8 +36,16 @@ export const CORE_COMMANDS: CommandRegistry = {
   audit: async (ctx) => [refusal(`Audit tools are not enabled in this deployment (${ctx.tenant.name}).`)],
   policy: async (ctx) => [refusal(`Approval policies are not enabled in this deployment (${ctx.tenant.name}).`)],
   breakglass: notEnabled('The approvals module'),
-  ack: async (ctx) => [refusal(`The approvals module is not enabled in this deployment, so there is no follow-up to acknowledge in ${ctx.tenant.name}.`)],
-  jira: async (ctx) => [refusal(`The JIRA integration is not enabled in this deployment (${ctx.tenant.name}): no JIRA credentials are configured.`)],
+  ack: async (ctx) => [
+    refusal(
+      `The approvals module is not enabled in this deployment, so there is no follow-up to acknowledge in ${ctx.tenant.name}.`,
+    ),
+  ],
+  jira: async (ctx) => [
+    refusal(
+      `The JIRA integration is not enabled in this deployment (${ctx.tenant.name}): no JIRA credentials are configured.`,
+    ),
+  ],
   notify: async (ctx) => [refusal(`Notifications are not enabled in this deployment (${ctx.tenant.name}).`)],
 };
 

@@ -13,16 +13,44 @@ export async function runJobCommand(ctx: CommandContext, asked: JobCommand): Pro
   // Bound projects only, before anything reads or writes the ticket (and before any approval is asked for it).
   const unbound = 'ticket' in asked ? unboundTicket(tenant, asked.ticket) : undefined;
   if (unbound) {
-    await services.audit.append({ tenantId: tenant.id, action: 'request.rejected', actor: auditActor(ctx), target: describeCommand(asked), outcome: 'denied', details: { code: 'jira.project_not_bound' }, correlationId: ctx.correlationId });
+    await services.audit.append({
+      tenantId: tenant.id,
+      action: 'request.rejected',
+      actor: auditActor(ctx),
+      target: describeCommand(asked),
+      outcome: 'denied',
+      details: { code: 'jira.project_not_bound' },
+      correlationId: ctx.correlationId,
+    });
     return [refusal(unbound)];
   }
   if (!services.availableKinds.has(kind)) {
-    return [refusal(`"${kind}" jobs are not available in this deployment yet: no agent for them is installed. Nothing was queued.`)];
+    return [
+      refusal(
+        `"${kind}" jobs are not available in this deployment yet: no agent for them is installed. Nothing was queued.`,
+      ),
+    ];
   }
-  const request = { kind, command: asked, tenant, actor, thread: ctx.thread, correlationId: ctx.correlationId, deliveryId: ctx.deliveryId };
+  const request = {
+    kind,
+    command: asked,
+    tenant,
+    actor,
+    thread: ctx.thread,
+    correlationId: ctx.correlationId,
+    deliveryId: ctx.deliveryId,
+  };
   const gate = services.gate ? await services.gate.gate(request) : { decision: 'run' as const };
   if (gate.decision === 'deny') {
-    await services.audit.append({ tenantId: tenant.id, action: 'request.rejected', actor: auditActor(ctx), target: describeCommand(asked), outcome: 'denied', details: { code: gate.refusal.code }, correlationId: ctx.correlationId });
+    await services.audit.append({
+      tenantId: tenant.id,
+      action: 'request.rejected',
+      actor: auditActor(ctx),
+      target: describeCommand(asked),
+      outcome: 'denied',
+      details: { code: gate.refusal.code },
+      correlationId: ctx.correlationId,
+    });
     return [refusal(gate.refusal.message)];
   }
   if (gate.decision === 'hold') return gate.replies;
@@ -39,12 +67,23 @@ export async function runJobCommand(ctx: CommandContext, asked: JobCommand): Pro
     deliveryId: ctx.deliveryId,
   };
   // No side effect without its audit record: submitJob appends it first, and a failed append stops the enqueue.
-  const { duplicate } = await submitJob(services, { jobId, data, actor: auditActor(ctx), details: { kind, command: describeCommand(command) } });
+  const { duplicate } = await submitJob(services, {
+    jobId,
+    data,
+    actor: auditActor(ctx),
+    details: { kind, command: describeCommand(command) },
+  });
   if (duplicate) return [];
-  return [{ text: `🕐 ${describeCommand(command)}: queued as job ${jobId}`, key: `job:${jobId}`, kind: 'progress', opening: true }];
+  return [
+    {
+      text: `🕐 ${describeCommand(command)}: queued as job ${jobId}`,
+      key: `job:${jobId}`,
+      kind: 'progress',
+      opening: true,
+    },
+  ];
 }
 
 export function auditActor(ctx: Pick<CommandContext, 'actor'>): AuditActor {
   return auditActorOf(ctx.actor);
 }
-

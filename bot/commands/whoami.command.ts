@@ -6,7 +6,10 @@ export async function runWhoami(ctx: CommandContext): Promise<Reply[]> {
   const member = ctx.services.registry.memberById(tenant.id, actor.memberId);
   const linked = Object.entries(member?.identities ?? {})
     .filter(([, ids]) => ids && ids.length)
-    .map(([platform, ids]) => `${platform}${(ids as readonly string[]).length > 1 ? ` (${(ids as readonly string[]).length})` : ''}`);
+    .map(
+      ([platform, ids]) =>
+        `${platform}${(ids as readonly string[]).length > 1 ? ` (${(ids as readonly string[]).length})` : ''}`,
+    );
   return [
     answer(
       [

@@ -31,8 +31,14 @@ export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   /** Unset means redis://127.0.0.1:6379, and a private redis-server is started when nothing answers there. */
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
-  MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+    .optional(),
+  MONGODB_URL: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// or mongodb+srv:// URL')
+    .optional(),
   /** Without MONGODB_URL: where the durable embedded store keeps the audit trail, approvals and Slack installations
    *  (docs/storage.md). Created 0700; one process owns it. */
   VOID_DATA_DIR: z.string().min(1).default('./.void/data'),
@@ -41,8 +47,16 @@ export const envSchema = z.object({
   /** Unset: info for servers, warn in the console chat (logs would drown the conversation). */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   VOID_TENANTS_FILE: z.string().min(1).optional(),
-  VOID_KEY_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/, 'expected letters, digits, "-" or "_"').default('void'),
-  VOID_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(25 * 1024 * 1024).default(1024 * 1024),
+  VOID_KEY_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,32}$/, 'expected letters, digits, "-" or "_"')
+    .default('void'),
+  VOID_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(25 * 1024 * 1024)
+    .default(1024 * 1024),
   /** Whole-request deadline of the HTTP server: a client that trickles its request (one byte a second) is cut off. */
   VOID_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
   VOID_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
@@ -51,15 +65,26 @@ export const envSchema = z.object({
   /** A job's progress message is updated at most once per this many ms (identical updates skipped; the final state always). 0: every update. */
   VOID_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** Replace platform identities (Slack user ids, GitHub logins, …) in audit records by erasable pseudonyms. */
-  VOID_AUDIT_PSEUDONYMISE_IDENTITIES: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  VOID_AUDIT_PSEUDONYMISE_IDENTITIES: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** BullMQ job lock (a worker that stops renewing it for this long is presumed dead) and stalled-job check. */
   VOID_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   VOID_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
-  VOID_DEDUPE_TTL_SECONDS: z.coerce.number().int().min(60).default(4 * 24 * 3600),
+  VOID_DEDUPE_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(4 * 24 * 3600),
   /** Days the `_system` audit trail (security events, unknown workspaces) is kept; 0 keeps it forever. */
   VOID_SYSTEM_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
   /** GitHub and JIRA comment events older than this are refused (replays); at most VOID_DEDUPE_TTL_SECONDS. */
-  VOID_MAX_COMMENT_AGE_SECONDS: z.coerce.number().int().min(60).default(3 * 24 * 3600),
+  VOID_MAX_COMMENT_AGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(3 * 24 * 3600),
   // Deployment and observability (docs/operations.md).
   /** A separate listener for /metrics and /healthz (needed by the worker role, which has no web server). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -77,7 +102,16 @@ export const envSchema = z.object({
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
   OTEL_EXPORTER_OTLP_HEADERS: optionalSecret,
   OTEL_EXPORTER_OTLP_TRACES_HEADERS: optionalSecret,
-  OTEL_TRACES_SAMPLER: z.enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']).optional(),
+  OTEL_TRACES_SAMPLER: z
+    .enum([
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ])
+    .optional(),
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
   // Platform secrets. Each platform is configured when its secrets are present.
   SLACK_SIGNING_SECRET: optionalSecret,
@@ -87,8 +121,14 @@ export const envSchema = z.object({
   SLACK_STATE_SECRET: optionalSecret,
   SLACK_API_URL: z.url().optional(),
   /** Single-workspace mode: the bot's ids (from auth.test), so that no auth.test call is needed at start. */
-  SLACK_BOT_ID: z.string().regex(/^B[A-Z0-9]+$/, 'expected a Slack bot id (B…)').optional(),
-  SLACK_BOT_USER_ID: z.string().regex(/^[UW][A-Z0-9]+$/, 'expected a Slack user id (U… or W…)').optional(),
+  SLACK_BOT_ID: z
+    .string()
+    .regex(/^B[A-Z0-9]+$/, 'expected a Slack bot id (B…)')
+    .optional(),
+  SLACK_BOT_USER_ID: z
+    .string()
+    .regex(/^[UW][A-Z0-9]+$/, 'expected a Slack user id (U… or W…)')
+    .optional(),
   /** OAuth install: the public URL of GET /slack/oauth_redirect (must match the app's redirect URL). */
   SLACK_REDIRECT_URI: z.url().optional(),
   /** Minimum gap between two messages or updates in one Slack channel (Slack allows about one per second). */
@@ -108,18 +148,30 @@ export const envSchema = z.object({
   MICROSOFT_TOKEN_ISSUER: z.string().min(1).default('https://api.botframework.com'),
   /** Teams: the login authority base (tenant appended) where the bot gets its outbound token for the Bot Connector:
    *  any HTTPS host that serves `<base>/<tenant>/oauth2/v2.0/token` (a sovereign cloud, a proxy); http on loopback only. */
-  MICROSOFT_LOGIN_URL: z.url().default('https://login.microsoftonline.com/').refine(httpsOrLoopback, 'expected an https:// URL (http:// only on 127.0.0.1 or localhost), like https://login.microsoftonline.us/'),
+  MICROSOFT_LOGIN_URL: z
+    .url()
+    .default('https://login.microsoftonline.com/')
+    .refine(
+      httpsOrLoopback,
+      'expected an https:// URL (http:// only on 127.0.0.1 or localhost), like https://login.microsoftonline.us/',
+    ),
   /** Teams: the OAuth scope (audience) of that outbound token. */
   MICROSOFT_BOT_OAUTH_SCOPE: z.string().min(1).default('https://api.botframework.com'),
   /** Teams app manifest: the privacy statement and terms of use (unset: Void serves its own at /privacy, /terms). */
   TEAMS_PRIVACY_URL: z.url().refine(httpsOrLoopback, 'expected an https:// URL').optional(),
   TEAMS_TERMS_URL: z.url().refine(httpsOrLoopback, 'expected an https:// URL').optional(),
   /** Teams: local Bot Framework Emulator only. Turns inbound token validation OFF (warned at every start). */
-  TEAMS_EMULATOR_MODE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  TEAMS_EMULATOR_MODE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** Teams: the Bot Framework channels whose activities Void accepts (comma-separated); anything else is refused. */
   TEAMS_ALLOWED_CHANNELS: z
     .string()
-    .regex(/^\s*[a-z0-9_-]+(\s*,\s*[a-z0-9_-]+)*\s*$/i, 'expected channel ids separated by commas, like msteams,webchat')
+    .regex(
+      /^\s*[a-z0-9_-]+(\s*,\s*[a-z0-9_-]+)*\s*$/i,
+      'expected channel ids separated by commas, like msteams,webchat',
+    )
     .default('msteams')
     .transform((v) => v.split(',').map((c) => c.trim().toLowerCase())),
   JIRA_WEBHOOK_SECRET: optionalSecret,
@@ -136,8 +188,18 @@ export const envSchema = z.object({
   METRICS_TOKEN: optionalSecret,
   /** The web dashboard (docs/dashboard.md): its public base URL turns it on (links in chat, OIDC redirect URI). */
   VOID_DASHBOARD_URL: z.url().optional(),
-  VOID_DASHBOARD_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
-  VOID_DASHBOARD_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24 * 7).default(12),
+  VOID_DASHBOARD_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  VOID_DASHBOARD_ABSOLUTE_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 7)
+    .default(12),
   VOID_DASHBOARD_SIGNIN_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
   /** OIDC client secrets that tenants name in `dashboard.oidc.clientSecretRef`: a JSON object {"acme-okta": "…"}. */
   VOID_OIDC_CLIENT_SECRETS: namedSecrets('expected a JSON object of secret names to client secrets'),
@@ -159,7 +221,6 @@ export const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
-
 
 /** Names of the variables whose values must never appear in logs, replies, audit records or errors. */
 export const SECRET_VARIABLES = [
@@ -183,7 +244,9 @@ export const SECRET_VARIABLES = [
 ] as const satisfies ReadonlyArray<keyof Env>;
 
 export function secretValues(env: Env): string[] {
-  const jiraTokens = Object.entries(env.JIRA_TENANT_VARIABLES ?? {}).filter(([k]) => !k.startsWith('JIRA_EMAIL_')).map(([, v]) => v);
+  const jiraTokens = Object.entries(env.JIRA_TENANT_VARIABLES ?? {})
+    .filter(([k]) => !k.startsWith('JIRA_EMAIL_'))
+    .map(([, v]) => v);
   const values = [
     ...SECRET_VARIABLES.map((name) => env[name]),
     ...Object.values(env.VOID_MODEL_KEYS ?? {}),
@@ -226,7 +289,11 @@ export function configuredPlatforms(env: Env): string[] {
   if (env.SLACK_SIGNING_SECRET) platforms.push('slack');
   if (env.MICROSOFT_APP_ID || env.TEAMS_EMULATOR_MODE) platforms.push('teams');
   if (env.GITHUB_WEBHOOK_SECRET) platforms.push('github');
-  if (env.JIRA_WEBHOOK_SECRET || Object.keys(env.JIRA_TENANT_VARIABLES ?? {}).some((k) => k.startsWith('JIRA_WEBHOOK_SECRET_'))) platforms.push('jira');
+  if (
+    env.JIRA_WEBHOOK_SECRET ||
+    Object.keys(env.JIRA_TENANT_VARIABLES ?? {}).some((k) => k.startsWith('JIRA_WEBHOOK_SECRET_'))
+  )
+    platforms.push('jira');
   return platforms;
 }
 
@@ -247,7 +314,10 @@ export interface JiraVariableRefs {
 }
 
 /** The names of a tenant's JIRA variables: those its binding gives, else JIRA_<KIND>_<TENANT>. */
-export function jiraVariableNames(tenantId: string, refs: JiraVariableRefs = {}): { webhookSecret: string; email: string; apiToken: string } {
+export function jiraVariableNames(
+  tenantId: string,
+  refs: JiraVariableRefs = {},
+): { webhookSecret: string; email: string; apiToken: string } {
   const suffix = tenantId.toUpperCase().replace(/-/g, '_');
   return {
     webhookSecret: refs.webhookSecretEnv ?? `JIRA_WEBHOOK_SECRET_${suffix}`,
@@ -263,7 +333,11 @@ export function jiraWebhookSecretFor(env: Env, tenantId: string, refs: JiraVaria
 
 /** A tenant's JIRA API credentials: its own pair, else JIRA_EMAIL/JIRA_API_TOKEN (which the configuration check
  *  allows for at most one tenant, so that one site's token never goes to another site). Never half a pair. */
-export function jiraCredentialsFor(env: Env, tenantId: string, refs: JiraVariableRefs = {}): { email: string; apiToken: string } | undefined {
+export function jiraCredentialsFor(
+  env: Env,
+  tenantId: string,
+  refs: JiraVariableRefs = {},
+): { email: string; apiToken: string } | undefined {
   const names = jiraVariableNames(tenantId, refs);
   const vars = env.JIRA_TENANT_VARIABLES ?? {};
   const email = vars[names.email];

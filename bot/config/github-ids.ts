@@ -16,14 +16,20 @@ interface LoginOnly {
 
 function loginOnlyEntries(tenants: readonly Tenant[]): LoginOnly[] {
   return tenants.flatMap((tenant) =>
-    tenant.members.flatMap((m) => (m.identities.github ?? []).map(parseGithubIdentity).filter((i) => !i.id).map((i) => ({ tenant, memberId: m.id, login: i.login }))),
+    tenant.members.flatMap((m) =>
+      (m.identities.github ?? [])
+        .map(parseGithubIdentity)
+        .filter((i) => !i.id)
+        .map((i) => ({ tenant, memberId: m.id, login: i.login })),
+    ),
   );
 }
 
 /** One warning per tenant that names GitHub members by login only (shown by check-config and doctor). */
 export function githubLoginWarnings(tenants: readonly Tenant[]): string[] {
   const byTenant = new Map<string, string[]>();
-  for (const e of loginOnlyEntries(tenants)) byTenant.set(e.tenant.id, [...(byTenant.get(e.tenant.id) ?? []), `${e.memberId} (${e.login})`]);
+  for (const e of loginOnlyEntries(tenants))
+    byTenant.set(e.tenant.id, [...(byTenant.get(e.tenant.id) ?? []), `${e.memberId} (${e.login})`]);
   return [...byTenant].map(
     ([tenant, list]) =>
       `tenant ${tenant}: GitHub identities given by login only: ${list.join(', ')}. A renamed login can be registered by someone else, who would then act as that member. Give the numeric id, github: { id: 583231, login: alice }; \`void doctor --resolve-github-ids\` prints them.`,
@@ -33,7 +39,11 @@ export function githubLoginWarnings(tenants: readonly Tenant[]): string[] {
 type Fetch = typeof fetch;
 
 /** Looks each login-only identity up and prints the entry to paste; resolves the exit code (1 if any lookup failed). */
-export async function resolveGithubIds(tenants: readonly Tenant[], out: Writable, options: { apiUrl?: string | undefined; fetch?: Fetch } = {}): Promise<number> {
+export async function resolveGithubIds(
+  tenants: readonly Tenant[],
+  out: Writable,
+  options: { apiUrl?: string | undefined; fetch?: Fetch } = {},
+): Promise<number> {
   const entries = loginOnlyEntries(tenants);
   if (!entries.length) {
     out.write('Every GitHub identity in the tenants file already has its numeric id.\n');
@@ -43,23 +53,36 @@ export async function resolveGithubIds(tenants: readonly Tenant[], out: Writable
   const fetcher = options.fetch ?? fetch;
   let failed = 0;
   for (const e of entries) {
-    const line = await lookup(fetcher, base, e.login).catch((err: unknown) => ({ ok: false as const, why: `could not ask GitHub (${(err as Error).name})` }));
-    if (line.ok) out.write(`tenant ${e.tenant.id}, member ${e.memberId}:  github: { id: ${line.id}, login: ${line.login} }\n`);
+    const line = await lookup(fetcher, base, e.login).catch((err: unknown) => ({
+      ok: false as const,
+      why: `could not ask GitHub (${(err as Error).name})`,
+    }));
+    if (line.ok)
+      out.write(`tenant ${e.tenant.id}, member ${e.memberId}:  github: { id: ${line.id}, login: ${line.login} }\n`);
     else {
       failed += 1;
       out.write(`tenant ${e.tenant.id}, member ${e.memberId}: ${e.login}: ${line.why}\n`);
     }
   }
-  out.write('Paste each entry in place of the login under the member\'s identities, then run `void check-config`.\n');
+  out.write("Paste each entry in place of the login under the member's identities, then run `void check-config`.\n");
   return failed ? 1 : 0;
 }
 
-async function lookup(fetcher: Fetch, base: string, login: string): Promise<{ ok: true; id: number; login: string } | { ok: false; why: string }> {
+async function lookup(
+  fetcher: Fetch,
+  base: string,
+  login: string,
+): Promise<{ ok: true; id: number; login: string } | { ok: false; why: string }> {
   if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/.test(login)) return { ok: false, why: 'not a GitHub login' };
-  const res = await fetcher(`${base}/users/${encodeURIComponent(login)}`, { headers: { accept: 'application/vnd.github+json', 'user-agent': 'void-doctor' }, signal: AbortSignal.timeout(10_000) });
-  if (res.status === 404) return { ok: false, why: 'no such GitHub user (renamed or deleted?): find the person\'s current login' };
+  const res = await fetcher(`${base}/users/${encodeURIComponent(login)}`, {
+    headers: { accept: 'application/vnd.github+json', 'user-agent': 'void-doctor' },
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (res.status === 404)
+    return { ok: false, why: "no such GitHub user (renamed or deleted?): find the person's current login" };
   if (!res.ok) return { ok: false, why: `GitHub answered ${res.status}` };
   const body = (await res.json()) as { id?: unknown; login?: unknown };
-  if (typeof body.id !== 'number' || typeof body.login !== 'string') return { ok: false, why: 'GitHub answered without an id' };
+  if (typeof body.id !== 'number' || typeof body.login !== 'string')
+    return { ok: false, why: 'GitHub answered without an id' };
   return { ok: true, id: body.id, login: body.login };
 }

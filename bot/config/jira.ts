@@ -14,7 +14,11 @@ const envName = (kind: 'WEBHOOK_SECRET' | 'EMAIL' | 'API_TOKEN') =>
     );
 
 /** Keys that would put a secret into the tenants file: refused with a message saying where it belongs instead. */
-const SECRET_KEYS = { webhookSecret: 'webhookSecretEnv: JIRA_WEBHOOK_SECRET_<TENANT>', apiToken: 'apiTokenEnv: JIRA_API_TOKEN_<TENANT>', email: 'emailEnv: JIRA_EMAIL_<TENANT>' } as const;
+const SECRET_KEYS = {
+  webhookSecret: 'webhookSecretEnv: JIRA_WEBHOOK_SECRET_<TENANT>',
+  apiToken: 'apiTokenEnv: JIRA_API_TOKEN_<TENANT>',
+  email: 'emailEnv: JIRA_EMAIL_<TENANT>',
+} as const;
 
 /**
  * A JIRA Cloud site is an origin (`https://acme.atlassian.net`): with a path, the webhook's `self` links and the REST
@@ -29,7 +33,8 @@ export function siteUrlProblem(siteUrl: string): string | undefined {
     return undefined; // z.url() reports it
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return `expected an http(s) URL, got ${url.protocol}`;
-  if (url.search || url.hash) return `a JIRA site URL has no query or fragment: use ${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  if (url.search || url.hash)
+    return `a JIRA site URL has no query or fragment: use ${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   if (url.hostname.endsWith('.atlassian.net') && url.pathname.replace(/\/+$/, '') !== '') {
     return `a JIRA Cloud site is just the origin: use ${url.origin} (not ${siteUrl}), or webhooks and API calls will not match it`;
   }
@@ -53,11 +58,21 @@ export const jiraBindingSchema = z
     if (problem) ctx.addIssue({ code: 'custom', path: ['siteUrl'], message: problem });
     for (const [key, instead] of Object.entries(SECRET_KEYS)) {
       if (key in binding) {
-        ctx.addIssue({ code: 'custom', path: [key], message: `the tenants file never holds JIRA secrets or credentials: put the value in an environment variable and name it here with ${instead}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `the tenants file never holds JIRA secrets or credentials: put the value in an environment variable and name it here with ${instead}`,
+        });
       }
     }
   })
-  .transform(({ siteUrl, projectKeys, webhookSecretEnv, emailEnv, apiTokenEnv }) => ({ siteUrl, projectKeys, webhookSecretEnv, emailEnv, apiTokenEnv }));
+  .transform(({ siteUrl, projectKeys, webhookSecretEnv, emailEnv, apiTokenEnv }) => ({
+    siteUrl,
+    projectKeys,
+    webhookSecretEnv,
+    emailEnv,
+    apiTokenEnv,
+  }));
 
 interface JiraTenant {
   readonly index: number;
@@ -72,7 +87,9 @@ export interface JiraConfigReport {
 
 /** Everything wrong with the JIRA secrets of this environment and these tenants, each said precisely. */
 export function checkJiraConfig(env: Env, tenants: readonly Tenant[], file = 'the tenants file'): JiraConfigReport {
-  const bound: JiraTenant[] = tenants.flatMap((tenant, index) => (tenant.bindings.jira ? [{ index, tenant, binding: tenant.bindings.jira }] : []));
+  const bound: JiraTenant[] = tenants.flatMap((tenant, index) =>
+    tenant.bindings.jira ? [{ index, tenant, binding: tenant.bindings.jira }] : [],
+  );
   const report: JiraConfigReport = { problems: [], notices: [] };
   if (env.JIRA_WEBHOOK_SECRET && bound.length > 1) {
     const ids = bound.map((b) => b.tenant.id);
@@ -99,17 +116,26 @@ function checkTenant(env: Env, { index, tenant, binding }: JiraTenant, file: str
   const vars = env.JIRA_TENANT_VARIABLES ?? {};
   const names = jiraVariableNames(tenant.id, binding);
   const at = `${file}: tenants[${index}].bindings.jira (tenant "${tenant.id}")`;
-  for (const [key, name] of [['webhookSecretEnv', binding.webhookSecretEnv], ['emailEnv', binding.emailEnv], ['apiTokenEnv', binding.apiTokenEnv]] as const) {
+  for (const [key, name] of [
+    ['webhookSecretEnv', binding.webhookSecretEnv],
+    ['emailEnv', binding.emailEnv],
+    ['apiTokenEnv', binding.apiTokenEnv],
+  ] as const) {
     if (name && !vars[name]) report.problems.push(`${at}: ${key} names ${name}, which is not set in the environment`);
   }
   const email = vars[names.email];
   const token = vars[names.apiToken];
   if (Boolean(email) !== Boolean(token)) {
-    report.problems.push(`${at}: ${email ? names.email : names.apiToken} is set but ${email ? names.apiToken : names.email} is not: Void needs both to call ${binding.siteUrl}`);
+    report.problems.push(
+      `${at}: ${email ? names.email : names.apiToken} is set but ${email ? names.apiToken : names.email} is not: Void needs both to call ${binding.siteUrl}`,
+    );
   }
-  const jiraInUse = Boolean(env.JIRA_WEBHOOK_SECRET) || Object.keys(vars).some((k) => k.startsWith('JIRA_WEBHOOK_SECRET_'));
+  const jiraInUse =
+    Boolean(env.JIRA_WEBHOOK_SECRET) || Object.keys(vars).some((k) => k.startsWith('JIRA_WEBHOOK_SECRET_'));
   if (jiraInUse && !vars[names.webhookSecret] && !env.JIRA_WEBHOOK_SECRET) {
-    report.notices.push(`Tenant "${tenant.id}" binds the JIRA site ${binding.siteUrl} but ${names.webhookSecret} is not set: every webhook delivery for it is refused.`);
+    report.notices.push(
+      `Tenant "${tenant.id}" binds the JIRA site ${binding.siteUrl} but ${names.webhookSecret} is not set: every webhook delivery for it is refused.`,
+    );
   }
 }
 
@@ -117,7 +143,11 @@ function checkTenant(env: Env, { index, tenant, binding }: JiraTenant, file: str
 function checkDistinct(env: Env, bound: readonly JiraTenant[], report: JiraConfigReport): void {
   const kinds = [
     ['webhook secret', (b: JiraTenant) => jiraWebhookSecretFor(env, b.tenant.id, b.binding)],
-    ['API token', (b: JiraTenant) => (usesDeploymentCredentials(env, b) ? undefined : jiraCredentialsFor(env, b.tenant.id, b.binding)?.apiToken)],
+    [
+      'API token',
+      (b: JiraTenant) =>
+        usesDeploymentCredentials(env, b) ? undefined : jiraCredentialsFor(env, b.tenant.id, b.binding)?.apiToken,
+    ],
   ] as const;
   for (const [kind, valueOf] of kinds) {
     const owners = new Map<string, string>();
@@ -137,5 +167,11 @@ function checkDistinct(env: Env, bound: readonly JiraTenant[], report: JiraConfi
 function usesDeploymentCredentials(env: Env, b: JiraTenant): boolean {
   const vars = env.JIRA_TENANT_VARIABLES ?? {};
   const names = jiraVariableNames(b.tenant.id, b.binding);
-  return Boolean(env.JIRA_API_TOKEN) && !vars[names.email] && !vars[names.apiToken] && !b.binding.emailEnv && !b.binding.apiTokenEnv;
+  return (
+    Boolean(env.JIRA_API_TOKEN) &&
+    !vars[names.email] &&
+    !vars[names.apiToken] &&
+    !b.binding.emailEnv &&
+    !b.binding.apiTokenEnv
+  );
 }

@@ -42,7 +42,12 @@ export function loadEnv(raw: NodeJS.ProcessEnv = process.env): Env {
     result.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
       const value = raw[name];
-      const shown = value === undefined ? 'it is not set' : isSecretName(name) ? 'got a value that does not fit' : `got "${value.slice(0, 60)}"`;
+      const shown =
+        value === undefined
+          ? 'it is not set'
+          : isSecretName(name)
+            ? 'got a value that does not fit'
+            : `got "${value.slice(0, 60)}"`;
       return `environment variable ${name}: ${issue.message} (${shown})`;
     }),
   );
@@ -57,9 +62,12 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
   let path = resolve(env.VOID_TENANTS_FILE ?? './void.yaml');
   let source: 'file' | 'example' = 'file';
   if (!existsSync(path)) {
-    if (env.VOID_TENANTS_FILE) throw new ConfigError([`${path}: the tenants file named by VOID_TENANTS_FILE does not exist`]);
+    if (env.VOID_TENANTS_FILE)
+      throw new ConfigError([`${path}: the tenants file named by VOID_TENANTS_FILE does not exist`]);
     if (platforms.length) {
-      throw new ConfigError([`${path}: no tenants file, but ${platforms.join(', ')} is configured; copy void.example.yaml to void.yaml and describe your organisations`]);
+      throw new ConfigError([
+        `${path}: no tenants file, but ${platforms.join(', ')} is configured; copy void.example.yaml to void.yaml and describe your organisations`,
+      ]);
     }
     path = EXAMPLE_TENANTS_FILE;
     source = 'example';
@@ -83,7 +91,9 @@ export function loadTenantsFile(path: string): Tenant[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError([`${path}: cannot read the tenants file (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+    throw new ConfigError([
+      `${path}: cannot read the tenants file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
   }
   return parseTenantsYaml(text, path);
 }
@@ -100,7 +110,8 @@ export function parseTenantsYaml(text: string, path: string): Tenant[] {
     );
   }
   const result = tenantsFileSchema.safeParse(doc.toJS({ maxAliasCount: 100 }));
-  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, doc, lines, path)));
+  if (!result.success)
+    throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, doc, lines, path)));
   return toTenants(result.data);
 }
 

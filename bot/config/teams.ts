@@ -19,7 +19,9 @@ export function checkTeamsConfig(env: Env): string[] {
     );
   }
   if (env.MICROSOFT_APP_ID) {
-    problems.push('TEAMS_EMULATOR_MODE=true cannot be used with MICROSOFT_APP_ID set: the emulator needs no app id, and a real bot must never run unauthenticated. Unset one of them.');
+    problems.push(
+      'TEAMS_EMULATOR_MODE=true cannot be used with MICROSOFT_APP_ID set: the emulator needs no app id, and a real bot must never run unauthenticated. Unset one of them.',
+    );
   }
   return problems;
 }

@@ -23,12 +23,26 @@ const idList = z
 /** GitHub: `{ id: 583231, login: alice }` (the numeric user id decides; the login is for display) or a bare login
  *  (still accepted, but a renamed login could be taken by someone else: check-config and doctor warn). */
 const githubEntry = z.union([
-  z.string().min(1).regex(/^[^#]+$/, 'a GitHub login has no "#"; give the numeric id as { id: 583231, login: alice }'),
-  z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER), login: z.string().min(1).regex(/^[^#]+$/).optional() }).strict(),
+  z
+    .string()
+    .min(1)
+    .regex(/^[^#]+$/, 'a GitHub login has no "#"; give the numeric id as { id: 583231, login: alice }'),
+  z
+    .object({
+      id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+      login: z
+        .string()
+        .min(1)
+        .regex(/^[^#]+$/)
+        .optional(),
+    })
+    .strict(),
 ]);
 const githubIdList = z
   .union([githubEntry, z.array(githubEntry).min(1)])
-  .transform((value) => (Array.isArray(value) ? value : [value]).map((e) => (typeof e === 'string' ? e : `${e.login ?? ''}#${e.id}`)));
+  .transform((value) =>
+    (Array.isArray(value) ? value : [value]).map((e) => (typeof e === 'string' ? e : `${e.login ?? ''}#${e.id}`)),
+  );
 
 const identities = z
   .object({
@@ -55,11 +69,29 @@ const member = z
 const bindings = z
   .object({
     slack: z
-      .object({ teamIds: z.array(z.string().regex(/^[TE][A-Z0-9]{2,}$/, 'expected a Slack team id like T0123ABCD')).min(1), enterpriseId: z.string().optional() })
+      .object({
+        teamIds: z.array(z.string().regex(/^[TE][A-Z0-9]{2,}$/, 'expected a Slack team id like T0123ABCD')).min(1),
+        enterpriseId: z.string().optional(),
+      })
       .strict()
       .optional(),
-    teams: z.object({ tenantId: z.string().min(1) }).strict().optional(),
-    github: z.object({ org: z.string().min(1), installationId: z.coerce.number({ error: 'required, a number: the GitHub App installation id for this org (the number at the end of the installation\'s settings page URL)' }).int().positive() }).strict().optional(),
+    teams: z
+      .object({ tenantId: z.string().min(1) })
+      .strict()
+      .optional(),
+    github: z
+      .object({
+        org: z.string().min(1),
+        installationId: z.coerce
+          .number({
+            error:
+              "required, a number: the GitHub App installation id for this org (the number at the end of the installation's settings page URL)",
+          })
+          .int()
+          .positive(),
+      })
+      .strict()
+      .optional(),
     jira: jiraBindingSchema.optional(),
   })
   .strict();
@@ -78,7 +110,12 @@ const tenant = z
     id: slug,
     name: z.string().min(1).max(200),
     bindings: bindings.default({}),
-    limits: limits.default({ commandsPerMinute: 120, memberCommandsPerMinute: 30, concurrentJobs: 10, memberConcurrentJobs: 3 }),
+    limits: limits.default({
+      commandsPerMinute: 120,
+      memberCommandsPerMinute: 30,
+      concurrentJobs: 10,
+      memberConcurrentJobs: 3,
+    }),
     members: z.array(member).default([]),
     policies: policiesSchema.default({ default: 'deny', rules: [] }),
     /** GitHub behaviour (automatic reviews per repository pattern, …): integrations/github. */
@@ -115,11 +152,21 @@ function checkUniqueness(tenants: readonly RawTenant[], ctx: z.RefinementCtx): v
   const workspaces = new Map<string, string>();
   tenants.forEach((t, ti) => {
     const seen = tenantIds.get(t.id);
-    if (seen !== undefined) ctx.addIssue({ code: 'custom', path: ['tenants', ti, 'id'], message: `duplicate tenant id "${t.id}" (also tenants[${seen}])` });
+    if (seen !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tenants', ti, 'id'],
+        message: `duplicate tenant id "${t.id}" (also tenants[${seen}])`,
+      });
     tenantIds.set(t.id, ti);
     for (const [key, path] of bindingKeys(t, ti)) {
       const other = workspaces.get(key);
-      if (other) ctx.addIssue({ code: 'custom', path, message: `this workspace is already bound at ${other}: one workspace serves one tenant` });
+      if (other)
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `this workspace is already bound at ${other}: one workspace serves one tenant`,
+        });
       else workspaces.set(key, formatPath(path));
     }
     checkMembers(t, ti, ctx);
@@ -133,7 +180,11 @@ function checkMembers(t: RawTenant, ti: number, ctx: z.RefinementCtx): void {
   t.members.forEach((m, mi) => {
     const seen = memberIds.get(m.id);
     if (seen !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['tenants', ti, 'members', mi, 'id'], message: `duplicate member id "${m.id}" (also members[${seen}])` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tenants', ti, 'members', mi, 'id'],
+        message: `duplicate member id "${m.id}" (also members[${seen}])`,
+      });
     }
     memberIds.set(m.id, mi);
     for (const platform of ['slack', 'teams', 'github', 'jira', 'email'] as const) {
@@ -145,7 +196,11 @@ function checkMembers(t: RawTenant, ti: number, ctx: z.RefinementCtx): void {
         const owner = owners.get(key);
         const path = ['tenants', ti, 'members', mi, 'identities', platform, ii];
         if (owner && owner !== m.id) {
-          ctx.addIssue({ code: 'custom', path, message: `${platform} identity "${raw}" is already linked to member "${owner}": one identity belongs to one person` });
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: `${platform} identity "${raw}" is already linked to member "${owner}": one identity belongs to one person`,
+          });
         }
         owners.set(key, m.id);
       });
@@ -157,7 +212,13 @@ function checkMembers(t: RawTenant, ti: number, ctx: z.RefinementCtx): void {
 function identityText(entry: unknown): string | undefined {
   if (typeof entry === 'string') return entry;
   const e = entry as { id?: unknown; login?: unknown } | null;
-  if (e && typeof e === 'object' && (typeof e.id === 'number' || typeof e.id === 'string') && /^\d+$/.test(String(e.id))) return `${typeof e.login === 'string' ? e.login : ''}#${String(e.id)}`;
+  if (
+    e &&
+    typeof e === 'object' &&
+    (typeof e.id === 'number' || typeof e.id === 'string') &&
+    /^\d+$/.test(String(e.id))
+  )
+    return `${typeof e.login === 'string' ? e.login : ''}#${String(e.id)}`;
   return undefined;
 }
 
@@ -166,7 +227,8 @@ function bindingKeys(t: RawTenant, ti: number): Array<[string, Array<string | nu
   const keys: Array<[string, Array<string | number>]> = [];
   t.bindings.slack?.teamIds.forEach((id, i) => keys.push([`slack:${id}`, [...base, 'slack', 'teamIds', i]]));
   if (t.bindings.teams) keys.push([`teams:${t.bindings.teams.tenantId.toLowerCase()}`, [...base, 'teams', 'tenantId']]);
-  if (t.bindings.github) keys.push([`github:${t.bindings.github.installationId}`, [...base, 'github', 'installationId']]);
+  if (t.bindings.github)
+    keys.push([`github:${t.bindings.github.installationId}`, [...base, 'github', 'installationId']]);
   if (t.bindings.jira) keys.push([`jira:${normaliseSiteUrl(t.bindings.jira.siteUrl)}`, [...base, 'jira', 'siteUrl']]);
   return keys;
 }
@@ -195,7 +257,9 @@ export function toTenants(file: TenantsFile): Tenant[] {
       audit: t.audit,
       ...(t.dashboard ? { dashboard: t.dashboard } : {}),
       notifications: t.notifications,
-      members: t.members.map((m) => Object.freeze({ id: m.id, name: m.name, roles: m.roles, identities: m.identities })),
+      members: t.members.map((m) =>
+        Object.freeze({ id: m.id, name: m.name, roles: m.roles, identities: m.identities }),
+      ),
     }),
   );
 }

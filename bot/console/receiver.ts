@@ -26,7 +26,8 @@ export interface ConsoleOptions {
   readonly settleTimeoutMs?: number;
 }
 
-const META_HELP = 'Console: "/as <member>" or "/as <tenant>/<member>" switches who is speaking, "/members" lists them, "/quit" leaves.';
+const META_HELP =
+  'Console: "/as <member>" or "/as <tenant>/<member>" switches who is speaking, "/members" lists them, "/quit" leaves.';
 
 export class ConsoleSession {
   readonly id = `con-${randomUUID().slice(0, 8)}`;
@@ -41,7 +42,8 @@ export class ConsoleSession {
 
   constructor(private readonly options: ConsoleOptions) {
     const first = options.registry.list()[0];
-    if (!first || !first.members[0]) throw new VoidError('console.no_members', 'The tenants file has no members to speak as.');
+    if (!first || !first.members[0])
+      throw new VoidError('console.no_members', 'The tenants file has no members to speak as.');
     this.tenant = first;
     this.member = first.members[0];
     if (options.as) {
@@ -72,7 +74,11 @@ export class ConsoleSession {
     const [a, b] = who.includes('/') ? who.split('/', 2) : [this.tenant.id, who];
     const tenant = this.options.registry.get(a ?? '');
     const member = tenant?.members.find((m) => m.id === b);
-    if (!tenant) return `No tenant "${a}". Tenants: ${this.options.registry.list().map((t) => t.id).join(', ')}.`;
+    if (!tenant)
+      return `No tenant "${a}". Tenants: ${this.options.registry
+        .list()
+        .map((t) => t.id)
+        .join(', ')}.`;
     if (!member) return `No member "${b}" in ${tenant.id}. Members: ${tenant.members.map((m) => m.id).join(', ')}.`;
     this.tenant = tenant;
     this.member = member;
@@ -84,7 +90,9 @@ export class ConsoleSession {
     subscriber.on('message', (_channel: string, message: string) => this.onPush(message));
     await subscriber.subscribe(consoleChannel(prefix, this.id));
     if (this.options.interactive) {
-      this.print(`Void console. You are ${this.member.name} (${this.speaker}, ${this.member.roles.join(', ')}). Type "help". ${META_HELP}`);
+      this.print(
+        `Void console. You are ${this.member.name} (${this.speaker}, ${this.member.roles.join(', ')}). Type "help". ${META_HELP}`,
+      );
     }
     const rl = createInterface({
       input: this.options.input,
@@ -120,7 +128,8 @@ export class ConsoleSession {
       return;
     }
     if (text === '/members') {
-      for (const t of this.options.registry.list()) this.print(`${t.id}: ${t.members.map((m) => `${m.id} (${m.roles.join(', ')})`).join('; ')}`);
+      for (const t of this.options.registry.list())
+        this.print(`${t.id}: ${t.members.map((m) => `${m.id} (${m.roles.join(', ')})`).join('; ')}`);
       return;
     }
     if (text.startsWith('/') && !text.toLowerCase().startsWith('/void')) {
@@ -139,7 +148,12 @@ export class ConsoleSession {
       });
       for (const reply of result.replies) this.show(reply);
     } catch (error) {
-      this.print(renderReply({ text: error instanceof VoidError ? error.message : 'Void hit an internal error; it has been logged.', kind: 'refusal' }));
+      this.print(
+        renderReply({
+          text: error instanceof VoidError ? error.message : 'Void hit an internal error; it has been logged.',
+          kind: 'refusal',
+        }),
+      );
     }
   }
 
@@ -181,7 +195,10 @@ export class ConsoleSession {
         resolve(true);
       };
     });
-    if (!done) this.print(`void> (gave up waiting after ${timeoutMs} ms for: ${[...this.pending].map((k) => k.slice(4)).join(', ')})`);
+    if (!done)
+      this.print(
+        `void> (gave up waiting after ${timeoutMs} ms for: ${[...this.pending].map((k) => k.slice(4)).join(', ')})`,
+      );
     return done ? 0 : 1;
   }
 }

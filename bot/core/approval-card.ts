@@ -35,6 +35,12 @@ export interface ApprovalCard {
   /** When the request was made (ISO 8601): an id-less `approve` in a PR only means requests older than itself. */
   readonly createdAt?: string | undefined;
   /** deploy: the commit that will run, with its repository; and whether status checks are waived. */
-  readonly pinned?: { readonly sha: string; readonly repo: string; readonly ref?: string | undefined; readonly statusChecksWaived: boolean } | undefined;
+  readonly pinned?:
+    | {
+        readonly sha: string;
+        readonly repo: string;
+        readonly ref?: string | undefined;
+        readonly statusChecksWaived: boolean;
+      }
+    | undefined;
 }
-

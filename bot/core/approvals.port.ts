@@ -22,7 +22,10 @@ export type DecisionOutcome = { ok: true; card: ApprovalCard; message: string } 
 
 export type StaleTarget =
   | { readonly repo: { owner: string; name: string } | string; readonly number: number; readonly headSha: string }
-  | { readonly ticket: string; readonly content?: { summary: string; description: string; acceptanceCriteria?: string | undefined } | undefined };
+  | {
+      readonly ticket: string;
+      readonly content?: { summary: string; description: string; acceptanceCriteria?: string | undefined } | undefined;
+    };
 
 export interface ApprovalsPort {
   decide(request: DecisionRequest): Promise<DecisionOutcome>;

@@ -35,7 +35,10 @@ export const AUDIT_ACTION_FAMILIES = ['github.', 'jira.', 'chat.', 'breakglass.'
 export type AuditAction = (typeof AUDIT_ACTIONS)[number] | `${(typeof AUDIT_ACTION_FAMILIES)[number]}${string}`;
 
 export function isAuditAction(value: string): value is AuditAction {
-  return (AUDIT_ACTIONS as readonly string[]).includes(value) || AUDIT_ACTION_FAMILIES.some((f) => value.startsWith(f) && value.length > f.length);
+  return (
+    (AUDIT_ACTIONS as readonly string[]).includes(value) ||
+    AUDIT_ACTION_FAMILIES.some((f) => value.startsWith(f) && value.length > f.length)
+  );
 }
 
 /** The trail of events that belong to no tenant (unknown workspaces, bad signatures). */

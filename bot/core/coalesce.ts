@@ -64,7 +64,9 @@ export class CoalescingChat implements ChatPort {
     const pending = state.pending;
     this.cancelPending(state);
     if (!pending) return state.chain;
-    return this.write(key, state, pending.thread, pending.reply).catch((error: unknown) => this.options.onError?.(error, key));
+    return this.write(key, state, pending.thread, pending.reply).catch((error: unknown) =>
+      this.options.onError?.(error, key),
+    );
   }
 
   private write(key: string, state: KeyState, thread: ThreadRef, reply: Reply): Promise<void> {

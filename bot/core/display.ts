@@ -54,6 +54,10 @@ export function inlineTime(iso: string, now: Date = new Date()): string {
 }
 
 /** Every ISO timestamp and full SHA of a text in a platform's form. */
-export function humaniseText(text: string, time: (iso: string) => string = (iso) => inlineTime(iso), sha: (full: string) => string = shortSha): string {
+export function humaniseText(
+  text: string,
+  time: (iso: string) => string = (iso) => inlineTime(iso),
+  sha: (full: string) => string = shortSha,
+): string {
   return text.replace(ISO_UTC, (iso) => time(iso)).replace(FULL_SHA, (full) => sha(full));
 }

@@ -15,7 +15,11 @@ export class VoidError extends Error {
 /** The audit trail could not be written: the action must not happen (invariant 5). */
 export class AuditUnavailableError extends VoidError {
   constructor(cause?: unknown) {
-    super('audit.unavailable', 'The audit trail cannot be written right now, so nothing was done. Please try again shortly.', { cause });
+    super(
+      'audit.unavailable',
+      'The audit trail cannot be written right now, so nothing was done. Please try again shortly.',
+      { cause },
+    );
     this.name = 'AuditUnavailableError';
   }
 }
@@ -23,7 +27,11 @@ export class AuditUnavailableError extends VoidError {
 /** Redis (the queue) is not reachable: ingress answers 503 so that platforms retry. */
 export class QueueUnavailableError extends VoidError {
   constructor(cause?: unknown) {
-    super('queue.unavailable', 'The job queue is unavailable right now; nothing was queued. Please try again shortly.', { cause });
+    super(
+      'queue.unavailable',
+      'The job queue is unavailable right now; nothing was queued. Please try again shortly.',
+      { cause },
+    );
     this.name = 'QueueUnavailableError';
   }
 }

@@ -40,8 +40,7 @@ export type Command =
 export type CommandName = Command['name'];
 
 export type ParseResult =
-  | { ok: true; command: Command }
-  | { ok: false; error: string; usage: string; commandName?: CommandName };
+  { ok: true; command: Command } | { ok: false; error: string; usage: string; commandName?: CommandName };
 
 /** What the surface already knows: a PR comment knows its repository and pull request. */
 export interface ParseContext {
@@ -57,7 +56,8 @@ export const USAGE: Readonly<Record<CommandName, string>> = {
   help: 'help [command]: list the commands, or explain one',
   whoami: 'whoami: show who Void thinks you are, your tenant and your roles',
   login: 'login: get a private, single-use link (valid 5 minutes) that signs you in to the web dashboard',
-  review: 'review <owner>/<repo>#<number> | review <git ref>: review a pull request, or (console, local repository) a commit like HEAD~1 or a branch',
+  review:
+    'review <owner>/<repo>#<number> | review <git ref>: review a pull request, or (console, local repository) a commit like HEAD~1 or a branch',
   implement: 'implement <JIRA-KEY> [in <owner>/<repo>]: implement a ticket as a draft pull request',
   triage: 'triage <JIRA-KEY>: suggest type, priority, component and assignee for a ticket',
   deploy: 'deploy <service> [to] <environment> [at <ref>]: deploy a service (usually needs approval)',
@@ -70,7 +70,8 @@ export const USAGE: Readonly<Record<CommandName, string>> = {
   breakglass: 'breakglass <id> <reason>: admins only: force-run a pending request (loud, audited, reviewed)',
   ack: 'ack [<follow-up id>]: compliance officers: list open break-glass follow-ups, or acknowledge one',
   jira: 'jira create <PROJECT> "<summary>" [type] [priority] [--description "<text>"] | jira show <KEY>: create or show a JIRA ticket',
-  notify: 'notify [chat|email|both|digest] | notify quiet <HH:MM-HH:MM> [time zone] | notify quiet off: how Void reaches you',
+  notify:
+    'notify [chat|email|both|digest] | notify quiet <HH:MM-HH:MM> [time zone] | notify quiet off: how Void reaches you',
 };
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -84,7 +85,8 @@ const GIT_REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/;
 const LOCAL_REV = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}(?:[~^]\d{0,3})*$/;
 const DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
 
-const NO_LOCAL = ' (a local revision such as HEAD~1 or a branch can be reviewed only where a local Git repository backs Void: the console without GitHub, or VOID_LOCAL_REPO)';
+const NO_LOCAL =
+  ' (a local revision such as HEAD~1 or a branch can be reviewed only where a local Git repository backs Void: the console without GitHub, or VOID_LOCAL_REPO)';
 
 type Args = readonly string[];
 type Parser = (args: Args, ctx: ParseContext) => Command | string;
@@ -120,18 +122,27 @@ const PARSERS: Readonly<Record<CommandName, Parser>> = {
     }
     if (args.length !== 1) return 'name one pull request, like acme/api#42';
     const local = args[0] ?? '';
-    if (ctx.localRevisions && !local.includes('#') && LOCAL_REV.test(local) && !local.includes('..') && !local.endsWith('.lock')) return { name: 'review', ref: local };
+    if (
+      ctx.localRevisions &&
+      !local.includes('#') &&
+      LOCAL_REV.test(local) &&
+      !local.includes('..') &&
+      !local.endsWith('.lock')
+    )
+      return { name: 'review', ref: local };
     const match = PR_REF.exec(args[0] ?? '');
     const repo = match ? parseRepo(`${match[1]}/${match[2]}`) : undefined;
     const number = match ? Number(match[3]) : 0;
-    if (!repo || number < 1) return `"${local.slice(0, 80)}" is not a pull request like acme/api#42${ctx.localRevisions ? '' : NO_LOCAL}`;
+    if (!repo || number < 1)
+      return `"${local.slice(0, 80)}" is not a pull request like acme/api#42${ctx.localRevisions ? '' : NO_LOCAL}`;
     return { name: 'review', repo, number };
   },
   implement: (args) => {
     const ticket = parseTicket(args[0]);
     if (!ticket) return 'name a JIRA ticket, like PAY-123';
     if (args.length === 1) return { name: 'implement', ticket };
-    if (args.length !== 3 || args[1]?.toLowerCase() !== 'in') return 'the repository comes after "in", like: in acme/api';
+    if (args.length !== 3 || args[1]?.toLowerCase() !== 'in')
+      return 'the repository comes after "in", like: in acme/api';
     const repo = parseRepo(args[2]);
     if (!repo) return `"${(args[2] ?? '').slice(0, 80)}" is not a repository like acme/api`;
     return { name: 'implement', ticket, repo };
@@ -149,7 +160,8 @@ const PARSERS: Readonly<Record<CommandName, Parser>> = {
     if (rest[0]?.toLowerCase() === 'at') {
       rest.shift();
       ref = rest.shift();
-      if (ref === undefined || !GIT_REF.test(ref) || ref.includes('..')) return 'after "at" comes a git ref, like v1.4.2 or main';
+      if (ref === undefined || !GIT_REF.test(ref) || ref.includes('..'))
+        return 'after "at" comes a git ref, like v1.4.2 or main';
     }
     if (!service || !environment) return 'name a service and an environment, like: deploy payments to production';
     if (rest.length) return `unexpected "${rest.join(' ').slice(0, 80)}"`;
@@ -163,14 +175,18 @@ const PARSERS: Readonly<Record<CommandName, Parser>> = {
     if (args.length === 1 && ID.test(args[0] ?? '')) return { name: 'status', id: args[0] as string };
     return 'status takes one job or approval id';
   },
-  approve: (args) => (args.length === 1 && ID.test(args[0] ?? '') ? { name: 'approve', id: args[0] as string } : 'name one request id'),
+  approve: (args) =>
+    args.length === 1 && ID.test(args[0] ?? '') ? { name: 'approve', id: args[0] as string } : 'name one request id',
   reject: (args) => {
     const [id, ...reason] = args;
     if (!id || !ID.test(id)) return 'name one request id, then the reason';
     const text = reason.join(' ').trim();
     return text ? { name: 'reject', id, reason: text.slice(0, 500) } : { name: 'reject', id };
   },
-  cancel: (args) => (args.length === 1 && ID.test(args[0] ?? '') ? { name: 'cancel', id: args[0] as string } : 'name one request or job id'),
+  cancel: (args) =>
+    args.length === 1 && ID.test(args[0] ?? '')
+      ? { name: 'cancel', id: args[0] as string }
+      : 'name one request or job id',
   audit: (args) => {
     const sub = args[0]?.toLowerCase();
     if (sub === 'verify' && args.length === 1) return { name: 'audit', sub: 'verify' };
@@ -188,11 +204,15 @@ const PARSERS: Readonly<Record<CommandName, Parser>> = {
     const [id, ...reason] = args;
     if (!id || !ID.test(id)) return 'name one request id, then the reason';
     const text = reason.join(' ').trim();
-    return text ? { name: 'breakglass', id, reason: text.slice(0, 500) } : 'break-glass needs a reason after the request id';
+    return text
+      ? { name: 'breakglass', id, reason: text.slice(0, 500) }
+      : 'break-glass needs a reason after the request id';
   },
   ack: (args): Command | string => {
     if (args.length === 0) return { name: 'ack' };
-    return args.length === 1 && ID.test(args[0] ?? '') ? { name: 'ack', id: args[0] as string } : 'name one follow-up id';
+    return args.length === 1 && ID.test(args[0] ?? '')
+      ? { name: 'ack', id: args[0] as string }
+      : 'name one follow-up id';
   },
   jira: (args) => parseJira(args.join(' '), parseTicket),
   notify: (args) => parseNotify(args),
@@ -205,11 +225,14 @@ const ZONE = /^[A-Za-z][A-Za-z0-9_+/-]{0,63}$/;
 function parseNotify(args: Args): Command | string {
   const sub = args[0]?.toLowerCase();
   if (sub === undefined) return { name: 'notify', sub: 'show' };
-  if (sub === 'chat' || sub === 'email' || sub === 'both' || sub === 'digest') return args.length === 1 ? { name: 'notify', sub: 'channel', channel: sub } : `"notify ${sub}" takes nothing more`;
-  if (sub !== 'quiet') return 'say "notify chat", "notify email", "notify both", "notify digest" or "notify quiet 22:00-07:00"';
+  if (sub === 'chat' || sub === 'email' || sub === 'both' || sub === 'digest')
+    return args.length === 1 ? { name: 'notify', sub: 'channel', channel: sub } : `"notify ${sub}" takes nothing more`;
+  if (sub !== 'quiet')
+    return 'say "notify chat", "notify email", "notify both", "notify digest" or "notify quiet 22:00-07:00"';
   const hours = args[1]?.toLowerCase();
   if (hours === 'off' && args.length === 2) return { name: 'notify', sub: 'quiet' };
-  if (!hours || !QUIET.test(hours) || args.length > 3) return 'quiet hours look like 22:00-07:00 (24-hour clock), optionally followed by a time zone like Europe/Berlin';
+  if (!hours || !QUIET.test(hours) || args.length > 3)
+    return 'quiet hours look like 22:00-07:00 (24-hour clock), optionally followed by a time zone like Europe/Berlin';
   const zone = args[2];
   if (zone !== undefined && !ZONE.test(zone)) return `"${zone.slice(0, 40)}" is not a time zone like Europe/Berlin`;
   return zone ? { name: 'notify', sub: 'quiet', hours, timezone: zone } : { name: 'notify', sub: 'quiet', hours };
@@ -218,7 +241,8 @@ function parseNotify(args: Args): Command | string {
 const MEMBER = /^(?:[a-z0-9][a-z0-9_-]{0,62}\/)?[a-z0-9][a-z0-9_-]{0,62}$/;
 
 function parsePolicy(args: Args, ctx: ParseContext): Command | string {
-  if (args[0]?.toLowerCase() !== 'explain') return 'say "policy explain <command>", like: policy explain deploy payments to production';
+  if (args[0]?.toLowerCase() !== 'explain')
+    return 'say "policy explain <command>", like: policy explain deploy payments to production';
   const rest = args.slice(1);
   const at = rest.findIndex((w) => w.toLowerCase() === '--as');
   let as: string | undefined;
@@ -228,7 +252,8 @@ function parsePolicy(args: Args, ctx: ParseContext): Command | string {
     rest.splice(at, 2);
   }
   const verb = rest[0]?.toLowerCase();
-  if (!verb || !(ACTION_NAMES as readonly string[]).includes(verb)) return `name the command to explain: one of ${ACTION_NAMES.join(', ')}`;
+  if (!verb || !(ACTION_NAMES as readonly string[]).includes(verb))
+    return `name the command to explain: one of ${ACTION_NAMES.join(', ')}`;
   const inner = PARSERS[verb as CommandName](rest.slice(1), ctx);
   if (typeof inner === 'string') return inner;
   const command = inner as ActionCommand;
@@ -237,9 +262,7 @@ function parsePolicy(args: Args, ctx: ParseContext): Command | string {
 
 /** Strips a leading `/void`, `void`, `@Void` or `<@U123>` so that every surface can pass what the person typed. */
 export function stripInvocation(text: string): string {
-  return text
-    .replace(/^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>|@void\b|\/void\b|void:)\s*/i, '')
-    .trim();
+  return text.replace(/^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>|@void\b|\/void\b|void:)\s*/i, '').trim();
 }
 
 export function parseCommand(input: unknown, ctx: ParseContext = {}): ParseResult {
@@ -255,8 +278,12 @@ export function parseCommand(input: unknown, ctx: ParseContext = {}): ParseResul
   }
   const name = verb as CommandName;
   // `jira create` carries free text (a description with line breaks): it reads the raw text after its verb.
-  const result = name === 'jira' ? parseJira(stripInvocation(input).replace(/^\S+/, ''), parseTicket) : PARSERS[name](words.slice(1), ctx);
-  if (typeof result === 'string') return { ok: false, error: result, usage: `Usage: ${USAGE[name]}`, commandName: name };
+  const result =
+    name === 'jira'
+      ? parseJira(stripInvocation(input).replace(/^\S+/, ''), parseTicket)
+      : PARSERS[name](words.slice(1), ctx);
+  if (typeof result === 'string')
+    return { ok: false, error: result, usage: `Usage: ${USAGE[name]}`, commandName: name };
   return { ok: true, command: result };
 }
 
@@ -268,7 +295,9 @@ export function helpText(names: readonly CommandName[] = Object.keys(USAGE) as C
 export function describeCommand(command: Command): string {
   switch (command.name) {
     case 'review':
-      return 'ref' in command ? `review ${command.ref}` : `review ${command.repo.owner}/${command.repo.name}#${command.number}`;
+      return 'ref' in command
+        ? `review ${command.ref}`
+        : `review ${command.repo.owner}/${command.repo.name}#${command.number}`;
     case 'implement':
       return `implement ${command.ticket}${command.repo ? ` in ${command.repo.owner}/${command.repo.name}` : ''}`;
     case 'triage':
@@ -297,9 +326,15 @@ export function describeCommand(command: Command): string {
     case 'ack':
       return command.id ? `ack ${command.id}` : 'ack';
     case 'notify':
-      return command.sub === 'show' ? 'notify' : command.sub === 'channel' ? `notify ${command.channel}` : `notify quiet ${command.hours ?? 'off'}${command.timezone ? ` ${command.timezone}` : ''}`;
+      return command.sub === 'show'
+        ? 'notify'
+        : command.sub === 'channel'
+          ? `notify ${command.channel}`
+          : `notify quiet ${command.hours ?? 'off'}${command.timezone ? ` ${command.timezone}` : ''}`;
     case 'jira':
       // The summary is free text typed by a person: it stays out of audit targets and job titles.
-      return command.sub === 'show' ? `jira show ${command.key}` : `jira create ${command.project}${command.type ? ` ${command.type}` : ''}${command.priority ? ` ${command.priority}` : ''}`;
+      return command.sub === 'show'
+        ? `jira show ${command.key}`
+        : `jira create ${command.project}${command.type ? ` ${command.type}` : ''}${command.priority ? ` ${command.priority}` : ''}`;
   }
 }

@@ -40,7 +40,11 @@ export interface RouteRegistrar {
   route(method: string, pattern: string, handler: Handler, options?: RouteOptions): unknown;
 }
 
-export const json = (status: number, body: Record<string, unknown> | unknown[], headers?: Record<string, string>): HttpResponse => ({
+export const json = (
+  status: number,
+  body: Record<string, unknown> | unknown[],
+  headers?: Record<string, string>,
+): HttpResponse => ({
   status,
   body,
   headers: headers ?? {},

@@ -20,7 +20,12 @@ export type Verdict<C> =
       readonly status?: 401 | 503;
     };
 
-export const refuse = (code: string, reason: string, message: string): Verdict<never> => ({ ok: false, code, reason, message });
+export const refuse = (code: string, reason: string, message: string): Verdict<never> => ({
+  ok: false,
+  code,
+  reason,
+  message,
+});
 
 /** What a verify function sees: the raw bytes, and each header as one value. */
 import type { HttpRequest } from './http.js';
@@ -62,7 +67,12 @@ export interface ClaimLedger {
   claim(platform: string, deliveryId: string): Promise<'first' | 'duplicate'>;
   done(platform: string, deliveryId: string): Promise<void>;
   release(platform: string, deliveryId: string): Promise<void>;
-  claimBody(platform: string, signed: Buffer | string, deliveryId: string, ttlSeconds?: number): Promise<'new' | 'redelivery' | 'replay'>;
+  claimBody(
+    platform: string,
+    signed: Buffer | string,
+    deliveryId: string,
+    ttlSeconds?: number,
+  ): Promise<'new' | 'redelivery' | 'replay'>;
 }
 
 /** How a delivery is claimed: the signed bytes once (replay), and, when `exclusive`, the delivery id once. */

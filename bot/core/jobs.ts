@@ -20,11 +20,15 @@ export const jobCommandSchema = z.union([
   z.object({ name: z.literal('review'), ref: z.string().min(1).max(200) }).strict(),
   z.object({ name: z.literal('implement'), ticket: z.string(), repo: repo.optional() }).strict(),
   z.object({ name: z.literal('triage'), ticket: z.string() }).strict(),
-  z.object({ name: z.literal('deploy'), service: z.string(), environment: z.string(), ref: z.string().optional() }).strict(),
+  z
+    .object({ name: z.literal('deploy'), service: z.string(), environment: z.string(), ref: z.string().optional() })
+    .strict(),
 ]);
 export type JobCommand = z.infer<typeof jobCommandSchema>;
 
-export const threadSchema = z.object({ platform: z.enum(PLATFORMS), channel: z.string(), thread: z.string().optional() }).strict();
+export const threadSchema = z
+  .object({ platform: z.enum(PLATFORMS), channel: z.string(), thread: z.string().optional() })
+  .strict();
 
 export const jobDataSchema = z
   .object({
@@ -41,13 +45,19 @@ export const jobDataSchema = z
     /** Digest of what was approved (e.g. head SHA, deployed ref), re-checked before the job runs. */
     targetDigest: z.string().optional(),
     /** deploy: the commit that was approved (resolved at request time); the deployment is created at exactly it. */
-    commitSha: z.string().regex(/^[0-9a-f]{40}$/).optional(),
+    commitSha: z
+      .string()
+      .regex(/^[0-9a-f]{40}$/)
+      .optional(),
     /** deploy: the tenant's policy waived the repository's required status checks for this request. */
     waiveStatusChecks: z.boolean().optional(),
     /** implement: folders the agent may write under (from the approval rule); absent = the default allow-list. */
     writePaths: z.array(z.string().max(200)).max(50).optional(),
     /** W3C trace context of the request that queued the job (OpenTelemetry); absent when tracing is off. */
-    trace: z.object({ traceparent: z.string().max(128), tracestate: z.string().max(512).optional() }).strict().optional(),
+    trace: z
+      .object({ traceparent: z.string().max(128), tracestate: z.string().max(512).optional() })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((d) => d.command.name === d.kind, { message: 'command does not match the job kind', path: ['command'] });
@@ -60,7 +70,10 @@ export type JobData = z.infer<typeof jobDataSchema>;
  * idempotency key's job: see bot/idempotency.ts.) Ids must not contain ':' nor be all digits.
  */
 export function jobIdFor(kind: JobKind, tenantId: string, platform: string, deliveryId: string): string {
-  const digest = createHash('sha256').update(`${tenantId}\u0000${platform}\u0000${deliveryId}`).digest('hex').slice(0, 24);
+  const digest = createHash('sha256')
+    .update(`${tenantId}\u0000${platform}\u0000${deliveryId}`)
+    .digest('hex')
+    .slice(0, 24);
   return `${kind}-${digest}`;
 }
 
@@ -129,9 +142,20 @@ export interface AuditedJobSink<Actor> {
  * the `job.queued` record comes first, and a failed append stops the enqueue. `duplicate`: the job id was queued
  * already (a redelivery), nothing new runs.
  */
-export async function submitJob<Actor>(to: AuditedJobSink<Actor>, job: { jobId: string; data: JobData; actor: Actor; details: Readonly<Record<string, unknown>> }): Promise<{ duplicate: boolean }> {
+export async function submitJob<Actor>(
+  to: AuditedJobSink<Actor>,
+  job: { jobId: string; data: JobData; actor: Actor; details: Readonly<Record<string, unknown>> },
+): Promise<{ duplicate: boolean }> {
   const { jobId, data } = job;
-  await to.audit.append({ tenantId: data.tenantId, action: 'job.queued', actor: job.actor, target: jobId, outcome: 'success', details: job.details, correlationId: data.correlationId });
+  await to.audit.append({
+    tenantId: data.tenantId,
+    action: 'job.queued',
+    actor: job.actor,
+    target: jobId,
+    outcome: 'success',
+    details: job.details,
+    correlationId: data.correlationId,
+  });
   const { duplicate } = await to.queue.submitJob(jobId, data);
   return { duplicate };
 }

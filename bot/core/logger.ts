@@ -8,13 +8,30 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 export type { Logger } from 'pino';
 
 const REDACT_PATHS = [
-  'token', '*.token', 'secret', '*.secret', 'password', '*.password', 'authorization', '*.authorization',
-  'headers.authorization', 'headers.cookie', 'req.headers.authorization', 'body', '*.body', 'text', '*.text',
-  'apiKey', '*.apiKey', 'privateKey', '*.privateKey',
+  'token',
+  '*.token',
+  'secret',
+  '*.secret',
+  'password',
+  '*.password',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'headers.cookie',
+  'req.headers.authorization',
+  'body',
+  '*.body',
+  'text',
+  '*.text',
+  'apiKey',
+  '*.apiKey',
+  'privateKey',
+  '*.privateKey',
 ];
 
 /** Field names whose values are never logged, at any depth (case-insensitive). */
-const SECRET_KEY = /^(?:authorization|cookie|set-cookie|body|text|api[-_]?key|private[-_]?key|credentials?)$|(?:token|secret|password|passwd)$/i;
+const SECRET_KEY =
+  /^(?:authorization|cookie|set-cookie|body|text|api[-_]?key|private[-_]?key|credentials?)$|(?:token|secret|password|passwd)$/i;
 const MAX_DEPTH = 8;
 /** Runtime secrets kept for scrubbing (installation tokens rotate hourly): the newest this many. */
 const MAX_RUNTIME_SECRETS = 2_000;
@@ -60,19 +77,25 @@ export function redactKeys(value: unknown, depth = 0): unknown {
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = SECRET_KEY.test(key) && v !== undefined && v !== null ? '[REDACTED]' : redactKeys(v, depth + 1);
+  for (const [key, v] of Object.entries(value))
+    out[key] = SECRET_KEY.test(key) && v !== undefined && v !== null ? '[REDACTED]' : redactKeys(v, depth + 1);
   return out;
 }
 
 function serializeError(error: Error): unknown {
   const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
   for (const [key, v] of Object.entries(serialized)) {
-    if (key !== 'stack' && key !== 'message' && key !== 'type') serialized[key] = SECRET_KEY.test(key) && v !== undefined && v !== null ? '[REDACTED]' : redactKeys(v, 1);
+    if (key !== 'stack' && key !== 'message' && key !== 'type')
+      serialized[key] = SECRET_KEY.test(key) && v !== undefined && v !== null ? '[REDACTED]' : redactKeys(v, 1);
   }
   return serialized;
 }
 
-export function createLogger(options: { level: string; secrets?: readonly string[]; destination?: DestinationStream }): Logger {
+export function createLogger(options: {
+  level: string;
+  secrets?: readonly string[];
+  destination?: DestinationStream;
+}): Logger {
   const scrub = scrubber(options.secrets ?? []);
   return pino(
     {

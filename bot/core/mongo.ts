@@ -22,7 +22,11 @@ export function shareMongo(url: string, options: MongoOptions = {}): MongoShare 
   const key = `${url}\u0000${options.dbName ?? ''}\u0000${timeout}`;
   let entry = open.get(key);
   if (!entry) {
-    const connection = mongoose.createConnection(url, { bufferCommands: false, serverSelectionTimeoutMS: timeout, ...(options.dbName ? { dbName: options.dbName } : {}) });
+    const connection = mongoose.createConnection(url, {
+      bufferCommands: false,
+      serverSelectionTimeoutMS: timeout,
+      ...(options.dbName ? { dbName: options.dbName } : {}),
+    });
     entry = { connection, shares: 0 };
     open.set(key, entry);
   }

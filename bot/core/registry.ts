@@ -73,7 +73,12 @@ export class TenantRegistry {
    * numeric ids of the tenants file; the login only against login-only entries (a login can be renamed and taken
    * by someone else, so a member configured by id is never matched by login).
    */
-  member(tenant: Tenant, platform: Platform, platformUserId: string, githubUserId?: number | string): Member | undefined {
+  member(
+    tenant: Tenant,
+    platform: Platform,
+    platformUserId: string,
+    githubUserId?: number | string,
+  ): Member | undefined {
     if (platform === 'github' && githubUserId !== undefined) {
       const byId = this.members.get(`${tenant.id}\u0000github\u0000#${String(githubUserId)}`);
       if (byId) return byId;
@@ -97,7 +102,8 @@ export class TenantRegistry {
       };
     }
     const member = this.member(tenant, platform, platformUserId, githubUserId);
-    if (!member) return { ok: false, code: 'identity.unknown_user', tenant, message: unknownUserMessage(tenant, platform) };
+    if (!member)
+      return { ok: false, code: 'identity.unknown_user', tenant, message: unknownUserMessage(tenant, platform) };
     return { ok: true, tenant, actor: actorOf(tenant, member, platform, platformUserId) };
   }
 }
@@ -115,7 +121,9 @@ export function unknownUserMessage(tenant: Tenant, platform: Platform): string {
     return `Void did not act on this: your ${platform} account is not linked to a member of this organisation's Void. If you should be able to use Void here, ask your Void administrators to add your ${platform} account to the tenants file.`;
   }
   const admins = tenant.members.filter((m) => m.roles.includes('admin')).map((m) => m.name);
-  const whom = admins.length ? `ask ${admins.join(' or ')} (admin of ${tenant.name})` : `ask an admin of ${tenant.name}`;
+  const whom = admins.length
+    ? `ask ${admins.join(' or ')} (admin of ${tenant.name})`
+    : `ask an admin of ${tenant.name}`;
   return `Void does not know you yet: your ${platform} account is not linked to a member of ${tenant.name}. To be added, ${whom}.`;
 }
 

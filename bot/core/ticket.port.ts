@@ -22,5 +22,8 @@ export interface TicketPort {
   upsertComment(tenantId: string, key: string, body: string, marker: string): Promise<{ url: string }>;
   transition(tenantId: string, key: string, toStatus: string): Promise<boolean>;
   addLabels(tenantId: string, key: string, labels: readonly string[]): Promise<void>;
-  createTicket(tenantId: string, ticket: { projectKey: string; summary: string; description: string; type: string }): Promise<{ key: string; url: string }>;
+  createTicket(
+    tenantId: string,
+    ticket: { projectKey: string; summary: string; description: string; type: string },
+  ): Promise<{ key: string; url: string }>;
 }

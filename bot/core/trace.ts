@@ -1,7 +1,16 @@
 // Tracing as every layer sees it: spans and the W3C trace context, on the OpenTelemetry API alone. The API is a
 // no-op until the application registers an SDK (bot/tracing.ts initTracing, when an OTLP endpoint is configured),
 // so the queue, workers and adapters can open spans without knowing whether tracing is on.
-import { SpanKind, SpanStatusCode, context, propagation, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import {
+  SpanKind,
+  SpanStatusCode,
+  context,
+  propagation,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
 
 export { SpanKind } from '@opentelemetry/api';
 
@@ -23,17 +32,22 @@ export interface SpanOptions {
 /** Runs `fn` inside a new active span; records a thrown error on it and rethrows. Adapters wrap outbound calls. */
 export async function withSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
   const parent = options.parent ?? context.active();
-  return tracer().startActiveSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes ?? {} }, parent, async (span) => {
-    try {
-      return await fn(span);
-    } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.name ?? 'error' });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer().startActiveSpan(
+    name,
+    { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes ?? {} },
+    parent,
+    async (span) => {
+      try {
+        return await fn(span);
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.name ?? 'error' });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
 
 /** Starts (without activating) a CLIENT span under the active context: for outbound calls observed from outside. */

@@ -53,26 +53,59 @@ export interface VcsPort {
   getFile(tenantId: string, repo: RepoRef, path: string, ref?: string): Promise<string | undefined>;
   postReview(tenantId: string, repo: RepoRef, number: number, review: ReviewSubmission): Promise<{ url: string }>;
   /** Creates the comment carrying `marker`, or updates it when it exists already. */
-  upsertComment(tenantId: string, repo: RepoRef, number: number, body: string, marker: string): Promise<{ url: string }>;
+  upsertComment(
+    tenantId: string,
+    repo: RepoRef,
+    number: number,
+    body: string,
+    marker: string,
+  ): Promise<{ url: string }>;
   getDefaultBranch(tenantId: string, repo: RepoRef): Promise<string>;
   isProtectedBranch(tenantId: string, repo: RepoRef, branch: string): Promise<boolean>;
   /** Creates the branch from `fromRef` unless it exists. */
   ensureBranch(tenantId: string, repo: RepoRef, branch: string, fromRef: string): Promise<void>;
   /** One commit with these files on the branch; a commit whose message carries `marker` already there is reused. */
-  commitFiles(tenantId: string, repo: RepoRef, branch: string, message: string, files: readonly FileChange[], marker: string): Promise<{ sha: string }>;
+  commitFiles(
+    tenantId: string,
+    repo: RepoRef,
+    branch: string,
+    message: string,
+    files: readonly FileChange[],
+    marker: string,
+  ): Promise<{ sha: string }>;
   /** Opens a pull request from `head`, or returns the open one from that branch. */
-  openPullRequest(tenantId: string, repo: RepoRef, pr: { head: string; base: string; title: string; body: string; draft: boolean }): Promise<{ number: number; url: string }>;
+  openPullRequest(
+    tenantId: string,
+    repo: RepoRef,
+    pr: { head: string; base: string; title: string; body: string; draft: boolean },
+  ): Promise<{ number: number; url: string }>;
   /** Creates a deployment of exactly `ref` (a commit SHA when approved). The repository's required status checks are
    *  honoured unless `waiveStatusChecks` is set (a tenant policy that says so explicitly). */
   /** `url` is a web page people open (never a REST API URL). */
-  createDeployment(tenantId: string, repo: RepoRef, deployment: { ref: string; environment: string; description: string; marker: string; waiveStatusChecks?: boolean }): Promise<{ id: number; url: string }>;
-  setDeploymentStatus(tenantId: string, repo: RepoRef, deploymentId: number, state: 'in_progress' | 'success' | 'failure' | 'error', description: string): Promise<void>;
+  createDeployment(
+    tenantId: string,
+    repo: RepoRef,
+    deployment: { ref: string; environment: string; description: string; marker: string; waiveStatusChecks?: boolean },
+  ): Promise<{ id: number; url: string }>;
+  setDeploymentStatus(
+    tenantId: string,
+    repo: RepoRef,
+    deploymentId: number,
+    state: 'in_progress' | 'success' | 'failure' | 'error',
+    description: string,
+  ): Promise<void>;
   getDeploymentStatus(tenantId: string, repo: RepoRef, deploymentId: number): Promise<string | undefined>;
   // Optional (added with the GitHub App; other implementations need not offer them).
   /** The unified diff of a pull request. */
   getDiff?(tenantId: string, repo: RepoRef, number: number): Promise<string>;
   /** Starts a `workflow_dispatch` workflow on a ref. */
-  dispatchWorkflow?(tenantId: string, repo: RepoRef, workflow: string, ref: string, inputs: Record<string, string>): Promise<void>;
+  dispatchWorkflow?(
+    tenantId: string,
+    repo: RepoRef,
+    workflow: string,
+    ref: string,
+    inputs: Record<string, string>,
+  ): Promise<void>;
   /** The commit SHA a ref (branch, tag, SHA) points at now. */
   resolveCommit?(tenantId: string, repo: RepoRef, ref: string): Promise<string>;
   /** Commits in `base...head` (oldest first), or of one pull request: who wrote what is being approved. */
@@ -114,7 +147,10 @@ export interface CheckRunUpdate {
 export interface PullRequestEvent {
   readonly tenantId: string;
   readonly action: 'opened' | 'reopened' | 'ready_for_review' | 'synchronize' | 'review_approved' | 'merged' | 'closed';
-  readonly pr: Pick<PullRequestInfo, 'repo' | 'number' | 'title' | 'body' | 'headRef' | 'headSha' | 'url' | 'author' | 'draft'>;
+  readonly pr: Pick<
+    PullRequestInfo,
+    'repo' | 'number' | 'title' | 'body' | 'headRef' | 'headSha' | 'url' | 'author' | 'draft'
+  >;
   readonly deliveryId: string;
 }
 

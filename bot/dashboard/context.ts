@@ -62,20 +62,43 @@ export function sessionCookie(secret: string, maxAgeSeconds: number): string {
 export const clearCookie = (): string => `${COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=0`;
 
 export function webActor(tenant: Tenant, member: Member, session: Session): Actor {
-  return { tenantId: tenant.id, memberId: member.id, name: member.name, roles: member.roles, platform: 'web', platformUserId: session.id };
+  return {
+    tenantId: tenant.id,
+    memberId: member.id,
+    name: member.name,
+    roles: member.roles,
+    platform: 'web',
+    platformUserId: session.id,
+  };
 }
 
 export function navOf(viewer: Viewer, current: string): NavContext {
-  return { tenantId: viewer.tenant.id, tenantName: viewer.tenant.name, memberName: viewer.member.name, roles: viewer.member.roles, csrf: viewer.session.csrf, current };
+  return {
+    tenantId: viewer.tenant.id,
+    tenantName: viewer.tenant.name,
+    memberName: viewer.member.name,
+    roles: viewer.member.roles,
+    csrf: viewer.session.csrf,
+    current,
+  };
 }
 
-export function view(deps: DashboardDeps, viewer: Viewer, current: string, title: string, body: SafeHtml, status = 200): HttpResponse {
+export function view(
+  deps: DashboardDeps,
+  viewer: Viewer,
+  current: string,
+  title: string,
+  body: SafeHtml,
+  status = 200,
+): HttpResponse {
   return htmlResponse(status, page(title, body, navOf(viewer, current)), secureCookies(deps));
 }
 
 export function notFound(deps: DashboardDeps, viewer?: Viewer): HttpResponse {
   const body = html`<p>There is nothing here. It may never have existed, or it belongs to another organisation.</p>`;
-  return viewer ? view(deps, viewer, '', 'Not found', body, 404) : htmlResponse(404, page('Not found', body), secureCookies(deps));
+  return viewer
+    ? view(deps, viewer, '', 'Not found', body, 404)
+    : htmlResponse(404, page('Not found', body), secureCookies(deps));
 }
 
 export function forbidden(deps: DashboardDeps, viewer: Viewer, why: string): HttpResponse {
@@ -84,8 +107,12 @@ export function forbidden(deps: DashboardDeps, viewer: Viewer, why: string): Htt
 
 /** Reads an urlencoded form body; anything else reads as empty (and so fails the CSRF check). */
 export function formOf(req: HttpRequest): URLSearchParams {
-  const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim();
-  return type === 'application/x-www-form-urlencoded' ? new URLSearchParams(req.body.toString('utf8')) : new URLSearchParams();
+  const type = String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    ?.trim();
+  return type === 'application/x-www-form-urlencoded'
+    ? new URLSearchParams(req.body.toString('utf8'))
+    : new URLSearchParams();
 }
 
 export function csrfOk(viewer: Viewer, form: URLSearchParams): boolean {
@@ -99,11 +126,20 @@ export function clientOf(req: HttpRequest): string {
   return (typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined) || 'direct';
 }
 
-export async function recordRefusal(deps: DashboardDeps, tenantId: string | undefined, action: 'security.session_refused' | 'security.sign_in_refused' | 'security.csrf_refused', code: string, req: HttpRequest, actor?: Actor): Promise<void> {
+export async function recordRefusal(
+  deps: DashboardDeps,
+  tenantId: string | undefined,
+  action: 'security.session_refused' | 'security.sign_in_refused' | 'security.csrf_refused',
+  code: string,
+  req: HttpRequest,
+  actor?: Actor,
+): Promise<void> {
   await deps.audit.append({
     tenantId: tenantId ?? SYSTEM_TENANT,
     action,
-    actor: actor ? { memberId: actor.memberId, platform: 'web', platformUserId: actor.platformUserId } : { platform: 'web' },
+    actor: actor
+      ? { memberId: actor.memberId, platform: 'web', platformUserId: actor.platformUserId }
+      : { platform: 'web' },
     target: req.path.replace(/\/login\/[^/]*/, '/login/…').slice(0, 200),
     outcome: 'denied',
     details: { code },

@@ -28,7 +28,10 @@ export function dashboardModule(options: DashboardModuleOptions = {}): VoidModul
       const env = ctx.config.env;
       const baseUrl = env.VOID_DASHBOARD_URL;
       if (!baseUrl) return {};
-      const sessions = new SessionStore(ctx.redis, ctx.prefix, { idleMs: env.VOID_DASHBOARD_IDLE_MINUTES * 60_000, absoluteMs: env.VOID_DASHBOARD_ABSOLUTE_HOURS * 3_600_000 });
+      const sessions = new SessionStore(ctx.redis, ctx.prefix, {
+        idleMs: env.VOID_DASHBOARD_IDLE_MINUTES * 60_000,
+        absoluteMs: env.VOID_DASHBOARD_ABSOLUTE_HOURS * 3_600_000,
+      });
       const deps: DashboardDeps = {
         env,
         registry: ctx.registry,
@@ -46,7 +49,18 @@ export function dashboardModule(options: DashboardModuleOptions = {}): VoidModul
           if (!runner) return [{ kind: 'refusal', text: `"${command.name}" is not enabled in this deployment.` }];
           const correlationId = `web-${viewer.session.id}-${Date.now().toString(36)}`;
           const log = ctx.log.child({ module: 'dashboard', tenant: viewer.tenant.id });
-          return runner({ tenant: viewer.tenant, actor: viewer.actor, thread: { platform: 'web', channel: 'dashboard' }, deliveryId: correlationId, correlationId, log, services }, command);
+          return runner(
+            {
+              tenant: viewer.tenant,
+              actor: viewer.actor,
+              thread: { platform: 'web', channel: 'dashboard' },
+              deliveryId: correlationId,
+              correlationId,
+              log,
+              services,
+            },
+            command,
+          );
         },
       };
       return {

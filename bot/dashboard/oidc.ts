@@ -8,7 +8,9 @@ import type { SessionStore } from './sessions.js';
 
 export const CALLBACK_PATH = '/dashboard/oidc/callback';
 
-export type OidcResult = { ok: true; tenant: Tenant; member: Member; subject: string } | { ok: false; code: string; message: string; tenantId?: string };
+export type OidcResult =
+  | { ok: true; tenant: Tenant; member: Member; subject: string }
+  | { ok: false; code: string; message: string; tenantId?: string };
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -39,7 +41,10 @@ export class OidcSignIn {
       // enableNonRepudiationChecks: the ID token's signature is checked against the provider's JWKS too (the
       // library would otherwise rely on TLS alone for tokens from the token endpoint, as OIDC Core allows).
       const execute = [client.enableNonRepudiationChecks, ...(insecure ? [client.allowInsecureRequests] : [])];
-      found = client.discovery(issuer, settings.clientId, undefined, client.ClientSecretPost(secret), { timeout: 10, execute });
+      found = client.discovery(issuer, settings.clientId, undefined, client.ClientSecretPost(secret), {
+        timeout: 10,
+        execute,
+      });
       found.catch(() => this.configs.delete(tenant.id));
       this.configs.set(tenant.id, found);
     }
@@ -69,24 +74,62 @@ export class OidcSignIn {
   /** The provider sent the browser back: exchange the code, validate the ID token, find the member. */
   async finish(query: URLSearchParams): Promise<OidcResult> {
     const saved = await this.sessions.takeOidcState(query.get('state') ?? '');
-    if (!saved) return { ok: false, code: 'dashboard.oidc_state', message: 'This sign-in was not started here, was already used, or took longer than 10 minutes. Start again.' };
+    if (!saved)
+      return {
+        ok: false,
+        code: 'dashboard.oidc_state',
+        message: 'This sign-in was not started here, was already used, or took longer than 10 minutes. Start again.',
+      };
     const tenant = this.tenants(saved.tenantId);
     const settings = this.settingsOf(tenant);
-    if (!tenant || !settings) return { ok: false, code: 'dashboard.oidc_off', message: 'Single sign-on is not configured for this organisation.' };
-    if (query.get('error')) return { ok: false, tenantId: tenant.id, code: 'dashboard.oidc_denied', message: 'The identity provider did not sign you in.' };
+    if (!tenant || !settings)
+      return {
+        ok: false,
+        code: 'dashboard.oidc_off',
+        message: 'Single sign-on is not configured for this organisation.',
+      };
+    if (query.get('error'))
+      return {
+        ok: false,
+        tenantId: tenant.id,
+        code: 'dashboard.oidc_denied',
+        message: 'The identity provider did not sign you in.',
+      };
     let claims: client.IDToken | undefined;
     try {
       const config = await this.config(tenant, settings);
       const current = new URL(`${this.redirectUri()}?${query.toString()}`);
-      const tokens = await client.authorizationCodeGrant(config, current, { pkceCodeVerifier: saved.verifier, expectedState: query.get('state') ?? '', expectedNonce: saved.nonce, idTokenExpected: true });
+      const tokens = await client.authorizationCodeGrant(config, current, {
+        pkceCodeVerifier: saved.verifier,
+        expectedState: query.get('state') ?? '',
+        expectedNonce: saved.nonce,
+        idTokenExpected: true,
+      });
       claims = tokens.claims();
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'error';
-      return { ok: false, tenantId: tenant.id, code: 'dashboard.oidc_invalid', message: `The identity provider's answer could not be verified (${code}).` };
+      return {
+        ok: false,
+        tenantId: tenant.id,
+        code: 'dashboard.oidc_invalid',
+        message: `The identity provider's answer could not be verified (${code}).`,
+      };
     }
-    if (!claims) return { ok: false, tenantId: tenant.id, code: 'dashboard.oidc_invalid', message: 'The identity provider sent no ID token.' };
+    if (!claims)
+      return {
+        ok: false,
+        tenantId: tenant.id,
+        code: 'dashboard.oidc_invalid',
+        message: 'The identity provider sent no ID token.',
+      };
     const member = memberOf(tenant, settings, claims);
-    if (!member) return { ok: false, tenantId: tenant.id, code: 'dashboard.oidc_unknown', message: `You signed in with your identity provider, but you are not a member of ${tenant.name} in Void. Ask an admin to link your account.` };
+    if (!member)
+      return {
+        ok: false,
+        tenantId: tenant.id,
+        code: 'dashboard.oidc_unknown',
+        message: `You signed in with your identity provider, but you are not a member of ${tenant.name} in Void. Ask an admin to link your account.`,
+      };
     return { ok: true, tenant, member, subject: claims.sub };
   }
 }

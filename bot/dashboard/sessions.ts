@@ -70,9 +70,17 @@ export class SessionStore {
   async create(tenantId: string, memberId: string, via: Session['via']): Promise<{ secret: string; session: Session }> {
     const secret = token();
     const hash = digest(secret);
-    const session: Session = { id: `ws-${hash.slice(0, 12)}`, tenantId, memberId, via, createdAt: this.now(), csrf: token() };
+    const session: Session = {
+      id: `ws-${hash.slice(0, 12)}`,
+      tenantId,
+      memberId,
+      via,
+      createdAt: this.now(),
+      csrf: token(),
+    };
     const ttl = Math.ceil(Math.min(this.timeouts.idleMs, this.timeouts.absoluteMs) / 1000);
-    await this.redis.multi()
+    await this.redis
+      .multi()
       .set(this.sessionKey(hash), JSON.stringify(session), 'EX', ttl)
       .sadd(this.memberKey(tenantId, memberId), hash)
       .expire(this.memberKey(tenantId, memberId), Math.ceil(this.timeouts.absoluteMs / 1000))

@@ -7,7 +7,9 @@ export const oidcSettingsSchema = z
   .object({
     issuer: z.url(),
     clientId: z.string().min(1).max(500),
-    clientSecretRef: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected the name of an entry of VOID_OIDC_CLIENT_SECRETS'),
+    clientSecretRef: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected the name of an entry of VOID_OIDC_CLIENT_SECRETS'),
     /** How an ID token finds its member: its verified `email` claim among the members' identities.email (default),
      *  or its `sub` claim in `subjects` below. */
     match: z.enum(['email', 'sub']).default('email'),

@@ -7,7 +7,10 @@ import type { HttpServer } from '../http/server.js';
 import { securityHeaders } from './html.js';
 
 const DIR = resolve(dirname(fileURLToPath(import.meta.url)), 'static');
-const FILES: Readonly<Record<string, string>> = { 'app.js': 'text/javascript; charset=utf-8', 'app.css': 'text/css; charset=utf-8' };
+const FILES: Readonly<Record<string, string>> = {
+  'app.js': 'text/javascript; charset=utf-8',
+  'app.css': 'text/css; charset=utf-8',
+};
 
 export function registerStatic(http: HttpServer, secure: boolean): void {
   for (const [name, type] of Object.entries(FILES)) {

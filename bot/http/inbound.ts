@@ -56,7 +56,10 @@ function withHeader<Q extends RawRequest>(req: Q): Q & SignedRequest {
 }
 
 /** The route handler running an adapter through the pipeline. */
-export function inboundHandler<C, E, Q extends RawRequest>(endpoint: InboundEndpoint<C, E, Q & SignedRequest>, after = new AfterAck()): (req: Q) => Promise<InboundAnswer> {
+export function inboundHandler<C, E, Q extends RawRequest>(
+  endpoint: InboundEndpoint<C, E, Q & SignedRequest>,
+  after = new AfterAck(),
+): (req: Q) => Promise<InboundAnswer> {
   const { adapter, security, ledger } = endpoint;
   const now = endpoint.now ?? Date.now;
   const source = adapter.platform;
@@ -64,16 +67,38 @@ export function inboundHandler<C, E, Q extends RawRequest>(endpoint: InboundEndp
     const req = withHeader(raw);
     const repeated = repeatedHeader(raw, adapter.authHeaders);
     const verdict = repeated
-      ? { ok: false as const, code: `${source}.repeated_header`, reason: 'repeated_header', message: `The ${repeated} header was sent more than once; Void accepts exactly one.` }
+      ? {
+          ok: false as const,
+          code: `${source}.repeated_header`,
+          reason: 'repeated_header',
+          message: `The ${repeated} header was sent more than once; Void accepts exactly one.`,
+        }
       : await adapter.verify(req);
     if (!verdict.ok) {
-      if (verdict.status === 503) return { status: 503, headers: { 'retry-after': '5' }, body: { error: verdict.code, message: verdict.message } };
-      req.log.warn({ platform: source, reason: verdict.reason, path: req.path, bytes: req.body.length }, `${source} request refused: authentication failed`);
+      if (verdict.status === 503)
+        return {
+          status: 503,
+          headers: { 'retry-after': '5' },
+          body: { error: verdict.code, message: verdict.message },
+        };
+      req.log.warn(
+        { platform: source, reason: verdict.reason, path: req.path, bytes: req.body.length },
+        `${source} request refused: authentication failed`,
+      );
       const where = adapter.target(req, verdict.reason);
-      await security.record({ action: 'security.bad_signature', source, reason: verdict.reason, target: where.target, ...(where.details ? { details: where.details } : {}) });
+      await security.record({
+        action: 'security.bad_signature',
+        source,
+        reason: verdict.reason,
+        target: where.target,
+        ...(where.details ? { details: where.details } : {}),
+      });
       return json(401, { error: verdict.code, message: verdict.message });
     }
-    const parsed = adapter.body === 'json' ? parseJsonObject(req.body.toString('utf8')) : parseFormOrJson(req.body, req.header('content-type'));
+    const parsed =
+      adapter.body === 'json'
+        ? parseJsonObject(req.body.toString('utf8'))
+        : parseFormOrJson(req.body, req.header('content-type'));
     if (!parsed.ok) return json(400, { error: adapter.badBody, message: parsed.message });
     const mapped = adapter.map(parsed.value, req, verdict.value, now());
     if ('answer' in mapped) {
@@ -86,8 +111,17 @@ export function inboundHandler<C, E, Q extends RawRequest>(endpoint: InboundEndp
     if (claim && ledger) {
       const signed = claim.signed ?? req.body;
       if ((await ledger.claimBody(claim.scope, signed, claim.id, claim.ttlSeconds)) === 'replay') {
-        req.log.warn({ platform: source, deliveryId: claim.id }, `${source} request already received (the same signed bytes): replay ignored`);
-        await security.record({ action: 'security.replay', source, reason: claim.reason, target: claim.target, ...(claim.details ? { details: claim.details } : {}) });
+        req.log.warn(
+          { platform: source, deliveryId: claim.id },
+          `${source} request already received (the same signed bytes): replay ignored`,
+        );
+        await security.record({
+          action: 'security.replay',
+          source,
+          reason: claim.reason,
+          target: claim.target,
+          ...(claim.details ? { details: claim.details } : {}),
+        });
         return claim.replayAnswer ?? json(200, { ok: true, ignored: 'replay' });
       }
       if (claim.exclusive && (await ledger.claim(claim.scope, claim.id)) === 'duplicate') {
@@ -100,7 +134,9 @@ export function inboundHandler<C, E, Q extends RawRequest>(endpoint: InboundEndp
     try {
       const result = await adapter.deliver(mapped.event, verdict.value, req, ctx);
       // Not awaited: a lost write lapses with the claim, and the job id still de-duplicates.
-      ledger.done(claim.scope, claim.id).catch((err: unknown) => req.log.warn({ err }, `could not mark the ${source} delivery done`));
+      ledger
+        .done(claim.scope, claim.id)
+        .catch((err: unknown) => req.log.warn({ err }, `could not mark the ${source} delivery done`));
       return result;
     } catch (error) {
       await ledger.release(claim.scope, claim.id).catch(() => undefined);

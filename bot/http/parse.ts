@@ -40,7 +40,8 @@ function nestsDeeper(text: string, limit: number): boolean {
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i += 1; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -82,7 +83,8 @@ export function parseFormOrJson(raw: Buffer, contentType: string | undefined): P
   const text = raw.toString('utf8');
   const type = mediaType(contentType);
   if (type === 'application/json') return parseJsonObject(text);
-  if (type !== 'application/x-www-form-urlencoded') return bad('Expected application/x-www-form-urlencoded or application/json.');
+  if (type !== 'application/x-www-form-urlencoded')
+    return bad('Expected application/x-www-form-urlencoded or application/json.');
   const form = parseForm(text);
   if (!form.ok || typeof form.value.payload !== 'string') return form;
   const payload = parseJsonObject(form.value.payload);

@@ -7,7 +7,14 @@ import { AuditUnavailableError, QueueUnavailableError } from '../core/errors.js'
 import { recordHttpRequest } from '../metrics.js';
 import { SpanKind, contextFrom, withSpan } from '../tracing.js';
 import type { Logger } from '../logger.js';
-import { json, type Handler, type HttpRequest, type HttpResponse, type RouteOptions, type RouteRegistrar } from '../core/http.js';
+import {
+  json,
+  type Handler,
+  type HttpRequest,
+  type HttpResponse,
+  type RouteOptions,
+  type RouteRegistrar,
+} from '../core/http.js';
 
 export { json, type Handler, type HttpRequest, type HttpResponse } from '../core/http.js';
 import type { InboundEndpoint, InboundRequest } from '../core/inbound.js';
@@ -33,7 +40,6 @@ export interface HttpServerOptions {
   readonly requestTimeoutMs?: number;
 }
 
-
 export class HttpServer implements RouteRegistrar {
   private readonly routes: Route[] = [];
   private server: Server | undefined;
@@ -46,13 +52,23 @@ export class HttpServer implements RouteRegistrar {
   constructor(private readonly options: HttpServerOptions) {}
 
   route(method: string, pattern: string, handler: Handler, options: RouteOptions = {}): this {
-    const route: Route = { method: method.toUpperCase(), segments: pattern.split('/').filter(Boolean), handler, pattern, ...(options.platform ? { platform: options.platform } : {}) };
+    const route: Route = {
+      method: method.toUpperCase(),
+      segments: pattern.split('/').filter(Boolean),
+      handler,
+      pattern,
+      ...(options.platform ? { platform: options.platform } : {}),
+    };
     this.routes.push(options.maxBytes ? { ...route, maxBytes: options.maxBytes } : route);
     return this;
   }
 
   /** A platform receiver: the adapter run through the one inbound pipeline (inbound.ts). */
-  inbound<C, E>(pattern: string, endpoint: InboundEndpoint<C, E, InboundRequest>, options: { maxBytes?: number; platform?: string; after?: AfterAck } = {}): this {
+  inbound<C, E>(
+    pattern: string,
+    endpoint: InboundEndpoint<C, E, InboundRequest>,
+    options: { maxBytes?: number; platform?: string; after?: AfterAck } = {},
+  ): this {
     const { after, ...route } = options;
     return this.route('POST', pattern, inboundHandler<C, E, HttpRequest>(endpoint, after), route);
   }
@@ -61,12 +77,21 @@ export class HttpServer implements RouteRegistrar {
     const requestTimeout = this.options.requestTimeoutMs ?? 15_000;
     // Node checks the deadlines every connectionsCheckingInterval (30 s by default): check often enough that a
     // trickling client is cut off close to the deadline, not up to 30 s after it.
-    const timeouts = { requestTimeout, headersTimeout: Math.min(10_000, requestTimeout), connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(requestTimeout / 4))) };
+    const timeouts = {
+      requestTimeout,
+      headersTimeout: Math.min(10_000, requestTimeout),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(requestTimeout / 4))),
+    };
     const server = createServer(timeouts, (req, res) => {
       const started = performance.now();
       res.once('finish', () => {
         const route = this.matched.get(res);
-        recordHttpRequest(route?.pattern ?? 'unmatched', res.statusCode, (performance.now() - started) / 1000, route?.platform);
+        recordHttpRequest(
+          route?.pattern ?? 'unmatched',
+          res.statusCode,
+          (performance.now() - started) / 1000,
+          route?.platform,
+        );
       });
       void this.handle(req, res);
     });
@@ -124,21 +149,64 @@ export class HttpServer implements RouteRegistrar {
     } catch {
       return send(res, json(400, { error: 'http.bad_url', message: 'The request URL is malformed.' }));
     }
-    if (this.closing) return send(res, json(503, { error: 'http.shutting_down', message: 'Void is shutting down; retry shortly.' }, { connection: 'close' }));
+    if (this.closing)
+      return send(
+        res,
+        json(
+          503,
+          { error: 'http.shutting_down', message: 'Void is shutting down; retry shortly.' },
+          { connection: 'close' },
+        ),
+      );
     const found = this.match(req.method ?? 'GET', url.pathname);
-    if (found === undefined) return send(res, json(404, { error: 'http.not_found', message: `No route for ${url.pathname}.` }), req);
-    if (found === 'method') return send(res, json(405, { error: 'http.method_not_allowed', message: `${req.method} is not allowed here.` }), req);
+    if (found === undefined)
+      return send(res, json(404, { error: 'http.not_found', message: `No route for ${url.pathname}.` }), req);
+    if (found === 'method')
+      return send(
+        res,
+        json(405, { error: 'http.method_not_allowed', message: `${req.method} is not allowed here.` }),
+        req,
+      );
     this.matched.set(res, found.route);
     const limit = found.route.maxBytes ?? this.options.maxBodyBytes;
     const body = await readBody(req, limit);
-    if (body === 'too_large') return send(res, json(413, { error: 'http.too_large', message: `The body is larger than ${limit} bytes.` }, { connection: 'close' }), req);
+    if (body === 'too_large')
+      return send(
+        res,
+        json(
+          413,
+          { error: 'http.too_large', message: `The body is larger than ${limit} bytes.` },
+          { connection: 'close' },
+        ),
+        req,
+      );
     if (body === 'aborted') return;
     const gone = new AbortController();
     res.once('close', () => gone.abort());
-    const request: HttpRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, headersDistinct: req.headersDistinct, body, params: found.params, log, signal: AbortSignal.any([gone.signal, this.closed.signal]) };
+    const request: HttpRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      headersDistinct: req.headersDistinct,
+      body,
+      params: found.params,
+      log,
+      signal: AbortSignal.any([gone.signal, this.closed.signal]),
+    };
     try {
-      const span = { kind: SpanKind.SERVER, parent: contextFrom(req.headers), attributes: { 'http.request.method': request.method, 'http.route': found.route.pattern } };
-      send(res, await withSpan(`${request.method} ${found.route.pattern}`, span, () => Promise.resolve(found.route.handler(request))), req);
+      const span = {
+        kind: SpanKind.SERVER,
+        parent: contextFrom(req.headers),
+        attributes: { 'http.request.method': request.method, 'http.route': found.route.pattern },
+      };
+      send(
+        res,
+        await withSpan(`${request.method} ${found.route.pattern}`, span, () =>
+          Promise.resolve(found.route.handler(request)),
+        ),
+        req,
+      );
     } catch (error) {
       if (error instanceof QueueUnavailableError || error instanceof AuditUnavailableError) {
         log.error({ err: error, path: url.pathname }, 'dependency unavailable; answered 503');
@@ -197,7 +265,9 @@ function send(res: ServerResponse, response: HttpResponse, req?: IncomingMessage
   const body = response.body;
   if (body !== undefined && typeof body === 'object' && !Buffer.isBuffer(body) && Symbol.asyncIterator in body) {
     res.writeHead(response.status, headers);
-    Readable.from(body as AsyncIterable<string | Buffer>).on('error', () => res.destroy()).pipe(res);
+    Readable.from(body as AsyncIterable<string | Buffer>)
+      .on('error', () => res.destroy())
+      .pipe(res);
     return;
   }
   let payload: string | Buffer = '';

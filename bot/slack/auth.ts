@@ -23,7 +23,8 @@ export function boltLogger(log: Logger): BoltLogger {
     debug: () => undefined,
     info: (...msg: unknown[]) => log.debug({ slack: msg.map(String).join(' ') }, 'slack sdk'),
     warn: (...msg: unknown[]) => log.warn({ slack: msg.map(String).join(' ') }, 'slack sdk'),
-    error: (...msg: unknown[]) => log.error({ slack: msg.map((m) => (m instanceof Error ? m.message : String(m))).join(' ') }, 'slack sdk'),
+    error: (...msg: unknown[]) =>
+      log.error({ slack: msg.map((m) => (m instanceof Error ? m.message : String(m))).join(' ') }, 'slack sdk'),
     setLevel: (l: string) => {
       level = l;
     },
@@ -85,14 +86,23 @@ export class SlackAuth {
       if (!tenant) return undefined;
       const { botId, botUserId, teamId: ownTeam, enterpriseId: ownEnterprise } = await this.singleBotIds();
       if (ownTeam && ownTeam !== teamId && !(ownEnterprise && ownEnterprise === enterpriseId)) {
-        this.options.log.warn({ tenant: tenant.id }, 'Slack request from a workspace other than the bot token\'s own refused');
+        this.options.log.warn(
+          { tenant: tenant.id },
+          "Slack request from a workspace other than the bot token's own refused",
+        );
         return undefined;
       }
       return { botToken: single.botToken, botId, botUserId, teamId, tenantId: tenant.id };
     }
     const installation = await this.options.installations?.find(teamId);
     if (!installation || !tenant || installation.tenantId !== tenant.id) return undefined;
-    return { botToken: installation.botToken, botId: installation.botId, botUserId: installation.botUserId, teamId, tenantId: tenant.id };
+    return {
+      botToken: installation.botToken,
+      botId: installation.botId,
+      botUserId: installation.botUserId,
+      teamId,
+      tenantId: tenant.id,
+    };
   }
 
   /** Single-workspace: ids from SLACK_BOT_ID/SLACK_BOT_USER_ID, else one auth.test call at first use (which also
@@ -103,7 +113,12 @@ export class SlackAuth {
     if (single.botId && single.botUserId) return Promise.resolve({ botId: single.botId, botUserId: single.botUserId });
     this.singleIds ??= this.client(single.botToken)
       .auth.test()
-      .then((r) => ({ botId: String(r.bot_id ?? ''), botUserId: String(r.user_id ?? ''), teamId: r.team_id ? String(r.team_id) : undefined, enterpriseId: r.enterprise_id ? String(r.enterprise_id) : undefined }))
+      .then((r) => ({
+        botId: String(r.bot_id ?? ''),
+        botUserId: String(r.user_id ?? ''),
+        teamId: r.team_id ? String(r.team_id) : undefined,
+        enterpriseId: r.enterprise_id ? String(r.enterprise_id) : undefined,
+      }))
       .catch((error: unknown) => {
         this.singleIds = undefined;
         throw error;

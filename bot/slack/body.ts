@@ -12,7 +12,11 @@ const REQUIRED = ['command', 'team_id', 'user_id', 'channel_id', 'trigger_id'];
 /** A parsed body → a Slack request (an event or interaction with a "type", an SSL check, a slash command), or why not. */
 export function slackShape(body: SlackBody): ParsedBody {
   if (typeof body.type === 'string' || body.ssl_check !== undefined) return { ok: true, body };
-  if (body.command === undefined) return { ok: false, message: 'The body is not a Slack event, interaction or slash command (no "type" or "command").' };
+  if (body.command === undefined)
+    return {
+      ok: false,
+      message: 'The body is not a Slack event, interaction or slash command (no "type" or "command").',
+    };
   const missing = REQUIRED.filter((name) => !body[name]);
   if (missing.length) return { ok: false, message: `The slash command is missing ${missing.join(', ')}.` };
   return { ok: true, body };

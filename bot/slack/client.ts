@@ -24,7 +24,10 @@ interface Mapped {
 }
 
 function digestOf(rendered: RenderedMessage): string {
-  return createHash('sha256').update(JSON.stringify([rendered.text, rendered.blocks ?? null])).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify([rendered.text, rendered.blocks ?? null]))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export interface SlackChatPortOptions {
@@ -52,7 +55,10 @@ export class SlackChatPort implements ChatPort {
 
   async post(thread: ThreadRef, reply: Reply): Promise<void> {
     if (reply.private) {
-      this.options.log.warn({ key: reply.key }, 'a private reply has no recipient on this path; not posted to the thread');
+      this.options.log.warn(
+        { key: reply.key },
+        'a private reply has no recipient on this path; not posted to the thread',
+      );
       return;
     }
     const rendered = renderReply(reply, this.options.slackIdsOf);
@@ -68,21 +74,40 @@ export class SlackChatPort implements ChatPort {
     const { teamId, channel } = splitChannel(thread);
     const client = await this.clientFor(teamId);
     const rendered = renderReply(reply, this.options.slackIdsOf);
-    await this.paced(channel, () => client.chat.postEphemeral({ channel, user, text: rendered.text, blocks: rendered.blocks as never, thread_ts: thread.thread }));
+    await this.paced(channel, () =>
+      client.chat.postEphemeral({
+        channel,
+        user,
+        text: rendered.text,
+        blocks: rendered.blocks as never,
+        thread_ts: thread.thread,
+      }),
+    );
   }
 
   /** Posts a new message; returns its ts (the parent of a slash command's thread, for instance). */
   async postMessage(thread: ThreadRef, rendered: RenderedMessage): Promise<string> {
     const { teamId, channel } = splitChannel(thread);
     const client = await this.clientFor(teamId);
-    const result = await this.paced(channel, () => client.chat.postMessage({ channel, text: rendered.text, blocks: rendered.blocks as never, thread_ts: thread.thread, unfurl_links: false, unfurl_media: false }));
+    const result = await this.paced(channel, () =>
+      client.chat.postMessage({
+        channel,
+        text: rendered.text,
+        blocks: rendered.blocks as never,
+        thread_ts: thread.thread,
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
     return String(result.ts ?? '');
   }
 
   async update(thread: ThreadRef, ts: string, rendered: RenderedMessage): Promise<void> {
     const { teamId, channel } = splitChannel(thread);
     const client = await this.clientFor(teamId);
-    await this.paced(channel, () => client.chat.update({ channel, ts, text: rendered.text, blocks: (rendered.blocks ?? []) as never }));
+    await this.paced(channel, () =>
+      client.chat.update({ channel, ts, text: rendered.text, blocks: (rendered.blocks ?? []) as never }),
+    );
   }
 
   /** The ts of the message written under `key` in this thread (or at the channel's top level), if any. */
@@ -136,7 +161,11 @@ export class SlackChatPort implements ChatPort {
 
   private async clientFor(teamId: string) {
     const auth = await this.options.auth.forTeam(teamId);
-    if (!auth) throw new VoidError('slack.not_installed', `Void is not installed in Slack workspace ${teamId}, or that workspace is bound to no tenant.`);
+    if (!auth)
+      throw new VoidError(
+        'slack.not_installed',
+        `Void is not installed in Slack workspace ${teamId}, or that workspace is bound to no tenant.`,
+      );
     return this.options.auth.client(auth.botToken);
   }
 

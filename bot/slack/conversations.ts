@@ -12,7 +12,15 @@ import type { SlackBody } from './body.js';
 import { str } from './fields.js';
 import type { SlackChatPort } from './client.js';
 import { jiraCreateModal, jiraCreateSubmission, OPENS_JIRA_FORM } from './jira-modal.js';
-import { commandText, escapeMrkdwn, originOf, slashDeliveryId, threadRef, workspaceIdFor, type SlackOrigin } from './mapper.js';
+import {
+  commandText,
+  escapeMrkdwn,
+  originOf,
+  slashDeliveryId,
+  threadRef,
+  workspaceIdFor,
+  type SlackOrigin,
+} from './mapper.js';
 
 export interface ConversationDeps {
   readonly dispatcher: () => Dispatcher;
@@ -24,14 +32,16 @@ export interface ConversationDeps {
 }
 
 export function errorReply(error: unknown): Reply {
-  const text = error instanceof VoidError ? error.message : 'Void hit an internal error; it has been logged. Nothing was done.';
+  const text =
+    error instanceof VoidError ? error.message : 'Void hit an internal error; it has been logged. Nothing was done.';
   return { text, kind: 'refusal', private: true };
 }
 
 function cannotPost(error: unknown): string {
   const code = (error as { data?: { error?: string } })?.data?.error;
-  if (code === 'not_in_channel' || code === 'channel_not_found') return 'Void is not a member of this channel, so it cannot open a thread here. Invite it (`/invite @Void`) and try again. Nothing was done.';
-  return 'Slack did not accept Void\'s message in this channel, so nothing was done. Please try again shortly.';
+  if (code === 'not_in_channel' || code === 'channel_not_found')
+    return 'Void is not a member of this channel, so it cannot open a thread here. Invite it (`/invite @Void`) and try again. Nothing was done.';
+  return "Slack did not accept Void's message in this channel, so nothing was done. Please try again shortly.";
 }
 
 export class SlackConversations {
@@ -70,7 +80,10 @@ export class SlackConversations {
       await this.deps.openView?.(origin, str(body.trigger_id), jiraCreateModal(channel, projects));
     } catch (error) {
       this.deps.log.warn({ err: error }, 'could not open the JIRA ticket form');
-      await this.respond(str(body.response_url), 'Slack did not open the ticket form. Type it instead: `/void jira create PAY "Summary" [type] [priority] --description "…"`.');
+      await this.respond(
+        str(body.response_url),
+        'Slack did not open the ticket form. Type it instead: `/void jira create PAY "Summary" [type] [priority] --description "…"`.',
+      );
     }
   }
 
@@ -79,7 +92,13 @@ export class SlackConversations {
     const origin = originOf(body);
     const submitted = jiraCreateSubmission(body);
     if (!origin || !submitted) return;
-    await this.dispatch(origin, submitted.text, threadRef(origin.teamId, submitted.channel), `view-${submitted.viewId}`, true);
+    await this.dispatch(
+      origin,
+      submitted.text,
+      threadRef(origin.teamId, submitted.channel),
+      `view-${submitted.viewId}`,
+      true,
+    );
   }
 
   /** `@Void <command>` in a channel or thread, and direct messages: the reply goes into the message's thread. */
@@ -90,12 +109,20 @@ export class SlackConversations {
     await this.dispatch(origin, commandText(str(event.text)), thread, str(body.event_id), false);
   }
 
-  private async dispatch(origin: SlackOrigin, text: string, thread: ThreadRef, deliveryId: string, allPrivate: boolean): Promise<void> {
+  private async dispatch(
+    origin: SlackOrigin,
+    text: string,
+    thread: ThreadRef,
+    deliveryId: string,
+    allPrivate: boolean,
+  ): Promise<void> {
     const workspaceId = workspaceIdFor(this.deps.registry, origin);
     const log = this.deps.log.child({ deliveryId });
     let replies: Reply[];
     try {
-      const result = await this.deps.dispatcher().dispatch({ platform: 'slack', workspaceId, platformUserId: origin.userId, text, thread, deliveryId });
+      const result = await this.deps
+        .dispatcher()
+        .dispatch({ platform: 'slack', workspaceId, platformUserId: origin.userId, text, thread, deliveryId });
       if (result.duplicate) {
         log.debug('duplicate Slack delivery ignored');
         return;
@@ -105,15 +132,21 @@ export class SlackConversations {
       log.error({ err: error }, 'dispatching a Slack command failed');
       replies = [errorReply(error)];
     }
-    for (const reply of replies) await this.tell(thread, origin.userId, allPrivate ? { ...reply, private: true } : reply);
+    for (const reply of replies)
+      await this.tell(thread, origin.userId, allPrivate ? { ...reply, private: true } : reply);
   }
 
   /** Answers through the slash command's response_url: works even where Void is not a member of the channel. */
   private async respond(responseUrl: string, text: string): Promise<void> {
     if (!/^https?:\/\//.test(responseUrl)) return;
     try {
-      const response = await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', text }) });
-      if (!response.ok) this.deps.log.warn({ status: response.status }, 'the slash command response URL refused the answer');
+      const response = await fetch(responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ response_type: 'ephemeral', text }),
+      });
+      if (!response.ok)
+        this.deps.log.warn({ status: response.status }, 'the slash command response URL refused the answer');
     } catch (error) {
       this.deps.log.warn({ err: error }, 'could not answer through the slash command response URL');
     }

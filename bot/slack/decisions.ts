@@ -12,7 +12,15 @@ import type { SlackBody } from './body.js';
 import { obj, str } from './fields.js';
 import type { SlackChatPort } from './client.js';
 import { errorReply, type SlackConversations } from './conversations.js';
-import { clickDeliveryId, originOf, renderApproval, threadRef, workspaceIdFor, type SlackIdsOf, type SlackOrigin } from './mapper.js';
+import {
+  clickDeliveryId,
+  originOf,
+  renderApproval,
+  threadRef,
+  workspaceIdFor,
+  type SlackIdsOf,
+  type SlackOrigin,
+} from './mapper.js';
 import { parseRejectContext, rejectModal, type RejectContext } from './views.js';
 
 export interface DecisionDeps {
@@ -42,7 +50,13 @@ export class SlackDecisions {
     const origin = originOf(body);
     const location = messageOf(body);
     if (!origin || !location) return;
-    await this.decide({ origin, approvalId: str(action.value), decision: 'approve', deliveryId: clickDeliveryId(body, action), card: location });
+    await this.decide({
+      origin,
+      approvalId: str(action.value),
+      decision: 'approve',
+      deliveryId: clickDeliveryId(body, action),
+      card: location,
+    });
   }
 
   /** Reject asks for a reason first: a modal (views.open must follow the click within 3 s). */
@@ -52,8 +66,15 @@ export class SlackDecisions {
     if (!origin || !location) return;
     const auth = await this.deps.auth.forTeam(origin.teamId, origin.enterpriseId);
     if (!auth) return;
-    const context: RejectContext = { approvalId: str(action.value), channel: location.channel, messageTs: location.messageTs, threadTs: location.threadTs };
-    await this.deps.auth.client(auth.botToken).views.open({ trigger_id: str(body.trigger_id), view: rejectModal(context) as never });
+    const context: RejectContext = {
+      approvalId: str(action.value),
+      channel: location.channel,
+      messageTs: location.messageTs,
+      threadTs: location.threadTs,
+    };
+    await this.deps.auth
+      .client(auth.botToken)
+      .views.open({ trigger_id: str(body.trigger_id), view: rejectModal(context) as never });
   }
 
   async onRejectSubmit(body: SlackBody): Promise<void> {
@@ -64,20 +85,39 @@ export class SlackDecisions {
     const values = obj(obj(view.state).values);
     const reason = str(obj(obj(values.reason).reason).value).trim();
     const card = { channel: context.channel, messageTs: context.messageTs, threadTs: context.threadTs };
-    await this.decide({ origin, approvalId: context.approvalId, decision: 'reject', reason, deliveryId: `view-${str(view.id)}`, card });
+    await this.decide({
+      origin,
+      approvalId: context.approvalId,
+      decision: 'reject',
+      reason,
+      deliveryId: `view-${str(view.id)}`,
+      card,
+    });
   }
 
   private async decide(d: Decision): Promise<void> {
     const thread = threadRef(d.origin.teamId, d.card.channel, d.card.threadTs ?? d.card.messageTs);
-    const tell = (text: string) => this.deps.conversations.tell(thread, d.origin.userId, { text, kind: 'refusal', private: true });
+    const tell = (text: string) =>
+      this.deps.conversations.tell(thread, d.origin.userId, { text, kind: 'refusal', private: true });
     const approvals = this.deps.approvals();
     if (!approvals) return tell('Approvals are not enabled in this deployment, so there is nothing to decide.');
-    const resolution = this.deps.registry.resolve('slack', workspaceIdFor(this.deps.registry, d.origin), d.origin.userId);
+    const resolution = this.deps.registry.resolve(
+      'slack',
+      workspaceIdFor(this.deps.registry, d.origin),
+      d.origin.userId,
+    );
     if (!resolution.ok) return tell(resolution.message);
     if ((await this.deps.ledger.claim('slack', d.deliveryId)) === 'duplicate') return;
     let outcome: DecisionOutcome;
     try {
-      const request = { tenantId: resolution.tenant.id, approvalId: d.approvalId, actor: resolution.actor, decision: d.decision, reason: d.reason, correlationId: correlationIdFor('slack', d.deliveryId) };
+      const request = {
+        tenantId: resolution.tenant.id,
+        approvalId: d.approvalId,
+        actor: resolution.actor,
+        decision: d.decision,
+        reason: d.reason,
+        correlationId: correlationIdFor('slack', d.deliveryId),
+      };
       outcome = await approvals.decide(request);
       await this.deps.ledger.done('slack', d.deliveryId);
     } catch (error) {
@@ -87,7 +127,11 @@ export class SlackDecisions {
     }
     if (!outcome.ok) return tell(outcome.refusal.message);
     await this.updateCard(thread, d.card.messageTs, outcome.card);
-    await this.deps.conversations.tell(thread, d.origin.userId, { text: outcome.message, kind: 'answer', private: true });
+    await this.deps.conversations.tell(thread, d.origin.userId, {
+      text: outcome.message,
+      kind: 'answer',
+      private: true,
+    });
   }
 
   private async updateCard(thread: ThreadRef, ts: string, card: Parameters<typeof renderApproval>[0]): Promise<void> {

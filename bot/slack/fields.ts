@@ -4,7 +4,8 @@
 import type { SlackBody } from './body.js';
 
 /** The field as an object, or {} when it is not one (arrays included). */
-export const obj = (v: unknown): SlackBody => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as SlackBody) : {});
+export const obj = (v: unknown): SlackBody =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as SlackBody) : {};
 
 /** The field as a string, or '' when it is not one. */
 export const str = (v: unknown): string => (typeof v === 'string' ? v : '');

@@ -29,7 +29,9 @@ export async function publishHome(deps: HomeDeps, body: SlackBody, event: SlackB
     const { tenant, actor } = resolution;
     const approvals = deps.approvals();
     const pending = approvals ? await approvals.pendingFor(tenant.id, actor.memberId) : [];
-    const jobs = (await deps.queue.recent(tenant.id, 100)).filter((job) => job.requester === actor.memberId).slice(0, 10);
+    const jobs = (await deps.queue.recent(tenant.id, 100))
+      .filter((job) => job.requester === actor.memberId)
+      .slice(0, 10);
     view = homeView({ name: actor.name, tenant: tenant.name, pending, jobs, approvalsEnabled: Boolean(approvals) });
   }
   await deps.auth.client(auth.botToken).views.publish({ user_id: origin.userId, view: view as never });

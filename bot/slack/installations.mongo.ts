@@ -51,7 +51,10 @@ export class MongoInstallationRecords implements InstallationRecords {
   }
 
   async listForTenant(tenantId: string): Promise<StoredInstallation[]> {
-    const docs = await this.model.find({ tenantId: String(tenantId) }).sort({ teamId: 1 }).lean();
+    const docs = await this.model
+      .find({ tenantId: String(tenantId) })
+      .sort({ teamId: 1 })
+      .lean();
     return docs.map((d) => toRecord(d as unknown as Record<string, unknown>));
   }
 

@@ -109,7 +109,10 @@ export class DurableInstallationRecords extends EmbeddedInstallationRecords {
   static async open(path: string): Promise<DurableInstallationRecords> {
     const dir = openDataDir(path);
     try {
-      return new DurableInstallationRecords(await DurableMap.open<StoredInstallation>(dir, 'state', 'slack-installations'), () => dir.release());
+      return new DurableInstallationRecords(
+        await DurableMap.open<StoredInstallation>(dir, 'state', 'slack-installations'),
+        () => dir.release(),
+      );
     } catch (error) {
       dir.release();
       throw error;
@@ -133,8 +136,15 @@ export class DurableInstallationRecords extends EmbeddedInstallationRecords {
   }
 }
 
-export async function createInstallationRecords(env: { MONGODB_URL?: string | undefined; VOID_DATA_DIR: string; VOID_EMBEDDED_STORE: 'files' | 'memory' }): Promise<InstallationRecords> {
-  if (!env.MONGODB_URL) return env.VOID_EMBEDDED_STORE === 'memory' ? new EmbeddedInstallationRecords() : DurableInstallationRecords.open(env.VOID_DATA_DIR);
+export async function createInstallationRecords(env: {
+  MONGODB_URL?: string | undefined;
+  VOID_DATA_DIR: string;
+  VOID_EMBEDDED_STORE: 'files' | 'memory';
+}): Promise<InstallationRecords> {
+  if (!env.MONGODB_URL)
+    return env.VOID_EMBEDDED_STORE === 'memory'
+      ? new EmbeddedInstallationRecords()
+      : DurableInstallationRecords.open(env.VOID_DATA_DIR);
   const { MongoInstallationRecords } = await import('./installations.mongo.js');
   return MongoInstallationRecords.connect(env.MONGODB_URL);
 }

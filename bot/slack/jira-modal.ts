@@ -8,8 +8,21 @@ import { obj, str } from './fields.js';
 export const JIRA_CREATE_VIEW = 'void_jira_create';
 export { OPENS_JIRA_FORM };
 
-function input(id: string, label: string, element: Record<string, unknown>, optional = false, hint?: string): Record<string, unknown> {
-  return { type: 'input', block_id: id, optional, label: { type: 'plain_text', text: label }, element: { type: 'plain_text_input', action_id: id, ...element }, ...(hint ? { hint: { type: 'plain_text', text: hint } } : {}) };
+function input(
+  id: string,
+  label: string,
+  element: Record<string, unknown>,
+  optional = false,
+  hint?: string,
+): Record<string, unknown> {
+  return {
+    type: 'input',
+    block_id: id,
+    optional,
+    label: { type: 'plain_text', text: label },
+    element: { type: 'plain_text_input', action_id: id, ...element },
+    ...(hint ? { hint: { type: 'plain_text', text: hint } } : {}),
+  };
 }
 
 /** The modal; `channel` (private_metadata) is where the answer goes. */
@@ -22,7 +35,13 @@ export function jiraCreateModal(channel: string, projects: readonly string[]): S
     submit: { type: 'plain_text', text: 'Create' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      input('project', 'Project key', { max_length: 10, ...(projects[0] ? { initial_value: projects[0] } : {}) }, false, projects.length ? `One of: ${projects.join(', ')}` : undefined),
+      input(
+        'project',
+        'Project key',
+        { max_length: 10, ...(projects[0] ? { initial_value: projects[0] } : {}) },
+        false,
+        projects.length ? `One of: ${projects.join(', ')}` : undefined,
+      ),
       input('summary', 'Summary', { max_length: 255 }),
       input('type', 'Type', { max_length: 40, placeholder: { type: 'plain_text', text: 'Task' } }, true),
       input('priority', 'Priority', { max_length: 40, placeholder: { type: 'plain_text', text: 'Medium' } }, true),
@@ -42,6 +61,12 @@ export function jiraCreateSubmission(body: SlackBody): { text: string; channel: 
   }
   const values = obj(obj(view.state).values);
   const field = (id: string) => obj(obj(values[id])[id]).value;
-  const text = jiraCreateText({ project: field('project'), summary: field('summary'), type: field('type'), priority: field('priority'), description: field('description') });
+  const text = jiraCreateText({
+    project: field('project'),
+    summary: field('summary'),
+    type: field('type'),
+    priority: field('priority'),
+    description: field('description'),
+  });
   return { text, channel, viewId: str(view.id) };
 }

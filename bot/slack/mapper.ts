@@ -25,7 +25,9 @@ export function threadRef(teamId: string, channel: string, ts?: string): ThreadR
 
 export function splitChannel(ref: ThreadRef): { teamId: string; channel: string } {
   const slash = ref.channel.indexOf('/');
-  return slash < 0 ? { teamId: '', channel: ref.channel } : { teamId: ref.channel.slice(0, slash), channel: ref.channel.slice(slash + 1) };
+  return slash < 0
+    ? { teamId: '', channel: ref.channel }
+    : { teamId: ref.channel.slice(0, slash), channel: ref.channel.slice(slash + 1) };
 }
 
 /** Team, enterprise and user of a slash command, an event or an interaction; undefined when the body has none. */
@@ -58,15 +60,21 @@ export function workspaceIdFor(registry: TenantRegistry, origin: Pick<SlackOrigi
 /** True for requests that ask Void to do something (and so need a known workspace and person). */
 export function isCommandPayload(body: SlackBody): boolean {
   if (typeof body.command === 'string') return true;
-  if (body.type === 'block_actions') return ((body.actions as unknown[]) ?? []).some((a) => [APPROVE_ACTION, REJECT_ACTION].includes(String(obj(a).action_id)));
-  if (body.type === 'view_submission') return obj(body.view).callback_id === REJECT_VIEW || obj(body.view).callback_id === JIRA_CREATE_VIEW;
+  if (body.type === 'block_actions')
+    return ((body.actions as unknown[]) ?? []).some((a) =>
+      [APPROVE_ACTION, REJECT_ACTION].includes(String(obj(a).action_id)),
+    );
+  if (body.type === 'view_submission')
+    return obj(body.view).callback_id === REJECT_VIEW || obj(body.view).callback_id === JIRA_CREATE_VIEW;
   if (body.type !== 'event_callback') return false;
   const event = obj(body.event);
   return event.type === 'app_mention' || isDirectMessage(event);
 }
 
 export function isDirectMessage(event: SlackBody): boolean {
-  return event.type === 'message' && event.channel_type === 'im' && event.subtype === undefined && event.bot_id === undefined;
+  return (
+    event.type === 'message' && event.channel_type === 'im' && event.subtype === undefined && event.bot_id === undefined
+  );
 }
 
 /** Command text of a mention or DM: leading mentions removed, Slack's entity escaping undone. */
@@ -143,11 +151,19 @@ function summaryOf(card: ApprovalCard): string {
   return text.includes(short) ? text.replace(short, link) : `${text} (commit ${link})`;
 }
 
-export function renderApproval(card: ApprovalCard, slackIdsOf: SlackIdsOf, options: { actionable?: boolean } = {}): RenderedMessage {
+export function renderApproval(
+  card: ApprovalCard,
+  slackIdsOf: SlackIdsOf,
+  options: { actionable?: boolean } = {},
+): RenderedMessage {
   const label = `${card.voided ? '♻️ Void' : STATE_LABEL[card.state]}${card.breakGlass ? ' (break-glass)' : ''}`;
   const summary = summaryOf(card);
   const blocks: SlackBody[] = [
-    { type: 'section', block_id: 'request', text: { type: 'mrkdwn', text: `*${label}*: ${summary}\nRequest \`${card.id}\`` } },
+    {
+      type: 'section',
+      block_id: 'request',
+      text: { type: 'mrkdwn', text: `*${label}*: ${summary}\nRequest \`${card.id}\`` },
+    },
     {
       type: 'section',
       block_id: 'facts',
@@ -159,22 +175,70 @@ export function renderApproval(card: ApprovalCard, slackIdsOf: SlackIdsOf, optio
       ],
     },
   ];
-  if (card.voided) blocks.push({ type: 'context', block_id: 'void', elements: [{ type: 'mrkdwn', text: `Void: ${slackText(escapeMrkdwn(card.voided.note))}. Approvals count only for what will run; ask again.` }] });
-  if (card.decisions.length) blocks.push({ type: 'context', block_id: 'decisions', elements: [{ type: 'mrkdwn', text: card.decisions.map(decisionLine).join('\n') }] });
+  if (card.voided)
+    blocks.push({
+      type: 'context',
+      block_id: 'void',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `Void: ${slackText(escapeMrkdwn(card.voided.note))}. Approvals count only for what will run; ask again.`,
+        },
+      ],
+    });
+  if (card.decisions.length)
+    blocks.push({
+      type: 'context',
+      block_id: 'decisions',
+      elements: [{ type: 'mrkdwn', text: card.decisions.map(decisionLine).join('\n') }],
+    });
   if (card.state === 'pending' && options.actionable === false) {
-    blocks.push({ type: 'context', block_id: 'where', elements: [{ type: 'mrkdwn', text: `Only you can see this copy. Decide on the request's card in its thread, or say \`/void approve ${card.id}\` or \`/void reject ${card.id} <reason>\`.` }] });
+    blocks.push({
+      type: 'context',
+      block_id: 'where',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `Only you can see this copy. Decide on the request's card in its thread, or say \`/void approve ${card.id}\` or \`/void reject ${card.id} <reason>\`.`,
+        },
+      ],
+    });
   } else if (card.state === 'pending') {
-    const mentions = card.eligibleApprovers.flatMap((a) => slackIdsOf(card.tenantId, a.memberId).slice(0, 1).map((id) => `<@${id}>`));
-    if (mentions.length) blocks.push({ type: 'context', block_id: 'approvers', elements: [{ type: 'mrkdwn', text: `Can approve: ${mentions.join(' ')}` }] });
+    const mentions = card.eligibleApprovers.flatMap((a) =>
+      slackIdsOf(card.tenantId, a.memberId)
+        .slice(0, 1)
+        .map((id) => `<@${id}>`),
+    );
+    if (mentions.length)
+      blocks.push({
+        type: 'context',
+        block_id: 'approvers',
+        elements: [{ type: 'mrkdwn', text: `Can approve: ${mentions.join(' ')}` }],
+      });
     blocks.push({
       type: 'actions',
       block_id: 'decide',
       elements: [
-        { type: 'button', action_id: APPROVE_ACTION, text: { type: 'plain_text', text: 'Approve' }, style: 'primary', value: card.id },
-        { type: 'button', action_id: REJECT_ACTION, text: { type: 'plain_text', text: 'Reject' }, style: 'danger', value: card.id },
+        {
+          type: 'button',
+          action_id: APPROVE_ACTION,
+          text: { type: 'plain_text', text: 'Approve' },
+          style: 'primary',
+          value: card.id,
+        },
+        {
+          type: 'button',
+          action_id: REJECT_ACTION,
+          text: { type: 'plain_text', text: 'Reject' },
+          style: 'danger',
+          value: card.id,
+        },
       ],
     });
   }
   const still = card.remaining ? ` Still needed: ${card.remaining}.` : '';
-  return { text: `${label}: ${humaniseText(card.summary, (iso) => iso)} (requested by ${card.requester.name}).${still}`, blocks };
+  return {
+    text: `${label}: ${humaniseText(card.summary, (iso) => iso)} (requested by ${card.requester.name}).${still}`,
+    blocks,
+  };
 }

@@ -24,16 +24,30 @@ import { obj } from './fields.js';
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 
-type Mode = { kind: 'single'; botToken: string } | { kind: 'oauth'; clientId: string; clientSecret: string; stateSecret: string; encryptionKey: string };
+type Mode =
+  | { kind: 'single'; botToken: string }
+  | { kind: 'oauth'; clientId: string; clientSecret: string; stateSecret: string; encryptionKey: string };
 
 export function slackMode(env: Env): Mode {
   if (env.SLACK_CLIENT_ID || env.SLACK_CLIENT_SECRET) {
-    const missing = (['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET', 'VOID_ENCRYPTION_KEY'] as const).filter((name) => !env[name]);
-    if (missing.length) throw new VoidError('slack.config', `Slack OAuth install needs ${missing.join(', ')} (see docs/slack.md).`);
-    return { kind: 'oauth', clientId: env.SLACK_CLIENT_ID as string, clientSecret: env.SLACK_CLIENT_SECRET as string, stateSecret: env.SLACK_STATE_SECRET as string, encryptionKey: env.VOID_ENCRYPTION_KEY as string };
+    const missing = (
+      ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET', 'VOID_ENCRYPTION_KEY'] as const
+    ).filter((name) => !env[name]);
+    if (missing.length)
+      throw new VoidError('slack.config', `Slack OAuth install needs ${missing.join(', ')} (see docs/slack.md).`);
+    return {
+      kind: 'oauth',
+      clientId: env.SLACK_CLIENT_ID as string,
+      clientSecret: env.SLACK_CLIENT_SECRET as string,
+      stateSecret: env.SLACK_STATE_SECRET as string,
+      encryptionKey: env.VOID_ENCRYPTION_KEY as string,
+    };
   }
   if (env.SLACK_BOT_TOKEN) return { kind: 'single', botToken: env.SLACK_BOT_TOKEN };
-  throw new VoidError('slack.config', 'SLACK_SIGNING_SECRET is set but neither SLACK_BOT_TOKEN (one workspace) nor SLACK_CLIENT_ID/SLACK_CLIENT_SECRET (OAuth install) is (see docs/slack.md).');
+  throw new VoidError(
+    'slack.config',
+    'SLACK_SIGNING_SECRET is set but neither SLACK_BOT_TOKEN (one workspace) nor SLACK_CLIENT_ID/SLACK_CLIENT_SECRET (OAuth install) is (see docs/slack.md).',
+  );
 }
 
 export function slackIdsFrom(registry: TenantRegistry): SlackIdsOf {
@@ -62,21 +76,66 @@ async function setupSlack(ctx: ModuleContext, receivers: SlackReceiver[]): Promi
   const mode = slackMode(env);
   const log = ctx.log.child({ module: 'slack' });
   const apiUrl = env.SLACK_API_URL ?? DEFAULT_SLACK_API_URL;
-  const installations = mode.kind === 'oauth' ? new InstallationStore(await createInstallationRecords(env), new TokenCipher(mode.encryptionKey)) : undefined;
-  const single = mode.kind === 'single' ? { botToken: mode.botToken, botId: env.SLACK_BOT_ID, botUserId: env.SLACK_BOT_USER_ID } : undefined;
+  const installations =
+    mode.kind === 'oauth'
+      ? new InstallationStore(await createInstallationRecords(env), new TokenCipher(mode.encryptionKey))
+      : undefined;
+  const single =
+    mode.kind === 'single'
+      ? { botToken: mode.botToken, botId: env.SLACK_BOT_ID, botUserId: env.SLACK_BOT_USER_ID }
+      : undefined;
   const auth = new SlackAuth({ apiUrl, log, registry: ctx.registry, single, installations });
   const slackIdsOf = slackIdsFrom(ctx.registry);
-  const port = new SlackChatPort({ auth, redis: ctx.redis, prefix: ctx.prefix, paceMs: env.SLACK_CHANNEL_PACE_MS, slackIdsOf, log });
-  const openView = async (origin: { teamId: string; enterpriseId?: string | undefined }, triggerId: string, view: SlackBody) => {
+  const port = new SlackChatPort({
+    auth,
+    redis: ctx.redis,
+    prefix: ctx.prefix,
+    paceMs: env.SLACK_CHANNEL_PACE_MS,
+    slackIdsOf,
+    log,
+  });
+  const openView = async (
+    origin: { teamId: string; enterpriseId?: string | undefined },
+    triggerId: string,
+    view: SlackBody,
+  ) => {
     const bot = await auth.forTeam(origin.teamId, origin.enterpriseId);
     if (!bot) throw new VoidError('slack.not_installed', 'Void is not installed in this workspace');
     await auth.client(bot.botToken).views.open({ trigger_id: triggerId, view: view as never });
   };
-  const conversations = new SlackConversations({ dispatcher: ctx.dispatcher, registry: ctx.registry, port, log, openView });
+  const conversations = new SlackConversations({
+    dispatcher: ctx.dispatcher,
+    registry: ctx.registry,
+    port,
+    log,
+    openView,
+  });
   const approvals = () => ctx.ports.approvals;
   const ledger = new DeliveryLedger(ctx.redis, ctx.prefix, env.VOID_DEDUPE_TTL_SECONDS);
-  const decisions = new SlackDecisions({ registry: ctx.registry, approvals, ledger, port, auth, conversations, slackIdsOf, log });
-  const receiver = new SlackReceiver({ signingSecret: env.SLACK_SIGNING_SECRET, audit: ctx.audit, log, precheck: createPrecheck({ registry: ctx.registry, dispatcher: ctx.dispatcher, conversations, installed: async (team, enterprise) => Boolean(await auth.forTeam(team, enterprise)), log }), queueReady: () => ctx.redis.status === 'ready', ledger });
+  const decisions = new SlackDecisions({
+    registry: ctx.registry,
+    approvals,
+    ledger,
+    port,
+    auth,
+    conversations,
+    slackIdsOf,
+    log,
+  });
+  const receiver = new SlackReceiver({
+    signingSecret: env.SLACK_SIGNING_SECRET,
+    audit: ctx.audit,
+    log,
+    precheck: createPrecheck({
+      registry: ctx.registry,
+      dispatcher: ctx.dispatcher,
+      conversations,
+      installed: async (team, enterprise) => Boolean(await auth.forTeam(team, enterprise)),
+      log,
+    }),
+    queueReady: () => ctx.redis.status === 'ready',
+    ledger,
+  });
   receivers.push(receiver);
   const bolt = new App({
     receiver,
@@ -90,10 +149,28 @@ async function setupSlack(ctx: ModuleContext, receivers: SlackReceiver[]): Promi
     convoStore: false,
     signatureVerification: false,
   });
-  registerListeners(bolt, { conversations, decisions, home: { registry: ctx.registry, approvals, queue: ctx.queue, auth, log } });
-  const oauth = mode.kind === 'oauth' && installations
-    ? new SlackOAuth({ clientId: mode.clientId, clientSecret: mode.clientSecret, stateSecret: mode.stateSecret, redirectUri: env.SLACK_REDIRECT_URI, apiUrl, redis: ctx.redis, prefix: ctx.prefix, auth, installations, registry: ctx.registry, audit: ctx.audit, log })
-    : undefined;
+  registerListeners(bolt, {
+    conversations,
+    decisions,
+    home: { registry: ctx.registry, approvals, queue: ctx.queue, auth, log },
+  });
+  const oauth =
+    mode.kind === 'oauth' && installations
+      ? new SlackOAuth({
+          clientId: mode.clientId,
+          clientSecret: mode.clientSecret,
+          stateSecret: mode.stateSecret,
+          redirectUri: env.SLACK_REDIRECT_URI,
+          apiUrl,
+          redis: ctx.redis,
+          prefix: ctx.prefix,
+          auth,
+          installations,
+          registry: ctx.registry,
+          audit: ctx.audit,
+          log,
+        })
+      : undefined;
   return {
     routes: (http) => {
       http.route('POST', '/slack/events', receiver.handle);
@@ -108,7 +185,10 @@ async function setupSlack(ctx: ModuleContext, receivers: SlackReceiver[]): Promi
   };
 }
 
-function registerListeners(bolt: App, parts: { conversations: SlackConversations; decisions: SlackDecisions; home: Parameters<typeof publishHome>[0] }): void {
+function registerListeners(
+  bolt: App,
+  parts: { conversations: SlackConversations; decisions: SlackDecisions; home: Parameters<typeof publishHome>[0] },
+): void {
   const { conversations, decisions, home } = parts;
   bolt.command(/.*/, async ({ ack, body }) => {
     await ack();
@@ -116,12 +196,16 @@ function registerListeners(bolt: App, parts: { conversations: SlackConversations
   });
   // A mention in a direct message also arrives as message.im (handled below): answer it once.
   bolt.event('app_mention', async ({ body, event }) => {
-    if (!String(event.channel).startsWith('D')) await conversations.onMessage(body as unknown as SlackBody, event as unknown as SlackBody);
+    if (!String(event.channel).startsWith('D'))
+      await conversations.onMessage(body as unknown as SlackBody, event as unknown as SlackBody);
   });
   bolt.event('message', async ({ body, event }) => {
-    if (isDirectMessage(event as unknown as SlackBody)) await conversations.onMessage(body as unknown as SlackBody, event as unknown as SlackBody);
+    if (isDirectMessage(event as unknown as SlackBody))
+      await conversations.onMessage(body as unknown as SlackBody, event as unknown as SlackBody);
   });
-  bolt.event('app_home_opened', async ({ body, event }) => publishHome(home, body as unknown as SlackBody, event as unknown as SlackBody));
+  bolt.event('app_home_opened', async ({ body, event }) =>
+    publishHome(home, body as unknown as SlackBody, event as unknown as SlackBody),
+  );
   bolt.action(APPROVE_ACTION, async ({ ack, body, action }) => {
     await ack();
     await decisions.onApproveClick(body as unknown as SlackBody, obj(action));

@@ -90,35 +90,102 @@ export class SlackOAuth {
   }
 
   async redirect(req: HttpRequest): Promise<HttpResponse> {
-    if (req.query.get('error')) return page(400, 'Installation cancelled', 'Slack reported that the installation was not approved. Nothing was installed.');
+    if (req.query.get('error'))
+      return page(
+        400,
+        'Installation cancelled',
+        'Slack reported that the installation was not approved. Nothing was installed.',
+      );
     const code = req.query.get('code');
     if (!code) return page(400, 'Installation failed', 'The redirect from Slack carries no code.');
-    if (!(await this.consumeState(req))) return page(400, 'Installation failed', 'The installation link expired or was already used. Start again from /slack/install.');
-    let access: { token: string; teamId: string; teamName: string; enterpriseId?: string | undefined; appId?: string | undefined; scopes: string[]; installer?: string | undefined };
+    if (!(await this.consumeState(req)))
+      return page(
+        400,
+        'Installation failed',
+        'The installation link expired or was already used. Start again from /slack/install.',
+      );
+    let access: {
+      token: string;
+      teamId: string;
+      teamName: string;
+      enterpriseId?: string | undefined;
+      appId?: string | undefined;
+      scopes: string[];
+      installer?: string | undefined;
+    };
     try {
-      const r = await this.options.auth.client('').oauth.v2.access({ client_id: this.options.clientId, client_secret: this.options.clientSecret, code, redirect_uri: this.options.redirectUri });
+      const r = await this.options.auth
+        .client('')
+        .oauth.v2.access({
+          client_id: this.options.clientId,
+          client_secret: this.options.clientSecret,
+          code,
+          redirect_uri: this.options.redirectUri,
+        });
       const team = (r.team ?? {}) as { id?: string; name?: string };
       if (!r.access_token || !team.id) throw new Error('oauth.v2.access returned no bot token or team');
       registerSecret(r.access_token);
-      access = { token: r.access_token, teamId: team.id, teamName: team.name ?? team.id, enterpriseId: (r.enterprise as { id?: string } | null)?.id, appId: r.app_id, scopes: String(r.scope ?? '').split(',').filter(Boolean), installer: (r.authed_user as { id?: string } | undefined)?.id };
+      access = {
+        token: r.access_token,
+        teamId: team.id,
+        teamName: team.name ?? team.id,
+        enterpriseId: (r.enterprise as { id?: string } | null)?.id,
+        appId: r.app_id,
+        scopes: String(r.scope ?? '')
+          .split(',')
+          .filter(Boolean),
+        installer: (r.authed_user as { id?: string } | undefined)?.id,
+      };
     } catch (error) {
       this.options.log.warn({ err: { message: (error as Error).message } }, 'Slack OAuth code exchange failed');
-      return page(502, 'Installation failed', 'Slack did not accept the installation code. Start again from /slack/install.');
+      return page(
+        502,
+        'Installation failed',
+        'Slack did not accept the installation code. Start again from /slack/install.',
+      );
     }
     return this.bind(access);
   }
 
-  private async bind(access: { token: string; teamId: string; teamName: string; enterpriseId?: string | undefined; appId?: string | undefined; scopes: string[]; installer?: string | undefined }): Promise<HttpResponse> {
+  private async bind(access: {
+    token: string;
+    teamId: string;
+    teamName: string;
+    enterpriseId?: string | undefined;
+    appId?: string | undefined;
+    scopes: string[];
+    installer?: string | undefined;
+  }): Promise<HttpResponse> {
     const { registry, audit } = this.options;
     const tenant = registry.tenantFor('slack', workspaceIdFor(registry, access));
     const correlationId = `c-install-${access.teamId}-${Date.now()}`;
     const actor = { platform: 'slack' as const, platformUserId: access.installer };
     if (!tenant) {
-      await audit.append({ tenantId: SYSTEM_TENANT, action: 'chat.slack_install_refused', actor, target: access.teamId, outcome: 'denied', details: { code: 'identity.unknown_workspace' }, correlationId });
-      return page(403, 'Workspace not connected to Void', `The Slack workspace ${access.teamId} is not bound to any tenant. Ask your Void administrator to add it to the tenant's bindings.slack.teamIds, then install again.`);
+      await audit.append({
+        tenantId: SYSTEM_TENANT,
+        action: 'chat.slack_install_refused',
+        actor,
+        target: access.teamId,
+        outcome: 'denied',
+        details: { code: 'identity.unknown_workspace' },
+        correlationId,
+      });
+      return page(
+        403,
+        'Workspace not connected to Void',
+        `The Slack workspace ${access.teamId} is not bound to any tenant. Ask your Void administrator to add it to the tenant's bindings.slack.teamIds, then install again.`,
+      );
     }
     const ids = await this.options.auth.client(access.token).auth.test();
-    await audit.append({ tenantId: tenant.id, action: 'chat.slack_installed', actor, target: access.teamId, outcome: 'success', details: { scopes: access.scopes, enterpriseId: access.enterpriseId }, correlationId });
+    await audit.append({
+      tenantId: tenant.id,
+      action: 'chat.slack_installed',
+      actor,
+      target: access.teamId,
+      outcome: 'success',
+      details: { scopes: access.scopes, enterpriseId: access.enterpriseId },
+      correlationId,
+    });
     await this.options.installations.save({
       tenantId: tenant.id,
       teamId: access.teamId,
@@ -132,6 +199,10 @@ export class SlackOAuth {
       installedAt: new Date().toISOString(),
     });
     this.options.log.info({ tenant: tenant.id, teamId: access.teamId }, 'Slack workspace installed');
-    return page(200, 'Void is installed', `Void is now installed in ${access.teamName} for ${tenant.name}. Type /void help in Slack to start.`);
+    return page(
+      200,
+      'Void is installed',
+      `Void is now installed in ${access.teamName} for ${tenant.name}. Type /void help in Slack to start.`,
+    );
   }
 }

@@ -8,7 +8,16 @@ import type { Logger } from '../logger.js';
 import type { SlackBody } from './body.js';
 import { obj, str } from './fields.js';
 import type { SlackConversations } from './conversations.js';
-import { APPROVE_ACTION, REJECT_ACTION, clickDeliveryId, isCommandPayload, originOf, slashDeliveryId, threadRef, workspaceIdFor } from './mapper.js';
+import {
+  APPROVE_ACTION,
+  REJECT_ACTION,
+  clickDeliveryId,
+  isCommandPayload,
+  originOf,
+  slashDeliveryId,
+  threadRef,
+  workspaceIdFor,
+} from './mapper.js';
 import { jiraCreateSubmission } from './jira-modal.js';
 import { parseRejectContext } from './views.js';
 
@@ -23,27 +32,47 @@ export interface PrecheckDeps {
 
 /** The delivery id of a command-like payload and where its answer would go. */
 export function deliveryOf(body: SlackBody): { deliveryId: string; channel: string; thread?: string | undefined } {
-  if (typeof body.command === 'string') return { deliveryId: slashDeliveryId(str(body.trigger_id)), channel: str(body.channel_id) };
+  if (typeof body.command === 'string')
+    return { deliveryId: slashDeliveryId(str(body.trigger_id)), channel: str(body.channel_id) };
   if (body.type === 'event_callback') {
     const event = obj(body.event);
-    return { deliveryId: str(body.event_id), channel: str(event.channel), thread: str(event.thread_ts) || str(event.ts) || undefined };
+    return {
+      deliveryId: str(body.event_id),
+      channel: str(event.channel),
+      thread: str(event.thread_ts) || str(event.ts) || undefined,
+    };
   }
   if (body.type === 'view_submission') {
     const context = parseRejectContext(obj(body.view).private_metadata);
     const form = context ? undefined : jiraCreateSubmission(body);
-    return { deliveryId: `view-${str(obj(body.view).id)}`, channel: context?.channel ?? form?.channel ?? '', thread: context?.threadTs ?? context?.messageTs };
+    return {
+      deliveryId: `view-${str(obj(body.view).id)}`,
+      channel: context?.channel ?? form?.channel ?? '',
+      thread: context?.threadTs ?? context?.messageTs,
+    };
   }
-  const action = ((body.actions as unknown[]) ?? []).map(obj).find((a) => [APPROVE_ACTION, REJECT_ACTION].includes(str(a.action_id))) ?? {};
+  const action =
+    ((body.actions as unknown[]) ?? [])
+      .map(obj)
+      .find((a) => [APPROVE_ACTION, REJECT_ACTION].includes(str(a.action_id))) ?? {};
   const container = obj(body.container);
   const message = obj(body.message);
-  return { deliveryId: clickDeliveryId(body, action), channel: str(container.channel_id) || str(obj(body.channel).id), thread: str(message.thread_ts) || str(container.message_ts) || undefined };
+  return {
+    deliveryId: clickDeliveryId(body, action),
+    channel: str(container.channel_id) || str(obj(body.channel).id),
+    thread: str(message.thread_ts) || str(container.message_ts) || undefined,
+  };
 }
 
 export function createPrecheck(deps: PrecheckDeps): (body: SlackBody) => Promise<HttpResponse | undefined> {
   return async (body) => {
     if (!isCommandPayload(body) || obj(body.event).bot_id !== undefined) return undefined;
     const origin = originOf(body);
-    if (!origin) return { status: 400, body: { error: 'slack.bad_body', message: 'The request names no Slack workspace or user.' } };
+    if (!origin)
+      return {
+        status: 400,
+        body: { error: 'slack.bad_body', message: 'The request names no Slack workspace or user.' },
+      };
     const workspaceId = workspaceIdFor(deps.registry, origin);
     const resolution = deps.registry.resolve('slack', workspaceId, origin.userId);
     if (resolution.ok) {
@@ -53,8 +82,20 @@ export function createPrecheck(deps: PrecheckDeps): (body: SlackBody) => Promise
     }
     const where = deliveryOf(body);
     const thread = threadRef(origin.teamId, where.channel, where.thread);
-    const result = await deps.dispatcher().dispatch({ platform: 'slack', workspaceId, platformUserId: origin.userId, text: '', thread, deliveryId: where.deliveryId });
-    deps.log.info({ code: resolution.code, teamId: origin.teamId }, 'Slack request from an unknown workspace or person refused');
+    const result = await deps
+      .dispatcher()
+      .dispatch({
+        platform: 'slack',
+        workspaceId,
+        platformUserId: origin.userId,
+        text: '',
+        thread,
+        deliveryId: where.deliveryId,
+      });
+    deps.log.info(
+      { code: resolution.code, teamId: origin.teamId },
+      'Slack request from an unknown workspace or person refused',
+    );
     if (resolution.code === 'identity.unknown_user' && !result.duplicate && where.channel) {
       void deps.conversations.tell(thread, origin.userId, { text: resolution.message, kind: 'refusal', private: true });
     }

@@ -45,7 +45,15 @@ export class SlackReceiver implements Receiver {
   readonly handle: (req: HttpRequest) => Promise<HttpResponse>;
 
   constructor(private readonly options: SlackReceiverOptions) {
-    this.handle = inboundHandler({ adapter: this.adapter(), security: options.audit.security, ledger: options.ledger, ...(options.now ? { now: options.now } : {}) }, this.after);
+    this.handle = inboundHandler(
+      {
+        adapter: this.adapter(),
+        security: options.audit.security,
+        ledger: options.ledger,
+        ...(options.now ? { now: options.now } : {}),
+      },
+      this.after,
+    );
   }
 
   init(app: App): void {
@@ -69,26 +77,56 @@ export class SlackReceiver implements Receiver {
       body: 'form-or-json',
       badBody: 'slack.bad_body',
       target: (req) => ({ target: req.path }),
-      verify: (req) => verifySlackSignature({ headers: req.headers, rawBody: req.body, signingSecret: options.signingSecret, nowSeconds: Math.floor((options.now ?? Date.now)() / 1000) }),
+      verify: (req) =>
+        verifySlackSignature({
+          headers: req.headers,
+          rawBody: req.body,
+          signingSecret: options.signingSecret,
+          nowSeconds: Math.floor((options.now ?? Date.now)() / 1000),
+        }),
       map: (parsed, req) => {
         const shaped = slackShape(parsed);
         if (!shaped.ok) return { answer: text(400, 'slack.bad_body', shaped.message) };
         const body = shaped.body;
         if (body.ssl_check !== undefined) return { answer: { status: 200 } };
-        if (body.type === 'url_verification') return { answer: { status: 200, body: { challenge: String(body.challenge ?? '') } } };
+        if (body.type === 'url_verification')
+          return { answer: { status: 200, body: { challenge: String(body.challenge ?? '') } } };
         const signed = Buffer.concat([Buffer.from(`v0:${String(req.header('x-slack-request-timestamp'))}:`), req.body]);
-        return { event: body, claim: { scope: 'slack', id: randomUUID(), signed, ttlSeconds: REPLAY_TTL_SECONDS, reason: 'same_signed_request', target: req.path, replayAnswer: { status: 200 } } };
+        return {
+          event: body,
+          claim: {
+            scope: 'slack',
+            id: randomUUID(),
+            signed,
+            ttlSeconds: REPLAY_TTL_SECONDS,
+            reason: 'same_signed_request',
+            target: req.path,
+            replayAnswer: { status: 200 },
+          },
+        };
       },
       admit: async (body) => {
         if (!isCommandPayload(body) || !options.queueReady || options.queueReady()) return undefined;
-        return { status: 503, headers: { 'retry-after': '5' }, body: { error: 'queue.unavailable', message: 'The job queue is unavailable right now; nothing was queued. Please try again shortly.' } };
+        return {
+          status: 503,
+          headers: { 'retry-after': '5' },
+          body: {
+            error: 'queue.unavailable',
+            message: 'The job queue is unavailable right now; nothing was queued. Please try again shortly.',
+          },
+        };
       },
-      deliver: async (body, _credential, req, ctx) => (await options.precheck(body)) ?? this.process(req, body, ctx.afterAck),
+      deliver: async (body, _credential, req, ctx) =>
+        (await options.precheck(body)) ?? this.process(req, body, ctx.afterAck),
     };
   }
 
   /** Runs Bolt; the first ack() (or the end of processing, or the deadline) is the HTTP answer. */
-  private process(req: InboundRequest, body: SlackBody, afterAck: (work: Promise<unknown>) => void): Promise<HttpResponse> {
+  private process(
+    req: InboundRequest,
+    body: SlackBody,
+    afterAck: (work: Promise<unknown>) => void,
+  ): Promise<HttpResponse> {
     const bolt = this.bolt;
     if (!bolt) return Promise.resolve(text(503, 'slack.not_ready', 'The Slack adapter is starting; retry shortly.'));
     const retryNum = Number.parseInt(String(req.headers['x-slack-retry-num'] ?? ''), 10);
@@ -123,6 +161,7 @@ export class SlackReceiver implements Receiver {
 /** Bolt's ack argument → the HTTP answer: nothing → empty 200; a string → text; an object → JSON. */
 export function ackResponse(response: unknown): HttpResponse {
   if (response === undefined || response === null || response === '') return { status: 200 };
-  if (typeof response === 'string') return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: response };
+  if (typeof response === 'string')
+    return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: response };
   return { status: 200, body: response as Record<string, unknown> };
 }

@@ -11,7 +11,9 @@ export const SLACK_MAX_SKEW_SECONDS = 300;
 export type SignatureVerdict = Verdict<{ timestamp: number }>;
 
 const MESSAGE = 'The request is not signed by Slack (or its timestamp is outside the 5-minute window).';
-const refused = (reason: 'missing_headers' | 'bad_timestamp' | 'stale_timestamp' | 'bad_signature'): SignatureVerdict => ({
+const refused = (
+  reason: 'missing_headers' | 'bad_timestamp' | 'stale_timestamp' | 'bad_signature',
+): SignatureVerdict => ({
   ok: false,
   code: 'slack.bad_signature',
   reason: `slack.${reason}`,

@@ -10,7 +10,10 @@ export function parseEncryptionKey(text: string): Buffer {
   const trimmed = text.trim();
   const key = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
   if (key.length !== 32) {
-    throw new VoidError('slack.bad_encryption_key', 'VOID_ENCRYPTION_KEY must be 32 bytes, written as 64 hex digits or base64 (e.g. `openssl rand -base64 32`).');
+    throw new VoidError(
+      'slack.bad_encryption_key',
+      'VOID_ENCRYPTION_KEY must be 32 bytes, written as 64 hex digits or base64 (e.g. `openssl rand -base64 32`).',
+    );
   }
   return key;
 }
@@ -33,14 +36,19 @@ export class TokenCipher {
   /** Throws a VoidError (without the token or key in the message) when the text was tampered with or mis-keyed. */
   decrypt(sealed: string, context: string): string {
     const [version, iv, tag, body] = sealed.split(':');
-    if (version !== VERSION || !iv || !tag || !body) throw new VoidError('slack.token_unreadable', 'A stored Slack token is not in the expected sealed format.');
+    if (version !== VERSION || !iv || !tag || !body)
+      throw new VoidError('slack.token_unreadable', 'A stored Slack token is not in the expected sealed format.');
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
       decipher.setAAD(Buffer.from(context, 'utf8'));
       decipher.setAuthTag(Buffer.from(tag, 'base64'));
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
     } catch (cause) {
-      throw new VoidError('slack.token_unreadable', 'A stored Slack token could not be decrypted (wrong VOID_ENCRYPTION_KEY or tampered record).', { cause });
+      throw new VoidError(
+        'slack.token_unreadable',
+        'A stored Slack token could not be decrypted (wrong VOID_ENCRYPTION_KEY or tampered record).',
+        { cause },
+      );
     }
   }
 }

@@ -21,8 +21,19 @@ export function rejectModal(context: RejectContext): SlackBody {
     submit: { type: 'plain_text', text: 'Reject' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `Rejecting request \`${escapeMrkdwn(context.approvalId)}\`. The reason is shown in the thread and kept in the audit trail.` } },
-      { type: 'input', block_id: 'reason', label: { type: 'plain_text', text: 'Reason' }, element: { type: 'plain_text_input', action_id: 'reason', multiline: true, min_length: 3, max_length: 500 } },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `Rejecting request \`${escapeMrkdwn(context.approvalId)}\`. The reason is shown in the thread and kept in the audit trail.`,
+        },
+      },
+      {
+        type: 'input',
+        block_id: 'reason',
+        label: { type: 'plain_text', text: 'Reason' },
+        element: { type: 'plain_text_input', action_id: 'reason', multiline: true, min_length: 3, max_length: 500 },
+      },
     ],
   };
 }
@@ -31,8 +42,18 @@ export function parseRejectContext(text: unknown): RejectContext | undefined {
   if (typeof text !== 'string') return undefined;
   try {
     const value = JSON.parse(text) as Partial<RejectContext>;
-    if (typeof value.approvalId !== 'string' || typeof value.channel !== 'string' || typeof value.messageTs !== 'string') return undefined;
-    return { approvalId: value.approvalId, channel: value.channel, messageTs: value.messageTs, threadTs: typeof value.threadTs === 'string' ? value.threadTs : undefined };
+    if (
+      typeof value.approvalId !== 'string' ||
+      typeof value.channel !== 'string' ||
+      typeof value.messageTs !== 'string'
+    )
+      return undefined;
+    return {
+      approvalId: value.approvalId,
+      channel: value.channel,
+      messageTs: value.messageTs,
+      threadTs: typeof value.threadTs === 'string' ? value.threadTs : undefined,
+    };
   } catch {
     return undefined;
   }
@@ -46,14 +67,30 @@ function jobLine(job: JobSummary): string {
   return `• \`${job.id}\` ${escapeMrkdwn(job.kind)}: ${escapeMrkdwn(job.state)} (${escapeMrkdwn(job.createdAt)})`;
 }
 
-export function homeView(input: { name: string; tenant: string; pending: readonly ApprovalCard[]; jobs: readonly JobSummary[]; approvalsEnabled: boolean }): SlackBody {
-  const pending = !input.approvalsEnabled ? 'Approvals are not enabled in this deployment.' : input.pending.length ? input.pending.map(approvalLine).join('\n') : 'Nothing is waiting for you.';
+export function homeView(input: {
+  name: string;
+  tenant: string;
+  pending: readonly ApprovalCard[];
+  jobs: readonly JobSummary[];
+  approvalsEnabled: boolean;
+}): SlackBody {
+  const pending = !input.approvalsEnabled
+    ? 'Approvals are not enabled in this deployment.'
+    : input.pending.length
+      ? input.pending.map(approvalLine).join('\n')
+      : 'Nothing is waiting for you.';
   const jobs = input.jobs.length ? input.jobs.map(jobLine).join('\n') : 'You have no recent jobs.';
   return {
     type: 'home',
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: 'Void' } },
-      { type: 'section', text: { type: 'mrkdwn', text: `Hello ${escapeMrkdwn(input.name)} (${escapeMrkdwn(input.tenant)}). Type \`/void help\` anywhere to see what Void can do.` } },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `Hello ${escapeMrkdwn(input.name)} (${escapeMrkdwn(input.tenant)}). Type \`/void help\` anywhere to see what Void can do.`,
+        },
+      },
       { type: 'header', text: { type: 'plain_text', text: 'Waiting for your approval' } },
       { type: 'section', block_id: 'pending', text: { type: 'mrkdwn', text: pending } },
       { type: 'header', text: { type: 'plain_text', text: 'Your recent jobs' } },
@@ -63,5 +100,8 @@ export function homeView(input: { name: string; tenant: string; pending: readonl
 }
 
 export function refusalHomeView(message: string): SlackBody {
-  return { type: 'home', blocks: [{ type: 'section', block_id: 'refusal', text: { type: 'mrkdwn', text: escapeMrkdwn(message) } }] };
+  return {
+    type: 'home',
+    blocks: [{ type: 'section', block_id: 'refusal', text: { type: 'mrkdwn', text: escapeMrkdwn(message) } }],
+  };
 }

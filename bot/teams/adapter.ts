@@ -2,7 +2,14 @@
 // the adapter runs the turn and makes the outbound Bot Connector calls, signed with Void's own token source
 // (token.ts: any HTTPS login authority, and a failure is visible in /readyz, `void doctor` and a metric).
 import type { JWTPayload } from 'jose';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type ConversationReference, type InvokeResponse, type TurnContext } from 'botbuilder';
+import {
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  type Activity,
+  type ConversationReference,
+  type InvokeResponse,
+  type TurnContext,
+} from 'botbuilder';
 import type { Env } from '../config/env.js';
 import { VoidError } from '../core/errors.js';
 import type { BotTokenSource } from './token.js';
@@ -18,7 +25,11 @@ export function voidCredentialsFactory(appId: string, tokens: BotTokenSource): C
   const credentials = {
     async signRequest<T extends { headers: { set(name: string, value: string): void } }>(resource: T): Promise<T> {
       const result = await tokens.get();
-      if (!result.ok) throw new VoidError('teams.credentials', `Void cannot post to Teams: ${result.message}. Check MICROSOFT_APP_PASSWORD and MICROSOFT_LOGIN_URL (void doctor).`);
+      if (!result.ok)
+        throw new VoidError(
+          'teams.credentials',
+          `Void cannot post to Teams: ${result.message}. Check MICROSOFT_APP_PASSWORD and MICROSOFT_LOGIN_URL (void doctor).`,
+        );
       resource.headers.set('authorization', `Bearer ${result.token}`);
       return resource;
     },
@@ -38,24 +49,31 @@ export interface TeamsSettings {
 }
 
 export function teamsSettings(env: Env): TeamsSettings {
-  return { appId: env.MICROSOFT_APP_ID ?? '', emulator: env.TEAMS_EMULATOR_MODE, oauthScope: env.MICROSOFT_BOT_OAUTH_SCOPE };
+  return {
+    appId: env.MICROSOFT_APP_ID ?? '',
+    emulator: env.TEAMS_EMULATOR_MODE,
+    oauthScope: env.MICROSOFT_BOT_OAUTH_SCOPE,
+  };
 }
 
 function authentication(env: Env, tokens: BotTokenSource | undefined): ConfigurationBotFrameworkAuthentication {
   const tenant = env.MICROSOFT_APP_TENANT_ID;
   const loginBase = env.MICROSOFT_LOGIN_URL.endsWith('/') ? env.MICROSOFT_LOGIN_URL : `${env.MICROSOFT_LOGIN_URL}/`;
-  return new ConfigurationBotFrameworkAuthentication({
-    MicrosoftAppId: env.MICROSOFT_APP_ID ?? '',
-    MicrosoftAppPassword: env.MICROSOFT_APP_PASSWORD ?? '',
-    MicrosoftAppType: tenant ? 'SingleTenant' : 'MultiTenant',
-    MicrosoftAppTenantId: tenant ?? '',
-    ToChannelFromBotLoginUrl: `${loginBase}${tenant ?? 'botframework.com'}`,
-    ToChannelFromBotOAuthScope: env.MICROSOFT_BOT_OAUTH_SCOPE,
-    ToBotFromChannelTokenIssuer: env.MICROSOFT_TOKEN_ISSUER,
-    ToBotFromChannelOpenIdMetadataUrl: env.MICROSOFT_OPENID_METADATA_URL,
-    ValidateAuthority: true,
-    CallerId: env.TEAMS_EMULATOR_MODE ? '' : 'urn:botframework:azure',
-  }, tokens && env.MICROSOFT_APP_ID ? voidCredentialsFactory(env.MICROSOFT_APP_ID, tokens) : undefined);
+  return new ConfigurationBotFrameworkAuthentication(
+    {
+      MicrosoftAppId: env.MICROSOFT_APP_ID ?? '',
+      MicrosoftAppPassword: env.MICROSOFT_APP_PASSWORD ?? '',
+      MicrosoftAppType: tenant ? 'SingleTenant' : 'MultiTenant',
+      MicrosoftAppTenantId: tenant ?? '',
+      ToChannelFromBotLoginUrl: `${loginBase}${tenant ?? 'botframework.com'}`,
+      ToChannelFromBotOAuthScope: env.MICROSOFT_BOT_OAUTH_SCOPE,
+      ToBotFromChannelTokenIssuer: env.MICROSOFT_TOKEN_ISSUER,
+      ToBotFromChannelOpenIdMetadataUrl: env.MICROSOFT_OPENID_METADATA_URL,
+      ValidateAuthority: true,
+      CallerId: env.TEAMS_EMULATOR_MODE ? '' : 'urn:botframework:azure',
+    },
+    tokens && env.MICROSOFT_APP_ID ? voidCredentialsFactory(env.MICROSOFT_APP_ID, tokens) : undefined,
+  );
 }
 
 export class VoidCloudAdapter extends CloudAdapter {
@@ -73,11 +91,16 @@ export class VoidCloudAdapter extends CloudAdapter {
   }
 
   /** Runs one turn for an activity whose token Void has verified (claims undefined only in emulator mode). */
-  async runVerified(activity: Activity, claims: JWTPayload | undefined, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
+  async runVerified(
+    activity: Activity,
+    claims: JWTPayload | undefined,
+    logic: (context: TurnContext) => Promise<void>,
+  ): Promise<InvokeResponse | undefined> {
     const identity = this.createClaimsIdentity(this.settings.appId);
     if (claims) {
       identity.claims.length = 0;
-      for (const [type, value] of Object.entries(claims)) identity.claims.push({ type, value: Array.isArray(value) ? value.join(' ') : String(value) });
+      for (const [type, value] of Object.entries(claims))
+        identity.claims.push({ type, value: Array.isArray(value) ? value.join(' ') : String(value) });
     }
     return this.processActivity(
       {
@@ -92,7 +115,10 @@ export class VoidCloudAdapter extends CloudAdapter {
   }
 
   /** Proactive: a turn in a stored conversation (a worker posting progress after the request has ended). */
-  async continueIn(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+  async continueIn(
+    reference: Partial<ConversationReference>,
+    logic: (context: TurnContext) => Promise<void>,
+  ): Promise<void> {
     await this.continueConversationAsync(this.settings.appId, reference, this.settings.oauthScope, logic);
   }
 }

@@ -61,9 +61,17 @@ export class VoidTeamsBot extends TeamsActivityHandler {
     const self = activity.recipient?.id;
     if (!self || !(activity.membersAdded ?? []).some((m) => m?.id === self)) return;
     try {
-      await context.sendActivity(renderReply({ text: welcomeText(isPersonal(activity as unknown as TeamsActivity)), kind: 'answer' }) as Partial<Activity>);
+      await context.sendActivity(
+        renderReply({
+          text: welcomeText(isPersonal(activity as unknown as TeamsActivity)),
+          kind: 'answer',
+        }) as Partial<Activity>,
+      );
     } catch (error) {
-      this.deps.log.warn({ err: { message: (error as Error).message } }, 'could not post the welcome message into Teams');
+      this.deps.log.warn(
+        { err: { message: (error as Error).message } },
+        'could not post the welcome message into Teams',
+      );
     }
   }
 
@@ -71,21 +79,31 @@ export class VoidTeamsBot extends TeamsActivityHandler {
     const activity = context.activity;
     if (activity.from?.id && activity.from.id === activity.recipient?.id) return;
     // The SDK dereferences recipient.id and text unchecked: without them there is no mention to remove.
-    const textWithoutMention = activity.recipient?.id && typeof activity.text === 'string' ? (TurnContext.removeRecipientMention(activity) ?? '') : (activity.text ?? '');
+    const textWithoutMention =
+      activity.recipient?.id && typeof activity.text === 'string'
+        ? (TurnContext.removeRecipientMention(activity) ?? '')
+        : (activity.text ?? '');
     const inbound = toInboundCommand(activity as unknown as TeamsActivity, textWithoutMention);
     if (!inbound) {
       this.deps.log.debug({ activityId: activity.id }, 'Teams message without a command for Void; ignored');
       return;
     }
     await this.deps.chat.remember(activity);
-    if (OPENS_JIRA_FORM.test(inbound.text) && (await this.sendJiraForm(context, inbound.workspaceId, inbound.platformUserId))) return;
+    if (
+      OPENS_JIRA_FORM.test(inbound.text) &&
+      (await this.sendJiraForm(context, inbound.workspaceId, inbound.platformUserId))
+    )
+      return;
     const result = await this.deps.dispatcher().dispatch(inbound);
     if (result.duplicate) return;
     try {
       for (const reply of result.replies) await this.sendReply(context, reply);
     } catch (error) {
       // The command was handled (and any job queued); only showing the answer failed. Not a reason for a 5xx.
-      this.deps.log.warn({ err: { message: (error as Error).message }, correlationId: result.correlationId }, 'could not post the reply into Teams');
+      this.deps.log.warn(
+        { err: { message: (error as Error).message }, correlationId: result.correlationId },
+        'could not post the reply into Teams',
+      );
     }
   }
 
@@ -102,7 +120,8 @@ export class VoidTeamsBot extends TeamsActivityHandler {
    */
   private async sendPrivately(context: TurnContext, reply: Reply): Promise<boolean> {
     const activity = context.activity;
-    const tenantId = activity.conversation.tenantId ?? (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
+    const tenantId =
+      activity.conversation.tenantId ?? (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
     const parameters = {
       isGroup: false,
       bot: activity.recipient,
@@ -111,17 +130,30 @@ export class VoidTeamsBot extends TeamsActivityHandler {
       channelData: { tenant: { id: tenantId } },
     } as ConversationParameters;
     try {
-      await this.deps.adapter.createConversationAsync(this.deps.appId, activity.channelId, activity.serviceUrl, this.deps.adapter.audience, parameters, async (ctx) => {
-        await ctx.sendActivity(renderReply(reply) as Partial<Activity>);
-      });
+      await this.deps.adapter.createConversationAsync(
+        this.deps.appId,
+        activity.channelId,
+        activity.serviceUrl,
+        this.deps.adapter.audience,
+        parameters,
+        async (ctx) => {
+          await ctx.sendActivity(renderReply(reply) as Partial<Activity>);
+        },
+      );
       return true;
     } catch (error) {
-      this.deps.log.info({ err: { message: (error as Error).message } }, 'could not open a 1:1 chat for a private reply; replying in the thread');
+      this.deps.log.info(
+        { err: { message: (error as Error).message } },
+        'could not open a 1:1 chat for a private reply; replying in the thread',
+      );
       return false;
     }
   }
 
-  protected override async onAdaptiveCardInvoke(context: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+  protected override async onAdaptiveCardInvoke(
+    context: TurnContext,
+    value: AdaptiveCardInvokeValue,
+  ): Promise<AdaptiveCardInvokeResponse> {
     if (isJiraFormSubmit(value)) return submitJiraForm(context, value, this.deps.dispatcher());
     return this.decisions.handle(context, value);
   }
@@ -132,9 +164,17 @@ export class VoidTeamsBot extends TeamsActivityHandler {
     const resolution = this.deps.registry.resolve('teams', workspaceId, userId);
     if (!resolution.ok) return false;
     try {
-      await context.sendActivity({ type: 'message', attachments: [{ contentType: ADAPTIVE_CARD, content: jiraFormCard(resolution.tenant.bindings.jira?.projectKeys ?? []) }] });
+      await context.sendActivity({
+        type: 'message',
+        attachments: [
+          { contentType: ADAPTIVE_CARD, content: jiraFormCard(resolution.tenant.bindings.jira?.projectKeys ?? []) },
+        ],
+      });
     } catch (error) {
-      this.deps.log.warn({ err: { message: (error as Error).message } }, 'could not post the JIRA ticket form into Teams');
+      this.deps.log.warn(
+        { err: { message: (error as Error).message } },
+        'could not post the JIRA ticket form into Teams',
+      );
     }
     return true;
   }

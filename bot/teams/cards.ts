@@ -20,19 +20,52 @@ type Element = Record<string, unknown>;
 export function approvalCard(card: ApprovalCard, now: Date = new Date()): Record<string, unknown> {
   const pending = card.state === 'pending';
   const body: Element[] = [
-    { type: 'TextBlock', size: 'Medium', weight: 'Bolder', wrap: true, text: `${pending ? 'Approval needed' : 'Approval request'}: ${humaniseText(card.summary, (iso) => iso)}` },
+    {
+      type: 'TextBlock',
+      size: 'Medium',
+      weight: 'Bolder',
+      wrap: true,
+      text: `${pending ? 'Approval needed' : 'Approval request'}: ${humaniseText(card.summary, (iso) => iso)}`,
+    },
     { type: 'FactSet', facts: facts(card, now) },
   ];
-  if (card.voided) body.push({ type: 'TextBlock', wrap: true, color: 'Warning', text: `Void: ${humaniseText(card.voided.note, (iso) => inlineTime(iso, now))}. Approvals count only for what will run; ask again.` });
-  if (card.breakGlass) body.push({ type: 'TextBlock', wrap: true, color: 'Attention', weight: 'Bolder', text: '🚨 Break-glass: run without the required approvals' });
+  if (card.voided)
+    body.push({
+      type: 'TextBlock',
+      wrap: true,
+      color: 'Warning',
+      text: `Void: ${humaniseText(card.voided.note, (iso) => inlineTime(iso, now))}. Approvals count only for what will run; ask again.`,
+    });
+  if (card.breakGlass)
+    body.push({
+      type: 'TextBlock',
+      wrap: true,
+      color: 'Attention',
+      weight: 'Bolder',
+      text: '🚨 Break-glass: run without the required approvals',
+    });
   if (card.decisions.length) {
     body.push({ type: 'TextBlock', wrap: true, weight: 'Bolder', spacing: 'Medium', text: 'Decisions' });
-    for (const d of card.decisions) body.push({ type: 'TextBlock', wrap: true, spacing: 'Small', text: decisionLine(d) });
+    for (const d of card.decisions)
+      body.push({ type: 'TextBlock', wrap: true, spacing: 'Small', text: decisionLine(d) });
   }
   if (pending && card.eligibleApprovers.length) {
-    body.push({ type: 'TextBlock', wrap: true, isSubtle: true, text: `Can approve: ${card.eligibleApprovers.map((a) => a.name).join(', ')}` });
+    body.push({
+      type: 'TextBlock',
+      wrap: true,
+      isSubtle: true,
+      text: `Can approve: ${card.eligibleApprovers.map((a) => a.name).join(', ')}`,
+    });
   }
-  if (pending) body.push({ type: 'Input.Text', id: REASON_INPUT, isMultiline: true, maxLength: 500, label: 'Reason (required to reject)', placeholder: 'Why reject this request?' });
+  if (pending)
+    body.push({
+      type: 'Input.Text',
+      id: REASON_INPUT,
+      isMultiline: true,
+      maxLength: 500,
+      label: 'Reason (required to reject)',
+      placeholder: 'Why reject this request?',
+    });
   return {
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
@@ -69,18 +102,35 @@ export function teamsTime(iso: string): string {
 
 function actions(approvalId: string): Element[] {
   return [
-    { type: 'Action.Execute', title: 'Approve', verb: APPROVE_VERB, style: 'positive', associatedInputs: 'none', data: { approvalId } },
-    { type: 'Action.Execute', title: 'Reject', verb: REJECT_VERB, style: 'destructive', associatedInputs: 'auto', data: { approvalId } },
+    {
+      type: 'Action.Execute',
+      title: 'Approve',
+      verb: APPROVE_VERB,
+      style: 'positive',
+      associatedInputs: 'none',
+      data: { approvalId },
+    },
+    {
+      type: 'Action.Execute',
+      title: 'Reject',
+      verb: REJECT_VERB,
+      style: 'destructive',
+      associatedInputs: 'auto',
+      data: { approvalId },
+    },
   ];
 }
 
 /** What an Action.Execute click asks for, or undefined for anything else. */
-export function parseCardAction(value: unknown): { decision: 'approve' | 'reject'; approvalId: string; reason?: string | undefined } | undefined {
+export function parseCardAction(
+  value: unknown,
+): { decision: 'approve' | 'reject'; approvalId: string; reason?: string | undefined } | undefined {
   const action = (value as { action?: { type?: unknown; verb?: unknown; data?: unknown } } | undefined)?.action;
   if (!action || action.type !== 'Action.Execute') return undefined;
   const decision = action.verb === APPROVE_VERB ? 'approve' : action.verb === REJECT_VERB ? 'reject' : undefined;
   const data = (action.data ?? {}) as { approvalId?: unknown; reason?: unknown };
-  if (!decision || typeof data.approvalId !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(data.approvalId)) return undefined;
+  if (!decision || typeof data.approvalId !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(data.approvalId))
+    return undefined;
   const reason = typeof data.reason === 'string' && data.reason.trim() ? data.reason.trim().slice(0, 500) : undefined;
   return { decision, approvalId: data.approvalId, reason };
 }

@@ -46,7 +46,12 @@ export class TeamsChatPort implements ChatPort {
   /** Stores where this conversation is, so that replies can be posted into it later from any process. */
   async remember(activity: Activity): Promise<void> {
     const reference = TurnContext.getConversationReference(activity);
-    await this.redis.set(this.referenceKey(activity.conversation.id), JSON.stringify(reference), 'EX', REFERENCE_TTL_SECONDS);
+    await this.redis.set(
+      this.referenceKey(activity.conversation.id),
+      JSON.stringify(reference),
+      'EX',
+      REFERENCE_TTL_SECONDS,
+    );
   }
 
   async reference(channel: string): Promise<Partial<ConversationReference> | undefined> {
@@ -57,7 +62,11 @@ export class TeamsChatPort implements ChatPort {
   /** Proactive post (workers, approvals): into the stored conversation. */
   async post(thread: ThreadRef, reply: Reply): Promise<void> {
     const reference = await this.reference(thread.channel);
-    if (!reference) throw new VoidError('teams.unknown_conversation', 'Void has no record of this Teams conversation; it cannot post there.');
+    if (!reference)
+      throw new VoidError(
+        'teams.unknown_conversation',
+        'Void has no record of this Teams conversation; it cannot post there.',
+      );
     await this.adapter.continueIn(reference, (context) => this.deliver(context, thread.channel, reply));
   }
 
@@ -70,9 +79,11 @@ export class TeamsChatPort implements ChatPort {
     }
     const key = this.messageKey(channel, reply.key);
     for (let attempt = 0; attempt < 100; attempt += 1) {
-      if ((await this.redis.set(key, PENDING, 'EX', 30, 'NX')) === 'OK') return this.sendFirst(context, key, message, reply);
+      if ((await this.redis.set(key, PENDING, 'EX', 30, 'NX')) === 'OK')
+        return this.sendFirst(context, key, message, reply);
       const stored = await this.redis.get(key);
-      if (stored && stored !== PENDING) return reply.opening ? undefined : this.update(context, key, stored, message, reply);
+      if (stored && stored !== PENDING)
+        return reply.opening ? undefined : this.update(context, key, stored, message, reply);
       // Another process is sending the first message for this key right now: wait for its activity id.
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -93,7 +104,13 @@ export class TeamsChatPort implements ChatPort {
     }
   }
 
-  private async update(context: TurnContext, key: string, stored: string, message: Partial<Activity>, reply: Reply): Promise<void> {
+  private async update(
+    context: TurnContext,
+    key: string,
+    stored: string,
+    message: Partial<Activity>,
+    reply: Reply,
+  ): Promise<void> {
     const final = stored.endsWith(FINAL);
     const id = final ? stored.slice(0, -FINAL.length) : stored;
     if (final && !isFinalReply(reply)) {

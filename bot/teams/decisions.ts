@@ -23,8 +23,16 @@ export interface CardDecisionDeps {
   readonly chat?: { messageIdOf(channel: string, key: string): Promise<string | undefined> };
 }
 
-const message = (text: string): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text as unknown as Record<string, unknown> });
-const cardResponse = (card: ApprovalCard): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: ADAPTIVE_CARD, value: cardContent(card) });
+const message = (text: string): AdaptiveCardInvokeResponse => ({
+  statusCode: 200,
+  type: 'application/vnd.microsoft.activity.message',
+  value: text as unknown as Record<string, unknown>,
+});
+const cardResponse = (card: ApprovalCard): AdaptiveCardInvokeResponse => ({
+  statusCode: 200,
+  type: ADAPTIVE_CARD,
+  value: cardContent(card),
+});
 
 function cardContent(card: ApprovalCard): Record<string, unknown> {
   return renderReply({ text: card.summary, kind: 'approval', approval: card }).attachments?.[0]?.content ?? {};
@@ -36,8 +44,17 @@ export class CardDecisions {
   async handle(context: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     const activity = context.activity;
     const action = parseCardAction(value);
-    if (!action) return { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: 'Void does not know this card action.' } };
-    const resolution = this.deps.registry.resolve('teams', aadTenantOf(activity as unknown as TeamsActivity) ?? '', activity.from?.aadObjectId ?? '');
+    if (!action)
+      return {
+        statusCode: 400,
+        type: 'application/vnd.microsoft.error',
+        value: { code: 'BadRequest', message: 'Void does not know this card action.' },
+      };
+    const resolution = this.deps.registry.resolve(
+      'teams',
+      aadTenantOf(activity as unknown as TeamsActivity) ?? '',
+      activity.from?.aadObjectId ?? '',
+    );
     if (!resolution.ok) {
       await this.auditUnknown(activity, resolution.code, 'tenant' in resolution ? resolution.tenant.id : undefined);
       return message(resolution.message);
@@ -55,7 +72,14 @@ export class CardDecisions {
       return message('Please write a reason in the box before rejecting.');
     }
     try {
-      const outcome = await approvals.decide({ tenantId: tenant.id, approvalId: action.approvalId, actor, decision: action.decision, reason: action.reason, correlationId: correlationIdFor('teams', deliveryId) });
+      const outcome = await approvals.decide({
+        tenantId: tenant.id,
+        approvalId: action.approvalId,
+        actor,
+        decision: action.decision,
+        reason: action.reason,
+        correlationId: correlationIdFor('teams', deliveryId),
+      });
       await this.deps.ledger.done('teams', deliveryId);
       if (!outcome.ok) return message(outcome.refusal.message);
       await this.updateForEveryone(context, outcome.card);
@@ -75,9 +99,15 @@ export class CardDecisions {
       // (`status <id>`) is updated here.
       const own = await this.deps.chat?.messageIdOf(context.activity.conversation.id, `approval:${card.id}`);
       if (own === id) return;
-      await context.updateActivity({ ...(renderReply({ text: card.summary, kind: 'approval', approval: card }) as Partial<Activity>), id });
+      await context.updateActivity({
+        ...(renderReply({ text: card.summary, kind: 'approval', approval: card }) as Partial<Activity>),
+        id,
+      });
     } catch (error) {
-      this.deps.log.warn({ err: { message: (error as Error).message }, approvalId: card.id }, 'could not update the approval card for every viewer');
+      this.deps.log.warn(
+        { err: { message: (error as Error).message }, approvalId: card.id },
+        'could not update the approval card for every viewer',
+      );
     }
   }
 

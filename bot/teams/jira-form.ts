@@ -9,7 +9,12 @@ import { aadTenantOf, ADAPTIVE_CARD, type TeamsActivity } from './mapper.js';
 
 export const JIRA_CREATE_VERB = 'void.jira_create';
 
-const input = (id: string, label: string, extra: Record<string, unknown> = {}) => ({ type: 'Input.Text', id, label, ...extra });
+const input = (id: string, label: string, extra: Record<string, unknown> = {}) => ({
+  type: 'Input.Text',
+  id,
+  label,
+  ...extra,
+});
 
 export function jiraFormCard(projects: readonly string[]): Record<string, unknown> {
   return {
@@ -18,7 +23,12 @@ export function jiraFormCard(projects: readonly string[]): Record<string, unknow
     version: '1.5',
     body: [
       { type: 'TextBlock', size: 'Medium', weight: 'Bolder', text: 'New JIRA ticket' },
-      input('project', 'Project key', { isRequired: true, maxLength: 10, errorMessage: 'A project key, like PAY', ...(projects[0] ? { value: projects[0] } : {}) }),
+      input('project', 'Project key', {
+        isRequired: true,
+        maxLength: 10,
+        errorMessage: 'A project key, like PAY',
+        ...(projects[0] ? { value: projects[0] } : {}),
+      }),
       input('summary', 'Summary', { isRequired: true, maxLength: 255, errorMessage: 'A summary' }),
       input('type', 'Type', { placeholder: 'Task', maxLength: 40 }),
       input('priority', 'Priority', { placeholder: 'Medium', maxLength: 40 }),
@@ -35,12 +45,25 @@ export function isJiraFormSubmit(value: AdaptiveCardInvokeValue): boolean {
 const textCard = (text: string): AdaptiveCardInvokeResponse => ({
   statusCode: 200,
   type: ADAPTIVE_CARD,
-  value: { type: 'AdaptiveCard', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', version: '1.5', body: [{ type: 'TextBlock', wrap: true, text }] },
+  value: {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.5',
+    body: [{ type: 'TextBlock', wrap: true, text }],
+  },
 });
 
 /** The form's Create: one dispatch per invoke activity id (a retried invoke is a duplicate, nothing twice). */
-export async function submitJiraForm(context: TurnContext, value: AdaptiveCardInvokeValue, dispatcher: Dispatcher): Promise<AdaptiveCardInvokeResponse> {
-  const activity = context.activity as unknown as TeamsActivity & { id?: string; conversation: { id: string }; replyToId?: string };
+export async function submitJiraForm(
+  context: TurnContext,
+  value: AdaptiveCardInvokeValue,
+  dispatcher: Dispatcher,
+): Promise<AdaptiveCardInvokeResponse> {
+  const activity = context.activity as unknown as TeamsActivity & {
+    id?: string;
+    conversation: { id: string };
+    replyToId?: string;
+  };
   const data = (value.action.data ?? {}) as Record<string, unknown>;
   const result = await dispatcher.dispatch({
     platform: 'teams',

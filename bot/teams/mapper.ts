@@ -5,12 +5,19 @@ import { parseJsonObject } from '../http/parse.js';
 import type { InboundCommand, Reply, ThreadRef } from '../core/types.js';
 import { approvalCard } from './cards.js';
 
-const account = z.looseObject({ id: z.string().min(1).max(512), name: z.string().max(512).optional(), aadObjectId: z.string().max(128).optional() });
+const account = z.looseObject({
+  id: z.string().min(1).max(512),
+  name: z.string().max(512).optional(),
+  aadObjectId: z.string().max(128).optional(),
+});
 
 /** The SDK reads every entity's `type` and a mention's `mentioned.id` without checks: malformed ones are a 400. */
 const entity = z
   .looseObject({ type: z.string().max(128), mentioned: z.looseObject({ id: z.string().max(512) }).optional() })
-  .refine((e) => e.type.toLowerCase() !== 'mention' || e.mentioned !== undefined, 'a mention entity needs "mentioned.id"');
+  .refine(
+    (e) => e.type.toLowerCase() !== 'mention' || e.mentioned !== undefined,
+    'a mention entity needs "mentioned.id"',
+  );
 
 /** What Void reads of an activity; everything else is passed through to the SDK untouched. */
 export const activitySchema = z.looseObject({
@@ -49,7 +56,10 @@ export function activityFrom(value: unknown): ParsedActivity {
   const result = activitySchema.safeParse(value);
   if (result.success) return { ok: true, activity: result.data };
   const issue = result.error.issues[0];
-  return { ok: false, message: `The activity is not valid: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'unexpected shape'}.` };
+  return {
+    ok: false,
+    message: `The activity is not valid: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'unexpected shape'}.`,
+  };
 }
 
 /** The AAD tenant of the conversation (Teams puts it in two places). */
@@ -84,11 +94,20 @@ export function commandText(activity: TeamsActivity, textWithoutMention: string)
 function mentionsBot(activity: TeamsActivity): boolean {
   const entities = (activity as { entities?: unknown }).entities;
   if (!Array.isArray(entities) || !activity.recipient) return false;
-  return entities.some((e: { type?: unknown; mentioned?: { id?: unknown } }) => e?.type === 'mention' && e.mentioned?.id === activity.recipient?.id);
+  return entities.some(
+    (e: { type?: unknown; mentioned?: { id?: unknown } }) =>
+      e?.type === 'mention' && e.mentioned?.id === activity.recipient?.id,
+  );
 }
 
 function decodeEntities(text: string): string {
-  return text.replace(/&nbsp;/g, ' ').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return text
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 /** The neutral command for the dispatcher, or undefined when the activity carries none. */
@@ -97,7 +116,14 @@ export function toInboundCommand(activity: TeamsActivity, textWithoutMention: st
   const workspaceId = aadTenantOf(activity);
   const userId = activity.from?.aadObjectId;
   if (!text || !workspaceId || !userId || !activity.id) return undefined;
-  return { platform: 'teams', workspaceId, platformUserId: userId, text, thread: threadOf(activity), deliveryId: activity.id };
+  return {
+    platform: 'teams',
+    workspaceId,
+    platformUserId: userId,
+    text,
+    thread: threadOf(activity),
+    deliveryId: activity.id,
+  };
 }
 
 export interface OutboundMessage {
@@ -111,7 +137,8 @@ export const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 
 /** A neutral reply as a Teams message: approval requests become Adaptive Cards, everything else text. */
 export function renderReply(reply: Reply): OutboundMessage {
-  if (reply.approval) return { type: 'message', attachments: [{ contentType: ADAPTIVE_CARD, content: approvalCard(reply.approval) }] };
+  if (reply.approval)
+    return { type: 'message', attachments: [{ contentType: ADAPTIVE_CARD, content: approvalCard(reply.approval) }] };
   return { type: 'message', textFormat: 'xml', text: textToXml(humaniseText(reply.text)) };
 }
 

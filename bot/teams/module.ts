@@ -19,7 +19,8 @@ import { BotTokenSource, loginAuthority, type CredentialHealth } from './token.j
 
 /** The credential's health; asks the login host (at most 3 s) when nothing is known yet. */
 async function healthNow(tokens: BotTokenSource): Promise<CredentialHealth> {
-  if (tokens.health().status !== 'ok') await Promise.race([tokens.get({ recent: true }), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
+  if (tokens.health().status !== 'ok')
+    await Promise.race([tokens.get({ recent: true }), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
   return tokens.health();
 }
 
@@ -28,7 +29,13 @@ export const EMULATOR_WARNING =
 
 /** botbuilder takes a second or two to load: only processes that serve Teams pay for it. */
 async function loadRuntime() {
-  const [adapter, bot, client, openid, receiver] = await Promise.all([import('./adapter.js'), import('./bot.js'), import('./client.js'), import('./openid.js'), import('./receiver.js')]);
+  const [adapter, bot, client, openid, receiver] = await Promise.all([
+    import('./adapter.js'),
+    import('./bot.js'),
+    import('./client.js'),
+    import('./openid.js'),
+    import('./receiver.js'),
+  ]);
   return { ...adapter, ...bot, ...client, ...openid, ...receiver };
 }
 
@@ -37,16 +44,31 @@ function tokenSource(env: Env, log: Logger): BotTokenSource | undefined {
   if (!env.MICROSOFT_APP_ID || !env.MICROSOFT_APP_PASSWORD) return undefined;
   let last: string | undefined;
   return new BotTokenSource(
-    { authority: loginAuthority(env.MICROSOFT_LOGIN_URL, env.MICROSOFT_APP_TENANT_ID), appId: env.MICROSOFT_APP_ID, password: env.MICROSOFT_APP_PASSWORD, scope: env.MICROSOFT_BOT_OAUTH_SCOPE },
+    {
+      authority: loginAuthority(env.MICROSOFT_LOGIN_URL, env.MICROSOFT_APP_TENANT_ID),
+      appId: env.MICROSOFT_APP_ID,
+      password: env.MICROSOFT_APP_PASSWORD,
+      scope: env.MICROSOFT_BOT_OAUTH_SCOPE,
+    },
     (failure) => {
       if (failure.message === last) return;
       last = failure.message;
-      log.error({ reason: failure.reason, status: failure.status }, `Teams: Void cannot get a token, so every reply to Teams is lost until this is fixed: ${failure.message}. Run "void doctor"; see /readyz.`);
+      log.error(
+        { reason: failure.reason, status: failure.status },
+        `Teams: Void cannot get a token, so every reply to Teams is lost until this is fixed: ${failure.message}. Run "void doctor"; see /readyz.`,
+      );
     },
   );
 }
 
-async function wire(ctx: ModuleContext, env: Env, outbound: BotTokenSource | undefined): Promise<{ chat: TeamsChatPort; handler: InboundEndpoint<ChannelCredential | undefined, TeamsActivity, InboundRequest> }> {
+async function wire(
+  ctx: ModuleContext,
+  env: Env,
+  outbound: BotTokenSource | undefined,
+): Promise<{
+  chat: TeamsChatPort;
+  handler: InboundEndpoint<ChannelCredential | undefined, TeamsActivity, InboundRequest>;
+}> {
   const rt = await loadRuntime();
   const settings = rt.teamsSettings(env);
   const log = ctx.log.child({ platform: 'teams' });
@@ -57,8 +79,24 @@ async function wire(ctx: ModuleContext, env: Env, outbound: BotTokenSource | und
   };
   const chat = new rt.TeamsChatPort(ctx.redis, ctx.prefix, adapter, log);
   const ledger = new DeliveryLedger(ctx.redis, ctx.prefix, env.VOID_DEDUPE_TTL_SECONDS);
-  const bot = new rt.VoidTeamsBot({ dispatcher: ctx.dispatcher, chat, adapter, ledger, appId: settings.appId, log, registry: ctx.registry, approvals: () => ctx.ports.approvals, audit: ctx.audit });
-  const tokens = settings.emulator ? undefined : { appId: settings.appId, issuer: env.MICROSOFT_TOKEN_ISSUER, keys: new rt.OpenIdKeys({ metadataUrl: env.MICROSOFT_OPENID_METADATA_URL }) };
+  const bot = new rt.VoidTeamsBot({
+    dispatcher: ctx.dispatcher,
+    chat,
+    adapter,
+    ledger,
+    appId: settings.appId,
+    log,
+    registry: ctx.registry,
+    approvals: () => ctx.ports.approvals,
+    audit: ctx.audit,
+  });
+  const tokens = settings.emulator
+    ? undefined
+    : {
+        appId: settings.appId,
+        issuer: env.MICROSOFT_TOKEN_ISSUER,
+        keys: new rt.OpenIdKeys({ metadataUrl: env.MICROSOFT_OPENID_METADATA_URL }),
+      };
   const handler = rt.teamsMessages({
     log,
     tokens,
@@ -70,7 +108,10 @@ async function wire(ctx: ModuleContext, env: Env, outbound: BotTokenSource | und
       await ctx.audit.append({
         tenantId: SYSTEM_TENANT,
         action: refused.action,
-        actor: { platform: 'teams', ...(refused.aadObjectId ? { platformUserId: refused.aadObjectId.slice(0, 128) } : {}) },
+        actor: {
+          platform: 'teams',
+          ...(refused.aadObjectId ? { platformUserId: refused.aadObjectId.slice(0, 128) } : {}),
+        },
         target: refused.aadTenantId?.slice(0, 128) ?? '(no tenant)',
         outcome: 'denied',
         details: { code: refused.code, channel: refused.channelId },
@@ -78,7 +119,9 @@ async function wire(ctx: ModuleContext, env: Env, outbound: BotTokenSource | und
       });
     },
     process: async (activity, claims) => {
-      const response = await adapter.runVerified(activity as unknown as Activity, claims, (context) => bot.run(context));
+      const response = await adapter.runVerified(activity as unknown as Activity, claims, (context) =>
+        bot.run(context),
+      );
       if (response?.status !== 501) return response;
       // An invoke Void does not handle (task modules, message extensions…): acknowledged and ignored.
       log.debug({ type: activity.type, name: activity.name }, 'Teams invoke not handled by Void; ignored');
@@ -97,7 +140,10 @@ export const teamsModule: VoidModule = {
     const unsafe = checkTeamsConfig(env);
     if (unsafe.length) throw new VoidError('teams.config', unsafe.join('\n'));
     if (env.MICROSOFT_APP_ID && !env.MICROSOFT_APP_PASSWORD && !env.TEAMS_EMULATOR_MODE) {
-      throw new VoidError('teams.config', 'MICROSOFT_APP_PASSWORD is required with MICROSOFT_APP_ID: Void needs it to post into Teams.');
+      throw new VoidError(
+        'teams.config',
+        'MICROSOFT_APP_PASSWORD is required with MICROSOFT_APP_ID: Void needs it to post into Teams.',
+      );
     }
     const tokens = tokenSource(env, ctx.log.child({ platform: 'teams' }));
     const { chat, handler } = await wire(ctx, env, tokens);

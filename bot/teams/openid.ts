@@ -50,7 +50,8 @@ export class OpenIdKeys {
   async get(kid: string): Promise<SigningKey | undefined> {
     const maxAge = this.options.maxAgeMs ?? 24 * 3600_000;
     if (this.fetchedAt === 0 || this.now() - this.fetchedAt > maxAge) await this.refresh();
-    else if (!this.keys.has(kid) && this.now() - this.fetchedAt > (this.options.unknownKidCooldownMs ?? 5 * 60_000)) await this.refresh();
+    else if (!this.keys.has(kid) && this.now() - this.fetchedAt > (this.options.unknownKidCooldownMs ?? 5 * 60_000))
+      await this.refresh();
     return this.importKey(kid);
   }
 
@@ -60,7 +61,9 @@ export class OpenIdKeys {
     const jwk = this.keys.get(kid);
     if (!jwk || jwk.kty !== 'RSA' || !jwk.n || !jwk.e) return undefined;
     const key = await importJWK({ kty: 'RSA', n: jwk.n, e: jwk.e }, 'RS256');
-    const endorsements = Array.isArray(jwk.endorsements) ? jwk.endorsements.filter((e): e is string => typeof e === 'string') : undefined;
+    const endorsements = Array.isArray(jwk.endorsements)
+      ? jwk.endorsements.filter((e): e is string => typeof e === 'string')
+      : undefined;
     const signing: SigningKey = endorsements ? { key, endorsements } : { key };
     this.imported.set(kid, signing);
     return signing;
@@ -83,7 +86,9 @@ export class OpenIdKeys {
       if (typeof metadata.jwks_uri !== 'string') throw new Error('the OpenID metadata has no jwks_uri');
       const jwks = (await this.getJson(metadata.jwks_uri)) as { keys?: unknown };
       if (!Array.isArray(jwks.keys)) throw new Error('the key set has no keys array');
-      this.keys = new Map((jwks.keys as Jwk[]).filter((k) => typeof k?.kid === 'string').map((k) => [k.kid as string, k]));
+      this.keys = new Map(
+        (jwks.keys as Jwk[]).filter((k) => typeof k?.kid === 'string').map((k) => [k.kid as string, k]),
+      );
       this.imported = new Map();
       this.fetchedAt = attemptAt;
     } catch (error) {
@@ -91,7 +96,10 @@ export class OpenIdKeys {
         this.fetchedAt = attemptAt;
         return;
       }
-      throw new KeysUnavailableError('The Bot Framework signing keys could not be loaded; the request cannot be verified now.', error);
+      throw new KeysUnavailableError(
+        'The Bot Framework signing keys could not be loaded; the request cannot be verified now.',
+        error,
+      );
     }
   }
 

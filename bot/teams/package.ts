@@ -40,7 +40,10 @@ function httpsUrl(what: string, value: string): string {
 /** The manifest with the bot's app id and Void's public domain filled in; throws a clear message on bad values. */
 export function buildManifest(template: string, options: PackageOptions): string {
   if (!GUID.test(options.appId)) throw new Error(`The Microsoft App ID must be a GUID (got "${options.appId}").`);
-  if (!DOMAIN.test(options.domain)) throw new Error(`The domain must be a host name such as void.example.com, without https:// (got "${options.domain}").`);
+  if (!DOMAIN.test(options.domain))
+    throw new Error(
+      `The domain must be a host name such as void.example.com, without https:// (got "${options.domain}").`,
+    );
   const privacy = httpsUrl('privacy URL', options.privacyUrl ?? `https://${options.domain}/privacy`);
   const terms = httpsUrl('terms URL', options.termsUrl ?? `https://${options.domain}/terms`);
   const text = template
@@ -49,8 +52,12 @@ export function buildManifest(template: string, options: PackageOptions): string
     .replaceAll('{{PRIVACY_URL}}', privacy)
     .replaceAll('{{TERMS_URL}}', terms);
   const manifest = JSON.parse(text) as { bots?: Array<{ commandLists?: Array<{ commands: unknown[] }> }> };
-  const longest = Math.max(0, ...(manifest.bots ?? []).flatMap((b) => b.commandLists ?? []).map((l) => l.commands.length));
-  if (longest > MAX_MENU_COMMANDS) throw new Error(`A Teams command list holds at most ${MAX_MENU_COMMANDS} commands (the manifest has ${longest}).`);
+  const longest = Math.max(
+    0,
+    ...(manifest.bots ?? []).flatMap((b) => b.commandLists ?? []).map((l) => l.commands.length),
+  );
+  if (longest > MAX_MENU_COMMANDS)
+    throw new Error(`A Teams command list holds at most ${MAX_MENU_COMMANDS} commands (the manifest has ${longest}).`);
   return text;
 }
 
@@ -111,16 +118,34 @@ export function zip(entries: readonly Entry[], date = new Date(Date.UTC(2026, 0,
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { 'app-id': { type: 'string' }, domain: { type: 'string' }, 'privacy-url': { type: 'string' }, 'terms-url': { type: 'string' }, out: { type: 'string', default: 'dist/void-teams.zip' } } });
+  const { values } = parseArgs({
+    options: {
+      'app-id': { type: 'string' },
+      domain: { type: 'string' },
+      'privacy-url': { type: 'string' },
+      'terms-url': { type: 'string' },
+      out: { type: 'string', default: 'dist/void-teams.zip' },
+    },
+  });
   const env = loadEnv();
   const appId = values['app-id'] ?? env.MICROSOFT_APP_ID ?? '';
   const privacyUrl = values['privacy-url'] ?? env.TEAMS_PRIVACY_URL;
   const termsUrl = values['terms-url'] ?? env.TEAMS_TERMS_URL;
-  if (!values.domain) throw new Error('Give Void\'s public host name: --domain void.example.com');
+  if (!values.domain) throw new Error("Give Void's public host name: --domain void.example.com");
   const out = resolve(values.out ?? 'dist/void-teams.zip');
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, buildPackage({ appId, domain: values.domain, ...(privacyUrl ? { privacyUrl } : {}), ...(termsUrl ? { termsUrl } : {}) }));
-  process.stdout.write(`Teams app package written to ${out}\nUpload it in Teams (Apps → Manage your apps → Upload an app) or in the Teams Developer Portal.\n`);
+  writeFileSync(
+    out,
+    buildPackage({
+      appId,
+      domain: values.domain,
+      ...(privacyUrl ? { privacyUrl } : {}),
+      ...(termsUrl ? { termsUrl } : {}),
+    }),
+  );
+  process.stdout.write(
+    `Teams app package written to ${out}\nUpload it in Teams (Apps → Manage your apps → Upload an app) or in the Teams Developer Portal.\n`,
+  );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -40,7 +40,8 @@ export async function verifyChannelToken(authorization: string | undefined, chec
     return reject('teams.bad_token', 'The bearer token is malformed.');
   }
   if (header.alg !== 'RS256') return reject('teams.bad_algorithm', 'The token must be signed with RS256.');
-  if (typeof header.kid !== 'string' || !header.kid) return reject('teams.bad_token', 'The token names no signing key.');
+  if (typeof header.kid !== 'string' || !header.kid)
+    return reject('teams.bad_token', 'The token names no signing key.');
   const key = await check.keys.get(header.kid);
   if (!key) return reject('teams.unknown_key', 'The token is signed by a key the Bot Framework does not publish.');
   try {
@@ -65,14 +66,16 @@ function classify(error: unknown): [string, string] {
     if (error.claim === 'iss') return ['teams.wrong_issuer', 'The token was not issued by the Bot Framework.'];
     return ['teams.bad_claims', `The token's "${error.claim}" claim is not valid.`];
   }
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return ['teams.bad_signature', 'The token signature does not verify.'];
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+    return ['teams.bad_signature', 'The token signature does not verify.'];
   return ['teams.bad_token', 'The bearer token is not valid.'];
 }
 
 /** The activity must come from the service the token was issued for, on a channel that endorses the key. */
 export function checkActivityBinding(credential: ChannelCredential, activity: TeamsActivity): TokenVerdict {
   const serviceUrl = credential.claims.serviceurl ?? credential.claims.serviceUrl;
-  if (serviceUrl !== activity.serviceUrl) return reject('teams.service_url_mismatch', 'The token was issued for another service URL.');
+  if (serviceUrl !== activity.serviceUrl)
+    return reject('teams.service_url_mismatch', 'The token was issued for another service URL.');
   if (credential.endorsements && !credential.endorsements.includes(activity.channelId)) {
     return reject('teams.not_endorsed', `The signing key is not endorsed for the "${activity.channelId}" channel.`);
   }
@@ -94,12 +97,22 @@ type Refusal = { status: 401 | 403; code: string; message: string; action: Refus
 export function screenActivity(activity: TeamsActivity, allowedChannels: readonly string[]): Refusal | undefined {
   const channel = activity.channelId.toLowerCase();
   if (!allowedChannels.includes(channel)) {
-    return { status: 403, code: 'teams.channel_not_allowed', message: `Activities from the "${activity.channelId.slice(0, 64)}" channel are not accepted (allowed: ${allowedChannels.join(', ')}).`, action: 'security.channel_refused' };
+    return {
+      status: 403,
+      code: 'teams.channel_not_allowed',
+      message: `Activities from the "${activity.channelId.slice(0, 64)}" channel are not accepted (allowed: ${allowedChannels.join(', ')}).`,
+      action: 'security.channel_refused',
+    };
   }
   const named = activity.conversation.tenantId;
   const data = activity.channelData?.tenant?.id;
   if (named && data && named.toLowerCase() !== data.toLowerCase()) {
-    return { status: 401, code: 'teams.tenant_mismatch', message: 'The activity names two different Azure AD tenants (conversation.tenantId and channelData.tenant.id).', action: 'security.cross_tenant' };
+    return {
+      status: 401,
+      code: 'teams.tenant_mismatch',
+      message: 'The activity names two different Azure AD tenants (conversation.tenantId and channelData.tenant.id).',
+      action: 'security.cross_tenant',
+    };
   }
   return undefined;
 }
@@ -117,7 +130,10 @@ export interface ReceiverOptions {
   /** Records a refused activity on the system audit trail. */
   readonly record: (refused: RefusedActivity) => Promise<void>;
   /** Runs the turn; returns the invoke response, if any. */
-  readonly process: (activity: TeamsActivity, claims: JWTPayload | undefined) => Promise<{ status: number; body?: unknown } | undefined>;
+  readonly process: (
+    activity: TeamsActivity,
+    claims: JWTPayload | undefined,
+  ) => Promise<{ status: number; body?: unknown } | undefined>;
 }
 
 type Credential = ChannelCredential | undefined;
@@ -146,7 +162,15 @@ export function teamsMessages(options: ReceiverOptions): InboundEndpoint<Credent
       if (!parsed.ok) return { answer: json(400, { error: 'teams.bad_activity', message: parsed.message }) };
       const bound = credential ? checkActivityBinding(credential, parsed.activity) : undefined;
       if (bound && !bound.ok) {
-        return { answer: json(401, { error: bound.code, message: bound.message }), security: { action: 'security.bad_signature', source: 'teams', reason: bound.reason, target: 'POST /api/messages' } };
+        return {
+          answer: json(401, { error: bound.code, message: bound.message }),
+          security: {
+            action: 'security.bad_signature',
+            source: 'teams',
+            reason: bound.reason,
+            target: 'POST /api/messages',
+          },
+        };
       }
       return { event: parsed.activity };
     },
@@ -154,7 +178,9 @@ export function teamsMessages(options: ReceiverOptions): InboundEndpoint<Credent
     deliver: async (activity, credential) => {
       const result = await options.process(activity, credential?.claims);
       if (!result) return { status: 200 };
-      return result.body === undefined ? { status: result.status } : { status: result.status, body: result.body as Record<string, unknown> };
+      return result.body === undefined
+        ? { status: result.status }
+        : { status: result.status, body: result.body as Record<string, unknown> };
     },
   };
   return { adapter, security: options.security };
@@ -166,11 +192,29 @@ async function admit(options: ReceiverOptions, activity: TeamsActivity): Promise
   const bound = aadTenantId !== undefined && options.isBound(aadTenantId);
   const refusal: Refusal | undefined =
     screenActivity(activity, options.allowedChannels) ??
-    (bound ? undefined : { status: 403, code: 'identity.unknown_workspace', message: 'This workspace is not connected to Void.', action: 'request.rejected' });
+    (bound
+      ? undefined
+      : {
+          status: 403,
+          code: 'identity.unknown_workspace',
+          message: 'This workspace is not connected to Void.',
+          action: 'request.rejected',
+        });
   if (!refusal) return undefined;
-  options.log.warn({ code: refusal.code, channel: activity.channelId.slice(0, 64) }, 'Teams activity refused; nothing is sent back into Teams');
+  options.log.warn(
+    { code: refusal.code, channel: activity.channelId.slice(0, 64) },
+    'Teams activity refused; nothing is sent back into Teams',
+  );
   await options
-    .record({ action: refusal.action, code: refusal.code, aadTenantId, aadObjectId: activity.from?.aadObjectId, channelId: activity.channelId.slice(0, 64) })
-    .catch((err: unknown) => options.log.error({ err }, 'could not record the refused Teams activity in the audit trail'));
+    .record({
+      action: refusal.action,
+      code: refusal.code,
+      aadTenantId,
+      aadObjectId: activity.from?.aadObjectId,
+      channelId: activity.channelId.slice(0, 64),
+    })
+    .catch((err: unknown) =>
+      options.log.error({ err }, 'could not record the refused Teams activity in the audit trail'),
+    );
   return json(refusal.status, { error: refusal.code, message: refusal.message });
 }

@@ -34,7 +34,12 @@ export function loginAuthority(loginUrl: string, tenantId: string | undefined): 
 /** One client-credentials request. Never throws; the password is only in the request body, never in the result. */
 export async function requestBotToken(req: TokenRequest): Promise<TokenResult> {
   const scope = req.scope.endsWith('/.default') ? req.scope : `${req.scope.replace(/\/+$/, '')}/.default`;
-  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: req.appId, client_secret: req.password, scope });
+  const body = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: req.appId,
+    client_secret: req.password,
+    scope,
+  });
   let res: Response;
   try {
     res = await (req.fetch ?? fetch)(tokenEndpoint(req.authority), {
@@ -46,11 +51,19 @@ export async function requestBotToken(req: TokenRequest): Promise<TokenResult> {
     });
   } catch (error) {
     const host = safeHost(req.authority);
-    return { ok: false, reason: 'unreachable', message: `the login host ${host} did not answer (${(error as Error).name === 'TimeoutError' ? 'timed out' : 'connection failed'})` };
+    return {
+      ok: false,
+      reason: 'unreachable',
+      message: `the login host ${host} did not answer (${(error as Error).name === 'TimeoutError' ? 'timed out' : 'connection failed'})`,
+    };
   }
   const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (res.ok && typeof json.access_token === 'string') {
-    return { ok: true, token: json.access_token, expiresInSeconds: Number(json.expires_in) > 0 ? Number(json.expires_in) : 3600 };
+    return {
+      ok: true,
+      token: json.access_token,
+      expiresInSeconds: Number(json.expires_in) > 0 ? Number(json.expires_in) : 3600,
+    };
   }
   // AAD's `error` is a short code (invalid_client, unauthorized_client…); its description carries trace ids only.
   const error = typeof json.error === 'string' ? json.error.slice(0, 60) : undefined;
@@ -111,7 +124,12 @@ export class BotTokenSource {
    * for FAILURE_BACKOFF_MS instead of asking the login host on every probe.
    */
   async get(options: { recent?: boolean } = {}): Promise<TokenResult> {
-    if (this.token && this.token.expiresAt - REFRESH_MARGIN_MS > this.now()) return { ok: true, token: this.token.value, expiresInSeconds: Math.floor((this.token.expiresAt - this.now()) / 1000) };
+    if (this.token && this.token.expiresAt - REFRESH_MARGIN_MS > this.now())
+      return {
+        ok: true,
+        token: this.token.value,
+        expiresInSeconds: Math.floor((this.token.expiresAt - this.now()) / 1000),
+      };
     if (options.recent && this.failure && this.now() - this.failure.at < FAILURE_BACKOFF_MS) return this.failure.result;
     this.inFlight ??= this.fetch().finally(() => (this.inFlight = undefined));
     return this.inFlight;
@@ -129,7 +147,13 @@ export class BotTokenSource {
     this.token = undefined;
     this.failure = { result, at: this.now() };
     const since = this.state.status === 'failing' && this.state.reason === result.reason ? this.state.since : at;
-    this.state = { status: 'failing', reason: result.reason, message: result.message, since, ...(this.state.lastSuccessAt ? { lastSuccessAt: this.state.lastSuccessAt } : {}) };
+    this.state = {
+      status: 'failing',
+      reason: result.reason,
+      message: result.message,
+      since,
+      ...(this.state.lastSuccessAt ? { lastSuccessAt: this.state.lastSuccessAt } : {}),
+    };
     recordCredentialFailure('teams', result.reason);
     this.onFailure(result);
     return result;

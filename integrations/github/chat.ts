@@ -61,7 +61,12 @@ export class GithubChatPort implements ChatPort {
     }
     // An unkeyed reply is posted once per delivery (the dispatcher de-duplicates); the marker still tags it as Void's.
     await call(`Commenting on ${thread.channel}`, () =>
-      api.issues.createComment({ owner: target.repo.owner, repo: target.repo.name, issue_number: target.number, body: withMarker(body, marker) }),
+      api.issues.createComment({
+        owner: target.repo.owner,
+        repo: target.repo.name,
+        issue_number: target.number,
+        body: withMarker(body, marker),
+      }),
     );
   }
 

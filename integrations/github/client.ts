@@ -4,9 +4,23 @@
 import type { RepoRef } from '../../bot/core/grammar.js';
 import { VoidError } from '../../bot/core/errors.js';
 import type { TenantRegistry } from '../../bot/core/registry.js';
-import type { ChangedFile, CommitInfo, CommitRange, PullRequestInfo, ReviewSubmission, VcsPort } from '../../bot/core/vcs.port.js';
+import type {
+  ChangedFile,
+  CommitInfo,
+  CommitRange,
+  PullRequestInfo,
+  ReviewSubmission,
+  VcsPort,
+} from '../../bot/core/vcs.port.js';
 import type { Logger } from '../../bot/core/logger.js';
-import { call, createInstallationOctokit, statusOf, type AppCredentials, type GithubApi, type OctokitTuning } from './octokit.js';
+import {
+  call,
+  createInstallationOctokit,
+  statusOf,
+  type AppCredentials,
+  type GithubApi,
+  type OctokitTuning,
+} from './octokit.js';
 import { GitWrites } from './writes.js';
 
 export const markerTag = (marker: string): string => `<!-- void:${marker.replace(/[^A-Za-z0-9:._/#@-]/g, '_')} -->`;
@@ -47,7 +61,11 @@ export class GithubClient extends GitWrites implements VcsPort {
 
   protected api(tenantId: string): GithubApi {
     const installationId = this.registry.get(tenantId)?.bindings.github?.installationId;
-    if (!installationId) throw new VoidError('github.no_installation', `Tenant ${tenantId} has no GitHub installation in the tenants file.`);
+    if (!installationId)
+      throw new VoidError(
+        'github.no_installation',
+        `Tenant ${tenantId} has no GitHub installation in the tenants file.`,
+      );
     return this.forInstallation(installationId);
   }
 
@@ -74,20 +92,36 @@ export class GithubClient extends GitWrites implements VcsPort {
     const files = await call(`Listing the files of ${repoName(repo)}#${number}`, () =>
       api.paginate(api.pulls.listFiles, { owner: repo.owner, repo: repo.name, pull_number: number, per_page: 100 }),
     );
-    return files.map((f) => ({ path: f.filename, status: f.status, additions: f.additions, deletions: f.deletions, patch: f.patch }));
+    return files.map((f) => ({
+      path: f.filename,
+      status: f.status,
+      additions: f.additions,
+      deletions: f.deletions,
+      patch: f.patch,
+    }));
   }
 
   /** The unified diff of a pull request. */
   async getDiff(tenantId: string, repo: RepoRef, number: number): Promise<string> {
     const { data } = await call(`Reading the diff of ${repoName(repo)}#${number}`, () =>
-      this.api(tenantId).pulls.get({ owner: repo.owner, repo: repo.name, pull_number: number, mediaType: { format: 'diff' } }),
+      this.api(tenantId).pulls.get({
+        owner: repo.owner,
+        repo: repo.name,
+        pull_number: number,
+        mediaType: { format: 'diff' },
+      }),
     );
     return String(data);
   }
 
   async getFile(tenantId: string, repo: RepoRef, path: string, ref?: string): Promise<string | undefined> {
     try {
-      const { data } = await this.api(tenantId).repos.getContent({ owner: repo.owner, repo: repo.name, path, ...(ref ? { ref } : {}) });
+      const { data } = await this.api(tenantId).repos.getContent({
+        owner: repo.owner,
+        repo: repo.name,
+        path,
+        ...(ref ? { ref } : {}),
+      });
       if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) return undefined;
       return Buffer.from(data.content, 'base64').toString('utf8');
     } catch (error) {
@@ -96,17 +130,33 @@ export class GithubClient extends GitWrites implements VcsPort {
     }
   }
 
-  async postReview(tenantId: string, repo: RepoRef, number: number, review: ReviewSubmission): Promise<{ url: string }> {
+  async postReview(
+    tenantId: string,
+    repo: RepoRef,
+    number: number,
+    review: ReviewSubmission,
+  ): Promise<{ url: string }> {
     const api = this.api(tenantId);
     const what = `Posting the review on ${repoName(repo)}#${number}`;
     const body = withMarker(review.summary, review.marker);
-    const existing = await call(what, () => api.paginate(api.pulls.listReviews, { owner: repo.owner, repo: repo.name, pull_number: number, per_page: 100 }));
+    const existing = await call(what, () =>
+      api.paginate(api.pulls.listReviews, { owner: repo.owner, repo: repo.name, pull_number: number, per_page: 100 }),
+    );
     const earlier = existing.find((r) => r.body?.includes(markerTag(review.marker)));
     if (earlier) {
-      const { data } = await call(what, () => api.pulls.updateReview({ owner: repo.owner, repo: repo.name, pull_number: number, review_id: earlier.id, body }));
+      const { data } = await call(what, () =>
+        api.pulls.updateReview({
+          owner: repo.owner,
+          repo: repo.name,
+          pull_number: number,
+          review_id: earlier.id,
+          body,
+        }),
+      );
       return { url: data.html_url };
     }
-    const event = review.verdict === 'approve' ? 'APPROVE' : review.verdict === 'request_changes' ? 'REQUEST_CHANGES' : 'COMMENT';
+    const event =
+      review.verdict === 'approve' ? 'APPROVE' : review.verdict === 'request_changes' ? 'REQUEST_CHANGES' : 'COMMENT';
     const { data } = await call(what, () =>
       api.pulls.createReview({
         owner: repo.owner,
@@ -121,24 +171,48 @@ export class GithubClient extends GitWrites implements VcsPort {
     return { url: data.html_url };
   }
 
-  async upsertComment(tenantId: string, repo: RepoRef, number: number, body: string, marker: string): Promise<{ url: string }> {
+  async upsertComment(
+    tenantId: string,
+    repo: RepoRef,
+    number: number,
+    body: string,
+    marker: string,
+  ): Promise<{ url: string }> {
     const { url } = await this.upsertMarkedComment(this.api(tenantId), repo, number, body, marker);
     return { url };
   }
 
   /** Creates the issue comment carrying `marker`, or edits it when it exists (found by cache, then by listing). */
-  async upsertMarkedComment(api: GithubApi, repo: RepoRef, number: number, body: string, marker: string): Promise<{ url: string; id: number }> {
+  async upsertMarkedComment(
+    api: GithubApi,
+    repo: RepoRef,
+    number: number,
+    body: string,
+    marker: string,
+  ): Promise<{ url: string; id: number }> {
     const what = `Writing a comment on ${repoName(repo)}#${number}`;
     const text = withMarker(body, marker);
     const cacheKey = `${repoName(repo)}#${number}\u0000${marker}`.toLowerCase();
     let id = this.commentIds.get(cacheKey);
     if (id === undefined) {
-      const comments = await call(what, () => api.paginate(api.issues.listComments, { owner: repo.owner, repo: repo.name, issue_number: number, per_page: 100 }));
+      const comments = await call(what, () =>
+        api.paginate(api.issues.listComments, {
+          owner: repo.owner,
+          repo: repo.name,
+          issue_number: number,
+          per_page: 100,
+        }),
+      );
       id = comments.find((c) => c.body?.includes(markerTag(marker)))?.id;
     }
     if (id !== undefined) {
       try {
-        const { data } = await api.issues.updateComment({ owner: repo.owner, repo: repo.name, comment_id: id, body: text });
+        const { data } = await api.issues.updateComment({
+          owner: repo.owner,
+          repo: repo.name,
+          comment_id: id,
+          body: text,
+        });
         this.remember(cacheKey, data.id);
         return { url: data.html_url, id: data.id };
       } catch (error) {
@@ -146,40 +220,88 @@ export class GithubClient extends GitWrites implements VcsPort {
         this.commentIds.delete(cacheKey); // deleted by someone: post it again
       }
     }
-    const { data } = await call(what, () => api.issues.createComment({ owner: repo.owner, repo: repo.name, issue_number: number, body: text }));
+    const { data } = await call(what, () =>
+      api.issues.createComment({ owner: repo.owner, repo: repo.name, issue_number: number, body: text }),
+    );
     this.remember(cacheKey, data.id);
     return { url: data.html_url, id: data.id };
   }
 
   async resolveCommit(tenantId: string, repo: RepoRef, ref: string): Promise<string> {
-    const { data } = await call(`Resolving ${ref} in ${repoName(repo)}`, () => this.api(tenantId).repos.getCommit({ owner: repo.owner, repo: repo.name, ref }));
+    const { data } = await call(`Resolving ${ref} in ${repoName(repo)}`, () =>
+      this.api(tenantId).repos.getCommit({ owner: repo.owner, repo: repo.name, ref }),
+    );
     return data.sha;
   }
 
   /** Commits of a range (compare, at most 250) or of a pull request, with their authors. */
   async listCommits(tenantId: string, repo: RepoRef, range: CommitRange): Promise<CommitInfo[]> {
     const api = this.api(tenantId);
-    type Raw = { sha: string; author?: { login?: string; id?: number } | null; commit: { author?: { email?: string } | null } };
+    type Raw = {
+      sha: string;
+      author?: { login?: string; id?: number } | null;
+      commit: { author?: { email?: string } | null };
+    };
     if ('sha' in range) {
-      const { data } = await call(`Reading commit ${range.sha.slice(0, 12)} of ${repoName(repo)}`, () => api.repos.getCommit({ owner: repo.owner, repo: repo.name, ref: range.sha }));
-      return [{ sha: data.sha, authorLogin: data.author?.login, authorId: data.author?.id, authorEmail: data.commit.author?.email }];
+      const { data } = await call(`Reading commit ${range.sha.slice(0, 12)} of ${repoName(repo)}`, () =>
+        api.repos.getCommit({ owner: repo.owner, repo: repo.name, ref: range.sha }),
+      );
+      return [
+        {
+          sha: data.sha,
+          authorLogin: data.author?.login,
+          authorId: data.author?.id,
+          authorEmail: data.commit.author?.email,
+        },
+      ];
     }
-    const raw: Raw[] = 'pullNumber' in range
-      ? await call(`Listing the commits of ${repoName(repo)}#${range.pullNumber}`, () => api.paginate(api.pulls.listCommits, { owner: repo.owner, repo: repo.name, pull_number: range.pullNumber, per_page: 100 }))
-      : (await call(`Comparing ${range.base.slice(0, 12)}...${range.head.slice(0, 12)} in ${repoName(repo)}`, () => api.repos.compareCommitsWithBasehead({ owner: repo.owner, repo: repo.name, basehead: `${range.base}...${range.head}` }))).data.commits;
-    return raw.map((c) => ({ sha: c.sha, authorLogin: c.author?.login, authorId: c.author?.id, authorEmail: c.commit.author?.email }));
+    const raw: Raw[] =
+      'pullNumber' in range
+        ? await call(`Listing the commits of ${repoName(repo)}#${range.pullNumber}`, () =>
+            api.paginate(api.pulls.listCommits, {
+              owner: repo.owner,
+              repo: repo.name,
+              pull_number: range.pullNumber,
+              per_page: 100,
+            }),
+          )
+        : (
+            await call(`Comparing ${range.base.slice(0, 12)}...${range.head.slice(0, 12)} in ${repoName(repo)}`, () =>
+              api.repos.compareCommitsWithBasehead({
+                owner: repo.owner,
+                repo: repo.name,
+                basehead: `${range.base}...${range.head}`,
+              }),
+            )
+          ).data.commits;
+    return raw.map((c) => ({
+      sha: c.sha,
+      authorLogin: c.author?.login,
+      authorId: c.author?.id,
+      authorEmail: c.commit.author?.email,
+    }));
   }
 
   async lastDeployedSha(tenantId: string, repo: RepoRef, environment: string): Promise<string | undefined> {
-    const { data } = await call(`Reading the deployments of ${repoName(repo)}`, () => this.api(tenantId).repos.listDeployments({ owner: repo.owner, repo: repo.name, environment, per_page: 1 }));
+    const { data } = await call(`Reading the deployments of ${repoName(repo)}`, () =>
+      this.api(tenantId).repos.listDeployments({ owner: repo.owner, repo: repo.name, environment, per_page: 1 }),
+    );
     return data[0]?.sha;
   }
 
   /** Reacts to the comment that carried a command (👀 = "seen, working on it"). */
-  async react(api: GithubApi, repo: RepoRef, commentId: number, source: 'issue' | 'review', content: 'eyes' | 'confused' = 'eyes'): Promise<void> {
+  async react(
+    api: GithubApi,
+    repo: RepoRef,
+    commentId: number,
+    source: 'issue' | 'review',
+    content: 'eyes' | 'confused' = 'eyes',
+  ): Promise<void> {
     const args = { owner: repo.owner, repo: repo.name, comment_id: commentId, content };
     await call(`Reacting to comment ${commentId} in ${repoName(repo)}`, () =>
-      source === 'issue' ? api.reactions.createForIssueComment(args) : api.reactions.createForPullRequestReviewComment(args),
+      source === 'issue'
+        ? api.reactions.createForIssueComment(args)
+        : api.reactions.createForPullRequestReviewComment(args),
     );
   }
 

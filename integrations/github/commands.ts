@@ -31,7 +31,11 @@ export interface Rewritten {
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const HEAD_TIMEOUT_MS = 3000;
 
-export async function rewriteCommand(e: CommandEvent, tenant: Tenant | undefined, lookup: CommandLookup): Promise<Rewritten> {
+export async function rewriteCommand(
+  e: CommandEvent,
+  tenant: Tenant | undefined,
+  lookup: CommandLookup,
+): Promise<Rewritten> {
   const words = stripInvocation(e.text).split(/\s+/).filter(Boolean);
   const verb = words[0]?.toLowerCase();
   const args = words.slice(1);
@@ -40,11 +44,17 @@ export async function rewriteCommand(e: CommandEvent, tenant: Tenant | undefined
     const environment = args[args.length - 1] as string;
     const sha = e.headSha ?? (await headSha(e, lookup));
     // Never silently retarget: without the head commit the deploy would go to the default branch instead.
-    if (!sha) return { text: '', stop: true, note: `Nothing was requested: Void could not read the head commit of this pull request in time, and a deploy from a pull request deploys exactly that commit. Please say \`/void deploy ${environment}\` again in a moment.` };
+    if (!sha)
+      return {
+        text: '',
+        stop: true,
+        note: `Nothing was requested: Void could not read the head commit of this pull request in time, and a deploy from a pull request deploys exactly that commit. Please say \`/void deploy ${environment}\` again in a moment.`,
+      };
     return { text: `deploy ${e.repo.name.toLowerCase()} to ${environment} at ${sha}` };
   }
   if ((verb === 'approve' || verb === 'reject') && tenant && lookup.approvals) {
-    const named = args[0] !== undefined && ID.test(args[0]) && (await lookup.approvals.get(tenant.id, args[0])) !== undefined;
+    const named =
+      args[0] !== undefined && ID.test(args[0]) && (await lookup.approvals.get(tenant.id, args[0])) !== undefined;
     // A named id that does not resolve here (another tenant's, a typo) gets the dispatcher's "no such request".
     if (named || /^ap-/i.test(args[0] ?? '')) return { text: e.text };
     const shown = await pendingHere(e, tenant, lookup.approvals, lookup.chat);
@@ -53,9 +63,10 @@ export async function rewriteCommand(e: CommandEvent, tenant: Tenant | undefined
     const pending = shown.filter((c) => olderThanComment(c, e.createdAt));
     if (pending.length === 1) return { text: [verb, (pending[0] as ApprovalCard).id, ...args].join(' ') };
     const later = shown.length - pending.length;
-    const note = pending.length === 0
-      ? `There is no pending request in this pull request that was made before your comment${later ? ` (${shown.map((c) => `\`${c.id}\``).join(', ')} came after it: say \`/void ${verb} <id>\` to decide one)` : ''}; nothing was decided.`
-      : `Several requests are pending in this pull request (${pending.map((c) => `\`${c.id}\``).join(', ')}), so Void cannot tell which one you mean: say \`/void ${verb} <id>\`. Nothing was decided.`;
+    const note =
+      pending.length === 0
+        ? `There is no pending request in this pull request that was made before your comment${later ? ` (${shown.map((c) => `\`${c.id}\``).join(', ')} came after it: say \`/void ${verb} <id>\` to decide one)` : ''}; nothing was decided.`
+        : `Several requests are pending in this pull request (${pending.map((c) => `\`${c.id}\``).join(', ')}), so Void cannot tell which one you mean: say \`/void ${verb} <id>\`. Nothing was decided.`;
     return { text: '', stop: true, note };
   }
   return { text: e.text };
@@ -71,7 +82,10 @@ async function headSha(e: CommandEvent, lookup: CommandLookup): Promise<string |
     .get({ owner: e.repo.owner, repo: e.repo.name, pull_number: e.number })
     .then((r) => r.data.head.sha)
     .catch((err: unknown) => {
-      lookup.log.warn({ err: { message: (err as Error)?.message } }, 'could not read the head commit of the pull request');
+      lookup.log.warn(
+        { err: { message: (err as Error)?.message } },
+        'could not read the head commit of the pull request',
+      );
       return undefined;
     });
   const sha = await Promise.race([read, timeout]);
@@ -86,7 +100,12 @@ function olderThanComment(card: ApprovalCard, commentAt: string | undefined): bo
 }
 
 /** Pending requests whose cards were shown in this pull request. */
-async function pendingHere(e: CommandEvent, tenant: Tenant, approvals: ApprovalsPort, chat: GithubChatPort): Promise<ApprovalCard[]> {
+async function pendingHere(
+  e: CommandEvent,
+  tenant: Tenant,
+  approvals: ApprovalsPort,
+  chat: GithubChatPort,
+): Promise<ApprovalCard[]> {
   const ids = await chat.approvalsShownIn(e.installationId, prChannel(e.repo, e.number));
   const cards = await Promise.all(ids.map((id) => approvals.get(tenant.id, id)));
   return cards.filter((c): c is ApprovalCard => c?.state === 'pending');
@@ -106,14 +125,29 @@ export async function commentReplies(
     if (resolved.ok) {
       const mine = lookup.approvals ? await lookup.approvals.pendingFor(tenant.id, resolved.actor.memberId) : [];
       const shown = new Set(await lookup.chat.approvalsShownIn(e.installationId, prChannel(e.repo, e.number)));
-      out[0] = { text: prHelp(resolved.actor.name, resolved.actor.roles, tenant.name, e.repo.name, mine.filter((c) => shown.has(c.id))), kind: 'answer' };
+      out[0] = {
+        text: prHelp(
+          resolved.actor.name,
+          resolved.actor.roles,
+          tenant.name,
+          e.repo.name,
+          mine.filter((c) => shown.has(c.id)),
+        ),
+        kind: 'answer',
+      };
     }
   }
   if (rewritten.note) out.unshift({ text: rewritten.note, kind: 'refusal' });
   return out;
 }
 
-export function prHelp(name: string, roles: readonly string[], tenantName: string, repoName: string, decidable: readonly ApprovalCard[]): string {
+export function prHelp(
+  name: string,
+  roles: readonly string[],
+  tenantName: string,
+  repoName: string,
+  decidable: readonly ApprovalCard[],
+): string {
   const lines = [
     `You are ${name} (${roles.join(', ')}) in ${tenantName}. In this pull request you can say:`,
     '- `/void review`: review this pull request',
@@ -121,9 +155,13 @@ export function prHelp(name: string, roles: readonly string[], tenantName: strin
     '- `/void status [id]`: the queue, or one job or approval',
   ];
   if (decidable.length) {
-    lines.push(`- \`/void approve [id]\` or \`/void reject [id] [reason]\`: you may decide ${decidable.map((c) => `\`${c.id}\` (${c.summary})`).join(', ')}`);
+    lines.push(
+      `- \`/void approve [id]\` or \`/void reject [id] [reason]\`: you may decide ${decidable.map((c) => `\`${c.id}\` (${c.summary})`).join(', ')}`,
+    );
   } else {
-    lines.push('- `/void approve [id]` or `/void reject [id] [reason]`: no pending request in this pull request is waiting for you');
+    lines.push(
+      '- `/void approve [id]` or `/void reject [id] [reason]`: no pending request in this pull request is waiting for you',
+    );
   }
   lines.push('- `/void help`: this list');
   return lines.join('\n');

@@ -16,8 +16,10 @@ import { AUTO_REVIEW_EVENTS, autoReviewRuleFor, readGithubSettings } from './set
 type CommandEvent = Extract<GithubEvent, { type: 'command' | 'edited_command' }>;
 type PrEvent = Extract<GithubEvent, { type: 'pull_request' }>;
 
-export const NOT_A_PR = 'Void acts on pull requests: `/void` commands work in pull request comments and review comments, not in issues. Nothing was done.';
-export const EDITED = 'Void does not run commands from edited comments, so that changing an old comment never repeats or alters what was done. Post a new comment with the command instead. Nothing was done.';
+export const NOT_A_PR =
+  'Void acts on pull requests: `/void` commands work in pull request comments and review comments, not in issues. Nothing was done.';
+export const EDITED =
+  'Void does not run commands from edited comments, so that changing an old comment never repeats or alters what was done. Post a new comment with the command instead. Nothing was done.';
 
 /** Runs work after the webhook answer; `idle()` resolves when all of it has finished (shutdown, tests). */
 export class Background {
@@ -25,7 +27,12 @@ export class Background {
 
   run(log: Logger, what: string, work: () => Promise<void>): void {
     const task = work()
-      .catch((err: unknown) => log.warn({ err: { message: (err as Error)?.message, code: (err as { code?: string })?.code } }, `GitHub: ${what} failed`))
+      .catch((err: unknown) =>
+        log.warn(
+          { err: { message: (err as Error)?.message, code: (err as { code?: string })?.code } },
+          `GitHub: ${what} failed`,
+        ),
+      )
       .finally(() => this.pending.delete(task));
     this.pending.add(task);
   }
@@ -42,7 +49,8 @@ export class Background {
     });
     const result = await Promise.race([this.idle().then(() => 'idle' as const), timeout]);
     clearTimeout(timer);
-    if (result === 'timeout') log.warn({ pending: this.pending.size }, 'GitHub: shutting down with answers not yet posted');
+    if (result === 'timeout')
+      log.warn({ pending: this.pending.size }, 'GitHub: shutting down with answers not yet posted');
   }
 }
 
@@ -58,13 +66,27 @@ export interface EventHandlerDeps {
 export class GithubEventHandler {
   constructor(private readonly deps: EventHandlerDeps) {}
 
-  async handle(event: Exclude<GithubEvent, { type: 'ignore' | 'ping' }>, deliveryId: string, log: Logger): Promise<Record<string, unknown>> {
-    return event.type === 'pull_request' ? this.pullRequest(event, deliveryId, log) : this.command(event, deliveryId, log);
+  async handle(
+    event: Exclude<GithubEvent, { type: 'ignore' | 'ping' }>,
+    deliveryId: string,
+    log: Logger,
+  ): Promise<Record<string, unknown>> {
+    return event.type === 'pull_request'
+      ? this.pullRequest(event, deliveryId, log)
+      : this.command(event, deliveryId, log);
   }
 
-  private postAll(log: Logger, thread: ThreadRef, replies: readonly Reply[], mention?: string, before?: () => Promise<void>): void {
+  private postAll(
+    log: Logger,
+    thread: ThreadRef,
+    replies: readonly Reply[],
+    mention?: string,
+    before?: () => Promise<void>,
+  ): void {
     this.deps.background.run(log, 'answering in the pull request', async () => {
-      await before?.().catch((err: unknown) => log.warn({ err: { message: (err as Error)?.message } }, 'GitHub: reaction failed'));
+      await before?.().catch((err: unknown) =>
+        log.warn({ err: { message: (err as Error)?.message } }, 'GitHub: reaction failed'),
+      );
       for (const reply of replies) await this.deps.chat.post(thread, reply, mention);
     });
   }
@@ -77,8 +99,13 @@ export class GithubEventHandler {
     const tenant = this.deps.registry.tenantFor('github', String(installationId));
     const org = tenant?.bindings.github?.org;
     if (!tenant || !org || org.toLowerCase() === owner.toLowerCase()) return { tenant };
-    log.warn({ tenant: tenant.id, installationId }, 'GitHub installation bound to another organisation in the tenants file; nothing done');
-    return { mismatch: `This GitHub installation is bound to the organisation "${org}" in Void's tenants file, but this repository belongs to "${owner}", so nothing was done. Ask your Void administrator to check bindings.github.` };
+    log.warn(
+      { tenant: tenant.id, installationId },
+      'GitHub installation bound to another organisation in the tenants file; nothing done',
+    );
+    return {
+      mismatch: `This GitHub installation is bound to the organisation "${org}" in Void's tenants file, but this repository belongs to "${owner}", so nothing was done. Ask your Void administrator to check bindings.github.`,
+    };
   }
 
   private async command(e: CommandEvent, deliveryId: string, log: Logger): Promise<Record<string, unknown>> {
@@ -89,7 +116,8 @@ export class GithubEventHandler {
       return { answered: 'installation bound to another organisation' };
     }
     if (!e.isPullRequest) {
-      if (tenant && readGithubSettings(tenant.github).plainIssueComments === 'ignore') return { ignored: 'not a pull request' };
+      if (tenant && readGithubSettings(tenant.github).plainIssueComments === 'ignore')
+        return { ignored: 'not a pull request' };
       this.postAll(log, thread, [{ text: NOT_A_PR, kind: 'refusal' }], e.sender);
       return { answered: 'not a pull request' };
     }
@@ -103,16 +131,31 @@ export class GithubEventHandler {
       this.postAll(log, thread, [{ text: rewritten.note ?? 'Nothing was done.', kind: 'refusal' }], e.sender);
       return { answered: 'refused before dispatch' };
     }
-    const result = await this.deps.dispatcher().dispatch(
-      { platform: 'github', workspaceId: String(e.installationId), platformUserId: e.sender, stableUserId: e.senderId === undefined ? undefined : String(e.senderId), text: rewritten.text, thread, deliveryId },
-      { repo: e.repo, pullNumber: e.number },
-    );
+    const result = await this.deps
+      .dispatcher()
+      .dispatch(
+        {
+          platform: 'github',
+          workspaceId: String(e.installationId),
+          platformUserId: e.sender,
+          stableUserId: e.senderId === undefined ? undefined : String(e.senderId),
+          text: rewritten.text,
+          thread,
+          deliveryId,
+        },
+        { repo: e.repo, pullNumber: e.number },
+      );
     if (result.duplicate) return { duplicate: true };
-    const replies = await commentReplies(e, tenant, rewritten, result.replies, { ...lookup, registry: this.deps.registry });
+    const replies = await commentReplies(e, tenant, rewritten, result.replies, {
+      ...lookup,
+      registry: this.deps.registry,
+    });
     const api = this.deps.client.forInstallation(e.installationId);
     // A stranger's comment: 😕 rather than 👀 (nothing will happen), and a note that names nobody (registry.ts).
     const reaction = result.refusedIdentity === 'identity.unknown_user' ? 'confused' : 'eyes';
-    this.postAll(log, thread, replies, e.sender, () => this.deps.client.react(api, e.repo, e.commentId, e.source, reaction));
+    this.postAll(log, thread, replies, e.sender, () =>
+      this.deps.client.react(api, e.repo, e.commentId, e.source, reaction),
+    );
     return { correlationId: result.correlationId };
   }
 
@@ -120,16 +163,24 @@ export class GithubEventHandler {
     const { tenant, mismatch } = this.tenantOf(e.installationId, e.pr.repo.owner, log);
     if (mismatch) return { ignored: 'installation bound to another organisation' };
     if (!tenant) {
-      log.info({ installationId: e.installationId }, 'pull request event from an installation that is not in the tenants file; ignored');
+      log.info(
+        { installationId: e.installationId },
+        'pull request event from an installation that is not in the tenants file; ignored',
+      );
       return { ignored: 'installation not connected to a tenant' };
     }
     const channel = prChannel(e.pr.repo, e.pr.number);
     const thread = prThread(e.installationId, channel);
     const approvals = this.deps.ports.approvals;
     // Reviews of this pull request and deploys asked for in it: the approvals module knows which are stale.
-    const voided = e.action === 'synchronize' && approvals
-      ? await approvals.voidStale(tenant.id, { repo: e.pr.repo, number: e.pr.number, headSha: e.pr.headSha }, `new commits were pushed to ${channel}`)
-      : [];
+    const voided =
+      e.action === 'synchronize' && approvals
+        ? await approvals.voidStale(
+            tenant.id,
+            { repo: e.pr.repo, number: e.pr.number, headSha: e.pr.headSha },
+            `new commits were pushed to ${channel}`,
+          )
+        : [];
     const review = await this.autoReview(tenant, e, thread, deliveryId, log);
     // Each voided request's own thread (often this pull request) is told once, by the approvals module.
     const replies: Reply[] = review.replies;
@@ -141,13 +192,22 @@ export class GithubEventHandler {
 
   private async publish(event: PullRequestEvent, log: Logger): Promise<void> {
     for (const listener of this.deps.ports.pullRequestListeners ?? []) {
-      await listener(event).catch((err: unknown) => log.warn({ err: { message: (err as Error)?.message }, action: event.action }, 'a pull request listener failed'));
+      await listener(event).catch((err: unknown) =>
+        log.warn({ err: { message: (err as Error)?.message }, action: event.action }, 'a pull request listener failed'),
+      );
     }
   }
 
   /** Dispatches `review owner/repo#n` when the tenant's settings ask for it; the delivery id keeps it to one job. */
-  private async autoReview(tenant: Tenant, e: PrEvent, thread: ThreadRef, deliveryId: string, log: Logger): Promise<{ status: string; replies: Reply[] }> {
-    if (!(AUTO_REVIEW_EVENTS as readonly string[]).includes(e.action)) return { status: 'not a review event', replies: [] };
+  private async autoReview(
+    tenant: Tenant,
+    e: PrEvent,
+    thread: ThreadRef,
+    deliveryId: string,
+    log: Logger,
+  ): Promise<{ status: string; replies: Reply[] }> {
+    if (!(AUTO_REVIEW_EVENTS as readonly string[]).includes(e.action))
+      return { status: 'not a review event', replies: [] };
     const channel = prChannel(e.pr.repo, e.pr.number);
     const rule = autoReviewRuleFor(readGithubSettings(tenant.github), `${e.pr.repo.owner}/${e.pr.repo.name}`);
     const skip = !rule
@@ -163,13 +223,26 @@ export class GithubEventHandler {
     const sender = this.deps.registry.member(tenant, 'github', e.sender, e.senderId);
     const requester = sender ? e.sender : rule.as;
     if (!requester) {
-      log.info({ tenant: tenant.id, channel }, 'automatic review skipped: the sender is not a member and no review account ("as") is set');
+      log.info(
+        { tenant: tenant.id, channel },
+        'automatic review skipped: the sender is not a member and no review account ("as") is set',
+      );
       return { status: 'skipped: sender is not a member', replies: [] };
     }
-    const result = await this.deps.dispatcher().dispatch(
-      { platform: 'github', workspaceId: String(e.installationId), platformUserId: requester, stableUserId: sender ? e.senderId?.toString() : configuredGithubId(tenant, requester), text: `review ${channel}`, thread, deliveryId },
-      { repo: e.pr.repo, pullNumber: e.pr.number },
-    );
+    const result = await this.deps
+      .dispatcher()
+      .dispatch(
+        {
+          platform: 'github',
+          workspaceId: String(e.installationId),
+          platformUserId: requester,
+          stableUserId: sender ? e.senderId?.toString() : configuredGithubId(tenant, requester),
+          text: `review ${channel}`,
+          thread,
+          deliveryId,
+        },
+        { repo: e.pr.repo, pullNumber: e.pr.number },
+      );
     return { status: result.duplicate ? 'duplicate' : 'dispatched', replies: result.replies };
   }
 }
@@ -179,4 +252,3 @@ function configuredGithubId(tenant: Tenant, login: string): string | undefined {
   const entries = tenant.members.flatMap((m) => m.identities.github ?? []).map(parseGithubIdentity);
   return entries.find((i) => i.id && i.login.toLowerCase() === login.toLowerCase())?.id;
 }
-

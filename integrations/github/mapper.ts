@@ -4,10 +4,19 @@ import { z } from 'zod';
 import type { RepoRef } from '../../bot/core/grammar.js';
 import type { PullRequestEvent } from '../../bot/core/vcs.port.js';
 
-const account = z.object({ login: z.string().min(1), id: z.number().int().nonnegative().optional(), type: z.string().optional() }).passthrough();
+const account = z
+  .object({ login: z.string().min(1), id: z.number().int().nonnegative().optional(), type: z.string().optional() })
+  .passthrough();
 const installation = z.object({ id: z.number().int().positive() }).passthrough();
 const repository = z.object({ name: z.string().min(1), owner: account }).passthrough();
-const comment = z.object({ id: z.number().int(), body: z.string().nullable().optional(), html_url: z.string().optional(), created_at: z.string().optional() }).passthrough();
+const comment = z
+  .object({
+    id: z.number().int(),
+    body: z.string().nullable().optional(),
+    html_url: z.string().optional(),
+    created_at: z.string().optional(),
+  })
+  .passthrough();
 const pullRequest = z
   .object({
     number: z.number().int().positive(),
@@ -28,7 +37,10 @@ const issueComment = z.object({
   sender: account,
   comment,
   issue: z.object({ number: z.number().int().positive(), pull_request: z.unknown().optional() }).passthrough(),
-  changes: z.object({ body: z.object({ from: z.string() }).optional() }).passthrough().optional(),
+  changes: z
+    .object({ body: z.object({ from: z.string() }).optional() })
+    .passthrough()
+    .optional(),
 });
 const reviewComment = z.object({
   action: z.string(),
@@ -37,10 +49,20 @@ const reviewComment = z.object({
   sender: account,
   comment,
   pull_request: pullRequest,
-  changes: z.object({ body: z.object({ from: z.string() }).optional() }).passthrough().optional(),
+  changes: z
+    .object({ body: z.object({ from: z.string() }).optional() })
+    .passthrough()
+    .optional(),
 });
 const prEvent = z.object({ action: z.string(), installation, repository, sender: account, pull_request: pullRequest });
-const review = z.object({ action: z.string(), installation, repository, sender: account, pull_request: pullRequest, review: z.object({ state: z.string() }).passthrough() });
+const review = z.object({
+  action: z.string(),
+  installation,
+  repository,
+  sender: account,
+  pull_request: pullRequest,
+  review: z.object({ state: z.string() }).passthrough(),
+});
 
 export type CommentSource = 'issue' | 'review';
 
@@ -73,7 +95,8 @@ export type GithubEvent =
       readonly authorIsBot: boolean;
     };
 
-export const isBot = (a: { login: string; type?: string | undefined }): boolean => a.type === 'Bot' || /\[bot\]$/i.test(a.login);
+export const isBot = (a: { login: string; type?: string | undefined }): boolean =>
+  a.type === 'Bot' || /\[bot\]$/i.test(a.login);
 
 /** The command of a comment: its first line, when it starts with `/void`. */
 export function commandLine(body: string | null | undefined): string | undefined {
@@ -103,31 +126,53 @@ export function mapWebhook(name: string, payload: unknown): GithubEvent {
   }
 }
 
-type ParsedComment = z.ZodSafeParseResult<z.infer<typeof issueComment>> | z.ZodSafeParseResult<z.infer<typeof reviewComment>>;
+type ParsedComment =
+  z.ZodSafeParseResult<z.infer<typeof issueComment>> | z.ZodSafeParseResult<z.infer<typeof reviewComment>>;
 
 function mapComment(parsed: ParsedComment, source: CommentSource): GithubEvent {
-  if (!parsed.success) return ignore(`comment payload without the expected fields (${parsed.error.issues[0]?.path.join('.') ?? '?'})`);
+  if (!parsed.success)
+    return ignore(`comment payload without the expected fields (${parsed.error.issues[0]?.path.join('.') ?? '?'})`);
   const p = parsed.data;
   if (isBot(p.sender) || p.comment.body?.includes(VOID_MARKER)) return ignore('comment by a bot or by Void itself');
   const text = commandLine(p.comment.body);
   if (!text) return ignore('comment without a /void command');
   const isPr = 'pull_request' in p ? true : p.issue.pull_request !== undefined && p.issue.pull_request !== null;
   const number = 'pull_request' in p ? p.pull_request.number : p.issue.number;
-  const base: CommentBase = { installationId: p.installation.id, repo: repoOf(p.repository), number, sender: p.sender.login, senderId: p.sender.id, source, commentId: p.comment.id, isPullRequest: isPr, ...(p.comment.created_at ? { createdAt: p.comment.created_at } : {}) };
-  if (p.action === 'created') return { ...base, type: 'command', text, headSha: 'pull_request' in p ? p.pull_request.head.sha : undefined };
+  const base: CommentBase = {
+    installationId: p.installation.id,
+    repo: repoOf(p.repository),
+    number,
+    sender: p.sender.login,
+    senderId: p.sender.id,
+    source,
+    commentId: p.comment.id,
+    isPullRequest: isPr,
+    ...(p.comment.created_at ? { createdAt: p.comment.created_at } : {}),
+  };
+  if (p.action === 'created')
+    return { ...base, type: 'command', text, headSha: 'pull_request' in p ? p.pull_request.head.sha : undefined };
   if (p.action === 'edited') {
     // Editing the rest of a comment, or re-saving it unchanged, says nothing; changing its command line does.
-    return commandLine(p.changes?.body?.from) === text ? ignore('edit that left the command unchanged') : { ...base, type: 'edited_command', text };
+    return commandLine(p.changes?.body?.from) === text
+      ? ignore('edit that left the command unchanged')
+      : { ...base, type: 'edited_command', text };
   }
   return ignore(`comment ${p.action.slice(0, 20)}: nothing to do`);
 }
 
 /** Installing the App does nothing by itself; the reason tells the operator which id to bind in the tenants file. */
 function mapInstallation(payload: unknown): GithubEvent {
-  const parsed = z.object({ action: z.string(), installation: z.object({ id: z.number(), account: account.optional() }).passthrough() }).safeParse(payload);
+  const parsed = z
+    .object({
+      action: z.string(),
+      installation: z.object({ id: z.number(), account: account.optional() }).passthrough(),
+    })
+    .safeParse(payload);
   if (!parsed.success) return ignore('installation payload without the expected fields');
   const { action, installation: inst } = parsed.data;
-  return ignore(`installation ${action.slice(0, 30)}: installation id ${inst.id} for ${inst.account?.login ?? 'an account'}; bind it under bindings.github.installationId of its tenant`);
+  return ignore(
+    `installation ${action.slice(0, 30)}: installation id ${inst.id} for ${inst.account?.login ?? 'an account'}; bind it under bindings.github.installationId of its tenant`,
+  );
 }
 
 const PR_ACTIONS = new Set(['opened', 'reopened', 'ready_for_review', 'synchronize', 'closed']);
@@ -137,16 +182,35 @@ function mapPullRequest(payload: unknown): GithubEvent {
   if (!parsed.success) return ignore('pull_request payload without the expected fields');
   const p = parsed.data;
   if (!PR_ACTIONS.has(p.action)) return ignore(`pull_request ${p.action.slice(0, 30)}: nothing to do`);
-  const action = (p.action === 'closed' ? (p.pull_request.merged ? 'merged' : 'closed') : p.action) as PullRequestEvent['action'];
-  return { type: 'pull_request', installationId: p.installation.id, action, pr: prOf(p.repository, p.pull_request), sender: p.sender.login, senderId: p.sender.id, authorIsBot: isBot(p.pull_request.user) };
+  const action = (
+    p.action === 'closed' ? (p.pull_request.merged ? 'merged' : 'closed') : p.action
+  ) as PullRequestEvent['action'];
+  return {
+    type: 'pull_request',
+    installationId: p.installation.id,
+    action,
+    pr: prOf(p.repository, p.pull_request),
+    sender: p.sender.login,
+    senderId: p.sender.id,
+    authorIsBot: isBot(p.pull_request.user),
+  };
 }
 
 function mapReview(payload: unknown): GithubEvent {
   const parsed = review.safeParse(payload);
   if (!parsed.success) return ignore('pull_request_review payload without the expected fields');
   const p = parsed.data;
-  if (p.action !== 'submitted' || p.review.state.toLowerCase() !== 'approved') return ignore('review that is not an approval');
-  return { type: 'pull_request', installationId: p.installation.id, action: 'review_approved', pr: prOf(p.repository, p.pull_request), sender: p.sender.login, senderId: p.sender.id, authorIsBot: isBot(p.pull_request.user) };
+  if (p.action !== 'submitted' || p.review.state.toLowerCase() !== 'approved')
+    return ignore('review that is not an approval');
+  return {
+    type: 'pull_request',
+    installationId: p.installation.id,
+    action: 'review_approved',
+    pr: prOf(p.repository, p.pull_request),
+    sender: p.sender.login,
+    senderId: p.sender.id,
+    authorIsBot: isBot(p.pull_request.user),
+  };
 }
 
 function repoOf(r: z.infer<typeof repository>): RepoRef {

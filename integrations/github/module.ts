@@ -48,21 +48,37 @@ export function createGithubModule(options: GithubModuleOptions = {}): GithubMod
       const log = ctx.log.child({ module: 'github' });
       if (!env.GITHUB_APP_ID || !env.GITHUB_PRIVATE_KEY) {
         if (env.GITHUB_WEBHOOK_SECRET) {
-          throw new VoidError('config.github_incomplete', 'GITHUB_WEBHOOK_SECRET is set but GITHUB_APP_ID and GITHUB_PRIVATE_KEY are not: Void could verify webhooks but never answer on GitHub. Set all three (docs/github.md).');
+          throw new VoidError(
+            'config.github_incomplete',
+            'GITHUB_WEBHOOK_SECRET is set but GITHUB_APP_ID and GITHUB_PRIVATE_KEY are not: Void could verify webhooks but never answer on GitHub. Set all three (docs/github.md).',
+          );
         }
         return {};
       }
       const apiUrl = env.GITHUB_API_URL ?? DEFAULT_GITHUB_API_URL;
-      const gh = new GithubClient({ appId: env.GITHUB_APP_ID, privateKey: env.GITHUB_PRIVATE_KEY, baseUrl: apiUrl, webUrl: githubWebUrl(apiUrl) }, ctx.registry, log, options.tuning);
+      const gh = new GithubClient(
+        { appId: env.GITHUB_APP_ID, privateKey: env.GITHUB_PRIVATE_KEY, baseUrl: apiUrl, webUrl: githubWebUrl(apiUrl) },
+        ctx.registry,
+        log,
+        options.tuning,
+      );
       client = gh;
       ctx.ports.vcs = gh;
       // Approvers are @mentioned by their GitHub login (from the tenants file), so that GitHub notifies them.
-      const loginsOf = (tenantId: string, memberId: string) => (ctx.registry.memberById(tenantId, memberId)?.identities.github ?? []).map((e) => parseGithubIdentity(e).login);
+      const loginsOf = (tenantId: string, memberId: string) =>
+        (ctx.registry.memberById(tenantId, memberId)?.identities.github ?? []).map((e) => parseGithubIdentity(e).login);
       const chat = new GithubChatPort(gh, ctx.redis, ctx.prefix, { loginsOf, webUrl: githubWebUrl(apiUrl) });
       const secret = env.GITHUB_WEBHOOK_SECRET;
       const close = () => background.drain(SHUTDOWN_WAIT_MS, log);
       if (!secret) return { chatPorts: { github: chat }, close };
-      const handler = new GithubEventHandler({ registry: ctx.registry, dispatcher: () => ctx.dispatcher(), client: gh, chat, ports: ctx.ports, background });
+      const handler = new GithubEventHandler({
+        registry: ctx.registry,
+        dispatcher: () => ctx.dispatcher(),
+        client: gh,
+        chat,
+        ports: ctx.ports,
+        background,
+      });
       const route = githubWebhook({
         webhooks: new Webhooks({ secret }),
         audit: ctx.audit,

@@ -39,7 +39,12 @@ export function normalisePrivateKey(key: string): string {
   return key.includes('\\n') ? key.replace(/\\n/g, '\n') : key;
 }
 
-export function createInstallationOctokit(creds: AppCredentials, installationId: number, log: Logger, tuning: OctokitTuning = {}): GithubApi {
+export function createInstallationOctokit(
+  creds: AppCredentials,
+  installationId: number,
+  log: Logger,
+  tuning: OctokitTuning = {},
+): GithubApi {
   const maxRateRetries = tuning.rateLimitRetries ?? 2;
   const baseMs = tuning.rateLimitBaseMs ?? 1000;
   const minSecondary = tuning.secondaryWaitSeconds ?? 60;
@@ -48,7 +53,12 @@ export function createInstallationOctokit(creds: AppCredentials, installationId:
     auth: { appId: creds.appId, privateKey: normalisePrivateKey(creds.privateKey), installationId },
     baseUrl: creds.baseUrl.replace(/\/+$/, ''),
     userAgent: 'void-chatops',
-    log: { debug: () => undefined, info: () => undefined, warn: (m: string) => log.debug({ octokit: m }, 'octokit warning'), error: (m: string) => log.debug({ octokit: m }, 'octokit error') },
+    log: {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (m: string) => log.debug({ octokit: m }, 'octokit warning'),
+      error: (m: string) => log.debug({ octokit: m }, 'octokit error'),
+    },
     throttle: {
       enabled: tuning.throttleEnabled ?? true,
       // Bottleneck groups are keyed by id: one installation's pause does not stall the others.
@@ -56,14 +66,26 @@ export function createInstallationOctokit(creds: AppCredentials, installationId:
       retryAfterBaseValue: baseMs,
       fallbackSecondaryRateRetryAfter: minSecondary,
       onRateLimit: (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
-        log.warn({ installationId, retryAfter, method: options.method, url: options.url, retryCount }, 'GitHub rate limit reached; pausing this installation');
+        log.warn(
+          { installationId, retryAfter, method: options.method, url: options.url, retryCount },
+          'GitHub rate limit reached; pausing this installation',
+        );
         return retryCount < maxRateRetries;
       },
-      onSecondaryRateLimit: async (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
-        log.warn({ installationId, retryAfter, method: options.method, url: options.url, retryCount }, 'GitHub secondary rate limit; pausing this installation');
+      onSecondaryRateLimit: async (
+        retryAfter: number,
+        options: { method: string; url: string },
+        _o: unknown,
+        retryCount: number,
+      ) => {
+        log.warn(
+          { installationId, retryAfter, method: options.method, url: options.url, retryCount },
+          'GitHub secondary rate limit; pausing this installation',
+        );
         if (retryCount >= maxRateRetries) return false;
         // The plugin then waits `retryAfter`; together that is at least `minSecondary` seconds.
-        if (retryAfter < minSecondary) await new Promise((resolve) => setTimeout(resolve, (minSecondary - retryAfter) * baseMs));
+        if (retryAfter < minSecondary)
+          await new Promise((resolve) => setTimeout(resolve, (minSecondary - retryAfter) * baseMs));
         return true;
       },
     },
@@ -96,18 +118,34 @@ export function statusOf(error: unknown): number | undefined {
 export function describeFailure(error: unknown, what: string): VoidError {
   if (error instanceof VoidError) return error;
   const status = statusOf(error);
-  const githubMessage = String((error as { response?: { data?: { message?: unknown } } })?.response?.data?.message ?? '').slice(0, 200);
+  const githubMessage = String(
+    (error as { response?: { data?: { message?: unknown } } })?.response?.data?.message ?? '',
+  ).slice(0, 200);
   const detail = githubMessage ? ` (GitHub: ${githubMessage})` : '';
   const cause = new Error(`GitHub answered ${status ?? 'no status'}`);
-  if (status === 404) return new GithubPermanentError('github.not_found', `${what}: not found on GitHub${detail}`, { cause });
+  if (status === 404)
+    return new GithubPermanentError('github.not_found', `${what}: not found on GitHub${detail}`, { cause });
   if ((status === 403 || status === 429) && /rate limit/i.test(githubMessage)) {
-    return new VoidError('github.rate_limited', `${what}: GitHub's rate limit for this installation was reached; Void will retry later`, { cause });
+    return new VoidError(
+      'github.rate_limited',
+      `${what}: GitHub's rate limit for this installation was reached; Void will retry later`,
+      { cause },
+    );
   }
   if (status === 401 || status === 403) {
-    return new GithubPermanentError('github.forbidden', `${what}: the Void GitHub App is not allowed to do this${detail}`, { cause });
+    return new GithubPermanentError(
+      'github.forbidden',
+      `${what}: the Void GitHub App is not allowed to do this${detail}`,
+      { cause },
+    );
   }
-  if (status === 422 || status === 409) return new GithubPermanentError('github.rejected', `${what}: GitHub refused it${detail}`, { cause });
-  return new VoidError('github.unavailable', `${what}: GitHub did not answer properly (${status ?? 'network error'}); Void will retry`, { cause });
+  if (status === 422 || status === 409)
+    return new GithubPermanentError('github.rejected', `${what}: GitHub refused it${detail}`, { cause });
+  return new VoidError(
+    'github.unavailable',
+    `${what}: GitHub did not answer properly (${status ?? 'network error'}); Void will retry`,
+    { cause },
+  );
 }
 
 /** Runs one GitHub call and maps its failure; `what` names the operation for the person reading the thread. */

@@ -4,24 +4,43 @@
 // new delivery id, or a comment older than VOID_MAX_COMMENT_AGE_SECONDS) are dropped; the answer comes as soon as
 // the event is de-duplicated, audited and queued; reactions and reply comments are posted after the answer.
 import { Webhooks } from '@octokit/webhooks';
-import type { ClaimLedger, InboundAdapter, InboundEndpoint, SecuritySink, InboundRequest, Verdict } from '../../bot/core/inbound.js';
+import type {
+  ClaimLedger,
+  InboundAdapter,
+  InboundEndpoint,
+  SecuritySink,
+  InboundRequest,
+  Verdict,
+} from '../../bot/core/inbound.js';
 import { mapWebhook, type GithubEvent } from './mapper.js';
 import type { GithubEventHandler } from './events.js';
 
 export type SignatureProblem = 'missing' | 'sha1_only' | 'malformed' | 'mismatch';
 
-const BAD_SIGNATURE = 'The X-Hub-Signature-256 signature is missing or does not match this App\'s webhook secret.';
+const BAD_SIGNATURE = "The X-Hub-Signature-256 signature is missing or does not match this App's webhook secret.";
 
 /**
  * Checks `X-Hub-Signature-256` (`sha256=<64 hex>`) against the raw body with @octokit/webhooks' constant-time
  * verify. Pure: no clock, no I/O besides the HMAC. Never throws.
  */
-export async function checkSignature(webhooks: Webhooks, body: Buffer, sha256Header: string | undefined, sha1Header: string | undefined): Promise<Verdict<true>> {
+export async function checkSignature(
+  webhooks: Webhooks,
+  body: Buffer,
+  sha256Header: string | undefined,
+  sha1Header: string | undefined,
+): Promise<Verdict<true>> {
   const problem = await signatureProblem(webhooks, body, sha256Header, sha1Header);
-  return problem ? { ok: false, code: 'github.bad_signature', reason: problem, message: BAD_SIGNATURE } : { ok: true, value: true };
+  return problem
+    ? { ok: false, code: 'github.bad_signature', reason: problem, message: BAD_SIGNATURE }
+    : { ok: true, value: true };
 }
 
-async function signatureProblem(webhooks: Webhooks, body: Buffer, sha256Header: string | undefined, sha1Header: string | undefined): Promise<SignatureProblem | undefined> {
+async function signatureProblem(
+  webhooks: Webhooks,
+  body: Buffer,
+  sha256Header: string | undefined,
+  sha1Header: string | undefined,
+): Promise<SignatureProblem | undefined> {
   if (!sha256Header) return sha1Header ? 'sha1_only' : 'missing';
   if (!/^sha256=[0-9a-f]{64}$/.test(sha256Header)) return 'malformed';
   const text = body.toString('utf8');
@@ -76,12 +95,18 @@ export function githubWebhook(deps: ReceiverDeps): InboundEndpoint<true, Deliver
     body: 'json',
     badBody: 'github.bad_json',
     target: (req) => ({ target: 'github.webhook', details: { event: eventName(req) } }),
-    verify: (req) => checkSignature(deps.webhooks, req.body, req.header('x-hub-signature-256'), req.header('x-hub-signature')),
+    verify: (req) =>
+      checkSignature(deps.webhooks, req.body, req.header('x-hub-signature-256'), req.header('x-hub-signature')),
     map: (payload, req, _credential, now) => {
       const event = req.header('x-github-event');
       const delivery = req.header('x-github-delivery');
       if (!event || !EVENT.test(event) || !delivery || !DELIVERY.test(delivery)) {
-        return { answer: { status: 400, body: { error: 'github.bad_headers', message: 'X-GitHub-Event and X-GitHub-Delivery are required.' } } };
+        return {
+          answer: {
+            status: 400,
+            body: { error: 'github.bad_headers', message: 'X-GitHub-Event and X-GitHub-Delivery are required.' },
+          },
+        };
       }
       const mapped = mapWebhook(event, payload);
       if (mapped.type === 'ping') return { answer: { status: 200, body: { ok: true, message: 'pong' } } };
@@ -89,11 +114,30 @@ export function githubWebhook(deps: ReceiverDeps): InboundEndpoint<true, Deliver
       const age = COMMENT_EVENTS.has(event) ? commentAgeSeconds(payload, now) : undefined;
       if (age !== undefined && age > deps.maxCommentAgeSeconds) {
         return {
-          answer: { status: 400, body: { error: 'github.stale_comment', message: `The comment is older than ${deps.maxCommentAgeSeconds} seconds (VOID_MAX_COMMENT_AGE_SECONDS); Void does not act on old comments. Post a new comment instead.` } },
-          security: { action: 'security.stale_delivery', source: 'github', reason: 'old_comment', target: 'github.webhook', details: { event } },
+          answer: {
+            status: 400,
+            body: {
+              error: 'github.stale_comment',
+              message: `The comment is older than ${deps.maxCommentAgeSeconds} seconds (VOID_MAX_COMMENT_AGE_SECONDS); Void does not act on old comments. Post a new comment instead.`,
+            },
+          },
+          security: {
+            action: 'security.stale_delivery',
+            source: 'github',
+            reason: 'old_comment',
+            target: 'github.webhook',
+            details: { event },
+          },
         };
       }
-      const claim = { scope: 'github-webhook', id: delivery, exclusive: true, reason: 'same_body_new_delivery', target: 'github.webhook', details: { event } };
+      const claim = {
+        scope: 'github-webhook',
+        id: delivery,
+        exclusive: true,
+        reason: 'same_body_new_delivery',
+        target: 'github.webhook',
+        details: { event },
+      };
       return { event: { mapped, event, delivery }, claim };
     },
     deliver: async ({ mapped, event, delivery }, _credential, req) => {

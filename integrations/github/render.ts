@@ -54,17 +54,24 @@ export function renderApproval(card: ApprovalCard, options: RenderOptions = {}):
   const title = card.voided ? '♻️ **Void**' : STATE_TITLE[card.state];
   const lines = [`${title} \`${card.id}\`: ${summaryOf(card, options.webUrl ?? 'https://github.com')}`, ''];
   lines.push(`Requested by ${escapeText(card.requester.name)} · rule \`${escapeText(card.rule)}\``);
-  if (card.voided) lines.push(`Void: ${humanised(escapeText(card.voided.note), now)}. Approvals count only for what will run; ask again.`);
+  if (card.voided)
+    lines.push(
+      `Void: ${humanised(escapeText(card.voided.note), now)}. Approvals count only for what will run; ask again.`,
+    );
   if (card.state === 'pending') {
     if (card.remaining) lines.push(`Still needed: ${escapeText(card.remaining)}`);
-    if (card.eligibleApprovers.length) lines.push(`May approve: ${card.eligibleApprovers.map((a) => person(card, a, options)).join(', ')}`);
+    if (card.eligibleApprovers.length)
+      lines.push(`May approve: ${card.eligibleApprovers.map((a) => person(card, a, options)).join(', ')}`);
     lines.push(`Expires ${humanTime(card.expiresAt, now)}`);
   }
   for (const d of card.decisions) {
     const reason = d.reason ? `: ${escapeText(d.reason)}` : '';
-    lines.push(`- ${person(card, d, options)} ${d.decision === 'approve' ? 'approved' : 'rejected'} on ${d.platform} ${humanTime(d.at, now)}${reason}`);
+    lines.push(
+      `- ${person(card, d, options)} ${d.decision === 'approve' ? 'approved' : 'rejected'} on ${d.platform} ${humanTime(d.at, now)}${reason}`,
+    );
   }
-  if (card.state === 'pending') lines.push('', `Reply \`/void approve ${card.id}\` or \`/void reject ${card.id} <reason>\`.`);
+  if (card.state === 'pending')
+    lines.push('', `Reply \`/void approve ${card.id}\` or \`/void reject ${card.id} <reason>\`.`);
   return lines.join('\n');
 }
 

@@ -6,14 +6,20 @@ export const AUTO_REVIEW_EVENTS = ['opened', 'reopened', 'ready_for_review', 'sy
 
 const repoGlob = z
   .string()
-  .regex(/^[A-Za-z0-9*?._-]+\/[A-Za-z0-9*?._-]+$/, 'expected an "owner/repository" pattern such as acme/* or acme/payments-*');
+  .regex(
+    /^[A-Za-z0-9*?._-]+\/[A-Za-z0-9*?._-]+$/,
+    'expected an "owner/repository" pattern such as acme/* or acme/payments-*',
+  );
 
 const autoReviewRule = z
   .object({
     /** `owner/name` patterns: `*` matches any characters but "/", `?` one character; case-insensitive. */
     repos: z.array(repoGlob).min(1, 'name at least one repository pattern'),
     /** Pull request events that start a review (default: all four). */
-    events: z.array(z.enum(AUTO_REVIEW_EVENTS)).min(1).default([...AUTO_REVIEW_EVENTS]),
+    events: z
+      .array(z.enum(AUTO_REVIEW_EVENTS))
+      .min(1)
+      .default([...AUTO_REVIEW_EVENTS]),
     /** Draft pull requests are reviewed once they are marked ready (default true). */
     skipDrafts: z.boolean().default(true),
     /** Pull requests opened by bots (Dependabot, Renovate, Void itself) are not reviewed (default true). */

@@ -9,7 +9,8 @@ const full = (repo: RepoRef) => `${repo.owner}/${repo.name}`;
 
 /** Without `required_contexts` GitHub verifies every required status check of the commit (409 if one failed); an
  *  empty list skips them, which only an explicit policy waiver may ask for. */
-const checks = (waive: boolean | undefined): { required_contexts?: string[] } => (waive ? { required_contexts: [] } : {});
+const checks = (waive: boolean | undefined): { required_contexts?: string[] } =>
+  waive ? { required_contexts: [] } : {};
 const SHA = /^[0-9a-f]{40}$/i;
 
 export abstract class GitWrites {
@@ -23,7 +24,9 @@ export abstract class GitWrites {
   }
 
   async getDefaultBranch(tenantId: string, repo: RepoRef): Promise<string> {
-    const { data } = await call(`Reading ${full(repo)}`, () => this.api(tenantId).repos.get({ owner: repo.owner, repo: repo.name }));
+    const { data } = await call(`Reading ${full(repo)}`, () =>
+      this.api(tenantId).repos.get({ owner: repo.owner, repo: repo.name }),
+    );
     return data.default_branch;
   }
 
@@ -50,7 +53,10 @@ export abstract class GitWrites {
   }
 
   private missingBranch(repo: RepoRef, branch: string): GithubPermanentError {
-    return new GithubPermanentError('github.branch_missing', `Branch "${branch}" does not exist in ${full(repo)} (it may have been deleted), so nothing was changed.`);
+    return new GithubPermanentError(
+      'github.branch_missing',
+      `Branch "${branch}" does not exist in ${full(repo)} (it may have been deleted), so nothing was changed.`,
+    );
   }
 
   async ensureBranch(tenantId: string, repo: RepoRef, branch: string, fromRef: string): Promise<void> {
@@ -58,44 +64,86 @@ export abstract class GitWrites {
     if (await this.branchHead(api, repo, branch)) return;
     const sha = SHA.test(fromRef) ? fromRef : await this.branchHead(api, repo, fromRef);
     if (!sha) throw this.missingBranch(repo, fromRef);
-    await call(`Creating branch "${branch}" in ${full(repo)}`, () => api.git.createRef({ owner: repo.owner, repo: repo.name, ref: `refs/heads/${branch}`, sha }));
+    await call(`Creating branch "${branch}" in ${full(repo)}`, () =>
+      api.git.createRef({ owner: repo.owner, repo: repo.name, ref: `refs/heads/${branch}`, sha }),
+    );
   }
 
   /** The branch's head; refuses the default branch and protected branches (Void proposes changes through pull requests). */
   private async writableHead(tenantId: string, repo: RepoRef, branch: string): Promise<string> {
     const defaultBranch = await this.getDefaultBranch(tenantId, repo);
     if (branch === defaultBranch) {
-      throw new GithubPermanentError('github.protected_branch', `Void never commits to ${full(repo)}'s default branch "${branch}"; it works on its own branch and opens a pull request.`);
+      throw new GithubPermanentError(
+        'github.protected_branch',
+        `Void never commits to ${full(repo)}'s default branch "${branch}"; it works on its own branch and opens a pull request.`,
+      );
     }
     const head = await this.branchHead(this.api(tenantId), repo, branch);
     if (!head) throw this.missingBranch(repo, branch);
     if (await this.isProtectedBranch(tenantId, repo, branch)) {
-      throw new GithubPermanentError('github.protected_branch', `Branch "${branch}" of ${full(repo)} is protected; Void does not push to protected branches.`);
+      throw new GithubPermanentError(
+        'github.protected_branch',
+        `Branch "${branch}" of ${full(repo)} is protected; Void does not push to protected branches.`,
+      );
     }
     return head;
   }
 
-  async commitFiles(tenantId: string, repo: RepoRef, branch: string, message: string, files: readonly FileChange[], marker: string): Promise<{ sha: string }> {
+  async commitFiles(
+    tenantId: string,
+    repo: RepoRef,
+    branch: string,
+    message: string,
+    files: readonly FileChange[],
+    marker: string,
+  ): Promise<{ sha: string }> {
     const head = await this.writableHead(tenantId, repo, branch);
     const api = this.api(tenantId);
     const what = `Committing to "${branch}" of ${full(repo)}`;
     const tag = `void-marker: ${marker}`;
-    const { data: parent } = await call(what, () => api.git.getCommit({ owner: repo.owner, repo: repo.name, commit_sha: head }));
+    const { data: parent } = await call(what, () =>
+      api.git.getCommit({ owner: repo.owner, repo: repo.name, commit_sha: head }),
+    );
     if (parent.message.includes(tag)) return { sha: head }; // a retried job: the commit is there already
     const { data: tree } = await call(what, () =>
-      api.git.createTree({ owner: repo.owner, repo: repo.name, base_tree: parent.tree.sha, tree: files.map((f) => ({ path: f.path, mode: '100644' as const, type: 'blob' as const, content: f.content })) }),
+      api.git.createTree({
+        owner: repo.owner,
+        repo: repo.name,
+        base_tree: parent.tree.sha,
+        tree: files.map((f) => ({ path: f.path, mode: '100644' as const, type: 'blob' as const, content: f.content })),
+      }),
     );
     const { data: commit } = await call(what, () =>
-      api.git.createCommit({ owner: repo.owner, repo: repo.name, message: `${message}\n\n${tag}`, tree: tree.sha, parents: [head] }),
+      api.git.createCommit({
+        owner: repo.owner,
+        repo: repo.name,
+        message: `${message}\n\n${tag}`,
+        tree: tree.sha,
+        parents: [head],
+      }),
     );
-    await call(what, () => api.git.updateRef({ owner: repo.owner, repo: repo.name, ref: `heads/${branch}`, sha: commit.sha, force: false }));
+    await call(what, () =>
+      api.git.updateRef({ owner: repo.owner, repo: repo.name, ref: `heads/${branch}`, sha: commit.sha, force: false }),
+    );
     return { sha: commit.sha };
   }
 
-  async openPullRequest(tenantId: string, repo: RepoRef, pr: { head: string; base: string; title: string; body: string; draft: boolean }): Promise<{ number: number; url: string }> {
+  async openPullRequest(
+    tenantId: string,
+    repo: RepoRef,
+    pr: { head: string; base: string; title: string; body: string; draft: boolean },
+  ): Promise<{ number: number; url: string }> {
     const api = this.api(tenantId);
     const what = `Opening a pull request from "${pr.head}" in ${full(repo)}`;
-    const { data: open } = await call(what, () => api.pulls.list({ owner: repo.owner, repo: repo.name, head: `${repo.owner}:${pr.head}`, state: 'open', per_page: 1 }));
+    const { data: open } = await call(what, () =>
+      api.pulls.list({
+        owner: repo.owner,
+        repo: repo.name,
+        head: `${repo.owner}:${pr.head}`,
+        state: 'open',
+        per_page: 1,
+      }),
+    );
     const existing = open[0];
     if (existing) return { number: existing.number, url: existing.html_url };
     if (!(await this.branchHead(api, repo, pr.head))) throw this.missingBranch(repo, pr.head);
@@ -103,36 +151,90 @@ export abstract class GitWrites {
     return { number: data.number, url: data.html_url };
   }
 
-  async createDeployment(tenantId: string, repo: RepoRef, d: { ref: string; environment: string; description: string; marker: string; waiveStatusChecks?: boolean }): Promise<{ id: number; url: string }> {
+  async createDeployment(
+    tenantId: string,
+    repo: RepoRef,
+    d: { ref: string; environment: string; description: string; marker: string; waiveStatusChecks?: boolean },
+  ): Promise<{ id: number; url: string }> {
     const api = this.api(tenantId);
     const what = `Creating a ${d.environment} deployment of ${full(repo)} at ${d.ref}`;
-    const { data: earlier } = await call(what, () => api.repos.listDeployments({ owner: repo.owner, repo: repo.name, ref: d.ref, environment: d.environment, per_page: 100 }));
+    const { data: earlier } = await call(what, () =>
+      api.repos.listDeployments({
+        owner: repo.owner,
+        repo: repo.name,
+        ref: d.ref,
+        environment: d.environment,
+        per_page: 100,
+      }),
+    );
     const found = earlier.find((x) => (x.payload as { void_marker?: unknown } | null)?.void_marker === d.marker);
     if (found) return { id: found.id, url: this.deploymentsPage(repo) };
     const { data, status } = await call(what, () =>
-      api.repos.createDeployment({ owner: repo.owner, repo: repo.name, ref: d.ref, environment: d.environment, description: d.description.slice(0, 140), auto_merge: false, ...checks(d.waiveStatusChecks), payload: { void_marker: d.marker } }),
+      api.repos.createDeployment({
+        owner: repo.owner,
+        repo: repo.name,
+        ref: d.ref,
+        environment: d.environment,
+        description: d.description.slice(0, 140),
+        auto_merge: false,
+        ...checks(d.waiveStatusChecks),
+        payload: { void_marker: d.marker },
+      }),
     );
-    if (status !== 201 || !('id' in data)) throw new GithubPermanentError('github.rejected', `${what}: GitHub did not create it (${'message' in data ? String(data.message) : status})`);
+    if (status !== 201 || !('id' in data))
+      throw new GithubPermanentError(
+        'github.rejected',
+        `${what}: GitHub did not create it (${'message' in data ? String(data.message) : status})`,
+      );
     return { id: data.id, url: this.deploymentsPage(repo) };
   }
 
-  async setDeploymentStatus(tenantId: string, repo: RepoRef, deploymentId: number, state: 'in_progress' | 'success' | 'failure' | 'error', description: string): Promise<void> {
+  async setDeploymentStatus(
+    tenantId: string,
+    repo: RepoRef,
+    deploymentId: number,
+    state: 'in_progress' | 'success' | 'failure' | 'error',
+    description: string,
+  ): Promise<void> {
     await call(`Updating deployment ${deploymentId} of ${full(repo)}`, () =>
-      this.api(tenantId).repos.createDeploymentStatus({ owner: repo.owner, repo: repo.name, deployment_id: deploymentId, state, description: description.slice(0, 140) }),
+      this.api(tenantId).repos.createDeploymentStatus({
+        owner: repo.owner,
+        repo: repo.name,
+        deployment_id: deploymentId,
+        state,
+        description: description.slice(0, 140),
+      }),
     );
   }
 
   async getDeploymentStatus(tenantId: string, repo: RepoRef, deploymentId: number): Promise<string | undefined> {
     const { data } = await call(`Reading deployment ${deploymentId} of ${full(repo)}`, () =>
-      this.api(tenantId).repos.listDeploymentStatuses({ owner: repo.owner, repo: repo.name, deployment_id: deploymentId, per_page: 1 }),
+      this.api(tenantId).repos.listDeploymentStatuses({
+        owner: repo.owner,
+        repo: repo.name,
+        deployment_id: deploymentId,
+        per_page: 1,
+      }),
     );
     return data[0]?.state;
   }
 
   /** Starts a `workflow_dispatch` workflow (e.g. a deploy pipeline) on a ref. */
-  async dispatchWorkflow(tenantId: string, repo: RepoRef, workflow: string, ref: string, inputs: Record<string, string>): Promise<void> {
+  async dispatchWorkflow(
+    tenantId: string,
+    repo: RepoRef,
+    workflow: string,
+    ref: string,
+    inputs: Record<string, string>,
+  ): Promise<void> {
     await call(`Starting workflow ${workflow} of ${full(repo)} on ${ref}`, () =>
-      this.api(tenantId).actions.createWorkflowDispatch({ owner: repo.owner, repo: repo.name, workflow_id: workflow, ref, inputs }),
+      this.api(tenantId).actions.createWorkflowDispatch({
+        owner: repo.owner,
+        repo: repo.name,
+        workflow_id: workflow,
+        ref,
+        inputs,
+      }),
     );
   }
 
@@ -140,7 +242,15 @@ export abstract class GitWrites {
   async upsertCheckRun(tenantId: string, repo: RepoRef, run: CheckRunUpdate): Promise<{ id: number; url: string }> {
     const api = this.api(tenantId);
     const what = `Updating check "${run.name}" on ${full(repo)}`;
-    const { data: list } = await call(what, () => api.checks.listForRef({ owner: repo.owner, repo: repo.name, ref: run.headSha, check_name: run.name, per_page: 100 }));
+    const { data: list } = await call(what, () =>
+      api.checks.listForRef({
+        owner: repo.owner,
+        repo: repo.name,
+        ref: run.headSha,
+        check_name: run.name,
+        per_page: 100,
+      }),
+    );
     const earlier = list.check_runs.find((c) => c.external_id === run.marker);
     const fields = {
       owner: repo.owner,

@@ -29,14 +29,23 @@ const trigger = z
   .strict()
   .superRefine((t, ctx) => {
     if (t.transitionTo && !t.events.includes('updated')) {
-      ctx.addIssue({ code: 'custom', path: ['transitionTo'], message: 'a transition only happens on "updated" events' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['transitionTo'],
+        message: 'a transition only happens on "updated" events',
+      });
     }
     if (!t.transitionTo && !t.labels.length && !t.components.length && !t.issueTypes.length) {
-      ctx.addIssue({ code: 'custom', message: 'a trigger needs at least one condition: labels, components, issueTypes or transitionTo' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a trigger needs at least one condition: labels, components, issueTypes or transitionTo',
+      });
     }
   });
 
-const repo = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, 'expected a repository like acme/payments');
+const repo = z
+  .string()
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, 'expected a repository like acme/payments');
 
 const action = z.discriminatedUnion('type', [
   z.object({ type: z.literal('triage') }).strict(),
@@ -45,7 +54,9 @@ const action = z.discriminatedUnion('type', [
 
 const rule = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lower-case rule name: letters, digits, "-" or "_"'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lower-case rule name: letters, digits, "-" or "_"'),
     trigger,
     action,
   })
@@ -68,13 +79,17 @@ export const automationSchema = z
     botAccountIds: oneOrMany(z.string().min(1)).optional(),
     rules: z.array(rule).optional(),
     pullRequests: pullRequests.optional(),
-    triage: z.object({ setLabels: z.boolean().default(false) }).strict().optional(),
+    triage: z
+      .object({ setLabels: z.boolean().default(false) })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((a, ctx) => {
     const seen = new Set<string>();
     (a.rules ?? []).forEach((r, i) => {
-      if (seen.has(r.name)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'name'], message: `duplicate rule name "${r.name}"` });
+      if (seen.has(r.name))
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'name'], message: `duplicate rule name "${r.name}"` });
       seen.add(r.name);
     });
   });
@@ -86,7 +101,6 @@ export interface AutomationSettings {
   readonly triage: { readonly setLabels: boolean };
 }
 export type AutomationRule = z.infer<typeof rule>;
-
 
 const parsed = new WeakMap<object, AutomationSettings>();
 

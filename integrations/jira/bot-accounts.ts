@@ -56,13 +56,21 @@ export class BotAccounts {
       .then((accountId) => {
         this.found.set(tenant.id, accountId);
         this.failedAt.delete(tenant.id);
-        this.log.info({ tenant: tenant.id }, 'JIRA: Void\'s own account found with /myself; its own transitions and comments are not taken for a person\'s');
+        this.log.info(
+          { tenant: tenant.id },
+          "JIRA: Void's own account found with /myself; its own transitions and comments are not taken for a person's",
+        );
         return accountId;
       })
       .catch((error: unknown) => {
         this.failedAt.set(tenant.id, this.now());
-        const fallback = automationOf(tenant).botAccountIds.length ? 'only automation.botAccountIds are recognised as Void' : 'Void recognises its own comments by marker only, and its own transitions not at all, until it can ask again';
-        this.log.warn({ tenant: tenant.id, err: { message: (error as Error)?.message, code: (error as { code?: string })?.code } }, `JIRA: could not ask /myself for Void's own account id; ${fallback}`);
+        const fallback = automationOf(tenant).botAccountIds.length
+          ? 'only automation.botAccountIds are recognised as Void'
+          : 'Void recognises its own comments by marker only, and its own transitions not at all, until it can ask again';
+        this.log.warn(
+          { tenant: tenant.id, err: { message: (error as Error)?.message, code: (error as { code?: string })?.code } },
+          `JIRA: could not ask /myself for Void's own account id; ${fallback}`,
+        );
         return undefined;
       })
       .finally(() => this.inFlight.delete(tenant.id));

@@ -35,8 +35,14 @@ export const CREATED_PROPERTY = 'void.created';
 const FIELDS = ['summary', 'description', 'issuetype', 'status', 'priority', 'labels', 'components', 'assignee'];
 
 type Adf = Record<string, unknown>;
-interface IssueLike { key?: string; fields?: Record<string, unknown> }
-interface CommentLike { id?: string; properties?: Array<{ key?: string; value?: unknown }> }
+interface IssueLike {
+  key?: string;
+  fields?: Record<string, unknown>;
+}
+interface CommentLike {
+  id?: string;
+  properties?: Array<{ key?: string; value?: unknown }>;
+}
 
 export class JiraTicketClient implements TicketPort {
   private readonly clients = new Map<string, { api: Version3Client; site: string }>();
@@ -63,11 +69,18 @@ export class JiraTicketClient implements TicketPort {
     if (cached) return cached;
     const site = this.options.registry.get(tenantId)?.bindings.jira?.siteUrl.replace(/\/+$/, '');
     const creds = this.options.credentials(tenantId);
-    if (!site || !creds) throw new VoidError('jira.not_configured', `JIRA is not configured for tenant ${tenantId} (site binding and API credentials).`);
+    if (!site || !creds)
+      throw new VoidError(
+        'jira.not_configured',
+        `JIRA is not configured for tenant ${tenantId} (site binding and API credentials).`,
+      );
     const { Version3Client } = await import('jira.js');
     const again = this.clients.get(tenantId);
     if (again) return again;
-    const api = new Version3Client({ host: site, authentication: { basic: { email: creds.email, apiToken: creds.apiToken } } });
+    const api = new Version3Client({
+      host: site,
+      authentication: { basic: { email: creds.email, apiToken: creds.apiToken } },
+    });
     const entry = { api, site };
     this.clients.set(tenantId, entry);
     return entry;
@@ -99,7 +112,11 @@ export class JiraTicketClient implements TicketPort {
     const { api, site } = await this.clientFor(tenantId, `${projectKey}-0`);
     const jql = `project = "${projectKey.replace(/[^A-Z0-9_]/gi, '')}" AND statusCategory != Done ORDER BY created DESC`;
     const page = await this.call(`search ${projectKey}`, () =>
-      api.issueSearch.searchForIssuesUsingJqlEnhancedSearch({ jql, maxResults: Math.max(1, Math.min(limit, 100)), fields: FIELDS }),
+      api.issueSearch.searchForIssuesUsingJqlEnhancedSearch({
+        jql,
+        maxResults: Math.max(1, Math.min(limit, 100)),
+        fields: FIELDS,
+      }),
     );
     return ((page as { issues?: IssueLike[] }).issues ?? []).map((i) => toTicket(i, site));
   }
@@ -109,30 +126,52 @@ export class JiraTicketClient implements TicketPort {
   }
 
   /** Creates the comment carrying `marker` (a hidden comment property), or updates it; serialised per marker. */
-  upsertAdf(tenantId: string, key: string, body: Adf, marker?: string, options: { onlyNew?: boolean } = {}): Promise<{ url: string }> {
+  upsertAdf(
+    tenantId: string,
+    key: string,
+    body: Adf,
+    marker?: string,
+    options: { onlyNew?: boolean } = {},
+  ): Promise<{ url: string }> {
     // An unmarked comment is always a new one: nothing to serialise.
     if (!marker) return this.upsertNow(tenantId, key, body);
     const lockKey = `${tenantId}\u0000${key}\u0000${marker}`;
     const previous = this.locks.get(lockKey) ?? Promise.resolve();
     const { redis, prefix } = this.options;
     const upsert = () => this.upsertNow(tenantId, key, body, marker, options.onlyNew);
-    const locked = redis ? () => withRedisLock(redis, `${prefix ?? 'void'}:jira:upsert:${tenantId}:${key}:${marker}`, 15_000, upsert) : upsert;
+    const locked = redis
+      ? () => withRedisLock(redis, `${prefix ?? 'void'}:jira:upsert:${tenantId}:${key}:${marker}`, 15_000, upsert)
+      : upsert;
     const next = previous.catch(() => undefined).then(locked);
     this.locks.set(lockKey, next);
-    void next.finally(() => {
-      if (this.locks.get(lockKey) === next) this.locks.delete(lockKey);
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (this.locks.get(lockKey) === next) this.locks.delete(lockKey);
+      })
+      .catch(() => undefined);
     return next;
   }
 
-  private async upsertNow(tenantId: string, key: string, body: Adf, marker?: string, onlyNew = false): Promise<{ url: string }> {
+  private async upsertNow(
+    tenantId: string,
+    key: string,
+    body: Adf,
+    marker?: string,
+    onlyNew = false,
+  ): Promise<{ url: string }> {
     const { api, site } = await this.clientFor(tenantId, key);
     const existing = marker ? await this.findMarked(api, key, marker) : undefined;
     if (existing && onlyNew) return { url: `${site}/browse/${key}?focusedCommentId=${existing}` };
     const comment = (existing
-      ? await this.call(`update a comment on ${key}`, () => api.issueComments.updateComment({ issueIdOrKey: key, id: existing, body: body as never }))
+      ? await this.call(`update a comment on ${key}`, () =>
+          api.issueComments.updateComment({ issueIdOrKey: key, id: existing, body: body as never }),
+        )
       : await this.call(`comment on ${key}`, () =>
-          api.issueComments.addComment({ issueIdOrKey: key, comment: body as never, properties: [{ key: MARKER_PROPERTY, value: { marker: marker ?? 'reply' } }] }),
+          api.issueComments.addComment({
+            issueIdOrKey: key,
+            comment: body as never,
+            properties: [{ key: MARKER_PROPERTY, value: { marker: marker ?? 'reply' } }],
+          }),
         )) as unknown as CommentLike;
     return { url: `${site}/browse/${key}?focusedCommentId=${comment.id ?? existing ?? ''}` };
   }
@@ -141,8 +180,12 @@ export class JiraTicketClient implements TicketPort {
     const page = await this.call(`read comments of ${key}`, () =>
       api.issueComments.getComments({ issueIdOrKey: key, expand: 'properties', orderBy: '-created', maxResults: 100 }),
     );
-    const comments = ((page as { comments?: CommentLike[] }).comments ?? []);
-    const found = comments.find((c) => c.properties?.some((p) => p.key === MARKER_PROPERTY && (p.value as { marker?: unknown } | undefined)?.marker === marker));
+    const comments = (page as { comments?: CommentLike[] }).comments ?? [];
+    const found = comments.find((c) =>
+      c.properties?.some(
+        (p) => p.key === MARKER_PROPERTY && (p.value as { marker?: unknown } | undefined)?.marker === marker,
+      ),
+    );
     return found?.id;
   }
 
@@ -165,10 +208,15 @@ export class JiraTicketClient implements TicketPort {
     const current = await this.getTicket(tenantId, key);
     if (current.status.toLowerCase() === want) return true;
     const list = await this.call(`list transitions of ${key}`, () => api.issues.getTransitions({ issueIdOrKey: key }));
-    const transitions = (list as { transitions?: Array<{ id?: string; name?: string; to?: { name?: string } }> }).transitions ?? [];
-    const match = transitions.find((t) => t.to?.name?.toLowerCase() === want) ?? transitions.find((t) => t.name?.toLowerCase() === want);
+    const transitions =
+      (list as { transitions?: Array<{ id?: string; name?: string; to?: { name?: string } }> }).transitions ?? [];
+    const match =
+      transitions.find((t) => t.to?.name?.toLowerCase() === want) ??
+      transitions.find((t) => t.name?.toLowerCase() === want);
     if (!match?.id) return false;
-    await this.call(`transition ${key}`, () => api.issues.doTransition({ issueIdOrKey: key, transition: { id: match.id as string } }));
+    await this.call(`transition ${key}`, () =>
+      api.issues.doTransition({ issueIdOrKey: key, transition: { id: match.id as string } }),
+    );
     return true;
   }
 
@@ -177,7 +225,9 @@ export class JiraTicketClient implements TicketPort {
     const tenant = this.options.registry.get(tenantId);
     if (!labels.length || !tenant || !automationOf(tenant).triage.setLabels) return;
     const { api } = await this.clientFor(tenantId, key);
-    await this.call(`label ${key}`, () => api.issues.editIssue({ issueIdOrKey: key, update: { labels: labels.map((l) => ({ add: l })) } }));
+    await this.call(`label ${key}`, () =>
+      api.issues.editIssue({ issueIdOrKey: key, update: { labels: labels.map((l) => ({ add: l })) } }),
+    );
   }
 
   async createTicket(
@@ -195,7 +245,10 @@ export class JiraTicketClient implements TicketPort {
     // Void's mark is an issue property, not text: the summary and description are exactly what the person asked for.
     const properties = [{ key: CREATED_PROPERTY, value: { by: 'void' } }];
     const created = await this.call(`create a ticket in ${ticket.projectKey}`, () =>
-      api.issues.createIssue({ fields: fields as unknown as Parameters<typeof api.issues.createIssue>[0]['fields'], properties }),
+      api.issues.createIssue({
+        fields: fields as unknown as Parameters<typeof api.issues.createIssue>[0]['fields'],
+        properties,
+      }),
     );
     const createdKey = (created as { key?: string }).key ?? '';
     return { key: createdKey, url: `${site}/browse/${createdKey}` };
@@ -213,7 +266,9 @@ function toTicket(issue: IssueLike, site: string): TicketInfo {
     status: f.status?.name ?? '',
     priority: f.priority?.name,
     labels: Array.isArray(f.labels) ? (f.labels as unknown as string[]) : [],
-    components: Array.isArray(f.components) ? (f.components as unknown as Array<{ name?: string }>).map((c) => c.name ?? '') : [],
+    components: Array.isArray(f.components)
+      ? (f.components as unknown as Array<{ name?: string }>).map((c) => c.name ?? '')
+      : [],
     assignee: f.assignee?.displayName,
     url: `${site}/browse/${key}`,
   };
@@ -223,8 +278,13 @@ function toTicket(issue: IssueLike, site: string): TicketInfo {
 export function apiError(what: string, error: unknown): VoidError {
   const e = error as { status?: number; code?: string; response?: unknown };
   const data = (e?.response as { data?: { errorMessages?: unknown; errors?: unknown } } | undefined)?.data;
-  const messages = Array.isArray(data?.errorMessages) ? data.errorMessages.filter((m): m is string => typeof m === 'string') : [];
-  const fieldErrors = data?.errors && typeof data.errors === 'object' ? Object.entries(data.errors as Record<string, unknown>).map(([k, v]) => `${k}: ${String(v)}`) : [];
+  const messages = Array.isArray(data?.errorMessages)
+    ? data.errorMessages.filter((m): m is string => typeof m === 'string')
+    : [];
+  const fieldErrors =
+    data?.errors && typeof data.errors === 'object'
+      ? Object.entries(data.errors as Record<string, unknown>).map(([k, v]) => `${k}: ${String(v)}`)
+      : [];
   const detail = [...messages, ...fieldErrors].join('; ').slice(0, 300);
   const status = typeof e?.status === 'number' ? `HTTP ${e.status}` : (e?.code ?? 'no answer');
   const err = new VoidError('jira.api_error', `JIRA could not ${what} (${status}${detail ? `: ${detail}` : ''}).`);
@@ -242,7 +302,14 @@ export class JiraChatPort implements ChatPort {
 
   async post(thread: ThreadRef, reply: Reply): Promise<void> {
     const tenant = thread.thread ? this.registry.tenantFor('jira', thread.thread) : undefined;
-    if (!tenant) throw new VoidError('jira.unknown_thread', `no tenant is bound to the JIRA site of ticket ${thread.channel}`);
-    await this.tickets.upsertAdf(tenant.id, thread.channel, renderComment(reply), reply.key ? `reply:${reply.key}` : undefined, { onlyNew: Boolean(reply.opening) });
+    if (!tenant)
+      throw new VoidError('jira.unknown_thread', `no tenant is bound to the JIRA site of ticket ${thread.channel}`);
+    await this.tickets.upsertAdf(
+      tenant.id,
+      thread.channel,
+      renderComment(reply),
+      reply.key ? `reply:${reply.key}` : undefined,
+      { onlyNew: Boolean(reply.opening) },
+    );
   }
 }

@@ -37,7 +37,10 @@ export const webhookSchema = z
     timestamp: z.number().optional(),
     user: account.nullish(),
     issue: issueSchema.optional(),
-    changelog: z.object({ items: z.array(changeItem).default([]) }).loose().nullish(),
+    changelog: z
+      .object({ items: z.array(changeItem).default([]) })
+      .loose()
+      .nullish(),
     comment: z
       .object({ self: z.string().optional(), id: z.string().optional(), author: account.nullish(), body: z.unknown() })
       .loose()
@@ -146,7 +149,11 @@ export function commentCommand(text: string, issueKey: string): string | undefin
     .map((l) => l.trim())
     .find((l) => /^\/void(?:\s|$)/i.test(l));
   if (line === undefined) return undefined;
-  const words = line.replace(/^\/void/i, '').trim().split(/\s+/).filter(Boolean);
+  const words = line
+    .replace(/^\/void/i, '')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
   const verb = words[0]?.toLowerCase();
   if ((verb === 'triage' || verb === 'implement') && !TICKET_ARG.test(words[1] ?? '')) words.splice(1, 0, issueKey);
   return words.join(' ');
@@ -160,7 +167,8 @@ function inline(text: string): AdfNode[] {
   const nodes: AdfNode[] = [];
   for (const part of text.split(URL_RE)) {
     if (!part) continue;
-    if (/^https?:\/\//.test(part)) nodes.push({ type: 'text', text: part, marks: [{ type: 'link', attrs: { href: part } }] });
+    if (/^https?:\/\//.test(part))
+      nodes.push({ type: 'text', text: part, marks: [{ type: 'link', attrs: { href: part } }] });
     else nodes.push({ type: 'text', text: part });
   }
   return nodes;
@@ -181,7 +189,8 @@ export function renderComment(reply: Reply, now: Date = new Date()): AdfNode {
   if (reply.approval) {
     const a = reply.approval;
     lines.push(`Approval ${a.id}: ${a.voided ? 'void' : a.state}${a.remaining ? `, ${a.remaining}` : ''}.`);
-    if (a.state === 'pending') lines.push(`Decide with a comment: /void approve ${a.id}  or  /void reject ${a.id} <reason>`);
+    if (a.state === 'pending')
+      lines.push(`Decide with a comment: /void approve ${a.id}  or  /void reject ${a.id} <reason>`);
   }
   if (reply.private) lines.push('(Void could not reply privately in JIRA, so this reply is visible on the ticket.)');
   return textToAdf(lines, now);

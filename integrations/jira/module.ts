@@ -25,7 +25,8 @@ export const jiraModule: VoidModule = {
     // Defence in depth: loadConfig refuses these already, but a process assembled otherwise must not run with them.
     const problems = checkJiraConfig(env, ctx.registry.list()).problems;
     if (problems.length) throw new VoidError('jira.config', problems.join('\n'));
-    const credentials = (tenantId: string) => jiraCredentialsFor(env, tenantId, ctx.registry.get(tenantId)?.bindings.jira);
+    const credentials = (tenantId: string) =>
+      jiraCredentialsFor(env, tenantId, ctx.registry.get(tenantId)?.bindings.jira);
     const tickets = new JiraTicketClient({ registry: ctx.registry, credentials, redis: ctx.redis, prefix: ctx.prefix });
     const bound = ctx.registry.list().filter((t) => t.bindings.jira);
     const configured = bound.filter((t) => tickets.configured(t.id));
@@ -33,8 +34,16 @@ export const jiraModule: VoidModule = {
     const verifierFor = webhookVerifiers(env, ctx.registry);
     const warn = verifierFor.any || configured.length ? log.warn.bind(log) : log.debug.bind(log);
     for (const t of bound) {
-      if (verifierFor.any && !verifierFor(t.id) && verifierFor(undefined)?.tenant !== t) warn({ tenant: t.id }, 'JIRA site bound without a webhook secret (JIRA_WEBHOOK_SECRET_<TENANT>): its deliveries are refused');
-      if (!tickets.configured(t.id)) warn({ tenant: t.id }, 'JIRA site bound without API credentials (JIRA_EMAIL_<TENANT>/JIRA_API_TOKEN_<TENANT>): Void cannot comment on its tickets');
+      if (verifierFor.any && !verifierFor(t.id) && verifierFor(undefined)?.tenant !== t)
+        warn(
+          { tenant: t.id },
+          'JIRA site bound without a webhook secret (JIRA_WEBHOOK_SECRET_<TENANT>): its deliveries are refused',
+        );
+      if (!tickets.configured(t.id))
+        warn(
+          { tenant: t.id },
+          'JIRA site bound without API credentials (JIRA_EMAIL_<TENANT>/JIRA_API_TOKEN_<TENANT>): Void cannot comment on its tickets',
+        );
     }
     // Void's own account on each site, asked of JIRA at start (automation.botAccountIds, if given, count too).
     const botAccounts = new BotAccounts(tickets, log);
@@ -42,13 +51,38 @@ export const jiraModule: VoidModule = {
     if (configured.length) {
       ctx.ports.tickets = tickets;
       (ctx.ports.pullRequestListeners ??= []).push(
-        pullRequestListener({ registry: ctx.registry, tickets, audit: ctx.audit, ledger: new DeliveryLedger(ctx.redis, ctx.prefix, env.VOID_DEDUPE_TTL_SECONDS, 300), log }),
+        pullRequestListener({
+          registry: ctx.registry,
+          tickets,
+          audit: ctx.audit,
+          ledger: new DeliveryLedger(ctx.redis, ctx.prefix, env.VOID_DEDUPE_TTL_SECONDS, 300),
+          log,
+        }),
       );
     }
     const handler = () =>
-      jiraWebhook({ verifierFor, botAccounts, registry: ctx.registry, audit: ctx.audit, dispatcher: ctx.dispatcher, approvals: () => ctx.ports.approvals, chat: () => chat, ownComment: (tenantId, key, id) => (tickets.configured(tenantId) ? tickets.isOwnComment(tenantId, key, id) : Promise.resolve(false)), log, replay: { redis: ctx.redis, prefix: ctx.prefix, ttlSeconds: env.VOID_DEDUPE_TTL_SECONDS, maxCommentAgeSeconds: env.VOID_MAX_COMMENT_AGE_SECONDS } });
+      jiraWebhook({
+        verifierFor,
+        botAccounts,
+        registry: ctx.registry,
+        audit: ctx.audit,
+        dispatcher: ctx.dispatcher,
+        approvals: () => ctx.ports.approvals,
+        chat: () => chat,
+        ownComment: (tenantId, key, id) =>
+          tickets.configured(tenantId) ? tickets.isOwnComment(tenantId, key, id) : Promise.resolve(false),
+        log,
+        replay: {
+          redis: ctx.redis,
+          prefix: ctx.prefix,
+          ttlSeconds: env.VOID_DEDUPE_TTL_SECONDS,
+          maxCommentAgeSeconds: env.VOID_MAX_COMMENT_AGE_SECONDS,
+        },
+      });
     return {
-      ...(chat ? { chatPorts: { jira: chat }, commands: { jira: jiraCommandRunner(tickets) } as Partial<CommandRegistry> } : {}),
+      ...(chat
+        ? { chatPorts: { jira: chat }, commands: { jira: jiraCommandRunner(tickets) } as Partial<CommandRegistry> }
+        : {}),
       ...(verifierFor.any
         ? {
             routes: (http) => {
@@ -68,7 +102,10 @@ export const jiraModule: VoidModule = {
 
 /** Which secret may verify a delivery to a URL: `/jira/webhooks/<tenant>` → that tenant's own secret only;
  *  `/jira/webhooks` → the legacy JIRA_WEBHOOK_SECRET, and only while exactly one tenant binds JIRA. */
-function webhookVerifiers(env: Env, registry: TenantRegistry): ((tenantParam: string | undefined) => JiraVerifier | undefined) & { any: boolean } {
+function webhookVerifiers(
+  env: Env,
+  registry: TenantRegistry,
+): ((tenantParam: string | undefined) => JiraVerifier | undefined) & { any: boolean } {
   const bound = registry.list().filter((t) => t.bindings.jira);
   const own = new Map<string, JiraVerifier>();
   for (const tenant of bound) {

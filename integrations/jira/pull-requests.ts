@@ -60,7 +60,8 @@ export function pullRequestListener(deps: PullRequestLoopDeps): PullRequestListe
     const ledgerKey = `jira-pr:${tenant.id}`;
     if ((await deps.ledger.claim(ledgerKey, event.deliveryId)) === 'duplicate') return;
     try {
-      for (const key of keys) await updateTicket(deps, tenant, event, key, step, toStatus, settings.comment.includes(step));
+      for (const key of keys)
+        await updateTicket(deps, tenant, event, key, step, toStatus, settings.comment.includes(step));
       await deps.ledger.done(ledgerKey, event.deliveryId);
     } catch (error) {
       await deps.ledger.release(ledgerKey, event.deliveryId).catch(() => undefined);
@@ -69,7 +70,15 @@ export function pullRequestListener(deps: PullRequestLoopDeps): PullRequestListe
   };
 }
 
-async function updateTicket(deps: PullRequestLoopDeps, tenant: Tenant, event: PullRequestEvent, key: string, step: PrStep, toStatus: string | undefined, comment: boolean): Promise<void> {
+async function updateTicket(
+  deps: PullRequestLoopDeps,
+  tenant: Tenant,
+  event: PullRequestEvent,
+  key: string,
+  step: PrStep,
+  toStatus: string | undefined,
+  comment: boolean,
+): Promise<void> {
   const { pr } = event;
   const prName = `${pr.repo.owner}/${pr.repo.name}#${pr.number}`;
   const log = deps.log.child({ tenant: tenant.id, ticket: key, pr: prName, step });
@@ -87,13 +96,25 @@ async function updateTicket(deps: PullRequestLoopDeps, tenant: Tenant, event: Pu
   try {
     if (toStatus) moved = await deps.tickets.transition(tenant.id, key, toStatus);
     if (!comment) return;
-    const status = toStatus ? (moved ? ` Status: ${toStatus}.` : ` It could not be moved to ${toStatus} from its current status.`) : '';
+    const status = toStatus
+      ? moved
+        ? ` Status: ${toStatus}.`
+        : ` It could not be moved to ${toStatus} from its current status.`
+      : '';
     const body = `🔀 Pull request ${prName} was ${WORDS[step]}: ${pr.url}${status}`;
     await deps.tickets.upsertComment(tenant.id, key, body, `pr:${prName}:${step}`);
   } catch (error) {
     log.warn({ err: error }, 'could not update the JIRA ticket for a pull request event');
     await deps.audit
-      .append({ tenantId: tenant.id, action: 'jira.ticket_update_failed', actor: { platform: 'system' }, target: key, outcome: 'failure', details: { pullRequest: prName, step, code: (error as { code?: string }).code ?? 'error' }, correlationId: correlationIdFor('github', event.deliveryId) })
+      .append({
+        tenantId: tenant.id,
+        action: 'jira.ticket_update_failed',
+        actor: { platform: 'system' },
+        target: key,
+        outcome: 'failure',
+        details: { pullRequest: prName, step, code: (error as { code?: string }).code ?? 'error' },
+        correlationId: correlationIdFor('github', event.deliveryId),
+      })
       .catch(() => undefined);
     throw error;
   }

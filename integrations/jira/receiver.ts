@@ -6,7 +6,14 @@
 // dispatcher as an InboundCommand, so identity, de-duplication, audit, limits and approvals apply as everywhere.
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ApprovalsPort } from '../../bot/core/approvals.port.js';
-import type { InboundAdapter, InboundAnswer, InboundEndpoint, InboundRequest, Mapped, Verdict } from '../../bot/core/inbound.js';
+import type {
+  InboundAdapter,
+  InboundAnswer,
+  InboundEndpoint,
+  InboundRequest,
+  Mapped,
+  Verdict,
+} from '../../bot/core/inbound.js';
 import type { Redis } from 'ioredis';
 import type { ChatPort } from '../../bot/core/ports.js';
 import { normaliseSiteUrl, type TenantRegistry } from '../../bot/core/registry.js';
@@ -17,7 +24,17 @@ import type { AuditTrail } from '../../audit/trail.js';
 import { DeliveryLedger } from '../../bot/idempotency.js';
 import { SYSTEM_TENANT } from '../../bot/core/audit.js';
 import { automationOf } from './automation.schema.js';
-import { commentCommand, commentText, namedSites, previousState, stateOf, transitionedTo, VOID_SENTINEL, webhookSchema, type JiraWebhook } from './mapper.js';
+import {
+  commentCommand,
+  commentText,
+  namedSites,
+  previousState,
+  stateOf,
+  transitionedTo,
+  VOID_SENTINEL,
+  webhookSchema,
+  type JiraWebhook,
+} from './mapper.js';
 import { unboundTicket } from './projects.js';
 import { firedRules } from './rules.js';
 
@@ -59,12 +76,20 @@ export interface JiraReceiverDeps {
   readonly botAccounts?: { idsFor(tenant: Tenant): Promise<readonly string[]> };
   /** Replay protection: the signature covers the body, not the webhook identifier header, so a captured delivery
    *  resent under a new identifier is recognised by its body digest (kept as long as delivery ids are). */
-  readonly replay?: { readonly redis: Redis; readonly prefix: string; readonly ttlSeconds: number; readonly maxCommentAgeSeconds?: number; readonly now?: () => number };
+  readonly replay?: {
+    readonly redis: Redis;
+    readonly prefix: string;
+    readonly ttlSeconds: number;
+    readonly maxCommentAgeSeconds?: number;
+    readonly now?: () => number;
+  };
 }
 
 const json = (status: number, body: Record<string, unknown>): InboundAnswer => ({ status, body });
-const ignored = (reason: string, extra: Record<string, unknown> = {}): InboundAnswer => json(200, { ok: true, ignored: reason, ...extra });
-const NO_SECRET = 'No webhook secret verifies deliveries to this URL: each tenant\'s JIRA site has its own URL, /jira/webhooks/<tenant id>, and its own secret (docs/jira.md).';
+const ignored = (reason: string, extra: Record<string, unknown> = {}): InboundAnswer =>
+  json(200, { ok: true, ignored: reason, ...extra });
+const NO_SECRET =
+  "No webhook secret verifies deliveries to this URL: each tenant's JIRA site has its own URL, /jira/webhooks/<tenant id>, and its own secret (docs/jira.md).";
 
 interface JiraDelivery {
   readonly payload: JiraWebhook;
@@ -79,7 +104,10 @@ export function jiraWebhook(deps: JiraReceiverDeps): InboundEndpoint<JiraVerifie
     authHeaders: ['x-hub-signature', 'x-atlassian-webhook-identifier'],
     body: 'json',
     badBody: 'jira.bad_json',
-    target: (req, reason) => ({ target: `POST ${req.path.slice(0, 120)}`, details: { platform: 'jira', signature: reason } }),
+    target: (req, reason) => ({
+      target: `POST ${req.path.slice(0, 120)}`,
+      details: { platform: 'jira', signature: reason },
+    }),
     verify: (req) => {
       const verifier = deps.verifierFor(req.params.tenant);
       if (!verifier) return { ok: false, code: 'jira.bad_signature', reason: 'no_secret_for_url', message: NO_SECRET };
@@ -93,37 +121,76 @@ export function jiraWebhook(deps: JiraReceiverDeps): InboundEndpoint<JiraVerifie
     },
     deliver: ({ payload, deliveryId }, verifier, req) => handleEvent(deps, verifier.tenant, payload, deliveryId, req),
   };
-  return { adapter, security: deps.audit.security, ...(replay ? { ledger: new DeliveryLedger(replay.redis, replay.prefix, replay.ttlSeconds) } : {}) };
+  return {
+    adapter,
+    security: deps.audit.security,
+    ...(replay ? { ledger: new DeliveryLedger(replay.redis, replay.prefix, replay.ttlSeconds) } : {}),
+  };
 }
 
 /** The payload → an event to claim (the body once: a body seen before under another identifier is a replay), or an
  *  answer: ignored events, malformed payloads, a delivery older than the de-duplication window, an old comment. */
-function mapDelivery(raw: Record<string, unknown>, req: InboundRequest, now: number, replay: JiraReceiverDeps['replay']): Mapped<JiraDelivery> {
+function mapDelivery(
+  raw: Record<string, unknown>,
+  req: InboundRequest,
+  now: number,
+  replay: JiraReceiverDeps['replay'],
+): Mapped<JiraDelivery> {
   const event = raw.webhookEvent;
-  if (typeof event !== 'string') return { answer: json(400, { error: 'jira.bad_payload', message: 'The body is not a JIRA webhook: it has no "webhookEvent".' }) };
+  if (typeof event !== 'string')
+    return {
+      answer: json(400, {
+        error: 'jira.bad_payload',
+        message: 'The body is not a JIRA webhook: it has no "webhookEvent".',
+      }),
+    };
   if (!(HANDLED_EVENTS as readonly string[]).includes(event)) return { answer: ignored('event') };
   const parsed = webhookSchema.safeParse(raw);
   if (!parsed.success) {
-    return { answer: json(400, { error: 'jira.bad_payload', message: `The ${event} payload is not shaped like JIRA Cloud's: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim() }) };
+    return {
+      answer: json(400, {
+        error: 'jira.bad_payload',
+        message:
+          `The ${event} payload is not shaped like JIRA Cloud's: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim(),
+      }),
+    };
   }
   const payload = parsed.data;
-  if (!payload.issue) return { answer: json(400, { error: 'jira.bad_payload', message: `The ${event} payload names no issue.` }) };
+  if (!payload.issue)
+    return { answer: json(400, { error: 'jira.bad_payload', message: `The ${event} payload names no issue.` }) };
   const digest = createHash('sha256').update(req.body).digest('hex');
   const deliveryId = req.header('x-atlassian-webhook-identifier') ?? `sha256-${digest.slice(0, 32)}`;
   if (!replay) return { event: { payload, deliveryId } };
   const { ttlSeconds, maxCommentAgeSeconds = ttlSeconds } = replay;
   const at = replay.now ? replay.now() : now;
   if (payload.timestamp !== undefined && at - payload.timestamp > ttlSeconds * 1000) {
-    return { answer: json(400, { error: 'jira.stale_delivery', message: 'The delivery is older than Void keeps delivery ids; it is not processed.' }) };
-  }
-  const created = payload.webhookEvent === 'comment_created' ? Date.parse(String(payload.comment?.created ?? '')) : Number.NaN;
-  if (Number.isFinite(created) && at - created > maxCommentAgeSeconds * 1000) {
     return {
-      answer: json(400, { error: 'jira.stale_comment', message: `The comment is older than ${maxCommentAgeSeconds} seconds (VOID_MAX_COMMENT_AGE_SECONDS); Void does not act on old comments. Post a new comment instead.` }),
-      security: { action: 'security.stale_delivery', source: 'jira', reason: 'old_comment', target: 'POST /jira/webhooks' },
+      answer: json(400, {
+        error: 'jira.stale_delivery',
+        message: 'The delivery is older than Void keeps delivery ids; it is not processed.',
+      }),
     };
   }
-  return { event: { payload, deliveryId }, claim: { scope: 'jira', id: deliveryId, reason: 'same_body_new_delivery', target: 'POST /jira/webhooks' } };
+  const created =
+    payload.webhookEvent === 'comment_created' ? Date.parse(String(payload.comment?.created ?? '')) : Number.NaN;
+  if (Number.isFinite(created) && at - created > maxCommentAgeSeconds * 1000) {
+    return {
+      answer: json(400, {
+        error: 'jira.stale_comment',
+        message: `The comment is older than ${maxCommentAgeSeconds} seconds (VOID_MAX_COMMENT_AGE_SECONDS); Void does not act on old comments. Post a new comment instead.`,
+      }),
+      security: {
+        action: 'security.stale_delivery',
+        source: 'jira',
+        reason: 'old_comment',
+        target: 'POST /jira/webhooks',
+      },
+    };
+  }
+  return {
+    event: { payload, deliveryId },
+    claim: { scope: 'jira', id: deliveryId, reason: 'same_body_new_delivery', target: 'POST /jira/webhooks' },
+  };
 }
 
 /** A named site that is not the site of the tenant whose secret verified the delivery. */
@@ -132,8 +199,13 @@ function otherSite(verifier: JiraVerifier, named: readonly string[]): string | u
   return named.find((site) => normaliseSiteUrl(site) !== own && !own.startsWith(`${normaliseSiteUrl(site)}/`));
 }
 
-async function refuseOtherSite(deps: JiraReceiverDeps, verifier: JiraVerifier, site: string, req: InboundRequest): Promise<InboundAnswer> {
-  req.log.warn({ platform: 'jira', tenant: verifier.tenant.id }, 'JIRA delivery naming another tenant\'s site refused');
+async function refuseOtherSite(
+  deps: JiraReceiverDeps,
+  verifier: JiraVerifier,
+  site: string,
+  req: InboundRequest,
+): Promise<InboundAnswer> {
+  req.log.warn({ platform: 'jira', tenant: verifier.tenant.id }, "JIRA delivery naming another tenant's site refused");
   await deps.audit
     .append({
       tenantId: SYSTEM_TENANT,
@@ -144,20 +216,36 @@ async function refuseOtherSite(deps: JiraReceiverDeps, verifier: JiraVerifier, s
       details: { platform: 'jira', code: 'jira.wrong_site', verifiedFor: verifier.tenant.id },
       correlationId: correlationIdFor('jira', `wrong-site-${randomUUID()}`),
     })
-    .catch((err: unknown) => req.log.error({ err }, 'could not record the cross-tenant JIRA delivery in the audit trail'));
-  return json(401, { error: 'jira.wrong_site', message: 'The delivery names a JIRA site other than the one whose webhook secret signed it.' });
+    .catch((err: unknown) =>
+      req.log.error({ err }, 'could not record the cross-tenant JIRA delivery in the audit trail'),
+    );
+  return json(401, {
+    error: 'jira.wrong_site',
+    message: 'The delivery names a JIRA site other than the one whose webhook secret signed it.',
+  });
 }
 
-async function handleEvent(deps: JiraReceiverDeps, tenant: Tenant, payload: JiraWebhook, deliveryId: string, req: InboundRequest): Promise<InboundAnswer> {
+async function handleEvent(
+  deps: JiraReceiverDeps,
+  tenant: Tenant,
+  payload: JiraWebhook,
+  deliveryId: string,
+  req: InboundRequest,
+): Promise<InboundAnswer> {
   const site = normaliseSiteUrl(tenant.bindings.jira?.siteUrl ?? '');
   const unbound = payload.issue ? unboundTicket(tenant, payload.issue.key) : undefined;
   if (unbound) {
-    req.log.info({ platform: 'jira', tenant: tenant.id }, 'JIRA event about a ticket outside the tenant\'s projects ignored');
+    req.log.info(
+      { platform: 'jira', tenant: tenant.id },
+      "JIRA event about a ticket outside the tenant's projects ignored",
+    );
     return ignored('project_not_bound', { message: unbound });
   }
-  if (payload.webhookEvent === 'jira:issue_updated' && payload.issue) await voidEdited(deps, tenant.id, payload.issue.key, req.log);
+  if (payload.webhookEvent === 'jira:issue_updated' && payload.issue)
+    await voidEdited(deps, tenant.id, payload.issue.key, req.log);
   const settings = automationOf(tenant);
-  const actorId = payload.webhookEvent === 'comment_created' ? payload.comment?.author?.accountId : payload.user?.accountId;
+  const actorId =
+    payload.webhookEvent === 'comment_created' ? payload.comment?.author?.accountId : payload.user?.accountId;
   if (!actorId) return ignored('no_actor');
   const own = deps.botAccounts ? await deps.botAccounts.idsFor(tenant) : settings.botAccountIds;
   if (own.includes(actorId)) return ignored('own_event');
@@ -172,9 +260,12 @@ async function handleEvent(deps: JiraReceiverDeps, tenant: Tenant, payload: Jira
     if (command === undefined) return ignored('no_command');
     // Void's own comments carry its marker property (one read, only for comments that hold a command).
     const commentId = payload.comment?.id;
-    if (commentId && deps.ownComment && (await deps.ownComment(tenant.id, issue.key, commentId).catch(() => false))) return ignored('own_comment');
+    if (commentId && deps.ownComment && (await deps.ownComment(tenant.id, issue.key, commentId).catch(() => false)))
+      return ignored('own_comment');
     const member = deps.registry.member(tenant, 'jira', actorId);
-    const filled = member ? await withApprovalId(command, issue.key, tenant.id, member.id, deps.approvals?.()) : command;
+    const filled = member
+      ? await withApprovalId(command, issue.key, tenant.id, member.id, deps.approvals?.())
+      : command;
     const result = await run(deps, { ...base, text: filled, deliveryId }, req.log);
     return json(200, { ok: true, duplicate: result.duplicate });
   }
@@ -198,13 +289,23 @@ async function voidEdited(deps: JiraReceiverDeps, tenantId: string, key: string,
 }
 
 /** `approve`/`reject` without an id, on a ticket: the one pending request about this ticket the person may decide. */
-async function withApprovalId(command: string, issueKey: string, tenantId: string, memberId: string, approvals: ApprovalsPort | undefined): Promise<string> {
+async function withApprovalId(
+  command: string,
+  issueKey: string,
+  tenantId: string,
+  memberId: string,
+  approvals: ApprovalsPort | undefined,
+): Promise<string> {
   const [verb, first, ...rest] = command.split(' ');
   if (!approvals || (verb !== 'approve' && verb !== 'reject')) return command;
   if (first && /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(first) && (await approvals.get(tenantId, first))) return command;
   const about = new RegExp(`(^|[^A-Z0-9_-])${issueKey}([^0-9]|$)`);
-  const pending = (await approvals.pendingFor(tenantId, memberId)).filter((card) => card.state === 'pending' && about.test(card.summary));
-  return pending.length === 1 ? [verb, (pending[0] as { id: string }).id, ...(first ? [first] : []), ...rest].join(' ') : command;
+  const pending = (await approvals.pendingFor(tenantId, memberId)).filter(
+    (card) => card.state === 'pending' && about.test(card.summary),
+  );
+  return pending.length === 1
+    ? [verb, (pending[0] as { id: string }).id, ...(first ? [first] : []), ...rest].join(' ')
+    : command;
 }
 
 function rulesFor(tenant: Tenant, payload: JiraWebhook) {
@@ -229,10 +330,17 @@ async function run(deps: JiraReceiverDeps, input: InboundCommand, log: Logger): 
   const chat = deps.chat();
   for (const reply of result.replies) {
     if (!chat) {
-      log.warn({ correlationId: result.correlationId }, 'no JIRA credentials: a reply could not be posted on the ticket');
+      log.warn(
+        { correlationId: result.correlationId },
+        'no JIRA credentials: a reply could not be posted on the ticket',
+      );
       break;
     }
-    await chat.post(input.thread, reply).catch((err: unknown) => log.warn({ err, correlationId: result.correlationId }, 'could not post a reply on the JIRA ticket'));
+    await chat
+      .post(input.thread, reply)
+      .catch((err: unknown) =>
+        log.warn({ err, correlationId: result.correlationId }, 'could not post a reply on the JIRA ticket'),
+      );
   }
   return { duplicate: result.duplicate };
 }

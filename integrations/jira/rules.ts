@@ -39,7 +39,8 @@ function inScope(rule: AutomationRule, input: RuleInput): boolean {
 export function ruleFires(rule: AutomationRule, input: RuleInput): boolean {
   if (!inScope(rule, input) || !conditionsHold(rule, input.after)) return false;
   const target = rule.trigger.transitionTo;
-  if (target) return input.event === 'updated' && input.transitionedTo !== undefined && same(input.transitionedTo, target);
+  if (target)
+    return input.event === 'updated' && input.transitionedTo !== undefined && same(input.transitionedTo, target);
   if (input.event === 'created') return true;
   return input.before !== undefined && !conditionsHold(rule, input.before);
 }
@@ -49,6 +50,9 @@ export function commandFor(rule: AutomationRule, issueKey: string): string {
   return rule.action.type === 'implement' ? `implement ${issueKey} in ${rule.action.repo}` : `triage ${issueKey}`;
 }
 
-export function firedRules(rules: readonly AutomationRule[], input: RuleInput): Array<{ rule: AutomationRule; text: string }> {
+export function firedRules(
+  rules: readonly AutomationRule[],
+  input: RuleInput,
+): Array<{ rule: AutomationRule; text: string }> {
   return rules.filter((r) => ruleFires(r, input)).map((rule) => ({ rule, text: commandFor(rule, input.issueKey) }));
 }

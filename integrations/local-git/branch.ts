@@ -16,11 +16,14 @@ interface TreeEntry {
 async function readTree(dir: string, tree: string | undefined): Promise<TreeEntry[]> {
   if (!tree) return [];
   const text = await git(dir, ['ls-tree', '-z', tree]);
-  return text.split('\0').filter(Boolean).map((line) => {
-    const [meta = '', name = ''] = line.split('\t');
-    const [mode = '', type = '', sha = ''] = meta.split(' ');
-    return { mode, type, sha, name };
-  });
+  return text
+    .split('\0')
+    .filter(Boolean)
+    .map((line) => {
+      const [meta = '', name = ''] = line.split('\t');
+      const [mode = '', type = '', sha = ''] = meta.split(' ');
+      return { mode, type, sha, name };
+    });
 }
 
 /** The tree `base` with `files` (path → blob sha) written in, built bottom-up. */
@@ -48,20 +51,29 @@ async function withFiles(dir: string, base: string | undefined, files: ReadonlyM
 
 /** Creates `refs/heads/<branch>` at `from` unless it exists; never checks it out. */
 export async function ensureLocalBranch(dir: string, branch: string, from: string): Promise<void> {
-  if (await gitMaybe(dir, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`]) !== undefined) return;
+  if ((await gitMaybe(dir, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`])) !== undefined) return;
   await git(dir, ['branch', '--no-track', '--end-of-options', branch, from]);
 }
 
 /** One commit with `files` on `branch` (which must exist); a commit carrying `marker` already on it is reused. */
-export async function commitToLocalBranch(dir: string, branch: string, message: string, files: ReadonlyArray<{ path: string; content: string }>, marker: string): Promise<string> {
+export async function commitToLocalBranch(
+  dir: string,
+  branch: string,
+  message: string,
+  files: ReadonlyArray<{ path: string; content: string }>,
+  marker: string,
+): Promise<string> {
   const ref = `refs/heads/${branch}`;
   const tip = (await git(dir, ['rev-parse', '--verify', `${ref}^{commit}`])).trim();
   const done = await gitMaybe(dir, ['log', '-n', '1', '--format=%H', '--fixed-strings', `--grep=${marker}`, tip]);
   if (done) return done;
   const blobs = new Map<string, string>();
   for (const f of files) {
-    const bad = f.path.split('/').find((part) => part === '' || part === '.' || part === '..' || part.toLowerCase() === '.git');
-    if (bad !== undefined || f.path.includes('\0')) throw new Error(`local_git.bad_path: "${f.path.slice(0, 120)}" is not a plain path inside the repository`);
+    const bad = f.path
+      .split('/')
+      .find((part) => part === '' || part === '.' || part === '..' || part.toLowerCase() === '.git');
+    if (bad !== undefined || f.path.includes('\0'))
+      throw new Error(`local_git.bad_path: "${f.path.slice(0, 120)}" is not a plain path inside the repository`);
     blobs.set(f.path, (await git(dir, ['hash-object', '-w', '--stdin'], f.content)).trim());
   }
   const tree = await withFiles(dir, `${tip}^{tree}`, blobs);

@@ -27,7 +27,9 @@ interface DeploymentLine {
 }
 
 function unsupported(what: string): never {
-  throw new UnrecoverableError(`local_git.unsupported: the local git repository cannot ${what}; configure the GitHub App for that (docs/github.md)`);
+  throw new UnrecoverableError(
+    `local_git.unsupported: the local git repository cannot ${what}; configure the GitHub App for that (docs/github.md)`,
+  );
 }
 
 export class LocalGitVcs implements VcsPort {
@@ -57,7 +59,10 @@ export class LocalGitVcs implements VcsPort {
 
   private async commit(rev: string): Promise<string> {
     const sha = await gitMaybe(this.dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
-    if (!sha) throw new UnrecoverableError(`local_git.unknown_revision: "${rev}" is not a commit, branch or tag in ${this.dir}`);
+    if (!sha)
+      throw new UnrecoverableError(
+        `local_git.unknown_revision: "${rev}" is not a commit, branch or tag in ${this.dir}`,
+      );
     return sha;
   }
 
@@ -69,8 +74,14 @@ export class LocalGitVcs implements VcsPort {
     const current = await this.getDefaultBranch();
     const head = await this.commit('HEAD');
     const isBranch = (await gitMaybe(this.dir, ['show-ref', '--verify', '--quiet', `refs/heads/${rev}`])) !== undefined;
-    if (isBranch && rev !== current) return { base: await gitMaybe(this.dir, ['merge-base', head, sha]), head: sha, title: `branch ${rev} (compared with ${current})` };
-    const ancestor = sha !== head && (await gitMaybe(this.dir, ['merge-base', '--is-ancestor', sha, head])) !== undefined;
+    if (isBranch && rev !== current)
+      return {
+        base: await gitMaybe(this.dir, ['merge-base', head, sha]),
+        head: sha,
+        title: `branch ${rev} (compared with ${current})`,
+      };
+    const ancestor =
+      sha !== head && (await gitMaybe(this.dir, ['merge-base', '--is-ancestor', sha, head])) !== undefined;
     if (ancestor) return { base: sha, head, title: `changes since ${rev} (${sha.slice(0, 7)}) up to ${current}` };
     return { base: await gitMaybe(this.dir, ['rev-parse', '--verify', '--quiet', `${sha}^`]), head: sha, title: '' };
   }
@@ -80,7 +91,18 @@ export class LocalGitVcs implements VcsPort {
     const diff = await git(this.dir, ['diff', '--no-color', '--no-ext-diff', '-M', base ?? EMPTY_TREE, head]);
     const log = await git(this.dir, ['log', '--format=- %s (%an)', base ? `${base}..${head}` : head]);
     const [subject = '', author = ''] = (await git(this.dir, ['show', '-s', '--format=%s%n%an', head])).split('\n');
-    const pr: PullRequestInfo = { repo: this.repo, number: 0, title: title || `commit ${head.slice(0, 7)} "${subject}"`, body: `Commits:\n${log.trim()}`, author, headSha: head, headRef: rev, baseRef: base ?? EMPTY_TREE, draft: false, url: `file://${this.dir}` };
+    const pr: PullRequestInfo = {
+      repo: this.repo,
+      number: 0,
+      title: title || `commit ${head.slice(0, 7)} "${subject}"`,
+      body: `Commits:\n${log.trim()}`,
+      author,
+      headSha: head,
+      headRef: rev,
+      baseRef: base ?? EMPTY_TREE,
+      draft: false,
+      url: `file://${this.dir}`,
+    };
     return { pr, files: parseUnifiedDiff(diff) };
   }
 
@@ -90,12 +112,29 @@ export class LocalGitVcs implements VcsPort {
   }
 
   /** The review goes to .git/void/reviews/<sha>.md; the job's answer carries it to the person who asked. */
-  async postReview(_tenantId: string, _repo: RepoRef, _number: number, review: ReviewSubmission): Promise<{ url: string }> {
+  async postReview(
+    _tenantId: string,
+    _repo: RepoRef,
+    _number: number,
+    review: ReviewSubmission,
+  ): Promise<{ url: string }> {
     const dir = join(this.gitDir, 'void', 'reviews');
     await mkdir(dir, { recursive: true });
-    const file = join(dir, `${review.commitSha.slice(0, 12)}-${createHash('sha256').update(review.marker).digest('hex').slice(0, 8)}.md`);
+    const file = join(
+      dir,
+      `${review.commitSha.slice(0, 12)}-${createHash('sha256').update(review.marker).digest('hex').slice(0, 8)}.md`,
+    );
     const comments = review.comments.map((c) => `- ${c.path}:${c.line}: ${c.body}`);
-    await writeFile(file, [`# Review of ${review.commitSha} (${review.verdict})`, '', review.summary, ...(comments.length ? ['', ...comments] : []), ''].join('\n'));
+    await writeFile(
+      file,
+      [
+        `# Review of ${review.commitSha} (${review.verdict})`,
+        '',
+        review.summary,
+        ...(comments.length ? ['', ...comments] : []),
+        '',
+      ].join('\n'),
+    );
     return { url: `file://${file}` };
   }
 
@@ -109,7 +148,10 @@ export class LocalGitVcs implements VcsPort {
 
   private async readLog(): Promise<DeploymentLine[]> {
     const text = await readFile(this.deploymentsLog, 'utf8').catch(() => '');
-    return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as DeploymentLine);
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as DeploymentLine);
   }
 
   private async append(line: DeploymentLine): Promise<void> {
@@ -118,7 +160,11 @@ export class LocalGitVcs implements VcsPort {
   }
 
   /** Records the deployment once per marker (a retried job finds it), tags the commit, and marks it done. */
-  async createDeployment(_tenantId: string, _repo: RepoRef, d: { ref: string; environment: string; description: string; marker: string }): Promise<{ id: number; url: string }> {
+  async createDeployment(
+    _tenantId: string,
+    _repo: RepoRef,
+    d: { ref: string; environment: string; description: string; marker: string },
+  ): Promise<{ id: number; url: string }> {
     const log = await this.readLog();
     const url = `file://${this.deploymentsLog}`;
     const existing = log.find((l) => l.type === 'deployment' && l.marker === d.marker);
@@ -126,13 +172,34 @@ export class LocalGitVcs implements VcsPort {
     const sha = await this.commit(d.ref);
     const id = log.filter((l) => l.type === 'deployment').length + 1;
     const at = new Date().toISOString();
-    await this.append({ type: 'deployment', id, at, marker: d.marker, ref: d.ref, sha, environment: d.environment, description: d.description });
+    await this.append({
+      type: 'deployment',
+      id,
+      at,
+      marker: d.marker,
+      ref: d.ref,
+      sha,
+      environment: d.environment,
+      description: d.description,
+    });
     await git(this.dir, ['tag', `void-deploy/${d.environment}/${id}`, sha]);
-    await this.append({ type: 'status', id, at, state: 'success', description: `recorded in the local repository as tag void-deploy/${d.environment}/${id}` });
+    await this.append({
+      type: 'status',
+      id,
+      at,
+      state: 'success',
+      description: `recorded in the local repository as tag void-deploy/${d.environment}/${id}`,
+    });
     return { id, url };
   }
 
-  async setDeploymentStatus(_tenantId: string, _repo: RepoRef, id: number, state: 'in_progress' | 'success' | 'failure' | 'error', description: string): Promise<void> {
+  async setDeploymentStatus(
+    _tenantId: string,
+    _repo: RepoRef,
+    id: number,
+    state: 'in_progress' | 'success' | 'failure' | 'error',
+    description: string,
+  ): Promise<void> {
     await this.append({ type: 'status', id, at: new Date().toISOString(), state, description });
   }
 
@@ -157,8 +224,18 @@ export class LocalGitVcs implements VcsPort {
     await ensureLocalBranch(this.dir, branch, await this.commit(fromRef));
   }
 
-  async commitFiles(_t: string, _r: RepoRef, branch: string, message: string, files: readonly FileChange[], marker: string): Promise<{ sha: string }> {
-    if (branch === (await this.getDefaultBranch())) throw new UnrecoverableError(`git.default_branch: Void never commits to the branch checked out in ${this.dir} (${branch})`);
+  async commitFiles(
+    _t: string,
+    _r: RepoRef,
+    branch: string,
+    message: string,
+    files: readonly FileChange[],
+    marker: string,
+  ): Promise<{ sha: string }> {
+    if (branch === (await this.getDefaultBranch()))
+      throw new UnrecoverableError(
+        `git.default_branch: Void never commits to the branch checked out in ${this.dir} (${branch})`,
+      );
     return { sha: await commitToLocalBranch(this.dir, branch, message, files, marker) };
   }
 

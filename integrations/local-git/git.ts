@@ -9,7 +9,14 @@ const MAX_OUTPUT = 32 * 1024 * 1024;
 export function git(dir: string, args: readonly string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile('git', ['-C', dir, ...args], { maxBuffer: MAX_OUTPUT }, (error, stdout, stderr) => {
-      if (error) reject(new VoidError('local_git.failed', `git ${args[0]} failed: ${String(stderr).trim().split('\n')[0] ?? error.message}`, { cause: error }));
+      if (error)
+        reject(
+          new VoidError(
+            'local_git.failed',
+            `git ${args[0]} failed: ${String(stderr).trim().split('\n')[0] ?? error.message}`,
+            { cause: error },
+          ),
+        );
       else resolve(String(stdout));
     });
     if (input !== undefined) child.stdin?.end(input);
@@ -40,7 +47,12 @@ export function parseUnifiedDiff(diff: string): ChangedFile[] {
     const hunkAt = part.search(/^@@ /m);
     const header = hunkAt >= 0 ? part.slice(0, hunkAt) : part;
     const patch = hunkAt >= 0 ? part.slice(hunkAt).replace(/\n$/, '') : undefined;
-    const path = /^\+\+\+ b\/(.+)$/m.exec(header)?.[1] ?? /^rename to (.+)$/m.exec(header)?.[1] ?? /^--- a\/(.+)$/m.exec(header)?.[1] ?? /^a\/(\S+)/.exec(part)?.[1] ?? '';
+    const path =
+      /^\+\+\+ b\/(.+)$/m.exec(header)?.[1] ??
+      /^rename to (.+)$/m.exec(header)?.[1] ??
+      /^--- a\/(.+)$/m.exec(header)?.[1] ??
+      /^a\/(\S+)/.exec(part)?.[1] ??
+      '';
     const lines = patch?.split('\n') ?? [];
     files.push({
       path,

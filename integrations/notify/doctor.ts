@@ -28,7 +28,13 @@ async function smtpChecks(config: Config): Promise<NotifyCheck[]> {
     if (!ref) continue;
     const url = env.VOID_SMTP_URLS?.[ref];
     if (url) urls.set(`${t.id} (VOID_SMTP_URLS.${ref})`, url);
-    else out.push({ name: `smtp ${t.id}`, status: 'fail', detail: `notifications.smtpRef "${ref}" is not in VOID_SMTP_URLS`, fix: `Add "${ref}": "smtp://…" to the VOID_SMTP_URLS JSON.` });
+    else
+      out.push({
+        name: `smtp ${t.id}`,
+        status: 'fail',
+        detail: `notifications.smtpRef "${ref}" is not in VOID_SMTP_URLS`,
+        fix: `Add "${ref}": "smtp://…" to the VOID_SMTP_URLS JSON.`,
+      });
   }
   const mailer = new Mailer(env.VOID_MAIL_FROM, TIMEOUT_MS);
   try {
@@ -38,7 +44,12 @@ async function smtpChecks(config: Config): Promise<NotifyCheck[]> {
         out.push({ name: `smtp ${label}`, status: 'ok', detail: `${redactUrl(url)} greets and accepts Void` });
       } catch (error) {
         const code = (error as { code?: string; responseCode?: number }).code ?? 'error';
-        out.push({ name: `smtp ${label}`, status: 'fail', detail: `${redactUrl(url)} does not accept Void (${code})`, fix: 'Check the host, port, TLS (smtps:// for port 465) and the user and password in the SMTP URL.' });
+        out.push({
+          name: `smtp ${label}`,
+          status: 'fail',
+          detail: `${redactUrl(url)} does not accept Void (${code})`,
+          fix: 'Check the host, port, TLS (smtps:// for port 465) and the user and password in the SMTP URL.',
+        });
       }
     }
   } finally {
@@ -55,19 +66,44 @@ async function webhookChecks(config: Config, resolve: Resolver): Promise<NotifyC
       const name = `webhook ${t.id}/${w.id}`;
       const secret = config.env.VOID_WEBHOOK_SECRETS?.[w.secretRef];
       if (!secret?.startsWith('whsec_')) {
-        out.push({ name, status: 'fail', detail: `no Standard Webhooks secret named "${w.secretRef}" in VOID_WEBHOOK_SECRETS`, fix: `Add "${w.secretRef}": "whsec_<base64 of 24-64 random bytes>" to VOID_WEBHOOK_SECRETS and give the receiver the same secret.` });
+        out.push({
+          name,
+          status: 'fail',
+          detail: `no Standard Webhooks secret named "${w.secretRef}" in VOID_WEBHOOK_SECRETS`,
+          fix: `Add "${w.secretRef}": "whsec_<base64 of 24-64 random bytes>" to VOID_WEBHOOK_SECRETS and give the receiver the same secret.`,
+        });
         continue;
       }
       const target = await checkTarget(w.url, allow, resolve);
-      if (target.ok) out.push({ name, status: 'ok', detail: `${target.url.origin} (${target.address}), events ${w.events.join(', ')}` });
-      else out.push({ name, status: 'fail', detail: target.message, fix: target.code === 'webhook.blocked_address' ? 'Point the endpoint at a public address, or name it in VOID_OUTBOUND_ALLOW if an internal receiver is intended.' : 'Correct the endpoint URL.' });
+      if (target.ok)
+        out.push({
+          name,
+          status: 'ok',
+          detail: `${target.url.origin} (${target.address}), events ${w.events.join(', ')}`,
+        });
+      else
+        out.push({
+          name,
+          status: 'fail',
+          detail: target.message,
+          fix:
+            target.code === 'webhook.blocked_address'
+              ? 'Point the endpoint at a public address, or name it in VOID_OUTBOUND_ALLOW if an internal receiver is intended.'
+              : 'Correct the endpoint URL.',
+        });
     }
   }
   return out;
 }
 
 async function recentTrouble(config: Config, redisUrl: string): Promise<NotifyCheck[]> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: TIMEOUT_MS, retryStrategy: () => null, enableOfflineQueue: false });
+  const redis = new Redis(redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: TIMEOUT_MS,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -75,11 +111,22 @@ async function recentTrouble(config: Config, redisUrl: string): Promise<NotifyCh
     const out: NotifyCheck[] = [];
     const stats = await state.smtpStats();
     if (stats.errors || stats.bounces) {
-      out.push({ name: 'smtp deliveries', status: 'warn', detail: `${stats.errors ?? 0} SMTP error(s) (last: ${stats.last_error ?? 'none'}), ${stats.bounces ?? 0} bounce(s) (last: ${stats.last_bounce ?? 'none'})`, fix: 'Check the SMTP server and the members\' identities.email; failed mails are retried, then listed by "void webhooks list".' });
+      out.push({
+        name: 'smtp deliveries',
+        status: 'warn',
+        detail: `${stats.errors ?? 0} SMTP error(s) (last: ${stats.last_error ?? 'none'}), ${stats.bounces ?? 0} bounce(s) (last: ${stats.last_bounce ?? 'none'})`,
+        fix: 'Check the SMTP server and the members\' identities.email; failed mails are retried, then listed by "void webhooks list".',
+      });
     }
     for (const t of config.tenants) {
       const dead = await state.deadLetters(t.id);
-      if (dead.length) out.push({ name: `notifications ${t.id}`, status: 'warn', detail: `${dead.length} delivery(ies) in the dead-letter list (${dead.filter((d) => d.channel === 'email').length} mail, ${dead.filter((d) => d.channel === 'webhook').length} webhook)`, fix: `See them with "void webhooks list --tenant ${t.id}"; after fixing the receiver, "void webhooks replay --tenant ${t.id} --all".` });
+      if (dead.length)
+        out.push({
+          name: `notifications ${t.id}`,
+          status: 'warn',
+          detail: `${dead.length} delivery(ies) in the dead-letter list (${dead.filter((d) => d.channel === 'email').length} mail, ${dead.filter((d) => d.channel === 'webhook').length} webhook)`,
+          fix: `See them with "void webhooks list --tenant ${t.id}"; after fixing the receiver, "void webhooks replay --tenant ${t.id} --all".`,
+        });
     }
     return out;
   } catch {
@@ -90,7 +137,15 @@ async function recentTrouble(config: Config, redisUrl: string): Promise<NotifyCh
 }
 
 /** Every notification check; nothing configured means nothing to say. */
-export async function notificationChecks(config: Config, redisUrl: string, resolve: Resolver = defaultResolver): Promise<NotifyCheck[]> {
-  const [smtp, hooks, trouble] = await Promise.all([smtpChecks(config), webhookChecks(config, resolve), recentTrouble(config, redisUrl)]);
+export async function notificationChecks(
+  config: Config,
+  redisUrl: string,
+  resolve: Resolver = defaultResolver,
+): Promise<NotifyCheck[]> {
+  const [smtp, hooks, trouble] = await Promise.all([
+    smtpChecks(config),
+    webhookChecks(config, resolve),
+    recentTrouble(config, redisUrl),
+  ]);
   return [...smtp, ...hooks, ...trouble];
 }

@@ -9,7 +9,15 @@ import type { TenantRegistry } from '../../bot/core/registry.js';
 import type { Tenant } from '../../bot/core/types.js';
 import type { Logger } from '../../bot/core/logger.js';
 import { eventsOf } from './events.js';
-import { deliveryIdOf, fanout, preferenceOf, type Delivery, type FanoutDeps, type MailJob, type WebhookJob } from './fanout.js';
+import {
+  deliveryIdOf,
+  fanout,
+  preferenceOf,
+  type Delivery,
+  type FanoutDeps,
+  type MailJob,
+  type WebhookJob,
+} from './fanout.js';
 import { digestMail, type Mailer } from './mail.js';
 import { recordNotification } from './metrics.js';
 import { msUntilQuietEnds, notificationsOf } from './settings.schema.js';
@@ -29,7 +37,8 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { baseMs: 10_000, capMs: 3_600_000, windowMs: 25 * 3_600_000 };
 
-export const backoffDelay = (p: RetryPolicy, attemptsMade: number): number => Math.min(p.baseMs * 2 ** Math.max(0, attemptsMade - 1), p.capMs);
+export const backoffDelay = (p: RetryPolicy, attemptsMade: number): number =>
+  Math.min(p.baseMs * 2 ** Math.max(0, attemptsMade - 1), p.capMs);
 
 /** Attempts whose backoff delays add up to at least the window. */
 export function attemptsFor(p: RetryPolicy): number {
@@ -40,10 +49,18 @@ export function attemptsFor(p: RetryPolicy): number {
 }
 
 /** Re-queues dead letters (the CLI does this without a running engine; a worker of the deployment delivers them). */
-export async function replayDeadLetters(queue: Queue<NotifyJob>, entries: readonly DeadLetter[], retry: RetryPolicy = DEFAULT_RETRY): Promise<number> {
+export async function replayDeadLetters(
+  queue: Queue<NotifyJob>,
+  entries: readonly DeadLetter[],
+  retry: RetryPolicy = DEFAULT_RETRY,
+): Promise<number> {
   for (const e of entries) {
     const job = e.job as MailJob | WebhookJob;
-    await queue.add(job.kind, job, { jobId: deliveryIdOf('replay', job.deliveryId, String(Date.now())), attempts: attemptsFor(retry), backoff: { type: 'notify' } });
+    await queue.add(job.kind, job, {
+      jobId: deliveryIdOf('replay', job.deliveryId, String(Date.now())),
+      attempts: attemptsFor(retry),
+      backoff: { type: 'notify' },
+    });
   }
   return entries.length;
 }
@@ -78,7 +95,11 @@ export class NotifyEngine {
   private readonly attempts: number;
 
   constructor(private readonly deps: EngineDeps) {
-    this.queue = new Queue<NotifyJob>(deps.queueName ?? NOTIFY_QUEUE, { connection: deps.connection, prefix: deps.prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } } });
+    this.queue = new Queue<NotifyJob>(deps.queueName ?? NOTIFY_QUEUE, {
+      connection: deps.connection,
+      prefix: deps.prefix,
+      defaultJobOptions: { removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } },
+    });
     this.queue.on('error', () => undefined);
     this.attempts = attemptsFor(deps.retry);
   }
@@ -89,12 +110,24 @@ export class NotifyEngine {
 
   /** Any role: queue the fan-out of one stored audit record (once per record, whoever appended it). */
   async enqueueRecord(record: AuditRecord): Promise<void> {
-    await this.queue.add('fanout', { kind: 'fanout', record }, { jobId: deliveryIdOf('fan', record.tenantId, String(record.seq)), attempts: 8, backoff: { type: 'exponential', delay: 200 } });
+    await this.queue.add(
+      'fanout',
+      { kind: 'fanout', record },
+      {
+        jobId: deliveryIdOf('fan', record.tenantId, String(record.seq)),
+        attempts: 8,
+        backoff: { type: 'exponential', delay: 200 },
+      },
+    );
   }
 
   async enqueue(d: Delivery): Promise<void> {
     if (d.job.kind === 'mail') {
-      await this.queue.add('mail', d.job, { jobId: d.job.deliveryId, delay: 'delayMs' in d ? d.delayMs : 0, ...this.retryOptions });
+      await this.queue.add('mail', d.job, {
+        jobId: d.job.deliveryId,
+        delay: 'delayMs' in d ? d.delayMs : 0,
+        ...this.retryOptions,
+      });
       return;
     }
     if ('ordered' in d && d.ordered) {
@@ -106,7 +139,11 @@ export class NotifyEngine {
   }
 
   private async kickDrain(tenantId: string, endpointId: string): Promise<void> {
-    await this.queue.add('drain', { kind: 'drain', tenantId, endpointId }, { jobId: deliveryIdOf('drain', tenantId, endpointId), ...this.retryOptions });
+    await this.queue.add(
+      'drain',
+      { kind: 'drain', tenantId, endpointId },
+      { jobId: deliveryIdOf('drain', tenantId, endpointId), ...this.retryOptions },
+    );
   }
 
   /** Puts dead letters back on the queue as they were (same delivery ids: a receiver de-duplicates by webhook-id). */
@@ -124,11 +161,23 @@ export class NotifyEngine {
       concurrency: 4,
       settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(this.deps.retry, attemptsMade) },
     });
-    this.worker.on('error', (err) => this.deps.log.warn({ err: { message: err.message } }, 'notification worker error'));
-    this.worker.on('failed', (job, err) => void this.failed(job, err).catch((e: unknown) => this.deps.log.error({ err: e }, 'notification dead-letter failed')));
+    this.worker.on('error', (err) =>
+      this.deps.log.warn({ err: { message: err.message } }, 'notification worker error'),
+    );
+    this.worker.on(
+      'failed',
+      (job, err) =>
+        void this.failed(job, err).catch((e: unknown) =>
+          this.deps.log.error({ err: e }, 'notification dead-letter failed'),
+        ),
+    );
     this.worker.on('completed', (job) => {
       const data = job.data;
-      if (data.kind === 'drain') void this.deps.state.outboxLength(data.tenantId, data.endpointId).then((n) => (n ? this.kickDrain(data.tenantId, data.endpointId) : undefined)).catch(() => undefined);
+      if (data.kind === 'drain')
+        void this.deps.state
+          .outboxLength(data.tenantId, data.endpointId)
+          .then((n) => (n ? this.kickDrain(data.tenantId, data.endpointId) : undefined))
+          .catch(() => undefined);
     });
   }
 
@@ -187,7 +236,13 @@ export class NotifyEngine {
     }
     await state.markSent(job.deliveryId);
     recordNotification('email', 'sent');
-    await this.record(job.tenantId, 'notify.sent', 'success', { channel: 'email', recipient: job.memberId, eventType: job.eventType, deliveryId: job.deliveryId, attempt }, job.eventId);
+    await this.record(
+      job.tenantId,
+      'notify.sent',
+      'success',
+      { channel: 'email', recipient: job.memberId, eventType: job.eventType, deliveryId: job.deliveryId, attempt },
+      job.eventId,
+    );
   }
 
   private async sendWebhook(job: WebhookJob, attempt: number): Promise<void> {
@@ -203,7 +258,13 @@ export class NotifyEngine {
     }
     await this.deps.state.markSent(job.deliveryId);
     recordNotification('webhook', 'sent');
-    await this.record(job.tenantId, 'notify.sent', 'success', { channel: 'webhook', recipient: job.endpointId, eventType: job.event.type, deliveryId: job.deliveryId, attempt }, job.event.id);
+    await this.record(
+      job.tenantId,
+      'notify.sent',
+      'success',
+      { channel: 'webhook', recipient: job.endpointId, eventType: job.event.type, deliveryId: job.deliveryId, attempt },
+      job.event.id,
+    );
   }
 
   /** Delivers a streaming endpoint's outbox in order: the head must succeed before the next is sent. */
@@ -229,9 +290,22 @@ export class NotifyEngine {
         if (pref.channel !== 'digest' || !member.identities.email?.length) continue;
         const pending = await approvals.pendingFor(tenant.id, member.id);
         if (!pending.length) continue;
-        const lines = pending.map((c) => ({ id: c.id, summary: c.summary, requester: c.requester.name, expiresAt: c.expiresAt }));
+        const lines = pending.map((c) => ({
+          id: c.id,
+          summary: c.summary,
+          requester: c.requester.name,
+          expiresAt: c.expiresAt,
+        }));
         const day = now.toISOString().slice(0, 10);
-        const job: MailJob = { kind: 'mail', deliveryId: deliveryIdOf('digest', tenant.id, member.id, day), tenantId: tenant.id, memberId: member.id, eventId: `digest_${tenant.id}_${day}`, eventType: 'digest', content: digestMail(tenant.name, lines, this.deps.fanout.publicUrl, tenant.id) };
+        const job: MailJob = {
+          kind: 'mail',
+          deliveryId: deliveryIdOf('digest', tenant.id, member.id, day),
+          tenantId: tenant.id,
+          memberId: member.id,
+          eventId: `digest_${tenant.id}_${day}`,
+          eventType: 'digest',
+          content: digestMail(tenant.name, lines, this.deps.fanout.publicUrl, tenant.id),
+        };
         await this.enqueue({ job, delayMs: msUntilQuietEnds(pref, now) });
         queued++;
       }
@@ -241,7 +315,11 @@ export class NotifyEngine {
 
   /** Hourly: send the digests of the tenants whose digest hour it is. */
   async scheduleDigests(): Promise<void> {
-    await this.queue.upsertJobScheduler('notify-digest', { pattern: '0 * * * *' }, { name: 'digest', data: { kind: 'digest' } });
+    await this.queue.upsertJobScheduler(
+      'notify-digest',
+      { pattern: '0 * * * *' },
+      { name: 'digest', data: { kind: 'digest' } },
+    );
   }
 
   private async failed(job: Job<NotifyJob> | undefined, err: Error): Promise<void> {
@@ -257,17 +335,51 @@ export class NotifyEngine {
       await job.remove().catch(() => undefined);
       await this.kickDrain(data.tenantId, data.endpointId);
     }
-    if (!entry) return this.deps.log.warn({ kind: data.kind, err: { message: this.deps.scrub(err.message) } }, 'notification job failed');
+    if (!entry)
+      return this.deps.log.warn(
+        { kind: data.kind, err: { message: this.deps.scrub(err.message) } },
+        'notification job failed',
+      );
     const channel = entry.kind === 'mail' ? 'email' : 'webhook';
     const recipient = entry.kind === 'mail' ? entry.memberId : entry.endpointId;
     const eventType = entry.kind === 'mail' ? entry.eventType : entry.event.type;
     const code = this.deps.scrub((err as { code?: string }).code ?? err.message.split(':')[0] ?? 'error').slice(0, 80);
-    await this.deps.state.deadLetter({ deliveryId: entry.deliveryId, channel, tenantId: entry.tenantId, recipient, eventType, failedAt: new Date().toISOString(), attempts: job.attemptsMade, code, job: entry });
+    await this.deps.state.deadLetter({
+      deliveryId: entry.deliveryId,
+      channel,
+      tenantId: entry.tenantId,
+      recipient,
+      eventType,
+      failedAt: new Date().toISOString(),
+      attempts: job.attemptsMade,
+      code,
+      job: entry,
+    });
     recordNotification(channel, 'dead');
-    await this.record(entry.tenantId, 'notify.failed', 'failure', { channel, recipient, eventType, deliveryId: entry.deliveryId, attempts: job.attemptsMade, code }, entry.kind === 'mail' ? entry.eventId : entry.event.id);
+    await this.record(
+      entry.tenantId,
+      'notify.failed',
+      'failure',
+      { channel, recipient, eventType, deliveryId: entry.deliveryId, attempts: job.attemptsMade, code },
+      entry.kind === 'mail' ? entry.eventId : entry.event.id,
+    );
   }
 
-  private async record(tenantId: string, action: 'notify.sent' | 'notify.failed', outcome: 'success' | 'failure', details: Record<string, unknown>, correlationId: string): Promise<void> {
-    await this.deps.audit.append({ tenantId, action, actor: { platform: 'system' }, target: String(details.deliveryId), outcome, details, correlationId });
+  private async record(
+    tenantId: string,
+    action: 'notify.sent' | 'notify.failed',
+    outcome: 'success' | 'failure',
+    details: Record<string, unknown>,
+    correlationId: string,
+  ): Promise<void> {
+    await this.deps.audit.append({
+      tenantId,
+      action,
+      actor: { platform: 'system' },
+      target: String(details.deliveryId),
+      outcome,
+      details,
+      correlationId,
+    });
   }
 }

@@ -26,7 +26,21 @@ const DIRECT: ReadonlySet<string> = new Set([
 ]);
 
 /** Detail keys that may reach a receiver: facts, never content. */
-const SAFE_DETAILS = ['approvalId', 'rule', 'kind', 'summary', 'decision', 'state', 'code', 'attempt', 'attempts', 'jobId', 'followUpId', 'headSeq', 'count'] as const;
+const SAFE_DETAILS = [
+  'approvalId',
+  'rule',
+  'kind',
+  'summary',
+  'decision',
+  'state',
+  'code',
+  'attempt',
+  'attempts',
+  'jobId',
+  'followUpId',
+  'headSeq',
+  'count',
+] as const;
 const SAFE_VALUE = /^[\w .,:;@#/+=()<>|*'"-]{0,300}$/u;
 
 function safeDetails(details: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
@@ -40,7 +54,14 @@ function safeDetails(details: Readonly<Record<string, unknown>> | undefined): Re
 }
 
 function base(record: AuditRecord): Record<string, unknown> {
-  return { seq: record.seq, action: record.action, target: record.target, outcome: record.outcome, correlationId: record.correlationId, actor: { memberId: record.actor.memberId, platform: record.actor.platform } };
+  return {
+    seq: record.seq,
+    action: record.action,
+    target: record.target,
+    outcome: record.outcome,
+    correlationId: record.correlationId,
+    actor: { memberId: record.actor.memberId, platform: record.actor.platform },
+  };
 }
 
 /** The events one audit record raises: its own type (when it has one) and `audit.appended` (SIEM streaming).
@@ -50,13 +71,29 @@ export function eventsOf(record: AuditRecord): NotifyEvent[] {
   const data = { ...base(record), ...safeDetails(record.details) };
   const out: NotifyEvent[] = [];
   if (DIRECT.has(record.action)) {
-    out.push({ id: `evt_${record.tenantId}_${record.seq}`, type: record.action as WebhookEventType, tenantId: record.tenantId, timestamp: record.ts, data });
+    out.push({
+      id: `evt_${record.tenantId}_${record.seq}`,
+      type: record.action as WebhookEventType,
+      tenantId: record.tenantId,
+      timestamp: record.ts,
+      data,
+    });
   }
-  out.push({ id: `evt_${record.tenantId}_${record.seq}_audit`, type: 'audit.appended', tenantId: record.tenantId, timestamp: record.ts, data: { ...data, hash: record.hash, prevHash: record.prevHash } });
+  out.push({
+    id: `evt_${record.tenantId}_${record.seq}_audit`,
+    type: 'audit.appended',
+    tenantId: record.tenantId,
+    timestamp: record.ts,
+    data: { ...data, hash: record.hash, prevHash: record.prevHash },
+  });
   return out;
 }
 
 /** The JSON body a receiver gets (the Standard Webhooks envelope: type, timestamp, data). */
 export function webhookBody(event: NotifyEvent): string {
-  return JSON.stringify({ type: event.type, timestamp: event.timestamp, data: { tenantId: event.tenantId, ...event.data } });
+  return JSON.stringify({
+    type: event.type,
+    timestamp: event.timestamp,
+    data: { tenantId: event.tenantId, ...event.data },
+  });
 }

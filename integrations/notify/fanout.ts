@@ -29,7 +29,13 @@ export interface WebhookJob {
 export type Delivery = { job: MailJob; delayMs: number } | { job: WebhookJob; ordered: boolean };
 
 /** Event types that reach people by mail. */
-export const MAILED_TYPES: ReadonlySet<string> = new Set(['approval.requested', 'approval.decided', 'approval.expired', 'approval.voided', 'breakglass.used']);
+export const MAILED_TYPES: ReadonlySet<string> = new Set([
+  'approval.requested',
+  'approval.decided',
+  'approval.expired',
+  'approval.voided',
+  'breakglass.used',
+]);
 
 /** BullMQ job ids may not contain ":"; delivery ids double as job ids. */
 export const deliveryIdOf = (...parts: string[]): string => parts.join('.').replace(/[^A-Za-z0-9_.-]/g, '_');
@@ -47,7 +53,11 @@ export class RecipientNotReady extends Error {
   readonly code = 'notify.approval_not_stored';
 }
 
-async function recipientsOf(event: NotifyEvent, tenant: Tenant, approvals: ApprovalsPort | undefined): Promise<Member[]> {
+async function recipientsOf(
+  event: NotifyEvent,
+  tenant: Tenant,
+  approvals: ApprovalsPort | undefined,
+): Promise<Member[]> {
   const byId = (ids: readonly string[]) => tenant.members.filter((m) => ids.includes(m.id));
   if (event.type === 'breakglass.used') return tenant.members.filter((m) => m.roles.includes('compliance_officer'));
   const approvalId = typeof event.data.approvalId === 'string' ? event.data.approvalId : undefined;
@@ -77,7 +87,15 @@ async function mailDeliveries(event: NotifyEvent, tenant: Tenant, deps: FanoutDe
     if (!member.identities.email?.length) continue;
     const pref = await preferenceOf(tenant, member.id, deps.state);
     if (pref.channel !== 'email' && pref.channel !== 'both') continue;
-    const job: MailJob = { kind: 'mail', deliveryId: deliveryIdOf(event.id, 'mail', member.id), tenantId: tenant.id, memberId: member.id, eventId: event.id, eventType: event.type, content };
+    const job: MailJob = {
+      kind: 'mail',
+      deliveryId: deliveryIdOf(event.id, 'mail', member.id),
+      tenantId: tenant.id,
+      memberId: member.id,
+      eventId: event.id,
+      eventType: event.type,
+      content,
+    };
     out.push({ job, delayMs: msUntilQuietEnds(pref, deps.now()) });
   }
   return out;
@@ -86,7 +104,10 @@ async function mailDeliveries(event: NotifyEvent, tenant: Tenant, deps: FanoutDe
 function webhookDeliveries(event: NotifyEvent, tenant: Tenant): Delivery[] {
   return notificationsOf(tenant)
     .webhooks.filter((w) => (w.events as readonly string[]).includes(event.type))
-    .map((w) => ({ job: { kind: 'webhook', deliveryId: deliveryIdOf(event.id, w.id), tenantId: tenant.id, endpointId: w.id, event }, ordered: event.type === 'audit.appended' }));
+    .map((w) => ({
+      job: { kind: 'webhook', deliveryId: deliveryIdOf(event.id, w.id), tenantId: tenant.id, endpointId: w.id, event },
+      ordered: event.type === 'audit.appended',
+    }));
 }
 
 /** Every delivery the events of one audit record make. */
@@ -103,6 +124,7 @@ export async function fanout(events: readonly NotifyEvent[], tenant: Tenant, dep
 export function mayNotify(action: string, tenant: Tenant, smtp: boolean): boolean {
   if (action.startsWith('notify.')) return false;
   const hooks = notificationsOf(tenant).webhooks;
-  if (hooks.some((w) => w.events.includes('audit.appended') || (w.events as readonly string[]).includes(action))) return true;
+  if (hooks.some((w) => w.events.includes('audit.appended') || (w.events as readonly string[]).includes(action)))
+    return true;
   return smtp && MAILED_TYPES.has(action);
 }

@@ -24,9 +24,17 @@ function linkTo(publicUrl: string | undefined, tenantId: string, approvalId: str
   return `${publicUrl.replace(/\/+$/, '')}/dashboard/t/${encodeURIComponent(tenantId)}/approvals/${encodeURIComponent(approvalId)}`;
 }
 
-function render(subject: string, lines: readonly string[], link: string | undefined, approvalId: string | undefined): MailContent {
-  const decide = approvalId ? `Decide in the request's thread (approve ${approvalId} / reject ${approvalId}) or on the dashboard.` : '';
-  const footer = 'This mail only informs you: no link in it approves or rejects anything. Change what you receive with the "notify" command.';
+function render(
+  subject: string,
+  lines: readonly string[],
+  link: string | undefined,
+  approvalId: string | undefined,
+): MailContent {
+  const decide = approvalId
+    ? `Decide in the request's thread (approve ${approvalId} / reject ${approvalId}) or on the dashboard.`
+    : '';
+  const footer =
+    'This mail only informs you: no link in it approves or rejects anything. Change what you receive with the "notify" command.';
   const text = [...lines, '', ...(link ? [`Open: ${link}`] : []), ...(decide ? [decide] : []), '', footer].join('\n');
   const html = [
     '<!doctype html><html><body style="font-family:sans-serif">',
@@ -42,31 +50,77 @@ function render(subject: string, lines: readonly string[], link: string | undefi
 const str = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
 
 /** The mail for one event, or undefined when the event type is not mailed. */
-export function mailFor(event: NotifyEvent, tenantName: string, publicUrl: string | undefined): MailContent | undefined {
+export function mailFor(
+  event: NotifyEvent,
+  tenantName: string,
+  publicUrl: string | undefined,
+): MailContent | undefined {
   const d = event.data;
   const id = str(d.approvalId) || str(d.target);
   const summary = str(d.summary);
   const link = id ? linkTo(publicUrl, event.tenantId, id) : undefined;
   switch (event.type) {
     case 'approval.requested':
-      return render(`[Void] Approval requested: ${summary || id}`, [`${tenantName}: a request needs your approval.`, `Request ${id}: ${summary}`, `Rule: ${str(d.rule)}`], link, id);
+      return render(
+        `[Void] Approval requested: ${summary || id}`,
+        [`${tenantName}: a request needs your approval.`, `Request ${id}: ${summary}`, `Rule: ${str(d.rule)}`],
+        link,
+        id,
+      );
     case 'approval.decided':
-      return render(`[Void] Your request ${id} was ${str(d.state) || 'decided'}`, [`${tenantName}: your request ${id} is now ${str(d.state)}.`], link, undefined);
+      return render(
+        `[Void] Your request ${id} was ${str(d.state) || 'decided'}`,
+        [`${tenantName}: your request ${id} is now ${str(d.state)}.`],
+        link,
+        undefined,
+      );
     case 'approval.expired':
-      return render(`[Void] Your request ${id} expired`, [`${tenantName}: your request ${id} expired before enough people approved it. Ask again if it is still needed.`], link, undefined);
+      return render(
+        `[Void] Your request ${id} expired`,
+        [
+          `${tenantName}: your request ${id} expired before enough people approved it. Ask again if it is still needed.`,
+        ],
+        link,
+        undefined,
+      );
     case 'approval.voided':
-      return render(`[Void] Your request ${id} was voided`, [`${tenantName}: your request ${id} was voided because what it would run changed. Ask again for the new version.`], link, undefined);
+      return render(
+        `[Void] Your request ${id} was voided`,
+        [
+          `${tenantName}: your request ${id} was voided because what it would run changed. Ask again for the new version.`,
+        ],
+        link,
+        undefined,
+      );
     case 'breakglass.used':
-      return render(`[Void] Break-glass used on ${id}`, [`${tenantName}: an admin forced request ${id} to run without its approvals (break-glass).`, 'A compliance officer must review and acknowledge it ("ack" in chat).'], link, undefined);
+      return render(
+        `[Void] Break-glass used on ${id}`,
+        [
+          `${tenantName}: an admin forced request ${id} to run without its approvals (break-glass).`,
+          'A compliance officer must review and acknowledge it ("ack" in chat).',
+        ],
+        link,
+        undefined,
+      );
     default:
       return undefined;
   }
 }
 
 /** The daily digest of approval requests waiting for one person. */
-export function digestMail(tenantName: string, pending: readonly PendingLine[], publicUrl: string | undefined, tenantId: string): MailContent {
-  const lines = [`${tenantName}: ${pending.length} request(s) wait for your approval.`, ...pending.map((p) => `${p.id}: ${p.summary} (asked by ${p.requester}, expires ${p.expiresAt})`)];
-  const link = publicUrl ? `${publicUrl.replace(/\/+$/, '')}/dashboard/t/${encodeURIComponent(tenantId)}/inbox` : undefined;
+export function digestMail(
+  tenantName: string,
+  pending: readonly PendingLine[],
+  publicUrl: string | undefined,
+  tenantId: string,
+): MailContent {
+  const lines = [
+    `${tenantName}: ${pending.length} request(s) wait for your approval.`,
+    ...pending.map((p) => `${p.id}: ${p.summary} (asked by ${p.requester}, expires ${p.expiresAt})`),
+  ];
+  const link = publicUrl
+    ? `${publicUrl.replace(/\/+$/, '')}/dashboard/t/${encodeURIComponent(tenantId)}/inbox`
+    : undefined;
   return render(`[Void] ${pending.length} approval request(s) waiting`, lines, link, undefined);
 }
 
@@ -88,14 +142,23 @@ export class Mailer {
   private transport(url: string): Transporter {
     let t = this.transports.get(url);
     if (!t) {
-      t = nodemailer.createTransport({ url, connectionTimeout: this.timeoutMs, greetingTimeout: this.timeoutMs, socketTimeout: this.timeoutMs }, { from: this.from });
+      t = nodemailer.createTransport(
+        { url, connectionTimeout: this.timeoutMs, greetingTimeout: this.timeoutMs, socketTimeout: this.timeoutMs },
+        { from: this.from },
+      );
       this.transports.set(url, t);
     }
     return t;
   }
 
   async send(url: string, to: string, content: MailContent, messageId: string): Promise<SendResult> {
-    const info = (await this.transport(url).sendMail({ to, subject: content.subject, text: content.text, html: content.html, messageId })) as { accepted?: unknown[]; rejected?: unknown[] };
+    const info = (await this.transport(url).sendMail({
+      to,
+      subject: content.subject,
+      text: content.text,
+      html: content.html,
+      messageId,
+    })) as { accepted?: unknown[]; rejected?: unknown[] };
     return { accepted: info.accepted?.length ?? 0, rejected: info.rejected?.length ?? 0 };
   }
 

@@ -31,7 +31,13 @@ export function smtpUrlFor(env: Env, tenant: Tenant): string | undefined {
   return ref ? env.VOID_SMTP_URLS?.[ref] : env.VOID_SMTP_URL;
 }
 
-export function buildEngine(ctx: Pick<ModuleContext, 'config' | 'redis' | 'redisUrl' | 'prefix' | 'registry' | 'audit' | 'ports' | 'scrub' | 'log'>, options: NotifyModuleOptions = {}): { engine: NotifyEngine; state: NotifyState; mailer: Mailer } {
+export function buildEngine(
+  ctx: Pick<
+    ModuleContext,
+    'config' | 'redis' | 'redisUrl' | 'prefix' | 'registry' | 'audit' | 'ports' | 'scrub' | 'log'
+  >,
+  options: NotifyModuleOptions = {},
+): { engine: NotifyEngine; state: NotifyState; mailer: Mailer } {
   const env = ctx.config.env;
   const state = new NotifyState(ctx.redis, ctx.prefix);
   const mailer = new Mailer(env.VOID_MAIL_FROM);
@@ -54,7 +60,13 @@ export function buildEngine(ctx: Pick<ModuleContext, 'config' | 'redis' | 'redis
       breaker: options.breaker ?? { threshold: 5, coolDownMs: 60_000 },
       now,
     },
-    fanout: { state, approvals: () => ctx.ports.approvals, smtpFor: (t) => smtpUrlFor(env, t), publicUrl: env.VOID_PUBLIC_URL ?? env.VOID_DASHBOARD_URL, now },
+    fanout: {
+      state,
+      approvals: () => ctx.ports.approvals,
+      smtpFor: (t) => smtpUrlFor(env, t),
+      publicUrl: env.VOID_PUBLIC_URL ?? env.VOID_DASHBOARD_URL,
+      now,
+    },
     retry: options.retry ?? DEFAULT_RETRY,
     scrub: ctx.scrub,
     log: ctx.log.child({ module: 'notify' }),
@@ -74,9 +86,19 @@ export function notifyModule(options: NotifyModuleOptions = {}): VoidModule {
       const stopListening = ctx.audit.onAppended((record) => {
         const tenant = ctx.registry.get(record.tenantId);
         if (!tenant || !mayNotify(record.action, tenant, Boolean(smtpUrlFor(env, tenant)))) return;
-        engine.enqueueRecord(record).catch((err: unknown) => log.error({ err: { message: (err as Error).message }, tenant: record.tenantId, seq: record.seq }, 'could not queue the notifications of an audit record'));
+        engine
+          .enqueueRecord(record)
+          .catch((err: unknown) =>
+            log.error(
+              { err: { message: (err as Error).message }, tenant: record.tenantId, seq: record.seq },
+              'could not queue the notifications of an audit record',
+            ),
+          );
       });
-      const unwatch = metrics.watchQueue({ name: 'notify', counts: () => engine.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed') });
+      const unwatch = metrics.watchQueue({
+        name: 'notify',
+        counts: () => engine.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed'),
+      });
       log.debug({ attempts: attemptsFor(options.retry ?? DEFAULT_RETRY) }, 'notification retries per delivery');
       return {
         commands: { notify: notifyCommand(state, mailEnabled) },

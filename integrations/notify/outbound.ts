@@ -14,10 +14,32 @@ export const defaultResolver: Resolver = (host) => dnsLookup(host, { all: true, 
 
 const BLOCKED = new BlockList();
 for (const [net, bits] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24],
-  ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) BLOCKED.addSubnet(net, bits, 'ipv4');
-for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['100::', 64]] as const) BLOCKED.addSubnet(net, bits, 'ipv6');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  BLOCKED.addSubnet(net, bits, 'ipv4');
+for (const [net, bits] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+  ['2001:db8::', 32],
+  ['100::', 64],
+] as const)
+  BLOCKED.addSubnet(net, bits, 'ipv6');
 
 /** The IPv4 address inside an IPv4-mapped (::ffff:a.b.c.d) or NAT64 (64:ff9b::a.b.c.d) IPv6 address. */
 function embeddedV4(address: string): string | undefined {
@@ -42,9 +64,13 @@ export class AllowList {
   private readonly ranges = new BlockList();
 
   constructor(spec: string | undefined) {
-    for (const raw of (spec ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+    for (const raw of (spec ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean)) {
       const [net, bits] = raw.split('/');
-      if (bits !== undefined && net && isIP(net)) this.ranges.addSubnet(net, Number(bits), isIP(net) === 6 ? 'ipv6' : 'ipv4');
+      if (bits !== undefined && net && isIP(net))
+        this.ranges.addSubnet(net, Number(bits), isIP(net) === 6 ? 'ipv6' : 'ipv4');
       else if (isIP(raw)) this.ranges.addAddress(raw, isIP(raw) === 6 ? 'ipv6' : 'ipv4');
       else this.hosts.add(raw.replace(/^\[|\]$/g, ''));
     }
@@ -58,19 +84,33 @@ export class AllowList {
   }
 }
 
-export type Refused = { ok: false; code: 'webhook.bad_url' | 'webhook.blocked_address' | 'webhook.unresolvable'; message: string };
+export type Refused = {
+  ok: false;
+  code: 'webhook.bad_url' | 'webhook.blocked_address' | 'webhook.unresolvable';
+  message: string;
+};
 export type Target = { ok: true; url: URL; address: string; family: number };
 
 /** Resolves and checks a webhook URL. A refusal says why, naming the address class but never a secret. */
-export async function checkTarget(raw: string, allow: AllowList, resolve: Resolver = defaultResolver): Promise<Target | Refused> {
+export async function checkTarget(
+  raw: string,
+  allow: AllowList,
+  resolve: Resolver = defaultResolver,
+): Promise<Target | Refused> {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     return { ok: false, code: 'webhook.bad_url', message: 'the endpoint URL does not parse' };
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, code: 'webhook.bad_url', message: `the scheme ${url.protocol} is not http(s)` };
-  if (url.username || url.password) return { ok: false, code: 'webhook.bad_url', message: 'credentials in the endpoint URL are not allowed: sign with secretRef instead' };
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return { ok: false, code: 'webhook.bad_url', message: `the scheme ${url.protocol} is not http(s)` };
+  if (url.username || url.password)
+    return {
+      ok: false,
+      code: 'webhook.bad_url',
+      message: 'credentials in the endpoint URL are not allowed: sign with secretRef instead',
+    };
   const host = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: Array<{ address: string; family: number }>;
   try {
@@ -82,7 +122,11 @@ export async function checkTarget(raw: string, allow: AllowList, resolve: Resolv
   if (!first) return { ok: false, code: 'webhook.unresolvable', message: `${host} does not resolve` };
   for (const a of addresses) {
     if (isInternalAddress(a.address) && !allow.allows(url, a.address)) {
-      return { ok: false, code: 'webhook.blocked_address', message: `${host} resolves to ${a.address}, a loopback, private, link-local or metadata address; add it to VOID_OUTBOUND_ALLOW if it is meant` };
+      return {
+        ok: false,
+        code: 'webhook.blocked_address',
+        message: `${host} resolves to ${a.address}, a loopback, private, link-local or metadata address; add it to VOID_OUTBOUND_ALLOW if it is meant`,
+      };
     }
   }
   return { ok: true, url, address: first.address, family: first.family };

@@ -47,7 +47,11 @@ export type Preference = z.infer<typeof preferenceSchema>;
 
 /** What a person changed with `notify` (no defaults: a missing field keeps the tenants file's value). */
 export const preferenceOverrideSchema = z
-  .object({ channel: z.enum(CHANNELS).optional(), quietHours: z.union([z.literal('off'), quietHoursSchema]).optional(), timezone: z.string().refine(validZone).optional() })
+  .object({
+    channel: z.enum(CHANNELS).optional(),
+    quietHours: z.union([z.literal('off'), quietHoursSchema]).optional(),
+    timezone: z.string().refine(validZone).optional(),
+  })
   .strip();
 
 const webhookSchema = z
@@ -75,7 +79,8 @@ export const notificationsSchema = z
   .superRefine((value, ctx) => {
     const seen = new Set<string>();
     value.webhooks.forEach((w, i) => {
-      if (seen.has(w.id)) ctx.addIssue({ code: 'custom', path: ['webhooks', i, 'id'], message: `duplicate webhook id "${w.id}"` });
+      if (seen.has(w.id))
+        ctx.addIssue({ code: 'custom', path: ['webhooks', i, 'id'], message: `duplicate webhook id "${w.id}"` });
       seen.add(w.id);
     });
   });
@@ -130,7 +135,12 @@ function toMinutes(hhmm: string): number {
 }
 
 function minutesInZone(at: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   return get('hour') * 60 + get('minute');
 }

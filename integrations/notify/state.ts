@@ -44,8 +44,15 @@ export class NotifyState {
   }
 
   /** quietHours "off" turns off quiet hours set in the tenants file too. */
-  async setPreference(tenantId: string, memberId: string, pref: { channel?: string; quietHours?: string; timezone?: string }): Promise<void> {
-    const current = JSON.parse((await this.redis.hget(this.key('prefs', tenantId), memberId)) ?? '{}') as Record<string, unknown>;
+  async setPreference(
+    tenantId: string,
+    memberId: string,
+    pref: { channel?: string; quietHours?: string; timezone?: string },
+  ): Promise<void> {
+    const current = JSON.parse((await this.redis.hget(this.key('prefs', tenantId), memberId)) ?? '{}') as Record<
+      string,
+      unknown
+    >;
     const next = { ...current, ...pref };
     await this.redis.hset(this.key('prefs', tenantId), memberId, JSON.stringify(next));
   }
@@ -94,7 +101,12 @@ export class NotifyState {
   }
 
   /** Counts a failure; opens the breaker when the consecutive failures reach the threshold. Resolves the count. */
-  async breakerFailure(tenantId: string, endpointId: string, settings: BreakerSettings, now = Date.now()): Promise<number> {
+  async breakerFailure(
+    tenantId: string,
+    endpointId: string,
+    settings: BreakerSettings,
+    now = Date.now(),
+  ): Promise<number> {
     const key = this.key('breaker', tenantId, endpointId);
     const failures = await this.redis.hincrby(key, 'failures', 1);
     if (failures >= settings.threshold) await this.redis.hset(key, 'openUntil', String(now + settings.coolDownMs));
@@ -125,7 +137,11 @@ export class NotifyState {
 
   async recordSmtp(outcome: 'error' | 'bounce', code: string): Promise<void> {
     const key = this.key('smtp');
-    await this.redis.multi().hincrby(key, outcome === 'error' ? 'errors' : 'bounces', 1).hset(key, `last_${outcome}`, `${new Date().toISOString()} ${code}`).exec();
+    await this.redis
+      .multi()
+      .hincrby(key, outcome === 'error' ? 'errors' : 'bounces', 1)
+      .hset(key, `last_${outcome}`, `${new Date().toISOString()} ${code}`)
+      .exec();
   }
 
   async smtpStats(): Promise<Record<string, string>> {

@@ -20,7 +20,10 @@ export interface WebhookSettings {
 
 /** A failure that retrying cannot cure (a refused address, a missing secret): straight to the dead-letter list. */
 export class PermanentWebhookError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'PermanentWebhookError';
   }
@@ -28,7 +31,10 @@ export class PermanentWebhookError extends Error {
 
 /** A failure worth retrying later (an answer that is not 2xx, no answer, the breaker open). */
 export class WebhookAttemptError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'WebhookAttemptError';
   }
@@ -37,31 +43,62 @@ export class WebhookAttemptError extends Error {
 /** Signs the body as the Standard Webhooks specification says; the secret is a `whsec_…` base64 key. */
 export function signedHeaders(secret: string, id: string, at: Date, body: string): Record<string, string> {
   const signature = new Webhook(secret).sign(id, at, body);
-  return { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signature, 'content-type': 'application/json', 'user-agent': 'Void-Webhooks/1' };
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'webhook-signature': signature,
+    'content-type': 'application/json',
+    'user-agent': 'Void-Webhooks/1',
+  };
 }
 
 /** Delivers one event to one endpoint once; resolves the HTTP status on success, throws otherwise. */
-export async function deliverWebhook(tenantId: string, endpoint: WebhookEndpoint, event: NotifyEvent, state: NotifyState, s: WebhookSettings): Promise<number> {
+export async function deliverWebhook(
+  tenantId: string,
+  endpoint: WebhookEndpoint,
+  event: NotifyEvent,
+  state: NotifyState,
+  s: WebhookSettings,
+): Promise<number> {
   const open = await state.breakerOpenFor(tenantId, endpoint.id, s.now().getTime());
-  if (open > 0) throw new WebhookAttemptError('webhook.circuit_open', `endpoint ${endpoint.id} failed repeatedly; circuit open for ${Math.ceil(open / 1000)} s more`);
+  if (open > 0)
+    throw new WebhookAttemptError(
+      'webhook.circuit_open',
+      `endpoint ${endpoint.id} failed repeatedly; circuit open for ${Math.ceil(open / 1000)} s more`,
+    );
   const secret = s.secrets[endpoint.secretRef];
-  if (!secret) throw new PermanentWebhookError('webhook.no_secret', `VOID_WEBHOOK_SECRETS has no secret named "${endpoint.secretRef}" for endpoint ${endpoint.id}`);
+  if (!secret)
+    throw new PermanentWebhookError(
+      'webhook.no_secret',
+      `VOID_WEBHOOK_SECRETS has no secret named "${endpoint.secretRef}" for endpoint ${endpoint.id}`,
+    );
   const target = await checkTarget(endpoint.url, s.allow, s.resolve);
   if (!target.ok) throw new PermanentWebhookError(target.code, `endpoint ${endpoint.id}: ${target.message}`);
   const body = webhookBody(event);
-  if (Buffer.byteLength(body) > MAX_WEBHOOK_BODY_BYTES) throw new PermanentWebhookError('webhook.body_too_large', `event ${event.id} exceeds ${MAX_WEBHOOK_BODY_BYTES} bytes`);
+  if (Buffer.byteLength(body) > MAX_WEBHOOK_BODY_BYTES)
+    throw new PermanentWebhookError(
+      'webhook.body_too_large',
+      `event ${event.id} exceeds ${MAX_WEBHOOK_BODY_BYTES} bytes`,
+    );
   let headers: Record<string, string>;
   try {
     headers = signedHeaders(secret, event.id, s.now(), body);
   } catch {
-    throw new PermanentWebhookError('webhook.bad_secret', `the secret "${endpoint.secretRef}" is not a Standard Webhooks secret (whsec_ followed by base64)`);
+    throw new PermanentWebhookError(
+      'webhook.bad_secret',
+      `the secret "${endpoint.secretRef}" is not a Standard Webhooks secret (whsec_ followed by base64)`,
+    );
   }
   let status: number;
   try {
-    status = (await postPinned(target, { headers, body, timeoutMs: s.timeoutMs, maxResponseBytes: s.maxResponseBytes })).status;
+    status = (await postPinned(target, { headers, body, timeoutMs: s.timeoutMs, maxResponseBytes: s.maxResponseBytes }))
+      .status;
   } catch (error) {
     await state.breakerFailure(tenantId, endpoint.id, s.breaker, s.now().getTime());
-    const code = (error as Error).message === 'webhook.timeout' ? 'webhook.timeout' : `webhook.network_${(error as NodeJS.ErrnoException).code ?? 'error'}`;
+    const code =
+      (error as Error).message === 'webhook.timeout'
+        ? 'webhook.timeout'
+        : `webhook.network_${(error as NodeJS.ErrnoException).code ?? 'error'}`;
     throw new WebhookAttemptError(code, `endpoint ${endpoint.id}: no answer (${code})`);
   }
   if (status >= 200 && status < 300) {
@@ -70,5 +107,8 @@ export async function deliverWebhook(tenantId: string, endpoint: WebhookEndpoint
   }
   await state.breakerFailure(tenantId, endpoint.id, s.breaker, s.now().getTime());
   // A redirect is an answer too, and never followed: the endpoint must be configured with its final URL.
-  throw new WebhookAttemptError(`webhook.status_${status}`, `endpoint ${endpoint.id} answered ${status}${status >= 300 && status < 400 ? ' (a redirect: not followed)' : ''}`);
+  throw new WebhookAttemptError(
+    `webhook.status_${status}`,
+    `endpoint ${endpoint.id} answered ${status}${status >= 300 && status < 400 ? ' (a redirect: not followed)' : ''}`,
+  );
 }

@@ -4,7 +4,16 @@ import { createHmac } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SYSTEM_TENANT } from '../../audit/types.js';
-import { authHeaders, ENDPOINTS, flipped, PATHS, post, startAbuseApp, type AbuseApp, type Endpoint } from '../helpers/abuse.js';
+import {
+  authHeaders,
+  ENDPOINTS,
+  flipped,
+  PATHS,
+  post,
+  startAbuseApp,
+  type AbuseApp,
+  type Endpoint,
+} from '../helpers/abuse.js';
 import { prComment, signGitHub, WEBHOOK_SECRET } from '../helpers/github.js';
 import { fixture as jiraFixture } from '../helpers/jira.js';
 import { postSlack, signSlack, SIGNING_SECRET, slashForm } from '../helpers/slack.js';
@@ -27,9 +36,13 @@ function actionable(endpoint: Endpoint, marker: string): string {
     case 'github':
       return JSON.stringify(prComment(`/void review ${marker}`));
     case 'jira':
-      return JSON.stringify(jiraFixture('comment_created', (p) => ((p.comment.body = `/void triage ${marker}`), (p.issue.key = 'PAY-1'))));
+      return JSON.stringify(
+        jiraFixture('comment_created', (p) => ((p.comment.body = `/void triage ${marker}`), (p.issue.key = 'PAY-1'))),
+      );
     case 'teams':
-      return JSON.stringify(teamsFixture('personal-message', { serviceUrl: a.connector.url, text: `review acme/api#42 ${marker}` }));
+      return JSON.stringify(
+        teamsFixture('personal-message', { serviceUrl: a.connector.url, text: `review acme/api#42 ${marker}` }),
+      );
   }
 }
 
@@ -103,7 +116,10 @@ describe('4: GitHub signature variants', () => {
   const body = JSON.stringify(prComment('/void review sha1-only'));
   const base = { 'x-github-event': 'issue_comment', 'x-github-delivery': 'd-sha1' };
   it.each([
-    ['only the SHA-1 header', { 'x-hub-signature': `sha1=${createHmac('sha1', WEBHOOK_SECRET).update(body).digest('hex')}` }],
+    [
+      'only the SHA-1 header',
+      { 'x-hub-signature': `sha1=${createHmac('sha1', WEBHOOK_SECRET).update(body).digest('hex')}` },
+    ],
     ['a truncated signature', { 'x-hub-signature-256': signGitHub(body).slice(0, 40) }],
     ['sha256= with nothing after it', { 'x-hub-signature-256': 'sha256=' }],
     ['a signature that is not hex', { 'x-hub-signature-256': `sha256=${'z'.repeat(64)}` }],
@@ -118,7 +134,8 @@ describe('4: GitHub signature variants', () => {
 });
 
 describe('5: Teams tokens (the other cases: test/integration/teams-auth.test.ts)', () => {
-  const activity = () => JSON.stringify(teamsFixture('personal-message', { serviceUrl: a.connector.url, text: 'whoami' }));
+  const activity = () =>
+    JSON.stringify(teamsFixture('personal-message', { serviceUrl: a.connector.url, text: 'whoami' }));
 
   it('a token that is not valid yet (nbf beyond the skew): 401', async () => {
     const now = Math.floor(Date.now() / 1000);
@@ -137,8 +154,12 @@ describe('5: Teams tokens (the other cases: test/integration/teams-auth.test.ts)
     const { createTestKey } = await import('../helpers/teams.js');
     const before = a.openId.keyRequests;
     const strangers = await Promise.all([1, 2, 3].map(() => createTestKey()));
-    const tokens = await Promise.all(Array.from({ length: 12 }, (_, i) => signToken({ key: strangers[i % 3]!, serviceUrl: a.connector.url })));
-    const statuses = await Promise.all(tokens.map((token) => post(a, 'teams', activity(), { authorization: `Bearer ${token}` }).then((r) => r.status)));
+    const tokens = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => signToken({ key: strangers[i % 3]!, serviceUrl: a.connector.url })),
+    );
+    const statuses = await Promise.all(
+      tokens.map((token) => post(a, 'teams', activity(), { authorization: `Bearer ${token}` }).then((r) => r.status)),
+    );
     expect(new Set(statuses)).toEqual(new Set([401]));
     expect(a.openId.keyRequests - before).toBeLessThanOrEqual(1);
   });
@@ -158,7 +179,9 @@ describe('7: bodies over the limit and slow clients', () => {
     const before = await snapshot();
     const status = await new Promise<string>((resolve) => {
       const socket = connect(a.app.port ?? 0, '127.0.0.1', () => {
-        socket.write(`POST ${{ slack: '/slack/events', github: '/github/webhooks', jira: '/jira/webhooks', teams: '/api/messages' }[endpoint]} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${30 * 1024 * 1024}\r\n\r\n{`);
+        socket.write(
+          `POST ${{ slack: '/slack/events', github: '/github/webhooks', jira: '/jira/webhooks', teams: '/api/messages' }[endpoint]} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${30 * 1024 * 1024}\r\n\r\n{`,
+        );
       });
       let text = '';
       socket.on('data', (d) => (text += String(d)));
@@ -175,12 +198,15 @@ describe('7: bodies over the limit and slow clients', () => {
     const one = () =>
       new Promise<string>((resolve) => {
         const socket = connect(a.app.port ?? 0, '127.0.0.1', () => {
-          socket.write('POST /slack/events HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\ntransfer-encoding: chunked\r\n\r\n');
+          socket.write(
+            'POST /slack/events HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\ntransfer-encoding: chunked\r\n\r\n',
+          );
           let sent = 0;
           const pump = () => {
             while (sent < 48 && !socket.destroyed) {
               sent += 1;
-              if (!socket.write(`${chunk.length.toString(16)}\r\n`) || !socket.write(chunk) || !socket.write('\r\n')) return void socket.once('drain', pump);
+              if (!socket.write(`${chunk.length.toString(16)}\r\n`) || !socket.write(chunk) || !socket.write('\r\n'))
+                return void socket.once('drain', pump);
             }
           };
           pump();
@@ -204,7 +230,9 @@ describe('7: bodies over the limit and slow clients', () => {
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const socket = connect(a.app.port ?? 0, '127.0.0.1', () => {
-        socket.write(`POST ${PATHS[endpoint]} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n`);
+        socket.write(
+          `POST ${PATHS[endpoint]} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n`,
+        );
         timer = setInterval(() => socket.write('{'), 1000);
       });
       let text = '';
@@ -236,7 +264,11 @@ describe('8: malformed bodies → 400, and the process lives on', () => {
     ['slack', 'bad percent-encoding', 'command=%2Fvoid&text=%E0%A4%A&team_id=T0ACME001'],
     ['slack', 'payload that is not JSON', 'payload=%7Bnot-json'],
     ['slack', 'payload nested 10,000 deep', `payload=${encodeURIComponent(deep)}`],
-    ['slack', 'payload with __proto__', `payload=${encodeURIComponent('{"__proto__":{"admin":true},"type":"block_actions"}')}`],
+    [
+      'slack',
+      'payload with __proto__',
+      `payload=${encodeURIComponent('{"__proto__":{"admin":true},"type":"block_actions"}')}`,
+    ],
     ['slack', 'JSON event that is not JSON', '{"type":"event_callback",'],
     ['github', 'not JSON', '{"action":"created",'],
     ['github', 'nested 10,000 deep', deep],
@@ -253,7 +285,8 @@ describe('8: malformed bodies → 400, and the process lives on', () => {
   ];
   it.each(cases)('%s, %s, signed: 400', async (endpoint, _name, body) => {
     const before = await snapshot();
-    const contentType: Record<string, string> = endpoint === 'slack' && body.startsWith('{') ? { 'content-type': 'application/json' } : {};
+    const contentType: Record<string, string> =
+      endpoint === 'slack' && body.startsWith('{') ? { 'content-type': 'application/json' } : {};
     const res = await post(a, endpoint, body, { ...(await authHeaders(a, endpoint, body)), ...contentType });
     expect(res.status, res.text).toBe(400);
     expect(JSON.parse(res.text)).toMatchObject({ message: expect.any(String) });

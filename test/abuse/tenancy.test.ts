@@ -40,8 +40,22 @@ function click(team: string, user: string, id: string, at: number): string {
     user: { id: user, username: user, team_id: team },
     container: { type: 'message', message_ts: '1700000100.000200', channel_id: channel, is_ephemeral: false },
     channel: { id: channel, name: 'deploys' },
-    message: { type: 'message', bot_id: 'B0VOID0001', text: 'approval', ts: '1700000100.000200', thread_ts: '1700000100.000100' },
-    actions: [{ action_id: 'void_approve', block_id: 'decide', type: 'button', value: id, action_ts: `${1700000200 + at}.000001` }],
+    message: {
+      type: 'message',
+      bot_id: 'B0VOID0001',
+      text: 'approval',
+      ts: '1700000100.000200',
+      thread_ts: '1700000100.000100',
+    },
+    actions: [
+      {
+        action_id: 'void_approve',
+        block_id: 'decide',
+        type: 'button',
+        value: id,
+        action_ts: `${1700000200 + at}.000001`,
+      },
+    ],
   });
 }
 
@@ -58,7 +72,12 @@ async function stillPending(): Promise<void> {
 describe("13: another tenant's request id is refused as if it did not exist", () => {
   it('Slack command `/void approve <acme id>` by a globex admin: "no such request", nothing leaked', async () => {
     const seen = a.slack.calls.length;
-    const res = await postSlack(a.url, { body: slashForm({ text: `approve ${approvalId}`, user: GINA, team: GLOBEX_TEAM, channel: 'C0GLOBEX1' }).replace(encodeURIComponent('https://hooks.slack.com/commands/1234/5678'), encodeURIComponent(`${a.slack.url}/commands/1234/5678`)) });
+    const res = await postSlack(a.url, {
+      body: slashForm({ text: `approve ${approvalId}`, user: GINA, team: GLOBEX_TEAM, channel: 'C0GLOBEX1' }).replace(
+        encodeURIComponent('https://hooks.slack.com/commands/1234/5678'),
+        encodeURIComponent(`${a.slack.url}/commands/1234/5678`),
+      ),
+    });
     expect(res.status).toBe(200);
     await a.quiet();
     const answer = `${res.text} ${JSON.stringify(a.slack.calls.slice(seen).map((c) => c.params))}`;
@@ -85,7 +104,10 @@ describe("13: another tenant's request id is refused as if it did not exist", ()
     payload.repository.name = 'web';
     payload.repository.owner.login = 'globex';
     const body = JSON.stringify(payload);
-    const res = await post(a, 'github', body, { ...(await authHeaders(a, 'github', body)), 'x-github-event': 'issue_comment' });
+    const res = await post(a, 'github', body, {
+      ...(await authHeaders(a, 'github', body)),
+      'x-github-event': 'issue_comment',
+    });
     expect(res.status).toBeLessThan(300);
     await a.quiet();
     const answer = `${res.text} ${JSON.stringify(a.github.calls.slice(seen).map((c) => [c.path, c.body]))}`;
@@ -96,7 +118,13 @@ describe("13: another tenant's request id is refused as if it did not exist", ()
 
   it('Teams card click with the acme id from another Azure AD tenant: refused, nothing leaked', async () => {
     const seen = a.connector.calls.length;
-    const activity = cardClick({ serviceUrl: a.connector.url, aadObjectId: '00000000-0000-4000-8000-0000000f0e1e', verb: 'void.approve', approvalId, tenantId: '99999999-0000-4000-8000-0000000f0e1e' });
+    const activity = cardClick({
+      serviceUrl: a.connector.url,
+      aadObjectId: '00000000-0000-4000-8000-0000000f0e1e',
+      verb: 'void.approve',
+      approvalId,
+      tenantId: '99999999-0000-4000-8000-0000000f0e1e',
+    });
     const res = await post(a, 'teams', JSON.stringify(activity), await authHeaders(a, 'teams', ''));
     expect(res.status).toBeLessThan(500);
     await a.quiet();
@@ -106,16 +134,18 @@ describe("13: another tenant's request id is refused as if it did not exist", ()
     await stillPending();
   });
 
-  it('audit HTTP API: a globex token on acme answers exactly as for a tenant that does not exist; globex\'s own trail holds nothing of acme', async () => {
+  it("audit HTTP API: a globex token on acme answers exactly as for a tenant that does not exist; globex's own trail holds nothing of acme", async () => {
     const tokens = new AuditTokenStore(a.app.redis, a.prefix, PEPPER);
     const created = await tokens.create(a.app.registry, 'globex', 'gina');
     if (!created.ok) throw new Error(created.refusal.message);
-    const get = (path: string) => fetch(`${a.url}${path}`, { headers: { authorization: `Bearer ${created.value.token}` } });
+    const get = (path: string) =>
+      fetch(`${a.url}${path}`, { headers: { authorization: `Bearer ${created.value.token}` } });
     const acme = await get('/api/tenants/acme/audit');
     const none = await get('/api/tenants/nosuch/audit');
     expect(acme.status).toBe(404);
     expect(await acme.text()).toBe(await none.text());
-    for (const path of ['/api/tenants/acme/audit/verify', '/api/tenants/acme/audit/export']) expect((await get(path)).status).toBe(404);
+    for (const path of ['/api/tenants/acme/audit/verify', '/api/tenants/acme/audit/export'])
+      expect((await get(path)).status).toBe(404);
     const own = await get(`/api/tenants/globex/audit?target=${encodeURIComponent(approvalId)}`);
     expect(own.status).toBe(200);
     const text = await own.text();
@@ -126,7 +156,11 @@ describe("13: another tenant's request id is refused as if it did not exist", ()
 
 describe('14: 50 parallel clicks by one approver', () => {
   it('count once: one decision, one transition, one job', async () => {
-    const clicks = await Promise.all(Array.from({ length: 50 }, (_, i) => postSlack(a.url, { body: click(ACME_TEAM, USERS.carol, approvalId, 100 + i) })));
+    const clicks = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        postSlack(a.url, { body: click(ACME_TEAM, USERS.carol, approvalId, 100 + i) }),
+      ),
+    );
     for (const c of clicks) expect(c.status).toBeLessThan(500);
     await a.quiet();
     const card = await a.app.ports.approvals?.get('acme', approvalId);

@@ -32,7 +32,9 @@ export function load(config: Record<string, unknown>): Promise<LoadResult> {
     const child = spawn(process.execPath, [LOAD, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim()) as LoadResult) : reject(new Error(`load generator exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim()) as LoadResult) : reject(new Error(`load generator exited ${code}`)),
+    );
   });
 }
 
@@ -40,9 +42,30 @@ async function startVoid(kind: 'slack' | 'github'): Promise<RunningServer & { ap
   const fake = await fakePlatform(kind);
   const env: Record<string, string> =
     kind === 'slack'
-      ? { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: SLACK_BENCH_TOKEN, SLACK_BOT_ID: 'B0BENCH', SLACK_BOT_USER_ID: 'U0VOIDBOT', SLACK_API_URL: fake.url }
-      : { GITHUB_WEBHOOK_SECRET: SECRET, GITHUB_APP_ID: '12345', GITHUB_PRIVATE_KEY: rsaPrivateKey(), GITHUB_API_URL: fake.url };
-  const app = await VoidApp.create(testConfig({ yaml: BENCH_YAML, env }), { role: 'web', redisUrl: REDIS_URL, prefix: uniqueId('bench'), queueName: uniqueId('bq'), log: pino({ level: 'silent' }) }, await loadModuleList());
+      ? {
+          SLACK_SIGNING_SECRET: SECRET,
+          SLACK_BOT_TOKEN: SLACK_BENCH_TOKEN,
+          SLACK_BOT_ID: 'B0BENCH',
+          SLACK_BOT_USER_ID: 'U0VOIDBOT',
+          SLACK_API_URL: fake.url,
+        }
+      : {
+          GITHUB_WEBHOOK_SECRET: SECRET,
+          GITHUB_APP_ID: '12345',
+          GITHUB_PRIVATE_KEY: rsaPrivateKey(),
+          GITHUB_API_URL: fake.url,
+        };
+  const app = await VoidApp.create(
+    testConfig({ yaml: BENCH_YAML, env }),
+    {
+      role: 'web',
+      redisUrl: REDIS_URL,
+      prefix: uniqueId('bench'),
+      queueName: uniqueId('bq'),
+      log: pino({ level: 'silent' }),
+    },
+    await loadModuleList(),
+  );
   await app.start();
   const path = kind === 'slack' ? '/slack/events' : '/github/webhooks';
   return {
@@ -50,7 +73,17 @@ async function startVoid(kind: 'slack' | 'github'): Promise<RunningServer & { ap
     url: `http://127.0.0.1:${app.port}${path}`,
     close: async () => {
       await app.stop(2000);
-      const cleaner = await VoidApp.create(testConfig({ yaml: BENCH_YAML }), { role: 'web', redisUrl: REDIS_URL, prefix: app.prefix, queueName: app.queue.name, log: pino({ level: 'silent' }) }, []);
+      const cleaner = await VoidApp.create(
+        testConfig({ yaml: BENCH_YAML }),
+        {
+          role: 'web',
+          redisUrl: REDIS_URL,
+          prefix: app.prefix,
+          queueName: app.queue.name,
+          log: pino({ level: 'silent' }),
+        },
+        [],
+      );
       await cleaner.queue.queue.obliterate({ force: true }).catch(() => undefined);
       await cleaner.stop(100);
       await fake.close();
@@ -64,7 +97,8 @@ async function measure(kind: 'slack' | 'github', start: () => Promise<RunningSer
     // Warm-up (JIT, lazily loaded code, connection pools) for both sides, then the measured run.
     await load({ url: server.url, kind, secret: SECRET, connections: CONNECTIONS, duration: WARMUP });
     const result = await load({ url: server.url, kind, secret: SECRET, connections: CONNECTIONS, duration: DURATION });
-    if (result.non2xx || result.errors) process.stderr.write(`  ${kind}: ${result.non2xx} non-2xx, ${result.errors} errors of ${result.total}\n`);
+    if (result.non2xx || result.errors)
+      process.stderr.write(`  ${kind}: ${result.non2xx} non-2xx, ${result.errors} errors of ${result.total}\n`);
     return { value: result.rps, extra: { p50: result.p50, p99: result.p99, failed: result.non2xx + result.errors } };
   } finally {
     await server.close();
@@ -75,8 +109,22 @@ async function measure(kind: 'slack' | 'github', start: () => Promise<RunningSer
 async function latencyAt1000(): Promise<Measurement> {
   const server = await startVoid('slack');
   try {
-    await load({ url: server.url, kind: 'slack', secret: SECRET, connections: 50, duration: WARMUP, overallRate: 1000 });
-    const result = await load({ url: server.url, kind: 'slack', secret: SECRET, connections: 50, duration: DURATION, overallRate: 1000 });
+    await load({
+      url: server.url,
+      kind: 'slack',
+      secret: SECRET,
+      connections: 50,
+      duration: WARMUP,
+      overallRate: 1000,
+    });
+    const result = await load({
+      url: server.url,
+      kind: 'slack',
+      secret: SECRET,
+      connections: 50,
+      duration: DURATION,
+      overallRate: 1000,
+    });
     return { value: result.p99, extra: { rps: result.rps, p50: result.p50, failed: result.non2xx + result.errors } };
   } finally {
     await server.close();
@@ -84,7 +132,13 @@ async function latencyAt1000(): Promise<Measurement> {
 }
 
 /** Void against the peer (the hand-rolled library + BullMQ app) and, for context, the bare library. */
-function toResult(id: string, title: string, runs: { bare: Measurement[]; peer: Measurement[]; subject: Measurement[] }, target: string, threshold: number): BenchResult {
+function toResult(
+  id: string,
+  title: string,
+  runs: { bare: Measurement[]; peer: Measurement[]; subject: Measurement[] },
+  target: string,
+  threshold: number,
+): BenchResult {
   const v = runs.subject.map((m) => m.value);
   const p = runs.peer.map((m) => m.value);
   const bare = runs.bare.map((m) => m.value);
@@ -110,18 +164,48 @@ function toResult(id: string, title: string, runs: { bare: Measurement[]; peer: 
 }
 
 export async function b1(rounds = 3): Promise<BenchResult[]> {
-  const [bare = [], peer = [], subject = []] = await alternateAll(rounds, [() => measure('slack', () => bareBolt(SECRET)), () => measure('slack', () => boltWithBullmq(SECRET, REDIS_URL)), () => measure('slack', () => startVoid('slack'))]);
-  const throughput = toResult('B1', `signed /void status slash commands, ${CONNECTIONS} connections, ${DURATION} s; baseline: Bolt + BullMQ add keyed by trigger_id`, { bare, peer, subject }, '≥ 1.0 × the Bolt + BullMQ peer (floor 0.7 ×)', 0.7);
+  const [bare = [], peer = [], subject = []] = await alternateAll(rounds, [
+    () => measure('slack', () => bareBolt(SECRET)),
+    () => measure('slack', () => boltWithBullmq(SECRET, REDIS_URL)),
+    () => measure('slack', () => startVoid('slack')),
+  ]);
+  const throughput = toResult(
+    'B1',
+    `signed /void status slash commands, ${CONNECTIONS} connections, ${DURATION} s; baseline: Bolt + BullMQ add keyed by trigger_id`,
+    { bare, peer, subject },
+    '≥ 1.0 × the Bolt + BullMQ peer (floor 0.7 ×)',
+    0.7,
+  );
   const latency: Measurement[] = [];
   for (let i = 0; i < rounds; i++) latency.push(await latencyAt1000());
   const p99 = latency.map((m) => m.value);
   return [
     throughput,
-    { id: 'B1', title: 'p99 ack latency at 1,000 req/s offered', unit: 'ms', target: 'p99 < 50 ms', void: p99, extra: { 'achieved req/s': latency.map((m) => m.extra?.rps ?? 0) }, met: median(p99) < 50 },
+    {
+      id: 'B1',
+      title: 'p99 ack latency at 1,000 req/s offered',
+      unit: 'ms',
+      target: 'p99 < 50 ms',
+      void: p99,
+      extra: { 'achieved req/s': latency.map((m) => m.extra?.rps ?? 0) },
+      met: median(p99) < 50,
+    },
   ];
 }
 
 export async function b2(rounds = 3): Promise<BenchResult[]> {
-  const [bare = [], peer = [], subject = []] = await alternateAll(rounds, [() => measure('github', () => bareOctokit(SECRET)), () => measure('github', () => octokitWithBullmq(SECRET, REDIS_URL)), () => measure('github', () => startVoid('github'))]);
-  return [toResult('B2', `signed issue_comment webhooks (/void status on a PR), ${CONNECTIONS} connections, ${DURATION} s; baseline: @octokit/webhooks + BullMQ add keyed by the delivery id`, { bare, peer, subject }, '≥ 1.0 × the webhooks + BullMQ peer (floor 0.7 ×)', 0.7)];
+  const [bare = [], peer = [], subject = []] = await alternateAll(rounds, [
+    () => measure('github', () => bareOctokit(SECRET)),
+    () => measure('github', () => octokitWithBullmq(SECRET, REDIS_URL)),
+    () => measure('github', () => startVoid('github')),
+  ]);
+  return [
+    toResult(
+      'B2',
+      `signed issue_comment webhooks (/void status on a PR), ${CONNECTIONS} connections, ${DURATION} s; baseline: @octokit/webhooks + BullMQ add keyed by the delivery id`,
+      { bare, peer, subject },
+      '≥ 1.0 × the webhooks + BullMQ peer (floor 0.7 ×)',
+      0.7,
+    ),
+  ];
 }

@@ -18,14 +18,21 @@ async function rawBullmq(): Promise<Measurement> {
   let done = 0;
   let finish!: () => void;
   const finished = new Promise<void>((r) => (finish = r));
-  const worker = new Worker(name, async () => ({ ok: true }), { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), concurrency: CONCURRENCY });
+  const worker = new Worker(name, async () => ({ ok: true }), {
+    connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
+    concurrency: CONCURRENCY,
+  });
   worker.on('completed', () => {
     if (++done === JOBS) finish();
   });
   const start = performance.now();
   // One Queue.add per job, 50 in flight: the same shape as Void's producers (one add per inbound command).
   for (let i = 0; i < JOBS; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, JOBS - i) }, (_, k) => queue.add('noop', { i: i + k }, { jobId: `raw-${i + k}` })));
+    await Promise.all(
+      Array.from({ length: Math.min(50, JOBS - i) }, (_, k) =>
+        queue.add('noop', { i: i + k }, { jobId: `raw-${i + k}` }),
+      ),
+    );
   }
   await finished;
   const seconds = (performance.now() - start) / 1000;
@@ -42,9 +49,23 @@ async function voidPipeline(): Promise<Measurement> {
   const finished = new Promise<void>((r) => (finish = r));
   const noop: VoidModule = {
     name: 'bench-noop',
-    setup: async () => ({ kinds: ['triage'], processors: () => new Map([['triage', async () => ({ summary: 'nothing to do' })]]) }),
+    setup: async () => ({
+      kinds: ['triage'],
+      processors: () => new Map([['triage', async () => ({ summary: 'nothing to do' })]]),
+    }),
   };
-  const app = await VoidApp.create(testConfig({ yaml: BENCH_YAML }), { role: 'all', redisUrl: REDIS_URL, prefix: uniqueId('b3'), queueName: uniqueId('b3q'), workerConcurrency: CONCURRENCY, log: pino({ level: 'silent' }) }, [noop]);
+  const app = await VoidApp.create(
+    testConfig({ yaml: BENCH_YAML }),
+    {
+      role: 'all',
+      redisUrl: REDIS_URL,
+      prefix: uniqueId('b3'),
+      queueName: uniqueId('b3q'),
+      workerConcurrency: CONCURRENCY,
+      log: pino({ level: 'silent' }),
+    },
+    [noop],
+  );
   app.chat.register('console', {
     post: async (_thread, reply) => {
       if (reply.text.startsWith('✅') && ++done === JOBS) finish();
@@ -56,7 +77,14 @@ async function voidPipeline(): Promise<Measurement> {
   for (let i = 0; i < JOBS; i += batch) {
     await Promise.all(
       Array.from({ length: Math.min(batch, JOBS - i) }, (_, k) =>
-        app.dispatcher.dispatch({ platform: 'console', workspaceId: 'acme', platformUserId: ['alice', 'bob', 'carol', 'erin'][(i + k) % 4] as string, text: `triage PAY-${i + k + 1}`, thread: { platform: 'console', channel: 'bench' }, deliveryId: `b3-${i + k}` }),
+        app.dispatcher.dispatch({
+          platform: 'console',
+          workspaceId: 'acme',
+          platformUserId: ['alice', 'bob', 'carol', 'erin'][(i + k) % 4] as string,
+          text: `triage PAY-${i + k + 1}`,
+          thread: { platform: 'console', channel: 'bench' },
+          deliveryId: `b3-${i + k}`,
+        }),
       ),
     );
   }
@@ -75,5 +103,13 @@ export async function b3(rounds = 3): Promise<BenchResult> {
   const v = subject.map((m) => m.value);
   const b = baseline.map((m) => m.value);
   const ratio = median(v.map((x, i) => x / (b[i] ?? 1)));
-  return { id: 'B3', title: `jobs dispatcher → BullMQ → worker (no-op agent), ${JOBS} jobs, concurrency ${CONCURRENCY}`, unit: 'jobs/s', target: '≥ 0.5 × raw BullMQ', void: v, baseline: b, met: ratio >= 0.5 };
+  return {
+    id: 'B3',
+    title: `jobs dispatcher → BullMQ → worker (no-op agent), ${JOBS} jobs, concurrency ${CONCURRENCY}`,
+    unit: 'jobs/s',
+    target: '≥ 0.5 × raw BullMQ',
+    void: v,
+    baseline: b,
+    met: ratio >= 0.5,
+  };
 }

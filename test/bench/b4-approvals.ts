@@ -9,7 +9,17 @@ import { VoidApp } from '../../bot/app.js';
 import type { VoidModule } from '../../bot/modules.js';
 import { createSlackModule } from '../../bot/slack/module.js';
 import { REDIS_URL, testConfig, uniqueId } from '../helpers/app.js';
-import { ACME_TEAM, FakeSlackApi, USERS, fixture, interactionForm, postSlack, slackEnv, slashForm, type SlackCall } from '../helpers/slack.js';
+import {
+  ACME_TEAM,
+  FakeSlackApi,
+  USERS,
+  fixture,
+  interactionForm,
+  postSlack,
+  slackEnv,
+  slashForm,
+  type SlackCall,
+} from '../helpers/slack.js';
 import { BENCH_YAML, median, percentile, type BenchResult } from './lib.js';
 
 const TRIPS = Number(process.env.B4_TRIPS ?? 100);
@@ -23,13 +33,25 @@ export function click(user: string, approvalId: string, channel: string, ts: str
     container: { type: 'message', message_ts: ts, channel_id: channel, is_ephemeral: false },
     channel: { id: channel, name: 'deploys' },
     message: { type: 'message', bot_id: 'B0VOID0001', text: 'approval', ts, thread_ts: threadTs },
-    actions: [{ action_id: 'void_approve', block_id: 'decide', type: 'button', value: approvalId, action_ts: `${Date.now() / 1000}` }],
+    actions: [
+      {
+        action_id: 'void_approve',
+        block_id: 'decide',
+        type: 'button',
+        value: approvalId,
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
   });
 }
 
 export function cardOf(call: SlackCall | undefined): { id: string; ts: string; threadTs: string } {
   const blocks = (call?.params.blocks ?? []) as Array<{ block_id?: string; elements?: Array<{ value?: string }> }>;
-  return { id: String(blocks.find((b) => b.block_id === 'decide')?.elements?.[0]?.value), ts: String(call?.response.ts), threadTs: String(call?.params.thread_ts) };
+  return {
+    id: String(blocks.find((b) => b.block_id === 'decide')?.elements?.[0]?.value),
+    ts: String(call?.response.ts),
+    threadTs: String(call?.params.thread_ts),
+  };
 }
 
 interface Trip {
@@ -38,18 +60,36 @@ interface Trip {
   stages: number[];
 }
 
-const STAGES = ['slash command ack', 'slash command → card posted', 'first approval ack', 'second approval ack', 'second approval ack → job started'];
+const STAGES = [
+  'slash command ack',
+  'slash command → card posted',
+  'first approval ack',
+  'second approval ack',
+  'second approval ack → job started',
+];
 
-async function round(app: VoidApp, fake: FakeSlackApi, started: Map<string, (at: number) => void>, tag: string): Promise<Trip[]> {
+async function round(
+  app: VoidApp,
+  fake: FakeSlackApi,
+  started: Map<string, (at: number) => void>,
+  tag: string,
+): Promise<Trip[]> {
   const base = `http://127.0.0.1:${app.port}`;
   const trips: Trip[] = [];
   for (let i = 0; i < TRIPS; i++) {
     const channel = `C${tag}${String(i).padStart(5, '0')}`.toUpperCase();
     const jobStarted = new Promise<number>((resolve) => started.set(channel, resolve));
     const t0 = performance.now();
-    const ask = await postSlack(base, { body: slashForm({ text: 'deploy payments to production', user: USERS.alice, channel }) });
+    const ask = await postSlack(base, {
+      body: slashForm({ text: 'deploy payments to production', user: USERS.alice, channel }),
+    });
     const ta = performance.now();
-    const [cardCall] = await fake.waitFor('chat.postMessage', (c) => c.params.channel === channel && JSON.stringify(c.params.blocks ?? '').includes('void_approve'), 1, 10_000);
+    const [cardCall] = await fake.waitFor(
+      'chat.postMessage',
+      (c) => c.params.channel === channel && JSON.stringify(c.params.blocks ?? '').includes('void_approve'),
+      1,
+      10_000,
+    );
     const card = cardOf(cardCall);
     const tc = performance.now();
     const bob = await postSlack(base, { body: click(USERS.bob, card.id, channel, card.ts, card.threadTs) });
@@ -57,9 +97,15 @@ async function round(app: VoidApp, fake: FakeSlackApi, started: Map<string, (at:
     const carol = await postSlack(base, { body: click(USERS.carol, card.id, channel, card.ts, card.threadTs) });
     const t2 = performance.now();
     let timer: NodeJS.Timeout | undefined;
-    const at = await Promise.race([jobStarted, new Promise<number>((_, reject) => (timer = setTimeout(() => reject(new Error(`B4: the job of ${channel} did not start`)), 10_000)))]);
+    const at = await Promise.race([
+      jobStarted,
+      new Promise<number>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`B4: the job of ${channel} did not start`)), 10_000)),
+      ),
+    ]);
     clearTimeout(timer);
-    if ([ask, bob, carol].some((r) => r.status !== 200)) throw new Error(`B4: Slack requests answered ${ask.status}/${bob.status}/${carol.status}`);
+    if ([ask, bob, carol].some((r) => r.status !== 200))
+      throw new Error(`B4: Slack requests answered ${ask.status}/${bob.status}/${carol.status}`);
     trips.push({ total: at - t0, stages: [ta - t0, tc - t0, t1 - tc, t2 - t1, at - t2] });
     started.delete(channel);
   }
@@ -74,15 +120,31 @@ export async function b4(): Promise<BenchResult> {
     name: 'bench-deploy-noop',
     setup: async () => ({
       kinds: ['deploy'],
-      processors: () => new Map([['deploy', async (ctx) => {
-        started.get(ctx.data.thread.channel.split('/').pop() ?? '')?.(performance.now());
-        runs += 1;
-        return { summary: 'deployed (bench no-op)' };
-      }]]),
+      processors: () =>
+        new Map([
+          [
+            'deploy',
+            async (ctx) => {
+              started.get(ctx.data.thread.channel.split('/').pop() ?? '')?.(performance.now());
+              runs += 1;
+              return { summary: 'deployed (bench no-op)' };
+            },
+          ],
+        ]),
     }),
   };
   const config = testConfig({ yaml: BENCH_YAML, env: slackEnv(fake) });
-  const app = await VoidApp.create(config, { role: 'all', redisUrl: REDIS_URL, prefix: uniqueId('b4'), queueName: uniqueId('b4q'), log: pino({ level: 'silent' }) }, [approvalsModule(), createSlackModule(), deploy]);
+  const app = await VoidApp.create(
+    config,
+    {
+      role: 'all',
+      redisUrl: REDIS_URL,
+      prefix: uniqueId('b4'),
+      queueName: uniqueId('b4q'),
+      log: pino({ level: 'silent' }),
+    },
+    [approvalsModule(), createSlackModule(), deploy],
+  );
   await app.start();
   const p99: number[] = [];
   const p50: number[] = [];
@@ -94,7 +156,14 @@ export async function b4(): Promise<BenchResult> {
       const totals = trips.map((t) => t.total);
       p99.push(percentile(totals, 99));
       p50.push(percentile(totals, 50));
-      STAGES.forEach((s, k) => stages[`p99 ms, ${s}`]?.push(percentile(trips.map((t) => t.stages[k] ?? 0), 99)));
+      STAGES.forEach((s, k) =>
+        stages[`p99 ms, ${s}`]?.push(
+          percentile(
+            trips.map((t) => t.stages[k] ?? 0),
+            99,
+          ),
+        ),
+      );
     }
   } finally {
     await app.queue.queue.obliterate({ force: true }).catch(() => undefined);

@@ -14,7 +14,17 @@ import { Queue } from 'bullmq';
 import { JOB_QUEUE } from '../../agents/queues.js';
 import { REDIS_URL, uniqueId } from '../helpers/app.js';
 import { deletePrefix, ROOT } from '../helpers/deploy.js';
-import { bounded, pad, platformsFake, rssMb, scaleTenantsYaml, startCluster, teamOf, type Cluster, type PlatformsFake } from '../helpers/faults-cluster.js';
+import {
+  bounded,
+  pad,
+  platformsFake,
+  rssMb,
+  scaleTenantsYaml,
+  startCluster,
+  teamOf,
+  type Cluster,
+  type PlatformsFake,
+} from '../helpers/faults-cluster.js';
 import { postSlack, slashForm } from '../helpers/slack.js';
 import type { BenchResult } from './lib.js';
 
@@ -39,23 +49,38 @@ async function heapOf(url: string): Promise<Record<string, number>> {
 }
 
 const texts = (fake: PlatformsFake, prefix: string, pattern: RegExp): number[] =>
-  [...fake.slack.entries()].filter(([c]) => c.startsWith(prefix)).map(([, list]) => list.filter((x) => pattern.test(x)).length);
+  [...fake.slack.entries()]
+    .filter(([c]) => c.startsWith(prefix))
+    .map(([, list]) => list.filter((x) => pattern.test(x)).length);
 
 async function slash(url: string, i: number, text: string, channel: string): Promise<void> {
   const t = i % TENANTS;
-  const res = await postSlack(url, { body: slashForm({ text, team: teamOf(t), user: `U0DEV${pad(t)}0`, channel, trigger: `b6-${channel}` }) });
+  const res = await postSlack(url, {
+    body: slashForm({ text, team: teamOf(t), user: `U0DEV${pad(t)}0`, channel, trigger: `b6-${channel}` }),
+  });
   if (res.status !== 200) throw new Error(`B6: Slack request answered ${res.status}`);
 }
 
-async function workflows(cluster: Cluster, fake: PlatformsFake, queue: Queue, peak: { active: number }): Promise<{ counts: Record<string, number>; seconds: number }> {
+async function workflows(
+  cluster: Cluster,
+  fake: PlatformsFake,
+  queue: Queue,
+  peak: { active: number },
+): Promise<{ counts: Record<string, number>; seconds: number }> {
   const t0 = performance.now();
-  await bounded(WORKFLOWS, 32, (i) => slash(cluster.urls[0] as string, i, 'status', `C0W${String(i).padStart(6, '0')}`));
+  await bounded(WORKFLOWS, 32, (i) =>
+    slash(cluster.urls[0] as string, i, 'status', `C0W${String(i).padStart(6, '0')}`),
+  );
   const deadline = Date.now() + 150_000;
   let counts: Record<string, number> = {};
   while (Date.now() < deadline) {
     counts = await queue.getJobCounts('completed', 'failed', 'active', 'waiting', 'delayed', 'prioritized');
     peak.active = Math.max(peak.active, counts.active ?? 0);
-    if ((counts.completed ?? 0) + (counts.failed ?? 0) >= WORKFLOWS && texts(fake, 'C0W', /✅ status done/).filter((n) => n > 0).length >= WORKFLOWS) break;
+    if (
+      (counts.completed ?? 0) + (counts.failed ?? 0) >= WORKFLOWS &&
+      texts(fake, 'C0W', /✅ status done/).filter((n) => n > 0).length >= WORKFLOWS
+    )
+      break;
     await new Promise((r) => setTimeout(r, 100));
   }
   return { counts, seconds: (performance.now() - t0) / 1000 };
@@ -66,32 +91,65 @@ export async function b6(): Promise<BenchResult> {
   const fake = await platformsFake();
   const workerCount = Math.ceil(WORKFLOWS / PER_WORKER);
   const cluster = await startCluster({
-    prefix, yaml: scaleTenantsYaml(TENANTS), fake, webs: 1, workers: workerCount,
-    env: { VOID_TEST_MODULES: join(ROOT, 'test/fixtures/deploy/slow-status.module.ts'), SLOW_STATUS_MS: String(JOB_MS), VOID_WORKER_CONCURRENCY: String(PER_WORKER), METRICS_TOKEN, ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}) },
+    prefix,
+    yaml: scaleTenantsYaml(TENANTS),
+    fake,
+    webs: 1,
+    workers: workerCount,
+    env: {
+      VOID_TEST_MODULES: join(ROOT, 'test/fixtures/deploy/slow-status.module.ts'),
+      SLOW_STATUS_MS: String(JOB_MS),
+      VOID_WORKER_CONCURRENCY: String(PER_WORKER),
+      METRICS_TOKEN,
+      ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}),
+    },
   });
   const queue = new Queue(JOB_QUEUE, { connection: { url: REDIS_URL }, prefix });
   const procs = [...cluster.webs, ...cluster.workers];
   const peak = { rss: procs.map(() => 0), active: 0 };
-  const sampler = setInterval(() => procs.forEach((p, k) => (peak.rss[k] = Math.max(peak.rss[k] ?? 0, rssMb(p.child.pid)))), 200);
+  const sampler = setInterval(
+    () => procs.forEach((p, k) => (peak.rss[k] = Math.max(peak.rss[k] ?? 0, rssMb(p.child.pid)))),
+    200,
+  );
   try {
     const t0 = performance.now();
-    await bounded(PENDING, 32, (i) => slash(cluster.urls[0] as string, i, `deploy svc${i} to production`, `C0P${String(i).padStart(6, '0')}`));
+    await bounded(PENDING, 32, (i) =>
+      slash(cluster.urls[0] as string, i, `deploy svc${i} to production`, `C0P${String(i).padStart(6, '0')}`),
+    );
     const cards = () => texts(fake, 'C0P', /^chat\.postMessage ⏳ Approval needed/).filter((n) => n === 1).length;
     while (cards() < PENDING && performance.now() - t0 < 300_000) await new Promise((r) => setTimeout(r, 100));
     const requestsPerSecond = PENDING / ((performance.now() - t0) / 1000);
     const pendingBefore = cards();
-    if (pendingBefore < PENDING) process.stderr.write(`  B6: only ${pendingBefore} cards; what one channel saw: ${JSON.stringify(fake.slack.get('C0P000000'))}\n`);
+    if (pendingBefore < PENDING)
+      process.stderr.write(
+        `  B6: only ${pendingBefore} cards; what one channel saw: ${JSON.stringify(fake.slack.get('C0P000000'))}\n`,
+      );
     const heap = await heapOf(cluster.urls[0] as string);
-    if (pendingBefore < PENDING) process.stderr.write(`  B6: only ${pendingBefore} cards; what one channel saw: ${JSON.stringify(fake.slack.get('C0P000000') ?? fake.slack.get('response_url')?.slice(0, 3))}\n`);
-    process.stderr.write(`  B6: ${pendingBefore} approval cards posted across ${TENANTS} tenants (${requestsPerSecond.toFixed(0)} requests/s); starting ${WORKFLOWS} workflows\n`);
+    if (pendingBefore < PENDING)
+      process.stderr.write(
+        `  B6: only ${pendingBefore} cards; what one channel saw: ${JSON.stringify(fake.slack.get('C0P000000') ?? fake.slack.get('response_url')?.slice(0, 3))}\n`,
+      );
+    process.stderr.write(
+      `  B6: ${pendingBefore} approval cards posted across ${TENANTS} tenants (${requestsPerSecond.toFixed(0)} requests/s); starting ${WORKFLOWS} workflows\n`,
+    );
     const { counts, seconds } = await workflows(cluster, fake, queue, peak);
     const jobs = await queue.getJobs(['completed'], 0, WORKFLOWS * 2);
     const rerun = jobs.filter((j) => (j.attemptsStarted ?? 1) > 1).length;
     const finals = texts(fake, 'C0W', /✅ status done/);
     const decided = texts(fake, 'C0P', /chat\.update (✅|❌|⌛|🚫)/).reduce((a, b) => a + b, 0);
     const pendingAfter = cards() - decided;
-    process.stderr.write(`  B6: BullMQ ${JSON.stringify(counts)}, peak active ${peak.active}, ${rerun} run twice, final replies ${finals.filter((n) => n === 1).length}/${WORKFLOWS}, ${pendingAfter} still pending; peak RSS MB ${peak.rss.map((r) => r.toFixed(0)).join(' / ')}\n`);
-    const ok = pendingBefore === PENDING && pendingAfter === PENDING && counts.completed === WORKFLOWS && counts.failed === 0 && jobs.length === WORKFLOWS && rerun === 0 && finals.length === WORKFLOWS && finals.every((n) => n === 1);
+    process.stderr.write(
+      `  B6: BullMQ ${JSON.stringify(counts)}, peak active ${peak.active}, ${rerun} run twice, final replies ${finals.filter((n) => n === 1).length}/${WORKFLOWS}, ${pendingAfter} still pending; peak RSS MB ${peak.rss.map((r) => r.toFixed(0)).join(' / ')}\n`,
+    );
+    const ok =
+      pendingBefore === PENDING &&
+      pendingAfter === PENDING &&
+      counts.completed === WORKFLOWS &&
+      counts.failed === 0 &&
+      jobs.length === WORKFLOWS &&
+      rerun === 0 &&
+      finals.length === WORKFLOWS &&
+      finals.every((n) => n === 1);
     const worst = Math.max(...peak.rss);
     return {
       id: 'B6',

@@ -25,9 +25,31 @@ export async function b7(): Promise<BenchResult[]> {
   const started = new Set<string>();
   const deploy: VoidModule = {
     name: 'bench-deploy-noop',
-    setup: async () => ({ kinds: ['deploy'], processors: () => new Map([['deploy', async (ctx) => (started.add(ctx.data.thread.channel.split('/').pop() ?? ''), { summary: 'deployed (bench no-op)' })]]) }),
+    setup: async () => ({
+      kinds: ['deploy'],
+      processors: () =>
+        new Map([
+          [
+            'deploy',
+            async (ctx) => (
+              started.add(ctx.data.thread.channel.split('/').pop() ?? ''),
+              { summary: 'deployed (bench no-op)' }
+            ),
+          ],
+        ]),
+    }),
   };
-  const app = await VoidApp.create(testConfig({ yaml: BENCH_YAML, env: slackEnv(fake) }), { role: 'all', redisUrl: REDIS_URL, prefix: uniqueId('b7'), queueName: uniqueId('b7q'), log: pino({ level: 'silent' }) }, [approvalsModule(), createSlackModule(), deploy]);
+  const app = await VoidApp.create(
+    testConfig({ yaml: BENCH_YAML, env: slackEnv(fake) }),
+    {
+      role: 'all',
+      redisUrl: REDIS_URL,
+      prefix: uniqueId('b7'),
+      queueName: uniqueId('b7q'),
+      log: pino({ level: 'silent' }),
+    },
+    [approvalsModule(), createSlackModule(), deploy],
+  );
   await app.start();
   const base = `http://127.0.0.1:${app.port}`;
   const status: number[] = [];
@@ -37,16 +59,37 @@ export async function b7(): Promise<BenchResult[]> {
     for (let i = 0; i < COMMANDS; i++) {
       const channel = `C0STAT${String(i).padStart(4, '0')}`;
       await postSlack(base, { body: slashForm({ text: 'status', user: USERS.alice, channel }) });
-      await fake.waitFor('chat.update', (c) => c.params.channel === channel && String(c.params.text ?? '').includes('status done'), 1, 10_000).catch(() => fake.waitFor('chat.postMessage', (c) => c.params.channel === channel && String(c.params.text ?? '').includes('status done'), 1, 1000));
+      await fake
+        .waitFor(
+          'chat.update',
+          (c) => c.params.channel === channel && String(c.params.text ?? '').includes('status done'),
+          1,
+          10_000,
+        )
+        .catch(() =>
+          fake.waitFor(
+            'chat.postMessage',
+            (c) => c.params.channel === channel && String(c.params.text ?? '').includes('status done'),
+            1,
+            1000,
+          ),
+        );
       await settle();
       status.push(writesIn(fake, channel).length);
     }
     for (let i = 0; i < Math.max(3, Math.floor(COMMANDS / 4)); i++) {
       const channel = `C0APPR${String(i).padStart(4, '0')}`;
       await postSlack(base, { body: slashForm({ text: 'deploy payments to production', user: USERS.alice, channel }) });
-      const [cardCall] = await fake.waitFor('chat.postMessage', (c) => c.params.channel === channel && JSON.stringify(c.params.blocks ?? '').includes('void_approve'), 1, 10_000);
+      const [cardCall] = await fake.waitFor(
+        'chat.postMessage',
+        (c) => c.params.channel === channel && JSON.stringify(c.params.blocks ?? '').includes('void_approve'),
+        1,
+        10_000,
+      );
       const card = cardOf(cardCall);
-      const cardUpdates = () => fake.calls.filter((c) => c.method === 'chat.update' && c.params.channel === channel && c.params.ts === card.ts).length;
+      const cardUpdates = () =>
+        fake.calls.filter((c) => c.method === 'chat.update' && c.params.channel === channel && c.params.ts === card.ts)
+          .length;
       const before = cardUpdates();
       await postSlack(base, { body: click(USERS.bob, card.id, channel, card.ts, card.threadTs) });
       await postSlack(base, { body: click(USERS.carol, card.id, channel, card.ts, card.threadTs) });
@@ -61,8 +104,28 @@ export async function b7(): Promise<BenchResult[]> {
     await fake.stop();
   }
   return [
-    { id: 'B7', title: `Slack writes per /void status (until its result shows), ${COMMANDS} commands`, unit: 'writes', target: '≤ 2 (0 beyond the ack is best)', void: status, met: median(status) <= 2 },
-    { id: 'B7', title: 'Slack card updates per approval decision', unit: 'updates', target: '≤ 1', void: perDecision, met: Math.max(...perDecision) <= 1 },
-    { id: 'B7', title: 'Slack writes per approval conversation (request → card → 2 approvals → job done)', unit: 'writes', target: '—', void: conversation },
+    {
+      id: 'B7',
+      title: `Slack writes per /void status (until its result shows), ${COMMANDS} commands`,
+      unit: 'writes',
+      target: '≤ 2 (0 beyond the ack is best)',
+      void: status,
+      met: median(status) <= 2,
+    },
+    {
+      id: 'B7',
+      title: 'Slack card updates per approval decision',
+      unit: 'updates',
+      target: '≤ 1',
+      void: perDecision,
+      met: Math.max(...perDecision) <= 1,
+    },
+    {
+      id: 'B7',
+      title: 'Slack writes per approval conversation (request → card → 2 approvals → job done)',
+      unit: 'writes',
+      target: '—',
+      void: conversation,
+    },
   ];
 }

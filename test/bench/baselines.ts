@@ -19,7 +19,10 @@ async function listen(server: Server): Promise<string> {
 /** A bare Bolt app (its own HTTPReceiver) that verifies the signature and acks the slash command. */
 export async function bareBolt(signingSecret: string): Promise<RunningServer> {
   const receiver = new bolt.HTTPReceiver({ signingSecret, endpoints: '/slack/events' });
-  const app = new bolt.App({ receiver, authorize: async () => ({ botToken: SLACK_BENCH_TOKEN, botId: 'B0BENCH', botUserId: 'U0BENCH' }) });
+  const app = new bolt.App({
+    receiver,
+    authorize: async () => ({ botToken: SLACK_BENCH_TOKEN, botId: 'B0BENCH', botUserId: 'U0BENCH' }),
+  });
   app.command('/void', async ({ ack }) => {
     await ack();
   });
@@ -30,7 +33,10 @@ export async function bareBolt(signingSecret: string): Promise<RunningServer> {
 
 /** A BullMQ queue on its own prefix for a peer, emptied and closed with the server. */
 function peerQueue(redisUrl: string, name: string): Queue {
-  return new Queue(name, { connection: { url: redisUrl }, prefix: `bench-peer-${process.pid}-${Date.now().toString(36)}` });
+  return new Queue(name, {
+    connection: { url: redisUrl },
+    prefix: `bench-peer-${process.pid}-${Date.now().toString(36)}`,
+  });
 }
 
 async function closeQueue(queue: Queue): Promise<void> {
@@ -45,14 +51,27 @@ async function closeQueue(queue: Queue): Promise<void> {
 export async function boltWithBullmq(signingSecret: string, redisUrl: string): Promise<RunningServer> {
   const queue = peerQueue(redisUrl, 'peer-slack');
   const receiver = new bolt.HTTPReceiver({ signingSecret, endpoints: '/slack/events' });
-  const app = new bolt.App({ receiver, authorize: async () => ({ botToken: SLACK_BENCH_TOKEN, botId: 'B0BENCH', botUserId: 'U0BENCH' }) });
+  const app = new bolt.App({
+    receiver,
+    authorize: async () => ({ botToken: SLACK_BENCH_TOKEN, botId: 'B0BENCH', botUserId: 'U0BENCH' }),
+  });
   app.command('/void', async ({ ack, command }) => {
-    await queue.add('command', { team: command.team_id, user: command.user_id, channel: command.channel_id, text: command.text }, { jobId: command.trigger_id, removeOnComplete: true });
+    await queue.add(
+      'command',
+      { team: command.team_id, user: command.user_id, channel: command.channel_id, text: command.text },
+      { jobId: command.trigger_id, removeOnComplete: true },
+    );
     await ack();
   });
   const server = createServer((req, res) => receiver.requestListener(req, res));
   const url = await listen(server);
-  return { url: `${url}/slack/events`, close: async () => { await new Promise<void>((r) => server.close(() => r())); await closeQueue(queue); } };
+  return {
+    url: `${url}/slack/events`,
+    close: async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      await closeQueue(queue);
+    },
+  };
 }
 
 /** The peer of B2: @octokit/webhooks verifies, the comment becomes a BullMQ job keyed by the delivery id, then 200. */
@@ -60,14 +79,29 @@ export async function octokitWithBullmq(secret: string, redisUrl: string): Promi
   const queue = peerQueue(redisUrl, 'peer-github');
   const webhooks = new Webhooks({ secret });
   webhooks.on('issue_comment', async ({ id, payload }) => {
-    await queue.add('comment', { repo: payload.repository.full_name, number: payload.issue.number, user: payload.comment.user?.login, body: payload.comment.body }, { jobId: id, removeOnComplete: true });
+    await queue.add(
+      'comment',
+      {
+        repo: payload.repository.full_name,
+        number: payload.issue.number,
+        user: payload.comment.user?.login,
+        body: payload.comment.body,
+      },
+      { jobId: id, removeOnComplete: true },
+    );
   });
   const middleware = createNodeMiddleware(webhooks, { path: '/github/webhooks' });
   const server = createServer((req, res) => {
     void middleware(req, res);
   });
   const url = await listen(server);
-  return { url: `${url}/github/webhooks`, close: async () => { await new Promise<void>((r) => server.close(() => r())); await closeQueue(queue); } };
+  return {
+    url: `${url}/github/webhooks`,
+    close: async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      await closeQueue(queue);
+    },
+  };
 }
 
 /** A bare @octokit/webhooks Node middleware that verifies and answers 200. */

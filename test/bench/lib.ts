@@ -34,7 +34,11 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 /** Runs baseline and Void alternately, `rounds` times each, so that machine noise hits both alike. */
-export async function alternate(rounds: number, baseline: () => Promise<Measurement>, subject: () => Promise<Measurement>): Promise<{ baseline: Measurement[]; subject: Measurement[] }> {
+export async function alternate(
+  rounds: number,
+  baseline: () => Promise<Measurement>,
+  subject: () => Promise<Measurement>,
+): Promise<{ baseline: Measurement[]; subject: Measurement[] }> {
   const out = { baseline: [] as Measurement[], subject: [] as Measurement[] };
   for (let i = 0; i < rounds; i++) {
     out.baseline.push(await baseline());
@@ -44,7 +48,10 @@ export async function alternate(rounds: number, baseline: () => Promise<Measurem
 }
 
 /** Several contenders measured in turn, round after round (A B C A B C …), so drift hits each alike. */
-export async function alternateAll(rounds: number, contenders: ReadonlyArray<() => Promise<Measurement>>): Promise<Measurement[][]> {
+export async function alternateAll(
+  rounds: number,
+  contenders: ReadonlyArray<() => Promise<Measurement>>,
+): Promise<Measurement[][]> {
   const out = contenders.map(() => [] as Measurement[]);
   for (let i = 0; i < rounds; i++) for (const [j, run] of contenders.entries()) out[j]?.push(await run());
   return out;
@@ -61,7 +68,8 @@ export function ratios(result: BenchResult): number[] {
   return result.void.map((v, i) => v / (result.baseline?.[i] ?? 1));
 }
 
-const fmt = (n: number): string => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
+const fmt = (n: number): string =>
+  Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2);
 
 export function report(results: readonly BenchResult[]): string {
   const lines = [
@@ -72,12 +80,20 @@ export function report(results: readonly BenchResult[]): string {
   ];
   for (const r of results) {
     const v = `${fmt(median(r.void))} (${fmt(Math.min(...r.void))}–${fmt(Math.max(...r.void))})`;
-    const b = r.baseline ? `${fmt(median(r.baseline))} (${fmt(Math.min(...r.baseline))}–${fmt(Math.max(...r.baseline))})` : '—';
+    const b = r.baseline
+      ? `${fmt(median(r.baseline))} (${fmt(Math.min(...r.baseline))}–${fmt(Math.max(...r.baseline))})`
+      : '—';
     const rs = ratios(r);
-    const ratio = rs.length ? `${median(rs).toFixed(2)} (${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)})` : '—';
-    lines.push(`| ${r.id} | ${r.title} | ${r.unit} | ${v} | ${b} | ${ratio} | ${r.target} | ${r.met === undefined ? '—' : r.met ? 'yes' : 'NO'} |`);
+    const ratio = rs.length
+      ? `${median(rs).toFixed(2)} (${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)})`
+      : '—';
+    lines.push(
+      `| ${r.id} | ${r.title} | ${r.unit} | ${v} | ${b} | ${ratio} | ${r.target} | ${r.met === undefined ? '—' : r.met ? 'yes' : 'NO'} |`,
+    );
     for (const [name, values] of Object.entries(r.extra ?? {})) {
-      lines.push(`| ${r.id} | ↳ ${name} | | ${fmt(median(values))} (${fmt(Math.min(...values))}–${fmt(Math.max(...values))}) | | | | |`);
+      lines.push(
+        `| ${r.id} | ↳ ${name} | | ${fmt(median(values))} (${fmt(Math.min(...values))}–${fmt(Math.max(...values))}) | | | | |`,
+      );
     }
     if (r.note) lines.push(`| ${r.id} | ↳ note: ${r.note} | | | | | | |`);
   }
@@ -88,6 +104,9 @@ export function writeResults(results: readonly BenchResult[]): string {
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: cpus().length, results }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: cpus().length, results }, null, 2),
+  );
   return file;
 }

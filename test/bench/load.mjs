@@ -12,19 +12,40 @@ function slack() {
   n += 1;
   const ts = Math.floor(Date.now() / 1000);
   const body = new URLSearchParams({
-    token: 'legacy-unused', team_id: config.team ?? 'T0ACME001', team_domain: 'acme', channel_id: 'C0BENCH01', channel_name: 'bench',
-    user_id: config.user ?? 'U0ALICE01', user_name: 'alice', command: '/void', text: config.text ?? 'status',
-    response_url: config.responseUrl ?? 'http://127.0.0.1:9/unused', trigger_id: `${run}.${n}.bench`, api_app_id: 'A0BENCH01',
+    token: 'legacy-unused',
+    team_id: config.team ?? 'T0ACME001',
+    team_domain: 'acme',
+    channel_id: 'C0BENCH01',
+    channel_name: 'bench',
+    user_id: config.user ?? 'U0ALICE01',
+    user_name: 'alice',
+    command: '/void',
+    text: config.text ?? 'status',
+    response_url: config.responseUrl ?? 'http://127.0.0.1:9/unused',
+    trigger_id: `${run}.${n}.bench`,
+    api_app_id: 'A0BENCH01',
   }).toString();
   const signature = `v0=${createHmac('sha256', config.secret).update(`v0:${ts}:${body}`).digest('hex')}`;
-  return { body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signature } };
+  return {
+    body,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(ts),
+      'x-slack-signature': signature,
+    },
+  };
 }
 
 function github() {
   n += 1;
   const payload = {
     action: 'created',
-    issue: { number: 42, title: 'Bench', pull_request: { url: 'https://api.github.com/repos/acme/api/pulls/42' }, user: { login: 'alice' } },
+    issue: {
+      number: 42,
+      title: 'Bench',
+      pull_request: { url: 'https://api.github.com/repos/acme/api/pulls/42' },
+      user: { login: 'alice' },
+    },
     comment: { id: n, body: config.text ?? '/void status', user: { login: config.user ?? 'alice', type: 'User' } },
     repository: { name: 'api', full_name: 'acme/api', owner: { login: 'acme' } },
     organization: { login: 'acme' },
@@ -33,7 +54,15 @@ function github() {
   };
   const body = JSON.stringify(payload);
   const signature = `sha256=${createHmac('sha256', config.secret).update(body).digest('hex')}`;
-  return { body, headers: { 'content-type': 'application/json', 'x-github-event': 'issue_comment', 'x-github-delivery': `${run}-${n}`, 'x-hub-signature-256': signature } };
+  return {
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'issue_comment',
+      'x-github-delivery': `${run}-${n}`,
+      'x-hub-signature-256': signature,
+    },
+  };
 }
 
 const make = config.kind === 'github' ? github : slack;
@@ -57,5 +86,7 @@ const instance = autocannon({
 });
 
 instance.on('done', (result) => {
-  process.stdout.write(`${JSON.stringify({ rps: result.requests.average, total: result.requests.total, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ rps: result.requests.average, total: result.requests.total, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts })}\n`,
+  );
 });

@@ -14,7 +14,10 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
 };
 
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2).map((a) => a.toLowerCase()).filter((a) => a in BENCHES);
+  const wanted = process.argv
+    .slice(2)
+    .map((a) => a.toLowerCase())
+    .filter((a) => a in BENCHES);
   const unknown = process.argv.slice(2).filter((a) => !(a.toLowerCase() in BENCHES));
   if (unknown.length) {
     process.stderr.write(`Unknown benchmark(s): ${unknown.join(', ')}. Known: ${Object.keys(BENCHES).join(', ')}\n`);

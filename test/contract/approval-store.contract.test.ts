@@ -10,7 +10,11 @@ import { EmbeddedApprovalStore } from '../../approvals/embedded.store.js';
 import type { ApprovalRecord, ApprovalStore, StoredDecision } from '../../approvals/store.js';
 import { freshDataDir, startMongoLeg } from '../helpers/audit.js';
 
-function request(tenantId: string, id = `ap-${randomUUID().slice(0, 8)}`, overrides: Partial<ApprovalRecord> = {}): ApprovalRecord {
+function request(
+  tenantId: string,
+  id = `ap-${randomUUID().slice(0, 8)}`,
+  overrides: Partial<ApprovalRecord> = {},
+): ApprovalRecord {
   return {
     id,
     tenantId,
@@ -25,7 +29,10 @@ function request(tenantId: string, id = `ap-${randomUUID().slice(0, 8)}`, overri
     thread: { platform: 'slack', channel: 'C1', thread: '1.2' },
     correlationId: 'c-1',
     deliveryId: 'd-1',
-    quorum: [{ count: 1, roles: ['tech_lead'] }, { count: 1, roles: ['devops'] }],
+    quorum: [
+      { count: 1, roles: ['tech_lead'] },
+      { count: 1, roles: ['devops'] },
+    ],
     voidOnTargetChange: true,
     cancel: ['requester', 'admin'],
     decisions: [],
@@ -37,7 +44,15 @@ function request(tenantId: string, id = `ap-${randomUUID().slice(0, 8)}`, overri
 }
 
 function decision(memberId: string): StoredDecision {
-  return { memberId, name: memberId, decision: 'approve', platform: 'slack', platformUserId: `U-${memberId}`, roles: ['tech_lead'], at: new Date().toISOString() };
+  return {
+    memberId,
+    name: memberId,
+    decision: 'approve',
+    platform: 'slack',
+    platformUserId: `U-${memberId}`,
+    roles: ['tech_lead'],
+    at: new Date().toISOString(),
+  };
 }
 
 interface Leg {
@@ -51,7 +66,13 @@ const legs: Leg[] = [
     async open() {
       const path = freshDataDir();
       const store = await DurableApprovalStore.open(path);
-      return { store, cleanup: async () => { await store.close(); rmSync(dirname(path), { recursive: true, force: true }); } };
+      return {
+        store,
+        cleanup: async () => {
+          await store.close();
+          rmSync(dirname(path), { recursive: true, force: true });
+        },
+      };
     },
   },
   { name: 'in-memory', open: async () => ({ store: new EmbeddedApprovalStore(), cleanup: async () => undefined }) },
@@ -64,8 +85,17 @@ if (mongo.url) {
     name: 'mongodb',
     async open() {
       const { MongoApprovalStore } = await import('../../approvals/mongo.store.js');
-      const store = await MongoApprovalStore.connect(url, { dbName: `void-appr-${randomUUID().slice(0, 8)}`, serverSelectionTimeoutMS: 3000 });
-      return { store, cleanup: async () => { await store.model.db.dropDatabase().catch(() => undefined); await store.close(); } };
+      const store = await MongoApprovalStore.connect(url, {
+        dbName: `void-appr-${randomUUID().slice(0, 8)}`,
+        serverSelectionTimeoutMS: 3000,
+      });
+      return {
+        store,
+        cleanup: async () => {
+          await store.model.db.dropDatabase().catch(() => undefined);
+          await store.close();
+        },
+      };
     },
   });
 } else {
@@ -97,7 +127,9 @@ describe.each(legs)('approval store contract: $name', (leg) => {
     const rec = request(tenant);
     await store.create(rec);
     const now = Date.now();
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.lease(tenant, rec.id, 'decide', `h${i}`, 10_000, now)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.lease(tenant, rec.id, 'decide', `h${i}`, 10_000, now)),
+    );
     expect(results.filter(Boolean)).toHaveLength(1);
     const winner = `h${results.findIndex(Boolean)}`;
     expect(await store.lease(tenant, rec.id, 'decide', 'late', 10_000, now + 1)).toBeUndefined();
@@ -105,7 +137,9 @@ describe.each(legs)('approval store contract: $name', (leg) => {
     expect(await store.lease(tenant, rec.id, 'decide', 'late', 10_000, now + 2)).toBeUndefined();
     await store.release(tenant, rec.id, winner);
     expect(await store.lease(tenant, rec.id, 'decide', 'next', 10_000, now + 3)).toMatchObject({ id: rec.id });
-    expect(await store.lease(tenant, rec.id, 'decide', 'after-expiry', 10_000, now + 20_000)).toMatchObject({ id: rec.id });
+    expect(await store.lease(tenant, rec.id, 'decide', 'after-expiry', 10_000, now + 20_000)).toMatchObject({
+      id: rec.id,
+    });
   });
 
   it('commits only for the lease holder, counts a person once, and transitions exactly once', async () => {
@@ -117,7 +151,11 @@ describe.each(legs)('approval store contract: $name', (leg) => {
     expect(one?.decisions.map((d) => d.memberId)).toEqual(['bob']);
     await store.lease(tenant, rec.id, 'decide', 'h2', 10_000, Date.now());
     expect(await store.commit(tenant, rec.id, 'h2', { decision: decision('bob') })).toBeUndefined();
-    const done = await store.commit(tenant, rec.id, 'h2', { decision: decision('carol'), state: 'approved', endReason: 'approved' });
+    const done = await store.commit(tenant, rec.id, 'h2', {
+      decision: decision('carol'),
+      state: 'approved',
+      endReason: 'approved',
+    });
     expect(done?.state).toBe('approved');
     expect(await store.lease(tenant, rec.id, 'decide', 'h3', 10_000, Date.now())).toBeUndefined();
     expect(await store.commit(tenant, rec.id, 'h2', { state: 'rejected' })).toBeUndefined();
@@ -131,16 +169,27 @@ describe.each(legs)('approval store contract: $name', (leg) => {
     await store.create(rec);
     expect((await store.listPendingByTarget(tenant, rec.target)).map((r) => r.id)).toEqual([rec.id]);
     await store.lease(tenant, rec.id, 'decide', 'h', 10_000, Date.now());
-    const glass = { memberId: 'erin', name: 'Erin', reason: 'outage', at: new Date().toISOString(), followUpId: `fu-${rec.id}`, followUp: 'open' as const };
+    const glass = {
+      memberId: 'erin',
+      name: 'Erin',
+      reason: 'outage',
+      at: new Date().toISOString(),
+      followUpId: `fu-${rec.id}`,
+      followUp: 'open' as const,
+    };
     await store.commit(tenant, rec.id, 'h', { state: 'approved', endReason: 'breakglass', breakGlass: glass });
     expect(await store.listPendingByTarget(tenant, rec.target)).toEqual([]);
     expect((await store.openFollowUps(tenant)).map((r) => r.id)).toContain(rec.id);
     expect((await store.findByFollowUp(tenant, glass.followUpId))?.id).toBe(rec.id);
     expect(await store.findByFollowUp('another-tenant', glass.followUpId)).toBeUndefined();
-    const leases = await Promise.all([1, 2, 3].map((i) => store.lease(tenant, rec.id, 'ack', `a${i}`, 10_000, Date.now())));
+    const leases = await Promise.all(
+      [1, 2, 3].map((i) => store.lease(tenant, rec.id, 'ack', `a${i}`, 10_000, Date.now())),
+    );
     const holder = `a${leases.findIndex(Boolean) + 1}`;
     expect(leases.filter(Boolean)).toHaveLength(1);
-    expect((await store.acknowledge(tenant, rec.id, holder, 'dave', new Date().toISOString()))?.breakGlass?.followUp).toBe('acknowledged');
+    expect(
+      (await store.acknowledge(tenant, rec.id, holder, 'dave', new Date().toISOString()))?.breakGlass?.followUp,
+    ).toBe('acknowledged');
     expect(await store.lease(tenant, rec.id, 'ack', 'again', 10_000, Date.now())).toBeUndefined();
     expect(await store.acknowledge(tenant, rec.id, holder, 'dave', new Date().toISOString())).toBeUndefined();
     expect((await store.openFollowUps(tenant)).map((r) => r.id)).not.toContain(rec.id);

@@ -8,7 +8,15 @@ import { pruneTenant } from '../../audit/retention.js';
 import { AuditTrail } from '../../audit/trail.js';
 import type { AuditRecord, AuditStore } from '../../audit/types.js';
 import { verifyChain } from '../../audit/verify.js';
-import { durableLeg, embeddedLeg, event, mongoLeg, startMongoLeg, type StoreLeg, type Tamper } from '../helpers/audit.js';
+import {
+  durableLeg,
+  embeddedLeg,
+  event,
+  mongoLeg,
+  startMongoLeg,
+  type StoreLeg,
+  type Tamper,
+} from '../helpers/audit.js';
 
 const mongo = await startMongoLeg();
 afterAll(() => mongo.stop());
@@ -60,10 +68,19 @@ describe.each(legs)('audit store contract: $name', (leg) => {
 
   it('queries by time, actor, action (exact and family), target and correlation id, with a cursor', async () => {
     const at = (iso: string) => new AuditTrail(store, { now: () => new Date(iso) });
-    await at('2026-11-01T10:00:00Z').append(event('acme', { action: 'github.comment_posted', target: 'acme/pay#1', correlationId: 'c-x' }));
-    await at('2026-11-02T10:00:00Z').append(event('acme', { action: 'job.failed', actor: { memberId: 'bob', platform: 'slack', platformUserId: 'U0BOB0001' }, correlationId: 'c-x' }));
+    await at('2026-11-01T10:00:00Z').append(
+      event('acme', { action: 'github.comment_posted', target: 'acme/pay#1', correlationId: 'c-x' }),
+    );
+    await at('2026-11-02T10:00:00Z').append(
+      event('acme', {
+        action: 'job.failed',
+        actor: { memberId: 'bob', platform: 'slack', platformUserId: 'U0BOB0001' },
+        correlationId: 'c-x',
+      }),
+    );
     await at('2026-11-03T10:00:00Z').append(event('acme', { action: 'github.pr_opened', target: 'acme/pay#2' }));
-    const seqs = async (filter: Parameters<AuditStore['query']>[1], after = 0, limit = 10) => (await store.query('acme', filter, after, limit)).map((r) => r.seq);
+    const seqs = async (filter: Parameters<AuditStore['query']>[1], after = 0, limit = 10) =>
+      (await store.query('acme', filter, after, limit)).map((r) => r.seq);
     expect(await seqs({ from: '2026-11-02T00:00:00.000Z' })).toEqual([2, 3]);
     expect(await seqs({ until: '2026-11-02T00:00:00.000Z' })).toEqual([1]);
     expect(await seqs({ actor: 'bob' })).toEqual([2]);
@@ -78,13 +95,19 @@ describe.each(legs)('audit store contract: $name', (leg) => {
 
   it('keeps one gap-free chain of 8,000 records from 8 concurrent writers, and it verifies', async () => {
     const writers = Array.from({ length: 8 }, () => new AuditTrail(store, { maxConflictRetries: 500 }));
-    await Promise.all(writers.map(async (w, wi) => {
-      for (let i = 0; i < 1000; i++) await w.append(event('acme', { correlationId: `w${wi}-${i}` }));
-    }));
+    await Promise.all(
+      writers.map(async (w, wi) => {
+        for (let i = 0; i < 1000; i++) await w.append(event('acme', { correlationId: `w${wi}-${i}` }));
+      }),
+    );
     const result = await verifyChain(store, 'acme');
     expect(result).toMatchObject({ ok: true, checked: 8000, firstSeq: 1, head: { seq: 8000 } });
     const perWriter = new Map<string, number>();
-    for (const r of await store.query('acme', {}, 0, 8000)) perWriter.set(r.correlationId.split('-')[0] as string, (perWriter.get(r.correlationId.split('-')[0] as string) ?? 0) + 1);
+    for (const r of await store.query('acme', {}, 0, 8000))
+      perWriter.set(
+        r.correlationId.split('-')[0] as string,
+        (perWriter.get(r.correlationId.split('-')[0] as string) ?? 0) + 1,
+      );
     expect([...perWriter.values()]).toEqual(Array(8).fill(1000));
   }, 120_000);
 
@@ -138,7 +161,9 @@ describe.each(legs)('audit store contract: $name', (leg) => {
     it('deleting the newest record is detected against the head an export announced', async () => {
       const head = await store.head('acme');
       await tamper.remove('acme', 10);
-      const result = await verifyChain(store, 'acme', { expectedHead: { seq: head?.seq as number, hash: head?.hash as string } });
+      const result = await verifyChain(store, 'acme', {
+        expectedHead: { seq: head?.seq as number, hash: head?.hash as string },
+      });
       expect(result.firstBreak).toMatchObject({ seq: 10, reason: 'truncated' });
     });
 
@@ -158,24 +183,43 @@ describe.each(legs)('audit store contract: $name', (leg) => {
       const result = await pruneTenant(trail, 'acme', new Date('2026-01-01T00:00:00Z'));
       expect(result).toMatchObject({ ok: true, value: { pruned: 4 } });
       const checkpoint = result.ok ? result.value.checkpoint : undefined;
-      expect(checkpoint).toMatchObject({ seq: 8, action: 'audit.pruned', details: { prunedFromSeq: 1, prunedThroughSeq: 4, prunedHeadHash: old4[3]?.hash, prunedCount: 4 } });
+      expect(checkpoint).toMatchObject({
+        seq: 8,
+        action: 'audit.pruned',
+        details: { prunedFromSeq: 1, prunedThroughSeq: 4, prunedHeadHash: old4[3]?.hash, prunedCount: 4 },
+      });
       expect((await store.range('acme', 0, 100)).map((r) => r.seq)).toEqual([5, 6, 7, 8]);
-      expect(await verifyChain(store, 'acme')).toMatchObject({ ok: true, checked: 4, firstSeq: 5, anchoredBy: { seq: 8, prunedThroughSeq: 4 } });
+      expect(await verifyChain(store, 'acme')).toMatchObject({
+        ok: true,
+        checked: 4,
+        firstSeq: 5,
+        anchoredBy: { seq: 8, prunedThroughSeq: 4 },
+      });
       // A second run prunes the rest, including the first checkpoint; the new one anchors the chain.
       const again = await pruneTenant(trail, 'acme', new Date('2100-01-01T00:00:00Z'));
       expect(again).toMatchObject({ ok: true, value: { pruned: 4 } });
-      expect(await verifyChain(store, 'acme')).toMatchObject({ ok: true, checked: 1, firstSeq: 9, anchoredBy: { seq: 9, prunedThroughSeq: 8 } });
+      expect(await verifyChain(store, 'acme')).toMatchObject({
+        ok: true,
+        checked: 1,
+        firstSeq: 9,
+        anchoredBy: { seq: 9, prunedThroughSeq: 8 },
+      });
     });
 
     it('refuses to prune a broken chain, and a forged checkpoint does not hide a deletion', async () => {
       await fill(new AuditTrail(store, { now: () => new Date('2025-01-01T00:00:00Z') }), 'acme', 4);
       await fill(trail, 'acme', 2);
       await tamper.update('acme', 2, { outcome: 'failure' });
-      expect(await pruneTenant(trail, 'acme', new Date('2026-01-01T00:00:00Z'))).toMatchObject({ ok: false, refusal: { code: 'audit.prune_refused' } });
+      expect(await pruneTenant(trail, 'acme', new Date('2026-01-01T00:00:00Z'))).toMatchObject({
+        ok: false,
+        refusal: { code: 'audit.prune_refused' },
+      });
       expect((await store.range('acme', 0, 100)).length).toBe(6);
       await tamper.update('acme', 2, { outcome: 'success' });
       await pruneTenant(trail, 'acme', new Date('2026-01-01T00:00:00Z'));
-      await tamper.update('acme', 7, { details: { prunedFromSeq: 1, prunedThroughSeq: 5, prunedHeadHash: 'a'.repeat(64), prunedCount: 5 } });
+      await tamper.update('acme', 7, {
+        details: { prunedFromSeq: 1, prunedThroughSeq: 5, prunedHeadHash: 'a'.repeat(64), prunedCount: 5 },
+      });
       expect((await verifyChain(store, 'acme')).ok).toBe(false);
     });
   });

@@ -2,7 +2,13 @@
 // (MONGODB_URL, or a mongod that mongodb-memory-server can start; otherwise the leg says plainly it is skipped).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DurableInstallationRecords, EmbeddedInstallationRecords, InstallationStore, type InstallationRecords, type SlackInstallation } from '../../bot/slack/installations.js';
+import {
+  DurableInstallationRecords,
+  EmbeddedInstallationRecords,
+  InstallationStore,
+  type InstallationRecords,
+  type SlackInstallation,
+} from '../../bot/slack/installations.js';
 import { MongoInstallationRecords } from '../../bot/slack/installations.mongo.js';
 import { TokenCipher } from '../../bot/slack/token-cipher.js';
 import { freshDataDir, startMongoLeg } from '../helpers/audit.js';
@@ -11,7 +17,17 @@ import { SLACK_ROTATED_TOKEN, slackTokenFor } from '../fixtures/fake-secrets.js'
 const cipher = new TokenCipher(randomBytes(32).toString('base64'));
 
 function installation(overrides: Partial<SlackInstallation> = {}): SlackInstallation {
-  return { tenantId: 'acme', teamId: `T${randomUUID().slice(0, 8).toUpperCase()}`, botToken: slackTokenFor(randomUUID()), botId: 'B01', botUserId: 'U01', scopes: ['chat:write', 'commands'], installedAt: '2026-11-25T10:00:00.000Z', installedBy: 'U0ERIN001', ...overrides };
+  return {
+    tenantId: 'acme',
+    teamId: `T${randomUUID().slice(0, 8).toUpperCase()}`,
+    botToken: slackTokenFor(randomUUID()),
+    botId: 'B01',
+    botUserId: 'U01',
+    scopes: ['chat:write', 'commands'],
+    installedAt: '2026-11-25T10:00:00.000Z',
+    installedBy: 'U0ERIN001',
+    ...overrides,
+  };
 }
 
 function contract(name: string, open: () => Promise<InstallationRecords | undefined>): void {
@@ -43,7 +59,9 @@ function contract(name: string, open: () => Promise<InstallationRecords | undefi
       await store.save(first);
       await store.save({ ...first, botToken: SLACK_ROTATED_TOKEN, scopes: ['chat:write'] });
       const list = await store.listForTenant(first.tenantId);
-      expect(list.map((i) => [i.teamId, i.botToken, i.scopes])).toEqual([[first.teamId, SLACK_ROTATED_TOKEN, ['chat:write']]]);
+      expect(list.map((i) => [i.teamId, i.botToken, i.scopes])).toEqual([
+        [first.teamId, SLACK_ROTATED_TOKEN, ['chat:write']],
+      ]);
     });
 
     it('is scoped by tenant: another tenant lists nothing and removes nothing', async (ctx) => {

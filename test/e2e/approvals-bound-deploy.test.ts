@@ -45,7 +45,11 @@ function fakePaymentsRepo(): FakeRepo {
   tokenScope();
   const repo: FakeRepo = { head: A, range: [{ sha: A, login: 'alice', email: 'alice@acme.test' }], deployments: [] };
   const base = '/repos/acme/payments';
-  const commit = (c: { sha: string; login?: string; email: string }) => ({ sha: c.sha, author: c.login ? { login: c.login, id: c.login.length } : null, commit: { author: { email: c.email } } });
+  const commit = (c: { sha: string; login?: string; email: string }) => ({
+    sha: c.sha,
+    author: c.login ? { login: c.login, id: c.login.length } : null,
+    commit: { author: { email: c.email } },
+  });
   nock(GITHUB_API)
     .persist()
     .get(base)
@@ -60,7 +64,10 @@ function fakePaymentsRepo(): FakeRepo {
     .post(`${base}/deployments`)
     .reply(201, (_uri, body) => {
       repo.deployments.push(body as Record<string, unknown>);
-      return { id: 900 + repo.deployments.length, url: `${GITHUB_API}${base}/deployments/${900 + repo.deployments.length}` };
+      return {
+        id: 900 + repo.deployments.length,
+        url: `${GITHUB_API}${base}/deployments/${900 + repo.deployments.length}`,
+      };
     })
     .get(new RegExp(`${base}/deployments/\\d+/statuses`))
     .query(true)
@@ -76,7 +83,11 @@ afterEach(async () => {
 });
 
 async function start(): Promise<{ t: GithubTestApp; chat: RecordingChat }> {
-  const t = await startGithubApp({ role: 'all', yaml: YAML, modules: [approvalsModule(), createAgentsModule({ deployPollMs: 5 })] });
+  const t = await startGithubApp({
+    role: 'all',
+    yaml: YAML,
+    modules: [approvalsModule(), createAgentsModule({ deployPollMs: 5 })],
+  });
   running.push(t);
   return { t, chat: recordThreads(t.app) };
 }
@@ -92,14 +103,23 @@ describe('a deploy approval is bound to a commit', () => {
     const repo = fakePaymentsRepo();
     const { t } = await start();
     const { id, card } = await request(t, 'deploy payments to production');
-    expect(card).toContain(`Deploys commit aaaaaaa (https://github.com/acme/payments/commit/${A}) of acme/payments, where main pointed when requested`);
+    expect(card).toContain(
+      `Deploys commit aaaaaaa (https://github.com/acme/payments/commit/${A}) of acme/payments, where main pointed when requested`,
+    );
     expect(card).toContain('Required status checks must pass.');
-    expect((await t.app.ports.approvals?.get('acme', id))?.pinned).toEqual({ sha: A, repo: 'acme/payments', ref: 'main', statusChecksWaived: false });
+    expect((await t.app.ports.approvals?.get('acme', id))?.pinned).toEqual({
+      sha: A,
+      repo: 'acme/payments',
+      ref: 'main',
+      statusChecksWaived: false,
+    });
 
     repo.head = B;
     repo.range = [{ sha: B, login: 'alice', email: 'alice@acme.test' }];
     const late = await say(t.app, consoleUser('carol'), `approve ${id}`);
-    expect(late.replies[0]?.text).toContain(`Request ${id} was voided because what it approved changed: main moved from aaaaaaa to bbbbbbb since the request (1 commit arrived: bbbbbbb)`);
+    expect(late.replies[0]?.text).toContain(
+      `Request ${id} was voided because what it approved changed: main moved from aaaaaaa to bbbbbbb since the request (1 commit arrived: bbbbbbb)`,
+    );
     expect((await t.app.ports.approvals?.get('acme', id))?.state).toBe('cancelled');
     expect(repo.deployments).toEqual([]);
     expect(await t.app.queue.queue.getJobCounts()).toMatchObject({ waiting: 0, active: 0, completed: 0 });
@@ -114,7 +134,9 @@ describe('a deploy approval is bound to a commit', () => {
     repo.range = [{ sha: B, email: 'someone@acme.test' }];
     const approved = await say(t.app, consoleUser('carol'), `approve ${id}`);
     expect(approved.replies[0]?.text).toContain('the quorum is met');
-    expect(approved.replies[0]?.text).toContain('main moved from aaaaaaa to bbbbbbb since the request (1 commit arrived: bbbbbbb); rule "staging-deploys" keeps the pinned commit, so aaaaaaa is what deploys, not bbbbbbb');
+    expect(approved.replies[0]?.text).toContain(
+      'main moved from aaaaaaa to bbbbbbb since the request (1 commit arrived: bbbbbbb); rule "staging-deploys" keeps the pinned commit, so aaaaaaa is what deploys, not bbbbbbb',
+    );
     const done = await chat.waitFor((p) => p.reply.text.startsWith('✅ deploy'), 15_000);
     expect(done.reply.text).toContain('payments to staging (default branch @ aaaaaaa): deployment 901 success');
     expect(repo.deployments).toHaveLength(1);
@@ -142,14 +164,18 @@ describe('a deploy approval is bound to a commit', () => {
     const { t } = await start();
     const { id } = await request(t, 'deploy payments to production');
     const byBob = await say(t.app, consoleUser('bob'), `approve ${id}`);
-    expect(byBob.replies[0]?.text).toContain(`You (bob@acme.test) authored part of what ${id} would deploy; rule "production-deploys" does not let authors approve their own change`);
+    expect(byBob.replies[0]?.text).toContain(
+      `You (bob@acme.test) authored part of what ${id} would deploy; rule "production-deploys" does not let authors approve their own change`,
+    );
     expect((await t.app.ports.approvals?.get('acme', id))?.decisions).toEqual([]);
     const denied = (await t.app.audit.store.range('acme', 1, 1000)).filter((r) => r.action === 'approval.denied');
     expect(denied.map((r) => r.details)).toEqual([{ approvalId: id, code: 'approval.author' }]);
 
     repo.range = [{ sha: A, login: 'carol', email: 'c@elsewhere.test' }];
     const { id: second } = await request(t, 'deploy payments to production at main');
-    expect((await say(t.app, consoleUser('carol'), `approve ${second}`)).replies[0]?.text).toContain('authored part of what');
+    expect((await say(t.app, consoleUser('carol'), `approve ${second}`)).replies[0]?.text).toContain(
+      'authored part of what',
+    );
     expect((await say(t.app, consoleUser('bob'), `approve ${second}`)).replies[0]?.text).toContain('the quorum is met');
   });
 });

@@ -9,7 +9,15 @@ import { auditModule } from '../../audit/module.js';
 import { collectEvidence, reportMarkdown } from '../../audit/report.js';
 import { verifyChain } from '../../audit/verify.js';
 import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
-import { approvalsYaml, consoleUser, recordThreads, say, slackUser, testProcessors, type RecordingChat } from '../helpers/approvals.js';
+import {
+  approvalsYaml,
+  consoleUser,
+  recordThreads,
+  say,
+  slackUser,
+  testProcessors,
+  type RecordingChat,
+} from '../helpers/approvals.js';
 
 let t: TestApp;
 let chat: RecordingChat;
@@ -23,7 +31,10 @@ async function request(text: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  t = await startTestApp({ config: testConfig({ yaml: approvalsYaml() }), modules: [approvalsModule(), auditModule, testProcessors([])] });
+  t = await startTestApp({
+    config: testConfig({ yaml: approvalsYaml() }),
+    modules: [approvalsModule(), auditModule, testProcessors([])],
+  });
   chat = recordThreads(t.app);
   ids.approved = await request('deploy payments to production at v1.4.2');
   await say(t.app, slackUser('U0ALICE01'), `approve ${ids.approved}`);
@@ -43,13 +54,39 @@ describe('audit evidence of a real approval conversation', () => {
   it('reports requester, approvers, refusals, rule, break-glass and outcome for every approval-gated request', async () => {
     const evidence = await collectEvidence(t.app.audit.store, 'acme', {});
     const byId = new Map(evidence.map((e) => [e.approvalId, e]));
-    expect(byId.get(ids.approved as string)).toMatchObject({ requester: 'alice', rule: 'production-deploys', kind: 'deploy', approvers: ['bob', 'carol'], state: 'approved', denials: [{ by: 'alice', code: 'approval.self_approval' }], job: { outcome: 'completed' } });
-    expect(byId.get(ids.rejected as string)).toMatchObject({ requester: 'alice', rejecters: ['bob'], state: 'rejected' });
+    expect(byId.get(ids.approved as string)).toMatchObject({
+      requester: 'alice',
+      rule: 'production-deploys',
+      kind: 'deploy',
+      approvers: ['bob', 'carol'],
+      state: 'approved',
+      denials: [{ by: 'alice', code: 'approval.self_approval' }],
+      job: { outcome: 'completed' },
+    });
+    expect(byId.get(ids.rejected as string)).toMatchObject({
+      requester: 'alice',
+      rejecters: ['bob'],
+      state: 'rejected',
+    });
     expect(byId.get(ids.rejected as string)?.job).toBeUndefined();
-    expect(byId.get(ids.forced as string)).toMatchObject({ requester: 'alice', breakGlass: { by: 'erin' }, acknowledgement: { by: 'dave', followUpId: followUpIdFor(ids.forced as string) }, job: { outcome: 'completed' } });
+    expect(byId.get(ids.forced as string)).toMatchObject({
+      requester: 'alice',
+      breakGlass: { by: 'erin' },
+      acknowledgement: { by: 'dave', followUpId: followUpIdFor(ids.forced as string) },
+      job: { outcome: 'completed' },
+    });
     const names = new Map(t.app.registry.get('acme')?.members.map((m) => [m.id, m.name]));
-    const markdown = reportMarkdown({ tenantId: 'acme', tenantName: 'Acme Payments', generatedAt: new Date().toISOString(), verify: await verifyChain(t.app.audit.store, 'acme'), evidence, names });
-    expect(markdown).toContain('Approval-gated requests: 3; approved 1, rejected 1, break-glass 1 (unacknowledged 0), jobs completed 2');
+    const markdown = reportMarkdown({
+      tenantId: 'acme',
+      tenantName: 'Acme Payments',
+      generatedAt: new Date().toISOString(),
+      verify: await verifyChain(t.app.audit.store, 'acme'),
+      evidence,
+      names,
+    });
+    expect(markdown).toContain(
+      'Approval-gated requests: 3; approved 1, rejected 1, break-glass 1 (unacknowledged 0), jobs completed 2',
+    );
     expect(markdown).toContain('Bob Lead (bob); Carol Ops (carol)');
   });
 

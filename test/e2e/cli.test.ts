@@ -8,10 +8,21 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REDIS_URL, uniqueId } from '../helpers/app.js';
 
-function runVoid(args: string[], input: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runVoid(
+  args: string[],
+  input: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['bin/void.mjs', ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', REDIS_URL, VOID_KEY_PREFIX: uniqueId('cli'), VOID_DATA_DIR: tempDataDir(), ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        REDIS_URL,
+        VOID_KEY_PREFIX: uniqueId('cli'),
+        VOID_DATA_DIR: tempDataDir(),
+        ...env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -38,12 +49,17 @@ describe('void binary', () => {
   it('stops with the file, the line, the path and what was expected for a bad tenants file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'void-cli-'));
     const file = join(dir, 'void.yaml');
-    writeFileSync(file, 'tenants:\n  - id: acme\n    name: Acme\n    members:\n      - { id: a, name: A, roles: [wizard] }\n');
+    writeFileSync(
+      file,
+      'tenants:\n  - id: acme\n    name: Acme\n    members:\n      - { id: a, name: A, roles: [wizard] }\n',
+    );
     const { code, stdout, stderr } = await runVoid(['check-config'], '', { VOID_TENANTS_FILE: file });
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toContain('Void cannot start: the configuration is invalid.');
-    expect(stderr).toContain(`${file}:5: tenants[0].members[0].roles[0]: Invalid option: expected one of "developer"|"tech_lead"|"devops"|"compliance_officer"|"admin"`);
+    expect(stderr).toContain(
+      `${file}:5: tenants[0].members[0].roles[0]: Invalid option: expected one of "developer"|"tech_lead"|"devops"|"compliance_officer"|"admin"`,
+    );
   }, 30_000);
 
   it('refuses a bad environment before touching Redis', async () => {

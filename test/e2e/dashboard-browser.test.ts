@@ -25,7 +25,9 @@ const slowDeploy: VoidModule = {
   async setup() {
     const deploy: Processor = async (ctx) => {
       await ctx.progress('building the image', 0.4);
-      await new Promise<void>((resolve) => { release = resolve; });
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
       return { summary: 'deployed' };
     };
     return { kinds: ['deploy'] as JobKind[], processors: () => new Map<JobKind, Processor>([['deploy', deploy]]) };
@@ -46,7 +48,11 @@ async function signInByChatLink(userId: string): Promise<Page> {
 
 async function axeViolations(page: Page): Promise<string[]> {
   await page.evaluate(AXE);
-  const result = await page.evaluate(async () => (globalThis as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; nodes: unknown[] }> }> } }).axe.run());
+  const result = await page.evaluate(async () =>
+    (
+      globalThis as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; nodes: unknown[] }> }> } }
+    ).axe.run(),
+  );
   return result.violations.map((v) => `${v.id} (${v.nodes.length})`);
 }
 
@@ -60,7 +66,12 @@ describe.skipIf(!CHROMIUM)('dashboard in a real browser', () => {
     const port = await freePort();
     t = await startSlackApp({
       yaml: dashboardYaml(idp.url),
-      env: { PORT: String(port), VOID_DASHBOARD_URL: `http://127.0.0.1:${port}`, VOID_OIDC_CLIENT_SECRETS: JSON.stringify({ 'acme-idp': OIDC_CLIENT_SECRET }), LOG_LEVEL: 'warn' },
+      env: {
+        PORT: String(port),
+        VOID_DASHBOARD_URL: `http://127.0.0.1:${port}`,
+        VOID_OIDC_CLIENT_SECRETS: JSON.stringify({ 'acme-idp': OIDC_CLIENT_SECRET }),
+        LOG_LEVEL: 'warn',
+      },
       before: [approvalsModule()],
       after: [dashboardModule({ pollMs: 200 }), slowDeploy],
     });
@@ -73,16 +84,29 @@ describe.skipIf(!CHROMIUM)('dashboard in a real browser', () => {
     await idp?.stop();
   });
 
-  it('chat link and OIDC sign-in, the requester refused, another member\'s approval updating the Slack card, live jobs, audit, isolation, CSRF, axe', async () => {
-    expect((await postSlack(t.url, { body: slashForm({ text: 'deploy payments to production at v1.4.2', user: USERS.alice }) })).status).toBe(200);
-    const [cardPost] = await t.fake.waitFor('chat.postMessage', (c) => JSON.stringify(c.params.blocks ?? '').includes('void_approve'));
+  it("chat link and OIDC sign-in, the requester refused, another member's approval updating the Slack card, live jobs, audit, isolation, CSRF, axe", async () => {
+    expect(
+      (
+        await postSlack(t.url, {
+          body: slashForm({ text: 'deploy payments to production at v1.4.2', user: USERS.alice }),
+        })
+      ).status,
+    ).toBe(200);
+    const [cardPost] = await t.fake.waitFor('chat.postMessage', (c) =>
+      JSON.stringify(c.params.blocks ?? '').includes('void_approve'),
+    );
     const id = /"value":"(ap-[0-9a-f]+)"/.exec(JSON.stringify(cardPost?.params.blocks))?.[1] as string;
     expect(id).toMatch(/^ap-/);
 
     // The requester asks Slack for a link (answered privately: an ephemeral message), signs in, and is refused as in chat.
     expect((await postSlack(t.url, { body: slashForm({ text: 'login', user: USERS.alice }) })).status).toBe(200);
-    const [privately] = await t.fake.waitFor('chat.postEphemeral', (c) => c.params.user === USERS.alice && JSON.stringify(c.params).includes('/dashboard/login/'));
-    const link = /https?:\/\/[^\s"\\]+\/dashboard\/login\/[A-Za-z0-9_-]+/.exec(JSON.stringify(privately?.params))?.[0] as string;
+    const [privately] = await t.fake.waitFor(
+      'chat.postEphemeral',
+      (c) => c.params.user === USERS.alice && JSON.stringify(c.params).includes('/dashboard/login/'),
+    );
+    const link = /https?:\/\/[^\s"\\]+\/dashboard\/login\/[A-Za-z0-9_-]+/.exec(
+      JSON.stringify(privately?.params),
+    )?.[0] as string;
     const alice = await (await chromium.browser.newContext()).newPage();
     await alice.goto(link);
     await alice.getByRole('button', { name: 'Sign in' }).click();
@@ -118,7 +142,11 @@ describe.skipIf(!CHROMIUM)('dashboard in a real browser', () => {
     const clicked = Date.now();
     await bob.getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => bob.getByRole('status').textContent()).toContain(`You approved ${id}`);
-    const [update] = await t.fake.waitFor('chat.update', (c) => JSON.stringify(c.params).includes('Bob Lead'), updatesBefore + 1);
+    const [update] = await t.fake.waitFor(
+      'chat.update',
+      (c) => JSON.stringify(c.params).includes('Bob Lead'),
+      updatesBefore + 1,
+    );
     expect(update).toBeDefined();
     expect((update?.at ?? 0) - clicked).toBeLessThan(1000);
 
@@ -144,8 +172,13 @@ describe.skipIf(!CHROMIUM)('dashboard in a real browser', () => {
     await dave.getByRole('button', { name: 'Verify the chain' }).click();
     await expect.poll(() => dave.getByRole('status').textContent()).toContain('verified');
     await dave.goto(`${t.url}/dashboard/t/acme/audit`);
-    const [download] = await Promise.all([dave.waitForEvent('download'), dave.getByRole('link', { name: 'JSON Lines' }).click()]);
-    const exported = readFileSync(await download.path(), 'utf8').trim().split('\n');
+    const [download] = await Promise.all([
+      dave.waitForEvent('download'),
+      dave.getByRole('link', { name: 'JSON Lines' }).click(),
+    ]);
+    const exported = readFileSync(await download.path(), 'utf8')
+      .trim()
+      .split('\n');
     expect(JSON.parse(exported[0] as string)).toHaveProperty('export.headSeq');
     expect(exported.some((l) => l.includes('"security.csrf_refused"'))).toBe(true);
     const erin = await signInByChatLink('U0ERIN001');

@@ -10,7 +10,12 @@ import { GITHUB_TENANTS, processorsModule, startGithubApp, type GithubTestApp } 
 
 let running: GithubTestApp[] = [];
 afterEach(async () => {
-  await Promise.all(running.map(async (t) => { await t.github.idle(); await t.stop(); }));
+  await Promise.all(
+    running.map(async (t) => {
+      await t.github.idle();
+      await t.stop();
+    }),
+  );
   running = [];
   nock.cleanAll();
 });
@@ -30,11 +35,24 @@ const YAML = GITHUB_TENANTS.replace(
 /** acme/api#7 and its repository as GitHub answers them; the head moves when the test pushes. */
 function fakeRepo(): { push(sha: string): void } {
   let head = 'a'.repeat(40);
-  const commit = (sha: string) => ({ sha, author: { login: 'alice', id: 101 }, commit: { author: { email: 'alice@acme.test' } } });
+  const commit = (sha: string) => ({
+    sha,
+    author: { login: 'alice', id: 101 },
+    commit: { author: { email: 'alice@acme.test' } },
+  });
   nock(GITHUB_API)
     .persist()
     .get('/repos/acme/api/pulls/7')
-    .reply(200, () => ({ number: 7, title: 'Add retries', body: '', user: { login: 'alice' }, head: { sha: head, ref: 'feature' }, base: { ref: 'main' }, draft: false, html_url: 'https://github.test/acme/api/pull/7' }))
+    .reply(200, () => ({
+      number: 7,
+      title: 'Add retries',
+      body: '',
+      user: { login: 'alice' },
+      head: { sha: head, ref: 'feature' },
+      base: { ref: 'main' },
+      draft: false,
+      html_url: 'https://github.test/acme/api/pull/7',
+    }))
     .get('/repos/acme/api/pulls/7/commits')
     .query(true)
     .reply(200, () => [commit(head)])
@@ -47,7 +65,16 @@ function fakeRepo(): { push(sha: string): void } {
 }
 
 async function start(): Promise<GithubTestApp> {
-  const t = await startGithubApp({ yaml: YAML, modules: [approvalsModule(), processorsModule({ deploy: () => async () => ({ summary: 'deployed' }), review: () => async () => ({ summary: 'reviewed' }) })] });
+  const t = await startGithubApp({
+    yaml: YAML,
+    modules: [
+      approvalsModule(),
+      processorsModule({
+        deploy: () => async () => ({ summary: 'deployed' }),
+        review: () => async () => ({ summary: 'reviewed' }),
+      }),
+    ],
+  });
   running.push(t);
   return t;
 }
@@ -64,15 +91,28 @@ describe('approvals asked for in a pull request', () => {
     await t.github.idle();
     const id = idIn(api.texts());
     // The commit reads as its short SHA, linked to the commit; no 40-character SHA is shown.
-    expect(api.texts().join('\n')).toContain(`deploy api to production at [\`aaaaaaa\`](https://github.test/acme/api/commit/${'a'.repeat(40)})`);
-    expect(api.texts().join('\n').replace(/\]\([^)]*\)/g, ']')).not.toMatch(/[0-9a-f]{40}/);
+    expect(api.texts().join('\n')).toContain(
+      `deploy api to production at [\`aaaaaaa\`](https://github.test/acme/api/commit/${'a'.repeat(40)})`,
+    );
+    expect(
+      api
+        .texts()
+        .join('\n')
+        .replace(/\]\([^)]*\)/g, ']'),
+    ).not.toMatch(/[0-9a-f]{40}/);
     expect(id).toBeDefined();
 
     repo.push('b'.repeat(40));
-    const pushed = await deliver(t.url, 'pull_request', prEvent('synchronize', { sha: 'b'.repeat(40), login: 'alice' }));
+    const pushed = await deliver(
+      t.url,
+      'pull_request',
+      prEvent('synchronize', { sha: 'b'.repeat(40), login: 'alice' }),
+    );
     expect(pushed.body).toMatchObject({ voided: 1 });
     await t.github.idle();
-    expect(api.texts()).toContainEqual(`♻️ Request ${id} (deploy api to production at aaaaaaa) is void: new commits were pushed to acme/api#7 (approved at aaaaaaa, head now bbbbbbb). Approvals count only for what will run; ask again.`);
+    expect(api.texts()).toContainEqual(
+      `♻️ Request ${id} (deploy api to production at aaaaaaa) is void: new commits were pushed to acme/api#7 (approved at aaaaaaa, head now bbbbbbb). Approvals count only for what will run; ask again.`,
+    );
     expect((await t.app.ports.approvals?.get('acme', id))?.state).toBe('cancelled');
 
     await deliver(t.url, 'issue_comment', prComment(`/void approve ${id}`, { login: 'bob' }));
@@ -92,7 +132,9 @@ describe('approvals asked for in a pull request', () => {
 
     await deliver(t.url, 'issue_comment', prComment('/void approve', { login: 'bob', createdAt: before }));
     await t.github.idle();
-    expect(api.texts().at(-1)).toBe(`@bob There is no pending request in this pull request that was made before your comment (\`${id}\` came after it: say \`/void approve <id>\` to decide one); nothing was decided.`);
+    expect(api.texts().at(-1)).toBe(
+      `@bob There is no pending request in this pull request that was made before your comment (\`${id}\` came after it: say \`/void approve <id>\` to decide one); nothing was decided.`,
+    );
     expect((await t.app.ports.approvals?.get('acme', id))?.decisions).toEqual([]);
     expect(await jobs(t)).toHaveLength(0);
 
@@ -110,7 +152,9 @@ describe('approvals asked for in a pull request', () => {
     await t.github.idle();
     await deliver(t.url, 'issue_comment', prComment('/void approve', { login: 'bob' }));
     await t.github.idle();
-    expect(api.texts().at(-1)).toMatch(/^@bob Several requests are pending in this pull request \(`ap-[0-9a-f]{16}`, `ap-[0-9a-f]{16}`\), so Void cannot tell which one you mean: say `\/void approve <id>`\. Nothing was decided\.$/);
+    expect(api.texts().at(-1)).toMatch(
+      /^@bob Several requests are pending in this pull request \(`ap-[0-9a-f]{16}`, `ap-[0-9a-f]{16}`\), so Void cannot tell which one you mean: say `\/void approve <id>`\. Nothing was decided\.$/,
+    );
     expect(await jobs(t)).toHaveLength(0);
   });
 
@@ -120,8 +164,12 @@ describe('approvals asked for in a pull request', () => {
     nock(GITHUB_API).persist().get('/repos/acme/api/pulls/7').reply(502, { message: 'Server Error' });
     await deliver(t.url, 'issue_comment', prComment('/void deploy production', { login: 'alice' }));
     await t.github.idle();
-    expect(api.texts().at(-1)).toBe('@alice Nothing was requested: Void could not read the head commit of this pull request in time, and a deploy from a pull request deploys exactly that commit. Please say `/void deploy production` again in a moment.');
+    expect(api.texts().at(-1)).toBe(
+      '@alice Nothing was requested: Void could not read the head commit of this pull request in time, and a deploy from a pull request deploys exactly that commit. Please say `/void deploy production` again in a moment.',
+    );
     expect(await jobs(t)).toHaveLength(0);
-    expect((await t.app.audit.store.range('acme', 1, 100)).filter((r) => r.action === 'approval.requested')).toEqual([]);
+    expect((await t.app.audit.store.range('acme', 1, 100)).filter((r) => r.action === 'approval.requested')).toEqual(
+      [],
+    );
   });
 });

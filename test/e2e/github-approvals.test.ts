@@ -9,7 +9,12 @@ import { GITHUB_TENANTS, processorsModule, startGithubApp, type GithubTestApp } 
 
 let running: GithubTestApp[] = [];
 afterEach(async () => {
-  await Promise.all(running.map(async (t) => { await t.github.idle(); await t.stop(); }));
+  await Promise.all(
+    running.map(async (t) => {
+      await t.github.idle();
+      await t.stop();
+    }),
+  );
   running = [];
 });
 
@@ -24,17 +29,31 @@ function headOf(): { set(sha: string): void } {
   nock(GITHUB_API)
     .persist()
     .get('/repos/acme/api/pulls/7')
-    .reply(200, () => ({ number: 7, title: 'Add retries', body: '', user: { login: 'alice' }, head: { sha: head, ref: 'feature' }, base: { ref: 'main' }, draft: false, html_url: 'https://github.test/acme/api/pull/7' }));
+    .reply(200, () => ({
+      number: 7,
+      title: 'Add retries',
+      body: '',
+      user: { login: 'alice' },
+      head: { sha: head, ref: 'feature' },
+      base: { ref: 'main' },
+      draft: false,
+      html_url: 'https://github.test/acme/api/pull/7',
+    }));
   nock(GITHUB_API)
     .persist()
     .get('/repos/acme/api/pulls/7/commits')
     .query(true)
-    .reply(200, () => [{ sha: head, author: { login: 'alice', id: 101 }, commit: { author: { email: 'alice@acme.test' } } }]);
+    .reply(200, () => [
+      { sha: head, author: { login: 'alice', id: 101 }, commit: { author: { email: 'alice@acme.test' } } },
+    ]);
   return { set: (sha) => void (head = sha) };
 }
 
 async function start(): Promise<GithubTestApp> {
-  const t = await startGithubApp({ yaml: YAML, modules: [approvalsModule(), processorsModule({ review: () => async () => ({ summary: 'reviewed' }) })] });
+  const t = await startGithubApp({
+    yaml: YAML,
+    modules: [approvalsModule(), processorsModule({ review: () => async () => ({ summary: 'reviewed' }) })],
+  });
   running.push(t);
   return t;
 }
@@ -54,7 +73,9 @@ describe('an approval requested in a pull request', () => {
 
     await deliver(t.url, 'issue_comment', prComment('/void approve', { login: 'bob' }));
     await t.github.idle();
-    expect((await jobs(t)).map((j) => [j.data.kind, j.data.requester.memberId, j.data.approvalId?.startsWith('ap-')])).toEqual([['review', 'alice', true]]);
+    expect(
+      (await jobs(t)).map((j) => [j.data.kind, j.data.requester.memberId, j.data.approvalId?.startsWith('ap-')]),
+    ).toEqual([['review', 'alice', true]]);
     expect(api.texts().some((x) => x.startsWith('✅ **Approved**'))).toBe(true);
   });
 
@@ -69,13 +90,22 @@ describe('an approval requested in a pull request', () => {
 
     head.set('b'.repeat(40));
     const before = api.comments.length;
-    const pushed = await deliver(t.url, 'pull_request', prEvent('synchronize', { sha: 'b'.repeat(40), login: 'alice' }));
+    const pushed = await deliver(
+      t.url,
+      'pull_request',
+      prEvent('synchronize', { sha: 'b'.repeat(40), login: 'alice' }),
+    );
     expect(pushed.body).toMatchObject({ voided: 1 });
     await t.github.idle();
     // The pull request is told once (one new comment about it: the rest is the automatic review of the new head), and
     // the request's own card now reads void, not "Cancelled", with why.
-    const told = api.texts().slice(before).filter((x) => x.includes(id));
-    expect(told).toEqual([`♻️ Request ${id} (review acme/api#7) is void: new commits were pushed to acme/api#7 (approved at aaaaaaa, head now bbbbbbb). Approvals count only for what will run; ask again.`]);
+    const told = api
+      .texts()
+      .slice(before)
+      .filter((x) => x.includes(id));
+    expect(told).toEqual([
+      `♻️ Request ${id} (review acme/api#7) is void: new commits were pushed to acme/api#7 (approved at aaaaaaa, head now bbbbbbb). Approvals count only for what will run; ask again.`,
+    ]);
     const card = api.texts().find((x) => x.includes(`\`${id}\``) && !x.startsWith('♻️ Request'));
     expect(card).toMatch(new RegExp(`^♻️ \\*\\*Void\\*\\* \`${id}\`: review acme/api#7\n`));
     expect(card).toContain('Void: new commits were pushed to acme/api#7 (approved at aaaaaaa, head now bbbbbbb).');

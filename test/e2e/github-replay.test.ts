@@ -11,7 +11,12 @@ import { GITHUB_TENANTS, processorsModule, startGithubApp, type GithubTestApp } 
 
 let running: GithubTestApp[] = [];
 afterEach(async () => {
-  await Promise.all(running.map(async (t) => { await t.github.idle(); await t.stop(); }));
+  await Promise.all(
+    running.map(async (t) => {
+      await t.github.idle();
+      await t.stop();
+    }),
+  );
   running = [];
 });
 
@@ -21,16 +26,30 @@ const YAML = GITHUB_TENANTS.replace(
 );
 
 async function start(): Promise<GithubTestApp> {
-  const t = await startGithubApp({ yaml: YAML, modules: [approvalsModule(), processorsModule({ review: () => async () => ({ summary: 'reviewed' }) })] });
+  const t = await startGithubApp({
+    yaml: YAML,
+    modules: [approvalsModule(), processorsModule({ review: () => async () => ({ summary: 'reviewed' }) })],
+  });
   running.push(t);
   nock(GITHUB_API)
     .persist()
     .get('/repos/acme/api/pulls/7')
-    .reply(200, { number: 7, title: 'Add retries', body: '', user: { login: 'alice' }, head: { sha: 'a'.repeat(40), ref: 'feature' }, base: { ref: 'main' }, draft: false, html_url: 'https://github.test/acme/api/pull/7' })
+    .reply(200, {
+      number: 7,
+      title: 'Add retries',
+      body: '',
+      user: { login: 'alice' },
+      head: { sha: 'a'.repeat(40), ref: 'feature' },
+      base: { ref: 'main' },
+      draft: false,
+      html_url: 'https://github.test/acme/api/pull/7',
+    })
     // Approvals bind the pull request's commits and their authors (who may not approve).
     .get('/repos/acme/api/pulls/7/commits')
     .query(true)
-    .reply(200, [{ sha: 'a'.repeat(40), author: { login: 'alice', id: 101 }, commit: { author: { email: 'alice@acme.test' } } }]);
+    .reply(200, [
+      { sha: 'a'.repeat(40), author: { login: 'alice', id: 101 }, commit: { author: { email: 'alice@acme.test' } } },
+    ]);
   return t;
 }
 
@@ -40,7 +59,10 @@ describe('a signed GitHub body sent again under a new delivery id', () => {
   it('is answered 200 and ignored: the approver decides nothing a second time, and the replay is recorded', async () => {
     const t = await start();
     const api = fakeGithubApi();
-    const review = (id: number) => ({ ...prComment('/void review', { login: 'alice' }), comment: { ...prComment('/void review').comment, id } });
+    const review = (id: number) => ({
+      ...prComment('/void review', { login: 'alice' }),
+      comment: { ...prComment('/void review').comment, id },
+    });
     await deliver(t.url, 'issue_comment', review(601));
     await t.github.idle();
     const approve = JSON.stringify(prComment('/void approve', { login: 'bob' }));
@@ -66,7 +88,10 @@ describe('a signed GitHub body sent again under a new delivery id', () => {
     const decisions = (await t.app.audit.store.range('acme', 1, 1000)).filter((r) => r.action === 'approval.decided');
     expect(decisions.length).toBeLessThanOrEqual(1);
     const system = await t.app.audit.store.range(SYSTEM_TENANT, 1, 100);
-    expect(system.map((r) => [r.action, r.details?.code])).toContainEqual(['security.replay', 'same_body_new_delivery']);
+    expect(system.map((r) => [r.action, r.details?.code])).toContainEqual([
+      'security.replay',
+      'same_body_new_delivery',
+    ]);
 
     // The platform's own redelivery (same delivery id) is still just a duplicate, not a replay.
     const redelivery = await deliver(t.url, 'issue_comment', undefined, { raw: approve, id: first.id });

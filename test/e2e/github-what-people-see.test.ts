@@ -9,13 +9,24 @@ import { createAgentsModule } from '../../agents/module.js';
 import { approvalsModule } from '../../approvals/module.js';
 import { fakeGithubApi, type GithubApiRecorder } from '../helpers/github-api.js';
 import { deliver, GITHUB_API, prComment } from '../helpers/github.js';
-import { GITHUB_TENANTS, onlyJobFinished, processorsModule, startGithubApp, type GithubTestApp } from '../helpers/github-app.js';
+import {
+  GITHUB_TENANTS,
+  onlyJobFinished,
+  processorsModule,
+  startGithubApp,
+  type GithubTestApp,
+} from '../helpers/github-app.js';
 
 const HEAD = 'a'.repeat(40);
 
 let running: GithubTestApp[] = [];
 afterEach(async () => {
-  await Promise.all(running.map(async (t) => { await t.github.idle(); await t.stop(); }));
+  await Promise.all(
+    running.map(async (t) => {
+      await t.github.idle();
+      await t.stop();
+    }),
+  );
   running = [];
   nock.cleanAll();
 });
@@ -32,11 +43,26 @@ function fakeRepo(): void {
   nock(GITHUB_API)
     .persist()
     .get('/repos/acme/api/pulls/7')
-    .reply(200, { number: 7, title: 'Add retries', body: '', user: { login: 'alice' }, head: { sha: HEAD, ref: 'feature' }, base: { ref: 'main' }, draft: false, html_url: 'https://github.test/acme/api/pull/7' })
+    .reply(200, {
+      number: 7,
+      title: 'Add retries',
+      body: '',
+      user: { login: 'alice' },
+      head: { sha: HEAD, ref: 'feature' },
+      base: { ref: 'main' },
+      draft: false,
+      html_url: 'https://github.test/acme/api/pull/7',
+    })
     .get(/\/repos\/acme\/api\/commits\/[0-9a-f]{40}$/)
-    .reply(200, (uri) => ({ sha: uri.slice(-40), author: { login: 'erin', id: 5 }, commit: { author: { email: 'erin@acme.test' } } }))
+    .reply(200, (uri) => ({
+      sha: uri.slice(-40),
+      author: { login: 'erin', id: 5 },
+      commit: { author: { email: 'erin@acme.test' } },
+    }))
     .get(/\/repos\/acme\/api\/compare\/.*/)
-    .reply(200, { commits: [{ sha: HEAD, author: { login: 'erin', id: 5 }, commit: { author: { email: 'erin@acme.test' } } }] })
+    .reply(200, {
+      commits: [{ sha: HEAD, author: { login: 'erin', id: 5 }, commit: { author: { email: 'erin@acme.test' } } }],
+    })
     .get('/repos/acme/api/deployments')
     .query(true)
     .reply(200, [])
@@ -51,16 +77,25 @@ function fakeRepo(): void {
 /** Every body one comment had, in order (created, then each edit). */
 function historyOf(api: GithubApiRecorder, match: (body: string) => boolean): string[] {
   const strip = (body: string) => body.replace(/\n*<!-- void:[^>]*-->/g, '');
-  const created = api.calls.find((c) => c.method === 'POST' && c.path.endsWith('/issues/7/comments') && match(strip(String(c.body?.body))));
+  const created = api.calls.find(
+    (c) => c.method === 'POST' && c.path.endsWith('/issues/7/comments') && match(strip(String(c.body?.body))),
+  );
   if (!created) return [];
   const comment = api.comments.find((c) => c.body === created.body.body || match(strip(c.body)));
-  const edits = api.calls.filter((c) => c.method === 'PATCH' && comment && c.path.endsWith(`/issues/comments/${comment.id}`));
+  const edits = api.calls.filter(
+    (c) => c.method === 'PATCH' && comment && c.path.endsWith(`/issues/comments/${comment.id}`),
+  );
   return [created, ...edits].map((c) => strip(String(c.body?.body)));
 }
 
 describe('a deploy asked for in a pull request, as its people read it', () => {
   it('one card, @logins, a short linked SHA, relative times; progress forward only; done links to the deployments page', async () => {
-    const t = await startGithubApp({ role: 'all', env: { VOID_PROGRESS_INTERVAL_MS: '0' }, yaml: YAML, modules: [approvalsModule(), createAgentsModule({ deployPollMs: 5 })] });
+    const t = await startGithubApp({
+      role: 'all',
+      env: { VOID_PROGRESS_INTERVAL_MS: '0' },
+      yaml: YAML,
+      modules: [approvalsModule(), createAgentsModule({ deployPollMs: 5 })],
+    });
     running.push(t);
     const api = fakeGithubApi();
     fakeRepo();
@@ -72,7 +107,9 @@ describe('a deploy asked for in a pull request, as its people read it', () => {
     // Posted once, not posted and at once edited to the same text.
     expect(posted).toHaveLength(1);
     const id = /`(ap-[0-9a-f]{16})`/.exec(posted[0] as string)?.[1] as string;
-    expect(posted[0]).toContain(`deploy api to production at [\`aaaaaaa\`](https://github.test/acme/api/commit/${HEAD})`);
+    expect(posted[0]).toContain(
+      `deploy api to production at [\`aaaaaaa\`](https://github.test/acme/api/commit/${HEAD})`,
+    );
     expect(posted[0]).toContain('May approve: @bob');
     expect(posted[0]).toMatch(/\nExpires in 24 h \(\d{1,2} [A-Z][a-z]{2}( \d{4})? \d{2}:\d{2} UTC\)\n/);
     expect(posted[0]).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
@@ -87,7 +124,9 @@ describe('a deploy asked for in a pull request, as its people read it', () => {
     const cardHistory = historyOf(api, card);
     expect(cardHistory).toHaveLength(2);
     expect(cardHistory[1]).toMatch(new RegExp(`^✅ \\*\\*Approved\\*\\* \`${id}\``));
-    expect(cardHistory[1]).toMatch(/\n- @bob approved on github just now \(\d{1,2} [A-Z][a-z]{2}( \d{4})? \d{2}:\d{2} UTC\)$/);
+    expect(cardHistory[1]).toMatch(
+      /\n- @bob approved on github just now \(\d{1,2} [A-Z][a-z]{2}( \d{4})? \d{2}:\d{2} UTC\)$/,
+    );
 
     // The job's comment, every version of it: forward only, no terminal state as progress, a web link at the end.
     const progress = historyOf(api, (b) => /^(▶️|🔄|✅) deploy /.test(b));
@@ -95,19 +134,27 @@ describe('a deploy asked for in a pull request, as its people read it', () => {
     expect(progress.filter((x) => /success.*\d+%/.test(x))).toEqual([]);
     expect(progress.some((x) => x.includes('deployment 501: in progress'))).toBe(true);
     const done = progress.at(-1) as string;
-    expect(done).toMatch(/^✅ deploy done: api to production \(aaaaaaa\): deployment 501 success\nhttps:\/\/github\.test\/acme\/api\/deployments$/);
+    expect(done).toMatch(
+      /^✅ deploy done: api to production \(aaaaaaa\): deployment 501 success\nhttps:\/\/github\.test\/acme\/api\/deployments$/,
+    );
     expect(progress.join('\n')).not.toContain('/api/v3');
   });
 });
 
 describe('the opening "queued" of a job', () => {
-  it('never replaces what the worker already wrote in the job\'s comment', async () => {
+  it("never replaces what the worker already wrote in the job's comment", async () => {
     // The web role answers after its 👀 reaction; here the reaction is slow, so the worker has already started the
     // job (and said so) when the web role's "queued as job" arrives.
-    nock(GITHUB_API).post(/\/repos\/acme\/api\/issues\/comments\/\d+\/reactions$/).delay(600).reply(201, { id: 1, content: 'eyes' });
+    nock(GITHUB_API)
+      .post(/\/repos\/acme\/api\/issues\/comments\/\d+\/reactions$/)
+      .delay(600)
+      .reply(201, { id: 1, content: 'eyes' });
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const t = await startGithubApp({ role: 'all', modules: [processorsModule({ review: () => async () => (await held, { summary: 'reviewed' }) })] });
+    const t = await startGithubApp({
+      role: 'all',
+      modules: [processorsModule({ review: () => async () => (await held, { summary: 'reviewed' }) })],
+    });
     running.push(t);
     const api = fakeGithubApi();
 

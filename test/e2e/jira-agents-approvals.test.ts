@@ -48,7 +48,10 @@ describe('implement held by policy', () => {
     const jira = new FakeJira().install();
     jira.addIssue('PAY-12', { labels: ['void:implement'], status: { name: 'In Progress' } });
     const runs: JobData[] = [];
-    const t = await start({ config: testConfig({ yaml: YAML, env: JIRA_ENV }), modules: [approvalsModule(), jiraModule, recordingAgents(runs)] });
+    const t = await start({
+      config: testConfig({ yaml: YAML, env: JIRA_ENV }),
+      modules: [approvalsModule(), jiraModule, recordingAgents(runs)],
+    });
 
     await deliver(t.url, fixture('issue_updated_transition'), { id: 'wh-1' });
     const card = jira.commentTexts('PAY-12')[0] ?? '';
@@ -63,7 +66,12 @@ describe('implement held by policy', () => {
     // on the ticket, "/void approve" needs no id: the one pending request about this ticket
     await deliver(t.url, comment(CAROL_JIRA, '/void approve'), { id: 'wh-3' });
     await jira.waitFor(() => runs.length === 1, 'the approved implement job');
-    expect(runs[0]).toMatchObject({ kind: 'implement', approvalId: id, requester: { memberId: 'bob', platform: 'jira' }, thread: { channel: 'PAY-12' } });
+    expect(runs[0]).toMatchObject({
+      kind: 'implement',
+      approvalId: id,
+      requester: { memberId: 'bob', platform: 'jira' },
+      thread: { channel: 'PAY-12' },
+    });
     // the request's comment is updated in place (its key is the marker), not posted again
     await jira.waitFor(() => jira.commentTexts('PAY-12')[0] !== card, 'the approval comment to show the decision');
     expect(jira.commentTexts('PAY-12')[0]).toContain('✅ approved by Carol Lead');
@@ -76,13 +84,27 @@ describe('triage through the agents module', () => {
     const jira = new FakeJira().install();
     jira.addIssue('PAY-9', { summary: 'Card payments fail when the 3-D Secure challenge times out on mobile' });
     jira.addIssue('PAY-10', { summary: 'Add Apple Pay to the checkout' });
-    jira.addIssue('PAY-12', { summary: 'Card payments fail when the 3-D Secure challenge times out', labels: ['void:triage'] });
-    const t = await start({ config: testConfig({ yaml: YAML, env: JIRA_ENV }), modules: [approvalsModule(), jiraModule, createAgentsModule()] });
+    jira.addIssue('PAY-12', {
+      summary: 'Card payments fail when the 3-D Secure challenge times out',
+      labels: ['void:triage'],
+    });
+    const t = await start({
+      config: testConfig({ yaml: YAML, env: JIRA_ENV }),
+      modules: [approvalsModule(), jiraModule, createAgentsModule()],
+    });
 
     const res = await deliver(t.url, fixture('issue_created'), { id: 'wh-triage-1' });
     expect(res.body.fired).toEqual([{ rule: 'triage-on-label', duplicate: false }]);
-    await jira.waitFor(() => jira.commentTexts('PAY-12').some((c) => c.includes('Void triage:')), 'the triage comment', 15_000);
-    await jira.waitFor(() => jira.commentTexts('PAY-12').some((c) => c.includes('triage done')), 'the job to finish', 15_000);
+    await jira.waitFor(
+      () => jira.commentTexts('PAY-12').some((c) => c.includes('Void triage:')),
+      'the triage comment',
+      15_000,
+    );
+    await jira.waitFor(
+      () => jira.commentTexts('PAY-12').some((c) => c.includes('triage done')),
+      'the job to finish',
+      15_000,
+    );
     const triage = jira.commentTexts('PAY-12').find((c) => c.includes('Void triage:')) ?? '';
     expect(triage).toContain('Possibly related: PAY-9');
     expect(triage).not.toContain('PAY-10');

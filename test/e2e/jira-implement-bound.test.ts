@@ -44,11 +44,26 @@ const comment = (author: string, body: string) =>
 /** A person edits the ticket's description in JIRA: the site changes, then the signed webhook arrives. */
 const descriptionEdit = () =>
   fixture('issue_updated_labels', (p) => {
-    p.changelog = { id: '10500', items: [{ field: 'description', fieldtype: 'jira', from: null, fromString: 'Add retries', to: null, toString: 'Add retries and drop the audit log' }] };
+    p.changelog = {
+      id: '10500',
+      items: [
+        {
+          field: 'description',
+          fieldtype: 'jira',
+          from: null,
+          fromString: 'Add retries',
+          to: null,
+          toString: 'Add retries and drop the audit log',
+        },
+      ],
+    };
   });
 
 async function requested(jira: FakeJira, runs: JobData[], env = yaml()) {
-  const t = await start({ config: testConfig({ yaml: env, env: JIRA_ENV }), modules: [approvalsModule(), jiraModule, recordingAgents(runs)] });
+  const t = await start({
+    config: testConfig({ yaml: env, env: JIRA_ENV }),
+    modules: [approvalsModule(), jiraModule, recordingAgents(runs)],
+  });
   await deliver(t.url, fixture('issue_updated_transition'), { id: 'wh-transition' });
   const id = /\/void approve (\S+)/.exec(jira.commentTexts('PAY-12')[0] ?? '')?.[1] as string;
   expect(id).toMatch(/^ap-[0-9a-f]{16}$/);
@@ -58,24 +73,38 @@ async function requested(jira: FakeJira, runs: JobData[], env = yaml()) {
 describe('an implement approval is bound to the ticket', () => {
   it('editing the ticket voids the pending request (issue_updated), and approving afterwards runs nothing', async () => {
     const jira = new FakeJira().install();
-    const issue = jira.addIssue('PAY-12', { labels: ['void:implement'], status: { name: 'In Progress' }, description: 'Add retries' });
+    const issue = jira.addIssue('PAY-12', {
+      labels: ['void:implement'],
+      status: { name: 'In Progress' },
+      description: 'Add retries',
+    });
     const runs: JobData[] = [];
     const { t, id } = await requested(jira, runs);
 
     issue.fields.description = 'Add retries and drop the audit log';
     await deliver(t.url, descriptionEdit(), { id: 'wh-edit' });
     expect((await t.app.ports.approvals?.get('acme', id))?.state).toBe('cancelled');
-    expect(jira.commentTexts('PAY-12').join('\n')).toContain(`♻️ Request ${id} (implement PAY-12 in acme/payments) is void: ticket PAY-12 was edited`);
+    expect(jira.commentTexts('PAY-12').join('\n')).toContain(
+      `♻️ Request ${id} (implement PAY-12 in acme/payments) is void: ticket PAY-12 was edited`,
+    );
 
     await deliver(t.url, comment(CAROL_JIRA, `/void approve ${id}`), { id: 'wh-approve' });
     expect(jira.commentTexts('PAY-12').at(-1)).toContain(`Request ${id} was voided`);
     expect(runs).toEqual([]);
-    expect((await t.app.audit.store.range('acme', 1, 1000)).filter((r) => r.action === 'approval.voided').map((r) => r.details)).toEqual([{ approvalId: id }]);
+    expect(
+      (await t.app.audit.store.range('acme', 1, 1000))
+        .filter((r) => r.action === 'approval.voided')
+        .map((r) => r.details),
+    ).toEqual([{ approvalId: id }]);
   });
 
   it('an edit that only touches other fields (labels) leaves the approval standing', async () => {
     const jira = new FakeJira().install();
-    const issue = jira.addIssue('PAY-12', { labels: ['void:implement'], status: { name: 'In Progress' }, description: 'Add retries' });
+    const issue = jira.addIssue('PAY-12', {
+      labels: ['void:implement'],
+      status: { name: 'In Progress' },
+      description: 'Add retries',
+    });
     const runs: JobData[] = [];
     const { t, id } = await requested(jira, runs);
     issue.fields.labels = ['void:implement', 'backend'];
@@ -85,7 +114,11 @@ describe('an implement approval is bound to the ticket', () => {
 
   it('an edit the webhook never delivered is caught at the decision: the request is void and nothing runs', async () => {
     const jira = new FakeJira().install();
-    const issue = jira.addIssue('PAY-12', { labels: ['void:implement'], status: { name: 'In Progress' }, description: 'Add retries' });
+    const issue = jira.addIssue('PAY-12', {
+      labels: ['void:implement'],
+      status: { name: 'In Progress' },
+      description: 'Add retries',
+    });
     const runs: JobData[] = [];
     const { t, id } = await requested(jira, runs);
     issue.fields.summary = 'Rewrite the payment ledger';
@@ -100,9 +133,14 @@ describe('implement without a repository', () => {
     const jira = new FakeJira().install();
     jira.addIssue('PAY-12');
     const runs: JobData[] = [];
-    const t = await start({ config: testConfig({ yaml: yaml(), env: JIRA_ENV }), modules: [approvalsModule(), jiraModule, recordingAgents(runs)] });
+    const t = await start({
+      config: testConfig({ yaml: yaml(), env: JIRA_ENV }),
+      modules: [approvalsModule(), jiraModule, recordingAgents(runs)],
+    });
     await deliver(t.url, comment(ALICE_JIRA, '/void implement'), { id: 'wh-1' });
-    expect(jira.commentTexts('PAY-12').at(-1)).toContain('Nothing was requested: "implement PAY-12" does not say which repository to change, and Acme Payments maps no repository to project PAY. Say "implement PAY-12 in <owner>/<repo>"');
+    expect(jira.commentTexts('PAY-12').at(-1)).toContain(
+      'Nothing was requested: "implement PAY-12" does not say which repository to change, and Acme Payments maps no repository to project PAY. Say "implement PAY-12 in <owner>/<repo>"',
+    );
     const trail = await t.app.audit.store.range('acme', 1, 1000);
     expect(trail.filter((r) => r.action === 'approval.requested')).toEqual([]);
     expect(trail.find((r) => r.action === 'request.rejected')?.details).toEqual({ code: 'implement.no_repo' });
@@ -113,13 +151,20 @@ describe('implement without a repository', () => {
     const jira = new FakeJira().install();
     jira.addIssue('PAY-12');
     const runs: JobData[] = [];
-    const t = await start({ config: testConfig({ yaml: yaml('      repositories: { PAY: acme/payments }\n'), env: JIRA_ENV }), modules: [approvalsModule(), jiraModule, recordingAgents(runs)] });
+    const t = await start({
+      config: testConfig({ yaml: yaml('      repositories: { PAY: acme/payments }\n'), env: JIRA_ENV }),
+      modules: [approvalsModule(), jiraModule, recordingAgents(runs)],
+    });
     await deliver(t.url, comment(ALICE_JIRA, '/void implement'), { id: 'wh-1' });
     const card = jira.commentTexts('PAY-12').find((c) => c.includes('🔐 Approval')) ?? '';
     expect(card).toContain('implement PAY-12 in acme/payments');
     const id = /\/void approve (\S+)/.exec(card)?.[1] as string;
     await deliver(t.url, comment(CAROL_JIRA, `/void approve ${id}`), { id: 'wh-2' });
     await jira.waitFor(() => runs.length === 1, 'the approved implement job');
-    expect(runs[0]?.command).toEqual({ name: 'implement', ticket: 'PAY-12', repo: { owner: 'acme', name: 'payments' } });
+    expect(runs[0]?.command).toEqual({
+      name: 'implement',
+      ticket: 'PAY-12',
+      repo: { owner: 'acme', name: 'payments' },
+    });
   });
 });

@@ -54,7 +54,10 @@ function approvedReview(): Record<string, unknown> {
   return p;
 }
 
-const transitionsTo = () => jira.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/transitions')).map((c) => Number(c.body.transition.id));
+const transitionsTo = () =>
+  jira.calls
+    .filter((c) => c.method === 'POST' && c.path.endsWith('/transitions'))
+    .map((c) => Number(c.body.transition.id));
 
 describe('ticket → implement → pull request opened → approved → merged', () => {
   it('moves the ticket through its transitions with one comment per step, and redeliveries change nothing', async () => {
@@ -62,13 +65,21 @@ describe('ticket → implement → pull request opened → approved → merged',
     jira.issues.get('PAY-12')!.fields.status = { name: 'In Progress' };
     const started = await deliverJira(t.url, fixture('issue_updated_transition'), { id: 'wh-transition-1' });
     expect(started.body.fired).toEqual([{ rule: 'implement-in-progress', duplicate: false }]);
-    await jira.waitFor(() => jira.commentTexts('PAY-12').some((c) => c.includes('implement done')), 'the implement job to report');
-    expect(runs.map((r) => r.command)).toEqual([{ name: 'implement', ticket: 'PAY-12', repo: { owner: 'acme', name: 'payments' } }]);
+    await jira.waitFor(
+      () => jira.commentTexts('PAY-12').some((c) => c.includes('implement done')),
+      'the implement job to report',
+    );
+    expect(runs.map((r) => r.command)).toEqual([
+      { name: 'implement', ticket: 'PAY-12', repo: { owner: 'acme', name: 'payments' } },
+    ]);
 
     // 2. The draft pull request is opened on GitHub: the ticket goes to In Review, with a comment.
     const opened = await deliverGithub(t.url, 'pull_request', pr('opened', { author: 'void-bot' }));
     expect(opened.status).toBe(202);
-    await jira.waitFor(() => jira.status('PAY-12') === 'In Review' && jira.commentTexts('PAY-12').length === 2, 'In Review with its comment');
+    await jira.waitFor(
+      () => jira.status('PAY-12') === 'In Review' && jira.commentTexts('PAY-12').length === 2,
+      'In Review with its comment',
+    );
 
     // GitHub redelivers the same event: nothing new on the ticket.
     const writes = jira.writes().length;
@@ -88,7 +99,10 @@ describe('ticket → implement → pull request opened → approved → merged',
 
     // 4. Merged: Done, with a comment.
     await deliverGithub(t.url, 'pull_request', pr('closed', { merged: true, author: 'void-bot' }));
-    await jira.waitFor(() => jira.status('PAY-12') === 'Done' && jira.commentTexts('PAY-12').length === 4, 'Done with its comment');
+    await jira.waitFor(
+      () => jira.status('PAY-12') === 'Done' && jira.commentTexts('PAY-12').length === 4,
+      'Done with its comment',
+    );
 
     const comments = jira.commentTexts('PAY-12');
     expect(comments[0]).toContain('implement done');
@@ -99,11 +113,15 @@ describe('ticket → implement → pull request opened → approved → merged',
     ]);
     expect(transitionsTo()).toEqual([13, 14]); // the fake's ids for In Review and Done
     const audit = await t.app.audit.store.range('acme', 1, 1000);
-    expect(audit.filter((r) => r.action === 'jira.ticket_updated').map((r) => r.details?.step)).toEqual(['opened', 'review_approved', 'merged']);
+    expect(audit.filter((r) => r.action === 'jira.ticket_updated').map((r) => r.details?.step)).toEqual([
+      'opened',
+      'review_approved',
+      'merged',
+    ]);
     expect(runs).toHaveLength(1);
   });
 
-  it('leaves tickets alone for pull requests that name no ticket of the tenant\'s projects', async () => {
+  it("leaves tickets alone for pull requests that name no ticket of the tenant's projects", async () => {
     const unrelated = pr('opened');
     (unrelated.pull_request as Record<string, unknown>).title = 'Bump OPS-4 dependency pins';
     (unrelated.pull_request as { head: { ref: string } }).head.ref = 'deps/bump';

@@ -11,7 +11,9 @@ import { deliver, prComment } from '../helpers/github.js';
 import { onlyJobFinished, startGithubApp, type GithubTestApp } from '../helpers/github-app.js';
 import { HEAD, servePullRequest, type CorpusPullRequest, type PostedReview } from '../helpers/review.js';
 
-const PRS = JSON.parse(readFileSync(resolve(import.meta.dirname, '../fixtures/review/prs/prs.json'), 'utf8')) as CorpusPullRequest[];
+const PRS = JSON.parse(
+  readFileSync(resolve(import.meta.dirname, '../fixtures/review/prs/prs.json'), 'utf8'),
+) as CorpusPullRequest[];
 
 let running: GithubTestApp | undefined;
 afterEach(async () => {
@@ -32,29 +34,38 @@ async function review(pr: CorpusPullRequest): Promise<PostedReview> {
 }
 
 describe('/void review on realistic pull requests, no model configured', () => {
-  it.each(PRS.filter((pr) => !pr.clean).map((pr) => [pr.name, pr] as const))('%s: each planted issue is posted on its line', async (_name, pr) => {
-    const posted = await review(pr);
-    for (const planted of pr.planted) {
-      if (pr.files.find((f) => f.path === planted.path)?.status === 'removed') {
-        // A deleted file has no line on the new side to comment on: the finding is in the review body.
-        expect(posted.body).toContain(`\`${planted.path}:${planted.line}\` ${planted.rule}`);
-        continue;
+  it.each(PRS.filter((pr) => !pr.clean).map((pr) => [pr.name, pr] as const))(
+    '%s: each planted issue is posted on its line',
+    async (_name, pr) => {
+      const posted = await review(pr);
+      for (const planted of pr.planted) {
+        if (pr.files.find((f) => f.path === planted.path)?.status === 'removed') {
+          // A deleted file has no line on the new side to comment on: the finding is in the review body.
+          expect(posted.body).toContain(`\`${planted.path}:${planted.line}\` ${planted.rule}`);
+          continue;
+        }
+        const onLine = (posted.comments ?? []).filter((c) => c.path === planted.path && c.line === planted.line);
+        expect(
+          onLine.map((c) => /`([\w.]+)`/.exec(c.body)?.[1]),
+          `${planted.rule} at ${planted.path}:${planted.line}`,
+        ).toContainEqual(expect.stringMatching(new RegExp(`^${planted.rule.replace('.', '\\.')}`)));
       }
-      const onLine = (posted.comments ?? []).filter((c) => c.path === planted.path && c.line === planted.line);
-      expect(onLine.map((c) => /`([\w.]+)`/.exec(c.body)?.[1]), `${planted.rule} at ${planted.path}:${planted.line}`).toContainEqual(expect.stringMatching(new RegExp(`^${planted.rule.replace('.', '\\.')}`)));
-    }
-    expect(posted.comments?.every((c) => c.side === 'RIGHT')).toBe(true);
-    expect(posted.commit_id).toBe(HEAD);
-    expect(posted.body).toContain('**What was checked**');
-    expect(posted.body).not.toContain('Not shown to the model');
-  });
+      expect(posted.comments?.every((c) => c.side === 'RIGHT')).toBe(true);
+      expect(posted.commit_id).toBe(HEAD);
+      expect(posted.body).toContain('**What was checked**');
+      expect(posted.body).not.toContain('Not shown to the model');
+    },
+  );
 
-  it.each(PRS.filter((pr) => pr.clean).map((pr) => [pr.name, pr] as const))('%s: clean, so no blocking finding and no request for changes', async (_name, pr) => {
-    const posted = await review(pr);
-    expect(posted.event).toBe('COMMENT');
-    expect(posted.body).not.toMatch(/🔴|🟠 `[^`]+` [\w.]+: /);
-    expect(posted.body).toContain('**What was checked**');
-  });
+  it.each(PRS.filter((pr) => pr.clean).map((pr) => [pr.name, pr] as const))(
+    '%s: clean, so no blocking finding and no request for changes',
+    async (_name, pr) => {
+      const posted = await review(pr);
+      expect(posted.event).toBe('COMMENT');
+      expect(posted.body).not.toMatch(/🔴|🟠 `[^`]+` [\w.]+: /);
+      expect(posted.body).toContain('**What was checked**');
+    },
+  );
 
   it('says what it could not cover: files without a patch, languages without structural rules, files read from the diff only', async () => {
     const pr = PRS.find((p) => p.name === 'clean-feature-with-tests') as CorpusPullRequest;
@@ -68,7 +79,9 @@ describe('/void review on realistic pull requests, no model configured', () => {
     };
     const posted = await review(withExtras);
     expect(posted.body).toContain('1 file(s) without a patch were not reviewed: `assets/logo.png`.');
-    expect(posted.body).toContain('Structural rules (ast-grep, JavaScript/TypeScript): `src/orders/page.ts`, `src/orders/page.test.ts`.');
+    expect(posted.body).toContain(
+      'Structural rules (ast-grep, JavaScript/TypeScript): `src/orders/page.ts`, `src/orders/page.test.ts`.',
+    );
     expect(posted.body).toContain('Infrastructure and language rules: `lib/report.rb` (ruby).');
     expect(posted.body).toContain('1 file(s) were checked on the diff only');
   });

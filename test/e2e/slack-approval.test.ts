@@ -27,20 +27,33 @@ function approveClick(user: string, approvalId: string, card: { ts: string; thre
     container: { type: 'message', message_ts: card.ts, channel_id: CHANNEL, is_ephemeral: false },
     channel: { id: CHANNEL, name: 'deploys' },
     message: { type: 'message', bot_id: 'B0VOID0001', text: 'approval', ts: card.ts, thread_ts: card.threadTs },
-    actions: [{ action_id: 'void_approve', block_id: 'decide', type: 'button', value: approvalId, action_ts: `${Date.now() / 1000}` }],
+    actions: [
+      {
+        action_id: 'void_approve',
+        block_id: 'decide',
+        type: 'button',
+        value: approvalId,
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
   });
 }
 
-const textOf = (call: SlackCall | undefined) => `${String(call?.params.text)} ${JSON.stringify(call?.params.blocks ?? [])}`;
+const textOf = (call: SlackCall | undefined) =>
+  `${String(call?.params.text)} ${JSON.stringify(call?.params.blocks ?? [])}`;
 
 describe('Slack approval conversation (real approvals module)', () => {
   it('request → self-approval refused privately → two approvals → job runs; the card and job message update in place', async () => {
     // 1. Alice asks. The ack is immediate; the thread gets the parent message and the approval card.
-    const ask = await postSlack(t.url, { body: slashForm({ text: 'deploy payments to production', user: USERS.alice, channel: CHANNEL }) });
+    const ask = await postSlack(t.url, {
+      body: slashForm({ text: 'deploy payments to production', user: USERS.alice, channel: CHANNEL }),
+    });
     expect(ask.status).toBe(200);
     const [parent] = await t.fake.waitFor('chat.postMessage', (c) => c.params.thread_ts === undefined);
     const threadTs = String(parent?.response.ts);
-    const [cardPost] = await t.fake.waitFor('chat.postMessage', (c) => JSON.stringify(c.params.blocks ?? '').includes('void_approve'));
+    const [cardPost] = await t.fake.waitFor('chat.postMessage', (c) =>
+      JSON.stringify(c.params.blocks ?? '').includes('void_approve'),
+    );
     expect(cardPost?.params.thread_ts).toBe(threadTs);
     const cardTs = String(cardPost?.response.ts);
     const cardText = textOf(cardPost);
@@ -49,7 +62,11 @@ describe('Slack approval conversation (real approvals module)', () => {
     expect(cardText).toContain('production-deploys');
     for (const approver of [USERS.bob, USERS.carol, USERS.erin]) expect(cardText).toContain(`<@${approver}>`);
     expect(cardText).not.toContain(`<@${USERS.alice}>`);
-    const approvalId = String((cardPost?.params.blocks as Array<{ block_id?: string; elements?: Array<{ value?: string }> }>).find((b) => b.block_id === 'decide')?.elements?.[0]?.value);
+    const approvalId = String(
+      (cardPost?.params.blocks as Array<{ block_id?: string; elements?: Array<{ value?: string }> }>).find(
+        (b) => b.block_id === 'decide',
+      )?.elements?.[0]?.value,
+    );
     expect(approvalId).toBeTruthy();
     expect(await t.app.queue.queue.getJobCounts()).toMatchObject({ waiting: 0, active: 0, completed: 0 });
 
@@ -79,7 +96,9 @@ describe('Slack approval conversation (real approvals module)', () => {
     const before = { calls: t.fake.calls.length, audit: (await t.app.audit.store.range('acme', 1, 500)).length };
     await postSlack(t.url, { body: approveClick(USERS.bob, approvalId, { ts: cardTs, threadTs }) });
     await t.settled();
-    expect({ calls: t.fake.calls.length, audit: (await t.app.audit.store.range('acme', 1, 500)).length }).toEqual(before);
+    expect({ calls: t.fake.calls.length, audit: (await t.app.audit.store.range('acme', 1, 500)).length }).toEqual(
+      before,
+    );
 
     // 4. Carol (devops) approves: the card says approved, without buttons; the job runs and reports in the thread.
     await postSlack(t.url, { body: approveClick(USERS.carol, approvalId, { ts: cardTs, threadTs }) });
@@ -92,33 +111,60 @@ describe('Slack approval conversation (real approvals module)', () => {
     expect(finalCard).toContain('Carol Ops');
     expect(finalCard).not.toContain('void_approve');
     const [done] = await t.fake.waitFor('chat.update', (c) => String(c.params.text).includes('deploy done'));
-    const jobPosts = t.fake.callsOf('chat.postMessage').filter((c) => c.params.thread_ts === threadTs && String(c.params.text).includes('deploy'));
+    const jobPosts = t.fake
+      .callsOf('chat.postMessage')
+      .filter((c) => c.params.thread_ts === threadTs && String(c.params.text).includes('deploy'));
     expect(jobPosts.map((c) => c.response.ts)).toContain(done?.params.ts);
     expect(t.fake.callsOf('chat.postMessage').filter((c) => c.params.thread_ts === undefined)).toHaveLength(1);
 
     // The audit trail tells the same story.
     const actions = (await t.app.audit.store.range('acme', 1, 200)).map((r) => r.action);
-    expect(actions).toEqual(expect.arrayContaining(['approval.requested', 'approval.denied', 'approval.decided', 'job.queued', 'job.started', 'job.completed']));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'approval.requested',
+        'approval.denied',
+        'approval.decided',
+        'job.queued',
+        'job.started',
+        'job.completed',
+      ]),
+    );
     expect(actions.filter((a) => a === 'approval.decided').length).toBeGreaterThanOrEqual(2);
     const jobs = await t.app.queue.queue.getJobs(['completed', 'active', 'waiting', 'delayed']);
     expect(jobs.map((j) => [j.data.kind, j.data.approvalId])).toEqual([['deploy', approvalId]]);
   });
 
   it('`/void status <approval id>` answers privately, without buttons, and posts no second public card', async () => {
-    await postSlack(t.url, { body: slashForm({ text: 'deploy payments to production', user: USERS.alice, channel: CHANNEL }) });
-    const [cardPost] = await t.fake.waitFor('chat.postMessage', (c) => JSON.stringify(c.params.blocks ?? '').includes('void_approve'));
-    const approvalId = String((cardPost?.params.blocks as Array<{ block_id?: string; elements?: Array<{ value?: string }> }>).find((b) => b.block_id === 'decide')?.elements?.[0]?.value);
+    await postSlack(t.url, {
+      body: slashForm({ text: 'deploy payments to production', user: USERS.alice, channel: CHANNEL }),
+    });
+    const [cardPost] = await t.fake.waitFor('chat.postMessage', (c) =>
+      JSON.stringify(c.params.blocks ?? '').includes('void_approve'),
+    );
+    const approvalId = String(
+      (cardPost?.params.blocks as Array<{ block_id?: string; elements?: Array<{ value?: string }> }>).find(
+        (b) => b.block_id === 'decide',
+      )?.elements?.[0]?.value,
+    );
     await t.settled();
     const posts = t.fake.callsOf('chat.postMessage').length;
 
-    expect((await postSlack(t.url, { body: slashForm({ text: `status ${approvalId}`, user: USERS.bob, channel: CHANNEL }) })).status).toBe(200);
+    expect(
+      (await postSlack(t.url, { body: slashForm({ text: `status ${approvalId}`, user: USERS.bob, channel: CHANNEL }) }))
+        .status,
+    ).toBe(200);
     await t.settled();
-    const [shown] = await t.fake.waitFor('chat.postEphemeral', (c) => c.params.user === USERS.bob && JSON.stringify(c.params).includes(approvalId));
+    const [shown] = await t.fake.waitFor(
+      'chat.postEphemeral',
+      (c) => c.params.user === USERS.bob && JSON.stringify(c.params).includes(approvalId),
+    );
     // Only Bob sees it; no thread is opened for it and no copy of the card with live buttons goes to the channel.
     expect(t.fake.callsOf('chat.postMessage')).toHaveLength(posts);
     expect(textOf(shown)).toContain('deploy payments to production');
     expect(textOf(shown)).toContain('Approval needed');
     expect(JSON.stringify(shown?.params.blocks)).not.toContain('void_approve');
-    expect(textOf(shown)).toContain(`Only you can see this copy. Decide on the request's card in its thread, or say \`/void approve ${approvalId}\``);
+    expect(textOf(shown)).toContain(
+      `Only you can see this copy. Decide on the request's card in its thread, or say \`/void approve ${approvalId}\``,
+    );
   });
 });

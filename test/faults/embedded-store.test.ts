@@ -21,16 +21,32 @@ import { event, freshDataDir } from '../helpers/audit.js';
 async function trailWith(path: string, tenants: Record<string, number>): Promise<DurableAuditStore> {
   const store = await DurableAuditStore.open(path);
   const trail = new AuditTrail(store);
-  for (const [tenantId, n] of Object.entries(tenants)) await Promise.all(Array.from({ length: n }, () => trail.append(event(tenantId))));
+  for (const [tenantId, n] of Object.entries(tenants))
+    await Promise.all(Array.from({ length: n }, () => trail.append(event(tenantId))));
   return store;
 }
 
 function pending(id: string): ApprovalRecord {
   return {
-    id, tenantId: 'acme', state: 'pending', rule: 'deploys', kind: 'deploy', command: { name: 'deploy', service: 'payments', environment: 'production', ref: 'v1' },
-    summary: 'deploy payments', target: 'payments@production', requester: { memberId: 'alice', name: 'Alice', platform: 'slack', platformUserId: 'U0ALICE01' },
-    thread: { platform: 'slack', channel: 'C1', thread: '1.2' }, correlationId: 'c', deliveryId: `d-${id}`, quorum: [{ count: 2, roles: ['tech_lead'] }],
-    voidOnTargetChange: true, cancel: ['requester'], decisions: [], createdAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 3_600_000).toISOString(), queued: false,
+    id,
+    tenantId: 'acme',
+    state: 'pending',
+    rule: 'deploys',
+    kind: 'deploy',
+    command: { name: 'deploy', service: 'payments', environment: 'production', ref: 'v1' },
+    summary: 'deploy payments',
+    target: 'payments@production',
+    requester: { memberId: 'alice', name: 'Alice', platform: 'slack', platformUserId: 'U0ALICE01' },
+    thread: { platform: 'slack', channel: 'C1', thread: '1.2' },
+    correlationId: 'c',
+    deliveryId: `d-${id}`,
+    quorum: [{ count: 2, roles: ['tech_lead'] }],
+    voidOnTargetChange: true,
+    cancel: ['requester'],
+    decisions: [],
+    createdAt: new Date().toISOString(),
+    expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    queued: false,
   };
 }
 
@@ -43,11 +59,29 @@ describe('durable embedded store on real files', () => {
     const approvals = await DurableApprovalStore.open(path);
     await approvals.create(pending('ap-1'));
     await approvals.lease('acme', 'ap-1', 'decide', 'h1', 10_000, Date.now());
-    await approvals.commit('acme', 'ap-1', 'h1', { decision: { memberId: 'bob', name: 'Bob', decision: 'approve', platform: 'slack', platformUserId: 'U0BOB0001', roles: ['tech_lead'], at: new Date().toISOString() } });
+    await approvals.commit('acme', 'ap-1', 'h1', {
+      decision: {
+        memberId: 'bob',
+        name: 'Bob',
+        decision: 'approve',
+        platform: 'slack',
+        platformUserId: 'U0BOB0001',
+        roles: ['tech_lead'],
+        at: new Date().toISOString(),
+      },
+    });
     await approvals.lease('acme', 'ap-1', 'decide', 'h2', 10_000, Date.now());
     await approvals.close();
     const installs = await DurableInstallationRecords.open(path);
-    await installs.upsert({ tenantId: 'acme', teamId: 'T0ACME001', sealedToken: 'sealed', botId: 'B1', botUserId: 'U1', scopes: ['chat:write'], installedAt: '2026-12-01T00:00:00.000Z' });
+    await installs.upsert({
+      tenantId: 'acme',
+      teamId: 'T0ACME001',
+      sealedToken: 'sealed',
+      botId: 'B1',
+      botUserId: 'U1',
+      scopes: ['chat:write'],
+      installedAt: '2026-12-01T00:00:00.000Z',
+    });
     await installs.close();
 
     const again = await DurableAuditStore.open(path);
@@ -70,13 +104,17 @@ describe('durable embedded store on real files', () => {
     await installsAgain.close();
   });
 
-  it('one tenant\'s concurrent appends share disk flushes (group commit), each acknowledged only once its line is in the file', async () => {
+  it("one tenant's concurrent appends share disk flushes (group commit), each acknowledged only once its line is in the file", async () => {
     const path = freshDataDir();
     const store = await DurableAuditStore.open(path);
     const trail = new AuditTrail(store);
     const file = join(path, 'audit', 'acme.log');
     const onDisk: boolean[] = [];
-    await Promise.all(Array.from({ length: 200 }, () => trail.append(event('acme')).then((r) => onDisk.push(readFileSync(file, 'utf8').includes(`"hash":"${r.hash}"`)))));
+    await Promise.all(
+      Array.from({ length: 200 }, () =>
+        trail.append(event('acme')).then((r) => onDisk.push(readFileSync(file, 'utf8').includes(`"hash":"${r.hash}"`))),
+      ),
+    );
     expect(onDisk).toHaveLength(200);
     expect(onDisk.every(Boolean)).toBe(true);
     // One trail sequences the next record while the previous ones are being written: 200 records, a few flushes.
@@ -98,7 +136,9 @@ describe('durable embedded store on real files', () => {
     const line = readFileSync(file, 'utf8').split('\n')[3] as string;
     appendFileSync(file, line.slice(0, 40));
     const store = await DurableAuditStore.open(path);
-    expect(store.dir.report.torn).toEqual([expect.objectContaining({ file, offset: whole, droppedBytes: 40, reason: 'unfinished last line' })]);
+    expect(store.dir.report.torn).toEqual([
+      expect.objectContaining({ file, offset: whole, droppedBytes: 40, reason: 'unfinished last line' }),
+    ]);
     expect(statSync(file).size).toBe(whole);
     expect((await verifyChain(store, 'acme')).ok).toBe(true);
     await new AuditTrail(store).append(event('acme'));
@@ -121,7 +161,9 @@ describe('durable embedded store on real files', () => {
     lines[1] = (lines[1] as string).replace('"seq":2', '"seq":9');
     writeFileSync(file, lines.join('\n'));
     await expect(DurableAuditStore.open(path)).rejects.toThrow(CorruptLogError);
-    await expect(DurableAuditStore.open(path)).rejects.toThrow(/damaged at byte \d+ \(checksum mismatch\).*Restore the data directory from a backup/);
+    await expect(DurableAuditStore.open(path)).rejects.toThrow(
+      /damaged at byte \d+ \(checksum mismatch\).*Restore the data directory from a backup/,
+    );
   });
 
   it('creates the directory private to its user (0700) and its files 0600', async () => {
@@ -136,12 +178,20 @@ describe('durable embedded store on real files', () => {
     const path = freshDataDir();
     await (await trailWith(path, { acme: 1 })).close();
     // PID 1 is alive on every machine and is not this process.
-    writeFileSync(join(path, 'LOCK'), JSON.stringify({ pid: 1, host: hostname(), startedAt: '2026-12-01T00:00:00.000Z' }));
+    writeFileSync(
+      join(path, 'LOCK'),
+      JSON.stringify({ pid: 1, host: hostname(), startedAt: '2026-12-01T00:00:00.000Z' }),
+    );
     const refused = await DurableAuditStore.open(path).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(DataDirLockedError);
-    expect(String((refused as Error).message)).toContain(`in use by process 1 on host ${hostname()} (since 2026-12-01T00:00:00.000Z)`);
+    expect(String((refused as Error).message)).toContain(
+      `in use by process 1 on host ${hostname()} (since 2026-12-01T00:00:00.000Z)`,
+    );
     // A process that no longer runs (pid far above pid_max) left its lock behind.
-    writeFileSync(join(path, 'LOCK'), JSON.stringify({ pid: 2 ** 30, host: hostname(), startedAt: '2026-12-01T00:00:00.000Z' }));
+    writeFileSync(
+      join(path, 'LOCK'),
+      JSON.stringify({ pid: 2 ** 30, host: hostname(), startedAt: '2026-12-01T00:00:00.000Z' }),
+    );
     const store = await DurableAuditStore.open(path);
     expect(store.dir.report.staleLock?.pid).toBe(2 ** 30);
     expect(JSON.parse(readFileSync(join(path, 'LOCK'), 'utf8'))).toMatchObject({ pid: process.pid, host: hostname() });
@@ -151,7 +201,9 @@ describe('durable embedded store on real files', () => {
   it('compacts the state log into a snapshot; the map reads the same after reopening', async () => {
     const path = freshDataDir();
     const dir = openDataDir(path);
-    const map = await DurableMap.open<{ n: number; pad: string }>(dir, 'state', 'compact-test', { compactAtBytes: 10_000 });
+    const map = await DurableMap.open<{ n: number; pad: string }>(dir, 'state', 'compact-test', {
+      compactAtBytes: 10_000,
+    });
     for (let i = 0; i < 400; i++) await map.put(`k${i % 20}`, { n: i, pad: 'x'.repeat(100) });
     await map.delete('k0');
     await map.close();
@@ -179,7 +231,11 @@ describe('durable embedded store on real files', () => {
     const pruned = await pruneTenant(recent, 'acme', new Date('2026-03-01T00:00:00Z'));
     expect(pruned.ok && pruned.value.pruned).toBe(20);
     await store.close();
-    expect(readFileSync(join(path, 'audit', 'acme.log'), 'utf8').split('\n').filter(Boolean)).toHaveLength(11);
+    expect(
+      readFileSync(join(path, 'audit', 'acme.log'), 'utf8')
+        .split('\n')
+        .filter(Boolean),
+    ).toHaveLength(11);
     const again = await DurableAuditStore.open(path);
     const result = await verifyChain(again, 'acme');
     expect(result).toMatchObject({ ok: true, firstSeq: 21, checked: 11, anchoredBy: { prunedThroughSeq: 20 } });

@@ -4,7 +4,19 @@
 // that no model was used. The single-call behaviour (retry-after honoured, jittered backoff, circuit breaker) is in
 // test/integration/llm-router.test.ts; "spend limit reached → no retry, thread told" in agents-review.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ANTHROPIC_API, MODEL_ENV, OPENAI_API, anthropicMessage, anthropicProvider, fixture, nock, openAiProvider, startAgentsApp, type AgentsTestApp, type PullRequestFixture } from '../helpers/agents.js';
+import {
+  ANTHROPIC_API,
+  MODEL_ENV,
+  OPENAI_API,
+  anthropicMessage,
+  anthropicProvider,
+  fixture,
+  nock,
+  openAiProvider,
+  startAgentsApp,
+  type AgentsTestApp,
+  type PullRequestFixture,
+} from '../helpers/agents.js';
 
 const JOBS = 12;
 const say = (text: string) => console.log(`[fault model-storm] ${text}`);
@@ -18,13 +30,22 @@ afterEach(async () => {
 describe('fault: model provider failure storm', () => {
   it(`${JOBS} review jobs at once while every provider fails: each falls back to the offline engine and posts one review`, async () => {
     const seen = { openai: [] as number[], anthropic: 0 };
-    nock(OPENAI_API).persist().post('/v1/chat/completions').reply(() => {
-      const status = seen.openai.length % 2 ? 500 : 429;
-      seen.openai.push(status);
-      return status === 429 ? [429, { error: { message: 'rate limited' } }, { 'retry-after': '120' }] : [500, { error: { message: 'upstream boom' } }];
-    });
+    nock(OPENAI_API)
+      .persist()
+      .post('/v1/chat/completions')
+      .reply(() => {
+        const status = seen.openai.length % 2 ? 500 : 429;
+        seen.openai.push(status);
+        return status === 429
+          ? [429, { error: { message: 'rate limited' } }, { 'retry-after': '120' }]
+          : [500, { error: { message: 'upstream boom' } }];
+      });
     // Slower than the provider's 150 ms timeout: every call times out.
-    nock(ANTHROPIC_API).persist().post('/v1/messages').delay(600).reply(() => (seen.anthropic++, [200, anthropicMessage({ summary: 'late', verdict: 'comment', findings: [] })]));
+    nock(ANTHROPIC_API)
+      .persist()
+      .post('/v1/messages')
+      .delay(600)
+      .reply(() => (seen.anthropic++, [200, anthropicMessage({ summary: 'late', verdict: 'comment', findings: [] })]));
     const models = {
       providers: [openAiProvider(), anthropicProvider({ timeoutMs: 150 })],
       routes: { review: ['openai-main', 'claude'] },
@@ -37,7 +58,9 @@ describe('fault: model provider failure storm', () => {
     const review = { name: 'review' as const, repo: { owner: 'acme', name: 'orders' }, number: 42 };
     const jobIds = await Promise.all(Array.from({ length: JOBS }, () => app!.enqueue('review', review)));
     const finals = await Promise.all(jobIds.map((id) => app!.chat.final(id, 30_000)));
-    const calls = (await app.app.audit.store.range('acme', 1, 5000)).filter((r) => r.action === 'model.called').map((r) => `${String(r.details?.provider)}:${String(r.details?.outcome)}`);
+    const calls = (await app.app.audit.store.range('acme', 1, 5000))
+      .filter((r) => r.action === 'model.called')
+      .map((r) => `${String(r.details?.provider)}:${String(r.details?.outcome)}`);
     const outcomes = calls.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c]: (acc[c] ?? 0) + 1 }), {});
     const perMarker = new Map<string, number>();
     for (const r of app.vcs.reviews) perMarker.set(r.review.marker, (perMarker.get(r.review.marker) ?? 0) + 1);
@@ -47,10 +70,13 @@ describe('fault: model provider failure storm', () => {
       await new Promise((r) => setTimeout(r, 50));
       counts = await app.app.queue.queue.getJobCounts('completed', 'failed');
     }
-    say(`${JOBS} jobs; OpenAI answered ${seen.openai.filter((s) => s === 429).length}×429 and ${seen.openai.filter((s) => s === 500).length}×500, Anthropic ${seen.anthropic} late answers; audit model.called ${JSON.stringify(outcomes)}; BullMQ ${JSON.stringify(counts)}; reviews ${app.vcs.reviews.length}, writes ${app.vcs.writes.length}`);
+    say(
+      `${JOBS} jobs; OpenAI answered ${seen.openai.filter((s) => s === 429).length}×429 and ${seen.openai.filter((s) => s === 500).length}×500, Anthropic ${seen.anthropic} late answers; audit model.called ${JSON.stringify(outcomes)}; BullMQ ${JSON.stringify(counts)}; reviews ${app.vcs.reviews.length}, writes ${app.vcs.writes.length}`,
+    );
 
     expect(counts).toMatchObject({ completed: JOBS, failed: 0 });
-    for (const reply of finals) expect(reply.text).toContain('reviewed: changes requested, 4 finding(s) (no model used, offline rules only)');
+    for (const reply of finals)
+      expect(reply.text).toContain('reviewed: changes requested, 4 finding(s) (no model used, offline rules only)');
     // One review per job, each with its own marker; nothing else was written to GitHub.
     expect(app.vcs.reviews).toHaveLength(JOBS);
     expect([...perMarker.keys()].sort()).toEqual(jobIds.map((id) => `void:review:${id}`).sort());

@@ -45,10 +45,20 @@ afterAll(async () => {
 
 function envFor(dataDir: string, tenantsFile: string, redisUrl = REDIS_URL): Record<string, string> {
   return {
-    VOID_KEY_PREFIX: prefix, VOID_TENANTS_FILE: tenantsFile, VOID_DATA_DIR: dataDir, REDIS_URL: redisUrl,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_BOT_ID: BOT_ID, SLACK_BOT_USER_ID: BOT_USER_ID,
-    SLACK_API_URL: `${fake?.url}/api/`, SLACK_CHANNEL_PACE_MS: '0', PORT: '0', HOST: '127.0.0.1',
-    VOID_JOB_LOCK_MS: '2000', VOID_STALLED_INTERVAL_MS: '1000',
+    VOID_KEY_PREFIX: prefix,
+    VOID_TENANTS_FILE: tenantsFile,
+    VOID_DATA_DIR: dataDir,
+    REDIS_URL: redisUrl,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_BOT_ID: BOT_ID,
+    SLACK_BOT_USER_ID: BOT_USER_ID,
+    SLACK_API_URL: `${fake?.url}/api/`,
+    SLACK_CHANNEL_PACE_MS: '0',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    VOID_JOB_LOCK_MS: '2000',
+    VOID_STALLED_INTERVAL_MS: '1000',
   };
 }
 
@@ -62,7 +72,10 @@ async function start(env: Record<string, string>): Promise<{ proc: VoidProcess; 
 /** `void <args>` to its end: exit code, stdout, stderr. */
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/void.mjs'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'error', ...env } });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/void.mjs'), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'error', ...env },
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += String(c)));
@@ -74,9 +87,23 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
 const FIRST = 10;
 const tenantOf = (i: number) => i % 2;
 const channelOf = (i: number) => `C0SN${String(i).padStart(5, '0')}`;
-const deployForm = (i: number) => slashForm({ text: 'deploy payments to production', user: DEV[tenantOf(i)], team: teamOf(tenantOf(i)), channel: channelOf(i), trigger: `sn-${prefix}-${i}` });
+const deployForm = (i: number) =>
+  slashForm({
+    text: 'deploy payments to production',
+    user: DEV[tenantOf(i)],
+    team: teamOf(tenantOf(i)),
+    channel: channelOf(i),
+    trigger: `sn-${prefix}-${i}`,
+  });
 const approvalOf = (i: number) => approvalIdFor(`t0${tenantOf(i)}`, 'slack', `slash-sn-${prefix}-${i}`);
-const approveForm = (i: number) => slashForm({ text: `approve ${approvalOf(i)}`, user: LEAD[tenantOf(i)], team: teamOf(tenantOf(i)), channel: `C0SA${String(i).padStart(5, '0')}`, trigger: `sn-approve-${prefix}-${i}` });
+const approveForm = (i: number) =>
+  slashForm({
+    text: `approve ${approvalOf(i)}`,
+    user: LEAD[tenantOf(i)],
+    team: teamOf(tenantOf(i)),
+    channel: `C0SA${String(i).padStart(5, '0')}`,
+    trigger: `sn-approve-${prefix}-${i}`,
+  });
 
 async function waitUntil(what: string, test: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -111,7 +138,13 @@ describe('fault: one `void --role all` on the durable embedded store', () => {
     expect(second.raw.join('\n')).toContain(`is in use by process ${first.proc.child.pid} on host`);
 
     // Phase 1: 10 requests, all processed.
-    const post = (url: string, body: string) => postSlack(url, { body: body.replace(encodeURIComponent('https://hooks.slack.com/commands/1234/5678'), encodeURIComponent(`${fake?.url}/hooks/1`)) });
+    const post = (url: string, body: string) =>
+      postSlack(url, {
+        body: body.replace(
+          encodeURIComponent('https://hooks.slack.com/commands/1234/5678'),
+          encodeURIComponent(`${fake?.url}/hooks/1`),
+        ),
+      });
     for (let i = 0; i < FIRST; i++) expect((await post(first.url, deployForm(i))).status).toBe(200);
     await waitUntil('the first requests', async () => (await readApprovals(dataDir)).size === FIRST);
 
@@ -119,7 +152,7 @@ describe('fault: one `void --role all` on the durable embedded store', () => {
     // has confirmed some of each (or 20 s after the last was sent), while the rest are still in flight.
     const acked = { deploy: [] as number[], approve: [] as number[] };
     const seenAtKill = new Map<string, string[]>();
-    const cards = (i: number) => (fake?.slack.get(channelOf(i)) ?? []);
+    const cards = (i: number) => fake?.slack.get(channelOf(i)) ?? [];
     const kill = () => {
       if (first.proc.child.signalCode || first.proc.child.exitCode !== null) return;
       for (const [channel, messages] of fake?.slack ?? []) seenAtKill.set(channel, [...messages]);
@@ -128,28 +161,41 @@ describe('fault: one `void --role all` on the durable embedded store', () => {
     const watcher = (async () => {
       const until = Date.now() + 60_000;
       while (!first.proc.child.signalCode && Date.now() < until) {
-        const updated = Array.from({ length: FIRST }, (_, i) => i).filter((i) => cards(i).some((m) => m.startsWith('chat.update'))).length;
-        const carded = Array.from({ length: 100 }, (_, k) => FIRST + k).filter((i) => cards(i).some((m) => m.startsWith('chat.postMessage') && !m.includes('asked Void'))).length;
+        const updated = Array.from({ length: FIRST }, (_, i) => i).filter((i) =>
+          cards(i).some((m) => m.startsWith('chat.update')),
+        ).length;
+        const carded = Array.from({ length: 100 }, (_, k) => FIRST + k).filter((i) =>
+          cards(i).some((m) => m.startsWith('chat.postMessage') && !m.includes('asked Void')),
+        ).length;
         if (updated >= 3 && carded >= 20) kill();
         await new Promise((r) => setTimeout(r, 10));
       }
     })();
-    const jobs = [...Array.from({ length: 100 }, (_, k) => ({ kind: 'deploy' as const, i: FIRST + k })), ...Array.from({ length: FIRST }, (_, i) => ({ kind: 'approve' as const, i }))].sort((a, b) => (a.i % 11) - (b.i % 11));
+    const jobs = [
+      ...Array.from({ length: 100 }, (_, k) => ({ kind: 'deploy' as const, i: FIRST + k })),
+      ...Array.from({ length: FIRST }, (_, i) => ({ kind: 'approve' as const, i })),
+    ].sort((a, b) => (a.i % 11) - (b.i % 11));
     await bounded(jobs.length, 8, async (n) => {
       const job = jobs[n] as { kind: 'deploy' | 'approve'; i: number };
       if (first.proc.child.signalCode) return;
-      const res = await post(first.url, job.kind === 'deploy' ? deployForm(job.i) : approveForm(job.i)).catch(() => undefined);
+      const res = await post(first.url, job.kind === 'deploy' ? deployForm(job.i) : approveForm(job.i)).catch(
+        () => undefined,
+      );
       if (res?.status === 200) acked[job.kind].push(job.i);
     });
     await Promise.race([watcher, new Promise((r) => setTimeout(r, 20_000))]);
     kill();
     await first.proc.exited;
-    say(`SIGKILL after ${acked.deploy.length} requests and ${acked.approve.length} decisions were acknowledged over HTTP`);
+    say(
+      `SIGKILL after ${acked.deploy.length} requests and ${acked.approve.length} decisions were acknowledged over HTTP`,
+    );
 
     // What Void had confirmed to people when it died: a request's approval card in its thread (after the request was
     // stored), a decision by the card's update (after the decision was stored).
     const seen = (i: number) => seenAtKill.get(channelOf(i)) ?? [];
-    const requests = [...Array.from({ length: FIRST }, (_, i) => i), ...acked.deploy].filter((i) => seen(i).some((m) => m.startsWith('chat.postMessage') && !m.includes('asked Void')));
+    const requests = [...Array.from({ length: FIRST }, (_, i) => i), ...acked.deploy].filter((i) =>
+      seen(i).some((m) => m.startsWith('chat.postMessage') && !m.includes('asked Void')),
+    );
     const decisions = acked.approve.filter((i) => seen(i).some((m) => m.startsWith('chat.update')));
     say(`confirmed before the kill: ${requests.length} requests, ${decisions.length} decisions`);
     expect(requests.length).toBeGreaterThan(FIRST);
@@ -163,17 +209,27 @@ describe('fault: one `void --role all` on the durable embedded store', () => {
     await restarted.waitForLog((l) => l.msg === 'Void started');
     const all = await readApprovals(dataDir);
     for (const i of requests) expect(all.get(approvalOf(i))?.state, `request ${i}`).toBe('pending');
-    for (const i of decisions) expect(all.get(approvalOf(i))?.decisions.map((d) => d.memberId), `decision on ${i}`).toEqual(['lead']);
+    for (const i of decisions)
+      expect(
+        all.get(approvalOf(i))?.decisions.map((d) => d.memberId),
+        `decision on ${i}`,
+      ).toEqual(['lead']);
     const stillPending = [...all.values()].filter((r) => r.state === 'pending');
     expect(stillPending.length).toBe(all.size);
     const audit = await DurableAuditStore.open(dataDir, { readOnly: true });
     const verified = await audit.verifyAll();
     expect(verified.map((r) => r.ok)).toEqual(verified.map(() => true));
-    const requested = (await audit.query('t00', { action: 'approval.requested' }, 0, 10_000)).concat(await audit.query('t01', { action: 'approval.requested' }, 0, 10_000));
+    const requested = (await audit.query('t00', { action: 'approval.requested' }, 0, 10_000)).concat(
+      await audit.query('t01', { action: 'approval.requested' }, 0, 10_000),
+    );
     expect(new Set(requested.map((r) => r.target)).size).toBe(requested.length);
     await audit.close();
     const queue = new Queue(JOB_QUEUE, { connection: { url: REDIS_URL }, prefix });
-    expect((await queue.getJobs(['waiting', 'active', 'completed', 'delayed', 'failed'])).filter((j) => (j.data as { kind?: string }).kind === 'deploy')).toEqual([]);
+    expect(
+      (await queue.getJobs(['waiting', 'active', 'completed', 'delayed', 'failed'])).filter(
+        (j) => (j.data as { kind?: string }).kind === 'deploy',
+      ),
+    ).toEqual([]);
     await queue.close();
 
     // The CLI reads the trail while the server owns the directory (read-only: its own record is not appended).
@@ -206,14 +262,27 @@ describe('fault: one `void --role all` on the durable embedded store', () => {
     const pendingNow = [...(await readApprovals(newDir)).values()].filter((r) => r.state === 'pending');
     expect(pendingNow.length).toBe(stillPending.length);
     const expiry = new Queue(EXPIRY_QUEUE, { connection: { url: freshRedis.url }, prefix });
-    await waitUntil('expiry timers in the fresh Redis', async () => (await expiry.getDelayedCount()) === stillPending.length, 20_000);
+    await waitUntil(
+      'expiry timers in the fresh Redis',
+      async () => (await expiry.getDelayedCount()) === stillPending.length,
+      20_000,
+    );
     await expiry.close();
 
     // A pending request resumes: the devops approval completes the quorum and the deploy job is queued once.
     if (!decisions.length) return;
     const i = decisions[0] as number;
-    const form = slashForm({ text: `approve ${approvalOf(i)}`, user: OPS[tenantOf(i)], team: teamOf(tenantOf(i)), channel: 'C0SNOPS', trigger: `sn-ops-${prefix}` });
+    const form = slashForm({
+      text: `approve ${approvalOf(i)}`,
+      user: OPS[tenantOf(i)],
+      team: teamOf(tenantOf(i)),
+      channel: 'C0SNOPS',
+      trigger: `sn-ops-${prefix}`,
+    });
     expect((await post(back.url, form)).status).toBe(200);
-    await waitUntil('the request decided', async () => (await readApprovals(newDir)).get(approvalOf(i))?.state !== 'pending');
+    await waitUntil(
+      'the request decided',
+      async () => (await readApprovals(newDir)).get(approvalOf(i))?.state !== 'pending',
+    );
   }, 240_000);
 });

@@ -59,15 +59,25 @@ describe('fault: worker SIGKILL mid-job', () => {
       VOID_EMBEDDED_STORE: 'memory',
     };
     const web = start('web', '4241', env);
-    const workers = new Map([['4242', start('worker', '4242', env)], ['4243', start('worker', '4243', env)]]);
+    const workers = new Map([
+      ['4242', start('worker', '4242', env)],
+      ['4243', start('worker', '4243', env)],
+    ]);
     queue = new Queue(JOB_QUEUE, { connection: { url: REDIS_URL }, prefix });
     const listening = await web.waitForLog((l) => l.msg === 'Void web role listening', 45_000);
     await Promise.all([...workers.values()].map((w) => w.waitForLog((l) => l.msg === 'Void started', 45_000)));
     say('web process and two worker processes started; delivering a signed /void review webhook');
 
-    const sent = await deliver(`http://127.0.0.1:${String(listening.port)}`, 'issue_comment', prComment('/void review'));
+    const sent = await deliver(
+      `http://127.0.0.1:${String(listening.port)}`,
+      'issue_comment',
+      prComment('/void review'),
+    );
     expect(sent.status).toBe(202);
-    const holder = await Promise.race([fake.reviewHeld, new Promise<string>((r) => setTimeout(() => r('none'), 30_000))]);
+    const holder = await Promise.race([
+      fake.reviewHeld,
+      new Promise<string>((r) => setTimeout(() => r('none'), 30_000)),
+    ]);
     const victim = workers.get(holder);
     expect(victim, `the review came from App ${holder}, not from a worker`).toBeDefined();
     const [job] = await queue.getJobs(['active']);
@@ -82,7 +92,9 @@ describe('fault: worker SIGKILL mid-job', () => {
     const marker = `void:review:${job?.id}`;
     const writes = fake.calls.filter((c) => c.method !== 'GET' && c.path.includes('/pulls/7/reviews'));
     const jobComments = fake.comments.filter((c) => c.body.includes(`reply:job:${job?.id}`));
-    say(`checked: job ${await done?.getState()} (attempts started ${done?.attemptsStarted ?? '?'}, stalled ${done?.stalledCounter ?? '?'}); review writes ${writes.map((w) => `${w.method} by App ${w.by}`).join(', ')}; ${fake.reviews.length} review(s) on the PR; ${jobComments.length} job comment(s): "${jobComments[0]?.body.split('\n')[0] ?? ''}"; unmatched calls: ${fake.unmatched.join(', ') || 'none'}`);
+    say(
+      `checked: job ${await done?.getState()} (attempts started ${done?.attemptsStarted ?? '?'}, stalled ${done?.stalledCounter ?? '?'}); review writes ${writes.map((w) => `${w.method} by App ${w.by}`).join(', ')}; ${fake.reviews.length} review(s) on the PR; ${jobComments.length} job comment(s): "${jobComments[0]?.body.split('\n')[0] ?? ''}"; unmatched calls: ${fake.unmatched.join(', ') || 'none'}`,
+    );
     expect(fake.reviews).toHaveLength(1);
     expect(fake.reviews[0]?.body).toContain(marker);
     expect(writes.map((w) => `${w.method} ${w.by}`)).toEqual([`POST ${holder}`, `PUT ${survivor}`]);

@@ -10,7 +10,18 @@ import { captureLogger, startTestApp, testConfig, type TestApp } from './app.js'
 import { appPrivateKey, signGitHub, WEBHOOK_SECRET } from './github.js';
 import { FakeJira, JIRA_SECRET, JIRA_TOKEN, signJira, VOID_JIRA } from './jira.js';
 import { BOT_TOKEN, FakeSlackApi, SIGNING_SECRET, nowSeconds, signSlack, slackEnv } from './slack.js';
-import { AAD, BOT_APP_PASSWORD, type FakeConnector, interceptLogin, type OpenIdServer, signToken, startTeamsFakes, teamsEnv, teamsTenantsYaml, type TestKey } from './teams.js';
+import {
+  AAD,
+  BOT_APP_PASSWORD,
+  type FakeConnector,
+  interceptLogin,
+  type OpenIdServer,
+  signToken,
+  startTeamsFakes,
+  teamsEnv,
+  teamsTenantsYaml,
+  type TestKey,
+} from './teams.js';
 import { listenOnLoopback } from './loopback.js';
 
 export const GH_TOKEN = 'ghs_abuseSuiteInstallationToken0001';
@@ -43,7 +54,12 @@ export class FakeGithubApi {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const path = (req.url ?? '').split('?')[0] ?? '';
     const method = req.method ?? 'GET';
-    this.calls.push({ method, path, body: Buffer.concat(chunks).toString('utf8'), authorization: req.headers.authorization });
+    this.calls.push({
+      method,
+      path,
+      body: Buffer.concat(chunks).toString('utf8'),
+      authorization: req.headers.authorization,
+    });
     const [status, body] = this.answer(method, path);
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
@@ -52,14 +68,31 @@ export class FakeGithubApi {
   private answer(method: string, path: string): [number, unknown] {
     this.seq += 1;
     if (/\/app\/installations\/\d+\/access_tokens$/.test(path)) {
-      return [201, { token: GH_TOKEN, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {}, repository_selection: 'all' }];
+      return [
+        201,
+        {
+          token: GH_TOKEN,
+          expires_at: new Date(Date.now() + 3600_000).toISOString(),
+          permissions: {},
+          repository_selection: 'all',
+        },
+      ];
     }
-    if (method === 'POST' && path.endsWith('/deployments')) return [403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' }];
-    if (method === 'GET' && /^\/repos\/[^/]+\/[^/]+$/.test(path)) return [200, { id: 1, name: path.split('/')[3], default_branch: 'main' }];
+    if (method === 'POST' && path.endsWith('/deployments'))
+      return [
+        403,
+        { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' },
+      ];
+    if (method === 'GET' && /^\/repos\/[^/]+\/[^/]+$/.test(path))
+      return [200, { id: 1, name: path.split('/')[3], default_branch: 'main' }];
     // A ref's commit: what a deploy approval pins (and its author, for independence).
-    if (method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/commits\/[^/]+$/.test(path)) return [200, { sha: 'e'.repeat(40), author: null, commit: { author: { email: 'ci@example.test' } } }];
+    if (method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/commits\/[^/]+$/.test(path))
+      return [200, { sha: 'e'.repeat(40), author: null, commit: { author: { email: 'ci@example.test' } } }];
     if (method === 'GET') return [200, /\/[a-z_]+s$/.test(path) ? [] : {}]; // lists (comments, deployments, files…) are empty
-    return [method === 'POST' ? 201 : 200, { id: this.seq, node_id: `N${this.seq}`, html_url: `https://github.test/x/${this.seq}` }];
+    return [
+      method === 'POST' ? 201 : 200,
+      { id: this.seq, node_id: `N${this.seq}`, html_url: `https://github.test/x/${this.seq}` },
+    ];
   }
 }
 
@@ -101,7 +134,10 @@ async function settled(): Promise<void> {
   await (githubModule as GithubModule).idle();
 }
 
-export function abuseEnv(fakes: { slack: FakeSlackApi; github: FakeGithubApi; openId: OpenIdServer }, extra: Record<string, string> = {}): Record<string, string> {
+export function abuseEnv(
+  fakes: { slack: FakeSlackApi; github: FakeGithubApi; openId: OpenIdServer },
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     ...slackEnv(fakes.slack),
     ...teamsEnv(fakes.openId),
@@ -141,7 +177,21 @@ export async function startAbuseApp(extraEnv: Record<string, string> = {}): Prom
   const config = testConfig({ yaml: abuseTenantsYaml(), env });
   const { log, lines } = captureLogger([]);
   const t = await startTestApp({ config, log, modules: await loadModuleList(), role: 'all' });
-  const secrets = [SIGNING_SECRET, BOT_TOKEN, appPrivateKey(), WEBHOOK_SECRET, GH_TOKEN, JIRA_SECRET, JIRA_TOKEN, BOT_APP_PASSWORD, MODEL_KEY, ANTHROPIC_KEY, ENCRYPTION_KEY, PEPPER, METRICS_TOKEN];
+  const secrets = [
+    SIGNING_SECRET,
+    BOT_TOKEN,
+    appPrivateKey(),
+    WEBHOOK_SECRET,
+    GH_TOKEN,
+    JIRA_SECRET,
+    JIRA_TOKEN,
+    BOT_APP_PASSWORD,
+    MODEL_KEY,
+    ANTHROPIC_KEY,
+    ENCRYPTION_KEY,
+    PEPPER,
+    METRICS_TOKEN,
+  ];
   return {
     ...t,
     slack,
@@ -159,7 +209,13 @@ export async function startAbuseApp(extraEnv: Record<string, string> = {}): Prom
       const deadline = Date.now() + 15_000;
       for (;;) {
         await settled();
-        const c = await t.app.queue.queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized', 'waiting-children');
+        const c = await t.app.queue.queue.getJobCounts(
+          'active',
+          'waiting',
+          'delayed',
+          'prioritized',
+          'waiting-children',
+        );
         if (Object.values(c).every((n) => n === 0)) break;
         if (Date.now() > deadline) throw new Error(`the queue did not become idle: ${JSON.stringify(c)}`);
         await new Promise((r) => setTimeout(r, 25));
@@ -176,7 +232,12 @@ export async function startAbuseApp(extraEnv: Record<string, string> = {}): Prom
 
 export type Endpoint = 'slack' | 'github' | 'jira' | 'teams';
 export const ENDPOINTS: readonly Endpoint[] = ['slack', 'github', 'jira', 'teams'];
-export const PATHS: Record<Endpoint, string> = { slack: '/slack/events', github: '/github/webhooks', jira: '/jira/webhooks/acme', teams: '/api/messages' };
+export const PATHS: Record<Endpoint, string> = {
+  slack: '/slack/events',
+  github: '/github/webhooks',
+  jira: '/jira/webhooks/acme',
+  teams: '/api/messages',
+};
 
 /** Headers that authenticate `body` on `endpoint` (the platform's own scheme). */
 export async function authHeaders(a: AbuseApp, endpoint: Endpoint, body: string): Promise<Record<string, string>> {
@@ -184,7 +245,11 @@ export async function authHeaders(a: AbuseApp, endpoint: Endpoint, body: string)
     case 'slack':
       return signSlack(body, SIGNING_SECRET, nowSeconds());
     case 'github':
-      return { 'x-hub-signature-256': signGitHub(body), 'x-github-event': 'issue_comment', 'x-github-delivery': crypto.randomUUID() };
+      return {
+        'x-hub-signature-256': signGitHub(body),
+        'x-github-event': 'issue_comment',
+        'x-github-delivery': crypto.randomUUID(),
+      };
     case 'jira':
       return { 'x-hub-signature': signJira(body, JIRA_SECRET), 'x-atlassian-webhook-identifier': crypto.randomUUID() };
     case 'teams':
@@ -194,7 +259,12 @@ export async function authHeaders(a: AbuseApp, endpoint: Endpoint, body: string)
 
 /** The authentication header of `endpoint` with its last character flipped (an unauthenticated request). */
 export function flipped(headers: Record<string, string>, endpoint: Endpoint): Record<string, string> {
-  const name = { slack: 'x-slack-signature', github: 'x-hub-signature-256', jira: 'x-hub-signature', teams: 'authorization' }[endpoint];
+  const name = {
+    slack: 'x-slack-signature',
+    github: 'x-hub-signature-256',
+    jira: 'x-hub-signature',
+    teams: 'authorization',
+  }[endpoint];
   const value = headers[name] ?? '';
   // Not the JWT's last character: its low bits are base64url padding that decoders ignore (a no-op "flip").
   const at = endpoint === 'teams' ? value.length - 10 : value.length - 1;
@@ -202,10 +272,24 @@ export function flipped(headers: Record<string, string>, endpoint: Endpoint): Re
   return { ...headers, [name]: `${value.slice(0, at)}${flip}${value.slice(at + 1)}` };
 }
 
-export const CONTENT_TYPE: Record<Endpoint, string> = { slack: 'application/x-www-form-urlencoded', github: 'application/json', jira: 'application/json', teams: 'application/json' };
+export const CONTENT_TYPE: Record<Endpoint, string> = {
+  slack: 'application/x-www-form-urlencoded',
+  github: 'application/json',
+  jira: 'application/json',
+  teams: 'application/json',
+};
 
-export async function post(a: AbuseApp, endpoint: Endpoint, body: string | Buffer, headers: Record<string, string>): Promise<{ status: number; text: string }> {
-  const res = await fetch(`${a.url}${PATHS[endpoint]}`, { method: 'POST', headers: { 'content-type': CONTENT_TYPE[endpoint], ...headers }, body });
+export async function post(
+  a: AbuseApp,
+  endpoint: Endpoint,
+  body: string | Buffer,
+  headers: Record<string, string>,
+): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${a.url}${PATHS[endpoint]}`, {
+    method: 'POST',
+    headers: { 'content-type': CONTENT_TYPE[endpoint], ...headers },
+    body,
+  });
   return { status: res.status, text: await res.text() };
 }
 

@@ -34,9 +34,32 @@ export class InMemoryVcs implements VcsPort {
   readonly reviews: Array<{ repo: string; number: number; review: ReviewSubmission }> = [];
   readonly comments: Array<{ repo: string; number: number; body: string; marker: string }> = [];
   readonly branches = new Map<string, string>();
-  readonly commits: Array<{ repo: string; branch: string; message: string; files: readonly FileChange[]; marker: string; sha: string }> = [];
-  readonly pulls: Array<{ repo: string; number: number; head: string; base: string; title: string; body: string; draft: boolean; url: string }> = [];
-  readonly deployments: Array<{ repo: string; id: number; ref: string; environment: string; marker: string; statuses: string[] }> = [];
+  readonly commits: Array<{
+    repo: string;
+    branch: string;
+    message: string;
+    files: readonly FileChange[];
+    marker: string;
+    sha: string;
+  }> = [];
+  readonly pulls: Array<{
+    repo: string;
+    number: number;
+    head: string;
+    base: string;
+    title: string;
+    body: string;
+    draft: boolean;
+    url: string;
+  }> = [];
+  readonly deployments: Array<{
+    repo: string;
+    id: number;
+    ref: string;
+    environment: string;
+    marker: string;
+    statuses: string[];
+  }> = [];
   readonly writes: string[] = [];
   readonly protectedBranches = new Set<string>(['main', 'release']);
   /** Faults to inject: method name → how many calls still fail, and the error. */
@@ -97,7 +120,14 @@ export class InMemoryVcs implements VcsPort {
     this.writes.push(`ensureBranch ${key(repo)} ${branch}`);
     if (!this.branches.has(`${key(repo)}:${branch}`)) this.branches.set(`${key(repo)}:${branch}`, fromRef);
   }
-  async commitFiles(_t: string, repo: RepoRef, branch: string, message: string, files: readonly FileChange[], marker: string) {
+  async commitFiles(
+    _t: string,
+    repo: RepoRef,
+    branch: string,
+    message: string,
+    files: readonly FileChange[],
+    marker: string,
+  ) {
     this.fault('commitFiles');
     this.writes.push(`commitFiles ${key(repo)} ${branch}`);
     const existing = this.commits.find((c) => c.repo === key(repo) && c.branch === branch && c.marker === marker);
@@ -106,7 +136,11 @@ export class InMemoryVcs implements VcsPort {
     this.commits.push({ repo: key(repo), branch, message, files, marker, sha });
     return { sha };
   }
-  async openPullRequest(_t: string, repo: RepoRef, pr: { head: string; base: string; title: string; body: string; draft: boolean }) {
+  async openPullRequest(
+    _t: string,
+    repo: RepoRef,
+    pr: { head: string; base: string; title: string; body: string; draft: boolean },
+  ) {
     this.fault('openPullRequest');
     this.writes.push(`openPullRequest ${key(repo)} ${pr.head}`);
     const existing = this.pulls.find((p) => p.repo === key(repo) && p.head === pr.head);
@@ -116,12 +150,23 @@ export class InMemoryVcs implements VcsPort {
     this.pulls.push({ repo: key(repo), number, url, ...pr });
     return { number, url };
   }
-  async createDeployment(_t: string, repo: RepoRef, d: { ref: string; environment: string; description: string; marker: string }) {
+  async createDeployment(
+    _t: string,
+    repo: RepoRef,
+    d: { ref: string; environment: string; description: string; marker: string },
+  ) {
     this.writes.push(`createDeployment ${key(repo)} ${d.environment}`);
     const existing = this.deployments.find((x) => x.marker === d.marker);
     if (existing) return { id: existing.id, url: `https://github.test/${key(repo)}/deployments/${existing.id}` };
     const id = 500 + this.deployments.length;
-    this.deployments.push({ repo: key(repo), id, ref: d.ref, environment: d.environment, marker: d.marker, statuses: [] });
+    this.deployments.push({
+      repo: key(repo),
+      id,
+      ref: d.ref,
+      environment: d.environment,
+      marker: d.marker,
+      statuses: [],
+    });
     return { id, url: `https://github.test/${key(repo)}/deployments/${id}` };
   }
   async setDeploymentStatus(_t: string, _repo: RepoRef, id: number, state: string) {
@@ -139,7 +184,15 @@ export class InMemoryTickets implements TicketPort {
   readonly writes: string[] = [];
 
   add(ticket: Partial<TicketInfo> & { key: string; summary: string }): TicketInfo {
-    const full: TicketInfo = { description: '', type: 'Task', status: 'To Do', labels: [], components: [], url: `https://acme.atlassian.net/browse/${ticket.key}`, ...ticket };
+    const full: TicketInfo = {
+      description: '',
+      type: 'Task',
+      status: 'To Do',
+      labels: [],
+      components: [],
+      url: `https://acme.atlassian.net/browse/${ticket.key}`,
+      ...ticket,
+    };
     this.tickets.set(full.key, full);
     return full;
   }
@@ -197,7 +250,10 @@ export class RecordingChat implements ChatPort {
     const seen = this.replies.find((r) => match(r.reply));
     if (seen) return Promise.resolve(seen.reply);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no final reply for ${jobId}; got: ${this.texts(jobId).join(' | ')}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no final reply for ${jobId}; got: ${this.texts(jobId).join(' | ')}`)),
+        timeoutMs,
+      );
       this.waiters.push({ match, resolve: (r) => (clearTimeout(timer), resolve(r)) });
     });
   }
@@ -232,7 +288,6 @@ tenants:
 `;
 }
 
-
 export interface AgentsTestApp extends TestApp {
   readonly vcs: InMemoryVcs;
   readonly tickets: InMemoryTickets;
@@ -241,13 +296,27 @@ export interface AgentsTestApp extends TestApp {
   enqueue(kind: JobKind, command: JobCommand): Promise<string>;
 }
 
-export async function startAgentsApp(options: { models?: unknown; env?: Record<string, string>; agents?: AgentsModuleOptions; vcs?: InMemoryVcs | null; tickets?: InMemoryTickets | null } = {}): Promise<AgentsTestApp> {
+export async function startAgentsApp(
+  options: {
+    models?: unknown;
+    env?: Record<string, string>;
+    agents?: AgentsModuleOptions;
+    vcs?: InMemoryVcs | null;
+    tickets?: InMemoryTickets | null;
+  } = {},
+): Promise<AgentsTestApp> {
   const vcs = options.vcs === undefined ? new InMemoryVcs() : options.vcs;
   const tickets = options.tickets === undefined ? new InMemoryTickets() : options.tickets;
   const chat = new RecordingChat();
   // Every progress line is written (VOID_PROGRESS_INTERVAL_MS=0): these tests read each step of a workflow's transcript.
-  const config = testConfig({ yaml: tenantsYaml(options.models ?? {}), env: { ...MODEL_ENV, VOID_PROGRESS_INTERVAL_MS: '0', ...options.env } });
-  const modules = [portsModule({ vcs: vcs ?? undefined, tickets: tickets ?? undefined, chat }), createAgentsModule({ deployPollMs: 5, ...options.agents })];
+  const config = testConfig({
+    yaml: tenantsYaml(options.models ?? {}),
+    env: { ...MODEL_ENV, VOID_PROGRESS_INTERVAL_MS: '0', ...options.env },
+  });
+  const modules = [
+    portsModule({ vcs: vcs ?? undefined, tickets: tickets ?? undefined, chat }),
+    createAgentsModule({ deployPollMs: 5, ...options.agents }),
+  ];
   const app = await startTestApp({ config, modules, app: { workerConcurrency: 2 } });
   const enqueue = async (kind: JobKind, command: JobCommand) => {
     const jobId = `${kind}-${randomUUID().slice(0, 12)}`;

@@ -22,7 +22,14 @@ export const EXAMPLE_YAML = readFileSync(EXAMPLE_TENANTS_FILE, 'utf8');
 export function testConfig(options: { yaml?: string; env?: Record<string, string> } = {}): Config {
   // In-process test apps keep the in-memory store unless a test asks for the durable one (VOID_EMBEDDED_STORE=files
   // and its own VOID_DATA_DIR): several apps in one test process would otherwise contend for one data directory.
-  const env = loadEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', REDIS_URL, VOID_EMBEDDED_STORE: 'memory', ...options.env });
+  const env = loadEnv({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    REDIS_URL,
+    VOID_EMBEDDED_STORE: 'memory',
+    ...options.env,
+  });
   const tenants = parseTenantsYaml(options.yaml ?? EXAMPLE_YAML, 'test.yaml');
   return { env, tenants, tenantsFile: { path: 'test.yaml', source: 'file' }, notices: [] };
 }
@@ -36,7 +43,10 @@ export function captureLogger(secrets: readonly string[] = [], level = 'debug'):
       cb();
     },
   });
-  return { log: createLogger({ level, secrets, destination: destination as unknown as pino.DestinationStream }), lines };
+  return {
+    log: createLogger({ level, secrets, destination: destination as unknown as pino.DestinationStream }),
+    lines,
+  };
 }
 
 /** The log of a Void process with this configuration, scrubbed by value exactly as Void's own logger is
@@ -53,18 +63,28 @@ export interface TestApp {
 }
 
 /** Starts a Void process for a test: returns its base URL; `stop()` closes it and its queue. */
-export async function startTestApp(options: {
-  config?: Config;
-  role?: Role;
-  modules?: readonly VoidModule[];
-  log?: Logger;
-  app?: Partial<VoidAppOptions>;
-} = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: {
+    config?: Config;
+    role?: Role;
+    modules?: readonly VoidModule[];
+    log?: Logger;
+    app?: Partial<VoidAppOptions>;
+  } = {},
+): Promise<TestApp> {
   const prefix = uniqueId('void-test');
   const config = options.config ?? testConfig();
   const app = await VoidApp.create(
     config,
-    { role: options.role ?? 'all', redisUrl: REDIS_URL, prefix, queueName: uniqueId('q'), jobBackoffMs: 50, log: options.log ?? createLogger({ level: 'silent' }), ...options.app },
+    {
+      role: options.role ?? 'all',
+      redisUrl: REDIS_URL,
+      prefix,
+      queueName: uniqueId('q'),
+      jobBackoffMs: 50,
+      log: options.log ?? createLogger({ level: 'silent' }),
+      ...options.app,
+    },
     options.modules ?? [],
   );
   await app.start();

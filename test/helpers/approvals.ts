@@ -29,14 +29,32 @@ export function recordingChat(): RecordingChat {
     async post(thread, reply) {
       const entry = { thread, reply };
       posts.push(entry);
-      for (const w of [...waiters]) if (w.test(entry)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(entry); }
+      for (const w of [...waiters])
+        if (w.test(entry)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(entry);
+        }
     },
     waitFor(test, timeoutMs = 8000) {
       const seen = posts.find(test);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching post within ${timeoutMs} ms; posts: ${posts.map((p) => p.reply.text.split('\n')[0]).join(' | ')}`)), timeoutMs);
-        waiters.push({ test, resolve: (p) => { clearTimeout(timer); resolve(p); } });
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `no matching post within ${timeoutMs} ms; posts: ${posts.map((p) => p.reply.text.split('\n')[0]).join(' | ')}`,
+              ),
+            ),
+          timeoutMs,
+        );
+        waiters.push({
+          test,
+          resolve: (p) => {
+            clearTimeout(timer);
+            resolve(p);
+          },
+        });
       });
     },
   };
@@ -56,7 +74,10 @@ export function testProcessors(ran: string[]): VoidModule {
     return { summary: `${ctx.data.kind} done for ${ctx.data.approvalId ?? 'no approval'}` };
   };
   const kinds: JobKind[] = ['deploy', 'review'];
-  return { name: 'test-processors', setup: async () => ({ kinds, processors: () => new Map(kinds.map((k) => [k, processor])) }) };
+  return {
+    name: 'test-processors',
+    setup: async () => ({ kinds, processors: () => new Map(kinds.map((k) => [k, processor])) }),
+  };
 }
 
 /** A VCS port whose pull request head can be moved by the test (our own port, not a platform imitation). */
@@ -66,11 +87,37 @@ export function movableHead(initial: string): { port: VcsPort; move(sha: string)
     throw new Error('not used by the approvals tests');
   };
   const port: VcsPort = {
-    getPullRequest: async (_tenant, repo, number): Promise<PullRequestInfo> => ({ repo, number, title: 't', body: '', author: 'alice', headSha: head, headRef: 'feature', baseRef: 'main', draft: false, url: `https://github.com/${repo.owner}/${repo.name}/pull/${number}` }),
-    listFiles: unused, getFile: unused, postReview: unused, upsertComment: unused, getDefaultBranch: unused, isProtectedBranch: unused,
-    ensureBranch: unused, commitFiles: unused, openPullRequest: unused, createDeployment: unused, setDeploymentStatus: unused, getDeploymentStatus: unused,
+    getPullRequest: async (_tenant, repo, number): Promise<PullRequestInfo> => ({
+      repo,
+      number,
+      title: 't',
+      body: '',
+      author: 'alice',
+      headSha: head,
+      headRef: 'feature',
+      baseRef: 'main',
+      draft: false,
+      url: `https://github.com/${repo.owner}/${repo.name}/pull/${number}`,
+    }),
+    listFiles: unused,
+    getFile: unused,
+    postReview: unused,
+    upsertComment: unused,
+    getDefaultBranch: unused,
+    isProtectedBranch: unused,
+    ensureBranch: unused,
+    commitFiles: unused,
+    openPullRequest: unused,
+    createDeployment: unused,
+    setDeploymentStatus: unused,
+    getDeploymentStatus: unused,
   };
-  return { port, move: (sha) => { head = sha; } };
+  return {
+    port,
+    move: (sha) => {
+      head = sha;
+    },
+  };
 }
 
 export interface Speaker {
@@ -79,16 +126,42 @@ export interface Speaker {
   readonly userId: string;
 }
 
-export const slackUser = (userId: string, team = 'T0ACME001'): Speaker => ({ platform: 'slack', workspaceId: team, userId });
-export const consoleUser = (memberId: string, tenant = 'acme'): Speaker => ({ platform: 'console', workspaceId: tenant, userId: memberId });
-export const githubUser = (login: string, installation = '1001'): Speaker => ({ platform: 'github', workspaceId: installation, userId: login });
+export const slackUser = (userId: string, team = 'T0ACME001'): Speaker => ({
+  platform: 'slack',
+  workspaceId: team,
+  userId,
+});
+export const consoleUser = (memberId: string, tenant = 'acme'): Speaker => ({
+  platform: 'console',
+  workspaceId: tenant,
+  userId: memberId,
+});
+export const githubUser = (login: string, installation = '1001'): Speaker => ({
+  platform: 'github',
+  workspaceId: installation,
+  userId: login,
+});
 
 export function threadOf(who: Speaker): ThreadRef {
-  return who.platform === 'github' ? { platform: 'github', channel: 'acme/api', thread: '42' } : { platform: who.platform, channel: `ch-${who.workspaceId}`, thread: 't1' };
+  return who.platform === 'github'
+    ? { platform: 'github', channel: 'acme/api', thread: '42' }
+    : { platform: who.platform, channel: `ch-${who.workspaceId}`, thread: 't1' };
 }
 
-export function say(app: VoidApp, who: Speaker, text: string, thread: ThreadRef = threadOf(who)): Promise<DispatchResult> {
-  return app.dispatcher.dispatch({ platform: who.platform, workspaceId: who.workspaceId, platformUserId: who.userId, text, thread, deliveryId: `d-${randomUUID()}` });
+export function say(
+  app: VoidApp,
+  who: Speaker,
+  text: string,
+  thread: ThreadRef = threadOf(who),
+): Promise<DispatchResult> {
+  return app.dispatcher.dispatch({
+    platform: who.platform,
+    workspaceId: who.workspaceId,
+    platformUserId: who.userId,
+    text,
+    thread,
+    deliveryId: `d-${randomUUID()}`,
+  });
 }
 
 const approvers = (n: number) =>

@@ -35,7 +35,14 @@ export const durableLeg: StoreLeg = {
     const path = freshDataDir();
     const store = await DurableAuditStore.open(path);
     const { tamper } = await embeddedLeg.open(store);
-    return { store, tamper, cleanup: async () => { await store.close(); rmSync(dirname(path), { recursive: true, force: true }); } };
+    return {
+      store,
+      tamper,
+      cleanup: async () => {
+        await store.close();
+        rmSync(dirname(path), { recursive: true, force: true });
+      },
+    };
   },
 };
 
@@ -73,7 +80,10 @@ export function mongoLeg(url: string): StoreLeg {
     name: 'mongodb',
     async open() {
       const { MongoAuditStore } = await import('../../audit/mongo.store.js');
-      const store: MongoAuditStore = await MongoAuditStore.connect(url, { dbName: `void-test-${randomUUID().slice(0, 8)}`, serverSelectionTimeoutMS: 3000 });
+      const store: MongoAuditStore = await MongoAuditStore.connect(url, {
+        dbName: `void-test-${randomUUID().slice(0, 8)}`,
+        serverSelectionTimeoutMS: 3000,
+      });
       const raw = store.model.collection;
       const tamper: Tamper = {
         async update(tenantId, seq, patch) {
@@ -107,7 +117,9 @@ export function mongoLeg(url: string): StoreLeg {
  * The MongoDB leg: MONGODB_URL, or a mongod that mongodb-memory-server can start (bounded by a short timeout, so
  * that a machine without a binary and without network skips quickly instead of hanging).
  */
-export async function startMongoLeg(timeoutMs = 15_000): Promise<{ url?: string; reason?: string; stop(): Promise<void> }> {
+export async function startMongoLeg(
+  timeoutMs = 15_000,
+): Promise<{ url?: string; reason?: string; stop(): Promise<void> }> {
   const none = async () => undefined;
   if (process.env.MONGODB_URL) return { url: process.env.MONGODB_URL, stop: none };
   try {
@@ -119,7 +131,14 @@ export async function startMongoLeg(timeoutMs = 15_000): Promise<{ url?: string;
     const server = await Promise.race([MongoMemoryServer.create(), timeout]).finally(() => clearTimeout(timer));
     return { url: server.getUri(), stop: async () => void (await server.stop()) };
   } catch (error) {
-    return { reason: `MONGODB_URL is not set and mongodb-memory-server could not start a mongod (${String((error as Error).message).split('\n')[0]?.slice(0, 200)})`, stop: none };
+    return {
+      reason: `MONGODB_URL is not set and mongodb-memory-server could not start a mongod (${String(
+        (error as Error).message,
+      )
+        .split('\n')[0]
+        ?.slice(0, 200)})`,
+      stop: none,
+    };
   }
 }
 

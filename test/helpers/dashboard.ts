@@ -23,25 +23,56 @@ export async function freePort(): Promise<number> {
 /** The approvals tenants file with an OIDC provider for acme (matched by email) and emails for its members. */
 export function dashboardYaml(issuer: string): string {
   return approvalsYaml()
-    .replace('identities: { slack: U0BOB0001, github: bob }', 'identities: { slack: U0BOB0001, github: bob, email: bob@acme.example }')
+    .replace(
+      'identities: { slack: U0BOB0001, github: bob }',
+      'identities: { slack: U0BOB0001, github: bob, email: bob@acme.example }',
+    )
     .replace('identities: { slack: U0CAROL01 }', 'identities: { slack: U0CAROL01, email: carol@acme.example }')
-    .replace('      slack: { teamIds: [T0GLOBEX1] }\n', '      slack: { teamIds: [T0GLOBEX1] }\n      github: { org: globex, installationId: 2002 }\n')
-    .replace('    members:\n      - { id: alice', `    dashboard:\n      oidc: { issuer: "${issuer}", clientId: void-acme, clientSecretRef: acme-idp }\n    members:\n      - { id: alice`);
+    .replace(
+      '      slack: { teamIds: [T0GLOBEX1] }\n',
+      '      slack: { teamIds: [T0GLOBEX1] }\n      github: { org: globex, installationId: 2002 }\n',
+    )
+    .replace(
+      '    members:\n      - { id: alice',
+      `    dashboard:\n      oidc: { issuer: "${issuer}", clientId: void-acme, clientSecretRef: acme-idp }\n    members:\n      - { id: alice`,
+    );
 }
 
 export interface DashboardApp extends TestApp {
   readonly idp: FakeIdp;
 }
 
-export async function startDashboardApp(options: { modules?: VoidModule[]; env?: Record<string, string>; pollMs?: number; yaml?: (yaml: string) => string } = {}): Promise<DashboardApp> {
+export async function startDashboardApp(
+  options: {
+    modules?: VoidModule[];
+    env?: Record<string, string>;
+    pollMs?: number;
+    yaml?: (yaml: string) => string;
+  } = {},
+): Promise<DashboardApp> {
   const idp = await new FakeIdp('void-acme', OIDC_CLIENT_SECRET).start();
   const port = await freePort();
   const config = testConfig({
     yaml: (options.yaml ?? ((y: string) => y))(dashboardYaml(idp.url)),
-    env: { PORT: String(port), VOID_DASHBOARD_URL: `http://127.0.0.1:${port}`, VOID_OIDC_CLIENT_SECRETS: JSON.stringify({ 'acme-idp': OIDC_CLIENT_SECRET }), ...options.env },
+    env: {
+      PORT: String(port),
+      VOID_DASHBOARD_URL: `http://127.0.0.1:${port}`,
+      VOID_OIDC_CLIENT_SECRETS: JSON.stringify({ 'acme-idp': OIDC_CLIENT_SECRET }),
+      ...options.env,
+    },
   });
-  const app = await startTestApp({ config, modules: [approvalsModule(), dashboardModule({ pollMs: options.pollMs ?? 200 }), ...(options.modules ?? [])] });
-  return { ...app, idp, stop: async () => { await app.stop(); await idp.stop(); } };
+  const app = await startTestApp({
+    config,
+    modules: [approvalsModule(), dashboardModule({ pollMs: options.pollMs ?? 200 }), ...(options.modules ?? [])],
+  });
+  return {
+    ...app,
+    idp,
+    stop: async () => {
+      await app.stop();
+      await idp.stop();
+    },
+  };
 }
 
 /** A browser-like client: keeps the session cookie, follows no redirect unless told. */
@@ -51,12 +82,20 @@ export class WebClient {
 
   constructor(readonly base: string) {}
 
-  async request(path: string, init: { method?: string; form?: Record<string, string>; follow?: boolean; headers?: Record<string, string> } = {}): Promise<{ status: number; text: string; headers: Headers }> {
+  async request(
+    path: string,
+    init: { method?: string; form?: Record<string, string>; follow?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<{ status: number; text: string; headers: Headers }> {
     const absolute = path.startsWith('http') ? path : `${this.base}${path}`;
     const headers: Record<string, string> = { ...init.headers };
     if (this.cookie && absolute.startsWith(this.base)) headers.cookie = this.cookie;
     if (init.form) headers['content-type'] = 'application/x-www-form-urlencoded';
-    const response = await fetch(absolute, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body: init.form ? new URLSearchParams(init.form).toString() : undefined, redirect: 'manual' });
+    const response = await fetch(absolute, {
+      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      headers,
+      body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+      redirect: 'manual',
+    });
     const setCookie = response.headers.get('set-cookie');
     if (setCookie && absolute.startsWith(this.base)) {
       this.lastSetCookie = setCookie;
@@ -64,7 +103,8 @@ export class WebClient {
       this.cookie = /=$/.test(pair) ? undefined : pair;
     }
     const location = response.headers.get('location');
-    if (init.follow && location && response.status >= 300 && response.status < 400) return this.request(new URL(location, absolute).href, { follow: true });
+    if (init.follow && location && response.status >= 300 && response.status < 400)
+      return this.request(new URL(location, absolute).href, { follow: true });
     return { status: response.status, text: await response.text(), headers: response.headers };
   }
 

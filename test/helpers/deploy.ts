@@ -38,12 +38,22 @@ export function spawnVoid(args: string[], env: Record<string, string>): VoidProc
   const bin = env.VOID_TEST_MODULES ? 'test/helpers/void-test-bin.mjs' : 'bin/void.mjs';
   const child = spawn(process.execPath, [join(ROOT, bin), ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', REDIS_URL, LOG_LEVEL: 'info', VOID_DATA_DIR: tempDataDir(), ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      REDIS_URL,
+      LOG_LEVEL: 'info',
+      VOID_DATA_DIR: tempDataDir(),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Array<Record<string, unknown>> = [];
   const raw: string[] = [];
-  const waiters: Array<{ match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }> = [];
+  const waiters: Array<{
+    match: (l: Record<string, unknown>) => boolean;
+    resolve: (l: Record<string, unknown>) => void;
+  }> = [];
   const onText = (chunk: Buffer) => {
     for (const text of String(chunk).split('\n').filter(Boolean)) {
       raw.push(text);
@@ -73,9 +83,14 @@ export function spawnVoid(args: string[], env: Record<string, string>): VoidProc
       const seen = lines.find(match);
       if (seen) return Promise.resolve(seen);
       return new Promise((res, rej) => {
-        const timer = setTimeout(() => rej(new Error(`no matching log line within ${timeoutMs} ms; output:\n${raw.join('\n')}`)), timeoutMs);
+        const timer = setTimeout(
+          () => rej(new Error(`no matching log line within ${timeoutMs} ms; output:\n${raw.join('\n')}`)),
+          timeoutMs,
+        );
         waiters.push({ match, resolve: (l) => (clearTimeout(timer), res(l)) });
-        void exited.then((code) => rej(new Error(`void exited (${code}) before the expected log line; output:\n${raw.join('\n')}`)));
+        void exited.then((code) =>
+          rej(new Error(`void exited (${code}) before the expected log line; output:\n${raw.join('\n')}`)),
+        );
       });
     },
   };

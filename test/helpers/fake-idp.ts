@@ -32,7 +32,10 @@ export class FakeIdp {
   private jwk!: JWK;
   private readonly codes = new Map<string, Grant>();
 
-  constructor(readonly clientId: string, readonly clientSecret: string) {}
+  constructor(
+    readonly clientId: string,
+    readonly clientSecret: string,
+  ) {}
 
   async start(): Promise<this> {
     const pair = await generateKeyPair('RS256', { extractable: true });
@@ -60,9 +63,15 @@ export class FakeIdp {
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 
-  private async handle(req: IncomingMessage): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+  private async handle(
+    req: IncomingMessage,
+  ): Promise<{ status: number; headers: Record<string, string>; body: string }> {
     const url = new URL(req.url ?? '/', this.url);
-    const json = (status: number, body: unknown) => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const json = (status: number, body: unknown) => ({
+      status,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (url.pathname === '/.well-known/openid-configuration') {
       return json(200, {
         issuer: this.url,
@@ -79,9 +88,15 @@ export class FakeIdp {
     if (url.pathname === '/jwks') return json(200, { keys: [this.jwk] });
     if (url.pathname === '/authorize') {
       const q = url.searchParams;
-      if (q.get('client_id') !== this.clientId || q.get('code_challenge_method') !== 'S256') return json(400, { error: 'invalid_request' });
+      if (q.get('client_id') !== this.clientId || q.get('code_challenge_method') !== 'S256')
+        return json(400, { error: 'invalid_request' });
       const code = randomBytes(12).toString('hex');
-      this.codes.set(code, { user: this.user, nonce: q.get('nonce') ?? '', challenge: q.get('code_challenge') ?? '', redirectUri: q.get('redirect_uri') ?? '' });
+      this.codes.set(code, {
+        user: this.user,
+        nonce: q.get('nonce') ?? '',
+        challenge: q.get('code_challenge') ?? '',
+        redirectUri: q.get('redirect_uri') ?? '',
+      });
       const back = new URL(q.get('redirect_uri') ?? '');
       back.searchParams.set('code', code);
       back.searchParams.set('state', q.get('state') ?? '');
@@ -94,14 +109,25 @@ export class FakeIdp {
 
   private async token(form: URLSearchParams) {
     this.tokenRequests.push(form);
-    const json = (status: number, body: unknown) => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const json = (status: number, body: unknown) => ({
+      status,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const grant = this.codes.get(form.get('code') ?? '');
     this.codes.delete(form.get('code') ?? '');
-    if (form.get('client_id') !== this.clientId || form.get('client_secret') !== this.clientSecret) return json(401, { error: 'invalid_client' });
+    if (form.get('client_id') !== this.clientId || form.get('client_secret') !== this.clientSecret)
+      return json(401, { error: 'invalid_client' });
     const verifier = form.get('code_verifier') ?? '';
-    if (!grant || grant.redirectUri !== form.get('redirect_uri') || createHash('sha256').update(verifier).digest('base64url') !== grant.challenge) return json(400, { error: 'invalid_grant' });
+    if (
+      !grant ||
+      grant.redirectUri !== form.get('redirect_uri') ||
+      createHash('sha256').update(verifier).digest('base64url') !== grant.challenge
+    )
+      return json(400, { error: 'invalid_grant' });
     const claims: Record<string, unknown> = { nonce: this.forge.wrongNonce ? 'not-the-nonce' : grant.nonce };
-    if (grant.user.email) Object.assign(claims, { email: grant.user.email, email_verified: grant.user.emailVerified ?? true });
+    if (grant.user.email)
+      Object.assign(claims, { email: grant.user.email, email_verified: grant.user.emailVerified ?? true });
     const idToken = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
       .setIssuer(this.url)
@@ -110,7 +136,12 @@ export class FakeIdp {
       .setIssuedAt()
       .setExpirationTime('5m')
       .sign(this.forge.wrongKey ? this.otherKey : this.key);
-    return json(200, { access_token: randomBytes(16).toString('hex'), token_type: 'Bearer', expires_in: 300, id_token: idToken });
+    return json(200, {
+      access_token: randomBytes(16).toString('hex'),
+      token_type: 'Bearer',
+      expires_in: 300,
+      id_token: idToken,
+    });
   }
 }
 

@@ -58,7 +58,15 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
 
 /** One loopback server: Slack's Web API under /api/, GitHub's REST API under /gh/. */
 export async function platformsFake(): Promise<PlatformsFake> {
-  const state: PlatformsFake = { url: '', slack: new Map(), comments: new Map(), commentWrites: new Map(), unmatched: [], calls: 0, close: async () => undefined };
+  const state: PlatformsFake = {
+    url: '',
+    slack: new Map(),
+    comments: new Map(),
+    commentWrites: new Map(),
+    unmatched: [],
+    calls: 0,
+    close: async () => undefined,
+  };
   let seq = 0;
   const push = <T>(map: Map<string, T[]>, key: string, value: T) => map.set(key, [...(map.get(key) ?? []), value]);
   const answer = (method: string, path: string, b: Record<string, unknown>): [number, unknown] => {
@@ -71,24 +79,51 @@ export async function platformsFake(): Promise<PlatformsFake> {
       const api = path.slice(5);
       if (api.startsWith('chat.')) push(state.slack, String(b.channel), `${api} ${String(b.text ?? '')}`);
       if (api === 'auth.test') return [200, { ok: true, user_id: BOT_USER_ID, bot_id: BOT_ID }];
-      return [200, { ok: true, channel: b.channel, ts: `1700000000.${String(seq).padStart(6, '0')}`, message_ts: `1700000000.${seq}` }];
+      return [
+        200,
+        {
+          ok: true,
+          channel: b.channel,
+          ts: `1700000000.${String(seq).padStart(6, '0')}`,
+          message_ts: `1700000000.${seq}`,
+        },
+      ];
     }
     const gh = path.slice(3);
-    if (method === 'POST' && /^\/app\/installations\/\d+\/access_tokens$/.test(gh)) return [201, { token: `ghs_scale_${seq}`, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {}, repository_selection: 'all' }];
+    if (method === 'POST' && /^\/app\/installations\/\d+\/access_tokens$/.test(gh))
+      return [
+        201,
+        {
+          token: `ghs_scale_${seq}`,
+          expires_at: new Date(Date.now() + 3600_000).toISOString(),
+          permissions: {},
+          repository_selection: 'all',
+        },
+      ];
     if (method === 'POST' && gh.endsWith('/reactions')) return [201, { id: seq, content: b.content }];
     const list = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(gh);
     if (list) {
       const pr = `${list[1]}/${list[2]}#${list[3]}`;
-      if (method === 'GET') return [200, (state.comments.get(pr) ?? []).map((c) => ({ ...c, user: { login: 'void[bot]' } }))];
+      if (method === 'GET')
+        return [200, (state.comments.get(pr) ?? []).map((c) => ({ ...c, user: { login: 'void[bot]' } }))];
       const comment = { id: seq, body: String(b.body) };
       push(state.comments, pr, comment);
       push(state.commentWrites, pr, comment.body);
       return [201, { ...comment, html_url: `https://github.test/${pr}#${seq}` }];
     }
     // A deploy request pins the commit it will run (approvals/digest.ts): the default branch, its head, the last deployment.
-    if (method === 'GET' && /^\/repos\/[^/]+\/[^/]+$/.test(gh)) return [200, { full_name: gh.slice(7), default_branch: 'main' }];
+    if (method === 'GET' && /^\/repos\/[^/]+\/[^/]+$/.test(gh))
+      return [200, { full_name: gh.slice(7), default_branch: 'main' }];
     const commit = /^\/repos\/[^/]+\/[^/]+\/commits\/([^/]+)$/.exec(gh);
-    if (method === 'GET' && commit) return [200, { sha: /^[0-9a-f]{40}$/.test(commit[1] as string) ? commit[1] : 'c0ffee'.padEnd(40, '0'), author: { login: 'author01', id: 9001 }, commit: { author: { email: 'author01@example.test' } } }];
+    if (method === 'GET' && commit)
+      return [
+        200,
+        {
+          sha: /^[0-9a-f]{40}$/.test(commit[1] as string) ? commit[1] : 'c0ffee'.padEnd(40, '0'),
+          author: { login: 'author01', id: 9001 },
+          commit: { author: { email: 'author01@example.test' } },
+        },
+      ];
     if (method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/deployments$/.test(gh)) return [200, []];
     const edit = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(gh);
     if (edit && method === 'PATCH') {
@@ -132,7 +167,14 @@ export interface Cluster {
 }
 
 /** Spawns `webs` web and `workers` worker `void` processes on one key prefix, Slack and GitHub at the fake. */
-export async function startCluster(options: { prefix: string; yaml: string; fake: PlatformsFake; webs: number; workers: number; env?: Record<string, string> }): Promise<Cluster> {
+export async function startCluster(options: {
+  prefix: string;
+  yaml: string;
+  fake: PlatformsFake;
+  webs: number;
+  workers: number;
+  env?: Record<string, string>;
+}): Promise<Cluster> {
   const env = {
     VOID_KEY_PREFIX: options.prefix,
     VOID_TENANTS_FILE: tempTenantsFile(options.yaml),
@@ -160,7 +202,9 @@ export async function startCluster(options: { prefix: string; yaml: string; fake
     await Promise.all(all.map((p) => p.exited));
   };
   try {
-    const listening = await Promise.all(webs.map((w) => w.waitForLog((l) => l.msg === 'Void web role listening', 60_000)));
+    const listening = await Promise.all(
+      webs.map((w) => w.waitForLog((l) => l.msg === 'Void web role listening', 60_000)),
+    );
     await Promise.all(workers.map((w) => w.waitForLog((l) => l.msg === 'Void started', 60_000)));
     return { webs, workers, urls: listening.map((l) => `http://127.0.0.1:${String(l.port)}`), stop };
   } catch (error) {
@@ -172,9 +216,11 @@ export async function startCluster(options: { prefix: string; yaml: string; fake
 /** Runs `count` calls of `task`, `width` at a time. */
 export async function bounded(count: number, width: number, task: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < count) await task(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
 }
 
 /** Peak resident set size of a process, from /proc (Linux), in MB; 0 when unreadable. */

@@ -31,9 +31,26 @@ export interface FakeGithubServer {
   close(): Promise<void>;
 }
 
-export const PR_PATCH = ['@@ -1,3 +1,5 @@', ' export function charge(amount: number) {', '+  // TODO: remove before merge', '+  console.log("charging", amount);', '   return amount;', ' }'].join('\n');
+export const PR_PATCH = [
+  '@@ -1,3 +1,5 @@',
+  ' export function charge(amount: number) {',
+  '+  // TODO: remove before merge',
+  '+  console.log("charging", amount);',
+  '   return amount;',
+  ' }',
+].join('\n');
 const SHA = 'c'.repeat(40);
-const PR = { number: 7, title: 'Charge cards', body: 'Adds charging.', user: { login: 'alice' }, head: { sha: SHA, ref: 'feature/charge' }, base: { ref: 'main' }, draft: false, state: 'open', html_url: 'https://github.test/acme/api/pull/7' };
+const PR = {
+  number: 7,
+  title: 'Charge cards',
+  body: 'Adds charging.',
+  user: { login: 'alice' },
+  head: { sha: SHA, ref: 'feature/charge' },
+  base: { ref: 'main' },
+  draft: false,
+  state: 'open',
+  html_url: 'https://github.test/acme/api/pull/7',
+};
 
 function appIdOf(req: IncomingMessage): string {
   const auth = req.headers.authorization ?? '';
@@ -69,15 +86,44 @@ export async function fakeGithubServer(options: { holdFirstReview?: boolean } = 
 
   const answer = (method: string, path: string, body: Record<string, unknown>, by: string): Answer => {
     if (method === 'POST' && /^\/app\/installations\/\d+\/access_tokens$/.test(path)) {
-      return [201, { token: `ghs_fake_app${by}_${next++}`, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {}, repository_selection: 'all' }];
+      return [
+        201,
+        {
+          token: `ghs_fake_app${by}_${next++}`,
+          expires_at: new Date(Date.now() + 3600_000).toISOString(),
+          permissions: {},
+          repository_selection: 'all',
+        },
+      ];
     }
-    if (method === 'POST' && /\/(issues|pulls)\/comments\/\d+\/reactions$/.test(path)) return [201, { id: next++, content: body.content }];
+    if (method === 'POST' && /\/(issues|pulls)\/comments\/\d+\/reactions$/.test(path))
+      return [201, { id: next++, content: body.content }];
     if (method === 'GET' && path === `${base}/pulls/7`) return [200, PR];
-    if (method === 'GET' && path === `${base}/pulls/7/files`) return [200, [{ filename: 'src/charge.ts', status: 'modified', additions: 2, deletions: 0, changes: 2, patch: PR_PATCH }]];
+    if (method === 'GET' && path === `${base}/pulls/7/files`)
+      return [
+        200,
+        [{ filename: 'src/charge.ts', status: 'modified', additions: 2, deletions: 0, changes: 2, patch: PR_PATCH }],
+      ];
     if (method === 'GET' && path.startsWith(`${base}/contents/`)) return [404, { message: 'Not Found' }];
-    if (method === 'GET' && path === `${base}/pulls/7/reviews`) return [200, reviews.map((r) => ({ id: r.id, body: r.body, commit_id: r.commit_id, state: r.event, user: { login: 'void[bot]' } }))];
+    if (method === 'GET' && path === `${base}/pulls/7/reviews`)
+      return [
+        200,
+        reviews.map((r) => ({
+          id: r.id,
+          body: r.body,
+          commit_id: r.commit_id,
+          state: r.event,
+          user: { login: 'void[bot]' },
+        })),
+      ];
     if (method === 'POST' && path === `${base}/pulls/7/reviews`) {
-      const review = { id: next++, body: String(body.body), commit_id: String(body.commit_id), event: String(body.event), by };
+      const review = {
+        id: next++,
+        body: String(body.body),
+        commit_id: String(body.commit_id),
+        event: String(body.event),
+        by,
+      };
       reviews.push(review);
       if (options.holdFirstReview && reviews.length === 1) return 'hold';
       return [200, { ...review, html_url: `https://github.test/acme/api/pull/7#pullrequestreview-${review.id}` }];
@@ -89,7 +135,16 @@ export async function fakeGithubServer(options: { holdFirstReview?: boolean } = 
       review.body = String(body.body);
       return [200, { ...review, html_url: `https://github.test/acme/api/pull/7#pullrequestreview-${review.id}` }];
     }
-    if (method === 'GET' && path === `${base}/issues/7/comments`) return [200, comments.map((c) => ({ id: c.id, body: c.body, user: { login: 'void[bot]' }, html_url: `https://github.test/acme/api/pull/7#c${c.id}` }))];
+    if (method === 'GET' && path === `${base}/issues/7/comments`)
+      return [
+        200,
+        comments.map((c) => ({
+          id: c.id,
+          body: c.body,
+          user: { login: 'void[bot]' },
+          html_url: `https://github.test/acme/api/pull/7#c${c.id}`,
+        })),
+      ];
     if (method === 'POST' && path === `${base}/issues/7/comments`) {
       const comment = { id: next++, body: String(body.body), by };
       comments.push(comment);

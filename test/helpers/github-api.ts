@@ -25,7 +25,9 @@ export interface GithubApiRecorder {
   texts(): string[];
 }
 
-export function fakeGithubApi(options: { owner?: string; repo?: string; number?: number; installation?: number } = {}): GithubApiRecorder {
+export function fakeGithubApi(
+  options: { owner?: string; repo?: string; number?: number; installation?: number } = {},
+): GithubApiRecorder {
   const base = `/repos/${options.owner ?? 'acme'}/${options.repo ?? 'api'}`;
   const number = options.number ?? 7;
   const calls: ApiCall[] = [];
@@ -34,11 +36,20 @@ export function fakeGithubApi(options: { owner?: string; repo?: string; number?:
   const token = tokenScope(options.installation);
   const record = (method: string, path: string, body: unknown) => calls.push({ method, path, body });
   nock.emitter.removeAllListeners('no match');
-  nock.emitter.on('no match', (req: { method?: string; path?: string; hostname?: string; host?: string; options?: { method?: string; path?: string; hostname?: string } }) => {
-    const host = req.hostname ?? req.host ?? req.options?.hostname ?? '';
-    if (host.startsWith('127.0.0.1')) return; // Void itself, reached by the test
-    unmatched.push(`${req.method ?? req.options?.method} ${host}${req.path ?? req.options?.path}`);
-  });
+  nock.emitter.on(
+    'no match',
+    (req: {
+      method?: string;
+      path?: string;
+      hostname?: string;
+      host?: string;
+      options?: { method?: string; path?: string; hostname?: string };
+    }) => {
+      const host = req.hostname ?? req.host ?? req.options?.hostname ?? '';
+      if (host.startsWith('127.0.0.1')) return; // Void itself, reached by the test
+      unmatched.push(`${req.method ?? req.options?.method} ${host}${req.path ?? req.options?.path}`);
+    },
+  );
   nock(GITHUB_API)
     .persist()
     .post(new RegExp(`${base}/(issues|pulls)/comments/\\d+/reactions$`))
@@ -49,7 +60,11 @@ export function fakeGithubApi(options: { owner?: string; repo?: string; number?:
     .post(`${base}/issues/${number}/comments`)
     .reply(201, (path, body) => {
       record('POST', path, body);
-      const comment = { id: 9000 + comments.length, body: (body as { body: string }).body, html_url: `https://github.test${base}/pull/${number}#c${comments.length}` };
+      const comment = {
+        id: 9000 + comments.length,
+        body: (body as { body: string }).body,
+        html_url: `https://github.test${base}/pull/${number}#c${comments.length}`,
+      };
       comments.push(comment);
       return comment;
     })

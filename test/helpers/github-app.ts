@@ -52,7 +52,10 @@ export function processorsModule(processors: Partial<Record<JobKind, (ctx: Modul
     name: 'test-processors',
     async setup(ctx) {
       const kinds = Object.keys(processors) as JobKind[];
-      return { kinds, processors: () => new Map(kinds.map((k) => [k, (processors[k] as (c: ModuleContext) => Processor)(ctx)])) };
+      return {
+        kinds,
+        processors: () => new Map(kinds.map((k) => [k, (processors[k] as (c: ModuleContext) => Processor)(ctx)])),
+      };
     },
   };
 }
@@ -69,7 +72,18 @@ function portsModule(approvals: ApprovalsPort | undefined, events: PullRequestEv
   };
 }
 
-export async function startGithubApp(options: { role?: Role; yaml?: string; env?: Record<string, string>; modules?: VoidModule[]; approvals?: ApprovalsPort; log?: Logger; tuning?: typeof FAST_TUNING; app?: Partial<VoidAppOptions> } = {}): Promise<GithubTestApp> {
+export async function startGithubApp(
+  options: {
+    role?: Role;
+    yaml?: string;
+    env?: Record<string, string>;
+    modules?: VoidModule[];
+    approvals?: ApprovalsPort;
+    log?: Logger;
+    tuning?: typeof FAST_TUNING;
+    app?: Partial<VoidAppOptions>;
+  } = {},
+): Promise<GithubTestApp> {
   const github = createGithubModule({ tuning: options.tuning ?? FAST_TUNING });
   const events: PullRequestEvent[] = [];
   const t = await startTestApp({
@@ -88,7 +102,10 @@ export async function onlyJobFinished(t: GithubTestApp): Promise<{ id: string; s
   if (!job?.id) throw new Error('no job was queued');
   const events = new QueueEvents(t.app.queue.name, { connection: { url: REDIS_URL }, prefix: t.prefix });
   try {
-    const state = await job.waitUntilFinished(events, 15_000).then(() => 'completed' as const, () => 'failed' as const);
+    const state = await job.waitUntilFinished(events, 15_000).then(
+      () => 'completed' as const,
+      () => 'failed' as const,
+    );
     await t.github.idle();
     return { id: job.id, state };
   } finally {

@@ -42,7 +42,8 @@ export function memoryApprovals(): MemoryApprovals {
     },
     async decide(request: DecisionRequest): Promise<DecisionOutcome> {
       const entry = entries.get(request.approvalId);
-      if (!entry || entry.card.tenantId !== request.tenantId) return { ok: false, refusal: { code: 'approval.not_found', message: 'no such request' } };
+      if (!entry || entry.card.tenantId !== request.tenantId)
+        return { ok: false, refusal: { code: 'approval.not_found', message: 'no such request' } };
       return { ok: true, card: entry.card, message: 'recorded' };
     },
     async get(tenantId, approvalId) {
@@ -50,13 +51,22 @@ export function memoryApprovals(): MemoryApprovals {
       return entry && entry.card.tenantId === tenantId ? entry.card : undefined;
     },
     async pendingFor(tenantId, memberId) {
-      return [...entries.values()].map((e) => e.card).filter((c) => c.tenantId === tenantId && c.state === 'pending' && c.eligibleApprovers.some((a) => a.memberId === memberId));
+      return [...entries.values()]
+        .map((e) => e.card)
+        .filter(
+          (c) =>
+            c.tenantId === tenantId &&
+            c.state === 'pending' &&
+            c.eligibleApprovers.some((a) => a.memberId === memberId),
+        );
     },
     async voidStale(tenantId, moved, reason) {
       // The same key and digest the approvals module files a pull request under (its formats are its own).
       const { key: target, digest = '' } = filingOf(moved);
       voidCalls.push({ tenantId, target, digest, reason });
-      const stale = [...entries.values()].filter((e) => e.card.tenantId === tenantId && e.target === target && e.digest !== digest && e.card.state === 'pending');
+      const stale = [...entries.values()].filter(
+        (e) => e.card.tenantId === tenantId && e.target === target && e.digest !== digest && e.card.state === 'pending',
+      );
       for (const e of stale) e.card = { ...e.card, state: 'cancelled', remaining: '' };
       return stale.map((e) => e.card);
     },

@@ -53,22 +53,30 @@ export function validateSchema(value: unknown, schema: Schema, root: Schema = sc
   if (typeof schema.$ref === 'string') return validateSchema(value, resolveRef(root, schema.$ref), root, path);
   const errors: string[] = [];
   const types = ([] as unknown[]).concat(schema.type ?? []);
-  if (types.length && !types.some((t) => typeMatches(value, String(t)))) return [`${path}: expected ${types.join(' or ')}`];
-  if (Array.isArray(schema.enum) && !schema.enum.includes(value)) errors.push(`${path}: expected one of ${schema.enum.join(', ')}`);
+  if (types.length && !types.some((t) => typeMatches(value, String(t))))
+    return [`${path}: expected ${types.join(' or ')}`];
+  if (Array.isArray(schema.enum) && !schema.enum.includes(value))
+    errors.push(`${path}: expected one of ${schema.enum.join(', ')}`);
   if (typeof value === 'number') {
     if (typeof schema.minimum === 'number' && value < schema.minimum) errors.push(`${path}: below ${schema.minimum}`);
     if (typeof schema.maximum === 'number' && value > schema.maximum) errors.push(`${path}: above ${schema.maximum}`);
   }
   if (typeof value === 'string') {
-    if (typeof schema.minLength === 'number' && value.length < schema.minLength) errors.push(`${path}: shorter than ${schema.minLength}`);
-    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern).test(value)) errors.push(`${path}: does not match ${schema.pattern}`);
+    if (typeof schema.minLength === 'number' && value.length < schema.minLength)
+      errors.push(`${path}: shorter than ${schema.minLength}`);
+    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern).test(value))
+      errors.push(`${path}: does not match ${schema.pattern}`);
   }
-  if (schema.not && validateSchema(value, schema.not as Schema, root, path).length === 0) errors.push(`${path}: matches a forbidden form`);
+  if (schema.not && validateSchema(value, schema.not as Schema, root, path).length === 0)
+    errors.push(`${path}: matches a forbidden form`);
   if (Array.isArray(value)) {
-    if (typeof schema.minItems === 'number' && value.length < schema.minItems) errors.push(`${path}: fewer than ${schema.minItems} items`);
-    if (schema.items) value.forEach((item, i) => errors.push(...validateSchema(item, schema.items as Schema, root, `${path}[${i}]`)));
+    if (typeof schema.minItems === 'number' && value.length < schema.minItems)
+      errors.push(`${path}: fewer than ${schema.minItems} items`);
+    if (schema.items)
+      value.forEach((item, i) => errors.push(...validateSchema(item, schema.items as Schema, root, `${path}[${i}]`)));
   }
-  if (value && typeof value === 'object' && !Array.isArray(value)) errors.push(...validateObject(value as Record<string, unknown>, schema, root, path));
+  if (value && typeof value === 'object' && !Array.isArray(value))
+    errors.push(...validateObject(value as Record<string, unknown>, schema, root, path));
   return errors;
 }
 
@@ -77,16 +85,21 @@ function validateObject(value: Record<string, unknown>, schema: Schema, root: Sc
   const properties = (schema.properties ?? {}) as Record<string, Schema>;
   for (const key of (schema.required ?? []) as string[]) if (!(key in value)) errors.push(`${path}.${key}: required`);
   for (const [key, v] of Object.entries(value)) {
-    if (schema.propertyNames) errors.push(...validateSchema(key, schema.propertyNames as Schema, root, `${path}{${key}}`));
+    if (schema.propertyNames)
+      errors.push(...validateSchema(key, schema.propertyNames as Schema, root, `${path}{${key}}`));
     if (properties[key]) errors.push(...validateSchema(v, properties[key], root, `${path}.${key}`));
     else if (schema.additionalProperties === false) errors.push(`${path}.${key}: not allowed`);
-    else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') errors.push(...validateSchema(v, schema.additionalProperties as Schema, root, `${path}.${key}`));
+    else if (schema.additionalProperties && typeof schema.additionalProperties === 'object')
+      errors.push(...validateSchema(v, schema.additionalProperties as Schema, root, `${path}.${key}`));
   }
   return errors;
 }
 
 function resolveRef(root: Schema, ref: string): Schema {
-  return ref.replace(/^#\//, '').split('/').reduce<Schema>((node, key) => node[key] as Schema, root);
+  return ref
+    .replace(/^#\//, '')
+    .split('/')
+    .reduce<Schema>((node, key) => node[key] as Schema, root);
 }
 
 function typeMatches(value: unknown, type: string): boolean {
@@ -99,5 +112,10 @@ function typeMatches(value: unknown, type: string): boolean {
 
 /** The value at a dotted path (`web.autoscaling.enabled`), or undefined. */
 export function lookup(values: unknown, dotted: string): unknown {
-  return dotted.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), values);
+  return dotted
+    .split('.')
+    .reduce<unknown>(
+      (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+      values,
+    );
 }

@@ -7,22 +7,31 @@ export interface RawResponse {
   readonly body: Record<string, unknown>;
 }
 
-export function postRaw(baseUrl: string, path: string, headers: Record<string, string | string[]>, body: string): Promise<RawResponse> {
+export function postRaw(
+  baseUrl: string,
+  path: string,
+  headers: Record<string, string | string[]>,
+  body: string,
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request(`${baseUrl}${path}`, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: Record<string, unknown> = {};
-        try {
-          parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-        } catch {
-          parsed = { text };
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
+    const req = request(
+      `${baseUrl}${path}`,
+      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: Record<string, unknown> = {};
+          try {
+            parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+          } catch {
+            parsed = { text };
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

@@ -11,14 +11,22 @@ export function recordingAgents(runs: JobData[]): VoidModule {
         kinds: ['triage', 'implement'],
         processors: () =>
           new Map([
-            ['triage', async (ctx) => {
-              runs.push(ctx.data);
-              return { summary: `suggested type Bug for ${ctx.data.command.name === 'triage' ? ctx.data.command.ticket : ''}` };
-            }],
-            ['implement', async (ctx) => {
-              runs.push(ctx.data);
-              return { summary: 'draft pull request opened', link: 'https://github.com/acme/payments/pull/7' };
-            }],
+            [
+              'triage',
+              async (ctx) => {
+                runs.push(ctx.data);
+                return {
+                  summary: `suggested type Bug for ${ctx.data.command.name === 'triage' ? ctx.data.command.ticket : ''}`,
+                };
+              },
+            ],
+            [
+              'implement',
+              async (ctx) => {
+                runs.push(ctx.data);
+                return { summary: 'draft pull request opened', link: 'https://github.com/acme/payments/pull/7' };
+              },
+            ],
           ]),
       };
     },

@@ -19,7 +19,12 @@ export const JIRA_SECRET = 'jira-webhook-secret-for-tests-0123456789';
 /** Globex's own webhook secret: each tenant's JIRA site signs with its own. */
 export const GLOBEX_JIRA_SECRET = 'jira-webhook-secret-of-globex-9876543210';
 export const JIRA_TOKEN = 'ATATT3xFfGF0-test-api-token-acme-9876543210';
-export const JIRA_ENV = { JIRA_WEBHOOK_SECRET_ACME: JIRA_SECRET, JIRA_WEBHOOK_SECRET_GLOBEX: GLOBEX_JIRA_SECRET, JIRA_EMAIL_ACME: 'void-bot@acme.example', JIRA_API_TOKEN_ACME: JIRA_TOKEN };
+export const JIRA_ENV = {
+  JIRA_WEBHOOK_SECRET_ACME: JIRA_SECRET,
+  JIRA_WEBHOOK_SECRET_GLOBEX: GLOBEX_JIRA_SECRET,
+  JIRA_EMAIL_ACME: 'void-bot@acme.example',
+  JIRA_API_TOKEN_ACME: JIRA_TOKEN,
+};
 export const ALICE_JIRA = '5b10a2844c20165700ede21a';
 export const BOB_JIRA = '5b10ac8d82e05b22cc7d4ef5';
 export const VOID_JIRA = '712020:void-bot-0000-4000-8000-000000000001';
@@ -31,11 +36,15 @@ let sent = 0;
 
 /** A fixture payload (test/fixtures/jira/<name>.json) as JIRA would send it now (a fresh `timestamp`, so that two
  *  fixtures are two distinct deliveries), with fields replaced by `patch`. */
-export function fixture(name: string, patch: (payload: Record<string, any>) => void = () => undefined): Record<string, any> {
+export function fixture(
+  name: string,
+  patch: (payload: Record<string, any>) => void = () => undefined,
+): Record<string, any> {
   const payload = JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as Record<string, any>;
   payload.timestamp = Date.now() + sent++;
   // A comment written now: Void refuses comments older than VOID_MAX_COMMENT_AGE_SECONDS (replays).
-  if (payload.comment) payload.comment.created = payload.comment.updated = new Date().toISOString().replace('Z', '+0000');
+  if (payload.comment)
+    payload.comment.created = payload.comment.updated = new Date().toISOString().replace('Z', '+0000');
   patch(payload);
   return payload;
 }
@@ -71,9 +80,24 @@ tenants:
       - { id: gina, name: Gina Globex, roles: [developer, admin], identities: { jira: ${ALICE_JIRA}-globex } }
 `;
 
-export interface FakeComment { id: string; body: any; properties: Array<{ key: string; value: unknown }>; created: number }
-export interface FakeIssue { key: string; fields: Record<string, any>; comments: FakeComment[]; properties: Array<{ key: string; value: unknown }> }
-export interface JiraCall { method: string; path: string; body: any; authorization: string | undefined }
+export interface FakeComment {
+  id: string;
+  body: any;
+  properties: Array<{ key: string; value: unknown }>;
+  created: number;
+}
+export interface FakeIssue {
+  key: string;
+  fields: Record<string, any>;
+  comments: FakeComment[];
+  properties: Array<{ key: string; value: unknown }>;
+}
+export interface JiraCall {
+  method: string;
+  path: string;
+  body: any;
+  authorization: string | undefined;
+}
 
 export const STATUSES = ['To Do', 'In Progress', 'In Review', 'Done'];
 
@@ -94,7 +118,18 @@ export class FakeJira extends EventEmitter {
   addIssue(key: string, fields: Record<string, any> = {}): FakeIssue {
     const issue: FakeIssue = {
       key,
-      fields: { summary: `Summary of ${key}`, status: { name: 'To Do' }, issuetype: { name: 'Story' }, labels: [], components: [], project: { key: key.split('-')[0] }, description: null, priority: { name: 'Medium' }, assignee: null, ...fields },
+      fields: {
+        summary: `Summary of ${key}`,
+        status: { name: 'To Do' },
+        issuetype: { name: 'Story' },
+        labels: [],
+        components: [],
+        project: { key: key.split('-')[0] },
+        description: null,
+        priority: { name: 'Medium' },
+        assignee: null,
+        ...fields,
+      },
       comments: [],
       properties: [],
     };
@@ -121,7 +156,11 @@ export class FakeJira extends EventEmitter {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.off('request', check);
-        reject(new Error(`timed out waiting for ${what}; JIRA calls: ${this.calls.map((c) => `${c.method} ${c.path}`).join(', ')}`));
+        reject(
+          new Error(
+            `timed out waiting for ${what}; JIRA calls: ${this.calls.map((c) => `${c.method} ${c.path}`).join(', ')}`,
+          ),
+        );
       }, timeoutMs);
       const check = () => {
         if (!predicate()) return;
@@ -144,7 +183,8 @@ export class FakeJira extends EventEmitter {
           const authorization = this.req.headers.authorization as string | undefined;
           const parsed = typeof body === 'string' && body ? safeJson(body) : body;
           // Void asks who it is (/myself) once at start: kept apart, so that `calls` is what was done about tickets.
-          if (uri.startsWith('/rest/api/3/myself')) fake.myselfCalls.push({ method, path: uri, body: parsed, authorization });
+          if (uri.startsWith('/rest/api/3/myself'))
+            fake.myselfCalls.push({ method, path: uri, body: parsed, authorization });
           else fake.calls.push({ method, path: uri, body: parsed, authorization });
           const result = fake.route(method, new URL(uri, fake.site), parsed);
           setImmediate(() => fake.emit('request'));
@@ -159,7 +199,8 @@ export class FakeJira extends EventEmitter {
     let m: RegExpExecArray | null;
     if (method === 'POST' && path === '/rest/api/3/issue') return this.create(body);
     if (method === 'GET' && path === '/rest/api/3/search/jql') return this.search(url);
-    if (method === 'GET' && path === '/rest/api/3/myself') return [200, { accountId: this.myselfAccountId, displayName: `Void bot on ${this.site}` }];
+    if (method === 'GET' && path === '/rest/api/3/myself')
+      return [200, { accountId: this.myselfAccountId, displayName: `Void bot on ${this.site}` }];
     // Comment properties (GET /rest/api/3/comment/{id}/properties/{key}): 404 when the comment has none by that key.
     if (method === 'GET' && (m = /^\/rest\/api\/3\/comment\/(\d+)\/properties\/([^/]+)$/.exec(path))) {
       const [, commentId, propertyKey] = m;
@@ -167,21 +208,31 @@ export class FakeJira extends EventEmitter {
       const property = comment?.properties.find((p) => p.key === decodeURIComponent(propertyKey as string));
       return property ? [200, property] : [404, { errorMessages: [`The property ${propertyKey} does not exist.`] }];
     }
-    if (!(m = /^\/rest\/api\/3\/issue\/([A-Z][A-Z0-9_]*-\d+)(\/.*)?$/.exec(path))) return [404, { errorMessages: [`no route ${method} ${path}`] }];
+    if (!(m = /^\/rest\/api\/3\/issue\/([A-Z][A-Z0-9_]*-\d+)(\/.*)?$/.exec(path)))
+      return [404, { errorMessages: [`no route ${method} ${path}`] }];
     const issue = this.issues.get(m[1] as string);
-    if (!issue) return [404, { errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} }];
+    if (!issue)
+      return [404, { errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} }];
     const rest = m[2] ?? '';
     if (rest === '' && method === 'GET') return [200, this.view(issue)];
     if (rest === '' && method === 'PUT') {
-      for (const op of body?.update?.labels ?? []) if (op.add && !issue.fields.labels.includes(op.add)) issue.fields.labels.push(op.add);
+      for (const op of body?.update?.labels ?? [])
+        if (op.add && !issue.fields.labels.includes(op.add)) issue.fields.labels.push(op.add);
       return [204, ''];
     }
     if (rest === '/comment' && method === 'GET') {
-      const comments = [...issue.comments].reverse().map((c) => (url.searchParams.get('expand')?.includes('properties') ? c : { ...c, properties: undefined }));
+      const comments = [...issue.comments]
+        .reverse()
+        .map((c) => (url.searchParams.get('expand')?.includes('properties') ? c : { ...c, properties: undefined }));
       return [200, { startAt: 0, maxResults: 100, total: comments.length, comments }];
     }
     if (rest === '/comment' && method === 'POST') {
-      const comment: FakeComment = { id: String(this.nextId++), body: body.body, properties: body.properties ?? [], created: Date.now() };
+      const comment: FakeComment = {
+        id: String(this.nextId++),
+        body: body.body,
+        properties: body.properties ?? [],
+        created: Date.now(),
+      };
       issue.comments.push(comment);
       return [201, { ...comment, self: `${this.site}/rest/api/3/issue/${issue.key}/comment/${comment.id}` }];
     }
@@ -202,7 +253,11 @@ export class FakeJira extends EventEmitter {
   }
 
   private transitionsOf(issue: FakeIssue) {
-    return STATUSES.filter((s) => s !== issue.fields.status.name).map((s) => ({ id: String(11 + STATUSES.indexOf(s)), name: `Move to ${s}`, to: { name: s } }));
+    return STATUSES.filter((s) => s !== issue.fields.status.name).map((s) => ({
+      id: String(11 + STATUSES.indexOf(s)),
+      name: `Move to ${s}`,
+      to: { name: s },
+    }));
   }
 
   private view(issue: FakeIssue) {
@@ -211,19 +266,28 @@ export class FakeJira extends EventEmitter {
 
   private create(body: any): [number, any] {
     const project = body?.fields?.project?.key;
-    if (!project || !body?.fields?.summary) return [400, { errorMessages: [], errors: { summary: 'You must specify a summary of the issue.' } }];
+    if (!project || !body?.fields?.summary)
+      return [400, { errorMessages: [], errors: { summary: 'You must specify a summary of the issue.' } }];
     if (body.fields.priority && !['Highest', 'High', 'Medium', 'Low', 'Lowest'].includes(body.fields.priority.name)) {
       return [400, { errorMessages: [], errors: { priority: 'Specify the Priority (name) in the string format' } }];
     }
     const key = `${project}-${this.nextKey++}`;
-    const issue = this.addIssue(key, { summary: body.fields.summary, issuetype: body.fields.issuetype, priority: body.fields.priority ?? { name: 'Medium' }, description: body.fields.description ?? null });
+    const issue = this.addIssue(key, {
+      summary: body.fields.summary,
+      issuetype: body.fields.issuetype,
+      priority: body.fields.priority ?? { name: 'Medium' },
+      description: body.fields.description ?? null,
+    });
     issue.properties = body.properties ?? [];
     return [201, { id: String(this.nextId++), key, self: `${this.site}/rest/api/3/issue/${key}` }];
   }
 
   private search(url: URL): [number, any] {
     const project = /project = "([A-Z0-9_]+)"/.exec(url.searchParams.get('jql') ?? '')?.[1];
-    const issues = [...this.issues.values()].filter((i) => i.fields.project.key === project && i.fields.status.name !== 'Done').reverse().map((i) => this.view(i));
+    const issues = [...this.issues.values()]
+      .filter((i) => i.fields.project.key === project && i.fields.status.name !== 'Done')
+      .reverse()
+      .map((i) => this.view(i));
     return [200, { issues, isLast: true }];
   }
 }
@@ -244,18 +308,32 @@ function safeJson(text: string): unknown {
   }
 }
 
-export interface Delivery { status: number; body: any }
+export interface Delivery {
+  status: number;
+  body: any;
+}
 
 /** POSTs a webhook the way JIRA Cloud does: raw JSON, `X-Hub-Signature: sha256=…`, a stable webhook identifier, to
  *  the tenant's own URL `/jira/webhooks/<tenant>` (default acme; `tenant: ''` for the legacy `/jira/webhooks`). */
-export async function deliver(baseUrl: string, payload: unknown, options: { id?: string; secret?: string; signature?: string; query?: string; tenant?: string } = {}): Promise<Delivery> {
+export async function deliver(
+  baseUrl: string,
+  payload: unknown,
+  options: { id?: string; secret?: string; signature?: string; query?: string; tenant?: string } = {},
+): Promise<Delivery> {
   const raw = typeof payload === 'string' ? payload : JSON.stringify(payload);
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Atlassian Webhook HTTP Client' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': 'Atlassian Webhook HTTP Client',
+  };
   if (options.id !== undefined) headers['x-atlassian-webhook-identifier'] = options.id;
   const signature = options.signature ?? signJira(raw, options.secret ?? JIRA_SECRET);
   if (signature) headers['x-hub-signature'] = signature;
   const tenant = options.tenant ?? 'acme';
-  const res = await fetch(`${baseUrl}/jira/webhooks${tenant ? `/${tenant}` : ''}${options.query ?? ''}`, { method: 'POST', headers, body: raw });
+  const res = await fetch(`${baseUrl}/jira/webhooks${tenant ? `/${tenant}` : ''}${options.query ?? ''}`, {
+    method: 'POST',
+    headers,
+    body: raw,
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }

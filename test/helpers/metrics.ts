@@ -12,7 +12,8 @@ export function parseExposition(text: string): Series[] {
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
     if (!match) continue;
     const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[key as string] = value as string;
+    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+      labels[key as string] = value as string;
     out.push({ name: match[1] as string, labels, value: Number(match[3]) });
   }
   return out;
@@ -26,5 +27,7 @@ export function valueOf(text: string, name: string, labels: Record<string, strin
 }
 
 export function hasSeries(text: string, name: string, labels: Record<string, string> = {}): boolean {
-  return parseExposition(text).some((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  return parseExposition(text).some(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  );
 }

@@ -41,7 +41,9 @@ export async function startSmtp(options: { failFirst?: number } = {}): Promise<L
           callback(Object.assign(new Error('Mailbox busy, try later'), { responseCode: 451 }));
           return;
         }
-        const raw = Buffer.concat(chunks).toString('utf8').replace(/=\r?\n/g, '');
+        const raw = Buffer.concat(chunks)
+          .toString('utf8')
+          .replace(/=\r?\n/g, '');
         mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
         callback();
       });
@@ -103,7 +105,9 @@ export async function startReceiver(secret = WEBHOOK_SECRET): Promise<Receiver> 
       }
       const status = payload ? receiver.answer(deliveries.length + 1) : 401;
       deliveries.push({ headers: req.headers, body, status, ...(payload ? { payload } : {}) });
-      res.writeHead(status, status >= 300 && status < 400 ? { location: 'http://127.0.0.1:1/elsewhere' } : {}).end('ok');
+      res
+        .writeHead(status, status >= 300 && status < 400 ? { location: 'http://127.0.0.1:1/elsewhere' } : {})
+        .end('ok');
     });
   });
   const url = await listenOnLoopback(server);

@@ -19,9 +19,25 @@ export class RecordingApprovals implements ApprovalsPort {
   readonly requests: DecisionRequest[] = [];
   async decide(request: DecisionRequest) {
     this.requests.push(request);
-    if (request.actor.memberId === 'alice') return { ok: false as const, refusal: { code: 'approval.self_approval', message: 'You asked for this, so someone else must approve it.' } };
-    const decision = { memberId: request.actor.memberId, name: request.actor.name, decision: request.decision, platform: request.actor.platform, at: '2026-11-25T10:00:00.000Z', reason: request.reason };
-    const card: ApprovalCard = { ...CARD, state: request.decision === 'approve' ? 'approved' : 'rejected', remaining: '', decisions: [decision] };
+    if (request.actor.memberId === 'alice')
+      return {
+        ok: false as const,
+        refusal: { code: 'approval.self_approval', message: 'You asked for this, so someone else must approve it.' },
+      };
+    const decision = {
+      memberId: request.actor.memberId,
+      name: request.actor.name,
+      decision: request.decision,
+      platform: request.actor.platform,
+      at: '2026-11-25T10:00:00.000Z',
+      reason: request.reason,
+    };
+    const card: ApprovalCard = {
+      ...CARD,
+      state: request.decision === 'approve' ? 'approved' : 'rejected',
+      remaining: '',
+      decisions: [decision],
+    };
     return { ok: true as const, card, message: `${request.actor.name} ${request.decision}d ${request.approvalId}.` };
   }
   async get(tenantId: string) {

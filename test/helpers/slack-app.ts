@@ -14,7 +14,14 @@ export const reviewTestModule: VoidModule = {
       await ctx.progress('reading the diff', 0.5);
       return { summary: 'no blocking findings', link: 'https://github.com/acme/api/pull/42#pullrequestreview-1' };
     };
-    return { kinds: ['review', 'deploy'] as JobKind[], processors: () => new Map<JobKind, Processor>([['review', review], ['deploy', review]]) };
+    return {
+      kinds: ['review', 'deploy'] as JobKind[],
+      processors: () =>
+        new Map<JobKind, Processor>([
+          ['review', review],
+          ['deploy', review],
+        ]),
+    };
   },
 };
 
@@ -26,12 +33,21 @@ export interface SlackTestApp extends TestApp {
 }
 
 /** `before`: modules set up before Slack (providers of shared ports, e.g. approvals); `after`: the rest. */
-export async function startSlackApp(options: { env?: Record<string, string>; yaml?: string; before?: VoidModule[]; after?: VoidModule[] } = {}): Promise<SlackTestApp> {
+export async function startSlackApp(
+  options: { env?: Record<string, string>; yaml?: string; before?: VoidModule[]; after?: VoidModule[] } = {},
+): Promise<SlackTestApp> {
   const slack = createSlackModule();
   const fake = await new FakeSlackApi().start();
-  const config = testConfig({ env: { ...slackEnv(fake), LOG_LEVEL: 'debug', ...options.env }, ...(options.yaml ? { yaml: options.yaml } : {}) });
+  const config = testConfig({
+    env: { ...slackEnv(fake), LOG_LEVEL: 'debug', ...options.env },
+    ...(options.yaml ? { yaml: options.yaml } : {}),
+  });
   const { log, lines } = captureAppLogger(config);
-  const app = await startTestApp({ config, log, modules: [...(options.before ?? []), slack, ...(options.after ?? [reviewTestModule])] });
+  const app = await startTestApp({
+    config,
+    log,
+    modules: [...(options.before ?? []), slack, ...(options.after ?? [reviewTestModule])],
+  });
   return {
     ...app,
     fake,

@@ -14,7 +14,13 @@ export const BOT_TOKEN = SLACK_BOT_TOKEN;
 export const BOT_ID = 'B0VOID0001';
 export const BOT_USER_ID = 'U0VOID0001';
 export const ACME_TEAM = 'T0ACME001';
-export const USERS = { alice: 'U0ALICE01', bob: 'U0BOB0001', carol: 'U0CAROL01', dave: 'U0DAVE001', erin: 'U0ERIN001' } as const;
+export const USERS = {
+  alice: 'U0ALICE01',
+  bob: 'U0BOB0001',
+  carol: 'U0CAROL01',
+  dave: 'U0DAVE001',
+  erin: 'U0ERIN001',
+} as const;
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/slack');
 
@@ -44,19 +50,34 @@ export interface SlackPost {
 }
 
 /** Sends a request to Void's /slack/events exactly as Slack would (raw bytes, explicit content type). */
-export async function postSlack(baseUrl: string, request: SlackPost): Promise<{ status: number; text: string; ms: number }> {
+export async function postSlack(
+  baseUrl: string,
+  request: SlackPost,
+): Promise<{ status: number; text: string; ms: number }> {
   const started = Date.now();
-  const signed = request.unsigned ? {} : signSlack(request.body, request.secret ?? SIGNING_SECRET, request.ts ?? nowSeconds());
+  const signed = request.unsigned
+    ? {}
+    : signSlack(request.body, request.secret ?? SIGNING_SECRET, request.ts ?? nowSeconds());
   const response = await fetch(`${baseUrl}/slack/events`, {
     method: 'POST',
-    headers: { 'content-type': request.contentType ?? 'application/x-www-form-urlencoded', ...signed, ...request.headers },
+    headers: {
+      'content-type': request.contentType ?? 'application/x-www-form-urlencoded',
+      ...signed,
+      ...request.headers,
+    },
     body: request.body,
   });
   return { status: response.status, text: await response.text(), ms: Date.now() - started };
 }
 
 /** A slash command as form fields (the documented example, with our fields replacing its ids). */
-export function slashForm(fields: { text: string; user?: string; team?: string; channel?: string; trigger?: string }): string {
+export function slashForm(fields: {
+  text: string;
+  user?: string;
+  team?: string;
+  channel?: string;
+  trigger?: string;
+}): string {
   const form = new URLSearchParams(fixtureText('slash-command.txt'));
   form.set('command', '/void');
   form.set('text', fields.text);
@@ -83,7 +104,10 @@ export interface SlackCall {
   readonly response: Record<string, unknown>;
 }
 
-type Script = (params: Record<string, unknown>) => { status?: number; headers?: Record<string, string>; body?: Record<string, unknown>; delayMs?: number } | undefined;
+type Script = (
+  params: Record<string, unknown>,
+) =>
+  { status?: number; headers?: Record<string, string>; body?: Record<string, unknown>; delayMs?: number } | undefined;
 
 /** A fake Slack Web API (`SLACK_API_URL=${fake.apiUrl}`): records calls, answers like Slack, scriptable per method. */
 export class FakeSlackApi {
@@ -119,7 +143,12 @@ export class FakeSlackApi {
   }
 
   /** Resolves when `count` calls of `method` (matching `where`) have arrived; rejects after `timeoutMs`. */
-  waitFor(method: string, where: (call: SlackCall) => boolean = () => true, count = 1, timeoutMs = 8_000): Promise<SlackCall[]> {
+  waitFor(
+    method: string,
+    where: (call: SlackCall) => boolean = () => true,
+    count = 1,
+    timeoutMs = 8_000,
+  ): Promise<SlackCall[]> {
     const matching = () => this.callsOf(method).filter(where);
     return new Promise((resolvePromise, reject) => {
       const check = () => {
@@ -132,7 +161,11 @@ export class FakeSlackApi {
       };
       const timer = setTimeout(() => {
         this.events.off('call', check);
-        reject(new Error(`timed out waiting for ${count} ${method} call(s); got ${matching().length}: ${JSON.stringify(this.calls.map((c) => c.method))}`));
+        reject(
+          new Error(
+            `timed out waiting for ${count} ${method} call(s); got ${matching().length}: ${JSON.stringify(this.calls.map((c) => c.method))}`,
+          ),
+        );
       }, timeoutMs);
       this.events.on('call', check);
       check();
@@ -194,5 +227,13 @@ function safeJson(text: string): unknown {
 
 /** Environment for a single-workspace Slack test app talking to the fake. */
 export function slackEnv(fake: FakeSlackApi, extra: Record<string, string> = {}): Record<string, string> {
-  return { SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_BOT_ID: BOT_ID, SLACK_BOT_USER_ID: BOT_USER_ID, SLACK_API_URL: fake.apiUrl, SLACK_CHANNEL_PACE_MS: '0', ...extra };
+  return {
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_BOT_ID: BOT_ID,
+    SLACK_BOT_USER_ID: BOT_USER_ID,
+    SLACK_API_URL: fake.apiUrl,
+    SLACK_CHANNEL_PACE_MS: '0',
+    ...extra,
+  };
 }

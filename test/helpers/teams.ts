@@ -22,7 +22,10 @@ export interface TestKey {
   readonly jwk: JWK;
 }
 
-export async function createTestKey(kid = `kid-${randomUUID().slice(0, 8)}`, endorsements: string[] = ['msteams']): Promise<TestKey> {
+export async function createTestKey(
+  kid = `kid-${randomUUID().slice(0, 8)}`,
+  endorsements: string[] = ['msteams'],
+): Promise<TestKey> {
   const pair = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(pair.publicKey)), kid, kty: 'RSA', use: 'sig', endorsements } as JWK;
   return { kid, pair, jwk };
@@ -45,7 +48,13 @@ export class OpenIdServer {
     res.setHeader('content-type', 'application/json');
     if (req.url === '/v1/.well-known/openidconfiguration') {
       this.metadataRequests += 1;
-      res.end(JSON.stringify({ issuer: ISSUER, jwks_uri: `${this.url}/v1/keys`, id_token_signing_alg_values_supported: ['RS256'] }));
+      res.end(
+        JSON.stringify({
+          issuer: ISSUER,
+          jwks_uri: `${this.url}/v1/keys`,
+          id_token_signing_alg_values_supported: ['RS256'],
+        }),
+      );
     } else if (req.url === '/v1/keys') {
       this.keyRequests += 1;
       res.end(JSON.stringify({ keys: this.keys }));
@@ -114,7 +123,13 @@ export class FakeConnector {
       if (req.method === 'POST' && req.url === '/v3/conversations') responseId = `a:personal-${++this.counter}`;
       else if (req.method === 'PUT' && update) responseId = decodeURIComponent(update[1] ?? '');
       else responseId = `activity-${++this.counter}`;
-      this.calls.push({ method: req.method ?? '', path: req.url ?? '', body: (body ?? {}) as Record<string, unknown>, authorization: req.headers.authorization, responseId });
+      this.calls.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        body: (body ?? {}) as Record<string, unknown>,
+        authorization: req.headers.authorization,
+        responseId,
+      });
       for (const wake of this.waiters.splice(0)) wake();
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ id: responseId }));
@@ -128,13 +143,19 @@ export class FakeConnector {
   }
 
   /** Resolves when the recorded calls satisfy the predicate (checked on every call), or rejects after a timeout. */
-  async waitFor<T>(predicate: (calls: readonly ConnectorCall[]) => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  async waitFor<T>(
+    predicate: (calls: readonly ConnectorCall[]) => T | undefined | false,
+    timeoutMs = 10_000,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const result = predicate(this.calls);
       if (result) return result;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for Bot Connector calls; got:\n${this.calls.map((c) => `${c.method} ${c.path} ${JSON.stringify(c.body).slice(0, 200)}`).join('\n')}`);
+      if (left <= 0)
+        throw new Error(
+          `timed out waiting for Bot Connector calls; got:\n${this.calls.map((c) => `${c.method} ${c.path} ${JSON.stringify(c.body).slice(0, 200)}`).join('\n')}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -179,7 +200,17 @@ function openIdConfigurationFor(uri: string): Record<string, unknown> {
   const tenant = uri.split('/')[1] ?? 'botframework.com';
   const base = `https://login.microsoftonline.com/${tenant}`;
   if (uri.includes('discovery/instance')) {
-    return { tenant_discovery_endpoint: `${base}/v2.0/.well-known/openid-configuration`, 'api-version': '1.1', metadata: [{ preferred_network: 'login.microsoftonline.com', preferred_cache: 'login.windows.net', aliases: ['login.microsoftonline.com', 'login.windows.net'] }] };
+    return {
+      tenant_discovery_endpoint: `${base}/v2.0/.well-known/openid-configuration`,
+      'api-version': '1.1',
+      metadata: [
+        {
+          preferred_network: 'login.microsoftonline.com',
+          preferred_cache: 'login.windows.net',
+          aliases: ['login.microsoftonline.com', 'login.windows.net'],
+        },
+      ],
+    };
   }
   return {
     token_endpoint: `${base}/oauth2/v2.0/token`,
@@ -200,7 +231,11 @@ export function fixture(name: string, overrides: Record<string, unknown> = {}): 
 }
 
 /** POSTs an activity to Void's /api/messages with a token signed by `key` (or the given Authorization header). */
-export async function postActivity(baseUrl: string, activity: Record<string, unknown>, auth: { token?: string; header?: string }): Promise<{ status: number; body: unknown }> {
+export async function postActivity(
+  baseUrl: string,
+  activity: Record<string, unknown>,
+  auth: { token?: string; header?: string },
+): Promise<{ status: number; body: unknown }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const authorization = auth.header ?? (auth.token ? `Bearer ${auth.token}` : undefined);
   if (authorization) headers.authorization = authorization;
@@ -216,7 +251,12 @@ export async function postActivity(baseUrl: string, activity: Record<string, unk
 }
 
 export function teamsEnv(openId: OpenIdServer, extra: Record<string, string> = {}): Record<string, string> {
-  return { MICROSOFT_APP_ID: BOT_APP_ID, MICROSOFT_APP_PASSWORD: BOT_APP_PASSWORD, MICROSOFT_OPENID_METADATA_URL: openId.metadataUrl, ...extra };
+  return {
+    MICROSOFT_APP_ID: BOT_APP_ID,
+    MICROSOFT_APP_PASSWORD: BOT_APP_PASSWORD,
+    MICROSOFT_OPENID_METADATA_URL: openId.metadataUrl,
+    ...extra,
+  };
 }
 
 /** AAD object ids of the example tenant's members (only Alice has one in void.example.yaml). */
@@ -229,8 +269,14 @@ export const AAD = {
 } as const;
 
 /** The example tenants file with Teams identities for Bob, Carol and Dave too, and extra YAML edits. */
-export function teamsTenantsYaml(edit: (doc: { tenants: Array<Record<string, unknown>> }) => void = () => undefined): string {
-  const doc = parse(EXAMPLE_YAML) as { tenants: Array<{ id: string; members: Array<{ id: string; identities: Record<string, unknown> }> } & Record<string, unknown>> };
+export function teamsTenantsYaml(
+  edit: (doc: { tenants: Array<Record<string, unknown>> }) => void = () => undefined,
+): string {
+  const doc = parse(EXAMPLE_YAML) as {
+    tenants: Array<
+      { id: string; members: Array<{ id: string; identities: Record<string, unknown> }> } & Record<string, unknown>
+    >;
+  };
   const acme = doc.tenants.find((t) => t.id === 'acme');
   for (const member of acme?.members ?? []) {
     const id = AAD[member.id as keyof typeof AAD];
@@ -241,7 +287,16 @@ export function teamsTenantsYaml(edit: (doc: { tenants: Array<Record<string, unk
 }
 
 /** An Action.Execute click on an approval card, as Teams sends it (invoke `adaptiveCard/action`). */
-export function cardClick(options: { serviceUrl: string; aadObjectId: string; verb: 'void.approve' | 'void.reject'; approvalId: string; reason?: string; tenantId?: string; id?: string; replyToId?: string }): Record<string, unknown> {
+export function cardClick(options: {
+  serviceUrl: string;
+  aadObjectId: string;
+  verb: 'void.approve' | 'void.reject';
+  approvalId: string;
+  reason?: string;
+  tenantId?: string;
+  id?: string;
+  replyToId?: string;
+}): Record<string, unknown> {
   const base = fixture('adaptive-card-action', { serviceUrl: options.serviceUrl });
   const data: Record<string, unknown> = { approvalId: options.approvalId };
   if (options.reason !== undefined) data.reason = options.reason;
@@ -253,7 +308,15 @@ export function cardClick(options: { serviceUrl: string; aadObjectId: string; ve
     from: { id: `29:${options.aadObjectId}`, name: 'Clicker', aadObjectId: options.aadObjectId },
     conversation: { ...(base.conversation as object), tenantId },
     channelData: { ...(base.channelData as object), tenant: { id: tenantId } },
-    value: { action: { type: 'Action.Execute', title: options.verb === 'void.approve' ? 'Approve' : 'Reject', verb: options.verb, data }, trigger: 'manual' },
+    value: {
+      action: {
+        type: 'Action.Execute',
+        title: options.verb === 'void.approve' ? 'Approve' : 'Reject',
+        verb: options.verb,
+        data,
+      },
+      trigger: 'manual',
+    },
   };
 }
 

@@ -9,17 +9,26 @@ import type { VoidModule } from '../../bot/modules.js';
 
 export async function loadTestModules(list: string | undefined = process.env.VOID_TEST_MODULES): Promise<VoidModule[]> {
   const modules: VoidModule[] = [];
-  for (const path of (list ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const path of (list ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const loaded = (await import(pathToFileURL(resolve(path)).href)) as { default?: Partial<VoidModule> };
     const module = loaded.default;
     if (!module || typeof module.name !== 'string' || typeof module.setup !== 'function') {
-      throw new VoidError('modules.bad_test_module', `${path} (VOID_TEST_MODULES): the default export is not a Void module ({ name, setup }).`);
+      throw new VoidError(
+        'modules.bad_test_module',
+        `${path} (VOID_TEST_MODULES): the default export is not a Void module ({ name, setup }).`,
+      );
     }
     const { name, setup } = module as VoidModule;
     modules.push({
       name,
       setup: (ctx) => {
-        ctx.log.warn({ module: name, path }, 'VOID_TEST_MODULES is set: a test-only module is loaded. Never use this in production.');
+        ctx.log.warn(
+          { module: name, path },
+          'VOID_TEST_MODULES is set: a test-only module is loaded. Never use this in production.',
+        );
         return setup(ctx);
       },
     });

@@ -21,13 +21,26 @@ afterEach(async () => {
 interface FakeRepo {
   refs: Map<string, string>;
   commits: Map<string, { message: string; tree: string }>;
-  pulls: Array<{ number: number; head: string; base: string; title: string; body: string; draft: boolean; html_url: string }>;
+  pulls: Array<{
+    number: number;
+    head: string;
+    base: string;
+    title: string;
+    body: string;
+    draft: boolean;
+    html_url: string;
+  }>;
   created: string[];
 }
 
 /** acme/orders with a protected `main`: refs, commits, trees and pull requests kept in memory, as GitHub would. */
 function fakeRepo(): FakeRepo {
-  const repo: FakeRepo = { refs: new Map([['main', 'a'.repeat(40)]]), commits: new Map([['a'.repeat(40), { message: 'initial', tree: 't'.repeat(40) }]]), pulls: [], created: [] };
+  const repo: FakeRepo = {
+    refs: new Map([['main', 'a'.repeat(40)]]),
+    commits: new Map([['a'.repeat(40), { message: 'initial', tree: 't'.repeat(40) }]]),
+    pulls: [],
+    created: [],
+  };
   const base = '/repos/acme/orders';
   const sha = () => randomUUID().replace(/-/g, '').padEnd(40, '0').slice(0, 40);
   tokenScope();
@@ -38,13 +51,17 @@ function fakeRepo(): FakeRepo {
     .get(new RegExp(`${base}/branches/.+`))
     .reply((uri) => {
       const branch = decodeURIComponent(uri.split('/branches/')[1] ?? '');
-      return repo.refs.has(branch) ? [200, { name: branch, protected: branch === 'main' }] : [404, { message: 'Branch not found' }];
+      return repo.refs.has(branch)
+        ? [200, { name: branch, protected: branch === 'main' }]
+        : [404, { message: 'Branch not found' }];
     })
     .get(new RegExp(`${base}/git/ref/.+`))
     .reply((uri) => {
       const ref = decodeURIComponent(uri.split('/git/ref/')[1] ?? '').replace(/^heads\//, '');
       const head = repo.refs.get(ref);
-      return head ? [200, { ref: `refs/heads/${ref}`, object: { sha: head, type: 'commit' } }] : [404, { message: 'Not Found' }];
+      return head
+        ? [200, { ref: `refs/heads/${ref}`, object: { sha: head, type: 'commit' } }]
+        : [404, { message: 'Not Found' }];
     })
     .post(`${base}/git/refs`)
     .reply(201, (_uri, body) => {
@@ -57,7 +74,9 @@ function fakeRepo(): FakeRepo {
     .reply((uri) => {
       const at = uri.split('/git/commits/')[1] ?? '';
       const commit = repo.commits.get(at);
-      return commit ? [200, { sha: at, message: commit.message, tree: { sha: commit.tree } }] : [404, { message: 'Not Found' }];
+      return commit
+        ? [200, { sha: at, message: commit.message, tree: { sha: commit.tree } }]
+        : [404, { message: 'Not Found' }];
     })
     .post(`${base}/git/trees`)
     .reply(201, () => ({ sha: sha(), tree: [] }))
@@ -83,7 +102,11 @@ function fakeRepo(): FakeRepo {
     })
     .post(`${base}/pulls`)
     .reply(201, (_uri, body) => {
-      const pr = { ...(body as Omit<FakeRepo['pulls'][number], 'number' | 'html_url'>), number: 100 + repo.pulls.length, html_url: `https://github.com/acme/orders/pull/${100 + repo.pulls.length}` };
+      const pr = {
+        ...(body as Omit<FakeRepo['pulls'][number], 'number' | 'html_url'>),
+        number: 100 + repo.pulls.length,
+        html_url: `https://github.com/acme/orders/pull/${100 + repo.pulls.length}`,
+      };
       repo.pulls.push(pr);
       repo.created.push('pull request');
       return pr;
@@ -98,7 +121,11 @@ describe('implement workflow through the real GitHub client', () => {
   it('killed after the commit step and restarted on another worker: one commit, one draft pull request', async () => {
     const repo = fakeRepo();
     const github = createGithubModule({ tuning: FAST_TUNING });
-    app = await startTestApp({ role: 'web', config: testConfig({ yaml: tenantsYaml({}), env: githubEnv() }), modules: [github] });
+    app = await startTestApp({
+      role: 'web',
+      config: testConfig({ yaml: tenantsYaml({}), env: githubEnv() }),
+      modules: [github],
+    });
     const vcs = github.client();
     if (!vcs) throw new Error('the GitHub module built no client');
     const tickets = new InMemoryTickets();
@@ -109,8 +136,20 @@ describe('implement workflow through the real GitHub client', () => {
     const jobId = `implement-${randomUUID().slice(0, 8)}`;
     const log = createLogger({ level: 'silent' });
     const worker = () => {
-      const router = new ModelRouter({ redis: app!.app.redis, prefix: app!.prefix, env: app!.app.config.env, audit: app!.app.audit, log });
-      return createAgentProcessors({ ports: { vcs, tickets }, redis: app!.app.redis, prefix: app!.prefix, router, log }).get('implement');
+      const router = new ModelRouter({
+        redis: app!.app.redis,
+        prefix: app!.prefix,
+        env: app!.app.config.env,
+        audit: app!.app.audit,
+        log,
+      });
+      return createAgentProcessors({
+        ports: { vcs, tickets },
+        redis: app!.app.redis,
+        prefix: app!.prefix,
+        router,
+        log,
+      }).get('implement');
     };
     const ctx = (die: boolean): ProcessorContext => ({
       data,
@@ -125,7 +164,10 @@ describe('implement workflow through the real GitHub client', () => {
     await expect(worker()?.(ctx(true))).rejects.toThrow('SIGKILL');
     expect(repo.created).toEqual(['branch refs/heads/void/pay-9', 'commit']);
     const result = await worker()?.(ctx(false));
-    expect(result).toMatchObject({ summary: expect.stringContaining('PAY-9: draft pull request #100 on void/pay-9'), link: 'https://github.com/acme/orders/pull/100' });
+    expect(result).toMatchObject({
+      summary: expect.stringContaining('PAY-9: draft pull request #100 on void/pay-9'),
+      link: 'https://github.com/acme/orders/pull/100',
+    });
     expect(repo.created).toEqual(['branch refs/heads/void/pay-9', 'commit', 'pull request']);
     expect(repo.pulls).toMatchObject([{ head: 'void/pay-9', base: 'main', draft: true }]);
     expect(repo.refs.get('main')).toBe('a'.repeat(40));

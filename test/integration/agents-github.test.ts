@@ -5,7 +5,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAgentsModule } from '../../agents/module.js';
 import { createGithubModule } from '../../integrations/github/module.js';
 import { NO_MODEL_NOTICE } from '../../agents/llm/offline.js';
-import { InMemoryTickets, RecordingChat, fixture, jobData, nock, portsModule, tenantsYaml, type PullRequestFixture } from '../helpers/agents.js';
+import {
+  InMemoryTickets,
+  RecordingChat,
+  fixture,
+  jobData,
+  nock,
+  portsModule,
+  tenantsYaml,
+  type PullRequestFixture,
+} from '../helpers/agents.js';
 import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
 import { FAST_TUNING, GITHUB_API, TOKEN, githubEnv, tokenScope } from '../helpers/github.js';
 
@@ -24,10 +33,29 @@ function fakeGithub(posted: Array<Record<string, unknown>>): void {
     .matchHeader('authorization', `token ${TOKEN}`)
     .persist()
     .get(`${base}/pulls/42`)
-    .reply(200, { number: 42, title: pr.title, body: pr.body, user: { login: pr.author }, head: { sha: pr.headSha, ref: pr.headRef }, base: { ref: pr.baseRef }, draft: false, html_url: pr.url })
+    .reply(200, {
+      number: 42,
+      title: pr.title,
+      body: pr.body,
+      user: { login: pr.author },
+      head: { sha: pr.headSha, ref: pr.headRef },
+      base: { ref: pr.baseRef },
+      draft: false,
+      html_url: pr.url,
+    })
     .get(`${base}/pulls/42/files`)
     .query(true)
-    .reply(200, planted.files.map((f) => ({ filename: f.path, status: f.status, additions: f.additions, deletions: f.deletions, changes: f.additions + f.deletions, patch: f.patch })))
+    .reply(
+      200,
+      planted.files.map((f) => ({
+        filename: f.path,
+        status: f.status,
+        additions: f.additions,
+        deletions: f.deletions,
+        changes: f.additions + f.deletions,
+        patch: f.patch,
+      })),
+    )
     .get(new RegExp(`${base}/contents/.*`))
     .query(true)
     .reply(404, { message: 'Not Found' })
@@ -48,15 +76,27 @@ describe('review job through the real GitHub client', () => {
     const chat = new RecordingChat();
     app = await startTestApp({
       config: testConfig({ yaml: tenantsYaml({}), env: githubEnv() }),
-      modules: [createGithubModule({ tuning: FAST_TUNING }), portsModule({ tickets: new InMemoryTickets(), chat }), createAgentsModule()],
+      modules: [
+        createGithubModule({ tuning: FAST_TUNING }),
+        portsModule({ tickets: new InMemoryTickets(), chat }),
+        createAgentsModule(),
+      ],
     });
     const jobId = `review-${randomUUID().slice(0, 8)}`;
-    await app.app.queue.enqueue(jobId, jobData('review', { name: 'review', repo: { owner: 'acme', name: 'orders' }, number: 42 }));
+    await app.app.queue.enqueue(
+      jobId,
+      jobData('review', { name: 'review', repo: { owner: 'acme', name: 'orders' }, number: 42 }),
+    );
     const reply = await chat.final(jobId);
     expect(reply.text).toContain('acme/orders#42 reviewed: changes requested, 4 finding(s)');
     expect(reply.text).toContain('https://github.com/acme/orders/pull/42#pullrequestreview-77');
     expect(posted).toHaveLength(1);
-    const review = posted[0] as { event: string; commit_id: string; body: string; comments: Array<{ path: string; line: number; side: string; body: string }> };
+    const review = posted[0] as {
+      event: string;
+      commit_id: string;
+      body: string;
+      comments: Array<{ path: string; line: number; side: string; body: string }>;
+    };
     expect(review.event).toBe('REQUEST_CHANGES');
     expect(review.commit_id).toBe(planted.pr.headSha);
     expect(review.body).toContain(NO_MODEL_NOTICE);

@@ -10,7 +10,19 @@ import { createRedis } from '../../bot/redis.js';
 import { parseTenantsYaml, loadEnv } from '../../bot/config/load.js';
 import { AuditTrail } from '../../audit/trail.js';
 import { EmbeddedAuditStore } from '../../audit/embedded.store.js';
-import { InMemoryTickets, InMemoryVcs, MODEL_ENV, OPENAI_API, jobData, nock, openAiCompletion, openAiProvider, startAgentsApp, tenantsYaml, type AgentsTestApp } from '../helpers/agents.js';
+import {
+  InMemoryTickets,
+  InMemoryVcs,
+  MODEL_ENV,
+  OPENAI_API,
+  jobData,
+  nock,
+  openAiCompletion,
+  openAiProvider,
+  startAgentsApp,
+  tenantsYaml,
+  type AgentsTestApp,
+} from '../helpers/agents.js';
 import { REDIS_URL, uniqueId } from '../helpers/app.js';
 
 let app: AgentsTestApp | undefined;
@@ -32,7 +44,11 @@ const change = {
 };
 
 function seedTicket(tickets: InMemoryTickets) {
-  return tickets.add({ key: 'PAY-9', summary: 'Limit order lookups', description: 'Large customers time out.\n- return at most 100 orders' });
+  return tickets.add({
+    key: 'PAY-9',
+    summary: 'Limit order lookups',
+    description: 'Large customers time out.\n- return at most 100 orders',
+  });
 }
 
 const implement = { name: 'implement' as const, ticket: 'PAY-9', repo: { owner: 'acme', name: 'orders' } };
@@ -40,10 +56,16 @@ const implement = { name: 'implement' as const, ticket: 'PAY-9', repo: { owner: 
 describe('implement workflow', () => {
   it('a crash after the commit step: the retry skips the finished steps and opens exactly one pull request', async () => {
     let modelCalls = 0;
-    nock(OPENAI_API).post('/v1/chat/completions').times(3).reply(() => (modelCalls++, [200, openAiCompletion(JSON.stringify(change))]));
+    nock(OPENAI_API)
+      .post('/v1/chat/completions')
+      .times(3)
+      .reply(() => (modelCalls++, [200, openAiCompletion(JSON.stringify(change))]));
     app = await startAgentsApp({ models: { providers: [openAiProvider()] }, env: MODEL_ENV });
     seedTicket(app.tickets);
-    app.vcs.faults.set('openPullRequest', { times: 1, error: new Error('socket hang up (worker lost its connection mid-step)') });
+    app.vcs.faults.set('openPullRequest', {
+      times: 1,
+      error: new Error('socket hang up (worker lost its connection mid-step)'),
+    });
     const { jobId, reply } = await app.run('implement', implement);
     expect(reply.text).toContain('PAY-9: draft pull request #100 on void/pay-9 (model openai-main)');
     expect(modelCalls).toBe(1);
@@ -53,7 +75,9 @@ describe('implement workflow', () => {
     const pr = app.vcs.pulls[0];
     expect(pr).toMatchObject({ head: 'void/pay-9', base: 'main', draft: true });
     expect(pr?.body).toContain('Implements [PAY-9](https://acme.atlassian.net/browse/PAY-9)');
-    expect(pr?.body).toContain('Void refused to write: .github/workflows/deploy.yml, package.json, .buildkite/pipeline.yml');
+    expect(pr?.body).toContain(
+      'Void refused to write: .github/workflows/deploy.yml, package.json, .buildkite/pipeline.yml',
+    );
     expect(app.vcs.commits[0]?.files.map((f) => f.path)).toEqual(['src/orders/limit.ts', 'src/orders/limit.test.ts']);
     const thread = app.chat.texts(jobId).join('\n');
     expect(thread).toContain('attempt 1 of 5 failed');
@@ -73,7 +97,13 @@ describe('implement workflow', () => {
     const jobId = `implement-${randomUUID().slice(0, 8)}`;
     const worker = () => {
       const log = createLogger({ level: 'silent' });
-      const router = new ModelRouter({ redis, prefix, env: loadEnv({}), audit: new AuditTrail(new EmbeddedAuditStore()), log });
+      const router = new ModelRouter({
+        redis,
+        prefix,
+        env: loadEnv({}),
+        audit: new AuditTrail(new EmbeddedAuditStore()),
+        log,
+      });
       return createAgentProcessors({ ports: { vcs, tickets }, redis, prefix, router, log }).get('implement');
     };
     const steps: string[] = [];

@@ -1,7 +1,15 @@
 // No secret leaves for a model, for ticket texts too: a triage job on a ticket whose description pastes a Slack
 // token, a GitHub token and a private key sends the model (Anthropic, faked over HTTP) placeholders only.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ANTHROPIC_API, MODEL_ENV, anthropicMessage, anthropicProvider, nock, startAgentsApp, type AgentsTestApp } from '../helpers/agents.js';
+import {
+  ANTHROPIC_API,
+  MODEL_ENV,
+  anthropicMessage,
+  anthropicProvider,
+  nock,
+  startAgentsApp,
+  type AgentsTestApp,
+} from '../helpers/agents.js';
 import { GITHUB_TOKEN_REDACTED, PEM_BODY_PKCS8, SLACK_TOKEN_IN_CODE } from '../fixtures/fake-secrets.js';
 
 const SLACK = SLACK_TOKEN_IN_CODE;
@@ -19,7 +27,20 @@ describe('triage prompt', () => {
     let sent = '';
     nock(ANTHROPIC_API)
       .post('/v1/messages')
-      .reply((_uri, body) => ((sent = JSON.stringify(body)), [200, anthropicMessage({ type: 'incident', priority: 'high', labels: ['security'], summary: 'Credentials were pasted into a ticket.' })]));
+      .reply(
+        (_uri, body) => (
+          (sent = JSON.stringify(body)),
+          [
+            200,
+            anthropicMessage({
+              type: 'incident',
+              priority: 'high',
+              labels: ['security'],
+              summary: 'Credentials were pasted into a ticket.',
+            }),
+          ]
+        ),
+      );
     app = await startAgentsApp({ models: { providers: [anthropicProvider()] }, env: MODEL_ENV });
     const description = [
       'The bot stopped posting. Config we use:',

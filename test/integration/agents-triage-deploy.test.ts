@@ -1,6 +1,14 @@
 // Triage and deploy jobs end to end (real Void process, in-memory GitHub/JIRA ports, Anthropic faked over HTTP).
 import { afterEach, describe, expect, it } from 'vitest';
-import { ANTHROPIC_API, MODEL_ENV, anthropicMessage, anthropicProvider, nock, startAgentsApp, type AgentsTestApp } from '../helpers/agents.js';
+import {
+  ANTHROPIC_API,
+  MODEL_ENV,
+  anthropicMessage,
+  anthropicProvider,
+  nock,
+  startAgentsApp,
+  type AgentsTestApp,
+} from '../helpers/agents.js';
 
 let app: AgentsTestApp | undefined;
 afterEach(async () => {
@@ -11,7 +19,11 @@ afterEach(async () => {
 describe('triage job', () => {
   it('offline: classifies from keywords, labels the ticket, points at a similar open ticket, and says no model was used', async () => {
     app = await startAgentsApp();
-    app.tickets.add({ key: 'PAY-20', summary: 'Checkout fails with a 500 error for saved cards', description: 'Stack trace attached. Urgent.' });
+    app.tickets.add({
+      key: 'PAY-20',
+      summary: 'Checkout fails with a 500 error for saved cards',
+      description: 'Stack trace attached. Urgent.',
+    });
     app.tickets.add({ key: 'PAY-11', summary: 'Checkout fails for saved cards after the upgrade' });
     app.tickets.add({ key: 'PAY-12', summary: 'Add dark mode' });
     const { reply } = await app.run('triage', { name: 'triage', ticket: 'PAY-20' });
@@ -24,7 +36,16 @@ describe('triage job', () => {
   it('with a model: labels only from the schema, text sanitised', async () => {
     nock(ANTHROPIC_API)
       .post('/v1/messages')
-      .reply(200, anthropicMessage({ type: 'feature', priority: 'medium', labels: ['dark-mode', 'ui'], summary: 'A UI request. @everyone look at https://elsewhere.example', transition: 'Done' }));
+      .reply(
+        200,
+        anthropicMessage({
+          type: 'feature',
+          priority: 'medium',
+          labels: ['dark-mode', 'ui'],
+          summary: 'A UI request. @everyone look at https://elsewhere.example',
+          transition: 'Done',
+        }),
+      );
     app = await startAgentsApp({ models: { providers: [anthropicProvider()] }, env: MODEL_ENV });
     app.tickets.add({ key: 'PAY-12', summary: 'Add dark mode', description: 'Please add a dark theme.' });
     const { reply } = await app.run('triage', { name: 'triage', ticket: 'PAY-12' });
@@ -39,14 +60,23 @@ describe('triage job', () => {
 describe('deploy job', () => {
   it('creates one GitHub deployment, follows its status to success and reports it', async () => {
     app = await startAgentsApp({ models: { services: { payments: { repo: 'acme/payments-api' } } } });
-    const { jobId, reply } = await app.run('deploy', { name: 'deploy', service: 'payments', environment: 'staging', ref: 'v1.4.2' });
+    const { jobId, reply } = await app.run('deploy', {
+      name: 'deploy',
+      service: 'payments',
+      environment: 'staging',
+      ref: 'v1.4.2',
+    });
     expect(reply.text).toContain('payments to staging (v1.4.2): deployment 500 success');
-    expect(app.vcs.deployments).toMatchObject([{ repo: 'acme/payments-api', ref: 'v1.4.2', environment: 'staging', marker: `void:deploy:${jobId}` }]);
+    expect(app.vcs.deployments).toMatchObject([
+      { repo: 'acme/payments-api', ref: 'v1.4.2', environment: 'staging', marker: `void:deploy:${jobId}` },
+    ]);
     const thread = app.chat.texts(jobId).join('\n');
     expect(thread).toContain('deployment 500: queued');
     expect(thread).toContain('deployment 500: in progress');
     // The final state is told once, by the result: no "success … 60%" progress line right before "done".
-    expect(app.chat.texts(jobId).filter((x) => /success/.test(x))).toEqual([expect.stringMatching(/^✅ deploy done: .*deployment 500 success/)]);
+    expect(app.chat.texts(jobId).filter((x) => /success/.test(x))).toEqual([
+      expect.stringMatching(/^✅ deploy done: .*deployment 500 success/),
+    ]);
   });
 
   it('a failed deployment fails the job visibly, and the default repository is the org / service', async () => {

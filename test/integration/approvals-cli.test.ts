@@ -20,13 +20,17 @@ async function voidCli(args: string[]): Promise<{ code: number; stdout: string; 
 }
 
 describe('void policy explain (CLI)', () => {
-  it('explains the matching rule for a member of the shipped example, and flags an unmeetable quorum', { timeout: 60_000 }, async () => {
-    const out = await voidCli(['policy', 'explain', 'deploy', 'payments', 'to', 'production', '--as', 'acme/bob']);
-    expect(out.code).toBe(0);
-    expect(out.stdout).toContain('Rule "production-deploys" (policies.rules[0]) applies.');
-    expect(out.stdout).toContain('⚠️ The quorum can never be met for Bob Lead');
-    expect(out.stdout).toContain('Dry run: nothing was requested');
-  });
+  it(
+    'explains the matching rule for a member of the shipped example, and flags an unmeetable quorum',
+    { timeout: 60_000 },
+    async () => {
+      const out = await voidCli(['policy', 'explain', 'deploy', 'payments', 'to', 'production', '--as', 'acme/bob']);
+      expect(out.code).toBe(0);
+      expect(out.stdout).toContain('Rule "production-deploys" (policies.rules[0]) applies.');
+      expect(out.stdout).toContain('⚠️ The quorum can never be met for Bob Lead');
+      expect(out.stdout).toContain('Dry run: nothing was requested');
+    },
+  );
 
   it('reads the tenants file, and answers unknown members and bad commands with exit code 2', () => {
     const config = testConfig({ yaml: approvalsYaml() });
@@ -34,8 +38,17 @@ describe('void policy explain (CLI)', () => {
     expect(ok.code).toBe(0);
     expect(ok.text).toContain('Rule "critical-deploys" (policies.rules[1]) applies.');
     expect(ok.text).toContain('The quorum can be met');
-    expect(policyCli(config, ['explain', 'status'], 'zed')).toMatchObject({ code: 2, text: expect.stringContaining('No member "zed"') });
-    expect(policyCli(config, ['explain', 'approve', 'x'], 'alice')).toMatchObject({ code: 2, text: expect.stringContaining('name the command to explain') });
-    expect(policyCli(config, ['explain', 'status'], undefined)).toMatchObject({ code: 2, text: expect.stringContaining('--as') });
+    expect(policyCli(config, ['explain', 'status'], 'zed')).toMatchObject({
+      code: 2,
+      text: expect.stringContaining('No member "zed"'),
+    });
+    expect(policyCli(config, ['explain', 'approve', 'x'], 'alice')).toMatchObject({
+      code: 2,
+      text: expect.stringContaining('name the command to explain'),
+    });
+    expect(policyCli(config, ['explain', 'status'], undefined)).toMatchObject({
+      code: 2,
+      text: expect.stringContaining('--as'),
+    });
   });
 });

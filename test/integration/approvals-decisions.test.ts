@@ -5,7 +5,17 @@ import { approvalsModule } from '../../approvals/module.js';
 import type { VoidModule } from '../../bot/modules.js';
 import type { AuditRecord } from '../../audit/types.js';
 import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
-import { approvalsYaml, consoleUser, githubUser, movableHead, recordThreads, say, slackUser, testProcessors, type RecordingChat } from '../helpers/approvals.js';
+import {
+  approvalsYaml,
+  consoleUser,
+  githubUser,
+  movableHead,
+  recordThreads,
+  say,
+  slackUser,
+  testProcessors,
+  type RecordingChat,
+} from '../helpers/approvals.js';
 
 let t: TestApp;
 let chat: RecordingChat;
@@ -14,7 +24,10 @@ const head = movableHead('aaa111');
 
 async function start(extra: VoidModule[] = []): Promise<void> {
   ran = [];
-  t = await startTestApp({ config: testConfig({ yaml: approvalsYaml() }), modules: [...extra, approvalsModule(), testProcessors(ran)] });
+  t = await startTestApp({
+    config: testConfig({ yaml: approvalsYaml() }),
+    modules: [...extra, approvalsModule(), testProcessors(ran)],
+  });
   chat = recordThreads(t.app);
 }
 
@@ -35,7 +48,11 @@ describe('approvals: decisions', () => {
 
   it('20 concurrent approvals of a 2-approval request: one transition to approved, one job, run once', async () => {
     const id = await requestDeploy('critical');
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => say(t.app, slackUser(`U0APPR${String(i + 1).padStart(2, '0')}`), `approve ${id}`)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        say(t.app, slackUser(`U0APPR${String(i + 1).padStart(2, '0')}`), `approve ${id}`),
+      ),
+    );
     const texts = results.map((r) => r.replies[0]?.text ?? '');
     expect(texts.filter((x) => x.includes('the quorum is met'))).toHaveLength(1);
     expect(texts.filter((x) => x.startsWith('You approved'))).toHaveLength(2);
@@ -50,7 +67,12 @@ describe('approvals: decisions', () => {
     expect(jobs[0]?.data).toMatchObject({ approvalId: id, targetDigest: 'ref:v1.4.2' });
     expect(ran).toEqual([`deploy-appr-acme-${id}`]);
     expect((await t.app.ports.approvals?.get('acme', id))?.state).toBe('approved');
-    expect(records.find((r) => r.action === 'approval.requested')?.details).toEqual({ approvalId: id, rule: 'critical-deploys', kind: 'deploy', summary: 'deploy payments to critical at v1.4.2' });
+    expect(records.find((r) => r.action === 'approval.requested')?.details).toEqual({
+      approvalId: id,
+      rule: 'critical-deploys',
+      kind: 'deploy',
+      summary: 'deploy payments to critical at v1.4.2',
+    });
     // The card itself is the answer to the request (posted by the surface that asked); the module updates it once
     // per decision that counted, never for the 18 that did not.
     const cards = chat.posts.filter((p) => p.reply.key === `approval:${id}`);
@@ -81,7 +103,11 @@ describe('approvals: decisions', () => {
     expect(result.replies[0]).toMatchObject({ kind: 'refusal', private: true });
     expect(result.replies[0]?.text).toContain(`You requested ${id}`);
     const denied = (await trail()).find((r) => r.action === 'approval.denied');
-    expect(denied).toMatchObject({ target: id, actor: { memberId: 'alice', platform: 'github', platformUserId: 'alice-ci-bot' }, details: { approvalId: id, code: 'approval.self_approval' } });
+    expect(denied).toMatchObject({
+      target: id,
+      actor: { memberId: 'alice', platform: 'github', platformUserId: 'alice-ci-bot' },
+      details: { approvalId: id, code: 'approval.self_approval' },
+    });
     expect((await t.app.ports.approvals?.get('acme', id))?.decisions).toEqual([]);
   });
 
@@ -94,7 +120,10 @@ describe('approvals: decisions', () => {
     const foreign = await say(t.app, slackUser('U0GINA001', 'T0GLOBEX1'), `approve ${id}`);
     expect(foreign.replies[0]?.text).toBe(`There is no request "${id}" in Globex Health.`);
     expect(await t.app.ports.approvals?.get('globex', id)).toBeUndefined();
-    expect((await trail('globex')).find((r) => r.action === 'approval.denied')?.details).toEqual({ approvalId: id, code: 'approval.not_found' });
+    expect((await trail('globex')).find((r) => r.action === 'approval.denied')?.details).toEqual({
+      approvalId: id,
+      code: 'approval.not_found',
+    });
     const noRole = await say(t.app, slackUser('U0DAVE001'), `approve ${id}`);
     expect(noRole.replies[0]?.text).toContain('you are compliance_officer');
     await say(t.app, slackUser('U0CAROL01'), `approve ${id}`);
@@ -133,17 +162,31 @@ describe('approvals: a moved target', () => {
     const late = await say(t.app, slackUser('U0BOB0001'), `approve ${id}`);
     expect(late.replies[0]?.text).toContain('was voided because what it approved changed (sha:aaa111 → sha:bbb222)');
     await chat.waitFor((p) => p.thread.platform === 'github' && p.reply.text.startsWith(`♻️ Request ${id}`));
-    expect((await trail()).filter((r) => r.action === 'approval.voided').map((r) => r.details)).toEqual([{ approvalId: id }]);
+    expect((await trail()).filter((r) => r.action === 'approval.voided').map((r) => r.details)).toEqual([
+      { approvalId: id },
+    ]);
     expect(await t.app.queue.queue.getJobCounts()).toMatchObject({ waiting: 0, completed: 0 });
   });
 
   it('voidStale (called on a push) voids pending requests approved against the old head', async () => {
     const id = (await say(t.app, githubUser('alice'), 'review acme/api#42')).replies[0]?.approval?.id;
     await say(t.app, githubUser('alice'), 'review acme/api#43');
-    const voided = await t.app.ports.approvals?.voidStale('acme', { repo: 'acme/api', number: 42, headSha: 'ccc333' }, 'new commits were pushed');
+    const voided = await t.app.ports.approvals?.voidStale(
+      'acme',
+      { repo: 'acme/api', number: 42, headSha: 'ccc333' },
+      'new commits were pushed',
+    );
     expect(voided?.map((c) => c.id)).toEqual([id]);
     expect(voided?.[0]?.state).toBe('cancelled');
-    expect(await t.app.ports.approvals?.voidStale('acme', { repo: { owner: 'acme', name: 'api' }, number: 42, headSha: 'ccc333' }, 'again')).toEqual([]);
-    expect(await t.app.ports.approvals?.voidStale('globex', { repo: 'acme/api', number: 43, headSha: 'x' }, 'other tenant')).toEqual([]);
+    expect(
+      await t.app.ports.approvals?.voidStale(
+        'acme',
+        { repo: { owner: 'acme', name: 'api' }, number: 42, headSha: 'ccc333' },
+        'again',
+      ),
+    ).toEqual([]);
+    expect(
+      await t.app.ports.approvals?.voidStale('globex', { repo: 'acme/api', number: 43, headSha: 'x' }, 'other tenant'),
+    ).toEqual([]);
   });
 });

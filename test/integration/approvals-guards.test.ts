@@ -36,25 +36,51 @@ afterEach(async () => t.stop());
 describe('approvals: guards', () => {
   it('an approval whose audit record cannot be written changes nothing, and the person is told', async () => {
     const store = new FailingAuditStore();
-    t = await startTestApp({ config: testConfig({ yaml: approvalsYaml() }), modules: [approvalsModule(), testProcessors([])], app: { auditStore: store } });
+    t = await startTestApp({
+      config: testConfig({ yaml: approvalsYaml() }),
+      modules: [approvalsModule(), testProcessors([])],
+      app: { auditStore: store },
+    });
     const id = (await say(t.app, consoleUser('alice'), 'deploy payments to critical')).replies[0]?.approval?.id ?? '';
     const bob = t.app.registry.resolve('slack', 'T0ACME001', 'U0BOB0001');
     if (!bob.ok) throw new Error('bob should resolve');
     store.failing = true;
-    const outcome = await t.app.ports.approvals?.decide({ tenantId: 'acme', approvalId: id, actor: bob.actor, decision: 'approve', correlationId: 'c-button' });
-    expect(outcome).toEqual({ ok: false, refusal: { code: 'audit.unavailable', message: expect.stringContaining('nothing was done') } });
+    const outcome = await t.app.ports.approvals?.decide({
+      tenantId: 'acme',
+      approvalId: id,
+      actor: bob.actor,
+      decision: 'approve',
+      correlationId: 'c-button',
+    });
+    expect(outcome).toEqual({
+      ok: false,
+      refusal: { code: 'audit.unavailable', message: expect.stringContaining('nothing was done') },
+    });
     store.failing = false;
     const card = await t.app.ports.approvals?.get('acme', id);
     expect(card).toMatchObject({ state: 'pending', decisions: [] });
-    const again = await t.app.ports.approvals?.decide({ tenantId: 'acme', approvalId: id, actor: bob.actor, decision: 'approve', correlationId: 'c-button-2' });
-    expect(again).toMatchObject({ ok: true, card: { state: 'pending', decisions: [{ memberId: 'bob', platform: 'slack' }] } });
+    const again = await t.app.ports.approvals?.decide({
+      tenantId: 'acme',
+      approvalId: id,
+      actor: bob.actor,
+      decision: 'approve',
+      correlationId: 'c-button-2',
+    });
+    expect(again).toMatchObject({
+      ok: true,
+      card: { state: 'pending', decisions: [{ memberId: 'bob', platform: 'slack' }] },
+    });
   });
 
   it('a job that needs approval and arrives without an approved request does not run; the thread is told', async () => {
     const ran: string[] = [];
-    t = await startTestApp({ config: testConfig({ yaml: approvalsYaml() }), modules: [approvalsModule(), testProcessors(ran)] });
+    t = await startTestApp({
+      config: testConfig({ yaml: approvalsYaml() }),
+      modules: [approvalsModule(), testProcessors(ran)],
+    });
     const chat = recordThreads(t.app);
-    const pendingId = (await say(t.app, consoleUser('alice'), 'deploy payments to production')).replies[0]?.approval?.id ?? '';
+    const pendingId =
+      (await say(t.app, consoleUser('alice'), 'deploy payments to production')).replies[0]?.approval?.id ?? '';
     const base: JobData = {
       v: 1,
       kind: 'deploy',
@@ -68,7 +94,9 @@ describe('approvals: guards', () => {
     await t.app.queue.enqueue('deploy-sneaky-1', base);
     await t.app.queue.enqueue('deploy-sneaky-2', { ...base, approvalId: pendingId, targetDigest: 'ref:default' });
     const first = await chat.waitFor((p) => p.reply.key === 'job:deploy-sneaky-1' && p.reply.kind === 'refusal');
-    expect(first.reply.text).toContain('rule "production-deploys" needs 1 tech_lead and 1 devops, and this job carries no approved request');
+    expect(first.reply.text).toContain(
+      'rule "production-deploys" needs 1 tech_lead and 1 devops, and this job carries no approved request',
+    );
     const second = await chat.waitFor((p) => p.reply.key === 'job:deploy-sneaky-2' && p.reply.kind === 'refusal');
     expect(second.reply.text).toContain(`its approval ${pendingId} is pending`);
     expect(ran).toEqual([]);
@@ -76,13 +104,22 @@ describe('approvals: guards', () => {
 
   it('an unreachable approvals store: nothing is requested or decided, and the person is told (no 500)', async () => {
     const store = new FailingApprovalStore();
-    t = await startTestApp({ config: testConfig({ yaml: approvalsYaml() }), modules: [approvalsModule({ store }), testProcessors([])] });
+    t = await startTestApp({
+      config: testConfig({ yaml: approvalsYaml() }),
+      modules: [approvalsModule({ store }), testProcessors([])],
+    });
     const id = (await say(t.app, consoleUser('alice'), 'deploy payments to critical')).replies[0]?.approval?.id ?? '';
     store.failing = true;
     const approve = await say(t.app, consoleUser('bob'), `approve ${id}`);
-    expect(approve.replies[0]).toMatchObject({ kind: 'refusal', text: expect.stringContaining('approvals store cannot be reached') });
+    expect(approve.replies[0]).toMatchObject({
+      kind: 'refusal',
+      text: expect.stringContaining('approvals store cannot be reached'),
+    });
     const request = await say(t.app, consoleUser('alice'), 'deploy payments to production');
-    expect(request.replies[0]).toMatchObject({ kind: 'refusal', text: expect.stringContaining('nothing was requested or decided') });
+    expect(request.replies[0]).toMatchObject({
+      kind: 'refusal',
+      text: expect.stringContaining('nothing was requested or decided'),
+    });
     store.failing = false;
     expect(await t.app.ports.approvals?.get('acme', id)).toMatchObject({ state: 'pending', decisions: [] });
   });

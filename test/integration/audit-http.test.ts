@@ -22,7 +22,14 @@ let n = 0;
 
 function say(text: string, as: string, tenant = 'acme'): Promise<{ replies: Array<{ text: string; kind?: string }> }> {
   n += 1;
-  const cmd: InboundCommand = { platform: 'console', workspaceId: tenant, platformUserId: as, text, thread: { platform: 'console', channel: 'audit-test' }, deliveryId: `audit-http-${Date.now()}-${n}` };
+  const cmd: InboundCommand = {
+    platform: 'console',
+    workspaceId: tenant,
+    platformUserId: as,
+    text,
+    thread: { platform: 'console', channel: 'audit-test' },
+    deliveryId: `audit-http-${Date.now()}-${n}`,
+  };
   return t.app.dispatcher.dispatch(cmd);
 }
 
@@ -31,7 +38,11 @@ async function get(path: string, token?: string): Promise<Response> {
 }
 
 beforeAll(async () => {
-  t = await startTestApp({ modules: [auditModule], role: 'web', config: testConfig({ env: { VOID_API_TOKEN_PEPPER: PEPPER } }) });
+  t = await startTestApp({
+    modules: [auditModule],
+    role: 'web',
+    config: testConfig({ env: { VOID_API_TOKEN_PEPPER: PEPPER } }),
+  });
   tokens = new AuditTokenStore(t.app.redis, t.prefix, PEPPER);
   const created = await tokens.create(t.app.registry, 'acme', 'dave');
   if (!created.ok) throw new Error(created.refusal.message);
@@ -51,7 +62,10 @@ describe('audit API access', () => {
   });
 
   it('gives tokens only to compliance officers and admins', async () => {
-    expect(await tokens.create(t.app.registry, 'acme', 'alice')).toMatchObject({ ok: false, refusal: { code: 'audit.forbidden' } });
+    expect(await tokens.create(t.app.registry, 'acme', 'alice')).toMatchObject({
+      ok: false,
+      refusal: { code: 'audit.forbidden' },
+    });
     expect(await tokens.create(t.app.registry, 'acme', 'erin')).toMatchObject({ ok: true });
   });
 
@@ -68,13 +82,24 @@ describe('audit API access', () => {
 
 describe('audit API without Redis', () => {
   it('answers 503 (retry later), not 500, when tokens cannot be checked', async () => {
-    const deadRedis = createRedis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const deadRedis = createRedis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
     deadRedis.on('error', () => undefined);
     const http = new HttpServer({ log: createLogger({ level: 'silent' }), maxBodyBytes: 1024 });
-    registerAuditRoutes(http, { trail: t.app.audit, tokens: new AuditTokenStore(deadRedis, t.prefix), registry: t.app.registry });
+    registerAuditRoutes(http, {
+      trail: t.app.audit,
+      tokens: new AuditTokenStore(deadRedis, t.prefix),
+      registry: t.app.registry,
+    });
     const port = await http.listen(0, '127.0.0.1');
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/api/tenants/acme/audit`, { headers: { authorization: `Bearer ${daveToken}` } });
+      const res = await fetch(`http://127.0.0.1:${port}/api/tenants/acme/audit`, {
+        headers: { authorization: `Bearer ${daveToken}` },
+      });
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ error: 'audit.tokens_unavailable' });
     } finally {
@@ -86,9 +111,19 @@ describe('audit API without Redis', () => {
 
 describe('audit API', () => {
   it('queries with filters and pages with a cursor', async () => {
-    const first = await (await get('/api/tenants/acme/audit?action=command.received&actor=alice&limit=2', daveToken)).json() as { records: AuditRecord[]; nextCursor: string };
-    expect(first.records.map((r) => [r.action, r.actor.memberId])).toEqual([['command.received', 'alice'], ['command.received', 'alice']]);
-    const second = await (await get(`/api/tenants/acme/audit?action=command.received&actor=alice&limit=2&cursor=${first.nextCursor}`, daveToken)).json() as { records: AuditRecord[]; nextCursor: string | null };
+    const first = (await (
+      await get('/api/tenants/acme/audit?action=command.received&actor=alice&limit=2', daveToken)
+    ).json()) as { records: AuditRecord[]; nextCursor: string };
+    expect(first.records.map((r) => [r.action, r.actor.memberId])).toEqual([
+      ['command.received', 'alice'],
+      ['command.received', 'alice'],
+    ]);
+    const second = (await (
+      await get(
+        `/api/tenants/acme/audit?action=command.received&actor=alice&limit=2&cursor=${first.nextCursor}`,
+        daveToken,
+      )
+    ).json()) as { records: AuditRecord[]; nextCursor: string | null };
     expect(second.records.map((r) => r.target)).toEqual(['whoami']);
     expect(second.records[0]?.seq).toBeGreaterThan(first.records[1]?.seq as number);
     expect(second.nextCursor).toBeNull();
@@ -106,12 +141,17 @@ describe('audit API', () => {
     const res = await get('/api/tenants/acme/audit/export?format=jsonl', daveToken);
     expect(res.status).toBe(200);
     const [headSeq, headHash] = (res.headers.get('x-void-audit-head') as string).split(':');
-    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toMatchObject({ export: { tenantId: 'acme', headSeq: Number(headSeq), headHash } });
     expect(lines.slice(1).map((r) => r.seq)).toEqual(Array.from({ length: Number(headSeq) }, (_, i) => i + 1));
     const csv = await (await get('/api/tenants/acme/audit/export?format=csv&since=2020-01-01', daveToken)).text();
     expect(csv.split('\n')[1]).toMatch(/^seq,ts,tenantId,/);
-    const verified = await (await get(`/api/tenants/acme/audit/verify?headSeq=${headSeq}&headHash=${headHash}`, daveToken)).json();
+    const verified = await (
+      await get(`/api/tenants/acme/audit/verify?headSeq=${headSeq}&headHash=${headHash}`, daveToken)
+    ).json();
     expect(verified).toMatchObject({ ok: true, tenantId: 'acme' });
   });
 
@@ -132,7 +172,9 @@ describe('audit chat command', () => {
   it('answers a compliance officer with the verification result', async () => {
     const { replies } = await say('audit verify', 'dave');
     expect(replies[0]?.kind).toBe('answer');
-    expect(replies[0]?.text).toMatch(/^Audit trail of acme verified: \d+ record\(s\), records 1 to \d+\. Head hash [0-9a-f]{64}\.$/);
+    expect(replies[0]?.text).toMatch(
+      /^Audit trail of acme verified: \d+ record\(s\), records 1 to \d+\. Head hash [0-9a-f]{64}\.$/,
+    );
   });
 
   it('summarises an export and points to the HTTP API', async () => {
@@ -142,7 +184,10 @@ describe('audit chat command', () => {
 
   it('refuses everyone else, clearly, and records the refusal', async () => {
     const { replies } = await say('audit verify', 'alice');
-    expect(replies[0]).toMatchObject({ kind: 'refusal', text: 'Only compliance officers and admins can use the audit tools in Acme Payments; your roles are developer.' });
+    expect(replies[0]).toMatchObject({
+      kind: 'refusal',
+      text: 'Only compliance officers and admins can use the audit tools in Acme Payments; your roles are developer.',
+    });
     const denied = await t.app.audit.store.query('acme', { action: 'audit.access_denied' }, 0, 10);
     expect(denied.map((r) => r.actor.memberId)).toEqual(['alice']);
   });

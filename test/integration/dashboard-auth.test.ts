@@ -40,7 +40,9 @@ describe('dashboard sign-in', () => {
     const first = await web.request('/dashboard/login', { form: { token } });
     expect(first.status).toBe(303);
     expect(first.headers.get('location')).toBe('/dashboard/t/acme/inbox');
-    expect(web.lastSetCookie).toMatch(/^void_session=[A-Za-z0-9_-]{40,}; Path=\/; HttpOnly; Secure; SameSite=Lax; Max-Age=\d+$/);
+    expect(web.lastSetCookie).toMatch(
+      /^void_session=[A-Za-z0-9_-]{40,}; Path=\/; HttpOnly; Secure; SameSite=Lax; Max-Age=\d+$/,
+    );
     const inbox = await web.request('/dashboard/t/acme/inbox');
     expect(inbox.status).toBe(200);
     expect(inbox.text).toContain('Bob Lead');
@@ -52,14 +54,18 @@ describe('dashboard sign-in', () => {
     expect(signedIn).toHaveLength(1);
     expect(signedIn[0]?.actor).toMatchObject({ memberId: 'bob', platform: 'web' });
     expect(signedIn[0]?.details).toMatchObject({ via: 'link', askedVia: 'console bob' });
-    expect((await trail(SYSTEM_TENANT)).find((r) => r.action === 'security.sign_in_refused')?.details).toEqual({ code: 'dashboard.link_invalid' });
+    expect((await trail(SYSTEM_TENANT)).find((r) => r.action === 'security.sign_in_refused')?.details).toEqual({
+      code: 'dashboard.link_invalid',
+    });
     expect(JSON.stringify(records)).not.toContain(token);
   });
 
   it('a link lives five minutes in Redis, and a PR comment cannot ask for one (it would be public)', async () => {
     const link = await chatLink(t, consoleUser('alice'));
     const redis = new Redis(REDIS_URL);
-    const digest = createHash('sha256').update(link.split('/').pop() as string).digest('hex');
+    const digest = createHash('sha256')
+      .update(link.split('/').pop() as string)
+      .digest('hex');
     const ttl = await redis.ttl(`${t.prefix}:dash:link:${digest}`);
     await redis.quit();
     expect(ttl).toBeGreaterThan(290);
@@ -77,14 +83,18 @@ describe('dashboard sign-in', () => {
     expect(res.text).toContain('Your session has ended');
     expect(res.headers.get('set-cookie')).toContain('Max-Age=0');
     const system = await trail(SYSTEM_TENANT);
-    expect(system.filter((r) => r.action === 'security.session_refused').map((r) => [r.target, r.details?.code])).toEqual([['/dashboard/t/acme/inbox', 'dashboard.session_invalid']]);
+    expect(
+      system.filter((r) => r.action === 'security.session_refused').map((r) => [r.target, r.details?.code]),
+    ).toEqual([['/dashboard/t/acme/inbox', 'dashboard.session_invalid']]);
   });
 
   it('signing in again rotates the session; sign-out everywhere ends every session of the person', async () => {
     const a = await signInByLink(t, consoleUser('bob'));
     const oldCookie = a.cookie;
     const link = await chatLink(t, consoleUser('bob'));
-    expect((await a.request('/dashboard/login', { form: { token: link.split('/').pop() as string } })).status).toBe(303);
+    expect((await a.request('/dashboard/login', { form: { token: link.split('/').pop() as string } })).status).toBe(
+      303,
+    );
     expect(a.cookie).not.toBe(oldCookie);
     const stale = new WebClient(t.url);
     stale.cookie = oldCookie;
@@ -96,7 +106,10 @@ describe('dashboard sign-in', () => {
     expect(out.text).toContain('Signed out of 2 session(s)');
     expect((await b.request('/dashboard/t/acme/inbox')).status).toBe(401);
     expect((await a.request('/dashboard/t/acme/inbox')).status).toBe(401);
-    expect((await trail()).find((r) => r.action === 'security.signed_out')?.details).toEqual({ everywhere: true, sessions: 2 });
+    expect((await trail()).find((r) => r.action === 'security.signed_out')?.details).toEqual({
+      everywhere: true,
+      sessions: 2,
+    });
   });
 
   it('sessions end after the idle timeout, and after the absolute timeout however busy', async () => {
@@ -129,10 +142,31 @@ describe('dashboard sign-in', () => {
 
   it('OIDC: a token signed with another key, a wrong nonce, or an unknown email → the sign-in page, recorded', async () => {
     const cases: Array<[() => void, string]> = [
-      [() => { t.idp.forge = { wrongKey: true }; }, 'dashboard.oidc_invalid'],
-      [() => { t.idp.forge = { wrongNonce: true }; }, 'dashboard.oidc_invalid'],
-      [() => { t.idp.forge = {}; t.idp.user = { sub: 'okta|mallory', email: 'mallory@evil.example' }; }, 'dashboard.oidc_unknown'],
-      [() => { t.idp.user = { sub: 'okta|bob2', email: 'bob@acme.example', emailVerified: false }; }, 'dashboard.oidc_unknown'],
+      [
+        () => {
+          t.idp.forge = { wrongKey: true };
+        },
+        'dashboard.oidc_invalid',
+      ],
+      [
+        () => {
+          t.idp.forge = { wrongNonce: true };
+        },
+        'dashboard.oidc_invalid',
+      ],
+      [
+        () => {
+          t.idp.forge = {};
+          t.idp.user = { sub: 'okta|mallory', email: 'mallory@evil.example' };
+        },
+        'dashboard.oidc_unknown',
+      ],
+      [
+        () => {
+          t.idp.user = { sub: 'okta|bob2', email: 'bob@acme.example', emailVerified: false };
+        },
+        'dashboard.oidc_unknown',
+      ],
     ];
     for (const [arrange] of cases) {
       arrange();
@@ -171,7 +205,14 @@ describe('dashboard sign-in', () => {
     const limited = await startDashboardApp({ env: { VOID_DASHBOARD_SIGNIN_PER_MINUTE: '3' } });
     try {
       const statuses: number[] = [];
-      for (let i = 0; i < 5; i++) statuses.push((await new WebClient(limited.url).request('/dashboard/login', { form: { token: `guess-${'x'.repeat(30)}-${i}` } })).status);
+      for (let i = 0; i < 5; i++)
+        statuses.push(
+          (
+            await new WebClient(limited.url).request('/dashboard/login', {
+              form: { token: `guess-${'x'.repeat(30)}-${i}` },
+            })
+          ).status,
+        );
       expect(statuses).toEqual([401, 401, 401, 429, 429]);
     } finally {
       await limited.stop();

@@ -13,22 +13,32 @@ afterEach(async () => {
   cleanup = [];
 });
 
-
-const bindTeams = (yaml: string) => yaml.replace('      github: { org: acme, installationId: 1001 }\n', `      github: { org: acme, installationId: 1001 }\n      teams: { tenantId: ${AAD.tenant} }\n`);
+const bindTeams = (yaml: string) =>
+  yaml.replace(
+    '      github: { org: acme, installationId: 1001 }\n',
+    `      github: { org: acme, installationId: 1001 }\n      teams: { tenantId: ${AAD.tenant} }\n`,
+  );
 
 describe('dashboard: system page platform connections', () => {
   it("names a failing Teams credential for the tenant's admins, beside its other bound platforms", async () => {
     const teams = await startTeamsFakes();
     cleanup.push(() => teams.close());
     const loginUrl = `http://127.0.0.1:${await closedPort()}/`;
-    const t: DashboardApp = await startDashboardApp({ modules: [teamsModule], env: { ...teamsEnv(teams.openId), MICROSOFT_LOGIN_URL: loginUrl }, yaml: bindTeams });
+    const t: DashboardApp = await startDashboardApp({
+      modules: [teamsModule],
+      env: { ...teamsEnv(teams.openId), MICROSOFT_LOGIN_URL: loginUrl },
+      yaml: bindTeams,
+    });
     cleanup.push(() => t.stop());
     const erin = await signInByLink(t, consoleUser('erin'));
     const page = await erin.request('/dashboard/t/acme/system');
     expect(page.status).toBe(200);
-    const row = (platform: string) => new RegExp(`<tr data-platform="${platform}">(.*?)</tr>`).exec(page.text)?.[1] ?? '';
+    const row = (platform: string) =>
+      new RegExp(`<tr data-platform="${platform}">(.*?)</tr>`).exec(page.text)?.[1] ?? '';
     expect(row('teams')).toContain('data-status="failing"');
-    expect(row('teams')).toMatch(/failing \(unreachable\).*the login host 127\.0\.0\.1:\d+ did not answer \(connection failed\)/);
+    expect(row('teams')).toMatch(
+      /failing \(unreachable\).*the login host 127\.0\.0\.1:\d+ did not answer \(connection failed\)/,
+    );
     expect(row('slack')).toContain('connected (no credential check for this platform)');
     expect(row('github')).toContain('connected');
     expect(row('jira')).toBe('');

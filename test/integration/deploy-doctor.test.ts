@@ -27,7 +27,10 @@ async function doctor(env: Record<string, string>): Promise<{ code: number; out:
 async function platformEnv(): Promise<{ fake: FakeSlackApi; env: Record<string, string> }> {
   const fake = await new FakeSlackApi().start();
   fakes.push(fake);
-  return { fake, env: { ...slackEnv(fake), GITHUB_APP_ID: '12345', GITHUB_PRIVATE_KEY: PEM, GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET } };
+  return {
+    fake,
+    env: { ...slackEnv(fake), GITHUB_APP_ID: '12345', GITHUB_PRIVATE_KEY: PEM, GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET },
+  };
 }
 
 describe('void doctor', () => {
@@ -56,17 +59,31 @@ describe('void doctor', () => {
     nock('https://api.github.com').get('/app').reply(401, { message: 'A JSON web token could not be decoded' });
     const { code, out } = await doctor({ ...env, REDIS_URL: 'redis://:hunter2-redis-password@127.0.0.1:1' });
     expect(code).toBe(1);
-    expect(out).toMatch(/✘ redis: Redis does not answer at redis:\/\/\*\*\*@127\.0\.0\.1:1 .*\n\s+fix: Start Redis or point REDIS_URL at one/);
+    expect(out).toMatch(
+      /✘ redis: Redis does not answer at redis:\/\/\*\*\*@127\.0\.0\.1:1 .*\n\s+fix: Start Redis or point REDIS_URL at one/,
+    );
     expect(out).toMatch(/✘ slack: auth\.test refused: invalid_auth\n\s+fix: Check SLACK_BOT_TOKEN/);
     expect(out).toMatch(/✘ github: GET \/app answered 401\n\s+fix: Check GITHUB_APP_ID and GITHUB_PRIVATE_KEY/);
     expect(out).toMatch(/3 problem\(s\) to fix/);
-    for (const secret of [BOT_TOKEN, SIGNING_SECRET, WEBHOOK_SECRET, 'hunter2-redis-password', PEM.split('\n')[1] as string]) expect(out).not.toContain(secret);
+    for (const secret of [
+      BOT_TOKEN,
+      SIGNING_SECRET,
+      WEBHOOK_SECRET,
+      'hunter2-redis-password',
+      PEM.split('\n')[1] as string,
+    ])
+      expect(out).not.toContain(secret);
   });
 
   it('names incomplete platform settings', async () => {
-    const { code, out } = await doctor({ GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET, MICROSOFT_APP_ID: '00000000-0000-4000-8000-000000000001' });
+    const { code, out } = await doctor({
+      GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      MICROSOFT_APP_ID: '00000000-0000-4000-8000-000000000001',
+    });
     expect(code).toBe(1);
-    expect(out).toContain('✘ github: GitHub needs GITHUB_APP_ID, GITHUB_PRIVATE_KEY and GITHUB_WEBHOOK_SECRET together');
+    expect(out).toContain(
+      '✘ github: GitHub needs GITHUB_APP_ID, GITHUB_PRIVATE_KEY and GITHUB_WEBHOOK_SECRET together',
+    );
     expect(out).toContain('✘ teams: MICROSOFT_APP_ID is set without MICROSOFT_APP_PASSWORD');
   });
 

@@ -26,7 +26,11 @@ describe.skipIf(!mongo.url)('MongoDB topology checks (MongoDB leg)', () => {
   it('warns at start when several web replicas share a standalone MongoDB', async () => {
     const topology = await mongoTopology(url);
     const { log, lines } = captureLogger([], 'info');
-    const t = await startTestApp({ config: testConfig({ env: { MONGODB_URL: url, VOID_WEB_REPLICAS: '3' } }), modules: [observabilityModule()], log });
+    const t = await startTestApp({
+      config: testConfig({ env: { MONGODB_URL: url, VOID_WEB_REPLICAS: '3' } }),
+      modules: [observabilityModule()],
+      log,
+    });
     await t.stop();
     const warned = lines.some((l) => l.includes('"level":40') && l.includes('is not a replica set'));
     expect(warned).toBe(!topology.setName);

@@ -29,7 +29,9 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       if (req.url === '/v1/traces') {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans: Array<{ resource: Record<string, unknown>; scopeSpans: Array<{ spans: ExportedSpan[] }> }> };
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          resourceSpans: Array<{ resource: Record<string, unknown>; scopeSpans: Array<{ spans: ExportedSpan[] }> }>;
+        };
         for (const rs of body.resourceSpans) {
           resources.push(rs.resource);
           for (const ss of rs.scopeSpans) spans.push(...ss.spans);
@@ -48,12 +50,18 @@ describe('tracing', () => {
 
   it('exports one trace from the inbound request through the dispatcher into the job', async () => {
     const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
-    t = await startSlackApp({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SERVICE_NAME: 'void-test' }, before: [observabilityModule()] });
+    t = await startSlackApp({
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SERVICE_NAME: 'void-test' },
+      before: [observabilityModule()],
+    });
     const events = new QueueEvents(t.app.queue.name, { connection: { url: REDIS_URL }, prefix: t.prefix });
     await events.waitUntilReady();
     const completed = new Promise<string>((resolve) => events.once('completed', ({ jobId }) => resolve(jobId)));
     const parentTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const res = await postSlack(t.url, { body: slashForm({ text: 'status' }), headers: { traceparent: `00-${parentTrace}-00f067aa0ba902b7-01` } });
+    const res = await postSlack(t.url, {
+      body: slashForm({ text: 'status' }),
+      headers: { traceparent: `00-${parentTrace}-00f067aa0ba902b7-01` },
+    });
     expect(res.status).toBe(200);
     const jobId = await completed;
     await events.close();

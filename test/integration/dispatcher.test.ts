@@ -11,9 +11,21 @@ import { EXAMPLE_YAML, REDIS_URL, testConfig, trackApps, type TestApp } from '..
 const { start } = trackApps(afterEach);
 
 let n = 0;
-function cmd(text: string, as = 'alice', platform: InboundCommand['platform'] = 'console', workspaceId = 'acme'): InboundCommand {
+function cmd(
+  text: string,
+  as = 'alice',
+  platform: InboundCommand['platform'] = 'console',
+  workspaceId = 'acme',
+): InboundCommand {
   n += 1;
-  return { platform, workspaceId, platformUserId: as, text, thread: { platform: 'console', channel: 'chan' }, deliveryId: `d-${Date.now()}-${n}` };
+  return {
+    platform,
+    workspaceId,
+    platformUserId: as,
+    text,
+    thread: { platform: 'console', channel: 'chan' },
+    deliveryId: `d-${Date.now()}-${n}`,
+  };
 }
 
 /** Collects what the worker posts to console threads, through the real Redis pub/sub of the console port. */
@@ -36,15 +48,25 @@ function collectReplies(t: TestApp): { replies: Reply[]; waitFor: (pred: (r: Rep
   return { replies, waitFor };
 }
 
-const limitedYaml = EXAMPLE_YAML.replace('memberCommandsPerMinute: 30', 'memberCommandsPerMinute: 2').replace('memberConcurrentJobs: 3', 'memberConcurrentJobs: 1');
+const limitedYaml = EXAMPLE_YAML.replace('memberCommandsPerMinute: 30', 'memberCommandsPerMinute: 2').replace(
+  'memberConcurrentJobs: 3',
+  'memberConcurrentJobs: 1',
+);
 
 describe('dispatcher refusals', () => {
   it('refuses an unknown person politely, and records it on the tenant trail', async () => {
     const t = await start({ role: 'web' });
     const result = await t.app.dispatcher.dispatch(cmd('status', 'U0STRANGER', 'slack', 'T0ACME001'));
-    expect(result.replies).toEqual([expect.objectContaining({ kind: 'refusal', private: true, text: expect.stringContaining('ask Erin Admin') })]);
+    expect(result.replies).toEqual([
+      expect.objectContaining({ kind: 'refusal', private: true, text: expect.stringContaining('ask Erin Admin') }),
+    ]);
     const [record] = await t.app.audit.store.range('acme', 1, 10);
-    expect(record).toMatchObject({ action: 'request.rejected', outcome: 'denied', details: { code: 'identity.unknown_user' }, actor: { platform: 'slack', platformUserId: 'U0STRANGER' } });
+    expect(record).toMatchObject({
+      action: 'request.rejected',
+      outcome: 'denied',
+      details: { code: 'identity.unknown_user' },
+      actor: { platform: 'slack', platformUserId: 'U0STRANGER' },
+    });
     expect(await t.app.queue.queue.getJobCountByTypes('waiting', 'active', 'completed', 'delayed')).toBe(0);
   });
 
@@ -54,7 +76,11 @@ describe('dispatcher refusals', () => {
     expect(result.replies[0]?.text).toContain('not connected to Void');
     expect(result.replies[0]?.text).not.toMatch(/acme|globex/i);
     const [record] = await t.app.audit.store.range(SYSTEM_TENANT, 1, 10);
-    expect(record).toMatchObject({ action: 'request.rejected', details: { code: 'identity.unknown_workspace' }, target: 'T0EVIL0001' });
+    expect(record).toMatchObject({
+      action: 'request.rejected',
+      details: { code: 'identity.unknown_workspace' },
+      target: 'T0EVIL0001',
+    });
   });
 
   it('limits commands per person per minute with a polite answer, and audits the refusal', async () => {
@@ -62,11 +88,18 @@ describe('dispatcher refusals', () => {
     expect((await t.app.dispatcher.dispatch(cmd('whoami'))).replies[0]?.kind).toBe('answer');
     expect((await t.app.dispatcher.dispatch(cmd('whoami'))).replies[0]?.kind).toBe('answer');
     const third = await t.app.dispatcher.dispatch(cmd('whoami'));
-    expect(third.replies[0]).toMatchObject({ kind: 'refusal', text: expect.stringMatching(/more than 2 commands this minute, the limit per person\. Please try again in \d+ s\./) });
+    expect(third.replies[0]).toMatchObject({
+      kind: 'refusal',
+      text: expect.stringMatching(
+        /more than 2 commands this minute, the limit per person\. Please try again in \d+ s\./,
+      ),
+    });
     // Another person of the same tenant is not affected by alice's burst.
     expect((await t.app.dispatcher.dispatch(cmd('whoami', 'bob'))).replies[0]?.kind).toBe('answer');
     const records = await t.app.audit.store.range('acme', 1, 100);
-    expect(records.filter((r) => r.action === 'request.rejected')).toEqual([expect.objectContaining({ details: { code: 'limit.member_rate' } })]);
+    expect(records.filter((r) => r.action === 'request.rejected')).toEqual([
+      expect.objectContaining({ details: { code: 'limit.member_rate' } }),
+    ]);
   });
 
   it('does nothing when the audit trail cannot be written, and processes the platform retry once it can', async () => {
@@ -89,10 +122,17 @@ describe('dispatcher refusals', () => {
   });
 
   it('names people by erasable pseudonyms in the trail when VOID_AUDIT_PSEUDONYMISE_IDENTITIES is on', async () => {
-    const t = await start({ role: 'web', config: testConfig({ env: { VOID_AUDIT_PSEUDONYMISE_IDENTITIES: 'true', REDIS_URL } }) });
+    const t = await start({
+      role: 'web',
+      config: testConfig({ env: { VOID_AUDIT_PSEUDONYMISE_IDENTITIES: 'true', REDIS_URL } }),
+    });
     await t.app.dispatcher.dispatch(cmd('whoami', 'U0ALICE01', 'slack', 'T0ACME001'));
     const [record] = await t.app.audit.store.range('acme', 1, 10);
-    expect(record?.actor).toMatchObject({ memberId: 'alice', platform: 'slack', platformUserId: expect.stringMatching(/^pid-/) });
+    expect(record?.actor).toMatchObject({
+      memberId: 'alice',
+      platform: 'slack',
+      platformUserId: expect.stringMatching(/^pid-/),
+    });
     expect(JSON.stringify(record)).not.toContain('U0ALICE01');
   });
 
@@ -109,13 +149,19 @@ describe('jobs', () => {
     const t = await start({ role: 'web' });
     const queued = await t.app.dispatcher.dispatch(cmd('status', 'alice'));
     const jobId = /job (\S+)/.exec(queued.replies[0]?.text ?? '')?.[1] ?? '';
-    expect((await t.app.dispatcher.dispatch(cmd(`cancel ${jobId}`, 'bob'))).replies[0]?.text).toContain('Only the person who asked');
-    expect((await t.app.dispatcher.dispatch(cmd(`cancel ${jobId}`, 'gina', 'console', 'globex'))).replies[0]?.text).toContain(`no job or request "${jobId}" in Globex Health`);
-    expect((await t.app.dispatcher.dispatch(cmd(`cancel ${jobId}`, 'erin'))).replies[0]?.text).toContain(`Cancelled job ${jobId}`);
+    expect((await t.app.dispatcher.dispatch(cmd(`cancel ${jobId}`, 'bob'))).replies[0]?.text).toContain(
+      'Only the person who asked',
+    );
+    expect(
+      (await t.app.dispatcher.dispatch(cmd(`cancel ${jobId}`, 'gina', 'console', 'globex'))).replies[0]?.text,
+    ).toContain(`no job or request "${jobId}" in Globex Health`);
+    expect((await t.app.dispatcher.dispatch(cmd(`cancel ${jobId}`, 'erin'))).replies[0]?.text).toContain(
+      `Cancelled job ${jobId}`,
+    );
     expect(await t.app.queue.queue.getJob(jobId)).toBeUndefined();
   });
 
-  it('never shows one tenant\'s job to another tenant', async () => {
+  it("never shows one tenant's job to another tenant", async () => {
     const t = await start();
     const { waitFor } = collectReplies(t);
     const queued = await t.app.dispatcher.dispatch(cmd('status', 'alice'));
@@ -130,15 +176,34 @@ describe('jobs', () => {
     let calls = 0;
     const flaky: VoidModule = {
       name: 'test-flaky-triage',
-      setup: async () => ({ kinds: ['triage'], processors: () => new Map([['triage', async () => { calls += 1; throw new Error(`ticket service answered 502 (call ${calls})`); }]]) }),
+      setup: async () => ({
+        kinds: ['triage'],
+        processors: () =>
+          new Map([
+            [
+              'triage',
+              async () => {
+                calls += 1;
+                throw new Error(`ticket service answered 502 (call ${calls})`);
+              },
+            ],
+          ]),
+      }),
     };
     // Every progress line is written (no coalescing): the retry notice between the attempts is what is checked.
-    const t = await start({ modules: [flaky], config: testConfig({ env: { VOID_JOB_ATTEMPTS: '2', VOID_PROGRESS_INTERVAL_MS: '0', REDIS_URL } }) });
+    const t = await start({
+      modules: [flaky],
+      config: testConfig({ env: { VOID_JOB_ATTEMPTS: '2', VOID_PROGRESS_INTERVAL_MS: '0', REDIS_URL } }),
+    });
     const { replies, waitFor } = collectReplies(t);
     await t.app.dispatcher.dispatch(cmd('triage PAY-1'));
     const final = await waitFor((r) => r.text.startsWith('❌'));
     expect(final.text).toBe('❌ triage failed after 2 attempt(s): ticket service answered 502 (call 2)');
-    expect(replies.some((r) => r.text.startsWith('⚠️ triage attempt 1 of 2 failed (ticket service answered 502 (call 1)); retrying'))).toBe(true);
+    expect(
+      replies.some((r) =>
+        r.text.startsWith('⚠️ triage attempt 1 of 2 failed (ticket service answered 502 (call 1)); retrying'),
+      ),
+    ).toBe(true);
     expect(calls).toBe(2);
     const records = await t.app.audit.store.range('acme', 1, 100);
     expect(records.filter((r) => r.action === 'job.failed')).toHaveLength(1);

@@ -8,7 +8,11 @@ import { REDIS_URL, startTestApp, testConfig, uniqueId } from '../helpers/app.js
 import { githubEnv, WEBHOOK_SECRET } from '../helpers/github.js';
 
 async function routeStatus(url: string): Promise<number> {
-  const res = await fetch(`${url}/github/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const res = await fetch(`${url}/github/webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   await res.text();
   return res.status;
 }
@@ -36,7 +40,11 @@ describe('GitHub module configuration', () => {
     } finally {
       await t.stop();
     }
-    const full = await startTestApp({ role: 'web', config: testConfig({ env: githubEnv() }), modules: [createGithubModule()] });
+    const full = await startTestApp({
+      role: 'web',
+      config: testConfig({ env: githubEnv() }),
+      modules: [createGithubModule()],
+    });
     try {
       expect(await routeStatus(full.url)).toBe(401);
     } finally {
@@ -46,7 +54,20 @@ describe('GitHub module configuration', () => {
 
   it('refuses to start with a webhook secret but no App credentials', async () => {
     const config = testConfig({ env: { GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET } });
-    const create = VoidApp.create(config, { role: 'web', redisUrl: REDIS_URL, prefix: uniqueId('void-test'), queueName: uniqueId('q'), log: createLogger({ level: 'silent' }) }, [createGithubModule()]);
-    await expect(create).rejects.toMatchObject({ code: 'config.github_incomplete', message: expect.stringContaining('GITHUB_WEBHOOK_SECRET is set but GITHUB_APP_ID and GITHUB_PRIVATE_KEY are not') });
+    const create = VoidApp.create(
+      config,
+      {
+        role: 'web',
+        redisUrl: REDIS_URL,
+        prefix: uniqueId('void-test'),
+        queueName: uniqueId('q'),
+        log: createLogger({ level: 'silent' }),
+      },
+      [createGithubModule()],
+    );
+    await expect(create).rejects.toMatchObject({
+      code: 'config.github_incomplete',
+      message: expect.stringContaining('GITHUB_WEBHOOK_SECRET is set but GITHUB_APP_ID and GITHUB_PRIVATE_KEY are not'),
+    });
   });
 });

@@ -9,11 +9,19 @@ import { processorsModule, startGithubApp, type GithubTestApp } from '../helpers
 
 let running: GithubTestApp[] = [];
 afterEach(async () => {
-  await Promise.all(running.map(async (t) => { await t.github.idle(); await t.stop(); }));
+  await Promise.all(
+    running.map(async (t) => {
+      await t.github.idle();
+      await t.stop();
+    }),
+  );
   running = [];
 });
 
-const jobKinds = processorsModule({ review: () => async () => ({ summary: 'reviewed' }), deploy: () => async () => ({ summary: 'deployed' }) });
+const jobKinds = processorsModule({
+  review: () => async () => ({ summary: 'reviewed' }),
+  deploy: () => async () => ({ summary: 'deployed' }),
+});
 
 async function start(options: Parameters<typeof startGithubApp>[0] = {}): Promise<GithubTestApp> {
   const t = await startGithubApp({ modules: [jobKinds], ...options });
@@ -22,7 +30,8 @@ async function start(options: Parameters<typeof startGithubApp>[0] = {}): Promis
 }
 
 const jobs = (t: GithubTestApp) => t.app.queue.queue.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed']);
-const targets = async (t: GithubTestApp) => (await t.app.audit.store.range('acme', 1, 1000)).filter((r) => r.action === 'command.received').map((r) => r.target);
+const targets = async (t: GithubTestApp) =>
+  (await t.app.audit.store.range('acme', 1, 1000)).filter((r) => r.action === 'command.received').map((r) => r.target);
 
 describe('automatic reviews', () => {
   it('reviews a pull request opened by a member, once per delivery, and tells the listeners', async () => {
@@ -32,9 +41,13 @@ describe('automatic reviews', () => {
     expect(sent).toMatchObject({ status: 202, body: { action: 'opened', review: 'dispatched' } });
     await t.github.idle();
     const queued = await jobs(t);
-    expect(queued.map((j) => [j.data.kind, j.data.deliveryId, j.data.requester.memberId])).toEqual([['review', sent.id, 'alice']]);
+    expect(queued.map((j) => [j.data.kind, j.data.deliveryId, j.data.requester.memberId])).toEqual([
+      ['review', sent.id, 'alice'],
+    ]);
     expect(api.texts()).toEqual([`🕐 review acme/api#7: queued as job ${queued[0]?.id}`]);
-    expect(t.events.map((e) => [e.tenantId, e.action, e.pr.number, e.pr.headSha, e.deliveryId])).toEqual([['acme', 'opened', 7, 'a'.repeat(40), sent.id]]);
+    expect(t.events.map((e) => [e.tenantId, e.action, e.pr.number, e.pr.headSha, e.deliveryId])).toEqual([
+      ['acme', 'opened', 7, 'a'.repeat(40), sent.id],
+    ]);
 
     await deliver(t.url, 'pull_request', prEvent('opened'), { id: sent.id });
     await t.github.idle();
@@ -55,16 +68,42 @@ describe('automatic reviews', () => {
   it('asks as the review account of the rule when the sender is not a member', async () => {
     const t = await start();
     fakeGithubApi();
-    await deliver(t.url, 'pull_request', prEvent('synchronize', { login: 'outside-contributor', author: 'outside-contributor' }));
+    await deliver(
+      t.url,
+      'pull_request',
+      prEvent('synchronize', { login: 'outside-contributor', author: 'outside-contributor' }),
+    );
     await t.github.idle();
-    expect((await jobs(t)).map((j) => j.data.requester)).toEqual([{ memberId: 'reviewer', platform: 'github', platformUserId: 'void-reviewer' }]);
+    expect((await jobs(t)).map((j) => j.data.requester)).toEqual([
+      { memberId: 'reviewer', platform: 'github', platformUserId: 'void-reviewer' },
+    ]);
   });
 
   it.each([
     ['a draft', prEvent('opened', { draft: true }), 'skipped: draft pull request'],
-    ['a bot\'s pull request', prEvent('opened', { author: 'dependabot[bot]', authorType: 'Bot' }), 'skipped: pull request by a bot'],
-    ['an event the rule does not list', (() => { const p = prEvent('synchronize'); p.repository.name = 'docs'; return p; })(), 'skipped: no automatic review on synchronize'],
-    ['a repository no rule names', (() => { const p = prEvent('opened'); p.repository.name = 'website'; return p; })(), 'skipped: no automatic review for this repository'],
+    [
+      "a bot's pull request",
+      prEvent('opened', { author: 'dependabot[bot]', authorType: 'Bot' }),
+      'skipped: pull request by a bot',
+    ],
+    [
+      'an event the rule does not list',
+      (() => {
+        const p = prEvent('synchronize');
+        p.repository.name = 'docs';
+        return p;
+      })(),
+      'skipped: no automatic review on synchronize',
+    ],
+    [
+      'a repository no rule names',
+      (() => {
+        const p = prEvent('opened');
+        p.repository.name = 'website';
+        return p;
+      })(),
+      'skipped: no automatic review for this repository',
+    ],
   ])('does not review %s', async (_name, payload, status) => {
     const t = await start();
     fakeGithubApi({ repo: payload.repository.name });
@@ -82,7 +121,9 @@ describe('automatic reviews', () => {
     p.repository.name = 'docs';
     await deliver(t.url, 'pull_request', p);
     await t.github.idle();
-    expect((await jobs(t)).map((j) => j.data.command)).toEqual([{ name: 'review', repo: { owner: 'acme', name: 'docs' }, number: 7 }]);
+    expect((await jobs(t)).map((j) => j.data.command)).toEqual([
+      { name: 'review', repo: { owner: 'acme', name: 'docs' }, number: 7 },
+    ]);
   });
 });
 
@@ -116,7 +157,14 @@ describe('approvals follow the head commit', () => {
     const sent = await deliver(t.url, 'pull_request', prEvent('synchronize', { sha: 'b'.repeat(40) }));
     expect(sent.body).toMatchObject({ voided: 1 });
     await t.github.idle();
-    expect(approvals.voidCalls).toEqual([{ tenantId: 'acme', target: 'acme/api#7', digest: `sha:${'b'.repeat(40)}`, reason: 'new commits were pushed to acme/api#7' }]);
+    expect(approvals.voidCalls).toEqual([
+      {
+        tenantId: 'acme',
+        target: 'acme/api#7',
+        digest: `sha:${'b'.repeat(40)}`,
+        reason: 'new commits were pushed to acme/api#7',
+      },
+    ]);
     expect((await approvals.get('acme', 'apr-1'))?.state).toBe('cancelled');
     expect((await approvals.get('acme', 'apr-2'))?.state).toBe('pending');
     // The adapter adds no notice of its own: the approvals module tells each voided request's thread, once (the real
@@ -135,7 +183,10 @@ describe('commands that mean something special in a pull request', () => {
     const shown = approvals.add({ id: 'apr-7' }, 'acme/api#7', 'a'.repeat(40));
     const t = await start({ approvals });
     const api = fakeGithubApi();
-    await t.app.chat.post({ platform: 'github', channel: 'acme/api#7', thread: '1001' }, { text: 'approval', kind: 'approval', key: 'approval:apr-7', approval: shown });
+    await t.app.chat.post(
+      { platform: 'github', channel: 'acme/api#7', thread: '1001' },
+      { text: 'approval', kind: 'approval', key: 'approval:apr-7', approval: shown },
+    );
     expect(api.comments[0]?.body).toContain('🔐 **Approval needed** `apr-7`: deploy api to production');
     await deliver(t.url, 'issue_comment', prComment('/void approve', { login: 'bob' }));
     await deliver(t.url, 'issue_comment', prComment('/void reject not ready yet', { login: 'bob' }));
@@ -148,31 +199,46 @@ describe('commands that mean something special in a pull request', () => {
     const api = fakeGithubApi();
     await deliver(t.url, 'issue_comment', prComment('/void approve', { login: 'bob' }));
     await t.github.idle();
-    expect(api.texts()[0]).toBe('@bob There is no pending request in this pull request that was made before your comment; nothing was decided.');
+    expect(api.texts()[0]).toBe(
+      '@bob There is no pending request in this pull request that was made before your comment; nothing was decided.',
+    );
   });
 
-  it('deploy <env> deploys this repository at the pull request\'s head commit', async () => {
+  it("deploy <env> deploys this repository at the pull request's head commit", async () => {
     const t = await start();
     fakeGithubApi();
     const head = 'd'.repeat(40);
-    nock(GITHUB_API).get('/repos/acme/api/pulls/7').reply(200, { number: 7, head: { sha: head, ref: 'feature' } });
+    nock(GITHUB_API)
+      .get('/repos/acme/api/pulls/7')
+      .reply(200, { number: 7, head: { sha: head, ref: 'feature' } });
     await deliver(t.url, 'issue_comment', prComment('/void deploy staging', { login: 'erin' }));
     await t.github.idle();
     expect(await targets(t)).toEqual([`deploy api to staging at ${head}`]);
-    expect((await jobs(t)).map((j) => j.data.command)).toEqual([{ name: 'deploy', service: 'api', environment: 'staging', ref: head }]);
+    expect((await jobs(t)).map((j) => j.data.command)).toEqual([
+      { name: 'deploy', service: 'api', environment: 'staging', ref: head },
+    ]);
   });
 
   it('help lists what this person can do here, with the requests they may decide', async () => {
     const approvals = memoryApprovals();
-    const shown = approvals.add({ id: 'apr-9', summary: 'deploy api to production at ddddddd' }, 'acme/api#7', 'd'.repeat(40));
+    const shown = approvals.add(
+      { id: 'apr-9', summary: 'deploy api to production at ddddddd' },
+      'acme/api#7',
+      'd'.repeat(40),
+    );
     const t = await start({ approvals });
     const api = fakeGithubApi();
-    await t.app.chat.post({ platform: 'github', channel: 'acme/api#7', thread: '1001' }, { text: 'approval', kind: 'approval', key: 'approval:apr-9', approval: shown });
+    await t.app.chat.post(
+      { platform: 'github', channel: 'acme/api#7', thread: '1001' },
+      { text: 'approval', kind: 'approval', key: 'approval:apr-9', approval: shown },
+    );
     await deliver(t.url, 'issue_comment', prComment('/void help', { login: 'bob' }));
     await deliver(t.url, 'issue_comment', prComment('/void help', { login: 'alice' }));
     await t.github.idle();
     const [bob, alice] = api.texts().slice(1);
-    expect(bob).toContain('@bob You are Bob Lead (developer, tech_lead) in Acme Payments. In this pull request you can say:');
+    expect(bob).toContain(
+      '@bob You are Bob Lead (developer, tech_lead) in Acme Payments. In this pull request you can say:',
+    );
     expect(bob).toContain('you may decide `apr-9` (deploy api to production at ddddddd)');
     expect(alice).toContain('no pending request in this pull request is waiting for you');
   });

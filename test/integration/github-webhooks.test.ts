@@ -6,12 +6,26 @@ import { SYSTEM_TENANT, type AuditRecord } from '../../audit/types.js';
 import { fakeGithubApi } from '../helpers/github-api.js';
 import nock from 'nock';
 import { captureAppLogger, testConfig } from '../helpers/app.js';
-import { appPrivateKey, deliver, GITHUB_API, githubEnv, prComment, signGitHub, TOKEN, WEBHOOK_SECRET } from '../helpers/github.js';
+import {
+  appPrivateKey,
+  deliver,
+  GITHUB_API,
+  githubEnv,
+  prComment,
+  signGitHub,
+  TOKEN,
+  WEBHOOK_SECRET,
+} from '../helpers/github.js';
 import { processorsModule, startGithubApp, type GithubTestApp } from '../helpers/github-app.js';
 
 let running: GithubTestApp[] = [];
 afterEach(async () => {
-  await Promise.all(running.map(async (t) => { await t.github.idle(); await t.stop(); }));
+  await Promise.all(
+    running.map(async (t) => {
+      await t.github.idle();
+      await t.stop();
+    }),
+  );
   running = [];
 });
 
@@ -42,8 +56,17 @@ describe('POST /github/webhooks: a /void review comment', () => {
 
     const queued = await jobs(t);
     expect(queued).toHaveLength(1);
-    expect(queued[0]?.data).toMatchObject({ kind: 'review', tenantId: 'acme', command: { name: 'review', repo: { owner: 'acme', name: 'api' }, number: 7 }, thread: { platform: 'github', channel: 'acme/api#7', thread: '1001' }, deliveryId: sent.id, requester: { memberId: 'alice', platform: 'github', platformUserId: 'alice' } });
-    expect(api.calls.filter((c) => c.path.endsWith('/issues/comments/555/reactions'))).toEqual([expect.objectContaining({ body: { content: 'eyes' } })]);
+    expect(queued[0]?.data).toMatchObject({
+      kind: 'review',
+      tenantId: 'acme',
+      command: { name: 'review', repo: { owner: 'acme', name: 'api' }, number: 7 },
+      thread: { platform: 'github', channel: 'acme/api#7', thread: '1001' },
+      deliveryId: sent.id,
+      requester: { memberId: 'alice', platform: 'github', platformUserId: 'alice' },
+    });
+    expect(api.calls.filter((c) => c.path.endsWith('/issues/comments/555/reactions'))).toEqual([
+      expect.objectContaining({ body: { content: 'eyes' } }),
+    ]);
     expect(api.texts()).toEqual([`🕐 review acme/api#7: queued as job ${queued[0]?.id}`]);
     expect(api.comments[0]?.body).toContain(`<!-- void:reply:job:${queued[0]?.id} -->`);
     expect(api.unmatched).toEqual([]);
@@ -81,31 +104,44 @@ describe('POST /github/webhooks: a /void review comment', () => {
 
 describe('POST /github/webhooks: authenticity', () => {
   const cases: Array<[string, (body: string) => Record<string, string> | null]> = [
-    ['a flipped character', (body) => ({ 'x-hub-signature-256': signGitHub(body).replace(/.$/, (c) => (c === '0' ? '1' : '0')) })],
+    [
+      'a flipped character',
+      (body) => ({ 'x-hub-signature-256': signGitHub(body).replace(/.$/, (c) => (c === '0' ? '1' : '0')) }),
+    ],
     ['no signature', () => null],
-    ['only the SHA-1 header', (body) => ({ 'x-hub-signature': `sha1=${'0'.repeat(40)}`, bodyLength: String(body.length) })],
+    [
+      'only the SHA-1 header',
+      (body) => ({ 'x-hub-signature': `sha1=${'0'.repeat(40)}`, bodyLength: String(body.length) }),
+    ],
     ['a truncated signature', (body) => ({ 'x-hub-signature-256': signGitHub(body).slice(0, 40) })],
     ['another secret', (body) => ({ 'x-hub-signature-256': signGitHub(body, 'not-the-secret') })],
     ['a signature of other bytes', (body) => ({ 'x-hub-signature-256': signGitHub(`${body} `) })],
   ];
-  it.each(cases)('refuses %s with 401, touches nothing and records security.bad_signature', async (_name, headersFor) => {
-    const t = await start();
-    const api = fakeGithubApi();
-    const body = JSON.stringify(prComment('/void review'));
-    const h = headersFor(body);
-    const headers = h ? Object.fromEntries(Object.entries(h).filter(([k]) => k.startsWith('x-'))) : {};
-    const sent = await deliver(t.url, 'issue_comment', undefined, { raw: body, signature: h?.['x-hub-signature-256'] ?? null, headers });
-    await t.github.idle();
-    expect(sent.status).toBe(401);
-    expect(sent.body.error).toBe('github.bad_signature');
-    expect(await jobs(t)).toHaveLength(0);
-    expect(api.calls).toEqual([]);
-    const system = await records(t, SYSTEM_TENANT);
-    expect(system.map((r) => r.action)).toEqual(['security.bad_signature']);
-    expect(system[0]?.outcome).toBe('denied');
-    expect(JSON.stringify(system)).not.toContain(WEBHOOK_SECRET);
-    expect(await records(t, 'acme')).toEqual([]);
-  });
+  it.each(cases)(
+    'refuses %s with 401, touches nothing and records security.bad_signature',
+    async (_name, headersFor) => {
+      const t = await start();
+      const api = fakeGithubApi();
+      const body = JSON.stringify(prComment('/void review'));
+      const h = headersFor(body);
+      const headers = h ? Object.fromEntries(Object.entries(h).filter(([k]) => k.startsWith('x-'))) : {};
+      const sent = await deliver(t.url, 'issue_comment', undefined, {
+        raw: body,
+        signature: h?.['x-hub-signature-256'] ?? null,
+        headers,
+      });
+      await t.github.idle();
+      expect(sent.status).toBe(401);
+      expect(sent.body.error).toBe('github.bad_signature');
+      expect(await jobs(t)).toHaveLength(0);
+      expect(api.calls).toEqual([]);
+      const system = await records(t, SYSTEM_TENANT);
+      expect(system.map((r) => r.action)).toEqual(['security.bad_signature']);
+      expect(system[0]?.outcome).toBe('denied');
+      expect(JSON.stringify(system)).not.toContain(WEBHOOK_SECRET);
+      expect(await records(t, 'acme')).toEqual([]);
+    },
+  );
 
   it('verifies the raw bytes: emoji, "+" and "%20" in a comment are accepted as sent', async () => {
     const t = await start();
@@ -122,7 +158,10 @@ describe('POST /github/webhooks: authenticity', () => {
     expect(noEvent.status).toBe(400);
     const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
     expect((await deliver(t.url, 'issue_comment', undefined, { raw: deep })).status).toBe(400); // RELIABILITY.md item 8
-    const proto = JSON.stringify({ __proto__: { polluted: true }, action: 'created' }).replace('"action"', '"__proto__":{"x":1},"action"');
+    const proto = JSON.stringify({ __proto__: { polluted: true }, action: 'created' }).replace(
+      '"action"',
+      '"__proto__":{"x":1},"action"',
+    );
     expect((await deliver(t.url, 'issue_comment', undefined, { raw: proto })).status).toBe(400);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -142,8 +181,12 @@ describe('POST /github/webhooks: who is speaking, and where', () => {
     expect(sent.status).toBe(202);
     await t.github.idle();
     expect(await jobs(t)).toHaveLength(0);
-    expect(api.texts()).toEqual(['@alice This workspace is not connected to Void. Ask your Void administrator to add it to the tenants file.']);
-    expect((await records(t, SYSTEM_TENANT)).map((r) => [r.action, r.details?.code])).toEqual([['request.rejected', 'identity.unknown_workspace']]);
+    expect(api.texts()).toEqual([
+      '@alice This workspace is not connected to Void. Ask your Void administrator to add it to the tenants file.',
+    ]);
+    expect((await records(t, SYSTEM_TENANT)).map((r) => [r.action, r.details?.code])).toEqual([
+      ['request.rejected', 'identity.unknown_workspace'],
+    ]);
   });
 
   it('does nothing for a repository of another organisation than the one the installation is bound to', async () => {
@@ -155,7 +198,9 @@ describe('POST /github/webhooks: who is speaking, and where', () => {
     await t.github.idle();
     expect(sent.body.answered).toBe('installation bound to another organisation');
     expect(await jobs(t)).toHaveLength(0);
-    expect(api.texts()).toEqual(['@alice This GitHub installation is bound to the organisation "acme" in Void\'s tenants file, but this repository belongs to "globex", so nothing was done. Ask your Void administrator to check bindings.github.']);
+    expect(api.texts()).toEqual([
+      '@alice This GitHub installation is bound to the organisation "acme" in Void\'s tenants file, but this repository belongs to "globex", so nothing was done. Ask your Void administrator to check bindings.github.',
+    ]);
   });
 
   it('refuses a sender who is not a member with a 😕 and a note that names nobody, whatever their author_association says', async () => {
@@ -168,12 +213,16 @@ describe('POST /github/webhooks: who is speaking, and where', () => {
     await t.github.idle();
     expect(await jobs(t)).toHaveLength(0);
     // Everyone reads a pull request: no admin's name, no tenant name, just what to do.
-    expect(api.texts()).toEqual(["@mallory Void did not act on this: your github account is not linked to a member of this organisation's Void. If you should be able to use Void here, ask your Void administrators to add your github account to the tenants file."]);
+    expect(api.texts()).toEqual([
+      "@mallory Void did not act on this: your github account is not linked to a member of this organisation's Void. If you should be able to use Void here, ask your Void administrators to add your github account to the tenants file.",
+    ]);
     expect(api.texts().join('\n')).not.toMatch(/Erin|Acme Payments|admin of/);
     const reactions = api.calls.filter((c) => c.path.endsWith('/reactions'));
     expect(reactions.map((c) => c.body.content)).toEqual(['confused']);
     const acme = await records(t, 'acme');
-    expect(acme.map((r) => [r.action, r.outcome, r.actor.platformUserId, r.details?.code])).toEqual([['request.rejected', 'denied', 'mallory', 'identity.unknown_user']]);
+    expect(acme.map((r) => [r.action, r.outcome, r.actor.platformUserId, r.details?.code])).toEqual([
+      ['request.rejected', 'denied', 'mallory', 'identity.unknown_user'],
+    ]);
   });
 
   it('refuses "review acme/api" (no #number) at once with a clear reason, where no local repository backs Void', async () => {
@@ -182,9 +231,15 @@ describe('POST /github/webhooks: who is speaking, and where', () => {
     await deliver(t.url, 'issue_comment', prComment('/void review acme/api'));
     await t.github.idle();
     expect(await jobs(t)).toHaveLength(0);
-    expect(api.texts()).toEqual([expect.stringContaining('"acme/api" is not a pull request like acme/api#42 (a local revision such as HEAD~1 or a branch can be reviewed only where a local Git repository backs Void')]);
+    expect(api.texts()).toEqual([
+      expect.stringContaining(
+        '"acme/api" is not a pull request like acme/api#42 (a local revision such as HEAD~1 or a branch can be reviewed only where a local Git repository backs Void',
+      ),
+    ]);
     const acme = await records(t, 'acme');
-    expect(acme.map((r) => [r.action, r.outcome, r.details?.code])).toEqual([['command.received', 'failure', 'command.unparsable']]);
+    expect(acme.map((r) => [r.action, r.outcome, r.details?.code])).toEqual([
+      ['command.received', 'failure', 'command.unparsable'],
+    ]);
   });
 
   it('answers a command typed in a plain issue with a short note and does nothing else', async () => {
@@ -194,25 +249,37 @@ describe('POST /github/webhooks: who is speaking, and where', () => {
     expect(sent).toMatchObject({ status: 202, body: { answered: 'not a pull request' } });
     await t.github.idle();
     expect(await jobs(t)).toHaveLength(0);
-    expect(api.texts()).toEqual(['@alice Void acts on pull requests: `/void` commands work in pull request comments and review comments, not in issues. Nothing was done.']);
+    expect(api.texts()).toEqual([
+      '@alice Void acts on pull requests: `/void` commands work in pull request comments and review comments, not in issues. Nothing was done.',
+    ]);
     expect(api.calls.some((c) => c.path.includes('reactions'))).toBe(false);
   });
 
   it('does not run edited comments: says so when the command changed, stays quiet otherwise; ignores deletions', async () => {
     const t = await start();
     const api = fakeGithubApi();
-    const changed = await deliver(t.url, 'issue_comment', prComment('/void review', { action: 'edited', from: 'LGTM' }));
-    const unchanged = await deliver(t.url, 'issue_comment', prComment('/void review\n\nfixed a typo below', { action: 'edited', from: '/void review\n\nfixd a typo' }));
+    const changed = await deliver(
+      t.url,
+      'issue_comment',
+      prComment('/void review', { action: 'edited', from: 'LGTM' }),
+    );
+    const unchanged = await deliver(
+      t.url,
+      'issue_comment',
+      prComment('/void review\n\nfixed a typo below', { action: 'edited', from: '/void review\n\nfixd a typo' }),
+    );
     const deleted = await deliver(t.url, 'issue_comment', prComment('/void review', { action: 'deleted' }));
     await t.github.idle();
     expect(changed).toMatchObject({ status: 202, body: { answered: 'edited comment' } });
     expect(unchanged.status).toBe(200);
     expect(deleted.status).toBe(200);
     expect(await jobs(t)).toHaveLength(0);
-    expect(api.texts()).toEqual(['@alice Void does not run commands from edited comments, so that changing an old comment never repeats or alters what was done. Post a new comment with the command instead. Nothing was done.']);
+    expect(api.texts()).toEqual([
+      '@alice Void does not run commands from edited comments, so that changing an old comment never repeats or alters what was done. Post a new comment with the command instead. Nothing was done.',
+    ]);
   });
 
-  it('ignores comments by bots and comments that carry Void\'s own marker (no loops)', async () => {
+  it("ignores comments by bots and comments that carry Void's own marker (no loops)", async () => {
     const t = await start();
     const api = fakeGithubApi();
     const bot = prComment('/void review', { login: 'void-app[bot]' });
@@ -240,7 +307,10 @@ describe('secrets', () => {
     const { log, lines } = captureAppLogger(testConfig({ env: githubEnv() }), 'debug');
     const t = await start({ log });
     // A GitHub that fails to take the reaction: the failure is logged, the answer still goes out.
-    const failing = nock(GITHUB_API).post('/repos/acme/api/issues/comments/556/reactions').times(4).reply(502, { message: `upstream said ${TOKEN}` });
+    const failing = nock(GITHUB_API)
+      .post('/repos/acme/api/issues/comments/556/reactions')
+      .times(4)
+      .reply(502, { message: `upstream said ${TOKEN}` });
     const api = fakeGithubApi();
     const payload = prComment('/void review');
     payload.comment.id = 556;
@@ -248,10 +318,16 @@ describe('secrets', () => {
     await deliver(t.url, 'issue_comment', prComment('/void review'), { signature: signGitHub('x', 'wrong') });
     await t.github.idle();
     expect(api.texts()).toHaveLength(1);
-    const everything = [lines.join('\n'), JSON.stringify(api.calls), JSON.stringify(await t.app.audit.store.range('acme', 1, 1000)), JSON.stringify(await t.app.audit.store.range(SYSTEM_TENANT, 1, 1000))].join('\n');
+    const everything = [
+      lines.join('\n'),
+      JSON.stringify(api.calls),
+      JSON.stringify(await t.app.audit.store.range('acme', 1, 1000)),
+      JSON.stringify(await t.app.audit.store.range(SYSTEM_TENANT, 1, 1000)),
+    ].join('\n');
     expect(failing.isDone()).toBe(true);
     expect(lines.join('')).toContain('GitHub: reaction failed');
-    for (const secret of [WEBHOOK_SECRET, TOKEN, key, key.split('\n')[1] as string]) expect(everything).not.toContain(secret);
+    for (const secret of [WEBHOOK_SECRET, TOKEN, key, key.split('\n')[1] as string])
+      expect(everything).not.toContain(secret);
   });
 });
 

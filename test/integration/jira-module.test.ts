@@ -8,7 +8,14 @@ import { deliver, fixture, JIRA_ENV, JIRA_SECRET, JIRA_TENANTS } from '../helper
 const { start } = trackApps(afterEach);
 
 const say = (app: TestApp, text: string) =>
-  app.app.dispatcher.dispatch({ platform: 'console', workspaceId: 'acme', platformUserId: 'alice', text, thread: { platform: 'console', channel: 's' }, deliveryId: `d-${Math.random()}` });
+  app.app.dispatcher.dispatch({
+    platform: 'console',
+    workspaceId: 'acme',
+    platformUserId: 'alice',
+    text,
+    thread: { platform: 'console', channel: 's' },
+    deliveryId: `d-${Math.random()}`,
+  });
 
 describe('jira module wiring', () => {
   it('without JIRA settings: no route, no ports, no warnings, and "jira" commands say the integration is off', async () => {
@@ -23,10 +30,26 @@ describe('jira module wiring', () => {
 
   it('with the webhook secret but no API credentials: the route answers, and the operator is warned once per tenant', async () => {
     const { log, lines } = captureLogger([JIRA_SECRET], 'warn');
-    const t = await start({ config: testConfig({ yaml: JIRA_TENANTS, env: { JIRA_WEBHOOK_SECRET_ACME: JIRA_SECRET } }), modules: [jiraModule], log });
-    expect(lines.filter((l) => l.includes('JIRA site bound without API credentials')).map((l) => JSON.parse(l).tenant)).toEqual(['acme', 'globex']);
-    expect(lines.filter((l) => l.includes('JIRA site bound without a webhook secret')).map((l) => JSON.parse(l).tenant)).toEqual(['globex']);
-    expect((await deliver(t.url, fixture('comment_created', (p) => void (p.comment.body = '/void whoami')), { id: 'y' })).status).toBe(200);
+    const t = await start({
+      config: testConfig({ yaml: JIRA_TENANTS, env: { JIRA_WEBHOOK_SECRET_ACME: JIRA_SECRET } }),
+      modules: [jiraModule],
+      log,
+    });
+    expect(
+      lines.filter((l) => l.includes('JIRA site bound without API credentials')).map((l) => JSON.parse(l).tenant),
+    ).toEqual(['acme', 'globex']);
+    expect(
+      lines.filter((l) => l.includes('JIRA site bound without a webhook secret')).map((l) => JSON.parse(l).tenant),
+    ).toEqual(['globex']);
+    expect(
+      (
+        await deliver(
+          t.url,
+          fixture('comment_created', (p) => void (p.comment.body = '/void whoami')),
+          { id: 'y' },
+        )
+      ).status,
+    ).toBe(200);
     expect(t.app.ports.tickets).toBeUndefined();
   });
 
@@ -35,6 +58,8 @@ describe('jira module wiring', () => {
     expect(t.app.ports.tickets).toBeDefined();
     expect(t.app.chat.has('jira')).toBe(true);
     expect(t.app.ports.pullRequestListeners).toHaveLength(1);
-    expect((await say(t, 'jira show OPS-1')).replies[0]?.text).toContain('OPS is not one of Acme Payments\'s JIRA projects');
+    expect((await say(t, 'jira show OPS-1')).replies[0]?.text).toContain(
+      "OPS is not one of Acme Payments's JIRA projects",
+    );
   });
 });

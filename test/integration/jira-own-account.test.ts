@@ -21,7 +21,8 @@ afterEach(async () => {
 let n = 0;
 const id = () => `wh-own-${Date.now()}-${++n}`;
 /** JIRA's webhook for "moved to In Progress" (label void:implement), made by `accountId`. */
-const transitionBy = (accountId: string) => fixture('issue_updated_transition', (p) => void (p.user.accountId = accountId));
+const transitionBy = (accountId: string) =>
+  fixture('issue_updated_transition', (p) => void (p.user.accountId = accountId));
 
 async function start(yaml: string, runs: JobData[]): Promise<string[]> {
   const config = testConfig({ yaml, env: JIRA_ENV });
@@ -30,8 +31,8 @@ async function start(yaml: string, runs: JobData[]): Promise<string[]> {
   return lines;
 }
 
-describe('Void\'s own JIRA account', () => {
-  it('is found with /myself at start: its transition fires no rule, a person\'s same transition does', async () => {
+describe("Void's own JIRA account", () => {
+  it("is found with /myself at start: its transition fires no rule, a person's same transition does", async () => {
     expect(WITHOUT_IDS).not.toContain('botAccountIds');
     const jira = new FakeJira().install();
     jira.addIssue('PAY-12', { labels: ['void:implement'] });

@@ -7,7 +7,19 @@ import { SYSTEM_TENANT } from '../../audit/types.js';
 import type { VoidModule } from '../../bot/modules.js';
 import { jiraModule } from '../../integrations/jira/module.js';
 import { captureAppLogger, startTestApp, testConfig, type TestApp } from '../helpers/app.js';
-import { ALICE_JIRA, BOB_JIRA, deliver, FakeJira, fixture, JIRA_ENV, JIRA_SECRET, JIRA_TENANTS, JIRA_TOKEN, STRANGER_JIRA, VOID_JIRA } from '../helpers/jira.js';
+import {
+  ALICE_JIRA,
+  BOB_JIRA,
+  deliver,
+  FakeJira,
+  fixture,
+  JIRA_ENV,
+  JIRA_SECRET,
+  JIRA_TENANTS,
+  JIRA_TOKEN,
+  STRANGER_JIRA,
+  VOID_JIRA,
+} from '../helpers/jira.js';
 import { recordingAgents } from '../helpers/jira-agents.js';
 
 let t: TestApp;
@@ -44,8 +56,13 @@ describe('automation rule: label void:triage → triage', () => {
     const res = await deliver(t.url, fixture('issue_created'), { id: id() });
     expect(res.status).toBe(200);
     expect(res.body.fired).toEqual([{ rule: 'triage-on-label', duplicate: false }]);
-    await jira.waitFor(() => jira.commentTexts('PAY-12').some((c) => c.includes('triage done')), 'the triage result on PAY-12');
-    expect(runs.map((r) => [r.command, r.requester.memberId, r.requester.platform, r.thread.channel])).toEqual([[{ name: 'triage', ticket: 'PAY-12' }, 'alice', 'jira', 'PAY-12']]);
+    await jira.waitFor(
+      () => jira.commentTexts('PAY-12').some((c) => c.includes('triage done')),
+      'the triage result on PAY-12',
+    );
+    expect(runs.map((r) => [r.command, r.requester.memberId, r.requester.platform, r.thread.channel])).toEqual([
+      [{ name: 'triage', ticket: 'PAY-12' }, 'alice', 'jira', 'PAY-12'],
+    ]);
     // queued → started → done: one comment, updated in place through its hidden marker property
     const comments = jira.issues.get('PAY-12')?.comments ?? [];
     expect(comments).toHaveLength(1);
@@ -55,9 +72,21 @@ describe('automation rule: label void:triage → triage', () => {
   });
 
   it('fires on the update that adds the label, and not on later edits of a labelled ticket', async () => {
-    expect((await deliver(t.url, fixture('issue_updated_labels'), { id: id() })).body.fired).toEqual([{ rule: 'triage-on-label', duplicate: false }]);
+    expect((await deliver(t.url, fixture('issue_updated_labels'), { id: id() })).body.fired).toEqual([
+      { rule: 'triage-on-label', duplicate: false },
+    ]);
     const edit = fixture('issue_updated_labels', (p) => {
-      p.changelog.items = [{ field: 'summary', fieldtype: 'jira', fieldId: 'summary', from: null, fromString: 'old', to: null, toString: 'new' }];
+      p.changelog.items = [
+        {
+          field: 'summary',
+          fieldtype: 'jira',
+          fieldId: 'summary',
+          from: null,
+          fromString: 'old',
+          to: null,
+          toString: 'new',
+        },
+      ];
     });
     expect((await deliver(t.url, edit, { id: id() })).body.fired).toEqual([]);
     const comment = fixture('issue_updated_labels', (p) => {
@@ -83,7 +112,10 @@ describe('automation rule: label void:triage → triage', () => {
     const payload = fixture('issue_created');
     const delivery = id();
     await deliver(t.url, payload, { id: delivery });
-    await jira.waitFor(() => jira.commentTexts('PAY-12').some((c) => c.includes('triage done')), 'the first triage to finish');
+    await jira.waitFor(
+      () => jira.commentTexts('PAY-12').some((c) => c.includes('triage done')),
+      'the first triage to finish',
+    );
     const writes = jira.writes().length;
     const again = await deliver(t.url, payload, { id: delivery });
     expect(again.status).toBe(200);
@@ -95,11 +127,15 @@ describe('automation rule: label void:triage → triage', () => {
 });
 
 describe('automation rule: transition to In Progress with label void:implement → implement', () => {
-  it('fires on the transition, as the person who moved the ticket, in the rule\'s repository', async () => {
+  it("fires on the transition, as the person who moved the ticket, in the rule's repository", async () => {
     const res = await deliver(t.url, fixture('issue_updated_transition'), { id: id() });
     expect(res.body.fired).toEqual([{ rule: 'implement-in-progress', duplicate: false }]);
     await jira.waitFor(() => runs.length === 1, 'the implement run');
-    expect(runs[0]?.command).toEqual({ name: 'implement', ticket: 'PAY-12', repo: { owner: 'acme', name: 'payments' } });
+    expect(runs[0]?.command).toEqual({
+      name: 'implement',
+      ticket: 'PAY-12',
+      repo: { owner: 'acme', name: 'payments' },
+    });
     expect(runs[0]?.requester).toEqual({ memberId: 'bob', platform: 'jira', platformUserId: BOB_JIRA });
   });
 
@@ -111,9 +147,20 @@ describe('automation rule: transition to In Progress with label void:implement �
       p.changelog.items[0].toString = 'In Review';
     });
     const labelLater = fixture('issue_updated_transition', (p) => {
-      p.changelog.items = [{ field: 'labels', fieldtype: 'jira', fieldId: 'labels', from: null, fromString: '', to: null, toString: 'void:implement' }];
+      p.changelog.items = [
+        {
+          field: 'labels',
+          fieldtype: 'jira',
+          fieldId: 'labels',
+          from: null,
+          fromString: '',
+          to: null,
+          toString: 'void:implement',
+        },
+      ];
     });
-    for (const payload of [noLabel, toReview, labelLater]) expect((await deliver(t.url, payload, { id: id() })).body.fired).toEqual([]);
+    for (const payload of [noLabel, toReview, labelLater])
+      expect((await deliver(t.url, payload, { id: id() })).body.fired).toEqual([]);
     expect(jira.writes()).toEqual([]);
   });
 
@@ -126,7 +173,28 @@ describe('automation rule: transition to In Progress with label void:implement �
           gate: {
             gate: async (request) =>
               request.kind === 'implement'
-                ? { decision: 'hold' as const, replies: [{ text: `🔐 ${request.command.name} ${'ticket' in request.command ? request.command.ticket : ''} needs approval from a tech_lead`, kind: 'approval' as const, key: 'approval:apr-1', approval: { id: 'apr-1', tenantId: 'acme', state: 'pending' as const, requester: { memberId: 'bob', name: 'Bob Lead' }, summary: 'implement PAY-12 in acme/payments', rule: 'implement', remaining: '1 more approval from tech_lead', decisions: [], expiresAt: '2026-11-26T10:00:00Z', eligibleApprovers: [] } }] }
+                ? {
+                    decision: 'hold' as const,
+                    replies: [
+                      {
+                        text: `🔐 ${request.command.name} ${'ticket' in request.command ? request.command.ticket : ''} needs approval from a tech_lead`,
+                        kind: 'approval' as const,
+                        key: 'approval:apr-1',
+                        approval: {
+                          id: 'apr-1',
+                          tenantId: 'acme',
+                          state: 'pending' as const,
+                          requester: { memberId: 'bob', name: 'Bob Lead' },
+                          summary: 'implement PAY-12 in acme/payments',
+                          rule: 'implement',
+                          remaining: '1 more approval from tech_lead',
+                          decisions: [],
+                          expiresAt: '2026-11-26T10:00:00Z',
+                          eligibleApprovers: [],
+                        },
+                      },
+                    ],
+                  }
                 : { decision: 'run' as const },
           },
         };
@@ -148,7 +216,11 @@ describe('authentication and tenancy', () => {
     await deliver(t.url, payload, { id: id() });
     const replay = await deliver(t.url, payload, { id: id() });
     expect([replay.status, replay.body.ignored]).toEqual([200, 'replay']);
-    const stale = await deliver(t.url, fixture('issue_created', (p) => void (p.timestamp = Date.now() - 5 * 24 * 3600 * 1000)), { id: id() });
+    const stale = await deliver(
+      t.url,
+      fixture('issue_created', (p) => void (p.timestamp = Date.now() - 5 * 24 * 3600 * 1000)),
+      { id: id() },
+    );
     expect([stale.status, stale.body.error]).toEqual([400, 'jira.stale_delivery']);
     await jira.waitFor(() => jira.commentTexts('PAY-12').some((c) => c.includes('triage done')), 'the one triage');
     expect(runs).toHaveLength(1);
@@ -156,7 +228,14 @@ describe('authentication and tenancy', () => {
 
   it('a /void comment written longer ago than VOID_MAX_COMMENT_AGE_SECONDS is refused, even in a fresh delivery', async () => {
     const old = new Date(Date.now() - 3 * 24 * 3600 * 1000 - 60_000).toISOString().replace('Z', '+0000');
-    const res = await deliver(t.url, fixture('comment_created', (p) => { p.comment.body = '/void whoami'; p.comment.created = p.comment.updated = old; }), { id: id() });
+    const res = await deliver(
+      t.url,
+      fixture('comment_created', (p) => {
+        p.comment.body = '/void whoami';
+        p.comment.created = p.comment.updated = old;
+      }),
+      { id: id() },
+    );
     expect([res.status, res.body.error]).toEqual([400, 'jira.stale_comment']);
     expect(String(res.body.message)).toContain('VOID_MAX_COMMENT_AGE_SECONDS');
     expect(await t.app.audit.store.range('acme', 1, 100)).toEqual([]);
@@ -172,31 +251,59 @@ describe('authentication and tenancy', () => {
     expect(wrong.body.error).toBe('jira.bad_signature');
     await t.app.audit.security.flush(); // aggregated per source and minute: the first at once, the rest counted
     const system = (await records(SYSTEM_TENANT)).filter((r) => r.action === 'security.bad_signature');
-    expect(system.map((r) => [r.details?.signature ?? r.details?.codes, r.details?.count])).toEqual([['mismatch', 1], [{ missing: 1, mismatch: 1 }, 2]]);
+    expect(system.map((r) => [r.details?.signature ?? r.details?.codes, r.details?.count])).toEqual([
+      ['mismatch', 1],
+      [{ missing: 1, mismatch: 1 }, 2],
+    ]);
     expect(runs).toEqual([]);
     expect(jira.calls).toEqual([]);
     expect(await records('acme')).toEqual([]);
   });
 
   it('refuses a body naming any site but the one whose secret signed it (401, recorded), from issue.self or ?site=', async () => {
-    const foreign = fixture('issue_created', (p) => void (p.issue.self = 'https://initech.atlassian.net/rest/api/2/10012'));
+    const foreign = fixture(
+      'issue_created',
+      (p) => void (p.issue.self = 'https://initech.atlassian.net/rest/api/2/10012'),
+    );
     const res = await deliver(t.url, foreign, { id: id() });
     expect(res.status).toBe(401);
     expect(res.body.error).toBe('jira.wrong_site');
     const viaQuery = () => fixture('issue_created', (p) => void delete p.issue.self);
-    expect((await deliver(t.url, viaQuery(), { id: id(), query: '?site=https%3A%2F%2Finitech.atlassian.net' })).status).toBe(401);
-    expect((await deliver(t.url, viaQuery(), { id: id(), query: `?site=${encodeURIComponent('https://ACME.atlassian.net/')}` })).body.fired).toHaveLength(1);
+    expect(
+      (await deliver(t.url, viaQuery(), { id: id(), query: '?site=https%3A%2F%2Finitech.atlassian.net' })).status,
+    ).toBe(401);
+    expect(
+      (
+        await deliver(t.url, viaQuery(), {
+          id: id(),
+          query: `?site=${encodeURIComponent('https://ACME.atlassian.net/')}`,
+        })
+      ).body.fired,
+    ).toHaveLength(1);
     expect((await deliver(t.url, viaQuery(), { id: id() })).body.fired).toHaveLength(1);
     expect((await records(SYSTEM_TENANT)).filter((r) => r.action === 'security.cross_tenant')).toHaveLength(2);
   });
 
-  it('answers 400 to malformed JSON and to a payload not shaped like JIRA\'s, and 200 to events it does not handle', async () => {
+  it("answers 400 to malformed JSON and to a payload not shaped like JIRA's, and 200 to events it does not handle", async () => {
     expect((await deliver(t.url, '{"webhookEvent": "jira:issue_created", ', { id: id() })).status).toBe(400);
-    expect((await deliver(t.url, { webhookEvent: 'jira:issue_created', issue: { key: 'not a key' } }, { id: id() })).status).toBe(400);
-    expect((await deliver(t.url, { webhookEvent: 'jira:issue_created', ['__proto__']: { polluted: true } }, { id: id() })).status).toBe(400);
+    expect(
+      (await deliver(t.url, { webhookEvent: 'jira:issue_created', issue: { key: 'not a key' } }, { id: id() })).status,
+    ).toBe(400);
+    expect(
+      (await deliver(t.url, { webhookEvent: 'jira:issue_created', ['__proto__']: { polluted: true } }, { id: id() }))
+        .status,
+    ).toBe(400);
     const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
     expect((await deliver(t.url, deep, { id: id() })).status).toBe(400);
-    expect((await deliver(t.url, `{"webhookEvent":"comment_created","comment":{"author":{"accountId":"${ALICE_JIRA}"},"body":${'{"content":['.repeat(3000)}${']}'.repeat(3000)}},"issue":{"key":"PAY-12","self":"https://acme.atlassian.net/rest/api/2/10012"}}`, { id: id() })).body).toMatchObject({ error: 'jira.bad_json', message: expect.stringContaining('deeper than 64') });
+    expect(
+      (
+        await deliver(
+          t.url,
+          `{"webhookEvent":"comment_created","comment":{"author":{"accountId":"${ALICE_JIRA}"},"body":${'{"content":['.repeat(3000)}${']}'.repeat(3000)}},"issue":{"key":"PAY-12","self":"https://acme.atlassian.net/rest/api/2/10012"}}`,
+          { id: id() },
+        )
+      ).body,
+    ).toMatchObject({ error: 'jira.bad_json', message: expect.stringContaining('deeper than 64') });
     expect((await deliver(t.url, 'null', { id: id() })).status).toBe(400);
     const other = await deliver(t.url, { webhookEvent: 'project_created', project: { key: 'NEW' } }, { id: id() });
     expect([other.status, other.body.ignored]).toEqual([200, 'event']);
@@ -225,11 +332,19 @@ describe('comment commands and loops', () => {
   });
 
   it('answers "/void whoami" with a comment, and a stranger with a polite refusal', async () => {
-    await deliver(t.url, fixture('comment_created', (p) => void (p.comment.body = '/void whoami')), { id: id() });
-    await deliver(t.url, fixture('comment_created', (p) => {
-      p.comment.body = '/void whoami';
-      p.comment.author.accountId = STRANGER_JIRA;
-    }), { id: id() });
+    await deliver(
+      t.url,
+      fixture('comment_created', (p) => void (p.comment.body = '/void whoami')),
+      { id: id() },
+    );
+    await deliver(
+      t.url,
+      fixture('comment_created', (p) => {
+        p.comment.body = '/void whoami';
+        p.comment.author.accountId = STRANGER_JIRA;
+      }),
+      { id: id() },
+    );
     const texts = jira.commentTexts('PAY-12');
     expect(texts[0]).toContain('You are Alice Developer (member "alice")');
     // A ticket comment is public: the refusal says what to do and names nobody.
@@ -238,7 +353,11 @@ describe('comment commands and loops', () => {
   });
 
   it('ignores comments without a /void command', async () => {
-    const res = await deliver(t.url, fixture('comment_created', (p) => void (p.comment.body = 'Looks good to me, will void the old card later')), { id: id() });
+    const res = await deliver(
+      t.url,
+      fixture('comment_created', (p) => void (p.comment.body = 'Looks good to me, will void the old card later')),
+      { id: id() },
+    );
     expect(res.body.ignored).toBe('no_command');
     expect(jira.calls).toEqual([]);
   });
@@ -256,7 +375,9 @@ describe('comment commands and loops', () => {
     // Void's comment as JIRA announces it under an author Void does not know as its own (botAccountIds not set, or
     // another account): recognised by the `void.marker` property on the comment itself (no characters in its text)
     const stored = jira.issues.get('PAY-12')?.comments[0];
-    expect(stored?.properties).toEqual([{ key: 'void.marker', value: expect.objectContaining({ marker: expect.any(String) }) }]);
+    expect(stored?.properties).toEqual([
+      { key: 'void.marker', value: expect.objectContaining({ marker: expect.any(String) }) },
+    ]);
     expect(posted).not.toMatch(/[\u200b-\u200f\u2060-\u2064\ufeff]/);
     const unknownAuthor = fixture('comment_created', (p) => {
       p.comment.id = stored?.id;

@@ -10,12 +10,16 @@ import { valueOf } from '../helpers/metrics.js';
 const METRICS_TOKEN = 'metrics-token-approvals-42';
 const { start } = trackApps(afterEach);
 
-const scrape = async (url: string) => (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+const scrape = async (url: string) =>
+  (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
 
 describe('approvals on /metrics', () => {
   it('counts pending, denied and approved transitions and the approved job', async () => {
     const ran: string[] = [];
-    const t = await start({ config: testConfig({ yaml: approvalsYaml(), env: { METRICS_TOKEN } }), modules: [observabilityModule(), approvalsModule(), testProcessors(ran)] });
+    const t = await start({
+      config: testConfig({ yaml: approvalsYaml(), env: { METRICS_TOKEN } }),
+      modules: [observabilityModule(), approvalsModule(), testProcessors(ran)],
+    });
     const chat = recordThreads(t.app);
     const before = await scrape(t.url);
 
@@ -29,7 +33,8 @@ describe('approvals on /metrics', () => {
     await chat.waitFor((p) => p.reply.text.startsWith('✅ deploy done'));
 
     const after = await scrape(t.url);
-    const delta = (name: string, labels: Record<string, string>) => valueOf(after, name, labels) - valueOf(before, name, labels);
+    const delta = (name: string, labels: Record<string, string>) =>
+      valueOf(after, name, labels) - valueOf(before, name, labels);
     expect(delta('void_approvals_total', { state: 'pending' })).toBe(1);
     expect(delta('void_approvals_total', { state: 'denied' })).toBe(1);
     expect(delta('void_approvals_total', { state: 'approved' })).toBe(1);

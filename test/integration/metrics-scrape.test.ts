@@ -19,7 +19,10 @@ afterEach(async () => {
   running = [];
 });
 
-async function scrape(url: string, token: string | null = METRICS_TOKEN): Promise<{ status: number; text: string; headers: Headers }> {
+async function scrape(
+  url: string,
+  token: string | null = METRICS_TOKEN,
+): Promise<{ status: number; text: string; headers: Headers }> {
   const res = await fetch(`${url}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
@@ -43,14 +46,17 @@ describe('GET /metrics after a conversation', () => {
     await completed;
     await events.close();
     expect((await postSlack(t.url, { body: slashForm({ text: 'frobnicate the servers' }) })).status).toBe(200);
-    expect((await postSlack(t.url, { body: slashForm({ text: 'status' }), secret: 'not-the-signing-secret' })).status).toBe(401);
+    expect(
+      (await postSlack(t.url, { body: slashForm({ text: 'status' }), secret: 'not-the-signing-secret' })).status,
+    ).toBe(401);
     expect((await fetch(`${t.url}/readyz`)).status).toBe(200);
     await t.settled();
 
     const after = await scrape(t.url);
     expect(after.status).toBe(200);
     expect(after.headers.get('content-type')).toContain('text/plain');
-    const delta = (name: string, labels: Record<string, string> = {}) => valueOf(after.text, name, labels) - valueOf(before, name, labels);
+    const delta = (name: string, labels: Record<string, string> = {}) =>
+      valueOf(after.text, name, labels) - valueOf(before, name, labels);
     const slack = { platform: 'slack', route: '/slack/events' };
     expect(delta('void_inbound_requests_total', { ...slack, outcome: 'ok' })).toBe(2);
     expect(delta('void_inbound_requests_total', { ...slack, outcome: 'unauthenticated' })).toBe(1);
@@ -74,11 +80,16 @@ describe('GET /metrics after a conversation', () => {
   it('counts 429s from a platform apart', async () => {
     const t = await startSlackApp({ env: { METRICS_TOKEN }, before: [observabilityModule()] });
     running.push(t);
-    t.fake.script('conversations.info', () => ({ status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } }));
+    t.fake.script('conversations.info', () => ({
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: { ok: false, error: 'ratelimited' },
+    }));
     const before = (await scrape(t.url)).text;
     expect((await fetch(`${t.fake.apiUrl}conversations.info`, { method: 'POST' })).status).toBe(429);
     const after = (await scrape(t.url)).text;
-    const delta = (name: string, labels: Record<string, string>) => valueOf(after, name, labels) - valueOf(before, name, labels);
+    const delta = (name: string, labels: Record<string, string>) =>
+      valueOf(after, name, labels) - valueOf(before, name, labels);
     expect(delta('void_outbound_rate_limited_total', { platform: 'slack' })).toBe(1);
     expect(delta('void_outbound_requests_total', { platform: 'slack', outcome: 'rate_limited' })).toBe(1);
   });
@@ -88,22 +99,50 @@ describe('GET /metrics after a conversation', () => {
     const github: Server = createServer((req, res) => {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (req.url?.includes('secondary')) headers['retry-after'] = '60';
-      if (req.url?.includes('primary')) Object.assign(headers, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 60) });
-      res.writeHead(403, headers).end(JSON.stringify({ message: req.url?.includes('secondary') ? 'You have exceeded a secondary rate limit.' : 'Forbidden' }));
+      if (req.url?.includes('primary'))
+        Object.assign(headers, {
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 60),
+        });
+      res
+        .writeHead(403, headers)
+        .end(
+          JSON.stringify({
+            message: req.url?.includes('secondary') ? 'You have exceeded a secondary rate limit.' : 'Forbidden',
+          }),
+        );
     });
     github.listen(0, '127.0.0.1');
     await once(github, 'listening');
     const base = `http://127.0.0.1:${(github.address() as AddressInfo).port}`;
-    const t = await startTestApp({ config: testConfig({ env: { METRICS_TOKEN, GITHUB_API_URL: base } }), modules: [observabilityModule()] });
-    running.push({ ...t, stop: async () => { await t.stop(); github.close(); } });
+    const t = await startTestApp({
+      config: testConfig({ env: { METRICS_TOKEN, GITHUB_API_URL: base } }),
+      modules: [observabilityModule()],
+    });
+    running.push({
+      ...t,
+      stop: async () => {
+        await t.stop();
+        github.close();
+      },
+    });
     const before = (await scrape(t.url)).text;
     // Octokit (fetch, as Void's GitHub client) meets the secondary limit; a node:http client (as axios) the primary one.
     const octokit = new Octokit({ baseUrl: base, request: { retries: 0 } });
-    await expect(octokit.request('GET /repos/{owner}/{repo}', { owner: 'acme', repo: 'secondary' })).rejects.toMatchObject({ status: 403 });
-    await expect(octokit.request('GET /repos/{owner}/{repo}', { owner: 'acme', repo: 'denied' })).rejects.toMatchObject({ status: 403 });
-    await new Promise<void>((resolve, reject) => httpRequest(`${base}/repos/acme/primary`, (res) => res.resume().on('end', resolve)).on('error', reject).end());
+    await expect(
+      octokit.request('GET /repos/{owner}/{repo}', { owner: 'acme', repo: 'secondary' }),
+    ).rejects.toMatchObject({ status: 403 });
+    await expect(octokit.request('GET /repos/{owner}/{repo}', { owner: 'acme', repo: 'denied' })).rejects.toMatchObject(
+      { status: 403 },
+    );
+    await new Promise<void>((resolve, reject) =>
+      httpRequest(`${base}/repos/acme/primary`, (res) => res.resume().on('end', resolve))
+        .on('error', reject)
+        .end(),
+    );
     const after = (await scrape(t.url)).text;
-    const delta = (name: string, labels: Record<string, string>) => valueOf(after, name, labels) - valueOf(before, name, labels);
+    const delta = (name: string, labels: Record<string, string>) =>
+      valueOf(after, name, labels) - valueOf(before, name, labels);
     expect(delta('void_outbound_rate_limited_total', { platform: 'github' })).toBe(2);
     expect(delta('void_outbound_requests_total', { platform: 'github', outcome: 'rate_limited' })).toBe(2);
     expect(delta('void_outbound_requests_total', { platform: 'github', outcome: 'client_error' })).toBe(1);
@@ -134,7 +173,11 @@ describe('metrics without a token', () => {
 
   it('serves a worker-role process on a loopback METRICS_PORT, with /healthz', async () => {
     const module = observabilityModule();
-    const t = await startTestApp({ role: 'worker', config: testConfig({ env: { METRICS_PORT: '0' } }), modules: [module] });
+    const t = await startTestApp({
+      role: 'worker',
+      config: testConfig({ env: { METRICS_PORT: '0' } }),
+      modules: [module],
+    });
     running.push(t);
     expect(t.app.port).toBeUndefined();
     const url = `http://127.0.0.1:${module.metricsPort()}`;
@@ -148,7 +191,11 @@ describe('metrics without a token', () => {
 
   it('requires the token on METRICS_PORT too when one is configured', async () => {
     const module = observabilityModule();
-    const t = await startTestApp({ role: 'worker', config: testConfig({ env: { METRICS_PORT: '0', METRICS_TOKEN } }), modules: [module] });
+    const t = await startTestApp({
+      role: 'worker',
+      config: testConfig({ env: { METRICS_PORT: '0', METRICS_TOKEN } }),
+      modules: [module],
+    });
     running.push(t);
     const url = `http://127.0.0.1:${module.metricsPort()}`;
     expect((await scrape(url, null)).status).toBe(401);
@@ -156,6 +203,12 @@ describe('metrics without a token', () => {
   });
 
   it('refuses to start a metrics listener on a public address without a token', async () => {
-    await expect(startTestApp({ role: 'worker', config: testConfig({ env: { METRICS_PORT: '0', METRICS_HOST: '0.0.0.0' } }), modules: [observabilityModule()] })).rejects.toMatchObject({ code: 'metrics.unprotected' });
+    await expect(
+      startTestApp({
+        role: 'worker',
+        config: testConfig({ env: { METRICS_PORT: '0', METRICS_HOST: '0.0.0.0' } }),
+        modules: [observabilityModule()],
+      }),
+    ).rejects.toMatchObject({ code: 'metrics.unprotected' });
   });
 });

@@ -60,13 +60,24 @@ interface Started {
   state: NotifyState;
 }
 
-async function start(smtpUrl: string, options: NotifyModuleOptions = {}, env: Record<string, string> = {}): Promise<Started> {
+async function start(
+  smtpUrl: string,
+  options: NotifyModuleOptions = {},
+  env: Record<string, string> = {},
+): Promise<Started> {
   let engine: NotifyEngine | undefined;
   let state: NotifyState | undefined;
   const ran: string[] = [];
   const t = await startTestApp({
-    config: testConfig({ yaml: mailYaml(), env: { VOID_SMTP_URL: smtpUrl, VOID_PUBLIC_URL: 'https://void.acme.test', ...env } }),
-    modules: [approvalsModule(), testProcessors(ran), notifyModule({ retry: FAST, ...options, onReady: (e, s) => ((engine = e), (state = s)) })],
+    config: testConfig({
+      yaml: mailYaml(),
+      env: { VOID_SMTP_URL: smtpUrl, VOID_PUBLIC_URL: 'https://void.acme.test', ...env },
+    }),
+    modules: [
+      approvalsModule(),
+      testProcessors(ran),
+      notifyModule({ retry: FAST, ...options, onReady: (e, s) => ((engine = e), (state = s)) }),
+    ],
   });
   stops.push(async () => {
     await engine?.queue.obliterate({ force: true }).catch(() => undefined);
@@ -90,7 +101,8 @@ describe('notifications: mail', () => {
     // 23:30 UTC: inside quinn's quiet hours (22:00-07:00 UTC), which end 7.5 hours later.
     const now = new Date('2026-12-04T23:30:00Z');
     const { app, engine } = await start(server.url, { now: () => now });
-    const id = (await say(app, consoleUser('alice'), 'deploy payments to production at v1.2.3')).replies[0]?.approval?.id ?? '';
+    const id =
+      (await say(app, consoleUser('alice'), 'deploy payments to production at v1.2.3')).replies[0]?.approval?.id ?? '';
     expect(id).not.toBe('');
     await server.waitFor(2);
     await new Promise((r) => setTimeout(r, 300));
@@ -106,7 +118,12 @@ describe('notifications: mail', () => {
     const delayed = await engine.queue.getJobs(['delayed']);
     const quinn = delayed.find((j) => j.data.kind === 'mail' && j.data.memberId === 'quinn');
     expect(quinn?.opts.delay).toBe(7.5 * 3_600_000);
-    const sent = (await eventually(() => trail(app), (r) => r.filter((x) => x.action === 'notify.sent').length >= 2)).filter((r) => r.action === 'notify.sent');
+    const sent = (
+      await eventually(
+        () => trail(app),
+        (r) => r.filter((x) => x.action === 'notify.sent').length >= 2,
+      )
+    ).filter((r) => r.action === 'notify.sent');
     expect(sent.map((r) => r.details?.recipient).sort()).toEqual(['bob', 'carol']);
     expect(sent[0]?.details).toMatchObject({ channel: 'email', eventType: 'approval.requested' });
     expect(JSON.stringify(sent)).not.toContain('@acme.test');
@@ -115,12 +132,17 @@ describe('notifications: mail', () => {
   it('batches pending requests into one daily digest for those who chose digest', async () => {
     const server = await smtp();
     const { app, engine } = await start(server.url);
-    const a = (await say(app, consoleUser('alice'), 'deploy payments to production at v1')).replies[0]?.approval?.id ?? '';
-    const b = (await say(app, consoleUser('alice'), 'deploy ledger to production at v2')).replies[0]?.approval?.id ?? '';
+    const a =
+      (await say(app, consoleUser('alice'), 'deploy payments to production at v1')).replies[0]?.approval?.id ?? '';
+    const b =
+      (await say(app, consoleUser('alice'), 'deploy ledger to production at v2')).replies[0]?.approval?.id ?? '';
     await server.waitFor(4);
     expect(recipients(server)).not.toContain('frank@acme.test');
     expect(await engine.digest('acme')).toBe(1);
-    await eventually(async () => server.mails.filter((m) => m.to.includes('frank@acme.test')).length, (n) => n >= 1);
+    await eventually(
+      async () => server.mails.filter((m) => m.to.includes('frank@acme.test')).length,
+      (n) => n >= 1,
+    );
     const digests = server.mails.filter((m) => m.to.includes('frank@acme.test'));
     expect(digests).toHaveLength(1);
     expect(digests[0]?.raw).toContain('Subject: [Void] 2 approval request(s) waiting');
@@ -166,25 +188,45 @@ describe('notifications: mail', () => {
     await gone.stop();
     const { app, state } = await start(gone.url, { now: () => QUIET });
     await say(app, consoleUser('alice'), 'deploy payments to production at v5');
-    const dead = await eventually(() => state.deadLetters('acme'), (d) => d.length >= 2);
+    const dead = await eventually(
+      () => state.deadLetters('acme'),
+      (d) => d.length >= 2,
+    );
     expect(dead.map((d) => d.recipient).sort()).toEqual(['bob', 'carol']);
     expect(dead[0]).toMatchObject({ channel: 'email', eventType: 'approval.requested', attempts: attemptsFor(FAST) });
     expect(dead[0]?.code).toMatch(/^smtp\./);
     const failed = (await trail(app)).filter((r) => r.action === 'notify.failed');
     expect(failed.map((r) => r.details?.recipient).sort()).toEqual(['bob', 'carol']);
-    const checks = await notificationChecks(testConfig({ yaml: mailYaml(), env: { VOID_SMTP_URL: gone.url } }), REDIS_URL);
+    const checks = await notificationChecks(
+      testConfig({ yaml: mailYaml(), env: { VOID_SMTP_URL: gone.url } }),
+      REDIS_URL,
+    );
     expect(checks.find((c) => c.name.startsWith('smtp deployment'))).toMatchObject({ status: 'fail' });
   });
 
   it('break-glass is mailed to compliance officers; no diff, prompt or secret reaches a mail', async () => {
     const server = await smtp();
     const { app } = await start(server.url, {}, { SLACK_BOT_TOKEN: 'xoxb-never-in-mail-4242' });
-    await app.audit.append({ tenantId: 'acme', action: 'breakglass.used', actor: { memberId: 'erin', platform: 'console', platformUserId: 'erin' }, target: 'apr-x1', outcome: 'success', details: { approvalId: 'apr-x1', diff: '--- a/key.pem\n+++ b/key.pem SECRET-DIFF', prompt: 'SYSTEM PROMPT TEXT', token: 'xoxb-never-in-mail-4242' }, correlationId: 'c-1' });
+    await app.audit.append({
+      tenantId: 'acme',
+      action: 'breakglass.used',
+      actor: { memberId: 'erin', platform: 'console', platformUserId: 'erin' },
+      target: 'apr-x1',
+      outcome: 'success',
+      details: {
+        approvalId: 'apr-x1',
+        diff: '--- a/key.pem\n+++ b/key.pem SECRET-DIFF',
+        prompt: 'SYSTEM PROMPT TEXT',
+        token: 'xoxb-never-in-mail-4242',
+      },
+      correlationId: 'c-1',
+    });
     await server.waitFor(1);
     expect(recipients(server)).toEqual(['dave@acme.test']);
     const raw = server.mails[0]?.raw ?? '';
     expect(raw).toContain('Break-glass used on apr-x1');
-    for (const secret of ['SECRET-DIFF', 'key.pem', 'SYSTEM PROMPT', 'xoxb-never-in-mail-4242']) expect(raw).not.toContain(secret);
+    for (const secret of ['SECRET-DIFF', 'key.pem', 'SYSTEM PROMPT', 'xoxb-never-in-mail-4242'])
+      expect(raw).not.toContain(secret);
   });
 
   it('the default retry policy keeps trying for at least a day (RELIABILITY 38)', () => {

@@ -47,7 +47,8 @@ tenants:
 ${hooks}`;
 }
 
-const hook = (id: string, url: string, events: string) => `        - { id: ${id}, url: "${url}", secretRef: portal, events: [${events}] }\n`;
+const hook = (id: string, url: string, events: string) =>
+  `        - { id: ${id}, url: "${url}", secretRef: portal, events: [${events}] }\n`;
 
 interface Started {
   app: VoidApp;
@@ -58,17 +59,44 @@ interface Started {
   queueName: string;
 }
 
-async function start(hooks: string, options: NotifyModuleOptions = {}, env: Record<string, string> = { VOID_OUTBOUND_ALLOW: '127.0.0.1' }): Promise<Started> {
+async function start(
+  hooks: string,
+  options: NotifyModuleOptions = {},
+  env: Record<string, string> = { VOID_OUTBOUND_ALLOW: '127.0.0.1' },
+): Promise<Started> {
   let engine: NotifyEngine | undefined;
   let state: NotifyState | undefined;
   const queueName = uniqueId('nq');
-  const config = testConfig({ yaml: hooksYaml(hooks), env: { VOID_WEBHOOK_SECRETS: JSON.stringify({ portal: WEBHOOK_SECRET }), ...env } });
-  const t = await startTestApp({ config, modules: [approvalsModule(), testProcessors([]), notifyModule({ retry: FAST, breaker: NO_BREAKER, queueName, ...options, onReady: (e, s) => ((engine = e), (state = s)) })] });
+  const config = testConfig({
+    yaml: hooksYaml(hooks),
+    env: { VOID_WEBHOOK_SECRETS: JSON.stringify({ portal: WEBHOOK_SECRET }), ...env },
+  });
+  const t = await startTestApp({
+    config,
+    modules: [
+      approvalsModule(),
+      testProcessors([]),
+      notifyModule({
+        retry: FAST,
+        breaker: NO_BREAKER,
+        queueName,
+        ...options,
+        onReady: (e, s) => ((engine = e), (state = s)),
+      }),
+    ],
+  });
   stops.push(async () => {
     await engine?.queue.obliterate({ force: true }).catch(() => undefined);
     await t.stop();
   });
-  return { app: t.app, engine: engine as unknown as NotifyEngine, state: state as unknown as NotifyState, config, prefix: t.prefix, queueName };
+  return {
+    app: t.app,
+    engine: engine as unknown as NotifyEngine,
+    state: state as unknown as NotifyState,
+    config,
+    prefix: t.prefix,
+    queueName,
+  };
 }
 
 async function receiver(): Promise<Receiver> {
@@ -80,13 +108,27 @@ async function receiver(): Promise<Receiver> {
 const trail = (app: VoidApp): Promise<AuditRecord[]> => app.audit.store.range('acme', 1, 10_000);
 const system = { platform: 'system' as const };
 const jobFailed = (app: VoidApp, details: Record<string, unknown> = {}) =>
-  app.audit.append({ tenantId: 'acme', action: 'job.failed', actor: { memberId: 'alice', platform: 'console', platformUserId: 'alice' }, target: 'job-1', outcome: 'failure', details: { kind: 'review', code: 'model.unavailable', ...details }, correlationId: 'c-1' });
+  app.audit.append({
+    tenantId: 'acme',
+    action: 'job.failed',
+    actor: { memberId: 'alice', platform: 'console', platformUserId: 'alice' },
+    target: 'job-1',
+    outcome: 'failure',
+    details: { kind: 'review', code: 'model.unavailable', ...details },
+    correlationId: 'c-1',
+  });
 
 async function cli(s: Started, args: string[]): Promise<{ code: number; out: string }> {
   const out = new PassThrough();
   let text = '';
   out.on('data', (c: Buffer) => (text += String(c)));
-  const code = await runWebhooksCli(['webhooks', ...args], { config: s.config, stdout: out, redis, prefix: s.prefix, queueName: s.queueName });
+  const code = await runWebhooksCli(['webhooks', ...args], {
+    config: s.config,
+    stdout: out,
+    redis,
+    prefix: s.prefix,
+    queueName: s.queueName,
+  });
   return { code, out: text };
 }
 
@@ -94,14 +136,30 @@ describe('notifications: webhooks', () => {
   it('signs each event as Standard Webhooks says; the receiver verifies it with standardwebhooks', async () => {
     const r = await receiver();
     const s = await start(hook('portal', r.url, 'approval.requested'));
-    const id = (await say(s.app, consoleUser('alice'), 'deploy payments to production at v1')).replies[0]?.approval?.id ?? '';
+    const id =
+      (await say(s.app, consoleUser('alice'), 'deploy payments to production at v1')).replies[0]?.approval?.id ?? '';
     const [delivery] = await r.waitForAccepted(1);
-    expect(delivery?.payload).toMatchObject({ type: 'approval.requested', data: { tenantId: 'acme', approvalId: id, rule: 'production-deploys', summary: 'deploy payments to production at v1' } });
+    expect(delivery?.payload).toMatchObject({
+      type: 'approval.requested',
+      data: {
+        tenantId: 'acme',
+        approvalId: id,
+        rule: 'production-deploys',
+        summary: 'deploy payments to production at v1',
+      },
+    });
     expect(delivery?.headers['webhook-id']).toMatch(/^evt_acme_\d+$/);
     expect(delivery?.headers['webhook-signature']).toMatch(/^v1,/);
     expect(Math.abs(Number(delivery?.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(30);
-    const sent = await eventually(() => trail(s.app), (t) => t.some((x) => x.action === 'notify.sent'));
-    expect(sent.find((x) => x.action === 'notify.sent')?.details).toMatchObject({ channel: 'webhook', recipient: 'portal', eventType: 'approval.requested' });
+    const sent = await eventually(
+      () => trail(s.app),
+      (t) => t.some((x) => x.action === 'notify.sent'),
+    );
+    expect(sent.find((x) => x.action === 'notify.sent')?.details).toMatchObject({
+      channel: 'webhook',
+      recipient: 'portal',
+      eventType: 'approval.requested',
+    });
   });
 
   it('a receiver failing three times then recovering gets the event exactly once, under one webhook-id', async () => {
@@ -121,9 +179,21 @@ describe('notifications: webhooks', () => {
     r.answer = () => 500;
     const s = await start(hook('portal', r.url, 'job.failed'));
     await jobFailed(s.app);
-    const dead = await eventually(() => s.state.deadLetters('acme'), (d) => d.length === 1);
-    expect(dead[0]).toMatchObject({ channel: 'webhook', recipient: 'portal', eventType: 'job.failed', code: 'webhook.status_500' });
-    expect((await trail(s.app)).find((x) => x.action === 'notify.failed')?.details).toMatchObject({ channel: 'webhook', recipient: 'portal', code: 'webhook.status_500' });
+    const dead = await eventually(
+      () => s.state.deadLetters('acme'),
+      (d) => d.length === 1,
+    );
+    expect(dead[0]).toMatchObject({
+      channel: 'webhook',
+      recipient: 'portal',
+      eventType: 'job.failed',
+      code: 'webhook.status_500',
+    });
+    expect((await trail(s.app)).find((x) => x.action === 'notify.failed')?.details).toMatchObject({
+      channel: 'webhook',
+      recipient: 'portal',
+      code: 'webhook.status_500',
+    });
     const listed = await cli(s, ['list', '--tenant', 'acme']);
     expect(listed.out).toContain('dead letters: 1');
     expect(listed.out).toContain(`${dead[0]?.deliveryId}  webhook → portal  job.failed  webhook.status_500`);
@@ -143,7 +213,10 @@ describe('notifications: webhooks', () => {
     r.answer = () => 500;
     const s = await start(hook('portal', r.url, 'job.failed'), { breaker: { threshold: 2, coolDownMs: 60_000 } });
     await jobFailed(s.app);
-    const dead = await eventually(() => s.state.deadLetters('acme'), (d) => d.length === 1);
+    const dead = await eventually(
+      () => s.state.deadLetters('acme'),
+      (d) => d.length === 1,
+    );
     expect(r.deliveries).toHaveLength(2);
     expect(dead[0]?.code).toBe('webhook.circuit_open');
     expect((await cli(s, ['list'])).out).toMatch(/portal .* circuit open \(\d+ s\)/);
@@ -153,11 +226,21 @@ describe('notifications: webhooks', () => {
     const r = await receiver();
     r.answer = (n) => (n % 3 === 0 ? 503 : 200);
     const s = await start(hook('siem', r.url, 'audit.appended'));
-    for (let i = 0; i < 8; i++) await s.app.audit.append({ tenantId: 'acme', action: 'command.received', actor: system, outcome: 'info', details: { n: i }, correlationId: `c-${i}` });
+    for (let i = 0; i < 8; i++)
+      await s.app.audit.append({
+        tenantId: 'acme',
+        action: 'command.received',
+        actor: system,
+        outcome: 'info',
+        details: { n: i },
+        correlationId: `c-${i}`,
+      });
     const accepted = await r.waitForAccepted(8);
     const seqs = accepted.map((d) => Number(d.payload?.data.seq));
     expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(accepted.every((d) => d.payload?.type === 'audit.appended' && typeof d.payload.data.hash === 'string')).toBe(true);
+    expect(accepted.every((d) => d.payload?.type === 'audit.appended' && typeof d.payload.data.hash === 'string')).toBe(
+      true,
+    );
   });
 
   it('a streaming endpoint that gives up on one record dead-letters it and goes on with the next, in order', async () => {
@@ -165,32 +248,60 @@ describe('notifications: webhooks', () => {
     const attempts = attemptsFor(FAST);
     r.answer = (n) => (n <= attempts ? 500 : 200);
     const s = await start(hook('siem', r.url, 'audit.appended'));
-    for (let i = 0; i < 3; i++) await s.app.audit.append({ tenantId: 'acme', action: 'command.received', actor: system, outcome: 'info', details: { n: i }, correlationId: `c-${i}` });
+    for (let i = 0; i < 3; i++)
+      await s.app.audit.append({
+        tenantId: 'acme',
+        action: 'command.received',
+        actor: system,
+        outcome: 'info',
+        details: { n: i },
+        correlationId: `c-${i}`,
+      });
     const accepted = await r.waitForAccepted(2);
     expect(accepted.map((d) => Number(d.payload?.data.seq))).toEqual([2, 3]);
     expect(r.deliveries.slice(0, attempts).every((d) => d.payload?.data.seq === 1)).toBe(true);
     const dead = await s.state.deadLetters('acme');
-    expect(dead.map((d) => [d.recipient, d.eventType, d.code])).toEqual([['siem', 'audit.appended', 'webhook.status_500']]);
+    expect(dead.map((d) => [d.recipient, d.eventType, d.code])).toEqual([
+      ['siem', 'audit.appended', 'webhook.status_500'],
+    ]);
   });
 
   it('refuses endpoints that resolve to metadata or private addresses, and loopback unless allow-listed (RELIABILITY 37)', async () => {
     const r = await receiver();
-    const resolve = async (host: string) => (host === 'metadata.internal' ? [{ address: '169.254.169.254', family: 4 }] : [{ address: '10.20.30.40', family: 4 }]);
-    const hooks = hook('meta', 'http://metadata.internal/latest/meta-data', 'job.failed') + hook('private', 'https://portal.corp.internal/hook', 'job.failed') + hook('loop', r.url, 'job.failed');
+    const resolve = async (host: string) =>
+      host === 'metadata.internal'
+        ? [{ address: '169.254.169.254', family: 4 }]
+        : [{ address: '10.20.30.40', family: 4 }];
+    const hooks =
+      hook('meta', 'http://metadata.internal/latest/meta-data', 'job.failed') +
+      hook('private', 'https://portal.corp.internal/hook', 'job.failed') +
+      hook('loop', r.url, 'job.failed');
     const s = await start(hooks, { resolve }, {});
     await jobFailed(s.app);
-    const dead = await eventually(() => s.state.deadLetters('acme'), (d) => d.length === 3);
-    expect(Object.fromEntries(dead.map((d) => [d.recipient, [d.code, d.attempts]]))).toEqual({ meta: ['webhook.blocked_address', 1], private: ['webhook.blocked_address', 1], loop: ['webhook.blocked_address', 1] });
+    const dead = await eventually(
+      () => s.state.deadLetters('acme'),
+      (d) => d.length === 3,
+    );
+    expect(Object.fromEntries(dead.map((d) => [d.recipient, [d.code, d.attempts]]))).toEqual({
+      meta: ['webhook.blocked_address', 1],
+      private: ['webhook.blocked_address', 1],
+      loop: ['webhook.blocked_address', 1],
+    });
     expect(r.deliveries).toHaveLength(0);
     const tested = await cli(s, ['test', '--tenant', 'acme', '--endpoint', 'loop']);
     expect(tested.code).toBe(1);
-    expect(tested.out).toContain('resolves to 127.0.0.1, a loopback, private, link-local or metadata address; add it to VOID_OUTBOUND_ALLOW');
+    expect(tested.out).toContain(
+      'resolves to 127.0.0.1, a loopback, private, link-local or metadata address; add it to VOID_OUTBOUND_ALLOW',
+    );
   });
 
   it('`void webhooks test` sends one signed test event; a redirect is reported, never followed', async () => {
     const r = await receiver();
     const s = await start(hook('portal', r.url, 'job.failed'));
-    expect(await cli(s, ['test', '--tenant', 'acme', '--endpoint', 'portal'])).toMatchObject({ code: 0, out: expect.stringContaining('✔ portal answered 200') });
+    expect(await cli(s, ['test', '--tenant', 'acme', '--endpoint', 'portal'])).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('✔ portal answered 200'),
+    });
     expect(r.accepted()[0]?.payload?.type).toBe('webhook.test');
     r.answer = () => 302;
     const redirected = await cli(s, ['test', '--tenant', 'acme', '--endpoint', 'portal']);
@@ -201,12 +312,22 @@ describe('notifications: webhooks', () => {
 
   it('no diff, prompt or secret reaches a webhook body (RELIABILITY 39)', async () => {
     const r = await receiver();
-    const s = await start(hook('portal', r.url, 'job.failed') + hook('siem', r.url, 'audit.appended'), {}, { VOID_OUTBOUND_ALLOW: '127.0.0.1', SLACK_BOT_TOKEN: 'xoxb-never-in-a-webhook-77' });
-    await jobFailed(s.app, { diff: '--- a/key.pem\n+++ b/key.pem SECRET-DIFF', prompt: 'SYSTEM PROMPT TEXT', token: 'xoxb-never-in-a-webhook-77', summary: 'line one\nline two' });
+    const s = await start(
+      hook('portal', r.url, 'job.failed') + hook('siem', r.url, 'audit.appended'),
+      {},
+      { VOID_OUTBOUND_ALLOW: '127.0.0.1', SLACK_BOT_TOKEN: 'xoxb-never-in-a-webhook-77' },
+    );
+    await jobFailed(s.app, {
+      diff: '--- a/key.pem\n+++ b/key.pem SECRET-DIFF',
+      prompt: 'SYSTEM PROMPT TEXT',
+      token: 'xoxb-never-in-a-webhook-77',
+      summary: 'line one\nline two',
+    });
     const accepted = await r.waitForAccepted(2);
     expect(accepted.map((d) => d.payload?.type).sort()).toEqual(['audit.appended', 'job.failed']);
     for (const d of accepted) {
-      for (const secret of ['SECRET-DIFF', 'key.pem', 'SYSTEM PROMPT', 'xoxb-never-in-a-webhook-77', 'line two']) expect(d.body).not.toContain(secret);
+      for (const secret of ['SECRET-DIFF', 'key.pem', 'SYSTEM PROMPT', 'xoxb-never-in-a-webhook-77', 'line two'])
+        expect(d.body).not.toContain(secret);
       expect(d.payload?.data).toMatchObject({ kind: 'review', code: 'model.unavailable' });
     }
   });

@@ -11,7 +11,14 @@ import { REDIS_URL, testConfig, trackApps, type TestApp } from '../helpers/app.j
 const { start } = trackApps(afterEach);
 
 function consoleCommand(text: string, deliveryId: string, as = 'alice', tenant = 'acme'): InboundCommand {
-  return { platform: 'console', workspaceId: tenant, platformUserId: as, text, thread: { platform: 'console', channel: 'test-session' }, deliveryId };
+  return {
+    platform: 'console',
+    workspaceId: tenant,
+    platformUserId: as,
+    text,
+    thread: { platform: 'console', channel: 'test-session' },
+    deliveryId,
+  };
 }
 
 /** A console session fed line by line; resolves with everything it printed once input ends and jobs settle. */
@@ -21,7 +28,16 @@ async function converse(t: TestApp, lines: string[]): Promise<string> {
   let printed = '';
   output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
   const subscriber = createRedis(REDIS_URL);
-  const session = new ConsoleSession({ dispatcher: t.app.dispatcher, registry: t.app.registry, subscriber, prefix: t.prefix, input, output, interactive: false, settleTimeoutMs: 10_000 });
+  const session = new ConsoleSession({
+    dispatcher: t.app.dispatcher,
+    registry: t.app.registry,
+    subscriber,
+    prefix: t.prefix,
+    input,
+    output,
+    interactive: false,
+    settleTimeoutMs: 10_000,
+  });
   const done = session.run();
   for (const line of lines) input.write(`${line}\n`);
   input.end();
@@ -41,7 +57,9 @@ describe('job pipeline through the console adapter', () => {
     expect(printed).toContain('▶️ status started');
     expect(printed).toMatch(/🔄 status: reading the queue \[█████░░░░░\] 50%/);
     // Each status job lists the tenant's other jobs: whichever finishes second has seen the first one.
-    expect(printed).toMatch(/✅ status done: Acme Payments, last 1 jobs: 1 [a-z]+\n\s+• status-[0-9a-f]{24}: status by (alice|bob), [a-z]+/);
+    expect(printed).toMatch(
+      /✅ status done: Acme Payments, last 1 jobs: 1 [a-z]+\n\s+• status-[0-9a-f]{24}: status by (alice|bob), [a-z]+/,
+    );
     expect(printed).toContain('bob@acme> status');
     // The final reply is posted just before BullMQ records the completion: wait for the bookkeeping.
     let counts = await t.app.queue.queue.getJobCounts('completed', 'waiting', 'active', 'failed');
@@ -75,9 +93,19 @@ describe('job pipeline through the console adapter', () => {
     const records = await t.app.audit.store.range('acme', 1, 100);
     const chain = records.filter((r) => r.correlationId === records[0]?.correlationId);
     expect(chain.map((r) => r.action)).toEqual(['command.received', 'job.queued', 'job.started', 'job.completed']);
-    expect(chain[0]).toMatchObject({ actor: { memberId: 'alice', platform: 'console' }, target: 'status', outcome: 'success' });
+    expect(chain[0]).toMatchObject({
+      actor: { memberId: 'alice', platform: 'console' },
+      target: 'status',
+      outcome: 'success',
+    });
     const unparsable = records.filter((r) => r.correlationId !== records[0]?.correlationId);
-    expect(unparsable).toEqual([expect.objectContaining({ action: 'command.received', outcome: 'failure', details: { code: 'command.unparsable' } })]);
+    expect(unparsable).toEqual([
+      expect.objectContaining({
+        action: 'command.received',
+        outcome: 'failure',
+        details: { code: 'command.unparsable' },
+      }),
+    ]);
     expect(await verifyChain(t.app.audit.store, 'acme')).toMatchObject({ ok: true, checked: records.length });
     expect(await t.app.audit.store.range('globex', 1, 100)).toEqual([]);
   });

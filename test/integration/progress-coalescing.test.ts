@@ -19,21 +19,27 @@ const chatty: VoidModule = {
     kinds: ['triage'],
     processors: () =>
       new Map([
-        ['triage', async (ctx) => {
-          const started = Date.now();
-          for (let i = 1; i <= 30; i++) {
-            await ctx.progress(`step ${i} of 30`, i / 30);
-            await new Promise((r) => setTimeout(r, 10));
-          }
-          elapsedMs = Date.now() - started;
-          return { summary: 'triaged' };
-        }],
+        [
+          'triage',
+          async (ctx) => {
+            const started = Date.now();
+            for (let i = 1; i <= 30; i++) {
+              await ctx.progress(`step ${i} of 30`, i / 30);
+              await new Promise((r) => setTimeout(r, 10));
+            }
+            elapsedMs = Date.now() - started;
+            return { summary: 'triaged' };
+          },
+        ],
       ]),
   }),
 };
 
 async function writesFor(interval?: string): Promise<string[]> {
-  const t = await start({ config: testConfig(interval === undefined ? {} : { env: { VOID_PROGRESS_INTERVAL_MS: interval } }), modules: [chatty] });
+  const t = await start({
+    config: testConfig(interval === undefined ? {} : { env: { VOID_PROGRESS_INTERVAL_MS: interval } }),
+    modules: [chatty],
+  });
   const chat = recordThreads(t.app);
   await say(t.app, consoleUser('alice'), 'triage PAY-1');
   const done = await chat.waitFor((p) => p.reply.text.startsWith('✅'), 15_000);

@@ -14,7 +14,11 @@ async function startupLog(aof: boolean): Promise<string> {
   const redis = await RedisProcess.start(aof);
   servers.push(redis);
   const { log, lines } = captureLogger([], 'info');
-  const app = await VoidApp.create(testConfig(), { role: 'worker', redisUrl: redis.url, prefix: uniqueId('persist'), log }, []);
+  const app = await VoidApp.create(
+    testConfig(),
+    { role: 'worker', redisUrl: redis.url, prefix: uniqueId('persist'), log },
+    [],
+  );
   await app.stop(1000);
   return lines.join('\n');
 }

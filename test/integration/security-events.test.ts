@@ -22,7 +22,11 @@ describe('a flood of bad signatures', () => {
     const flood = 300;
     const statuses: number[] = [];
     for (let batch = 0; batch < flood / 50; batch++) {
-      const sent = await Promise.all(Array.from({ length: 50 }, (_, i) => deliver(t.url, 'issue_comment', undefined, { raw: body, secret: `wrong-${batch}-${i}` })));
+      const sent = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          deliver(t.url, 'issue_comment', undefined, { raw: body, secret: `wrong-${batch}-${i}` }),
+        ),
+      );
       statuses.push(...sent.map((s) => s.status));
     }
     expect(statuses).toEqual(Array.from({ length: flood }, () => 401));
@@ -33,7 +37,9 @@ describe('a flood of bad signatures', () => {
     expect(system.length).toBeGreaterThanOrEqual(2);
     expect(system.length).toBeLessThanOrEqual(4);
     expect(system.reduce((sum, r) => sum + Number(r.details?.count), 0)).toBe(flood);
-    expect(system.filter((r) => r.details?.summary).flatMap((r) => Object.keys(r.details?.codes as object))).toEqual(system.filter((r) => r.details?.summary).map(() => 'mismatch'));
+    expect(system.filter((r) => r.details?.summary).flatMap((r) => Object.keys(r.details?.codes as object))).toEqual(
+      system.filter((r) => r.details?.summary).map(() => 'mismatch'),
+    );
   });
 });
 
@@ -41,7 +47,10 @@ describe('secrets obtained at run time', () => {
   it('a GitHub installation token fetched while handling a comment never appears in the log, wherever it is logged', async () => {
     const config = testConfig({ yaml: GITHUB_TENANTS, env: githubEnv() });
     const { log, lines } = captureAppLogger(config);
-    const t = await startGithubApp({ modules: [processorsModule({ review: () => async () => ({ summary: 'reviewed' }) })], log });
+    const t = await startGithubApp({
+      modules: [processorsModule({ review: () => async () => ({ summary: 'reviewed' }) })],
+      log,
+    });
     running.push(t);
     const api = fakeGithubApi();
     expect((await deliver(t.url, 'issue_comment', prComment('/void review'))).status).toBe(202);

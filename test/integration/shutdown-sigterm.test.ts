@@ -38,7 +38,15 @@ const open: Harness[] = [];
 
 async function startVoid(env: Record<string, string>): Promise<Harness> {
   const prefix = uniqueId('void-shutdown');
-  const proc = spawnVoid(['--role', 'all'], { VOID_KEY_PREFIX: prefix, VOID_TENANTS_FILE: tempTenantsFile(), VOID_TEST_MODULES: SLOW_MODULE, PORT: '0', HOST: '127.0.0.1', VOID_WORKER_CONCURRENCY: '1', ...env });
+  const proc = spawnVoid(['--role', 'all'], {
+    VOID_KEY_PREFIX: prefix,
+    VOID_TENANTS_FILE: tempTenantsFile(),
+    VOID_TEST_MODULES: SLOW_MODULE,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    VOID_WORKER_CONCURRENCY: '1',
+    ...env,
+  });
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const queue = new JobQueue({ connection: redis, prefix, attempts: 3 });
   const events = new QueueEvents(JOB_QUEUE, { connection: { url: REDIS_URL }, prefix });
@@ -74,7 +82,11 @@ afterEach(async () => {
 
 describe('SIGTERM to the void binary', () => {
   it('turns readiness off first, lets the running job finish, and exits 0', async () => {
-    const h = await startVoid({ SLOW_STATUS_MS: '1500', VOID_SHUTDOWN_GRACE_MS: '15000', VOID_READINESS_DRAIN_MS: '3000' });
+    const h = await startVoid({
+      SLOW_STATUS_MS: '1500',
+      VOID_SHUTDOWN_GRACE_MS: '15000',
+      VOID_READINESS_DRAIN_MS: '3000',
+    });
     const listening = await h.proc.waitForLog((l) => l.msg === 'Void web role listening');
     const base = `http://127.0.0.1:${String(listening.port)}`;
     expect((await fetch(`${base}/readyz`)).status).toBe(200);

@@ -32,7 +32,10 @@ describe('in-place updates', () => {
   });
 
   it('two writers racing on the first reply of a key (web role and worker) still make one message', async () => {
-    await Promise.all([t.app.chat.post(thread, progress('🕐 queued')), t.app.chat.post(thread, progress('▶️ started'))]);
+    await Promise.all([
+      t.app.chat.post(thread, progress('🕐 queued')),
+      t.app.chat.post(thread, progress('▶️ started')),
+    ]);
     expect(t.fake.callsOf('chat.postMessage')).toHaveLength(1);
     expect(t.fake.callsOf('chat.update')).toHaveLength(1);
   });
@@ -45,17 +48,37 @@ describe('rate limits', () => {
 
   it('spaces writes to one channel, not to others', async () => {
     const other = { ...thread, channel: `${ACME_TEAM}/C0OTHER01` };
-    await Promise.all([1, 2, 3].map((n) => t.app.chat.post(thread, { text: `m${n}` })).concat(t.app.chat.post(other, { text: 'elsewhere' })));
-    const times = t.fake.callsOf('chat.postMessage').filter((c) => c.params.channel === 'C0DEPLOYS').map((c) => c.at);
+    await Promise.all(
+      [1, 2, 3]
+        .map((n) => t.app.chat.post(thread, { text: `m${n}` }))
+        .concat(t.app.chat.post(other, { text: 'elsewhere' })),
+    );
+    const times = t.fake
+      .callsOf('chat.postMessage')
+      .filter((c) => c.params.channel === 'C0DEPLOYS')
+      .map((c) => c.at);
     expect(times).toHaveLength(3);
     for (let i = 1; i < times.length; i += 1) expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(190);
     const elsewhere = t.fake.callsOf('chat.postMessage').find((c) => c.params.channel === 'C0OTHER01');
     expect((elsewhere?.at ?? Infinity) - (times[0] ?? 0)).toBeLessThan(150);
   });
 
-  it('holds back a bounded backlog per channel: a burst beyond it is not queued in memory (Slack\'s 429s pace it)', async () => {
-    const auth = new SlackAuth({ apiUrl: t.fake.apiUrl, log: t.app.log, registry: t.app.registry, single: { botToken: BOT_TOKEN, botId: BOT_ID, botUserId: BOT_USER_ID } });
-    const port = new SlackChatPort({ auth, redis: t.app.redis, prefix: t.prefix, paceMs: 200, slackIdsOf: () => [], log: t.app.log, maxBacklog: 2 });
+  it("holds back a bounded backlog per channel: a burst beyond it is not queued in memory (Slack's 429s pace it)", async () => {
+    const auth = new SlackAuth({
+      apiUrl: t.fake.apiUrl,
+      log: t.app.log,
+      registry: t.app.registry,
+      single: { botToken: BOT_TOKEN, botId: BOT_ID, botUserId: BOT_USER_ID },
+    });
+    const port = new SlackChatPort({
+      auth,
+      redis: t.app.redis,
+      prefix: t.prefix,
+      paceMs: 200,
+      slackIdsOf: () => [],
+      log: t.app.log,
+      maxBacklog: 2,
+    });
     const started = Date.now();
     await Promise.all(Array.from({ length: 10 }, (_, n) => port.post(thread, { text: `burst ${n}` })));
     const elapsed = Date.now() - started;
@@ -66,7 +89,11 @@ describe('rate limits', () => {
 
   it('waits out a 429 for Retry-After seconds, then posts the message once', async () => {
     let limited = 0;
-    t.fake.script('chat.postMessage', () => (limited++ === 0 ? { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } } : undefined));
+    t.fake.script('chat.postMessage', () =>
+      limited++ === 0
+        ? { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } }
+        : undefined,
+    );
     const started = Date.now();
     await t.app.chat.post(thread, { text: 'after the limit' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);

@@ -6,13 +6,15 @@ import { RecordingApprovals } from '../helpers/recording-approvals.js';
 import { startSlackApp, type SlackTestApp } from '../helpers/slack-app.js';
 import { ACME_TEAM, USERS, fixture, interactionForm, postSlack } from '../helpers/slack.js';
 
-
 let t: SlackTestApp;
 let approvals: RecordingApprovals;
 
 beforeEach(async () => {
   approvals = new RecordingApprovals();
-  const approvalsModule: VoidModule = { name: 'test-approvals', setup: async (ctx) => ((ctx.ports.approvals = approvals), {}) };
+  const approvalsModule: VoidModule = {
+    name: 'test-approvals',
+    setup: async (ctx) => ((ctx.ports.approvals = approvals), {}),
+  };
   t = await startSlackApp({ before: [approvalsModule] });
 });
 
@@ -41,7 +43,9 @@ describe('Approve button', () => {
     expect(update?.params).toMatchObject({ channel: 'C0DEPLOYS', ts: '1700000100.000200' });
     expect(String(update?.params.text)).toContain('Approved');
     expect(JSON.stringify(update?.params.blocks)).not.toContain('void_approve');
-    expect(approvals.requests.map((r) => [r.approvalId, r.actor.memberId, r.decision, r.tenantId])).toEqual([['ap-1', 'carol', 'approve', 'acme']]);
+    expect(approvals.requests.map((r) => [r.approvalId, r.actor.memberId, r.decision, r.tenantId])).toEqual([
+      ['ap-1', 'carol', 'approve', 'acme'],
+    ]);
     const [confirmation] = await t.fake.waitFor('chat.postEphemeral');
     expect(confirmation?.params).toMatchObject({ user: USERS.carol, thread_ts: '1700000100.000100' });
   });
@@ -85,14 +89,21 @@ describe('Reject button and reason modal', () => {
       ...submission,
       team: { id: ACME_TEAM, domain: 'acme' },
       user: { id: USERS.carol, username: 'carol', team_id: ACME_TEAM },
-      view: { ...(submission.view as object), callback_id: 'void_reject_reason', private_metadata: view.private_metadata, state: { values: { reason: { reason: { type: 'plain_text_input', value: 'change freeze until Monday' } } } } },
+      view: {
+        ...(submission.view as object),
+        callback_id: 'void_reject_reason',
+        private_metadata: view.private_metadata,
+        state: { values: { reason: { reason: { type: 'plain_text_input', value: 'change freeze until Monday' } } } },
+      },
     });
     const response = await postSlack(t.url, { body });
     expect(response.status).toBe(200);
     expect(response.text).toBe('');
     const [update] = await t.fake.waitFor('chat.update');
     expect(update?.params).toMatchObject({ channel: 'C0DEPLOYS', ts: '1700000100.000200' });
-    expect(approvals.requests.map((r) => [r.decision, r.reason, r.actor.memberId])).toEqual([['reject', 'change freeze until Monday', 'carol']]);
+    expect(approvals.requests.map((r) => [r.decision, r.reason, r.actor.memberId])).toEqual([
+      ['reject', 'change freeze until Monday', 'carol'],
+    ]);
     await postSlack(t.url, { body });
     await t.settled();
     expect(approvals.requests).toHaveLength(1);
@@ -100,7 +111,7 @@ describe('Reject button and reason modal', () => {
 });
 
 describe('App Home', () => {
-  it('publishes the viewer\'s pending approvals and recent jobs', async () => {
+  it("publishes the viewer's pending approvals and recent jobs", async () => {
     const body = fixture('app-home-opened.json') as { event: Record<string, unknown> } & Record<string, unknown>;
     body.team_id = ACME_TEAM;
     body.event = { ...body.event, user: USERS.carol };

@@ -3,7 +3,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SYSTEM_TENANT } from '../../audit/types.js';
 import { startSlackApp, type SlackTestApp } from '../helpers/slack-app.js';
-import { ACME_TEAM, BOT_TOKEN, SIGNING_SECRET, USERS, fixture, postSlack, signSlack, slashForm } from '../helpers/slack.js';
+import {
+  ACME_TEAM,
+  BOT_TOKEN,
+  SIGNING_SECRET,
+  USERS,
+  fixture,
+  postSlack,
+  signSlack,
+  slashForm,
+} from '../helpers/slack.js';
 
 let t: SlackTestApp;
 
@@ -20,11 +29,21 @@ async function jobCount(): Promise<number> {
   return Object.values(counts).reduce((a, b) => a + b, 0);
 }
 
-function mention(text: string, overrides: { user?: string; team?: string; eventId?: string; threadTs?: string } = {}): string {
+function mention(
+  text: string,
+  overrides: { user?: string; team?: string; eventId?: string; threadTs?: string } = {},
+): string {
   const body = fixture('app-mention.json') as { event: Record<string, unknown> } & Record<string, unknown>;
   body.team_id = overrides.team ?? ACME_TEAM;
   body.event_id = overrides.eventId ?? `Ev${Math.random().toString(36).slice(2, 10).toUpperCase()}`;
-  body.event = { ...body.event, user: overrides.user ?? USERS.alice, text: `<@U0VOID0001> ${text}`, channel: 'C0DEPLOYS', ts: '1700000100.000100', ...(overrides.threadTs ? { thread_ts: overrides.threadTs } : {}) };
+  body.event = {
+    ...body.event,
+    user: overrides.user ?? USERS.alice,
+    text: `<@U0VOID0001> ${text}`,
+    channel: 'C0DEPLOYS',
+    ts: '1700000100.000100',
+    ...(overrides.threadTs ? { thread_ts: overrides.threadTs } : {}),
+  };
   return JSON.stringify(body);
 }
 
@@ -52,8 +71,14 @@ describe('slash command', () => {
     expect(String(updates.at(-1)?.params.text)).toContain('review done');
     expect(updates.length).toBeLessThanOrEqual(3);
     const jobs = await t.app.queue.queue.getJobs(['completed', 'active', 'waiting']);
-    expect(jobs.map((j) => j.data.command)).toEqual([{ name: 'review', repo: { owner: 'acme', name: 'api' }, number: 42 }]);
-    expect(jobs[0]?.data.thread).toEqual({ platform: 'slack', channel: `${ACME_TEAM}/C0DEPLOYS`, thread: inThread[0]?.params.thread_ts });
+    expect(jobs.map((j) => j.data.command)).toEqual([
+      { name: 'review', repo: { owner: 'acme', name: 'api' }, number: 42 },
+    ]);
+    expect(jobs[0]?.data.thread).toEqual({
+      platform: 'slack',
+      channel: `${ACME_TEAM}/C0DEPLOYS`,
+      thread: inThread[0]?.params.thread_ts,
+    });
   });
 
   it('verifies a body with "+", "%20" and emoji over its raw bytes', async () => {
@@ -120,7 +145,10 @@ describe('mentions and direct messages', () => {
   });
 
   it('answers the url_verification challenge', async () => {
-    const response = await postSlack(t.url, { body: JSON.stringify({ type: 'url_verification', token: 'x', challenge: 'c-123' }), contentType: 'application/json' });
+    const response = await postSlack(t.url, {
+      body: JSON.stringify({ type: 'url_verification', token: 'x', challenge: 'c-123' }),
+      contentType: 'application/json',
+    });
     expect(response.status).toBe(200);
     expect(JSON.parse(response.text)).toEqual({ challenge: 'c-123' });
   });
@@ -132,10 +160,18 @@ describe('retries and duplicates', () => {
     expect((await postSlack(t.url, { body, contentType: 'application/json' })).status).toBe(200);
     await t.fake.waitFor('chat.update', (c) => String(c.params.text).includes('review done'));
     const calls = t.fake.calls.length;
-    const retry = await postSlack(t.url, { body, contentType: 'application/json', headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
+    const retry = await postSlack(t.url, {
+      body,
+      contentType: 'application/json',
+      headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' },
+    });
     expect(retry.status).toBe(200);
     expect(await jobCount()).toBe(1);
-    const again = await postSlack(t.url, { body, contentType: 'application/json', headers: { 'x-slack-retry-num': '2', 'x-slack-retry-reason': 'http_timeout' } });
+    const again = await postSlack(t.url, {
+      body,
+      contentType: 'application/json',
+      headers: { 'x-slack-retry-num': '2', 'x-slack-retry-reason': 'http_timeout' },
+    });
     expect(again.status).toBe(200);
     await t.settled();
     expect(await jobCount()).toBe(1);
@@ -147,7 +183,10 @@ describe('concurrent duplicates', () => {
   it('a retry that arrives while the first delivery is still being handled makes one job and one message', async () => {
     const body = mention('review acme/api#11', { eventId: 'Ev0RACE001' });
     const headers = { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' };
-    const [a, b] = await Promise.all([postSlack(t.url, { body, contentType: 'application/json' }), postSlack(t.url, { body, contentType: 'application/json', headers })]);
+    const [a, b] = await Promise.all([
+      postSlack(t.url, { body, contentType: 'application/json' }),
+      postSlack(t.url, { body, contentType: 'application/json', headers }),
+    ]);
     expect([a.status, b.status]).toEqual([200, 200]);
     await t.settled();
     await t.fake.waitFor('chat.update', (c) => String(c.params.text).includes('review done'));
@@ -171,7 +210,14 @@ describe('refused requests: 4xx, nothing enqueued', () => {
     const ts = Math.floor(Date.now() / 1000);
     const good = signSlack(body, SIGNING_SECRET, ts)['x-slack-signature'] as string;
     const flipped = `${good.slice(0, -1)}${good.endsWith('0') ? '1' : '0'}`;
-    await expectRefused(await postSlack(t.url, { body, unsigned: true, headers: { 'x-slack-signature': flipped, 'x-slack-request-timestamp': String(ts) } }), 401);
+    await expectRefused(
+      await postSlack(t.url, {
+        body,
+        unsigned: true,
+        headers: { 'x-slack-signature': flipped, 'x-slack-request-timestamp': String(ts) },
+      }),
+      401,
+    );
     const trail = await systemTrail();
     expect(trail.map((r) => [r.action, r.details?.code])).toEqual([['security.bad_signature', 'slack.bad_signature']]);
     expect(t.logLines.join('\n')).not.toContain('review acme');
@@ -186,7 +232,9 @@ describe('refused requests: 4xx, nothing enqueued', () => {
     await t.settled();
     expect(again).toMatchObject({ status: 200, text: '' });
     expect(await jobCount()).toBe(1);
-    expect((await systemTrail()).map((r) => [r.action, r.details?.code])).toEqual([['security.replay', 'same_signed_request']]);
+    expect((await systemTrail()).map((r) => [r.action, r.details?.code])).toEqual([
+      ['security.replay', 'same_signed_request'],
+    ]);
   });
 
   // The exact 300/301 s boundary is tested with an injected clock (test/unit/slack-signature.test.ts, slack-receiver);
@@ -195,7 +243,13 @@ describe('refused requests: 4xx, nothing enqueued', () => {
     ['6 minutes in the past', -360, 'stale_timestamp'],
     ['6 minutes in the future', 360, 'stale_timestamp'],
   ])('timestamp %s: 401', async (_name, offset, reason) => {
-    await expectRefused(await postSlack(t.url, { body: slashForm({ text: 'review acme/api#42' }), ts: Math.floor(Date.now() / 1000) + offset }), 401);
+    await expectRefused(
+      await postSlack(t.url, {
+        body: slashForm({ text: 'review acme/api#42' }),
+        ts: Math.floor(Date.now() / 1000) + offset,
+      }),
+      401,
+    );
     expect((await systemTrail())[0]?.details?.code).toBe(`slack.${reason}`);
   });
 
@@ -212,15 +266,26 @@ describe('refused requests: 4xx, nothing enqueued', () => {
   it('malformed form body (bad percent-encoding), malformed payload JSON, __proto__ keys: 400', async () => {
     await expectRefused(await postSlack(t.url, { body: 'command=%2Fvoid&text=%E0%A4%A&team_id=T0ACME001' }), 400);
     await expectRefused(await postSlack(t.url, { body: 'payload=%7Bnot-json' }), 400);
-    await expectRefused(await postSlack(t.url, { body: '{"type":"event_callback","__proto__":{"x":1}}', contentType: 'application/json' }), 400);
-    await expectRefused(await postSlack(t.url, { body: `${'['.repeat(10_000)}${']'.repeat(10_000)}`, contentType: 'application/json' }), 400);
+    await expectRefused(
+      await postSlack(t.url, {
+        body: '{"type":"event_callback","__proto__":{"x":1}}',
+        contentType: 'application/json',
+      }),
+      400,
+    );
+    await expectRefused(
+      await postSlack(t.url, { body: `${'['.repeat(10_000)}${']'.repeat(10_000)}`, contentType: 'application/json' }),
+      400,
+    );
   });
 
   it('unknown team: 403 with a polite refusal, audited on the system trail', async () => {
     const response = await postSlack(t.url, { body: slashForm({ text: 'review acme/api#42', team: 'T0NOBODY1' }) });
     await expectRefused(response, 403);
     expect(JSON.parse(response.text).message).toContain('not connected to Void');
-    expect((await systemTrail()).map((r) => [r.action, r.details?.code])).toEqual([['request.rejected', 'identity.unknown_workspace']]);
+    expect((await systemTrail()).map((r) => [r.action, r.details?.code])).toEqual([
+      ['request.rejected', 'identity.unknown_workspace'],
+    ]);
   });
 
   it('unknown user: 403, the friendly refusal (naming whom to ask) privately, audited on the tenant trail', async () => {

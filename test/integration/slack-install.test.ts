@@ -15,7 +15,16 @@ let t: SlackTestApp;
 
 beforeEach(async () => {
   t = await startSlackApp({
-    env: { SLACK_BOT_TOKEN: '', SLACK_BOT_ID: '', SLACK_BOT_USER_ID: '', SLACK_CLIENT_ID: '1234.5678', SLACK_CLIENT_SECRET: CLIENT_SECRET, SLACK_STATE_SECRET: 'state-secret-for-tests', VOID_ENCRYPTION_KEY: ENCRYPTION_KEY, SLACK_REDIRECT_URI: 'https://void.example/slack/oauth_redirect' },
+    env: {
+      SLACK_BOT_TOKEN: '',
+      SLACK_BOT_ID: '',
+      SLACK_BOT_USER_ID: '',
+      SLACK_CLIENT_ID: '1234.5678',
+      SLACK_CLIENT_SECRET: CLIENT_SECRET,
+      SLACK_STATE_SECRET: 'state-secret-for-tests',
+      VOID_ENCRYPTION_KEY: ENCRYPTION_KEY,
+      SLACK_REDIRECT_URI: 'https://void.example/slack/oauth_redirect',
+    },
   });
 });
 
@@ -32,11 +41,29 @@ async function startInstall(): Promise<{ state: string; cookie: string; location
 }
 
 function grantFor(team: string): void {
-  t.fake.script('oauth.v2.access', (p) => (p.code === 'good-code' && p.client_secret === CLIENT_SECRET ? { body: { ok: true, access_token: INSTALLED_TOKEN, token_type: 'bot', scope: 'commands,chat:write', bot_user_id: 'U0VOIDBOT', app_id: 'A0VOID', team: { id: team, name: 'Acme Payments' }, enterprise: null, authed_user: { id: USERS.erin } } } : { body: { ok: false, error: 'invalid_code' } }));
+  t.fake.script('oauth.v2.access', (p) =>
+    p.code === 'good-code' && p.client_secret === CLIENT_SECRET
+      ? {
+          body: {
+            ok: true,
+            access_token: INSTALLED_TOKEN,
+            token_type: 'bot',
+            scope: 'commands,chat:write',
+            bot_user_id: 'U0VOIDBOT',
+            app_id: 'A0VOID',
+            team: { id: team, name: 'Acme Payments' },
+            enterprise: null,
+            authed_user: { id: USERS.erin },
+          },
+        }
+      : { body: { ok: false, error: 'invalid_code' } },
+  );
 }
 
 function redirect(state: string, cookie: string, code = 'good-code') {
-  return fetch(`${t.url}/slack/oauth_redirect?code=${code}&state=${encodeURIComponent(state)}`, { headers: { cookie } });
+  return fetch(`${t.url}/slack/oauth_redirect?code=${code}&state=${encodeURIComponent(state)}`, {
+    headers: { cookie },
+  });
 }
 
 describe('OAuth install', () => {

@@ -15,12 +15,15 @@ async function start(env: Record<string, string> = {}): Promise<TestApp> {
   interceptLogin();
   const teams = await startTeamsFakes();
   cleanup.push(() => teams.close());
-  const t = await startTestApp({ config: testConfig({ env: { ...teamsEnv(teams.openId), ...env } }), modules: [teamsModule] });
+  const t = await startTestApp({
+    config: testConfig({ env: { ...teamsEnv(teams.openId), ...env } }),
+    modules: [teamsModule],
+  });
   cleanup.push(() => t.stop());
   return t;
 }
 
-describe('the Teams app\'s privacy and terms pages', () => {
+describe("the Teams app's privacy and terms pages", () => {
   it('are served by Void as plain pages saying what it records and whom to ask', async () => {
     const t = await start();
     const privacy = await fetch(`${t.url}/privacy`);
@@ -34,11 +37,16 @@ describe('the Teams app\'s privacy and terms pages', () => {
     expect(await terms.text()).toContain('<h1>Terms of use</h1>');
   });
 
-  it('send people to the operator\'s own pages when they are configured', async () => {
-    const t = await start({ TEAMS_PRIVACY_URL: 'https://acme.example/legal/privacy', TEAMS_TERMS_URL: 'https://acme.example/legal/terms' });
+  it("send people to the operator's own pages when they are configured", async () => {
+    const t = await start({
+      TEAMS_PRIVACY_URL: 'https://acme.example/legal/privacy',
+      TEAMS_TERMS_URL: 'https://acme.example/legal/terms',
+    });
     const privacy = await fetch(`${t.url}/privacy`, { redirect: 'manual' });
     expect(privacy.status).toBe(302);
     expect(privacy.headers.get('location')).toBe('https://acme.example/legal/privacy');
-    expect((await fetch(`${t.url}/terms`, { redirect: 'manual' })).headers.get('location')).toBe('https://acme.example/legal/terms');
+    expect((await fetch(`${t.url}/terms`, { redirect: 'manual' })).headers.get('location')).toBe(
+      'https://acme.example/legal/terms',
+    );
   });
 });

@@ -4,7 +4,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT, base64url } from 'jose';
 import { captureAppLogger, captureLogger, startTestApp, testConfig, type TestApp } from '../helpers/app.js';
-import { BOT_APP_PASSWORD, createTestKey, FakeConnector, fixture, interceptLogin, postActivity, signToken, startTeamsFakes, teamsEnv, type TeamsFakes } from '../helpers/teams.js';
+import {
+  BOT_APP_PASSWORD,
+  createTestKey,
+  FakeConnector,
+  fixture,
+  interceptLogin,
+  postActivity,
+  signToken,
+  startTeamsFakes,
+  teamsEnv,
+  type TeamsFakes,
+} from '../helpers/teams.js';
 import { teamsModule } from '../../bot/teams/module.js';
 
 let teams: TeamsFakes;
@@ -63,7 +74,11 @@ describe('POST /api/messages authentication', () => {
   });
 
   it('answers 401 to a token from another issuer', async () => {
-    const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url, issuer: 'https://sts.windows.net/evil/' });
+    const token = await signToken({
+      key: teams.key,
+      serviceUrl: teams.connector.url,
+      issuer: 'https://sts.windows.net/evil/',
+    });
     await expectRejected(await postActivity(t.url, channelCommand(), { token }), 'teams.wrong_issuer');
   });
 
@@ -71,7 +86,8 @@ describe('POST /api/messages authentication', () => {
     const stranger = await createTestKey();
     const token = await signToken({ key: stranger, serviceUrl: teams.connector.url });
     const refreshesBefore = teams.openId.keyRequests;
-    for (let i = 0; i < 5; i += 1) await expectRejected(await postActivity(t.url, channelCommand(), { token }), 'teams.unknown_key');
+    for (let i = 0; i < 5; i += 1)
+      await expectRejected(await postActivity(t.url, channelCommand(), { token }), 'teams.unknown_key');
     // The keys were fetched at the first request; unknown kids within the cool-down do not fetch again.
     expect(teams.openId.keyRequests - refreshesBefore).toBeLessThanOrEqual(1);
   });
@@ -84,10 +100,25 @@ describe('POST /api/messages authentication', () => {
 
   it('answers 401 to alg "none" and to HS256 keyed with the public key', async () => {
     const header = base64url.encode(JSON.stringify({ alg: 'none', kid: teams.key.kid, typ: 'JWT' }));
-    const payload = base64url.encode(JSON.stringify({ iss: 'https://api.botframework.com', aud: 'c9e8c047-2a74-40a2-b28a-b162d5f5327c', exp: Math.floor(Date.now() / 1000) + 600, serviceurl: teams.connector.url }));
-    await expectRejected(await postActivity(t.url, channelCommand(), { header: `Bearer ${header}.${payload}.` }), 'teams.bad_algorithm');
+    const payload = base64url.encode(
+      JSON.stringify({
+        iss: 'https://api.botframework.com',
+        aud: 'c9e8c047-2a74-40a2-b28a-b162d5f5327c',
+        exp: Math.floor(Date.now() / 1000) + 600,
+        serviceurl: teams.connector.url,
+      }),
+    );
+    await expectRejected(
+      await postActivity(t.url, channelCommand(), { header: `Bearer ${header}.${payload}.` }),
+      'teams.bad_algorithm',
+    );
     const publicKeyBytes = new TextEncoder().encode(JSON.stringify(teams.key.jwk));
-    const hs = await new SignJWT({ serviceurl: teams.connector.url }).setProtectedHeader({ alg: 'HS256', kid: teams.key.kid }).setIssuer('https://api.botframework.com').setAudience('c9e8c047-2a74-40a2-b28a-b162d5f5327c').setExpirationTime('10m').sign(publicKeyBytes);
+    const hs = await new SignJWT({ serviceurl: teams.connector.url })
+      .setProtectedHeader({ alg: 'HS256', kid: teams.key.kid })
+      .setIssuer('https://api.botframework.com')
+      .setAudience('c9e8c047-2a74-40a2-b28a-b162d5f5327c')
+      .setExpirationTime('10m')
+      .sign(publicKeyBytes);
     await expectRejected(await postActivity(t.url, channelCommand(), { token: hs }), 'teams.bad_algorithm');
   });
 
@@ -97,9 +128,16 @@ describe('POST /api/messages authentication', () => {
   });
 
   it('answers 401 to a garbage Authorization header and 400 to a malformed body with a valid token', async () => {
-    await expectRejected(await postActivity(t.url, channelCommand(), { header: 'Bearer not.a.jwt' }), 'teams.bad_token');
+    await expectRejected(
+      await postActivity(t.url, channelCommand(), { header: 'Bearer not.a.jwt' }),
+      'teams.bad_token',
+    );
     const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url });
-    const response = await fetch(`${t.url}/api/messages`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"type": "message", ' });
+    const response = await fetch(`${t.url}/api/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{"type": "message", ',
+    });
     expect(response.status).toBe(400);
   });
 
@@ -108,7 +146,9 @@ describe('POST /api/messages authentication', () => {
     const activity = fixture('personal-message', { serviceUrl: teams.connector.url });
     const response = await postActivity(t.url, activity, { token });
     expect(response.status).toBe(200);
-    const reply = await teams.connector.waitFor((calls) => calls.find((c) => c.method === 'POST' && c.path.includes('/activities') && String(c.body.text).includes('Alice')));
+    const reply = await teams.connector.waitFor((calls) =>
+      calls.find((c) => c.method === 'POST' && c.path.includes('/activities') && String(c.body.text).includes('Alice')),
+    );
     expect(reply.path).toContain(encodeURIComponent(String((activity.conversation as { id: string }).id)));
     expect(reply.authorization).toBe('Bearer outbound-test-token');
     expect(logLines.join('')).not.toContain(BOT_APP_PASSWORD);
@@ -127,12 +167,20 @@ describe('local-emulator mode', () => {
   it('turns validation off only when asked, and warns at every start', async () => {
     const emulatorConnector = await FakeConnector.start();
     const captured = captureLogger([], 'info');
-    const app = await startTestApp({ config: testConfig({ env: { TEAMS_EMULATOR_MODE: 'true' } }), modules: [teamsModule], log: captured.log });
+    const app = await startTestApp({
+      config: testConfig({ env: { TEAMS_EMULATOR_MODE: 'true' } }),
+      modules: [teamsModule],
+      log: captured.log,
+    });
     try {
-      expect(captured.lines.some((l) => l.includes('TEAMS_EMULATOR_MODE is on') && l.includes('"level":40'))).toBe(true);
+      expect(captured.lines.some((l) => l.includes('TEAMS_EMULATOR_MODE is on') && l.includes('"level":40'))).toBe(
+        true,
+      );
       const activity = fixture('personal-message', { serviceUrl: emulatorConnector.url });
       expect((await postActivity(app.url, activity, {})).status).toBe(200);
-      const reply = await emulatorConnector.waitFor((calls) => calls.find((c) => String(c.body.text).includes('Alice')));
+      const reply = await emulatorConnector.waitFor((calls) =>
+        calls.find((c) => String(c.body.text).includes('Alice')),
+      );
       expect(reply.authorization).toBeUndefined();
     } finally {
       await app.stop();

@@ -3,7 +3,16 @@
 // activity id does nothing new.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestApp, testConfig, uniqueId, type TestApp } from '../helpers/app.js';
-import { type ConnectorCall, fixture, interceptLogin, postActivity, signToken, startTeamsFakes, teamsEnv, type TeamsFakes } from '../helpers/teams.js';
+import {
+  type ConnectorCall,
+  fixture,
+  interceptLogin,
+  postActivity,
+  signToken,
+  startTeamsFakes,
+  teamsEnv,
+  type TeamsFakes,
+} from '../helpers/teams.js';
 import { teamsModule } from '../../bot/teams/module.js';
 import { EmbeddedAuditStore } from '../../audit/embedded.store.js';
 import type { AuditRecord } from '../../audit/types.js';
@@ -26,7 +35,8 @@ beforeEach(() => {
 });
 
 const text = (call: ConnectorCall): string => String(call.body.text ?? '');
-const inConversation = (conversationId: string) => (call: ConnectorCall) => call.path.startsWith(`/v3/conversations/${encodeURIComponent(conversationId)}/activities`);
+const inConversation = (conversationId: string) => (call: ConnectorCall) =>
+  call.path.startsWith(`/v3/conversations/${encodeURIComponent(conversationId)}/activities`);
 
 describe('Teams commands', () => {
   it('a command in a channel gets a reply in the thread, queues a job, and shows its progress in place', async () => {
@@ -40,27 +50,43 @@ describe('Teams commands', () => {
     const first = calls.find((c) => c.method === 'POST');
     expect(first, 'the reply was posted during the request').toBeDefined();
     // A reply to the mention: POST /v3/conversations/{thread}/activities/{activity id} keeps it in the thread.
-    expect(first?.path).toBe(`/v3/conversations/${encodeURIComponent(conversationId)}/activities/${encodeURIComponent(String(activity.id))}`);
+    expect(first?.path).toBe(
+      `/v3/conversations/${encodeURIComponent(conversationId)}/activities/${encodeURIComponent(String(activity.id))}`,
+    );
     const jobId = /job ([\w-]+)/.exec(text(first as ConnectorCall))?.[1];
     expect(jobId).toBeDefined();
     expect(await t.app.queue.getForTenant('acme', jobId as string)).toBeDefined();
 
     // Progress and the result come later, proactively, as updates (PUT) of the message posted first.
-    const done = await teams.connector.waitFor((all) => all.filter(inConversation(conversationId)).find((c) => c.method === 'PUT' && text(c).includes('status done')));
+    const done = await teams.connector.waitFor((all) =>
+      all.filter(inConversation(conversationId)).find((c) => c.method === 'PUT' && text(c).includes('status done')),
+    );
     const messageId = /\/activities\/([^/]+)$/.exec(done.path)?.[1];
     expect(messageId).toBe(first?.responseId);
     const updates = teams.connector.calls.filter(inConversation(conversationId)).filter((c) => c.method === 'PUT');
     expect(updates.length).toBeGreaterThanOrEqual(2);
     expect(new Set(updates.map((c) => /\/activities\/([^/]+)$/.exec(c.path)?.[1]))).toEqual(new Set([messageId]));
     expect(updates.some((c) => text(c).includes('started'))).toBe(true);
-    expect(teams.connector.calls.filter(inConversation(conversationId)).filter((c) => c.method === 'POST')).toHaveLength(1);
+    expect(
+      teams.connector.calls.filter(inConversation(conversationId)).filter((c) => c.method === 'POST'),
+    ).toHaveLength(1);
   });
 
   it('a repeated activity id (a Teams retry) produces nothing new', async () => {
-    const activity = fixture('channel-mention', { serviceUrl: teams.connector.url, conversation: { ...(fixture('channel-mention').conversation as object), id: '19:retry@thread.tacv2;messageid=42' } });
+    const activity = fixture('channel-mention', {
+      serviceUrl: teams.connector.url,
+      conversation: {
+        ...(fixture('channel-mention').conversation as object),
+        id: '19:retry@thread.tacv2;messageid=42',
+      },
+    });
     const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url });
     expect((await postActivity(t.url, activity, { token })).status).toBe(200);
-    await teams.connector.waitFor((all) => all.filter(inConversation('19:retry@thread.tacv2;messageid=42')).find((c) => c.method === 'PUT' && text(c).includes('status done')));
+    await teams.connector.waitFor((all) =>
+      all
+        .filter(inConversation('19:retry@thread.tacv2;messageid=42'))
+        .find((c) => c.method === 'PUT' && text(c).includes('status done')),
+    );
     const before = teams.connector.calls.length;
     const jobsBefore = await t.app.queue.recent('acme', 100);
     expect((await postActivity(t.url, activity, { token })).status).toBe(200);
@@ -75,7 +101,16 @@ describe('Teams commands', () => {
     const personalId = (personal.conversation as { id: string }).id;
     expect(teams.connector.calls.filter(inConversation(personalId)).some((c) => text(c).includes('review'))).toBe(true);
 
-    const unmentioned = fixture('channel-mention', { serviceUrl: teams.connector.url, text: 'status', entities: [], conversation: { conversationType: 'channel', tenantId: '72f988bf-0000-4000-8000-00000000acme', id: '19:quiet@thread.tacv2' } });
+    const unmentioned = fixture('channel-mention', {
+      serviceUrl: teams.connector.url,
+      text: 'status',
+      entities: [],
+      conversation: {
+        conversationType: 'channel',
+        tenantId: '72f988bf-0000-4000-8000-00000000acme',
+        id: '19:quiet@thread.tacv2',
+      },
+    });
     const before = teams.connector.calls.length;
     expect((await postActivity(t.url, unmentioned, { token })).status).toBe(200);
     expect(teams.connector.calls.length).toBe(before);
@@ -83,11 +118,24 @@ describe('Teams commands', () => {
 
   it('a person Void does not know gets a polite refusal in a 1:1 chat, not in the channel', async () => {
     const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url });
-    const activity = fixture('channel-mention', { serviceUrl: teams.connector.url, from: { id: '29:stranger', name: 'Mallory', aadObjectId: '00000000-0000-4000-8000-00000000dead' }, conversation: { isGroup: true, conversationType: 'channel', tenantId: '72f988bf-0000-4000-8000-00000000acme', id: '19:strangers@thread.tacv2;messageid=7' } });
+    const activity = fixture('channel-mention', {
+      serviceUrl: teams.connector.url,
+      from: { id: '29:stranger', name: 'Mallory', aadObjectId: '00000000-0000-4000-8000-00000000dead' },
+      conversation: {
+        isGroup: true,
+        conversationType: 'channel',
+        tenantId: '72f988bf-0000-4000-8000-00000000acme',
+        id: '19:strangers@thread.tacv2;messageid=7',
+      },
+    });
     expect((await postActivity(t.url, activity, { token })).status).toBe(200);
-    const created = teams.connector.calls.find((c) => c.method === 'POST' && c.path === '/v3/conversations' && JSON.stringify(c.body).includes('29:stranger'));
+    const created = teams.connector.calls.find(
+      (c) => c.method === 'POST' && c.path === '/v3/conversations' && JSON.stringify(c.body).includes('29:stranger'),
+    );
     expect(created).toBeDefined();
-    const refusal = teams.connector.calls.find((c) => c.path.startsWith('/v3/conversations/a%3Apersonal-') && text(c).includes('does not know you'));
+    const refusal = teams.connector.calls.find(
+      (c) => c.path.startsWith('/v3/conversations/a%3Apersonal-') && text(c).includes('does not know you'),
+    );
     expect(refusal).toBeDefined();
     expect(teams.connector.calls.filter(inConversation('19:strangers@thread.tacv2;messageid=7'))).toHaveLength(0);
   });
@@ -99,12 +147,30 @@ describe('Teams commands', () => {
     const worker = await startTestApp({ config, role: 'worker', modules: [teamsModule], app: shared });
     try {
       const conversationId = '19:split@thread.tacv2;messageid=99';
-      const activity = fixture('channel-mention', { serviceUrl: teams.connector.url, conversation: { isGroup: true, conversationType: 'channel', tenantId: '72f988bf-0000-4000-8000-00000000acme', id: conversationId } });
-      expect((await postActivity(web.url, activity, { token: await signToken({ key: teams.key, serviceUrl: teams.connector.url }) })).status).toBe(200);
-      const done = await teams.connector.waitFor((all) => all.filter(inConversation(conversationId)).find((c) => c.method === 'PUT' && text(c).includes('status done')));
+      const activity = fixture('channel-mention', {
+        serviceUrl: teams.connector.url,
+        conversation: {
+          isGroup: true,
+          conversationType: 'channel',
+          tenantId: '72f988bf-0000-4000-8000-00000000acme',
+          id: conversationId,
+        },
+      });
+      expect(
+        (
+          await postActivity(web.url, activity, {
+            token: await signToken({ key: teams.key, serviceUrl: teams.connector.url }),
+          })
+        ).status,
+      ).toBe(200);
+      const done = await teams.connector.waitFor((all) =>
+        all.filter(inConversation(conversationId)).find((c) => c.method === 'PUT' && text(c).includes('status done')),
+      );
       const posted = teams.connector.calls.filter(inConversation(conversationId)).filter((c) => c.method === 'POST');
       expect(posted).toHaveLength(1);
-      expect(done.path).toBe(`/v3/conversations/${encodeURIComponent(conversationId)}/activities/${posted[0]?.responseId}`);
+      expect(done.path).toBe(
+        `/v3/conversations/${encodeURIComponent(conversationId)}/activities/${posted[0]?.responseId}`,
+      );
       expect(web.app.worker).toBeUndefined();
     } finally {
       await worker.stop();
@@ -123,12 +189,26 @@ describe('Teams when the audit trail is down', () => {
       }
     }
     const store = new FailingStore();
-    const app = await startTestApp({ config: testConfig({ env: teamsEnv(teams.openId) }), modules: [teamsModule], app: { auditStore: store } });
+    const app = await startTestApp({
+      config: testConfig({ env: teamsEnv(teams.openId) }),
+      modules: [teamsModule],
+      app: { auditStore: store },
+    });
     try {
       store.failing = true;
       const conversationId = '19:auditdown@thread.tacv2;messageid=1';
-      const activity = fixture('channel-mention', { serviceUrl: teams.connector.url, conversation: { isGroup: true, conversationType: 'channel', tenantId: '72f988bf-0000-4000-8000-00000000acme', id: conversationId } });
-      const response = await postActivity(app.url, activity, { token: await signToken({ key: teams.key, serviceUrl: teams.connector.url }) });
+      const activity = fixture('channel-mention', {
+        serviceUrl: teams.connector.url,
+        conversation: {
+          isGroup: true,
+          conversationType: 'channel',
+          tenantId: '72f988bf-0000-4000-8000-00000000acme',
+          id: conversationId,
+        },
+      });
+      const response = await postActivity(app.url, activity, {
+        token: await signToken({ key: teams.key, serviceUrl: teams.connector.url }),
+      });
       expect(response.status).toBe(503);
       expect(response.body).toMatchObject({ error: 'audit.unavailable' });
       expect(await app.app.queue.recent('acme', 10)).toHaveLength(0);
@@ -145,7 +225,11 @@ describe('Teams activities Void does not handle', () => {
     const before = teams.connector.calls.length;
     const typing = fixture('personal-message', { serviceUrl: teams.connector.url, type: 'typing', text: undefined });
     expect((await postActivity(t.url, typing, { token })).status).toBe(200);
-    const taskFetch = fixture('adaptive-card-action', { serviceUrl: teams.connector.url, name: 'task/fetch', value: { data: {} } });
+    const taskFetch = fixture('adaptive-card-action', {
+      serviceUrl: teams.connector.url,
+      name: 'task/fetch',
+      value: { data: {} },
+    });
     expect((await postActivity(t.url, taskFetch, { token })).status).toBe(200);
     expect(teams.connector.calls.length).toBe(before);
   });

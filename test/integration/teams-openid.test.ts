@@ -21,13 +21,16 @@ describe('Bot Framework signing keys', () => {
     const check = { appId: BOT_APP_ID, issuer: ISSUER, keys };
     const serviceUrl = 'https://smba.trafficmanager.net/amer/';
 
-    expect(await verifyChannelToken(`Bearer ${await signToken({ key: oldKey, serviceUrl })}`, check)).toMatchObject({ ok: true });
+    expect(await verifyChannelToken(`Bearer ${await signToken({ key: oldKey, serviceUrl })}`, check)).toMatchObject({
+      ok: true,
+    });
     expect(server.keyRequests).toBe(1);
 
     server.keys = [oldKey.jwk, newKey.jwk];
     const fresh = `Bearer ${await signToken({ key: newKey, serviceUrl })}`;
     // Within the cool-down the new kid is unknown and no refresh happens, however many requests come.
-    for (let i = 0; i < 10; i += 1) expect(await verifyChannelToken(fresh, check)).toMatchObject({ ok: false, code: 'teams.unknown_key' });
+    for (let i = 0; i < 10; i += 1)
+      expect(await verifyChannelToken(fresh, check)).toMatchObject({ ok: false, code: 'teams.unknown_key' });
     expect(server.keyRequests).toBe(1);
 
     now += 61_000;
@@ -46,7 +49,12 @@ describe('Bot Framework signing keys', () => {
     server = await OpenIdServer.start([key]);
     const keys = new OpenIdKeys({ metadataUrl: server.metadataUrl });
     const token = `Bearer ${await signToken({ key, serviceUrl: 'https://x.example/', expiresIn: 60 })}`;
-    const at = (offsetSeconds: number) => ({ appId: BOT_APP_ID, issuer: ISSUER, keys, now: () => new Date(Date.now() + offsetSeconds * 1000) });
+    const at = (offsetSeconds: number) => ({
+      appId: BOT_APP_ID,
+      issuer: ISSUER,
+      keys,
+      now: () => new Date(Date.now() + offsetSeconds * 1000),
+    });
     expect(await verifyChannelToken(token, at(60 + 299))).toMatchObject({ ok: true });
     expect(await verifyChannelToken(token, at(60 + 301))).toMatchObject({ ok: false, code: 'teams.expired_token' });
   });
@@ -55,6 +63,8 @@ describe('Bot Framework signing keys', () => {
     const keys = new OpenIdKeys({ metadataUrl: 'http://127.0.0.1:9/nothing-listens-here', fetchTimeoutMs: 1000 });
     const key = await createTestKey();
     const token = `Bearer ${await signToken({ key, serviceUrl: 'https://x.example/' })}`;
-    await expect(verifyChannelToken(token, { appId: BOT_APP_ID, issuer: ISSUER, keys })).rejects.toMatchObject({ code: 'teams.keys_unavailable' });
+    await expect(verifyChannelToken(token, { appId: BOT_APP_ID, issuer: ISSUER, keys })).rejects.toMatchObject({
+      code: 'teams.keys_unavailable',
+    });
   });
 });

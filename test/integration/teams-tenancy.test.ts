@@ -8,7 +8,20 @@ import { ConfigError, loadConfig } from '../../bot/config/load.js';
 import { teamsModule } from '../../bot/teams/module.js';
 import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
 import { tempTenantsFile } from '../helpers/deploy.js';
-import { AAD, BOT_APP_ID, createTestKey, FakeConnector, fixture, interceptLogin, OpenIdServer, postActivity, signToken, teamsEnv, teamsTenantsYaml, type TestKey } from '../helpers/teams.js';
+import {
+  AAD,
+  BOT_APP_ID,
+  createTestKey,
+  FakeConnector,
+  fixture,
+  interceptLogin,
+  OpenIdServer,
+  postActivity,
+  signToken,
+  teamsEnv,
+  teamsTenantsYaml,
+  type TestKey,
+} from '../helpers/teams.js';
 
 const FOREIGN_AAD = '99999999-0000-4000-8000-0000000f0e1e';
 
@@ -33,24 +46,33 @@ afterEach(async () => {
 });
 
 async function start(extra: Record<string, string> = {}): Promise<TestApp> {
-  t = await startTestApp({ config: testConfig({ yaml: teamsTenantsYaml(), env: teamsEnv(openId, extra) }), modules: [teamsModule] });
+  t = await startTestApp({
+    config: testConfig({ yaml: teamsTenantsYaml(), env: teamsEnv(openId, extra) }),
+    modules: [teamsModule],
+  });
   return t;
 }
 
 const records = (tenant: string) => (t as TestApp).app.audit.store.range(tenant, 1, 1000);
 
 /** Alice's "whoami" in her personal chat, on `channelId`, with the conversation's and channelData's tenant ids. */
-function aliceSays(channelId: string, tenants: { conversation?: string; channelData?: string } = {}): Record<string, unknown> {
+function aliceSays(
+  channelId: string,
+  tenants: { conversation?: string; channelData?: string } = {},
+): Record<string, unknown> {
   const base = fixture('personal-message', { serviceUrl: connector.url, channelId });
   return {
     ...base,
     conversation: { ...(base.conversation as object), tenantId: tenants.conversation ?? AAD.tenant },
-    channelData: { ...(base.channelData as object), tenant: { id: tenants.channelData ?? tenants.conversation ?? AAD.tenant } },
+    channelData: {
+      ...(base.channelData as object),
+      tenant: { id: tenants.channelData ?? tenants.conversation ?? AAD.tenant },
+    },
   };
 }
 
 describe('Teams: only the msteams channel, one tenant per activity', () => {
-  it('a webchat activity with a key endorsed for webchat, a bound tenant and Alice\'s object id is refused, recorded, and never dispatched', async () => {
+  it("a webchat activity with a key endorsed for webchat, a bound tenant and Alice's object id is refused, recorded, and never dispatched", async () => {
     const app = await start();
     const token = await signToken({ key, serviceUrl: connector.url });
     const res = await postActivity(app.url, aliceSays('webchat'), { token });
@@ -72,9 +94,17 @@ describe('Teams: only the msteams channel, one tenant per activity', () => {
   it('an activity whose conversation.tenantId and channelData.tenant.id disagree is refused (401) and recorded', async () => {
     const app = await start();
     const token = await signToken({ key, serviceUrl: connector.url });
-    const res = await postActivity(app.url, aliceSays('msteams', { conversation: AAD.tenant, channelData: FOREIGN_AAD }), { token });
+    const res = await postActivity(
+      app.url,
+      aliceSays('msteams', { conversation: AAD.tenant, channelData: FOREIGN_AAD }),
+      { token },
+    );
     expect([res.status, (res.body as { error?: string }).error]).toEqual([401, 'teams.tenant_mismatch']);
-    const swapped = await postActivity(app.url, aliceSays('msteams', { conversation: FOREIGN_AAD, channelData: AAD.tenant }), { token });
+    const swapped = await postActivity(
+      app.url,
+      aliceSays('msteams', { conversation: FOREIGN_AAD, channelData: AAD.tenant }),
+      { token },
+    );
     expect(swapped.status).toBe(401);
     expect(await records('acme')).toEqual([]);
     expect(connector.calls).toEqual([]);
@@ -105,21 +135,37 @@ describe('Teams: nothing is sent to an Azure AD tenant that is not bound', () =>
 describe('TEAMS_EMULATOR_MODE (authentication off) only on loopback, without an app id', () => {
   it('refuses to start on a public address or with MICROSOFT_APP_ID set, and says why', async () => {
     const onPublic = testConfig({ env: { TEAMS_EMULATOR_MODE: 'true', HOST: '0.0.0.0' } });
-    await expect(startTestApp({ config: onPublic, modules: [teamsModule] })).rejects.toThrow(/HOST is "0\.0\.0\.0": anyone who can reach \/api\/messages could act as any Teams user/);
-    const withAppId = testConfig({ env: { TEAMS_EMULATOR_MODE: 'true', MICROSOFT_APP_ID: BOT_APP_ID, MICROSOFT_APP_PASSWORD: 'x-password-0001' } });
-    await expect(startTestApp({ config: withAppId, modules: [teamsModule] })).rejects.toThrow(/cannot be used with MICROSOFT_APP_ID set/);
+    await expect(startTestApp({ config: onPublic, modules: [teamsModule] })).rejects.toThrow(
+      /HOST is "0\.0\.0\.0": anyone who can reach \/api\/messages could act as any Teams user/,
+    );
+    const withAppId = testConfig({
+      env: { TEAMS_EMULATOR_MODE: 'true', MICROSOFT_APP_ID: BOT_APP_ID, MICROSOFT_APP_PASSWORD: 'x-password-0001' },
+    });
+    await expect(startTestApp({ config: withAppId, modules: [teamsModule] })).rejects.toThrow(
+      /cannot be used with MICROSOFT_APP_ID set/,
+    );
     let problems: readonly string[] = [];
     try {
-      loadConfig({ VOID_TENANTS_FILE: tempTenantsFile(), TEAMS_EMULATOR_MODE: 'true', HOST: '0.0.0.0', MICROSOFT_APP_ID: BOT_APP_ID });
+      loadConfig({
+        VOID_TENANTS_FILE: tempTenantsFile(),
+        TEAMS_EMULATOR_MODE: 'true',
+        HOST: '0.0.0.0',
+        MICROSOFT_APP_ID: BOT_APP_ID,
+      });
     } catch (error) {
       if (error instanceof ConfigError) problems = error.problems;
     }
     expect(problems).toHaveLength(2);
-    expect(problems[0]).toContain('Set HOST=127.0.0.1 for the local Bot Framework Emulator, or unset TEAMS_EMULATOR_MODE.');
+    expect(problems[0]).toContain(
+      'Set HOST=127.0.0.1 for the local Bot Framework Emulator, or unset TEAMS_EMULATOR_MODE.',
+    );
   });
 
   it('starts on 127.0.0.1 without an app id', async () => {
-    t = await startTestApp({ config: testConfig({ env: { TEAMS_EMULATOR_MODE: 'true', HOST: '127.0.0.1' } }), modules: [teamsModule] });
+    t = await startTestApp({
+      config: testConfig({ env: { TEAMS_EMULATOR_MODE: 'true', HOST: '127.0.0.1' } }),
+      modules: [teamsModule],
+    });
     expect(t.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
   });
 });

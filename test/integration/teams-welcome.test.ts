@@ -2,7 +2,17 @@
 // with a welcome and the command list. Someone else joining does not make Void speak.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
-import { type ConnectorCall, BOT_APP_ID, fixture, interceptLogin, postActivity, signToken, startTeamsFakes, teamsEnv, type TeamsFakes } from '../helpers/teams.js';
+import {
+  type ConnectorCall,
+  BOT_APP_ID,
+  fixture,
+  interceptLogin,
+  postActivity,
+  signToken,
+  startTeamsFakes,
+  teamsEnv,
+  type TeamsFakes,
+} from '../helpers/teams.js';
 import { teamsModule } from '../../bot/teams/module.js';
 
 let teams: TeamsFakes;
@@ -34,11 +44,16 @@ function membersAdded(conversationId: string, added: string[]): Record<string, u
     id: `f:${conversationId}-${added.join(',')}`,
     conversation: { ...(base.conversation as object), id: conversationId },
     membersAdded: added.map((id) => ({ id })),
-    channelData: { tenant: { id: '72f988bf-0000-4000-8000-00000000acme' }, eventType: 'teamMemberAdded', team: { id: conversationId } },
+    channelData: {
+      tenant: { id: '72f988bf-0000-4000-8000-00000000acme' },
+      eventType: 'teamMemberAdded',
+      team: { id: conversationId },
+    },
   };
 }
 
-const inConversation = (id: string) => (call: ConnectorCall) => call.path.startsWith(`/v3/conversations/${encodeURIComponent(id)}/activities`);
+const inConversation = (id: string) => (call: ConnectorCall) =>
+  call.path.startsWith(`/v3/conversations/${encodeURIComponent(id)}/activities`);
 
 describe('Teams welcome', () => {
   it('says hello with the command list when Void is added to a team', async () => {

@@ -5,7 +5,12 @@ import type { ChangedFile } from '../../bot/core/vcs.port.js';
 import { fixture, type PullRequestFixture } from '../helpers/agents.js';
 
 function file(path: string, hunks: number, linesPerHunk: number): ChangedFile {
-  const patch = Array.from({ length: hunks }, (_, h) => [`@@ -${h * 100 + 1},0 +${h * 100 + 1},${linesPerHunk} @@`, ...Array.from({ length: linesPerHunk }, (_, i) => `+const v${h}_${i} = ${i}; // some code to fill the budget`)].join('\n')).join('\n');
+  const patch = Array.from({ length: hunks }, (_, h) =>
+    [
+      `@@ -${h * 100 + 1},0 +${h * 100 + 1},${linesPerHunk} @@`,
+      ...Array.from({ length: linesPerHunk }, (_, i) => `+const v${h}_${i} = ${i}; // some code to fill the budget`),
+    ].join('\n'),
+  ).join('\n');
   return { path, status: 'modified', additions: hunks * linesPerHunk, deletions: 0, patch };
 }
 
@@ -22,7 +27,13 @@ describe('diff parsing', () => {
 
 describe('ContextAgent chunking', () => {
   it('keeps the best-ranked hunks within the budget and lists every omission by name', () => {
-    const files = [file('package-lock.json', 2, 40), file('src/pay.ts', 3, 20), file('docs/guide.md', 1, 20), file('src/pay.test.ts', 1, 20), { path: 'logo.png', status: 'added' as const, additions: 0, deletions: 0 }];
+    const files = [
+      file('package-lock.json', 2, 40),
+      file('src/pay.ts', 3, 20),
+      file('docs/guide.md', 1, 20),
+      file('src/pay.test.ts', 1, 20),
+      { path: 'logo.png', status: 'added' as const, additions: 0, deletions: 0 },
+    ];
     const { chunks, omitted } = selectChunks(files, 1200);
     const total = chunks.reduce((n, c) => n + c.tokens, 0);
     expect(total).toBeLessThanOrEqual(1200);

@@ -10,17 +10,41 @@ describe('approval store schema (MongoDB)', () => {
 
   it('accepts a full request and requires the fields that identify it', () => {
     const doc = new Model({
-      id: 'ap-1', tenantId: 'acme', state: 'pending', rule: 'r', kind: 'deploy', command: { name: 'deploy', service: 's', environment: 'e' },
-      summary: 'deploy s to e', target: 's@e', requester: { memberId: 'alice' }, thread: { platform: 'slack', channel: 'C1' }, correlationId: 'c', deliveryId: 'd',
-      quorum: [{ count: 1, roles: ['devops'] }], voidOnTargetChange: true, cancel: ['requester'], decisions: [], createdAt: 'x', expiresAt: 'y', queued: false,
+      id: 'ap-1',
+      tenantId: 'acme',
+      state: 'pending',
+      rule: 'r',
+      kind: 'deploy',
+      command: { name: 'deploy', service: 's', environment: 'e' },
+      summary: 'deploy s to e',
+      target: 's@e',
+      requester: { memberId: 'alice' },
+      thread: { platform: 'slack', channel: 'C1' },
+      correlationId: 'c',
+      deliveryId: 'd',
+      quorum: [{ count: 1, roles: ['devops'] }],
+      voidOnTargetChange: true,
+      cancel: ['requester'],
+      decisions: [],
+      createdAt: 'x',
+      expiresAt: 'y',
+      queued: false,
     });
     expect(doc.validateSync()).toBeUndefined();
     const missing = new Model({ id: 'ap-2' }).validateSync();
-    expect(Object.keys(missing?.errors ?? {})).toEqual(expect.arrayContaining(['tenantId', 'state', 'command', 'requester', 'expiresAt']));
+    expect(Object.keys(missing?.errors ?? {})).toEqual(
+      expect.arrayContaining(['tenantId', 'state', 'command', 'requester', 'expiresAt']),
+    );
   });
 
   it('keeps empty objects and writes with majority, journaled acknowledgement', () => {
-    const doc = new Model({ id: 'ap-3', tenantId: 'acme', state: 'pending', command: { name: 'deploy', options: {} }, requester: { memberId: 'alice', extra: {} } });
+    const doc = new Model({
+      id: 'ap-3',
+      tenantId: 'acme',
+      state: 'pending',
+      command: { name: 'deploy', options: {} },
+      requester: { memberId: 'alice', extra: {} },
+    });
     expect((doc.toBSON() as unknown as { command: unknown }).command).toEqual({ name: 'deploy', options: {} });
     expect(approvalSchema.get('writeConcern')).toEqual({ w: 'majority', j: true });
   });

@@ -18,17 +18,47 @@ const model = connection.model('AuditRoundTripTest', auditRecordSchema);
 const LONE = 'acct-\uD800-x'; // a lone surrogate, e.g. from an unknown JIRA account id
 const base = { tenantId: 'acme', action: 'command.received', outcome: 'success', correlationId: 'c-1' } as const;
 const awkward: Array<[string, Partial<AuditEventInput>]> = [
-  ['empty objects at several depths', { details: { empty: {}, nested: { inner: {} }, deep: { a: { b: { c: {} } } }, list: [{}, { x: {} }] } }],
-  ['extra actor keys', { actor: { platform: 'slack', platformUserId: 'U1', memberId: 'alice', name: 'Alice', via: { bot: {} } } as unknown as AuditActor }],
-  ['lone surrogates', { target: `ticket ${LONE}`, actor: { platform: 'jira', platformUserId: LONE }, details: { [`key${'\uDC00'}`]: LONE } }],
-  ['large integers', { details: { big: 2 ** 53 - 1, past32: 2 ** 40, negative: -(2 ** 45), float: 1.5e300, small: 7 } }],
-  ['dates', { details: { at: new Date('2026-11-30T10:00:00.123Z') as unknown as string, when: '2026-11-30T10:00:00Z' } }],
+  [
+    'empty objects at several depths',
+    { details: { empty: {}, nested: { inner: {} }, deep: { a: { b: { c: {} } } }, list: [{}, { x: {} }] } },
+  ],
+  [
+    'extra actor keys',
+    {
+      actor: {
+        platform: 'slack',
+        platformUserId: 'U1',
+        memberId: 'alice',
+        name: 'Alice',
+        via: { bot: {} },
+      } as unknown as AuditActor,
+    },
+  ],
+  [
+    'lone surrogates',
+    {
+      target: `ticket ${LONE}`,
+      actor: { platform: 'jira', platformUserId: LONE },
+      details: { [`key${'\uDC00'}`]: LONE },
+    },
+  ],
+  [
+    'large integers',
+    { details: { big: 2 ** 53 - 1, past32: 2 ** 40, negative: -(2 ** 45), float: 1.5e300, small: 7 } },
+  ],
+  [
+    'dates',
+    { details: { at: new Date('2026-11-30T10:00:00.123Z') as unknown as string, when: '2026-11-30T10:00:00Z' } },
+  ],
 ];
 
 async function records(): Promise<AuditRecord[]> {
   const trail = new AuditTrail(new EmbeddedAuditStore());
   const out: AuditRecord[] = [];
-  for (const [, extra] of awkward) out.push(await trail.append({ ...base, actor: { platform: 'slack', platformUserId: 'U1' }, ...extra } as AuditEventInput));
+  for (const [, extra] of awkward)
+    out.push(
+      await trail.append({ ...base, actor: { platform: 'slack', platformUserId: 'U1' }, ...extra } as AuditEventInput),
+    );
   return out;
 }
 
@@ -45,21 +75,38 @@ async function verifies(read: AuditRecord[]): Promise<boolean> {
 }
 
 describe('MongoDB audit store: a read returns what was hashed', () => {
-  it.each(awkward.map(([name], i) => [name, i] as const))('%s: round trip through mongoose and BSON verifies', async (_name, i) => {
-    const all = await records();
-    const read = all.map((r) => toRecord(throughBson(toDocument(r))));
-    expect(read[i]).toEqual(all[i]);
-    expect(await verifies(read)).toBe(true);
-  });
+  it.each(awkward.map(([name], i) => [name, i] as const))(
+    '%s: round trip through mongoose and BSON verifies',
+    async (_name, i) => {
+      const all = await records();
+      const read = all.map((r) => toRecord(throughBson(toDocument(r))));
+      expect(read[i]).toEqual(all[i]);
+      expect(await verifies(read)).toBe(true);
+    },
+  );
 
-  it.each(awkward.slice(0, 3).map(([name], i) => [name, i] as const))('%s: the old mapping (the record as the document) breaks the chain', async (_name, i) => {
-    const all = await records();
-    const legacy = all.map((r, j) => (j === i ? toRecord(throughBson(r as unknown as Record<string, unknown>)) : r));
-    expect(await verifies(legacy)).toBe(false);
-  });
+  it.each(awkward.slice(0, 3).map(([name], i) => [name, i] as const))(
+    '%s: the old mapping (the record as the document) breaks the chain',
+    async (_name, i) => {
+      const all = await records();
+      const legacy = all.map((r, j) => (j === i ? toRecord(throughBson(r as unknown as Record<string, unknown>)) : r));
+      expect(await verifies(legacy)).toBe(false);
+    },
+  );
 
   it('refuses at append, with a clear error, a record whose content cannot survive the round trip', () => {
-    const record = { tenantId: 'acme', seq: 1, ts: '2026-11-30T10:00:00.000Z', actor: { platform: 'slack' }, action: 'command.received', outcome: 'success', correlationId: 'c', prevHash: '0', hash: 'h', details: { n: 10n ** 30n } } as unknown as AuditRecord;
+    const record = {
+      tenantId: 'acme',
+      seq: 1,
+      ts: '2026-11-30T10:00:00.000Z',
+      actor: { platform: 'slack' },
+      action: 'command.received',
+      outcome: 'success',
+      correlationId: 'c',
+      prevHash: '0',
+      hash: 'h',
+      details: { n: 10n ** 30n },
+    } as unknown as AuditRecord;
     expect(() => toDocument(record)).toThrow(AuditRoundTripError);
     expect(() => toDocument(record)).toThrow(/acme#1 cannot be stored as hashed: its content is not JSON/);
   });

@@ -26,9 +26,14 @@ describe('tenant audit settings', () => {
     expect(auditSettingsOf(globex as never)).toEqual({});
   });
 
-  it.each([['    audit:\n      retentionDays: 0', 'retentionDays must be at least 1'], ['    audit:\n      keep: forever', 'keep']])('refuses %j at load with the path', (section, message) => {
+  it.each([
+    ['    audit:\n      retentionDays: 0', 'retentionDays must be at least 1'],
+    ['    audit:\n      keep: forever', 'keep'],
+  ])('refuses %j at load with the path', (section, message) => {
     expect(() => parseTenantsYaml(yaml(section), 't.yaml')).toThrow(ConfigError);
-    expect(() => parseTenantsYaml(yaml(section), 't.yaml')).toThrow(new RegExp(`tenants\\[0\\]\\.audit.*${message}|${message}.*tenants\\[0\\]\\.audit`, 's'));
+    expect(() => parseTenantsYaml(yaml(section), 't.yaml')).toThrow(
+      new RegExp(`tenants\\[0\\]\\.audit.*${message}|${message}.*tenants\\[0\\]\\.audit`, 's'),
+    );
   });
 });
 
@@ -41,7 +46,10 @@ describe('retention run', () => {
     const trail = new AuditTrail(store, { now: () => new Date('2026-11-20T00:00:00Z') });
     await trail.append(event('acme'));
     await runRetention(trail, tenants, createLogger({ level: 'silent' }), new Date('2026-11-25T00:00:00Z'));
-    expect((await store.range('acme', 0, 10)).map((r) => [r.seq, r.action])).toEqual([[4, 'command.received'], [5, 'audit.pruned']]);
+    expect((await store.range('acme', 0, 10)).map((r) => [r.seq, r.action])).toEqual([
+      [4, 'command.received'],
+      [5, 'audit.pruned'],
+    ]);
     expect(await verifyChain(store, 'acme')).toMatchObject({ ok: true, anchoredBy: { seq: 5, prunedThroughSeq: 3 } });
     expect((await store.range('globex', 0, 10)).length).toBe(3);
   });

@@ -14,7 +14,13 @@ describe('audit trail: personal data stays outside the chain', () => {
   it('moves free text typed by people to the personal store and keeps only a reference in the record', async () => {
     const store = new EmbeddedAuditStore();
     const trail = new AuditTrail(store);
-    const record = await trail.append(event('acme', { action: 'breakglass.used', actor: { memberId: 'erin', platform: 'slack', platformUserId: 'U0ERIN001' }, details: { approvalId: 'apr-1', reason: 'Payments down, CFO on the phone' } }));
+    const record = await trail.append(
+      event('acme', {
+        action: 'breakglass.used',
+        actor: { memberId: 'erin', platform: 'slack', platformUserId: 'U0ERIN001' },
+        details: { approvalId: 'apr-1', reason: 'Payments down, CFO on the phone' },
+      }),
+    );
     expect(JSON.stringify(record)).not.toContain('CFO');
     expect(record.details).toEqual({ approvalId: 'apr-1', reasonRef: expect.stringMatching(/^pd-/) });
     const datum = await store.personal.get('acme', (record.details as { reasonRef: string }).reasonRef);
@@ -23,7 +29,9 @@ describe('audit trail: personal data stays outside the chain', () => {
 
   it('drops undefined detail values before hashing, so the stored form (MongoDB drops them too) verifies', async () => {
     const store = new EmbeddedAuditStore();
-    const record = await new AuditTrail(store).append(event('acme', { details: { kind: 'review', approvalId: undefined } }));
+    const record = await new AuditTrail(store).append(
+      event('acme', { details: { kind: 'review', approvalId: undefined } }),
+    );
     expect(record.details).toEqual({ kind: 'review' });
     expect((await verifyChain(store, 'acme')).ok).toBe(true);
   });
@@ -36,21 +44,41 @@ describe('audit trail: personal data stays outside the chain', () => {
     expect(a.actor.platformUserId).toMatch(/^pid-/);
     expect(b.actor.platformUserId).toBe(a.actor.platformUserId);
     expect(JSON.stringify([a, b])).not.toContain('U0ALICE01');
-    expect(await store.personal.get('acme', a.actor.platformUserId as string)).toMatchObject({ label: 'slack', value: 'U0ALICE01', memberId: 'alice' });
+    expect(await store.personal.get('acme', a.actor.platformUserId as string)).toMatchObject({
+      label: 'slack',
+      value: 'U0ALICE01',
+      memberId: 'alice',
+    });
   });
 
-  it('GDPR: erasing a member deletes their data, keeps everyone else\'s, and the chain still verifies', async () => {
+  it("GDPR: erasing a member deletes their data, keeps everyone else's, and the chain still verifies", async () => {
     const store = new EmbeddedAuditStore();
     const trail = new AuditTrail(store, { pseudonymiseIdentities: true });
-    const rejected = await trail.append(event('acme', { action: 'approval.decided', details: { approvalId: 'apr-2', decision: 'reject', state: 'rejected', reason: 'not on a Friday, Alice' } }));
-    await trail.append(event('acme', { actor: { memberId: 'bob', platform: 'slack', platformUserId: 'U0BOB0001' }, details: { comment: 'bob says hi' } }));
+    const rejected = await trail.append(
+      event('acme', {
+        action: 'approval.decided',
+        details: { approvalId: 'apr-2', decision: 'reject', state: 'rejected', reason: 'not on a Friday, Alice' },
+      }),
+    );
+    await trail.append(
+      event('acme', {
+        actor: { memberId: 'bob', platform: 'slack', platformUserId: 'U0BOB0001' },
+        details: { comment: 'bob says hi' },
+      }),
+    );
     const before = await verifyChain(store, 'acme');
     const identities = [{ platform: 'slack', platformUserId: 'U0ALICE01' }];
-    expect((await store.personal.forSubject('acme', 'alice', identities)).map((d) => d.value).sort()).toEqual(['U0ALICE01', 'not on a Friday, Alice']);
+    expect((await store.personal.forSubject('acme', 'alice', identities)).map((d) => d.value).sort()).toEqual([
+      'U0ALICE01',
+      'not on a Friday, Alice',
+    ]);
     expect(await trail.erasePersonal('acme', 'alice', identities)).toBe(2);
     expect(await store.personal.forSubject('acme', 'alice', identities)).toEqual([]);
     expect(await store.personal.get('acme', (rejected.details as { reasonRef: string }).reasonRef)).toBeUndefined();
-    expect((await store.personal.forSubject('acme', 'bob', [])).map((d) => d.value).sort()).toEqual(['U0BOB0001', 'bob says hi']);
+    expect((await store.personal.forSubject('acme', 'bob', [])).map((d) => d.value).sort()).toEqual([
+      'U0BOB0001',
+      'bob says hi',
+    ]);
     const after = await verifyChain(store, 'acme');
     expect(after).toMatchObject({ ok: true, checked: 2, head: before.head });
   });
@@ -68,9 +96,23 @@ describe('MongoDB audit schema', () => {
   connection.set('bufferCommands', false);
   const model = connection.model('AuditRecordUnitTest', auditRecordSchema);
 
-  it.each(['updateOne', 'updateMany', 'findOneAndUpdate', 'replaceOne', 'findOneAndReplace', 'deleteOne', 'deleteMany', 'findOneAndDelete'] as const)('refuses %s', async (op) => {
-    const call = (model as unknown as Record<string, (f: object, u: object) => Promise<unknown>>)[op] as (f: object, u: object) => Promise<unknown>;
-    await expect(call.call(model, { tenantId: 'acme' }, { $set: { outcome: 'failure' } })).rejects.toThrow(/append-only/);
+  it.each([
+    'updateOne',
+    'updateMany',
+    'findOneAndUpdate',
+    'replaceOne',
+    'findOneAndReplace',
+    'deleteOne',
+    'deleteMany',
+    'findOneAndDelete',
+  ] as const)('refuses %s', async (op) => {
+    const call = (model as unknown as Record<string, (f: object, u: object) => Promise<unknown>>)[op] as (
+      f: object,
+      u: object,
+    ) => Promise<unknown>;
+    await expect(call.call(model, { tenantId: 'acme' }, { $set: { outcome: 'failure' } })).rejects.toThrow(
+      /append-only/,
+    );
   });
 
   it('refuses bulk writes and re-saving a loaded record', async () => {
@@ -82,7 +124,20 @@ describe('MongoDB audit schema', () => {
   });
 
   it('translates query filters into MongoDB filters on the indexed fields', () => {
-    expect(mongoFilter('acme', { from: '2026-11-01T00:00:00.000Z', until: '2026-11-02T00:00:00.000Z', actor: 'bob', action: 'github.*', correlationId: 'c-1', maxSeq: 90 }, 40)).toEqual({
+    expect(
+      mongoFilter(
+        'acme',
+        {
+          from: '2026-11-01T00:00:00.000Z',
+          until: '2026-11-02T00:00:00.000Z',
+          actor: 'bob',
+          action: 'github.*',
+          correlationId: 'c-1',
+          maxSeq: 90,
+        },
+        40,
+      ),
+    ).toEqual({
       tenantId: 'acme',
       seq: { $gt: 40, $lte: 90 },
       ts: { $gte: '2026-11-01T00:00:00.000Z', $lt: '2026-11-02T00:00:00.000Z' },
@@ -90,11 +145,18 @@ describe('MongoDB audit schema', () => {
       correlationId: 'c-1',
       action: { $regex: '^github\\.' },
     });
-    expect(mongoFilter('acme', { action: 'job.failed', target: 't' }, 0)).toEqual({ tenantId: 'acme', seq: { $gt: 0 }, action: 'job.failed', target: 't' });
+    expect(mongoFilter('acme', { action: 'job.failed', target: 't' }, 0)).toEqual({
+      tenantId: 'acme',
+      seq: { $gt: 0 },
+      action: 'job.failed',
+      target: 't',
+    });
   });
 
   it('declares the unique chain index and the query indexes', () => {
-    const indexes = auditRecordSchema.indexes().map(([fields, options]) => ({ fields: Object.keys(fields).join('+'), unique: Boolean(options?.unique) }));
+    const indexes = auditRecordSchema
+      .indexes()
+      .map(([fields, options]) => ({ fields: Object.keys(fields).join('+'), unique: Boolean(options?.unique) }));
     expect(indexes).toEqual([
       { fields: 'tenantId+seq', unique: true },
       { fields: 'tenantId+ts', unique: false },
@@ -120,19 +182,24 @@ describe('tamper evidence, property: any field of any record', () => {
 
   it('verify stops exactly at the changed record', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 25 }), fc.nat(), fc.constantFrom(...fields), async (length, pick, [, change]) => {
-        const store = new EmbeddedAuditStore();
-        const trail = new AuditTrail(store);
-        for (let i = 0; i < length; i++) await trail.append(event('acme'));
-        const seq = (pick % length) + 1;
-        const chain = store.storageForTamperTests('acme');
-        const record = chain[seq - 1] as AuditRecord;
-        chain[seq - 1] = { ...record, ...change(record) } as AuditRecord;
-        const result = await verifyChain(store, 'acme', { pageSize: 7 });
-        expect(result.ok).toBe(false);
-        expect(result.firstBreak?.seq).toBe(seq);
-        expect(result.checked).toBe(seq - 1);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 25 }),
+        fc.nat(),
+        fc.constantFrom(...fields),
+        async (length, pick, [, change]) => {
+          const store = new EmbeddedAuditStore();
+          const trail = new AuditTrail(store);
+          for (let i = 0; i < length; i++) await trail.append(event('acme'));
+          const seq = (pick % length) + 1;
+          const chain = store.storageForTamperTests('acme');
+          const record = chain[seq - 1] as AuditRecord;
+          chain[seq - 1] = { ...record, ...change(record) } as AuditRecord;
+          const result = await verifyChain(store, 'acme', { pageSize: 7 });
+          expect(result.ok).toBe(false);
+          expect(result.firstBreak?.seq).toBe(seq);
+          expect(result.checked).toBe(seq - 1);
+        },
+      ),
       { numRuns: 200 },
     );
   });

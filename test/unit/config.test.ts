@@ -35,7 +35,10 @@ describe('tenants file', () => {
     expect(tenants[0]?.limits.concurrentJobs).toBeGreaterThan(0);
     const env = loadEnv({ VOID_TENANTS_FILE: EXAMPLE_TENANTS_FILE });
     expect(env.VOID_TENANTS_FILE).toBe(EXAMPLE_TENANTS_FILE);
-    expect(loadConfig({ VOID_TENANTS_FILE: EXAMPLE_TENANTS_FILE }).tenants.map((t) => t.id)).toEqual(['acme', 'globex']);
+    expect(loadConfig({ VOID_TENANTS_FILE: EXAMPLE_TENANTS_FILE }).tenants.map((t) => t.id)).toEqual([
+      'acme',
+      'globex',
+    ]);
   });
 
   it('names file, line, path and the expected values for an unknown role', () => {
@@ -75,7 +78,9 @@ describe('tenants file', () => {
     const yaml = `tenants:\n  - id: acme\n    name: Acme\n    bindings: { github: { org: acme } }\n    members: []\n`;
     const found = problems(() => parseTenantsYaml(yaml, 'void.yaml'));
     expect(found).toHaveLength(1);
-    expect(found[0]).toContain('tenants[0].bindings.github.installationId: required, a number: the GitHub App installation id');
+    expect(found[0]).toContain(
+      'tenants[0].bindings.github.installationId: required, a number: the GitHub App installation id',
+    );
     expect(found[0]).not.toContain('NaN');
   });
 
@@ -96,7 +101,9 @@ describe('tenants file', () => {
 `;
     const found = problems(() => parseTenantsYaml(yaml, 'void.yaml'));
     expect(found.some((p) => p.includes('tenants[0]') && p.includes('colour'))).toBe(true);
-    expect(found.some((p) => p.includes('tenants[1].bindings.slack.teamIds[0]') && p.includes('already bound'))).toBe(true);
+    expect(found.some((p) => p.includes('tenants[1].bindings.slack.teamIds[0]') && p.includes('already bound'))).toBe(
+      true,
+    );
     expect(problems(() => parseTenantsYaml('tenants: []\ntenants: []\n', 'void.yaml'))[0]).toContain('malformed YAML');
   });
 

@@ -23,20 +23,36 @@ describe('dashboard html', () => {
 describe('login command and dashboard configuration', () => {
   it('login parses alone and refuses arguments (no way to ask a link for someone else)', () => {
     expect(parseCommand('login')).toEqual({ ok: true, command: { name: 'login' } });
-    expect(parseCommand('/void login bob')).toMatchObject({ ok: false, error: 'login takes no arguments', commandName: 'login' });
+    expect(parseCommand('/void login bob')).toMatchObject({
+      ok: false,
+      error: 'login takes no arguments',
+      commandName: 'login',
+    });
   });
 
   it('OIDC client secrets are secrets (scrubbed from logs) and a malformed value is refused at start', () => {
     const env = loadEnv({ VOID_OIDC_CLIENT_SECRETS: JSON.stringify({ 'acme-okta': 'oidc-secret-value-1234' }) });
     expect(secretValues(env)).toContain('oidc-secret-value-1234');
-    expect(() => loadEnv({ VOID_OIDC_CLIENT_SECRETS: 'not json' })).toThrow(/VOID_OIDC_CLIENT_SECRETS: expected a JSON object/);
+    expect(() => loadEnv({ VOID_OIDC_CLIENT_SECRETS: 'not json' })).toThrow(
+      /VOID_OIDC_CLIENT_SECRETS: expected a JSON object/,
+    );
     expect(() => loadEnv({ VOID_OIDC_CLIENT_SECRETS: 'not json' })).not.toThrow(/not json/);
   });
 
   it("a tenant's dashboard section is validated at load, with its path", () => {
-    const yaml = (oidc: string) => `version: 1\ntenants:\n  - id: acme\n    name: Acme\n    dashboard:\n      oidc: ${oidc}\n`;
-    const [tenant] = parseTenantsYaml(yaml('{ issuer: "https://acme.okta.com", clientId: c1, clientSecretRef: acme-okta }'), 't.yaml');
-    expect(dashboardSettingsOf(tenant!).oidc).toMatchObject({ issuer: 'https://acme.okta.com', match: 'email', scopes: ['openid', 'email', 'profile'] });
-    expect(() => parseTenantsYaml(yaml('{ issuer: "not a url", clientId: c1, clientSecretRef: "has spaces" }'), 't.yaml')).toThrow(/tenants\[0\]\.dashboard\.oidc\.issuer[\s\S]*tenants\[0\]\.dashboard\.oidc\.clientSecretRef/);
+    const yaml = (oidc: string) =>
+      `version: 1\ntenants:\n  - id: acme\n    name: Acme\n    dashboard:\n      oidc: ${oidc}\n`;
+    const [tenant] = parseTenantsYaml(
+      yaml('{ issuer: "https://acme.okta.com", clientId: c1, clientSecretRef: acme-okta }'),
+      't.yaml',
+    );
+    expect(dashboardSettingsOf(tenant!).oidc).toMatchObject({
+      issuer: 'https://acme.okta.com',
+      match: 'email',
+      scopes: ['openid', 'email', 'profile'],
+    });
+    expect(() =>
+      parseTenantsYaml(yaml('{ issuer: "not a url", clientId: c1, clientSecretRef: "has spaces" }'), 't.yaml'),
+    ).toThrow(/tenants\[0\]\.dashboard\.oidc\.issuer[\s\S]*tenants\[0\]\.dashboard\.oidc\.clientSecretRef/);
   });
 });

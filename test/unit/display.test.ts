@@ -18,6 +18,8 @@ describe('times and commits as people read them', () => {
   it('rewrites every ISO timestamp and full SHA of a text, and leaves SHAs inside links alone', () => {
     const sha = 'ab12cd3'.padEnd(40, 'e');
     const text = `expired at 2026-12-04T10:40:00.000Z; commit ${sha} (https://github.com/acme/api/commit/${sha})`;
-    expect(humaniseText(text, (iso) => inlineTime(iso, NOW))).toBe(`expired at 4 Dec 10:40 UTC (1 h ago); commit ab12cd3 (https://github.com/acme/api/commit/${sha})`);
+    expect(humaniseText(text, (iso) => inlineTime(iso, NOW))).toBe(
+      `expired at 4 Dec 10:40 UTC (1 h ago); commit ab12cd3 (https://github.com/acme/api/commit/${sha})`,
+    );
   });
 });

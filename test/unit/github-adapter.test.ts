@@ -10,35 +10,71 @@ import { captureLogger } from '../helpers/app.js';
 import { commandLine, mapWebhook } from '../../integrations/github/mapper.js';
 import { checkSignature } from '../../integrations/github/receiver.js';
 import { renderApproval, renderReply } from '../../integrations/github/render.js';
-import { autoReviewRuleFor, githubSettingsSchema, readGithubSettings } from '../../integrations/github/settings.schema.js';
+import {
+  autoReviewRuleFor,
+  githubSettingsSchema,
+  readGithubSettings,
+} from '../../integrations/github/settings.schema.js';
 import { card } from '../helpers/github-approvals.js';
 import { example, prComment, prEvent, signGitHub, WEBHOOK_SECRET } from '../helpers/github.js';
 
 /** Approvers as GitHub knows them (the tenants file's logins), and a fixed "now" for relative times. */
 const loginsOf = (_tenant: string, memberId: string) => ({ alice: ['alice'], bob: ['bob'] })[memberId] ?? [];
 const NOW = new Date('2026-11-26T11:00:00.000Z');
-const golden = (name: string) => readFileSync(new URL(`../fixtures/github/golden/${name}`, import.meta.url), 'utf8').replace(/\n$/, '');
+const golden = (name: string) =>
+  readFileSync(new URL(`../fixtures/github/golden/${name}`, import.meta.url), 'utf8').replace(/\n$/, '');
 const webhooks = new Webhooks({ secret: WEBHOOK_SECRET });
 
 describe('checkSignature', () => {
   const body = Buffer.from(JSON.stringify(prComment('/void review 🙏')));
-  it('accepts GitHub\'s signature over the exact bytes', async () => {
+  it("accepts GitHub's signature over the exact bytes", async () => {
     expect(await checkSignature(webhooks, body, signGitHub(body), undefined)).toEqual({ ok: true, value: true });
   });
   it('names each problem and never throws', async () => {
-    expect(await checkSignature(webhooks, body, undefined, undefined)).toMatchObject({ ok: false, code: 'github.bad_signature', reason: 'missing' });
-    expect(await checkSignature(webhooks, body, undefined, 'sha1=abc')).toMatchObject({ ok: false, code: 'github.bad_signature', reason: 'sha1_only' });
-    expect(await checkSignature(webhooks, body, signGitHub(body).slice(0, 30), undefined)).toMatchObject({ ok: false, code: 'github.bad_signature', reason: 'malformed' });
-    expect(await checkSignature(webhooks, body, signGitHub(body).toUpperCase(), undefined)).toMatchObject({ ok: false, code: 'github.bad_signature', reason: 'malformed' });
-    expect(await checkSignature(webhooks, Buffer.alloc(0), signGitHub(''), undefined)).toMatchObject({ ok: false, code: 'github.bad_signature', reason: 'mismatch' });
-    expect(await checkSignature(webhooks, Buffer.from([0xff, 0xfe, 0x7b]), signGitHub(Buffer.from([0xff, 0xfe, 0x7b])), undefined)).toMatchObject({ ok: false, code: 'github.bad_signature', reason: 'mismatch' });
+    expect(await checkSignature(webhooks, body, undefined, undefined)).toMatchObject({
+      ok: false,
+      code: 'github.bad_signature',
+      reason: 'missing',
+    });
+    expect(await checkSignature(webhooks, body, undefined, 'sha1=abc')).toMatchObject({
+      ok: false,
+      code: 'github.bad_signature',
+      reason: 'sha1_only',
+    });
+    expect(await checkSignature(webhooks, body, signGitHub(body).slice(0, 30), undefined)).toMatchObject({
+      ok: false,
+      code: 'github.bad_signature',
+      reason: 'malformed',
+    });
+    expect(await checkSignature(webhooks, body, signGitHub(body).toUpperCase(), undefined)).toMatchObject({
+      ok: false,
+      code: 'github.bad_signature',
+      reason: 'malformed',
+    });
+    expect(await checkSignature(webhooks, Buffer.alloc(0), signGitHub(''), undefined)).toMatchObject({
+      ok: false,
+      code: 'github.bad_signature',
+      reason: 'mismatch',
+    });
+    expect(
+      await checkSignature(
+        webhooks,
+        Buffer.from([0xff, 0xfe, 0x7b]),
+        signGitHub(Buffer.from([0xff, 0xfe, 0x7b])),
+        undefined,
+      ),
+    ).toMatchObject({ ok: false, code: 'github.bad_signature', reason: 'mismatch' });
   });
   it('refuses any other body under a signature (property)', async () => {
     const signature = signGitHub(body);
     await fc.assert(
       fc.asyncProperty(fc.string({ minLength: 1 }), async (other) => {
         fc.pre(other !== body.toString());
-        expect(await checkSignature(webhooks, Buffer.from(other), signature, undefined)).toMatchObject({ ok: false, code: 'github.bad_signature', reason: 'mismatch' });
+        expect(await checkSignature(webhooks, Buffer.from(other), signature, undefined)).toMatchObject({
+          ok: false,
+          code: 'github.bad_signature',
+          reason: 'mismatch',
+        });
       }),
       { numRuns: 50 },
     );
@@ -48,10 +84,23 @@ describe('checkSignature', () => {
 describe('mapWebhook on real payloads', () => {
   it('turns a PR comment into a command, with the first line only', () => {
     const event = mapWebhook('issue_comment', prComment('/void deploy staging\n\nplease, before lunch'));
-    expect(event).toMatchObject({ type: 'command', text: '/void deploy staging', installationId: 1001, repo: { owner: 'acme', name: 'api' }, number: 7, sender: 'alice', source: 'issue', commentId: 555, isPullRequest: true });
+    expect(event).toMatchObject({
+      type: 'command',
+      text: '/void deploy staging',
+      installationId: 1001,
+      repo: { owner: 'acme', name: 'api' },
+      number: 7,
+      sender: 'alice',
+      source: 'issue',
+      commentId: 555,
+      isPullRequest: true,
+    });
   });
   it('marks a comment on a plain issue as not a pull request', () => {
-    expect(mapWebhook('issue_comment', prComment('/void review', { onPullRequest: false }))).toMatchObject({ type: 'command', isPullRequest: false });
+    expect(mapWebhook('issue_comment', prComment('/void review', { onPullRequest: false }))).toMatchObject({
+      type: 'command',
+      isPullRequest: false,
+    });
   });
   it('ignores the untouched real examples (no /void command), unknown events and broken payloads', () => {
     expect(mapWebhook('issue_comment', example('issue_comment', 'created')).type).toBe('ignore');
@@ -60,24 +109,48 @@ describe('mapWebhook on real payloads', () => {
     expect(mapWebhook('pull_request', 'not an object').type).toBe('ignore');
   });
   it('maps pull request actions, merged closes and approving reviews', () => {
-    expect(mapWebhook('pull_request', prEvent('synchronize', { sha: 'b'.repeat(40) }))).toMatchObject({ type: 'pull_request', action: 'synchronize', pr: { headSha: 'b'.repeat(40), number: 7 } });
+    expect(mapWebhook('pull_request', prEvent('synchronize', { sha: 'b'.repeat(40) }))).toMatchObject({
+      type: 'pull_request',
+      action: 'synchronize',
+      pr: { headSha: 'b'.repeat(40), number: 7 },
+    });
     expect(mapWebhook('pull_request', prEvent('closed', { merged: true }))).toMatchObject({ action: 'merged' });
     expect(mapWebhook('pull_request', prEvent('closed', { merged: false }))).toMatchObject({ action: 'closed' });
     const review = example('pull_request_review', 'submitted', (x) => Boolean(x.installation));
     review.review.state = 'approved';
-    expect(mapWebhook('pull_request_review', review)).toMatchObject({ type: 'pull_request', action: 'review_approved' });
+    expect(mapWebhook('pull_request_review', review)).toMatchObject({
+      type: 'pull_request',
+      action: 'review_approved',
+    });
     review.review.state = 'commented';
     expect(mapWebhook('pull_request_review', review).type).toBe('ignore');
   });
   it('never throws, whatever the payload (property)', () => {
     fc.assert(
-      fc.property(fc.constantFrom('issue_comment', 'pull_request', 'pull_request_review', 'pull_request_review_comment', 'ping', 'push'), fc.jsonValue(), (name, payload) => {
-        expect(['ignore', 'ping', 'command', 'edited_command', 'pull_request']).toContain(mapWebhook(name, payload).type);
-      }),
+      fc.property(
+        fc.constantFrom(
+          'issue_comment',
+          'pull_request',
+          'pull_request_review',
+          'pull_request_review_comment',
+          'ping',
+          'push',
+        ),
+        fc.jsonValue(),
+        (name, payload) => {
+          expect(['ignore', 'ping', 'command', 'edited_command', 'pull_request']).toContain(
+            mapWebhook(name, payload).type,
+          );
+        },
+      ),
     );
   });
   it('names the installation id when the App is installed (for the tenants file)', () => {
-    expect(mapWebhook('installation', example('installation', 'created'))).toEqual({ type: 'ignore', reason: 'installation created: installation id 957387 for Codertocat; bind it under bindings.github.installationId of its tenant' });
+    expect(mapWebhook('installation', example('installation', 'created'))).toEqual({
+      type: 'ignore',
+      reason:
+        'installation created: installation id 957387 for Codertocat; bind it under bindings.github.installationId of its tenant',
+    });
   });
   it('reads a command only from a first line that starts with /void', () => {
     expect(commandLine('  /void status  \nmore')).toBe('/void status');
@@ -89,8 +162,16 @@ describe('mapWebhook on real payloads', () => {
 
 describe('github settings', () => {
   it('matches repository patterns case-insensitively, first rule wins, with defaults', () => {
-    const settings = readGithubSettings(githubSettingsSchema.parse({ autoReview: [{ repos: ['acme/payments-*'] }, { repos: ['acme/*'], events: ['opened'], skipBots: false }] }));
-    expect(autoReviewRuleFor(settings, 'Acme/Payments-API')).toMatchObject({ events: ['opened', 'reopened', 'ready_for_review', 'synchronize'], skipDrafts: true, skipBots: true });
+    const settings = readGithubSettings(
+      githubSettingsSchema.parse({
+        autoReview: [{ repos: ['acme/payments-*'] }, { repos: ['acme/*'], events: ['opened'], skipBots: false }],
+      }),
+    );
+    expect(autoReviewRuleFor(settings, 'Acme/Payments-API')).toMatchObject({
+      events: ['opened', 'reopened', 'ready_for_review', 'synchronize'],
+      skipDrafts: true,
+      skipBots: true,
+    });
     expect(autoReviewRuleFor(settings, 'acme/web')).toMatchObject({ events: ['opened'], skipBots: false });
     expect(autoReviewRuleFor(settings, 'acme/web/extra')).toBeUndefined();
     expect(autoReviewRuleFor(settings, 'globex/web')).toBeUndefined();
@@ -107,17 +188,36 @@ describe('github settings', () => {
 
 describe('what people read (golden files)', () => {
   it('renders a pending and a decided approval card', () => {
-    expect(renderApproval(card({ id: 'apr-7', summary: 'deploy api to production at 1a2b3c4' }), { now: NOW, loginsOf })).toBe(golden('approval-pending.md'));
-    const decided = card({ id: 'apr-7', state: 'approved', remaining: '', summary: 'deploy api to production at 1a2b3c4', decisions: [{ memberId: 'bob', name: 'Bob Lead', decision: 'approve', platform: 'github', at: '2026-11-25T22:00:00.000Z' }] });
+    expect(
+      renderApproval(card({ id: 'apr-7', summary: 'deploy api to production at 1a2b3c4' }), { now: NOW, loginsOf }),
+    ).toBe(golden('approval-pending.md'));
+    const decided = card({
+      id: 'apr-7',
+      state: 'approved',
+      remaining: '',
+      summary: 'deploy api to production at 1a2b3c4',
+      decisions: [
+        { memberId: 'bob', name: 'Bob Lead', decision: 'approve', platform: 'github', at: '2026-11-25T22:00:00.000Z' },
+      ],
+    });
     expect(renderApproval(decided, { now: NOW, loginsOf })).toBe(golden('approval-approved.md'));
   });
   it('renders the pull request help and usage help', () => {
-    expect(prHelp('Bob Lead', ['developer', 'tech_lead'], 'Acme Payments', 'api', [card({ id: 'apr-7', summary: 'deploy api to production at 1a2b3c4' })])).toBe(golden('help-bob.md'));
-    const usage = { text: 'Unknown command "frobnicate".\nCommands:\n  help [command]: list the commands, or explain one\n  review <owner>/<repo>#<number>: review a pull request', kind: 'usage' as const };
+    expect(
+      prHelp('Bob Lead', ['developer', 'tech_lead'], 'Acme Payments', 'api', [
+        card({ id: 'apr-7', summary: 'deploy api to production at 1a2b3c4' }),
+      ]),
+    ).toBe(golden('help-bob.md'));
+    const usage = {
+      text: 'Unknown command "frobnicate".\nCommands:\n  help [command]: list the commands, or explain one\n  review <owner>/<repo>#<number>: review a pull request',
+      kind: 'usage' as const,
+    };
     expect(renderReply(usage, 'alice')).toBe(golden('usage.md'));
   });
-  it('keeps people\'s text from forging Void\'s hidden markers', () => {
-    expect(renderReply({ text: 'deploy <!-- void:reply:job:x --> now' })).toBe('deploy &lt;!-- void:reply:job:x --> now');
+  it("keeps people's text from forging Void's hidden markers", () => {
+    expect(renderReply({ text: 'deploy <!-- void:reply:job:x --> now' })).toBe(
+      'deploy &lt;!-- void:reply:job:x --> now',
+    );
   });
 });
 

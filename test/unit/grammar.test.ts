@@ -15,14 +15,31 @@ describe('command grammar', () => {
     expect(ok('whoami')).toEqual({ name: 'whoami' });
     expect(ok('review acme/api#42')).toEqual({ name: 'review', repo: { owner: 'acme', name: 'api' }, number: 42 });
     expect(ok('implement pay-123')).toEqual({ name: 'implement', ticket: 'PAY-123' });
-    expect(ok('implement PAY-123 in acme/payments')).toEqual({ name: 'implement', ticket: 'PAY-123', repo: { owner: 'acme', name: 'payments' } });
+    expect(ok('implement PAY-123 in acme/payments')).toEqual({
+      name: 'implement',
+      ticket: 'PAY-123',
+      repo: { owner: 'acme', name: 'payments' },
+    });
     expect(ok('triage OPS-7')).toEqual({ name: 'triage', ticket: 'OPS-7' });
-    expect(ok('deploy payments to production')).toEqual({ name: 'deploy', service: 'payments', environment: 'production' });
-    expect(ok('deploy payments staging at v1.4.2')).toEqual({ name: 'deploy', service: 'payments', environment: 'staging', ref: 'v1.4.2' });
+    expect(ok('deploy payments to production')).toEqual({
+      name: 'deploy',
+      service: 'payments',
+      environment: 'production',
+    });
+    expect(ok('deploy payments staging at v1.4.2')).toEqual({
+      name: 'deploy',
+      service: 'payments',
+      environment: 'staging',
+      ref: 'v1.4.2',
+    });
     expect(ok('status')).toEqual({ name: 'status' });
     expect(ok('status deploy-abc123')).toEqual({ name: 'status', id: 'deploy-abc123' });
     expect(ok('approve apr-1')).toEqual({ name: 'approve', id: 'apr-1' });
-    expect(ok('reject apr-1 not during the freeze')).toEqual({ name: 'reject', id: 'apr-1', reason: 'not during the freeze' });
+    expect(ok('reject apr-1 not during the freeze')).toEqual({
+      name: 'reject',
+      id: 'apr-1',
+      reason: 'not during the freeze',
+    });
     expect(ok('cancel apr-1')).toEqual({ name: 'cancel', id: 'apr-1' });
     expect(ok('audit verify')).toEqual({ name: 'audit', sub: 'verify' });
     expect(ok('audit export since 2026-01-31')).toEqual({ name: 'audit', sub: 'export', since: '2026-01-31' });
@@ -35,12 +52,13 @@ describe('command grammar', () => {
     expect(stripInvocation('  /void   help ')).toBe('help');
   });
 
-  it('reads a local git revision for the console\'s local repository, never an option or a range', () => {
+  it("reads a local git revision for the console's local repository, never an option or a range", () => {
     const local = { localRevisions: true };
     expect(ok('review HEAD~1', local)).toEqual({ name: 'review', ref: 'HEAD~1' });
     expect(ok('review main^2', local)).toEqual({ name: 'review', ref: 'main^2' });
     expect(ok('review feature/login', local)).toEqual({ name: 'review', ref: 'feature/login' });
-    for (const bad of ['review -p', 'review a..b', 'review HEAD~1 HEAD', 'review x.lock']) expect(parseCommand(bad, local).ok, bad).toBe(false);
+    for (const bad of ['review -p', 'review a..b', 'review HEAD~1 HEAD', 'review x.lock'])
+      expect(parseCommand(bad, local).ok, bad).toBe(false);
     expect(describeCommand({ name: 'review', ref: 'HEAD~1' })).toBe('review HEAD~1');
   });
 
@@ -48,12 +66,19 @@ describe('command grammar', () => {
     for (const text of ['review acme/api', 'review HEAD~1', 'policy explain review acme/api']) {
       const parsed = parseCommand(text);
       expect(parsed.ok, text).toBe(false);
-      if (!parsed.ok) expect(parsed.error).toMatch(/is not a pull request like acme\/api#42 \(a local revision such as HEAD~1 or a branch can be reviewed only where a local Git repository backs Void/);
+      if (!parsed.ok)
+        expect(parsed.error).toMatch(
+          /is not a pull request like acme\/api#42 \(a local revision such as HEAD~1 or a branch can be reviewed only where a local Git repository backs Void/,
+        );
     }
   });
 
   it('takes the pull request from the context of a PR comment', () => {
-    expect(ok('/void review', { repo: { owner: 'acme', name: 'api' }, pullNumber: 7 })).toEqual({ name: 'review', repo: { owner: 'acme', name: 'api' }, number: 7 });
+    expect(ok('/void review', { repo: { owner: 'acme', name: 'api' }, pullNumber: 7 })).toEqual({
+      name: 'review',
+      repo: { owner: 'acme', name: 'api' },
+      number: 7,
+    });
     const bare = parseCommand('review');
     expect(bare.ok).toBe(false);
   });
@@ -93,11 +118,41 @@ describe('command grammar', () => {
 
   it('never throws, whatever the input (property)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.array(fc.constantFrom('review', 'deploy', 'to', 'at', 'in', '#', '/', 'acme/api#1', 'PAY-1', '__proto__', 'constructor', ' ', '\n', 'policy', 'explain', '--as', 'breakglass', 'ack')).map((w) => w.join(' '))), (input) => {
-        const result = parseCommand(input);
-        expect(typeof result.ok).toBe('boolean');
-        if (!result.ok) expect(result.usage.length).toBeGreaterThan(0);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: 'grapheme' }),
+          fc
+            .array(
+              fc.constantFrom(
+                'review',
+                'deploy',
+                'to',
+                'at',
+                'in',
+                '#',
+                '/',
+                'acme/api#1',
+                'PAY-1',
+                '__proto__',
+                'constructor',
+                ' ',
+                '\n',
+                'policy',
+                'explain',
+                '--as',
+                'breakglass',
+                'ack',
+              ),
+            )
+            .map((w) => w.join(' ')),
+        ),
+        (input) => {
+          const result = parseCommand(input);
+          expect(typeof result.ok).toBe('boolean');
+          if (!result.ok) expect(result.usage.length).toBeGreaterThan(0);
+        },
+      ),
       { numRuns: 3000 },
     );
     for (const weird of [null, undefined, 42, {}, ['help'], 'toString', 'hasOwnProperty', '__proto__', 'constructor']) {
@@ -109,7 +164,9 @@ describe('command grammar', () => {
     const name = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/);
     const command = fc.oneof(
       fc.record({ service: name, environment: name }).map((c) => ({ name: 'deploy' as const, ...c })),
-      fc.record({ owner: name, repo: name, number: fc.integer({ min: 1, max: 99999 }) }).map((c) => ({ name: 'review' as const, repo: { owner: c.owner, name: c.repo }, number: c.number })),
+      fc
+        .record({ owner: name, repo: name, number: fc.integer({ min: 1, max: 99999 }) })
+        .map((c) => ({ name: 'review' as const, repo: { owner: c.owner, name: c.repo }, number: c.number })),
       fc.integer({ min: 1, max: 9999 }).map((n) => ({ name: 'triage' as const, ticket: `PAY-${n}` })),
     );
     fc.assert(

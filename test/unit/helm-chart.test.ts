@@ -9,7 +9,16 @@ import { parse } from 'yaml';
 import { envSchema } from '../../bot/config/env.js';
 import { registry } from '../../bot/metrics.js';
 import { ROOT } from '../helpers/deploy.js';
-import { helm, helmAvailable, lookup, parseDocs, stripTemplate, unbalancedBlocks, validateSchema, type YamlDoc } from '../helpers/helm.js';
+import {
+  helm,
+  helmAvailable,
+  lookup,
+  parseDocs,
+  stripTemplate,
+  unbalancedBlocks,
+  validateSchema,
+  type YamlDoc,
+} from '../helpers/helm.js';
 import { SLACK_BOT_TOKEN } from '../fixtures/fake-secrets.js';
 
 const CHART = join(ROOT, 'deploy/helm/void');
@@ -35,8 +44,10 @@ function renderedDocs(): YamlDoc[] {
 
 const docs = renderedDocs();
 const ofKind = (kind: string) => docs.filter((d) => d.value.kind === kind);
-const named = (kind: string, suffix: string) => ofKind(kind).find((d) => String(lookup(d.value, 'metadata.name')).endsWith(suffix))?.value;
-const container = (deployment: Record<string, unknown> | undefined) => (lookup(deployment, 'spec.template.spec.containers') as Array<Record<string, unknown>>)[0] as Record<string, unknown>;
+const named = (kind: string, suffix: string) =>
+  ofKind(kind).find((d) => String(lookup(d.value, 'metadata.name')).endsWith(suffix))?.value;
+const container = (deployment: Record<string, unknown> | undefined) =>
+  (lookup(deployment, 'spec.template.spec.containers') as Array<Record<string, unknown>>)[0] as Record<string, unknown>;
 
 /** The YAML body of a `define` in _helpers.tpl. */
 function helper(name: string): Record<string, unknown> {
@@ -70,7 +81,10 @@ describe(`Helm chart (${MODE})`, () => {
     expect(lookup(web, 'livenessProbe.httpGet.path')).toBe('/healthz');
     expect(lookup(web, 'readinessProbe.httpGet.path')).toBe('/readyz');
     expect(lookup(worker, 'livenessProbe.httpGet.path')).toBe('/healthz');
-    const mounts = expect.arrayContaining([expect.objectContaining({ mountPath: '/config', readOnly: true }), expect.objectContaining({ mountPath: '/tmp' })]);
+    const mounts = expect.arrayContaining([
+      expect.objectContaining({ mountPath: '/config', readOnly: true }),
+      expect.objectContaining({ mountPath: '/tmp' }),
+    ]);
     if (MODE === 'helm template') {
       for (const c of [web, worker]) {
         expect(JSON.stringify(c.envFrom)).toContain('secretRef');
@@ -79,24 +93,41 @@ describe(`Helm chart (${MODE})`, () => {
     } else {
       // The shared pieces come from helpers: each Deployment includes them, and they hold what is checked.
       for (const f of ['deployment-web.yaml', 'deployment-worker.yaml']) {
-        for (const name of ['void.envFrom', 'void.volumeMounts', 'void.tenantsVolume', 'void.podSecurityContext', 'void.containerSecurityContext']) expect(read(join(TEMPLATES, f)), f).toContain(`include "${name}"`);
+        for (const name of [
+          'void.envFrom',
+          'void.volumeMounts',
+          'void.tenantsVolume',
+          'void.podSecurityContext',
+          'void.containerSecurityContext',
+        ])
+          expect(read(join(TEMPLATES, f)), f).toContain(`include "${name}"`);
       }
       expect(stripTemplate(helpers.split('define "void.envFrom"')[1] ?? '')).toContain('secretRef:');
-      expect(parse(stripTemplate(/define "void.volumeMounts" -\}\}\n([\s\S]*?)\{\{- end/.exec(helpers)?.[1] ?? ''))).toEqual(mounts);
+      expect(
+        parse(stripTemplate(/define "void.volumeMounts" -\}\}\n([\s\S]*?)\{\{- end/.exec(helpers)?.[1] ?? '')),
+      ).toEqual(mounts);
     }
   });
 
   it('autoscales web on CPU and workers on queue depth, with disruption budgets for both', () => {
     const webHpa = named('HorizontalPodAutoscaler', '-web');
     const workerHpa = named('HorizontalPodAutoscaler', '-worker');
-    expect(lookup(webHpa, 'spec.metrics')).toEqual([expect.objectContaining({ type: 'Resource', resource: expect.objectContaining({ name: 'cpu' }) })]);
+    expect(lookup(webHpa, 'spec.metrics')).toEqual([
+      expect.objectContaining({ type: 'Resource', resource: expect.objectContaining({ name: 'cpu' }) }),
+    ]);
     expect(lookup(workerHpa, 'spec.metrics')).toEqual([expect.objectContaining({ type: 'External' })]);
-    expect(ofKind('PodDisruptionBudget').map((d) => String(lookup(d.value, 'metadata.name')).split('-').pop()).sort()).toEqual(['web', 'worker']);
+    expect(
+      ofKind('PodDisruptionBudget')
+        .map((d) => String(lookup(d.value, 'metadata.name')).split('-').pop())
+        .sort(),
+    ).toEqual(['web', 'worker']);
     expect(values).toMatchObject({ worker: { autoscaling: { queueDepthMetric: 'void_queue_depth_waiting' } } });
   });
 
   it('denies all traffic by default and allows only named peers', () => {
-    const deny = ofKind('NetworkPolicy').find((d) => String(lookup(d.value, 'metadata.name')).endsWith('-default-deny'))?.value;
+    const deny = ofKind('NetworkPolicy').find((d) =>
+      String(lookup(d.value, 'metadata.name')).endsWith('-default-deny'),
+    )?.value;
     expect(lookup(deny, 'spec.policyTypes')).toEqual(['Ingress', 'Egress']);
     expect(lookup(deny, 'spec.ingress')).toBeUndefined();
     expect(lookup(deny, 'spec.egress')).toBeUndefined();
@@ -104,10 +135,19 @@ describe(`Helm chart (${MODE})`, () => {
   });
 
   it('follows the restricted Pod Security Standard and never inlines a Secret', () => {
-    expect(helper('void.podSecurityContext')).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(helper('void.containerSecurityContext')).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(helper('void.podSecurityContext')).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(helper('void.containerSecurityContext')).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
     if (MODE === 'helm template') {
-      for (const d of ofKind('Deployment')) expect(lookup(container(d.value), 'securityContext.readOnlyRootFilesystem')).toBe(true);
+      for (const d of ofKind('Deployment'))
+        expect(lookup(container(d.value), 'securityContext.readOnlyRootFilesystem')).toBe(true);
     }
     expect(ofKind('Secret')).toEqual([]);
     expect(lookup(ofKind('ServiceAccount')[0]?.value, 'automountServiceAccountToken')).toBe(false);
@@ -115,7 +155,9 @@ describe(`Helm chart (${MODE})`, () => {
 
   it('refers only to values that exist and helpers that are defined', () => {
     const all = [...templateFiles.map((f) => read(join(TEMPLATES, f))), helpers].join('\n');
-    const missing = [...all.matchAll(/\.Values\.([A-Za-z0-9_.]+)/g)].map((m) => m[1] as string).filter((p) => lookup(values, p) === undefined);
+    const missing = [...all.matchAll(/\.Values\.([A-Za-z0-9_.]+)/g)]
+      .map((m) => m[1] as string)
+      .filter((p) => lookup(values, p) === undefined);
     expect(missing).toEqual([]);
     const defined = new Set([...helpers.matchAll(/define "([^"]+)"/g)].map((m) => m[1]));
     const used = [...all.matchAll(/include "([^"]+)"/g)].map((m) => m[1]);
@@ -126,14 +168,20 @@ describe(`Helm chart (${MODE})`, () => {
     expect(validateSchema(values, schema)).toEqual([]);
     const leaky = { ...values, env: { ...(values.env as object), SLACK_BOT_TOKEN } };
     expect(validateSchema(leaky, schema)).toEqual(['$.env{SLACK_BOT_TOKEN}: matches a forbidden form']);
-    expect(validateSchema({ ...values, image: { repository: 'x', pullPolicy: 'Sometimes' } }, schema)).toEqual(['$.image.pullPolicy: expected one of Always, IfNotPresent, Never']);
+    expect(validateSchema({ ...values, image: { repository: 'x', pullPolicy: 'Sometimes' } }, schema)).toEqual([
+      '$.image.pullPolicy: expected one of Always, IfNotPresent, Never',
+    ]);
   });
 });
 
 describe('compose stack, .env.example, dashboard and alerts', () => {
   it('runs Redis with AOF and noeviction, MongoDB as a replica set, and both Void roles read-only', () => {
-    const compose = parse(read(join(ROOT, 'deploy/compose.yaml')), { merge: true }) as { services: Record<string, Record<string, unknown>> };
-    expect(compose.services.redis?.command).toEqual(expect.arrayContaining(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']));
+    const compose = parse(read(join(ROOT, 'deploy/compose.yaml')), { merge: true }) as {
+      services: Record<string, Record<string, unknown>>;
+    };
+    expect(compose.services.redis?.command).toEqual(
+      expect.arrayContaining(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']),
+    );
     expect(compose.services.mongo?.command).toEqual(expect.arrayContaining(['--replSet', 'rs0']));
     expect(compose.services['void-web']).toMatchObject({ command: ['--role', 'web'], read_only: true });
     expect(compose.services['void-worker']).toMatchObject({ command: ['--role', 'worker'], read_only: true });
@@ -150,7 +198,9 @@ describe('compose stack, .env.example, dashboard and alerts', () => {
   it('documents every environment variable Void reads in deploy/.env.example', () => {
     const example = read(join(ROOT, 'deploy/.env.example'));
     const derived = new Set(['JIRA_TENANT_VARIABLES']); // gathered from JIRA_EMAIL_<TENANT> / JIRA_API_TOKEN_<TENANT>
-    const undocumented = Object.keys(envSchema.shape).filter((name) => !derived.has(name) && !new RegExp(`^#? ?${name}=`, 'm').test(example));
+    const undocumented = Object.keys(envSchema.shape).filter(
+      (name) => !derived.has(name) && !new RegExp(`^#? ?${name}=`, 'm').test(example),
+    );
     expect(undocumented, 'add these to deploy/.env.example with a comment').toEqual([]);
   });
 
@@ -158,11 +208,26 @@ describe('compose stack, .env.example, dashboard and alerts', () => {
     const exported = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
     const known = (name: string) => exported.has(name) || exported.has(name.replace(/_(bucket|count|sum)$/, ''));
     const dashboard = read(join(ROOT, 'deploy/grafana/void-dashboard.json'));
-    const alerts = parse(read(join(CHART, 'files/alerts.yaml'))) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> };
-    const exprs = [...(JSON.parse(dashboard) as { panels: Array<{ targets?: Array<{ expr: string }> }> }).panels.flatMap((p) => p.targets ?? []).map((t) => t.expr), ...alerts.groups.flatMap((g) => g.rules.map((r) => r.expr))];
+    const alerts = parse(read(join(CHART, 'files/alerts.yaml'))) as {
+      groups: Array<{ rules: Array<{ alert: string; expr: string }> }>;
+    };
+    const exprs = [
+      ...(JSON.parse(dashboard) as { panels: Array<{ targets?: Array<{ expr: string }> }> }).panels
+        .flatMap((p) => p.targets ?? [])
+        .map((t) => t.expr),
+      ...alerts.groups.flatMap((g) => g.rules.map((r) => r.expr)),
+    ];
     const unknown = [...new Set(exprs.flatMap((e) => e.match(/\bvoid_[a-z0-9_]+/g) ?? []))].filter((n) => !known(n));
     expect(unknown).toEqual([]);
     const names = alerts.groups.flatMap((g) => g.rules.map((r) => r.alert));
-    expect(names).toEqual(expect.arrayContaining(['VoidAckLatencyOverBudget', 'VoidQueueBackingUp', 'VoidJobsFailing', 'VoidAuditAppendFailures', 'VoidModelFallbackRateHigh']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'VoidAckLatencyOverBudget',
+        'VoidQueueBackingUp',
+        'VoidJobsFailing',
+        'VoidAuditAppendFailures',
+        'VoidModelFallbackRateHigh',
+      ]),
+    );
   });
 });

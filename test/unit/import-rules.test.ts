@@ -11,16 +11,29 @@ const fixture = fileURLToPath(new URL('../fixtures/layers', import.meta.url));
 
 async function violations(): Promise<Array<{ rule: string; from: string; to: string }>> {
   const { tsConfig: _ignored, ...options } = config.options;
-  const result = await cruise(['bot', 'audit', 'agents'], { ...options, baseDir: fixture, validate: true, ruleSet: { forbidden: config.forbidden } } as never);
-  const output = result.output as { summary: { violations: Array<{ rule: { name: string }; from: string; to: string }> } };
+  const result = await cruise(['bot', 'audit', 'agents'], {
+    ...options,
+    baseDir: fixture,
+    validate: true,
+    ruleSet: { forbidden: config.forbidden },
+  } as never);
+  const output = result.output as {
+    summary: { violations: Array<{ rule: { name: string }; from: string; to: string }> };
+  };
   return output.summary.violations.map((v) => ({ rule: v.rule.name, from: v.from, to: v.to }));
 }
 
 describe('the import check', () => {
   it('refuses a lower layer importing the application, and a cycle; a kernel import passes', async () => {
     const found = await violations();
-    expect(found).toContainEqual({ rule: 'lower-layers-import-only-core-of-bot', from: 'audit/wrong.ts', to: 'bot/app-thing.ts' });
-    expect(found.filter((v) => v.rule === 'no-cycle').map((v) => [v.from, v.to].sort())).toEqual([['agents/a.ts', 'agents/b.ts']]);
+    expect(found).toContainEqual({
+      rule: 'lower-layers-import-only-core-of-bot',
+      from: 'audit/wrong.ts',
+      to: 'bot/app-thing.ts',
+    });
+    expect(found.filter((v) => v.rule === 'no-cycle').map((v) => [v.from, v.to].sort())).toEqual([
+      ['agents/a.ts', 'agents/b.ts'],
+    ]);
     expect(found.filter((v) => v.from === 'audit/good.ts')).toEqual([]);
   });
 });

@@ -9,8 +9,14 @@ const levels = (n: number) => `${'{"a":'.repeat(n - 1)}{}${'}'.repeat(n - 1)}`;
 describe('parseJsonObject', () => {
   it('accepts 64 levels and refuses 65, and 100,000, with the reason', () => {
     expect(parseJsonObject(levels(MAX_JSON_DEPTH)).ok).toBe(true);
-    expect(parseJsonObject(levels(MAX_JSON_DEPTH + 1))).toEqual({ ok: false, message: 'The body nests deeper than 64 levels.' });
-    expect(parseJsonObject(`{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`)).toMatchObject({ ok: false, message: expect.stringContaining('deeper') });
+    expect(parseJsonObject(levels(MAX_JSON_DEPTH + 1))).toEqual({
+      ok: false,
+      message: 'The body nests deeper than 64 levels.',
+    });
+    expect(parseJsonObject(`{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`)).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('deeper'),
+    });
   });
 
   it('does not count brackets inside strings, escaped quotes included', () => {
@@ -20,14 +26,20 @@ describe('parseJsonObject', () => {
 
   it('refuses __proto__, constructor and prototype keys at any depth, and never pollutes', () => {
     for (const key of ['__proto__', 'constructor', 'prototype']) {
-      expect(parseJsonObject(`{"a":{"b":{"${key}":{"polluted":true}}}}`)).toMatchObject({ ok: false, message: expect.stringContaining(key) });
+      expect(parseJsonObject(`{"a":{"b":{"${key}":{"polluted":true}}}}`)).toMatchObject({
+        ok: false,
+        message: expect.stringContaining(key),
+      });
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('reads a form payload field as JSON with the same rules', () => {
     const form = (json: string) => Buffer.from(`payload=${encodeURIComponent(json)}`);
-    expect(parseFormOrJson(form('{"type":"block_actions"}'), 'application/x-www-form-urlencoded')).toEqual({ ok: true, value: { type: 'block_actions' } });
+    expect(parseFormOrJson(form('{"type":"block_actions"}'), 'application/x-www-form-urlencoded')).toEqual({
+      ok: true,
+      value: { type: 'block_actions' },
+    });
     expect(parseFormOrJson(form(levels(70)), 'application/x-www-form-urlencoded').ok).toBe(false);
     expect(parseFormOrJson(Buffer.from('__proto__=1&a=2'), 'application/x-www-form-urlencoded').ok).toBe(false);
   });

@@ -18,19 +18,30 @@ describe('comment commands', () => {
   });
 
   it('reads wiki-markup strings and ADF documents', () => {
-    const adf = { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'hi' }] }, { type: 'paragraph', content: [{ type: 'text', text: '/void status' }] }] };
+    const adf = {
+      type: 'doc',
+      version: 1,
+      content: [
+        { type: 'paragraph', content: [{ type: 'text', text: 'hi' }] },
+        { type: 'paragraph', content: [{ type: 'text', text: '/void status' }] },
+      ],
+    };
     expect(commentCommand(commentText(adf), 'PAY-1')).toBe('status');
     expect(commentText(42)).toBe('');
   });
 
   it('any comment text gives a command the grammar answers without throwing', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), (text) => {
-      const command = commentCommand(`/void ${text}`, 'PAY-1');
-      expect(parseCommand(command ?? '').ok === true || parseCommand(command ?? '').ok === false).toBe(true);
-    }));
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), (text) => {
-      expect(() => parseCommand(`jira ${text}`)).not.toThrow();
-    }));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (text) => {
+        const command = commentCommand(`/void ${text}`, 'PAY-1');
+        expect(parseCommand(command ?? '').ok === true || parseCommand(command ?? '').ok === false).toBe(true);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (text) => {
+        expect(() => parseCommand(`jira ${text}`)).not.toThrow();
+      }),
+    );
   });
 });
 
@@ -48,10 +59,22 @@ describe('sites and fixtures', () => {
 });
 
 describe('ticket keys in pull requests', () => {
-  const pr = (title: string, headRef = 'main', body = '') => ({ repo: { owner: 'acme', name: 'payments' }, number: 7, title, body, headRef, headSha: 'a', url: 'u', author: 'alice', draft: true });
+  const pr = (title: string, headRef = 'main', body = '') => ({
+    repo: { owner: 'acme', name: 'payments' },
+    number: 7,
+    title,
+    body,
+    headRef,
+    headSha: 'a',
+    url: 'u',
+    author: 'alice',
+    draft: true,
+  });
 
-  it('finds keys in the title, branch and body, of the tenant\'s projects, once each', () => {
-    expect(ticketKeysOf(pr('PAY-12: fix', 'void/pay-12-fix', 'Closes PAY-12 and PAY-13. See OPS-4.'), ['PAY'])).toEqual(['PAY-12', 'PAY-13']);
+  it("finds keys in the title, branch and body, of the tenant's projects, once each", () => {
+    expect(ticketKeysOf(pr('PAY-12: fix', 'void/pay-12-fix', 'Closes PAY-12 and PAY-13. See OPS-4.'), ['PAY'])).toEqual(
+      ['PAY-12', 'PAY-13'],
+    );
     expect(ticketKeysOf(pr('Bump UTF-8 handling', 'feature/sha-256'), ['PAY'])).toEqual([]);
     expect(ticketKeysOf(pr('OPS-4 and PAY-1'), [])).toEqual(['OPS-4', 'PAY-1']);
   });
@@ -59,7 +82,10 @@ describe('ticket keys in pull requests', () => {
 
 describe('rendering', () => {
   it('a reply becomes an ADF comment without invisible marker characters, links clickable (golden)', () => {
-    const doc = renderComment({ text: '✅ triage done: suggested type Bug\nhttps://acme.atlassian.net/browse/PAY-12', kind: 'answer' });
+    const doc = renderComment({
+      text: '✅ triage done: suggested type Bug\nhttps://acme.atlassian.net/browse/PAY-12',
+      kind: 'answer',
+    });
     const golden = JSON.parse(readFileSync(new URL('../fixtures/jira/golden-reply.adf.json', import.meta.url), 'utf8'));
     expect(doc).toEqual(golden);
     // Void's comments are recognised by their `void.marker` property, not by characters people would copy along.
@@ -68,7 +94,24 @@ describe('rendering', () => {
   });
 
   it('an approval card says how to decide from JIRA', () => {
-    const text = adfText(renderComment({ text: '🔐 implement PAY-12 needs approval', kind: 'approval', approval: { id: 'apr-7', tenantId: 'acme', state: 'pending', requester: { memberId: 'bob', name: 'Bob' }, summary: 'implement PAY-12', rule: 'r', remaining: '1 more approval from tech_lead', decisions: [], expiresAt: '', eligibleApprovers: [] } }));
+    const text = adfText(
+      renderComment({
+        text: '🔐 implement PAY-12 needs approval',
+        kind: 'approval',
+        approval: {
+          id: 'apr-7',
+          tenantId: 'acme',
+          state: 'pending',
+          requester: { memberId: 'bob', name: 'Bob' },
+          summary: 'implement PAY-12',
+          rule: 'r',
+          remaining: '1 more approval from tech_lead',
+          decisions: [],
+          expiresAt: '',
+          eligibleApprovers: [],
+        },
+      }),
+    );
     expect(text).toContain('Approval apr-7: pending, 1 more approval from tech_lead.');
     expect(text).toContain('/void approve apr-7');
   });

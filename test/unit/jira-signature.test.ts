@@ -6,13 +6,24 @@ import { verifyJiraSignature } from '../../integrations/jira/receiver.js';
 import { signJira } from '../helpers/jira.js';
 
 const SECRET = 'It5-a-s3cret';
-const BODY = Buffer.from('{"webhookEvent":"jira:issue_created","issue":{"key":"PAY-1","fields":{"summary":"Ünïcode + %20 🚀"}}}');
+const BODY = Buffer.from(
+  '{"webhookEvent":"jira:issue_created","issue":{"key":"PAY-1","fields":{"summary":"Ünïcode + %20 🚀"}}}',
+);
 
 describe('verifyJiraSignature', () => {
   it('accepts the signature JIRA computes over the exact bytes, in either hex case', () => {
     const signature = signJira(BODY, SECRET);
     expect(verifyJiraSignature(BODY, signature, SECRET).ok).toBe(true);
-    expect(verifyJiraSignature(BODY, signature.replace(/^sha256=/, 'sha256=').toUpperCase().replace('SHA256=', 'sha256='), SECRET).ok).toBe(true);
+    expect(
+      verifyJiraSignature(
+        BODY,
+        signature
+          .replace(/^sha256=/, 'sha256=')
+          .toUpperCase()
+          .replace('SHA256=', 'sha256='),
+        SECRET,
+      ).ok,
+    ).toBe(true);
   });
 
   it('refuses one flipped character, a re-serialised body, another secret, a truncated or SHA-1 signature', () => {
@@ -29,8 +40,10 @@ describe('verifyJiraSignature', () => {
   });
 
   it('never throws, whatever the header', () => {
-    fc.assert(fc.property(fc.string(), fc.uint8Array({ maxLength: 64 }), (header, body) => {
-      expect(typeof verifyJiraSignature(Buffer.from(body), header, SECRET).ok).toBe('boolean');
-    }));
+    fc.assert(
+      fc.property(fc.string(), fc.uint8Array({ maxLength: 64 }), (header, body) => {
+        expect(typeof verifyJiraSignature(Buffer.from(body), header, SECRET).ok).toBe('boolean');
+      }),
+    );
   });
 });

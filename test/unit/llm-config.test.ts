@@ -29,17 +29,27 @@ describe('the models section of the tenants file', () => {
       routes: { review: ['missing'] },
       apiKey: 'sk-should-not-be-here',
     });
-    expect(found.join('\n')).toContain('tenants[0].models.providers[0].baseUrl: an openai_compatible provider needs its baseUrl');
+    expect(found.join('\n')).toContain(
+      'tenants[0].models.providers[0].baseUrl: an openai_compatible provider needs its baseUrl',
+    );
     expect(found.join('\n')).toMatch(/apiKey/);
     expect(found.join('\n')).not.toContain('sk-should-not-be-here');
   });
 
   it('rejects a route to a provider that does not exist', () => {
-    expect(problems({ providers: [{ id: 'a', type: 'openai', model: 'gpt-4o-mini' }], routes: { review: ['b'] } }).join('\n')).toContain('tenants[0].models.routes.review[0]: no provider "b" in models.providers');
+    expect(
+      problems({ providers: [{ id: 'a', type: 'openai', model: 'gpt-4o-mini' }], routes: { review: ['b'] } }).join(
+        '\n',
+      ),
+    ).toContain('tenants[0].models.routes.review[0]: no provider "b" in models.providers');
   });
 
   it('rejects a key pasted where its name belongs', () => {
-    expect(problems({ providers: [{ id: 'a', type: 'openai', model: 'gpt-4o-mini', keyRef: 'sk-proj abc/def' }] }).join('\n')).toContain('expected the name of a key, not the key');
+    expect(
+      problems({ providers: [{ id: 'a', type: 'openai', model: 'gpt-4o-mini', keyRef: 'sk-proj abc/def' }] }).join(
+        '\n',
+      ),
+    ).toContain('expected the name of a key, not the key');
   });
 });
 

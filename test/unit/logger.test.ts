@@ -22,12 +22,34 @@ describe('logger', () => {
 
   it('redacts secret-named fields at any depth, and the credentials inside any URL', async () => {
     const { log, lines } = captureLogger([]);
-    log.info({ install: { team: { bot: { botToken: 'xoxb-deep-1111', clientSecret: 'cs-deep-2222' } } }, list: [{ password: 'pw-deep-3333' }], count: 3 }, 'nested');
-    log.error({ err: Object.assign(new Error('connect failed: mongodb://void:m0ngo-pass-4444@db:27017/void'), { options: { accessToken: 'at-deep-5555' } }) }, 'store');
+    log.info(
+      {
+        install: { team: { bot: { botToken: 'xoxb-deep-1111', clientSecret: 'cs-deep-2222' } } },
+        list: [{ password: 'pw-deep-3333' }],
+        count: 3,
+      },
+      'nested',
+    );
+    log.error(
+      {
+        err: Object.assign(new Error('connect failed: mongodb://void:m0ngo-pass-4444@db:27017/void'), {
+          options: { accessToken: 'at-deep-5555' },
+        }),
+      },
+      'store',
+    );
     log.warn('Redis at rediss://:r3dis-pass-6666@cache:6380 refused');
     await new Promise((r) => setTimeout(r, 20));
     const text = lines.join('');
-    for (const secret of ['xoxb-deep-1111', 'cs-deep-2222', 'pw-deep-3333', 'm0ngo-pass-4444', 'at-deep-5555', 'r3dis-pass-6666']) expect(text).not.toContain(secret);
+    for (const secret of [
+      'xoxb-deep-1111',
+      'cs-deep-2222',
+      'pw-deep-3333',
+      'm0ngo-pass-4444',
+      'at-deep-5555',
+      'r3dis-pass-6666',
+    ])
+      expect(text).not.toContain(secret);
     expect(text).toContain('mongodb://***@db:27017/void');
     expect(text).toContain('"count":3');
   });

@@ -4,7 +4,16 @@ import { createPublicKey, createVerify, generateKeyPairSync } from 'node:crypto'
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../../bot/config/load.js';
 import { githubAppJwt, parseInfo, replicaSetAdvice } from '../../bot/doctor.js';
-import { approvalStateOf, outcomeOfStatus, platformOfRoute, recordAuditAppend, recordModelCall, recordModelFallback, recordOutboundCall, registry } from '../../bot/metrics.js';
+import {
+  approvalStateOf,
+  outcomeOfStatus,
+  platformOfRoute,
+  recordAuditAppend,
+  recordModelCall,
+  recordModelFallback,
+  recordOutboundCall,
+  registry,
+} from '../../bot/metrics.js';
 import { bearerMatches, platformOfHost } from '../../bot/observability.js';
 import { currentTraceCarrier, parseOtlpHeaders, tracesUrl, tracingRequested } from '../../bot/tracing.js';
 import { valueOf } from '../helpers/metrics.js';
@@ -22,7 +31,16 @@ describe('metrics recording API', () => {
   });
 
   it('maps statuses to bounded outcomes', () => {
-    expect([200, 401, 403, 404, 413, 429, 500, 503].map(outcomeOfStatus)).toEqual(['ok', 'unauthenticated', 'unauthenticated', 'bad_request', 'too_large', 'rate_limited', 'error', 'unavailable']);
+    expect([200, 401, 403, 404, 413, 429, 500, 503].map(outcomeOfStatus)).toEqual([
+      'ok',
+      'unauthenticated',
+      'unauthenticated',
+      'bad_request',
+      'too_large',
+      'rate_limited',
+      'error',
+      'unavailable',
+    ]);
   });
 
   it('counts outbound calls, 429s separately', async () => {
@@ -31,7 +49,8 @@ describe('metrics recording API', () => {
     recordOutboundCall('slack', 429, 0.01);
     recordOutboundCall('slack', 0);
     const after = await text();
-    const d = (name: string, labels: Record<string, string>) => valueOf(after, name, labels) - valueOf(before, name, labels);
+    const d = (name: string, labels: Record<string, string>) =>
+      valueOf(after, name, labels) - valueOf(before, name, labels);
     expect(d('void_outbound_requests_total', { platform: 'slack', outcome: 'ok' })).toBe(1);
     expect(d('void_outbound_requests_total', { platform: 'slack', outcome: 'rate_limited' })).toBe(1);
     expect(d('void_outbound_requests_total', { platform: 'slack', outcome: 'network_error' })).toBe(1);
@@ -50,13 +69,29 @@ describe('metrics recording API', () => {
 
   it('counts model calls with tokens and cost, fallbacks and approvals', async () => {
     const before = await text();
-    recordModelCall({ provider: 'openai', model: 'gpt-x', task: 'review', outcome: 'ok', seconds: 1.2, inputTokens: 1000, outputTokens: 250, costUsd: 0.0125 });
+    recordModelCall({
+      provider: 'openai',
+      model: 'gpt-x',
+      task: 'review',
+      outcome: 'ok',
+      seconds: 1.2,
+      inputTokens: 1000,
+      outputTokens: 250,
+      costUsd: 0.0125,
+    });
     recordModelCall({ provider: 'openai', model: 'gpt-x', outcome: 'rate_limited' });
     recordModelFallback('openai', 'rate_limited');
-    recordAuditAppend(0.001, true, { action: 'approval.decided', details: { approvalId: 'a1', decision: 'approve', state: 'approved' } });
-    recordAuditAppend(0.001, false, { action: 'approval.decided', details: { approvalId: 'a2', decision: 'approve', state: 'approved' } });
+    recordAuditAppend(0.001, true, {
+      action: 'approval.decided',
+      details: { approvalId: 'a1', decision: 'approve', state: 'approved' },
+    });
+    recordAuditAppend(0.001, false, {
+      action: 'approval.decided',
+      details: { approvalId: 'a2', decision: 'approve', state: 'approved' },
+    });
     const after = await text();
-    const d = (name: string, labels: Record<string, string>) => valueOf(after, name, labels) - valueOf(before, name, labels);
+    const d = (name: string, labels: Record<string, string>) =>
+      valueOf(after, name, labels) - valueOf(before, name, labels);
     const m = { provider: 'openai', model: 'gpt-x' };
     expect(d('void_model_calls_total', { ...m, outcome: 'ok', task: 'review' })).toBe(1);
     expect(d('void_model_calls_total', { ...m, outcome: 'rate_limited', task: 'other' })).toBe(1);
@@ -73,15 +108,31 @@ describe('tracing configuration (standard OTEL_* variables)', () => {
   it('is off by default and on with an OTLP endpoint', () => {
     expect(tracingRequested(loadEnv({}))).toBe(false);
     expect(tracingRequested(loadEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }))).toBe(true);
-    expect(tracingRequested(loadEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }))).toBe(false);
-    expect(tracingRequested(loadEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'none' }))).toBe(false);
+    expect(
+      tracingRequested(loadEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' })),
+    ).toBe(false);
+    expect(
+      tracingRequested(loadEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'none' })),
+    ).toBe(false);
     expect(currentTraceCarrier()).toBeUndefined();
   });
 
   it('builds the traces URL and headers as the OTLP spec says', () => {
-    expect(tracesUrl(loadEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }))).toBe('http://collector:4318/v1/traces');
-    expect(tracesUrl(loadEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b:4318/custom' }))).toBe('http://b:4318/custom');
-    expect(parseOtlpHeaders('api-key=abc%3D%3D, x-team = ops ,broken')).toEqual({ 'api-key': 'abc==', 'x-team': 'ops' });
+    expect(tracesUrl(loadEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }))).toBe(
+      'http://collector:4318/v1/traces',
+    );
+    expect(
+      tracesUrl(
+        loadEnv({
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318',
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b:4318/custom',
+        }),
+      ),
+    ).toBe('http://b:4318/custom');
+    expect(parseOtlpHeaders('api-key=abc%3D%3D, x-team = ops ,broken')).toEqual({
+      'api-key': 'abc==',
+      'x-team': 'ops',
+    });
   });
 });
 
@@ -94,7 +145,7 @@ describe('observability and doctor helpers', () => {
     expect(bearerMatches(undefined, 's3cret-token')).toBe(false);
   });
 
-  it('knows the platforms\' API hosts for outbound metrics', () => {
+  it("knows the platforms' API hosts for outbound metrics", () => {
     expect(platformOfHost('slack.com')).toBe('slack');
     expect(platformOfHost('api.github.com:443')).toBe('github');
     expect(platformOfHost('acme.atlassian.net')).toBe('jira');
@@ -112,7 +163,10 @@ describe('observability and doctor helpers', () => {
   });
 
   it('reads INFO text', () => {
-    expect(parseInfo('# Server\r\nredis_version:7.2.4\r\nmaxmemory_policy:noeviction\r\n')).toEqual({ redis_version: '7.2.4', maxmemory_policy: 'noeviction' });
+    expect(parseInfo('# Server\r\nredis_version:7.2.4\r\nmaxmemory_policy:noeviction\r\n')).toEqual({
+      redis_version: '7.2.4',
+      maxmemory_policy: 'noeviction',
+    });
   });
 
   it('signs the GitHub App JWT with RS256 for GET /app', () => {
@@ -121,8 +175,14 @@ describe('observability and doctor helpers', () => {
     const jwt = githubAppJwt(12345, pem, 1_700_000_000);
     const [header, payload, signature] = jwt.split('.') as [string, string, string];
     expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toEqual({ alg: 'RS256', typ: 'JWT' });
-    expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toEqual({ iat: 1_699_999_940, exp: 1_700_000_540, iss: '12345' });
-    const ok = createVerify('RSA-SHA256').update(`${header}.${payload}`).verify(createPublicKey(privateKey), Buffer.from(signature, 'base64url'));
+    expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toEqual({
+      iat: 1_699_999_940,
+      exp: 1_700_000_540,
+      iss: '12345',
+    });
+    const ok = createVerify('RSA-SHA256')
+      .update(`${header}.${payload}`)
+      .verify(createPublicKey(privateKey), Buffer.from(signature, 'base64url'));
     expect(ok).toBe(true);
   });
 });

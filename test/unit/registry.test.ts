@@ -10,7 +10,11 @@ describe('tenancy and identity', () => {
     const viaSlack = registry.resolve('slack', 'T0ACME001', 'U0ALICE01');
     const viaGithub = registry.resolve('github', '1001', 'Alice');
     const viaBot = registry.resolve('github', '1001', 'alice-ci-bot');
-    const viaTeams = registry.resolve('teams', '72f988bf-0000-4000-8000-00000000ACME', '00000000-0000-4000-8000-0000000a11ce');
+    const viaTeams = registry.resolve(
+      'teams',
+      '72f988bf-0000-4000-8000-00000000ACME',
+      '00000000-0000-4000-8000-0000000a11ce',
+    );
     const viaJira = registry.resolve('jira', 'https://acme.atlassian.net/', '5b10a2844c20165700ede21a');
     for (const r of [viaSlack, viaGithub, viaBot, viaTeams, viaJira]) {
       expect(r.ok).toBe(true);
@@ -31,7 +35,7 @@ describe('tenancy and identity', () => {
     if (!r.ok) expect(r.message).toContain('Erin Admin');
   });
 
-  it('never resolves a member of one tenant through another tenant\'s workspace', () => {
+  it("never resolves a member of one tenant through another tenant's workspace", () => {
     expect(registry.resolve('slack', 'T0ACME001', 'U0GINA001').ok).toBe(false);
     expect(registry.resolve('slack', 'T0GLOBEX1', 'U0ALICE01').ok).toBe(false);
     expect(registry.resolve('github', '2002', 'alice').ok).toBe(false);
@@ -40,7 +44,7 @@ describe('tenancy and identity', () => {
     expect(gina.ok && gina.actor.tenantId).toBe('globex');
   });
 
-  it('does not treat an identity of one platform as another platform\'s', () => {
+  it("does not treat an identity of one platform as another platform's", () => {
     expect(registry.resolve('github', '1001', 'U0ALICE01').ok).toBe(false);
     expect(registry.resolve('slack', 'T0ACME001', 'alice').ok).toBe(false);
   });

@@ -26,7 +26,14 @@ describe('secret engine', () => {
   });
 
   it('redaction names the kind and keeps the line structure of a diff (a PEM block keeps its line breaks and prefixes)', async () => {
-    const hunk = ['@@ -0,0 +1,5 @@', '+const k = `', '+-----BEGIN EC PRIVATE KEY-----', `+${PEM_BODY_EC}`, '+-----END EC PRIVATE KEY-----`;', `+const gh = '${TOKEN}';`].join('\n');
+    const hunk = [
+      '@@ -0,0 +1,5 @@',
+      '+const k = `',
+      '+-----BEGIN EC PRIVATE KEY-----',
+      `+${PEM_BODY_EC}`,
+      '+-----END EC PRIVATE KEY-----`;',
+      `+const gh = '${TOKEN}';`,
+    ].join('\n');
     const { text, kinds } = await redactText(hunk);
     expect(kinds.sort()).toEqual(['github_token', 'private_key']);
     expect(text.split('\n')).toHaveLength(hunk.split('\n').length);
@@ -37,15 +44,33 @@ describe('secret engine', () => {
   });
 
   it('every data block of every prompt (implement, triage, review) is redacted; the instructions are left alone', async () => {
-    const request = { task: 'implement' as const, instructions: 'Implement the ticket.', schema: triageAnswerSchema, schemaName: 'x', data: [{ label: 'ticket', text: `Use ${KEY} for S3` }, { label: 'comment', text: `token ${TOKEN}` }] };
+    const request = {
+      task: 'implement' as const,
+      instructions: 'Implement the ticket.',
+      schema: triageAnswerSchema,
+      schemaName: 'x',
+      data: [
+        { label: 'ticket', text: `Use ${KEY} for S3` },
+        { label: 'comment', text: `token ${TOKEN}` },
+      ],
+    };
     const redacted = await redactRequest(request);
-    expect(redacted.data.map((d) => d.text)).toEqual(['Use <redacted aws_access_key> for S3', 'token <redacted github_token>']);
+    expect(redacted.data.map((d) => d.text)).toEqual([
+      'Use <redacted aws_access_key> for S3',
+      'token <redacted github_token>',
+    ]);
     expect(redacted.instructions).toBe('Implement the ticket.');
     expect(request.data[0]?.text).toContain(KEY); // the caller's request is not changed
   });
 
   it('skips documented examples, placeholders, IAM unique ids, references, and lockfiles altogether', async () => {
-    const text = ['AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE', 'role = "AROA3XFRBF535PLBIFPI4"', 'GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'password: ${DB_PASSWORD}', "SESSION_TOKEN_CACHE_PREFIX = 'user-session-token-cache-v2'"].join('\n');
+    const text = [
+      'AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE',
+      'role = "AROA3XFRBF535PLBIFPI4"',
+      'GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+      'password: ${DB_PASSWORD}',
+      "SESSION_TOKEN_CACHE_PREFIX = 'user-session-token-cache-v2'",
+    ].join('\n');
     expect(await scanSecrets(text, 'docs/setup.md')).toEqual([]);
     expect(await scanSecrets(`"resolved": "https://x", "token": "${TOKEN}"`, 'package-lock.json')).toEqual([]);
   });
@@ -58,42 +83,107 @@ describe('secret engine', () => {
 });
 
 function modified(path: string, patch: string): ChangedFile {
-  return { path, status: 'modified', additions: patch.split('\n').filter((l) => l.startsWith('+')).length, deletions: 0, patch };
+  return {
+    path,
+    status: 'modified',
+    additions: patch.split('\n').filter((l) => l.startsWith('+')).length,
+    deletions: 0,
+    patch,
+  };
 }
 
 describe('structural rules', () => {
-  const content = ['const a = 1;', 'const sql = `SELECT *', '  FROM orders', "  WHERE id = '${id}'`;", 'const b = 2;', ''].join('\n');
+  const content = [
+    'const a = 1;',
+    'const sql = `SELECT *',
+    '  FROM orders',
+    "  WHERE id = '${id}'`;",
+    'const b = 2;',
+    '',
+  ].join('\n');
 
   it('report a multi-line SQL injection when one of its lines changed, on that line', async () => {
-    const file = modified('src/q.ts', "@@ -1,4 +1,4 @@\n const a = 1;\n const sql = `SELECT *\n   FROM orders\n-  WHERE id = $1`;\n+  WHERE id = '${id}'`;");
-    const findings = await new QualityAgent().analyse([file, modified('src/q.test.ts', '@@ -1 +1 @@\n+it()')], new Map([['src/q.ts', content]]));
+    const file = modified(
+      'src/q.ts',
+      "@@ -1,4 +1,4 @@\n const a = 1;\n const sql = `SELECT *\n   FROM orders\n-  WHERE id = $1`;\n+  WHERE id = '${id}'`;",
+    );
+    const findings = await new QualityAgent().analyse(
+      [file, modified('src/q.test.ts', '@@ -1 +1 @@\n+it()')],
+      new Map([['src/q.ts', content]]),
+    );
     expect(findings.map((f) => `${f.line}:${f.ruleId}`)).toEqual(['4:risky.sql_concatenation']);
   });
 
   it('stay silent when the problem is only on lines the pull request did not change', async () => {
-    const file = modified('src/q.ts', "@@ -3,3 +3,3 @@\n   FROM orders\n   WHERE id = '${id}'`;\n-const b = 1;\n+const b = 2;");
-    expect(await new QualityAgent().analyse([file, modified('src/q.test.ts', '@@ -1 +1 @@\n+it()')], new Map([['src/q.ts', content]]))).toEqual([]);
+    const file = modified(
+      'src/q.ts',
+      "@@ -3,3 +3,3 @@\n   FROM orders\n   WHERE id = '${id}'`;\n-const b = 1;\n+const b = 2;",
+    );
+    expect(
+      await new QualityAgent().analyse(
+        [file, modified('src/q.test.ts', '@@ -1 +1 @@\n+it()')],
+        new Map([['src/q.ts', content]]),
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('verdicts', () => {
-  const context = (files: ChangedFile[]): ReviewContext => ({ pr: { repo: { owner: 'a', name: 'b' }, number: 1, title: 't', body: '', author: 'x', headSha: 'h', headRef: 'r', baseRef: 'main', draft: false, url: 'u' }, files, chunks: [], omitted: [{ path: 'big.ts', reason: 'over budget' }], conventions: [], tokens: 0 });
+  const context = (files: ChangedFile[]): ReviewContext => ({
+    pr: {
+      repo: { owner: 'a', name: 'b' },
+      number: 1,
+      title: 't',
+      body: '',
+      author: 'x',
+      headSha: 'h',
+      headRef: 'r',
+      baseRef: 'main',
+      draft: false,
+      url: 'u',
+    },
+    files,
+    chunks: [],
+    omitted: [{ path: 'big.ts', reason: 'over budget' }],
+    conventions: [],
+    tokens: 0,
+  });
 
   it('heuristic findings are marked "verify" and never request changes; the offline review never mentions the model context', async () => {
-    const file = modified('src/cfg.ts', '@@ -1 +1,2 @@\n+const dbPassword = "s3cR3t!Pa55w0rd#2024";\n+const sql = `SELECT * FROM ${TABLE} WHERE id = $1`;');
+    const file = modified(
+      'src/cfg.ts',
+      '@@ -1 +1,2 @@\n+const dbPassword = "s3cR3t!Pa55w0rd#2024";\n+const sql = `SELECT * FROM ${TABLE} WHERE id = $1`;',
+    );
     const { findings } = await new QualityAgent().review([file, modified('src/cfg.test.ts', '@@ -1 +1 @@\n+it()')]);
-    expect(findings.map((f) => `${f.ruleId}:${f.confidence}`)).toEqual(['secret.generic_credential:verify', 'risky.sql_interpolation:verify']);
-    const outcome = mergeReview(context([file]), findings, { summary: 'offline', verdict: 'comment', findings: [] }, undefined, 'no model', ['Secrets …']);
+    expect(findings.map((f) => `${f.ruleId}:${f.confidence}`)).toEqual([
+      'secret.generic_credential:verify',
+      'risky.sql_interpolation:verify',
+    ]);
+    const outcome = mergeReview(
+      context([file]),
+      findings,
+      { summary: 'offline', verdict: 'comment', findings: [] },
+      undefined,
+      'no model',
+      ['Secrets …'],
+    );
     expect(outcome.verdict).toBe('comment');
     expect(outcome.body).toContain('(verify)');
     expect(outcome.body).not.toContain('Not shown to the model');
-    const withModel = mergeReview(context([file]), findings, { summary: 's', verdict: 'comment', findings: [] }, { provider: 'p', model: 'm' });
+    const withModel = mergeReview(
+      context([file]),
+      findings,
+      { summary: 's', verdict: 'comment', findings: [] },
+      { provider: 'p', model: 'm' },
+    );
     expect(withModel.body).toContain('Not shown to the model (1)');
   });
 
   it('a high-confidence finding requests changes', async () => {
     const file = modified('src/cfg.ts', `@@ -1 +1 @@\n+const gh = "${TOKEN}";`);
     const { findings } = await new QualityAgent().review([file, modified('src/cfg.test.ts', '@@ -1 +1 @@\n+it()')]);
-    expect(mergeReview(context([file]), findings, { summary: 's', verdict: 'comment', findings: [] }).verdict).toBe('request_changes');
+    expect(mergeReview(context([file]), findings, { summary: 's', verdict: 'comment', findings: [] }).verdict).toBe(
+      'request_changes',
+    );
   });
 });

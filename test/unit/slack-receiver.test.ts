@@ -16,7 +16,15 @@ const NOW_MS = 1_800_000_000_000;
 const log = createLogger({ level: 'silent' });
 
 function request(body: string, ts: number, extra: Record<string, string> = {}): HttpRequest {
-  return { method: 'POST', path: '/slack/events', query: new URLSearchParams(), headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlack(body, SIGNING_SECRET, ts), ...extra }, body: Buffer.from(body), params: {}, log };
+  return {
+    method: 'POST',
+    path: '/slack/events',
+    query: new URLSearchParams(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlack(body, SIGNING_SECRET, ts), ...extra },
+    body: Buffer.from(body),
+    params: {},
+    log,
+  };
 }
 
 function receiver(options: { queueReady?: boolean; audit?: AuditTrail } = {}) {
@@ -48,7 +56,13 @@ describe('SlackReceiver', () => {
     expect((await late.r.handle(request(slashForm({ text: 'help' }), now + 300))).status).toBe(403);
     expect(late.calls).toEqual(['precheck']);
     await audit.security.flush(); // security events are aggregated per source and minute (audit/security.ts)
-    expect((await audit.store.range(SYSTEM_TENANT, 1, 10)).map((rec) => [rec.action, rec.details?.code ?? rec.details?.codes, rec.details?.count])).toEqual([
+    expect(
+      (await audit.store.range(SYSTEM_TENANT, 1, 10)).map((rec) => [
+        rec.action,
+        rec.details?.code ?? rec.details?.codes,
+        rec.details?.count,
+      ]),
+    ).toEqual([
       ['security.bad_signature', 'slack.stale_timestamp', 1],
       ['security.bad_signature', { 'slack.stale_timestamp': 1 }, 1],
     ]);
@@ -66,7 +80,10 @@ describe('SlackReceiver', () => {
     const { r } = receiver();
     expect((await r.handle(request('ssl_check=1&token=x', NOW_MS / 1000))).status).toBe(200);
     const challenge = JSON.stringify({ type: 'url_verification', challenge: 'abc' });
-    const response = await r.handle({ ...request(challenge, NOW_MS / 1000), headers: { 'content-type': 'application/json', ...signSlack(challenge, SIGNING_SECRET, NOW_MS / 1000) } });
+    const response = await r.handle({
+      ...request(challenge, NOW_MS / 1000),
+      headers: { 'content-type': 'application/json', ...signSlack(challenge, SIGNING_SECRET, NOW_MS / 1000) },
+    });
     expect(response.body).toEqual({ challenge: 'abc' });
   });
 });
@@ -75,10 +92,16 @@ describe('slackMode: fail at start on an incomplete configuration', () => {
   const env = (vars: Record<string, string>) => loadEnv({ SLACK_SIGNING_SECRET: 's', ...vars });
   it('picks single-workspace with a bot token, OAuth with client credentials', () => {
     expect(slackMode(env({ SLACK_BOT_TOKEN: SLACK_BOT_TOKEN_VALUE })).kind).toBe('single');
-    expect(slackMode(env({ SLACK_CLIENT_ID: '1', SLACK_CLIENT_SECRET: 'c', SLACK_STATE_SECRET: 's', VOID_ENCRYPTION_KEY: 'k' })).kind).toBe('oauth');
+    expect(
+      slackMode(
+        env({ SLACK_CLIENT_ID: '1', SLACK_CLIENT_SECRET: 'c', SLACK_STATE_SECRET: 's', VOID_ENCRYPTION_KEY: 'k' }),
+      ).kind,
+    ).toBe('oauth');
   });
   it('names what is missing', () => {
     expect(() => slackMode(env({}))).toThrow(/SLACK_BOT_TOKEN/);
-    expect(() => slackMode(env({ SLACK_CLIENT_ID: '1', SLACK_CLIENT_SECRET: 'c' }))).toThrow(/SLACK_STATE_SECRET, VOID_ENCRYPTION_KEY/);
+    expect(() => slackMode(env({ SLACK_CLIENT_ID: '1', SLACK_CLIENT_SECRET: 'c' }))).toThrow(
+      /SLACK_STATE_SECRET, VOID_ENCRYPTION_KEY/,
+    );
   });
 });

@@ -19,8 +19,14 @@ describe('verifySlackSignature', () => {
   });
 
   it('accepts exactly 300 s of skew either way and refuses 301 s either way', () => {
-    for (const skew of [-300, 300]) expect(verify('a=1', NOW + skew, slackSignature(SECRET, NOW + skew, 'a=1')).ok).toBe(true);
-    for (const skew of [-301, 301]) expect(verify('a=1', NOW + skew, slackSignature(SECRET, NOW + skew, 'a=1'))).toMatchObject({ ok: false, code: 'slack.bad_signature', reason: 'slack.stale_timestamp' });
+    for (const skew of [-300, 300])
+      expect(verify('a=1', NOW + skew, slackSignature(SECRET, NOW + skew, 'a=1')).ok).toBe(true);
+    for (const skew of [-301, 301])
+      expect(verify('a=1', NOW + skew, slackSignature(SECRET, NOW + skew, 'a=1'))).toMatchObject({
+        ok: false,
+        code: 'slack.bad_signature',
+        reason: 'slack.stale_timestamp',
+      });
   });
 
   it('refuses non-numeric timestamps and missing headers', () => {
@@ -28,14 +34,30 @@ describe('verifySlackSignature', () => {
       const verdict = verify('a=1', ts, slackSignature(SECRET, ts, 'a=1'));
       expect(verdict.ok).toBe(false);
     }
-    expect(verify('a=1', NOW, undefined)).toMatchObject({ ok: false, code: 'slack.bad_signature', reason: 'slack.missing_headers' });
+    expect(verify('a=1', NOW, undefined)).toMatchObject({
+      ok: false,
+      code: 'slack.bad_signature',
+      reason: 'slack.missing_headers',
+    });
   });
 
   it('refuses a truncated or over-long signature without throwing', () => {
     const good = slackSignature(SECRET, NOW, 'a=1');
-    expect(verify('a=1', NOW, good.slice(0, 10))).toMatchObject({ ok: false, code: 'slack.bad_signature', reason: 'slack.bad_signature' });
-    expect(verify('a=1', NOW, `${good}00`)).toMatchObject({ ok: false, code: 'slack.bad_signature', reason: 'slack.bad_signature' });
-    expect(verify('a=1', NOW, 'v0=🚀')).toMatchObject({ ok: false, code: 'slack.bad_signature', reason: 'slack.bad_signature' });
+    expect(verify('a=1', NOW, good.slice(0, 10))).toMatchObject({
+      ok: false,
+      code: 'slack.bad_signature',
+      reason: 'slack.bad_signature',
+    });
+    expect(verify('a=1', NOW, `${good}00`)).toMatchObject({
+      ok: false,
+      code: 'slack.bad_signature',
+      reason: 'slack.bad_signature',
+    });
+    expect(verify('a=1', NOW, 'v0=🚀')).toMatchObject({
+      ok: false,
+      code: 'slack.bad_signature',
+      reason: 'slack.bad_signature',
+    });
   });
 
   it('property: any body verifies when signed, and fails when any one character of the signature changes', () => {

@@ -24,7 +24,12 @@ describe('TokenCipher', () => {
     const body = Buffer.from(parts[3] ?? '', 'base64');
     body[0] = (body[0] ?? 0) ^ 1;
     const tampered = [parts[0], parts[1], parts[2], body.toString('base64')].join(':');
-    for (const attempt of [() => cipher.decrypt(sealed, 'T2'), () => cipher.decrypt(tampered, 'T1'), () => new TokenCipher(randomBytes(32).toString('hex')).decrypt(sealed, 'T1'), () => cipher.decrypt('garbage', 'T1')]) {
+    for (const attempt of [
+      () => cipher.decrypt(sealed, 'T2'),
+      () => cipher.decrypt(tampered, 'T1'),
+      () => new TokenCipher(randomBytes(32).toString('hex')).decrypt(sealed, 'T1'),
+      () => cipher.decrypt('garbage', 'T1'),
+    ]) {
       expect(attempt).toThrowError(expect.objectContaining({ code: 'slack.token_unreadable' }));
       try {
         attempt();
@@ -36,6 +41,8 @@ describe('TokenCipher', () => {
 
   it('accepts a 32-byte key as 64 hex digits or base64, and refuses other lengths', () => {
     expect(() => new TokenCipher(randomBytes(32).toString('hex'))).not.toThrow();
-    expect(() => new TokenCipher(randomBytes(16).toString('base64'))).toThrowError(expect.objectContaining({ code: 'slack.bad_encryption_key' }));
+    expect(() => new TokenCipher(randomBytes(16).toString('base64'))).toThrowError(
+      expect.objectContaining({ code: 'slack.bad_encryption_key' }),
+    );
   });
 });

@@ -32,9 +32,14 @@ const pending: ApprovalCard = {
   summary: 'deploy payments to production at v1.4.2',
   rule: 'production deploys',
   remaining: '1 more approval from devops',
-  decisions: [{ memberId: 'bob', name: 'Bob Lead', decision: 'approve', platform: 'slack', at: '2026-11-25T21:03:00.000Z' }],
+  decisions: [
+    { memberId: 'bob', name: 'Bob Lead', decision: 'approve', platform: 'slack', at: '2026-11-25T21:03:00.000Z' },
+  ],
   expiresAt: '2026-11-26T21:00:00.000Z',
-  eligibleApprovers: [{ memberId: 'carol', name: 'Carol Ops' }, { memberId: 'erin', name: 'Erin Admin' }],
+  eligibleApprovers: [
+    { memberId: 'carol', name: 'Carol Ops' },
+    { memberId: 'erin', name: 'Erin Admin' },
+  ],
 };
 
 describe('Teams mapper', () => {
@@ -45,7 +50,11 @@ describe('Teams mapper', () => {
       workspaceId: '72f988bf-0000-4000-8000-00000000acme',
       platformUserId: '00000000-0000-4000-8000-0000000a11ce',
       text: 'status',
-      thread: { platform: 'teams', channel: '19:264ed8e8a7d44b11a9e1fba1e1f8bfb4@thread.tacv2;messageid=1485983408511', thread: '1485983408511' },
+      thread: {
+        platform: 'teams',
+        channel: '19:264ed8e8a7d44b11a9e1fba1e1f8bfb4@thread.tacv2;messageid=1485983408511',
+        thread: '1485983408511',
+      },
       deliveryId: '1485983408511',
     });
   });
@@ -53,7 +62,9 @@ describe('Teams mapper', () => {
   it('takes plain text in personal chat, and ignores channel messages that do not mention Void', () => {
     expect(inbound(fixture('personal-message'))?.text).toBe('whoami');
     expect(inbound(fixture('channel-mention', { entities: [], text: 'status' }))).toBeUndefined();
-    expect(inbound(fixture('channel-mention', { text: '<at>Void</at>&nbsp;review acme/payments#42 ' }))?.text).toBe('review acme/payments#42');
+    expect(inbound(fixture('channel-mention', { text: '<at>Void</at>&nbsp;review acme/payments#42 ' }))?.text).toBe(
+      'review acme/payments#42',
+    );
   });
 
   it('reads the tenant from channelData when the conversation does not carry it', () => {
@@ -65,14 +76,20 @@ describe('Teams mapper', () => {
 
   it('refuses malformed activities with a clear message instead of throwing', () => {
     expect(parseActivity(Buffer.from('not json'))).toEqual({ ok: false, message: 'The body is not valid JSON.' });
-    const missing = parseActivity(Buffer.from(JSON.stringify({ type: 'message', channelId: 'msteams', conversation: { id: 'x' } })));
+    const missing = parseActivity(
+      Buffer.from(JSON.stringify({ type: 'message', channelId: 'msteams', conversation: { id: 'x' } })),
+    );
     expect(missing.ok).toBe(false);
     expect(parseActivity(Buffer.from('{"__proto__": {"polluted": true}, "type": 1}')).ok).toBe(false);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('renders text replies as escaped Teams xml with line breaks', () => {
-    expect(renderReply({ text: '✅ status done: <2> jobs\nline & two', kind: 'answer' })).toEqual({ type: 'message', textFormat: 'xml', text: '✅ status done: &lt;2&gt; jobs<br>line &amp; two' });
+    expect(renderReply({ text: '✅ status done: <2> jobs\nline & two', kind: 'answer' })).toEqual({
+      type: 'message',
+      textFormat: 'xml',
+      text: '✅ status done: &lt;2&gt; jobs<br>line &amp; two',
+    });
   });
 
   it('renders a pending approval as an Adaptive Card 1.5 with Approve / Reject (reason) actions', () => {
@@ -84,7 +101,16 @@ describe('Teams mapper', () => {
       ...pending,
       state: 'approved',
       remaining: '',
-      decisions: [...pending.decisions, { memberId: 'carol', name: 'Carol Ops', decision: 'approve', platform: 'teams', at: '2026-11-25T21:05:00.000Z' }],
+      decisions: [
+        ...pending.decisions,
+        {
+          memberId: 'carol',
+          name: 'Carol Ops',
+          decision: 'approve',
+          platform: 'teams',
+          at: '2026-11-25T21:05:00.000Z',
+        },
+      ],
     };
     const card = approvalCard(approved, new Date('2026-11-25T21:10:00.000Z'));
     expect(card.actions).toEqual([]);
@@ -92,18 +118,43 @@ describe('Teams mapper', () => {
   });
 
   it('renders a voided request as void (not "Cancelled"), with why, and no actions', () => {
-    const card = approvalCard({ ...pending, state: 'cancelled', remaining: '', eligibleApprovers: [], voided: { note: 'ticket PAY-12 was edited' } }, new Date('2026-11-25T21:10:00.000Z'));
+    const card = approvalCard(
+      {
+        ...pending,
+        state: 'cancelled',
+        remaining: '',
+        eligibleApprovers: [],
+        voided: { note: 'ticket PAY-12 was edited' },
+      },
+      new Date('2026-11-25T21:10:00.000Z'),
+    );
     expect(card.actions).toEqual([]);
     expect(JSON.stringify(card)).toContain('"value":"♻️ Void"');
-    expect(JSON.stringify(card)).toContain('Void: ticket PAY-12 was edited. Approvals count only for what will run; ask again.');
+    expect(JSON.stringify(card)).toContain(
+      'Void: ticket PAY-12 was edited. Approvals count only for what will run; ask again.',
+    );
     expect(JSON.stringify(card)).not.toContain('Cancelled');
   });
 
   it('reads Approve / Reject clicks, and nothing else', () => {
-    expect(parseCardAction({ action: { type: 'Action.Execute', verb: 'void.approve', data: { approvalId: 'apr-7f3a' } } })).toEqual({ decision: 'approve', approvalId: 'apr-7f3a', reason: undefined });
-    expect(parseCardAction({ action: { type: 'Action.Execute', verb: 'void.reject', data: { approvalId: 'apr-7f3a', reason: '  not today ' } } })).toEqual({ decision: 'reject', approvalId: 'apr-7f3a', reason: 'not today' });
-    expect(parseCardAction({ action: { type: 'Action.Submit', verb: 'void.approve', data: { approvalId: 'apr-7f3a' } } })).toBeUndefined();
-    expect(parseCardAction({ action: { type: 'Action.Execute', verb: 'void.approve', data: { approvalId: '../../x' } } })).toBeUndefined();
+    expect(
+      parseCardAction({ action: { type: 'Action.Execute', verb: 'void.approve', data: { approvalId: 'apr-7f3a' } } }),
+    ).toEqual({ decision: 'approve', approvalId: 'apr-7f3a', reason: undefined });
+    expect(
+      parseCardAction({
+        action: {
+          type: 'Action.Execute',
+          verb: 'void.reject',
+          data: { approvalId: 'apr-7f3a', reason: '  not today ' },
+        },
+      }),
+    ).toEqual({ decision: 'reject', approvalId: 'apr-7f3a', reason: 'not today' });
+    expect(
+      parseCardAction({ action: { type: 'Action.Submit', verb: 'void.approve', data: { approvalId: 'apr-7f3a' } } }),
+    ).toBeUndefined();
+    expect(
+      parseCardAction({ action: { type: 'Action.Execute', verb: 'void.approve', data: { approvalId: '../../x' } } }),
+    ).toBeUndefined();
     expect(parseCardAction(undefined)).toBeUndefined();
   });
 });

@@ -22,7 +22,15 @@ export class AnthropicProvider implements ModelProvider {
   }
 
   private sdk(): Promise<Anthropic> {
-    this.client ??= import('@anthropic-ai/sdk').then(({ default: Sdk }) => new Sdk({ apiKey: this.apiKey, baseURL: this.settings.baseUrl, timeout: this.settings.timeoutMs, maxRetries: 0 }));
+    this.client ??= import('@anthropic-ai/sdk').then(
+      ({ default: Sdk }) =>
+        new Sdk({
+          apiKey: this.apiKey,
+          baseURL: this.settings.baseUrl,
+          timeout: this.settings.timeoutMs,
+          maxRetries: 0,
+        }),
+    );
     return this.client;
   }
 
@@ -35,14 +43,25 @@ export class AnthropicProvider implements ModelProvider {
         max_tokens: this.settings.maxOutputTokens,
         system: request.system,
         messages: [{ role: 'user', content: request.user }],
-        tools: [{ name: request.schemaName, description: 'Record the answer.', input_schema: request.jsonSchema as Anthropic.Tool.InputSchema }],
+        tools: [
+          {
+            name: request.schemaName,
+            description: 'Record the answer.',
+            input_schema: request.jsonSchema as Anthropic.Tool.InputSchema,
+          },
+        ],
         tool_choice: { type: 'tool', name: request.schemaName },
       });
     } catch (error) {
       throw classifySdkError(error, this.id);
     }
     const block = Array.isArray(message?.content) ? message.content.find((b) => b.type === 'tool_use') : undefined;
-    if (!block || block.type !== 'tool_use') throw new ModelCallError('malformed', `${this.id}: the answer has no tool_use block`);
-    return { output: block.input, inputTokens: message.usage?.input_tokens ?? 0, outputTokens: message.usage?.output_tokens ?? 0 };
+    if (!block || block.type !== 'tool_use')
+      throw new ModelCallError('malformed', `${this.id}: the answer has no tool_use block`);
+    return {
+      output: block.input,
+      inputTokens: message.usage?.input_tokens ?? 0,
+      outputTokens: message.usage?.output_tokens ?? 0,
+    };
   }
 }

@@ -13,14 +13,18 @@ export function classifySdkError(error: unknown, provider: string): ModelCallErr
   if (error instanceof ModelCallError) return error;
   const err = (error ?? {}) as SdkErrorShape;
   const name = err.name ?? (error as object)?.constructor?.name ?? 'Error';
-  if (/Timeout/i.test(name) || /timed? ?out/i.test(err.message ?? '')) return new ModelCallError('timeout', `${provider}: request timed out`);
-  if (/Connection/i.test(name) && err.status === undefined) return new ModelCallError('connection', `${provider}: connection failed`);
+  if (/Timeout/i.test(name) || /timed? ?out/i.test(err.message ?? ''))
+    return new ModelCallError('timeout', `${provider}: request timed out`);
+  if (/Connection/i.test(name) && err.status === undefined)
+    return new ModelCallError('connection', `${provider}: connection failed`);
   const status = typeof err.status === 'number' ? err.status : undefined;
-  if (status === 429) return new ModelCallError('rate_limited', `${provider}: rate limited (429)`, retryAfterMs(err.headers), 429);
+  if (status === 429)
+    return new ModelCallError('rate_limited', `${provider}: rate limited (429)`, retryAfterMs(err.headers), 429);
   if (status !== undefined && (status >= 500 || status === 408 || status === 409)) {
     return new ModelCallError('server', `${provider}: server error (${status})`, retryAfterMs(err.headers), status);
   }
-  if (status !== undefined) return new ModelCallError('client', `${provider}: request refused (${status})`, undefined, status);
+  if (status !== undefined)
+    return new ModelCallError('client', `${provider}: request refused (${status})`, undefined, status);
   return new ModelCallError('malformed', `${provider}: unusable response (${name})`);
 }
 
@@ -40,7 +44,10 @@ export function retryAfterMs(headers: SdkErrorShape['headers'], now = Date.now()
 /** The JSON text a model produced → a value, or a `malformed` failure. */
 export function parseJsonAnswer(text: string | null | undefined, provider: string): unknown {
   if (!text) throw new ModelCallError('malformed', `${provider}: empty answer`);
-  const trimmed = text.trim().replace(/^```(?:json)?\s*/i, '').replace(/```\s*$/, '');
+  const trimmed = text
+    .trim()
+    .replace(/^```(?:json)?\s*/i, '')
+    .replace(/```\s*$/, '');
   try {
     return JSON.parse(trimmed);
   } catch {

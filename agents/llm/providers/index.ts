@@ -13,7 +13,9 @@ export interface ModelKeys {
 }
 
 export function resolveKey(settings: ProviderSettings, env: ModelKeys): string | undefined {
-  const ref = settings.keyRef ?? (settings.type === 'anthropic' ? 'ANTHROPIC_API_KEY' : settings.type === 'openai' ? 'OPENAI_API_KEY' : undefined);
+  const ref =
+    settings.keyRef ??
+    (settings.type === 'anthropic' ? 'ANTHROPIC_API_KEY' : settings.type === 'openai' ? 'OPENAI_API_KEY' : undefined);
   if (!ref) return settings.type === 'openai_compatible' ? 'unused' : undefined;
   if (ref === 'OPENAI_API_KEY') return env.OPENAI_API_KEY;
   if (ref === 'ANTHROPIC_API_KEY') return env.ANTHROPIC_API_KEY;

@@ -23,7 +23,15 @@ export class OpenAiProvider implements ModelProvider {
   }
 
   private sdk(): Promise<OpenAI> {
-    this.client ??= import('openai').then(({ default: Sdk }) => new Sdk({ apiKey: this.apiKey, baseURL: this.settings.baseUrl, timeout: this.settings.timeoutMs, maxRetries: 0 }));
+    this.client ??= import('openai').then(
+      ({ default: Sdk }) =>
+        new Sdk({
+          apiKey: this.apiKey,
+          baseURL: this.settings.baseUrl,
+          timeout: this.settings.timeoutMs,
+          maxRetries: 0,
+        }),
+    );
     return this.client;
   }
 
@@ -38,7 +46,10 @@ export class OpenAiProvider implements ModelProvider {
           { role: 'system', content: request.system },
           { role: 'user', content: request.user },
         ],
-        response_format: { type: 'json_schema', json_schema: { name: request.schemaName, schema: request.jsonSchema, strict: false } },
+        response_format: {
+          type: 'json_schema',
+          json_schema: { name: request.schemaName, schema: request.jsonSchema, strict: false },
+        },
       });
     } catch (error) {
       throw classifySdkError(error, this.id);

@@ -10,30 +10,57 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 function decisions(card: ApprovalCard): SafeHtml {
   if (!card.decisions.length) return html`<p>No decisions yet.</p>`;
-  return html`<ul class="decisions">${card.decisions.map((d) => html`<li>${d.name} ${d.decision === 'approve' ? 'approved' : 'rejected'} via ${d.platform} at <time datetime="${d.at}">${d.at}</time>${d.reason ? html`: “${d.reason}”` : ''}</li>`)}</ul>`;
+  return html`<ul class="decisions">
+    ${card.decisions.map((d) => html`<li>${d.name} ${d.decision === 'approve' ? 'approved' : 'rejected'} via ${d.platform} at <time datetime="${d.at}">${d.at}</time>${d.reason ? html`: “${d.reason}”` : ''}</li>`)}
+  </ul>`;
 }
 
 /** Why this viewer can or cannot decide, in words (the service has the final say when they try). */
 function standing(card: ApprovalCard, viewer: Viewer): string {
   if (card.state !== 'pending') return `This request is ${card.state}; nothing more can be decided.`;
-  if (card.requester.memberId === viewer.member.id) return 'You asked for this: someone else must decide it (separation of duties).';
-  if (card.decisions.some((d) => d.memberId === viewer.member.id)) return 'You have decided on this already; one person counts once.';
-  if (card.eligibleApprovers.some((a) => a.memberId === viewer.member.id)) return `Your roles (${viewer.member.roles.join(', ')}) can fill what remains: ${card.remaining}.`;
+  if (card.requester.memberId === viewer.member.id)
+    return 'You asked for this: someone else must decide it (separation of duties).';
+  if (card.decisions.some((d) => d.memberId === viewer.member.id))
+    return 'You have decided on this already; one person counts once.';
+  if (card.eligibleApprovers.some((a) => a.memberId === viewer.member.id))
+    return `Your roles (${viewer.member.roles.join(', ')}) can fill what remains: ${card.remaining}.`;
   return `It needs ${card.remaining}; your roles (${viewer.member.roles.join(', ')}) do not fit what remains.`;
 }
 
 export function cardHtml(card: ApprovalCard, viewer: Viewer, withForm: boolean): SafeHtml {
   const base = `/dashboard/t/${viewer.tenant.id}/approvals/${card.id}`;
-  const form = withForm && card.state === 'pending'
-    ? html`<form method="post" action="${base}/decide" class="decide"><input type="hidden" name="_csrf" value="${viewer.session.csrf}">
-<label for="reason-${card.id}">Reason (optional for approve)</label><textarea id="reason-${card.id}" name="reason" maxlength="500" rows="2"></textarea>
-<button type="submit" name="decision" value="approve">Approve</button> <button type="submit" name="decision" value="reject">Reject</button></form>`
-    : '';
-  return html`<article class="card state-${card.state}" aria-labelledby="h-${card.id}"><h3 id="h-${card.id}"><a href="${base}">${card.summary}</a></h3>
-<dl><dt>Request</dt><dd><code>${card.id}</code> (${card.state})</dd><dt>Requested by</dt><dd>${card.requester.name}</dd><dt>Rule</dt><dd>${card.rule}</dd>
-<dt>What will run</dt><dd>${card.targetDigest ? html`pinned to <code>${card.targetDigest}</code>` : 'the command as written (nothing to pin)'}</dd>
-<dt>Still needed</dt><dd>${card.remaining || '—'}</dd><dt>Expires</dt><dd><time datetime="${card.expiresAt}">${card.expiresAt}</time></dd></dl>
-${decisions(card)}<p class="standing">${standing(card, viewer)}</p>${form}</article>`;
+  const form =
+    withForm && card.state === 'pending'
+      ? html`<form method="post" action="${base}/decide" class="decide">
+          <input type="hidden" name="_csrf" value="${viewer.session.csrf}" />
+          <label for="reason-${card.id}">Reason (optional for approve)</label
+          ><textarea id="reason-${card.id}" name="reason" maxlength="500" rows="2"></textarea>
+          <button type="submit" name="decision" value="approve">Approve</button>
+          <button type="submit" name="decision" value="reject">Reject</button>
+        </form>`
+      : '';
+  return html`<article class="card state-${card.state}" aria-labelledby="h-${card.id}">
+    <h3 id="h-${card.id}"><a href="${base}">${card.summary}</a></h3>
+    <dl>
+      <dt>Request</dt>
+      <dd><code>${card.id}</code> (${card.state})</dd>
+      <dt>Requested by</dt>
+      <dd>${card.requester.name}</dd>
+      <dt>Rule</dt>
+      <dd>${card.rule}</dd>
+      <dt>What will run</dt>
+      <dd>
+        ${card.targetDigest ? html`pinned to <code>${card.targetDigest}</code>` : 'the command as written (nothing to pin)'}
+      </dd>
+      <dt>Still needed</dt>
+      <dd>${card.remaining || '—'}</dd>
+      <dt>Expires</dt>
+      <dd><time datetime="${card.expiresAt}">${card.expiresAt}</time></dd>
+    </dl>
+    ${decisions(card)}
+    <p class="standing">${standing(card, viewer)}</p>
+    ${form}
+  </article>`;
 }
 
 /** The viewer's own request ids, read from their `approval.requested` audit records; a live stream keeps one and
@@ -44,7 +71,12 @@ export class OwnRequests {
 
   async refresh(deps: DashboardDeps, viewer: Viewer): Promise<readonly string[]> {
     for (;;) {
-      const page = await deps.audit.store.query(viewer.tenant.id, { actor: viewer.member.id, action: 'approval.requested' }, this.afterSeq, 500);
+      const page = await deps.audit.store.query(
+        viewer.tenant.id,
+        { actor: viewer.member.id, action: 'approval.requested' },
+        this.afterSeq,
+        500,
+      );
       for (const r of page) if (r.target && !this.ids.includes(r.target)) this.ids.push(r.target);
       this.afterSeq = page[page.length - 1]?.seq ?? this.afterSeq;
       if (page.length < 500) break;
@@ -65,16 +97,37 @@ async function ownRequests(deps: DashboardDeps, viewer: Viewer, own: OwnRequests
 export async function inboxBody(deps: DashboardDeps, viewer: Viewer, own = new OwnRequests()): Promise<SafeHtml> {
   const approvals = deps.approvals();
   if (!approvals) return html`<p>The approvals module is not enabled in this deployment.</p>`;
-  const [mine, theirs] = await Promise.all([ownRequests(deps, viewer, own), approvals.pendingFor(viewer.tenant.id, viewer.member.id)]);
-  return html`<section aria-labelledby="for-you"><h2 id="for-you">Waiting for your decision (${theirs.length})</h2>
-${theirs.length ? theirs.map((c) => cardHtml(c, viewer, true)) : html`<p>Nothing is waiting for you.</p>`}</section>
-<section aria-labelledby="yours"><h2 id="yours">Your pending requests (${mine.length})</h2>
-${mine.length ? mine.map((c) => cardHtml(c, viewer, false)) : html`<p>You have no pending requests.</p>`}</section>`;
+  const [mine, theirs] = await Promise.all([
+    ownRequests(deps, viewer, own),
+    approvals.pendingFor(viewer.tenant.id, viewer.member.id),
+  ]);
+  return html`<section aria-labelledby="for-you">
+      <h2 id="for-you">Waiting for your decision (${theirs.length})</h2>
+      ${theirs.length ? theirs.map((c) => cardHtml(c, viewer, true)) : html`<p>Nothing is waiting for you.</p>`}
+    </section>
+    <section aria-labelledby="yours">
+      <h2 id="yours">Your pending requests (${mine.length})</h2>
+      ${mine.length ? mine.map((c) => cardHtml(c, viewer, false)) : html`<p>You have no pending requests.</p>`}
+    </section>`;
 }
 
 export function registerInbox(http: HttpServer, deps: DashboardDeps): void {
-  tenantRoute(http, deps, 'GET', '/inbox', async (_req, viewer) => view(deps, viewer, 'inbox', 'Approvals', html`<div id="inbox" data-live="inbox" data-stream="/dashboard/t/${viewer.tenant.id}/events?topic=inbox">${await inboxBody(deps, viewer)}</div>`));
-  tenantRoute(http, deps, 'GET', '/inbox/fragment', async (_req, viewer) => ({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: (await inboxBody(deps, viewer)).value }));
+  tenantRoute(http, deps, 'GET', '/inbox', async (_req, viewer) =>
+    view(
+      deps,
+      viewer,
+      'inbox',
+      'Approvals',
+      html`<div id="inbox" data-live="inbox" data-stream="/dashboard/t/${viewer.tenant.id}/events?topic=inbox">
+        ${await inboxBody(deps, viewer)}
+      </div>`,
+    ),
+  );
+  tenantRoute(http, deps, 'GET', '/inbox/fragment', async (_req, viewer) => ({
+    status: 200,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+    body: (await inboxBody(deps, viewer)).value,
+  }));
   tenantRoute(http, deps, 'GET', '/approvals/:id', async (req, viewer) => {
     const id = req.params.id ?? '';
     const card = ID.test(id) ? await deps.approvals()?.get(viewer.tenant.id, id) : undefined;
@@ -86,11 +139,35 @@ export function registerInbox(http: HttpServer, deps: DashboardDeps): void {
     const approvals = deps.approvals();
     const decision = form.get('decision');
     if (!approvals || !ID.test(id) || !(await approvals.get(viewer.tenant.id, id))) return notFound(deps, viewer);
-    if (decision !== 'approve' && decision !== 'reject') return view(deps, viewer, 'inbox', 'Nothing decided', html`<p role="alert">Choose Approve or Reject.</p>`, 400);
+    if (decision !== 'approve' && decision !== 'reject')
+      return view(deps, viewer, 'inbox', 'Nothing decided', html`<p role="alert">Choose Approve or Reject.</p>`, 400);
     const reason = form.get('reason')?.trim().slice(0, 500) || undefined;
-    const outcome = await approvals.decide({ tenantId: viewer.tenant.id, approvalId: id, actor: viewer.actor, decision, reason, correlationId: `web-${viewer.session.id}-${Date.now().toString(36)}` });
+    const outcome = await approvals.decide({
+      tenantId: viewer.tenant.id,
+      approvalId: id,
+      actor: viewer.actor,
+      decision,
+      reason,
+      correlationId: `web-${viewer.session.id}-${Date.now().toString(36)}`,
+    });
     const back = html`<p><a href="/dashboard/t/${viewer.tenant.id}/inbox">Back to the inbox</a></p>`;
-    if (!outcome.ok) return view(deps, viewer, 'inbox', 'Refused', html`<p role="alert" class="refusal" data-code="${outcome.refusal.code}">${outcome.refusal.message}</p>${back}`, 403);
-    return view(deps, viewer, 'inbox', 'Decided', html`<p role="status" class="done">${outcome.message}</p>${cardHtml(outcome.card, viewer, false)}${back}`);
+    if (!outcome.ok)
+      return view(
+        deps,
+        viewer,
+        'inbox',
+        'Refused',
+        html`<p role="alert" class="refusal" data-code="${outcome.refusal.code}">${outcome.refusal.message}</p>
+          ${back}`,
+        403,
+      );
+    return view(
+      deps,
+      viewer,
+      'inbox',
+      'Decided',
+      html`<p role="status" class="done">${outcome.message}</p>
+        ${cardHtml(outcome.card, viewer, false)}${back}`,
+    );
   });
 }

@@ -22,7 +22,10 @@ interface Filters {
 function filtersOf(query: URLSearchParams): Filters {
   const state = query.get('state') ?? '';
   const kind = query.get('kind') ?? '';
-  return { state: (STATES as readonly string[]).includes(state) ? state : undefined, kind: /^[a-z]{1,20}$/.test(kind) ? kind : undefined };
+  return {
+    state: (STATES as readonly string[]).includes(state) ? state : undefined,
+    kind: /^[a-z]{1,20}$/.test(kind) ? kind : undefined,
+  };
 }
 
 /** Where the work happens: the pull request or the ticket; a chat thread has no public URL. */
@@ -30,30 +33,72 @@ async function linkOf(deps: DashboardDeps, tenant: Tenant, jobId: string): Promi
   const job = await deps.queue.getForTenant(tenant.id, jobId);
   const command = job?.data.command;
   if (command?.name === 'review' && 'ref' in command) return html`local revision ${command.ref}`;
-  if (command?.name === 'review') return html`<a href="https://github.com/${command.repo.owner}/${command.repo.name}/pull/${command.number}">${command.repo.owner}/${command.repo.name}#${command.number}</a>`;
-  if ((command?.name === 'implement' || command?.name === 'triage') && tenant.bindings.jira) return html`<a href="${tenant.bindings.jira.siteUrl.replace(/\/+$/, '')}/browse/${command.ticket}">${command.ticket}</a>`;
+  if (command?.name === 'review')
+    return html`<a href="https://github.com/${command.repo.owner}/${command.repo.name}/pull/${command.number}"
+      >${command.repo.owner}/${command.repo.name}#${command.number}</a
+    >`;
+  if ((command?.name === 'implement' || command?.name === 'triage') && tenant.bindings.jira)
+    return html`<a href="${tenant.bindings.jira.siteUrl.replace(/\/+$/, '')}/browse/${command.ticket}"
+      >${command.ticket}</a
+    >`;
   const thread = job?.data.thread;
   return thread ? html`${thread.platform} ${thread.channel}` : html`—`;
 }
 
 function progressOf(job: JobSummary): SafeHtml {
   const p = job.progress as { step?: unknown; fraction?: unknown; waiting?: unknown } | undefined;
-  if (p && typeof p.fraction === 'number') return html`<progress max="100" value="${Math.round(p.fraction * 100)}" aria-label="progress of ${job.id}"></progress> ${typeof p.step === 'string' ? p.step : ''}`;
+  if (p && typeof p.fraction === 'number')
+    return html`<progress
+        max="100"
+        value="${Math.round(p.fraction * 100)}"
+        aria-label="progress of ${job.id}"
+      ></progress>
+      ${typeof p.step === 'string' ? p.step : ''}`;
   if (p && p.waiting) return html`waiting for a free slot`;
   return html`${job.state === 'completed' ? 'done' : '—'}`;
 }
 
-function rows(deps: DashboardDeps, viewer: Viewer, jobs: readonly JobSummary[], links: ReadonlyMap<string, SafeHtml>): SafeHtml {
-  if (!jobs.length) return html`<tr><td colspan="7">No jobs match.</td></tr>`;
-  return html`${jobs.map((j) => html`<tr id="job-${j.id}" data-state="${j.state}"><td><code>${j.id}</code></td><td>${j.kind}</td><td class="state">${j.state}</td><td class="progress">${progressOf(j)}</td><td>${j.requester}</td><td>${links.get(j.id) ?? '—'}</td>
-<td>${j.state === 'failed' && mayRetry(viewer, j) ? html`<form method="post" action="/dashboard/t/${viewer.tenant.id}/jobs/${j.id}/retry"><input type="hidden" name="_csrf" value="${viewer.session.csrf}"><button type="submit">Retry</button></form>` : j.failedReason ?? ''}</td></tr>`)}`;
+function rows(
+  deps: DashboardDeps,
+  viewer: Viewer,
+  jobs: readonly JobSummary[],
+  links: ReadonlyMap<string, SafeHtml>,
+): SafeHtml {
+  if (!jobs.length)
+    return html`<tr>
+      <td colspan="7">No jobs match.</td>
+    </tr>`;
+  return html`${jobs.map(
+    (j) =>
+      html`<tr id="job-${j.id}" data-state="${j.state}">
+        <td><code>${j.id}</code></td>
+        <td>${j.kind}</td>
+        <td class="state">${j.state}</td>
+        <td class="progress">${progressOf(j)}</td>
+        <td>${j.requester}</td>
+        <td>${links.get(j.id) ?? '—'}</td>
+        <td>
+          ${j.state === 'failed' && mayRetry(viewer, j) ? html`<form method="post" action="/dashboard/t/${viewer.tenant.id}/jobs/${j.id}/retry"><input type="hidden" name="_csrf" value="${viewer.session.csrf}" /><button type="submit">Retry</button></form>` : (j.failedReason ?? '')}
+        </td>
+      </tr>`,
+  )}`;
 }
 
-const mayRetry = (viewer: Viewer, job: JobSummary): boolean => job.requester === viewer.member.id || hasRole(viewer, 'admin', 'devops');
+const mayRetry = (viewer: Viewer, job: JobSummary): boolean =>
+  job.requester === viewer.member.id || hasRole(viewer, 'admin', 'devops');
 
-async function loadJobs(deps: DashboardDeps, viewer: Viewer, filters: Filters, links: Map<string, SafeHtml>): Promise<JobSummary[]> {
-  const jobs = (await deps.queue.recent(viewer.tenant.id, 50)).filter((j) => (!filters.state || j.state === filters.state) && (!filters.kind || j.kind === filters.kind));
-  await Promise.all(jobs.filter((j) => !links.has(j.id)).map(async (j) => links.set(j.id, await linkOf(deps, viewer.tenant, j.id))));
+async function loadJobs(
+  deps: DashboardDeps,
+  viewer: Viewer,
+  filters: Filters,
+  links: Map<string, SafeHtml>,
+): Promise<JobSummary[]> {
+  const jobs = (await deps.queue.recent(viewer.tenant.id, 50)).filter(
+    (j) => (!filters.state || j.state === filters.state) && (!filters.kind || j.kind === filters.kind),
+  );
+  await Promise.all(
+    jobs.filter((j) => !links.has(j.id)).map(async (j) => links.set(j.id, await linkOf(deps, viewer.tenant, j.id))),
+  );
   return jobs;
 }
 
@@ -62,11 +107,39 @@ async function jobsPage(deps: DashboardDeps, req: HttpRequest, viewer: Viewer): 
   const links = new Map<string, SafeHtml>();
   const jobs = await loadJobs(deps, viewer, filters, links);
   const qs = new URLSearchParams(Object.entries(filters).filter(([, v]) => v) as Array<[string, string]>).toString();
-  const body = html`<form method="get" class="filters"><label for="state">State</label> <select id="state" name="state"><option value="">any</option>${STATES.map((s) => html`<option${s === filters.state ? html` selected` : ''}>${s}</option>`)}</select>
-<label for="kind">Kind</label> <input id="kind" name="kind" value="${filters.kind ?? ''}" size="10"> <button type="submit">Filter</button></form>
-<p class="live" id="live-status" role="status">Updates arrive live; <a href="">reload</a> if they stop.</p>
-<table><caption>Recent jobs of ${viewer.tenant.name}</caption><thead><tr><th scope="col">Job</th><th scope="col">Kind</th><th scope="col">State</th><th scope="col">Progress</th><th scope="col">Requester</th><th scope="col">Where</th><th scope="col">Action</th></tr></thead>
-<tbody id="jobs" data-live="jobs" data-stream="/dashboard/t/${viewer.tenant.id}/events?topic=jobs${qs ? `&${qs}` : ''}">${rows(deps, viewer, jobs, links)}</tbody></table>`;
+  const body = html`<form method="get" class="filters">
+      <label for="state">State</label>
+      <select id="state" name="state">
+        <option value="">any</option>
+        ${STATES.map((s) => html`<option${s === filters.state ? html` selected` : ''}>${s}</option>`)}
+      </select>
+      <label for="kind">Kind</label> <input id="kind" name="kind" value="${filters.kind ?? ''}" size="10" />
+      <button type="submit">Filter</button>
+    </form>
+    <p class="live" id="live-status" role="status">Updates arrive live; <a href="">reload</a> if they stop.</p>
+    <table>
+      <caption>
+        Recent jobs of ${viewer.tenant.name}
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Job</th>
+          <th scope="col">Kind</th>
+          <th scope="col">State</th>
+          <th scope="col">Progress</th>
+          <th scope="col">Requester</th>
+          <th scope="col">Where</th>
+          <th scope="col">Action</th>
+        </tr>
+      </thead>
+      <tbody
+        id="jobs"
+        data-live="jobs"
+        data-stream="/dashboard/t/${viewer.tenant.id}/events?topic=jobs${qs ? `&${qs}` : ''}"
+      >
+        ${rows(deps, viewer, jobs, links)}
+      </tbody>
+    </table>`;
   return view(deps, viewer, 'jobs', 'Jobs', body);
 }
 
@@ -85,7 +158,10 @@ async function* stream(deps: DashboardDeps, req: HttpRequest, viewer: Viewer): A
   let lastBeat = Date.now();
   yield `retry: 1000\n\n`;
   while (!req.signal?.aborted && Date.now() - started < STREAM_MAX_MS) {
-    const markup = topic === 'jobs' ? rows(deps, viewer, await loadJobs(deps, viewer, filters, links), links).value : (await inboxBody(deps, viewer, own)).value;
+    const markup =
+      topic === 'jobs'
+        ? rows(deps, viewer, await loadJobs(deps, viewer, filters, links), links).value
+        : (await inboxBody(deps, viewer, own)).value;
     if (markup !== last || Date.now() - lastBeat > HEARTBEAT_MS) {
       lastBeat = Date.now();
       yield markup !== last ? event(topic, (last = markup)) : ': keep-alive\n\n';
@@ -99,16 +175,38 @@ export function registerJobs(http: HttpServer, deps: DashboardDeps): void {
   tenantRoute(http, deps, 'GET', '/events', (req, viewer) => ({
     status: 200,
     // connection: close: when the stream ends (server stopping), the socket goes too instead of idling in keep-alive.
-    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'close' },
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+      connection: 'close',
+    },
     body: stream(deps, req, viewer),
   }));
   tenantRoute(http, deps, 'POST', '/jobs/:id/retry', async (req, viewer) => {
     const job = await deps.queue.getForTenant(viewer.tenant.id, req.params.id ?? '');
     if (!job?.id) return notFound(deps, viewer);
     const summary = await deps.queue.summary(viewer.tenant.id, job.id);
-    if (!summary || !mayRetry(viewer, summary)) return forbidden(deps, viewer, 'Only the person who asked for this job, devops and admins can retry it.');
-    if (summary.state !== 'failed') return view(deps, viewer, 'jobs', 'Not retried', html`<p role="alert">Job ${job.id} is ${summary.state}; only a failed job can be retried.</p>`, 409);
-    await deps.audit.append({ tenantId: viewer.tenant.id, action: 'job.queued', actor: auditActorOf(viewer.actor), target: job.id, outcome: 'success', details: { jobId: job.id, kind: summary.kind, retry: true, approvalId: job.data.approvalId }, correlationId: job.data.correlationId });
+    if (!summary || !mayRetry(viewer, summary))
+      return forbidden(deps, viewer, 'Only the person who asked for this job, devops and admins can retry it.');
+    if (summary.state !== 'failed')
+      return view(
+        deps,
+        viewer,
+        'jobs',
+        'Not retried',
+        html`<p role="alert">Job ${job.id} is ${summary.state}; only a failed job can be retried.</p>`,
+        409,
+      );
+    await deps.audit.append({
+      tenantId: viewer.tenant.id,
+      action: 'job.queued',
+      actor: auditActorOf(viewer.actor),
+      target: job.id,
+      outcome: 'success',
+      details: { jobId: job.id, kind: summary.kind, retry: true, approvalId: job.data.approvalId },
+      correlationId: job.data.correlationId,
+    });
     await job.retry('failed');
     return { status: 303, headers: { location: `/dashboard/t/${viewer.tenant.id}/jobs` } };
   });

@@ -19,9 +19,20 @@
       pending = null;
       if (el.innerHTML !== markup) el.innerHTML = markup;
     };
-    el.addEventListener('focusout', function () { if (pending !== null) setTimeout(function () { apply(pending); }, 0); });
-    stream.addEventListener(name, function (e) { apply(e.data); });
+    el.addEventListener('focusout', function () {
+      if (pending !== null)
+        setTimeout(function () {
+          apply(pending);
+        }, 0);
+    });
+    stream.addEventListener(name, function (e) {
+      apply(e.data);
+    });
   });
-  stream.addEventListener('open', function () { if (status) status.textContent = 'Live: updates arrive as they happen.'; });
-  stream.addEventListener('error', function () { if (status) status.textContent = 'Live updates paused; reconnecting…'; });
+  stream.addEventListener('open', function () {
+    if (status) status.textContent = 'Live: updates arrive as they happen.';
+  });
+  stream.addEventListener('error', function () {
+    if (status) status.textContent = 'Live updates paused; reconnecting…';
+  });
 })();

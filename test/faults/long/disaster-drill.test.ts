@@ -48,7 +48,18 @@ function seed(dataDir: string): void {
     const lines: string[] = [];
     let prevHash = GENESIS_HASH;
     for (let seq = 1; seq <= Math.ceil(RECORDS / TENANTS); seq++) {
-      const content: Omit<AuditRecord, 'hash'> = { tenantId, seq, ts: new Date(started + seq * 1000).toISOString(), actor: { memberId: 'dev', platform: 'slack', platformUserId: `U0DEV${pad(t)}0` }, action: seq % 3 ? 'command.received' : 'approval.requested', target: `payments@production#${seq}`, outcome: 'success', details: { command: 'deploy', n: seq }, correlationId: `c-${t}-${seq}`, prevHash };
+      const content: Omit<AuditRecord, 'hash'> = {
+        tenantId,
+        seq,
+        ts: new Date(started + seq * 1000).toISOString(),
+        actor: { memberId: 'dev', platform: 'slack', platformUserId: `U0DEV${pad(t)}0` },
+        action: seq % 3 ? 'command.received' : 'approval.requested',
+        target: `payments@production#${seq}`,
+        outcome: 'success',
+        details: { command: 'deploy', n: seq },
+        correlationId: `c-${t}-${seq}`,
+        prevHash,
+      };
       const record = { ...content, hash: hashRecord(content) };
       prevHash = record.hash;
       lines.push(frame(record));
@@ -59,20 +70,44 @@ function seed(dataDir: string): void {
   for (let i = 0; i < PENDING; i++) {
     const tenantId = `t${pad(i % TENANTS)}`;
     const record: ApprovalRecord = {
-      id: `ap-drill${String(i).padStart(6, '0')}`, tenantId, state: 'pending', rule: 'deploys', kind: 'deploy', command: { name: 'deploy', service: 'payments', environment: 'production', ref: `v${i}` },
-      summary: `deploy payments to production at v${i}`, target: 'payments@production', requester: { memberId: 'dev', name: 'Dev', platform: 'slack', platformUserId: 'U0DEV000' },
-      thread: { platform: 'slack', channel: 'C0DRILL', thread: `1.${i}` }, correlationId: `c-ap-${i}`, deliveryId: `d-${i}`, quorum: [{ count: 1, roles: ['tech_lead'] }, { count: 1, roles: ['devops'] }],
-      voidOnTargetChange: true, cancel: ['requester', 'admin'], decisions: [], createdAt: new Date(started).toISOString(), expiresAt: new Date(Date.now() + 86_400_000).toISOString(), queued: false,
+      id: `ap-drill${String(i).padStart(6, '0')}`,
+      tenantId,
+      state: 'pending',
+      rule: 'deploys',
+      kind: 'deploy',
+      command: { name: 'deploy', service: 'payments', environment: 'production', ref: `v${i}` },
+      summary: `deploy payments to production at v${i}`,
+      target: 'payments@production',
+      requester: { memberId: 'dev', name: 'Dev', platform: 'slack', platformUserId: 'U0DEV000' },
+      thread: { platform: 'slack', channel: 'C0DRILL', thread: `1.${i}` },
+      correlationId: `c-ap-${i}`,
+      deliveryId: `d-${i}`,
+      quorum: [
+        { count: 1, roles: ['tech_lead'] },
+        { count: 1, roles: ['devops'] },
+      ],
+      voidOnTargetChange: true,
+      cancel: ['requester', 'admin'],
+      decisions: [],
+      createdAt: new Date(started).toISOString(),
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      queued: false,
     };
     approvals.push(frame({ k: `${tenantId}\u0000${record.id}`, v: record }));
   }
   writeFileAtomic(join(dataDir, 'state', 'approvals.snapshot'), approvals);
 }
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string; seconds: number }> {
+function cli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; out: string; err: string; seconds: number }> {
   const began = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/void.mjs'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'error', ...env } });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/void.mjs'), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'error', ...env },
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += String(c)));
@@ -81,7 +116,9 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
   });
 }
 
-async function serve(env: Record<string, string>): Promise<{ proc: VoidProcess; seconds: number; opened: Record<string, unknown> }> {
+async function serve(
+  env: Record<string, string>,
+): Promise<{ proc: VoidProcess; seconds: number; opened: Record<string, unknown> }> {
   const began = performance.now();
   const proc = spawnVoid(['--role', 'all'], env);
   procs.push(proc);
@@ -99,9 +136,18 @@ describe(`disaster drill: ${TENANTS} tenants, ${RECORDS} records, ${PENDING} pen
     say(`seeded in ${((performance.now() - began) / 1000).toFixed(1)} s`);
     const redis = await RedisProcess.start(true);
     redises.push(redis);
-    const env = { VOID_KEY_PREFIX: prefix, VOID_TENANTS_FILE: tenantsFile, VOID_DATA_DIR: dataDir, REDIS_URL: redis.url, PORT: '0', HOST: '127.0.0.1' };
+    const env = {
+      VOID_KEY_PREFIX: prefix,
+      VOID_TENANTS_FILE: tenantsFile,
+      VOID_DATA_DIR: dataDir,
+      REDIS_URL: redis.url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+    };
     const first = await serve(env);
-    say(`first start (open + verify ${String(first.opened.records)} records + ${PENDING} expiry timers): ${first.seconds.toFixed(1)} s`);
+    say(
+      `first start (open + verify ${String(first.opened.records)} records + ${PENDING} expiry timers): ${first.seconds.toFixed(1)} s`,
+    );
     expect(first.opened).toMatchObject({ verified: true, tenants: TENANTS });
 
     const backupFile = join(mkdtempSync(join(tmpdir(), 'void-drill-')), 'void.backup');
@@ -135,7 +181,8 @@ describe(`disaster drill: ${TENANTS} tenants, ${RECORDS} records, ${PENDING} pen
     const jobs = new Queue(JOB_QUEUE, { connection: { url: fresh.url }, prefix });
     expect(await jobs.getJobCountByTypes('waiting', 'active', 'completed', 'delayed')).toBe(0);
     await jobs.close();
-    const rss = Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${second.proc.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    const rss =
+      Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${second.proc.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
     say(`RSS of the restored process holding the trail: ${rss.toFixed(0)} MB`);
     expect(recovery).toBeLessThan(15 * 60);
   }, 900_000);

@@ -11,7 +11,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { JOB_QUEUE } from '../../../agents/queues.js';
 import { REDIS_URL, uniqueId } from '../../helpers/app.js';
 import { deletePrefix } from '../../helpers/deploy.js';
-import { bounded, installationOf, pad, platformsFake, scaleTenantsYaml, startCluster, teamOf, type Cluster, type PlatformsFake } from '../../helpers/faults-cluster.js';
+import {
+  bounded,
+  installationOf,
+  pad,
+  platformsFake,
+  scaleTenantsYaml,
+  startCluster,
+  teamOf,
+  type Cluster,
+  type PlatformsFake,
+} from '../../helpers/faults-cluster.js';
 import { deliver, prComment } from '../../helpers/github.js';
 import { postSlack, slashForm } from '../../helpers/slack.js';
 
@@ -45,11 +55,22 @@ async function send(urls: string[], fakeUrl: string, i: number): Promise<number>
     p.repository.owner.login = `org${pad(t)}`;
     p.repository.full_name = `org${pad(t)}/api`;
     p.issue.number = i + 1;
-    p.issue.pull_request = { url: `https://github.test/api/v3/repos/org${pad(t)}/api/pulls/${i + 1}`, html_url: `https://github.test/org${pad(t)}/api/pull/${i + 1}` };
+    p.issue.pull_request = {
+      url: `https://github.test/api/v3/repos/org${pad(t)}/api/pulls/${i + 1}`,
+      html_url: `https://github.test/org${pad(t)}/api/pull/${i + 1}`,
+    };
     p.comment.id = 100_000 + i;
     return (await deliver(url, 'issue_comment', p)).status;
   }
-  const form = new URLSearchParams(slashForm({ text: 'status', team: teamOf(t), user: `U0DEV${pad(t)}0`, channel: channelOf(i), trigger: `scale-${prefix}-${i}` }));
+  const form = new URLSearchParams(
+    slashForm({
+      text: 'status',
+      team: teamOf(t),
+      user: `U0DEV${pad(t)}0`,
+      channel: channelOf(i),
+      trigger: `scale-${prefix}-${i}`,
+    }),
+  );
   form.set('response_url', `${fakeUrl}/hooks/${i}`);
   return (await postSlack(url, { body: form.toString() })).status;
 }
@@ -57,7 +78,14 @@ async function send(urls: string[], fakeUrl: string, i: number): Promise<number>
 describe('scale-out: 2 web + 2 worker processes on one Redis', () => {
   it(`handles ${EVENTS} mixed signed events with every job done exactly once`, async () => {
     fake = await platformsFake();
-    cluster = await startCluster({ prefix, yaml: scaleTenantsYaml(TENANTS), fake, webs: 2, workers: 2, env: { VOID_WORKER_CONCURRENCY: '32', LOG_LEVEL: 'info' } });
+    cluster = await startCluster({
+      prefix,
+      yaml: scaleTenantsYaml(TENANTS),
+      fake,
+      webs: 2,
+      workers: 2,
+      env: { VOID_WORKER_CONCURRENCY: '32', LOG_LEVEL: 'info' },
+    });
     queue = new Queue(JOB_QUEUE, { connection: { url: REDIS_URL }, prefix });
     say(`2 web (${cluster.urls.join(', ')}) and 2 worker processes started; sending ${EVENTS} events, 32 at a time`);
 
@@ -68,7 +96,9 @@ describe('scale-out: 2 web + 2 worker processes on one Redis', () => {
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     });
     const ingestS = (Date.now() - t0) / 1000;
-    say(`sent in ${ingestS.toFixed(1)} s (${(EVENTS / ingestS).toFixed(0)} events/s); answers ${JSON.stringify(Object.fromEntries(statuses))}`);
+    say(
+      `sent in ${ingestS.toFixed(1)} s (${(EVENTS / ingestS).toFixed(0)} events/s); answers ${JSON.stringify(Object.fromEntries(statuses))}`,
+    );
     expect([...statuses.keys()].every((s) => s === 200 || s === 202)).toBe(true);
 
     // Bounded: 10,000 jobs drain at ~35/s on a loaded 2-core machine (GitHub's paced writes hold worker slots).
@@ -81,17 +111,24 @@ describe('scale-out: 2 web + 2 worker processes on one Redis', () => {
     }
     // The last replies are written after BullMQ marks the job completed: wait until the fakes have them all.
     const finals = () => {
-      const slack = [...fake!.slack.entries()].filter(([c]) => c.startsWith('C0S')).map(([, texts]) => texts.filter((x) => /^chat\.\w+ ✅ status done/.test(x)).length);
-      const github = [...fake!.commentWrites.values()].map((bodies) => bodies.filter((b) => b.startsWith('✅ status done')).length);
+      const slack = [...fake!.slack.entries()]
+        .filter(([c]) => c.startsWith('C0S'))
+        .map(([, texts]) => texts.filter((x) => /^chat\.\w+ ✅ status done/.test(x)).length);
+      const github = [...fake!.commentWrites.values()].map(
+        (bodies) => bodies.filter((b) => b.startsWith('✅ status done')).length,
+      );
       return { slack, github };
     };
-    while (Date.now() < deadline && finals().slack.length + finals().github.length < EVENTS) await new Promise((r) => setTimeout(r, 250));
+    while (Date.now() < deadline && finals().slack.length + finals().github.length < EVENTS)
+      await new Promise((r) => setTimeout(r, 250));
     await new Promise((r) => setTimeout(r, 1000)); // a duplicate final reply, if any, would arrive now
     const { slack, github } = finals();
     const jobs = await queue.getJobs(['completed'], 0, EVENTS * 2);
     const rerun = jobs.filter((j) => (j.attemptsStarted ?? 1) > 1).length;
     const once = (list: number[]) => list.filter((n) => n === 1).length;
-    say(`checked after ${((Date.now() - t0) / 1000).toFixed(0)} s: BullMQ ${JSON.stringify(counts)}, ${jobs.length} completed jobs listed, ${rerun} started more than once; Slack channels with exactly one final reply ${once(slack)}/${EVENTS - EVENTS / GITHUB_SHARE} (more than one: ${slack.filter((n) => n > 1).length}); pull requests with exactly one final comment ${once(github)}/${EVENTS / GITHUB_SHARE} (more than one: ${github.filter((n) => n > 1).length}); ${fake.calls} calls to the fakes; unmatched: ${fake.unmatched.slice(0, 5).join(', ') || 'none'}; response_url fallbacks: ${fake.slack.get('response_url')?.length ?? 0}`);
+    say(
+      `checked after ${((Date.now() - t0) / 1000).toFixed(0)} s: BullMQ ${JSON.stringify(counts)}, ${jobs.length} completed jobs listed, ${rerun} started more than once; Slack channels with exactly one final reply ${once(slack)}/${EVENTS - EVENTS / GITHUB_SHARE} (more than one: ${slack.filter((n) => n > 1).length}); pull requests with exactly one final comment ${once(github)}/${EVENTS / GITHUB_SHARE} (more than one: ${github.filter((n) => n > 1).length}); ${fake.calls} calls to the fakes; unmatched: ${fake.unmatched.slice(0, 5).join(', ') || 'none'}; response_url fallbacks: ${fake.slack.get('response_url')?.length ?? 0}`,
+    );
     expect(counts).toMatchObject({ completed: EVENTS, failed: 0, active: 0, waiting: 0, delayed: 0 });
     expect(jobs).toHaveLength(EVENTS);
     expect(new Set(jobs.map((j) => j.id)).size).toBe(EVENTS);
