@@ -114,14 +114,12 @@ export class SlackOAuth {
       installer?: string | undefined;
     };
     try {
-      const r = await this.options.auth
-        .client('')
-        .oauth.v2.access({
-          client_id: this.options.clientId,
-          client_secret: this.options.clientSecret,
-          code,
-          redirect_uri: this.options.redirectUri,
-        });
+      const r = await this.options.auth.client('').oauth.v2.access({
+        client_id: this.options.clientId,
+        client_secret: this.options.clientSecret,
+        code,
+        redirect_uri: this.options.redirectUri,
+      });
       const team = (r.team ?? {}) as { id?: string; name?: string };
       if (!r.access_token || !team.id) throw new Error('oauth.v2.access returned no bot token or team');
       registerSecret(r.access_token);

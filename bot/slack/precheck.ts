@@ -82,16 +82,14 @@ export function createPrecheck(deps: PrecheckDeps): (body: SlackBody) => Promise
     }
     const where = deliveryOf(body);
     const thread = threadRef(origin.teamId, where.channel, where.thread);
-    const result = await deps
-      .dispatcher()
-      .dispatch({
-        platform: 'slack',
-        workspaceId,
-        platformUserId: origin.userId,
-        text: '',
-        thread,
-        deliveryId: where.deliveryId,
-      });
+    const result = await deps.dispatcher().dispatch({
+      platform: 'slack',
+      workspaceId,
+      platformUserId: origin.userId,
+      text: '',
+      thread,
+      deliveryId: where.deliveryId,
+    });
     deps.log.info(
       { code: resolution.code, teamId: origin.teamId },
       'Slack request from an unknown workspace or person refused',

@@ -131,20 +131,18 @@ export class GithubEventHandler {
       this.postAll(log, thread, [{ text: rewritten.note ?? 'Nothing was done.', kind: 'refusal' }], e.sender);
       return { answered: 'refused before dispatch' };
     }
-    const result = await this.deps
-      .dispatcher()
-      .dispatch(
-        {
-          platform: 'github',
-          workspaceId: String(e.installationId),
-          platformUserId: e.sender,
-          stableUserId: e.senderId === undefined ? undefined : String(e.senderId),
-          text: rewritten.text,
-          thread,
-          deliveryId,
-        },
-        { repo: e.repo, pullNumber: e.number },
-      );
+    const result = await this.deps.dispatcher().dispatch(
+      {
+        platform: 'github',
+        workspaceId: String(e.installationId),
+        platformUserId: e.sender,
+        stableUserId: e.senderId === undefined ? undefined : String(e.senderId),
+        text: rewritten.text,
+        thread,
+        deliveryId,
+      },
+      { repo: e.repo, pullNumber: e.number },
+    );
     if (result.duplicate) return { duplicate: true };
     const replies = await commentReplies(e, tenant, rewritten, result.replies, {
       ...lookup,
@@ -229,20 +227,18 @@ export class GithubEventHandler {
       );
       return { status: 'skipped: sender is not a member', replies: [] };
     }
-    const result = await this.deps
-      .dispatcher()
-      .dispatch(
-        {
-          platform: 'github',
-          workspaceId: String(e.installationId),
-          platformUserId: requester,
-          stableUserId: sender ? e.senderId?.toString() : configuredGithubId(tenant, requester),
-          text: `review ${channel}`,
-          thread,
-          deliveryId,
-        },
-        { repo: e.pr.repo, pullNumber: e.pr.number },
-      );
+    const result = await this.deps.dispatcher().dispatch(
+      {
+        platform: 'github',
+        workspaceId: String(e.installationId),
+        platformUserId: requester,
+        stableUserId: sender ? e.senderId?.toString() : configuredGithubId(tenant, requester),
+        text: `review ${channel}`,
+        thread,
+        deliveryId,
+      },
+      { repo: e.pr.repo, pullNumber: e.pr.number },
+    );
     return { status: result.duplicate ? 'duplicate' : 'dispatched', replies: result.replies };
   }
 }

@@ -104,13 +104,11 @@ describe('GET /metrics after a conversation', () => {
           'x-ratelimit-remaining': '0',
           'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 60),
         });
-      res
-        .writeHead(403, headers)
-        .end(
-          JSON.stringify({
-            message: req.url?.includes('secondary') ? 'You have exceeded a secondary rate limit.' : 'Forbidden',
-          }),
-        );
+      res.writeHead(403, headers).end(
+        JSON.stringify({
+          message: req.url?.includes('secondary') ? 'You have exceeded a secondary rate limit.' : 'Forbidden',
+        }),
+      );
     });
     github.listen(0, '127.0.0.1');
     await once(github, 'listening');
