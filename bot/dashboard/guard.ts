@@ -32,10 +32,7 @@ export function tenantRoute(
           403,
           page(
             'Refused',
-            html`<p role="alert">
-              This form was not sent from your dashboard page (its security token is missing or wrong), so nothing was
-              done. Go back, reload the page and try again.
-            </p>`,
+            html`<p role="alert">This form was not sent from your dashboard page (its security token is missing or wrong), so nothing was done. Go back, reload the page and try again.</p>`,
           ),
           secureCookies(deps),
         );

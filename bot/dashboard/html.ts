@@ -84,47 +84,20 @@ const NAV: ReadonlyArray<[string, string]> = [
 function nav(ctx: NavContext): SafeHtml {
   const links = NAV.map(
     ([path, label]) =>
-      html`<li>
-        <a
-          href="/dashboard/t/${ctx.tenantId}/${path}"
-          ${ctx.current === path ? new SafeHtml(' aria-current="page"') : ''}
-          >${label}</a
-        >
-      </li>`,
+      html`<li><a href="/dashboard/t/${ctx.tenantId}/${path}"${ctx.current === path ? new SafeHtml(' aria-current="page"') : ''}>${label}</a></li>`,
   );
-  return html`<header class="top">
-    <nav aria-label="Dashboard">
-      <span class="brand">Void · ${ctx.tenantName}</span>
-      <ul>
-        ${links}
-      </ul>
-    </nav>
-    <form method="post" action="/dashboard/signout" class="who">
-      <span>${ctx.memberName} (${ctx.roles.join(', ')})</span>
-      <input type="hidden" name="_csrf" value="${ctx.csrf}" /><button type="submit">Sign out</button>
-      <button type="submit" formaction="/dashboard/signout-everywhere">Sign out everywhere</button>
-    </form>
-  </header>`;
+  return html`<header class="top"><nav aria-label="Dashboard"><span class="brand">Void · ${ctx.tenantName}</span><ul>${links}</ul></nav>
+<form method="post" action="/dashboard/signout" class="who"><span>${ctx.memberName} (${ctx.roles.join(', ')})</span>
+<input type="hidden" name="_csrf" value="${ctx.csrf}"><button type="submit">Sign out</button>
+<button type="submit" formaction="/dashboard/signout-everywhere">Sign out everywhere</button></form></header>`;
 }
 
 export function page(title: string, body: SafeHtml, ctx?: NavContext): string {
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${title} · Void</title>
-        <link rel="stylesheet" href="/dashboard/static/app.css" />
-        <script src="/dashboard/static/app.js" defer></script>
-      </head>
-      <body>
-        ${ctx ? nav(ctx) : html`<header class="top"><span class="brand">Void</span></header>`}
-        <main id="main">
-          <h1>${title}</h1>
-          ${body}
-        </main>
-      </body>
-    </html>`.value;
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · Void</title><link rel="stylesheet" href="/dashboard/static/app.css"><script src="/dashboard/static/app.js" defer></script></head>
+<body>${ctx ? nav(ctx) : html`<header class="top"><span class="brand">Void</span></header>`}<main id="main"><h1>${title}</h1>${body}</main></body></html>`
+    .value;
 }
 
 export function htmlResponse(

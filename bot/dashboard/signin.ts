@@ -30,29 +30,9 @@ function signInPage(
   clear = status === 401,
 ): HttpResponse {
   const body = html`${notice ? html`<p role="alert" class="notice">${notice}</p>` : ''}
-    <section aria-labelledby="chat">
-      <h2 id="chat">With a link from chat</h2>
-      <p>
-        Say <code>login</code> to Void in Slack, Teams or the console: it answers you privately with a link that signs
-        you in once, within five minutes.
-      </p>
-    </section>
-    <section aria-labelledby="sso">
-      <h2 id="sso">With your company's single sign-on</h2>
-      <form method="get" action="/dashboard/signin">
-        <label for="tenant">Organisation id</label>
-        <input
-          id="tenant"
-          name="tenant"
-          autocomplete="organization"
-          value="${tenantId ?? ''}"
-          required
-          pattern="[a-z0-9][a-z0-9_-]{0,62}"
-        />
-        <button type="submit">Continue</button>
-      </form>
-      ${extra ?? ''}
-    </section>`;
+<section aria-labelledby="chat"><h2 id="chat">With a link from chat</h2><p>Say <code>login</code> to Void in Slack, Teams or the console: it answers you privately with a link that signs you in once, within five minutes.</p></section>
+<section aria-labelledby="sso"><h2 id="sso">With your company's single sign-on</h2>
+<form method="get" action="/dashboard/signin"><label for="tenant">Organisation id</label> <input id="tenant" name="tenant" autocomplete="organization" value="${tenantId ?? ''}" required pattern="[a-z0-9][a-z0-9_-]{0,62}"> <button type="submit">Continue</button></form>${extra ?? ''}</section>`;
   return htmlResponse(
     status,
     page('Sign in to Void', body),
@@ -73,9 +53,7 @@ async function signInRoute(deps: DashboardDeps, req: HttpRequest): Promise<HttpR
       'Single sign-on is not set up for that organisation here. Use a link from chat instead.',
       tenantId,
     );
-  const link = html`<p>
-    <a class="button" href="/dashboard/oidc/start?tenant=${tenant.id}">Sign in to ${tenant.name} with single sign-on</a>
-  </p>`;
+  const link = html`<p><a class="button" href="/dashboard/oidc/start?tenant=${tenant.id}">Sign in to ${tenant.name} with single sign-on</a></p>`;
   return signInPage(deps, 200, undefined, tenantId, link);
 }
 
@@ -126,9 +104,7 @@ async function signIn(
 function linkPage(deps: DashboardDeps, req: HttpRequest): HttpResponse {
   const token = req.params.token ?? '';
   const body = html`<p>Continue to sign in to the Void dashboard. This link works once.</p>
-    <form method="post" action="/dashboard/login">
-      <input type="hidden" name="token" value="${token}" /><button type="submit">Sign in</button>
-    </form>`;
+<form method="post" action="/dashboard/login"><input type="hidden" name="token" value="${token}"><button type="submit">Sign in</button></form>`;
   return htmlResponse(200, page('Sign in to Void', body), secureCookies(deps));
 }
 
@@ -223,9 +199,7 @@ async function signOut(deps: DashboardDeps, req: HttpRequest, everywhere: boolea
       403,
       page(
         'Refused',
-        html`<p role="alert">
-          This form was not sent from your dashboard page (its security token is missing or wrong), so nothing was done.
-        </p>`,
+        html`<p role="alert">This form was not sent from your dashboard page (its security token is missing or wrong), so nothing was done.</p>`,
       ),
       secureCookies(deps),
     );

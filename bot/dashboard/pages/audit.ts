@@ -23,25 +23,13 @@ export const readers =
         );
 
 function recordRow(tenantId: string, r: AuditRecord) {
-  return html`<tr>
-    <td><a href="/dashboard/t/${tenantId}/audit/records/${r.seq}">${r.seq}</a></td>
-    <td><time datetime="${r.ts}">${r.ts}</time></td>
-    <td>${r.actor.memberId ?? '—'} (${r.actor.platform})</td>
-    <td>${r.action}</td>
-    <td>${r.target ?? ''}</td>
-    <td>${r.outcome}</td>
-  </tr>`;
+  return html`<tr><td><a href="/dashboard/t/${tenantId}/audit/records/${r.seq}">${r.seq}</a></td><td><time datetime="${r.ts}">${r.ts}</time></td><td>${r.actor.memberId ?? '—'} (${r.actor.platform})</td><td>${r.action}</td><td>${r.target ?? ''}</td><td>${r.outcome}</td></tr>`;
 }
 
 function searchForm(q: URLSearchParams) {
   const field = (name: string, label: string, placeholder = '') =>
-    html`<label for="f-${name}">${label}</label>
-      <input id="f-${name}" name="${name}" value="${q.get(name) ?? ''}" placeholder="${placeholder}" size="14" />`;
-  return html`<form method="get" class="filters">
-    ${field('actor', 'Actor')} ${field('action', 'Action', 'job.failed or github.*')} ${field('target', 'Target')}
-    ${field('from', 'From', 'YYYY-MM-DD')} ${field('until', 'Until', 'YYYY-MM-DD')}
-    <button type="submit">Search</button>
-  </form>`;
+    html`<label for="f-${name}">${label}</label> <input id="f-${name}" name="${name}" value="${q.get(name) ?? ''}" placeholder="${placeholder}" size="14">`;
+  return html`<form method="get" class="filters">${field('actor', 'Actor')} ${field('action', 'Action', 'job.failed or github.*')} ${field('target', 'Target')} ${field('from', 'From', 'YYYY-MM-DD')} ${field('until', 'Until', 'YYYY-MM-DD')} <button type="submit">Search</button></form>`;
 }
 
 export function registerAudit(http: HttpServer, deps: DashboardDeps): void {
@@ -59,8 +47,7 @@ export function registerAudit(http: HttpServer, deps: DashboardDeps): void {
           viewer,
           'audit',
           'Audit trail',
-          html`${searchForm(req.query)}
-            <p role="alert">${parsed.refusal.message}</p>`,
+          html`${searchForm(req.query)}<p role="alert">${parsed.refusal.message}</p>`,
           400,
         );
       const records = await deps.audit.store.query(id, parsed.value.filter, parsed.value.afterSeq, 100);
@@ -68,33 +55,10 @@ export function registerAudit(http: HttpServer, deps: DashboardDeps): void {
         [...req.query].filter(([k, v]) => ['from', 'until'].includes(k) && v),
       ).toString();
       const body = html`${searchForm(req.query)}
-        <form method="post" action="/dashboard/t/${id}/audit/verify" class="inline">
-          <input type="hidden" name="_csrf" value="${viewer.session.csrf}" /><button type="submit">
-            Verify the chain
-          </button>
-        </form>
-        <p>
-          Export: <a href="/dashboard/t/${id}/audit/export?format=jsonl&${exportQs}" download>JSON Lines</a> ·
-          <a href="/dashboard/t/${id}/audit/export?format=csv&${exportQs}" download>CSV</a>
-        </p>
-        <table>
-          <caption>
-            ${records.length} record(s)${records.length === 100 ? ' (the first 100; narrow the search)' : ''}
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Seq</th>
-              <th scope="col">Time</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">Target</th>
-              <th scope="col">Outcome</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${records.map((r) => recordRow(id, r))}
-          </tbody>
-        </table>`;
+<form method="post" action="/dashboard/t/${id}/audit/verify" class="inline"><input type="hidden" name="_csrf" value="${viewer.session.csrf}"><button type="submit">Verify the chain</button></form>
+<p>Export: <a href="/dashboard/t/${id}/audit/export?format=jsonl&${exportQs}" download>JSON Lines</a> · <a href="/dashboard/t/${id}/audit/export?format=csv&${exportQs}" download>CSV</a></p>
+<table><caption>${records.length} record(s)${records.length === 100 ? ' (the first 100; narrow the search)' : ''}</caption><thead><tr><th scope="col">Seq</th><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th></tr></thead>
+<tbody>${records.map((r) => recordRow(id, r))}</tbody></table>`;
       return view(deps, viewer, 'audit', 'Audit trail', body);
     }),
   );
@@ -108,31 +72,10 @@ export function registerAudit(http: HttpServer, deps: DashboardDeps): void {
       const [record] = Number.isInteger(seq) && seq > 0 ? await deps.audit.store.range(viewer.tenant.id, seq, 1) : [];
       if (!record || record.seq !== seq) return notFound(deps, viewer);
       const id = viewer.tenant.id;
-      const body = html`<dl class="record">
-        <dt>Sequence</dt>
-        <dd>${record.seq}</dd>
-        <dt>Time</dt>
-        <dd>${record.ts}</dd>
-        <dt>Actor</dt>
-        <dd>${record.actor.memberId ?? '—'} via ${record.actor.platform} ${record.actor.platformUserId ?? ''}</dd>
-        <dt>Action</dt>
-        <dd>${record.action}</dd>
-        <dt>Target</dt>
-        <dd>${record.target ?? '—'}</dd>
-        <dt>Outcome</dt>
-        <dd>${record.outcome}</dd>
-        <dt>Correlation</dt>
-        <dd><a href="/dashboard/t/${id}/audit?correlationId=${record.correlationId}">${record.correlationId}</a></dd>
-        <dt>Details</dt>
-        <dd><pre>${JSON.stringify(record.details ?? {}, null, 2)}</pre></dd>
-        <dt>Previous hash</dt>
-        <dd>
-          <code>${record.prevHash}</code
-          >${record.seq > 1 ? html` (<a href="/dashboard/t/${id}/audit/records/${record.seq - 1}">record ${record.seq - 1}</a>)` : ''}
-        </dd>
-        <dt>Hash</dt>
-        <dd><code>${record.hash}</code> (<a href="/dashboard/t/${id}/audit/records/${record.seq + 1}">next</a>)</dd>
-      </dl>`;
+      const body = html`<dl class="record"><dt>Sequence</dt><dd>${record.seq}</dd><dt>Time</dt><dd>${record.ts}</dd><dt>Actor</dt><dd>${record.actor.memberId ?? '—'} via ${record.actor.platform} ${record.actor.platformUserId ?? ''}</dd>
+<dt>Action</dt><dd>${record.action}</dd><dt>Target</dt><dd>${record.target ?? '—'}</dd><dt>Outcome</dt><dd>${record.outcome}</dd><dt>Correlation</dt><dd><a href="/dashboard/t/${id}/audit?correlationId=${record.correlationId}">${record.correlationId}</a></dd>
+<dt>Details</dt><dd><pre>${JSON.stringify(record.details ?? {}, null, 2)}</pre></dd>
+<dt>Previous hash</dt><dd><code>${record.prevHash}</code>${record.seq > 1 ? html` (<a href="/dashboard/t/${id}/audit/records/${record.seq - 1}">record ${record.seq - 1}</a>)` : ''}</dd><dt>Hash</dt><dd><code>${record.hash}</code> (<a href="/dashboard/t/${id}/audit/records/${record.seq + 1}">next</a>)</dd></dl>`;
       return view(deps, viewer, 'audit', `Audit record ${record.seq}`, body);
     }),
   );
@@ -171,10 +114,8 @@ function verifyRoute(deps: DashboardDeps, viewer: Viewer): HttpResponse {
     const verdict = verifyChain(deps.audit.store, id, {
       onProgress: (checked, lastSeq) => {
         lines.push(
-          html`<p>
-            Checked ${checked} record(s), up to record ${lastSeq} of ${headSeq}
-            (${Math.min(100, Math.floor((lastSeq / Math.max(1, headSeq)) * 100))}%)…
-          </p>`.value,
+          html`<p>Checked ${checked} record(s), up to record ${lastSeq} of ${headSeq} (${Math.min(100, Math.floor((lastSeq / Math.max(1, headSeq)) * 100))}%)…</p>`
+            .value,
         );
         wake?.();
       },
@@ -200,12 +141,7 @@ function verifyRoute(deps: DashboardDeps, viewer: Viewer): HttpResponse {
       },
       correlationId: `web-${viewer.session.id}-${Date.now().toString(36)}`,
     });
-    yield `</div>${
-      html`<p role="status" class="${result.ok ? 'done' : 'refusal'}" data-ok="${String(result.ok)}">
-          ${describeVerify(result)}
-        </p>
-        <p><a href="/dashboard/t/${id}/audit">Back to the trail</a></p>`.value
-    }${bottom}`;
+    yield `</div>${html`<p role="status" class="${result.ok ? 'done' : 'refusal'}" data-ok="${String(result.ok)}">${describeVerify(result)}</p><p><a href="/dashboard/t/${id}/audit">Back to the trail</a></p>`.value}${bottom}`;
   }
   return { ...base, body: stream() };
 }

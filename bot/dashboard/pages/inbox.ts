@@ -10,9 +10,7 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 function decisions(card: ApprovalCard): SafeHtml {
   if (!card.decisions.length) return html`<p>No decisions yet.</p>`;
-  return html`<ul class="decisions">
-    ${card.decisions.map((d) => html`<li>${d.name} ${d.decision === 'approve' ? 'approved' : 'rejected'} via ${d.platform} at <time datetime="${d.at}">${d.at}</time>${d.reason ? html`: “${d.reason}”` : ''}</li>`)}
-  </ul>`;
+  return html`<ul class="decisions">${card.decisions.map((d) => html`<li>${d.name} ${d.decision === 'approve' ? 'approved' : 'rejected'} via ${d.platform} at <time datetime="${d.at}">${d.at}</time>${d.reason ? html`: “${d.reason}”` : ''}</li>`)}</ul>`;
 }
 
 /** Why this viewer can or cannot decide, in words (the service has the final say when they try). */
@@ -31,36 +29,15 @@ export function cardHtml(card: ApprovalCard, viewer: Viewer, withForm: boolean):
   const base = `/dashboard/t/${viewer.tenant.id}/approvals/${card.id}`;
   const form =
     withForm && card.state === 'pending'
-      ? html`<form method="post" action="${base}/decide" class="decide">
-          <input type="hidden" name="_csrf" value="${viewer.session.csrf}" />
-          <label for="reason-${card.id}">Reason (optional for approve)</label
-          ><textarea id="reason-${card.id}" name="reason" maxlength="500" rows="2"></textarea>
-          <button type="submit" name="decision" value="approve">Approve</button>
-          <button type="submit" name="decision" value="reject">Reject</button>
-        </form>`
+      ? html`<form method="post" action="${base}/decide" class="decide"><input type="hidden" name="_csrf" value="${viewer.session.csrf}">
+<label for="reason-${card.id}">Reason (optional for approve)</label><textarea id="reason-${card.id}" name="reason" maxlength="500" rows="2"></textarea>
+<button type="submit" name="decision" value="approve">Approve</button> <button type="submit" name="decision" value="reject">Reject</button></form>`
       : '';
-  return html`<article class="card state-${card.state}" aria-labelledby="h-${card.id}">
-    <h3 id="h-${card.id}"><a href="${base}">${card.summary}</a></h3>
-    <dl>
-      <dt>Request</dt>
-      <dd><code>${card.id}</code> (${card.state})</dd>
-      <dt>Requested by</dt>
-      <dd>${card.requester.name}</dd>
-      <dt>Rule</dt>
-      <dd>${card.rule}</dd>
-      <dt>What will run</dt>
-      <dd>
-        ${card.targetDigest ? html`pinned to <code>${card.targetDigest}</code>` : 'the command as written (nothing to pin)'}
-      </dd>
-      <dt>Still needed</dt>
-      <dd>${card.remaining || '—'}</dd>
-      <dt>Expires</dt>
-      <dd><time datetime="${card.expiresAt}">${card.expiresAt}</time></dd>
-    </dl>
-    ${decisions(card)}
-    <p class="standing">${standing(card, viewer)}</p>
-    ${form}
-  </article>`;
+  return html`<article class="card state-${card.state}" aria-labelledby="h-${card.id}"><h3 id="h-${card.id}"><a href="${base}">${card.summary}</a></h3>
+<dl><dt>Request</dt><dd><code>${card.id}</code> (${card.state})</dd><dt>Requested by</dt><dd>${card.requester.name}</dd><dt>Rule</dt><dd>${card.rule}</dd>
+<dt>What will run</dt><dd>${card.targetDigest ? html`pinned to <code>${card.targetDigest}</code>` : 'the command as written (nothing to pin)'}</dd>
+<dt>Still needed</dt><dd>${card.remaining || '—'}</dd><dt>Expires</dt><dd><time datetime="${card.expiresAt}">${card.expiresAt}</time></dd></dl>
+${decisions(card)}<p class="standing">${standing(card, viewer)}</p>${form}</article>`;
 }
 
 /** The viewer's own request ids, read from their `approval.requested` audit records; a live stream keeps one and
@@ -101,14 +78,10 @@ export async function inboxBody(deps: DashboardDeps, viewer: Viewer, own = new O
     ownRequests(deps, viewer, own),
     approvals.pendingFor(viewer.tenant.id, viewer.member.id),
   ]);
-  return html`<section aria-labelledby="for-you">
-      <h2 id="for-you">Waiting for your decision (${theirs.length})</h2>
-      ${theirs.length ? theirs.map((c) => cardHtml(c, viewer, true)) : html`<p>Nothing is waiting for you.</p>`}
-    </section>
-    <section aria-labelledby="yours">
-      <h2 id="yours">Your pending requests (${mine.length})</h2>
-      ${mine.length ? mine.map((c) => cardHtml(c, viewer, false)) : html`<p>You have no pending requests.</p>`}
-    </section>`;
+  return html`<section aria-labelledby="for-you"><h2 id="for-you">Waiting for your decision (${theirs.length})</h2>
+${theirs.length ? theirs.map((c) => cardHtml(c, viewer, true)) : html`<p>Nothing is waiting for you.</p>`}</section>
+<section aria-labelledby="yours"><h2 id="yours">Your pending requests (${mine.length})</h2>
+${mine.length ? mine.map((c) => cardHtml(c, viewer, false)) : html`<p>You have no pending requests.</p>`}</section>`;
 }
 
 export function registerInbox(http: HttpServer, deps: DashboardDeps): void {
@@ -118,9 +91,7 @@ export function registerInbox(http: HttpServer, deps: DashboardDeps): void {
       viewer,
       'inbox',
       'Approvals',
-      html`<div id="inbox" data-live="inbox" data-stream="/dashboard/t/${viewer.tenant.id}/events?topic=inbox">
-        ${await inboxBody(deps, viewer)}
-      </div>`,
+      html`<div id="inbox" data-live="inbox" data-stream="/dashboard/t/${viewer.tenant.id}/events?topic=inbox">${await inboxBody(deps, viewer)}</div>`,
     ),
   );
   tenantRoute(http, deps, 'GET', '/inbox/fragment', async (_req, viewer) => ({
@@ -157,8 +128,7 @@ export function registerInbox(http: HttpServer, deps: DashboardDeps): void {
         viewer,
         'inbox',
         'Refused',
-        html`<p role="alert" class="refusal" data-code="${outcome.refusal.code}">${outcome.refusal.message}</p>
-          ${back}`,
+        html`<p role="alert" class="refusal" data-code="${outcome.refusal.code}">${outcome.refusal.message}</p>${back}`,
         403,
       );
     return view(
@@ -166,8 +136,7 @@ export function registerInbox(http: HttpServer, deps: DashboardDeps): void {
       viewer,
       'inbox',
       'Decided',
-      html`<p role="status" class="done">${outcome.message}</p>
-        ${cardHtml(outcome.card, viewer, false)}${back}`,
+      html`<p role="status" class="done">${outcome.message}</p>${cardHtml(outcome.card, viewer, false)}${back}`,
     );
   });
 }

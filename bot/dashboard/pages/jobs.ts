@@ -34,13 +34,9 @@ async function linkOf(deps: DashboardDeps, tenant: Tenant, jobId: string): Promi
   const command = job?.data.command;
   if (command?.name === 'review' && 'ref' in command) return html`local revision ${command.ref}`;
   if (command?.name === 'review')
-    return html`<a href="https://github.com/${command.repo.owner}/${command.repo.name}/pull/${command.number}"
-      >${command.repo.owner}/${command.repo.name}#${command.number}</a
-    >`;
+    return html`<a href="https://github.com/${command.repo.owner}/${command.repo.name}/pull/${command.number}">${command.repo.owner}/${command.repo.name}#${command.number}</a>`;
   if ((command?.name === 'implement' || command?.name === 'triage') && tenant.bindings.jira)
-    return html`<a href="${tenant.bindings.jira.siteUrl.replace(/\/+$/, '')}/browse/${command.ticket}"
-      >${command.ticket}</a
-    >`;
+    return html`<a href="${tenant.bindings.jira.siteUrl.replace(/\/+$/, '')}/browse/${command.ticket}">${command.ticket}</a>`;
   const thread = job?.data.thread;
   return thread ? html`${thread.platform} ${thread.channel}` : html`—`;
 }
@@ -48,12 +44,7 @@ async function linkOf(deps: DashboardDeps, tenant: Tenant, jobId: string): Promi
 function progressOf(job: JobSummary): SafeHtml {
   const p = job.progress as { step?: unknown; fraction?: unknown; waiting?: unknown } | undefined;
   if (p && typeof p.fraction === 'number')
-    return html`<progress
-        max="100"
-        value="${Math.round(p.fraction * 100)}"
-        aria-label="progress of ${job.id}"
-      ></progress>
-      ${typeof p.step === 'string' ? p.step : ''}`;
+    return html`<progress max="100" value="${Math.round(p.fraction * 100)}" aria-label="progress of ${job.id}"></progress> ${typeof p.step === 'string' ? p.step : ''}`;
   if (p && p.waiting) return html`waiting for a free slot`;
   return html`${job.state === 'completed' ? 'done' : '—'}`;
 }
@@ -64,23 +55,12 @@ function rows(
   jobs: readonly JobSummary[],
   links: ReadonlyMap<string, SafeHtml>,
 ): SafeHtml {
-  if (!jobs.length)
-    return html`<tr>
-      <td colspan="7">No jobs match.</td>
-    </tr>`;
+  if (!jobs.length) return html`<tr><td colspan="7">No jobs match.</td></tr>`;
   return html`${jobs.map(
-    (j) =>
-      html`<tr id="job-${j.id}" data-state="${j.state}">
-        <td><code>${j.id}</code></td>
-        <td>${j.kind}</td>
-        <td class="state">${j.state}</td>
-        <td class="progress">${progressOf(j)}</td>
-        <td>${j.requester}</td>
-        <td>${links.get(j.id) ?? '—'}</td>
-        <td>
-          ${j.state === 'failed' && mayRetry(viewer, j) ? html`<form method="post" action="/dashboard/t/${viewer.tenant.id}/jobs/${j.id}/retry"><input type="hidden" name="_csrf" value="${viewer.session.csrf}" /><button type="submit">Retry</button></form>` : (j.failedReason ?? '')}
-        </td>
-      </tr>`,
+    (
+      j,
+    ) => html`<tr id="job-${j.id}" data-state="${j.state}"><td><code>${j.id}</code></td><td>${j.kind}</td><td class="state">${j.state}</td><td class="progress">${progressOf(j)}</td><td>${j.requester}</td><td>${links.get(j.id) ?? '—'}</td>
+<td>${j.state === 'failed' && mayRetry(viewer, j) ? html`<form method="post" action="/dashboard/t/${viewer.tenant.id}/jobs/${j.id}/retry"><input type="hidden" name="_csrf" value="${viewer.session.csrf}"><button type="submit">Retry</button></form>` : (j.failedReason ?? '')}</td></tr>`,
   )}`;
 }
 
@@ -107,39 +87,11 @@ async function jobsPage(deps: DashboardDeps, req: HttpRequest, viewer: Viewer): 
   const links = new Map<string, SafeHtml>();
   const jobs = await loadJobs(deps, viewer, filters, links);
   const qs = new URLSearchParams(Object.entries(filters).filter(([, v]) => v) as Array<[string, string]>).toString();
-  const body = html`<form method="get" class="filters">
-      <label for="state">State</label>
-      <select id="state" name="state">
-        <option value="">any</option>
-        ${STATES.map((s) => html`<option${s === filters.state ? html` selected` : ''}>${s}</option>`)}
-      </select>
-      <label for="kind">Kind</label> <input id="kind" name="kind" value="${filters.kind ?? ''}" size="10" />
-      <button type="submit">Filter</button>
-    </form>
-    <p class="live" id="live-status" role="status">Updates arrive live; <a href="">reload</a> if they stop.</p>
-    <table>
-      <caption>
-        Recent jobs of ${viewer.tenant.name}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Job</th>
-          <th scope="col">Kind</th>
-          <th scope="col">State</th>
-          <th scope="col">Progress</th>
-          <th scope="col">Requester</th>
-          <th scope="col">Where</th>
-          <th scope="col">Action</th>
-        </tr>
-      </thead>
-      <tbody
-        id="jobs"
-        data-live="jobs"
-        data-stream="/dashboard/t/${viewer.tenant.id}/events?topic=jobs${qs ? `&${qs}` : ''}"
-      >
-        ${rows(deps, viewer, jobs, links)}
-      </tbody>
-    </table>`;
+  const body = html`<form method="get" class="filters"><label for="state">State</label> <select id="state" name="state"><option value="">any</option>${STATES.map((s) => html`<option${s === filters.state ? html` selected` : ''}>${s}</option>`)}</select>
+<label for="kind">Kind</label> <input id="kind" name="kind" value="${filters.kind ?? ''}" size="10"> <button type="submit">Filter</button></form>
+<p class="live" id="live-status" role="status">Updates arrive live; <a href="">reload</a> if they stop.</p>
+<table><caption>Recent jobs of ${viewer.tenant.name}</caption><thead><tr><th scope="col">Job</th><th scope="col">Kind</th><th scope="col">State</th><th scope="col">Progress</th><th scope="col">Requester</th><th scope="col">Where</th><th scope="col">Action</th></tr></thead>
+<tbody id="jobs" data-live="jobs" data-stream="/dashboard/t/${viewer.tenant.id}/events?topic=jobs${qs ? `&${qs}` : ''}">${rows(deps, viewer, jobs, links)}</tbody></table>`;
   return view(deps, viewer, 'jobs', 'Jobs', body);
 }
 

@@ -18,12 +18,8 @@ import { html, type SafeHtml } from '../html.js';
 import { readers } from './audit.js';
 
 function explainForm(viewer: Viewer, text: string, answer?: string): SafeHtml {
-  return html`<form method="get" class="filters">
-      <label for="explain">Explain a command</label>
-      <input id="explain" name="explain" value="${text}" placeholder="deploy payments to production" size="40" />
-      <button type="submit">Explain</button>
-    </form>
-    ${answer ? html`<pre class="explain" role="status">${answer}</pre>` : ''}`;
+  return html`<form method="get" class="filters"><label for="explain">Explain a command</label> <input id="explain" name="explain" value="${text}" placeholder="deploy payments to production" size="40"> <button type="submit">Explain</button></form>
+${answer ? html`<pre class="explain" role="status">${answer}</pre>` : ''}`;
 }
 
 function explain(viewer: Viewer, text: string): string | undefined {
@@ -39,49 +35,20 @@ function tenantPage(deps: DashboardDeps, viewer: Viewer, query: URLSearchParams)
   const text = query.get('explain')?.trim() ?? '';
   const members = t.members.map(
     (m) =>
-      html`<tr>
-        <td>${m.name}</td>
-        <td><code>${m.id}</code></td>
-        <td>${m.roles.join(', ')}</td>
-        <td>
-          ${
-            Object.entries(m.identities)
-              .filter(([, ids]) => ids?.length)
-              .map(([p]) => p)
-              .join(', ') || '—'
-          }
-        </td>
-      </tr>`,
+      html`<tr><td>${m.name}</td><td><code>${m.id}</code></td><td>${m.roles.join(', ')}</td><td>${
+        Object.entries(m.identities)
+          .filter(([, ids]) => ids?.length)
+          .map(([p]) => p)
+          .join(', ') || '—'
+      }</td></tr>`,
   );
   const policies = policiesOf(t);
   const rules = policies.rules.map(
     (r) => html`<li><strong>${r.name}</strong>: ${r.quorum.length ? describeQuorum(r.quorum) : 'no approval'}</li>`,
   );
-  const body = html`<section aria-labelledby="members">
-      <h2 id="members">Members</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Id</th>
-            <th scope="col">Roles</th>
-            <th scope="col">Linked</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${members}
-        </tbody>
-      </table>
-    </section>
-    <section aria-labelledby="policies">
-      <h2 id="policies">Policies</h2>
-      <p>Default for actions no rule covers: ${policies.default}.</p>
-      <ul>
-        ${rules}
-      </ul>
-      ${explainForm(viewer, text, explain(viewer, text))}
-    </section>
-    <p>This page is read-only: the tenants file is the configuration.</p>`;
+  const body = html`<section aria-labelledby="members"><h2 id="members">Members</h2><table><thead><tr><th scope="col">Name</th><th scope="col">Id</th><th scope="col">Roles</th><th scope="col">Linked</th></tr></thead><tbody>${members}</tbody></table></section>
+<section aria-labelledby="policies"><h2 id="policies">Policies</h2><p>Default for actions no rule covers: ${policies.default}.</p><ul>${rules}</ul>${explainForm(viewer, text, explain(viewer, text))}</section>
+<p>This page is read-only: the tenants file is the configuration.</p>`;
   return view(deps, viewer, 'tenant', t.name, body);
 }
 
@@ -89,13 +56,7 @@ function breakGlassCell(viewer: Viewer, e: ApprovalEvidence, who: (id: string | 
   if (!e.breakGlass) return html`—`;
   if (e.acknowledgement) return html`by ${who(e.breakGlass.by)}; acknowledged by ${who(e.acknowledgement.by)}`;
   const form = hasRole(viewer, 'compliance_officer')
-    ? html`<form method="post" action="/dashboard/t/${viewer.tenant.id}/compliance/ack">
-        <input type="hidden" name="_csrf" value="${viewer.session.csrf}" /><input
-          type="hidden"
-          name="followUp"
-          value="${followUpIdFor(e.approvalId)}"
-        /><button type="submit">Acknowledge</button>
-      </form>`
+    ? html`<form method="post" action="/dashboard/t/${viewer.tenant.id}/compliance/ack"><input type="hidden" name="_csrf" value="${viewer.session.csrf}"><input type="hidden" name="followUp" value="${followUpIdFor(e.approvalId)}"><button type="submit">Acknowledge</button></form>`
     : '';
   return html`by ${who(e.breakGlass.by)}; <strong>not acknowledged</strong>${form}`;
 }
@@ -111,57 +72,18 @@ async function compliancePage(deps: DashboardDeps, viewer: Viewer, query: URLSea
   const names = new Map(viewer.tenant.members.map((m) => [m.id, m.name]));
   const who = (id: string | undefined) => (id ? (names.get(id) ?? id) : '—');
   const rows = evidence.map(
-    (e) =>
-      html`<tr>
-        <td><code>${e.approvalId}</code></td>
-        <td>${e.summary ?? ''}</td>
-        <td>${who(e.requester)}</td>
-        <td>${e.rule ?? ''}</td>
-        <td>${e.approvers.map(who).join(', ') || '—'}</td>
-        <td>${e.state}</td>
-        <td>${breakGlassCell(viewer, e, who)}</td>
-        <td>${e.denials.map((d) => `${who(d.by)}: ${d.code}`).join('; ') || '—'}</td>
-        <td>${e.job ? `${e.job.outcome}` : 'not run'}</td>
-      </tr>`,
+    (
+      e,
+    ) => html`<tr><td><code>${e.approvalId}</code></td><td>${e.summary ?? ''}</td><td>${who(e.requester)}</td><td>${e.rule ?? ''}</td><td>${e.approvers.map(who).join(', ') || '—'}</td><td>${e.state}</td>
+<td>${breakGlassCell(viewer, e, who)}</td><td>${e.denials.map((d) => `${who(d.by)}: ${d.code}`).join('; ') || '—'}</td><td>${e.job ? `${e.job.outcome}` : 'not run'}</td></tr>`,
   );
   const selfRefusals = evidence.reduce(
     (n, e) => n + e.denials.filter((d) => d.code === 'approval.self_approval').length,
     0,
   );
-  const body = html`<form method="get" class="filters">
-      <label for="from">From</label>
-      <input id="from" name="from" value="${query.get('from') ?? ''}" placeholder="YYYY-MM-DD" size="10" />
-      <label for="until">Until</label>
-      <input id="until" name="until" value="${query.get('until') ?? ''}" placeholder="YYYY-MM-DD" size="10" />
-      <button type="submit">Show</button>
-    </form>
-    <p>
-      Chain:
-      ${verify.ok ? `verified (${verify.checked} records, head ${verify.head?.seq ?? 0})` : `BROKEN at record ${verify.firstBreak?.seq ?? '?'}`}.
-      Approved: ${evidence.filter((e) => e.state === 'approved').length}. Break-glass uses:
-      ${evidence.filter((e) => e.breakGlass).length}. Refused self-approvals: ${selfRefusals}.
-    </p>
-    <table>
-      <caption>
-        Approval-gated requests ${from ? `from ${from.slice(0, 10)}` : ''} ${until ? `until ${until.slice(0, 10)}` : ''}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Request</th>
-          <th scope="col">What</th>
-          <th scope="col">Requester</th>
-          <th scope="col">Rule</th>
-          <th scope="col">Approvers</th>
-          <th scope="col">State</th>
-          <th scope="col">Break-glass</th>
-          <th scope="col">Refusals</th>
-          <th scope="col">Job</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>`;
+  const body = html`<form method="get" class="filters"><label for="from">From</label> <input id="from" name="from" value="${query.get('from') ?? ''}" placeholder="YYYY-MM-DD" size="10"> <label for="until">Until</label> <input id="until" name="until" value="${query.get('until') ?? ''}" placeholder="YYYY-MM-DD" size="10"> <button type="submit">Show</button></form>
+<p>Chain: ${verify.ok ? `verified (${verify.checked} records, head ${verify.head?.seq ?? 0})` : `BROKEN at record ${verify.firstBreak?.seq ?? '?'}`}. Approved: ${evidence.filter((e) => e.state === 'approved').length}. Break-glass uses: ${evidence.filter((e) => e.breakGlass).length}. Refused self-approvals: ${selfRefusals}.</p>
+<table><caption>Approval-gated requests ${from ? `from ${from.slice(0, 10)}` : ''} ${until ? `until ${until.slice(0, 10)}` : ''}</caption><thead><tr><th scope="col">Request</th><th scope="col">What</th><th scope="col">Requester</th><th scope="col">Rule</th><th scope="col">Approvers</th><th scope="col">State</th><th scope="col">Break-glass</th><th scope="col">Refusals</th><th scope="col">Job</th></tr></thead><tbody>${rows}</tbody></table>`;
   return view(deps, viewer, 'compliance', 'Compliance evidence', body);
 }
 
@@ -182,38 +104,11 @@ function connectionsTable(viewer: Viewer, health: Record<string, PlatformHealth>
     const state = !h
       ? html`<td>connected (no credential check for this platform)</td>`
       : h.status === 'failing'
-        ? html`<td class="refusal" data-status="failing">
-            failing${h.reason ? ` (${h.reason})` : ''}${h.since ? html` since <time datetime="${h.since}">${h.since}</time>` : ''}:
-            ${h.message ?? 'replies there are lost'}
-          </td>`
-        : html`<td data-status="${h.status}">
-            ${h.status === 'ok' ? 'ok' : 'not checked yet'}${h.lastSuccessAt ? html`, last success <time datetime="${h.lastSuccessAt}">${h.lastSuccessAt}</time>` : ''}
-          </td>`;
-    return html`<tr data-platform="${p}">
-      <th scope="row">${PLATFORM_NAMES[p]}</th>
-      ${state}
-    </tr>`;
+        ? html`<td class="refusal" data-status="failing">failing${h.reason ? ` (${h.reason})` : ''}${h.since ? html` since <time datetime="${h.since}">${h.since}</time>` : ''}: ${h.message ?? 'replies there are lost'}</td>`
+        : html`<td data-status="${h.status}">${h.status === 'ok' ? 'ok' : 'not checked yet'}${h.lastSuccessAt ? html`, last success <time datetime="${h.lastSuccessAt}">${h.lastSuccessAt}</time>` : ''}</td>`;
+    return html`<tr data-platform="${p}"><th scope="row">${PLATFORM_NAMES[p]}</th>${state}</tr>`;
   });
-  return html`<table>
-    <caption>
-      Platform connections
-    </caption>
-    <thead>
-      <tr>
-        <th scope="col">Platform</th>
-        <th scope="col">State</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${
-        rows.length
-          ? rows
-          : html`<tr>
-              <td colspan="2">No platform is bound to this organisation.</td>
-            </tr>`
-      }
-    </tbody>
-  </table>`;
+  return html`<table><caption>Platform connections</caption><thead><tr><th scope="col">Platform</th><th scope="col">State</th></tr></thead><tbody>${rows.length ? rows : html`<tr><td colspan="2">No platform is bound to this organisation.</td></tr>`}</tbody></table>`;
 }
 
 async function systemPage(deps: DashboardDeps, viewer: Viewer) {
@@ -228,25 +123,10 @@ async function systemPage(deps: DashboardDeps, viewer: Viewer) {
   ]);
   const budgets = modelsOf(viewer.tenant).budgets;
   const mine = (state: string) => recent.filter((j: JobSummary) => j.state === state).length;
-  const body = html`<dl>
-      <dt>Workers connected</dt>
-      <dd>${workers}</dd>
-      <dt>Queue (all tenants)</dt>
-      <dd>
-        ${counts.waiting ?? 0} waiting, ${counts.active ?? 0} active, ${counts.delayed ?? 0} delayed,
-        ${counts.failed ?? 0} failed
-      </dd>
-      <dt>This tenant's recent jobs</dt>
-      <dd>
-        ${mine('active')} active, ${mine('waiting')} waiting, ${mine('failed')} failed of the last ${recent.length}
-      </dd>
-      <dt>Model spend today (UTC)</dt>
-      <dd>
-        ${spend.tokens} tokens${budgets.dailyTokens ? ` of ${budgets.dailyTokens}` : ' (no token budget)'};
-        $${spend.costUsd.toFixed(2)}${budgets.dailyCostUsd ? ` of $${budgets.dailyCostUsd.toFixed(2)}` : ' (no cost budget)'}
-      </dd>
-    </dl>
-    ${connectionsTable(viewer, health)}`;
+  const body = html`<dl><dt>Workers connected</dt><dd>${workers}</dd><dt>Queue (all tenants)</dt><dd>${counts.waiting ?? 0} waiting, ${counts.active ?? 0} active, ${counts.delayed ?? 0} delayed, ${counts.failed ?? 0} failed</dd>
+<dt>This tenant's recent jobs</dt><dd>${mine('active')} active, ${mine('waiting')} waiting, ${mine('failed')} failed of the last ${recent.length}</dd>
+<dt>Model spend today (UTC)</dt><dd>${spend.tokens} tokens${budgets.dailyTokens ? ` of ${budgets.dailyTokens}` : ' (no token budget)'}; $${spend.costUsd.toFixed(2)}${budgets.dailyCostUsd ? ` of $${budgets.dailyCostUsd.toFixed(2)}` : ' (no cost budget)'}</dd></dl>
+${connectionsTable(viewer, health)}`;
   return view(deps, viewer, 'system', 'System', body);
 }
 
@@ -277,8 +157,7 @@ export function registerReadOnly(http: HttpServer, deps: DashboardDeps): void {
       viewer,
       'compliance',
       refused ? 'Refused' : 'Acknowledged',
-      html`<p role="${refused ? 'alert' : 'status'}" class="${refused ? 'refusal' : 'done'}">${reply?.text ?? ''}</p>
-        <p><a href="/dashboard/t/${viewer.tenant.id}/compliance">Back to the evidence</a></p>`,
+      html`<p role="${refused ? 'alert' : 'status'}" class="${refused ? 'refusal' : 'done'}">${reply?.text ?? ''}</p><p><a href="/dashboard/t/${viewer.tenant.id}/compliance">Back to the evidence</a></p>`,
       refused ? 403 : 200,
     );
   });
