@@ -9,6 +9,7 @@ import { DurableAuditStore } from '../audit/durable.store.js';
 import { describeReport } from '../audit/storage/datadir.js';
 import { describeVerify } from '../audit/verify.js';
 import { JobQueue } from '../agents/queue.js';
+import { Intake } from './intake.js';
 import { JobWorker, type RunGate } from '../agents/worker.js';
 import { AVAILABLE_KINDS, createProcessors } from '../agents/processors/index.js';
 import type { Config } from './config/load.js';
@@ -29,6 +30,11 @@ import type { JobKind } from './core/jobs.js';
 import type { Processor } from '../agents/worker.js';
 
 export type Role = 'web' | 'worker' | 'all';
+
+/** Twice Slack's 5-minute signature window: a replay later than that fails the signature check anyway. */
+const INTAKE_REPLAY_TTL_MS = 11 * 60 * 1000;
+/** Queued requests run concurrently per worker process (each is short: resolve, record, queue or answer). */
+const INTAKE_CONCURRENCY = 32;
 
 export interface VoidAppOptions {
   readonly role: Role;
@@ -84,6 +90,7 @@ export class VoidApp {
     readonly redis: Redis,
     readonly audit: AuditTrail,
     readonly queue: JobQueue,
+    readonly intake: Intake,
     readonly log: Logger,
     readonly prefix: string,
     readonly scrub: (text: string) => string,
@@ -120,7 +127,14 @@ export class VoidApp {
       attempts: env.VOID_JOB_ATTEMPTS,
       backoffMs: options.jobBackoffMs,
     });
-    const app = new VoidApp(config, options, redis, audit, queue, log, prefix, scrub);
+    const intake = new Intake({
+      connection: redis,
+      prefix,
+      queueName: queue.name,
+      log,
+      replayTtlMs: INTAKE_REPLAY_TTL_MS,
+    });
+    const app = new VoidApp(config, options, redis, audit, queue, intake, log, prefix, scrub);
     app.closers.push(() => store.close());
     app.chat.register('console', new ConsoleChatPort(redis, prefix));
     await app.setupModules(modules);
@@ -141,6 +155,7 @@ export class VoidApp {
       chat: this.chat,
       scrub: this.scrub,
       ports: this.ports,
+      intake: this.intake,
       dispatcher: () => this.dispatcher,
       platformHealth: () => this.platformHealth(),
     };
@@ -250,6 +265,15 @@ export class VoidApp {
         stalledIntervalMs: this.options.stalledIntervalMs ?? this.config.env.VOID_STALLED_INTERVAL_MS,
       });
       this.worker.start();
+      const intakeConnection = createRedis(this.options.redisUrl, { maxRetriesPerRequest: null });
+      intakeConnection.on('error', () => undefined);
+      this.intake.start(intakeConnection, INTAKE_CONCURRENCY);
+      this.closers.unshift(async () =>
+        intakeConnection.quit().then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
       this.closers.unshift(async () =>
         connection.quit().then(
           () => undefined,
@@ -275,6 +299,8 @@ export class VoidApp {
     }
     await this.http?.close();
     const deadline = Date.now() + graceMs;
+    // Queued requests first (they may queue jobs), then the jobs.
+    await this.intake.close();
     await this.worker?.close(graceMs);
     // Modules finish their background work (replies after an ack, …) within what is left of the grace period.
     for (const c of this.contributions) {

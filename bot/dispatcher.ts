@@ -3,13 +3,16 @@
 // to render in the originating thread.
 import { correlationIdFor, type CommandDispatcher, type DispatchResult } from './core/dispatch.js';
 import { describeCommand, parseCommand, type Command, type ParseContext } from './core/grammar.js';
-import type { InboundCommand } from './core/types.js';
+import type { InboundCommand, Reply } from './core/types.js';
+import { APPROVAL_ID } from './core/approvals.port.js';
+import { statusSummary } from '../agents/processors/status.processor.js';
 import { SYSTEM_TENANT, auditActorOf } from '../audit/types.js';
 import type { DeliveryLedger } from './idempotency.js';
 import type { CommandRateLimiter } from './limits.js';
 import type { Logger } from './logger.js';
 import { commandRegistry } from './commands/index.js';
 import {
+  answer,
   refusal,
   type CommandContext,
   type CommandRegistry,
@@ -20,6 +23,14 @@ import { recordCommand, type CommandOutcome } from './metrics.js';
 import { withSpan } from './tracing.js';
 
 export type { DispatchResult } from './core/dispatch.js';
+
+/** Commands whose answer needs no job and no change: answered in the ack where the platform allows. */
+const ANSWERED_IN_ACK: ReadonlySet<string> = new Set(['help', 'whoami', 'policy']);
+
+export interface DispatchOptions {
+  /** The answer went back in the ack (answerNow): record the command, count it, run nothing, reply nothing. */
+  readonly answered?: boolean;
+}
 
 export interface DispatcherOptions {
   readonly services: Services;
@@ -44,7 +55,11 @@ export class Dispatcher implements CommandDispatcher {
   }
 
   /** Dispatches one command inside a trace span, and counts it by platform and outcome (bot/metrics.ts). */
-  async dispatch(input: InboundCommand, parseContext: ParseContext = {}): Promise<DispatchResult> {
+  async dispatch(
+    input: InboundCommand,
+    parseContext: ParseContext = {},
+    options: DispatchOptions = {},
+  ): Promise<DispatchResult> {
     const started = performance.now();
     let outcome: CommandOutcome = 'error';
     try {
@@ -52,7 +67,7 @@ export class Dispatcher implements CommandDispatcher {
         'void.dispatch',
         { attributes: { 'void.platform': input.platform } },
         async (span) => {
-          const r = await this.dispatchNow(input, parseContext);
+          const r = await this.dispatchNow(input, parseContext, options);
           span.setAttributes({
             'void.tenant': r.tenantId ?? '',
             'void.correlation_id': r.correlationId,
@@ -74,7 +89,51 @@ export class Dispatcher implements CommandDispatcher {
     }
   }
 
-  private async dispatchNow(input: InboundCommand, parseContext: ParseContext): Promise<DispatchResult> {
+  /**
+   * The answer of a command that needs no job (help, whoami, status, policy explain, a usage error), computed in the
+   * web role so that it goes back in the ack itself; undefined for every other command (and for unknown people,
+   * whom the receiver refuses before this). Reads only: the command is recorded after the ack, by the worker, with
+   * dispatch(…, { answered: true }).
+   */
+  async answerNow(input: InboundCommand, parseContext: ParseContext = {}): Promise<Reply[] | undefined> {
+    const { services } = this.options;
+    const resolution = services.registry.resolve(
+      input.platform,
+      input.workspaceId,
+      input.platformUserId,
+      input.stableUserId,
+    );
+    if (!resolution.ok) return undefined;
+    const parsed = parseCommand(input.text, {
+      ...parseContext,
+      localRevisions: this.options.localRevisions?.() ?? false,
+    });
+    if (!parsed.ok) return [usageReply(parsed.error, parsed.usage)];
+    const command = parsed.command;
+    if (command.name === 'status') {
+      if (command.id && APPROVAL_ID.test(command.id)) return undefined;
+      return [{ ...answer(await statusSummary(services.queue, resolution.tenant, command.id)), private: true }];
+    }
+    if (!ANSWERED_IN_ACK.has(command.name)) return undefined;
+    const correlationId = correlationIdFor(input.platform, input.deliveryId);
+    const ctx: CommandContext = {
+      tenant: resolution.tenant,
+      actor: resolution.actor,
+      thread: input.thread,
+      deliveryId: input.deliveryId,
+      correlationId,
+      log: this.options.log.child({ tenant: resolution.tenant.id, correlationId }),
+      services,
+    };
+    const runner = this.commands[command.name] as CommandRunner<Command>;
+    return (await runner(ctx, command)).map((reply) => ({ ...reply, private: true }));
+  }
+
+  private async dispatchNow(
+    input: InboundCommand,
+    parseContext: ParseContext,
+    options: DispatchOptions,
+  ): Promise<DispatchResult> {
     const { services, ledger } = this.options;
     const correlationId = correlationIdFor(input.platform, input.deliveryId);
     const log = this.options.log.child({ platform: input.platform, deliveryId: input.deliveryId, correlationId });
@@ -137,8 +196,9 @@ export class Dispatcher implements CommandDispatcher {
           : { code: 'command.unparsable', command: parsed.commandName },
         correlationId,
       });
-      if (!parsed.ok)
-        return [{ text: `${capitalise(parsed.error)}.\n${parsed.usage}`, kind: 'usage' as const, private: true }];
+      if (!parsed.ok) return options.answered ? [] : [usageReply(parsed.error, parsed.usage)];
+      // Answered in the ack already (help, whoami, status, policy explain): recorded above, nothing more to do.
+      if (options.answered) return [];
       if (!verdict.ok) {
         await services.audit.append({
           tenantId: tenant.id,
@@ -186,3 +246,9 @@ export class Dispatcher implements CommandDispatcher {
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+const usageReply = (error: string, usage: string): Reply => ({
+  text: `${capitalise(error)}.\n${usage}`,
+  kind: 'usage',
+  private: true,
+});

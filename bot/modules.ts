@@ -1,5 +1,6 @@
 // The module contract: approvals, audit tools, chat adapters, integrations and agents each add their commands,
 // gates, routes, processors and chat ports through it. The list of modules is the composition root, bot/composition.ts.
+import type { IntakePort } from './core/intake.js';
 import type { Redis } from 'ioredis';
 import type { AuditTrail } from '../audit/trail.js';
 import type { JobQueue } from '../agents/queue.js';
@@ -31,6 +32,8 @@ export interface ModuleContext {
   readonly chat: ReplyRouter;
   readonly scrub: (text: string) => string;
   readonly ports: SharedPorts;
+  /** Where receivers queue authenticated requests (acked in one round trip) and register their worker handlers. */
+  readonly intake: IntakePort;
   /** Available once every module is set up (adapters call it at request time). */
   dispatcher(): Dispatcher;
   /** The platform credential checks of every module (as /readyz shows them under `platforms`), asked now. */

@@ -19,14 +19,33 @@ import {
   slashDeliveryId,
   threadRef,
   workspaceIdFor,
+  renderReply,
+  type SlackIdsOf,
   type SlackOrigin,
 } from './mapper.js';
+
+/** The ack of a slash command answered at once (bot/slack/receiver.ts sends it as the HTTP answer). */
+export interface AckAnswer {
+  readonly status: 200;
+  readonly body: Record<string, unknown>;
+}
+
+/** help, whoami, status (not of an approval: the worker shows its card) and policy explain; usage errors too. */
+function answersInAck(text: string): boolean {
+  const parsed = parseCommand(text);
+  if (!parsed.ok) return true;
+  const command = parsed.command;
+  if (command.name === 'status') return !(command.id && APPROVAL_ID.test(command.id));
+  return command.name === 'help' || command.name === 'whoami' || command.name === 'policy';
+}
 
 export interface ConversationDeps {
   readonly dispatcher: () => Dispatcher;
   readonly registry: TenantRegistry;
   readonly port: SlackChatPort;
   readonly log: Logger;
+  /** Slack user ids of a member (to render mentions in answers sent in the ack). */
+  readonly slackIdsOf: SlackIdsOf;
   /** Opens a modal for the person who typed a slash command (views.open, within 3 s of the trigger). */
   readonly openView?: (origin: SlackOrigin, triggerId: string, view: SlackBody) => Promise<void>;
 }
@@ -48,12 +67,13 @@ export class SlackConversations {
   constructor(private readonly deps: ConversationDeps) {}
 
   /** `/void <command>`: a job command opens a thread with a parent message; anything else answers privately. */
-  async onSlashCommand(body: SlackBody): Promise<void> {
+  async onSlashCommand(body: SlackBody, answered = false): Promise<void> {
     const origin = originOf(body);
     if (!origin) return;
     const text = str(body.text).trim();
     const channel = str(body.channel_id);
     if (OPENS_JIRA_FORM.test(text) && this.deps.openView) return this.openJiraForm(origin, body, channel);
+    if (answered) return this.record(origin, text, threadRef(origin.teamId, channel), body);
     const parsed = parseCommand(text);
     // `status <approval id>` answers privately at once; it is not a job, so it opens no thread.
     const approvalStatus = parsed.ok && parsed.command.name === 'status' && APPROVAL_ID.test(parsed.command.id ?? '');
@@ -70,6 +90,47 @@ export class SlackConversations {
       return;
     }
     await this.dispatch(origin, text, thread, slashDeliveryId(str(body.trigger_id)), !opensThread);
+  }
+
+  /**
+   * The answer of a slash command that needs no job, for the ack's body (ephemeral, as docs/slack.md promises), or
+   * undefined when the command needs the worker. Decided without I/O; `status` reads the queue.
+   */
+  answerNow(body: SlackBody): Promise<AckAnswer> | undefined {
+    const origin = originOf(body);
+    const text = str(body.text).trim();
+    if (!origin || OPENS_JIRA_FORM.test(text) || !answersInAck(text)) return undefined;
+    const thread = threadRef(origin.teamId, str(body.channel_id));
+    const input = {
+      platform: 'slack' as const,
+      workspaceId: workspaceIdFor(this.deps.registry, origin),
+      platformUserId: origin.userId,
+      text,
+      thread,
+      deliveryId: slashDeliveryId(str(body.trigger_id)),
+    };
+    return this.deps
+      .dispatcher()
+      .answerNow(input)
+      .then((replies) => {
+        if (!replies?.length) throw new Error('a command answered in the ack had no answer');
+        const rendered = replies.map((reply) => renderReply(reply, this.deps.slackIdsOf));
+        const blocks = rendered.flatMap((r) => (r.blocks as unknown[] | undefined) ?? []);
+        const text = rendered.map((r) => r.text).join('\n\n');
+        return { status: 200, body: { response_type: 'ephemeral', text, ...(blocks.length ? { blocks } : {}) } };
+      });
+  }
+
+  /** A command answered in the ack: the dispatcher records it (and counts it); nothing is posted. */
+  private async record(origin: SlackOrigin, text: string, thread: ThreadRef, body: SlackBody): Promise<void> {
+    const workspaceId = workspaceIdFor(this.deps.registry, origin);
+    const deliveryId = slashDeliveryId(str(body.trigger_id));
+    const input = { platform: 'slack' as const, workspaceId, platformUserId: origin.userId, text, thread, deliveryId };
+    try {
+      await this.deps.dispatcher().dispatch(input, {}, { answered: true });
+    } catch (error) {
+      this.deps.log.error({ err: error, deliveryId }, 'could not record a Slack command answered in the ack');
+    }
   }
 
   /** `/void jira create` alone: the ticket form. A tenant without JIRA gets the refusal from the command itself. */

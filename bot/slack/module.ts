@@ -108,6 +108,7 @@ async function setupSlack(ctx: ModuleContext, receivers: SlackReceiver[]): Promi
     registry: ctx.registry,
     port,
     log,
+    slackIdsOf,
     openView,
   });
   const approvals = () => ctx.ports.approvals;
@@ -135,8 +136,11 @@ async function setupSlack(ctx: ModuleContext, receivers: SlackReceiver[]): Promi
     }),
     queueReady: () => ctx.redis.status === 'ready',
     ledger,
+    intake: ctx.intake,
+    answerNow: (body) => conversations.answerNow(body),
   });
   receivers.push(receiver);
+  ctx.intake.register('slack', (item) => receiver.handleQueued(item));
   const bolt = new App({
     receiver,
     authorize: async (source) => {
@@ -190,9 +194,9 @@ function registerListeners(
   parts: { conversations: SlackConversations; decisions: SlackDecisions; home: Parameters<typeof publishHome>[0] },
 ): void {
   const { conversations, decisions, home } = parts;
-  bolt.command(/.*/, async ({ ack, body }) => {
+  bolt.command(/.*/, async ({ ack, body, context }) => {
     await ack();
-    await conversations.onSlashCommand(body as unknown as SlackBody);
+    await conversations.onSlashCommand(body as unknown as SlackBody, context.voidAnswered === true);
   });
   // A mention in a direct message also arrives as message.im (handled below): answer it once.
   bolt.event('app_mention', async ({ body, event }) => {

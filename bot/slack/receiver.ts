@@ -11,9 +11,11 @@ import type { InboundAdapter } from '../core/inbound.js';
 import { AfterAck, inboundHandler } from '../http/inbound.js';
 import type { HttpRequest, HttpResponse, InboundRequest } from '../http/server.js';
 import type { DeliveryLedger } from '../idempotency.js';
+import type { IntakeItem, IntakePort } from '../core/intake.js';
 import type { Logger } from '../logger.js';
 import { slackShape, type SlackBody } from './body.js';
 import { isCommandPayload } from './mapper.js';
+import { deliveryOf } from './precheck.js';
 import { verifySlackSignature } from './signature.js';
 
 /** Answer with this when nobody acked in time: Slack's deadline is 3 s, and a late 200 is better than a retry. */
@@ -32,10 +34,21 @@ export interface SlackReceiverOptions {
   /** Replay protection: the exact signed bytes (timestamp and body) are accepted once. Slack's retries are signed
    *  anew with a new timestamp, so only a captured request sent again matches. */
   readonly ledger?: DeliveryLedger;
+  /** Commands (slash commands, mentions, direct messages) are queued here and acked in one round trip; the worker
+   *  runs them through Bolt. Without it they run in this process after the ack. */
+  readonly intake?: IntakePort;
+  /** The answer of a slash command that needs no job (help, whoami, status…), to send back in the ack; undefined
+   *  when the command needs the worker. Decided without I/O; the promise may read. */
+  readonly answerNow?: (body: SlackBody) => Promise<HttpResponse> | undefined;
 }
+
+/** What goes through the intake: commands, not clicks and forms (their acks carry view errors and card updates). */
+const viaIntake = (body: SlackBody): boolean => typeof body.command === 'string' || body.type === 'event_callback';
 
 /** Twice Slack's 5-minute signature window (either direction): a replay later than that fails the signature. */
 const REPLAY_TTL_SECONDS = 11 * 60;
+
+const QUEUE_DOWN = 'The job queue is unavailable right now; nothing was queued. Please try again shortly.';
 
 const text = (status: number, error: string, message: string): HttpResponse => ({ status, body: { error, message } });
 
@@ -67,6 +80,7 @@ export class SlackReceiver implements Receiver {
   /** Resolves when every request handed to Bolt has finished its work (the part after the ack included). */
   async settled(): Promise<void> {
     await this.after.settled();
+    await this.options.intake?.settled();
   }
 
   private adapter(): InboundAdapter<{ timestamp: number }, SlackBody, InboundRequest> {
@@ -91,7 +105,9 @@ export class SlackReceiver implements Receiver {
         if (body.ssl_check !== undefined) return { answer: { status: 200 } };
         if (body.type === 'url_verification')
           return { answer: { status: 200, body: { challenge: String(body.challenge ?? '') } } };
-        const signed = Buffer.concat([Buffer.from(`v0:${String(req.header('x-slack-request-timestamp'))}:`), req.body]);
+        // Queued commands are claimed by the intake's own deduplication, in the same round trip as the enqueue.
+        if (options.intake && viaIntake(body)) return { event: body };
+        const signed = signedBytes(req);
         return {
           event: body,
           claim: {
@@ -116,9 +132,66 @@ export class SlackReceiver implements Receiver {
           },
         };
       },
-      deliver: async (body, _credential, req, ctx) =>
-        (await options.precheck(body)) ?? this.process(req, body, ctx.afterAck),
+      deliver: async (body, _credential, req, ctx) => {
+        const refused = await options.precheck(body);
+        if (refused) return refused;
+        return options.intake && viaIntake(body)
+          ? this.enqueue(options.intake, req, body)
+          : this.process(req, body, ctx.afterAck);
+      },
     };
+  }
+
+  /** The ack of a command: one intake add (with the answer, for commands that need no job), then 200. */
+  private async enqueue(intake: IntakePort, req: InboundRequest, body: SlackBody): Promise<HttpResponse> {
+    const answer = typeof body.command === 'string' ? this.options.answerNow?.(body) : undefined;
+    const retry = req.header('x-slack-retry-num');
+    const reason = req.header('x-slack-retry-reason');
+    const meta = { ...(retry ? { retryNum: retry } : {}), ...(reason ? { retryReason: reason } : {}) };
+    const item: IntakeItem = {
+      platform: 'slack',
+      deliveryId: deliveryOf(body).deliveryId,
+      body,
+      ...(retry || reason ? { meta } : {}),
+      ...(answer ? { answered: true } : {}),
+      receivedAt: (this.options.now ?? Date.now)(),
+    };
+    const [answered, submitted] = await Promise.all([
+      answer?.catch((error: unknown) => {
+        this.options.log.warn({ err: error }, 'could not answer a Slack command in the ack');
+        return undefined;
+      }),
+      intake.submit(item, signedBytes(req)).catch((error: unknown) => {
+        this.options.log.error({ err: error }, 'could not queue a Slack command');
+        return undefined;
+      }),
+    ]);
+    if (!submitted) return text(503, 'queue.unavailable', QUEUE_DOWN);
+    if (submitted.outcome === 'replay') {
+      req.log.warn({ platform: 'slack' }, 'slack request already received (the same signed bytes): replay ignored');
+      const replay = { action: 'security.replay', source: 'slack', reason: 'same_signed_request' } as const;
+      await this.options.audit.security.record({ ...replay, target: req.path });
+      return { status: 200 };
+    }
+    return answered ?? { status: 200 };
+  }
+
+  /** Runs a queued request through Bolt in the worker; its listeners do the work (the ack was sent long ago). */
+  async handleQueued(item: IntakeItem): Promise<void> {
+    const bolt = this.bolt;
+    if (!bolt) throw new Error('the Slack adapter is not initialised in this worker');
+    const retryNum = Number.parseInt(item.meta?.retryNum ?? '', 10);
+    // Bolt hands a listener's error to its error handler and rethrows it; the listeners have told the person what
+    // they could, so the item is not run again (a retry would repeat what already happened).
+    await bolt
+      .processEvent({
+        body: item.body,
+        ...(Number.isFinite(retryNum) ? { retryNum } : {}),
+        ...(item.meta?.retryReason ? { retryReason: item.meta.retryReason } : {}),
+        ...(item.answered ? { customProperties: { voidAnswered: true } } : {}),
+        ack: async () => undefined,
+      })
+      .catch((err: unknown) => this.options.log.error({ err }, 'a Slack listener failed on a queued request'));
   }
 
   /** Runs Bolt; the first ack() (or the end of processing, or the deadline) is the HTTP answer. */
@@ -157,6 +230,10 @@ export class SlackReceiver implements Receiver {
     });
   }
 }
+
+/** What Slack signed: `v0:<timestamp>:<body>` (a retry is signed anew; only a captured request matches). */
+const signedBytes = (req: InboundRequest): Buffer =>
+  Buffer.concat([Buffer.from(`v0:${String(req.header('x-slack-request-timestamp'))}:`), req.body]);
 
 /** Bolt's ack argument → the HTTP answer: nothing → empty 200; a string → text; an object → JSON. */
 export function ackResponse(response: unknown): HttpResponse {

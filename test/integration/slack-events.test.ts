@@ -84,17 +84,29 @@ describe('slash command', () => {
   it('verifies a body with "+", "%20" and emoji over its raw bytes', async () => {
     const body = slashForm({ text: 'help review' }).replace('text=help+review', 'text=help%20review+%F0%9F%9A%80');
     expect(body).toContain('%F0%9F%9A%80');
-    expect((await postSlack(t.url, { body })).status).toBe(200);
-    const [ephemeral] = await t.fake.waitFor('chat.postEphemeral');
-    expect(String(ephemeral?.params.text)).toContain('Usage');
+    const response = await postSlack(t.url, { body });
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.text).text).toContain('Usage');
   });
 
-  it('answers a command that is not a job privately, with no channel message', async () => {
+  it('answers a command that is not a job in the ack itself, privately; the worker records it and posts nothing', async () => {
     const response = await postSlack(t.url, { body: slashForm({ text: 'whoami' }) });
     expect(response.status).toBe(200);
-    const [ephemeral] = await t.fake.waitFor('chat.postEphemeral');
-    expect(ephemeral?.params.user).toBe(USERS.alice);
-    expect(String(ephemeral?.params.text)).toContain('Alice Developer');
+    const answer = JSON.parse(response.text) as { response_type: string; text: string };
+    expect(answer.response_type).toBe('ephemeral');
+    expect(answer.text).toContain('Alice Developer');
+    await t.settled();
+    const records = (await t.app.audit.store.range('acme', 0, 100)).filter((r) => r.action === 'command.received');
+    expect(records.map((r) => r.details)).toEqual([{ command: 'whoami' }]);
+    expect(t.fake.callsOf('chat.postEphemeral')).toHaveLength(0);
+    expect(t.fake.callsOf('chat.postMessage')).toHaveLength(0);
+  });
+
+  it('answers `status` in the ack with what the queue holds, and queues no job for it', async () => {
+    const response = await postSlack(t.url, { body: slashForm({ text: 'status' }) });
+    expect(JSON.parse(response.text).text).toContain('no jobs in Acme');
+    await t.settled();
+    expect(await jobCount()).toBe(0);
     expect(t.fake.callsOf('chat.postMessage')).toHaveLength(0);
   });
 });

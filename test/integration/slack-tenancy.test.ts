@@ -27,7 +27,7 @@ describe('Slack: the workspace must be the one whose installation speaks for it'
     );
     const own = await postSlack(t.url, { body: slashForm({ text: 'whoami' }) });
     expect(own.status).toBe(200);
-    const [ephemeral] = await t.fake.waitFor('chat.postEphemeral');
-    expect(String(ephemeral?.params.text)).toContain('Alice Developer');
+    expect(JSON.parse(own.text)).toMatchObject({ response_type: 'ephemeral' });
+    expect(JSON.parse(own.text).text).toContain('Alice Developer');
   });
 });

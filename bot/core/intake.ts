@@ -1,0 +1,35 @@
+// The intake contract (bot/intake.ts implements it on BullMQ): the web role queues an authenticated request in one
+// round trip and acks; a worker runs it through the handler its platform registered. In the kernel so that any
+// adapter (bot/slack, integrations/github) can use it without importing the application layer.
+
+export type IntakePlatform = 'slack' | 'github';
+
+/** One authenticated request, as the worker needs it. The body is what the platform signed, parsed. */
+export interface IntakeItem {
+  readonly platform: IntakePlatform;
+  readonly deliveryId: string;
+  readonly body: Record<string, unknown>;
+  /** Headers the handler needs (Slack's retry number, GitHub's event name). */
+  readonly meta?: Readonly<Record<string, string>>;
+  /** The answer already went back in the ack (help, whoami, status…): the worker only records the command. */
+  readonly answered?: boolean;
+  /** When the web role received it (milliseconds since the epoch). */
+  readonly receivedAt: number;
+}
+
+export interface Submitted {
+  /** `replay`: the same signed bytes were queued before (under another job); nothing was added. */
+  readonly outcome: 'queued' | 'replay';
+  readonly jobId: string;
+}
+
+export type IntakeHandler = (item: IntakeItem) => Promise<void>;
+
+export interface IntakePort {
+  /** The one round trip of the ack: adds the item unless the same signed bytes were queued within the window. */
+  submit(item: IntakeItem, signed: Buffer | string): Promise<Submitted>;
+  /** Registers the worker-side handler of one platform's requests. */
+  register(platform: IntakePlatform, handler: IntakeHandler): void;
+  /** Resolves when every item this process queued and runs itself has been handled (shutdown, tests). */
+  settled(): Promise<void>;
+}

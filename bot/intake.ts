@@ -1,0 +1,117 @@
+// The intake: how the web role acks a command in one Redis round trip (ARCHITECTURE.md "The flow of one request").
+// Once a request is authenticated and mapped, the receiver hands its body to submit(): one BullMQ add, with the
+// signed bytes' digest as BullMQ's deduplication id (a replay of the same bytes adds nothing) and a fresh job id, so
+// that the answer tells a first delivery from a replay. Everything else (resolving the person, the command.received
+// audit record, limits, policy, approvals, replies) runs after the ack in a worker, before any side effect, through
+// the handler each platform registers. Intake jobs are durable: a web process that dies after the ack loses nothing.
+import { createHash, randomUUID } from 'node:crypto';
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { IntakeHandler, IntakeItem, IntakePlatform, IntakePort, Submitted } from './core/intake.js';
+import type { Logger } from './logger.js';
+
+export type { IntakeItem } from './core/intake.js';
+
+export interface IntakeOptions {
+  readonly connection: Redis;
+  readonly prefix: string;
+  /** The job queue's name; the intake queue is `<name>-intake`. */
+  readonly queueName: string;
+  readonly log: Logger;
+  /** How long a signed body is remembered as seen (a replay within this window adds nothing). */
+  readonly replayTtlMs: number;
+}
+
+/** sha256 of the signed bytes: the deduplication id. */
+export const digestOf = (signed: Buffer | string): string => createHash('sha256').update(signed).digest('hex');
+
+export class Intake implements IntakePort {
+  readonly queue: Queue<IntakeItem>;
+  readonly name: string;
+  private readonly handlers = new Map<IntakePlatform, IntakeHandler>();
+  private worker: Worker<IntakeItem> | undefined;
+  /** Jobs this process queued and its own worker will run: settled() waits for them (shutdown, tests). */
+  private readonly local = new Map<string, () => void>();
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(private readonly options: IntakeOptions) {
+    this.name = `${options.queueName}-intake`;
+    this.queue = new Queue<IntakeItem>(this.name, {
+      connection: options.connection,
+      prefix: options.prefix,
+      defaultJobOptions: {
+        // Handlers answer expected failures themselves (the person is told); a throw is unexpected (Redis gone
+        // before any side effect): retried, then kept as failed.
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 500 },
+        removeOnComplete: { age: 3600, count: 10_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    });
+    this.queue.on('error', () => undefined);
+  }
+
+  register(platform: IntakePlatform, handler: IntakeHandler): void {
+    this.handlers.set(platform, handler);
+  }
+
+  async submit(item: IntakeItem, signed: Buffer | string): Promise<Submitted> {
+    const jobId = randomUUID();
+    const done = this.worker ? this.track(jobId) : undefined;
+    const job = await this.queue
+      .add(item.platform, item, { jobId, deduplication: { id: digestOf(signed), ttl: this.options.replayTtlMs } })
+      .catch((error: unknown) => {
+        this.local.get(jobId)?.();
+        throw error;
+      });
+    if (job.id !== jobId) {
+      this.local.get(jobId)?.();
+      return { outcome: 'replay', jobId: job.id ?? '' };
+    }
+    if (done) this.pending.add(done);
+    return { outcome: 'queued', jobId };
+  }
+
+  private track(jobId: string): Promise<void> {
+    const done = new Promise<void>((resolve) => this.local.set(jobId, resolve)).finally(() => {
+      this.local.delete(jobId);
+      this.pending.delete(done);
+    });
+    return done;
+  }
+
+  /** Starts this process's intake worker (worker role) on its own blocking connection. */
+  start(connection: Redis, concurrency: number): void {
+    const log = this.options.log.child({ queue: this.name });
+    this.worker = new Worker<IntakeItem>(this.name, (job) => this.run(job, log), {
+      connection,
+      prefix: this.options.prefix,
+      concurrency,
+    });
+    this.worker.on('error', (err) => log.warn({ err: { message: err.message } }, 'intake worker error'));
+    this.worker.on('completed', (job) => this.local.get(job.id ?? '')?.());
+    this.worker.on('failed', (job, err) => {
+      if (!job) return;
+      log.error({ err: { message: err.message }, jobId: job.id, attempts: job.attemptsMade }, 'intake job failed');
+      if (job.attemptsMade >= (job.opts.attempts ?? 1)) this.local.get(job.id ?? '')?.();
+    });
+  }
+
+  private async run(job: Job<IntakeItem>, log: Logger): Promise<void> {
+    const handler = this.handlers.get(job.data.platform);
+    if (!handler) throw new Error(`no intake handler for ${job.data.platform} in this worker`);
+    log.debug({ deliveryId: job.data.deliveryId, platform: job.data.platform }, 'intake item');
+    await handler(job.data);
+  }
+
+  /** Resolves when every item this process queued and runs itself has been handled. */
+  async settled(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    for (const resolve of this.local.values()) resolve();
+    await this.queue.close();
+  }
+}
