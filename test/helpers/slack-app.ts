@@ -1,6 +1,7 @@
 // A Void process with the Slack module and the fake Slack Web API, for Slack integration and e2e tests.
 import type { JobKind } from '../../agents/queues.js';
 import type { Processor } from '../../agents/worker.js';
+import type { Role, VoidAppOptions } from '../../bot/app.js';
 import type { VoidModule } from '../../bot/modules.js';
 import { createSlackModule } from '../../bot/slack/module.js';
 import { captureAppLogger, startTestApp, testConfig, type TestApp } from './app.js';
@@ -34,7 +35,14 @@ export interface SlackTestApp extends TestApp {
 
 /** `before`: modules set up before Slack (providers of shared ports, e.g. approvals); `after`: the rest. */
 export async function startSlackApp(
-  options: { env?: Record<string, string>; yaml?: string; before?: VoidModule[]; after?: VoidModule[] } = {},
+  options: {
+    env?: Record<string, string>;
+    yaml?: string;
+    before?: VoidModule[];
+    after?: VoidModule[];
+    role?: Role;
+    app?: Partial<VoidAppOptions>;
+  } = {},
 ): Promise<SlackTestApp> {
   const slack = createSlackModule();
   const fake = await new FakeSlackApi().start();
@@ -47,6 +55,8 @@ export async function startSlackApp(
     config,
     log,
     modules: [...(options.before ?? []), slack, ...(options.after ?? [reviewTestModule])],
+    ...(options.role ? { role: options.role } : {}),
+    ...(options.app ? { app: options.app } : {}),
   });
   return {
     ...app,
