@@ -196,7 +196,7 @@ export class Dispatcher implements CommandDispatcher {
           : { code: 'command.unparsable', command: parsed.commandName },
         correlationId,
       });
-      if (!parsed.ok) return options.answered ? [] : [usageReply(parsed.error, parsed.usage)];
+      if (!parsed.ok) return [usageReply(parsed.error, parsed.usage)];
       // Answered in the ack already (help, whoami, status, policy explain): recorded above, nothing more to do.
       if (options.answered) return [];
       if (!verdict.ok) {

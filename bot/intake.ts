@@ -9,6 +9,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { IntakeHandler, IntakeItem, IntakePlatform, IntakePort, Submitted } from './core/intake.js';
 import type { Logger } from './logger.js';
+import { SpanKind, contextFrom, currentTraceCarrier, withSpan } from './core/trace.js';
 
 export type { IntakeItem } from './core/intake.js';
 
@@ -58,8 +59,12 @@ export class Intake implements IntakePort {
   async submit(item: IntakeItem, signed: Buffer | string): Promise<Submitted> {
     const jobId = randomUUID();
     const done = this.worker ? this.track(jobId) : undefined;
+    const trace = currentTraceCarrier();
     const job = await this.queue
-      .add(item.platform, item, { jobId, deduplication: { id: digestOf(signed), ttl: this.options.replayTtlMs } })
+      .add(item.platform, trace ? { ...item, trace: { ...trace } } : item, {
+        jobId,
+        deduplication: { id: digestOf(signed), ttl: this.options.replayTtlMs },
+      })
       .catch((error: unknown) => {
         this.local.get(jobId)?.();
         throw error;
@@ -101,7 +106,12 @@ export class Intake implements IntakePort {
     const handler = this.handlers.get(job.data.platform);
     if (!handler) throw new Error(`no intake handler for ${job.data.platform} in this worker`);
     log.debug({ deliveryId: job.data.deliveryId, platform: job.data.platform }, 'intake item');
-    await handler(job.data);
+    const span = {
+      kind: SpanKind.CONSUMER,
+      parent: contextFrom(job.data.trace),
+      attributes: { 'void.job_id': job.id ?? '' },
+    };
+    await withSpan(`void.intake ${job.data.platform}`, span, () => handler(job.data));
   }
 
   /** Resolves when every item this process queued and runs itself has been handled. */

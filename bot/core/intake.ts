@@ -15,6 +15,8 @@ export interface IntakeItem {
   readonly answered?: boolean;
   /** When the web role received it (milliseconds since the epoch). */
   readonly receivedAt: number;
+  /** The request's trace context (W3C traceparent), so that the worker's spans join the request's trace. */
+  readonly trace?: Readonly<Record<string, string>>;
 }
 
 export interface Submitted {

@@ -59,7 +59,7 @@ describe('tracing', () => {
     const completed = new Promise<string>((resolve) => events.once('completed', ({ jobId }) => resolve(jobId)));
     const parentTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
     const res = await postSlack(t.url, {
-      body: slashForm({ text: 'status' }),
+      body: slashForm({ text: 'review acme/api#42' }),
       headers: { traceparent: `00-${parentTrace}-00f067aa0ba902b7-01` },
     });
     expect(res.status).toBe(200);
@@ -73,10 +73,13 @@ describe('tracing', () => {
     const trace = spans.filter((s) => s.traceId === parentTrace);
     const byName = (name: string) => trace.find((s) => s.name === name);
     const server = byName('POST /slack/events');
+    const intake = byName('void.intake slack');
     const dispatch = byName('void.dispatch');
-    const jobSpan = byName('void.job status');
+    const jobSpan = byName('void.job review');
     expect(server?.parentSpanId).toBe('00f067aa0ba902b7');
-    expect(dispatch?.parentSpanId).toBe(server?.spanId);
+    // The request is acked once queued; the worker's intake span carries the trace on to the dispatcher.
+    expect(intake?.parentSpanId).toBe(server?.spanId);
+    expect(dispatch?.parentSpanId).toBe(intake?.spanId);
     expect(jobSpan).toBeDefined();
     expect(trace.map((s) => s.spanId)).toContain(jobSpan?.parentSpanId);
     // The worker's replies to Slack (the fake Web API) are CLIENT spans (kind 3) inside the same trace.

@@ -28,7 +28,7 @@ async function scrape(
 }
 
 function slackFinalReply(t: SlackTestApp): Promise<unknown> {
-  const done = (c: { params: Record<string, unknown> }) => String(c.params.text ?? '').includes('status done');
+  const done = (c: { params: Record<string, unknown> }) => String(c.params.text ?? '').includes('review done');
   return Promise.any([t.fake.waitFor('chat.update', done), t.fake.waitFor('chat.postMessage', done)]);
 }
 
@@ -41,7 +41,7 @@ describe('GET /metrics after a conversation', () => {
     const completed = new Promise<void>((resolve) => events.once('completed', () => resolve()));
     const before = (await scrape(t.url)).text;
 
-    expect((await postSlack(t.url, { body: slashForm({ text: 'status' }) })).status).toBe(200);
+    expect((await postSlack(t.url, { body: slashForm({ text: 'review acme/api#42' }) })).status).toBe(200);
     await slackFinalReply(t);
     await completed;
     await events.close();
@@ -64,8 +64,8 @@ describe('GET /metrics after a conversation', () => {
     expect(delta('void_inbound_requests_total', { platform: 'http', route: '/readyz', outcome: 'ok' })).toBe(1);
     expect(delta('void_commands_total', { platform: 'slack', outcome: 'accepted' })).toBe(1);
     expect(delta('void_commands_total', { platform: 'slack', outcome: 'usage' })).toBe(1);
-    expect(delta('void_jobs_total', { kind: 'status', outcome: 'completed' })).toBe(1);
-    expect(delta('void_job_duration_seconds_count', { kind: 'status', outcome: 'completed' })).toBe(1);
+    expect(delta('void_jobs_total', { kind: 'review', outcome: 'completed' })).toBe(1);
+    expect(delta('void_job_duration_seconds_count', { kind: 'review', outcome: 'completed' })).toBe(1);
     expect(delta('void_audit_append_seconds_count')).toBeGreaterThanOrEqual(4);
     expect(delta('void_audit_append_failures_total')).toBe(0);
     expect(hasSeries(after.text, 'void_queue_depth', { queue: t.app.queue.name, state: 'waiting' })).toBe(true);
