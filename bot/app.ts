@@ -13,7 +13,7 @@ import { JobWorker, type RunGate } from '../agents/worker.js';
 import { AVAILABLE_KINDS, createProcessors } from '../agents/processors/index.js';
 import type { Config } from './config/load.js';
 import type { Platform } from './core/types.js';
-import type { CommandRegistry } from './commands/types.js';
+import type { CommandOverrides } from './core/commands.js';
 import { secretValues } from './config/env.js';
 import { ReplyRouter } from './core/ports.js';
 import { TenantRegistry } from './core/registry.js';
@@ -141,6 +141,7 @@ export class VoidApp {
       chat: this.chat,
       scrub: this.scrub,
       ports: this.ports,
+      ledger: (ttl, claimTtl) => new DeliveryLedger(this.redis, this.prefix, ttl, claimTtl),
       dispatcher: () => this.dispatcher,
       platformHealth: () => this.platformHealth(),
     };
@@ -151,7 +152,7 @@ export class VoidApp {
         this.chat.register(platform as Platform, port);
     }
     const gate = this.contributions.find((c) => c.gate)?.gate;
-    const commands = Object.assign({}, ...this.contributions.map((c) => c.commands ?? {})) as Partial<CommandRegistry>;
+    const commands = Object.assign({}, ...this.contributions.map((c) => c.commands ?? {})) as Partial<CommandOverrides>;
     const kinds = new Set<JobKind>([...AVAILABLE_KINDS, ...this.contributions.flatMap((c) => c.kinds ?? [])]);
     this.dispatcher = new Dispatcher({
       services: {
