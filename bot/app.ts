@@ -6,8 +6,7 @@ import { recordAuditAppend } from './metrics.js';
 import type { AuditStore } from '../audit/types.js';
 import { createAuditStore } from '../audit/index.js';
 import { DurableAuditStore } from '../audit/durable.store.js';
-import { describeReport } from '../audit/storage/datadir.js';
-import { describeVerify } from '../audit/verify.js';
+import { reportDataDir } from '../audit/durable.report.js';
 import { JobQueue } from '../agents/queue.js';
 import { JobWorker, type RunGate } from '../agents/worker.js';
 import { AVAILABLE_KINDS, createProcessors } from '../agents/processors/index.js';
@@ -44,25 +43,6 @@ export interface VoidAppOptions {
   /** BullMQ lock and stalled-job check (defaults 30 s each); fault tests shorten them. */
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
-}
-
-/** Start-up report of the durable embedded store: what was repaired (torn tails, a stale lock) and every chain verified. */
-async function reportDataDir(store: DurableAuditStore, log: Logger): Promise<void> {
-  for (const line of describeReport(store.dir.report)) log.warn({ dataDir: store.dir.path }, line);
-  const results = await store.verifyAll();
-  for (const broken of results.filter((r) => !r.ok))
-    log.error({ tenant: broken.tenantId, firstBreak: broken.firstBreak }, describeVerify(broken));
-  const records = results.reduce((n, r) => n + r.checked, 0);
-  log.info(
-    {
-      dataDir: store.dir.path,
-      tenants: results.length,
-      records,
-      verified: results.every((r) => r.ok),
-      repaired: store.dir.report.torn.length,
-    },
-    'embedded store opened',
-  );
 }
 
 export class VoidApp {
