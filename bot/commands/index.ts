@@ -56,6 +56,7 @@ export function commandRegistry(extra: Partial<CommandOverrides> = {}): CommandR
   for (const [name, override] of Object.entries(extra) as Array<
     [keyof CommandRegistry, CommandOverrides[Command['name']]]
   >) {
+    if (!override) continue;
     const own = CORE_COMMANDS[name] as (ctx: CommandContext, command: Command) => Promise<Reply[]>;
     const over = override as (ctx: CommandContext, command: Command, next: () => Promise<Reply[]>) => Promise<Reply[]>;
     merged[name] = (ctx: CommandContext, command: Command) => over(ctx, command, () => own(ctx, command));
