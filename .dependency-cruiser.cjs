@@ -1,8 +1,8 @@
 // The import rules of ARCHITECTURE.md ("Who owns what"), checked by `npm run lint` (`npm run deps`): arrows point
 // down, no cycles. bot/core/ is the kernel and imports nothing of ours but itself; integrations/, agents/,
 // approvals/ and audit/ import bot/core/ (approvals may import audit/) and never bot/ outside the core or each other.
-// Violations that existed when the check arrived are listed in .dependency-cruiser-known-violations.json and shrink
-// as issue 16 moves the contracts into the kernel; a NEW violation fails the check.
+// The composition root (bot/composition.ts, the list of modules and their wiring) sits at the top: only the entry
+// point imports it. There is no baseline of tolerated violations: any violation fails the check.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -50,6 +50,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^audit/' },
       to: { path: '^(integrations|agents|approvals)/' },
+    },
+    {
+      name: 'composition-root-at-the-top',
+      severity: 'error',
+      comment: 'The composition root (the list of modules) is imported by the entry point only.',
+      from: { path: '^(bot|integrations|agents|approvals|audit)/', pathNot: '^bot/cli/main\\.ts$' },
+      to: { path: '^bot/composition\\.ts$' },
     },
     {
       name: 'no-tests-in-production',

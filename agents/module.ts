@@ -1,6 +1,7 @@
 // The agents module: review, implement, triage and deploy jobs, and the model router they share. GitHub and JIRA
 // are reached only through ctx.ports.vcs / ctx.ports.tickets, read when a job runs (module order does not matter).
-import type { VoidModule } from '../bot/modules.js';
+import type { VoidModule } from '../bot/core/module.js';
+import type { ModelKeys } from './llm/providers/index.js';
 import { ModelRouter } from './llm/router.js';
 import type { AgentDeps } from './processors/deps.js';
 import { AGENT_KINDS, createAgentProcessors } from './processors/index.js';
@@ -12,7 +13,7 @@ export interface AgentsModuleOptions {
   readonly router?: { now?: () => number; sleep?: (ms: number) => Promise<void>; random?: () => number };
 }
 
-export function createAgentsModule(options: AgentsModuleOptions = {}): VoidModule {
+export function createAgentsModule(options: AgentsModuleOptions = {}): VoidModule<{ readonly env: ModelKeys }> {
   return {
     name: 'agents',
     async setup(ctx) {
@@ -39,4 +40,4 @@ export function createAgentsModule(options: AgentsModuleOptions = {}): VoidModul
   };
 }
 
-export const agentsModule: VoidModule = createAgentsModule();
+export const agentsModule = createAgentsModule();

@@ -1,8 +1,6 @@
 // The approvals module's command runners: approve, reject, cancel (requests; jobs fall through to the core runner),
-// policy explain, breakglass and ack. Each refusal is private to the person who tried.
-import { runCancel } from '../bot/commands/cancel.command.js';
-import { runJobCommand } from '../bot/commands/job.command.js';
-import { answer, refusal, type CommandContext, type CommandRegistry } from '../bot/commands/types.js';
+// policy explain, breakglass and ack; `next` is the built-in runner. Each refusal is private to the person who tried.
+import { answer, refusal, type CommandContext, type CommandOverrides } from '../bot/core/commands.js';
 import type { Command } from '../bot/core/grammar.js';
 import type { Reply } from '../bot/core/types.js';
 import { acknowledge, breakGlass } from './breakglass.js';
@@ -18,10 +16,12 @@ function outcome(result: { ok: true; message: string } | { ok: false; refusal: {
 }
 
 /** A store outage in a runner becomes a refusal the person reads; audit and queue outages stay 503s. */
-function guarded<C extends Command>(run: (ctx: CommandContext, command: C) => Promise<Reply[]>) {
-  return async (ctx: CommandContext, command: C): Promise<Reply[]> => {
+function guarded<C extends Command>(
+  run: (ctx: CommandContext, command: C, next: () => Promise<Reply[]>) => Promise<Reply[]>,
+) {
+  return async (ctx: CommandContext, command: C, next: () => Promise<Reply[]>): Promise<Reply[]> => {
     try {
-      return await run(ctx, command);
+      return await run(ctx, command, next);
     } catch (error) {
       if (isPassThrough(error)) throw error;
       ctx.log.error({ err: error }, 'approvals command failed');
@@ -30,7 +30,7 @@ function guarded<C extends Command>(run: (ctx: CommandContext, command: C) => Pr
   };
 }
 
-export function approvalCommands(service: ApprovalService): Partial<CommandRegistry> {
+export function approvalCommands(service: ApprovalService): Partial<CommandOverrides> {
   const deps = service.deps;
   const decide =
     (decision: 'approve' | 'reject') =>
@@ -48,15 +48,15 @@ export function approvalCommands(service: ApprovalService): Partial<CommandRegis
   return {
     approve: decide('approve'),
     reject: decide('reject'),
-    status: guarded<Of<'status'>>(async (ctx, command) => {
+    status: guarded<Of<'status'>>(async (ctx, command, next) => {
       const rec = command.id ? await deps.store.get(ctx.tenant.id, command.id) : undefined;
       // The request as it stands, to the person who asked only: no key (this is not the request's own card, which
       // stays the one message updated on every decision). Where the platform can show it privately with buttons
       // that update in place (Teams' own chat) it may; Slack shows it without buttons (bot/slack/mapper.ts).
-      return rec ? [{ ...cardReply(rec, ctx.tenant), key: undefined, private: true }] : runJobCommand(ctx, command);
+      return rec ? [{ ...cardReply(rec, ctx.tenant), key: undefined, private: true }] : next();
     }),
-    cancel: guarded<Of<'cancel'>>(async (ctx, command) => {
-      if (!(await deps.store.get(ctx.tenant.id, command.id))) return runCancel(ctx, command);
+    cancel: guarded<Of<'cancel'>>(async (ctx, command, next) => {
+      if (!(await deps.store.get(ctx.tenant.id, command.id))) return next();
       return outcome(await cancel(deps, ctx.actor, command.id, ctx.correlationId));
     }),
     policy: async (ctx, command) => {

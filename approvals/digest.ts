@@ -5,7 +5,7 @@
 //   implement  the ticket key, its summary, description and acceptance criteria, and the target repository
 // Recorded with the request, re-checked at every decision and again before the job runs.
 import type { JobCommand } from '../bot/core/jobs.js';
-import { repoForService } from '../agents/deploy/deploy.agent.js';
+import { deployRepoOf } from '../bot/core/deploy-target.js';
 import { canonicalJson } from '../audit/hash.js';
 import type { RepoRef } from '../bot/core/grammar.js';
 import type { TicketPort } from '../bot/core/ticket.port.js';
@@ -67,12 +67,8 @@ async function bindDeploy(
   rule: PolicyRule | undefined,
   withAuthors: boolean,
 ): Promise<DigestResult> {
-  let repo: RepoRef;
-  try {
-    repo = repoForService(tenant, command.service);
-  } catch {
-    return { ok: false, message: `no repository is configured for service "${command.service}"` };
-  }
+  const repo: RepoRef | undefined = deployRepoOf(tenant, command.service);
+  if (!repo) return { ok: false, message: `no repository is configured for service "${command.service}"` };
   const settings = {
     onTargetMoved: onTargetMovedFor(rule, command.environment),
     authorsMayApprove: rule?.authorsMayApprove ?? false,

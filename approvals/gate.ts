@@ -4,7 +4,7 @@
 import type { Refusal } from '../bot/core/errors.js';
 import type { RepoRef } from '../bot/core/grammar.js';
 import type { Tenant } from '../bot/core/types.js';
-import type { ApprovalGate } from '../bot/commands/types.js';
+import type { ApprovalGate } from '../bot/core/commands.js';
 import type { RunGate } from '../bot/core/jobs.js';
 import type { JobCommand } from '../bot/core/jobs.js';
 import { currentApprovers } from './card.js';

@@ -1,6 +1,7 @@
 // The approvals module: policies, approval requests and their store, separation of duties at decision and at run
 // time, expiry, break-glass. Provides ctx.ports.approvals (the one decision service every surface uses).
-import type { VoidModule } from '../bot/modules.js';
+import type { VoidModule } from '../bot/core/module.js';
+import type { AuditTrail } from '../audit/trail.js';
 import { approvalCommands } from './commands.js';
 import { DurableApprovalStore } from './durable.store.js';
 import { EmbeddedApprovalStore } from './embedded.store.js';
@@ -17,11 +18,14 @@ export interface ApprovalsModuleOptions {
   readonly now?: () => Date;
 }
 
-async function openStore(env: {
-  MONGODB_URL?: string | undefined;
-  VOID_DATA_DIR: string;
-  VOID_EMBEDDED_STORE: 'files' | 'memory';
-}): Promise<ApprovalStore> {
+/** The part of the environment the module reads: where its store is. */
+export interface ApprovalsEnv {
+  readonly MONGODB_URL?: string | undefined;
+  readonly VOID_DATA_DIR: string;
+  readonly VOID_EMBEDDED_STORE: 'files' | 'memory';
+}
+
+async function openStore(env: ApprovalsEnv): Promise<ApprovalStore> {
   if (!env.MONGODB_URL)
     return env.VOID_EMBEDDED_STORE === 'memory'
       ? new EmbeddedApprovalStore()
@@ -30,7 +34,9 @@ async function openStore(env: {
   return MongoApprovalStore.connect(env.MONGODB_URL);
 }
 
-export function approvalsModule(options: ApprovalsModuleOptions = {}): VoidModule {
+export function approvalsModule(
+  options: ApprovalsModuleOptions = {},
+): VoidModule<{ readonly env: ApprovalsEnv }, AuditTrail> {
   return {
     name: 'approvals',
     async setup(ctx) {
@@ -70,4 +76,4 @@ export function approvalsModule(options: ApprovalsModuleOptions = {}): VoidModul
   };
 }
 
-export const approvals: VoidModule = approvalsModule();
+export const approvals = approvalsModule();

@@ -6,7 +6,7 @@ import type { ApprovalCard, ApprovalsPort, DecisionOutcome, DecisionRequest } fr
 import { describeCommand } from '../bot/core/grammar.js';
 import type { Member, Tenant } from '../bot/core/types.js';
 import { auditActorOf } from '../audit/types.js';
-import type { GateDecision, JobRequest } from '../bot/commands/types.js';
+import type { GateDecision, JobRequest } from '../bot/core/commands.js';
 import { cardReply, currentApprovers, toCard } from './card.js';
 import { bindTarget, type DigestResult } from './digest.js';
 import { allMet, authored, countsFor, requirements, requesterGone, stillNeeded } from './independence.js';

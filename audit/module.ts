@@ -1,12 +1,11 @@
 // The audit module: the `audit verify` / `audit export [since]` chat command (compliance officers and admins only),
 // the audit HTTP API, and the retention scheduler that prunes each tenant's trail to its `audit.retentionDays`.
-import type { CommandContext, CommandRunner } from '../bot/commands/types.js';
-import { answer, refusal } from '../bot/commands/types.js';
+import { answer, refusal, type CommandContext, type CommandRunner } from '../bot/core/commands.js';
 import type { Command } from '../bot/core/grammar.js';
 import type { Reply, Tenant } from '../bot/core/types.js';
 import { auditActorOf, SYSTEM_TENANT } from './types.js';
 import type { Logger } from '../bot/core/logger.js';
-import type { ModuleContext, VoidModule } from '../bot/modules.js';
+import type { ModuleContext, VoidModule } from '../bot/core/module.js';
 import { exportHead, recordsUpTo } from './export.js';
 import { registerAuditRoutes } from './http.js';
 import { parseTime } from './query.js';
@@ -20,9 +19,9 @@ type AuditCommand = Extract<Command, { name: 'audit' }>;
 
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 
-async function chatVerify(ctx: CommandContext): Promise<Reply[]> {
-  const result = await verifyChain(ctx.services.audit.store, ctx.tenant.id);
-  await ctx.services.audit.append({
+async function chatVerify(trail: AuditTrail, ctx: CommandContext): Promise<Reply[]> {
+  const result = await verifyChain(trail.store, ctx.tenant.id);
+  await trail.append({
     tenantId: ctx.tenant.id,
     action: 'audit.verified',
     actor: auditActorOf(ctx.actor),
@@ -38,14 +37,14 @@ async function chatVerify(ctx: CommandContext): Promise<Reply[]> {
   return [answer(describeVerify(result))];
 }
 
-async function chatExport(ctx: CommandContext, since: string | undefined): Promise<Reply[]> {
+async function chatExport(trail: AuditTrail, ctx: CommandContext, since: string | undefined): Promise<Reply[]> {
   const from = since === undefined ? undefined : parseTime(since);
   if (since !== undefined && !from) return [refusal(`"${since}" is not a date: say "audit export since 2026-11-01".`)];
-  const store = ctx.services.audit.store;
+  const store = trail.store;
   const head = await exportHead(store, ctx.tenant.id, { from });
   let count = 0;
   for await (const _record of recordsUpTo(store, ctx.tenant.id, { from }, head.headSeq)) count++;
-  await ctx.services.audit.append({
+  await trail.append({
     tenantId: ctx.tenant.id,
     action: 'audit.exported',
     actor: auditActorOf(ctx.actor),
@@ -65,25 +64,28 @@ async function chatExport(ctx: CommandContext, since: string | undefined): Promi
   ];
 }
 
-export const runAudit: CommandRunner<AuditCommand> = async (ctx, command) => {
-  if (!ctx.actor.roles.some((r) => AUDIT_READER_ROLES.includes(r))) {
-    await ctx.services.audit.append({
-      tenantId: ctx.tenant.id,
-      action: 'audit.access_denied',
-      actor: auditActorOf(ctx.actor),
-      target: `audit ${command.sub}`,
-      outcome: 'denied',
-      details: { code: 'audit.forbidden' },
-      correlationId: ctx.correlationId,
-    });
-    return [
-      refusal(
-        `Only compliance officers and admins can use the audit tools in ${ctx.tenant.name}; your roles are ${ctx.actor.roles.join(', ')}.`,
-      ),
-    ];
-  }
-  return command.sub === 'verify' ? chatVerify(ctx) : chatExport(ctx, command.since);
-};
+/** `audit verify|export`, on the module's own trail (the one every runner appends to). */
+export const auditCommand =
+  (trail: AuditTrail): CommandRunner<AuditCommand> =>
+  async (ctx, command) => {
+    if (!ctx.actor.roles.some((r) => AUDIT_READER_ROLES.includes(r))) {
+      await trail.append({
+        tenantId: ctx.tenant.id,
+        action: 'audit.access_denied',
+        actor: auditActorOf(ctx.actor),
+        target: `audit ${command.sub}`,
+        outcome: 'denied',
+        details: { code: 'audit.forbidden' },
+        correlationId: ctx.correlationId,
+      });
+      return [
+        refusal(
+          `Only compliance officers and admins can use the audit tools in ${ctx.tenant.name}; your roles are ${ctx.actor.roles.join(', ')}.`,
+        ),
+      ];
+    }
+    return command.sub === 'verify' ? chatVerify(trail, ctx) : chatExport(trail, ctx, command.since);
+  };
 
 /** Prunes every tenant that has a retention period, and the `_system` trail (security events, unknown workspaces) to
  *  `systemDays` (VOID_SYSTEM_AUDIT_RETENTION_DAYS); a broken chain is never pruned (it is logged instead). */
@@ -107,7 +109,15 @@ export async function runRetention(
   }
 }
 
-function setupAudit(ctx: ModuleContext) {
+/** The part of the environment the module reads. */
+export interface AuditEnv {
+  readonly VOID_API_TOKEN_PEPPER?: string | undefined;
+  readonly VOID_SYSTEM_AUDIT_RETENTION_DAYS: number;
+}
+
+type AuditModuleContext = ModuleContext<{ readonly env: AuditEnv }, AuditTrail>;
+
+function setupAudit(ctx: AuditModuleContext) {
   const tokens = new AuditTokenStore(ctx.redis, ctx.prefix, ctx.config.env.VOID_API_TOKEN_PEPPER);
   let timer: NodeJS.Timeout | undefined;
   const systemDays = ctx.config.env.VOID_SYSTEM_AUDIT_RETENTION_DAYS;
@@ -116,7 +126,7 @@ function setupAudit(ctx: ModuleContext) {
       ctx.log.error({ err }, 'audit retention run failed'),
     );
   return {
-    commands: { audit: runAudit },
+    commands: { audit: auditCommand(ctx.audit) },
     routes: (http: Parameters<typeof registerAuditRoutes>[0]) =>
       registerAuditRoutes(http, { trail: ctx.audit, tokens, registry: ctx.registry }),
     start: async () => {
@@ -131,7 +141,7 @@ function setupAudit(ctx: ModuleContext) {
   };
 }
 
-export const auditModule: VoidModule = {
+export const auditModule: VoidModule<{ readonly env: AuditEnv }, AuditTrail> = {
   name: 'audit',
   setup: async (ctx) => setupAudit(ctx),
 };

@@ -6,15 +6,14 @@ import { recordAuditAppend } from './metrics.js';
 import type { AuditStore } from '../audit/types.js';
 import { createAuditStore } from '../audit/index.js';
 import { DurableAuditStore } from '../audit/durable.store.js';
-import { describeReport } from '../audit/storage/datadir.js';
-import { describeVerify } from '../audit/verify.js';
+import { reportDataDir } from '../audit/durable.report.js';
 import { JobQueue } from '../agents/queue.js';
 import { Intake } from './intake.js';
 import { JobWorker, type RunGate } from '../agents/worker.js';
 import { AVAILABLE_KINDS, createProcessors } from '../agents/processors/index.js';
 import type { Config } from './config/load.js';
 import type { Platform } from './core/types.js';
-import type { CommandRegistry } from './commands/types.js';
+import type { CommandOverrides } from './core/commands.js';
 import { secretValues } from './config/env.js';
 import { ReplyRouter } from './core/ports.js';
 import { TenantRegistry } from './core/registry.js';
@@ -50,25 +49,6 @@ export interface VoidAppOptions {
   /** BullMQ lock and stalled-job check (defaults 30 s each); fault tests shorten them. */
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
-}
-
-/** Start-up report of the durable embedded store: what was repaired (torn tails, a stale lock) and every chain verified. */
-async function reportDataDir(store: DurableAuditStore, log: Logger): Promise<void> {
-  for (const line of describeReport(store.dir.report)) log.warn({ dataDir: store.dir.path }, line);
-  const results = await store.verifyAll();
-  for (const broken of results.filter((r) => !r.ok))
-    log.error({ tenant: broken.tenantId, firstBreak: broken.firstBreak }, describeVerify(broken));
-  const records = results.reduce((n, r) => n + r.checked, 0);
-  log.info(
-    {
-      dataDir: store.dir.path,
-      tenants: results.length,
-      records,
-      verified: results.every((r) => r.ok),
-      repaired: store.dir.report.torn.length,
-    },
-    'embedded store opened',
-  );
 }
 
 export class VoidApp {
@@ -156,6 +136,7 @@ export class VoidApp {
       scrub: this.scrub,
       ports: this.ports,
       intake: this.intake,
+      ledger: (ttl, claimTtl) => new DeliveryLedger(this.redis, this.prefix, ttl, claimTtl),
       dispatcher: () => this.dispatcher,
       platformHealth: () => this.platformHealth(),
     };
@@ -166,7 +147,7 @@ export class VoidApp {
         this.chat.register(platform as Platform, port);
     }
     const gate = this.contributions.find((c) => c.gate)?.gate;
-    const commands = Object.assign({}, ...this.contributions.map((c) => c.commands ?? {})) as Partial<CommandRegistry>;
+    const commands = Object.assign({}, ...this.contributions.map((c) => c.commands ?? {})) as Partial<CommandOverrides>;
     const kinds = new Set<JobKind>([...AVAILABLE_KINDS, ...this.contributions.flatMap((c) => c.kinds ?? [])]);
     this.dispatcher = new Dispatcher({
       services: {

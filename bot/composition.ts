@@ -1,7 +1,8 @@
 // The composition root: the modules of this build and their order. It sits at the top of the import graph:
 // only the entry point (bot/cli/main.ts) imports it, so no module can reach the list (or another module) through it.
 import type { VoidModule } from './modules.js';
-import { jiraModule } from '../integrations/jira/module.js';
+import { createJiraModule } from '../integrations/jira/module.js';
+import { jiraVariables } from './config/jira.js';
 import { observabilityModule } from './observability.js';
 import { githubModule } from '../integrations/github/module.js';
 import { auditModule } from '../audit/module.js';
@@ -21,7 +22,7 @@ export async function loadModuleList(): Promise<VoidModule[]> {
   list.push(approvals);
   list.push(slackModule);
   list.push(teamsModule);
-  list.push(jiraModule);
+  list.push(createJiraModule(jiraVariables));
   list.push(agentsModule); // after github/jira: reads their ports lazily at job time
   list.push(dashboard); // web pages; reads ctx.ports.approvals lazily
   list.push(notifications); // listens to the audit trail; reads the approvals port lazily

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
 import { VoidError } from './core/errors.js';
 import type { Logger } from './logger.js';
+import { redactUrl } from './core/logger.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -119,9 +120,7 @@ export async function persistenceWarning(redis: Redis): Promise<string | undefin
   return 'Redis has no persistence (AOF off, no RDB snapshots): if Redis crashes or restarts, queued and delayed jobs (approved work waiting to run, approval expiry timers), the delivery ids that stop platform retries from running twice and the audit API tokens are lost. Run Redis with "appendonly yes" and "appendfsync everysec" (deploy/compose.yaml does).';
 }
 
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
-}
+export { redactUrl };
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {

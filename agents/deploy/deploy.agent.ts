@@ -4,20 +4,18 @@ import { UnrecoverableError } from 'bullmq';
 import type { RepoRef } from '../../bot/core/grammar.js';
 import type { Tenant } from '../../bot/core/types.js';
 import type { VcsPort } from '../../bot/core/vcs.port.js';
-import { modelsOf } from '../llm/models.schema.js';
+import { deployRepoOf } from '../../bot/core/deploy-target.js';
 
 export const TERMINAL_STATES = new Set(['success', 'failure', 'error', 'inactive']);
 
 /** The repository of a service: `models.services.<service>.repo`, else the tenant's GitHub org / service name. */
 export function repoForService(tenant: Tenant, service: string): RepoRef {
-  const configured = modelsOf(tenant).services[service]?.repo;
-  if (configured) {
-    const [owner = '', name = ''] = configured.split('/');
-    return { owner, name };
-  }
-  const org = tenant.bindings.github?.org;
-  if (!org) throw new UnrecoverableError(`deploy.unknown_service: no repository is configured for service "${service}" and the tenant has no GitHub org`);
-  return { owner: org, name: service };
+  const repo = deployRepoOf(tenant, service);
+  if (!repo)
+    throw new UnrecoverableError(
+      `deploy.unknown_service: no repository is configured for service "${service}" and the tenant has no GitHub org`,
+    );
+  return repo;
 }
 
 export interface FollowOptions {

@@ -38,7 +38,7 @@ export type ExtraModules = () => Promise<VoidModule[]>;
 
 async function main(argv: string[], extra: ExtraModules | undefined): Promise<number> {
   if (argv[0] === 'audit' || argv[0] === 'gdpr') return (await import('./audit.cli.js')).runAuditCli(argv);
-  if (argv[0] === 'webhooks') return (await import('../../integrations/notify/webhooks.cli.js')).runWebhooksCli(argv);
+  if (argv[0] === 'webhooks') return (await import('./webhooks.cli.js')).runWebhooksCli(argv);
   if (argv[0] === 'backup' || argv[0] === 'restore') return (await import('./backup.cli.js')).runBackupCli(argv);
   const { values, positionals } = parseArgs({
     args: argv,

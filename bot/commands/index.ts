@@ -1,12 +1,13 @@
 // One runner per command (Atlantis: CommentCommandRunnerByCmd). Other modules replace entries through
-// Services.extraCommands: approvals takes approve/reject/cancel, the audit module takes audit.
+// Services.extraCommands: approvals takes approve/reject/cancel, the audit module takes audit; a module's runner may
+// hand a command on to the built-in runner (`next`).
 import type { Command } from '../core/grammar.js';
 import type { Reply } from '../core/types.js';
 import { runCancel } from './cancel.command.js';
 import { runHelp } from './help.command.js';
 import { runJobCommand } from './job.command.js';
 import { runWhoami } from './whoami.command.js';
-import { refusal, type CommandContext, type CommandRegistry } from './types.js';
+import { refusal, type CommandContext, type CommandOverrides, type CommandRegistry } from './types.js';
 
 const notEnabled =
   (what: string) =>
@@ -49,6 +50,16 @@ export const CORE_COMMANDS: CommandRegistry = {
   notify: async (ctx) => [refusal(`Notifications are not enabled in this deployment (${ctx.tenant.name}).`)],
 };
 
-export function commandRegistry(extra: Partial<CommandRegistry> = {}): CommandRegistry {
-  return { ...CORE_COMMANDS, ...extra };
+/** The built-in runners with the modules' runners over them; a module's runner may hand on to the built-in one. */
+export function commandRegistry(extra: Partial<CommandOverrides> = {}): CommandRegistry {
+  const merged: Record<string, unknown> = { ...CORE_COMMANDS };
+  for (const [name, override] of Object.entries(extra) as Array<
+    [keyof CommandRegistry, CommandOverrides[Command['name']]]
+  >) {
+    if (!override) continue;
+    const own = CORE_COMMANDS[name] as (ctx: CommandContext, command: Command) => Promise<Reply[]>;
+    const over = override as (ctx: CommandContext, command: Command, next: () => Promise<Reply[]>) => Promise<Reply[]>;
+    merged[name] = (ctx: CommandContext, command: Command) => over(ctx, command, () => own(ctx, command));
+  }
+  return merged as CommandRegistry;
 }

@@ -2,9 +2,8 @@
 // request first). The job id derives from the delivery, so a redelivered event cannot queue a second job.
 import { describeCommand } from '../core/grammar.js';
 import { jobIdFor, submitJob, type JobCommand, type JobData } from '../core/jobs.js';
-import { refusal, type CommandContext } from './types.js';
+import { auditActor, refusal, type CommandContext } from './types.js';
 import type { Reply } from '../core/types.js';
-import { auditActorOf, type AuditActor } from '../../audit/types.js';
 import { unboundTicket } from '../../integrations/jira/projects.js';
 
 export async function runJobCommand(ctx: CommandContext, asked: JobCommand): Promise<Reply[]> {
@@ -84,6 +83,4 @@ export async function runJobCommand(ctx: CommandContext, asked: JobCommand): Pro
   ];
 }
 
-export function auditActor(ctx: Pick<CommandContext, 'actor'>): AuditActor {
-  return auditActorOf(ctx.actor);
-}
+export { auditActor } from '../core/commands.js';

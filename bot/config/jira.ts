@@ -175,3 +175,11 @@ function usesDeploymentCredentials(env: Env, b: JiraTenant): boolean {
     !b.binding.apiTokenEnv
   );
 }
+
+/** How the JIRA module reads a tenant's JIRA variables and checks them (integrations/jira/module.ts JiraVariables):
+ *  the composition root hands these in, so that the module never imports the configuration. */
+export const jiraVariables = {
+  credentialsFor: jiraCredentialsFor,
+  webhookSecretFor: jiraWebhookSecretFor,
+  problems: (env: Env, tenants: readonly Tenant[]): readonly string[] => checkJiraConfig(env, tenants).problems,
+};

@@ -47,6 +47,11 @@ export function registerSecret(value: string | undefined | null): void {
   runtimeVersion += 1;
 }
 
+/** A URL shown to an operator (`void doctor`) without its credentials: `smtp://user:pass@host` → `smtp://***@host`. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
+}
+
 /** `scheme://user:password@host` → `scheme://***@host` (Redis, MongoDB, proxy URLs in error messages). */
 const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]{1,20}:\/\/)[^\s/@:"'<>]*:[^\s/@"'<>]+@/gi;
 

@@ -2,7 +2,7 @@
 // Only where the answer is private to them (Slack, Teams, the console): a PR or ticket comment would publish it.
 import { auditActorOf } from '../../audit/types.js';
 import type { Reply } from '../core/types.js';
-import { refusal, type CommandContext } from '../commands/types.js';
+import { refusal, type CommandContext } from '../core/commands.js';
 import { LINK_TTL_SECONDS, type SessionStore } from './sessions.js';
 
 const PRIVATE_PLATFORMS = new Set(['slack', 'teams', 'console']);

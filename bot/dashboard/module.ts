@@ -2,6 +2,7 @@
 // system) and the `login` command. On when VOID_DASHBOARD_URL is set (docs/dashboard.md). It decides nothing
 // itself: approvals go through ctx.ports.approvals, the same service chat uses.
 import { ModelBudget } from '../../agents/llm/budget.js';
+import { commandRegistry } from '../commands/index.js';
 import type { CommandRunner } from '../commands/types.js';
 import type { Command } from '../core/grammar.js';
 import type { VoidModule } from '../modules.js';
@@ -45,10 +46,11 @@ export function dashboardModule(options: DashboardModuleOptions = {}): VoidModul
         platformHealth: () => ctx.platformHealth(),
         runCommand: async (viewer, command) => {
           const services = ctx.dispatcher().services;
-          const runner = services.extraCommands?.[command.name] as CommandRunner<Command> | undefined;
-          if (!runner) return [{ kind: 'refusal', text: `"${command.name}" is not enabled in this deployment.` }];
+          if (!services.extraCommands?.[command.name])
+            return [{ kind: 'refusal', text: `"${command.name}" is not enabled in this deployment.` }];
           const correlationId = `web-${viewer.session.id}-${Date.now().toString(36)}`;
           const log = ctx.log.child({ module: 'dashboard', tenant: viewer.tenant.id });
+          const runner = commandRegistry(services.extraCommands)[command.name] as CommandRunner<Command>;
           return runner(
             {
               tenant: viewer.tenant,

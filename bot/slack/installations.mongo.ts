@@ -1,7 +1,7 @@
 // Slack installation records in MongoDB (mongoose): one document per team id, the token sealed.
 import { Schema, type Model } from 'mongoose';
 import { connectMongo, type MongoShare } from '../core/mongo.js';
-import type { InstallationRecords, StoredInstallation } from './installations.js';
+import type { InstallationRecords, StoredInstallation } from './installation.types.js';
 
 export const installationSchema = new Schema<StoredInstallation>(
   {

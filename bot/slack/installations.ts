@@ -5,33 +5,8 @@ import { DurableMap } from '../../audit/storage/kv.js';
 import type { TokenCipher } from './token-cipher.js';
 import { registerSecret } from '../logger.js';
 
-export interface SlackInstallation {
-  readonly tenantId: string;
-  readonly teamId: string;
-  readonly enterpriseId?: string | undefined;
-  readonly botToken: string;
-  readonly botId: string;
-  readonly botUserId: string;
-  readonly appId?: string | undefined;
-  readonly scopes: readonly string[];
-  /** Slack user id of the person who installed the app. */
-  readonly installedBy?: string | undefined;
-  readonly installedAt: string;
-}
-
-/** What a store keeps: the token sealed. */
-export interface StoredInstallation extends Omit<SlackInstallation, 'botToken'> {
-  readonly sealedToken: string;
-}
-
-export interface InstallationRecords {
-  upsert(record: StoredInstallation): Promise<void>;
-  findByTeam(teamId: string): Promise<StoredInstallation | undefined>;
-  listForTenant(tenantId: string): Promise<StoredInstallation[]>;
-  /** Removes a workspace's installation; another tenant's team id removes nothing. */
-  remove(tenantId: string, teamId: string): Promise<boolean>;
-  close(): Promise<void>;
-}
+export type { InstallationRecords, SlackInstallation, StoredInstallation } from './installation.types.js';
+import type { InstallationRecords, SlackInstallation, StoredInstallation } from './installation.types.js';
 
 /** Seals tokens on the way in and opens them on the way out; the store never sees a plaintext token. */
 export class InstallationStore {

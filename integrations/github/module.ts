@@ -3,8 +3,7 @@
 import { Webhooks } from '@octokit/webhooks';
 import { VoidError } from '../../bot/core/errors.js';
 import { parseGithubIdentity } from '../../bot/core/registry.js';
-import { DeliveryLedger } from '../../bot/idempotency.js';
-import type { ModuleContext, ModuleContribution, VoidModule } from '../../bot/modules.js';
+import type { ModuleContext, ModuleContribution, VoidModule } from '../../bot/core/module.js';
 import { GithubChatPort } from './chat.js';
 import { GithubClient } from './client.js';
 import { Background, GithubEventHandler } from './events.js';
@@ -29,7 +28,20 @@ export interface GithubModuleOptions {
   readonly tuning?: OctokitTuning;
 }
 
-export interface GithubModule extends VoidModule {
+/** The part of the environment the module reads. */
+export interface GithubEnv {
+  readonly GITHUB_APP_ID?: number | undefined;
+  readonly GITHUB_PRIVATE_KEY?: string | undefined;
+  readonly GITHUB_WEBHOOK_SECRET?: string | undefined;
+  readonly GITHUB_API_URL?: string | undefined;
+  readonly VOID_DEDUPE_TTL_SECONDS: number;
+  readonly VOID_MAX_BODY_BYTES: number;
+  readonly VOID_MAX_COMMENT_AGE_SECONDS: number;
+}
+
+type GithubConfig = { readonly env: GithubEnv };
+
+export interface GithubModule extends VoidModule<GithubConfig> {
   /** Resolves when every reaction, reply and listener call started by a webhook has finished. */
   idle(): Promise<void>;
   /** The client built in setup (when the App credentials are set). */
@@ -43,7 +55,7 @@ export function createGithubModule(options: GithubModuleOptions = {}): GithubMod
     name: 'github',
     idle: () => background.idle(),
     client: () => client,
-    async setup(ctx: ModuleContext): Promise<ModuleContribution> {
+    async setup(ctx: ModuleContext<GithubConfig>): Promise<ModuleContribution> {
       const env = ctx.config.env;
       const log = ctx.log.child({ module: 'github' });
       if (!env.GITHUB_APP_ID || !env.GITHUB_PRIVATE_KEY) {
@@ -82,7 +94,7 @@ export function createGithubModule(options: GithubModuleOptions = {}): GithubMod
       const route = githubWebhook({
         webhooks: new Webhooks({ secret }),
         audit: ctx.audit,
-        ledger: new DeliveryLedger(ctx.redis, ctx.prefix, env.VOID_DEDUPE_TTL_SECONDS),
+        ledger: ctx.ledger(env.VOID_DEDUPE_TTL_SECONDS),
         handler,
         maxCommentAgeSeconds: env.VOID_MAX_COMMENT_AGE_SECONDS,
       });
@@ -97,4 +109,4 @@ export function createGithubModule(options: GithubModuleOptions = {}): GithubMod
   };
 }
 
-export const githubModule: VoidModule = createGithubModule();
+export const githubModule: GithubModule = createGithubModule();

@@ -2,8 +2,7 @@
 // bound to the person's own tenant are reachable, with that tenant's JIRA credentials.
 import type { Command } from '../../bot/core/grammar.js';
 import type { Reply } from '../../bot/core/types.js';
-import { auditActor } from '../../bot/commands/job.command.js';
-import { answer, refusal, type CommandContext } from '../../bot/commands/types.js';
+import { answer, auditActor, refusal, type CommandContext } from '../../bot/core/commands.js';
 import type { JiraTicketClient } from './client.js';
 
 type JiraCommand = Extract<Command, { name: 'jira' }>;

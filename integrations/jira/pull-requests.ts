@@ -5,7 +5,7 @@ import type { TenantRegistry } from '../../bot/core/registry.js';
 import type { Tenant } from '../../bot/core/types.js';
 import type { PullRequestEvent, PullRequestListener } from '../../bot/core/vcs.port.js';
 import { correlationIdFor } from '../../bot/core/dispatch.js';
-import type { DeliveryLedger } from '../../bot/idempotency.js';
+import type { ClaimLedger } from '../../bot/core/inbound.js';
 import type { Logger } from '../../bot/core/logger.js';
 import type { AuditLog } from '../../bot/core/audit.js';
 import { automationOf, type PrStep } from './automation.schema.js';
@@ -41,7 +41,7 @@ export interface PullRequestLoopDeps {
   readonly tickets: JiraTicketClient;
   readonly audit: AuditLog;
   /** De-duplicates redelivered GitHub events per tenant (claim lease of 5 minutes: ticket updates can be slow). */
-  readonly ledger: DeliveryLedger;
+  readonly ledger: ClaimLedger;
   readonly log: Logger;
 }
 

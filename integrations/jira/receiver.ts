@@ -7,6 +7,7 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ApprovalsPort } from '../../bot/core/approvals.port.js';
 import type {
+  ClaimLedger,
   InboundAdapter,
   InboundAnswer,
   InboundEndpoint,
@@ -14,15 +15,12 @@ import type {
   Mapped,
   Verdict,
 } from '../../bot/core/inbound.js';
-import type { Redis } from 'ioredis';
 import type { ChatPort } from '../../bot/core/ports.js';
 import { normaliseSiteUrl, type TenantRegistry } from '../../bot/core/registry.js';
 import type { InboundCommand, Tenant, ThreadRef } from '../../bot/core/types.js';
-import { correlationIdFor, type Dispatcher } from '../../bot/dispatcher.js';
+import { correlationIdFor, type CommandDispatcher } from '../../bot/core/dispatch.js';
 import type { Logger } from '../../bot/core/logger.js';
-import type { AuditTrail } from '../../audit/trail.js';
-import { DeliveryLedger } from '../../bot/idempotency.js';
-import { SYSTEM_TENANT } from '../../bot/core/audit.js';
+import { SYSTEM_TENANT, type AuditLog } from '../../bot/core/audit.js';
 import { automationOf } from './automation.schema.js';
 import {
   commentCommand,
@@ -63,8 +61,8 @@ export interface JiraReceiverDeps {
    *  `/jira/webhooks`), or undefined when no secret may verify deliveries to that URL. */
   readonly verifierFor: (tenantParam: string | undefined) => JiraVerifier | undefined;
   readonly registry: TenantRegistry;
-  readonly audit: AuditTrail;
-  readonly dispatcher: () => Dispatcher;
+  readonly audit: AuditLog;
+  readonly dispatcher: () => CommandDispatcher;
   /** The approvals service, read at request time (for `/void approve` without an id). */
   readonly approvals?: () => ApprovalsPort | undefined;
   /** Where replies go (the JIRA ChatPort; undefined when no credentials are configured). */
@@ -77,8 +75,8 @@ export interface JiraReceiverDeps {
   /** Replay protection: the signature covers the body, not the webhook identifier header, so a captured delivery
    *  resent under a new identifier is recognised by its body digest (kept as long as delivery ids are). */
   readonly replay?: {
-    readonly redis: Redis;
-    readonly prefix: string;
+    /** The delivery ledger (its done marks kept `ttlSeconds`). */
+    readonly ledger: ClaimLedger;
     readonly ttlSeconds: number;
     readonly maxCommentAgeSeconds?: number;
     readonly now?: () => number;
@@ -124,7 +122,7 @@ export function jiraWebhook(deps: JiraReceiverDeps): InboundEndpoint<JiraVerifie
   return {
     adapter,
     security: deps.audit.security,
-    ...(replay ? { ledger: new DeliveryLedger(replay.redis, replay.prefix, replay.ttlSeconds) } : {}),
+    ...(replay ? { ledger: replay.ledger } : {}),
   };
 }
 

@@ -2,8 +2,8 @@
 // endpoint has its secret and an address Void may reach, and what went wrong lately (SMTP errors and bounces,
 // dead-lettered deliveries) is reported with how to fix it. Nothing is sent.
 import { Redis } from 'ioredis';
-import type { Config } from '../../bot/config/load.js';
-import { redactUrl } from '../../bot/redis.js';
+import { redactUrl } from '../../bot/core/logger.js';
+import type { NotifyConfig as Config } from './env.js';
 import { Mailer } from './mail.js';
 import { AllowList, checkTarget, defaultResolver, type Resolver } from './outbound.js';
 import { notificationsOf } from './settings.schema.js';

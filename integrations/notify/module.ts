@@ -1,10 +1,10 @@
 // The notifications module: listens to the audit trail (every stored record), turns records into events, and
 // delivers them by mail (nodemailer) and signed webhooks (Standard Webhooks) from its own BullMQ queue in the
 // worker role. Adds the `notify` command. docs/notifications.md tells operators and receivers how it works.
-import type { Env } from '../../bot/config/env.js';
 import type { Tenant } from '../../bot/core/types.js';
 import { metrics } from '../../bot/core/metrics.js';
-import type { ModuleContext, VoidModule } from '../../bot/modules.js';
+import type { ModuleContext, VoidModule } from '../../bot/core/module.js';
+import type { NotifyEnv } from './env.js';
 import { attemptsFor, DEFAULT_RETRY, NotifyEngine, type RetryPolicy } from './engine.js';
 import { mayNotify } from './fanout.js';
 import { Mailer } from './mail.js';
@@ -26,14 +26,14 @@ export interface NotifyModuleOptions {
 }
 
 /** The SMTP URL a tenant's mail goes through: its own (notifications.smtpRef) or the deployment's. */
-export function smtpUrlFor(env: Env, tenant: Tenant): string | undefined {
+export function smtpUrlFor(env: NotifyEnv, tenant: Tenant): string | undefined {
   const ref = notificationsOf(tenant).smtpRef;
   return ref ? env.VOID_SMTP_URLS?.[ref] : env.VOID_SMTP_URL;
 }
 
 export function buildEngine(
   ctx: Pick<
-    ModuleContext,
+    ModuleContext<{ readonly env: NotifyEnv }>,
     'config' | 'redis' | 'redisUrl' | 'prefix' | 'registry' | 'audit' | 'ports' | 'scrub' | 'log'
   >,
   options: NotifyModuleOptions = {},
@@ -74,7 +74,7 @@ export function buildEngine(
   return { engine, state, mailer };
 }
 
-export function notifyModule(options: NotifyModuleOptions = {}): VoidModule {
+export function notifyModule(options: NotifyModuleOptions = {}): VoidModule<{ readonly env: NotifyEnv }> {
   return {
     name: 'notify',
     async setup(ctx) {
@@ -118,4 +118,4 @@ export function notifyModule(options: NotifyModuleOptions = {}): VoidModule {
   };
 }
 
-export const notifications: VoidModule = notifyModule();
+export const notifications = notifyModule();

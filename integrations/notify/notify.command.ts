@@ -1,6 +1,6 @@
 // `notify`: a person sees and changes how Void reaches them. The tenants file sets the starting preference; what a
 // person says here overrides it (kept in Redis) and is recorded on the trail.
-import { answer, refusal, type CommandRunner } from '../../bot/commands/types.js';
+import { answer, refusal, type CommandRunner } from '../../bot/core/commands.js';
 import type { Command } from '../../bot/core/grammar.js';
 import { auditActorOf } from '../../bot/core/audit.js';
 import { preferenceOf } from './fanout.js';

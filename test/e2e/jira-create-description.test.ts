@@ -2,10 +2,9 @@
 // channel mention): the ticket JIRA receives carries the description (line breaks kept) above Void's provenance line,
 // the answer links the new ticket, and the text stays out of the audit trail. JIRA is the stateful fake behind nock.
 import { afterEach, describe, expect, it } from 'vitest';
-import { jiraModule } from '../../integrations/jira/module.js';
 import { teamsModule } from '../../bot/teams/module.js';
 import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
-import { adfText, FakeJira, JIRA_ENV } from '../helpers/jira.js';
+import { adfText, FakeJira, JIRA_ENV, jiraModule } from '../helpers/jira.js';
 import { startSlackApp, type SlackTestApp } from '../helpers/slack-app.js';
 import { ACME_TEAM, interactionForm, postSlack, slashForm, USERS } from '../helpers/slack.js';
 import {

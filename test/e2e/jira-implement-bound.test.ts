@@ -5,9 +5,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobData } from '../../agents/queues.js';
 import { approvalsModule } from '../../approvals/module.js';
-import { jiraModule } from '../../integrations/jira/module.js';
 import { trackApps, testConfig } from '../helpers/app.js';
-import { ALICE_JIRA, BOB_JIRA, deliver, FakeJira, fixture, JIRA_ENV, JIRA_SITE, VOID_JIRA } from '../helpers/jira.js';
+import {
+  ALICE_JIRA,
+  BOB_JIRA,
+  deliver,
+  FakeJira,
+  fixture,
+  JIRA_ENV,
+  JIRA_SITE,
+  VOID_JIRA,
+  jiraModule,
+} from '../helpers/jira.js';
 import { recordingAgents } from '../helpers/jira-agents.js';
 
 const CAROL_JIRA = '5b10ac8d82e05b22cc7d4ef6';

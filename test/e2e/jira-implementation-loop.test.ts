@@ -4,10 +4,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobData } from '../../agents/queues.js';
 import { createGithubModule } from '../../integrations/github/module.js';
-import { jiraModule } from '../../integrations/jira/module.js';
 import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
 import { deliver as deliverGithub, example, FAST_TUNING, githubEnv, prEvent } from '../helpers/github.js';
-import { deliver as deliverJira, FakeJira, fixture, JIRA_ENV, JIRA_TENANTS, VOID_JIRA } from '../helpers/jira.js';
+import {
+  deliver as deliverJira,
+  FakeJira,
+  fixture,
+  JIRA_ENV,
+  JIRA_TENANTS,
+  VOID_JIRA,
+  jiraModule,
+} from '../helpers/jira.js';
 import { recordingAgents } from '../helpers/jira-agents.js';
 
 let t: TestApp;

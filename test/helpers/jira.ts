@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nock from 'nock';
+import { jiraVariables } from '../../bot/config/jira.js';
+import { createJiraModule } from '../../integrations/jira/module.js';
 
 /** How a JIRA admin webhook signs a delivery: `X-Hub-Signature: sha256=<hex>` of the raw body with its secret. */
 export function signJira(raw: string | Buffer, secret: string): string {
@@ -337,3 +339,6 @@ export async function deliver(
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
+
+/** The JIRA module as the composition root builds it: reading the tenants' JIRA variables the configuration's way. */
+export const jiraModule = createJiraModule(jiraVariables);

@@ -5,12 +5,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SYSTEM_TENANT } from '../../audit/types.js';
 import { teamsModule } from '../../bot/teams/module.js';
-import { jiraModule } from '../../integrations/jira/module.js';
 import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
 import { prComment, signGitHub } from '../helpers/github.js';
 import { startGithubApp, type GithubTestApp } from '../helpers/github-app.js';
 import { nested, postRaw } from '../helpers/inbound.js';
-import { ALICE_JIRA, FakeJira, JIRA_ENV, JIRA_SECRET, JIRA_TENANTS, signJira } from '../helpers/jira.js';
+import { ALICE_JIRA, FakeJira, JIRA_ENV, JIRA_SECRET, JIRA_TENANTS, signJira, jiraModule } from '../helpers/jira.js';
 import { startSlackApp, type SlackTestApp } from '../helpers/slack-app.js';
 import {
   ACME_TEAM,

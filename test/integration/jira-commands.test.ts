@@ -3,9 +3,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TicketPort } from '../../bot/core/ticket.port.js';
 import { JiraTicketClient } from '../../integrations/jira/client.js';
-import { jiraModule } from '../../integrations/jira/module.js';
 import { captureAppLogger, startTestApp, testConfig, type TestApp } from '../helpers/app.js';
-import { adfText, FakeJira, JIRA_ENV, JIRA_TENANTS, JIRA_TOKEN } from '../helpers/jira.js';
+import { adfText, FakeJira, JIRA_ENV, JIRA_TENANTS, JIRA_TOKEN, jiraModule } from '../helpers/jira.js';
 
 let t: TestApp;
 let jira: FakeJira;

@@ -1,9 +1,8 @@
 // How the JIRA module wires itself from the configuration: nothing (and no noise) without JIRA settings; the route
 // without credentials; ports, chat and commands once a tenant has credentials.
 import { afterEach, describe, expect, it } from 'vitest';
-import { jiraModule } from '../../integrations/jira/module.js';
 import { captureLogger, testConfig, trackApps, type TestApp } from '../helpers/app.js';
-import { deliver, fixture, JIRA_ENV, JIRA_SECRET, JIRA_TENANTS } from '../helpers/jira.js';
+import { deliver, fixture, JIRA_ENV, JIRA_SECRET, JIRA_TENANTS, jiraModule } from '../helpers/jira.js';
 
 const { start } = trackApps(afterEach);
 

@@ -4,9 +4,17 @@
 // counts. Signed webhooks over real HTTP; JIRA is the stateful fake behind nock; Redis is real.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobData } from '../../agents/queues.js';
-import { jiraModule } from '../../integrations/jira/module.js';
 import { captureAppLogger, startTestApp, testConfig, type TestApp } from '../helpers/app.js';
-import { BOB_JIRA, deliver, FakeJira, fixture, JIRA_ENV, JIRA_TENANTS, VOID_JIRA } from '../helpers/jira.js';
+import {
+  BOB_JIRA,
+  deliver,
+  FakeJira,
+  fixture,
+  JIRA_ENV,
+  JIRA_TENANTS,
+  VOID_JIRA,
+  jiraModule,
+} from '../helpers/jira.js';
 import { recordingAgents } from '../helpers/jira-agents.js';
 
 const OTHER_BOT = '712020:automation-for-jira-0000-000000000002';

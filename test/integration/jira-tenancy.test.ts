@@ -3,7 +3,6 @@
 // that verified a delivery decides its tenant and site; tickets outside the tenant's projects are never touched.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SYSTEM_TENANT } from '../../audit/types.js';
-import { jiraModule } from '../../integrations/jira/module.js';
 import { createSlackModule } from '../../bot/slack/module.js';
 import { captureAppLogger, startTestApp, testConfig, type TestApp } from '../helpers/app.js';
 import {
@@ -15,6 +14,7 @@ import {
   JIRA_ENV,
   JIRA_SECRET,
   JIRA_TENANTS,
+  jiraModule,
 } from '../helpers/jira.js';
 import { FakeSlackApi, postSlack, slackEnv, slashForm } from '../helpers/slack.js';
 

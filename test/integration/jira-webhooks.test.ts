@@ -5,7 +5,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobData } from '../../agents/queues.js';
 import { SYSTEM_TENANT } from '../../audit/types.js';
 import type { VoidModule } from '../../bot/modules.js';
-import { jiraModule } from '../../integrations/jira/module.js';
 import { captureAppLogger, startTestApp, testConfig, type TestApp } from '../helpers/app.js';
 import {
   ALICE_JIRA,
@@ -19,6 +18,7 @@ import {
   JIRA_TOKEN,
   STRANGER_JIRA,
   VOID_JIRA,
+  jiraModule,
 } from '../helpers/jira.js';
 import { recordingAgents } from '../helpers/jira-agents.js';
 

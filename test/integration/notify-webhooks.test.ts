@@ -12,7 +12,7 @@ import { createRedis } from '../../bot/redis.js';
 import { attemptsFor, type NotifyEngine } from '../../integrations/notify/engine.js';
 import { notifyModule, type NotifyModuleOptions } from '../../integrations/notify/module.js';
 import type { NotifyState } from '../../integrations/notify/state.js';
-import { runWebhooksCli } from '../../integrations/notify/webhooks.cli.js';
+import { runWebhooksCli } from '../../bot/cli/webhooks.cli.js';
 import { REDIS_URL, startTestApp, testConfig, uniqueId } from '../helpers/app.js';
 import { consoleUser, say, testProcessors } from '../helpers/approvals.js';
 import { eventually, startReceiver, WEBHOOK_SECRET, type Receiver } from '../helpers/notify.js';

@@ -1,5 +1,6 @@
 // The import check that `npm run lint` runs (.dependency-cruiser.cjs, ARCHITECTURE.md "Who owns what") refuses an
-// arrow from a lower layer up into the application and an import cycle, shown on a miniature tree with both.
+// arrow from a lower layer up into the application, an import cycle and a reach for the composition root, shown on a
+// miniature tree with all three; and the real tree passes with no baseline of tolerated violations.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { cruise } from 'dependency-cruiser';
@@ -11,7 +12,7 @@ const fixture = fileURLToPath(new URL('../fixtures/layers', import.meta.url));
 
 async function violations(): Promise<Array<{ rule: string; from: string; to: string }>> {
   const { tsConfig: _ignored, ...options } = config.options;
-  const result = await cruise(['bot', 'audit', 'agents'], {
+  const result = await cruise(['bot', 'audit', 'agents', 'integrations'], {
     ...options,
     baseDir: fixture,
     validate: true,
@@ -35,5 +36,19 @@ describe('the import check', () => {
       ['agents/a.ts', 'agents/b.ts'],
     ]);
     expect(found.filter((v) => v.from === 'audit/good.ts')).toEqual([]);
+  });
+
+  it('lets only the entry point import the composition root', async () => {
+    const found = await violations();
+    expect(found.filter((v) => v.rule === 'composition-root-at-the-top')).toEqual([
+      { rule: 'composition-root-at-the-top', from: 'integrations/reaches-up.ts', to: 'bot/composition.ts' },
+    ]);
+  });
+
+  it('runs on the whole tree with no baseline of known violations', () => {
+    const pkg = require('../../package.json') as { scripts: Record<string, string> };
+    expect(pkg.scripts.deps).toContain('--config .dependency-cruiser.cjs');
+    expect(pkg.scripts.deps).not.toContain('--ignore-known');
+    expect(pkg.scripts.lint).toContain('deps');
   });
 });

@@ -4,14 +4,14 @@ import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { loadConfig, type Config } from '../../bot/config/load.js';
-import { VoidError } from '../../bot/core/errors.js';
-import { createRedis, DEFAULT_REDIS_URL } from '../../bot/redis.js';
-import { NOTIFY_QUEUE, replayDeadLetters, type NotifyJob } from './engine.js';
-import { AllowList, defaultResolver, type Resolver } from './outbound.js';
-import { notificationsOf } from './settings.schema.js';
-import { NotifyState } from './state.js';
-import { deliverWebhook } from './webhook.js';
+import { loadConfig, type Config } from '../config/load.js';
+import { VoidError } from '../core/errors.js';
+import { createRedis, DEFAULT_REDIS_URL } from '../redis.js';
+import { NOTIFY_QUEUE, replayDeadLetters, type NotifyJob } from '../../integrations/notify/engine.js';
+import { AllowList, defaultResolver, type Resolver } from '../../integrations/notify/outbound.js';
+import { notificationsOf } from '../../integrations/notify/settings.schema.js';
+import { NotifyState } from '../../integrations/notify/state.js';
+import { deliverWebhook } from '../../integrations/notify/webhook.js';
 
 export const WEBHOOKS_USAGE = `Outbound webhooks and notification dead letters (against REDIS_URL):
   void webhooks list [--tenant <id>]                        endpoints, their circuit breaker and backlog, and dead letters
