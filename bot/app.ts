@@ -49,6 +49,8 @@ export interface VoidAppOptions {
   /** BullMQ lock and stalled-job check (defaults 30 s each); fault tests shorten them. */
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
+  /** Run queued requests (the work after each ack) in a web-only process too (default: worker roles only). */
+  readonly intakeWorker?: boolean;
 }
 
 export class VoidApp {
@@ -246,15 +248,6 @@ export class VoidApp {
         stalledIntervalMs: this.options.stalledIntervalMs ?? this.config.env.VOID_STALLED_INTERVAL_MS,
       });
       this.worker.start();
-      const intakeConnection = createRedis(this.options.redisUrl, { maxRetriesPerRequest: null });
-      intakeConnection.on('error', () => undefined);
-      this.intake.start(intakeConnection, INTAKE_CONCURRENCY);
-      this.closers.unshift(async () =>
-        intakeConnection.quit().then(
-          () => undefined,
-          () => undefined,
-        ),
-      );
       this.closers.unshift(async () =>
         connection.quit().then(
           () => undefined,
@@ -262,12 +255,26 @@ export class VoidApp {
         ),
       );
     }
+    if (role !== 'web' || this.options.intakeWorker) this.startIntake();
     if (role === 'web' || role === 'all') {
       this.http = this.buildHttp();
       this.port = await this.http.listen(this.config.env.PORT, this.config.env.HOST);
       this.log.info({ port: this.port }, 'Void web role listening');
     }
     for (const c of this.contributions) await c.start?.();
+  }
+
+  /** Runs queued requests (what follows each ack) in this process, on its own blocking connection. */
+  private startIntake(): void {
+    const connection = createRedis(this.options.redisUrl, { maxRetriesPerRequest: null });
+    connection.on('error', () => undefined);
+    this.intake.start(connection, INTAKE_CONCURRENCY);
+    this.closers.unshift(async () =>
+      connection.quit().then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
   }
 
   /** Graceful shutdown: stop taking requests, finish or return in-flight jobs, close connections. */

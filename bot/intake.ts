@@ -56,14 +56,14 @@ export class Intake implements IntakePort {
     this.handlers.set(platform, handler);
   }
 
-  async submit(item: IntakeItem, signed: Buffer | string): Promise<Submitted> {
+  async submit(item: IntakeItem, signed: Buffer | string, windowMs = this.options.replayTtlMs): Promise<Submitted> {
     const jobId = randomUUID();
     const done = this.worker ? this.track(jobId) : undefined;
     const trace = currentTraceCarrier();
     const job = await this.queue
       .add(item.platform, trace ? { ...item, trace: { ...trace } } : item, {
         jobId,
-        deduplication: { id: digestOf(signed), ttl: this.options.replayTtlMs },
+        deduplication: { id: digestOf(signed), ttl: windowMs },
       })
       .catch((error: unknown) => {
         this.local.get(jobId)?.();
@@ -71,7 +71,10 @@ export class Intake implements IntakePort {
       });
     if (job.id !== jobId) {
       this.local.get(jobId)?.();
-      return { outcome: 'replay', jobId: job.id ?? '' };
+      // Only on this rare path: a second round trip to say whether the first copy had the same delivery id.
+      const first = job.id ? await this.queue.getJob(job.id).catch(() => undefined) : undefined;
+      const firstDeliveryId = first?.data?.deliveryId;
+      return { outcome: 'replay', jobId: job.id ?? '', ...(firstDeliveryId ? { firstDeliveryId } : {}) };
     }
     if (done) this.pending.add(done);
     return { outcome: 'queued', jobId };
@@ -111,7 +114,8 @@ export class Intake implements IntakePort {
       parent: contextFrom(job.data.trace),
       attributes: { 'void.job_id': job.id ?? '' },
     };
-    await withSpan(`void.intake ${job.data.platform}`, span, () => handler(job.data));
+    const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    await withSpan(`void.intake ${job.data.platform}`, span, () => handler(job.data, { final }));
   }
 
   /** Resolves when every item this process queued and runs itself has been handled. */

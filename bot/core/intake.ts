@@ -23,13 +23,17 @@ export interface Submitted {
   /** `replay`: the same signed bytes were queued before (under another job); nothing was added. */
   readonly outcome: 'queued' | 'replay';
   readonly jobId: string;
+  /** For a replay: the delivery id the first copy came with, when it is still known (a platform's redelivery
+   *  carries the same id; a replay under a new id is a security event). */
+  readonly firstDeliveryId?: string;
 }
 
-export type IntakeHandler = (item: IntakeItem) => Promise<void>;
+/** `final`: no retry follows if this attempt throws (the handler should tell the person instead). */
+export type IntakeHandler = (item: IntakeItem, attempt: { readonly final: boolean }) => Promise<void>;
 
 export interface IntakePort {
   /** The one round trip of the ack: adds the item unless the same signed bytes were queued within the window. */
-  submit(item: IntakeItem, signed: Buffer | string): Promise<Submitted>;
+  submit(item: IntakeItem, signed: Buffer | string, windowMs?: number): Promise<Submitted>;
   /** Registers the worker-side handler of one platform's requests. */
   register(platform: IntakePlatform, handler: IntakeHandler): void;
   /** Resolves when every item this process queued and runs itself has been handled (shutdown, tests). */

@@ -2,6 +2,7 @@
 // (identity, audit, limits, approvals); pull request events publish to listeners, void stale approvals and start
 // automatic reviews. Work that waits on GitHub (reactions, reply comments) runs after the webhook is answered.
 import type { CommandDispatcher } from '../../bot/core/dispatch.js';
+import { VoidError } from '../../bot/core/errors.js';
 import { parseGithubIdentity, type TenantRegistry } from '../../bot/core/registry.js';
 import type { Reply, Tenant, ThreadRef } from '../../bot/core/types.js';
 import type { PullRequestEvent } from '../../bot/core/vcs.port.js';
@@ -74,6 +75,14 @@ export class GithubEventHandler {
     return event.type === 'pull_request'
       ? this.pullRequest(event, deliveryId, log)
       : this.command(event, deliveryId, log);
+  }
+
+  /** A command that could not be handled after its last attempt: the PR is told that nothing was done. */
+  tellFailure(e: CommandEvent, error: unknown, log: Logger): void {
+    log.error({ err: { message: (error as Error)?.message } }, 'GitHub: a queued command failed on its last attempt');
+    const text =
+      error instanceof VoidError ? error.message : 'Void hit an internal error; it has been logged. Nothing was done.';
+    this.postAll(log, prThread(e.installationId, prChannel(e.repo, e.number)), [{ text, kind: 'refusal' }], e.sender);
   }
 
   private postAll(

@@ -8,7 +8,7 @@ import { GithubChatPort } from './chat.js';
 import { GithubClient } from './client.js';
 import { Background, GithubEventHandler } from './events.js';
 import type { OctokitTuning } from './octokit.js';
-import { githubWebhook } from './receiver.js';
+import { githubWebhook, handleQueued } from './receiver.js';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
@@ -51,9 +51,13 @@ export interface GithubModule extends VoidModule<GithubConfig> {
 export function createGithubModule(options: GithubModuleOptions = {}): GithubModule {
   const background = new Background();
   let client: GithubClient | undefined;
+  let intake: ModuleContext['intake'] | undefined;
   return {
     name: 'github',
-    idle: () => background.idle(),
+    idle: async () => {
+      await intake?.settled();
+      await background.idle();
+    },
     client: () => client,
     async setup(ctx: ModuleContext<GithubConfig>): Promise<ModuleContribution> {
       const env = ctx.config.env;
@@ -97,7 +101,11 @@ export function createGithubModule(options: GithubModuleOptions = {}): GithubMod
         ledger: ctx.ledger(env.VOID_DEDUPE_TTL_SECONDS),
         handler,
         maxCommentAgeSeconds: env.VOID_MAX_COMMENT_AGE_SECONDS,
+        intake: ctx.intake,
+        dedupeWindowMs: env.VOID_DEDUPE_TTL_SECONDS * 1000,
       });
+      intake = ctx.intake;
+      ctx.intake.register('github', (item, attempt) => handleQueued(handler, item, attempt, log));
       return {
         chatPorts: { github: chat },
         routes: (http) => {

@@ -12,6 +12,8 @@ import type {
   InboundRequest,
   Verdict,
 } from '../../bot/core/inbound.js';
+import type { IntakeItem, IntakePort } from '../../bot/core/intake.js';
+import type { Logger } from '../../bot/core/logger.js';
 import { mapWebhook, type GithubEvent } from './mapper.js';
 import type { GithubEventHandler } from './events.js';
 
@@ -64,6 +66,10 @@ export interface ReceiverDeps {
   /** Comment events whose comment was last written longer ago than this are refused (replays of old comments). */
   readonly maxCommentAgeSeconds: number;
   readonly now?: () => number;
+  /** PR comment commands are queued here and acked in one round trip (a worker runs them: handleQueued). */
+  readonly intake?: IntakePort;
+  /** How long a body is remembered (a redelivery or replay within it adds nothing): the ledger's window. */
+  readonly dedupeWindowMs?: number;
 }
 
 const COMMENT_EVENTS = new Set(['issue_comment', 'pull_request_review_comment']);
@@ -80,7 +86,11 @@ interface Delivery {
   readonly mapped: Exclude<GithubEvent, { type: 'ping' }>;
   readonly event: string;
   readonly delivery: string;
+  /** Set for a comment command going through the intake: the payload the worker maps again. */
+  readonly queued?: Record<string, unknown>;
 }
+
+const QUEUE_DOWN = 'The job queue is unavailable right now; nothing was queued. GitHub can redeliver this event.';
 
 const eventName = (req: InboundRequest): string | undefined => {
   const event = req.header('x-github-event');
@@ -130,6 +140,8 @@ export function githubWebhook(deps: ReceiverDeps): InboundEndpoint<true, Deliver
           },
         };
       }
+      // Comment commands: the intake's deduplication claims the body, in the same round trip as the enqueue.
+      if (deps.intake && mapped.type !== 'pull_request') return { event: { mapped, event, delivery, queued: payload } };
       const claim = {
         scope: 'github-webhook',
         id: delivery,
@@ -140,8 +152,9 @@ export function githubWebhook(deps: ReceiverDeps): InboundEndpoint<true, Deliver
       };
       return { event: { mapped, event, delivery }, claim };
     },
-    deliver: async ({ mapped, event, delivery }, _credential, req) => {
+    deliver: async ({ mapped, event, delivery, queued }, _credential, req) => {
       const log = req.log.child({ deliveryId: delivery, event });
+      if (queued && deps.intake) return enqueue(deps, deps.intake, { event, delivery, payload: queued }, req);
       if (mapped.type === 'ignore') {
         if (event === 'installation') log.info({ reason: mapped.reason }, 'GitHub App installation changed');
         else log.debug({ reason: mapped.reason }, 'GitHub event ignored');
@@ -152,4 +165,56 @@ export function githubWebhook(deps: ReceiverDeps): InboundEndpoint<true, Deliver
     },
   };
   return { adapter, security: deps.audit.security, ledger: deps.ledger, ...(deps.now ? { now: deps.now } : {}) };
+}
+
+/** The ack of a PR comment command: one intake add; a redelivery is a duplicate, the same body under a new delivery
+ *  id a replay (recorded, as the pipeline records the others). */
+async function enqueue(
+  deps: ReceiverDeps,
+  intake: IntakePort,
+  d: { event: string; delivery: string; payload: Record<string, unknown> },
+  req: InboundRequest,
+) {
+  const item = {
+    platform: 'github' as const,
+    deliveryId: d.delivery,
+    body: d.payload,
+    meta: { event: d.event },
+    receivedAt: (deps.now ?? Date.now)(),
+  };
+  const submitted = await intake.submit(item, req.body, deps.dedupeWindowMs).catch(() => undefined);
+  if (!submitted)
+    return { status: 503, headers: { 'retry-after': '5' }, body: { error: 'queue.unavailable', message: QUEUE_DOWN } };
+  if (submitted.outcome === 'queued') return { status: 202, body: { ok: true, queued: true } };
+  if (submitted.firstDeliveryId === d.delivery) return { status: 200, body: { ok: true, duplicate: true } };
+  const target = 'github.webhook';
+  const details = { event: d.event };
+  await deps.audit.security.record({
+    action: 'security.replay',
+    source: 'github',
+    reason: 'same_body_new_delivery',
+    target,
+    details,
+  });
+  return { status: 200, body: { ok: true, ignored: 'replay' } };
+}
+
+/** Runs a queued PR comment command in the worker: the payload is mapped again (pure) and handled. */
+export async function handleQueued(
+  handler: GithubEventHandler,
+  item: IntakeItem,
+  attempt: { final: boolean },
+  log: Logger,
+): Promise<void> {
+  const event = item.meta?.event ?? '';
+  const mapped = mapWebhook(event, item.body);
+  if (mapped.type === 'ignore' || mapped.type === 'ping') return;
+  const child = log.child({ deliveryId: item.deliveryId, event });
+  try {
+    await handler.handle(mapped, item.deliveryId, child);
+  } catch (error) {
+    // Nothing was done (the dispatcher gives the delivery back): retried with backoff, the last time the PR is told.
+    if (!attempt.final || mapped.type === 'pull_request') throw error;
+    handler.tellFailure(mapped, error, child);
+  }
 }

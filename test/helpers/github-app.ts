@@ -88,16 +88,18 @@ export async function startGithubApp(
   const events: PullRequestEvent[] = [];
   const t = await startTestApp({
     role: options.role ?? 'web',
+    // What follows each ack runs here too, so that the tests see the comment commands handled without job workers.
+    app: { intakeWorker: true, ...options.app },
     config: testConfig({ yaml: options.yaml ?? GITHUB_TENANTS, env: githubEnv(options.env) }),
     modules: [github, portsModule(options.approvals, events), ...(options.modules ?? [])],
     ...(options.log ? { log: options.log } : {}),
-    ...(options.app ? { app: options.app } : {}),
   });
   return { ...t, github, events };
 }
 
 /** Waits for the only job of the test to finish (BullMQ's own events, no polling); then for the answers to be posted. */
 export async function onlyJobFinished(t: GithubTestApp): Promise<{ id: string; state: 'completed' | 'failed' }> {
+  await t.github.idle();
   const [job] = await t.app.queue.queue.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed']);
   if (!job?.id) throw new Error('no job was queued');
   const events = new QueueEvents(t.app.queue.name, { connection: { url: REDIS_URL }, prefix: t.prefix });
