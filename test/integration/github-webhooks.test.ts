@@ -203,7 +203,7 @@ describe('POST /github/webhooks: who is speaking, and where', () => {
     const api = fakeGithubApi({ owner: 'globex' });
     const payload = prComment('/void review');
     payload.repository.owner.login = 'globex';
-    const sent = await deliver(t.url, 'issue_comment', payload);
+    expect((await deliver(t.url, 'issue_comment', payload)).status).toBe(202);
     await t.github.idle();
     expect(await jobs(t)).toHaveLength(0);
     expect(api.texts()).toEqual([
