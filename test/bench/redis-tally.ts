@@ -37,9 +37,11 @@ export class RedisTally {
     const proto = Redis.prototype as unknown as { sendCommand: Send };
     const original = proto.sendCommand;
     this.original = original;
-    const tally = this;
+    const count = (client: Redis, command: { name: string; args: unknown[] }): void => {
+      if (this.active) this.count(client, command);
+    };
     proto.sendCommand = function (command, stream) {
-      if (tally.active) tally.count(this, command);
+      count(this, command);
       return original.call(this, command, stream);
     };
     return this;
