@@ -6,10 +6,9 @@ import type { Redis } from 'ioredis';
 import { CoalescingChat } from '../bot/core/coalesce.js';
 import type { ChatPort } from '../bot/core/ports.js';
 import type { TenantRegistry } from '../bot/core/registry.js';
-import type { Reply, Tenant } from '../bot/core/types.js';
+import type { Tenant } from '../bot/core/types.js';
 import type { Logger } from '../bot/core/logger.js';
 import type { AuditLog } from '../bot/core/audit.js';
-import { auditActorOf, type AuditEventInput } from '../bot/core/audit.js';
 import {
   JOB_QUEUE,
   jobDataSchema,
@@ -23,10 +22,10 @@ import {
 } from '../bot/core/jobs.js';
 import { metrics, type JobOutcome } from '../bot/core/metrics.js';
 import { SpanKind, contextFrom, withSpan } from '../bot/core/trace.js';
-
-type AuditBase = Omit<AuditEventInput, 'action' | 'outcome' | 'details'>;
+import { auditBaseOf, isFinalAttempt, JobLifecycle, progressBar } from './job-lifecycle.js';
 
 export type { JobResult, JobSlotsPort, Processor, ProcessorContext, RunGate, SlotVerdict } from '../bot/core/jobs.js';
+export { progressBar } from './job-lifecycle.js';
 
 export interface JobWorkerOptions {
   /** Needs `maxRetriesPerRequest: null` (BullMQ). */
@@ -50,20 +49,6 @@ export interface JobWorkerOptions {
   readonly stalledIntervalMs?: number;
 }
 
-export function progressBar(fraction: number, width = 10): string {
-  const f = Math.max(0, Math.min(1, Number.isFinite(fraction) ? fraction : 0));
-  const full = Math.round(f * width);
-  return `[${'█'.repeat(full)}${'░'.repeat(width - full)}] ${Math.round(f * 100)}%`;
-}
-
-/** No retry follows this failure: the error says so, or this was the last attempt. */
-function isFinalAttempt(job: Job<JobData>, error: unknown): boolean {
-  return (
-    (error as { name?: string } | undefined)?.name === 'UnrecoverableError' ||
-    job.attemptsMade + 1 >= (job.opts.attempts ?? 1)
-  );
-}
-
 export class JobWorker {
   private worker: Worker<JobData> | undefined;
   private readonly scrub: (text: string) => string;
@@ -72,6 +57,8 @@ export class JobWorker {
 
   /** Job progress goes through this: at most one write per job message per interval, the final state always. */
   private readonly chat: CoalescingChat;
+  /** The audit record and the thread's line of every step (job-lifecycle.ts). */
+  private readonly lifecycle: JobLifecycle;
 
   constructor(private readonly options: JobWorkerOptions) {
     this.scrub = options.scrub ?? ((t) => t);
@@ -79,6 +66,7 @@ export class JobWorker {
       windowMs: options.progressIntervalMs ?? 1000,
       onError: (err, key) => options.log.warn({ err, key }, 'could not post job progress to the thread'),
     });
+    this.lifecycle = new JobLifecycle(options.audit, this.chat, this.scrub, options.log);
   }
 
   start(): Worker<JobData> {
@@ -124,28 +112,10 @@ export class JobWorker {
     if (!entry) return;
     this.inFlight.delete(jobId);
     const { job, token, started } = entry;
-    const data = job.data;
     try {
       await job.moveToWait(token);
-      metrics.recordJob(data.kind, 'returned', (performance.now() - started) / 1000);
-      await this.options.audit
-        .append({
-          tenantId: data.tenantId,
-          action: 'job.deferred',
-          actor: auditActorOf(data.requester),
-          target: jobId,
-          outcome: 'info',
-          details: { kind: data.kind, reason: 'shutdown' },
-          correlationId: data.correlationId,
-        })
-        .catch((err: unknown) =>
-          this.options.log.error({ err, jobId }, 'could not record the returned job in the audit trail'),
-        );
-      await this.reply(
-        data,
-        jobId,
-        `⏸️ ${data.kind} paused: this worker is shutting down; the job is back in the queue and resumes on another worker.`,
-      );
+      metrics.recordJob(job.data.kind, 'returned', (performance.now() - started) / 1000);
+      await this.lifecycle.returned(job.data, jobId);
     } catch (err) {
       this.options.log.error(
         { err, jobId },
@@ -186,10 +156,8 @@ export class JobWorker {
     }
   }
 
-  private reply(data: JobData, jobId: string, text: string, kind: Reply['kind'] = 'progress'): Promise<void> {
-    return this.chat.post(data.thread, { text: this.scrub(text), key: `job:${jobId}`, kind }).catch((err: unknown) => {
-      this.options.log.warn({ err, jobId }, 'could not post job progress to the thread');
-    });
+  private reply(data: JobData, jobId: string, text: string): Promise<void> {
+    return this.lifecycle.reply(data, jobId, text);
   }
 
   private async run(job: Job<JobData>, token?: string): Promise<JobResult> {
@@ -235,7 +203,8 @@ export class JobWorker {
       return await this.execute(job, data, tenant, processor, log);
     } finally {
       clearInterval(renew);
-      // Not awaited: the job's result does not wait a round trip for the bookkeeping; a lost release lapses with the lease.
+      // Not awaited: the job's result does not wait for the bookkeeping; a lost release lapses with the lease. On the
+      // worker's auto-pipelined connection it leaves in the same write as BullMQ's moveToFinished (no round trip).
       this.options.slots
         .release(tenant.id, data.requester.memberId, jobId)
         .catch((err: unknown) => log.warn({ err }, 'could not release the job slot; it lapses with its lease'));
@@ -251,34 +220,19 @@ export class JobWorker {
   ): Promise<JobResult> {
     const jobId = job.id ?? 'unknown';
     const audit = this.options.audit;
-    const base: AuditBase = {
-      tenantId: tenant.id,
-      actor: auditActorOf(data.requester),
-      target: jobId,
-      correlationId: data.correlationId,
-    };
+    const base = auditBaseOf(data, jobId);
     const refusal = this.options.gate ? await this.options.gate(data, tenant) : undefined;
     if (refusal) {
-      await audit.append({
-        ...base,
-        action: 'job.failed',
-        outcome: 'denied',
-        details: { kind: data.kind, code: refusal.code },
-      });
-      await this.reply(data, jobId, `⛔ ${data.kind} did not run: ${refusal.message}`, 'refusal');
+      await this.lifecycle.refused(data, jobId, base, refusal);
       throw Object.assign(new UnrecoverableError(`${refusal.code}: ${refusal.message}`), { refused: true });
     }
     const attempt = job.attemptsMade + 1;
+    const details = { kind: data.kind, attempt, approvalId: data.approvalId };
     try {
       // No side effect without its audit record: if the trail cannot be written, the agent does not run.
-      await audit.append({
-        ...base,
-        action: 'job.started',
-        outcome: 'pending',
-        details: { kind: data.kind, attempt, approvalId: data.approvalId },
-      });
+      await audit.append({ ...base, action: 'job.started', outcome: 'pending', details });
     } catch (error) {
-      await this.reportFailure(job, data, error, base, log);
+      await this.lifecycle.failed(job, data, error, base, log);
       throw error;
     }
     await this.reply(data, jobId, `▶️ ${data.kind} started (job ${jobId}${attempt > 1 ? `, attempt ${attempt}` : ''})`);
@@ -295,65 +249,13 @@ export class JobWorker {
     };
     try {
       const result = await processor(ctx);
-      await audit.append({
-        ...base,
-        action: 'job.completed',
-        outcome: 'success',
-        details: { kind: data.kind, attempt, approvalId: data.approvalId },
-      });
-      await this.reply(
-        data,
-        jobId,
-        `✅ ${data.kind} done: ${result.summary}${result.link ? `\n${result.link}` : ''}`,
-        'answer',
-      );
+      await audit.append({ ...base, action: 'job.completed', outcome: 'success', details });
+      const link = result.link ? `\n${result.link}` : '';
+      await this.lifecycle.reply(data, jobId, `✅ ${data.kind} done: ${result.summary}${link}`, 'answer');
       return result;
     } catch (error) {
-      await this.reportFailure(job, data, error, base, log);
+      await this.lifecycle.failed(job, data, error, base, log);
       throw error;
-    }
-  }
-
-  private async reportFailure(
-    job: Job<JobData>,
-    data: JobData,
-    error: unknown,
-    base: AuditBase,
-    log: Logger,
-  ): Promise<void> {
-    const jobId = job.id ?? 'unknown';
-    const err = error as Error;
-    const attempts = job.opts.attempts ?? 1;
-    const final = isFinalAttempt(job, error);
-    const reason = this.scrub(String(err?.message ?? error)).slice(0, 300);
-    log.warn({ err, final, attempt: job.attemptsMade + 1 }, 'job attempt failed');
-    if (final) {
-      await this.options.audit
-        .append({
-          ...base,
-          action: 'job.failed',
-          outcome: 'failure',
-          details: {
-            kind: data.kind,
-            attempts: job.attemptsMade + 1,
-            code: (err as { code?: string })?.code ?? err?.name ?? 'error',
-          },
-        })
-        .catch((auditErr: unknown) =>
-          log.error({ err: auditErr }, 'could not record the job failure in the audit trail'),
-        );
-      await this.reply(
-        data,
-        jobId,
-        `❌ ${data.kind} failed after ${job.attemptsMade + 1} attempt(s): ${reason}`,
-        'answer',
-      );
-    } else {
-      await this.reply(
-        data,
-        jobId,
-        `⚠️ ${data.kind} attempt ${job.attemptsMade + 1} of ${attempts} failed (${reason}); retrying with backoff.`,
-      );
     }
   }
 }

@@ -232,7 +232,9 @@ export class VoidApp {
         chat: this.chat,
         audit: this.audit,
         registry: this.registry,
-        slots: new JobSlots(this.redis, this.prefix),
+        // On the worker's own (auto-pipelined) connection: a finished job's slot release leaves in the same write as
+        // BullMQ's moveToFinished, so a no-op job pays one round trip for its slot, not two.
+        slots: new JobSlots(connection, this.prefix),
         log: this.log.child({ role: 'worker' }),
         gate: gates.length
           ? async (data, tenant) => {

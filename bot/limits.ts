@@ -1,7 +1,6 @@
 // Per-tenant and per-person limits, kept in Redis so that every web and worker process shares them.
 import type { Redis } from 'ioredis';
 import { QueueUnavailableError } from './core/errors.js';
-import type { JobSlotsPort, SlotVerdict } from './core/jobs.js';
 import type { Actor, TenantLimits } from './core/types.js';
 
 export type LimitVerdict =
@@ -98,65 +97,5 @@ if m == 1 then redis.call('EXPIRE', KEYS[3], ARGV[2]) end
 return {1, t, m}
 `;
 
-// Acquire a running-job slot in two leased sets at once (tenant and person), or neither.
-// KEYS: tenant set, member set. ARGV: job id, now ms, lease ms, tenant limit, member limit.
-const ACQUIRE = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
-local expiry = tonumber(ARGV[2]) + tonumber(ARGV[3])
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-  redis.call('ZADD', KEYS[1], expiry, ARGV[1])
-  redis.call('ZADD', KEYS[2], expiry, ARGV[1])
-  return 1
-end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return -1 end
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then return -2 end
-redis.call('ZADD', KEYS[1], expiry, ARGV[1])
-redis.call('ZADD', KEYS[2], expiry, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-return 1
-`;
-
-export type { SlotVerdict } from './core/jobs.js';
-
-/** Concurrently running jobs per tenant and per person. Leases expire, so a killed worker's slot comes back. */
-export class JobSlots implements JobSlotsPort {
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-    readonly leaseMs = 120_000,
-  ) {}
-
-  private keys(tenantId: string, memberId: string): [string, string] {
-    return [`${this.prefix}:running:${tenantId}`, `${this.prefix}:running:${tenantId}:m:${memberId}`];
-  }
-
-  async acquire(tenantId: string, memberId: string, jobId: string, limits: TenantLimits): Promise<SlotVerdict> {
-    const [t, m] = this.keys(tenantId, memberId);
-    const result = Number(
-      await this.redis.eval(
-        ACQUIRE,
-        2,
-        t,
-        m,
-        jobId,
-        Date.now(),
-        this.leaseMs,
-        limits.concurrentJobs,
-        limits.memberConcurrentJobs,
-      ),
-    );
-    return result === 1 ? 'acquired' : result === -1 ? 'tenant_busy' : 'member_busy';
-  }
-
-  /** Renews the lease of a running job (acquire is idempotent for a job that holds its slot). */
-  async renew(tenantId: string, memberId: string, jobId: string, limits: TenantLimits): Promise<void> {
-    await this.acquire(tenantId, memberId, jobId, limits);
-  }
-
-  async release(tenantId: string, memberId: string, jobId: string): Promise<void> {
-    const [t, m] = this.keys(tenantId, memberId);
-    await this.redis.multi().zrem(t, jobId).zrem(m, jobId).exec();
-  }
-}
+// Job slots (concurrently running jobs) moved to the worker's side: agents/slots.ts.
+export { JobSlots } from '../agents/slots.js';

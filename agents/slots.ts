@@ -1,0 +1,85 @@
+// Concurrently running jobs per tenant and per person, leased in Redis so that every worker process shares them and
+// a killed worker's slot comes back when its lease lapses. Each operation is one script, sent by its SHA (EVALSHA):
+// acquire is one command and one round trip, release likewise (it was a MULTI of two ZREMs: four commands).
+import type { Redis } from 'ioredis';
+import type { JobSlotsPort, SlotVerdict } from '../bot/core/jobs.js';
+import type { TenantLimits } from '../bot/core/types.js';
+
+// Acquire a running-job slot in two leased sets at once (tenant and person), or neither. Idempotent for a job that
+// holds its slot (that is how a lease is renewed).
+// KEYS: tenant set, member set. ARGV: job id, now ms, lease ms, tenant limit, member limit.
+const ACQUIRE = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
+local expiry = tonumber(ARGV[2]) + tonumber(ARGV[3])
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], expiry, ARGV[1])
+  redis.call('ZADD', KEYS[2], expiry, ARGV[1])
+  return 1
+end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return -1 end
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then return -2 end
+redis.call('ZADD', KEYS[1], expiry, ARGV[1])
+redis.call('ZADD', KEYS[2], expiry, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 1
+`;
+
+// KEYS: tenant set, member set. ARGV: job id.
+const RELEASE = `
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+`;
+
+type SlotScripts = {
+  voidSlotAcquire(...args: Array<string | number>): Promise<number>;
+  voidSlotRelease(...args: Array<string | number>): Promise<number>;
+};
+
+export type { SlotVerdict } from '../bot/core/jobs.js';
+
+export class JobSlots implements JobSlotsPort {
+  private readonly scripts: SlotScripts;
+
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+    readonly leaseMs = 120_000,
+  ) {
+    redis.defineCommand('voidSlotAcquire', { numberOfKeys: 2, lua: ACQUIRE });
+    redis.defineCommand('voidSlotRelease', { numberOfKeys: 2, lua: RELEASE });
+    this.scripts = redis as unknown as SlotScripts;
+  }
+
+  private keys(tenantId: string, memberId: string): [string, string] {
+    return [`${this.prefix}:running:${tenantId}`, `${this.prefix}:running:${tenantId}:m:${memberId}`];
+  }
+
+  async acquire(tenantId: string, memberId: string, jobId: string, limits: TenantLimits): Promise<SlotVerdict> {
+    const [t, m] = this.keys(tenantId, memberId);
+    const result = Number(
+      await this.scripts.voidSlotAcquire(
+        t,
+        m,
+        jobId,
+        Date.now(),
+        this.leaseMs,
+        limits.concurrentJobs,
+        limits.memberConcurrentJobs,
+      ),
+    );
+    return result === 1 ? 'acquired' : result === -1 ? 'tenant_busy' : 'member_busy';
+  }
+
+  /** Renews the lease of a running job (acquire is idempotent for a job that holds its slot). */
+  async renew(tenantId: string, memberId: string, jobId: string, limits: TenantLimits): Promise<void> {
+    await this.acquire(tenantId, memberId, jobId, limits);
+  }
+
+  async release(tenantId: string, memberId: string, jobId: string): Promise<void> {
+    const [t, m] = this.keys(tenantId, memberId);
+    await this.scripts.voidSlotRelease(t, m, jobId);
+  }
+}

@@ -1,0 +1,128 @@
+// A no-op job's cost in Redis, pinned: counted by Redis itself (MONITOR on a private redis-server that nothing else
+// uses; commands that Lua scripts run inside Redis are not round trips and are left out) and, for round trips, by the socket writes of this process (test/bench/redis-tally.ts). If a
+// change adds a command or a round trip to every job (a second slot script, a MULTI, an awaited read), this fails.
+// Jobs are queued straight into the queue (the dispatcher's own claim/limit round trips are pinned by its own tests).
+import { createConnection } from 'node:net';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VoidApp } from '../../bot/app.js';
+import type { JobData } from '../../bot/core/jobs.js';
+import type { VoidModule } from '../../bot/modules.js';
+import { RedisTally } from '../bench/redis-tally.js';
+import { testConfig, uniqueId } from '../helpers/app.js';
+import { RedisProcess } from '../helpers/redis-server.js';
+
+const JOBS = 20;
+/** Commands per no-op job, all phases: 5 (ZADD to the tenant index, addStandardJob, slot acquire, slot release,
+ *  moveToFinished, which also fetches the next job), plus the index's trim (1 in 20) and BZPOPMIN/moveToActive when
+ *  the worker found the queue empty. Measured 5.3–5.5 on 2026-12-04; before the slot scripts 8.4. */
+const MAX_COMMANDS_PER_JOB = 6.5;
+/** Socket writes per job: enqueue 1 (index and job together), slot 1, completion 1 (with the slot's release and the
+ *  next job's fetch), plus idle polling. Measured 3.3–3.4 on 2026-12-04; 4.3 when the release went alone. */
+const MAX_ROUND_TRIPS_PER_JOB = 4;
+
+const noop: VoidModule = {
+  name: 'noop-jobs',
+  setup: async () => ({
+    kinds: ['triage'],
+    processors: () => new Map([['triage', async () => ({ summary: 'nothing to do' })]]),
+  }),
+};
+
+/** Every command Redis receives from a client (not those its Lua scripts run), by name, while `fn` runs. MONITOR is
+ *  read on a plain socket: each line is `+<time> [<db> <client address or lua>] "<command>" …`. */
+async function monitored(port: number, fn: () => Promise<void>): Promise<Map<string, number>> {
+  const socket = createConnection({ host: '127.0.0.1', port });
+  const seen = new Map<string, number>();
+  let buffered = '';
+  socket.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    const lines = buffered.split('\r\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /^\+[\d.]+ \[\d+ ([^\]]+)\] "([^"]+)"/.exec(line);
+      if (!m || m[1] === 'lua') continue;
+      const name = (m[2] as string).toLowerCase();
+      seen.set(name, (seen.get(name) ?? 0) + 1);
+    }
+  });
+  await new Promise<void>((resolve) => socket.write('MONITOR\r\n', () => resolve()));
+  await new Promise((r) => setTimeout(r, 100));
+  await fn();
+  await new Promise((r) => setTimeout(r, 100));
+  socket.destroy();
+  return seen;
+}
+
+describe('Redis cost of a no-op job', () => {
+  let server: RedisProcess;
+  let app: VoidApp;
+  let waiting: (() => void) | undefined;
+
+  beforeAll(async () => {
+    server = await RedisProcess.start(false);
+    app = await VoidApp.create(
+      testConfig(),
+      {
+        role: 'all',
+        redisUrl: server.url,
+        prefix: uniqueId('rt'),
+        workerConcurrency: 1,
+        log: pino({ level: 'silent' }),
+      },
+      [noop],
+    );
+    app.chat.register('console', {
+      post: async (_thread, reply) => {
+        if (reply.text.startsWith('✅')) waiting?.();
+      },
+    });
+    await app.start();
+  }, 30_000);
+
+  afterAll(async () => {
+    await app?.stop(1000);
+    await server?.kill();
+  });
+
+  async function runJob(i: number): Promise<void> {
+    const done = new Promise<void>((resolve) => (waiting = resolve));
+    const data: JobData = {
+      v: 1,
+      kind: 'triage',
+      tenantId: 'acme',
+      requester: { memberId: 'alice', platform: 'console', platformUserId: 'alice' },
+      command: { name: 'triage', ticket: `PAY-${i + 1}` },
+      thread: { platform: 'console', channel: 'rt' },
+      correlationId: `rt-${i}`,
+      deliveryId: `rt-${i}`,
+    };
+    const { duplicate } = await app.queue.submitJob(`triage-rt-${i}`, data);
+    expect(duplicate).toBe(false);
+    await done;
+  }
+
+  it('costs at most the pinned number of commands and round trips, one job at a time', async () => {
+    await runJob(1000);
+    await runJob(1001);
+    const tally = new RedisTally();
+    const spent = await monitored(server.port, async () => {
+      tally.start();
+      for (let i = 0; i < JOBS; i++) await runJob(i);
+      await new Promise((r) => setTimeout(r, 50));
+      tally.stop();
+    });
+    tally.uninstall();
+    const commands = [...spent.values()].reduce((a, b) => a + b, 0) / JOBS;
+    const writes = tally.writes / JOBS;
+    const detail = JSON.stringify({ byRedis: Object.fromEntries(spent), byClient: Object.fromEntries(tally.commands) });
+    // Redis and this process agree on what was sent (nothing else talks to this server).
+    expect(Math.abs(commands - tally.total / JOBS), detail).toBeLessThan(0.2);
+    expect(commands, detail).toBeLessThanOrEqual(MAX_COMMANDS_PER_JOB);
+    expect(writes, detail).toBeLessThanOrEqual(MAX_ROUND_TRIPS_PER_JOB);
+    // The slot is taken and given back once per job, each one command.
+    expect(tally.commands.get('voidSlotAcquire')).toBe(JOBS);
+    expect(tally.commands.get('voidSlotRelease')).toBe(JOBS);
+    expect(spent.get('multi') ?? 0, detail).toBe(0);
+  }, 60_000);
+});
