@@ -38,7 +38,7 @@ export function load(config: Record<string, unknown>): Promise<LoadResult> {
   });
 }
 
-async function startVoid(kind: 'slack' | 'github'): Promise<RunningServer & { app: VoidApp }> {
+export async function startVoid(kind: 'slack' | 'github'): Promise<RunningServer & { app: VoidApp }> {
   const fake = await fakePlatform(kind);
   const env: Record<string, string> =
     kind === 'slack'
