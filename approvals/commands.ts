@@ -4,6 +4,7 @@ import { runCancel } from '../bot/commands/cancel.command.js';
 import { runJobCommand } from '../bot/commands/job.command.js';
 import { answer, refusal, type CommandContext, type CommandRegistry } from '../bot/commands/types.js';
 import type { Command } from '../bot/core/grammar.js';
+import type { Refused } from '../bot/core/outcome.js';
 import type { Reply } from '../bot/core/types.js';
 import { acknowledge, breakGlass } from './breakglass.js';
 import { cardReply } from './card.js';
@@ -13,7 +14,7 @@ import { isPassThrough, STORE_DOWN, type ApprovalService } from './service.js';
 
 type Of<N extends Command['name']> = Extract<Command, { name: N }>;
 
-function outcome(result: { ok: true; message: string } | { ok: false; refusal: { message: string } }): Reply[] {
+function outcome(result: { ok: true; message: string } | Refused): Reply[] {
   return [result.ok ? answer(result.message) : refusal(result.refusal.message)];
 }
 

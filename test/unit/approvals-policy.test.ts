@@ -61,10 +61,13 @@ describe('quorum', () => {
     expect(describeQuorum(clauses('2 of tech_lead|devops and 1 compliance_officer'))).toBe(
       '2 of tech_lead|devops and 1 compliance_officer',
     );
-    expect(parseQuorum('1 techlead')).toEqual({
+    expect(parseQuorum('1 techlead')).toMatchObject({
       ok: false,
-      message:
-        'unknown role "techlead" in quorum "1 techlead"; the roles are developer, tech_lead, devops, compliance_officer, admin',
+      refusal: {
+        code: 'quorum.unknown_role',
+        message:
+          'unknown role "techlead" in quorum "1 techlead"; the roles are developer, tech_lead, devops, compliance_officer, admin',
+      },
     });
     expect(parseQuorum('one of them').ok).toBe(false);
     expect(parseQuorum('0 devops').ok).toBe(false);
