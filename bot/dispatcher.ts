@@ -85,7 +85,8 @@ export class Dispatcher implements CommandDispatcher {
       input.stableUserId,
     );
     if (!resolution.ok) {
-      const tenantId = resolution.code === 'identity.unknown_user' ? resolution.tenant.id : SYSTEM_TENANT;
+      const { refusal: refused } = resolution;
+      const tenantId = refused.code === 'identity.unknown_user' ? refused.params.tenant.id : SYSTEM_TENANT;
       if ((await ledger.claim(input.platform, input.deliveryId)) === 'duplicate')
         return { replies: [], duplicate: true, correlationId };
       await this.guard(input, () =>
@@ -95,17 +96,17 @@ export class Dispatcher implements CommandDispatcher {
           actor: { platform: input.platform, platformUserId: input.platformUserId },
           target: input.workspaceId,
           outcome: 'denied',
-          details: { code: resolution.code },
+          details: { code: refused.code },
           correlationId,
         }),
       );
-      log.info({ code: resolution.code, tenant: tenantId }, 'request from an unknown workspace or person refused');
+      log.info({ code: refused.code, tenant: tenantId }, 'request from an unknown workspace or person refused');
       return {
-        replies: [refusal(resolution.message)],
+        replies: [refusal(refused.message)],
         duplicate: false,
         tenantId,
         correlationId,
-        refusedIdentity: resolution.code,
+        refusedIdentity: refused.code,
       };
     }
     const { tenant, actor } = resolution;
@@ -134,11 +135,10 @@ export class Dispatcher implements CommandDispatcher {
         outcome: parsed.ok ? 'success' : 'failure',
         details: parsed.ok
           ? { command: parsed.command.name }
-          : { code: 'command.unparsable', command: parsed.commandName },
+          : { code: parsed.refusal.code, command: parsed.refusal.params.commandName },
         correlationId,
       });
-      if (!parsed.ok)
-        return [{ text: `${capitalise(parsed.error)}.\n${parsed.usage}`, kind: 'usage' as const, private: true }];
+      if (!parsed.ok) return [{ text: parsed.refusal.message, kind: 'usage' as const, private: true }];
       if (!verdict.ok) {
         await services.audit.append({
           tenantId: tenant.id,
@@ -181,8 +181,4 @@ export class Dispatcher implements CommandDispatcher {
       throw error;
     }
   }
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,5 +1,6 @@
 // One command grammar for every surface: chat, PR comments, ticket comments and the console.
 // parseCommand never throws: any input string yields either a command or usage help (property-tested).
+import { refuse, type Refusal } from './outcome.js';
 import { parseJira, type JiraCommand } from './jira.grammar.js';
 
 export interface RepoRef {
@@ -39,8 +40,8 @@ export type Command =
 
 export type CommandName = Command['name'];
 
-export type ParseResult =
-  { ok: true; command: Command } | { ok: false; error: string; usage: string; commandName?: CommandName };
+/** A command, or the grammar's refusal: `command.unparsable`, its params the reason, the usage and the verb. */
+export type ParseResult = { ok: true; command: Command } | { ok: false; refusal: Refusal<'command.unparsable'> };
 
 /** What the surface already knows: a PR comment knows its repository and pull request. */
 export interface ParseContext {
@@ -266,24 +267,23 @@ export function stripInvocation(text: string): string {
 }
 
 export function parseCommand(input: unknown, ctx: ParseContext = {}): ParseResult {
-  if (typeof input !== 'string') return { ok: false, error: 'a command is text', usage: helpText() };
-  if (input.length > MAX_COMMAND_LENGTH) {
-    return { ok: false, error: `a command is at most ${MAX_COMMAND_LENGTH} characters`, usage: helpText() };
-  }
+  const unparsable = (error: string, usage = helpText(), commandName?: CommandName): ParseResult => ({
+    ok: false,
+    refusal: refuse('command.unparsable', { error, usage, ...(commandName ? { commandName } : {}) }),
+  });
+  if (typeof input !== 'string') return unparsable('a command is text');
+  if (input.length > MAX_COMMAND_LENGTH) return unparsable(`a command is at most ${MAX_COMMAND_LENGTH} characters`);
   const words = stripInvocation(input).split(/\s+/).filter(Boolean);
   const verb = words[0]?.toLowerCase();
-  if (verb === undefined) return { ok: false, error: 'say what Void should do', usage: helpText() };
-  if (!Object.prototype.hasOwnProperty.call(PARSERS, verb)) {
-    return { ok: false, error: `unknown command "${verb.slice(0, 40)}"`, usage: helpText() };
-  }
+  if (verb === undefined) return unparsable('say what Void should do');
+  if (!Object.prototype.hasOwnProperty.call(PARSERS, verb)) return unparsable(`unknown command "${verb.slice(0, 40)}"`);
   const name = verb as CommandName;
   // `jira create` carries free text (a description with line breaks): it reads the raw text after its verb.
   const result =
     name === 'jira'
       ? parseJira(stripInvocation(input).replace(/^\S+/, ''), parseTicket)
       : PARSERS[name](words.slice(1), ctx);
-  if (typeof result === 'string')
-    return { ok: false, error: result, usage: `Usage: ${USAGE[name]}`, commandName: name };
+  if (typeof result === 'string') return unparsable(result, `Usage: ${USAGE[name]}`, name);
   return { ok: true, command: result };
 }
 

@@ -58,7 +58,7 @@ export function refuse<C extends RefusalCode>(code: C, ...params: ParamArgs<C>):
 
 /** `refuse` as the failing outcome. */
 export function refused<C extends RefusalCode>(code: C, ...params: ParamArgs<C>): Refused {
-  return { ok: false, refusal: refuse(code, ...params) };
+  return { ok: false, refusal: refuse(code, ...params) as Refusal };
 }
 
 export function ok<T>(value: T): { readonly ok: true; readonly value: T } {

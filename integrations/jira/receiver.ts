@@ -6,15 +6,17 @@
 // dispatcher as an InboundCommand, so identity, de-duplication, audit, limits and approvals apply as everywhere.
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ApprovalsPort } from '../../bot/core/approvals.port.js';
-import type {
-  InboundAdapter,
-  InboundAnswer,
-  InboundEndpoint,
-  InboundRequest,
-  Mapped,
-  Verdict,
+import {
+  unverified,
+  type InboundAdapter,
+  type InboundAnswer,
+  type InboundEndpoint,
+  type InboundRequest,
+  type Mapped,
+  type Verdict,
 } from '../../bot/core/inbound.js';
 import type { Redis } from 'ioredis';
+import { refuse } from '../../bot/core/outcome.js';
 import type { ChatPort } from '../../bot/core/ports.js';
 import { normaliseSiteUrl, type TenantRegistry } from '../../bot/core/registry.js';
 import type { InboundCommand, Tenant, ThreadRef } from '../../bot/core/types.js';
@@ -42,14 +44,14 @@ export const HANDLED_EVENTS = ['jira:issue_created', 'jira:issue_updated', 'comm
 
 /** `X-Hub-Signature: sha256=<hex>` over the raw body with the webhook secret; constant time, never throws. */
 export function verifyJiraSignature(raw: Buffer, header: string | undefined, secret: string): Verdict<true> {
-  const message = 'The X-Hub-Signature header does not match the body and the webhook secret of this URL.';
-  if (!header) return { ok: false, code: 'jira.bad_signature', reason: 'missing', message };
+  const refusal = refuse('jira.bad_signature', { problem: 'signature' });
+  if (!header) return unverified(refusal, 'missing');
   const match = /^sha256=([0-9a-f]{64})$/i.exec(header.trim());
-  if (!secret || !match) return { ok: false, code: 'jira.bad_signature', reason: 'mismatch', message };
+  if (!secret || !match) return unverified(refusal, 'mismatch');
   const expected = createHmac('sha256', secret).update(raw).digest();
   const given = Buffer.from((match[1] as string).toLowerCase(), 'hex');
   const ok = given.length === expected.length && timingSafeEqual(given, expected);
-  return ok ? { ok: true, value: true } : { ok: false, code: 'jira.bad_signature', reason: 'mismatch', message };
+  return ok ? { ok: true, value: true } : unverified(refusal, 'mismatch');
 }
 
 /** The tenant whose webhook secret may verify a delivery, and that secret. */
@@ -88,9 +90,6 @@ export interface JiraReceiverDeps {
 const json = (status: number, body: Record<string, unknown>): InboundAnswer => ({ status, body });
 const ignored = (reason: string, extra: Record<string, unknown> = {}): InboundAnswer =>
   json(200, { ok: true, ignored: reason, ...extra });
-const NO_SECRET =
-  "No webhook secret verifies deliveries to this URL: each tenant's JIRA site has its own URL, /jira/webhooks/<tenant id>, and its own secret (docs/jira.md).";
-
 interface JiraDelivery {
   readonly payload: JiraWebhook;
   readonly deliveryId: string;
@@ -110,7 +109,8 @@ export function jiraWebhook(deps: JiraReceiverDeps): InboundEndpoint<JiraVerifie
     }),
     verify: (req) => {
       const verifier = deps.verifierFor(req.params.tenant);
-      if (!verifier) return { ok: false, code: 'jira.bad_signature', reason: 'no_secret_for_url', message: NO_SECRET };
+      if (!verifier)
+        return unverified(refuse('jira.bad_signature', { problem: 'no_secret_for_url' }), 'no_secret_for_url');
       const verdict = verifyJiraSignature(req.body, req.header('x-hub-signature'), verifier.secret);
       return verdict.ok ? { ok: true, value: verifier } : verdict;
     },

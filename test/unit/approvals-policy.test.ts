@@ -45,7 +45,7 @@ ${rules}
 
 const clauses = (text: string): QuorumClause[] => {
   const parsed = parseQuorum(text);
-  if (!parsed.ok) throw new Error(parsed.message);
+  if (!parsed.ok) throw new Error(parsed.refusal.message);
   return parsed.clauses;
 };
 const person = (id: string, ...roles: Candidate['roles'][number][]): Candidate => ({ id, roles });

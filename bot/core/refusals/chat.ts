@@ -25,11 +25,13 @@ function unknownUser(p: { tenant: Tenant; platform: Platform }): string {
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export const CHAT_REFUSALS = {
+  /** 403 where it is answered over HTTP (a Teams activity from a tenant no one bound). */
   'identity.unknown_workspace': {
     text: (p?: { where: 'teams' }) =>
       p?.where === 'teams'
         ? 'This workspace is not connected to Void.'
         : 'This workspace is not connected to Void. Ask your Void administrator to add it to the tenants file.',
+    status: 403,
   },
   'identity.unknown_user': { text: unknownUser },
   'limit.member_rate': {

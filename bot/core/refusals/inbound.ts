@@ -51,6 +51,14 @@ export const INBOUND_REFUSALS = {
   },
   /** The signing keys cannot be fetched: nothing could be checked, nothing is recorded, the channel retries. */
   'teams.keys_unavailable': { text: (p: { why: string }) => p.why, status: 503 },
+  'teams.channel_not_allowed': {
+    text: (p: { channel: string; allowed: readonly string[] }) =>
+      `Activities from the "${p.channel}" channel are not accepted (allowed: ${p.allowed.join(', ')}).`,
+    status: 403,
+  },
+  'teams.tenant_mismatch': unauthenticated(
+    'The activity names two different Azure AD tenants (conversation.tenantId and channelData.tenant.id).',
+  ),
   'teams.bad_activity': {
     text: (p: { path: string; issue: string }) => `The activity is not valid: ${p.path}: ${p.issue}.`,
     status: 400,
