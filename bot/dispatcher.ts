@@ -146,10 +146,10 @@ export class Dispatcher implements CommandDispatcher {
           actor: auditActorOf(actor),
           target: describeCommand(parsed.command),
           outcome: 'denied',
-          details: { code: verdict.code },
+          details: { code: verdict.refusal.code },
           correlationId,
         });
-        return [refusal(verdict.message)];
+        return [refusal(verdict.refusal.message)];
       }
       const ctx: CommandContext = {
         tenant,
