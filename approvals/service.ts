@@ -10,17 +10,17 @@ import { auditActorOf } from '../audit/types.js';
 import type { GateDecision, JobRequest } from '../bot/commands/types.js';
 import { cardReply, currentApprovers, toCard } from './card.js';
 import { bindTarget, type DigestResult } from './digest.js';
-import { allMet, authored, countsFor, requirements, requesterGone, stillNeeded } from './independence.js';
+import { allMet, countsFor, requirements, requesterGone } from './independence.js';
 import { enqueueApproved } from './approved-job.js';
 import { deny } from './audited.js';
 import type { ApprovalDeps, Denied } from './deps.js';
 import { expiryStep, voidStale, voidStep, type StaleTarget } from './lifecycle.js';
 import { assessMove, digestNow } from './moves.js';
 import type { PolicyRule } from './policy.schema.js';
-import { describeQuorum } from './quorum.js';
 import type { ApprovalRecord, Change, StoredDecision } from './store.js';
 import { requestTargetKey } from './target.js';
 import { transition, type Plan } from './transition.js';
+import { decidedMessage, separationOfDuties } from './duties.js';
 
 const REQUEUE_AFTER_MS = 15_000;
 
@@ -220,7 +220,7 @@ export class ApprovalService implements ApprovalsPort {
     }
     const gone = requesterGone(rec, tenant);
     if (gone) return stay(refuse('approval.requester_ineligible', { gone, id, stage: 'decide' }));
-    const refused = this.separationOfDuties(rec, tenant, member, req);
+    const refused = separationOfDuties(rec, tenant, member, req);
     if (refused) return stay(refused);
     const move = await assessMove(deps, tenant, rec, now);
     if (move.kind === 'void') {
@@ -262,7 +262,7 @@ export class ApprovalService implements ApprovalsPort {
           result: {
             ok: true,
             card: toCard(updated, tenant),
-            message: this.decidedMessage(updated, tenant, req.decision) + jobNote + moved,
+            message: decidedMessage(updated, tenant, req.decision) + jobNote + moved,
           },
           notes: move.kind === 'keep' ? [{ kind: 'answer', text: `📌 ${rec.id}: ${move.note}.` }] : [],
         };
@@ -280,61 +280,6 @@ export class ApprovalService implements ApprovalsPort {
       this.deps.log.error({ err: error, approvalId: rec.id }, 'approved, but the job could not be queued');
       return ` The job queue is unavailable right now, so the job is not queued yet: say "approve ${rec.id}" again in a minute to queue it.`;
     }
-  }
-
-  /** The separation-of-duties checks: the refusal when the person may not decide. */
-  private separationOfDuties(
-    rec: ApprovalRecord,
-    tenant: Tenant,
-    member: Member,
-    req: DecisionRequest,
-  ): Refusal | undefined {
-    const id = rec.id;
-    if (member.id === rec.requester.memberId) {
-      const { name: as, platform: through } = rec.requester;
-      const { decision } = req;
-      return refuse('approval.self_approval', {
-        id,
-        as,
-        through,
-        platform: req.actor.platform,
-        decision,
-        stage: 'decide',
-      });
-    }
-    const earlier = rec.decisions.find((d) => d.memberId === member.id);
-    if (earlier) {
-      const { decision, at, platform } = earlier;
-      return refuse('approval.already_counted', { id, decision, at, platform });
-    }
-    const author =
-      req.decision === 'approve' && !rec.binding?.authorsMayApprove
-        ? authored(member, rec.binding?.authors)
-        : undefined;
-    if (author) {
-      const as = author.login ? `GitHub ${author.login}` : author.email ? author.email : `GitHub id ${author.id}`;
-      return refuse('approval.author', { id, as, kind: rec.kind, rule: rec.rule });
-    }
-    const reqs = requirements(rec, tenant);
-    const named = [...new Set(reqs.flatMap((r) => r.clauses.flatMap((c) => c.roles)))];
-    const people = currentApprovers(rec, tenant);
-    const needs = stillNeeded(reqs, people);
-    if (!member.roles.some((r) => named.includes(r))) {
-      const roles = member.roles.join(', ');
-      return refuse('approval.role_missing', { id, needs: needs || describeQuorum(rec.quorum), roles });
-    }
-    if (req.decision === 'approve' && !countsFor(reqs, people, { id: member.id, roles: member.roles })) {
-      return refuse('approval.role_not_needed', { id, needs, roles: member.roles.join(', ') });
-    }
-    return undefined;
-  }
-
-  private decidedMessage(rec: ApprovalRecord, tenant: Tenant, decision: 'approve' | 'reject'): string {
-    if (decision === 'reject') return `You rejected ${rec.id} (${rec.summary}); it will not run.`;
-    if (rec.state === 'approved') return `You approved ${rec.id} (${rec.summary}); the quorum is met.`;
-    const reqs = requirements(rec, tenant);
-    const why = reqs.find((r) => r.why)?.why;
-    return `You approved ${rec.id} (${rec.summary}); it still needs ${stillNeeded(reqs, currentApprovers(rec, tenant))}${why ? ` (${why})` : ''}.`;
   }
 }
 

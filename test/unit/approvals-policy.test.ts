@@ -200,7 +200,7 @@ describe('grammar: approvals commands', () => {
     });
     expect(parseCommand('breakglass ap-1')).toMatchObject({
       ok: false,
-      error: 'break-glass needs a reason after the request id',
+      refusal: { params: { error: 'break-glass needs a reason after the request id' } },
     });
     expect(parseCommand('ack fu-1')).toEqual({ ok: true, command: { name: 'ack', id: 'fu-1' } });
     expect(parseCommand('ack')).toEqual({ ok: true, command: { name: 'ack' } });
