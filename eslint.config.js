@@ -1,6 +1,15 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** One refusal type (bot/core/outcome.ts): a failing result is `{ ok: false, refusal }` and nothing else, so a
+ *  refusal's code, text and status always come from the catalogue. Exported for the test that proves the rule bites. */
+export const ONE_REFUSAL_SHAPE = {
+  selector:
+    "ObjectExpression:has(> Property[key.name='ok'][value.value=false]):has(> Property[key.name!='ok'][key.name!='refusal'], > SpreadElement)",
+  message:
+    'A failing result is { ok: false, refusal } with a refusal from the catalogue (refuse()/refused(), bot/core/outcome.ts), nothing beside it.',
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'test/bench/results/**', 'deploy/**'] },
   js.configs.recommended,
@@ -41,6 +50,7 @@ export default tseslint.config(
           selector: "MemberExpression[object.name='process'][property.name='env']",
           message: 'Only the config module reads process.env (STYLE.md).',
         },
+        ONE_REFUSAL_SHAPE,
       ],
     },
   },
@@ -49,7 +59,12 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },
   {
-    files: ['bot/config/**', 'bin/**', 'test/**', '.ci/**'],
+    // The config module reads process.env, but returns refusals like everyone else.
+    files: ['bot/config/**'],
+    rules: { 'no-restricted-syntax': ['error', ONE_REFUSAL_SHAPE] },
+  },
+  {
+    files: ['bin/**', 'test/**', '.ci/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

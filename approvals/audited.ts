@@ -1,7 +1,7 @@
 // No approvals step without its audit record: the record is appended first, and a failed append becomes a refusal
 // the person sees ("nothing was done"). Refusals are explained to the person and recorded as denied attempts.
 import { auditActorOf, type AuditEventInput } from '../audit/types.js';
-import { AuditUnavailableError } from '../bot/core/errors.js';
+import { refused, type Refusal } from '../bot/core/outcome.js';
 import type { Actor } from '../bot/core/types.js';
 import type { ApprovalDeps, Denied } from './deps.js';
 
@@ -12,8 +12,7 @@ export async function appendOrRefuse(deps: ApprovalDeps, input: AuditEventInput)
     return undefined;
   } catch (error) {
     deps.log.error({ err: error, action: input.action }, 'audit append failed: the approval step was not taken');
-    const message = error instanceof AuditUnavailableError ? error.message : new AuditUnavailableError(error).message;
-    return { ok: false, refusal: { code: 'audit.unavailable', message } };
+    return refused('audit.unavailable');
   }
 }
 
@@ -22,8 +21,7 @@ export async function deny(
   deps: ApprovalDeps,
   actor: Actor,
   approvalId: string,
-  code: string,
-  message: string,
+  refusal: Refusal,
   correlationId: string,
 ): Promise<Denied> {
   const failed = await appendOrRefuse(deps, {
@@ -32,8 +30,8 @@ export async function deny(
     actor: auditActorOf(actor),
     target: approvalId,
     outcome: 'denied',
-    details: { approvalId, code },
+    details: { approvalId, code: refusal.code },
     correlationId,
   });
-  return failed ?? { ok: false, refusal: { code, message } };
+  return failed ?? { ok: false, refusal };
 }

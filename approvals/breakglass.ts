@@ -2,6 +2,7 @@
 // and the tenant's compliance officers are named), always audited (the reason stays in the approvals store, out of
 // the hashed record), and always followed up: the review item stays open until a compliance_officer says `ack`.
 import { createHash } from 'node:crypto';
+import { refuse, refused } from '../bot/core/outcome.js';
 import type { Actor } from '../bot/core/types.js';
 import { auditActorOf } from '../audit/types.js';
 import { enqueueApproved } from './approved-job.js';
@@ -23,26 +24,10 @@ export async function breakGlass(
 ): Promise<Done | Denied> {
   const tenant = deps.registry.get(actor.tenantId);
   const member = deps.registry.memberById(actor.tenantId, actor.memberId);
-  if (!tenant || !member)
-    return deny(deps, actor, id, 'approval.not_found', `There is no request "${id}".`, correlationId);
+  if (!tenant || !member) return deny(deps, actor, id, refuse('approval.not_found', { id }), correlationId);
   if (!member.roles.includes('admin'))
-    return deny(
-      deps,
-      actor,
-      id,
-      'breakglass.not_admin',
-      `Only an admin may break glass; you are ${member.roles.join(', ')}. Ask for the approvals the rule needs instead.`,
-      correlationId,
-    );
-  if (!reason.trim())
-    return deny(
-      deps,
-      actor,
-      id,
-      'breakglass.no_reason',
-      'Break-glass needs a reason: "breakglass <id> <why it cannot wait>".',
-      correlationId,
-    );
+    return deny(deps, actor, id, refuse('breakglass.not_admin', { roles: member.roles.join(', ') }), correlationId);
+  if (!reason.trim()) return deny(deps, actor, id, refuse('breakglass.no_reason'), correlationId);
   const officers = tenant.members.filter((m) => m.roles.includes('compliance_officer'));
   const result = await transition(
     deps,
@@ -54,8 +39,7 @@ export async function breakGlass(
             deps,
             actor,
             id,
-            'approval.self_approval',
-            `You requested ${id}; break-glass must come from another admin (separation of duties has no off switch).`,
+            refuse('approval.self_approval', { id, stage: 'breakglass' }),
             correlationId,
           ),
         };
@@ -65,8 +49,7 @@ export async function breakGlass(
             deps,
             actor,
             id,
-            'approval.expired',
-            `Request ${id} expired at ${rec.expiresAt}; ask again.`,
+            refuse('approval.expired', { id, at: rec.expiresAt, then: 'ask' }),
             correlationId,
           ),
         };
@@ -117,25 +100,16 @@ export async function breakGlass(
             ],
           };
         },
-        lapsed: () => ({
-          ok: false,
-          refusal: { code: 'approval.busy', message: `Request ${id} changed meanwhile; look at it again.` },
-        }),
+        lapsed: () => refused('approval.busy', { id, moment: 'meanwhile' }),
         unrecorded: (refusal) => refusal,
       };
     },
   );
   if (result.leased) return result.value;
   if (!result.record)
-    return deny(deps, actor, id, 'approval.not_found', `There is no request "${id}" in ${tenant.name}.`, correlationId);
-  return deny(
-    deps,
-    actor,
-    id,
-    'approval.not_pending',
-    `Request ${id} is ${result.busy ? 'being decided right now' : result.record.state}; break-glass applies only to a pending request.`,
-    correlationId,
-  );
+    return deny(deps, actor, id, refuse('approval.not_found', { id, tenant: tenant.name }), correlationId);
+  const state = result.busy ? 'being decided right now' : result.record.state;
+  return deny(deps, actor, id, refuse('approval.not_pending', { id, state, stage: 'breakglass' }), correlationId);
 }
 
 /** ack <follow-up id>: a compliance officer closes the review item of a break-glass. */
@@ -148,21 +122,13 @@ export async function acknowledge(
   const tenant = deps.registry.get(actor.tenantId);
   const member = deps.registry.memberById(actor.tenantId, actor.memberId);
   if (!tenant || !member)
-    return deny(
-      deps,
-      actor,
-      followUpId,
-      'breakglass.not_found',
-      `There is no follow-up "${followUpId}".`,
-      correlationId,
-    );
+    return deny(deps, actor, followUpId, refuse('breakglass.not_found', { id: followUpId }), correlationId);
   if (!member.roles.includes('compliance_officer'))
     return deny(
       deps,
       actor,
       followUpId,
-      'breakglass.not_compliance',
-      `Only a compliance officer may acknowledge a break-glass follow-up; you are ${member.roles.join(', ')}.`,
+      refuse('breakglass.not_compliance', { roles: member.roles.join(', ') }),
       correlationId,
     );
   const rec = await deps.store.findByFollowUp(tenant.id, followUpId);
@@ -171,8 +137,7 @@ export async function acknowledge(
       deps,
       actor,
       followUpId,
-      'breakglass.not_found',
-      `There is no follow-up "${followUpId}" in ${tenant.name}.`,
+      refuse('breakglass.not_found', { id: followUpId, tenant: tenant.name }),
       correlationId,
     );
   const result = await transition(
@@ -200,8 +165,7 @@ export async function acknowledge(
             deps,
             actor,
             followUpId,
-            'breakglass.not_independent',
-            `You cannot acknowledge follow-up ${followUpId}: ${conflict}, and a break-glass is reviewed by a compliance officer who is neither the breaker nor the requester. ${who}.`,
+            refuse('breakglass.not_independent', { id: followUpId, conflict, who }),
             correlationId,
           ),
         };
@@ -230,21 +194,20 @@ export async function acknowledge(
             },
           ],
         }),
-        lapsed: () => ({
-          ok: false,
-          refusal: { code: 'approval.busy', message: `Follow-up ${followUpId} changed meanwhile; look at it again.` },
-        }),
+        lapsed: () => refused('approval.busy', { id: followUpId, moment: 'meanwhile', what: 'Follow-up' }),
         unrecorded: (refusal) => refusal,
       };
     },
   );
   if (result.leased) return result.value;
+  const state = result.busy
+    ? 'being acknowledged right now'
+    : `already acknowledged by ${result.record?.breakGlass?.acknowledgedBy ?? 'someone'}`;
   return deny(
     deps,
     actor,
     followUpId,
-    'breakglass.already_acknowledged',
-    `Follow-up ${followUpId} is ${result.busy ? 'being acknowledged right now' : `already acknowledged by ${result.record?.breakGlass?.acknowledgedBy ?? 'someone'}`}.`,
+    refuse('breakglass.already_acknowledged', { id: followUpId, state }),
     correlationId,
   );
 }

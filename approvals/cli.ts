@@ -41,7 +41,7 @@ export function policyCli(
       text: `No member "${memberId}" in ${tenant.id}. Members: ${tenant.members.map((m) => m.id).join(', ')}.`,
     };
   const parsed = parseCommand(['policy', ...args].join(' '));
-  if (!parsed.ok) return { code: 2, text: `${parsed.error}\n${parsed.usage}` };
+  if (!parsed.ok) return { code: 2, text: `${parsed.refusal.params.error}\n${parsed.refusal.params.usage}` };
   if (parsed.command.name !== 'policy') return { code: 2, text: usage };
   return { code: 0, text: explainPolicy(tenant, parsed.command.command, member) };
 }

@@ -2,6 +2,7 @@
 // policy explain, breakglass and ack; `next` is the built-in runner. Each refusal is private to the person who tried.
 import { answer, refusal, type CommandContext, type CommandOverrides } from '../bot/core/commands.js';
 import type { Command } from '../bot/core/grammar.js';
+import type { Refused } from '../bot/core/outcome.js';
 import type { Reply } from '../bot/core/types.js';
 import { acknowledge, breakGlass } from './breakglass.js';
 import { cardReply } from './card.js';
@@ -11,7 +12,7 @@ import { isPassThrough, STORE_DOWN, type ApprovalService } from './service.js';
 
 type Of<N extends Command['name']> = Extract<Command, { name: N }>;
 
-function outcome(result: { ok: true; message: string } | { ok: false; refusal: { message: string } }): Reply[] {
+function outcome(result: { ok: true; message: string } | Refused): Reply[] {
   return [result.ok ? answer(result.message) : refusal(result.refusal.message)];
 }
 

@@ -4,7 +4,7 @@ import type { Logger } from '../bot/core/logger.js';
 import type { JobSubmitter } from '../bot/core/jobs.js';
 import type { AuditTrail } from '../audit/trail.js';
 import type { AuditActor } from '../audit/types.js';
-import type { Refusal } from '../bot/core/errors.js';
+import type { Refused } from '../bot/core/outcome.js';
 import type { ChatPort } from '../bot/core/ports.js';
 import type { TenantRegistry } from '../bot/core/registry.js';
 import type { TicketPort } from '../bot/core/ticket.port.js';
@@ -29,7 +29,7 @@ export interface ApprovalDeps {
 }
 
 /** A refused step: nothing changed, and the person is told why. */
-export type Denied = { ok: false; refusal: Refusal };
+export type Denied = Refused;
 
 /** Who acts when nobody does: the expiry timer, a moved target. */
 export const SYSTEM_ACTOR: AuditActor = { platform: 'system' };

@@ -6,6 +6,7 @@
 // Recorded with the request, re-checked at every decision and again before the job runs.
 import type { JobCommand } from '../bot/core/jobs.js';
 import { deployRepoOf } from '../bot/core/deploy-target.js';
+import { refused, type Refused } from '../bot/core/outcome.js';
 import { canonicalJson } from '../audit/hash.js';
 import type { RepoRef } from '../bot/core/grammar.js';
 import type { TicketPort } from '../bot/core/ticket.port.js';
@@ -15,7 +16,7 @@ import type { PolicyRule } from './policy.schema.js';
 import type { Author, Binding } from './store.js';
 import { deployDigest, headDigest, refDigest, ticketDigest } from './target.js';
 
-export type DigestResult = { ok: true; digest: string | undefined; binding?: Binding } | { ok: false; message: string };
+export type DigestResult = { ok: true; digest: string | undefined; binding?: Binding } | Refused;
 
 export interface Sources {
   readonly vcs: VcsPort | undefined;
@@ -68,7 +69,7 @@ async function bindDeploy(
   withAuthors: boolean,
 ): Promise<DigestResult> {
   const repo: RepoRef | undefined = deployRepoOf(tenant, command.service);
-  if (!repo) return { ok: false, message: `no repository is configured for service "${command.service}"` };
+  if (!repo) return refused('target.no_service_repo', { service: command.service });
   const settings = {
     onTargetMoved: onTargetMovedFor(rule, command.environment),
     authorsMayApprove: rule?.authorsMayApprove ?? false,
@@ -94,10 +95,8 @@ async function bindDeploy(
       binding: { sha, ref, repo: repoText(repo), authors, ...settings },
     };
   } catch (error) {
-    return {
-      ok: false,
-      message: `could not resolve ${command.ref ?? 'the default branch'} of ${repoText(repo)} to a commit (${statusOf(error)})`,
-    };
+    const ref = command.ref ?? 'the default branch';
+    return refused('target.unresolved_ref', { ref, repo: repoText(repo), status: statusOf(error) });
   }
 }
 
@@ -135,10 +134,7 @@ async function bindReview(
       binding: { sha: pr.headSha, ref: pr.headRef, repo: repoText(repo), authorsMayApprove: mayApprove, authors },
     };
   } catch (error) {
-    return {
-      ok: false,
-      message: `could not read ${repoText(repo)}#${number} to record what is approved (${statusOf(error)})`,
-    };
+    return refused('target.unreadable_pull', { repo: repoText(repo), number, status: statusOf(error) });
   }
 }
 
@@ -164,7 +160,7 @@ async function bindTicket(
       binding: { ...(repo ? { repo: repoText(repo) } : {}), ...(writePaths ? { writePaths } : {}) },
     };
   } catch (error) {
-    return { ok: false, message: `could not read ticket ${key} to record what is approved (${statusOf(error)})` };
+    return refused('target.unreadable_ticket', { key, status: statusOf(error) });
   }
 }
 

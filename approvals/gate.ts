@@ -1,7 +1,7 @@
 // The two gates: at the dispatcher (run now, open an approval request, or refuse naming the missing rule) and in
 // the worker right before a job runs (is the approval still valid: same payload, same target, approvers still
 // holding their roles?).
-import type { Refusal } from '../bot/core/errors.js';
+import { refuse, type Refusal } from '../bot/core/outcome.js';
 import type { RepoRef } from '../bot/core/grammar.js';
 import type { Tenant } from '../bot/core/types.js';
 import type { ApprovalGate } from '../bot/core/commands.js';
@@ -57,37 +57,25 @@ export function resolveRepository(
     const [owner = '', name = ''] = mapped.split('/');
     return { command: { ...command, repo: { owner, name } } };
   }
-  return {
-    refusal: refuse(
-      'implement.no_repo',
-      `Nothing was requested: "implement ${command.ticket}" does not say which repository to change, and ${tenant.name} maps no repository to project ${project}. Say "implement ${command.ticket} in <owner>/<repo>", or ask an admin to add ${project} under policies.repositories in the tenants file.`,
-    ),
-  };
+  return { refusal: refuse('implement.no_repo', { ticket: command.ticket, tenant: tenant.name, project }) };
 }
-
-const refuse = (code: string, message: string): Refusal => ({ code, message });
 
 export function approvalRunGate(deps: ApprovalDeps): RunGate {
   return async (data, tenant) => {
     if (!tenant.members.some((m) => m.id === data.requester.memberId)) {
-      return refuse(
-        'approval.requester_ineligible',
-        `${data.requester.memberId}, who asked for it, is no longer a member of ${tenant.name}; a job runs only for a current member.`,
-      );
+      const gone = `${data.requester.memberId}, who asked for it, is no longer a member of ${tenant.name}`;
+      return refuse('approval.requester_ineligible', { gone, stage: 'run' });
     }
     if (!data.approvalId) {
       const decision = evaluate(tenant, data.command, { id: data.requester.memberId, name: data.requester.memberId });
       if (decision.kind === 'run') return undefined;
       return decision.kind === 'deny'
         ? decision.refusal
-        : refuse(
-            'approval.required',
-            `rule "${decision.rule.name}" needs ${describeQuorum(decision.rule.quorum)}, and this job carries no approved request.`,
-          );
+        : refuse('approval.required', { rule: decision.rule.name, quorum: describeQuorum(decision.rule.quorum) });
     }
     const rec = await deps.store.get(tenant.id, data.approvalId);
-    if (!rec) return refuse('approval.not_found', `its approval ${data.approvalId} does not exist in ${tenant.name}.`);
-    if (rec.state !== 'approved') return refuse('approval.not_approved', `its approval ${rec.id} is ${rec.state}.`);
+    if (!rec) return refuse('approval.not_found', { id: data.approvalId, tenant: tenant.name, stage: 'run' });
+    if (rec.state !== 'approved') return refuse('approval.not_approved', { id: rec.id, state: rec.state });
     const pinned = rec.kind === 'deploy' ? rec.binding?.sha : undefined;
     if (
       !sameCommand(rec.command, data.command) ||
@@ -95,25 +83,19 @@ export function approvalRunGate(deps: ApprovalDeps): RunGate {
       (data.targetDigest ?? undefined) !== rec.targetDigest ||
       (pinned !== undefined && data.commitSha !== pinned)
     ) {
-      return refuse('approval.payload_mismatch', `the job is not what ${rec.id} approved ("${rec.summary}").`);
+      return refuse('approval.payload_mismatch', { id: rec.id, summary: rec.summary });
     }
     const gone = requesterGone(rec, tenant);
-    if (gone) return refuse('approval.requester_ineligible', `${gone}; a job runs only for a current member.`);
+    if (gone) return refuse('approval.requester_ineligible', { gone, stage: 'run' });
     const roles = stillEligible(rec, tenant);
     if (roles) return roles;
     // A pinned deploy runs the approved commit whatever the ref says now; everything else is re-read.
     if (rec.voidOnTargetChange && !pinned) {
       const now = await currentDigest(tenant, rec.command, { vcs: deps.vcs(), tickets: deps.tickets?.() });
-      if (!now.ok)
-        return refuse(
-          'approval.target_unreadable',
-          `${now.message}; an approval cannot be checked against a target Void cannot read.`,
-        );
+      if (!now.ok) return refuse('approval.target_unreadable', { why: now.refusal.message, stage: 'run' });
       if (now.digest !== undefined && now.digest !== rec.targetDigest) {
-        return refuse(
-          'approval.target_changed',
-          `what ${rec.id} approved changed since (${rec.targetDigest ?? 'unknown'} → ${now.digest}); ask for a new approval.`,
-        );
+        const from = rec.targetDigest ?? 'unknown';
+        return refuse('approval.target_changed', { id: rec.id, from, to: now.digest, stage: 'run' });
       }
     }
     return undefined;
@@ -125,10 +107,8 @@ function stillEligible(rec: ApprovalRecord, tenant: Tenant): Refusal | undefined
   if (rec.breakGlass) {
     const admin = tenant.members.find((m) => m.id === rec.breakGlass?.memberId);
     if (admin?.roles.includes('admin')) return undefined;
-    return refuse(
-      'approval.approver_ineligible',
-      `${rec.breakGlass.name} forced ${rec.id} by break-glass but is no longer an admin of ${tenant.name}.`,
-    );
+    const { name } = rec.breakGlass;
+    return refuse('approval.approver_ineligible', { id: rec.id, name, tenant: tenant.name, stage: 'breakglass' });
   }
   const reqs = requirements(rec, tenant);
   if (allMet(reqs, currentApprovers(rec, tenant))) return undefined;
@@ -142,8 +122,12 @@ function stillEligible(rec: ApprovalRecord, tenant: Tenant): Refusal | undefined
     })
     .filter(Boolean);
   const why = reqs.find((r) => r.why)?.why;
-  return refuse(
-    'approval.approver_ineligible',
-    `the approval of ${rec.id} no longer meets "${describeQuorum(rec.quorum)}"${why ? ` (${why}: still needs ${stillNeeded(reqs, currentApprovers(rec, tenant))})` : ''}: ${lost.join('; ') || 'an approver no longer qualifies'}. Ask for a new approval.`,
-  );
+  return refuse('approval.approver_ineligible', {
+    id: rec.id,
+    quorum: describeQuorum(rec.quorum),
+    why,
+    needs: why ? stillNeeded(reqs, currentApprovers(rec, tenant)) : '',
+    lost: lost.join('; '),
+    stage: 'quorum',
+  });
 }

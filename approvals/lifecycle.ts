@@ -2,6 +2,7 @@
 // cancellation by someone the rule allows. Each is one transition (transition.ts): lease, audit record first, then
 // one conditional update, then the outcome in the thread.
 import type { ApprovalCard, StaleTarget } from '../bot/core/approvals.port.js';
+import { refuse, refused } from '../bot/core/outcome.js';
 import type { Actor, Tenant } from '../bot/core/types.js';
 import { auditActorOf } from '../audit/types.js';
 import { deny } from './audited.js';
@@ -158,8 +159,7 @@ export async function cancel(
 ): Promise<Done | Denied> {
   const tenant = deps.registry.get(actor.tenantId);
   const member = deps.registry.memberById(actor.tenantId, actor.memberId);
-  if (!tenant || !member)
-    return deny(deps, actor, id, 'approval.not_found', `There is no request "${id}".`, correlationId);
+  if (!tenant || !member) return deny(deps, actor, id, refuse('approval.not_found', { id }), correlationId);
   const result = await transition(
     deps,
     { tenantId: tenant.id, id, purpose: 'decide' },
@@ -173,8 +173,12 @@ export async function cancel(
             deps,
             actor,
             id,
-            'approval.cancel_not_allowed',
-            `Rule "${rec.rule}" lets ${rec.cancel.join(' or ')} cancel ${id}; you are ${member.roles.join(', ')}.`,
+            refuse('approval.cancel_not_allowed', {
+              id,
+              rule: rec.rule,
+              who: rec.cancel.join(' or '),
+              roles: member.roles.join(', '),
+            }),
             correlationId,
           ),
         };
@@ -194,23 +198,14 @@ export async function cancel(
         after: async () => ({
           result: { ok: true, message: `Cancelled request ${id} (${rec.summary}); it will not run.` },
         }),
-        lapsed: () => ({
-          ok: false,
-          refusal: { code: 'approval.busy', message: `Request ${id} changed meanwhile; look at it again.` },
-        }),
+        lapsed: () => refused('approval.busy', { id, moment: 'meanwhile' }),
         unrecorded: (refusal) => refusal,
       };
     },
   );
   if (result.leased) return result.value;
   if (!result.record)
-    return deny(deps, actor, id, 'approval.not_found', `There is no request "${id}" in ${tenant.name}.`, correlationId);
-  return deny(
-    deps,
-    actor,
-    id,
-    'approval.not_pending',
-    `Request ${id} is ${result.busy ? 'being decided right now' : result.record.state}; it cannot be cancelled.`,
-    correlationId,
-  );
+    return deny(deps, actor, id, refuse('approval.not_found', { id, tenant: tenant.name }), correlationId);
+  const state = result.busy ? 'being decided right now' : result.record.state;
+  return deny(deps, actor, id, refuse('approval.not_pending', { id, state, stage: 'cancel' }), correlationId);
 }

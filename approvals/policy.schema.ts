@@ -27,7 +27,7 @@ const action = z.enum([...ACTION_NAMES, '*'], { error: `expected an action: ${AC
 const quorum = z.string().transform((text, ctx): QuorumClause[] => {
   const parsed = parseQuorum(text);
   if (!parsed.ok) {
-    ctx.addIssue({ code: 'custom', message: parsed.message });
+    ctx.addIssue({ code: 'custom', message: parsed.refusal.message });
     return z.NEVER;
   }
   return parsed.clauses;

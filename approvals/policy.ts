@@ -1,7 +1,7 @@
 // Which rule governs a command, what it requires, and the dry run that explains it (`policy explain`).
 // Pure functions of the tenant and the command: no store, no queue, no side effect.
 import { describeCommand, type ActionCommand } from '../bot/core/grammar.js';
-import type { Refusal } from '../bot/core/errors.js';
+import { refuse, type Refusal } from '../bot/core/outcome.js';
 import type { Member, Tenant } from '../bot/core/types.js';
 import { holders, policiesOf, type PolicyRule } from './policy.schema.js';
 import { describeQuorum, meetableWithout } from './quorum.js';
@@ -82,10 +82,12 @@ export function evaluate(
   if (!meetableWithout(rule.quorum, tenant.members, requester.id)) {
     return {
       kind: 'deny',
-      refusal: {
-        code: 'approval.quorum_unmeetable',
-        message: `Rule "${rule.name}" needs ${describeQuorum(rule.quorum)}, and without you (the requester) ${tenant.name} does not have enough members with those roles (${holders(rule.quorum, tenant.members)}). Nothing was requested; ask an admin to change the rule or the members.`,
-      },
+      refusal: refuse('approval.quorum_unmeetable', {
+        rule: rule.name,
+        quorum: describeQuorum(rule.quorum),
+        tenant: tenant.name,
+        holders: holders(rule.quorum, tenant.members),
+      }),
     };
   }
   return { kind: 'approval', rule };
@@ -93,10 +95,12 @@ export function evaluate(
 
 function noRule(tenant: Tenant, command: ActionCommand): Refusal {
   const facets = Object.entries(facetsOf(command)).map(([k, v]) => `${k} ${v}`);
-  return {
-    code: 'approval.no_rule',
-    message: `No approval rule in ${tenant.name} covers "${describeCommand(command)}" (action ${command.name}${facets.length ? `, ${facets.join(', ')}` : ''}), and the tenant's default is deny, so nothing was queued. Ask an admin to add a rule for "${command.name}" under policies.rules in the tenants file.`,
-  };
+  return refuse('approval.no_rule', {
+    tenant: tenant.name,
+    command: describeCommand(command),
+    action: command.name,
+    facets,
+  });
 }
 
 /** Members who could approve under a rule, requester excluded, by role. */

@@ -1,6 +1,7 @@
 // Quorums: "1 tech_lead and 1 devops", "2 of tech_lead|devops". A quorum is a list of clauses; each clause needs
 // `count` distinct people holding one of its roles, and one person fills at most one place in the whole quorum
 // (N approvals always mean N distinct people). Whether a set of people meets a quorum is a bipartite matching.
+import { refused, type Refused } from '../bot/core/outcome.js';
 import { ROLES, type Role } from '../bot/core/types.js';
 
 export interface QuorumClause {
@@ -14,7 +15,7 @@ export interface Candidate {
   readonly roles: readonly Role[];
 }
 
-export type QuorumParse = { ok: true; clauses: QuorumClause[] } | { ok: false; message: string };
+export type QuorumParse = { ok: true; clauses: QuorumClause[] } | Refused;
 
 const CLAUSE = /^(\d{1,2})\s+(?:of\s+)?([a-z_|]+)$/;
 
@@ -25,21 +26,13 @@ export function parseQuorum(text: string): QuorumParse {
   const clauses: QuorumClause[] = [];
   for (const part of trimmed.split(/\s+and\s+/)) {
     const match = CLAUSE.exec(part.trim());
-    if (!match)
-      return {
-        ok: false,
-        message: `cannot read "${part.trim().slice(0, 60)}": write a quorum like "1 tech_lead and 1 devops", "2 of tech_lead|devops" or "none"`,
-      };
+    if (!match) return refused('quorum.unreadable', { clause: part.trim().slice(0, 60) });
     const count = Number(match[1]);
-    if (count < 1 || count > 10)
-      return { ok: false, message: `"${part.trim()}": a clause needs between 1 and 10 approvals` };
+    if (count < 1 || count > 10) return refused('quorum.bad_count', { clause: part.trim() });
     const roles = (match[2] ?? '').split('|').filter(Boolean);
     const unknown = roles.find((r) => !(ROLES as readonly string[]).includes(r));
     if (unknown !== undefined || roles.length === 0) {
-      return {
-        ok: false,
-        message: `unknown role "${unknown ?? ''}" in quorum "${text.trim().slice(0, 80)}"; the roles are ${ROLES.join(', ')}`,
-      };
+      return refused('quorum.unknown_role', { role: unknown ?? '', quorum: text.trim().slice(0, 80), roles: ROLES });
     }
     clauses.push({ count, roles: [...new Set(roles)] as Role[] });
   }

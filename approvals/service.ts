@@ -4,30 +4,27 @@
 import { createHash } from 'node:crypto';
 import type { ApprovalCard, ApprovalsPort, DecisionOutcome, DecisionRequest } from '../bot/core/approvals.port.js';
 import { describeCommand } from '../bot/core/grammar.js';
+import { refuse, refused as refusedOutcome, type Refusal } from '../bot/core/outcome.js';
 import type { Member, Tenant } from '../bot/core/types.js';
 import { auditActorOf } from '../audit/types.js';
 import type { GateDecision, JobRequest } from '../bot/core/commands.js';
 import { cardReply, currentApprovers, toCard } from './card.js';
 import { bindTarget, type DigestResult } from './digest.js';
-import { allMet, authored, countsFor, requirements, requesterGone, stillNeeded } from './independence.js';
+import { allMet, countsFor, requirements, requesterGone } from './independence.js';
 import { enqueueApproved } from './approved-job.js';
 import { deny } from './audited.js';
 import type { ApprovalDeps, Denied } from './deps.js';
 import { expiryStep, voidStale, voidStep, type StaleTarget } from './lifecycle.js';
 import { assessMove, digestNow } from './moves.js';
 import type { PolicyRule } from './policy.schema.js';
-import { describeQuorum } from './quorum.js';
 import type { ApprovalRecord, Change, StoredDecision } from './store.js';
 import { requestTargetKey } from './target.js';
 import { transition, type Plan } from './transition.js';
+import { decidedMessage, separationOfDuties } from './duties.js';
 
 const REQUEUE_AFTER_MS = 15_000;
 
-export const STORE_DOWN = {
-  code: 'approval.store_unavailable',
-  message:
-    'The approvals store cannot be reached right now, so nothing was requested or decided. Please try again shortly.',
-};
+export const STORE_DOWN = refuse('approval.store_unavailable');
 
 /** Errors the dispatcher turns into 503 (so that platforms retry) are passed on; store failures become refusals. */
 export function isPassThrough(error: unknown): boolean {
@@ -60,7 +57,7 @@ export class ApprovalService implements ApprovalsPort {
     if (!digest.ok)
       return {
         decision: 'deny',
-        refusal: { code: 'approval.target_unreadable', message: `Nothing was requested: ${digest.message}.` },
+        refusal: refuse('approval.target_unreadable', { why: digest.refusal.message, stage: 'request' }),
       };
     const now = deps.now();
     const rec: ApprovalRecord = {
@@ -160,49 +157,20 @@ export class ApprovalService implements ApprovalsPort {
     const tenant = deps.registry.get(req.tenantId);
     const member =
       tenant && actor.tenantId === tenant.id ? deps.registry.memberById(tenant.id, actor.memberId) : undefined;
-    if (!tenant || !member)
-      return deny(
-        deps,
-        actor,
-        req.approvalId,
-        'approval.not_found',
-        `There is no request "${req.approvalId}".`,
-        req.correlationId,
-      );
-    const before = await deps.store.get(tenant.id, req.approvalId);
-    if (!before)
-      return deny(
-        deps,
-        actor,
-        req.approvalId,
-        'approval.not_found',
-        `There is no request "${req.approvalId}" in ${tenant.name}.`,
-        req.correlationId,
-      );
+    const id = req.approvalId;
+    if (!tenant || !member) return deny(deps, actor, id, refuse('approval.not_found', { id }), req.correlationId);
+    const notFound = refuse('approval.not_found', { id, tenant: tenant.name });
+    const before = await deps.store.get(tenant.id, id);
+    if (!before) return deny(deps, actor, id, notFound, req.correlationId);
     const now = await digestNow(deps, tenant, before);
     const result = await transition(deps, { tenantId: tenant.id, id: req.approvalId, purpose: 'decide' }, (rec) =>
       this.plan(rec, tenant, member, req, now),
     );
     if (result.leased) return result.value;
     const rec = result.record;
-    if (!rec)
-      return deny(
-        deps,
-        actor,
-        req.approvalId,
-        'approval.not_found',
-        `There is no request "${req.approvalId}" in ${tenant.name}.`,
-        req.correlationId,
-      );
+    if (!rec) return deny(deps, actor, id, notFound, req.correlationId);
     if (result.busy)
-      return deny(
-        deps,
-        actor,
-        rec.id,
-        'approval.busy',
-        `Request ${rec.id} is being decided by someone else right now; try again in a moment.`,
-        req.correlationId,
-      );
+      return deny(deps, actor, rec.id, refuse('approval.busy', { id: rec.id, moment: 'now' }), req.correlationId);
     return this.notPending(rec, tenant, req);
   }
 
@@ -219,26 +187,19 @@ export class ApprovalService implements ApprovalsPort {
         message: `Request ${rec.id} was already approved; its job ${jobId} is now queued.`,
       };
     }
-    const why: Record<string, [string, string]> = {
-      expired: [
-        'approval.expired',
-        `Request ${rec.id} expired at ${rec.expiresAt}; nothing can be decided on it any more. Ask again if it is still needed.`,
-      ],
-      rejected: ['approval.not_pending', `Request ${rec.id} was already rejected.`],
-      approved: [
-        'approval.not_pending',
-        `Request ${rec.id} is already approved${rec.breakGlass ? ' (break-glass)' : ''}; your decision is not needed.`,
-      ],
-      cancelled:
-        rec.endReason === 'voided'
-          ? [
-              'approval.target_changed',
-              `Request ${rec.id} was voided: ${rec.note ?? 'the target changed'}. Ask again to approve what will run now.`,
-            ]
-          : ['approval.not_pending', `Request ${rec.id} was cancelled.`],
-    };
-    const [code, message] = why[rec.state] ?? ['approval.not_pending', `Request ${rec.id} is ${rec.state}.`];
-    return deny(deps, req.actor, rec.id, code, message, req.correlationId);
+    const id = rec.id;
+    const why =
+      rec.state === 'expired'
+        ? refuse('approval.expired', { id, at: rec.expiresAt, then: 'ask_if_needed' })
+        : rec.state === 'cancelled' && rec.endReason === 'voided'
+          ? refuse('approval.target_changed', { id, note: rec.note ?? 'the target changed', stage: 'closed' })
+          : refuse('approval.not_pending', {
+              id,
+              state: rec.state,
+              breakGlass: Boolean(rec.breakGlass),
+              stage: 'decide',
+            });
+    return deny(deps, req.actor, id, why, req.correlationId);
   }
 
   /** What a decision does to the leased request: a refusal, its expiry or voiding, or the decision itself. */
@@ -251,38 +212,20 @@ export class ApprovalService implements ApprovalsPort {
   ): Promise<Plan<DecisionOutcome>> {
     const { deps } = this;
     const at = deps.now();
-    const refuse = async (code: string, message: string) => ({
-      stay: await deny(deps, req.actor, rec.id, code, message, req.correlationId),
-    });
+    const id = rec.id;
+    const stay = async (refusal: Refusal) => ({ stay: await deny(deps, req.actor, id, refusal, req.correlationId) });
     if (at.getTime() >= Date.parse(rec.expiresAt)) {
-      return expiryStep(deps, rec, tenant, () =>
-        deny(
-          deps,
-          req.actor,
-          rec.id,
-          'approval.expired',
-          `Request ${rec.id} expired at ${rec.expiresAt}; nothing can be decided on it any more.`,
-          req.correlationId,
-        ),
-      );
+      const expired = refuse('approval.expired', { id, at: rec.expiresAt, then: 'nothing' });
+      return expiryStep(deps, rec, tenant, () => deny(deps, req.actor, id, expired, req.correlationId));
     }
     const gone = requesterGone(rec, tenant);
-    if (gone)
-      return refuse('approval.requester_ineligible', `${gone}, so ${rec.id} cannot be approved; it will not run.`);
-    const refused = this.separationOfDuties(rec, tenant, member, req);
-    if (refused) return refuse(refused[0], refused[1]);
+    if (gone) return stay(refuse('approval.requester_ineligible', { gone, id, stage: 'decide' }));
+    const refused = separationOfDuties(rec, tenant, member, req);
+    if (refused) return stay(refused);
     const move = await assessMove(deps, tenant, rec, now);
     if (move.kind === 'void') {
-      return voidStep(deps, rec, tenant, move.note, () =>
-        deny(
-          deps,
-          req.actor,
-          rec.id,
-          'approval.target_changed',
-          `Request ${rec.id} was voided because ${move.note}; approvals count only for what will run. Ask again.`,
-          req.correlationId,
-        ),
-      );
+      const voided = refuse('approval.target_changed', { id, note: move.note, stage: 'decide' });
+      return voidStep(deps, rec, tenant, move.note, () => deny(deps, req.actor, id, voided, req.correlationId));
     }
     const decision: StoredDecision = {
       memberId: member.id,
@@ -319,15 +262,12 @@ export class ApprovalService implements ApprovalsPort {
           result: {
             ok: true,
             card: toCard(updated, tenant),
-            message: this.decidedMessage(updated, tenant, req.decision) + jobNote + moved,
+            message: decidedMessage(updated, tenant, req.decision) + jobNote + moved,
           },
           notes: move.kind === 'keep' ? [{ kind: 'answer', text: `📌 ${rec.id}: ${move.note}.` }] : [],
         };
       },
-      lapsed: () => ({
-        ok: false,
-        refusal: { code: 'approval.busy', message: `Request ${rec.id} changed while you decided; look at it again.` },
-      }),
+      lapsed: () => refusedOutcome('approval.busy', { id: rec.id, moment: 'while_deciding' }),
       unrecorded: (refusal) => refusal,
     };
   }
@@ -340,63 +280,6 @@ export class ApprovalService implements ApprovalsPort {
       this.deps.log.error({ err: error, approvalId: rec.id }, 'approved, but the job could not be queued');
       return ` The job queue is unavailable right now, so the job is not queued yet: say "approve ${rec.id}" again in a minute to queue it.`;
     }
-  }
-
-  /** The separation-of-duties checks, as [code, explanation] when the person may not decide. */
-  private separationOfDuties(
-    rec: ApprovalRecord,
-    tenant: Tenant,
-    member: Member,
-    req: DecisionRequest,
-  ): [string, string] | undefined {
-    if (member.id === rec.requester.memberId) {
-      return [
-        'approval.self_approval',
-        `You requested ${rec.id} (as ${rec.requester.name}, through ${rec.requester.platform}); your ${req.actor.platform} account is linked to the same person, so you cannot ${req.decision} it. Someone else must${req.decision === 'reject' ? '; to withdraw it say "cancel ' + rec.id + '"' : ''}.`,
-      ];
-    }
-    const earlier = rec.decisions.find((d) => d.memberId === member.id);
-    if (earlier)
-      return [
-        'approval.already_counted',
-        `You already decided on ${rec.id} (${earlier.decision}, ${earlier.at} via ${earlier.platform}); one person counts once.`,
-      ];
-    const author =
-      req.decision === 'approve' && !rec.binding?.authorsMayApprove
-        ? authored(member, rec.binding?.authors)
-        : undefined;
-    if (author) {
-      const as = author.login ? `GitHub ${author.login}` : author.email ? author.email : `GitHub id ${author.id}`;
-      return [
-        'approval.author',
-        `You (${as}) authored part of what ${rec.id} would ${rec.kind === 'deploy' ? 'deploy' : 'approve'}; rule "${rec.rule}" does not let authors approve their own change (authorsMayApprove: false). Someone independent must.`,
-      ];
-    }
-    const reqs = requirements(rec, tenant);
-    const named = [...new Set(reqs.flatMap((r) => r.clauses.flatMap((c) => c.roles)))];
-    const people = currentApprovers(rec, tenant);
-    const needs = stillNeeded(reqs, people);
-    if (!member.roles.some((r) => named.includes(r))) {
-      return [
-        'approval.role_missing',
-        `Request ${rec.id} needs ${needs || describeQuorum(rec.quorum)}; you are ${member.roles.join(', ')}, so your decision cannot count.`,
-      ];
-    }
-    if (req.decision === 'approve' && !countsFor(reqs, people, { id: member.id, roles: member.roles })) {
-      return [
-        'approval.role_not_needed',
-        `Request ${rec.id} still needs ${needs}; you are ${member.roles.join(', ')}, and those places are already filled.`,
-      ];
-    }
-    return undefined;
-  }
-
-  private decidedMessage(rec: ApprovalRecord, tenant: Tenant, decision: 'approve' | 'reject'): string {
-    if (decision === 'reject') return `You rejected ${rec.id} (${rec.summary}); it will not run.`;
-    if (rec.state === 'approved') return `You approved ${rec.id} (${rec.summary}); the quorum is met.`;
-    const reqs = requirements(rec, tenant);
-    const why = reqs.find((r) => r.why)?.why;
-    return `You approved ${rec.id} (${rec.summary}); it still needs ${stillNeeded(reqs, currentApprovers(rec, tenant))}${why ? ` (${why})` : ''}.`;
   }
 }
 

@@ -1,6 +1,7 @@
 // The audit HTTP API: GET /api/tenants/:id/audit (query), /audit/verify and /audit/export (streamed).
 // Every call needs `Authorization: Bearer <token>` with a token of that tenant; another tenant's token reads the
 // tenant as nonexistent (404), so that nothing about other tenants leaks.
+import { ok, refuse, refused, type Outcome, type Refusal, type RefusalCode } from '../bot/core/outcome.js';
 import type { TenantRegistry } from '../bot/core/registry.js';
 import { json, type HttpRequest, type HttpResponse, type RouteRegistrar } from '../bot/core/http.js';
 import { exportHead, exportLines, type ExportFormat } from './export.js';
@@ -16,58 +17,37 @@ export interface AuditHttpDeps {
   readonly registry: TenantRegistry;
 }
 
-const notFound = (): HttpResponse => json(404, { error: 'audit.not_found', message: 'No such tenant.' });
-const badRequest = (message: string): HttpResponse => json(400, { error: 'audit.bad_query', message });
+/** Headers that go with a refusal's answer: how to authenticate, when to come back. */
+const ANSWER_HEADERS: Partial<Record<RefusalCode, Record<string, string>>> = {
+  'audit.unauthorised': { 'www-authenticate': 'Bearer' },
+  'audit.tokens_unavailable': { 'retry-after': '5' },
+};
 
-type Authorised = { ok: true; token: ApiTokenInfo } | { ok: false; response: HttpResponse };
+/** A refusal as the API's answer: its status, `{ error: code, message }`. */
+const answer = (refusal: Refusal): HttpResponse =>
+  json(refusal.status ?? 400, { error: refusal.code, message: refusal.message }, ANSWER_HEADERS[refusal.code]);
+const badRequest = (why: string): HttpResponse => answer(refuse('audit.bad_query', { why }));
 
-async function authorise(deps: AuditHttpDeps, req: HttpRequest): Promise<Authorised> {
+async function authorise(deps: AuditHttpDeps, req: HttpRequest): Promise<Outcome<ApiTokenInfo>> {
   const header = req.headers.authorization;
   const token =
     typeof header === 'string' && /^Bearer\s+\S+$/i.test(header) ? header.replace(/^Bearer\s+/i, '') : undefined;
-  const unauthorised = {
-    ok: false as const,
-    response: json(
-      401,
-      {
-        error: 'audit.unauthorised',
-        message: 'An audit API token is needed: "Authorization: Bearer <token>" (void audit token create).',
-      },
-      { 'www-authenticate': 'Bearer' },
-    ),
-  };
-  if (!token) return unauthorised;
+  if (!token) return refused('audit.unauthorised');
   let info: ApiTokenInfo | undefined;
   try {
     info = await deps.tokens.lookup(token);
   } catch (error) {
     req.log.error({ err: error }, 'audit API tokens unreadable (Redis)');
-    return {
-      ok: false,
-      response: json(
-        503,
-        {
-          error: 'audit.tokens_unavailable',
-          message: 'API tokens cannot be checked right now (Redis is unreachable); try again shortly.',
-        },
-        { 'retry-after': '5' },
-      ),
-    };
+    return refused('audit.tokens_unavailable');
   }
-  if (!info) return unauthorised;
+  if (!info) return refused('audit.unauthorised');
   const tenantId = req.params.id ?? '';
-  if (info.tenantId !== tenantId || !deps.registry.get(tenantId)) return { ok: false, response: notFound() };
+  if (info.tenantId !== tenantId || !deps.registry.get(tenantId)) return refused('audit.not_found');
   const member = deps.registry.memberById(tenantId, info.memberId);
   if (!member || !member.roles.some((r) => AUDIT_READER_ROLES.includes(r))) {
-    return {
-      ok: false,
-      response: json(403, {
-        error: 'audit.forbidden',
-        message: 'The member this token was given to is no longer a compliance officer or admin.',
-      }),
-    };
+    return refused('audit.forbidden', { stage: 'token' });
   }
-  return { ok: true, token: info };
+  return ok(info);
 }
 
 const actorOf = (token: ApiTokenInfo) => ({
@@ -78,7 +58,7 @@ const actorOf = (token: ApiTokenInfo) => ({
 
 async function query(deps: AuditHttpDeps, req: HttpRequest, tenantId: string): Promise<HttpResponse> {
   const parsed = parseQuery(req.query);
-  if (!parsed.ok) return badRequest(parsed.refusal.message);
+  if (!parsed.ok) return answer(parsed.refusal);
   const { filter, afterSeq, limit } = parsed.value;
   const records = await deps.trail.store.query(tenantId, filter, afterSeq, limit);
   const last = records[records.length - 1];
@@ -167,7 +147,7 @@ export function registerAuditRoutes(http: RouteRegistrar, deps: AuditHttpDeps): 
     (handler: (req: HttpRequest, tenantId: string, token: ApiTokenInfo) => Promise<HttpResponse>) =>
     async (req: HttpRequest): Promise<HttpResponse> => {
       const auth = await authorise(deps, req);
-      return auth.ok ? handler(req, auth.token.tenantId, auth.token) : auth.response;
+      return auth.ok ? handler(req, auth.value.tenantId, auth.value) : answer(auth.refusal);
     };
   http.route(
     'GET',

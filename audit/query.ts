@@ -1,6 +1,6 @@
 // Queries over one tenant's trail: filters (time range, actor, action or family, target, correlation id) and
 // opaque cursors for pagination. Parsing returns refusals as values, so that the HTTP API answers 400, never 500.
-import type { Outcome } from '../bot/core/errors.js';
+import { refused, type Outcome } from '../bot/core/outcome.js';
 import type { AuditFilter, AuditRecord } from './types.js';
 
 export const DEFAULT_PAGE = 100;
@@ -51,7 +51,7 @@ export interface QueryRequest {
   readonly limit: number;
 }
 
-const bad = (message: string): Outcome<never> => ({ ok: false, refusal: { code: 'audit.bad_query', message } });
+const bad = (why: string): Outcome<never> => refused('audit.bad_query', { why });
 
 /** Reads a query from URL-style parameters: from, until (or since), actor, action, target, correlationId, cursor, limit. */
 export function parseQuery(params: URLSearchParams): Outcome<QueryRequest> {

@@ -1,7 +1,7 @@
 // Retention: records older than the tenant's retention period are pruned, but only after the whole chain verified
 // and a checkpoint record (`audit.pruned`) was appended that carries the hash of the pruned prefix's last record.
 // The remaining chain then verifies from that anchor: the first kept record links to the checkpoint's hash.
-import type { Outcome } from '../bot/core/errors.js';
+import { refused, type Outcome } from '../bot/core/outcome.js';
 import type { AuditTrail } from './trail.js';
 import type { AuditRecord } from './types.js';
 import { describeVerify, verifyChain, type CheckpointDetails } from './verify.js';
@@ -35,11 +35,7 @@ export async function pruneTenant(
   const cut = await lastBefore(trail, tenantId, cutoff.toISOString());
   if (!cut) return { ok: true, value: { pruned: 0 } };
   const verified = await verifyChain(trail.store, tenantId);
-  if (!verified.ok)
-    return {
-      ok: false,
-      refusal: { code: 'audit.prune_refused', message: `Nothing was pruned: ${describeVerify(verified)}` },
-    };
+  if (!verified.ok) return refused('audit.prune_refused', { why: describeVerify(verified) });
   const details: CheckpointDetails & Record<string, unknown> = {
     prunedFromSeq: verified.firstSeq ?? 1,
     prunedThroughSeq: cut.seq,

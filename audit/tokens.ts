@@ -3,7 +3,7 @@
 // in Redis, which every Void deployment has and every replica and the CLI share.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Outcome } from '../bot/core/errors.js';
+import { refused, type Outcome } from '../bot/core/outcome.js';
 import type { TenantRegistry } from '../bot/core/registry.js';
 import type { Role } from '../bot/core/types.js';
 
@@ -42,19 +42,9 @@ export class AuditTokenStore {
     label?: string,
   ): Promise<Outcome<{ token: string; info: ApiTokenInfo }>> {
     const member = registry.memberById(tenantId, memberId);
-    if (!member)
-      return {
-        ok: false,
-        refusal: { code: 'audit.no_such_member', message: `There is no member "${memberId}" in tenant "${tenantId}".` },
-      };
+    if (!member) return refused('audit.no_such_member', { member: memberId, tenant: tenantId });
     if (!member.roles.some((r) => AUDIT_READER_ROLES.includes(r))) {
-      return {
-        ok: false,
-        refusal: {
-          code: 'audit.forbidden',
-          message: `Audit API tokens are only given to compliance officers and admins; ${member.name} has ${member.roles.join(', ')}.`,
-        },
-      };
+      return refused('audit.forbidden', { stage: 'create', name: member.name, roles: member.roles.join(', ') });
     }
     const token = `vat_${randomBytes(32).toString('base64url')}`;
     const info: ApiTokenInfo = {

@@ -23,6 +23,10 @@ export interface VerifyResult {
   readonly firstBreak?: ChainBreak | undefined;
 }
 
+/** A report's verdict when a link is broken. The report is not an Outcome (it is the answer, broken or not): `ok`
+ *  says only whether the chain is intact, and the report carries everything else either way. */
+const BROKEN = { ok: false } as const;
+
 export interface VerifyOptions {
   readonly pageSize?: number;
   /** A head announced earlier (e.g. by an export): the chain must still contain it, with this hash. */
@@ -127,7 +131,7 @@ export async function verifyChain(
         reason: 'prefix_missing',
         message: `records 1 to ${first.seq - 1} are missing and no retention checkpoint accounts for them`,
       };
-      return { ok: false, tenantId, checked: 0, firstSeq: first.seq, firstBreak };
+      return { ...BROKEN, tenantId, checked: 0, firstSeq: first.seq, firstBreak };
     }
     prevHash = details.prunedHeadHash;
     anchoredBy = { seq: anchor.seq, prunedThroughSeq: details.prunedThroughSeq };
@@ -144,7 +148,7 @@ export async function verifyChain(
       const broken = checkRecord(record, expected, prevHash);
       if (broken)
         return {
-          ok: false,
+          ...BROKEN,
           tenantId,
           checked,
           firstSeq: first.seq,
@@ -177,10 +181,10 @@ async function finish(
       reason: 'truncated',
       message: `the chain ends at record ${head?.seq ?? 0}, but record ${expectedHead.seq} was announced earlier: the newest records were deleted`,
     };
-    return { ...partial, ok: false, head, firstBreak };
+    return { ...partial, ...BROKEN, head, firstBreak };
   }
   const moved = expectedHead && (await checkAnnouncedHead(store, partial.tenantId, expectedHead));
-  if (moved) return { ...partial, ok: false, head, firstBreak: moved };
+  if (moved) return { ...partial, ...BROKEN, head, firstBreak: moved };
   return { ...partial, ok: true, head };
 }
 

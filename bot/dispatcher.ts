@@ -108,7 +108,7 @@ export class Dispatcher implements CommandDispatcher {
       ...parseContext,
       localRevisions: this.options.localRevisions?.() ?? false,
     });
-    if (!parsed.ok) return [usageReply(parsed.error, parsed.usage)];
+    if (!parsed.ok) return [usageReply(parsed.refusal.message)];
     const command = parsed.command;
     if (command.name === 'status') {
       if (command.id && APPROVAL_ID.test(command.id)) return undefined;
@@ -144,7 +144,8 @@ export class Dispatcher implements CommandDispatcher {
       input.stableUserId,
     );
     if (!resolution.ok) {
-      const tenantId = resolution.code === 'identity.unknown_user' ? resolution.tenant.id : SYSTEM_TENANT;
+      const { refusal: refused } = resolution;
+      const tenantId = refused.code === 'identity.unknown_user' ? refused.params.tenant.id : SYSTEM_TENANT;
       if ((await ledger.claim(input.platform, input.deliveryId)) === 'duplicate')
         return { replies: [], duplicate: true, correlationId };
       await this.guard(input, () =>
@@ -154,17 +155,17 @@ export class Dispatcher implements CommandDispatcher {
           actor: { platform: input.platform, platformUserId: input.platformUserId },
           target: input.workspaceId,
           outcome: 'denied',
-          details: { code: resolution.code },
+          details: { code: refused.code },
           correlationId,
         }),
       );
-      log.info({ code: resolution.code, tenant: tenantId }, 'request from an unknown workspace or person refused');
+      log.info({ code: refused.code, tenant: tenantId }, 'request from an unknown workspace or person refused');
       return {
-        replies: [refusal(resolution.message)],
+        replies: [refusal(refused.message)],
         duplicate: false,
         tenantId,
         correlationId,
-        refusedIdentity: resolution.code,
+        refusedIdentity: refused.code,
       };
     }
     const { tenant, actor } = resolution;
@@ -193,10 +194,10 @@ export class Dispatcher implements CommandDispatcher {
         outcome: parsed.ok ? 'success' : 'failure',
         details: parsed.ok
           ? { command: parsed.command.name }
-          : { code: 'command.unparsable', command: parsed.commandName },
+          : { code: parsed.refusal.code, command: parsed.refusal.params.commandName },
         correlationId,
       });
-      if (!parsed.ok) return [usageReply(parsed.error, parsed.usage)];
+      if (!parsed.ok) return [usageReply(parsed.refusal.message)];
       // Answered in the ack already (help, whoami, status, policy explain): recorded above, nothing more to do.
       if (options.answered) return [];
       if (!verdict.ok) {
@@ -206,10 +207,10 @@ export class Dispatcher implements CommandDispatcher {
           actor: auditActorOf(actor),
           target: describeCommand(parsed.command),
           outcome: 'denied',
-          details: { code: verdict.code },
+          details: { code: verdict.refusal.code },
           correlationId,
         });
-        return [refusal(verdict.message)];
+        return [refusal(verdict.refusal.message)];
       }
       const ctx: CommandContext = {
         tenant,
@@ -243,12 +244,4 @@ export class Dispatcher implements CommandDispatcher {
   }
 }
 
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-const usageReply = (error: string, usage: string): Reply => ({
-  text: `${capitalise(error)}.\n${usage}`,
-  kind: 'usage',
-  private: true,
-});
+const usageReply = (text: string): Reply => ({ text, kind: 'usage', private: true });

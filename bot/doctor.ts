@@ -302,14 +302,19 @@ function teamsCheck(env: Env, fetcher: Fetch): Promise<Check> | undefined {
   }).then((result) => {
     if (result.ok)
       return check('teams', 'ok', `Bot Framework token issued for the app id by ${new URL(authority).host}`);
-    if (result.reason === 'unreachable')
+    if (result.refusal.code === 'teams.login_unreachable')
       return check(
         'teams',
         'fail',
-        `${result.message}: replies to Teams would be lost`,
+        `${result.refusal.message}: replies to Teams would be lost`,
         `Check MICROSOFT_LOGIN_URL (now ${env.MICROSOFT_LOGIN_URL}) and that this machine can reach it (proxy, firewall, DNS).`,
       );
-    return check('teams', 'fail', `token request refused: ${result.message}; replies to Teams would be lost`, fix);
+    return check(
+      'teams',
+      'fail',
+      `token request refused: ${result.refusal.message}; replies to Teams would be lost`,
+      fix,
+    );
   });
 }
 

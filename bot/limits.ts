@@ -1,11 +1,12 @@
 // Per-tenant and per-person limits, kept in Redis so that every web and worker process shares them.
 import type { Redis } from 'ioredis';
 import { QueueUnavailableError } from './core/errors.js';
+import type { JobSlotsPort, SlotVerdict } from './core/jobs.js';
+import { refuse, type Refusal } from './core/outcome.js';
 import type { Actor, TenantLimits } from './core/types.js';
 
-export type LimitVerdict =
-  | { ok: true }
-  | { ok: false; code: 'limit.tenant_rate' | 'limit.member_rate'; message: string; retryAfterSeconds: number };
+/** Within the limits, or refused: the refusal's params carry the limit and `retryAfterSeconds`. */
+export type LimitVerdict = { ok: true } | { ok: false; refusal: Refusal<'limit.tenant_rate' | 'limit.member_rate'> };
 
 const WINDOW_SECONDS = 60;
 
@@ -68,20 +69,12 @@ export class CommandRateLimiter {
     const window = Math.floor(nowMs / 1000 / WINDOW_SECONDS);
     const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * WINDOW_SECONDS * 1000 - nowMs) / 1000));
     if (memberCount > limits.memberCommandsPerMinute) {
-      return {
-        ok: false,
-        code: 'limit.member_rate',
-        retryAfterSeconds,
-        message: `You have sent more than ${limits.memberCommandsPerMinute} commands this minute, the limit per person. Please try again in ${retryAfterSeconds} s.`,
-      };
+      const limit = limits.memberCommandsPerMinute;
+      return { ok: false, refusal: refuse('limit.member_rate', { limit, retryAfterSeconds }) };
     }
     if (tenantCount > limits.commandsPerMinute) {
-      return {
-        ok: false,
-        code: 'limit.tenant_rate',
-        retryAfterSeconds,
-        message: `${tenantName} has sent more than ${limits.commandsPerMinute} commands this minute, the limit for the whole organisation. Please try again in ${retryAfterSeconds} s.`,
-      };
+      const limit = limits.commandsPerMinute;
+      return { ok: false, refusal: refuse('limit.tenant_rate', { tenant: tenantName, limit, retryAfterSeconds }) };
     }
     return { ok: true };
   }

@@ -2,6 +2,8 @@
 // allows (by default the conventional source and test folders), and never CI or build configuration, whatever the
 // allow-list says: a change to those needs a person and its own approval rule, not an agent.
 
+import { ok, refused, type Outcome } from '../../bot/core/outcome.js';
+
 /** Conventional source and test folders: the default when the approving rule names none (`writePaths`). */
 export const DEFAULT_WRITE_PATHS = [
   'src/',
@@ -56,14 +58,12 @@ const NEVER: ReadonlyArray<[RegExp, string]> = [
   [/(^|\/)void\.ya?ml$|^\.git\//i, "Void's configuration and git internals"],
 ];
 
-export type Verdict = { ok: true } | { ok: false; why: string };
+export type Verdict = Outcome<true>;
 
 /** Whether the agent may write `path` under this allow-list (folders ending in "/"). */
 export function mayWrite(path: string, allow: readonly string[] = DEFAULT_WRITE_PATHS): Verdict {
   const never = NEVER.find(([re]) => re.test(path));
-  if (never)
-    return { ok: false, why: `${never[1]}: CI, build and ownership configuration is never written by an agent` };
-  if (!allow.some((folder) => path.startsWith(folder)))
-    return { ok: false, why: `outside the folders the policy allows (${allow.join(', ')})` };
-  return { ok: true };
+  if (never) return refused('agent.protected_path', { what: never[1] });
+  if (!allow.some((folder) => path.startsWith(folder))) return refused('agent.outside_allowed', { allow });
+  return ok(true);
 }

@@ -37,7 +37,9 @@ export interface CallMeta {
   readonly jobId?: string;
 }
 
-type Attempt<T> = { ok: true; value: T } | { ok: false; error: ModelCallError };
+/** One model's answer, or the failure it raised: an exception carried to the retry logic (ModelCallError's kind
+ *  decides the backoff), not a refusal anyone reads, so it is not an Outcome. */
+type Attempt<T> = { value: T } | { error: ModelCallError };
 
 export class ModelRouter {
   readonly breaker: CircuitBreaker;
@@ -82,7 +84,8 @@ export class ModelRouter {
         continue;
       }
       const result = await this.tryProvider(tenant, settings, providerSettings, provider, request, call, meta);
-      if (result.ok) return { source: 'model', value: result.value, provider: provider.id, model: provider.model };
+      if ('value' in result)
+        return { source: 'model', value: result.value, provider: provider.id, model: provider.model };
       metrics.recordModelFallback(provider.id, result.error.kind);
       reasons.push(result.error.message);
     }
@@ -120,7 +123,7 @@ export class ModelRouter {
         throw error;
       });
       const result = await this.callOnce(tenant, providerSettings, provider, request, call, meta);
-      if (result.ok) {
+      if ('value' in result) {
         await this.breaker.success(tenant.id, provider.id);
         return result;
       }
@@ -131,7 +134,7 @@ export class ModelRouter {
       this.deps.log.debug({ provider: provider.id, kind: result.error.kind, wait }, 'model call failed; retrying');
       await this.sleep(wait);
     }
-    return { ok: false, error: last ?? new ModelCallError('client', `${provider.id}: not called`) };
+    return { error: last ?? new ModelCallError('client', `${provider.id}: not called`) };
   }
 
   /** undefined: do not retry this model (timeouts, malformed or off-schema answers, refusals, long retry-after). */
@@ -164,9 +167,8 @@ export class ModelRouter {
       tokens = { input: answer.inputTokens, output: answer.outputTokens };
       const parsed = request.schema.safeParse(answer.output);
       outcome = parsed.success
-        ? { ok: true, value: parsed.data }
+        ? { value: parsed.data }
         : {
-            ok: false,
             error: new ModelCallError(
               'schema',
               `${provider.id}: the answer does not fit the ${request.schemaName} schema`,
@@ -174,7 +176,7 @@ export class ModelRouter {
           };
     } catch (error) {
       if (!(error instanceof ModelCallError)) throw error;
-      outcome = { ok: false, error };
+      outcome = { error };
     }
     const costUsd = (tokens.input * settings.inputCostPerMTok + tokens.output * settings.outputCostPerMTok) / 1e6;
     await this.record(tenant, request.task, meta, {
@@ -184,7 +186,7 @@ export class ModelRouter {
       outputTokens: tokens.output,
       costUsd,
       latencyMs: Date.now() - started,
-      outcome: outcome.ok ? 'success' : outcome.error.kind,
+      outcome: 'value' in outcome ? 'success' : outcome.error.kind,
     });
     return outcome;
   }

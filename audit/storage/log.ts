@@ -60,15 +60,16 @@ export class CorruptLogError extends Error {
   }
 }
 
-function checkLine(line: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+/** A line's entry, or why the line is damaged (a storage fault for the scan to judge, not a refusal of anyone). */
+function checkLine(line: string): { value: unknown } | { damaged: string } {
   const space = line.indexOf(' ');
-  if (space !== 8) return { ok: false, reason: 'no checksum' };
+  if (space !== 8) return { damaged: 'no checksum' };
   const json = line.slice(9);
-  if (crc32(json).toString(16).padStart(8, '0') !== line.slice(0, 8)) return { ok: false, reason: 'checksum mismatch' };
+  if (crc32(json).toString(16).padStart(8, '0') !== line.slice(0, 8)) return { damaged: 'checksum mismatch' };
   try {
-    return { ok: true, value: JSON.parse(json) as unknown };
+    return { value: JSON.parse(json) as unknown };
   } catch {
-    return { ok: false, reason: 'not JSON' };
+    return { damaged: 'not JSON' };
   }
 }
 
@@ -84,16 +85,13 @@ export function scanLog<T>(file: string): ScanResult<T> {
   while (offset < buf.length) {
     const nl = buf.indexOf(0x0a, offset);
     const end = nl === -1 ? buf.length : nl;
-    const checked =
-      nl === -1
-        ? ({ ok: false, reason: 'unfinished last line' } as const)
-        : checkLine(buf.toString('utf8', offset, end));
-    if (!checked.ok) {
-      if (nl !== -1 && hasValidLineAfter(buf, nl + 1)) throw new CorruptLogError(file, offset, checked.reason);
+    const checked = nl === -1 ? { damaged: 'unfinished last line' } : checkLine(buf.toString('utf8', offset, end));
+    if ('damaged' in checked) {
+      if (nl !== -1 && hasValidLineAfter(buf, nl + 1)) throw new CorruptLogError(file, offset, checked.damaged);
       return {
         entries,
         validBytes: offset,
-        torn: { file, offset, droppedBytes: buf.length - offset, reason: checked.reason },
+        torn: { file, offset, droppedBytes: buf.length - offset, reason: checked.damaged },
       };
     }
     entries.push(checked.value as T);
@@ -107,7 +105,7 @@ function hasValidLineAfter(buf: Buffer, from: number): boolean {
   while (offset < buf.length) {
     const nl = buf.indexOf(0x0a, offset);
     if (nl === -1) return false;
-    if (checkLine(buf.toString('utf8', offset, nl)).ok) return true;
+    if ('value' in checkLine(buf.toString('utf8', offset, nl))) return true;
     offset = nl + 1;
   }
   return false;

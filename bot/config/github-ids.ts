@@ -3,6 +3,7 @@
 // of the tenants file still work, but `void check-config` and `void doctor` warn about each, and
 // `void doctor --resolve-github-ids` looks the ids up (GET /users/{login}) and prints the entries to paste.
 import type { Writable } from 'node:stream';
+import { refused, type Refused } from '../core/outcome.js';
 import { parseGithubIdentity } from '../core/registry.js';
 import type { Tenant } from '../core/types.js';
 
@@ -53,15 +54,14 @@ export async function resolveGithubIds(
   const fetcher = options.fetch ?? fetch;
   let failed = 0;
   for (const e of entries) {
-    const line = await lookup(fetcher, base, e.login).catch((err: unknown) => ({
-      ok: false as const,
-      why: `could not ask GitHub (${(err as Error).name})`,
-    }));
+    const line = await lookup(fetcher, base, e.login).catch((err: unknown) =>
+      refused('github_ids.unreachable', { error: (err as Error).name }),
+    );
     if (line.ok)
       out.write(`tenant ${e.tenant.id}, member ${e.memberId}:  github: { id: ${line.id}, login: ${line.login} }\n`);
     else {
       failed += 1;
-      out.write(`tenant ${e.tenant.id}, member ${e.memberId}: ${e.login}: ${line.why}\n`);
+      out.write(`tenant ${e.tenant.id}, member ${e.memberId}: ${e.login}: ${line.refusal.message}\n`);
     }
   }
   out.write("Paste each entry in place of the login under the member's identities, then run `void check-config`.\n");
@@ -72,17 +72,15 @@ async function lookup(
   fetcher: Fetch,
   base: string,
   login: string,
-): Promise<{ ok: true; id: number; login: string } | { ok: false; why: string }> {
-  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/.test(login)) return { ok: false, why: 'not a GitHub login' };
+): Promise<{ ok: true; id: number; login: string } | Refused> {
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/.test(login)) return refused('github_ids.not_a_login');
   const res = await fetcher(`${base}/users/${encodeURIComponent(login)}`, {
     headers: { accept: 'application/vnd.github+json', 'user-agent': 'void-doctor' },
     signal: AbortSignal.timeout(10_000),
   });
-  if (res.status === 404)
-    return { ok: false, why: "no such GitHub user (renamed or deleted?): find the person's current login" };
-  if (!res.ok) return { ok: false, why: `GitHub answered ${res.status}` };
+  if (res.status === 404) return refused('github_ids.no_such_user');
+  if (!res.ok) return refused('github_ids.bad_status', { status: res.status });
   const body = (await res.json()) as { id?: unknown; login?: unknown };
-  if (typeof body.id !== 'number' || typeof body.login !== 'string')
-    return { ok: false, why: 'GitHub answered without an id' };
+  if (typeof body.id !== 'number' || typeof body.login !== 'string') return refused('github_ids.no_id');
   return { ok: true, id: body.id, login: body.login };
 }

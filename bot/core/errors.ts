@@ -1,5 +1,5 @@
 // Unexpected failures are VoidError subclasses with a namespaced code and the original cause kept.
-// Expected refusals are not exceptions: they are returned as values ({ ok: false, refusal }).
+// Expected refusals are not exceptions: they are returned as values ({ ok: false, refusal }, outcome.ts).
 
 export class VoidError extends Error {
   constructor(
@@ -36,9 +36,5 @@ export class QueueUnavailableError extends VoidError {
   }
 }
 
-export interface Refusal {
-  readonly code: string;
-  readonly message: string;
-}
-
-export type Outcome<T> = { ok: true; value: T } | { ok: false; refusal: Refusal };
+// The refusal type and its catalogue live in outcome.ts; re-exported here for the modules that import them from here.
+export type { Outcome, Refusal, Refused } from './outcome.js';

@@ -1,46 +1,15 @@
 // One command grammar for every surface: chat, PR comments, ticket comments and the console.
 // parseCommand never throws: any input string yields either a command or usage help (property-tested).
-import { parseJira, type JiraCommand } from './jira.grammar.js';
+import { refuse, type Refusal } from './outcome.js';
+import { ACTION_NAMES, type ActionCommand, type Command, type CommandName, type RepoRef } from './command.js';
+import { parseJira } from './jira.grammar.js';
 
-export interface RepoRef {
-  readonly owner: string;
-  readonly name: string;
-}
+// The command model is command.ts and saying it back is describe.ts; both stay importable from here.
+export { describeCommand } from './describe.js';
+export { ACTION_NAMES, type ActionCommand, type Command, type CommandName, type RepoRef } from './command.js';
 
-/** The commands that become jobs (and that policies govern). */
-export type ActionCommand =
-  | { name: 'review'; repo: RepoRef; number: number }
-  /** A local git ref (`HEAD~1`, a branch): the console's local repository reviews it against its parent / the default branch. */
-  | { name: 'review'; ref: string }
-  | { name: 'implement'; ticket: string; repo?: RepoRef }
-  | { name: 'triage'; ticket: string }
-  | { name: 'deploy'; service: string; environment: string; ref?: string }
-  | { name: 'status'; id?: string };
-
-export const ACTION_NAMES = ['review', 'implement', 'triage', 'deploy', 'status'] as const;
-
-export type Command =
-  | { name: 'help'; topic?: string }
-  | { name: 'whoami' }
-  | { name: 'login' }
-  | ActionCommand
-  | { name: 'approve'; id: string }
-  | { name: 'reject'; id: string; reason?: string }
-  | { name: 'cancel'; id: string }
-  | { name: 'audit'; sub: 'verify' }
-  | { name: 'audit'; sub: 'export'; since?: string }
-  | { name: 'policy'; sub: 'explain'; command: ActionCommand; as?: string }
-  | { name: 'breakglass'; id: string; reason: string }
-  | { name: 'ack'; id?: string }
-  | JiraCommand
-  | { name: 'notify'; sub: 'show' }
-  | { name: 'notify'; sub: 'channel'; channel: 'chat' | 'email' | 'both' | 'digest' }
-  | { name: 'notify'; sub: 'quiet'; hours?: string; timezone?: string };
-
-export type CommandName = Command['name'];
-
-export type ParseResult =
-  { ok: true; command: Command } | { ok: false; error: string; usage: string; commandName?: CommandName };
+/** A command, or the grammar's refusal: `command.unparsable`, its params the reason, the usage and the verb. */
+export type ParseResult = { ok: true; command: Command } | { ok: false; refusal: Refusal<'command.unparsable'> };
 
 /** What the surface already knows: a PR comment knows its repository and pull request. */
 export interface ParseContext {
@@ -266,75 +235,26 @@ export function stripInvocation(text: string): string {
 }
 
 export function parseCommand(input: unknown, ctx: ParseContext = {}): ParseResult {
-  if (typeof input !== 'string') return { ok: false, error: 'a command is text', usage: helpText() };
-  if (input.length > MAX_COMMAND_LENGTH) {
-    return { ok: false, error: `a command is at most ${MAX_COMMAND_LENGTH} characters`, usage: helpText() };
-  }
+  const unparsable = (error: string, usage = helpText(), commandName?: CommandName): ParseResult => ({
+    ok: false,
+    refusal: refuse('command.unparsable', { error, usage, ...(commandName ? { commandName } : {}) }),
+  });
+  if (typeof input !== 'string') return unparsable('a command is text');
+  if (input.length > MAX_COMMAND_LENGTH) return unparsable(`a command is at most ${MAX_COMMAND_LENGTH} characters`);
   const words = stripInvocation(input).split(/\s+/).filter(Boolean);
   const verb = words[0]?.toLowerCase();
-  if (verb === undefined) return { ok: false, error: 'say what Void should do', usage: helpText() };
-  if (!Object.prototype.hasOwnProperty.call(PARSERS, verb)) {
-    return { ok: false, error: `unknown command "${verb.slice(0, 40)}"`, usage: helpText() };
-  }
+  if (verb === undefined) return unparsable('say what Void should do');
+  if (!Object.prototype.hasOwnProperty.call(PARSERS, verb)) return unparsable(`unknown command "${verb.slice(0, 40)}"`);
   const name = verb as CommandName;
   // `jira create` carries free text (a description with line breaks): it reads the raw text after its verb.
   const result =
     name === 'jira'
       ? parseJira(stripInvocation(input).replace(/^\S+/, ''), parseTicket)
       : PARSERS[name](words.slice(1), ctx);
-  if (typeof result === 'string')
-    return { ok: false, error: result, usage: `Usage: ${USAGE[name]}`, commandName: name };
+  if (typeof result === 'string') return unparsable(result, `Usage: ${USAGE[name]}`, name);
   return { ok: true, command: result };
 }
 
 export function helpText(names: readonly CommandName[] = Object.keys(USAGE) as CommandName[]): string {
   return ['Commands:', ...names.map((name) => `  ${USAGE[name]}`)].join('\n');
-}
-
-/** A short canonical rendering of a command, for audit records, job titles and approval prompts. */
-export function describeCommand(command: Command): string {
-  switch (command.name) {
-    case 'review':
-      return 'ref' in command
-        ? `review ${command.ref}`
-        : `review ${command.repo.owner}/${command.repo.name}#${command.number}`;
-    case 'implement':
-      return `implement ${command.ticket}${command.repo ? ` in ${command.repo.owner}/${command.repo.name}` : ''}`;
-    case 'triage':
-      return `triage ${command.ticket}`;
-    case 'deploy':
-      return `deploy ${command.service} to ${command.environment}${command.ref ? ` at ${command.ref}` : ''}`;
-    case 'status':
-      return command.id ? `status ${command.id}` : 'status';
-    case 'approve':
-    case 'cancel':
-      return `${command.name} ${command.id}`;
-    case 'reject':
-      return `reject ${command.id}`;
-    case 'audit':
-      return command.sub === 'export' && command.since ? `audit export since ${command.since}` : `audit ${command.sub}`;
-    case 'help':
-      return command.topic ? `help ${command.topic}` : 'help';
-    case 'whoami':
-      return 'whoami';
-    case 'login':
-      return 'login';
-    case 'policy':
-      return `policy explain ${describeCommand(command.command)}${command.as ? ` --as ${command.as}` : ''}`;
-    case 'breakglass':
-      return `breakglass ${command.id}`;
-    case 'ack':
-      return command.id ? `ack ${command.id}` : 'ack';
-    case 'notify':
-      return command.sub === 'show'
-        ? 'notify'
-        : command.sub === 'channel'
-          ? `notify ${command.channel}`
-          : `notify quiet ${command.hours ?? 'off'}${command.timezone ? ` ${command.timezone}` : ''}`;
-    case 'jira':
-      // The summary is free text typed by a person: it stays out of audit targets and job titles.
-      return command.sub === 'show'
-        ? `jira show ${command.key}`
-        : `jira create ${command.project}${command.type ? ` ${command.type}` : ''}${command.priority ? ` ${command.priority}` : ''}`;
-  }
 }

@@ -5,30 +5,27 @@
 // the header policy, safe parsing, the 401 refusal and its security record, replay/duplicate claims and the work
 // that goes on after the answer. (octokit/webhooks.js's middleware likewise takes three small functions.)
 
-/** The one signature verdict every platform's pure verify function returns. */
-export type Verdict<C> =
-  | { readonly ok: true; readonly value: C }
-  | {
-      readonly ok: false;
-      /** The error code of the HTTP answer: `slack.bad_signature`, `teams.expired_token`, … */
-      readonly code: string;
-      /** The short reason counted on the security trail: `mismatch`, `missing`, `slack.stale_timestamp`, … */
-      readonly reason: string;
-      /** Says why, to whoever sent the request (never a secret). */
-      readonly message: string;
-      /** 401 unless the request could not be checked at all (503: keys unavailable; nothing is recorded then). */
-      readonly status?: 401 | 503;
-    };
+/**
+ * The one signature verdict every platform's pure verify function returns: the credential, or a refusal of the
+ * catalogue (`slack.bad_signature`, `teams.expired_token`, …: its code and text are the HTTP answer, its status 401
+ * unless the request could not be checked at all: 503, keys unavailable, nothing recorded then). The refusal's
+ * details carry the short reason counted on the security trail (`mismatch`, `missing`, `slack.stale_timestamp`, …).
+ */
+export type Verdict<C> = Outcome<C>;
 
-export const refuse = (code: string, reason: string, message: string): Verdict<never> => ({
+/** A verdict's refusal, with the reason its security record counts (the code itself when none is given). */
+export const unverified = (refusal: Refusal, reason: string = refusal.code): Refused => ({
   ok: false,
-  code,
-  reason,
-  message,
+  refusal: withDetails(refusal, { reason }),
 });
+
+/** The reason a refused verdict is counted under on the security trail. */
+export const reasonOf = (refusal: Refusal): string =>
+  typeof refusal.details?.reason === 'string' ? refusal.details.reason : refusal.code;
 
 /** What a verify function sees: the raw bytes, and each header as one value. */
 import type { HttpRequest } from './http.js';
+import { withDetails, type Outcome, type Refusal, type Refused } from './outcome.js';
 
 /** What a platform adapter's functions get: the request, with one value per header (bot/http/inbound.ts). */
 export type InboundRequest = HttpRequest & SignedRequest;

@@ -1,12 +1,13 @@
 // Tenancy and identity: (platform, workspace id, platform user id) → Tenant and the one person behind the identity.
 // Lookups are by exact key in per-platform maps; a miss is a refusal, never another tenant's data.
 
+import { refuse, type Refusal } from './outcome.js';
 import type { Actor, Member, Platform, Tenant } from './types.js';
 
+/** A person resolved to a member, or refused: an unknown person's refusal carries the tenant in its params. */
 export type Resolution =
   | { ok: true; tenant: Tenant; actor: Actor }
-  | { ok: false; code: 'identity.unknown_workspace'; message: string }
-  | { ok: false; code: 'identity.unknown_user'; tenant: Tenant; message: string };
+  | { ok: false; refusal: Refusal<'identity.unknown_workspace' | 'identity.unknown_user'> };
 
 type IdentityPlatform = Exclude<Platform, 'console'>;
 
@@ -94,37 +95,11 @@ export class TenantRegistry {
 
   resolve(platform: Platform, workspaceId: string, platformUserId: string, githubUserId?: number | string): Resolution {
     const tenant = this.tenantFor(platform, workspaceId);
-    if (!tenant) {
-      return {
-        ok: false,
-        code: 'identity.unknown_workspace',
-        message: 'This workspace is not connected to Void. Ask your Void administrator to add it to the tenants file.',
-      };
-    }
+    if (!tenant) return { ok: false, refusal: refuse('identity.unknown_workspace') };
     const member = this.member(tenant, platform, platformUserId, githubUserId);
-    if (!member)
-      return { ok: false, code: 'identity.unknown_user', tenant, message: unknownUserMessage(tenant, platform) };
+    if (!member) return { ok: false, refusal: refuse('identity.unknown_user', { tenant, platform }) };
     return { ok: true, tenant, actor: actorOf(tenant, member, platform, platformUserId) };
   }
-}
-
-/** Platforms whose replies everyone in the thread reads (PR and ticket comments): nobody is named there. */
-const PUBLIC_REPLIES: readonly Platform[] = ['github', 'jira'];
-
-/**
- * Why a person who maps to no member is refused. In chat the answer is private and names the tenant's admins; in a
- * pull request or ticket everyone reads it, so it names nobody (a stranger learns neither who runs Void nor whom to
- * pester) and says only what to do.
- */
-export function unknownUserMessage(tenant: Tenant, platform: Platform): string {
-  if (PUBLIC_REPLIES.includes(platform)) {
-    return `Void did not act on this: your ${platform} account is not linked to a member of this organisation's Void. If you should be able to use Void here, ask your Void administrators to add your ${platform} account to the tenants file.`;
-  }
-  const admins = tenant.members.filter((m) => m.roles.includes('admin')).map((m) => m.name);
-  const whom = admins.length
-    ? `ask ${admins.join(' or ')} (admin of ${tenant.name})`
-    : `ask an admin of ${tenant.name}`;
-  return `Void does not know you yet: your ${platform} account is not linked to a member of ${tenant.name}. To be added, ${whom}.`;
 }
 
 export function actorOf(tenant: Tenant, member: Member, platform: Platform, platformUserId: string): Actor {

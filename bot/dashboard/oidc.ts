@@ -2,6 +2,7 @@
 // nonce (kept single-use in Redis), ID token validation by the library, then the claims → one member of the tenant.
 import * as client from 'openid-client';
 import type { Env } from '../config/env.js';
+import { refuse, withDetails, type Refusal } from '../core/outcome.js';
 import type { Member, Tenant } from '../core/types.js';
 import { dashboardSettingsOf, type OidcSettings } from './settings.schema.js';
 import type { SessionStore } from './sessions.js';
@@ -9,8 +10,13 @@ import type { SessionStore } from './sessions.js';
 export const CALLBACK_PATH = '/dashboard/oidc/callback';
 
 export type OidcResult =
-  | { ok: true; tenant: Tenant; member: Member; subject: string }
-  | { ok: false; code: string; message: string; tenantId?: string };
+  { ok: true; tenant: Tenant; member: Member; subject: string } | { ok: false; refusal: Refusal };
+
+/** A refused sign-in; the tenant it was for, when known, is in the details (for the record and the page). */
+const refusedFor = (refusal: Refusal, tenantId?: string): OidcResult => ({
+  ok: false,
+  refusal: tenantId === undefined ? refusal : withDetails(refusal, { tenantId }),
+});
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -74,27 +80,11 @@ export class OidcSignIn {
   /** The provider sent the browser back: exchange the code, validate the ID token, find the member. */
   async finish(query: URLSearchParams): Promise<OidcResult> {
     const saved = await this.sessions.takeOidcState(query.get('state') ?? '');
-    if (!saved)
-      return {
-        ok: false,
-        code: 'dashboard.oidc_state',
-        message: 'This sign-in was not started here, was already used, or took longer than 10 minutes. Start again.',
-      };
+    if (!saved) return refusedFor(refuse('dashboard.oidc_state'));
     const tenant = this.tenants(saved.tenantId);
     const settings = this.settingsOf(tenant);
-    if (!tenant || !settings)
-      return {
-        ok: false,
-        code: 'dashboard.oidc_off',
-        message: 'Single sign-on is not configured for this organisation.',
-      };
-    if (query.get('error'))
-      return {
-        ok: false,
-        tenantId: tenant.id,
-        code: 'dashboard.oidc_denied',
-        message: 'The identity provider did not sign you in.',
-      };
+    if (!tenant || !settings) return refusedFor(refuse('dashboard.oidc_off'));
+    if (query.get('error')) return refusedFor(refuse('dashboard.oidc_denied'), tenant.id);
     let claims: client.IDToken | undefined;
     try {
       const config = await this.config(tenant, settings);
@@ -108,28 +98,11 @@ export class OidcSignIn {
       claims = tokens.claims();
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'error';
-      return {
-        ok: false,
-        tenantId: tenant.id,
-        code: 'dashboard.oidc_invalid',
-        message: `The identity provider's answer could not be verified (${code}).`,
-      };
+      return refusedFor(refuse('dashboard.oidc_invalid', { code }), tenant.id);
     }
-    if (!claims)
-      return {
-        ok: false,
-        tenantId: tenant.id,
-        code: 'dashboard.oidc_invalid',
-        message: 'The identity provider sent no ID token.',
-      };
+    if (!claims) return refusedFor(refuse('dashboard.oidc_invalid', {}), tenant.id);
     const member = memberOf(tenant, settings, claims);
-    if (!member)
-      return {
-        ok: false,
-        tenantId: tenant.id,
-        code: 'dashboard.oidc_unknown',
-        message: `You signed in with your identity provider, but you are not a member of ${tenant.name} in Void. Ask an admin to link your account.`,
-      };
+    if (!member) return refusedFor(refuse('dashboard.oidc_unknown', { tenant: tenant.name }), tenant.id);
     return { ok: true, tenant, member, subject: claims.sub };
   }
 }

@@ -164,8 +164,10 @@ async function oidcCallback(deps: DashboardDeps, req: HttpRequest): Promise<Http
   if (limited) return limited;
   const result = await deps.oidc.finish(req.query);
   if (!result.ok) {
-    await recordRefusal(deps, result.tenantId, 'security.sign_in_refused', result.code, req);
-    return signInPage(deps, 401, result.message, result.tenantId);
+    const { refusal } = result;
+    const tenantId = typeof refusal.details?.tenantId === 'string' ? refusal.details.tenantId : undefined;
+    await recordRefusal(deps, tenantId, 'security.sign_in_refused', refusal.code, req);
+    return signInPage(deps, 401, refusal.message, tenantId);
   }
   return signIn(deps, req, result.tenant.id, result.member.id, 'oidc', {});
 }

@@ -7,7 +7,15 @@
 //   map      → an answer now, or an event;
 //   claim    the signed bytes once (a replay → 200 ignored, recorded), the delivery id once where asked;
 //   deliver  hand the event on; work after the answer is tracked (settled() waits for it).
-import type { DeliveryContext, InboundAnswer, InboundEndpoint, SignedRequest } from '../core/inbound.js';
+import {
+  reasonOf,
+  unverified,
+  type DeliveryContext,
+  type InboundAnswer,
+  type InboundEndpoint,
+  type SignedRequest,
+} from '../core/inbound.js';
+import { refuse } from '../core/outcome.js';
 import { parseFormOrJson, parseJsonObject } from './parse.js';
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -67,39 +75,36 @@ export function inboundHandler<C, E, Q extends RawRequest>(
     const req = withHeader(raw);
     const repeated = repeatedHeader(raw, adapter.authHeaders);
     const verdict = repeated
-      ? {
-          ok: false as const,
-          code: `${source}.repeated_header`,
-          reason: 'repeated_header',
-          message: `The ${repeated} header was sent more than once; Void accepts exactly one.`,
-        }
+      ? unverified(refuse(`${source}.repeated_header` as const, { header: repeated }), 'repeated_header')
       : await adapter.verify(req);
     if (!verdict.ok) {
-      if (verdict.status === 503)
+      const { refusal } = verdict;
+      if (refusal.status === 503)
         return {
           status: 503,
           headers: { 'retry-after': '5' },
-          body: { error: verdict.code, message: verdict.message },
+          body: { error: refusal.code, message: refusal.message },
         };
+      const reason = reasonOf(refusal);
       req.log.warn(
-        { platform: source, reason: verdict.reason, path: req.path, bytes: req.body.length },
+        { platform: source, reason, path: req.path, bytes: req.body.length },
         `${source} request refused: authentication failed`,
       );
-      const where = adapter.target(req, verdict.reason);
+      const where = adapter.target(req, reason);
       await security.record({
         action: 'security.bad_signature',
         source,
-        reason: verdict.reason,
+        reason,
         target: where.target,
         ...(where.details ? { details: where.details } : {}),
       });
-      return json(401, { error: verdict.code, message: verdict.message });
+      return json(401, { error: refusal.code, message: refusal.message });
     }
     const parsed =
       adapter.body === 'json'
         ? parseJsonObject(req.body.toString('utf8'))
         : parseFormOrJson(req.body, req.header('content-type'));
-    if (!parsed.ok) return json(400, { error: adapter.badBody, message: parsed.message });
+    if (!parsed.ok) return json(400, { error: adapter.badBody, message: parsed.refusal.message });
     const mapped = adapter.map(parsed.value, req, verdict.value, now());
     if ('answer' in mapped) {
       if (mapped.security) await security.record(mapped.security);

@@ -2,18 +2,18 @@
 // and no prototype-polluting keys, and strict forms. Malformed input is a value (undefined), never an exception, and
 // never a 500: the pipeline answers 400 with the reason.
 
+import { refused, type Outcome } from '../core/outcome.js';
+
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** Deeper bodies are refused: no platform sends more than about 15 levels. */
 export const MAX_JSON_DEPTH = 64;
 
-export type ParsedObject = { ok: true; value: Record<string, unknown> } | { ok: false; message: string };
-
-const bad = (message: string): ParsedObject => ({ ok: false, message });
+export type ParsedObject = Outcome<Record<string, unknown>>;
 
 /** JSON text → a plain object, or why not. */
 export function parseJsonObject(text: string): ParsedObject {
   // Depth first, on the text: a reviver on a body nested thousands deep would overflow the stack inside JSON.parse.
-  if (nestsDeeper(text, MAX_JSON_DEPTH)) return bad(`The body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  if (nestsDeeper(text, MAX_JSON_DEPTH)) return refused('request.too_deep', { limit: MAX_JSON_DEPTH });
   let forbidden: string | undefined;
   let value: unknown;
   try {
@@ -22,10 +22,10 @@ export function parseJsonObject(text: string): ParsedObject {
       return v;
     });
   } catch {
-    return bad('The body is not valid JSON.');
+    return refused('request.bad_json');
   }
-  if (forbidden) return bad(`The body has a "${forbidden}" key, which Void refuses (prototype pollution).`);
-  if (!isPlainObject(value)) return bad('The body is not a JSON object.');
+  if (forbidden) return refused('request.forbidden_key', { key: forbidden, in: 'body' });
+  if (!isPlainObject(value)) return refused('request.not_object');
   return { ok: true, value };
 }
 
@@ -55,20 +55,20 @@ function nestsDeeper(text: string, limit: number): boolean {
 /** Strict application/x-www-form-urlencoded: every pair must decode, no key twice, no forbidden keys. */
 export function parseForm(text: string): ParsedObject {
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
-  if (text.length === 0) return bad('The form body is empty.');
+  if (text.length === 0) return refused('request.empty_form');
   for (const pair of text.split('&')) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) return bad('The form body is malformed.');
+    if (eq <= 0) return refused('request.bad_form');
     let key: string;
     let value: string;
     try {
       key = decodeURIComponent(pair.slice(0, eq).replace(/\+/g, ' '));
       value = decodeURIComponent(pair.slice(eq + 1).replace(/\+/g, ' '));
     } catch {
-      return bad('The form body is malformed.');
+      return refused('request.bad_form');
     }
-    if (FORBIDDEN_KEYS.has(key)) return bad(`The form has a "${key}" field, which Void refuses (prototype pollution).`);
-    if (key in out) return bad(`The form has the field "${key.slice(0, 40)}" twice.`);
+    if (FORBIDDEN_KEYS.has(key)) return refused('request.forbidden_key', { key, in: 'form' });
+    if (key in out) return refused('request.repeated_field', { key: key.slice(0, 40) });
     out[key] = value;
   }
   return { ok: true, value: { ...out } };
@@ -83,10 +83,9 @@ export function parseFormOrJson(raw: Buffer, contentType: string | undefined): P
   const text = raw.toString('utf8');
   const type = mediaType(contentType);
   if (type === 'application/json') return parseJsonObject(text);
-  if (type !== 'application/x-www-form-urlencoded')
-    return bad('Expected application/x-www-form-urlencoded or application/json.');
+  if (type !== 'application/x-www-form-urlencoded') return refused('request.bad_media_type');
   const form = parseForm(text);
   if (!form.ok || typeof form.value.payload !== 'string') return form;
   const payload = parseJsonObject(form.value.payload);
-  return payload.ok ? payload : bad(`The "payload" field: ${payload.message}`);
+  return payload.ok ? payload : refused('request.bad_payload', { why: payload.refusal.message });
 }

@@ -106,7 +106,7 @@ export class SlackDecisions {
       workspaceIdFor(this.deps.registry, d.origin),
       d.origin.userId,
     );
-    if (!resolution.ok) return tell(resolution.message);
+    if (!resolution.ok) return tell(resolution.refusal.message);
     if ((await this.deps.ledger.claim('slack', d.deliveryId)) === 'duplicate') return;
     let outcome: DecisionOutcome;
     try {

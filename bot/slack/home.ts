@@ -24,7 +24,7 @@ export async function publishHome(deps: HomeDeps, body: SlackBody, event: SlackB
   if (!auth) return;
   const resolution = deps.registry.resolve('slack', workspaceIdFor(deps.registry, origin), origin.userId);
   let view: SlackBody;
-  if (!resolution.ok) view = refusalHomeView(resolution.message);
+  if (!resolution.ok) view = refusalHomeView(resolution.refusal.message);
   else {
     const { tenant, actor } = resolution;
     const approvals = deps.approvals();

@@ -80,6 +80,7 @@ export function createPrecheck(deps: PrecheckDeps): (body: SlackBody) => Promise
       const message = `Void is not installed in this Slack workspace yet, so it cannot answer here. Ask an admin of ${resolution.tenant.name} to install it (Void's /slack/install page).`;
       return { status: 403, body: { error: 'slack.not_installed', message } };
     }
+    const { refusal } = resolution;
     const where = deliveryOf(body);
     const thread = threadRef(origin.teamId, where.channel, where.thread);
     const result = await deps.dispatcher().dispatch({
@@ -91,12 +92,12 @@ export function createPrecheck(deps: PrecheckDeps): (body: SlackBody) => Promise
       deliveryId: where.deliveryId,
     });
     deps.log.info(
-      { code: resolution.code, teamId: origin.teamId },
+      { code: refusal.code, teamId: origin.teamId },
       'Slack request from an unknown workspace or person refused',
     );
-    if (resolution.code === 'identity.unknown_user' && !result.duplicate && where.channel) {
-      void deps.conversations.tell(thread, origin.userId, { text: resolution.message, kind: 'refusal', private: true });
+    if (refusal.code === 'identity.unknown_user' && !result.duplicate && where.channel) {
+      void deps.conversations.tell(thread, origin.userId, { text: refusal.message, kind: 'refusal', private: true });
     }
-    return { status: 403, body: { error: resolution.code, message: resolution.message } };
+    return { status: 403, body: { error: refusal.code, message: refusal.message } };
   };
 }

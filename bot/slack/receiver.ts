@@ -100,7 +100,7 @@ export class SlackReceiver implements Receiver {
         }),
       map: (parsed, req) => {
         const shaped = slackShape(parsed);
-        if (!shaped.ok) return { answer: text(400, 'slack.bad_body', shaped.message) };
+        if (!shaped.ok) return { answer: text(400, 'slack.bad_body', shaped.refusal.message) };
         const body = shaped.body;
         if (body.ssl_check !== undefined) return { answer: { status: 200 } };
         if (body.type === 'url_verification')

@@ -3,22 +3,17 @@
 // Nothing may parse the body before this has said yes.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Verdict } from '../core/inbound.js';
+import { unverified, type Verdict } from '../core/inbound.js';
+import { refuse } from '../core/outcome.js';
 
 /** Slack's replay window: requests more than five minutes off the clock, either way, are refused. */
 export const SLACK_MAX_SKEW_SECONDS = 300;
 
 export type SignatureVerdict = Verdict<{ timestamp: number }>;
 
-const MESSAGE = 'The request is not signed by Slack (or its timestamp is outside the 5-minute window).';
-const refused = (
-  reason: 'missing_headers' | 'bad_timestamp' | 'stale_timestamp' | 'bad_signature',
-): SignatureVerdict => ({
-  ok: false,
-  code: 'slack.bad_signature',
-  reason: `slack.${reason}`,
-  message: MESSAGE,
-});
+/** One answer whatever failed (nothing to learn from it); the security record counts the reason. */
+const refused = (reason: 'missing_headers' | 'bad_timestamp' | 'stale_timestamp' | 'bad_signature'): SignatureVerdict =>
+  unverified(refuse('slack.bad_signature'), `slack.${reason}`);
 
 export function slackSignature(secret: string, timestamp: string | number, rawBody: Buffer | string): string {
   const hmac = createHmac('sha256', secret);

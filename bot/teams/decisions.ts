@@ -56,8 +56,10 @@ export class CardDecisions {
       activity.from?.aadObjectId ?? '',
     );
     if (!resolution.ok) {
-      await this.auditUnknown(activity, resolution.code, 'tenant' in resolution ? resolution.tenant.id : undefined);
-      return message(resolution.message);
+      const { refusal } = resolution;
+      const tenantId = refusal.code === 'identity.unknown_user' ? refusal.params.tenant.id : undefined;
+      await this.auditUnknown(activity, refusal.code, tenantId);
+      return message(refusal.message);
     }
     const approvals = this.deps.approvals();
     if (!approvals) return message('The approvals module is not enabled in this deployment, so nothing was decided.');

@@ -1,6 +1,7 @@
 // Bot Framework activities → Void's neutral model, and Void's replies → Teams messages (text or Adaptive Card).
 import { z } from 'zod';
 import { humaniseText } from '../core/display.js';
+import { refused, type Refused } from '../core/outcome.js';
 import { parseJsonObject } from '../http/parse.js';
 import type { InboundCommand, Reply, ThreadRef } from '../core/types.js';
 import { approvalCard } from './cards.js';
@@ -42,7 +43,7 @@ export const activitySchema = z.looseObject({
 
 export type TeamsActivity = z.infer<typeof activitySchema>;
 
-export type ParsedActivity = { ok: true; activity: TeamsActivity } | { ok: false; message: string };
+export type ParsedActivity = { ok: true; activity: TeamsActivity } | Refused;
 
 /** Raw body bytes → activity, or a clear message for a 400. Never throws. */
 /** The raw bytes → an activity, through the inbound pipeline's safe parser (depth limit, no __proto__ keys). */
@@ -56,10 +57,10 @@ export function activityFrom(value: unknown): ParsedActivity {
   const result = activitySchema.safeParse(value);
   if (result.success) return { ok: true, activity: result.data };
   const issue = result.error.issues[0];
-  return {
-    ok: false,
-    message: `The activity is not valid: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'unexpected shape'}.`,
-  };
+  return refused('teams.bad_activity', {
+    path: issue?.path.join('.') || 'body',
+    issue: issue?.message ?? 'unexpected shape',
+  });
 }
 
 /** The AAD tenant of the conversation (Teams puts it in two places). */

@@ -15,7 +15,7 @@ import type { TeamsActivity } from './mapper.js';
 import type { Logger } from '../logger.js';
 import type { TeamsChatPort } from './client.js';
 import { legalPages } from './legal.js';
-import { BotTokenSource, loginAuthority, type CredentialHealth } from './token.js';
+import { BotTokenSource, failureOf, loginAuthority, type CredentialHealth } from './token.js';
 
 /** The credential's health; asks the login host (at most 3 s) when nothing is known yet. */
 async function healthNow(tokens: BotTokenSource): Promise<CredentialHealth> {
@@ -51,11 +51,15 @@ function tokenSource(env: Env, log: Logger): BotTokenSource | undefined {
       scope: env.MICROSOFT_BOT_OAUTH_SCOPE,
     },
     (failure) => {
-      if (failure.message === last) return;
-      last = failure.message;
+      const { refusal } = failure;
+      if (refusal.message === last) return;
+      last = refusal.message;
       log.error(
-        { reason: failure.reason, status: failure.status },
-        `Teams: Void cannot get a token, so every reply to Teams is lost until this is fixed: ${failure.message}. Run "void doctor"; see /readyz.`,
+        {
+          reason: failureOf(refusal),
+          status: refusal.code === 'teams.login_unreachable' ? undefined : refusal.params.status,
+        },
+        `Teams: Void cannot get a token, so every reply to Teams is lost until this is fixed: ${refusal.message}. Run "void doctor"; see /readyz.`,
       );
     },
   );

@@ -4,7 +4,15 @@
 // an injectable clock. They are Teams' verify/map on the one inbound pipeline (bot/http/inbound.ts), which refuses a
 // repeated Authorization header, answers 401, records the refusal and touches nothing when any check fails.
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import type { InboundAdapter, InboundEndpoint, SecuritySink, Verdict } from '../core/inbound.js';
+import {
+  reasonOf,
+  unverified,
+  type InboundAdapter,
+  type InboundEndpoint,
+  type SecuritySink,
+  type Verdict,
+} from '../core/inbound.js';
+import { refuse, withDetails, type Refusal } from '../core/outcome.js';
 import { json, type HttpResponse, type InboundRequest } from '../http/server.js';
 import type { Logger } from '../logger.js';
 import { KeysUnavailableError, type OpenIdKeys } from './openid.js';
@@ -26,24 +34,22 @@ export interface ChannelCredential {
 
 export type TokenVerdict = Verdict<ChannelCredential>;
 
-const reject = (code: string, message: string): Verdict<never> => ({ ok: false, code, reason: code, message });
-
 /** Verifies the bearer token of a request from the Bot Framework channel. Never throws for bad input. */
 export async function verifyChannelToken(authorization: string | undefined, check: TokenCheck): Promise<TokenVerdict> {
   const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(authorization?.trim() ?? '');
-  if (!match?.[1]) return reject('teams.missing_token', 'A Bot Framework bearer token is required.');
+  if (!match?.[1]) return unverified(refuse('teams.missing_token'));
   const token = match[1];
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(token);
   } catch {
-    return reject('teams.bad_token', 'The bearer token is malformed.');
+    return unverified(refuse('teams.bad_token', { problem: 'malformed' }));
   }
-  if (header.alg !== 'RS256') return reject('teams.bad_algorithm', 'The token must be signed with RS256.');
+  if (header.alg !== 'RS256') return unverified(refuse('teams.bad_algorithm'));
   if (typeof header.kid !== 'string' || !header.kid)
-    return reject('teams.bad_token', 'The token names no signing key.');
+    return unverified(refuse('teams.bad_token', { problem: 'no_key_id' }));
   const key = await check.keys.get(header.kid);
-  if (!key) return reject('teams.unknown_key', 'The token is signed by a key the Bot Framework does not publish.');
+  if (!key) return unverified(refuse('teams.unknown_key'));
   try {
     const { payload } = await jwtVerify(token, key.key, {
       algorithms: ['RS256'],
@@ -55,29 +61,27 @@ export async function verifyChannelToken(authorization: string | undefined, chec
     });
     return { ok: true, value: { claims: payload, endorsements: key.endorsements } };
   } catch (error) {
-    return reject(...classify(error));
+    return unverified(classify(error));
   }
 }
 
-function classify(error: unknown): [string, string] {
-  if (error instanceof joseErrors.JWTExpired) return ['teams.expired_token', 'The token has expired.'];
+function classify(error: unknown): Refusal {
+  if (error instanceof joseErrors.JWTExpired) return refuse('teams.expired_token');
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
-    if (error.claim === 'aud') return ['teams.wrong_audience', 'The token is not addressed to this bot.'];
-    if (error.claim === 'iss') return ['teams.wrong_issuer', 'The token was not issued by the Bot Framework.'];
-    return ['teams.bad_claims', `The token's "${error.claim}" claim is not valid.`];
+    if (error.claim === 'aud') return refuse('teams.wrong_audience');
+    if (error.claim === 'iss') return refuse('teams.wrong_issuer');
+    return refuse('teams.bad_claims', { claim: error.claim });
   }
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed)
-    return ['teams.bad_signature', 'The token signature does not verify.'];
-  return ['teams.bad_token', 'The bearer token is not valid.'];
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return refuse('teams.bad_signature');
+  return refuse('teams.bad_token', { problem: 'invalid' });
 }
 
 /** The activity must come from the service the token was issued for, on a channel that endorses the key. */
 export function checkActivityBinding(credential: ChannelCredential, activity: TeamsActivity): TokenVerdict {
   const serviceUrl = credential.claims.serviceurl ?? credential.claims.serviceUrl;
-  if (serviceUrl !== activity.serviceUrl)
-    return reject('teams.service_url_mismatch', 'The token was issued for another service URL.');
+  if (serviceUrl !== activity.serviceUrl) return unverified(refuse('teams.service_url_mismatch'));
   if (credential.endorsements && !credential.endorsements.includes(activity.channelId)) {
-    return reject('teams.not_endorsed', `The signing key is not endorsed for the "${activity.channelId}" channel.`);
+    return unverified(refuse('teams.not_endorsed', { channel: activity.channelId }));
   }
   return { ok: true, value: credential };
 }
@@ -91,28 +95,23 @@ export interface RefusedActivity {
   readonly channelId: string;
 }
 
-type Refusal = { status: 401 | 403; code: string; message: string; action: RefusedActivity['action'] };
+/** A refused activity: the refusal, and in its details the `action` of its record on the system trail. */
+const refusedAs = (refusal: Refusal, action: RefusedActivity['action']): Refusal => withDetails(refusal, { action });
 
 /** What may be accepted at all: an allowed channel, and one Azure AD tenant (Teams names it twice; both must agree). */
 export function screenActivity(activity: TeamsActivity, allowedChannels: readonly string[]): Refusal | undefined {
   const channel = activity.channelId.toLowerCase();
   if (!allowedChannels.includes(channel)) {
-    return {
-      status: 403,
-      code: 'teams.channel_not_allowed',
-      message: `Activities from the "${activity.channelId.slice(0, 64)}" channel are not accepted (allowed: ${allowedChannels.join(', ')}).`,
-      action: 'security.channel_refused',
-    };
+    const refusal = refuse('teams.channel_not_allowed', {
+      channel: activity.channelId.slice(0, 64),
+      allowed: allowedChannels,
+    });
+    return refusedAs(refusal, 'security.channel_refused');
   }
   const named = activity.conversation.tenantId;
   const data = activity.channelData?.tenant?.id;
   if (named && data && named.toLowerCase() !== data.toLowerCase()) {
-    return {
-      status: 401,
-      code: 'teams.tenant_mismatch',
-      message: 'The activity names two different Azure AD tenants (conversation.tenantId and channelData.tenant.id).',
-      action: 'security.cross_tenant',
-    };
+    return refusedAs(refuse('teams.tenant_mismatch'), 'security.cross_tenant');
   }
   return undefined;
 }
@@ -154,20 +153,20 @@ export function teamsMessages(options: ReceiverOptions): InboundEndpoint<Credent
       } catch (error) {
         if (!(error instanceof KeysUnavailableError)) throw error;
         log.error({ err: { message: error.message, code: error.code } }, 'Bot Framework keys unavailable');
-        return { ok: false, status: 503, code: error.code, reason: error.code, message: error.message };
+        return unverified(refuse('teams.keys_unavailable', { why: error.message }));
       }
     },
     map: (body, _req, credential) => {
       const parsed = activityFrom(body);
-      if (!parsed.ok) return { answer: json(400, { error: 'teams.bad_activity', message: parsed.message }) };
+      if (!parsed.ok) return { answer: json(400, { error: 'teams.bad_activity', message: parsed.refusal.message }) };
       const bound = credential ? checkActivityBinding(credential, parsed.activity) : undefined;
       if (bound && !bound.ok) {
         return {
-          answer: json(401, { error: bound.code, message: bound.message }),
+          answer: json(401, { error: bound.refusal.code, message: bound.refusal.message }),
           security: {
             action: 'security.bad_signature',
             source: 'teams',
-            reason: bound.reason,
+            reason: reasonOf(bound.refusal),
             target: 'POST /api/messages',
           },
         };
@@ -192,14 +191,7 @@ async function admit(options: ReceiverOptions, activity: TeamsActivity): Promise
   const bound = aadTenantId !== undefined && options.isBound(aadTenantId);
   const refusal: Refusal | undefined =
     screenActivity(activity, options.allowedChannels) ??
-    (bound
-      ? undefined
-      : {
-          status: 403,
-          code: 'identity.unknown_workspace',
-          message: 'This workspace is not connected to Void.',
-          action: 'request.rejected',
-        });
+    (bound ? undefined : refusedAs(refuse('identity.unknown_workspace', { where: 'teams' }), 'request.rejected'));
   if (!refusal) return undefined;
   options.log.warn(
     { code: refusal.code, channel: activity.channelId.slice(0, 64) },
@@ -207,7 +199,7 @@ async function admit(options: ReceiverOptions, activity: TeamsActivity): Promise
   );
   await options
     .record({
-      action: refusal.action,
+      action: refusal.details?.action as RefusedActivity['action'],
       code: refusal.code,
       aadTenantId,
       aadObjectId: activity.from?.aadObjectId,
@@ -216,5 +208,5 @@ async function admit(options: ReceiverOptions, activity: TeamsActivity): Promise
     .catch((err: unknown) =>
       options.log.error({ err }, 'could not record the refused Teams activity in the audit trail'),
     );
-  return json(refusal.status, { error: refusal.code, message: refusal.message });
+  return json(refusal.status ?? 403, { error: refusal.code, message: refusal.message });
 }

@@ -3,13 +3,24 @@
 // login hosts and loses a failure in a warning; here any HTTPS authority works (sovereign clouds, a proxy, a test
 // fake), and a refused password or an unreachable host is kept as the Teams credential health that /readyz, `void
 // doctor` and void_platform_credential_failures_total report. No botbuilder import: the doctor uses this file too.
+import { refuse, type Refusal } from '../core/outcome.js';
 import { recordCredentialFailure } from '../metrics.js';
 
 export type CredentialFailure = 'rejected' | 'unreachable' | 'bad_response';
 
-export type TokenResult =
-  | { ok: true; token: string; expiresInSeconds: number }
-  | { ok: false; reason: CredentialFailure; status?: number; error?: string; message: string };
+type TokenRefusal = Refusal<'teams.login_unreachable' | 'teams.login_rejected' | 'teams.login_bad_response'>;
+
+type TokenFailure = { ok: false; refusal: TokenRefusal };
+export type TokenResult = { ok: true; token: string; expiresInSeconds: number } | TokenFailure;
+
+const FAILURES: Record<TokenRefusal['code'], CredentialFailure> = {
+  'teams.login_unreachable': 'unreachable',
+  'teams.login_rejected': 'rejected',
+  'teams.login_bad_response': 'bad_response',
+};
+
+/** The kind of a credential failure, as /readyz, the doctor and void_platform_credential_failures_total count it. */
+export const failureOf = (refusal: TokenRefusal): CredentialFailure => FAILURES[refusal.code];
 
 export interface TokenRequest {
   /** The authority: `<login URL>/<tenant id or botframework.com>`. */
@@ -51,11 +62,8 @@ export async function requestBotToken(req: TokenRequest): Promise<TokenResult> {
     });
   } catch (error) {
     const host = safeHost(req.authority);
-    return {
-      ok: false,
-      reason: 'unreachable',
-      message: `the login host ${host} did not answer (${(error as Error).name === 'TimeoutError' ? 'timed out' : 'connection failed'})`,
-    };
+    const timedOut = (error as Error).name === 'TimeoutError';
+    return { ok: false, refusal: refuse('teams.login_unreachable', { host, timedOut }) };
   }
   const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (res.ok && typeof json.access_token === 'string') {
@@ -71,12 +79,9 @@ export async function requestBotToken(req: TokenRequest): Promise<TokenResult> {
   const refused = res.status === 400 || res.status === 401 || res.status === 403;
   return {
     ok: false,
-    reason: refused ? 'rejected' : 'bad_response',
-    status: res.status,
-    ...(error ? { error } : {}),
-    message: refused
-      ? `the login host refused the app id and password (HTTP ${res.status}${error ? `, ${error}` : ''}${aadsts ? ` ${aadsts}` : ''})`
-      : `the login host answered HTTP ${res.status} without a token`,
+    refusal: refused
+      ? refuse('teams.login_rejected', { status: res.status, error, aadsts })
+      : refuse('teams.login_bad_response', { status: res.status }),
   };
 }
 
@@ -104,13 +109,13 @@ const FAILURE_BACKOFF_MS = 30_000;
 /** The cached token and the health of the credential, for one app id. */
 export class BotTokenSource {
   private token: { value: string; expiresAt: number } | undefined;
-  private failure: { result: Extract<TokenResult, { ok: false }>; at: number } | undefined;
+  private failure: { result: TokenFailure; at: number } | undefined;
   private inFlight: Promise<TokenResult> | undefined;
   private state: CredentialHealth = { status: 'unknown' };
 
   constructor(
     private readonly request: Omit<TokenRequest, 'authority'> & { authority: string },
-    private readonly onFailure: (result: Extract<TokenResult, { ok: false }>) => void = () => undefined,
+    private readonly onFailure: (result: TokenFailure) => void = () => undefined,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -146,15 +151,16 @@ export class BotTokenSource {
     }
     this.token = undefined;
     this.failure = { result, at: this.now() };
-    const since = this.state.status === 'failing' && this.state.reason === result.reason ? this.state.since : at;
+    const reason = failureOf(result.refusal);
+    const since = this.state.status === 'failing' && this.state.reason === reason ? this.state.since : at;
     this.state = {
       status: 'failing',
-      reason: result.reason,
-      message: result.message,
+      reason,
+      message: result.refusal.message,
       since,
       ...(this.state.lastSuccessAt ? { lastSuccessAt: this.state.lastSuccessAt } : {}),
     };
-    recordCredentialFailure('teams', result.reason);
+    recordCredentialFailure('teams', reason);
     this.onFailure(result);
     return result;
   }

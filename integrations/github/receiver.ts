@@ -4,22 +4,22 @@
 // new delivery id, or a comment older than VOID_MAX_COMMENT_AGE_SECONDS) are dropped; the answer comes as soon as
 // the event is de-duplicated, audited and queued; reactions and reply comments are posted after the answer.
 import { Webhooks } from '@octokit/webhooks';
-import type {
-  ClaimLedger,
-  InboundAdapter,
-  InboundEndpoint,
-  SecuritySink,
-  InboundRequest,
-  Verdict,
+import {
+  unverified,
+  type ClaimLedger,
+  type InboundAdapter,
+  type InboundEndpoint,
+  type SecuritySink,
+  type InboundRequest,
+  type Verdict,
 } from '../../bot/core/inbound.js';
 import type { IntakeItem, IntakePort } from '../../bot/core/intake.js';
 import type { Logger } from '../../bot/core/logger.js';
+import { ok, refuse } from '../../bot/core/outcome.js';
 import { mapWebhook, type GithubEvent } from './mapper.js';
 import type { GithubEventHandler } from './events.js';
 
 export type SignatureProblem = 'missing' | 'sha1_only' | 'malformed' | 'mismatch';
-
-const BAD_SIGNATURE = "The X-Hub-Signature-256 signature is missing or does not match this App's webhook secret.";
 
 /**
  * Checks `X-Hub-Signature-256` (`sha256=<64 hex>`) against the raw body with @octokit/webhooks' constant-time
@@ -32,9 +32,7 @@ export async function checkSignature(
   sha1Header: string | undefined,
 ): Promise<Verdict<true>> {
   const problem = await signatureProblem(webhooks, body, sha256Header, sha1Header);
-  return problem
-    ? { ok: false, code: 'github.bad_signature', reason: problem, message: BAD_SIGNATURE }
-    : { ok: true, value: true };
+  return problem ? unverified(refuse('github.bad_signature'), problem) : ok(true);
 }
 
 async function signatureProblem(

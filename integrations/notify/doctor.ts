@@ -85,9 +85,9 @@ async function webhookChecks(config: Config, resolve: Resolver): Promise<NotifyC
         out.push({
           name,
           status: 'fail',
-          detail: target.message,
+          detail: target.refusal.message,
           fix:
-            target.code === 'webhook.blocked_address'
+            target.refusal.code === 'webhook.blocked_address'
               ? 'Point the endpoint at a public address, or name it in VOID_OUTBOUND_ALLOW if an internal receiver is intended.'
               : 'Correct the endpoint URL.',
         });

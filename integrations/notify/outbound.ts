@@ -7,6 +7,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP } from 'node:net';
+import { refuse, type Refusal } from '../../bot/core/outcome.js';
 
 export type Resolver = (host: string) => Promise<Array<{ address: string; family: number }>>;
 
@@ -84,11 +85,12 @@ export class AllowList {
   }
 }
 
+/** Why Void will not call a webhook endpoint. */
 export type Refused = {
   ok: false;
-  code: 'webhook.bad_url' | 'webhook.blocked_address' | 'webhook.unresolvable';
-  message: string;
+  refusal: Refusal<'webhook.bad_url' | 'webhook.blocked_address' | 'webhook.unresolvable'>;
 };
+const no = (refusal: Refused['refusal']): Refused => ({ ok: false, refusal });
 export type Target = { ok: true; url: URL; address: string; family: number };
 
 /** Resolves and checks a webhook URL. A refusal says why, naming the address class but never a secret. */
@@ -101,32 +103,23 @@ export async function checkTarget(
   try {
     url = new URL(raw);
   } catch {
-    return { ok: false, code: 'webhook.bad_url', message: 'the endpoint URL does not parse' };
+    return no(refuse('webhook.bad_url', { problem: 'unparsable' }));
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    return { ok: false, code: 'webhook.bad_url', message: `the scheme ${url.protocol} is not http(s)` };
-  if (url.username || url.password)
-    return {
-      ok: false,
-      code: 'webhook.bad_url',
-      message: 'credentials in the endpoint URL are not allowed: sign with secretRef instead',
-    };
+    return no(refuse('webhook.bad_url', { problem: 'scheme', scheme: url.protocol }));
+  if (url.username || url.password) return no(refuse('webhook.bad_url', { problem: 'credentials' }));
   const host = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: Array<{ address: string; family: number }>;
   try {
     addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolve(host);
   } catch {
-    return { ok: false, code: 'webhook.unresolvable', message: `${host} does not resolve` };
+    return no(refuse('webhook.unresolvable', { host }));
   }
   const first = addresses[0];
-  if (!first) return { ok: false, code: 'webhook.unresolvable', message: `${host} does not resolve` };
+  if (!first) return no(refuse('webhook.unresolvable', { host }));
   for (const a of addresses) {
     if (isInternalAddress(a.address) && !allow.allows(url, a.address)) {
-      return {
-        ok: false,
-        code: 'webhook.blocked_address',
-        message: `${host} resolves to ${a.address}, a loopback, private, link-local or metadata address; add it to VOID_OUTBOUND_ALLOW if it is meant`,
-      };
+      return no(refuse('webhook.blocked_address', { host, address: a.address }));
     }
   }
   return { ok: true, url, address: first.address, family: first.family };

@@ -73,7 +73,8 @@ export async function deliverWebhook(
       `VOID_WEBHOOK_SECRETS has no secret named "${endpoint.secretRef}" for endpoint ${endpoint.id}`,
     );
   const target = await checkTarget(endpoint.url, s.allow, s.resolve);
-  if (!target.ok) throw new PermanentWebhookError(target.code, `endpoint ${endpoint.id}: ${target.message}`);
+  if (!target.ok)
+    throw new PermanentWebhookError(target.refusal.code, `endpoint ${endpoint.id}: ${target.refusal.message}`);
   const body = webhookBody(event);
   if (Buffer.byteLength(body) > MAX_WEBHOOK_BODY_BYTES)
     throw new PermanentWebhookError(

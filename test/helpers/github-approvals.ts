@@ -2,6 +2,7 @@
 // state (pending cards, the target each was approved against) to show what the GitHub adapter asks of the port.
 import { filingOf } from '../../approvals/target.js';
 import type { ApprovalCard, ApprovalsPort, DecisionOutcome, DecisionRequest } from '../../bot/core/approvals.port.js';
+import { refuse } from '../../bot/core/outcome.js';
 
 interface Entry {
   card: ApprovalCard;
@@ -43,7 +44,7 @@ export function memoryApprovals(): MemoryApprovals {
     async decide(request: DecisionRequest): Promise<DecisionOutcome> {
       const entry = entries.get(request.approvalId);
       if (!entry || entry.card.tenantId !== request.tenantId)
-        return { ok: false, refusal: { code: 'approval.not_found', message: 'no such request' } };
+        return { ok: false, refusal: refuse('approval.not_found', { id: request.approvalId }) };
       return { ok: true, card: entry.card, message: 'recorded' };
     },
     async get(tenantId, approvalId) {

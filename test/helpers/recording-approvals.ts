@@ -1,6 +1,7 @@
 // A recording ApprovalsPort for adapter tests that check click handling in isolation from the approvals module
 // (the whole conversation with the real module is in test/e2e). It refuses the requester, as the real service does.
 import type { ApprovalCard, ApprovalsPort, DecisionRequest } from '../../bot/core/approvals.port.js';
+import { refuse } from '../../bot/core/outcome.js';
 
 export const CARD: ApprovalCard = {
   id: 'ap-1',
@@ -22,7 +23,11 @@ export class RecordingApprovals implements ApprovalsPort {
     if (request.actor.memberId === 'alice')
       return {
         ok: false as const,
-        refusal: { code: 'approval.self_approval', message: 'You asked for this, so someone else must approve it.' },
+        // The fake's own wording (the clicks tests check that a refusal's text reaches the clicker unchanged).
+        refusal: {
+          ...refuse('approval.self_approval', { id: request.approvalId, stage: 'breakglass' }),
+          message: 'You asked for this, so someone else must approve it.',
+        },
       };
     const decision = {
       memberId: request.actor.memberId,

@@ -52,7 +52,7 @@ describe('approvals: guards', () => {
       decision: 'approve',
       correlationId: 'c-button',
     });
-    expect(outcome).toEqual({
+    expect(outcome).toMatchObject({
       ok: false,
       refusal: { code: 'audit.unavailable', message: expect.stringContaining('nothing was done') },
     });

@@ -30,7 +30,10 @@ describe('Bot Framework signing keys', () => {
     const fresh = `Bearer ${await signToken({ key: newKey, serviceUrl })}`;
     // Within the cool-down the new kid is unknown and no refresh happens, however many requests come.
     for (let i = 0; i < 10; i += 1)
-      expect(await verifyChannelToken(fresh, check)).toMatchObject({ ok: false, code: 'teams.unknown_key' });
+      expect(await verifyChannelToken(fresh, check)).toMatchObject({
+        ok: false,
+        refusal: { code: 'teams.unknown_key' },
+      });
     expect(server.keyRequests).toBe(1);
 
     now += 61_000;
@@ -56,7 +59,10 @@ describe('Bot Framework signing keys', () => {
       now: () => new Date(Date.now() + offsetSeconds * 1000),
     });
     expect(await verifyChannelToken(token, at(60 + 299))).toMatchObject({ ok: true });
-    expect(await verifyChannelToken(token, at(60 + 301))).toMatchObject({ ok: false, code: 'teams.expired_token' });
+    expect(await verifyChannelToken(token, at(60 + 301))).toMatchObject({
+      ok: false,
+      refusal: { code: 'teams.expired_token' },
+    });
   });
 
   it('answers "keys unavailable" (not "unauthorised") when the metadata cannot be read at all', async () => {

@@ -6,7 +6,7 @@ import { DEFAULT_WRITE_PATHS, mayWrite } from '../../agents/code/boundary.js';
 describe('write boundary', () => {
   it('allows source and test folders by default', () => {
     for (const path of ['src/orders/limit.ts', 'test/orders/limit.test.ts', 'lib/x.rb', 'tests/test_x.py'])
-      expect(mayWrite(path), path).toEqual({ ok: true });
+      expect(mayWrite(path), path).toEqual({ ok: true, value: true });
   });
 
   it('refuses CI and build configuration wherever it sits, even inside an allowed folder', () => {
@@ -31,16 +31,22 @@ describe('write boundary', () => {
       'void.yaml',
     ];
     for (const path of never) expect(mayWrite(path, ['', ...DEFAULT_WRITE_PATHS]).ok, path).toBe(false);
-    expect(mayWrite('.buildkite/pipeline.yml')).toEqual({
+    expect(mayWrite('.buildkite/pipeline.yml')).toMatchObject({
       ok: false,
-      why: 'Buildkite: CI, build and ownership configuration is never written by an agent',
+      refusal: {
+        code: 'agent.protected_path',
+        message: 'Buildkite: CI, build and ownership configuration is never written by an agent',
+      },
     });
   });
 
   it('refuses anything outside the allow-list, and the policy can name other folders', () => {
-    expect(mayWrite('README.md')).toEqual({
+    expect(mayWrite('README.md')).toMatchObject({
       ok: false,
-      why: `outside the folders the policy allows (${DEFAULT_WRITE_PATHS.join(', ')})`,
+      refusal: {
+        code: 'agent.outside_allowed',
+        message: `outside the folders the policy allows (${DEFAULT_WRITE_PATHS.join(', ')})`,
+      },
     });
     expect(mayWrite('scripts/release.sh').ok).toBe(false);
     expect(mayWrite('packages/api/src/x.ts', ['packages/api/']).ok).toBe(true);

@@ -45,7 +45,7 @@ ${rules}
 
 const clauses = (text: string): QuorumClause[] => {
   const parsed = parseQuorum(text);
-  if (!parsed.ok) throw new Error(parsed.message);
+  if (!parsed.ok) throw new Error(parsed.refusal.message);
   return parsed.clauses;
 };
 const person = (id: string, ...roles: Candidate['roles'][number][]): Candidate => ({ id, roles });
@@ -61,10 +61,13 @@ describe('quorum', () => {
     expect(describeQuorum(clauses('2 of tech_lead|devops and 1 compliance_officer'))).toBe(
       '2 of tech_lead|devops and 1 compliance_officer',
     );
-    expect(parseQuorum('1 techlead')).toEqual({
+    expect(parseQuorum('1 techlead')).toMatchObject({
       ok: false,
-      message:
-        'unknown role "techlead" in quorum "1 techlead"; the roles are developer, tech_lead, devops, compliance_officer, admin',
+      refusal: {
+        code: 'quorum.unknown_role',
+        message:
+          'unknown role "techlead" in quorum "1 techlead"; the roles are developer, tech_lead, devops, compliance_officer, admin',
+      },
     });
     expect(parseQuorum('one of them').ok).toBe(false);
     expect(parseQuorum('0 devops').ok).toBe(false);
@@ -197,7 +200,7 @@ describe('grammar: approvals commands', () => {
     });
     expect(parseCommand('breakglass ap-1')).toMatchObject({
       ok: false,
-      error: 'break-glass needs a reason after the request id',
+      refusal: { params: { error: 'break-glass needs a reason after the request id' } },
     });
     expect(parseCommand('ack fu-1')).toEqual({ ok: true, command: { name: 'ack', id: 'fu-1' } });
     expect(parseCommand('ack')).toEqual({ ok: true, command: { name: 'ack' } });

@@ -25,8 +25,7 @@ describe('login command and dashboard configuration', () => {
     expect(parseCommand('login')).toEqual({ ok: true, command: { name: 'login' } });
     expect(parseCommand('/void login bob')).toMatchObject({
       ok: false,
-      error: 'login takes no arguments',
-      commandName: 'login',
+      refusal: { code: 'command.unparsable', params: { error: 'login takes no arguments', commandName: 'login' } },
     });
   });
 

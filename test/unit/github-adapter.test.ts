@@ -33,28 +33,23 @@ describe('checkSignature', () => {
   it('names each problem and never throws', async () => {
     expect(await checkSignature(webhooks, body, undefined, undefined)).toMatchObject({
       ok: false,
-      code: 'github.bad_signature',
-      reason: 'missing',
+      refusal: { code: 'github.bad_signature', details: { reason: 'missing' } },
     });
     expect(await checkSignature(webhooks, body, undefined, 'sha1=abc')).toMatchObject({
       ok: false,
-      code: 'github.bad_signature',
-      reason: 'sha1_only',
+      refusal: { code: 'github.bad_signature', details: { reason: 'sha1_only' } },
     });
     expect(await checkSignature(webhooks, body, signGitHub(body).slice(0, 30), undefined)).toMatchObject({
       ok: false,
-      code: 'github.bad_signature',
-      reason: 'malformed',
+      refusal: { code: 'github.bad_signature', details: { reason: 'malformed' } },
     });
     expect(await checkSignature(webhooks, body, signGitHub(body).toUpperCase(), undefined)).toMatchObject({
       ok: false,
-      code: 'github.bad_signature',
-      reason: 'malformed',
+      refusal: { code: 'github.bad_signature', details: { reason: 'malformed' } },
     });
     expect(await checkSignature(webhooks, Buffer.alloc(0), signGitHub(''), undefined)).toMatchObject({
       ok: false,
-      code: 'github.bad_signature',
-      reason: 'mismatch',
+      refusal: { code: 'github.bad_signature', details: { reason: 'mismatch' } },
     });
     expect(
       await checkSignature(
@@ -63,7 +58,10 @@ describe('checkSignature', () => {
         signGitHub(Buffer.from([0xff, 0xfe, 0x7b])),
         undefined,
       ),
-    ).toMatchObject({ ok: false, code: 'github.bad_signature', reason: 'mismatch' });
+    ).toMatchObject({
+      ok: false,
+      refusal: { code: 'github.bad_signature', details: { reason: 'mismatch' } },
+    });
   });
   it('refuses any other body under a signature (property)', async () => {
     const signature = signGitHub(body);
@@ -72,8 +70,7 @@ describe('checkSignature', () => {
         fc.pre(other !== body.toString());
         expect(await checkSignature(webhooks, Buffer.from(other), signature, undefined)).toMatchObject({
           ok: false,
-          code: 'github.bad_signature',
-          reason: 'mismatch',
+          refusal: { code: 'github.bad_signature', details: { reason: 'mismatch' } },
         });
       }),
       { numRuns: 50 },

@@ -4,7 +4,7 @@ import { describeCommand, parseCommand, stripInvocation, USAGE, type Command } f
 
 function ok(text: string, ctx = {}): Command {
   const result = parseCommand(text, ctx);
-  if (!result.ok) throw new Error(`expected "${text}" to parse: ${result.error}`);
+  if (!result.ok) throw new Error(`expected "${text}" to parse: ${result.refusal.params.error}`);
   return result.command;
 }
 
@@ -67,7 +67,7 @@ describe('command grammar', () => {
       const parsed = parseCommand(text);
       expect(parsed.ok, text).toBe(false);
       if (!parsed.ok)
-        expect(parsed.error).toMatch(
+        expect(parsed.refusal.params.error).toMatch(
           /is not a pull request like acme\/api#42 \(a local revision such as HEAD~1 or a branch can be reviewed only where a local Git repository backs Void/,
         );
     }
@@ -99,7 +99,7 @@ describe('command grammar', () => {
     for (const [input, usage] of cases) {
       const result = parseCommand(input);
       expect(result.ok, input).toBe(false);
-      if (!result.ok) expect(result.usage).toBe(`Usage: ${usage}`);
+      if (!result.ok) expect(result.refusal.params.usage).toBe(`Usage: ${usage}`);
     }
   });
 
@@ -107,13 +107,13 @@ describe('command grammar', () => {
     for (const input of ['frobnicate', '', '   ', '/void']) {
       const result = parseCommand(input);
       expect(result.ok).toBe(false);
-      if (!result.ok) expect(result.usage).toContain(USAGE.deploy);
+      if (!result.ok) expect(result.refusal.params.usage).toContain(USAGE.deploy);
     }
   });
 
   it('refuses over-long input without parsing it', () => {
     const result = parseCommand(`review ${'a'.repeat(5000)}`);
-    expect(result).toMatchObject({ ok: false, error: expect.stringContaining('at most') });
+    expect(result).toMatchObject({ ok: false, refusal: { params: { error: expect.stringContaining('at most') } } });
   });
 
   it('never throws, whatever the input (property)', () => {
@@ -150,7 +150,7 @@ describe('command grammar', () => {
         (input) => {
           const result = parseCommand(input);
           expect(typeof result.ok).toBe('boolean');
-          if (!result.ok) expect(result.usage.length).toBeGreaterThan(0);
+          if (!result.ok) expect(result.refusal.params.usage.length).toBeGreaterThan(0);
         },
       ),
       { numRuns: 3000 },

@@ -9,13 +9,13 @@ const levels = (n: number) => `${'{"a":'.repeat(n - 1)}{}${'}'.repeat(n - 1)}`;
 describe('parseJsonObject', () => {
   it('accepts 64 levels and refuses 65, and 100,000, with the reason', () => {
     expect(parseJsonObject(levels(MAX_JSON_DEPTH)).ok).toBe(true);
-    expect(parseJsonObject(levels(MAX_JSON_DEPTH + 1))).toEqual({
+    expect(parseJsonObject(levels(MAX_JSON_DEPTH + 1))).toMatchObject({
       ok: false,
-      message: 'The body nests deeper than 64 levels.',
+      refusal: { code: 'request.too_deep', message: 'The body nests deeper than 64 levels.', status: 400 },
     });
     expect(parseJsonObject(`{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`)).toMatchObject({
       ok: false,
-      message: expect.stringContaining('deeper'),
+      refusal: { message: expect.stringContaining('deeper') },
     });
   });
 
@@ -28,7 +28,7 @@ describe('parseJsonObject', () => {
     for (const key of ['__proto__', 'constructor', 'prototype']) {
       expect(parseJsonObject(`{"a":{"b":{"${key}":{"polluted":true}}}}`)).toMatchObject({
         ok: false,
-        message: expect.stringContaining(key),
+        refusal: { code: 'request.forbidden_key', message: expect.stringContaining(key) },
       });
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

@@ -50,16 +50,22 @@ describe('notify: SSRF guard', () => {
       'http://[::1]:8080/x',
       'http://0x7f000001/',
     ]) {
-      expect(await checkTarget(url, none, noDns)).toMatchObject({ ok: false, code: 'webhook.blocked_address' });
+      expect(await checkTarget(url, none, noDns)).toMatchObject({
+        ok: false,
+        refusal: { code: 'webhook.blocked_address' },
+      });
     }
-    expect(await checkTarget('ftp://example.com/x', none, noDns)).toMatchObject({ ok: false, code: 'webhook.bad_url' });
+    expect(await checkTarget('ftp://example.com/x', none, noDns)).toMatchObject({
+      ok: false,
+      refusal: { code: 'webhook.bad_url' },
+    });
     expect(await checkTarget('https://user:pw@example.com/x', none, noDns)).toMatchObject({
       ok: false,
-      code: 'webhook.bad_url',
+      refusal: { code: 'webhook.bad_url' },
     });
     expect(await checkTarget('https://nowhere.example/x', none, noDns)).toMatchObject({
       ok: false,
-      code: 'webhook.unresolvable',
+      refusal: { code: 'webhook.unresolvable' },
     });
   });
 
@@ -70,7 +76,7 @@ describe('notify: SSRF guard', () => {
     ];
     expect(await checkTarget('https://hooks.example/x', new AllowList(undefined), mixed)).toMatchObject({
       ok: false,
-      code: 'webhook.blocked_address',
+      refusal: { code: 'webhook.blocked_address' },
     });
     const publicOnly = async () => [{ address: '93.184.216.34', family: 4 }];
     expect(await checkTarget('https://hooks.example/x', new AllowList(undefined), publicOnly)).toMatchObject({
@@ -129,7 +135,7 @@ describe('notify: grammar and tenants file', () => {
     expect(parseCommand('notify quiet off')).toEqual({ ok: true, command: { name: 'notify', sub: 'quiet' } });
     expect(parseCommand('notify pager')).toMatchObject({
       ok: false,
-      error: expect.stringContaining('say "notify chat"'),
+      refusal: { params: { error: expect.stringContaining('say "notify chat"') } },
     });
     expect(parseCommand('notify quiet 7-9')).toMatchObject({ ok: false });
   });

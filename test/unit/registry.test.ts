@@ -25,14 +25,14 @@ describe('tenancy and identity', () => {
 
   it('refuses an unknown workspace without naming any tenant', () => {
     const r = registry.resolve('slack', 'T0NOBODY1', 'U0ALICE01');
-    expect(r).toMatchObject({ ok: false, code: 'identity.unknown_workspace' });
-    if (!r.ok) expect(r.message).not.toMatch(/acme|globex/i);
+    expect(r).toMatchObject({ ok: false, refusal: { code: 'identity.unknown_workspace' } });
+    if (!r.ok) expect(r.refusal.message).not.toMatch(/acme|globex/i);
   });
 
   it('refuses an unknown person politely and says whom to ask', () => {
     const r = registry.resolve('slack', 'T0ACME001', 'U0STRANGER');
-    expect(r).toMatchObject({ ok: false, code: 'identity.unknown_user' });
-    if (!r.ok) expect(r.message).toContain('Erin Admin');
+    expect(r).toMatchObject({ ok: false, refusal: { code: 'identity.unknown_user' } });
+    if (!r.ok) expect(r.refusal.message).toContain('Erin Admin');
   });
 
   it("never resolves a member of one tenant through another tenant's workspace", () => {

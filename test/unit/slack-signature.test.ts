@@ -24,8 +24,7 @@ describe('verifySlackSignature', () => {
     for (const skew of [-301, 301])
       expect(verify('a=1', NOW + skew, slackSignature(SECRET, NOW + skew, 'a=1'))).toMatchObject({
         ok: false,
-        code: 'slack.bad_signature',
-        reason: 'slack.stale_timestamp',
+        refusal: { code: 'slack.bad_signature', details: { reason: 'slack.stale_timestamp' } },
       });
   });
 
@@ -36,8 +35,7 @@ describe('verifySlackSignature', () => {
     }
     expect(verify('a=1', NOW, undefined)).toMatchObject({
       ok: false,
-      code: 'slack.bad_signature',
-      reason: 'slack.missing_headers',
+      refusal: { code: 'slack.bad_signature', details: { reason: 'slack.missing_headers' } },
     });
   });
 
@@ -45,18 +43,15 @@ describe('verifySlackSignature', () => {
     const good = slackSignature(SECRET, NOW, 'a=1');
     expect(verify('a=1', NOW, good.slice(0, 10))).toMatchObject({
       ok: false,
-      code: 'slack.bad_signature',
-      reason: 'slack.bad_signature',
+      refusal: { code: 'slack.bad_signature', details: { reason: 'slack.bad_signature' } },
     });
     expect(verify('a=1', NOW, `${good}00`)).toMatchObject({
       ok: false,
-      code: 'slack.bad_signature',
-      reason: 'slack.bad_signature',
+      refusal: { code: 'slack.bad_signature', details: { reason: 'slack.bad_signature' } },
     });
     expect(verify('a=1', NOW, 'v0=🚀')).toMatchObject({
       ok: false,
-      code: 'slack.bad_signature',
-      reason: 'slack.bad_signature',
+      refusal: { code: 'slack.bad_signature', details: { reason: 'slack.bad_signature' } },
     });
   });
 

@@ -19,7 +19,7 @@ function expectGolden(name: string, value: unknown): void {
 
 function inbound(activity: Record<string, unknown>) {
   const parsed = parseActivity(Buffer.from(JSON.stringify(activity)));
-  if (!parsed.ok) throw new Error(parsed.message);
+  if (!parsed.ok) throw new Error(parsed.refusal.message);
   const text = TurnContext.removeRecipientMention(structuredClone(activity) as unknown as Activity) ?? '';
   return toInboundCommand(parsed.activity as TeamsActivity, text);
 }
@@ -75,7 +75,10 @@ describe('Teams mapper', () => {
   });
 
   it('refuses malformed activities with a clear message instead of throwing', () => {
-    expect(parseActivity(Buffer.from('not json'))).toEqual({ ok: false, message: 'The body is not valid JSON.' });
+    expect(parseActivity(Buffer.from('not json'))).toMatchObject({
+      ok: false,
+      refusal: { code: 'request.bad_json', message: 'The body is not valid JSON.' },
+    });
     const missing = parseActivity(
       Buffer.from(JSON.stringify({ type: 'message', channelId: 'msteams', conversation: { id: 'x' } })),
     );

@@ -33,7 +33,7 @@ describe('screenActivity', () => {
     expect(screenActivity(activity('msteams', 'aaaa-1', 'bbbb-2'), ['msteams'])).toMatchObject({
       status: 401,
       code: 'teams.tenant_mismatch',
-      action: 'security.cross_tenant',
+      details: { action: 'security.cross_tenant' },
     });
   });
 });
