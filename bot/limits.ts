@@ -1,7 +1,6 @@
 // Per-tenant and per-person limits, kept in Redis so that every web and worker process shares them.
 import type { Redis } from 'ioredis';
 import { QueueUnavailableError } from './core/errors.js';
-import type { JobSlotsPort, SlotVerdict } from './core/jobs.js';
 import { refuse, type Refusal } from './core/outcome.js';
 import type { Actor, TenantLimits } from './core/types.js';
 
