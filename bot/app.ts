@@ -24,7 +24,8 @@ import { DeliveryLedger } from './idempotency.js';
 import { CommandRateLimiter, JobSlots } from './limits.js';
 import { createLogger, scrubber, type Logger } from './logger.js';
 import { checkEvictionPolicy, createRedis, persistenceWarning } from './redis.js';
-import type { ModuleContext, ModuleContribution, PlatformHealth, SharedPorts, VoidModule } from './modules.js';
+import type { ModuleContext, ModuleContribution, PlatformHealth, PortName, Ports, VoidModule } from './modules.js';
+import { wireModules } from './wiring.js';
 import type { JobKind } from './core/jobs.js';
 import type { Processor } from '../agents/worker.js';
 
@@ -54,12 +55,12 @@ export interface VoidAppOptions {
 export class VoidApp {
   readonly registry: TenantRegistry;
   readonly chat = new ReplyRouter();
-  readonly ports: SharedPorts = {};
   http: HttpServer | undefined;
   worker: JobWorker | undefined;
   port: number | undefined;
   dispatcher!: Dispatcher;
-  private contributions: ModuleContribution[] = [];
+  private contributions: readonly ModuleContribution[] = [];
+  private portOf: <K extends PortName>(name: K) => Ports[K] | undefined = () => undefined;
   /** Set first on shutdown: /readyz answers 503 so that load balancers stop sending requests. */
   private draining = false;
   private readonly closers: Array<() => Promise<void>> = [];
@@ -134,18 +135,19 @@ export class VoidApp {
       log: this.log,
       chat: this.chat,
       scrub: this.scrub,
-      ports: this.ports,
       intake: this.intake,
       ledger: (ttl, claimTtl) => new DeliveryLedger(this.redis, this.prefix, ttl, claimTtl),
       dispatcher: () => this.dispatcher,
       platformHealth: () => this.platformHealth(),
     };
-    for (const module of modules) {
-      const contribution = await module.setup(ctx);
-      this.contributions.push(contribution);
+    const wired = await wireModules(modules, async (module, ports) => {
+      const contribution = await module.setup(ctx, ports);
       for (const [platform, port] of Object.entries(contribution.chatPorts ?? {}))
         this.chat.register(platform as Platform, port);
-    }
+      return contribution;
+    });
+    this.contributions = wired.contributions;
+    this.portOf = wired.port;
     const gate = this.contributions.find((c) => c.gate)?.gate;
     const commands = Object.assign({}, ...this.contributions.map((c) => c.commands ?? {})) as Partial<CommandOverrides>;
     const kinds = new Set<JobKind>([...AVAILABLE_KINDS, ...this.contributions.flatMap((c) => c.kinds ?? [])]);
@@ -156,14 +158,19 @@ export class VoidApp {
         queue: this.queue,
         availableKinds: kinds,
         gate,
-        approvals: this.ports.approvals,
+        approvals: this.provided('approvals'),
         extraCommands: commands,
       },
       ledger: new DeliveryLedger(this.redis, this.prefix, this.config.env.VOID_DEDUPE_TTL_SECONDS),
       rate: new CommandRateLimiter(this.redis, this.prefix),
       log: this.log,
-      localRevisions: () => Boolean(this.ports.vcs?.local),
+      localRevisions: () => Boolean(this.provided('vcs')?.local),
     });
+  }
+
+  /** The port a module of this build provided (bot/core/needs.ts), for the entry point and tests. */
+  provided<K extends PortName>(name: K): Ports[K] | undefined {
+    return this.portOf(name);
   }
 
   /** Every module's platform credential checks, by platform (a check that throws counts as no answer). */
