@@ -9,7 +9,7 @@ import { DurableAuditStore } from '../audit/durable.store.js';
 import { reportDataDir } from '../audit/durable.report.js';
 import { JobQueue } from '../agents/queue.js';
 import { Intake } from './intake.js';
-import { JobWorker, type RunGate } from '../agents/worker.js';
+import { JobWorker } from '../agents/worker.js';
 import { AVAILABLE_KINDS, createProcessors } from '../agents/processors/index.js';
 import type { Config } from './config/load.js';
 import type { Platform } from './core/types.js';
@@ -25,7 +25,8 @@ import { CommandRateLimiter, JobSlots } from './limits.js';
 import { createLogger, scrubber, type Logger } from './logger.js';
 import { checkEvictionPolicy, createRedis, persistenceWarning } from './redis.js';
 import type { ModuleContext, ModuleContribution, PlatformHealth, PortName, Ports, VoidModule } from './modules.js';
-import { wireModules } from './wiring.js';
+import { readinessHandler } from './readiness.js';
+import { firstRefusal, setupOrder, wireModules } from './wiring.js';
 import type { JobKind } from './core/jobs.js';
 import type { Processor } from '../agents/worker.js';
 
@@ -80,6 +81,7 @@ export class VoidApp {
   }
 
   static async create(config: Config, options: VoidAppOptions, modules: readonly VoidModule[]): Promise<VoidApp> {
+    setupOrder(modules); // a build that cannot be wired is refused before any connection is made
     const env = config.env;
     const log = options.log ?? createLogger({ level: env.LOG_LEVEL ?? 'info', secrets: secretValues(env) });
     const prefix = options.prefix ?? env.VOID_KEY_PREFIX;
@@ -118,7 +120,11 @@ export class VoidApp {
     const app = new VoidApp(config, options, redis, audit, queue, intake, log, prefix, scrub);
     app.closers.push(() => store.close());
     app.chat.register('console', new ConsoleChatPort(redis, prefix));
-    await app.setupModules(modules);
+    await app.setupModules(modules).catch(async (error: unknown) => {
+      await store.close().catch(() => undefined);
+      await redis.quit().catch(() => undefined);
+      throw error;
+    });
     return app;
   }
 
@@ -187,30 +193,16 @@ export class VoidApp {
       requestTimeoutMs: this.config.env.VOID_REQUEST_TIMEOUT_MS,
     });
     http.route('GET', '/healthz', () => json(200, { status: 'ok' }));
-    http.route('GET', '/readyz', async () => {
-      if (this.draining) return json(503, { status: 'draining', checks: {} });
-      const probe = (ping: Promise<unknown>) =>
-        ping.then(
-          () => 'ok',
-          () => 'unreachable',
-        );
-      const [redis, store] = await Promise.all([probe(this.redis.ping()), probe(this.audit.store.ping())]);
-      const checks: Record<string, string> = { redis, store };
-      const ready = Object.values(checks).every((v) => v === 'ok');
-      // A platform whose credential fails (a wrong Teams app password) loses every reply there: say so here, but
-      // stay ready, since every replica shares the credential and Slack, GitHub and JIRA still work.
-      const platforms = await this.platformHealth();
-      const failing = Object.entries(platforms)
-        .filter(([, h]) => h.status === 'failing')
-        .map(([name]) => name);
-      const status = !ready ? 'not_ready' : failing.length ? 'degraded' : 'ready';
-      return json(ready ? 200 : 503, {
-        status,
-        checks,
-        ...(Object.keys(platforms).length ? { platforms } : {}),
-        ...(failing.length ? { failing } : {}),
-      });
-    });
+    http.route(
+      'GET',
+      '/readyz',
+      readinessHandler({
+        draining: () => this.draining,
+        redis: () => this.redis.ping(),
+        store: () => this.audit.store.ping(),
+        platforms: () => this.platformHealth(),
+      }),
+    );
     for (const c of this.contributions) c.routes?.(http);
     return http;
   }
@@ -226,7 +218,6 @@ export class VoidApp {
     if (role === 'worker' || role === 'all') {
       const connection = createRedis(this.options.redisUrl, { maxRetriesPerRequest: null });
       connection.on('error', () => undefined);
-      const gates = this.contributions.map((c) => c.runGate).filter((g): g is RunGate => Boolean(g));
       this.worker = new JobWorker({
         connection,
         prefix: this.prefix,
@@ -239,15 +230,7 @@ export class VoidApp {
         registry: this.registry,
         slots: new JobSlots(this.redis, this.prefix),
         log: this.log.child({ role: 'worker' }),
-        gate: gates.length
-          ? async (data, tenant) => {
-              for (const g of gates) {
-                const r = await g(data, tenant);
-                if (r) return r;
-              }
-              return undefined;
-            }
-          : undefined,
+        gate: firstRefusal(this.contributions.map((c) => c.runGate)),
         scrub: this.scrub,
         lockDurationMs: this.options.lockDurationMs ?? this.config.env.VOID_JOB_LOCK_MS,
         stalledIntervalMs: this.options.stalledIntervalMs ?? this.config.env.VOID_STALLED_INTERVAL_MS,
@@ -256,18 +239,7 @@ export class VoidApp {
       const intakeConnection = createRedis(this.options.redisUrl, { maxRetriesPerRequest: null });
       intakeConnection.on('error', () => undefined);
       this.intake.start(intakeConnection, INTAKE_CONCURRENCY);
-      this.closers.unshift(async () =>
-        intakeConnection.quit().then(
-          () => undefined,
-          () => undefined,
-        ),
-      );
-      this.closers.unshift(async () =>
-        connection.quit().then(
-          () => undefined,
-          () => undefined,
-        ),
-      );
+      this.closers.unshift(quitter(connection), quitter(intakeConnection));
     }
     if (role === 'web' || role === 'all') {
       this.http = this.buildHttp();
@@ -316,4 +288,9 @@ export class VoidApp {
     for (const close of this.closers) await close().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);
   }
+}
+
+/** Closes a connection of the worker role, whether or not it is still open. */
+function quitter(connection: Redis): () => Promise<void> {
+  return async () => void (await connection.quit().catch(() => undefined));
 }

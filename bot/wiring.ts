@@ -2,9 +2,10 @@
 // before the consumers that need their ports at set-up), so the order of the module list does not matter; refuses at
 // start a build whose required port has no provider, whose needs form a cycle, or whose module provides a port it
 // did not declare (or one another module provides too). A `deferred` need gets one set-once Deferred per port, owned
-// here and filled once every module is set up: the one place a port is bound late.
+// here and filled once every module is set up: the one place a port is bound late. Also: the modules' run gates as one.
 import { VoidError } from './core/errors.js';
 import { COLLECTED_PORTS, Deferred, type PortName, type Ports } from './core/needs.js';
+import type { RunGate } from './core/jobs.js';
 import type { ModuleContribution, VoidModule } from './modules.js';
 
 /** Which module a build needs for each port, for the error that says one is missing. */
@@ -149,4 +150,17 @@ function cycleError(modules: readonly VoidModule[], before: ReadonlyArray<Set<nu
     `The modules ${cycle.join(' → ')} need each other's ports at set-up, so none can be set up first; ` +
       "make one of those needs 'deferred' (read when a request or job runs).",
   );
+}
+
+/** The run gates the modules contribute, as one: asked in module order, the first refusal wins. */
+export function firstRefusal(gates: ReadonlyArray<RunGate | undefined>): RunGate | undefined {
+  const all = gates.filter((g): g is RunGate => Boolean(g));
+  if (!all.length) return undefined;
+  return async (data, tenant) => {
+    for (const gate of all) {
+      const refusal = await gate(data, tenant);
+      if (refusal) return refusal;
+    }
+    return undefined;
+  };
 }
