@@ -71,7 +71,8 @@ describe('the order of the module list does not matter', () => {
       expect(received).toEqual({ vcs: head.port, tickets: t.app.provided('tickets'), approvals });
       // The loop: a read during set-up is refused with a clear error; after set-up the Deferred is the service.
       expect(desk.seen.duringSetup).toBe(
-        'the approvals port was read before every module was set up: read it when a request or job runs, not during set-up',
+        'the approvals port was read before every module was set up: ' +
+          'read it when a request or job runs, not during set-up',
       );
       expect(desk.seen.later?.get()).toBe(approvals);
       // Approvals was handed the VCS: the request binds to the pull request's head commit.
@@ -91,7 +92,8 @@ describe('a build that cannot be wired fails at start', () => {
       setup: async () => ({}),
     };
     await expect(start([needy, testProcessors([])])).rejects.toThrow(
-      'The module "needy" needs the approvals port, but no module of this build provides it (add the approvals module).',
+      'The module "needy" needs the approvals port, but no module of this build provides it ' +
+        '(add the approvals module).',
     );
   });
 
@@ -103,8 +105,8 @@ describe('a build that cannot be wired fails at start', () => {
     };
     const quiet: VoidModule = { name: 'quiet-vcs', provides: ['vcs'], setup: async () => ({}) };
     await expect(start([needy, quiet])).rejects.toThrow(
-      'The module "needy" needs the vcs port, but "quiet-vcs" did not provide it in this configuration (it comes from ' +
-        'the GitHub module with its App credentials, or a local git repository).',
+      'The module "needy" needs the vcs port, but "quiet-vcs" did not provide it in this configuration ' +
+        '(it comes from the GitHub module with its App credentials, or a local git repository).',
     );
   });
 

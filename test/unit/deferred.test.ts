@@ -8,7 +8,8 @@ describe('Deferred', () => {
     const late = new Deferred<string | undefined>('the approvals port');
     expect(late.isSet).toBe(false);
     expect(() => late.get()).toThrow(
-      'the approvals port was read before every module was set up: read it when a request or job runs, not during set-up',
+      'the approvals port was read before every module was set up: ' +
+        'read it when a request or job runs, not during set-up',
     );
     late.set(undefined);
     expect(late.isSet).toBe(true);
