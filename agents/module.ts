@@ -1,5 +1,8 @@
 // The agents module: review, implement, triage and deploy jobs, and the model router they share. GitHub and JIRA
-// are reached only through ctx.ports.vcs / ctx.ports.tickets, read when a job runs (module order does not matter).
+// are reached only through the `vcs` and `tickets` ports, handed in at set-up (undefined when not configured: a job
+// that needs one says so when it runs).
+import type { AuditLog } from '../bot/core/audit.js';
+import type { JobSubmitter } from '../bot/core/jobs.js';
 import type { VoidModule } from '../bot/core/module.js';
 import type { ModelKeys } from './llm/providers/index.js';
 import { ModelRouter } from './llm/router.js';
@@ -13,10 +16,15 @@ export interface AgentsModuleOptions {
   readonly router?: { now?: () => number; sleep?: (ms: number) => Promise<void>; random?: () => number };
 }
 
-export function createAgentsModule(options: AgentsModuleOptions = {}): VoidModule<{ readonly env: ModelKeys }> {
+const NEEDS = { vcs: 'optional', tickets: 'optional' } as const;
+
+export function createAgentsModule(
+  options: AgentsModuleOptions = {},
+): VoidModule<{ readonly env: ModelKeys }, AuditLog, JobSubmitter, typeof NEEDS> {
   return {
     name: 'agents',
-    async setup(ctx) {
+    needs: NEEDS,
+    async setup(ctx, { vcs, tickets }) {
       const log = ctx.log.child({ module: 'agents' });
       const router = new ModelRouter({
         redis: ctx.redis,
@@ -27,7 +35,7 @@ export function createAgentsModule(options: AgentsModuleOptions = {}): VoidModul
         ...options.router,
       });
       const deps: AgentDeps = {
-        ports: ctx.ports,
+        ports: { vcs, tickets },
         redis: ctx.redis,
         prefix: ctx.prefix,
         router,

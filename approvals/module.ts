@@ -1,6 +1,8 @@
 // The approvals module: policies, approval requests and their store, separation of duties at decision and at run
-// time, expiry, break-glass. Provides ctx.ports.approvals (the one decision service every surface uses).
+// time, expiry, break-glass. Provides the `approvals` port (the one decision service every surface uses); receives
+// the VCS and tickets (set up first) to bind a request to what will run.
 import type { VoidModule } from '../bot/core/module.js';
+import type { JobSubmitter } from '../bot/core/jobs.js';
 import type { AuditTrail } from '../audit/trail.js';
 import { approvalCommands } from './commands.js';
 import { DurableApprovalStore } from './durable.store.js';
@@ -34,12 +36,16 @@ async function openStore(env: ApprovalsEnv): Promise<ApprovalStore> {
   return MongoApprovalStore.connect(env.MONGODB_URL);
 }
 
+const NEEDS = { vcs: 'optional', tickets: 'optional' } as const;
+
 export function approvalsModule(
   options: ApprovalsModuleOptions = {},
-): VoidModule<{ readonly env: ApprovalsEnv }, AuditTrail> {
+): VoidModule<{ readonly env: ApprovalsEnv }, AuditTrail, JobSubmitter, typeof NEEDS> {
   return {
     name: 'approvals',
-    async setup(ctx) {
+    needs: NEEDS,
+    provides: ['approvals'],
+    async setup(ctx, { vcs, tickets }) {
       const store = options.store ?? (await openStore(ctx.config.env));
       const expiry = new ExpiryScheduler(ctx.redis, { prefix: ctx.prefix, redisUrl: ctx.redisUrl, log: ctx.log });
       const deps: ApprovalDeps = {
@@ -48,16 +54,16 @@ export function approvalsModule(
         registry: ctx.registry,
         queue: ctx.queue,
         chat: ctx.chat,
-        vcs: () => ctx.ports.vcs,
-        tickets: () => ctx.ports.tickets,
+        vcs: () => vcs,
+        tickets: () => tickets,
         log: ctx.log.child({ module: 'approvals' }),
         now: options.now ?? (() => new Date()),
         scheduleExpiry: (tenantId, id, at) => expiry.schedule(tenantId, id, at),
       };
       const service = new ApprovalService(deps);
-      ctx.ports.approvals = service;
       return {
-        gate: approvalGate(service, () => ctx.ports.vcs?.local?.repo),
+        provides: { approvals: service },
+        gate: approvalGate(service, () => vcs?.local?.repo),
         runGate: approvalRunGate(deps),
         commands: approvalCommands(service),
         start: async () => {

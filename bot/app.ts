@@ -9,7 +9,7 @@ import { DurableAuditStore } from '../audit/durable.store.js';
 import { reportDataDir } from '../audit/durable.report.js';
 import { JobQueue } from '../agents/queue.js';
 import { Intake } from './intake.js';
-import { JobWorker, type RunGate } from '../agents/worker.js';
+import { JobWorker } from '../agents/worker.js';
 import { AVAILABLE_KINDS, createProcessors } from '../agents/processors/index.js';
 import type { Config } from './config/load.js';
 import type { Platform } from './core/types.js';
@@ -24,7 +24,9 @@ import { DeliveryLedger } from './idempotency.js';
 import { CommandRateLimiter, JobSlots } from './limits.js';
 import { createLogger, scrubber, type Logger } from './logger.js';
 import { checkEvictionPolicy, createRedis, persistenceWarning } from './redis.js';
-import type { ModuleContext, ModuleContribution, PlatformHealth, SharedPorts, VoidModule } from './modules.js';
+import type { ModuleContext, ModuleContribution, PlatformHealth, PortName, Ports, VoidModule } from './modules.js';
+import { readinessHandler } from './readiness.js';
+import { firstRefusal, setupOrder, wireModules } from './wiring.js';
 import type { JobKind } from './core/jobs.js';
 import type { Processor } from '../agents/worker.js';
 
@@ -56,12 +58,12 @@ export interface VoidAppOptions {
 export class VoidApp {
   readonly registry: TenantRegistry;
   readonly chat = new ReplyRouter();
-  readonly ports: SharedPorts = {};
   http: HttpServer | undefined;
   worker: JobWorker | undefined;
   port: number | undefined;
   dispatcher!: Dispatcher;
-  private contributions: ModuleContribution[] = [];
+  private contributions: readonly ModuleContribution[] = [];
+  private portOf: <K extends PortName>(name: K) => Ports[K] | undefined = () => undefined;
   /** Set first on shutdown: /readyz answers 503 so that load balancers stop sending requests. */
   private draining = false;
   private readonly closers: Array<() => Promise<void>> = [];
@@ -81,6 +83,7 @@ export class VoidApp {
   }
 
   static async create(config: Config, options: VoidAppOptions, modules: readonly VoidModule[]): Promise<VoidApp> {
+    setupOrder(modules); // a build that cannot be wired is refused before any connection is made
     const env = config.env;
     const log = options.log ?? createLogger({ level: env.LOG_LEVEL ?? 'info', secrets: secretValues(env) });
     const prefix = options.prefix ?? env.VOID_KEY_PREFIX;
@@ -119,7 +122,11 @@ export class VoidApp {
     const app = new VoidApp(config, options, redis, audit, queue, intake, log, prefix, scrub);
     app.closers.push(() => store.close());
     app.chat.register('console', new ConsoleChatPort(redis, prefix));
-    await app.setupModules(modules);
+    await app.setupModules(modules).catch(async (error: unknown) => {
+      await store.close().catch(() => undefined);
+      await redis.quit().catch(() => undefined);
+      throw error;
+    });
     return app;
   }
 
@@ -136,18 +143,19 @@ export class VoidApp {
       log: this.log,
       chat: this.chat,
       scrub: this.scrub,
-      ports: this.ports,
       intake: this.intake,
       ledger: (ttl, claimTtl) => new DeliveryLedger(this.redis, this.prefix, ttl, claimTtl),
       dispatcher: () => this.dispatcher,
       platformHealth: () => this.platformHealth(),
     };
-    for (const module of modules) {
-      const contribution = await module.setup(ctx);
-      this.contributions.push(contribution);
+    const wired = await wireModules(modules, async (module, ports) => {
+      const contribution = await module.setup(ctx, ports);
       for (const [platform, port] of Object.entries(contribution.chatPorts ?? {}))
         this.chat.register(platform as Platform, port);
-    }
+      return contribution;
+    });
+    this.contributions = wired.contributions;
+    this.portOf = wired.port;
     const gate = this.contributions.find((c) => c.gate)?.gate;
     const commands = Object.assign({}, ...this.contributions.map((c) => c.commands ?? {})) as Partial<CommandOverrides>;
     const kinds = new Set<JobKind>([...AVAILABLE_KINDS, ...this.contributions.flatMap((c) => c.kinds ?? [])]);
@@ -158,14 +166,19 @@ export class VoidApp {
         queue: this.queue,
         availableKinds: kinds,
         gate,
-        approvals: this.ports.approvals,
+        approvals: this.provided('approvals'),
         extraCommands: commands,
       },
       ledger: new DeliveryLedger(this.redis, this.prefix, this.config.env.VOID_DEDUPE_TTL_SECONDS),
       rate: new CommandRateLimiter(this.redis, this.prefix),
       log: this.log,
-      localRevisions: () => Boolean(this.ports.vcs?.local),
+      localRevisions: () => Boolean(this.provided('vcs')?.local),
     });
+  }
+
+  /** The port a module of this build provided (bot/core/needs.ts), for the entry point and tests. */
+  provided<K extends PortName>(name: K): Ports[K] | undefined {
+    return this.portOf(name);
   }
 
   /** Every module's platform credential checks, by platform (a check that throws counts as no answer). */
@@ -182,30 +195,16 @@ export class VoidApp {
       requestTimeoutMs: this.config.env.VOID_REQUEST_TIMEOUT_MS,
     });
     http.route('GET', '/healthz', () => json(200, { status: 'ok' }));
-    http.route('GET', '/readyz', async () => {
-      if (this.draining) return json(503, { status: 'draining', checks: {} });
-      const probe = (ping: Promise<unknown>) =>
-        ping.then(
-          () => 'ok',
-          () => 'unreachable',
-        );
-      const [redis, store] = await Promise.all([probe(this.redis.ping()), probe(this.audit.store.ping())]);
-      const checks: Record<string, string> = { redis, store };
-      const ready = Object.values(checks).every((v) => v === 'ok');
-      // A platform whose credential fails (a wrong Teams app password) loses every reply there: say so here, but
-      // stay ready, since every replica shares the credential and Slack, GitHub and JIRA still work.
-      const platforms = await this.platformHealth();
-      const failing = Object.entries(platforms)
-        .filter(([, h]) => h.status === 'failing')
-        .map(([name]) => name);
-      const status = !ready ? 'not_ready' : failing.length ? 'degraded' : 'ready';
-      return json(ready ? 200 : 503, {
-        status,
-        checks,
-        ...(Object.keys(platforms).length ? { platforms } : {}),
-        ...(failing.length ? { failing } : {}),
-      });
-    });
+    http.route(
+      'GET',
+      '/readyz',
+      readinessHandler({
+        draining: () => this.draining,
+        redis: () => this.redis.ping(),
+        store: () => this.audit.store.ping(),
+        platforms: () => this.platformHealth(),
+      }),
+    );
     for (const c of this.contributions) c.routes?.(http);
     return http;
   }
@@ -221,7 +220,6 @@ export class VoidApp {
     if (role === 'worker' || role === 'all') {
       const connection = createRedis(this.options.redisUrl, { maxRetriesPerRequest: null });
       connection.on('error', () => undefined);
-      const gates = this.contributions.map((c) => c.runGate).filter((g): g is RunGate => Boolean(g));
       this.worker = new JobWorker({
         connection,
         prefix: this.prefix,
@@ -236,26 +234,13 @@ export class VoidApp {
         // BullMQ's moveToFinished, so a no-op job pays one round trip for its slot, not two.
         slots: new JobSlots(connection, this.prefix),
         log: this.log.child({ role: 'worker' }),
-        gate: gates.length
-          ? async (data, tenant) => {
-              for (const g of gates) {
-                const r = await g(data, tenant);
-                if (r) return r;
-              }
-              return undefined;
-            }
-          : undefined,
+        gate: firstRefusal(this.contributions.map((c) => c.runGate)),
         scrub: this.scrub,
         lockDurationMs: this.options.lockDurationMs ?? this.config.env.VOID_JOB_LOCK_MS,
         stalledIntervalMs: this.options.stalledIntervalMs ?? this.config.env.VOID_STALLED_INTERVAL_MS,
       });
       this.worker.start();
-      this.closers.unshift(async () =>
-        connection.quit().then(
-          () => undefined,
-          () => undefined,
-        ),
-      );
+      this.closers.unshift(quitter(connection));
     }
     if (role !== 'web' || this.options.intakeWorker) this.startIntake();
     if (role === 'web' || role === 'all') {
@@ -271,12 +256,7 @@ export class VoidApp {
     const connection = createRedis(this.options.redisUrl, { maxRetriesPerRequest: null });
     connection.on('error', () => undefined);
     this.intake.start(connection, INTAKE_CONCURRENCY);
-    this.closers.unshift(async () =>
-      connection.quit().then(
-        () => undefined,
-        () => undefined,
-      ),
-    );
+    this.closers.unshift(quitter(connection));
   }
 
   /** Graceful shutdown: stop taking requests, finish or return in-flight jobs, close connections. */
@@ -318,4 +298,9 @@ export class VoidApp {
     for (const close of this.closers) await close().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);
   }
+}
+
+/** Closes a connection of the worker role, whether or not it is still open. */
+function quitter(connection: Redis): () => Promise<void> {
+  return async () => void (await connection.quit().catch(() => undefined));
 }

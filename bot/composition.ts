@@ -13,7 +13,8 @@ import { approvals } from '../approvals/module.js';
 import { dashboard } from './dashboard/module.js';
 import { notifications } from '../integrations/notify/module.js';
 
-/** The modules of this build, in setup order (providers of shared ports first). */
+/** The modules of this build. Their order is that of routes, commands and start; set-up follows the ports each
+ *  needs (bot/wiring.ts). */
 export async function loadModuleList(): Promise<VoidModule[]> {
   const list: VoidModule[] = [];
   list.push(observabilityModule());
@@ -23,8 +24,8 @@ export async function loadModuleList(): Promise<VoidModule[]> {
   list.push(slackModule);
   list.push(teamsModule);
   list.push(createJiraModule(jiraVariables));
-  list.push(agentsModule); // after github/jira: reads their ports lazily at job time
-  list.push(dashboard); // web pages; reads ctx.ports.approvals lazily
-  list.push(notifications); // listens to the audit trail; reads the approvals port lazily
+  list.push(agentsModule);
+  list.push(dashboard);
+  list.push(notifications); // listens to the audit trail
   return list;
 }

@@ -9,7 +9,7 @@ import type * as Core from './core/module.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { HttpServer } from './http/server.js';
 
-export type { PlatformHealth, SharedPorts } from './core/module.js';
+export type { Deferred, NeededPorts, PlatformHealth, PortName, PortNeeds, Ports } from './core/module.js';
 
 export interface ModuleContext extends Core.ModuleContext<Config, AuditTrail, JobQueue> {
   dispatcher(): Dispatcher;
@@ -20,7 +20,11 @@ export interface ModuleContribution extends Omit<Core.ModuleContribution, 'route
   readonly routes?: (http: HttpServer) => void;
 }
 
-export interface VoidModule {
+export interface VoidModule<N extends Core.PortNeeds = Core.PortNeeds> {
   readonly name: string;
-  setup(ctx: ModuleContext): Promise<ModuleContribution>;
+  /** The ports the module's set-up receives, and how (bot/core/needs.ts). */
+  readonly needs?: N;
+  /** The ports the module may provide (its set-up returns them); consumers are set up after their providers. */
+  readonly provides?: readonly Core.PortName[];
+  setup(ctx: ModuleContext, ports: Core.NeededPorts<N>): Promise<ModuleContribution>;
 }

@@ -1,4 +1,4 @@
-// What the agent processors share: the ports (read lazily, at job time), Redis for checkpoints, the model router.
+// What the agent processors share: the ports (checked when a job runs), Redis for checkpoints, the model router.
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { TicketPort } from '../../bot/core/ticket.port.js';
@@ -7,7 +7,7 @@ import type { Logger } from '../../bot/core/logger.js';
 import type { ModelRouter } from '../llm/router.js';
 import type { JobResult, ProcessorContext } from '../worker.js';
 
-/** The ports the agents use, read when a job runs (the application's shared ports are one). */
+/** The ports the agents use (undefined when this build does not provide one). */
 export interface AgentPorts {
   readonly vcs?: VcsPort | undefined;
   readonly tickets?: TicketPort | undefined;

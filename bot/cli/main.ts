@@ -15,7 +15,7 @@ import { VoidApp, type Role } from '../app.js';
 import { loadModuleList } from '../composition.js';
 import type { VoidModule } from '../modules.js';
 import { ConsoleSession } from '../console/receiver.js';
-import { attachLocalRepository } from '../../integrations/local-git/module.js';
+import { localGitModule } from '../../integrations/local-git/module.js';
 import { createRedis } from '../redis.js';
 import { runDoctor } from '../doctor.js';
 
@@ -98,13 +98,16 @@ async function runConsole(
   interactive: boolean,
   modules: VoidModule[],
 ): Promise<number> {
-  const app = await VoidApp.create(config, { role: 'worker', redisUrl: redis.url, log }, modules);
-  const local = await attachLocalRepository(
-    app.ports,
-    config.env.VOID_LOCAL_REPO ?? process.cwd(),
-    log,
-    Boolean(config.env.VOID_LOCAL_REPO),
+  const repo = localGitModule({
+    dir: config.env.VOID_LOCAL_REPO ?? process.cwd(),
+    required: Boolean(config.env.VOID_LOCAL_REPO),
+  });
+  const app = await VoidApp.create(
+    config,
+    { role: 'worker', redisUrl: redis.url, log },
+    withLocalRepository(config, modules, repo),
   );
+  const local = repo.repository();
   if (local && interactive)
     process.stdout.write(
       `Version control: the local git repository ${local.dir} (review HEAD~1, review <branch>, deploy …).\n`,
@@ -149,8 +152,12 @@ async function serve(
       'MONGODB_URL is not set and VOID_EMBEDDED_STORE=memory, so approvals and the audit trail live inside each process: a separate web and worker cannot share them (approved jobs will be refused by the worker). Run --role all, or set MONGODB_URL.',
     );
   }
-  const app = await VoidApp.create(config, { role, redisUrl: redis.url, log }, modules);
-  await attachLocalRepository(app.ports, config.env.VOID_LOCAL_REPO, log, true);
+  const repo = localGitModule({ dir: config.env.VOID_LOCAL_REPO, required: true });
+  const app = await VoidApp.create(
+    config,
+    { role, redisUrl: redis.url, log },
+    withLocalRepository(config, modules, repo),
+  );
   await app.start();
   log.info({ role, tenants: config.tenants.length }, 'Void started');
   await new Promise<void>((resolve) => {
@@ -165,6 +172,11 @@ async function serve(
   await redis.stop();
   log.info('Void stopped');
   return 0;
+}
+
+/** The build's modules, with the local git repository as the VCS when the GitHub App is not configured. */
+function withLocalRepository(config: Config, modules: VoidModule[], repo: VoidModule): VoidModule[] {
+  return config.env.GITHUB_APP_ID && config.env.GITHUB_PRIVATE_KEY ? modules : [...modules, repo];
 }
 
 /** Runs the `void` command line and exits with its code (2 and a plain message on a known error). */

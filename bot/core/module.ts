@@ -5,7 +5,6 @@
 // ports unless the module is their owner's, as audit/ is the trail's); the application hands in the real ones.
 import type { IntakePort } from './intake.js';
 import type { Redis } from 'ioredis';
-import type { ApprovalsPort } from './approvals.port.js';
 import type { AuditLog } from './audit.js';
 import type { ApprovalGate, CommandOverrides } from './commands.js';
 import type { CommandDispatcher } from './dispatch.js';
@@ -14,22 +13,13 @@ import type { RouteRegistrar } from './http.js';
 import type { ClaimLedger, InboundEndpoint, InboundRequest } from './inbound.js';
 import type { JobKind, JobSubmitter, Processor, RunGate } from './jobs.js';
 import type { Logger } from './logger.js';
+import type { NeededPorts, PortName, PortNeeds, ProvidedPorts } from './needs.js';
 import type { ChatPort, ReplyRouter } from './ports.js';
 import type { TenantRegistry } from './registry.js';
-import type { TicketPort } from './ticket.port.js';
 import type { Platform } from './types.js';
-import type { PullRequestListener, VcsPort } from './vcs.port.js';
 
 export type { PlatformHealth } from './health.js';
-
-/** Ports that one module provides and others use (filled in module order, read lazily at use time). */
-export interface SharedPorts {
-  vcs?: VcsPort;
-  tickets?: TicketPort;
-  approvals?: ApprovalsPort;
-  /** Called by the GitHub integration for every pull request lifecycle event (JIRA listens). */
-  pullRequestListeners?: PullRequestListener[];
-}
+export type { Deferred, NeededPorts, PortName, PortNeeds, Ports } from './needs.js';
 
 export interface ModuleContext<C = unknown, A extends AuditLog = AuditLog, Q extends JobSubmitter = JobSubmitter> {
   /** The process's configuration; each module declares the part it reads. */
@@ -45,7 +35,6 @@ export interface ModuleContext<C = unknown, A extends AuditLog = AuditLog, Q ext
   readonly log: Logger;
   readonly chat: ReplyRouter;
   readonly scrub: (text: string) => string;
-  readonly ports: SharedPorts;
   /** Where receivers queue authenticated requests (acked in one round trip) and register their worker handlers. */
   readonly intake: IntakePort;
   /** A durable ledger of claimed deliveries (bot/idempotency.ts): done marks kept `doneTtlSeconds`, an in-flight
@@ -67,6 +56,8 @@ export interface ModuleRoutes extends RouteRegistrar {
 }
 
 export interface ModuleContribution {
+  /** The ports this module provides to others (only those its `provides` names; bot/core/needs.ts). */
+  readonly provides?: ProvidedPorts;
   readonly gate?: ApprovalGate;
   readonly runGate?: RunGate;
   readonly commands?: Partial<CommandOverrides>;
@@ -87,7 +78,16 @@ export interface ModuleContribution {
   readonly platformHealth?: () => Promise<Record<string, PlatformHealth>>;
 }
 
-export interface VoidModule<C = unknown, A extends AuditLog = AuditLog, Q extends JobSubmitter = JobSubmitter> {
+export interface VoidModule<
+  C = unknown,
+  A extends AuditLog = AuditLog,
+  Q extends JobSubmitter = JobSubmitter,
+  N extends PortNeeds = PortNeeds,
+> {
   readonly name: string;
-  setup(ctx: ModuleContext<C, A, Q>): Promise<ModuleContribution>;
+  /** The ports the module's set-up receives, and how (bot/core/needs.ts). */
+  readonly needs?: N;
+  /** The ports the module may provide (its set-up returns them); consumers are set up after their providers. */
+  readonly provides?: readonly PortName[];
+  setup(ctx: ModuleContext<C, A, Q>, ports: NeededPorts<N>): Promise<ModuleContribution>;
 }

@@ -1,6 +1,6 @@
 // The dashboard module: server-rendered pages in the web role (approvals inbox, jobs, audit, compliance, tenant,
 // system) and the `login` command. On when VOID_DASHBOARD_URL is set (docs/dashboard.md). It decides nothing
-// itself: approvals go through ctx.ports.approvals, the same service chat uses.
+// itself: approvals go through the `approvals` port, the same service chat uses.
 import { ModelBudget } from '../../agents/llm/budget.js';
 import { commandRegistry } from '../commands/index.js';
 import type { CommandRunner } from '../commands/types.js';
@@ -22,10 +22,13 @@ export interface DashboardModuleOptions {
   readonly pollMs?: number;
 }
 
-export function dashboardModule(options: DashboardModuleOptions = {}): VoidModule {
+const NEEDS = { approvals: 'optional' } as const;
+
+export function dashboardModule(options: DashboardModuleOptions = {}): VoidModule<typeof NEEDS> {
   return {
     name: 'dashboard',
-    async setup(ctx) {
+    needs: NEEDS,
+    async setup(ctx, ports) {
       const env = ctx.config.env;
       const baseUrl = env.VOID_DASHBOARD_URL;
       if (!baseUrl) return {};
@@ -40,7 +43,7 @@ export function dashboardModule(options: DashboardModuleOptions = {}): VoidModul
         queue: ctx.queue,
         sessions,
         oidc: new OidcSignIn(env, sessions, (id) => ctx.registry.get(id)),
-        approvals: () => ctx.ports.approvals,
+        approvals: () => ports.approvals,
         pollMs: options.pollMs ?? 500,
         modelSpend: (tenantId) => new ModelBudget(ctx.redis, ctx.prefix).spent(tenantId),
         platformHealth: () => ctx.platformHealth(),
@@ -80,4 +83,4 @@ export function dashboardModule(options: DashboardModuleOptions = {}): VoidModul
   };
 }
 
-export const dashboard: VoidModule = dashboardModule();
+export const dashboard: VoidModule<typeof NEEDS> = dashboardModule();

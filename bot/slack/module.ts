@@ -6,6 +6,7 @@ import type { Env } from '../config/env.js';
 import { VoidError } from '../core/errors.js';
 import type { TenantRegistry } from '../core/registry.js';
 import { DeliveryLedger } from '../idempotency.js';
+import type { ApprovalsPort } from '../core/approvals.port.js';
 import type { ModuleContext, ModuleContribution, VoidModule } from '../modules.js';
 import { boltLogger, SlackAuth } from './auth.js';
 import { SlackChatPort } from './client.js';
@@ -55,7 +56,9 @@ export function slackIdsFrom(registry: TenantRegistry): SlackIdsOf {
 }
 
 /** The Slack module, with `settled()`: resolves once the work after every ack so far is done (shutdown, tests). */
-export interface SlackModule extends VoidModule {
+const NEEDS = { approvals: 'optional' } as const;
+
+export interface SlackModule extends VoidModule<typeof NEEDS> {
   settled(): Promise<void>;
 }
 
@@ -64,13 +67,18 @@ export function createSlackModule(): SlackModule {
   return {
     name: 'slack',
     settled: async () => void (await Promise.all(receivers.map((r) => r.settled()))),
-    setup: (ctx) => setupSlack(ctx, receivers),
+    needs: NEEDS,
+    setup: (ctx, ports) => setupSlack(ctx, ports.approvals, receivers),
   };
 }
 
 export const slackModule: SlackModule = createSlackModule();
 
-async function setupSlack(ctx: ModuleContext, receivers: SlackReceiver[]): Promise<ModuleContribution> {
+async function setupSlack(
+  ctx: ModuleContext,
+  approvalsPort: ApprovalsPort | undefined,
+  receivers: SlackReceiver[],
+): Promise<ModuleContribution> {
   const env = ctx.config.env;
   if (!env.SLACK_SIGNING_SECRET) return {};
   const mode = slackMode(env);
@@ -111,7 +119,7 @@ async function setupSlack(ctx: ModuleContext, receivers: SlackReceiver[]): Promi
     slackIdsOf,
     openView,
   });
-  const approvals = () => ctx.ports.approvals;
+  const approvals = () => approvalsPort;
   const ledger = new DeliveryLedger(ctx.redis, ctx.prefix, env.VOID_DEDUPE_TTL_SECONDS);
   const decisions = new SlackDecisions({
     registry: ctx.registry,

@@ -7,6 +7,7 @@ import type { Env } from '../config/env.js';
 import { checkTeamsConfig } from '../config/teams.js';
 import { VoidError } from '../core/errors.js';
 import { DeliveryLedger } from '../idempotency.js';
+import type { ApprovalsPort } from '../core/approvals.port.js';
 import type { ModuleContext, ModuleContribution, VoidModule } from '../modules.js';
 import type { InboundRequest } from '../http/server.js';
 import type { InboundEndpoint } from '../core/inbound.js';
@@ -67,6 +68,7 @@ function tokenSource(env: Env, log: Logger): BotTokenSource | undefined {
 
 async function wire(
   ctx: ModuleContext,
+  approvals: ApprovalsPort | undefined,
   env: Env,
   outbound: BotTokenSource | undefined,
 ): Promise<{
@@ -91,7 +93,7 @@ async function wire(
     appId: settings.appId,
     log,
     registry: ctx.registry,
-    approvals: () => ctx.ports.approvals,
+    approvals: () => approvals,
     audit: ctx.audit,
   });
   const tokens = settings.emulator
@@ -135,9 +137,12 @@ async function wire(
   return { chat, handler };
 }
 
-export const teamsModule: VoidModule = {
+const NEEDS = { approvals: 'optional' } as const;
+
+export const teamsModule: VoidModule<typeof NEEDS> = {
   name: 'teams',
-  async setup(ctx): Promise<ModuleContribution> {
+  needs: NEEDS,
+  async setup(ctx, { approvals }): Promise<ModuleContribution> {
     const env = ctx.config.env;
     if (!env.MICROSOFT_APP_ID && !env.TEAMS_EMULATOR_MODE) return {};
     // loadConfig refuses this already; a process assembled otherwise must not run unauthenticated either.
@@ -150,7 +155,7 @@ export const teamsModule: VoidModule = {
       );
     }
     const tokens = tokenSource(env, ctx.log.child({ platform: 'teams' }));
-    const { chat, handler } = await wire(ctx, env, tokens);
+    const { chat, handler } = await wire(ctx, approvals, env, tokens);
     return {
       chatPorts: { teams: chat },
       routes: (http) => {

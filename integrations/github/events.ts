@@ -5,9 +5,9 @@ import type { CommandDispatcher } from '../../bot/core/dispatch.js';
 import { VoidError } from '../../bot/core/errors.js';
 import { parseGithubIdentity, type TenantRegistry } from '../../bot/core/registry.js';
 import type { Reply, Tenant, ThreadRef } from '../../bot/core/types.js';
-import type { PullRequestEvent } from '../../bot/core/vcs.port.js';
+import type { ApprovalsPort } from '../../bot/core/approvals.port.js';
+import type { PullRequestEvent, PullRequestListener } from '../../bot/core/vcs.port.js';
 import type { Logger } from '../../bot/core/logger.js';
-import type { SharedPorts } from '../../bot/core/module.js';
 import { prThread, type GithubChatPort } from './chat.js';
 import type { GithubClient } from './client.js';
 import { commentReplies, rewriteCommand } from './commands.js';
@@ -60,7 +60,10 @@ export interface EventHandlerDeps {
   readonly dispatcher: () => CommandDispatcher;
   readonly client: GithubClient;
   readonly chat: GithubChatPort;
-  readonly ports: SharedPorts;
+  /** The approvals service, when the build has one (read when an event arrives). */
+  readonly approvals: () => ApprovalsPort | undefined;
+  /** Told of every pull request lifecycle event (JIRA moves its tickets along). */
+  readonly pullRequestListeners: readonly PullRequestListener[];
   readonly background: Background;
 }
 
@@ -134,7 +137,7 @@ export class GithubEventHandler {
       this.postAll(log, thread, [{ text: EDITED, kind: 'refusal' }], e.sender);
       return { answered: 'edited comment' };
     }
-    const lookup = { client: this.deps.client, chat: this.deps.chat, approvals: this.deps.ports.approvals, log };
+    const lookup = { client: this.deps.client, chat: this.deps.chat, approvals: this.deps.approvals(), log };
     const rewritten = await rewriteCommand(e, tenant, lookup);
     if (rewritten.stop) {
       this.postAll(log, thread, [{ text: rewritten.note ?? 'Nothing was done.', kind: 'refusal' }], e.sender);
@@ -178,7 +181,7 @@ export class GithubEventHandler {
     }
     const channel = prChannel(e.pr.repo, e.pr.number);
     const thread = prThread(e.installationId, channel);
-    const approvals = this.deps.ports.approvals;
+    const approvals = this.deps.approvals();
     // Reviews of this pull request and deploys asked for in it: the approvals module knows which are stale.
     const voided =
       e.action === 'synchronize' && approvals
@@ -198,7 +201,7 @@ export class GithubEventHandler {
   }
 
   private async publish(event: PullRequestEvent, log: Logger): Promise<void> {
-    for (const listener of this.deps.ports.pullRequestListeners ?? []) {
+    for (const listener of this.deps.pullRequestListeners) {
       await listener(event).catch((err: unknown) =>
         log.warn({ err: { message: (err as Error)?.message }, action: event.action }, 'a pull request listener failed'),
       );

@@ -1,9 +1,12 @@
-// The GitHub App as a Void module: the outbound client becomes `ports.vcs` when the App credentials are set; the
-// webhook route and the GitHub chat port come with GITHUB_WEBHOOK_SECRET.
+// The GitHub App as a Void module: the outbound client is the `vcs` port it provides when the App credentials are set;
+// the webhook route and the GitHub chat port come with GITHUB_WEBHOOK_SECRET. Its webhooks tell the pull request
+// listeners (set up first) and reach approvals through a deferred (approvals needs the VCS at set-up).
 import { Webhooks } from '@octokit/webhooks';
 import { VoidError } from '../../bot/core/errors.js';
 import { parseGithubIdentity } from '../../bot/core/registry.js';
-import type { ModuleContext, ModuleContribution, VoidModule } from '../../bot/core/module.js';
+import type { ModuleContext, ModuleContribution, NeededPorts, VoidModule } from '../../bot/core/module.js';
+import type { AuditLog } from '../../bot/core/audit.js';
+import type { JobSubmitter } from '../../bot/core/jobs.js';
 import { GithubChatPort } from './chat.js';
 import { GithubClient } from './client.js';
 import { Background, GithubEventHandler } from './events.js';
@@ -41,7 +44,9 @@ export interface GithubEnv {
 
 type GithubConfig = { readonly env: GithubEnv };
 
-export interface GithubModule extends VoidModule<GithubConfig> {
+const NEEDS = { approvals: 'deferred', pullRequestListeners: 'optional' } as const;
+
+export interface GithubModule extends VoidModule<GithubConfig, AuditLog, JobSubmitter, typeof NEEDS> {
   /** Resolves when every reaction, reply and listener call started by a webhook has finished. */
   idle(): Promise<void>;
   /** The client built in setup (when the App credentials are set). */
@@ -59,7 +64,9 @@ export function createGithubModule(options: GithubModuleOptions = {}): GithubMod
       await background.idle();
     },
     client: () => client,
-    async setup(ctx: ModuleContext<GithubConfig>): Promise<ModuleContribution> {
+    needs: NEEDS,
+    provides: ['vcs'],
+    async setup(ctx: ModuleContext<GithubConfig>, ports: NeededPorts<typeof NEEDS>): Promise<ModuleContribution> {
       const env = ctx.config.env;
       const log = ctx.log.child({ module: 'github' });
       if (!env.GITHUB_APP_ID || !env.GITHUB_PRIVATE_KEY) {
@@ -79,20 +86,20 @@ export function createGithubModule(options: GithubModuleOptions = {}): GithubMod
         options.tuning,
       );
       client = gh;
-      ctx.ports.vcs = gh;
       // Approvers are @mentioned by their GitHub login (from the tenants file), so that GitHub notifies them.
       const loginsOf = (tenantId: string, memberId: string) =>
         (ctx.registry.memberById(tenantId, memberId)?.identities.github ?? []).map((e) => parseGithubIdentity(e).login);
       const chat = new GithubChatPort(gh, ctx.redis, ctx.prefix, { loginsOf, webUrl: githubWebUrl(apiUrl) });
       const secret = env.GITHUB_WEBHOOK_SECRET;
       const close = () => background.drain(SHUTDOWN_WAIT_MS, log);
-      if (!secret) return { chatPorts: { github: chat }, close };
+      if (!secret) return { provides: { vcs: gh }, chatPorts: { github: chat }, close };
       const handler = new GithubEventHandler({
         registry: ctx.registry,
         dispatcher: () => ctx.dispatcher(),
         client: gh,
         chat,
-        ports: ctx.ports,
+        approvals: () => ports.approvals.get(),
+        pullRequestListeners: ports.pullRequestListeners ?? [],
         background,
       });
       const route = githubWebhook({
@@ -107,6 +114,7 @@ export function createGithubModule(options: GithubModuleOptions = {}): GithubMod
       intake = ctx.intake;
       ctx.intake.register('github', (item, attempt) => handleQueued(handler, item, attempt, log));
       return {
+        provides: { vcs: gh },
         chatPorts: { github: chat },
         routes: (http) => {
           http.inbound('/github/webhooks', route, { maxBytes: Math.max(MAX_WEBHOOK_BYTES, env.VOID_MAX_BODY_BYTES) });

@@ -1,11 +1,14 @@
 // The JIRA integration as one Void module: one webhook URL per tenant, /jira/webhooks/<tenant>, verified with that
 // tenant's own secret (JIRA_WEBHOOK_SECRET_<TENANT> or bindings.jira.webhookSecretEnv; the single-tenant legacy
-// JIRA_WEBHOOK_SECRET keeps /jira/webhooks), and, for tenants with JIRA credentials, the TicketPort (ctx.ports.tickets), the JIRA ChatPort, `jira create|show`, and the listener
-// that moves tickets along with their pull requests.
+// JIRA_WEBHOOK_SECRET keeps /jira/webhooks), and, for tenants with JIRA credentials, the `tickets` port, the JIRA
+// ChatPort, `jira create|show`, and the pull request listener that moves tickets along with their pull requests.
+// Approvals needs the tickets at set-up, so JIRA reaches approvals through a deferred (read when a webhook arrives).
 import { VoidError } from '../../bot/core/errors.js';
 import type { TenantRegistry } from '../../bot/core/registry.js';
 import type { CommandOverrides } from '../../bot/core/commands.js';
-import type { ModuleContext, ModuleContribution, VoidModule } from '../../bot/core/module.js';
+import type { AuditLog } from '../../bot/core/audit.js';
+import type { JobSubmitter } from '../../bot/core/jobs.js';
+import type { ModuleContext, ModuleContribution, NeededPorts, VoidModule } from '../../bot/core/module.js';
 import type { Tenant } from '../../bot/core/types.js';
 import { BotAccounts } from './bot-accounts.js';
 import { JiraChatPort, JiraTicketClient } from './client.js';
@@ -32,12 +35,22 @@ export interface JiraVariables<E extends JiraEnv> {
   problems(env: E, tenants: readonly Tenant[]): readonly string[];
 }
 
-export function createJiraModule<E extends JiraEnv>(vars: JiraVariables<E>): VoidModule<{ readonly env: E }> {
-  return { name: 'jira', setup: (ctx) => setupJira(ctx, vars) };
+const NEEDS = { approvals: 'deferred' } as const;
+
+export function createJiraModule<E extends JiraEnv>(
+  vars: JiraVariables<E>,
+): VoidModule<{ readonly env: E }, AuditLog, JobSubmitter, typeof NEEDS> {
+  return {
+    name: 'jira',
+    needs: NEEDS,
+    provides: ['tickets', 'pullRequestListeners'],
+    setup: (ctx, ports) => setupJira(ctx, ports, vars),
+  };
 }
 
 async function setupJira<E extends JiraEnv>(
   ctx: ModuleContext<{ readonly env: E }>,
+  ports: NeededPorts<typeof NEEDS>,
   vars: JiraVariables<E>,
 ): Promise<ModuleContribution> {
   const env = ctx.config.env;
@@ -68,18 +81,20 @@ async function setupJira<E extends JiraEnv>(
   // Void's own account on each site, asked of JIRA at start (automation.botAccountIds, if given, count too).
   const botAccounts = new BotAccounts(tickets, log);
   const chat = configured.length ? new JiraChatPort(ctx.registry, tickets) : undefined;
-  if (configured.length) {
-    ctx.ports.tickets = tickets;
-    (ctx.ports.pullRequestListeners ??= []).push(
-      pullRequestListener({
-        registry: ctx.registry,
+  const provides = configured.length
+    ? {
         tickets,
-        audit: ctx.audit,
-        ledger: ctx.ledger(env.VOID_DEDUPE_TTL_SECONDS, 300),
-        log,
-      }),
-    );
-  }
+        pullRequestListeners: [
+          pullRequestListener({
+            registry: ctx.registry,
+            tickets,
+            audit: ctx.audit,
+            ledger: ctx.ledger(env.VOID_DEDUPE_TTL_SECONDS, 300),
+            log,
+          }),
+        ],
+      }
+    : {};
   const handler = () =>
     jiraWebhook({
       verifierFor,
@@ -87,7 +102,7 @@ async function setupJira<E extends JiraEnv>(
       registry: ctx.registry,
       audit: ctx.audit,
       dispatcher: ctx.dispatcher,
-      approvals: () => ctx.ports.approvals,
+      approvals: () => ports.approvals.get(),
       chat: () => chat,
       ownComment: (tenantId, key, id) =>
         tickets.configured(tenantId) ? tickets.isOwnComment(tenantId, key, id) : Promise.resolve(false),
@@ -99,6 +114,7 @@ async function setupJira<E extends JiraEnv>(
       },
     });
   return {
+    provides,
     ...(chat
       ? { chatPorts: { jira: chat }, commands: { jira: jiraCommandRunner(tickets) } as Partial<CommandOverrides> }
       : {}),

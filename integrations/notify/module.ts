@@ -3,6 +3,9 @@
 // worker role. Adds the `notify` command. docs/notifications.md tells operators and receivers how it works.
 import type { Tenant } from '../../bot/core/types.js';
 import { metrics } from '../../bot/core/metrics.js';
+import type { ApprovalsPort } from '../../bot/core/approvals.port.js';
+import type { AuditLog } from '../../bot/core/audit.js';
+import type { JobSubmitter } from '../../bot/core/jobs.js';
 import type { ModuleContext, VoidModule } from '../../bot/core/module.js';
 import type { NotifyEnv } from './env.js';
 import { attemptsFor, DEFAULT_RETRY, NotifyEngine, type RetryPolicy } from './engine.js';
@@ -34,8 +37,9 @@ export function smtpUrlFor(env: NotifyEnv, tenant: Tenant): string | undefined {
 export function buildEngine(
   ctx: Pick<
     ModuleContext<{ readonly env: NotifyEnv }>,
-    'config' | 'redis' | 'redisUrl' | 'prefix' | 'registry' | 'audit' | 'ports' | 'scrub' | 'log'
+    'config' | 'redis' | 'redisUrl' | 'prefix' | 'registry' | 'audit' | 'scrub' | 'log'
   >,
+  approvals: ApprovalsPort | undefined,
   options: NotifyModuleOptions = {},
 ): { engine: NotifyEngine; state: NotifyState; mailer: Mailer } {
   const env = ctx.config.env;
@@ -62,7 +66,7 @@ export function buildEngine(
     },
     fanout: {
       state,
-      approvals: () => ctx.ports.approvals,
+      approvals: () => approvals,
       smtpFor: (t) => smtpUrlFor(env, t),
       publicUrl: env.VOID_PUBLIC_URL ?? env.VOID_DASHBOARD_URL,
       now,
@@ -74,11 +78,16 @@ export function buildEngine(
   return { engine, state, mailer };
 }
 
-export function notifyModule(options: NotifyModuleOptions = {}): VoidModule<{ readonly env: NotifyEnv }> {
+const NEEDS = { approvals: 'optional' } as const;
+
+export function notifyModule(
+  options: NotifyModuleOptions = {},
+): VoidModule<{ readonly env: NotifyEnv }, AuditLog, JobSubmitter, typeof NEEDS> {
   return {
     name: 'notify',
-    async setup(ctx) {
-      const { engine, state, mailer } = buildEngine(ctx, options);
+    needs: NEEDS,
+    async setup(ctx, ports) {
+      const { engine, state, mailer } = buildEngine(ctx, ports.approvals, options);
       options.onReady?.(engine, state);
       const env = ctx.config.env;
       const mailEnabled = () => Boolean(env.VOID_SMTP_URL || Object.keys(env.VOID_SMTP_URLS ?? {}).length);

@@ -73,7 +73,7 @@ const withResponseUrl = (form: string) =>
   );
 
 async function pendingIds(): Promise<Set<string>> {
-  return new Set(((await a.app.ports.approvals?.pendingFor('acme', 'carol')) ?? []).map((c) => c.id));
+  return new Set(((await a.app.provided('approvals')?.pendingFor('acme', 'carol')) ?? []).map((c) => c.id));
 }
 
 /** Slack: whoami, a deploy that needs approval, Alice's own click refused, Carol approves; the job's GitHub call fails. */
@@ -101,7 +101,7 @@ async function teamsConversation(): Promise<void> {
   await a.quiet();
   const id = [...(await pendingIds())].find((x) => !before.has(x)) as string;
   expect(id).toBeDefined();
-  const card = await a.app.ports.approvals?.get('acme', id);
+  const card = await a.app.provided('approvals')?.get('acme', id);
   const action = (
     approvalCard(card as NonNullable<typeof card>).actions as Array<{
       verb: 'void.approve' | 'void.reject';

@@ -24,7 +24,7 @@ beforeAll(async () => {
   const asked = await postSlack(a.url, { body: slashForm({ text: 'deploy payments to staging', user: USERS.alice }) });
   expect(asked.status).toBe(200);
   await a.quiet();
-  const [pending] = (await a.app.ports.approvals?.pendingFor('acme', 'carol')) ?? [];
+  const [pending] = (await a.app.provided('approvals')?.pendingFor('acme', 'carol')) ?? [];
   approvalId = pending?.id as string;
   expect(approvalId).toMatch(/\S/);
 });
@@ -66,7 +66,7 @@ function expectNoLeak(text: string): void {
 }
 
 async function stillPending(): Promise<void> {
-  expect(await a.app.ports.approvals?.get('acme', approvalId)).toMatchObject({ state: 'pending', decisions: [] });
+  expect(await a.app.provided('approvals')?.get('acme', approvalId)).toMatchObject({ state: 'pending', decisions: [] });
 }
 
 describe("13: another tenant's request id is refused as if it did not exist", () => {
@@ -163,7 +163,7 @@ describe('14: 50 parallel clicks by one approver', () => {
     );
     for (const c of clicks) expect(c.status).toBeLessThan(500);
     await a.quiet();
-    const card = await a.app.ports.approvals?.get('acme', approvalId);
+    const card = await a.app.provided('approvals')?.get('acme', approvalId);
     expect(card).toMatchObject({ state: 'approved' });
     expect(card?.decisions).toHaveLength(1);
     const deploys = (await a.app.queue.recent('acme', 50)).filter((j) => j.kind === 'deploy');
@@ -175,7 +175,7 @@ describe('14: 50 parallel clicks by one approver', () => {
 
 describe("18: every store read with another tenant's id returns nothing", () => {
   it('approvals, audit trail and job queue', async () => {
-    const approvals = a.app.ports.approvals;
+    const approvals = a.app.provided('approvals');
     expect(await approvals?.get('globex', approvalId)).toBeUndefined();
     expect(JSON.stringify(await approvals?.pendingFor('globex', 'gina'))).not.toContain(approvalId);
     const store = a.app.audit.store;

@@ -107,7 +107,7 @@ describe('a deploy approval is bound to a commit', () => {
       `Deploys commit aaaaaaa (https://github.com/acme/payments/commit/${A}) of acme/payments, where main pointed when requested`,
     );
     expect(card).toContain('Required status checks must pass.');
-    expect((await t.app.ports.approvals?.get('acme', id))?.pinned).toEqual({
+    expect((await t.app.provided('approvals')?.get('acme', id))?.pinned).toEqual({
       sha: A,
       repo: 'acme/payments',
       ref: 'main',
@@ -120,7 +120,7 @@ describe('a deploy approval is bound to a commit', () => {
     expect(late.replies[0]?.text).toContain(
       `Request ${id} was voided because what it approved changed: main moved from aaaaaaa to bbbbbbb since the request (1 commit arrived: bbbbbbb)`,
     );
-    expect((await t.app.ports.approvals?.get('acme', id))?.state).toBe('cancelled');
+    expect((await t.app.provided('approvals')?.get('acme', id))?.state).toBe('cancelled');
     expect(repo.deployments).toEqual([]);
     expect(await t.app.queue.queue.getJobCounts()).toMatchObject({ waiting: 0, active: 0, completed: 0 });
   });
@@ -167,7 +167,7 @@ describe('a deploy approval is bound to a commit', () => {
     expect(byBob.replies[0]?.text).toContain(
       `You (bob@acme.test) authored part of what ${id} would deploy; rule "production-deploys" does not let authors approve their own change`,
     );
-    expect((await t.app.ports.approvals?.get('acme', id))?.decisions).toEqual([]);
+    expect((await t.app.provided('approvals')?.get('acme', id))?.decisions).toEqual([]);
     const denied = (await t.app.audit.store.range('acme', 1, 1000)).filter((r) => r.action === 'approval.denied');
     expect(denied.map((r) => r.details)).toEqual([{ approvalId: id, code: 'approval.author' }]);
 

@@ -113,7 +113,7 @@ describe('approvals asked for in a pull request', () => {
     expect(api.texts()).toContainEqual(
       `♻️ Request ${id} (deploy api to production at aaaaaaa) is void: new commits were pushed to acme/api#7 (approved at aaaaaaa, head now bbbbbbb). Approvals count only for what will run; ask again.`,
     );
-    expect((await t.app.ports.approvals?.get('acme', id))?.state).toBe('cancelled');
+    expect((await t.app.provided('approvals')?.get('acme', id))?.state).toBe('cancelled');
 
     await deliver(t.url, 'issue_comment', prComment(`/void approve ${id}`, { login: 'bob' }));
     await t.github.idle();
@@ -135,7 +135,7 @@ describe('approvals asked for in a pull request', () => {
     expect(api.texts().at(-1)).toBe(
       `@bob There is no pending request in this pull request that was made before your comment (\`${id}\` came after it: say \`/void approve <id>\` to decide one); nothing was decided.`,
     );
-    expect((await t.app.ports.approvals?.get('acme', id))?.decisions).toEqual([]);
+    expect((await t.app.provided('approvals')?.get('acme', id))?.decisions).toEqual([]);
     expect(await jobs(t)).toHaveLength(0);
 
     await deliver(t.url, 'issue_comment', prComment('/void approve', { login: 'bob' }));

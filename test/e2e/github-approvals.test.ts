@@ -110,7 +110,7 @@ describe('an approval requested in a pull request', () => {
     expect(card).toMatch(new RegExp(`^♻️ \\*\\*Void\\*\\* \`${id}\`: review acme/api#7\n`));
     expect(card).toContain('Void: new commits were pushed to acme/api#7 (approved at aaaaaaa, head now bbbbbbb).');
     expect(card).not.toContain('Cancelled');
-    expect((await t.app.ports.approvals?.get('acme', id))?.state).not.toBe('pending');
+    expect((await t.app.provided('approvals')?.get('acme', id))?.state).not.toBe('pending');
 
     await deliver(t.url, 'issue_comment', prComment(`/void approve ${id}`, { login: 'bob' }));
     await t.github.idle();

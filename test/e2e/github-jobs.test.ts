@@ -20,16 +20,16 @@ afterEach(async () => {
 });
 
 const vcsOf = (ports: { vcs?: VcsPort }): VcsPort => {
-  if (!ports.vcs) throw new Error('no VcsPort: the GitHub module did not set ports.vcs');
+  if (!ports.vcs) throw new Error('no VcsPort: the GitHub module did not provide the vcs port');
   return ports.vcs;
 };
 
 describe('a review requested in a pull request comment', () => {
   it("posts the review, and the job's progress edits one comment in place", async () => {
     const reviewer = processorsModule({
-      review: (ctx) => async (job) => {
+      review: (_ctx, ports) => async (job) => {
         const command = job.data.command as { repo: { owner: string; name: string }; number: number };
-        const vcs = vcsOf(ctx.ports);
+        const vcs = vcsOf(ports);
         const pr = await vcs.getPullRequest(job.tenant.id, command.repo, command.number);
         await job.progress('reading the diff', 0.5);
         const { url } = await vcs.postReview(job.tenant.id, command.repo, command.number, {
@@ -90,13 +90,8 @@ describe('a review requested in a pull request comment', () => {
 describe('a job whose branch was deleted', () => {
   it('fails at once with a clear message in the pull request', async () => {
     const brancher = processorsModule({
-      review: (ctx) => async (job) => {
-        await vcsOf(ctx.ports).ensureBranch(
-          job.tenant.id,
-          { owner: 'acme', name: 'api' },
-          'void/review-7',
-          'feature-gone',
-        );
+      review: (_ctx, ports) => async (job) => {
+        await vcsOf(ports).ensureBranch(job.tenant.id, { owner: 'acme', name: 'api' }, 'void/review-7', 'feature-gone');
         return { summary: 'unreachable' };
       },
     });

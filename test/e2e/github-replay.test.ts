@@ -77,13 +77,13 @@ describe('a signed GitHub body sent again under a new delivery id', () => {
     const pending = /`(ap-[0-9a-f]{16})`/g;
     const ids = [...api.texts().join('\n').matchAll(pending)].map((m) => m[1] as string);
     const second = ids[ids.length - 1] as string;
-    expect((await t.app.ports.approvals?.get('acme', second))?.state).toBe('pending');
+    expect((await t.app.provided('approvals')?.get('acme', second))?.state).toBe('pending');
 
     const replay = await deliver(t.url, 'issue_comment', undefined, { raw: approve });
     await t.github.idle();
     expect(replay).toMatchObject({ status: 200, body: { ignored: 'replay' } });
     expect(replay.id).not.toBe(first.id);
-    expect((await t.app.ports.approvals?.get('acme', second))?.state).toBe('pending');
+    expect((await t.app.provided('approvals')?.get('acme', second))?.state).toBe('pending');
     expect(await jobs(t)).toHaveLength(1);
     const decisions = (await t.app.audit.store.range('acme', 1, 1000)).filter((r) => r.action === 'approval.decided');
     expect(decisions.length).toBeLessThanOrEqual(1);

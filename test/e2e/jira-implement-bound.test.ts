@@ -92,7 +92,7 @@ describe('an implement approval is bound to the ticket', () => {
 
     issue.fields.description = 'Add retries and drop the audit log';
     await deliver(t.url, descriptionEdit(), { id: 'wh-edit' });
-    expect((await t.app.ports.approvals?.get('acme', id))?.state).toBe('cancelled');
+    expect((await t.app.provided('approvals')?.get('acme', id))?.state).toBe('cancelled');
     expect(jira.commentTexts('PAY-12').join('\n')).toContain(
       `♻️ Request ${id} (implement PAY-12 in acme/payments) is void: ticket PAY-12 was edited`,
     );
@@ -118,7 +118,7 @@ describe('an implement approval is bound to the ticket', () => {
     const { t, id } = await requested(jira, runs);
     issue.fields.labels = ['void:implement', 'backend'];
     await deliver(t.url, fixture('issue_updated_labels'), { id: 'wh-labels' });
-    expect((await t.app.ports.approvals?.get('acme', id))?.state).toBe('pending');
+    expect((await t.app.provided('approvals')?.get('acme', id))?.state).toBe('pending');
   });
 
   it('an edit the webhook never delivered is caught at the decision: the request is void and nothing runs', async () => {

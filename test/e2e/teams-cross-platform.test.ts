@@ -45,7 +45,7 @@ beforeEach(() => {
 
 /** Clicks a button of the Teams card as rendered for this approval: the click carries exactly the card's data. */
 async function clickTeamsCard(approvalId: string, title: 'Approve' | 'Reject', aadObjectId: string) {
-  const card = await t.app.ports.approvals?.get('acme', approvalId);
+  const card = await t.app.provided('approvals')?.get('acme', approvalId);
   if (!card) throw new Error(`no approval ${approvalId}`);
   const actions = approvalCard(card).actions as Array<{
     title: string;
@@ -73,7 +73,7 @@ describe('a request made in Slack, decided in Teams', () => {
     });
     expect(asked.status).toBe(200);
     await t.settled();
-    const [pending] = (await t.app.ports.approvals?.pendingFor('acme', 'carol')) ?? [];
+    const [pending] = (await t.app.provided('approvals')?.pendingFor('acme', 'carol')) ?? [];
     expect(pending).toMatchObject({
       state: 'pending',
       requester: { memberId: 'alice' },
@@ -92,7 +92,10 @@ describe('a request made in Slack, decided in Teams', () => {
     expect(String((own.body as { value: string }).value)).toContain(
       `You requested ${approvalId} (as Alice Developer, through slack); your teams account is linked to the same person`,
     );
-    expect(await t.app.ports.approvals?.get('acme', approvalId)).toMatchObject({ state: 'pending', decisions: [] });
+    expect(await t.app.provided('approvals')?.get('acme', approvalId)).toMatchObject({
+      state: 'pending',
+      decisions: [],
+    });
 
     // Carol (devops) asks Void about it in her Teams chat and gets the request as an Adaptive Card with buttons.
     const personal = fixture('personal-message', {
@@ -119,7 +122,7 @@ describe('a request made in Slack, decided in Teams', () => {
       value: { actions: [] },
     });
     expect(JSON.stringify(approved.body)).toContain('Carol Ops ✅ approved from teams');
-    expect(await t.app.ports.approvals?.get('acme', approvalId)).toMatchObject({
+    expect(await t.app.provided('approvals')?.get('acme', approvalId)).toMatchObject({
       state: 'approved',
       decisions: [{ memberId: 'carol', platform: 'teams', decision: 'approve' }],
     });

@@ -14,6 +14,7 @@ import type { ChangedFile, FileChange, PullRequestInfo, ReviewSubmission, VcsPor
 import type { VoidModule } from '../../bot/modules.js';
 import { startTestApp, testConfig, type TestApp } from './app.js';
 import { MODEL_ENV } from './llm.js';
+import { providing } from './ports.js';
 
 export const FIXTURES = resolve(import.meta.dirname, '../fixtures/agents');
 
@@ -261,14 +262,7 @@ export class RecordingChat implements ChatPort {
 
 /** Provides the ports (what the GitHub and JIRA modules do in production) and the console chat port. */
 export function portsModule(ports: { vcs?: VcsPort; tickets?: TicketPort; chat: ChatPort }): VoidModule {
-  return {
-    name: 'test-ports',
-    async setup(ctx) {
-      if (ports.vcs) ctx.ports.vcs = ports.vcs;
-      if (ports.tickets) ctx.ports.tickets = ports.tickets;
-      return { chatPorts: { console: ports.chat } };
-    },
-  };
+  return providing('test-ports', { vcs: ports.vcs, tickets: ports.tickets }, { chatPorts: { console: ports.chat } });
 }
 
 export function tenantsYaml(models: unknown = {}): string {

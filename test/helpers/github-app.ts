@@ -4,12 +4,13 @@ import type { JobKind } from '../../agents/queues.js';
 import type { Processor } from '../../agents/worker.js';
 import type { Role, VoidAppOptions } from '../../bot/app.js';
 import type { ApprovalsPort } from '../../bot/core/approvals.port.js';
-import type { PullRequestEvent } from '../../bot/core/vcs.port.js';
+import type { PullRequestEvent, VcsPort } from '../../bot/core/vcs.port.js';
 import type { Logger } from '../../bot/logger.js';
 import type { ModuleContext, VoidModule } from '../../bot/modules.js';
 import { createGithubModule, type GithubModule } from '../../integrations/github/module.js';
 import { REDIS_URL, startTestApp, testConfig, type TestApp } from './app.js';
 import { FAST_TUNING, githubEnv } from './github.js';
+import { providing } from './ports.js';
 
 export const GITHUB_TENANTS = `
 version: 1
@@ -47,29 +48,26 @@ export interface GithubTestApp extends TestApp {
 }
 
 /** Makes job kinds available with test processors (the agents' own processors are tested by their owners). */
-export function processorsModule(processors: Partial<Record<JobKind, (ctx: ModuleContext) => Processor>>): VoidModule {
+export function processorsModule(processors: Partial<Record<JobKind, ProcessorFactory>>): VoidModule {
   return {
     name: 'test-processors',
-    async setup(ctx) {
+    needs: { vcs: 'optional' },
+    async setup(ctx, { vcs }) {
       const kinds = Object.keys(processors) as JobKind[];
       return {
         kinds,
-        processors: () => new Map(kinds.map((k) => [k, (processors[k] as (c: ModuleContext) => Processor)(ctx)])),
+        processors: () => new Map(kinds.map((k) => [k, (processors[k] as ProcessorFactory)(ctx, { vcs })])),
       };
     },
   };
 }
 
+/** Builds a test processor from the module context and the VCS (the GitHub module's, when it has credentials). */
+type ProcessorFactory = (ctx: ModuleContext, ports: { vcs?: VcsPort | undefined }) => Processor;
+
 /** Registers an approvals port (a module of the test) and a pull request listener that records events. */
 function portsModule(approvals: ApprovalsPort | undefined, events: PullRequestEvent[]): VoidModule {
-  return {
-    name: 'test-ports',
-    async setup(ctx) {
-      if (approvals) ctx.ports.approvals = approvals;
-      ctx.ports.pullRequestListeners = [...(ctx.ports.pullRequestListeners ?? []), async (e) => void events.push(e)];
-      return {};
-    },
-  };
+  return providing('test-ports', { approvals, pullRequestListeners: [async (e) => void events.push(e)] });
 }
 
 export async function startGithubApp(

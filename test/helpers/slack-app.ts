@@ -33,7 +33,7 @@ export interface SlackTestApp extends TestApp {
   settled(): Promise<void>;
 }
 
-/** `before`: modules set up before Slack (providers of shared ports, e.g. approvals); `after`: the rest. */
+/** `before`: modules listed before Slack (e.g. a provider of the approvals port); `after`: the rest. */
 export async function startSlackApp(
   options: {
     env?: Record<string, string>;

@@ -23,13 +23,13 @@ export async function loadTestModules(list: string | undefined = process.env.VOI
     }
     const { name, setup } = module as VoidModule;
     modules.push({
-      name,
-      setup: (ctx) => {
+      ...(module as VoidModule),
+      setup: (ctx, ports) => {
         ctx.log.warn(
           { module: name, path },
           'VOID_TEST_MODULES is set: a test-only module is loaded. Never use this in production.',
         );
-        return setup(ctx);
+        return setup(ctx, ports);
       },
     });
   }

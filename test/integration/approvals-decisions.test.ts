@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { approvalsModule } from '../../approvals/module.js';
 import type { VoidModule } from '../../bot/modules.js';
+import { providing } from '../helpers/ports.js';
 import type { AuditRecord } from '../../audit/types.js';
 import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
 import {
@@ -66,7 +67,7 @@ describe('approvals: decisions', () => {
     expect(jobs.map((j) => j.id)).toEqual([`deploy-appr-acme-${id}`]);
     expect(jobs[0]?.data).toMatchObject({ approvalId: id, targetDigest: 'ref:v1.4.2' });
     expect(ran).toEqual([`deploy-appr-acme-${id}`]);
-    expect((await t.app.ports.approvals?.get('acme', id))?.state).toBe('approved');
+    expect((await t.app.provided('approvals')?.get('acme', id))?.state).toBe('approved');
     expect(records.find((r) => r.action === 'approval.requested')?.details).toEqual({
       approvalId: id,
       rule: 'critical-deploys',
@@ -88,7 +89,7 @@ describe('approvals: decisions', () => {
     ]);
     expect(clicks.filter((r) => r.replies[0]?.text.startsWith('You approved'))).toHaveLength(1);
     expect(clicks.filter((r) => r.replies[0]?.text.includes('one person counts once'))).toHaveLength(9);
-    const card = await t.app.ports.approvals?.get('acme', id);
+    const card = await t.app.provided('approvals')?.get('acme', id);
     expect(card?.state).toBe('pending');
     expect(card?.decisions.map((d) => d.memberId)).toEqual(['bob']);
     expect(card?.remaining).toBe('1 more approval from tech_lead or devops');
@@ -108,18 +109,18 @@ describe('approvals: decisions', () => {
       actor: { memberId: 'alice', platform: 'github', platformUserId: 'alice-ci-bot' },
       details: { approvalId: id, code: 'approval.self_approval' },
     });
-    expect((await t.app.ports.approvals?.get('acme', id))?.decisions).toEqual([]);
+    expect((await t.app.provided('approvals')?.get('acme', id))?.decisions).toEqual([]);
   });
 
   it("another tenant's approver cannot see or decide the request; a member without an eligible role is refused", async () => {
     const id = await requestDeploy('production');
-    expect((await t.app.ports.approvals?.pendingFor('acme', 'bob'))?.map((c) => c.id)).toEqual([id]);
-    expect(await t.app.ports.approvals?.pendingFor('acme', 'alice')).toEqual([]);
-    expect(await t.app.ports.approvals?.pendingFor('acme', 'dave')).toEqual([]);
-    expect(await t.app.ports.approvals?.pendingFor('globex', 'gina')).toEqual([]);
+    expect((await t.app.provided('approvals')?.pendingFor('acme', 'bob'))?.map((c) => c.id)).toEqual([id]);
+    expect(await t.app.provided('approvals')?.pendingFor('acme', 'alice')).toEqual([]);
+    expect(await t.app.provided('approvals')?.pendingFor('acme', 'dave')).toEqual([]);
+    expect(await t.app.provided('approvals')?.pendingFor('globex', 'gina')).toEqual([]);
     const foreign = await say(t.app, slackUser('U0GINA001', 'T0GLOBEX1'), `approve ${id}`);
     expect(foreign.replies[0]?.text).toBe(`There is no request "${id}" in Globex Health.`);
-    expect(await t.app.ports.approvals?.get('globex', id)).toBeUndefined();
+    expect(await t.app.provided('approvals')?.get('globex', id)).toBeUndefined();
     expect((await trail('globex')).find((r) => r.action === 'approval.denied')?.details).toEqual({
       approvalId: id,
       code: 'approval.not_found',
@@ -131,7 +132,7 @@ describe('approvals: decisions', () => {
     expect(sameRole.replies[0]?.text).toContain('still needs 1 more approval from tech_lead; you are admin, devops');
     const codes = (await trail()).filter((r) => r.action === 'approval.denied').map((r) => r.details?.code);
     expect(codes).toEqual(['approval.role_missing', 'approval.role_not_needed']);
-    expect((await t.app.ports.approvals?.get('acme', id))?.decisions.map((d) => d.memberId)).toEqual(['carol']);
+    expect((await t.app.provided('approvals')?.get('acme', id))?.decisions.map((d) => d.memberId)).toEqual(['carol']);
   });
 
   it('expires by its delayed job, tells the thread, and refuses a later approval', async () => {
@@ -150,7 +151,7 @@ describe('approvals: decisions', () => {
 describe('approvals: a moved target', () => {
   beforeEach(async () => {
     head.move('aaa111');
-    await start([{ name: 'test-vcs', setup: async (ctx) => ((ctx.ports.vcs = head.port), {}) }]);
+    await start([providing('test-vcs', { vcs: head.port })]);
   });
   afterEach(async () => t.stop());
 
@@ -171,22 +172,20 @@ describe('approvals: a moved target', () => {
   it('voidStale (called on a push) voids pending requests approved against the old head', async () => {
     const id = (await say(t.app, githubUser('alice'), 'review acme/api#42')).replies[0]?.approval?.id;
     await say(t.app, githubUser('alice'), 'review acme/api#43');
-    const voided = await t.app.ports.approvals?.voidStale(
-      'acme',
-      { repo: 'acme/api', number: 42, headSha: 'ccc333' },
-      'new commits were pushed',
-    );
+    const voided = await t.app
+      .provided('approvals')
+      ?.voidStale('acme', { repo: 'acme/api', number: 42, headSha: 'ccc333' }, 'new commits were pushed');
     expect(voided?.map((c) => c.id)).toEqual([id]);
     expect(voided?.[0]?.state).toBe('cancelled');
     expect(
-      await t.app.ports.approvals?.voidStale(
-        'acme',
-        { repo: { owner: 'acme', name: 'api' }, number: 42, headSha: 'ccc333' },
-        'again',
-      ),
+      await t.app
+        .provided('approvals')
+        ?.voidStale('acme', { repo: { owner: 'acme', name: 'api' }, number: 42, headSha: 'ccc333' }, 'again'),
     ).toEqual([]);
     expect(
-      await t.app.ports.approvals?.voidStale('globex', { repo: 'acme/api', number: 43, headSha: 'x' }, 'other tenant'),
+      await t.app
+        .provided('approvals')
+        ?.voidStale('globex', { repo: 'acme/api', number: 43, headSha: 'x' }, 'other tenant'),
     ).toEqual([]);
   });
 });

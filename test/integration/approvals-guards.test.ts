@@ -45,7 +45,7 @@ describe('approvals: guards', () => {
     const bob = t.app.registry.resolve('slack', 'T0ACME001', 'U0BOB0001');
     if (!bob.ok) throw new Error('bob should resolve');
     store.failing = true;
-    const outcome = await t.app.ports.approvals?.decide({
+    const outcome = await t.app.provided('approvals')?.decide({
       tenantId: 'acme',
       approvalId: id,
       actor: bob.actor,
@@ -57,9 +57,9 @@ describe('approvals: guards', () => {
       refusal: { code: 'audit.unavailable', message: expect.stringContaining('nothing was done') },
     });
     store.failing = false;
-    const card = await t.app.ports.approvals?.get('acme', id);
+    const card = await t.app.provided('approvals')?.get('acme', id);
     expect(card).toMatchObject({ state: 'pending', decisions: [] });
-    const again = await t.app.ports.approvals?.decide({
+    const again = await t.app.provided('approvals')?.decide({
       tenantId: 'acme',
       approvalId: id,
       actor: bob.actor,
@@ -121,6 +121,6 @@ describe('approvals: guards', () => {
       text: expect.stringContaining('nothing was requested or decided'),
     });
     store.failing = false;
-    expect(await t.app.ports.approvals?.get('acme', id)).toMatchObject({ state: 'pending', decisions: [] });
+    expect(await t.app.provided('approvals')?.get('acme', id)).toMatchObject({ state: 'pending', decisions: [] });
   });
 });

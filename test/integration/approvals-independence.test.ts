@@ -85,7 +85,7 @@ describe('a rule tightened while a request is pending', () => {
     expect(second.replies[0]?.text).toContain(
       `it still needs 1 more approval from compliance_officer (rule "production-deploys" now needs 1 tech_lead and 1 devops and 1 compliance_officer (changed since the request); the stricter requirement applies)`,
     );
-    expect((await after.ports.approvals?.get('acme', id))?.state).toBe('pending');
+    expect((await after.provided('approvals')?.get('acme', id))?.state).toBe('pending');
     expect((await say(after, slackUser('U0DAVE001'), `approve ${id}`)).replies[0]?.text).toContain('the quorum is met');
   });
 });
@@ -165,7 +165,7 @@ describe('a lease that lapses after the audit append', () => {
     expect((await say(t.app, slackUser('U0BOB0001'), `approve ${id}`)).replies[0]?.text).toContain(
       'changed while you decided',
     );
-    expect((await t.app.ports.approvals?.get('acme', id))?.decisions).toEqual([]);
+    expect((await t.app.provided('approvals')?.get('acme', id))?.decisions).toEqual([]);
     const actions = (await t.app.audit.store.range('acme', 1, 1000))
       .filter((r) => r.target === id)
       .map((r) => [r.action, r.details]);

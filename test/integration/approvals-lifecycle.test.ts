@@ -85,7 +85,7 @@ describe('approvals: lifecycle', () => {
     const followUp = /follow-up (fu-[0-9a-f]+)/.exec(loud.reply.text)?.[1] ?? '';
     await chat.waitFor((p) => p.reply.text.startsWith('✅ deploy done'));
     expect(ran).toEqual([`deploy-appr-acme-${id}`]);
-    const card = await t.app.ports.approvals?.get('acme', id);
+    const card = await t.app.provided('approvals')?.get('acme', id);
     expect(card).toMatchObject({ state: 'approved', breakGlass: true });
     const used = (await trail(t.app)).find((r) => r.action === 'breakglass.used');
     expect(used?.details).toEqual({ approvalId: id });
@@ -116,7 +116,7 @@ describe('approvals: lifecycle', () => {
       `You requested ${id}`,
     );
     await say(t.app, slackUser('U0BOB0001'), `reject ${id} not during the freeze`);
-    const card = await t.app.ports.approvals?.get('acme', id);
+    const card = await t.app.provided('approvals')?.get('acme', id);
     expect(card?.state).toBe('rejected');
     expect(card?.decisions[0]).toMatchObject({ memberId: 'bob', decision: 'reject', reason: 'not during the freeze' });
     expect((await say(t.app, slackUser('U0GINA001', 'T0GLOBEX1'), `breakglass ${id} x`)).replies[0]?.text).toContain(
@@ -155,7 +155,7 @@ describe('approvals: lifecycle', () => {
     expect(explain.replies[0]?.text).toContain(
       'rule "production-deploys" does not apply: environment "critical" does not match "production"',
     );
-    expect(await t.app.ports.approvals?.pendingFor('acme', 'appr01')).toEqual([]);
+    expect(await t.app.provided('approvals')?.pendingFor('acme', 'appr01')).toEqual([]);
     expect((await trail(t.app)).filter((r) => r.action.startsWith('approval.'))).toEqual([]);
   });
 });

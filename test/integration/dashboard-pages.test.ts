@@ -82,7 +82,7 @@ describe('dashboard pages', () => {
     const gina = await signInByLink(t, { platform: 'slack', workspaceId: 'T0GLOBEX1', userId: 'U0GINA001' });
     expect((await gina.request(`/dashboard/t/acme/approvals/${acmeId}`)).status).toBe(404);
     expect((await gina.request(`/dashboard/t/globex/approvals/${acmeId}`)).status).toBe(404);
-    expect((await t.app.ports.approvals?.get('globex', globexId))?.decisions).toEqual([]);
+    expect((await t.app.provided('approvals')?.get('globex', globexId))?.decisions).toEqual([]);
   });
 
   it("34: a state change without its CSRF token (or with another session's) is 403, recorded, and decides nothing", async () => {
@@ -99,7 +99,7 @@ describe('dashboard pages', () => {
       expect(res.status).toBe(403);
       expect(res.text).toContain('security token is missing or wrong');
     }
-    expect((await t.app.ports.approvals?.get('acme', id))?.decisions).toEqual([]);
+    expect((await t.app.provided('approvals')?.get('acme', id))?.decisions).toEqual([]);
     const refused = (await trail()).filter((r) => r.action === 'security.csrf_refused');
     expect(refused.map((r) => [r.actor.memberId, r.actor.platform, r.details?.code])).toEqual(
       Array(3).fill(['bob', 'web', 'dashboard.csrf']),
@@ -132,7 +132,7 @@ describe('dashboard pages', () => {
       ['console', 'approval.self_approval'],
       ['web', 'approval.self_approval'],
     ]);
-    expect((await t.app.ports.approvals?.get('acme', id))?.state).toBe('pending');
+    expect((await t.app.provided('approvals')?.get('acme', id))?.state).toBe('pending');
   });
 
   it('approving from the web goes through the approvals service: recorded with the web as platform, card updated in the thread', async () => {

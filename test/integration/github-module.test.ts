@@ -22,7 +22,7 @@ describe('GitHub module configuration', () => {
     const t = await startTestApp({ role: 'web', modules: [createGithubModule()] });
     try {
       expect(await routeStatus(t.url)).toBe(404);
-      expect(t.app.ports.vcs).toBeUndefined();
+      expect(t.app.provided('vcs')).toBeUndefined();
       expect(t.app.chat.has('github')).toBe(false);
     } finally {
       await t.stop();
@@ -34,7 +34,7 @@ describe('GitHub module configuration', () => {
     delete env.GITHUB_WEBHOOK_SECRET;
     const t = await startTestApp({ role: 'web', config: testConfig({ env }), modules: [createGithubModule()] });
     try {
-      expect(t.app.ports.vcs).toBeDefined();
+      expect(t.app.provided('vcs')).toBeDefined();
       expect(t.app.chat.has('github')).toBe(true);
       expect(await routeStatus(t.url)).toBe(404);
     } finally {

@@ -125,8 +125,8 @@ describe('jira show', () => {
 });
 
 describe('TicketPort for the agents', () => {
-  it('is provided in ctx.ports.tickets and upserts a marked comment, searches open tickets, labels and transitions', async () => {
-    const tickets = t.app.ports.tickets as TicketPort;
+  it('is provided as the tickets port and upserts a marked comment, searches open tickets, labels and transitions', async () => {
+    const tickets = t.app.provided('tickets') as TicketPort;
     expect(tickets).toBeDefined();
     jira.addIssue('PAY-13', { status: { name: 'Done' } });
     jira.addIssue('PAY-14', { summary: 'Newest open ticket' });
@@ -188,7 +188,7 @@ describe('pull request listener (called the way the GitHub module publishes even
 
   it('comments on every ticket the pull request names, skips a transition already done, and ignores a redelivery', async () => {
     jira.addIssue('PAY-13', { status: { name: 'Done' } });
-    const [listener] = t.app.ports.pullRequestListeners ?? [];
+    const [listener] = t.app.provided('pullRequestListeners') ?? [];
     expect(listener).toBeDefined();
     await listener!(event('merged', 'gh-1'));
     await listener!(event('merged', 'gh-1'));

@@ -21,7 +21,7 @@ describe('jira module wiring', () => {
     const { log, lines } = captureLogger([], 'warn');
     const t = await start({ config: testConfig(), modules: [jiraModule], log });
     expect((await deliver(t.url, fixture('issue_created'), { id: 'x' })).status).toBe(404);
-    expect(t.app.ports.tickets).toBeUndefined();
+    expect(t.app.provided('tickets')).toBeUndefined();
     expect(t.app.chat.has('jira')).toBe(false);
     expect((await say(t, 'jira show PAY-1')).replies[0]?.text).toContain('The JIRA integration is not enabled');
     expect(lines.filter((l) => l.includes('"module":"jira"'))).toEqual([]);
@@ -49,14 +49,14 @@ describe('jira module wiring', () => {
         )
       ).status,
     ).toBe(200);
-    expect(t.app.ports.tickets).toBeUndefined();
+    expect(t.app.provided('tickets')).toBeUndefined();
   });
 
   it('with credentials: TicketPort, JIRA chat port, jira commands and the pull request listener', async () => {
     const t = await start({ config: testConfig({ yaml: JIRA_TENANTS, env: JIRA_ENV }), modules: [jiraModule] });
-    expect(t.app.ports.tickets).toBeDefined();
+    expect(t.app.provided('tickets')).toBeDefined();
     expect(t.app.chat.has('jira')).toBe(true);
-    expect(t.app.ports.pullRequestListeners).toHaveLength(1);
+    expect(t.app.provided('pullRequestListeners')).toHaveLength(1);
     expect((await say(t, 'jira show OPS-1')).replies[0]?.text).toContain(
       "OPS is not one of Acme Payments's JIRA projects",
     );

@@ -130,7 +130,7 @@ describe('the legacy shared secret, for a deployment with one JIRA site', () => 
 
 describe('bound projects only', () => {
   it("the ticket port itself refuses another project's ticket before any HTTP request", async () => {
-    const tickets = t.app.ports.tickets;
+    const tickets = t.app.provided('tickets');
     await expect(tickets?.getTicket('acme', 'HR-5')).rejects.toMatchObject({ code: 'jira.project_not_bound' });
     await expect(tickets?.upsertComment('acme', 'HR-5', 'hello', 'm-1')).rejects.toMatchObject({
       code: 'jira.project_not_bound',

@@ -1,7 +1,7 @@
 // Approve / Reject buttons and the reason modal against the ApprovalsPort, in isolation from the approvals module:
 // a recording port stands in for the service (the full conversation with the real module is in test/e2e).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { VoidModule } from '../../bot/modules.js';
+import { providing } from '../helpers/ports.js';
 import { RecordingApprovals } from '../helpers/recording-approvals.js';
 import { startSlackApp, type SlackTestApp } from '../helpers/slack-app.js';
 import { ACME_TEAM, USERS, fixture, interactionForm, postSlack } from '../helpers/slack.js';
@@ -11,11 +11,7 @@ let approvals: RecordingApprovals;
 
 beforeEach(async () => {
   approvals = new RecordingApprovals();
-  const approvalsModule: VoidModule = {
-    name: 'test-approvals',
-    setup: async (ctx) => ((ctx.ports.approvals = approvals), {}),
-  };
-  t = await startSlackApp({ before: [approvalsModule] });
+  t = await startSlackApp({ before: [providing('test-approvals', { approvals })] });
 });
 
 afterEach(async () => {

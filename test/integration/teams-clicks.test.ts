@@ -1,7 +1,7 @@
 // Approve / Reject clicks (Action.Execute) against the ApprovalsPort, in isolation from the approvals module: a
 // recording port stands in for the service (the whole conversation with the real module is in test/e2e).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { VoidModule } from '../../bot/modules.js';
+import { providing } from '../helpers/ports.js';
 import { RecordingApprovals } from '../helpers/recording-approvals.js';
 import { teamsModule } from '../../bot/teams/module.js';
 import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
@@ -23,10 +23,7 @@ const approvals = new RecordingApprovals();
 
 beforeAll(async () => {
   teams = await startTeamsFakes();
-  const approvalsModule: VoidModule = {
-    name: 'test-approvals',
-    setup: async (ctx) => ((ctx.ports.approvals = approvals), {}),
-  };
+  const approvalsModule = providing('test-approvals', { approvals });
   t = await startTestApp({
     config: testConfig({ env: teamsEnv(teams.openId), yaml: teamsTenantsYaml() }),
     modules: [approvalsModule, teamsModule],
