@@ -12,6 +12,7 @@ import { VoidError } from '../core/errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { ensureRedis, type RedisHandle } from '../redis.js';
 import { VoidApp, type Role } from '../app.js';
+import { boundHeapGrowth, heapGrowthPercent } from '../heap.js';
 import { loadModuleList } from '../composition.js';
 import type { VoidModule } from '../modules.js';
 import { ConsoleSession } from '../console/receiver.js';
@@ -149,10 +150,12 @@ async function serve(
       'MONGODB_URL is not set and VOID_EMBEDDED_STORE=memory, so approvals and the audit trail live inside each process: a separate web and worker cannot share them (approved jobs will be refused by the worker). Run --role all, or set MONGODB_URL.',
     );
   }
+  const heapGrowth = heapGrowthPercent(role, config.env.VOID_HEAP_GROWTH_PERCENT);
+  boundHeapGrowth(heapGrowth);
   const app = await VoidApp.create(config, { role, redisUrl: redis.url, log }, modules);
   await attachLocalRepository(app.ports, config.env.VOID_LOCAL_REPO, log, true);
   await app.start();
-  log.info({ role, tenants: config.tenants.length }, 'Void started');
+  log.info({ role, tenants: config.tenants.length, heapGrowthPercent: heapGrowth || 'v8' }, 'Void started');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'shutting down: no new requests; finishing in-flight jobs');
