@@ -12,6 +12,7 @@ import { VoidError } from '../core/errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { ensureRedis, type RedisHandle } from '../redis.js';
 import { VoidApp, type Role } from '../app.js';
+import { boundHeapGrowth, heapGrowthPercent } from '../heap.js';
 import { loadModuleList } from '../composition.js';
 import type { VoidModule } from '../modules.js';
 import { ConsoleSession } from '../console/receiver.js';
@@ -152,6 +153,8 @@ async function serve(
       'MONGODB_URL is not set and VOID_EMBEDDED_STORE=memory, so approvals and the audit trail live inside each process: a separate web and worker cannot share them (approved jobs will be refused by the worker). Run --role all, or set MONGODB_URL.',
     );
   }
+  const heapGrowth = heapGrowthPercent(role, config.env.VOID_HEAP_GROWTH_PERCENT);
+  boundHeapGrowth(heapGrowth);
   const repo = localGitModule({ dir: config.env.VOID_LOCAL_REPO, required: true });
   const app = await VoidApp.create(
     config,
@@ -159,7 +162,7 @@ async function serve(
     withLocalRepository(config, modules, repo),
   );
   await app.start();
-  log.info({ role, tenants: config.tenants.length }, 'Void started');
+  log.info({ role, tenants: config.tenants.length, heapGrowthPercent: heapGrowth || 'v8' }, 'Void started');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'shutting down: no new requests; finishing in-flight jobs');

@@ -85,6 +85,9 @@ export const envSchema = z.object({
     .int()
     .min(60)
     .default(3 * 24 * 3600),
+  /** V8 collects once the old generation is (1 + this/100) × its live data (docs/operations.md "Memory"); unset: 25
+   *  for the web role, V8's own (up to 4 ×) otherwise; 0: V8's own. */
+  VOID_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(300).optional(),
   // Deployment and observability (docs/operations.md).
   /** A separate listener for /metrics and /healthz (needed by the worker role, which has no web server). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),

@@ -181,8 +181,6 @@ export class HttpServer implements RouteRegistrar {
         req,
       );
     if (body === 'aborted') return;
-    const gone = new AbortController();
-    res.once('close', () => gone.abort());
     const request: HttpRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
@@ -192,8 +190,8 @@ export class HttpServer implements RouteRegistrar {
       body,
       params: found.params,
       log,
-      signal: AbortSignal.any([gone.signal, this.closed.signal]),
     };
+    withLazySignal(request, res, this.closed.signal);
     try {
       const span = {
         kind: SpanKind.SERVER,
@@ -216,6 +214,28 @@ export class HttpServer implements RouteRegistrar {
       send(res, json(500, { error: 'http.internal', message: 'Void hit an internal error; it has been logged.' }), req);
     }
   }
+}
+
+/**
+ * `request.signal`, aborted when the client goes away or the server closes, made only when a handler reads it (event
+ * streams do; chat and webhook routes never). Each AbortSignal.any() leaves a WeakRef in the server's long-lived
+ * signal that Node 20 never removes (about 60 bytes a request for the life of the process), besides a composite
+ * signal and a close listener per request. Not enumerable: a copy of the request (`{ ...req }`) does not make it.
+ */
+function withLazySignal(request: HttpRequest, res: ServerResponse, closed: AbortSignal): void {
+  let signal: AbortSignal | undefined;
+  Object.defineProperty(request, 'signal', {
+    enumerable: false,
+    get: () => {
+      if (!signal) {
+        const gone = new AbortController();
+        if (res.closed) gone.abort();
+        else res.once('close', () => gone.abort());
+        signal = AbortSignal.any([gone.signal, closed]);
+      }
+      return signal;
+    },
+  });
 }
 
 /** Reads the body up to `limit` bytes: refuses early on Content-Length, and stops buffering past the limit. */

@@ -69,4 +69,23 @@ describe('web role', () => {
     });
     expect(chunked).toBe('HTTP/1.1 413 Payload Too Large');
   });
+
+  it("aborts a request's signal when its client goes away, made only when a handler reads it", async () => {
+    const t = await start({ role: 'web' });
+    const seen: { copied?: boolean; aborted?: Promise<boolean> } = {};
+    t.app.http?.route('GET', '/wait', (req) => {
+      // A copy of the request (the inbound pipeline makes one) does not make the signal.
+      seen.copied = 'signal' in { ...req };
+      const signal = req.signal as AbortSignal;
+      seen.aborted = new Promise((resolve) => signal.addEventListener('abort', () => resolve(true)));
+      return new Promise((resolve) => setTimeout(() => resolve({ status: 200, body: {} }), 10_000).unref());
+    });
+    const client = new AbortController();
+    const answer = fetch(`${t.url}/wait`, { signal: client.signal }).catch(() => 'gone');
+    await expect.poll(() => seen.aborted !== undefined).toBe(true);
+    expect(seen.copied).toBe(false);
+    client.abort();
+    expect(await answer).toBe('gone');
+    expect(await seen.aborted).toBe(true);
+  });
 });
