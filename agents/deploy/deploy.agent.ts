@@ -26,7 +26,13 @@ export interface FollowOptions {
 }
 
 /** Polls until a terminal state; resolves the last state seen ('timeout' when the window closed first). */
-export async function followDeployment(vcs: VcsPort, tenantId: string, repo: RepoRef, id: number, options: FollowOptions): Promise<string> {
+export async function followDeployment(
+  vcs: VcsPort,
+  tenantId: string,
+  repo: RepoRef,
+  id: number,
+  options: FollowOptions,
+): Promise<string> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const deadline = Date.now() + options.timeoutMs;
   let last: string | undefined;
