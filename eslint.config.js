@@ -5,9 +5,11 @@ import tseslint from 'typescript-eslint';
  *  refusal's code, text and status always come from the catalogue. Exported for the test that proves the rule bites. */
 export const ONE_REFUSAL_SHAPE = {
   selector:
-    "ObjectExpression:has(> Property[key.name='ok'][value.value=false]):has(> Property[key.name!='ok'][key.name!='refusal'], > SpreadElement)",
+    "ObjectExpression:has(> Property[key.name='ok'][value.value=false]):has(> " +
+    "Property[key.name!='ok'][key.name!='refusal'], > SpreadElement)",
   message:
-    'A failing result is { ok: false, refusal } with a refusal from the catalogue (refuse()/refused(), bot/core/outcome.ts), nothing beside it.',
+    'A failing result is { ok: false, refusal } with a refusal from the catalogue (refuse()/refused(), ' +
+    'bot/core/outcome.ts), nothing beside it.',
 };
 
 export default tseslint.config(

@@ -61,7 +61,8 @@ export class JobLifecycle {
     await this.reply(
       data,
       jobId,
-      `⏸️ ${data.kind} paused: this worker is shutting down; the job is back in the queue and resumes on another worker.`,
+      `⏸️ ${data.kind} paused: this worker is shutting down; the job is back in the queue and resumes on another ` +
+        `worker.`,
     );
   }
 

@@ -89,13 +89,18 @@ export async function breakGlass(
           return {
             result: {
               ok: true,
-              message: `Break-glass recorded: ${rec.id} runs as job ${jobId}. Compliance follow-up ${followUpId} is open until a compliance officer acknowledges it.`,
+              message:
+                `Break-glass recorded: ${rec.id} runs as job ${jobId}. Compliance follow-up ${followUpId} is open ` +
+                `until a compliance officer acknowledges it.`,
             },
             notes: [
               {
                 kind: 'answer',
                 key: `breakglass:${rec.id}`,
-                text: `🚨 BREAK-GLASS: ${member.name} forced "${rec.summary}" (request ${rec.id}) to run without the approvals rule "${rec.rule}" needs.\nReason: ${reason.trim()}\n${mention}: review follow-up ${followUpId}, then say "ack ${followUpId}". Job ${jobId} is queued.`,
+                text:
+                  `🚨 BREAK-GLASS: ${member.name} forced "${rec.summary}" (request ${rec.id}) ` +
+                  `to run without the approvals rule "${rec.rule}" needs.\nReason: ${reason.trim()}\n${mention}: ` +
+                  `review follow-up ${followUpId}, then say "ack ${followUpId}". Job ${jobId} is queued.`,
               },
             ],
           };
@@ -159,7 +164,8 @@ export async function acknowledge(
         );
         const who = others.length
           ? `${others.map((o) => o.name).join(' or ')} must`
-          : `no other compliance officer exists in ${tenant.name}, so it stays open (the compliance report shows it) until one is added and does`;
+          : `no other compliance officer exists in ${tenant.name}, so it stays open (the compliance report shows ` +
+            `it) until one is added and does`;
         return {
           stay: await deny(
             deps,
@@ -190,7 +196,9 @@ export async function acknowledge(
           notes: [
             {
               kind: 'answer',
-              text: `✅ Break-glass follow-up ${followUpId} for ${leased.id} acknowledged by ${member.name} (compliance).`,
+              text:
+                `✅ Break-glass follow-up ${followUpId} for ${leased.id} acknowledged by ${member.name} ` +
+                `(compliance).`,
             },
           ],
         }),

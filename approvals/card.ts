@@ -62,7 +62,10 @@ export function stateLine(record: ApprovalRecord, tenant: Tenant): string {
   const card = toCard(record, tenant);
   switch (record.endReason ?? record.state) {
     case 'pending':
-      return `⏳ pending: needs ${card.remaining}${card.eligibleApprovers.length ? ` (can approve: ${card.eligibleApprovers.map((a) => a.name).join(', ')})` : ''}; expires ${record.expiresAt}`;
+      return (
+        `⏳ pending: needs ${card.remaining}${card.eligibleApprovers.length ? ` (can approve: ${card.eligibleApprovers.map((a) => a.name).join(', ')})` : ''}; ` +
+        `expires ${record.expiresAt}`
+      );
     case 'approved':
       return `✅ approved by ${record.decisions
         .filter((d) => d.decision === 'approve')
@@ -77,7 +80,10 @@ export function stateLine(record: ApprovalRecord, tenant: Tenant): string {
     case 'voided':
       return `♻️ voided: ${record.note ?? 'the target changed'}`;
     case 'breakglass':
-      return `🚨 forced by break-glass (${record.breakGlass?.name ?? 'an admin'}); follow-up ${record.breakGlass?.followUpId ?? ''} ${record.breakGlass?.followUp ?? ''}`;
+      return (
+        `🚨 forced by break-glass (${record.breakGlass?.name ?? 'an admin'}); ` +
+        `follow-up ${record.breakGlass?.followUpId ?? ''} ${record.breakGlass?.followUp ?? ''}`
+      );
     default:
       return `✖️ cancelled${record.closedBy ? ` by ${record.closedBy}` : ''}`;
   }
@@ -87,7 +93,8 @@ export function stateLine(record: ApprovalRecord, tenant: Tenant): string {
 export function cardReply(record: ApprovalRecord, tenant: Tenant): Reply {
   const text = [
     `🔐 Approval ${record.id}: ${record.summary}`,
-    `Requested by ${record.requester.name} · rule "${record.rule}" (${describeQuorum(record.quorum)}, never the requester)`,
+    `Requested by ${record.requester.name} · rule "${record.rule}" (${describeQuorum(record.quorum)}, ` +
+      `never the requester)`,
     ...boundLines(record, tenant),
     stateLine(record, tenant),
     record.state === 'pending' ? `Say "approve ${record.id}" or "reject ${record.id} <reason>".` : '',
@@ -103,7 +110,9 @@ function boundLines(record: ApprovalRecord, tenant: Tenant): string[] {
   const lines: string[] = [];
   if (record.kind === 'deploy' && b?.sha && b.repo) {
     lines.push(
-      `Deploys commit ${b.sha.slice(0, 7)} (https://github.com/${b.repo}/commit/${b.sha}) of ${b.repo}${b.ref && b.ref !== b.sha ? `, where ${b.ref} pointed when requested` : ''}; if it moves, the rule ${b.onTargetMoved === 'keep-pinned' ? 'keeps this commit' : 'voids this request'}.`,
+      `Deploys commit ${b.sha.slice(0, 7)} (https://github.com/${b.repo}/commit/${b.sha}) ` +
+        `of ${b.repo}${b.ref && b.ref !== b.sha ? `, where ${b.ref} pointed when requested` : ''}; if it moves, ` +
+        `the rule ${b.onTargetMoved === 'keep-pinned' ? 'keeps this commit' : 'voids this request'}.`,
     );
     lines.push(
       b.waiveStatusChecks

@@ -16,7 +16,8 @@ export function policyCli(
   as: string | undefined,
 ): { code: number; text: string } {
   const usage =
-    'Usage: void policy explain <command ...> --as [<tenant>/]<member>   e.g. void policy explain deploy payments to production --as acme/bob';
+    'Usage: void policy explain <command ...> --as [<tenant>/]<member>   e.g. void policy explain deploy ' +
+    'payments to production --as acme/bob';
   if (args[0] !== 'explain' || args.length < 2) return { code: 2, text: usage };
   if (!as) return { code: 2, text: `Say who would ask: --as <member> or --as <tenant>/<member>.\n${usage}` };
   const [tenantId, memberId] = as.includes('/') ? as.split('/', 2) : [undefined, as];

@@ -66,7 +66,8 @@ export function approvalCommands(service: ApprovalService): Partial<CommandOverr
       if (!member)
         return [
           refusal(
-            `There is no member "${id}" in ${ctx.tenant.name}. Members: ${ctx.tenant.members.map((m) => m.id).join(', ')}.`,
+            `There is no member "${id}" in ${ctx.tenant.name}. ` +
+              `Members: ${ctx.tenant.members.map((m) => m.id).join(', ')}.`,
           ),
         ];
       return [{ ...answer(explainPolicy(ctx.tenant, command.command, member)), private: true }];
@@ -80,7 +81,8 @@ export function approvalCommands(service: ApprovalService): Partial<CommandOverr
       if (open.length === 0) return [answer(`No break-glass follow-up is open in ${ctx.tenant.name}.`)];
       const lines = open.map(
         (r) =>
-          `• ${r.breakGlass?.followUpId}: ${r.summary} (request ${r.id}), forced by ${r.breakGlass?.name} at ${r.breakGlass?.at}`,
+          `• ${r.breakGlass?.followUpId}: ${r.summary} (request ${r.id}), forced by ${r.breakGlass?.name} ` +
+          `at ${r.breakGlass?.at}`,
       );
       return [
         {

@@ -59,5 +59,8 @@ export function decidedMessage(rec: ApprovalRecord, tenant: Tenant, decision: 'a
   if (rec.state === 'approved') return `You approved ${rec.id} (${rec.summary}); the quorum is met.`;
   const reqs = requirements(rec, tenant);
   const why = reqs.find((r) => r.why)?.why;
-  return `You approved ${rec.id} (${rec.summary}); it still needs ${stillNeeded(reqs, currentApprovers(rec, tenant))}${why ? ` (${why})` : ''}.`;
+  return (
+    `You approved ${rec.id} (${rec.summary}); it still ` +
+    `needs ${stillNeeded(reqs, currentApprovers(rec, tenant))}${why ? ` (${why})` : ''}.`
+  );
 }

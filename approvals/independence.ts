@@ -52,7 +52,9 @@ export function requirements(rec: ApprovalRecord, tenant: Tenant): Requirement[]
     own,
     {
       clauses: now.rule.quorum,
-      why: `rule "${now.rule.name}" now needs ${describeQuorum(now.rule.quorum)} (changed since the request); the stricter requirement applies`,
+      why:
+        `rule "${now.rule.name}" now needs ${describeQuorum(now.rule.quorum)} (changed since the request); ` +
+        `the stricter requirement applies`,
     },
   ];
 }

@@ -13,7 +13,9 @@ import type { ApprovalRecord } from './store.js';
 import { filingOf, headDigest, headOf, ticketDigest } from './target.js';
 import { transition, type Plan, type Step } from './transition.js';
 
-/** Expiry of a leased request (its time is up). `outcome` is told the updated record, or undefined when nothing changed. */
+/**
+ * Expiry of a leased request (its time is up). `outcome` is told the updated record, or undefined when nothing changed.
+ */
 export function expiryStep<T>(
   deps: ApprovalDeps,
   rec: ApprovalRecord,
@@ -37,7 +39,9 @@ export function expiryStep<T>(
       result: await outcome(updated),
       notes: [
         {
-          text: `⌛ Request ${rec.id} (${rec.summary}) expired at ${rec.expiresAt} without the approvals it needed; it will not run.`,
+          text:
+            `⌛ Request ${rec.id} (${rec.summary}) expired at ${rec.expiresAt} without the approvals it needed; ` +
+            `it will not run.`,
           kind: 'answer',
         },
       ],
@@ -89,7 +93,9 @@ export function voidStep<T>(
       result: await outcome(updated),
       notes: [
         {
-          text: `♻️ Request ${rec.id} (${rec.summary}) is void: ${note}. Approvals count only for what will run; ask again.`,
+          text:
+            `♻️ Request ${rec.id} (${rec.summary}) is void: ${note}. Approvals count only for what will run; ` +
+            `ask again.`,
           kind: 'answer',
         },
       ],

@@ -39,7 +39,8 @@ export const approvalSchema = new Schema<Doc>(
     queued: { type: Boolean, default: false },
     lock: M,
   },
-  // minimize off: an empty object in a command or a decision reads back as it was written; writes majority and journaled.
+  // minimize off: an empty object in a command or a decision reads back as it was written;
+  // writes majority and journaled.
   { collection: 'approval_requests', versionKey: false, minimize: false, writeConcern: { w: 'majority', j: true } },
 );
 approvalSchema.index({ tenantId: 1, id: 1 }, { unique: true });
@@ -61,7 +62,9 @@ export class MongoApprovalStore implements ApprovalStore {
     private readonly share: MongoShare | undefined,
   ) {}
 
-  /** Connects to MongoDB (sharing the process's connection, or reusing a given one) and makes sure the indexes exist. */
+  /**
+   * Connects to MongoDB (sharing the process's connection, or reusing a given one) and makes sure the indexes exist.
+   */
   static async connect(
     url: string | Connection,
     options: { dbName?: string; serverSelectionTimeoutMS?: number } = {},

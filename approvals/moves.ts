@@ -37,7 +37,9 @@ export async function assessMove(
     if (rec.binding.onTargetMoved === 'keep-pinned' || !rec.voidOnTargetChange) {
       return {
         kind: 'keep',
-        note: `${what}; rule "${rec.rule}" keeps the pinned commit, so ${short(pinned)} is what deploys, not ${short(moved)}`,
+        note:
+          `${what}; rule "${rec.rule}" keeps the pinned commit, so ${short(pinned)} is what deploys, ` +
+          `not ${short(moved)}`,
       };
     }
     return { kind: 'void', note: `what it approved changed: ${what}` };
@@ -64,7 +66,10 @@ async function commitsSince(
       .slice(0, 10)
       .map((c) => short(c.sha))
       .join(', ');
-    return ` (${commits.length} commit${commits.length > 1 ? 's' : ''} arrived: ${list}${commits.length > 10 ? ', …' : ''})`;
+    return (
+      ` (${commits.length} commit${commits.length > 1 ? 's' : ''} ` +
+      `arrived: ${list}${commits.length > 10 ? ', …' : ''})`
+    );
   } catch {
     return '';
   }

@@ -146,7 +146,9 @@ export function checkPolicies(tenant: TenantLike, tenantIndex: number, ctx: z.Re
     ctx.addIssue({
       code: 'custom',
       path: ['tenants', tenantIndex, 'policies', 'rules', ri, 'quorum'],
-      message: `rule "${rule.name}": the quorum "${describeQuorum(rule.quorum)}" can never be met by the members of ${tenant.id} with the requester excluded (${holders(rule.quorum, members)})`,
+      message:
+        `rule "${rule.name}": the quorum "${describeQuorum(rule.quorum)}" can never be met by the members ` +
+        `of ${tenant.id} with the requester excluded (${holders(rule.quorum, members)})`,
     });
   });
 }

@@ -120,7 +120,8 @@ export function describeTtl(ms: number): string {
 export function explainPolicy(tenant: Tenant, asked: ActionCommand, requester: Member): string {
   const rules = policiesOf(tenant).rules;
   const lines = [
-    `Policy for "${describeCommand(asked)}" in ${tenant.name}, asked by ${requester.name} (${requester.id}: ${requester.roles.join(', ')}):`,
+    `Policy for "${describeCommand(asked)}" in ${tenant.name}, asked by ${requester.name} ` +
+      `(${requester.id}: ${requester.roles.join(', ')}):`,
   ];
   let command = asked;
   if (asked.name === 'implement' && !asked.repo) {
@@ -128,7 +129,9 @@ export function explainPolicy(tenant: Tenant, asked: ActionCommand, requester: M
     const mapped = policiesOf(tenant).repositories?.[project];
     if (!mapped) {
       lines.push(
-        `⚠️ No repository: "implement ${asked.ticket}" names none and policies.repositories maps none to ${project}, so it would be refused before any approval. Say "implement ${asked.ticket} in <owner>/<repo>".`,
+        `⚠️ No repository: "implement ${asked.ticket}" names none and policies.repositories maps none ` +
+          `to ${project}, so it would be refused before any approval. Say "implement ${asked.ticket} in ` +
+          `<owner>/<repo>".`,
       );
       return finish(lines);
     }
@@ -159,7 +162,9 @@ export function explainPolicy(tenant: Tenant, asked: ActionCommand, requester: M
     return finish(lines);
   }
   lines.push(
-    `It needs ${describeQuorum(rule.quorum)} (distinct people, never the requester); a request lives ${describeTtl(rule.ttl)}; ${rule.voidOnTargetChange ? 'approvals are void if the target changes' : 'approvals survive target changes'}; may cancel: ${rule.cancel.join(', ')}.`,
+    `It needs ${describeQuorum(rule.quorum)} (distinct people, never the requester); a request ` +
+      `lives ${describeTtl(rule.ttl)}; ${rule.voidOnTargetChange ? 'approvals are void if the target changes' : 'approvals survive target changes'}; ` +
+      `may cancel: ${rule.cancel.join(', ')}.`,
   );
   lines.push(...bindingLines(rule, command));
   const approvers = eligibleApprovers(tenant, rule, requester.id);
@@ -185,10 +190,12 @@ function bindingLines(rule: PolicyRule, command: ActionCommand): string[] {
     case 'deploy': {
       const moved = rule.onTargetMoved ?? (/^prod/i.test(command.environment) ? 'void' : 'keep-pinned');
       lines.push(
-        `Bound to: the repository, the environment and the commit ${command.ref ?? 'the default branch'} points at when requested (plus the parameters); that commit is what deploys.`,
+        `Bound to: the repository, the environment and the commit ${command.ref ?? 'the default branch'} points ` +
+          `at when requested (plus the parameters); that commit is what deploys.`,
       );
       lines.push(
-        `If the ref moves before the quorum is met: ${moved === 'void' ? 'the request is void (onTargetMoved: void)' : 'the pinned commit still deploys (onTargetMoved: keep-pinned)'}${rule.onTargetMoved ? '' : ', the default for this environment'}.`,
+        `If the ref moves before the quorum is ` +
+          `met: ${moved === 'void' ? 'the request is void (onTargetMoved: void)' : 'the pinned commit still deploys (onTargetMoved: keep-pinned)'}${rule.onTargetMoved ? '' : ', the default for this environment'}.`,
       );
       lines.push(
         rule.waiveStatusChecks
@@ -202,10 +209,13 @@ function bindingLines(rule: PolicyRule, command: ActionCommand): string[] {
       break;
     case 'implement':
       lines.push(
-        `Bound to: ticket ${command.ticket} (summary, description, acceptance criteria) and ${command.repo ? `${command.repo.owner}/${command.repo.name}` : 'the repository'}; editing the ticket voids the request.`,
+        `Bound to: ticket ${command.ticket} (summary, description, acceptance criteria) ` +
+          `and ${command.repo ? `${command.repo.owner}/${command.repo.name}` : 'the repository'}; ` +
+          `editing the ticket voids the request.`,
       );
       lines.push(
-        `The agent may write only under: ${(rule.writePaths ?? ['the default source and test folders']).join(', ')}; never CI or build configuration.`,
+        `The agent may write only under: ${(rule.writePaths ?? ['the default source and test folders']).join(', ')}; ` +
+          `never CI or build configuration.`,
       );
       break;
     default:
@@ -215,7 +225,8 @@ function bindingLines(rule: PolicyRule, command: ActionCommand): string[] {
     lines.push(
       rule.authorsMayApprove
         ? 'Authors of the change may approve it (authorsMayApprove: true).'
-        : 'Authors of the change may not approve it (authorsMayApprove: false), matched through their linked GitHub accounts and e-mail addresses.',
+        : 'Authors of the change may not approve it (authorsMayApprove: false), matched through their linked ' +
+            'GitHub accounts and e-mail addresses.',
     );
   }
   return lines;

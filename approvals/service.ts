@@ -278,7 +278,10 @@ export class ApprovalService implements ApprovalsPort {
       return ` Job ${await enqueueApproved(this.deps, rec, auditActorOf(req.actor))} is queued.`;
     } catch (error) {
       this.deps.log.error({ err: error, approvalId: rec.id }, 'approved, but the job could not be queued');
-      return ` The job queue is unavailable right now, so the job is not queued yet: say "approve ${rec.id}" again in a minute to queue it.`;
+      return (
+        ` The job queue is unavailable right now, so the job is not queued yet: say "approve ${rec.id}" again in a ` +
+        `minute to queue it.`
+      );
     }
   }
 }

@@ -5,7 +5,9 @@ import type { DurableAuditStore } from './durable.store.js';
 import { describeReport } from './storage/datadir.js';
 import { describeVerify } from './verify.js';
 
-/** Start-up report of the durable embedded store: what was repaired (torn tails, a stale lock) and every chain verified. */
+/**
+ * Start-up report of the durable embedded store: what was repaired (torn tails, a stale lock) and every chain verified.
+ */
 export async function reportDataDir(store: DurableAuditStore, log: Logger): Promise<void> {
   for (const line of describeReport(store.dir.report)) log.warn({ dataDir: store.dir.path }, line);
   const results = await store.verifyAll();

@@ -23,7 +23,8 @@ export class ReadOnlyStoreError extends Error {
   readonly code = 'store.read_only';
   constructor(dir: string) {
     super(
-      `The data directory ${dir} is open read-only (another process owns it): nothing can be written through this view.`,
+      `The data directory ${dir} is open read-only (another process owns it): nothing can be written through ` +
+        `this view.`,
     );
     this.name = 'ReadOnlyStoreError';
   }

@@ -17,7 +17,9 @@ export class EmbeddedAuditStore implements AuditStore {
     return true;
   }
 
-  /** Adds a record whose seq was checked; the journal (durable store) is told in the same synchronous step, in order. */
+  /**
+   * Adds a record whose seq was checked; the journal (durable store) is told in the same synchronous step, in order.
+   */
   protected accept(record: AuditRecord): Promise<void> {
     const chain = this.chains.get(record.tenantId) ?? [];
     const stored = Object.freeze(structuredClone(record));

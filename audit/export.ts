@@ -103,7 +103,10 @@ export async function* exportLines(
 ): AsyncGenerator<string> {
   if (format === 'jsonl') yield `${JSON.stringify({ export: head })}\n`;
   else {
-    yield `# void audit export tenant=${head.tenantId} head_seq=${head.headSeq} head_hash=${head.headHash} exported_at=${head.exportedAt}\n`;
+    yield (
+      `# void audit export tenant=${head.tenantId} head_seq=${head.headSeq} head_hash=${head.headHash} ` +
+      `exported_at=${head.exportedAt}\n`
+    );
     yield `${CSV_COLUMNS.join(',')}\n`;
   }
   let batch = '';

@@ -56,9 +56,13 @@ async function chatExport(trail: AuditTrail, ctx: CommandContext, since: string 
   return [
     answer(
       [
-        `Audit export of ${ctx.tenant.name}: ${count} record(s)${from ? ` since ${from.slice(0, 10)}` : ''}, up to record ${head.headSeq} (head hash ${head.headHash}).`,
-        `Download it (JSON Lines or CSV, streamed) with an audit API token: GET /api/tenants/${ctx.tenant.id}/audit/export?${query}`,
-        `Get a token with: void audit token create --tenant ${ctx.tenant.id} --member ${ctx.actor.memberId}. Check the export later with GET /api/tenants/${ctx.tenant.id}/audit/verify?headSeq=${head.headSeq}&headHash=${head.headHash}`,
+        `Audit export of ${ctx.tenant.name}: ${count} record(s)${from ? ` since ${from.slice(0, 10)}` : ''}, ` +
+          `up to record ${head.headSeq} (head hash ${head.headHash}).`,
+        `Download it (JSON Lines or CSV, streamed) with an audit API token: GET ` +
+          `/api/tenants/${ctx.tenant.id}/audit/export?${query}`,
+        `Get a token with: void audit token create --tenant ${ctx.tenant.id} --member ${ctx.actor.memberId}. ` +
+          `Check the export later with GET /api/tenants/${ctx.tenant.id}/audit/verify?headSeq=${head.headSeq}&` +
+          `headHash=${head.headHash}`,
       ].join('\n'),
     ),
   ];
@@ -80,7 +84,8 @@ export const auditCommand =
       });
       return [
         refusal(
-          `Only compliance officers and admins can use the audit tools in ${ctx.tenant.name}; your roles are ${ctx.actor.roles.join(', ')}.`,
+          `Only compliance officers and admins can use the audit tools in ${ctx.tenant.name}; ` +
+            `your roles are ${ctx.actor.roles.join(', ')}.`,
         ),
       ];
     }

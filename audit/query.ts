@@ -53,7 +53,9 @@ export interface QueryRequest {
 
 const bad = (why: string): Outcome<never> => refused('audit.bad_query', { why });
 
-/** Reads a query from URL-style parameters: from, until (or since), actor, action, target, correlationId, cursor, limit. */
+/**
+ * Reads a query from URL-style parameters: from, until (or since), actor, action, target, correlationId, cursor, limit.
+ */
 export function parseQuery(params: URLSearchParams): Outcome<QueryRequest> {
   const times: Record<'from' | 'until', string | undefined> = { from: undefined, until: undefined };
   for (const [key, name] of [

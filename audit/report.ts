@@ -142,7 +142,8 @@ function row(input: ReportInput, e: ApprovalEvidence): string[] {
     e.denials.map((x) => `${person(n, x.by)}: ${x.code}`).join('; ') || '—',
     e.state,
     e.breakGlass
-      ? `yes, by ${person(n, e.breakGlass.by)} at ${e.breakGlass.at}${e.breakGlass.reasonRef ? ` (reason ${e.breakGlass.reasonRef})` : ''}`
+      ? `yes, by ${person(n, e.breakGlass.by)} ` +
+        `at ${e.breakGlass.at}${e.breakGlass.reasonRef ? ` (reason ${e.breakGlass.reasonRef})` : ''}`
       : 'no',
     e.breakGlass
       ? e.acknowledgement
@@ -166,7 +167,11 @@ export function reportMarkdown(input: ReportInput): string {
     '',
     `Chain integrity: ${input.verify.ok ? `verified, ${input.verify.checked} record(s), head ${input.verify.head?.seq ?? 0} ${input.verify.head?.hash ?? ''}` : `BROKEN at record ${input.verify.firstBreak?.seq}: ${input.verify.firstBreak?.message}`}.`,
     '',
-    `Approval-gated requests: ${e.length}; approved ${e.filter((x) => x.state === 'approved').length}, rejected ${e.filter((x) => x.state === 'rejected').length}, break-glass ${bg.length} (unacknowledged ${bg.filter((x) => !x.acknowledgement).length}), jobs completed ${e.filter((x) => x.job?.outcome === 'completed').length}, jobs failed ${e.filter((x) => x.job?.outcome === 'failed').length}.`,
+    `Approval-gated requests: ${e.length}; approved ${e.filter((x) => x.state === 'approved').length}, ` +
+      `rejected ${e.filter((x) => x.state === 'rejected').length}, break-glass ${bg.length} ` +
+      `(unacknowledged ${bg.filter((x) => !x.acknowledgement).length}), jobs ` +
+      `completed ${e.filter((x) => x.job?.outcome === 'completed').length}, jobs ` +
+      `failed ${e.filter((x) => x.job?.outcome === 'failed').length}.`,
     '',
     `| ${REPORT_COLUMNS.join(' | ')} |`,
     `|${REPORT_COLUMNS.map(() => ' --- ').join('|')}|`,

@@ -3,7 +3,10 @@ import { z } from 'zod';
 
 export const auditSettingsSchema = z
   .object({
-    /** Records older than this many days are pruned (a checkpoint record keeps the chain verifiable). Unset: kept forever. */
+    /**
+     * Records older than this many days are pruned (a checkpoint record keeps the chain verifiable). Unset:
+     * kept forever.
+     */
     retentionDays: z.coerce.number().int().min(1, 'retentionDays must be at least 1').max(36_500).optional(),
   })
   .strict();

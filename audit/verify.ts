@@ -106,7 +106,9 @@ function checkRecord(record: AuditRecord, expectedSeq: number, prevHash: string)
     return {
       seq: expectedSeq,
       reason: 'link_broken',
-      message: `record ${expectedSeq} does not link to the record before it: its previous hash differs (record ${expectedSeq - 1} was rewritten, or this one was)`,
+      message:
+        `record ${expectedSeq} does not link to the record before it: its previous hash differs ` +
+        `(record ${expectedSeq - 1} was rewritten, or this one was)`,
     };
   }
   return undefined;
@@ -179,7 +181,9 @@ async function finish(
     const firstBreak: ChainBreak = {
       seq: (head?.seq ?? 0) + 1,
       reason: 'truncated',
-      message: `the chain ends at record ${head?.seq ?? 0}, but record ${expectedHead.seq} was announced earlier: the newest records were deleted`,
+      message:
+        `the chain ends at record ${head?.seq ?? 0}, but record ${expectedHead.seq} was announced earlier: ` +
+        `the newest records were deleted`,
     };
     return { ...partial, ...BROKEN, head, firstBreak };
   }
@@ -214,10 +218,17 @@ export function describeVerify(result: VerifyResult): string {
   if (result.ok) {
     const range = result.checked ? `records ${result.firstSeq} to ${result.head?.seq}` : 'no records yet';
     const pruned = result.anchoredBy
-      ? ` (records up to ${result.anchoredBy.prunedThroughSeq} were pruned by retention; checkpoint ${result.anchoredBy.seq})`
+      ? ` (records up to ${result.anchoredBy.prunedThroughSeq} were pruned by retention; ` +
+        `checkpoint ${result.anchoredBy.seq})`
       : '';
-    return `Audit trail of ${result.tenantId} verified: ${result.checked} record(s), ${range}${pruned}. Head hash ${result.head?.hash ?? GENESIS_HASH}.`;
+    return (
+      `Audit trail of ${result.tenantId} verified: ${result.checked} record(s), ${range}${pruned}. ` +
+      `Head hash ${result.head?.hash ?? GENESIS_HASH}.`
+    );
   }
   const b = result.firstBreak as ChainBreak;
-  return `Audit trail of ${result.tenantId} is BROKEN at record ${b.seq} (${b.reason.replace('_', ' ')}): ${b.message}. ${result.checked} record(s) before it verified.`;
+  return (
+    `Audit trail of ${result.tenantId} is BROKEN at record ${b.seq} ` +
+    `(${b.reason.replace('_', ' ')}): ${b.message}. ${result.checked} record(s) before it verified.`
+  );
 }

@@ -59,7 +59,9 @@ export function replicaSetAdvice(
   if (webReplicas > 1)
     return {
       level: 'warn',
-      message: `${message} ${webReplicas} web replicas are configured (VOID_WEB_REPLICAS): run MongoDB as a replica set (a single-node one will do: mongod --replSet rs0, then rs.initiate()).`,
+      message:
+        `${message} ${webReplicas} web replicas are configured (VOID_WEB_REPLICAS): run MongoDB as a replica set ` +
+        `(a single-node one will do: mongod --replSet rs0, then rs.initiate()).`,
     };
   return { level: 'info', message: `${message} Fine for one web replica; run a replica set before scaling out.` };
 }
@@ -137,8 +139,11 @@ export async function checkRedis(url: string): Promise<Check[]> {
         check(
           'redis.persistence',
           'warn',
-          'AOF off and no RDB snapshots (or CONFIG is not allowed): a Redis crash or restart loses queued and delayed jobs (approved work, approval expiry timers), the delivery ids that stop retries running twice, and the audit API tokens',
-          'Turn AOF on: "appendonly yes" with "appendfsync everysec" (as deploy/compose.yaml does), or check your managed Redis persistence settings.',
+          'AOF off and no RDB snapshots (or CONFIG is not allowed): a Redis crash or restart loses queued and ' +
+            'delayed jobs (approved work, approval expiry timers), the delivery ids that stop retries running ' +
+            'twice, and the audit API tokens',
+          'Turn AOF on: "appendonly yes" with "appendfsync everysec" (as deploy/compose.yaml does), ' +
+            'or check your managed Redis persistence settings.',
         ),
       );
     return out;
@@ -288,7 +293,8 @@ function githubCheck(env: Env, fetcher: Fetch): Promise<Check> | undefined {
 function teamsCheck(env: Env, fetcher: Fetch): Promise<Check> | undefined {
   if (!env.MICROSOFT_APP_ID) return undefined;
   const fix =
-    "Check MICROSOFT_APP_ID / MICROSOFT_APP_PASSWORD (a client secret of the Azure Bot's app registration) and MICROSOFT_APP_TENANT_ID.";
+    "Check MICROSOFT_APP_ID / MICROSOFT_APP_PASSWORD (a client secret of the Azure Bot's app registration) " +
+    'and MICROSOFT_APP_TENANT_ID.';
   if (!env.MICROSOFT_APP_PASSWORD)
     return Promise.resolve(check('teams', 'fail', 'MICROSOFT_APP_ID is set without MICROSOFT_APP_PASSWORD', fix));
   const authority = loginAuthority(env.MICROSOFT_LOGIN_URL, env.MICROSOFT_APP_TENANT_ID);
@@ -307,7 +313,8 @@ function teamsCheck(env: Env, fetcher: Fetch): Promise<Check> | undefined {
         'teams',
         'fail',
         `${result.refusal.message}: replies to Teams would be lost`,
-        `Check MICROSOFT_LOGIN_URL (now ${env.MICROSOFT_LOGIN_URL}) and that this machine can reach it (proxy, firewall, DNS).`,
+        `Check MICROSOFT_LOGIN_URL (now ${env.MICROSOFT_LOGIN_URL}) and that this machine can reach it (proxy, ` +
+          `firewall, DNS).`,
       );
     return check(
       'teams',
@@ -334,13 +341,16 @@ function jiraChecks(config: Config, fetcher: Fetch): Array<Promise<Check>> {
       jiraWebhookSecretFor(env, tenant.id, binding) || (env.JIRA_WEBHOOK_SECRET && bound.length === 1),
     );
     const creds = jiraCredentialsFor(env, tenant.id, binding);
-    const fix = `Set ${names.email} and ${names.apiToken}: an API token (id.atlassian.com) of the bot account that can see ${binding.siteUrl}.`;
+    const fix =
+      `Set ${names.email} and ${names.apiToken}: an API token (id.atlassian.com) of the bot account that can ` +
+      `see ${binding.siteUrl}.`;
     if (!creds)
       return Promise.resolve(
         check(
           name,
           'warn',
-          `no API credentials: Void cannot comment on or move this site's tickets${hasSecret ? '' : `, and ${names.webhookSecret} is not set`}`,
+          `no API credentials: Void cannot comment on or move this site's ` +
+            `tickets${hasSecret ? '' : `, and ${names.webhookSecret} is not set`}`,
           fix,
         ),
       );

@@ -70,7 +70,8 @@ const jobDuration = histogram('void_job_duration_seconds', 'Job attempt duration
 ]);
 const approvals = counter(
   'void_approvals_total',
-  'Approval requests entering a state (pending, approved, rejected, expired, cancelled, voided) and refused decision attempts (denied), from the audit trail',
+  'Approval requests entering a state (pending, approved, rejected, expired, cancelled, voided) ' +
+    'and refused decision attempts (denied), from the audit trail',
   ['state'],
 );
 const auditAppend = histogram(
@@ -116,7 +117,8 @@ const outboundLimited = counter(
 );
 const credentialFailures = counter(
   'void_platform_credential_failures_total',
-  'Times Void could not get a token for calling a platform (Teams: the app password was refused, or the login host did not answer): replies there are lost until it is fixed',
+  'Times Void could not get a token for calling a platform (Teams: the app password was refused, ' +
+    'or the login host did not answer): replies there are lost until it is fixed',
   ['platform', 'reason'],
 );
 const outboundLatency = histogram(
@@ -132,7 +134,9 @@ once(
   () =>
     new Gauge({
       name: 'void_queue_depth',
-      help: 'Jobs in the queue by state (waiting, active, delayed, prioritized, failed), read from Redis at scrape time',
+      help:
+        'Jobs in the queue by state (waiting, active, delayed, prioritized, failed), read from Redis at scrape ' +
+        'time',
       labelNames: ['queue', 'state'] as const,
       async collect() {
         this.reset();

@@ -39,7 +39,8 @@ export async function scrape(
     return json(404, {
       error: 'metrics.not_configured',
       message:
-        'Metrics are not served here: set METRICS_TOKEN (Bearer) or METRICS_PORT (a loopback listener). See docs/operations.md.',
+        'Metrics are not served here: set METRICS_TOKEN (Bearer) or METRICS_PORT (a loopback listener). ' +
+        'See docs/operations.md.',
     });
   }
   if (token && !bearerMatches(authorization, token)) {
@@ -58,7 +59,8 @@ export function checkMetricsExposure(env: Env): void {
   if (env.METRICS_PORT !== undefined && !LOOPBACK.has(env.METRICS_HOST) && !env.METRICS_TOKEN) {
     throw new VoidError(
       'metrics.unprotected',
-      `METRICS_HOST is ${env.METRICS_HOST} but METRICS_TOKEN is not set: set METRICS_TOKEN, or keep METRICS_HOST=127.0.0.1.`,
+      `METRICS_HOST is ${env.METRICS_HOST} but METRICS_TOKEN is not set: set METRICS_TOKEN, ` +
+        `or keep METRICS_HOST=127.0.0.1.`,
     );
   }
 }
@@ -160,7 +162,10 @@ export function registerPlatformHosts(config: Config): void {
 type Started = { platform: string; started: number; span: Span };
 let watching = false;
 
-/** Counts every HTTP request to a platform host, by status (429s apart), and gives it a CLIENT span, through Node's diagnostics channels. */
+/**
+ * Counts every HTTP request to a platform host, by status (429s apart), and gives it a CLIENT span,
+ * through Node's diagnostics channels.
+ */
 export function watchOutboundHttp(): void {
   if (watching) return;
   watching = true;

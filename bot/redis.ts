@@ -52,7 +52,8 @@ export async function ensureRedis(explicitUrl: string | undefined, log: Logger):
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
     throw new VoidError(
       'redis.unreachable',
-      `Redis does not answer at ${url} and redis-server is not on the PATH. Install Redis (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL.`,
+      `Redis does not answer at ${url} and redis-server is not on the PATH. Install Redis (Debian/Ubuntu: ` +
+        `apt-get install redis-server; macOS: brew install redis) or set REDIS_URL.`,
     );
   }
   const port = await freePort();
@@ -80,7 +81,8 @@ export async function ensureRedis(explicitUrl: string | undefined, log: Logger):
     throw new VoidError('redis.unreachable', 'Started a private redis-server, but it does not answer.');
   log.warn(
     { url: privateUrl },
-    'Nothing answered at redis://127.0.0.1:6379: started a private redis-server for this process (jobs are lost when it stops). Set REDIS_URL for real use.',
+    'Nothing answered at redis://127.0.0.1:6379: started a private redis-server for this process (jobs are lost ' +
+      'when it stops). Set REDIS_URL for real use.',
   );
   return {
     url: privateUrl,
@@ -99,7 +101,8 @@ export async function checkEvictionPolicy(redis: Redis): Promise<void> {
   if (policy && policy !== 'noeviction') {
     throw new VoidError(
       'redis.eviction_policy',
-      `Redis maxmemory-policy is "${policy}": it can evict queued jobs. Set "maxmemory-policy noeviction" (BullMQ's production guide) and start again.`,
+      `Redis maxmemory-policy is "${policy}": it can evict queued jobs. Set "maxmemory-policy noeviction" ` +
+        `(BullMQ's production guide) and start again.`,
     );
   }
 }
@@ -117,7 +120,12 @@ export async function persistenceWarning(redis: Redis): Promise<string | undefin
     () => undefined,
   );
   if (save === undefined || save.trim() !== '') return undefined;
-  return 'Redis has no persistence (AOF off, no RDB snapshots): if Redis crashes or restarts, queued and delayed jobs (approved work waiting to run, approval expiry timers), the delivery ids that stop platform retries from running twice and the audit API tokens are lost. Run Redis with "appendonly yes" and "appendfsync everysec" (deploy/compose.yaml does).';
+  return (
+    'Redis has no persistence (AOF off, no RDB snapshots): if Redis crashes or restarts, ' +
+    'queued and delayed jobs (approved work waiting to run, approval expiry timers), the delivery ids that stop ' +
+    'platform retries from running twice and the audit API tokens are lost. Run Redis with "appendonly yes" and ' +
+    '"appendfsync everysec" (deploy/compose.yaml does).'
+  );
 }
 
 export { redactUrl };

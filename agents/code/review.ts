@@ -26,7 +26,8 @@ export interface ReviewOutcome {
 const INSTRUCTIONS = [
   'Review the pull request diff in the data for bugs, security problems and maintainability issues.',
   'Report only problems on lines that appear in the diff, with the file path and the line number in the new file.',
-  'Deterministic findings listed in the data are facts, already reported: do not repeat them. Secrets in the data were replaced by <redacted kind> placeholders before you saw them.',
+  'Deterministic findings listed in the data are facts, already reported: do not repeat them. ' +
+    'Secrets in the data were replaced by <redacted kind> placeholders before you saw them.',
   'Write a short summary and a verdict (comment, request_changes or approve).',
 ].join('\n');
 
@@ -144,7 +145,10 @@ export function mergeReview(
 export function commentBody(f: Finding): string {
   const source = f.source === 'model' ? ' (model)' : '';
   const verify = f.confidence === 'verify' ? ' (verify, does not block)' : '';
-  return `${ICON[f.severity]} **${f.severity}** \`${f.ruleId}\`${source}${verify}: ${f.message}${f.fixHint ? `\n\nFix: ${f.fixHint}` : ''}`;
+  return (
+    `${ICON[f.severity]} **${f.severity}** ` +
+    `\`${f.ruleId}\`${source}${verify}: ${f.message}${f.fixHint ? `\n\nFix: ${f.fixHint}` : ''}`
+  );
 }
 
 function renderReview(r: {

@@ -35,7 +35,8 @@ export class ModelBudget {
     }
     if (budgets.dailyCostUsd !== undefined && spent.costUsd >= budgets.dailyCostUsd) {
       throw new BudgetExhaustedError(
-        `today's model spending limit is reached ($${spent.costUsd.toFixed(2)} of $${budgets.dailyCostUsd.toFixed(2)}); it resets at 00:00 UTC`,
+        `today's model spending limit is reached ($${spent.costUsd.toFixed(2)} of ` +
+          `$${budgets.dailyCostUsd.toFixed(2)}); it resets at 00:00 UTC`,
       );
     }
     const minute = Math.floor(this.now() / 60_000);

@@ -46,7 +46,9 @@ export function deployProcessor(deps: AgentDeps): Processor {
     }
     if (state === 'timeout')
       return {
-        summary: `${where} (${created.ref}): deployment ${created.id} still running when Void stopped following it; follow it on GitHub`,
+        summary:
+          `${where} (${created.ref}): deployment ${created.id} still running when Void stopped following it; ` +
+          `follow it on GitHub`,
         link: created.url,
       };
     return { summary: `${where} (${created.ref}): deployment ${created.id} ${state}`, link: created.url };

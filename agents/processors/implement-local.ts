@@ -19,7 +19,9 @@ function keyOnly(key: string, dir: string): TicketInfo {
   return {
     key,
     summary: 'no ticket text (no ticket system is configured)',
-    description: `No ticket system is configured: only the key ${key} is known. The change is written in the local repository ${dir}.`,
+    description:
+      `No ticket system is configured: only the key ${key} is known. The change is written in the local ` +
+      `repository ${dir}.`,
     type: 'Task',
     status: 'unknown',
     labels: [],
@@ -43,7 +45,8 @@ export async function implementLocally(
     `${command.repo.owner}/${command.repo.name}`.toLowerCase() !== `${repo.owner}/${repo.name}`.toLowerCase()
   ) {
     throw new UnrecoverableError(
-      `implement.local_repo: this Void works on the local repository ${local.dir} (${repo.owner}/${repo.name}), not ${command.repo.owner}/${command.repo.name}; say "implement ${command.ticket}"`,
+      `implement.local_repo: this Void works on the local repository ${local.dir} (${repo.owner}/${repo.name}), ` +
+        `not ${command.repo.owner}/${command.repo.name}; say "implement ${command.ticket}"`,
     );
   }
   const tickets: TicketPort | undefined = deps.ports.tickets;
@@ -76,11 +79,15 @@ export async function implementLocally(
   });
   const how = change.model ? `model ${change.model.provider}` : 'no model used: a plan document only';
   const refused = change.refused.length
-    ? `; refused to write ${change.refused.join(', ')} (outside the folders the policy allows, or CI/build configuration)`
+    ? `; refused to write ${change.refused.join(', ')} (outside the folders the policy allows, ` +
+      `or CI/build configuration)`
     : '';
   const files = change.files.map((f) => f.path).join(', ');
   return {
-    summary: `${gathered.ticket.key}: committed ${commit.sha.slice(0, 7)} on the new local branch ${branch} (${files}; ${how})${refused}. Your checkout (${commit.base}) is untouched; look with: git log -p ${commit.base}..${branch}`,
+    summary:
+      `${gathered.ticket.key}: committed ${commit.sha.slice(0, 7)} on the new local branch ${branch} ` +
+      `(${files}; ${how})${refused}. Your checkout (${commit.base}) is untouched; look with: ` +
+      `git log -p ${commit.base}..${branch}`,
     link: `file://${local.dir}`,
   };
 }

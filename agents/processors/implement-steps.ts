@@ -26,7 +26,8 @@ export async function writeAndCheck(
   const blocking = findings.filter((f) => f.severity === 'critical');
   if (blocking.length)
     throw new UnrecoverableError(
-      `implement.blocked: the generated change has ${blocking.length} critical finding(s) (${blocking.map((f) => `${f.ruleId} in ${f.path}`).join(', ')}); nothing was committed`,
+      `implement.blocked: the generated change has ${blocking.length} critical finding(s) ` +
+        `(${blocking.map((f) => `${f.ruleId} in ${f.path}`).join(', ')}); nothing was committed`,
     );
   return { change, findings };
 }

@@ -88,7 +88,8 @@ function prBody(
   if (change.refused.length)
     lines.push(
       '',
-      `Void refused to write: ${change.refused.join(', ')} (outside the folders the policy lets an agent write, or CI/build configuration: such a change needs a person and its own approval rule)`,
+      `Void refused to write: ${change.refused.join(', ')} (outside the folders the policy lets an agent write, ` +
+        `or CI/build configuration: such a change needs a person and its own approval rule)`,
     );
   lines.push(
     '',

@@ -22,7 +22,8 @@ async function readChange(
   if ('ref' in command) {
     if (!vcs.describeRevision) {
       throw new UnrecoverableError(
-        `review.no_local_repository: "${command.ref}" is a local git revision, but this deployment reviews pull requests only (name one like acme/api#42)`,
+        `review.no_local_repository: "${command.ref}" is a local git revision, but this deployment reviews pull ` +
+          `requests only (name one like acme/api#42)`,
       );
     }
     return vcs.describeRevision(tenantId, command.ref);
@@ -86,7 +87,9 @@ export function reviewProcessor(deps: AgentDeps): Processor {
 const MAX_FILES_READ = 60;
 const MAX_FILE_CHARS = 400_000;
 
-/** The changed files at the head commit, for the structural and infrastructure rules (the diff alone when unreadable). */
+/**
+ * The changed files at the head commit, for the structural and infrastructure rules (the diff alone when unreadable).
+ */
 async function headContents(
   vcs: VcsPort,
   tenantId: string,

@@ -59,7 +59,8 @@ export function triageProcessor(deps: AgentDeps): Processor {
     const similar = similarTickets(ticket, await tickets.searchOpen(tenant.id, projectKey, 50).catch(() => []));
     await run.step(2, 'labels', () => tickets.addLabels(tenant.id, ticket.key, triage.labels));
     const body = [
-      `Void triage: ${triage.type}, priority ${triage.priority}, suggested labels ${triage.labels.join(', ') || 'none'}.`,
+      `Void triage: ${triage.type}, priority ${triage.priority}, suggested ` +
+        `labels ${triage.labels.join(', ') || 'none'}.`,
       triage.summary,
       similar.length ? `Possibly related: ${similar.map((t) => `${t.key} (${t.summary})`).join('; ')}` : '',
       triage.model

@@ -87,7 +87,8 @@ const DOCKER: FileRule[] = [
     'dockerfile',
     'docker.copy_before_install',
     'low',
-    'The whole context is copied before dependencies are installed (every change busts the cache, and secrets in the context land in a layer)',
+    'The whole context is copied before dependencies are installed (every change busts the cache, ' +
+      'and secrets in the context land in a layer)',
     'Copy the manifest and lockfile first, install, then copy the rest; keep a .dockerignore.',
     (c) => {
       const lines = c.split('\n');

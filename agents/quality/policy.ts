@@ -52,7 +52,8 @@ const PACKS: Readonly<Record<PolicyPack, readonly LineRule[]>> = {
       severity: 'critical',
       message: 'A payment card number in the code',
       fixHint:
-        'Remove it; use the card network test numbers only in test fixtures, and never store PANs outside the PCI scope.',
+        'Remove it; use the card network test numbers only in test fixtures, and never store PANs outside the ' +
+        'PCI scope.',
       test: hasCardNumber,
     },
     {

@@ -39,7 +39,8 @@ const SECRET_LABEL: Readonly<Record<string, string>> = {
 const secretMessage = (kind: string) =>
   `${SECRET_LABEL[kind] ?? `A credential (${kind.replace(/_/g, ' ')})`} committed in the code`;
 const ROTATE =
-  'Remove it from the code, rotate the credential now (it is in the git history), and load it from the secret store or an environment variable.';
+  'Remove it from the code, rotate the credential now (it is in the git history), and load it from the secret ' +
+  'store or an environment variable.';
 
 export function isTestFile(path: string): boolean {
   return TEST.test(path);
@@ -178,7 +179,8 @@ function coverageOf(files: readonly ChangedFile[], contents: ReadonlyMap<string,
     ),
   ];
   const out = [
-    `Secrets (secretlint recommended preset and Void's rules) and line checks: ${present.length} file(s)${present.some((f) => LOCKFILE.test(f.path)) ? ', lockfiles skipped' : ''}.`,
+    `Secrets (secretlint recommended preset and Void's rules) and line checks: ${present.length} ` +
+      `file(s)${present.some((f) => LOCKFILE.test(f.path)) ? ', lockfiles skipped' : ''}.`,
   ];
   if (structural.length)
     out.push(
@@ -190,12 +192,14 @@ function coverageOf(files: readonly ChangedFile[], contents: ReadonlyMap<string,
     );
   if (uncovered.length)
     out.push(
-      `No structural or infrastructure rules for ${uncovered.join(', ')} in this review (secrets and line checks only).`,
+      `No structural or infrastructure rules for ${uncovered.join(', ')} in this review (secrets and line checks ` +
+        `only).`,
     );
   const read = present.filter((f) => contents.has(f.path)).length;
   if (present.length && read < present.length)
     out.push(
-      `${present.length - read} file(s) were checked on the diff only (the full file at the head commit could not be read).`,
+      `${present.length - read} file(s) were checked on the diff only (the full file at the head commit could ` +
+        `not be read).`,
     );
   const noPatch = files.filter((f) => f.status !== 'removed' && !f.patch);
   if (noPatch.length)

@@ -43,9 +43,12 @@ export function looksRandom(value: string, minEntropy: number): boolean {
   if (value.length < 8) return false;
   if (/^[a-z]+(?:[-_.][a-z0-9]+)+$/i.test(value) && !/\d{3,}/.test(value)) return false; // user-session-token-cache-v2
   if (/^(?:true|false|null|none|undefined|required|optional)$/i.test(value)) return false;
-  if (/^\$|^%|^process\.env|^os\.environ|^env\(|^getenv|^\{\{|^<|\($/.test(value)) return false; // references, not values
-  if (/^[a-z]{2,}(?:[A-Z][a-z]{2,})+$/.test(value) || /^[A-Z][a-z]{2,}(?:[A-Z][a-z]{2,})+$/.test(value)) return false; // camelCase names
-  if (/^sha(?:1|256|384|512)-/.test(value) || value.includes('://')) return false; // subresource integrity, URLs (their own rule)
+  // references, not values
+  if (/^\$|^%|^process\.env|^os\.environ|^env\(|^getenv|^\{\{|^<|\($/.test(value)) return false;
+  // camelCase names
+  if (/^[a-z]{2,}(?:[A-Z][a-z]{2,})+$/.test(value) || /^[A-Z][a-z]{2,}(?:[A-Z][a-z]{2,})+$/.test(value)) return false;
+  // subresource integrity, URLs (their own rule)
+  if (/^sha(?:1|256|384|512)-/.test(value) || value.includes('://')) return false;
   if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) return false; // a UUID: an id
   const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((c) => c.test(value)).length;
   return classes >= 2 && shannonEntropy(value) >= minEntropy;
@@ -139,7 +142,8 @@ export const VOID_SECRET_RULES: readonly SecretRule[] = [
     confidence: 'high',
     accept: (v) => looksRandom(v, 3.0),
   },
-  // `password = …`, `API_TOKEN=…`, `secret: …`, `"client_secret": "…"`: quoted or not. A heuristic: verify, never block.
+  // `password = …`, `API_TOKEN=…`, `secret: …`, `"client_secret": "…"`: quoted or not. A heuristic: verify,
+  // never block.
   {
     kind: 'generic_credential',
     pattern: new RegExp(

@@ -34,8 +34,11 @@ export class DataDirLockedError extends Error {
   ) {
     super(
       holder
-        ? `The data directory ${dir} is in use by process ${holder.pid} on host ${holder.host} (since ${holder.startedAt}). One Void process owns a data directory: stop that process, or point VOID_DATA_DIR elsewhere. Several processes (web and worker replicas) need MONGODB_URL.`
-        : `The data directory ${dir} is locked (${join(dir, LOCK_FILE)} exists but cannot be read). If no Void process uses it, remove that file.`,
+        ? `The data directory ${dir} is in use by process ${holder.pid} on host ${holder.host} ` +
+            `(since ${holder.startedAt}). One Void process owns a data directory: stop that process, ` +
+            `or point VOID_DATA_DIR elsewhere. Several processes (web and worker replicas) need MONGODB_URL.`
+        : `The data directory ${dir} is locked (${join(dir, LOCK_FILE)} exists but cannot be read). ` +
+            `If no Void process uses it, remove that file.`,
     );
     this.name = 'DataDirLockedError';
   }
@@ -113,11 +116,13 @@ export function describeReport(report: DataDirReport): string[] {
   const out: string[] = [];
   if (report.staleLock)
     out.push(
-      `removed a stale lock of process ${report.staleLock.pid} (host ${report.staleLock.host}, since ${report.staleLock.startedAt}), which is no longer running`,
+      `removed a stale lock of process ${report.staleLock.pid} (host ${report.staleLock.host}, ` +
+        `since ${report.staleLock.startedAt}), which is no longer running`,
     );
   for (const t of report.torn)
     out.push(
-      `torn tail in ${t.file}: ${t.droppedBytes} byte(s) from offset ${t.offset} cut (${t.reason}); the entry was never acknowledged`,
+      `torn tail in ${t.file}: ${t.droppedBytes} byte(s) from offset ${t.offset} cut (${t.reason}); ` +
+        `the entry was never acknowledged`,
     );
   return out;
 }

@@ -37,7 +37,8 @@ export class DurableMap<V> {
     const snapshot = scanLog<Entry<V>>(snapshotFile);
     if (snapshot.torn)
       throw new Error(
-        `${snapshotFile} is incomplete (${snapshot.torn.reason}); snapshots are written atomically, so it was changed outside Void: restore from a backup`,
+        `${snapshotFile} is incomplete (${snapshot.torn.reason}); snapshots are written atomically, ` +
+          `so it was changed outside Void: restore from a backup`,
       );
     const replay = scanLog<Entry<V>>(logFile);
     for (const e of [...snapshot.entries, ...replay.entries]) {

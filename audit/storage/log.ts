@@ -54,7 +54,9 @@ export class CorruptLogError extends Error {
     reason: string,
   ) {
     super(
-      `${file} is damaged at byte ${offset} (${reason}) and whole entries follow the damage: this is not a torn write. Restore the data directory from a backup ("void restore"), or move the file aside to start without it.`,
+      `${file} is damaged at byte ${offset} (${reason}) and whole entries follow the damage: ` +
+        `this is not a torn write. Restore the data directory from a backup ("void restore"), ` +
+        `or move the file aside to start without it.`,
     );
     this.name = 'CorruptLogError';
   }
@@ -155,7 +157,9 @@ export class AppendLog {
   private flushing: Promise<void> | undefined;
   private failed: unknown;
   bytes: number;
-  /** Synchronous writes (disk flushes) so far, and entries they carried: entries ÷ writes is the group commit's batch. */
+  /**
+   * Synchronous writes (disk flushes) so far, and entries they carried: entries ÷ writes is the group commit's batch.
+   */
   writes = 0;
   entries = 0;
 
@@ -221,7 +225,8 @@ export class AppendLog {
 
   /**
    * Replaces the whole content (compaction). `lines` is called (synchronously) once every queued entry is on disk and
-   * before any later one is queued, so it sees exactly what the file holds; entries appended meanwhile follow the new content.
+   * before any later one is queued, so it sees exactly what the file holds; entries appended meanwhile follow the new
+   * content.
    */
   async rewrite(lines: () => Iterable<string>): Promise<void> {
     await this.drain();

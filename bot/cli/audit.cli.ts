@@ -46,7 +46,10 @@ export interface AuditCliDeps {
 type Values = Record<string, string | boolean | undefined>;
 
 const EMBEDDED_ONLY =
-  'VOID_EMBEDDED_STORE=memory: the audit trail lives inside the running Void process, and the CLI cannot reach it. Use the running server instead: the HTTP API (GET /api/tenants/<id>/audit, /audit/verify, /audit/export with a token from "void audit token create") or the chat command "audit verify" / "audit export". Unset VOID_EMBEDDED_STORE (files) or set MONGODB_URL to use these commands.';
+  'VOID_EMBEDDED_STORE=memory: the audit trail lives inside the running Void process, and the CLI cannot reach ' +
+  'it. Use the running server instead: the HTTP API (GET /api/tenants/<id>/audit, /audit/verify, ' +
+  '/audit/export with a token from "void audit token create") or the chat command "audit verify" / "audit ' +
+  'export". Unset VOID_EMBEDDED_STORE (files) or set MONGODB_URL to use these commands.';
 
 /** MongoDB, or the data directory: as its owner when no server runs, else a read-only view of it. */
 async function openStore(config: Config): Promise<AuditStore> {
@@ -67,7 +70,10 @@ async function openStore(config: Config): Promise<AuditStore> {
 function readOnlyNote(store: AuditStore): string | undefined {
   if (!(store instanceof DurableAuditStore) || !store.dir.readOnly) return undefined;
   const holder = readLock(store.dir.path);
-  return `the data directory ${store.dir.path} is owned by ${holder ? `process ${holder.pid} on ${holder.host}` : 'another process'}`;
+  return (
+    `the data directory ${store.dir.path} is owned ` +
+    `by ${holder ? `process ${holder.pid} on ${holder.host}` : 'another process'}`
+  );
 }
 
 function need(values: Values, name: string): string {
@@ -192,7 +198,8 @@ class AuditCli {
       });
     }
     this.err.write(
-      `Exported ${tenantId} up to record ${head.headSeq}, head hash ${head.headHash}. Prove it complete later with: void audit verify --tenant ${tenantId} --head-seq ${head.headSeq} --head-hash ${head.headHash}\n`,
+      `Exported ${tenantId} up to record ${head.headSeq}, head hash ${head.headHash}. Prove it complete later ` +
+        `with: void audit verify --tenant ${tenantId} --head-seq ${head.headSeq} --head-hash ${head.headHash}\n`,
     );
     return 0;
   }
@@ -278,7 +285,8 @@ class AuditCli {
       correlationId,
     });
     this.out.write(
-      `Erased ${erased} personal data item(s) of member "${member.id}" in ${tenantId}. The audit records keep only pseudonymous references; the chain still verifies. Remove the member from the tenants file too.\n`,
+      `Erased ${erased} personal data item(s) of member "${member.id}" in ${tenantId}. The audit records keep ` +
+        `only pseudonymous references; the chain still verifies. Remove the member from the tenants file too.\n`,
     );
     return 0;
   }
@@ -326,7 +334,9 @@ async function createToken(config: Config, values: Values, out: Writable, deps: 
     if (!created.ok) throw new VoidError(created.refusal.code, created.refusal.message);
     const recorded = await recordTokenCreated(config, deps, created.value.info);
     out.write(
-      `Audit API token ${created.value.info.id} for ${memberId} in ${tenantId}${recorded} (shown once; only its digest is stored):\n${created.value.token}\nUse it as: Authorization: Bearer <token> on GET /api/tenants/${tenantId}/audit\n`,
+      `Audit API token ${created.value.info.id} for ${memberId} in ${tenantId}${recorded} (shown once; ` +
+        `only its digest is stored):\n${created.value.token}\nUse it as: Authorization: Bearer <token> on GET ` +
+        `/api/tenants/${tenantId}/audit\n`,
     );
     return 0;
   } finally {

@@ -16,7 +16,9 @@ export const BACKUP_USAGE = `Backup and restore (the durable embedded store in V
                          chain; exits 1 if any chain does not verify`;
 
 const MONGO =
-  'MONGODB_URL is set: back up MongoDB with mongodump --oplog (and restore with mongorestore --oplogReplay), which copies the audit trail, approvals and installations consistently; "void backup" covers the embedded store in VOID_DATA_DIR. See docs/operations.md "Backup and restore".';
+  'MONGODB_URL is set: back up MongoDB with mongodump --oplog (and restore with mongorestore --oplogReplay), ' +
+  'which copies the audit trail, approvals and installations consistently; "void backup" covers the embedded ' +
+  'store in VOID_DATA_DIR. See docs/operations.md "Backup and restore".';
 
 const tokenKey = (config: Config) => `${config.env.VOID_KEY_PREFIX}:audit:api-tokens`;
 
@@ -75,7 +77,10 @@ export async function runBackupCli(
       const tokens = await readTokens(config, err);
       const s = await backupDataDir(dataDir, file, tokens ? { apiTokens: tokens } : {});
       out.write(
-        `Backed up ${dataDir} to ${file}: ${s.tenants} tenant trail(s), ${s.counts.audit ?? 0} audit record(s), ${s.counts.approval ?? 0} approval(s), ${s.counts.installation ?? 0} Slack installation(s), ${s.counts.personal ?? 0} personal data item(s), ${Object.keys(tokens ?? {}).length} API token digest(s); ${s.bytes} bytes in ${s.seconds.toFixed(2)} s.\n`,
+        `Backed up ${dataDir} to ${file}: ${s.tenants} tenant trail(s), ${s.counts.audit ?? 0} audit ` +
+          `record(s), ${s.counts.approval ?? 0} approval(s), ${s.counts.installation ?? 0} Slack ` +
+          `installation(s), ${s.counts.personal ?? 0} personal data item(s), ${Object.keys(tokens ?? {}).length} ` +
+          `API token digest(s); ${s.bytes} bytes in ${s.seconds.toFixed(2)} s.\n`,
       );
       return 0;
     }
@@ -85,7 +90,11 @@ export async function runBackupCli(
     for (const result of restored.verify.filter((r) => !r.ok)) err.write(`${describeVerify(result)}\n`);
     const broken = restored.verify.filter((r) => !r.ok).length;
     out.write(
-      `Restored ${file} into ${dataDir} in ${restored.seconds.toFixed(2)} s: ${restored.tenants} tenant trail(s), ${restored.records} record(s) — ${broken ? `${broken} chain(s) do NOT verify` : 'every chain verifies'}; ${restored.approvals} approval(s) (${restored.pending} pending, their expiry timers are set again when Void starts); ${written} API token digest(s) into Redis.\n`,
+      `Restored ${file} into ${dataDir} in ${restored.seconds.toFixed(2)} s: ${restored.tenants} tenant ` +
+        `trail(s), ${restored.records} record(s) ` +
+        `— ${broken ? `${broken} chain(s) do NOT verify` : 'every chain verifies'}; ${restored.approvals} ` +
+        `approval(s) (${restored.pending} pending, their expiry timers are set again when Void starts); ${written} ` +
+        `API token digest(s) into Redis.\n`,
     );
     return broken ? 1 : 0;
   } catch (error) {

@@ -145,12 +145,17 @@ async function serve(
     if (config.env.VOID_EMBEDDED_STORE === 'files') {
       throw new VoidError(
         'cli.split_needs_mongodb',
-        `--role ${role} needs MONGODB_URL: without it the audit trail, approvals and Slack installations are kept in the data directory ${config.env.VOID_DATA_DIR}, which one process owns, so a separate web and worker cannot share them. Run one process with --role all, or set MONGODB_URL to run web and worker replicas.`,
+        `--role ${role} needs MONGODB_URL: without it the audit trail, approvals and Slack installations are ` +
+          `kept in the data directory ${config.env.VOID_DATA_DIR}, which one process owns, ` +
+          `so a separate web and worker cannot share them. Run one process with --role all, ` +
+          `or set MONGODB_URL to run web and worker replicas.`,
       );
     }
     log.warn(
       { role },
-      'MONGODB_URL is not set and VOID_EMBEDDED_STORE=memory, so approvals and the audit trail live inside each process: a separate web and worker cannot share them (approved jobs will be refused by the worker). Run --role all, or set MONGODB_URL.',
+      'MONGODB_URL is not set and VOID_EMBEDDED_STORE=memory, so approvals and the audit trail live inside each ' +
+        'process: a separate web and worker cannot share them (approved jobs will be refused by the worker). ' +
+        'Run --role all, or set MONGODB_URL.',
     );
   }
   const heapGrowth = heapGrowthPercent(role, config.env.VOID_HEAP_GROWTH_PERCENT);

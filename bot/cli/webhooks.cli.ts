@@ -45,14 +45,17 @@ async function list(config: Config, state: NotifyState, only: string | undefined
       const open = await state.breakerOpenFor(t.id, w.id);
       const url = new URL(w.url);
       out.write(
-        `  ${w.id}  ${url.origin}${url.pathname}  [${w.events.join(', ')}]  circuit ${open ? `open (${Math.ceil(open / 1000)} s)` : 'closed'}, ${await state.outboxLength(t.id, w.id)} waiting in order\n`,
+        `  ${w.id}  ${url.origin}${url.pathname}  [${w.events.join(', ')}]  ` +
+          `circuit ${open ? `open (${Math.ceil(open / 1000)} s)` : 'closed'}, ${await state.outboxLength(t.id, w.id)} ` +
+          `waiting in order\n`,
       );
     }
     const dead = await state.deadLetters(t.id);
     out.write(`  dead letters: ${dead.length}\n`);
     for (const d of dead)
       out.write(
-        `    ${d.deliveryId}  ${d.channel} → ${d.recipient}  ${d.eventType}  ${d.code}  after ${d.attempts} attempt(s) at ${d.failedAt}\n`,
+        `    ${d.deliveryId}  ${d.channel} → ${d.recipient}  ${d.eventType}  ${d.code}  after ${d.attempts} ` +
+          `attempt(s) at ${d.failedAt}\n`,
       );
   }
   return 0;

@@ -6,7 +6,8 @@ export async function runHelp(ctx: CommandContext, command: Extract<Command, { n
   if (command.topic) return [answer(`Usage: ${USAGE[command.topic as keyof typeof USAGE]}`)];
   return [
     answer(
-      `${helpText()}\n\nYou are ${ctx.actor.name} (${ctx.actor.roles.join(', ')}) in ${ctx.tenant.name}. Type "help <command>" for one command.`,
+      `${helpText()}\n\nYou are ${ctx.actor.name} (${ctx.actor.roles.join(', ')}) in ${ctx.tenant.name}. ` +
+        `Type "help <command>" for one command.`,
     ),
   ];
 }

@@ -39,12 +39,14 @@ export const CORE_COMMANDS: CommandRegistry = {
   breakglass: notEnabled('The approvals module'),
   ack: async (ctx) => [
     refusal(
-      `The approvals module is not enabled in this deployment, so there is no follow-up to acknowledge in ${ctx.tenant.name}.`,
+      `The approvals module is not enabled in this deployment, so there is no follow-up to acknowledge ` +
+        `in ${ctx.tenant.name}.`,
     ),
   ],
   jira: async (ctx) => [
     refusal(
-      `The JIRA integration is not enabled in this deployment (${ctx.tenant.name}): no JIRA credentials are configured.`,
+      `The JIRA integration is not enabled in this deployment (${ctx.tenant.name}): no JIRA credentials are ` +
+        `configured.`,
     ),
   ],
   notify: async (ctx) => [refusal(`Notifications are not enabled in this deployment (${ctx.tenant.name}).`)],

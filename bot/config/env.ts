@@ -2,10 +2,14 @@
 import { z } from 'zod';
 
 const optionalSecret = z.string().min(1).optional();
-/** Per-tenant JIRA variables: JIRA_WEBHOOK_SECRET_<X>, JIRA_EMAIL_<X>, JIRA_API_TOKEN_<X> (bindings.jira names them). */
+/**
+ * Per-tenant JIRA variables: JIRA_WEBHOOK_SECRET_<X>, JIRA_EMAIL_<X>, JIRA_API_TOKEN_<X> (bindings.jira names them).
+ */
 export const JIRA_TENANT_VARIABLE = /^JIRA_(?:WEBHOOK_SECRET|EMAIL|API_TOKEN)_[A-Z0-9_]{1,63}$/;
 
-/** A JSON object of names to secret values in one variable ({"acme-openai": "sk-…"}); `message` says what was expected. */
+/**
+ * A JSON object of names to secret values in one variable ({"acme-openai": "sk-…"}); `message` says what was expected.
+ */
 function namedSecrets(message: string) {
   return z
     .string()
@@ -42,7 +46,9 @@ export const envSchema = z.object({
   /** Without MONGODB_URL: where the durable embedded store keeps the audit trail, approvals and Slack installations
    *  (docs/storage.md). Created 0700; one process owns it. */
   VOID_DATA_DIR: z.string().min(1).default('./.void/data'),
-  /** Without MONGODB_URL: `files` (durable, VOID_DATA_DIR) or `memory` (tests and throwaway demos: nothing survives). */
+  /**
+   * Without MONGODB_URL: `files` (durable, VOID_DATA_DIR) or `memory` (tests and throwaway demos: nothing survives).
+   */
   VOID_EMBEDDED_STORE: z.enum(['files', 'memory']).default('files'),
   /** Unset: info for servers, warn in the console chat (logs would drown the conversation). */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
@@ -62,7 +68,10 @@ export const envSchema = z.object({
   VOID_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   VOID_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(25_000),
   VOID_JOB_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
-  /** A job's progress message is updated at most once per this many ms (identical updates skipped; the final state always). 0: every update. */
+  /**
+   * A job's progress message is updated at most once per this many ms (identical updates skipped;
+   * the final state always). 0: every update.
+   */
   VOID_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** Replace platform identities (Slack user ids, GitHub logins, …) in audit records by erasable pseudonyms. */
   VOID_AUDIT_PSEUDONYMISE_IDENTITIES: z
@@ -140,7 +149,9 @@ export const envSchema = z.object({
   GITHUB_PRIVATE_KEY: optionalSecret,
   GITHUB_WEBHOOK_SECRET: optionalSecret,
   GITHUB_API_URL: z.url().optional(),
-  /** Without the GitHub App: the local git repository reviews and deploys use (the console defaults to the current one). */
+  /**
+   * Without the GitHub App: the local git repository reviews and deploys use (the console defaults to the current one).
+   */
   VOID_LOCAL_REPO: z.string().min(1).optional(),
   MICROSOFT_APP_ID: optionalSecret,
   MICROSOFT_APP_PASSWORD: optionalSecret,
@@ -150,7 +161,8 @@ export const envSchema = z.object({
   /** Teams: the issuer of the tokens the Bot Framework sends to the bot. */
   MICROSOFT_TOKEN_ISSUER: z.string().min(1).default('https://api.botframework.com'),
   /** Teams: the login authority base (tenant appended) where the bot gets its outbound token for the Bot Connector:
-   *  any HTTPS host that serves `<base>/<tenant>/oauth2/v2.0/token` (a sovereign cloud, a proxy); http on loopback only. */
+   *  any HTTPS host that serves `<base>/<tenant>/oauth2/v2.0/token` (a sovereign cloud, a proxy);
+   *  http on loopback only. */
   MICROSOFT_LOGIN_URL: z
     .url()
     .default('https://login.microsoftonline.com/')
@@ -215,7 +227,9 @@ export const envSchema = z.object({
   VOID_MAIL_FROM: z.string().min(3).default('Void <void@localhost>'),
   /** Webhook signing secrets (whsec_…) that tenants name in `notifications.webhooks[].secretRef`: a JSON object. */
   VOID_WEBHOOK_SECRETS: namedSecrets('expected a JSON object of names to values'),
-  /** Operator allow-list for outbound webhooks to loopback/private addresses: comma-separated hosts, host:port or CIDRs. */
+  /**
+   * Operator allow-list for outbound webhooks to loopback/private addresses: comma-separated hosts, host:port or CIDRs.
+   */
   VOID_OUTBOUND_ALLOW: z.string().min(1).optional(),
   /** Public base URL of the dashboard, for links in mail (links open pages; they never approve by themselves). */
   VOID_PUBLIC_URL: z.url().optional(),
@@ -300,7 +314,10 @@ export function configuredPlatforms(env: Env): string[] {
   return platforms;
 }
 
-/** JIRA_WEBHOOK_SECRET_<X> / JIRA_EMAIL_<X> / JIRA_API_TOKEN_<X> variables of the raw environment (read by loadEnv only). */
+/**
+ * JIRA_WEBHOOK_SECRET_<X> / JIRA_EMAIL_<X> / JIRA_API_TOKEN_<X> variables of the raw environment (read by loadEnv
+ * only).
+ */
 export function pickJiraTenantVariables(raw: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(raw)) {

@@ -33,7 +33,9 @@ export function githubLoginWarnings(tenants: readonly Tenant[]): string[] {
     byTenant.set(e.tenant.id, [...(byTenant.get(e.tenant.id) ?? []), `${e.memberId} (${e.login})`]);
   return [...byTenant].map(
     ([tenant, list]) =>
-      `tenant ${tenant}: GitHub identities given by login only: ${list.join(', ')}. A renamed login can be registered by someone else, who would then act as that member. Give the numeric id, github: { id: 583231, login: alice }; \`void doctor --resolve-github-ids\` prints them.`,
+      `tenant ${tenant}: GitHub identities given by login only: ${list.join(', ')}. A renamed login can be ` +
+      `registered by someone else, who would then act as that member. Give the numeric id, github: { id: 583231, ` +
+      `login: alice }; \`void doctor --resolve-github-ids\` prints them.`,
   );
 }
 

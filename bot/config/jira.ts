@@ -10,7 +10,8 @@ const envName = (kind: 'WEBHOOK_SECRET' | 'EMAIL' | 'API_TOKEN') =>
     .string()
     .regex(
       new RegExp(`^JIRA_${kind}_[A-Z0-9_]{1,63}$`),
-      `expected the NAME of an environment variable like JIRA_${kind}_ACME (the value stays in the environment, never in this file)`,
+      `expected the NAME of an environment variable like JIRA_${kind}_ACME (the value stays in the environment, ` +
+        `never in this file)`,
     );
 
 /** Keys that would put a secret into the tenants file: refused with a message saying where it belongs instead. */
@@ -36,7 +37,10 @@ export function siteUrlProblem(siteUrl: string): string | undefined {
   if (url.search || url.hash)
     return `a JIRA site URL has no query or fragment: use ${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   if (url.hostname.endsWith('.atlassian.net') && url.pathname.replace(/\/+$/, '') !== '') {
-    return `a JIRA Cloud site is just the origin: use ${url.origin} (not ${siteUrl}), or webhooks and API calls will not match it`;
+    return (
+      `a JIRA Cloud site is just the origin: use ${url.origin} (not ${siteUrl}), or webhooks and API calls will ` +
+      `not match it`
+    );
   }
   return undefined;
 }
@@ -61,7 +65,9 @@ export const jiraBindingSchema = z
         ctx.addIssue({
           code: 'custom',
           path: [key],
-          message: `the tenants file never holds JIRA secrets or credentials: put the value in an environment variable and name it here with ${instead}`,
+          message:
+            `the tenants file never holds JIRA secrets or credentials: put the value in an environment variable ` +
+            `and name it here with ${instead}`,
         });
       }
     }
@@ -94,10 +100,14 @@ export function checkJiraConfig(env: Env, tenants: readonly Tenant[], file = 'th
   if (env.JIRA_WEBHOOK_SECRET && bound.length > 1) {
     const ids = bound.map((b) => b.tenant.id);
     report.problems.push(
-      `JIRA_WEBHOOK_SECRET is one webhook secret shared by every JIRA site, but ${bound.length} tenants bind JIRA (${ids.join(', ')}): ` +
-        `the administrator of any one of those sites could sign a delivery that names another tenant's site and members. ` +
-        `Give each tenant its own secret (${ids.map((id) => `${jiraVariableNames(id).webhookSecret}=…`).join(', ')}, or name the variable with bindings.jira.webhookSecretEnv), ` +
-        `point each site's webhook at https://<your Void host>/jira/webhooks/<tenant id>, and unset JIRA_WEBHOOK_SECRET.`,
+      `JIRA_WEBHOOK_SECRET is one webhook secret shared by every JIRA site, but ${bound.length} tenants bind ` +
+        `JIRA (${ids.join(', ')}): ` +
+        `the administrator of any one of those sites could sign a delivery that names another tenant's site and ` +
+        `members. ` +
+        `Give each tenant its own secret (${ids.map((id) => `${jiraVariableNames(id).webhookSecret}=…`).join(', ')}, ` +
+        `or name the variable with bindings.jira.webhookSecretEnv), ` +
+        `point each site's webhook at https://<your Void host>/jira/webhooks/<tenant id>, ` +
+        `and unset JIRA_WEBHOOK_SECRET.`,
     );
   }
   for (const b of bound) checkTenant(env, b, file, report);
@@ -105,8 +115,10 @@ export function checkJiraConfig(env: Env, tenants: readonly Tenant[], file = 'th
   const shared = bound.filter((b) => usesDeploymentCredentials(env, b));
   if (shared.length > 1) {
     report.problems.push(
-      `JIRA_EMAIL/JIRA_API_TOKEN would be sent to ${shared.length} JIRA sites (tenants ${shared.map((b) => b.tenant.id).join(', ')}): ` +
-        `the deployment-wide credentials may serve one site only. Give each of these tenants its own ${shared.map((b) => `${jiraVariableNames(b.tenant.id).email}/${jiraVariableNames(b.tenant.id).apiToken}`).join(', ')}.`,
+      `JIRA_EMAIL/JIRA_API_TOKEN would be sent to ${shared.length} JIRA sites ` +
+        `(tenants ${shared.map((b) => b.tenant.id).join(', ')}): ` +
+        `the deployment-wide credentials may serve one site only. Give each of these tenants its ` +
+        `own ${shared.map((b) => `${jiraVariableNames(b.tenant.id).email}/${jiraVariableNames(b.tenant.id).apiToken}`).join(', ')}.`,
     );
   }
   return report;
@@ -127,14 +139,16 @@ function checkTenant(env: Env, { index, tenant, binding }: JiraTenant, file: str
   const token = vars[names.apiToken];
   if (Boolean(email) !== Boolean(token)) {
     report.problems.push(
-      `${at}: ${email ? names.email : names.apiToken} is set but ${email ? names.apiToken : names.email} is not: Void needs both to call ${binding.siteUrl}`,
+      `${at}: ${email ? names.email : names.apiToken} is set but ${email ? names.apiToken : names.email} is not: ` +
+        `Void needs both to call ${binding.siteUrl}`,
     );
   }
   const jiraInUse =
     Boolean(env.JIRA_WEBHOOK_SECRET) || Object.keys(vars).some((k) => k.startsWith('JIRA_WEBHOOK_SECRET_'));
   if (jiraInUse && !vars[names.webhookSecret] && !env.JIRA_WEBHOOK_SECRET) {
     report.notices.push(
-      `Tenant "${tenant.id}" binds the JIRA site ${binding.siteUrl} but ${names.webhookSecret} is not set: every webhook delivery for it is refused.`,
+      `Tenant "${tenant.id}" binds the JIRA site ${binding.siteUrl} but ${names.webhookSecret} is not set: ` +
+        `every webhook delivery for it is refused.`,
     );
   }
 }
@@ -157,7 +171,9 @@ function checkDistinct(env: Env, bound: readonly JiraTenant[], report: JiraConfi
       const other = owners.get(value);
       if (other) {
         report.problems.push(
-          `tenants "${other}" and "${b.tenant.id}" have the same JIRA ${kind}: each site could then act for the other. Give every tenant its own (a new random webhook secret; an API token of an account of that site).`,
+          `tenants "${other}" and "${b.tenant.id}" have the same JIRA ${kind}: each site could then act for the ` +
+            `other. Give every tenant its own (a new random webhook secret; an API token of an account of that ` +
+            `site).`,
         );
       } else owners.set(value, b.tenant.id);
     }

@@ -34,7 +34,9 @@ export function loadEnv(raw: NodeJS.ProcessEnv = process.env): Env {
   const result = envSchema.safeParse({ ...pickKnown(raw), JIRA_TENANT_VARIABLES: pickJiraTenantVariables(raw) });
   if (result.success && result.data.VOID_MAX_COMMENT_AGE_SECONDS > result.data.VOID_DEDUPE_TTL_SECONDS) {
     throw new ConfigError([
-      `environment variable VOID_MAX_COMMENT_AGE_SECONDS: ${result.data.VOID_MAX_COMMENT_AGE_SECONDS} is longer than VOID_DEDUPE_TTL_SECONDS (${result.data.VOID_DEDUPE_TTL_SECONDS}): a comment older than the body digests Void keeps could be replayed. Lower it or raise VOID_DEDUPE_TTL_SECONDS.`,
+      `environment variable VOID_MAX_COMMENT_AGE_SECONDS: ${result.data.VOID_MAX_COMMENT_AGE_SECONDS} is longer ` +
+        `than VOID_DEDUPE_TTL_SECONDS (${result.data.VOID_DEDUPE_TTL_SECONDS}): a comment older than the body ` +
+        `digests Void keeps could be replayed. Lower it or raise VOID_DEDUPE_TTL_SECONDS.`,
     ]);
   }
   if (result.success) return result.data;
@@ -66,7 +68,8 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError([`${path}: the tenants file named by VOID_TENANTS_FILE does not exist`]);
     if (platforms.length) {
       throw new ConfigError([
-        `${path}: no tenants file, but ${platforms.join(', ')} is configured; copy void.example.yaml to void.yaml and describe your organisations`,
+        `${path}: no tenants file, but ${platforms.join(', ')} is configured; copy void.example.yaml to ` +
+          `void.yaml and describe your organisations`,
       ]);
     }
     path = EXAMPLE_TENANTS_FILE;
@@ -80,7 +83,8 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
   notices.push(...githubLoginWarnings(tenants.filter((t) => t.bindings.github)));
   if (!env.MONGODB_URL && platforms.length && env.VOID_EMBEDDED_STORE === 'memory') {
     notices.push(
-      `MONGODB_URL is not set and VOID_EMBEDDED_STORE=memory while ${platforms.join(', ')} is configured: approvals and the audit trail are kept in memory and WILL NOT SURVIVE A RESTART.`,
+      `MONGODB_URL is not set and VOID_EMBEDDED_STORE=memory while ${platforms.join(', ')} is configured: ` +
+        `approvals and the audit trail are kept in memory and WILL NOT SURVIVE A RESTART.`,
     );
   }
   return Object.freeze({ env, tenants, tenantsFile: { path, source }, notices });
@@ -105,7 +109,10 @@ export function parseTenantsYaml(text: string, path: string): Tenant[] {
     throw new ConfigError(
       doc.errors.map((e) => {
         const pos = e.linePos?.[0];
-        return `${path}${pos ? `:${pos.line}:${pos.col}` : ''}: malformed YAML: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`;
+        return (
+          `${path}${pos ? `:${pos.line}:${pos.col}` : ''}: malformed ` +
+          `YAML: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`
+        );
       }),
     );
   }

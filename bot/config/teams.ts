@@ -15,12 +15,15 @@ export function checkTeamsConfig(env: Env): string[] {
   const problems: string[] = [];
   if (!isLoopbackHost(env.HOST)) {
     problems.push(
-      `TEAMS_EMULATOR_MODE=true turns Teams authentication off, but HOST is "${env.HOST}": anyone who can reach /api/messages could act as any Teams user. Set HOST=127.0.0.1 for the local Bot Framework Emulator, or unset TEAMS_EMULATOR_MODE.`,
+      `TEAMS_EMULATOR_MODE=true turns Teams authentication off, but HOST is "${env.HOST}": ` +
+        `anyone who can reach /api/messages could act as any Teams user. Set HOST=127.0.0.1 for the local Bot ` +
+        `Framework Emulator, or unset TEAMS_EMULATOR_MODE.`,
     );
   }
   if (env.MICROSOFT_APP_ID) {
     problems.push(
-      'TEAMS_EMULATOR_MODE=true cannot be used with MICROSOFT_APP_ID set: the emulator needs no app id, and a real bot must never run unauthenticated. Unset one of them.',
+      'TEAMS_EMULATOR_MODE=true cannot be used with MICROSOFT_APP_ID set: the emulator needs no app id, ' +
+        'and a real bot must never run unauthenticated. Unset one of them.',
     );
   }
   return problems;

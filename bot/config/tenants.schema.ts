@@ -15,7 +15,9 @@ const slug = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a lower-case id: letters, digits, "-" or "_", at most 63 characters');
 
-/** One id or a list of ids: a person may have several accounts (a bot or CI account linked to them counts as theirs). */
+/**
+ * One id or a list of ids: a person may have several accounts (a bot or CI account linked to them counts as theirs).
+ */
 const idList = z
   .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
   .transform((value) => (Array.isArray(value) ? value : [value]));
@@ -85,7 +87,8 @@ const bindings = z
         installationId: z.coerce
           .number({
             error:
-              "required, a number: the GitHub App installation id for this org (the number at the end of the installation's settings page URL)",
+              'required, a number: the GitHub App installation id for this org (the number at the end of the ' +
+              "installation's settings page URL)",
           })
           .int()
           .positive(),
@@ -199,7 +202,9 @@ function checkMembers(t: RawTenant, ti: number, ctx: z.RefinementCtx): void {
           ctx.addIssue({
             code: 'custom',
             path,
-            message: `${platform} identity "${raw}" is already linked to member "${owner}": one identity belongs to one person`,
+            message:
+              `${platform} identity "${raw}" is already linked to member "${owner}": one identity belongs to one ` +
+              `person`,
           });
         }
         owners.set(key, m.id);

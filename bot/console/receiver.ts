@@ -37,7 +37,9 @@ export class ConsoleSession {
   private readonly pending = new Set<string>();
   private settled: (() => void) | undefined;
   private rl: Interface | undefined;
-  /** Last text shown per reply key: a keyed reply updates one message in place, so an unchanged one is not shown again. */
+  /**
+   * Last text shown per reply key: a keyed reply updates one message in place, so an unchanged one is not shown again.
+   */
   private readonly shown = new Map<string, string>();
 
   constructor(private readonly options: ConsoleOptions) {
@@ -91,7 +93,8 @@ export class ConsoleSession {
     await subscriber.subscribe(consoleChannel(prefix, this.id));
     if (this.options.interactive) {
       this.print(
-        `Void console. You are ${this.member.name} (${this.speaker}, ${this.member.roles.join(', ')}). Type "help". ${META_HELP}`,
+        `Void console. You are ${this.member.name} (${this.speaker}, ${this.member.roles.join(', ')}). ` +
+          `Type "help". ${META_HELP}`,
       );
     }
     const rl = createInterface({

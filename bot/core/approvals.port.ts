@@ -6,7 +6,9 @@ import type { Actor } from './types.js';
 
 export type { ApprovalCard, ApprovalDecisionView, ApprovalState } from './approval-card.js';
 
-/** The form of an approval id (`ap-` and 16 hex digits): lets an adapter tell `status <approval>` from `status <job>`. */
+/**
+ * The form of an approval id (`ap-` and 16 hex digits): lets an adapter tell `status <approval>` from `status <job>`.
+ */
 export const APPROVAL_ID = /^ap-[0-9a-f]{16}$/;
 
 export interface DecisionRequest {

@@ -54,7 +54,9 @@ export interface AuditActor {
   readonly platformUserId?: string | undefined;
 }
 
-/** The audit actor of a person (an Actor, a job's requester): only the three identity fields, nothing else of theirs. */
+/**
+ * The audit actor of a person (an Actor, a job's requester): only the three identity fields, nothing else of theirs.
+ */
 export function auditActorOf(actor: AuditActor): AuditActor {
   return { memberId: actor.memberId, platform: actor.platform, platformUserId: actor.platformUserId };
 }

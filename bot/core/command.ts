@@ -10,7 +10,10 @@ export interface RepoRef {
 /** The commands that become jobs (and that policies govern). */
 export type ActionCommand =
   | { name: 'review'; repo: RepoRef; number: number }
-  /** A local git ref (`HEAD~1`, a branch): the console's local repository reviews it against its parent / the default branch. */
+  /**
+   * A local git ref (`HEAD~1`, a branch): the console's local repository reviews it against its parent / the default
+   * branch.
+   */
   | { name: 'review'; ref: string }
   | { name: 'implement'; ticket: string; repo?: RepoRef }
   | { name: 'triage'; ticket: string }

@@ -15,7 +15,10 @@ export type ParseResult = { ok: true; command: Command } | { ok: false; refusal:
 export interface ParseContext {
   readonly repo?: RepoRef;
   readonly pullNumber?: number;
-  /** A local Git repository backs this deployment (console demo, VOID_LOCAL_REPO): `review HEAD~1` means a local revision. */
+  /**
+   * A local Git repository backs this deployment (console demo, VOID_LOCAL_REPO): `review HEAD~1` means a local
+   * revision.
+   */
   readonly localRevisions?: boolean;
 }
 
@@ -26,7 +29,8 @@ export const USAGE: Readonly<Record<CommandName, string>> = {
   whoami: 'whoami: show who Void thinks you are, your tenant and your roles',
   login: 'login: get a private, single-use link (valid 5 minutes) that signs you in to the web dashboard',
   review:
-    'review <owner>/<repo>#<number> | review <git ref>: review a pull request, or (console, local repository) a commit like HEAD~1 or a branch',
+    'review <owner>/<repo>#<number> | review <git ref>: review a pull request, or (console, local repository) ' +
+    'a commit like HEAD~1 or a branch',
   implement: 'implement <JIRA-KEY> [in <owner>/<repo>]: implement a ticket as a draft pull request',
   triage: 'triage <JIRA-KEY>: suggest type, priority, component and assignee for a ticket',
   deploy: 'deploy <service> [to] <environment> [at <ref>]: deploy a service (usually needs approval)',
@@ -38,7 +42,9 @@ export const USAGE: Readonly<Record<CommandName, string>> = {
   policy: 'policy explain <command ...> [--as <member>]: which approval rule applies and who could approve (dry run)',
   breakglass: 'breakglass <id> <reason>: admins only: force-run a pending request (loud, audited, reviewed)',
   ack: 'ack [<follow-up id>]: compliance officers: list open break-glass follow-ups, or acknowledge one',
-  jira: 'jira create <PROJECT> "<summary>" [type] [priority] [--description "<text>"] | jira show <KEY>: create or show a JIRA ticket',
+  jira:
+    'jira create <PROJECT> "<summary>" [type] [priority] [--description "<text>"] | jira show <KEY>: ' +
+    'create or show a JIRA ticket',
   notify:
     'notify [chat|email|both|digest] | notify quiet <HH:MM-HH:MM> [time zone] | notify quiet off: how Void reaches you',
 };
@@ -55,7 +61,8 @@ const LOCAL_REV = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}(?:[~^]\d{0,3})*$/;
 const DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
 
 const NO_LOCAL =
-  ' (a local revision such as HEAD~1 or a branch can be reviewed only where a local Git repository backs Void: the console without GitHub, or VOID_LOCAL_REPO)';
+  ' (a local revision such as HEAD~1 or a branch can be reviewed only where a local Git repository backs Void: ' +
+  'the console without GitHub, or VOID_LOCAL_REPO)';
 
 type Args = readonly string[];
 type Parser = (args: Args, ctx: ParseContext) => Command | string;

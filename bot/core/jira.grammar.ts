@@ -1,6 +1,9 @@
 // `jira create <PROJECT> "<summary>" [type] [priority] [--description "<text>"]` and `jira show <KEY>`: the one
 // command whose arguments are free text, so it reads the raw text after "jira" (line breaks in a description stay).
-/** The two JIRA commands (part of grammar.ts's Command union, defined here so that neither file imports the other's types back). */
+/**
+ * The two JIRA commands (part of grammar.ts's Command union, defined here so that neither file imports the other's
+ * types back).
+ */
 export type JiraCommand =
   | {
       name: 'jira';
@@ -20,7 +23,9 @@ const JIRA_CREATE = new RegExp(
   `^create\\s+(\\S+)\\s+[${QUOTES}]([^${QUOTES}]{1,255})[${QUOTES}](?:\\s+(\\S+))?(?:\\s+(\\S+))?$`,
   'i',
 );
-/** `--description "…"` (straight or curly quotes, may span lines) or `--description` followed by the rest of the text. */
+/**
+ * `--description "…"` (straight or curly quotes, may span lines) or `--description` followed by the rest of the text.
+ */
 const DESCRIPTION = new RegExp(
   `\\s(?:--description|--desc|-d)(?:\\s*=\\s*|\\s+)(?:[${QUOTES}]([^${QUOTES}]*)[${QUOTES}]|([\\s\\S]+))\\s*$`,
   'i',
@@ -46,12 +51,21 @@ export function parseJira(
   const head = flag ? raw.slice(0, flag.index) : raw;
   const description = flag ? (flag[1] ?? flag[2] ?? '').trim() : undefined;
   if (flag && !description)
-    return 'the description after --description is empty; put it in quotes, like: --description "Steps: open the login page on Safari 17"';
+    return (
+      'the description after --description is empty; put it in quotes, like: --description "Steps: ' +
+      'open the login page on Safari 17"'
+    );
   if (description && description.length > MAX_DESCRIPTION)
-    return `the description is ${description.length} characters; at most ${MAX_DESCRIPTION} fit in a command (add more on the ticket itself)`;
+    return (
+      `the description is ${description.length} characters; at most ${MAX_DESCRIPTION} fit in a command (add more ` +
+      `on the ticket itself)`
+    );
   const match = JIRA_CREATE.exec(head.replace(/\s+/g, ' '));
   if (!match)
-    return 'put the summary in quotes, like: jira create PAY "Login fails on Safari" Bug High --description "Steps to reproduce…"';
+    return (
+      'put the summary in quotes, like: jira create PAY "Login fails on Safari" Bug High --description "Steps to ' +
+      'reproduce…"'
+    );
   const [, project = '', summary = '', type, priority] = match;
   if (!JIRA_PROJECT.test(project)) return `"${project.slice(0, 20)}" is not a JIRA project key like PAY`;
   if (!summary.trim()) return 'the summary is empty';

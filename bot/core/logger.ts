@@ -39,7 +39,9 @@ const MAX_RUNTIME_SECRETS = 2_000;
 const runtimeSecrets = new Set<string>();
 let runtimeVersion = 0;
 
-/** Registers a secret obtained at run time (a GitHub installation token, a decrypted Slack token) with every scrubber. */
+/**
+ * Registers a secret obtained at run time (a GitHub installation token, a decrypted Slack token) with every scrubber.
+ */
 export function registerSecret(value: string | undefined | null): void {
   if (typeof value !== 'string' || value.length < 8 || runtimeSecrets.has(value)) return;
   runtimeSecrets.add(value);

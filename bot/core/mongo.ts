@@ -16,7 +16,9 @@ export interface MongoShare {
 
 const open = new Map<string, { connection: Connection; shares: number }>();
 
-/** A share of the process's connection to `url` (opened on first use; await `connection.asPromise()` to wait for it). */
+/**
+ * A share of the process's connection to `url` (opened on first use; await `connection.asPromise()` to wait for it).
+ */
 export function shareMongo(url: string, options: MongoOptions = {}): MongoShare {
   const timeout = options.serverSelectionTimeoutMS ?? 5000;
   const key = `${url}\u0000${options.dbName ?? ''}\u0000${timeout}`;

@@ -28,7 +28,9 @@ export interface DashboardDeps {
   readonly modelSpend: (tenantId: string) => Promise<{ tokens: number; costUsd: number }>;
   /** The platform credential checks, as /readyz shows them (e.g. Teams' app password refused). */
   readonly platformHealth: () => Promise<Record<string, PlatformHealth>>;
-  /** Runs a chat command's own runner for the viewer (the `ack` of break-glass follow-ups): same code, same refusals. */
+  /**
+   * Runs a chat command's own runner for the viewer (the `ack` of break-glass follow-ups): same code, same refusals.
+   */
   readonly runCommand: (viewer: Viewer, command: Command) => Promise<Reply[]>;
   /** Milliseconds between two looks at the jobs for the live stream. */
   readonly pollMs: number;

@@ -13,7 +13,8 @@ export function loginCommand(sessions: SessionStore, baseUrl: string) {
     if (!PRIVATE_PLATFORMS.has(actor.platform)) {
       return [
         refusal(
-          `A sign-in link must be private, and ${actor.platform} comments are public: say "login" to Void in Slack, Teams or the console instead.`,
+          `A sign-in link must be private, and ${actor.platform} comments are public: say "login" to Void in ` +
+            `Slack, Teams or the console instead.`,
         ),
       ];
     }
@@ -36,7 +37,9 @@ export function loginCommand(sessions: SessionStore, baseUrl: string) {
       {
         kind: 'answer',
         private: true,
-        text: `Your dashboard sign-in link for ${tenant.name} (only you can see this; it works once, within 5 minutes; do not share it):\n${url}`,
+        text:
+          `Your dashboard sign-in link for ${tenant.name} (only you can see this; it works once, within 5 minutes; ` +
+          `do not share it):\n${url}`,
       },
     ];
   };

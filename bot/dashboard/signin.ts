@@ -124,7 +124,8 @@ async function redeemLink(deps: DashboardDeps, req: HttpRequest): Promise<HttpRe
     return signInPage(
       deps,
       401,
-      'That sign-in link is not valid: it was used already, it is older than five minutes, or it never existed. Say "login" in chat for a new one.',
+      'That sign-in link is not valid: it was used already, it is older than five minutes, or it never existed. ' +
+        'Say "login" in chat for a new one.',
     );
   }
   return signIn(deps, req, grant.tenantId, member.id, 'link', { askedVia: grant.askedVia });

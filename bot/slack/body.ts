@@ -10,7 +10,9 @@ export type ParsedBody = { ok: true; body: SlackBody } | Refused;
 
 const REQUIRED = ['command', 'team_id', 'user_id', 'channel_id', 'trigger_id'];
 
-/** A parsed body → a Slack request (an event or interaction with a "type", an SSL check, a slash command), or why not. */
+/**
+ * A parsed body → a Slack request (an event or interaction with a "type", an SSL check, a slash command), or why not.
+ */
 export function slackShape(body: SlackBody): ParsedBody {
   if (typeof body.type === 'string' || body.ssl_check !== undefined) return { ok: true, body };
   if (body.command === undefined) return refused('slack.bad_body', {});

@@ -59,7 +59,10 @@ export function errorReply(error: unknown): Reply {
 function cannotPost(error: unknown): string {
   const code = (error as { data?: { error?: string } })?.data?.error;
   if (code === 'not_in_channel' || code === 'channel_not_found')
-    return 'Void is not a member of this channel, so it cannot open a thread here. Invite it (`/invite @Void`) and try again. Nothing was done.';
+    return (
+      'Void is not a member of this channel, so it cannot open a thread here. Invite it (`/invite @Void`) ' +
+      'and try again. Nothing was done.'
+    );
   return "Slack did not accept Void's message in this channel, so nothing was done. Please try again shortly.";
 }
 
@@ -143,7 +146,8 @@ export class SlackConversations {
       this.deps.log.warn({ err: error }, 'could not open the JIRA ticket form');
       await this.respond(
         str(body.response_url),
-        'Slack did not open the ticket form. Type it instead: `/void jira create PAY "Summary" [type] [priority] --description "…"`.',
+        'Slack did not open the ticket form. Type it instead: `/void jira create PAY "Summary" [type] [priority] ' +
+          '--description "…"`.',
       );
     }
   }

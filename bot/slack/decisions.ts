@@ -136,7 +136,8 @@ export class SlackDecisions {
 
   private async updateCard(thread: ThreadRef, ts: string, card: Parameters<typeof renderApproval>[0]): Promise<void> {
     try {
-      // The request's own card is updated by the approvals module, once per decision; only another copy is updated here.
+      // The request's own card is updated by the approvals module, once per decision; only another copy is updated
+      // here.
       if ((await this.deps.port.messageTsOf(thread, `approval:${card.id}`)) === ts) return;
       await this.deps.port.update(thread, ts, renderApproval(card, this.deps.slackIdsOf));
     } catch (error) {

@@ -71,7 +71,10 @@ export class EmbeddedInstallationRecords implements InstallationRecords {
   async close(): Promise<void> {}
 }
 
-/** The durable embedded records: the in-memory index, each change written to VOID_DATA_DIR/state/slack-installations.log. */
+/**
+ * The durable embedded records: the in-memory index, each change written to
+ * VOID_DATA_DIR/state/slack-installations.log.
+ */
 export class DurableInstallationRecords extends EmbeddedInstallationRecords {
   private constructor(
     private readonly map: DurableMap<StoredInstallation>,

@@ -182,7 +182,9 @@ export function renderApproval(
       elements: [
         {
           type: 'mrkdwn',
-          text: `Void: ${slackText(escapeMrkdwn(card.voided.note))}. Approvals count only for what will run; ask again.`,
+          text:
+            `Void: ${slackText(escapeMrkdwn(card.voided.note))}. Approvals count only for what will run; ` +
+            `ask again.`,
         },
       ],
     });
@@ -199,7 +201,9 @@ export function renderApproval(
       elements: [
         {
           type: 'mrkdwn',
-          text: `Only you can see this copy. Decide on the request's card in its thread, or say \`/void approve ${card.id}\` or \`/void reject ${card.id} <reason>\`.`,
+          text:
+            `Only you can see this copy. Decide on the request's card in its thread, or say \`/void ` +
+            `approve ${card.id}\` or \`/void reject ${card.id} <reason>\`.`,
         },
       ],
     });

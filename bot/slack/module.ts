@@ -47,7 +47,8 @@ export function slackMode(env: Env): Mode {
   if (env.SLACK_BOT_TOKEN) return { kind: 'single', botToken: env.SLACK_BOT_TOKEN };
   throw new VoidError(
     'slack.config',
-    'SLACK_SIGNING_SECRET is set but neither SLACK_BOT_TOKEN (one workspace) nor SLACK_CLIENT_ID/SLACK_CLIENT_SECRET (OAuth install) is (see docs/slack.md).',
+    'SLACK_SIGNING_SECRET is set but neither SLACK_BOT_TOKEN (one workspace) nor ' +
+      'SLACK_CLIENT_ID/SLACK_CLIENT_SECRET (OAuth install) is (see docs/slack.md).',
   );
 }
 

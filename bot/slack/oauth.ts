@@ -37,7 +37,9 @@ export interface OAuthOptions {
 const page = (status: number, title: string, message: string): HttpResponse => ({
   status,
   headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
-  body: `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`,
+  body:
+    `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>` +
+    `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`,
 });
 
 function escapeHtml(text: string): string {
@@ -171,7 +173,8 @@ export class SlackOAuth {
       return page(
         403,
         'Workspace not connected to Void',
-        `The Slack workspace ${access.teamId} is not bound to any tenant. Ask your Void administrator to add it to the tenant's bindings.slack.teamIds, then install again.`,
+        `The Slack workspace ${access.teamId} is not bound to any tenant. Ask your Void administrator to add it ` +
+          `to the tenant's bindings.slack.teamIds, then install again.`,
       );
     }
     const ids = await this.options.auth.client(access.token).auth.test();

@@ -77,7 +77,9 @@ export function createPrecheck(deps: PrecheckDeps): (body: SlackBody) => Promise
     const resolution = deps.registry.resolve('slack', workspaceId, origin.userId);
     if (resolution.ok) {
       if (await deps.installed(origin.teamId, origin.enterpriseId)) return undefined;
-      const message = `Void is not installed in this Slack workspace yet, so it cannot answer here. Ask an admin of ${resolution.tenant.name} to install it (Void's /slack/install page).`;
+      const message =
+        `Void is not installed in this Slack workspace yet, so it cannot answer here. Ask an admin ` +
+        `of ${resolution.tenant.name} to install it (Void's /slack/install page).`;
       return { status: 403, body: { error: 'slack.not_installed', message } };
     }
     const { refusal } = resolution;

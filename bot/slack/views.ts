@@ -25,7 +25,9 @@ export function rejectModal(context: RejectContext): SlackBody {
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: `Rejecting request \`${escapeMrkdwn(context.approvalId)}\`. The reason is shown in the thread and kept in the audit trail.`,
+          text:
+            `Rejecting request \`${escapeMrkdwn(context.approvalId)}\`. The reason is shown in the thread and kept ` +
+            `in the audit trail.`,
         },
       },
       {
@@ -60,7 +62,10 @@ export function parseRejectContext(text: unknown): RejectContext | undefined {
 }
 
 function approvalLine(card: ApprovalCard): string {
-  return `• *${escapeMrkdwn(card.summary)}* (\`${card.id}\`), requested by ${escapeMrkdwn(card.requester.name)}; still needed: ${escapeMrkdwn(card.remaining || 'nothing')}; expires ${slackDate(card.expiresAt)}`;
+  return (
+    `• *${escapeMrkdwn(card.summary)}* (\`${card.id}\`), requested by ${escapeMrkdwn(card.requester.name)}; ` +
+    `still needed: ${escapeMrkdwn(card.remaining || 'nothing')}; expires ${slackDate(card.expiresAt)}`
+  );
 }
 
 function jobLine(job: JobSummary): string {
@@ -88,7 +93,9 @@ export function homeView(input: {
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: `Hello ${escapeMrkdwn(input.name)} (${escapeMrkdwn(input.tenant)}). Type \`/void help\` anywhere to see what Void can do.`,
+          text:
+            `Hello ${escapeMrkdwn(input.name)} (${escapeMrkdwn(input.tenant)}). Type \`/void help\` anywhere to ` +
+            `see what Void can do.`,
         },
       },
       { type: 'header', text: { type: 'plain_text', text: 'Waiting for your approval' } },

@@ -28,7 +28,8 @@ export function voidCredentialsFactory(appId: string, tokens: BotTokenSource): C
       if (!result.ok)
         throw new VoidError(
           'teams.credentials',
-          `Void cannot post to Teams: ${result.refusal.message}. Check MICROSOFT_APP_PASSWORD and MICROSOFT_LOGIN_URL (void doctor).`,
+          `Void cannot post to Teams: ${result.refusal.message}. Check MICROSOFT_APP_PASSWORD and ` +
+            `MICROSOFT_LOGIN_URL (void doctor).`,
         );
       resource.headers.set('authorization', `Bearer ${result.token}`);
       return resource;

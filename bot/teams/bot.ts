@@ -55,7 +55,9 @@ export class VoidTeamsBot extends TeamsActivityHandler {
     });
   }
 
-  /** Void added to a team, a group chat or a personal chat (conversationUpdate naming the bot): say hello, with help. */
+  /**
+   * Void added to a team, a group chat or a personal chat (conversationUpdate naming the bot): say hello, with help.
+   */
   private async welcome(context: TurnContext): Promise<void> {
     const activity = context.activity;
     const self = activity.recipient?.id;

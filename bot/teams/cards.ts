@@ -34,7 +34,9 @@ export function approvalCard(card: ApprovalCard, now: Date = new Date()): Record
       type: 'TextBlock',
       wrap: true,
       color: 'Warning',
-      text: `Void: ${humaniseText(card.voided.note, (iso) => inlineTime(iso, now))}. Approvals count only for what will run; ask again.`,
+      text:
+        `Void: ${humaniseText(card.voided.note, (iso) => inlineTime(iso, now))}. Approvals count only for what ` +
+        `will run; ask again.`,
     });
   if (card.breakGlass)
     body.push({

@@ -6,22 +6,32 @@ import type { HttpResponse, HttpServer } from '../http/server.js';
 
 const PRIVACY = [
   'What Void records',
-  'Void is a chat bot run by your organisation. When you talk to it in Microsoft Teams (or Slack, GitHub, JIRA), it receives your message, your Teams user id and name, and the conversation it was sent in.',
-  "It keeps, for your organisation only: the commands you give, the approvals you decide and the jobs they start, in a tamper-evident audit trail that your organisation's administrators and compliance officers can read and export; and where to post replies in the conversation.",
-  'Message text other than commands addressed to Void is not stored. Code, tickets and diffs that Void reviews may be sent to the AI model providers your organisation configured, with secrets removed first.',
-  "Nothing is sold or shared with anyone else. How long records are kept is set by your organisation (audit retention). To see, export or correct what is recorded about you, ask your organisation's Void administrator.",
+  'Void is a chat bot run by your organisation. When you talk to it in Microsoft Teams (or Slack, GitHub, JIRA), ' +
+    'it receives your message, your Teams user id and name, and the conversation it was sent in.',
+  'It keeps, for your organisation only: the commands you give, the approvals you decide and the jobs they ' +
+    "start, in a tamper-evident audit trail that your organisation's administrators and compliance officers can " +
+    'read and export; and where to post replies in the conversation.',
+  'Message text other than commands addressed to Void is not stored. Code, tickets and diffs that Void reviews ' +
+    'may be sent to the AI model providers your organisation configured, with secrets removed first.',
+  'Nothing is sold or shared with anyone else. How long records are kept is set by your organisation (audit ' +
+    "retention). To see, export or correct what is recorded about you, ask your organisation's Void administrator.",
 ];
 
 const TERMS = [
   'Terms of use',
-  "Void is operated by your organisation for its own members. Use it as your organisation's policies say; risky actions (deploys, code changes) run only after the approvals your organisation's policy requires, and every step is recorded in an audit trail.",
+  "Void is operated by your organisation for its own members. Use it as your organisation's policies say; " +
+    "risky actions (deploys, code changes) run only after the approvals your organisation's policy requires, " +
+    'and every step is recorded in an audit trail.',
   "Void is provided as is, by your organisation. Questions and requests go to your organisation's Void administrator.",
 ];
 
 function page(lines: readonly string[]): HttpResponse {
   const [title = '', ...paragraphs] = lines;
   const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Void: ${escape(title)}</title><meta name="viewport" content="width=device-width"></head><body><main><h1>${escape(title)}</h1>${paragraphs.map((p) => `<p>${escape(p)}</p>`).join('')}</main></body></html>`;
+  const body =
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Void: ${escape(title)}</title><meta ` +
+    `name="viewport" content="width=device-width"></head><body><main>` +
+    `<h1>${escape(title)}</h1>${paragraphs.map((p) => `<p>${escape(p)}</p>`).join('')}</main></body></html>`;
   return {
     status: 200,
     headers: {

@@ -26,7 +26,8 @@ async function healthNow(tokens: BotTokenSource): Promise<CredentialHealth> {
 }
 
 export const EMULATOR_WARNING =
-  'TEAMS_EMULATOR_MODE is on: Bot Framework token validation is OFF and anyone who can reach /api/messages on this loopback address can act as any Teams user. Use it only with the local Bot Framework Emulator.';
+  'TEAMS_EMULATOR_MODE is on: Bot Framework token validation is OFF and anyone who can reach /api/messages on ' +
+  'this loopback address can act as any Teams user. Use it only with the local Bot Framework Emulator.';
 
 /** botbuilder takes a second or two to load: only processes that serve Teams pay for it. */
 async function loadRuntime() {
@@ -60,7 +61,8 @@ function tokenSource(env: Env, log: Logger): BotTokenSource | undefined {
           reason: failureOf(refusal),
           status: refusal.code === 'teams.login_unreachable' ? undefined : refusal.params.status,
         },
-        `Teams: Void cannot get a token, so every reply to Teams is lost until this is fixed: ${refusal.message}. Run "void doctor"; see /readyz.`,
+        `Teams: Void cannot get a token, so every reply to Teams is lost until this is ` +
+          `fixed: ${refusal.message}. Run "void doctor"; see /readyz.`,
       );
     },
   );

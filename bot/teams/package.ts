@@ -1,8 +1,8 @@
 // Builds the Teams app package (manifest.json + the two icons, zipped) for side-loading or the Developer Portal:
-//   npm run teams:package -- --app-id <Microsoft App ID> --domain void.example.com [--privacy-url URL] [--terms-url URL] [--out dist/void-teams.zip]
-// The privacy and terms links default to https://<domain>/privacy and /terms, which Void serves (legal.ts), or come
-// from TEAMS_PRIVACY_URL / TEAMS_TERMS_URL. Teams shows at most 10 commands in its menu: manifest.json lists the ten
-// most used; every other command works when typed (docs/teams.md).
+//   npm run teams:package -- --app-id <Microsoft App ID> --domain void.example.com [--privacy-url URL] [--terms-url
+// URL] [--out dist/void-teams.zip] The privacy and terms links default to https://<domain>/privacy and /terms,
+// which Void serves (legal.ts), or come from TEAMS_PRIVACY_URL / TEAMS_TERMS_URL. Teams shows at most 10 commands in
+// its menu: manifest.json lists the ten most used; every other command works when typed (docs/teams.md).
 // The zip is written with Node's zlib (no zip library or system tool needed).
 import { crc32, deflateRawSync } from 'node:zlib';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -144,7 +144,8 @@ function main(): void {
     }),
   );
   process.stdout.write(
-    `Teams app package written to ${out}\nUpload it in Teams (Apps → Manage your apps → Upload an app) or in the Teams Developer Portal.\n`,
+    `Teams app package written to ${out}\nUpload it in Teams (Apps → Manage your apps → Upload an app) ` +
+      `or in the Teams Developer Portal.\n`,
   );
 }
 

@@ -47,8 +47,8 @@ export class GithubChatPort implements ChatPort {
       const slot = `${installationId}:${thread.channel.toLowerCase()}:${reply.key}`;
       const final = reply.kind === 'answer' || reply.kind === 'refusal';
       await this.locked(`${this.prefix}:github:lock:${slot}`, async () => {
-        // The web role's "queued" and the worker's progress race; once the final word is written nothing older replaces it.
-        // The same for the opening "queued": written only while nothing else has been.
+        // The web role's "queued" and the worker's progress race; once the final word is written nothing older
+        // replaces it. The same for the opening "queued": written only while nothing else has been.
         const doneKey = `${this.prefix}:github:final:${slot}`;
         const shownKey = `${this.prefix}:github:shown:${slot}`;
         if (!final && (await this.redis.exists(doneKey))) return;

@@ -48,7 +48,10 @@ export async function rewriteCommand(
       return {
         text: '',
         stop: true,
-        note: `Nothing was requested: Void could not read the head commit of this pull request in time, and a deploy from a pull request deploys exactly that commit. Please say \`/void deploy ${environment}\` again in a moment.`,
+        note:
+          `Nothing was requested: Void could not read the head commit of this pull request in time, ` +
+          `and a deploy from a pull request deploys exactly that commit. Please say \`/void deploy ${environment}\` ` +
+          `again in a moment.`,
       };
     return { text: `deploy ${e.repo.name.toLowerCase()} to ${environment} at ${sha}` };
   }
@@ -65,8 +68,11 @@ export async function rewriteCommand(
     const later = shown.length - pending.length;
     const note =
       pending.length === 0
-        ? `There is no pending request in this pull request that was made before your comment${later ? ` (${shown.map((c) => `\`${c.id}\``).join(', ')} came after it: say \`/void ${verb} <id>\` to decide one)` : ''}; nothing was decided.`
-        : `Several requests are pending in this pull request (${pending.map((c) => `\`${c.id}\``).join(', ')}), so Void cannot tell which one you mean: say \`/void ${verb} <id>\`. Nothing was decided.`;
+        ? `There is no pending request in this pull request that was made before your ` +
+          `comment${later ? ` (${shown.map((c) => `\`${c.id}\``).join(', ')} came after it: say \`/void ${verb} <id>\` to decide one)` : ''}; ` +
+          `nothing was decided.`
+        : `Several requests are pending in this pull request (${pending.map((c) => `\`${c.id}\``).join(', ')}), ` +
+          `so Void cannot tell which one you mean: say \`/void ${verb} <id>\`. Nothing was decided.`;
     return { text: '', stop: true, note };
   }
   return { text: e.text };
@@ -151,16 +157,19 @@ export function prHelp(
   const lines = [
     `You are ${name} (${roles.join(', ')}) in ${tenantName}. In this pull request you can say:`,
     '- `/void review`: review this pull request',
-    `- \`/void deploy <environment>\`: deploy ${repoName.toLowerCase()} at this pull request's head commit (your tenant's policy may ask for an approval first)`,
+    `- \`/void deploy <environment>\`: deploy ${repoName.toLowerCase()} at this pull request's head commit (your ` +
+      `tenant's policy may ask for an approval first)`,
     '- `/void status [id]`: the queue, or one job or approval',
   ];
   if (decidable.length) {
     lines.push(
-      `- \`/void approve [id]\` or \`/void reject [id] [reason]\`: you may decide ${decidable.map((c) => `\`${c.id}\` (${c.summary})`).join(', ')}`,
+      `- \`/void approve [id]\` or \`/void reject [id] [reason]\`: you may ` +
+        `decide ${decidable.map((c) => `\`${c.id}\` (${c.summary})`).join(', ')}`,
     );
   } else {
     lines.push(
-      '- `/void approve [id]` or `/void reject [id] [reason]`: no pending request in this pull request is waiting for you',
+      '- `/void approve [id]` or `/void reject [id] [reason]`: no pending request in this pull request is ' +
+        'waiting for you',
     );
   }
   lines.push('- `/void help`: this list');

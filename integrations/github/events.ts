@@ -18,9 +18,11 @@ type CommandEvent = Extract<GithubEvent, { type: 'command' | 'edited_command' }>
 type PrEvent = Extract<GithubEvent, { type: 'pull_request' }>;
 
 export const NOT_A_PR =
-  'Void acts on pull requests: `/void` commands work in pull request comments and review comments, not in issues. Nothing was done.';
+  'Void acts on pull requests: `/void` commands work in pull request comments and review comments, ' +
+  'not in issues. Nothing was done.';
 export const EDITED =
-  'Void does not run commands from edited comments, so that changing an old comment never repeats or alters what was done. Post a new comment with the command instead. Nothing was done.';
+  'Void does not run commands from edited comments, so that changing an old comment never repeats or alters what ' +
+  'was done. Post a new comment with the command instead. Nothing was done.';
 
 /** Runs work after the webhook answer; `idle()` resolves when all of it has finished (shutdown, tests). */
 export class Background {
@@ -116,7 +118,10 @@ export class GithubEventHandler {
       'GitHub installation bound to another organisation in the tenants file; nothing done',
     );
     return {
-      mismatch: `This GitHub installation is bound to the organisation "${org}" in Void's tenants file, but this repository belongs to "${owner}", so nothing was done. Ask your Void administrator to check bindings.github.`,
+      mismatch:
+        `This GitHub installation is bound to the organisation "${org}" in Void's tenants file, ` +
+        `but this repository belongs to "${owner}", so nothing was done. Ask your Void administrator to check ` +
+        `bindings.github.`,
     };
   }
 

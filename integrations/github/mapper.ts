@@ -171,7 +171,8 @@ function mapInstallation(payload: unknown): GithubEvent {
   if (!parsed.success) return ignore('installation payload without the expected fields');
   const { action, installation: inst } = parsed.data;
   return ignore(
-    `installation ${action.slice(0, 30)}: installation id ${inst.id} for ${inst.account?.login ?? 'an account'}; bind it under bindings.github.installationId of its tenant`,
+    `installation ${action.slice(0, 30)}: installation id ${inst.id} for ${inst.account?.login ?? 'an account'}; ` +
+      `bind it under bindings.github.installationId of its tenant`,
   );
 }
 

@@ -15,7 +15,10 @@ import { githubWebhook, handleQueued } from './receiver.js';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
-/** GitHub's web address for an API URL: api.github.com → github.com; GitHub Enterprise https://host/api/v3 → https://host. */
+/**
+ * GitHub's web address for an API URL: api.github.com → github.com; GitHub Enterprise https://host/api/v3 →
+ * https://host.
+ */
 export function githubWebUrl(apiUrl: string): string {
   const url = new URL(apiUrl);
   if (url.hostname === 'api.github.com') return 'https://github.com';
@@ -73,7 +76,8 @@ export function createGithubModule(options: GithubModuleOptions = {}): GithubMod
         if (env.GITHUB_WEBHOOK_SECRET) {
           throw new VoidError(
             'config.github_incomplete',
-            'GITHUB_WEBHOOK_SECRET is set but GITHUB_APP_ID and GITHUB_PRIVATE_KEY are not: Void could verify webhooks but never answer on GitHub. Set all three (docs/github.md).',
+            'GITHUB_WEBHOOK_SECRET is set but GITHUB_APP_ID and GITHUB_PRIVATE_KEY are not: ' +
+              'Void could verify webhooks but never answer on GitHub. Set all three (docs/github.md).',
           );
         }
         return {};

@@ -126,7 +126,9 @@ export function githubWebhook(deps: ReceiverDeps): InboundEndpoint<true, Deliver
             status: 400,
             body: {
               error: 'github.stale_comment',
-              message: `The comment is older than ${deps.maxCommentAgeSeconds} seconds (VOID_MAX_COMMENT_AGE_SECONDS); Void does not act on old comments. Post a new comment instead.`,
+              message:
+                `The comment is older than ${deps.maxCommentAgeSeconds} seconds (VOID_MAX_COMMENT_AGE_SECONDS); ` +
+                `Void does not act on old comments. Post a new comment instead.`,
             },
           },
           security: {

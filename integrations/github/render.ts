@@ -67,7 +67,8 @@ export function renderApproval(card: ApprovalCard, options: RenderOptions = {}):
   for (const d of card.decisions) {
     const reason = d.reason ? `: ${escapeText(d.reason)}` : '';
     lines.push(
-      `- ${person(card, d, options)} ${d.decision === 'approve' ? 'approved' : 'rejected'} on ${d.platform} ${humanTime(d.at, now)}${reason}`,
+      `- ${person(card, d, options)} ${d.decision === 'approve' ? 'approved' : 'rejected'} ` +
+        `on ${d.platform} ${humanTime(d.at, now)}${reason}`,
     );
   }
   if (card.state === 'pending')

@@ -69,13 +69,16 @@ export abstract class GitWrites {
     );
   }
 
-  /** The branch's head; refuses the default branch and protected branches (Void proposes changes through pull requests). */
+  /**
+   * The branch's head; refuses the default branch and protected branches (Void proposes changes through pull requests).
+   */
   private async writableHead(tenantId: string, repo: RepoRef, branch: string): Promise<string> {
     const defaultBranch = await this.getDefaultBranch(tenantId, repo);
     if (branch === defaultBranch) {
       throw new GithubPermanentError(
         'github.protected_branch',
-        `Void never commits to ${full(repo)}'s default branch "${branch}"; it works on its own branch and opens a pull request.`,
+        `Void never commits to ${full(repo)}'s default branch "${branch}"; it works on its own branch and opens ` +
+          `a pull request.`,
       );
     }
     const head = await this.branchHead(this.api(tenantId), repo, branch);

@@ -66,7 +66,8 @@ export class BotAccounts {
         this.failedAt.set(tenant.id, this.now());
         const fallback = automationOf(tenant).botAccountIds.length
           ? 'only automation.botAccountIds are recognised as Void'
-          : 'Void recognises its own comments by marker only, and its own transitions not at all, until it can ask again';
+          : 'Void recognises its own comments by marker only, and its own transitions not at all, ' +
+            'until it can ask again';
         this.log.warn(
           { tenant: tenant.id, err: { message: (error as Error)?.message, code: (error as { code?: string })?.code } },
           `JIRA: could not ask /myself for Void's own account id; ${fallback}`,

@@ -111,7 +111,9 @@ export async function handleEvent(
   return json(200, { ok: true, fired: results });
 }
 
-/** An edited ticket voids the pending `implement` approvals whose ticket digest no longer matches (approvals decides). */
+/**
+ * An edited ticket voids the pending `implement` approvals whose ticket digest no longer matches (approvals decides).
+ */
 async function voidEdited(deps: JiraEventDeps, tenantId: string, key: string, log: Logger): Promise<void> {
   const approvals = deps.approvals?.();
   if (!approvals) return;

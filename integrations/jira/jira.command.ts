@@ -1,5 +1,5 @@
-// `jira create <PROJECT> "<summary>" [type] [priority] [--description "<text>"]` and `jira show <KEY>` from any chat surface. Only projects
-// bound to the person's own tenant are reachable, with that tenant's JIRA credentials.
+// `jira create <PROJECT> "<summary>" [type] [priority] [--description "<text>"]` and `jira show <KEY>` from any chat
+// surface. Only projects bound to the person's own tenant are reachable, with that tenant's JIRA credentials.
 import type { Command } from '../../bot/core/grammar.js';
 import type { Reply } from '../../bot/core/types.js';
 import { answer, auditActor, refusal, type CommandContext } from '../../bot/core/commands.js';

@@ -75,7 +75,8 @@ async function setupJira<E extends JiraEnv>(
     if (!tickets.configured(t.id))
       warn(
         { tenant: t.id },
-        'JIRA site bound without API credentials (JIRA_EMAIL_<TENANT>/JIRA_API_TOKEN_<TENANT>): Void cannot comment on its tickets',
+        'JIRA site bound without API credentials (JIRA_EMAIL_<TENANT>/JIRA_API_TOKEN_<TENANT>): ' +
+          'Void cannot comment on its tickets',
       );
   }
   // Void's own account on each site, asked of JIRA at start (automation.botAccountIds, if given, count too).

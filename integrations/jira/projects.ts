@@ -15,5 +15,8 @@ export function unboundTicket(tenant: Pick<Tenant, 'name' | 'bindings'>, key: st
   if (!jira) return undefined;
   const project = projectOf(key);
   if (!jira.projectKeys.length || jira.projectKeys.includes(project)) return undefined;
-  return `${key} is in the JIRA project ${project}, which is not one of ${tenant.name}'s projects (${jira.projectKeys.join(', ')}): Void does not read or change it. Nothing was done.`;
+  return (
+    `${key} is in the JIRA project ${project}, which is not one of ${tenant.name}'s projects ` +
+    `(${jira.projectKeys.join(', ')}): Void does not read or change it. Nothing was done.`
+  );
 }

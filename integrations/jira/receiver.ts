@@ -104,8 +104,10 @@ function mapDelivery(
     return {
       answer: json(400, {
         error: 'jira.bad_payload',
-        message:
-          `The ${event} payload is not shaped like JIRA Cloud's: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim(),
+        message: (
+          `The ${event} payload is not shaped like JIRA ` +
+          `Cloud's: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`
+        ).trim(),
       }),
     };
   }
@@ -131,7 +133,9 @@ function mapDelivery(
     return {
       answer: json(400, {
         error: 'jira.stale_comment',
-        message: `The comment is older than ${maxCommentAgeSeconds} seconds (VOID_MAX_COMMENT_AGE_SECONDS); Void does not act on old comments. Post a new comment instead.`,
+        message:
+          `The comment is older than ${maxCommentAgeSeconds} seconds (VOID_MAX_COMMENT_AGE_SECONDS); ` +
+          `Void does not act on old comments. Post a new comment instead.`,
       }),
       security: {
         action: 'security.stale_delivery',

@@ -28,7 +28,8 @@ interface DeploymentLine {
 
 function unsupported(what: string): never {
   throw new UnrecoverableError(
-    `local_git.unsupported: the local git repository cannot ${what}; configure the GitHub App for that (docs/github.md)`,
+    `local_git.unsupported: the local git repository cannot ${what}; configure the GitHub App for that ` +
+      `(docs/github.md)`,
   );
 }
 

@@ -32,7 +32,8 @@ export function localGitModule(options: {
           );
         ctx.log.info(
           { dir },
-          'no GitHub App and no local git repository here: review and deploy jobs will say they cannot reach a repository',
+          'no GitHub App and no local git repository here: review and deploy jobs will say they cannot reach a ' +
+            'repository',
         );
         return {};
       }

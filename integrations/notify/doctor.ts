@@ -70,7 +70,9 @@ async function webhookChecks(config: Config, resolve: Resolver): Promise<NotifyC
           name,
           status: 'fail',
           detail: `no Standard Webhooks secret named "${w.secretRef}" in VOID_WEBHOOK_SECRETS`,
-          fix: `Add "${w.secretRef}": "whsec_<base64 of 24-64 random bytes>" to VOID_WEBHOOK_SECRETS and give the receiver the same secret.`,
+          fix:
+            `Add "${w.secretRef}": "whsec_<base64 of 24-64 random bytes>" to VOID_WEBHOOK_SECRETS and give the ` +
+            `receiver the same secret.`,
         });
         continue;
       }
@@ -88,7 +90,8 @@ async function webhookChecks(config: Config, resolve: Resolver): Promise<NotifyC
           detail: target.refusal.message,
           fix:
             target.refusal.code === 'webhook.blocked_address'
-              ? 'Point the endpoint at a public address, or name it in VOID_OUTBOUND_ALLOW if an internal receiver is intended.'
+              ? 'Point the endpoint at a public address, or name it in VOID_OUTBOUND_ALLOW if an internal receiver ' +
+                'is intended.'
               : 'Correct the endpoint URL.',
         });
     }
@@ -114,8 +117,12 @@ async function recentTrouble(config: Config, redisUrl: string): Promise<NotifyCh
       out.push({
         name: 'smtp deliveries',
         status: 'warn',
-        detail: `${stats.errors ?? 0} SMTP error(s) (last: ${stats.last_error ?? 'none'}), ${stats.bounces ?? 0} bounce(s) (last: ${stats.last_bounce ?? 'none'})`,
-        fix: 'Check the SMTP server and the members\' identities.email; failed mails are retried, then listed by "void webhooks list".',
+        detail:
+          `${stats.errors ?? 0} SMTP error(s) (last: ${stats.last_error ?? 'none'}), ${stats.bounces ?? 0} ` +
+          `bounce(s) (last: ${stats.last_bounce ?? 'none'})`,
+        fix:
+          "Check the SMTP server and the members' identities.email; failed mails are retried, " +
+          'then listed by "void webhooks list".',
       });
     }
     for (const t of config.tenants) {
@@ -124,8 +131,13 @@ async function recentTrouble(config: Config, redisUrl: string): Promise<NotifyCh
         out.push({
           name: `notifications ${t.id}`,
           status: 'warn',
-          detail: `${dead.length} delivery(ies) in the dead-letter list (${dead.filter((d) => d.channel === 'email').length} mail, ${dead.filter((d) => d.channel === 'webhook').length} webhook)`,
-          fix: `See them with "void webhooks list --tenant ${t.id}"; after fixing the receiver, "void webhooks replay --tenant ${t.id} --all".`,
+          detail:
+            `${dead.length} delivery(ies) in the dead-letter list ` +
+            `(${dead.filter((d) => d.channel === 'email').length} ` +
+            `mail, ${dead.filter((d) => d.channel === 'webhook').length} webhook)`,
+          fix:
+            `See them with "void webhooks list --tenant ${t.id}"; after fixing the receiver, ` +
+            `"void webhooks replay --tenant ${t.id} --all".`,
         });
     }
     return out;

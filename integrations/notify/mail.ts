@@ -34,7 +34,8 @@ function render(
     ? `Decide in the request's thread (approve ${approvalId} / reject ${approvalId}) or on the dashboard.`
     : '';
   const footer =
-    'This mail only informs you: no link in it approves or rejects anything. Change what you receive with the "notify" command.';
+    'This mail only informs you: no link in it approves or rejects anything. Change what you receive with the ' +
+    '"notify" command.';
   const text = [...lines, '', ...(link ? [`Open: ${link}`] : []), ...(decide ? [decide] : []), '', footer].join('\n');
   const html = [
     '<!doctype html><html><body style="font-family:sans-serif">',
@@ -78,7 +79,8 @@ export function mailFor(
       return render(
         `[Void] Your request ${id} expired`,
         [
-          `${tenantName}: your request ${id} expired before enough people approved it. Ask again if it is still needed.`,
+          `${tenantName}: your request ${id} expired before enough people approved it. Ask again if it is still ` +
+            `needed.`,
         ],
         link,
         undefined,
@@ -87,7 +89,8 @@ export function mailFor(
       return render(
         `[Void] Your request ${id} was voided`,
         [
-          `${tenantName}: your request ${id} was voided because what it would run changed. Ask again for the new version.`,
+          `${tenantName}: your request ${id} was voided because what it would run changed. ` +
+            `Ask again for the new version.`,
         ],
         link,
         undefined,

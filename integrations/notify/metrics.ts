@@ -8,7 +8,9 @@ const deliveries =
   (registry.getSingleMetric(NAME) as Counter<'channel' | 'outcome'> | undefined) ??
   new Counter({
     name: NAME,
-    help: 'Notification delivery attempts by channel (email, webhook) and outcome (sent, retried, dead, bounced, refused)',
+    help:
+      'Notification delivery attempts by channel (email, webhook) and outcome (sent, retried, dead, bounced, ' +
+      'refused)',
     labelNames: ['channel', 'outcome'],
   });
 

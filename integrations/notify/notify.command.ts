@@ -24,7 +24,8 @@ export function notifyCommand(state: NotifyState, mailEnabled: () => boolean): C
       if (command.channel !== 'chat' && !member?.identities.email?.length) {
         return [
           refusal(
-            `Void has no e-mail address for you in ${tenant.name}: ask an admin to add identities.email to your entry in the tenants file first.`,
+            `Void has no e-mail address for you in ${tenant.name}: ask an admin to add identities.email to your ` +
+              `entry in the tenants file first.`,
           ),
         ];
       }
@@ -67,7 +68,8 @@ export function notifyCommand(state: NotifyState, mailEnabled: () => boolean): C
     return [
       {
         ...answer(
-          `${command.sub === 'show' ? 'Your notifications' : 'Saved. Your notifications'} in ${tenant.name}: ${pref.channel}, ${MEANING[pref.channel]}; ${quiet}.${note}`,
+          `${command.sub === 'show' ? 'Your notifications' : 'Saved. Your notifications'} ` +
+            `in ${tenant.name}: ${pref.channel}, ${MEANING[pref.channel]}; ${quiet}.${note}`,
         ),
         private: true,
       },

@@ -180,7 +180,8 @@ describe('7: bodies over the limit and slow clients', () => {
     const status = await new Promise<string>((resolve) => {
       const socket = connect(a.app.port ?? 0, '127.0.0.1', () => {
         socket.write(
-          `POST ${{ slack: '/slack/events', github: '/github/webhooks', jira: '/jira/webhooks', teams: '/api/messages' }[endpoint]} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${30 * 1024 * 1024}\r\n\r\n{`,
+          `POST ${{ slack: '/slack/events', github: '/github/webhooks', jira: '/jira/webhooks', teams: '/api/messages' }[endpoint]} ` +
+            `HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${30 * 1024 * 1024}\r\n\r\n{`,
         );
       });
       let text = '';
@@ -199,7 +200,8 @@ describe('7: bodies over the limit and slow clients', () => {
       new Promise<string>((resolve) => {
         const socket = connect(a.app.port ?? 0, '127.0.0.1', () => {
           socket.write(
-            'POST /slack/events HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\ntransfer-encoding: chunked\r\n\r\n',
+            'POST /slack/events HTTP/1.1\r\nhost: x\r\ncontent-type: ' +
+              'application/x-www-form-urlencoded\r\ntransfer-encoding: chunked\r\n\r\n',
           );
           let sent = 0;
           const pump = () => {
@@ -231,7 +233,8 @@ describe('7: bodies over the limit and slow clients', () => {
       let timer: NodeJS.Timeout | undefined;
       const socket = connect(a.app.port ?? 0, '127.0.0.1', () => {
         socket.write(
-          `POST ${PATHS[endpoint]} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n`,
+          `POST ${PATHS[endpoint]} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ` +
+            `1000\r\n\r\n`,
         );
         timer = setInterval(() => socket.write('{'), 1000);
       });

@@ -76,7 +76,9 @@ async function pendingIds(): Promise<Set<string>> {
   return new Set(((await a.app.provided('approvals')?.pendingFor('acme', 'carol')) ?? []).map((c) => c.id));
 }
 
-/** Slack: whoami, a deploy that needs approval, Alice's own click refused, Carol approves; the job's GitHub call fails. */
+/**
+ * Slack: whoami, a deploy that needs approval, Alice's own click refused, Carol approves; the job's GitHub call fails.
+ */
 async function slackConversation(): Promise<void> {
   for (const text of ['whoami', 'deploy payments to staging']) {
     const res = await postSlack(a.url, { body: withResponseUrl(slashForm({ text, user: USERS.alice })) });

@@ -171,7 +171,8 @@ export async function b1(rounds = 3): Promise<BenchResult[]> {
   ]);
   const throughput = toResult(
     'B1',
-    `signed /void status slash commands, ${CONNECTIONS} connections, ${DURATION} s; baseline: Bolt + BullMQ add keyed by trigger_id`,
+    `signed /void status slash commands, ${CONNECTIONS} connections, ${DURATION} s; baseline: ` +
+      `Bolt + BullMQ add keyed by trigger_id`,
     { bare, peer, subject },
     '≥ 1.0 × the Bolt + BullMQ peer (floor 0.7 ×)',
     0.7,
@@ -202,7 +203,8 @@ export async function b2(rounds = 3): Promise<BenchResult[]> {
   return [
     toResult(
       'B2',
-      `signed issue_comment webhooks (/void status on a PR), ${CONNECTIONS} connections, ${DURATION} s; baseline: @octokit/webhooks + BullMQ add keyed by the delivery id`,
+      `signed issue_comment webhooks (/void status on a PR), ${CONNECTIONS} connections, ${DURATION} s; ` +
+        `baseline: @octokit/webhooks + BullMQ add keyed by the delivery id`,
       { bare, peer, subject },
       '≥ 1.0 × the webhooks + BullMQ peer (floor 0.7 ×)',
       0.7,

@@ -173,7 +173,9 @@ export async function b4(): Promise<BenchResult> {
   const expected = TRIPS * (ROUNDS + 1);
   return {
     id: 'B4',
-    title: `approval round trip over signed Slack requests (request → card → 2 approvals → job started), ${TRIPS} trips × ${ROUNDS} rounds`,
+    title:
+      `approval round trip over signed Slack requests (request → card → 2 approvals → job started), ${TRIPS} trips ` +
+      `× ${ROUNDS} rounds`,
     unit: 'ms p99',
     target: 'p99 < 50 ms',
     void: p99,

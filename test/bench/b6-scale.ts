@@ -161,10 +161,12 @@ export async function b6(): Promise<BenchResult> {
     const pendingBefore = cards();
     if (pendingBefore < PENDING)
       process.stderr.write(
-        `  B6: only ${pendingBefore} cards; what one channel saw: ${JSON.stringify(fake.slack.get('C0P000000') ?? fake.slack.get('response_url')?.slice(0, 3))}\n`,
+        `  B6: only ${pendingBefore} cards; what one channel ` +
+          `saw: ${JSON.stringify(fake.slack.get('C0P000000') ?? fake.slack.get('response_url')?.slice(0, 3))}\n`,
       );
     process.stderr.write(
-      `  B6: ${pendingBefore} approval cards posted across ${TENANTS} tenants (${requestsPerSecond.toFixed(0)} requests/s); starting ${WORKFLOWS} workflows\n`,
+      `  B6: ${pendingBefore} approval cards posted across ${TENANTS} tenants (${requestsPerSecond.toFixed(0)} ` +
+        `requests/s); starting ${WORKFLOWS} workflows\n`,
     );
     const { counts, seconds } = await workflows(cluster, fake, queue, peak);
     const jobs = await queue.getJobs(['completed'], 0, WORKFLOWS * 2);
@@ -176,7 +178,8 @@ export async function b6(): Promise<BenchResult> {
     const names = ['web', ...cluster.workers.map((_, k) => `worker ${k + 1}`)];
     const verdicts = peak.rss.map((mb, k) => `${names[k]} ${mb.toFixed(0)} (${mb < RSS_LIMIT_MB ? 'under' : 'OVER'})`);
     process.stderr.write(
-      `  B6: BullMQ ${JSON.stringify(counts)}, peak active ${peak.active}, ${rerun} run twice, final replies ${finals.filter((n) => n === 1).length}/${WORKFLOWS}, ${pendingAfter} still pending\n` +
+      `  B6: BullMQ ${JSON.stringify(counts)}, peak active ${peak.active}, ${rerun} run twice, ` +
+        `final replies ${finals.filter((n) => n === 1).length}/${WORKFLOWS}, ${pendingAfter} still pending\n` +
         `  B6: peak RSS MB (limit ${RSS_LIMIT_MB}): ${verdicts.join(', ')}\n` +
         `  B6: web memory: ${Object.entries(heap)
           .map(([k, v]) => `${k} ${v.toFixed(0)}`)
@@ -194,7 +197,10 @@ export async function b6(): Promise<BenchResult> {
     const worst = Math.max(...peak.rss);
     return {
       id: 'B6',
-      title: `scale: ${TENANTS} tenants, ${PENDING} pending approvals, ${WORKFLOWS} concurrent workflows of ${JOB_MS / 1000} s (void binaries: 1 web + ${workerCount} workers${NODE_OPTIONS ? `, NODE_OPTIONS=${NODE_OPTIONS}` : ''}${HEAP_GROWTH ? `, VOID_HEAP_GROWTH_PERCENT=${HEAP_GROWTH}` : ''})`,
+      title:
+        `scale: ${TENANTS} tenants, ${PENDING} pending approvals, ${WORKFLOWS} concurrent workflows ` +
+        `of ${JOB_MS / 1000} s (void binaries: 1 web + ${workerCount} ` +
+        `workers${NODE_OPTIONS ? `, NODE_OPTIONS=${NODE_OPTIONS}` : ''}${HEAP_GROWTH ? `, VOID_HEAP_GROWTH_PERCENT=${HEAP_GROWTH}` : ''})`,
       unit: 'MB peak RSS (largest process)',
       target: 'no lost or duplicated job; RSS per process < 300 MB',
       void: [worst],

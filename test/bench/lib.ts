@@ -73,9 +73,11 @@ const fmt = (n: number): string =>
 
 export function report(results: readonly BenchResult[]): string {
   const lines = [
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
+      `Node ${process.version}`,
     '',
-    '| # | benchmark | unit | Void median (min–max) | baseline median (min–max) | ratio median (min–max) | target | met |',
+    '| # | benchmark | unit | Void median (min–max) | baseline median (min–max) | ratio median (min–max) ' +
+      '| target | met |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of results) {
@@ -88,11 +90,13 @@ export function report(results: readonly BenchResult[]): string {
       ? `${median(rs).toFixed(2)} (${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)})`
       : '—';
     lines.push(
-      `| ${r.id} | ${r.title} | ${r.unit} | ${v} | ${b} | ${ratio} | ${r.target} | ${r.met === undefined ? '—' : r.met ? 'yes' : 'NO'} |`,
+      `| ${r.id} | ${r.title} | ${r.unit} | ${v} | ${b} | ${ratio} | ${r.target} ` +
+        `| ${r.met === undefined ? '—' : r.met ? 'yes' : 'NO'} |`,
     );
     for (const [name, values] of Object.entries(r.extra ?? {})) {
       lines.push(
-        `| ${r.id} | ↳ ${name} | | ${fmt(median(values))} (${fmt(Math.min(...values))}–${fmt(Math.max(...values))}) | | | | |`,
+        `| ${r.id} | ↳ ${name} | | ${fmt(median(values))} ` +
+          `(${fmt(Math.min(...values))}–${fmt(Math.max(...values))}) | | | | |`,
       );
     }
     if (r.note) lines.push(`| ${r.id} | ↳ note: ${r.note} | | | | | | |`);

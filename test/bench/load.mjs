@@ -1,6 +1,7 @@
 // Load generator, run as its own process: autocannon with signed, distinct requests, so that de-duplication never
 // short-circuits the work. Prints one JSON line: { rps, p50, p99, non2xx, errors, total }.
-// Usage: node test/bench/load.mjs '{"url":"http://127.0.0.1:3000/slack/events","kind":"slack","secret":"…","connections":20,"duration":5}'
+// Usage: node test/bench/load.mjs
+// '{"url":"http://127.0.0.1:3000/slack/events","kind":"slack","secret":"…","connections":20,"duration":5}'
 import { createHmac, randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 

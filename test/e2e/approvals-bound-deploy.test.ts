@@ -104,7 +104,8 @@ describe('a deploy approval is bound to a commit', () => {
     const { t } = await start();
     const { id, card } = await request(t, 'deploy payments to production');
     expect(card).toContain(
-      `Deploys commit aaaaaaa (https://github.com/acme/payments/commit/${A}) of acme/payments, where main pointed when requested`,
+      `Deploys commit aaaaaaa (https://github.com/acme/payments/commit/${A}) of acme/payments, ` +
+        `where main pointed when requested`,
     );
     expect(card).toContain('Required status checks must pass.');
     expect((await t.app.provided('approvals')?.get('acme', id))?.pinned).toEqual({
@@ -118,7 +119,8 @@ describe('a deploy approval is bound to a commit', () => {
     repo.range = [{ sha: B, login: 'alice', email: 'alice@acme.test' }];
     const late = await say(t.app, consoleUser('carol'), `approve ${id}`);
     expect(late.replies[0]?.text).toContain(
-      `Request ${id} was voided because what it approved changed: main moved from aaaaaaa to bbbbbbb since the request (1 commit arrived: bbbbbbb)`,
+      `Request ${id} was voided because what it approved changed: main moved from aaaaaaa to bbbbbbb since the ` +
+        `request (1 commit arrived: bbbbbbb)`,
     );
     expect((await t.app.provided('approvals')?.get('acme', id))?.state).toBe('cancelled');
     expect(repo.deployments).toEqual([]);
@@ -135,7 +137,8 @@ describe('a deploy approval is bound to a commit', () => {
     const approved = await say(t.app, consoleUser('carol'), `approve ${id}`);
     expect(approved.replies[0]?.text).toContain('the quorum is met');
     expect(approved.replies[0]?.text).toContain(
-      'main moved from aaaaaaa to bbbbbbb since the request (1 commit arrived: bbbbbbb); rule "staging-deploys" keeps the pinned commit, so aaaaaaa is what deploys, not bbbbbbb',
+      'main moved from aaaaaaa to bbbbbbb since the request (1 commit arrived: bbbbbbb); ' +
+        'rule "staging-deploys" keeps the pinned commit, so aaaaaaa is what deploys, not bbbbbbb',
     );
     const done = await chat.waitFor((p) => p.reply.text.startsWith('✅ deploy'), 15_000);
     expect(done.reply.text).toContain('payments to staging (default branch @ aaaaaaa): deployment 901 success');
@@ -165,7 +168,8 @@ describe('a deploy approval is bound to a commit', () => {
     const { id } = await request(t, 'deploy payments to production');
     const byBob = await say(t.app, consoleUser('bob'), `approve ${id}`);
     expect(byBob.replies[0]?.text).toContain(
-      `You (bob@acme.test) authored part of what ${id} would deploy; rule "production-deploys" does not let authors approve their own change`,
+      `You (bob@acme.test) authored part of what ${id} would deploy; rule "production-deploys" does not let ` +
+        `authors approve their own change`,
     );
     expect((await t.app.provided('approvals')?.get('acme', id))?.decisions).toEqual([]);
     const denied = (await t.app.audit.store.range('acme', 1, 1000)).filter((r) => r.action === 'approval.denied');

@@ -58,7 +58,8 @@ describe('void binary', () => {
     expect(stdout).toBe('');
     expect(stderr).toContain('Void cannot start: the configuration is invalid.');
     expect(stderr).toContain(
-      `${file}:5: tenants[0].members[0].roles[0]: Invalid option: expected one of "developer"|"tech_lead"|"devops"|"compliance_officer"|"admin"`,
+      `${file}:5: tenants[0].members[0].roles[0]: Invalid option: expected one of "developer"|"tech_lead"|` +
+        `"devops"|"compliance_officer"|"admin"`,
     );
   }, 30_000);
 

@@ -164,7 +164,8 @@ describe('console demo with a local git repository', () => {
 
   it('commits only what the write boundary allows when a model proposes more (no CI configuration, nothing outside src/ and test/)', async () => {
     const repo = makeRepo();
-    // An OpenAI-compatible model server on loopback: it proposes a source file, a test, a CI workflow and a file at the root.
+    // An OpenAI-compatible model server on loopback: it proposes a source file, a test, a CI workflow and a file at
+    // the root.
     const proposed = {
       title: 'PAY-8: Sum with reduce',
       plan: ['Rewrite total() with reduce', 'Add a test'],
@@ -185,7 +186,8 @@ describe('console demo with a local git repository', () => {
     const base = await listenOnLoopback(server);
     const yaml = EXAMPLE_YAML.replace(
       '    # models:                      # docs/agents.md',
-      `    models:\n      providers: [{ id: local, type: openai_compatible, model: test-model, baseUrl: "${base}/v1", keyRef: local-key, timeoutMs: 5000 }]\n    # models:                      # docs/agents.md`,
+      `    models:\n      providers: [{ id: local, type: openai_compatible, model: test-model, baseUrl: ` +
+        `"${base}/v1", keyRef: local-key, timeoutMs: 5000 }]\n    # models:                      # docs/agents.md`,
     );
     expect(yaml).toContain('type: openai_compatible');
     try {

@@ -98,7 +98,8 @@ describe.skipIf(!CHROMIUM)('dashboard in a real browser', () => {
     const id = /"value":"(ap-[0-9a-f]+)"/.exec(JSON.stringify(cardPost?.params.blocks))?.[1] as string;
     expect(id).toMatch(/^ap-/);
 
-    // The requester asks Slack for a link (answered privately: an ephemeral message), signs in, and is refused as in chat.
+    // The requester asks Slack for a link (answered privately: an ephemeral message), signs in,
+    // and is refused as in chat.
     expect((await postSlack(t.url, { body: slashForm({ text: 'login', user: USERS.alice }) })).status).toBe(200);
     const [privately] = await t.fake.waitFor(
       'chat.postEphemeral',

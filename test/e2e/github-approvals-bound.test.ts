@@ -111,7 +111,8 @@ describe('approvals asked for in a pull request', () => {
     expect(pushed.body).toMatchObject({ voided: 1 });
     await t.github.idle();
     expect(api.texts()).toContainEqual(
-      `♻️ Request ${id} (deploy api to production at aaaaaaa) is void: new commits were pushed to acme/api#7 (approved at aaaaaaa, head now bbbbbbb). Approvals count only for what will run; ask again.`,
+      `♻️ Request ${id} (deploy api to production at aaaaaaa) is void: new commits were pushed to acme/api#7 ` +
+        `(approved at aaaaaaa, head now bbbbbbb). Approvals count only for what will run; ask again.`,
     );
     expect((await t.app.provided('approvals')?.get('acme', id))?.state).toBe('cancelled');
 
@@ -133,7 +134,8 @@ describe('approvals asked for in a pull request', () => {
     await deliver(t.url, 'issue_comment', prComment('/void approve', { login: 'bob', createdAt: before }));
     await t.github.idle();
     expect(api.texts().at(-1)).toBe(
-      `@bob There is no pending request in this pull request that was made before your comment (\`${id}\` came after it: say \`/void approve <id>\` to decide one); nothing was decided.`,
+      `@bob There is no pending request in this pull request that was made before your comment (\`${id}\` came ` +
+        `after it: say \`/void approve <id>\` to decide one); nothing was decided.`,
     );
     expect((await t.app.provided('approvals')?.get('acme', id))?.decisions).toEqual([]);
     expect(await jobs(t)).toHaveLength(0);
@@ -165,7 +167,9 @@ describe('approvals asked for in a pull request', () => {
     await deliver(t.url, 'issue_comment', prComment('/void deploy production', { login: 'alice' }));
     await t.github.idle();
     expect(api.texts().at(-1)).toBe(
-      '@alice Nothing was requested: Void could not read the head commit of this pull request in time, and a deploy from a pull request deploys exactly that commit. Please say `/void deploy production` again in a moment.',
+      '@alice Nothing was requested: Void could not read the head commit of this pull request in time, ' +
+        'and a deploy from a pull request deploys exactly that commit. Please say `/void deploy production` again ' +
+        'in a moment.',
     );
     expect(await jobs(t)).toHaveLength(0);
     expect((await t.app.audit.store.range('acme', 1, 100)).filter((r) => r.action === 'approval.requested')).toEqual(

@@ -20,7 +20,8 @@ afterEach(async () => {
 
 const YAML = GITHUB_TENANTS.replace(
   '    policies: { default: deny, rules: [] }\n    github:',
-  '    policies:\n      default: deny\n      rules:\n        - { name: reviewed-reviews, action: review, repository: "acme/*", quorum: 1 tech_lead, voidOnTargetChange: true }\n    github:',
+  '    policies:\n      default: deny\n      rules:\n        - { name: reviewed-reviews, action: review, ' +
+    'repository: "acme/*", quorum: 1 tech_lead, voidOnTargetChange: true }\n    github:',
 );
 
 /** The pull request's head commit as GitHub would answer it, changeable by the test (a push). */
@@ -104,7 +105,8 @@ describe('an approval requested in a pull request', () => {
       .slice(before)
       .filter((x) => x.includes(id));
     expect(told).toEqual([
-      `♻️ Request ${id} (review acme/api#7) is void: new commits were pushed to acme/api#7 (approved at aaaaaaa, head now bbbbbbb). Approvals count only for what will run; ask again.`,
+      `♻️ Request ${id} (review acme/api#7) is void: new commits were pushed to acme/api#7 (approved at aaaaaaa, ` +
+        `head now bbbbbbb). Approvals count only for what will run; ask again.`,
     ]);
     const card = api.texts().find((x) => x.includes(`\`${id}\``) && !x.startsWith('♻️ Request'));
     expect(card).toMatch(new RegExp(`^♻️ \\*\\*Void\\*\\* \`${id}\`: review acme/api#7\n`));

@@ -106,7 +106,8 @@ describe('a job whose branch was deleted', () => {
     await deliver(t.url, 'issue_comment', prComment('/void review'));
     expect((await onlyJobFinished(t)).state).toBe('failed');
     expect(api.texts()).toEqual([
-      '❌ review failed after 1 attempt(s): Branch "feature-gone" does not exist in acme/api (it may have been deleted), so nothing was changed.',
+      '❌ review failed after 1 attempt(s): Branch "feature-gone" does not exist in acme/api (it may have been ' +
+        'deleted), so nothing was changed.',
     ]);
     const audit = await t.app.audit.store.range('acme', 1, 1000);
     expect(audit.filter((r) => r.action === 'job.failed').map((r) => r.details?.code)).toEqual([

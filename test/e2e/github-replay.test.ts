@@ -22,7 +22,8 @@ afterEach(async () => {
 
 const YAML = GITHUB_TENANTS.replace(
   '    policies: { default: deny, rules: [] }\n    github:',
-  '    policies:\n      default: deny\n      rules:\n        - { name: reviewed-reviews, action: review, repository: "acme/*", quorum: 1 tech_lead }\n    github:',
+  '    policies:\n      default: deny\n      rules:\n        - { name: reviewed-reviews, action: review, ' +
+    'repository: "acme/*", quorum: 1 tech_lead }\n    github:',
 );
 
 async function start(): Promise<GithubTestApp> {

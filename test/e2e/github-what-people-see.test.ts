@@ -33,7 +33,8 @@ afterEach(async () => {
 
 const YAML = GITHUB_TENANTS.replace(
   '    policies: { default: deny, rules: [] }\n    github:',
-  '    policies:\n      default: deny\n      rules:\n        - { name: production-deploys, action: deploy, environment: production, quorum: 1 tech_lead }\n    github:',
+  '    policies:\n      default: deny\n      rules:\n        - { name: production-deploys, action: deploy, ' +
+    'environment: production, quorum: 1 tech_lead }\n    github:',
 );
 
 /** acme/api#7 and its deployments: statuses go queued → in_progress → success, one per poll. */

@@ -41,7 +41,8 @@ describe('jira create with a description', () => {
     const t: SlackTestApp = await startSlackApp({ env: JIRA_ENV, after: [jiraModule] });
     stops.push(() => t.stop());
     const text =
-      'jira create PAY \u201cLogin fails on Safari\u201d Bug --description \u201cSteps: open /login on Safari 17. Press Sign in twice.\u201d';
+      'jira create PAY \u201cLogin fails on Safari\u201d Bug --description \u201cSteps: ' +
+      'open /login on Safari 17. Press Sign in twice.\u201d';
     expect((await postSlack(t.url, { body: slashForm({ text }) })).status).toBe(200);
     await jira.waitFor(() => createdTicket(jira) !== undefined, 'the ticket to be created');
     const fields = createdTicket(jira);

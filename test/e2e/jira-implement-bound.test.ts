@@ -148,7 +148,8 @@ describe('implement without a repository', () => {
     });
     await deliver(t.url, comment(ALICE_JIRA, '/void implement'), { id: 'wh-1' });
     expect(jira.commentTexts('PAY-12').at(-1)).toContain(
-      'Nothing was requested: "implement PAY-12" does not say which repository to change, and Acme Payments maps no repository to project PAY. Say "implement PAY-12 in <owner>/<repo>"',
+      'Nothing was requested: "implement PAY-12" does not say which repository to change, ' +
+        'and Acme Payments maps no repository to project PAY. Say "implement PAY-12 in <owner>/<repo>"',
     );
     const trail = await t.app.audit.store.range('acme', 1, 1000);
     expect(trail.filter((r) => r.action === 'approval.requested')).toEqual([]);

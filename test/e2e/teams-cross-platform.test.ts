@@ -90,7 +90,8 @@ describe('a request made in Slack, decided in Teams', () => {
     expect(own.status).toBe(200);
     expect(own.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message' });
     expect(String((own.body as { value: string }).value)).toContain(
-      `You requested ${approvalId} (as Alice Developer, through slack); your teams account is linked to the same person`,
+      `You requested ${approvalId} (as Alice Developer, through slack); your teams account is linked to the same ` +
+        `person`,
     );
     expect(await t.app.provided('approvals')?.get('acme', approvalId)).toMatchObject({
       state: 'pending',

@@ -137,7 +137,8 @@ async function pullRequests(): Promise<{ found: number; planted: number; cleanBl
       cleanBlocked.push(`${pr.name}: ${blocking.map((f) => `${f.path}:${f.line} ${f.ruleId}`).join(', ')}`);
     const missed = pr.planted.filter((p) => !hits.includes(p)).map((p) => `${p.rule}@${p.path}:${p.line}`);
     rows.push(
-      `| ${pr.name} | ${pr.clean ? 'clean' : `${hits.length}/${pr.planted.length}`} | ${blocking.length} | ${missed.join(', ') || '—'} |`,
+      `| ${pr.name} | ${pr.clean ? 'clean' : `${hits.length}/${pr.planted.length}`} | ${blocking.length} ` +
+        `| ${missed.join(', ') || '—'} |`,
     );
   }
   return { found, planted, cleanBlocked, rows };
@@ -169,13 +170,17 @@ async function main(): Promise<void> {
   );
   for (const row of prs.rows) console.log(row);
   console.log(
-    `\nPlanted issues found on the right line: ${prs.found}/${prs.planted} (${ratio(prs.found, prs.planted)}); clean pull requests with a blocking finding: ${prs.cleanBlocked.length}${prs.cleanBlocked.length ? ` (${prs.cleanBlocked.join('; ')})` : ''}`,
+    `\nPlanted issues found on the right line: ${prs.found}/${prs.planted} (${ratio(prs.found, prs.planted)}); ` +
+      `clean pull requests with a blocking ` +
+      `finding: ${prs.cleanBlocked.length}${prs.cleanBlocked.length ? ` (${prs.cleanBlocked.join('; ')})` : ''}`,
   );
   const recall = all.tp / (all.tp + all.fn);
   const fpr = all.fp / (all.fp + all.tn);
   const ok = recall >= 0.95 && fpr <= 0.05 && prs.found / prs.planted >= 0.8 && !prs.cleanBlocked.length;
   console.log(
-    `\nSecrets: recall ${recall.toFixed(3)}, false-positive rate ${fpr.toFixed(3)}. ${ok ? 'All targets met.' : 'A target is missed.'} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    `\nSecrets: recall ${recall.toFixed(3)}, false-positive ` +
+      `rate ${fpr.toFixed(3)}. ${ok ? 'All targets met.' : 'A target is missed.'} ` +
+      `(${((performance.now() - started) / 1000).toFixed(1)} s)`,
   );
   process.exitCode = ok ? 0 : 1;
 }

@@ -44,7 +44,8 @@ describe('fault: duplicate and concurrent deliveries', () => {
     );
     const firsts = results.filter((r) => r && !r.duplicate);
     console.log(
-      `[fault duplicates] 30 concurrent copies → ${firsts.length} processed, ${results.length - firsts.length} recognised as duplicates`,
+      `[fault duplicates] 30 concurrent copies → ${firsts.length} processed, ${results.length - firsts.length} ` +
+        `recognised as duplicates`,
     );
     expect(firsts).toHaveLength(1);
     expect(firsts[0]?.replies[0]?.text).toMatch(/queued as job/);

@@ -71,7 +71,10 @@ describe('fault: model provider failure storm', () => {
       counts = await app.app.queue.queue.getJobCounts('completed', 'failed');
     }
     say(
-      `${JOBS} jobs; OpenAI answered ${seen.openai.filter((s) => s === 429).length}×429 and ${seen.openai.filter((s) => s === 500).length}×500, Anthropic ${seen.anthropic} late answers; audit model.called ${JSON.stringify(outcomes)}; BullMQ ${JSON.stringify(counts)}; reviews ${app.vcs.reviews.length}, writes ${app.vcs.writes.length}`,
+      `${JOBS} jobs; OpenAI answered ${seen.openai.filter((s) => s === 429).length}×429 ` +
+        `and ${seen.openai.filter((s) => s === 500).length}×500, Anthropic ${seen.anthropic} late answers; ` +
+        `audit model.called ${JSON.stringify(outcomes)}; BullMQ ${JSON.stringify(counts)}; ` +
+        `reviews ${app.vcs.reviews.length}, writes ${app.vcs.writes.length}`,
     );
 
     expect(counts).toMatchObject({ completed: JOBS, failed: 0 });

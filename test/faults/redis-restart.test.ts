@@ -76,7 +76,8 @@ describe('fault: Redis restarted with AOF under load', () => {
     };
     for (let i = 1; i <= 100; i++) await dispatch(i);
     console.log(
-      `[fault redis-restart] queued 100 jobs, ${completed.size} done so far; killing redis-server (SIGKILL) with the worker running…`,
+      `[fault redis-restart] queued 100 jobs, ${completed.size} done so far; killing redis-server (SIGKILL) ` +
+        `with the worker running…`,
     );
     await redis.kill();
     while (web.redis.status === 'ready') await new Promise((r) => setTimeout(r, 10));
@@ -101,7 +102,9 @@ describe('fault: Redis restarted with AOF under load', () => {
     const twice = [...runs.values()].filter((n) => n > 1).length;
     const counts = await web.queue.queue.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed');
     console.log(
-      `[fault redis-restart] checked: ${completed.size}/200 jobs completed (BullMQ: ${JSON.stringify(counts)}), ${refusedWhileDown} ingress attempts refused while Redis was down, ${twice} job(s) re-run after losing their lock`,
+      `[fault redis-restart] checked: ${completed.size}/200 jobs completed ` +
+        `(BullMQ: ${JSON.stringify(counts)}), ${refusedWhileDown} ingress attempts refused while Redis was ` +
+        `down, ${twice} job(s) re-run after losing their lock`,
     );
     expect(completed.size).toBe(200);
     expect(runs.size).toBe(200);

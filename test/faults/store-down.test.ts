@@ -83,7 +83,8 @@ describe('fault: audit store down', () => {
     expect(await verifyChain(store, 'acme')).toMatchObject({ ok: true, checked: records.length });
     expect(records.map((r) => r.action)).toEqual(['command.received', 'job.queued', 'job.started', 'job.completed']);
     console.log(
-      `[fault store-down] checked: 0 side effects while down, 1 after; chain of ${records.length} records without gap or fork`,
+      `[fault store-down] checked: 0 side effects while down, 1 after; chain of ${records.length} records ` +
+        `without gap or fork`,
     );
   }, 30_000);
 });

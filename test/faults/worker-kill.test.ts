@@ -93,7 +93,11 @@ describe('fault: worker SIGKILL mid-job', () => {
     const writes = fake.calls.filter((c) => c.method !== 'GET' && c.path.includes('/pulls/7/reviews'));
     const jobComments = fake.comments.filter((c) => c.body.includes(`reply:job:${job?.id}`));
     say(
-      `checked: job ${await done?.getState()} (attempts started ${done?.attemptsStarted ?? '?'}, stalled ${done?.stalledCounter ?? '?'}); review writes ${writes.map((w) => `${w.method} by App ${w.by}`).join(', ')}; ${fake.reviews.length} review(s) on the PR; ${jobComments.length} job comment(s): "${jobComments[0]?.body.split('\n')[0] ?? ''}"; unmatched calls: ${fake.unmatched.join(', ') || 'none'}`,
+      `checked: job ${await done?.getState()} (attempts started ${done?.attemptsStarted ?? '?'}, ` +
+        `stalled ${done?.stalledCounter ?? '?'}); review ` +
+        `writes ${writes.map((w) => `${w.method} by App ${w.by}`).join(', ')}; ${fake.reviews.length} review(s) ` +
+        `on the PR; ${jobComments.length} job comment(s): "${jobComments[0]?.body.split('\n')[0] ?? ''}"; ` +
+        `unmatched calls: ${fake.unmatched.join(', ') || 'none'}`,
     );
     expect(fake.reviews).toHaveLength(1);
     expect(fake.reviews[0]?.body).toContain(marker);

@@ -88,7 +88,8 @@ export class FakeGithubApi {
     // A ref's commit: what a deploy approval pins (and its author, for independence).
     if (method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/commits\/[^/]+$/.test(path))
       return [200, { sha: 'e'.repeat(40), author: null, commit: { author: { email: 'ci@example.test' } } }];
-    if (method === 'GET') return [200, /\/[a-z_]+s$/.test(path) ? [] : {}]; // lists (comments, deployments, files…) are empty
+    // lists (comments, deployments, files…) are empty
+    if (method === 'GET') return [200, /\/[a-z_]+s$/.test(path) ? [] : {}];
     return [
       method === 'POST' ? 201 : 200,
       { id: this.seq, node_id: `N${this.seq}`, html_url: `https://github.test/x/${this.seq}` },
@@ -99,7 +100,8 @@ export class FakeGithubApi {
 /** The example tenants with Teams identities for everyone, JIRA identities, and globex on JIRA too. */
 export function abuseTenantsYaml(): string {
   return teamsTenantsYaml((doc) => {
-    const [acme, globex] = doc.tenants as [Record<string, any>, Record<string, any>]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const [acme, globex] = doc.tenants as [Record<string, any>, Record<string, any>];
     const bob = acme.members.find((m: { id: string }) => m.id === 'bob');
     bob.identities.jira = '5b10ac8d82e05b22cc7d4ef5';
     acme.automation = { botAccountIds: [VOID_JIRA] };

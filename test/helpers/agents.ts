@@ -302,7 +302,8 @@ export async function startAgentsApp(
   const vcs = options.vcs === undefined ? new InMemoryVcs() : options.vcs;
   const tickets = options.tickets === undefined ? new InMemoryTickets() : options.tickets;
   const chat = new RecordingChat();
-  // Every progress line is written (VOID_PROGRESS_INTERVAL_MS=0): these tests read each step of a workflow's transcript.
+  // Every progress line is written (VOID_PROGRESS_INTERVAL_MS=0): these tests read each step of a workflow's
+  // transcript.
   const config = testConfig({
     yaml: tenantsYaml(options.models ?? {}),
     env: { ...MODEL_ENV, VOID_PROGRESS_INTERVAL_MS: '0', ...options.env },

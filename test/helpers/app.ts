@@ -50,7 +50,8 @@ export function captureLogger(secrets: readonly string[] = [], level = 'debug'):
 }
 
 /** The log of a Void process with this configuration, scrubbed by value exactly as Void's own logger is
- *  (secretValues of its environment): a test that finds no secret in it proves Void's mechanism, not a list it chose. */
+ *  (secretValues of its environment): a test that finds no secret in it proves Void's mechanism,
+ *  not a list it chose. */
 export function captureAppLogger(config: Config, level = 'debug'): { log: Logger; lines: string[] } {
   return captureLogger(secretValues(config.env), level);
 }

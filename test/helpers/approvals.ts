@@ -43,7 +43,8 @@ export function recordingChat(): RecordingChat {
           () =>
             reject(
               new Error(
-                `no matching post within ${timeoutMs} ms; posts: ${posts.map((p) => p.reply.text.split('\n')[0]).join(' | ')}`,
+                `no matching post within ${timeoutMs} ms; ` +
+                  `posts: ${posts.map((p) => p.reply.text.split('\n')[0]).join(' | ')}`,
               ),
             ),
           timeoutMs,

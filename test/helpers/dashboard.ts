@@ -34,7 +34,8 @@ export function dashboardYaml(issuer: string): string {
     )
     .replace(
       '    members:\n      - { id: alice',
-      `    dashboard:\n      oidc: { issuer: "${issuer}", clientId: void-acme, clientSecretRef: acme-idp }\n    members:\n      - { id: alice`,
+      `    dashboard:\n      oidc: { issuer: "${issuer}", clientId: void-acme, clientSecretRef: ` +
+        `acme-idp }\n    members:\n      - { id: alice`,
     );
 }
 

@@ -19,10 +19,13 @@ export function scaleTenantsYaml(tenants: number): string {
     lines.push(
       `  - id: t${pad(t)}`,
       `    name: Tenant ${pad(t)}`,
-      `    bindings: { slack: { teamIds: [${teamOf(t)}] }, github: { org: org${pad(t)}, installationId: ${installationOf(t)} } }`,
-      '    limits: { commandsPerMinute: 100000000, memberCommandsPerMinute: 100000000, concurrentJobs: 1000, memberConcurrentJobs: 1000 }',
+      `    bindings: { slack: { teamIds: [${teamOf(t)}] }, github: { org: org${pad(t)}, ` +
+        `installationId: ${installationOf(t)} } }`,
+      '    limits: { commandsPerMinute: 100000000, memberCommandsPerMinute: 100000000, concurrentJobs: 1000, ' +
+        'memberConcurrentJobs: 1000 }',
       '    members:',
-      `      - { id: dev, name: Dev ${pad(t)}, roles: [developer], identities: { slack: U0DEV${pad(t)}0, github: dev${pad(t)} } }`,
+      `      - { id: dev, name: Dev ${pad(t)}, roles: [developer], identities: { slack: U0DEV${pad(t)}0, github: ` +
+        `dev${pad(t)} } }`,
       `      - { id: lead, name: Lead ${pad(t)}, roles: [tech_lead], identities: { slack: U0LEAD${pad(t)} } }`,
       `      - { id: ops, name: Ops ${pad(t)}, roles: [devops], identities: { slack: U0OPS${pad(t)}0 } }`,
       '    policies:',
@@ -111,7 +114,8 @@ export async function platformsFake(): Promise<PlatformsFake> {
       push(state.commentWrites, pr, comment.body);
       return [201, { ...comment, html_url: `https://github.test/${pr}#${seq}` }];
     }
-    // A deploy request pins the commit it will run (approvals/digest.ts): the default branch, its head, the last deployment.
+    // A deploy request pins the commit it will run (approvals/digest.ts): the default branch, its head,
+    // the last deployment.
     if (method === 'GET' && /^\/repos\/[^/]+\/[^/]+$/.test(gh))
       return [200, { full_name: gh.slice(7), default_branch: 'main' }];
     const commit = /^\/repos\/[^/]+\/[^/]+\/commits\/([^/]+)$/.exec(gh);

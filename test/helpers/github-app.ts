@@ -95,7 +95,9 @@ export async function startGithubApp(
   return { ...t, github, events };
 }
 
-/** Waits for the only job of the test to finish (BullMQ's own events, no polling); then for the answers to be posted. */
+/**
+ * Waits for the only job of the test to finish (BullMQ's own events, no polling); then for the answers to be posted.
+ */
 export async function onlyJobFinished(t: GithubTestApp): Promise<{ id: string; state: 'completed' | 'failed' }> {
   await t.github.idle();
   const [job] = await t.app.queue.queue.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed']);

@@ -163,7 +163,8 @@ export class FakeSlackApi {
         this.events.off('call', check);
         reject(
           new Error(
-            `timed out waiting for ${count} ${method} call(s); got ${matching().length}: ${JSON.stringify(this.calls.map((c) => c.method))}`,
+            `timed out waiting for ${count} ${method} call(s); ` +
+              `got ${matching().length}: ${JSON.stringify(this.calls.map((c) => c.method))}`,
           ),
         );
       }, timeoutMs);

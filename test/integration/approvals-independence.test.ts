@@ -83,7 +83,8 @@ describe('a rule tightened while a request is pending', () => {
     await say(after, slackUser('U0BOB0001'), `approve ${id}`);
     const second = await say(after, slackUser('U0CAROL01'), `approve ${id}`);
     expect(second.replies[0]?.text).toContain(
-      `it still needs 1 more approval from compliance_officer (rule "production-deploys" now needs 1 tech_lead and 1 devops and 1 compliance_officer (changed since the request); the stricter requirement applies)`,
+      `it still needs 1 more approval from compliance_officer (rule "production-deploys" now needs 1 tech_lead ` +
+        `and 1 devops and 1 compliance_officer (changed since the request); the stricter requirement applies)`,
     );
     expect((await after.provided('approvals')?.get('acme', id))?.state).toBe('pending');
     expect((await say(after, slackUser('U0DAVE001'), `approve ${id}`)).replies[0]?.text).toContain('the quorum is met');
@@ -109,7 +110,8 @@ describe('break-glass follow-ups', () => {
     const { t, followUp } = await broken(yaml, { text: 'deploy payments to production', who: consoleUser('alice') });
     const self = await say(t.app, slackUser('U0ERIN001'), `ack ${followUp}`);
     expect(self.replies[0]?.text).toContain(
-      `You cannot acknowledge follow-up ${followUp}: you broke glass on it, and a break-glass is reviewed by a compliance officer who is neither the breaker nor the requester. Dave Compliance must.`,
+      `You cannot acknowledge follow-up ${followUp}: you broke glass on it, and a break-glass is reviewed by a ` +
+        `compliance officer who is neither the breaker nor the requester. Dave Compliance must.`,
     );
     expect((await say(t.app, slackUser('U0ERIN001'), 'ack')).replies[0]?.text).toContain(followUp);
     expect((await say(t.app, slackUser('U0DAVE001'), `ack ${followUp}`)).replies[0]?.text).toContain(

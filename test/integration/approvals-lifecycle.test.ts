@@ -145,7 +145,8 @@ describe('approvals: lifecycle', () => {
     const { t } = await single();
     const denied = await say(t.app, consoleUser('alice'), 'deploy payments to staging');
     expect(denied.replies[0]?.text).toContain(
-      'No approval rule in Acme Payments covers "deploy payments to staging" (action deploy, service payments, environment staging)',
+      'No approval rule in Acme Payments covers "deploy payments to staging" (action deploy, service payments, ' +
+        'environment staging)',
     );
     const status = await say(t.app, consoleUser('alice'), 'status');
     expect(status.replies[0]?.text).toMatch(/queued as job status-/);

@@ -117,7 +117,8 @@ describe('void audit and void gdpr (command code on a given store)', () => {
       /^Audit trail of acme verified: 6 record\(s\)/,
     );
     const exported = await run(['audit', 'export', '--tenant', 'acme', '--format', 'csv'], store);
-    expect(exported.out.split('\n').filter((l) => /^\d+,/.test(l)).length).toBe(7); // the 6 records and the audit.verified one
+    // the 6 records and the audit.verified one
+    expect(exported.out.split('\n').filter((l) => /^\d+,/.test(l)).length).toBe(7);
     const [, seq, hash] = exported.err.match(/--head-seq (\d+) --head-hash ([0-9a-f]{64})/) ?? [];
     expect(
       (

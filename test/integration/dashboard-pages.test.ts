@@ -174,7 +174,8 @@ describe('dashboard pages', () => {
     ]) {
       const res = await erin.request(path);
       expect(res.headers.get('content-security-policy'), path).toBe(
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+          "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
       );
       expect(res.headers.get('x-frame-options')).toBe('DENY');
       expect(res.headers.get('referrer-policy')).toBe('no-referrer');
@@ -250,7 +251,8 @@ describe('dashboard pages', () => {
     const csv = await dave.request('/dashboard/t/acme/audit/export?format=csv');
     expect(csv.headers.get('content-type')).toContain('text/csv');
     expect(csv.text.split('\n')[1]).toBe(
-      'seq,ts,tenantId,actorMemberId,actorPlatform,actorPlatformUserId,action,target,outcome,details,correlationId,prevHash,hash',
+      'seq,ts,tenantId,actorMemberId,actorPlatform,actorPlatformUserId,action,target,outcome,details,' +
+        'correlationId,prevHash,hash',
     );
     const exports = (await trail()).filter((r) => r.action === 'audit.exported');
     expect(exports.map((r) => [r.actor.platform, r.details?.format])).toEqual([

@@ -117,7 +117,8 @@ describe('void doctor', () => {
     nock(GITHUB_API).get('/app').reply(200, { slug: 'void-test', name: 'Void test' });
     const { out } = await doctor();
     expect(out).toContain(
-      '! config: tenant acme: GitHub identities given by login only: alice (alice-ci-bot), bob (bob), erin (erin), reviewer (void-reviewer).',
+      '! config: tenant acme: GitHub identities given by login only: alice (alice-ci-bot), bob (bob), ' +
+        'erin (erin), reviewer (void-reviewer).',
     );
     expect(out).toContain('void doctor --resolve-github-ids');
     expect(out).toContain('! config: tenant globex: GitHub identities given by login only: gina (gina).');

@@ -207,7 +207,9 @@ describe('POST /github/webhooks: who is speaking, and where', () => {
     await t.github.idle();
     expect(await jobs(t)).toHaveLength(0);
     expect(api.texts()).toEqual([
-      '@alice This GitHub installation is bound to the organisation "acme" in Void\'s tenants file, but this repository belongs to "globex", so nothing was done. Ask your Void administrator to check bindings.github.',
+      '@alice This GitHub installation is bound to the organisation "acme" in Void\'s tenants file, ' +
+        'but this repository belongs to "globex", so nothing was done. Ask your Void administrator to check ' +
+        'bindings.github.',
     ]);
   });
 
@@ -222,7 +224,9 @@ describe('POST /github/webhooks: who is speaking, and where', () => {
     expect(await jobs(t)).toHaveLength(0);
     // Everyone reads a pull request: no admin's name, no tenant name, just what to do.
     expect(api.texts()).toEqual([
-      "@mallory Void did not act on this: your github account is not linked to a member of this organisation's Void. If you should be able to use Void here, ask your Void administrators to add your github account to the tenants file.",
+      "@mallory Void did not act on this: your github account is not linked to a member of this organisation's " +
+        'Void. If you should be able to use Void here, ask your Void administrators to add your github account to ' +
+        'the tenants file.',
     ]);
     expect(api.texts().join('\n')).not.toMatch(/Erin|Acme Payments|admin of/);
     const reactions = api.calls.filter((c) => c.path.endsWith('/reactions'));
@@ -241,7 +245,8 @@ describe('POST /github/webhooks: who is speaking, and where', () => {
     expect(await jobs(t)).toHaveLength(0);
     expect(api.texts()).toEqual([
       expect.stringContaining(
-        '"acme/api" is not a pull request like acme/api#42 (a local revision such as HEAD~1 or a branch can be reviewed only where a local Git repository backs Void',
+        '"acme/api" is not a pull request like acme/api#42 (a local revision such as HEAD~1 or a branch can be ' +
+          'reviewed only where a local Git repository backs Void',
       ),
     ]);
     const acme = await records(t, 'acme');
@@ -258,7 +263,8 @@ describe('POST /github/webhooks: who is speaking, and where', () => {
     await t.github.idle();
     expect(await jobs(t)).toHaveLength(0);
     expect(api.texts()).toEqual([
-      '@alice Void acts on pull requests: `/void` commands work in pull request comments and review comments, not in issues. Nothing was done.',
+      '@alice Void acts on pull requests: `/void` commands work in pull request comments and review comments, ' +
+        'not in issues. Nothing was done.',
     ]);
     expect(api.calls.some((c) => c.path.includes('reactions'))).toBe(false);
   });
@@ -283,7 +289,8 @@ describe('POST /github/webhooks: who is speaking, and where', () => {
     expect(deleted.status).toBe(200);
     expect(await jobs(t)).toHaveLength(0);
     expect(api.texts()).toEqual([
-      '@alice Void does not run commands from edited comments, so that changing an old comment never repeats or alters what was done. Post a new comment with the command instead. Nothing was done.',
+      '@alice Void does not run commands from edited comments, so that changing an old comment never repeats or ' +
+        'alters what was done. Post a new comment with the command instead. Nothing was done.',
     ]);
   });
 

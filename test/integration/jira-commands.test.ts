@@ -110,7 +110,8 @@ describe('jira show', () => {
   it('shows the ticket with its status, type, priority, assignee, labels and link', async () => {
     const replies = await say('jira show pay-12');
     expect(replies[0]?.text).toBe(
-      'PAY-12: Card payments fail when 3-D Secure times out\nBug · In Progress · priority Medium · assigned to Bob Lead\nLabels: checkout\nhttps://acme.atlassian.net/browse/PAY-12',
+      'PAY-12: Card payments fail when 3-D Secure times out\nBug · In Progress · priority Medium · assigned to ' +
+        'Bob Lead\nLabels: checkout\nhttps://acme.atlassian.net/browse/PAY-12',
     );
   });
 

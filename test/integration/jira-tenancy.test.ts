@@ -26,7 +26,9 @@ const id = () => `jira-tenancy-${Date.now()}-${n++}`;
 
 const records = (tenant: string) => t.app.audit.store.range(tenant, 1, 1000);
 
-/** A comment by Bob (acme's tech lead; Atlassian account ids are not secret) on acme's PAY-12, as acme's JIRA sends it. */
+/**
+ * A comment by Bob (acme's tech lead; Atlassian account ids are not secret) on acme's PAY-12, as acme's JIRA sends it.
+ */
 const bobSpeaks = () =>
   fixture('comment_created', (p) => {
     p.comment.body = '/void whoami';

@@ -177,7 +177,9 @@ describe('automation rule: transition to In Progress with label void:implement �
                     decision: 'hold' as const,
                     replies: [
                       {
-                        text: `🔐 ${request.command.name} ${'ticket' in request.command ? request.command.ticket : ''} needs approval from a tech_lead`,
+                        text:
+                          `🔐 ${request.command.name} ${'ticket' in request.command ? request.command.ticket : ''} ` +
+                          `needs approval from a tech_lead`,
                         kind: 'approval' as const,
                         key: 'approval:apr-1',
                         approval: {
@@ -299,7 +301,9 @@ describe('authentication and tenancy', () => {
       (
         await deliver(
           t.url,
-          `{"webhookEvent":"comment_created","comment":{"author":{"accountId":"${ALICE_JIRA}"},"body":${'{"content":['.repeat(3000)}${']}'.repeat(3000)}},"issue":{"key":"PAY-12","self":"https://acme.atlassian.net/rest/api/2/10012"}}`,
+          `{"webhookEvent":"comment_created","comment":{"author":{"accountId":"${ALICE_JIRA}"},` +
+            `"body":${'{"content":['.repeat(3000)}${']}'.repeat(3000)}},"issue":{"key":"PAY-12",` +
+            `"self":"https://acme.atlassian.net/rest/api/2/10012"}}`,
           { id: id() },
         )
       ).body,

@@ -95,7 +95,8 @@ describe('GET /metrics after a conversation', () => {
   });
 
   it("counts GitHub's 403 rate limits (secondary and primary) as rate limited, and a plain 403 as a client error", async () => {
-    // GitHub on loopback: a secondary limit (403 + retry-after), a primary one (403 + x-ratelimit-remaining: 0), a permission 403.
+    // GitHub on loopback: a secondary limit (403 + retry-after), a primary one (403 + x-ratelimit-remaining: 0),
+    // a permission 403.
     const github: Server = createServer((req, res) => {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (req.url?.includes('secondary')) headers['retry-after'] = '60';
@@ -125,7 +126,8 @@ describe('GET /metrics after a conversation', () => {
       },
     });
     const before = (await scrape(t.url)).text;
-    // Octokit (fetch, as Void's GitHub client) meets the secondary limit; a node:http client (as axios) the primary one.
+    // Octokit (fetch, as Void's GitHub client) meets the secondary limit; a node:http client (as axios)
+    // the primary one.
     const octokit = new Octokit({ baseUrl: base, request: { retries: 0 } });
     await expect(
       octokit.request('GET /repos/{owner}/{repo}', { owner: 'acme', repo: 'secondary' }),

@@ -116,7 +116,8 @@ describe('a Teams credential that does not work', () => {
     cleanup.push(() => teams.close());
     const out = await doctor(teamsEnv(teams.openId));
     expect(out).toContain(
-      '✘ teams: token request refused: the login host refused the app id and password (HTTP 401, invalid_client AADSTS7000215); replies to Teams would be lost',
+      '✘ teams: token request refused: the login host refused the app id and password (HTTP 401, ' +
+        'invalid_client AADSTS7000215); replies to Teams would be lost',
     );
     expect(out).not.toContain(BOT_APP_PASSWORD);
   });

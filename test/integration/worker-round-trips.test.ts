@@ -1,7 +1,8 @@
 // A no-op job's cost in Redis, pinned: counted by Redis itself (MONITOR on a private redis-server that nothing else
-// uses; commands that Lua scripts run inside Redis are not round trips and are left out) and, for round trips, by the socket writes of this process (test/bench/redis-tally.ts). If a
-// change adds a command or a round trip to every job (a second slot script, a MULTI, an awaited read), this fails.
-// Jobs are queued straight into the queue (the dispatcher's own claim/limit round trips are pinned by its own tests).
+// uses; commands that Lua scripts run inside Redis are not round trips and are left out) and, for round trips,
+// by the socket writes of this process (test/bench/redis-tally.ts). If a change adds a command or a round trip to
+// every job (a second slot script, a MULTI, an awaited read), this fails. Jobs are queued straight into the queue (the
+// dispatcher's own claim/limit round trips are pinned by its own tests).
 import { createConnection } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

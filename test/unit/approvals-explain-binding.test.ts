@@ -27,10 +27,12 @@ describe('policy explain shows the binding', () => {
   it('deploy to production: pinned commit, void on move (the default), checks honoured, authors excluded', () => {
     const text = explainPolicy(tenant, { name: 'deploy', service: 'payments', environment: 'production' }, alice);
     expect(text).toContain(
-      'Bound to: the repository, the environment and the commit the default branch points at when requested (plus the parameters); that commit is what deploys.',
+      'Bound to: the repository, the environment and the commit the default branch points at when requested ' +
+        '(plus the parameters); that commit is what deploys.',
     );
     expect(text).toContain(
-      'If the ref moves before the quorum is met: the request is void (onTargetMoved: void), the default for this environment.',
+      'If the ref moves before the quorum is met: the request is void (onTargetMoved: void), ' +
+        'the default for this environment.',
     );
     expect(text).toContain("The repository's required status checks must pass.");
     expect(text).toContain('Authors of the change may not approve it (authorsMayApprove: false)');
@@ -52,7 +54,8 @@ describe('policy explain shows the binding', () => {
     const text = explainPolicy(tenant, { name: 'implement', ticket: 'PAY-3' }, alice);
     expect(text).toContain('Repository: acme/payments (policies.repositories maps project PAY to it).');
     expect(text).toContain(
-      'Bound to: ticket PAY-3 (summary, description, acceptance criteria) and acme/payments; editing the ticket voids the request.',
+      'Bound to: ticket PAY-3 (summary, description, acceptance criteria) and acme/payments; ' +
+        'editing the ticket voids the request.',
     );
     expect(text).toContain('The agent may write only under: src/, test/; never CI or build configuration.');
     expect(explainPolicy(tenant, { name: 'implement', ticket: 'OPS-3' }, alice)).toContain(

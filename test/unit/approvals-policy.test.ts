@@ -66,7 +66,8 @@ describe('quorum', () => {
       refusal: {
         code: 'quorum.unknown_role',
         message:
-          'unknown role "techlead" in quorum "1 techlead"; the roles are developer, tech_lead, devops, compliance_officer, admin',
+          'unknown role "techlead" in quorum "1 techlead"; the roles are developer, tech_lead, devops, ' +
+          'compliance_officer, admin',
       },
     });
     expect(parseQuorum('one of them').ok).toBe(false);
@@ -128,12 +129,14 @@ describe('policies in the tenants file', () => {
   it('reports a quorum that the members can never meet with the requester excluded, with the path', () => {
     const out = problems(
       tenantWith(
-        '        - { name: prod, action: deploy, quorum: none }\n        - { name: two-leads, action: deploy, environment: production, quorum: 2 of tech_lead }',
+        '        - { name: prod, action: deploy, quorum: none }\n        - { name: two-leads, action: deploy, ' +
+          'environment: production, quorum: 2 of tech_lead }',
       ),
     );
     expect(out).toEqual([
       expect.stringContaining(
-        'tenants[0].policies.rules[1].quorum: rule "two-leads": the quorum "2 tech_lead" can never be met by the members of acme with the requester excluded (tech_lead: bob)',
+        'tenants[0].policies.rules[1].quorum: rule "two-leads": the quorum "2 tech_lead" can never be met by the ' +
+          'members of acme with the requester excluded (tech_lead: bob)',
       ),
     ]);
   });

@@ -16,7 +16,8 @@ describe('audit query parameters', () => {
   it('reads filters, a cursor and a limit', () => {
     const parsed = parseQuery(
       new URLSearchParams(
-        `from=2026-11-01&until=2026-11-02T12:00:00Z&actor=bob&action=github.*&target=x&correlationId=c-1&cursor=${encodeCursor(40)}&limit=5`,
+        `from=2026-11-01&until=2026-11-02T12:00:00Z&actor=bob&action=github.*&target=x&correlationId=c-1&` +
+          `cursor=${encodeCursor(40)}&limit=5`,
       ),
     );
     expect(parsed).toEqual({
@@ -104,7 +105,8 @@ describe('streamed export', () => {
       `# void audit export tenant=acme head_seq=1 head_hash=${head.headHash} exported_at=${head.exportedAt}`,
     );
     expect(header).toBe(
-      'seq,ts,tenantId,actorMemberId,actorPlatform,actorPlatformUserId,action,target,outcome,details,correlationId,prevHash,hash',
+      'seq,ts,tenantId,actorMemberId,actorPlatform,actorPlatformUserId,action,target,outcome,details,' +
+        'correlationId,prevHash,hash',
     );
     expect(row).toContain(`"'=HYPERLINK(""http://evil"")"`);
     expect(csvCell('a,b')).toBe('"a,b"');

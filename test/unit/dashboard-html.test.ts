@@ -13,7 +13,8 @@ describe('dashboard html', () => {
     expect(escapeHtml(typed)).toBe('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;&amp;&#96;');
     const inner = html`<b>${typed}</b>`;
     expect(html`<p title="${typed}">${inner}${[html`<i>1</i>`, '<u>']}${undefined}${false}</p>`.value).toBe(
-      '<p title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;&amp;&#96;"><b>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;&amp;&#96;</b><i>1</i>&lt;u&gt;</p>',
+      '<p title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;&amp;&#96;"><b>&lt;script&gt;alert(&quot;' +
+        'x&quot;)&lt;/script&gt;&#39;&amp;&#96;</b><i>1</i>&lt;u&gt;</p>',
     );
     expect(html`${{ toString: () => '<x>' }}`.value).toBe('&lt;x&gt;');
     expect(new SafeHtml('<ok>').toString()).toBe('<ok>');

@@ -146,7 +146,8 @@ describe('mapWebhook on real payloads', () => {
     expect(mapWebhook('installation', example('installation', 'created'))).toEqual({
       type: 'ignore',
       reason:
-        'installation created: installation id 957387 for Codertocat; bind it under bindings.github.installationId of its tenant',
+        'installation created: installation id 957387 for Codertocat; bind it under ' +
+        'bindings.github.installationId of its tenant',
     });
   });
   it('reads a command only from a first line that starts with /void', () => {
@@ -206,7 +207,9 @@ describe('what people read (golden files)', () => {
       ]),
     ).toBe(golden('help-bob.md'));
     const usage = {
-      text: 'Unknown command "frobnicate".\nCommands:\n  help [command]: list the commands, or explain one\n  review <owner>/<repo>#<number>: review a pull request',
+      text:
+        'Unknown command "frobnicate".\nCommands:\n  help [command]: list the commands, or explain one\n  review ' +
+        '<owner>/<repo>#<number>: review a pull request',
       kind: 'usage' as const,
     };
     expect(renderReply(usage, 'alice')).toBe(golden('usage.md'));

@@ -89,7 +89,8 @@ describe('check-config: JIRA secrets are per tenant', () => {
     ).toEqual([]);
     const config = loadConfig({ VOID_TENANTS_FILE: twoSites(), JIRA_WEBHOOK_SECRET_ACME: 'acme-site-secret-0001' });
     expect(config.notices.join('\n')).toContain(
-      'Tenant "globex" binds the JIRA site https://globex.atlassian.net but JIRA_WEBHOOK_SECRET_GLOBEX is not set: every webhook delivery for it is refused.',
+      'Tenant "globex" binds the JIRA site https://globex.atlassian.net but JIRA_WEBHOOK_SECRET_GLOBEX is not ' +
+        'set: every webhook delivery for it is refused.',
     );
   });
 
@@ -109,13 +110,15 @@ describe('check-config: JIRA secrets are per tenant', () => {
 
   it('refuses a JIRA Cloud site URL with a path, naming the origin to use; a Data Center context path is kept', () => {
     const withPath = file(
-      'tenants:\n  - id: acme\n    name: Acme\n    bindings: { jira: { siteUrl: https://acme.atlassian.net/jira/software } }\n',
+      'tenants:\n  - id: acme\n    name: Acme\n    bindings: { jira: { siteUrl: ' +
+        'https://acme.atlassian.net/jira/software } }\n',
     );
     expect(() => loadConfig({ VOID_TENANTS_FILE: withPath })).toThrow(
       /tenants\[0\]\.bindings\.jira\.siteUrl: a JIRA Cloud site is just the origin: use https:\/\/acme\.atlassian\.net \(not https:\/\/acme\.atlassian\.net\/jira\/software\)/,
     );
     const query = file(
-      'tenants:\n  - id: acme\n    name: Acme\n    bindings: { jira: { siteUrl: "https://jira.acme.example/jira?x=1" } }\n',
+      'tenants:\n  - id: acme\n    name: Acme\n    bindings: { jira: { siteUrl: ' +
+        '"https://jira.acme.example/jira?x=1" } }\n',
     );
     expect(() => loadConfig({ VOID_TENANTS_FILE: query })).toThrow(
       /siteUrl: a JIRA site URL has no query or fragment: use https:\/\/jira\.acme\.example\/jira/,
@@ -156,7 +159,8 @@ describe('check-config: JIRA secrets are per tenant', () => {
       expect.stringMatching(
         /tenants\[1\]\.bindings\.jira \(tenant "globex"\): JIRA_EMAIL_GLOBEX is set but JIRA_API_TOKEN_GLOBEX is not: Void needs both to call https:\/\/globex\.atlassian\.net$/,
       ),
-      'tenants "acme" and "globex" have the same JIRA webhook secret: each site could then act for the other. Give every tenant its own (a new random webhook secret; an API token of an account of that site).',
+      'tenants "acme" and "globex" have the same JIRA webhook secret: each site could then act for the other. ' +
+        'Give every tenant its own (a new random webhook secret; an API token of an account of that site).',
     ]);
     expect(found.join('\n')).not.toContain('the-same-secret-0006');
   });
@@ -170,7 +174,8 @@ describe('check-config: JIRA secrets are per tenant', () => {
     });
     expect(shared).toEqual([
       expect.stringContaining(
-        'JIRA_EMAIL/JIRA_API_TOKEN would be sent to 2 JIRA sites (tenants acme, globex): the deployment-wide credentials may serve one site only.',
+        'JIRA_EMAIL/JIRA_API_TOKEN would be sent to 2 JIRA sites (tenants acme, globex): ' +
+          'the deployment-wide credentials may serve one site only.',
       ),
     ]);
     const inline = problems({
@@ -178,10 +183,13 @@ describe('check-config: JIRA secrets are per tenant', () => {
       ...own,
     });
     expect(inline.join('\n')).toContain(
-      'tenants[0].bindings.jira.webhookSecret: the tenants file never holds JIRA secrets or credentials: put the value in an environment variable and name it here with webhookSecretEnv: JIRA_WEBHOOK_SECRET_<TENANT>',
+      'tenants[0].bindings.jira.webhookSecret: the tenants file never holds JIRA secrets or credentials: ' +
+        'put the value in an environment variable and name it here with webhookSecretEnv: ' +
+        'JIRA_WEBHOOK_SECRET_<TENANT>',
     );
     expect(inline.join('\n')).toContain(
-      'tenants[1].bindings.jira.webhookSecretEnv: expected the NAME of an environment variable like JIRA_WEBHOOK_SECRET_ACME',
+      'tenants[1].bindings.jira.webhookSecretEnv: expected the NAME of an environment variable like ' +
+        'JIRA_WEBHOOK_SECRET_ACME',
     );
     expect(inline.join('\n')).not.toContain('s3cr3t-in-yaml');
   });

@@ -144,7 +144,8 @@ describe('notify: grammar and tenants file', () => {
     const yaml = (n: string) => `version: 1\ntenants:\n  - id: acme\n    name: Acme\n    notifications:\n${n}`;
     const tenants = parseTenantsYaml(
       yaml(
-        '      members:\n        bob: { channel: digest, quietHours: "22:00-07:00" }\n      webhooks:\n        - { id: siem, url: "https://siem.example/in", secretRef: siem, events: [audit.appended] }\n',
+        '      members:\n        bob: { channel: digest, quietHours: "22:00-07:00" }\n      webhooks:\n        - ' +
+          '{ id: siem, url: "https://siem.example/in", secretRef: siem, events: [audit.appended] }\n',
       ),
       't.yaml',
     );

@@ -80,7 +80,8 @@ describe('refuse()', () => {
     expect(refusal).toEqual({
       code: 'approval.already_counted',
       message:
-        'You already decided on ap-0123456789abcdef (approve, 2026-12-04T10:00:00.000Z via slack); one person counts once.',
+        'You already decided on ap-0123456789abcdef (approve, 2026-12-04T10:00:00.000Z via slack); ' +
+        'one person counts once.',
       params: { id: 'ap-0123456789abcdef', decision: 'approve', at: '2026-12-04T10:00:00.000Z', platform: 'slack' },
     });
     expect(refuse('request.too_deep', { limit: 64 })).toMatchObject({

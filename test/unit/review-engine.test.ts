@@ -105,7 +105,8 @@ describe('structural rules', () => {
   it('report a multi-line SQL injection when one of its lines changed, on that line', async () => {
     const file = modified(
       'src/q.ts',
-      "@@ -1,4 +1,4 @@\n const a = 1;\n const sql = `SELECT *\n   FROM orders\n-  WHERE id = $1`;\n+  WHERE id = '${id}'`;",
+      '@@ -1,4 +1,4 @@\n const a = 1;\n const sql = `SELECT *\n   FROM orders\n-  WHERE id = $1`;\n+  WHERE id = ' +
+        "'${id}'`;",
     );
     const findings = await new QualityAgent().analyse(
       [file, modified('src/q.test.ts', '@@ -1 +1 @@\n+it()')],
@@ -152,7 +153,8 @@ describe('verdicts', () => {
   it('heuristic findings are marked "verify" and never request changes; the offline review never mentions the model context', async () => {
     const file = modified(
       'src/cfg.ts',
-      '@@ -1 +1,2 @@\n+const dbPassword = "s3cR3t!Pa55w0rd#2024";\n+const sql = `SELECT * FROM ${TABLE} WHERE id = $1`;',
+      '@@ -1 +1,2 @@\n+const dbPassword = "s3cR3t!Pa55w0rd#2024";\n+const sql = `SELECT * FROM ${TABLE} WHERE id ' +
+        '= $1`;',
     );
     const { findings } = await new QualityAgent().review([file, modified('src/cfg.test.ts', '@@ -1 +1 @@\n+it()')]);
     expect(findings.map((f) => `${f.ruleId}:${f.confidence}`)).toEqual([

@@ -92,7 +92,8 @@ describe('Block Kit rendering (golden files)', () => {
       slackIdsOf,
     ).text;
     expect(text).toBe(
-      '⌛ Request ap-1 expired at <!date^1795687200^{date_short_pretty} at {time}|26 Nov 2026 10:00 UTC>; it would have deployed aaaaaaa.',
+      '⌛ Request ap-1 expired at <!date^1795687200^{date_short_pretty} at {time}|26 Nov 2026 10:00 UTC>; ' +
+        'it would have deployed aaaaaaa.',
     );
   });
 

@@ -13,13 +13,20 @@ const PUBLIC_REPLIES: readonly Platform[] = ['github', 'jira'];
 function unknownUser(p: { tenant: Tenant; platform: Platform }): string {
   const { tenant, platform } = p;
   if (PUBLIC_REPLIES.includes(platform)) {
-    return `Void did not act on this: your ${platform} account is not linked to a member of this organisation's Void. If you should be able to use Void here, ask your Void administrators to add your ${platform} account to the tenants file.`;
+    return (
+      `Void did not act on this: your ${platform} account is not linked to a member of this organisation's Void. ` +
+      `If you should be able to use Void here, ask your Void administrators to add your ${platform} account to the ` +
+      `tenants file.`
+    );
   }
   const admins = tenant.members.filter((m) => m.roles.includes('admin')).map((m) => m.name);
   const whom = admins.length
     ? `ask ${admins.join(' or ')} (admin of ${tenant.name})`
     : `ask an admin of ${tenant.name}`;
-  return `Void does not know you yet: your ${platform} account is not linked to a member of ${tenant.name}. To be added, ${whom}.`;
+  return (
+    `Void does not know you yet: your ${platform} account is not linked to a member of ${tenant.name}. ` +
+    `To be added, ${whom}.`
+  );
 }
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

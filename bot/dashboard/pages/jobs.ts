@@ -99,7 +99,8 @@ async function jobsPage(deps: DashboardDeps, req: HttpRequest, viewer: Viewer): 
 const event = (name: string, data: string): string => `event: ${name}\ndata: ${data.replace(/[\r\n]+/g, ' ')}\n\n`;
 
 /** The live stream of one page (`topic` jobs or inbox): its new contents whenever they change, looked at every
- *  `pollMs`. Each stream reads only what its page shows (the inbox reads only audit records new since its last look). */
+ *  `pollMs`. Each stream reads only what its page shows (the inbox reads only audit records new since its last
+ *  look). */
 async function* stream(deps: DashboardDeps, req: HttpRequest, viewer: Viewer): AsyncGenerator<string> {
   const topic = req.query.get('topic') === 'inbox' ? 'inbox' : 'jobs';
   const filters = filtersOf(req.query);

@@ -94,7 +94,9 @@ const PLATFORM_NAMES: Readonly<Record<string, string>> = {
   jira: 'JIRA',
 };
 
-/** The tenant's bound platforms with their credential check (the same one /readyz shows); a failure says what to fix. */
+/**
+ * The tenant's bound platforms with their credential check (the same one /readyz shows); a failure says what to fix.
+ */
 function connectionsTable(viewer: Viewer, health: Record<string, PlatformHealth>) {
   const bound = Object.keys(PLATFORM_NAMES).filter(
     (p) => viewer.tenant.bindings[p as keyof typeof viewer.tenant.bindings],

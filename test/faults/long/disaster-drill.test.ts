@@ -146,7 +146,8 @@ describe(`disaster drill: ${TENANTS} tenants, ${RECORDS} records, ${PENDING} pen
     };
     const first = await serve(env);
     say(
-      `first start (open + verify ${String(first.opened.records)} records + ${PENDING} expiry timers): ${first.seconds.toFixed(1)} s`,
+      `first start (open + verify ${String(first.opened.records)} records + ${PENDING} expiry ` +
+        `timers): ${first.seconds.toFixed(1)} s`,
     );
     expect(first.opened).toMatchObject({ verified: true, tenants: TENANTS });
 

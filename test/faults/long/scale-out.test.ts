@@ -97,7 +97,8 @@ describe('scale-out: 2 web + 2 worker processes on one Redis', () => {
     });
     const ingestS = (Date.now() - t0) / 1000;
     say(
-      `sent in ${ingestS.toFixed(1)} s (${(EVENTS / ingestS).toFixed(0)} events/s); answers ${JSON.stringify(Object.fromEntries(statuses))}`,
+      `sent in ${ingestS.toFixed(1)} s (${(EVENTS / ingestS).toFixed(0)} events/s); ` +
+        `answers ${JSON.stringify(Object.fromEntries(statuses))}`,
     );
     expect([...statuses.keys()].every((s) => s === 200 || s === 202)).toBe(true);
 
@@ -127,7 +128,14 @@ describe('scale-out: 2 web + 2 worker processes on one Redis', () => {
     const rerun = jobs.filter((j) => (j.attemptsStarted ?? 1) > 1).length;
     const once = (list: number[]) => list.filter((n) => n === 1).length;
     say(
-      `checked after ${((Date.now() - t0) / 1000).toFixed(0)} s: BullMQ ${JSON.stringify(counts)}, ${jobs.length} completed jobs listed, ${rerun} started more than once; Slack channels with exactly one final reply ${once(slack)}/${EVENTS - EVENTS / GITHUB_SHARE} (more than one: ${slack.filter((n) => n > 1).length}); pull requests with exactly one final comment ${once(github)}/${EVENTS / GITHUB_SHARE} (more than one: ${github.filter((n) => n > 1).length}); ${fake.calls} calls to the fakes; unmatched: ${fake.unmatched.slice(0, 5).join(', ') || 'none'}; response_url fallbacks: ${fake.slack.get('response_url')?.length ?? 0}`,
+      `checked after ${((Date.now() - t0) / 1000).toFixed(0)} s: ` +
+        `BullMQ ${JSON.stringify(counts)}, ${jobs.length} completed jobs listed, ${rerun} started more than once; ` +
+        `Slack channels with exactly one final reply ${once(slack)}/${EVENTS - EVENTS / GITHUB_SHARE} (more than ` +
+        `one: ${slack.filter((n) => n > 1).length}); pull requests with exactly one final ` +
+        `comment ${once(github)}/${EVENTS / GITHUB_SHARE} (more than ` +
+        `one: ${github.filter((n) => n > 1).length}); ${fake.calls} calls to the fakes; ` +
+        `unmatched: ${fake.unmatched.slice(0, 5).join(', ') || 'none'}; response_url ` +
+        `fallbacks: ${fake.slack.get('response_url')?.length ?? 0}`,
     );
     expect(counts).toMatchObject({ completed: EVENTS, failed: 0, active: 0, waiting: 0, delayed: 0 });
     expect(jobs).toHaveLength(EVENTS);
