@@ -7,96 +7,27 @@ import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import { AuditTrail } from '../../audit/trail.js';
-import type { AuditStore } from '../../audit/types.js';
 import { exportHead, exportLines } from '../../audit/export.js';
-import { parseTime } from '../../audit/query.js';
 import { collectEvidence, reportCsv, reportMarkdown } from '../../audit/report.js';
 import { runRetention } from '../../audit/module.js';
-import { AuditTokenStore } from '../../audit/tokens.js';
 import { describeVerify, verifyChain } from '../../audit/verify.js';
-import type { IdentityRef } from '../../audit/personal.js';
 import { loadConfig, type Config } from '../config/load.js';
 import { VoidError } from '../core/errors.js';
 import { TenantRegistry } from '../core/registry.js';
 import type { Member } from '../core/types.js';
-import { DurableAuditStore } from '../../audit/durable.store.js';
-import { DataDirLockedError, readLock } from '../../audit/storage/datadir.js';
 import type { AuditEventInput } from '../../audit/types.js';
 import { createLogger } from '../logger.js';
-import { createRedis, DEFAULT_REDIS_URL } from '../redis.js';
-
-export const AUDIT_USAGE = `Audit trail and GDPR (against MONGODB_URL, else the data directory VOID_DATA_DIR; API tokens against REDIS_URL):
-  void audit verify --tenant <id> [--head-seq <n> --head-hash <hex>]   recompute the chain; name the first broken record
-  void audit export --tenant <id> [--format jsonl|csv] [--since <date>] [--until <date>] [--out <file>]
-  void audit report --tenant <id> [--since <date>] [--until <date>] [--format md|csv] [--out <file>]
-  void audit prune [--tenant <id>]                                   apply the tenants' audit.retentionDays now
-  void audit token create --tenant <id> --member <id> [--label <text>]   an HTTP API token (compliance officers, admins)
-  void audit token revoke --id <token id>                            the token stops working at once
-  void gdpr export --tenant <id> --member <id>                       the personal data held about a member (JSON)
-  void gdpr erase --tenant <id> --member <id> --yes                  delete it; the audit chain still verifies`;
-
-export interface AuditCliDeps {
-  readonly config?: Config;
-  readonly stdout?: Writable;
-  readonly stderr?: Writable;
-  /** Opens the audit store (default: MongoDB at MONGODB_URL, else the data directory VOID_DATA_DIR). */
-  readonly openStore?: (config: Config) => Promise<AuditStore>;
-}
-
-type Values = Record<string, string | boolean | undefined>;
-
-const EMBEDDED_ONLY =
-  'VOID_EMBEDDED_STORE=memory: the audit trail lives inside the running Void process, and the CLI cannot reach ' +
-  'it. Use the running server instead: the HTTP API (GET /api/tenants/<id>/audit, /audit/verify, ' +
-  '/audit/export with a token from "void audit token create") or the chat command "audit verify" / "audit ' +
-  'export". Unset VOID_EMBEDDED_STORE (files) or set MONGODB_URL to use these commands.';
-
-/** MongoDB, or the data directory: as its owner when no server runs, else a read-only view of it. */
-async function openStore(config: Config): Promise<AuditStore> {
-  if (config.env.MONGODB_URL) {
-    const { MongoAuditStore } = await import('../../audit/mongo.store.js');
-    return MongoAuditStore.connect(config.env.MONGODB_URL);
-  }
-  if (config.env.VOID_EMBEDDED_STORE === 'memory') throw new VoidError('cli.audit_embedded', EMBEDDED_ONLY);
-  try {
-    return await DurableAuditStore.open(config.env.VOID_DATA_DIR);
-  } catch (error) {
-    if (!(error instanceof DataDirLockedError)) throw error;
-    return DurableAuditStore.open(config.env.VOID_DATA_DIR, { readOnly: true });
-  }
-}
-
-/** Why this CLI cannot write, when it reads a data directory a server owns. */
-function readOnlyNote(store: AuditStore): string | undefined {
-  if (!(store instanceof DurableAuditStore) || !store.dir.readOnly) return undefined;
-  const holder = readLock(store.dir.path);
-  return (
-    `the data directory ${store.dir.path} is owned ` +
-    `by ${holder ? `process ${holder.pid} on ${holder.host}` : 'another process'}`
-  );
-}
-
-function need(values: Values, name: string): string {
-  const value = values[name];
-  if (typeof value !== 'string' || !value)
-    throw new VoidError('cli.missing_option', `--${name} is required.\n${AUDIT_USAGE}`);
-  return value;
-}
-
-function time(values: Values, name: string): string | undefined {
-  const raw = values[name];
-  if (typeof raw !== 'string') return undefined;
-  const parsed = parseTime(raw);
-  if (!parsed)
-    throw new VoidError('cli.bad_date', `--${name} must be a date (YYYY-MM-DD) or an ISO-8601 time (got "${raw}").`);
-  return parsed;
-}
-
-function identitiesOf(member: Member): IdentityRef[] {
-  return Object.entries(member.identities).flatMap(([platform, ids]) =>
-    ((ids ?? []) as readonly string[]).map((platformUserId) => ({ platform, platformUserId })),
-  );
-}
+import {
+  AUDIT_USAGE,
+  identitiesOf,
+  need,
+  openStore,
+  readOnlyNote,
+  time,
+  type AuditCliDeps,
+  type Values,
+} from './audit-setup.js';
+import { createToken, revokeToken } from './audit-token.cli.js';
 
 class AuditCli {
   readonly registry: TenantRegistry;
@@ -289,75 +220,6 @@ class AuditCli {
         `only pseudonymous references; the chain still verifies. Remove the member from the tenants file too.\n`,
     );
     return 0;
-  }
-}
-
-/** Records the token's creation where the CLI can write the trail (MongoDB, or a data directory no server owns). */
-async function recordTokenCreated(
-  config: Config,
-  deps: AuditCliDeps,
-  info: { id: string; tenantId: string; memberId: string },
-): Promise<string> {
-  if (!deps.openStore && !config.env.MONGODB_URL && config.env.VOID_EMBEDDED_STORE === 'memory')
-    return ' (not recorded in the audit trail: it is embedded in the running server)';
-  const store = await (deps.openStore ?? openStore)(config);
-  try {
-    const readOnly = readOnlyNote(store);
-    if (readOnly) return ` (not recorded in the audit trail: ${readOnly})`;
-    await new AuditTrail(store).append({
-      tenantId: info.tenantId,
-      action: 'audit.token_created',
-      actor: { platform: 'cli' },
-      target: info.memberId,
-      outcome: 'success',
-      details: { tokenId: info.id },
-      correlationId: `cli-${Date.now()}`,
-    });
-    return '';
-  } finally {
-    if (!deps.openStore) await store.close();
-  }
-}
-
-async function createToken(config: Config, values: Values, out: Writable, deps: AuditCliDeps): Promise<number> {
-  const tenantId = need(values, 'tenant');
-  const memberId = need(values, 'member');
-  const redis = createRedis(config.env.REDIS_URL ?? DEFAULT_REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    const store = new AuditTokenStore(redis, config.env.VOID_KEY_PREFIX, config.env.VOID_API_TOKEN_PEPPER);
-    const created = await store.create(
-      new TenantRegistry(config.tenants),
-      tenantId,
-      memberId,
-      typeof values.label === 'string' ? values.label : undefined,
-    );
-    if (!created.ok) throw new VoidError(created.refusal.code, created.refusal.message);
-    const recorded = await recordTokenCreated(config, deps, created.value.info);
-    out.write(
-      `Audit API token ${created.value.info.id} for ${memberId} in ${tenantId}${recorded} (shown once; ` +
-        `only its digest is stored):\n${created.value.token}\nUse it as: Authorization: Bearer <token> on GET ` +
-        `/api/tenants/${tenantId}/audit\n`,
-    );
-    return 0;
-  } finally {
-    redis.disconnect();
-  }
-}
-
-async function revokeToken(config: Config, values: Values, out: Writable): Promise<number> {
-  const id = need(values, 'id');
-  const redis = createRedis(config.env.REDIS_URL ?? DEFAULT_REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    const revoked = await new AuditTokenStore(
-      redis,
-      config.env.VOID_KEY_PREFIX,
-      config.env.VOID_API_TOKEN_PEPPER,
-    ).revoke(id);
-    if (!revoked) throw new VoidError('cli.no_such_token', `There is no audit API token "${id}".`);
-    out.write(`Audit API token ${id} revoked.\n`);
-    return 0;
-  } finally {
-    redis.disconnect();
   }
 }
 
