@@ -1,18 +1,9 @@
 // Infrastructure and pipeline rules: Dockerfiles, Terraform, Kubernetes manifests, GitHub Actions workflows, and
-// the transport and framework rules of languages the structural engine does not parse (Python, Go, Java, Ruby).
+// the transport and framework rules of languages the structural engine does not parse (infra-languages.ts).
 // Each rule reads the whole file (at the head commit, or the diff's new side when the file could not be read) and
 // names lines; the QualityAgent keeps the ones on changed lines.
-import type { Severity } from './types.js';
-
-export interface FileRule {
-  readonly id: string;
-  readonly severity: Severity;
-  readonly message: string;
-  readonly fixHint: string;
-  /** Which files the rule family reads (for the coverage statement). */
-  readonly family: string;
-  check(content: string, path: string): number[];
-}
+import { linesMatching, rule, type FileRule } from './file-rule.js';
+import { LANGUAGES, TLS_MESSAGE } from './infra-languages.js';
 
 export const FAMILIES: ReadonlyArray<readonly [string, RegExp]> = [
   ['dockerfile', /(^|\/)(Dockerfile|Containerfile)([.-][\w.-]+)?$|\.dockerfile$/i],
@@ -27,21 +18,6 @@ export const FAMILIES: ReadonlyArray<readonly [string, RegExp]> = [
 
 export function familyOf(path: string): string | undefined {
   return FAMILIES.find(([, pattern]) => pattern.test(path))?.[0];
-}
-
-function linesMatching(content: string, pattern: RegExp): number[] {
-  return content.split('\n').flatMap((text, i) => (pattern.test(text) && !/^\s*(#|\/\/)/.test(text) ? [i + 1] : []));
-}
-
-function rule(
-  family: string,
-  id: string,
-  severity: Severity,
-  message: string,
-  fixHint: string,
-  check: (content: string, path: string) => number[],
-): FileRule {
-  return { family, id, severity, message, fixHint, check };
 }
 
 const DOCKER: FileRule[] = [
@@ -252,102 +228,6 @@ const ACTIONS: FileRule[] = [
       });
       return out;
     },
-  ),
-];
-
-const TLS_MESSAGE = 'TLS certificate verification is disabled';
-const TLS_FIX = 'Keep verification on; trust a private CA (a CA bundle) instead of turning checks off.';
-const LANGUAGES: FileRule[] = [
-  rule('python', 'risky.tls_disabled', 'high', TLS_MESSAGE, TLS_FIX, (c) =>
-    linesMatching(c, /\bverify\s*=\s*False\b|_create_unverified_context|CERT_NONE|check_hostname\s*=\s*False/),
-  ),
-  rule(
-    'python',
-    'risky.sql_concatenation',
-    'high',
-    'SQL built by string formatting (SQL injection)',
-    'Pass parameters to execute() instead of formatting them into the query.',
-    (c) => linesMatching(c, /\.execute\(\s*(f["']|["'][^"']*["']\s*(%|\.format\(|\+))/),
-  ),
-  rule(
-    'python',
-    'risky.eval',
-    'high',
-    'Code evaluated at run time (eval / exec / pickle of input)',
-    'Never evaluate input; parse it (json, ast.literal_eval).',
-    (c) => linesMatching(c, /(^|[^\w.])(eval|exec)\s*\((?!\s*["'])|pickle\.loads?\(|yaml\.load\((?![^)]*SafeLoader)/),
-  ),
-  rule(
-    'python',
-    'risky.shell_injection',
-    'high',
-    'A shell command built from variables (shell injection)',
-    'Use subprocess.run with an argument list and shell=False.',
-    (c) => linesMatching(c, /\bos\.system\s*\(|subprocess\.\w+\([^)]*shell\s*=\s*True/),
-  ),
-  rule(
-    'python',
-    'risky.csrf_disabled',
-    'high',
-    'CSRF protection is disabled',
-    'Keep CSRF protection on for state-changing views.',
-    (c) => linesMatching(c, /@csrf_exempt|WTF_CSRF_ENABLED\s*=\s*False/),
-  ),
-  rule(
-    'python',
-    'risky.weak_password_hash',
-    'high',
-    'A password hashed with a fast, broken hash (MD5/SHA-1)',
-    'Use argon2, scrypt or bcrypt.',
-    (c) => linesMatching(c, /hashlib\.(md5|sha1)\([^)]*pass/i),
-  ),
-  rule('go', 'risky.tls_disabled', 'high', TLS_MESSAGE, TLS_FIX, (c) =>
-    linesMatching(c, /InsecureSkipVerify\s*:\s*true/),
-  ),
-  rule(
-    'go',
-    'risky.sql_concatenation',
-    'high',
-    'SQL built by string formatting (SQL injection)',
-    'Use placeholders ($1, ?) and pass the values to Query/Exec.',
-    (c) =>
-      linesMatching(
-        c,
-        /\.(Query|Exec|QueryRow)(Context)?\([^)]*fmt\.Sprintf\(|\.(Query|Exec|QueryRow)(Context)?\([^)]*"\s*\+/,
-      ),
-  ),
-  rule('java', 'risky.tls_disabled', 'high', TLS_MESSAGE, TLS_FIX, (c) =>
-    linesMatching(
-      c,
-      /X509TrustManager\s*\(\)|TrustAllCerts|trustAll|NoopHostnameVerifier|ALLOW_ALL_HOSTNAME_VERIFIER|setHostnameVerifier\(\s*\(\w+,\s*\w+\)\s*->\s*true/,
-    ),
-  ),
-  rule(
-    'java',
-    'risky.csrf_disabled',
-    'high',
-    'CSRF protection is disabled',
-    'Keep CSRF protection on for cookie-authenticated endpoints.',
-    (c) =>
-      linesMatching(
-        c,
-        /csrf\(\)\s*\.disable\(\)|csrf\(\s*\w+\s*->\s*\w+\.disable\(\)\)|AbstractHttpConfigurer::disable/,
-      ),
-  ),
-  rule(
-    'java',
-    'risky.sql_concatenation',
-    'high',
-    'SQL built by string concatenation (SQL injection)',
-    'Use a PreparedStatement with ? placeholders.',
-    (c) =>
-      linesMatching(
-        c,
-        /(executeQuery|executeUpdate|execute|createQuery|createNativeQuery)\(\s*"[^"]*(SELECT|INSERT|UPDATE|DELETE)[^"]*"\s*\+/i,
-      ),
-  ),
-  rule('ruby', 'risky.csrf_disabled', 'high', 'CSRF protection is disabled', 'Keep protect_from_forgery on.', (c) =>
-    linesMatching(c, /skip_before_action\s+:verify_authenticity_token|protect_from_forgery\s+.*:null_session/),
   ),
 ];
 
