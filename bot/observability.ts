@@ -14,7 +14,7 @@ import type { Config } from './config/load.js';
 import type { ModuleContext, ModuleContribution, VoidModule } from './modules.js';
 import { endClientSpan, initTracing, startClientSpan } from './tracing.js';
 import type { Span } from '@opentelemetry/api';
-import { mongoTopology, replicaSetAdvice } from './doctor.js';
+import { mongoTopology, replicaSetAdvice } from './doctor-infra.js';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'waiting-children'] as const;
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);

@@ -3,7 +3,7 @@
 // mongodb-memory-server can start (a standalone one); says plainly when it is skipped.
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadEnv } from '../../bot/config/load.js';
-import { checkStore, mongoTopology, replicaSetAdvice } from '../../bot/doctor.js';
+import { checkStore, mongoTopology, replicaSetAdvice } from '../../bot/doctor-infra.js';
 import { observabilityModule } from '../../bot/observability.js';
 import { captureLogger, startTestApp, testConfig } from '../helpers/app.js';
 import { startMongoLeg } from '../helpers/audit.js';

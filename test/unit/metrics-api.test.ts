@@ -3,7 +3,8 @@
 import { createPublicKey, createVerify, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../../bot/config/load.js';
-import { githubAppJwt, parseInfo, replicaSetAdvice } from '../../bot/doctor.js';
+import { parseInfo, replicaSetAdvice } from '../../bot/doctor-infra.js';
+import { githubAppJwt } from '../../bot/doctor-platforms.js';
 import {
   approvalStateOf,
   outcomeOfStatus,
