@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../config/load.js';
 import { VoidError } from '../core/errors.js';
 import { createRedis, DEFAULT_REDIS_URL } from '../redis.js';
-import { NOTIFY_QUEUE, replayDeadLetters, type NotifyJob } from '../../integrations/notify/engine.js';
+import { NOTIFY_QUEUE, replayDeadLetters, type NotifyJob } from '../../integrations/notify/jobs.js';
 import { AllowList, defaultResolver, type Resolver } from '../../integrations/notify/outbound.js';
 import { notificationsOf } from '../../integrations/notify/settings.schema.js';
 import { NotifyState } from '../../integrations/notify/state.js';

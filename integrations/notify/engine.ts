@@ -1,86 +1,33 @@
 // The notification queue (BullMQ): fan-out of an audit record into deliveries, mail and webhook deliveries with
 // exponential backoff for at least a day, the ordered drain of streaming endpoints, the daily digest; and the
 // dead-letter list where a delivery ends when its retries run out. Every outcome is recorded on the tenant's trail.
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+// The jobs and their retry policy are in jobs.ts, sending one delivery in send.ts; this file runs the queue.
+import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { AuditLog } from '../../bot/core/audit.js';
 import type { AuditRecord } from '../../bot/core/audit.js';
-import type { TenantRegistry } from '../../bot/core/registry.js';
-import type { Tenant } from '../../bot/core/types.js';
 import type { Logger } from '../../bot/core/logger.js';
 import { eventsOf } from './events.js';
-import {
-  deliveryIdOf,
-  fanout,
-  preferenceOf,
-  type Delivery,
-  type FanoutDeps,
-  type MailJob,
-  type WebhookJob,
-} from './fanout.js';
-import { digestMail, type Mailer } from './mail.js';
+import { deliveryIdOf, fanout, preferenceOf, type Delivery, type MailJob, type WebhookJob } from './fanout.js';
+import { digestMail } from './mail.js';
 import { recordNotification } from './metrics.js';
 import { msUntilQuietEnds, notificationsOf } from './settings.schema.js';
-import type { DeadLetter, NotifyState } from './state.js';
-import { deliverWebhook, PermanentWebhookError, type WebhookSettings } from './webhook.js';
+import type { DeadLetter } from './state.js';
+import {
+  attemptsFor,
+  backoffDelay,
+  NOTIFY_QUEUE,
+  replayDeadLetters,
+  type DrainJob,
+  type NotifyJob,
+  type RetryPolicy,
+} from './jobs.js';
+import { recordDelivery, sendMail, sendWebhook, tenantOf, type SendDeps } from './send.js';
 
-export const NOTIFY_QUEUE = 'notify';
-
-export interface RetryPolicy {
-  /** First retry after this long, doubling each time… */
-  readonly baseMs: number;
-  /** …up to this gap between attempts… */
-  readonly capMs: number;
-  /** …until at least this long has passed since the first attempt (then: the dead-letter list). */
-  readonly windowMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { baseMs: 10_000, capMs: 3_600_000, windowMs: 25 * 3_600_000 };
-
-export const backoffDelay = (p: RetryPolicy, attemptsMade: number): number =>
-  Math.min(p.baseMs * 2 ** Math.max(0, attemptsMade - 1), p.capMs);
-
-/** Attempts whose backoff delays add up to at least the window. */
-export function attemptsFor(p: RetryPolicy): number {
-  let total = 0;
-  let attempts = 1;
-  while (total < p.windowMs) total += backoffDelay(p, attempts++);
-  return attempts;
-}
-
-/** Re-queues dead letters (the CLI does this without a running engine; a worker of the deployment delivers them). */
-export async function replayDeadLetters(
-  queue: Queue<NotifyJob>,
-  entries: readonly DeadLetter[],
-  retry: RetryPolicy = DEFAULT_RETRY,
-): Promise<number> {
-  for (const e of entries) {
-    const job = e.job as MailJob | WebhookJob;
-    await queue.add(job.kind, job, {
-      jobId: deliveryIdOf('replay', job.deliveryId, String(Date.now())),
-      attempts: attemptsFor(retry),
-      backoff: { type: 'notify' },
-    });
-  }
-  return entries.length;
-}
-
-type DrainJob = { kind: 'drain'; tenantId: string; endpointId: string };
-type FanoutJob = { kind: 'fanout'; record: AuditRecord };
-type DigestJob = { kind: 'digest'; tenantId?: string };
-export type NotifyJob = FanoutJob | MailJob | WebhookJob | DrainJob | DigestJob;
-
-export interface EngineDeps {
+export interface EngineDeps extends SendDeps {
   readonly connection: Redis;
   readonly redisUrl: string;
   readonly prefix: string;
   readonly queueName?: string;
-  readonly registry: TenantRegistry;
-  readonly audit: AuditLog;
-  readonly state: NotifyState;
-  readonly mailer: Mailer;
-  readonly webhook: WebhookSettings;
-  readonly fanout: FanoutDeps;
   readonly retry: RetryPolicy;
   readonly scrub: (text: string) => string;
   readonly log: Logger;
@@ -187,24 +134,18 @@ export class NotifyEngine {
     this.workerConnection?.disconnect();
   }
 
-  private tenant(id: string): Tenant {
-    const tenant = this.deps.registry.get(id);
-    if (!tenant) throw new UnrecoverableError(`tenant ${id} is no longer configured`);
-    return tenant;
-  }
-
   private async process(job: Job<NotifyJob>): Promise<unknown> {
     const data = job.data;
     switch (data.kind) {
       case 'fanout': {
-        const tenant = this.tenant(data.record.tenantId);
+        const tenant = tenantOf(this.deps, data.record.tenantId);
         for (const d of await fanout(eventsOf(data.record), tenant, this.deps.fanout)) await this.enqueue(d);
         return undefined;
       }
       case 'mail':
-        return this.sendMail(data, job.attemptsMade + 1);
+        return sendMail(this.deps, data, job.attemptsMade + 1);
       case 'webhook':
-        return this.sendWebhook(data, job.attemptsMade + 1);
+        return sendWebhook(this.deps, data, job.attemptsMade + 1);
       case 'drain':
         return this.drain(data, job.attemptsMade + 1);
       case 'digest':
@@ -212,67 +153,12 @@ export class NotifyEngine {
     }
   }
 
-  private async sendMail(job: MailJob, attempt: number): Promise<void> {
-    const { state } = this.deps;
-    if (await state.wasSent(job.deliveryId)) return;
-    const tenant = this.tenant(job.tenantId);
-    const member = tenant.members.find((m) => m.id === job.memberId);
-    const to = member?.identities.email?.[0];
-    const url = this.deps.fanout.smtpFor(tenant);
-    if (!to || !url) throw new UnrecoverableError('notify.no_address');
-    let result;
-    try {
-      result = await this.deps.mailer.send(url, to, job.content, `<${job.deliveryId}@void>`);
-    } catch (error) {
-      const code = `smtp.${String((error as { code?: string }).code ?? 'error').toLowerCase()}`;
-      await state.recordSmtp('error', code);
-      recordNotification('email', 'retried');
-      throw new Error(code);
-    }
-    if (result.rejected > 0) {
-      await state.recordSmtp('bounce', 'smtp.rejected');
-      recordNotification('email', 'bounced');
-      throw new UnrecoverableError('smtp.rejected');
-    }
-    await state.markSent(job.deliveryId);
-    recordNotification('email', 'sent');
-    await this.record(
-      job.tenantId,
-      'notify.sent',
-      'success',
-      { channel: 'email', recipient: job.memberId, eventType: job.eventType, deliveryId: job.deliveryId, attempt },
-      job.eventId,
-    );
-  }
-
-  private async sendWebhook(job: WebhookJob, attempt: number): Promise<void> {
-    if (await this.deps.state.wasSent(job.deliveryId)) return;
-    const endpoint = notificationsOf(this.tenant(job.tenantId)).webhooks.find((w) => w.id === job.endpointId);
-    if (!endpoint) throw new UnrecoverableError('webhook.endpoint_removed');
-    try {
-      await deliverWebhook(job.tenantId, endpoint, job.event, this.deps.state, this.deps.webhook);
-    } catch (error) {
-      recordNotification('webhook', error instanceof PermanentWebhookError ? 'refused' : 'retried');
-      if (error instanceof PermanentWebhookError) throw new UnrecoverableError(`${error.code}: ${error.message}`);
-      throw error;
-    }
-    await this.deps.state.markSent(job.deliveryId);
-    recordNotification('webhook', 'sent');
-    await this.record(
-      job.tenantId,
-      'notify.sent',
-      'success',
-      { channel: 'webhook', recipient: job.endpointId, eventType: job.event.type, deliveryId: job.deliveryId, attempt },
-      job.event.id,
-    );
-  }
-
   /** Delivers a streaming endpoint's outbox in order: the head must succeed before the next is sent. */
   private async drain(job: DrainJob, attempt: number): Promise<void> {
     for (let i = 0; i < DRAIN_BATCH; i++) {
       const head = await this.deps.state.peekOutbox<WebhookJob>(job.tenantId, job.endpointId);
       if (!head) return;
-      await this.sendWebhook(head, attempt);
+      await sendWebhook(this.deps, head, attempt);
       await this.deps.state.popOutbox(job.tenantId, job.endpointId);
     }
   }
@@ -356,30 +242,13 @@ export class NotifyEngine {
       job: entry,
     });
     recordNotification(channel, 'dead');
-    await this.record(
+    await recordDelivery(
+      this.deps.audit,
       entry.tenantId,
       'notify.failed',
       'failure',
       { channel, recipient, eventType, deliveryId: entry.deliveryId, attempts: job.attemptsMade, code },
       entry.kind === 'mail' ? entry.eventId : entry.event.id,
     );
-  }
-
-  private async record(
-    tenantId: string,
-    action: 'notify.sent' | 'notify.failed',
-    outcome: 'success' | 'failure',
-    details: Record<string, unknown>,
-    correlationId: string,
-  ): Promise<void> {
-    await this.deps.audit.append({
-      tenantId,
-      action,
-      actor: { platform: 'system' },
-      target: String(details.deliveryId),
-      outcome,
-      details,
-      correlationId,
-    });
   }
 }
