@@ -22,6 +22,7 @@ import {
   type OctokitTuning,
 } from './octokit.js';
 import { GitWrites } from './writes.js';
+import { commitsOf } from './commits.js';
 
 export const markerTag = (marker: string): string => `<!-- void:${marker.replace(/[^A-Za-z0-9:._/#@-]/g, '_')} -->`;
 
@@ -236,50 +237,7 @@ export class GithubClient extends GitWrites implements VcsPort {
 
   /** Commits of a range (compare, at most 250) or of a pull request, with their authors. */
   async listCommits(tenantId: string, repo: RepoRef, range: CommitRange): Promise<CommitInfo[]> {
-    const api = this.api(tenantId);
-    type Raw = {
-      sha: string;
-      author?: { login?: string; id?: number } | null;
-      commit: { author?: { email?: string } | null };
-    };
-    if ('sha' in range) {
-      const { data } = await call(`Reading commit ${range.sha.slice(0, 12)} of ${repoName(repo)}`, () =>
-        api.repos.getCommit({ owner: repo.owner, repo: repo.name, ref: range.sha }),
-      );
-      return [
-        {
-          sha: data.sha,
-          authorLogin: data.author?.login,
-          authorId: data.author?.id,
-          authorEmail: data.commit.author?.email,
-        },
-      ];
-    }
-    const raw: Raw[] =
-      'pullNumber' in range
-        ? await call(`Listing the commits of ${repoName(repo)}#${range.pullNumber}`, () =>
-            api.paginate(api.pulls.listCommits, {
-              owner: repo.owner,
-              repo: repo.name,
-              pull_number: range.pullNumber,
-              per_page: 100,
-            }),
-          )
-        : (
-            await call(`Comparing ${range.base.slice(0, 12)}...${range.head.slice(0, 12)} in ${repoName(repo)}`, () =>
-              api.repos.compareCommitsWithBasehead({
-                owner: repo.owner,
-                repo: repo.name,
-                basehead: `${range.base}...${range.head}`,
-              }),
-            )
-          ).data.commits;
-    return raw.map((c) => ({
-      sha: c.sha,
-      authorLogin: c.author?.login,
-      authorId: c.author?.id,
-      authorEmail: c.commit.author?.email,
-    }));
+    return commitsOf(this.api(tenantId), repo, range);
   }
 
   async lastDeployedSha(tenantId: string, repo: RepoRef, environment: string): Promise<string | undefined> {

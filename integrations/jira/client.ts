@@ -3,8 +3,6 @@
 // header in its config, so it is never kept as a cause, logged or shown.
 import type { Version3Client } from 'jira.js';
 import { VoidError } from '../../bot/core/errors.js';
-import type { ChatPort } from '../../bot/core/ports.js';
-import type { Reply, ThreadRef } from '../../bot/core/types.js';
 import type { TenantRegistry } from '../../bot/core/registry.js';
 import type { TicketInfo, TicketPort } from '../../bot/core/ticket.port.js';
 import type { Redis } from 'ioredis';
@@ -290,26 +288,4 @@ export function apiError(what: string, error: unknown): VoidError {
   const err = new VoidError('jira.api_error', `JIRA could not ${what} (${status}${detail ? `: ${detail}` : ''}).`);
   (err as { status?: number }).status = typeof e?.status === 'number' ? e.status : undefined;
   return err;
-}
-
-/** Replies in a ticket's thread as JIRA comments (thread.channel = issue key, thread.thread = site URL). A reply
- *  with a key (job progress, approval cards) updates the comment that carries that key as its hidden marker. */
-export class JiraChatPort implements ChatPort {
-  constructor(
-    private readonly registry: TenantRegistry,
-    private readonly tickets: JiraTicketClient,
-  ) {}
-
-  async post(thread: ThreadRef, reply: Reply): Promise<void> {
-    const tenant = thread.thread ? this.registry.tenantFor('jira', thread.thread) : undefined;
-    if (!tenant)
-      throw new VoidError('jira.unknown_thread', `no tenant is bound to the JIRA site of ticket ${thread.channel}`);
-    await this.tickets.upsertAdf(
-      tenant.id,
-      thread.channel,
-      renderComment(reply),
-      reply.key ? `reply:${reply.key}` : undefined,
-      { onlyNew: Boolean(reply.opening) },
-    );
-  }
 }
