@@ -1,8 +1,7 @@
 // The Slack endpoint end to end on the real HTTP server: signed requests in, the fake Slack Web API out, real Redis
-// and BullMQ in between.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+// and BullMQ in between. The set-up is in helpers/slack-events.ts.
+import { describe, expect, it } from 'vitest';
 import { SYSTEM_TENANT } from '../../audit/types.js';
-import { startSlackApp, type SlackTestApp } from '../helpers/slack-app.js';
 import {
   ACME_TEAM,
   BOT_TOKEN,
@@ -13,64 +12,34 @@ import {
   signSlack,
   slashForm,
 } from '../helpers/slack.js';
+import { mention, useSlackApp } from '../helpers/slack-events.js';
 
-let t: SlackTestApp;
-
-beforeEach(async () => {
-  t = await startSlackApp();
-});
-
-afterEach(async () => {
-  await t.stop();
-});
-
-async function jobCount(): Promise<number> {
-  const counts = await t.app.queue.queue.getJobCounts();
-  return Object.values(counts).reduce((a, b) => a + b, 0);
-}
-
-function mention(
-  text: string,
-  overrides: { user?: string; team?: string; eventId?: string; threadTs?: string } = {},
-): string {
-  const body = fixture('app-mention.json') as { event: Record<string, unknown> } & Record<string, unknown>;
-  body.team_id = overrides.team ?? ACME_TEAM;
-  body.event_id = overrides.eventId ?? `Ev${Math.random().toString(36).slice(2, 10).toUpperCase()}`;
-  body.event = {
-    ...body.event,
-    user: overrides.user ?? USERS.alice,
-    text: `<@U0VOID0001> ${text}`,
-    channel: 'C0DEPLOYS',
-    ts: '1700000100.000100',
-    ...(overrides.threadTs ? { thread_ts: overrides.threadTs } : {}),
-  };
-  return JSON.stringify(body);
-}
+const s = useSlackApp();
 
 describe('slash command', () => {
   it('acks a signed `/void review acme/api#42` before Slack answers, then opens a thread, queues the job and updates one message to done', async () => {
-    t.fake.script('chat.postMessage', (p) => (p.thread_ts === undefined ? { delayMs: 1500 } : undefined));
-    const response = await postSlack(t.url, { body: slashForm({ text: 'review acme/api#42' }) });
+    s.t.fake.script('chat.postMessage', (p) => (p.thread_ts === undefined ? { delayMs: 1500 } : undefined));
+    const response = await postSlack(s.t.url, { body: slashForm({ text: 'review acme/api#42' }) });
     expect(response.status).toBe(200);
     expect(response.ms).toBeLessThan(1000);
 
-    const [parent] = await t.fake.waitFor('chat.postMessage', (c) => c.params.thread_ts === undefined);
+    const [parent] = await s.t.fake.waitFor('chat.postMessage', (c) => c.params.thread_ts === undefined);
     expect(parent?.params.text).toContain(`<@${USERS.alice}> asked Void`);
     expect(parent?.token).toBe(BOT_TOKEN);
-    const [done] = await t.fake.waitFor('chat.update', (c) => String(c.params.text).includes('review done'));
-    const inThread = t.fake.callsOf('chat.postMessage').filter((c) => c.params.thread_ts !== undefined);
+    const [done] = await s.t.fake.waitFor('chat.update', (c) => String(c.params.text).includes('review done'));
+    const inThread = s.t.fake.callsOf('chat.postMessage').filter((c) => c.params.thread_ts !== undefined);
     expect(inThread).toHaveLength(1);
     expect(inThread[0]?.params.channel).toBe('C0DEPLOYS');
     expect(inThread[0]?.params.thread_ts).toMatch(/^1700000000\.\d{6}$/);
     expect(done?.params.text).toContain('https://github.com/acme/api/pull/42');
     // every update edits the one job message in the thread, ending with "done"; progress faster than once a second
     // is coalesced (VOID_PROGRESS_INTERVAL_MS), so the quick review's steps cost no extra writes
-    const updates = t.fake.callsOf('chat.update');
+    const updates = s.t.fake.callsOf('chat.update');
     expect(updates.every((c) => c.params.channel === 'C0DEPLOYS')).toBe(true);
     expect(new Set(updates.map((c) => c.params.ts)).size).toBe(1);
     expect(String(updates.at(-1)?.params.text)).toContain('review done');
     expect(updates.length).toBeLessThanOrEqual(3);
-    const jobs = await t.app.queue.queue.getJobs(['completed', 'active', 'waiting']);
+    const jobs = await s.t.app.queue.queue.getJobs(['completed', 'active', 'waiting']);
     expect(jobs.map((j) => j.data.command)).toEqual([
       { name: 'review', repo: { owner: 'acme', name: 'api' }, number: 42 },
     ]);
@@ -84,52 +53,52 @@ describe('slash command', () => {
   it('verifies a body with "+", "%20" and emoji over its raw bytes', async () => {
     const body = slashForm({ text: 'help review' }).replace('text=help+review', 'text=help%20review+%F0%9F%9A%80');
     expect(body).toContain('%F0%9F%9A%80');
-    const response = await postSlack(t.url, { body });
+    const response = await postSlack(s.t.url, { body });
     expect(response.status).toBe(200);
     expect(JSON.parse(response.text).text).toContain('Usage');
   });
 
   it('answers a command that is not a job in the ack itself, privately; the worker records it and posts nothing', async () => {
-    const response = await postSlack(t.url, { body: slashForm({ text: 'whoami' }) });
+    const response = await postSlack(s.t.url, { body: slashForm({ text: 'whoami' }) });
     expect(response.status).toBe(200);
     const answer = JSON.parse(response.text) as { response_type: string; text: string };
     expect(answer.response_type).toBe('ephemeral');
     expect(answer.text).toContain('Alice Developer');
-    await t.settled();
-    const records = (await t.app.audit.store.range('acme', 0, 100)).filter((r) => r.action === 'command.received');
+    await s.t.settled();
+    const records = (await s.t.app.audit.store.range('acme', 0, 100)).filter((r) => r.action === 'command.received');
     expect(records.map((r) => r.details)).toEqual([{ command: 'whoami' }]);
-    expect(t.fake.callsOf('chat.postEphemeral')).toHaveLength(0);
-    expect(t.fake.callsOf('chat.postMessage')).toHaveLength(0);
+    expect(s.t.fake.callsOf('chat.postEphemeral')).toHaveLength(0);
+    expect(s.t.fake.callsOf('chat.postMessage')).toHaveLength(0);
   });
 
   it('answers `status` in the ack with what the queue holds, and queues no job for it', async () => {
-    const response = await postSlack(t.url, { body: slashForm({ text: 'status' }) });
+    const response = await postSlack(s.t.url, { body: slashForm({ text: 'status' }) });
     expect(JSON.parse(response.text).text).toContain('no jobs in Acme');
-    await t.settled();
-    expect(await jobCount()).toBe(0);
-    expect(t.fake.callsOf('chat.postMessage')).toHaveLength(0);
+    await s.t.settled();
+    expect(await s.jobCount()).toBe(0);
+    expect(s.t.fake.callsOf('chat.postMessage')).toHaveLength(0);
   });
 });
 
 describe('slash command in a channel Void is not in', () => {
   it('answers privately through the response URL, and queues nothing', async () => {
-    t.fake.script('chat.postMessage', () => ({ body: { ok: false, error: 'not_in_channel' } }));
+    s.t.fake.script('chat.postMessage', () => ({ body: { ok: false, error: 'not_in_channel' } }));
     const form = new URLSearchParams(slashForm({ text: 'review acme/api#42' }));
-    form.set('response_url', `${t.fake.url}/hooks/commands/T0ACME001/1`);
-    expect((await postSlack(t.url, { body: form.toString() })).status).toBe(200);
-    const [hook] = await t.fake.waitFor('/hooks/commands/T0ACME001/1');
+    form.set('response_url', `${s.t.fake.url}/hooks/commands/T0ACME001/1`);
+    expect((await postSlack(s.t.url, { body: form.toString() })).status).toBe(200);
+    const [hook] = await s.t.fake.waitFor('/hooks/commands/T0ACME001/1');
     expect(hook?.params).toMatchObject({ response_type: 'ephemeral' });
     expect(String(hook?.params.text)).toContain('/invite @Void');
-    await t.settled();
-    expect(await jobCount()).toBe(0);
+    await s.t.settled();
+    expect(await s.jobCount()).toBe(0);
   });
 });
 
 describe('mentions and direct messages', () => {
   it('answers an @mention in the thread of the message', async () => {
-    const response = await postSlack(t.url, { body: mention('review acme/api#7'), contentType: 'application/json' });
+    const response = await postSlack(s.t.url, { body: mention('review acme/api#7'), contentType: 'application/json' });
     expect(response.status).toBe(200);
-    const [queued] = await t.fake.waitFor('chat.postMessage');
+    const [queued] = await s.t.fake.waitFor('chat.postMessage');
     expect(queued?.params.thread_ts).toBe('1700000100.000100');
     expect(String(queued?.params.text)).toContain('queued as job');
   });
@@ -138,9 +107,9 @@ describe('mentions and direct messages', () => {
     const body = fixture('message-im.json') as { event: Record<string, unknown> } & Record<string, unknown>;
     body.team_id = ACME_TEAM;
     body.event = { ...body.event, user: USERS.bob, text: 'whoami' };
-    const response = await postSlack(t.url, { body: JSON.stringify(body), contentType: 'application/json' });
+    const response = await postSlack(s.t.url, { body: JSON.stringify(body), contentType: 'application/json' });
     expect(response.status).toBe(200);
-    const [answer] = await t.fake.waitFor('chat.postMessage');
+    const [answer] = await s.t.fake.waitFor('chat.postMessage');
     expect(answer?.params).toMatchObject({ channel: 'D024BE91L', thread_ts: '1355517523.000005' });
     expect(String(answer?.params.text)).toContain('Bob Lead');
   });
@@ -149,15 +118,15 @@ describe('mentions and direct messages', () => {
     const body = fixture('message-im.json') as { event: Record<string, unknown> } & Record<string, unknown>;
     body.team_id = ACME_TEAM;
     body.event = { ...body.event, bot_id: 'B0VOID0001', user: 'U0VOID0001', text: 'review acme/api#1' };
-    const response = await postSlack(t.url, { body: JSON.stringify(body), contentType: 'application/json' });
+    const response = await postSlack(s.t.url, { body: JSON.stringify(body), contentType: 'application/json' });
     expect(response.status).toBe(200);
-    await t.settled();
-    expect(await jobCount()).toBe(0);
-    expect(t.fake.calls).toHaveLength(0);
+    await s.t.settled();
+    expect(await s.jobCount()).toBe(0);
+    expect(s.t.fake.calls).toHaveLength(0);
   });
 
   it('answers the url_verification challenge', async () => {
-    const response = await postSlack(t.url, {
+    const response = await postSlack(s.t.url, {
       body: JSON.stringify({ type: 'url_verification', token: 'x', challenge: 'c-123' }),
       contentType: 'application/json',
     });
@@ -169,25 +138,25 @@ describe('mentions and direct messages', () => {
 describe('retries and duplicates', () => {
   it('a retried event (X-Slack-Retry-Num) produces no second job or message', async () => {
     const body = mention('review acme/api#9', { eventId: 'Ev0RETRY01' });
-    expect((await postSlack(t.url, { body, contentType: 'application/json' })).status).toBe(200);
-    await t.fake.waitFor('chat.update', (c) => String(c.params.text).includes('review done'));
-    const calls = t.fake.calls.length;
-    const retry = await postSlack(t.url, {
+    expect((await postSlack(s.t.url, { body, contentType: 'application/json' })).status).toBe(200);
+    await s.t.fake.waitFor('chat.update', (c) => String(c.params.text).includes('review done'));
+    const calls = s.t.fake.calls.length;
+    const retry = await postSlack(s.t.url, {
       body,
       contentType: 'application/json',
       headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' },
     });
     expect(retry.status).toBe(200);
-    expect(await jobCount()).toBe(1);
-    const again = await postSlack(t.url, {
+    expect(await s.jobCount()).toBe(1);
+    const again = await postSlack(s.t.url, {
       body,
       contentType: 'application/json',
       headers: { 'x-slack-retry-num': '2', 'x-slack-retry-reason': 'http_timeout' },
     });
     expect(again.status).toBe(200);
-    await t.settled();
-    expect(await jobCount()).toBe(1);
-    expect(t.fake.calls.length).toBe(calls);
+    await s.t.settled();
+    expect(await s.jobCount()).toBe(1);
+    expect(s.t.fake.calls.length).toBe(calls);
   });
 });
 
@@ -196,25 +165,25 @@ describe('concurrent duplicates', () => {
     const body = mention('review acme/api#11', { eventId: 'Ev0RACE001' });
     const headers = { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' };
     const [a, b] = await Promise.all([
-      postSlack(t.url, { body, contentType: 'application/json' }),
-      postSlack(t.url, { body, contentType: 'application/json', headers }),
+      postSlack(s.t.url, { body, contentType: 'application/json' }),
+      postSlack(s.t.url, { body, contentType: 'application/json', headers }),
     ]);
     expect([a.status, b.status]).toEqual([200, 200]);
-    await t.settled();
-    await t.fake.waitFor('chat.update', (c) => String(c.params.text).includes('review done'));
-    expect(await jobCount()).toBe(1);
-    expect(t.fake.callsOf('chat.postMessage')).toHaveLength(1);
+    await s.t.settled();
+    await s.t.fake.waitFor('chat.update', (c) => String(c.params.text).includes('review done'));
+    expect(await s.jobCount()).toBe(1);
+    expect(s.t.fake.callsOf('chat.postMessage')).toHaveLength(1);
   });
 });
 
 describe('refused requests: 4xx, nothing enqueued', () => {
   async function expectRefused(response: { status: number }, status: number): Promise<void> {
     expect(response.status).toBe(status);
-    expect(await jobCount()).toBe(0);
+    expect(await s.jobCount()).toBe(0);
   }
 
   async function systemTrail() {
-    return t.app.audit.store.range(SYSTEM_TENANT, 1, 100);
+    return s.t.app.audit.store.range(SYSTEM_TENANT, 1, 100);
   }
 
   it('bad signature (one character flipped): 401, audited on the system trail, no body logged', async () => {
@@ -223,7 +192,7 @@ describe('refused requests: 4xx, nothing enqueued', () => {
     const good = signSlack(body, SIGNING_SECRET, ts)['x-slack-signature'] as string;
     const flipped = `${good.slice(0, -1)}${good.endsWith('0') ? '1' : '0'}`;
     await expectRefused(
-      await postSlack(t.url, {
+      await postSlack(s.t.url, {
         body,
         unsigned: true,
         headers: { 'x-slack-signature': flipped, 'x-slack-request-timestamp': String(ts) },
@@ -232,18 +201,18 @@ describe('refused requests: 4xx, nothing enqueued', () => {
     );
     const trail = await systemTrail();
     expect(trail.map((r) => [r.action, r.details?.code])).toEqual([['security.bad_signature', 'slack.bad_signature']]);
-    expect(t.logLines.join('\n')).not.toContain('review acme');
+    expect(s.t.logLines.join('\n')).not.toContain('review acme');
   });
 
   it('the exact signed request sent again (same timestamp and body): 200 and ignored, one job, the replay recorded', async () => {
     const body = slashForm({ text: 'review acme/api#42' });
     const ts = Math.floor(Date.now() / 1000);
-    expect((await postSlack(t.url, { body, ts })).status).toBe(200);
-    await t.fake.waitFor('chat.update', (c) => String(c.params.text).includes('review done'));
-    const again = await postSlack(t.url, { body, ts });
-    await t.settled();
+    expect((await postSlack(s.t.url, { body, ts })).status).toBe(200);
+    await s.t.fake.waitFor('chat.update', (c) => String(c.params.text).includes('review done'));
+    const again = await postSlack(s.t.url, { body, ts });
+    await s.t.settled();
     expect(again).toMatchObject({ status: 200, text: '' });
-    expect(await jobCount()).toBe(1);
+    expect(await s.jobCount()).toBe(1);
     expect((await systemTrail()).map((r) => [r.action, r.details?.code])).toEqual([
       ['security.replay', 'same_signed_request'],
     ]);
@@ -256,7 +225,7 @@ describe('refused requests: 4xx, nothing enqueued', () => {
     ['6 minutes in the future', 360, 'stale_timestamp'],
   ])('timestamp %s: 401', async (_name, offset, reason) => {
     await expectRefused(
-      await postSlack(t.url, {
+      await postSlack(s.t.url, {
         body: slashForm({ text: 'review acme/api#42' }),
         ts: Math.floor(Date.now() / 1000) + offset,
       }),
@@ -266,33 +235,33 @@ describe('refused requests: 4xx, nothing enqueued', () => {
   });
 
   it('non-numeric timestamp: 401', async () => {
-    await expectRefused(await postSlack(t.url, { body: slashForm({ text: 'help' }), ts: '17e8' }), 401);
+    await expectRefused(await postSlack(s.t.url, { body: slashForm({ text: 'help' }), ts: '17e8' }), 401);
     expect((await systemTrail())[0]?.details?.code).toBe('slack.bad_timestamp');
   });
 
   it('missing headers: 401', async () => {
-    await expectRefused(await postSlack(t.url, { body: slashForm({ text: 'help' }), unsigned: true }), 401);
+    await expectRefused(await postSlack(s.t.url, { body: slashForm({ text: 'help' }), unsigned: true }), 401);
     expect((await systemTrail())[0]?.details?.code).toBe('slack.missing_headers');
   });
 
   it('malformed form body (bad percent-encoding), malformed payload JSON, __proto__ keys: 400', async () => {
-    await expectRefused(await postSlack(t.url, { body: 'command=%2Fvoid&text=%E0%A4%A&team_id=T0ACME001' }), 400);
-    await expectRefused(await postSlack(t.url, { body: 'payload=%7Bnot-json' }), 400);
+    await expectRefused(await postSlack(s.t.url, { body: 'command=%2Fvoid&text=%E0%A4%A&team_id=T0ACME001' }), 400);
+    await expectRefused(await postSlack(s.t.url, { body: 'payload=%7Bnot-json' }), 400);
     await expectRefused(
-      await postSlack(t.url, {
+      await postSlack(s.t.url, {
         body: '{"type":"event_callback","__proto__":{"x":1}}',
         contentType: 'application/json',
       }),
       400,
     );
     await expectRefused(
-      await postSlack(t.url, { body: `${'['.repeat(10_000)}${']'.repeat(10_000)}`, contentType: 'application/json' }),
+      await postSlack(s.t.url, { body: `${'['.repeat(10_000)}${']'.repeat(10_000)}`, contentType: 'application/json' }),
       400,
     );
   });
 
   it('unknown team: 403 with a polite refusal, audited on the system trail', async () => {
-    const response = await postSlack(t.url, { body: slashForm({ text: 'review acme/api#42', team: 'T0NOBODY1' }) });
+    const response = await postSlack(s.t.url, { body: slashForm({ text: 'review acme/api#42', team: 'T0NOBODY1' }) });
     await expectRefused(response, 403);
     expect(JSON.parse(response.text).message).toContain('not connected to Void');
     expect((await systemTrail()).map((r) => [r.action, r.details?.code])).toEqual([
@@ -301,24 +270,24 @@ describe('refused requests: 4xx, nothing enqueued', () => {
   });
 
   it('unknown user: 403, the friendly refusal (naming whom to ask) privately, audited on the tenant trail', async () => {
-    const response = await postSlack(t.url, { body: slashForm({ text: 'review acme/api#42', user: 'U0STRANGER' }) });
+    const response = await postSlack(s.t.url, { body: slashForm({ text: 'review acme/api#42', user: 'U0STRANGER' }) });
     await expectRefused(response, 403);
-    const [ephemeral] = await t.fake.waitFor('chat.postEphemeral');
+    const [ephemeral] = await s.t.fake.waitFor('chat.postEphemeral');
     expect(ephemeral?.params.user).toBe('U0STRANGER');
     expect(String(ephemeral?.params.text)).toContain('ask Erin Admin');
-    const trail = await t.app.audit.store.range('acme', 1, 100);
+    const trail = await s.t.app.audit.store.range('acme', 1, 100);
     expect(trail.map((r) => [r.action, r.details?.code])).toEqual([['request.rejected', 'identity.unknown_user']]);
   });
 
   it('oversized body: 413', async () => {
     const body = slashForm({ text: `help ${'x'.repeat(1024 * 1024)}` });
-    await expectRefused(await postSlack(t.url, { body }), 413);
+    await expectRefused(await postSlack(s.t.url, { body }), 413);
   });
 
   it('never logs a secret', async () => {
-    await postSlack(t.url, { body: slashForm({ text: 'review acme/api#42' }) });
-    await t.fake.waitFor('chat.update', (c) => String(c.params.text).includes('review done'));
-    const logs = t.logLines.join('\n');
+    await postSlack(s.t.url, { body: slashForm({ text: 'review acme/api#42' }) });
+    await s.t.fake.waitFor('chat.update', (c) => String(c.params.text).includes('review done'));
+    const logs = s.t.logLines.join('\n');
     expect(logs.length).toBeGreaterThan(0);
     expect(logs).not.toContain(SIGNING_SECRET);
     expect(logs).not.toContain(BOT_TOKEN);
