@@ -74,7 +74,8 @@ describe('dashboard pages: audit and compliance', () => {
     const csv = await dave.request('/dashboard/t/acme/audit/export?format=csv');
     expect(csv.headers.get('content-type')).toContain('text/csv');
     expect(csv.text.split('\n')[1]).toBe(
-      'seq,ts,tenantId,actorMemberId,actorPlatform,actorPlatformUserId,action,target,outcome,details,correlationId,prevHash,hash',
+      'seq,ts,tenantId,actorMemberId,actorPlatform,actorPlatformUserId,action,target,outcome,details,' +
+        'correlationId,prevHash,hash',
     );
     const exports = (await s.trail()).filter((r) => r.action === 'audit.exported');
     expect(exports.map((r) => [r.actor.platform, r.details?.format])).toEqual([

@@ -98,7 +98,9 @@ describe('authentication and tenancy', () => {
       (
         await deliver(
           s.t.url,
-          `{"webhookEvent":"comment_created","comment":{"author":{"accountId":"${ALICE_JIRA}"},"body":${'{"content":['.repeat(3000)}${']}'.repeat(3000)}},"issue":{"key":"PAY-12","self":"https://acme.atlassian.net/rest/api/2/10012"}}`,
+          `{"webhookEvent":"comment_created","comment":{"author":{"accountId":"${ALICE_JIRA}"},` +
+            `"body":${'{"content":['.repeat(3000)}${']}'.repeat(3000)}},"issue":{"key":"PAY-12",` +
+            `"self":"https://acme.atlassian.net/rest/api/2/10012"}}`,
           { id: id() },
         )
       ).body,
