@@ -39,19 +39,19 @@ const NEVER: ReadonlyArray<[RegExp, string]> = [
     'container builds',
   ],
   [
-    /(^|\/)(package\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|\.npmrc|\.yarnrc(\.yml)?)$/i,
+    /(^|\/)(package\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|\.npmrc|\.yarnrc(\.yml)?)$/i, // eslint-disable-line max-len -- a list of file names, one alternation that reads as the list
     'npm manifests and their scripts',
   ],
   [
-    /(^|\/)(pyproject\.toml|setup\.py|setup\.cfg|requirements[^/]*\.txt|Pipfile(\.lock)?|poetry\.lock|tox\.ini|noxfile\.py)$/i,
+    /(^|\/)(pyproject\.toml|setup\.py|setup\.cfg|requirements[^/]*\.txt|Pipfile(\.lock)?|poetry\.lock|tox\.ini|noxfile\.py)$/i, // eslint-disable-line max-len -- a list of file names, one alternation that reads as the list
     'Python build manifests',
   ],
   [
-    /(^|\/)(pom\.xml|build\.gradle(\.kts)?|settings\.gradle(\.kts)?|gradle\.properties|gradlew(\.bat)?)$|(^|\/)gradle\//i,
+    /(^|\/)(pom\.xml|build\.gradle(\.kts)?|settings\.gradle(\.kts)?|gradle\.properties|gradlew(\.bat)?)$|(^|\/)gradle\//i, // eslint-disable-line max-len -- a list of file names, one alternation that reads as the list
     'JVM build manifests',
   ],
   [
-    /(^|\/)(Cargo\.toml|Cargo\.lock|go\.mod|go\.sum|Gemfile(\.lock)?|Rakefile|composer\.json|composer\.lock|[^/]*\.csproj|Directory\.Build\.[^/]+)$/i,
+    /(^|\/)(Cargo\.toml|Cargo\.lock|go\.mod|go\.sum|Gemfile(\.lock)?|Rakefile|composer\.json|composer\.lock|[^/]*\.csproj|Directory\.Build\.[^/]+)$/i, // eslint-disable-line max-len -- a list of file names, one alternation that reads as the list
     'build manifests',
   ],
   [/(^|\/)(CODEOWNERS|\.pre-commit-config\.yaml|\.husky\/.*|lefthook\.yml)$/i, 'ownership and hooks'],

@@ -92,7 +92,7 @@ const TERRAFORM: FileRule[] = [
       const out: number[] = [];
       const blocks = [
         ...c.matchAll(
-          /(ingress\s*\{|resource\s+"aws_(?:vpc_)?security_group(?:_ingress)?_rule"[^{]*\{)([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}/g,
+          /(ingress\s*\{|resource\s+"aws_(?:vpc_)?security_group(?:_ingress)?_rule"[^{]*\{)([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}/g, // eslint-disable-line max-len -- a detection pattern kept whole: cut into strings it would lose its regex syntax and lint checks
         ),
       ];
       for (const block of blocks) {
@@ -221,6 +221,7 @@ const ACTIONS: FileRule[] = [
         if (
           inRun >= 0 &&
           /\$\{\{\s*github\.(event\.(issue|pull_request|comment|review|head_commit|commits|discussion|pages)|head_ref)/.test(
+            // eslint-disable-line max-len -- a detection pattern kept whole: cut into strings it would lose its regex syntax and lint checks
             l,
           )
         )
@@ -246,7 +247,7 @@ export const ANY_FILE_RULES: readonly FileRule[] = [
         ? []
         : linesMatching(
             c,
-            /NODE_TLS_REJECT_UNAUTHORIZED['"]?\s*[=:]\s*['"]?0|sslVerify\s*(=|\s)\s*false|\bcurl\b[^\n]*\s(-k|--insecure)\b/,
+            /NODE_TLS_REJECT_UNAUTHORIZED['"]?\s*[=:]\s*['"]?0|sslVerify\s*(=|\s)\s*false|\bcurl\b[^\n]*\s(-k|--insecure)\b/, // eslint-disable-line max-len -- a detection pattern kept whole: cut into strings it would lose its regex syntax and lint checks
           ),
   ),
 ];

@@ -155,7 +155,7 @@ describe('approvals asked for in a pull request', () => {
     await deliver(t.url, 'issue_comment', prComment('/void approve', { login: 'bob' }));
     await t.github.idle();
     expect(api.texts().at(-1)).toMatch(
-      /^@bob Several requests are pending in this pull request \(`ap-[0-9a-f]{16}`, `ap-[0-9a-f]{16}`\), so Void cannot tell which one you mean: say `\/void approve <id>`\. Nothing was decided\.$/,
+      /^@bob Several requests are pending in this pull request \(`ap-[0-9a-f]{16}`, `ap-[0-9a-f]{16}`\), so Void cannot tell which one you mean: say `\/void approve <id>`\. Nothing was decided\.$/, // eslint-disable-line max-len -- the expected message, kept as one pattern to read as the sentence it matches
     );
     expect(await jobs(t)).toHaveLength(0);
   });
