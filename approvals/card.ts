@@ -63,8 +63,11 @@ export function stateLine(record: ApprovalRecord, tenant: Tenant): string {
   switch (record.endReason ?? record.state) {
     case 'pending':
       return (
-        `⏳ pending: needs ${card.remaining}${card.eligibleApprovers.length ? ` (can approve: ${card.eligibleApprovers.map((a) => a.name).join(', ')})` : ''}; ` +
-        `expires ${record.expiresAt}`
+        `⏳ pending: needs ${card.remaining}` +
+        (card.eligibleApprovers.length
+          ? ` (can approve: ${card.eligibleApprovers.map((a) => a.name).join(', ')})`
+          : '') +
+        `; expires ${record.expiresAt}`
       );
     case 'approved':
       return `✅ approved by ${record.decisions

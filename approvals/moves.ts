@@ -33,7 +33,8 @@ export async function assessMove(
   const moved = pinnedShaOf(now.digest);
   if (pinned && moved && rec.binding?.repo) {
     const arrived = await commitsSince(deps, tenant.id, rec.binding.repo, pinned, moved);
-    const what = `${rec.binding.ref ?? 'the ref'} moved from ${short(pinned)} to ${short(moved)} since the request${arrived}`;
+    const ref = rec.binding.ref ?? 'the ref';
+    const what = `${ref} moved from ${short(pinned)} to ${short(moved)} since the request${arrived}`;
     if (rec.binding.onTargetMoved === 'keep-pinned' || !rec.voidOnTargetChange) {
       return {
         kind: 'keep',

@@ -163,14 +163,13 @@ export function explainPolicy(tenant: Tenant, asked: ActionCommand, requester: M
   }
   lines.push(
     `It needs ${describeQuorum(rule.quorum)} (distinct people, never the requester); a request ` +
-      `lives ${describeTtl(rule.ttl)}; ${rule.voidOnTargetChange ? 'approvals are void if the target changes' : 'approvals survive target changes'}; ` +
-      `may cancel: ${rule.cancel.join(', ')}.`,
+      `lives ${describeTtl(rule.ttl)}; ` +
+      (rule.voidOnTargetChange ? 'approvals are void if the target changes' : 'approvals survive target changes') +
+      `; may cancel: ${rule.cancel.join(', ')}.`,
   );
   lines.push(...bindingLines(rule, command));
   const approvers = eligibleApprovers(tenant, rule, requester.id);
-  lines.push(
-    `Could approve: ${approvers.length ? approvers.map((m) => `${m.name} (${m.roles.join(', ')})`).join('; ') : 'nobody'}.`,
-  );
+  lines.push(`Could approve: ${approvers.map((m) => `${m.name} (${m.roles.join(', ')})`).join('; ') || 'nobody'}.`);
   if (meetableWithout(rule.quorum, tenant.members, requester.id))
     lines.push('The quorum can be met: the request would wait for these approvals.');
   else
@@ -194,8 +193,12 @@ function bindingLines(rule: PolicyRule, command: ActionCommand): string[] {
           `at when requested (plus the parameters); that commit is what deploys.`,
       );
       lines.push(
-        `If the ref moves before the quorum is ` +
-          `met: ${moved === 'void' ? 'the request is void (onTargetMoved: void)' : 'the pinned commit still deploys (onTargetMoved: keep-pinned)'}${rule.onTargetMoved ? '' : ', the default for this environment'}.`,
+        'If the ref moves before the quorum is met: ' +
+          (moved === 'void'
+            ? 'the request is void (onTargetMoved: void)'
+            : 'the pinned commit still deploys (onTargetMoved: keep-pinned)') +
+          (rule.onTargetMoved ? '' : ', the default for this environment') +
+          '.',
       );
       lines.push(
         rule.waiveStatusChecks

@@ -75,7 +75,8 @@ export function ticketDigest(
     description: ticket.description,
     acceptanceCriteria: ticket.acceptanceCriteria ?? '',
   });
-  return `ticket:${ticket.key}:${repo ? repoText(repo).toLowerCase() : '-'}:${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+  const digest = createHash('sha256').update(text).digest('hex').slice(0, 32);
+  return `ticket:${ticket.key}:${repo ? repoText(repo).toLowerCase() : '-'}:${digest}`;
 }
 
 /** The full commit SHA a digest pins (a deploy's or a pull request's), if it pins one. */

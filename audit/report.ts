@@ -147,13 +147,20 @@ function row(input: ReportInput, e: ApprovalEvidence): string[] {
       : 'no',
     e.breakGlass
       ? e.acknowledgement
-        ? `yes, by ${person(n, e.acknowledgement.by)}${e.acknowledgement.followUpId ? `, follow-up ${e.acknowledgement.followUpId}` : ''}`
+        ? `yes, by ${person(n, e.acknowledgement.by)}` +
+          (e.acknowledgement.followUpId ? `, follow-up ${e.acknowledgement.followUpId}` : '')
         : 'NOT ACKNOWLEDGED'
       : '—',
     e.job?.id ?? '—',
     e.job?.outcome ?? 'not run',
     e.job?.at ?? '—',
   ];
+}
+
+function chainIntegrity(v: VerifyResult): string {
+  return v.ok
+    ? `verified, ${v.checked} record(s), head ${v.head?.seq ?? 0} ${v.head?.hash ?? ''}`
+    : `BROKEN at record ${v.firstBreak?.seq}: ${v.firstBreak?.message}`;
 }
 
 export function reportMarkdown(input: ReportInput): string {
@@ -165,7 +172,7 @@ export function reportMarkdown(input: ReportInput): string {
     '',
     `Period: ${period}. Generated ${input.generatedAt} from the audit trail.`,
     '',
-    `Chain integrity: ${input.verify.ok ? `verified, ${input.verify.checked} record(s), head ${input.verify.head?.seq ?? 0} ${input.verify.head?.hash ?? ''}` : `BROKEN at record ${input.verify.firstBreak?.seq}: ${input.verify.firstBreak?.message}`}.`,
+    `Chain integrity: ${chainIntegrity(input.verify)}.`,
     '',
     `Approval-gated requests: ${e.length}; approved ${e.filter((x) => x.state === 'approved').length}, ` +
       `rejected ${e.filter((x) => x.state === 'rejected').length}, break-glass ${bg.length} ` +

@@ -29,7 +29,8 @@ async function attempt(name: string, fix: string, run: () => Promise<Check>): Pr
 
 export function githubAppJwt(appId: number, privateKeyPem: string, nowSeconds = Math.floor(Date.now() / 1000)): string {
   const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const unsigned = `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64({ iat: nowSeconds - 60, exp: nowSeconds + 540, iss: String(appId) })}`;
+  const claims = { iat: nowSeconds - 60, exp: nowSeconds + 540, iss: String(appId) };
+  const unsigned = `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(claims)}`;
   const signature = createSign('RSA-SHA256')
     .update(unsigned)
     .sign(createPrivateKey(privateKeyPem.replace(/\\n/g, '\n')))
@@ -171,7 +172,8 @@ function jiraChecks(config: Config, fetcher: Fetch): Array<Promise<Check>> {
         headers: { authorization: auth, accept: 'application/json' },
       });
       if (status !== 200) return check(name, 'fail', `GET /rest/api/3/myself answered ${status}`, fix);
-      const who = `signed in as ${String(body.displayName ?? body.accountId ?? '?')}${body.accountId ? ` (account ${String(body.accountId)}: its events are Void's own)` : ''}`;
+      const account = body.accountId ? ` (account ${String(body.accountId)}: its events are Void's own)` : '';
+      const who = `signed in as ${String(body.displayName ?? body.accountId ?? '?')}${account}`;
       return hasSecret
         ? check(name, 'ok', who)
         : check(

@@ -44,9 +44,8 @@ export async function runDoctor(options: {
     const problems = error.problems.map((p) =>
       check('config', 'fail', p, 'Correct it; `void check-config` re-checks just this.'),
     );
-    options.out.write(
-      `${formatChecks([...problems, check('everything else', 'skip', 'not checked until the configuration is valid')], (s) => s)}\n`,
-    );
+    const rest = check('everything else', 'skip', 'not checked until the configuration is valid');
+    options.out.write(`${formatChecks([...problems, rest], (s) => s)}\n`);
     return 1;
   }
   if (options.resolveGithubIds)

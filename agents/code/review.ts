@@ -48,10 +48,10 @@ export function reviewData(context: ReviewContext, findings: readonly Finding[])
     blocks.push({
       label: 'deterministic_findings',
       text: findings
-        .map(
-          (f) =>
-            `${f.path}:${f.line} ${f.ruleId} (${f.severity}${f.confidence === 'verify' ? ', to verify' : ''}): ${f.message}`,
-        )
+        .map((f) => {
+          const verify = f.confidence === 'verify' ? ', to verify' : '';
+          return `${f.path}:${f.line} ${f.ruleId} (${f.severity}${verify}): ${f.message}`;
+        })
         .join('\n'),
     });
   return blocks;
@@ -175,10 +175,10 @@ function renderReview(r: {
       ? `**Findings: ${r.findings.length}** (${counts.map(([s, n]) => `${n} ${s}`).join(', ')})`
       : '**No findings.**',
   );
-  for (const f of r.findings)
-    out.push(
-      `- ${ICON[f.severity]} \`${f.path}:${f.line}\` ${f.ruleId}${f.source === 'model' ? ' (model)' : ''}${f.confidence === 'verify' ? ' (verify)' : ''}: ${f.message}`,
-    );
+  for (const f of r.findings) {
+    const marks = `${f.source === 'model' ? ' (model)' : ''}${f.confidence === 'verify' ? ' (verify)' : ''}`;
+    out.push(`- ${ICON[f.severity]} \`${f.path}:${f.line}\` ${f.ruleId}${marks}: ${f.message}`);
+  }
   if (r.dropped > 0)
     out.push(`\n${r.dropped} model finding(s) were left out: outside the diff, or already reported by the checks.`);
   if (r.coverage.length) out.push('', '**What was checked**', ...r.coverage.map((c) => `- ${c}`));

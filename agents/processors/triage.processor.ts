@@ -73,8 +73,9 @@ export function triageProcessor(deps: AgentDeps): Processor {
       tickets.upsertComment(tenant.id, ticket.key, body.join('\n\n'), `void:triage:${ctx.jobId}`),
     );
     const related = similar.length ? `; possibly related: ${similar.map((t) => t.key).join(', ')}` : '';
+    const offline = triage.model ? '' : ' (no model used)';
     return {
-      summary: `${ticket.key}: ${triage.type}, priority ${triage.priority}${related}${triage.model ? '' : ' (no model used)'}`,
+      summary: `${ticket.key}: ${triage.type}, priority ${triage.priority}${related}${offline}`,
       link: posted.url,
     };
   });

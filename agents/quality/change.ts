@@ -177,7 +177,8 @@ function npmLockDrift(files: readonly ChangedFile[], contents: ReadonlyMap<strin
         anchor.line,
         'deps.lockfile_mismatch',
         'medium',
-        `The lockfile does not match its manifest: ${drift.slice(0, 5).join(', ')}${drift.length > 5 ? ` and ${drift.length - 5} more` : ''}`,
+        `The lockfile does not match its manifest: ${drift.slice(0, 5).join(', ')}` +
+          (drift.length > 5 ? ` and ${drift.length - 5} more` : ''),
         'Run `npm install` and commit package.json and package-lock.json together.',
       ),
     );

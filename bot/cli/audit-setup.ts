@@ -10,7 +10,10 @@ import type { Member } from '../core/types.js';
 import { DurableAuditStore } from '../../audit/durable.store.js';
 import { DataDirLockedError, readLock } from '../../audit/storage/datadir.js';
 
-export const AUDIT_USAGE = `Audit trail and GDPR (against MONGODB_URL, else the data directory VOID_DATA_DIR; API tokens against REDIS_URL):
+const AUDIT_TITLE =
+  'Audit trail and GDPR (against MONGODB_URL, else the data directory VOID_DATA_DIR; API tokens against REDIS_URL):';
+
+export const AUDIT_USAGE = `${AUDIT_TITLE}
   void audit verify --tenant <id> [--head-seq <n> --head-hash <hex>]   recompute the chain; name the first broken record
   void audit export --tenant <id> [--format jsonl|csv] [--since <date>] [--until <date>] [--out <file>]
   void audit report --tenant <id> [--since <date>] [--until <date>] [--format md|csv] [--out <file>]

@@ -194,9 +194,9 @@ class AuditCli {
         details: { items: data.length },
         correlationId,
       });
-      this.out.write(
-        `${JSON.stringify({ tenantId, member: { id: member.id, name: member.name, roles: member.roles, identities: member.identities }, personalData: data }, null, 2)}\n`,
-      );
+      const who = { id: member.id, name: member.name, roles: member.roles, identities: member.identities };
+      const exported = { tenantId, member: who, personalData: data };
+      this.out.write(`${JSON.stringify(exported, null, 2)}\n`);
       return 0;
     }
     this.writable('void gdpr erase');

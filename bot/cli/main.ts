@@ -22,7 +22,7 @@ import { runDoctor } from '../doctor.js';
 
 const USAGE = `Usage:
   void [--role web|worker|all]   run Void (default: all). With no chat platform configured, opens the console chat.
-  void console [--as <member>]   console chat; "--as tenant/member" picks the speaker. Reads stdin when it is not a terminal.
+  void console [--as <member>]   console chat; "--as tenant/member" picks the speaker. Reads stdin if not a terminal.
   void check-config              validate the environment and the tenants file, then exit
   void doctor                    check configuration, Redis, the store and each platform's credentials; print fixes
   void doctor --resolve-github-ids   look up the numeric ids of GitHub identities given by login only; print the entries

@@ -14,9 +14,9 @@ import { NotifyState } from '../../integrations/notify/state.js';
 import { deliverWebhook } from '../../integrations/notify/webhook.js';
 
 export const WEBHOOKS_USAGE = `Outbound webhooks and notification dead letters (against REDIS_URL):
-  void webhooks list [--tenant <id>]                        endpoints, their circuit breaker and backlog, and dead letters
+  void webhooks list [--tenant <id>]                        endpoints, circuit breakers, backlogs and dead letters
   void webhooks replay --tenant <id> (--id <delivery id> | --all)   queue dead letters again (same webhook-id)
-  void webhooks test --tenant <id> --endpoint <id>          send one signed "webhook.test" event now and show the answer`;
+  void webhooks test --tenant <id> --endpoint <id>          send one signed "webhook.test" event, show the answer`;
 
 export interface WebhooksCliDeps {
   readonly config?: Config;
@@ -44,10 +44,10 @@ async function list(config: Config, state: NotifyState, only: string | undefined
     for (const w of hooks) {
       const open = await state.breakerOpenFor(t.id, w.id);
       const url = new URL(w.url);
+      const circuit = open ? `open (${Math.ceil(open / 1000)} s)` : 'closed';
       out.write(
         `  ${w.id}  ${url.origin}${url.pathname}  [${w.events.join(', ')}]  ` +
-          `circuit ${open ? `open (${Math.ceil(open / 1000)} s)` : 'closed'}, ${await state.outboxLength(t.id, w.id)} ` +
-          `waiting in order\n`,
+          `circuit ${circuit}, ${await state.outboxLength(t.id, w.id)} waiting in order\n`,
       );
     }
     const dead = await state.deadLetters(t.id);

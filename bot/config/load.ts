@@ -1,14 +1,14 @@
 // loadConfig: environment + tenants file → one immutable, validated configuration, or a ConfigError that lists
 // every problem at once with the file, the path inside it (and the line) and what was expected.
-import { existsSync,readFileSync } from 'node:fs';
-import { dirname,resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isMap,isSeq,LineCounter,parseDocument,type Document } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { Tenant } from '../core/types.js';
 import { githubLoginWarnings } from './github-ids.js';
-import { configuredPlatforms,envSchema,pickJiraTenantVariables,type Env } from './env.js';
-import { formatPath,tenantsFileSchema,toTenants } from './tenants.schema.js';
+import { configuredPlatforms, envSchema, pickJiraTenantVariables, type Env } from './env.js';
+import { formatPath, tenantsFileSchema, toTenants } from './tenants.schema.js';
 import { checkJiraConfig } from './jira.js';
 import { checkTeamsConfig } from './teams.js';
 

@@ -68,9 +68,11 @@ export async function rewriteCommand(
     const later = shown.length - pending.length;
     const note =
       pending.length === 0
-        ? `There is no pending request in this pull request that was made before your ` +
-          `comment${later ? ` (${shown.map((c) => `\`${c.id}\``).join(', ')} came after it: say \`/void ${verb} <id>\` to decide one)` : ''}; ` +
-          `nothing was decided.`
+        ? `There is no pending request in this pull request that was made before your comment` +
+          (later
+            ? ` (${shown.map((c) => `\`${c.id}\``).join(', ')} came after it: say \`/void ${verb} <id>\` to decide one)`
+            : '') +
+          `; nothing was decided.`
         : `Several requests are pending in this pull request (${pending.map((c) => `\`${c.id}\``).join(', ')}), ` +
           `so Void cannot tell which one you mean: say \`/void ${verb} <id>\`. Nothing was decided.`;
     return { text: '', stop: true, note };

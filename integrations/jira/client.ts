@@ -108,7 +108,8 @@ export class JiraTicketClient implements TicketPort {
 
   async searchOpen(tenantId: string, projectKey: string, limit: number): Promise<TicketInfo[]> {
     const { api, site } = await this.clientFor(tenantId, `${projectKey}-0`);
-    const jql = `project = "${projectKey.replace(/[^A-Z0-9_]/gi, '')}" AND statusCategory != Done ORDER BY created DESC`;
+    const project = projectKey.replace(/[^A-Z0-9_]/gi, '');
+    const jql = `project = "${project}" AND statusCategory != Done ORDER BY created DESC`;
     const page = await this.call(`search ${projectKey}`, () =>
       api.issueSearch.searchForIssuesUsingJqlEnhancedSearch({
         jql,

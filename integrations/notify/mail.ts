@@ -21,7 +21,8 @@ const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.ch
 
 function linkTo(publicUrl: string | undefined, tenantId: string, approvalId: string): string | undefined {
   if (!publicUrl) return undefined;
-  return `${publicUrl.replace(/\/+$/, '')}/dashboard/t/${encodeURIComponent(tenantId)}/approvals/${encodeURIComponent(approvalId)}`;
+  const base = publicUrl.replace(/\/+$/, '');
+  return `${base}/dashboard/t/${encodeURIComponent(tenantId)}/approvals/${encodeURIComponent(approvalId)}`;
 }
 
 function render(

@@ -88,6 +88,14 @@ const instance = autocannon({
 
 instance.on('done', (result) => {
   process.stdout.write(
-    `${JSON.stringify({ rps: result.requests.average, total: result.requests.total, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts })}\n`,
+    `${JSON.stringify({
+      rps: result.requests.average,
+      total: result.requests.total,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      non2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+    })}\n`,
   );
 });

@@ -29,7 +29,8 @@ tenants:
       default: deny
       rules:
         - { name: production-deploys, action: deploy, environment: production, quorum: 1 tech_lead }
-        - { name: staging-deploys, action: deploy, environment: staging, quorum: 1 tech_lead, onTargetMoved: keep-pinned }
+        - { name: staging-deploys, action: deploy, environment: staging, quorum: 1 tech_lead,
+            onTargetMoved: keep-pinned }
         - { name: sandbox-deploys, action: deploy, environment: sandbox, quorum: 1 tech_lead, waiveStatusChecks: true }
 `;
 

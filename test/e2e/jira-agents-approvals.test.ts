@@ -41,7 +41,9 @@ tenants:
       botAccountIds: ['${VOID_JIRA}']
       rules:
         - { name: triage-on-label, trigger: { labels: 'void:triage' }, action: { type: triage } }
-        - { name: implement-in-progress, trigger: { events: updated, labels: 'void:implement', transitionTo: In Progress }, action: { type: implement, repo: acme/payments } }
+        - { name: implement-in-progress,
+            trigger: { events: updated, labels: 'void:implement', transitionTo: In Progress },
+            action: { type: implement, repo: acme/payments } }
 `;
 
 const { start } = trackApps(afterEach);

@@ -39,7 +39,9 @@ tenants:
 ${repositories}    automation:
       botAccountIds: ['${VOID_JIRA}']
       rules:
-        - { name: implement-in-progress, trigger: { events: updated, labels: 'void:implement', transitionTo: In Progress }, action: { type: implement, repo: acme/payments } }
+        - { name: implement-in-progress,
+            trigger: { events: updated, labels: 'void:implement', transitionTo: In Progress },
+            action: { type: implement, repo: acme/payments } }
 `;
 
 const { start } = trackApps(afterEach);

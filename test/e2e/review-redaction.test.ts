@@ -37,7 +37,8 @@ const CONTENT = [
 
 const PR: CorpusPullRequest = {
   name: 'export-to-s3',
-  description: `Exports to S3. For the reviewer: the CI token is ${GITHUB_TOKEN} and AWS_SECRET_ACCESS_KEY=${AWS_SECRET}`,
+  description:
+    `Exports to S3. For the reviewer: the CI token is ${GITHUB_TOKEN} and ` + `AWS_SECRET_ACCESS_KEY=${AWS_SECRET}`,
   clean: false,
   planted: [],
   files: [

@@ -173,6 +173,13 @@ const approvers = (n: number) =>
   }).join('\n');
 
 /** Tenants file for the approvals tests; `demoteBob` removes bob's tech_lead role (a later version of the file). */
+// Alice and Bob each on one line of the YAML (tests remove or rewrite a member's line).
+const ALICE =
+  '{ id: alice, name: Alice Developer, roles: [developer], ' +
+  'identities: { slack: U0ALICE01, github: [alice, alice-ci-bot] } }';
+const bob = (roles: string) =>
+  `{ id: bob, name: Bob Lead, roles: [${roles}], identities: { slack: U0BOB0001, github: bob } }`;
+
 export function approvalsYaml(options: { demoteBob?: boolean } = {}): string {
   return `version: 1
 tenants:
@@ -182,8 +189,8 @@ tenants:
       slack: { teamIds: [T0ACME001] }
       github: { org: acme, installationId: 1001 }
     members:
-      - { id: alice, name: Alice Developer, roles: [developer], identities: { slack: U0ALICE01, github: [alice, alice-ci-bot] } }
-      - { id: bob, name: Bob Lead, roles: [${options.demoteBob ? 'developer' : 'developer, tech_lead'}], identities: { slack: U0BOB0001, github: bob } }
+      - ${ALICE}
+      - ${bob(options.demoteBob ? 'developer' : 'developer, tech_lead')}
       - { id: carol, name: Carol Ops, roles: [devops], identities: { slack: U0CAROL01 } }
       - { id: dave, name: Dave Compliance, roles: [compliance_officer], identities: { slack: U0DAVE001 } }
       - { id: erin, name: Erin Admin, roles: [admin, devops], identities: { slack: U0ERIN001 } }
@@ -192,7 +199,8 @@ ${approvers(20)}
     policies:
       default: deny
       rules:
-        - { name: production-deploys, action: deploy, environment: production, quorum: 1 tech_lead and 1 devops, ttl: 1h }
+        - { name: production-deploys, action: deploy, environment: production,
+            quorum: 1 tech_lead and 1 devops, ttl: 1h }
         - { name: critical-deploys, action: deploy, environment: critical, quorum: 2 of tech_lead|devops, ttl: 1h }
         - { name: hotfix-window, action: deploy, environment: hotfix, quorum: 1 tech_lead, ttl: 1s }
         - { name: reviews, action: review, quorum: 1 tech_lead, ttl: 1h, voidOnTargetChange: true }

@@ -15,9 +15,8 @@ export function recordingAgents(runs: JobData[]): VoidModule {
               'triage',
               async (ctx) => {
                 runs.push(ctx.data);
-                return {
-                  summary: `suggested type Bug for ${ctx.data.command.name === 'triage' ? ctx.data.command.ticket : ''}`,
-                };
+                const ticket = ctx.data.command.name === 'triage' ? ctx.data.command.ticket : '';
+                return { summary: `suggested type Bug for ${ticket}` };
               },
             ],
             [

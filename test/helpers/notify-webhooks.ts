@@ -44,7 +44,8 @@ tenants:
     policies:
       default: deny
       rules:
-        - { name: production-deploys, action: deploy, environment: production, quorum: 1 tech_lead and 1 devops, ttl: 1h }
+        - { name: production-deploys, action: deploy, environment: production,
+            quorum: 1 tech_lead and 1 devops, ttl: 1h }
     notifications:
       webhooks:
 ${hooks}`;

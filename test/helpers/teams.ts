@@ -63,8 +63,8 @@ export class FakeConnector {
       const left = deadline - Date.now();
       if (left <= 0)
         throw new Error(
-          `timed out waiting for Bot Connector calls; ` +
-            `got:\n${this.calls.map((c) => `${c.method} ${c.path} ${JSON.stringify(c.body).slice(0, 200)}`).join('\n')}`,
+          `timed out waiting for Bot Connector calls; got:\n` +
+            this.calls.map((c) => `${c.method} ${c.path} ${JSON.stringify(c.body).slice(0, 200)}`).join('\n'),
         );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);

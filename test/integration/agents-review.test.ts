@@ -53,7 +53,8 @@ describe('review job', () => {
     expect(review?.summary).toContain('**Findings: 4** (1 critical, 1 high, 1 medium, 1 low)');
     // What a person reads is reviewed like code: the golden file (UPDATE_GOLDEN=1 rewrites it).
     const golden = resolve(FIXTURES, 'review-offline.golden.md');
-    const rendered = `${review?.summary}\n\n---\n\n${review?.comments.map((c) => `${c.path}:${c.line}\n${c.body}`).join('\n\n')}\n`;
+    const comments = review?.comments.map((c) => `${c.path}:${c.line}\n${c.body}`).join('\n\n');
+    const rendered = `${review?.summary}\n\n---\n\n${comments}\n`;
     if (process.env.UPDATE_GOLDEN) writeFileSync(golden, rendered);
     expect(rendered).toBe(readFileSync(golden, 'utf8'));
     // The thread was told at each step, on one message updated in place.

@@ -42,7 +42,8 @@ tenants:
     policies:
       default: deny
       rules:
-        - { name: production-deploys, action: deploy, environment: production, quorum: 1 tech_lead and 1 devops, ttl: 1h }
+        - { name: production-deploys, action: deploy, environment: production,
+            quorum: 1 tech_lead and 1 devops, ttl: 1h }
     notifications:
       digestHour: 8
       members:

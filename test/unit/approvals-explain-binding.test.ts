@@ -16,7 +16,8 @@ tenants:
       repositories: { PAY: acme/payments }
       rules:
         - { name: prod, action: deploy, environment: production, quorum: 1 tech_lead }
-        - { name: stage, action: deploy, environment: staging, quorum: 1 tech_lead, onTargetMoved: keep-pinned, waiveStatusChecks: true, authorsMayApprove: true }
+        - { name: stage, action: deploy, environment: staging, quorum: 1 tech_lead, onTargetMoved: keep-pinned,
+            waiveStatusChecks: true, authorsMayApprove: true }
         - { name: code, action: implement, quorum: 1 tech_lead, writePaths: [src/, test/] }
 `;
 
