@@ -91,12 +91,6 @@ export interface JiraConfigReport {
   readonly notices: string[];
 }
 
-/** The variable pair that would give a tenant its own JIRA credentials. */
-function ownCredentials(tenantId: string): string {
-  const names = jiraVariableNames(tenantId);
-  return `${names.email}/${names.apiToken}`;
-}
-
 /** Everything wrong with the JIRA secrets of this environment and these tenants, each said precisely. */
 export function checkJiraConfig(env: Env, tenants: readonly Tenant[], file = 'the tenants file'): JiraConfigReport {
   const bound: JiraTenant[] = tenants.flatMap((tenant, index) =>

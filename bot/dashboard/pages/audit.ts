@@ -22,11 +22,6 @@ export const readers =
           `Only compliance officers and admins can read the audit trail and evidence of ${viewer.tenant.name}.`,
         );
 
-/** " (record n-1)" linking the record before, or nothing for the first record. */
-function previousLink(tenantId: string, seq: number): SafeHtml | string {
-  return seq > 1 ? html` (<a href="/dashboard/t/${tenantId}/audit/records/${seq - 1}">record ${seq - 1}</a>)` : '';
-}
-
 function recordRow(tenantId: string, r: AuditRecord) {
   return html`<tr><td><a href="/dashboard/t/${tenantId}/audit/records/${r.seq}">${r.seq}</a></td><td><time datetime="${r.ts}">${r.ts}</time></td><td>${r.actor.memberId ?? '—'} (${r.actor.platform})</td><td>${r.action}</td><td>${r.target ?? ''}</td><td>${r.outcome}</td></tr>`;
 }

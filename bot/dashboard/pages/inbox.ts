@@ -8,14 +8,6 @@ import { html, type SafeHtml } from '../html.js';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-const NOTHING_PINNED = 'the command as written (nothing to pin)';
-
-function decisionItem(d: ApprovalCard['decisions'][number]): SafeHtml {
-  const verb = d.decision === 'approve' ? 'approved' : 'rejected';
-  const reason = d.reason ? html`: “${d.reason}”` : '';
-  return html`<li>${d.name} ${verb} via ${d.platform} at <time datetime="${d.at}">${d.at}</time>${reason}</li>`;
-}
-
 function decisions(card: ApprovalCard): SafeHtml {
   if (!card.decisions.length) return html`<p>No decisions yet.</p>`;
   return html`<ul class="decisions">${card.decisions.map((d) => html`<li>${d.name} ${d.decision === 'approve' ? 'approved' : 'rejected'} via ${d.platform} at <time datetime="${d.at}">${d.at}</time>${d.reason ? html`: “${d.reason}”` : ''}</li>`)}</ul>`;

@@ -41,12 +41,6 @@ async function linkOf(deps: DashboardDeps, tenant: Tenant, jobId: string): Promi
   return thread ? html`${thread.platform} ${thread.channel}` : html`—`;
 }
 
-function retryForm(viewer: Viewer, j: JobSummary): SafeHtml {
-  const action = `/dashboard/t/${viewer.tenant.id}/jobs/${j.id}/retry`;
-  const csrf = html`<input type="hidden" name="_csrf" value="${viewer.session.csrf}" />`;
-  return html`<form method="post" action="${action}">${csrf}<button type="submit">Retry</button></form>`;
-}
-
 function progressOf(job: JobSummary): SafeHtml {
   const p = job.progress as { step?: unknown; fraction?: unknown; waiting?: unknown } | undefined;
   if (p && typeof p.fraction === 'number')

@@ -17,20 +17,6 @@ import { hasRole, tenantRoute } from '../guard.js';
 import { html, type SafeHtml } from '../html.js';
 import { readers } from './audit.js';
 
-function chainText(verify: Awaited<ReturnType<typeof verifyChain>>): string {
-  return verify.ok
-    ? `verified (${verify.checked} records, head ${verify.head?.seq ?? 0})`
-    : `BROKEN at record ${verify.firstBreak?.seq ?? '?'}`;
-}
-
-function timeAt(prefix: string, at: string | undefined): SafeHtml | string {
-  return at ? html`${prefix} <time datetime="${at}">${at}</time>` : '';
-}
-
-function ofBudget(budget: number | undefined, show: (n: number) => string, kind: string): string {
-  return budget ? ` of ${show(budget)}` : ` (no ${kind} budget)`;
-}
-
 function explainForm(viewer: Viewer, text: string, answer?: string): SafeHtml {
   return html`<form method="get" class="filters"><label for="explain">Explain a command</label> <input id="explain" name="explain" value="${text}" placeholder="deploy payments to production" size="40"> <button type="submit">Explain</button></form>
 ${answer ? html`<pre class="explain" role="status">${answer}</pre>` : ''}`;
