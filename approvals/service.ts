@@ -34,7 +34,8 @@ export function isPassThrough(error: unknown): boolean {
 
 /** 64 bits of a digest of the delivery: a redelivery maps to the same request; ids cannot be guessed or collide. */
 export function approvalIdFor(tenantId: string, platform: string, deliveryId: string): string {
-  return `ap-${createHash('sha256').update(`${tenantId}\u0000${platform}\u0000${deliveryId}`).digest('hex').slice(0, 16)}`;
+  const digest = createHash('sha256').update(`${tenantId}\u0000${platform}\u0000${deliveryId}`).digest('hex');
+  return `ap-${digest.slice(0, 16)}`;
 }
 
 export class ApprovalService implements ApprovalsPort {

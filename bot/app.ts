@@ -26,7 +26,7 @@ import { createLogger, scrubber, type Logger } from './logger.js';
 import { checkEvictionPolicy, createRedis, persistenceWarning } from './redis.js';
 import type { ModuleContext, ModuleContribution, PlatformHealth, PortName, Ports, VoidModule } from './modules.js';
 import { readinessHandler } from './readiness.js';
-import { firstRefusal, setupOrder, wireModules } from './wiring.js';
+import { closeModules, firstRefusal, setupOrder, wireModules } from './wiring.js';
 import type { JobKind } from './core/jobs.js';
 import type { Processor } from '../agents/worker.js';
 
@@ -272,27 +272,7 @@ export class VoidApp {
     // Queued requests first (they may queue jobs), then the jobs.
     await this.intake.close();
     await this.worker?.close(graceMs);
-    // Modules finish their background work (replies after an ack, …) within what is left of the grace period.
-    for (const c of this.contributions) {
-      if (!c.close) continue;
-      let timer: NodeJS.Timeout | undefined;
-      const left = Math.max(100, deadline - Date.now());
-      const timedOut = await Promise.race([
-        c.close().then(
-          () => false,
-          () => false,
-        ),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), left);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (timedOut)
-        this.log.warn(
-          { waitedMs: left },
-          'a module did not finish its background work within the shutdown grace period',
-        );
-    }
+    await closeModules(this.contributions, deadline, this.log);
     await this.queue.close().catch(() => undefined);
     await this.audit.security.flush();
     for (const close of this.closers) await close().catch(() => undefined);

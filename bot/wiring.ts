@@ -164,3 +164,27 @@ export function firstRefusal(gates: ReadonlyArray<RunGate | undefined>): RunGate
     return undefined;
   };
 }
+
+/** Modules finish their background work (replies after an ack, …) within what is left of the grace period. */
+export async function closeModules(
+  contributions: readonly ModuleContribution[],
+  deadline: number,
+  log: { warn(obj: object, msg: string): void },
+): Promise<void> {
+  for (const c of contributions) {
+    if (!c.close) continue;
+    let timer: NodeJS.Timeout | undefined;
+    const left = Math.max(100, deadline - Date.now());
+    const closed = c.close().then(
+      () => false,
+      () => false,
+    );
+    const timedOut = await Promise.race([
+      closed,
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), left))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut)
+      log.warn({ waitedMs: left }, 'a module did not finish its background work within the shutdown grace period');
+  }
+}

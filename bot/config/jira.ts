@@ -91,6 +91,12 @@ export interface JiraConfigReport {
   readonly notices: string[];
 }
 
+/** The variable pair that would give a tenant its own JIRA credentials. */
+function ownCredentials(tenantId: string): string {
+  const names = jiraVariableNames(tenantId);
+  return `${names.email}/${names.apiToken}`;
+}
+
 /** Everything wrong with the JIRA secrets of this environment and these tenants, each said precisely. */
 export function checkJiraConfig(env: Env, tenants: readonly Tenant[], file = 'the tenants file'): JiraConfigReport {
   const bound: JiraTenant[] = tenants.flatMap((tenant, index) =>
@@ -118,7 +124,7 @@ export function checkJiraConfig(env: Env, tenants: readonly Tenant[], file = 'th
       `JIRA_EMAIL/JIRA_API_TOKEN would be sent to ${shared.length} JIRA sites ` +
         `(tenants ${shared.map((b) => b.tenant.id).join(', ')}): ` +
         `the deployment-wide credentials may serve one site only. Give each of these tenants its ` +
-        `own ${shared.map((b) => `${jiraVariableNames(b.tenant.id).email}/${jiraVariableNames(b.tenant.id).apiToken}`).join(', ')}.`,
+        `own ${shared.map((b) => ownCredentials(b.tenant.id)).join(', ')}.`,
     );
   }
   return report;

@@ -46,6 +46,6 @@ export function describeCommand(command: Command): string {
       // The summary is free text typed by a person: it stays out of audit targets and job titles.
       return command.sub === 'show'
         ? `jira show ${command.key}`
-        : `jira create ${command.project}${command.type ? ` ${command.type}` : ''}${command.priority ? ` ${command.priority}` : ''}`;
+        : ['jira create', command.project, command.type, command.priority].filter(Boolean).join(' ');
   }
 }

@@ -2,23 +2,16 @@
 // a platform signature over exactly what was sent before anything parses it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { AuditUnavailableError, QueueUnavailableError } from '../core/errors.js';
 import { recordHttpRequest } from '../metrics.js';
 import { SpanKind, contextFrom, withSpan } from '../tracing.js';
 import type { Logger } from '../logger.js';
-import {
-  json,
-  type Handler,
-  type HttpRequest,
-  type HttpResponse,
-  type RouteOptions,
-  type RouteRegistrar,
-} from '../core/http.js';
+import { json, type Handler, type HttpRequest, type RouteOptions, type RouteRegistrar } from '../core/http.js';
 
 export { json, type Handler, type HttpRequest, type HttpResponse } from '../core/http.js';
 import type { InboundEndpoint, InboundRequest } from '../core/inbound.js';
 import { AfterAck, inboundHandler } from './inbound.js';
+import { readBody, send } from './wire.js';
 
 export type { InboundRequest } from '../core/inbound.js';
 
@@ -236,68 +229,4 @@ function withLazySignal(request: HttpRequest, res: ServerResponse, closed: Abort
       return signal;
     },
   });
-}
-
-/** Reads the body up to `limit` bytes: refuses early on Content-Length, and stops buffering past the limit. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large' | 'aborted'> {
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (Number.isFinite(declared) && declared > limit) return Promise.resolve('too_large');
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > limit) {
-        done = true;
-        chunks.length = 0;
-        req.pause();
-        resolve('too_large');
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!done) {
-        done = true;
-        resolve(Buffer.concat(chunks, size));
-      }
-    });
-    req.on('error', () => {
-      if (!done) {
-        done = true;
-        resolve('aborted');
-      }
-    });
-    req.on('close', () => {
-      if (!done) {
-        done = true;
-        resolve('aborted');
-      }
-    });
-  });
-}
-
-function send(res: ServerResponse, response: HttpResponse, req?: IncomingMessage): void {
-  if (res.headersSent || res.destroyed) return;
-  const headers: Record<string, string> = { 'x-content-type-options': 'nosniff', ...(response.headers ?? {}) };
-  const body = response.body;
-  if (body !== undefined && typeof body === 'object' && !Buffer.isBuffer(body) && Symbol.asyncIterator in body) {
-    res.writeHead(response.status, headers);
-    Readable.from(body as AsyncIterable<string | Buffer>)
-      .on('error', () => res.destroy())
-      .pipe(res);
-    return;
-  }
-  let payload: string | Buffer = '';
-  if (typeof body === 'string' || Buffer.isBuffer(body)) payload = body;
-  else if (body !== undefined) {
-    payload = JSON.stringify(body);
-    headers['content-type'] ??= 'application/json; charset=utf-8';
-  }
-  headers['content-length'] = String(Buffer.byteLength(payload));
-  res.writeHead(response.status, headers);
-  res.end(req?.method === 'HEAD' ? undefined : payload);
-  if (headers.connection === 'close') req?.resume();
 }

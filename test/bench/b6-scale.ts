@@ -200,7 +200,8 @@ export async function b6(): Promise<BenchResult> {
       title:
         `scale: ${TENANTS} tenants, ${PENDING} pending approvals, ${WORKFLOWS} concurrent workflows ` +
         `of ${JOB_MS / 1000} s (void binaries: 1 web + ${workerCount} ` +
-        `workers${NODE_OPTIONS ? `, NODE_OPTIONS=${NODE_OPTIONS}` : ''}${HEAP_GROWTH ? `, VOID_HEAP_GROWTH_PERCENT=${HEAP_GROWTH}` : ''})`,
+        `workers${NODE_OPTIONS ? `, NODE_OPTIONS=${NODE_OPTIONS}` : ''}` +
+        `${HEAP_GROWTH ? `, VOID_HEAP_GROWTH_PERCENT=${HEAP_GROWTH}` : ''})`,
       unit: 'MB peak RSS (largest process)',
       target: 'no lost or duplicated job; RSS per process < 300 MB',
       void: [worst],

@@ -68,7 +68,10 @@ describe('command grammar', () => {
       expect(parsed.ok, text).toBe(false);
       if (!parsed.ok)
         expect(parsed.refusal.params.error).toMatch(
-          /is not a pull request like acme\/api#42 \(a local revision such as HEAD~1 or a branch can be reviewed only where a local Git repository backs Void/,
+          new RegExp(
+            'is not a pull request like acme/api#42 \\(a local revision such as HEAD~1 or a branch ' +
+              'can be reviewed only where a local Git repository backs Void',
+          ),
         );
     }
   });

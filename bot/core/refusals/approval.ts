@@ -28,13 +28,15 @@ export const APPROVAL_REFUSALS = {
     text: (p: Id & { moment: 'now' | 'while_deciding' | 'meanwhile'; what?: 'Follow-up' }) =>
       p.moment === 'now'
         ? `${q(p.id)} is being decided by someone else right now; try again in a moment.`
-        : `${p.what ?? 'Request'} ${p.id} changed ${p.moment === 'meanwhile' ? 'meanwhile' : 'while you decided'}; look at it again.`,
+        : `${p.what ?? 'Request'} ${p.id} changed ${p.moment === 'meanwhile' ? 'meanwhile' : 'while you decided'}; ` +
+          `look at it again.`,
   },
   'approval.expired': {
     text: (p: Id & { at: string; then: 'ask_if_needed' | 'nothing' | 'ask' }) =>
       p.then === 'ask'
         ? `${q(p.id)} expired at ${p.at}; ask again.`
-        : `${q(p.id)} expired at ${p.at}; nothing can be decided on it any more.${p.then === 'ask_if_needed' ? ' Ask again if it is still needed.' : ''}`,
+        : `${q(p.id)} expired at ${p.at}; nothing can be decided on it any ` +
+          `more.${p.then === 'ask_if_needed' ? ' Ask again if it is still needed.' : ''}`,
   },
   'approval.not_pending': {
     text: (p: Id & { state: string; breakGlass?: boolean; stage: 'decide' | 'breakglass' | 'cancel' }) => {
@@ -70,7 +72,9 @@ export const APPROVAL_REFUSALS = {
     ) =>
       p.stage === 'breakglass'
         ? `You requested ${p.id}; break-glass must come from another admin (separation of duties has no off switch).`
-        : `You requested ${p.id} (as ${p.as}, through ${p.through}); your ${p.platform} account is linked to the same person, so you cannot ${p.decision} it. Someone else must${p.decision === 'reject' ? `; to withdraw it say "cancel ${p.id}"` : ''}.`,
+        : `You requested ${p.id} (as ${p.as}, through ${p.through}); your ${p.platform} account is linked to the ` +
+          `same person, so you cannot ${p.decision} it. Someone else ` +
+          `must${p.decision === 'reject' ? `; to withdraw it say "cancel ${p.id}"` : ''}.`,
   },
   'approval.already_counted': {
     text: (p: Id & { decision: string; at: string; platform: string }) =>
@@ -78,7 +82,9 @@ export const APPROVAL_REFUSALS = {
   },
   'approval.author': {
     text: (p: Id & { as: string; kind: string; rule: string }) =>
-      `You (${p.as}) authored part of what ${p.id} would ${p.kind === 'deploy' ? 'deploy' : 'approve'}; rule "${p.rule}" does not let authors approve their own change (authorsMayApprove: false). Someone independent must.`,
+      `You (${p.as}) authored part of what ${p.id} would ${p.kind === 'deploy' ? 'deploy' : 'approve'}; rule ` +
+      `"${p.rule}" does not let authors approve their own change (authorsMayApprove: false). Someone independent ` +
+      `must.`,
   },
   'approval.role_missing': {
     text: (p: Id & { needs: string; roles: string }) =>
@@ -104,15 +110,20 @@ export const APPROVAL_REFUSALS = {
     ) =>
       p.stage === 'breakglass'
         ? `${p.name} forced ${p.id} by break-glass but is no longer an admin of ${p.tenant}.`
-        : `the approval of ${p.id} no longer meets "${p.quorum}"${p.why ? ` (${p.why}: still needs ${p.needs})` : ''}: ${p.lost || 'an approver no longer qualifies'}. Ask for a new approval.`,
+        : `the approval of ${p.id} no longer meets ` +
+          `"${p.quorum}"${p.why ? ` (${p.why}: still needs ${p.needs})` : ''}: ` +
+          `${p.lost || 'an approver no longer qualifies'}. Ask for a new approval.`,
   },
   'approval.quorum_unmeetable': {
     text: (p: { rule: string; quorum: string; tenant: string; holders: string }) =>
-      `Rule "${p.rule}" needs ${p.quorum}, and without you (the requester) ${p.tenant} does not have enough members with those roles (${p.holders}). Nothing was requested; ask an admin to change the rule or the members.`,
+      `Rule "${p.rule}" needs ${p.quorum}, and without you (the requester) ${p.tenant} does not have enough members ` +
+      `with those roles (${p.holders}). Nothing was requested; ask an admin to change the rule or the members.`,
   },
   'approval.no_rule': {
     text: (p: { tenant: string; command: string; action: string; facets: readonly string[] }) =>
-      `No approval rule in ${p.tenant} covers "${p.command}" (action ${p.action}${p.facets.length ? `, ${p.facets.join(', ')}` : ''}), and the tenant's default is deny, so nothing was queued. Ask an admin to add a rule for "${p.action}" under policies.rules in the tenants file.`,
+      `No approval rule in ${p.tenant} covers "${p.command}" (action ` +
+      `${p.action}${p.facets.length ? `, ${p.facets.join(', ')}` : ''}), and the tenant's default is deny, so ` +
+      `nothing was queued. Ask an admin to add a rule for "${p.action}" under policies.rules in the tenants file.`,
   },
   'approval.cancel_not_allowed': {
     text: (p: Id & { rule: string; who: string; roles: string }) =>
@@ -120,7 +131,9 @@ export const APPROVAL_REFUSALS = {
   },
   'implement.no_repo': {
     text: (p: { ticket: string; tenant: string; project: string }) =>
-      `Nothing was requested: "implement ${p.ticket}" does not say which repository to change, and ${p.tenant} maps no repository to project ${p.project}. Say "implement ${p.ticket} in <owner>/<repo>", or ask an admin to add ${p.project} under policies.repositories in the tenants file.`,
+      `Nothing was requested: "implement ${p.ticket}" does not say which repository to change, and ${p.tenant} maps ` +
+      `no repository to project ${p.project}. Say "implement ${p.ticket} in <owner>/<repo>", or ask an admin to ` +
+      `add ${p.project} under policies.repositories in the tenants file.`,
   },
   'breakglass.not_admin': {
     text: (p: { roles: string }) =>
@@ -137,7 +150,8 @@ export const APPROVAL_REFUSALS = {
   },
   'breakglass.not_independent': {
     text: (p: Id & { conflict: string; who: string }) =>
-      `You cannot acknowledge follow-up ${p.id}: ${p.conflict}, and a break-glass is reviewed by a compliance officer who is neither the breaker nor the requester. ${p.who}.`,
+      `You cannot acknowledge follow-up ${p.id}: ${p.conflict}, and a break-glass is reviewed by a compliance ` +
+      `officer who is neither the breaker nor the requester. ${p.who}.`,
   },
   'breakglass.already_acknowledged': {
     text: (p: Id & { state: string }) => `Follow-up ${p.id} is ${p.state}.`,

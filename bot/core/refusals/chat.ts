@@ -43,12 +43,14 @@ export const CHAT_REFUSALS = {
   'identity.unknown_user': { text: unknownUser },
   'limit.member_rate': {
     text: (p: { limit: number; retryAfterSeconds: number }) =>
-      `You have sent more than ${p.limit} commands this minute, the limit per person. Please try again in ${p.retryAfterSeconds} s.`,
+      `You have sent more than ${p.limit} commands this minute, the limit per person. Please try again in ` +
+      `${p.retryAfterSeconds} s.`,
     status: 429,
   },
   'limit.tenant_rate': {
     text: (p: { tenant: string; limit: number; retryAfterSeconds: number }) =>
-      `${p.tenant} has sent more than ${p.limit} commands this minute, the limit for the whole organisation. Please try again in ${p.retryAfterSeconds} s.`,
+      `${p.tenant} has sent more than ${p.limit} commands this minute, the limit for the whole organisation. Please ` +
+      `try again in ${p.retryAfterSeconds} s.`,
     status: 429,
   },
   /** `error` is the grammar's lower-case reason, `usage` the help to show with it. */
@@ -69,6 +71,7 @@ export const CHAT_REFUSALS = {
   },
   'dashboard.oidc_unknown': {
     text: (p: { tenant: string }) =>
-      `You signed in with your identity provider, but you are not a member of ${p.tenant} in Void. Ask an admin to link your account.`,
+      `You signed in with your identity provider, but you are not a member of ${p.tenant} in Void. Ask an admin to ` +
+      `link your account.`,
   },
 } as const;

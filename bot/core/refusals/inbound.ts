@@ -24,7 +24,8 @@ export const INBOUND_REFUSALS = {
     text: (p: { problem: 'signature' | 'no_secret_for_url' }) =>
       p.problem === 'signature'
         ? 'The X-Hub-Signature header does not match the body and the webhook secret of this URL.'
-        : "No webhook secret verifies deliveries to this URL: each tenant's JIRA site has its own URL, /jira/webhooks/<tenant id>, and its own secret (docs/jira.md).",
+        : "No webhook secret verifies deliveries to this URL: each tenant's JIRA site has its own URL, " +
+          '/jira/webhooks/<tenant id>, and its own secret (docs/jira.md).',
     status: 401,
   },
   'teams.missing_token': unauthenticated('A Bot Framework bearer token is required.'),

@@ -14,7 +14,8 @@ export const WORK_REFUSALS = {
   'webhook.unresolvable': { text: (p: { host: string }) => `${p.host} does not resolve` },
   'webhook.blocked_address': {
     text: (p: { host: string; address: string }) =>
-      `${p.host} resolves to ${p.address}, a loopback, private, link-local or metadata address; add it to VOID_OUTBOUND_ALLOW if it is meant`,
+      `${p.host} resolves to ${p.address}, a loopback, private, link-local or metadata address; add it to ` +
+      `VOID_OUTBOUND_ALLOW if it is meant`,
   },
   'agent.protected_path': {
     text: (p: { what: string }) => `${p.what}: CI, build and ownership configuration is never written by an agent`,
@@ -28,7 +29,8 @@ export const WORK_REFUSALS = {
   },
   'teams.login_rejected': {
     text: (p: { status: number; error?: string | undefined; aadsts?: string | undefined }) =>
-      `the login host refused the app id and password (HTTP ${p.status}${p.error ? `, ${p.error}` : ''}${p.aadsts ? ` ${p.aadsts}` : ''})`,
+      `the login host refused the app id and password (HTTP ` +
+      `${p.status}${p.error ? `, ${p.error}` : ''}${p.aadsts ? ` ${p.aadsts}` : ''})`,
   },
   'teams.login_bad_response': {
     text: (p: { status: number }) => `the login host answered HTTP ${p.status} without a token`,
