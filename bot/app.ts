@@ -255,7 +255,10 @@ export class VoidApp {
   private startIntake(): void {
     const connection = createRedis(this.options.redisUrl, { maxRetriesPerRequest: null });
     connection.on('error', () => undefined);
-    this.intake.start(connection, INTAKE_CONCURRENCY);
+    this.intake.start(connection, INTAKE_CONCURRENCY, {
+      lockDuration: this.options.lockDurationMs ?? this.config.env.VOID_JOB_LOCK_MS,
+      stalledInterval: this.options.stalledIntervalMs ?? this.config.env.VOID_STALLED_INTERVAL_MS,
+    });
     this.closers.unshift(quitter(connection));
   }
 

@@ -89,12 +89,13 @@ export class Intake implements IntakePort {
   }
 
   /** Starts this process's intake worker (worker role) on its own blocking connection. */
-  start(connection: Redis, concurrency: number): void {
+  start(connection: Redis, concurrency: number, locks: { lockDuration?: number; stalledInterval?: number } = {}): void {
     const log = this.options.log.child({ queue: this.name });
     this.worker = new Worker<IntakeItem>(this.name, (job) => this.run(job, log), {
       connection,
       prefix: this.options.prefix,
       concurrency,
+      ...locks,
     });
     this.worker.on('error', (err) => log.warn({ err: { message: err.message } }, 'intake worker error'));
     this.worker.on('completed', (job) => this.local.get(job.id ?? '')?.());

@@ -12,9 +12,14 @@ import { parseChannel } from './mapper.js';
 import { renderReply, type GithubLoginsOf } from './render.js';
 
 const APPROVALS_TTL_SECONDS = 30 * 24 * 3600;
-const LOCK_LEASE_MS = 60_000;
+/** Short, and renewed while the write runs: a writer that dies holding it (a killed worker) blocks the others for
+ *  at most this long, however slow a live writer's GitHub calls are. */
+const LOCK_LEASE_MS = 5_000;
+const LOCK_RENEW_MS = 2_000;
 const LOCK_WAIT_MS = 30_000;
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+const RENEW =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 
 /** The thread of a pull request: channel `owner/repo#n`, thread = the App installation id. */
 export function prThread(installationId: number, channel: string): ThreadRef {
@@ -77,9 +82,13 @@ export class GithubChatPort implements ChatPort {
     while ((await this.redis.set(key, token, 'PX', LOCK_LEASE_MS, 'NX')) !== 'OK' && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
+    const renew = setInterval(() => {
+      this.redis.eval(RENEW, 1, key, token, LOCK_LEASE_MS).catch(() => undefined);
+    }, LOCK_RENEW_MS);
     try {
       await work();
     } finally {
+      clearInterval(renew);
       await this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
     }
   }

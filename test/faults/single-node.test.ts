@@ -207,7 +207,15 @@ describe('fault: one `void --role all` on the durable embedded store', () => {
     const opened = await restarted.waitForLog((l) => l.msg === 'embedded store opened', 60_000);
     expect(opened).toMatchObject({ verified: true });
     await restarted.waitForLog((l) => l.msg === 'Void started');
+    // Acknowledged but not yet handled when Void died: still in the intake queue, handled now (nothing acked is lost).
+    const intake = new Queue(`${JOB_QUEUE}-intake`, { connection: { url: REDIS_URL }, prefix });
+    await waitUntil('the intake queue drained', async () => {
+      const counts = await intake.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      return Object.values(counts).every((n) => n === 0);
+    });
+    await intake.close();
     const all = await readApprovals(dataDir);
+    for (const i of acked.deploy) expect(all.get(approvalOf(i))?.state, `acked request ${i}`).toBe('pending');
     for (const i of requests) expect(all.get(approvalOf(i))?.state, `request ${i}`).toBe('pending');
     for (const i of decisions)
       expect(
