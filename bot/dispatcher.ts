@@ -176,6 +176,7 @@ export class Dispatcher implements CommandDispatcher {
       actor,
       tenant.name,
       tenant.limits,
+      input.attempt,
     );
     if (verdict === 'duplicate') {
       log.debug('duplicate delivery ignored');

@@ -116,7 +116,7 @@ export class Intake implements IntakePort {
       attributes: { 'void.job_id': job.id ?? '' },
     };
     const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    await withSpan(`void.intake ${job.data.platform}`, span, () => handler(job.data, { final }));
+    await withSpan(`void.intake ${job.data.platform}`, span, () => handler(job.data, { final, id: job.id ?? '' }));
   }
 
   /** Resolves when every item this process queued and runs itself has been handled. */

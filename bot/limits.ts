@@ -36,6 +36,7 @@ export class CommandRateLimiter {
     actor: Actor,
     tenantName: string,
     limits: TenantLimits,
+    owner = '',
   ): Promise<'duplicate' | LimitVerdict> {
     const nowMs = this.now();
     const { tenantKey, memberKey } = this.keys(actor, nowMs);
@@ -49,6 +50,7 @@ export class CommandRateLimiter {
         memberKey,
         claimTtlSeconds,
         WINDOW_SECONDS * 2,
+        owner ? `processing:${owner}` : 'processing',
       );
     } catch (error) {
       throw new QueueUnavailableError(error);
@@ -79,9 +81,12 @@ export class CommandRateLimiter {
   }
 }
 
-// KEYS: delivery claim, tenant counter, member counter. ARGV: claim TTL, counter TTL.
+// KEYS: delivery claim, tenant counter, member counter. ARGV: claim TTL, counter TTL, claim value
+// (`processing:<intake job id>`: the same queued item run again after its worker died takes its own claim over).
 const CLAIM_AND_COUNT = `
-if not redis.call('SET', KEYS[1], 'processing', 'EX', ARGV[1], 'NX') then return {0, 0, 0} end
+local held = redis.call('GET', KEYS[1])
+if held and (ARGV[3] == 'processing' or held ~= ARGV[3]) then return {0, 0, 0} end
+redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[1])
 local t = redis.call('INCR', KEYS[2])
 if t == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
 local m = redis.call('INCR', KEYS[3])

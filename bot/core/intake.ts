@@ -28,8 +28,12 @@ export interface Submitted {
   readonly firstDeliveryId?: string;
 }
 
-/** `final`: no retry follows if this attempt throws (the handler should tell the person instead). */
-export type IntakeHandler = (item: IntakeItem, attempt: { readonly final: boolean }) => Promise<void>;
+/** `final`: no retry follows if this attempt throws (the handler should tell the person instead); `id`: the queued
+ *  item's id, the same on every run of it (InboundCommand.attempt). */
+export type IntakeHandler = (
+  item: IntakeItem,
+  attempt: { readonly final: boolean; readonly id: string },
+) => Promise<void>;
 
 export interface IntakePort {
   /** The one round trip of the ack: adds the item unless the same signed bytes were queued within the window. */

@@ -104,6 +104,9 @@ export interface InboundCommand {
   /** The platform's delivery id (Slack event_id, X-GitHub-Delivery, …): the key that makes redeliveries no-ops. */
   readonly deliveryId: string;
   readonly receivedAt?: Date;
+  /** The queued item (intake job id) running this command: a delivery claim left by an earlier run of the same item
+   *  (a worker killed mid-way) is taken over, not read as a duplicate; any other claim still is. */
+  readonly attempt?: string | undefined;
 }
 
 /** A message for a person, in neutral form; adapters render it (Block Kit, Adaptive Card, Markdown, console). */

@@ -70,7 +70,7 @@ export class SlackConversations {
   constructor(private readonly deps: ConversationDeps) {}
 
   /** `/void <command>`: a job command opens a thread with a parent message; anything else answers privately. */
-  async onSlashCommand(body: SlackBody, answered = false): Promise<void> {
+  async onSlashCommand(body: SlackBody, answered = false, attempt?: string): Promise<void> {
     const origin = originOf(body);
     if (!origin) return;
     const text = str(body.text).trim();
@@ -92,7 +92,7 @@ export class SlackConversations {
       await this.respond(str(body.response_url), cannotPost(error));
       return;
     }
-    await this.dispatch(origin, text, thread, slashDeliveryId(str(body.trigger_id)), !opensThread);
+    await this.dispatch(origin, text, thread, slashDeliveryId(str(body.trigger_id)), !opensThread, attempt);
   }
 
   /**
@@ -167,11 +167,11 @@ export class SlackConversations {
   }
 
   /** `@Void <command>` in a channel or thread, and direct messages: the reply goes into the message's thread. */
-  async onMessage(body: SlackBody, event: SlackBody): Promise<void> {
+  async onMessage(body: SlackBody, event: SlackBody, attempt?: string): Promise<void> {
     const origin = originOf(body);
     if (!origin || event.bot_id !== undefined) return;
     const thread = threadRef(origin.teamId, str(event.channel), str(event.thread_ts) || str(event.ts));
-    await this.dispatch(origin, commandText(str(event.text)), thread, str(body.event_id), false);
+    await this.dispatch(origin, commandText(str(event.text)), thread, str(body.event_id), false, attempt);
   }
 
   private async dispatch(
@@ -180,6 +180,7 @@ export class SlackConversations {
     thread: ThreadRef,
     deliveryId: string,
     allPrivate: boolean,
+    attempt?: string,
   ): Promise<void> {
     const workspaceId = workspaceIdFor(this.deps.registry, origin);
     const log = this.deps.log.child({ deliveryId });
@@ -187,7 +188,7 @@ export class SlackConversations {
     try {
       const result = await this.deps
         .dispatcher()
-        .dispatch({ platform: 'slack', workspaceId, platformUserId: origin.userId, text, thread, deliveryId });
+        .dispatch({ platform: 'slack', workspaceId, platformUserId: origin.userId, text, thread, deliveryId, attempt });
       if (result.duplicate) {
         log.debug('duplicate Slack delivery ignored');
         return;

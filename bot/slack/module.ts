@@ -149,7 +149,7 @@ async function setupSlack(
     answerNow: (body) => conversations.answerNow(body),
   });
   receivers.push(receiver);
-  ctx.intake.register('slack', (item) => receiver.handleQueued(item));
+  ctx.intake.register('slack', (item, attempt) => receiver.handleQueued(item, attempt));
   const bolt = new App({
     receiver,
     authorize: async (source) => {
@@ -203,18 +203,22 @@ function registerListeners(
   parts: { conversations: SlackConversations; decisions: SlackDecisions; home: Parameters<typeof publishHome>[0] },
 ): void {
   const { conversations, decisions, home } = parts;
+  // Queued requests carry their intake job id (a re-run after a worker died takes over its own delivery claim).
+  const attemptOf = (context: Record<string, unknown>) =>
+    typeof context.voidIntakeJob === 'string' ? context.voidIntakeJob : undefined;
   bolt.command(/.*/, async ({ ack, body, context }) => {
     await ack();
-    await conversations.onSlashCommand(body as unknown as SlackBody, context.voidAnswered === true);
+    const answered = context.voidAnswered === true;
+    await conversations.onSlashCommand(body as unknown as SlackBody, answered, attemptOf(context));
   });
   // A mention in a direct message also arrives as message.im (handled below): answer it once.
-  bolt.event('app_mention', async ({ body, event }) => {
+  bolt.event('app_mention', async ({ body, event, context }) => {
     if (!String(event.channel).startsWith('D'))
-      await conversations.onMessage(body as unknown as SlackBody, event as unknown as SlackBody);
+      await conversations.onMessage(body as unknown as SlackBody, event as unknown as SlackBody, attemptOf(context));
   });
-  bolt.event('message', async ({ body, event }) => {
+  bolt.event('message', async ({ body, event, context }) => {
     if (isDirectMessage(event as unknown as SlackBody))
-      await conversations.onMessage(body as unknown as SlackBody, event as unknown as SlackBody);
+      await conversations.onMessage(body as unknown as SlackBody, event as unknown as SlackBody, attemptOf(context));
   });
   bolt.event('app_home_opened', async ({ body, event }) =>
     publishHome(home, body as unknown as SlackBody, event as unknown as SlackBody),

@@ -177,7 +177,7 @@ export class SlackReceiver implements Receiver {
   }
 
   /** Runs a queued request through Bolt in the worker; its listeners do the work (the ack was sent long ago). */
-  async handleQueued(item: IntakeItem): Promise<void> {
+  async handleQueued(item: IntakeItem, attempt: { id: string }): Promise<void> {
     const bolt = this.bolt;
     if (!bolt) throw new Error('the Slack adapter is not initialised in this worker');
     const retryNum = Number.parseInt(item.meta?.retryNum ?? '', 10);
@@ -188,7 +188,7 @@ export class SlackReceiver implements Receiver {
         body: item.body,
         ...(Number.isFinite(retryNum) ? { retryNum } : {}),
         ...(item.meta?.retryReason ? { retryReason: item.meta.retryReason } : {}),
-        ...(item.answered ? { customProperties: { voidAnswered: true } } : {}),
+        customProperties: { voidIntakeJob: attempt.id, ...(item.answered ? { voidAnswered: true } : {}) },
         ack: async () => undefined,
       })
       .catch((err: unknown) => this.options.log.error({ err }, 'a Slack listener failed on a queued request'));

@@ -76,10 +76,11 @@ export class GithubEventHandler {
     event: Exclude<GithubEvent, { type: 'ignore' | 'ping' }>,
     deliveryId: string,
     log: Logger,
+    attempt?: string,
   ): Promise<Record<string, unknown>> {
     return event.type === 'pull_request'
       ? this.pullRequest(event, deliveryId, log)
-      : this.command(event, deliveryId, log);
+      : this.command(event, deliveryId, log, attempt);
   }
 
   /** A command that could not be handled after its last attempt: the PR is told that nothing was done. */
@@ -125,7 +126,12 @@ export class GithubEventHandler {
     };
   }
 
-  private async command(e: CommandEvent, deliveryId: string, log: Logger): Promise<Record<string, unknown>> {
+  private async command(
+    e: CommandEvent,
+    deliveryId: string,
+    log: Logger,
+    attempt?: string,
+  ): Promise<Record<string, unknown>> {
     const thread = prThread(e.installationId, prChannel(e.repo, e.number));
     const { tenant, mismatch } = this.tenantOf(e.installationId, e.repo.owner, log);
     if (mismatch) {
@@ -157,6 +163,7 @@ export class GithubEventHandler {
         text: rewritten.text,
         thread,
         deliveryId,
+        attempt,
       },
       { repo: e.repo, pullNumber: e.number },
     );

@@ -203,7 +203,7 @@ async function enqueue(
 export async function handleQueued(
   handler: GithubEventHandler,
   item: IntakeItem,
-  attempt: { final: boolean },
+  attempt: { final: boolean; id: string },
   log: Logger,
 ): Promise<void> {
   const event = item.meta?.event ?? '';
@@ -211,7 +211,7 @@ export async function handleQueued(
   if (mapped.type === 'ignore' || mapped.type === 'ping') return;
   const child = log.child({ deliveryId: item.deliveryId, event });
   try {
-    await handler.handle(mapped, item.deliveryId, child);
+    await handler.handle(mapped, item.deliveryId, child, attempt.id);
   } catch (error) {
     // Nothing was done (the dispatcher gives the delivery back): retried with backoff, the last time the PR is told.
     if (!attempt.final || mapped.type === 'pull_request') throw error;

@@ -1,0 +1,46 @@
+// A queued request (intake item) whose worker died mid-way runs again on another worker: its own in-flight delivery
+// claim must not make it a "duplicate" (the acknowledged request would be lost), while every other claim still does.
+import { afterAll, describe, expect, it } from 'vitest';
+import { createRedis } from '../../bot/redis.js';
+import { CommandRateLimiter } from '../../bot/limits.js';
+import type { Actor, TenantLimits } from '../../bot/core/types.js';
+import { REDIS_URL, uniqueId } from '../helpers/app.js';
+
+const redis = createRedis(REDIS_URL);
+afterAll(() => redis.disconnect());
+
+const actor = { tenantId: 'acme', memberId: 'alice', name: 'Alice', roles: ['developer'] } as unknown as Actor;
+const limits: TenantLimits = {
+  commandsPerMinute: 100,
+  memberCommandsPerMinute: 100,
+  concurrentJobs: 5,
+  memberConcurrentJobs: 2,
+};
+
+describe('the delivery claim of a queued request', () => {
+  it('is taken over by a second run of the same item, and refuses any other claimant', async () => {
+    const prefix = uniqueId('claim');
+    const rate = new CommandRateLimiter(redis, prefix);
+    const key = `${prefix}:delivery:slack:Ev1`;
+    const take = (owner?: string) => rate.claimAndTake(key, 60, actor, 'Acme', limits, owner);
+    expect(await take('intake-1')).not.toBe('duplicate');
+    // The worker died; the same item runs again (same intake job id): it goes on.
+    expect(await take('intake-1')).not.toBe('duplicate');
+    // Another item carrying the same delivery (a platform retry queued anew), or an unqueued caller: duplicates.
+    expect(await take('intake-2')).toBe('duplicate');
+    expect(await take()).toBe('duplicate');
+    // Once done, nobody claims it again.
+    await redis.set(key, 'done', 'EX', 60);
+    expect(await take('intake-1')).toBe('duplicate');
+    await redis.del(key);
+  });
+
+  it('without an owner, is claimed once', async () => {
+    const prefix = uniqueId('claim');
+    const rate = new CommandRateLimiter(redis, prefix);
+    const key = `${prefix}:delivery:github:d1`;
+    expect(await rate.claimAndTake(key, 60, actor, 'Acme', limits)).not.toBe('duplicate');
+    expect(await rate.claimAndTake(key, 60, actor, 'Acme', limits)).toBe('duplicate');
+    await redis.del(key);
+  });
+});
