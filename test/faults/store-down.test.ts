@@ -1,21 +1,12 @@
 // RELIABILITY.md #22: the store (audit trail) down → no job with side effects runs without its audit record; the
 // caller is told; afterwards the chain shows neither gap nor fork.
 import { afterEach, describe, expect, it } from 'vitest';
-import { EmbeddedAuditStore } from '../../audit/embedded.store.js';
+import { SwitchableStore } from '../helpers/switchable-store.js';
 import { verifyChain } from '../../audit/verify.js';
-import type { AuditRecord } from '../../audit/types.js';
 import type { Reply } from '../../bot/core/types.js';
 import type { VoidModule } from '../../bot/modules.js';
 import { VoidApp } from '../../bot/app.js';
 import { REDIS_URL, startTestApp, testConfig, type TestApp } from '../helpers/app.js';
-
-class SwitchableStore extends EmbeddedAuditStore {
-  down = false;
-  override async insert(record: AuditRecord): Promise<boolean> {
-    if (this.down) throw new Error('MongoServerSelectionError: connect ECONNREFUSED');
-    return super.insert(record);
-  }
-}
 
 let t: TestApp | undefined;
 let stopWorker: (() => Promise<void>) | undefined;

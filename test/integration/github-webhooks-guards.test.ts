@@ -2,8 +2,8 @@
 // refuses or survives. Authenticity (signature over the raw bytes, 400 for what is not a webhook, ping), secrets that
 // never reach logs, comments or the trail, and dependencies down (503, then the redelivery is processed).
 import { afterEach, describe, expect, it } from 'vitest';
-import { EmbeddedAuditStore } from '../../audit/embedded.store.js';
-import { SYSTEM_TENANT, type AuditRecord } from '../../audit/types.js';
+import { SwitchableStore } from '../helpers/switchable-store.js';
+import { SYSTEM_TENANT } from '../../audit/types.js';
 import { fakeGithubApi } from '../helpers/github-api.js';
 import nock from 'nock';
 import { captureAppLogger, testConfig } from '../helpers/app.js';
@@ -132,16 +132,8 @@ describe('secrets', () => {
 
 describe('dependencies down', () => {
   /** The embedded audit store, switchable off: what a MongoDB outage looks like to Void. */
-  class FlakyStore extends EmbeddedAuditStore {
-    down = false;
-    override async insert(record: AuditRecord): Promise<boolean> {
-      if (this.down) throw new Error('store unreachable');
-      return super.insert(record);
-    }
-  }
-
   it('acks, does nothing while the audit trail cannot be written, and runs the command once it can (retried)', async () => {
-    const store = new FlakyStore();
+    const store = new SwitchableStore();
     const t = await start({ app: { auditStore: store } });
     const api = fakeGithubApi();
     store.down = true;
@@ -158,7 +150,7 @@ describe('dependencies down', () => {
   });
 
   it('tells the pull request that nothing was done when the trail stays unwritable through every attempt', async () => {
-    const store = new FlakyStore();
+    const store = new SwitchableStore();
     const t = await start({ app: { auditStore: store } });
     const api = fakeGithubApi();
     store.down = true;

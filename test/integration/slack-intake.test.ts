@@ -3,21 +3,12 @@
 // written after the ack is not run (the person is told). ARCHITECTURE.md "The flow of one request", issue #17.
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EmbeddedAuditStore } from '../../audit/embedded.store.js';
-import type { AuditRecord } from '../../audit/types.js';
+import { SwitchableStore } from '../helpers/switchable-store.js';
 import { VoidApp } from '../../bot/app.js';
 import { createSlackModule } from '../../bot/slack/module.js';
 import { REDIS_URL } from '../helpers/app.js';
 import { reviewTestModule, startSlackApp, type SlackTestApp } from '../helpers/slack-app.js';
 import { postSlack, slashForm } from '../helpers/slack.js';
-
-class SwitchableStore extends EmbeddedAuditStore {
-  down = false;
-  override async insert(record: AuditRecord): Promise<boolean> {
-    if (this.down) throw new Error('MongoServerSelectionError: connect ECONNREFUSED');
-    return super.insert(record);
-  }
-}
 
 let t: SlackTestApp | undefined;
 const cleanups: Array<() => Promise<void>> = [];
