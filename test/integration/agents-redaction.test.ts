@@ -10,7 +10,13 @@ import {
   startAgentsApp,
   type AgentsTestApp,
 } from '../helpers/agents.js';
-import { GITHUB_TOKEN_REDACTED, PEM_BODY_PKCS8, SLACK_TOKEN_IN_CODE } from '../fixtures/fake-secrets.js';
+import {
+  GITHUB_TOKEN_REDACTED,
+  PEM_BODY_PKCS8,
+  pemBegin,
+  pemEnd,
+  SLACK_TOKEN_IN_CODE,
+} from '../fixtures/fake-secrets.js';
 
 const SLACK = SLACK_TOKEN_IN_CODE;
 const GITHUB = GITHUB_TOKEN_REDACTED;
@@ -46,9 +52,9 @@ describe('triage prompt', () => {
       'The bot stopped posting. Config we use:',
       `SLACK_BOT_TOKEN=${SLACK}`,
       `token: ${GITHUB}`,
-      '-----BEGIN PRIVATE KEY-----',
+      pemBegin(''),
       KEY_BODY,
-      '-----END PRIVATE KEY-----',
+      pemEnd(''),
     ].join('\n');
     app.tickets.add({ key: 'PAY-31', summary: `Bot down, token ${GITHUB} rejected`, description });
     const { reply } = await app.run('triage', { name: 'triage', ticket: 'PAY-31' });

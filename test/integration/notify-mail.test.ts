@@ -13,6 +13,7 @@ import { notificationChecks } from '../../integrations/notify/doctor.js';
 import { startTestApp, testConfig, REDIS_URL } from '../helpers/app.js';
 import { consoleUser, say, testProcessors } from '../helpers/approvals.js';
 import { eventually, startSmtp, type LoopbackSmtp } from '../helpers/notify.js';
+import { SLACK_TOKEN_NEVER_IN_MAIL } from '../fixtures/fake-secrets.js';
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -208,7 +209,7 @@ describe('notifications: mail', () => {
 
   it('break-glass is mailed to compliance officers; no diff, prompt or secret reaches a mail', async () => {
     const server = await smtp();
-    const { app } = await start(server.url, {}, { SLACK_BOT_TOKEN: 'xoxb-never-in-mail-4242' });
+    const { app } = await start(server.url, {}, { SLACK_BOT_TOKEN: SLACK_TOKEN_NEVER_IN_MAIL });
     await app.audit.append({
       tenantId: 'acme',
       action: 'breakglass.used',
@@ -219,7 +220,7 @@ describe('notifications: mail', () => {
         approvalId: 'apr-x1',
         diff: '--- a/key.pem\n+++ b/key.pem SECRET-DIFF',
         prompt: 'SYSTEM PROMPT TEXT',
-        token: 'xoxb-never-in-mail-4242',
+        token: SLACK_TOKEN_NEVER_IN_MAIL,
       },
       correlationId: 'c-1',
     });
@@ -227,7 +228,7 @@ describe('notifications: mail', () => {
     expect(recipients(server)).toEqual(['dave@acme.test']);
     const raw = server.mails[0]?.raw ?? '';
     expect(raw).toContain('Break-glass used on apr-x1');
-    for (const secret of ['SECRET-DIFF', 'key.pem', 'SYSTEM PROMPT', 'xoxb-never-in-mail-4242'])
+    for (const secret of ['SECRET-DIFF', 'key.pem', 'SYSTEM PROMPT', SLACK_TOKEN_NEVER_IN_MAIL])
       expect(raw).not.toContain(secret);
   });
 

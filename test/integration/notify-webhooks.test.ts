@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { attemptsFor } from '../../integrations/notify/jobs.js';
 import { consoleUser, say } from '../helpers/approvals.js';
 import { eventually } from '../helpers/notify.js';
+import { SLACK_TOKEN_NEVER_IN_WEBHOOK } from '../fixtures/fake-secrets.js';
 import {
   cli,
   FAST,
@@ -204,18 +205,18 @@ describe('notifications: webhooks', () => {
     const s = await start(
       hook('portal', r.url, 'job.failed') + hook('siem', r.url, 'audit.appended'),
       {},
-      { VOID_OUTBOUND_ALLOW: '127.0.0.1', SLACK_BOT_TOKEN: 'xoxb-never-in-a-webhook-77' },
+      { VOID_OUTBOUND_ALLOW: '127.0.0.1', SLACK_BOT_TOKEN: SLACK_TOKEN_NEVER_IN_WEBHOOK },
     );
     await jobFailed(s.app, {
       diff: '--- a/key.pem\n+++ b/key.pem SECRET-DIFF',
       prompt: 'SYSTEM PROMPT TEXT',
-      token: 'xoxb-never-in-a-webhook-77',
+      token: SLACK_TOKEN_NEVER_IN_WEBHOOK,
       summary: 'line one\nline two',
     });
     const accepted = await r.waitForAccepted(2);
     expect(accepted.map((d) => d.payload?.type).sort()).toEqual(['audit.appended', 'job.failed']);
     for (const d of accepted) {
-      for (const secret of ['SECRET-DIFF', 'key.pem', 'SYSTEM PROMPT', 'xoxb-never-in-a-webhook-77', 'line two'])
+      for (const secret of ['SECRET-DIFF', 'key.pem', 'SYSTEM PROMPT', SLACK_TOKEN_NEVER_IN_WEBHOOK, 'line two'])
         expect(d.body).not.toContain(secret);
       expect(d.payload?.data).toMatchObject({ kind: 'review', code: 'model.unavailable' });
     }

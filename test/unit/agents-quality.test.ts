@@ -10,6 +10,7 @@ import {
   GITHUB_TOKEN,
   OPENAI_KEY_IN_CODE,
   PEM_BODY_RSA,
+  pemEnd,
   PRIVATE_KEY_HEADER,
   SLACK_TOKEN_IN_CODE,
 } from '../fixtures/fake-secrets.js';
@@ -45,7 +46,7 @@ describe('QualityAgent', async () => {
       `const claude = '${ANTHROPIC_KEY_IN_CODE}';`,
       PRIVATE_KEY_HEADER,
       PEM_BODY_RSA,
-      '-----END RSA PRIVATE KEY-----',
+      pemEnd('RSA'),
       "const apiToken = 'q8Zr2LmX9vTn4KpW7sYb3HdJ6fGc1Ae5';",
       "const greeting = 'hello world, this is a plain sentence';",
     ]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { registerSecret, scrubber } from '../../bot/logger.js';
 import { captureLogger } from '../helpers/app.js';
-import { SLACK_LOGGED_TOKEN } from '../fixtures/fake-secrets.js';
+import { SLACK_LOGGED_TOKEN, SLACK_TOKEN_DEEP } from '../fixtures/fake-secrets.js';
 
 describe('logger', () => {
   it('removes configured secret values from every log line, wherever they appear', async () => {
@@ -24,7 +24,7 @@ describe('logger', () => {
     const { log, lines } = captureLogger([]);
     log.info(
       {
-        install: { team: { bot: { botToken: 'xoxb-deep-1111', clientSecret: 'cs-deep-2222' } } },
+        install: { team: { bot: { botToken: SLACK_TOKEN_DEEP, clientSecret: 'cs-deep-2222' } } },
         list: [{ password: 'pw-deep-3333' }],
         count: 3,
       },
@@ -42,7 +42,7 @@ describe('logger', () => {
     await new Promise((r) => setTimeout(r, 20));
     const text = lines.join('');
     for (const secret of [
-      'xoxb-deep-1111',
+      SLACK_TOKEN_DEEP,
       'cs-deep-2222',
       'pw-deep-3333',
       'm0ngo-pass-4444',
