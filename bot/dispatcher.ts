@@ -116,15 +116,8 @@ export class Dispatcher implements CommandDispatcher {
     }
     if (!ANSWERED_IN_ACK.has(command.name)) return undefined;
     const correlationId = correlationIdFor(input.platform, input.deliveryId);
-    const ctx: CommandContext = {
-      tenant: resolution.tenant,
-      actor: resolution.actor,
-      thread: input.thread,
-      deliveryId: input.deliveryId,
-      correlationId,
-      log: this.options.log.child({ tenant: resolution.tenant.id, correlationId }),
-      services,
-    };
+    const log = this.options.log.child({ correlationId });
+    const ctx = this.contextOf(resolution.tenant, resolution.actor, input, correlationId, log);
     const runner = this.commands[command.name] as CommandRunner<Command>;
     return (await runner(ctx, command)).map((reply) => ({ ...reply, private: true }));
   }
@@ -213,19 +206,23 @@ export class Dispatcher implements CommandDispatcher {
         });
         return [refusal(verdict.refusal.message)];
       }
-      const ctx: CommandContext = {
-        tenant,
-        actor,
-        thread: input.thread,
-        deliveryId: input.deliveryId,
-        correlationId,
-        log: log.child({ tenant: tenant.id }),
-        services,
-      };
+      const ctx = this.contextOf(tenant, actor, input, correlationId, log);
       const runner = this.commands[parsed.command.name] as CommandRunner<Command>;
       return runner(ctx, parsed.command);
     });
     return { replies, duplicate: false, tenantId: tenant.id, correlationId };
+  }
+
+  private contextOf(
+    tenant: CommandContext['tenant'],
+    actor: CommandContext['actor'],
+    input: InboundCommand,
+    correlationId: string,
+    log: CommandContext['log'],
+  ): CommandContext {
+    const { thread, deliveryId } = input;
+    const services = this.options.services;
+    return { tenant, actor, thread, deliveryId, correlationId, log: log.child({ tenant: tenant.id }), services };
   }
 
   /** Runs the work; on any failure gives the delivery back so that the platform's retry is processed, and rethrows. */

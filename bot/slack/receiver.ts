@@ -48,7 +48,15 @@ const viaIntake = (body: SlackBody): boolean => typeof body.command === 'string'
 /** Twice Slack's 5-minute signature window (either direction): a replay later than that fails the signature. */
 const REPLAY_TTL_SECONDS = 11 * 60;
 
-const QUEUE_DOWN = 'The job queue is unavailable right now; nothing was queued. Please try again shortly.';
+/** Redis cannot take the request: nothing was queued; Slack retries events, and the person sees why. */
+const queueDown = (): HttpResponse => ({
+  status: 503,
+  headers: { 'retry-after': '5' },
+  body: {
+    error: 'queue.unavailable',
+    message: 'The job queue is unavailable right now; nothing was queued. Please try again shortly.',
+  },
+});
 
 const text = (status: number, error: string, message: string): HttpResponse => ({ status, body: { error, message } });
 
@@ -123,14 +131,7 @@ export class SlackReceiver implements Receiver {
       },
       admit: async (body) => {
         if (!isCommandPayload(body) || !options.queueReady || options.queueReady()) return undefined;
-        return {
-          status: 503,
-          headers: { 'retry-after': '5' },
-          body: {
-            error: 'queue.unavailable',
-            message: 'The job queue is unavailable right now; nothing was queued. Please try again shortly.',
-          },
-        };
+        return queueDown();
       },
       deliver: async (body, _credential, req, ctx) => {
         const refused = await options.precheck(body);
@@ -166,7 +167,7 @@ export class SlackReceiver implements Receiver {
         return undefined;
       }),
     ]);
-    if (!submitted) return text(503, 'queue.unavailable', QUEUE_DOWN);
+    if (!submitted) return queueDown();
     if (submitted.outcome === 'replay') {
       req.log.warn({ platform: 'slack' }, 'slack request already received (the same signed bytes): replay ignored');
       const replay = { action: 'security.replay', source: 'slack', reason: 'same_signed_request' } as const;
