@@ -158,7 +158,7 @@ async function serve(
         'Run --role all, or set MONGODB_URL.',
     );
   }
-  const heapGrowth = heapGrowthPercent(role, config.env.VOID_HEAP_GROWTH_PERCENT);
+  const heapGrowth = heapGrowthPercent(config.env.VOID_HEAP_GROWTH_PERCENT);
   boundHeapGrowth(heapGrowth);
   const repo = localGitModule({ dir: config.env.VOID_LOCAL_REPO, required: true });
   const app = await VoidApp.create(

@@ -87,6 +87,9 @@ describe('SIGTERM to the void binary', () => {
       VOID_SHUTDOWN_GRACE_MS: '15000',
       VOID_READINESS_DRAIN_MS: '3000',
     });
+    // A process that runs jobs bounds V8's heap growth too (docs/operations.md "Memory"), with no NODE_OPTIONS.
+    const started = await h.proc.waitForLog((l) => l.msg === 'Void started');
+    expect(started.heapGrowthPercent).toBe(25);
     const listening = await h.proc.waitForLog((l) => l.msg === 'Void web role listening');
     const base = `http://127.0.0.1:${String(listening.port)}`;
     expect((await fetch(`${base}/readyz`)).status).toBe(200);

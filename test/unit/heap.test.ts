@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../../bot/config/load.js';
-import { heapGrowthPercent, WEB_HEAP_GROWTH_PERCENT } from '../../bot/heap.js';
+import { DEFAULT_HEAP_GROWTH_PERCENT, heapGrowthPercent } from '../../bot/heap.js';
 
 describe('heap growth per role', () => {
-  it('bounds the web role by default, leaves workers and the single process to V8, and obeys the setting', () => {
-    expect(heapGrowthPercent('web', undefined)).toBe(WEB_HEAP_GROWTH_PERCENT);
-    expect(heapGrowthPercent('worker', undefined)).toBe(0);
-    expect(heapGrowthPercent('all', undefined)).toBe(0);
-    expect(heapGrowthPercent('web', 0)).toBe(0);
-    expect(heapGrowthPercent('worker', 50)).toBe(50);
+  it('bounds every role by default (web, worker and the single process), and obeys the setting', () => {
+    expect(DEFAULT_HEAP_GROWTH_PERCENT).toBe(25);
+    expect(heapGrowthPercent(undefined)).toBe(25);
+    expect(heapGrowthPercent(0)).toBe(0);
+    expect(heapGrowthPercent(50)).toBe(50);
   });
 
   it('reads VOID_HEAP_GROWTH_PERCENT as a whole percent, and refuses nonsense', () => {
