@@ -47,10 +47,22 @@ export class AfterAck {
 
 const json = (status: number, body: Record<string, unknown>): InboundAnswer => ({ status, body });
 
+/** Headers whose repeats Node drops from `headers` (it keeps the first) or joins with something else than a comma. */
+const NOT_COMMA_JOINED = new Set([
+  ...['age', 'authorization', 'content-length', 'content-type', 'etag', 'expires', 'from', 'host'],
+  ...['if-modified-since', 'if-unmodified-since', 'last-modified', 'location', 'max-forwards'],
+  ...['proxy-authorization', 'referer', 'retry-after', 'server', 'user-agent', 'cookie', 'set-cookie'],
+]);
+
 /** The header policy: the first of `names` that was sent more than once, if any. */
 export function repeatedHeader(req: RawRequest, names: readonly string[]): string | undefined {
   return names.find((name) => {
-    const values = req.headersDistinct?.[name] ?? req.headers[name];
+    const joined = req.headers[name];
+    if (joined === undefined) return false;
+    // Fast path: Node joins the repeats of any other header with ", ", so a value without a comma was sent once
+    // (headersDistinct is built only when needed: an object of arrays per request).
+    if (typeof joined === 'string' && !joined.includes(',') && !NOT_COMMA_JOINED.has(name)) return false;
+    const values = req.headersDistinct?.[name] ?? joined;
     return Array.isArray(values) && values.length > 1;
   });
 }

@@ -54,24 +54,32 @@ function nestsDeeper(text: string, limit: number): boolean {
 
 /** Strict application/x-www-form-urlencoded: every pair must decode, no key twice, no forbidden keys. */
 export function parseForm(text: string): ParsedObject {
-  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  // A plain object is safe here: the forbidden keys are refused before any assignment, and `own` (not `in`) tells a
+  // repeated field from an inherited name such as `toString`.
+  const out: Record<string, string> = {};
   if (text.length === 0) return refused('request.empty_form');
   for (const pair of text.split('&')) {
     const eq = pair.indexOf('=');
     if (eq <= 0) return refused('request.bad_form');
-    let key: string;
-    let value: string;
-    try {
-      key = decodeURIComponent(pair.slice(0, eq).replace(/\+/g, ' '));
-      value = decodeURIComponent(pair.slice(eq + 1).replace(/\+/g, ' '));
-    } catch {
-      return refused('request.bad_form');
-    }
+    const key = formDecode(pair.slice(0, eq));
+    const value = formDecode(pair.slice(eq + 1));
+    if (key === undefined || value === undefined) return refused('request.bad_form');
     if (FORBIDDEN_KEYS.has(key)) return refused('request.forbidden_key', { key, in: 'form' });
-    if (key in out) return refused('request.repeated_field', { key: key.slice(0, 40) });
+    if (Object.hasOwn(out, key)) return refused('request.repeated_field', { key: key.slice(0, 40) });
     out[key] = value;
   }
-  return { ok: true, value: { ...out } };
+  return { ok: true, value: out };
+}
+
+/** One form-encoded key or value (`+` is a space), or undefined when its escapes do not decode. */
+function formDecode(encoded: string): string | undefined {
+  const spaced = encoded.includes('+') ? encoded.replace(/\+/g, ' ') : encoded;
+  if (!spaced.includes('%')) return spaced; // nothing to decode: most Slack fields
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return undefined;
+  }
 }
 
 export function mediaType(contentType: string | undefined): string {

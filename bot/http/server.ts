@@ -179,12 +179,14 @@ export class HttpServer implements RouteRegistrar {
       path: url.pathname,
       query: url.searchParams,
       headers: req.headers,
-      headersDistinct: req.headersDistinct,
       body,
       params: found.params,
       log,
     };
     withLazySignal(request, res, this.closed.signal);
+    // Node builds headersDistinct (an object of arrays, ~1.5 KB) on first read: only the inbound kit's repeated-header
+    // check reads it, on the request object itself. Not enumerable, like `signal`.
+    Object.defineProperty(request, 'headersDistinct', { enumerable: false, get: () => req.headersDistinct });
     try {
       const span = {
         kind: SpanKind.SERVER,

@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH, parseFormOrJson, parseJsonObject } from '../../bot/http/parse.js';
+import { repeatedHeader } from '../../bot/http/inbound.js';
 
 const levels = (n: number) => `${'{"a":'.repeat(n - 1)}{}${'}'.repeat(n - 1)}`;
 
@@ -44,11 +45,44 @@ describe('parseJsonObject', () => {
     expect(parseFormOrJson(Buffer.from('__proto__=1&a=2'), 'application/x-www-form-urlencoded').ok).toBe(false);
   });
 
+  it('decodes a form the way Slack encodes it, and refuses bad escapes and a field sent twice', () => {
+    const parse = (text: string) => parseFormOrJson(Buffer.from(text), 'application/x-www-form-urlencoded');
+    expect(parse('text=deploy+api+to%20prod&user_id=U1&toString=x')).toEqual({
+      ok: true,
+      value: { text: 'deploy api to prod', user_id: 'U1', toString: 'x' },
+    });
+    expect(parse('a%2Bb=1%2B1')).toEqual({ ok: true, value: { 'a+b': '1+1' } });
+    expect(parse('text=100%zz')).toMatchObject({ ok: false, refusal: { code: 'request.bad_form' } });
+    expect(parse('%E0%A4%A=1')).toMatchObject({ ok: false, refusal: { code: 'request.bad_form' } });
+    expect(parse('toString=1&toString=2')).toMatchObject({ ok: false, refusal: { code: 'request.repeated_field' } });
+    expect(parse('user+id=1&user%20id=2')).toMatchObject({ ok: false, refusal: { code: 'request.repeated_field' } });
+  });
+
   it('property: never throws, whatever the text', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (text) => {
         expect(typeof parseJsonObject(text).ok).toBe('boolean');
       }),
     );
+  });
+});
+
+describe('repeatedHeader', () => {
+  const request = (headers: Record<string, string>, distinct: Record<string, string[]>) =>
+    ({ headers, headersDistinct: distinct }) as unknown as Parameters<typeof repeatedHeader>[0];
+
+  it('tells a header sent twice from one whose single value holds a comma', () => {
+    const once = request({ 'x-hub-signature': 'a, b' }, { 'x-hub-signature': ['a, b'] });
+    expect(repeatedHeader(once, ['x-hub-signature'])).toBeUndefined();
+    const twice = request({ 'x-hub-signature': 'a, b' }, { 'x-hub-signature': ['a', 'b'] });
+    expect(repeatedHeader(twice, ['x-hub-signature'])).toBe('x-hub-signature');
+  });
+
+  it('finds a repeated Authorization, whose second value Node drops from headers', () => {
+    const twice = request({ authorization: 'Bearer a' }, { authorization: ['Bearer a', 'Bearer b'] });
+    expect(repeatedHeader(twice, ['x-other', 'authorization'])).toBe('authorization');
+    expect(
+      repeatedHeader(request({ authorization: 'Bearer a' }, { authorization: ['Bearer a'] }), ['authorization']),
+    ).toBeUndefined();
   });
 });
