@@ -1,7 +1,12 @@
 // The dispatcher: an authenticated, neutral InboundCommand → identity → de-duplication → audit → limits → the
 // command's runner → replies. Adapters call dispatch() once they have verified the request; the replies are theirs
 // to render in the originating thread.
-import { correlationIdFor, type CommandDispatcher, type DispatchResult } from './core/dispatch.js';
+import {
+  correlationIdFor,
+  type CommandDispatcher,
+  type DispatchOptions,
+  type DispatchResult,
+} from './core/dispatch.js';
 import { describeCommand, parseCommand, type Command, type ParseContext } from './core/grammar.js';
 import type { InboundCommand, Reply } from './core/types.js';
 import { APPROVAL_ID } from './core/approvals.port.js';
@@ -22,15 +27,14 @@ import {
 import { recordCommand, type CommandOutcome } from './metrics.js';
 import { withSpan } from './tracing.js';
 
-export type { DispatchResult } from './core/dispatch.js';
+export type { DispatchOptions, DispatchResult } from './core/dispatch.js';
 
 /** Commands whose answer needs no job and no change: answered in the ack where the platform allows. */
 const ANSWERED_IN_ACK: ReadonlySet<string> = new Set(['help', 'whoami', 'policy']);
 
-export interface DispatchOptions {
-  /** The answer went back in the ack (answerNow): record the command, count it, run nothing, reply nothing. */
-  readonly answered?: boolean;
-}
+/** help, whoami, policy explain, and status other than of an approval (the approvals runner shows its card). */
+const needsNoJob = (command: Command): boolean =>
+  command.name === 'status' ? !(command.id && APPROVAL_ID.test(command.id)) : ANSWERED_IN_ACK.has(command.name);
 
 export interface DispatcherOptions {
   readonly services: Services;
@@ -109,17 +113,18 @@ export class Dispatcher implements CommandDispatcher {
       localRevisions: this.options.localRevisions?.() ?? false,
     });
     if (!parsed.ok) return [usageReply(parsed.refusal.message)];
-    const command = parsed.command;
-    if (command.name === 'status') {
-      if (command.id && APPROVAL_ID.test(command.id)) return undefined;
-      return [{ ...answer(await statusSummary(services.queue, resolution.tenant, command.id)), private: true }];
-    }
-    if (!ANSWERED_IN_ACK.has(command.name)) return undefined;
+    if (!needsNoJob(parsed.command)) return undefined;
     const correlationId = correlationIdFor(input.platform, input.deliveryId);
     const log = this.options.log.child({ correlationId });
     const ctx = this.contextOf(resolution.tenant, resolution.actor, input, correlationId, log);
+    return (await this.answerOf(ctx, parsed.command)).map((reply) => ({ ...reply, private: true }));
+  }
+
+  /** The answer of a command that needs no job: status reads the queue; the others are their runners (reads only). */
+  private async answerOf(ctx: CommandContext, command: Command): Promise<Reply[]> {
+    if (command.name === 'status') return [answer(await statusSummary(ctx.services.queue, ctx.tenant, command.id))];
     const runner = this.commands[command.name] as CommandRunner<Command>;
-    return (await runner(ctx, command)).map((reply) => ({ ...reply, private: true }));
+    return runner(ctx, command);
   }
 
   private async dispatchNow(
@@ -207,6 +212,8 @@ export class Dispatcher implements CommandDispatcher {
         return [refusal(verdict.refusal.message)];
       }
       const ctx = this.contextOf(tenant, actor, input, correlationId, log);
+      // Answered now (help, whoami, status, policy explain), within the limits: recorded above, no job.
+      if (options.answerAtOnce && needsNoJob(parsed.command)) return this.answerOf(ctx, parsed.command);
       const runner = this.commands[parsed.command.name] as CommandRunner<Command>;
       return runner(ctx, parsed.command);
     });

@@ -14,9 +14,21 @@ export interface DispatchResult {
   readonly refusedIdentity?: 'identity.unknown_workspace' | 'identity.unknown_user';
 }
 
+export interface DispatchOptions {
+  /** The answer went back in the ack (answerNow): record the command, count it, run nothing, reply nothing. */
+  readonly answered?: boolean;
+  /**
+   * Answer a command that needs no job (help, whoami, status other than of an approval, policy explain) at once,
+   * after its `command.received` record and within the limits: the replies are the answer itself, never a job and
+   * its "queued" message. For adapters that answer with what they send while the platform waits (Teams' turn, one
+   * JIRA or GitHub comment).
+   */
+  readonly answerAtOnce?: boolean;
+}
+
 export interface CommandDispatcher {
   /** Parses, authorises and runs one command; a delivery id seen before is a duplicate and does nothing. */
-  dispatch(input: InboundCommand, parseContext?: ParseContext): Promise<DispatchResult>;
+  dispatch(input: InboundCommand, parseContext?: ParseContext, options?: DispatchOptions): Promise<DispatchResult>;
 }
 
 /** The correlation id of one delivery: the same on every record and reply that delivery causes. */

@@ -96,7 +96,8 @@ export class VoidTeamsBot extends TeamsActivityHandler {
       (await this.sendJiraForm(context, inbound.workspaceId, inbound.platformUserId))
     )
       return;
-    const result = await this.deps.dispatcher().dispatch(inbound);
+    // help, whoami, status, policy explain: answered in this turn by the one reply below, with no job.
+    const result = await this.deps.dispatcher().dispatch(inbound, {}, { answerAtOnce: true });
     if (result.duplicate) return;
     try {
       for (const reply of result.replies) await this.sendReply(context, reply);

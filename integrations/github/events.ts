@@ -166,6 +166,8 @@ export class GithubEventHandler {
         attempt,
       },
       { repo: e.repo, pullNumber: e.number },
+      // help, whoami, status, policy explain: the one comment posted below is the answer; no job, no "queued".
+      { answerAtOnce: true },
     );
     if (result.duplicate) return { duplicate: true };
     const replies = await commentReplies(e, tenant, rewritten, result.replies, {

@@ -161,7 +161,8 @@ function rulesFor(tenant: Tenant, payload: JiraWebhook) {
 
 /** Dispatches one command and posts its replies as JIRA comments on the ticket. */
 async function run(deps: JiraEventDeps, input: InboundCommand, log: Logger): Promise<{ duplicate: boolean }> {
-  const result = await deps.dispatcher().dispatch({ ...input, receivedAt: new Date() });
+  // help, whoami, status, policy explain: the one comment below is the answer; no job, no "queued" comment.
+  const result = await deps.dispatcher().dispatch({ ...input, receivedAt: new Date() }, {}, { answerAtOnce: true });
   const chat = deps.chat();
   for (const reply of result.replies) {
     if (!chat) {

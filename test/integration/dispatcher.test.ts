@@ -225,3 +225,54 @@ describe('jobs', () => {
     expect(done.key).toBe(waiting.key);
   });
 });
+
+describe('answerAtOnce (Teams, JIRA, GitHub: the answer is what the adapter sends while the platform waits)', () => {
+  const jobs = (t: TestApp) => t.app.queue.queue.getJobCountByTypes('waiting', 'active', 'completed', 'delayed');
+  const received = async (t: TestApp) =>
+    (await t.app.audit.store.range('acme', 1, 100)).filter((r) => r.action === 'command.received');
+
+  it('answers status with the queue itself, after its record, with no job; a redelivery does nothing', async () => {
+    const t = await start({ role: 'web' });
+    const request = cmd('status');
+    const result = await t.app.dispatcher.dispatch(request, {}, { answerAtOnce: true });
+    expect(result.replies).toEqual([{ text: 'no jobs in Acme Payments yet', kind: 'answer' }]);
+    expect(await jobs(t)).toBe(0);
+    expect((await received(t)).map((r) => r.details?.command)).toEqual(['status']);
+    expect((await t.app.dispatcher.dispatch(request, {}, { answerAtOnce: true })).duplicate).toBe(true);
+    expect(await received(t)).toHaveLength(1);
+  });
+
+  it('leaves commands that need a job, and status of an approval, to their runners', async () => {
+    const t = await start({ role: 'web' });
+    const approval = await t.app.dispatcher.dispatch(cmd('status ap-0123456789abcdef'), {}, { answerAtOnce: true });
+    expect(approval.replies[0]?.text).toMatch(/queued as job/);
+    expect(await jobs(t)).toBe(1);
+  });
+
+  it("stays within the person's command limit", async () => {
+    const t = await start({ role: 'web', config: testConfig({ yaml: limitedYaml }) });
+    const kinds = [];
+    for (let i = 0; i < 3; i += 1)
+      kinds.push((await t.app.dispatcher.dispatch(cmd('status'), {}, { answerAtOnce: true })).replies[0]?.kind);
+    expect(kinds).toEqual(['answer', 'answer', 'refusal']);
+  });
+
+  it('answers nothing when the record cannot be written, and answers the platform retry once it can', async () => {
+    let down = true;
+    class FlakyStore extends EmbeddedAuditStore {
+      override async insert(record: AuditRecord): Promise<boolean> {
+        if (down) throw new Error('connection refused');
+        return super.insert(record);
+      }
+    }
+    const t = await start({ role: 'web', app: { auditStore: new FlakyStore() } });
+    const request = cmd('whoami');
+    await expect(t.app.dispatcher.dispatch(request, {}, { answerAtOnce: true })).rejects.toBeInstanceOf(
+      AuditUnavailableError,
+    );
+    down = false;
+    const retry = await t.app.dispatcher.dispatch(request, {}, { answerAtOnce: true });
+    expect(retry.replies[0]?.text).toContain('You are Alice Developer');
+    expect(await received(t)).toHaveLength(1);
+  });
+});

@@ -1,6 +1,7 @@
 // A command typed to Void in a Teams channel: the reply lands in the thread, a job is queued, and the worker's
 // progress arrives proactively (after the HTTP request has ended) as updates of that same message. A repeated
-// activity id does nothing new.
+// activity id does nothing new. The job is a review with a small test processor (`status` needs no job: it is
+// answered in the turn, teams-answers.test.ts).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestApp, testConfig, uniqueId, type TestApp } from '../helpers/app.js';
 import {
@@ -14,15 +15,40 @@ import {
   type TeamsFakes,
 } from '../helpers/teams.js';
 import { teamsModule } from '../../bot/teams/module.js';
+import type { VoidModule } from '../../bot/modules.js';
 import { EmbeddedAuditStore } from '../../audit/embedded.store.js';
 import type { AuditRecord } from '../../audit/types.js';
 
 let teams: TeamsFakes;
 let t: TestApp;
 
+/** `review` jobs with a processor that reports one step and finishes. */
+const reviews: VoidModule = {
+  name: 'test-reviews',
+  async setup() {
+    return {
+      kinds: ['review'],
+      processors: () =>
+        new Map([
+          [
+            'review',
+            async (ctx) => {
+              await ctx.progress('reading the diff', 0.5);
+              return { summary: 'no problems found' };
+            },
+          ],
+        ]),
+    };
+  },
+};
+
+/** `@Void review acme/api#42` in a channel: a command that queues a job. */
+const jobMention = (overrides: Record<string, unknown>) =>
+  fixture('channel-mention', { text: '<at>Void</at> review acme/api#42\n', ...overrides });
+
 beforeAll(async () => {
   teams = await startTeamsFakes();
-  t = await startTestApp({ config: testConfig({ env: teamsEnv(teams.openId) }), modules: [teamsModule] });
+  t = await startTestApp({ config: testConfig({ env: teamsEnv(teams.openId) }), modules: [teamsModule, reviews] });
 });
 
 afterAll(async () => {
@@ -40,7 +66,7 @@ const inConversation = (conversationId: string) => (call: ConnectorCall) =>
 
 describe('Teams commands', () => {
   it('a command in a channel gets a reply in the thread, queues a job, and shows its progress in place', async () => {
-    const activity = fixture('channel-mention', { serviceUrl: teams.connector.url });
+    const activity = jobMention({ serviceUrl: teams.connector.url });
     const conversationId = (activity.conversation as { id: string }).id;
     const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url });
     const response = await postActivity(t.url, activity, { token });
@@ -59,7 +85,7 @@ describe('Teams commands', () => {
 
     // Progress and the result come later, proactively, as updates (PUT) of the message posted first.
     const done = await teams.connector.waitFor((all) =>
-      all.filter(inConversation(conversationId)).find((c) => c.method === 'PUT' && text(c).includes('status done')),
+      all.filter(inConversation(conversationId)).find((c) => c.method === 'PUT' && text(c).includes('review done')),
     );
     const messageId = /\/activities\/([^/]+)$/.exec(done.path)?.[1];
     expect(messageId).toBe(first?.responseId);
@@ -73,7 +99,7 @@ describe('Teams commands', () => {
   });
 
   it('a repeated activity id (a Teams retry) produces nothing new', async () => {
-    const activity = fixture('channel-mention', {
+    const activity = jobMention({
       serviceUrl: teams.connector.url,
       conversation: {
         ...(fixture('channel-mention').conversation as object),
@@ -85,7 +111,7 @@ describe('Teams commands', () => {
     await teams.connector.waitFor((all) =>
       all
         .filter(inConversation('19:retry@thread.tacv2;messageid=42'))
-        .find((c) => c.method === 'PUT' && text(c).includes('status done')),
+        .find((c) => c.method === 'PUT' && text(c).includes('review done')),
     );
     const before = teams.connector.calls.length;
     const jobsBefore = await t.app.queue.recent('acme', 100);
@@ -143,11 +169,11 @@ describe('Teams commands', () => {
   it('a worker in another process posts the progress into the Teams thread (conversation reference from Redis)', async () => {
     const shared = { prefix: uniqueId('void-test'), queueName: uniqueId('q') };
     const config = testConfig({ env: teamsEnv(teams.openId) });
-    const web = await startTestApp({ config, role: 'web', modules: [teamsModule], app: shared });
-    const worker = await startTestApp({ config, role: 'worker', modules: [teamsModule], app: shared });
+    const web = await startTestApp({ config, role: 'web', modules: [teamsModule, reviews], app: shared });
+    const worker = await startTestApp({ config, role: 'worker', modules: [teamsModule, reviews], app: shared });
     try {
       const conversationId = '19:split@thread.tacv2;messageid=99';
-      const activity = fixture('channel-mention', {
+      const activity = jobMention({
         serviceUrl: teams.connector.url,
         conversation: {
           isGroup: true,
@@ -164,7 +190,7 @@ describe('Teams commands', () => {
         ).status,
       ).toBe(200);
       const done = await teams.connector.waitFor((all) =>
-        all.filter(inConversation(conversationId)).find((c) => c.method === 'PUT' && text(c).includes('status done')),
+        all.filter(inConversation(conversationId)).find((c) => c.method === 'PUT' && text(c).includes('review done')),
       );
       const posted = teams.connector.calls.filter(inConversation(conversationId)).filter((c) => c.method === 'POST');
       expect(posted).toHaveLength(1);
