@@ -26,7 +26,7 @@ import {
   type Cluster,
   type PlatformsFake,
 } from '../helpers/faults-cluster.js';
-import { postSlack, slashForm } from '../helpers/slack.js';
+import { mentionEvent, postSlack, slashForm } from '../helpers/slack.js';
 import type { BenchResult } from './lib.js';
 
 const TENANTS = 50;
@@ -101,20 +101,8 @@ async function slash(url: string, i: number, text: string, channel: string): Pro
 /** `@Void status` in a channel: a status job (a slash command's `status` is answered in the ack, with no job). */
 async function mention(url: string, i: number, text: string, channel: string): Promise<void> {
   const t = i % TENANTS;
-  const body = JSON.stringify({
-    type: 'event_callback',
-    team_id: teamOf(t),
-    api_app_id: 'A0BENCH01',
-    event_id: `EvB6${channel}`,
-    event_time: Math.floor(Date.now() / 1000),
-    event: {
-      type: 'app_mention',
-      user: `U0DEV${pad(t)}0`,
-      text: `<@U0VOIDBOT> ${text}`,
-      channel,
-      ts: `1700000000.${i}`,
-    },
-  });
+  const fields = { text, team: teamOf(t), user: `U0DEV${pad(t)}0`, channel, eventId: `EvB6${channel}` };
+  const body = mentionEvent({ ...fields, ts: `1700000000.${i}` });
   const res = await postSlack(url, { body, contentType: 'application/json' });
   if (res.status !== 200) throw new Error(`B6: Slack request answered ${res.status}`);
 }

@@ -90,6 +90,32 @@ export function slashForm(fields: {
   return form.toString();
 }
 
+/** An `@Void <text>` app_mention event_callback body (a mention's `status` is a job; a slash command's is not). */
+export function mentionEvent(fields: {
+  text: string;
+  team: string;
+  user: string;
+  channel: string;
+  eventId: string;
+  ts: string;
+  botUserId?: string;
+}): string {
+  return JSON.stringify({
+    type: 'event_callback',
+    team_id: fields.team,
+    api_app_id: 'A0BENCH01',
+    event_id: fields.eventId,
+    event_time: Math.floor(Date.now() / 1000),
+    event: {
+      type: 'app_mention',
+      user: fields.user,
+      text: `<@${fields.botUserId ?? 'U0VOIDBOT'}> ${fields.text}`,
+      channel: fields.channel,
+      ts: fields.ts,
+    },
+  });
+}
+
 export function interactionForm(payload: Record<string, unknown>): string {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
