@@ -46,6 +46,14 @@ export function concatHtml(...pieces: readonly SafeHtml[]): SafeHtml {
   return new SafeHtml(pieces.map((piece) => piece.value).join(''));
 }
 
+/** The session's CSRF token, carried by every form that changes something (guard.ts checks it). */
+export const csrfField = (token: string): SafeHtml => html`<input type="hidden" name="_csrf" value="${token}">`;
+
+/** A table's header row: one column heading per label. */
+export function tableHead(...labels: readonly string[]): SafeHtml {
+  return html`<thead><tr>${labels.map((label) => html`<th scope="col">${label}</th>`)}</tr></thead>`;
+}
+
 /** The strict policy: scripts and styles only from Void's own static files, nothing inline, no framing. */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -97,7 +105,7 @@ function nav(ctx: NavContext): SafeHtml {
   const brand = html`<span class="brand">Void · ${ctx.tenantName}</span>`;
   return html`<header class="top"><nav aria-label="Dashboard">${brand}<ul>${links}</ul></nav>
 <form method="post" action="/dashboard/signout" class="who"><span>${ctx.memberName} (${ctx.roles.join(', ')})</span>
-<input type="hidden" name="_csrf" value="${ctx.csrf}"><button type="submit">Sign out</button>
+${csrfField(ctx.csrf)}<button type="submit">Sign out</button>
 <button type="submit" formaction="/dashboard/signout-everywhere">Sign out everywhere</button></form></header>`;
 }
 
