@@ -49,6 +49,9 @@ export function concatHtml(...pieces: readonly SafeHtml[]): SafeHtml {
 /** The session's CSRF token, carried by every form that changes something (guard.ts checks it). */
 export const csrfField = (token: string): SafeHtml => html`<input type="hidden" name="_csrf" value="${token}">`;
 
+/** One term of a description list (`<dl>`) with its description. */
+export const term = (name: string, value: unknown): SafeHtml => html`<dt>${name}</dt><dd>${value}</dd>`;
+
 /** A table's header row: one column heading per label. */
 export function tableHead(...labels: readonly string[]): SafeHtml {
   return html`<thead><tr>${labels.map((label) => html`<th scope="col">${label}</th>`)}</tr></thead>`;

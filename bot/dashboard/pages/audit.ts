@@ -8,7 +8,7 @@ import { describeVerify, verifyChain } from '../../../audit/verify.js';
 import type { HttpResponse, HttpServer } from '../../http/server.js';
 import { forbidden, notFound, secureCookies, view, type DashboardDeps, type Viewer } from '../context.js';
 import { hasRole, tenantRoute, type TenantHandler } from '../guard.js';
-import { concatHtml, csrfField, html, htmlResponse, SafeHtml, securityHeaders, tableHead } from '../html.js';
+import { concatHtml, csrfField, html, htmlResponse, SafeHtml, securityHeaders, tableHead, term } from '../html.js';
 
 /** Compliance officers and admins only; others get a 403 that says who may. */
 export const readers =
@@ -71,8 +71,6 @@ function exportLinks(tenantId: string, query: URLSearchParams) {
   return html`<p>Export: ${link('jsonl', 'JSON Lines')} · ${link('csv', 'CSV')}</p>`;
 }
 
-const entry = (term: string, value: unknown) => html`<dt>${term}</dt><dd>${value}</dd>`;
-
 /** One record in full, with the links of its hash chain (the previous and the next record). */
 function recordDetails(tenantId: string, record: AuditRecord) {
   const { actor, seq } = record;
@@ -80,19 +78,15 @@ function recordDetails(tenantId: string, record: AuditRecord) {
   const who = html`${actor.memberId ?? '—'} via ${actor.platform} ${actor.platformUserId ?? ''}`;
   const trailLink = html`<a href="/dashboard/t/${tenantId}/audit?correlationId=${record.correlationId}">`;
   const correlation = html`${trailLink}${record.correlationId}</a>`;
-  const what = [
-    entry('Action', record.action),
-    entry('Target', record.target ?? '—'),
-    entry('Outcome', record.outcome),
-  ];
+  const what = [term('Action', record.action), term('Target', record.target ?? '—'), term('Outcome', record.outcome)];
   const details = html`<pre>${JSON.stringify(record.details ?? {}, null, 2)}</pre>`;
   const toPrevious = seq > 1 ? html` (${link(seq - 1, `record ${seq - 1}`)})` : '';
   const previous = html`<code>${record.prevHash}</code>${toPrevious}`;
   const hash = html`<code>${record.hash}</code> (${link(seq + 1, 'next')})`;
-  return html`<dl class="record">${entry('Sequence', seq)}${entry('Time', record.ts)}${entry('Actor', who)}
-${what}${entry('Correlation', correlation)}
-${entry('Details', details)}
-${entry('Previous hash', previous)}${entry('Hash', hash)}</dl>`;
+  return html`<dl class="record">${term('Sequence', seq)}${term('Time', record.ts)}${term('Actor', who)}
+${what}${term('Correlation', correlation)}
+${term('Details', details)}
+${term('Previous hash', previous)}${term('Hash', hash)}</dl>`;
 }
 
 export function registerAudit(http: HttpServer, deps: DashboardDeps): void {
