@@ -2,8 +2,14 @@
 // exist), and for every state change the session's CSRF token in the form (else 403, recorded).
 import type { HttpRequest, HttpResponse, HttpServer } from '../http/server.js';
 import { csrfOk, formOf, notFound, recordRefusal, secureCookies, type DashboardDeps, type Viewer } from './context.js';
-import { html, htmlResponse, page } from './html.js';
+import { concatHtml, html, htmlResponse, page } from './html.js';
 import { viewerOf } from './signin.js';
+
+/** A state change whose CSRF token is missing or wrong: nothing was done. */
+const NOT_FROM_YOUR_PAGE = concatHtml(
+  html`<p role="alert">This form was not sent from your dashboard page (its security token is missing or wrong), `,
+  html`so nothing was done. Go back, reload the page and try again.</p>`,
+);
 
 export type TenantHandler = (
   req: HttpRequest,
@@ -28,14 +34,7 @@ export function tenantRoute(
       const form = method === 'POST' ? formOf(req) : new URLSearchParams();
       if (method === 'POST' && !csrfOk(viewer, form)) {
         await recordRefusal(deps, viewer.tenant.id, 'security.csrf_refused', 'dashboard.csrf', req, viewer.actor);
-        return htmlResponse(
-          403,
-          page(
-            'Refused',
-            html`<p role="alert">This form was not sent from your dashboard page (its security token is missing or wrong), so nothing was done. Go back, reload the page and try again.</p>`,
-          ),
-          secureCookies(deps),
-        );
+        return htmlResponse(403, page('Refused', NOT_FROM_YOUR_PAGE), secureCookies(deps));
       }
       return handler(req, viewer, form);
     },

@@ -38,6 +38,25 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
   return new SafeHtml(out);
 }
 
+/**
+ * Markup too long for one source line, cut like a long string: the pieces joined as they are, with nothing between
+ * them. Only SafeHtml pieces (each built by html``), so a cut never lets an unescaped value through.
+ */
+export function concatHtml(...pieces: readonly SafeHtml[]): SafeHtml {
+  return new SafeHtml(pieces.map((piece) => piece.value).join(''));
+}
+
+/** The session's CSRF token, carried by every form that changes something (guard.ts checks it). */
+export const csrfField = (token: string): SafeHtml => html`<input type="hidden" name="_csrf" value="${token}">`;
+
+/** One term of a description list (`<dl>`) with its description. */
+export const term = (name: string, value: unknown): SafeHtml => html`<dt>${name}</dt><dd>${value}</dd>`;
+
+/** A table's header row: one column heading per label. */
+export function tableHead(...labels: readonly string[]): SafeHtml {
+  return html`<thead><tr>${labels.map((label) => html`<th scope="col">${label}</th>`)}</tr></thead>`;
+}
+
 /** The strict policy: scripts and styles only from Void's own static files, nothing inline, no framing. */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -82,22 +101,29 @@ const NAV: ReadonlyArray<[string, string]> = [
 ];
 
 function nav(ctx: NavContext): SafeHtml {
+  const current = (path: string) => (ctx.current === path ? new SafeHtml(' aria-current="page"') : '');
   const links = NAV.map(
-    ([path, label]) =>
-      html`<li><a href="/dashboard/t/${ctx.tenantId}/${path}"${ctx.current === path ? new SafeHtml(' aria-current="page"') : ''}>${label}</a></li>`,
+    ([path, label]) => html`<li><a href="/dashboard/t/${ctx.tenantId}/${path}"${current(path)}>${label}</a></li>`,
   );
-  return html`<header class="top"><nav aria-label="Dashboard"><span class="brand">Void · ${ctx.tenantName}</span><ul>${links}</ul></nav>
+  const brand = html`<span class="brand">Void · ${ctx.tenantName}</span>`;
+  return html`<header class="top"><nav aria-label="Dashboard">${brand}<ul>${links}</ul></nav>
 <form method="post" action="/dashboard/signout" class="who"><span>${ctx.memberName} (${ctx.roles.join(', ')})</span>
-<input type="hidden" name="_csrf" value="${ctx.csrf}"><button type="submit">Sign out</button>
+${csrfField(ctx.csrf)}<button type="submit">Sign out</button>
 <button type="submit" formaction="/dashboard/signout-everywhere">Sign out everywhere</button></form></header>`;
 }
 
+/** Void's own stylesheet and script, the only ones the policy above lets a page load. */
+const STYLESHEET = html`<link rel="stylesheet" href="/dashboard/static/app.css">`;
+const SCRIPT = html`<script src="/dashboard/static/app.js" defer></script>`;
+/** The header of a page seen signed out: no navigation, nobody named. */
+const SIGNED_OUT_HEADER = html`<header class="top"><span class="brand">Void</span></header>`;
+
 export function page(title: string, body: SafeHtml, ctx?: NavContext): string {
+  const header = ctx ? nav(ctx) : SIGNED_OUT_HEADER;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · Void</title><link rel="stylesheet" href="/dashboard/static/app.css"><script src="/dashboard/static/app.js" defer></script></head>
-<body>${ctx ? nav(ctx) : html`<header class="top"><span class="brand">Void</span></header>`}<main id="main"><h1>${title}</h1>${body}</main></body></html>`
-    .value;
+<title>${title} · Void</title>${STYLESHEET}${SCRIPT}</head>
+<body>${header}<main id="main"><h1>${title}</h1>${body}</main></body></html>`.value;
 }
 
 export function htmlResponse(

@@ -16,10 +16,32 @@ import {
   type DashboardDeps,
   type Viewer,
 } from './context.js';
-import { html, htmlResponse, page, type SafeHtml } from './html.js';
+import { concatHtml, html, htmlResponse, page, type SafeHtml } from './html.js';
 import { CALLBACK_PATH } from './oidc.js';
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** Signing in with a link from chat: nothing to fill in here, the `login` command sends the link. */
+const CHAT_SIGN_IN = concatHtml(
+  html`<section aria-labelledby="chat"><h2 id="chat">With a link from chat</h2><p>Say <code>login</code> to Void `,
+  html`in Slack, Teams or the console: it answers you privately with a link that signs you in once, within five `,
+  html`minutes.</p></section>`,
+);
+
+/** Single sign-on starts from the organisation's id (the tenant id of the tenants file). */
+function organisationForm(tenantId: string | undefined): SafeHtml {
+  return concatHtml(
+    html`<form method="get" action="/dashboard/signin"><label for="tenant">Organisation id</label> `,
+    html`<input id="tenant" name="tenant" autocomplete="organization" value="${tenantId ?? ''}" required `,
+    html`pattern="[a-z0-9][a-z0-9_-]{0,62}"> <button type="submit">Continue</button></form>`,
+  );
+}
+
+/** A sign-out form whose CSRF token is missing or wrong: nothing was done. */
+const NOT_FROM_YOUR_PAGE = concatHtml(
+  html`<p role="alert">This form was not sent from your dashboard page (its security token is missing or wrong), `,
+  html`so nothing was done.</p>`,
+);
 
 function signInPage(
   deps: DashboardDeps,
@@ -29,10 +51,11 @@ function signInPage(
   extra?: SafeHtml,
   clear = status === 401,
 ): HttpResponse {
-  const body = html`${notice ? html`<p role="alert" class="notice">${notice}</p>` : ''}
-<section aria-labelledby="chat"><h2 id="chat">With a link from chat</h2><p>Say <code>login</code> to Void in Slack, Teams or the console: it answers you privately with a link that signs you in once, within five minutes.</p></section>
+  const alert = notice ? html`<p role="alert" class="notice">${notice}</p>` : '';
+  const body = html`${alert}
+${CHAT_SIGN_IN}
 <section aria-labelledby="sso"><h2 id="sso">With your company's single sign-on</h2>
-<form method="get" action="/dashboard/signin"><label for="tenant">Organisation id</label> <input id="tenant" name="tenant" autocomplete="organization" value="${tenantId ?? ''}" required pattern="[a-z0-9][a-z0-9_-]{0,62}"> <button type="submit">Continue</button></form>${extra ?? ''}</section>`;
+${organisationForm(tenantId)}${extra ?? ''}</section>`;
   return htmlResponse(
     status,
     page('Sign in to Void', body),
@@ -53,7 +76,10 @@ async function signInRoute(deps: DashboardDeps, req: HttpRequest): Promise<HttpR
       'Single sign-on is not set up for that organisation here. Use a link from chat instead.',
       tenantId,
     );
-  const link = html`<p><a class="button" href="/dashboard/oidc/start?tenant=${tenant.id}">Sign in to ${tenant.name} with single sign-on</a></p>`;
+  const link = concatHtml(
+    html`<p><a class="button" href="/dashboard/oidc/start?tenant=${tenant.id}">`,
+    html`Sign in to ${tenant.name} with single sign-on</a></p>`,
+  );
   return signInPage(deps, 200, undefined, tenantId, link);
 }
 
@@ -103,8 +129,12 @@ async function signIn(
 /** GET of a chat link only shows a button: link previews and scanners that fetch URLs cannot use the link up. */
 function linkPage(deps: DashboardDeps, req: HttpRequest): HttpResponse {
   const token = req.params.token ?? '';
+  const form = concatHtml(
+    html`<form method="post" action="/dashboard/login"><input type="hidden" name="token" value="${token}">`,
+    html`<button type="submit">Sign in</button></form>`,
+  );
   const body = html`<p>Continue to sign in to the Void dashboard. This link works once.</p>
-<form method="post" action="/dashboard/login"><input type="hidden" name="token" value="${token}"><button type="submit">Sign in</button></form>`;
+${form}`;
   return htmlResponse(200, page('Sign in to Void', body), secureCookies(deps));
 }
 
@@ -198,14 +228,7 @@ async function signOut(deps: DashboardDeps, req: HttpRequest, everywhere: boolea
   if (!('session' in viewer)) return viewer;
   if (!csrfOk(viewer, formOf(req))) {
     await recordRefusal(deps, viewer.tenant.id, 'security.csrf_refused', 'dashboard.csrf', req, viewer.actor);
-    return htmlResponse(
-      403,
-      page(
-        'Refused',
-        html`<p role="alert">This form was not sent from your dashboard page (its security token is missing or wrong), so nothing was done.</p>`,
-      ),
-      secureCookies(deps),
-    );
+    return htmlResponse(403, page('Refused', NOT_FROM_YOUR_PAGE), secureCookies(deps));
   }
   const ended = everywhere
     ? await deps.sessions.destroyAll(viewer.tenant.id, viewer.member.id)

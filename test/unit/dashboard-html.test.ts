@@ -1,6 +1,6 @@
 // The dashboard's building blocks without a server: the escaping template, the `login` grammar, configuration.
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, html, SafeHtml } from '../../bot/dashboard/html.js';
+import { concatHtml, escapeHtml, html, SafeHtml } from '../../bot/dashboard/html.js';
 import { dashboardSettingsOf } from '../../bot/dashboard/settings.schema.js';
 import { loadEnv } from '../../bot/config/load.js';
 import { secretValues } from '../../bot/config/env.js';
@@ -18,6 +18,15 @@ describe('dashboard html', () => {
     );
     expect(html`${{ toString: () => '<x>' }}`.value).toBe('&lt;x&gt;');
     expect(new SafeHtml('<ok>').toString()).toBe('<ok>');
+  });
+
+  it('markup cut over several source lines joins back byte for byte, its values still escaped', () => {
+    const name = '<Bob & "Co">';
+    const cut = concatHtml(html`<p class="who">Signed in as `, html`${name}, `, html`welcome.</p>`);
+    expect(cut.value).toBe(html`<p class="who">Signed in as ${name}, welcome.</p>`.value);
+    expect(cut.value).toBe('<p class="who">Signed in as &lt;Bob &amp; &quot;Co&quot;&gt;, welcome.</p>');
+    expect(html`<div>${cut}</div>`.value).toBe(`<div>${cut.value}</div>`);
+    expect(concatHtml().value).toBe('');
   });
 });
 

@@ -8,7 +8,7 @@ import { describeVerify, verifyChain } from '../../../audit/verify.js';
 import type { HttpResponse, HttpServer } from '../../http/server.js';
 import { forbidden, notFound, secureCookies, view, type DashboardDeps, type Viewer } from '../context.js';
 import { hasRole, tenantRoute, type TenantHandler } from '../guard.js';
-import { html, htmlResponse, SafeHtml, securityHeaders } from '../html.js';
+import { concatHtml, csrfField, html, htmlResponse, SafeHtml, securityHeaders, tableHead, term } from '../html.js';
 
 /** Compliance officers and admins only; others get a 403 that says who may. */
 export const readers =
@@ -23,13 +23,70 @@ export const readers =
         );
 
 function recordRow(tenantId: string, r: AuditRecord) {
-  return html`<tr><td><a href="/dashboard/t/${tenantId}/audit/records/${r.seq}">${r.seq}</a></td><td><time datetime="${r.ts}">${r.ts}</time></td><td>${r.actor.memberId ?? '—'} (${r.actor.platform})</td><td>${r.action}</td><td>${r.target ?? ''}</td><td>${r.outcome}</td></tr>`;
+  const link = html`<a href="/dashboard/t/${tenantId}/audit/records/${r.seq}">${r.seq}</a>`;
+  const actor = html`${r.actor.memberId ?? '—'} (${r.actor.platform})`;
+  return concatHtml(
+    html`<tr><td>${link}</td><td><time datetime="${r.ts}">${r.ts}</time></td><td>${actor}</td>`,
+    html`<td>${r.action}</td><td>${r.target ?? ''}</td><td>${r.outcome}</td></tr>`,
+  );
+}
+
+function recordsTable(tenantId: string, records: readonly AuditRecord[]) {
+  const capped = records.length === 100 ? ' (the first 100; narrow the search)' : '';
+  const head = tableHead('Seq', 'Time', 'Actor', 'Action', 'Target', 'Outcome');
+  return html`<table><caption>${records.length} record(s)${capped}</caption>${head}
+<tbody>${records.map((r) => recordRow(tenantId, r))}</tbody></table>`;
 }
 
 function searchForm(q: URLSearchParams) {
   const field = (name: string, label: string, placeholder = '') =>
-    html`<label for="f-${name}">${label}</label> <input id="f-${name}" name="${name}" value="${q.get(name) ?? ''}" placeholder="${placeholder}" size="14">`;
-  return html`<form method="get" class="filters">${field('actor', 'Actor')} ${field('action', 'Action', 'job.failed or github.*')} ${field('target', 'Target')} ${field('from', 'From', 'YYYY-MM-DD')} ${field('until', 'Until', 'YYYY-MM-DD')} <button type="submit">Search</button></form>`;
+    concatHtml(
+      html`<label for="f-${name}">${label}</label> `,
+      html`<input id="f-${name}" name="${name}" value="${q.get(name) ?? ''}" placeholder="${placeholder}" size="14">`,
+    );
+  // Each field is followed by a space, the last one by the button.
+  const fields = [
+    field('actor', 'Actor'),
+    field('action', 'Action', 'job.failed or github.*'),
+    field('target', 'Target'),
+    field('from', 'From', 'YYYY-MM-DD'),
+    field('until', 'Until', 'YYYY-MM-DD'),
+  ].map((f) => html`${f} `);
+  return html`<form method="get" class="filters">${fields}<button type="submit">Search</button></form>`;
+}
+
+/** Verifying is a POST: it writes an `audit.verified` record. */
+function verifyForm(viewer: Viewer) {
+  return concatHtml(
+    html`<form method="post" action="/dashboard/t/${viewer.tenant.id}/audit/verify" class="inline">`,
+    html`${csrfField(viewer.session.csrf)}<button type="submit">Verify the chain</button></form>`,
+  );
+}
+
+/** Export links carry the search's period (from, until) and nothing else of it. */
+function exportLinks(tenantId: string, query: URLSearchParams) {
+  const period = new URLSearchParams([...query].filter(([k, v]) => ['from', 'until'].includes(k) && v)).toString();
+  const link = (format: string, label: string) =>
+    html`<a href="/dashboard/t/${tenantId}/audit/export?format=${format}&${period}" download>${label}</a>`;
+  return html`<p>Export: ${link('jsonl', 'JSON Lines')} · ${link('csv', 'CSV')}</p>`;
+}
+
+/** One record in full, with the links of its hash chain (the previous and the next record). */
+function recordDetails(tenantId: string, record: AuditRecord) {
+  const { actor, seq } = record;
+  const link = (to: number, label: string) => html`<a href="/dashboard/t/${tenantId}/audit/records/${to}">${label}</a>`;
+  const who = html`${actor.memberId ?? '—'} via ${actor.platform} ${actor.platformUserId ?? ''}`;
+  const trailLink = html`<a href="/dashboard/t/${tenantId}/audit?correlationId=${record.correlationId}">`;
+  const correlation = html`${trailLink}${record.correlationId}</a>`;
+  const what = [term('Action', record.action), term('Target', record.target ?? '—'), term('Outcome', record.outcome)];
+  const details = html`<pre>${JSON.stringify(record.details ?? {}, null, 2)}</pre>`;
+  const toPrevious = seq > 1 ? html` (${link(seq - 1, `record ${seq - 1}`)})` : '';
+  const previous = html`<code>${record.prevHash}</code>${toPrevious}`;
+  const hash = html`<code>${record.hash}</code> (${link(seq + 1, 'next')})`;
+  return html`<dl class="record">${term('Sequence', seq)}${term('Time', record.ts)}${term('Actor', who)}
+${what}${term('Correlation', correlation)}
+${term('Details', details)}
+${term('Previous hash', previous)}${term('Hash', hash)}</dl>`;
 }
 
 export function registerAudit(http: HttpServer, deps: DashboardDeps): void {
@@ -51,14 +108,10 @@ export function registerAudit(http: HttpServer, deps: DashboardDeps): void {
           400,
         );
       const records = await deps.audit.store.query(id, parsed.value.filter, parsed.value.afterSeq, 100);
-      const exportQs = new URLSearchParams(
-        [...req.query].filter(([k, v]) => ['from', 'until'].includes(k) && v),
-      ).toString();
       const body = html`${searchForm(req.query)}
-<form method="post" action="/dashboard/t/${id}/audit/verify" class="inline"><input type="hidden" name="_csrf" value="${viewer.session.csrf}"><button type="submit">Verify the chain</button></form>
-<p>Export: <a href="/dashboard/t/${id}/audit/export?format=jsonl&${exportQs}" download>JSON Lines</a> · <a href="/dashboard/t/${id}/audit/export?format=csv&${exportQs}" download>CSV</a></p>
-<table><caption>${records.length} record(s)${records.length === 100 ? ' (the first 100; narrow the search)' : ''}</caption><thead><tr><th scope="col">Seq</th><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th></tr></thead>
-<tbody>${records.map((r) => recordRow(id, r))}</tbody></table>`;
+${verifyForm(viewer)}
+${exportLinks(id, req.query)}
+${recordsTable(id, records)}`;
       return view(deps, viewer, 'audit', 'Audit trail', body);
     }),
   );
@@ -71,11 +124,7 @@ export function registerAudit(http: HttpServer, deps: DashboardDeps): void {
       const seq = Number(req.params.seq);
       const [record] = Number.isInteger(seq) && seq > 0 ? await deps.audit.store.range(viewer.tenant.id, seq, 1) : [];
       if (!record || record.seq !== seq) return notFound(deps, viewer);
-      const id = viewer.tenant.id;
-      const body = html`<dl class="record"><dt>Sequence</dt><dd>${record.seq}</dd><dt>Time</dt><dd>${record.ts}</dd><dt>Actor</dt><dd>${record.actor.memberId ?? '—'} via ${record.actor.platform} ${record.actor.platformUserId ?? ''}</dd>
-<dt>Action</dt><dd>${record.action}</dd><dt>Target</dt><dd>${record.target ?? '—'}</dd><dt>Outcome</dt><dd>${record.outcome}</dd><dt>Correlation</dt><dd><a href="/dashboard/t/${id}/audit?correlationId=${record.correlationId}">${record.correlationId}</a></dd>
-<dt>Details</dt><dd><pre>${JSON.stringify(record.details ?? {}, null, 2)}</pre></dd>
-<dt>Previous hash</dt><dd><code>${record.prevHash}</code>${record.seq > 1 ? html` (<a href="/dashboard/t/${id}/audit/records/${record.seq - 1}">record ${record.seq - 1}</a>)` : ''}</dd><dt>Hash</dt><dd><code>${record.hash}</code> (<a href="/dashboard/t/${id}/audit/records/${record.seq + 1}">next</a>)</dd></dl>`;
+      const body = recordDetails(viewer.tenant.id, record);
       return view(deps, viewer, 'audit', `Audit record ${record.seq}`, body);
     }),
   );
@@ -113,9 +162,9 @@ function verifyRoute(deps: DashboardDeps, viewer: Viewer): HttpResponse {
     let done = false;
     const verdict = verifyChain(deps.audit.store, id, {
       onProgress: (checked, lastSeq) => {
+        const percent = Math.min(100, Math.floor((lastSeq / Math.max(1, headSeq)) * 100));
         lines.push(
-          html`<p>Checked ${checked} record(s), up to record ${lastSeq} of ${headSeq} (${Math.min(100, Math.floor((lastSeq / Math.max(1, headSeq)) * 100))}%)…</p>`
-            .value,
+          html`<p>Checked ${checked} record(s), up to record ${lastSeq} of ${headSeq} (${percent}%)…</p>`.value,
         );
         wake?.();
       },
@@ -141,7 +190,11 @@ function verifyRoute(deps: DashboardDeps, viewer: Viewer): HttpResponse {
       },
       correlationId: `web-${viewer.session.id}-${Date.now().toString(36)}`,
     });
-    yield `</div>${html`<p role="status" class="${result.ok ? 'done' : 'refusal'}" data-ok="${String(result.ok)}">${describeVerify(result)}</p><p><a href="/dashboard/t/${id}/audit">Back to the trail</a></p>`.value}${bottom}`;
+    const outcome = concatHtml(
+      html`<p role="status" class="${result.ok ? 'done' : 'refusal'}" data-ok="${String(result.ok)}">`,
+      html`${describeVerify(result)}</p><p><a href="/dashboard/t/${id}/audit">Back to the trail</a></p>`,
+    );
+    yield `</div>${outcome.value}${bottom}`;
   }
   return { ...base, body: stream() };
 }

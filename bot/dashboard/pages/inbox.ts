@@ -1,16 +1,22 @@
 // The approvals inbox: requests the viewer may decide, the viewer's own requests, and one request in full. Every
 // decision goes through the approvals service, the same one chat buttons use: refusals are word for word the same.
-import type { ApprovalCard } from '../../core/approvals.port.js';
+import type { ApprovalCard, ApprovalDecisionView } from '../../core/approvals.port.js';
 import type { HttpServer } from '../../http/server.js';
 import { notFound, view, type DashboardDeps, type Viewer } from '../context.js';
 import { tenantRoute } from '../guard.js';
-import { html, type SafeHtml } from '../html.js';
+import { concatHtml, csrfField, html, term, type SafeHtml } from '../html.js';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
+function decision(d: ApprovalDecisionView): SafeHtml {
+  const decided = d.decision === 'approve' ? 'approved' : 'rejected';
+  const reason = d.reason ? html`: “${d.reason}”` : '';
+  return html`<li>${d.name} ${decided} via ${d.platform} at <time datetime="${d.at}">${d.at}</time>${reason}</li>`;
+}
+
 function decisions(card: ApprovalCard): SafeHtml {
   if (!card.decisions.length) return html`<p>No decisions yet.</p>`;
-  return html`<ul class="decisions">${card.decisions.map((d) => html`<li>${d.name} ${d.decision === 'approve' ? 'approved' : 'rejected'} via ${d.platform} at <time datetime="${d.at}">${d.at}</time>${d.reason ? html`: “${d.reason}”` : ''}</li>`)}</ul>`;
+  return html`<ul class="decisions">${card.decisions.map((d) => decision(d))}</ul>`;
 }
 
 /** Why this viewer can or cannot decide, in words (the service has the final say when they try). */
@@ -25,19 +31,39 @@ function standing(card: ApprovalCard, viewer: Viewer): string {
   return `It needs ${card.remaining}; your roles (${viewer.member.roles.join(', ')}) do not fit what remains.`;
 }
 
+/** Approve or reject, with an optional reason; posted to `${base}/decide`. */
+function decideForm(card: ApprovalCard, viewer: Viewer, base: string): SafeHtml {
+  const reason = concatHtml(
+    html`<label for="reason-${card.id}">Reason (optional for approve)</label>`,
+    html`<textarea id="reason-${card.id}" name="reason" maxlength="500" rows="2"></textarea>`,
+  );
+  const button = (value: string, label: string) =>
+    html`<button type="submit" name="decision" value="${value}">${label}</button>`;
+  return html`<form method="post" action="${base}/decide" class="decide">${csrfField(viewer.session.csrf)}
+${reason}
+${button('approve', 'Approve')} ${button('reject', 'Reject')}</form>`;
+}
+
 export function cardHtml(card: ApprovalCard, viewer: Viewer, withForm: boolean): SafeHtml {
   const base = `/dashboard/t/${viewer.tenant.id}/approvals/${card.id}`;
-  const form =
-    withForm && card.state === 'pending'
-      ? html`<form method="post" action="${base}/decide" class="decide"><input type="hidden" name="_csrf" value="${viewer.session.csrf}">
-<label for="reason-${card.id}">Reason (optional for approve)</label><textarea id="reason-${card.id}" name="reason" maxlength="500" rows="2"></textarea>
-<button type="submit" name="decision" value="approve">Approve</button> <button type="submit" name="decision" value="reject">Reject</button></form>`
-      : '';
-  return html`<article class="card state-${card.state}" aria-labelledby="h-${card.id}"><h3 id="h-${card.id}"><a href="${base}">${card.summary}</a></h3>
-<dl><dt>Request</dt><dd><code>${card.id}</code> (${card.state})</dd><dt>Requested by</dt><dd>${card.requester.name}</dd><dt>Rule</dt><dd>${card.rule}</dd>
-<dt>What will run</dt><dd>${card.targetDigest ? html`pinned to <code>${card.targetDigest}</code>` : 'the command as written (nothing to pin)'}</dd>
-<dt>Still needed</dt><dd>${card.remaining || '—'}</dd><dt>Expires</dt><dd><time datetime="${card.expiresAt}">${card.expiresAt}</time></dd></dl>
+  const form = withForm && card.state === 'pending' ? decideForm(card, viewer, base) : '';
+  const title = html`<h3 id="h-${card.id}"><a href="${base}">${card.summary}</a></h3>`;
+  const request = html`<code>${card.id}</code> (${card.state})`;
+  const willRun = card.targetDigest
+    ? html`pinned to <code>${card.targetDigest}</code>`
+    : 'the command as written (nothing to pin)';
+  const expires = html`<time datetime="${card.expiresAt}">${card.expiresAt}</time>`;
+  return html`<article class="card state-${card.state}" aria-labelledby="h-${card.id}">${title}
+<dl>${term('Request', request)}${term('Requested by', card.requester.name)}${term('Rule', card.rule)}
+${term('What will run', willRun)}
+${term('Still needed', card.remaining || '—')}${term('Expires', expires)}</dl>
 ${decisions(card)}<p class="standing">${standing(card, viewer)}</p>${form}</article>`;
+}
+
+/** The inbox as the page's script keeps it up to date (the `inbox` topic of the event stream). */
+function liveInbox(tenantId: string, body: SafeHtml): SafeHtml {
+  const stream = html`data-stream="/dashboard/t/${tenantId}/events?topic=inbox"`;
+  return html`<div id="inbox" data-live="inbox" ${stream}>${body}</div>`;
 }
 
 /** The viewer's own request ids, read from their `approval.requested` audit records; a live stream keeps one and
@@ -86,13 +112,7 @@ ${mine.length ? mine.map((c) => cardHtml(c, viewer, false)) : html`<p>You have n
 
 export function registerInbox(http: HttpServer, deps: DashboardDeps): void {
   tenantRoute(http, deps, 'GET', '/inbox', async (_req, viewer) =>
-    view(
-      deps,
-      viewer,
-      'inbox',
-      'Approvals',
-      html`<div id="inbox" data-live="inbox" data-stream="/dashboard/t/${viewer.tenant.id}/events?topic=inbox">${await inboxBody(deps, viewer)}</div>`,
-    ),
+    view(deps, viewer, 'inbox', 'Approvals', liveInbox(viewer.tenant.id, await inboxBody(deps, viewer))),
   );
   tenantRoute(http, deps, 'GET', '/inbox/fragment', async (_req, viewer) => ({
     status: 200,

@@ -7,7 +7,7 @@ import type { HttpRequest, HttpResponse, HttpServer } from '../../http/server.js
 import type { Tenant } from '../../core/types.js';
 import { forbidden, notFound, view, type DashboardDeps, type Viewer } from '../context.js';
 import { hasRole, tenantRoute } from '../guard.js';
-import { html, type SafeHtml } from '../html.js';
+import { concatHtml, csrfField, html, tableHead, type SafeHtml } from '../html.js';
 import { inboxBody, OwnRequests } from './inbox.js';
 
 const STATES = ['waiting', 'delayed', 'active', 'completed', 'failed'] as const;
@@ -33,20 +33,45 @@ async function linkOf(deps: DashboardDeps, tenant: Tenant, jobId: string): Promi
   const job = await deps.queue.getForTenant(tenant.id, jobId);
   const command = job?.data.command;
   if (command?.name === 'review' && 'ref' in command) return html`local revision ${command.ref}`;
-  if (command?.name === 'review')
-    return html`<a href="https://github.com/${command.repo.owner}/${command.repo.name}/pull/${command.number}">${command.repo.owner}/${command.repo.name}#${command.number}</a>`;
-  if ((command?.name === 'implement' || command?.name === 'triage') && tenant.bindings.jira)
-    return html`<a href="${tenant.bindings.jira.siteUrl.replace(/\/+$/, '')}/browse/${command.ticket}">${command.ticket}</a>`;
+  if (command?.name === 'review') {
+    const repo = html`${command.repo.owner}/${command.repo.name}`;
+    return html`<a href="https://github.com/${repo}/pull/${command.number}">${repo}#${command.number}</a>`;
+  }
+  if ((command?.name === 'implement' || command?.name === 'triage') && tenant.bindings.jira) {
+    const site = tenant.bindings.jira.siteUrl.replace(/\/+$/, '');
+    return html`<a href="${site}/browse/${command.ticket}">${command.ticket}</a>`;
+  }
   const thread = job?.data.thread;
   return thread ? html`${thread.platform} ${thread.channel}` : html`—`;
 }
 
 function progressOf(job: JobSummary): SafeHtml {
   const p = job.progress as { step?: unknown; fraction?: unknown; waiting?: unknown } | undefined;
-  if (p && typeof p.fraction === 'number')
-    return html`<progress max="100" value="${Math.round(p.fraction * 100)}" aria-label="progress of ${job.id}"></progress> ${typeof p.step === 'string' ? p.step : ''}`;
+  if (p && typeof p.fraction === 'number') {
+    const percent = Math.round(p.fraction * 100);
+    const bar = html`<progress max="100" value="${percent}" aria-label="progress of ${job.id}"></progress>`;
+    return html`${bar} ${typeof p.step === 'string' ? p.step : ''}`;
+  }
   if (p && p.waiting) return html`waiting for a free slot`;
   return html`${job.state === 'completed' ? 'done' : '—'}`;
+}
+
+function retryForm(viewer: Viewer, job: JobSummary): SafeHtml {
+  return concatHtml(
+    html`<form method="post" action="/dashboard/t/${viewer.tenant.id}/jobs/${job.id}/retry">`,
+    html`${csrfField(viewer.session.csrf)}<button type="submit">Retry</button></form>`,
+  );
+}
+
+/** One job: what it is, where it stands, where it works, and retry when it failed and the viewer may retry it. */
+function row(viewer: Viewer, j: JobSummary, link: SafeHtml | undefined): SafeHtml {
+  const action = j.state === 'failed' && mayRetry(viewer, j) ? retryForm(viewer, j) : (j.failedReason ?? '');
+  const cells = concatHtml(
+    html`<td><code>${j.id}</code></td><td>${j.kind}</td><td class="state">${j.state}</td>`,
+    html`<td class="progress">${progressOf(j)}</td><td>${j.requester}</td><td>${link ?? '—'}</td>`,
+  );
+  return html`<tr id="job-${j.id}" data-state="${j.state}">${cells}
+<td>${action}</td></tr>`;
 }
 
 function rows(
@@ -56,12 +81,7 @@ function rows(
   links: ReadonlyMap<string, SafeHtml>,
 ): SafeHtml {
   if (!jobs.length) return html`<tr><td colspan="7">No jobs match.</td></tr>`;
-  return html`${jobs.map(
-    (
-      j,
-    ) => html`<tr id="job-${j.id}" data-state="${j.state}"><td><code>${j.id}</code></td><td>${j.kind}</td><td class="state">${j.state}</td><td class="progress">${progressOf(j)}</td><td>${j.requester}</td><td>${links.get(j.id) ?? '—'}</td>
-<td>${j.state === 'failed' && mayRetry(viewer, j) ? html`<form method="post" action="/dashboard/t/${viewer.tenant.id}/jobs/${j.id}/retry"><input type="hidden" name="_csrf" value="${viewer.session.csrf}"><button type="submit">Retry</button></form>` : (j.failedReason ?? '')}</td></tr>`,
-  )}`;
+  return html`${jobs.map((j) => row(viewer, j, links.get(j.id)))}`;
 }
 
 const mayRetry = (viewer: Viewer, job: JobSummary): boolean =>
@@ -82,16 +102,29 @@ async function loadJobs(
   return jobs;
 }
 
+function filterForm(filters: Filters): SafeHtml {
+  const options = STATES.map((s) => html`<option${s === filters.state ? html` selected` : ''}>${s}</option>`);
+  const state = concatHtml(
+    html`<label for="state">State</label> <select id="state" name="state">`,
+    html`<option value="">any</option>${options}</select>`,
+  );
+  const kind = html`<input id="kind" name="kind" value="${filters.kind ?? ''}" size="10">`;
+  return html`<form method="get" class="filters">${state}
+<label for="kind">Kind</label> ${kind} <button type="submit">Filter</button></form>`;
+}
+
 async function jobsPage(deps: DashboardDeps, req: HttpRequest, viewer: Viewer): Promise<HttpResponse> {
   const filters = filtersOf(req.query);
   const links = new Map<string, SafeHtml>();
   const jobs = await loadJobs(deps, viewer, filters, links);
   const qs = new URLSearchParams(Object.entries(filters).filter(([, v]) => v) as Array<[string, string]>).toString();
-  const body = html`<form method="get" class="filters"><label for="state">State</label> <select id="state" name="state"><option value="">any</option>${STATES.map((s) => html`<option${s === filters.state ? html` selected` : ''}>${s}</option>`)}</select>
-<label for="kind">Kind</label> <input id="kind" name="kind" value="${filters.kind ?? ''}" size="10"> <button type="submit">Filter</button></form>
+  const head = tableHead('Job', 'Kind', 'State', 'Progress', 'Requester', 'Where', 'Action');
+  // The live stream follows the same filters as the page.
+  const stream = html`data-stream="/dashboard/t/${viewer.tenant.id}/events?topic=jobs${qs ? `&${qs}` : ''}"`;
+  const body = html`${filterForm(filters)}
 <p class="live" id="live-status" role="status">Updates arrive live; <a href="">reload</a> if they stop.</p>
-<table><caption>Recent jobs of ${viewer.tenant.name}</caption><thead><tr><th scope="col">Job</th><th scope="col">Kind</th><th scope="col">State</th><th scope="col">Progress</th><th scope="col">Requester</th><th scope="col">Where</th><th scope="col">Action</th></tr></thead>
-<tbody id="jobs" data-live="jobs" data-stream="/dashboard/t/${viewer.tenant.id}/events?topic=jobs${qs ? `&${qs}` : ''}">${rows(deps, viewer, jobs, links)}</tbody></table>`;
+<table><caption>Recent jobs of ${viewer.tenant.name}</caption>${head}
+<tbody id="jobs" data-live="jobs" ${stream}>${rows(deps, viewer, jobs, links)}</tbody></table>`;
   return view(deps, viewer, 'jobs', 'Jobs', body);
 }
 

@@ -14,13 +14,25 @@ import { ACTION_NAMES, parseCommand, type ActionCommand } from '../../core/gramm
 import type { HttpServer } from '../../http/server.js';
 import { forbidden, view, type DashboardDeps, type Viewer } from '../context.js';
 import { hasRole, tenantRoute } from '../guard.js';
-import { html, type SafeHtml } from '../html.js';
+import { concatHtml, csrfField, html, tableHead, term, type SafeHtml } from '../html.js';
 import { readers } from './audit.js';
 
 function explainForm(viewer: Viewer, text: string, answer?: string): SafeHtml {
-  return html`<form method="get" class="filters"><label for="explain">Explain a command</label> <input id="explain" name="explain" value="${text}" placeholder="deploy payments to production" size="40"> <button type="submit">Explain</button></form>
-${answer ? html`<pre class="explain" role="status">${answer}</pre>` : ''}`;
+  const input = concatHtml(
+    html`<input id="explain" name="explain" value="${text}" `,
+    html`placeholder="deploy payments to production" size="40">`,
+  );
+  const form = concatHtml(
+    html`<form method="get" class="filters"><label for="explain">Explain a command</label> ${input} `,
+    html`<button type="submit">Explain</button></form>`,
+  );
+  const shown = answer ? html`<pre class="explain" role="status">${answer}</pre>` : '';
+  return html`${form}
+${shown}`;
 }
+
+const section = (id: string, title: string, content: SafeHtml): SafeHtml =>
+  html`<section aria-labelledby="${id}"><h2 id="${id}">${title}</h2>${content}</section>`;
 
 function explain(viewer: Viewer, text: string): string | undefined {
   if (!text) return undefined;
@@ -46,19 +58,66 @@ function tenantPage(deps: DashboardDeps, viewer: Viewer, query: URLSearchParams)
   const rules = policies.rules.map(
     (r) => html`<li><strong>${r.name}</strong>: ${r.quorum.length ? describeQuorum(r.quorum) : 'no approval'}</li>`,
   );
-  const body = html`<section aria-labelledby="members"><h2 id="members">Members</h2><table><thead><tr><th scope="col">Name</th><th scope="col">Id</th><th scope="col">Roles</th><th scope="col">Linked</th></tr></thead><tbody>${members}</tbody></table></section>
-<section aria-labelledby="policies"><h2 id="policies">Policies</h2><p>Default for actions no rule covers: ${policies.default}.</p><ul>${rules}</ul>${explainForm(viewer, text, explain(viewer, text))}</section>
+  const membersTable = html`<table>${tableHead('Name', 'Id', 'Roles', 'Linked')}<tbody>${members}</tbody></table>`;
+  const defaultRule = html`<p>Default for actions no rule covers: ${policies.default}.</p>`;
+  const explained = explainForm(viewer, text, explain(viewer, text));
+  const body = html`${section('members', 'Members', membersTable)}
+${section('policies', 'Policies', html`${defaultRule}<ul>${rules}</ul>${explained}`)}
 <p>This page is read-only: the tenants file is the configuration.</p>`;
   return view(deps, viewer, 'tenant', t.name, body);
 }
 
-function breakGlassCell(viewer: Viewer, e: ApprovalEvidence, who: (id: string | undefined) => string): SafeHtml {
+/** A member's name from their id (the id itself when the tenants file no longer has them). */
+type Who = (id: string | undefined) => string;
+
+/** Compliance officers acknowledge a break-glass use from the evidence page (the `ack` command, as in chat). */
+function acknowledgeForm(viewer: Viewer, approvalId: string): SafeHtml {
+  return concatHtml(
+    html`<form method="post" action="/dashboard/t/${viewer.tenant.id}/compliance/ack">`,
+    html`${csrfField(viewer.session.csrf)}<input type="hidden" name="followUp" value="${followUpIdFor(approvalId)}">`,
+    html`<button type="submit">Acknowledge</button></form>`,
+  );
+}
+
+function breakGlassCell(viewer: Viewer, e: ApprovalEvidence, who: Who): SafeHtml {
   if (!e.breakGlass) return html`—`;
   if (e.acknowledgement) return html`by ${who(e.breakGlass.by)}; acknowledged by ${who(e.acknowledgement.by)}`;
-  const form = hasRole(viewer, 'compliance_officer')
-    ? html`<form method="post" action="/dashboard/t/${viewer.tenant.id}/compliance/ack"><input type="hidden" name="_csrf" value="${viewer.session.csrf}"><input type="hidden" name="followUp" value="${followUpIdFor(e.approvalId)}"><button type="submit">Acknowledge</button></form>`
-    : '';
+  const form = hasRole(viewer, 'compliance_officer') ? acknowledgeForm(viewer, e.approvalId) : '';
   return html`by ${who(e.breakGlass.by)}; <strong>not acknowledged</strong>${form}`;
+}
+
+function evidenceRow(viewer: Viewer, e: ApprovalEvidence, who: Who): SafeHtml {
+  const approvers = e.approvers.map(who).join(', ') || '—';
+  const refusals = e.denials.map((d) => `${who(d.by)}: ${d.code}`).join('; ') || '—';
+  const job = e.job ? `${e.job.outcome}` : 'not run';
+  const request = concatHtml(
+    html`<td><code>${e.approvalId}</code></td><td>${e.summary ?? ''}</td><td>${who(e.requester)}</td>`,
+    html`<td>${e.rule ?? ''}</td><td>${approvers}</td><td>${e.state}</td>`,
+  );
+  return html`<tr>${request}
+<td>${breakGlassCell(viewer, e, who)}</td><td>${refusals}</td><td>${job}</td></tr>`;
+}
+
+const EVIDENCE_COLUMNS = [
+  'Request',
+  'What',
+  'Requester',
+  'Rule',
+  'Approvers',
+  'State',
+  'Break-glass',
+  'Refusals',
+  'Job',
+];
+
+function periodForm(query: URLSearchParams): SafeHtml {
+  const field = (name: string, label: string) =>
+    concatHtml(
+      html`<label for="${name}">${label}</label> `,
+      html`<input id="${name}" name="${name}" value="${query.get(name) ?? ''}" placeholder="YYYY-MM-DD" size="10">`,
+    );
+  const fields = html`${field('from', 'From')} ${field('until', 'Until')}`;
+  return html`<form method="get" class="filters">${fields} <button type="submit">Show</button></form>`;
 }
 
 async function compliancePage(deps: DashboardDeps, viewer: Viewer, query: URLSearchParams) {
@@ -70,20 +129,26 @@ async function compliancePage(deps: DashboardDeps, viewer: Viewer, query: URLSea
     verifyChain(deps.audit.store, viewer.tenant.id),
   ]);
   const names = new Map(viewer.tenant.members.map((m) => [m.id, m.name]));
-  const who = (id: string | undefined) => (id ? (names.get(id) ?? id) : '—');
-  const rows = evidence.map(
-    (
-      e,
-    ) => html`<tr><td><code>${e.approvalId}</code></td><td>${e.summary ?? ''}</td><td>${who(e.requester)}</td><td>${e.rule ?? ''}</td><td>${e.approvers.map(who).join(', ') || '—'}</td><td>${e.state}</td>
-<td>${breakGlassCell(viewer, e, who)}</td><td>${e.denials.map((d) => `${who(d.by)}: ${d.code}`).join('; ') || '—'}</td><td>${e.job ? `${e.job.outcome}` : 'not run'}</td></tr>`,
-  );
+  const who: Who = (id) => (id ? (names.get(id) ?? id) : '—');
+  const rows = evidence.map((e) => evidenceRow(viewer, e, who));
   const selfRefusals = evidence.reduce(
     (n, e) => n + e.denials.filter((d) => d.code === 'approval.self_approval').length,
     0,
   );
-  const body = html`<form method="get" class="filters"><label for="from">From</label> <input id="from" name="from" value="${query.get('from') ?? ''}" placeholder="YYYY-MM-DD" size="10"> <label for="until">Until</label> <input id="until" name="until" value="${query.get('until') ?? ''}" placeholder="YYYY-MM-DD" size="10"> <button type="submit">Show</button></form>
-<p>Chain: ${verify.ok ? `verified (${verify.checked} records, head ${verify.head?.seq ?? 0})` : `BROKEN at record ${verify.firstBreak?.seq ?? '?'}`}. Approved: ${evidence.filter((e) => e.state === 'approved').length}. Break-glass uses: ${evidence.filter((e) => e.breakGlass).length}. Refused self-approvals: ${selfRefusals}.</p>
-<table><caption>Approval-gated requests ${from ? `from ${from.slice(0, 10)}` : ''} ${until ? `until ${until.slice(0, 10)}` : ''}</caption><thead><tr><th scope="col">Request</th><th scope="col">What</th><th scope="col">Requester</th><th scope="col">Rule</th><th scope="col">Approvers</th><th scope="col">State</th><th scope="col">Break-glass</th><th scope="col">Refusals</th><th scope="col">Job</th></tr></thead><tbody>${rows}</tbody></table>`;
+  const chain = verify.ok
+    ? `verified (${verify.checked} records, head ${verify.head?.seq ?? 0})`
+    : `BROKEN at record ${verify.firstBreak?.seq ?? '?'}`;
+  const approved = evidence.filter((e) => e.state === 'approved').length;
+  const breakGlassUses = evidence.filter((e) => e.breakGlass).length;
+  const summary = concatHtml(
+    html`<p>Chain: ${chain}. Approved: ${approved}. Break-glass uses: ${breakGlassUses}. `,
+    html`Refused self-approvals: ${selfRefusals}.</p>`,
+  );
+  const period = html`${from ? `from ${from.slice(0, 10)}` : ''} ${until ? `until ${until.slice(0, 10)}` : ''}`;
+  const head = tableHead(...EVIDENCE_COLUMNS);
+  const body = html`${periodForm(query)}
+${summary}
+<table><caption>Approval-gated requests ${period}</caption>${head}<tbody>${rows}</tbody></table>`;
   return view(deps, viewer, 'compliance', 'Compliance evidence', body);
 }
 
@@ -94,6 +159,21 @@ const PLATFORM_NAMES: Readonly<Record<string, string>> = {
   jira: 'JIRA',
 };
 
+/** A platform's credential check: failing (with why, since when, what is lost), ok, not checked yet, or none. */
+function healthCell(h: PlatformHealth | undefined): SafeHtml {
+  if (!h) return html`<td>connected (no credential check for this platform)</td>`;
+  if (h.status === 'failing') {
+    const reason = h.reason ? ` (${h.reason})` : '';
+    const since = h.since ? html` since <time datetime="${h.since}">${h.since}</time>` : '';
+    const lost = h.message ?? 'replies there are lost';
+    return html`<td class="refusal" data-status="failing">failing${reason}${since}: ${lost}</td>`;
+  }
+  const lastSuccess = h.lastSuccessAt
+    ? html`, last success <time datetime="${h.lastSuccessAt}">${h.lastSuccessAt}</time>`
+    : '';
+  return html`<td data-status="${h.status}">${h.status === 'ok' ? 'ok' : 'not checked yet'}${lastSuccess}</td>`;
+}
+
 /**
  * The tenant's bound platforms with their credential check (the same one /readyz shows); a failure says what to fix.
  */
@@ -101,16 +181,12 @@ function connectionsTable(viewer: Viewer, health: Record<string, PlatformHealth>
   const bound = Object.keys(PLATFORM_NAMES).filter(
     (p) => viewer.tenant.bindings[p as keyof typeof viewer.tenant.bindings],
   );
-  const rows = bound.map((p) => {
-    const h = health[p];
-    const state = !h
-      ? html`<td>connected (no credential check for this platform)</td>`
-      : h.status === 'failing'
-        ? html`<td class="refusal" data-status="failing">failing${h.reason ? ` (${h.reason})` : ''}${h.since ? html` since <time datetime="${h.since}">${h.since}</time>` : ''}: ${h.message ?? 'replies there are lost'}</td>`
-        : html`<td data-status="${h.status}">${h.status === 'ok' ? 'ok' : 'not checked yet'}${h.lastSuccessAt ? html`, last success <time datetime="${h.lastSuccessAt}">${h.lastSuccessAt}</time>` : ''}</td>`;
-    return html`<tr data-platform="${p}"><th scope="row">${PLATFORM_NAMES[p]}</th>${state}</tr>`;
-  });
-  return html`<table><caption>Platform connections</caption><thead><tr><th scope="col">Platform</th><th scope="col">State</th></tr></thead><tbody>${rows.length ? rows : html`<tr><td colspan="2">No platform is bound to this organisation.</td></tr>`}</tbody></table>`;
+  const rows = bound.map(
+    (p) => html`<tr data-platform="${p}"><th scope="row">${PLATFORM_NAMES[p]}</th>${healthCell(health[p])}</tr>`,
+  );
+  const none = html`<tr><td colspan="2">No platform is bound to this organisation.</td></tr>`;
+  const head = tableHead('Platform', 'State');
+  return html`<table><caption>Platform connections</caption>${head}<tbody>${rows.length ? rows : none}</tbody></table>`;
 }
 
 async function systemPage(deps: DashboardDeps, viewer: Viewer) {
@@ -125,9 +201,15 @@ async function systemPage(deps: DashboardDeps, viewer: Viewer) {
   ]);
   const budgets = modelsOf(viewer.tenant).budgets;
   const mine = (state: string) => recent.filter((j: JobSummary) => j.state === state).length;
-  const body = html`<dl><dt>Workers connected</dt><dd>${workers}</dd><dt>Queue (all tenants)</dt><dd>${counts.waiting ?? 0} waiting, ${counts.active ?? 0} active, ${counts.delayed ?? 0} delayed, ${counts.failed ?? 0} failed</dd>
-<dt>This tenant's recent jobs</dt><dd>${mine('active')} active, ${mine('waiting')} waiting, ${mine('failed')} failed of the last ${recent.length}</dd>
-<dt>Model spend today (UTC)</dt><dd>${spend.tokens} tokens${budgets.dailyTokens ? ` of ${budgets.dailyTokens}` : ' (no token budget)'}; $${spend.costUsd.toFixed(2)}${budgets.dailyCostUsd ? ` of $${budgets.dailyCostUsd.toFixed(2)}` : ' (no cost budget)'}</dd></dl>
+  // "3 waiting, 1 active, …": the queue's counts, then this tenant's among its recent jobs.
+  const queue = (['waiting', 'active', 'delayed', 'failed'] as const).map((s) => `${counts[s] ?? 0} ${s}`).join(', ');
+  const ownJobs = (['active', 'waiting', 'failed'] as const).map((s) => `${mine(s)} ${s}`).join(', ');
+  const tokens = budgets.dailyTokens ? ` of ${budgets.dailyTokens}` : ' (no token budget)';
+  const cost = budgets.dailyCostUsd ? ` of $${budgets.dailyCostUsd.toFixed(2)}` : ' (no cost budget)';
+  const spent = html`${spend.tokens} tokens${tokens}; $${spend.costUsd.toFixed(2)}${cost}`;
+  const body = html`<dl>${term('Workers connected', workers)}${term('Queue (all tenants)', queue)}
+<dt>This tenant's recent jobs</dt><dd>${ownJobs} of the last ${recent.length}</dd>
+${term('Model spend today (UTC)', spent)}</dl>
 ${connectionsTable(viewer, health)}`;
   return view(deps, viewer, 'system', 'System', body);
 }
@@ -154,14 +236,11 @@ export function registerReadOnly(http: HttpServer, deps: DashboardDeps): void {
       );
     const [reply] = await deps.runCommand(viewer, { name: 'ack', id });
     const refused = reply?.kind === 'refusal';
-    return view(
-      deps,
-      viewer,
-      'compliance',
-      refused ? 'Refused' : 'Acknowledged',
-      html`<p role="${refused ? 'alert' : 'status'}" class="${refused ? 'refusal' : 'done'}">${reply?.text ?? ''}</p><p><a href="/dashboard/t/${viewer.tenant.id}/compliance">Back to the evidence</a></p>`,
-      refused ? 403 : 200,
-    );
+    const [role, kind] = refused ? ['alert', 'refusal'] : ['status', 'done'];
+    const answer = html`<p role="${role}" class="${kind}">${reply?.text ?? ''}</p>`;
+    const back = html`<p><a href="/dashboard/t/${viewer.tenant.id}/compliance">Back to the evidence</a></p>`;
+    const title = refused ? 'Refused' : 'Acknowledged';
+    return view(deps, viewer, 'compliance', title, html`${answer}${back}`, refused ? 403 : 200);
   });
   tenantRoute(http, deps, 'GET', '/system', (_req, viewer) => systemPage(deps, viewer));
 }
