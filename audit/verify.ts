@@ -1,4 +1,5 @@
 // Verification: recompute a tenant's chain page by page (constant memory) and name the first broken record and why.
+import { refused, type Refusal } from '../bot/core/outcome.js';
 import { GENESIS_HASH, hashRecord } from './hash.js';
 import type { AuditRecord, AuditStore } from './types.js';
 
@@ -21,11 +22,15 @@ export interface VerifyResult {
   /** When older records were pruned by retention: the checkpoint that anchors the remaining chain. */
   readonly anchoredBy?: { readonly seq: number; readonly prunedThroughSeq: number } | undefined;
   readonly firstBreak?: ChainBreak | undefined;
+  /** Set when the chain is broken: the refusal to trust it, in the one refusal shape (bot/core/outcome.ts). */
+  readonly refusal?: Refusal | undefined;
 }
 
-/** A report's verdict when a link is broken. The report is not an Outcome (it is the answer, broken or not): `ok`
- *  says only whether the chain is intact, and the report carries everything else either way. */
-const BROKEN = { ok: false } as const;
+/** A report's verdict when a link is broken: the refusal to trust the chain (the report's fields go beside it). */
+const broken = (firstBreak: ChainBreak) => ({
+  ...refused('audit.chain_broken', { seq: firstBreak.seq, reason: firstBreak.reason, message: firstBreak.message }),
+  firstBreak,
+});
 
 export interface VerifyOptions {
   readonly pageSize?: number;
@@ -133,7 +138,7 @@ export async function verifyChain(
         reason: 'prefix_missing',
         message: `records 1 to ${first.seq - 1} are missing and no retention checkpoint accounts for them`,
       };
-      return { ...BROKEN, tenantId, checked: 0, firstSeq: first.seq, firstBreak };
+      return { ...broken(firstBreak), tenantId, checked: 0, firstSeq: first.seq };
     }
     prevHash = details.prunedHeadHash;
     anchoredBy = { seq: anchor.seq, prunedThroughSeq: details.prunedThroughSeq };
@@ -147,15 +152,14 @@ export async function verifyChain(
     page = await store.range(tenantId, expected, pageSize)
   ) {
     for (const record of page) {
-      const broken = checkRecord(record, expected, prevHash);
-      if (broken)
+      const brokenAt = checkRecord(record, expected, prevHash);
+      if (brokenAt)
         return {
-          ...BROKEN,
+          ...broken(brokenAt),
           tenantId,
           checked,
           firstSeq: first.seq,
           anchoredBy,
-          firstBreak: broken,
           head: last && { seq: last.seq, hash: last.hash },
         };
       prevHash = record.hash;
@@ -171,7 +175,7 @@ export async function verifyChain(
 
 async function finish(
   store: AuditStore,
-  partial: Omit<VerifyResult, 'ok'>,
+  partial: Omit<VerifyResult, 'ok' | 'refusal'>,
   options: VerifyOptions,
   last: AuditRecord | undefined,
 ): Promise<VerifyResult> {
@@ -185,10 +189,10 @@ async function finish(
         `the chain ends at record ${head?.seq ?? 0}, but record ${expectedHead.seq} was announced earlier: ` +
         `the newest records were deleted`,
     };
-    return { ...partial, ...BROKEN, head, firstBreak };
+    return { ...partial, ...broken(firstBreak), head };
   }
   const moved = expectedHead && (await checkAnnouncedHead(store, partial.tenantId, expectedHead));
-  if (moved) return { ...partial, ...BROKEN, head, firstBreak: moved };
+  if (moved) return { ...partial, ...broken(moved), head };
   return { ...partial, ok: true, head };
 }
 

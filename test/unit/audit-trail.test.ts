@@ -198,6 +198,9 @@ describe('tamper evidence, property: any field of any record', () => {
           expect(result.ok).toBe(false);
           expect(result.firstBreak?.seq).toBe(seq);
           expect(result.checked).toBe(seq - 1);
+          // The one refusal shape: the report of a broken chain carries its refusal from the catalogue.
+          expect(result.refusal?.code).toBe('audit.chain_broken');
+          expect(result.refusal?.message).toContain(`broken at record ${seq} (`);
         },
       ),
       { numRuns: 200 },

@@ -1,4 +1,4 @@
-// The audit trail's refusals (audit.*): no action without its record, a prune over a broken chain, the audit API's
+// The audit trail's refusals (audit.*): no action without its record, a broken chain, a prune over one, the audit API's
 // tokens and queries. Statuses are those of the audit HTTP API.
 
 export const AUDIT_REFUSALS = {
@@ -27,4 +27,9 @@ export const AUDIT_REFUSALS = {
     status: 503,
   },
   'audit.not_found': { text: () => 'No such tenant.', status: 404 },
+  // A verify report of a broken chain (audit/verify.ts): the report is the answer either way (no HTTP status).
+  'audit.chain_broken': {
+    text: (p: { seq: number; reason: string; message: string }) =>
+      `The audit trail is broken at record ${p.seq} (${p.reason.replace('_', ' ')}): ${p.message}.`,
+  },
 } as const;
