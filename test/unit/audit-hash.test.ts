@@ -3,7 +3,7 @@
 // record, or a freshly written chain would not verify.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EmbeddedAuditStore } from '../../audit/embedded.store.js';
+import { EmbeddedAuditStore, MemoryAuditStore } from '../../audit/embedded.store.js';
 import { canonicalJson, hashRecord } from '../../audit/hash.js';
 import { AuditTrail } from '../../audit/trail.js';
 import { AUDIT_ACTIONS, type AuditEventInput } from '../../audit/types.js';
@@ -38,10 +38,14 @@ const input: fc.Arbitrary<AuditEventInput> = fc.record(
 ) as fc.Arbitrary<AuditEventInput>;
 
 describe('audit hashing', () => {
-  it('gives every record the trail writes the hash that verification computes from the stored record', async () => {
+  // The memory store sequences records itself (AuditStore.sequence); the embedded one takes the insert path.
+  it.each([
+    ['memory (sequenced)', () => new MemoryAuditStore()],
+    ['embedded (insert)', () => new EmbeddedAuditStore()],
+  ])('gives every record the trail writes the hash that verification computes, %s', async (_name, open) => {
     await fc.assert(
       fc.asyncProperty(fc.array(input, { minLength: 1, maxLength: 8 }), async (inputs) => {
-        const store = new EmbeddedAuditStore();
+        const store = open();
         const trail = new AuditTrail(store);
         const records = await Promise.all(inputs.map((i) => trail.append(i)));
         for (const record of records) expect(record.hash).toBe(hashRecord(record));
