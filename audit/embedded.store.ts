@@ -2,7 +2,7 @@
 // the store of tests and of VOID_EMBEDDED_STORE=memory (nothing survives the process). Same contract as MongoDB.
 import { EmbeddedPersonalDataStore, type PersonalDataStore } from './personal.js';
 import { matchesFilter } from './query.js';
-import type { AuditFilter, AuditRecord, AuditStore } from './types.js';
+import type { AuditFilter, AuditRecord, AuditStore, SequencedRecord } from './types.js';
 
 export class EmbeddedAuditStore implements AuditStore {
   protected readonly chains = new Map<string, AuditRecord[]>();
@@ -21,10 +21,14 @@ export class EmbeddedAuditStore implements AuditStore {
    * Adds a record whose seq was checked; the journal (durable store) is told in the same synchronous step, in order.
    */
   protected accept(record: AuditRecord): Promise<void> {
-    const chain = this.chains.get(record.tenantId) ?? [];
-    const stored = Object.freeze(structuredClone(record));
+    return this.keep(Object.freeze(structuredClone(record)));
+  }
+
+  /** Adds a record that nobody else can change (a frozen copy, or frozen whole) to its tenant's chain, then its log. */
+  protected keep(stored: AuditRecord): Promise<void> {
+    const chain = this.chains.get(stored.tenantId) ?? [];
     chain.push(stored);
-    this.chains.set(record.tenantId, chain);
+    this.chains.set(stored.tenantId, chain);
     return this.journalInsert(stored);
   }
 
@@ -91,4 +95,27 @@ function firstIndexAbove(chain: readonly AuditRecord[], afterSeq: number): numbe
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * The store of VOID_EMBEDDED_STORE=memory: nothing but this process writes it, so the head in memory is the head, and
+ * a record is built on it and takes its place in one synchronous step (AuditStore.sequence): no race to lose, nothing
+ * to read back. (Tests that make appends fail override EmbeddedAuditStore.insert, which this path does not take.)
+ */
+export class MemoryAuditStore extends EmbeddedAuditStore {
+  sequence(tenantId: string, build: (head: AuditRecord | undefined) => AuditRecord): SequencedRecord {
+    const chain = this.chains.get(tenantId);
+    const head = chain?.[chain.length - 1];
+    const record = build(head);
+    if (record.tenantId !== tenantId || record.seq !== (head ? head.seq + 1 : 1))
+      throw new Error(`a record built for ${tenantId} does not follow its head`);
+    // Built for this call (actor and details parsed afresh by the trail): frozen whole instead of copied.
+    return { record, durable: this.keep(deepFreeze(record)) };
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  for (const key in value) deepFreeze(value[key]);
+  return Object.freeze(value);
 }

@@ -4,7 +4,7 @@
 // and replaced by a reference (`reasonRef: pd-…`); optionally the platform identity becomes a pseudonym (`pid-…`).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AuditUnavailableError } from '../bot/core/errors.js';
-import { canonicalJson, GENESIS_HASH, hashRecord } from './hash.js';
+import { canonicalJson, GENESIS_HASH, hashBuilt } from './hash.js';
 import { PERSONAL_DETAIL_KEYS, type IdentityRef } from './personal.js';
 import { SecurityEvents } from './security.js';
 import type { AppendedListener, AuditLog } from '../bot/core/audit.js';
@@ -21,6 +21,13 @@ export interface AuditTrailOptions {
   readonly pseudonymiseIdentities?: boolean;
   /** Told the duration and outcome of every append (metrics); the trail itself knows nothing of metrics. */
   readonly observe?: (seconds: number, ok: boolean, input?: AuditEventInput) => void;
+}
+
+/** An input ready to be sequenced: actor and details parsed back from their canonical JSON, which is kept. */
+interface Prepared {
+  readonly input: AuditEventInput;
+  readonly actorJson: string;
+  readonly detailsJson: string | undefined;
 }
 
 /** Told of every record once it is stored (notifications derive their events from the trail). */
@@ -134,15 +141,21 @@ export class AuditTrail implements AuditLog {
     );
   }
 
-  /** Redacts secrets, moves personal data out and drops undefined values (so the stored form hashes the same). */
-  private async prepare(input: AuditEventInput): Promise<AuditEventInput> {
+  /** Redacts secrets, moves personal data out and drops undefined values (so the stored form hashes the same); keeps
+   *  the canonical form of actor and details, which the record's hash is built around (hashBuilt). */
+  private async prepare(input: AuditEventInput): Promise<Prepared> {
     const redacted = input.details && this.options.redact ? this.options.redact(input.details) : input.details;
     const details = redacted ? await this.extractPersonal(input, redacted) : undefined;
-    const actor = JSON.parse(canonicalJson(await this.pseudonymise(input.tenantId, input.actor))) as AuditActor;
+    const actorJson = canonicalJson(await this.pseudonymise(input.tenantId, input.actor));
+    const detailsJson = details ? canonicalJson(details) : undefined;
     return {
-      ...input,
-      actor,
-      details: details ? (JSON.parse(canonicalJson(details)) as Record<string, unknown>) : undefined,
+      input: {
+        ...input,
+        actor: JSON.parse(actorJson) as AuditActor,
+        details: detailsJson === undefined ? undefined : (JSON.parse(detailsJson) as Record<string, unknown>),
+      },
+      actorJson,
+      detailsJson,
     };
   }
 
@@ -181,7 +194,7 @@ export class AuditTrail implements AuditLog {
     return { ...actor, platformUserId: ref };
   }
 
-  private build(input: AuditEventInput, head: AuditRecord | undefined): AuditRecord {
+  private build({ input, actorJson, detailsJson }: Prepared, head: AuditRecord | undefined): AuditRecord {
     const content: Omit<AuditRecord, 'hash'> = {
       tenantId: input.tenantId,
       seq: head ? head.seq + 1 : 1,
@@ -194,6 +207,6 @@ export class AuditTrail implements AuditLog {
       correlationId: input.correlationId,
       prevHash: head ? head.hash : GENESIS_HASH,
     };
-    return { ...content, hash: hashRecord(content) };
+    return { ...content, hash: hashBuilt(content, actorJson, detailsJson) };
   }
 }

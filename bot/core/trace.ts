@@ -2,6 +2,8 @@
 // no-op until the application registers an SDK (bot/tracing.ts initTracing, when an OTLP endpoint is configured),
 // so the queue, workers and adapters can open spans without knowing whether tracing is on.
 import {
+  INVALID_SPAN_CONTEXT,
+  ProxyTracerProvider,
   SpanKind,
   SpanStatusCode,
   context,
@@ -22,6 +24,16 @@ export interface TraceCarrier {
 
 const tracer = () => trace.getTracer('void');
 
+/** The span `withSpan` hands to its function while no tracer provider is registered: every method a no-op. */
+const NOT_RECORDING: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/** Whether a tracer provider is registered (bot/tracing.ts initTracing); the API's global answers, so a provider
+ *  registered later is seen at once. Without one every span is a no-op, and opening it is skipped altogether. */
+function tracingOff(): boolean {
+  const provider = trace.getTracerProvider();
+  return provider instanceof ProxyTracerProvider && provider.getDelegateTracer('void') === undefined;
+}
+
 export interface SpanOptions {
   readonly kind?: SpanKind;
   readonly attributes?: Attributes;
@@ -31,6 +43,8 @@ export interface SpanOptions {
 
 /** Runs `fn` inside a new active span; records a thrown error on it and rethrows. Adapters wrap outbound calls. */
 export async function withSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
+  // Tracing off: no context to make active and nothing to record (a no-op span and a new context per call otherwise).
+  if (tracingOff()) return fn(NOT_RECORDING);
   const parent = options.parent ?? context.active();
   return tracer().startActiveSpan(
     name,
