@@ -72,13 +72,13 @@ describe('authentication and tenancy', () => {
     ).toBe(401);
     expect(
       (
-        await deliver(s.t.url, viaQuery(), {
+        await s.send(viaQuery(), {
           id: id(),
           query: `?site=${encodeURIComponent('https://ACME.atlassian.net/')}`,
         })
-      ).body.fired,
+      ).handled?.fired,
     ).toHaveLength(1);
-    expect((await deliver(s.t.url, viaQuery(), { id: id() })).body.fired).toHaveLength(1);
+    expect((await s.send(viaQuery(), { id: id() })).handled?.fired).toHaveLength(1);
     expect((await s.records(SYSTEM_TENANT)).filter((r) => r.action === 'security.cross_tenant')).toHaveLength(2);
   });
 
