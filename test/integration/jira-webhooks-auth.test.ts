@@ -14,6 +14,11 @@ describe('authentication and tenancy', () => {
     await deliver(s.t.url, payload, { id: id() });
     const replay = await deliver(s.t.url, payload, { id: id() });
     expect([replay.status, replay.body.ignored]).toEqual([200, 'replay']);
+    await s.t.app.audit.security.flush();
+    const replays = (await s.records(SYSTEM_TENANT)).filter((r) => r.action === 'security.replay');
+    expect(replays.map((r) => [r.actor.platform, r.target, r.details?.code])).toEqual([
+      ['jira', 'POST /jira/webhooks', 'same_body_new_delivery'],
+    ]);
     const stale = await deliver(
       s.t.url,
       fixture('issue_created', (p) => void (p.timestamp = Date.now() - 5 * 24 * 3600 * 1000)),
