@@ -42,7 +42,8 @@ export async function handleQueued(
     const answer = await handleEvent(deps, verifier.tenant, parsed.data, item.deliveryId, { log: child }, attempt.id);
     child.debug({ outcome: answer.body }, 'JIRA delivery handled');
   } catch (error) {
-    // Nothing was done (the dispatcher gives the delivery back): retried with backoff, the last time the ticket is told.
+    // The failing command gave its delivery back: retried with backoff (commands already run are duplicates then);
+    // after the last attempt the ticket is told.
     if (!attempt.final) throw error;
     await tellFailure(deps, verifier.tenant, parsed.data, error, child);
   }
