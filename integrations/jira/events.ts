@@ -63,7 +63,8 @@ export async function handleEvent(
   tenant: Tenant,
   payload: JiraWebhook,
   deliveryId: string,
-  req: InboundRequest,
+  req: Pick<InboundRequest, 'log'>,
+  attempt?: string,
 ): Promise<InboundAnswer> {
   const site = normaliseSiteUrl(tenant.bindings.jira?.siteUrl ?? '');
   const unbound = payload.issue ? unboundTicket(tenant, payload.issue.key) : undefined;
@@ -85,7 +86,7 @@ export async function handleEvent(
   const issue = payload.issue;
   if (!issue) return ignored('no_issue');
   const thread: ThreadRef = { platform: 'jira', channel: issue.key, thread: site };
-  const base = { platform: 'jira' as const, workspaceId: site, platformUserId: actorId, thread };
+  const base = { platform: 'jira' as const, workspaceId: site, platformUserId: actorId, thread, attempt };
   if (payload.webhookEvent === 'comment_created') {
     const text = commentText(payload.comment?.body);
     if (text.includes(VOID_SENTINEL)) return ignored('own_comment');

@@ -15,7 +15,8 @@ import { JiraChatPort } from './chat.js';
 import { JiraTicketClient } from './client.js';
 import { jiraCommandRunner } from './jira.command.js';
 import { pullRequestListener } from './pull-requests.js';
-import { jiraWebhook, type JiraVerifier } from './receiver.js';
+import { handleQueued } from './queued.js';
+import { jiraWebhook, type JiraReceiverDeps, type JiraVerifier } from './receiver.js';
 
 export const JIRA_WEBHOOK_PATH = '/jira/webhooks';
 
@@ -97,24 +98,27 @@ async function setupJira<E extends JiraEnv>(
         ],
       }
     : {};
-  const handler = () =>
-    jiraWebhook({
-      verifierFor,
-      botAccounts,
-      registry: ctx.registry,
-      audit: ctx.audit,
-      dispatcher: ctx.dispatcher,
-      approvals: () => ports.approvals.get(),
-      chat: () => chat,
-      ownComment: (tenantId, key, id) =>
-        tickets.configured(tenantId) ? tickets.isOwnComment(tenantId, key, id) : Promise.resolve(false),
-      log,
-      replay: {
-        ledger: ctx.ledger(env.VOID_DEDUPE_TTL_SECONDS),
-        ttlSeconds: env.VOID_DEDUPE_TTL_SECONDS,
-        maxCommentAgeSeconds: env.VOID_MAX_COMMENT_AGE_SECONDS,
-      },
-    });
+  const deps: JiraReceiverDeps = {
+    verifierFor,
+    botAccounts,
+    registry: ctx.registry,
+    audit: ctx.audit,
+    dispatcher: ctx.dispatcher,
+    approvals: () => ports.approvals.get(),
+    chat: () => chat,
+    ownComment: (tenantId, key, id) =>
+      tickets.configured(tenantId) ? tickets.isOwnComment(tenantId, key, id) : Promise.resolve(false),
+    log,
+    replay: {
+      ledger: ctx.ledger(env.VOID_DEDUPE_TTL_SECONDS),
+      ttlSeconds: env.VOID_DEDUPE_TTL_SECONDS,
+      maxCommentAgeSeconds: env.VOID_MAX_COMMENT_AGE_SECONDS,
+    },
+    intake: ctx.intake,
+    dedupeWindowMs: env.VOID_DEDUPE_TTL_SECONDS * 1000,
+  };
+  // Deliveries are acked once queued (one round trip); a worker handles them here, in any process.
+  if (verifierFor.any) ctx.intake.register('jira', (item, attempt) => handleQueued(deps, item, attempt, log));
   return {
     provides,
     ...(chat
@@ -123,7 +127,7 @@ async function setupJira<E extends JiraEnv>(
     ...(verifierFor.any
       ? {
           routes: (http) => {
-            const receive = handler();
+            const receive = jiraWebhook(deps);
             http.inbound(`${JIRA_WEBHOOK_PATH}/:tenant`, receive, { platform: 'jira' });
             http.inbound(JIRA_WEBHOOK_PATH, receive, { platform: 'jira' });
           },

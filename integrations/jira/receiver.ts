@@ -1,9 +1,12 @@
 // POST /jira/webhooks/<tenant>: JIRA Cloud admin webhooks (jira:issue_created, jira:issue_updated, comment_created).
 // The signature is checked over the raw bytes, with the one secret of the tenant the URL names, before anything parses
 // them. The secret that verified decides the tenant and its site: a body naming any other site is refused (401) and
-// recorded on the system trail. Then (events.ts) Void's own events are dropped (no loops), tickets outside the tenant's
-// projects are left alone, and every command (a `/void` comment, or a fired automation rule) goes through the
-// dispatcher as an InboundCommand, so identity, de-duplication, audit, limits and approvals apply as everywhere.
+// recorded on the system trail. Then the delivery is acked after one Redis round trip (ARCHITECTURE.md "The flow of
+// one request"): one add to the intake queue, whose deduplication by the signed bytes' digest drops a redelivery
+// (same X-Atlassian-Webhook-Identifier) and records a replay (the same body under another identifier). A worker runs
+// it (queued.ts, then events.ts): Void's own events are dropped (no loops), tickets outside the tenant's projects are
+// left alone, and every command (a `/void` comment, or a fired automation rule) goes through the dispatcher as an
+// InboundCommand, so identity, de-duplication, audit, limits and approvals apply as everywhere.
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import {
   unverified,
@@ -17,9 +20,10 @@ import {
 import { refuse } from '../../bot/core/outcome.js';
 import { normaliseSiteUrl } from '../../bot/core/registry.js';
 import { correlationIdFor, type CommandDispatcher } from '../../bot/core/dispatch.js';
+import type { IntakePort } from '../../bot/core/intake.js';
 import { SYSTEM_TENANT, type AuditLog } from '../../bot/core/audit.js';
 import { namedSites, webhookSchema, type JiraWebhook } from './mapper.js';
-
+import { queuedMeta } from './queued.js';
 import { handleEvent, ignored, json, type JiraEventDeps, type JiraVerifier } from './events.js';
 
 export type { JiraVerifier } from './events.js';
@@ -28,6 +32,10 @@ export interface JiraReceiverDeps extends Omit<JiraEventDeps, 'dispatcher'> {
   /** Where a delivery naming another tenant's site is recorded (the system trail). */
   readonly audit: AuditLog;
   readonly dispatcher: () => CommandDispatcher;
+  /** Deliveries are queued here and acked in one round trip (a worker runs them: queued.ts handleQueued). */
+  readonly intake?: IntakePort;
+  /** How long a body is remembered (a redelivery or replay within it adds nothing): the ledger's window. */
+  readonly dedupeWindowMs?: number;
 }
 
 export const HANDLED_EVENTS = ['jira:issue_created', 'jira:issue_updated', 'comment_created'] as const;
@@ -68,18 +76,62 @@ export function jiraWebhook(deps: JiraReceiverDeps): InboundEndpoint<JiraVerifie
       const verdict = verifyJiraSignature(req.body, req.header('x-hub-signature'), verifier.secret);
       return verdict.ok ? { ok: true, value: verifier } : verdict;
     },
-    map: (raw, req, _verifier, now) => mapDelivery(raw, req, now, replay),
+    map: (raw, req, _verifier, now) => {
+      const mapped = mapDelivery(raw, req, now, replay);
+      // Through the intake, its deduplication claims the body, in the same round trip as the enqueue.
+      return deps.intake && 'event' in mapped ? { event: mapped.event } : mapped;
+    },
     admit: async ({ payload }, verifier, req) => {
       const foreign = otherSite(verifier, namedSites(payload, req.query.get('site')));
       return foreign ? refuseOtherSite(deps, verifier, foreign, req) : undefined;
     },
-    deliver: ({ payload, deliveryId }, verifier, req) => handleEvent(deps, verifier.tenant, payload, deliveryId, req),
+    deliver: ({ payload, deliveryId }, verifier, req) =>
+      deps.intake
+        ? enqueue(deps, deps.intake, { payload, deliveryId }, verifier, req)
+        : handleEvent(deps, verifier.tenant, payload, deliveryId, req),
   };
   return {
     adapter,
     security: deps.audit.security,
     ...(replay ? { ledger: replay.ledger } : {}),
   };
+}
+
+const QUEUE_DOWN = 'The job queue is unavailable right now; nothing was queued. JIRA retries this delivery.';
+
+/** The ack: one intake add; a redelivery is a duplicate, the same body under another identifier a replay
+ *  (recorded, as the pipeline records the others). The item names the tenant whose secret verified the delivery
+ *  (the worker looks its verifier up again), never a secret. */
+async function enqueue(
+  deps: JiraReceiverDeps,
+  intake: IntakePort,
+  { payload, deliveryId }: JiraDelivery,
+  verifier: JiraVerifier,
+  req: InboundRequest,
+): Promise<InboundAnswer> {
+  const item = {
+    platform: 'jira' as const,
+    deliveryId,
+    body: payload,
+    meta: queuedMeta(verifier.tenant.id, req.params.tenant === undefined),
+    receivedAt: (deps.replay?.now ?? Date.now)(),
+  };
+  const submitted = await intake.submit(item, req.body, deps.dedupeWindowMs).catch(() => undefined);
+  if (!submitted)
+    return { status: 503, headers: { 'retry-after': '5' }, body: { error: 'queue.unavailable', message: QUEUE_DOWN } };
+  if (submitted.outcome === 'queued') return json(202, { ok: true, queued: true });
+  if (submitted.firstDeliveryId === deliveryId) return json(200, { ok: true, duplicate: true });
+  req.log.warn(
+    { platform: 'jira', deliveryId },
+    'jira request already received (the same signed bytes): replay ignored',
+  );
+  await deps.audit.security.record({
+    action: 'security.replay',
+    source: 'jira',
+    reason: 'same_body_new_delivery',
+    target: 'POST /jira/webhooks',
+  });
+  return json(200, { ok: true, ignored: 'replay' });
 }
 
 /** The payload → an event to claim (the body once: a body seen before under another identifier is a replay), or an

@@ -9,7 +9,6 @@ import { trackApps, testConfig } from '../helpers/app.js';
 import {
   ALICE_JIRA,
   BOB_JIRA,
-  deliver,
   FakeJira,
   fixture,
   JIRA_ENV,
@@ -18,6 +17,7 @@ import {
   jiraModule,
 } from '../helpers/jira.js';
 import { recordingAgents } from '../helpers/jira-agents.js';
+import { deliverHandled } from '../helpers/jira-webhooks.js';
 
 const CAROL_JIRA = '5b10ac8d82e05b22cc7d4ef6';
 
@@ -64,18 +64,18 @@ describe('implement held by policy', () => {
       modules: [approvalsModule(), jiraModule, recordingAgents(runs)],
     });
 
-    await deliver(t.url, fixture('issue_updated_transition'), { id: 'wh-1' });
+    await deliverHandled(t, fixture('issue_updated_transition'), { id: 'wh-1' });
     const card = jira.commentTexts('PAY-12')[0] ?? '';
     const id = /\/void approve (\S+)/.exec(card)?.[1];
     expect(id, card).toMatch(/^ap-/);
     expect(runs).toEqual([]);
 
-    await deliver(t.url, comment(BOB_JIRA, `/void approve ${id}`), { id: 'wh-2' });
+    await deliverHandled(t, comment(BOB_JIRA, `/void approve ${id}`), { id: 'wh-2' });
     expect(jira.commentTexts('PAY-12').at(-1)).toContain('so you cannot approve it');
     expect(runs).toEqual([]);
 
     // on the ticket, "/void approve" needs no id: the one pending request about this ticket
-    await deliver(t.url, comment(CAROL_JIRA, '/void approve'), { id: 'wh-3' });
+    await deliverHandled(t, comment(CAROL_JIRA, '/void approve'), { id: 'wh-3' });
     await jira.waitFor(() => runs.length === 1, 'the approved implement job');
     expect(runs[0]).toMatchObject({
       kind: 'implement',
@@ -104,8 +104,8 @@ describe('triage through the agents module', () => {
       modules: [approvalsModule(), jiraModule, createAgentsModule()],
     });
 
-    const res = await deliver(t.url, fixture('issue_created'), { id: 'wh-triage-1' });
-    expect(res.body.fired).toEqual([{ rule: 'triage-on-label', duplicate: false }]);
+    const res = await deliverHandled(t, fixture('issue_created'), { id: 'wh-triage-1' });
+    expect(res.status).toBe(202);
     await jira.waitFor(
       () => jira.commentTexts('PAY-12').some((c) => c.includes('Void triage:')),
       'the triage comment',

@@ -9,7 +9,6 @@ import { trackApps, testConfig } from '../helpers/app.js';
 import {
   ALICE_JIRA,
   BOB_JIRA,
-  deliver,
   FakeJira,
   fixture,
   JIRA_ENV,
@@ -18,6 +17,7 @@ import {
   jiraModule,
 } from '../helpers/jira.js';
 import { recordingAgents } from '../helpers/jira-agents.js';
+import { deliverHandled } from '../helpers/jira-webhooks.js';
 
 const CAROL_JIRA = '5b10ac8d82e05b22cc7d4ef6';
 
@@ -75,7 +75,7 @@ async function requested(jira: FakeJira, runs: JobData[], env = yaml()) {
     config: testConfig({ yaml: env, env: JIRA_ENV }),
     modules: [approvalsModule(), jiraModule, recordingAgents(runs)],
   });
-  await deliver(t.url, fixture('issue_updated_transition'), { id: 'wh-transition' });
+  await deliverHandled(t, fixture('issue_updated_transition'), { id: 'wh-transition' });
   const id = /\/void approve (\S+)/.exec(jira.commentTexts('PAY-12')[0] ?? '')?.[1] as string;
   expect(id).toMatch(/^ap-[0-9a-f]{16}$/);
   return { t, id };
@@ -93,13 +93,13 @@ describe('an implement approval is bound to the ticket', () => {
     const { t, id } = await requested(jira, runs);
 
     issue.fields.description = 'Add retries and drop the audit log';
-    await deliver(t.url, descriptionEdit(), { id: 'wh-edit' });
+    await deliverHandled(t, descriptionEdit(), { id: 'wh-edit' });
     expect((await t.app.provided('approvals')?.get('acme', id))?.state).toBe('cancelled');
     expect(jira.commentTexts('PAY-12').join('\n')).toContain(
       `♻️ Request ${id} (implement PAY-12 in acme/payments) is void: ticket PAY-12 was edited`,
     );
 
-    await deliver(t.url, comment(CAROL_JIRA, `/void approve ${id}`), { id: 'wh-approve' });
+    await deliverHandled(t, comment(CAROL_JIRA, `/void approve ${id}`), { id: 'wh-approve' });
     expect(jira.commentTexts('PAY-12').at(-1)).toContain(`Request ${id} was voided`);
     expect(runs).toEqual([]);
     expect(
@@ -119,7 +119,7 @@ describe('an implement approval is bound to the ticket', () => {
     const runs: JobData[] = [];
     const { t, id } = await requested(jira, runs);
     issue.fields.labels = ['void:implement', 'backend'];
-    await deliver(t.url, fixture('issue_updated_labels'), { id: 'wh-labels' });
+    await deliverHandled(t, fixture('issue_updated_labels'), { id: 'wh-labels' });
     expect((await t.app.provided('approvals')?.get('acme', id))?.state).toBe('pending');
   });
 
@@ -133,7 +133,7 @@ describe('an implement approval is bound to the ticket', () => {
     const runs: JobData[] = [];
     const { t, id } = await requested(jira, runs);
     issue.fields.summary = 'Rewrite the payment ledger';
-    await deliver(t.url, comment(CAROL_JIRA, `/void approve ${id}`), { id: 'wh-approve' });
+    await deliverHandled(t, comment(CAROL_JIRA, `/void approve ${id}`), { id: 'wh-approve' });
     expect(jira.commentTexts('PAY-12').at(-1)).toContain(`Request ${id} was voided because what it approved changed`);
     expect(runs).toEqual([]);
   });
@@ -148,7 +148,7 @@ describe('implement without a repository', () => {
       config: testConfig({ yaml: yaml(), env: JIRA_ENV }),
       modules: [approvalsModule(), jiraModule, recordingAgents(runs)],
     });
-    await deliver(t.url, comment(ALICE_JIRA, '/void implement'), { id: 'wh-1' });
+    await deliverHandled(t, comment(ALICE_JIRA, '/void implement'), { id: 'wh-1' });
     expect(jira.commentTexts('PAY-12').at(-1)).toContain(
       'Nothing was requested: "implement PAY-12" does not say which repository to change, ' +
         'and Acme Payments maps no repository to project PAY. Say "implement PAY-12 in <owner>/<repo>"',
@@ -167,11 +167,11 @@ describe('implement without a repository', () => {
       config: testConfig({ yaml: yaml('      repositories: { PAY: acme/payments }\n'), env: JIRA_ENV }),
       modules: [approvalsModule(), jiraModule, recordingAgents(runs)],
     });
-    await deliver(t.url, comment(ALICE_JIRA, '/void implement'), { id: 'wh-1' });
+    await deliverHandled(t, comment(ALICE_JIRA, '/void implement'), { id: 'wh-1' });
     const card = jira.commentTexts('PAY-12').find((c) => c.includes('🔐 Approval')) ?? '';
     expect(card).toContain('implement PAY-12 in acme/payments');
     const id = /\/void approve (\S+)/.exec(card)?.[1] as string;
-    await deliver(t.url, comment(CAROL_JIRA, `/void approve ${id}`), { id: 'wh-2' });
+    await deliverHandled(t, comment(CAROL_JIRA, `/void approve ${id}`), { id: 'wh-2' });
     await jira.waitFor(() => runs.length === 1, 'the approved implement job');
     expect(runs[0]?.command).toEqual({
       name: 'implement',

@@ -4,30 +4,28 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobData } from '../../agents/queues.js';
 import { createGithubModule } from '../../integrations/github/module.js';
-import { startTestApp, testConfig, type TestApp } from '../helpers/app.js';
+import { captureAppLogger, startTestApp, testConfig, type TestApp } from '../helpers/app.js';
 import { deliver as deliverGithub, example, FAST_TUNING, githubEnv, prEvent } from '../helpers/github.js';
-import {
-  deliver as deliverJira,
-  FakeJira,
-  fixture,
-  JIRA_ENV,
-  JIRA_TENANTS,
-  VOID_JIRA,
-  jiraModule,
-} from '../helpers/jira.js';
+import { FakeJira, fixture, JIRA_ENV, JIRA_TENANTS, VOID_JIRA, jiraModule } from '../helpers/jira.js';
 import { recordingAgents } from '../helpers/jira-agents.js';
+import { deliverHandled } from '../helpers/jira-webhooks.js';
 
 let t: TestApp;
 let jira: FakeJira;
 let runs: JobData[];
+let lines: string[];
 
 beforeEach(async () => {
   jira = new FakeJira().install();
   jira.addIssue('PAY-12', { labels: ['void:implement'], status: { name: 'To Do' } });
   runs = [];
+  const config = testConfig({ yaml: JIRA_TENANTS, env: { ...githubEnv(), ...JIRA_ENV } });
+  const captured = captureAppLogger(config);
+  lines = captured.lines;
   t = await startTestApp({
-    config: testConfig({ yaml: JIRA_TENANTS, env: { ...githubEnv(), ...JIRA_ENV } }),
+    config,
     modules: [createGithubModule({ tuning: FAST_TUNING }), jiraModule, recordingAgents(runs)],
+    log: captured.log,
   });
 });
 
@@ -70,8 +68,9 @@ describe('ticket → implement → pull request opened → approved → merged',
   it('moves the ticket through its transitions with one comment per step, and redeliveries change nothing', async () => {
     // 1. Bob moves the labelled ticket to In Progress in JIRA (JIRA already shows it there when the webhook arrives).
     jira.issues.get('PAY-12')!.fields.status = { name: 'In Progress' };
-    const started = await deliverJira(t.url, fixture('issue_updated_transition'), { id: 'wh-transition-1' });
-    expect(started.body.fired).toEqual([{ rule: 'implement-in-progress', duplicate: false }]);
+    const started = await deliverHandled(t, fixture('issue_updated_transition'), { id: 'wh-transition-1' }, lines);
+    expect(started.status).toBe(202);
+    expect(started.handled?.fired).toEqual([{ rule: 'implement-in-progress', duplicate: false }]);
     await jira.waitFor(
       () => jira.commentTexts('PAY-12').some((c) => c.includes('implement done')),
       'the implement job to report',
@@ -97,7 +96,7 @@ describe('ticket → implement → pull request opened → approved → merged',
       p.issue.fields.status.name = 'In Review';
       p.changelog.items[0].toString = 'In Review';
     });
-    expect((await deliverJira(t.url, echo, { id: 'wh-echo-1' })).body.ignored).toBe('own_event');
+    expect((await deliverHandled(t, echo, { id: 'wh-echo-1' }, lines)).handled?.ignored).toBe('own_event');
 
     // 3. Bob approves the pull request: a comment, no transition configured for this step.
     await deliverGithub(t.url, 'pull_request_review', approvedReview());

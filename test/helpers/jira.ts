@@ -80,6 +80,7 @@ tenants:
 export interface Delivery {
   status: number;
   body: any;
+  headers: Headers;
 }
 
 /** POSTs a webhook the way JIRA Cloud does: raw JSON, `X-Hub-Signature: sha256=…`, a stable webhook identifier, to
@@ -104,7 +105,7 @@ export async function deliver(
     body: raw,
   });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
 /** The JIRA module as the composition root builds it: reading the tenants' JIRA variables the configuration's way. */

@@ -270,7 +270,7 @@ describe('JIRA /jira/webhooks/<tenant>', () => {
 
   it('X-Hub-Signature or X-Atlassian-Webhook-Identifier sent twice: 401, the header named', async () => {
     const body = comment();
-    expect((await post(body)).status).toBe(200);
+    expect((await post(body)).status).toBe(202);
     await expectRefused(
       post(body, { 'x-hub-signature': [signJira(body, JIRA_SECRET), signJira(body, JIRA_SECRET)] }),
       401,

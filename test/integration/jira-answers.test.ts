@@ -1,7 +1,8 @@
 // Answers that need no job (issue 17 item 2), in JIRA: `/void help`, `whoami`, `status`, `policy explain …` and a
 // usage error, each written as a comment and delivered signed like JIRA Cloud, are answered with exactly ONE comment
 // on the ticket: no "queued as job" comment, no job, no comment edited afterwards; the command is still recorded
-// (`command.received`). If that record cannot be written, nothing is answered and nothing is queued.
+// (`command.received`). If that record cannot be written, nothing is answered and no job is queued: the delivery is
+// retried (after the ack, in the worker), and after the last attempt the ticket is told that nothing was done.
 import { describe, expect, it } from 'vitest';
 import { approvalsModule } from '../../approvals/module.js';
 import { EmbeddedAuditStore } from '../../audit/embedded.store.js';
@@ -25,8 +26,8 @@ const jobCount = (t: TestApp) =>
   t.app.queue.queue.getJobCountByTypes('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized');
 
 async function ask(body: string): Promise<string> {
-  const res = await deliver(s.t.url, comment(body), { id: id() });
-  expect(res.status).toBe(200);
+  const res = await s.send(comment(body), { id: id() });
+  expect(res.status).toBe(202);
   const texts = s.jira.commentTexts('PAY-12');
   expect(texts).toHaveLength(1);
   const writes = commentWrites(s.jira);
@@ -73,7 +74,7 @@ describe('JIRA: commands that need no job get one comment with the answer', () =
 });
 
 describe('JIRA: an answer whose audit record cannot be written', () => {
-  it('is not given, and nothing is queued or posted', async () => {
+  it('is not given and no job is queued; after the last retry the ticket is told that nothing was done', async () => {
     class FailingStore extends EmbeddedAuditStore {
       failing = false;
       override async insert(record: AuditRecord): Promise<boolean> {
@@ -87,10 +88,15 @@ describe('JIRA: an answer whose audit record cannot be written', () => {
     try {
       store.failing = true;
       const res = await deliver(t.url, comment('/void status'), { id: id() });
-      expect(res.status).toBe(503);
-      expect(res.body).toMatchObject({ error: 'audit.unavailable' });
-      expect(commentWrites(s.jira).created).toHaveLength(0);
+      expect(res.status).toBe(202);
+      await t.app.intake.settled();
+      expect(s.jira.commentTexts('PAY-12')).toEqual([
+        'The audit trail cannot be written right now, so nothing was done. Please try again shortly.',
+      ]);
+      expect(commentWrites(s.jira).created).toHaveLength(1);
       expect(await jobCount(t)).toBe(0);
+      store.failing = false;
+      expect((await store.range('acme', 1, 100)).map((r) => r.action)).not.toContain('command.received');
     } finally {
       await t.stop();
     }

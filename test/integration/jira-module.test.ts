@@ -48,7 +48,9 @@ describe('jira module wiring', () => {
           { id: 'y' },
         )
       ).status,
-    ).toBe(200);
+    ).toBe(202);
+    await t.app.intake.settled();
+    expect(lines.some((l) => l.includes('no JIRA credentials: a reply could not be posted'))).toBe(true);
     expect(t.app.provided('tickets')).toBeUndefined();
   });
 

@@ -16,11 +16,13 @@ import {
   JIRA_TENANTS,
   jiraModule,
 } from '../helpers/jira.js';
+import { handled } from '../helpers/jira-webhooks.js';
 import { FakeSlackApi, postSlack, slackEnv, slashForm } from '../helpers/slack.js';
 
 let t: TestApp;
 let acmeJira: FakeJira;
 let globexJira: FakeJira;
+let logLines: string[] = [];
 let n = 0;
 const id = () => `jira-tenancy-${Date.now()}-${n++}`;
 
@@ -41,7 +43,9 @@ beforeEach(async () => {
   acmeJira.addIssue('PAY-12');
   acmeJira.addIssue('HR-5');
   const config = testConfig({ yaml: JIRA_TENANTS, env: JIRA_ENV });
-  t = await startTestApp({ config, modules: [jiraModule], log: captureAppLogger(config).log });
+  const captured = captureAppLogger(config);
+  logLines = captured.lines;
+  t = await startTestApp({ config, modules: [jiraModule], log: captured.log });
 });
 
 afterEach(async () => {
@@ -86,7 +90,7 @@ describe('the JIRA webhook secret that verified a delivery decides its tenant', 
 
   it("each site's own delivery, signed with its own secret, is the command of its own member", async () => {
     const acme = await deliver(t.url, bobSpeaks(), { id: id() });
-    expect(acme.status).toBe(200);
+    expect(acme.status).toBe(202);
     await acmeJira.waitFor(
       () => acmeJira.commentTexts('PAY-12').some((c) => c.includes('Bob Lead')),
       'whoami answered on PAY-12',
@@ -101,7 +105,8 @@ describe('the JIRA webhook secret that verified a delivery decides its tenant', 
       p.comment.body = '/void whoami';
       p.comment.author.accountId = `${'5b10a2844c20165700ede21a'}-globex`;
     });
-    expect((await deliver(t.url, globex, { id: id(), tenant: 'globex', secret: GLOBEX_JIRA_SECRET })).status).toBe(200);
+    expect((await deliver(t.url, globex, { id: id(), tenant: 'globex', secret: GLOBEX_JIRA_SECRET })).status).toBe(202);
+    await t.app.intake.settled();
     expect(
       (await records('globex')).filter((r) => r.action === 'command.received').map((r) => r.actor.memberId),
     ).toEqual(['gina']);
@@ -121,7 +126,11 @@ describe('the legacy shared secret, for a deployment with one JIRA site', () => 
       },
     });
     t = await startTestApp({ config, modules: [jiraModule], log: captureAppLogger(config).log });
-    expect((await deliver(t.url, bobSpeaks(), { id: id(), tenant: '' })).status).toBe(200);
+    expect((await deliver(t.url, bobSpeaks(), { id: id(), tenant: '' })).status).toBe(202);
+    await t.app.intake.settled();
+    // The worker found the legacy URL's verifier again: the command is Bob's, on acme's trail.
+    const received = (await records('acme')).filter((r) => r.action === 'command.received');
+    expect(received.map((r) => r.actor.memberId)).toEqual(['bob']);
     const elsewhere = fixture(
       'comment_created',
       (p) => void (p.issue.self = 'https://globex.atlassian.net/rest/api/2/issue/1'),
@@ -148,11 +157,15 @@ describe('bound projects only', () => {
       p.issue.fields.project.key = 'HR';
       p.comment.body = '/void triage';
     });
-    const res = await deliver(t.url, onHr, { id: id() });
-    expect([res.status, res.body.ignored]).toEqual([200, 'project_not_bound']);
-    expect(res.body.message).toContain(
-      "HR-5 is in the JIRA project HR, which is not one of Acme Payments's projects (PAY)",
-    );
+    const delivery = id();
+    expect((await deliver(t.url, onHr, { id: delivery })).status).toBe(202);
+    await t.app.intake.settled();
+    expect(handled(logLines, delivery)).toMatchObject({
+      ignored: 'project_not_bound',
+      message: expect.stringContaining(
+        "HR-5 is in the JIRA project HR, which is not one of Acme Payments's projects (PAY)",
+      ),
+    });
     expect(acmeJira.calls).toEqual([]);
     expect((await records('acme')).filter((r) => r.action === 'command.received')).toEqual([]);
   });

@@ -14,6 +14,11 @@ describe('authentication and tenancy', () => {
     await deliver(s.t.url, payload, { id: id() });
     const replay = await deliver(s.t.url, payload, { id: id() });
     expect([replay.status, replay.body.ignored]).toEqual([200, 'replay']);
+    await s.t.app.audit.security.flush();
+    const replays = (await s.records(SYSTEM_TENANT)).filter((r) => r.action === 'security.replay');
+    expect(replays.map((r) => [r.actor.platform, r.target, r.details?.code])).toEqual([
+      ['jira', 'POST /jira/webhooks', 'same_body_new_delivery'],
+    ]);
     const stale = await deliver(
       s.t.url,
       fixture('issue_created', (p) => void (p.timestamp = Date.now() - 5 * 24 * 3600 * 1000)),
@@ -72,13 +77,13 @@ describe('authentication and tenancy', () => {
     ).toBe(401);
     expect(
       (
-        await deliver(s.t.url, viaQuery(), {
+        await s.send(viaQuery(), {
           id: id(),
           query: `?site=${encodeURIComponent('https://ACME.atlassian.net/')}`,
         })
-      ).body.fired,
+      ).handled?.fired,
     ).toHaveLength(1);
-    expect((await deliver(s.t.url, viaQuery(), { id: id() })).body.fired).toHaveLength(1);
+    expect((await s.send(viaQuery(), { id: id() })).handled?.fired).toHaveLength(1);
     expect((await s.records(SYSTEM_TENANT)).filter((r) => r.action === 'security.cross_tenant')).toHaveLength(2);
   });
 

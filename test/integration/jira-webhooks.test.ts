@@ -10,9 +10,9 @@ const s = useJiraWebhookApp();
 
 describe('automation rule: label void:triage → triage', () => {
   it('fires on a created ticket with the label, as its creator, and the job reports in one comment on the ticket', async () => {
-    const res = await deliver(s.t.url, fixture('issue_created'), { id: id() });
-    expect(res.status).toBe(200);
-    expect(res.body.fired).toEqual([{ rule: 'triage-on-label', duplicate: false }]);
+    const res = await s.send(fixture('issue_created'), { id: id() });
+    expect([res.status, res.body]).toEqual([202, { ok: true, queued: true }]);
+    expect(res.handled?.fired).toEqual([{ rule: 'triage-on-label', duplicate: false }]);
     await s.jira.waitFor(
       () => s.jira.commentTexts('PAY-12').some((c) => c.includes('triage done')),
       'the triage result on PAY-12',
@@ -29,7 +29,7 @@ describe('automation rule: label void:triage → triage', () => {
   });
 
   it('fires on the update that adds the label, and not on later edits of a labelled ticket', async () => {
-    expect((await deliver(s.t.url, fixture('issue_updated_labels'), { id: id() })).body.fired).toEqual([
+    expect((await s.send(fixture('issue_updated_labels'), { id: id() })).handled?.fired).toEqual([
       { rule: 'triage-on-label', duplicate: false },
     ]);
     const edit = fixture('issue_updated_labels', (p) => {
@@ -45,23 +45,23 @@ describe('automation rule: label void:triage → triage', () => {
         },
       ];
     });
-    expect((await deliver(s.t.url, edit, { id: id() })).body.fired).toEqual([]);
+    expect((await s.send(edit, { id: id() })).handled?.fired).toEqual([]);
     const comment = fixture('issue_updated_labels', (p) => {
       p.issue_event_type_name = 'issue_commented';
       delete p.changelog;
     });
-    expect((await deliver(s.t.url, comment, { id: id() })).body.fired).toEqual([]);
+    expect((await s.send(comment, { id: id() })).handled?.fired).toEqual([]);
     await s.jira.waitFor(() => s.runs.length === 1, 'one triage run');
   });
 
   it('does not fire without the label, or in a project the tenant does not bind', async () => {
     const unlabelled = fixture('issue_created', (p) => void (p.issue.fields.labels = ['backend']));
-    expect((await deliver(s.t.url, unlabelled, { id: id() })).body.fired).toEqual([]);
+    expect((await s.send(unlabelled, { id: id() })).handled?.fired).toEqual([]);
     const otherProject = fixture('issue_created', (p) => {
       p.issue.key = 'OPS-3';
       p.issue.fields.project.key = 'OPS';
     });
-    expect((await deliver(s.t.url, otherProject, { id: id() })).body.ignored).toBe('project_not_bound');
+    expect((await s.send(otherProject, { id: id() })).handled?.ignored).toBe('project_not_bound');
     expect(s.jira.writes()).toEqual([]);
   });
 
@@ -74,9 +74,8 @@ describe('automation rule: label void:triage → triage', () => {
       'the first triage to finish',
     );
     const writes = s.jira.writes().length;
-    const again = await deliver(s.t.url, payload, { id: delivery });
-    expect(again.status).toBe(200);
-    expect(again.body.fired).toEqual([{ rule: 'triage-on-label', duplicate: true }]);
+    const again = await s.send(payload, { id: delivery });
+    expect([again.status, again.body]).toEqual([200, { ok: true, duplicate: true }]);
     expect(s.runs).toHaveLength(1);
     expect(s.jira.writes()).toHaveLength(writes);
     expect((await s.records('acme')).filter((r) => r.action === 'job.queued')).toHaveLength(1);
@@ -85,8 +84,8 @@ describe('automation rule: label void:triage → triage', () => {
 
 describe('automation rule: transition to In Progress with label void:implement → implement', () => {
   it("fires on the transition, as the person who moved the ticket, in the rule's repository", async () => {
-    const res = await deliver(s.t.url, fixture('issue_updated_transition'), { id: id() });
-    expect(res.body.fired).toEqual([{ rule: 'implement-in-progress', duplicate: false }]);
+    const res = await s.send(fixture('issue_updated_transition'), { id: id() });
+    expect(res.handled?.fired).toEqual([{ rule: 'implement-in-progress', duplicate: false }]);
     await s.jira.waitFor(() => s.runs.length === 1, 'the implement run');
     expect(s.runs[0]?.command).toEqual({
       name: 'implement',
@@ -117,7 +116,7 @@ describe('automation rule: transition to In Progress with label void:implement �
       ];
     });
     for (const payload of [noLabel, toReview, labelLater])
-      expect((await deliver(s.t.url, payload, { id: id() })).body.fired).toEqual([]);
+      expect((await s.send(payload, { id: id() })).handled?.fired).toEqual([]);
     expect(s.jira.writes()).toEqual([]);
   });
 
@@ -160,7 +159,7 @@ describe('automation rule: transition to In Progress with label void:implement �
       },
     };
     await s.start([gate]);
-    await deliver(s.t.url, fixture('issue_updated_transition'), { id: id() });
+    await s.send(fixture('issue_updated_transition'), { id: id() });
     const texts = s.jira.commentTexts('PAY-12');
     expect(texts).toHaveLength(1);
     expect(texts[0]).toContain('needs approval');

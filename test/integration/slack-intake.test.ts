@@ -1,12 +1,12 @@
 // The ack of a Slack command is one Redis round trip (the intake add); everything after it runs in a worker:
 // nothing queued in the web role is lost when no worker is up yet, and a command whose audit record cannot be
 // written after the ack is not run (the person is told). ARCHITECTURE.md "The flow of one request", issue #17.
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SwitchableStore } from '../helpers/switchable-store.js';
 import { VoidApp } from '../../bot/app.js';
 import { createSlackModule } from '../../bot/slack/module.js';
 import { REDIS_URL } from '../helpers/app.js';
+import { commandsDuring } from '../helpers/redis-monitor.js';
 import { reviewTestModule, startSlackApp, type SlackTestApp } from '../helpers/slack-app.js';
 import { postSlack, slashForm } from '../helpers/slack.js';
 
@@ -17,32 +17,6 @@ afterEach(async () => {
   await t?.stop();
   t = undefined;
 });
-
-/** Redis commands (not those run inside scripts) that name `prefix`, sent while `work` runs. MONITOR lines arrive
- *  asynchronously: an ECHO sent after the work marks the end (Redis reports commands in the order it ran them). */
-async function commandsDuring(prefix: string, work: () => Promise<unknown>): Promise<string[]> {
-  const monitor = new Redis(REDIS_URL);
-  const marker = new Redis(REDIS_URL);
-  const end = `${prefix}:end-of-work`;
-  const seen: string[] = [];
-  const m = await monitor.monitor();
-  let ended: () => void = () => undefined;
-  const endSeen = new Promise<void>((resolve) => (ended = resolve));
-  m.on('monitor', (_time: string, args: string[], source: string) => {
-    if (args.includes(end)) ended();
-    else if (source !== 'lua' && args.some((a) => a.includes(prefix))) seen.push(String(args[0]).toLowerCase());
-  });
-  try {
-    await work();
-    await marker.echo(end);
-    await endSeen;
-  } finally {
-    m.disconnect();
-    monitor.disconnect();
-    marker.disconnect();
-  }
-  return seen;
-}
 
 describe('Slack commands through the intake', () => {
   it('acks after one Redis command (the intake add); a worker started later runs what the web role queued', async () => {
