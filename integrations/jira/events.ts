@@ -58,6 +58,20 @@ export const json = (status: number, body: Record<string, unknown>): InboundAnsw
 export const ignored = (reason: string, extra: Record<string, unknown> = {}): InboundAnswer =>
   json(200, { ok: true, ignored: reason, ...extra });
 
+/**
+ * What can be told from the delivery alone, without I/O, that nothing would happen: a ticket outside the tenant's
+ * projects, a comment that holds no `/void` command or is Void's own. The receiver answers these in the ack instead of
+ * queueing them (JIRA sends every comment and edit of every bound project's tickets).
+ */
+export function nothingToDo(tenant: Tenant, payload: JiraWebhook): InboundAnswer | undefined {
+  const unbound = payload.issue ? unboundTicket(tenant, payload.issue.key) : undefined;
+  if (unbound) return ignored('project_not_bound', { message: unbound });
+  if (payload.webhookEvent !== 'comment_created' || !payload.issue) return undefined;
+  const text = commentText(payload.comment?.body);
+  if (text.includes(VOID_SENTINEL)) return ignored('own_comment');
+  return commentCommand(text, payload.issue.key) === undefined ? ignored('no_command') : undefined;
+}
+
 export async function handleEvent(
   deps: JiraEventDeps,
   tenant: Tenant,

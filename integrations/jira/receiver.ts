@@ -24,7 +24,7 @@ import type { IntakePort } from '../../bot/core/intake.js';
 import { SYSTEM_TENANT, type AuditLog } from '../../bot/core/audit.js';
 import { namedSites, webhookSchema, type JiraWebhook } from './mapper.js';
 import { queuedMeta } from './queued.js';
-import { handleEvent, ignored, json, type JiraEventDeps, type JiraVerifier } from './events.js';
+import { handleEvent, ignored, json, nothingToDo, type JiraEventDeps, type JiraVerifier } from './events.js';
 
 export type { JiraVerifier } from './events.js';
 
@@ -85,10 +85,13 @@ export function jiraWebhook(deps: JiraReceiverDeps): InboundEndpoint<JiraVerifie
       const foreign = otherSite(verifier, namedSites(payload, req.query.get('site')));
       return foreign ? refuseOtherSite(deps, verifier, foreign, req) : undefined;
     },
-    deliver: ({ payload, deliveryId }, verifier, req) =>
-      deps.intake
-        ? enqueue(deps, deps.intake, { payload, deliveryId }, verifier, req)
-        : handleEvent(deps, verifier.tenant, payload, deliveryId, req),
+    deliver: async ({ payload, deliveryId }, verifier, req) => {
+      if (!deps.intake) return handleEvent(deps, verifier.tenant, payload, deliveryId, req);
+      // A delivery that would do nothing is answered now, not queued (pure checks: no round trip at all).
+      return (
+        nothingToDo(verifier.tenant, payload) ?? enqueue(deps, deps.intake, { payload, deliveryId }, verifier, req)
+      );
+    },
   };
   return {
     adapter,

@@ -56,6 +56,8 @@ export async function deliverHandled(
   lines: readonly string[] = [],
 ): Promise<Delivery & { handled: Record<string, unknown> | undefined }> {
   const res = await deliver(t.url, payload, options);
+  // A delivery that would do nothing is answered in the ack (`ignored`), with nothing queued.
+  if (res.status === 200 && typeof res.body?.ignored === 'string') return { ...res, handled: res.body };
   await t.app.intake.settled();
   return { ...res, handled: handled(lines, options.id) };
 }

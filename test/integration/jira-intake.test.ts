@@ -69,6 +69,28 @@ describe('JIRA webhooks through the intake', () => {
     expect(recorded.indexOf('command.received')).toBeLessThan(recorded.indexOf('job.queued'));
   });
 
+  it('answers a delivery that would do nothing in the ack, with no Redis command and nothing queued', async () => {
+    t = await startTestApp({ role: 'web', config: config(), modules: [jiraModule] });
+    const web = t;
+    const chatter = fixture('comment_created', (p) => void (p.comment.body = 'Looks good, merging after lunch'));
+    const elsewhere = fixture('comment_created', (p) => {
+      p.issue.key = 'HR-5';
+      p.issue.fields.project.key = 'HR';
+      p.comment.body = '/void triage';
+    });
+    const answers: Delivery[] = [];
+    const commands = await commandsDuring(web.prefix, async () => {
+      answers.push(await deliver(web.url, chatter, { id: id() }));
+      answers.push(await deliver(web.url, elsewhere, { id: id() }));
+    });
+    expect(answers.map((a) => [a.status, a.body.ignored])).toEqual([
+      [200, 'no_command'],
+      [200, 'project_not_bound'],
+    ]);
+    expect(commands).toEqual([]);
+    expect(await web.app.intake.queue.getWaitingCount()).toBe(0);
+  });
+
   it('does not run a command whose audit record cannot be written after the ack; the ticket is told', async () => {
     const store = new SwitchableStore();
     const runs: JobData[] = [];

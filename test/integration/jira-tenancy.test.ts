@@ -158,9 +158,12 @@ describe('bound projects only', () => {
       p.comment.body = '/void triage';
     });
     const delivery = id();
-    expect((await deliver(t.url, onHr, { id: delivery })).status).toBe(202);
+    // Refused in the ack itself (the project scope needs no I/O): nothing is queued.
+    const res = await deliver(t.url, onHr, { id: delivery });
+    expect(res.status).toBe(200);
     await t.app.intake.settled();
-    expect(handled(logLines, delivery)).toMatchObject({
+    expect(handled(logLines, delivery)).toBeUndefined();
+    expect(res.body).toMatchObject({
       ignored: 'project_not_bound',
       message: expect.stringContaining(
         "HR-5 is in the JIRA project HR, which is not one of Acme Payments's projects (PAY)",
