@@ -155,7 +155,13 @@ describe('approvals asked for in a pull request', () => {
     await deliver(t.url, 'issue_comment', prComment('/void approve', { login: 'bob' }));
     await t.github.idle();
     expect(api.texts().at(-1)).toMatch(
-      /^@bob Several requests are pending in this pull request \(`ap-[0-9a-f]{16}`, `ap-[0-9a-f]{16}`\), so Void cannot tell which one you mean: say `\/void approve <id>`\. Nothing was decided\.$/, // eslint-disable-line max-len -- the expected message, kept as one pattern to read as the sentence it matches
+      new RegExp(
+        String.raw`^@bob Several requests are pending in this pull request \(` +
+          '`ap-[0-9a-f]{16}`, `ap-[0-9a-f]{16}`' +
+          String.raw`\), so Void cannot tell which one you mean: ` +
+          'say `/void approve <id>`' +
+          String.raw`\. Nothing was decided\.$`,
+      ),
     );
     expect(await jobs(t)).toHaveLength(0);
   });

@@ -136,7 +136,10 @@ describe('a deploy asked for in a pull request, as its people read it', () => {
     expect(progress.some((x) => x.includes('deployment 501: in progress'))).toBe(true);
     const done = progress.at(-1) as string;
     expect(done).toMatch(
-      /^✅ deploy done: api to production \(aaaaaaa\): deployment 501 success\nhttps:\/\/github\.test\/acme\/api\/deployments$/, // eslint-disable-line max-len -- the expected message, kept as one pattern to read as the sentence it matches
+      new RegExp(
+        String.raw`^✅ deploy done: api to production \(aaaaaaa\): deployment 501 success\n` +
+          String.raw`https:\/\/github\.test\/acme\/api\/deployments$`,
+      ),
     );
     expect(progress.join('\n')).not.toContain('/api/v3');
   });

@@ -114,7 +114,10 @@ describe('check-config: JIRA secrets are per tenant', () => {
         'https://acme.atlassian.net/jira/software } }\n',
     );
     expect(() => loadConfig({ VOID_TENANTS_FILE: withPath })).toThrow(
-      /tenants\[0\]\.bindings\.jira\.siteUrl: a JIRA Cloud site is just the origin: use https:\/\/acme\.atlassian\.net \(not https:\/\/acme\.atlassian\.net\/jira\/software\)/, // eslint-disable-line max-len -- the expected message, kept as one pattern to read as the sentence it matches
+      new RegExp(
+        String.raw`tenants\[0\]\.bindings\.jira\.siteUrl: a JIRA Cloud site is just the origin: ` +
+          String.raw`use https:\/\/acme\.atlassian\.net \(not https:\/\/acme\.atlassian\.net\/jira\/software\)`,
+      ),
     );
     const query = file(
       'tenants:\n  - id: acme\n    name: Acme\n    bindings: { jira: { siteUrl: ' +
@@ -154,10 +157,17 @@ describe('check-config: JIRA secrets are per tenant', () => {
     });
     expect(found).toEqual([
       expect.stringMatching(
-        /tenants\[0\]\.bindings\.jira \(tenant "acme"\): apiTokenEnv names JIRA_API_TOKEN_PAYMENTS, which is not set in the environment$/, // eslint-disable-line max-len -- the expected message, kept as one pattern to read as the sentence it matches
+        new RegExp(
+          String.raw`tenants\[0\]\.bindings\.jira \(tenant "acme"\): ` +
+            'apiTokenEnv names JIRA_API_TOKEN_PAYMENTS, which is not set in the environment$',
+        ),
       ),
       expect.stringMatching(
-        /tenants\[1\]\.bindings\.jira \(tenant "globex"\): JIRA_EMAIL_GLOBEX is set but JIRA_API_TOKEN_GLOBEX is not: Void needs both to call https:\/\/globex\.atlassian\.net$/, // eslint-disable-line max-len -- the expected message, kept as one pattern to read as the sentence it matches
+        new RegExp(
+          String.raw`tenants\[1\]\.bindings\.jira \(tenant "globex"\): ` +
+            'JIRA_EMAIL_GLOBEX is set but JIRA_API_TOKEN_GLOBEX is not: ' +
+            String.raw`Void needs both to call https:\/\/globex\.atlassian\.net$`,
+        ),
       ),
       'tenants "acme" and "globex" have the same JIRA webhook secret: each site could then act for the other. ' +
         'Give every tenant its own (a new random webhook secret; an API token of an account of that site).',
