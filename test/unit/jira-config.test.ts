@@ -77,22 +77,26 @@ describe('check-config: JIRA secrets are per tenant', () => {
     JIRA_WEBHOOK_SECRET_GLOBEX: 'globex-site-secret-0002',
   };
 
-  it('accepts one secret per tenant, by convention or by the name bindings.jira gives, and says which site has none', () => {
-    expect(problems({ VOID_TENANTS_FILE: twoSites(), ...own })).toEqual([]);
-    const named = twoSites(', webhookSecretEnv: JIRA_WEBHOOK_SECRET_PAYMENTS');
-    expect(
-      problems({
-        VOID_TENANTS_FILE: named,
-        JIRA_WEBHOOK_SECRET_PAYMENTS: 'acme-site-secret-0001',
-        JIRA_WEBHOOK_SECRET_GLOBEX: 'x-globex-0002',
-      }),
-    ).toEqual([]);
-    const config = loadConfig({ VOID_TENANTS_FILE: twoSites(), JIRA_WEBHOOK_SECRET_ACME: 'acme-site-secret-0001' });
-    expect(config.notices.join('\n')).toContain(
-      'Tenant "globex" binds the JIRA site https://globex.atlassian.net but JIRA_WEBHOOK_SECRET_GLOBEX is not ' +
-        'set: every webhook delivery for it is refused.',
-    );
-  });
+  it(
+    'accepts one secret per tenant, ' +
+      'by convention or by the name bindings.jira gives, and says which site has none',
+    () => {
+      expect(problems({ VOID_TENANTS_FILE: twoSites(), ...own })).toEqual([]);
+      const named = twoSites(', webhookSecretEnv: JIRA_WEBHOOK_SECRET_PAYMENTS');
+      expect(
+        problems({
+          VOID_TENANTS_FILE: named,
+          JIRA_WEBHOOK_SECRET_PAYMENTS: 'acme-site-secret-0001',
+          JIRA_WEBHOOK_SECRET_GLOBEX: 'x-globex-0002',
+        }),
+      ).toEqual([]);
+      const config = loadConfig({ VOID_TENANTS_FILE: twoSites(), JIRA_WEBHOOK_SECRET_ACME: 'acme-site-secret-0001' });
+      expect(config.notices.join('\n')).toContain(
+        'Tenant "globex" binds the JIRA site https://globex.atlassian.net but JIRA_WEBHOOK_SECRET_GLOBEX is not ' +
+          'set: every webhook delivery for it is refused.',
+      );
+    },
+  );
 
   it('refuses the shared JIRA_WEBHOOK_SECRET with two JIRA tenants, and says what to do instead', () => {
     const [problem, ...rest] = problems({
