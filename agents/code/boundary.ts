@@ -19,6 +19,12 @@ export const DEFAULT_WRITE_PATHS = [
   'docs/void-plans/',
 ] as const;
 
+/** A file of one of these names (regex sources) in any folder, or a path `alsoMatching` matches; case-insensitive. */
+function fileNamed(names: readonly string[], alsoMatching?: string): RegExp {
+  const named = String.raw`(^|\/)(${names.join('|')})$`;
+  return new RegExp(alsoMatching === undefined ? named : `${named}|${alsoMatching}`, 'i');
+}
+
 /** CI, build, ownership and dependency configuration: never written by an agent (any folder depth where it applies). */
 const NEVER: ReadonlyArray<[RegExp, string]> = [
   [/(^|\/)\.github\//i, 'GitHub workflows and settings'],
@@ -39,19 +45,56 @@ const NEVER: ReadonlyArray<[RegExp, string]> = [
     'container builds',
   ],
   [
-    /(^|\/)(package\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|\.npmrc|\.yarnrc(\.yml)?)$/i, // eslint-disable-line max-len -- a list of file names, one alternation that reads as the list
+    fileNamed([
+      String.raw`package\.json`,
+      String.raw`package-lock\.json`,
+      String.raw`npm-shrinkwrap\.json`,
+      String.raw`yarn\.lock`,
+      String.raw`pnpm-lock\.yaml`,
+      String.raw`\.npmrc`,
+      String.raw`\.yarnrc(\.yml)?`,
+    ]),
     'npm manifests and their scripts',
   ],
   [
-    /(^|\/)(pyproject\.toml|setup\.py|setup\.cfg|requirements[^/]*\.txt|Pipfile(\.lock)?|poetry\.lock|tox\.ini|noxfile\.py)$/i, // eslint-disable-line max-len -- a list of file names, one alternation that reads as the list
+    fileNamed([
+      String.raw`pyproject\.toml`,
+      String.raw`setup\.py`,
+      String.raw`setup\.cfg`,
+      String.raw`requirements[^/]*\.txt`,
+      String.raw`Pipfile(\.lock)?`,
+      String.raw`poetry\.lock`,
+      String.raw`tox\.ini`,
+      String.raw`noxfile\.py`,
+    ]),
     'Python build manifests',
   ],
   [
-    /(^|\/)(pom\.xml|build\.gradle(\.kts)?|settings\.gradle(\.kts)?|gradle\.properties|gradlew(\.bat)?)$|(^|\/)gradle\//i, // eslint-disable-line max-len -- a list of file names, one alternation that reads as the list
+    fileNamed(
+      [
+        String.raw`pom\.xml`,
+        String.raw`build\.gradle(\.kts)?`,
+        String.raw`settings\.gradle(\.kts)?`,
+        String.raw`gradle\.properties`,
+        String.raw`gradlew(\.bat)?`,
+      ],
+      String.raw`(^|\/)gradle\/`, // and any file under a gradle/ folder
+    ),
     'JVM build manifests',
   ],
   [
-    /(^|\/)(Cargo\.toml|Cargo\.lock|go\.mod|go\.sum|Gemfile(\.lock)?|Rakefile|composer\.json|composer\.lock|[^/]*\.csproj|Directory\.Build\.[^/]+)$/i, // eslint-disable-line max-len -- a list of file names, one alternation that reads as the list
+    fileNamed([
+      String.raw`Cargo\.toml`,
+      String.raw`Cargo\.lock`,
+      String.raw`go\.mod`,
+      String.raw`go\.sum`,
+      String.raw`Gemfile(\.lock)?`,
+      String.raw`Rakefile`,
+      String.raw`composer\.json`,
+      String.raw`composer\.lock`,
+      String.raw`[^/]*\.csproj`,
+      String.raw`Directory\.Build\.[^/]+`,
+    ]),
     'build manifests',
   ],
   [/(^|\/)(CODEOWNERS|\.pre-commit-config\.yaml|\.husky\/.*|lefthook\.yml)$/i, 'ownership and hooks'],

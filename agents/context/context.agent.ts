@@ -30,8 +30,21 @@ export interface ReviewContext {
 }
 
 const CONVENTION_FILES = ['CONTRIBUTING.md', 'README.md', '.github/CODEOWNERS', 'CODEOWNERS'];
-const GENERATED =
-  /(^|\/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|go\.sum|Cargo\.lock|poetry\.lock)$|\.(min\.js|map|snap)$|(^|\/)(dist|build|vendor)\//; // eslint-disable-line max-len -- a list of file names, one alternation that reads as the list
+const LOCKFILES = [
+  String.raw`package-lock\.json`,
+  String.raw`yarn\.lock`,
+  String.raw`pnpm-lock\.yaml`,
+  String.raw`go\.sum`,
+  String.raw`Cargo\.lock`,
+  String.raw`poetry\.lock`,
+];
+const GENERATED = new RegExp(
+  [
+    String.raw`(^|\/)(${LOCKFILES.join('|')})$`, // lockfiles
+    String.raw`\.(min\.js|map|snap)$`, // minified code, source maps, test snapshots
+    String.raw`(^|\/)(dist|build|vendor)\/`, // build output and vendored code
+  ].join('|'),
+);
 
 /** Higher is more important: source with findings, source, tests, configuration, docs, generated files last. */
 export function rankFile(file: ChangedFile, flagged: ReadonlySet<string>): number {

@@ -5,6 +5,21 @@ import { linesMatching, rule, type FileRule } from './file-rule.js';
 
 export const TLS_MESSAGE = 'TLS certificate verification is disabled';
 const TLS_FIX = 'Keep verification on; trust a private CA (a CA bundle) instead of turning checks off.';
+/** A trust manager or hostname verifier that accepts everything. */
+const JAVA_TRUST_ALL = new RegExp(
+  [
+    String.raw`X509TrustManager\s*\(\)|TrustAllCerts|trustAll`,
+    'NoopHostnameVerifier|ALLOW_ALL_HOSTNAME_VERIFIER',
+    String.raw`setHostnameVerifier\(\s*\(\w+,\s*\w+\)\s*->\s*true`,
+  ].join('|'),
+);
+/** A query call whose first argument is a string literal with SQL in it, followed by `+`. */
+const JAVA_SQL_CONCATENATION = new RegExp(
+  String.raw`(executeQuery|executeUpdate|execute|createQuery|createNativeQuery)\(` +
+    String.raw`\s*"[^"]*(SELECT|INSERT|UPDATE|DELETE)[^"]*"\s*\+`,
+  'i',
+);
+
 export const LANGUAGES: FileRule[] = [
   rule('python', 'risky.tls_disabled', 'high', TLS_MESSAGE, TLS_FIX, (c) =>
     linesMatching(c, /\bverify\s*=\s*False\b|_create_unverified_context|CERT_NONE|check_hostname\s*=\s*False/),
@@ -64,12 +79,7 @@ export const LANGUAGES: FileRule[] = [
         /\.(Query|Exec|QueryRow)(Context)?\([^)]*fmt\.Sprintf\(|\.(Query|Exec|QueryRow)(Context)?\([^)]*"\s*\+/,
       ),
   ),
-  rule('java', 'risky.tls_disabled', 'high', TLS_MESSAGE, TLS_FIX, (c) =>
-    linesMatching(
-      c,
-      /X509TrustManager\s*\(\)|TrustAllCerts|trustAll|NoopHostnameVerifier|ALLOW_ALL_HOSTNAME_VERIFIER|setHostnameVerifier\(\s*\(\w+,\s*\w+\)\s*->\s*true/, // eslint-disable-line max-len -- a detection pattern kept whole: cut into strings it would lose its regex syntax and lint checks
-    ),
-  ),
+  rule('java', 'risky.tls_disabled', 'high', TLS_MESSAGE, TLS_FIX, (c) => linesMatching(c, JAVA_TRUST_ALL)),
   rule(
     'java',
     'risky.csrf_disabled',
@@ -88,11 +98,7 @@ export const LANGUAGES: FileRule[] = [
     'high',
     'SQL built by string concatenation (SQL injection)',
     'Use a PreparedStatement with ? placeholders.',
-    (c) =>
-      linesMatching(
-        c,
-        /(executeQuery|executeUpdate|execute|createQuery|createNativeQuery)\(\s*"[^"]*(SELECT|INSERT|UPDATE|DELETE)[^"]*"\s*\+/i, // eslint-disable-line max-len -- a detection pattern kept whole: cut into strings it would lose its regex syntax and lint checks
-      ),
+    (c) => linesMatching(c, JAVA_SQL_CONCATENATION),
   ),
   rule('ruby', 'risky.csrf_disabled', 'high', 'CSRF protection is disabled', 'Keep protect_from_forgery on.', (c) =>
     linesMatching(c, /skip_before_action\s+:verify_authenticity_token|protect_from_forgery\s+.*:null_session/),

@@ -81,6 +81,11 @@ const DOCKER: FileRule[] = [
 
 const ADMIN_PORTS = new Set([22, 3389, 5432, 3306, 1433, 1521, 27017, 6379, 9200, 5984, 11211, 2375, 2379]);
 
+/** An ingress block or a security group rule resource, opened (group 1), and its body (group 2): nested blocks one
+ *  level deep, up to the closing brace. */
+const INGRESS_OPENING = String.raw`(ingress\s*\{|resource\s+"aws_(?:vpc_)?security_group(?:_ingress)?_rule"[^{]*\{)`;
+const BLOCK_BODY = String.raw`([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}`;
+
 const TERRAFORM: FileRule[] = [
   rule(
     'terraform',
@@ -90,11 +95,7 @@ const TERRAFORM: FileRule[] = [
     'Restrict the source to known networks, or reach the service through a bastion, VPN or private link.',
     (c) => {
       const out: number[] = [];
-      const blocks = [
-        ...c.matchAll(
-          /(ingress\s*\{|resource\s+"aws_(?:vpc_)?security_group(?:_ingress)?_rule"[^{]*\{)([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}/g, // eslint-disable-line max-len -- a detection pattern kept whole: cut into strings it would lose its regex syntax and lint checks
-        ),
-      ];
+      const blocks = [...c.matchAll(new RegExp(INGRESS_OPENING + BLOCK_BODY, 'g'))];
       for (const block of blocks) {
         const body = block[2] ?? '';
         if (/egress/.test(block[1] ?? '') || /type\s*=\s*"egress"/.test(body) || !/(0\.0\.0\.0\/0|::\/0)/.test(body))
@@ -179,6 +180,10 @@ function isK8s(content: string): boolean {
   );
 }
 
+/** `${{ github.event.issue… }}`, `${{ github.head_ref }}`: text from outside (titles, bodies, branch names…). */
+const OUTSIDER_EVENTS = ['issue', 'pull_request', 'comment', 'review', 'head_commit', 'commits', 'discussion', 'pages'];
+const OUTSIDER_TEXT = new RegExp(String.raw`\$\{\{\s*github\.(event\.(${OUTSIDER_EVENTS.join('|')})|head_ref)`);
+
 const ACTIONS: FileRule[] = [
   rule(
     'github_actions',
@@ -218,14 +223,7 @@ const ACTIONS: FileRule[] = [
         const key = /^(\s*(?:-\s*)?)\w/.exec(l)?.[1]?.length ?? indent;
         if (/^\s*(-\s*)?run\s*:/.test(l)) inRun = key;
         else if (inRun >= 0 && indent >= 0 && key <= inRun) inRun = -1;
-        if (
-          inRun >= 0 &&
-          // eslint-disable-next-line max-len -- a detection pattern kept whole, as a regex
-          /\$\{\{\s*github\.(event\.(issue|pull_request|comment|review|head_commit|commits|discussion|pages)|head_ref)/.test(
-            l,
-          )
-        )
-          out.push(i + 1);
+        if (inRun >= 0 && OUTSIDER_TEXT.test(l)) out.push(i + 1);
       });
       return out;
     },
@@ -233,6 +231,15 @@ const ACTIONS: FileRule[] = [
 ];
 
 export const FILE_RULES: readonly FileRule[] = [...DOCKER, ...TERRAFORM, ...KUBERNETES, ...ACTIONS, ...LANGUAGES];
+
+/** TLS verification turned off for Node, for git (`sslVerify false`), for curl (`-k`, `--insecure`). */
+const TLS_CHECK_OFF = new RegExp(
+  [
+    String.raw`NODE_TLS_REJECT_UNAUTHORIZED['"]?\s*[=:]\s*['"]?0`,
+    String.raw`sslVerify\s*(=|\s)\s*false`,
+    String.raw`\bcurl\b[^\n]*\s(-k|--insecure)\b`,
+  ].join('|'),
+);
 
 /** Lines any text file may carry: NODE_TLS_REJECT_UNAUTHORIZED=0 in a Dockerfile, a compose file, a CI job, .env. */
 export const ANY_FILE_RULES: readonly FileRule[] = [
@@ -242,13 +249,7 @@ export const ANY_FILE_RULES: readonly FileRule[] = [
     'high',
     TLS_MESSAGE,
     'Remove NODE_TLS_REJECT_UNAUTHORIZED=0 / sslVerify false; trust a private CA with NODE_EXTRA_CA_CERTS instead.',
-    (c, path) =>
-      /\.(m?[jt]sx?|cjs)$/.test(path)
-        ? []
-        : linesMatching(
-            c,
-            /NODE_TLS_REJECT_UNAUTHORIZED['"]?\s*[=:]\s*['"]?0|sslVerify\s*(=|\s)\s*false|\bcurl\b[^\n]*\s(-k|--insecure)\b/, // eslint-disable-line max-len -- a detection pattern kept whole: cut into strings it would lose its regex syntax and lint checks
-          ),
+    (c, path) => (/\.(m?[jt]sx?|cjs)$/.test(path) ? [] : linesMatching(c, TLS_CHECK_OFF)),
   ),
 ];
 

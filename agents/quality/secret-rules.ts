@@ -15,9 +15,29 @@ export interface SecretRule {
 
 const B64_CHARS = String.raw`[A-Za-z0-9/+]`;
 const CONNECT = String.raw`['"]?\s*(?:=>|:=|=|:)\s*`;
-const CREDENTIAL_NAME = String.raw`(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?token|credentials?)`; // eslint-disable-line max-len -- a detection pattern kept whole: cut into strings it would lose its regex syntax and lint checks
-const NOT_CREDENTIAL_NAME =
-  /(?:_|\b)(?:prefix|suffix|name|names|label|field|header|type|length|len|url|uri|path|file|id|ids|hint|regex|pattern|format|ttl|expiry|expires|key_?id|cache|policy|endpoint|env|var)['"]?\s*(?:=>|:=|=|:)\s*$/i; // eslint-disable-line max-len -- a detection pattern kept whole: cut into strings it would lose its regex syntax and lint checks
+/** Words in a name that say its value is a credential. */
+const CREDENTIAL_WORDS = [
+  'passw(?:or)?d',
+  'passwd',
+  'pwd',
+  'secret',
+  'token',
+  'api[_-]?key',
+  'apikey',
+  'access[_-]?key',
+  'private[_-]?key',
+  'client[_-]?secret',
+  'auth[_-]?token',
+  'credentials?',
+];
+const CREDENTIAL_NAME = `(?:${CREDENTIAL_WORDS.join('|')})`;
+/** Words that, ending a name, say its value is about a credential, not one (`token_prefix = …`, `secret_path: …`). */
+const NOT_CREDENTIAL_WORDS = [
+  'prefix|suffix|name|names|label|field|header|type|length|len',
+  'url|uri|path|file|id|ids|hint|regex|pattern|format',
+  'ttl|expiry|expires|key_?id|cache|policy|endpoint|env|var',
+];
+const NOT_CREDENTIAL_NAME = new RegExp(String.raw`(?:_|\b)(?:${NOT_CREDENTIAL_WORDS.join('|')})${CONNECT}$`, 'i');
 
 /** A JWT's header must decode to JSON naming an algorithm or a type. */
 function jwtHeader(value: string): boolean {
@@ -54,6 +74,21 @@ export function looksRandom(value: string, minEntropy: number): boolean {
   return classes >= 2 && shannonEntropy(value) >= minEntropy;
 }
 
+/** GitLab's token forms, by prefix. */
+const GITLAB_TOKENS = [
+  '(?:glpat|gldt|glft|glsoat|glrt)-[A-Za-z0-9_-]{20,50}', // personal, deploy, feed, SCIM, runner
+  'glcbt-(?:[0-9a-fA-F]{2}_)?[A-Za-z0-9_-]{20,50}', // CI/CD job
+  'glimt-[A-Za-z0-9_-]{25}', // incoming mail
+  'glptt-[A-Za-z0-9_-]{40}', // pipeline trigger
+  'glagent-[A-Za-z0-9_-]{50,1024}', // agent for Kubernetes
+  'gloas-[A-Za-z0-9_-]{64}', // OAuth application secret
+];
+/** A PEM private key: its BEGIN line (the type in group `t`), the body, and the END line of the same type or the end
+ *  of the text (a key cut short is still a key). */
+const PEM_BEGIN = '-----BEGIN (?<t>(?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----';
+const PEM_BODY = String.raw`(?<body>[\s\S]{0,12000}?)`;
+const PEM_END = String.raw`(?:-----END \k<t>-----|(?![\s\S]))`;
+
 export const VOID_SECRET_RULES: readonly SecretRule[] = [
   // secretlint scans access key ids only with `enableIDScanRule`, and then reports IAM unique ids (AIDA…, AROA…) too.
   {
@@ -65,7 +100,8 @@ export const VOID_SECRET_RULES: readonly SecretRule[] = [
   {
     kind: 'aws_secret_key',
     pattern: new RegExp(
-      String.raw`(?:aws[\w.-]{0,30}?secret|secret_?access_?key)[\w.-]{0,20}${CONNECT}['"]?(?<v>${B64_CHARS}{40})(?![A-Za-z0-9/+=])`, // eslint-disable-line max-len -- a detection pattern kept whole: cut into strings it would lose its regex syntax and lint checks
+      String.raw`(?:aws[\w.-]{0,30}?secret|secret_?access_?key)[\w.-]{0,20}${CONNECT}` + // the name, then
+        String.raw`['"]?(?<v>${B64_CHARS}{40})(?![A-Za-z0-9/+=])`, // 40 base64 characters
       'gi',
     ),
     confidence: 'high',
@@ -73,8 +109,7 @@ export const VOID_SECRET_RULES: readonly SecretRule[] = [
   // GitLab's token prefixes and lengths as detect-secrets' plugin knows them (secretlint's preset has no GitLab rule).
   {
     kind: 'gitlab_token',
-    pattern:
-      /(?<![\w-])(?<v>(?:glpat|gldt|glft|glsoat|glrt)-[A-Za-z0-9_-]{20,50}|glcbt-(?:[0-9a-fA-F]{2}_)?[A-Za-z0-9_-]{20,50}|glimt-[A-Za-z0-9_-]{25}|glptt-[A-Za-z0-9_-]{40}|glagent-[A-Za-z0-9_-]{50,1024}|gloas-[A-Za-z0-9_-]{64})(?![\w-])/g, // eslint-disable-line max-len -- a detection pattern kept whole: cut into strings it would lose its regex syntax and lint checks
+    pattern: new RegExp(String.raw`(?<![\w-])(?<v>${GITLAB_TOKENS.join('|')})(?![\w-])`, 'g'),
     confidence: 'high',
   },
   // GitHub App installation tokens in their newer form (ghs_<id>_<JWT>), which secretlint's GitHub rule predates.
@@ -120,8 +155,7 @@ export const VOID_SECRET_RULES: readonly SecretRule[] = [
   // Every PEM private key: RSA, EC, DSA, OpenSSH, PKCS#8, encrypted PKCS#8 and PEM-encrypted (Proc-Type), PGP.
   {
     kind: 'private_key',
-    pattern:
-      /(?<v>-----BEGIN (?<t>(?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----(?<body>[\s\S]{0,12000}?)(?:-----END \k<t>-----|(?![\s\S])))/g, // eslint-disable-line max-len -- a detection pattern kept whole: cut into strings it would lose its regex syntax and lint checks
+    pattern: new RegExp(`(?<v>${PEM_BEGIN}${PEM_BODY}${PEM_END})`, 'g'),
     confidence: 'high',
     accept: (_v, m) => {
       const body = (m.groups?.body ?? '').replace(/^\s*(?:Proc-Type|DEK-Info|Version|Comment|Hash):.*$/gm, '');
@@ -147,7 +181,8 @@ export const VOID_SECRET_RULES: readonly SecretRule[] = [
   {
     kind: 'generic_credential',
     pattern: new RegExp(
-      String.raw`(?<name>[\w.-]{0,40}${CREDENTIAL_NAME}[\w.-]{0,40})${CONNECT}(?<q>['"\x60]?)(?<v>[^\s'"\x60,;)}\]]{8,200})\k<q>`, // eslint-disable-line max-len -- a detection pattern kept whole: cut into strings it would lose its regex syntax and lint checks
+      String.raw`(?<name>[\w.-]{0,40}${CREDENTIAL_NAME}[\w.-]{0,40})${CONNECT}` + // the name, then
+        String.raw`(?<q>['"\x60]?)(?<v>[^\s'"\x60,;)}\]]{8,200})\k<q>`, // the value, quoted or not
       'gi',
     ),
     confidence: 'verify',
@@ -172,6 +207,16 @@ function placeholderUrl(value: string): boolean {
   return user === pass || LOCAL_HOST.test(host) || isPlaceholder(pass) || /^(password|pass|pwd|secret)$/i.test(pass);
 }
 
+/** What marks a value as an example: the word, filler runs, "put yours here" words, template slots. */
+const PLACEHOLDER_MARK = new RegExp(
+  [
+    String.raw`example|x{5,}|X{5,}|\*{3,}|\.{3,}|0{8,}`,
+    'your[_-]|placeholder|changeme|change_me|dummy|redacted|REPLACE_',
+    String.raw`<[^>]*>|\$\{|\{\{`,
+  ].join('|'),
+  'i',
+);
+
 /** Documented example and placeholder values: never reported, whatever the rule. */
 export function isPlaceholder(value: string, kind = ''): boolean {
   if (kind === 'private_key' || kind === 'gcp_service_account') return false; // the rules validate the key material
@@ -182,13 +227,7 @@ export function isPlaceholder(value: string, kind = ''): boolean {
     /^(?:AKIA|ASIA|gh[pousr]_|github_pat_|glpat-|sk_live_|rk_live_|sk-(?:proj-|ant-)?|xox[abpors]-|AIza|npm_)/,
     '',
   );
-  if (
-    // eslint-disable-next-line max-len -- a detection pattern kept whole, as a regex
-    /example|x{5,}|X{5,}|\*{3,}|\.{3,}|0{8,}|your[_-]|placeholder|changeme|change_me|dummy|redacted|REPLACE_|<[^>]*>|\$\{|\{\{/i.test(
-      body.replace(/EXAMPLE$/, ''),
-    )
-  )
-    return true;
+  if (PLACEHOLDER_MARK.test(body.replace(/EXAMPLE$/, ''))) return true;
   if (/abcdefgh|ABCDEFGH/.test(body)) return true;
   const letters = body.replace(/[^A-Za-z0-9]/g, '');
   return letters.length >= 8 && new Set(letters).size <= 3; // ZZZZZZZZ, abababab

@@ -198,10 +198,8 @@ describe('7: bodies over the limit and slow clients', () => {
     const one = () =>
       new Promise<string>((resolve) => {
         const socket = connect(a.app.port ?? 0, '127.0.0.1', () => {
-          socket.write(
-            'POST /slack/events HTTP/1.1\r\nhost: x\r\ncontent-type: ' +
-              'application/x-www-form-urlencoded\r\ntransfer-encoding: chunked\r\n\r\n',
-          );
+          const head = 'content-type: application/x-www-form-urlencoded\r\ntransfer-encoding: chunked';
+          socket.write(`POST /slack/events HTTP/1.1\r\nhost: x\r\n${head}\r\n\r\n`);
           let sent = 0;
           const pump = () => {
             while (sent < 48 && !socket.destroyed) {
@@ -231,10 +229,8 @@ describe('7: bodies over the limit and slow clients', () => {
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const socket = connect(a.app.port ?? 0, '127.0.0.1', () => {
-        socket.write(
-          `POST ${PATHS[endpoint]} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ` +
-            `1000\r\n\r\n`,
-        );
+        const head = 'content-type: application/json\r\ncontent-length: 1000';
+        socket.write(`POST ${PATHS[endpoint]} HTTP/1.1\r\nhost: x\r\n${head}\r\n\r\n`);
         timer = setInterval(() => socket.write('{'), 1000);
       });
       let text = '';
@@ -247,16 +243,20 @@ describe('7: bodies over the limit and slow clients', () => {
     });
   }
 
-  it('clients sending one byte a second, on every endpoint at once, are cut off by the request timeout, never handled', async () => {
-    const before = await snapshot();
-    const results = await Promise.all(ENDPOINTS.map(trickle));
-    for (const { outcome, took } of results) {
-      expect(['HTTP/1.1 408 Request Timeout', 'closed']).toContain(outcome);
-      expect(took).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
-      expect(took).toBeLessThan(REQUEST_TIMEOUT_MS + 2000);
-    }
-    await expectNothingDone(before);
-  });
+  it(
+    'clients sending one byte a second, on every endpoint at once, ' +
+      'are cut off by the request timeout, never handled',
+    async () => {
+      const before = await snapshot();
+      const results = await Promise.all(ENDPOINTS.map(trickle));
+      for (const { outcome, took } of results) {
+        expect(['HTTP/1.1 408 Request Timeout', 'closed']).toContain(outcome);
+        expect(took).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
+        expect(took).toBeLessThan(REQUEST_TIMEOUT_MS + 2000);
+      }
+      await expectNothingDone(before);
+    },
+  );
 });
 
 describe('8: malformed bodies → 400, and the process lives on', () => {

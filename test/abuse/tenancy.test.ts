@@ -97,24 +97,27 @@ describe("13: another tenant's request id is refused as if it did not exist", ()
     await stillPending();
   });
 
-  it('GitHub comment `/void approve <acme id>` in a globex pull request: "no such request", nothing leaked', async () => {
-    const seen = a.github.calls.length;
-    const payload = prComment(`/void approve ${approvalId}`, { login: 'gina', installation: 2002 });
-    payload.repository.full_name = 'globex/web';
-    payload.repository.name = 'web';
-    payload.repository.owner.login = 'globex';
-    const body = JSON.stringify(payload);
-    const res = await post(a, 'github', body, {
-      ...(await authHeaders(a, 'github', body)),
-      'x-github-event': 'issue_comment',
-    });
-    expect(res.status).toBeLessThan(300);
-    await a.quiet();
-    const answer = `${res.text} ${JSON.stringify(a.github.calls.slice(seen).map((c) => [c.path, c.body]))}`;
-    expect(answer).toMatch(noSuchRequest());
-    expectNoLeak(answer.replaceAll('/repos/acme/api', ''));
-    await stillPending();
-  });
+  it(
+    'GitHub comment `/void approve <acme id>` in a globex pull request: ' + '"no such request", nothing leaked',
+    async () => {
+      const seen = a.github.calls.length;
+      const payload = prComment(`/void approve ${approvalId}`, { login: 'gina', installation: 2002 });
+      payload.repository.full_name = 'globex/web';
+      payload.repository.name = 'web';
+      payload.repository.owner.login = 'globex';
+      const body = JSON.stringify(payload);
+      const res = await post(a, 'github', body, {
+        ...(await authHeaders(a, 'github', body)),
+        'x-github-event': 'issue_comment',
+      });
+      expect(res.status).toBeLessThan(300);
+      await a.quiet();
+      const answer = `${res.text} ${JSON.stringify(a.github.calls.slice(seen).map((c) => [c.path, c.body]))}`;
+      expect(answer).toMatch(noSuchRequest());
+      expectNoLeak(answer.replaceAll('/repos/acme/api', ''));
+      await stillPending();
+    },
+  );
 
   it('Teams card click with the acme id from another Azure AD tenant: refused, nothing leaked', async () => {
     const seen = a.connector.calls.length;
@@ -134,24 +137,28 @@ describe("13: another tenant's request id is refused as if it did not exist", ()
     await stillPending();
   });
 
-  it("audit HTTP API: a globex token on acme answers exactly as for a tenant that does not exist; globex's own trail holds nothing of acme", async () => {
-    const tokens = new AuditTokenStore(a.app.redis, a.prefix, PEPPER);
-    const created = await tokens.create(a.app.registry, 'globex', 'gina');
-    if (!created.ok) throw new Error(created.refusal.message);
-    const get = (path: string) =>
-      fetch(`${a.url}${path}`, { headers: { authorization: `Bearer ${created.value.token}` } });
-    const acme = await get('/api/tenants/acme/audit');
-    const none = await get('/api/tenants/nosuch/audit');
-    expect(acme.status).toBe(404);
-    expect(await acme.text()).toBe(await none.text());
-    for (const path of ['/api/tenants/acme/audit/verify', '/api/tenants/acme/audit/export'])
-      expect((await get(path)).status).toBe(404);
-    const own = await get(`/api/tenants/globex/audit?target=${encodeURIComponent(approvalId)}`);
-    expect(own.status).toBe(200);
-    const text = await own.text();
-    expect(text).not.toContain('deploy payments');
-    expect(text).not.toContain('"tenantId":"acme"');
-  });
+  it(
+    'audit HTTP API: a globex token on acme answers exactly as for a tenant that does not exist; ' +
+      "globex's own trail holds nothing of acme",
+    async () => {
+      const tokens = new AuditTokenStore(a.app.redis, a.prefix, PEPPER);
+      const created = await tokens.create(a.app.registry, 'globex', 'gina');
+      if (!created.ok) throw new Error(created.refusal.message);
+      const get = (path: string) =>
+        fetch(`${a.url}${path}`, { headers: { authorization: `Bearer ${created.value.token}` } });
+      const acme = await get('/api/tenants/acme/audit');
+      const none = await get('/api/tenants/nosuch/audit');
+      expect(acme.status).toBe(404);
+      expect(await acme.text()).toBe(await none.text());
+      for (const path of ['/api/tenants/acme/audit/verify', '/api/tenants/acme/audit/export'])
+        expect((await get(path)).status).toBe(404);
+      const own = await get(`/api/tenants/globex/audit?target=${encodeURIComponent(approvalId)}`);
+      expect(own.status).toBe(200);
+      const text = await own.text();
+      expect(text).not.toContain('deploy payments');
+      expect(text).not.toContain('"tenantId":"acme"');
+    },
+  );
 });
 
 describe('14: 50 parallel clicks by one approver', () => {

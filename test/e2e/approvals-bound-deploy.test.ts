@@ -100,54 +100,62 @@ async function request(t: GithubTestApp, text: string): Promise<{ id: string; ca
 }
 
 describe('a deploy approval is bound to a commit', () => {
-  it('records the commit the ref pointed at; when main moves before the quorum (production), the request is void and nothing deploys', async () => {
-    const repo = fakePaymentsRepo();
-    const { t } = await start();
-    const { id, card } = await request(t, 'deploy payments to production');
-    expect(card).toContain(
-      `Deploys commit aaaaaaa (https://github.com/acme/payments/commit/${A}) of acme/payments, ` +
-        `where main pointed when requested`,
-    );
-    expect(card).toContain('Required status checks must pass.');
-    expect((await t.app.provided('approvals')?.get('acme', id))?.pinned).toEqual({
-      sha: A,
-      repo: 'acme/payments',
-      ref: 'main',
-      statusChecksWaived: false,
-    });
+  it(
+    'records the commit the ref pointed at; ' +
+      'when main moves before the quorum (production), the request is void and nothing deploys',
+    async () => {
+      const repo = fakePaymentsRepo();
+      const { t } = await start();
+      const { id, card } = await request(t, 'deploy payments to production');
+      expect(card).toContain(
+        `Deploys commit aaaaaaa (https://github.com/acme/payments/commit/${A}) of acme/payments, ` +
+          `where main pointed when requested`,
+      );
+      expect(card).toContain('Required status checks must pass.');
+      expect((await t.app.provided('approvals')?.get('acme', id))?.pinned).toEqual({
+        sha: A,
+        repo: 'acme/payments',
+        ref: 'main',
+        statusChecksWaived: false,
+      });
 
-    repo.head = B;
-    repo.range = [{ sha: B, login: 'alice', email: 'alice@acme.test' }];
-    const late = await say(t.app, consoleUser('carol'), `approve ${id}`);
-    expect(late.replies[0]?.text).toContain(
-      `Request ${id} was voided because what it approved changed: main moved from aaaaaaa to bbbbbbb since the ` +
-        `request (1 commit arrived: bbbbbbb)`,
-    );
-    expect((await t.app.provided('approvals')?.get('acme', id))?.state).toBe('cancelled');
-    expect(repo.deployments).toEqual([]);
-    expect(await t.app.queue.queue.getJobCounts()).toMatchObject({ waiting: 0, active: 0, completed: 0 });
-  });
+      repo.head = B;
+      repo.range = [{ sha: B, login: 'alice', email: 'alice@acme.test' }];
+      const late = await say(t.app, consoleUser('carol'), `approve ${id}`);
+      expect(late.replies[0]?.text).toContain(
+        `Request ${id} was voided because what it approved changed: main moved from aaaaaaa to bbbbbbb since the ` +
+          `request (1 commit arrived: bbbbbbb)`,
+      );
+      expect((await t.app.provided('approvals')?.get('acme', id))?.state).toBe('cancelled');
+      expect(repo.deployments).toEqual([]);
+      expect(await t.app.queue.queue.getJobCounts()).toMatchObject({ waiting: 0, active: 0, completed: 0 });
+    },
+  );
 
-  it('keep-pinned: main moves, the thread is told which commits arrived, and the pinned commit deploys (never the new one) with status checks honoured', async () => {
-    const repo = fakePaymentsRepo();
-    const { t, chat } = await start();
-    const { id, card } = await request(t, 'deploy payments to staging');
-    expect(card).toContain('if it moves, the rule keeps this commit');
-    repo.head = B;
-    repo.range = [{ sha: B, email: 'someone@acme.test' }];
-    const approved = await say(t.app, consoleUser('carol'), `approve ${id}`);
-    expect(approved.replies[0]?.text).toContain('the quorum is met');
-    expect(approved.replies[0]?.text).toContain(
-      'main moved from aaaaaaa to bbbbbbb since the request (1 commit arrived: bbbbbbb); ' +
-        'rule "staging-deploys" keeps the pinned commit, so aaaaaaa is what deploys, not bbbbbbb',
-    );
-    const done = await chat.waitFor((p) => p.reply.text.startsWith('✅ deploy'), 15_000);
-    expect(done.reply.text).toContain('payments to staging (default branch @ aaaaaaa): deployment 901 success');
-    expect(repo.deployments).toHaveLength(1);
-    expect(repo.deployments[0]).toMatchObject({ ref: A, environment: 'staging' });
-    // No `required_contexts`: GitHub checks every required status context of the commit before deploying.
-    expect(repo.deployments[0]).not.toHaveProperty('required_contexts');
-  });
+  it(
+    'keep-pinned: main moves, the thread is told which commits arrived, ' +
+      'and the pinned commit deploys (never the new one) with status checks honoured',
+    async () => {
+      const repo = fakePaymentsRepo();
+      const { t, chat } = await start();
+      const { id, card } = await request(t, 'deploy payments to staging');
+      expect(card).toContain('if it moves, the rule keeps this commit');
+      repo.head = B;
+      repo.range = [{ sha: B, email: 'someone@acme.test' }];
+      const approved = await say(t.app, consoleUser('carol'), `approve ${id}`);
+      expect(approved.replies[0]?.text).toContain('the quorum is met');
+      expect(approved.replies[0]?.text).toContain(
+        'main moved from aaaaaaa to bbbbbbb since the request (1 commit arrived: bbbbbbb); ' +
+          'rule "staging-deploys" keeps the pinned commit, so aaaaaaa is what deploys, not bbbbbbb',
+      );
+      const done = await chat.waitFor((p) => p.reply.text.startsWith('✅ deploy'), 15_000);
+      expect(done.reply.text).toContain('payments to staging (default branch @ aaaaaaa): deployment 901 success');
+      expect(repo.deployments).toHaveLength(1);
+      expect(repo.deployments[0]).toMatchObject({ ref: A, environment: 'staging' });
+      // No `required_contexts`: GitHub checks every required status context of the commit before deploying.
+      expect(repo.deployments[0]).not.toHaveProperty('required_contexts');
+    },
+  );
 
   it('a rule that waives status checks says so on the card, and only then are they skipped', async () => {
     const repo = fakePaymentsRepo();
@@ -159,28 +167,34 @@ describe('a deploy approval is bound to a commit', () => {
     expect(repo.deployments[0]).toMatchObject({ ref: A, required_contexts: [] });
   });
 
-  it('an author of a commit being deployed cannot approve it (matched by GitHub login or commit e-mail); an independent lead can', async () => {
-    const repo = fakePaymentsRepo();
-    repo.range = [
-      { sha: 'd'.repeat(40), email: 'bob@acme.test' },
-      { sha: A, login: 'alice', email: 'alice@acme.test' },
-    ];
-    const { t } = await start();
-    const { id } = await request(t, 'deploy payments to production');
-    const byBob = await say(t.app, consoleUser('bob'), `approve ${id}`);
-    expect(byBob.replies[0]?.text).toContain(
-      `You (bob@acme.test) authored part of what ${id} would deploy; rule "production-deploys" does not let ` +
-        `authors approve their own change`,
-    );
-    expect((await t.app.provided('approvals')?.get('acme', id))?.decisions).toEqual([]);
-    const denied = (await t.app.audit.store.range('acme', 1, 1000)).filter((r) => r.action === 'approval.denied');
-    expect(denied.map((r) => r.details)).toEqual([{ approvalId: id, code: 'approval.author' }]);
+  it(
+    'an author of a commit being deployed cannot approve it ' +
+      '(matched by GitHub login or commit e-mail); an independent lead can',
+    async () => {
+      const repo = fakePaymentsRepo();
+      repo.range = [
+        { sha: 'd'.repeat(40), email: 'bob@acme.test' },
+        { sha: A, login: 'alice', email: 'alice@acme.test' },
+      ];
+      const { t } = await start();
+      const { id } = await request(t, 'deploy payments to production');
+      const byBob = await say(t.app, consoleUser('bob'), `approve ${id}`);
+      expect(byBob.replies[0]?.text).toContain(
+        `You (bob@acme.test) authored part of what ${id} would deploy; rule "production-deploys" does not let ` +
+          `authors approve their own change`,
+      );
+      expect((await t.app.provided('approvals')?.get('acme', id))?.decisions).toEqual([]);
+      const denied = (await t.app.audit.store.range('acme', 1, 1000)).filter((r) => r.action === 'approval.denied');
+      expect(denied.map((r) => r.details)).toEqual([{ approvalId: id, code: 'approval.author' }]);
 
-    repo.range = [{ sha: A, login: 'carol', email: 'c@elsewhere.test' }];
-    const { id: second } = await request(t, 'deploy payments to production at main');
-    expect((await say(t.app, consoleUser('carol'), `approve ${second}`)).replies[0]?.text).toContain(
-      'authored part of what',
-    );
-    expect((await say(t.app, consoleUser('bob'), `approve ${second}`)).replies[0]?.text).toContain('the quorum is met');
-  });
+      repo.range = [{ sha: A, login: 'carol', email: 'c@elsewhere.test' }];
+      const { id: second } = await request(t, 'deploy payments to production at main');
+      expect((await say(t.app, consoleUser('carol'), `approve ${second}`)).replies[0]?.text).toContain(
+        'authored part of what',
+      );
+      expect((await say(t.app, consoleUser('bob'), `approve ${second}`)).replies[0]?.text).toContain(
+        'the quorum is met',
+      );
+    },
+  );
 });

@@ -51,44 +51,47 @@ beforeAll(async () => {
 afterAll(async () => t?.stop());
 
 describe('audit evidence of a real approval conversation', () => {
-  it('reports requester, approvers, refusals, rule, break-glass and outcome for every approval-gated request', async () => {
-    const evidence = await collectEvidence(t.app.audit.store, 'acme', {});
-    const byId = new Map(evidence.map((e) => [e.approvalId, e]));
-    expect(byId.get(ids.approved as string)).toMatchObject({
-      requester: 'alice',
-      rule: 'production-deploys',
-      kind: 'deploy',
-      approvers: ['bob', 'carol'],
-      state: 'approved',
-      denials: [{ by: 'alice', code: 'approval.self_approval' }],
-      job: { outcome: 'completed' },
-    });
-    expect(byId.get(ids.rejected as string)).toMatchObject({
-      requester: 'alice',
-      rejecters: ['bob'],
-      state: 'rejected',
-    });
-    expect(byId.get(ids.rejected as string)?.job).toBeUndefined();
-    expect(byId.get(ids.forced as string)).toMatchObject({
-      requester: 'alice',
-      breakGlass: { by: 'erin' },
-      acknowledgement: { by: 'dave', followUpId: followUpIdFor(ids.forced as string) },
-      job: { outcome: 'completed' },
-    });
-    const names = new Map(t.app.registry.get('acme')?.members.map((m) => [m.id, m.name]));
-    const markdown = reportMarkdown({
-      tenantId: 'acme',
-      tenantName: 'Acme Payments',
-      generatedAt: new Date().toISOString(),
-      verify: await verifyChain(t.app.audit.store, 'acme'),
-      evidence,
-      names,
-    });
-    expect(markdown).toContain(
-      'Approval-gated requests: 3; approved 1, rejected 1, break-glass 1 (unacknowledged 0), jobs completed 2',
-    );
-    expect(markdown).toContain('Bob Lead (bob); Carol Ops (carol)');
-  });
+  it(
+    'reports requester, approvers, refusals, rule, ' + 'break-glass and outcome for every approval-gated request',
+    async () => {
+      const evidence = await collectEvidence(t.app.audit.store, 'acme', {});
+      const byId = new Map(evidence.map((e) => [e.approvalId, e]));
+      expect(byId.get(ids.approved as string)).toMatchObject({
+        requester: 'alice',
+        rule: 'production-deploys',
+        kind: 'deploy',
+        approvers: ['bob', 'carol'],
+        state: 'approved',
+        denials: [{ by: 'alice', code: 'approval.self_approval' }],
+        job: { outcome: 'completed' },
+      });
+      expect(byId.get(ids.rejected as string)).toMatchObject({
+        requester: 'alice',
+        rejecters: ['bob'],
+        state: 'rejected',
+      });
+      expect(byId.get(ids.rejected as string)?.job).toBeUndefined();
+      expect(byId.get(ids.forced as string)).toMatchObject({
+        requester: 'alice',
+        breakGlass: { by: 'erin' },
+        acknowledgement: { by: 'dave', followUpId: followUpIdFor(ids.forced as string) },
+        job: { outcome: 'completed' },
+      });
+      const names = new Map(t.app.registry.get('acme')?.members.map((m) => [m.id, m.name]));
+      const markdown = reportMarkdown({
+        tenantId: 'acme',
+        tenantName: 'Acme Payments',
+        generatedAt: new Date().toISOString(),
+        verify: await verifyChain(t.app.audit.store, 'acme'),
+        evidence,
+        names,
+      });
+      expect(markdown).toContain(
+        'Approval-gated requests: 3; approved 1, rejected 1, break-glass 1 (unacknowledged 0), jobs completed 2',
+      );
+      expect(markdown).toContain('Bob Lead (bob); Carol Ops (carol)');
+    },
+  );
 
   it('keeps the words people typed out of the hashed records', async () => {
     const text = JSON.stringify(await t.app.audit.store.range('acme', 0, 100_000));

@@ -83,67 +83,75 @@ const jobs = (t: GithubTestApp) => t.app.queue.queue.getJobs(['waiting', 'active
 const idIn = (texts: string[]) => /`(ap-[0-9a-f]{16})`/.exec(texts.join('\n'))?.[1] as string;
 
 describe('approvals asked for in a pull request', () => {
-  it('a `/void deploy` requested in a PR comment is voided by a push to the PR, and approving it afterwards deploys nothing', async () => {
-    const t = await start();
-    const api = fakeGithubApi();
-    const repo = fakeRepo();
-    await deliver(t.url, 'issue_comment', prComment('/void deploy production', { login: 'alice' }));
-    await t.github.idle();
-    const id = idIn(api.texts());
-    // The commit reads as its short SHA, linked to the commit; no 40-character SHA is shown.
-    expect(api.texts().join('\n')).toContain(
-      `deploy api to production at [\`aaaaaaa\`](https://github.test/acme/api/commit/${'a'.repeat(40)})`,
-    );
-    expect(
-      api
-        .texts()
-        .join('\n')
-        .replace(/\]\([^)]*\)/g, ']'),
-    ).not.toMatch(/[0-9a-f]{40}/);
-    expect(id).toBeDefined();
+  it(
+    'a `/void deploy` requested in a PR comment is voided by a push to the PR, ' +
+      'and approving it afterwards deploys nothing',
+    async () => {
+      const t = await start();
+      const api = fakeGithubApi();
+      const repo = fakeRepo();
+      await deliver(t.url, 'issue_comment', prComment('/void deploy production', { login: 'alice' }));
+      await t.github.idle();
+      const id = idIn(api.texts());
+      // The commit reads as its short SHA, linked to the commit; no 40-character SHA is shown.
+      expect(api.texts().join('\n')).toContain(
+        `deploy api to production at [\`aaaaaaa\`](https://github.test/acme/api/commit/${'a'.repeat(40)})`,
+      );
+      expect(
+        api
+          .texts()
+          .join('\n')
+          .replace(/\]\([^)]*\)/g, ']'),
+      ).not.toMatch(/[0-9a-f]{40}/);
+      expect(id).toBeDefined();
 
-    repo.push('b'.repeat(40));
-    const pushed = await deliver(
-      t.url,
-      'pull_request',
-      prEvent('synchronize', { sha: 'b'.repeat(40), login: 'alice' }),
-    );
-    expect(pushed.body).toMatchObject({ voided: 1 });
-    await t.github.idle();
-    expect(api.texts()).toContainEqual(
-      `♻️ Request ${id} (deploy api to production at aaaaaaa) is void: new commits were pushed to acme/api#7 ` +
-        `(approved at aaaaaaa, head now bbbbbbb). Approvals count only for what will run; ask again.`,
-    );
-    expect((await t.app.provided('approvals')?.get('acme', id))?.state).toBe('cancelled');
+      repo.push('b'.repeat(40));
+      const pushed = await deliver(
+        t.url,
+        'pull_request',
+        prEvent('synchronize', { sha: 'b'.repeat(40), login: 'alice' }),
+      );
+      expect(pushed.body).toMatchObject({ voided: 1 });
+      await t.github.idle();
+      expect(api.texts()).toContainEqual(
+        `♻️ Request ${id} (deploy api to production at aaaaaaa) is void: new commits were pushed to acme/api#7 ` +
+          `(approved at aaaaaaa, head now bbbbbbb). Approvals count only for what will run; ask again.`,
+      );
+      expect((await t.app.provided('approvals')?.get('acme', id))?.state).toBe('cancelled');
 
-    await deliver(t.url, 'issue_comment', prComment(`/void approve ${id}`, { login: 'bob' }));
-    await t.github.idle();
-    expect(await jobs(t)).toHaveLength(0);
-    expect(api.texts().at(-1)).toContain(`Request ${id} was voided`);
-  });
+      await deliver(t.url, 'issue_comment', prComment(`/void approve ${id}`, { login: 'bob' }));
+      await t.github.idle();
+      expect(await jobs(t)).toHaveLength(0);
+      expect(api.texts().at(-1)).toContain(`Request ${id} was voided`);
+    },
+  );
 
-  it('an id-less `/void approve` written before a request existed never decides it; with a request made before it, it does', async () => {
-    const t = await start();
-    const api = fakeGithubApi();
-    fakeRepo();
-    const before = new Date(Date.now() - 60_000).toISOString();
-    await deliver(t.url, 'issue_comment', prComment('/void review', { login: 'alice' }));
-    await t.github.idle();
-    const id = idIn(api.texts());
+  it(
+    'an id-less `/void approve` written before a request existed never decides it; ' +
+      'with a request made before it, it does',
+    async () => {
+      const t = await start();
+      const api = fakeGithubApi();
+      fakeRepo();
+      const before = new Date(Date.now() - 60_000).toISOString();
+      await deliver(t.url, 'issue_comment', prComment('/void review', { login: 'alice' }));
+      await t.github.idle();
+      const id = idIn(api.texts());
 
-    await deliver(t.url, 'issue_comment', prComment('/void approve', { login: 'bob', createdAt: before }));
-    await t.github.idle();
-    expect(api.texts().at(-1)).toBe(
-      `@bob There is no pending request in this pull request that was made before your comment (\`${id}\` came ` +
-        `after it: say \`/void approve <id>\` to decide one); nothing was decided.`,
-    );
-    expect((await t.app.provided('approvals')?.get('acme', id))?.decisions).toEqual([]);
-    expect(await jobs(t)).toHaveLength(0);
+      await deliver(t.url, 'issue_comment', prComment('/void approve', { login: 'bob', createdAt: before }));
+      await t.github.idle();
+      expect(api.texts().at(-1)).toBe(
+        `@bob There is no pending request in this pull request that was made before your comment (\`${id}\` came ` +
+          `after it: say \`/void approve <id>\` to decide one); nothing was decided.`,
+      );
+      expect((await t.app.provided('approvals')?.get('acme', id))?.decisions).toEqual([]);
+      expect(await jobs(t)).toHaveLength(0);
 
-    await deliver(t.url, 'issue_comment', prComment('/void approve', { login: 'bob' }));
-    await t.github.idle();
-    expect((await jobs(t)).map((j) => j.data.approvalId)).toEqual([id]);
-  });
+      await deliver(t.url, 'issue_comment', prComment('/void approve', { login: 'bob' }));
+      await t.github.idle();
+      expect((await jobs(t)).map((j) => j.data.approvalId)).toEqual([id]);
+    },
+  );
 
   it('with several requests pending in the PR, an id-less approve asks which one and decides none', async () => {
     const t = await start();
@@ -155,25 +163,35 @@ describe('approvals asked for in a pull request', () => {
     await deliver(t.url, 'issue_comment', prComment('/void approve', { login: 'bob' }));
     await t.github.idle();
     expect(api.texts().at(-1)).toMatch(
-      /^@bob Several requests are pending in this pull request \(`ap-[0-9a-f]{16}`, `ap-[0-9a-f]{16}`\), so Void cannot tell which one you mean: say `\/void approve <id>`\. Nothing was decided\.$/, // eslint-disable-line max-len -- the expected message, kept as one pattern to read as the sentence it matches
+      new RegExp(
+        String.raw`^@bob Several requests are pending in this pull request \(` +
+          '`ap-[0-9a-f]{16}`, `ap-[0-9a-f]{16}`' +
+          String.raw`\), so Void cannot tell which one you mean: ` +
+          'say `/void approve <id>`' +
+          String.raw`\. Nothing was decided\.$`,
+      ),
     );
     expect(await jobs(t)).toHaveLength(0);
   });
 
-  it('a PR-comment deploy whose head commit cannot be read is refused with a retry hint, never sent to the default branch', async () => {
-    const t = await start();
-    const api = fakeGithubApi();
-    nock(GITHUB_API).persist().get('/repos/acme/api/pulls/7').reply(502, { message: 'Server Error' });
-    await deliver(t.url, 'issue_comment', prComment('/void deploy production', { login: 'alice' }));
-    await t.github.idle();
-    expect(api.texts().at(-1)).toBe(
-      '@alice Nothing was requested: Void could not read the head commit of this pull request in time, ' +
-        'and a deploy from a pull request deploys exactly that commit. Please say `/void deploy production` again ' +
-        'in a moment.',
-    );
-    expect(await jobs(t)).toHaveLength(0);
-    expect((await t.app.audit.store.range('acme', 1, 100)).filter((r) => r.action === 'approval.requested')).toEqual(
-      [],
-    );
-  });
+  it(
+    'a PR-comment deploy whose head commit cannot be read is refused ' +
+      'with a retry hint, never sent to the default branch',
+    async () => {
+      const t = await start();
+      const api = fakeGithubApi();
+      nock(GITHUB_API).persist().get('/repos/acme/api/pulls/7').reply(502, { message: 'Server Error' });
+      await deliver(t.url, 'issue_comment', prComment('/void deploy production', { login: 'alice' }));
+      await t.github.idle();
+      expect(api.texts().at(-1)).toBe(
+        '@alice Nothing was requested: Void could not read the head commit of this pull request in time, ' +
+          'and a deploy from a pull request deploys exactly that commit. Please say `/void deploy production` again ' +
+          'in a moment.',
+      );
+      expect(await jobs(t)).toHaveLength(0);
+      expect((await t.app.audit.store.range('acme', 1, 100)).filter((r) => r.action === 'approval.requested')).toEqual(
+        [],
+      );
+    },
+  );
 });

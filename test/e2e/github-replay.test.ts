@@ -57,47 +57,50 @@ async function start(): Promise<GithubTestApp> {
 const jobs = (t: GithubTestApp) => t.app.queue.queue.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed']);
 
 describe('a signed GitHub body sent again under a new delivery id', () => {
-  it('is answered 200 and ignored: the approver decides nothing a second time, and the replay is recorded', async () => {
-    const t = await start();
-    const api = fakeGithubApi();
-    const review = (id: number) => ({
-      ...prComment('/void review', { login: 'alice' }),
-      comment: { ...prComment('/void review').comment, id },
-    });
-    await deliver(t.url, 'issue_comment', review(601));
-    await t.github.idle();
-    const approve = JSON.stringify(prComment('/void approve', { login: 'bob' }));
-    const first = await deliver(t.url, 'issue_comment', undefined, { raw: approve });
-    expect(first.status).toBe(202);
-    await t.github.idle();
-    expect(await jobs(t)).toHaveLength(1);
+  it(
+    'is answered 200 and ignored: ' + 'the approver decides nothing a second time, and the replay is recorded',
+    async () => {
+      const t = await start();
+      const api = fakeGithubApi();
+      const review = (id: number) => ({
+        ...prComment('/void review', { login: 'alice' }),
+        comment: { ...prComment('/void review').comment, id },
+      });
+      await deliver(t.url, 'issue_comment', review(601));
+      await t.github.idle();
+      const approve = JSON.stringify(prComment('/void approve', { login: 'bob' }));
+      const first = await deliver(t.url, 'issue_comment', undefined, { raw: approve });
+      expect(first.status).toBe(202);
+      await t.github.idle();
+      expect(await jobs(t)).toHaveLength(1);
 
-    // Alice asks again: a second request is pending, which bob has never seen.
-    await deliver(t.url, 'issue_comment', review(602));
-    await t.github.idle();
-    const pending = /`(ap-[0-9a-f]{16})`/g;
-    const ids = [...api.texts().join('\n').matchAll(pending)].map((m) => m[1] as string);
-    const second = ids[ids.length - 1] as string;
-    expect((await t.app.provided('approvals')?.get('acme', second))?.state).toBe('pending');
+      // Alice asks again: a second request is pending, which bob has never seen.
+      await deliver(t.url, 'issue_comment', review(602));
+      await t.github.idle();
+      const pending = /`(ap-[0-9a-f]{16})`/g;
+      const ids = [...api.texts().join('\n').matchAll(pending)].map((m) => m[1] as string);
+      const second = ids[ids.length - 1] as string;
+      expect((await t.app.provided('approvals')?.get('acme', second))?.state).toBe('pending');
 
-    const replay = await deliver(t.url, 'issue_comment', undefined, { raw: approve });
-    await t.github.idle();
-    expect(replay).toMatchObject({ status: 200, body: { ignored: 'replay' } });
-    expect(replay.id).not.toBe(first.id);
-    expect((await t.app.provided('approvals')?.get('acme', second))?.state).toBe('pending');
-    expect(await jobs(t)).toHaveLength(1);
-    const decisions = (await t.app.audit.store.range('acme', 1, 1000)).filter((r) => r.action === 'approval.decided');
-    expect(decisions.length).toBeLessThanOrEqual(1);
-    const system = await t.app.audit.store.range(SYSTEM_TENANT, 1, 100);
-    expect(system.map((r) => [r.action, r.details?.code])).toContainEqual([
-      'security.replay',
-      'same_body_new_delivery',
-    ]);
+      const replay = await deliver(t.url, 'issue_comment', undefined, { raw: approve });
+      await t.github.idle();
+      expect(replay).toMatchObject({ status: 200, body: { ignored: 'replay' } });
+      expect(replay.id).not.toBe(first.id);
+      expect((await t.app.provided('approvals')?.get('acme', second))?.state).toBe('pending');
+      expect(await jobs(t)).toHaveLength(1);
+      const decisions = (await t.app.audit.store.range('acme', 1, 1000)).filter((r) => r.action === 'approval.decided');
+      expect(decisions.length).toBeLessThanOrEqual(1);
+      const system = await t.app.audit.store.range(SYSTEM_TENANT, 1, 100);
+      expect(system.map((r) => [r.action, r.details?.code])).toContainEqual([
+        'security.replay',
+        'same_body_new_delivery',
+      ]);
 
-    // The platform's own redelivery (same delivery id) is still just a duplicate, not a replay.
-    const redelivery = await deliver(t.url, 'issue_comment', undefined, { raw: approve, id: first.id });
-    expect(redelivery).toMatchObject({ status: 200, body: { duplicate: true } });
-  });
+      // The platform's own redelivery (same delivery id) is still just a duplicate, not a replay.
+      const redelivery = await deliver(t.url, 'issue_comment', undefined, { raw: approve, id: first.id });
+      expect(redelivery).toMatchObject({ status: 200, body: { duplicate: true } });
+    },
+  );
 });
 
 describe('a comment older than VOID_MAX_COMMENT_AGE_SECONDS', () => {

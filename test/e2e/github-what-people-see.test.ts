@@ -90,56 +90,63 @@ function historyOf(api: GithubApiRecorder, match: (body: string) => boolean): st
 }
 
 describe('a deploy asked for in a pull request, as its people read it', () => {
-  it('one card, @logins, a short linked SHA, relative times; progress forward only; done links to the deployments page', async () => {
-    const t = await startGithubApp({
-      role: 'all',
-      env: { VOID_PROGRESS_INTERVAL_MS: '0' },
-      yaml: YAML,
-      modules: [approvalsModule(), createAgentsModule({ deployPollMs: 5 })],
-    });
-    running.push(t);
-    const api = fakeGithubApi();
-    fakeRepo();
+  it(
+    'one card, @logins, a short linked SHA, relative times; ' +
+      'progress forward only; done links to the deployments page',
+    async () => {
+      const t = await startGithubApp({
+        role: 'all',
+        env: { VOID_PROGRESS_INTERVAL_MS: '0' },
+        yaml: YAML,
+        modules: [approvalsModule(), createAgentsModule({ deployPollMs: 5 })],
+      });
+      running.push(t);
+      const api = fakeGithubApi();
+      fakeRepo();
 
-    await deliver(t.url, 'issue_comment', prComment('/void deploy production', { login: 'alice' }));
-    await t.github.idle();
-    const card = (body: string) => /^(🔐|✅) \*\*(Approval needed|Approved)\*\* `ap-/.test(body);
-    const posted = historyOf(api, card);
-    // Posted once, not posted and at once edited to the same text.
-    expect(posted).toHaveLength(1);
-    const id = /`(ap-[0-9a-f]{16})`/.exec(posted[0] as string)?.[1] as string;
-    expect(posted[0]).toContain(
-      `deploy api to production at [\`aaaaaaa\`](https://github.test/acme/api/commit/${HEAD})`,
-    );
-    expect(posted[0]).toContain('May approve: @bob');
-    expect(posted[0]).toMatch(/\nExpires in 24 h \(\d{1,2} [A-Z][a-z]{2}( \d{4})? \d{2}:\d{2} UTC\)\n/);
-    expect(posted[0]).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
-    expect(posted[0]?.replace(/\]\([^)]*\)/g, ']')).not.toMatch(/[0-9a-f]{40}/);
+      await deliver(t.url, 'issue_comment', prComment('/void deploy production', { login: 'alice' }));
+      await t.github.idle();
+      const card = (body: string) => /^(🔐|✅) \*\*(Approval needed|Approved)\*\* `ap-/.test(body);
+      const posted = historyOf(api, card);
+      // Posted once, not posted and at once edited to the same text.
+      expect(posted).toHaveLength(1);
+      const id = /`(ap-[0-9a-f]{16})`/.exec(posted[0] as string)?.[1] as string;
+      expect(posted[0]).toContain(
+        `deploy api to production at [\`aaaaaaa\`](https://github.test/acme/api/commit/${HEAD})`,
+      );
+      expect(posted[0]).toContain('May approve: @bob');
+      expect(posted[0]).toMatch(/\nExpires in 24 h \(\d{1,2} [A-Z][a-z]{2}( \d{4})? \d{2}:\d{2} UTC\)\n/);
+      expect(posted[0]).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+      expect(posted[0]?.replace(/\]\([^)]*\)/g, ']')).not.toMatch(/[0-9a-f]{40}/);
 
-    await deliver(t.url, 'issue_comment', prComment(`/void approve ${id}`, { login: 'bob' }));
-    const job = await onlyJobFinished(t);
-    expect(job.state).toBe('completed');
-    await t.github.idle();
+      await deliver(t.url, 'issue_comment', prComment(`/void approve ${id}`, { login: 'bob' }));
+      const job = await onlyJobFinished(t);
+      expect(job.state).toBe('completed');
+      await t.github.idle();
 
-    // One edit for Bob's decision, naming him by @login.
-    const cardHistory = historyOf(api, card);
-    expect(cardHistory).toHaveLength(2);
-    expect(cardHistory[1]).toMatch(new RegExp(`^✅ \\*\\*Approved\\*\\* \`${id}\``));
-    expect(cardHistory[1]).toMatch(
-      /\n- @bob approved on github just now \(\d{1,2} [A-Z][a-z]{2}( \d{4})? \d{2}:\d{2} UTC\)$/,
-    );
+      // One edit for Bob's decision, naming him by @login.
+      const cardHistory = historyOf(api, card);
+      expect(cardHistory).toHaveLength(2);
+      expect(cardHistory[1]).toMatch(new RegExp(`^✅ \\*\\*Approved\\*\\* \`${id}\``));
+      expect(cardHistory[1]).toMatch(
+        /\n- @bob approved on github just now \(\d{1,2} [A-Z][a-z]{2}( \d{4})? \d{2}:\d{2} UTC\)$/,
+      );
 
-    // The job's comment, every version of it: forward only, no terminal state as progress, a web link at the end.
-    const progress = historyOf(api, (b) => /^(▶️|🔄|✅) deploy /.test(b));
-    expect(progress[0]).toMatch(/^▶️ deploy started/);
-    expect(progress.filter((x) => /success.*\d+%/.test(x))).toEqual([]);
-    expect(progress.some((x) => x.includes('deployment 501: in progress'))).toBe(true);
-    const done = progress.at(-1) as string;
-    expect(done).toMatch(
-      /^✅ deploy done: api to production \(aaaaaaa\): deployment 501 success\nhttps:\/\/github\.test\/acme\/api\/deployments$/, // eslint-disable-line max-len -- the expected message, kept as one pattern to read as the sentence it matches
-    );
-    expect(progress.join('\n')).not.toContain('/api/v3');
-  });
+      // The job's comment, every version of it: forward only, no terminal state as progress, a web link at the end.
+      const progress = historyOf(api, (b) => /^(▶️|🔄|✅) deploy /.test(b));
+      expect(progress[0]).toMatch(/^▶️ deploy started/);
+      expect(progress.filter((x) => /success.*\d+%/.test(x))).toEqual([]);
+      expect(progress.some((x) => x.includes('deployment 501: in progress'))).toBe(true);
+      const done = progress.at(-1) as string;
+      expect(done).toMatch(
+        new RegExp(
+          String.raw`^✅ deploy done: api to production \(aaaaaaa\): deployment 501 success\n` +
+            String.raw`https:\/\/github\.test\/acme\/api\/deployments$`,
+        ),
+      );
+      expect(progress.join('\n')).not.toContain('/api/v3');
+    },
+  );
 });
 
 describe('the opening "queued" of a job', () => {

@@ -55,39 +55,43 @@ const comment = (author: string, body: string) =>
   });
 
 describe('implement held by policy', () => {
-  it('posts the approval request on the ticket; the requester cannot approve it, another tech lead can, and then it runs', async () => {
-    const jira = new FakeJira().install();
-    jira.addIssue('PAY-12', { labels: ['void:implement'], status: { name: 'In Progress' } });
-    const runs: JobData[] = [];
-    const t = await start({
-      config: testConfig({ yaml: YAML, env: JIRA_ENV }),
-      modules: [approvalsModule(), jiraModule, recordingAgents(runs)],
-    });
+  it(
+    'posts the approval request on the ticket; ' +
+      'the requester cannot approve it, another tech lead can, and then it runs',
+    async () => {
+      const jira = new FakeJira().install();
+      jira.addIssue('PAY-12', { labels: ['void:implement'], status: { name: 'In Progress' } });
+      const runs: JobData[] = [];
+      const t = await start({
+        config: testConfig({ yaml: YAML, env: JIRA_ENV }),
+        modules: [approvalsModule(), jiraModule, recordingAgents(runs)],
+      });
 
-    await deliverHandled(t, fixture('issue_updated_transition'), { id: 'wh-1' });
-    const card = jira.commentTexts('PAY-12')[0] ?? '';
-    const id = /\/void approve (\S+)/.exec(card)?.[1];
-    expect(id, card).toMatch(/^ap-/);
-    expect(runs).toEqual([]);
+      await deliverHandled(t, fixture('issue_updated_transition'), { id: 'wh-1' });
+      const card = jira.commentTexts('PAY-12')[0] ?? '';
+      const id = /\/void approve (\S+)/.exec(card)?.[1];
+      expect(id, card).toMatch(/^ap-/);
+      expect(runs).toEqual([]);
 
-    await deliverHandled(t, comment(BOB_JIRA, `/void approve ${id}`), { id: 'wh-2' });
-    expect(jira.commentTexts('PAY-12').at(-1)).toContain('so you cannot approve it');
-    expect(runs).toEqual([]);
+      await deliverHandled(t, comment(BOB_JIRA, `/void approve ${id}`), { id: 'wh-2' });
+      expect(jira.commentTexts('PAY-12').at(-1)).toContain('so you cannot approve it');
+      expect(runs).toEqual([]);
 
-    // on the ticket, "/void approve" needs no id: the one pending request about this ticket
-    await deliverHandled(t, comment(CAROL_JIRA, '/void approve'), { id: 'wh-3' });
-    await jira.waitFor(() => runs.length === 1, 'the approved implement job');
-    expect(runs[0]).toMatchObject({
-      kind: 'implement',
-      approvalId: id,
-      requester: { memberId: 'bob', platform: 'jira' },
-      thread: { channel: 'PAY-12' },
-    });
-    // the request's comment is updated in place (its key is the marker), not posted again
-    await jira.waitFor(() => jira.commentTexts('PAY-12')[0] !== card, 'the approval comment to show the decision');
-    expect(jira.commentTexts('PAY-12')[0]).toContain('✅ approved by Carol Lead');
-    expect(jira.commentTexts('PAY-12').filter((c) => c.includes('🔐 Approval'))).toHaveLength(1);
-  });
+      // on the ticket, "/void approve" needs no id: the one pending request about this ticket
+      await deliverHandled(t, comment(CAROL_JIRA, '/void approve'), { id: 'wh-3' });
+      await jira.waitFor(() => runs.length === 1, 'the approved implement job');
+      expect(runs[0]).toMatchObject({
+        kind: 'implement',
+        approvalId: id,
+        requester: { memberId: 'bob', platform: 'jira' },
+        thread: { channel: 'PAY-12' },
+      });
+      // the request's comment is updated in place (its key is the marker), not posted again
+      await jira.waitFor(() => jira.commentTexts('PAY-12')[0] !== card, 'the approval comment to show the decision');
+      expect(jira.commentTexts('PAY-12')[0]).toContain('✅ approved by Carol Lead');
+      expect(jira.commentTexts('PAY-12').filter((c) => c.includes('🔐 Approval'))).toHaveLength(1);
+    },
+  );
 });
 
 describe('triage through the agents module', () => {

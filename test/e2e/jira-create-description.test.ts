@@ -105,144 +105,152 @@ describe('jira create with a description', () => {
     expect(jira.calls.filter((c) => c.method === 'POST')).toEqual([]);
   });
 
-  it('Slack: "/void jira create" alone opens a form; submitting it creates the ticket with a multi-line description', async () => {
-    const jira = new FakeJira().install();
-    const t: SlackTestApp = await startSlackApp({ env: JIRA_ENV, after: [jiraModule] });
-    stops.push(() => t.stop());
-    const trigger = 'trig-form-1';
-    expect((await postSlack(t.url, { body: slashForm({ text: 'jira create', trigger }) })).status).toBe(200);
-    const [open] = await t.fake.waitFor('views.open');
-    expect(open?.params.trigger_id).toBe(trigger);
-    const view = (typeof open?.params.view === 'string' ? JSON.parse(open.params.view) : open?.params.view) as {
-      callback_id: string;
-      private_metadata: string;
-      blocks: Array<{ block_id: string; element: { multiline?: boolean; initial_value?: string } }>;
-    };
-    expect(view.callback_id).toBe('void_jira_create');
-    expect(view.blocks.map((b) => b.block_id)).toEqual(['project', 'summary', 'type', 'priority', 'description']);
-    expect(view.blocks.find((b) => b.block_id === 'project')?.element.initial_value).toBe('PAY');
-    expect(view.blocks.find((b) => b.block_id === 'description')?.element.multiline).toBe(true);
-    expect(jira.calls).toEqual([]);
+  it(
+    'Slack: "/void jira create" alone opens a form; ' +
+      'submitting it creates the ticket with a multi-line description',
+    async () => {
+      const jira = new FakeJira().install();
+      const t: SlackTestApp = await startSlackApp({ env: JIRA_ENV, after: [jiraModule] });
+      stops.push(() => t.stop());
+      const trigger = 'trig-form-1';
+      expect((await postSlack(t.url, { body: slashForm({ text: 'jira create', trigger }) })).status).toBe(200);
+      const [open] = await t.fake.waitFor('views.open');
+      expect(open?.params.trigger_id).toBe(trigger);
+      const view = (typeof open?.params.view === 'string' ? JSON.parse(open.params.view) : open?.params.view) as {
+        callback_id: string;
+        private_metadata: string;
+        blocks: Array<{ block_id: string; element: { multiline?: boolean; initial_value?: string } }>;
+      };
+      expect(view.callback_id).toBe('void_jira_create');
+      expect(view.blocks.map((b) => b.block_id)).toEqual(['project', 'summary', 'type', 'priority', 'description']);
+      expect(view.blocks.find((b) => b.block_id === 'project')?.element.initial_value).toBe('PAY');
+      expect(view.blocks.find((b) => b.block_id === 'description')?.element.multiline).toBe(true);
+      expect(jira.calls).toEqual([]);
 
-    // Slack's view_submission, as it arrives when the person presses Create.
-    const value = (v: string) => ({ type: 'plain_text_input', value: v });
-    const submission = {
-      type: 'view_submission',
-      team: { id: ACME_TEAM, domain: 'acme' },
-      user: { id: USERS.alice, team_id: ACME_TEAM },
-      api_app_id: 'A0VOID0001',
-      trigger_id: 'trig-submit-1',
-      view: {
-        id: 'V0FORM0001',
-        team_id: ACME_TEAM,
-        type: 'modal',
-        callback_id: 'void_jira_create',
-        private_metadata: view.private_metadata,
-        state: {
-          values: {
-            project: { project: value('PAY') },
-            summary: { summary: value('Login fails on "Safari"') },
-            type: { type: value('Bug') },
-            priority: { priority: { type: 'plain_text_input', value: null } },
-            description: { description: value('Steps: open /login.\nPress "Sign in" twice.') },
+      // Slack's view_submission, as it arrives when the person presses Create.
+      const value = (v: string) => ({ type: 'plain_text_input', value: v });
+      const submission = {
+        type: 'view_submission',
+        team: { id: ACME_TEAM, domain: 'acme' },
+        user: { id: USERS.alice, team_id: ACME_TEAM },
+        api_app_id: 'A0VOID0001',
+        trigger_id: 'trig-submit-1',
+        view: {
+          id: 'V0FORM0001',
+          team_id: ACME_TEAM,
+          type: 'modal',
+          callback_id: 'void_jira_create',
+          private_metadata: view.private_metadata,
+          state: {
+            values: {
+              project: { project: value('PAY') },
+              summary: { summary: value('Login fails on "Safari"') },
+              type: { type: value('Bug') },
+              priority: { priority: { type: 'plain_text_input', value: null } },
+              description: { description: value('Steps: open /login.\nPress "Sign in" twice.') },
+            },
           },
         },
-      },
-    };
-    expect((await postSlack(t.url, { body: interactionForm(submission) })).status).toBe(200);
-    await jira.waitFor(() => createdTicket(jira) !== undefined, 'the ticket to be created');
-    const fields = createdTicket(jira);
-    expect(fields?.summary).toBe('Login fails on \u2019Safari\u2019');
-    expect(fields?.issuetype).toEqual({ name: 'Bug' });
-    expect(visible(fields?.description)).toBe(
-      'Steps: open /login.\nPress \u2019Sign in\u2019 twice.\n\nCreated from slack by Alice Developer through Void.',
-    );
-    await t.settled();
-    const [answer] = await t.fake.waitFor('chat.postEphemeral', (c) =>
-      String(c.params.text).includes('Created PAY-100'),
-    );
-    expect(answer?.params).toMatchObject({ channel: 'C0DEPLOYS', user: USERS.alice });
-  });
+      };
+      expect((await postSlack(t.url, { body: interactionForm(submission) })).status).toBe(200);
+      await jira.waitFor(() => createdTicket(jira) !== undefined, 'the ticket to be created');
+      const fields = createdTicket(jira);
+      expect(fields?.summary).toBe('Login fails on \u2019Safari\u2019');
+      expect(fields?.issuetype).toEqual({ name: 'Bug' });
+      expect(visible(fields?.description)).toBe(
+        'Steps: open /login.\nPress \u2019Sign in\u2019 twice.\n\nCreated from slack by Alice Developer through Void.',
+      );
+      await t.settled();
+      const [answer] = await t.fake.waitFor('chat.postEphemeral', (c) =>
+        String(c.params.text).includes('Created PAY-100'),
+      );
+      expect(answer?.params).toMatchObject({ channel: 'C0DEPLOYS', user: USERS.alice });
+    },
+  );
 
-  it('Teams: "@Void jira create" alone answers with a ticket card; its Create makes the ticket and the card shows the link', async () => {
-    const jira = new FakeJira().install();
-    const teams: TeamsFakes = await startTeamsFakes();
-    stops.push(() => teams.close());
-    interceptLogin();
-    const t: TestApp = await startTestApp({
-      config: testConfig({ env: { ...teamsEnv(teams.openId), ...JIRA_ENV } }),
-      modules: [teamsModule, jiraModule],
-    });
-    stops.push(() => t.stop());
-    const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url });
-    await postActivity(
-      t.url,
-      fixture('channel-mention', { serviceUrl: teams.connector.url, text: '<at>Void</at> jira create' }),
-      { token },
-    );
-    const form = await teams.connector.waitFor((calls) =>
-      calls.find((c) => JSON.stringify(c.body).includes('void.jira_create')),
-    );
-    const card = (
-      form.body.attachments as Array<{
-        contentType: string;
-        content: {
-          body: Array<{ type: string; id?: string; value?: string; isMultiline?: boolean }>;
-          actions: Array<{ type: string; verb: string }>;
-        };
-      }>
-    )[0];
-    expect(card?.contentType).toBe('application/vnd.microsoft.card.adaptive');
-    expect(card?.content.body.filter((e) => e.type === 'Input.Text').map((e) => e.id)).toEqual([
-      'project',
-      'summary',
-      'type',
-      'priority',
-      'description',
-    ]);
-    expect(card?.content.body.find((e) => e.id === 'project')?.value).toBe('PAY');
-    expect(card?.content.body.find((e) => e.id === 'description')?.isMultiline).toBe(true);
-    expect(card?.content.actions).toEqual([
-      expect.objectContaining({ type: 'Action.Execute', verb: 'void.jira_create' }),
-    ]);
-    expect(jira.calls).toEqual([]);
+  it(
+    'Teams: "@Void jira create" alone answers with a ticket card; ' +
+      'its Create makes the ticket and the card shows the link',
+    async () => {
+      const jira = new FakeJira().install();
+      const teams: TeamsFakes = await startTeamsFakes();
+      stops.push(() => teams.close());
+      interceptLogin();
+      const t: TestApp = await startTestApp({
+        config: testConfig({ env: { ...teamsEnv(teams.openId), ...JIRA_ENV } }),
+        modules: [teamsModule, jiraModule],
+      });
+      stops.push(() => t.stop());
+      const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url });
+      await postActivity(
+        t.url,
+        fixture('channel-mention', { serviceUrl: teams.connector.url, text: '<at>Void</at> jira create' }),
+        { token },
+      );
+      const form = await teams.connector.waitFor((calls) =>
+        calls.find((c) => JSON.stringify(c.body).includes('void.jira_create')),
+      );
+      const card = (
+        form.body.attachments as Array<{
+          contentType: string;
+          content: {
+            body: Array<{ type: string; id?: string; value?: string; isMultiline?: boolean }>;
+            actions: Array<{ type: string; verb: string }>;
+          };
+        }>
+      )[0];
+      expect(card?.contentType).toBe('application/vnd.microsoft.card.adaptive');
+      expect(card?.content.body.filter((e) => e.type === 'Input.Text').map((e) => e.id)).toEqual([
+        'project',
+        'summary',
+        'type',
+        'priority',
+        'description',
+      ]);
+      expect(card?.content.body.find((e) => e.id === 'project')?.value).toBe('PAY');
+      expect(card?.content.body.find((e) => e.id === 'description')?.isMultiline).toBe(true);
+      expect(card?.content.actions).toEqual([
+        expect.objectContaining({ type: 'Action.Execute', verb: 'void.jira_create' }),
+      ]);
+      expect(jira.calls).toEqual([]);
 
-    // Create pressed: Teams sends the inputs as the action's data in an adaptiveCard/action invoke.
-    const press = cardClick({
-      serviceUrl: teams.connector.url,
-      aadObjectId: AAD.alice,
-      verb: 'void.approve',
-      approvalId: 'unused',
-      replyToId: form.responseId,
-    });
-    const action = (press.value as { action: Record<string, unknown> }).action;
-    press.value = {
-      ...(press.value as object),
-      action: {
-        ...action,
-        verb: 'void.jira_create',
-        title: 'Create',
-        data: {
-          project: 'PAY',
-          summary: 'Login fails on Safari',
-          type: '',
-          priority: 'High',
-          description: 'Steps: open /login.\nPress Sign in twice.',
+      // Create pressed: Teams sends the inputs as the action's data in an adaptiveCard/action invoke.
+      const press = cardClick({
+        serviceUrl: teams.connector.url,
+        aadObjectId: AAD.alice,
+        verb: 'void.approve',
+        approvalId: 'unused',
+        replyToId: form.responseId,
+      });
+      const action = (press.value as { action: Record<string, unknown> }).action;
+      press.value = {
+        ...(press.value as object),
+        action: {
+          ...action,
+          verb: 'void.jira_create',
+          title: 'Create',
+          data: {
+            project: 'PAY',
+            summary: 'Login fails on Safari',
+            type: '',
+            priority: 'High',
+            description: 'Steps: open /login.\nPress Sign in twice.',
+          },
         },
-      },
-    };
-    const response = await postActivity(t.url, press, { token });
-    expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
-    expect(JSON.stringify(response.body)).toContain(
-      'Created PAY-100 (Task, High): https://acme.atlassian.net/browse/PAY-100',
-    );
-    expect(visible(createdTicket(jira)?.description)).toBe(
-      'Steps: open /login.\nPress Sign in twice.\n\nCreated from teams by Alice Developer through Void.',
-    );
-    // The same invoke again (a Teams retry) creates nothing more.
-    const again = await postActivity(t.url, press, { token });
-    expect(JSON.stringify(again.body)).toContain('already submitted');
-    expect(jira.calls.filter((c) => c.method === 'POST' && c.path === '/rest/api/3/issue')).toHaveLength(1);
-  });
+      };
+      const response = await postActivity(t.url, press, { token });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+      expect(JSON.stringify(response.body)).toContain(
+        'Created PAY-100 (Task, High): https://acme.atlassian.net/browse/PAY-100',
+      );
+      expect(visible(createdTicket(jira)?.description)).toBe(
+        'Steps: open /login.\nPress Sign in twice.\n\nCreated from teams by Alice Developer through Void.',
+      );
+      // The same invoke again (a Teams retry) creates nothing more.
+      const again = await postActivity(t.url, press, { token });
+      expect(JSON.stringify(again.body)).toContain('already submitted');
+      expect(jira.calls.filter((c) => c.method === 'POST' && c.path === '/rest/api/3/issue')).toHaveLength(1);
+    },
+  );
 });

@@ -82,32 +82,35 @@ async function requested(jira: FakeJira, runs: JobData[], env = yaml()) {
 }
 
 describe('an implement approval is bound to the ticket', () => {
-  it('editing the ticket voids the pending request (issue_updated), and approving afterwards runs nothing', async () => {
-    const jira = new FakeJira().install();
-    const issue = jira.addIssue('PAY-12', {
-      labels: ['void:implement'],
-      status: { name: 'In Progress' },
-      description: 'Add retries',
-    });
-    const runs: JobData[] = [];
-    const { t, id } = await requested(jira, runs);
+  it(
+    'editing the ticket voids the pending request (issue_updated), ' + 'and approving afterwards runs nothing',
+    async () => {
+      const jira = new FakeJira().install();
+      const issue = jira.addIssue('PAY-12', {
+        labels: ['void:implement'],
+        status: { name: 'In Progress' },
+        description: 'Add retries',
+      });
+      const runs: JobData[] = [];
+      const { t, id } = await requested(jira, runs);
 
-    issue.fields.description = 'Add retries and drop the audit log';
-    await deliverHandled(t, descriptionEdit(), { id: 'wh-edit' });
-    expect((await t.app.provided('approvals')?.get('acme', id))?.state).toBe('cancelled');
-    expect(jira.commentTexts('PAY-12').join('\n')).toContain(
-      `♻️ Request ${id} (implement PAY-12 in acme/payments) is void: ticket PAY-12 was edited`,
-    );
+      issue.fields.description = 'Add retries and drop the audit log';
+      await deliverHandled(t, descriptionEdit(), { id: 'wh-edit' });
+      expect((await t.app.provided('approvals')?.get('acme', id))?.state).toBe('cancelled');
+      expect(jira.commentTexts('PAY-12').join('\n')).toContain(
+        `♻️ Request ${id} (implement PAY-12 in acme/payments) is void: ticket PAY-12 was edited`,
+      );
 
-    await deliverHandled(t, comment(CAROL_JIRA, `/void approve ${id}`), { id: 'wh-approve' });
-    expect(jira.commentTexts('PAY-12').at(-1)).toContain(`Request ${id} was voided`);
-    expect(runs).toEqual([]);
-    expect(
-      (await t.app.audit.store.range('acme', 1, 1000))
-        .filter((r) => r.action === 'approval.voided')
-        .map((r) => r.details),
-    ).toEqual([{ approvalId: id }]);
-  });
+      await deliverHandled(t, comment(CAROL_JIRA, `/void approve ${id}`), { id: 'wh-approve' });
+      expect(jira.commentTexts('PAY-12').at(-1)).toContain(`Request ${id} was voided`);
+      expect(runs).toEqual([]);
+      expect(
+        (await t.app.audit.store.range('acme', 1, 1000))
+          .filter((r) => r.action === 'approval.voided')
+          .map((r) => r.details),
+      ).toEqual([{ approvalId: id }]);
+    },
+  );
 
   it('an edit that only touches other fields (labels) leaves the approval standing', async () => {
     const jira = new FakeJira().install();
@@ -123,20 +126,23 @@ describe('an implement approval is bound to the ticket', () => {
     expect((await t.app.provided('approvals')?.get('acme', id))?.state).toBe('pending');
   });
 
-  it('an edit the webhook never delivered is caught at the decision: the request is void and nothing runs', async () => {
-    const jira = new FakeJira().install();
-    const issue = jira.addIssue('PAY-12', {
-      labels: ['void:implement'],
-      status: { name: 'In Progress' },
-      description: 'Add retries',
-    });
-    const runs: JobData[] = [];
-    const { t, id } = await requested(jira, runs);
-    issue.fields.summary = 'Rewrite the payment ledger';
-    await deliverHandled(t, comment(CAROL_JIRA, `/void approve ${id}`), { id: 'wh-approve' });
-    expect(jira.commentTexts('PAY-12').at(-1)).toContain(`Request ${id} was voided because what it approved changed`);
-    expect(runs).toEqual([]);
-  });
+  it(
+    'an edit the webhook never delivered is caught at the decision: ' + 'the request is void and nothing runs',
+    async () => {
+      const jira = new FakeJira().install();
+      const issue = jira.addIssue('PAY-12', {
+        labels: ['void:implement'],
+        status: { name: 'In Progress' },
+        description: 'Add retries',
+      });
+      const runs: JobData[] = [];
+      const { t, id } = await requested(jira, runs);
+      issue.fields.summary = 'Rewrite the payment ledger';
+      await deliverHandled(t, comment(CAROL_JIRA, `/void approve ${id}`), { id: 'wh-approve' });
+      expect(jira.commentTexts('PAY-12').at(-1)).toContain(`Request ${id} was voided because what it approved changed`);
+      expect(runs).toEqual([]);
+    },
+  );
 });
 
 describe('implement without a repository', () => {

@@ -67,22 +67,32 @@ describe('/void review on realistic pull requests, no model configured', () => {
     },
   );
 
-  it('says what it could not cover: files without a patch, languages without structural rules, files read from the diff only', async () => {
-    const pr = PRS.find((p) => p.name === 'clean-feature-with-tests') as CorpusPullRequest;
-    const withExtras: CorpusPullRequest = {
-      ...pr,
-      files: [
-        ...pr.files,
-        { path: 'assets/logo.png', status: 'added', additions: 0, deletions: 0, patch: '' },
-        { path: 'lib/report.rb', status: 'added', additions: 1, deletions: 0, patch: '@@ -0,0 +1 @@\n+puts "report"' },
-      ],
-    };
-    const posted = await review(withExtras);
-    expect(posted.body).toContain('1 file(s) without a patch were not reviewed: `assets/logo.png`.');
-    expect(posted.body).toContain(
-      'Structural rules (ast-grep, JavaScript/TypeScript): `src/orders/page.ts`, `src/orders/page.test.ts`.',
-    );
-    expect(posted.body).toContain('Infrastructure and language rules: `lib/report.rb` (ruby).');
-    expect(posted.body).toContain('1 file(s) were checked on the diff only');
-  });
+  it(
+    'says what it could not cover: files without a patch, ' +
+      'languages without structural rules, files read from the diff only',
+    async () => {
+      const pr = PRS.find((p) => p.name === 'clean-feature-with-tests') as CorpusPullRequest;
+      const withExtras: CorpusPullRequest = {
+        ...pr,
+        files: [
+          ...pr.files,
+          { path: 'assets/logo.png', status: 'added', additions: 0, deletions: 0, patch: '' },
+          {
+            path: 'lib/report.rb',
+            status: 'added',
+            additions: 1,
+            deletions: 0,
+            patch: '@@ -0,0 +1 @@\n+puts "report"',
+          },
+        ],
+      };
+      const posted = await review(withExtras);
+      expect(posted.body).toContain('1 file(s) without a patch were not reviewed: `assets/logo.png`.');
+      expect(posted.body).toContain(
+        'Structural rules (ast-grep, JavaScript/TypeScript): `src/orders/page.ts`, `src/orders/page.test.ts`.',
+      );
+      expect(posted.body).toContain('Infrastructure and language rules: `lib/report.rb` (ruby).');
+      expect(posted.body).toContain('1 file(s) were checked on the diff only');
+    },
+  );
 });

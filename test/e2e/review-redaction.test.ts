@@ -78,52 +78,56 @@ afterEach(async () => {
 });
 
 describe('secrets never reach a model provider', () => {
-  it('the OpenAI and Anthropic fakes see placeholders, not the AWS key pair or the GitHub token; the review reports all three', async () => {
-    const seen: string[] = [];
-    // OpenAI fails (503) so that the router moves on to Anthropic: both providers receive the prompt.
-    nock(OPENAI_API)
-      .post('/v1/chat/completions')
-      .times(3)
-      .reply((_uri, body) => (seen.push(JSON.stringify(body)), [503, { error: { message: 'overloaded' } }]));
-    nock(ANTHROPIC_API)
-      .post('/v1/messages')
-      .reply(
-        (_uri, body) => (
-          seen.push(JSON.stringify(body)),
-          [
-            200,
-            anthropicMessage({ summary: 'Exports to S3 with inline credentials.', verdict: 'comment', findings: [] }),
-          ]
-        ),
-      );
-    const providers = JSON.stringify([openAiProvider(), anthropicProvider()]);
-    running = await startGithubApp({
-      role: 'all',
-      modules: [createAgentsModule()],
-      yaml: withModels(providers),
-      env: MODEL_ENV,
-    });
-    fakeGithubApi();
-    const reviews: PostedReview[] = [];
-    servePullRequest(PR, reviews);
-    expect((await deliver(running.url, 'issue_comment', prComment('/void review'))).status).toBe(202);
-    expect((await onlyJobFinished(running)).state).toBe('completed');
+  it(
+    'the OpenAI and Anthropic fakes see placeholders, ' +
+      'not the AWS key pair or the GitHub token; the review reports all three',
+    async () => {
+      const seen: string[] = [];
+      // OpenAI fails (503) so that the router moves on to Anthropic: both providers receive the prompt.
+      nock(OPENAI_API)
+        .post('/v1/chat/completions')
+        .times(3)
+        .reply((_uri, body) => (seen.push(JSON.stringify(body)), [503, { error: { message: 'overloaded' } }]));
+      nock(ANTHROPIC_API)
+        .post('/v1/messages')
+        .reply(
+          (_uri, body) => (
+            seen.push(JSON.stringify(body)),
+            [
+              200,
+              anthropicMessage({ summary: 'Exports to S3 with inline credentials.', verdict: 'comment', findings: [] }),
+            ]
+          ),
+        );
+      const providers = JSON.stringify([openAiProvider(), anthropicProvider()]);
+      running = await startGithubApp({
+        role: 'all',
+        modules: [createAgentsModule()],
+        yaml: withModels(providers),
+        env: MODEL_ENV,
+      });
+      fakeGithubApi();
+      const reviews: PostedReview[] = [];
+      servePullRequest(PR, reviews);
+      expect((await deliver(running.url, 'issue_comment', prComment('/void review'))).status).toBe(202);
+      expect((await onlyJobFinished(running)).state).toBe('completed');
 
-    expect(seen.length).toBeGreaterThanOrEqual(2);
-    for (const request of seen) {
-      for (const value of [AWS_KEY_ID, AWS_SECRET, GITHUB_TOKEN]) expect(request).not.toContain(value);
-      expect(request).toContain('<redacted aws_access_key>');
-      expect(request).toContain('<redacted aws_secret_key>');
-      expect(request).toContain('<redacted github_token>');
-    }
-    const posted = reviews[0] as PostedReview;
-    expect(posted.body).toContain('Reviewed with model claude');
-    expect((posted.comments ?? []).map((c) => `${c.line} ${/`([\w.]+)`/.exec(c.body)?.[1]}`)).toEqual(
-      expect.arrayContaining(['5 secret.aws_access_key', '7 secret.github_token']),
-    );
-    expect(posted.body).toContain('`src/export/s3.ts:5` secret.aws_secret_key');
-    for (const value of [AWS_KEY_ID, AWS_SECRET, GITHUB_TOKEN]) expect(JSON.stringify(reviews)).not.toContain(value);
-  });
+      expect(seen.length).toBeGreaterThanOrEqual(2);
+      for (const request of seen) {
+        for (const value of [AWS_KEY_ID, AWS_SECRET, GITHUB_TOKEN]) expect(request).not.toContain(value);
+        expect(request).toContain('<redacted aws_access_key>');
+        expect(request).toContain('<redacted aws_secret_key>');
+        expect(request).toContain('<redacted github_token>');
+      }
+      const posted = reviews[0] as PostedReview;
+      expect(posted.body).toContain('Reviewed with model claude');
+      expect((posted.comments ?? []).map((c) => `${c.line} ${/`([\w.]+)`/.exec(c.body)?.[1]}`)).toEqual(
+        expect.arrayContaining(['5 secret.aws_access_key', '7 secret.github_token']),
+      );
+      expect(posted.body).toContain('`src/export/s3.ts:5` secret.aws_secret_key');
+      for (const value of [AWS_KEY_ID, AWS_SECRET, GITHUB_TOKEN]) expect(JSON.stringify(reviews)).not.toContain(value);
+    },
+  );
 
   it('model answers that quote a secret are cleaned before they are posted', async () => {
     nock(OPENAI_API)

@@ -147,83 +147,86 @@ describe('a request made in Slack, decided in Teams', () => {
     expect(decided.map((r) => [r.actor.memberId, r.actor.platform])).toEqual([['carol', 'teams']]);
   });
 
-  it('a request made in a Teams channel shows an Adaptive Card in the thread, updated in place when decided', async () => {
-    const conversationId = '19:deploys@thread.tacv2;messageid=5001';
-    const asked = fixture('channel-mention', {
-      serviceUrl: teams.connector.url,
-      text: '<at>Void</at> deploy payments to staging',
-      conversation: { isGroup: true, conversationType: 'channel', tenantId: AAD.tenant, id: conversationId },
-    });
-    expect(
-      (
-        await postActivity(t.url, asked, {
-          token: await signToken({ key: teams.key, serviceUrl: teams.connector.url }),
-        })
-      ).status,
-    ).toBe(200);
-    const inThread = () =>
-      teams.connector.calls.filter((c) =>
-        c.path.startsWith(`/v3/conversations/${encodeURIComponent(conversationId)}/activities`),
-      );
-    const cardPost = inThread().find(
-      (c) => c.method === 'POST' && JSON.stringify(c.body).includes('application/vnd.microsoft.card.adaptive'),
-    );
-    expect(cardPost, 'the approval card was posted in the thread').toBeDefined();
-    expect(JSON.stringify(cardPost?.body)).toContain('"verb":"void.approve"');
-    expect(
-      inThread().filter((c) => c.method === 'POST' && JSON.stringify(c.body).includes('AdaptiveCard')),
-    ).toHaveLength(1);
-    const approvalId = /"approvalId":"([^"]+)"/.exec(JSON.stringify(cardPost?.body))?.[1] as string;
-    // Sent once: not sent and at once updated with the same card.
-    const cardPuts = () =>
-      inThread().filter((c) => c.method === 'PUT' && c.path.endsWith(`/activities/${cardPost?.responseId}`));
-    expect(cardPuts()).toHaveLength(0);
-
-    // Alice, who asked, clicks Approve: the refusal names her, never her raw Azure AD object id.
-    const own = cardClick({
-      serviceUrl: teams.connector.url,
-      aadObjectId: AAD.alice,
-      verb: 'void.approve',
-      approvalId,
-      replyToId: cardPost?.responseId,
-    });
-    (own.conversation as { id: string }).id = conversationId;
-    const refused = String(
-      (
+  it(
+    'a request made in a Teams channel shows an Adaptive Card ' + 'in the thread, updated in place when decided',
+    async () => {
+      const conversationId = '19:deploys@thread.tacv2;messageid=5001';
+      const asked = fixture('channel-mention', {
+        serviceUrl: teams.connector.url,
+        text: '<at>Void</at> deploy payments to staging',
+        conversation: { isGroup: true, conversationType: 'channel', tenantId: AAD.tenant, id: conversationId },
+      });
+      expect(
         (
-          await postActivity(t.url, own, {
+          await postActivity(t.url, asked, {
             token: await signToken({ key: teams.key, serviceUrl: teams.connector.url }),
           })
-        ).body as { value: unknown }
-      ).value,
-    );
-    expect(refused).toContain(`You requested ${approvalId} (as Alice Developer, through teams)`);
-    expect(refused).not.toContain(AAD.alice);
-    expect(cardPuts()).toHaveLength(0);
+        ).status,
+      ).toBe(200);
+      const inThread = () =>
+        teams.connector.calls.filter((c) =>
+          c.path.startsWith(`/v3/conversations/${encodeURIComponent(conversationId)}/activities`),
+        );
+      const cardPost = inThread().find(
+        (c) => c.method === 'POST' && JSON.stringify(c.body).includes('application/vnd.microsoft.card.adaptive'),
+      );
+      expect(cardPost, 'the approval card was posted in the thread').toBeDefined();
+      expect(JSON.stringify(cardPost?.body)).toContain('"verb":"void.approve"');
+      expect(
+        inThread().filter((c) => c.method === 'POST' && JSON.stringify(c.body).includes('AdaptiveCard')),
+      ).toHaveLength(1);
+      const approvalId = /"approvalId":"([^"]+)"/.exec(JSON.stringify(cardPost?.body))?.[1] as string;
+      // Sent once: not sent and at once updated with the same card.
+      const cardPuts = () =>
+        inThread().filter((c) => c.method === 'PUT' && c.path.endsWith(`/activities/${cardPost?.responseId}`));
+      expect(cardPuts()).toHaveLength(0);
 
-    const click = cardClick({
-      serviceUrl: teams.connector.url,
-      aadObjectId: AAD.carol,
-      verb: 'void.approve',
-      approvalId,
-      replyToId: cardPost?.responseId,
-    });
-    (click.conversation as { id: string }).id = conversationId;
-    const decided = await postActivity(t.url, click, {
-      token: await signToken({ key: teams.key, serviceUrl: teams.connector.url }),
-    });
-    expect(decided.body).toMatchObject({ type: 'application/vnd.microsoft.card.adaptive', value: { actions: [] } });
-    const cardUpdate = inThread().find(
-      (c) =>
-        c.method === 'PUT' &&
-        c.path.endsWith(`/activities/${cardPost?.responseId}`) &&
-        JSON.stringify(c.body).includes('Approved'),
-    );
-    expect(cardUpdate, 'every viewer sees the decided card').toBeDefined();
-    expect(cardPuts()).toHaveLength(1);
-    await teams.connector.waitFor(
-      () => inThread().find((c) => c.method === 'PUT' && String(c.body.text).includes('deploy done')),
-      15_000,
-    );
-  });
+      // Alice, who asked, clicks Approve: the refusal names her, never her raw Azure AD object id.
+      const own = cardClick({
+        serviceUrl: teams.connector.url,
+        aadObjectId: AAD.alice,
+        verb: 'void.approve',
+        approvalId,
+        replyToId: cardPost?.responseId,
+      });
+      (own.conversation as { id: string }).id = conversationId;
+      const refused = String(
+        (
+          (
+            await postActivity(t.url, own, {
+              token: await signToken({ key: teams.key, serviceUrl: teams.connector.url }),
+            })
+          ).body as { value: unknown }
+        ).value,
+      );
+      expect(refused).toContain(`You requested ${approvalId} (as Alice Developer, through teams)`);
+      expect(refused).not.toContain(AAD.alice);
+      expect(cardPuts()).toHaveLength(0);
+
+      const click = cardClick({
+        serviceUrl: teams.connector.url,
+        aadObjectId: AAD.carol,
+        verb: 'void.approve',
+        approvalId,
+        replyToId: cardPost?.responseId,
+      });
+      (click.conversation as { id: string }).id = conversationId;
+      const decided = await postActivity(t.url, click, {
+        token: await signToken({ key: teams.key, serviceUrl: teams.connector.url }),
+      });
+      expect(decided.body).toMatchObject({ type: 'application/vnd.microsoft.card.adaptive', value: { actions: [] } });
+      const cardUpdate = inThread().find(
+        (c) =>
+          c.method === 'PUT' &&
+          c.path.endsWith(`/activities/${cardPost?.responseId}`) &&
+          JSON.stringify(c.body).includes('Approved'),
+      );
+      expect(cardUpdate, 'every viewer sees the decided card').toBeDefined();
+      expect(cardPuts()).toHaveLength(1);
+      await teams.connector.waitFor(
+        () => inThread().find((c) => c.method === 'PUT' && String(c.body.text).includes('deploy done')),
+        15_000,
+      );
+    },
+  );
 });

@@ -51,81 +51,90 @@ function pending(id: string): ApprovalRecord {
 }
 
 describe('durable embedded store on real files', () => {
-  it('keeps every acknowledged record, personal datum, approval decision and installation across a reopen', async () => {
-    const path = freshDataDir();
-    const store = await trailWith(path, { acme: 50, globex: 20 });
-    const ref = await store.personal.put('acme', 'alice', 'reason', 'because the pager went off');
-    await store.close();
-    const approvals = await DurableApprovalStore.open(path);
-    await approvals.create(pending('ap-1'));
-    await approvals.lease('acme', 'ap-1', 'decide', 'h1', 10_000, Date.now());
-    await approvals.commit('acme', 'ap-1', 'h1', {
-      decision: {
-        memberId: 'bob',
-        name: 'Bob',
-        decision: 'approve',
-        platform: 'slack',
-        platformUserId: 'U0BOB0001',
-        roles: ['tech_lead'],
-        at: new Date().toISOString(),
-      },
-    });
-    await approvals.lease('acme', 'ap-1', 'decide', 'h2', 10_000, Date.now());
-    await approvals.close();
-    const installs = await DurableInstallationRecords.open(path);
-    await installs.upsert({
-      tenantId: 'acme',
-      teamId: 'T0ACME001',
-      sealedToken: 'sealed',
-      botId: 'B1',
-      botUserId: 'U1',
-      scopes: ['chat:write'],
-      installedAt: '2026-12-01T00:00:00.000Z',
-    });
-    await installs.close();
+  it(
+    'keeps every acknowledged record, personal datum, ' + 'approval decision and installation across a reopen',
+    async () => {
+      const path = freshDataDir();
+      const store = await trailWith(path, { acme: 50, globex: 20 });
+      const ref = await store.personal.put('acme', 'alice', 'reason', 'because the pager went off');
+      await store.close();
+      const approvals = await DurableApprovalStore.open(path);
+      await approvals.create(pending('ap-1'));
+      await approvals.lease('acme', 'ap-1', 'decide', 'h1', 10_000, Date.now());
+      await approvals.commit('acme', 'ap-1', 'h1', {
+        decision: {
+          memberId: 'bob',
+          name: 'Bob',
+          decision: 'approve',
+          platform: 'slack',
+          platformUserId: 'U0BOB0001',
+          roles: ['tech_lead'],
+          at: new Date().toISOString(),
+        },
+      });
+      await approvals.lease('acme', 'ap-1', 'decide', 'h2', 10_000, Date.now());
+      await approvals.close();
+      const installs = await DurableInstallationRecords.open(path);
+      await installs.upsert({
+        tenantId: 'acme',
+        teamId: 'T0ACME001',
+        sealedToken: 'sealed',
+        botId: 'B1',
+        botUserId: 'U1',
+        scopes: ['chat:write'],
+        installedAt: '2026-12-01T00:00:00.000Z',
+      });
+      await installs.close();
 
-    const again = await DurableAuditStore.open(path);
-    expect((await again.head('acme'))?.seq).toBe(50);
-    expect((await verifyChain(again, 'acme')).ok).toBe(true);
-    expect((await verifyChain(again, 'globex')).checked).toBe(20);
-    expect((await again.personal.get('acme', ref))?.value).toBe('because the pager went off');
-    await new AuditTrail(again).append(event('acme'));
-    expect((await again.head('acme'))?.seq).toBe(51);
-    await again.close();
-    const reopened = await DurableApprovalStore.open(path);
-    const record = await reopened.get('acme', 'ap-1');
-    expect(record?.state).toBe('pending');
-    expect(record?.decisions.map((d) => d.memberId)).toEqual(['bob']);
-    // The lease h2 held when the store closed is not kept: after a restart nobody holds one.
-    expect(await reopened.lease('acme', 'ap-1', 'decide', 'h3', 10_000, Date.now())).toBeDefined();
-    await reopened.close();
-    const installsAgain = await DurableInstallationRecords.open(path);
-    expect((await installsAgain.findByTeam('T0ACME001'))?.sealedToken).toBe('sealed');
-    await installsAgain.close();
-  });
+      const again = await DurableAuditStore.open(path);
+      expect((await again.head('acme'))?.seq).toBe(50);
+      expect((await verifyChain(again, 'acme')).ok).toBe(true);
+      expect((await verifyChain(again, 'globex')).checked).toBe(20);
+      expect((await again.personal.get('acme', ref))?.value).toBe('because the pager went off');
+      await new AuditTrail(again).append(event('acme'));
+      expect((await again.head('acme'))?.seq).toBe(51);
+      await again.close();
+      const reopened = await DurableApprovalStore.open(path);
+      const record = await reopened.get('acme', 'ap-1');
+      expect(record?.state).toBe('pending');
+      expect(record?.decisions.map((d) => d.memberId)).toEqual(['bob']);
+      // The lease h2 held when the store closed is not kept: after a restart nobody holds one.
+      expect(await reopened.lease('acme', 'ap-1', 'decide', 'h3', 10_000, Date.now())).toBeDefined();
+      await reopened.close();
+      const installsAgain = await DurableInstallationRecords.open(path);
+      expect((await installsAgain.findByTeam('T0ACME001'))?.sealedToken).toBe('sealed');
+      await installsAgain.close();
+    },
+  );
 
-  it("one tenant's concurrent appends share disk flushes (group commit), each acknowledged only once its line is in the file", async () => {
-    const path = freshDataDir();
-    const store = await DurableAuditStore.open(path);
-    const trail = new AuditTrail(store);
-    const file = join(path, 'audit', 'acme.log');
-    const onDisk: boolean[] = [];
-    await Promise.all(
-      Array.from({ length: 200 }, () =>
-        trail.append(event('acme')).then((r) => onDisk.push(readFileSync(file, 'utf8').includes(`"hash":"${r.hash}"`))),
-      ),
-    );
-    expect(onDisk).toHaveLength(200);
-    expect(onDisk.every(Boolean)).toBe(true);
-    // One trail sequences the next record while the previous ones are being written: 200 records, a few flushes.
-    const { writes, records } = store.flushesOf('acme');
-    expect(records).toBe(200);
-    expect(writes).toBeLessThanOrEqual(20);
-    await store.close();
-    const again = await DurableAuditStore.open(path);
-    expect(await verifyChain(again, 'acme')).toMatchObject({ ok: true, checked: 200 });
-    await again.close();
-  });
+  it(
+    "one tenant's concurrent appends share disk flushes (group commit), " +
+      'each acknowledged only once its line is in the file',
+    async () => {
+      const path = freshDataDir();
+      const store = await DurableAuditStore.open(path);
+      const trail = new AuditTrail(store);
+      const file = join(path, 'audit', 'acme.log');
+      const onDisk: boolean[] = [];
+      await Promise.all(
+        Array.from({ length: 200 }, () =>
+          trail
+            .append(event('acme'))
+            .then((r) => onDisk.push(readFileSync(file, 'utf8').includes(`"hash":"${r.hash}"`))),
+        ),
+      );
+      expect(onDisk).toHaveLength(200);
+      expect(onDisk.every(Boolean)).toBe(true);
+      // One trail sequences the next record while the previous ones are being written: 200 records, a few flushes.
+      const { writes, records } = store.flushesOf('acme');
+      expect(records).toBe(200);
+      expect(writes).toBeLessThanOrEqual(20);
+      await store.close();
+      const again = await DurableAuditStore.open(path);
+      expect(await verifyChain(again, 'acme')).toMatchObject({ ok: true, checked: 200 });
+      await again.close();
+    },
+  );
 
   it('cuts a torn tail to the last whole record, reports it, and the chain verifies and grows on', async () => {
     const path = freshDataDir();
@@ -153,18 +162,21 @@ describe('durable embedded store on real files', () => {
     await again.close();
   });
 
-  it('refuses damage with whole records after it (not a torn write) instead of cutting acknowledged records', async () => {
-    const path = freshDataDir();
-    await (await trailWith(path, { acme: 5 })).close();
-    const file = join(path, 'audit', 'acme.log');
-    const lines = readFileSync(file, 'utf8').split('\n');
-    lines[1] = (lines[1] as string).replace('"seq":2', '"seq":9');
-    writeFileSync(file, lines.join('\n'));
-    await expect(DurableAuditStore.open(path)).rejects.toThrow(CorruptLogError);
-    await expect(DurableAuditStore.open(path)).rejects.toThrow(
-      /damaged at byte \d+ \(checksum mismatch\).*Restore the data directory from a backup/,
-    );
-  });
+  it(
+    'refuses damage with whole records after it (not a torn write) ' + 'instead of cutting acknowledged records',
+    async () => {
+      const path = freshDataDir();
+      await (await trailWith(path, { acme: 5 })).close();
+      const file = join(path, 'audit', 'acme.log');
+      const lines = readFileSync(file, 'utf8').split('\n');
+      lines[1] = (lines[1] as string).replace('"seq":2', '"seq":9');
+      writeFileSync(file, lines.join('\n'));
+      await expect(DurableAuditStore.open(path)).rejects.toThrow(CorruptLogError);
+      await expect(DurableAuditStore.open(path)).rejects.toThrow(
+        /damaged at byte \d+ \(checksum mismatch\).*Restore the data directory from a backup/,
+      );
+    },
+  );
 
   it('creates the directory private to its user (0700) and its files 0600', async () => {
     const path = freshDataDir();
@@ -174,29 +186,36 @@ describe('durable embedded store on real files', () => {
     expect(statSync(join(path, 'audit', 'acme.log')).mode & 0o777).toBe(0o600);
   });
 
-  it('refuses a data directory whose lock a live process holds, naming it; replaces the lock of a dead one and says so', async () => {
-    const path = freshDataDir();
-    await (await trailWith(path, { acme: 1 })).close();
-    // PID 1 is alive on every machine and is not this process.
-    writeFileSync(
-      join(path, 'LOCK'),
-      JSON.stringify({ pid: 1, host: hostname(), startedAt: '2026-12-01T00:00:00.000Z' }),
-    );
-    const refused = await DurableAuditStore.open(path).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(DataDirLockedError);
-    expect(String((refused as Error).message)).toContain(
-      `in use by process 1 on host ${hostname()} (since 2026-12-01T00:00:00.000Z)`,
-    );
-    // A process that no longer runs (pid far above pid_max) left its lock behind.
-    writeFileSync(
-      join(path, 'LOCK'),
-      JSON.stringify({ pid: 2 ** 30, host: hostname(), startedAt: '2026-12-01T00:00:00.000Z' }),
-    );
-    const store = await DurableAuditStore.open(path);
-    expect(store.dir.report.staleLock?.pid).toBe(2 ** 30);
-    expect(JSON.parse(readFileSync(join(path, 'LOCK'), 'utf8'))).toMatchObject({ pid: process.pid, host: hostname() });
-    await store.close();
-  });
+  it(
+    'refuses a data directory whose lock a live process holds, ' +
+      'naming it; replaces the lock of a dead one and says so',
+    async () => {
+      const path = freshDataDir();
+      await (await trailWith(path, { acme: 1 })).close();
+      // PID 1 is alive on every machine and is not this process.
+      writeFileSync(
+        join(path, 'LOCK'),
+        JSON.stringify({ pid: 1, host: hostname(), startedAt: '2026-12-01T00:00:00.000Z' }),
+      );
+      const refused = await DurableAuditStore.open(path).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(DataDirLockedError);
+      expect(String((refused as Error).message)).toContain(
+        `in use by process 1 on host ${hostname()} (since 2026-12-01T00:00:00.000Z)`,
+      );
+      // A process that no longer runs (pid far above pid_max) left its lock behind.
+      writeFileSync(
+        join(path, 'LOCK'),
+        JSON.stringify({ pid: 2 ** 30, host: hostname(), startedAt: '2026-12-01T00:00:00.000Z' }),
+      );
+      const store = await DurableAuditStore.open(path);
+      expect(store.dir.report.staleLock?.pid).toBe(2 ** 30);
+      expect(JSON.parse(readFileSync(join(path, 'LOCK'), 'utf8'))).toMatchObject({
+        pid: process.pid,
+        host: hostname(),
+      });
+      await store.close();
+    },
+  );
 
   it('compacts the state log into a snapshot; the map reads the same after reopening', async () => {
     const path = freshDataDir();

@@ -96,6 +96,24 @@ export function spawnVoid(args: string[], env: Record<string, string>): VoidProc
   };
 }
 
+/** `void <args>` run to its end with only the given environment (plus PATH, HOME, LOG_LEVEL=error). */
+export function runVoid(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/void.mjs'), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'error', ...env },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += String(c)));
+    child.stderr.on('data', (c: Buffer) => (err += String(c)));
+    child.once('exit', (code) => resolve({ code, out, err }));
+  });
+}
+
 /** Deletes every key under the prefix (SCAN + DEL; never KEYS or FLUSH). */
 export async function deletePrefix(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL);

@@ -17,21 +17,25 @@ afterEach(async () => {
 });
 
 describe('triage job', () => {
-  it('offline: classifies from keywords, labels the ticket, points at a similar open ticket, and says no model was used', async () => {
-    app = await startAgentsApp();
-    app.tickets.add({
-      key: 'PAY-20',
-      summary: 'Checkout fails with a 500 error for saved cards',
-      description: 'Stack trace attached. Urgent.',
-    });
-    app.tickets.add({ key: 'PAY-11', summary: 'Checkout fails for saved cards after the upgrade' });
-    app.tickets.add({ key: 'PAY-12', summary: 'Add dark mode' });
-    const { reply } = await app.run('triage', { name: 'triage', ticket: 'PAY-20' });
-    expect(reply.text).toContain('PAY-20: bug, priority high; possibly related: PAY-11 (no model used)');
-    expect(app.tickets.labels.get('PAY-20')).toEqual(['bug']);
-    expect(app.tickets.comments).toHaveLength(1);
-    expect(app.tickets.comments[0]?.body).toContain('No model was used');
-  });
+  it(
+    'offline: classifies from keywords, labels the ticket, ' +
+      'points at a similar open ticket, and says no model was used',
+    async () => {
+      app = await startAgentsApp();
+      app.tickets.add({
+        key: 'PAY-20',
+        summary: 'Checkout fails with a 500 error for saved cards',
+        description: 'Stack trace attached. Urgent.',
+      });
+      app.tickets.add({ key: 'PAY-11', summary: 'Checkout fails for saved cards after the upgrade' });
+      app.tickets.add({ key: 'PAY-12', summary: 'Add dark mode' });
+      const { reply } = await app.run('triage', { name: 'triage', ticket: 'PAY-20' });
+      expect(reply.text).toContain('PAY-20: bug, priority high; possibly related: PAY-11 (no model used)');
+      expect(app.tickets.labels.get('PAY-20')).toEqual(['bug']);
+      expect(app.tickets.comments).toHaveLength(1);
+      expect(app.tickets.comments[0]?.body).toContain('No model was used');
+    },
+  );
 
   it('with a model: labels only from the schema, text sanitised', async () => {
     nock(ANTHROPIC_API)

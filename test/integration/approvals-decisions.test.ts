@@ -98,42 +98,48 @@ describe('approvals: decisions', () => {
     expect(denied.every((r) => r.details?.code === 'approval.already_counted')).toBe(true);
   });
 
-  it('the requester approving under a linked identity on another platform is refused, privately, and audited', async () => {
-    const id = await requestDeploy('production', slackUser('U0ALICE01'));
-    const result = await say(t.app, githubUser('alice-ci-bot'), `approve ${id}`);
-    expect(result.replies[0]).toMatchObject({ kind: 'refusal', private: true });
-    expect(result.replies[0]?.text).toContain(`You requested ${id}`);
-    const denied = (await trail()).find((r) => r.action === 'approval.denied');
-    expect(denied).toMatchObject({
-      target: id,
-      actor: { memberId: 'alice', platform: 'github', platformUserId: 'alice-ci-bot' },
-      details: { approvalId: id, code: 'approval.self_approval' },
-    });
-    expect((await t.app.provided('approvals')?.get('acme', id))?.decisions).toEqual([]);
-  });
+  it(
+    'the requester approving under a linked identity ' + 'on another platform is refused, privately, and audited',
+    async () => {
+      const id = await requestDeploy('production', slackUser('U0ALICE01'));
+      const result = await say(t.app, githubUser('alice-ci-bot'), `approve ${id}`);
+      expect(result.replies[0]).toMatchObject({ kind: 'refusal', private: true });
+      expect(result.replies[0]?.text).toContain(`You requested ${id}`);
+      const denied = (await trail()).find((r) => r.action === 'approval.denied');
+      expect(denied).toMatchObject({
+        target: id,
+        actor: { memberId: 'alice', platform: 'github', platformUserId: 'alice-ci-bot' },
+        details: { approvalId: id, code: 'approval.self_approval' },
+      });
+      expect((await t.app.provided('approvals')?.get('acme', id))?.decisions).toEqual([]);
+    },
+  );
 
-  it("another tenant's approver cannot see or decide the request; a member without an eligible role is refused", async () => {
-    const id = await requestDeploy('production');
-    expect((await t.app.provided('approvals')?.pendingFor('acme', 'bob'))?.map((c) => c.id)).toEqual([id]);
-    expect(await t.app.provided('approvals')?.pendingFor('acme', 'alice')).toEqual([]);
-    expect(await t.app.provided('approvals')?.pendingFor('acme', 'dave')).toEqual([]);
-    expect(await t.app.provided('approvals')?.pendingFor('globex', 'gina')).toEqual([]);
-    const foreign = await say(t.app, slackUser('U0GINA001', 'T0GLOBEX1'), `approve ${id}`);
-    expect(foreign.replies[0]?.text).toBe(`There is no request "${id}" in Globex Health.`);
-    expect(await t.app.provided('approvals')?.get('globex', id)).toBeUndefined();
-    expect((await trail('globex')).find((r) => r.action === 'approval.denied')?.details).toEqual({
-      approvalId: id,
-      code: 'approval.not_found',
-    });
-    const noRole = await say(t.app, slackUser('U0DAVE001'), `approve ${id}`);
-    expect(noRole.replies[0]?.text).toContain('you are compliance_officer');
-    await say(t.app, slackUser('U0CAROL01'), `approve ${id}`);
-    const sameRole = await say(t.app, slackUser('U0ERIN001'), `approve ${id}`);
-    expect(sameRole.replies[0]?.text).toContain('still needs 1 more approval from tech_lead; you are admin, devops');
-    const codes = (await trail()).filter((r) => r.action === 'approval.denied').map((r) => r.details?.code);
-    expect(codes).toEqual(['approval.role_missing', 'approval.role_not_needed']);
-    expect((await t.app.provided('approvals')?.get('acme', id))?.decisions.map((d) => d.memberId)).toEqual(['carol']);
-  });
+  it(
+    "another tenant's approver cannot see or decide the request; " + 'a member without an eligible role is refused',
+    async () => {
+      const id = await requestDeploy('production');
+      expect((await t.app.provided('approvals')?.pendingFor('acme', 'bob'))?.map((c) => c.id)).toEqual([id]);
+      expect(await t.app.provided('approvals')?.pendingFor('acme', 'alice')).toEqual([]);
+      expect(await t.app.provided('approvals')?.pendingFor('acme', 'dave')).toEqual([]);
+      expect(await t.app.provided('approvals')?.pendingFor('globex', 'gina')).toEqual([]);
+      const foreign = await say(t.app, slackUser('U0GINA001', 'T0GLOBEX1'), `approve ${id}`);
+      expect(foreign.replies[0]?.text).toBe(`There is no request "${id}" in Globex Health.`);
+      expect(await t.app.provided('approvals')?.get('globex', id)).toBeUndefined();
+      expect((await trail('globex')).find((r) => r.action === 'approval.denied')?.details).toEqual({
+        approvalId: id,
+        code: 'approval.not_found',
+      });
+      const noRole = await say(t.app, slackUser('U0DAVE001'), `approve ${id}`);
+      expect(noRole.replies[0]?.text).toContain('you are compliance_officer');
+      await say(t.app, slackUser('U0CAROL01'), `approve ${id}`);
+      const sameRole = await say(t.app, slackUser('U0ERIN001'), `approve ${id}`);
+      expect(sameRole.replies[0]?.text).toContain('still needs 1 more approval from tech_lead; you are admin, devops');
+      const codes = (await trail()).filter((r) => r.action === 'approval.denied').map((r) => r.details?.code);
+      expect(codes).toEqual(['approval.role_missing', 'approval.role_not_needed']);
+      expect((await t.app.provided('approvals')?.get('acme', id))?.decisions.map((d) => d.memberId)).toEqual(['carol']);
+    },
+  );
 
   it('expires by its delayed job, tells the thread, and refuses a later approval', async () => {
     const id = await requestDeploy('hotfix');

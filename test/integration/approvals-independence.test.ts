@@ -49,46 +49,56 @@ async function pair(
 const withoutAlice = () => approvalsYaml().replace(/^ {6}- \{ id: alice,.*\n/m, '');
 
 describe('re-checked at execution', () => {
-  it('a requester removed from the tenants file before the job starts: the approved job does not run, and the thread says why', async () => {
-    const ran: string[] = [];
-    const { web, worker } = await pair(approvalsYaml(), withoutAlice(), ran);
-    recordThreads(web);
-    const told = recordThreads(worker);
-    await web.start();
-    const id =
-      (await say(web, consoleUser('alice'), 'deploy payments to production at v2.0.0')).replies[0]?.approval?.id ?? '';
-    await say(web, slackUser('U0BOB0001'), `approve ${id}`);
-    expect((await say(web, slackUser('U0CAROL01'), `approve ${id}`)).replies[0]?.text).toContain('the quorum is met');
-    await worker.start();
-    const refused = await told.waitFor((p) => p.reply.text.startsWith('⛔ deploy did not run'));
-    expect(refused.reply.text).toContain('alice, who asked for it, is no longer a member of Acme Payments');
-    expect(ran).toEqual([]);
-    const failed = (await worker.audit.store.range('acme', 1, 1000)).find((r) => r.action === 'job.failed');
-    expect(failed).toMatchObject({ outcome: 'denied', details: { code: 'approval.requester_ineligible' } });
-  });
+  it(
+    'a requester removed from the tenants file before the job starts: ' +
+      'the approved job does not run, and the thread says why',
+    async () => {
+      const ran: string[] = [];
+      const { web, worker } = await pair(approvalsYaml(), withoutAlice(), ran);
+      recordThreads(web);
+      const told = recordThreads(worker);
+      await web.start();
+      const id =
+        (await say(web, consoleUser('alice'), 'deploy payments to production at v2.0.0')).replies[0]?.approval?.id ??
+        '';
+      await say(web, slackUser('U0BOB0001'), `approve ${id}`);
+      expect((await say(web, slackUser('U0CAROL01'), `approve ${id}`)).replies[0]?.text).toContain('the quorum is met');
+      await worker.start();
+      const refused = await told.waitFor((p) => p.reply.text.startsWith('⛔ deploy did not run'));
+      expect(refused.reply.text).toContain('alice, who asked for it, is no longer a member of Acme Payments');
+      expect(ran).toEqual([]);
+      const failed = (await worker.audit.store.range('acme', 1, 1000)).find((r) => r.action === 'job.failed');
+      expect(failed).toMatchObject({ outcome: 'denied', details: { code: 'approval.requester_ineligible' } });
+    },
+  );
 });
 
 describe('a rule tightened while a request is pending', () => {
-  it('the stricter quorum wins: the approvals the old rule needed are not enough, and the answer says why', async () => {
-    const ran: string[] = [];
-    const store = new EmbeddedApprovalStore();
-    const tightened = approvalsYaml().replace(
-      'quorum: 1 tech_lead and 1 devops, ttl: 1h',
-      'quorum: 1 tech_lead and 1 devops and 1 compliance_officer, ttl: 1h',
-    );
-    const { web: before } = await pair(approvalsYaml(), approvalsYaml(), ran, store);
-    const { web: after } = await pair(tightened, tightened, ran, store);
-    const id =
-      (await say(before, consoleUser('alice'), 'deploy payments to production')).replies[0]?.approval?.id ?? '';
-    await say(after, slackUser('U0BOB0001'), `approve ${id}`);
-    const second = await say(after, slackUser('U0CAROL01'), `approve ${id}`);
-    expect(second.replies[0]?.text).toContain(
-      `it still needs 1 more approval from compliance_officer (rule "production-deploys" now needs 1 tech_lead ` +
-        `and 1 devops and 1 compliance_officer (changed since the request); the stricter requirement applies)`,
-    );
-    expect((await after.provided('approvals')?.get('acme', id))?.state).toBe('pending');
-    expect((await say(after, slackUser('U0DAVE001'), `approve ${id}`)).replies[0]?.text).toContain('the quorum is met');
-  });
+  it(
+    'the stricter quorum wins: ' + 'the approvals the old rule needed are not enough, and the answer says why',
+    async () => {
+      const ran: string[] = [];
+      const store = new EmbeddedApprovalStore();
+      const tightened = approvalsYaml().replace(
+        'quorum: 1 tech_lead and 1 devops, ttl: 1h',
+        'quorum: 1 tech_lead and 1 devops and 1 compliance_officer, ttl: 1h',
+      );
+      const { web: before } = await pair(approvalsYaml(), approvalsYaml(), ran, store);
+      const { web: after } = await pair(tightened, tightened, ran, store);
+      const id =
+        (await say(before, consoleUser('alice'), 'deploy payments to production')).replies[0]?.approval?.id ?? '';
+      await say(after, slackUser('U0BOB0001'), `approve ${id}`);
+      const second = await say(after, slackUser('U0CAROL01'), `approve ${id}`);
+      expect(second.replies[0]?.text).toContain(
+        `it still needs 1 more approval from compliance_officer (rule "production-deploys" now needs 1 tech_lead ` +
+          `and 1 devops and 1 compliance_officer (changed since the request); the stricter requirement applies)`,
+      );
+      expect((await after.provided('approvals')?.get('acme', id))?.state).toBe('pending');
+      expect((await say(after, slackUser('U0DAVE001'), `approve ${id}`)).replies[0]?.text).toContain(
+        'the quorum is met',
+      );
+    },
+  );
 });
 
 describe('break-glass follow-ups', () => {
@@ -105,37 +115,44 @@ describe('break-glass follow-ups', () => {
     return { t, id, followUp: /follow-up (fu-[0-9a-f]+)/.exec(loud.reply.text)?.[1] ?? '' };
   }
 
-  it('the admin who broke glass cannot acknowledge it, even as a compliance officer; another compliance officer can', async () => {
-    const yaml = approvalsYaml().replace('roles: [admin, devops]', 'roles: [admin, devops, compliance_officer]');
-    const { t, followUp } = await broken(yaml, { text: 'deploy payments to production', who: consoleUser('alice') });
-    const self = await say(t.app, slackUser('U0ERIN001'), `ack ${followUp}`);
-    expect(self.replies[0]?.text).toContain(
-      `You cannot acknowledge follow-up ${followUp}: you broke glass on it, and a break-glass is reviewed by a ` +
-        `compliance officer who is neither the breaker nor the requester. Dave Compliance must.`,
-    );
-    expect((await say(t.app, slackUser('U0ERIN001'), 'ack')).replies[0]?.text).toContain(followUp);
-    expect((await say(t.app, slackUser('U0DAVE001'), `ack ${followUp}`)).replies[0]?.text).toContain(
-      `Follow-up ${followUp} acknowledged`,
-    );
-    const trail = await t.app.audit.store.range('acme', 1, 1000);
-    expect(trail.filter((r) => r.action === 'approval.denied').map((r) => r.details)).toContainEqual({
-      approvalId: followUp,
-      code: 'breakglass.not_independent',
-    });
-  });
+  it(
+    'the admin who broke glass cannot acknowledge it, ' +
+      'even as a compliance officer; another compliance officer can',
+    async () => {
+      const yaml = approvalsYaml().replace('roles: [admin, devops]', 'roles: [admin, devops, compliance_officer]');
+      const { t, followUp } = await broken(yaml, { text: 'deploy payments to production', who: consoleUser('alice') });
+      const self = await say(t.app, slackUser('U0ERIN001'), `ack ${followUp}`);
+      expect(self.replies[0]?.text).toContain(
+        `You cannot acknowledge follow-up ${followUp}: you broke glass on it, and a break-glass is reviewed by a ` +
+          `compliance officer who is neither the breaker nor the requester. Dave Compliance must.`,
+      );
+      expect((await say(t.app, slackUser('U0ERIN001'), 'ack')).replies[0]?.text).toContain(followUp);
+      expect((await say(t.app, slackUser('U0DAVE001'), `ack ${followUp}`)).replies[0]?.text).toContain(
+        `Follow-up ${followUp} acknowledged`,
+      );
+      const trail = await t.app.audit.store.range('acme', 1, 1000);
+      expect(trail.filter((r) => r.action === 'approval.denied').map((r) => r.details)).toContainEqual({
+        approvalId: followUp,
+        code: 'breakglass.not_independent',
+      });
+    },
+  );
 
-  it('the requester cannot acknowledge it; with no other compliance officer it stays open, and the refusal says so', async () => {
-    const { t, followUp } = await broken(approvalsYaml(), {
-      text: 'deploy payments to production',
-      who: slackUser('U0DAVE001'),
-    });
-    const self = await say(t.app, slackUser('U0DAVE001'), `ack ${followUp}`);
-    expect(self.replies[0]?.text).toContain('you requested it');
-    expect(self.replies[0]?.text).toContain(
-      'no other compliance officer exists in Acme Payments, so it stays open (the compliance report shows it)',
-    );
-    expect((await say(t.app, slackUser('U0DAVE001'), 'ack')).replies[0]?.text).toContain(followUp);
-  });
+  it(
+    'the requester cannot acknowledge it; ' + 'with no other compliance officer it stays open, and the refusal says so',
+    async () => {
+      const { t, followUp } = await broken(approvalsYaml(), {
+        text: 'deploy payments to production',
+        who: slackUser('U0DAVE001'),
+      });
+      const self = await say(t.app, slackUser('U0DAVE001'), `ack ${followUp}`);
+      expect(self.replies[0]?.text).toContain('you requested it');
+      expect(self.replies[0]?.text).toContain(
+        'no other compliance officer exists in Acme Payments, so it stays open (the compliance report shows it)',
+      );
+      expect((await say(t.app, slackUser('U0DAVE001'), 'ack')).replies[0]?.text).toContain(followUp);
+    },
+  );
 });
 
 class LapsingStore extends EmbeddedApprovalStore {

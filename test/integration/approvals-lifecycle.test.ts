@@ -67,47 +67,50 @@ describe('approvals: lifecycle', () => {
     expect(failed).toMatchObject({ outcome: 'denied', details: { code: 'approval.approver_ineligible' } });
   });
 
-  it('break-glass: admins only, with a reason; loud in the thread; follow-up open until a compliance officer acks', async () => {
-    const { t, ran } = await single();
-    const chat = recordThreads(t.app);
-    const id =
-      (await say(t.app, consoleUser('alice'), 'deploy payments to production at v9.9.9')).replies[0]?.approval?.id ??
-      '';
-    const notAdmin = await say(t.app, slackUser('U0BOB0001'), `breakglass ${id} prod is down`);
-    expect(notAdmin.replies[0]?.text).toContain('Only an admin may break glass');
-    const noReason = await say(t.app, slackUser('U0ERIN001'), `breakglass ${id}`);
-    expect(noReason.replies[0]).toMatchObject({ kind: 'usage' });
-    const forced = await say(t.app, slackUser('U0ERIN001'), `breakglass ${id} payments outage INC-4711`);
-    expect(forced.replies[0]?.text).toMatch(/^Break-glass recorded/);
-    const loud = await chat.waitFor((p) => p.reply.text.startsWith('🚨 BREAK-GLASS'));
-    expect(loud.reply.text).toContain('@Dave Compliance');
-    expect(loud.reply.text).toContain('payments outage INC-4711');
-    const followUp = /follow-up (fu-[0-9a-f]+)/.exec(loud.reply.text)?.[1] ?? '';
-    await chat.waitFor((p) => p.reply.text.startsWith('✅ deploy done'));
-    expect(ran).toEqual([`deploy-appr-acme-${id}`]);
-    const card = await t.app.provided('approvals')?.get('acme', id);
-    expect(card).toMatchObject({ state: 'approved', breakGlass: true });
-    const used = (await trail(t.app)).find((r) => r.action === 'breakglass.used');
-    expect(used?.details).toEqual({ approvalId: id });
-    expect(JSON.stringify(await trail(t.app))).not.toContain('INC-4711');
-    expect((await say(t.app, slackUser('U0DAVE001'), 'ack')).replies[0]?.text).toContain(
-      `• ${followUp}: deploy payments to production at v9.9.9 (request ${id}), forced by Erin Admin`,
-    );
-    expect((await say(t.app, slackUser('U0BOB0001'), `ack ${followUp}`)).replies[0]?.text).toContain(
-      'Only a compliance officer',
-    );
-    expect((await say(t.app, slackUser('U0DAVE001'), `ack ${followUp}`)).replies[0]?.text).toContain(
-      `Follow-up ${followUp} acknowledged`,
-    );
-    expect((await say(t.app, slackUser('U0DAVE001'), `ack ${followUp}`)).replies[0]?.text).toContain(
-      'already acknowledged by dave',
-    );
-    expect((await say(t.app, slackUser('U0DAVE001'), 'ack')).replies[0]?.text).toBe(
-      'No break-glass follow-up is open in Acme Payments.',
-    );
-    const acks = (await trail(t.app)).filter((r) => r.action === 'breakglass.acknowledged');
-    expect(acks.map((r) => r.details)).toEqual([{ approvalId: id, followUpId: followUp }]);
-  });
+  it(
+    'break-glass: admins only, with a reason; loud in the thread; ' + 'follow-up open until a compliance officer acks',
+    async () => {
+      const { t, ran } = await single();
+      const chat = recordThreads(t.app);
+      const id =
+        (await say(t.app, consoleUser('alice'), 'deploy payments to production at v9.9.9')).replies[0]?.approval?.id ??
+        '';
+      const notAdmin = await say(t.app, slackUser('U0BOB0001'), `breakglass ${id} prod is down`);
+      expect(notAdmin.replies[0]?.text).toContain('Only an admin may break glass');
+      const noReason = await say(t.app, slackUser('U0ERIN001'), `breakglass ${id}`);
+      expect(noReason.replies[0]).toMatchObject({ kind: 'usage' });
+      const forced = await say(t.app, slackUser('U0ERIN001'), `breakglass ${id} payments outage INC-4711`);
+      expect(forced.replies[0]?.text).toMatch(/^Break-glass recorded/);
+      const loud = await chat.waitFor((p) => p.reply.text.startsWith('🚨 BREAK-GLASS'));
+      expect(loud.reply.text).toContain('@Dave Compliance');
+      expect(loud.reply.text).toContain('payments outage INC-4711');
+      const followUp = /follow-up (fu-[0-9a-f]+)/.exec(loud.reply.text)?.[1] ?? '';
+      await chat.waitFor((p) => p.reply.text.startsWith('✅ deploy done'));
+      expect(ran).toEqual([`deploy-appr-acme-${id}`]);
+      const card = await t.app.provided('approvals')?.get('acme', id);
+      expect(card).toMatchObject({ state: 'approved', breakGlass: true });
+      const used = (await trail(t.app)).find((r) => r.action === 'breakglass.used');
+      expect(used?.details).toEqual({ approvalId: id });
+      expect(JSON.stringify(await trail(t.app))).not.toContain('INC-4711');
+      expect((await say(t.app, slackUser('U0DAVE001'), 'ack')).replies[0]?.text).toContain(
+        `• ${followUp}: deploy payments to production at v9.9.9 (request ${id}), forced by Erin Admin`,
+      );
+      expect((await say(t.app, slackUser('U0BOB0001'), `ack ${followUp}`)).replies[0]?.text).toContain(
+        'Only a compliance officer',
+      );
+      expect((await say(t.app, slackUser('U0DAVE001'), `ack ${followUp}`)).replies[0]?.text).toContain(
+        `Follow-up ${followUp} acknowledged`,
+      );
+      expect((await say(t.app, slackUser('U0DAVE001'), `ack ${followUp}`)).replies[0]?.text).toContain(
+        'already acknowledged by dave',
+      );
+      expect((await say(t.app, slackUser('U0DAVE001'), 'ack')).replies[0]?.text).toBe(
+        'No break-glass follow-up is open in Acme Payments.',
+      );
+      const acks = (await trail(t.app)).filter((r) => r.action === 'breakglass.acknowledged');
+      expect(acks.map((r) => r.details)).toEqual([{ approvalId: id, followUpId: followUp }]);
+    },
+  );
 
   it('the requester cannot break glass on their own request, and no one can break glass on a decided one', async () => {
     const { t } = await single();

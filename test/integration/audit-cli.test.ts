@@ -50,17 +50,22 @@ const redis = createRedis(REDIS_URL);
 afterAll(() => redis.disconnect());
 
 describe('void audit (binary)', () => {
-  it('reads the durable embedded trail in VOID_DATA_DIR; with VOID_EMBEDDED_STORE=memory says it is reachable only through the server', async () => {
-    const verified = await voidCli(['audit', 'verify', '--tenant', 'acme']);
-    expect(verified.code, verified.stderr).toBe(0);
-    expect(verified.stdout).toContain('Audit trail of acme verified: 0 record(s)');
-    const memory = await voidCli(['audit', 'verify', '--tenant', 'acme'], { VOID_EMBEDDED_STORE: 'memory' });
-    expect(memory.code).toBe(2);
-    expect(memory.stderr).toContain(
-      'VOID_EMBEDDED_STORE=memory: the audit trail lives inside the running Void process',
-    );
-    expect(memory.stderr).toContain('GET /api/tenants/<id>/audit');
-  }, 60_000);
+  it(
+    'reads the durable embedded trail in VOID_DATA_DIR; ' +
+      'with VOID_EMBEDDED_STORE=memory says it is reachable only through the server',
+    async () => {
+      const verified = await voidCli(['audit', 'verify', '--tenant', 'acme']);
+      expect(verified.code, verified.stderr).toBe(0);
+      expect(verified.stdout).toContain('Audit trail of acme verified: 0 record(s)');
+      const memory = await voidCli(['audit', 'verify', '--tenant', 'acme'], { VOID_EMBEDDED_STORE: 'memory' });
+      expect(memory.code).toBe(2);
+      expect(memory.stderr).toContain(
+        'VOID_EMBEDDED_STORE=memory: the audit trail lives inside the running Void process',
+      );
+      expect(memory.stderr).toContain('GET /api/tenants/<id>/audit');
+    },
+    60_000,
+  );
 
   it('creates an API token for a compliance officer (stored hashed in Redis) and refuses a developer', async () => {
     const prefix = uniqueId('void-cli');

@@ -30,35 +30,38 @@ describe('dashboard sign-in', () => {
     }
   });
 
-  it('login in chat answers privately with a single-use link bound to the member; opening it does not use it up', async () => {
-    const link = await chatLink(t, consoleUser('bob'));
-    const web = new WebClient(t.url);
-    const opened = await web.request(link.replace(t.url, ''));
-    expect(opened.status).toBe(200);
-    const token = link.split('/').pop() as string;
-    expect(opened.text).toContain(`value="${token}"`);
-    const first = await web.request('/dashboard/login', { form: { token } });
-    expect(first.status).toBe(303);
-    expect(first.headers.get('location')).toBe('/dashboard/t/acme/inbox');
-    expect(web.lastSetCookie).toMatch(
-      /^void_session=[A-Za-z0-9_-]{40,}; Path=\/; HttpOnly; Secure; SameSite=Lax; Max-Age=\d+$/,
-    );
-    const inbox = await web.request('/dashboard/t/acme/inbox');
-    expect(inbox.status).toBe(200);
-    expect(inbox.text).toContain('Bob Lead');
-    const again = await new WebClient(t.url).request('/dashboard/login', { form: { token } });
-    expect(again.status).toBe(401);
-    expect(again.text).toContain('used already');
-    const records = await trail();
-    const signedIn = records.filter((r) => r.action === 'security.signed_in');
-    expect(signedIn).toHaveLength(1);
-    expect(signedIn[0]?.actor).toMatchObject({ memberId: 'bob', platform: 'web' });
-    expect(signedIn[0]?.details).toMatchObject({ via: 'link', askedVia: 'console bob' });
-    expect((await trail(SYSTEM_TENANT)).find((r) => r.action === 'security.sign_in_refused')?.details).toEqual({
-      code: 'dashboard.link_invalid',
-    });
-    expect(JSON.stringify(records)).not.toContain(token);
-  });
+  it(
+    'login in chat answers privately with a single-use link bound to the member; ' + 'opening it does not use it up',
+    async () => {
+      const link = await chatLink(t, consoleUser('bob'));
+      const web = new WebClient(t.url);
+      const opened = await web.request(link.replace(t.url, ''));
+      expect(opened.status).toBe(200);
+      const token = link.split('/').pop() as string;
+      expect(opened.text).toContain(`value="${token}"`);
+      const first = await web.request('/dashboard/login', { form: { token } });
+      expect(first.status).toBe(303);
+      expect(first.headers.get('location')).toBe('/dashboard/t/acme/inbox');
+      expect(web.lastSetCookie).toMatch(
+        /^void_session=[A-Za-z0-9_-]{40,}; Path=\/; HttpOnly; Secure; SameSite=Lax; Max-Age=\d+$/,
+      );
+      const inbox = await web.request('/dashboard/t/acme/inbox');
+      expect(inbox.status).toBe(200);
+      expect(inbox.text).toContain('Bob Lead');
+      const again = await new WebClient(t.url).request('/dashboard/login', { form: { token } });
+      expect(again.status).toBe(401);
+      expect(again.text).toContain('used already');
+      const records = await trail();
+      const signedIn = records.filter((r) => r.action === 'security.signed_in');
+      expect(signedIn).toHaveLength(1);
+      expect(signedIn[0]?.actor).toMatchObject({ memberId: 'bob', platform: 'web' });
+      expect(signedIn[0]?.details).toMatchObject({ via: 'link', askedVia: 'console bob' });
+      expect((await trail(SYSTEM_TENANT)).find((r) => r.action === 'security.sign_in_refused')?.details).toEqual({
+        code: 'dashboard.link_invalid',
+      });
+      expect(JSON.stringify(records)).not.toContain(token);
+    },
+  );
 
   it('a link lives five minutes in Redis, and a PR comment cannot ask for one (it would be public)', async () => {
     const link = await chatLink(t, consoleUser('alice'));
@@ -128,58 +131,68 @@ describe('dashboard sign-in', () => {
     await redis.quit();
   });
 
-  it('OIDC: the provider signs a real ID token; the verified email finds the member; the session is the web', async () => {
-    const web = new WebClient(t.url);
-    const choose = await web.request('/dashboard/signin?tenant=acme');
-    expect(choose.text).toContain('/dashboard/oidc/start?tenant=acme');
-    const done = await web.request('/dashboard/oidc/start?tenant=acme', { follow: true });
-    expect(done.status).toBe(200);
-    expect(done.text).toContain('Bob Lead');
-    expect(t.idp.tokenRequests[0]?.get('code_verifier')).toMatch(/^[A-Za-z0-9_-]{43,}$/);
-    const signedIn = (await trail()).filter((r) => r.action === 'security.signed_in');
-    expect(signedIn.map((r) => [r.actor.memberId, r.actor.platform, r.details?.via])).toEqual([['bob', 'web', 'oidc']]);
-  });
-
-  it('OIDC: a token signed with another key, a wrong nonce, or an unknown email → the sign-in page, recorded', async () => {
-    const cases: Array<[() => void, string]> = [
-      [
-        () => {
-          t.idp.forge = { wrongKey: true };
-        },
-        'dashboard.oidc_invalid',
-      ],
-      [
-        () => {
-          t.idp.forge = { wrongNonce: true };
-        },
-        'dashboard.oidc_invalid',
-      ],
-      [
-        () => {
-          t.idp.forge = {};
-          t.idp.user = { sub: 'okta|mallory', email: 'mallory@evil.example' };
-        },
-        'dashboard.oidc_unknown',
-      ],
-      [
-        () => {
-          t.idp.user = { sub: 'okta|bob2', email: 'bob@acme.example', emailVerified: false };
-        },
-        'dashboard.oidc_unknown',
-      ],
-    ];
-    for (const [arrange] of cases) {
-      arrange();
+  it(
+    'OIDC: the provider signs a real ID token; ' + 'the verified email finds the member; the session is the web',
+    async () => {
       const web = new WebClient(t.url);
-      const res = await web.request('/dashboard/oidc/start?tenant=acme', { follow: true });
-      expect(res.status).toBe(401);
-      expect(res.text).toContain('Sign in to Void');
-      expect(web.cookie).toBeUndefined();
-    }
-    const refused = (await trail()).filter((r) => r.action === 'security.sign_in_refused').map((r) => r.details?.code);
-    expect(refused).toEqual(cases.map(([, code]) => code));
-    expect((await trail()).some((r) => r.action === 'security.signed_in')).toBe(false);
-  });
+      const choose = await web.request('/dashboard/signin?tenant=acme');
+      expect(choose.text).toContain('/dashboard/oidc/start?tenant=acme');
+      const done = await web.request('/dashboard/oidc/start?tenant=acme', { follow: true });
+      expect(done.status).toBe(200);
+      expect(done.text).toContain('Bob Lead');
+      expect(t.idp.tokenRequests[0]?.get('code_verifier')).toMatch(/^[A-Za-z0-9_-]{43,}$/);
+      const signedIn = (await trail()).filter((r) => r.action === 'security.signed_in');
+      expect(signedIn.map((r) => [r.actor.memberId, r.actor.platform, r.details?.via])).toEqual([
+        ['bob', 'web', 'oidc'],
+      ]);
+    },
+  );
+
+  it(
+    'OIDC: a token signed with another key, a wrong nonce, ' + 'or an unknown email → the sign-in page, recorded',
+    async () => {
+      const cases: Array<[() => void, string]> = [
+        [
+          () => {
+            t.idp.forge = { wrongKey: true };
+          },
+          'dashboard.oidc_invalid',
+        ],
+        [
+          () => {
+            t.idp.forge = { wrongNonce: true };
+          },
+          'dashboard.oidc_invalid',
+        ],
+        [
+          () => {
+            t.idp.forge = {};
+            t.idp.user = { sub: 'okta|mallory', email: 'mallory@evil.example' };
+          },
+          'dashboard.oidc_unknown',
+        ],
+        [
+          () => {
+            t.idp.user = { sub: 'okta|bob2', email: 'bob@acme.example', emailVerified: false };
+          },
+          'dashboard.oidc_unknown',
+        ],
+      ];
+      for (const [arrange] of cases) {
+        arrange();
+        const web = new WebClient(t.url);
+        const res = await web.request('/dashboard/oidc/start?tenant=acme', { follow: true });
+        expect(res.status).toBe(401);
+        expect(res.text).toContain('Sign in to Void');
+        expect(web.cookie).toBeUndefined();
+      }
+      const refused = (await trail())
+        .filter((r) => r.action === 'security.sign_in_refused')
+        .map((r) => r.details?.code);
+      expect(refused).toEqual(cases.map(([, code]) => code));
+      expect((await trail()).some((r) => r.action === 'security.signed_in')).toBe(false);
+    },
+  );
 
   it('a tenant without SSO and an unknown tenant read the same; a replayed callback is refused', async () => {
     const web = new WebClient(t.url);

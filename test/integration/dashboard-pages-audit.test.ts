@@ -84,31 +84,35 @@ describe('dashboard pages: audit and compliance', () => {
     ]);
   });
 
-  it('compliance: break-glass shows unacknowledged until a compliance officer acknowledges it from the page (through the ack command)', async () => {
-    const id = await s.requestDeploy();
-    const forced = await say(s.t.app, consoleUser('erin'), `breakglass ${id} payments outage INC-4711`);
-    expect(forced.replies[0]?.kind).not.toBe('refusal');
-    const erin = await signInByLink(s.t, consoleUser('erin'));
-    const erinsPage = await erin.request('/dashboard/t/acme/compliance');
-    expect(erinsPage.text).toContain('<strong>not acknowledged</strong>');
-    expect(erinsPage.text).not.toContain('/compliance/ack');
-    const followUp = /name="followUp" value="(fu-[0-9a-f]{10})"/;
-    const dave = await signInByLink(s.t, consoleUser('dave'));
-    const page = await dave.request('/dashboard/t/acme/compliance');
-    const fu = followUp.exec(page.text)?.[1] as string;
-    expect(fu).toBeTruthy();
-    const refusedForErin = await erin.request('/dashboard/t/acme/compliance/ack', {
-      form: { _csrf: WebClient.csrfOf(erinsPage.text), followUp: fu },
-    });
-    expect(refusedForErin.status).toBe(403);
-    expect(refusedForErin.text).toContain('Only a compliance officer may acknowledge');
-    const acked = await dave.request('/dashboard/t/acme/compliance/ack', {
-      form: { _csrf: WebClient.csrfOf(page.text), followUp: fu },
-    });
-    expect(acked.status).toBe(200);
-    expect(acked.text).toContain(`Follow-up ${fu} acknowledged`);
-    expect((await dave.request('/dashboard/t/acme/compliance')).text).toContain('acknowledged by Dave Compliance');
-    const records = (await s.trail()).filter((r) => r.action === 'breakglass.acknowledged');
-    expect(records.map((r) => [r.actor.memberId, r.actor.platform])).toEqual([['dave', 'web']]);
-  });
+  it(
+    'compliance: break-glass shows unacknowledged until a compliance ' +
+      'officer acknowledges it from the page (through the ack command)',
+    async () => {
+      const id = await s.requestDeploy();
+      const forced = await say(s.t.app, consoleUser('erin'), `breakglass ${id} payments outage INC-4711`);
+      expect(forced.replies[0]?.kind).not.toBe('refusal');
+      const erin = await signInByLink(s.t, consoleUser('erin'));
+      const erinsPage = await erin.request('/dashboard/t/acme/compliance');
+      expect(erinsPage.text).toContain('<strong>not acknowledged</strong>');
+      expect(erinsPage.text).not.toContain('/compliance/ack');
+      const followUp = /name="followUp" value="(fu-[0-9a-f]{10})"/;
+      const dave = await signInByLink(s.t, consoleUser('dave'));
+      const page = await dave.request('/dashboard/t/acme/compliance');
+      const fu = followUp.exec(page.text)?.[1] as string;
+      expect(fu).toBeTruthy();
+      const refusedForErin = await erin.request('/dashboard/t/acme/compliance/ack', {
+        form: { _csrf: WebClient.csrfOf(erinsPage.text), followUp: fu },
+      });
+      expect(refusedForErin.status).toBe(403);
+      expect(refusedForErin.text).toContain('Only a compliance officer may acknowledge');
+      const acked = await dave.request('/dashboard/t/acme/compliance/ack', {
+        form: { _csrf: WebClient.csrfOf(page.text), followUp: fu },
+      });
+      expect(acked.status).toBe(200);
+      expect(acked.text).toContain(`Follow-up ${fu} acknowledged`);
+      expect((await dave.request('/dashboard/t/acme/compliance')).text).toContain('acknowledged by Dave Compliance');
+      const records = (await s.trail()).filter((r) => r.action === 'breakglass.acknowledged');
+      expect(records.map((r) => [r.actor.memberId, r.actor.platform])).toEqual([['dave', 'web']]);
+    },
+  );
 });

@@ -36,45 +36,48 @@ describe('dashboard pages: jobs, live streams and the system page', () => {
     controller.abort();
   });
 
-  it('jobs: a failed job can be retried by its requester (not by others without devops or admin), recorded', async () => {
-    const id = await s.requestDeploy('critical');
-    await say(s.t.app, consoleUser('bob'), `approve ${id}`);
-    await say(s.t.app, consoleUser('carol'), `approve ${id}`);
-    const jobId = `deploy-appr-acme-${id}`;
-    await expect
-      .poll(async () => (await s.t.app.queue.summary('acme', jobId))?.state, { timeout: 8000 })
-      .toBe('failed');
-    const dave = await signInByLink(s.t, consoleUser('dave'));
-    const davesPage = await dave.request('/dashboard/t/acme/jobs?state=failed');
-    expect(davesPage.text).toContain(jobId);
-    expect(davesPage.text).not.toContain(`/jobs/${jobId}/retry`);
-    expect(
-      (
-        await dave.request(`/dashboard/t/acme/jobs/${jobId}/retry`, {
-          form: { _csrf: WebClient.csrfOf(davesPage.text) },
-        })
-      ).status,
-    ).toBe(403);
-    const alice = await signInByLink(s.t, consoleUser('alice'));
-    const page = await alice.request('/dashboard/t/acme/jobs');
-    expect(page.text).toContain(`/jobs/${jobId}/retry`);
-    const retried = await alice.request(`/dashboard/t/acme/jobs/${jobId}/retry`, {
-      form: { _csrf: WebClient.csrfOf(page.text) },
-    });
-    expect(retried.status).toBe(303);
-    await expect
-      .poll(async () => (await s.t.app.queue.summary('acme', jobId))?.attemptsMade, { timeout: 8000 })
-      .toBe(2);
-    const queued = (await s.trail()).filter((r) => r.action === 'job.queued' && r.details?.retry === true);
-    expect(queued.map((r) => [r.actor.memberId, r.actor.platform, r.target])).toEqual([['alice', 'web', jobId]]);
-    expect(
-      (
-        await alice.request('/dashboard/t/acme/jobs/deploy-nope/retry', {
-          form: { _csrf: WebClient.csrfOf(page.text) },
-        })
-      ).status,
-    ).toBe(404);
-  });
+  it(
+    'jobs: a failed job can be retried by its requester ' + '(not by others without devops or admin), recorded',
+    async () => {
+      const id = await s.requestDeploy('critical');
+      await say(s.t.app, consoleUser('bob'), `approve ${id}`);
+      await say(s.t.app, consoleUser('carol'), `approve ${id}`);
+      const jobId = `deploy-appr-acme-${id}`;
+      await expect
+        .poll(async () => (await s.t.app.queue.summary('acme', jobId))?.state, { timeout: 8000 })
+        .toBe('failed');
+      const dave = await signInByLink(s.t, consoleUser('dave'));
+      const davesPage = await dave.request('/dashboard/t/acme/jobs?state=failed');
+      expect(davesPage.text).toContain(jobId);
+      expect(davesPage.text).not.toContain(`/jobs/${jobId}/retry`);
+      expect(
+        (
+          await dave.request(`/dashboard/t/acme/jobs/${jobId}/retry`, {
+            form: { _csrf: WebClient.csrfOf(davesPage.text) },
+          })
+        ).status,
+      ).toBe(403);
+      const alice = await signInByLink(s.t, consoleUser('alice'));
+      const page = await alice.request('/dashboard/t/acme/jobs');
+      expect(page.text).toContain(`/jobs/${jobId}/retry`);
+      const retried = await alice.request(`/dashboard/t/acme/jobs/${jobId}/retry`, {
+        form: { _csrf: WebClient.csrfOf(page.text) },
+      });
+      expect(retried.status).toBe(303);
+      await expect
+        .poll(async () => (await s.t.app.queue.summary('acme', jobId))?.attemptsMade, { timeout: 8000 })
+        .toBe(2);
+      const queued = (await s.trail()).filter((r) => r.action === 'job.queued' && r.details?.retry === true);
+      expect(queued.map((r) => [r.actor.memberId, r.actor.platform, r.target])).toEqual([['alice', 'web', jobId]]);
+      expect(
+        (
+          await alice.request('/dashboard/t/acme/jobs/deploy-nope/retry', {
+            form: { _csrf: WebClient.csrfOf(page.text) },
+          })
+        ).status,
+      ).toBe(404);
+    },
+  );
 
   it('the inbox stream shows a new request live, and an open stream does not hold up shutdown', async () => {
     const bob = await signInByLink(s.t, consoleUser('bob'));

@@ -46,26 +46,29 @@ describe('dashboard pages', () => {
     expect((await s.t.app.provided('approvals')?.get('globex', globexId))?.decisions).toEqual([]);
   });
 
-  it("34: a state change without its CSRF token (or with another session's) is 403, recorded, and decides nothing", async () => {
-    const id = await s.requestDeploy();
-    const bob = await signInByLink(s.t, consoleUser('bob'));
-    const carol = await signInByLink(s.t, consoleUser('carol'));
-    const carolsToken = WebClient.csrfOf((await carol.request('/dashboard/t/acme/inbox')).text);
-    for (const form of [
-      { decision: 'approve' },
-      { decision: 'approve', _csrf: carolsToken },
-      { decision: 'approve', _csrf: '' },
-    ] as Array<Record<string, string>>) {
-      const res = await bob.request(`/dashboard/t/acme/approvals/${id}/decide`, { form });
-      expect(res.status).toBe(403);
-      expect(res.text).toContain('security token is missing or wrong');
-    }
-    expect((await s.t.app.provided('approvals')?.get('acme', id))?.decisions).toEqual([]);
-    const refused = (await s.trail()).filter((r) => r.action === 'security.csrf_refused');
-    expect(refused.map((r) => [r.actor.memberId, r.actor.platform, r.details?.code])).toEqual(
-      Array(3).fill(['bob', 'web', 'dashboard.csrf']),
-    );
-  });
+  it(
+    "34: a state change without its CSRF token (or with another session's) is 403, " + 'recorded, and decides nothing',
+    async () => {
+      const id = await s.requestDeploy();
+      const bob = await signInByLink(s.t, consoleUser('bob'));
+      const carol = await signInByLink(s.t, consoleUser('carol'));
+      const carolsToken = WebClient.csrfOf((await carol.request('/dashboard/t/acme/inbox')).text);
+      for (const form of [
+        { decision: 'approve' },
+        { decision: 'approve', _csrf: carolsToken },
+        { decision: 'approve', _csrf: '' },
+      ] as Array<Record<string, string>>) {
+        const res = await bob.request(`/dashboard/t/acme/approvals/${id}/decide`, { form });
+        expect(res.status).toBe(403);
+        expect(res.text).toContain('security token is missing or wrong');
+      }
+      expect((await s.t.app.provided('approvals')?.get('acme', id))?.decisions).toEqual([]);
+      const refused = (await s.trail()).filter((r) => r.action === 'security.csrf_refused');
+      expect(refused.map((r) => [r.actor.memberId, r.actor.platform, r.details?.code])).toEqual(
+        Array(3).fill(['bob', 'web', 'dashboard.csrf']),
+      );
+    },
+  );
 
   it('35: the requester deciding their own request from the web is refused exactly as in chat', async () => {
     const id = await s.requestDeploy();
@@ -96,27 +99,31 @@ describe('dashboard pages', () => {
     expect((await s.t.app.provided('approvals')?.get('acme', id))?.state).toBe('pending');
   });
 
-  it('approving from the web goes through the approvals service: recorded with the web as platform, card updated in the thread', async () => {
-    const id = await s.requestDeploy();
-    const bob = await signInByLink(s.t, consoleUser('bob'));
-    const page = await bob.request(`/dashboard/t/acme/approvals/${id}`);
-    expect(page.text).toContain('pinned to <code>ref:v1.4.2</code>');
-    const res = await bob.request(`/dashboard/t/acme/approvals/${id}/decide`, {
-      form: { _csrf: WebClient.csrfOf(page.text), decision: 'approve', reason: 'looks right' },
-    });
-    expect(res.status).toBe(200);
-    expect(res.text).toContain('it still needs 1 more approval from devops');
-    const decided = (await s.trail()).filter((r) => r.action === 'approval.decided');
-    expect(decided.map((r) => [r.actor.memberId, r.actor.platform])).toEqual([['bob', 'web']]);
-    const card = await s.chat.waitFor(
-      (p) => p.reply.key === `approval:${id}` && (p.reply.approval?.decisions.length ?? 0) === 1,
-    );
-    expect(card.reply.approval?.decisions[0]).toMatchObject({
-      memberId: 'bob',
-      platform: 'web',
-      reason: 'looks right',
-    });
-  });
+  it(
+    'approving from the web goes through the approvals service: ' +
+      'recorded with the web as platform, card updated in the thread',
+    async () => {
+      const id = await s.requestDeploy();
+      const bob = await signInByLink(s.t, consoleUser('bob'));
+      const page = await bob.request(`/dashboard/t/acme/approvals/${id}`);
+      expect(page.text).toContain('pinned to <code>ref:v1.4.2</code>');
+      const res = await bob.request(`/dashboard/t/acme/approvals/${id}/decide`, {
+        form: { _csrf: WebClient.csrfOf(page.text), decision: 'approve', reason: 'looks right' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('it still needs 1 more approval from devops');
+      const decided = (await s.trail()).filter((r) => r.action === 'approval.decided');
+      expect(decided.map((r) => [r.actor.memberId, r.actor.platform])).toEqual([['bob', 'web']]);
+      const card = await s.chat.waitFor(
+        (p) => p.reply.key === `approval:${id}` && (p.reply.approval?.decisions.length ?? 0) === 1,
+      );
+      expect(card.reply.approval?.decisions[0]).toMatchObject({
+        memberId: 'bob',
+        platform: 'web',
+        reason: 'looks right',
+      });
+    },
+  );
 
   it('36: pages carry a strict CSP and security headers; what people typed is escaped', async () => {
     const id = await s.requestDeploy();

@@ -60,7 +60,10 @@ describe('void doctor', () => {
     const { code, out } = await doctor({ ...env, REDIS_URL: 'redis://:hunter2-redis-password@127.0.0.1:1' });
     expect(code).toBe(1);
     expect(out).toMatch(
-      /✘ redis: Redis does not answer at redis:\/\/\*\*\*@127\.0\.0\.1:1 .*\n\s+fix: Start Redis or point REDIS_URL at one/, // eslint-disable-line max-len -- the expected message, kept as one pattern to read as the sentence it matches
+      new RegExp(
+        String.raw`✘ redis: Redis does not answer at redis:\/\/\*\*\*@127\.0\.0\.1:1 .*\n` +
+          String.raw`\s+fix: Start Redis or point REDIS_URL at one`,
+      ),
     );
     expect(out).toMatch(/✘ slack: auth\.test refused: invalid_auth\n\s+fix: Check SLACK_BOT_TOKEN/);
     expect(out).toMatch(/✘ github: GET \/app answered 401\n\s+fix: Check GITHUB_APP_ID and GITHUB_PRIVATE_KEY/);

@@ -82,15 +82,18 @@ describe('a member given by GitHub user id', () => {
 });
 
 describe('the tenants file', () => {
-  it('accepts { id, login } and refuses an id that is not a positive integer or a login with "#", with the path', () => {
-    expect(() => parseTenantsYaml(YAML, 't.yaml')).not.toThrow();
-    const bad = YAML.replace(`id: ${ALICE_ID}, login: alice`, 'id: alice, login: alice');
-    expect(() => parseTenantsYaml(bad, 't.yaml')).toThrow(ConfigError);
-    expect(() => parseTenantsYaml(bad, 't.yaml')).toThrow(/tenants\[0\]\.members\[0\]\.identities\.github/);
-    expect(() => parseTenantsYaml(YAML.replace('github: bob', 'github: "bob#12"'), 't.yaml')).toThrow(
-      /numeric id as \{ id: 583231, login: alice \}/,
-    );
-  });
+  it(
+    'accepts { id, login } and refuses an id that is ' + 'not a positive integer or a login with "#", with the path',
+    () => {
+      expect(() => parseTenantsYaml(YAML, 't.yaml')).not.toThrow();
+      const bad = YAML.replace(`id: ${ALICE_ID}, login: alice`, 'id: alice, login: alice');
+      expect(() => parseTenantsYaml(bad, 't.yaml')).toThrow(ConfigError);
+      expect(() => parseTenantsYaml(bad, 't.yaml')).toThrow(/tenants\[0\]\.members\[0\]\.identities\.github/);
+      expect(() => parseTenantsYaml(YAML.replace('github: bob', 'github: "bob#12"'), 't.yaml')).toThrow(
+        /numeric id as \{ id: 583231, login: alice \}/,
+      );
+    },
+  );
 
   it('refuses one GitHub id linked to two members', () => {
     const twice = YAML.replace(
@@ -125,23 +128,26 @@ describe('void doctor', () => {
     expect(out).not.toMatch(/alice \(alice\)/);
   });
 
-  it('--resolve-github-ids prints the entry to paste for each login, and says which login GitHub does not know', async () => {
-    const users = nock(GITHUB_API)
-      .get('/users/alice-ci-bot')
-      .reply(200, { login: 'alice-ci-bot', id: 7001 })
-      .get('/users/bob')
-      .reply(200, { login: 'Bob', id: 7002 })
-      .get('/users/erin')
-      .reply(200, { login: 'erin', id: 7003 })
-      .get('/users/void-reviewer')
-      .reply(200, { login: 'void-reviewer', id: 7004 })
-      .get('/users/gina')
-      .reply(404, { message: 'Not Found' });
-    const { code, out } = await doctor({ resolveGithubIds: true });
-    expect(users.isDone()).toBe(true);
-    expect(out).toContain('tenant acme, member bob:  github: { id: 7002, login: Bob }');
-    expect(out).toContain('tenant acme, member alice:  github: { id: 7001, login: alice-ci-bot }');
-    expect(out).toContain('tenant globex, member gina: gina: no such GitHub user');
-    expect(code).toBe(1);
-  });
+  it(
+    '--resolve-github-ids prints the entry to paste for each login, ' + 'and says which login GitHub does not know',
+    async () => {
+      const users = nock(GITHUB_API)
+        .get('/users/alice-ci-bot')
+        .reply(200, { login: 'alice-ci-bot', id: 7001 })
+        .get('/users/bob')
+        .reply(200, { login: 'Bob', id: 7002 })
+        .get('/users/erin')
+        .reply(200, { login: 'erin', id: 7003 })
+        .get('/users/void-reviewer')
+        .reply(200, { login: 'void-reviewer', id: 7004 })
+        .get('/users/gina')
+        .reply(404, { message: 'Not Found' });
+      const { code, out } = await doctor({ resolveGithubIds: true });
+      expect(users.isDone()).toBe(true);
+      expect(out).toContain('tenant acme, member bob:  github: { id: 7002, login: Bob }');
+      expect(out).toContain('tenant acme, member alice:  github: { id: 7001, login: alice-ci-bot }');
+      expect(out).toContain('tenant globex, member gina: gina: no such GitHub user');
+      expect(code).toBe(1);
+    },
+  );
 });

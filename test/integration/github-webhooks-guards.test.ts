@@ -101,53 +101,59 @@ describe('POST /github/webhooks: authenticity', () => {
 });
 
 describe('secrets', () => {
-  it('never writes the webhook secret, the App key or an installation token to logs, comments or the audit trail', async () => {
-    const key = appPrivateKey();
-    const { log, lines } = captureAppLogger(testConfig({ env: githubEnv() }), 'debug');
-    const t = await start({ log });
-    // A GitHub that fails to take the reaction: the failure is logged, the answer still goes out.
-    const failing = nock(GITHUB_API)
-      .post('/repos/acme/api/issues/comments/556/reactions')
-      .times(4)
-      .reply(502, { message: `upstream said ${TOKEN}` });
-    const api = fakeGithubApi();
-    const payload = prComment('/void review');
-    payload.comment.id = 556;
-    await deliver(t.url, 'issue_comment', payload);
-    await deliver(t.url, 'issue_comment', prComment('/void review'), { signature: signGitHub('x', 'wrong') });
-    await t.github.idle();
-    expect(api.texts()).toHaveLength(1);
-    const everything = [
-      lines.join('\n'),
-      JSON.stringify(api.calls),
-      JSON.stringify(await t.app.audit.store.range('acme', 1, 1000)),
-      JSON.stringify(await t.app.audit.store.range(SYSTEM_TENANT, 1, 1000)),
-    ].join('\n');
-    expect(failing.isDone()).toBe(true);
-    expect(lines.join('')).toContain('GitHub: reaction failed');
-    for (const secret of [WEBHOOK_SECRET, TOKEN, key, key.split('\n')[1] as string])
-      expect(everything).not.toContain(secret);
-  });
+  it(
+    'never writes the webhook secret, ' + 'the App key or an installation token to logs, comments or the audit trail',
+    async () => {
+      const key = appPrivateKey();
+      const { log, lines } = captureAppLogger(testConfig({ env: githubEnv() }), 'debug');
+      const t = await start({ log });
+      // A GitHub that fails to take the reaction: the failure is logged, the answer still goes out.
+      const failing = nock(GITHUB_API)
+        .post('/repos/acme/api/issues/comments/556/reactions')
+        .times(4)
+        .reply(502, { message: `upstream said ${TOKEN}` });
+      const api = fakeGithubApi();
+      const payload = prComment('/void review');
+      payload.comment.id = 556;
+      await deliver(t.url, 'issue_comment', payload);
+      await deliver(t.url, 'issue_comment', prComment('/void review'), { signature: signGitHub('x', 'wrong') });
+      await t.github.idle();
+      expect(api.texts()).toHaveLength(1);
+      const everything = [
+        lines.join('\n'),
+        JSON.stringify(api.calls),
+        JSON.stringify(await t.app.audit.store.range('acme', 1, 1000)),
+        JSON.stringify(await t.app.audit.store.range(SYSTEM_TENANT, 1, 1000)),
+      ].join('\n');
+      expect(failing.isDone()).toBe(true);
+      expect(lines.join('')).toContain('GitHub: reaction failed');
+      for (const secret of [WEBHOOK_SECRET, TOKEN, key, key.split('\n')[1] as string])
+        expect(everything).not.toContain(secret);
+    },
+  );
 });
 
 describe('dependencies down', () => {
   /** The embedded audit store, switchable off: what a MongoDB outage looks like to Void. */
-  it('acks, does nothing while the audit trail cannot be written, and runs the command once it can (retried)', async () => {
-    const store = new SwitchableStore();
-    const t = await start({ app: { auditStore: store } });
-    const api = fakeGithubApi();
-    store.down = true;
-    const first = await deliver(t.url, 'issue_comment', prComment('/void review'));
-    expect(first.status).toBe(202);
-    await until(async () => ((await t.app.intake.queue.getJobs(['delayed', 'failed']))[0]?.attemptsMade ?? 0) >= 1);
-    expect(await jobs(t)).toHaveLength(0);
-    expect(api.calls).toEqual([]);
+  it(
+    'acks, does nothing while the audit trail cannot be written, ' + 'and runs the command once it can (retried)',
+    async () => {
+      const store = new SwitchableStore();
+      const t = await start({ app: { auditStore: store } });
+      const api = fakeGithubApi();
+      store.down = true;
+      const first = await deliver(t.url, 'issue_comment', prComment('/void review'));
+      expect(first.status).toBe(202);
+      await until(async () => ((await t.app.intake.queue.getJobs(['delayed', 'failed']))[0]?.attemptsMade ?? 0) >= 1);
+      expect(await jobs(t)).toHaveLength(0);
+      expect(api.calls).toEqual([]);
 
-    store.down = false;
-    await t.github.idle();
-    expect(await jobs(t)).toHaveLength(1);
-    expect(api.texts()).toHaveLength(1);
-  });
+      store.down = false;
+      await t.github.idle();
+      expect(await jobs(t)).toHaveLength(1);
+      expect(api.texts()).toHaveLength(1);
+    },
+  );
 
   it('tells the pull request that nothing was done when the trail stays unwritable through every attempt', async () => {
     const store = new SwitchableStore();

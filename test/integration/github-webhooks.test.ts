@@ -97,47 +97,54 @@ describe('POST /github/webhooks: who is speaking, and where', () => {
     ]);
   });
 
-  it('refuses a sender who is not a member with a 😕 and a note that names nobody, whatever their author_association says', async () => {
-    const t = await start();
-    const api = fakeGithubApi();
-    const payload = prComment('/void review', { login: 'mallory' });
-    payload.comment.author_association = 'OWNER';
-    const sent = await deliver(t.url, 'issue_comment', payload);
-    expect(sent.status).toBe(202);
-    await t.github.idle();
-    expect(await jobs(t)).toHaveLength(0);
-    // Everyone reads a pull request: no admin's name, no tenant name, just what to do.
-    expect(api.texts()).toEqual([
-      "@mallory Void did not act on this: your github account is not linked to a member of this organisation's " +
-        'Void. If you should be able to use Void here, ask your Void administrators to add your github account to ' +
-        'the tenants file.',
-    ]);
-    expect(api.texts().join('\n')).not.toMatch(/Erin|Acme Payments|admin of/);
-    const reactions = api.calls.filter((c) => c.path.endsWith('/reactions'));
-    expect(reactions.map((c) => c.body.content)).toEqual(['confused']);
-    const acme = await records(t, 'acme');
-    expect(acme.map((r) => [r.action, r.outcome, r.actor.platformUserId, r.details?.code])).toEqual([
-      ['request.rejected', 'denied', 'mallory', 'identity.unknown_user'],
-    ]);
-  });
+  it(
+    'refuses a sender who is not a member with a 😕 and a note that names nobody, ' +
+      'whatever their author_association says',
+    async () => {
+      const t = await start();
+      const api = fakeGithubApi();
+      const payload = prComment('/void review', { login: 'mallory' });
+      payload.comment.author_association = 'OWNER';
+      const sent = await deliver(t.url, 'issue_comment', payload);
+      expect(sent.status).toBe(202);
+      await t.github.idle();
+      expect(await jobs(t)).toHaveLength(0);
+      // Everyone reads a pull request: no admin's name, no tenant name, just what to do.
+      expect(api.texts()).toEqual([
+        "@mallory Void did not act on this: your github account is not linked to a member of this organisation's " +
+          'Void. If you should be able to use Void here, ask your Void administrators to add your github account to ' +
+          'the tenants file.',
+      ]);
+      expect(api.texts().join('\n')).not.toMatch(/Erin|Acme Payments|admin of/);
+      const reactions = api.calls.filter((c) => c.path.endsWith('/reactions'));
+      expect(reactions.map((c) => c.body.content)).toEqual(['confused']);
+      const acme = await records(t, 'acme');
+      expect(acme.map((r) => [r.action, r.outcome, r.actor.platformUserId, r.details?.code])).toEqual([
+        ['request.rejected', 'denied', 'mallory', 'identity.unknown_user'],
+      ]);
+    },
+  );
 
-  it('refuses "review acme/api" (no #number) at once with a clear reason, where no local repository backs Void', async () => {
-    const t = await start();
-    const api = fakeGithubApi();
-    await deliver(t.url, 'issue_comment', prComment('/void review acme/api'));
-    await t.github.idle();
-    expect(await jobs(t)).toHaveLength(0);
-    expect(api.texts()).toEqual([
-      expect.stringContaining(
-        '"acme/api" is not a pull request like acme/api#42 (a local revision such as HEAD~1 or a branch can be ' +
-          'reviewed only where a local Git repository backs Void',
-      ),
-    ]);
-    const acme = await records(t, 'acme');
-    expect(acme.map((r) => [r.action, r.outcome, r.details?.code])).toEqual([
-      ['command.received', 'failure', 'command.unparsable'],
-    ]);
-  });
+  it(
+    'refuses "review acme/api" (no #number) at once with a clear reason, ' + 'where no local repository backs Void',
+    async () => {
+      const t = await start();
+      const api = fakeGithubApi();
+      await deliver(t.url, 'issue_comment', prComment('/void review acme/api'));
+      await t.github.idle();
+      expect(await jobs(t)).toHaveLength(0);
+      expect(api.texts()).toEqual([
+        expect.stringContaining(
+          '"acme/api" is not a pull request like acme/api#42 (a local revision such as HEAD~1 or a branch can be ' +
+            'reviewed only where a local Git repository backs Void',
+        ),
+      ]);
+      const acme = await records(t, 'acme');
+      expect(acme.map((r) => [r.action, r.outcome, r.details?.code])).toEqual([
+        ['command.received', 'failure', 'command.unparsable'],
+      ]);
+    },
+  );
 
   it('answers a command typed in a plain issue with a short note and does nothing else', async () => {
     const t = await start();
@@ -153,30 +160,33 @@ describe('POST /github/webhooks: who is speaking, and where', () => {
     expect(api.calls.some((c) => c.path.includes('reactions'))).toBe(false);
   });
 
-  it('does not run edited comments: says so when the command changed, stays quiet otherwise; ignores deletions', async () => {
-    const t = await start();
-    const api = fakeGithubApi();
-    const changed = await deliver(
-      t.url,
-      'issue_comment',
-      prComment('/void review', { action: 'edited', from: 'LGTM' }),
-    );
-    const unchanged = await deliver(
-      t.url,
-      'issue_comment',
-      prComment('/void review\n\nfixed a typo below', { action: 'edited', from: '/void review\n\nfixd a typo' }),
-    );
-    const deleted = await deliver(t.url, 'issue_comment', prComment('/void review', { action: 'deleted' }));
-    await t.github.idle();
-    expect(changed).toMatchObject({ status: 202, body: { queued: true } });
-    expect(unchanged.status).toBe(200);
-    expect(deleted.status).toBe(200);
-    expect(await jobs(t)).toHaveLength(0);
-    expect(api.texts()).toEqual([
-      '@alice Void does not run commands from edited comments, so that changing an old comment never repeats or ' +
-        'alters what was done. Post a new comment with the command instead. Nothing was done.',
-    ]);
-  });
+  it(
+    'does not run edited comments: ' + 'says so when the command changed, stays quiet otherwise; ignores deletions',
+    async () => {
+      const t = await start();
+      const api = fakeGithubApi();
+      const changed = await deliver(
+        t.url,
+        'issue_comment',
+        prComment('/void review', { action: 'edited', from: 'LGTM' }),
+      );
+      const unchanged = await deliver(
+        t.url,
+        'issue_comment',
+        prComment('/void review\n\nfixed a typo below', { action: 'edited', from: '/void review\n\nfixd a typo' }),
+      );
+      const deleted = await deliver(t.url, 'issue_comment', prComment('/void review', { action: 'deleted' }));
+      await t.github.idle();
+      expect(changed).toMatchObject({ status: 202, body: { queued: true } });
+      expect(unchanged.status).toBe(200);
+      expect(deleted.status).toBe(200);
+      expect(await jobs(t)).toHaveLength(0);
+      expect(api.texts()).toEqual([
+        '@alice Void does not run commands from edited comments, so that changing an old comment never repeats or ' +
+          'alters what was done. Post a new comment with the command instead. Nothing was done.',
+      ]);
+    },
+  );
 
   it("ignores comments by bots and comments that carry Void's own marker (no loops)", async () => {
     const t = await start();

@@ -126,15 +126,18 @@ describe('Slack /slack/events', () => {
     );
   });
 
-  it('nesting deeper than 64 levels in an event or an interaction payload: 400 (a slash command is a flat form)', async () => {
-    await expectRefused(post(withDeep(event()), 'application/json'), 400, 'slack.bad_body', 'deeper than 64');
-    await expectRefused(
-      post(`payload=${encodeURIComponent(withDeep(click()))}`, FORM),
-      400,
-      'slack.bad_body',
-      'deeper than 64',
-    );
-  });
+  it(
+    'nesting deeper than 64 levels in an event or an interaction payload: ' + '400 (a slash command is a flat form)',
+    async () => {
+      await expectRefused(post(withDeep(event()), 'application/json'), 400, 'slack.bad_body', 'deeper than 64');
+      await expectRefused(
+        post(`payload=${encodeURIComponent(withDeep(click()))}`, FORM),
+        400,
+        'slack.bad_body',
+        'deeper than 64',
+      );
+    },
+  );
 });
 
 describe('Teams /api/messages', () => {

@@ -25,20 +25,26 @@ function checkConfig(env: Record<string, string>): Promise<{ code: number; outpu
 }
 
 describe('void check-config and JIRA secrets', () => {
-  it('refuses JIRA_WEBHOOK_SECRET shared by two JIRA tenants, explaining why and how to fix it; accepts one secret each', async () => {
-    const file = tempTenantsFile(JIRA_TENANTS);
-    const shared = await checkConfig({ VOID_TENANTS_FILE: file, JIRA_WEBHOOK_SECRET: 'shared-secret-value-0123' });
-    expect(shared.code).not.toBe(0);
-    expect(shared.output).toContain(
-      'JIRA_WEBHOOK_SECRET is one webhook secret shared by every JIRA site, but 2 tenants bind JIRA (acme, globex)',
-    );
-    expect(shared.output).toContain("point each site's webhook at https://<your Void host>/jira/webhooks/<tenant id>");
-    expect(shared.output).not.toContain('shared-secret-value-0123');
-    const own = await checkConfig({
-      VOID_TENANTS_FILE: file,
-      JIRA_WEBHOOK_SECRET_ACME: 'acme-secret-0123',
-      JIRA_WEBHOOK_SECRET_GLOBEX: 'globex-secret-0456',
-    });
-    expect([own.code, own.output]).toEqual([0, expect.stringContaining('Configuration OK: 2 tenant(s)')]);
-  });
+  it(
+    'refuses JIRA_WEBHOOK_SECRET shared by two JIRA tenants, ' +
+      'explaining why and how to fix it; accepts one secret each',
+    async () => {
+      const file = tempTenantsFile(JIRA_TENANTS);
+      const shared = await checkConfig({ VOID_TENANTS_FILE: file, JIRA_WEBHOOK_SECRET: 'shared-secret-value-0123' });
+      expect(shared.code).not.toBe(0);
+      expect(shared.output).toContain(
+        'JIRA_WEBHOOK_SECRET is one webhook secret shared by every JIRA site, but 2 tenants bind JIRA (acme, globex)',
+      );
+      expect(shared.output).toContain(
+        "point each site's webhook at https://<your Void host>/jira/webhooks/<tenant id>",
+      );
+      expect(shared.output).not.toContain('shared-secret-value-0123');
+      const own = await checkConfig({
+        VOID_TENANTS_FILE: file,
+        JIRA_WEBHOOK_SECRET_ACME: 'acme-secret-0123',
+        JIRA_WEBHOOK_SECRET_GLOBEX: 'globex-secret-0456',
+      });
+      expect([own.code, own.output]).toEqual([0, expect.stringContaining('Configuration OK: 2 tenant(s)')]);
+    },
+  );
 });

@@ -126,30 +126,33 @@ describe('jira show', () => {
 });
 
 describe('TicketPort for the agents', () => {
-  it('is provided as the tickets port and upserts a marked comment, searches open tickets, labels and transitions', async () => {
-    const tickets = t.app.provided('tickets') as TicketPort;
-    expect(tickets).toBeDefined();
-    jira.addIssue('PAY-13', { status: { name: 'Done' } });
-    jira.addIssue('PAY-14', { summary: 'Newest open ticket' });
-    const first = await tickets.upsertComment('acme', 'PAY-12', 'Suggested type: Bug', 'triage:PAY-12');
-    const second = await tickets.upsertComment(
-      'acme',
-      'PAY-12',
-      'Suggested type: Bug (priority High)',
-      'triage:PAY-12',
-    );
-    expect(second.url).toBe(first.url);
-    expect(jira.commentTexts('PAY-12')).toHaveLength(1);
-    expect(jira.commentTexts('PAY-12')[0]).toContain('Suggested type: Bug (priority High)');
-    expect((await tickets.searchOpen('acme', 'PAY', 10)).map((i) => i.key)).toEqual(['PAY-14', 'PAY-12']);
-    await tickets.addLabels('acme', 'PAY-12', ['needs-info']); // the tenant allows it: triage.setLabels
-    expect(jira.issues.get('PAY-12')?.fields.labels).toEqual(['checkout', 'needs-info']);
-    expect(await tickets.transition('acme', 'PAY-12', 'in review')).toBe(true);
-    expect(jira.status('PAY-12')).toBe('In Review');
-    expect(await tickets.transition('acme', 'PAY-12', 'In Review')).toBe(true);
-    expect(await tickets.transition('acme', 'PAY-12', 'Blocked')).toBe(false);
-    expect(jira.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/transitions'))).toHaveLength(1);
-  });
+  it(
+    'is provided as the tickets port and upserts a marked comment, ' + 'searches open tickets, labels and transitions',
+    async () => {
+      const tickets = t.app.provided('tickets') as TicketPort;
+      expect(tickets).toBeDefined();
+      jira.addIssue('PAY-13', { status: { name: 'Done' } });
+      jira.addIssue('PAY-14', { summary: 'Newest open ticket' });
+      const first = await tickets.upsertComment('acme', 'PAY-12', 'Suggested type: Bug', 'triage:PAY-12');
+      const second = await tickets.upsertComment(
+        'acme',
+        'PAY-12',
+        'Suggested type: Bug (priority High)',
+        'triage:PAY-12',
+      );
+      expect(second.url).toBe(first.url);
+      expect(jira.commentTexts('PAY-12')).toHaveLength(1);
+      expect(jira.commentTexts('PAY-12')[0]).toContain('Suggested type: Bug (priority High)');
+      expect((await tickets.searchOpen('acme', 'PAY', 10)).map((i) => i.key)).toEqual(['PAY-14', 'PAY-12']);
+      await tickets.addLabels('acme', 'PAY-12', ['needs-info']); // the tenant allows it: triage.setLabels
+      expect(jira.issues.get('PAY-12')?.fields.labels).toEqual(['checkout', 'needs-info']);
+      expect(await tickets.transition('acme', 'PAY-12', 'in review')).toBe(true);
+      expect(jira.status('PAY-12')).toBe('In Review');
+      expect(await tickets.transition('acme', 'PAY-12', 'In Review')).toBe(true);
+      expect(await tickets.transition('acme', 'PAY-12', 'Blocked')).toBe(false);
+      expect(jira.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/transitions'))).toHaveLength(1);
+    },
+  );
 
   it('two processes upserting the same marked comment at the same moment leave one comment', async () => {
     const client = () =>
@@ -187,23 +190,26 @@ describe('pull request listener (called the way the GitHub module publishes even
     },
   });
 
-  it('comments on every ticket the pull request names, skips a transition already done, and ignores a redelivery', async () => {
-    jira.addIssue('PAY-13', { status: { name: 'Done' } });
-    const [listener] = t.app.provided('pullRequestListeners') ?? [];
-    expect(listener).toBeDefined();
-    await listener!(event('merged', 'gh-1'));
-    await listener!(event('merged', 'gh-1'));
-    await listener!(event('closed', 'gh-2'));
-    expect(jira.status('PAY-12')).toBe('Done');
-    expect(jira.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/transitions')).map((c) => c.path)).toEqual(
-      ['/rest/api/3/issue/PAY-12/transitions'],
-    );
-    for (const key of ['PAY-12', 'PAY-13']) {
-      expect(jira.commentTexts(key).map((c) => c.replace(/^\W+/, ''))).toEqual([
-        'Pull request acme/payments#8 was merged: https://github.test/acme/payments/pull/8 Status: Done.',
-        'Pull request acme/payments#8 was closed without merging: https://github.test/acme/payments/pull/8',
-      ]);
-    }
-    expect(jira.calls.some((c) => c.path.includes('OPS-1'))).toBe(false);
-  });
+  it(
+    'comments on every ticket the pull request names, ' + 'skips a transition already done, and ignores a redelivery',
+    async () => {
+      jira.addIssue('PAY-13', { status: { name: 'Done' } });
+      const [listener] = t.app.provided('pullRequestListeners') ?? [];
+      expect(listener).toBeDefined();
+      await listener!(event('merged', 'gh-1'));
+      await listener!(event('merged', 'gh-1'));
+      await listener!(event('closed', 'gh-2'));
+      expect(jira.status('PAY-12')).toBe('Done');
+      expect(
+        jira.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/transitions')).map((c) => c.path),
+      ).toEqual(['/rest/api/3/issue/PAY-12/transitions']);
+      for (const key of ['PAY-12', 'PAY-13']) {
+        expect(jira.commentTexts(key).map((c) => c.replace(/^\W+/, ''))).toEqual([
+          'Pull request acme/payments#8 was merged: https://github.test/acme/payments/pull/8 Status: Done.',
+          'Pull request acme/payments#8 was closed without merging: https://github.test/acme/payments/pull/8',
+        ]);
+      }
+      expect(jira.calls.some((c) => c.path.includes('OPS-1'))).toBe(false);
+    },
+  );
 });

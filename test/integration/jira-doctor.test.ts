@@ -49,13 +49,16 @@ describe('void doctor and JIRA', () => {
     nock.cleanAll();
   });
 
-  it('a tenant without its own credentials is told which variables to set, and nothing is sent to its site', async () => {
-    const globex = new FakeJira('https://globex.atlassian.net').install();
-    new FakeJira().install();
-    const { out } = await doctor(JIRA_ENV);
-    expect([...globex.calls, ...globex.myselfCalls]).toEqual([]);
-    expect(out).toContain('! jira globex (https://globex.atlassian.net): no API credentials');
-    expect(out).toContain('fix: Set JIRA_EMAIL_GLOBEX and JIRA_API_TOKEN_GLOBEX');
-    nock.cleanAll();
-  });
+  it(
+    'a tenant without its own credentials is told which variables to set, ' + 'and nothing is sent to its site',
+    async () => {
+      const globex = new FakeJira('https://globex.atlassian.net').install();
+      new FakeJira().install();
+      const { out } = await doctor(JIRA_ENV);
+      expect([...globex.calls, ...globex.myselfCalls]).toEqual([]);
+      expect(out).toContain('! jira globex (https://globex.atlassian.net): no API credentials');
+      expect(out).toContain('fix: Set JIRA_EMAIL_GLOBEX and JIRA_API_TOKEN_GLOBEX');
+      nock.cleanAll();
+    },
+  );
 });

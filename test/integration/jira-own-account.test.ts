@@ -63,15 +63,19 @@ describe("Void's own JIRA account", () => {
     expect(await send(transitionBy(VOID_JIRA))).toMatchObject({ ignored: 'own_event' });
   });
 
-  it('says so in the log when /myself gives no account id; until it can ask again (a minute later) its own transitions are not recognised', async () => {
-    const jira = new FakeJira().install();
-    jira.addIssue('PAY-12', { labels: ['void:implement'] });
-    jira.myselfAccountId = '';
-    const lines = await start(WITHOUT_IDS, []);
-    await jira.waitFor(() => jira.myselfCalls.length > 0, 'the first /myself');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(lines.join('\n')).toContain('could not ask /myself');
-    jira.myselfAccountId = VOID_JIRA;
-    expect((await send(transitionBy(VOID_JIRA)))?.fired).toHaveLength(1);
-  });
+  it(
+    'says so in the log when /myself gives no account id; ' +
+      'until it can ask again (a minute later) its own transitions are not recognised',
+    async () => {
+      const jira = new FakeJira().install();
+      jira.addIssue('PAY-12', { labels: ['void:implement'] });
+      jira.myselfAccountId = '';
+      const lines = await start(WITHOUT_IDS, []);
+      await jira.waitFor(() => jira.myselfCalls.length > 0, 'the first /myself');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(lines.join('\n')).toContain('could not ask /myself');
+      jira.myselfAccountId = VOID_JIRA;
+      expect((await send(transitionBy(VOID_JIRA)))?.fired).toHaveLength(1);
+    },
+  );
 });

@@ -53,40 +53,47 @@ afterEach(async () => {
 });
 
 describe('the JIRA webhook secret that verified a delivery decides its tenant', () => {
-  it("a delivery signed with globex's secret that names acme's site and Bob is refused (401), recorded, and never a command of acme", async () => {
-    const res = await deliver(t.url, bobSpeaks(), { id: id(), tenant: 'globex', secret: GLOBEX_JIRA_SECRET });
-    expect(res.status).toBe(401);
-    expect(res.body.error).toBe('jira.wrong_site');
-    const viaQuery = fixture('comment_created', (p) => {
-      delete p.issue.self;
-      delete p.comment.self;
-      p.comment.body = '/void whoami';
-    });
-    const query = `?site=${encodeURIComponent('https://acme.atlassian.net')}`;
-    expect(
-      (await deliver(t.url, viaQuery, { id: id(), tenant: 'globex', secret: GLOBEX_JIRA_SECRET, query })).status,
-    ).toBe(401);
-    const system = (await records(SYSTEM_TENANT)).filter((r) => r.action === 'security.cross_tenant');
-    expect(system.map((r) => [r.target, r.details?.verifiedFor])).toEqual([
-      ['https://acme.atlassian.net', 'globex'],
-      ['https://acme.atlassian.net', 'globex'],
-    ]);
-    expect(await records('acme')).toEqual([]);
-    expect(await records('globex')).toEqual([]);
-    expect([...acmeJira.calls, ...globexJira.calls]).toEqual([]);
-  });
+  it(
+    "a delivery signed with globex's secret that names acme's site " +
+      'and Bob is refused (401), recorded, and never a command of acme',
+    async () => {
+      const res = await deliver(t.url, bobSpeaks(), { id: id(), tenant: 'globex', secret: GLOBEX_JIRA_SECRET });
+      expect(res.status).toBe(401);
+      expect(res.body.error).toBe('jira.wrong_site');
+      const viaQuery = fixture('comment_created', (p) => {
+        delete p.issue.self;
+        delete p.comment.self;
+        p.comment.body = '/void whoami';
+      });
+      const query = `?site=${encodeURIComponent('https://acme.atlassian.net')}`;
+      expect(
+        (await deliver(t.url, viaQuery, { id: id(), tenant: 'globex', secret: GLOBEX_JIRA_SECRET, query })).status,
+      ).toBe(401);
+      const system = (await records(SYSTEM_TENANT)).filter((r) => r.action === 'security.cross_tenant');
+      expect(system.map((r) => [r.target, r.details?.verifiedFor])).toEqual([
+        ['https://acme.atlassian.net', 'globex'],
+        ['https://acme.atlassian.net', 'globex'],
+      ]);
+      expect(await records('acme')).toEqual([]);
+      expect(await records('globex')).toEqual([]);
+      expect([...acmeJira.calls, ...globexJira.calls]).toEqual([]);
+    },
+  );
 
-  it("globex's secret does not open acme's URL, and the shared URL has no secret when every tenant has its own", async () => {
-    const onAcmeUrl = await deliver(t.url, bobSpeaks(), { id: id(), tenant: 'acme', secret: GLOBEX_JIRA_SECRET });
-    expect([onAcmeUrl.status, onAcmeUrl.body.error]).toEqual([401, 'jira.bad_signature']);
-    const legacy = await deliver(t.url, bobSpeaks(), { id: id(), tenant: '', secret: JIRA_SECRET });
-    expect(legacy.status).toBe(401);
-    expect(legacy.body.message).toContain('/jira/webhooks/<tenant id>');
-    const unknown = await deliver(t.url, bobSpeaks(), { id: id(), tenant: 'initech', secret: JIRA_SECRET });
-    expect(unknown.status).toBe(401);
-    expect(await records('acme')).toEqual([]);
-    expect(acmeJira.calls).toEqual([]);
-  });
+  it(
+    "globex's secret does not open acme's URL, " + 'and the shared URL has no secret when every tenant has its own',
+    async () => {
+      const onAcmeUrl = await deliver(t.url, bobSpeaks(), { id: id(), tenant: 'acme', secret: GLOBEX_JIRA_SECRET });
+      expect([onAcmeUrl.status, onAcmeUrl.body.error]).toEqual([401, 'jira.bad_signature']);
+      const legacy = await deliver(t.url, bobSpeaks(), { id: id(), tenant: '', secret: JIRA_SECRET });
+      expect(legacy.status).toBe(401);
+      expect(legacy.body.message).toContain('/jira/webhooks/<tenant id>');
+      const unknown = await deliver(t.url, bobSpeaks(), { id: id(), tenant: 'initech', secret: JIRA_SECRET });
+      expect(unknown.status).toBe(401);
+      expect(await records('acme')).toEqual([]);
+      expect(acmeJira.calls).toEqual([]);
+    },
+  );
 
   it("each site's own delivery, signed with its own secret, is the command of its own member", async () => {
     const acme = await deliver(t.url, bobSpeaks(), { id: id() });
@@ -114,29 +121,32 @@ describe('the JIRA webhook secret that verified a delivery decides its tenant', 
 });
 
 describe('the legacy shared secret, for a deployment with one JIRA site', () => {
-  it('keeps /jira/webhooks working for the only JIRA tenant, and still refuses a body naming another site', async () => {
-    await t.stop();
-    const single = JIRA_TENANTS.slice(0, JIRA_TENANTS.indexOf('  - id: globex'));
-    const config = testConfig({
-      yaml: single,
-      env: {
-        JIRA_WEBHOOK_SECRET: JIRA_SECRET,
-        JIRA_EMAIL_ACME: 'void-bot@acme.example',
-        JIRA_API_TOKEN_ACME: 'ATATT-single-0001',
-      },
-    });
-    t = await startTestApp({ config, modules: [jiraModule], log: captureAppLogger(config).log });
-    expect((await deliver(t.url, bobSpeaks(), { id: id(), tenant: '' })).status).toBe(202);
-    await t.app.intake.settled();
-    // The worker found the legacy URL's verifier again: the command is Bob's, on acme's trail.
-    const received = (await records('acme')).filter((r) => r.action === 'command.received');
-    expect(received.map((r) => r.actor.memberId)).toEqual(['bob']);
-    const elsewhere = fixture(
-      'comment_created',
-      (p) => void (p.issue.self = 'https://globex.atlassian.net/rest/api/2/issue/1'),
-    );
-    expect((await deliver(t.url, elsewhere, { id: id(), tenant: '' })).body.error).toBe('jira.wrong_site');
-  });
+  it(
+    'keeps /jira/webhooks working for the only JIRA tenant, ' + 'and still refuses a body naming another site',
+    async () => {
+      await t.stop();
+      const single = JIRA_TENANTS.slice(0, JIRA_TENANTS.indexOf('  - id: globex'));
+      const config = testConfig({
+        yaml: single,
+        env: {
+          JIRA_WEBHOOK_SECRET: JIRA_SECRET,
+          JIRA_EMAIL_ACME: 'void-bot@acme.example',
+          JIRA_API_TOKEN_ACME: 'ATATT-single-0001',
+        },
+      });
+      t = await startTestApp({ config, modules: [jiraModule], log: captureAppLogger(config).log });
+      expect((await deliver(t.url, bobSpeaks(), { id: id(), tenant: '' })).status).toBe(202);
+      await t.app.intake.settled();
+      // The worker found the legacy URL's verifier again: the command is Bob's, on acme's trail.
+      const received = (await records('acme')).filter((r) => r.action === 'command.received');
+      expect(received.map((r) => r.actor.memberId)).toEqual(['bob']);
+      const elsewhere = fixture(
+        'comment_created',
+        (p) => void (p.issue.self = 'https://globex.atlassian.net/rest/api/2/issue/1'),
+      );
+      expect((await deliver(t.url, elsewhere, { id: id(), tenant: '' })).body.error).toBe('jira.wrong_site');
+    },
+  );
 });
 
 describe('bound projects only', () => {

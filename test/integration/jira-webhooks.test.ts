@@ -9,24 +9,27 @@ import { id, useJiraWebhookApp } from '../helpers/jira-webhooks.js';
 const s = useJiraWebhookApp();
 
 describe('automation rule: label void:triage → triage', () => {
-  it('fires on a created ticket with the label, as its creator, and the job reports in one comment on the ticket', async () => {
-    const res = await s.send(fixture('issue_created'), { id: id() });
-    expect([res.status, res.body]).toEqual([202, { ok: true, queued: true }]);
-    expect(res.handled?.fired).toEqual([{ rule: 'triage-on-label', duplicate: false }]);
-    await s.jira.waitFor(
-      () => s.jira.commentTexts('PAY-12').some((c) => c.includes('triage done')),
-      'the triage result on PAY-12',
-    );
-    expect(s.runs.map((r) => [r.command, r.requester.memberId, r.requester.platform, r.thread.channel])).toEqual([
-      [{ name: 'triage', ticket: 'PAY-12' }, 'alice', 'jira', 'PAY-12'],
-    ]);
-    // queued → started → done: one comment, updated in place through its hidden marker property
-    const comments = s.jira.issues.get('PAY-12')?.comments ?? [];
-    expect(comments).toHaveLength(1);
-    expect(comments[0]?.properties[0]?.key).toBe('void.marker');
-    const auth = s.jira.calls[0]?.authorization ?? '';
-    expect(Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString()).toBe(`void-bot@acme.example:${JIRA_TOKEN}`);
-  });
+  it(
+    'fires on a created ticket with the label, as its creator, ' + 'and the job reports in one comment on the ticket',
+    async () => {
+      const res = await s.send(fixture('issue_created'), { id: id() });
+      expect([res.status, res.body]).toEqual([202, { ok: true, queued: true }]);
+      expect(res.handled?.fired).toEqual([{ rule: 'triage-on-label', duplicate: false }]);
+      await s.jira.waitFor(
+        () => s.jira.commentTexts('PAY-12').some((c) => c.includes('triage done')),
+        'the triage result on PAY-12',
+      );
+      expect(s.runs.map((r) => [r.command, r.requester.memberId, r.requester.platform, r.thread.channel])).toEqual([
+        [{ name: 'triage', ticket: 'PAY-12' }, 'alice', 'jira', 'PAY-12'],
+      ]);
+      // queued → started → done: one comment, updated in place through its hidden marker property
+      const comments = s.jira.issues.get('PAY-12')?.comments ?? [];
+      expect(comments).toHaveLength(1);
+      expect(comments[0]?.properties[0]?.key).toBe('void.marker');
+      const auth = s.jira.calls[0]?.authorization ?? '';
+      expect(Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString()).toBe(`void-bot@acme.example:${JIRA_TOKEN}`);
+    },
+  );
 
   it('fires on the update that adds the label, and not on later edits of a labelled ticket', async () => {
     expect((await s.send(fixture('issue_updated_labels'), { id: id() })).handled?.fired).toEqual([
@@ -95,75 +98,83 @@ describe('automation rule: transition to In Progress with label void:implement �
     expect(s.runs[0]?.requester).toEqual({ memberId: 'bob', platform: 'jira', platformUserId: BOB_JIRA });
   });
 
-  it('does not fire on the same transition without the label, on another transition, or when the label is added later', async () => {
-    const noLabel = fixture('issue_updated_transition', (p) => void (p.issue.fields.labels = []));
-    const toReview = fixture('issue_updated_transition', (p) => {
-      p.issue.fields.status.name = 'In Review';
-      p.changelog.items[0].fromString = 'In Progress';
-      p.changelog.items[0].toString = 'In Review';
-    });
-    const labelLater = fixture('issue_updated_transition', (p) => {
-      p.changelog.items = [
-        {
-          field: 'labels',
-          fieldtype: 'jira',
-          fieldId: 'labels',
-          from: null,
-          fromString: '',
-          to: null,
-          toString: 'void:implement',
-        },
-      ];
-    });
-    for (const payload of [noLabel, toReview, labelLater])
-      expect((await s.send(payload, { id: id() })).handled?.fired).toEqual([]);
-    expect(s.jira.writes()).toEqual([]);
-  });
-
-  it('is dispatched as a normal implement command, so an approval gate holds it and the request appears on the ticket', async () => {
-    await s.t.stop();
-    const gate: VoidModule = {
-      name: 'test-gate',
-      async setup() {
-        return {
-          gate: {
-            gate: async (request) =>
-              request.kind === 'implement'
-                ? {
-                    decision: 'hold' as const,
-                    replies: [
-                      {
-                        text:
-                          `🔐 ${request.command.name} ${'ticket' in request.command ? request.command.ticket : ''} ` +
-                          `needs approval from a tech_lead`,
-                        kind: 'approval' as const,
-                        key: 'approval:apr-1',
-                        approval: {
-                          id: 'apr-1',
-                          tenantId: 'acme',
-                          state: 'pending' as const,
-                          requester: { memberId: 'bob', name: 'Bob Lead' },
-                          summary: 'implement PAY-12 in acme/payments',
-                          rule: 'implement',
-                          remaining: '1 more approval from tech_lead',
-                          decisions: [],
-                          expiresAt: '2026-11-26T10:00:00Z',
-                          eligibleApprovers: [],
-                        },
-                      },
-                    ],
-                  }
-                : { decision: 'run' as const },
+  it(
+    'does not fire on the same transition without the label, ' +
+      'on another transition, or when the label is added later',
+    async () => {
+      const noLabel = fixture('issue_updated_transition', (p) => void (p.issue.fields.labels = []));
+      const toReview = fixture('issue_updated_transition', (p) => {
+        p.issue.fields.status.name = 'In Review';
+        p.changelog.items[0].fromString = 'In Progress';
+        p.changelog.items[0].toString = 'In Review';
+      });
+      const labelLater = fixture('issue_updated_transition', (p) => {
+        p.changelog.items = [
+          {
+            field: 'labels',
+            fieldtype: 'jira',
+            fieldId: 'labels',
+            from: null,
+            fromString: '',
+            to: null,
+            toString: 'void:implement',
           },
-        };
-      },
-    };
-    await s.start([gate]);
-    await s.send(fixture('issue_updated_transition'), { id: id() });
-    const texts = s.jira.commentTexts('PAY-12');
-    expect(texts).toHaveLength(1);
-    expect(texts[0]).toContain('needs approval');
-    expect(texts[0]).toContain('/void approve apr-1');
-    expect(s.runs).toEqual([]);
-  });
+        ];
+      });
+      for (const payload of [noLabel, toReview, labelLater])
+        expect((await s.send(payload, { id: id() })).handled?.fired).toEqual([]);
+      expect(s.jira.writes()).toEqual([]);
+    },
+  );
+
+  it(
+    'is dispatched as a normal implement command, ' +
+      'so an approval gate holds it and the request appears on the ticket',
+    async () => {
+      await s.t.stop();
+      const gate: VoidModule = {
+        name: 'test-gate',
+        async setup() {
+          return {
+            gate: {
+              gate: async (request) =>
+                request.kind === 'implement'
+                  ? {
+                      decision: 'hold' as const,
+                      replies: [
+                        {
+                          text:
+                            `🔐 ${request.command.name} ${'ticket' in request.command ? request.command.ticket : ''} ` +
+                            `needs approval from a tech_lead`,
+                          kind: 'approval' as const,
+                          key: 'approval:apr-1',
+                          approval: {
+                            id: 'apr-1',
+                            tenantId: 'acme',
+                            state: 'pending' as const,
+                            requester: { memberId: 'bob', name: 'Bob Lead' },
+                            summary: 'implement PAY-12 in acme/payments',
+                            rule: 'implement',
+                            remaining: '1 more approval from tech_lead',
+                            decisions: [],
+                            expiresAt: '2026-11-26T10:00:00Z',
+                            eligibleApprovers: [],
+                          },
+                        },
+                      ],
+                    }
+                  : { decision: 'run' as const },
+            },
+          };
+        },
+      };
+      await s.start([gate]);
+      await s.send(fixture('issue_updated_transition'), { id: id() });
+      const texts = s.jira.commentTexts('PAY-12');
+      expect(texts).toHaveLength(1);
+      expect(texts[0]).toContain('needs approval');
+      expect(texts[0]).toContain('/void approve apr-1');
+      expect(s.runs).toEqual([]);
+    },
+  );
 });

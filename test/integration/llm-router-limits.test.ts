@@ -23,30 +23,33 @@ import { both, GOOD, request, tenantWith, useModelRouter } from '../helpers/llm-
 const s = useModelRouter();
 
 describe('model router limits: breaker, budgets and keys', () => {
-  it('circuit breaker: opens after repeated failures, skips the provider, lets it back after the cool-down', async () => {
-    let openaiCalls = 0;
-    nock(OPENAI_API)
-      .post('/v1/chat/completions')
-      .times(2)
-      .reply(() => (openaiCalls++, [503, {}]));
-    nock(ANTHROPIC_API).post('/v1/messages').times(3).reply(200, anthropicMessage(GOOD));
-    const tenant = tenantWith(both({ retry: { attemptsPerModel: 1 }, breaker: { failures: 2, coolDownMs: 30_000 } }));
-    const r = s.router();
-    await r.ask(tenant, request, { correlationId: 'b1' });
-    await r.ask(tenant, request, { correlationId: 'b2' });
-    expect(openaiCalls).toBe(2);
-    const skipped = await r.ask(tenant, request, { correlationId: 'b3' });
-    expect(openaiCalls).toBe(2);
-    expect(skipped.source === 'model' && skipped.provider).toBe('claude');
-    s.clock += 30_001;
-    nock(OPENAI_API)
-      .post('/v1/chat/completions')
-      .reply(() => (openaiCalls++, [200, openAiCompletion(JSON.stringify(GOOD))]));
-    const back = await r.ask(tenant, request, { correlationId: 'b4' });
-    expect(openaiCalls).toBe(3);
-    expect(back.source === 'model' && back.provider).toBe('openai-main');
-    expect(await r.breaker.openFor('acme', 'openai-main')).toBe(0);
-  });
+  it(
+    'circuit breaker: opens after repeated failures, ' + 'skips the provider, lets it back after the cool-down',
+    async () => {
+      let openaiCalls = 0;
+      nock(OPENAI_API)
+        .post('/v1/chat/completions')
+        .times(2)
+        .reply(() => (openaiCalls++, [503, {}]));
+      nock(ANTHROPIC_API).post('/v1/messages').times(3).reply(200, anthropicMessage(GOOD));
+      const tenant = tenantWith(both({ retry: { attemptsPerModel: 1 }, breaker: { failures: 2, coolDownMs: 30_000 } }));
+      const r = s.router();
+      await r.ask(tenant, request, { correlationId: 'b1' });
+      await r.ask(tenant, request, { correlationId: 'b2' });
+      expect(openaiCalls).toBe(2);
+      const skipped = await r.ask(tenant, request, { correlationId: 'b3' });
+      expect(openaiCalls).toBe(2);
+      expect(skipped.source === 'model' && skipped.provider).toBe('claude');
+      s.clock += 30_001;
+      nock(OPENAI_API)
+        .post('/v1/chat/completions')
+        .reply(() => (openaiCalls++, [200, openAiCompletion(JSON.stringify(GOOD))]));
+      const back = await r.ask(tenant, request, { correlationId: 'b4' });
+      expect(openaiCalls).toBe(3);
+      expect(back.source === 'model' && back.provider).toBe('openai-main');
+      expect(await r.breaker.openFor('acme', 'openai-main')).toBe(0);
+    },
+  );
 
   it('budget exhausted: no call is made, and the error says which budget', async () => {
     nock(OPENAI_API)

@@ -94,59 +94,62 @@ describe('GET /metrics after a conversation', () => {
     expect(delta('void_outbound_requests_total', { platform: 'slack', outcome: 'rate_limited' })).toBe(1);
   });
 
-  it("counts GitHub's 403 rate limits (secondary and primary) as rate limited, and a plain 403 as a client error", async () => {
-    // GitHub on loopback: a secondary limit (403 + retry-after), a primary one (403 + x-ratelimit-remaining: 0),
-    // a permission 403.
-    const github: Server = createServer((req, res) => {
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (req.url?.includes('secondary')) headers['retry-after'] = '60';
-      if (req.url?.includes('primary'))
-        Object.assign(headers, {
-          'x-ratelimit-remaining': '0',
-          'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 60),
-        });
-      res.writeHead(403, headers).end(
-        JSON.stringify({
-          message: req.url?.includes('secondary') ? 'You have exceeded a secondary rate limit.' : 'Forbidden',
-        }),
+  it(
+    "counts GitHub's 403 rate limits (secondary and primary) as rate limited, " + 'and a plain 403 as a client error',
+    async () => {
+      // GitHub on loopback: a secondary limit (403 + retry-after), a primary one (403 + x-ratelimit-remaining: 0),
+      // a permission 403.
+      const github: Server = createServer((req, res) => {
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (req.url?.includes('secondary')) headers['retry-after'] = '60';
+        if (req.url?.includes('primary'))
+          Object.assign(headers, {
+            'x-ratelimit-remaining': '0',
+            'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 60),
+          });
+        res.writeHead(403, headers).end(
+          JSON.stringify({
+            message: req.url?.includes('secondary') ? 'You have exceeded a secondary rate limit.' : 'Forbidden',
+          }),
+        );
+      });
+      github.listen(0, '127.0.0.1');
+      await once(github, 'listening');
+      const base = `http://127.0.0.1:${(github.address() as AddressInfo).port}`;
+      const t = await startTestApp({
+        config: testConfig({ env: { METRICS_TOKEN, GITHUB_API_URL: base } }),
+        modules: [observabilityModule()],
+      });
+      running.push({
+        ...t,
+        stop: async () => {
+          await t.stop();
+          github.close();
+        },
+      });
+      const before = (await scrape(t.url)).text;
+      // Octokit (fetch, as Void's GitHub client) meets the secondary limit; a node:http client (as axios)
+      // the primary one.
+      const octokit = new Octokit({ baseUrl: base, request: { retries: 0 } });
+      await expect(
+        octokit.request('GET /repos/{owner}/{repo}', { owner: 'acme', repo: 'secondary' }),
+      ).rejects.toMatchObject({ status: 403 });
+      await expect(
+        octokit.request('GET /repos/{owner}/{repo}', { owner: 'acme', repo: 'denied' }),
+      ).rejects.toMatchObject({ status: 403 });
+      await new Promise<void>((resolve, reject) =>
+        httpRequest(`${base}/repos/acme/primary`, (res) => res.resume().on('end', resolve))
+          .on('error', reject)
+          .end(),
       );
-    });
-    github.listen(0, '127.0.0.1');
-    await once(github, 'listening');
-    const base = `http://127.0.0.1:${(github.address() as AddressInfo).port}`;
-    const t = await startTestApp({
-      config: testConfig({ env: { METRICS_TOKEN, GITHUB_API_URL: base } }),
-      modules: [observabilityModule()],
-    });
-    running.push({
-      ...t,
-      stop: async () => {
-        await t.stop();
-        github.close();
-      },
-    });
-    const before = (await scrape(t.url)).text;
-    // Octokit (fetch, as Void's GitHub client) meets the secondary limit; a node:http client (as axios)
-    // the primary one.
-    const octokit = new Octokit({ baseUrl: base, request: { retries: 0 } });
-    await expect(
-      octokit.request('GET /repos/{owner}/{repo}', { owner: 'acme', repo: 'secondary' }),
-    ).rejects.toMatchObject({ status: 403 });
-    await expect(octokit.request('GET /repos/{owner}/{repo}', { owner: 'acme', repo: 'denied' })).rejects.toMatchObject(
-      { status: 403 },
-    );
-    await new Promise<void>((resolve, reject) =>
-      httpRequest(`${base}/repos/acme/primary`, (res) => res.resume().on('end', resolve))
-        .on('error', reject)
-        .end(),
-    );
-    const after = (await scrape(t.url)).text;
-    const delta = (name: string, labels: Record<string, string>) =>
-      valueOf(after, name, labels) - valueOf(before, name, labels);
-    expect(delta('void_outbound_rate_limited_total', { platform: 'github' })).toBe(2);
-    expect(delta('void_outbound_requests_total', { platform: 'github', outcome: 'rate_limited' })).toBe(2);
-    expect(delta('void_outbound_requests_total', { platform: 'github', outcome: 'client_error' })).toBe(1);
-  });
+      const after = (await scrape(t.url)).text;
+      const delta = (name: string, labels: Record<string, string>) =>
+        valueOf(after, name, labels) - valueOf(before, name, labels);
+      expect(delta('void_outbound_rate_limited_total', { platform: 'github' })).toBe(2);
+      expect(delta('void_outbound_requests_total', { platform: 'github', outcome: 'rate_limited' })).toBe(2);
+      expect(delta('void_outbound_requests_total', { platform: 'github', outcome: 'client_error' })).toBe(1);
+    },
+  );
 
   it('answers 401 without the bearer token or with a wrong one', async () => {
     const t = await startTestApp({ config: testConfig({ env: { METRICS_TOKEN } }), modules: [observabilityModule()] });

@@ -30,41 +30,44 @@ async function doctor(env: Record<string, string>): Promise<{ code: number; out:
 }
 
 describe('void doctor: notifications', () => {
-  it('checks SMTP servers and webhook endpoints, reports dead letters, and never prints the SMTP password', async () => {
-    const smtp = await startSmtp();
-    const prefix = uniqueId('void-doc');
-    await new NotifyState(redis, prefix).deadLetter({
-      deliveryId: 'd1',
-      channel: 'webhook',
-      tenantId: 'acme',
-      recipient: 'portal',
-      eventType: 'job.failed',
-      failedAt: new Date().toISOString(),
-      attempts: 34,
-      code: 'webhook.status_500',
-      job: {},
-    });
-    try {
-      const { code, out } = await doctor({
-        VOID_KEY_PREFIX: prefix,
-        VOID_SMTP_URL: smtp.url.replace('smtp://', 'smtp://void:hunter2-smtp-pass@'),
-        VOID_WEBHOOK_SECRETS: JSON.stringify({ portal: WEBHOOK_SECRET }),
+  it(
+    'checks SMTP servers and webhook endpoints, ' + 'reports dead letters, and never prints the SMTP password',
+    async () => {
+      const smtp = await startSmtp();
+      const prefix = uniqueId('void-doc');
+      await new NotifyState(redis, prefix).deadLetter({
+        deliveryId: 'd1',
+        channel: 'webhook',
+        tenantId: 'acme',
+        recipient: 'portal',
+        eventType: 'job.failed',
+        failedAt: new Date().toISOString(),
+        attempts: 34,
+        code: 'webhook.status_500',
+        job: {},
       });
-      expect(out).toMatch(
-        /✔ smtp deployment \(VOID_SMTP_URL\): smtp:\/\/\*\*\*@127\.0\.0\.1:\d+ greets and accepts Void/,
-      );
-      expect(out).toContain(
-        '✘ webhook acme/portal: 10.9.8.7 resolves to 10.9.8.7, a loopback, private, link-local or metadata address',
-      );
-      expect(out).toContain(
-        '✘ webhook acme/nosecret: no Standard Webhooks secret named "missing" in VOID_WEBHOOK_SECRETS',
-      );
-      expect(out).toContain('! notifications acme: 1 delivery(ies) in the dead-letter list (0 mail, 1 webhook)');
-      expect(out).toContain('void webhooks replay --tenant acme --all');
-      expect(out).not.toContain('hunter2-smtp-pass');
-      expect(code).toBe(1);
-    } finally {
-      await smtp.stop();
-    }
-  });
+      try {
+        const { code, out } = await doctor({
+          VOID_KEY_PREFIX: prefix,
+          VOID_SMTP_URL: smtp.url.replace('smtp://', 'smtp://void:hunter2-smtp-pass@'),
+          VOID_WEBHOOK_SECRETS: JSON.stringify({ portal: WEBHOOK_SECRET }),
+        });
+        expect(out).toMatch(
+          /✔ smtp deployment \(VOID_SMTP_URL\): smtp:\/\/\*\*\*@127\.0\.0\.1:\d+ greets and accepts Void/,
+        );
+        expect(out).toContain(
+          '✘ webhook acme/portal: 10.9.8.7 resolves to 10.9.8.7, a loopback, private, link-local or metadata address',
+        );
+        expect(out).toContain(
+          '✘ webhook acme/nosecret: no Standard Webhooks secret named "missing" in VOID_WEBHOOK_SECRETS',
+        );
+        expect(out).toContain('! notifications acme: 1 delivery(ies) in the dead-letter list (0 mail, 1 webhook)');
+        expect(out).toContain('void webhooks replay --tenant acme --all');
+        expect(out).not.toContain('hunter2-smtp-pass');
+        expect(code).toBe(1);
+      } finally {
+        await smtp.stop();
+      }
+    },
+  );
 });

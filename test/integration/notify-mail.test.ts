@@ -99,38 +99,42 @@ const trail = (app: VoidApp): Promise<AuditRecord[]> => app.audit.store.range('a
 const recipients = (s: LoopbackSmtp) => s.mails.flatMap((m) => m.to).sort();
 
 describe('notifications: mail', () => {
-  it('mails an approval request to each eligible approver who chose email or both; chat-only and quiet hours wait', async () => {
-    const server = await smtp();
-    // 23:30 UTC: inside quinn's quiet hours (22:00-07:00 UTC), which end 7.5 hours later.
-    const now = new Date('2026-12-04T23:30:00Z');
-    const { app, engine } = await start(server.url, { now: () => now });
-    const id =
-      (await say(app, consoleUser('alice'), 'deploy payments to production at v1.2.3')).replies[0]?.approval?.id ?? '';
-    expect(id).not.toBe('');
-    await server.waitFor(2);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(recipients(server)).toEqual(['bob@acme.test', 'carol@acme.test']);
-    const mail = server.mails[0]?.raw ?? '';
-    expect(mail).toContain(`Subject: [Void] Approval requested: deploy payments to production at v1.2.3`);
-    expect(mail).toContain('text/plain');
-    expect(mail).toContain('text/html');
-    expect(mail).toContain(`https://void.acme.test/dashboard/t/acme/approvals/${id}`);
-    expect(mail).toContain(`approve ${id}`);
-    expect(mail).toContain('no link in it approves or rejects anything');
-    // quinn's mail is held until the quiet hours end, as a delayed job.
-    const delayed = await engine.queue.getJobs(['delayed']);
-    const quinn = delayed.find((j) => j.data.kind === 'mail' && j.data.memberId === 'quinn');
-    expect(quinn?.opts.delay).toBe(7.5 * 3_600_000);
-    const sent = (
-      await eventually(
-        () => trail(app),
-        (r) => r.filter((x) => x.action === 'notify.sent').length >= 2,
-      )
-    ).filter((r) => r.action === 'notify.sent');
-    expect(sent.map((r) => r.details?.recipient).sort()).toEqual(['bob', 'carol']);
-    expect(sent[0]?.details).toMatchObject({ channel: 'email', eventType: 'approval.requested' });
-    expect(JSON.stringify(sent)).not.toContain('@acme.test');
-  });
+  it(
+    'mails an approval request to each eligible approver who chose email or both; ' + 'chat-only and quiet hours wait',
+    async () => {
+      const server = await smtp();
+      // 23:30 UTC: inside quinn's quiet hours (22:00-07:00 UTC), which end 7.5 hours later.
+      const now = new Date('2026-12-04T23:30:00Z');
+      const { app, engine } = await start(server.url, { now: () => now });
+      const id =
+        (await say(app, consoleUser('alice'), 'deploy payments to production at v1.2.3')).replies[0]?.approval?.id ??
+        '';
+      expect(id).not.toBe('');
+      await server.waitFor(2);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(recipients(server)).toEqual(['bob@acme.test', 'carol@acme.test']);
+      const mail = server.mails[0]?.raw ?? '';
+      expect(mail).toContain(`Subject: [Void] Approval requested: deploy payments to production at v1.2.3`);
+      expect(mail).toContain('text/plain');
+      expect(mail).toContain('text/html');
+      expect(mail).toContain(`https://void.acme.test/dashboard/t/acme/approvals/${id}`);
+      expect(mail).toContain(`approve ${id}`);
+      expect(mail).toContain('no link in it approves or rejects anything');
+      // quinn's mail is held until the quiet hours end, as a delayed job.
+      const delayed = await engine.queue.getJobs(['delayed']);
+      const quinn = delayed.find((j) => j.data.kind === 'mail' && j.data.memberId === 'quinn');
+      expect(quinn?.opts.delay).toBe(7.5 * 3_600_000);
+      const sent = (
+        await eventually(
+          () => trail(app),
+          (r) => r.filter((x) => x.action === 'notify.sent').length >= 2,
+        )
+      ).filter((r) => r.action === 'notify.sent');
+      expect(sent.map((r) => r.details?.recipient).sort()).toEqual(['bob', 'carol']);
+      expect(sent[0]?.details).toMatchObject({ channel: 'email', eventType: 'approval.requested' });
+      expect(JSON.stringify(sent)).not.toContain('@acme.test');
+    },
+  );
 
   it('batches pending requests into one daily digest for those who chose digest', async () => {
     const server = await smtp();
@@ -157,21 +161,24 @@ describe('notifications: mail', () => {
     expect(server.mails.filter((m) => m.to.includes('frank@acme.test'))).toHaveLength(1);
   });
 
-  it('`notify` changes a preference: dan asks for email and gets the next request; the change is on the trail', async () => {
-    const server = await smtp();
-    const { app } = await start(server.url);
-    const show = await say(app, consoleUser('dan'), 'notify');
-    expect(show.replies[0]?.text).toContain('Your notifications in Acme Payments: chat, chat only: no mail');
-    const bad = await say(app, consoleUser('dan'), 'notify quiet 25:00-07:00');
-    expect(bad.replies[0]?.text).toMatch(/quiet hours look like 22:00-07:00/i);
-    const set = await say(app, consoleUser('dan'), 'notify email');
-    expect(set.replies[0]?.text).toContain('Saved. Your notifications in Acme Payments: email');
-    await say(app, consoleUser('alice'), 'deploy payments to production at v3');
-    await server.waitFor(3);
-    expect(recipients(server)).toContain('dan@acme.test');
-    const changed = (await trail(app)).find((r) => r.action === 'notify.preferences_changed');
-    expect(changed).toMatchObject({ actor: { memberId: 'dan' }, details: { channel: 'email' } });
-  });
+  it(
+    '`notify` changes a preference: ' + 'dan asks for email and gets the next request; the change is on the trail',
+    async () => {
+      const server = await smtp();
+      const { app } = await start(server.url);
+      const show = await say(app, consoleUser('dan'), 'notify');
+      expect(show.replies[0]?.text).toContain('Your notifications in Acme Payments: chat, chat only: no mail');
+      const bad = await say(app, consoleUser('dan'), 'notify quiet 25:00-07:00');
+      expect(bad.replies[0]?.text).toMatch(/quiet hours look like 22:00-07:00/i);
+      const set = await say(app, consoleUser('dan'), 'notify email');
+      expect(set.replies[0]?.text).toContain('Saved. Your notifications in Acme Payments: email');
+      await say(app, consoleUser('alice'), 'deploy payments to production at v3');
+      await server.waitFor(3);
+      expect(recipients(server)).toContain('dan@acme.test');
+      const changed = (await trail(app)).find((r) => r.action === 'notify.preferences_changed');
+      expect(changed).toMatchObject({ actor: { memberId: 'dan' }, details: { channel: 'email' } });
+    },
+  );
 
   it('a failing SMTP server is retried and the mail delivered once; SMTP errors are counted for doctor', async () => {
     const server = await smtp({ failFirst: 3 });

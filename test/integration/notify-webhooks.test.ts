@@ -64,39 +64,42 @@ describe('notifications: webhooks', () => {
     expect((await trail(s.app)).filter((x) => x.action === 'notify.sent')).toHaveLength(1);
   });
 
-  it('a dead endpoint ends in the dead-letter list; `void webhooks list` shows it and `replay` delivers it', async () => {
-    const r = await receiver();
-    r.answer = () => 500;
-    const s = await start(hook('portal', r.url, 'job.failed'));
-    await jobFailed(s.app);
-    const dead = await eventually(
-      () => s.state.deadLetters('acme'),
-      (d) => d.length === 1,
-    );
-    expect(dead[0]).toMatchObject({
-      channel: 'webhook',
-      recipient: 'portal',
-      eventType: 'job.failed',
-      code: 'webhook.status_500',
-    });
-    expect((await trail(s.app)).find((x) => x.action === 'notify.failed')?.details).toMatchObject({
-      channel: 'webhook',
-      recipient: 'portal',
-      code: 'webhook.status_500',
-    });
-    const listed = await cli(s, ['list', '--tenant', 'acme']);
-    expect(listed.out).toContain('dead letters: 1');
-    expect(listed.out).toContain(`${dead[0]?.deliveryId}  webhook → portal  job.failed  webhook.status_500`);
-    const failedAttempts = r.deliveries.length;
-    r.answer = () => 200;
-    const replayed = await cli(s, ['replay', '--tenant', 'acme', '--all']);
-    expect(replayed).toMatchObject({ code: 0 });
-    const [accepted] = await r.waitForAccepted(1);
-    expect(accepted?.headers['webhook-id']).toBe(r.deliveries[0]?.headers['webhook-id']);
-    expect(r.deliveries).toHaveLength(failedAttempts + 1);
-    expect(await s.state.deadLetters('acme')).toEqual([]);
-    expect((await cli(s, ['replay', '--tenant', 'acme', '--all'])).out).toContain('No matching dead letter');
-  });
+  it(
+    'a dead endpoint ends in the dead-letter list; ' + '`void webhooks list` shows it and `replay` delivers it',
+    async () => {
+      const r = await receiver();
+      r.answer = () => 500;
+      const s = await start(hook('portal', r.url, 'job.failed'));
+      await jobFailed(s.app);
+      const dead = await eventually(
+        () => s.state.deadLetters('acme'),
+        (d) => d.length === 1,
+      );
+      expect(dead[0]).toMatchObject({
+        channel: 'webhook',
+        recipient: 'portal',
+        eventType: 'job.failed',
+        code: 'webhook.status_500',
+      });
+      expect((await trail(s.app)).find((x) => x.action === 'notify.failed')?.details).toMatchObject({
+        channel: 'webhook',
+        recipient: 'portal',
+        code: 'webhook.status_500',
+      });
+      const listed = await cli(s, ['list', '--tenant', 'acme']);
+      expect(listed.out).toContain('dead letters: 1');
+      expect(listed.out).toContain(`${dead[0]?.deliveryId}  webhook → portal  job.failed  webhook.status_500`);
+      const failedAttempts = r.deliveries.length;
+      r.answer = () => 200;
+      const replayed = await cli(s, ['replay', '--tenant', 'acme', '--all']);
+      expect(replayed).toMatchObject({ code: 0 });
+      const [accepted] = await r.waitForAccepted(1);
+      expect(accepted?.headers['webhook-id']).toBe(r.deliveries[0]?.headers['webhook-id']);
+      expect(r.deliveries).toHaveLength(failedAttempts + 1);
+      expect(await s.state.deadLetters('acme')).toEqual([]);
+      expect((await cli(s, ['replay', '--tenant', 'acme', '--all'])).out).toContain('No matching dead letter');
+    },
+  );
 
   it('the circuit breaker stops calling an endpoint after repeated failures', async () => {
     const r = await receiver();
@@ -133,57 +136,64 @@ describe('notifications: webhooks', () => {
     );
   });
 
-  it('a streaming endpoint that gives up on one record dead-letters it and goes on with the next, in order', async () => {
-    const r = await receiver();
-    const attempts = attemptsFor(FAST);
-    r.answer = (n) => (n <= attempts ? 500 : 200);
-    const s = await start(hook('siem', r.url, 'audit.appended'));
-    for (let i = 0; i < 3; i++)
-      await s.app.audit.append({
-        tenantId: 'acme',
-        action: 'command.received',
-        actor: system,
-        outcome: 'info',
-        details: { n: i },
-        correlationId: `c-${i}`,
-      });
-    const accepted = await r.waitForAccepted(2);
-    expect(accepted.map((d) => Number(d.payload?.data.seq))).toEqual([2, 3]);
-    expect(r.deliveries.slice(0, attempts).every((d) => d.payload?.data.seq === 1)).toBe(true);
-    const dead = await s.state.deadLetters('acme');
-    expect(dead.map((d) => [d.recipient, d.eventType, d.code])).toEqual([
-      ['siem', 'audit.appended', 'webhook.status_500'],
-    ]);
-  });
+  it(
+    'a streaming endpoint that gives up on one record ' + 'dead-letters it and goes on with the next, in order',
+    async () => {
+      const r = await receiver();
+      const attempts = attemptsFor(FAST);
+      r.answer = (n) => (n <= attempts ? 500 : 200);
+      const s = await start(hook('siem', r.url, 'audit.appended'));
+      for (let i = 0; i < 3; i++)
+        await s.app.audit.append({
+          tenantId: 'acme',
+          action: 'command.received',
+          actor: system,
+          outcome: 'info',
+          details: { n: i },
+          correlationId: `c-${i}`,
+        });
+      const accepted = await r.waitForAccepted(2);
+      expect(accepted.map((d) => Number(d.payload?.data.seq))).toEqual([2, 3]);
+      expect(r.deliveries.slice(0, attempts).every((d) => d.payload?.data.seq === 1)).toBe(true);
+      const dead = await s.state.deadLetters('acme');
+      expect(dead.map((d) => [d.recipient, d.eventType, d.code])).toEqual([
+        ['siem', 'audit.appended', 'webhook.status_500'],
+      ]);
+    },
+  );
 
-  it('refuses endpoints that resolve to metadata or private addresses, and loopback unless allow-listed (RELIABILITY 37)', async () => {
-    const r = await receiver();
-    const resolve = async (host: string) =>
-      host === 'metadata.internal'
-        ? [{ address: '169.254.169.254', family: 4 }]
-        : [{ address: '10.20.30.40', family: 4 }];
-    const hooks =
-      hook('meta', 'http://metadata.internal/latest/meta-data', 'job.failed') +
-      hook('private', 'https://portal.corp.internal/hook', 'job.failed') +
-      hook('loop', r.url, 'job.failed');
-    const s = await start(hooks, { resolve }, {});
-    await jobFailed(s.app);
-    const dead = await eventually(
-      () => s.state.deadLetters('acme'),
-      (d) => d.length === 3,
-    );
-    expect(Object.fromEntries(dead.map((d) => [d.recipient, [d.code, d.attempts]]))).toEqual({
-      meta: ['webhook.blocked_address', 1],
-      private: ['webhook.blocked_address', 1],
-      loop: ['webhook.blocked_address', 1],
-    });
-    expect(r.deliveries).toHaveLength(0);
-    const tested = await cli(s, ['test', '--tenant', 'acme', '--endpoint', 'loop']);
-    expect(tested.code).toBe(1);
-    expect(tested.out).toContain(
-      'resolves to 127.0.0.1, a loopback, private, link-local or metadata address; add it to VOID_OUTBOUND_ALLOW',
-    );
-  });
+  it(
+    'refuses endpoints that resolve to metadata or private addresses, ' +
+      'and loopback unless allow-listed (RELIABILITY 37)',
+    async () => {
+      const r = await receiver();
+      const resolve = async (host: string) =>
+        host === 'metadata.internal'
+          ? [{ address: '169.254.169.254', family: 4 }]
+          : [{ address: '10.20.30.40', family: 4 }];
+      const hooks =
+        hook('meta', 'http://metadata.internal/latest/meta-data', 'job.failed') +
+        hook('private', 'https://portal.corp.internal/hook', 'job.failed') +
+        hook('loop', r.url, 'job.failed');
+      const s = await start(hooks, { resolve }, {});
+      await jobFailed(s.app);
+      const dead = await eventually(
+        () => s.state.deadLetters('acme'),
+        (d) => d.length === 3,
+      );
+      expect(Object.fromEntries(dead.map((d) => [d.recipient, [d.code, d.attempts]]))).toEqual({
+        meta: ['webhook.blocked_address', 1],
+        private: ['webhook.blocked_address', 1],
+        loop: ['webhook.blocked_address', 1],
+      });
+      expect(r.deliveries).toHaveLength(0);
+      const tested = await cli(s, ['test', '--tenant', 'acme', '--endpoint', 'loop']);
+      expect(tested.code).toBe(1);
+      expect(tested.out).toContain(
+        'resolves to 127.0.0.1, a loopback, private, link-local or metadata address; add it to VOID_OUTBOUND_ALLOW',
+      );
+    },
+  );
 
   it('`void webhooks test` sends one signed test event; a redirect is reported, never followed', async () => {
     const r = await receiver();

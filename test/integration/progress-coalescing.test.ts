@@ -48,15 +48,19 @@ async function writesFor(interval?: string): Promise<string[]> {
 }
 
 describe('job progress in the thread', () => {
-  it('is coalesced by default: a job reporting 30 steps in a third of a second writes its message a few times, not 32, ending with the result', async () => {
-    const writes = await writesFor();
-    // started, at most one progress line per second the steps took, and the result.
-    expect(writes.length).toBeLessThanOrEqual(2 + Math.ceil(elapsedMs / 1000));
-    expect(writes.length).toBeLessThan(10);
-    expect(writes[0]).toMatch(/^▶️ triage started/);
-    expect(writes.at(-1)).toBe('✅ triage done: triaged');
-    expect(writes.filter((w) => w.startsWith('✅'))).toHaveLength(1);
-  });
+  it(
+    'is coalesced by default: a job reporting 30 steps in a third of a ' +
+      'second writes its message a few times, not 32, ending with the result',
+    async () => {
+      const writes = await writesFor();
+      // started, at most one progress line per second the steps took, and the result.
+      expect(writes.length).toBeLessThanOrEqual(2 + Math.ceil(elapsedMs / 1000));
+      expect(writes.length).toBeLessThan(10);
+      expect(writes[0]).toMatch(/^▶️ triage started/);
+      expect(writes.at(-1)).toBe('✅ triage done: triaged');
+      expect(writes.filter((w) => w.startsWith('✅'))).toHaveLength(1);
+    },
+  );
 
   it('with VOID_PROGRESS_INTERVAL_MS=0 every step is written', async () => {
     const writes = await writesFor('0');

@@ -44,22 +44,25 @@ describe('a flood of bad signatures', () => {
 });
 
 describe('secrets obtained at run time', () => {
-  it('a GitHub installation token fetched while handling a comment never appears in the log, wherever it is logged', async () => {
-    const config = testConfig({ yaml: GITHUB_TENANTS, env: githubEnv() });
-    const { log, lines } = captureAppLogger(config);
-    const t = await startGithubApp({
-      modules: [processorsModule({ review: () => async () => ({ summary: 'reviewed' }) })],
-      log,
-    });
-    running.push(t);
-    const api = fakeGithubApi();
-    expect((await deliver(t.url, 'issue_comment', prComment('/void review'))).status).toBe(202);
-    await t.github.idle();
-    expect(api.tokenCalls()).toBeGreaterThan(0);
-    // Something upstream echoes the token into an error that Void logs.
-    log.warn({ err: new Error(`GitHub said: bad credentials ${TOKEN}`) }, `request with token ${TOKEN} failed`);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(lines.join('')).toContain('request with token [REDACTED] failed');
-    expect(lines.join('')).not.toContain(TOKEN);
-  });
+  it(
+    'a GitHub installation token fetched while handling a ' + 'comment never appears in the log, wherever it is logged',
+    async () => {
+      const config = testConfig({ yaml: GITHUB_TENANTS, env: githubEnv() });
+      const { log, lines } = captureAppLogger(config);
+      const t = await startGithubApp({
+        modules: [processorsModule({ review: () => async () => ({ summary: 'reviewed' }) })],
+        log,
+      });
+      running.push(t);
+      const api = fakeGithubApi();
+      expect((await deliver(t.url, 'issue_comment', prComment('/void review'))).status).toBe(202);
+      await t.github.idle();
+      expect(api.tokenCalls()).toBeGreaterThan(0);
+      // Something upstream echoes the token into an error that Void logs.
+      log.warn({ err: new Error(`GitHub said: bad credentials ${TOKEN}`) }, `request with token ${TOKEN} failed`);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(lines.join('')).toContain('request with token [REDACTED] failed');
+      expect(lines.join('')).not.toContain(TOKEN);
+    },
+  );
 });

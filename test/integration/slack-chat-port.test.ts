@@ -20,16 +20,24 @@ describe('in-place updates', () => {
     t = await startSlackApp();
   });
 
-  it('posts the first reply of a key and updates that message for the next ones; late progress never hides the result', async () => {
-    await t.app.chat.post(thread, progress('🕐 queued'));
-    await t.app.chat.post(thread, progress('▶️ started'));
-    await t.app.chat.post(thread, { text: '✅ review done', key: 'job:review-1', kind: 'answer' });
-    await t.app.chat.post(thread, progress('🕐 queued (late)'));
-    const posts = t.fake.callsOf('chat.postMessage');
-    expect(posts).toHaveLength(1);
-    expect(posts[0]?.params).toMatchObject({ channel: 'C0DEPLOYS', thread_ts: '1700000100.000100', text: '🕐 queued' });
-    expect(t.fake.callsOf('chat.update').map((c) => c.params.text)).toEqual(['▶️ started', '✅ review done']);
-  });
+  it(
+    'posts the first reply of a key and updates that message for the next ones; ' +
+      'late progress never hides the result',
+    async () => {
+      await t.app.chat.post(thread, progress('🕐 queued'));
+      await t.app.chat.post(thread, progress('▶️ started'));
+      await t.app.chat.post(thread, { text: '✅ review done', key: 'job:review-1', kind: 'answer' });
+      await t.app.chat.post(thread, progress('🕐 queued (late)'));
+      const posts = t.fake.callsOf('chat.postMessage');
+      expect(posts).toHaveLength(1);
+      expect(posts[0]?.params).toMatchObject({
+        channel: 'C0DEPLOYS',
+        thread_ts: '1700000100.000100',
+        text: '🕐 queued',
+      });
+      expect(t.fake.callsOf('chat.update').map((c) => c.params.text)).toEqual(['▶️ started', '✅ review done']);
+    },
+  );
 
   it('two writers racing on the first reply of a key (web role and worker) still make one message', async () => {
     await Promise.all([
@@ -63,29 +71,32 @@ describe('rate limits', () => {
     expect((elsewhere?.at ?? Infinity) - (times[0] ?? 0)).toBeLessThan(150);
   });
 
-  it("holds back a bounded backlog per channel: a burst beyond it is not queued in memory (Slack's 429s pace it)", async () => {
-    const auth = new SlackAuth({
-      apiUrl: t.fake.apiUrl,
-      log: t.app.log,
-      registry: t.app.registry,
-      single: { botToken: BOT_TOKEN, botId: BOT_ID, botUserId: BOT_USER_ID },
-    });
-    const port = new SlackChatPort({
-      auth,
-      redis: t.app.redis,
-      prefix: t.prefix,
-      paceMs: 200,
-      slackIdsOf: () => [],
-      log: t.app.log,
-      maxBacklog: 2,
-    });
-    const started = Date.now();
-    await Promise.all(Array.from({ length: 10 }, (_, n) => port.post(thread, { text: `burst ${n}` })));
-    const elapsed = Date.now() - started;
-    expect(t.fake.callsOf('chat.postMessage')).toHaveLength(10);
-    expect(elapsed).toBeGreaterThanOrEqual(190);
-    expect(elapsed).toBeLessThan(10 * 200 - 400);
-  });
+  it(
+    'holds back a bounded backlog per channel: ' + "a burst beyond it is not queued in memory (Slack's 429s pace it)",
+    async () => {
+      const auth = new SlackAuth({
+        apiUrl: t.fake.apiUrl,
+        log: t.app.log,
+        registry: t.app.registry,
+        single: { botToken: BOT_TOKEN, botId: BOT_ID, botUserId: BOT_USER_ID },
+      });
+      const port = new SlackChatPort({
+        auth,
+        redis: t.app.redis,
+        prefix: t.prefix,
+        paceMs: 200,
+        slackIdsOf: () => [],
+        log: t.app.log,
+        maxBacklog: 2,
+      });
+      const started = Date.now();
+      await Promise.all(Array.from({ length: 10 }, (_, n) => port.post(thread, { text: `burst ${n}` })));
+      const elapsed = Date.now() - started;
+      expect(t.fake.callsOf('chat.postMessage')).toHaveLength(10);
+      expect(elapsed).toBeGreaterThanOrEqual(190);
+      expect(elapsed).toBeLessThan(10 * 200 - 400);
+    },
+  );
 
   it('waits out a 429 for Retry-After seconds, then posts the message once', async () => {
     let limited = 0;

@@ -67,15 +67,18 @@ function redirect(state: string, cookie: string, code = 'good-code') {
 }
 
 describe('OAuth install', () => {
-  it('sends the installer to Slack with the client id, scopes, redirect URI and a signed state bound by a cookie', async () => {
-    const { location, state, cookie } = await startInstall();
-    expect(location.origin).toBe(t.fake.url);
-    expect(location.pathname).toBe('/oauth/v2/authorize');
-    expect(location.searchParams.get('client_id')).toBe('1234.5678');
-    expect(location.searchParams.get('scope')).toContain('commands');
-    expect(location.searchParams.get('redirect_uri')).toBe('https://void.example/slack/oauth_redirect');
-    expect(cookie.split('=')[1]).toBe(state.split('.')[0]);
-  });
+  it(
+    'sends the installer to Slack with the client id, ' + 'scopes, redirect URI and a signed state bound by a cookie',
+    async () => {
+      const { location, state, cookie } = await startInstall();
+      expect(location.origin).toBe(t.fake.url);
+      expect(location.pathname).toBe('/oauth/v2/authorize');
+      expect(location.searchParams.get('client_id')).toBe('1234.5678');
+      expect(location.searchParams.get('scope')).toContain('commands');
+      expect(location.searchParams.get('redirect_uri')).toBe('https://void.example/slack/oauth_redirect');
+      expect(cookie.split('=')[1]).toBe(state.split('.')[0]);
+    },
+  );
 
   it('binds the workspace to its tenant, seals the token, and speaks with it in that workspace', async () => {
     grantFor(ACME_TEAM);
@@ -119,15 +122,18 @@ describe('OAuth install', () => {
     expect(t.fake.callsOf('auth.test')).toHaveLength(0);
   });
 
-  it('a bad code from Slack: 502 page, nothing installed; commands from that workspace are refused saying so', async () => {
-    grantFor(ACME_TEAM);
-    const { state, cookie } = await startInstall();
-    expect((await redirect(state, cookie, 'bad-code')).status).toBe(502);
-    const response = await postSlack(t.url, { body: slashForm({ text: 'review acme/api#1', user: USERS.bob }) });
-    expect(response.status).toBe(403);
-    expect(JSON.parse(response.text)).toMatchObject({ error: 'slack.not_installed' });
-    await t.settled();
-    expect(t.fake.calls.filter((c) => c.method.startsWith('chat.'))).toHaveLength(0);
-    expect(await t.app.queue.queue.count()).toBe(0);
-  });
+  it(
+    'a bad code from Slack: 502 page, nothing installed; ' + 'commands from that workspace are refused saying so',
+    async () => {
+      grantFor(ACME_TEAM);
+      const { state, cookie } = await startInstall();
+      expect((await redirect(state, cookie, 'bad-code')).status).toBe(502);
+      const response = await postSlack(t.url, { body: slashForm({ text: 'review acme/api#1', user: USERS.bob }) });
+      expect(response.status).toBe(403);
+      expect(JSON.parse(response.text)).toMatchObject({ error: 'slack.not_installed' });
+      await t.settled();
+      expect(t.fake.calls.filter((c) => c.method.startsWith('chat.'))).toHaveLength(0);
+      expect(await t.app.queue.queue.count()).toBe(0);
+    },
+  );
 });

@@ -55,28 +55,31 @@ function mention(command: string, extra: Record<string, unknown> = {}): Record<s
 const conversationOf = (activity: Record<string, unknown>) => (activity.conversation as { id: string }).id;
 
 describe('Teams: commands that need no job are answered in the turn', () => {
-  it('"@Void status" in a channel: one reply in the thread with the queue, sent during the request; no job', async () => {
-    const before = await jobCount(t);
-    const activity = mention('status');
-    const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url });
-    expect((await postActivity(t.url, activity, { token })).status).toBe(200);
-    const calls = teams.connector.calls.filter(inConversation(conversationOf(activity)));
-    expect(calls).toHaveLength(1);
-    expect(calls[0]?.method).toBe('POST');
-    expect(calls[0]?.path).toBe(
-      `/v3/conversations/${encodeURIComponent(conversationOf(activity))}/activities/${String(activity.id)}`,
-    );
-    expect(text(calls[0] as ConnectorCall)).toMatch(/Acme Payments/);
-    expect(text(calls[0] as ConnectorCall)).not.toMatch(/queued as job/);
-    expect(await jobCount(t)).toBe(before);
-    // Nothing follows later: there is no job whose progress would update the message.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(teams.connector.calls.filter(inConversation(conversationOf(activity)))).toHaveLength(1);
-    const received = (await t.app.audit.store.range('acme', 1, 1000)).filter(
-      (r) => r.action === 'command.received' && r.correlationId !== undefined,
-    );
-    expect(received.some((r) => r.details?.command === 'status')).toBe(true);
-  });
+  it(
+    '"@Void status" in a channel: ' + 'one reply in the thread with the queue, sent during the request; no job',
+    async () => {
+      const before = await jobCount(t);
+      const activity = mention('status');
+      const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url });
+      expect((await postActivity(t.url, activity, { token })).status).toBe(200);
+      const calls = teams.connector.calls.filter(inConversation(conversationOf(activity)));
+      expect(calls).toHaveLength(1);
+      expect(calls[0]?.method).toBe('POST');
+      expect(calls[0]?.path).toBe(
+        `/v3/conversations/${encodeURIComponent(conversationOf(activity))}/activities/${String(activity.id)}`,
+      );
+      expect(text(calls[0] as ConnectorCall)).toMatch(/Acme Payments/);
+      expect(text(calls[0] as ConnectorCall)).not.toMatch(/queued as job/);
+      expect(await jobCount(t)).toBe(before);
+      // Nothing follows later: there is no job whose progress would update the message.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(teams.connector.calls.filter(inConversation(conversationOf(activity)))).toHaveLength(1);
+      const received = (await t.app.audit.store.range('acme', 1, 1000)).filter(
+        (r) => r.action === 'command.received' && r.correlationId !== undefined,
+      );
+      expect(received.some((r) => r.details?.command === 'status')).toBe(true);
+    },
+  );
 
   it('"status" with deliveryMode expectReplies: the answer is the HTTP response body, nothing is posted', async () => {
     const before = await jobCount(t);

@@ -48,28 +48,31 @@ async function click(options: Omit<Parameters<typeof cardClick>[0], 'serviceUrl'
 const MESSAGE = 'application/vnd.microsoft.activity.message';
 
 describe('Approval card clicks', () => {
-  it('Approve decides as the clicker (tenant from AAD) and returns the updated card, also updated for every viewer', async () => {
-    const before = teams.connector.calls.length;
-    const response = await click({
-      aadObjectId: AAD.carol,
-      verb: 'void.approve',
-      approvalId: 'ap-1',
-      replyToId: 'card-msg-1',
-    });
-    expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({
-      statusCode: 200,
-      type: 'application/vnd.microsoft.card.adaptive',
-      value: { type: 'AdaptiveCard', version: '1.5', actions: [] },
-    });
-    expect(JSON.stringify(response.body)).toContain('Carol Ops ✅ approved from teams');
-    expect(
-      approvals.requests.map((r) => [r.tenantId, r.approvalId, r.actor.memberId, r.actor.platform, r.decision]),
-    ).toEqual([['acme', 'ap-1', 'carol', 'teams', 'approve']]);
-    const update = teams.connector.calls.slice(before).find((c) => c.method === 'PUT');
-    expect(update?.path).toMatch(/\/activities\/card-msg-1$/);
-    expect(JSON.stringify(update?.body)).toContain('Approved');
-  });
+  it(
+    'Approve decides as the clicker (tenant from AAD) ' + 'and returns the updated card, also updated for every viewer',
+    async () => {
+      const before = teams.connector.calls.length;
+      const response = await click({
+        aadObjectId: AAD.carol,
+        verb: 'void.approve',
+        approvalId: 'ap-1',
+        replyToId: 'card-msg-1',
+      });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({
+        statusCode: 200,
+        type: 'application/vnd.microsoft.card.adaptive',
+        value: { type: 'AdaptiveCard', version: '1.5', actions: [] },
+      });
+      expect(JSON.stringify(response.body)).toContain('Carol Ops ✅ approved from teams');
+      expect(
+        approvals.requests.map((r) => [r.tenantId, r.approvalId, r.actor.memberId, r.actor.platform, r.decision]),
+      ).toEqual([['acme', 'ap-1', 'carol', 'teams', 'approve']]);
+      const update = teams.connector.calls.slice(before).find((c) => c.method === 'PUT');
+      expect(update?.path).toMatch(/\/activities\/card-msg-1$/);
+      expect(JSON.stringify(update?.body)).toContain('Approved');
+    },
+  );
 
   it('a double click (the same invoke delivered twice) decides once and answers with the current card', async () => {
     const id = `f:${Math.random().toString(36).slice(2)}`;
@@ -106,23 +109,27 @@ describe('Approval card clicks', () => {
     expect(approvals.requests.map((r) => [r.decision, r.reason])).toEqual([['reject', 'change freeze until Monday']]);
   });
 
-  it('a click from an AAD tenant that is not connected decides nothing, sends nothing back into Teams, and is audited as rejected', async () => {
-    const before = teams.connector.calls.length;
-    const response = await click({
-      aadObjectId: AAD.carol,
-      verb: 'void.approve',
-      approvalId: 'ap-1',
-      tenantId: '11111111-2222-4333-8444-555555555555',
-    });
-    expect([response.status, response.body]).toEqual([
-      403,
-      { error: 'identity.unknown_workspace', message: 'This workspace is not connected to Void.' },
-    ]);
-    expect(teams.connector.calls.length).toBe(before);
-    expect(approvals.requests).toHaveLength(0);
-    const records = await t.app.audit.store.query('_system', { action: 'request.rejected' }, 0, 100);
-    expect(records.some((r) => r.actor.platform === 'teams' && r.actor.platformUserId === AAD.carol)).toBe(true);
-  });
+  it(
+    'a click from an AAD tenant that is not connected decides nothing, ' +
+      'sends nothing back into Teams, and is audited as rejected',
+    async () => {
+      const before = teams.connector.calls.length;
+      const response = await click({
+        aadObjectId: AAD.carol,
+        verb: 'void.approve',
+        approvalId: 'ap-1',
+        tenantId: '11111111-2222-4333-8444-555555555555',
+      });
+      expect([response.status, response.body]).toEqual([
+        403,
+        { error: 'identity.unknown_workspace', message: 'This workspace is not connected to Void.' },
+      ]);
+      expect(teams.connector.calls.length).toBe(before);
+      expect(approvals.requests).toHaveLength(0);
+      const records = await t.app.audit.store.query('_system', { action: 'request.rejected' }, 0, 100);
+      expect(records.some((r) => r.actor.platform === 'teams' && r.actor.platformUserId === AAD.carol)).toBe(true);
+    },
+  );
 
   it('an action Void does not know gets a 4xx invoke answer, not an exception', async () => {
     const activity = cardClick({

@@ -166,43 +166,46 @@ describe('Teams commands', () => {
     expect(teams.connector.calls.filter(inConversation('19:strangers@thread.tacv2;messageid=7'))).toHaveLength(0);
   });
 
-  it('a worker in another process posts the progress into the Teams thread (conversation reference from Redis)', async () => {
-    const shared = { prefix: uniqueId('void-test'), queueName: uniqueId('q') };
-    const config = testConfig({ env: teamsEnv(teams.openId) });
-    const web = await startTestApp({ config, role: 'web', modules: [teamsModule, reviews], app: shared });
-    const worker = await startTestApp({ config, role: 'worker', modules: [teamsModule, reviews], app: shared });
-    try {
-      const conversationId = '19:split@thread.tacv2;messageid=99';
-      const activity = jobMention({
-        serviceUrl: teams.connector.url,
-        conversation: {
-          isGroup: true,
-          conversationType: 'channel',
-          tenantId: '72f988bf-0000-4000-8000-00000000acme',
-          id: conversationId,
-        },
-      });
-      expect(
-        (
-          await postActivity(web.url, activity, {
-            token: await signToken({ key: teams.key, serviceUrl: teams.connector.url }),
-          })
-        ).status,
-      ).toBe(200);
-      const done = await teams.connector.waitFor((all) =>
-        all.filter(inConversation(conversationId)).find((c) => c.method === 'PUT' && text(c).includes('review done')),
-      );
-      const posted = teams.connector.calls.filter(inConversation(conversationId)).filter((c) => c.method === 'POST');
-      expect(posted).toHaveLength(1);
-      expect(done.path).toBe(
-        `/v3/conversations/${encodeURIComponent(conversationId)}/activities/${posted[0]?.responseId}`,
-      );
-      expect(web.app.worker).toBeUndefined();
-    } finally {
-      await worker.stop();
-      await web.stop();
-    }
-  });
+  it(
+    'a worker in another process posts the progress ' + 'into the Teams thread (conversation reference from Redis)',
+    async () => {
+      const shared = { prefix: uniqueId('void-test'), queueName: uniqueId('q') };
+      const config = testConfig({ env: teamsEnv(teams.openId) });
+      const web = await startTestApp({ config, role: 'web', modules: [teamsModule, reviews], app: shared });
+      const worker = await startTestApp({ config, role: 'worker', modules: [teamsModule, reviews], app: shared });
+      try {
+        const conversationId = '19:split@thread.tacv2;messageid=99';
+        const activity = jobMention({
+          serviceUrl: teams.connector.url,
+          conversation: {
+            isGroup: true,
+            conversationType: 'channel',
+            tenantId: '72f988bf-0000-4000-8000-00000000acme',
+            id: conversationId,
+          },
+        });
+        expect(
+          (
+            await postActivity(web.url, activity, {
+              token: await signToken({ key: teams.key, serviceUrl: teams.connector.url }),
+            })
+          ).status,
+        ).toBe(200);
+        const done = await teams.connector.waitFor((all) =>
+          all.filter(inConversation(conversationId)).find((c) => c.method === 'PUT' && text(c).includes('review done')),
+        );
+        const posted = teams.connector.calls.filter(inConversation(conversationId)).filter((c) => c.method === 'POST');
+        expect(posted).toHaveLength(1);
+        expect(done.path).toBe(
+          `/v3/conversations/${encodeURIComponent(conversationId)}/activities/${posted[0]?.responseId}`,
+        );
+        expect(web.app.worker).toBeUndefined();
+      } finally {
+        await worker.stop();
+        await web.stop();
+      }
+    },
+  );
 });
 
 describe('Teams when the audit trail is down', () => {

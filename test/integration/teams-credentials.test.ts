@@ -69,31 +69,39 @@ const failures = async (reason: string) =>
   valueOf((await metricsText()).body, 'void_platform_credential_failures_total', { platform: 'teams', reason });
 
 describe('a Teams credential that does not work', () => {
-  it('a refused app password: /readyz names it (still ready: Slack and GitHub work), the metric counts it, the log says what to do', async () => {
-    refuseLogin();
-    const before = await failures('rejected');
-    const { t, teams, lines } = await start();
-    const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url });
-    expect(
-      (await postActivity(t.url, fixture('channel-mention', { serviceUrl: teams.connector.url }), { token })).status,
-    ).toBe(200);
+  it(
+    'a refused app password: /readyz names it (still ready: Slack and GitHub work), ' +
+      'the metric counts it, the log says what to do',
+    async () => {
+      refuseLogin();
+      const before = await failures('rejected');
+      const { t, teams, lines } = await start();
+      const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url });
+      expect(
+        (await postActivity(t.url, fixture('channel-mention', { serviceUrl: teams.connector.url }), { token })).status,
+      ).toBe(200);
 
-    const ready = await readyz(t);
-    expect(ready.status).toBe(200);
-    expect(ready.body).toMatchObject({ status: 'degraded', checks: { redis: 'ok', store: 'ok' }, failing: ['teams'] });
-    expect(ready.body.platforms.teams).toMatchObject({
-      status: 'failing',
-      reason: 'rejected',
-      message: 'the login host refused the app id and password (HTTP 401, invalid_client AADSTS7000215)',
-    });
-    expect(JSON.stringify(ready.body)).not.toContain(BOT_APP_PASSWORD);
-    expect(await failures('rejected')).toBeGreaterThan(before);
-    const log = lines.join('\n');
-    expect(log).toContain('Teams: Void cannot get a token, so every reply to Teams is lost until this is fixed');
-    expect(log).not.toContain(BOT_APP_PASSWORD);
-    // Nothing reached the conversation.
-    expect(teams.connector.calls).toEqual([]);
-  });
+      const ready = await readyz(t);
+      expect(ready.status).toBe(200);
+      expect(ready.body).toMatchObject({
+        status: 'degraded',
+        checks: { redis: 'ok', store: 'ok' },
+        failing: ['teams'],
+      });
+      expect(ready.body.platforms.teams).toMatchObject({
+        status: 'failing',
+        reason: 'rejected',
+        message: 'the login host refused the app id and password (HTTP 401, invalid_client AADSTS7000215)',
+      });
+      expect(JSON.stringify(ready.body)).not.toContain(BOT_APP_PASSWORD);
+      expect(await failures('rejected')).toBeGreaterThan(before);
+      const log = lines.join('\n');
+      expect(log).toContain('Teams: Void cannot get a token, so every reply to Teams is lost until this is fixed');
+      expect(log).not.toContain(BOT_APP_PASSWORD);
+      // Nothing reached the conversation.
+      expect(teams.connector.calls).toEqual([]);
+    },
+  );
 
   it('an unreachable login host: /readyz says so, and so does void doctor', async () => {
     const loginUrl = `http://127.0.0.1:${await closedPort()}/`;

@@ -72,17 +72,21 @@ function aliceSays(
 }
 
 describe('Teams: only the msteams channel, one tenant per activity', () => {
-  it("a webchat activity with a key endorsed for webchat, a bound tenant and Alice's object id is refused, recorded, and never dispatched", async () => {
-    const app = await start();
-    const token = await signToken({ key, serviceUrl: connector.url });
-    const res = await postActivity(app.url, aliceSays('webchat'), { token });
-    expect(res.status).toBe(403);
-    expect(res.body).toMatchObject({ error: 'teams.channel_not_allowed' });
-    expect(await records('acme')).toEqual([]);
-    expect(connector.calls).toEqual([]);
-    const system = (await records(SYSTEM_TENANT)).filter((r) => r.action === 'security.channel_refused');
-    expect(system.map((r) => [r.target, r.details?.channel])).toEqual([[AAD.tenant, 'webchat']]);
-  });
+  it(
+    'a webchat activity with a key endorsed for webchat, ' +
+      "a bound tenant and Alice's object id is refused, recorded, and never dispatched",
+    async () => {
+      const app = await start();
+      const token = await signToken({ key, serviceUrl: connector.url });
+      const res = await postActivity(app.url, aliceSays('webchat'), { token });
+      expect(res.status).toBe(403);
+      expect(res.body).toMatchObject({ error: 'teams.channel_not_allowed' });
+      expect(await records('acme')).toEqual([]);
+      expect(connector.calls).toEqual([]);
+      const system = (await records(SYSTEM_TENANT)).filter((r) => r.action === 'security.channel_refused');
+      expect(system.map((r) => [r.target, r.details?.channel])).toEqual([[AAD.tenant, 'webchat']]);
+    },
+  );
 
   it('an operator can allow-list another channel (TEAMS_ALLOWED_CHANNELS)', async () => {
     const app = await start({ TEAMS_ALLOWED_CHANNELS: 'msteams, webchat' });
@@ -91,45 +95,52 @@ describe('Teams: only the msteams channel, one tenant per activity', () => {
     await connector.waitFor((calls) => calls.find((c) => String(c.body.text).includes('Alice')));
   });
 
-  it('an activity whose conversation.tenantId and channelData.tenant.id disagree is refused (401) and recorded', async () => {
-    const app = await start();
-    const token = await signToken({ key, serviceUrl: connector.url });
-    const res = await postActivity(
-      app.url,
-      aliceSays('msteams', { conversation: AAD.tenant, channelData: FOREIGN_AAD }),
-      { token },
-    );
-    expect([res.status, (res.body as { error?: string }).error]).toEqual([401, 'teams.tenant_mismatch']);
-    const swapped = await postActivity(
-      app.url,
-      aliceSays('msteams', { conversation: FOREIGN_AAD, channelData: AAD.tenant }),
-      { token },
-    );
-    expect(swapped.status).toBe(401);
-    expect(await records('acme')).toEqual([]);
-    expect(connector.calls).toEqual([]);
-    expect((await records(SYSTEM_TENANT)).filter((r) => r.action === 'security.cross_tenant')).toHaveLength(2);
-  });
+  it(
+    'an activity whose conversation.tenantId ' + 'and channelData.tenant.id disagree is refused (401) and recorded',
+    async () => {
+      const app = await start();
+      const token = await signToken({ key, serviceUrl: connector.url });
+      const res = await postActivity(
+        app.url,
+        aliceSays('msteams', { conversation: AAD.tenant, channelData: FOREIGN_AAD }),
+        { token },
+      );
+      expect([res.status, (res.body as { error?: string }).error]).toEqual([401, 'teams.tenant_mismatch']);
+      const swapped = await postActivity(
+        app.url,
+        aliceSays('msteams', { conversation: FOREIGN_AAD, channelData: AAD.tenant }),
+        { token },
+      );
+      expect(swapped.status).toBe(401);
+      expect(await records('acme')).toEqual([]);
+      expect(connector.calls).toEqual([]);
+      expect((await records(SYSTEM_TENANT)).filter((r) => r.action === 'security.cross_tenant')).toHaveLength(2);
+    },
+  );
 });
 
 describe('Teams: nothing is sent to an Azure AD tenant that is not bound', () => {
-  it('a channel mention from an unbound tenant opens no 1:1 chat and gets no reply; it is logged and recorded instead', async () => {
-    const app = await start();
-    const token = await signToken({ key, serviceUrl: connector.url });
-    const base = fixture('channel-mention', { serviceUrl: connector.url });
-    const activity = {
-      ...base,
-      from: { id: '29:foreign', name: 'Mallory', aadObjectId: '00000000-0000-4000-8000-00000000f00d' },
-      conversation: { ...(base.conversation as object), tenantId: FOREIGN_AAD },
-      channelData: { ...(base.channelData as object), tenant: { id: FOREIGN_AAD } },
-    };
-    const res = await postActivity(app.url, activity, { token });
-    expect([res.status, (res.body as { error?: string }).error]).toEqual([403, 'identity.unknown_workspace']);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(connector.calls).toEqual([]);
-    const system = (await records(SYSTEM_TENANT)).filter((r) => r.action === 'request.rejected');
-    expect(system.map((r) => [r.target, r.details?.code])).toEqual([[FOREIGN_AAD, 'identity.unknown_workspace']]);
-  });
+  it(
+    'a channel mention from an unbound tenant opens no 1:1 chat and gets no reply; ' +
+      'it is logged and recorded instead',
+    async () => {
+      const app = await start();
+      const token = await signToken({ key, serviceUrl: connector.url });
+      const base = fixture('channel-mention', { serviceUrl: connector.url });
+      const activity = {
+        ...base,
+        from: { id: '29:foreign', name: 'Mallory', aadObjectId: '00000000-0000-4000-8000-00000000f00d' },
+        conversation: { ...(base.conversation as object), tenantId: FOREIGN_AAD },
+        channelData: { ...(base.channelData as object), tenant: { id: FOREIGN_AAD } },
+      };
+      const res = await postActivity(app.url, activity, { token });
+      expect([res.status, (res.body as { error?: string }).error]).toEqual([403, 'identity.unknown_workspace']);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(connector.calls).toEqual([]);
+      const system = (await records(SYSTEM_TENANT)).filter((r) => r.action === 'request.rejected');
+      expect(system.map((r) => [r.target, r.details?.code])).toEqual([[FOREIGN_AAD, 'identity.unknown_workspace']]);
+    },
+  );
 });
 
 describe('TEAMS_EMULATOR_MODE (authentication off) only on loopback, without an app id', () => {

@@ -38,30 +38,33 @@ describe('QualityAgent', async () => {
     for (const f of findings) expect(f.fixHint.length).toBeGreaterThan(10);
   });
 
-  it('recognises the token formats of GitHub, Slack, OpenAI, Anthropic, private keys and high-entropy literals', async () => {
-    const file = added('src/config.ts', [
-      `const gh = '${GITHUB_TOKEN}';`,
-      `const slack = '${SLACK_TOKEN_IN_CODE}';`,
-      `const openai = '${OPENAI_KEY_IN_CODE}';`,
-      `const claude = '${ANTHROPIC_KEY_IN_CODE}';`,
-      PRIVATE_KEY_HEADER,
-      PEM_BODY_RSA,
-      pemEnd('RSA'),
-      "const apiToken = 'q8Zr2LmX9vTn4KpW7sYb3HdJ6fGc1Ae5';",
-      "const greeting = 'hello world, this is a plain sentence';",
-    ]);
-    const rules = (await new QualityAgent().analyse([file, added('test/config.test.ts', ['it()'])])).map(
-      (f) => `${f.line}:${f.ruleId}`,
-    );
-    expect(rules).toEqual([
-      '1:secret.github_token',
-      '2:secret.slack_token',
-      '3:secret.openai_key',
-      '4:secret.anthropic_key',
-      '5:secret.private_key',
-      '8:secret.generic_credential',
-    ]);
-  });
+  it(
+    'recognises the token formats of GitHub, Slack, OpenAI, ' + 'Anthropic, private keys and high-entropy literals',
+    async () => {
+      const file = added('src/config.ts', [
+        `const gh = '${GITHUB_TOKEN}';`,
+        `const slack = '${SLACK_TOKEN_IN_CODE}';`,
+        `const openai = '${OPENAI_KEY_IN_CODE}';`,
+        `const claude = '${ANTHROPIC_KEY_IN_CODE}';`,
+        PRIVATE_KEY_HEADER,
+        PEM_BODY_RSA,
+        pemEnd('RSA'),
+        "const apiToken = 'q8Zr2LmX9vTn4KpW7sYb3HdJ6fGc1Ae5';",
+        "const greeting = 'hello world, this is a plain sentence';",
+      ]);
+      const rules = (await new QualityAgent().analyse([file, added('test/config.test.ts', ['it()'])])).map(
+        (f) => `${f.line}:${f.ruleId}`,
+      );
+      expect(rules).toEqual([
+        '1:secret.github_token',
+        '2:secret.slack_token',
+        '3:secret.openai_key',
+        '4:secret.anthropic_key',
+        '5:secret.private_key',
+        '8:secret.generic_credential',
+      ]);
+    },
+  );
 
   it('flags eval and shell commands built from input, but not safe calls', async () => {
     const file = added('src/run.ts', [

@@ -112,7 +112,11 @@ describe('policies in the tenants file', () => {
     const out = problems(tenantWith('        - { name: prod, action: deploy, quorum: 1 techlead and 1 devops }'));
     expect(out).toEqual([
       expect.stringMatching(
-        /^policies\.yaml:\d+: tenants\[0\]\.policies\.rules\[0\]\.quorum: unknown role "techlead" in quorum "1 techlead and 1 devops"; the roles are developer, tech_lead, devops, compliance_officer, admin$/, // eslint-disable-line max-len -- the expected message, kept as one pattern to read as the sentence it matches
+        new RegExp(
+          String.raw`^policies\.yaml:\d+: tenants\[0\]\.policies\.rules\[0\]\.quorum: ` +
+            'unknown role "techlead" in quorum "1 techlead and 1 devops"; ' +
+            'the roles are developer, tech_lead, devops, compliance_officer, admin$',
+        ),
       ),
     ]);
     expect(
@@ -165,25 +169,28 @@ describe('policies in the tenants file', () => {
     );
   });
 
-  it('policy explain: a dry run naming the rule, who could approve, and an unmeetable quorum for this requester', () => {
-    const [tenant] = loadTenantsFile(EXAMPLE_TENANTS_FILE) as [Tenant];
-    const bob = tenant.members.find((m) => m.id === 'bob')!;
-    const command = { name: 'deploy' as const, service: 'payments', environment: 'production' };
-    const text = explainPolicy(tenant, command, bob);
-    expect(text).toContain('Rule "production-deploys" (policies.rules[0]) applies');
-    expect(text).toContain('It needs 1 tech_lead and 1 devops');
-    expect(text).toContain(
-      '⚠️ The quorum can never be met for Bob Lead: without the requester, tech_lead: nobody; devops: carol, erin',
-    );
-    expect(evaluate(tenant, command, bob)).toMatchObject({
-      kind: 'deny',
-      refusal: { code: 'approval.quorum_unmeetable' },
-    });
-    const alice = tenant.members.find((m) => m.id === 'alice')!;
-    expect(explainPolicy(tenant, command, alice)).toContain(
-      'Could approve: Bob Lead (developer, tech_lead); Carol Ops (devops); Erin Admin (admin, devops).',
-    );
-  });
+  it(
+    'policy explain: a dry run naming the rule, who could approve, ' + 'and an unmeetable quorum for this requester',
+    () => {
+      const [tenant] = loadTenantsFile(EXAMPLE_TENANTS_FILE) as [Tenant];
+      const bob = tenant.members.find((m) => m.id === 'bob')!;
+      const command = { name: 'deploy' as const, service: 'payments', environment: 'production' };
+      const text = explainPolicy(tenant, command, bob);
+      expect(text).toContain('Rule "production-deploys" (policies.rules[0]) applies');
+      expect(text).toContain('It needs 1 tech_lead and 1 devops');
+      expect(text).toContain(
+        '⚠️ The quorum can never be met for Bob Lead: without the requester, tech_lead: nobody; devops: carol, erin',
+      );
+      expect(evaluate(tenant, command, bob)).toMatchObject({
+        kind: 'deny',
+        refusal: { code: 'approval.quorum_unmeetable' },
+      });
+      const alice = tenant.members.find((m) => m.id === 'alice')!;
+      expect(explainPolicy(tenant, command, alice)).toContain(
+        'Could approve: Bob Lead (developer, tech_lead); Carol Ops (devops); Erin Admin (admin, devops).',
+      );
+    },
+  );
 });
 
 describe('grammar: approvals commands', () => {

@@ -66,30 +66,37 @@ class CountingStore extends EmbeddedAuditStore {
 }
 
 describe('streamed export', () => {
-  it('reads the store page by page, announces the head and leaves out what was appended during the export', async () => {
-    const store = new CountingStore();
-    const trail = new AuditTrail(store);
-    for (let i = 0; i < 2500; i++) await trail.append(event('acme'));
-    const head = await exportHead(store, 'acme', {});
-    const chunks = exportLines(store, head, 'jsonl');
-    const first = await chunks.next();
-    expect(JSON.parse(first.value as string)).toEqual({
-      export: expect.objectContaining({ tenantId: 'acme', headSeq: 2500, headHash: (await store.head('acme'))?.hash }),
-    });
-    await chunks.next();
-    expect(store.pages).toEqual([1000]);
-    await trail.append(event('acme'));
-    let text = '';
-    for await (const chunk of chunks) text += chunk;
-    const lines = text
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as AuditRecord);
-    expect(lines.length).toBe(2500 - 200);
-    expect(lines[lines.length - 1]?.seq).toBe(2500);
-    expect(store.pages.every((limit) => limit <= 1000)).toBe(true);
-    expect(store.pages.length).toBe(3);
-  });
+  it(
+    'reads the store page by page, announces the head ' + 'and leaves out what was appended during the export',
+    async () => {
+      const store = new CountingStore();
+      const trail = new AuditTrail(store);
+      for (let i = 0; i < 2500; i++) await trail.append(event('acme'));
+      const head = await exportHead(store, 'acme', {});
+      const chunks = exportLines(store, head, 'jsonl');
+      const first = await chunks.next();
+      expect(JSON.parse(first.value as string)).toEqual({
+        export: expect.objectContaining({
+          tenantId: 'acme',
+          headSeq: 2500,
+          headHash: (await store.head('acme'))?.hash,
+        }),
+      });
+      await chunks.next();
+      expect(store.pages).toEqual([1000]);
+      await trail.append(event('acme'));
+      let text = '';
+      for await (const chunk of chunks) text += chunk;
+      const lines = text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as AuditRecord);
+      expect(lines.length).toBe(2500 - 200);
+      expect(lines[lines.length - 1]?.seq).toBe(2500);
+      expect(store.pages.every((limit) => limit <= 1000)).toBe(true);
+      expect(store.pages.length).toBe(3);
+    },
+  );
 
   it('writes CSV with the head in a comment line, a header, and cells safe from spreadsheet formulas', async () => {
     const store = new EmbeddedAuditStore();
@@ -189,32 +196,36 @@ function approvalStory(): Array<[string, AuditEventInput]> {
 }
 
 describe('compliance evidence report', () => {
-  it('lists every approval-gated request with requester, approvers, rule, break-glass and outcome (golden Markdown and CSV)', async () => {
-    const store = new EmbeddedAuditStore();
-    for (const [ts, input] of approvalStory()) await new AuditTrail(store, { now: () => new Date(ts) }).append(input);
-    const verify = await verifyChain(store, 'acme');
-    const evidence = await collectEvidence(store, 'acme', { from: '2026-11-01T00:00:00.000Z' });
-    const names = new Map([
-      ['alice', 'Alice Developer'],
-      ['bob', 'Bob Lead'],
-      ['carol', 'Carol Ops'],
-      ['dave', 'Dave Compliance'],
-      ['erin', 'Erin Admin'],
-    ]);
-    const input = {
-      tenantId: 'acme',
-      tenantName: 'Acme Payments',
-      from: '2026-11-01T00:00:00.000Z',
-      until: '2026-12-01T00:00:00.000Z',
-      generatedAt: '2026-12-01T08:00:00.000Z',
-      verify,
-      evidence,
-      names,
-    };
-    const markdown = reportMarkdown(input).replace(verify.head?.hash as string, '<head-hash>');
-    expect(markdown).toBe(golden('report.md'));
-    expect(reportCsv(input)).toBe(golden('report.csv'));
-  });
+  it(
+    'lists every approval-gated request with requester, approvers, ' +
+      'rule, break-glass and outcome (golden Markdown and CSV)',
+    async () => {
+      const store = new EmbeddedAuditStore();
+      for (const [ts, input] of approvalStory()) await new AuditTrail(store, { now: () => new Date(ts) }).append(input);
+      const verify = await verifyChain(store, 'acme');
+      const evidence = await collectEvidence(store, 'acme', { from: '2026-11-01T00:00:00.000Z' });
+      const names = new Map([
+        ['alice', 'Alice Developer'],
+        ['bob', 'Bob Lead'],
+        ['carol', 'Carol Ops'],
+        ['dave', 'Dave Compliance'],
+        ['erin', 'Erin Admin'],
+      ]);
+      const input = {
+        tenantId: 'acme',
+        tenantName: 'Acme Payments',
+        from: '2026-11-01T00:00:00.000Z',
+        until: '2026-12-01T00:00:00.000Z',
+        generatedAt: '2026-12-01T08:00:00.000Z',
+        verify,
+        evidence,
+        names,
+      };
+      const markdown = reportMarkdown(input).replace(verify.head?.hash as string, '<head-hash>');
+      expect(markdown).toBe(golden('report.md'));
+      expect(reportCsv(input)).toBe(golden('report.csv'));
+    },
+  );
 
   it('keeps only the period asked for', async () => {
     const store = new EmbeddedAuditStore();

@@ -54,16 +54,19 @@ describe('retention run', () => {
     expect((await store.range('globex', 0, 10)).length).toBe(3);
   });
 
-  it('prunes the _system trail (security events) to VOID_SYSTEM_AUDIT_RETENTION_DAYS, and keeps it when 0', async () => {
-    const store = new EmbeddedAuditStore();
-    const old = new AuditTrail(store, { now: () => new Date('2026-01-01T00:00:00Z') });
-    for (let i = 0; i < 3; i++) await old.append(event(SYSTEM_TENANT));
-    const trail = new AuditTrail(store, { now: () => new Date('2026-11-20T00:00:00Z') });
-    const log = createLogger({ level: 'silent' });
-    await runRetention(trail, [], log, new Date('2026-11-25T00:00:00Z'), 0);
-    expect((await store.range(SYSTEM_TENANT, 0, 10)).length).toBe(3);
-    await runRetention(trail, [], log, new Date('2026-11-25T00:00:00Z'), 90);
-    expect((await store.range(SYSTEM_TENANT, 0, 10)).map((r) => [r.seq, r.action])).toEqual([[4, 'audit.pruned']]);
-    expect(await verifyChain(store, SYSTEM_TENANT)).toMatchObject({ ok: true });
-  });
+  it(
+    'prunes the _system trail (security events) ' + 'to VOID_SYSTEM_AUDIT_RETENTION_DAYS, and keeps it when 0',
+    async () => {
+      const store = new EmbeddedAuditStore();
+      const old = new AuditTrail(store, { now: () => new Date('2026-01-01T00:00:00Z') });
+      for (let i = 0; i < 3; i++) await old.append(event(SYSTEM_TENANT));
+      const trail = new AuditTrail(store, { now: () => new Date('2026-11-20T00:00:00Z') });
+      const log = createLogger({ level: 'silent' });
+      await runRetention(trail, [], log, new Date('2026-11-25T00:00:00Z'), 0);
+      expect((await store.range(SYSTEM_TENANT, 0, 10)).length).toBe(3);
+      await runRetention(trail, [], log, new Date('2026-11-25T00:00:00Z'), 90);
+      expect((await store.range(SYSTEM_TENANT, 0, 10)).map((r) => [r.seq, r.action])).toEqual([[4, 'audit.pruned']]);
+      expect(await verifyChain(store, SYSTEM_TENANT)).toMatchObject({ ok: true });
+    },
+  );
 });

@@ -41,16 +41,19 @@ describe('coalescing job progress', () => {
     expect(inner.writes).toEqual(['reading']);
   });
 
-  it('writes the final answer at once, drops the progress still waiting, and writes nothing older after it', async () => {
-    const inner = recorder(30);
-    const chat = new CoalescingChat(inner, { windowMs: 100 });
-    const first = chat.post(thread, progress('started'));
-    await chat.post(thread, progress('50%'));
-    await chat.post(thread, { text: 'done', key: 'job:1', kind: 'answer' });
-    await first;
-    await sleep(200);
-    expect(inner.writes).toEqual(['started', 'done']);
-  });
+  it(
+    'writes the final answer at once, drops the progress still waiting, ' + 'and writes nothing older after it',
+    async () => {
+      const inner = recorder(30);
+      const chat = new CoalescingChat(inner, { windowMs: 100 });
+      const first = chat.post(thread, progress('started'));
+      await chat.post(thread, progress('50%'));
+      await chat.post(thread, { text: 'done', key: 'job:1', kind: 'answer' });
+      await first;
+      await sleep(200);
+      expect(inner.writes).toEqual(['started', 'done']);
+    },
+  );
 
   it('keeps keys apart, passes unkeyed replies straight through, and flushes what waits on shutdown', async () => {
     const inner = recorder();

@@ -77,22 +77,26 @@ describe('check-config: JIRA secrets are per tenant', () => {
     JIRA_WEBHOOK_SECRET_GLOBEX: 'globex-site-secret-0002',
   };
 
-  it('accepts one secret per tenant, by convention or by the name bindings.jira gives, and says which site has none', () => {
-    expect(problems({ VOID_TENANTS_FILE: twoSites(), ...own })).toEqual([]);
-    const named = twoSites(', webhookSecretEnv: JIRA_WEBHOOK_SECRET_PAYMENTS');
-    expect(
-      problems({
-        VOID_TENANTS_FILE: named,
-        JIRA_WEBHOOK_SECRET_PAYMENTS: 'acme-site-secret-0001',
-        JIRA_WEBHOOK_SECRET_GLOBEX: 'x-globex-0002',
-      }),
-    ).toEqual([]);
-    const config = loadConfig({ VOID_TENANTS_FILE: twoSites(), JIRA_WEBHOOK_SECRET_ACME: 'acme-site-secret-0001' });
-    expect(config.notices.join('\n')).toContain(
-      'Tenant "globex" binds the JIRA site https://globex.atlassian.net but JIRA_WEBHOOK_SECRET_GLOBEX is not ' +
-        'set: every webhook delivery for it is refused.',
-    );
-  });
+  it(
+    'accepts one secret per tenant, ' +
+      'by convention or by the name bindings.jira gives, and says which site has none',
+    () => {
+      expect(problems({ VOID_TENANTS_FILE: twoSites(), ...own })).toEqual([]);
+      const named = twoSites(', webhookSecretEnv: JIRA_WEBHOOK_SECRET_PAYMENTS');
+      expect(
+        problems({
+          VOID_TENANTS_FILE: named,
+          JIRA_WEBHOOK_SECRET_PAYMENTS: 'acme-site-secret-0001',
+          JIRA_WEBHOOK_SECRET_GLOBEX: 'x-globex-0002',
+        }),
+      ).toEqual([]);
+      const config = loadConfig({ VOID_TENANTS_FILE: twoSites(), JIRA_WEBHOOK_SECRET_ACME: 'acme-site-secret-0001' });
+      expect(config.notices.join('\n')).toContain(
+        'Tenant "globex" binds the JIRA site https://globex.atlassian.net but JIRA_WEBHOOK_SECRET_GLOBEX is not ' +
+          'set: every webhook delivery for it is refused.',
+      );
+    },
+  );
 
   it('refuses the shared JIRA_WEBHOOK_SECRET with two JIRA tenants, and says what to do instead', () => {
     const [problem, ...rest] = problems({
@@ -114,7 +118,10 @@ describe('check-config: JIRA secrets are per tenant', () => {
         'https://acme.atlassian.net/jira/software } }\n',
     );
     expect(() => loadConfig({ VOID_TENANTS_FILE: withPath })).toThrow(
-      /tenants\[0\]\.bindings\.jira\.siteUrl: a JIRA Cloud site is just the origin: use https:\/\/acme\.atlassian\.net \(not https:\/\/acme\.atlassian\.net\/jira\/software\)/, // eslint-disable-line max-len -- the expected message, kept as one pattern to read as the sentence it matches
+      new RegExp(
+        String.raw`tenants\[0\]\.bindings\.jira\.siteUrl: a JIRA Cloud site is just the origin: ` +
+          String.raw`use https:\/\/acme\.atlassian\.net \(not https:\/\/acme\.atlassian\.net\/jira\/software\)`,
+      ),
     );
     const query = file(
       'tenants:\n  - id: acme\n    name: Acme\n    bindings: { jira: { siteUrl: ' +
@@ -154,10 +161,17 @@ describe('check-config: JIRA secrets are per tenant', () => {
     });
     expect(found).toEqual([
       expect.stringMatching(
-        /tenants\[0\]\.bindings\.jira \(tenant "acme"\): apiTokenEnv names JIRA_API_TOKEN_PAYMENTS, which is not set in the environment$/, // eslint-disable-line max-len -- the expected message, kept as one pattern to read as the sentence it matches
+        new RegExp(
+          String.raw`tenants\[0\]\.bindings\.jira \(tenant "acme"\): ` +
+            'apiTokenEnv names JIRA_API_TOKEN_PAYMENTS, which is not set in the environment$',
+        ),
       ),
       expect.stringMatching(
-        /tenants\[1\]\.bindings\.jira \(tenant "globex"\): JIRA_EMAIL_GLOBEX is set but JIRA_API_TOKEN_GLOBEX is not: Void needs both to call https:\/\/globex\.atlassian\.net$/, // eslint-disable-line max-len -- the expected message, kept as one pattern to read as the sentence it matches
+        new RegExp(
+          String.raw`tenants\[1\]\.bindings\.jira \(tenant "globex"\): ` +
+            'JIRA_EMAIL_GLOBEX is set but JIRA_API_TOKEN_GLOBEX is not: ' +
+            String.raw`Void needs both to call https:\/\/globex\.atlassian\.net$`,
+        ),
       ),
       'tenants "acme" and "globex" have the same JIRA webhook secret: each site could then act for the other. ' +
         'Give every tenant its own (a new random webhook secret; an API token of an account of that site).',

@@ -23,18 +23,22 @@ describe('the models section of the tenants file', () => {
     expect(settings.retry).toEqual({ attemptsPerModel: 2, baseBackoffMs: 500, maxBackoffMs: 8000 });
   });
 
-  it('names every problem with its path: unknown provider in a route, compatible server without baseUrl, unknown keys', () => {
-    const found = problems({
-      providers: [{ id: 'local', type: 'openai_compatible', model: 'llama3' }],
-      routes: { review: ['missing'] },
-      apiKey: 'sk-should-not-be-here',
-    });
-    expect(found.join('\n')).toContain(
-      'tenants[0].models.providers[0].baseUrl: an openai_compatible provider needs its baseUrl',
-    );
-    expect(found.join('\n')).toMatch(/apiKey/);
-    expect(found.join('\n')).not.toContain('sk-should-not-be-here');
-  });
+  it(
+    'names every problem with its path: unknown provider in a route, ' +
+      'compatible server without baseUrl, unknown keys',
+    () => {
+      const found = problems({
+        providers: [{ id: 'local', type: 'openai_compatible', model: 'llama3' }],
+        routes: { review: ['missing'] },
+        apiKey: 'sk-should-not-be-here',
+      });
+      expect(found.join('\n')).toContain(
+        'tenants[0].models.providers[0].baseUrl: an openai_compatible provider needs its baseUrl',
+      );
+      expect(found.join('\n')).toMatch(/apiKey/);
+      expect(found.join('\n')).not.toContain('sk-should-not-be-here');
+    },
+  );
 
   it('rejects a route to a provider that does not exist', () => {
     expect(

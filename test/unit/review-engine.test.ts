@@ -33,44 +33,51 @@ describe('secret engine', () => {
     expect(JSON.stringify(spans)).not.toContain(KEY);
   });
 
-  it('redaction names the kind and keeps the line structure of a diff (a PEM block keeps its line breaks and prefixes)', async () => {
-    const hunk = [
-      '@@ -0,0 +1,5 @@',
-      '+const k = `',
-      `+${pemBegin('EC')}`,
-      `+${PEM_BODY_EC}`,
-      `+${pemEnd('EC')}\`;`,
-      `+const gh = '${TOKEN}';`,
-    ].join('\n');
-    const { text, kinds } = await redactText(hunk);
-    expect(kinds.sort()).toEqual(['github_token', 'private_key']);
-    expect(text.split('\n')).toHaveLength(hunk.split('\n').length);
-    expect(text).toContain("+const gh = '<redacted github_token>';");
-    expect(text).toContain('+<redacted private_key>');
-    expect(text).not.toContain(PEM_BODY_EC.slice(0, 8));
-    expect(text).not.toContain(GITHUB_TOKEN_PREFIX);
-    expect(redactSpans('abc', [])).toBe('abc');
-  });
+  it(
+    'redaction names the kind and keeps the line structure of ' +
+      'a diff (a PEM block keeps its line breaks and prefixes)',
+    async () => {
+      const hunk = [
+        '@@ -0,0 +1,5 @@',
+        '+const k = `',
+        `+${pemBegin('EC')}`,
+        `+${PEM_BODY_EC}`,
+        `+${pemEnd('EC')}\`;`,
+        `+const gh = '${TOKEN}';`,
+      ].join('\n');
+      const { text, kinds } = await redactText(hunk);
+      expect(kinds.sort()).toEqual(['github_token', 'private_key']);
+      expect(text.split('\n')).toHaveLength(hunk.split('\n').length);
+      expect(text).toContain("+const gh = '<redacted github_token>';");
+      expect(text).toContain('+<redacted private_key>');
+      expect(text).not.toContain(PEM_BODY_EC.slice(0, 8));
+      expect(text).not.toContain(GITHUB_TOKEN_PREFIX);
+      expect(redactSpans('abc', [])).toBe('abc');
+    },
+  );
 
-  it('every data block of every prompt (implement, triage, review) is redacted; the instructions are left alone', async () => {
-    const request = {
-      task: 'implement' as const,
-      instructions: 'Implement the ticket.',
-      schema: triageAnswerSchema,
-      schemaName: 'x',
-      data: [
-        { label: 'ticket', text: `Use ${KEY} for S3` },
-        { label: 'comment', text: `token ${TOKEN}` },
-      ],
-    };
-    const redacted = await redactRequest(request);
-    expect(redacted.data.map((d) => d.text)).toEqual([
-      'Use <redacted aws_access_key> for S3',
-      'token <redacted github_token>',
-    ]);
-    expect(redacted.instructions).toBe('Implement the ticket.');
-    expect(request.data[0]?.text).toContain(KEY); // the caller's request is not changed
-  });
+  it(
+    'every data block of every prompt (implement, triage, review) is redacted; ' + 'the instructions are left alone',
+    async () => {
+      const request = {
+        task: 'implement' as const,
+        instructions: 'Implement the ticket.',
+        schema: triageAnswerSchema,
+        schemaName: 'x',
+        data: [
+          { label: 'ticket', text: `Use ${KEY} for S3` },
+          { label: 'comment', text: `token ${TOKEN}` },
+        ],
+      };
+      const redacted = await redactRequest(request);
+      expect(redacted.data.map((d) => d.text)).toEqual([
+        'Use <redacted aws_access_key> for S3',
+        'token <redacted github_token>',
+      ]);
+      expect(redacted.instructions).toBe('Implement the ticket.');
+      expect(request.data[0]?.text).toContain(KEY); // the caller's request is not changed
+    },
+  );
 
   it('skips documented examples, placeholders, IAM unique ids, references, and lockfiles altogether', async () => {
     const text = [
@@ -84,11 +91,16 @@ describe('secret engine', () => {
     expect(await scanSecrets(`"resolved": "https://x", "token": "${TOKEN}"`, 'package-lock.json')).toEqual([]);
   });
 
-  it('scans adversarial input (a minified line of credential-like words, headers without an end) without catastrophic backtracking', async () => {
-    // Before the quantifiers were bounded, the first of these did not finish within minutes.
-    expect(await scanSecrets('token_token_'.repeat(20_000), 'dist/app.min.js')).toEqual([]);
-    expect(await scanSecrets(`${pemBegin('')}\nAAAA\n`.repeat(2_000), 'keys.txt')).toEqual([]);
-  }, 15_000);
+  it(
+    'scans adversarial input (a minified line of credential-like words, ' +
+      'headers without an end) without catastrophic backtracking',
+    async () => {
+      // Before the quantifiers were bounded, the first of these did not finish within minutes.
+      expect(await scanSecrets('token_token_'.repeat(20_000), 'dist/app.min.js')).toEqual([]);
+      expect(await scanSecrets(`${pemBegin('')}\nAAAA\n`.repeat(2_000), 'keys.txt')).toEqual([]);
+    },
+    15_000,
+  );
 });
 
 function modified(path: string, patch: string): ChangedFile {
@@ -159,36 +171,40 @@ describe('verdicts', () => {
     tokens: 0,
   });
 
-  it('heuristic findings are marked "verify" and never request changes; the offline review never mentions the model context', async () => {
-    const file = modified(
-      'src/cfg.ts',
-      '@@ -1 +1,2 @@\n+const dbPassword = "s3cR3t!Pa55w0rd#2024";\n+const sql = `SELECT * FROM ${TABLE} WHERE id ' +
-        '= $1`;',
-    );
-    const { findings } = await new QualityAgent().review([file, modified('src/cfg.test.ts', '@@ -1 +1 @@\n+it()')]);
-    expect(findings.map((f) => `${f.ruleId}:${f.confidence}`)).toEqual([
-      'secret.generic_credential:verify',
-      'risky.sql_interpolation:verify',
-    ]);
-    const outcome = mergeReview(
-      context([file]),
-      findings,
-      { summary: 'offline', verdict: 'comment', findings: [] },
-      undefined,
-      'no model',
-      ['Secrets …'],
-    );
-    expect(outcome.verdict).toBe('comment');
-    expect(outcome.body).toContain('(verify)');
-    expect(outcome.body).not.toContain('Not shown to the model');
-    const withModel = mergeReview(
-      context([file]),
-      findings,
-      { summary: 's', verdict: 'comment', findings: [] },
-      { provider: 'p', model: 'm' },
-    );
-    expect(withModel.body).toContain('Not shown to the model (1)');
-  });
+  it(
+    'heuristic findings are marked "verify" and never request changes; ' +
+      'the offline review never mentions the model context',
+    async () => {
+      const file = modified(
+        'src/cfg.ts',
+        '@@ -1 +1,2 @@\n+const dbPassword = "s3cR3t!Pa55w0rd#2024";\n+const sql = `SELECT * FROM ${TABLE} WHERE id ' +
+          '= $1`;',
+      );
+      const { findings } = await new QualityAgent().review([file, modified('src/cfg.test.ts', '@@ -1 +1 @@\n+it()')]);
+      expect(findings.map((f) => `${f.ruleId}:${f.confidence}`)).toEqual([
+        'secret.generic_credential:verify',
+        'risky.sql_interpolation:verify',
+      ]);
+      const outcome = mergeReview(
+        context([file]),
+        findings,
+        { summary: 'offline', verdict: 'comment', findings: [] },
+        undefined,
+        'no model',
+        ['Secrets …'],
+      );
+      expect(outcome.verdict).toBe('comment');
+      expect(outcome.body).toContain('(verify)');
+      expect(outcome.body).not.toContain('Not shown to the model');
+      const withModel = mergeReview(
+        context([file]),
+        findings,
+        { summary: 's', verdict: 'comment', findings: [] },
+        { provider: 'p', model: 'm' },
+      );
+      expect(withModel.body).toContain('Not shown to the model (1)');
+    },
+  );
 
   it('a high-confidence finding requests changes', async () => {
     const file = modified('src/cfg.ts', `@@ -1 +1 @@\n+const gh = "${TOKEN}";`);

@@ -18,16 +18,20 @@ describe('bot/slack/manifest.yaml', () => {
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...BOT_SCOPES].sort());
   });
 
-  it('sends commands, events and interactivity to the one endpoint, and redirects installs to /slack/oauth_redirect', () => {
-    const urls = [
-      manifest.features.slash_commands[0]?.url,
-      manifest.settings.event_subscriptions.request_url,
-      manifest.settings.interactivity.request_url,
-    ];
-    expect(urls.every((u) => u?.endsWith('/slack/events'))).toBe(true);
-    expect(manifest.features.slash_commands[0]?.command).toBe('/void');
-    expect(manifest.oauth_config.redirect_urls[0]).toMatch(/\/slack\/oauth_redirect$/);
-  });
+  it(
+    'sends commands, events and interactivity to the one endpoint, ' +
+      'and redirects installs to /slack/oauth_redirect',
+    () => {
+      const urls = [
+        manifest.features.slash_commands[0]?.url,
+        manifest.settings.event_subscriptions.request_url,
+        manifest.settings.interactivity.request_url,
+      ];
+      expect(urls.every((u) => u?.endsWith('/slack/events'))).toBe(true);
+      expect(manifest.features.slash_commands[0]?.command).toBe('/void');
+      expect(manifest.oauth_config.redirect_urls[0]).toMatch(/\/slack\/oauth_redirect$/);
+    },
+  );
 
   it('subscribes to the events Void handles', () => {
     expect([...manifest.settings.event_subscriptions.bot_events].sort()).toEqual([

@@ -17,27 +17,30 @@ describe('TokenCipher', () => {
     expect(cipher.decrypt(a, 'T1')).toBe(TOKEN);
   });
 
-  it('refuses a sealed token moved to another team, tampered with, or opened with another key, without leaking it', () => {
-    const cipher = new TokenCipher(KEY);
-    const sealed = cipher.encrypt(TOKEN, 'T1');
-    const parts = sealed.split(':');
-    const body = Buffer.from(parts[3] ?? '', 'base64');
-    body[0] = (body[0] ?? 0) ^ 1;
-    const tampered = [parts[0], parts[1], parts[2], body.toString('base64')].join(':');
-    for (const attempt of [
-      () => cipher.decrypt(sealed, 'T2'),
-      () => cipher.decrypt(tampered, 'T1'),
-      () => new TokenCipher(randomBytes(32).toString('hex')).decrypt(sealed, 'T1'),
-      () => cipher.decrypt('garbage', 'T1'),
-    ]) {
-      expect(attempt).toThrowError(expect.objectContaining({ code: 'slack.token_unreadable' }));
-      try {
-        attempt();
-      } catch (error) {
-        expect(String((error as Error).message)).not.toContain(TOKEN);
+  it(
+    'refuses a sealed token moved to another team, tampered with, ' + 'or opened with another key, without leaking it',
+    () => {
+      const cipher = new TokenCipher(KEY);
+      const sealed = cipher.encrypt(TOKEN, 'T1');
+      const parts = sealed.split(':');
+      const body = Buffer.from(parts[3] ?? '', 'base64');
+      body[0] = (body[0] ?? 0) ^ 1;
+      const tampered = [parts[0], parts[1], parts[2], body.toString('base64')].join(':');
+      for (const attempt of [
+        () => cipher.decrypt(sealed, 'T2'),
+        () => cipher.decrypt(tampered, 'T1'),
+        () => new TokenCipher(randomBytes(32).toString('hex')).decrypt(sealed, 'T1'),
+        () => cipher.decrypt('garbage', 'T1'),
+      ]) {
+        expect(attempt).toThrowError(expect.objectContaining({ code: 'slack.token_unreadable' }));
+        try {
+          attempt();
+        } catch (error) {
+          expect(String((error as Error).message)).not.toContain(TOKEN);
+        }
       }
-    }
-  });
+    },
+  );
 
   it('accepts a 32-byte key as 64 hex digits or base64, and refuses other lengths', () => {
     expect(() => new TokenCipher(randomBytes(32).toString('hex'))).not.toThrow();

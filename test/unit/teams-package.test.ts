@@ -77,18 +77,25 @@ describe('Teams app package', () => {
     ).toThrow(/privacy URL must be an https:\/\/ URL/);
   });
 
-  it('offers at most 10 commands in the Teams menu, each a real command, with jira, audit and policy among them', () => {
-    const manifest = JSON.parse(buildManifest(TEMPLATE, { appId: APP_ID, domain: 'void.acme.example' }));
-    const titles = (manifest.bots[0].commandLists[0].commands as Array<{ title: string; description: string }>).map(
-      (c) => c.title,
-    );
-    expect(titles.length).toBeLessThanOrEqual(MAX_MENU_COMMANDS);
-    expect(titles).toEqual(expect.arrayContaining(['help', 'review', 'deploy', 'approve', 'jira', 'audit', 'policy']));
-    for (const title of titles) expect(Object.keys(USAGE), title).toContain(title);
-    const eleven = TEMPLATE.replace(
-      '"commands": [',
-      '"commands": [' + '{ "title": "x", "description": "x" },'.repeat(11),
-    );
-    expect(() => buildManifest(eleven, { appId: APP_ID, domain: 'void.acme.example' })).toThrow(/at most 10 commands/);
-  });
+  it(
+    'offers at most 10 commands in the Teams menu, ' + 'each a real command, with jira, audit and policy among them',
+    () => {
+      const manifest = JSON.parse(buildManifest(TEMPLATE, { appId: APP_ID, domain: 'void.acme.example' }));
+      const titles = (manifest.bots[0].commandLists[0].commands as Array<{ title: string; description: string }>).map(
+        (c) => c.title,
+      );
+      expect(titles.length).toBeLessThanOrEqual(MAX_MENU_COMMANDS);
+      expect(titles).toEqual(
+        expect.arrayContaining(['help', 'review', 'deploy', 'approve', 'jira', 'audit', 'policy']),
+      );
+      for (const title of titles) expect(Object.keys(USAGE), title).toContain(title);
+      const eleven = TEMPLATE.replace(
+        '"commands": [',
+        '"commands": [' + '{ "title": "x", "description": "x" },'.repeat(11),
+      );
+      expect(() => buildManifest(eleven, { appId: APP_ID, domain: 'void.acme.example' })).toThrow(
+        /at most 10 commands/,
+      );
+    },
+  );
 });

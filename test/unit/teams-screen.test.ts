@@ -46,11 +46,14 @@ describe('emulator mode configuration', () => {
       expect(isLoopbackHost(host)).toBe(false);
   });
 
-  it('has nothing to say when the emulator mode is off, and two problems when it is on in public with an app id', () => {
-    expect(checkTeamsConfig(loadEnv({ HOST: '0.0.0.0', MICROSOFT_APP_ID: 'app' }))).toEqual([]);
-    expect(checkTeamsConfig(loadEnv({ TEAMS_EMULATOR_MODE: 'true', HOST: '127.0.0.1' }))).toEqual([]);
-    expect(checkTeamsConfig(loadEnv({ TEAMS_EMULATOR_MODE: 'true', MICROSOFT_APP_ID: 'app' }))).toHaveLength(2);
-  });
+  it(
+    'has nothing to say when the emulator mode is off, ' + 'and two problems when it is on in public with an app id',
+    () => {
+      expect(checkTeamsConfig(loadEnv({ HOST: '0.0.0.0', MICROSOFT_APP_ID: 'app' }))).toEqual([]);
+      expect(checkTeamsConfig(loadEnv({ TEAMS_EMULATOR_MODE: 'true', HOST: '127.0.0.1' }))).toEqual([]);
+      expect(checkTeamsConfig(loadEnv({ TEAMS_EMULATOR_MODE: 'true', MICROSOFT_APP_ID: 'app' }))).toHaveLength(2);
+    },
+  );
 
   it('reads TEAMS_ALLOWED_CHANNELS as a lower-case list, msteams by default, and refuses a malformed one', () => {
     expect(loadEnv({}).TEAMS_ALLOWED_CHANNELS).toEqual(['msteams']);

@@ -128,63 +128,68 @@ async function serve(
 }
 
 describe(`disaster drill: ${TENANTS} tenants, ${RECORDS} records, ${PENDING} pending approvals`, () => {
-  it('backup online → destroy data and Redis → restore onto a fresh directory and Redis: chains verify, approvals resume', async () => {
-    const tenantsFile = tempTenantsFile(scaleTenantsYaml(TENANTS));
-    const dataDir = tempDataDir();
-    let began = performance.now();
-    seed(dataDir);
-    say(`seeded in ${((performance.now() - began) / 1000).toFixed(1)} s`);
-    const redis = await RedisProcess.start(true);
-    redises.push(redis);
-    const env = {
-      VOID_KEY_PREFIX: prefix,
-      VOID_TENANTS_FILE: tenantsFile,
-      VOID_DATA_DIR: dataDir,
-      REDIS_URL: redis.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-    };
-    const first = await serve(env);
-    say(
-      `first start (open + verify ${String(first.opened.records)} records + ${PENDING} expiry ` +
-        `timers): ${first.seconds.toFixed(1)} s`,
-    );
-    expect(first.opened).toMatchObject({ verified: true, tenants: TENANTS });
+  it(
+    'backup online → destroy data and Redis → restore onto a fresh directory and Redis: ' +
+      'chains verify, approvals resume',
+    async () => {
+      const tenantsFile = tempTenantsFile(scaleTenantsYaml(TENANTS));
+      const dataDir = tempDataDir();
+      let began = performance.now();
+      seed(dataDir);
+      say(`seeded in ${((performance.now() - began) / 1000).toFixed(1)} s`);
+      const redis = await RedisProcess.start(true);
+      redises.push(redis);
+      const env = {
+        VOID_KEY_PREFIX: prefix,
+        VOID_TENANTS_FILE: tenantsFile,
+        VOID_DATA_DIR: dataDir,
+        REDIS_URL: redis.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+      };
+      const first = await serve(env);
+      say(
+        `first start (open + verify ${String(first.opened.records)} records + ${PENDING} expiry ` +
+          `timers): ${first.seconds.toFixed(1)} s`,
+      );
+      expect(first.opened).toMatchObject({ verified: true, tenants: TENANTS });
 
-    const backupFile = join(mkdtempSync(join(tmpdir(), 'void-drill-')), 'void.backup');
-    const backup = await cli(['backup', backupFile], env);
-    expect(backup.code, backup.err).toBe(0);
-    say(`backup while serving: ${backup.seconds.toFixed(1)} s — ${backup.out.trim()}`);
+      const backupFile = join(mkdtempSync(join(tmpdir(), 'void-drill-')), 'void.backup');
+      const backup = await cli(['backup', backupFile], env);
+      expect(backup.code, backup.err).toBe(0);
+      say(`backup while serving: ${backup.seconds.toFixed(1)} s — ${backup.out.trim()}`);
 
-    // Disaster: the process, its data directory and its Redis are gone.
-    first.proc.child.kill('SIGKILL');
-    await first.proc.exited;
-    rmSync(dataDir, { recursive: true, force: true });
-    await redis.kill();
-    redises.splice(redises.indexOf(redis), 1);
+      // Disaster: the process, its data directory and its Redis are gone.
+      first.proc.child.kill('SIGKILL');
+      await first.proc.exited;
+      rmSync(dataDir, { recursive: true, force: true });
+      await redis.kill();
+      redises.splice(redises.indexOf(redis), 1);
 
-    const fresh = await RedisProcess.start(true);
-    redises.push(fresh);
-    const newEnv = { ...env, VOID_DATA_DIR: tempDataDir(), REDIS_URL: fresh.url };
-    began = performance.now();
-    const restore = await cli(['restore', backupFile], newEnv);
-    expect(restore.code, restore.err).toBe(0);
-    expect(restore.out).toContain('every chain verifies');
-    const second = await serve(newEnv);
-    const recovery = (performance.now() - began) / 1000;
-    say(`restore: ${restore.seconds.toFixed(1)} s — ${restore.out.trim()}`);
-    say(`start on the restored directory: ${second.seconds.toFixed(1)} s`);
-    say(`RECOVERY TIME (restore + start until ready): ${recovery.toFixed(1)} s`);
-    expect(second.opened).toMatchObject({ verified: true, tenants: TENANTS });
-    const expiry = new Queue(EXPIRY_QUEUE, { connection: { url: fresh.url }, prefix });
-    expect(await expiry.getDelayedCount()).toBe(PENDING);
-    await expiry.close();
-    const jobs = new Queue(JOB_QUEUE, { connection: { url: fresh.url }, prefix });
-    expect(await jobs.getJobCountByTypes('waiting', 'active', 'completed', 'delayed')).toBe(0);
-    await jobs.close();
-    const rss =
-      Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${second.proc.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-    say(`RSS of the restored process holding the trail: ${rss.toFixed(0)} MB`);
-    expect(recovery).toBeLessThan(15 * 60);
-  }, 900_000);
+      const fresh = await RedisProcess.start(true);
+      redises.push(fresh);
+      const newEnv = { ...env, VOID_DATA_DIR: tempDataDir(), REDIS_URL: fresh.url };
+      began = performance.now();
+      const restore = await cli(['restore', backupFile], newEnv);
+      expect(restore.code, restore.err).toBe(0);
+      expect(restore.out).toContain('every chain verifies');
+      const second = await serve(newEnv);
+      const recovery = (performance.now() - began) / 1000;
+      say(`restore: ${restore.seconds.toFixed(1)} s — ${restore.out.trim()}`);
+      say(`start on the restored directory: ${second.seconds.toFixed(1)} s`);
+      say(`RECOVERY TIME (restore + start until ready): ${recovery.toFixed(1)} s`);
+      expect(second.opened).toMatchObject({ verified: true, tenants: TENANTS });
+      const expiry = new Queue(EXPIRY_QUEUE, { connection: { url: fresh.url }, prefix });
+      expect(await expiry.getDelayedCount()).toBe(PENDING);
+      await expiry.close();
+      const jobs = new Queue(JOB_QUEUE, { connection: { url: fresh.url }, prefix });
+      expect(await jobs.getJobCountByTypes('waiting', 'active', 'completed', 'delayed')).toBe(0);
+      await jobs.close();
+      const rss =
+        Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${second.proc.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+      say(`RSS of the restored process holding the trail: ${rss.toFixed(0)} MB`);
+      expect(recovery).toBeLessThan(15 * 60);
+    },
+    900_000,
+  );
 });
