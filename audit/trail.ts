@@ -33,6 +33,9 @@ interface Prepared {
 /** Told of every record once it is stored (notifications derive their events from the trail). */
 export type { AppendedListener } from '../bot/core/audit.js';
 
+/** How long appends of resumed work are checked against the trail (the re-run happens within seconds of the start). */
+const RESUME_WINDOW_MS = 10 * 60_000;
+
 export class AuditTrail implements AuditLog {
   private readonly tails = new Map<string, Promise<unknown>>();
   private readonly appendedListeners = new Set<AppendedListener>();
@@ -51,8 +54,36 @@ export class AuditTrail implements AuditLog {
     this.security = new SecurityEvents(this, this.now);
   }
 
+  /** Correlation ids of resumed work (AuditLog.resume), until when their appends are checked against the trail. */
+  private readonly resumed = new Map<string, number>();
+
+  resume(correlationId: string): void {
+    const now = Date.now();
+    for (const [id, until] of this.resumed) if (until < now) this.resumed.delete(id);
+    this.resumed.set(correlationId, now + RESUME_WINDOW_MS);
+  }
+
   /** Appends one record. Throws AuditUnavailableError when the store cannot be written: the caller must not act. */
   append(input: AuditEventInput): Promise<AuditRecord> {
+    const until = input.correlationId ? this.resumed.get(input.correlationId) : undefined;
+    return until !== undefined && until >= Date.now() ? this.appendOnce(input) : this.appendNow(input);
+  }
+
+  /** Resumed work: the record of the first run, if it got that far, else a new one. */
+  private async appendOnce(input: AuditEventInput): Promise<AuditRecord> {
+    const filter = { action: input.action, correlationId: input.correlationId, target: input.target };
+    let found: AuditRecord[];
+    try {
+      found = await this.store.query(input.tenantId, filter, 0, 20);
+    } catch (error) {
+      throw new AuditUnavailableError(error);
+    }
+    // `target` undefined matches any target: compare it here (the store's filter skips undefined fields).
+    const same = found.find((r) => r.target === input.target);
+    return same ?? this.appendNow(input);
+  }
+
+  private appendNow(input: AuditEventInput): Promise<AuditRecord> {
     // Records of a tenant take their places in call order (`tails` chains the sequencing); durability is awaited
     // outside that chain, so with a store that sequences itself the next record is built while this one is flushed.
     const previous = this.tails.get(input.tenantId) ?? Promise.resolve();

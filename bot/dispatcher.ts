@@ -180,6 +180,11 @@ export class Dispatcher implements CommandDispatcher {
       log.debug('duplicate delivery ignored');
       return { replies: [], duplicate: true, tenantId: tenant.id, correlationId };
     }
+    if (verdict.resumed) {
+      // Run again after the process running it died: what that run recorded is not recorded twice.
+      log.info('resuming a delivery whose first run did not finish');
+      services.audit.resume(correlationId);
+    }
     const replies = await this.guard(input, async () => {
       const parsed = parseCommand(input.text, {
         ...parseContext,

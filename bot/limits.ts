@@ -48,7 +48,7 @@ export class CommandRateLimiter {
     tenantName: string,
     limits: TenantLimits,
     owner = '',
-  ): Promise<'duplicate' | LimitVerdict> {
+  ): Promise<'duplicate' | (LimitVerdict & { readonly resumed: boolean })> {
     const nowMs = this.now();
     const { tenantKey, memberKey } = this.keys(actor, nowMs);
     let result: unknown;
@@ -64,9 +64,9 @@ export class CommandRateLimiter {
     } catch (error) {
       throw new QueueUnavailableError(error);
     }
-    const [claimed, tenantCount, memberCount] = (result as number[]).map(Number);
+    const [claimed, tenantCount, memberCount, resumed] = (result as number[]).map(Number);
     if (!claimed) return 'duplicate';
-    return this.verdict(tenantCount ?? 0, memberCount ?? 0, nowMs, tenantName, limits);
+    return { ...this.verdict(tenantCount ?? 0, memberCount ?? 0, nowMs, tenantName, limits), resumed: resumed === 1 };
   }
 
   private verdict(
@@ -91,16 +91,18 @@ export class CommandRateLimiter {
 }
 
 // KEYS: delivery claim, tenant counter, member counter. ARGV: claim TTL, counter TTL, claim value
-// (`processing:<intake job id>`: the same queued item run again after its worker died takes its own claim over).
+// (`processing:<intake job id>`: the same queued item run again after its worker died takes its own claim over, and
+// is told so: the 4th value is 1).
 const CLAIM_AND_COUNT = `
 local held = redis.call('GET', KEYS[1])
-if held and (ARGV[3] == 'processing' or held ~= ARGV[3]) then return {0, 0, 0} end
+if held and (ARGV[3] == 'processing' or held ~= ARGV[3]) then return {0, 0, 0, 0} end
 redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[1])
 local t = redis.call('INCR', KEYS[2])
 if t == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
 local m = redis.call('INCR', KEYS[3])
 if m == 1 then redis.call('EXPIRE', KEYS[3], ARGV[2]) end
-return {1, t, m}
+if held then return {1, t, m, 1} end
+return {1, t, m, 0}
 `;
 
 // Job slots (concurrently running jobs) moved to the worker's side: agents/slots.ts.

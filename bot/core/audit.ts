@@ -104,6 +104,12 @@ export interface SecurityLog {
 export interface AuditLog {
   /** Appends one event to its tenant's chain; rejects (AuditUnavailableError) when the trail cannot be written. */
   append(input: AuditEventInput): Promise<AuditRecord>;
+  /**
+   * Work under `correlationId` resumes what a process that died may have begun (an intake item run again after its
+   * worker was killed): for a while, an append under that id whose action and target are already recorded under it
+   * is not repeated, and the record already there is returned. Nothing is recorded twice for one request.
+   */
+  resume(correlationId: string): void;
   /** Calls `listener` with every record appended from now on; returns the function that stops it. */
   onAppended(listener: AppendedListener): () => void;
   readonly security: SecurityLog;
