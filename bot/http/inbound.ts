@@ -55,12 +55,14 @@ export function repeatedHeader(req: RawRequest, names: readonly string[]): strin
   });
 }
 
+/** The request with `header()`, added to it rather than copied: a copy of the request (`{ ...req, header }`) costs
+ *  several microseconds a request on Node 20. */
 function withHeader<Q extends RawRequest>(req: Q): Q & SignedRequest {
   const header = (name: string): string | undefined => {
     const value = req.headers[name.toLowerCase()];
     return Array.isArray(value) ? undefined : value;
   };
-  return { ...req, header };
+  return Object.assign(req, { header });
 }
 
 /** The route handler running an adapter through the pipeline. */

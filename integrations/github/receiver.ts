@@ -16,6 +16,7 @@ import {
 import type { IntakeItem, IntakePort } from '../../bot/core/intake.js';
 import type { Logger } from '../../bot/core/logger.js';
 import { ok, refuse } from '../../bot/core/outcome.js';
+import { commentFields } from './comment-payload.js';
 import { mapWebhook, type GithubEvent } from './mapper.js';
 import type { GithubEventHandler } from './events.js';
 
@@ -84,7 +85,7 @@ interface Delivery {
   readonly mapped: Exclude<GithubEvent, { type: 'ping' }>;
   readonly event: string;
   readonly delivery: string;
-  /** Set for a comment command going through the intake: the payload the worker maps again. */
+  /** Set for a comment command going through the intake: the payload's fields that the worker maps again. */
   readonly queued?: Record<string, unknown>;
 }
 
@@ -140,8 +141,12 @@ export function githubWebhook(deps: ReceiverDeps): InboundEndpoint<true, Deliver
           },
         };
       }
-      // Comment commands: the intake's deduplication claims the body, in the same round trip as the enqueue.
-      if (deps.intake && mapped.type !== 'pull_request') return { event: { mapped, event, delivery, queued: payload } };
+      // Comment commands: the intake's deduplication claims the body, in the same round trip as the enqueue; the job
+      // carries the fields the worker maps, not the whole payload.
+      if (deps.intake && mapped.type !== 'pull_request') {
+        const queued = commentFields(payload, mapped.source);
+        return { event: { mapped, event, delivery, queued } };
+      }
       const claim = {
         scope: 'github-webhook',
         id: delivery,
@@ -153,8 +158,8 @@ export function githubWebhook(deps: ReceiverDeps): InboundEndpoint<true, Deliver
       return { event: { mapped, event, delivery }, claim };
     },
     deliver: async ({ mapped, event, delivery, queued }, _credential, req) => {
-      const log = req.log.child({ deliveryId: delivery, event });
       if (queued && deps.intake) return enqueue(deps, deps.intake, { event, delivery, payload: queued }, req);
+      const log = req.log.child({ deliveryId: delivery, event });
       if (mapped.type === 'ignore') {
         if (event === 'installation') log.info({ reason: mapped.reason }, 'GitHub App installation changed');
         else log.debug({ reason: mapped.reason }, 'GitHub event ignored');
