@@ -26,6 +26,7 @@ export interface RawRequest {
   readonly query: URLSearchParams;
   readonly headers: IncomingHttpHeaders;
   readonly headersDistinct?: NodeJS.Dict<string[]>;
+  readonly rawHeaders?: readonly string[];
   readonly body: Buffer;
   readonly log: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 }
@@ -47,12 +48,24 @@ export class AfterAck {
 
 const json = (status: number, body: Record<string, unknown>): InboundAnswer => ({ status, body });
 
-/** The header policy: the first of `names` that was sent more than once, if any. */
+/** The header policy: the first of `names` (lower case, at most 31) that was sent more than once, if any. */
 export function repeatedHeader(req: RawRequest, names: readonly string[]): string | undefined {
-  return names.find((name) => {
-    const values = req.headersDistinct?.[name] ?? req.headers[name];
-    return Array.isArray(values) && values.length > 1;
-  });
+  const raw = req.rawHeaders;
+  if (!raw)
+    return names.find((name) => {
+      const values = req.headersDistinct?.[name] ?? req.headers[name];
+      return Array.isArray(values) && values.length > 1;
+    });
+  let seen = 0;
+  let repeated = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const index = names.indexOf((raw[i] as string).toLowerCase());
+    if (index < 0) continue;
+    const bit = 1 << index;
+    if (seen & bit) repeated |= bit;
+    seen |= bit;
+  }
+  return repeated ? names.find((_name, index) => repeated & (1 << index)) : undefined;
 }
 
 /** The request with `header()`, added to it rather than copied: a copy of the request (`{ ...req, header }`) costs

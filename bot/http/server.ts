@@ -179,7 +179,7 @@ export class HttpServer implements RouteRegistrar {
       path: url.pathname,
       query: url.searchParams,
       headers: req.headers,
-      headersDistinct: req.headersDistinct,
+      rawHeaders: req.rawHeaders,
       body,
       params: found.params,
       log,

@@ -3,6 +3,7 @@
 // X-Hub-Signature-256 over the raw bytes; redeliveries (X-GitHub-Delivery) and replays (the same signed body under a
 // new delivery id, or a comment older than VOID_MAX_COMMENT_AGE_SECONDS) are dropped; the answer comes as soon as
 // the event is de-duplicated, audited and queued; reactions and reply comments are posted after the answer.
+import { isUtf8 } from 'node:buffer';
 import { Webhooks } from '@octokit/webhooks';
 import {
   unverified,
@@ -44,11 +45,11 @@ async function signatureProblem(
 ): Promise<SignatureProblem | undefined> {
   if (!sha256Header) return sha1Header ? 'sha1_only' : 'missing';
   if (!/^sha256=[0-9a-f]{64}$/.test(sha256Header)) return 'malformed';
-  const text = body.toString('utf8');
-  // The library verifies a string: refuse bodies whose bytes do not survive UTF-8 decoding (the HMAC covers bytes).
-  if (body.length === 0 || !Buffer.from(text, 'utf8').equals(body)) return 'mismatch';
+  // The library verifies a string: refuse bodies whose bytes do not survive UTF-8 decoding (the HMAC covers bytes);
+  // valid UTF-8 is exactly what decodes and encodes back to the same bytes.
+  if (body.length === 0 || !isUtf8(body)) return 'mismatch';
   try {
-    return (await webhooks.verify(text, sha256Header)) ? undefined : 'mismatch';
+    return (await webhooks.verify(body.toString('utf8'), sha256Header)) ? undefined : 'mismatch';
   } catch {
     return 'mismatch';
   }
