@@ -58,20 +58,10 @@ function scanJson(text: string, limit: number): typeof TOO_DEEP | typeof ESCAPED
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      const start = i + 1;
-      let escaped = false;
-      for (i = start; i < text.length; i += 1) {
-        const s = text.charCodeAt(i);
-        if (s === 0x22) break;
-        if (s === 0x5c) {
-          escaped = true;
-          i += 1; // backslash: skip the escaped character
-        }
-      }
-      if (found === undefined || found === ESCAPED_KEY) {
-        const key = keyAt(text, start, i, escaped);
-        if (key !== undefined) found = key;
-      }
+      const end = closingQuote(text, i + 1);
+      if (end === -1) return found; // never closed: not JSON, and nothing after it is outside a string
+      if (found === undefined || found === ESCAPED_KEY) found = keyAt(text, i + 1, end) ?? found;
+      i = end;
     } else if (c === 0x7b || c === 0x5b) {
       depth += 1;
       if (depth > limit) return TOO_DEEP;
@@ -80,15 +70,27 @@ function scanJson(text: string, limit: number): typeof TOO_DEEP | typeof ESCAPED
   return found;
 }
 
+/** The index of the quote that closes the string starting at `start` (one not escaped by an odd run of backslashes),
+ *  or -1. */
+function closingQuote(text: string, start: number): number {
+  let end = text.indexOf('"', start);
+  while (end !== -1) {
+    let k = end - 1;
+    while (k >= start && text.charCodeAt(k) === 0x5c) k -= 1;
+    if ((end - 1 - k) % 2 === 0) return end;
+    end = text.indexOf('"', end + 1);
+  }
+  return -1;
+}
+
 /** For the string text[start, end) (end at its closing quote): a forbidden key it spells, ESCAPED_KEY when it is a key
  *  with escapes, else undefined. */
-function keyAt(text: string, start: number, end: number, escaped: boolean): typeof ESCAPED_KEY | string | undefined {
-  const length = end - start;
-  if (!escaped && length !== 9 && length !== 11) return undefined;
+function keyAt(text: string, start: number, end: number): typeof ESCAPED_KEY | string | undefined {
   let next = end + 1;
   while (next < text.length && isSpace(text.charCodeAt(next))) next += 1;
   if (text.charCodeAt(next) !== 0x3a) return undefined; // not followed by `:`, not a key
-  if (escaped) return ESCAPED_KEY;
+  for (let k = start; k < end; k += 1) if (text.charCodeAt(k) === 0x5c) return ESCAPED_KEY;
+  if (end - start !== 9 && end - start !== 11) return undefined;
   const key = text.slice(start, end);
   return FORBIDDEN_KEYS.has(key) ? key : undefined;
 }
