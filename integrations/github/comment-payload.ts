@@ -130,15 +130,13 @@ export interface CommentPayload {
   readonly changes?: { readonly body?: { readonly from: string } };
 }
 
-export type CommentCheck = { ok: true; payload: CommentPayload } | { ok: false; path: string };
-
-/** Checks an `issue_comment` (`issue`) or `pull_request_review_comment` (`review`) payload. */
-export function checkComment(payload: unknown, source: 'issue' | 'review'): CommentCheck {
-  const failed = (source === 'issue' ? issueComment : reviewComment).check(payload);
-  return failed === undefined ? { ok: true, payload: payload as CommentPayload } : { ok: false, path: failed };
+/** Checks an `issue_comment` (`issue`) or `pull_request_review_comment` (`review`) payload: undefined when it is a
+ *  CommentPayload, else the dotted path of the first field that is not as expected ('' for the payload itself). */
+export function commentProblem(payload: unknown, source: 'issue' | 'review'): string | undefined {
+  return (source === 'issue' ? issueComment : reviewComment).check(payload);
 }
 
-/** Of a payload that passed checkComment, only the fields it checks: what a queued comment command carries to the
+/** Of a payload without a commentProblem, only the fields it checks: what a queued comment command carries to the
  *  worker (GitHub's payloads run to tens of kilobytes; the worker maps these fields to the same event). */
 export function commentFields(payload: unknown, source: 'issue' | 'review'): Record<string, unknown> {
   return (source === 'issue' ? issueComment : reviewComment).pick(payload) as Record<string, unknown>;

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { RepoRef } from '../../bot/core/grammar.js';
 import type { PullRequestEvent } from '../../bot/core/vcs.port.js';
-import { checkComment, type CommentCheck } from './comment-payload.js';
+import { commentProblem, type CommentPayload } from './comment-payload.js';
 
 const account = z
   .object({ login: z.string().min(1), id: z.number().int().nonnegative().optional(), type: z.string().optional() })
@@ -82,9 +82,9 @@ export function mapWebhook(name: string, payload: unknown): GithubEvent {
     case 'ping':
       return { type: 'ping' };
     case 'issue_comment':
-      return mapComment(checkComment(payload, 'issue'), 'issue');
+      return mapComment(payload, 'issue');
     case 'pull_request_review_comment':
-      return mapComment(checkComment(payload, 'review'), 'review');
+      return mapComment(payload, 'review');
     case 'pull_request':
       return mapPullRequest(payload);
     case 'pull_request_review':
@@ -96,9 +96,10 @@ export function mapWebhook(name: string, payload: unknown): GithubEvent {
   }
 }
 
-function mapComment(checked: CommentCheck, source: CommentSource): GithubEvent {
-  if (!checked.ok) return ignore(`comment payload without the expected fields (${checked.path})`);
-  const p = checked.payload;
+function mapComment(payload: unknown, source: CommentSource): GithubEvent {
+  const problem = commentProblem(payload, source);
+  if (problem !== undefined) return ignore(`comment payload without the expected fields (${problem})`);
+  const p = payload as CommentPayload;
   if (isBot(p.sender) || p.comment.body?.includes(VOID_MARKER)) return ignore('comment by a bot or by Void itself');
   const text = commandLine(p.comment.body);
   if (!text) return ignore('comment without a /void command');
