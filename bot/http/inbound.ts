@@ -86,6 +86,7 @@ export function inboundHandler<C, E, Q extends RawRequest>(
   const { adapter, security, ledger } = endpoint;
   const now = endpoint.now ?? Date.now;
   const source = adapter.platform;
+  const ctx: DeliveryContext = { afterAck: (work) => after.track(work) };
   return async (raw) => {
     const req = withHeader(raw);
     const repeated = repeatedHeader(raw, adapter.authHeaders);
@@ -149,7 +150,6 @@ export function inboundHandler<C, E, Q extends RawRequest>(
         return json(200, { ok: true, duplicate: true });
       }
     }
-    const ctx: DeliveryContext = { afterAck: (work) => after.track(work) };
     if (!claim?.exclusive || !ledger) return adapter.deliver(mapped.event, verdict.value, req, ctx);
     try {
       const result = await adapter.deliver(mapped.event, verdict.value, req, ctx);
