@@ -244,6 +244,7 @@ export class VoidApp {
     }
     if (role !== 'web' || this.options.intakeWorker) this.startIntake();
     if (role === 'web' || role === 'all') {
+      await this.intake.ready();
       this.http = this.buildHttp();
       this.port = await this.http.listen(this.config.env.PORT, this.config.env.HOST);
       this.log.info({ port: this.port }, 'Void web role listening');

@@ -12,6 +12,7 @@ import {
   type Attributes,
   type Context,
   type Span,
+  type TextMapGetter,
 } from '@opentelemetry/api';
 
 export { SpanKind } from '@opentelemetry/api';
@@ -83,14 +84,17 @@ export function currentTraceCarrier(): TraceCarrier | undefined {
   return carrier.traceparent ? carrier : undefined;
 }
 
+/** Reads a carrier: made once, not per call (every request extracts its context). */
+const carrierGetter: TextMapGetter<Readonly<Record<string, unknown>>> = {
+  keys: (c) => Object.keys(c),
+  get: (c, key) => {
+    const value = c[key];
+    return typeof value === 'string' ? value : Array.isArray(value) ? (value as string[]) : undefined;
+  },
+};
+
 /** The context a carrier (job data, HTTP headers) describes; the active context when there is none. */
 export function contextFrom(carrier: Readonly<Record<string, unknown>> | undefined): Context {
   if (!carrier) return context.active();
-  return propagation.extract(context.active(), carrier, {
-    keys: (c) => Object.keys(c),
-    get: (c, key) => {
-      const value = c[key];
-      return typeof value === 'string' ? value : Array.isArray(value) ? (value as string[]) : undefined;
-    },
-  });
+  return propagation.extract(context.active(), carrier, carrierGetter);
 }

@@ -12,45 +12,90 @@ export type ParsedObject = Outcome<Record<string, unknown>>;
 
 /** JSON text → a plain object, or why not. */
 export function parseJsonObject(text: string): ParsedObject {
-  // Depth first, on the text: a reviver on a body nested thousands deep would overflow the stack inside JSON.parse.
-  if (nestsDeeper(text, MAX_JSON_DEPTH)) return refused('request.too_deep', { limit: MAX_JSON_DEPTH });
-  let forbidden: string | undefined;
+  // Depth and keys first, on the text: a reviver on a body nested thousands deep would overflow the stack inside
+  // JSON.parse, and a reviver on every body costs more than the parse itself.
+  const scan = scanJson(text, MAX_JSON_DEPTH);
+  if (scan === TOO_DEEP) return refused('request.too_deep', { limit: MAX_JSON_DEPTH });
   let value: unknown;
   try {
-    value = JSON.parse(text, (key, v: unknown) => {
-      if (FORBIDDEN_KEYS.has(key)) forbidden ??= key;
-      return v;
-    });
+    value = JSON.parse(text);
   } catch {
     return refused('request.bad_json');
   }
+  // A key written with escapes (`"\u005f_proto__"`) is only known once decoded: that rare body is read again, with a
+  // reviver that sees every key as JSON.parse decoded it.
+  const forbidden = scan === ESCAPED_KEY ? forbiddenKeyIn(text) : scan;
   if (forbidden) return refused('request.forbidden_key', { key: forbidden, in: 'body' });
   if (!isPlainObject(value)) return refused('request.not_object');
   return { ok: true, value };
+}
+
+function forbiddenKeyIn(text: string): string | undefined {
+  let forbidden: string | undefined;
+  JSON.parse(text, (key, v: unknown) => {
+    if (FORBIDDEN_KEYS.has(key)) forbidden ??= key;
+    return v;
+  });
+  return forbidden;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Whether brackets outside strings nest deeper than `limit`: one pass over the text, no recursion. */
-function nestsDeeper(text: string, limit: number): boolean {
+const TOO_DEEP = 1;
+const ESCAPED_KEY = 2;
+
+/**
+ * One pass over the text, no recursion: TOO_DEEP when brackets outside strings nest deeper than `limit`; else the
+ * first forbidden key written plainly, ESCAPED_KEY when some key holds a backslash (it may decode to one), or
+ * undefined. Exact for text that JSON.parse accepts (a string followed by `:` is then always a key); the caller parses
+ * before it believes the keys.
+ */
+function scanJson(text: string, limit: number): typeof TOO_DEEP | typeof ESCAPED_KEY | string | undefined {
   let depth = 0;
-  let inString = false;
+  let found: typeof ESCAPED_KEY | string | undefined;
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i += 1; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
+    if (c === 0x22) {
+      const end = closingQuote(text, i + 1);
+      if (end === -1) return found; // never closed: not JSON, and nothing after it is outside a string
+      if (found === undefined || found === ESCAPED_KEY) found = keyAt(text, i + 1, end) ?? found;
+      i = end;
+    } else if (c === 0x7b || c === 0x5b) {
       depth += 1;
-      if (depth > limit) return true;
+      if (depth > limit) return TOO_DEEP;
     } else if (c === 0x7d || c === 0x5d) depth -= 1;
   }
-  return false;
+  return found;
 }
+
+/** The index of the quote that closes the string starting at `start` (one not escaped by an odd run of backslashes),
+ *  or -1. */
+function closingQuote(text: string, start: number): number {
+  let end = text.indexOf('"', start);
+  while (end !== -1) {
+    let k = end - 1;
+    while (k >= start && text.charCodeAt(k) === 0x5c) k -= 1;
+    if ((end - 1 - k) % 2 === 0) return end;
+    end = text.indexOf('"', end + 1);
+  }
+  return -1;
+}
+
+/** For the string text[start, end) (end at its closing quote): a forbidden key it spells, ESCAPED_KEY when it is a key
+ *  with escapes, else undefined. */
+function keyAt(text: string, start: number, end: number): typeof ESCAPED_KEY | string | undefined {
+  let next = end + 1;
+  while (next < text.length && isSpace(text.charCodeAt(next))) next += 1;
+  if (text.charCodeAt(next) !== 0x3a) return undefined; // not followed by `:`, not a key
+  for (let k = start; k < end; k += 1) if (text.charCodeAt(k) === 0x5c) return ESCAPED_KEY;
+  if (end - start !== 9 && end - start !== 11) return undefined;
+  const key = text.slice(start, end);
+  return FORBIDDEN_KEYS.has(key) ? key : undefined;
+}
+
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /** Strict application/x-www-form-urlencoded: every pair must decode, no key twice, no forbidden keys. */
 export function parseForm(text: string): ParsedObject {

@@ -174,19 +174,7 @@ export class HttpServer implements RouteRegistrar {
         req,
       );
     if (body === 'aborted') return;
-    const request: HttpRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body,
-      params: found.params,
-      log,
-    };
-    withLazySignal(request, res, this.closed.signal);
-    // Node builds headersDistinct (an object of arrays, ~1.5 KB) on first read: only the inbound kit's repeated-header
-    // check reads it, on the request object itself. Not enumerable, like `signal`.
-    Object.defineProperty(request, 'headersDistinct', { enumerable: false, get: () => req.headersDistinct });
+    const request: HttpRequest = new ServerRequest(req, url, body, found.params, log, res, this.closed.signal);
     try {
       const span = {
         kind: SpanKind.SERVER,
@@ -212,23 +200,54 @@ export class HttpServer implements RouteRegistrar {
 }
 
 /**
- * `request.signal`, aborted when the client goes away or the server closes, made only when a handler reads it (event
- * streams do; chat and webhook routes never). Each AbortSignal.any() leaves a WeakRef in the server's long-lived
- * signal that Node 20 never removes (about 60 bytes a request for the life of the process), besides a composite
- * signal and a close listener per request. Not enumerable: a copy of the request (`{ ...req }`) does not make it.
+ * The request a route gets. Its `signal`, aborted when the client goes away or the server closes, is made only when a
+ * handler reads it (event streams do; chat and webhook routes never). Each AbortSignal.any() leaves a WeakRef in the
+ * server's long-lived signal that Node 20 never removes (about 60 bytes a request for the life of the process),
+ * besides a composite signal and a close listener per request. A getter of the class, not an own property: a copy of
+ * the request (`{ ...req }`) does not make it, and the object keeps a fixed shape (a property defined on each
+ * request made every request a slow dictionary object).
  */
-function withLazySignal(request: HttpRequest, res: ServerResponse, closed: AbortSignal): void {
-  let signal: AbortSignal | undefined;
-  Object.defineProperty(request, 'signal', {
-    enumerable: false,
-    get: () => {
-      if (!signal) {
-        const gone = new AbortController();
-        if (res.closed) gone.abort();
-        else res.once('close', () => gone.abort());
-        signal = AbortSignal.any([gone.signal, closed]);
-      }
-      return signal;
-    },
-  });
+class ServerRequest implements HttpRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingMessage['headers'];
+  readonly rawHeaders: readonly string[];
+  readonly body: Buffer;
+  readonly params: Readonly<Record<string, string>>;
+  readonly log: Logger;
+  readonly #res: ServerResponse;
+  readonly #closed: AbortSignal;
+  #signal: AbortSignal | undefined;
+
+  constructor(
+    req: IncomingMessage,
+    url: URL,
+    body: Buffer,
+    params: Readonly<Record<string, string>>,
+    log: Logger,
+    res: ServerResponse,
+    closed: AbortSignal,
+  ) {
+    this.method = req.method ?? 'GET';
+    this.path = url.pathname;
+    this.query = url.searchParams;
+    this.headers = req.headers;
+    this.rawHeaders = req.rawHeaders;
+    this.body = body;
+    this.params = params;
+    this.log = log;
+    this.#res = res;
+    this.#closed = closed;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#signal) {
+      const gone = new AbortController();
+      if (this.#res.closed) gone.abort();
+      else this.#res.once('close', () => gone.abort());
+      this.#signal = AbortSignal.any([gone.signal, this.#closed]);
+    }
+    return this.#signal;
+  }
 }

@@ -3,6 +3,7 @@
 // X-Hub-Signature-256 over the raw bytes; redeliveries (X-GitHub-Delivery) and replays (the same signed body under a
 // new delivery id, or a comment older than VOID_MAX_COMMENT_AGE_SECONDS) are dropped; the answer comes as soon as
 // the event is de-duplicated, audited and queued; reactions and reply comments are posted after the answer.
+import { isUtf8 } from 'node:buffer';
 import { Webhooks } from '@octokit/webhooks';
 import {
   unverified,
@@ -16,6 +17,7 @@ import {
 import type { IntakeItem, IntakePort } from '../../bot/core/intake.js';
 import type { Logger } from '../../bot/core/logger.js';
 import { ok, refuse } from '../../bot/core/outcome.js';
+import { commentFields } from './comment-payload.js';
 import { mapWebhook, type GithubEvent } from './mapper.js';
 import type { GithubEventHandler } from './events.js';
 
@@ -43,11 +45,11 @@ async function signatureProblem(
 ): Promise<SignatureProblem | undefined> {
   if (!sha256Header) return sha1Header ? 'sha1_only' : 'missing';
   if (!/^sha256=[0-9a-f]{64}$/.test(sha256Header)) return 'malformed';
-  const text = body.toString('utf8');
-  // The library verifies a string: refuse bodies whose bytes do not survive UTF-8 decoding (the HMAC covers bytes).
-  if (body.length === 0 || !Buffer.from(text, 'utf8').equals(body)) return 'mismatch';
+  // The library verifies a string: refuse bodies whose bytes do not survive UTF-8 decoding (the HMAC covers bytes);
+  // valid UTF-8 is exactly what decodes and encodes back to the same bytes.
+  if (body.length === 0 || !isUtf8(body)) return 'mismatch';
   try {
-    return (await webhooks.verify(text, sha256Header)) ? undefined : 'mismatch';
+    return (await webhooks.verify(body.toString('utf8'), sha256Header)) ? undefined : 'mismatch';
   } catch {
     return 'mismatch';
   }
@@ -84,7 +86,7 @@ interface Delivery {
   readonly mapped: Exclude<GithubEvent, { type: 'ping' }>;
   readonly event: string;
   readonly delivery: string;
-  /** Set for a comment command going through the intake: the payload the worker maps again. */
+  /** Set for a comment command going through the intake: the payload's fields that the worker maps again. */
   readonly queued?: Record<string, unknown>;
 }
 
@@ -140,8 +142,12 @@ export function githubWebhook(deps: ReceiverDeps): InboundEndpoint<true, Deliver
           },
         };
       }
-      // Comment commands: the intake's deduplication claims the body, in the same round trip as the enqueue.
-      if (deps.intake && mapped.type !== 'pull_request') return { event: { mapped, event, delivery, queued: payload } };
+      // Comment commands: the intake's deduplication claims the body, in the same round trip as the enqueue; the job
+      // carries the fields the worker maps, not the whole payload.
+      if (deps.intake && mapped.type !== 'pull_request') {
+        const queued = commentFields(payload, mapped.source);
+        return { event: { mapped, event, delivery, queued } };
+      }
       const claim = {
         scope: 'github-webhook',
         id: delivery,
@@ -153,8 +159,8 @@ export function githubWebhook(deps: ReceiverDeps): InboundEndpoint<true, Deliver
       return { event: { mapped, event, delivery }, claim };
     },
     deliver: async ({ mapped, event, delivery, queued }, _credential, req) => {
-      const log = req.log.child({ deliveryId: delivery, event });
       if (queued && deps.intake) return enqueue(deps, deps.intake, { event, delivery, payload: queued }, req);
+      const log = req.log.child({ deliveryId: delivery, event });
       if (mapped.type === 'ignore') {
         if (event === 'installation') log.info({ reason: mapped.reason }, 'GitHub App installation changed');
         else log.debug({ reason: mapped.reason }, 'GitHub event ignored');

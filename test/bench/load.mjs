@@ -8,6 +8,8 @@ import autocannon from 'autocannon';
 const config = JSON.parse(process.argv[2] ?? '{}');
 let n = 0;
 const run = randomUUID().slice(0, 8);
+// Comment ids start at a random base per run: a measured run after its warm-up sends no body the warm-up sent.
+const firstComment = Math.floor(Math.random() * 2 ** 40);
 
 function slack() {
   n += 1;
@@ -47,7 +49,11 @@ function github() {
       pull_request: { url: 'https://api.github.com/repos/acme/api/pulls/42' },
       user: { login: 'alice' },
     },
-    comment: { id: n, body: config.text ?? '/void status', user: { login: config.user ?? 'alice', type: 'User' } },
+    comment: {
+      id: firstComment + n,
+      body: config.text ?? '/void status',
+      user: { login: config.user ?? 'alice', type: 'User' },
+    },
     repository: { name: 'api', full_name: 'acme/api', owner: { login: 'acme' } },
     organization: { login: 'acme' },
     installation: { id: config.installation ?? 1001 },

@@ -35,6 +35,81 @@ describe('parseJsonObject', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('refuses a forbidden key written with escapes or spaced from its colon, and not one that is only a value', () => {
+    for (const text of [
+      '{"a":[{"\\u005f_proto__":{"polluted":true}}]}',
+      '{"a":{"constructo\\u0072" :1}}',
+      '{"prototype"\n  :\t{}}',
+    ]) {
+      expect(parseJsonObject(text)).toMatchObject({ ok: false, refusal: { code: 'request.forbidden_key' } });
+    }
+    expect(parseJsonObject('{"a":"__proto__","b":["constructor","prototype"],"c\\"":"\\u005f_proto__"}')).toEqual({
+      ok: true,
+      value: { a: '__proto__', b: ['constructor', 'prototype'], 'c"': '__proto__' },
+    });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('property: the same answer as JSON.parse with a reviver that refuses every forbidden key', () => {
+    const reference = (text: string): string => {
+      let forbidden = false;
+      let value: unknown;
+      try {
+        value = JSON.parse(text, (key, v: unknown) => {
+          if (['__proto__', 'constructor', 'prototype'].includes(key)) forbidden = true;
+          return v;
+        });
+      } catch {
+        return 'request.bad_json';
+      }
+      if (forbidden) return 'request.forbidden_key';
+      return typeof value === 'object' && value !== null && !Array.isArray(value) ? 'ok' : 'request.not_object';
+    };
+    const key = fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'prototype', 'a', '\\'));
+    const escapeSome = (text: string, i: number) =>
+      i % 3
+        ? text
+        : text.replace(
+            /"(__proto__|constructor|prototype)"/g,
+            (_m, k: string) => `"\\u${k.charCodeAt(0).toString(16).padStart(4, '0')}${k.slice(1)}"`,
+          );
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.dictionary(key, fc.jsonValue(), { maxKeys: 4 }), fc.nat(), (value, extra, i) => {
+        const text = escapeSome(JSON.stringify({ value, extra, list: [extra] }), i);
+        const parsed = parseJsonObject(text);
+        expect(parsed.ok ? 'ok' : parsed.refusal.code).toBe(reference(text));
+      }),
+    );
+  });
+
+  it('property: too deep exactly when brackets outside strings (escapes skipped one by one) nest past the limit', () => {
+    const deeper = (text: string): boolean => {
+      let depth = 0;
+      let inString = false;
+      for (let i = 0; i < text.length; i += 1) {
+        const c = text[i];
+        if (inString) {
+          if (c === '\\') i += 1;
+          else if (c === '"') inString = false;
+        } else if (c === '"') inString = true;
+        else if (c === '{' || c === '[') {
+          depth += 1;
+          if (depth > MAX_JSON_DEPTH) return true;
+        } else if (c === '}' || c === ']') depth -= 1;
+      }
+      return false;
+    };
+    const piece = fc.constantFrom('{', '[', '{"a":', '}', ']', '"', '\\', '\\"', '\\\\', 'x', ':');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 300 }), fc.nat(80), (pieces, extra) => {
+        const text = '{'.repeat(extra) + pieces.join('');
+        const parsed = parseJsonObject(text);
+        expect(!parsed.ok && parsed.refusal.code === 'request.too_deep').toBe(deeper(text));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('reads a form payload field as JSON with the same rules', () => {
     const form = (json: string) => Buffer.from(`payload=${encodeURIComponent(json)}`);
     expect(parseFormOrJson(form('{"type":"block_actions"}'), 'application/x-www-form-urlencoded')).toEqual({
