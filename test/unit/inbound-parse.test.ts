@@ -82,33 +82,36 @@ describe('parseJsonObject', () => {
     );
   });
 
-  it('property: too deep exactly when brackets outside strings (escapes skipped one by one) nest past the limit', () => {
-    const deeper = (text: string): boolean => {
-      let depth = 0;
-      let inString = false;
-      for (let i = 0; i < text.length; i += 1) {
-        const c = text[i];
-        if (inString) {
-          if (c === '\\') i += 1;
-          else if (c === '"') inString = false;
-        } else if (c === '"') inString = true;
-        else if (c === '{' || c === '[') {
-          depth += 1;
-          if (depth > MAX_JSON_DEPTH) return true;
-        } else if (c === '}' || c === ']') depth -= 1;
-      }
-      return false;
-    };
-    const piece = fc.constantFrom('{', '[', '{"a":', '}', ']', '"', '\\', '\\"', '\\\\', 'x', ':');
-    fc.assert(
-      fc.property(fc.array(piece, { maxLength: 300 }), fc.nat(80), (pieces, extra) => {
-        const text = '{'.repeat(extra) + pieces.join('');
-        const parsed = parseJsonObject(text);
-        expect(!parsed.ok && parsed.refusal.code === 'request.too_deep').toBe(deeper(text));
-      }),
-      { numRuns: 500 },
-    );
-  });
+  it(
+    'property: too deep exactly when brackets outside ' + 'strings (escapes skipped one by one) nest past the limit',
+    () => {
+      const deeper = (text: string): boolean => {
+        let depth = 0;
+        let inString = false;
+        for (let i = 0; i < text.length; i += 1) {
+          const c = text[i];
+          if (inString) {
+            if (c === '\\') i += 1;
+            else if (c === '"') inString = false;
+          } else if (c === '"') inString = true;
+          else if (c === '{' || c === '[') {
+            depth += 1;
+            if (depth > MAX_JSON_DEPTH) return true;
+          } else if (c === '}' || c === ']') depth -= 1;
+        }
+        return false;
+      };
+      const piece = fc.constantFrom('{', '[', '{"a":', '}', ']', '"', '\\', '\\"', '\\\\', 'x', ':');
+      fc.assert(
+        fc.property(fc.array(piece, { maxLength: 300 }), fc.nat(80), (pieces, extra) => {
+          const text = '{'.repeat(extra) + pieces.join('');
+          const parsed = parseJsonObject(text);
+          expect(!parsed.ok && parsed.refusal.code === 'request.too_deep').toBe(deeper(text));
+        }),
+        { numRuns: 500 },
+      );
+    },
+  );
 
   it('reads a form payload field as JSON with the same rules', () => {
     const form = (json: string) => Buffer.from(`payload=${encodeURIComponent(json)}`);
