@@ -10,23 +10,14 @@ export type LimitVerdict = { ok: true } | { ok: false; refusal: Refusal<'limit.t
 const WINDOW_SECONDS = 60;
 
 /** Fixed one-minute windows: one INCR per key, both keys in one round trip (with the delivery claim). */
-/** The claim-and-count script as a command of the connection: ioredis sends EVALSHA (the script's text only once). */
-interface ClaimScript {
-  voidClaimAndCount(...args: [string, string, string, number, number, string]): Promise<unknown>;
-}
-
 export class CommandRateLimiter {
-  private readonly script: ClaimScript;
-
+  // EVAL, not a command defined with defineCommand (EVALSHA): on this connection (auto-pipelining, no offline queue)
+  // a defined command sent while Redis is down throws outside its promise (ioredis#1511), an uncaught exception.
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     private readonly prefix: string,
     private readonly now: () => number = Date.now,
-  ) {
-    if (!('voidClaimAndCount' in redis))
-      redis.defineCommand('voidClaimAndCount', { numberOfKeys: 3, lua: CLAIM_AND_COUNT });
-    this.script = redis as unknown as ClaimScript;
-  }
+  ) {}
 
   private keys(actor: Actor, nowMs: number): { window: number; tenantKey: string; memberKey: string } {
     const window = Math.floor(nowMs / 1000 / WINDOW_SECONDS);
@@ -53,7 +44,9 @@ export class CommandRateLimiter {
     const { tenantKey, memberKey } = this.keys(actor, nowMs);
     let result: unknown;
     try {
-      result = await this.script.voidClaimAndCount(
+      result = await this.redis.eval(
+        CLAIM_AND_COUNT,
+        3,
         claimKey,
         tenantKey,
         memberKey,

@@ -99,7 +99,9 @@ function mutate(payload: Record<string, unknown>, path: string[], value: unknown
   }
   const last = path[path.length - 1] as string;
   if (value === undefined) delete at[last];
-  else at[last] = value;
+  // A copy: the same constant placed at two paths would alias (and a later edit under one could make a cycle,
+  // which no JSON body can hold).
+  else at[last] = structuredClone(value);
   return payload;
 }
 
