@@ -14,7 +14,7 @@ import { statusSummary } from '../agents/processors/status.processor.js';
 import { SYSTEM_TENANT, auditActorOf } from '../audit/types.js';
 import type { DeliveryLedger } from './idempotency.js';
 import type { CommandRateLimiter } from './limits.js';
-import type { Logger } from './logger.js';
+import { lazyChild, type Logger } from './logger.js';
 import { commandRegistry } from './commands/index.js';
 import {
   answer,
@@ -115,7 +115,7 @@ export class Dispatcher implements CommandDispatcher {
     if (!parsed.ok) return [usageReply(parsed.refusal.message)];
     if (!needsNoJob(parsed.command)) return undefined;
     const correlationId = correlationIdFor(input.platform, input.deliveryId);
-    const log = this.options.log.child({ correlationId });
+    const log = lazyChild(this.options.log, { correlationId });
     const ctx = this.contextOf(resolution.tenant, resolution.actor, input, correlationId, log);
     return (await this.answerOf(ctx, parsed.command)).map((reply) => ({ ...reply, private: true }));
   }
@@ -134,7 +134,8 @@ export class Dispatcher implements CommandDispatcher {
   ): Promise<DispatchResult> {
     const { services, ledger } = this.options;
     const correlationId = correlationIdFor(input.platform, input.deliveryId);
-    const log = this.options.log.child({ platform: input.platform, deliveryId: input.deliveryId, correlationId });
+    const bindings = { platform: input.platform, deliveryId: input.deliveryId, correlationId };
+    const log = lazyChild(this.options.log, bindings);
     const resolution = services.registry.resolve(
       input.platform,
       input.workspaceId,
@@ -234,7 +235,7 @@ export class Dispatcher implements CommandDispatcher {
   ): CommandContext {
     const { thread, deliveryId } = input;
     const services = this.options.services;
-    return { tenant, actor, thread, deliveryId, correlationId, log: log.child({ tenant: tenant.id }), services };
+    return { tenant, actor, thread, deliveryId, correlationId, log: lazyChild(log, { tenant: tenant.id }), services };
   }
 
   /** Runs the work; on any failure gives the delivery back so that the platform's retry is processed, and rethrows. */

@@ -121,3 +121,24 @@ export function createLogger(options: {
     options.destination ?? pino.destination({ dest: 2, sync: false }),
   );
 }
+
+/**
+ * `log.child(bindings)`, made when first used: pino serialises a child's bindings when it is created (about 10 µs),
+ * and most commands and acks never log anything through their context's logger.
+ */
+export function lazyChild(log: Logger, bindings: Record<string, unknown>): Logger {
+  let real: Logger | undefined;
+  const target = (): Logger => (real ??= log.child(bindings));
+  return new Proxy({} as Logger, {
+    get(_, prop) {
+      const value = Reflect.get(target(), prop) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target()) : value;
+    },
+    set(_, prop, value) {
+      return Reflect.set(target(), prop, value);
+    },
+    has(_, prop) {
+      return Reflect.has(target(), prop);
+    },
+  });
+}
