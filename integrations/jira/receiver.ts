@@ -38,6 +38,8 @@ export interface JiraReceiverDeps extends Omit<JiraEventDeps, 'dispatcher'> {
   readonly dedupeWindowMs?: number;
 }
 
+const WEBHOOK_IDENTIFIER = /^[A-Za-z0-9._-]{1,100}$/;
+
 export const HANDLED_EVENTS = ['jira:issue_created', 'jira:issue_updated', 'comment_created'] as const;
 
 /** `X-Hub-Signature: sha256=<hex>` over the raw body with the webhook secret; constant time, never throws. */
@@ -169,8 +171,17 @@ function mapDelivery(
   const payload = parsed.data;
   if (!payload.issue)
     return { answer: json(400, { error: 'jira.bad_payload', message: `The ${event} payload names no issue.` }) };
+  const given = req.header('x-atlassian-webhook-identifier');
+  // It names Redis keys and queued data: JIRA's identifiers are short tokens (digits, letters, dashes).
+  if (given !== undefined && !WEBHOOK_IDENTIFIER.test(given))
+    return {
+      answer: json(400, {
+        error: 'jira.bad_headers',
+        message: 'X-Atlassian-Webhook-Identifier must be 1 to 100 letters, digits, dots, dashes or underscores.',
+      }),
+    };
   const digest = createHash('sha256').update(req.body).digest('hex');
-  const deliveryId = req.header('x-atlassian-webhook-identifier') ?? `sha256-${digest.slice(0, 32)}`;
+  const deliveryId = given ?? `sha256-${digest.slice(0, 32)}`;
   if (!replay) return { event: { payload, deliveryId } };
   const { ttlSeconds, maxCommentAgeSeconds = ttlSeconds } = replay;
   const at = replay.now ? replay.now() : now;

@@ -143,6 +143,20 @@ describe('authentication and tenancy', () => {
     },
   );
 
+  it('refuses a webhook identifier that is not a short token: 400, nothing queued or run', async () => {
+    const payload = fixture('comment_created', (p) => void (p.comment.body = '/void triage'));
+    for (const bad of ['x'.repeat(101), 'wh id with spaces', 'wh:{evil}']) {
+      const res = await deliver(s.t.url, payload, { id: bad });
+      expect([res.status, res.body.error]).toEqual([400, 'jira.bad_headers']);
+    }
+    expect(await s.t.app.intake.queue.getJobCounts('waiting', 'active', 'completed')).toEqual({
+      waiting: 0,
+      active: 0,
+      completed: 0,
+    });
+    expect(s.runs).toHaveLength(0);
+  });
+
   it('never writes the webhook secret or the API token to the log', async () => {
     await deliver(s.t.url, fixture('issue_created'), { id: id() });
     await deliver(s.t.url, fixture('issue_created'), { id: id(), secret: 'wrong' });
