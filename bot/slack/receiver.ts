@@ -14,7 +14,7 @@ import type { DeliveryLedger } from '../idempotency.js';
 import type { IntakeItem, IntakePort } from '../core/intake.js';
 import type { Logger } from '../logger.js';
 import { slackShape, type SlackBody } from './body.js';
-import { isCommandPayload } from './mapper.js';
+import { APPROVE_ACTION, isCommandPayload } from './mapper.js';
 import { deliveryOf } from './precheck.js';
 import { verifySlackSignature } from './signature.js';
 
@@ -42,8 +42,20 @@ export interface SlackReceiverOptions {
   readonly answerNow?: (body: SlackBody) => Promise<HttpResponse> | undefined;
 }
 
-/** What goes through the intake: commands, not clicks and forms (their acks carry view errors and card updates). */
-const viaIntake = (body: SlackBody): boolean => typeof body.command === 'string' || body.type === 'event_callback';
+/**
+ * What goes through the intake: commands and the Approve click (its ack is an empty 200; the decision and the card
+ * update run in a worker, so a web process that dies after the ack loses no decision). Not the Reject click (it opens
+ * a modal with a trigger id that lapses in 3 s) nor forms (their acks carry the form's errors).
+ */
+const viaIntake = (body: SlackBody): boolean =>
+  typeof body.command === 'string' ||
+  body.type === 'event_callback' ||
+  (body.type === 'block_actions' && isApproveClick(body));
+
+const isApproveClick = (body: SlackBody): boolean => {
+  const actions = Array.isArray(body.actions) ? (body.actions as unknown[]) : [];
+  return actions.length === 1 && (actions[0] as { action_id?: unknown } | null)?.action_id === APPROVE_ACTION;
+};
 
 /** Twice Slack's 5-minute signature window (either direction): a replay later than that fails the signature. */
 const REPLAY_TTL_SECONDS = 11 * 60;

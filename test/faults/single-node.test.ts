@@ -206,7 +206,9 @@ describe('fault: one `void --role all` on the durable embedded store', () => {
       const all = await readApprovals(dataDir);
       for (const i of acked.deploy) expect(all.get(approvalOf(i))?.state, `acked request ${i}`).toBe('pending');
       for (const i of requests) expect(all.get(approvalOf(i))?.state, `request ${i}`).toBe('pending');
-      for (const i of decisions)
+      // Every decision acknowledged over HTTP is kept (the Approve click goes through the intake), not only those
+      // whose card update was seen before the kill.
+      for (const i of [...decisions, ...acked.approve])
         expect(
           all.get(approvalOf(i))?.decisions.map((d) => d.memberId),
           `decision on ${i}`,
