@@ -115,8 +115,7 @@ export class Dispatcher implements CommandDispatcher {
     if (!parsed.ok) return [usageReply(parsed.refusal.message)];
     if (!needsNoJob(parsed.command)) return undefined;
     const correlationId = correlationIdFor(input.platform, input.deliveryId);
-    const log = this.options.log.child({ correlationId });
-    const ctx = this.contextOf(resolution.tenant, resolution.actor, input, correlationId, log);
+    const ctx = this.contextOf(resolution.tenant, resolution.actor, input, correlationId);
     return (await this.answerOf(ctx, parsed.command)).map((reply) => ({ ...reply, private: true }));
   }
 
@@ -134,7 +133,9 @@ export class Dispatcher implements CommandDispatcher {
   ): Promise<DispatchResult> {
     const { services, ledger } = this.options;
     const correlationId = correlationIdFor(input.platform, input.deliveryId);
-    const log = this.options.log.child({ platform: input.platform, deliveryId: input.deliveryId, correlationId });
+    // No child logger here: one per command is made with the context (contextOf); the rare lines below bind inline.
+    const log = this.options.log;
+    const about = { platform: input.platform, deliveryId: input.deliveryId, correlationId };
     const resolution = services.registry.resolve(
       input.platform,
       input.workspaceId,
@@ -157,7 +158,10 @@ export class Dispatcher implements CommandDispatcher {
           correlationId,
         }),
       );
-      log.info({ code: refused.code, tenant: tenantId }, 'request from an unknown workspace or person refused');
+      log.info(
+        { ...about, code: refused.code, tenant: tenantId },
+        'request from an unknown workspace or person refused',
+      );
       return {
         replies: [refusal(refused.message)],
         duplicate: false,
@@ -177,12 +181,12 @@ export class Dispatcher implements CommandDispatcher {
       input.attempt,
     );
     if (verdict === 'duplicate') {
-      log.debug('duplicate delivery ignored');
+      log.debug(about, 'duplicate delivery ignored');
       return { replies: [], duplicate: true, tenantId: tenant.id, correlationId };
     }
     if (verdict.resumed) {
       // Run again after the process running it died: what that run recorded is not recorded twice.
-      log.info('resuming a delivery whose first run did not finish');
+      log.info(about, 'resuming a delivery whose first run did not finish');
       services.audit.resume(correlationId);
     }
     const replies = await this.guard(input, async () => {
@@ -216,7 +220,7 @@ export class Dispatcher implements CommandDispatcher {
         });
         return [refusal(verdict.refusal.message)];
       }
-      const ctx = this.contextOf(tenant, actor, input, correlationId, log);
+      const ctx = this.contextOf(tenant, actor, input, correlationId);
       // Answered now (help, whoami, status, policy explain), within the limits: recorded above, no job.
       if (options.answerAtOnce && needsNoJob(parsed.command)) return this.answerOf(ctx, parsed.command);
       const runner = this.commands[parsed.command.name] as CommandRunner<Command>;
@@ -230,11 +234,11 @@ export class Dispatcher implements CommandDispatcher {
     actor: CommandContext['actor'],
     input: InboundCommand,
     correlationId: string,
-    log: CommandContext['log'],
   ): CommandContext {
-    const { thread, deliveryId } = input;
+    const { thread, deliveryId, platform } = input;
     const services = this.options.services;
-    return { tenant, actor, thread, deliveryId, correlationId, log: log.child({ tenant: tenant.id }), services };
+    const log = this.options.log.child({ platform, deliveryId, correlationId, tenant: tenant.id });
+    return { tenant, actor, thread, deliveryId, correlationId, log, services };
   }
 
   /** Runs the work; on any failure gives the delivery back so that the platform's retry is processed, and rethrows. */
