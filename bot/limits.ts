@@ -106,7 +106,7 @@ if m == 1 then redis.call('EXPIRE', KEYS[3], ARGV[2]) end
 if held then return {1, t, m, 1} end
 return {1, t, m, 0}
 `;
-const CLAIM_AND_COUNT_SHA = createHash('sha1').update(CLAIM_AND_COUNT).digest('hex');
+export const CLAIM_AND_COUNT_SHA = createHash('sha1').update(CLAIM_AND_COUNT).digest('hex');
 
 // Job slots (concurrently running jobs) moved to the worker's side: agents/slots.ts.
 export { JobSlots } from '../agents/slots.js';

@@ -45,7 +45,7 @@ describe('the delivery claim of a queued request', () => {
     await redis.del(key);
   });
 
-  it('sends the script by its digest, and by its text only when Redis does not have it (a new or flushed Redis)', async () => {
+  it('sends the script by its digest, and its text only when Redis lacks it (a new or flushed Redis)', async () => {
     // A private server: its script cache and command counts are this test's alone.
     const server = await RedisProcess.start(false);
     const own = createRedis(server.url);

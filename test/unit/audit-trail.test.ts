@@ -36,7 +36,7 @@ describe('audit trail: personal data stays outside the chain', () => {
     expect((await verifyChain(store, 'acme')).ok).toBe(true);
   });
 
-  it("with the app's redact (a JSON round trip), keeps no object of the caller and no secret, and verifies", async () => {
+  it("with the app's redact (a JSON round trip), keeps no object of the caller, no secret, and verifies", async () => {
     const store = new MemoryAuditStore();
     const redact = (d: Readonly<Record<string, unknown>>) =>
       JSON.parse(JSON.stringify(d).split('s3cr3t').join('[REDACTED]')) as Record<string, unknown>;
