@@ -1,8 +1,9 @@
 // The producer side of the job pipeline: typed job data into BullMQ with deterministic job ids.
+import { createHash } from 'node:crypto';
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QueueUnavailableError } from '../bot/core/errors.js';
-import { JOB_QUEUE, jobDataSchema, type JobData, type JobSubmitter } from '../bot/core/jobs.js';
+import { JOB_QUEUE, jobDataSchema, type DeliveryMark, type JobData, type JobSubmitter } from '../bot/core/jobs.js';
 import { currentTraceCarrier } from '../bot/core/trace.js';
 
 export interface JobQueueOptions {
@@ -56,14 +57,21 @@ export class JobQueue implements JobSubmitter {
    * Adds the job under its deterministic id. Resolves `duplicate: true` when this id was already queued for the
    * tenant: BullMQ keeps the existing job and adds nothing.
    */
-  async enqueue(jobId: string, data: JobData): Promise<{ jobId: string; duplicate: boolean }> {
+  async enqueue(jobId: string, data: JobData, mark?: DeliveryMark): Promise<{ jobId: string; duplicate: boolean }> {
     const trace = data.trace ?? currentTraceCarrier();
     const valid = jobDataSchema.parse(trace ? { ...data, trace } : data);
     const redis = this.options.connection;
     try {
       // Both commands travel in one round trip (auto-pipelining); the index is trimmed now and then, not each time.
+      // With the delivery's done mark, the index entry and the mark are one script (a command fewer), sent after the
+      // add (a turn of the event loop later: BullMQ has queued its command by then, in the same write as a rule).
+      const index = this.recentKey(valid.tenantId);
       const [added] = await Promise.all([
-        redis.zadd(this.recentKey(valid.tenantId), 'NX', Date.now(), jobId),
+        mark
+          ? new Promise((resolve) => setImmediate(resolve)).then(() =>
+              indexAndMark(redis, [index, mark.key, this.queue.toKey(jobId)], jobId, mark),
+            )
+          : redis.zadd(index, 'NX', Date.now(), jobId),
         this.queue.add(valid.kind, valid, { jobId }),
       ]);
       if (added && ++this.added % TRIM_EVERY === 0)
@@ -75,8 +83,8 @@ export class JobQueue implements JobSubmitter {
   }
 
   /** The kernel's JobSubmitter port (bot/core/jobs.ts): what commands and approvals submit jobs through. */
-  submitJob(jobId: string, data: JobData): Promise<{ jobId: string; duplicate: boolean }> {
-    return this.enqueue(jobId, data);
+  submitJob(jobId: string, data: JobData, mark?: DeliveryMark): Promise<{ jobId: string; duplicate: boolean }> {
+    return this.enqueue(jobId, data, mark);
   }
 
   /** A job of this tenant, or undefined: another tenant's job id reads as if it did not exist. */
@@ -115,4 +123,36 @@ function summarise(job: Job<JobData>, state: string): JobSummary {
     failedReason: job.failedReason || undefined,
     progress: job.progress,
   };
+}
+
+// The tenant index entry of a new job and the done mark of the delivery that queued it, if the job is in Redis: the
+// mark never goes before the job (a delivery marked done whose job was never added would be lost: its retries would
+// be refused). When the job is not there yet (the script ran first) the mark is left to the dispatcher, as without it.
+// KEYS: index, delivery, job hash. ARGV: now ms, job id, mark value, mark TTL s. Returns { ZADD NX's count, marked }.
+const INDEX_AND_MARK = `
+local added = redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[2])
+if redis.call('EXISTS', KEYS[3]) == 0 then return {added, 0} end
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
+return {added, 1}
+`;
+export const INDEX_AND_MARK_SHA = createHash('sha1').update(INDEX_AND_MARK).digest('hex');
+
+/** A plain EVALSHA, EVAL on NOSCRIPT: no defineCommand on this auto-pipelined connection without an offline queue
+ *  (ioredis#1511, see bot/limits.ts). Sets `mark.marked` when the mark was written. */
+async function indexAndMark(
+  redis: Redis,
+  keys: readonly [string, string, string],
+  jobId: string,
+  mark: DeliveryMark,
+): Promise<number> {
+  const args = [3, ...keys, Date.now(), jobId, mark.value, mark.ttlSeconds] as const;
+  const result = (await redis
+    .evalsha(INDEX_AND_MARK_SHA, ...args)
+    .catch((error: unknown) =>
+      String((error as Error)?.message).startsWith('NOSCRIPT')
+        ? redis.eval(INDEX_AND_MARK, ...args)
+        : Promise.reject(error),
+    )) as [number, number];
+  if (Number(result[1]) === 1) mark.marked = true;
+  return Number(result[0]);
 }

@@ -13,7 +13,8 @@ import type { AuditActor, AuditEventInput, AuditRecord, AuditStore, SequencedRec
 export interface AuditTrailOptions {
   readonly now?: () => Date;
   readonly maxConflictRetries?: number;
-  /** Removes secrets from details before they are hashed and stored. */
+  /** Removes secrets from details before they are hashed and stored. Returns a copy made of JSON values alone (what
+   *  JSON.parse gives), which the record keeps as its own; or the details themselves when it changes nothing. */
   readonly redact?: (details: Readonly<Record<string, unknown>>) => Record<string, unknown>;
   /** Replace the platform identity in records by a stable pseudonym (`pid-…`) kept in the personal data store.
    *  Off by default: the record names the identity used (a Slack user id, a GitHub login), as the trail's readers
@@ -173,21 +174,25 @@ export class AuditTrail implements AuditLog {
   }
 
   /** Redacts secrets, moves personal data out and drops undefined values (so the stored form hashes the same); keeps
-   *  the canonical form of actor and details, which the record's hash is built around (hashBuilt). */
-  private async prepare(input: AuditEventInput): Promise<Prepared> {
+   *  the canonical form of actor and details, which the record's hash is built around (hashBuilt). The record never
+   *  shares an object with the caller: actor and details are parsed back from their canonical JSON, or, where that
+   *  would give the same values (details fresh from `redact`'s JSON round trip, an actor of strings), copied. */
+  private prepare(input: AuditEventInput): Prepared | Promise<Prepared> {
     const redacted = input.details && this.options.redact ? this.options.redact(input.details) : input.details;
+    // Awaited only when there is something to wait for: a personal detail to store, an identity to pseudonymise.
+    const personal = redacted !== undefined && hasPersonal(redacted);
+    if (personal || this.options.pseudonymiseIdentities)
+      return this.preparePersonal(input, redacted, redacted !== input.details);
+    return prepared(input, input.actor, redacted as Record<string, unknown> | undefined, redacted !== input.details);
+  }
+
+  private async preparePersonal(
+    input: AuditEventInput,
+    redacted: Readonly<Record<string, unknown>> | undefined,
+    fresh: boolean,
+  ): Promise<Prepared> {
     const details = redacted ? await this.extractPersonal(input, redacted) : undefined;
-    const actorJson = canonicalJson(await this.pseudonymise(input.tenantId, input.actor));
-    const detailsJson = details ? canonicalJson(details) : undefined;
-    return {
-      input: {
-        ...input,
-        actor: JSON.parse(actorJson) as AuditActor,
-        details: detailsJson === undefined ? undefined : (JSON.parse(detailsJson) as Record<string, unknown>),
-      },
-      actorJson,
-      detailsJson,
-    };
+    return prepared(input, await this.pseudonymise(input.tenantId, input.actor), details, fresh);
   }
 
   private async extractPersonal(
@@ -240,4 +245,47 @@ export class AuditTrail implements AuditLog {
     };
     return { ...content, hash: hashBuilt(content, actorJson, detailsJson) };
   }
+}
+
+const hasPersonal = (details: Readonly<Record<string, unknown>>): boolean =>
+  PERSONAL_DETAIL_KEYS.some((key) => typeof details[key] === 'string' && details[key] !== '');
+
+/**
+ * The prepared input: actor and details in canonical JSON and as the record's own objects. `freshDetails`: `details`
+ * is a copy made of JSON values alone (redact's JSON round trip), whose keys need no sorting to hash the same (the
+ * hash is over detailsJson) and which nothing else holds: kept as it is instead of parsed back.
+ */
+function prepared(
+  input: AuditEventInput,
+  actor: AuditActor,
+  details: Record<string, unknown> | undefined,
+  freshDetails: boolean,
+): Prepared {
+  const actorJson = canonicalJson(actor);
+  const detailsJson = details ? canonicalJson(details) : undefined;
+  return {
+    input: {
+      ...input,
+      actor: copyActor(actor, actorJson),
+      details:
+        detailsJson === undefined
+          ? undefined
+          : freshDetails
+            ? details
+            : (JSON.parse(detailsJson) as Record<string, unknown>),
+    },
+    actorJson,
+    detailsJson,
+  };
+}
+
+/** An actor of string fields copied without its undefined ones (what JSON.parse(actorJson) gives); else parsed. */
+function copyActor(actor: AuditActor, actorJson: string): AuditActor {
+  const copy: Record<string, string> = {};
+  for (const key of Object.keys(actor)) {
+    const value = (actor as unknown as Record<string, unknown>)[key];
+    if (typeof value === 'string') copy[key] = value;
+    else if (value !== undefined) return JSON.parse(actorJson) as AuditActor;
+  }
+  return copy as unknown as AuditActor;
 }

@@ -9,6 +9,7 @@ import {
 } from './core/dispatch.js';
 import { describeCommand, parseCommand, type Command, type ParseContext } from './core/grammar.js';
 import type { InboundCommand, Reply } from './core/types.js';
+import type { DeliveryMark } from './core/jobs.js';
 import { APPROVAL_ID } from './core/approvals.port.js';
 import { statusSummary } from '../agents/processors/status.processor.js';
 import { SYSTEM_TENANT, auditActorOf } from '../audit/types.js';
@@ -115,8 +116,7 @@ export class Dispatcher implements CommandDispatcher {
     if (!parsed.ok) return [usageReply(parsed.refusal.message)];
     if (!needsNoJob(parsed.command)) return undefined;
     const correlationId = correlationIdFor(input.platform, input.deliveryId);
-    const log = lazyChild(this.options.log, { correlationId });
-    const ctx = this.contextOf(resolution.tenant, resolution.actor, input, correlationId, log);
+    const ctx = this.contextOf(resolution.tenant, resolution.actor, input, correlationId);
     return (await this.answerOf(ctx, parsed.command)).map((reply) => ({ ...reply, private: true }));
   }
 
@@ -134,8 +134,9 @@ export class Dispatcher implements CommandDispatcher {
   ): Promise<DispatchResult> {
     const { services, ledger } = this.options;
     const correlationId = correlationIdFor(input.platform, input.deliveryId);
-    const bindings = { platform: input.platform, deliveryId: input.deliveryId, correlationId };
-    const log = lazyChild(this.options.log, bindings);
+    // No child logger here: one per command is made with the context (contextOf); the rare lines below bind inline.
+    const log = this.options.log;
+    const about = { platform: input.platform, deliveryId: input.deliveryId, correlationId };
     const resolution = services.registry.resolve(
       input.platform,
       input.workspaceId,
@@ -158,7 +159,10 @@ export class Dispatcher implements CommandDispatcher {
           correlationId,
         }),
       );
-      log.info({ code: refused.code, tenant: tenantId }, 'request from an unknown workspace or person refused');
+      log.info(
+        { ...about, code: refused.code, tenant: tenantId },
+        'request from an unknown workspace or person refused',
+      );
       return {
         replies: [refusal(refused.message)],
         duplicate: false,
@@ -178,51 +182,57 @@ export class Dispatcher implements CommandDispatcher {
       input.attempt,
     );
     if (verdict === 'duplicate') {
-      log.debug('duplicate delivery ignored');
+      log.debug(about, 'duplicate delivery ignored');
       return { replies: [], duplicate: true, tenantId: tenant.id, correlationId };
     }
     if (verdict.resumed) {
       // Run again after the process running it died: what that run recorded is not recorded twice.
-      log.info('resuming a delivery whose first run did not finish');
+      log.info(about, 'resuming a delivery whose first run did not finish');
       services.audit.resume(correlationId);
     }
-    const replies = await this.guard(input, async () => {
-      const parsed = parseCommand(input.text, {
-        ...parseContext,
-        localRevisions: this.options.localRevisions?.() ?? false,
-      });
-      await services.audit.append({
-        tenantId: tenant.id,
-        action: 'command.received',
-        actor: auditActorOf(actor),
-        target: parsed.ok ? describeCommand(parsed.command) : undefined,
-        outcome: parsed.ok ? 'success' : 'failure',
-        details: parsed.ok
-          ? { command: parsed.command.name }
-          : { code: parsed.refusal.code, command: parsed.refusal.params.commandName },
-        correlationId,
-      });
-      if (!parsed.ok) return [usageReply(parsed.refusal.message)];
-      // Answered in the ack already (help, whoami, status, policy explain): recorded above, nothing more to do.
-      if (options.answered) return [];
-      if (!verdict.ok) {
+    // A job this command queues carries the delivery's done mark in its own write (then guard() writes none).
+    const delivery = ledger.doneMark(input.platform, input.deliveryId);
+    const replies = await this.guard(
+      input,
+      async () => {
+        const parsed = parseCommand(input.text, {
+          ...parseContext,
+          localRevisions: this.options.localRevisions?.() ?? false,
+        });
         await services.audit.append({
           tenantId: tenant.id,
-          action: 'request.rejected',
+          action: 'command.received',
           actor: auditActorOf(actor),
-          target: describeCommand(parsed.command),
-          outcome: 'denied',
-          details: { code: verdict.refusal.code },
+          target: parsed.ok ? describeCommand(parsed.command) : undefined,
+          outcome: parsed.ok ? 'success' : 'failure',
+          details: parsed.ok
+            ? { command: parsed.command.name }
+            : { code: parsed.refusal.code, command: parsed.refusal.params.commandName },
           correlationId,
         });
-        return [refusal(verdict.refusal.message)];
-      }
-      const ctx = this.contextOf(tenant, actor, input, correlationId, log);
-      // Answered now (help, whoami, status, policy explain), within the limits: recorded above, no job.
-      if (options.answerAtOnce && needsNoJob(parsed.command)) return this.answerOf(ctx, parsed.command);
-      const runner = this.commands[parsed.command.name] as CommandRunner<Command>;
-      return runner(ctx, parsed.command);
-    });
+        if (!parsed.ok) return [usageReply(parsed.refusal.message)];
+        // Answered in the ack already (help, whoami, status, policy explain): recorded above, nothing more to do.
+        if (options.answered) return [];
+        if (!verdict.ok) {
+          await services.audit.append({
+            tenantId: tenant.id,
+            action: 'request.rejected',
+            actor: auditActorOf(actor),
+            target: describeCommand(parsed.command),
+            outcome: 'denied',
+            details: { code: verdict.refusal.code },
+            correlationId,
+          });
+          return [refusal(verdict.refusal.message)];
+        }
+        const ctx = this.contextOf(tenant, actor, input, correlationId, delivery);
+        // Answered now (help, whoami, status, policy explain), within the limits: recorded above, no job.
+        if (options.answerAtOnce && needsNoJob(parsed.command)) return this.answerOf(ctx, parsed.command);
+        const runner = this.commands[parsed.command.name] as CommandRunner<Command>;
+        return runner(ctx, parsed.command);
+      },
+      delivery,
+    );
     return { replies, duplicate: false, tenantId: tenant.id, correlationId };
   }
 
@@ -231,17 +241,20 @@ export class Dispatcher implements CommandDispatcher {
     actor: CommandContext['actor'],
     input: InboundCommand,
     correlationId: string,
-    log: CommandContext['log'],
+    delivery?: DeliveryMark,
   ): CommandContext {
-    const { thread, deliveryId } = input;
+    const { thread, deliveryId, platform } = input;
     const services = this.options.services;
-    return { tenant, actor, thread, deliveryId, correlationId, log: lazyChild(log, { tenant: tenant.id }), services };
+    const log = lazyChild(this.options.log, { platform, deliveryId, correlationId, tenant: tenant.id });
+    return { tenant, actor, thread, deliveryId, correlationId, log, services, delivery };
   }
 
   /** Runs the work; on any failure gives the delivery back so that the platform's retry is processed, and rethrows. */
-  private async guard<T>(input: InboundCommand, work: () => Promise<T>): Promise<T> {
+  private async guard<T>(input: InboundCommand, work: () => Promise<T>, delivery?: DeliveryMark): Promise<T> {
     try {
       const result = await work();
+      // Marked already with the job this command queued (in the job's own write).
+      if (delivery?.marked) return result;
       // Not awaited: if this write is lost, the in-flight claim lapses after a minute and the deterministic job id
       // still refuses a second job; the answer does not wait a round trip for it.
       this.options.ledger

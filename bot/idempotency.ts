@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { QueueUnavailableError } from './core/errors.js';
+import type { DeliveryMark } from './core/jobs.js';
 
 export type Claim = 'first' | 'duplicate';
 
@@ -42,7 +43,13 @@ export class DeliveryLedger {
   }
 
   async done(platform: string, deliveryId: string): Promise<void> {
-    await this.redis.set(this.key(platform, deliveryId), 'done', 'EX', this.doneTtlSeconds);
+    const { key, value, ttlSeconds } = this.doneMark(platform, deliveryId);
+    await this.redis.set(key, value, 'EX', ttlSeconds);
+  }
+
+  /** What done() writes, for a job's submit to write with the job instead (DeliveryMark, bot/core/jobs.ts). */
+  doneMark(platform: string, deliveryId: string): DeliveryMark {
+    return { key: this.key(platform, deliveryId), value: 'done', ttlSeconds: this.doneTtlSeconds, marked: false };
   }
 
   bodyKey(platform: string, signed: Buffer | string): string {

@@ -71,6 +71,7 @@ export async function runJobCommand(ctx: CommandContext, asked: JobCommand): Pro
     data,
     actor: auditActor(ctx),
     details: { kind, command: describeCommand(command) },
+    mark: ctx.delivery,
   });
   if (duplicate) return [];
   return [

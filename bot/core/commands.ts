@@ -5,7 +5,7 @@ import type { ApprovalsPort } from './approvals.port.js';
 import { auditActorOf, type AuditActor, type AuditLog } from './audit.js';
 import type { Refusal } from './errors.js';
 import type { Command, CommandName } from './grammar.js';
-import type { JobCommand, JobKind } from './jobs.js';
+import type { DeliveryMark, JobCommand, JobKind } from './jobs.js';
 import type { Logger } from './logger.js';
 import type { TenantRegistry } from './registry.js';
 import type { Actor, Reply, Tenant, ThreadRef } from './types.js';
@@ -52,6 +52,8 @@ export interface CommandContext<S extends Services = Services> {
   readonly correlationId: string;
   readonly log: Logger;
   readonly services: S;
+  /** The delivery's done mark, for a job submitted by this command to carry (DeliveryMark, bot/core/jobs.ts). */
+  readonly delivery?: DeliveryMark | undefined;
 }
 
 export type CommandRunner<C extends Command = Command, X extends CommandContext = CommandContext> = (

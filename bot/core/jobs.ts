@@ -83,10 +83,24 @@ export function jobIdForApproval(kind: JobKind, tenantId: string, approvalId: st
   return `${kind}-appr-${safe(tenantId)}-${safe(approvalId)}`;
 }
 
+/**
+ * The done mark of the delivery that queues a job (bot/idempotency.ts), written by the submitter in the same Redis
+ * write as the job (a command and a round trip fewer than a mark of its own afterwards). `marked` is set once the
+ * submit succeeded: the dispatcher then writes no mark of its own. If the submit fails, the dispatcher gives the
+ * delivery back (deletes the key), as it does for any failure: a retry is processed.
+ */
+export interface DeliveryMark {
+  readonly key: string;
+  readonly value: string;
+  readonly ttlSeconds: number;
+  marked: boolean;
+}
+
 /** Where a job is submitted (the BullMQ queue, agents/queue.ts): direct commands and approved requests alike. */
 export interface JobSubmitter {
-  /** Queues `data` under `jobId` once; a second submit of the same id is a duplicate and queues nothing. */
-  submitJob(jobId: string, data: JobData): Promise<{ jobId: string; duplicate: boolean }>;
+  /** Queues `data` under `jobId` once; a second submit of the same id is a duplicate and queues nothing. `mark`: the
+   *  delivery's done mark, written with the job. */
+  submitJob(jobId: string, data: JobData, mark?: DeliveryMark): Promise<{ jobId: string; duplicate: boolean }>;
 }
 
 // The worker's contract with the modules that run jobs (agents/worker.ts runs them).
@@ -144,7 +158,13 @@ export interface AuditedJobSink<Actor> {
  */
 export async function submitJob<Actor>(
   to: AuditedJobSink<Actor>,
-  job: { jobId: string; data: JobData; actor: Actor; details: Readonly<Record<string, unknown>> },
+  job: {
+    jobId: string;
+    data: JobData;
+    actor: Actor;
+    details: Readonly<Record<string, unknown>>;
+    mark?: DeliveryMark | undefined;
+  },
 ): Promise<{ duplicate: boolean }> {
   const { jobId, data } = job;
   await to.audit.append({
@@ -156,6 +176,6 @@ export async function submitJob<Actor>(
     details: job.details,
     correlationId: data.correlationId,
   });
-  const { duplicate } = await to.queue.submitJob(jobId, data);
+  const { duplicate } = await to.queue.submitJob(jobId, data, job.mark);
   return { duplicate };
 }

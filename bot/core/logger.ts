@@ -65,18 +65,19 @@ const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]{1,20}:\/\/)[^\s/@:"'<>]*:[^\s/@"'<>
 export function scrubber(secrets: readonly string[]): (line: string) => string {
   const fixed = [...new Set(secrets.filter((s) => s.length >= 4))];
   let version = -1;
-  let values: string[] = [];
+  /** Each secret, and its JSON-escaped form where that differs: worked out once per set of secrets, not per line. */
+  let forms: string[] = [];
   return (line) => {
     if (version !== runtimeVersion) {
-      values = [...new Set([...fixed, ...runtimeSecrets])].sort((a, b) => b.length - a.length);
+      const values = [...new Set([...fixed, ...runtimeSecrets])].sort((a, b) => b.length - a.length);
+      forms = values.flatMap((value) => {
+        const json = JSON.stringify(value).slice(1, -1);
+        return json === value ? [value] : [value, json];
+      });
       version = runtimeVersion;
     }
     let out = line.includes('://') ? line.replace(URL_CREDENTIALS, '$1***@') : line;
-    for (const value of values) {
-      if (out.includes(value)) out = out.split(value).join('[REDACTED]');
-      const json = JSON.stringify(value).slice(1, -1);
-      if (json !== value && out.includes(json)) out = out.split(json).join('[REDACTED]');
-    }
+    for (const form of forms) if (out.includes(form)) out = out.split(form).join('[REDACTED]');
     return out;
   };
 }

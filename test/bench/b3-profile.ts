@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     };
     walk(h.head);
     process.stdout.write(`allocated ${(all / JOBS / 1024).toFixed(1)} KiB/job; by function (self):\n`);
-    for (const [k, v] of [...alloc].sort((a, b) => b[1] - a[1]).slice(0, 40))
+    for (const [k, v] of [...alloc].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.B3_HEAP_TOP ?? 40)))
       process.stdout.write(`${(v / JOBS).toFixed(0).padStart(7)} B/job  ${k}\n`);
   }
   await pipeline.close();

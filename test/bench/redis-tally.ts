@@ -4,6 +4,8 @@
 // ioredis' Redis.prototype.sendCommand while a tally is open; nothing of the application changes.
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { INDEX_AND_MARK_SHA } from '../../agents/queue.js';
+import { CLAIM_AND_COUNT_SHA } from '../../bot/limits.js';
 
 type Send = (this: Redis, command: { name: string; args: unknown[] }, stream?: unknown) => unknown;
 type Writable = { write: (...args: unknown[]) => boolean; __tallied?: boolean };
@@ -13,7 +15,7 @@ export function phaseOf(label: string): string {
   if (/^(bzpopmin|moveToActive|brpoplpush|blmove)/.test(label)) return 'pick-up';
   if (/^moveToFinished/.test(label)) return 'completed';
   if (/^updateProgress/.test(label)) return 'progress';
-  if (/^(addStandardJob|addJob|zadd|zremrangebyrank)/.test(label)) return 'enqueue';
+  if (/^(addStandardJob|addJob|zadd|zremrangebyrank|indexAndMark)/.test(label)) return 'enqueue';
   if (/^(claimAndCount|claim|set|del|eval:.*SET)/i.test(label)) return 'ingest (claim, limits)';
   if (/slot|ACQUIRE|zrem$|multi|exec|ZREMRANGEBYSCORE/i.test(label)) return 'slot';
   if (/^(extendLock|moveStalled|getRateLimitTtl|isFinished|info|client|ping|hgetall|hmget)/i.test(label))
@@ -24,7 +26,11 @@ export function phaseOf(label: string): string {
 export class RedisTally {
   readonly commands = new Map<string, number>();
   writes = 0;
-  private readonly shas = new Map<string, string>();
+  /** Script names by SHA: BullMQ's and the slots' (defined commands, learnt from the client), Void's plain EVALSHAs. */
+  private readonly shas = new Map<string, string>([
+    [CLAIM_AND_COUNT_SHA, 'claimAndCount'],
+    [INDEX_AND_MARK_SHA, 'indexAndMark'],
+  ]);
   private original: Send | undefined;
   private active = false;
 

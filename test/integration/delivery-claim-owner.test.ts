@@ -5,6 +5,7 @@ import { createRedis } from '../../bot/redis.js';
 import { CommandRateLimiter } from '../../bot/limits.js';
 import type { Actor, TenantLimits } from '../../bot/core/types.js';
 import { REDIS_URL, uniqueId } from '../helpers/app.js';
+import { RedisProcess } from '../helpers/redis-server.js';
 
 const redis = createRedis(REDIS_URL);
 afterAll(() => redis.disconnect());
@@ -42,5 +43,27 @@ describe('the delivery claim of a queued request', () => {
     expect(await rate.claimAndTake(key, 60, actor, 'Acme', limits)).not.toBe('duplicate');
     expect(await rate.claimAndTake(key, 60, actor, 'Acme', limits)).toBe('duplicate');
     await redis.del(key);
+  });
+
+  it('sends the script by its digest, and its text only when Redis lacks it (a new or flushed Redis)', async () => {
+    // A private server: its script cache and command counts are this test's alone.
+    const server = await RedisProcess.start(false);
+    const own = createRedis(server.url);
+    try {
+      const rate = new CommandRateLimiter(own, uniqueId('claim'));
+      const calls = async (name: string) =>
+        Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(await own.info('commandstats'))?.[1] ?? 0);
+      for (let i = 0; i < 5; i++)
+        expect(await rate.claimAndTake(`d:${i}`, 60, actor, 'Acme', limits)).toMatchObject({ ok: true });
+      await own.script('FLUSH');
+      expect(await rate.claimAndTake('d:after-flush', 60, actor, 'Acme', limits)).toMatchObject({ ok: true });
+      expect(await rate.claimAndTake('d:after-flush', 60, actor, 'Acme', limits)).toBe('duplicate');
+      // The text went twice (first use, after the flush); every other claim was an EVALSHA of 40 bytes.
+      expect(await calls('eval')).toBe(2);
+      expect(await calls('evalsha')).toBe(7);
+    } finally {
+      own.disconnect();
+      await server.kill();
+    }
   });
 });

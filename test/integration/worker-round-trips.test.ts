@@ -1,8 +1,8 @@
 // A no-op job's cost in Redis, pinned: counted by Redis itself (MONITOR on a private redis-server that nothing else
 // uses; commands that Lua scripts run inside Redis are not round trips and are left out) and, for round trips,
 // by the socket writes of this process (test/bench/redis-tally.ts). If a change adds a command or a round trip to
-// every job (a second slot script, a MULTI, an awaited read), this fails. Jobs are queued straight into the queue (the
-// dispatcher's own claim/limit round trips are pinned by its own tests).
+// every job (a second slot script, a MULTI, an awaited read), this fails. Jobs are queued straight into the queue, and
+// then as commands through the dispatcher (its claim and limits, and the delivery's done mark sent with the job).
 import { createConnection } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,11 @@ const MAX_COMMANDS_PER_JOB = 6.5;
 /** Socket writes per job: enqueue 1 (index and job together), slot 1, completion 1 (with the slot's release and the
  *  next job's fetch), plus idle polling. Measured 3.3–3.4 on 2026-12-04; 4.3 when the release went alone. */
 const MAX_ROUND_TRIPS_PER_JOB = 4;
+/** Through the dispatcher, one command (`triage PAY-n`) at a time: the above plus the claim-and-count script, with the
+ *  delivery's done mark in the tenant index's script (not a SET of its own). Measured 8.14 commands and 6.1 round
+ *  trips per job on 2026-12-04 (9.14 and 7.1 with the mark's own SET). */
+const MAX_DISPATCHED_COMMANDS_PER_JOB = 8.5;
+const MAX_DISPATCHED_ROUND_TRIPS_PER_JOB = 6.5;
 
 const noop: VoidModule = {
   name: 'noop-jobs',
@@ -103,6 +108,20 @@ describe('Redis cost of a no-op job', () => {
     await done;
   }
 
+  async function runCommand(i: number): Promise<void> {
+    const done = new Promise<void>((resolve) => (waiting = resolve));
+    const result = await app.dispatcher.dispatch({
+      platform: 'console',
+      workspaceId: 'acme',
+      platformUserId: ['alice', 'bob', 'carol', 'erin'][i % 4] as string,
+      text: `triage PAY-${i + 1}`,
+      thread: { platform: 'console', channel: 'rt' },
+      deliveryId: `rt-cmd-${i}`,
+    });
+    expect(result.replies.map((r) => r.text).join(' ')).toContain('queued as job');
+    await done;
+  }
+
   it('costs at most the pinned number of commands and round trips, one job at a time', async () => {
     await runJob(1000);
     await runJob(1001);
@@ -125,5 +144,35 @@ describe('Redis cost of a no-op job', () => {
     expect(tally.commands.get('voidSlotAcquire')).toBe(JOBS);
     expect(tally.commands.get('voidSlotRelease')).toBe(JOBS);
     expect(spent.get('multi') ?? 0, detail).toBe(0);
+  }, 60_000);
+
+  it('through the dispatcher, marks the delivery done with the job: no SET of its own, no command more', async () => {
+    await runCommand(1000);
+    const tally = new RedisTally();
+    const spent = await monitored(server.port, async () => {
+      tally.start();
+      for (let i = 0; i < JOBS; i++) await runCommand(i);
+      await new Promise((r) => setTimeout(r, 50));
+      tally.stop();
+    });
+    tally.uninstall();
+    const commands = [...spent.values()].reduce((a, b) => a + b, 0) / JOBS;
+    const detail = JSON.stringify({ byRedis: Object.fromEntries(spent), byClient: Object.fromEntries(tally.commands) });
+    expect(commands, detail).toBeLessThanOrEqual(MAX_DISPATCHED_COMMANDS_PER_JOB);
+    expect(tally.writes / JOBS, detail).toBeLessThanOrEqual(MAX_DISPATCHED_ROUND_TRIPS_PER_JOB);
+    expect(spent.get('set') ?? 0, detail).toBe(0);
+    expect(tally.commands.get('indexAndMark'), detail).toBe(JOBS);
+    // A redelivery of a handled command is refused by its done mark (not run again, nothing queued).
+    const again = await app.dispatcher.dispatch({
+      platform: 'console',
+      workspaceId: 'acme',
+      platformUserId: 'alice',
+      text: 'triage PAY-1',
+      thread: { platform: 'console', channel: 'rt' },
+      deliveryId: 'rt-cmd-0',
+    });
+    expect(again.duplicate).toBe(true);
+    const left = await app.redis.ttl(`${app.prefix}:delivery:console:rt-cmd-0`);
+    expect(left).toBeGreaterThan(3600);
   }, 60_000);
 });

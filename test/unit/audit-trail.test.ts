@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import mongoose from 'mongoose';
 import { describe, expect, it } from 'vitest';
-import { EmbeddedAuditStore } from '../../audit/embedded.store.js';
+import { EmbeddedAuditStore, MemoryAuditStore } from '../../audit/embedded.store.js';
 import { auditRecordSchema, mongoFilter } from '../../audit/mongo.store.js';
 import { AuditTrail } from '../../audit/trail.js';
 import { isAuditAction, type AuditRecord } from '../../audit/types.js';
@@ -33,6 +33,23 @@ describe('audit trail: personal data stays outside the chain', () => {
       event('acme', { details: { kind: 'review', approvalId: undefined } }),
     );
     expect(record.details).toEqual({ kind: 'review' });
+    expect((await verifyChain(store, 'acme')).ok).toBe(true);
+  });
+
+  it("with the app's redact (a JSON round trip), keeps no object of the caller, no secret, and verifies", async () => {
+    const store = new MemoryAuditStore();
+    const redact = (d: Readonly<Record<string, unknown>>) =>
+      JSON.parse(JSON.stringify(d).split('s3cr3t').join('[REDACTED]')) as Record<string, unknown>;
+    const trail = new AuditTrail(store, { redact });
+    const actor = { memberId: 'erin', platform: 'slack' as const, platformUserId: 'U0ERIN001' };
+    const details = { kind: 'deploy', nested: { url: 'https://x:s3cr3t@h' }, approvalId: undefined };
+    const record = await trail.append(event('acme', { actor, details }));
+    await trail.append(event('acme', { actor, details: { kind: 'review' } }));
+    // The caller can still change its objects (nothing of theirs was frozen), and the record does not follow.
+    details.nested.url = 'changed';
+    actor.platformUserId = 'changed';
+    expect(record.details).toEqual({ kind: 'deploy', nested: { url: 'https://x:[REDACTED]@h' } });
+    expect(record.actor).toEqual({ memberId: 'erin', platform: 'slack', platformUserId: 'U0ERIN001' });
     expect((await verifyChain(store, 'acme')).ok).toBe(true);
   });
 
