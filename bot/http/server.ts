@@ -258,6 +258,12 @@ class ServerRequest implements HttpRequest {
     this.#closed = closed;
   }
 
+  /** One value of a header (undefined when absent or a list): the inbound pipeline's `header()`. */
+  header(name: string): string | undefined {
+    const value = this.headers[name.toLowerCase()];
+    return Array.isArray(value) ? undefined : value;
+  }
+
   /** Parsed when a handler reads it (webhook routes never do). */
   get query(): URLSearchParams {
     this.#query ??= new URLSearchParams(this.#search);
