@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuditUnavailableError, QueueUnavailableError } from '../core/errors.js';
-import { recordHttpRequest } from '../metrics.js';
+import { platformOfRoute, recordHttpRequest } from '../metrics.js';
 import { SpanKind, contextFrom, tracingOff, withSpan } from '../tracing.js';
 import type { Logger } from '../logger.js';
 import { json, type Handler, type HttpRequest, type RouteOptions, type RouteRegistrar } from '../core/http.js';
@@ -22,8 +22,8 @@ interface Route {
   readonly maxBytes?: number;
   /** The pattern as registered (`/slack/events`): the metrics and span label. */
   readonly pattern: string;
-  /** The platform label of the route's metrics (default: from the first path segment). */
-  readonly platform?: string;
+  /** The platform label of the route's metrics (default: from the first path segment), worked out once. */
+  readonly platform: string;
 }
 
 export interface HttpServerOptions {
@@ -50,7 +50,7 @@ export class HttpServer implements RouteRegistrar {
       segments: pattern.split('/').filter(Boolean),
       handler,
       pattern,
-      ...(options.platform ? { platform: options.platform } : {}),
+      platform: options.platform ?? platformOfRoute(pattern),
     };
     this.routes.push(options.maxBytes ? { ...route, maxBytes: options.maxBytes } : route);
     return this;
@@ -203,8 +203,9 @@ interface Target {
   readonly search: string;
 }
 
-/** A plain path (letters, digits, `/`, `-`, `_`; no leading `//`, dot segment, escape or query) is its own pathname: what `new URL`
- *  would give, without building one per request (about 2 µs). Anything else goes through URL; undefined: malformed. */
+/** A plain path (letters, digits, `/`, `-`, `_`; no leading `//`, dot segment, escape or query) is its own pathname:
+ *  what `new URL` would give, without building one per request (about 2 µs). Anything else goes through URL;
+ *  undefined: malformed. */
 const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9_\-/]*$/;
 function target(raw: string | undefined): Target | undefined {
   if (raw && PLAIN_PATH.test(raw)) return { pathname: raw, search: '' };
