@@ -4,7 +4,7 @@
 // that the answer tells a first delivery from a replay. Everything else (resolving the person, the command.received
 // audit record, limits, policy, approvals, replies) runs after the ack in a worker, before any side effect, through
 // the handler each platform registers. Intake jobs are durable: a web process that dies after the ack loses nothing.
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { IntakeHandler, IntakeItem, IntakePlatform, IntakePort, Submitted } from './core/intake.js';
@@ -23,8 +23,13 @@ export interface IntakeOptions {
   readonly replayTtlMs: number;
 }
 
-/** sha256 of the signed bytes: the deduplication id. */
-export const digestOf = (signed: Buffer | string): string => createHash('sha256').update(signed).digest('hex');
+/** sha256 of the signed bytes: the deduplication id, in base64url (43 characters, not hex's 64: it is sent twice with
+ *  every add, in the key and in the options, and the shorter form costs about 3 µs less CPU an add). One-shot
+ *  crypto.hash: no Hash object per request. */
+export const digestOf = (signed: Buffer | string): string => hash('sha256', signed, 'base64url');
+
+/** Finished intake items: completed ones kept an hour (at most 10,000), failed ones a week. */
+const KEEP = { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } } as const;
 
 export class Intake implements IntakePort {
   readonly queue: Queue<IntakeItem>;
@@ -54,8 +59,8 @@ export class Intake implements IntakePort {
         // before any side effect): retried, then kept as failed.
         attempts: 3,
         backoff: { type: 'exponential', delay: 500 },
-        removeOnComplete: { age: 3600, count: 10_000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
+        // How long finished items are kept is the worker's option (KEEP), not each job's: BullMQ uses the worker's
+        // when the job names none, and every add sends and stores its options (about 4 µs of CPU an add).
       },
     });
     this.queue.on('error', () => undefined);
@@ -119,6 +124,7 @@ export class Intake implements IntakePort {
       connection,
       prefix: this.options.prefix,
       concurrency,
+      ...KEEP,
       ...locks,
     });
     this.worker.on('error', (err) => log.warn({ err: { message: err.message } }, 'intake worker error'));

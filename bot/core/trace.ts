@@ -30,7 +30,7 @@ const NOT_RECORDING: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /** Whether a tracer provider is registered (bot/tracing.ts initTracing); the API's global answers, so a provider
  *  registered later is seen at once. Without one every span is a no-op, and opening it is skipped altogether. */
-function tracingOff(): boolean {
+export function tracingOff(): boolean {
   const provider = trace.getTracerProvider();
   return provider instanceof ProxyTracerProvider && provider.getDelegateTracer('void') === undefined;
 }

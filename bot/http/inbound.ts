@@ -71,6 +71,8 @@ export function repeatedHeader(req: RawRequest, names: readonly string[]): strin
 /** The request with `header()`, added to it rather than copied: a copy of the request (`{ ...req, header }`) costs
  *  several microseconds a request on Node 20. */
 function withHeader<Q extends RawRequest>(req: Q): Q & SignedRequest {
+  // Void's own server's requests have the method already (bot/http/server.ts): nothing is made per request.
+  if (typeof (req as Partial<SignedRequest>).header === 'function') return req as Q & SignedRequest;
   const header = (name: string): string | undefined => {
     const value = req.headers[name.toLowerCase()];
     return Array.isArray(value) ? undefined : value;

@@ -41,7 +41,9 @@ const nullable = (rule: Rule): Rule => ({
   check: (v) => (v === null ? undefined : rule.check(v)),
   pick: (v) => (v === null ? v : rule.pick(v)),
 });
-const anything = leaf(() => undefined);
+/** Any value, of which only whether it is there counts (an issue's `pull_request`: the issue is a PR): picked as `{}`
+ *  (null stays null), so that a queued comment does not carry GitHub's link objects. */
+const presence: Rule = { check: () => undefined, pick: (v) => (v === null ? null : {}) };
 
 const account = object([
   ['login', string(1)],
@@ -90,7 +92,7 @@ const issueComment = object([
     'issue',
     object([
       ['number', integer(1)],
-      ['pull_request', anything],
+      ['pull_request', presence],
     ]),
   ],
   ['changes', changes],

@@ -70,6 +70,27 @@ describe('web role', () => {
     expect(chunked).toBe('HTTP/1.1 413 Payload Too Large');
   });
 
+  it('reads a request target as URL does: the query on demand, dot segments and escapes resolved', async () => {
+    const t = await start({ role: 'web' });
+    t.app.http?.route('GET', '/echo/:name', (req) => ({
+      status: 200,
+      body: { path: req.path, name: req.params.name, x: req.query.get('x') },
+    }));
+    expect(await (await fetch(`${t.url}/echo/a-b_c`)).json()).toEqual({ path: '/echo/a-b_c', name: 'a-b_c', x: null });
+    expect(await (await fetch(`${t.url}/echo/a?x=1`)).json()).toEqual({ path: '/echo/a', name: 'a', x: '1' });
+    // fetch() resolves dot segments itself: sent as written on a raw socket.
+    const raw = await new Promise<string>((resolve) => {
+      const socket = connect(t.app.port ?? 0, '127.0.0.1', () =>
+        socket.write('GET /nope/../echo/%7Eb?x=2 HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n'),
+      );
+      let data = '';
+      socket.on('data', (d) => (data += d.toString()));
+      socket.on('close', () => resolve(data));
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 200/);
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({ path: '/echo/%7Eb', name: '~b', x: '2' });
+  });
+
   it("aborts a request's signal when its client goes away, made only when a handler reads it", async () => {
     const t = await start({ role: 'web' });
     const seen: { copied?: boolean; aborted?: Promise<boolean> } = {};

@@ -135,6 +135,11 @@ describe('commentProblem', () => {
     const fields = commentFields(payload, 'issue');
     expect(fields).not.toHaveProperty('organization');
     expect(fields).not.toHaveProperty('repository.full_name');
+    // Of the issue's pull_request only its presence is mapped: GitHub's links in it are left behind.
+    expect(fields).toHaveProperty('issue.pull_request', {});
+    const plainIssue = { ...payload, issue: { ...(payload.issue as object), pull_request: null } };
+    expect(commentFields(plainIssue, 'issue')).toHaveProperty('issue.pull_request', null);
+    expectSameEvent(plainIssue, 'issue');
     expect(JSON.stringify(fields).length).toBeLessThan(JSON.stringify(payload).length / 3);
     expect(mapWebhook('issue_comment', fields)).toMatchObject({
       type: 'command',
