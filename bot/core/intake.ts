@@ -1,15 +1,17 @@
 // The intake contract (bot/intake.ts implements it on BullMQ): the web role queues an authenticated request in one
 // round trip and acks; a worker runs it through the handler its platform registered. In the kernel so that any
-// adapter (bot/slack, integrations/github, integrations/jira) can use it without importing the application layer.
+// adapter (bot/slack, bot/teams, integrations/github, integrations/jira) can use it without importing the application
+// layer.
 
-export type IntakePlatform = 'slack' | 'github' | 'jira';
+export type IntakePlatform = 'slack' | 'github' | 'jira' | 'teams';
 
 /** One authenticated request, as the worker needs it. The body is what the platform signed, parsed. */
 export interface IntakeItem {
   readonly platform: IntakePlatform;
   readonly deliveryId: string;
   readonly body: Record<string, unknown>;
-  /** Headers the handler needs (Slack's retry number, GitHub's event name, the JIRA tenant whose secret verified). */
+  /** Headers the handler needs (Slack's retry number, GitHub's event name, the JIRA tenant whose secret verified,
+   *  the Bot Framework token's claims that a Teams turn needs). */
   readonly meta?: Readonly<Record<string, string>>;
   /** The answer already went back in the ack (help, whoami, status…): the worker only records the command. */
   readonly answered?: boolean;

@@ -1,5 +1,6 @@
 // The Teams activity handler: commands typed to Void (mention in channels and group chats, plain text in personal
 // chat) go to the dispatcher; Approve / Reject clicks on approval cards (Action.Execute) go to the approvals port.
+// A command's turn runs in a worker, after the ack (queued.ts); invokes and `expectReplies` turns run in the request.
 import {
   TeamsActivityHandler,
   TurnContext,
@@ -9,7 +10,8 @@ import {
   type ConversationParameters,
 } from 'botbuilder';
 import { helpText } from '../core/grammar.js';
-import type { Reply } from '../core/types.js';
+import { VoidError } from '../core/errors.js';
+import type { InboundCommand, Reply } from '../core/types.js';
 import type { DeliveryLedger } from '../idempotency.js';
 import type { Logger } from '../logger.js';
 import type { VoidCloudAdapter } from './adapter.js';
@@ -19,6 +21,26 @@ import { ADAPTIVE_CARD, isPersonal, renderReply, toInboundCommand, type TeamsAct
 import { isJiraFormSubmit, jiraFormCard, submitJiraForm } from './jira-form.js';
 import { OPENS_JIRA_FORM } from '../core/jira.grammar.js';
 import type { Dispatcher } from '../dispatcher.js';
+
+/** The queued item a worker runs a turn for (queued.ts), in the turn's state: its id (InboundCommand.attempt) and
+ *  whether it is its last attempt (then a failure is told to the person instead of retried). */
+export const INTAKE_ATTEMPT = Symbol('void.intakeAttempt');
+export interface TurnAttempt {
+  readonly id: string;
+  readonly final: boolean;
+}
+
+/** The command a message activity carries for Void, or undefined (Void's own message, no mention in a channel…).
+ *  Pure: the activity is not changed (the SDK's mention removal edits the text of the object it is given). */
+export function commandOf(activity: Activity): InboundCommand | undefined {
+  if (activity.from?.id && activity.from.id === activity.recipient?.id) return undefined;
+  // The SDK dereferences recipient.id and text unchecked: without them there is no mention to remove.
+  const textWithoutMention =
+    activity.recipient?.id && typeof activity.text === 'string'
+      ? (TurnContext.removeRecipientMention({ ...activity } as Activity) ?? '')
+      : (activity.text ?? '');
+  return toInboundCommand(activity as unknown as TeamsActivity, textWithoutMention);
+}
 
 export function welcomeText(personal: boolean): string {
   const how = personal ? 'Type a command here' : 'Mention @Void with a command';
@@ -79,25 +101,29 @@ export class VoidTeamsBot extends TeamsActivityHandler {
 
   private async handleMessage(context: TurnContext): Promise<void> {
     const activity = context.activity;
-    if (activity.from?.id && activity.from.id === activity.recipient?.id) return;
-    // The SDK dereferences recipient.id and text unchecked: without them there is no mention to remove.
-    const textWithoutMention =
-      activity.recipient?.id && typeof activity.text === 'string'
-        ? (TurnContext.removeRecipientMention(activity) ?? '')
-        : (activity.text ?? '');
-    const inbound = toInboundCommand(activity as unknown as TeamsActivity, textWithoutMention);
-    if (!inbound) {
+    const command = commandOf(activity);
+    if (!command) {
       this.deps.log.debug({ activityId: activity.id }, 'Teams message without a command for Void; ignored');
       return;
     }
-    await this.deps.chat.remember(activity);
-    if (
-      OPENS_JIRA_FORM.test(inbound.text) &&
-      (await this.sendJiraForm(context, inbound.workspaceId, inbound.platformUserId))
-    )
+    const attempt = context.turnState.get(INTAKE_ATTEMPT) as TurnAttempt | undefined;
+    const inbound: InboundCommand = attempt ? { ...command, attempt: attempt.id } : command;
+    let result: Awaited<ReturnType<Dispatcher['dispatch']>>;
+    try {
+      await this.deps.chat.remember(activity);
+      if (
+        OPENS_JIRA_FORM.test(inbound.text) &&
+        (await this.sendJiraForm(context, inbound.workspaceId, inbound.platformUserId))
+      )
+        return;
+      // help, whoami, status, policy explain: answered in this turn by the one reply below, with no job.
+      result = await this.deps.dispatcher().dispatch(inbound, {}, { answerAtOnce: true });
+    } catch (error) {
+      // Nothing was done (the dispatcher gave the delivery back): retried, and after the last attempt the person told.
+      if (!attempt?.final) throw error;
+      await this.tellFailure(context, error);
       return;
-    // help, whoami, status, policy explain: answered in this turn by the one reply below, with no job.
-    const result = await this.deps.dispatcher().dispatch(inbound, {}, { answerAtOnce: true });
+    }
     if (result.duplicate) return;
     try {
       for (const reply of result.replies) await this.sendReply(context, reply);
@@ -108,6 +134,19 @@ export class VoidTeamsBot extends TeamsActivityHandler {
         'could not post the reply into Teams',
       );
     }
+  }
+
+  /** A queued command that could not be handled on its last attempt (the audit trail down…): the person is told. */
+  private async tellFailure(context: TurnContext, error: unknown): Promise<void> {
+    this.deps.log.error(
+      { err: { message: (error as Error)?.message } },
+      'Teams: a queued command failed on its last attempt',
+    );
+    const text =
+      error instanceof VoidError ? error.message : 'Void hit an internal error; it has been logged. Nothing was done.';
+    await this.sendReply(context, { text, kind: 'refusal', private: true }).catch((err: unknown) =>
+      this.deps.log.warn({ err: { message: (err as Error)?.message } }, 'could not tell the person nothing was done'),
+    );
   }
 
   private async sendReply(context: TurnContext, reply: Reply): Promise<void> {

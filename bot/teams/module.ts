@@ -1,5 +1,6 @@
-// The Teams module: `POST /api/messages` (web role) and the Teams ChatPort (every role, so that workers can post
-// progress). Active when MICROSOFT_APP_ID is set, or in the explicit local-emulator mode.
+// The Teams module: `POST /api/messages` (web role), the Teams ChatPort (every role, so that workers can post
+// progress) and the intake handler that runs a queued message's turn (worker roles). Active when MICROSOFT_APP_ID
+// is set, or in the explicit local-emulator mode.
 import { randomUUID } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import { SYSTEM_TENANT } from '../../audit/types.js';
@@ -15,6 +16,7 @@ import type { ChannelCredential } from './receiver.js';
 import type { TeamsActivity } from './mapper.js';
 import type { Logger } from '../logger.js';
 import type { TeamsChatPort } from './client.js';
+import type { RunTurn } from './queued.js';
 import { legalPages } from './legal.js';
 import { BotTokenSource, failureOf, loginAuthority, type CredentialHealth } from './token.js';
 
@@ -31,14 +33,15 @@ export const EMULATOR_WARNING =
 
 /** botbuilder takes a second or two to load: only processes that serve Teams pay for it. */
 async function loadRuntime() {
-  const [adapter, bot, client, openid, receiver] = await Promise.all([
+  const [adapter, bot, client, openid, receiver, queued] = await Promise.all([
     import('./adapter.js'),
     import('./bot.js'),
     import('./client.js'),
     import('./openid.js'),
     import('./receiver.js'),
+    import('./queued.js'),
   ]);
-  return { ...adapter, ...bot, ...client, ...openid, ...receiver };
+  return { ...adapter, ...bot, ...client, ...openid, ...receiver, ...queued };
 }
 
 /** Void's outbound Teams token (token.ts); a failure is logged once per change of state, as an error. */
@@ -98,6 +101,18 @@ async function wire(
     approvals: () => approvals,
     audit: ctx.audit,
   });
+  // A command message is acked after one intake add (queued.ts); a worker runs its turn here, with the attempt.
+  const turn: RunTurn = (activity, claims, attempt) =>
+    adapter.runVerified(activity as unknown as Activity, claims, (context) => {
+      context.turnState.set(rt.INTAKE_ATTEMPT, attempt);
+      return bot.run(context);
+    });
+  ctx.intake.register('teams', (item, attempt) => rt.handleQueued(turn, item, attempt, log));
+  const intake = {
+    intake: ctx.intake,
+    security: ctx.audit.security,
+    dedupeWindowMs: env.VOID_DEDUPE_TTL_SECONDS * 1000,
+  };
   const tokens = settings.emulator
     ? undefined
     : {
@@ -125,6 +140,14 @@ async function wire(
         details: { code: refused.code, channel: refused.channelId },
         correlationId: `c-teams-${randomUUID()}`,
       });
+    },
+    queue: async (activity, claims, req) => {
+      if (!rt.isQueueable(activity)) return undefined;
+      // A message with no command for Void (chatter in a channel, Void's own message) is answered with no round trip.
+      const command = rt.commandOf(activity as unknown as Activity);
+      return command && activity.id
+        ? rt.enqueue(intake, { ...activity, id: activity.id }, claims, req)
+        : { status: 200 };
     },
     process: async (activity, claims) => {
       const response = await adapter.runVerified(activity as unknown as Activity, claims, (context) =>

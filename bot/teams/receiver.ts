@@ -128,6 +128,12 @@ export interface ReceiverOptions {
   readonly security: SecuritySink;
   /** Records a refused activity on the system audit trail. */
   readonly record: (refused: RefusedActivity) => Promise<void>;
+  /** The ack of a message that runs after it (queued.ts), or undefined: the turn runs in the request (invokes…). */
+  readonly queue?: (
+    activity: TeamsActivity,
+    claims: JWTPayload | undefined,
+    req: InboundRequest,
+  ) => Promise<HttpResponse | undefined>;
   /** Runs the turn; returns the invoke response, if any. */
   readonly process: (
     activity: TeamsActivity,
@@ -174,7 +180,9 @@ export function teamsMessages(options: ReceiverOptions): InboundEndpoint<Credent
       return { event: parsed.activity };
     },
     admit: (activity) => admit(options, activity),
-    deliver: async (activity, credential) => {
+    deliver: async (activity, credential, req) => {
+      const queued = await options.queue?.(activity, credential?.claims, req);
+      if (queued) return queued;
       const result = await options.process(activity, credential?.claims);
       if (!result) return { status: 200 };
       return result.body === undefined

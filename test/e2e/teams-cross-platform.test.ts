@@ -163,6 +163,8 @@ describe('a request made in Slack, decided in Teams', () => {
           })
         ).status,
       ).toBe(200);
+      // Acked after one intake add: the turn (and the card) comes from the worker.
+      await t.app.intake.settled();
       const inThread = () =>
         teams.connector.calls.filter((c) =>
           c.path.startsWith(`/v3/conversations/${encodeURIComponent(conversationId)}/activities`),

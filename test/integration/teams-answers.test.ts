@@ -1,7 +1,8 @@
 // Answers that need no job (issue 17 item 2), in Teams: `status`, `help`, `whoami`, `policy explain …` and a usage
-// error, sent as signed activities, are answered within the turn by ONE message (the reply to the activity): no
-// "queued as job" message, no job, nothing updated afterwards; the command is still recorded. A caller that asks
-// for `deliveryMode: expectReplies` gets the answer in the HTTP response body and nothing is sent to the connector.
+// error, sent as signed activities, are answered by the turn (run by the intake worker after the ack) with ONE
+// message (the reply to the activity): no "queued as job" message, no job, nothing updated afterwards; the command is
+// still recorded. A caller that asks for `deliveryMode: expectReplies` gets the answer in the HTTP response body (that
+// turn runs in the request) and nothing is sent to the connector.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { approvalsModule } from '../../approvals/module.js';
 import { teamsModule } from '../../bot/teams/module.js';
@@ -56,12 +57,13 @@ const conversationOf = (activity: Record<string, unknown>) => (activity.conversa
 
 describe('Teams: commands that need no job are answered in the turn', () => {
   it(
-    '"@Void status" in a channel: ' + 'one reply in the thread with the queue, sent during the request; no job',
+    '"@Void status" in a channel: ' + 'one reply in the thread with the queue, sent by the turn after the ack; no job',
     async () => {
       const before = await jobCount(t);
       const activity = mention('status');
       const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url });
       expect((await postActivity(t.url, activity, { token })).status).toBe(200);
+      await t.app.intake.settled();
       const calls = teams.connector.calls.filter(inConversation(conversationOf(activity)));
       expect(calls).toHaveLength(1);
       expect(calls[0]?.method).toBe('POST');
@@ -122,6 +124,7 @@ describe('Teams: commands that need no job are answered in the turn', () => {
         });
         const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url });
         expect((await postActivity(app.url, activity, { token })).status).toBe(200);
+        await app.app.intake.settled();
         const calls = teams.connector.calls.filter(inConversation(conversation));
         expect(calls, command).toHaveLength(1);
         expect(text(calls[0] as ConnectorCall)).toMatch(answer);

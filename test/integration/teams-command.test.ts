@@ -71,10 +71,11 @@ describe('Teams commands', () => {
     const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url });
     const response = await postActivity(t.url, activity, { token });
     expect(response.status).toBe(200);
+    await t.app.intake.settled();
 
     const calls = teams.connector.calls.filter(inConversation(conversationId));
     const first = calls.find((c) => c.method === 'POST');
-    expect(first, 'the reply was posted during the request').toBeDefined();
+    expect(first, 'the reply was posted by the turn run after the ack').toBeDefined();
     // A reply to the mention: POST /v3/conversations/{thread}/activities/{activity id} keeps it in the thread.
     expect(first?.path).toBe(
       `/v3/conversations/${encodeURIComponent(conversationId)}/activities/${encodeURIComponent(String(activity.id))}`,
@@ -116,6 +117,7 @@ describe('Teams commands', () => {
     const before = teams.connector.calls.length;
     const jobsBefore = await t.app.queue.recent('acme', 100);
     expect((await postActivity(t.url, activity, { token })).status).toBe(200);
+    await t.app.intake.settled();
     expect(teams.connector.calls.length).toBe(before);
     expect((await t.app.queue.recent('acme', 100)).length).toBe(jobsBefore.length);
   });
@@ -124,6 +126,7 @@ describe('Teams commands', () => {
     const token = await signToken({ key: teams.key, serviceUrl: teams.connector.url });
     const personal = fixture('personal-message', { serviceUrl: teams.connector.url, text: 'help' });
     expect((await postActivity(t.url, personal, { token })).status).toBe(200);
+    await t.app.intake.settled();
     const personalId = (personal.conversation as { id: string }).id;
     expect(teams.connector.calls.filter(inConversation(personalId)).some((c) => text(c).includes('review'))).toBe(true);
 
@@ -139,6 +142,7 @@ describe('Teams commands', () => {
     });
     const before = teams.connector.calls.length;
     expect((await postActivity(t.url, unmentioned, { token })).status).toBe(200);
+    await t.app.intake.settled();
     expect(teams.connector.calls.length).toBe(before);
   });
 
@@ -155,6 +159,7 @@ describe('Teams commands', () => {
       },
     });
     expect((await postActivity(t.url, activity, { token })).status).toBe(200);
+    await t.app.intake.settled();
     const created = teams.connector.calls.find(
       (c) => c.method === 'POST' && c.path === '/v3/conversations' && JSON.stringify(c.body).includes('29:stranger'),
     );
@@ -209,7 +214,7 @@ describe('Teams commands', () => {
 });
 
 describe('Teams when the audit trail is down', () => {
-  it('answers 503 (so the request can be retried), queues nothing and posts nothing', async () => {
+  it('acks, runs nothing (retried twice, no job), then tells the person privately nothing was done', async () => {
     class FailingStore extends EmbeddedAuditStore {
       failing = false;
       override async insert(record: AuditRecord): Promise<boolean> {
@@ -238,10 +243,17 @@ describe('Teams when the audit trail is down', () => {
       const response = await postActivity(app.url, activity, {
         token: await signToken({ key: teams.key, serviceUrl: teams.connector.url }),
       });
-      expect(response.status).toBe(503);
-      expect(response.body).toMatchObject({ error: 'audit.unavailable' });
+      expect(response.status).toBe(200);
+      await app.app.intake.settled();
+      const [item] = await app.app.intake.queue.getJobs(['completed', 'failed']);
+      expect(item?.attemptsMade).toBe(3);
       expect(await app.app.queue.recent('acme', 10)).toHaveLength(0);
       expect(teams.connector.calls.filter(inConversation(conversationId))).toHaveLength(0);
+      const told = teams.connector.calls.filter(
+        (c) =>
+          c.path.startsWith('/v3/conversations/a%3Apersonal-') && text(c).includes('audit trail cannot be written'),
+      );
+      expect(told).toHaveLength(1);
     } finally {
       await app.stop();
     }
