@@ -3,6 +3,8 @@
 // adapter (bot/slack, bot/teams, integrations/github, integrations/jira) can use it without importing the application
 // layer.
 
+import type { InboundAnswer, SecurityRecord, SecuritySink } from './inbound.js';
+
 export type IntakePlatform = 'slack' | 'github' | 'jira' | 'teams';
 
 /** One authenticated request, as the worker needs it. The body is what the platform signed, parsed. */
@@ -45,3 +47,32 @@ export interface IntakePort {
   /** Resolves when every item this process queued and runs itself has been handled (shutdown, tests). */
   settled(): Promise<void>;
 }
+
+/** How the ack's one intake add went. `replay`: the same signed bytes came before under another delivery id (the
+ *  security record is written); `duplicate`: a platform redelivery (same bytes, same id); `unavailable`: Redis did
+ *  not take it, nothing was queued (answer 503: the platform retries). */
+export type Queued = 'queued' | 'duplicate' | 'replay' | 'unavailable';
+
+/** The ack of a queued webhook (GitHub, JIRA, Teams: their signatures carry no timestamp, so the same bytes under
+ *  the same delivery id are a redelivery, under another one a replay). Slack's own ack differs: it signs a
+ *  timestamp, so the same bytes are always a replay (bot/slack/receiver.ts). */
+export async function queueForAck(
+  deps: { readonly intake: IntakePort; readonly security: SecuritySink; readonly windowMs?: number | undefined },
+  item: IntakeItem,
+  signed: Buffer | string,
+  replay: Omit<SecurityRecord, 'action' | 'source'>,
+): Promise<Queued> {
+  const submitted = await deps.intake.submit(item, signed, deps.windowMs).catch(() => undefined);
+  if (!submitted) return 'unavailable';
+  if (submitted.outcome === 'queued') return 'queued';
+  if (submitted.firstDeliveryId === item.deliveryId) return 'duplicate';
+  await deps.security.record({ action: 'security.replay', source: item.platform, ...replay });
+  return 'replay';
+}
+
+/** The 503 of an ack whose intake add Redis did not take; `retry` says who retries. */
+export const queueUnavailable = (retry: string): InboundAnswer => ({
+  status: 503,
+  headers: { 'retry-after': '5' },
+  body: { error: 'queue.unavailable', message: `The job queue is unavailable right now; nothing was queued. ${retry}` },
+});

@@ -7,7 +7,7 @@
 // with `deliveryMode: expectReplies` (their replies are the HTTP body) and every other activity type.
 import type { JWTPayload } from 'jose';
 import type { InboundAnswer, InboundRequest, SecuritySink } from '../core/inbound.js';
-import type { IntakeItem, IntakePort } from '../core/intake.js';
+import { queueForAck, queueUnavailable, type IntakeItem, type IntakePort } from '../core/intake.js';
 import type { Logger } from '../logger.js';
 import { activityFrom, type TeamsActivity } from './mapper.js';
 
@@ -34,8 +34,6 @@ export interface TeamsIntakeDeps {
   readonly now?: () => number;
 }
 
-const QUEUE_DOWN = 'The job queue is unavailable right now; nothing was queued. The Bot Framework can retry this.';
-
 /** The ack of a command message: one intake add. A message Void has nothing to do with never reaches here. */
 export async function enqueue(
   deps: TeamsIntakeDeps,
@@ -50,17 +48,14 @@ export async function enqueue(
     ...(claims ? { meta: { claims: JSON.stringify(keptClaims(claims)) } } : {}),
     receivedAt: (deps.now ?? Date.now)(),
   };
-  const submitted = await deps.intake.submit(item, req.body, deps.dedupeWindowMs).catch(() => undefined);
-  if (!submitted)
-    return { status: 503, headers: { 'retry-after': '5' }, body: { error: 'queue.unavailable', message: QUEUE_DOWN } };
-  if (submitted.outcome === 'queued' || submitted.firstDeliveryId === activity.id) return { status: 200 };
-  req.log.warn({ platform: 'teams', activityId: activity.id }, 'Teams activity already received: replay ignored');
-  await deps.security.record({
-    action: 'security.replay',
-    source: 'teams',
+  const sink = { intake: deps.intake, security: deps.security, windowMs: deps.dedupeWindowMs };
+  const queued = await queueForAck(sink, item, req.body, {
     reason: 'same_body_new_delivery',
     target: 'POST /api/messages',
   });
+  if (queued === 'unavailable') return queueUnavailable('The Bot Framework can retry this.');
+  if (queued === 'replay')
+    req.log.warn({ platform: 'teams', activityId: activity.id }, 'Teams activity already received: replay ignored');
   return { status: 200 };
 }
 

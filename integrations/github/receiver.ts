@@ -9,12 +9,13 @@ import {
   unverified,
   type ClaimLedger,
   type InboundAdapter,
+  type InboundAnswer,
   type InboundEndpoint,
   type SecuritySink,
   type InboundRequest,
   type Verdict,
 } from '../../bot/core/inbound.js';
-import type { IntakeItem, IntakePort } from '../../bot/core/intake.js';
+import { queueForAck, queueUnavailable, type IntakeItem, type IntakePort, type Queued } from '../../bot/core/intake.js';
 import type { Logger } from '../../bot/core/logger.js';
 import { ok, refuse } from '../../bot/core/outcome.js';
 import { commentFields } from './comment-payload.js';
@@ -89,8 +90,6 @@ interface Delivery {
   /** Set for a comment command going through the intake: the payload's fields that the worker maps again. */
   readonly queued?: Record<string, unknown>;
 }
-
-const QUEUE_DOWN = 'The job queue is unavailable right now; nothing was queued. GitHub can redeliver this event.';
 
 const eventName = (req: InboundRequest): string | undefined => {
   const event = req.header('x-github-event');
@@ -180,7 +179,7 @@ async function enqueue(
   intake: IntakePort,
   d: { event: string; delivery: string; payload: Record<string, unknown> },
   req: InboundRequest,
-) {
+): Promise<InboundAnswer> {
   const item = {
     platform: 'github' as const,
     deliveryId: d.delivery,
@@ -188,22 +187,17 @@ async function enqueue(
     meta: { event: d.event },
     receivedAt: (deps.now ?? Date.now)(),
   };
-  const submitted = await intake.submit(item, req.body, deps.dedupeWindowMs).catch(() => undefined);
-  if (!submitted)
-    return { status: 503, headers: { 'retry-after': '5' }, body: { error: 'queue.unavailable', message: QUEUE_DOWN } };
-  if (submitted.outcome === 'queued') return { status: 202, body: { ok: true, queued: true } };
-  if (submitted.firstDeliveryId === d.delivery) return { status: 200, body: { ok: true, duplicate: true } };
-  const target = 'github.webhook';
-  const details = { event: d.event };
-  await deps.audit.security.record({
-    action: 'security.replay',
-    source: 'github',
-    reason: 'same_body_new_delivery',
-    target,
-    details,
-  });
-  return { status: 200, body: { ok: true, ignored: 'replay' } };
+  const sink = { intake, security: deps.audit.security, windowMs: deps.dedupeWindowMs };
+  const replay = { reason: 'same_body_new_delivery', target: 'github.webhook', details: { event: d.event } };
+  return ANSWERS[await queueForAck(sink, item, req.body, replay)];
 }
+
+const ANSWERS: Record<Queued, InboundAnswer> = {
+  queued: { status: 202, body: { ok: true, queued: true } },
+  duplicate: { status: 200, body: { ok: true, duplicate: true } },
+  replay: { status: 200, body: { ok: true, ignored: 'replay' } },
+  unavailable: queueUnavailable('GitHub can redeliver this event.'),
+};
 
 /** Runs a queued PR comment command in the worker: the payload is mapped again (pure) and handled. */
 export async function handleQueued(

@@ -20,7 +20,7 @@ import {
 import { refuse } from '../../bot/core/outcome.js';
 import { normaliseSiteUrl } from '../../bot/core/registry.js';
 import { correlationIdFor, type CommandDispatcher } from '../../bot/core/dispatch.js';
-import type { IntakePort } from '../../bot/core/intake.js';
+import { queueForAck, queueUnavailable, type IntakePort, type Queued } from '../../bot/core/intake.js';
 import { SYSTEM_TENANT, type AuditLog } from '../../bot/core/audit.js';
 import { namedSites, webhookSchema, type JiraWebhook } from './mapper.js';
 import { queuedMeta } from './queued.js';
@@ -102,8 +102,6 @@ export function jiraWebhook(deps: JiraReceiverDeps): InboundEndpoint<JiraVerifie
   };
 }
 
-const QUEUE_DOWN = 'The job queue is unavailable right now; nothing was queued. JIRA retries this delivery.';
-
 /** The ack: one intake add; a redelivery is a duplicate, the same body under another identifier a replay
  *  (recorded, as the pipeline records the others). The item names the tenant whose secret verified the delivery
  *  (the worker looks its verifier up again), never a secret. */
@@ -121,23 +119,25 @@ async function enqueue(
     meta: queuedMeta(verifier.tenant.id, req.params.tenant === undefined),
     receivedAt: (deps.replay?.now ?? Date.now)(),
   };
-  const submitted = await intake.submit(item, req.body, deps.dedupeWindowMs).catch(() => undefined);
-  if (!submitted)
-    return { status: 503, headers: { 'retry-after': '5' }, body: { error: 'queue.unavailable', message: QUEUE_DOWN } };
-  if (submitted.outcome === 'queued') return json(202, { ok: true, queued: true });
-  if (submitted.firstDeliveryId === deliveryId) return json(200, { ok: true, duplicate: true });
-  req.log.warn(
-    { platform: 'jira', deliveryId },
-    'jira request already received (the same signed bytes): replay ignored',
-  );
-  await deps.audit.security.record({
-    action: 'security.replay',
-    source: 'jira',
+  const sink = { intake, security: deps.audit.security, windowMs: deps.dedupeWindowMs };
+  const queued = await queueForAck(sink, item, req.body, {
     reason: 'same_body_new_delivery',
     target: 'POST /jira/webhooks',
   });
-  return json(200, { ok: true, ignored: 'replay' });
+  if (queued === 'replay')
+    req.log.warn(
+      { platform: 'jira', deliveryId },
+      'jira request already received (the same signed bytes): replay ignored',
+    );
+  return ANSWERS[queued];
 }
+
+const ANSWERS: Record<Queued, InboundAnswer> = {
+  queued: json(202, { ok: true, queued: true }),
+  duplicate: json(200, { ok: true, duplicate: true }),
+  replay: json(200, { ok: true, ignored: 'replay' }),
+  unavailable: queueUnavailable('JIRA retries this delivery.'),
+};
 
 /** The payload → an event to claim (the body once: a body seen before under another identifier is a replay), or an
  *  answer: ignored events, malformed payloads, a delivery older than the de-duplication window, an old comment. */
