@@ -24,6 +24,10 @@ const pullRequest = z
   })
   .passthrough();
 
+/** The pieces every webhook schema is made of; the hand-written comment check (comment-payload.ts) is tested against
+ *  them, so the two cannot drift apart. */
+export const WEBHOOK_PARTS = { account, installation, repository, pullRequest } as const;
+
 const prEvent = z.object({ action: z.string(), installation, repository, sender: account, pull_request: pullRequest });
 const review = z.object({
   action: z.string(),
