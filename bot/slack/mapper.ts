@@ -57,13 +57,17 @@ export function workspaceIdFor(registry: TenantRegistry, origin: Pick<SlackOrigi
   return origin.teamId;
 }
 
+/** The Approve or Reject action of a click (block_actions), if it carries one. */
+export function decisionActionOf(body: SlackBody): Record<string, unknown> | undefined {
+  return ((body.actions as unknown[]) ?? [])
+    .map(obj)
+    .find((a) => [APPROVE_ACTION, REJECT_ACTION].includes(String(a.action_id)));
+}
+
 /** True for requests that ask Void to do something (and so need a known workspace and person). */
 export function isCommandPayload(body: SlackBody): boolean {
   if (typeof body.command === 'string') return true;
-  if (body.type === 'block_actions')
-    return ((body.actions as unknown[]) ?? []).some((a) =>
-      [APPROVE_ACTION, REJECT_ACTION].includes(String(obj(a).action_id)),
-    );
+  if (body.type === 'block_actions') return decisionActionOf(body) !== undefined;
   if (body.type === 'view_submission')
     return obj(body.view).callback_id === REJECT_VIEW || obj(body.view).callback_id === JIRA_CREATE_VIEW;
   if (body.type !== 'event_callback') return false;

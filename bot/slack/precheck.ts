@@ -9,9 +9,8 @@ import type { SlackBody } from './body.js';
 import { obj, str } from './fields.js';
 import type { SlackConversations } from './conversations.js';
 import {
-  APPROVE_ACTION,
-  REJECT_ACTION,
   clickDeliveryId,
+  decisionActionOf,
   isCommandPayload,
   originOf,
   slashDeliveryId,
@@ -51,10 +50,7 @@ export function deliveryOf(body: SlackBody): { deliveryId: string; channel: stri
       thread: context?.threadTs ?? context?.messageTs,
     };
   }
-  const action =
-    ((body.actions as unknown[]) ?? [])
-      .map(obj)
-      .find((a) => [APPROVE_ACTION, REJECT_ACTION].includes(str(a.action_id))) ?? {};
+  const action = decisionActionOf(body) ?? {};
   const container = obj(body.container);
   const message = obj(body.message);
   return {

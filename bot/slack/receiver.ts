@@ -14,7 +14,7 @@ import type { DeliveryLedger } from '../idempotency.js';
 import type { IntakeItem, IntakePort } from '../core/intake.js';
 import type { Logger } from '../logger.js';
 import { slackShape, type SlackBody } from './body.js';
-import { APPROVE_ACTION, isCommandPayload } from './mapper.js';
+import { APPROVE_ACTION, decisionActionOf, isCommandPayload } from './mapper.js';
 import { deliveryOf } from './precheck.js';
 import { verifySlackSignature } from './signature.js';
 
@@ -50,12 +50,7 @@ export interface SlackReceiverOptions {
 const viaIntake = (body: SlackBody): boolean =>
   typeof body.command === 'string' ||
   body.type === 'event_callback' ||
-  (body.type === 'block_actions' && isApproveClick(body));
-
-const isApproveClick = (body: SlackBody): boolean => {
-  const actions = Array.isArray(body.actions) ? (body.actions as unknown[]) : [];
-  return actions.length === 1 && (actions[0] as { action_id?: unknown } | null)?.action_id === APPROVE_ACTION;
-};
+  (body.type === 'block_actions' && decisionActionOf(body)?.action_id === APPROVE_ACTION);
 
 /** Twice Slack's 5-minute signature window (either direction): a replay later than that fails the signature. */
 const REPLAY_TTL_SECONDS = 11 * 60;
