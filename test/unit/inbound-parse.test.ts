@@ -163,4 +163,15 @@ describe('repeatedHeader', () => {
       repeatedHeader(request({ authorization: 'Bearer a' }, { authorization: ['Bearer a'] }), ['authorization']),
     ).toBeUndefined();
   });
+
+  it('reads the raw header lines when the server gives them (any case; a comma inside one value is one)', () => {
+    const raw = (rawHeaders: string[]) =>
+      ({ headers: {}, rawHeaders }) as unknown as Parameters<typeof repeatedHeader>[0];
+    expect(repeatedHeader(raw(['X-Hub-Signature', 'a, b', 'Host', 'x']), ['x-hub-signature'])).toBeUndefined();
+    expect(repeatedHeader(raw(['x-hub-signature', 'a', 'X-Hub-Signature', 'b']), ['x-hub-signature'])).toBe(
+      'x-hub-signature',
+    );
+    const auth = raw(['Authorization', 'Bearer a', 'authorization', 'Bearer b']);
+    expect(repeatedHeader(auth, ['x-other', 'authorization'])).toBe('authorization');
+  });
 });
