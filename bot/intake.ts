@@ -1,83 +1,101 @@
 // The intake: how the web role acks a command in one Redis round trip (ARCHITECTURE.md "The flow of one request").
-// Once a request is authenticated and mapped, the receiver hands its body to submit(): one BullMQ add, with the
-// signed bytes' digest as BullMQ's deduplication id (a replay of the same bytes adds nothing) and a fresh job id, so
-// that the answer tells a first delivery from a replay. Everything else (resolving the person, the command.received
-// audit record, limits, policy, approvals, replies) runs after the ack in a worker, before any side effect, through
-// the handler each platform registers. Intake jobs are durable: a web process that dies after the ack loses nothing.
-import { hash, randomUUID } from 'node:crypto';
-import { Queue, Worker, type Job } from 'bullmq';
+// Once a request is authenticated and mapped, the receiver hands its body to submit(): one script that remembers the
+// signed bytes' digest (a replay of the same bytes within the window adds nothing, and the answer names the first
+// copy's delivery id) and appends the item to a Redis stream. Everything else (resolving the person, the
+// command.received audit record, limits, policy, approvals, replies) runs after the ack in a worker, before any side
+// effect, through the handler each platform registers. Items are durable: a web process that dies after the ack
+// loses nothing, and an item whose worker died is taken over by another (intake-worker.ts).
+//
+// Why a stream and not a BullMQ queue: an item is acked once and run once, in order of arrival, with no delay,
+// priority or result to keep; BullMQ's add (job hash, events stream, options, deduplication key) cost about three
+// times the CPU of this script in Node and in Redis, on the path every inbound request takes (B2).
+import { createHash, hash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { IntakeHandler, IntakeItem, IntakePlatform, IntakePort, Submitted } from './core/intake.js';
 import type { Logger } from './logger.js';
-import { SpanKind, contextFrom, currentTraceCarrier, withSpan } from './core/trace.js';
+import { currentTraceCarrier } from './core/trace.js';
+import {
+  ensureGroup,
+  fieldOf,
+  INTAKE_GROUP,
+  intakeKeys,
+  IntakeWorker,
+  type IntakeKeys,
+  type IntakeWorkerOptions,
+} from './intake-worker.js';
+
+export { intakeKeys, type IntakeKeys } from './intake-worker.js';
 
 export type { IntakeItem } from './core/intake.js';
 
 export interface IntakeOptions {
   readonly connection: Redis;
   readonly prefix: string;
-  /** The job queue's name; the intake queue is `<name>-intake`. */
+  /** The job queue's name; the intake's keys are `<prefix>:<name>-intake:*`. */
   readonly queueName: string;
   readonly log: Logger;
   /** How long a signed body is remembered as seen (a replay within this window adds nothing). */
   readonly replayTtlMs: number;
 }
 
-/** sha256 of the signed bytes: the deduplication id, in base64url (43 characters, not hex's 64: it is sent twice with
- *  every add, in the key and in the options, and the shorter form costs about 3 µs less CPU an add). One-shot
- *  crypto.hash: no Hash object per request. */
+/** sha256 of the signed bytes, in base64url: names the key that remembers them. One-shot crypto.hash. */
 export const digestOf = (signed: Buffer | string): string => hash('sha256', signed, 'base64url');
 
-/** Finished intake items: completed ones kept an hour (at most 10,000), failed ones a week. */
-const KEEP = { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } } as const;
+// KEYS: seen key, stream. ARGV: window ms, delivery id, item JSON, origin (who waits for the item in this process, or
+// ''). Returns {1, entry id} when queued, or {0, "<entry id> <delivery id>"} of the first copy when the same signed
+// bytes were queued within the window.
+const SUBMIT = `
+local first = redis.call('GET', KEYS[1])
+if first then return {0, first} end
+local id
+if ARGV[4] == '' then id = redis.call('XADD', KEYS[2], '*', 'd', ARGV[3])
+else id = redis.call('XADD', KEYS[2], '*', 'd', ARGV[3], 'o', ARGV[4]) end
+redis.call('SET', KEYS[1], id .. ' ' .. ARGV[2], 'PX', ARGV[1])
+return {1, id}
+`;
+const SUBMIT_SHA = createHash('sha1').update(SUBMIT).digest('hex');
+
+/** An item kept after its last attempt: its id, how many attempts it had, the last error, the item's JSON. */
+export interface FailedItem {
+  readonly id: string;
+  readonly attempts: number;
+  readonly error: string;
+  readonly data: string;
+}
 
 export class Intake implements IntakePort {
-  readonly queue: Queue<IntakeItem>;
   readonly name: string;
+  readonly keys: IntakeKeys;
   private readonly handlers = new Map<IntakePlatform, IntakeHandler>();
-  private worker: Worker<IntakeItem> | undefined;
-  /** Jobs this process queued and its own worker will run: settled() waits for them (shutdown, tests). */
+  private worker: IntakeWorker | undefined;
+  /** Items this process queued and its own worker will run, by origin mark: settled() waits for them. */
   private readonly local = new Map<string, () => void>();
+  private readonly nonce = randomBytes(6).toString('base64url');
+  private sequence = 0;
   private readonly pending = new Set<Promise<void>>();
-  /** The queue's own connection, without auto-pipelining (see the constructor); closed with the queue. */
-  private readonly own: Redis | undefined;
+  /** A connection of its own, without auto-pipelining: one script per request, each awaited alone (auto-pipelining
+   *  would add a Pipeline object per batch and save no round trip). Fails at once while Redis is down (no offline
+   *  queue, as the app's connection): the ack answers 503 rather than wait. */
+  private readonly redis: Redis;
 
   constructor(private readonly options: IntakeOptions) {
     this.name = `${options.queueName}-intake`;
-    // One add per request, each awaited alone: auto-pipelining (a new ioredis Pipeline, with every BullMQ script
-    // defined on it, per batch) costs about 10 µs of CPU an add here and saves no round trip, so the queue gets a
-    // connection of its own without it.
-    this.own = options.connection.options.enableAutoPipelining
-      ? options.connection.duplicate({ enableAutoPipelining: false, lazyConnect: false })
-      : undefined;
-    this.own?.on('error', () => undefined);
-    this.queue = new Queue<IntakeItem>(this.name, {
-      connection: this.own ?? options.connection,
-      prefix: options.prefix,
-      defaultJobOptions: {
-        // Handlers answer expected failures themselves (the person is told); a throw is unexpected (Redis gone
-        // before any side effect): retried, then kept as failed.
-        attempts: 3,
-        backoff: { type: 'exponential', delay: 500 },
-        // How long finished items are kept is the worker's option (KEEP), not each job's: BullMQ uses the worker's
-        // when the job names none, and every add sends and stores its options (about 4 µs of CPU an add).
-      },
-    });
-    this.queue.on('error', () => undefined);
+    this.keys = intakeKeys(options.prefix, options.queueName);
+    this.redis = options.connection.duplicate({ enableAutoPipelining: false, lazyConnect: false });
+    this.redis.on('error', () => undefined);
   }
 
-  /** Resolves when the queue's connection is up and BullMQ's set-up commands are done (or after `timeoutMs`), so that
-   *  the first ack pays only its add. */
+  /** Resolves when the connection is up, the script is loaded and the consumer group exists (or after `timeoutMs`),
+   *  so that the first ack pays only its script. */
   async ready(timeoutMs = 5_000): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-    await Promise.race([
-      this.queue.waitUntilReady().then(
-        () => undefined,
-        () => undefined,
-      ),
-      late,
-    ]);
+    const setUp = async () => {
+      if (this.redis.status !== 'ready') await new Promise((resolve) => this.redis.once('ready', resolve));
+      await this.redis.script('LOAD', SUBMIT);
+      await ensureGroup(this.redis, this.keys.stream);
+    };
+    await Promise.race([setUp().catch(() => undefined), late]);
     clearTimeout(timer);
   }
 
@@ -86,32 +104,46 @@ export class Intake implements IntakePort {
   }
 
   async submit(item: IntakeItem, signed: Buffer | string, windowMs = this.options.replayTtlMs): Promise<Submitted> {
-    const jobId = randomUUID();
-    const done = this.worker ? this.track(jobId) : undefined;
     const trace = currentTraceCarrier();
-    const job = await this.queue
-      .add(item.platform, trace ? { ...item, trace: { ...trace } } : item, {
-        jobId,
-        deduplication: { id: digestOf(signed), ttl: windowMs },
-      })
+    const json = JSON.stringify(trace ? { ...item, trace: { ...trace } } : item);
+    // When this process runs the item itself, its completion is awaited under an origin mark the entry carries: the
+    // worker may finish it before the script's answer is read.
+    const origin = this.worker ? `${this.nonce}:${++this.sequence}` : '';
+    const done = origin ? this.track(origin) : undefined;
+    const args = [
+      2,
+      this.keys.seen + digestOf(signed),
+      this.keys.stream,
+      windowMs,
+      item.deliveryId,
+      json,
+      origin,
+    ] as const;
+    const [queued, value] = (await this.redis
+      .evalsha(SUBMIT_SHA, ...args)
+      .catch((error: unknown) =>
+        String((error as Error)?.message).startsWith('NOSCRIPT')
+          ? this.redis.eval(SUBMIT, ...args)
+          : Promise.reject(error),
+      )
       .catch((error: unknown) => {
-        this.local.get(jobId)?.();
+        this.local.get(origin)?.();
         throw error;
-      });
-    if (job.id !== jobId) {
-      this.local.get(jobId)?.();
-      // Only on this rare path: a second round trip to say whether the first copy had the same delivery id.
-      const first = job.id ? await this.queue.getJob(job.id).catch(() => undefined) : undefined;
-      const firstDeliveryId = first?.data?.deliveryId;
-      return { outcome: 'replay', jobId: job.id ?? '', ...(firstDeliveryId ? { firstDeliveryId } : {}) };
+      })) as [number, string];
+    if (Number(queued) === 1) {
+      if (done) this.pending.add(done);
+      return { outcome: 'queued', jobId: value };
     }
-    if (done) this.pending.add(done);
-    return { outcome: 'queued', jobId };
+    this.local.get(origin)?.();
+    const space = value.indexOf(' ');
+    const jobId = space > 0 ? value.slice(0, space) : value;
+    const firstDeliveryId = space > 0 ? value.slice(space + 1) : '';
+    return { outcome: 'replay', jobId, ...(firstDeliveryId ? { firstDeliveryId } : {}) };
   }
 
-  private track(jobId: string): Promise<void> {
-    const done = new Promise<void>((resolve) => this.local.set(jobId, resolve)).finally(() => {
-      this.local.delete(jobId);
+  private track(origin: string): Promise<void> {
+    const done = new Promise<void>((resolve) => this.local.set(origin, resolve)).finally(() => {
+      this.local.delete(origin);
       this.pending.delete(done);
     });
     return done;
@@ -119,34 +151,38 @@ export class Intake implements IntakePort {
 
   /** Starts this process's intake worker (worker role) on its own blocking connection. */
   start(connection: Redis, concurrency: number, locks: { lockDuration?: number; stalledInterval?: number } = {}): void {
-    const log = this.options.log.child({ queue: this.name });
-    this.worker = new Worker<IntakeItem>(this.name, (job) => this.run(job, log), {
-      connection,
-      prefix: this.options.prefix,
+    const options: IntakeWorkerOptions = {
+      reader: connection,
+      redis: this.redis,
+      keys: this.keys,
       concurrency,
-      ...KEEP,
-      ...locks,
-    });
-    this.worker.on('error', (err) => log.warn({ err: { message: err.message } }, 'intake worker error'));
-    this.worker.on('completed', (job) => this.local.get(job.id ?? '')?.());
-    this.worker.on('failed', (job, err) => {
-      if (!job) return;
-      log.error({ err: { message: err.message }, jobId: job.id, attempts: job.attemptsMade }, 'intake job failed');
-      if (job.attemptsMade >= (job.opts.attempts ?? 1)) this.local.get(job.id ?? '')?.();
-    });
+      lockDurationMs: locks.lockDuration ?? 30_000,
+      stalledIntervalMs: locks.stalledInterval ?? 30_000,
+      log: this.options.log.child({ queue: this.name }),
+      handlerOf: (platform) => this.handlers.get(platform),
+      finished: (origin) => this.local.get(origin)?.(),
+    };
+    this.worker = new IntakeWorker(options);
+    this.worker.start();
   }
 
-  private async run(job: Job<IntakeItem>, log: Logger): Promise<void> {
-    const handler = this.handlers.get(job.data.platform);
-    if (!handler) throw new Error(`no intake handler for ${job.data.platform} in this worker`);
-    log.debug({ deliveryId: job.data.deliveryId, platform: job.data.platform }, 'intake item');
-    const span = {
-      kind: SpanKind.CONSUMER,
-      parent: contextFrom(job.data.trace),
-      attributes: { 'void.job_id': job.id ?? '' },
-    };
-    const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    await withSpan(`void.intake ${job.data.platform}`, span, () => handler(job.data, { final, id: job.id ?? '' }));
+  /** How many items wait for a worker, are being run, and have failed every attempt (kept for inspection). */
+  async counts(): Promise<{ waiting: number; active: number; failed: number }> {
+    return intakeCounts(this.redis, this.keys);
+  }
+
+  /** This process's intake worker's tallies (none without a worker). */
+  get stats(): { readonly handled: number; readonly retried: number; readonly failed: number } {
+    return this.worker?.stats ?? { handled: 0, retried: 0, failed: 0 };
+  }
+
+  /** The latest items that failed every attempt (newest first), kept for inspection. */
+  async failedItems(count = 100): Promise<FailedItem[]> {
+    const entries = (await this.redis.xrevrange(this.keys.failed, '+', '-', 'COUNT', count)) as [string, string[]][];
+    return entries.map(([, fields]) => {
+      const field = (name: string) => fieldOf(fields, name);
+      return { id: field('id'), attempts: Number(field('attempts')), error: field('error'), data: field('d') };
+    });
   }
 
   /** Resolves when every item this process queued and runs itself has been handled. */
@@ -154,10 +190,28 @@ export class Intake implements IntakePort {
     while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
 
+  /** Deletes every item, queued or failed (tests, `void` maintenance): the seen marks expire on their own. */
+  async obliterate(): Promise<void> {
+    await this.redis.del(this.keys.stream, this.keys.failed);
+  }
+
   async close(): Promise<void> {
     await this.worker?.close();
     for (const resolve of this.local.values()) resolve();
-    await this.queue.close();
-    await this.own?.quit().catch(() => undefined);
+    await this.redis.quit().catch(() => undefined);
   }
+}
+
+/** Waiting: entries no worker has read yet; active: read and not yet finished; failed: kept after the last attempt. */
+export async function intakeCounts(
+  redis: Redis,
+  keys: IntakeKeys,
+): Promise<{ waiting: number; active: number; failed: number }> {
+  const [length, pending, failed] = await Promise.all([
+    redis.xlen(keys.stream),
+    redis.xpending(keys.stream, INTAKE_GROUP).catch(() => [0]) as Promise<[number, ...unknown[]]>,
+    redis.xlen(keys.failed),
+  ]);
+  const active = Number(pending[0] ?? 0);
+  return { waiting: Math.max(0, length - active), active, failed };
 }

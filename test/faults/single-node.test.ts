@@ -11,12 +11,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DurableApprovalStore } from '../../approvals/durable.store.js';
 import { EXPIRY_QUEUE } from '../../approvals/expiry.js';
 import { approvalIdFor } from '../../approvals/service.js';
 import { JOB_QUEUE } from '../../agents/queues.js';
 import { DurableAuditStore } from '../../audit/durable.store.js';
+import { intakeCounts, intakeKeys } from '../../bot/intake.js';
 import { REDIS_URL, uniqueId } from '../helpers/app.js';
 import { deletePrefix, runVoid, spawnVoid, tempDataDir, tempTenantsFile, type VoidProcess } from '../helpers/deploy.js';
 import { bounded, platformsFake, scaleTenantsYaml, teamOf, type PlatformsFake } from '../helpers/faults-cluster.js';
@@ -197,12 +199,12 @@ describe('fault: one `void --role all` on the durable embedded store', () => {
       await restarted.waitForLog((l) => l.msg === 'Void started');
       // Acknowledged but not yet handled when Void died: still in the intake queue,
       // handled now (nothing acked is lost).
-      const intake = new Queue(`${JOB_QUEUE}-intake`, { connection: { url: REDIS_URL }, prefix });
+      const probe = new Redis(REDIS_URL);
       await waitUntil('the intake queue drained', async () => {
-        const counts = await intake.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-        return Object.values(counts).every((n) => n === 0);
+        const counts = await intakeCounts(probe, intakeKeys(prefix, JOB_QUEUE));
+        return counts.waiting + counts.active + counts.failed === 0;
       });
-      await intake.close();
+      probe.disconnect();
       const all = await readApprovals(dataDir);
       for (const i of acked.deploy) expect(all.get(approvalOf(i))?.state, `acked request ${i}`).toBe('pending');
       for (const i of requests) expect(all.get(approvalOf(i))?.state, `request ${i}`).toBe('pending');

@@ -95,7 +95,7 @@ export async function startTestApp(
     url: `http://127.0.0.1:${app.port ?? 0}`,
     stop: async () => {
       await app.queue.queue.obliterate({ force: true }).catch(() => undefined);
-      await app.intake.queue.obliterate({ force: true }).catch(() => undefined);
+      await app.intake.obliterate().catch(() => undefined);
       await app.stop(2_000);
     },
   };

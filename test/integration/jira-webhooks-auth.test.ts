@@ -149,11 +149,8 @@ describe('authentication and tenancy', () => {
       const res = await deliver(s.t.url, payload, { id: bad });
       expect([res.status, res.body.error]).toEqual([400, 'jira.bad_headers']);
     }
-    expect(await s.t.app.intake.queue.getJobCounts('waiting', 'active', 'completed')).toEqual({
-      waiting: 0,
-      active: 0,
-      completed: 0,
-    });
+    expect(await s.t.app.intake.counts()).toEqual({ waiting: 0, active: 0, failed: 0 });
+    expect(s.t.app.intake.stats.handled).toBe(0);
     expect(s.runs).toHaveLength(0);
   });
 

@@ -45,7 +45,7 @@ describe('the Approve click through the intake', () => {
     expect(commands).toHaveLength(1);
     expect(commands[0]).toMatch(/^eval(sha)?$/);
     // Acked and durable; nothing decided yet, the card untouched.
-    expect(await web.app.intake.queue.getWaitingCount()).toBe(1);
+    expect((await web.app.intake.counts()).waiting).toBe(1);
     expect(approvals.requests).toHaveLength(0);
     expect(web.fake.callsOf('chat.update')).toHaveLength(0);
 
@@ -69,6 +69,6 @@ describe('the Approve click through the intake', () => {
     const web = t;
     expect((await postSlack(web.url, { body: click('void_reject', USERS.carol) })).status).toBe(200);
     await web.fake.waitFor('views.open');
-    expect(await web.app.intake.queue.getWaitingCount()).toBe(0);
+    expect((await web.app.intake.counts()).waiting).toBe(0);
   });
 });

@@ -33,7 +33,7 @@ describe('Slack commands through the intake', () => {
       expect(commands).toHaveLength(1);
       expect(commands[0]).toMatch(/^eval(sha)?$/);
       // Acked and durable, but nothing else happened yet: no record, no job, no message.
-      expect(await web.app.intake.queue.getWaitingCount()).toBe(1);
+      expect((await web.app.intake.counts()).waiting).toBe(1);
       expect(await web.app.queue.queue.getJobCounts()).toMatchObject({ waiting: 0, active: 0 });
       expect((await web.app.audit.store.range('acme', 0, 100)).map((r) => r.action)).not.toContain('command.received');
       expect(web.fake.callsOf('chat.postMessage')).toHaveLength(0);

@@ -80,7 +80,7 @@ describe('Teams messages through the intake', () => {
     // The same activity again (a Teams retry of the same bytes): acked, nothing added.
     expect((await postActivity(web.url, activity, { token: signed })).status).toBe(200);
     // Acked and durable, but nothing else happened yet: no record, no reply.
-    expect(await web.app.intake.queue.getWaitingCount()).toBe(1);
+    expect((await web.app.intake.counts()).waiting).toBe(1);
     expect(await actions(web)).not.toContain('command.received');
     expect(teams.connector.calls.filter(inConversation(conversationOf(activity)))).toEqual([]);
 
@@ -94,7 +94,8 @@ describe('Teams messages through the intake', () => {
     expect(await actions(web)).toContain('command.received');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(teams.connector.calls.filter(inConversation(conversationOf(activity)))).toHaveLength(1);
-    expect(await worker.app.intake.queue.getCompletedCount()).toBe(1);
+    expect(worker.app.intake.stats.handled).toBe(1);
+    expect(await worker.app.intake.counts()).toEqual({ waiting: 0, active: 0, failed: 0 });
   });
 
   it('answers a message with no command for Void in the ack, with no Redis command and nothing queued', async () => {
@@ -105,7 +106,7 @@ describe('Teams messages through the intake', () => {
       expect((await postActivity(web.url, chatter, { token: signed })).status).toBe(200);
     });
     expect(commands).toEqual([]);
-    expect(await web.app.intake.queue.getWaitingCount()).toBe(0);
+    expect((await web.app.intake.counts()).waiting).toBe(0);
   });
 
   it('runs a card click (invoke) and an expectReplies turn in the request: their answer is the body', async () => {
@@ -133,14 +134,14 @@ describe('Teams messages through the intake', () => {
     const answered = await postActivity(web.url, expecting, { token: await token() });
     const replies = (answered.body as { activities?: Array<{ text?: string }> }).activities ?? [];
     expect(replies.map((r) => r.text)).toEqual([expect.stringMatching(/Acme Payments/)]);
-    expect(await web.app.intake.queue.getJobCounts()).toMatchObject({ waiting: 0, active: 0, completed: 0 });
+    expect(await web.app.intake.counts()).toEqual({ waiting: 0, active: 0, failed: 0 });
   });
 
   it('acks 503 with retry-after when the queue is down, and a retry once it is back is queued and run', async () => {
     const t = await start({});
     const activity = mention('status');
-    const add = t.app.intake.queue.add.bind(t.app.intake.queue);
-    t.app.intake.queue.add = () => Promise.reject(new Error('Connection is closed.'));
+    const submit = t.app.intake.submit.bind(t.app.intake);
+    t.app.intake.submit = () => Promise.reject(new Error('Connection is closed.'));
     const down = await fetch(`${t.url}/api/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${await token()}` },
@@ -148,7 +149,7 @@ describe('Teams messages through the intake', () => {
     });
     const error = ((await down.json()) as { error?: string }).error;
     expect([down.status, down.headers.get('retry-after'), error]).toEqual([503, '5', 'queue.unavailable']);
-    t.app.intake.queue.add = add;
+    t.app.intake.submit = submit;
     expect((await postActivity(t.url, activity, { token: await token() })).status).toBe(200);
     await t.app.intake.settled();
     const calls = teams.connector.calls.filter(inConversation(conversationOf(activity)));
