@@ -54,7 +54,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
 }
 
 describe('the intake stream', () => {
-  it('queues distinct bytes, and answers a replay of the same bytes with the first copy and its delivery id', async () => {
+  it('queues distinct bytes; a replay of the same bytes gets the first copy and its delivery id', async () => {
     const { intake } = makeIntake();
     await intake.ready();
     const first = await intake.submit(item('d-1'), 'signed bytes A');
