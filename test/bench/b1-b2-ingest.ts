@@ -85,6 +85,7 @@ export async function startVoid(kind: 'slack' | 'github'): Promise<RunningServer
         [],
       );
       await cleaner.queue.queue.obliterate({ force: true }).catch(() => undefined);
+      await cleaner.intake.obliterate().catch(() => undefined);
       await cleaner.stop(100);
       await fake.close();
     },
