@@ -91,12 +91,17 @@ export class Intake implements IntakePort {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     const setUp = async () => {
-      if (this.redis.status !== 'ready') await new Promise((resolve) => this.redis.once('ready', resolve));
+      await this.up();
       await this.redis.script('LOAD', SUBMIT);
       await ensureGroup(this.redis, this.keys.stream);
     };
     await Promise.race([setUp().catch(() => undefined), late]);
     clearTimeout(timer);
+  }
+
+  /** Resolves once the connection is up (it has no offline queue: a command sent earlier fails). */
+  private async up(): Promise<void> {
+    if (this.redis.status !== 'ready') await new Promise((resolve) => this.redis.once('ready', resolve));
   }
 
   register(platform: IntakePlatform, handler: IntakeHandler): void {
@@ -192,6 +197,7 @@ export class Intake implements IntakePort {
 
   /** Deletes every item, queued or failed (tests, `void` maintenance): the seen marks expire on their own. */
   async obliterate(): Promise<void> {
+    await this.up();
     await this.redis.del(this.keys.stream, this.keys.failed);
   }
 
