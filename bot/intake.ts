@@ -99,9 +99,13 @@ export class Intake implements IntakePort {
     clearTimeout(timer);
   }
 
-  /** Resolves once the connection is up (it has no offline queue: a command sent earlier fails). */
+  /** Resolves once the connection is up (it has no offline queue: a command sent earlier fails), or after 5 s. */
   private async up(): Promise<void> {
-    if (this.redis.status !== 'ready') await new Promise((resolve) => this.redis.once('ready', resolve));
+    if (this.redis.status === 'ready') return;
+    let done: () => void = () => undefined;
+    const timer = setTimeout(() => done(), 5_000);
+    await new Promise<void>((resolve) => this.redis.once('ready', (done = resolve)));
+    clearTimeout(timer);
   }
 
   register(platform: IntakePlatform, handler: IntakeHandler): void {
