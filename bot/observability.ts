@@ -261,7 +261,16 @@ export function observabilityModule(): ObservabilityModule {
       const tracing = await initTracing(env, ctx.log, ctx.role);
       registerPlatformHosts(ctx.config);
       watchOutboundHttp();
-      const unwatch = watchQueue({ name: ctx.queue.name, counts: () => ctx.queue.queue.getJobCounts(...QUEUE_STATES) });
+      const unwatchJobs = watchQueue({
+        name: ctx.queue.name,
+        counts: () => ctx.queue.queue.getJobCounts(...QUEUE_STATES),
+      });
+      // The intake (requests acked and not yet handled; failed ones are kept): waiting, active, failed.
+      const unwatchIntake = watchQueue({ name: ctx.intake.name, counts: () => ctx.intake.counts() });
+      const unwatch = () => {
+        unwatchJobs();
+        unwatchIntake();
+      };
       await warnIfNotReplicaSet(ctx);
       return {
         routes: (http) => {

@@ -40,6 +40,10 @@ export type IntakeHandler = (
 ) => Promise<void>;
 
 export interface IntakePort {
+  /** `<queue>-intake`: the intake's name in metrics. */
+  readonly name: string;
+  /** Items waiting for a worker, being run, and failed after their last attempt (read from Redis). */
+  counts(): Promise<{ waiting: number; active: number; failed: number }>;
   /** The one round trip of the ack: adds the item unless the same signed bytes were queued within the window. */
   submit(item: IntakeItem, signed: Buffer | string, windowMs?: number): Promise<Submitted>;
   /** Registers the worker-side handler of one platform's requests. */

@@ -70,6 +70,11 @@ describe('GET /metrics after a conversation', () => {
     expect(delta('void_audit_append_failures_total')).toBe(0);
     expect(hasSeries(after.text, 'void_queue_depth', { queue: t.app.queue.name, state: 'waiting' })).toBe(true);
     expect(valueOf(after.text, 'void_queue_depth', { queue: t.app.queue.name, state: 'completed' })).toBe(0);
+    // The intake: every acked request handled by now, none failed.
+    for (const state of ['waiting', 'active', 'failed']) {
+      expect(hasSeries(after.text, 'void_queue_depth', { queue: t.app.intake.name, state })).toBe(true);
+      expect(valueOf(after.text, 'void_queue_depth', { queue: t.app.intake.name, state })).toBe(0);
+    }
     expect(hasSeries(after.text, 'void_process_resident_memory_bytes')).toBe(true);
     // Outbound calls to Slack's Web API (the fake, named by SLACK_API_URL) are counted without the adapter's help.
     expect(delta('void_outbound_requests_total', { platform: 'slack', outcome: 'ok' })).toBeGreaterThanOrEqual(2);
