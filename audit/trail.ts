@@ -114,25 +114,36 @@ export class AuditTrail implements AuditLog {
     return this.settle(placed, input, started);
   }
 
-  /** The record once it is durable (AuditUnavailableError if it cannot be); `observe` and listeners are told. */
+  /** The record once it is durable (AuditUnavailableError if it cannot be); `observe` and listeners are told. (No
+   *  named closures here: tsx's keepNames would name each one at every call.) */
   private settle(
     placed: SequencedRecord | Promise<SequencedRecord>,
     input: AuditEventInput,
     started: number,
   ): Promise<AuditRecord> {
-    const observe = this.options.observe;
-    const stored = (record: AuditRecord): AuditRecord => {
-      observe?.((performance.now() - started) / 1000, true, input);
-      if (this.appendedListeners.size) this.tellAppended(record);
-      return record;
-    };
-    const failed = (error: unknown): never => {
-      observe?.((performance.now() - started) / 1000, false);
-      throw error instanceof AuditUnavailableError ? error : new AuditUnavailableError(error);
-    };
     if (placed instanceof Promise)
-      return placed.then(({ record, durable }) => durable.then(() => record)).then(stored, failed);
-    return placed.durable.then(() => stored(placed.record), failed);
+      return placed
+        .then(({ record, durable }) => durable.then(() => record))
+        .then(
+          (record) => this.stored(record, input, started),
+          (error: unknown) => this.failed(error, started),
+        );
+    const record = placed.record;
+    return placed.durable.then(
+      () => this.stored(record, input, started),
+      (error: unknown) => this.failed(error, started),
+    );
+  }
+
+  private stored(record: AuditRecord, input: AuditEventInput, started: number): AuditRecord {
+    this.options.observe?.((performance.now() - started) / 1000, true, input);
+    if (this.appendedListeners.size) this.tellAppended(record);
+    return record;
+  }
+
+  private failed(error: unknown, started: number): never {
+    this.options.observe?.((performance.now() - started) / 1000, false);
+    throw error instanceof AuditUnavailableError ? error : new AuditUnavailableError(error);
   }
 
   /** Registers a listener told of every stored record (after the append succeeded); returns its removal. A listener
