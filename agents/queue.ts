@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QueueUnavailableError } from '../bot/core/errors.js';
-import { JOB_QUEUE, jobDataSchema, type DeliveryMark, type JobData, type JobSubmitter } from '../bot/core/jobs.js';
+import { JOB_QUEUE, parseJobData, type DeliveryMark, type JobData, type JobSubmitter } from '../bot/core/jobs.js';
 import { currentTraceCarrier } from '../bot/core/trace.js';
 
 export interface JobQueueOptions {
@@ -59,7 +59,9 @@ export class JobQueue implements JobSubmitter {
    */
   async enqueue(jobId: string, data: JobData, mark?: DeliveryMark): Promise<{ jobId: string; duplicate: boolean }> {
     const trace = data.trace ?? currentTraceCarrier();
-    const valid = jobDataSchema.parse(trace ? { ...data, trace } : data);
+    const checked = parseJobData(trace ? { ...data, trace } : data);
+    if (!checked.success) throw checked.error;
+    const valid = checked.data;
     const redis = this.options.connection;
     try {
       // Both commands travel in one round trip (auto-pipelining); the index is trimmed now and then, not each time.
@@ -91,7 +93,7 @@ export class JobQueue implements JobSubmitter {
   async getForTenant(tenantId: string, jobId: string): Promise<Job<JobData> | undefined> {
     const job = await this.queue.getJob(jobId);
     if (!job) return undefined;
-    const parsed = jobDataSchema.safeParse(job.data);
+    const parsed = parseJobData(job.data);
     return parsed.success && parsed.data.tenantId === tenantId ? job : undefined;
   }
 

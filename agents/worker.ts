@@ -7,11 +7,11 @@ import { CoalescingChat } from '../bot/core/coalesce.js';
 import type { ChatPort } from '../bot/core/ports.js';
 import type { TenantRegistry } from '../bot/core/registry.js';
 import type { Tenant } from '../bot/core/types.js';
-import type { Logger } from '../bot/core/logger.js';
+import { lazyChild, type Logger } from '../bot/core/logger.js';
 import type { AuditLog } from '../bot/core/audit.js';
 import {
   JOB_QUEUE,
-  jobDataSchema,
+  parseJobData,
   type JobData,
   type JobKind,
   type JobResult,
@@ -162,11 +162,12 @@ export class JobWorker {
 
   private async run(job: Job<JobData>, token?: string): Promise<JobResult> {
     const jobId = job.id ?? 'unknown';
-    const parsed = jobDataSchema.safeParse(job.data);
+    const parsed = parseJobData(job.data);
     if (!parsed.success)
       throw new UnrecoverableError(`job.bad_data: ${parsed.error.issues[0]?.message ?? 'invalid job data'}`);
     const data = parsed.data;
-    const log = this.options.log.child({
+    // Made when first used (a job that logs nothing makes no pino child: its bindings serialised per job).
+    const log = lazyChild(this.options.log, {
       tenant: data.tenantId,
       jobId,
       kind: data.kind,

@@ -109,13 +109,22 @@ export class MemoryAuditStore extends EmbeddedAuditStore {
     const record = build(head);
     if (record.tenantId !== tenantId || record.seq !== (head ? head.seq + 1 : 1))
       throw new Error(`a record built for ${tenantId} does not follow its head`);
-    // Built for this call (actor and details parsed afresh by the trail): frozen whole instead of copied.
-    return { record, durable: this.keep(deepFreeze(record)) };
+    // Built for this call (actor and details copied afresh by the trail): frozen whole instead of copied.
+    return { record, durable: this.keep(freezeRecord(record)) };
   }
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object') return value;
-  for (const key in value) deepFreeze(value[key]);
+/** Freezes a record and every object in it: its actor and its details are its only fields that are objects. */
+function freezeRecord(record: AuditRecord): AuditRecord {
+  deepFreeze(record.actor);
+  if (record.details) deepFreeze(record.details);
+  return Object.freeze(record);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const key in value) {
+    const v = value[key];
+    if (v !== null && typeof v === 'object') deepFreeze(v);
+  }
   return Object.freeze(value);
 }

@@ -21,7 +21,9 @@ export function canonicalJson(value: unknown): string {
     return `${out}]`;
   }
   const object = value as Record<string, unknown>;
-  const keys = Object.keys(object).sort();
+  const keys = Object.keys(object);
+  // Most objects here (actors, details) are built in key order already: sorted only when they are not.
+  if (!inOrder(keys)) keys.sort();
   let out = '{';
   for (const key of keys) {
     const v = object[key];
@@ -30,6 +32,12 @@ export function canonicalJson(value: unknown): string {
     out += `${JSON.stringify(key)}:${canonicalJson(v)}`;
   }
   return `${out}}`;
+}
+
+/** Whether keys are in the order Array.prototype.sort puts them (UTF-16 code units, as `<` compares strings). */
+function inOrder(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) > (keys[i] as string)) return false;
+  return true;
 }
 
 /** SHA-256 over everything in the record but the hash itself. */
@@ -41,40 +49,26 @@ export function hashRecord(record: Omit<AuditRecord, 'hash'> & { hash?: string }
 // One-shot crypto.hash (Node ≥ 20.12; engines asks 20.19): no Hash object per record (3–4 records per job).
 const sha256 = (text: string): string => hash('sha256', text, 'hex');
 
-/** The fields of a record's content, in the order canonicalJson sorts them into. */
-const CONTENT_FIELDS = [
-  'action',
-  'actor',
-  'correlationId',
-  'details',
-  'outcome',
-  'prevHash',
-  'seq',
-  'target',
-  'tenantId',
-  'ts',
-] as const satisfies ReadonlyArray<keyof Omit<AuditRecord, 'hash'>>;
+/** canonicalJson of a field's value: a string (every field but seq, in a record the trail builds) without the call. */
+const field = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : canonicalJson(value));
 
 /**
- * hashRecord(content) for a record the trail builds (exactly the fields above), whose actor and details are already
- * in canonical form: their canonicalJson is given, and `content.actor`/`content.details` were parsed back from it.
- * The fields are laid out in sorted order around those strings instead of being sorted and serialised again: the
- * same bytes, so the same hash (test/unit/audit-hash.test.ts holds the two against each other).
+ * hashRecord(content) for a record the trail builds (its fields: action, actor, correlationId, details, outcome,
+ * prevHash, seq, target, tenantId, ts), whose actor and details are already in canonical form: their canonicalJson
+ * is given, and `content.actor`/`content.details` were parsed back from it. The fields are laid out in sorted order
+ * around those strings, in one expression, instead of being sorted and serialised again: the same bytes, so the same
+ * hash (test/unit/audit-hash.test.ts holds the two against each other). The optional fields (correlationId, details,
+ * target) are left out when undefined, as canonicalJson leaves them out.
  */
 export function hashBuilt(content: Omit<AuditRecord, 'hash'>, actorJson: string, detailsJson?: string): string {
-  let out = '{';
-  for (const field of CONTENT_FIELDS) {
-    const json =
-      field === 'actor'
-        ? actorJson
-        : field === 'details'
-          ? detailsJson
-          : content[field] === undefined
-            ? undefined
-            : canonicalJson(content[field]);
-    if (json === undefined) continue;
-    if (out.length > 1) out += ',';
-    out += `"${field}":${json}`;
-  }
-  return sha256(`${out}}`);
+  const { correlationId, target } = content;
+  const correlation = correlationId === undefined ? '' : `,"correlationId":${field(correlationId)}`;
+  const details = detailsJson === undefined ? '' : `,"details":${detailsJson}`;
+  const targeted = target === undefined ? '' : `,"target":${field(target)}`;
+  return sha256(
+    `{"action":${field(content.action)},"actor":${actorJson}${correlation}${details}` +
+      `,"outcome":${field(content.outcome)},"prevHash":${field(content.prevHash)}` +
+      `,"seq":${field(content.seq)}${targeted}` +
+      `,"tenantId":${field(content.tenantId)},"ts":${field(content.ts)}}`,
+  );
 }

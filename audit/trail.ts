@@ -4,7 +4,8 @@
 // and replaced by a reference (`reasonRef: pd-…`); optionally the platform identity becomes a pseudonym (`pid-…`).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AuditUnavailableError } from '../bot/core/errors.js';
-import { canonicalJson, GENESIS_HASH, hashBuilt } from './hash.js';
+import { GENESIS_HASH, hashBuilt } from './hash.js';
+import { hasPersonal, prepared, type Prepared } from './prepared.js';
 import { PERSONAL_DETAIL_KEYS, type IdentityRef } from './personal.js';
 import { SecurityEvents } from './security.js';
 import type { AppendedListener, AuditLog } from '../bot/core/audit.js';
@@ -22,13 +23,6 @@ export interface AuditTrailOptions {
   readonly pseudonymiseIdentities?: boolean;
   /** Told the duration and outcome of every append (metrics); the trail itself knows nothing of metrics. */
   readonly observe?: (seconds: number, ok: boolean, input?: AuditEventInput) => void;
-}
-
-/** An input ready to be sequenced: actor and details parsed back from their canonical JSON, which is kept. */
-interface Prepared {
-  readonly input: AuditEventInput;
-  readonly actorJson: string;
-  readonly detailsJson: string | undefined;
 }
 
 /** Told of every record once it is stored (notifications derive their events from the trail). */
@@ -85,41 +79,71 @@ export class AuditTrail implements AuditLog {
   }
 
   private appendNow(input: AuditEventInput): Promise<AuditRecord> {
+    const started = this.options.observe ? performance.now() : 0;
+    const sequence = this.store.sequence;
+    let early: Prepared | Promise<Prepared> | undefined;
+    // Nothing of this tenant waits for its place, and the store sequences itself: when nothing needs awaiting (no
+    // personal detail to store, no pseudonym), the record is built and placed now, in one synchronous step.
+    if (sequence && !this.tails.has(input.tenantId)) {
+      try {
+        const prepared = this.prepare(input);
+        if (!(prepared instanceof Promise))
+          return this.settle(
+            sequence.call(this.store, input.tenantId, (head) => this.build(prepared, head)),
+            input,
+            started,
+          );
+        early = prepared;
+      } catch (error) {
+        return this.settle(Promise.reject(new AuditUnavailableError(error)), input, started);
+      }
+    }
     // Records of a tenant take their places in call order (`tails` chains the sequencing); durability is awaited
     // outside that chain, so with a store that sequences itself the next record is built while this one is flushed.
     const previous = this.tails.get(input.tenantId) ?? Promise.resolve();
     const placed = previous.then(
-      () => this.place(input),
-      () => this.place(input),
+      () => this.place(input, early),
+      () => this.place(input, early),
     );
     this.tails.set(input.tenantId, placed);
-    const next = placed.then(async ({ record, durable }) => {
-      try {
-        await durable;
-      } catch (error) {
-        throw new AuditUnavailableError(error);
-      }
-      return record;
-    });
-    if (this.appendedListeners.size)
-      void next.then(
-        (record) => this.tellAppended(record),
-        () => undefined,
-      );
-    const observe = this.options.observe;
-    if (observe) {
-      const started = performance.now();
-      next.then(
-        () => observe((performance.now() - started) / 1000, true, input),
-        () => observe((performance.now() - started) / 1000, false),
-      );
-    }
     void placed
       .finally(() => {
         if (this.tails.get(input.tenantId) === placed) this.tails.delete(input.tenantId);
       })
       .catch(() => undefined);
-    return next;
+    return this.settle(placed, input, started);
+  }
+
+  /** The record once it is durable (AuditUnavailableError if it cannot be); `observe` and listeners are told. (No
+   *  named closures here: tsx's keepNames would name each one at every call.) */
+  private settle(
+    placed: SequencedRecord | Promise<SequencedRecord>,
+    input: AuditEventInput,
+    started: number,
+  ): Promise<AuditRecord> {
+    if (placed instanceof Promise)
+      return placed
+        .then(({ record, durable }) => durable.then(() => record))
+        .then(
+          (record) => this.stored(record, input, started),
+          (error: unknown) => this.failed(error, started),
+        );
+    const record = placed.record;
+    return placed.durable.then(
+      () => this.stored(record, input, started),
+      (error: unknown) => this.failed(error, started),
+    );
+  }
+
+  private stored(record: AuditRecord, input: AuditEventInput, started: number): AuditRecord {
+    this.options.observe?.((performance.now() - started) / 1000, true, input);
+    if (this.appendedListeners.size) this.tellAppended(record);
+    return record;
+  }
+
+  private failed(error: unknown, started: number): never {
+    this.options.observe?.((performance.now() - started) / 1000, false);
+    throw error instanceof AuditUnavailableError ? error : new AuditUnavailableError(error);
   }
 
   /** Registers a listener told of every stored record (after the append succeeded); returns its removal. A listener
@@ -150,10 +174,11 @@ export class AuditTrail implements AuditLog {
     return this.store.personal.erase(tenantId, memberId, identities);
   }
 
-  /** Gives the record its place in the chain; resolves with it and with its durability still to come. */
-  private async place(input: AuditEventInput): Promise<SequencedRecord> {
+  /** Gives the record its place in the chain; resolves with it and with its durability still to come. `early`: the
+   *  input's preparation, begun already by appendNow (it stores personal details: never begun twice). */
+  private async place(input: AuditEventInput, early?: Prepared | Promise<Prepared>): Promise<SequencedRecord> {
     try {
-      const prepared = await this.prepare(input);
+      const prepared = await (early ?? this.prepare(input));
       if (this.store.sequence) return this.store.sequence(input.tenantId, (head) => this.build(prepared, head));
       for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
         const head = await this.store.head(input.tenantId);
@@ -230,62 +255,22 @@ export class AuditTrail implements AuditLog {
     return { ...actor, platformUserId: ref };
   }
 
+  /** The record, made once (its actor and details are the prepared input's own copies), then its hash. */
   private build({ input, actorJson, detailsJson }: Prepared, head: AuditRecord | undefined): AuditRecord {
-    const content: Omit<AuditRecord, 'hash'> = {
+    const record: Omit<AuditRecord, 'hash'> & { hash: string } = {
       tenantId: input.tenantId,
       seq: head ? head.seq + 1 : 1,
       ts: this.now().toISOString(),
-      actor: { ...input.actor },
+      actor: input.actor,
       action: input.action,
       target: input.target,
       outcome: input.outcome,
       details: input.details,
       correlationId: input.correlationId,
       prevHash: head ? head.hash : GENESIS_HASH,
+      hash: '',
     };
-    return { ...content, hash: hashBuilt(content, actorJson, detailsJson) };
+    record.hash = hashBuilt(record, actorJson, detailsJson);
+    return record;
   }
-}
-
-const hasPersonal = (details: Readonly<Record<string, unknown>>): boolean =>
-  PERSONAL_DETAIL_KEYS.some((key) => typeof details[key] === 'string' && details[key] !== '');
-
-/**
- * The prepared input: actor and details in canonical JSON and as the record's own objects. `freshDetails`: `details`
- * is a copy made of JSON values alone (redact's JSON round trip), whose keys need no sorting to hash the same (the
- * hash is over detailsJson) and which nothing else holds: kept as it is instead of parsed back.
- */
-function prepared(
-  input: AuditEventInput,
-  actor: AuditActor,
-  details: Record<string, unknown> | undefined,
-  freshDetails: boolean,
-): Prepared {
-  const actorJson = canonicalJson(actor);
-  const detailsJson = details ? canonicalJson(details) : undefined;
-  return {
-    input: {
-      ...input,
-      actor: copyActor(actor, actorJson),
-      details:
-        detailsJson === undefined
-          ? undefined
-          : freshDetails
-            ? details
-            : (JSON.parse(detailsJson) as Record<string, unknown>),
-    },
-    actorJson,
-    detailsJson,
-  };
-}
-
-/** An actor of string fields copied without its undefined ones (what JSON.parse(actorJson) gives); else parsed. */
-function copyActor(actor: AuditActor, actorJson: string): AuditActor {
-  const copy: Record<string, string> = {};
-  for (const key of Object.keys(actor)) {
-    const value = (actor as unknown as Record<string, unknown>)[key];
-    if (typeof value === 'string') copy[key] = value;
-    else if (value !== undefined) return JSON.parse(actorJson) as AuditActor;
-  }
-  return copy as unknown as AuditActor;
 }

@@ -9,7 +9,8 @@ import type { Reply, ThreadRef } from './types.js';
 export interface CoalescingOptions {
   /** At most one progress write per key per this many milliseconds (default 1,000). */
   readonly windowMs?: number;
-  /** A key nothing was written to for this long is forgotten (default 60 s, at least the window). */
+  /** A key nothing was written to for this long is forgotten (default 60 s, at least the window); a key whose last
+   *  write was its final state (an answer or refusal), one window after that write. */
   readonly forgetAfterMs?: number;
   /** Told when a held progress write fails (the next update or the final state still goes through). */
   readonly onError?: (error: unknown, key: string) => void;
@@ -18,16 +19,23 @@ export interface CoalescingOptions {
 interface KeyState {
   lastText?: string;
   lastWriteAt: number;
+  /** The last write was a final state (not progress): the key is forgotten one window after it. */
+  final: boolean;
   pending?: { thread: ThreadRef; reply: Reply };
   timer?: NodeJS.Timeout;
   /** Writes of this key in order: each one starts after the one before has finished. */
   chain: Promise<void>;
+  /** The last write has settled (no write in flight). */
+  idle: boolean;
 }
 
 export class CoalescingChat implements ChatPort {
   private readonly keys = new Map<string, KeyState>();
   private readonly windowMs: number;
   private readonly forgetAfterMs: number;
+  /** One timer for every key (none while no key is kept): forgets idle keys. A timer per write, kept for a minute,
+   *  was two timers per job alive at any time (at 3,000 jobs/s, 360,000 of them and their closures to collect). */
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly inner: ChatPort,
@@ -40,16 +48,20 @@ export class CoalescingChat implements ChatPort {
   async post(thread: ThreadRef, reply: Reply): Promise<void> {
     const key = reply.key;
     if (!key) return this.inner.post(thread, reply);
-    const state = this.keys.get(key) ?? { lastWriteAt: 0, chain: Promise.resolve() };
-    this.keys.set(key, state);
+    let state = this.keys.get(key);
+    if (!state) {
+      state = { lastWriteAt: 0, final: false, idle: true, chain: Promise.resolve() };
+      this.keys.set(key, state);
+      this.sweeper ??= setInterval(() => this.sweep(), this.sweepEveryMs()).unref();
+    }
     if (reply.kind !== 'progress') {
       // The final state (or any non-progress reply): written now, after whatever write of this key is in flight.
       this.cancelPending(state);
-      return this.write(key, state, thread, reply);
+      return this.write(state, thread, reply);
     }
     if (reply.text === (state.pending?.reply.text ?? state.lastText)) return;
     const wait = state.lastWriteAt + this.windowMs - Date.now();
-    if (wait <= 0 && !state.timer) return this.write(key, state, thread, reply);
+    if (wait <= 0 && !state.timer) return this.write(state, thread, reply);
     // Within the window: hold the newest update; one timer writes it when the window ends.
     state.pending = { thread, reply };
     state.timer ??= setTimeout(() => this.flush(key, state), Math.max(0, wait));
@@ -64,30 +76,49 @@ export class CoalescingChat implements ChatPort {
     const pending = state.pending;
     this.cancelPending(state);
     if (!pending) return state.chain;
-    return this.write(key, state, pending.thread, pending.reply).catch((error: unknown) =>
+    return this.write(state, pending.thread, pending.reply).catch((error: unknown) =>
       this.options.onError?.(error, key),
     );
   }
 
-  private write(key: string, state: KeyState, thread: ThreadRef, reply: Reply): Promise<void> {
+  private write(state: KeyState, thread: ThreadRef, reply: Reply): Promise<void> {
     state.lastText = reply.text;
     state.lastWriteAt = Date.now();
+    state.final = reply.kind !== 'progress';
     const write = state.chain.then(() => this.inner.post(thread, reply));
     const settled = write.catch(() => undefined);
     state.chain = settled;
-    // A key nothing was written to for a while is forgotten (a job that ends elsewhere leaves nothing behind).
-    void settled.then(() => setTimeout(() => this.forgetIfIdle(key, state, settled), this.forgetAfterMs).unref());
+    // Forgotten by the sweeper once idle: nothing pending, and no write started since this one settled.
+    void settled.then(() => {
+      if (state.chain === settled) state.idle = true;
+    });
+    state.idle = false;
     return write;
+  }
+
+  /** Between a window and a second: a final state is forgotten about one window after it was written. */
+  private sweepEveryMs(): number {
+    return Math.min(1000, Math.max(25, this.windowMs));
+  }
+
+  /** Forgets the keys nothing was written to for a while (a job that ends elsewhere leaves nothing behind). */
+  private sweep(): void {
+    const now = Date.now();
+    for (const [key, state] of this.keys) {
+      const idleFor = now - state.lastWriteAt;
+      if (state.idle && !state.pending && idleFor >= (state.final ? this.windowMs : this.forgetAfterMs))
+        this.keys.delete(key);
+    }
+    if (this.keys.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 
   private cancelPending(state: KeyState): void {
     if (state.timer) clearTimeout(state.timer);
     state.timer = undefined;
     state.pending = undefined;
-  }
-
-  private forgetIfIdle(key: string, state: KeyState, lastWrite: Promise<void>): void {
-    if (!state.pending && state.chain === lastWrite && this.keys.get(key) === state) this.keys.delete(key);
   }
 
   /** Keys with state (for tests and diagnostics). */

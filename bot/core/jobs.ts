@@ -65,6 +65,61 @@ export const jobDataSchema = z
 export type JobData = z.infer<typeof jobDataSchema>;
 
 /**
+ * jobDataSchema.safeParse, with a hand-written check first for the common shapes (no approval, trace, paths or
+ * commit): what it accepts, the schema accepts too (test/unit/job-data.test.ts holds the two against each other), and
+ * the data is then kept as it is (it is the caller's own: a job read back, or data built to be queued) instead of
+ * being copied. Anything else (rare fields, anything invalid) is the schema's to judge and to explain.
+ */
+export function parseJobData(value: unknown): ReturnType<typeof jobDataSchema.safeParse> {
+  return isPlainJobData(value) ? { success: true, data: value } : jobDataSchema.safeParse(value);
+}
+
+const JOB_KEYS = new Set(['v', 'kind', 'tenantId', 'requester', 'command', 'thread', 'correlationId', 'deliveryId']);
+const REQUESTER_KEYS = new Set(['memberId', 'platform', 'platformUserId']);
+const THREAD_KEYS = new Set(['platform', 'channel', 'thread']);
+const COMMAND_KEYS: Readonly<Record<string, ReadonlySet<string>>> = {
+  status: new Set(['name', 'id']),
+  implement: new Set(['name', 'ticket']),
+  triage: new Set(['name', 'ticket']),
+  deploy: new Set(['name', 'service', 'environment', 'ref']),
+};
+const PLATFORM_SET: ReadonlySet<unknown> = new Set(PLATFORMS);
+const KIND_SET: ReadonlySet<unknown> = new Set(JOB_KINDS);
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+const nonEmpty = (v: unknown): boolean => typeof v === 'string' && v.length > 0;
+const optionalString = (v: unknown): boolean => v === undefined || typeof v === 'string';
+/** Every own key is one of `allowed` (a strict object). */
+const onlyKeys = (o: Record<string, unknown>, allowed: ReadonlySet<string>): boolean => {
+  for (const key of Object.keys(o)) if (!allowed.has(key)) return false;
+  return true;
+};
+
+/** The common job data, checked by hand; false leaves the verdict to the schema (never a wrong acceptance). */
+function isPlainJobData(d: unknown): d is JobData {
+  if (!isObject(d) || !onlyKeys(d, JOB_KEYS) || d.v !== 1 || !KIND_SET.has(d.kind)) return false;
+  if (!nonEmpty(d.tenantId) || !nonEmpty(d.correlationId) || !nonEmpty(d.deliveryId)) return false;
+  const { requester: r, thread: t, command: c } = d;
+  if (!isObject(r) || !onlyKeys(r, REQUESTER_KEYS) || typeof r.memberId !== 'string') return false;
+  if (!PLATFORM_SET.has(r.platform) || typeof r.platformUserId !== 'string') return false;
+  if (!isObject(t) || !onlyKeys(t, THREAD_KEYS) || !PLATFORM_SET.has(t.platform)) return false;
+  if (typeof t.channel !== 'string' || !optionalString(t.thread)) return false;
+  // The command: its name is the job's kind; review (two shapes) is left to the schema.
+  if (!isObject(c) || c.name !== d.kind) return false;
+  const keys = COMMAND_KEYS[c.name as string];
+  if (!keys || !onlyKeys(c, keys)) return false;
+  switch (c.name) {
+    case 'status':
+      return optionalString(c.id);
+    case 'deploy':
+      return typeof c.service === 'string' && typeof c.environment === 'string' && optionalString(c.ref);
+    default:
+      return typeof c.ticket === 'string';
+  }
+}
+
+/**
  * The BullMQ job id of a delivery: the same platform delivery always maps to the same job, so a redelivered event
  * cannot add a second job while the first one's key exists. (Durable de-duplication beyond that is the
  * idempotency key's job: see bot/idempotency.ts.) Ids must not contain ':' nor be all digits.

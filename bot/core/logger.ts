@@ -128,18 +128,32 @@ export function createLogger(options: {
  * and most commands and acks never log anything through their context's logger.
  */
 export function lazyChild(log: Logger, bindings: Record<string, unknown>): Logger {
-  let real: Logger | undefined;
-  const target = (): Logger => (real ??= log.child(bindings));
-  return new Proxy({} as Logger, {
-    get(_, prop) {
-      const value = Reflect.get(target(), prop) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target()) : value;
-    },
-    set(_, prop, value) {
-      return Reflect.set(target(), prop, value);
-    },
-    has(_, prop) {
-      return Reflect.has(target(), prop);
-    },
-  });
+  return new Proxy({} as Logger, new LazyChild(log, bindings));
+}
+
+/** The proxy's handler: a class, not closures per call (tsx's keepNames would name each closure at every call). */
+class LazyChild implements ProxyHandler<Logger> {
+  private real: Logger | undefined;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly bindings: Record<string, unknown>,
+  ) {}
+
+  private target(): Logger {
+    return (this.real ??= this.log.child(this.bindings));
+  }
+
+  get(_: Logger, prop: string | symbol): unknown {
+    const value = Reflect.get(this.target(), prop) as unknown;
+    return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(this.target()) : value;
+  }
+
+  set(_: Logger, prop: string | symbol, value: unknown): boolean {
+    return Reflect.set(this.target(), prop, value);
+  }
+
+  has(_: Logger, prop: string | symbol): boolean {
+    return Reflect.has(this.target(), prop);
+  }
 }

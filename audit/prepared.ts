@@ -1,0 +1,55 @@
+// The input of an audit record made ready for the chain (audit/trail.ts): actor and details in canonical JSON, and
+// as the record's own objects (never the caller's).
+import { canonicalJson } from './hash.js';
+import { PERSONAL_DETAIL_KEYS } from './personal.js';
+import type { AuditActor, AuditEventInput } from './types.js';
+
+/** An input ready to be sequenced: actor and details parsed back from their canonical JSON, which is kept. */
+export interface Prepared {
+  readonly input: AuditEventInput;
+  readonly actorJson: string;
+  readonly detailsJson: string | undefined;
+}
+
+export const hasPersonal = (details: Readonly<Record<string, unknown>>): boolean =>
+  PERSONAL_DETAIL_KEYS.some((key) => typeof details[key] === 'string' && details[key] !== '');
+
+/**
+ * The prepared input: actor and details in canonical JSON and as the record's own objects. `freshDetails`: `details`
+ * is a copy made of JSON values alone (redact's JSON round trip), whose keys need no sorting to hash the same (the
+ * hash is over detailsJson) and which nothing else holds: kept as it is instead of parsed back.
+ */
+export function prepared(
+  input: AuditEventInput,
+  actor: AuditActor,
+  details: Record<string, unknown> | undefined,
+  freshDetails: boolean,
+): Prepared {
+  const actorJson = canonicalJson(actor);
+  const detailsJson = details ? canonicalJson(details) : undefined;
+  return {
+    input: {
+      ...input,
+      actor: copyActor(actor, actorJson),
+      details:
+        detailsJson === undefined
+          ? undefined
+          : freshDetails
+            ? details
+            : (JSON.parse(detailsJson) as Record<string, unknown>),
+    },
+    actorJson,
+    detailsJson,
+  };
+}
+
+/** An actor of string fields copied without its undefined ones (what JSON.parse(actorJson) gives); else parsed. */
+function copyActor(actor: AuditActor, actorJson: string): AuditActor {
+  const copy: Record<string, string> = {};
+  for (const key of Object.keys(actor)) {
+    const value = (actor as unknown as Record<string, unknown>)[key];
+    if (typeof value === 'string') copy[key] = value;
+    else if (value !== undefined) return JSON.parse(actorJson) as AuditActor;
+  }
+  return copy as unknown as AuditActor;
+}
