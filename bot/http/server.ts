@@ -39,8 +39,6 @@ export class HttpServer implements RouteRegistrar {
   private closing = false;
   /** Aborted by close(): tells long-lived responses (event streams) to end so that the server can stop. */
   private readonly closed = new AbortController();
-  /** The route each response answers (for its metrics). */
-  private readonly matched = new WeakMap<ServerResponse, Route>();
 
   constructor(private readonly options: HttpServerOptions) {}
 
@@ -75,19 +73,7 @@ export class HttpServer implements RouteRegistrar {
       headersTimeout: Math.min(10_000, requestTimeout),
       connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(requestTimeout / 4))),
     };
-    const server = createServer(timeouts, (req, res) => {
-      const started = performance.now();
-      res.once('finish', () => {
-        const route = this.matched.get(res);
-        recordHttpRequest(
-          route?.pattern ?? 'unmatched',
-          res.statusCode,
-          (performance.now() - started) / 1000,
-          route?.platform,
-        );
-      });
-      void this.handle(req, res);
-    });
+    const server = createServer(timeouts, (req, res) => void this.handle(req, res, performance.now()));
     server.keepAliveTimeout = 5_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -134,9 +120,20 @@ export class HttpServer implements RouteRegistrar {
     return pathMatched ? 'method' : undefined;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, started: number): Promise<void> {
     const log = this.options.log;
     const url = target(req.url);
+    const found = url && !this.closing ? this.match(req.method ?? 'GET', url.pathname) : undefined;
+    // The metrics of the answer, under the route that answers it (`unmatched` for anything refused before a route).
+    const route = typeof found === 'object' ? found.route : undefined;
+    res.on('finish', () =>
+      recordHttpRequest(
+        route?.pattern ?? 'unmatched',
+        res.statusCode,
+        (performance.now() - started) / 1000,
+        route?.platform,
+      ),
+    );
     if (!url) return send(res, json(400, { error: 'http.bad_url', message: 'The request URL is malformed.' }));
     if (this.closing)
       return send(
@@ -147,7 +144,6 @@ export class HttpServer implements RouteRegistrar {
           { connection: 'close' },
         ),
       );
-    const found = this.match(req.method ?? 'GET', url.pathname);
     if (found === undefined)
       return send(res, json(404, { error: 'http.not_found', message: `No route for ${url.pathname}.` }), req);
     if (found === 'method')
@@ -156,7 +152,6 @@ export class HttpServer implements RouteRegistrar {
         json(405, { error: 'http.method_not_allowed', message: `${req.method} is not allowed here.` }),
         req,
       );
-    this.matched.set(res, found.route);
     const limit = found.route.maxBytes ?? this.options.maxBodyBytes;
     const body = await readBody(req, limit);
     if (body === 'too_large')
