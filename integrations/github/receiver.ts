@@ -4,7 +4,7 @@
 // new delivery id, or a comment older than VOID_MAX_COMMENT_AGE_SECONDS) are dropped; the answer comes as soon as
 // the event is de-duplicated, audited and queued; reactions and reply comments are posted after the answer.
 import { isUtf8 } from 'node:buffer';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import {
   unverified,
   type ClaimLedger,
@@ -32,7 +32,7 @@ const SIGNATURE = /^sha256=[0-9a-f]{64}$/;
  * string for it to encode again). Pure: no clock, no I/O besides the HMAC. Never throws.
  */
 export function checkSignature(
-  secret: string,
+  secret: string | KeyObject,
   body: Buffer,
   sha256Header: string | undefined,
   sha1Header: string | undefined,
@@ -42,7 +42,7 @@ export function checkSignature(
 }
 
 function signatureProblem(
-  secret: string,
+  secret: string | KeyObject,
   body: Buffer,
   sha256Header: string | undefined,
   sha1Header: string | undefined,
@@ -101,14 +101,15 @@ const eventName = (req: InboundRequest): string | undefined => {
 
 /** POST /github/webhooks on the inbound pipeline (bot/http/inbound.ts): GitHub's verify, map and deliver. */
 export function githubWebhook(deps: ReceiverDeps): InboundEndpoint<true, Delivery, InboundRequest> {
+  // Made once: an HMAC keyed with a string converts the string to bytes each time.
+  const key = createSecretKey(Buffer.from(deps.secret, 'utf8'));
   const adapter: InboundAdapter<true, Delivery, InboundRequest> = {
     platform: 'github',
     authHeaders: ['x-hub-signature-256', 'x-hub-signature', 'x-github-delivery', 'x-github-event'],
     body: 'json',
     badBody: 'github.bad_json',
     target: (req) => ({ target: 'github.webhook', details: { event: eventName(req) } }),
-    verify: (req) =>
-      checkSignature(deps.secret, req.body, req.header('x-hub-signature-256'), req.header('x-hub-signature')),
+    verify: (req) => checkSignature(key, req.body, req.header('x-hub-signature-256'), req.header('x-hub-signature')),
     map: (payload, req, _credential, now) => {
       const event = req.header('x-github-event');
       const delivery = req.header('x-github-delivery');
