@@ -171,6 +171,19 @@ describe('mapWebhook on real payloads', () => {
     expect(commandLine('> /void review')).toBeUndefined();
     expect(commandLine(null)).toBeUndefined();
   });
+  it('property: the first line is what splitting at the first line break (\\r\\n or \\n) gives, trimmed', () => {
+    const reference = (body: string) => {
+      const first = body.trim().split(/\r?\n/, 1)[0]?.trim() ?? '';
+      return /^\/void(?:\s|$)/i.test(first) ? first : undefined;
+    };
+    const piece = fc.constantFrom('/void', '/VOID', ' ', '\t', '\r', '\n', '\r\n', '\u2028', 'status', 'x');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+        expect(commandLine(pieces.join(''))).toBe(reference(pieces.join('')));
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
 
 describe('github settings', () => {
