@@ -99,21 +99,8 @@ export class HttpServer implements RouteRegistrar {
     const parts = path.split('/').filter(Boolean);
     let pathMatched = false;
     for (const route of this.routes) {
-      if (route.segments.length !== parts.length) continue;
-      const params: Record<string, string> = {};
-      const ok = route.segments.every((seg, i) => {
-        const part = parts[i] as string;
-        if (seg.startsWith(':')) {
-          try {
-            params[seg.slice(1)] = decodeURIComponent(part);
-          } catch {
-            return false;
-          }
-          return true;
-        }
-        return seg === part;
-      });
-      if (!ok) continue;
+      const params = route.segments.length === parts.length ? paramsOf(route.segments, parts) : undefined;
+      if (!params) continue;
       pathMatched = true;
       if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { route, params };
     }
@@ -191,6 +178,28 @@ export class HttpServer implements RouteRegistrar {
     }
   }
 }
+
+/** The parameters of a path whose parts match a route's segments (as many), or undefined when it does not match. A
+ *  route without parameters shares one empty object. */
+function paramsOf(segments: readonly string[], parts: readonly string[]): Record<string, string> | undefined {
+  let params: Record<string, string> | undefined;
+  for (let i = 0; i < segments.length; i += 1) {
+    const seg = segments[i] as string;
+    const part = parts[i] as string;
+    if (!seg.startsWith(':')) {
+      if (seg !== part) return undefined;
+      continue;
+    }
+    try {
+      (params ??= {})[seg.slice(1)] = decodeURIComponent(part);
+    } catch {
+      return undefined;
+    }
+  }
+  return params ?? NO_PARAMS;
+}
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** A request target's path and query. */
 interface Target {
