@@ -92,9 +92,11 @@ export function inboundHandler<C, E, Q extends RawRequest>(
   return async (raw) => {
     const req = withHeader(raw);
     const repeated = repeatedHeader(raw, adapter.authHeaders);
-    const verdict = repeated
+    const checked = repeated
       ? unverified(refuse(`${source}.repeated_header` as const, { header: repeated }), 'repeated_header')
-      : await adapter.verify(req);
+      : adapter.verify(req);
+    // A verify that answers at once (GitHub, JIRA, Slack) is not awaited: no turn of the microtask queue for it.
+    const verdict = checked instanceof Promise ? await checked : checked;
     if (!verdict.ok) {
       const { refusal } = verdict;
       if (refusal.status === 503)
@@ -128,7 +130,7 @@ export function inboundHandler<C, E, Q extends RawRequest>(
       if (mapped.security) await security.record(mapped.security);
       return mapped.answer;
     }
-    const gate = await adapter.admit?.(mapped.event, verdict.value, req);
+    const gate = adapter.admit ? await adapter.admit(mapped.event, verdict.value, req) : undefined;
     if (gate) return gate;
     const claim = mapped.claim;
     if (claim && ledger) {

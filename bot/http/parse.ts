@@ -14,7 +14,8 @@ export type ParsedObject = Outcome<Record<string, unknown>>;
 export function parseJsonObject(text: string): ParsedObject {
   // Depth and keys first, on the text: a reviver on a body nested thousands deep would overflow the stack inside
   // JSON.parse, and a reviver on every body costs more than the parse itself.
-  const scan = scanJson(text, MAX_JSON_DEPTH);
+  const plain = noForbiddenName(text);
+  const scan = plain && fewBrackets(text, MAX_JSON_DEPTH) ? undefined : scanJson(text, MAX_JSON_DEPTH, !plain);
   if (scan === TOO_DEEP) return refused('request.too_deep', { limit: MAX_JSON_DEPTH });
   let value: unknown;
   try {
@@ -43,16 +44,40 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** True when no key of the text can be a forbidden one, found by native substring searches rather than a walk: a key
+ *  that decodes to one is written either plainly or with a `\u` escape (JSON's short escapes decode to no letter and
+ *  no `_`). Most bodies; the others are walked (scanJson). */
+function noForbiddenName(text: string): boolean {
+  return !(
+    text.includes('\\u') ||
+    text.includes('__proto__') ||
+    text.includes('constructor') ||
+    text.includes('prototype')
+  );
+}
+
+/** True when the text holds at most `limit` opening brackets in all, in strings or not: it cannot nest deeper. */
+function fewBrackets(text: string, limit: number): boolean {
+  let opens = 0;
+  for (let i = text.indexOf('{'); i !== -1 && opens <= limit; i = text.indexOf('{', i + 1)) opens += 1;
+  for (let i = text.indexOf('['); i !== -1 && opens <= limit; i = text.indexOf('[', i + 1)) opens += 1;
+  return opens <= limit;
+}
+
 const TOO_DEEP = 1;
 const ESCAPED_KEY = 2;
 
 /**
- * One pass over the text, no recursion: TOO_DEEP when brackets outside strings nest deeper than `limit`; else the
- * first forbidden key written plainly, ESCAPED_KEY when some key holds a backslash (it may decode to one), or
- * undefined. Exact for text that JSON.parse accepts (a string followed by `:` is then always a key); the caller parses
- * before it believes the keys.
+ * One pass over the text, no recursion: TOO_DEEP when brackets outside strings nest deeper than `limit`; else (when
+ * asked for `keys`) the first forbidden key written plainly, ESCAPED_KEY when some key holds a backslash (it may
+ * decode to one), or undefined. Exact for text that JSON.parse accepts (a string followed by `:` is then always a
+ * key); the caller parses before it believes the keys.
  */
-function scanJson(text: string, limit: number): typeof TOO_DEEP | typeof ESCAPED_KEY | string | undefined {
+function scanJson(
+  text: string,
+  limit: number,
+  keys: boolean,
+): typeof TOO_DEEP | typeof ESCAPED_KEY | string | undefined {
   let depth = 0;
   let found: typeof ESCAPED_KEY | string | undefined;
   for (let i = 0; i < text.length; i += 1) {
@@ -60,7 +85,7 @@ function scanJson(text: string, limit: number): typeof TOO_DEEP | typeof ESCAPED
     if (c === 0x22) {
       const end = closingQuote(text, i + 1);
       if (end === -1) return found; // never closed: not JSON, and nothing after it is outside a string
-      if (found === undefined || found === ESCAPED_KEY) found = keyAt(text, i + 1, end) ?? found;
+      if (keys && (found === undefined || found === ESCAPED_KEY)) found = keyAt(text, i + 1, end) ?? found;
       i = end;
     } else if (c === 0x7b || c === 0x5b) {
       depth += 1;

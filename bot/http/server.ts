@@ -39,8 +39,6 @@ export class HttpServer implements RouteRegistrar {
   private closing = false;
   /** Aborted by close(): tells long-lived responses (event streams) to end so that the server can stop. */
   private readonly closed = new AbortController();
-  /** The route each response answers (for its metrics). */
-  private readonly matched = new WeakMap<ServerResponse, Route>();
 
   constructor(private readonly options: HttpServerOptions) {}
 
@@ -75,19 +73,7 @@ export class HttpServer implements RouteRegistrar {
       headersTimeout: Math.min(10_000, requestTimeout),
       connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(requestTimeout / 4))),
     };
-    const server = createServer(timeouts, (req, res) => {
-      const started = performance.now();
-      res.once('finish', () => {
-        const route = this.matched.get(res);
-        recordHttpRequest(
-          route?.pattern ?? 'unmatched',
-          res.statusCode,
-          (performance.now() - started) / 1000,
-          route?.platform,
-        );
-      });
-      void this.handle(req, res);
-    });
+    const server = createServer(timeouts, (req, res) => void this.handle(req, res, performance.now()));
     server.keepAliveTimeout = 5_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -113,30 +99,28 @@ export class HttpServer implements RouteRegistrar {
     const parts = path.split('/').filter(Boolean);
     let pathMatched = false;
     for (const route of this.routes) {
-      if (route.segments.length !== parts.length) continue;
-      const params: Record<string, string> = {};
-      const ok = route.segments.every((seg, i) => {
-        const part = parts[i] as string;
-        if (seg.startsWith(':')) {
-          try {
-            params[seg.slice(1)] = decodeURIComponent(part);
-          } catch {
-            return false;
-          }
-          return true;
-        }
-        return seg === part;
-      });
-      if (!ok) continue;
+      const params = route.segments.length === parts.length ? paramsOf(route.segments, parts) : undefined;
+      if (!params) continue;
       pathMatched = true;
       if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { route, params };
     }
     return pathMatched ? 'method' : undefined;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, started: number): Promise<void> {
     const log = this.options.log;
     const url = target(req.url);
+    const found = url && !this.closing ? this.match(req.method ?? 'GET', url.pathname) : undefined;
+    // The metrics of the answer, under the route that answers it (`unmatched` for anything refused before a route).
+    const route = typeof found === 'object' ? found.route : undefined;
+    res.on('finish', () =>
+      recordHttpRequest(
+        route?.pattern ?? 'unmatched',
+        res.statusCode,
+        (performance.now() - started) / 1000,
+        route?.platform,
+      ),
+    );
     if (!url) return send(res, json(400, { error: 'http.bad_url', message: 'The request URL is malformed.' }));
     if (this.closing)
       return send(
@@ -147,7 +131,6 @@ export class HttpServer implements RouteRegistrar {
           { connection: 'close' },
         ),
       );
-    const found = this.match(req.method ?? 'GET', url.pathname);
     if (found === undefined)
       return send(res, json(404, { error: 'http.not_found', message: `No route for ${url.pathname}.` }), req);
     if (found === 'method')
@@ -156,7 +139,6 @@ export class HttpServer implements RouteRegistrar {
         json(405, { error: 'http.method_not_allowed', message: `${req.method} is not allowed here.` }),
         req,
       );
-    this.matched.set(res, found.route);
     const limit = found.route.maxBytes ?? this.options.maxBodyBytes;
     const body = await readBody(req, limit);
     if (body === 'too_large')
@@ -196,6 +178,28 @@ export class HttpServer implements RouteRegistrar {
     }
   }
 }
+
+/** The parameters of a path whose parts match a route's segments (as many), or undefined when it does not match. A
+ *  route without parameters shares one empty object. */
+function paramsOf(segments: readonly string[], parts: readonly string[]): Record<string, string> | undefined {
+  let params: Record<string, string> | undefined;
+  for (let i = 0; i < segments.length; i += 1) {
+    const seg = segments[i] as string;
+    const part = parts[i] as string;
+    if (!seg.startsWith(':')) {
+      if (seg !== part) return undefined;
+      continue;
+    }
+    try {
+      (params ??= {})[seg.slice(1)] = decodeURIComponent(part);
+    } catch {
+      return undefined;
+    }
+  }
+  return params ?? NO_PARAMS;
+}
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** A request target's path and query. */
 interface Target {

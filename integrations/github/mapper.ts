@@ -74,7 +74,9 @@ export const isBot = (a: { login: string; type?: string | undefined }): boolean 
 
 /** The command of a comment: its first line, when it starts with `/void`. */
 export function commandLine(body: string | null | undefined): string | undefined {
-  const first = (body ?? '').trim().split(/\r?\n/, 1)[0]?.trim() ?? '';
+  const text = (body ?? '').trim();
+  const end = text.indexOf('\n'); // a `\r` before it is trimmed off
+  const first = end === -1 ? text : text.slice(0, end).trim();
   return /^\/void(?:\s|$)/i.test(first) ? first : undefined;
 }
 

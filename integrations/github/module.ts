@@ -1,7 +1,6 @@
 // The GitHub App as a Void module: the outbound client is the `vcs` port it provides when the App credentials are set;
 // the webhook route and the GitHub chat port come with GITHUB_WEBHOOK_SECRET. Its webhooks tell the pull request
 // listeners (set up first) and reach approvals through a deferred (approvals needs the VCS at set-up).
-import { Webhooks } from '@octokit/webhooks';
 import { VoidError } from '../../bot/core/errors.js';
 import { parseGithubIdentity } from '../../bot/core/registry.js';
 import type { ModuleContext, ModuleContribution, NeededPorts, VoidModule } from '../../bot/core/module.js';
@@ -107,7 +106,7 @@ export function createGithubModule(options: GithubModuleOptions = {}): GithubMod
         background,
       });
       const route = githubWebhook({
-        webhooks: new Webhooks({ secret }),
+        secret,
         audit: ctx.audit,
         ledger: ctx.ledger(env.VOID_DEDUPE_TTL_SECONDS),
         handler,

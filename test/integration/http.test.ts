@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { registry } from '../../bot/metrics.js';
 import { trackApps } from '../helpers/app.js';
 
 const { start } = trackApps(afterEach);
@@ -68,6 +69,52 @@ describe('web role', () => {
       setTimeout(() => reject(new Error('no answer')), 5000).unref();
     });
     expect(chunked).toBe('HTTP/1.1 413 Payload Too Large');
+  });
+
+  it("answers with nosniff, the JSON type and the length, keeping a handler's own headers", async () => {
+    const t = await start({ role: 'web' });
+    t.app.http?.route('POST', '/echo', (req) => ({ status: 201, body: { bytes: req.body.length } }));
+    t.app.http?.route('GET', '/own', () => ({
+      status: 200,
+      headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', 'content-length': '1' },
+      body: { a: 1 },
+    }));
+    // A body of many chunks arrives whole.
+    const echo = await fetch(`${t.url}/echo`, { method: 'POST', body: Buffer.alloc(300_000, 97) });
+    expect(echo.status).toBe(201);
+    expect(Object.fromEntries(echo.headers)).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': '16',
+    });
+    expect(await echo.json()).toEqual({ bytes: 300_000 });
+    const own = await fetch(`${t.url}/own`);
+    expect(Object.fromEntries(own.headers)).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'content-type': 'application/problem+json',
+      'cache-control': 'no-store',
+      'content-length': '7',
+    });
+    expect(await own.json()).toEqual({ a: 1 });
+  });
+
+  it('counts every answer under the route that gave it, and refusals before any route as unmatched', async () => {
+    const t = await start({ role: 'web' });
+    const count = async (labels: Record<string, string>): Promise<number> => {
+      const metric = registry.getSingleMetric('void_inbound_requests_total');
+      const values = (await metric?.get())?.values ?? [];
+      const found = values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x));
+      return found?.value ?? 0;
+    };
+    const unmatched = { platform: 'http', route: 'unmatched', outcome: 'bad_request' };
+    const ready = { platform: 'http', route: '/readyz', outcome: 'ok' };
+    const before = [await count(unmatched), await count(ready)];
+    expect((await fetch(`${t.url}/nope`)).status).toBe(404);
+    expect((await fetch(`${t.url}/readyz`, { method: 'POST', body: 'x' })).status).toBe(405);
+    expect((await fetch(`${t.url}/readyz`)).status).toBe(200);
+    await expect
+      .poll(async () => [await count(unmatched), await count(ready)])
+      .toEqual([before[0]! + 2, before[1]! + 1]);
   });
 
   it('reads a request target as URL does: the query on demand, dot segments and escapes resolved', async () => {

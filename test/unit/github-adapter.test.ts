@@ -1,5 +1,6 @@
 // The GitHub adapter's pure parts: signature check, payload mapping (real payloads), settings, and the Markdown people
 // read (golden files in test/fixtures/github/golden/).
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Webhooks } from '@octokit/webhooks';
 import fc from 'fast-check';
@@ -23,37 +24,36 @@ const loginsOf = (_tenant: string, memberId: string) => ({ alice: ['alice'], bob
 const NOW = new Date('2026-11-26T11:00:00.000Z');
 const golden = (name: string) =>
   readFileSync(new URL(`../fixtures/github/golden/${name}`, import.meta.url), 'utf8').replace(/\n$/, '');
-const webhooks = new Webhooks({ secret: WEBHOOK_SECRET });
 
 describe('checkSignature', () => {
   const body = Buffer.from(JSON.stringify(prComment('/void review 🙏')));
-  it("accepts GitHub's signature over the exact bytes", async () => {
-    expect(await checkSignature(webhooks, body, signGitHub(body), undefined)).toEqual({ ok: true, value: true });
+  it("accepts GitHub's signature over the exact bytes", () => {
+    expect(checkSignature(WEBHOOK_SECRET, body, signGitHub(body), undefined)).toEqual({ ok: true, value: true });
   });
-  it('names each problem and never throws', async () => {
-    expect(await checkSignature(webhooks, body, undefined, undefined)).toMatchObject({
+  it('names each problem and never throws', () => {
+    expect(checkSignature(WEBHOOK_SECRET, body, undefined, undefined)).toMatchObject({
       ok: false,
       refusal: { code: 'github.bad_signature', details: { reason: 'missing' } },
     });
-    expect(await checkSignature(webhooks, body, undefined, 'sha1=abc')).toMatchObject({
+    expect(checkSignature(WEBHOOK_SECRET, body, undefined, 'sha1=abc')).toMatchObject({
       ok: false,
       refusal: { code: 'github.bad_signature', details: { reason: 'sha1_only' } },
     });
-    expect(await checkSignature(webhooks, body, signGitHub(body).slice(0, 30), undefined)).toMatchObject({
+    expect(checkSignature(WEBHOOK_SECRET, body, signGitHub(body).slice(0, 30), undefined)).toMatchObject({
       ok: false,
       refusal: { code: 'github.bad_signature', details: { reason: 'malformed' } },
     });
-    expect(await checkSignature(webhooks, body, signGitHub(body).toUpperCase(), undefined)).toMatchObject({
+    expect(checkSignature(WEBHOOK_SECRET, body, signGitHub(body).toUpperCase(), undefined)).toMatchObject({
       ok: false,
       refusal: { code: 'github.bad_signature', details: { reason: 'malformed' } },
     });
-    expect(await checkSignature(webhooks, Buffer.alloc(0), signGitHub(''), undefined)).toMatchObject({
+    expect(checkSignature(WEBHOOK_SECRET, Buffer.alloc(0), signGitHub(''), undefined)).toMatchObject({
       ok: false,
       refusal: { code: 'github.bad_signature', details: { reason: 'mismatch' } },
     });
     expect(
-      await checkSignature(
-        webhooks,
+      checkSignature(
+        WEBHOOK_SECRET,
         Buffer.from([0xff, 0xfe, 0x7b]),
         signGitHub(Buffer.from([0xff, 0xfe, 0x7b])),
         undefined,
@@ -63,12 +63,27 @@ describe('checkSignature', () => {
       refusal: { code: 'github.bad_signature', details: { reason: 'mismatch' } },
     });
   });
+  it("property: the same answer as @octokit/webhooks' verify, for the right secret or another", async () => {
+    const library = new Webhooks({ secret: WEBHOOK_SECRET });
+    await fc.assert(
+      fc.asyncProperty(fc.string({ minLength: 1 }), fc.boolean(), async (text, rightSecret) => {
+        const bytes = Buffer.from(text);
+        const signature = `sha256=${createHmac('sha256', rightSecret ? WEBHOOK_SECRET : 'other')
+          .update(bytes)
+          .digest('hex')}`;
+        expect(checkSignature(WEBHOOK_SECRET, bytes, signature, undefined).ok).toBe(
+          await library.verify(text, signature),
+        );
+      }),
+      { numRuns: 100 },
+    );
+  });
   it('refuses any other body under a signature (property)', async () => {
     const signature = signGitHub(body);
     await fc.assert(
       fc.asyncProperty(fc.string({ minLength: 1 }), async (other) => {
         fc.pre(other !== body.toString());
-        expect(await checkSignature(webhooks, Buffer.from(other), signature, undefined)).toMatchObject({
+        expect(checkSignature(WEBHOOK_SECRET, Buffer.from(other), signature, undefined)).toMatchObject({
           ok: false,
           refusal: { code: 'github.bad_signature', details: { reason: 'mismatch' } },
         });
@@ -155,6 +170,19 @@ describe('mapWebhook on real payloads', () => {
     expect(commandLine('/voidstatus')).toBeUndefined();
     expect(commandLine('> /void review')).toBeUndefined();
     expect(commandLine(null)).toBeUndefined();
+  });
+  it('property: the first line is what splitting at the first line break (\\r\\n or \\n) gives, trimmed', () => {
+    const reference = (body: string) => {
+      const first = body.trim().split(/\r?\n/, 1)[0]?.trim() ?? '';
+      return /^\/void(?:\s|$)/i.test(first) ? first : undefined;
+    };
+    const piece = fc.constantFrom('/void', '/VOID', ' ', '\t', '\r', '\n', '\r\n', '\u2028', 'status', 'x');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+        expect(commandLine(pieces.join(''))).toBe(reference(pieces.join('')));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

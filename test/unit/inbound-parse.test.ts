@@ -50,6 +50,18 @@ describe('parseJsonObject', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('checks keys and depth alike in a body with more brackets in all than the depth limit', () => {
+    const wide = (extra: string) => `{"list":[${'{"a":[1]},'.repeat(40)}{}],${extra}"b":1}`;
+    expect(parseJsonObject(wide(''))).toMatchObject({ ok: true, value: { b: 1 } });
+    expect(parseJsonObject(wide('"x":{"constructor":1},'))).toMatchObject({
+      ok: false,
+      refusal: { code: 'request.forbidden_key', message: expect.stringContaining('constructor') },
+    });
+    expect(parseJsonObject(wide('"x":{"\\u0070rototype":1},'))).toMatchObject({ ok: false });
+    expect(parseJsonObject(wide(`"x":${levels(MAX_JSON_DEPTH)},`)).ok).toBe(false);
+    expect(parseJsonObject(wide(`"x":${levels(MAX_JSON_DEPTH - 1)},`)).ok).toBe(true);
+  });
+
   it('property: the same answer as JSON.parse with a reviver that refuses every forbidden key', () => {
     const reference = (text: string): string => {
       let forbidden = false;
