@@ -14,6 +14,7 @@ import type { Redis } from 'ioredis';
 import type { IntakeHandler, IntakeItem, IntakePlatform, IntakePort, Submitted } from './core/intake.js';
 import type { Logger } from './logger.js';
 import { currentTraceCarrier } from './core/trace.js';
+import { drainLegacyIntake } from './intake-legacy.js';
 import {
   ensureGroup,
   fieldOf,
@@ -68,6 +69,8 @@ export class Intake implements IntakePort {
   readonly keys: IntakeKeys;
   private readonly handlers = new Map<IntakePlatform, IntakeHandler>();
   private worker: IntakeWorker | undefined;
+  /** Closes the worker of the previous release's BullMQ intake queue, if anything was left in it. */
+  private legacy: Promise<() => Promise<void>> | undefined;
   /** Items this process queued and its own worker will run, by origin mark: settled() waits for them. */
   private readonly local = new Map<string, () => void>();
   private readonly nonce = randomBytes(6).toString('base64url');
@@ -173,6 +176,15 @@ export class Intake implements IntakePort {
     };
     this.worker = new IntakeWorker(options);
     this.worker.start();
+    const legacy = connection.duplicate({ maxRetriesPerRequest: 1 });
+    legacy.on('error', () => undefined);
+    this.legacy = drainLegacyIntake({
+      connection: legacy,
+      prefix: this.options.prefix,
+      name: this.name,
+      log: options.log,
+      handlerOf: options.handlerOf,
+    }).catch(() => async () => undefined);
   }
 
   /** How many items wait for a worker, are being run, and have failed every attempt (kept for inspection). */
@@ -206,6 +218,9 @@ export class Intake implements IntakePort {
   }
 
   async close(): Promise<void> {
+    await (
+      await this.legacy
+    )?.();
     await this.worker?.close();
     for (const resolve of this.local.values()) resolve();
     await this.redis.quit().catch(() => undefined);

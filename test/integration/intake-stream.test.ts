@@ -2,6 +2,7 @@
 // and names the first copy's delivery id; an item that throws is tried three times, told `final` only on the last,
 // and then kept in the failed stream; an item whose worker died is taken over by a live worker under the same id;
 // one whose workers died three times is failed without running again. Real Redis, no BullMQ.
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -144,5 +145,19 @@ describe('the intake stream', () => {
     await intake.settled();
     expect([running, taken]).toEqual([1, 0]);
     expect(await intake.counts()).toEqual({ waiting: 0, active: 0, failed: 0 });
+  });
+
+  it('runs what the previous release acked into its BullMQ intake queue, through the same handler', async () => {
+    const { intake, prefix } = makeIntake();
+    const old = new Queue<IntakeItem>('jobs-intake', { connection: { url: REDIS_URL }, prefix });
+    await old.add('github', item('d-old'), { jobId: 'old-1', attempts: 3 });
+    const runs: Array<{ deliveryId: string; id: string; final: boolean }> = [];
+    intake.register('github', async (queued, attempt) => void runs.push({ deliveryId: queued.deliveryId, ...attempt }));
+    startWorker(intake);
+    await until('the old item', () => runs.length === 1);
+    expect(runs).toEqual([{ deliveryId: 'd-old', id: 'old-1', final: false }]);
+    await until('the old queue drained', async () => (await old.getCompletedCount()) === 1);
+    await old.obliterate({ force: true });
+    await old.close();
   });
 });
