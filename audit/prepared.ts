@@ -55,20 +55,22 @@ function copyActor(actor: AuditActor, actorJson: string): AuditActor {
 }
 
 /**
- * What JSON.parse(canonicalJson(details)) gives, for details whose values are all strings, booleans, null, finite
- * numbers other than -0, or undefined (the usual flat details): a copy in sorted key order without the undefined
- * ones, no JSON round trip. Undefined for any other details (the caller parses those back).
+ * What a JSON round trip gives (JSON.parse(JSON.stringify(details)): the keys in their order, the undefined values
+ * dropped) for details whose values are all strings, booleans, null, finite numbers other than -0, or undefined (the
+ * usual flat details), without the round trip; its canonical form is the details'. Undefined for any other details
+ * (the caller parses those back).
  */
 export function copyFlat(details: Readonly<Record<string, unknown>>): Record<string, unknown> | undefined {
   if (!isFlat(details)) return undefined;
-  const keys = Object.keys(details).sort();
   const copy: Record<string, unknown> = {};
-  for (const key of keys) if (details[key] !== undefined) copy[key] = details[key];
+  for (const key in details) if (details[key] !== undefined) copy[key] = details[key];
   return copy;
 }
 
+/** Own keys only (for…in without a key array: details are plain objects; an inherited key fails the check). */
 function isFlat(details: Readonly<Record<string, unknown>>): boolean {
-  for (const key of Object.keys(details)) {
+  for (const key in details) {
+    if (!Object.hasOwn(details, key)) return false;
     const value = details[key];
     const type = typeof value;
     if (type === 'string' || type === 'boolean' || value === null || value === undefined) continue;
