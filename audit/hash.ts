@@ -23,7 +23,7 @@ export function canonicalJson(value: unknown): string {
   const object = value as Record<string, unknown>;
   const keys = Object.keys(object);
   // Most objects here (actors, details) are built in key order already: sorted only when they are not.
-  if (!inOrder(keys)) keys.sort();
+  if (!inOrder(keys)) sortKeys(keys);
   let out = '{';
   for (const key of keys) {
     const v = object[key];
@@ -32,6 +32,21 @@ export function canonicalJson(value: unknown): string {
     out += `${JSON.stringify(key)}:${canonicalJson(v)}`;
   }
   return `${out}}`;
+}
+
+/** Sorts as Array.prototype.sort does (UTF-16 code units; keys are distinct): a few keys (details such as { kind,
+ *  attempt, approvalId }) by insertion, in place, without the work arrays sort allocates at every call. */
+function sortKeys(keys: string[]): void {
+  if (keys.length > 12) {
+    keys.sort();
+    return;
+  }
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    for (; j >= 0 && (keys[j] as string) > key; j--) keys[j + 1] = keys[j] as string;
+    keys[j + 1] = key;
+  }
 }
 
 /** Whether keys are in the order Array.prototype.sort puts them (UTF-16 code units, as `<` compares strings). */

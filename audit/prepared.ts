@@ -32,11 +32,11 @@ export function prepared(
       ...input,
       actor: copyActor(actor, actorJson),
       details:
-        detailsJson === undefined
+        detailsJson === undefined || details === undefined
           ? undefined
           : freshDetails
             ? details
-            : (JSON.parse(detailsJson) as Record<string, unknown>),
+            : (copyFlat(details) ?? (JSON.parse(detailsJson) as Record<string, unknown>)),
     },
     actorJson,
     detailsJson,
@@ -52,4 +52,45 @@ function copyActor(actor: AuditActor, actorJson: string): AuditActor {
     else if (value !== undefined) return JSON.parse(actorJson) as AuditActor;
   }
   return copy as unknown as AuditActor;
+}
+
+/**
+ * What a JSON round trip gives (JSON.parse(JSON.stringify(details)): the keys in their order, the undefined values
+ * dropped) for details whose values are all strings, booleans, null, finite numbers other than -0, or undefined (the
+ * usual flat details), without the round trip; its canonical form is the details'. Undefined for any other details
+ * (the caller parses those back).
+ */
+export function copyFlat(details: Readonly<Record<string, unknown>>): Record<string, unknown> | undefined {
+  if (!isFlat(details)) return undefined;
+  const copy: Record<string, unknown> = {};
+  for (const key in details) if (details[key] !== undefined) copy[key] = details[key];
+  return copy;
+}
+
+/** Own keys only (for…in without a key array: details are plain objects; an inherited key fails the check). */
+function isFlat(details: Readonly<Record<string, unknown>>): boolean {
+  for (const key in details) {
+    if (!Object.hasOwn(details, key)) return false;
+    const value = details[key];
+    const type = typeof value;
+    if (type === 'string' || type === 'boolean' || value === null || value === undefined) continue;
+    if (type !== 'number' || !Number.isFinite(value) || Object.is(value, -0)) return false;
+  }
+  return true;
+}
+
+/**
+ * The trail's `redact` for a text scrubber (secret values out of the details' JSON text). The JSON round trip is made
+ * only when it can change something: flat details (copyFlat) whose text the scrubber leaves as it is are returned as
+ * they are, and the trail copies them (prepared); any other details are parsed back from the scrubbed text, fresh.
+ */
+export function scrubbingRedactor(
+  scrub: (text: string) => string,
+): (details: Readonly<Record<string, unknown>>) => Record<string, unknown> {
+  return (details) => {
+    const text = JSON.stringify(details);
+    const scrubbed = scrub(text);
+    if (scrubbed === text && isFlat(details)) return details as Record<string, unknown>;
+    return JSON.parse(scrubbed) as Record<string, unknown>;
+  };
 }

@@ -5,6 +5,7 @@ import { AuditTrail } from '../audit/trail.js';
 import { recordAuditAppend } from './metrics.js';
 import type { AuditStore } from '../audit/types.js';
 import { createAuditStore } from '../audit/index.js';
+import { scrubbingRedactor } from '../audit/prepared.js';
 import { DurableAuditStore } from '../audit/durable.store.js';
 import { reportDataDir } from '../audit/durable.report.js';
 import { JobQueue } from '../agents/queue.js';
@@ -103,7 +104,7 @@ export class VoidApp {
     const audit = new AuditTrail(store, {
       observe: recordAuditAppend,
       pseudonymiseIdentities: env.VOID_AUDIT_PSEUDONYMISE_IDENTITIES,
-      redact: (details) => JSON.parse(scrub(JSON.stringify(details))) as Record<string, unknown>,
+      redact: scrubbingRedactor(scrub),
     });
     const queue = new JobQueue({
       connection: redis,

@@ -1,6 +1,6 @@
 // The dispatcher as adapters see it: hand over a verified inbound command, get the replies to render. The one
 // implementation is the application's (bot/dispatcher.ts); integrations reach it through this contract.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ParseContext } from './grammar.js';
 import type { InboundCommand, Reply } from './types.js';
 
@@ -31,7 +31,8 @@ export interface CommandDispatcher {
   dispatch(input: InboundCommand, parseContext?: ParseContext, options?: DispatchOptions): Promise<DispatchResult>;
 }
 
-/** The correlation id of one delivery: the same on every record and reply that delivery causes. */
+/** The correlation id of one delivery: the same on every record and reply that delivery causes. (One-shot hash: no
+ *  Hash object per command.) */
 export function correlationIdFor(platform: string, deliveryId: string): string {
-  return `c-${createHash('sha256').update(`${platform}\u0000${deliveryId}`).digest('hex').slice(0, 20)}`;
+  return `c-${hash('sha256', `${platform}\u0000${deliveryId}`, 'hex').slice(0, 20)}`;
 }

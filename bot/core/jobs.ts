@@ -1,6 +1,6 @@
 // Queue names, job kinds and the zod schema of job data, in one place. Job data is validated when read back, so a
 // job written by an older or tampered producer fails clearly instead of running on bad input.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import type { Refusal } from './errors.js';
 import type { Logger } from './logger.js';
@@ -125,10 +125,8 @@ function isPlainJobData(d: unknown): d is JobData {
  * idempotency key's job: see bot/idempotency.ts.) Ids must not contain ':' nor be all digits.
  */
 export function jobIdFor(kind: JobKind, tenantId: string, platform: string, deliveryId: string): string {
-  const digest = createHash('sha256')
-    .update(`${tenantId}\u0000${platform}\u0000${deliveryId}`)
-    .digest('hex')
-    .slice(0, 24);
+  // One-shot hash (Node ≥ 20.12): no Hash object per job.
+  const digest = hash('sha256', `${tenantId}\u0000${platform}\u0000${deliveryId}`, 'hex').slice(0, 24);
   return `${kind}-${digest}`;
 }
 

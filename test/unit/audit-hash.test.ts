@@ -60,6 +60,20 @@ describe('audit hashing', () => {
     );
   });
 
+  it('orders keys as Array.prototype.sort does, few or many, whatever their characters', () => {
+    // Keys differing by case, digits (integer-like keys come first in an object), accents, lone and paired surrogates.
+    const chars = fc.constantFrom('a', 'A', 'b', 'B', '0', '1', '9', 'é', '_', '\uD83D', '\uDE00', '\uFFFF');
+    const key = fc.oneof(fc.string({ unit: chars, maxLength: 3 }), fc.string({ unit: 'binary' }));
+    fc.assert(
+      fc.property(fc.dictionary(key, fc.string(), { maxKeys: 20 }), (o) => {
+        const sorted = Object.keys(o).sort();
+        const expected = `{${sorted.map((k) => `${JSON.stringify(k)}:${JSON.stringify(o[k])}`).join(',')}}`;
+        expect(canonicalJson(o)).toBe(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('serialises canonically: keys sorted at every depth, undefined dropped, no whitespace', () => {
     const value = { b: [1, undefined, { z: 1, a: new Date(0) }], a: { y: Number.NaN, x: undefined }, c: 'é"' };
     expect(canonicalJson(value)).toBe(
