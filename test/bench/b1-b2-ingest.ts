@@ -7,6 +7,7 @@ import pino from 'pino';
 import { VoidApp } from '../../bot/app.js';
 import { loadModuleList } from '../../bot/composition.js';
 import { REDIS_URL, testConfig, uniqueId } from '../helpers/app.js';
+import { deletePrefix } from '../helpers/deploy.js';
 import { bareBolt, bareOctokit, boltWithBullmq, octokitWithBullmq, type RunningServer } from './baselines.js';
 import { fakePlatform, rsaPrivateKey } from './fake-platforms.js';
 import { alternateAll, BENCH_YAML, median, type BenchResult, type Measurement } from './lib.js';
@@ -87,6 +88,7 @@ export async function startVoid(kind: 'slack' | 'github'): Promise<RunningServer
       await cleaner.queue.queue.obliterate({ force: true }).catch(() => undefined);
       await cleaner.intake.obliterate().catch(() => undefined);
       await cleaner.stop(100);
+      await deletePrefix(app.prefix);
       await fake.close();
     },
   };

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { VoidApp } from '../../bot/app.js';
 import type { VoidModule } from '../../bot/modules.js';
 import { REDIS_URL, testConfig, uniqueId } from '../helpers/app.js';
+import { deletePrefix } from '../helpers/deploy.js';
 import { alternate, BENCH_YAML, median, type BenchResult, type Measurement } from './lib.js';
 import { RedisTally } from './redis-tally.js';
 
@@ -100,6 +101,8 @@ export async function voidPipeline(concurrency = CONCURRENCY, direct = false): P
     close: async () => {
       await app.queue.queue.obliterate({ force: true }).catch(() => undefined);
       await app.stop(2000);
+      // Delivery marks, limits and indexes of this run (kept days in production) go too.
+      await deletePrefix(app.prefix);
     },
   };
 }
