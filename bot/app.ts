@@ -275,7 +275,7 @@ export class VoidApp {
     await this.http?.close();
     const deadline = Date.now() + graceMs;
     // Queued requests first (they may queue jobs), then the jobs.
-    await this.intake.close();
+    await this.intake.close(graceMs);
     await this.worker?.close(graceMs);
     await closeModules(this.contributions, deadline, this.log);
     await this.queue.close().catch(() => undefined);

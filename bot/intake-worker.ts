@@ -7,32 +7,13 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { IntakeHandler, IntakeItem, IntakePlatform } from './core/intake.js';
 import { SpanKind, contextFrom, withSpan } from './core/trace.js';
+import { ensureGroup, fieldOf, INTAKE_GROUP, LEAVE, OWNED_CLAIM, script, type IntakeKeys } from './intake-keys.js';
 import type { Logger } from './logger.js';
-
-/** The intake's Redis keys: the stream of items (consumer group `workers`), the items that failed every attempt, and
- *  the prefix of the keys that remember a signed body as seen. */
-export function intakeKeys(prefix: string, queueName: string) {
-  const base = `${prefix}:${queueName}-intake`;
-  return { stream: `${base}:items`, failed: `${base}:failed`, seen: `${base}:seen:` } as const;
-}
-export type IntakeKeys = ReturnType<typeof intakeKeys>;
-
-export const INTAKE_GROUP = 'workers';
-
-/** Creates the stream and its consumer group when missing (from the first entry: nothing queued before is skipped). */
-export async function ensureGroup(redis: Redis, stream: string): Promise<void> {
-  await redis.xgroup('CREATE', stream, INTAKE_GROUP, '0', 'MKSTREAM').catch((error: unknown) => {
-    if (!String((error as Error)?.message).startsWith('BUSYGROUP')) throw error;
-  });
-}
 
 /** Attempts per item (the last one is told `final`, so that its handler tells the person). */
 export const INTAKE_ATTEMPTS = 3;
-const BACKOFF_MS = 500;
-/** How long one blocking read waits for new items before it is sent again. */
-const BLOCK_MS = 5_000;
-/** Failed items kept (about; the oldest go first). */
-const FAILED_KEPT = 10_000;
+/** Backoff before a retry; how long one blocking read waits before it is sent again; failed items kept (about). */
+const [BACKOFF_MS, BLOCK_MS, FAILED_KEPT] = [500, 5_000, 10_000];
 
 export interface IntakeWorkerOptions {
   /** Blocking reads only. */
@@ -62,7 +43,13 @@ export class IntakeWorker {
   private reclaiming = false;
   private wake: (() => void) | undefined;
   private loopDone: Promise<void> = Promise.resolve();
-  private readonly timers: NodeJS.Timeout[] = [];
+  private stopReading: () => void = () => undefined;
+  private readonly stopped = new Promise<null>((resolve) => (this.stopReading = () => resolve(null)));
+  private reclaimRun: Promise<void> = Promise.resolve();
+  private sweep: NodeJS.Timeout | undefined = undefined;
+  private beat = this.sweep;
+  /** Items another worker took over while this one ran them: their end is not this worker's to record. */
+  private readonly lost = new Set<string>();
   /** This worker's tallies: items handled, attempts that threw and were tried again, items failed for good. */
   readonly stats = { handled: 0, retried: 0, failed: 0 };
 
@@ -70,13 +57,10 @@ export class IntakeWorker {
 
   start(): void {
     this.loopDone = this.loop();
-    const every = (ms: number, fn: () => Promise<void>) => {
-      const timer = setInterval(() => void fn(), ms);
-      timer.unref();
-      this.timers.push(timer);
-    };
-    every(this.o.stalledIntervalMs, () => this.reclaim());
-    every(Math.max(50, Math.floor(this.o.lockDurationMs / 2)), () => this.heartbeat());
+    this.sweep = setInterval(() => void (this.reclaimRun = this.reclaim()), this.o.stalledIntervalMs);
+    this.beat = setInterval(() => void this.heartbeat(), Math.max(50, Math.floor(this.o.lockDurationMs / 2)));
+    this.sweep.unref();
+    this.beat.unref();
   }
 
   private async loop(): Promise<void> {
@@ -93,9 +77,10 @@ export class IntakeWorker {
           await this.connected();
           await ensureGroup(this.o.redis, this.o.keys.stream);
           grouped = true;
-          void this.reclaim();
+          this.reclaimRun = this.reclaim();
         }
         const { reader, keys } = this.o;
+        // Raced with close: a read whose connection is reconnecting never ends when the connection is dropped.
         const read = reader.xreadgroup(
           'GROUP',
           INTAKE_GROUP,
@@ -108,7 +93,8 @@ export class IntakeWorker {
           keys.stream,
           '>',
         );
-        reply = (await read) as typeof reply;
+        reply = (await Promise.race([read, this.stopped])) as typeof reply;
+        read.catch(() => undefined);
       } catch (error) {
         if (this.closing) break;
         // NOGROUP, UNBLOCKED: the stream was deleted (obliterated); it and its group are made again.
@@ -178,14 +164,19 @@ export class IntakeWorker {
         const err = { message: messageOf(error) };
         this.o.log.error({ err, jobId: id, attempts: attempt }, 'intake job failed');
         if (final) {
+          if (this.lost.delete(id)) return false;
           await this.fail(id, data, err.message, attempt);
           return true;
         }
         if (this.closing) return false;
         this.stats.retried += 1;
         await sleep(BACKOFF_MS * 2 ** (attempt - 1));
+        // The next attempt is recorded as the item's delivery count first: a worker that takes it over after this one
+        // died counts on from there (and never tells the person twice that it failed for good).
+        if (!(await this.stillMine(id, attempt + 1))) return false;
       }
     }
+    if (this.lost.delete(id)) return false;
     this.stats.handled += 1;
     // Handled: removed from the stream (a failure here leaves it to be taken over and run again, as a resumed run).
     await this.o.redis
@@ -210,13 +201,17 @@ export class IntakeWorker {
   private async fail(id: string, data: string, reason: string, attempts: number): Promise<void> {
     const { stream, failed } = this.o.keys;
     this.stats.failed += 1;
-    await this.o.redis
+    // Left pending when this does not go through: its delivery count says its last attempt was made, so the worker that
+    // takes it over fails it without running it again.
+    const results = await this.o.redis
       .multi()
       .xadd(failed, 'MAXLEN', '~', FAILED_KEPT, '*', 'id', id, 'd', data, 'error', reason, 'attempts', attempts)
       .xdel(stream, id)
       .xack(stream, INTAKE_GROUP, id)
       .exec()
-      .catch((error: unknown) => this.o.log.warn({ err: { message: messageOf(error) }, jobId: id }, 'intake fail'));
+      .catch((error: unknown) => [[error, null]] as [Error | null, unknown][]);
+    const error = results?.find(([e]) => e)?.[0];
+    if (error) this.o.log.warn({ err: { message: messageOf(error) }, jobId: id }, 'intake item not moved to failed');
   }
 
   /** Takes over items that no worker has kept alive for the lock duration (their worker died). */
@@ -239,7 +234,8 @@ export class IntakeWorker {
         // The minimum idle time again: of two workers claiming at once, only the first gets it.
         const claimed = (await this.o.redis.call('XCLAIM', stream, INTAKE_GROUP, this.consumer, idle, id)) as Entry[];
         const entry = claimed[0];
-        if (!entry) continue;
+        // Closing meanwhile: left claimed; another worker takes it over after the lock duration.
+        if (!entry || this.closing) continue;
         this.o.log.warn({ jobId: id, deliveries }, 'intake item taken over from a worker that stopped');
         if (deliveries >= INTAKE_ATTEMPTS) {
           const reason = `its worker stopped ${deliveries} times while running it`;
@@ -254,33 +250,50 @@ export class IntakeWorker {
     }
   }
 
-  /** Tells the group this worker is alive: resets the idle time of the items it runs (no delivery is counted). */
+  /** Tells the group this worker is alive: resets the idle time of the items it still owns (no delivery counted). */
   private async heartbeat(): Promise<void> {
     if (!this.active.size) return;
-    const ids = [...this.active.keys()];
-    await this.o.redis
-      .call('XCLAIM', this.o.keys.stream, INTAKE_GROUP, this.consumer, 0, ...ids, 'JUSTID')
-      .catch(() => undefined);
+    const ids = [...this.active.keys()].filter((id) => !this.lost.has(id));
+    if (ids.length) await this.claimOwned(ids, '').catch(() => undefined);
   }
 
-  /** Stops reading, waits for the items in hand, and leaves the group when nothing is left in its name. */
-  async close(): Promise<void> {
+  /** Records the next attempt of an item this worker still owns; false when another worker has taken it over. */
+  private async stillMine(id: string, attempt: number): Promise<boolean> {
+    await this.claimOwned([id], attempt).catch(() => undefined);
+    return !this.lost.delete(id);
+  }
+
+  private async claimOwned(ids: string[], retryCount: number | ''): Promise<void> {
+    const { stream } = this.o.keys;
+    const lost = (await script(
+      this.o.redis,
+      OWNED_CLAIM,
+      [stream],
+      [INTAKE_GROUP, this.consumer, retryCount, ...ids],
+    )) as string[] | null;
+    for (const id of lost ?? []) {
+      if (!this.active.has(id) || this.lost.has(id)) continue;
+      this.lost.add(id);
+      this.o.log.warn({ jobId: id }, 'intake item taken over by another worker while this one ran it');
+    }
+  }
+
+  /** Stops reading, waits (at most `graceMs`) for the items in hand while still keeping them alive, and leaves the
+   *  group when nothing is left in its name. */
+  async close(graceMs = 30_000): Promise<void> {
     this.closing = true;
-    for (const timer of this.timers) clearInterval(timer);
+    clearInterval(this.sweep);
+    this.stopReading();
     this.wake?.();
-    // A blocking read in progress ends with its connection (the app closes it next anyway).
     this.o.reader.disconnect();
     await this.loopDone;
-    await Promise.allSettled([...this.active.values()]);
-    const mine = (await this.o.redis
-      .call('XPENDING', this.o.keys.stream, INTAKE_GROUP, '-', '+', 1, this.consumer)
-      .catch(() => [undefined])) as unknown[];
-    if (mine.length === 0)
-      await this.o.redis.xgroup('DELCONSUMER', this.o.keys.stream, INTAKE_GROUP, this.consumer).catch(() => undefined);
+    await this.reclaimRun;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.allSettled([...this.active.values()]), late]);
+    clearTimeout(timer);
+    clearInterval(this.beat);
+    if (this.active.size === 0)
+      await script(this.o.redis, LEAVE, [this.o.keys.stream], [INTAKE_GROUP, this.consumer]).catch(() => undefined);
   }
-}
-
-export function fieldOf(fields: string[], name: string): string {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1] as string;
-  return '';
 }

@@ -15,24 +15,17 @@ import type { IntakeHandler, IntakeItem, IntakePlatform, IntakePort, Submitted }
 import type { Logger } from './logger.js';
 import { currentTraceCarrier } from './core/trace.js';
 import { drainLegacyIntake } from './intake-legacy.js';
-import {
-  ensureGroup,
-  fieldOf,
-  INTAKE_GROUP,
-  intakeKeys,
-  IntakeWorker,
-  type IntakeKeys,
-  type IntakeWorkerOptions,
-} from './intake-worker.js';
+import { ensureGroup, fieldOf, INTAKE_GROUP, intakeKeys, type IntakeKeys } from './intake-keys.js';
+import { IntakeWorker, type IntakeWorkerOptions } from './intake-worker.js';
 
-export { intakeKeys, type IntakeKeys } from './intake-worker.js';
+export { intakeKeys, type IntakeKeys } from './intake-keys.js';
 
 export type { IntakeItem } from './core/intake.js';
 
 export interface IntakeOptions {
   readonly connection: Redis;
   readonly prefix: string;
-  /** The job queue's name; the intake's keys are `<prefix>:<name>-intake:*`. */
+  /** The job queue's name; the intake's keys are `<prefix>:<name>-intake-stream:*`. */
   readonly queueName: string;
   readonly log: Logger;
   /** How long a signed body is remembered as seen (a replay within this window adds nothing). */
@@ -70,9 +63,11 @@ export class Intake implements IntakePort {
   private readonly handlers = new Map<IntakePlatform, IntakeHandler>();
   private worker: IntakeWorker | undefined;
   /** Closes the worker of the previous release's BullMQ intake queue, if anything was left in it. */
-  private legacy: Promise<() => Promise<void>> | undefined;
+  private legacy: (() => Promise<void>) | undefined;
   /** Items this process queued and its own worker will run, by origin mark: settled() waits for them. */
-  private readonly local = new Map<string, () => void>();
+  private readonly local = new Map<string, { readonly resolve: () => void; readonly at: number }>();
+  /** How long an item this process queued is waited for: another process's worker may run it (and not say so). */
+  private trackMs = 60_000;
   private readonly nonce = randomBytes(6).toString('base64url');
   private sequence = 0;
   private readonly pending = new Set<Promise<void>>();
@@ -104,7 +99,7 @@ export class Intake implements IntakePort {
 
   /** Resolves once the connection is up (it has no offline queue: a command sent earlier fails), or after 5 s. */
   private async up(): Promise<void> {
-    if (this.redis.status === 'ready') return;
+    if (this.redis.status === 'ready' || this.redis.status === 'end') return;
     let done: () => void = () => undefined;
     const timer = setTimeout(() => done(), 5_000);
     await new Promise<void>((resolve) => this.redis.once('ready', (done = resolve)));
@@ -139,14 +134,14 @@ export class Intake implements IntakePort {
           : Promise.reject(error),
       )
       .catch((error: unknown) => {
-        this.local.get(origin)?.();
+        this.local.get(origin)?.resolve();
         throw error;
       })) as [number, string];
     if (Number(queued) === 1) {
       if (done) this.pending.add(done);
       return { outcome: 'queued', jobId: value };
     }
-    this.local.get(origin)?.();
+    this.local.get(origin)?.resolve();
     const space = value.indexOf(' ');
     const jobId = space > 0 ? value.slice(0, space) : value;
     const firstDeliveryId = space > 0 ? value.slice(space + 1) : '';
@@ -154,7 +149,13 @@ export class Intake implements IntakePort {
   }
 
   private track(origin: string): Promise<void> {
-    const done = new Promise<void>((resolve) => this.local.set(origin, resolve)).finally(() => {
+    // The oldest first (a Map keeps insertion order): those waited for longer than trackMs are let go.
+    const now = Date.now();
+    for (const [, entry] of this.local) {
+      if (now - entry.at < this.trackMs) break;
+      entry.resolve();
+    }
+    const done = new Promise<void>((resolve) => this.local.set(origin, { resolve, at: now })).finally(() => {
       this.local.delete(origin);
       this.pending.delete(done);
     });
@@ -172,8 +173,9 @@ export class Intake implements IntakePort {
       stalledIntervalMs: locks.stalledInterval ?? 30_000,
       log: this.options.log.child({ queue: this.name }),
       handlerOf: (platform) => this.handlers.get(platform),
-      finished: (origin) => this.local.get(origin)?.(),
+      finished: (origin) => this.local.get(origin)?.resolve(),
     };
+    this.trackMs = Math.max(10_000, 2 * options.lockDurationMs);
     this.worker = new IntakeWorker(options);
     this.worker.start();
     const legacy = connection.duplicate({ maxRetriesPerRequest: 1 });
@@ -184,7 +186,7 @@ export class Intake implements IntakePort {
       name: this.name,
       log: options.log,
       handlerOf: options.handlerOf,
-    }).catch(() => async () => undefined);
+    });
   }
 
   /** How many items wait for a worker, are being run, and have failed every attempt (kept for inspection). */
@@ -217,12 +219,15 @@ export class Intake implements IntakePort {
     await this.redis.del(this.keys.stream, this.keys.failed);
   }
 
-  async close(): Promise<void> {
-    await (
-      await this.legacy
-    )?.();
-    await this.worker?.close();
-    for (const resolve of this.local.values()) resolve();
+  /** Stops the worker (waiting at most `graceMs` for the items in hand) and closes the connection. */
+  async close(graceMs?: number): Promise<void> {
+    // The old queue's worker, if one runs (not waited for long when Redis does not answer).
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, 2_000)));
+    await Promise.race([this.legacy?.(), late]);
+    clearTimeout(timer);
+    await this.worker?.close(graceMs);
+    for (const entry of this.local.values()) entry.resolve();
     await this.redis.quit().catch(() => undefined);
   }
 }

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IntakeItem } from '../../bot/core/intake.js';
 import { Intake } from '../../bot/intake.js';
-import { INTAKE_GROUP } from '../../bot/intake-worker.js';
+import { INTAKE_GROUP } from '../../bot/intake-keys.js';
 import { REDIS_URL, uniqueId } from '../helpers/app.js';
 
 const open: Array<{ intake: Intake; connections: Redis[] }> = [];
@@ -159,5 +159,54 @@ describe('the intake stream', () => {
     await until('the old queue drained', async () => (await old.getCompletedCount()) === 1);
     await old.obliterate({ force: true });
     await old.close();
+  });
+
+  it('does not take back an item another worker took over, and leaves its end to that worker', async () => {
+    const { intake, redis } = makeIntake();
+    let release = (): void => undefined;
+    let running = 0;
+    intake.register('github', async () => {
+      running += 1;
+      await new Promise<void>((r) => (release = r));
+    });
+    startWorker(intake, 100);
+    await intake.ready();
+    const { jobId } = await intake.submit(item('d-1'), 'bytes');
+    await until('the run', () => running === 1);
+    // As if this worker had lost Redis for longer than the lock and another (alive: it heartbeats) had taken it over.
+    const other = () => redis.xclaim(intake.keys.stream, INTAKE_GROUP, 'other-worker', 0, jobId, 'JUSTID');
+    await other();
+    const alive = setInterval(() => void other(), 30);
+    await new Promise((r) => setTimeout(r, 300)); // several heartbeats of this worker
+    release();
+    await new Promise((r) => setTimeout(r, 100));
+    const pending = (await redis.xpending(intake.keys.stream, INTAKE_GROUP, '-', '+', 10)) as [string, string][];
+    clearInterval(alive);
+    expect(pending.map(([id, owner]) => [id, owner])).toEqual([[jobId, 'other-worker']]);
+    // Not deleted or acknowledged by this worker: the other one finishes it.
+    expect(await intake.counts()).toEqual({ waiting: 0, active: 1, failed: 0 });
+    expect(running).toBe(1);
+    await redis.xack(intake.keys.stream, INTAKE_GROUP, jobId);
+  });
+
+  it('keeps an item alive through close until its handler ends: no other worker runs it meanwhile', async () => {
+    const { intake, prefix } = makeIntake();
+    let ran = 0;
+    intake.register('github', async () => {
+      await new Promise((r) => setTimeout(r, 700));
+      ran += 1;
+    });
+    startWorker(intake, 150);
+    await intake.ready();
+    await intake.submit(item('d-1'), 'bytes');
+    await until('the run', async () => (await intake.counts()).active === 1);
+    const { intake: second } = makeIntake(prefix);
+    let taken = 0;
+    second.register('github', async () => void (taken += 1));
+    startWorker(second, 150);
+    await intake.close();
+    await new Promise((r) => setTimeout(r, 400));
+    expect([ran, taken]).toEqual([1, 0]);
+    expect(await second.counts()).toEqual({ waiting: 0, active: 0, failed: 0 });
   });
 });

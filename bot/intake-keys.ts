@@ -1,0 +1,66 @@
+// The intake stream's keys, consumer group and the small scripts its worker runs (bot/intake-worker.ts).
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/** The intake's Redis keys: the stream of items (consumer group `workers`), the items that failed every attempt, and
+ *  the prefix of the keys that remember a signed body as seen. */
+export function intakeKeys(prefix: string, queueName: string) {
+  // `-intake-stream`, not `-intake`: the previous release's BullMQ intake queue has keys of its own under that name
+  // (its `failed` a sorted set), which the upgrade still reads (intake-legacy.ts).
+  const base = `${prefix}:${queueName}-intake-stream`;
+  return { stream: `${base}:items`, failed: `${base}:failed`, seen: `${base}:seen:` } as const;
+}
+export type IntakeKeys = ReturnType<typeof intakeKeys>;
+
+export const INTAKE_GROUP = 'workers';
+
+/** Creates the stream and its consumer group when missing (from the first entry: nothing queued before is skipped). */
+export async function ensureGroup(redis: Redis, stream: string): Promise<void> {
+  await redis.xgroup('CREATE', stream, INTAKE_GROUP, '0', 'MKSTREAM').catch((error: unknown) => {
+    if (!String((error as Error)?.message).startsWith('BUSYGROUP')) throw error;
+  });
+}
+
+// KEYS: stream. ARGV: group, consumer, retry count ('' keeps it), ids. Resets the idle time of (and, with a retry
+// count, records the attempt of) the ids this consumer still owns; returns the ids another worker took over meanwhile.
+export const OWNED_CLAIM = `
+local lost = {}
+for i = 4, #ARGV do
+  local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)
+  if p[1] and p[1][2] == ARGV[2] then
+    if ARGV[3] == '' then redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+    else redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'RETRYCOUNT', ARGV[3], 'JUSTID') end
+  else table.insert(lost, ARGV[i]) end
+end
+return lost
+`;
+// KEYS: stream. ARGV: group, consumer. Leaves the group only with nothing pending in its name, in one step (a read cut
+// off at close may still be served: its items must not be dropped from the group's pending list).
+export const LEAVE = `
+if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) == 0 then
+  redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+end
+return 1
+`;
+const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+const SHAS = new Map([OWNED_CLAIM, LEAVE].map((text) => [text, sha1(text)]));
+
+/** EVALSHA, EVAL on NOSCRIPT (no defineCommand: ioredis#1511, see agents/queue.ts). */
+export async function script(
+  redis: Redis,
+  text: string,
+  keys: string[],
+  args: Array<string | number>,
+): Promise<unknown> {
+  const all = [keys.length, ...keys, ...args];
+  const call = (command: 'evalsha' | 'eval', first: string) =>
+    (redis[command] as (...a: Array<string | number>) => Promise<unknown>).call(redis, first, ...all);
+  return call('evalsha', SHAS.get(text) ?? sha1(text)).catch((error: unknown) =>
+    String((error as Error)?.message).startsWith('NOSCRIPT') ? call('eval', text) : Promise.reject(error),
+  );
+}
+
+export function fieldOf(fields: string[], name: string): string {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1] as string;
+  return '';
+}
