@@ -42,8 +42,29 @@ if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) == 0 then
 end
 return 1
 `;
+// KEYS: stream. ARGV: group, idle ms, this consumer. Removes the consumers of workers that stopped without leaving the
+// group (killed): nothing pending in their name and silent for longer than the idle time (a live worker reads every
+// few seconds). Returns how many went.
+const FORGET = `
+local gone = 0
+for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local f = {}
+  for j = 1, #c, 2 do f[c[j]] = c[j + 1] end
+  if f['name'] ~= ARGV[3] and f['pending'] == 0 and f['idle'] > tonumber(ARGV[2]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], f['name'])
+    gone = gone + 1
+  end
+end
+return gone
+`;
+
+/** Forgets the group's consumers that stopped without leaving it (see FORGET); resolves to how many. */
+export async function forgetStoppedConsumers(redis: Redis, stream: string, self: string, idleMs: number) {
+  return Number(await script(redis, FORGET, [stream], [INTAKE_GROUP, idleMs, self]));
+}
+
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
-const SHAS = new Map([OWNED_CLAIM, LEAVE].map((text) => [text, sha1(text)]));
+const SHAS = new Map([OWNED_CLAIM, LEAVE, FORGET].map((text) => [text, sha1(text)]));
 
 /** EVALSHA, EVAL on NOSCRIPT (no defineCommand: ioredis#1511, see agents/queue.ts). */
 export async function script(
@@ -63,4 +84,39 @@ export async function script(
 export function fieldOf(fields: string[], name: string): string {
   for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1] as string;
   return '';
+}
+
+/** Failed items kept (about; the oldest go first). */
+const FAILED_KEPT = 10_000;
+
+/** Keeps an item in the failed stream and removes it from the items, in one transaction; resolves to the error when
+ *  that did not go through (the item is then left pending: its delivery count says its last attempt was made, so the
+ *  worker that takes it over fails it without running it again). */
+export async function moveToFailed(
+  redis: Redis,
+  keys: IntakeKeys,
+  f: { readonly id: string; readonly data: string; readonly reason: string; readonly attempts: number },
+): Promise<unknown> {
+  const results = await redis
+    .multi()
+    .xadd(
+      keys.failed,
+      'MAXLEN',
+      '~',
+      FAILED_KEPT,
+      '*',
+      'id',
+      f.id,
+      'd',
+      f.data,
+      'error',
+      f.reason,
+      'attempts',
+      f.attempts,
+    )
+    .xdel(keys.stream, f.id)
+    .xack(keys.stream, INTAKE_GROUP, f.id)
+    .exec()
+    .catch((error: unknown) => [[error, null]] as [unknown, unknown][]);
+  return results?.find(([error]) => error)?.[0];
 }

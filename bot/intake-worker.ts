@@ -7,18 +7,18 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { IntakeHandler, IntakeItem, IntakePlatform } from './core/intake.js';
 import { SpanKind, contextFrom, withSpan } from './core/trace.js';
-import { ensureGroup, fieldOf, INTAKE_GROUP, LEAVE, OWNED_CLAIM, script, type IntakeKeys } from './intake-keys.js';
+import { ensureGroup, fieldOf, forgetStoppedConsumers, INTAKE_GROUP, LEAVE, OWNED_CLAIM } from './intake-keys.js';
+import { moveToFailed, script, type IntakeKeys } from './intake-keys.js';
 import type { Logger } from './logger.js';
 
 /** Attempts per item (the last one is told `final`, so that its handler tells the person). */
 export const INTAKE_ATTEMPTS = 3;
-/** Backoff before a retry; how long one blocking read waits before it is sent again; failed items kept (about). */
-const [BACKOFF_MS, BLOCK_MS, FAILED_KEPT] = [500, 5_000, 10_000];
+/** Backoff before a retry; how long one blocking read waits before it is sent again. */
+const [BACKOFF_MS, BLOCK_MS] = [500, 5_000];
 
 export interface IntakeWorkerOptions {
-  /** Blocking reads only. */
+  /** Blocking reads only; and acknowledgements, claims and heartbeats. */
   readonly reader: Redis;
-  /** Acknowledgements, claims and heartbeats. */
   readonly redis: Redis;
   readonly keys: IntakeKeys;
   readonly concurrency: number;
@@ -26,12 +26,13 @@ export interface IntakeWorkerOptions {
   readonly lockDurationMs: number;
   /** How often items of dead workers are looked for. */
   readonly stalledIntervalMs: number;
+  /** Consumers of workers killed without leaving the group are forgotten after this long (nothing pending). */
+  readonly forgetConsumersAfterMs: number;
   readonly log: Logger;
   handlerOf(platform: IntakePlatform): IntakeHandler | undefined;
   /** Called with an item's origin mark once it is handled or failed for good (bot/intake.ts settled()). */
   finished(origin: string): void;
 }
-
 type Entry = [id: string, fields: string[]];
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -41,6 +42,7 @@ export class IntakeWorker {
   private readonly active = new Map<string, Promise<void>>();
   private closing = false;
   private reclaiming = false;
+  private forgetAt = 0;
   private wake: (() => void) | undefined;
   private loopDone: Promise<void> = Promise.resolve();
   private stopReading: () => void = () => undefined;
@@ -199,18 +201,8 @@ export class IntakeWorker {
 
   /** Kept in the failed stream, removed from the items, in one transaction. */
   private async fail(id: string, data: string, reason: string, attempts: number): Promise<void> {
-    const { stream, failed } = this.o.keys;
     this.stats.failed += 1;
-    // Left pending when this does not go through: its delivery count says its last attempt was made, so the worker that
-    // takes it over fails it without running it again.
-    const results = await this.o.redis
-      .multi()
-      .xadd(failed, 'MAXLEN', '~', FAILED_KEPT, '*', 'id', id, 'd', data, 'error', reason, 'attempts', attempts)
-      .xdel(stream, id)
-      .xack(stream, INTAKE_GROUP, id)
-      .exec()
-      .catch((error: unknown) => [[error, null]] as [Error | null, unknown][]);
-    const error = results?.find(([e]) => e)?.[0];
+    const error = await moveToFailed(this.o.redis, this.o.keys, { id, data, reason, attempts });
     if (error) this.o.log.warn({ err: { message: messageOf(error) }, jobId: id }, 'intake item not moved to failed');
   }
 
@@ -219,16 +211,25 @@ export class IntakeWorker {
     if (this.closing || this.reclaiming) return;
     this.reclaiming = true;
     try {
+      const { stream } = this.o.keys;
+      if (Date.now() >= this.forgetAt) {
+        this.forgetAt = Date.now() + this.o.forgetConsumersAfterMs;
+        await forgetStoppedConsumers(this.o.redis, stream, this.consumer, this.o.forgetConsumersAfterMs);
+      }
       const free = this.o.concurrency - this.active.size;
       if (free <= 0) return;
-      const { stream } = this.o.keys;
       const idle = this.o.lockDurationMs;
-      const stale = (await this.o.redis.call('XPENDING', stream, INTAKE_GROUP, 'IDLE', idle, '-', '+', free)) as [
-        string,
-        string,
-        number,
-        number,
-      ][];
+      type Pending = [id: string, owner: string, idleMs: number, deliveries: number];
+      const stale = (await this.o.redis.call(
+        'XPENDING',
+        stream,
+        INTAKE_GROUP,
+        'IDLE',
+        idle,
+        '-',
+        '+',
+        free,
+      )) as Pending[];
       for (const [id, , , deliveries] of stale) {
         if (this.closing || this.active.has(id)) continue;
         // The minimum idle time again: of two workers claiming at once, only the first gets it.

@@ -163,7 +163,11 @@ export class Intake implements IntakePort {
   }
 
   /** Starts this process's intake worker (worker role) on its own blocking connection. */
-  start(connection: Redis, concurrency: number, locks: { lockDuration?: number; stalledInterval?: number } = {}): void {
+  start(
+    connection: Redis,
+    concurrency: number,
+    locks: { lockDuration?: number; stalledInterval?: number; forgetConsumersAfter?: number } = {},
+  ): void {
     const options: IntakeWorkerOptions = {
       reader: connection,
       redis: this.redis,
@@ -171,6 +175,7 @@ export class Intake implements IntakePort {
       concurrency,
       lockDurationMs: locks.lockDuration ?? 30_000,
       stalledIntervalMs: locks.stalledInterval ?? 30_000,
+      forgetConsumersAfterMs: locks.forgetConsumersAfter ?? 3_600_000,
       log: this.options.log.child({ queue: this.name }),
       handlerOf: (platform) => this.handlers.get(platform),
       finished: (origin) => this.local.get(origin)?.resolve(),

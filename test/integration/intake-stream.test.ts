@@ -33,10 +33,14 @@ function makeIntake(prefix = uniqueId('intake')): { intake: Intake; redis: Redis
   return { intake, redis, prefix };
 }
 
-function startWorker(intake: Intake, lockDuration = 200): void {
+function startWorker(intake: Intake, lockDuration = 200, forgetConsumersAfter?: number): void {
   const reader = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   open.at(-1)?.connections.push(reader);
-  intake.start(reader, 4, { lockDuration, stalledInterval: 100 });
+  intake.start(reader, 4, {
+    lockDuration,
+    stalledInterval: 100,
+    ...(forgetConsumersAfter ? { forgetConsumersAfter } : {}),
+  });
 }
 
 const item = (deliveryId: string, text = 'status'): IntakeItem => ({
@@ -208,5 +212,25 @@ describe('the intake stream', () => {
     await new Promise((r) => setTimeout(r, 400));
     expect([ran, taken]).toEqual([1, 0]);
     expect(await second.counts()).toEqual({ waiting: 0, active: 0, failed: 0 });
+  });
+
+  it('forgets the consumers of killed workers that have nothing pending, and keeps those that do', async () => {
+    const { intake, redis } = makeIntake();
+    await intake.ready();
+    const { jobId } = await intake.submit(item('d-1'), 'bytes');
+    await redis.xgroup('CREATECONSUMER', intake.keys.stream, INTAKE_GROUP, 'killed-idle');
+    await redis.xreadgroup('GROUP', INTAKE_GROUP, 'killed-busy', 'COUNT', 1, 'STREAMS', intake.keys.stream, '>');
+    await new Promise((r) => setTimeout(r, 150));
+    let runs = 0;
+    intake.register('github', async () => void (runs += 1));
+    // A lock far longer than the test: the busy one's item is not taken over, so its consumer keeps it.
+    startWorker(intake, 60_000, 100);
+    const names = async () =>
+      ((await redis.xinfo('CONSUMERS', intake.keys.stream, INTAKE_GROUP)) as string[][]).map((c) => c[1]);
+    await until('the idle consumer forgotten', async () => !(await names()).includes('killed-idle'));
+    expect(await names()).toContain('killed-busy');
+    const summary = (await redis.xpending(intake.keys.stream, INTAKE_GROUP)) as unknown[];
+    expect(summary).toEqual([1, jobId, jobId, [['killed-busy', '1']]]);
+    expect(runs).toBe(0);
   });
 });
