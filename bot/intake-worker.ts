@@ -231,7 +231,7 @@ export class IntakeWorker {
         free,
       )) as Pending[];
       for (const [id, , , deliveries] of stale) {
-        if (this.closing || this.active.has(id)) continue;
+        if (this.closing || this.active.has(id) || this.active.size >= this.o.concurrency) continue;
         // The minimum idle time again: of two workers claiming at once, only the first gets it.
         const claimed = (await this.o.redis.call('XCLAIM', stream, INTAKE_GROUP, this.consumer, idle, id)) as Entry[];
         const entry = claimed[0];
