@@ -1,5 +1,5 @@
 // The producer side of the job pipeline: typed job data into BullMQ with deterministic job ids.
-import { createHash } from 'node:crypto';
+import { redisScript, runScript } from '../bot/core/redis-script.js';
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QueueUnavailableError } from '../bot/core/errors.js';
@@ -131,30 +131,23 @@ function summarise(job: Job<JobData>, state: string): JobSummary {
 // mark never goes before the job (a delivery marked done whose job was never added would be lost: its retries would
 // be refused). When the job is not there yet (the script ran first) the mark is left to the dispatcher, as without it.
 // KEYS: index, delivery, job hash. ARGV: now ms, job id, mark value, mark TTL s. Returns { ZADD NX's count, marked }.
-const INDEX_AND_MARK = `
+const INDEX_AND_MARK = redisScript(`
 local added = redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[2])
 if redis.call('EXISTS', KEYS[3]) == 0 then return {added, 0} end
 redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
 return {added, 1}
-`;
-export const INDEX_AND_MARK_SHA = createHash('sha1').update(INDEX_AND_MARK).digest('hex');
+`);
+export const INDEX_AND_MARK_SHA = INDEX_AND_MARK.sha;
 
-/** A plain EVALSHA, EVAL on NOSCRIPT: no defineCommand on this auto-pipelined connection without an offline queue
- *  (ioredis#1511, see bot/limits.ts). Sets `mark.marked` when the mark was written. */
+/** One script (runScript: not a defined command on this connection). Sets `mark.marked` when the mark was written. */
 async function indexAndMark(
   redis: Redis,
   keys: readonly [string, string, string],
   jobId: string,
   mark: DeliveryMark,
 ): Promise<number> {
-  const args = [3, ...keys, Date.now(), jobId, mark.value, mark.ttlSeconds] as const;
-  const result = (await redis
-    .evalsha(INDEX_AND_MARK_SHA, ...args)
-    .catch((error: unknown) =>
-      String((error as Error)?.message).startsWith('NOSCRIPT')
-        ? redis.eval(INDEX_AND_MARK, ...args)
-        : Promise.reject(error),
-    )) as [number, number];
+  const args = [Date.now(), jobId, mark.value, mark.ttlSeconds];
+  const result = (await runScript(redis, INDEX_AND_MARK, keys, args)) as [number, number];
   if (Number(result[1]) === 1) mark.marked = true;
   return Number(result[0]);
 }

@@ -1,6 +1,6 @@
 // The intake stream's keys, consumer group and the small scripts its worker runs (bot/intake-worker.ts).
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { redisScript, runScript } from './core/redis-script.js';
 
 /** The intake's Redis keys: the stream of items (consumer group `workers`), the items that failed every attempt, and
  *  the prefix of the keys that remember a signed body as seen. */
@@ -23,7 +23,7 @@ export async function ensureGroup(redis: Redis, stream: string): Promise<void> {
 
 // KEYS: stream. ARGV: group, consumer, retry count ('' keeps it), ids. Resets the idle time of (and, with a retry
 // count, records the attempt of) the ids this consumer still owns; returns the ids another worker took over meanwhile.
-export const OWNED_CLAIM = `
+export const OWNED_CLAIM = redisScript(`
 local lost = {}
 for i = 4, #ARGV do
   local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)
@@ -33,19 +33,19 @@ for i = 4, #ARGV do
   else table.insert(lost, ARGV[i]) end
 end
 return lost
-`;
+`);
 // KEYS: stream. ARGV: group, consumer. Leaves the group only with nothing pending in its name, in one step (a read cut
 // off at close may still be served: its items must not be dropped from the group's pending list).
-export const LEAVE = `
+export const LEAVE = redisScript(`
 if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) == 0 then
   redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
 end
 return 1
-`;
+`);
 // KEYS: stream. ARGV: group, idle ms, this consumer. Removes the consumers of workers that stopped without leaving the
 // group (killed): nothing pending in their name and silent for longer than the idle time (a live worker reads every
 // few seconds). Returns how many went.
-const FORGET = `
+const FORGET = redisScript(`
 local gone = 0
 for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
   local f = {}
@@ -56,29 +56,22 @@ for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
   end
 end
 return gone
-`;
+`);
 
 /** Forgets the group's consumers that stopped without leaving it (see FORGET); resolves to how many. */
 export async function forgetStoppedConsumers(redis: Redis, stream: string, self: string, idleMs: number) {
-  return Number(await script(redis, FORGET, [stream], [INTAKE_GROUP, idleMs, self]));
+  return Number(await runScript(redis, FORGET, [stream], [INTAKE_GROUP, idleMs, self]));
 }
 
-const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
-const SHAS = new Map([OWNED_CLAIM, LEAVE, FORGET].map((text) => [text, sha1(text)]));
-
-/** EVALSHA, EVAL on NOSCRIPT (no defineCommand: ioredis#1511, see agents/queue.ts). */
-export async function script(
-  redis: Redis,
-  text: string,
-  keys: string[],
-  args: Array<string | number>,
-): Promise<unknown> {
-  const all = [keys.length, ...keys, ...args];
-  const call = (command: 'evalsha' | 'eval', first: string) =>
-    (redis[command] as (...a: Array<string | number>) => Promise<unknown>).call(redis, first, ...all);
-  return call('evalsha', SHAS.get(text) ?? sha1(text)).catch((error: unknown) =>
-    String((error as Error)?.message).startsWith('NOSCRIPT') ? call('eval', text) : Promise.reject(error),
-  );
+/** Resolves once the connection is up (the intake's have no offline queue: a command sent earlier fails), or after
+ *  `ms`, or at once when it was closed for good. */
+export async function whenReady(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready' || redis.status === 'end') return;
+  let done: () => void = () => undefined;
+  const timer = setTimeout(() => done(), ms);
+  await new Promise<void>((resolve) => redis.once('ready', (done = resolve)));
+  redis.off('ready', done);
+  clearTimeout(timer);
 }
 
 export function fieldOf(fields: string[], name: string): string {

@@ -8,7 +8,8 @@ import type { Redis } from 'ioredis';
 import type { IntakeHandler, IntakeItem, IntakePlatform } from './core/intake.js';
 import { SpanKind, contextFrom, withSpan } from './core/trace.js';
 import { ensureGroup, fieldOf, forgetStoppedConsumers, INTAKE_GROUP, LEAVE, OWNED_CLAIM } from './intake-keys.js';
-import { moveToFailed, script, type IntakeKeys } from './intake-keys.js';
+import { moveToFailed, whenReady, type IntakeKeys } from './intake-keys.js';
+import { runScript } from './core/redis-script.js';
 import type { Logger } from './logger.js';
 
 /** Attempts per item (the last one is told `final`, so that its handler tells the person). */
@@ -76,7 +77,7 @@ export class IntakeWorker {
       let reply: [string, Entry[]][] | null;
       try {
         if (!grouped) {
-          await this.connected();
+          await whenReady(this.o.redis, 1_000);
           await ensureGroup(this.o.redis, this.o.keys.stream);
           grouped = true;
           this.reclaimRun = this.reclaim();
@@ -109,18 +110,6 @@ export class IntakeWorker {
       }
       for (const [id, fields] of reply?.[0]?.[1] ?? []) this.launch(id, fields, 1);
     }
-  }
-
-  /** Resolves once the command connection is up (it has no offline queue), or after a second. */
-  private async connected(): Promise<void> {
-    const { redis } = this.o;
-    if (redis.status === 'ready') return;
-    let done: () => void = () => undefined;
-    const up = new Promise<void>((resolve) => (done = resolve));
-    redis.once('ready', done);
-    await Promise.race([up, this.pause(1_000)]);
-    redis.off('ready', done);
-    this.wake = undefined;
   }
 
   /** Waits `ms`, or less when the worker closes. */
@@ -266,7 +255,7 @@ export class IntakeWorker {
 
   private async claimOwned(ids: string[], retryCount: number | ''): Promise<void> {
     const { stream } = this.o.keys;
-    const lost = (await script(
+    const lost = (await runScript(
       this.o.redis,
       OWNED_CLAIM,
       [stream],
@@ -295,6 +284,6 @@ export class IntakeWorker {
     clearTimeout(timer);
     clearInterval(this.beat);
     if (this.active.size === 0)
-      await script(this.o.redis, LEAVE, [this.o.keys.stream], [INTAKE_GROUP, this.consumer]).catch(() => undefined);
+      await runScript(this.o.redis, LEAVE, [this.o.keys.stream], [INTAKE_GROUP, this.consumer]).catch(() => undefined);
   }
 }

@@ -9,13 +9,14 @@
 // Why a stream and not a BullMQ queue: an item is acked once and run once, in order of arrival, with no delay,
 // priority or result to keep; BullMQ's add (job hash, events stream, options, deduplication key) cost about three
 // times the CPU of this script in Node and in Redis, on the path every inbound request takes (B2).
-import { createHash, hash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { IntakeHandler, IntakeItem, IntakePlatform, IntakePort, Submitted } from './core/intake.js';
 import type { Logger } from './logger.js';
 import { currentTraceCarrier } from './core/trace.js';
+import { redisScript, runScript } from './core/redis-script.js';
 import { drainLegacyIntake } from './intake-legacy.js';
-import { ensureGroup, fieldOf, INTAKE_GROUP, intakeKeys, type IntakeKeys } from './intake-keys.js';
+import { ensureGroup, fieldOf, INTAKE_GROUP, intakeKeys, whenReady, type IntakeKeys } from './intake-keys.js';
 import { IntakeWorker, type IntakeWorkerOptions } from './intake-worker.js';
 
 export { intakeKeys, type IntakeKeys } from './intake-keys.js';
@@ -38,7 +39,7 @@ export const digestOf = (signed: Buffer | string): string => hash('sha256', sign
 // KEYS: seen key, stream. ARGV: window ms, delivery id, item JSON, origin (who waits for the item in this process, or
 // ''). Returns {1, entry id} when queued, or {0, "<entry id> <delivery id>"} of the first copy when the same signed
 // bytes were queued within the window.
-const SUBMIT = `
+const SUBMIT = redisScript(`
 local first = redis.call('GET', KEYS[1])
 if first then return {0, first} end
 local id
@@ -46,8 +47,7 @@ if ARGV[4] == '' then id = redis.call('XADD', KEYS[2], '*', 'd', ARGV[3])
 else id = redis.call('XADD', KEYS[2], '*', 'd', ARGV[3], 'o', ARGV[4]) end
 redis.call('SET', KEYS[1], id .. ' ' .. ARGV[2], 'PX', ARGV[1])
 return {1, id}
-`;
-const SUBMIT_SHA = createHash('sha1').update(SUBMIT).digest('hex');
+`);
 
 /** An item kept after its last attempt: its id, how many attempts it had, the last error, the item's JSON. */
 export interface FailedItem {
@@ -89,20 +89,11 @@ export class Intake implements IntakePort {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     const setUp = async () => {
-      await this.up();
-      await this.redis.script('LOAD', SUBMIT);
+      await whenReady(this.redis, 5_000);
+      await this.redis.script('LOAD', SUBMIT.text);
       await ensureGroup(this.redis, this.keys.stream);
     };
     await Promise.race([setUp().catch(() => undefined), late]);
-    clearTimeout(timer);
-  }
-
-  /** Resolves once the connection is up (it has no offline queue: a command sent earlier fails), or after 5 s. */
-  private async up(): Promise<void> {
-    if (this.redis.status === 'ready' || this.redis.status === 'end') return;
-    let done: () => void = () => undefined;
-    const timer = setTimeout(() => done(), 5_000);
-    await new Promise<void>((resolve) => this.redis.once('ready', (done = resolve)));
     clearTimeout(timer);
   }
 
@@ -117,26 +108,13 @@ export class Intake implements IntakePort {
     // worker may finish it before the script's answer is read.
     const origin = this.worker ? `${this.nonce}:${++this.sequence}` : '';
     const done = origin ? this.track(origin) : undefined;
-    const args = [
-      2,
-      this.keys.seen + digestOf(signed),
-      this.keys.stream,
-      windowMs,
-      item.deliveryId,
-      json,
-      origin,
-    ] as const;
-    const [queued, value] = (await this.redis
-      .evalsha(SUBMIT_SHA, ...args)
-      .catch((error: unknown) =>
-        String((error as Error)?.message).startsWith('NOSCRIPT')
-          ? this.redis.eval(SUBMIT, ...args)
-          : Promise.reject(error),
-      )
-      .catch((error: unknown) => {
+    const keys = [this.keys.seen + digestOf(signed), this.keys.stream];
+    const [queued, value] = (await runScript(this.redis, SUBMIT, keys, [windowMs, item.deliveryId, json, origin]).catch(
+      (error: unknown) => {
         this.local.get(origin)?.resolve();
         throw error;
-      })) as [number, string];
+      },
+    )) as [number, string];
     if (Number(queued) === 1) {
       if (done) this.pending.add(done);
       return { outcome: 'queued', jobId: value };
@@ -220,7 +198,7 @@ export class Intake implements IntakePort {
 
   /** Deletes every item, queued or failed (tests, `void` maintenance): the seen marks expire on their own. */
   async obliterate(): Promise<void> {
-    await this.up();
+    await whenReady(this.redis, 5_000);
     await this.redis.del(this.keys.stream, this.keys.failed);
   }
 

@@ -1,5 +1,5 @@
 // Per-tenant and per-person limits, kept in Redis so that every web and worker process shares them.
-import { createHash } from 'node:crypto';
+import { redisScript, runScript } from './core/redis-script.js';
 import type { Redis } from 'ioredis';
 import { QueueUnavailableError } from './core/errors.js';
 import { refuse, type Refusal } from './core/outcome.js';
@@ -46,23 +46,8 @@ export class CommandRateLimiter {
     const { tenantKey, memberKey } = this.keys(actor, nowMs);
     let result: unknown;
     try {
-      const args = [
-        3,
-        claimKey,
-        tenantKey,
-        memberKey,
-        claimTtlSeconds,
-        WINDOW_SECONDS * 2,
-        owner ? `processing:${owner}` : 'processing',
-      ] as const;
-      // NOSCRIPT: nothing ran (a new or restarted Redis, SCRIPT FLUSH); EVAL runs the script and caches it.
-      result = await this.redis
-        .evalsha(CLAIM_AND_COUNT_SHA, ...args)
-        .catch((error: unknown) =>
-          String((error as Error)?.message).startsWith('NOSCRIPT')
-            ? this.redis.eval(CLAIM_AND_COUNT, ...args)
-            : Promise.reject(error),
-        );
+      const args = [claimTtlSeconds, WINDOW_SECONDS * 2, owner ? `processing:${owner}` : 'processing'];
+      result = await runScript(this.redis, CLAIM_AND_COUNT, [claimKey, tenantKey, memberKey], args);
     } catch (error) {
       throw new QueueUnavailableError(error);
     }
@@ -95,7 +80,7 @@ export class CommandRateLimiter {
 // KEYS: delivery claim, tenant counter, member counter. ARGV: claim TTL, counter TTL, claim value
 // (`processing:<intake job id>`: the same queued item run again after its worker died takes its own claim over, and
 // is told so: the 4th value is 1).
-const CLAIM_AND_COUNT = `
+const CLAIM_AND_COUNT = redisScript(`
 local held = redis.call('GET', KEYS[1])
 if held and (ARGV[3] == 'processing' or held ~= ARGV[3]) then return {0, 0, 0, 0} end
 redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[1])
@@ -105,8 +90,8 @@ local m = redis.call('INCR', KEYS[3])
 if m == 1 then redis.call('EXPIRE', KEYS[3], ARGV[2]) end
 if held then return {1, t, m, 1} end
 return {1, t, m, 0}
-`;
-export const CLAIM_AND_COUNT_SHA = createHash('sha1').update(CLAIM_AND_COUNT).digest('hex');
+`);
+export const CLAIM_AND_COUNT_SHA = CLAIM_AND_COUNT.sha;
 
 // Job slots (concurrently running jobs) moved to the worker's side: agents/slots.ts.
 export { JobSlots } from '../agents/slots.js';
