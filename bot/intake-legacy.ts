@@ -5,6 +5,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { IntakeHandler, IntakeItem, IntakePlatform } from './core/intake.js';
 import type { Logger } from './logger.js';
+import { handleItem } from './intake-worker.js';
 
 const LEFT = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
 /** How long after start the old queue is watched (a rolling upgrade is over by then). */
@@ -28,12 +29,8 @@ export function drainLegacyIntake(options: {
   let blocking: Redis | undefined;
   let looking = false;
   const until = Date.now() + (options.watchMs ?? WATCH_MS);
-  const run = async (job: Job<IntakeItem>) => {
-    const handler = options.handlerOf(job.data.platform);
-    if (!handler) throw new Error(`no intake handler for ${job.data.platform} in this worker`);
-    const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    await handler(job.data, { final, id: job.id ?? '' });
-  };
+  const run = (job: Job<IntakeItem>) =>
+    handleItem(options, job.data, { final: job.attemptsMade + 1 >= (job.opts.attempts ?? 1), id: job.id ?? '' });
   const stopWorker = async () => {
     const [w, b] = [worker, blocking];
     [worker, blocking] = [undefined, undefined];

@@ -6,11 +6,11 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { IntakeHandler, IntakeItem, IntakePlatform } from './core/intake.js';
-import { SpanKind, contextFrom, withSpan } from './core/trace.js';
 import { ensureGroup, fieldOf, forgetStoppedConsumers, INTAKE_GROUP, LEAVE, OWNED_CLAIM } from './intake-keys.js';
 import { moveToFailed, whenReady, type IntakeKeys } from './intake-keys.js';
 import { runScript } from './core/redis-script.js';
 import type { Logger } from './logger.js';
+import { SpanKind, contextFrom, withSpan } from './core/trace.js';
 
 /** Attempts per item (the last one is told `final`, so that its handler tells the person). */
 export const INTAKE_ATTEMPTS = 3;
@@ -37,6 +37,20 @@ export interface IntakeWorkerOptions {
 type Entry = [id: string, fields: string[]];
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Runs one item through its platform's handler (this worker's, and the previous release's queue: intake-legacy.ts). */
+export async function handleItem(
+  o: { readonly handlerOf: (platform: IntakePlatform) => IntakeHandler | undefined; readonly log: Logger },
+  item: IntakeItem | undefined,
+  attempt: { readonly final: boolean; readonly id: string },
+): Promise<void> {
+  if (!item || typeof item.platform !== 'string') throw new Error('unreadable intake item');
+  const handler = o.handlerOf(item.platform);
+  if (!handler) throw new Error(`no intake handler for ${item.platform} in this worker`);
+  o.log.debug({ deliveryId: item.deliveryId, platform: item.platform }, 'intake item');
+  const span = { kind: SpanKind.CONSUMER, parent: contextFrom(item.trace), attributes: { 'void.job_id': attempt.id } };
+  await withSpan(`void.intake ${item.platform}`, span, () => handler(item, attempt));
+}
 
 export class IntakeWorker {
   private readonly consumer = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -149,7 +163,7 @@ export class IntakeWorker {
     for (let attempt = first; ; attempt++) {
       const final = attempt >= INTAKE_ATTEMPTS;
       try {
-        await this.handle(id, item, final);
+        await handleItem(this.o, item, { final, id });
         break;
       } catch (error) {
         const err = { message: messageOf(error) };
@@ -177,15 +191,6 @@ export class IntakeWorker {
       .exec()
       .catch((error: unknown) => this.o.log.warn({ err: { message: messageOf(error) }, jobId: id }, 'intake ack'));
     return true;
-  }
-
-  private async handle(id: string, item: IntakeItem | undefined, final: boolean): Promise<void> {
-    if (!item || typeof item.platform !== 'string') throw new Error('unreadable intake item');
-    const handler = this.o.handlerOf(item.platform);
-    if (!handler) throw new Error(`no intake handler for ${item.platform} in this worker`);
-    this.o.log.debug({ deliveryId: item.deliveryId, platform: item.platform }, 'intake item');
-    const span = { kind: SpanKind.CONSUMER, parent: contextFrom(item.trace), attributes: { 'void.job_id': id } };
-    await withSpan(`void.intake ${item.platform}`, span, () => handler(item, { final, id }));
   }
 
   /** Kept in the failed stream, removed from the items, in one transaction. */
