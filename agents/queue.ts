@@ -64,9 +64,9 @@ export class JobQueue implements JobSubmitter {
     const valid = checked.data;
     const redis = this.options.connection;
     try {
-      // Both commands travel in one round trip (auto-pipelining); the index is trimmed now and then, not each time.
-      // With the delivery's done mark, the index entry and the mark are one script (a command fewer), sent after the
-      // add (a turn of the event loop later: BullMQ has queued its command by then, in the same write as a rule).
+      // Both commands are in flight together (one wait); the index is trimmed now and then, not each time. With the
+      // delivery's done mark, the index entry and the mark are one script (a command fewer), sent after the add (a
+      // turn of the event loop later: BullMQ has sent its command by then, and Redis runs them in order).
       const index = this.recentKey(valid.tenantId);
       const [added] = await Promise.all([
         mark

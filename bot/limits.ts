@@ -13,7 +13,7 @@ const WINDOW_SECONDS = 60;
 /** Fixed one-minute windows: one INCR per key, both keys in one round trip (with the delivery claim). */
 export class CommandRateLimiter {
   // A plain EVALSHA (EVAL when Redis does not know the script yet), not a command defined with defineCommand: on this
-  // connection (auto-pipelining, no offline queue) a defined command sent while Redis is down throws outside its
+  // connection (no offline queue) a defined command sent while Redis is down can throw outside its
   // promise (ioredis#1511), an uncaught exception. EVALSHA sends 40 bytes where EVAL sent the script's 450.
   constructor(
     private readonly redis: Redis,

@@ -1,6 +1,6 @@
 // A Lua script run by its SHA (EVALSHA), and by its text (EVAL, which caches it) when Redis answers NOSCRIPT (a new or
-// restarted Redis, SCRIPT FLUSH): nothing ran then. Not ioredis's defineCommand: on an auto-pipelined connection
-// without an offline queue, a defined command throws outside its promise while Redis is down (ioredis#1511).
+// restarted Redis, SCRIPT FLUSH): nothing ran then. Not ioredis's defineCommand: on a connection without an offline
+// queue, a defined command can throw outside its promise while Redis is down (ioredis#1511).
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
