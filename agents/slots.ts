@@ -1,14 +1,24 @@
 // Concurrently running jobs per tenant and per person, leased in Redis so that every worker process shares them and
 // a killed worker's slot comes back when its lease lapses. Each operation is one script, sent by its SHA (EVALSHA):
-// acquire is one command and one round trip, release likewise (it was a MULTI of two ZREMs: four commands).
+// acquire is one command and one round trip. A finished job's slot is freed by its lock's end (no command of its own).
 import type { Redis } from 'ioredis';
 import type { JobSlotsPort, SlotVerdict } from '../bot/core/jobs.js';
 import type { TenantLimits } from '../bot/core/types.js';
 
 // Acquire a running-job slot in two leased sets at once (tenant and person), or neither. Idempotent for a job that
-// holds its slot (that is how a lease is renewed).
-// KEYS: tenant set, member set. ARGV: job id, now ms, lease ms, tenant limit, member limit.
+// holds its slot (that is how a lease is renewed). A slot is held while its job runs: an entry whose job has no BullMQ
+// lock any more (finished, failed, handed back, or its worker died and the lock lapsed) holds nothing and is dropped,
+// so a job's end needs no release of its own. Each acquire drops the oldest few such entries (the sets stay the size
+// of what runs), and all of them before refusing at the limit. Without a lock prefix, only release and the lease free
+// a slot.
+// KEYS: tenant set, member set. ARGV: job id, now ms, lease ms, tenant limit, member limit, lock key prefix ('' none).
 const ACQUIRE = `
+local function lapsed(key, count)
+  if ARGV[6] == '' then return end
+  for _, id in ipairs(redis.call('ZRANGE', key, 0, count)) do
+    if id ~= ARGV[1] and redis.call('EXISTS', ARGV[6] .. id .. ':lock') == 0 then redis.call('ZREM', key, id) end
+  end
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
 local expiry = tonumber(ARGV[2]) + tonumber(ARGV[3])
@@ -17,7 +27,11 @@ if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
   redis.call('ZADD', KEYS[2], expiry, ARGV[1])
   return 1
 end
+lapsed(KEYS[1], 2)
+lapsed(KEYS[2], 2)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then lapsed(KEYS[1], -1) end
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return -1 end
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then lapsed(KEYS[2], -1) end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then return -2 end
 redis.call('ZADD', KEYS[1], expiry, ARGV[1])
 redis.call('ZADD', KEYS[2], expiry, ARGV[1])
@@ -47,6 +61,9 @@ export class JobSlots implements JobSlotsPort {
     redis: Redis,
     private readonly prefix: string,
     readonly leaseMs = 120_000,
+    /** The job queue's key prefix (`<prefix>:<queue>:`, BullMQ's `queue.toKey('')`): a slot whose job's lock is gone
+     *  is free. Without it, only release() and the lease free a slot. */
+    private readonly lockPrefix = '',
   ) {
     redis.defineCommand('voidSlotAcquire', { numberOfKeys: 2, lua: ACQUIRE });
     redis.defineCommand('voidSlotRelease', { numberOfKeys: 2, lua: RELEASE });
@@ -68,6 +85,7 @@ export class JobSlots implements JobSlotsPort {
         this.leaseMs,
         limits.concurrentJobs,
         limits.memberConcurrentJobs,
+        this.lockPrefix,
       ),
     );
     return result === 1 ? 'acquired' : result === -1 ? 'tenant_busy' : 'member_busy';

@@ -203,12 +203,8 @@ export class JobWorker {
     try {
       return await this.execute(job, data, tenant, processor, log);
     } finally {
+      // The slot is not released here: it is free once BullMQ drops the job's lock as it finishes (agents/slots.ts).
       clearInterval(renew);
-      // Not awaited: the job's result does not wait for the bookkeeping; a lost release lapses with the lease. On the
-      // worker's auto-pipelined connection it leaves in the same write as BullMQ's moveToFinished (no round trip).
-      this.options.slots
-        .release(tenant.id, data.requester.memberId, jobId)
-        .catch((err: unknown) => log.warn({ err }, 'could not release the job slot; it lapses with its lease'));
     }
   }
 

@@ -231,9 +231,8 @@ export class VoidApp {
         chat: this.chat,
         audit: this.audit,
         registry: this.registry,
-        // On the worker's own (auto-pipelined) connection: a finished job's slot release leaves in the same write as
-        // BullMQ's moveToFinished, so a no-op job pays one round trip for its slot, not two.
-        slots: new JobSlots(connection, this.prefix),
+        // A finished job's slot is free once its BullMQ lock is gone: one round trip per job for its slot, not two.
+        slots: new JobSlots(connection, this.prefix, undefined, this.queue.queue.toKey('')),
         log: this.log.child({ role: 'worker' }),
         gate: firstRefusal(this.contributions.map((c) => c.runGate)),
         scrub: this.scrub,

@@ -216,6 +216,8 @@ describe('jobs', () => {
     if (!tenant) throw new Error('no tenant');
     const { JobSlots } = await import('../../bot/limits.js');
     const slots = new JobSlots(t.app.redis, t.prefix);
+    // A job running elsewhere: its slot and its BullMQ lock (a slot without a lock is free).
+    await t.app.redis.set(`${t.app.queue.queue.toKey('other-running-job')}:lock`, 'token', 'PX', 60_000);
     expect(await slots.acquire('acme', 'alice', 'other-running-job', tenant.limits)).toBe('acquired');
     await t.app.dispatcher.dispatch(cmd('status', 'alice'));
     const waiting = await waitFor((r) => r.text.startsWith('⏳'));
