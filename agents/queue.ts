@@ -1,6 +1,6 @@
 // The producer side of the job pipeline: typed job data into BullMQ with deterministic job ids.
 import { redisScript, runScript } from '../bot/core/redis-script.js';
-import { Queue, type Job } from 'bullmq';
+import { Job, Queue, type IRedisClient } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QueueUnavailableError } from '../bot/core/errors.js';
 import { JOB_QUEUE, parseJobData, type DeliveryMark, type JobData, type JobSubmitter } from '../bot/core/jobs.js';
@@ -33,6 +33,8 @@ export class JobQueue implements JobSubmitter {
   readonly queue: Queue<JobData>;
   readonly name: string;
   private added = 0;
+  /** BullMQ's client for this connection (its scripts defined), resolved at the first enqueue. */
+  private client: IRedisClient | undefined;
 
   constructor(private readonly options: JobQueueOptions) {
     this.name = options.name ?? JOB_QUEUE;
@@ -64,17 +66,19 @@ export class JobQueue implements JobSubmitter {
     const valid = checked.data;
     const redis = this.options.connection;
     try {
-      // Both commands are in flight together (one wait); the index is trimmed now and then, not each time. With the
-      // delivery's done mark, the index entry and the mark are one script (a command fewer), sent after the add (a
-      // turn of the event loop later: BullMQ has sent its command by then, and Redis runs them in order).
+      // Both commands are in flight together (one wait); the index is trimmed now and then, not each time. BullMQ's
+      // insert is sent as addJob is called (before its first await), so the index script sent next runs after it
+      // (one connection: Redis runs them in order); with the delivery's done mark, the index entry and the mark are
+      // that one script (a command fewer), which writes the mark only if the job is there.
       const index = this.recentKey(valid.tenantId);
+      const client = this.client ?? (this.client = await this.queue.getBackend().client);
+      const job = new Job<JobData>(this.queue, valid.kind, valid, { ...this.queue.defaultJobOptions, jobId }, jobId);
+      const inserted = job.addJob(client);
       const [added] = await Promise.all([
         mark
-          ? new Promise((resolve) => setImmediate(resolve)).then(() =>
-              indexAndMark(redis, [index, mark.key, this.queue.toKey(jobId)], jobId, mark),
-            )
+          ? indexAndMark(redis, [index, mark.key, this.queue.toKey(jobId)], jobId, mark)
           : redis.zadd(index, 'NX', Date.now(), jobId),
-        this.queue.add(valid.kind, valid, { jobId }),
+        inserted,
       ]);
       if (added && ++this.added % TRIM_EVERY === 0)
         await redis.zremrangebyrank(this.recentKey(valid.tenantId), 0, -RECENT_PER_TENANT - 1);

@@ -2,7 +2,8 @@
 // mark must never stand without the job: a delivery marked done whose job was never added would be lost (its retries
 // are refused as duplicates). So the mark is written only when the job is in Redis, and otherwise left to the
 // dispatcher, which writes it after a successful add or gives the delivery back after a failed one.
-import { afterAll, describe, expect, it } from 'vitest';
+import { Job } from 'bullmq';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { JobQueue } from '../../agents/queue.js';
 import type { DeliveryMark, JobData } from '../../bot/core/jobs.js';
 import { createRedis } from '../../bot/redis.js';
@@ -43,15 +44,17 @@ describe('the delivery mark sent with a job', () => {
 
       // The add fails: no mark (the dispatcher gives the delivery back, and a retry queues the job).
       const failing = markOf(`${prefix}:delivery:console:d-2`);
-      const add = queue.queue.add.bind(queue.queue);
-      queue.queue.add = () => Promise.reject(new Error('Redis went away'));
+      const realAddJob = Job.prototype.addJob;
+      const addJob = vi.spyOn(Job.prototype, 'addJob').mockRejectedValueOnce(new Error('Redis went away'));
       await expect(queue.submitJob('job-2', data(2), failing)).rejects.toThrow();
       // The add has not reached Redis when the script runs: no mark either.
       const late = markOf(`${prefix}:delivery:console:d-3`);
-      queue.queue.add = ((...args: Parameters<typeof add>) =>
-        new Promise((r) => setTimeout(r, 30)).then(() => add(...args))) as typeof add;
+      addJob.mockRestore();
+      const delayed = vi.spyOn(Job.prototype, 'addJob').mockImplementationOnce(function (this: Job, ...args) {
+        return new Promise((r) => setTimeout(r, 30)).then(() => realAddJob.apply(this, args));
+      });
       expect(await queue.submitJob('job-3', data(3), late)).toEqual({ jobId: 'job-3', duplicate: false });
-      queue.queue.add = add;
+      delayed.mockRestore();
       expect([failing.marked, late.marked]).toEqual([false, false]);
       expect(await redis.exists(failing.key, late.key)).toBe(0);
       expect(await queue.queue.getJob('job-3')).toBeDefined();
