@@ -10,7 +10,7 @@ import type { TenantLimits } from '../bot/core/types.js';
 // lock any more (finished, failed, handed back, or its worker died and the lock lapsed) holds nothing and is dropped,
 // so a job's end needs no release of its own. Each acquire drops the oldest few such entries (the sets stay the size
 // of what runs), and all of them before refusing at the limit. Without a lock prefix, only release and the lease free
-// a slot.
+// a slot. (The locks are read by name inside the script: Void runs on one Redis, not Redis Cluster.)
 // KEYS: tenant set, member set. ARGV: job id, now ms, lease ms, tenant limit, member limit, lock key prefix ('' none).
 const ACQUIRE = `
 local function lapsed(key, count)
