@@ -5,34 +5,44 @@ import type { Redis } from 'ioredis';
 import type { JobSlotsPort, SlotVerdict } from '../bot/core/jobs.js';
 import type { TenantLimits } from '../bot/core/types.js';
 
-// Acquire a running-job slot in two leased sets at once (tenant and person), or neither. Idempotent for a job that
-// holds its slot (that is how a lease is renewed). A slot is held while its job runs: an entry whose job has no BullMQ
-// lock any more (finished, failed, handed back, or its worker died and the lock lapsed) holds nothing and is dropped,
-// so a job's end needs no release of its own. Each acquire drops the oldest few such entries (the sets stay the size
-// of what runs), and all of them before refusing at the limit. Without a lock prefix, only release and the lease free
-// a slot. (The locks are read by name inside the script: Void runs on one Redis, not Redis Cluster.)
+// Acquire a running-job slot in two leased sets at once (tenant and person), or neither; once per attempt of a job.
+// A slot is held while its job runs: an entry whose job has no BullMQ lock any more (finished, failed, handed back, or
+// its worker died and the lock lapsed) holds nothing and is dropped, so a job's end needs no release of its own. Each
+// acquire drops the oldest few such entries (the sets stay the size of what runs), and all of them before refusing at
+// the limit; an earlier attempt's entry of the same job goes first (a retry is counted once, against its limits).
+// Without a lock prefix, only release and the lease free a slot. (The locks are read by name inside the script: Void
+// runs on one Redis, not Redis Cluster.)
 // KEYS: tenant set, member set. ARGV: job id, now ms, lease ms, tenant limit, member limit, lock key prefix ('' none).
 const ACQUIRE = `
 local function lapsed(key, count)
   if ARGV[6] == '' then return end
   for _, id in ipairs(redis.call('ZRANGE', key, 0, count)) do
-    if id ~= ARGV[1] and redis.call('EXISTS', ARGV[6] .. id .. ':lock') == 0 then redis.call('ZREM', key, id) end
+    if redis.call('EXISTS', ARGV[6] .. id .. ':lock') == 0 then redis.call('ZREM', key, id) end
   end
 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
-local expiry = tonumber(ARGV[2]) + tonumber(ARGV[3])
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-  redis.call('ZADD', KEYS[1], expiry, ARGV[1])
-  redis.call('ZADD', KEYS[2], expiry, ARGV[1])
-  return 1
-end
 lapsed(KEYS[1], 2)
 lapsed(KEYS[2], 2)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then lapsed(KEYS[1], -1) end
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return -1 end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then lapsed(KEYS[2], -1) end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then return -2 end
+local expiry = tonumber(ARGV[2]) + tonumber(ARGV[3])
+redis.call('ZADD', KEYS[1], expiry, ARGV[1])
+redis.call('ZADD', KEYS[2], expiry, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 1
+`;
+
+// Renew a running job's lease (every third of it, while it runs): its entry in both sets again, whether or not a
+// lapsed lock had it dropped meanwhile (the job runs: it counts), and both sets kept as long. Never refused.
+// KEYS: tenant set, member set. ARGV: job id, now ms, lease ms.
+const RENEW = `
+local expiry = tonumber(ARGV[2]) + tonumber(ARGV[3])
 redis.call('ZADD', KEYS[1], expiry, ARGV[1])
 redis.call('ZADD', KEYS[2], expiry, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -49,6 +59,7 @@ return 1
 
 type SlotScripts = {
   voidSlotAcquire(...args: Array<string | number>): Promise<number>;
+  voidSlotRenew(...args: Array<string | number>): Promise<number>;
   voidSlotRelease(...args: Array<string | number>): Promise<number>;
 };
 
@@ -66,6 +77,7 @@ export class JobSlots implements JobSlotsPort {
     private readonly lockPrefix = '',
   ) {
     redis.defineCommand('voidSlotAcquire', { numberOfKeys: 2, lua: ACQUIRE });
+    redis.defineCommand('voidSlotRenew', { numberOfKeys: 2, lua: RENEW });
     redis.defineCommand('voidSlotRelease', { numberOfKeys: 2, lua: RELEASE });
     this.scripts = redis as unknown as SlotScripts;
   }
@@ -91,9 +103,10 @@ export class JobSlots implements JobSlotsPort {
     return result === 1 ? 'acquired' : result === -1 ? 'tenant_busy' : 'member_busy';
   }
 
-  /** Renews the lease of a running job (acquire is idempotent for a job that holds its slot). */
-  async renew(tenantId: string, memberId: string, jobId: string, limits: TenantLimits): Promise<void> {
-    await this.acquire(tenantId, memberId, jobId, limits);
+  /** Renews the lease of a running job (never refused: the job runs, so it counts). */
+  async renew(tenantId: string, memberId: string, jobId: string): Promise<void> {
+    const [t, m] = this.keys(tenantId, memberId);
+    await this.scripts.voidSlotRenew(t, m, jobId, Date.now(), this.leaseMs);
   }
 
   async release(tenantId: string, memberId: string, jobId: string): Promise<void> {

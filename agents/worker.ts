@@ -196,7 +196,7 @@ export class JobWorker {
     }
     const renew = setInterval(
       () => {
-        void this.options.slots.renew(tenant.id, data.requester.memberId, jobId, tenant.limits).catch(() => undefined);
+        void this.options.slots.renew(tenant.id, data.requester.memberId, jobId).catch(() => undefined);
       },
       Math.max(1000, this.options.slots.leaseMs / 3),
     );

@@ -183,7 +183,7 @@ export type SlotVerdict = 'acquired' | 'tenant_busy' | 'member_busy';
 export interface JobSlotsPort {
   readonly leaseMs: number;
   acquire(tenantId: string, memberId: string, jobId: string, limits: TenantLimits): Promise<SlotVerdict>;
-  renew(tenantId: string, memberId: string, jobId: string, limits: TenantLimits): Promise<void>;
+  renew(tenantId: string, memberId: string, jobId: string): Promise<void>;
   release(tenantId: string, memberId: string, jobId: string): Promise<void>;
 }
 

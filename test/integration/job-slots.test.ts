@@ -30,11 +30,47 @@ describe('JobSlots', () => {
     expect(await slots.acquire('acme', 'bob', 'j3', limits)).toBe('acquired');
     await lock('j4');
     expect(await slots.acquire('acme', 'carol', 'j4', limits)).toBe('tenant_busy');
-    // A renewal of a running job's lease is not refused at the limit.
-    expect(await slots.acquire('acme', 'alice', 'j2', limits)).toBe('acquired');
+    // A renewal of a running job's lease is never refused, even at the limit.
+    await slots.renew('acme', 'alice', 'j2');
     expect((await redis.zrange(`${prefix}:running:acme`, '0', '-1')).sort()).toEqual(['j2', 'j3']);
     await redis.del(`${locks}j2:lock`, `${locks}j3:lock`, `${locks}j4:lock`, `${prefix}:running:acme`);
     await redis.del(`${prefix}:running:acme:m:alice`, `${prefix}:running:acme:m:bob`);
+  });
+
+  it("counts a retried job once, against the limits: its earlier attempt's entry neither frees nor blocks it", async () => {
+    const prefix = uniqueId('slots');
+    const locks = `${prefix}:q:`;
+    const slots = new JobSlots(redis, prefix, 60_000, locks);
+    const wide = { concurrentJobs: 10, memberConcurrentJobs: 1 } as TenantLimits;
+    const lock = (id: string) => redis.set(`${locks}${id}:lock`, 'token', 'PX', 60_000);
+    // Three others' running jobs are the tenant set's oldest entries: an acquire looks at those first.
+    for (const id of ['bob', 'carol', 'erin']) {
+      await lock(id);
+      expect(await slots.acquire('acme', id, id, wide)).toBe('acquired');
+    }
+    await lock('x');
+    expect(await slots.acquire('acme', 'alice', 'x', wide)).toBe('acquired');
+    await redis.del(`${locks}x:lock`); // x failed; its retry waits for its backoff
+    await lock('z');
+    expect(await slots.acquire('acme', 'alice', 'z', wide)).toBe('acquired');
+    await lock('x'); // x's retry starts while z runs: alice is at her limit
+    expect(await slots.acquire('acme', 'alice', 'x', wide)).toBe('member_busy');
+    await redis.del(`${locks}z:lock`);
+    expect(await slots.acquire('acme', 'alice', 'x', wide)).toBe('acquired');
+    // Its entry dropped by another's acquire while it was between attempts: its own old entry does not block it.
+    await redis.del(`${locks}x:lock`);
+    await redis.zrem(`${prefix}:running:acme`, 'x');
+    await lock('x');
+    expect(await slots.acquire('acme', 'alice', 'x', wide)).toBe('acquired');
+    // A running job whose entries were dropped (its lock lapsed for a while) is counted again at its next renewal.
+    await redis.zrem(`${prefix}:running:acme`, 'x');
+    await redis.zrem(`${prefix}:running:acme:m:alice`, 'x');
+    await slots.renew('acme', 'alice', 'x');
+    expect(await redis.zscore(`${prefix}:running:acme:m:alice`, 'x')).not.toBeNull();
+    expect(await redis.pttl(`${prefix}:running:acme:m:alice`)).toBeGreaterThan(50_000);
+    const members = ['alice', 'bob', 'carol', 'erin'].map((m) => `${prefix}:running:acme:m:${m}`);
+    await redis.del(...['bob', 'carol', 'erin', 'x'].map((id) => `${locks}${id}:lock`), `${prefix}:running:acme`);
+    await redis.del(...members);
   });
 });
 
