@@ -37,7 +37,7 @@ describe('JobSlots', () => {
     await redis.del(`${prefix}:running:acme:m:alice`, `${prefix}:running:acme:m:bob`);
   });
 
-  it("counts a retried job once, against the limits: its earlier attempt's entry neither frees nor blocks it", async () => {
+  it('counts a retried job once, against the limits: its earlier entry neither frees nor blocks it', async () => {
     const prefix = uniqueId('slots');
     const locks = `${prefix}:q:`;
     const slots = new JobSlots(redis, prefix, 60_000, locks);
