@@ -5,6 +5,17 @@ import type { Redis } from 'ioredis';
 import type { JobSlotsPort, SlotVerdict } from '../bot/core/jobs.js';
 import type { TenantLimits } from '../bot/core/types.js';
 
+// The job's entry in both sets until now + lease, and both sets kept as long (the end of acquire, and renew).
+// KEYS: tenant set, member set. ARGV: job id, now ms, lease ms.
+const HOLD = `
+local expiry = tonumber(ARGV[2]) + tonumber(ARGV[3])
+redis.call('ZADD', KEYS[1], expiry, ARGV[1])
+redis.call('ZADD', KEYS[2], expiry, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 1
+`;
+
 // Acquire a running-job slot in two leased sets at once (tenant and person), or neither; once per attempt of a job.
 // A slot is held while its job runs: an entry whose job has no BullMQ lock any more (finished, failed, handed back, or
 // its worker died and the lock lapsed) holds nothing and is dropped, so a job's end needs no release of its own. Each
@@ -30,25 +41,12 @@ if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then lapsed(KEYS[1], -1) en
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return -1 end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then lapsed(KEYS[2], -1) end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then return -2 end
-local expiry = tonumber(ARGV[2]) + tonumber(ARGV[3])
-redis.call('ZADD', KEYS[1], expiry, ARGV[1])
-redis.call('ZADD', KEYS[2], expiry, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-return 1
-`;
+${HOLD}`;
 
 // Renew a running job's lease (every third of it, while it runs): its entry in both sets again, whether or not a
 // lapsed lock had it dropped meanwhile (the job runs: it counts), and both sets kept as long. Never refused.
 // KEYS: tenant set, member set. ARGV: job id, now ms, lease ms.
-const RENEW = `
-local expiry = tonumber(ARGV[2]) + tonumber(ARGV[3])
-redis.call('ZADD', KEYS[1], expiry, ARGV[1])
-redis.call('ZADD', KEYS[2], expiry, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-return 1
-`;
+const RENEW = HOLD;
 
 // KEYS: tenant set, member set. ARGV: job id.
 const RELEASE = `
