@@ -92,6 +92,3 @@ if held then return {1, t, m, 1} end
 return {1, t, m, 0}
 `);
 export const CLAIM_AND_COUNT_SHA = CLAIM_AND_COUNT.sha;
-
-// Job slots (concurrently running jobs) moved to the worker's side: agents/slots.ts.
-export { JobSlots } from '../agents/slots.js';

@@ -179,7 +179,7 @@ export type RunGate = (data: JobData, tenant: Tenant) => Promise<Refusal | undef
 
 export type SlotVerdict = 'acquired' | 'tenant_busy' | 'member_busy';
 
-/** Concurrently running jobs per tenant and per person (bot/limits.ts JobSlots, leased in Redis). */
+/** Concurrently running jobs per tenant and per person (agents/slots.ts JobSlots, leased in Redis). */
 export interface JobSlotsPort {
   readonly leaseMs: number;
   acquire(tenantId: string, memberId: string, jobId: string, limits: TenantLimits): Promise<SlotVerdict>;

@@ -214,7 +214,7 @@ describe('jobs', () => {
     const { waitFor } = collectReplies(t);
     const tenant = t.app.registry.get('acme');
     if (!tenant) throw new Error('no tenant');
-    const { JobSlots } = await import('../../bot/limits.js');
+    const { JobSlots } = await import('../../agents/slots.js');
     const slots = new JobSlots(t.app.redis, t.prefix);
     // A job running elsewhere: its slot and its BullMQ lock (a slot without a lock is free).
     await t.app.redis.set(`${t.app.queue.queue.toKey('other-running-job')}:lock`, 'token', 'PX', 60_000);
