@@ -1,7 +1,9 @@
 // Concurrently running jobs per tenant and per person, leased in Redis so that every worker process shares them and
-// a killed worker's slot comes back when its lease lapses. Each operation is one script, sent by its SHA (EVALSHA):
-// acquire is one command and one round trip. A finished job's slot is freed by its lock's end (no command of its own).
+// a killed worker's slot comes back when its lease lapses. Each operation is one script (runScript: EVALSHA, EVAL when
+// Redis does not know it yet): acquire is one command and one round trip. A finished job's slot is freed by its lock's
+// end (no command of its own).
 import type { Redis } from 'ioredis';
+import { redisScript, runScript } from '../bot/core/redis-script.js';
 import type { JobSlotsPort, SlotVerdict } from '../bot/core/jobs.js';
 import type { TenantLimits } from '../bot/core/types.js';
 
@@ -24,7 +26,7 @@ return 1
 // Without a lock prefix, only release and the lease free a slot. (The locks are read by name inside the script: Void
 // runs on one Redis, not Redis Cluster.)
 // KEYS: tenant set, member set. ARGV: job id, now ms, lease ms, tenant limit, member limit, lock key prefix ('' none).
-const ACQUIRE = `
+const ACQUIRE = redisScript(`
 local function lapsed(key, count)
   if ARGV[6] == '' then return end
   for _, id in ipairs(redis.call('ZRANGE', key, 0, count)) do
@@ -41,74 +43,56 @@ if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then lapsed(KEYS[1], -1) en
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return -1 end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then lapsed(KEYS[2], -1) end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then return -2 end
-${HOLD}`;
+${HOLD}`);
 
 // Renew a running job's lease (every third of it, while it runs): its entry in both sets again, whether or not a
 // lapsed lock had it dropped meanwhile (the job runs: it counts), and both sets kept as long. Never refused.
 // KEYS: tenant set, member set. ARGV: job id, now ms, lease ms.
-const RENEW = HOLD;
+const RENEW = redisScript(HOLD);
 
 // KEYS: tenant set, member set. ARGV: job id.
-const RELEASE = `
+const RELEASE = redisScript(`
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 return 1
-`;
+`);
 
-type SlotScripts = {
-  voidSlotAcquire(...args: Array<string | number>): Promise<number>;
-  voidSlotRenew(...args: Array<string | number>): Promise<number>;
-  voidSlotRelease(...args: Array<string | number>): Promise<number>;
-};
+/** The scripts' SHAs by name (test/bench/redis-tally.ts counts them under these names). */
+export const SLOT_SCRIPT_SHAS = {
+  voidSlotAcquire: ACQUIRE.sha,
+  voidSlotRenew: RENEW.sha,
+  voidSlotRelease: RELEASE.sha,
+} as const;
 
 export type { SlotVerdict } from '../bot/core/jobs.js';
 
 export class JobSlots implements JobSlotsPort {
-  private readonly scripts: SlotScripts;
-
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     private readonly prefix: string,
     readonly leaseMs = 120_000,
     /** The job queue's key prefix (`<prefix>:<queue>:`, BullMQ's `queue.toKey('')`): a slot whose job's lock is gone
      *  is free. Without it, only release() and the lease free a slot. */
     private readonly lockPrefix = '',
-  ) {
-    redis.defineCommand('voidSlotAcquire', { numberOfKeys: 2, lua: ACQUIRE });
-    redis.defineCommand('voidSlotRenew', { numberOfKeys: 2, lua: RENEW });
-    redis.defineCommand('voidSlotRelease', { numberOfKeys: 2, lua: RELEASE });
-    this.scripts = redis as unknown as SlotScripts;
-  }
+  ) {}
 
   private keys(tenantId: string, memberId: string): [string, string] {
     return [`${this.prefix}:running:${tenantId}`, `${this.prefix}:running:${tenantId}:m:${memberId}`];
   }
 
   async acquire(tenantId: string, memberId: string, jobId: string, limits: TenantLimits): Promise<SlotVerdict> {
-    const [t, m] = this.keys(tenantId, memberId);
-    const result = Number(
-      await this.scripts.voidSlotAcquire(
-        t,
-        m,
-        jobId,
-        Date.now(),
-        this.leaseMs,
-        limits.concurrentJobs,
-        limits.memberConcurrentJobs,
-        this.lockPrefix,
-      ),
-    );
+    const { concurrentJobs, memberConcurrentJobs } = limits;
+    const args = [jobId, Date.now(), this.leaseMs, concurrentJobs, memberConcurrentJobs, this.lockPrefix];
+    const result = Number(await runScript(this.redis, ACQUIRE, this.keys(tenantId, memberId), args));
     return result === 1 ? 'acquired' : result === -1 ? 'tenant_busy' : 'member_busy';
   }
 
   /** Renews the lease of a running job (never refused: the job runs, so it counts). */
   async renew(tenantId: string, memberId: string, jobId: string): Promise<void> {
-    const [t, m] = this.keys(tenantId, memberId);
-    await this.scripts.voidSlotRenew(t, m, jobId, Date.now(), this.leaseMs);
+    await runScript(this.redis, RENEW, this.keys(tenantId, memberId), [jobId, Date.now(), this.leaseMs]);
   }
 
   async release(tenantId: string, memberId: string, jobId: string): Promise<void> {
-    const [t, m] = this.keys(tenantId, memberId);
-    await this.scripts.voidSlotRelease(t, m, jobId);
+    await runScript(this.redis, RELEASE, this.keys(tenantId, memberId), [jobId]);
   }
 }

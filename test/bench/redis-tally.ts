@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { INDEX_AND_MARK_SHA } from '../../agents/queue.js';
 import { CLAIM_AND_COUNT_SHA } from '../../bot/limits.js';
+import { SLOT_SCRIPT_SHAS } from '../../agents/slots.js';
 
 type Send = (this: Redis, command: { name: string; args: unknown[] }, stream?: unknown) => unknown;
 type Writable = { write: (...args: unknown[]) => boolean; __tallied?: boolean };
@@ -26,10 +27,11 @@ export function phaseOf(label: string): string {
 export class RedisTally {
   readonly commands = new Map<string, number>();
   writes = 0;
-  /** Script names by SHA: BullMQ's and the slots' (defined commands, learnt from the client), Void's plain EVALSHAs. */
+  /** Script names by SHA: BullMQ's (defined commands, learnt from the client), Void's (runScript's EVALSHAs). */
   private readonly shas = new Map<string, string>([
     [CLAIM_AND_COUNT_SHA, 'claimAndCount'],
     [INDEX_AND_MARK_SHA, 'indexAndMark'],
+    ...Object.entries(SLOT_SCRIPT_SHAS).map(([name, sha]) => [sha, name] as [string, string]),
   ]);
   private original: Send | undefined;
   private active = false;
