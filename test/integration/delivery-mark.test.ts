@@ -5,23 +5,15 @@
 import { Job } from 'bullmq';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { JobQueue } from '../../agents/queue.js';
-import type { DeliveryMark, JobData } from '../../bot/core/jobs.js';
+import type { DeliveryMark } from '../../bot/core/jobs.js';
+import { jobData } from '../helpers/agents.js';
 import { createRedis } from '../../bot/redis.js';
 import { REDIS_URL, uniqueId } from '../helpers/app.js';
 
 const redis = createRedis(REDIS_URL, { maxRetriesPerRequest: null });
 afterAll(() => redis.disconnect());
 
-const data = (i: number): JobData => ({
-  v: 1,
-  kind: 'triage',
-  tenantId: 'acme',
-  requester: { memberId: 'alice', platform: 'console', platformUserId: 'alice' },
-  command: { name: 'triage', ticket: `PAY-${i}` },
-  thread: { platform: 'console', channel: 'c' },
-  correlationId: `c-${i}`,
-  deliveryId: `d-${i}`,
-});
+const data = (i: number) => jobData('triage', { name: 'triage', ticket: `PAY-${i}` });
 
 const markOf = (key: string): DeliveryMark => ({ key, value: 'done', ttlSeconds: 600, marked: false });
 

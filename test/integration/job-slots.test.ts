@@ -3,9 +3,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { JobSlots } from '../../agents/slots.js';
-import type { JobData } from '../../bot/core/jobs.js';
 import type { TenantLimits } from '../../bot/core/types.js';
 import type { VoidModule } from '../../bot/modules.js';
+import { jobData } from '../helpers/agents.js';
 import { EXAMPLE_YAML, REDIS_URL, testConfig, trackApps, uniqueId } from '../helpers/app.js';
 
 const { start } = trackApps(afterEach);
@@ -84,16 +84,7 @@ describe('slots of jobs run by the worker', () => {
       processors: () => new Map([['triage', async () => (await hold, { summary: 'done' })]]),
     }),
   };
-  const job = (i: number): JobData => ({
-    v: 1,
-    kind: 'triage',
-    tenantId: 'acme',
-    requester: { memberId: 'alice', platform: 'console', platformUserId: 'alice' },
-    command: { name: 'triage', ticket: `PAY-${i}` },
-    thread: { platform: 'console', channel: 'slots' },
-    correlationId: `slots-${i}`,
-    deliveryId: `slots-${i}`,
-  });
+  const job = (i: number) => jobData('triage', { name: 'triage', ticket: `PAY-${i}` });
 
   it("holds a person's second job until the first finishes, and keeps the sets small over many jobs", async () => {
     const t = await start({ config: testConfig({ yaml }), modules: [module] });
