@@ -80,8 +80,7 @@ export class JobQueue implements JobSubmitter {
           : redis.zadd(index, 'NX', Date.now(), jobId),
         inserted,
       ]);
-      if (added && ++this.added % TRIM_EVERY === 0)
-        await redis.zremrangebyrank(this.recentKey(valid.tenantId), 0, -RECENT_PER_TENANT - 1);
+      if (added && ++this.added % TRIM_EVERY === 0) await redis.zremrangebyrank(index, 0, -RECENT_PER_TENANT - 1);
       return { jobId, duplicate: added === 0 };
     } catch (error) {
       throw new QueueUnavailableError(error);

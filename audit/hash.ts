@@ -70,10 +70,10 @@ const field = (value: unknown): string => (typeof value === 'string' ? JSON.stri
 /**
  * hashRecord(content) for a record the trail builds (its fields: action, actor, correlationId, details, outcome,
  * prevHash, seq, target, tenantId, ts), whose actor and details are already in canonical form: their canonicalJson
- * is given, and `content.actor`/`content.details` were parsed back from it. The fields are laid out in sorted order
- * around those strings, in one expression, instead of being sorted and serialised again: the same bytes, so the same
- * hash (test/unit/audit-hash.test.ts holds the two against each other). The optional fields (correlationId, details,
- * target) are left out when undefined, as canonicalJson leaves them out.
+ * is given, and `content.actor`/`content.details` hold the same values (copied, or parsed back from it). The
+ * fields are laid out in sorted order around those strings, in one expression, instead of being sorted and serialised
+ * again: the same bytes, so the same hash (test/unit/audit-hash.test.ts holds the two against each other). The
+ * optional fields (correlationId, details, target) are left out when undefined, as canonicalJson leaves them out.
  */
 export function hashBuilt(content: Omit<AuditRecord, 'hash'>, actorJson: string, detailsJson?: string): string {
   const { correlationId, target } = content;

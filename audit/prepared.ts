@@ -4,7 +4,7 @@ import { canonicalJson } from './hash.js';
 import { PERSONAL_DETAIL_KEYS } from './personal.js';
 import type { AuditActor, AuditEventInput } from './types.js';
 
-/** An input ready to be sequenced: actor and details parsed back from their canonical JSON, which is kept. */
+/** An input ready to be sequenced: actor and details as the record's own copies, and their canonical JSON. */
 export interface Prepared {
   readonly input: AuditEventInput;
   readonly actorJson: string;

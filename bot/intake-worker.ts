@@ -13,7 +13,7 @@ import type { Logger } from './logger.js';
 import { SpanKind, contextFrom, withSpan } from './core/trace.js';
 
 /** Attempts per item (the last one is told `final`, so that its handler tells the person). */
-export const INTAKE_ATTEMPTS = 3;
+const INTAKE_ATTEMPTS = 3;
 /** Backoff before a retry; how long one blocking read waits before it is sent again. */
 const [BACKOFF_MS, BLOCK_MS] = [500, 5_000];
 
@@ -63,8 +63,8 @@ export class IntakeWorker {
   private stopReading: () => void = () => undefined;
   private readonly stopped = new Promise<null>((resolve) => (this.stopReading = () => resolve(null)));
   private reclaimRun: Promise<void> = Promise.resolve();
-  private sweep: NodeJS.Timeout | undefined = undefined;
-  private beat = this.sweep;
+  private sweep: NodeJS.Timeout | undefined;
+  private beat: NodeJS.Timeout | undefined;
   /** Items another worker took over while this one ran them: their end is not this worker's to record. */
   private readonly lost = new Set<string>();
   /** This worker's tallies: items handled, attempts that threw and were tried again, items failed for good. */

@@ -71,15 +71,15 @@ export class Intake implements IntakePort {
   private readonly nonce = randomBytes(6).toString('base64url');
   private sequence = 0;
   private readonly pending = new Set<Promise<void>>();
-  /** A connection of its own, without auto-pipelining: one script per request, each awaited alone (auto-pipelining
-   *  would add a Pipeline object per batch and save no round trip). Fails at once while Redis is down (no offline
-   *  queue, as the app's connection): the ack answers 503 rather than wait. */
+  /** A connection of its own (no auto-pipelining, as every Void connection): one script per request, each awaited
+   *  alone, not queued behind the app's other commands. Fails at once while Redis is down (no offline queue, as the
+   *  app's connection): the ack answers 503 rather than wait. */
   private readonly redis: Redis;
 
   constructor(private readonly options: IntakeOptions) {
     this.name = `${options.queueName}-intake`;
     this.keys = intakeKeys(options.prefix, options.queueName);
-    this.redis = options.connection.duplicate({ enableAutoPipelining: false, lazyConnect: false });
+    this.redis = options.connection.duplicate({ lazyConnect: false });
     this.redis.on('error', () => undefined);
   }
 
