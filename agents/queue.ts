@@ -1,5 +1,5 @@
 // The producer side of the job pipeline: typed job data into BullMQ with deterministic job ids.
-import { redisScript, runScript } from '../bot/core/redis-script.js';
+import { batchedScript, redisScript, runScriptBatched } from '../bot/core/redis-script.js';
 import { Job, Queue, type IRedisClient } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QueueUnavailableError } from '../bot/core/errors.js';
@@ -67,9 +67,10 @@ export class JobQueue implements JobSubmitter {
     const redis = this.options.connection;
     try {
       // Both commands are in flight together (one wait); the index is trimmed now and then, not each time. BullMQ's
-      // insert is sent as addJob is called (before its first await), so the index script sent next runs after it
-      // (one connection: Redis runs them in order); with the delivery's done mark, the index entry and the mark are
-      // that one script (a command fewer), which writes the mark only if the job is there.
+      // insert is sent as addJob is called (before its first await), so the index script, sent at the end of this
+      // turn with the index entries of the other jobs queued in it (runScriptBatched), runs after it (one
+      // connection: Redis runs them in order); with the delivery's done mark, the index entry and the mark are that
+      // one script (a command fewer), which writes the mark only if the job is there.
       const index = this.recentKey(valid.tenantId);
       const client = this.client ?? (this.client = await this.queue.getBackend().client);
       const job = new Job<JobData>(this.queue, valid.kind, valid, { ...this.queue.defaultJobOptions, jobId }, jobId);
@@ -141,8 +142,10 @@ redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
 return {added, 1}
 `);
 export const INDEX_AND_MARK_SHA = INDEX_AND_MARK.sha;
+export const INDEX_AND_MARK_BATCH_SHA = batchedScript(INDEX_AND_MARK).sha;
 
-/** One script (runScript: not a defined command on this connection). Sets `mark.marked` when the mark was written. */
+/** One script call (batched with the other jobs' of this turn: runScriptBatched). Sets `mark.marked` when the mark
+ *  was written. */
 async function indexAndMark(
   redis: Redis,
   keys: readonly [string, string, string],
@@ -150,7 +153,7 @@ async function indexAndMark(
   mark: DeliveryMark,
 ): Promise<number> {
   const args = [Date.now(), jobId, mark.value, mark.ttlSeconds];
-  const result = (await runScript(redis, INDEX_AND_MARK, keys, args)) as [number, number];
+  const result = (await runScriptBatched(redis, INDEX_AND_MARK, keys, args)) as [number, number];
   if (Number(result[1]) === 1) mark.marked = true;
   return Number(result[0]);
 }

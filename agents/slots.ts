@@ -1,9 +1,10 @@
 // Concurrently running jobs per tenant and per person, leased in Redis so that every worker process shares them and
 // a killed worker's slot comes back when its lease lapses. Each operation is one script (runScript: EVALSHA, EVAL when
-// Redis does not know it yet): acquire is one command and one round trip. A finished job's slot is freed by its lock's
-// end (no command of its own).
+// Redis does not know it yet): acquire is one command and one round trip, shared by the jobs that start in the same
+// turn (runScriptBatched: one script call for all of them). A finished job's slot is freed by its lock's end (no
+// command of its own).
 import type { Redis } from 'ioredis';
-import { redisScript, runScript } from '../bot/core/redis-script.js';
+import { batchedScript, redisScript, runScript, runScriptBatched } from '../bot/core/redis-script.js';
 import type { JobSlotsPort, SlotVerdict } from '../bot/core/jobs.js';
 import type { TenantLimits } from '../bot/core/types.js';
 
@@ -60,6 +61,7 @@ return 1
 /** The scripts' SHAs by name (test/bench/redis-tally.ts counts them under these names). */
 export const SLOT_SCRIPT_SHAS = {
   voidSlotAcquire: ACQUIRE.sha,
+  voidSlotAcquireBatch: batchedScript(ACQUIRE).sha,
   voidSlotRenew: RENEW.sha,
   voidSlotRelease: RELEASE.sha,
 } as const;
@@ -83,7 +85,7 @@ export class JobSlots implements JobSlotsPort {
   async acquire(tenantId: string, memberId: string, jobId: string, limits: TenantLimits): Promise<SlotVerdict> {
     const { concurrentJobs, memberConcurrentJobs } = limits;
     const args = [jobId, Date.now(), this.leaseMs, concurrentJobs, memberConcurrentJobs, this.lockPrefix];
-    const result = Number(await runScript(this.redis, ACQUIRE, this.keys(tenantId, memberId), args));
+    const result = Number(await runScriptBatched(this.redis, ACQUIRE, this.keys(tenantId, memberId), args));
     return result === 1 ? 'acquired' : result === -1 ? 'tenant_busy' : 'member_busy';
   }
 

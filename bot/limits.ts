@@ -1,5 +1,5 @@
 // Per-tenant and per-person limits, kept in Redis so that every web and worker process shares them.
-import { redisScript, runScript } from './core/redis-script.js';
+import { batchedScript, redisScript, runScriptBatched } from './core/redis-script.js';
 import type { Redis } from 'ioredis';
 import { QueueUnavailableError } from './core/errors.js';
 import { refuse, type Refusal } from './core/outcome.js';
@@ -32,7 +32,8 @@ export class CommandRateLimiter {
 
   /**
    * The ingest fast path: claims a delivery (SET NX, as DeliveryLedger.claim does) and, only when it is new, counts it
-   * against the limits, in one round trip. A redelivery is never counted.
+   * against the limits, in one round trip (one script call for every command claimed in the same turn:
+   * runScriptBatched). A redelivery is never counted.
    */
   async claimAndTake(
     claimKey: string,
@@ -47,7 +48,7 @@ export class CommandRateLimiter {
     let result: unknown;
     try {
       const args = [claimTtlSeconds, WINDOW_SECONDS * 2, owner ? `processing:${owner}` : 'processing'];
-      result = await runScript(this.redis, CLAIM_AND_COUNT, [claimKey, tenantKey, memberKey], args);
+      result = await runScriptBatched(this.redis, CLAIM_AND_COUNT, [claimKey, tenantKey, memberKey], args);
     } catch (error) {
       throw new QueueUnavailableError(error);
     }
@@ -92,3 +93,4 @@ if held then return {1, t, m, 1} end
 return {1, t, m, 0}
 `);
 export const CLAIM_AND_COUNT_SHA = CLAIM_AND_COUNT.sha;
+export const CLAIM_AND_COUNT_BATCH_SHA = batchedScript(CLAIM_AND_COUNT).sha;

@@ -27,3 +27,107 @@ export function runScript(
     String((error as Error)?.message).startsWith('NOSCRIPT') ? send('eval', script.text) : Promise.reject(error),
   );
 }
+
+// Calls of one script on one connection made while the process works through the same burst of callbacks (until the
+// next process.nextTick turn: every promise continuation of that burst has run) go to Redis as ONE script call: one
+// command, one write, one reply, instead of one of each per call. Redis runs them one after the other, in the order
+// they were made, as if sent back to back (nothing else runs between them: a script is atomic). Each call gets its
+// own result or its own error; a lone call runs the script itself (no batch wrapper). For the hot paths that many
+// concurrent jobs take at once (a burst of commands' claims, their queue index entries, the workers' slots).
+const MAX_BATCH = 64;
+
+interface PendingCall {
+  readonly keys: readonly string[];
+  readonly args: ReadonlyArray<string | number>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+const batchedVariant = new WeakMap<RedisScript, RedisScript>();
+const queued = new WeakMap<Redis, Map<RedisScript, PendingCall[]>>();
+
+/**
+ * The batch form of a script (what runScriptBatched sends for two calls or more): the script run once per call over a
+ * flat layout. KEYS: every call's keys in turn. ARGV: the number of calls, then per
+ * call its key count, argument count and arguments. Returns per call {1, result}, {2} (nil), or {0, error text}.
+ */
+export function batchedScript(script: RedisScript): RedisScript {
+  let batched = batchedVariant.get(script);
+  if (!batched) {
+    batched = redisScript(`
+local function one(KEYS, ARGV)
+${script.text}
+end
+local out, k, a = {}, 0, 1
+for i = 1, tonumber(ARGV[1]) do
+  local nk, na = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  a = a + 2
+  local keys, argv = {}, {}
+  for j = 1, nk do keys[j] = KEYS[k + j] end
+  for j = 1, na do argv[j] = ARGV[a + j] end
+  k, a = k + nk, a + na
+  local ok, res = pcall(one, keys, argv)
+  if not ok then
+    out[i] = {0, type(res) == 'table' and res.err or tostring(res)}
+  elseif type(res) == 'table' and res.err then
+    out[i] = {0, res.err}
+  elseif res == nil or res == false then
+    out[i] = {2}
+  else
+    out[i] = {1, res}
+  end
+end
+return out
+`);
+    batchedVariant.set(script, batched);
+  }
+  return batched;
+}
+
+/** runScript, batched with the same script's other calls on this connection in the same turn (see above). */
+export function runScriptBatched(
+  redis: Redis,
+  script: RedisScript,
+  keys: readonly string[],
+  args: ReadonlyArray<string | number>,
+): Promise<unknown> {
+  let scripts = queued.get(redis);
+  if (!scripts) queued.set(redis, (scripts = new Map()));
+  let calls = scripts.get(script);
+  if (!calls) {
+    scripts.set(script, (calls = []));
+    process.nextTick(flush, redis, script);
+  }
+  return new Promise((resolve, reject) => calls.push({ keys, args, resolve, reject }));
+}
+
+function flush(redis: Redis, script: RedisScript): void {
+  const scripts = queued.get(redis);
+  const calls = scripts?.get(script) ?? [];
+  scripts?.delete(script);
+  for (let i = 0; i < calls.length; i += MAX_BATCH) send(redis, script, calls.slice(i, i + MAX_BATCH));
+}
+
+function send(redis: Redis, script: RedisScript, calls: PendingCall[]): void {
+  const [only] = calls;
+  if (calls.length === 1 && only) {
+    runScript(redis, script, only.keys, only.args).then(only.resolve, only.reject);
+    return;
+  }
+  const keys: string[] = [];
+  const args: Array<string | number> = [calls.length];
+  for (const call of calls) {
+    keys.push(...call.keys);
+    args.push(call.keys.length, call.args.length, ...call.args);
+  }
+  runScript(redis, batchedScript(script), keys, args).then(
+    (results) =>
+      calls.forEach((call, i) => {
+        const [status, value] = ((results as unknown[])[i] ?? [0, 'no result']) as [number, unknown];
+        if (status === 1) call.resolve(value);
+        else if (status === 2) call.resolve(null);
+        else call.reject(value instanceof Error ? value : new Error(String(value)));
+      }),
+    (error: unknown) => calls.forEach((call) => call.reject(error)),
+  );
+}

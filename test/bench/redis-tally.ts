@@ -4,8 +4,8 @@
 // ioredis' Redis.prototype.sendCommand while a tally is open; nothing of the application changes.
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { INDEX_AND_MARK_SHA } from '../../agents/queue.js';
-import { CLAIM_AND_COUNT_SHA } from '../../bot/limits.js';
+import { INDEX_AND_MARK_BATCH_SHA, INDEX_AND_MARK_SHA } from '../../agents/queue.js';
+import { CLAIM_AND_COUNT_BATCH_SHA, CLAIM_AND_COUNT_SHA } from '../../bot/limits.js';
 import { SLOT_SCRIPT_SHAS } from '../../agents/slots.js';
 
 type Send = (this: Redis, command: { name: string; args: unknown[] }, stream?: unknown) => unknown;
@@ -31,6 +31,8 @@ export class RedisTally {
   private readonly shas = new Map<string, string>([
     [CLAIM_AND_COUNT_SHA, 'claimAndCount'],
     [INDEX_AND_MARK_SHA, 'indexAndMark'],
+    [CLAIM_AND_COUNT_BATCH_SHA, 'claimAndCountBatch'],
+    [INDEX_AND_MARK_BATCH_SHA, 'indexAndMarkBatch'],
     ...Object.entries(SLOT_SCRIPT_SHAS).map(([name, sha]) => [sha, name] as [string, string]),
   ]);
   private original: Send | undefined;
