@@ -141,8 +141,8 @@ if redis.call('EXISTS', KEYS[3]) == 0 then return {added, 0} end
 redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
 return {added, 1}
 `);
-export const INDEX_AND_MARK_SHA = INDEX_AND_MARK.sha;
-export const INDEX_AND_MARK_BATCH_SHA = batchedScript(INDEX_AND_MARK).sha;
+/** The SHA of what is sent (the batch form: runScriptBatched). */
+export const INDEX_AND_MARK_SHA = batchedScript(INDEX_AND_MARK).sha;
 
 /** One script call (batched with the other jobs' of this turn: runScriptBatched). Sets `mark.marked` when the mark
  *  was written. */

@@ -92,5 +92,5 @@ if m == 1 then redis.call('EXPIRE', KEYS[3], ARGV[2]) end
 if held then return {1, t, m, 1} end
 return {1, t, m, 0}
 `);
-export const CLAIM_AND_COUNT_SHA = CLAIM_AND_COUNT.sha;
-export const CLAIM_AND_COUNT_BATCH_SHA = batchedScript(CLAIM_AND_COUNT).sha;
+/** The SHA of what is sent (the batch form: runScriptBatched). */
+export const CLAIM_AND_COUNT_SHA = batchedScript(CLAIM_AND_COUNT).sha;

@@ -28,12 +28,16 @@ export function runScript(
   );
 }
 
-// Calls of one script on one connection made while the process works through the same burst of callbacks (until the
-// next process.nextTick turn: every promise continuation of that burst has run) go to Redis as ONE script call: one
-// command, one write, one reply, instead of one of each per call. Redis runs them one after the other, in the order
-// they were made, as if sent back to back (nothing else runs between them: a script is atomic). Each call gets its
-// own result or its own error; a lone call runs the script itself (no batch wrapper). For the hot paths that many
-// concurrent jobs take at once (a burst of commands' claims, their queue index entries, the workers' slots).
+// Calls of one script on one connection made while the process works through the same burst of callbacks share one
+// script call: the first call of a turn is sent at once (a lone call waits for nothing and changes no timing), and
+// the calls that follow it in the same turn (until process.nextTick: every promise continuation of that burst has
+// run) go together at its end, as ONE script call: one command, one write, one reply, instead of one of each per call.
+// Redis runs the calls one after the other, in the order they were made, as if sent back to back. Every call is sent
+// in the script's batch form (batchedScript), a batch of one or more: one SHA per script, so that a Redis that lost
+// its scripts (restart, SCRIPT FLUSH) answers NOSCRIPT to every call then in flight alike, and they are sent again by
+// text in their order. Each call gets its own result or its own error (an Error with Redis's message), a nil as
+// null. For the hot paths that many concurrent jobs take at once (a burst of commands' claims, their index entries,
+// the workers' slots).
 const MAX_BATCH = 64;
 
 interface PendingCall {
@@ -44,12 +48,14 @@ interface PendingCall {
 }
 
 const batchedVariant = new WeakMap<RedisScript, RedisScript>();
+/** Per connection and script: the calls waiting for the end of this turn (present once a first call was sent). */
 const queued = new WeakMap<Redis, Map<RedisScript, PendingCall[]>>();
 
 /**
- * The batch form of a script (what runScriptBatched sends for two calls or more): the script run once per call over a
- * flat layout. KEYS: every call's keys in turn. ARGV: the number of calls, then per
- * call its key count, argument count and arguments. Returns per call {1, result}, {2} (nil), or {0, error text}.
+ * The batch form of a script (what runScriptBatched sends): the script run once per call over a flat layout. KEYS:
+ * every call's keys in turn. ARGV: the number of calls, then per call its key count, argument count and arguments.
+ * Returns per call {1, result}, {2} (nil), or {0, error text}. (A body using `...` or `#!lua` flags cannot be
+ * wrapped; Void's scripts use neither.)
  */
 export function batchedScript(script: RedisScript): RedisScript {
   let batched = batchedVariant.get(script);
@@ -84,7 +90,7 @@ return out
   return batched;
 }
 
-/** runScript, batched with the same script's other calls on this connection in the same turn (see above). */
+/** runScript, sharing one script call with the same script's other calls on this connection in this turn (above). */
 export function runScriptBatched(
   redis: Redis,
   script: RedisScript,
@@ -93,12 +99,17 @@ export function runScriptBatched(
 ): Promise<unknown> {
   let scripts = queued.get(redis);
   if (!scripts) queued.set(redis, (scripts = new Map()));
-  let calls = scripts.get(script);
-  if (!calls) {
-    scripts.set(script, (calls = []));
+  const calls = scripts.get(script);
+  return new Promise((resolve, reject) => {
+    const call = { keys, args, resolve, reject };
+    if (calls) {
+      calls.push(call);
+      return;
+    }
+    scripts.set(script, []);
     process.nextTick(flush, redis, script);
-  }
-  return new Promise((resolve, reject) => calls.push({ keys, args, resolve, reject }));
+    send(redis, script, [call]);
+  });
 }
 
 function flush(redis: Redis, script: RedisScript): void {
@@ -109,25 +120,25 @@ function flush(redis: Redis, script: RedisScript): void {
 }
 
 function send(redis: Redis, script: RedisScript, calls: PendingCall[]): void {
-  const [only] = calls;
-  if (calls.length === 1 && only) {
-    runScript(redis, script, only.keys, only.args).then(only.resolve, only.reject);
-    return;
-  }
   const keys: string[] = [];
   const args: Array<string | number> = [calls.length];
   for (const call of calls) {
     keys.push(...call.keys);
     args.push(call.keys.length, call.args.length, ...call.args);
   }
-  runScript(redis, batchedScript(script), keys, args).then(
-    (results) =>
-      calls.forEach((call, i) => {
-        const [status, value] = ((results as unknown[])[i] ?? [0, 'no result']) as [number, unknown];
-        if (status === 1) call.resolve(value);
-        else if (status === 2) call.resolve(null);
-        else call.reject(value instanceof Error ? value : new Error(String(value)));
-      }),
-    (error: unknown) => calls.forEach((call) => call.reject(error)),
-  );
+  const settle = (results: unknown): void =>
+    calls.forEach((call, i) => {
+      const entry = Array.isArray(results) ? (results[i] as unknown) : undefined;
+      const [status, value] = Array.isArray(entry) ? (entry as [unknown, unknown]) : [0, 'no result for this call'];
+      if (status === 1) call.resolve(value);
+      else if (status === 2) call.resolve(null);
+      else call.reject(value instanceof Error ? value : new Error(String(value)));
+    });
+  const fail = (error: unknown): void => calls.forEach((call) => call.reject(error));
+  // A throw instead of a rejection (a client bug) fails these calls, never the turn's other work or later batches.
+  try {
+    runScript(redis, batchedScript(script), keys, args).then(settle, fail);
+  } catch (error) {
+    fail(error);
+  }
 }

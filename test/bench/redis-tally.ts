@@ -4,8 +4,8 @@
 // ioredis' Redis.prototype.sendCommand while a tally is open; nothing of the application changes.
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { INDEX_AND_MARK_BATCH_SHA, INDEX_AND_MARK_SHA } from '../../agents/queue.js';
-import { CLAIM_AND_COUNT_BATCH_SHA, CLAIM_AND_COUNT_SHA } from '../../bot/limits.js';
+import { INDEX_AND_MARK_SHA } from '../../agents/queue.js';
+import { CLAIM_AND_COUNT_SHA } from '../../bot/limits.js';
 import { SLOT_SCRIPT_SHAS } from '../../agents/slots.js';
 
 type Send = (this: Redis, command: { name: string; args: unknown[] }, stream?: unknown) => unknown;
@@ -24,6 +24,12 @@ export function phaseOf(label: string): string {
   return 'other';
 }
 
+/** The tally that counts socket writes now (the last one started). */
+let counting: RedisTally | undefined;
+const setCounting = (tally: RedisTally): void => {
+  counting = tally;
+};
+
 export class RedisTally {
   readonly commands = new Map<string, number>();
   writes = 0;
@@ -31,18 +37,17 @@ export class RedisTally {
   private readonly shas = new Map<string, string>([
     [CLAIM_AND_COUNT_SHA, 'claimAndCount'],
     [INDEX_AND_MARK_SHA, 'indexAndMark'],
-    [CLAIM_AND_COUNT_BATCH_SHA, 'claimAndCountBatch'],
-    [INDEX_AND_MARK_BATCH_SHA, 'indexAndMarkBatch'],
     ...Object.entries(SLOT_SCRIPT_SHAS).map(([name, sha]) => [sha, name] as [string, string]),
   ]);
   private original: Send | undefined;
-  private active = false;
+  active = false;
 
   /** Starts counting (from zero). */
   start(): this {
     this.commands.clear();
     this.writes = 0;
     this.active = true;
+    setCounting(this);
     if (this.original) return this;
     const proto = Redis.prototype as unknown as { sendCommand: Send };
     const original = proto.sendCommand;
@@ -87,10 +92,11 @@ export class RedisTally {
     this.commands.set(label, (this.commands.get(label) ?? 0) + 1);
     const stream = (client as unknown as { stream?: Writable }).stream;
     if (stream && !stream.__tallied) {
-      // Counted on the socket itself: one write per round trip's request, however many commands it carries.
+      // Counted on the socket itself: one write per round trip's request, however many commands it carries. Counted
+      // for the tally open now (a socket outlives the tally that first saw it: the next one counts its writes too).
       const write = stream.write.bind(stream);
       stream.write = (...args: unknown[]) => {
-        if (this.active) this.writes++;
+        if (counting?.active) counting.writes++;
         return write(...args);
       };
       stream.__tallied = true;

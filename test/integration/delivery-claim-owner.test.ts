@@ -45,6 +45,31 @@ describe('the delivery claim of a queued request', () => {
     await redis.del(key);
   });
 
+  it('claims once among claims made at once, and counts the limits in the order the claims were made', async () => {
+    const prefix = uniqueId('claim');
+    const rate = new CommandRateLimiter(redis, prefix);
+    const tight = { ...limits, memberCommandsPerMinute: 2 };
+    // One turn: the first claim is sent at once, the others together in one script call (runScriptBatched).
+    const same = await Promise.all(
+      Array.from({ length: 5 }, () => rate.claimAndTake(`${prefix}:delivery:slack:same`, 60, actor, 'Acme', tight)),
+    );
+    expect(same.map((v) => (v === 'duplicate' ? v : v.ok))).toEqual([
+      true,
+      'duplicate',
+      'duplicate',
+      'duplicate',
+      'duplicate',
+    ]);
+    const distinct = await Promise.all(
+      Array.from({ length: 3 }, (_, i) =>
+        rate.claimAndTake(`${prefix}:delivery:slack:d${i}`, 60, actor, 'Acme', tight),
+      ),
+    );
+    // alice's first command (above) and the next are within her 2 per minute; the two after it are refused.
+    expect(distinct.map((v) => v !== 'duplicate' && v.ok)).toEqual([true, false, false]);
+    expect(distinct[1]).toMatchObject({ ok: false, refusal: { code: 'limit.member_rate' } });
+  });
+
   it('sends the script by its digest, and its text only when Redis lacks it (a new or flushed Redis)', async () => {
     // A private server: its script cache and command counts are this test's alone.
     const server = await RedisProcess.start(false);

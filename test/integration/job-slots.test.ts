@@ -37,6 +37,20 @@ describe('JobSlots', () => {
     await redis.del(`${prefix}:running:acme:m:alice`, `${prefix}:running:acme:m:bob`);
   });
 
+  it('gives slots to acquires made at once in their order, within both limits (one script call for them)', async () => {
+    const prefix = uniqueId('slots');
+    const locks = `${prefix}:q:`;
+    const slots = new JobSlots(redis, prefix, 60_000, locks);
+    const who = ['alice', 'alice', 'bob', 'carol', 'erin'];
+    await Promise.all(who.map((_, i) => redis.set(`${locks}b${i}:lock`, 'token', 'PX', 60_000)));
+    // All five in one turn: the first is sent at once, the four others together, run in call order.
+    const verdicts = await Promise.all(who.map((member, i) => slots.acquire('acme', member, `b${i}`, limits)));
+    expect(verdicts).toEqual(['acquired', 'member_busy', 'acquired', 'tenant_busy', 'tenant_busy']);
+    expect((await redis.zrange(`${prefix}:running:acme`, '0', '-1')).sort()).toEqual(['b0', 'b2']);
+    await redis.del(...who.map((_, i) => `${locks}b${i}:lock`), `${prefix}:running:acme`);
+    await redis.del(`${prefix}:running:acme:m:alice`, `${prefix}:running:acme:m:bob`);
+  });
+
   it('counts a retried job once, against the limits: its earlier entry neither frees nor blocks it', async () => {
     const prefix = uniqueId('slots');
     const locks = `${prefix}:q:`;

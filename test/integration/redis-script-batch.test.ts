@@ -1,15 +1,16 @@
-// runScriptBatched (bot/core/redis-script.ts): calls of one script made in the same turn of the process go to Redis as
-// one script call, on real Redis. Each call still gets its own result (in the order the calls were made, as if sent one
-// after another), its own error, a nil as null; a lone call is the plain script; a script Redis does not know yet is
-// sent by its text.
+// runScriptBatched (bot/core/redis-script.ts), on real Redis: the first call of a turn is sent at once, the calls that
+// follow it in the same turn go together as one script call. Each call still gets its own result (in the order the
+// calls were made, as if sent one after another), its own error, a nil as null; a script Redis does not know yet is
+// sent again by its text without reordering the calls.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchedScript, redisScript, runScriptBatched } from '../../bot/core/redis-script.js';
+import { redisScript, runScriptBatched, type RedisScript } from '../../bot/core/redis-script.js';
 import { REDIS_URL, uniqueId } from '../helpers/app.js';
 
-// A fresh text per run (the comment): Redis has never seen it, so the first call takes the NOSCRIPT path.
-const COUNT = redisScript(`-- ${randomUUID()}
+/** A script Redis has never seen (a fresh comment per call of this function): its first calls meet NOSCRIPT. */
+const counter = (): RedisScript =>
+  redisScript(`-- ${randomUUID()}
 if ARGV[1] == 'fail' then return redis.error_reply('refused ' .. KEYS[1]) end
 if ARGV[1] == 'nil' then return nil end
 if ARGV[1] == 'wrongtype' then return redis.call('LPUSH', KEYS[1], 'x') end
@@ -22,6 +23,7 @@ describe('script calls batched per turn', () => {
   /** The script commands this connection sent (EVALSHA, EVAL). */
   const sent: string[] = [];
   const prefix = uniqueId('batch');
+  const COUNT = counter();
 
   beforeAll(async () => {
     redis = new Redis(REDIS_URL);
@@ -40,7 +42,7 @@ describe('script calls batched per turn', () => {
     redis.disconnect();
   });
 
-  it('sends the calls of one turn as one command, and gives each call its own result in call order', async () => {
+  it('sends the first call of a turn at once and the rest as one command; each result in call order', async () => {
     sent.length = 0;
     const key = `${prefix}:counter`;
     const results = await Promise.all(
@@ -48,11 +50,11 @@ describe('script calls batched per turn', () => {
     );
     // Run one after another, in call order: the running total after each call.
     expect(results).toEqual(Array.from({ length: 10 }, (_, i) => [key, ((i + 1) * (i + 2)) / 2]));
-    // One script call (EVAL first: Redis did not know the batch form yet), not ten.
-    expect(sent).toEqual(['evalsha', 'eval']);
+    // Two script calls, not ten; Redis did not know the script, so both went again by text (EVAL), in order.
+    expect(sent).toEqual(['evalsha', 'evalsha', 'eval', 'eval']);
     sent.length = 0;
     await Promise.all([runScriptBatched(redis, COUNT, [key], [1]), runScriptBatched(redis, COUNT, [key], [1])]);
-    expect(sent).toEqual(['evalsha']);
+    expect(sent).toEqual(['evalsha', 'evalsha']);
     expect(await redis.get(key)).toBe('57');
   });
 
@@ -74,29 +76,29 @@ describe('script calls batched per turn', () => {
     expect((settled[4] as PromiseFulfilledResult<unknown>).value).toEqual([`${prefix}:a`, 5]);
   });
 
-  it('sends a lone call as the script itself, and calls of separate turns separately', async () => {
+  it('sends a lone call at once, and calls of separate turns separately', async () => {
     sent.length = 0;
     const key = `${prefix}:lone`;
     expect(await runScriptBatched(redis, COUNT, [key], [4])).toEqual([key, 4]);
     expect(await runScriptBatched(redis, COUNT, [key], [4])).toEqual([key, 8]);
-    // The plain script's first call: Redis did not know it (NOSCRIPT), so it went again as its text.
-    expect(sent).toEqual(['evalsha', 'eval', 'evalsha']);
-    expect(batchedScript(COUNT).sha).not.toBe(COUNT.sha);
+    expect(sent).toEqual(['evalsha', 'evalsha']);
   });
 
-  it('splits a burst larger than one batch into several script calls, none lost', async () => {
+  it('splits a long burst into script calls in call order, none lost, even when Redis lacks the script', async () => {
     sent.length = 0;
-    const keys = Array.from({ length: 150 }, (_, i) => `${prefix}:many:${i % 7}`);
-    const results = (await Promise.all(keys.map((k) => runScriptBatched(redis, COUNT, [k], [1])))) as Array<
-      [string, number]
-    >;
-    expect(results.map(([k]) => k)).toEqual(keys);
-    expect(Math.max(...results.map(([, n]) => n))).toBe(22);
-    expect(sent).toEqual(['evalsha', 'evalsha', 'evalsha']);
+    const fresh = counter();
+    const key = `${prefix}:many`;
+    const results = (await Promise.all(
+      Array.from({ length: 150 }, () => runScriptBatched(redis, fresh, [key], [1])),
+    )) as Array<[string, number]>;
+    // The running total after each call: every call ran once, in the order made (1 at once, then 64, 64 and 21).
+    expect(results.map(([, n]) => n)).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+    expect(sent.filter((c) => c === 'evalsha')).toHaveLength(4);
   });
 
   it('rejects every call of a batch that could not be sent', async () => {
     const closed = new Redis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    closed.on('error', () => undefined);
     const settled = await Promise.allSettled([
       runScriptBatched(closed, COUNT, [`${prefix}:x`], [1]),
       runScriptBatched(closed, COUNT, [`${prefix}:y`], [1]),
@@ -104,5 +106,24 @@ describe('script calls batched per turn', () => {
     expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
     expect(await redis.exists(`${prefix}:x`, `${prefix}:y`)).toBe(0);
     closed.disconnect();
+  });
+
+  it('fails only its own calls when the client throws instead of rejecting; later calls still go', async () => {
+    const broken = new Redis(REDIS_URL);
+    await broken.ping();
+    const real = broken.evalsha.bind(broken);
+    let throws = true;
+    broken.evalsha = ((...args: Parameters<typeof real>) => {
+      if (throws) throw new Error('client bug');
+      return real(...args);
+    }) as typeof broken.evalsha;
+    const settled = await Promise.allSettled(
+      Array.from({ length: 3 }, () => runScriptBatched(broken, COUNT, [`${prefix}:t`], [1])),
+    );
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(String((settled[0] as PromiseRejectedResult).reason)).toContain('client bug');
+    throws = false;
+    expect(await runScriptBatched(broken, COUNT, [`${prefix}:t`], [1])).toEqual([`${prefix}:t`, 1]);
+    broken.disconnect();
   });
 });
