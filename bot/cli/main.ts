@@ -20,6 +20,9 @@ import { localGitModule } from '../../integrations/local-git/module.js';
 import { createRedis } from '../redis.js';
 import { runDoctor } from '../doctor.js';
 
+/** How this process runs: `compiled` (dist/ from `npm run build`, VOID_RUNTIME=compiled) or `tsx` (the sources). */
+const RUNTIME = import.meta.url.includes('/dist/bot/') ? 'compiled' : 'tsx';
+
 const USAGE = `Usage:
   void [--role web|worker|all]   run Void (default: all). With no chat platform configured, opens the console chat.
   void console [--as <member>]   console chat; "--as tenant/member" picks the speaker. Reads stdin if not a terminal.
@@ -167,7 +170,10 @@ async function serve(
     withLocalRepository(config, modules, repo),
   );
   await app.start();
-  log.info({ role, tenants: config.tenants.length, heapGrowthPercent: heapGrowth || 'v8' }, 'Void started');
+  log.info(
+    { role, tenants: config.tenants.length, heapGrowthPercent: heapGrowth || 'v8', runtime: RUNTIME },
+    'Void started',
+  );
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'shutting down: no new requests; finishing in-flight jobs');

@@ -9,11 +9,14 @@
 // went at its highest (V8 heap total and used, external, outside the heap) and its major collections, sampled every
 // second from its /metrics. B6_NODE_OPTIONS is passed to every process as NODE_OPTIONS (e.g.
 // `--max-old-space-size=384`, a container's heap bound), B6_HEAP_GROWTH_PERCENT as VOID_HEAP_GROWTH_PERCENT (unset:
-// each role's default, 25 for the web role; docs/operations.md "Memory").
+// 25, every role's default; docs/operations.md "Memory"). The processes run as the container image runs
+// them: the build in dist/ (npm run build, made here first) with VOID_RUNTIME=compiled; B6_RUNTIME=tsx runs the
+// TypeScript sources through tsx instead (about 45 MB more per process: tsx's loader thread).
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { JOB_QUEUE } from '../../agents/queues.js';
 import { REDIS_URL, uniqueId } from '../helpers/app.js';
+import { compiledForTests } from '../helpers/compiled.js';
 import { deletePrefix, ROOT } from '../helpers/deploy.js';
 import {
   bounded,
@@ -38,6 +41,9 @@ const PER_WORKER = 250;
 const NODE_OPTIONS = process.env.B6_NODE_OPTIONS ?? '';
 /** VOID_HEAP_GROWTH_PERCENT for every process when set (unset: each role's default; docs/operations.md "Memory"). */
 const HEAP_GROWTH = process.env.B6_HEAP_GROWTH_PERCENT ?? '';
+/** How the `void` processes run: `compiled` (dist/, as the container image runs) or `tsx` (the sources). */
+const RUNTIME = process.env.B6_RUNTIME === 'tsx' ? 'tsx' : 'compiled';
+const SLOW_MODULE = 'test/fixtures/deploy/slow-status.module.ts';
 const METRICS_TOKEN = 'b6-metrics-token';
 
 /** The web process's memory as it reports it on /metrics (prom-client's default metrics), in MB. */
@@ -136,6 +142,7 @@ export async function b6(): Promise<BenchResult> {
   const prefix = uniqueId('b6');
   const fake = await platformsFake();
   const workerCount = Math.ceil(WORKFLOWS / PER_WORKER);
+  const slowModule = RUNTIME === 'compiled' ? compiledForTests().fixture(SLOW_MODULE) : join(ROOT, SLOW_MODULE);
   const cluster = await startCluster({
     prefix,
     yaml: scaleTenantsYaml(TENANTS),
@@ -143,7 +150,8 @@ export async function b6(): Promise<BenchResult> {
     webs: 1,
     workers: workerCount,
     env: {
-      VOID_TEST_MODULES: join(ROOT, 'test/fixtures/deploy/slow-status.module.ts'),
+      VOID_RUNTIME: RUNTIME,
+      VOID_TEST_MODULES: slowModule,
       SLOW_STATUS_MS: String(JOB_MS),
       VOID_WORKER_CONCURRENCY: String(PER_WORKER),
       METRICS_TOKEN,
@@ -208,7 +216,7 @@ export async function b6(): Promise<BenchResult> {
       id: 'B6',
       title:
         `scale: ${TENANTS} tenants, ${PENDING} pending approvals, ${WORKFLOWS} concurrent workflows ` +
-        `of ${JOB_MS / 1000} s (void binaries: 1 web + ${workerCount} ` +
+        `of ${JOB_MS / 1000} s (void binaries, ${RUNTIME}: 1 web + ${workerCount} ` +
         `workers${NODE_OPTIONS ? `, NODE_OPTIONS=${NODE_OPTIONS}` : ''}` +
         `${HEAP_GROWTH ? `, VOID_HEAP_GROWTH_PERCENT=${HEAP_GROWTH}` : ''})`,
       unit: 'MB peak RSS (largest process)',
