@@ -13,7 +13,7 @@ export const ONE_REFUSAL_SHAPE = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'test/bench/results/**', 'deploy/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.void-test-builds/**', 'test/bench/results/**', 'deploy/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

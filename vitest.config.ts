@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // The long fault tests run with `npm run test:faults` (vitest.faults.config.ts).
-    exclude: ['**/node_modules/**', 'dist/**', 'test/faults/long/**'],
+    exclude: ['**/node_modules/**', 'dist/**', '.void-test-builds/**', 'test/faults/long/**'],
     setupFiles: ['test/helpers/setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,

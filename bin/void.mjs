@@ -5,13 +5,15 @@
 import { existsSync } from 'node:fs';
 
 const compiled = new URL('../dist/bot/cli/main.js', import.meta.url);
-const runtime = process.env.VOID_RUNTIME ?? 'tsx';
+const runtime = process.env.VOID_RUNTIME || 'tsx';
 let main;
 if (runtime === 'compiled') {
   if (!existsSync(compiled)) {
     process.stderr.write('VOID_RUNTIME=compiled, but dist/ holds no build: run "npm run build" first.\n');
     process.exit(78);
   }
+  // Stack traces name the TypeScript sources (dist/ carries source maps), as they do through tsx.
+  process.setSourceMapsEnabled(true);
   main = await import(compiled.href);
 } else if (runtime === 'tsx') {
   const { register } = await import('tsx/esm/api');

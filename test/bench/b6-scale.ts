@@ -9,9 +9,9 @@
 // went at its highest (V8 heap total and used, external, outside the heap) and its major collections, sampled every
 // second from its /metrics. B6_NODE_OPTIONS is passed to every process as NODE_OPTIONS (e.g.
 // `--max-old-space-size=384`, a container's heap bound), B6_HEAP_GROWTH_PERCENT as VOID_HEAP_GROWTH_PERCENT (unset:
-// 25, every role's default; docs/operations.md "Memory"). The processes run as the container image runs
-// them: the build in dist/ (npm run build, made here first) with VOID_RUNTIME=compiled; B6_RUNTIME=tsx runs the
-// TypeScript sources through tsx instead (about 45 MB more per process: tsx's loader thread).
+// 25, every role's default; docs/operations.md "Memory"). The processes run as the container image runs them: the
+// build (deploy/build.mjs, made here first, into a folder of its own) with VOID_RUNTIME=compiled; B6_RUNTIME=tsx
+// runs the TypeScript sources through tsx instead (about 45 MB more per process: tsx's loader thread).
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { JOB_QUEUE } from '../../agents/queues.js';
@@ -142,13 +142,15 @@ export async function b6(): Promise<BenchResult> {
   const prefix = uniqueId('b6');
   const fake = await platformsFake();
   const workerCount = Math.ceil(WORKFLOWS / PER_WORKER);
-  const slowModule = RUNTIME === 'compiled' ? compiledForTests().fixture(SLOW_MODULE) : join(ROOT, SLOW_MODULE);
+  const build = RUNTIME === 'compiled' ? compiledForTests() : undefined;
+  const slowModule = build ? build.fixture(SLOW_MODULE) : join(ROOT, SLOW_MODULE);
   const cluster = await startCluster({
     prefix,
     yaml: scaleTenantsYaml(TENANTS),
     fake,
     webs: 1,
     workers: workerCount,
+    build,
     env: {
       VOID_RUNTIME: RUNTIME,
       VOID_TEST_MODULES: slowModule,
@@ -250,5 +252,6 @@ export async function b6(): Promise<BenchResult> {
     await queue.close();
     await deletePrefix(prefix);
     await fake.close();
+    build?.remove();
   }
 }

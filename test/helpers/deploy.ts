@@ -32,11 +32,17 @@ export function tempDataDir(): string {
 
 /** Starts `node bin/void.mjs <args>` (the tests' copy, void-test-bin.mjs, when VOID_TEST_MODULES is set) with
  *  only the given environment (plus PATH and HOME); each process gets its own fresh VOID_DATA_DIR unless the
- *  environment names one. */
-export function spawnVoid(args: string[], env: Record<string, string>): VoidProcess {
+ *  environment names one. `build`: the binaries of a compiled build (compiled.ts) instead of the checkout's. */
+export function spawnVoid(
+  args: string[],
+  env: Record<string, string>,
+  build?: { readonly bin: string; readonly testBin: string },
+): VoidProcess {
   // With test-only modules (VOID_TEST_MODULES) the tests' copy of the binary runs: the production one ignores them.
-  const bin = env.VOID_TEST_MODULES ? 'test/helpers/void-test-bin.mjs' : 'bin/void.mjs';
-  const child = spawn(process.execPath, [join(ROOT, bin), ...args], {
+  const bin = env.VOID_TEST_MODULES
+    ? (build?.testBin ?? join(ROOT, 'test/helpers/void-test-bin.mjs'))
+    : (build?.bin ?? join(ROOT, 'bin/void.mjs'));
+  const child = spawn(process.execPath, [bin, ...args], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

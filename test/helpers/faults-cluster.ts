@@ -178,6 +178,8 @@ export async function startCluster(options: {
   webs: number;
   workers: number;
   env?: Record<string, string>;
+  /** The binaries of a compiled build (test/helpers/compiled.ts) instead of the checkout's. */
+  build?: { readonly bin: string; readonly testBin: string };
 }): Promise<Cluster> {
   const env = {
     VOID_KEY_PREFIX: options.prefix,
@@ -198,8 +200,8 @@ export async function startCluster(options: {
     VOID_EMBEDDED_STORE: 'memory',
     ...options.env,
   };
-  const webs = Array.from({ length: options.webs }, () => spawnVoid(['--role', 'web'], env));
-  const workers = Array.from({ length: options.workers }, () => spawnVoid(['--role', 'worker'], env));
+  const webs = Array.from({ length: options.webs }, () => spawnVoid(['--role', 'web'], env, options.build));
+  const workers = Array.from({ length: options.workers }, () => spawnVoid(['--role', 'worker'], env, options.build));
   const all = [...webs, ...workers];
   const stop = async () => {
     for (const p of all) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');

@@ -4,7 +4,8 @@
 // nothing of it. With VOID_RUNTIME=compiled it runs the build in dist/ (npm run build), and the test modules as
 // compiled there by compiledForTests() (test/helpers/compiled.ts), as bin/void.mjs would: no TypeScript loader.
 const compiled = process.env.VOID_RUNTIME === 'compiled';
-if (!compiled) {
+if (compiled) process.setSourceMapsEnabled(true);
+else {
   const { register } = await import('tsx/esm/api');
   register();
 }

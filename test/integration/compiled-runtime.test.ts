@@ -1,6 +1,7 @@
-// The compiled runtime (`npm run build`, VOID_RUNTIME=compiled: what the container image runs): the real `void`
-// binary runs dist/ with plain Node, serves its endpoints and the files it reads at run time (copied by the build),
-// and runs a queued job end to end; a runtime it does not know, or a missing build, is refused with a clear message.
+// The compiled runtime (the build of deploy/build.mjs, VOID_RUNTIME=compiled: what the container image runs): the real
+// `void` binary runs the build with plain Node, serves its endpoints and the files it reads at run time (copied by
+// the build), runs a queued job end to end and names its TypeScript sources in stack traces; the tests' binary runs a
+// test module from the build; a runtime the binary does not know, or a missing build, is refused with a clear message.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,29 +12,32 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobQueue } from '../../agents/queue.js';
 import { JOB_QUEUE, jobIdFor, type JobData } from '../../agents/queues.js';
 import { REDIS_URL, uniqueId } from '../helpers/app.js';
-import { compiledForTests } from '../helpers/compiled.js';
+import { compiledForTests, type CompiledBuild } from '../helpers/compiled.js';
 import { ROOT, deletePrefix, spawnVoid, tempTenantsFile, type VoidProcess } from '../helpers/deploy.js';
 
 describe('the compiled runtime', () => {
   const prefix = uniqueId('void-compiled');
+  const spawned: VoidProcess[] = [];
+  let build: CompiledBuild;
   let proc: VoidProcess;
   let base: string;
   let redis: Redis;
   let events: QueueEvents;
 
+  const env = (extra: Record<string, string> = {}) => ({
+    VOID_RUNTIME: 'compiled',
+    VOID_KEY_PREFIX: prefix,
+    VOID_TENANTS_FILE: tempTenantsFile(),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...extra,
+  });
+
   beforeAll(async () => {
-    const { fixture } = compiledForTests();
-    proc = spawnVoid(['--role', 'all'], {
-      VOID_RUNTIME: 'compiled',
-      VOID_KEY_PREFIX: prefix,
-      VOID_TENANTS_FILE: tempTenantsFile(),
-      VOID_TEST_MODULES: fixture('test/fixtures/deploy/slow-status.module.ts'),
-      SLOW_STATUS_MS: '50',
-      // The dashboard (its script and style are files the build copies into dist/).
-      VOID_DASHBOARD_URL: 'http://127.0.0.1:3000',
-      PORT: '0',
-      HOST: '127.0.0.1',
-    });
+    build = compiledForTests();
+    // The real binary of the build (no test modules): the dashboard on, whose script and style the build copies.
+    proc = spawnVoid(['--role', 'all'], env({ VOID_DASHBOARD_URL: 'http://127.0.0.1:3000' }), build);
+    spawned.push(proc);
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     events = new QueueEvents(JOB_QUEUE, { connection: { url: REDIS_URL }, prefix });
     const listening = await proc.waitForLog((l) => l.msg === 'Void web role listening', 60_000);
@@ -42,22 +46,21 @@ describe('the compiled runtime', () => {
   }, 180_000);
 
   afterAll(async () => {
-    proc?.child.kill('SIGTERM');
-    await proc?.exited;
+    for (const p of spawned) p.child.kill('SIGTERM');
+    await Promise.all(spawned.map((p) => p.exited));
     await events?.close();
     await deletePrefix(prefix);
     redis?.disconnect();
+    build?.remove();
   });
 
-  it('runs from dist/ without the TypeScript loader, and serves its endpoints and static files', async () => {
+  it('runs the build (not the sources), and serves its endpoints and static files', async () => {
     const started = await proc.waitForLog((l) => l.msg === 'Void started');
     expect(started.runtime).toBe('compiled');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const css = await fetch(`${base}/dashboard/static/app.css`);
     expect(css.status).toBe(200);
     expect(await css.text()).toMatch(/\{/);
-    // The test-only module was loaded from its compiled copy (and said so).
-    expect(proc.lines.some((l) => String(l.msg).startsWith('VOID_TEST_MODULES is set'))).toBe(true);
   });
 
   it('runs a queued job end to end', async () => {
@@ -80,9 +83,39 @@ describe('the compiled runtime', () => {
       }),
     );
     await queue.submitJob(id, data);
-    expect(await completed).toContain('slow status done after 50 ms');
+    expect(await completed).toContain('summary');
     await queue.close();
   }, 30_000);
+
+  it("runs the tests' binary from the build with a compiled test module", async () => {
+    const slow = spawnVoid(
+      ['--role', 'worker'],
+      env({
+        VOID_TEST_MODULES: build.fixture('test/fixtures/deploy/slow-status.module.ts'),
+        VOID_EMBEDDED_STORE: 'memory',
+      }),
+      build,
+    );
+    spawned.push(slow);
+    const started = await slow.waitForLog((l) => l.msg === 'Void started', 60_000);
+    expect(started.runtime).toBe('compiled');
+    expect(slow.lines.some((l) => String(l.msg).startsWith('VOID_TEST_MODULES is set'))).toBe(true);
+  }, 90_000);
+
+  it('names the TypeScript sources in stack traces', async () => {
+    // A module whose set-up throws: `void` prints the unexpected error's stack and exits 2.
+    const broken = spawnVoid(
+      ['--role', 'all'],
+      env({ VOID_TEST_MODULES: build.fixture('test/fixtures/deploy/broken-setup.module.ts') }),
+      build,
+    );
+    spawned.push(broken);
+    expect(await broken.exited).toBe(2);
+    const output = broken.raw.join('\n');
+    expect(output).toContain('void: unexpected error: Error: broken on purpose');
+    expect(output).toMatch(/\/bot\/[\w/.-]+\.ts:\d+:\d+/);
+    expect(output).not.toMatch(/\/dist\/bot\//);
+  }, 90_000);
 
   it('refuses a runtime it does not know, and a compiled run without a build, saying what to do', () => {
     const bin = join(ROOT, 'bin/void.mjs');
