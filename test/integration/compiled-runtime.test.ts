@@ -10,7 +10,8 @@ import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobQueue } from '../../agents/queue.js';
-import { JOB_QUEUE, jobIdFor, type JobData } from '../../agents/queues.js';
+import { JOB_QUEUE, jobIdFor } from '../../agents/queues.js';
+import { jobData } from '../helpers/agents.js';
 import { REDIS_URL, uniqueId } from '../helpers/app.js';
 import { compiledForTests, type CompiledBuild } from '../helpers/compiled.js';
 import { ROOT, deletePrefix, spawnVoid, tempTenantsFile, type VoidProcess } from '../helpers/deploy.js';
@@ -64,19 +65,9 @@ describe('the compiled runtime', () => {
   });
 
   it('runs a queued job end to end', async () => {
-    const deliveryId = uniqueId('d');
-    const data: JobData = {
-      v: 1,
-      kind: 'status',
-      tenantId: 'acme',
-      requester: { memberId: 'alice', platform: 'console', platformUserId: 'alice' },
-      command: { name: 'status' },
-      thread: { platform: 'console', channel: 'compiled-test' },
-      correlationId: `c-${deliveryId}`,
-      deliveryId,
-    };
+    const data = jobData('status', { name: 'status' });
     const queue = new JobQueue({ connection: redis, prefix, attempts: 1 });
-    const id = jobIdFor('status', 'acme', 'console', deliveryId);
+    const id = jobIdFor('status', 'acme', 'console', data.deliveryId);
     const completed = new Promise<string>((resolve) =>
       events.on('completed', ({ jobId, returnvalue }) => {
         if (jobId === id) resolve(JSON.stringify(returnvalue));

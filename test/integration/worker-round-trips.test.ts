@@ -133,20 +133,28 @@ describe('Redis cost of a no-op job', () => {
     await done;
   }
 
-  it('costs at most the pinned number of commands and writes, one job at a time', async () => {
-    await runJob(1000);
-    await runJob(1001);
+  /** What JOBS jobs sent while `fn` ran: by Redis (MONITOR: `spent`, `commands` per job) and this process (tally). */
+  async function measured(fn: () => Promise<void>) {
     const tally = new RedisTally();
     const spent = await monitored(server.port, async () => {
       tally.start();
-      for (let i = 0; i < JOBS; i++) await runJob(i);
+      await fn();
       await new Promise((r) => setTimeout(r, 50));
       tally.stop();
     });
     tally.uninstall();
     const commands = [...spent.values()].reduce((a, b) => a + b, 0) / JOBS;
-    const writes = tally.writes / JOBS;
     const detail = JSON.stringify({ byRedis: Object.fromEntries(spent), byClient: Object.fromEntries(tally.commands) });
+    return { tally, spent, commands, detail };
+  }
+
+  it('costs at most the pinned number of commands and writes, one job at a time', async () => {
+    await runJob(1000);
+    await runJob(1001);
+    const { tally, spent, commands, detail } = await measured(async () => {
+      for (let i = 0; i < JOBS; i++) await runJob(i);
+    });
+    const writes = tally.writes / JOBS;
     // Redis and this process agree on what was sent (nothing else talks to this server).
     expect(Math.abs(commands - tally.total / JOBS), detail).toBeLessThan(0.2);
     expect(commands, detail).toBeLessThanOrEqual(MAX_COMMANDS_PER_JOB);
@@ -159,16 +167,9 @@ describe('Redis cost of a no-op job', () => {
 
   it('through the dispatcher, marks the delivery done with the job: no SET of its own, no command more', async () => {
     await runCommand(1000);
-    const tally = new RedisTally();
-    const spent = await monitored(server.port, async () => {
-      tally.start();
+    const { tally, spent, commands, detail } = await measured(async () => {
       for (let i = 0; i < JOBS; i++) await runCommand(i);
-      await new Promise((r) => setTimeout(r, 50));
-      tally.stop();
     });
-    tally.uninstall();
-    const commands = [...spent.values()].reduce((a, b) => a + b, 0) / JOBS;
-    const detail = JSON.stringify({ byRedis: Object.fromEntries(spent), byClient: Object.fromEntries(tally.commands) });
     expect(commands, detail).toBeLessThanOrEqual(MAX_DISPATCHED_COMMANDS_PER_JOB);
     expect(tally.writes / JOBS, detail).toBeLessThanOrEqual(MAX_DISPATCHED_WRITES_PER_JOB);
     const pickUp = [...tally.commands].filter(([name]) => phaseOf(name) === 'pick-up').reduce((a, [, n]) => a + n, 0);
@@ -216,16 +217,7 @@ describe('Redis cost of a no-op job', () => {
   it('through the dispatcher, a burst of commands claims and indexes its jobs in one script call each', async () => {
     // A burst first, uncounted: connections and scripts are warm.
     await burst('warm', 2);
-    const tally = new RedisTally();
-    const spent = await monitored(server.port, async () => {
-      tally.start();
-      await burst('burst', JOBS);
-      await new Promise((r) => setTimeout(r, 50));
-      tally.stop();
-    });
-    tally.uninstall();
-    const commands = [...spent.values()].reduce((a, b) => a + b, 0) / JOBS;
-    const detail = JSON.stringify({ byRedis: Object.fromEntries(spent), byClient: Object.fromEntries(tally.commands) });
+    const { tally, commands, detail } = await measured(() => burst('burst', JOBS));
     expect(commands, detail).toBeLessThanOrEqual(MAX_BURST_COMMANDS_PER_JOB);
     // The first of the turn at once, the 19 others together.
     expect(tally.commands.get('claimAndCount'), detail).toBe(2);
