@@ -67,10 +67,10 @@ export class JobQueue implements JobSubmitter {
     const redis = this.options.connection;
     try {
       // Both commands are in flight together (one wait); the index is trimmed now and then, not each time. BullMQ's
-      // insert is sent as addJob is called (before its first await), so the index script, sent at the end of this
-      // turn with the index entries of the other jobs queued in it (runScriptBatched), runs after it (one
-      // connection: Redis runs them in order); with the delivery's done mark, the index entry and the mark are that
-      // one script (a command fewer), which writes the mark only if the job is there.
+      // insert is sent as addJob is called (before its first await), so the index script runs after it (one
+      // connection: Redis runs them in order), whether it goes at once or, behind an earlier job of this turn, at the
+      // turn's end with the others' index entries (runScriptBatched); with the delivery's done mark, the index entry
+      // and the mark are that one script (a command fewer), which writes the mark only if the job is there.
       const index = this.recentKey(valid.tenantId);
       const client = this.client ?? (this.client = await this.queue.getBackend().client);
       const job = new Job<JobData>(this.queue, valid.kind, valid, { ...this.queue.defaultJobOptions, jobId }, jobId);
