@@ -24,12 +24,10 @@ return 1
 // its worker died and the lock lapsed) holds nothing and is dropped, so a job's end needs no release of its own. Each
 // acquire drops the oldest few such entries (the sets stay the size of what runs), and all of them before refusing at
 // the limit; an earlier attempt's entry of the same job goes first (a retry is counted once, against its limits).
-// Without a lock prefix, only release and the lease free a slot. (The locks are read by name inside the script: Void
-// runs on one Redis, not Redis Cluster.)
-// KEYS: tenant set, member set. ARGV: job id, now ms, lease ms, tenant limit, member limit, lock key prefix ('' none).
+// (The locks are read by name inside the script: Void runs on one Redis, not Redis Cluster.)
+// KEYS: tenant set, member set. ARGV: job id, now ms, lease ms, tenant limit, member limit, lock key prefix.
 const ACQUIRE = redisScript(`
 local function lapsed(key, count)
-  if ARGV[6] == '' then return end
   for _, id in ipairs(redis.call('ZRANGE', key, 0, count)) do
     if redis.call('EXISTS', ARGV[6] .. id .. ':lock') == 0 then redis.call('ZREM', key, id) end
   end
@@ -51,18 +49,10 @@ ${HOLD}`);
 // KEYS: tenant set, member set. ARGV: job id, now ms, lease ms.
 const RENEW = redisScript(HOLD);
 
-// KEYS: tenant set, member set. ARGV: job id.
-const RELEASE = redisScript(`
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-return 1
-`);
-
 /** The SHAs of the scripts as sent, by name (test/bench/redis-tally.ts counts them under these names). */
 export const SLOT_SCRIPT_SHAS = {
   voidSlotAcquire: batchedScript(ACQUIRE).sha, // the batch form is what is sent (runScriptBatched)
   voidSlotRenew: RENEW.sha,
-  voidSlotRelease: RELEASE.sha,
 } as const;
 
 export type { SlotVerdict } from '../bot/core/jobs.js';
@@ -71,10 +61,10 @@ export class JobSlots implements JobSlotsPort {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    readonly leaseMs = 120_000,
     /** The job queue's key prefix (`<prefix>:<queue>:`, BullMQ's `queue.toKey('')`): a slot whose job's lock is gone
-     *  is free. Without it, only release() and the lease free a slot. */
-    private readonly lockPrefix = '',
+     *  is free. */
+    private readonly lockPrefix: string,
+    readonly leaseMs = 120_000,
   ) {}
 
   private keys(tenantId: string, memberId: string): [string, string] {
@@ -91,9 +81,5 @@ export class JobSlots implements JobSlotsPort {
   /** Renews the lease of a running job (never refused: the job runs, so it counts). */
   async renew(tenantId: string, memberId: string, jobId: string): Promise<void> {
     await runScript(this.redis, RENEW, this.keys(tenantId, memberId), [jobId, Date.now(), this.leaseMs]);
-  }
-
-  async release(tenantId: string, memberId: string, jobId: string): Promise<void> {
-    await runScript(this.redis, RELEASE, this.keys(tenantId, memberId), [jobId]);
   }
 }

@@ -233,7 +233,7 @@ export class VoidApp {
         audit: this.audit,
         registry: this.registry,
         // A finished job's slot is free once its BullMQ lock is gone: one round trip per job for its slot, not two.
-        slots: new JobSlots(connection, this.prefix, undefined, this.queue.queue.toKey('')),
+        slots: new JobSlots(connection, this.prefix, this.queue.queue.toKey('')),
         log: this.log.child({ role: 'worker' }),
         gate: firstRefusal(this.contributions.map((c) => c.runGate)),
         scrub: this.scrub,

@@ -179,12 +179,12 @@ export type RunGate = (data: JobData, tenant: Tenant) => Promise<Refusal | undef
 
 export type SlotVerdict = 'acquired' | 'tenant_busy' | 'member_busy';
 
-/** Concurrently running jobs per tenant and per person (agents/slots.ts JobSlots, leased in Redis). */
+/** Concurrently running jobs per tenant and per person (agents/slots.ts JobSlots, leased in Redis). A job's slot ends
+ *  with its BullMQ lock: there is no release. */
 export interface JobSlotsPort {
   readonly leaseMs: number;
   acquire(tenantId: string, memberId: string, jobId: string, limits: TenantLimits): Promise<SlotVerdict>;
   renew(tenantId: string, memberId: string, jobId: string): Promise<void>;
-  release(tenantId: string, memberId: string, jobId: string): Promise<void>;
 }
 
 /** The audit record that comes before a job enters the queue (the actor is the audit trail's own type). */

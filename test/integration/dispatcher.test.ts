@@ -215,14 +215,15 @@ describe('jobs', () => {
     const tenant = t.app.registry.get('acme');
     if (!tenant) throw new Error('no tenant');
     const { JobSlots } = await import('../../agents/slots.js');
-    const slots = new JobSlots(t.app.redis, t.prefix);
+    const slots = new JobSlots(t.app.redis, t.prefix, t.app.queue.queue.toKey(''));
     // A job running elsewhere: its slot and its BullMQ lock (a slot without a lock is free).
-    await t.app.redis.set(`${t.app.queue.queue.toKey('other-running-job')}:lock`, 'token', 'PX', 60_000);
+    const lock = `${t.app.queue.queue.toKey('other-running-job')}:lock`;
+    await t.app.redis.set(lock, 'token', 'PX', 60_000);
     expect(await slots.acquire('acme', 'alice', 'other-running-job', tenant.limits)).toBe('acquired');
     await t.app.dispatcher.dispatch(cmd('status', 'alice'));
     const waiting = await waitFor((r) => r.text.startsWith('⏳'));
     expect(waiting.text).toBe('⏳ status is queued: you already have 1 jobs running; it starts when one finishes.');
-    await slots.release('acme', 'alice', 'other-running-job');
+    await t.app.redis.del(lock); // the other job finished: BullMQ dropped its lock, and with it the slot
     const done = await waitFor((r) => r.text.startsWith('✅'));
     expect(done.key).toBe(waiting.key);
   });

@@ -18,7 +18,7 @@ describe('JobSlots', () => {
   it("frees a slot once its job's lock is gone, with no release; a locked job keeps it", async () => {
     const prefix = uniqueId('slots');
     const locks = `${prefix}:q:`;
-    const slots = new JobSlots(redis, prefix, 60_000, locks);
+    const slots = new JobSlots(redis, prefix, locks, 60_000);
     const lock = (id: string) => redis.set(`${locks}${id}:lock`, 'token', 'PX', 60_000);
     await lock('j1');
     expect(await slots.acquire('acme', 'alice', 'j1', limits)).toBe('acquired');
@@ -40,7 +40,7 @@ describe('JobSlots', () => {
   it('gives slots to acquires made at once in their order, within both limits (one script call for them)', async () => {
     const prefix = uniqueId('slots');
     const locks = `${prefix}:q:`;
-    const slots = new JobSlots(redis, prefix, 60_000, locks);
+    const slots = new JobSlots(redis, prefix, locks, 60_000);
     const who = ['alice', 'alice', 'bob', 'carol', 'erin'];
     await Promise.all(who.map((_, i) => redis.set(`${locks}b${i}:lock`, 'token', 'PX', 60_000)));
     // All five in one turn: the first is sent at once, the four others together, run in call order.
@@ -54,7 +54,7 @@ describe('JobSlots', () => {
   it('counts a retried job once, against the limits: its earlier entry neither frees nor blocks it', async () => {
     const prefix = uniqueId('slots');
     const locks = `${prefix}:q:`;
-    const slots = new JobSlots(redis, prefix, 60_000, locks);
+    const slots = new JobSlots(redis, prefix, locks, 60_000);
     const wide = { concurrentJobs: 10, memberConcurrentJobs: 1 } as TenantLimits;
     const lock = (id: string) => redis.set(`${locks}${id}:lock`, 'token', 'PX', 60_000);
     // Three others' running jobs are the tenant set's oldest entries: an acquire looks at those first.
