@@ -24,13 +24,9 @@ export function phaseOf(label: string): string {
   return 'other';
 }
 
-/** The tally that counts socket writes now (the last one started). */
-let counting: RedisTally | undefined;
-const setCounting = (tally: RedisTally): void => {
-  counting = tally;
-};
-
 export class RedisTally {
+  /** The tally that counts socket writes now (the last one started): a socket outlives the tally that first saw it. */
+  private static counting: RedisTally | undefined;
   readonly commands = new Map<string, number>();
   writes = 0;
   /** Script names by SHA: BullMQ's (defined commands, learnt from the client), Void's (runScript's EVALSHAs). */
@@ -47,7 +43,7 @@ export class RedisTally {
     this.commands.clear();
     this.writes = 0;
     this.active = true;
-    setCounting(this);
+    RedisTally.counting = this;
     if (this.original) return this;
     const proto = Redis.prototype as unknown as { sendCommand: Send };
     const original = proto.sendCommand;
@@ -96,6 +92,7 @@ export class RedisTally {
       // for the tally open now (a socket outlives the tally that first saw it: the next one counts its writes too).
       const write = stream.write.bind(stream);
       stream.write = (...args: unknown[]) => {
+        const counting = RedisTally.counting;
         if (counting?.active) counting.writes++;
         return write(...args);
       };

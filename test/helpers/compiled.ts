@@ -1,6 +1,6 @@
 // The compiled runtime for tests and benchmarks: the build (deploy/build.mjs) into a folder of its own inside the
-// repository (never the checkout's dist/, which a running `void` may be loading from), with copies of the two
-// binaries beside it (bin/void.mjs and the tests' void-test-bin.mjs, each finding its dist/ next to it) and the
+// repository (never the checkout's dist/, which a running `void` may be loading from), with copies of the binaries
+// beside it (bin/void.mjs, the tests' void-test-bin.mjs and bin/runtime.mjs, which finds dist/ next to it) and the
 // test-only module loader and fixtures compiled into it (dist/test/…): a spawned `void` runs as the container image
 // runs it (VOID_RUNTIME=compiled: plain Node, no TypeScript loader), test modules too. Built once per process; removed
 // by remove() (and, failing that, when the process exits).
@@ -51,14 +51,16 @@ export function compiledForTests(): CompiledBuild {
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, outputText);
   }
-  const copy = (from: string, to: string): string => {
-    mkdirSync(dirname(join(home, to)), { recursive: true });
-    copyFileSync(join(ROOT, from), join(home, to));
-    return join(home, to);
+  // The binaries at the same places relative to the build as in the repository (bin/runtime.mjs finds dist/ beside).
+  const copy = (path: string): string => {
+    mkdirSync(dirname(join(home, path)), { recursive: true });
+    copyFileSync(join(ROOT, path), join(home, path));
+    return join(home, path);
   };
+  copy('bin/runtime.mjs');
   built = {
-    bin: copy('bin/void.mjs', 'bin/void.mjs'),
-    testBin: copy('test/helpers/void-test-bin.mjs', 'test/helpers/void-test-bin.mjs'),
+    bin: copy('bin/void.mjs'),
+    testBin: copy('test/helpers/void-test-bin.mjs'),
     fixture: (path) => join(dist, path.replace(/\.ts$/, '.js')),
     remove,
   };

@@ -120,6 +120,7 @@ describe('the compiled runtime', () => {
     const alone = join(mkdtempSync(join(tmpdir(), 'void-bin-')), 'bin');
     mkdirSync(alone);
     copyFileSync(bin, join(alone, 'void.mjs'));
+    copyFileSync(join(ROOT, 'bin/runtime.mjs'), join(alone, 'runtime.mjs'));
     const unbuilt = spawnSync(process.execPath, [join(alone, 'void.mjs'), '--help'], {
       env: { PATH: process.env.PATH ?? '', VOID_RUNTIME: 'compiled' },
       encoding: 'utf8',
